@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The architecture hooks. Every arch/<name> folder implements this same set
+ * of functions (the kvmtool idea); the build picks one folder. The order of
+ * calls is: arch_plan_memory, (caller maps RAM), arch_vm_init,
+ * arch_load_kernel, (caller registers devices), arch_setup_firmware,
+ * arch_vcpu_init for each vCPU.
+ */
+#ifndef STDVMM_ARCH_H
+#define STDVMM_ARCH_H
+
+#include <stdint.h>
+
+#include "stdvmm/vm.h"
+
+#define ARCH_MAX_RAM_REGIONS 4
+
+struct arch_memory_plan {
+    struct {
+        uint64_t gpa;
+        uint64_t size;
+    } ram[ARCH_MAX_RAM_REGIONS];
+    unsigned ram_count;
+};
+
+/* Smallest guest RAM this arch can boot a Linux kernel in. */
+uint64_t arch_min_ram(void);
+
+/* Where ram_size bytes of RAM go in the guest-physical map (holes for MMIO). */
+int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan);
+
+/* Interrupt controller, timers and the arch's own platform devices. */
+int arch_vm_init(struct vm *vm);
+
+/* Parse and place kernel, initramfs and command line; sets vm->boot. */
+int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images);
+
+/* Firmware tables describing CPUs, memory and vm->devices (ACPI or DTB). */
+int arch_setup_firmware(struct vm *vm);
+
+/* Boot state of one vCPU: the boot vCPU starts at vm->boot.entry. */
+int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu);
+
+/* First free guest-physical address and interrupt for platform devices. */
+uint64_t arch_device_mmio_base(void);
+uint32_t arch_device_irq_base(void);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The hypervisor port: the only interface through which stdvmm talks to a
+ * hypervisor. It is the low-level layer of the VMM API (paper §5.1). Every
+ * port (KVM on Linux today, seL4 next) implements exactly these functions;
+ * nothing above this header knows which hypervisor runs the guest.
+ *
+ * Contract, for every implementation:
+ *  - All functions return 0 or a negative STDVMM_E* code, and log the reason.
+ *  - A VM is created empty; the caller maps memory, creates vCPUs, then runs
+ *    each vCPU from its own thread of execution.
+ *  - hv_vcpu_run() runs the vCPU until an exit the VMM must handle and
+ *    describes it in *exit. For an I/O read exit, the caller stores the value
+ *    into exit->io.data before the next hv_vcpu_run() on that vCPU; the port
+ *    completes the guest instruction then (KVM does it in the kernel, seL4
+ *    writes the register and advances the PC).
+ *  - hv_vcpu_kick() may be called from any thread; it makes a concurrent or
+ *    the next hv_vcpu_run() of that vCPU return HV_EXIT_KICKED promptly.
+ *  - Notifiers are the port's doorbells: on KVM an eventfd, on seL4 a
+ *    notification capability. ioeventfd-style notifiers let a guest write
+ *    signal a device without a VMM exit; irqfd-style notifiers let a device
+ *    thread raise an interrupt without a vCPU.
+ *  - Architecture-specific calls (registers, interrupt controller, CPUID)
+ *    are declared in hv_<arch>.h under the same rules.
+ */
+#ifndef STDVMM_HV_H
+#define STDVMM_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hv_vm;
+struct hv_vcpu;
+
+struct hv_vm_config {
+    unsigned vcpu_count;
+    const char *name; /* for messages */
+};
+
+enum hv_exit_reason {
+    HV_EXIT_MMIO,          /* guest-physical access no memory backs */
+    HV_EXIT_PIO,           /* x86 port I/O */
+    HV_EXIT_KICKED,        /* hv_vcpu_kick() or a signal interrupted the run */
+    HV_EXIT_SYSTEM_OFF,    /* firmware-level power off (PSCI SYSTEM_OFF) */
+    HV_EXIT_SYSTEM_RESET,  /* firmware-level reset (PSCI SYSTEM_RESET) */
+    HV_EXIT_SHUTDOWN,      /* the CPU cannot go on: x86 triple fault */
+    HV_EXIT_HALTED,        /* vCPU halted with no wake-up source the hypervisor knows */
+    HV_EXIT_GUEST_FAULT,   /* an access or instruction the VMM cannot emulate */
+    HV_EXIT_INTERNAL_ERROR /* the hypervisor failed to run the vCPU */
+};
+
+struct hv_exit {
+    enum hv_exit_reason reason;
+    struct {
+        uint64_t addr;  /* guest-physical address or port number */
+        uint32_t len;   /* bytes per access: 1, 2, 4 or 8 */
+        uint32_t count; /* repeated accesses (x86 string I/O); data holds count*len bytes */
+        bool is_write;
+        uint8_t *data; /* owned by the port; valid until the next hv_vcpu_run() */
+    } io;
+    uint64_t detail; /* port-specific code for messages (KVM suberror, ESR, ...) */
+};
+
+typedef struct {
+    long handle; /* eventfd on KVM, notification cap slot on seL4 */
+} hv_notifier_t;
+
+int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out);
+void hv_vm_destroy(struct hv_vm *vm);
+
+#define HV_MEM_READONLY (1u << 0)
+
+int hv_vm_map_memory(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host,
+                     uint32_t flags);
+int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot);
+
+/* Drives an interrupt line (GSI on x86, SPI number on Arm) to a level. */
+int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level);
+
+/* Guest writes to [addr, addr+len) (or port addr) signal n without an exit. */
+int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
+                        hv_notifier_t n);
+/* Signalling n raises irq; resample, if handle >= 0, is signalled on EOI (level irqs). */
+int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample);
+
+int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out);
+void hv_vcpu_destroy(struct hv_vcpu *vcpu);
+int hv_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit);
+void hv_vcpu_kick(struct hv_vcpu *vcpu);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A virtual machine as the hypervisor-agnostic core sees it: guest memory,
+ * the two device buses, the vCPUs, the platform devices the firmware tables
+ * must announce, and why the VM stopped. The core never allocates: the
+ * caller provides the struct vm (statically on seL4, on the heap on Linux).
+ */
+#ifndef STDVMM_VM_H
+#define STDVMM_VM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stdvmm/bus.h"
+#include "stdvmm/guest_memory.h"
+#include "stdvmm/hv.h"
+
+#define VM_MAX_VCPUS 64
+#define VM_MAX_PLATFORM_DEVICES 32
+
+/* Why a VM stopped; the first reason recorded wins. */
+enum vm_stop_reason {
+    VM_STOP_NONE = 0,
+    VM_STOP_POWEROFF, /* guest powered off */
+    VM_STOP_RESET,    /* guest asked for a reset (or triple-faulted) */
+    VM_STOP_PANIC,    /* guest reported a kernel panic */
+    VM_STOP_ERROR,    /* the VMM or hypervisor failed */
+    VM_STOP_REQUESTED /* the host asked the VM to stop */
+};
+
+/* A device the firmware tables (ACPI DSDT, device tree) must describe. */
+enum vm_platform_device_kind {
+    VM_DEV_SERIAL_8250,
+    VM_DEV_VIRTIO_MMIO,
+    VM_DEV_PVPANIC,
+};
+
+struct vm_platform_device {
+    enum vm_platform_device_kind kind;
+    uint64_t base; /* MMIO address, or I/O port on x86 */
+    uint64_t size;
+    bool is_pio;
+    uint32_t irq; /* GSI / SPI; 0 = none */
+};
+
+struct vm;
+
+struct vcpu {
+    struct vm *vm;
+    struct hv_vcpu *hv;
+    unsigned index;
+};
+
+struct vm_boot_images {
+    const uint8_t *kernel;
+    uint64_t kernel_size;
+    const uint8_t *initrd; /* may be NULL */
+    uint64_t initrd_size;
+    const char *cmdline;
+};
+
+struct vm {
+    const char *name;
+    struct hv_vm *hv;
+    struct gmem mem;
+    struct bus mmio;
+    struct bus pio;
+    unsigned vcpu_count;
+    struct vcpu vcpus[VM_MAX_VCPUS];
+    struct vm_platform_device devices[VM_MAX_PLATFORM_DEVICES];
+    unsigned device_count;
+    /* Filled by the arch code when it loads the kernel. */
+    struct {
+        uint64_t entry; /* first instruction of the boot vCPU */
+        uint64_t arg;   /* x86: boot_params; arm64: DTB */
+    } boot;
+    atomic_int stop_reason;
+    /* Called once, from the thread that records the first stop reason. */
+    void (*on_stop)(struct vm *vm, void *ctx);
+    void *on_stop_ctx;
+};
+
+void vm_init(struct vm *vm, const char *name, struct hv_vm *hv, unsigned vcpu_count);
+
+int vm_add_platform_device(struct vm *vm, const struct vm_platform_device *dev);
+
+/* Records why the VM stops (first caller wins) and kicks every vCPU. */
+void vm_request_stop(struct vm *vm, enum vm_stop_reason reason);
+enum vm_stop_reason vm_stop_reason(const struct vm *vm);
+const char *vm_stop_reason_name(enum vm_stop_reason reason);
+
+/* Raise or lower a device interrupt line. */
+int vm_set_irq_line(struct vm *vm, uint32_t irq, bool level);
+
+/*
+ * Runs one vCPU until the VM stops: dispatches MMIO and port I/O to the
+ * buses and turns power events into stop reasons. Call from the vCPU's own
+ * thread. Returns 0 on an orderly stop, or the port's error.
+ */
+int vcpu_run_loop(struct vcpu *vcpu);
+
+#endif
