@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "stdvmm/bus.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "stdvmm/error.h"

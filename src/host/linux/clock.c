@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <time.h>
+
+#include "stdvmm/host/linux.h"
+
+static uint64_t start_ns;
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void host_clock_start(void)
+{
+    start_ns = monotonic_ns();
+}
+
+uint64_t host_clock_ns(void)
+{
+    return monotonic_ns() - start_ns;
+}
