@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash disable=SC2034
+# Guest kit configuration for x86_64 guests. Another architecture is another
+# file like this one (arch/aarch64.sh) setting the same variables.
+
+# Debian architecture and apt options for fetching its packages; the build
+# machine is amd64, so no foreign-architecture options are needed.
+DEB_ARCH=amd64
+APT_OPTS=()
+
+KERNEL_META=linux-image-amd64
+# Path of the bootable image inside the unpacked kernel package.
+kernel_image_path() { printf '%s/boot/vmlinuz-%s\n' "$1" "$2"; }
+
+BUSYBOX_PKG=busybox-static
+
+# Modules in load order. pvpanic-mmio is loaded first by /init itself; the
+# rest follow in this order (modprobe adds dependencies).
+GUEST_MODULES=(
+  pvpanic-mmio pvpanic
+  virtio_ring virtio virtio_mmio virtio_blk
+  failover net_failover virtio_net
+  virtio_console virtio-rng
+  vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
+  crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+)

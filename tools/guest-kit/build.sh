@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Builds the guest kit: a Debian kernel and a busybox initramfs whose /init
+# reports readiness to stdvmm and runs guest-side test scripts.
+#
+#   tools/guest-kit/build.sh --arch x86_64 --out DIR [--cache DIR] [--tests DIR]
+#
+# Produces DIR/vmlinuz, DIR/initramfs.cpio.gz and DIR/kit.txt (what went in).
+# Everything comes from Debian packages unpacked into the cache, never
+# installed; a re-run with unchanged inputs only checks versions.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+LOG_TAG=guest-kit
+# shellcheck source=tools/guest-kit/lib/common.sh
+. "$here/lib/common.sh"
+
+usage() {
+  cat >&2 <<EOF
+usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR]
+  --cache DIR  download/unpack cache (default \$STDVMM_CACHE_DIR or $repo/build/cache)
+  --tests DIR  guest-side scripts shipped as /tests/*.sh (default tests/integration/guest)
+EOF
+  exit 2
+}
+
+arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache} tests=$repo/tests/integration/guest
+while (($#)); do
+  case $1 in
+    --arch) arch=${2:?}; shift 2 ;;
+    --out) out=${2:?}; shift 2 ;;
+    --cache) cache=${2:?}; shift 2 ;;
+    --tests) tests=${2:?}; shift 2 ;;
+    -h | --help) usage ;;
+    *) log "unknown argument $1"; usage ;;
+  esac
+done
+[[ -n $arch && -n $out ]] || usage
+[[ -f $here/arch/$arch.sh ]] || die "unsupported --arch $arch (have: $(cd "$here/arch" && ls))"
+# shellcheck source=tools/guest-kit/arch/x86_64.sh
+. "$here/arch/$arch.sh"
+
+ensure_host_pkgs cpio kmod gzip
+mkdir -p "$out" "$cache"
+out=$(cd "$out" && pwd)
+cache=$(cd "$cache" && pwd)
+
+kpkg=$(resolve_kernel_pkg "$KERNEL_META")
+kver_pkg=$(deb_version "$kpkg")
+bb_ver=$(deb_version "$BUSYBOX_PKG")
+
+stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" \
+  "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "$tests")
+if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
+  log "up to date: $out ($kpkg $kver_pkg)"
+  exit 0
+fi
+
+read -r kdir kver < <(kernel_tree "$cache" "$kpkg")
+bbdir=$(deb_unpack "$cache" "$BUSYBOX_PKG")
+
+root=$(mktemp -d "$cache/guest-root.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,root,tests}
+
+cp -p "$bbdir/bin/busybox" "$root/bin/busybox"
+# Applet links made here when the binary runs on the build machine; /init
+# installs them at boot otherwise (a foreign-architecture kit).
+if applets=$("$root/bin/busybox" --list-full 2>/dev/null); then
+  while read -r a; do
+    [[ -e $root/$a ]] || ln -s /bin/busybox "$root/$a"
+  done <<<"$applets"
+else
+  ln -s busybox "$root/bin/sh"
+fi
+
+add_modules "$root" "$kdir" "$kver" "${GUEST_MODULES[@]}"
+printf '%s\n' "${GUEST_MODULES[@]}" >"$root/etc/stdvmm-modules"
+
+install -m 0755 "$here/init" "$root/init"
+cat >"$root/etc/profile" <<'EOF'
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PS1='guest# '
+EOF
+if [[ -d $tests ]]; then
+  find "$tests" -maxdepth 1 -name '*.sh' -exec install -m 0755 -t "$root/tests" {} +
+fi
+
+mk_cpio "$root" "$out/initramfs.cpio.gz" gzip
+cp "$(kernel_image_path "$kdir" "$kver")" "$out/vmlinuz.tmp"
+mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+cat >"$out/kit.txt" <<EOF
+arch=$arch
+kernel_package=$kpkg
+kernel_package_version=$kver_pkg
+kernel_release=$kver
+busybox_package=$BUSYBOX_PKG
+busybox_version=$bb_ver
+modules=${GUEST_MODULES[*]}
+EOF
+printf '%s\n' "$stamp" >"$out/.stamp"
+log "built $out: $kpkg $kver_pkg, initramfs $(du -h "$out/initramfs.cpio.gz" | cut -f1)"

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# Helpers shared by the guest kit and the test host: Debian package fetching
+# (never installed system-wide, only unpacked into a cache), kernel module
+# closures, dynamic-binary closures and cpio archives.
+#
+# Sourced, not executed. Callers set -euo pipefail themselves and may set
+# APT_OPTS (an array) to fetch another architecture's packages.
+
+if [[ -z ${APT_OPTS+x} ]]; then
+  APT_OPTS=()
+fi
+
+log() { printf '%s: %s\n' "${LOG_TAG:-stdvmm-tools}" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 2
+}
+
+# Installs Debian packages on the build machine only when one is missing, so
+# a re-run costs a dpkg query instead of an apt round trip.
+ensure_host_pkgs() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing ${missing[*]}"
+  [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# The candidate version apt would download; it keys every cache entry, so a
+# Debian point release invalidates exactly the packages it changed.
+deb_version() {
+  local v
+  v=$(apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}')
+  if [[ -z $v || $v == "(none)" ]]; then
+    # An empty package list is the usual cause on a fresh machine.
+    DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2
+    v=$(apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}')
+  fi
+  [[ -n $v && $v != "(none)" ]] || die "no candidate version for package $1"
+  printf '%s\n' "$v"
+}
+
+# linux-image-amd64 is a metapackage; the kernel lives in the versioned
+# package it depends on (linux-image-6.1.0-NN-amd64).
+resolve_kernel_pkg() {
+  local meta=$1 dep
+  deb_version "$meta" >/dev/null
+  dep=$(apt-cache "${APT_OPTS[@]}" depends "$meta" |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ {print $2; exit}')
+  [[ -n $dep ]] || die "cannot resolve the kernel package behind $meta"
+  printf '%s\n' "$dep"
+}
+
+# deb_unpack CACHE PKG -> prints the directory holding the unpacked package.
+# The directory name carries the version, so an unchanged package is reused
+# without any download.
+deb_unpack() {
+  local cache=$1 pkg=$2 ver key dir tmp deb
+  ver=$(deb_version "$pkg")
+  key="${pkg}_${ver//:/%3a}"
+  dir="$cache/pkgs/$key"
+  if [[ ! -d $dir ]]; then
+    mkdir -p "$cache/pkgs"
+    tmp=$(mktemp -d "$cache/pkgs/.tmp.XXXXXX")
+    log "downloading $pkg $ver"
+    # Sandbox user root: the cache may live where _apt cannot write.
+    (cd "$tmp" && apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root -qq download "$pkg=$ver" >&2) ||
+      die "apt-get download $pkg=$ver failed"
+    deb=$(find "$tmp" -maxdepth 1 -name '*.deb' -print -quit)
+    [[ -n $deb ]] || die "apt-get download $pkg produced no .deb"
+    mkdir "$tmp/root"
+    dpkg-deb -x "$deb" "$tmp/root"
+    rm -f "$deb"
+    mv "$tmp/root" "$dir"
+    rmdir "$tmp"
+  fi
+  printf '%s\n' "$dir"
+}
+
+# kernel_tree CACHE PKG -> prints "DIR VERSION": the unpacked kernel package
+# with a modules.dep (Debian ships none) so modprobe can resolve closures.
+kernel_tree() {
+  local cache=$1 pkg=$2 dir kver
+  dir=$(deb_unpack "$cache" "$pkg")
+  kver=$(find "$dir/lib/modules" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | head -n1)
+  [[ -n $kver ]] || die "no lib/modules/<version> in $pkg"
+  if [[ ! -s $dir/lib/modules/$kver/modules.dep ]]; then
+    depmod -b "$dir" "$kver"
+  fi
+  printf '%s %s\n' "$dir" "$kver"
+}
+
+# add_modules ROOT KDIR KVER MODULE... copies each module and everything it
+# depends on into ROOT (same relative paths) and writes ROOT's modules.dep, so
+# the module loader inside the VM resolves order itself. A module that is
+# built into the kernel needs nothing; an unknown one is only reported,
+# because the guest tolerates missing drivers.
+add_modules() {
+  local root=$1 kdir=$2 kver=$3 m line path
+  shift 3
+  mkdir -p "$root/lib/modules/$kver"
+  for m in "$@"; do
+    if ! line=$(modprobe -d "$kdir" -S "$kver" --show-depends "$m" 2>/dev/null); then
+      log "warning: module $m not in kernel $kver"
+      continue
+    fi
+    while read -r kind path _; do
+      [[ $kind == insmod ]] || continue
+      path=${path#"$kdir"}
+      mkdir -p "$root/$(dirname "$path")"
+      cp -p "$kdir/$path" "$root/$path"
+    done <<<"$line"
+  done
+  local f
+  for f in modules.builtin modules.builtin.modinfo modules.order; do
+    [[ -e $kdir/lib/modules/$kver/$f ]] && cp "$kdir/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+  done
+  depmod -b "$root" "$kver"
+}
+
+# add_binary ROOT FILE [DEST] copies a program and its ldd closure (libc,
+# ld-linux, any .so) into ROOT, keeping library paths as ldd reports them so
+# the dynamic loader finds them without a cache.
+add_binary() {
+  local root=$1 file=$2 dest=${3:-$2} lib
+  mkdir -p "$root/$(dirname "$dest")"
+  cp -pL "$file" "$root/$dest"
+  # ldd prints "name => /path (addr)" or "/path (addr)"; static ones print
+  # "not a dynamic executable" and need nothing more.
+  while read -r lib; do
+    [[ -e $root/$lib ]] && continue
+    mkdir -p "$root/$(dirname "$lib")"
+    cp -pL "$lib" "$root/$lib"
+  done < <(ldd "$file" 2>/dev/null | awk '/=> \// {print $3} /^\t\// {print $1}')
+  return 0
+}
+
+# mk_cpio ROOT OUT [gzip|none] writes a newc archive owned by root with
+# sorted entries, so unchanged inputs give an identical archive.
+mk_cpio() {
+  local root=$1 out=$2 comp=${3:-gzip}
+  local tmp="$out.tmp.$$"
+  (cd "$root" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+    cpio -o -H newc -R 0:0 --reproducible --quiet) >"$tmp.cpio"
+  case $comp in
+    gzip) gzip -9n <"$tmp.cpio" >"$tmp" && rm -f "$tmp.cpio" ;;
+    none) mv "$tmp.cpio" "$tmp" ;;
+    *) die "mk_cpio: unknown compression $comp" ;;
+  esac
+  mv "$tmp" "$out"
+}
+
+# Hash of a list of files and strings: decides whether an output is current.
+inputs_hash() {
+  local x
+  for x in "$@"; do
+    if [[ -f $x ]]; then
+      printf 'file %s\n' "$x"
+      cat "$x"
+    elif [[ -d $x ]]; then
+      printf 'dir %s\n' "$x"
+      (cd "$x" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
+    else
+      printf 'str %s\n' "$x"
+    fi
+  done | sha256sum | cut -d' ' -f1
+}
