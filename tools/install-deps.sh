@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Installs every Debian package stdvmm's build, tests and test host need.
+# Idempotent and quick when everything is already there, so both README
+# commands call it first.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config clang gcc-aarch64-linux-gnu
+    libcmocka-dev libfdt-dev device-tree-compiler acpica-tools
+    qemu-system-x86 cpio busybox-static e2fsprogs kmod file
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "install-deps: need root to install: ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
