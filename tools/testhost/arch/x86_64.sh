@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash disable=SC2034
+# Test-host configuration for x86_64: QEMU TCG emulates an AMD CPU with SVM
+# and NPT, and the Debian kernel inside runs real KVM (kvm-amd). Another
+# architecture is another file like this one (arch/aarch64.sh: qemu-system-
+# aarch64 -M virt,virtualization=on, KVM built in, no modules).
+
+# Debian package facts (kernel, busybox, apt options) are the guest kit's.
+# shellcheck source=tools/guest-kit/arch/x86_64.sh
+: "${testhost_dir:?set by the sourcing script}"
+. "$testhost_dir/../guest-kit/arch/x86_64.sh"
+
+QEMU_PKG=qemu-system-x86
+QEMU_BIN=qemu-system-x86_64
+
+# modprobe resolves the order the notes require (irqbypass, kvm, ccp,
+# kvm-amd); the names are listed anyway so a missing one is reported.
+HOST_MODULES=(irqbypass kvm ccp kvm-amd)
+
+# Console on the first serial port, the result protocol on the second.
+HOST_CONSOLE=ttyS0
+HOST_RESULTS_TTY=ttyS1
+
+# Stand-in VMM for self-tests and benchmarks: the build machine's QEMU and
+# the firmware its microvm machine needs.
+STANDIN_QEMU_BIN=/usr/bin/qemu-system-x86_64
+STANDIN_QEMU_FIRMWARE=(bios-microvm.bin qboot.rom linuxboot_dma.bin pvh.bin)
+
+# EPYC features TCG cannot emulate are switched off: QEMU drops them anyway,
+# and says so in a warning per feature and vCPU.
+HOST_CPU=EPYC,+svm,+npt
+HOST_CPU+=,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch,-osvw,-topoext,-nrip-save,-xsavec
+
+# host_qemu_args KERNEL INITRD APPEND: the emulated machine, without the
+# serial back-ends (the caller adds two -serial options).
+host_qemu_args() {
+  printf '%s\n' -M q35 -cpu "$HOST_CPU" -smp 2 -m 3G \
+    -nodefaults -no-user-config -display none -no-reboot \
+    -kernel "$1" -initrd "$2" -append "console=$HOST_CONSOLE $3"
+}

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# The outer side of the test host: builds its initramfs (a cached base with
+# kernel modules and busybox, plus a per-run payload with stdvmm, the guest
+# kit and the test scripts), boots it under QEMU TCG and parses the result
+# protocol written by tools/testhost/init on the host's second serial port.
+#
+# Sourced by run-suite.sh, run-interactive.sh and bench scripts, which set
+# testhost_dir (this tool's directory) first.
+
+# shellcheck source=tools/guest-kit/lib/common.sh
+: "${testhost_dir:?set by the sourcing script}"
+. "$testhost_dir/../guest-kit/lib/common.sh"
+
+# th_init ARCH CACHE: loads the architecture's configuration and makes sure
+# the build machine has what booting it needs.
+th_init() {
+  th_arch=$1
+  th_cache=$2
+  [[ -f $testhost_dir/arch/$th_arch.sh ]] ||
+    die "unsupported --arch $th_arch (have: $(cd "$testhost_dir/arch" && ls))"
+  # shellcheck source=tools/testhost/arch/x86_64.sh
+  . "$testhost_dir/arch/$th_arch.sh"
+  ensure_host_pkgs "$QEMU_PKG" cpio kmod gzip
+  mkdir -p "$th_cache"
+  th_cache=$(cd "$th_cache" && pwd)
+}
+
+# th_guest_kit [DIR]: prints the guest kit directory, building it into the
+# cache when no prebuilt one is given.
+th_guest_kit() {
+  local dir=${1:-}
+  if [[ -z $dir ]]; then
+    dir=$th_cache/guest-kit/$th_arch
+    "$testhost_dir/../guest-kit/build.sh" --arch "$th_arch" --out "$dir" --cache "$th_cache" >&2
+  fi
+  [[ -s $dir/vmlinuz && -s $dir/initramfs.cpio.gz ]] ||
+    die "guest kit $dir lacks vmlinuz or initramfs.cpio.gz"
+  (cd "$dir" && pwd)
+}
+
+# th_base: prints the directory holding the host's vmlinuz and the cached
+# base initramfs (busybox, KVM modules, /init). Rebuilt only when a package
+# version or one of these scripts changes.
+th_base() {
+  local kpkg kver_pkg bb_ver stamp dir kdir kver bbdir root a
+  kpkg=$(resolve_kernel_pkg "$KERNEL_META")
+  kver_pkg=$(deb_version "$kpkg")
+  bb_ver=$(deb_version "$BUSYBOX_PKG")
+  dir=$th_cache/testhost/$th_arch
+  stamp=$(inputs_hash "$th_arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" \
+    "$testhost_dir/init" "$testhost_dir/lib/host.sh" "$testhost_dir/arch/$th_arch.sh" \
+    "$testhost_dir/../guest-kit/lib/common.sh")
+  if [[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp" && -s $dir/base.cpio.gz ]]; then
+    printf '%s\n' "$dir"
+    return 0
+  fi
+  log "building the $th_arch test host ($kpkg $kver_pkg)"
+  read -r kdir kver < <(kernel_tree "$th_cache" "$kpkg")
+  bbdir=$(deb_unpack "$th_cache" "$BUSYBOX_PKG")
+  mkdir -p "$dir"
+  root=$(mktemp -d "$th_cache/host-root.XXXXXX")
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,opt,root}
+  cp -p "$bbdir/bin/busybox" "$root/bin/busybox"
+  while read -r a; do
+    [[ -e $root/$a ]] || ln -s /bin/busybox "$root/$a"
+  done < <("$root/bin/busybox" --list-full)
+  add_modules "$root" "$kdir" "$kver" "${HOST_MODULES[@]}"
+  install -m 0755 "$testhost_dir/init" "$root/init"
+  mk_cpio "$root" "$dir/base.cpio.gz" gzip
+  rm -rf "$root"
+  cp "$(kernel_image_path "$kdir" "$kver")" "$dir/vmlinuz"
+  printf '%s\n' "$stamp" >"$dir/.stamp"
+  printf '%s\n' "$dir"
+}
+
+# th_stage_stdvmm STAGE PATH: the VMM under test with its ldd closure.
+th_stage_stdvmm() {
+  [[ -x $2 ]] || die "stdvmm binary $2 is not executable"
+  add_binary "$1" "$2" /opt/stdvmm/bin/stdvmm
+}
+
+# th_stage_guest STAGE KITDIR
+th_stage_guest() {
+  mkdir -p "$1/opt/guest"
+  cp "$2/vmlinuz" "$2/initramfs.cpio.gz" "$1/opt/guest/"
+}
+
+# th_stage_suite STAGE DIR: the whole directory (helpers included); only
+# its top-level *.sh are run, in name order.
+th_stage_suite() {
+  mkdir -p "$1/opt/suite"
+  cp -a "$2/." "$1/opt/suite/"
+}
+
+# th_stage_qemu STAGE: the build machine's QEMU as a stand-in VMM, with its
+# ldd closure and the firmware of the microvm machine (used with -L).
+th_stage_qemu() {
+  local f src
+  add_binary "$1" "$STANDIN_QEMU_BIN" /opt/qemu/bin/qemu
+  mkdir -p "$1/opt/qemu/share"
+  for f in "${STANDIN_QEMU_FIRMWARE[@]}"; do
+    src=$(find -L /usr/share/qemu /usr/share/seabios -maxdepth 1 -name "$f" -print -quit 2>/dev/null)
+    [[ -n $src ]] || die "QEMU firmware $f not found"
+    cp -L "$src" "$1/opt/qemu/share/$f"
+  done
+}
+
+# th_stage_conf STAGE MODE TIMEOUT: read by the host's /init.
+th_stage_conf() {
+  cat >"$1/opt/testhost.conf" <<EOF
+MODE=$2
+ARCH=$th_arch
+TIMEOUT=$3
+RESULTS_TTY=$HOST_RESULTS_TTY
+HOST_MODULES="${HOST_MODULES[*]}"
+EOF
+}
+
+# th_initrd STAGE BASEDIR OUT: the payload goes first, uncompressed (it is
+# mostly compressed images already, and re-packing it must stay cheap); the
+# kernel unpacks concatenated archives in order.
+th_initrd() {
+  mk_cpio "$1" "$3.payload" none
+  cat "$3.payload" "$2/base.cpio.gz" >"$3"
+  rm -f "$3.payload"
+}
+
+# th_qemu_cmd BASEDIR INITRD APPEND: prints the QEMU command, one word per
+# line (without serial back-ends).
+th_qemu_cmd() {
+  printf '%s\n' "$QEMU_BIN"
+  host_qemu_args "$1/vmlinuz" "$2" "quiet panic=-1 $3"
+}
+
+# th_parse RESULTS: reads protocol lines on stdin, writes RESULTS/<name>.log
+# and .status as each test ends, prints progress. Markers for the caller:
+# RESULTS/.host-end (the host finished), RESULTS/.kvm (yes|no reason),
+# RESULTS/.exit (interactive mode's stdvmm status).
+th_parse() {
+  local results=$1 line cur="" rest name status extra t0=${EPOCHREALTIME}
+  local b64=$results/.log.b64
+  elapsed() { awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%6.1fs", b - a }'; }
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    if [[ -n $cur ]]; then
+      if [[ $line == "STDVMM-HOST LOG-END $cur" ]]; then
+        if [[ $cur == @* ]]; then name=host-${cur#@}; else name=$cur; fi
+        base64 -di <"$b64" >"$results/$name.log" 2>/dev/null || true
+        cur=""
+      else
+        printf '%s\n' "$line" >>"$b64"
+      fi
+      continue
+    fi
+    [[ $line == "STDVMM-HOST "* ]] || continue
+    rest=${line#STDVMM-HOST }
+    case $rest in
+      "BEGIN "*) log "$(elapsed) host /init started: ${rest#BEGIN }" ;;
+      "KVM "*)
+        printf '%s\n' "${rest#KVM }" >"$results/.kvm"
+        log "$(elapsed) kvm: ${rest#KVM }"
+        ;;
+      "TEST-BEGIN "*) log "$(elapsed) run  ${rest#TEST-BEGIN }" ;;
+      "LOG-BEGIN "*)
+        cur=${rest#LOG-BEGIN }
+        : >"$b64"
+        ;;
+      "TEST-END "*)
+        read -r name status extra <<<"${rest#TEST-END }"
+        printf '%s\n' "$status" >"$results/$name.status"
+        log "$(elapsed) $status $name ($extra)"
+        ;;
+      "EXIT "*) printf '%s\n' "${rest#EXIT rc=}" >"$results/.exit" ;;
+      END)
+        : >"$results/.host-end"
+        log "$(elapsed) host finished"
+        ;;
+    esac
+  done
+  rm -f "$b64"
+}
