@@ -134,10 +134,9 @@ int acpi_pm_register(struct acpi_pm *pm, struct bus *bus)
     err = bus_register(bus, pm->cfg.sleep_control_base, ACPI_PM_REG_SIZE, &sleep_control_ops, pm,
                        "acpi-sleep-control");
     if (err == 0)
-        err = bus_register(bus, pm->cfg.sleep_status_base, ACPI_PM_REG_SIZE, &sleep_status_ops,
-                           pm, "acpi-sleep-status");
+        err = bus_register(bus, pm->cfg.sleep_status_base, ACPI_PM_REG_SIZE, &sleep_status_ops, pm,
+                           "acpi-sleep-status");
     if (err == 0)
-        err = bus_register(bus, pm->cfg.reset_base, ACPI_PM_REG_SIZE, &reset_ops, pm,
-                           "acpi-reset");
+        err = bus_register(bus, pm->cfg.reset_base, ACPI_PM_REG_SIZE, &reset_ops, pm, "acpi-reset");
     return err;
 }

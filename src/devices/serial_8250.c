@@ -16,12 +16,10 @@
 #include "stdvmm/log.h"
 #include "stdvmm/sync.h"
 
-#define LSR_ERRORS                                                                                 \
-    (SERIAL8250_LSR_OE | SERIAL8250_LSR_PE | SERIAL8250_LSR_FE | SERIAL8250_LSR_BI)
+#define LSR_ERRORS (SERIAL8250_LSR_OE | SERIAL8250_LSR_PE | SERIAL8250_LSR_FE | SERIAL8250_LSR_BI)
 #define MSR_DELTAS                                                                                 \
     (SERIAL8250_MSR_DCTS | SERIAL8250_MSR_DDSR | SERIAL8250_MSR_TERI | SERIAL8250_MSR_DDCD)
-#define MSR_LINES                                                                                  \
-    (SERIAL8250_MSR_CTS | SERIAL8250_MSR_DSR | SERIAL8250_MSR_RI | SERIAL8250_MSR_DCD)
+#define MSR_LINES (SERIAL8250_MSR_CTS | SERIAL8250_MSR_DSR | SERIAL8250_MSR_RI | SERIAL8250_MSR_DCD)
 
 /* 115200 / 12 = 9600 baud, the divisor PC firmware leaves behind. */
 #define POWER_ON_DIVISOR 12

@@ -39,8 +39,7 @@ static int setup(void **state)
                                     .now_ns = fake_now_ns,
                                     .clock_ctx = f,
                                     .start_ns = 1000000000ull};
-    if (boot_timer_init(&f->timer, &cfg) != 0 ||
-        boot_timer_register(&f->timer, &f->vm.pio) != 0) {
+    if (boot_timer_init(&f->timer, &cfg) != 0 || boot_timer_register(&f->timer, &f->vm.pio) != 0) {
         free(f);
         return -1;
     }

@@ -155,7 +155,8 @@ static void linux_probe_detects_16550a(void **state)
     out(f, SERIAL8250_LCR, save_lcr);
 
     /* Startup: the LSR safety check, then the THRE test. */
-    out(f, SERIAL8250_FCR, SERIAL8250_FCR_ENABLE | SERIAL8250_FCR_CLEAR_RX | SERIAL8250_FCR_CLEAR_TX);
+    out(f, SERIAL8250_FCR,
+        SERIAL8250_FCR_ENABLE | SERIAL8250_FCR_CLEAR_RX | SERIAL8250_FCR_CLEAR_TX);
     (void)in(f, SERIAL8250_LSR);
     (void)in(f, SERIAL8250_RBR);
     (void)in(f, SERIAL8250_IIR);
@@ -276,9 +277,8 @@ static void overrun_sets_oe(void **state)
     out(f, SERIAL8250_MCR, SERIAL8250_MCR_LOOP);
     for (unsigned i = 0; i < SERIAL8250_FIFO_SIZE + 1; i++)
         out(f, SERIAL8250_THR, (uint8_t)i);
-    assert_int_equal(in(f, SERIAL8250_LSR),
-                     SERIAL8250_LSR_OE | SERIAL8250_LSR_DR | SERIAL8250_LSR_THRE |
-                         SERIAL8250_LSR_TEMT);
+    assert_int_equal(in(f, SERIAL8250_LSR), SERIAL8250_LSR_OE | SERIAL8250_LSR_DR |
+                                                SERIAL8250_LSR_THRE | SERIAL8250_LSR_TEMT);
     /* Reading LSR clears the error; the FIFO keeps what it had. */
     assert_false(in(f, SERIAL8250_LSR) & SERIAL8250_LSR_OE);
     for (unsigned i = 0; i < SERIAL8250_FIFO_SIZE; i++)
@@ -495,11 +495,8 @@ static void irq_without_out2_gate(void **state)
 {
     struct fixture *f = *state;
     struct serial8250 other;
-    struct serial8250_config cfg = {.base = 0x1000,
-                                    .irq = 33,
-                                    .set_irq = record_irq,
-                                    .irq_ctx = f,
-                                    .irq_ignores_out2 = true};
+    struct serial8250_config cfg = {
+        .base = 0x1000, .irq = 33, .set_irq = record_irq, .irq_ctx = f, .irq_ignores_out2 = true};
     uint8_t v = SERIAL8250_IER_THRI;
 
     assert_int_equal(serial8250_init(&other, &cfg), 0);
