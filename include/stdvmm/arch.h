@@ -41,8 +41,19 @@ int arch_setup_firmware(struct vm *vm);
 /* Boot state of one vCPU: the boot vCPU starts at vm->boot.entry. */
 int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu);
 
-/* First free guest-physical address and interrupt for platform devices. */
-uint64_t arch_device_mmio_base(void);
-uint32_t arch_device_irq_base(void);
+/*
+ * Where this arch puts the devices every stdvmm VM has. The system layer
+ * creates them; the arch only says where they live (an I/O port on x86, an
+ * MMIO address on Arm) and which interrupt they use.
+ */
+struct arch_platform {
+    struct vm_platform_device uart;       /* console 16550A */
+    struct vm_platform_device boot_timer; /* one-byte debug port /init writes */
+    struct vm_platform_device pvpanic;    /* panic notification (size 0: none) */
+    uint64_t virtio_mmio_base;            /* first virtio-mmio window */
+    uint64_t virtio_mmio_stride;
+    uint32_t virtio_irq_base;             /* first interrupt for virtio devices */
+};
+const struct arch_platform *arch_platform(void);
 
 #endif

@@ -21,6 +21,9 @@ void host_log_set_prefix(const char *prefix);
 /* Monotonic nanoseconds since host_clock_start() (called once at start-up). */
 void host_clock_start(void);
 uint64_t host_clock_ns(void);
+/* The raw monotonic clock, and its reading at host_clock_start(). */
+uint64_t host_clock_monotonic_ns(void);
+uint64_t host_clock_start_ns(void);
 
 /*
  * Puts the terminal on fd into raw mode and restores it at exit, on

@@ -5,7 +5,7 @@
 
 static uint64_t start_ns;
 
-static uint64_t monotonic_ns(void)
+uint64_t host_clock_monotonic_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -14,10 +14,15 @@ static uint64_t monotonic_ns(void)
 
 void host_clock_start(void)
 {
-    start_ns = monotonic_ns();
+    start_ns = host_clock_monotonic_ns();
 }
 
 uint64_t host_clock_ns(void)
 {
-    return monotonic_ns() - start_ns;
+    return host_clock_monotonic_ns() - start_ns;
+}
+
+uint64_t host_clock_start_ns(void)
+{
+    return start_ns;
 }

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The x86_64 arch hooks (include/stdvmm/arch.h): a PC without firmware. The
+ * kernel is entered at its 64-bit entry point with boot_params, e820 and
+ * ACPI tables prepared here; the in-kernel irqchip supplies the PIC, IOAPIC
+ * and local APICs. Platform devices follow PC conventions so that Debian's
+ * unmodified kernel finds them: COM1 at 0x3f8/IRQ 4, pvpanic at 0x505,
+ * HW-reduced ACPI sleep registers at 0x600/0x601, reset register 0xcf9.
+ */
+#include <string.h>
+
+#include "arch/x86_64/boot_cpu.h"
+#include "arch/x86_64/boot_params.h"
+#include "arch/x86_64/bzimage.h"
+#include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/e820.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/msrs.h"
+#include "stdvmm/acpi.h"
+#include "stdvmm/arch.h"
+#include "stdvmm/devices/acpi_pm.h"
+#include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/i8042_reset.h"
+#include "stdvmm/devices/pvpanic.h"
+#include "stdvmm/devices/serial8250.h"
+#include "stdvmm/error.h"
+#include "stdvmm/hv_x86_64.h"
+#include "stdvmm/log.h"
+
+#define X86_SLEEP_CONTROL_PORT 0x600
+#define X86_SLEEP_STATUS_PORT 0x601
+#define X86_RESET_PORT 0xcf9 /* the PC reset control register; Linux's reboot=pci uses it too */
+#define X86_RESET_VALUE 0x06 /* "full reset": system reset + CPU reset bits */
+#define X86_S5_SLEEP_TYPE 5
+#define X86_VIRTIO_IRQ_BASE 5
+
+#define CPUID_MAX_ENTRIES 300
+
+/*
+ * One VM per VMM process (paper §4.1.5), so the PC platform devices that
+ * exist exactly once per VM live here rather than in struct vm.
+ */
+static struct acpi_pm pm;
+static struct i8042_reset kbd_reset;
+
+static const struct arch_platform x86_platform = {
+    .uart = {.kind = VM_DEV_SERIAL_8250,
+             .base = SERIAL8250_COM1_PORT,
+             .size = SERIAL8250_REG_COUNT,
+             .is_pio = true,
+             .irq = SERIAL8250_COM1_IRQ},
+    .boot_timer = {.base = BOOT_TIMER_X86_PORT, .size = BOOT_TIMER_SIZE, .is_pio = true},
+    .pvpanic = {.kind = VM_DEV_PVPANIC,
+                .base = PVPANIC_X86_PORT,
+                .size = PVPANIC_SIZE,
+                .is_pio = true},
+    .virtio_mmio_base = X86_VIRTIO_MMIO_BASE,
+    .virtio_mmio_stride = X86_VIRTIO_MMIO_SIZE,
+    .virtio_irq_base = X86_VIRTIO_IRQ_BASE,
+};
+
+const struct arch_platform *arch_platform(void)
+{
+    return &x86_platform;
+}
+
+uint64_t arch_min_ram(void)
+{
+    return X86_MIN_RAM;
+}
+
+int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
+{
+    struct x86_ram_range ranges[ARCH_MAX_RAM_REGIONS];
+    unsigned count;
+    int r = x86_ram_plan(ram_size, ranges, ARCH_MAX_RAM_REGIONS, &count);
+
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < count; i++) {
+        plan->ram[i].gpa = ranges[i].gpa;
+        plan->ram[i].size = ranges[i].size;
+    }
+    plan->ram_count = count;
+    return 0;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+    int r = hv_x86_create_irqchip(vm->hv);
+    if (r == 0)
+        r = hv_x86_create_pit(vm->hv);
+    if (r < 0)
+        return r;
+
+    struct acpi_pm_config pm_cfg = {
+        .vm = vm,
+        .is_pio = true,
+        .sleep_control_base = X86_SLEEP_CONTROL_PORT,
+        .sleep_status_base = X86_SLEEP_STATUS_PORT,
+        .reset_base = X86_RESET_PORT,
+        .reset_value = X86_RESET_VALUE,
+        .s5_sleep_type = X86_S5_SLEEP_TYPE,
+    };
+    r = acpi_pm_init(&pm, &pm_cfg);
+    if (r == 0)
+        r = acpi_pm_register(&pm, &vm->pio);
+    if (r == 0)
+        r = i8042_reset_init(&kbd_reset, vm);
+    if (r == 0)
+        r = i8042_reset_register(&kbd_reset, &vm->pio);
+    return r;
+}
+
+/* The RAM regions as the arch code knows them, read back from the VM's memory map. */
+static unsigned ram_ranges(const struct vm *vm, struct x86_ram_range *out, uint64_t *low_end)
+{
+    unsigned n = vm->mem.count;
+
+    *low_end = 0;
+    for (unsigned i = 0; i < n; i++) {
+        out[i].gpa = vm->mem.regions[i].gpa;
+        out[i].size = vm->mem.regions[i].size;
+        if (out[i].gpa == 0)
+            *low_end = out[i].size;
+    }
+    return n;
+}
+
+int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
+{
+    struct x86_bzimage bz;
+    struct x86_ram_range ram[GMEM_MAX_REGIONS];
+    struct x86_e820_entry e820[X86_E820_MAX];
+    uint8_t zero_page[X86_ZERO_PAGE_SIZE];
+    unsigned e820_count;
+    uint64_t low_end;
+    int r;
+
+    r = x86_bzimage_parse(images->kernel, images->kernel_size, &bz);
+    if (r < 0)
+        return r;
+    r = x86_bzimage_load(&vm->mem, images->kernel, &bz);
+    if (r < 0)
+        return r;
+    r = x86_cmdline_write(&vm->mem, &bz, images->cmdline);
+    if (r < 0)
+        return r;
+
+    unsigned ram_count = ram_ranges(vm, ram, &low_end);
+    struct x86_boot_config cfg = {
+        .cmdline_addr = X86_CMDLINE_ADDR,
+        .acpi_rsdp_addr = X86_ACPI_TABLES_ADDR, /* the RSDP opens the table area */
+    };
+    if (images->initrd != NULL && images->initrd_size != 0) {
+        r = x86_initrd_place(&bz, images->initrd_size, low_end, &cfg.initrd_addr);
+        if (r < 0)
+            return r;
+        r = gmem_write(&vm->mem, cfg.initrd_addr, images->initrd, images->initrd_size);
+        if (r < 0)
+            return r;
+        cfg.initrd_size = images->initrd_size;
+    }
+    r = x86_e820_build(ram, ram_count, e820, X86_E820_MAX, &e820_count);
+    if (r < 0)
+        return r;
+    cfg.e820 = e820;
+    cfg.e820_count = e820_count;
+    r = x86_boot_params_build(zero_page, images->kernel, &bz, &cfg);
+    if (r < 0)
+        return r;
+    r = gmem_write(&vm->mem, X86_BOOT_PARAMS_ADDR, zero_page, sizeof(zero_page));
+    if (r < 0)
+        return r;
+    r = x86_boot_cpu_write_tables(&vm->mem);
+    if (r < 0)
+        return r;
+    vm->boot.entry = bz.entry64;
+    vm->boot.arg = X86_BOOT_PARAMS_ADDR;
+    return 0;
+}
+
+static int to_acpi_device(const struct vm_platform_device *d, unsigned *uid_by_kind,
+                          struct acpi_device *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (d->kind) {
+    case VM_DEV_SERIAL_8250:
+        out->hid = "PNP0501";
+        break;
+    case VM_DEV_PVPANIC:
+        out->hid = "QEMU0001";
+        break;
+    case VM_DEV_VIRTIO_MMIO:
+        out->hid = "LNRO0005";
+        break;
+    default:
+        LOG_ERR("platform device kind %d has no ACPI description", (int)d->kind);
+        return -STDVMM_EINVAL;
+    }
+    out->uid = uid_by_kind[d->kind]++;
+    out->is_pio = d->is_pio;
+    out->base = d->base;
+    out->size = d->size;
+    out->irq = d->irq;
+    out->irq_level_triggered = false; /* ISA-style and virtio-mmio lines are edge here */
+    return 0;
+}
+
+int arch_setup_firmware(struct vm *vm)
+{
+    struct acpi_device devices[VM_MAX_PLATFORM_DEVICES];
+    unsigned uid_by_kind[VM_DEV_PVPANIC + 1] = {0};
+    struct acpi_platform p;
+    size_t used;
+    int r;
+
+    for (unsigned i = 0; i < vm->device_count; i++) {
+        r = to_acpi_device(&vm->devices[i], uid_by_kind, &devices[i]);
+        if (r < 0)
+            return r;
+    }
+    acpi_platform_init(&p);
+    p.cpu_count = vm->vcpu_count;
+    p.sleep_control_port = X86_SLEEP_CONTROL_PORT;
+    p.sleep_status_port = X86_SLEEP_STATUS_PORT;
+    p.s5_sleep_type = X86_S5_SLEEP_TYPE;
+    p.reset_port = X86_RESET_PORT;
+    p.reset_value = X86_RESET_VALUE;
+    p.devices = devices;
+    p.device_count = vm->device_count;
+
+    uint8_t *area = gmem_translate(&vm->mem, X86_ACPI_TABLES_ADDR, X86_ACPI_TABLES_SIZE);
+    if (area == NULL) {
+        LOG_ERR("guest RAM does not cover the ACPI table area at 0x%llx",
+                (unsigned long long)X86_ACPI_TABLES_ADDR);
+        return -STDVMM_EFAULT;
+    }
+    return acpi_build_tables(&p, area, X86_ACPI_TABLES_SIZE, X86_ACPI_TABLES_ADDR, &used);
+}
+
+static int setup_cpuid(struct vm *vm, struct vcpu *vcpu)
+{
+    static struct x86_cpuid_entry entries[CPUID_MAX_ENTRIES];
+    unsigned n;
+    int r = hv_x86_get_supported_cpuid(vm->hv, entries, CPUID_MAX_ENTRIES - 8, &n);
+
+    if (r < 0)
+        return r;
+    r = x86_cpuid_complete(entries, n, CPUID_MAX_ENTRIES);
+    if (r < 0)
+        return r;
+    n = (unsigned)r;
+    r = x86_cpuid_configure(entries, n, vcpu->index, vm->vcpu_count);
+    if (r < 0)
+        return r;
+    return hv_x86_vcpu_set_cpuid(vcpu->hv, entries, n);
+}
+
+int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
+{
+    struct x86_msr msrs[X86_BOOT_MSR_COUNT];
+    int r = setup_cpuid(vm, vcpu);
+
+    if (r < 0)
+        return r;
+    r = x86_boot_msrs(msrs, X86_BOOT_MSR_COUNT);
+    if (r < 0)
+        return r;
+    r = hv_x86_vcpu_set_msrs(vcpu->hv, msrs, (unsigned)r);
+    if (r == 0)
+        r = hv_x86_vcpu_reset_fpu(vcpu->hv);
+    if (r == 0)
+        r = hv_x86_vcpu_setup_lapic(vcpu->hv);
+    if (r < 0 || vcpu->index != 0)
+        return r; /* application processors wait for INIT/SIPI in the in-kernel LAPIC */
+
+    struct x86_regs regs;
+    struct x86_sregs sregs;
+    x86_boot_cpu_state(vm->boot.entry, vm->boot.arg, &regs, &sregs);
+    r = hv_x86_vcpu_set_sregs(vcpu->hv, &sregs);
+    if (r == 0)
+        r = hv_x86_vcpu_set_regs(vcpu->hv, &regs);
+    return r;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
+#include "stdvmm/vm.h"
+
+/* Ctrl-A, as in QEMU: Ctrl-A x stops the VM, Ctrl-A Ctrl-A sends one Ctrl-A. */
+#define ESCAPE_CHAR 0x01
+
+int console_open(struct console *c, const struct vmm_config *cfg)
+{
+    memset(c, 0, sizeof(*c));
+    c->mode = cfg->serial;
+    c->out_fd = -1;
+    c->in_fd = -1;
+    c->wake_fd[0] = c->wake_fd[1] = -1;
+    switch (cfg->serial) {
+    case VMM_SERIAL_TTY:
+        c->out_fd = STDOUT_FILENO;
+        c->in_fd = STDIN_FILENO;
+        break;
+    case VMM_SERIAL_FILE:
+        c->out_fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (c->out_fd < 0) {
+            int e = errno;
+            LOG_ERR("--serial file=%s: cannot open: %s", cfg->serial_path, strerror(e));
+            return -e;
+        }
+        break;
+    case VMM_SERIAL_OFF:
+        break;
+    }
+    return 0;
+}
+
+void console_output(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct console *c = ctx;
+
+    while (c->out_fd >= 0 && len > 0) {
+        ssize_t n = write(c->out_fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* a closed terminal must not stop the guest */
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Hands bytes to the guest, waiting while its receive FIFO is full. */
+static void deliver(struct console *c, const uint8_t *buf, size_t len)
+{
+    const struct timespec pause = {.tv_sec = 0, .tv_nsec = 1000000};
+
+    while (len > 0 && vm_stop_reason(c->vm) == VM_STOP_NONE) {
+        size_t took = c->input(c->input_ctx, buf, len);
+        buf += took;
+        len -= took;
+        if (len > 0)
+            nanosleep(&pause, NULL);
+    }
+}
+
+static void handle_input(struct console *c, const uint8_t *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t ch = buf[i];
+        if (c->escape) {
+            c->escape = false;
+            if (ch == 'x' || ch == 'X') {
+                LOG_WARN("Ctrl-A x: stopping the VM");
+                vm_request_stop(c->vm, VM_STOP_REQUESTED);
+                return;
+            }
+            if (ch != ESCAPE_CHAR)
+                continue; /* unknown escape: swallow it */
+        } else if (ch == ESCAPE_CHAR) {
+            c->escape = true;
+            continue;
+        }
+        deliver(c, &ch, 1);
+    }
+}
+
+static void *input_thread(void *arg)
+{
+    struct console *c = arg;
+    uint8_t buf[256];
+
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = c->in_fd, .events = POLLIN},
+                                {.fd = c->wake_fd[0], .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (fds[1].revents)
+            break;
+        if (fds[0].revents & (POLLERR | POLLNVAL))
+            break;
+        ssize_t n = read(c->in_fd, buf, sizeof(buf));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            break; /* end of input: the guest keeps running without a keyboard */
+        handle_input(c, buf, (size_t)n);
+    }
+    return NULL;
+}
+
+int console_start_input(struct console *c, struct vm *vm, console_input_fn fn, void *ctx)
+{
+    c->vm = vm;
+    c->input = fn;
+    c->input_ctx = ctx;
+    if (c->mode != VMM_SERIAL_TTY || c->thread_started)
+        return 0;
+    if (pipe2(c->wake_fd, O_CLOEXEC) < 0)
+        return -errno;
+    if (host_terminal_raw(c->in_fd) < 0)
+        LOG_WARN("cannot put the terminal in raw mode; input is line-buffered");
+    if (pthread_create(&c->thread, NULL, input_thread, c) != 0) {
+        LOG_ERR("cannot start the console input thread");
+        return -STDVMM_EAGAIN;
+    }
+    pthread_setname_np(c->thread, "console");
+    c->thread_started = true;
+    return 0;
+}
+
+void console_close(struct console *c)
+{
+    if (c->thread_started) {
+        ssize_t ignored = write(c->wake_fd[1], "x", 1);
+        (void)ignored;
+        pthread_join(c->thread, NULL);
+        c->thread_started = false;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (c->wake_fd[i] >= 0)
+            close(c->wake_fd[i]);
+        c->wake_fd[i] = -1;
+    }
+    host_terminal_restore();
+    if (c->mode == VMM_SERIAL_FILE && c->out_fd >= 0)
+        close(c->out_fd);
+    c->out_fd = -1;
+}
