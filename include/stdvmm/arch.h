@@ -32,6 +32,9 @@ int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan);
 /* Interrupt controller, timers and the arch's own platform devices. */
 int arch_vm_init(struct vm *vm);
 
+/* Checks that a kernel image is one this arch can boot, before any VM exists. */
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size);
+
 /* Parse and place kernel, initramfs and command line; sets vm->boot. */
 int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images);
 

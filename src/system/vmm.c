@@ -299,6 +299,11 @@ static int setup_signals(struct vmm *m)
 static int load_images(struct vmm *m)
 {
     int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
+    if (r == 0 && arch_probe_kernel(m->kernel.data, m->kernel.size) < 0) {
+        LOG_ERR("kernel %s: not a kernel image stdvmm can boot on this architecture",
+                m->cfg->kernel);
+        r = -STDVMM_ENOEXEC;
+    }
     if (r == 0 && m->cfg->initramfs != NULL)
         r = host_file_image_load(&m->initrd, m->cfg->initramfs, "initramfs");
     return r;

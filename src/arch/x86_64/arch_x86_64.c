@@ -127,6 +127,12 @@ static unsigned ram_ranges(const struct vm *vm, struct x86_ram_range *out, uint6
     return n;
 }
 
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size)
+{
+    struct x86_bzimage bz;
+    return x86_bzimage_parse(kernel, size, &bz);
+}
+
 int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 {
     struct x86_bzimage bz;
