@@ -23,7 +23,7 @@ LOG_TAG=testhost
 . "$testhost_dir/lib/host.sh"
 
 usage() {
-  sed -n '3,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}" >&2
   exit 2
 }
 
