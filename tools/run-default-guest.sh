@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The README's run command: installs what is missing, builds stdvmm and the
+# default guest kit (Debian's kernel + a busybox initramfs) and boots it to
+# an interactive shell on this terminal. `poweroff` in the guest ends it.
+#
+# With hardware-backed KVM (vmx/svm) the guest runs natively. Otherwise (no
+# /dev/kvm, or PVM as on these build machines) it runs inside the test host:
+# an emulated x86_64 machine with real KVM, which this script says it does.
+# Extra arguments go to `stdvmm run` (e.g. --cpus 2 --memory 1G).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${STDVMM_BUILD_DIR:-$top/build}
+arch=$(uname -m)
+
+"$top/tools/install-deps.sh"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C "$build" stdvmm
+kit=$build/tests/integration/$arch/guest-kit
+"$top/tools/guest-kit/build.sh" --arch "$arch" --out "$kit" --cache "$build/cache"
+
+hardware_kvm() {
+    [[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+    [[ -d /sys/module/kvm_pvm ]] && return 1
+    grep -qwE 'vmx|svm' /proc/cpuinfo || [[ $arch == aarch64 ]]
+}
+
+cmdline="console=ttyS0 panic=-1"
+if hardware_kvm; then
+    echo "run-default-guest: booting natively on this host's KVM (Ctrl-A x stops the VM)"
+    exec "$build/src/tools/stdvmm" run --kernel "$kit/vmlinuz" --initramfs "$kit/initramfs.cpio.gz" \
+        --cmdline "$cmdline" --memory 512M "$@"
+fi
+echo "run-default-guest: this machine's /dev/kvm cannot run standard guests (missing, or PVM);"
+echo "run-default-guest: booting the guest inside the test host (QEMU TCG with nested KVM) instead."
+exec "$top/tools/testhost/run-interactive.sh" --arch "$arch" --stdvmm "$build/src/tools/stdvmm" \
+    --guest-kit "$kit" --cache "$build/cache" -- --cmdline "$cmdline" --memory 512M "$@"
