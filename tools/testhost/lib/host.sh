@@ -62,9 +62,15 @@ th_base() {
   root=$(mktemp -d "$th_cache/host-root.XXXXXX")
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,opt,root}
   cp -p "$bbdir/bin/busybox" "$root/bin/busybox"
-  while read -r a; do
-    [[ -e $root/$a ]] || ln -s /bin/busybox "$root/$a"
-  done < <("$root/bin/busybox" --list-full)
+  # A foreign-architecture busybox cannot list its applets here: /init
+  # installs them at boot then (as the guest kit's does).
+  if applets=$("$root/bin/busybox" --list-full 2>/dev/null); then
+    while read -r a; do
+      [[ -e $root/$a ]] || ln -s /bin/busybox "$root/$a"
+    done <<<"$applets"
+  else
+    ln -s busybox "$root/bin/sh"
+  fi
   add_modules "$root" "$kdir" "$kver" "${HOST_MODULES[@]}"
   install -m 0755 "$testhost_dir/init" "$root/init"
   mk_cpio "$root" "$dir/base.cpio.gz" gzip
