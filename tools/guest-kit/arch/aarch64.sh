@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash disable=SC2034
+# Guest kit configuration for aarch64 guests (see arch/x86_64.sh for the
+# variables). The build machine is amd64: arm64 packages are fetched with a
+# private apt state (lists, cache, an empty dpkg status) under the cache
+# directory, so the system's dpkg architectures and package lists are never
+# touched.
+
+DEB_ARCH=arm64
+
+# The sourcing script has set its cache directory (build.sh: cache,
+# testhost/lib/host.sh: th_cache). apt runs from other working directories
+# later, so the state path must be absolute.
+_a64_cache=${th_cache:-${cache:?the sourcing script sets its cache directory}}
+_a64_apt=$(realpath -m "$_a64_cache")/apt-$DEB_ARCH
+mkdir -p "$_a64_apt/lists/partial" "$_a64_apt/cache/archives/partial"
+APT_OPTS=(
+  -o "APT::Architectures::=$DEB_ARCH" -o "APT::Architecture=$DEB_ARCH"
+  -o "Dir::State::Lists=$_a64_apt/lists" -o "Dir::Cache=$_a64_apt/cache"
+  -o Dir::State::status=/dev/null
+)
+unset _a64_cache _a64_apt
+
+# KVM and the GICv3/timer drivers are built in; the image is an uncompressed
+# arm64 Image despite its name.
+KERNEL_META=linux-image-arm64
+kernel_image_path() { printf '%s/boot/vmlinuz-%s\n' "$1" "$2"; }
+
+BUSYBOX_PKG=busybox-static
+
+# Same drivers as x86_64, in load order; the device tree names the devices.
+GUEST_MODULES=(
+  pvpanic-mmio pvpanic
+  virtio_ring virtio virtio_mmio virtio_blk
+  failover net_failover virtio_net
+  virtio_console virtio-rng
+  vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
+  crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+)
