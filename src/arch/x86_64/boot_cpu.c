@@ -10,15 +10,15 @@
 
 typedef unsigned long long ull;
 
-#define TSS_ACCESS 0x8bull /* present, DPL 0, system, type 0xB: busy 64-bit TSS */
+#define TSS_ACCESS 0x8bull   /* present, DPL 0, system, type 0xB: busy 64-bit TSS */
 #define TSS_IOPB_OFFSET 0x66 /* u16: where the I/O bitmap would start */
 
 static void *table(const struct gmem *gm, uint64_t gpa, uint64_t len, const char *what)
 {
     void *p = gmem_translate(gm, gpa, len);
     if (p == NULL)
-        LOG_ERR("boot CPU: guest RAM does not cover the %s at [0x%llx, +0x%llx)", what,
-                (ull)gpa, (ull)len);
+        LOG_ERR("boot CPU: guest RAM does not cover the %s at [0x%llx, +0x%llx)", what, (ull)gpa,
+                (ull)len);
     return p;
 }
 

@@ -21,8 +21,9 @@
 #include "stdvmm/hv_x86_64.h"
 
 /* GDT descriptors; the segment registers are decoded from these same values. */
-#define X86_GDT_CODE64 0x00af9b000000ffffull /* present, DPL 0, exec/read, L, 4 KiB granular */
-#define X86_GDT_DATA 0x00cf93000000ffffull   /* present, DPL 0, read/write, 32-bit, 4 KiB granular */
+/* Both: present, DPL 0, base 0, limit 4 GiB in 4 KiB units. */
+#define X86_GDT_CODE64 0x00af9b000000ffffull /* execute/read, accessed, L (64-bit) */
+#define X86_GDT_DATA 0x00cf93000000ffffull   /* read/write, accessed, D/B (32-bit) */
 
 #define X86_CR0_PE (1ull << 0)
 #define X86_CR0_MP (1ull << 1)

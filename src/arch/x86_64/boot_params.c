@@ -96,8 +96,8 @@ int x86_cmdline_write(const struct gmem *gm, const struct x86_bzimage *bz, const
     /* memchr stops at the first NUL, so a short line is never read past its end. */
     const char *nul = memchr(cmdline, '\0', limit + 1);
     if (nul == NULL) {
-        LOG_ERR("kernel command line is longer than %llu bytes, the limit set by %s",
-                (ull)limit, what);
+        LOG_ERR("kernel command line is longer than %llu bytes, the limit set by %s", (ull)limit,
+                what);
         return -STDVMM_E2BIG;
     }
     uint64_t len = (uint64_t)(nul - cmdline);

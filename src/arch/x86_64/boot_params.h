@@ -14,13 +14,13 @@
 #include "stdvmm/guest_memory.h"
 
 /* Zero-page fields outside the setup header (which keeps its file offsets, X86_HDR_*). */
-#define X86_BP_ACPI_RSDP_ADDR 0x070     /* u64, read by protocol >= 2.14 kernels */
-#define X86_BP_EXT_RAMDISK_IMAGE 0x0c0  /* u32, high half of ramdisk_image */
-#define X86_BP_EXT_RAMDISK_SIZE 0x0c4   /* u32 */
-#define X86_BP_EXT_CMD_LINE_PTR 0x0c8   /* u32 */
-#define X86_BP_E820_ENTRIES 0x1e8       /* u8 */
-#define X86_BP_SENTINEL 0x1ef           /* u8, must stay 0 */
-#define X86_BP_E820_TABLE 0x2d0         /* X86_E820_MAX entries of 20 bytes */
+#define X86_BP_ACPI_RSDP_ADDR 0x070    /* u64, read by protocol >= 2.14 kernels */
+#define X86_BP_EXT_RAMDISK_IMAGE 0x0c0 /* u32, high half of ramdisk_image */
+#define X86_BP_EXT_RAMDISK_SIZE 0x0c4  /* u32 */
+#define X86_BP_EXT_CMD_LINE_PTR 0x0c8  /* u32 */
+#define X86_BP_E820_ENTRIES 0x1e8      /* u8 */
+#define X86_BP_SENTINEL 0x1ef          /* u8, must stay 0 */
+#define X86_BP_E820_TABLE 0x2d0        /* X86_E820_MAX entries of 20 bytes */
 #define X86_BP_E820_ENTRY_SIZE 20
 
 #define X86_BOOT_PROTOCOL_RSDP 0x020e /* 2.14 */

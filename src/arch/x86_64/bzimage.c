@@ -20,7 +20,7 @@ typedef unsigned long long ull;
  */
 static const char *recognise_other_format(const uint8_t *img, uint64_t size)
 {
-    if (size >= 4 && memcmp(img, "\x7f" "ELF", 4) == 0)
+    if (size >= 4 && memcmp(img, "\177ELF", 4) == 0)
         return "an ELF file (a vmlinux?); stdvmm boots arch/x86/boot/bzImage";
     if (size >= 0x40 && memcmp(img + 0x38, "ARM\x64", 4) == 0)
         return "an arm64 Image, not an x86 bzImage";
@@ -144,8 +144,7 @@ static int check_memory_fields(const uint8_t *img, struct x86_bzimage *bz)
     bz->initrd_addr_max = x86_get32(img + X86_HDR_INITRD_ADDR_MAX);
 
     if (!is_power_of_two(bz->kernel_alignment)) {
-        LOG_ERR("kernel image: kernel_alignment 0x%x is not a power of two",
-                bz->kernel_alignment);
+        LOG_ERR("kernel image: kernel_alignment 0x%x is not a power of two", bz->kernel_alignment);
         return -STDVMM_EINVAL;
     }
     if (bz->init_size == 0) {

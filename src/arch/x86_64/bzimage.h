@@ -59,17 +59,17 @@
 #define X86_ENTRY64_OFFSET 0x200u
 
 struct x86_bzimage {
-    uint16_t protocol;      /* e.g. 0x020f for 2.15 */
+    uint16_t protocol; /* e.g. 0x020f for 2.15 */
     uint8_t loadflags;
     uint16_t xloadflags;
     uint32_t header_end;    /* file offset one past the setup header */
     uint32_t setup_size;    /* boot sector + setup sectors, bytes */
     uint64_t kernel_offset; /* protected-mode kernel in the file */
     uint64_t kernel_size;
-    uint64_t load_addr;     /* where the protected-mode kernel goes */
-    uint64_t entry64;       /* load_addr + 0x200 */
-    uint32_t init_size;     /* memory the kernel needs from load_addr on */
-    uint64_t kernel_end;    /* load_addr + max(init_size, kernel_size) */
+    uint64_t load_addr;  /* where the protected-mode kernel goes */
+    uint64_t entry64;    /* load_addr + 0x200 */
+    uint32_t init_size;  /* memory the kernel needs from load_addr on */
+    uint64_t kernel_end; /* load_addr + max(init_size, kernel_size) */
     uint32_t kernel_alignment;
     bool relocatable;
     uint32_t cmdline_size;    /* longest command line, NUL not counted */

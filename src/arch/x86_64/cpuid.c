@@ -10,7 +10,8 @@
 enum vendor { VENDOR_OTHER, VENDOR_INTEL, VENDOR_AMD };
 
 /* Leaf 0 vendor strings, as EBX, EDX, ECX. */
-#define SIG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define SIG(a, b, c, d)                                                                            \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
 /* Leaf 0xB/0x1F level types */
 #define LEVEL_INVALID 0u
@@ -74,8 +75,7 @@ static void patch_cache_leaf(struct x86_cpuid_entry *c, unsigned vcpu_count)
     c->eax = set_field(c->eax, 14, 12, level >= 3 ? vcpu_count - 1 : 0);
 }
 
-static void patch_topology_leaf(struct x86_cpuid_entry *t, unsigned vcpu_index,
-                                unsigned vcpu_count)
+static void patch_topology_leaf(struct x86_cpuid_entry *t, unsigned vcpu_index, unsigned vcpu_count)
 {
     switch (t->index) {
     case 0:

@@ -23,8 +23,7 @@ int x86_ram_plan(uint64_t ram_size, struct x86_ram_range *out, unsigned max, uns
     }
     unsigned need = ram_size > X86_MMIO_HOLE_START ? 2 : 1;
     if (max < need) {
-        LOG_ERR("RAM plan for 0x%llx bytes needs %u ranges, room for %u", (ull)ram_size, need,
-                max);
+        LOG_ERR("RAM plan for 0x%llx bytes needs %u ranges, room for %u", (ull)ram_size, need, max);
         return -STDVMM_ENOSPC;
     }
     if (need == 1) {
@@ -42,8 +41,8 @@ int x86_ram_plan(uint64_t ram_size, struct x86_ram_range *out, unsigned max, uns
     return 0;
 }
 
-static int push(struct x86_e820_entry *out, unsigned max, unsigned *n, uint64_t addr,
-                uint64_t end, uint32_t type)
+static int push(struct x86_e820_entry *out, unsigned max, unsigned *n, uint64_t addr, uint64_t end,
+                uint32_t type)
 {
     if (*n >= max) {
         LOG_ERR("e820 map is full (%u entries) at [0x%llx, 0x%llx)", max, (ull)addr, (ull)end);
@@ -89,8 +88,8 @@ static int check_range(const struct x86_ram_range *ram, unsigned i)
     return 0;
 }
 
-int x86_e820_build(const struct x86_ram_range *ram, unsigned ram_count,
-                   struct x86_e820_entry *out, unsigned max, unsigned *count)
+int x86_e820_build(const struct x86_ram_range *ram, unsigned ram_count, struct x86_e820_entry *out,
+                   unsigned max, unsigned *count)
 {
     const struct x86_ram_range *low = NULL;
     unsigned n = 0;

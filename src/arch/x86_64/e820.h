@@ -41,7 +41,7 @@ int x86_ram_plan(uint64_t ram_size, struct x86_ram_range *out, unsigned max, uns
  * below the hole, and no range overlapping another, the BIOS area or the
  * hole. The result is sorted and free of overlaps.
  */
-int x86_e820_build(const struct x86_ram_range *ram, unsigned ram_count,
-                   struct x86_e820_entry *out, unsigned max, unsigned *count);
+int x86_e820_build(const struct x86_ram_range *ram, unsigned ram_count, struct x86_e820_entry *out,
+                   unsigned max, unsigned *count);
 
 #endif

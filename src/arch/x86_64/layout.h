@@ -69,7 +69,8 @@
 #define X86_ACPI_TABLES_SIZE 0x20000ull
 #define X86_BIOS_END 0x100000ull /* end of the reserved BIOS area: 1 MiB */
 
-#define X86_KERNEL_DEFAULT_ADDR 0x1000000ull /* where relocatable kernels go if pref_address is unusable */
+/* Where a relocatable kernel goes when its pref_address is unusable. */
+#define X86_KERNEL_DEFAULT_ADDR 0x1000000ull
 /*
  * The smallest RAM stdvmm accepts: the fixed areas above plus a small kernel
  * at 16 MiB. Whether a given kernel really fits (load address + init_size,

@@ -14,7 +14,10 @@ static const struct x86_msr boot_msrs[X86_BOOT_MSR_COUNT] = {
     {X86_MSR_CSTAR, 0},
     {X86_MSR_SYSCALL_MASK, 0},
     {X86_MSR_KERNEL_GS_BASE, 0},
-    /* Zero on every vCPU at once, so the kernel finds the TSCs synchronised. */
+    /*
+     * The same value on every vCPU, written close together, is what KVM
+     * recognises as a TSC synchronisation, so the guest sees one clock.
+     */
     {X86_MSR_IA32_TSC, 0},
     /* Firmware normally turns fast string operations on; Linux expects it done. */
     {X86_MSR_IA32_MISC_ENABLE, X86_MISC_ENABLE_FAST_STRING},
