@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The system description (paper §4.2.1): the bounds a system of VMs must stay
+ * within and the VMs it may run, in one YAML (or JSON) file. The manager
+ * (stdvmmd) enforces the bounds at run time; `stdvmm run --config` reads a
+ * single VM entry, so the command line and the file are two spellings of one
+ * struct vmm_config. The schema is documented in docs/system-description.md.
+ *
+ * Parsing is done by libyaml (YAML) or jansson (JSON); this module turns the
+ * document into typed structures and validates it, reporting every problem
+ * with its path in the file ("vms[2].memory: 64G exceeds system.memory 8G"),
+ * not only the first one. Linux-hosted (system layer).
+ */
+#ifndef STDVMM_SYSTEM_CONFIG_H
+#define STDVMM_SYSTEM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stdvmm/vmm.h"
+
+#define SYSCONF_MAX_VMS 256       /* definitions in one description */
+#define SYSCONF_MAX_DISKS 8       /* per VM */
+#define SYSCONF_MAX_NETS 8        /* per VM */
+#define SYSCONF_MAX_INSTANCES 256 /* instances.max of one definition */
+#define SYSCONF_NAME_MAX 48       /* VM names become file names and socket paths */
+#define SYSCONF_MAX_HOST_CPUS 1024
+#define SYSCONF_MAX_FILE_SIZE (1u << 20) /* a description is text; bigger is a mistake */
+#define SYSCONF_DEFAULT_MAX_VMS 16
+
+/* A set of host CPUs ("0-3,6"). */
+struct sysconf_cpuset {
+    uint64_t bits[SYSCONF_MAX_HOST_CPUS / 64];
+};
+
+enum sysconf_restart {
+    SYSCONF_RESTART_NEVER,
+    SYSCONF_RESTART_ON_FAILURE, /* exit status other than 0 (poweroff) */
+    SYSCONF_RESTART_ALWAYS,     /* any exit the manager did not ask for */
+};
+
+struct sysconf_disk {
+    const char *path;
+    bool read_only;
+};
+
+struct sysconf_net {
+    const char *tap; /* host tap device; "{n}" becomes the instance number */
+    const char *mac; /* "52:54:00:12:34:56", or NULL: the VMM picks one */
+};
+
+struct sysconf_vm {
+    const char *name;
+    const char *kernel;
+    const char *initramfs; /* NULL: none */
+    const char *cmdline;
+    unsigned cpus;
+    uint64_t memory; /* bytes */
+    struct sysconf_disk disks[SYSCONF_MAX_DISKS];
+    unsigned disk_count;
+    struct sysconf_net nets[SYSCONF_MAX_NETS];
+    unsigned net_count;
+    uint32_t vsock_cid;     /* 0: no vsock device; instances get cid + n - 1 */
+    const char *serial_log; /* NULL: manager default, or the terminal for stdvmm run */
+    bool no_reboot;
+    enum sysconf_restart restart;
+    unsigned restart_max; /* on-failure:N; 0 = unlimited */
+    bool autostart;
+    unsigned instances_max; /* 0: one VM called name; N: a definition for N instances */
+    bool has_host_cpus;
+    struct sysconf_cpuset host_cpus;
+};
+
+struct sysconf_system {
+    uint64_t memory;  /* total guest memory of running VMs, bytes */
+    unsigned vcpus;   /* total vCPUs of running VMs */
+    unsigned max_vms; /* VMs running at once */
+    bool has_host_cpus;
+    struct sysconf_cpuset host_cpus; /* where VMMs may run; all CPUs when absent */
+};
+
+struct sysconf_arena;
+
+/* A parsed, validated description. Strings live in the arena. */
+struct sysconf {
+    struct sysconf_system system;
+    struct sysconf_vm *vms;
+    unsigned vm_count;
+    struct sysconf_arena *arena;
+};
+
+/* One problem found in a description or request. */
+struct sysconf_diag {
+    char *path;    /* "vms[2].memory"; "" for the document itself */
+    unsigned line; /* 1-based line in the file; 0 when unknown (JSON, API bodies) */
+    char *message;
+};
+
+struct sysconf_diags {
+    struct sysconf_diag *items;
+    unsigned count;
+    unsigned capacity;
+    bool truncated; /* more problems than SYSCONF_MAX_DIAGS */
+};
+#define SYSCONF_MAX_DIAGS 100
+
+enum sysconf_format {
+    SYSCONF_FORMAT_AUTO, /* JSON for *.json files and texts starting with '{', else YAML */
+    SYSCONF_FORMAT_YAML,
+    SYSCONF_FORMAT_JSON,
+};
+
+/* Flags for the parse functions. */
+#define SYSCONF_CHECK_FILES (1u << 0) /* kernel, initramfs and disks must be readable files */
+
+/*
+ * A whole system description. base_dir resolves relative paths (NULL: keep
+ * them). Returns 0, or -STDVMM_EINVAL with every problem in *diags (the
+ * caller frees them with sysconf_diags_free); *out is only filled on success.
+ */
+int sysconf_parse_system(const char *text, size_t len, enum sysconf_format fmt,
+                         const char *base_dir, unsigned flags, struct sysconf *out,
+                         struct sysconf_diags *diags);
+/* Reads path, then as sysconf_parse_system with base_dir = path's directory. */
+int sysconf_load_system(const char *path, unsigned flags, struct sysconf *out,
+                        struct sysconf_diags *diags);
+
+/*
+ * A single-VM description: the same fields as one entry of vms[] at the top
+ * level (restart, autostart and instances are accepted and mean nothing to
+ * `stdvmm run`). out->vms[0] is the VM; out->system is zero.
+ */
+int sysconf_parse_vm(const char *text, size_t len, enum sysconf_format fmt, const char *base_dir,
+                     unsigned flags, struct sysconf *out, struct sysconf_diags *diags);
+int sysconf_load_vm(const char *path, unsigned flags, struct sysconf *out,
+                    struct sysconf_diags *diags);
+
+void sysconf_free(struct sysconf *cfg);
+
+/* A copy of s kept until sysconf_free (NULL on allocation failure). */
+const char *sysconf_strdup(struct sysconf *cfg, const char *s);
+
+/*
+ * Fills a struct vmm_config from a VM entry; strings point into vm. Fields
+ * the VMM does not support yet are reported as diags. serial_log set means
+ * VMM_SERIAL_FILE; otherwise the serial mode is left as the caller set it.
+ */
+int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out,
+                             struct sysconf_diags *diags);
+
+/*
+ * The VM entry as JSON text (the single-VM schema) for `stdvmm run
+ * --config`; the caller frees it with free(). NULL on allocation failure.
+ */
+char *sysconf_vm_to_json(const struct sysconf_vm *vm);
+
+/* Names of VMs and instances: [A-Za-z0-9][A-Za-z0-9._-]*, at most SYSCONF_NAME_MAX. */
+bool sysconf_valid_name(const char *name);
+
+/* "on-failure:3" etc. into policy and max; false on anything else. */
+bool sysconf_parse_restart(const char *s, enum sysconf_restart *policy, unsigned *max);
+/* "0-3,6" into a set; false on junk, reversed ranges, CPUs >= SYSCONF_MAX_HOST_CPUS. */
+bool sysconf_parse_cpuset(const char *s, struct sysconf_cpuset *out);
+unsigned sysconf_cpuset_count(const struct sysconf_cpuset *set);
+bool sysconf_cpuset_has(const struct sysconf_cpuset *set, unsigned cpu);
+bool sysconf_cpuset_subset(const struct sysconf_cpuset *a, const struct sysconf_cpuset *of);
+/* Writes "0-3,6" into buf (always terminated). */
+void sysconf_cpuset_format(const struct sysconf_cpuset *set, char *buf, size_t size);
+
+/* "512M", "1536M", "2G", "4096K": the largest exact unit, for messages. */
+void sysconf_format_size(uint64_t bytes, char *buf, size_t size);
+
+/* Diagnostics. Adding one may fail silently when memory runs out. */
+void sysconf_diag_add(struct sysconf_diags *d, const char *path, unsigned line, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+/* One line per problem: "FILE:LINE: PATH: MESSAGE" (FILE may be NULL). */
+void sysconf_diags_print(const struct sysconf_diags *d, const char *file, FILE *out);
+void sysconf_diags_free(struct sysconf_diags *d);
+
+#endif

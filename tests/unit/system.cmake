@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Unit tests of the Linux-hosted system layer (tests/unit/system/test_*.c):
+# the system description, the manager's request parser and its state-dir
+# logic. They link the libraries they test instead of stdvmm_portable alone.
+if(NOT TARGET stdvmm_sysconf)
+  return()
+endif()
+file(GLOB system_unit_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/system/test_*.c)
+foreach(src ${system_unit_tests})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${CMOCKA_INCLUDE_DIR} ${PROJECT_SOURCE_DIR}/src
+                                             ${PROJECT_SOURCE_DIR}/src/system)
+  target_compile_definitions(${name} PRIVATE
+    EXAMPLE_SYSTEM="${PROJECT_SOURCE_DIR}/docs/examples/system.yaml")
+  if(TARGET stdvmm_manager)
+    target_link_libraries(${name} PRIVATE stdvmm_manager)
+  endif()
+  target_link_libraries(${name} PRIVATE stdvmm_sysconf ${CMOCKA_LIBRARY})
+  add_test(NAME unit.${name} COMMAND ${name})
+  set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 120)
+endforeach()

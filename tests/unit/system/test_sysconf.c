@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The system description: what a valid file turns into, and that an invalid
+ * one is refused with every problem reported at its path (and line).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/system_config.h"
+
+#ifndef EXAMPLE_SYSTEM
+#error "EXAMPLE_SYSTEM (docs/examples/system.yaml) must be defined by the build"
+#endif
+
+static int parse(const char *text, struct sysconf *cfg, struct sysconf_diags *d)
+{
+    memset(d, 0, sizeof(*d));
+    return sysconf_parse_system(text, strlen(text), SYSCONF_FORMAT_AUTO, "/base", 0, cfg, d);
+}
+
+/* True when some diagnostic has this path and its message contains text. */
+static bool has_diag(const struct sysconf_diags *d, const char *path, const char *text)
+{
+    for (unsigned i = 0; i < d->count; i++) {
+        if (strcmp(d->items[i].path, path) == 0 && strstr(d->items[i].message, text) != NULL)
+            return true;
+    }
+    return false;
+}
+
+static unsigned diag_line(const struct sysconf_diags *d, const char *path)
+{
+    for (unsigned i = 0; i < d->count; i++) {
+        if (strcmp(d->items[i].path, path) == 0)
+            return d->items[i].line;
+    }
+    return 0;
+}
+
+static void dump(const struct sysconf_diags *d)
+{
+    sysconf_diags_print(d, "test.yaml", stderr);
+}
+
+static const char *const minimal = "system:\n"
+                                   "  memory: 1G\n"
+                                   "  vcpus: 4\n"
+                                   "vms:\n"
+                                   "  - name: a\n"
+                                   "    kernel: vmlinuz\n";
+
+static void minimal_gets_defaults(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(minimal, &cfg, &d), 0);
+    assert_int_equal(cfg.system.memory, 1ull << 30);
+    assert_int_equal(cfg.system.vcpus, 4);
+    assert_int_equal(cfg.system.max_vms, SYSCONF_DEFAULT_MAX_VMS);
+    assert_false(cfg.system.has_host_cpus);
+    assert_int_equal(cfg.vm_count, 1);
+    assert_string_equal(cfg.vms[0].name, "a");
+    assert_string_equal(cfg.vms[0].kernel, "/base/vmlinuz"); /* relative to the file */
+    assert_null(cfg.vms[0].initramfs);
+    assert_string_equal(cfg.vms[0].cmdline, "console=ttyS0");
+    assert_int_equal(cfg.vms[0].cpus, 1);
+    assert_int_equal(cfg.vms[0].memory, 512ull << 20);
+    assert_int_equal(cfg.vms[0].restart, SYSCONF_RESTART_NEVER);
+    assert_false(cfg.vms[0].autostart);
+    assert_int_equal(cfg.vms[0].instances_max, 0);
+    sysconf_free(&cfg);
+    sysconf_diags_free(&d);
+}
+
+static void every_field(void **state)
+{
+    static const char *const text =
+        "system: {memory: 2G, vcpus: 8, max_vms: 3, host_cpus: \"0-3\"}\n"
+        "vms:\n"
+        "  - name: full\n"
+        "    kernel: /k\n"
+        "    initramfs: /i\n"
+        "    cmdline: \"console=ttyS0 quiet\"\n"
+        "    cpus: 2\n"
+        "    memory: 256M\n"
+        "    disks: [{path: /d0.img}, {path: /d1.img, read_only: true}]\n"
+        "    nets: [{tap: tap0, mac: \"52:54:00:12:34:56\"}]\n"
+        "    vsock: {cid: 7}\n"
+        "    serial_log: logs/full.log\n"
+        "    no_reboot: true\n"
+        "    restart: on-failure:2\n"
+        "    autostart: true\n"
+        "    host_cpus: 2\n"
+        "  - name: w\n"
+        "    kernel: /k\n"
+        "    memory: 67108864\n"
+        "    restart: always\n"
+        "    instances: {max: 3}\n"
+        "    serial_log: /logs/w-{n}.log\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    int r = parse(text, &cfg, &d);
+    if (r != 0)
+        dump(&d);
+    assert_int_equal(r, 0);
+    assert_int_equal(cfg.system.max_vms, 3);
+    assert_int_equal(sysconf_cpuset_count(&cfg.system.host_cpus), 4);
+    const struct sysconf_vm *v = &cfg.vms[0];
+    assert_int_equal(v->cpus, 2);
+    assert_int_equal(v->memory, 256ull << 20);
+    assert_int_equal(v->disk_count, 2);
+    assert_string_equal(v->disks[0].path, "/d0.img");
+    assert_false(v->disks[0].read_only);
+    assert_true(v->disks[1].read_only);
+    assert_int_equal(v->net_count, 1);
+    assert_string_equal(v->nets[0].tap, "tap0");
+    assert_string_equal(v->nets[0].mac, "52:54:00:12:34:56");
+    assert_int_equal(v->vsock_cid, 7);
+    assert_string_equal(v->serial_log, "/base/logs/full.log");
+    assert_true(v->no_reboot);
+    assert_int_equal(v->restart, SYSCONF_RESTART_ON_FAILURE);
+    assert_int_equal(v->restart_max, 2);
+    assert_true(v->autostart);
+    assert_true(v->has_host_cpus);
+    assert_true(sysconf_cpuset_has(&v->host_cpus, 2));
+    assert_int_equal(sysconf_cpuset_count(&v->host_cpus), 1);
+    assert_int_equal(cfg.vms[1].memory, 64ull << 20);
+    assert_int_equal(cfg.vms[1].instances_max, 3);
+    assert_int_equal(cfg.vms[1].restart, SYSCONF_RESTART_ALWAYS);
+    sysconf_free(&cfg);
+    sysconf_diags_free(&d);
+}
+
+/* One file with many independent mistakes: each is reported, at its path and line. */
+static void all_errors_reported_with_paths(void **state)
+{
+    static const char *const text =
+        "system:\n"                /* 1 */
+        "  memory: 8G\n"           /* 2 */
+        "  vcpus: 4\n"             /* 3 */
+        "  max_vm: 2\n"            /* 4: typo */
+        "vms:\n"                   /* 5 */
+        "  - name: a\n"            /* 6 */
+        "    kernel: /k\n"         /* 7 */
+        "    cpus: two\n"          /* 8: wrong type */
+        "  - name: a\n"            /* 9: duplicate */
+        "    kernel: /k\n"         /* 10 */
+        "    restart: sometimes\n" /* 11 */
+        "  - name: big\n"          /* 12 */
+        "    kernel: /k\n"         /* 13 */
+        "    memory: 64G\n"        /* 14: over the system */
+        "    cpus: 8\n"            /* 15: over the system */
+        "  - name: bad/name\n"     /* 16 */
+        "    memory: 16M\n"        /* 17: too small; kernel missing */
+        "    autostart: yes\n";    /* 18: YAML 1.1 boolean, a string here */
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "system.max_vm", "did you mean 'max_vms'"));
+    assert_int_equal(diag_line(&d, "system.max_vm"), 4);
+    assert_true(has_diag(&d, "vms[0].cpus", "expected a whole number"));
+    assert_int_equal(diag_line(&d, "vms[0].cpus"), 8);
+    assert_true(has_diag(&d, "vms[1].name", "already the name of vms[0]"));
+    assert_true(has_diag(&d, "vms[1].restart", "not a restart policy"));
+    assert_int_equal(diag_line(&d, "vms[1].restart"), 11);
+    assert_true(has_diag(&d, "vms[2].memory", "64G exceeds system.memory 8G"));
+    assert_int_equal(diag_line(&d, "vms[2].memory"), 14);
+    assert_true(has_diag(&d, "vms[2].cpus", "8 exceeds system.vcpus 4"));
+    assert_true(has_diag(&d, "vms[3].name", "not a valid name"));
+    assert_true(has_diag(&d, "vms[3].kernel", "required field missing"));
+    assert_true(has_diag(&d, "vms[3].memory", "too little"));
+    assert_true(has_diag(&d, "vms[3].autostart", "expected true or false"));
+    assert_int_equal(d.count, 10);
+    sysconf_diags_free(&d);
+}
+
+static void missing_sections(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse("vms: []\n", &cfg, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "system", "required section missing"));
+    sysconf_diags_free(&d);
+    assert_int_equal(parse("system: {memory: 1G}\nvm: []\n", &cfg, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "vm", "did you mean 'vms'"));
+    assert_true(has_diag(&d, "vms", "required list missing"));
+    assert_true(has_diag(&d, "system.vcpus", "required field missing"));
+    sysconf_diags_free(&d);
+    assert_int_equal(parse("- 1\n- 2\n", &cfg, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "", "expected a mapping"));
+    sysconf_diags_free(&d);
+    assert_int_equal(parse("", &cfg, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "", "empty"));
+    sysconf_diags_free(&d);
+}
+
+static void syntax_errors_have_lines(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse("system:\n  memory: 1G\n   vcpus: [\n", &cfg, &d), -STDVMM_EINVAL);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].message, "YAML syntax"));
+    assert_true(d.items[0].line >= 2);
+    sysconf_diags_free(&d);
+    assert_int_equal(parse("system: {memory: 1G, memory: 2G, vcpus: 1}\nvms: []\n", &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "system.memory", "duplicate key"));
+    sysconf_diags_free(&d);
+    assert_int_equal(parse("a: 1\n---\nb: 2\n", &cfg, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "", "more than one YAML document"));
+    sysconf_diags_free(&d);
+}
+
+static void json_is_accepted(void **state)
+{
+    static const char *const text =
+        "{\"system\": {\"memory\": \"1G\", \"vcpus\": 2},\n"
+        " \"vms\": [{\"name\": \"j\", \"kernel\": \"/k\", \"memory\": 134217728}]}";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), 0);
+    assert_int_equal(cfg.vms[0].memory, 128ull << 20);
+    sysconf_free(&cfg);
+    assert_int_equal(parse("{\"system\": {}, \"system\": {}}", &cfg, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "", "JSON syntax"));
+    sysconf_diags_free(&d);
+}
+
+/* "Billion laughs": a few lines whose aliases expand exponentially. */
+static void alias_expansion_is_bounded(void **state)
+{
+    char text[4096];
+    size_t n = 0;
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    n += (size_t)snprintf(text + n, sizeof(text) - n, "a0: &a0 [x, x, x, x, x, x, x, x]\n");
+    for (int i = 1; i < 12; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n,
+                              "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+                              i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    assert_true(d.count >= 1);
+    assert_non_null(strstr(d.items[0].message, "more than"));
+    sysconf_diags_free(&d);
+}
+
+static void autostart_must_fit_together(void **state)
+{
+    static const char *const text =
+        "system: {memory: 256M, vcpus: 2, max_vms: 2}\n"
+        "vms:\n"
+        "  - {name: a, kernel: /k, memory: 128M, autostart: true}\n"
+        "  - {name: b, kernel: /k, memory: 128M, autostart: true}\n"
+        "  - {name: c, kernel: /k, memory: 128M, autostart: true}\n"
+        "  - {name: d, kernel: /k, memory: 64M, autostart: true, instances: {max: 2}}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "vms[2].autostart",
+                         "need 384M of guest memory, more than "
+                         "system.memory 256M"));
+    assert_true(has_diag(&d, "vms[2].autostart", "3 vCPUs, more than system.vcpus 2"));
+    assert_true(has_diag(&d, "vms[2].autostart", "more than system.max_vms 2"));
+    assert_true(has_diag(&d, "vms[3].autostart", "instantiated through the API"));
+    sysconf_diags_free(&d);
+}
+
+static void shared_resources_are_refused(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8, host_cpus: \"0-1\"}\n"
+        "vms:\n"
+        "  - {name: a, kernel: /k, disks: [{path: /d.img}], nets: [{tap: tap0}],\n"
+        "     vsock: {cid: 10}, serial_log: /s.log, host_cpus: \"1-2\"}\n"
+        "  - {name: b, kernel: /k, disks: [{path: /d.img, read_only: true}],\n"
+        "     nets: [{tap: tap0}], serial_log: /s.log}\n"
+        "  - {name: w, kernel: /k, instances: {max: 4}, vsock: {cid: 8},\n"
+        "     disks: [{path: /w.img}], nets: [{tap: tapw, mac: \"52:54:00:00:00:01\"}]}\n"
+        "  - {name: w-2, kernel: /k}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "vms[0].host_cpus", "1-2 is not within system.host_cpus 0-1"));
+    assert_true(has_diag(&d, "vms[1].disks[0].path", "also a disk of vms[0]"));
+    assert_true(has_diag(&d, "vms[1].nets[0].tap", "tap tap0 is also used by vms[0]"));
+    assert_true(has_diag(&d, "vms[1].serial_log", "also the serial log of vms[0]"));
+    assert_true(has_diag(&d, "vms[2].vsock.cid", "overlaps the CIDs of vms[0]"));
+    assert_true(has_diag(&d, "vms[2].disks[0].path", "shared by the 4 instances"));
+    assert_true(has_diag(&d, "vms[2].nets[0].tap", "put {n} in its name"));
+    assert_true(has_diag(&d, "vms[2].nets[0].mac", "cannot share one MAC"));
+    assert_true(has_diag(&d, "vms[3].name", "instance 2 of vms[2]"));
+    sysconf_diags_free(&d);
+}
+
+static void single_vm_description(void **state)
+{
+    static const char *const text = "kernel: vmlinuz\n"
+                                    "initramfs: /i.gz\n"
+                                    "memory: 64M\n"
+                                    "cpus: 2\n"
+                                    "serial_log: out.log\n"
+                                    "restart: always\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc = {.serial = VMM_SERIAL_TTY};
+
+    (void)state;
+    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/dir", 0, &cfg, &d),
+                     0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_string_equal(vc.name, "vm");
+    assert_string_equal(vc.kernel, "/dir/vmlinuz");
+    assert_string_equal(vc.initramfs, "/i.gz");
+    assert_int_equal(vc.cpus, 2);
+    assert_int_equal(vc.memory, 64ull << 20);
+    assert_int_equal(vc.serial, VMM_SERIAL_FILE);
+    assert_string_equal(vc.serial_path, "/dir/out.log");
+
+    /* The JSON the manager hands to `stdvmm run --config` reads back the same. */
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    assert_non_null(json);
+    struct sysconf back;
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_string_equal(back.vms[0].kernel, "/dir/vmlinuz");
+    assert_int_equal(back.vms[0].memory, 64ull << 20);
+    assert_int_equal(back.vms[0].restart, SYSCONF_RESTART_ALWAYS);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    assert_int_equal(
+        sysconf_parse_vm("kernel: /k\nvms: []\n", 16, SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+        -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "vms", "unknown field"));
+    sysconf_diags_free(&d);
+}
+
+static void files_are_checked_on_request(void **state)
+{
+    static const char *const text = "system: {memory: 1G, vcpus: 1}\n"
+                                    "vms: [{name: a, kernel: /nonexistent/vmlinuz,"
+                                    " initramfs: /}]\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+
+    (void)state;
+    assert_int_equal(sysconf_parse_system(text, strlen(text), SYSCONF_FORMAT_AUTO, NULL,
+                                          SYSCONF_CHECK_FILES, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "vms[0].kernel", "No such file"));
+    assert_true(has_diag(&d, "vms[0].initramfs", "is a directory"));
+    sysconf_diags_free(&d);
+}
+
+static void example_in_docs_is_valid(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+
+    (void)state;
+    int r = sysconf_load_system(EXAMPLE_SYSTEM, 0, &cfg, &d);
+    if (r != 0)
+        sysconf_diags_print(&d, EXAMPLE_SYSTEM, stderr);
+    assert_int_equal(r, 0);
+    assert_int_equal(cfg.vm_count, 3);
+    assert_int_equal(cfg.vms[2].instances_max, 4);
+    sysconf_free(&cfg);
+}
+
+static void helpers(void **state)
+{
+    struct sysconf_cpuset s;
+    char buf[64];
+    enum sysconf_restart p;
+    unsigned max;
+
+    (void)state;
+    assert_true(sysconf_parse_cpuset("0-3,6,8-9", &s));
+    assert_int_equal(sysconf_cpuset_count(&s), 7);
+    sysconf_cpuset_format(&s, buf, sizeof(buf));
+    assert_string_equal(buf, "0-3,6,8-9");
+    assert_false(sysconf_parse_cpuset("3-1", &s));
+    assert_false(sysconf_parse_cpuset("1,", &s));
+    assert_false(sysconf_parse_cpuset("a", &s));
+    assert_false(sysconf_parse_cpuset("1024", &s));
+    assert_false(sysconf_parse_cpuset("", &s));
+
+    assert_true(sysconf_parse_restart("on-failure:5", &p, &max));
+    assert_int_equal(p, SYSCONF_RESTART_ON_FAILURE);
+    assert_int_equal(max, 5);
+    assert_true(sysconf_parse_restart("on-failure", &p, &max));
+    assert_int_equal(max, 0);
+    assert_false(sysconf_parse_restart("on-failure:0", &p, &max));
+    assert_false(sysconf_parse_restart("on-failure:", &p, &max));
+    assert_false(sysconf_parse_restart("always:2", &p, &max));
+
+    sysconf_format_size(1536ull << 20, buf, sizeof(buf));
+    assert_string_equal(buf, "1536M");
+    sysconf_format_size(8ull << 30, buf, sizeof(buf));
+    assert_string_equal(buf, "8G");
+    sysconf_format_size(1000, buf, sizeof(buf));
+    assert_string_equal(buf, "1000");
+
+    assert_true(sysconf_valid_name("web-1.a_b"));
+    assert_false(sysconf_valid_name("-web"));
+    assert_false(sysconf_valid_name("a/b"));
+    assert_false(sysconf_valid_name(".."));
+    assert_false(sysconf_valid_name(""));
+    memset(buf, 'a', SYSCONF_NAME_MAX + 1);
+    buf[SYSCONF_NAME_MAX + 1] = '\0';
+    assert_false(sysconf_valid_name(buf));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(minimal_gets_defaults),
+        cmocka_unit_test(every_field),
+        cmocka_unit_test(all_errors_reported_with_paths),
+        cmocka_unit_test(missing_sections),
+        cmocka_unit_test(syntax_errors_have_lines),
+        cmocka_unit_test(json_is_accepted),
+        cmocka_unit_test(alias_expansion_is_bounded),
+        cmocka_unit_test(autostart_must_fit_together),
+        cmocka_unit_test(shared_resources_are_refused),
+        cmocka_unit_test(single_vm_description),
+        cmocka_unit_test(files_are_checked_on_request),
+        cmocka_unit_test(example_in_docs_is_valid),
+        cmocka_unit_test(helpers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
