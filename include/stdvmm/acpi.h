@@ -78,6 +78,14 @@ struct acpi_platform {
     const char *oem_table_id; /* up to 8 characters; NULL = "STDVMM" */
     const struct acpi_device *devices;
     unsigned device_count; /* 0..ACPI_MAX_DEVICES */
+    /*
+     * The power button of a hardware-reduced platform: 0 for none, else the
+     * GSI (an I/O APIC pin no device uses) of a Generic Event Device
+     * (ACPI0013) whose _EVT notifies a power button device (PNP0C0C, 0x80).
+     * An edge on that pin is a press: Linux's button driver reports
+     * KEY_POWER, and the guest's userspace decides to power off.
+     */
+    uint32_t power_button_gsi;
 };
 
 /*

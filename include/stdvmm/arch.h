@@ -56,6 +56,11 @@ struct arch_platform {
     uint64_t virtio_mmio_base;            /* first virtio-mmio window */
     uint64_t virtio_mmio_stride;
     uint32_t virtio_irq_base;             /* first interrupt for virtio devices */
+    /*
+     * Interrupt whose edge is an ACPI power-button press (graceful shutdown
+     * from the host); 0: the arch has no power button yet.
+     */
+    uint32_t power_button_irq;
 };
 const struct arch_platform *arch_platform(void);
 

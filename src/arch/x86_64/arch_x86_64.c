@@ -33,6 +33,8 @@
 #define X86_RESET_VALUE 0x06 /* "full reset": system reset + CPU reset bits */
 #define X86_S5_SLEEP_TYPE 5
 #define X86_VIRTIO_IRQ_BASE 5
+/* The top I/O APIC pin: virtio devices count up from X86_VIRTIO_IRQ_BASE. */
+#define X86_POWER_BUTTON_GSI 23
 
 #define CPUID_MAX_ENTRIES 300
 
@@ -57,6 +59,7 @@ static const struct arch_platform x86_platform = {
     .virtio_mmio_base = X86_VIRTIO_MMIO_BASE,
     .virtio_mmio_stride = X86_VIRTIO_MMIO_SIZE,
     .virtio_irq_base = X86_VIRTIO_IRQ_BASE,
+    .power_button_irq = X86_POWER_BUTTON_GSI,
 };
 
 const struct arch_platform *arch_platform(void)
@@ -235,6 +238,7 @@ int arch_setup_firmware(struct vm *vm)
     p.reset_value = X86_RESET_VALUE;
     p.devices = devices;
     p.device_count = vm->device_count;
+    p.power_button_gsi = X86_POWER_BUTTON_GSI;
 
     uint8_t *area = gmem_translate(&vm->mem, X86_ACPI_TABLES_ADDR, X86_ACPI_TABLES_SIZE);
     if (area == NULL) {

@@ -222,6 +222,27 @@ static int check_device(const struct acpi_platform *p, unsigned i)
     return 0;
 }
 
+static int check_power_button(const struct acpi_platform *p)
+{
+    uint32_t gsi = p->power_button_gsi;
+
+    if (gsi == 0) {
+        return 0;
+    }
+    if (gsi < p->ioapic_gsi_base || gsi - p->ioapic_gsi_base >= ACPI_IOAPIC_PINS) {
+        LOG_ERR("power button GSI %u is not a pin of the I/O APIC", gsi);
+        return -STDVMM_EINVAL;
+    }
+    for (unsigned i = 0; i < p->device_count; i++) {
+        if (p->devices[i].irq == gsi) {
+            LOG_ERR("power button GSI %u is also the IRQ of device %u (%s)", gsi, i,
+                    p->devices[i].hid);
+            return -STDVMM_EINVAL;
+        }
+    }
+    return 0;
+}
+
 static int check_platform(const struct acpi_platform *p)
 {
     int err;
@@ -275,7 +296,7 @@ static int check_platform(const struct acpi_platform *p)
             return err;
         }
     }
-    return 0;
+    return check_power_button(p);
 }
 
 static void write_rsdp(uint8_t *t, const struct acpi_platform *p, uint64_t xsdt_gpa)
@@ -411,6 +432,36 @@ static void write_device(struct aml *a, const struct acpi_device *d, unsigned in
     aml_end(a);
 }
 
+/*
+ * Device (PWRB) { _HID PNP0C0C }
+ * Device (GED0) { _HID "ACPI0013", _CRS { Interrupt (Edge, ActiveHigh) { gsi } },
+ *                 Method (_EVT, 1) { Notify (PWRB, 0x80) } }
+ * A hardware-reduced platform has no fixed power button and no SCI; the
+ * GED is the ACPI 6 way to turn an interrupt into this notification.
+ */
+static void write_power_button(struct aml *a, uint32_t gsi)
+{
+    static const uint8_t notify_op = 0x86;
+
+    aml_device_begin(a, "PWRB");
+    aml_name_eisaid(a, "_HID", "PNP0C0C");
+    aml_name_integer(a, "_UID", 0);
+    aml_end(a);
+    aml_device_begin(a, "GED0");
+    aml_name_string(a, "_HID", "ACPI0013");
+    aml_name_integer(a, "_UID", 0);
+    aml_name(a, "_CRS");
+    aml_resource_begin(a);
+    aml_interrupt(a, gsi, AML_IRQ_EDGE, AML_IRQ_ACTIVE_HIGH, false);
+    aml_resource_end(a);
+    aml_method_begin(a, "_EVT", 1, false);
+    aml_bytes(a, &notify_op, 1);
+    aml_namestring(a, "\\_SB_.PWRB");
+    aml_integer(a, 0x80); /* device-specific: "power button pressed" */
+    aml_end(a);
+    aml_end(a);
+}
+
 /* Returns the DSDT's length, or a negative error. */
 static long write_dsdt(uint8_t *t, size_t room, const struct acpi_platform *p)
 {
@@ -430,6 +481,9 @@ static long write_dsdt(uint8_t *t, size_t room, const struct acpi_platform *p)
     aml_scope_begin(&a, "\\_SB_");
     for (unsigned i = 0; i < p->device_count; i++) {
         write_device(&a, &p->devices[i], i);
+    }
+    if (p->power_button_gsi != 0) {
+        write_power_button(&a, p->power_button_gsi);
     }
     aml_end(&a);
     err = aml_finish(&a);

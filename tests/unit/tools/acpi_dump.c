@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Builds the ACPI tables for a typical VM (two vCPUs, COM1, pvpanic, three
- * virtio-mmio devices) and writes each table to <dir>/<name>.dat, finding
+ * virtio-mmio devices, the GED power button) and writes each table to <dir>/<name>.dat, finding
  * them the way a guest does, by following RSDP -> XSDT -> FADT -> DSDT, so
  * that acpi_iasl_check.sh can disassemble them with iasl.
  */
@@ -80,6 +80,7 @@ int main(int argc, char **argv)
     p.s5_sleep_type = 5;
     p.devices = devs;
     p.device_count = sizeof(devs) / sizeof(devs[0]);
+    p.power_button_gsi = 23;
     if (acpi_build_tables(&p, tables, sizeof(tables), TABLES_GPA, &used) != 0) {
         fprintf(stderr, "acpi_dump: acpi_build_tables failed\n");
         return 1;
