@@ -63,6 +63,10 @@ deb_unpack() {
   local cache=$1 pkg=$2 ver key dir tmp deb
   ver=$(deb_version "$pkg")
   key="${pkg}_${ver//:/%3a}"
+  # Foreign-architecture packages share names and versions with native ones.
+  if [[ -n ${DEB_ARCH:-} && $DEB_ARCH != "$(dpkg --print-architecture)" ]]; then
+    key+="_$DEB_ARCH"
+  fi
   dir="$cache/pkgs/$key"
   if [[ ! -d $dir ]]; then
     mkdir -p "$cache/pkgs"
