@@ -79,6 +79,13 @@ struct vm {
     /* Called once, from the thread that records the first stop reason. */
     void (*on_stop)(struct vm *vm, void *ctx);
     void *on_stop_ctx;
+    /*
+     * Called on a vCPU's own thread each time a kick interrupts its run
+     * (hv_vcpu_kick). It may block: the system layer parks vCPUs there
+     * while the VM is paused. NULL: none.
+     */
+    void (*on_kick)(struct vcpu *vcpu, void *ctx);
+    void *on_kick_ctx;
 };
 
 void vm_init(struct vm *vm, const char *name, struct hv_vm *hv, unsigned vcpu_count);

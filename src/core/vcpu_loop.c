@@ -56,6 +56,9 @@ int vcpu_run_loop(struct vcpu *vcpu)
             dispatch_io(vcpu, &ex, &vm->pio, &unclaimed);
             break;
         case HV_EXIT_KICKED:
+            if (vm->on_kick != NULL)
+                vm->on_kick(vcpu, vm->on_kick_ctx);
+            break;
         case HV_EXIT_HALTED:
             break;
         case HV_EXIT_SYSTEM_OFF:
