@@ -13,7 +13,7 @@
 SERIAL_LOG=$TEST_TMP/serial.log
 STDERR_LOG=$TEST_TMP/stderr.log
 # Below the host's per-test timeout, so a hung guest is reported as such.
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-100}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-150}
 VM_CPUS=${VM_CPUS:-1}
 VM_MEMORY=${VM_MEMORY:-512M}
 
