@@ -27,6 +27,7 @@ struct vmm_config {
     enum vmm_serial_mode serial;
     const char *serial_path; /* VMM_SERIAL_FILE */
     bool no_reboot;          /* guest reset ends the VMM instead of rebooting */
+    const char *api_socket;  /* per-VM control socket (pause, resume, shutdown, info); NULL: none */
 };
 
 /* Process exit statuses of `stdvmm run`; documented in docs/cli.md. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "vm_api.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
 #include "stdvmm/devices/pvpanic.h"
@@ -40,6 +41,7 @@ struct vmm {
     unsigned threads_started;
     int stop_fd;   /* eventfd: the VM recorded a stop reason */
     int signal_fd; /* SIGTERM, SIGINT, SIGHUP */
+    struct vm_api *api; /* --api-socket; NULL without */
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -324,19 +326,24 @@ int vmm_run(const struct vmm_config *cfg)
     }
     if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
+    if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
+        goto out;
 
     for (;;) {
         if (build(m) < 0) {
             teardown(m);
             break;
         }
+        vm_api_attach(m->api, &m->vm);
         if (console_start_input(&m->console, &m->vm, uart_input, &m->uart) < 0 ||
             start_vcpus(m) < 0) {
+            vm_api_detach(m->api);
             join_vcpus(m);
             teardown(m);
             break;
         }
         wait_for_stop(m);
+        vm_api_detach(m->api); /* releases vCPUs parked by a pause */
         join_vcpus(m);
         enum vm_stop_reason reason = vm_stop_reason(&m->vm);
         teardown(m);
@@ -353,6 +360,7 @@ int vmm_run(const struct vmm_config *cfg)
     }
 
 out:
+    vm_api_close(m->api, status);
     console_close(&m->console);
     host_file_image_release(&m->kernel);
     host_file_image_release(&m->initrd);

@@ -8,4 +8,10 @@
 int cli_run(int argc, char **argv);
 void cli_run_usage(FILE *out);
 
+struct vmm_config;
+/* `run --config FILE`: the argument of --config in argv (NULL: none). */
+const char *cli_config_find(int argc, char **argv);
+/* Fills cfg from the single-VM description FILE; 0, or -1 after printing why. */
+int cli_config_load(const char *path, struct vmm_config *cfg);
+
 #endif

@@ -12,6 +12,7 @@ void cli_run_usage(FILE *out)
 {
     fprintf(out,
             "Usage: stdvmm run --kernel PATH [OPTIONS]\n"
+            "       stdvmm run --config FILE [OPTIONS]\n"
             "\n"
             "Boot a Linux guest in a new VM; stdvmm exits when the VM stops.\n"
             "\n"
@@ -23,6 +24,9 @@ void cli_run_usage(FILE *out)
             "  --serial MODE        console: tty (default), file=PATH, off\n"
             "  --no-reboot          a guest reset ends stdvmm (exit 4) instead of rebooting\n"
             "  --name NAME          VM name, used in messages (default \"vm\")\n"
+            "  --config FILE        the VM from a single-VM description (YAML or JSON, see\n"
+            "                       docs/system-description.md); flags override it\n"
+            "  --api-socket PATH    control socket: pause, resume, shutdown, info\n"
             "  --log-level LEVEL    error, warn (default), info or debug\n"
             "  -h, --help           this text\n"
             "\n"
@@ -65,7 +69,7 @@ static int parse_log_level(const char *arg, enum stdvmm_log_level *out)
 int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
-           OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL };
+           OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -76,6 +80,8 @@ int cli_run(int argc, char **argv)
         {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
         {"name", required_argument, NULL, OPT_NAME},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"api-socket", required_argument, NULL, OPT_API_SOCKET},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -89,6 +95,10 @@ int cli_run(int argc, char **argv)
     enum stdvmm_log_level level = STDVMM_LOG_WARN;
     int opt;
 
+    /* The file first, so that every flag overrides it whatever the order. */
+    const char *config = cli_config_find(argc, argv);
+    if (config != NULL && cli_config_load(config, &cfg) != 0)
+        return VMM_EXIT_USAGE;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         char *end;
@@ -123,6 +133,13 @@ int cli_run(int argc, char **argv)
             if (parse_log_level(optarg, &level) < 0)
                 return VMM_EXIT_USAGE;
             break;
+        case OPT_CONFIG:
+            if (optarg != config) {
+                fprintf(stderr, "stdvmm run: give --config once, spelled in full\n");
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_API_SOCKET: cfg.api_socket = optarg; break;
         case 'h': cli_run_usage(stdout); return 0;
         default: cli_run_usage(stderr); return VMM_EXIT_USAGE;
         }
