@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "stdvmm/hv.h"
 
@@ -15,6 +16,7 @@ struct hv_vm {
     int vm_fd;
     int run_mmap_size;
     unsigned vcpu_count;
+    int irqchip_fd; /* in-kernel interrupt controller device (arm64 vGIC), or -1 */
     char name[64];
 };
 
@@ -32,5 +34,11 @@ int kvm_open_system(int *kvm_fd);
 
 /* Arch-specific VM set-up done right after KVM_CREATE_VM. */
 int kvm_arch_vm_init(struct hv_vm *vm);
+
+/*
+ * The KVM_IRQ_LINE argument for a device interrupt: the GSI itself on x86;
+ * on arm64 the SPI number n becomes (KVM_ARM_IRQ_TYPE_SPI << 24) | (32 + n).
+ */
+int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out);
 
 #endif

@@ -18,6 +18,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
     if (vm == NULL)
         return -STDVMM_ENOMEM;
     vm->vm_fd = -1;
+    vm->irqchip_fd = -1;
     vm->vcpu_count = cfg->vcpu_count;
     snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "vm");
 
@@ -64,6 +65,8 @@ void hv_vm_destroy(struct hv_vm *vm)
 {
     if (vm == NULL)
         return;
+    if (vm->irqchip_fd >= 0)
+        close(vm->irqchip_fd);
     if (vm->vm_fd >= 0)
         close(vm->vm_fd);
     if (vm->kvm_fd >= 0)
@@ -107,8 +110,11 @@ int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot)
 
 int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
 {
-    struct kvm_irq_level line = {.irq = irq, .level = level ? 1 : 0};
+    struct kvm_irq_level line = {.level = level ? 1 : 0};
+    int r = kvm_arch_irq_line_number(vm, irq, &line.irq);
 
+    if (r < 0)
+        return r;
     if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &line) < 0) {
         int e = errno;
         LOG_ERR("VM %s: KVM_IRQ_LINE %u=%d: %s", vm->name, irq, line.level, strerror(e));

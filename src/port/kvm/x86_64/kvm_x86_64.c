@@ -51,6 +51,13 @@ int kvm_arch_vm_init(struct hv_vm *vm)
     return 0;
 }
 
+int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out)
+{
+    (void)vm;
+    *out = irq; /* a GSI of the in-kernel PIC/IOAPIC */
+    return 0;
+}
+
 int hv_x86_create_irqchip(struct hv_vm *vm)
 {
     return vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP");
