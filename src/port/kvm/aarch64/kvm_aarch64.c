@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The aarch64 half of the KVM port (include/stdvmm/hv_aarch64.h): vCPU init
+ * with in-kernel PSCI, boot registers through KVM_SET_ONE_REG, and the vGIC
+ * as a KVM device. The architected timer and PSCI need nothing here: KVM
+ * emulates both, and reports SYSTEM_OFF/RESET as KVM_EXIT_SYSTEM_EVENT,
+ * which kvm_vcpu.c turns into HV_EXIT_SYSTEM_OFF/_RESET.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm_internal.h"
+#include "stdvmm/error.h"
+#include "stdvmm/hv_aarch64.h"
+#include "stdvmm/log.h"
+
+#define MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+#define CORE_REG(name)                                                                         \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
+
+/* KVM_IRQ_LINE's interrupt number field is 16 bits wide. */
+#define KVM_ARM_IRQ_NUM_MAX 0xffffu
+
+int kvm_arch_vm_init(struct hv_vm *vm)
+{
+    (void)vm; /* the default 40-bit IPA space covers stdvmm's whole layout */
+    return 0;
+}
+
+int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out)
+{
+    if (irq > KVM_ARM_IRQ_NUM_MAX - A64_SPI_INTID_BASE) {
+        LOG_ERR("VM %s: SPI %u is beyond what KVM_IRQ_LINE can name", vm->name, irq);
+        return -STDVMM_EINVAL;
+    }
+    *out = ((uint32_t)KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | (irq + A64_SPI_INTID_BASE);
+    return 0;
+}
+
+static int device_attr(struct hv_vm *vm, uint32_t group, uint64_t attr, void *value,
+                       const char *what)
+{
+    struct kvm_device_attr a = {
+        .group = group,
+        .attr = attr,
+        .addr = (uint64_t)(uintptr_t)value,
+    };
+
+    if (ioctl(vm->irqchip_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s: vGIC %s: %s", vm->name, what, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+static int set_gic_address(struct hv_vm *vm, uint64_t type, uint64_t addr, const char *what)
+{
+    return device_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr, what);
+}
+
+int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
+{
+    bool v3 = gic->version == A64_GIC_V3;
+    struct kvm_create_device dev = {
+        .type = v3 ? KVM_DEV_TYPE_ARM_VGIC_V3 : KVM_DEV_TYPE_ARM_VGIC_V2,
+    };
+    uint32_t nr_irqs = gic->spi_count + A64_SPI_INTID_BASE;
+    int r;
+
+    if (vm->irqchip_fd >= 0) {
+        LOG_ERR("VM %s: the vGIC exists already", vm->name);
+        return -STDVMM_EEXIST;
+    }
+    if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &dev) < 0) {
+        int e = errno;
+        if (e == ENODEV || e == ENXIO) {
+            LOG_INFO("VM %s: this KVM cannot emulate a GICv%d", vm->name, (int)gic->version);
+            return -STDVMM_ENODEV;
+        }
+        LOG_ERR("VM %s: KVM_CREATE_DEVICE (GICv%d): %s", vm->name, (int)gic->version,
+                strerror(e));
+        return -e;
+    }
+    vm->irqchip_fd = (int)dev.fd;
+    if (v3) {
+        r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_DIST, gic->dist_base, "distributor address");
+        if (r == 0)
+            r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_REDIST, gic->redist_base,
+                                "redistributor address");
+    } else {
+        r = set_gic_address(vm, KVM_VGIC_V2_ADDR_TYPE_DIST, gic->dist_base, "distributor address");
+        if (r == 0)
+            r = set_gic_address(vm, KVM_VGIC_V2_ADDR_TYPE_CPU, gic->cpu_base,
+                                "CPU interface address");
+    }
+    if (r == 0)
+        r = device_attr(vm, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs, "number of interrupts");
+    return r;
+}
+
+int hv_a64_gic_init(struct hv_vm *vm)
+{
+    if (vm->irqchip_fd < 0) {
+        LOG_ERR("VM %s: no vGIC to initialise", vm->name);
+        return -STDVMM_ENODEV;
+    }
+    return device_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL,
+                       "KVM_DEV_ARM_VGIC_CTRL_INIT");
+}
+
+static int one_reg(struct hv_vcpu *v, unsigned long req, uint64_t id, uint64_t *value,
+                   const char *what)
+{
+    struct kvm_one_reg reg = {.id = id, .addr = (uint64_t)(uintptr_t)value};
+
+    if (ioctl(v->fd, req, &reg) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s vCPU %u: %s %s: %s", v->vm->name, v->index,
+                req == KVM_SET_ONE_REG ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", what,
+                strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+/*
+ * KVM derives MPIDR_EL1 from the vCPU index; stdvmm's arch code chooses it.
+ * Where KVM refuses the write, its own value is fine as long as it matches,
+ * since only the device tree has to agree with it.
+ */
+static int set_mpidr(struct hv_vcpu *v, uint64_t mpidr)
+{
+    struct kvm_one_reg reg = {.id = MPIDR_EL1, .addr = (uint64_t)(uintptr_t)&mpidr};
+    uint64_t actual = 0;
+    int r;
+
+    if (ioctl(v->fd, KVM_SET_ONE_REG, &reg) == 0)
+        return 0;
+    r = one_reg(v, KVM_GET_ONE_REG, MPIDR_EL1, &actual, "MPIDR_EL1");
+    if (r < 0)
+        return r;
+    if ((actual & 0xff00ffffffull) != (mpidr & 0xff00ffffffull)) {
+        LOG_ERR("VM %s vCPU %u: KVM keeps MPIDR 0x%llx, stdvmm described 0x%llx", v->vm->name,
+                v->index, (unsigned long long)actual, (unsigned long long)mpidr);
+        return -STDVMM_EINVAL;
+    }
+    return 0;
+}
+
+int hv_a64_vcpu_init(struct hv_vcpu *v, const struct a64_vcpu_config *cfg)
+{
+    struct kvm_vcpu_init init;
+
+    memset(&init, 0, sizeof(init));
+    if (ioctl(v->vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s: KVM_ARM_PREFERRED_TARGET: %s", v->vm->name, strerror(e));
+        return -e;
+    }
+    init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+    if (cfg->powered_off)
+        init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+    if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s vCPU %u: KVM_ARM_VCPU_INIT (target %u): %s", v->vm->name, v->index,
+                init.target, strerror(e));
+        return -e;
+    }
+    return set_mpidr(v, cfg->mpidr);
+}
+
+int hv_a64_vcpu_set_boot_regs(struct hv_vcpu *v, const struct a64_boot_regs *regs)
+{
+    const struct {
+        uint64_t id;
+        uint64_t value;
+        const char *name;
+    } set[] = {
+        {CORE_REG(regs.regs[0]), regs->x0, "x0"},
+        {CORE_REG(regs.regs[1]), regs->x1, "x1"},
+        {CORE_REG(regs.regs[2]), regs->x2, "x2"},
+        {CORE_REG(regs.regs[3]), regs->x3, "x3"},
+        {CORE_REG(regs.pstate), regs->pstate, "pstate"},
+        {CORE_REG(regs.pc), regs->pc, "pc"},
+    };
+
+    for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+        uint64_t value = set[i].value;
+        int r = one_reg(v, KVM_SET_ONE_REG, set[i].id, &value, set[i].name);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
