@@ -76,6 +76,12 @@ struct vm {
         uint64_t arg;   /* x86: boot_params; arm64: DTB */
     } boot;
     atomic_int stop_reason;
+    /*
+     * Set by the arch code where a stop reason needs a second look before it
+     * is recorded (arm64: a reset that follows a recorded kernel panic is a
+     * panic). Runs on the thread requesting the stop; NULL: none.
+     */
+    enum vm_stop_reason (*refine_stop)(struct vm *vm, enum vm_stop_reason reason);
     /* Called once, from the thread that records the first stop reason. */
     void (*on_stop)(struct vm *vm, void *ctx);
     void *on_stop_ctx;

@@ -39,6 +39,8 @@ void vm_request_stop(struct vm *vm, enum vm_stop_reason reason)
 
     if (reason == VM_STOP_NONE)
         return;
+    if (vm->refine_stop != NULL && vm_stop_reason(vm) == VM_STOP_NONE)
+        reason = vm->refine_stop(vm, reason);
     if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
         return; /* an earlier reason stands: e.g. a panic followed by its reboot */
     LOG_DEBUG("VM %s stops: %s", vm->name, vm_stop_reason_name(reason));
