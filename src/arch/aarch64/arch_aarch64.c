@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The aarch64 arch hooks (include/stdvmm/arch.h): an Arm board without
+ * firmware. The kernel Image is entered at its first byte in EL1h with the
+ * MMU off and x0 pointing at a device tree built here; the hypervisor's GIC
+ * (v3, or v2 where v3 is missing), architected timer and PSCI do the rest.
+ * Platform devices are MMIO: a 16550A UART that Linux's 8250 driver and
+ * earlycon find through the device tree, the boot-timer byte, and
+ * pvpanic-mmio for kernels that have its driver. Debian's arm64 kernel has
+ * none, so panics are recognised through a ramoops record (panic_record.h).
+ */
+#include <string.h>
+
+#include "arch/aarch64/image.h"
+#include "arch/aarch64/layout.h"
+#include "arch/aarch64/panic_record.h"
+#include "stdvmm/arch.h"
+#include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/pvpanic.h"
+#include "stdvmm/devices/serial8250.h"
+#include "stdvmm/dtb.h"
+#include "stdvmm/error.h"
+#include "stdvmm/hv_aarch64.h"
+#include "stdvmm/log.h"
+
+#define A64_CMDLINE_MAX 2048 /* the arm64 kernel's COMMAND_LINE_SIZE, NUL included */
+/* PSTATE at entry: EL1h (EL1 with SP_EL1), D, A, I and F masked. */
+#define A64_PSTATE_EL1H 0x5ull
+#define A64_PSTATE_DAIF (0xfull << 6)
+
+/*
+ * One VM per VMM process (paper §4.1.5): what the hooks learn in one step
+ * and use in a later one lives here, rebuilt on every (re)boot.
+ */
+static struct {
+    struct a64_gic_layout gic;
+    uint64_t ram_base, ram_size;
+    uint64_t dtb_addr;
+    uint64_t panic_record_addr;
+    uint64_t initrd_start, initrd_end;
+    char cmdline[A64_CMDLINE_MAX];
+} a64;
+
+static const struct arch_platform a64_platform = {
+    .uart = {.kind = VM_DEV_SERIAL_8250,
+             .base = A64_UART_BASE,
+             .size = SERIAL8250_REG_COUNT,
+             .is_pio = false,
+             .irq = A64_UART_SPI},
+    .boot_timer = {.base = A64_BOOT_TIMER_BASE, .size = BOOT_TIMER_SIZE, .is_pio = false},
+    .pvpanic = {.kind = VM_DEV_PVPANIC,
+                .base = A64_PVPANIC_BASE,
+                .size = PVPANIC_SIZE,
+                .is_pio = false},
+    .virtio_mmio_base = A64_VIRTIO_MMIO_BASE,
+    .virtio_mmio_stride = A64_VIRTIO_MMIO_SIZE,
+    .virtio_irq_base = A64_VIRTIO_SPI_BASE,
+};
+
+const struct arch_platform *arch_platform(void)
+{
+    return &a64_platform;
+}
+
+uint64_t arch_min_ram(void)
+{
+    return A64_MIN_RAM;
+}
+
+int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
+{
+    if (ram_size < A64_MIN_RAM || ram_size > A64_RAM_MAX || ram_size % A64_SZ_2M != 0) {
+        LOG_ERR("%llu MiB of RAM: an aarch64 guest takes %llu MiB to %llu GiB in 2 MiB steps",
+                (unsigned long long)(ram_size >> 20), (unsigned long long)(A64_MIN_RAM >> 20),
+                (unsigned long long)(A64_RAM_MAX >> 30));
+        return -STDVMM_EINVAL;
+    }
+    plan->ram[0].gpa = A64_RAM_BASE;
+    plan->ram[0].size = ram_size;
+    plan->ram_count = 1;
+    return 0;
+}
+
+/* Aff0 counts 16 CPUs, then Aff1: the GICv3 SGI target list covers 16 per Aff1 group. */
+static uint64_t mpidr_of(unsigned index)
+{
+    return (uint64_t)(index % 16) | (uint64_t)(index / 16) << 8;
+}
+
+static enum vm_stop_reason refine_stop(struct vm *vm, enum vm_stop_reason reason)
+{
+    if (reason == VM_STOP_RESET && a64.panic_record_addr != 0 &&
+        a64_panic_record_found(&vm->mem, a64.panic_record_addr, A64_PANIC_RECORD_SIZE)) {
+        LOG_INFO("the guest reset after recording a kernel panic");
+        return VM_STOP_PANIC;
+    }
+    return reason;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+    if (vm->vcpu_count > A64_GIC_REDIST_MAX_CPUS) {
+        LOG_ERR("%u vCPUs: the aarch64 layout has redistributors for %d", vm->vcpu_count,
+                A64_GIC_REDIST_MAX_CPUS);
+        return -STDVMM_EINVAL;
+    }
+    a64.gic = (struct a64_gic_layout){
+        .version = A64_GIC_V3,
+        .dist_base = A64_GIC_DIST_BASE,
+        .dist_size = A64_GIC_DIST_SIZE_V3,
+        .redist_base = A64_GIC_REDIST_BASE,
+        .redist_size = vm->vcpu_count * A64_GIC_REDIST_FRAME_SIZE,
+        .spi_count = A64_GIC_SPI_COUNT,
+    };
+    int r = hv_a64_create_gic(vm->hv, &a64.gic);
+    if (r == -STDVMM_ENODEV) {
+        /* GICv2 reaches 8 CPUs only. */
+        if (vm->vcpu_count > 8) {
+            LOG_ERR("no GICv3 in this hypervisor, and GICv2 cannot serve %u vCPUs",
+                    vm->vcpu_count);
+            return -STDVMM_ENOTSUP;
+        }
+        LOG_INFO("no GICv3 in this hypervisor: the guest gets a GICv2");
+        a64.gic = (struct a64_gic_layout){
+            .version = A64_GIC_V2,
+            .dist_base = A64_GIC_DIST_BASE,
+            .dist_size = A64_GIC_DIST_SIZE_V2,
+            .cpu_base = A64_GIC_CPU_BASE,
+            .cpu_size = A64_GIC_CPU_SIZE,
+            .spi_count = A64_GIC_SPI_COUNT,
+        };
+        r = hv_a64_create_gic(vm->hv, &a64.gic);
+    }
+    if (r < 0)
+        return r;
+    vm->refine_stop = refine_stop;
+    return 0;
+}
+
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size)
+{
+    struct a64_image img;
+    return a64_image_parse(kernel, size, &img);
+}
+
+static int copy_cmdline(const char *cmdline)
+{
+    size_t len = cmdline != NULL ? strlen(cmdline) : 0;
+
+    if (len >= sizeof(a64.cmdline)) {
+        LOG_ERR("kernel command line of %zu bytes: the arm64 kernel takes at most %d", len,
+                A64_CMDLINE_MAX - 1);
+        return -STDVMM_E2BIG;
+    }
+    if (len != 0)
+        memcpy(a64.cmdline, cmdline, len);
+    a64.cmdline[len] = '\0';
+    return 0;
+}
+
+/*
+ * From the top of RAM down: the DTB slot, the panic-record slot, then the
+ * initramfs, which must stay clear of the kernel's image_size.
+ */
+static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_t kernel_end)
+{
+    uint64_t ram_end = a64.ram_base + a64.ram_size;
+
+    a64.dtb_addr = ram_end - A64_SZ_2M; /* RAM size is a 2 MiB multiple */
+    a64.panic_record_addr = a64.dtb_addr - A64_SZ_2M;
+    a64.initrd_start = a64.initrd_end = 0;
+    if (a64.panic_record_addr < kernel_end) {
+        LOG_ERR("%llu MiB of RAM leave no room above the kernel for the device tree",
+                (unsigned long long)(a64.ram_size >> 20));
+        return -STDVMM_ENOSPC;
+    }
+    if (images->initrd == NULL || images->initrd_size == 0)
+        return 0;
+    uint64_t room = a64.panic_record_addr - kernel_end;
+    if (images->initrd_size > room) {
+        LOG_ERR("initramfs of %llu MiB does not fit in the %llu MiB between the kernel and the "
+                "top of RAM: give the guest more --memory",
+                (unsigned long long)(images->initrd_size >> 20),
+                (unsigned long long)(room >> 20));
+        return -STDVMM_ENOSPC;
+    }
+    a64.initrd_start = (a64.panic_record_addr - images->initrd_size) & ~(A64_SZ_4K - 1);
+    if (a64.initrd_start < kernel_end) {
+        LOG_ERR("initramfs of %llu bytes runs into the kernel",
+                (unsigned long long)images->initrd_size);
+        return -STDVMM_ENOSPC;
+    }
+    a64.initrd_end = a64.initrd_start + images->initrd_size;
+    return gmem_write(&vm->mem, a64.initrd_start, images->initrd, images->initrd_size);
+}
+
+int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
+{
+    struct a64_image img;
+    uint64_t load;
+    int r;
+
+    if (vm->mem.count != 1) {
+        LOG_ERR("aarch64 guests have one RAM region, this VM has %u", vm->mem.count);
+        return -STDVMM_EINVAL;
+    }
+    a64.ram_base = vm->mem.regions[0].gpa;
+    a64.ram_size = vm->mem.regions[0].size;
+    r = copy_cmdline(images->cmdline);
+    if (r == 0)
+        r = a64_image_parse(images->kernel, images->kernel_size, &img);
+    if (r == 0)
+        r = a64_image_place(&img, a64.ram_base, a64.ram_size, &load);
+    if (r == 0)
+        r = a64_image_load(&vm->mem, images->kernel, &img, load);
+    if (r == 0)
+        r = place_top(vm, images, load + img.image_size);
+    if (r < 0)
+        return r;
+    vm->boot.entry = load;
+    vm->boot.arg = a64.dtb_addr;
+    return 0;
+}
+
+int arch_setup_firmware(struct vm *vm)
+{
+    static uint8_t dtb[A64_DTB_MAX_SIZE];
+    uint64_t mpidr[VM_MAX_VCPUS];
+    uint32_t used;
+
+    for (unsigned i = 0; i < vm->vcpu_count; i++)
+        mpidr[i] = mpidr_of(i);
+    struct dtb_config cfg = {
+        .memory = {{.base = a64.ram_base, .size = a64.ram_size}},
+        .memory_count = 1,
+        .cpu_count = vm->vcpu_count,
+        .cpu_mpidr = mpidr,
+        .gic =
+            {
+                .version = (unsigned)a64.gic.version,
+                .dist_base = a64.gic.dist_base,
+                .dist_size = a64.gic.dist_size,
+                .redist_base = a64.gic.redist_base,
+                .redist_size = a64.gic.redist_size,
+                .cpu_base = a64.gic.cpu_base,
+                .cpu_size = a64.gic.cpu_size,
+            },
+        .bootargs = a64.cmdline,
+        .initrd_start = a64.initrd_start,
+        .initrd_end = a64.initrd_end,
+        .devices = vm->devices,
+        .device_count = vm->device_count,
+        .uart_clock_hz = A64_UART_CLOCK_HZ,
+        .panic_record_base = a64.panic_record_addr,
+        .panic_record_size = A64_PANIC_RECORD_SIZE,
+    };
+    int r = dtb_build(&cfg, dtb, sizeof(dtb), &used);
+    if (r < 0)
+        return r;
+    /* A record left from an earlier boot of this RAM must not count as this boot's panic. */
+    uint8_t *record = gmem_translate(&vm->mem, a64.panic_record_addr, A64_PANIC_RECORD_SIZE);
+    if (record == NULL) {
+        LOG_ERR("the panic record at 0x%llx is not in guest RAM",
+                (unsigned long long)a64.panic_record_addr);
+        return -STDVMM_EFAULT;
+    }
+    memset(record, 0, A64_PANIC_RECORD_SIZE);
+    return gmem_write(&vm->mem, a64.dtb_addr, dtb, used);
+}
+
+int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
+{
+    struct a64_vcpu_config cfg = {
+        .powered_off = vcpu->index != 0, /* the guest starts the others with PSCI CPU_ON */
+        .mpidr = mpidr_of(vcpu->index),
+    };
+    int r = hv_a64_vcpu_init(vcpu->hv, &cfg);
+
+    if (r == 0 && vcpu->index == 0) {
+        struct a64_boot_regs regs = {
+            .x0 = vm->boot.arg,
+            .pc = vm->boot.entry,
+            .pstate = A64_PSTATE_EL1H | A64_PSTATE_DAIF,
+        };
+        r = hv_a64_vcpu_set_boot_regs(vcpu->hv, &regs);
+    }
+    /* The vGIC is finished once the last vCPU exists: the system layer creates them in order. */
+    if (r == 0 && vcpu->index + 1 == vm->vcpu_count)
+        r = hv_a64_gic_init(vm->hv);
+    return r;
+}
