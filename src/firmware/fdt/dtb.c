@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Node and property names follow the Linux bindings
+ * (Documentation/devicetree/bindings): arm/cpus.yaml, arm/psci.yaml,
+ * timer/arm,arch_timer.yaml, interrupt-controller/arm,gic-v3.yaml and
+ * arm,gic.yaml, serial/8250.yaml, virtio/mmio.yaml, reserved-memory/ramoops.yaml.
+ */
+#include "stdvmm/dtb.h"
+
+#include <libfdt.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+
+#define NAME_MAX_LEN 48
+#define KMSG_DUMP_PANIC 1 /* ramoops max-reason: record panics, not oopses */
+
+/* libfdt reports errors as negative FDT_ERR_*; the first one stops the build. */
+struct writer {
+    void *fdt;
+    int err;
+};
+
+static void check(struct writer *w, int r)
+{
+    if (w->err == 0 && r < 0)
+        w->err = r;
+}
+
+static void begin(struct writer *w, const char *name)
+{
+    if (w->err == 0)
+        check(w, fdt_begin_node(w->fdt, name));
+}
+
+static void end(struct writer *w)
+{
+    if (w->err == 0)
+        check(w, fdt_end_node(w->fdt));
+}
+
+static void prop(struct writer *w, const char *name, const void *val, int len)
+{
+    if (w->err == 0)
+        check(w, fdt_property(w->fdt, name, val, len));
+}
+
+static void prop_str(struct writer *w, const char *name, const char *s)
+{
+    prop(w, name, s, (int)strlen(s) + 1);
+}
+
+static void prop_u32(struct writer *w, const char *name, uint32_t v)
+{
+    fdt32_t be = cpu_to_fdt32(v);
+    prop(w, name, &be, sizeof(be));
+}
+
+static void prop_u64(struct writer *w, const char *name, uint64_t v)
+{
+    fdt64_t be = cpu_to_fdt64(v);
+    prop(w, name, &be, sizeof(be));
+}
+
+static void prop_empty(struct writer *w, const char *name)
+{
+    static const char nothing; /* libfdt copies 0 bytes from it; NULL would be UB for memcpy */
+    prop(w, name, &nothing, 0);
+}
+
+/* reg = <base size> with #address-cells = #size-cells = 2. */
+static void prop_reg(struct writer *w, uint64_t base, uint64_t size)
+{
+    fdt64_t cells[2] = {cpu_to_fdt64(base), cpu_to_fdt64(size)};
+    prop(w, "reg", cells, sizeof(cells));
+}
+
+static void prop_irq(struct writer *w, uint32_t type, uint32_t num, uint32_t flags)
+{
+    fdt32_t cells[3] = {cpu_to_fdt32(type), cpu_to_fdt32(num), cpu_to_fdt32(flags)};
+    prop(w, "interrupts", cells, sizeof(cells));
+}
+
+/* "prefix@hex": snprintf is not available to freestanding code. */
+static const char *unit_name(char *buf, const char *prefix, uint64_t addr)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(prefix);
+    char digits[16];
+    int d = 0;
+
+    if (n > NAME_MAX_LEN - 18)
+        n = NAME_MAX_LEN - 18;
+    memcpy(buf, prefix, n);
+    buf[n++] = '@';
+    do {
+        digits[d++] = hex[addr & 0xf];
+        addr >>= 4;
+    } while (addr != 0);
+    while (d > 0)
+        buf[n++] = digits[--d];
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The compatible property is a list of NUL-terminated strings. */
+static void prop_compat2(struct writer *w, const char *a, const char *b)
+{
+    char both[64];
+    size_t la = strlen(a) + 1, lb = strlen(b) + 1;
+
+    if (la + lb > sizeof(both)) {
+        check(w, -FDT_ERR_BADVALUE);
+        return;
+    }
+    memcpy(both, a, la);
+    memcpy(both + la, b, lb);
+    prop(w, "compatible", both, (int)(la + lb));
+}
+
+static void add_memory(struct writer *w, const struct dtb_config *cfg)
+{
+    char name[NAME_MAX_LEN];
+
+    for (unsigned i = 0; i < cfg->memory_count; i++) {
+        begin(w, unit_name(name, "memory", cfg->memory[i].base));
+        prop_str(w, "device_type", "memory");
+        prop_reg(w, cfg->memory[i].base, cfg->memory[i].size);
+        end(w);
+    }
+}
+
+static void add_cpus(struct writer *w, const struct dtb_config *cfg)
+{
+    char name[NAME_MAX_LEN];
+
+    begin(w, "cpus");
+    /* One cell is enough for Aff2..Aff0; Aff3 stays 0 below 2^24 CPUs. */
+    prop_u32(w, "#address-cells", 1);
+    prop_u32(w, "#size-cells", 0);
+    for (unsigned i = 0; i < cfg->cpu_count; i++) {
+        uint32_t mpidr = (uint32_t)(cfg->cpu_mpidr[i] & 0xffffff);
+        begin(w, unit_name(name, "cpu", mpidr));
+        prop_str(w, "device_type", "cpu");
+        prop_str(w, "compatible", "arm,armv8");
+        prop_str(w, "enable-method", "psci");
+        prop_u32(w, "reg", mpidr);
+        end(w);
+    }
+    end(w);
+}
+
+static void add_psci(struct writer *w)
+{
+    begin(w, "psci");
+    prop_compat2(w, "arm,psci-1.0", "arm,psci-0.2");
+    prop_str(w, "method", "hvc");
+    end(w);
+}
+
+static void add_timer(struct writer *w, const struct dtb_config *cfg)
+{
+    /* GICv2 PPI specifiers also name the CPUs the interrupt goes to (at most 8). */
+    uint32_t flags = DTB_IRQ_LEVEL_HIGH;
+    if (cfg->gic.version == 2) {
+        unsigned n = cfg->cpu_count > 8 ? 8 : cfg->cpu_count;
+        flags |= ((1u << n) - 1) << 8;
+    }
+    /* Secure, non-secure physical, virtual, hypervisor: the binding's fixed order. */
+    static const uint32_t ppis[4] = {13, 14, 11, 10};
+    fdt32_t cells[12];
+    for (int i = 0; i < 4; i++) {
+        cells[i * 3] = cpu_to_fdt32(DTB_GIC_PPI);
+        cells[i * 3 + 1] = cpu_to_fdt32(ppis[i]);
+        cells[i * 3 + 2] = cpu_to_fdt32(flags);
+    }
+    begin(w, "timer");
+    prop_compat2(w, "arm,armv8-timer", "arm,armv7-timer");
+    prop(w, "interrupts", cells, sizeof(cells));
+    prop_empty(w, "always-on");
+    end(w);
+}
+
+static void add_gic(struct writer *w, const struct dtb_config *cfg)
+{
+    char name[NAME_MAX_LEN];
+    const struct dtb_gic *g = &cfg->gic;
+    bool v3 = g->version == 3;
+
+    begin(w, unit_name(name, "intc", g->dist_base));
+    prop_str(w, "compatible", v3 ? "arm,gic-v3" : "arm,gic-400");
+    prop_u32(w, "#interrupt-cells", 3);
+    prop_empty(w, "interrupt-controller");
+    fdt64_t reg[4] = {cpu_to_fdt64(g->dist_base), cpu_to_fdt64(g->dist_size),
+                      cpu_to_fdt64(v3 ? g->redist_base : g->cpu_base),
+                      cpu_to_fdt64(v3 ? g->redist_size : g->cpu_size)};
+    prop(w, "reg", reg, sizeof(reg));
+    if (v3)
+        prop_u32(w, "#redistributor-regions", 1);
+    prop_u32(w, "phandle", DTB_GIC_PHANDLE);
+    end(w);
+}
+
+static int add_device(struct writer *w, const struct dtb_config *cfg,
+                      const struct vm_platform_device *d)
+{
+    char name[NAME_MAX_LEN];
+
+    if (d->is_pio) {
+        LOG_ERR("device tree: device kind %d at port 0x%llx: a device tree has no I/O ports",
+                (int)d->kind, (unsigned long long)d->base);
+        return -STDVMM_EINVAL;
+    }
+    switch (d->kind) {
+    case VM_DEV_SERIAL_8250:
+        begin(w, unit_name(name, "serial", d->base));
+        prop_str(w, "compatible", "ns16550a");
+        prop_reg(w, d->base, d->size);
+        prop_u32(w, "reg-shift", 0);
+        prop_u32(w, "reg-io-width", 1);
+        prop_u32(w, "clock-frequency", cfg->uart_clock_hz);
+        if (d->irq != 0)
+            prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_LEVEL_HIGH);
+        end(w);
+        break;
+    case VM_DEV_VIRTIO_MMIO:
+        begin(w, unit_name(name, "virtio_mmio", d->base));
+        prop_str(w, "compatible", "virtio,mmio");
+        prop_reg(w, d->base, d->size);
+        if (d->irq != 0)
+            prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_EDGE_RISING);
+        prop_empty(w, "dma-coherent");
+        end(w);
+        break;
+    case VM_DEV_PVPANIC:
+        begin(w, unit_name(name, "pvpanic", d->base));
+        prop_str(w, "compatible", "qemu,pvpanic-mmio");
+        prop_reg(w, d->base, d->size);
+        end(w);
+        break;
+    default:
+        LOG_ERR("device tree: platform device kind %d has no device tree description",
+                (int)d->kind);
+        return -STDVMM_EINVAL;
+    }
+    return 0;
+}
+
+static const struct vm_platform_device *console(const struct dtb_config *cfg)
+{
+    for (unsigned i = 0; i < cfg->device_count; i++) {
+        if (cfg->devices[i].kind == VM_DEV_SERIAL_8250 && !cfg->devices[i].is_pio)
+            return &cfg->devices[i];
+    }
+    return NULL;
+}
+
+static void add_chosen(struct writer *w, const struct dtb_config *cfg)
+{
+    char path[NAME_MAX_LEN + 1];
+    const struct vm_platform_device *con = console(cfg);
+
+    begin(w, "chosen");
+    prop_str(w, "bootargs", cfg->bootargs != NULL ? cfg->bootargs : "");
+    if (cfg->initrd_end > cfg->initrd_start) {
+        prop_u64(w, "linux,initrd-start", cfg->initrd_start);
+        prop_u64(w, "linux,initrd-end", cfg->initrd_end);
+    }
+    if (con != NULL) {
+        /* Also what a bare "earlycon" on the command line picks up. */
+        path[0] = '/';
+        unit_name(path + 1, "serial", con->base);
+        prop_str(w, "stdout-path", path);
+    }
+    end(w);
+}
+
+static void add_panic_record(struct writer *w, const struct dtb_config *cfg)
+{
+    char name[NAME_MAX_LEN];
+
+    begin(w, "reserved-memory");
+    prop_u32(w, "#address-cells", 2);
+    prop_u32(w, "#size-cells", 2);
+    prop_empty(w, "ranges");
+    begin(w, unit_name(name, "ramoops", cfg->panic_record_base));
+    prop_str(w, "compatible", "ramoops");
+    prop_reg(w, cfg->panic_record_base, cfg->panic_record_size);
+    /* One record zone spanning the area; no console, ftrace or pmsg zones. */
+    prop_u32(w, "record-size", (uint32_t)cfg->panic_record_size);
+    prop_u32(w, "max-reason", KMSG_DUMP_PANIC);
+    end(w);
+    end(w);
+}
+
+static int check_config(const struct dtb_config *cfg)
+{
+    if (cfg->memory_count == 0 || cfg->memory_count > DTB_MAX_MEMORY) {
+        LOG_ERR("device tree: %u memory regions (1..%d)", cfg->memory_count, DTB_MAX_MEMORY);
+        return -STDVMM_EINVAL;
+    }
+    if (cfg->cpu_count == 0 || cfg->cpu_mpidr == NULL) {
+        LOG_ERR("device tree: no CPUs to describe");
+        return -STDVMM_EINVAL;
+    }
+    if (cfg->gic.version != 2 && cfg->gic.version != 3) {
+        LOG_ERR("device tree: GIC version %u (2 or 3)", cfg->gic.version);
+        return -STDVMM_EINVAL;
+    }
+    if (cfg->panic_record_size > UINT32_MAX) {
+        LOG_ERR("device tree: panic record of 0x%llx bytes is too big",
+                (unsigned long long)cfg->panic_record_size);
+        return -STDVMM_EINVAL;
+    }
+    return 0;
+}
+
+int dtb_build(const struct dtb_config *cfg, void *buf, uint32_t size, uint32_t *used)
+{
+    struct writer w = {.fdt = buf, .err = 0};
+    int r = check_config(cfg);
+
+    if (r < 0)
+        return r;
+    check(&w, fdt_create(buf, (int)(size > INT32_MAX ? INT32_MAX : size)));
+    if (w.err == 0)
+        check(&w, fdt_finish_reservemap(buf));
+    begin(&w, "");
+    prop_str(&w, "compatible", "stdvmm,virt");
+    prop_str(&w, "model", "stdvmm");
+    prop_u32(&w, "#address-cells", 2);
+    prop_u32(&w, "#size-cells", 2);
+    prop_u32(&w, "interrupt-parent", DTB_GIC_PHANDLE);
+    add_chosen(&w, cfg);
+    add_memory(&w, cfg);
+    if (cfg->panic_record_size != 0)
+        add_panic_record(&w, cfg);
+    add_cpus(&w, cfg);
+    add_psci(&w);
+    add_timer(&w, cfg);
+    add_gic(&w, cfg);
+    for (unsigned i = 0; i < cfg->device_count && w.err == 0; i++) {
+        r = add_device(&w, cfg, &cfg->devices[i]);
+        if (r < 0)
+            return r;
+    }
+    end(&w);
+    if (w.err == 0)
+        check(&w, fdt_finish(buf));
+    if (w.err != 0) {
+        LOG_ERR("device tree: libfdt: %s (buffer of %u bytes)", fdt_strerror(w.err), size);
+        return w.err == -FDT_ERR_NOSPACE ? -STDVMM_ENOSPC : -STDVMM_EINVAL;
+    }
+    *used = fdt_totalsize(buf);
+    return 0;
+}
