@@ -14,8 +14,8 @@ kernel_image_path() { printf '%s/boot/vmlinuz-%s\n' "$1" "$2"; }
 
 BUSYBOX_PKG=busybox-static
 
-# Modules in load order. pvpanic-mmio is loaded first by /init itself; the
-# rest follow in this order (modprobe adds dependencies).
+# Modules in load order (/init loads them as listed: pvpanic-mmio first, so a
+# panic in any later step reaches the VMM; modprobe adds dependencies).
 GUEST_MODULES=(
   pvpanic-mmio pvpanic
   virtio_ring virtio virtio_mmio virtio_blk
