@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * virtio-blk (VirtIO 1.2 §5.2): one request queue, raw images. The device
+ * parses and checks each guest request (header, sector range, data
+ * buffers, status byte) and hands a validated struct virtio_blk_io to its
+ * backend, which does the I/O (io_uring on Linux) and reports back with
+ * virtio_blk_complete(). Several requests are in flight at once.
+ *
+ * The device never lets a request reach past the image: a sector range
+ * beyond the capacity completes with VIRTIO_BLK_S_IOERR before the backend
+ * sees it. A read-only device (VIRTIO_BLK_F_RO) also refuses every write,
+ * discard and write-zeroes itself, whatever the guest driver does.
+ *
+ * Threads: virtio_blk_process() and virtio_blk_complete() run on one host
+ * thread, the device's worker (io_uring completions are reaped there too).
+ */
+#ifndef STDVMM_DEVICES_VIRTIO_BLK_H
+#define STDVMM_DEVICES_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stdvmm/devices/virtio_mmio.h"
+
+#define VIRTIO_BLK_SECTOR_SIZE 512u
+#define VIRTIO_BLK_QUEUE_SIZE 256
+/* Data buffers per request we announce (seg_max); header and status come on top. */
+#define VIRTIO_BLK_SEG_MAX 126
+#define VIRTIO_BLK_MAX_SEGS (VIRTIO_BLK_SEG_MAX + 2)
+#define VIRTIO_BLK_ID_BYTES 20
+/* Largest data buffer we announce (size_max); bounds a request to 126 MiB. */
+#define VIRTIO_BLK_SIZE_MAX (1u << 20)
+/* Larger requests fail: one backend operation must be able to move them whole. */
+#define VIRTIO_BLK_MAX_REQUEST (1u << 30)
+
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_HDR_SIZE 16
+#define VIRTIO_BLK_DISCARD_SEG_SIZE 16
+#define VIRTIO_BLK_WZ_FLAG_UNMAP 1u
+/* Largest range one discard/write-zeroes request may cover, in sectors. */
+#define VIRTIO_BLK_MAX_DISCARD_SECTORS 0x400000u /* 2 GiB */
+
+enum virtio_blk_op {
+    VIRTIO_BLK_OP_READ,
+    VIRTIO_BLK_OP_WRITE,
+    VIRTIO_BLK_OP_FLUSH,        /* fdatasync */
+    VIRTIO_BLK_OP_DISCARD,      /* may deallocate; reads after it may return anything */
+    VIRTIO_BLK_OP_WRITE_ZEROES, /* reads after it return zeros */
+};
+
+/* One checked request as the backend sees it. */
+struct virtio_blk_io {
+    enum virtio_blk_op op;
+    uint64_t offset; /* bytes into the image; offset + len <= capacity */
+    uint64_t len;    /* bytes */
+    const struct virtq_seg *segs; /* READ/WRITE: the data, in order, summing to len */
+    uint16_t seg_count;
+    bool may_unmap; /* WRITE_ZEROES: the range may be deallocated (punch a hole) */
+    uint16_t slot;  /* 0..VIRTIO_BLK_QUEUE_SIZE-1, unique among requests in flight */
+};
+
+struct virtio_blk_backend {
+    /*
+     * Starts io. The backend reports the result later with
+     * virtio_blk_complete() (a synchronous backend may do so before
+     * returning). A negative return means it did not start: the device
+     * completes the request with IOERR itself.
+     */
+    int (*submit)(void *ctx, struct virtio_blk_io *io);
+    /* End of a batch of submits (e.g. one io_uring_submit()). May be NULL. */
+    void (*flush_batch)(void *ctx);
+    void *ctx;
+};
+
+struct virtio_blk_config {
+    struct virtio_mmio_slot slot;
+    uint64_t capacity; /* bytes; a trailing partial sector is not reachable */
+    bool readonly;
+    bool discard;       /* offer DISCARD and WRITE_ZEROES (the backend can punch holes) */
+    const char *serial; /* GET_ID answer, at most VIRTIO_BLK_ID_BYTES are used */
+    struct virtio_blk_backend backend;
+};
+
+struct virtio_blk_req {
+    struct virtio_blk_io io;
+    struct virtq_chain chain;
+    uint8_t *status; /* the last writable byte of the chain */
+    uint32_t reply;  /* bytes of data written to the guest on success */
+    struct virtq_seg segs[VIRTIO_BLK_MAX_SEGS];
+    struct virtq_seg data[VIRTIO_BLK_MAX_SEGS];
+};
+
+/* Opaque to users: the fields are here only so that callers can provide the storage. */
+struct virtio_blk {
+    struct virtio_mmio transport;
+    struct virtio_blk_backend backend;
+    uint64_t sectors;
+    bool readonly;
+    bool discard;
+    bool processing;
+    bool starved;
+    bool warned;
+    char serial[VIRTIO_BLK_ID_BYTES];
+    uint8_t config[0x3c];
+    uint16_t free_slots[VIRTIO_BLK_QUEUE_SIZE];
+    uint16_t free_count;
+    struct virtio_blk_req reqs[VIRTIO_BLK_QUEUE_SIZE];
+};
+
+int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg);
+int virtio_blk_register(struct virtio_blk *d, struct vm *vm);
+/* Host worker: the request queue was notified. */
+void virtio_blk_process(struct virtio_blk *d);
+/* Backend: io finished; result 0, -STDVMM_ENOTSUP (UNSUPP) or another negative code (IOERR). */
+void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int result);
+/* Requests handed to the backend and not completed yet. */
+unsigned virtio_blk_inflight(const struct virtio_blk *d);
+
+#endif

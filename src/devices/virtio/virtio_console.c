@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "stdvmm/devices/virtio_console.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+
+/* struct virtio_console_config of the spec: cols, rows, max_nr_ports, emerg_wr (all unused). */
+#define CONSOLE_CONFIG_SIZE 12
+
+static void console_config_read(void *dev, uint32_t offset, uint8_t *data, uint32_t len)
+{
+    static const uint8_t zero[CONSOLE_CONFIG_SIZE];
+    (void)dev;
+    virtio_config_copy(zero, sizeof(zero), offset, data, len);
+}
+
+static const struct virtio_device_ops console_ops = {.config_read = console_config_read};
+
+int virtio_console_init(struct virtio_console *d, const struct virtio_console_config *cfg)
+{
+    memset(d, 0, sizeof(*d));
+    d->backend = cfg->backend;
+    stdvmm_lock_init(&d->rx_lock);
+    struct virtio_mmio_config t = {
+        .slot = cfg->slot,
+        .device_id = VIRTIO_ID_CONSOLE,
+        .num_queues = 2,
+        .queue_max = VIRTIO_CONSOLE_QUEUE_SIZE,
+        .config_size = CONSOLE_CONFIG_SIZE,
+        .ops = &console_ops,
+        .dev = d,
+    };
+    return virtio_mmio_init(&d->transport, &t);
+}
+
+int virtio_console_register(struct virtio_console *d, struct vm *vm)
+{
+    return virtio_mmio_register(&d->transport, vm);
+}
+
+void virtio_console_process(struct virtio_console *d)
+{
+    struct virtq_chain c;
+
+    virtq_chain_init(&c, d->tx_segs, VIRTIO_CONSOLE_MAX_SEGS);
+    while (virtio_mmio_pop(&d->transport, VIRTIO_CONSOLE_TX, &c) > 0) {
+        for (uint16_t i = 0; i < c.out_count; i++) {
+            if (d->backend.output != NULL)
+                d->backend.output(d->backend.ctx, c.segs[i].host, c.segs[i].len);
+        }
+        virtio_mmio_push(&d->transport, VIRTIO_CONSOLE_TX, &c, 0);
+    }
+}
+
+size_t virtio_console_receive(struct virtio_console *d, const uint8_t *buf, size_t len)
+{
+    struct virtq_chain c;
+    size_t taken = 0;
+
+    if (!virtio_mmio_driver_ok(&d->transport))
+        return 0;
+    virtq_chain_init(&c, d->rx_segs, VIRTIO_CONSOLE_MAX_SEGS);
+    stdvmm_lock(&d->rx_lock);
+    while (taken < len && virtio_mmio_pop(&d->transport, VIRTIO_CONSOLE_RX, &c) > 0) {
+        uint64_t n = virtq_chain_write(&c, 0, buf + taken, len - taken);
+        taken += n;
+        virtio_mmio_push(&d->transport, VIRTIO_CONSOLE_RX, &c, (uint32_t)n);
+    }
+    stdvmm_unlock(&d->rx_lock);
+    return taken;
+}
