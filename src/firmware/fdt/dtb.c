@@ -192,6 +192,8 @@ static void add_gic(struct writer *w, const struct dtb_config *cfg)
     begin(w, unit_name(name, "intc", g->dist_base));
     prop_str(w, "compatible", v3 ? "arm,gic-v3" : "arm,gic-400");
     prop_u32(w, "#interrupt-cells", 3);
+    /* No child nodes (no ITS); dtc wants the cell count of an interrupt provider stated. */
+    prop_u32(w, "#address-cells", 0);
     prop_empty(w, "interrupt-controller");
     fdt64_t reg[4] = {cpu_to_fdt64(g->dist_base), cpu_to_fdt64(g->dist_size),
                       cpu_to_fdt64(v3 ? g->redist_base : g->cpu_base),
