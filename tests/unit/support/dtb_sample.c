@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "dtb_sample.h"
+
+#include <string.h>
+
+static const uint64_t sample_mpidr[2] = {0x0, 0x1};
+
+static const struct vm_platform_device sample_devices[] = {
+    {.kind = VM_DEV_SERIAL_8250, .base = 0x09000000, .size = 8, .irq = 1},
+    {.kind = VM_DEV_PVPANIC, .base = 0x09020000, .size = 1},
+    {.kind = VM_DEV_VIRTIO_MMIO, .base = 0x0a000000, .size = 0x1000, .irq = 16},
+    {.kind = VM_DEV_VIRTIO_MMIO, .base = 0x0a001000, .size = 0x1000, .irq = 17},
+};
+
+void dtb_sample_config(struct dtb_config *cfg, unsigned gic_version)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->memory[0].base = SAMPLE_RAM_BASE;
+    cfg->memory[0].size = SAMPLE_RAM_SIZE;
+    cfg->memory_count = 1;
+    cfg->cpu_count = 2;
+    cfg->cpu_mpidr = sample_mpidr;
+    cfg->gic.version = gic_version;
+    cfg->gic.dist_base = 0x08000000;
+    if (gic_version == 3) {
+        cfg->gic.dist_size = 0x10000;
+        cfg->gic.redist_base = 0x080a0000;
+        cfg->gic.redist_size = 2 * 0x20000;
+    } else {
+        cfg->gic.dist_size = 0x1000;
+        cfg->gic.cpu_base = 0x08010000;
+        cfg->gic.cpu_size = 0x2000;
+    }
+    cfg->bootargs = SAMPLE_BOOTARGS;
+    cfg->initrd_start = SAMPLE_INITRD_START;
+    cfg->initrd_end = SAMPLE_INITRD_END;
+    cfg->devices = sample_devices;
+    cfg->device_count = sizeof(sample_devices) / sizeof(sample_devices[0]);
+    cfg->uart_clock_hz = 1843200;
+    cfg->panic_record_base = SAMPLE_RECORD_BASE;
+    cfg->panic_record_size = 0x10000;
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The device tree builder, read back with libfdt: what Linux will find in it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include "stdvmm/dtb.h"
+#include "stdvmm/error.h"
+#include "support/dtb_sample.h"
+
+static uint8_t blob[0x10000];
+
+static void build(unsigned gic_version)
+{
+    struct dtb_config cfg;
+    uint32_t used = 0;
+
+    dtb_sample_config(&cfg, gic_version);
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), 0);
+    assert_int_equal(fdt_check_header(blob), 0);
+    assert_int_equal(used, fdt_totalsize(blob));
+}
+
+static int node(const char *path)
+{
+    int off = fdt_path_offset(blob, path);
+    if (off < 0)
+        fail_msg("no node %s: %s", path, fdt_strerror(off));
+    return off;
+}
+
+static const char *str(const char *path, const char *name)
+{
+    int len;
+    const char *v = fdt_getprop(blob, node(path), name, &len);
+    if (v == NULL)
+        fail_msg("no property %s in %s", name, path);
+    return v;
+}
+
+static uint32_t cell(const char *path, const char *name, int index)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(blob, node(path), name, &len);
+    if (v == NULL || len < (index + 1) * 4)
+        fail_msg("property %s of %s has no cell %d", name, path, index);
+    return fdt32_to_cpu(v[index]);
+}
+
+static uint64_t cell64(const char *path, const char *name, int index)
+{
+    return (uint64_t)cell(path, name, 2 * index) << 32 | cell(path, name, 2 * index + 1);
+}
+
+static void root_memory_and_chosen(void **s)
+{
+    (void)s;
+    build(3);
+    assert_int_equal(cell("/", "#address-cells", 0), 2);
+    assert_int_equal(cell("/", "#size-cells", 0), 2);
+    assert_int_equal(cell("/", "interrupt-parent", 0), DTB_GIC_PHANDLE);
+    assert_string_equal(str("/memory@40000000", "device_type"), "memory");
+    assert_int_equal(cell64("/memory@40000000", "reg", 0), SAMPLE_RAM_BASE);
+    assert_int_equal(cell64("/memory@40000000", "reg", 1), SAMPLE_RAM_SIZE);
+    assert_string_equal(str("/chosen", "bootargs"), SAMPLE_BOOTARGS);
+    assert_int_equal(cell64("/chosen", "linux,initrd-start", 0), SAMPLE_INITRD_START);
+    assert_int_equal(cell64("/chosen", "linux,initrd-end", 0), SAMPLE_INITRD_END);
+    /* stdout-path must name a node that exists: Linux's earlycon and console follow it. */
+    assert_string_equal(str("/chosen", "stdout-path"), "/serial@9000000");
+    node(str("/chosen", "stdout-path"));
+}
+
+static void cpus_psci_timer(void **s)
+{
+    (void)s;
+    build(3);
+    assert_int_equal(cell("/cpus", "#address-cells", 0), 1);
+    assert_int_equal(cell("/cpus/cpu@0", "reg", 0), 0);
+    assert_int_equal(cell("/cpus/cpu@1", "reg", 0), 1);
+    assert_string_equal(str("/cpus/cpu@1", "enable-method"), "psci");
+    assert_string_equal(str("/cpus/cpu@1", "device_type"), "cpu");
+    assert_int_equal(fdt_node_check_compatible(blob, node("/psci"), "arm,psci-0.2"), 0);
+    assert_string_equal(str("/psci", "method"), "hvc");
+    assert_int_equal(fdt_node_check_compatible(blob, node("/timer"), "arm,armv8-timer"), 0);
+    /* Secure, physical, virtual, hypervisor PPIs, level-high; no CPU mask on GICv3. */
+    static const uint32_t ppis[4] = {13, 14, 11, 10};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(cell("/timer", "interrupts", 3 * i), DTB_GIC_PPI);
+        assert_int_equal(cell("/timer", "interrupts", 3 * i + 1), ppis[i]);
+        assert_int_equal(cell("/timer", "interrupts", 3 * i + 2), DTB_IRQ_LEVEL_HIGH);
+    }
+}
+
+static void gic_v3(void **s)
+{
+    (void)s;
+    build(3);
+    int gic = fdt_node_offset_by_phandle(blob, DTB_GIC_PHANDLE);
+    assert_int_equal(gic, node("/intc@8000000"));
+    assert_int_equal(fdt_node_check_compatible(blob, gic, "arm,gic-v3"), 0);
+    assert_non_null(fdt_getprop(blob, gic, "interrupt-controller", NULL));
+    assert_int_equal(cell("/intc@8000000", "#interrupt-cells", 0), 3);
+    assert_int_equal(cell64("/intc@8000000", "reg", 0), 0x08000000);
+    assert_int_equal(cell64("/intc@8000000", "reg", 1), 0x10000);
+    assert_int_equal(cell64("/intc@8000000", "reg", 2), 0x080a0000);
+    assert_int_equal(cell64("/intc@8000000", "reg", 3), 2 * 0x20000);
+}
+
+static void gic_v2_and_its_timer_cpu_mask(void **s)
+{
+    (void)s;
+    build(2);
+    assert_int_equal(fdt_node_check_compatible(blob, node("/intc@8000000"), "arm,gic-400"), 0);
+    assert_int_equal(cell64("/intc@8000000", "reg", 2), 0x08010000);
+    assert_int_equal(cell64("/intc@8000000", "reg", 3), 0x2000);
+    assert_int_equal(cell("/timer", "interrupts", 2), DTB_IRQ_LEVEL_HIGH | (0x3 << 8));
+}
+
+static void devices(void **s)
+{
+    (void)s;
+    build(3);
+    assert_string_equal(str("/serial@9000000", "compatible"), "ns16550a");
+    assert_int_equal(cell64("/serial@9000000", "reg", 0), 0x09000000);
+    assert_int_equal(cell64("/serial@9000000", "reg", 1), 8);
+    assert_int_equal(cell("/serial@9000000", "reg-shift", 0), 0);
+    assert_int_equal(cell("/serial@9000000", "clock-frequency", 0), 1843200);
+    assert_int_equal(cell("/serial@9000000", "interrupts", 0), DTB_GIC_SPI);
+    assert_int_equal(cell("/serial@9000000", "interrupts", 1), 1);
+    assert_int_equal(cell("/serial@9000000", "interrupts", 2), DTB_IRQ_LEVEL_HIGH);
+    assert_string_equal(str("/pvpanic@9020000", "compatible"), "qemu,pvpanic-mmio");
+    assert_null(fdt_getprop(blob, node("/pvpanic@9020000"), "interrupts", NULL));
+    /* One node per virtio-mmio device, found the way Linux's virtio_mmio driver finds them. */
+    int n = 0;
+    for (int off = fdt_node_offset_by_compatible(blob, -1, "virtio,mmio"); off >= 0;
+         off = fdt_node_offset_by_compatible(blob, off, "virtio,mmio"))
+        n++;
+    assert_int_equal(n, 2);
+    assert_int_equal(cell64("/virtio_mmio@a001000", "reg", 0), 0x0a001000);
+    assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 1), 17);
+    assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 2), DTB_IRQ_EDGE_RISING);
+}
+
+static void panic_record(void **s)
+{
+    (void)s;
+    build(3);
+    const char *p = "/reserved-memory/ramoops@5fc00000";
+    assert_string_equal(str(p, "compatible"), "ramoops");
+    assert_int_equal(cell64(p, "reg", 0), SAMPLE_RECORD_BASE);
+    assert_int_equal(cell(p, "record-size", 0), 0x10000);
+    assert_int_equal(cell(p, "max-reason", 0), 1);
+}
+
+static void refuses_what_it_cannot_describe(void **s)
+{
+    struct dtb_config cfg;
+    uint32_t used;
+    struct vm_platform_device pio = {.kind = VM_DEV_SERIAL_8250, .base = 0x3f8, .is_pio = true};
+
+    (void)s;
+    dtb_sample_config(&cfg, 3);
+    cfg.devices = &pio;
+    cfg.device_count = 1;
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), -STDVMM_EINVAL);
+    dtb_sample_config(&cfg, 4);
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), -STDVMM_EINVAL);
+    dtb_sample_config(&cfg, 3);
+    cfg.cpu_count = 0;
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), -STDVMM_EINVAL);
+    dtb_sample_config(&cfg, 3);
+    assert_int_equal(dtb_build(&cfg, blob, 256, &used), -STDVMM_ENOSPC);
+}
+
+static void no_initrd_no_record(void **s)
+{
+    struct dtb_config cfg;
+    uint32_t used;
+
+    (void)s;
+    dtb_sample_config(&cfg, 3);
+    cfg.initrd_start = cfg.initrd_end = 0;
+    cfg.panic_record_size = 0;
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), 0);
+    assert_null(fdt_getprop(blob, node("/chosen"), "linux,initrd-start", NULL));
+    assert_true(fdt_path_offset(blob, "/reserved-memory") < 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(root_memory_and_chosen),
+        cmocka_unit_test(cpus_psci_timer),
+        cmocka_unit_test(gic_v3),
+        cmocka_unit_test(gic_v2_and_its_timer_cpu_mask),
+        cmocka_unit_test(devices),
+        cmocka_unit_test(panic_record),
+        cmocka_unit_test(refuses_what_it_cannot_describe),
+        cmocka_unit_test(no_initrd_no_record),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
