@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Prints a directory holding Debian's arm64 libfdt-dev (headers and
-# libfdt.a), unpacked into the cache with a private apt state, for
-# cmake/toolchain-aarch64-linux-gnu.cmake (STDVMM_AARCH64_SYSROOT). The
-# system's dpkg architectures are not changed; nothing is installed.
+# Prints a directory holding the arm64 Debian -dev packages stdvmm links
+# with (libfdt, libyaml, jansson: headers, static libraries, pkg-config
+# files), unpacked into the cache with a private apt state and merged into
+# one tree, for cmake/toolchain-aarch64-linux-gnu.cmake
+# (STDVMM_AARCH64_SYSROOT). The system's dpkg architectures are not
+# changed; nothing is installed.
 #
 #   tools/cross/aarch64-sysroot.sh [--cache DIR]
 set -euo pipefail
@@ -27,7 +29,19 @@ cache=$(cd "$cache" && pwd)
 # shellcheck source=tools/guest-kit/arch/aarch64.sh
 . "$here/../guest-kit/arch/aarch64.sh"
 
-ensure_host_pkgs gcc-aarch64-linux-gnu
-dir=$(deb_unpack "$cache" libfdt-dev)
-[[ -f $dir/usr/include/libfdt.h ]] || die "libfdt-dev:arm64 in $dir has no libfdt.h"
-printf '%s\n' "$dir"
+ensure_host_pkgs gcc-aarch64-linux-gnu pkg-config
+pkgs=(libfdt-dev libyaml-dev libjansson-dev)
+dirs=() ids=()
+for p in "${pkgs[@]}"; do
+  dirs+=("$(deb_unpack "$cache" "$p")")
+  ids+=("$p=$(deb_version "$p")")
+done
+# One tree per set of package versions; a new Debian point release makes a new one.
+sysroot=$cache/sysroot-$DEB_ARCH-$(inputs_hash "${ids[@]}" | cut -c1-16)
+if [[ ! -d $sysroot ]]; then
+  tmp=$(mktemp -d "$cache/.sysroot.XXXXXX")
+  for d in "${dirs[@]}"; do cp -a "$d/." "$tmp/"; done
+  mv "$tmp" "$sysroot"
+fi
+[[ -f $sysroot/usr/include/libfdt.h ]] || die "no libfdt.h in $sysroot"
+printf '%s\n' "$sysroot"
