@@ -12,8 +12,9 @@
 #                      (ARGS go to QEMU), to check the host without stdvmm
 #     --shell          a host shell instead (STDVMM, GUEST_KERNEL, ... set)
 #
-# Ctrl-A x stops the emulated host at once (QEMU's escape), Ctrl-A h lists
-# the rest; Ctrl-C goes to the guest.
+# Keys go to the guest (Ctrl-C included) and to stdvmm's console (Ctrl-A x
+# stops the VM). The emulated host's own escape is Ctrl-] : Ctrl-] x kills
+# it at once, Ctrl-] h lists the rest.
 set -euo pipefail
 
 testhost_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -85,9 +86,10 @@ initrd=$th_cache/testhost/$arch/initrd-interactive.img
 th_initrd "$stage" "$base" "$initrd"
 
 mapfile -t cmd < <(th_qemu_cmd "$base" "$initrd" "")
-log "booting the $arch test host (Ctrl-A x kills it)"
+log "booting the $arch test host (Ctrl-] x kills it)"
 qrc=0
-"${cmd[@]}" -chardev stdio,id=con,mux=on,signal=off -serial chardev:con \
+# -echr 0x1d: QEMU's default escape, Ctrl-A, belongs to stdvmm's console.
+"${cmd[@]}" -echr 0x1d -chardev stdio,id=con,mux=on,signal=off -serial chardev:con \
   -mon chardev=con,mode=readline -serial "file:$work/protocol.txt" || qrc=$?
 th_parse "$work" <"$work/protocol.txt" 2>/dev/null
 if [[ -s $work/.exit ]]; then

@@ -15,7 +15,14 @@ QEMU_BIN=qemu-system-x86_64
 
 # modprobe resolves the order the notes require (irqbypass, kvm, ccp,
 # kvm-amd); the names are listed anyway so a missing one is reported.
-HOST_MODULES=(irqbypass kvm ccp kvm-amd)
+HOST_MODULES=(irqbypass kvm ccp kvm-amd tun)
+
+# Host-side tools of the integration cases (PACKAGE:PATH): debugfs reads a
+# guest's ext4 image without mounting it, socat speaks to vsock's Unix socket.
+HOST_PROGRAMS=(
+  e2fsprogs:/usr/sbin/debugfs
+  socat:/usr/bin/socat
+)
 
 # Console on the first serial port, the result protocol on the second.
 HOST_CONSOLE=ttyS0

@@ -48,7 +48,14 @@ th_base() {
   kver_pkg=$(deb_version "$kpkg")
   bb_ver=$(deb_version "$BUSYBOX_PKG")
   dir=$th_cache/testhost/$th_arch
-  stamp=$(inputs_hash "$th_arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" \
+  local progs=() p
+  [[ -v HOST_PROGRAMS ]] || HOST_PROGRAMS=()
+  for a in "${HOST_PROGRAMS[@]}"; do
+    p=${a%%:*}
+    ensure_host_pkgs "$p"
+    progs+=("$p=$(dpkg-query -W -f='${Version}' "$p")")
+  done
+  stamp=$(inputs_hash "$th_arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${progs[@]}" \
     "$testhost_dir/init" "$testhost_dir/lib/host.sh" "$testhost_dir/arch/$th_arch.sh" \
     "$testhost_dir/../guest-kit/lib/common.sh")
   if [[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp" && -s $dir/base.cpio.gz ]]; then
@@ -72,6 +79,13 @@ th_base() {
     ln -s busybox "$root/bin/sh"
   fi
   add_modules "$root" "$kdir" "$kver" "${HOST_MODULES[@]}"
+  # Tools the test cases use on the host side, from the build machine's
+  # packages (same architecture only), as PACKAGE:PATH[:DEST].
+  for a in "${HOST_PROGRAMS[@]}"; do
+    IFS=: read -r _ src dest <<<"$a"
+    rm -f "${root:?}/${dest:-$src}" # may be a busybox applet link: never write through it
+    add_binary "$root" "$src" "${dest:-$src}"
+  done
   install -m 0755 "$testhost_dir/init" "$root/init"
   mk_cpio "$root" "$dir/base.cpio.gz" gzip
   rm -rf "$root"
