@@ -29,6 +29,12 @@
 #define SYSCONF_MAX_HOST_CPUS 1024
 #define SYSCONF_MAX_FILE_SIZE (1u << 20) /* a description is text; bigger is a mistake */
 #define SYSCONF_DEFAULT_MAX_VMS 16
+/*
+ * The smallest guest any arch of stdvmm boots (x86_64: 32M). A constant
+ * rather than arch_min_ram(), so that the manager links no arch or port
+ * code; the VMM checks its own arch's minimum again when it starts.
+ */
+#define SYSCONF_MIN_MEMORY (32ull << 20)
 
 /* A set of host CPUs ("0-3,6"). */
 struct sysconf_cpuset {

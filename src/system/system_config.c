@@ -30,12 +30,6 @@ static const char *const instances_keys[] = {"max", NULL};
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define DEFAULT_MEMORY (512ull << 20)
 #define INSTANCE_MARK "{n}"
-/*
- * The smallest guest any arch of stdvmm boots (x86_64: 32M). A constant
- * rather than MIN_MEMORY, so that the manager links no arch or port
- * code; the VMM checks its own arch's minimum again when it starts.
- */
-#define MIN_MEMORY (32ull << 20)
 
 static bool valid_mac(const char *s)
 {
@@ -230,10 +224,10 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     if (sysconf_get_uint(w, obj, path, "cpus", false, 1, VMM_MAX_CPUS, &n) == SYSCONF_OK)
         vm->cpus = (unsigned)n;
     if (sysconf_get_size(w, obj, path, "memory", false, &vm->memory) == SYSCONF_OK &&
-        vm->memory < MIN_MEMORY) {
+        vm->memory < SYSCONF_MIN_MEMORY) {
         char have[32], need[32];
         sysconf_format_size(vm->memory, have, sizeof(have));
-        sysconf_format_size(MIN_MEMORY, need, sizeof(need));
+        sysconf_format_size(SYSCONF_MIN_MEMORY, need, sizeof(need));
         sysconf_path_key(sub, path, "memory");
         sysconf_walk_error(w, sub, "%s is too little: a Linux guest needs at least %s", have, need);
     }

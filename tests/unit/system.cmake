@@ -20,3 +20,17 @@ foreach(src ${system_unit_tests})
   add_test(NAME unit.${name} COMMAND ${name})
   set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+
+# The manager against a stand-in VMM (tests/manager/fake_vmm.c): its life
+# cycle, restart policy, bounds, adoption and API robustness, in seconds and
+# without KVM. The same behaviours with real guests run in the test host
+# (tests/integration/cases/manager_*.sh).
+if(TARGET stdvmmd AND TARGET stdvmm)
+  add_executable(fake_vmm ${PROJECT_SOURCE_DIR}/tests/manager/fake_vmm.c)
+  target_link_libraries(fake_vmm PRIVATE stdvmm_vm_client) # for jansson
+  add_test(NAME unit.manager_local
+           COMMAND bash ${PROJECT_SOURCE_DIR}/tests/manager/manager-local.sh
+                   $<TARGET_FILE:stdvmmd> $<TARGET_FILE:stdvmm> $<TARGET_FILE:fake_vmm>
+                   ${CMAKE_CURRENT_BINARY_DIR}/manager_local)
+  set_tests_properties(unit.manager_local PROPERTIES LABELS unit TIMEOUT 300)
+endif()

@@ -8,6 +8,10 @@
 int cli_run(int argc, char **argv);
 void cli_run_usage(FILE *out);
 
+/* `stdvmm ctl ...`: argv[0] is "ctl". Returns the process exit status. */
+int cli_ctl(int argc, char **argv);
+void cli_ctl_usage(FILE *out);
+
 struct vmm_config;
 /* `run --config FILE`: the argument of --config in argv (NULL: none). */
 const char *cli_config_find(int argc, char **argv);

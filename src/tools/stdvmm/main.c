@@ -15,6 +15,7 @@ static void usage(FILE *out)
     fprintf(out, "stdvmm %s - a standard virtual machine monitor\n\n"
                  "Usage:\n"
                  "  stdvmm run [OPTIONS]     boot a VM (see 'stdvmm run --help')\n"
+                 "  stdvmm ctl COMMAND       control the VMs of stdvmmd (see 'stdvmm ctl --help')\n"
                  "  stdvmm --help | --version\n",
             STDVMM_VERSION);
 }
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return cli_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "ctl") == 0)
+        return cli_ctl(argc - 1, argv + 1);
     fprintf(stderr, "stdvmm: unknown command '%s' (try 'stdvmm --help')\n", argv[1]);
     return VMM_EXIT_USAGE;
 }

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The manager (stdvmmd) and `stdvmm ctl` against a stand-in VMM
+# (fake_vmm.c): life cycle, restart policy, stop escalation, bounds,
+# adoption after kill -9, and API robustness. Runs anywhere in seconds; the
+# same behaviours with real guests run inside the test host.
+#
+#   manager-local.sh STDVMMD STDVMM FAKE_VMM WORKDIR
+set -euo pipefail
+
+stdvmmd=$1 stdvmm=$2 fake=$3 work=$4
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+sock=$work/api.sock
+state=$work/state
+export STDVMM_SOCKET=$sock
+failures=0
+mgr_pid=""
+
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+ctl() { "$stdvmm" ctl "$@"; }
+field() { # NAME FIELD: one field of a VM's JSON
+  ctl --json info "$1" | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
+}
+state_of() { field "$1" state; }
+wait_state() { # NAME STATE SECONDS
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    [[ $(state_of "$1") == "$2" ]] && return 0
+    sleep 0.1
+  done
+  fail "$1 is $(state_of "$1"), not $2 after $3 s"
+}
+start_manager() {
+  "$stdvmmd" --system "$work/system.yaml" --state-dir "$state" --api-socket "$sock" \
+    --stdvmm "$fake" "$@" >>"$work/manager.log" 2>&1 &
+  mgr_pid=$!
+  for _ in $(seq 50); do
+    [[ -S $sock ]] && ctl list >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$work/manager.log"
+  echo "FAIL: the manager did not come up"
+  exit 1
+}
+cleanup() {
+  [[ -n $mgr_pid ]] && kill "$mgr_pid" 2>/dev/null || true
+  pkill -f "$state/vms/" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+echo "== an invalid description is refused whole, every problem listed"
+cat >"$work/bad.yaml" <<'EOF'
+system: {memory: 256M, vcpus: 2}
+vms:
+  - {name: a, kernel: /nonexistent, memory: 512M}
+  - {name: a, kernel: /bin/true, cpus: 4, restart: sometimes}
+EOF
+rc=0
+"$stdvmmd" --system "$work/bad.yaml" --state-dir "$state" --api-socket "$sock" \
+  --stdvmm "$fake" >"$work/bad.log" 2>&1 || rc=$?
+cat "$work/bad.log"
+[[ $rc == 2 ]] || fail "invalid description: exit $rc, expected 2"
+for want in "vms[0].kernel: /nonexistent" "vms[0].memory: 512M exceeds system.memory 256M" \
+  "vms[1].name: 'a' is already" "vms[1].cpus: 4 exceeds system.vcpus 2" "vms[1].restart:"; do
+  grep -qF "$want" "$work/bad.log" || fail "no '$want' in the error report"
+done
+[[ ! -e $sock ]] || fail "the API socket exists although nothing may start"
+
+cat >"$work/system.yaml" <<'EOF'
+system: {memory: 640M, vcpus: 6, max_vms: 5}
+vms:
+  - {name: web, kernel: /bin/true, memory: 128M, autostart: true}
+  - {name: db, kernel: /bin/true, memory: 128M, autostart: true}
+  - {name: crashy, kernel: /bin/true, memory: 64M, restart: "on-failure:2",
+     cmdline: "fake.exit=3 fake.after=200"}
+  - {name: stubborn, kernel: /bin/true, memory: 64M, cmdline: "fake.noshutdown"}
+  - {name: hard, kernel: /bin/true, memory: 64M, cmdline: "fake.noshutdown fake.ignoreterm"}
+  - {name: worker, kernel: /bin/true, memory: 64M, instances: {max: 2}}
+EOF
+
+echo "== autostart"
+start_manager
+ctl list
+[[ $(state_of web) == running && $(state_of db) == running ]] || fail "autostart VMs not running"
+[[ $(state_of crashy) == stopped ]] || fail "crashy started without autostart"
+
+echo "== on-failure:2 restarts exactly twice, then gives up"
+ctl start crashy
+wait_state crashy failed 15
+[[ $(field crashy restarts) == 2 ]] || fail "crashy restarted $(field crashy restarts) times, not 2"
+n=$(grep -c "stdvmm-guest: ready" "$state/vms/crashy/serial.log")
+[[ $n == 3 ]] || fail "crashy booted $n times, not 3"
+
+echo "== graceful stop (power button), forced stop, escalation"
+ctl stop web
+grep -q "power button" "$state/vms/web/serial.log" || fail "web did not see the power button"
+[[ $(ctl --json info web | grep -c '"status": 0') == 1 ]] || fail "web did not exit 0"
+ctl stop db --force
+ctl --json info db | grep -q '"status": 5' || fail "forced stop of db is not exit 5"
+ctl start stubborn
+ctl stop stubborn --timeout 1
+ctl --json info stubborn | grep -q '"status": 5' || fail "stubborn was not SIGTERMed"
+ctl start hard
+ctl stop hard --timeout 1
+ctl --json info hard | grep -q 'killed by signal 9' || fail "hard was not SIGKILLed"
+
+echo "== restart, pause, resume"
+ctl start web
+old=$(field web pid)
+ctl restart web --timeout 5
+new=$(field web pid)
+[[ -n $new && $new != "$old" ]] || fail "restart kept pid $old"
+[[ $(grep -c "stdvmm-guest: ready" "$state/vms/web/serial.log") -ge 3 ]] || fail "web did not boot again"
+ctl pause web
+[[ $(state_of web) == paused ]] || fail "web not paused"
+ctl resume web
+[[ $(state_of web) == running ]] || fail "web not resumed"
+
+echo "== bounds: instances.max, memory; running VMs untouched"
+ctl start db
+pids_before="$(field web pid) $(field db pid)"
+ctl create worker
+ctl create worker --name big --memory 1G && fail "1G instance accepted" || true
+ctl create worker --name w9 --memory 384M && fail "instance past system.memory accepted" || true
+ctl create worker
+ctl create worker && fail "a third instance of worker (instances.max 2) accepted" || true
+ctl create worker --name web && fail "duplicate name accepted" || true
+ctl create nonesuch && fail "unknown definition accepted" || true
+ctl system
+[[ "$(field web pid) $(field db pid)" == "$pids_before" ]] || fail "running VMs changed"
+ctl stop worker-2 --force
+ctl delete worker-2
+ctl delete web && fail "deleted a VM of the description" || true
+
+echo "== kill -9 the manager: VMs keep running; a new manager adopts them"
+web_pid=$(field web pid)
+kill -9 "$mgr_pid"
+wait "$mgr_pid" 2>/dev/null || true
+sleep 0.3
+kill -0 "$web_pid" || fail "web died with the manager"
+# A pid file naming an unrelated process must not be adopted.
+sleep 300 &
+decoy=$!
+echo "$decoy $(awk '{print $22}' /proc/$decoy/stat)" >"$state/vms/stubborn/vmm.pid"
+start_manager
+ctl list
+[[ $(state_of web) == running && $(field web pid) == "$web_pid" ]] || fail "web not adopted"
+[[ $(field web adopted) == True ]] || fail "web not marked adopted"
+[[ $(state_of worker-1) == running ]] || fail "instance worker-1 not recovered"
+[[ $(state_of stubborn) == stopped ]] || fail "the decoy pid was adopted"
+kill "$decoy"
+ctl stop web
+ctl --json info web | grep -q '"status": 0' || fail "the exit status of an adopted VM was lost"
+
+echo "== API robustness: bad requests get 4xx with a message, the manager stays up"
+req() { # EXPECTED METHOD PATH [BODY]
+  local out code
+  out=$(curl -s --max-time 10 --unix-socket "$sock" -X "$2" ${4+--data-binary "$4"} \
+    -H 'Content-Type: application/json' -w '\n%{http_code}' "http://stdvmmd$3")
+  code=${out##*$'\n'}
+  if [[ $code != "$1" ]] || ! grep -q '"error"' <<<"$out"; then
+    fail "$2 $3 ${4:0:40}: HTTP $code, expected $1 with an error message: ${out:0:200}"
+  else
+    printf '%s %-6s %-28s %s\n' "$code" "$2" "$3" "$(head -c 110 <<<"$out" | head -n1)"
+  fi
+}
+req 400 POST /v1/vms '{"definition": "worker",'
+req 400 POST /v1/vms '[1, 2]'
+req 400 POST /v1/vms '{"definition": 7}'
+req 400 POST /v1/vms '{"definition": "worker", "cpus": "two"}'
+req 400 POST /v1/vms '{"definition": "worker", "colour": "red"}'
+req 400 POST /v1/vms '{"definition": "worker", "name": "../etc"}'
+req 400 POST /v1/vms/db/stop '{"timeout": -1}'
+req 400 POST /v1/vms/db/stop '{"force": "yes"}'
+req 400 POST /v1/vms/db/pause '{"unexpected": true}'
+req 404 GET /v1/vms/nosuchvm
+req 404 POST /v1/vms/nosuchvm/start
+req 404 GET /v1/nothing
+req 404 POST /v1/vms/db/explode
+req 405 DELETE /v1/system
+req 409 POST /v1/vms/web/stop
+req 409 POST /v1/vms/web/resume
+req 400 GET "/v1/vms/db/serial?lines=zero"
+head -c 200000 /dev/zero | tr '\0' 'x' >"$work/big.json"
+req 413 POST /v1/vms "@$work/big.json"
+# Slow clients: twenty connections that never finish their request must not
+# delay anyone else.
+python3 - "$sock" <<'EOF' &
+import socket, sys, time
+conns = []
+for _ in range(20):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    s.send(b"POST /v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    conns.append(s)
+time.sleep(8)
+EOF
+slow=$!
+sleep 0.5
+t0=$(date +%s%N)
+ctl list >/dev/null || fail "list failed while slow clients were connected"
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "list with 20 stalled clients took ${ms} ms"
+((ms < 1000)) || fail "a request took ${ms} ms while slow clients were connected"
+kill "$slow" 2>/dev/null || true
+kill -0 "$mgr_pid" || fail "the manager died"
+
+echo "== the manager exits on SIGTERM and leaves VMs running"
+db_pid=$(field db pid)
+kill "$mgr_pid"
+wait "$mgr_pid" || true
+mgr_pid=""
+kill -0 "$db_pid" || fail "db died with the manager"
+kill "$db_pid"
+
+if ((failures)); then
+  echo "--- manager log:"
+  cat "$work/manager.log"
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "PASS"
