@@ -25,10 +25,15 @@ HOST_RESULTS_TTY=ttyS0
 STANDIN_QEMU_BIN=""
 STANDIN_QEMU_FIRMWARE=()
 
+# pauth-impdef: the host kernel signs return addresses in every function;
+# TCG's emulation of the architected QARMA5 cipher made the host boot ~3x
+# slower (measured: /init after 26 s instead of 9 s) than this cheap
+# implementation-defined one, which the guest never sees.
+#
 # host_qemu_args KERNEL INITRD APPEND: the emulated machine, without the
 # serial back-ends (the caller adds two -serial options).
 host_qemu_args() {
-  printf '%s\n' -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 2G \
+  printf '%s\n' -M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 2G \
     -nodefaults -no-user-config -display none -no-reboot \
     -device pci-serial,chardev=serial1 \
     -kernel "$1" -initrd "$2" -append "console=$HOST_CONSOLE $3"
