@@ -39,6 +39,28 @@
 #define CPUID_MAX_ENTRIES 300
 
 /*
+ * The real-mode reset vector (F000:FFF0). With HW-reduced ACPI and no EFI,
+ * Linux's reboot falls through to BOOT_BIOS: it drops to real mode and jumps
+ * here, where a PC's BIOS would reset the machine. stdvmm has no BIOS, so the
+ * last page of the BIOS area holds a stub that does what the BIOS would:
+ *   mov dx, 0x0cf9 ; mov al, 0x06 ; out dx, al ; hlt ; jmp $-1
+ * The ACPI tables end before that page.
+ */
+#define X86_RESET_VECTOR_ADDR 0xffff0ull
+#define X86_RESET_PAGE_ADDR 0xff000ull
+#define X86_ACPI_AREA_SIZE (X86_RESET_PAGE_ADDR - X86_ACPI_TABLES_ADDR)
+static const uint8_t reset_vector_stub[] = {
+    0xba, X86_RESET_PORT & 0xff, X86_RESET_PORT >> 8, /* mov dx, X86_RESET_PORT */
+    0xb0, X86_RESET_VALUE,                            /* mov al, X86_RESET_VALUE */
+    0xee,                                             /* out dx, al */
+    0xf4,                                             /* hlt */
+    0xeb, 0xfd,                                       /* jmp hlt */
+};
+_Static_assert(X86_RESET_PAGE_ADDR > X86_ACPI_TABLES_ADDR &&
+                   X86_RESET_VECTOR_ADDR + sizeof(reset_vector_stub) <= X86_BIOS_END,
+               "the reset vector stub must sit above the ACPI tables, below 1 MiB");
+
+/*
  * One VM per VMM process (paper §4.1.5), so the PC platform devices that
  * exist exactly once per VM live here rather than in struct vm.
  */
@@ -240,13 +262,17 @@ int arch_setup_firmware(struct vm *vm)
     p.device_count = vm->device_count;
     p.power_button_gsi = X86_POWER_BUTTON_GSI;
 
-    uint8_t *area = gmem_translate(&vm->mem, X86_ACPI_TABLES_ADDR, X86_ACPI_TABLES_SIZE);
+    uint8_t *area = gmem_translate(&vm->mem, X86_ACPI_TABLES_ADDR, X86_ACPI_AREA_SIZE);
     if (area == NULL) {
         LOG_ERR("guest RAM does not cover the ACPI table area at 0x%llx",
                 (unsigned long long)X86_ACPI_TABLES_ADDR);
         return -STDVMM_EFAULT;
     }
-    return acpi_build_tables(&p, area, X86_ACPI_TABLES_SIZE, X86_ACPI_TABLES_ADDR, &used);
+    r = acpi_build_tables(&p, area, X86_ACPI_AREA_SIZE, X86_ACPI_TABLES_ADDR, &used);
+    if (r < 0)
+        return r;
+    return gmem_write(&vm->mem, X86_RESET_VECTOR_ADDR, reset_vector_stub,
+                      sizeof(reset_vector_stub));
 }
 
 static int setup_cpuid(struct vm *vm, struct vcpu *vcpu)
