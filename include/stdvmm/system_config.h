@@ -17,7 +17,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "stdvmm/vmm.h"
 
@@ -181,8 +180,8 @@ void sysconf_format_size(uint64_t bytes, char *buf, size_t size);
 /* Diagnostics. Adding one may fail silently when memory runs out. */
 void sysconf_diag_add(struct sysconf_diags *d, const char *path, unsigned line, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));
-/* One line per problem: "FILE:LINE: PATH: MESSAGE" (FILE may be NULL). */
-void sysconf_diags_print(const struct sysconf_diags *d, const char *file, FILE *out);
+/* One line per problem to descriptor fd: "FILE:LINE: PATH: MESSAGE" (FILE may be NULL). */
+void sysconf_diags_print(const struct sysconf_diags *d, const char *file, int fd);
 void sysconf_diags_free(struct sysconf_diags *d);
 
 #endif

@@ -1369,7 +1369,7 @@ int mgr_open(const struct mgr_options *opts, struct mgr **out)
     m->clock_ticks = sysconf(_SC_CLK_TCK);
     r = sysconf_load_system(opts->system_path, SYSCONF_CHECK_FILES, &m->cfg, &diags);
     if (r != 0) {
-        sysconf_diags_print(&diags, opts->system_path, stderr);
+        sysconf_diags_print(&diags, opts->system_path, 2);
         LOG_ERR("%s is not a valid system description; nothing started", opts->system_path);
         sysconf_diags_free(&diags);
         free(m);

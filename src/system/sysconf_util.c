@@ -50,7 +50,7 @@ void sysconf_diag_add(struct sysconf_diags *d, const char *path, unsigned line, 
     d->count++;
 }
 
-void sysconf_diags_print(const struct sysconf_diags *d, const char *file, FILE *out)
+void sysconf_diags_print(const struct sysconf_diags *d, const char *file, int out)
 {
     /* In file order (the checks run by topic), stable for equal lines. */
     unsigned order[SYSCONF_MAX_DIAGS];
@@ -63,15 +63,15 @@ void sysconf_diags_print(const struct sysconf_diags *d, const char *file, FILE *
     for (unsigned k = 0; k < d->count; k++) {
         const struct sysconf_diag *it = &d->items[order[k]];
         if (file != NULL && it->line != 0)
-            fprintf(out, "%s:%u: ", file, it->line);
+            dprintf(out, "%s:%u: ", file, it->line);
         else if (file != NULL)
-            fprintf(out, "%s: ", file);
+            dprintf(out, "%s: ", file);
         if (it->path[0] != '\0')
-            fprintf(out, "%s: ", it->path);
-        fprintf(out, "%s\n", it->message);
+            dprintf(out, "%s: ", it->path);
+        dprintf(out, "%s\n", it->message);
     }
     if (d->truncated)
-        fprintf(out, "%s%s(more problems not shown)\n", file ? file : "", file ? ": " : "");
+        dprintf(out, "%s%s(more problems not shown)\n", file ? file : "", file ? ": " : "");
 }
 
 void sysconf_diags_free(struct sysconf_diags *d)

@@ -12,8 +12,11 @@ stdvmmd=$1 stdvmm=$2 fake=$3 work=$4
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-sock=$work/api.sock
-state=$work/state
+# Sockets live below the state dir, and socket paths are limited to 107 bytes:
+# a build tree can be deeper than that.
+short=$(mktemp -d /tmp/stdvmm-mgr.XXXXXX)
+sock=$short/api.sock
+state=$short/state
 export STDVMM_SOCKET=$sock
 failures=0
 mgr_pid=""
@@ -50,6 +53,7 @@ start_manager() {
 cleanup() {
   [[ -n $mgr_pid ]] && kill "$mgr_pid" 2>/dev/null || true
   pkill -f "$state/vms/" 2>/dev/null || true
+  rm -rf "$short"
 }
 trap cleanup EXIT
 

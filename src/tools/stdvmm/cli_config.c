@@ -55,13 +55,13 @@ int cli_config_load(const char *path, struct vmm_config *cfg)
     struct sysconf_diags diags = {0};
 
     if (sysconf_load_vm(path, 0, &file, &diags) != 0) {
-        sysconf_diags_print(&diags, path, stderr);
+        sysconf_diags_print(&diags, path, 2);
         sysconf_diags_free(&diags);
         return -1;
     }
     int r = sysconf_vm_to_vmm_config(&file.vms[0], cfg, &diags);
     if (r != 0)
-        sysconf_diags_print(&diags, path, stderr);
+        sysconf_diags_print(&diags, path, 2);
     sysconf_diags_free(&diags);
     if (r == 0)
         r = apply_host_cpus(path, &file.vms[0]);

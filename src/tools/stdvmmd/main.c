@@ -79,7 +79,7 @@ static int check_only(const char *path)
     struct sysconf_diags diags = {0};
 
     if (sysconf_load_system(path, SYSCONF_CHECK_FILES, &cfg, &diags) != 0) {
-        sysconf_diags_print(&diags, path, stderr);
+        sysconf_diags_print(&diags, path, 2);
         sysconf_diags_free(&diags);
         return 2;
     }

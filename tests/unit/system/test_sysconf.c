@@ -47,7 +47,7 @@ static unsigned diag_line(const struct sysconf_diags *d, const char *path)
 
 static void dump(const struct sysconf_diags *d)
 {
-    sysconf_diags_print(d, "test.yaml", stderr);
+    sysconf_diags_print(d, "test.yaml", 2);
 }
 
 static const char *const minimal = "system:\n"
@@ -391,7 +391,7 @@ static void example_in_docs_is_valid(void **state)
     (void)state;
     int r = sysconf_load_system(EXAMPLE_SYSTEM, 0, &cfg, &d);
     if (r != 0)
-        sysconf_diags_print(&d, EXAMPLE_SYSTEM, stderr);
+        sysconf_diags_print(&d, EXAMPLE_SYSTEM, 2);
     assert_int_equal(r, 0);
     assert_int_equal(cfg.vm_count, 3);
     assert_int_equal(cfg.vms[2].instances_max, 4);
