@@ -55,7 +55,7 @@ struct arch_platform {
     struct vm_platform_device pvpanic;    /* panic notification (size 0: none) */
     uint64_t virtio_mmio_base;            /* first virtio-mmio window */
     uint64_t virtio_mmio_stride;
-    uint32_t virtio_irq_base;             /* first interrupt for virtio devices */
+    uint32_t virtio_irq_base; /* first interrupt for virtio devices */
     /*
      * Interrupt whose edge is an ACPI power-button press (graceful shutdown
      * from the host); 0: the arch has no power button yet.

@@ -34,8 +34,8 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t size, const struct bus
             return -STDVMM_EEXIST;
         }
     }
-    bus->ranges[bus->count++] = (struct bus_range){
-        .base = base, .size = size, .ops = ops, .opaque = opaque, .name = name};
+    bus->ranges[bus->count++] =
+        (struct bus_range){.base = base, .size = size, .ops = ops, .opaque = opaque, .name = name};
     return 0;
 }
 

@@ -20,8 +20,7 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 int gmem_add_region(struct gmem *gm, uint64_t gpa, uint64_t size, void *host)
 {
     if (size == 0 || host == NULL) {
-        LOG_ERR("guest memory region at 0x%llx: empty or without backing",
-                (unsigned long long)gpa);
+        LOG_ERR("guest memory region at 0x%llx: empty or without backing", (unsigned long long)gpa);
         return -STDVMM_EINVAL;
     }
     if (gpa + size < gpa) {
@@ -37,8 +36,8 @@ int gmem_add_region(struct gmem *gm, uint64_t gpa, uint64_t size, void *host)
         const struct gmem_region *r = &gm->regions[i];
         if (ranges_overlap(gpa, size, r->gpa, r->size)) {
             LOG_ERR("guest memory region 0x%llx+0x%llx overlaps 0x%llx+0x%llx",
-                    (unsigned long long)gpa, (unsigned long long)size,
-                    (unsigned long long)r->gpa, (unsigned long long)r->size);
+                    (unsigned long long)gpa, (unsigned long long)size, (unsigned long long)r->gpa,
+                    (unsigned long long)r->size);
             return -STDVMM_EEXIST;
         }
     }

@@ -43,8 +43,8 @@ int vcpu_run_loop(struct vcpu *vcpu)
     while (vm_stop_reason(vm) == VM_STOP_NONE) {
         int r = hv_vcpu_run(vcpu->hv, &ex);
         if (r < 0) {
-            LOG_ERR("vCPU %u of VM %s: the hypervisor failed to run it (%s)", vcpu->index,
-                    vm->name, stdvmm_strerror(r));
+            LOG_ERR("vCPU %u of VM %s: the hypervisor failed to run it (%s)", vcpu->index, vm->name,
+                    stdvmm_strerror(r));
             vm_request_stop(vm, VM_STOP_ERROR);
             return r;
         }
@@ -73,8 +73,7 @@ int vcpu_run_loop(struct vcpu *vcpu)
             break;
         case HV_EXIT_GUEST_FAULT:
         case HV_EXIT_INTERNAL_ERROR:
-            LOG_ERR("vCPU %u of VM %s: %s (detail 0x%llx); stopping this VM", vcpu->index,
-                    vm->name,
+            LOG_ERR("vCPU %u of VM %s: %s (detail 0x%llx); stopping this VM", vcpu->index, vm->name,
                     ex.reason == HV_EXIT_GUEST_FAULT ? "guest access the VMM cannot emulate"
                                                      : "hypervisor internal error",
                     (unsigned long long)ex.detail);

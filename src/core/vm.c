@@ -25,8 +25,7 @@ void vm_init(struct vm *vm, const char *name, struct hv_vm *hv, unsigned vcpu_co
 int vm_add_platform_device(struct vm *vm, const struct vm_platform_device *dev)
 {
     if (vm->device_count >= VM_MAX_PLATFORM_DEVICES) {
-        LOG_ERR("VM %s: too many platform devices (limit %d)", vm->name,
-                VM_MAX_PLATFORM_DEVICES);
+        LOG_ERR("VM %s: too many platform devices (limit %d)", vm->name, VM_MAX_PLATFORM_DEVICES);
         return -STDVMM_ENOSPC;
     }
     vm->devices[vm->device_count++] = *dev;
@@ -60,12 +59,18 @@ enum vm_stop_reason vm_stop_reason(const struct vm *vm)
 const char *vm_stop_reason_name(enum vm_stop_reason reason)
 {
     switch (reason) {
-    case VM_STOP_NONE: return "running";
-    case VM_STOP_POWEROFF: return "guest powered off";
-    case VM_STOP_RESET: return "guest reset";
-    case VM_STOP_PANIC: return "guest kernel panicked";
-    case VM_STOP_ERROR: return "VMM error";
-    case VM_STOP_REQUESTED: return "stop requested";
+    case VM_STOP_NONE:
+        return "running";
+    case VM_STOP_POWEROFF:
+        return "guest powered off";
+    case VM_STOP_RESET:
+        return "guest reset";
+    case VM_STOP_PANIC:
+        return "guest kernel panicked";
+    case VM_STOP_ERROR:
+        return "VMM error";
+    case VM_STOP_REQUESTED:
+        return "stop requested";
     }
     return "unknown";
 }

@@ -18,10 +18,10 @@ typedef size_t (*console_input_fn)(void *ctx, const uint8_t *buf, size_t len);
 struct console {
     enum vmm_serial_mode mode;
     int out_fd;
-    int in_fd;       /* -1: no input */
-    int wake_fd[2];  /* pipe that ends the input thread */
+    int in_fd;      /* -1: no input */
+    int wake_fd[2]; /* pipe that ends the input thread */
     bool thread_started;
-    bool escape;     /* last input byte was the Ctrl-A escape */
+    bool escape; /* last input byte was the Ctrl-A escape */
     pthread_t thread;
     console_input_fn input;
     void *input_ctx;

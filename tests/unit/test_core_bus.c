@@ -119,8 +119,10 @@ static void bus_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(dispatch_relative_offset), cmocka_unit_test(unclaimed_reads_all_ones),
-        cmocka_unit_test(bad_widths_refused),       cmocka_unit_test(register_refusals),
+        cmocka_unit_test(dispatch_relative_offset),
+        cmocka_unit_test(unclaimed_reads_all_ones),
+        cmocka_unit_test(bad_widths_refused),
+        cmocka_unit_test(register_refusals),
         cmocka_unit_test(bus_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,8 +93,7 @@ static void map_full(void **state)
     gmem_init(&gm);
     for (unsigned i = 0; i < GMEM_MAX_REGIONS; i++)
         assert_int_equal(gmem_add_region(&gm, i * 0x1000ull, 16, page[i]), 0);
-    assert_int_equal(gmem_add_region(&gm, 0x100000, 16, page[GMEM_MAX_REGIONS]),
-                     -STDVMM_ENOSPC);
+    assert_int_equal(gmem_add_region(&gm, 0x100000, 16, page[GMEM_MAX_REGIONS]), -STDVMM_ENOSPC);
     assert_true(gmem_contains(&gm, (GMEM_MAX_REGIONS - 1) * 0x1000ull, 16));
     assert_false(gmem_contains(&gm, 16, 1)); /* gap between the small regions */
 }
@@ -102,8 +101,8 @@ static void map_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(translate_inside),   cmocka_unit_test(translate_outside),
-        cmocka_unit_test(translate_overflow), cmocka_unit_test(read_write_copy),
+        cmocka_unit_test(translate_inside),    cmocka_unit_test(translate_outside),
+        cmocka_unit_test(translate_overflow),  cmocka_unit_test(read_write_copy),
         cmocka_unit_test(add_region_refusals), cmocka_unit_test(map_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,11 +50,15 @@
 #define X86_RESET_PAGE_ADDR 0xff000ull
 #define X86_ACPI_AREA_SIZE (X86_RESET_PAGE_ADDR - X86_ACPI_TABLES_ADDR)
 static const uint8_t reset_vector_stub[] = {
-    0xba, X86_RESET_PORT & 0xff, X86_RESET_PORT >> 8, /* mov dx, X86_RESET_PORT */
-    0xb0, X86_RESET_VALUE,                            /* mov al, X86_RESET_VALUE */
-    0xee,                                             /* out dx, al */
-    0xf4,                                             /* hlt */
-    0xeb, 0xfd,                                       /* jmp hlt */
+    0xba,
+    X86_RESET_PORT & 0xff,
+    X86_RESET_PORT >> 8, /* mov dx, X86_RESET_PORT */
+    0xb0,
+    X86_RESET_VALUE, /* mov al, X86_RESET_VALUE */
+    0xee,            /* out dx, al */
+    0xf4,            /* hlt */
+    0xeb,
+    0xfd, /* jmp hlt */
 };
 _Static_assert(X86_RESET_PAGE_ADDR > X86_ACPI_TABLES_ADDR &&
                    X86_RESET_VECTOR_ADDR + sizeof(reset_vector_stub) <= X86_BIOS_END,

@@ -12,8 +12,8 @@ void *host_guest_ram_alloc(uint64_t size)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
     if (p == MAP_FAILED) {
-        LOG_ERR("cannot reserve %llu MiB of guest RAM: %s",
-                (unsigned long long)(size >> 20), strerror(errno));
+        LOG_ERR("cannot reserve %llu MiB of guest RAM: %s", (unsigned long long)(size >> 20),
+                strerror(errno));
         return NULL;
     }
     /* Guest memory is the guest's secret, and large: keep it out of core dumps. */
@@ -41,12 +41,30 @@ bool host_parse_size(const char *s, uint64_t *out)
     if (errno != 0)
         return false;
     switch (*end) {
-    case '\0': break;
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    default: return false;
+    case '\0':
+        break;
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        shift = 40;
+        end++;
+        break;
+    default:
+        return false;
     }
     if (*end == 'i' || *end == 'B')
         end += (*end == 'i' && end[1] == 'B') ? 2 : 1;

@@ -7,8 +7,7 @@
 #include "kvm_internal.h"
 #include "stdvmm/log.h"
 
-int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
-                        hv_notifier_t n)
+int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n)
 {
     struct kvm_ioeventfd io = {
         .addr = addr,

@@ -156,8 +156,8 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
     case KVM_EXIT_FAIL_ENTRY:
         ex->reason = HV_EXIT_INTERNAL_ERROR;
         ex->detail = run->fail_entry.hardware_entry_failure_reason;
-        LOG_ERR("VM %s vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx", v->vm->name,
-                v->index, (unsigned long long)ex->detail);
+        LOG_ERR("VM %s vCPU %u: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx", v->vm->name, v->index,
+                (unsigned long long)ex->detail);
         break;
     case KVM_EXIT_INTERNAL_ERROR:
         ex->reason = HV_EXIT_INTERNAL_ERROR;

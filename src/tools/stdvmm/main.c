@@ -12,11 +12,12 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "stdvmm %s - a standard virtual machine monitor\n\n"
-                 "Usage:\n"
-                 "  stdvmm run [OPTIONS]     boot a VM (see 'stdvmm run --help')\n"
-                 "  stdvmm ctl COMMAND       control the VMs of stdvmmd (see 'stdvmm ctl --help')\n"
-                 "  stdvmm --help | --version\n",
+    fprintf(out,
+            "stdvmm %s - a standard virtual machine monitor\n\n"
+            "Usage:\n"
+            "  stdvmm run [OPTIONS]     boot a VM (see 'stdvmm run --help')\n"
+            "  stdvmm ctl COMMAND       control the VMs of stdvmmd (see 'stdvmm ctl --help')\n"
+            "  stdvmm --help | --version\n",
             STDVMM_VERSION);
 }
 

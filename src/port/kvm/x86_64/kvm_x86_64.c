@@ -98,9 +98,8 @@ int hv_x86_get_supported_cpuid(struct hv_vm *vm, struct x86_cpuid_entry *entries
         entries[i] = (struct x86_cpuid_entry){
             .function = k->function,
             .index = k->index,
-            .flags = (k->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)
-                         ? X86_CPUID_FLAG_SIGNIFICANT_INDEX
-                         : 0,
+            .flags =
+                (k->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ? X86_CPUID_FLAG_SIGNIFICANT_INDEX : 0,
             .eax = k->eax,
             .ebx = k->ebx,
             .ecx = k->ecx,
@@ -112,8 +111,7 @@ int hv_x86_get_supported_cpuid(struct hv_vm *vm, struct x86_cpuid_entry *entries
     return 0;
 }
 
-int hv_x86_vcpu_set_cpuid(struct hv_vcpu *v, const struct x86_cpuid_entry *entries,
-                          unsigned count)
+int hv_x86_vcpu_set_cpuid(struct hv_vcpu *v, const struct x86_cpuid_entry *entries, unsigned count)
 {
     struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + count * sizeof(struct kvm_cpuid_entry2));
     int r;
@@ -165,11 +163,24 @@ int hv_x86_vcpu_set_msrs(struct hv_vcpu *v, const struct x86_msr *msrs, unsigned
 int hv_x86_vcpu_set_regs(struct hv_vcpu *v, const struct x86_regs *r)
 {
     struct kvm_regs k = {
-        .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
-        .rsi = r->rsi, .rdi = r->rdi, .rsp = r->rsp, .rbp = r->rbp,
-        .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
-        .r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
-        .rip = r->rip, .rflags = r->rflags,
+        .rax = r->rax,
+        .rbx = r->rbx,
+        .rcx = r->rcx,
+        .rdx = r->rdx,
+        .rsi = r->rsi,
+        .rdi = r->rdi,
+        .rsp = r->rsp,
+        .rbp = r->rbp,
+        .r8 = r->r8,
+        .r9 = r->r9,
+        .r10 = r->r10,
+        .r11 = r->r11,
+        .r12 = r->r12,
+        .r13 = r->r13,
+        .r14 = r->r14,
+        .r15 = r->r15,
+        .rip = r->rip,
+        .rflags = r->rflags,
     };
     return vcpu_ioctl(v, KVM_SET_REGS, &k, "KVM_SET_REGS");
 }
@@ -177,9 +188,18 @@ int hv_x86_vcpu_set_regs(struct hv_vcpu *v, const struct x86_regs *r)
 static void to_kvm_segment(struct kvm_segment *k, const struct x86_segment *s)
 {
     *k = (struct kvm_segment){
-        .base = s->base, .limit = s->limit, .selector = s->selector, .type = s->type,
-        .present = s->present, .dpl = s->dpl, .db = s->db, .s = s->s, .l = s->l, .g = s->g,
-        .avl = s->avl, .unusable = s->unusable,
+        .base = s->base,
+        .limit = s->limit,
+        .selector = s->selector,
+        .type = s->type,
+        .present = s->present,
+        .dpl = s->dpl,
+        .db = s->db,
+        .s = s->s,
+        .l = s->l,
+        .g = s->g,
+        .avl = s->avl,
+        .unusable = s->unusable,
     };
 }
 
