@@ -9,7 +9,8 @@ packages=(
     build-essential cmake ninja-build pkg-config clang gcc-aarch64-linux-gnu
     libcmocka-dev libfdt-dev device-tree-compiler acpica-tools
     libyaml-dev libjansson-dev libmicrohttpd-dev libclang-rt-14-dev
-    qemu-system-x86 cpio busybox-static e2fsprogs kmod file
+    qemu-system-x86 cpio busybox-static e2fsprogs kmod file socat
+    liburing-dev libslirp-dev
 )
 
 missing=()

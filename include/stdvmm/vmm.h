@@ -17,6 +17,52 @@ enum vmm_serial_mode {
     VMM_SERIAL_OFF,  /* discard */
 };
 
+/* Which device carries the console (--serial's terminal or file). */
+enum vmm_console_device {
+    VMM_CONSOLE_SERIAL = 0, /* the 16550A UART: ttyS0 */
+    VMM_CONSOLE_VIRTIO,     /* virtio-console: hvc0; the UART stays, its output is dropped */
+};
+
+#define VMM_MAX_DISKS 8
+#define VMM_MAX_NETS 4
+#define VMM_MAX_HOSTFWDS 8
+
+/* A raw disk image (virtio-blk). */
+struct vmm_disk {
+    const char *path;
+    const char *id; /* what the guest reads as the serial (GET_ID), 20 bytes at most; NULL: diskN */
+    bool readonly;  /* VIRTIO_BLK_F_RO, and the file is opened read-only */
+};
+
+enum vmm_net_backend {
+    VMM_NET_USER = 0, /* user-mode networking (libslirp): NAT, DHCP, DNS, host forwards */
+    VMM_NET_TAP,      /* an existing TAP interface of the host */
+};
+
+/* user networking: host TCP port forwarded to a guest TCP port. */
+struct vmm_hostfwd {
+    uint16_t host_port;
+    uint16_t guest_port;
+};
+
+/* A network interface (virtio-net). */
+struct vmm_net {
+    enum vmm_net_backend backend;
+    const char *tap; /* VMM_NET_TAP: interface name */
+    bool has_mac;    /* else derived from the VM name and the interface's index */
+    uint8_t mac[6];
+    struct vmm_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
+    unsigned hostfwd_count;
+};
+
+/* virtio-vsock; host side is a Unix socket (Firecracker's convention). */
+struct vmm_vsock {
+    bool enabled;
+    uint32_t cid;       /* the guest's context ID, 3 or more */
+    const char *socket; /* host-initiated: connect here, send "CONNECT <port>\n";
+                           guest-initiated to port P: stdvmm connects to "<socket>_P" */
+};
+
 struct vmm_config {
     const char *name;
     const char *kernel;
@@ -28,6 +74,13 @@ struct vmm_config {
     const char *serial_path; /* VMM_SERIAL_FILE */
     bool no_reboot;          /* guest reset ends the VMM instead of rebooting */
     const char *api_socket;  /* per-VM control socket (pause, resume, shutdown, info); NULL: none */
+    enum vmm_console_device console;
+    struct vmm_disk disks[VMM_MAX_DISKS];
+    unsigned disk_count;
+    struct vmm_net nets[VMM_MAX_NETS];
+    unsigned net_count;
+    struct vmm_vsock vsock;
+    bool rng; /* virtio-rng fed from getrandom(2) */
 };
 
 /* Process exit statuses of `stdvmm run`; documented in docs/cli.md. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "virtio_devices.h"
 #include "vm_api.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
@@ -42,6 +43,7 @@ struct vmm {
     int stop_fd;   /* eventfd: the VM recorded a stop reason */
     int signal_fd; /* SIGTERM, SIGINT, SIGHUP */
     struct vm_api *api; /* --api-socket; NULL without */
+    struct vmm_virtio *virtio;
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -66,6 +68,8 @@ int vmm_config_check(const struct vmm_config *cfg)
         LOG_ERR("--serial file=PATH needs a path");
         bad = 1;
     }
+    if (vmm_virtio_config_check(cfg) < 0)
+        bad = 1;
     return bad ? -STDVMM_EINVAL : 0;
 }
 
@@ -129,7 +133,8 @@ static int add_platform_devices(struct vmm *m)
         .irq = p->uart.irq,
         .set_irq = set_irq,
         .irq_ctx = vm,
-        .tx = console_output,
+        /* With a virtio console the UART stays for the kernel's probe, but speaks to no one. */
+        .tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : console_output,
         .tx_ctx = &m->console,
     };
     serial8250_init(&m->uart, &uart);
@@ -180,6 +185,8 @@ static int build(struct vmm *m)
         r = arch_vm_init(&m->vm);
     if (r == 0)
         r = add_platform_devices(m);
+    if (r == 0)
+        r = vmm_virtio_build(m->virtio, &m->vm, &m->console);
     if (r == 0) {
         struct vm_boot_images images = {
             .kernel = m->kernel.data,
@@ -202,6 +209,7 @@ static int build(struct vmm *m)
 
 static void teardown(struct vmm *m)
 {
+    vmm_virtio_teardown(m->virtio); /* device threads and I/O end before guest RAM goes */
     for (unsigned i = 0; i < m->vm.vcpu_count; i++) {
         hv_vcpu_destroy(m->vm.vcpus[i].hv);
         m->vm.vcpus[i].hv = NULL;
@@ -324,6 +332,9 @@ int vmm_run(const struct vmm_config *cfg)
         free(m);
         return VMM_EXIT_USAGE;
     }
+    /* Disk images first: one that another stdvmm holds is the likeliest refusal. */
+    if (vmm_virtio_open(&m->virtio, cfg) < 0)
+        goto out;
     if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
     if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
@@ -335,8 +346,11 @@ int vmm_run(const struct vmm_config *cfg)
             break;
         }
         vm_api_attach(m->api, &m->vm);
-        if (console_start_input(&m->console, &m->vm, uart_input, &m->uart) < 0 ||
-            start_vcpus(m) < 0) {
+        console_input_fn input = uart_input;
+        void *input_ctx = &m->uart;
+        vmm_virtio_console_input(m->virtio, &input, &input_ctx);
+        if (console_start_input(&m->console, &m->vm, input, input_ctx) < 0 ||
+            vmm_virtio_start(m->virtio) < 0 || start_vcpus(m) < 0) {
             vm_api_detach(m->api);
             join_vcpus(m);
             teardown(m);
@@ -364,6 +378,7 @@ out:
     console_close(&m->console);
     host_file_image_release(&m->kernel);
     host_file_image_release(&m->initrd);
+    vmm_virtio_close(m->virtio);
     if (m->stop_fd >= 0)
         close(m->stop_fd);
     if (m->signal_fd >= 0)

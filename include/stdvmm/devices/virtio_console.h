@@ -48,5 +48,10 @@ void virtio_console_process(struct virtio_console *d);
  * returns how many it took (0 while the guest has posted none).
  */
 size_t virtio_console_receive(struct virtio_console *d, const uint8_t *buf, size_t len);
+/*
+ * Resets the device and waits for a virtio_console_receive() in progress:
+ * afterwards no input reaches guest memory (call before it goes away).
+ */
+void virtio_console_quiesce(struct virtio_console *d);
 
 #endif

@@ -73,3 +73,12 @@ size_t virtio_console_receive(struct virtio_console *d, const uint8_t *buf, size
     stdvmm_unlock(&d->rx_lock);
     return taken;
 }
+
+void virtio_console_quiesce(struct virtio_console *d)
+{
+    uint8_t zero[4] = {0};
+
+    stdvmm_lock(&d->rx_lock);
+    virtio_mmio_write(&d->transport, VIRTIO_MMIO_STATUS, zero, sizeof(zero));
+    stdvmm_unlock(&d->rx_lock);
+}

@@ -22,6 +22,21 @@ void cli_run_usage(FILE *out)
             "  --cpus N             number of vCPUs (default 1, at most %d)\n"
             "  --memory SIZE        guest RAM, e.g. 512M or 2G (default 512M)\n"
             "  --serial MODE        console: tty (default), file=PATH, off\n"
+            "  --console DEVICE     which device carries it: serial (ttyS0, default) or\n"
+            "                       virtio (hvc0; give the guest console=hvc0)\n"
+            "  --disk path=FILE[,readonly=on][,id=NAME]\n"
+            "                       raw disk image as virtio-blk (vda, vdb, ... in order);\n"
+            "                       repeatable, at most %d\n"
+            "  --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
+            "  --net tap=IFNAME[,mac=MAC]\n"
+            "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
+            "                       10.0.2.15, the host is 10.0.2.2) or an existing TAP\n"
+            "                       interface; repeatable, at most %d\n"
+            "  --vsock cid=N,socket=PATH\n"
+            "                       virtio-vsock: host programs connect to PATH and send\n"
+            "                       \"CONNECT <port>\\n\"; guest connections to port P go to\n"
+            "                       PATH_P\n"
+            "  --rng                virtio-rng (/dev/hwrng) fed from the host's getrandom\n"
             "  --no-reboot          a guest reset ends stdvmm (exit 4) instead of rebooting\n"
             "  --name NAME          VM name, used in messages (default \"vm\")\n"
             "  --config FILE        the VM from a single-VM description (YAML or JSON, see\n"
@@ -34,7 +49,7 @@ void cli_run_usage(FILE *out)
             "\n"
             "Exit status: 0 guest powered off, 1 error, 2 bad usage, 3 guest kernel panic,\n"
             "4 guest reset under --no-reboot, 5 stopped from the host (signal, Ctrl-A x).\n",
-            VMM_MAX_CPUS);
+            VMM_MAX_CPUS, VMM_MAX_DISKS, VMM_MAX_NETS);
 }
 
 static int parse_serial(const char *arg, struct vmm_config *cfg)
@@ -50,6 +65,212 @@ static int parse_serial(const char *arg, struct vmm_config *cfg)
         fprintf(stderr, "stdvmm: --serial %s: expected tty, off or file=PATH\n", arg);
         return -1;
     }
+    return 0;
+}
+
+/*
+ * "a=1,b,c=2" option lists: splits a private copy of arg at commas and
+ * hands each key and value (NULL without '=') to fn. The copy lives as
+ * long as the process, because the configuration points into it.
+ */
+static int parse_kv(const char *opt, const char *arg, void *ctx,
+                    int (*fn)(void *ctx, const char *opt, char *key, char *value))
+{
+    char *copy = strdup(arg);
+    if (copy == NULL)
+        return -1;
+    for (char *save = NULL, *item = strtok_r(copy, ",", &save); item != NULL;
+         item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        if (eq != NULL)
+            *eq = '\0';
+        if (fn(ctx, opt, item, eq ? eq + 1 : NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int bad_item(const char *opt, const char *key, const char *value, const char *expected)
+{
+    fprintf(stderr, "stdvmm: %s: '%s%s%s': %s\n", opt, key, value ? "=" : "", value ? value : "",
+            expected);
+    return -1;
+}
+
+static bool parse_on_off(const char *value, bool *out)
+{
+    if (value == NULL || strcmp(value, "on") == 0 || strcmp(value, "true") == 0) {
+        *out = true;
+        return true;
+    }
+    if (strcmp(value, "off") == 0 || strcmp(value, "false") == 0) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+static bool parse_u32(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return false;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end != '\0' || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int disk_item(void *ctx, const char *opt, char *key, char *value)
+{
+    struct vmm_disk *d = ctx;
+    if (strcmp(key, "path") == 0 && value != NULL && *value != '\0') {
+        d->path = value;
+    } else if (strcmp(key, "readonly") == 0 || strcmp(key, "ro") == 0) {
+        if (!parse_on_off(value, &d->readonly))
+            return bad_item(opt, key, value, "expected readonly=on or readonly=off");
+    } else if (strcmp(key, "id") == 0 && value != NULL) {
+        if (strlen(value) > 20)
+            return bad_item(opt, key, value, "a disk id has at most 20 characters");
+        d->id = value;
+    } else {
+        return bad_item(opt, key, value, "expected path=FILE, readonly=on|off or id=NAME");
+    }
+    return 0;
+}
+
+static int parse_disk(const char *arg, struct vmm_config *cfg)
+{
+    if (cfg->disk_count >= VMM_MAX_DISKS) {
+        fprintf(stderr, "stdvmm: --disk: at most %d disks\n", VMM_MAX_DISKS);
+        return -1;
+    }
+    struct vmm_disk d = {0};
+    if (parse_kv("--disk", arg, &d, disk_item) < 0)
+        return -1;
+    if (d.path == NULL) {
+        fprintf(stderr, "stdvmm: --disk %s: path=FILE is required\n", arg);
+        return -1;
+    }
+    cfg->disks[cfg->disk_count++] = d;
+    return 0;
+}
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char end;
+    if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
+                            &v[5], &end) != 6)
+        return false;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    return (mac[0] & 1) == 0; /* a multicast address cannot be a station's */
+}
+
+/* tcp:HOSTPORT-:GUESTPORT, also written tcp::HOSTPORT-:GUESTPORT (QEMU's empty address). */
+static bool parse_hostfwd(const char *s, struct vmm_hostfwd *fwd)
+{
+    unsigned long hp, gp;
+    char host[8], guest[8];
+    if (s == NULL || strncmp(s, "tcp:", 4) != 0)
+        return false;
+    s += 4;
+    if (*s == ':')
+        s++;
+    const char *dash = strchr(s, '-');
+    if (dash == NULL || dash - s == 0 || (size_t)(dash - s) >= sizeof(host))
+        return false;
+    memcpy(host, s, (size_t)(dash - s));
+    host[dash - s] = '\0';
+    s = dash + 1;
+    if (*s == ':')
+        s++;
+    if (strlen(s) >= sizeof(guest))
+        return false;
+    strcpy(guest, s);
+    if (!parse_u32(host, 65535, &hp) || !parse_u32(guest, 65535, &gp) || hp == 0 || gp == 0)
+        return false;
+    fwd->host_port = (uint16_t)hp;
+    fwd->guest_port = (uint16_t)gp;
+    return true;
+}
+
+static int net_item(void *ctx, const char *opt, char *key, char *value)
+{
+    struct vmm_net *n = ctx;
+    if (strcmp(key, "user") == 0 && value == NULL) {
+        n->backend = VMM_NET_USER;
+    } else if (strcmp(key, "tap") == 0 && value != NULL && *value != '\0') {
+        if (strlen(value) >= 16)
+            return bad_item(opt, key, value, "interface names have at most 15 characters");
+        n->backend = VMM_NET_TAP;
+        n->tap = value;
+    } else if (strcmp(key, "mac") == 0) {
+        if (!parse_mac(value, n->mac))
+            return bad_item(opt, key, value, "expected a unicast MAC such as 52:54:00:12:34:56");
+        n->has_mac = true;
+    } else if (strcmp(key, "hostfwd") == 0) {
+        if (n->hostfwd_count >= VMM_MAX_HOSTFWDS)
+            return bad_item(opt, key, value, "too many host forwards");
+        if (!parse_hostfwd(value, &n->hostfwds[n->hostfwd_count]))
+            return bad_item(opt, key, value, "expected hostfwd=tcp:HOSTPORT-:GUESTPORT");
+        n->hostfwd_count++;
+    } else {
+        return bad_item(opt, key, value,
+                        "expected user, tap=IFNAME, mac=MAC or hostfwd=tcp:HOSTPORT-:GUESTPORT");
+    }
+    return 0;
+}
+
+static int parse_net(const char *arg, struct vmm_config *cfg)
+{
+    if (cfg->net_count >= VMM_MAX_NETS) {
+        fprintf(stderr, "stdvmm: --net: at most %d interfaces\n", VMM_MAX_NETS);
+        return -1;
+    }
+    struct vmm_net n = {.backend = VMM_NET_USER};
+    if (strncmp(arg, "user", 4) != 0 && strncmp(arg, "tap=", 4) != 0) {
+        fprintf(stderr, "stdvmm: --net %s: starts with user or tap=IFNAME\n", arg);
+        return -1;
+    }
+    if (parse_kv("--net", arg, &n, net_item) < 0)
+        return -1;
+    if (n.backend == VMM_NET_TAP && n.hostfwd_count > 0) {
+        fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
+        return -1;
+    }
+    cfg->nets[cfg->net_count++] = n;
+    return 0;
+}
+
+static int vsock_item(void *ctx, const char *opt, char *key, char *value)
+{
+    struct vmm_vsock *v = ctx;
+    unsigned long cid;
+    if (strcmp(key, "cid") == 0) {
+        if (!parse_u32(value, 0xfffffffeul, &cid) || cid < 3)
+            return bad_item(opt, key, value, "expected a context ID from 3 to 4294967294");
+        v->cid = (uint32_t)cid;
+    } else if (strcmp(key, "socket") == 0 && value != NULL && *value != '\0') {
+        v->socket = value;
+    } else {
+        return bad_item(opt, key, value, "expected cid=N and socket=PATH");
+    }
+    return 0;
+}
+
+static int parse_vsock(const char *arg, struct vmm_config *cfg)
+{
+    struct vmm_vsock v = {.enabled = true};
+    if (parse_kv("--vsock", arg, &v, vsock_item) < 0)
+        return -1;
+    if (v.cid == 0 || v.socket == NULL) {
+        fprintf(stderr, "stdvmm: --vsock %s: needs cid=N and socket=PATH\n", arg);
+        return -1;
+    }
+    cfg->vsock = v;
     return 0;
 }
 
@@ -69,7 +290,8 @@ static int parse_log_level(const char *arg, enum stdvmm_log_level *out)
 int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
-           OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET };
+           OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET, OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK,
+           OPT_RNG };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -82,6 +304,11 @@ int cli_run(int argc, char **argv)
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"config", required_argument, NULL, OPT_CONFIG},
         {"api-socket", required_argument, NULL, OPT_API_SOCKET},
+        {"console", required_argument, NULL, OPT_CONSOLE},
+        {"disk", required_argument, NULL, OPT_DISK},
+        {"net", required_argument, NULL, OPT_NET},
+        {"vsock", required_argument, NULL, OPT_VSOCK},
+        {"rng", no_argument, NULL, OPT_RNG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -140,6 +367,29 @@ int cli_run(int argc, char **argv)
             }
             break;
         case OPT_API_SOCKET: cfg.api_socket = optarg; break;
+        case OPT_CONSOLE:
+            if (strcmp(optarg, "serial") == 0) {
+                cfg.console = VMM_CONSOLE_SERIAL;
+            } else if (strcmp(optarg, "virtio") == 0) {
+                cfg.console = VMM_CONSOLE_VIRTIO;
+            } else {
+                fprintf(stderr, "stdvmm: --console %s: expected serial or virtio\n", optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_DISK:
+            if (parse_disk(optarg, &cfg) < 0)
+                return VMM_EXIT_USAGE;
+            break;
+        case OPT_NET:
+            if (parse_net(optarg, &cfg) < 0)
+                return VMM_EXIT_USAGE;
+            break;
+        case OPT_VSOCK:
+            if (parse_vsock(optarg, &cfg) < 0)
+                return VMM_EXIT_USAGE;
+            break;
+        case OPT_RNG: cfg.rng = true; break;
         case 'h': cli_run_usage(stdout); return 0;
         default: cli_run_usage(stderr); return VMM_EXIT_USAGE;
         }

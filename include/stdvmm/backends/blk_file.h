@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Raw disk image backend for virtio-blk on Linux: a regular file (or block
+ * device) driven through io_uring, so requests run asynchronously and
+ * several at once without a thread per request; completions arrive on an
+ * eventfd the device's event loop watches. Without io_uring (an old or
+ * locked-down kernel) requests run synchronously on that same loop thread.
+ *
+ * The image is locked with an open-file-description lock: exclusive when
+ * writable, shared when read-only, so two stdvmm processes never write one
+ * image (and a read-only user never sees one being written).
+ */
+#ifndef STDVMM_BACKENDS_BLK_FILE_H
+#define STDVMM_BACKENDS_BLK_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#if STDVMM_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+#include "stdvmm/devices/virtio_blk.h"
+#include "stdvmm/host/event_loop.h"
+
+struct blk_file {
+    const char *path;
+    int fd;
+    bool readonly;
+    uint64_t size;
+#if STDVMM_HAVE_LIBURING
+    struct io_uring ring;
+#endif
+    bool ring_ok; /* false: requests run synchronously */
+    int event_fd;
+    struct virtio_blk *dev;
+    struct host_loop *loop;
+    bool warned;
+    struct iovec iov[VIRTIO_BLK_QUEUE_SIZE][VIRTIO_BLK_MAX_SEGS];
+};
+
+/* Opens and locks the image; a clear error when another process holds it. */
+int blk_file_open(struct blk_file *f, const char *path, bool readonly);
+/* The virtio-blk backend operations for this image. */
+struct virtio_blk_backend blk_file_backend(struct blk_file *f);
+/* Binds the image to a device for one boot: completions are reaped on loop. */
+int blk_file_attach(struct blk_file *f, struct virtio_blk *dev, struct host_loop *loop);
+/* Waits for every request in flight, then unbinds. The loop must be stopped. */
+void blk_file_detach(struct blk_file *f);
+void blk_file_close(struct blk_file *f);
+
+#endif

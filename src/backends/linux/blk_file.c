@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "stdvmm/backends/blk_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+
+#define RING_ENTRIES VIRTIO_BLK_QUEUE_SIZE
+
+int blk_file_open(struct blk_file *f, const char *path, bool readonly)
+{
+    struct stat st;
+
+    memset(f, 0, sizeof(*f));
+    f->fd = f->event_fd = -1;
+    f->path = path;
+    f->readonly = readonly;
+    f->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (f->fd < 0) {
+        int e = errno;
+        LOG_ERR("--disk path=%s: cannot open %s: %s", path, readonly ? "it" : "it for writing",
+                strerror(e));
+        return -e;
+    }
+    /*
+     * An OFD lock belongs to this open file, not to the process, so it
+     * holds across our threads and goes away with the descriptor (or a kill -9).
+     */
+    struct flock lk = {.l_type = readonly ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(f->fd, F_OFD_SETLK, &lk) < 0) {
+        int e = errno;
+        if (e == EAGAIN || e == EACCES)
+            LOG_ERR("--disk path=%s: the image is in use by another process (another stdvmm "
+                    "has it open%s); refusing to open it",
+                    path, readonly ? " writable" : "");
+        else
+            LOG_ERR("--disk path=%s: cannot lock the image: %s", path, strerror(e));
+        close(f->fd);
+        f->fd = -1;
+        return e == EAGAIN || e == EACCES ? -STDVMM_EBUSY : -e;
+    }
+    if (fstat(f->fd, &st) < 0) {
+        int e = errno;
+        LOG_ERR("--disk path=%s: fstat: %s", path, strerror(e));
+        blk_file_close(f);
+        return -e;
+    }
+    if (S_ISBLK(st.st_mode)) {
+        if (ioctl(f->fd, BLKGETSIZE64, &f->size) < 0) {
+            int e = errno;
+            LOG_ERR("--disk path=%s: cannot read the block device's size: %s", path, strerror(e));
+            blk_file_close(f);
+            return -e;
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        f->size = (uint64_t)st.st_size;
+    } else {
+        LOG_ERR("--disk path=%s: not a regular file or block device", path);
+        blk_file_close(f);
+        return -STDVMM_EINVAL;
+    }
+    if (f->size % VIRTIO_BLK_SECTOR_SIZE != 0)
+        LOG_WARN("--disk path=%s: size %llu is not a multiple of 512; the last %llu bytes are "
+                 "not visible to the guest",
+                 path, (unsigned long long)f->size,
+                 (unsigned long long)(f->size % VIRTIO_BLK_SECTOR_SIZE));
+    return 0;
+}
+
+static void warn_once(struct blk_file *f, const char *what, int err)
+{
+    if (f->warned)
+        return;
+    f->warned = true;
+    LOG_WARN("disk %s: %s: %s (the guest sees an I/O error; warning once)", f->path, what,
+             strerror(err));
+}
+
+static unsigned fill_iov(struct blk_file *f, const struct virtio_blk_io *io)
+{
+    struct iovec *iov = f->iov[io->slot];
+    for (uint16_t i = 0; i < io->seg_count; i++)
+        iov[i] = (struct iovec){.iov_base = io->segs[i].host, .iov_len = io->segs[i].len};
+    return io->seg_count;
+}
+
+static int zero_mode(const struct virtio_blk_io *io)
+{
+    if (io->op == VIRTIO_BLK_OP_DISCARD || io->may_unmap)
+        return FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+    return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
+}
+
+/* Writes zeros by hand where the file system has no fallocate mode for it. */
+static int write_zeroes_slowly(struct blk_file *f, uint64_t offset, uint64_t len)
+{
+    static const uint8_t zeros[65536];
+    while (len > 0) {
+        size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+        ssize_t w = pwrite(f->fd, zeros, n, (off_t)offset);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -STDVMM_EIO;
+        offset += (uint64_t)w;
+        len -= (uint64_t)w;
+    }
+    return 0;
+}
+
+/*
+ * A discard is only a hint, so "cannot" is success; zeroes must be zeroes,
+ * so fall back from ZERO_RANGE to a hole, and from a hole to writing them.
+ */
+static int finish_zeroing(struct blk_file *f, const struct virtio_blk_io *io, int res)
+{
+    if (res != -EOPNOTSUPP && res != -EINVAL)
+        return res;
+    if (io->op == VIRTIO_BLK_OP_DISCARD)
+        return 0;
+    if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)io->offset,
+                  (off_t)io->len) == 0)
+        return 0;
+    return write_zeroes_slowly(f, io->offset, io->len);
+}
+
+/* res: what the kernel returned for io (bytes, or -errno). */
+static void complete(struct blk_file *f, struct virtio_blk_io *io, int res)
+{
+    int result = 0;
+
+    switch (io->op) {
+    case VIRTIO_BLK_OP_READ:
+    case VIRTIO_BLK_OP_WRITE:
+        if (res < 0) {
+            warn_once(f, io->op == VIRTIO_BLK_OP_READ ? "read failed" : "write failed", -res);
+            result = -STDVMM_EIO;
+        } else if ((uint64_t)res != io->len) {
+            /* The image shrank under us, or the disk is full: never hand back stale bytes. */
+            warn_once(f, "short transfer", EIO);
+            result = -STDVMM_EIO;
+        }
+        break;
+    case VIRTIO_BLK_OP_FLUSH:
+        if (res < 0) {
+            warn_once(f, "fdatasync failed", -res);
+            result = -STDVMM_EIO;
+        }
+        break;
+    case VIRTIO_BLK_OP_DISCARD:
+    case VIRTIO_BLK_OP_WRITE_ZEROES:
+        res = finish_zeroing(f, io, res);
+        if (res < 0) {
+            warn_once(f, "discard/write-zeroes failed", -res);
+            result = -STDVMM_EIO;
+        }
+        break;
+    }
+    virtio_blk_complete(f->dev, io, result);
+}
+
+static int run_sync(struct blk_file *f, struct virtio_blk_io *io)
+{
+    ssize_t n = 0;
+    int res;
+
+    switch (io->op) {
+    case VIRTIO_BLK_OP_READ:
+    case VIRTIO_BLK_OP_WRITE: {
+        unsigned cnt = fill_iov(f, io);
+        struct iovec *iov = f->iov[io->slot];
+        uint64_t done = 0;
+        /* Loop over short transfers: only a real error or end of file stops it. */
+        while (done < io->len) {
+            uint64_t skip = done;
+            unsigned i = 0;
+            while (skip >= iov[i].iov_len) {
+                skip -= iov[i].iov_len;
+                i++;
+            }
+            struct iovec first = iov[i];
+            iov[i].iov_base = (uint8_t *)iov[i].iov_base + skip;
+            iov[i].iov_len -= skip;
+            n = io->op == VIRTIO_BLK_OP_READ
+                    ? preadv(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done))
+                    : pwritev(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done));
+            iov[i] = first;
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            done += (uint64_t)n;
+        }
+        res = n < 0 ? -errno : (int)done;
+        break;
+    }
+    case VIRTIO_BLK_OP_FLUSH: res = fdatasync(f->fd) < 0 ? -errno : 0; break;
+    default:
+        res = fallocate(f->fd, zero_mode(io), (off_t)io->offset, (off_t)io->len) < 0 ? -errno : 0;
+        break;
+    }
+    complete(f, io, res);
+    return 0;
+}
+
+static int blk_submit(void *ctx, struct virtio_blk_io *io)
+{
+    struct blk_file *f = ctx;
+
+    if (io->op != VIRTIO_BLK_OP_READ && io->op != VIRTIO_BLK_OP_FLUSH && f->readonly)
+        return -STDVMM_EPERM; /* the device refuses these already; belt and braces */
+    if (!f->ring_ok)
+        return run_sync(f, io);
+#if STDVMM_HAVE_LIBURING
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&f->ring);
+    if (sqe == NULL) {
+        io_uring_submit(&f->ring);
+        sqe = io_uring_get_sqe(&f->ring);
+        if (sqe == NULL)
+            return run_sync(f, io);
+    }
+    switch (io->op) {
+    case VIRTIO_BLK_OP_READ:
+        io_uring_prep_readv(sqe, f->fd, f->iov[io->slot], fill_iov(f, io), io->offset);
+        break;
+    case VIRTIO_BLK_OP_WRITE:
+        io_uring_prep_writev(sqe, f->fd, f->iov[io->slot], fill_iov(f, io), io->offset);
+        break;
+    case VIRTIO_BLK_OP_FLUSH: io_uring_prep_fsync(sqe, f->fd, IORING_FSYNC_DATASYNC); break;
+    case VIRTIO_BLK_OP_DISCARD:
+    case VIRTIO_BLK_OP_WRITE_ZEROES:
+        io_uring_prep_fallocate(sqe, f->fd, zero_mode(io), io->offset, io->len);
+        break;
+    }
+    io_uring_sqe_set_data(sqe, io);
+    return 0;
+#else
+    return run_sync(f, io);
+#endif
+}
+
+static void blk_flush_batch(void *ctx)
+{
+#if STDVMM_HAVE_LIBURING
+    struct blk_file *f = ctx;
+    if (f->ring_ok)
+        io_uring_submit(&f->ring);
+#else
+    (void)ctx;
+#endif
+}
+
+struct virtio_blk_backend blk_file_backend(struct blk_file *f)
+{
+    return (struct virtio_blk_backend){
+        .submit = blk_submit, .flush_batch = blk_flush_batch, .ctx = f};
+}
+
+#if STDVMM_HAVE_LIBURING
+static void reap(struct blk_file *f)
+{
+    struct io_uring_cqe *cqe;
+
+    while (io_uring_peek_cqe(&f->ring, &cqe) == 0) {
+        struct virtio_blk_io *io = io_uring_cqe_get_data(cqe);
+        int res = cqe->res;
+        io_uring_cqe_seen(&f->ring, cqe);
+        complete(f, io, res);
+    }
+}
+
+static void on_completion(void *ctx, int fd, short revents)
+{
+    struct blk_file *f = ctx;
+    host_eventfd_drain(fd);
+    reap(f);
+}
+
+#endif
+
+int blk_file_attach(struct blk_file *f, struct virtio_blk *dev, struct host_loop *loop)
+{
+    f->dev = dev;
+    f->loop = loop;
+    f->ring_ok = false;
+#if !STDVMM_HAVE_LIBURING
+    LOG_INFO("disk %s: built without liburing; requests run synchronously", f->path);
+    return 0;
+#else
+    int r = io_uring_queue_init(RING_ENTRIES, &f->ring, 0);
+    if (r < 0) {
+        LOG_WARN("disk %s: io_uring unavailable (%s); requests run synchronously on the "
+                 "device thread",
+                 f->path, strerror(-r));
+        return 0;
+    }
+    f->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (f->event_fd < 0 || io_uring_register_eventfd(&f->ring, f->event_fd) < 0 ||
+        host_loop_add(loop, f->event_fd, POLLIN, on_completion, f) < 0) {
+        LOG_WARN("disk %s: cannot wire io_uring completions to the event loop; requests run "
+                 "synchronously",
+                 f->path);
+        io_uring_queue_exit(&f->ring);
+        if (f->event_fd >= 0)
+            close(f->event_fd);
+        f->event_fd = -1;
+        return 0;
+    }
+    f->ring_ok = true;
+    return 0;
+#endif
+}
+
+void blk_file_detach(struct blk_file *f)
+{
+#if STDVMM_HAVE_LIBURING
+    if (f->ring_ok) {
+        /* Guest RAM must outlive every transfer into it. */
+        while (f->dev != NULL && virtio_blk_inflight(f->dev) > 0) {
+            struct io_uring_cqe *cqe;
+            io_uring_submit(&f->ring);
+            if (io_uring_wait_cqe(&f->ring, &cqe) < 0)
+                break;
+            reap(f);
+        }
+        host_loop_remove(f->loop, f->event_fd);
+        io_uring_queue_exit(&f->ring);
+        close(f->event_fd);
+        f->event_fd = -1;
+        f->ring_ok = false;
+    }
+#endif
+    f->dev = NULL;
+    f->loop = NULL;
+}
+
+void blk_file_close(struct blk_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+}

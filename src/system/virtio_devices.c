@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Wires the portable virtio device models to Linux: one event loop thread
+ * per device runs its queues when the guest's QueueNotify write signals the
+ * device's ioeventfd (KVM completes that write in the kernel, no exit to
+ * stdvmm), and the device raises its interrupt through an irqfd, from
+ * whichever thread finished the work. Device order fixes the MMIO window
+ * and interrupt of each device, so the guest sees the same vda, vdb, eth0
+ * on every boot: console, rng, disks, network interfaces, vsock.
+ */
+#include "virtio_devices.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "stdvmm/arch.h"
+#include "stdvmm/backends/blk_file.h"
+#include "stdvmm/backends/rng_getrandom.h"
+#include "stdvmm/devices/virtio_blk.h"
+#include "stdvmm/devices/virtio_console.h"
+#include "stdvmm/devices/virtio_rng.h"
+#include "stdvmm/error.h"
+#include "stdvmm/host/event_loop.h"
+#include "stdvmm/log.h"
+
+/* x86 puts virtio interrupts on GSI 5 and up; 23 is the ACPI GED's, so stay below it. */
+#define MAX_VIRTIO_DEVICES 16
+
+enum vdev_kind { VDEV_CONSOLE, VDEV_RNG, VDEV_BLK };
+
+struct vdev {
+    struct vmm_virtio *v;
+    enum vdev_kind kind;
+    unsigned index; /* disk number for VDEV_BLK */
+    char name[16];
+    struct vm *vm;
+    uint32_t irq;
+    int notify_fd; /* ioeventfd: guest wrote QueueNotify */
+    int irq_fd;    /* irqfd: raise the interrupt; -1: KVM_IRQ_LINE pulses instead */
+    struct host_loop loop;
+    bool loop_ready;
+    void *model; /* struct virtio_blk, ... (calloc: the blk one is ~1 MiB) */
+};
+
+struct vmm_virtio {
+    const struct vmm_config *cfg;
+    struct blk_file *disks; /* cfg->disk_count, opened for the whole run */
+    unsigned disks_open;
+    struct vdev devs[MAX_VIRTIO_DEVICES];
+    unsigned dev_count;
+    struct virtio_console *console; /* this boot's, when running */
+    /*
+     * Allocated for the whole run, unlike the other models: the console's
+     * input thread outlives a reboot and may still hold the pointer.
+     */
+    struct virtio_console *console_model;
+    char serials[VMM_MAX_DISKS][VIRTIO_BLK_ID_BYTES + 1];
+};
+
+int vmm_virtio_config_check(const struct vmm_config *cfg)
+{
+    int bad = 0;
+    unsigned count = (cfg->console == VMM_CONSOLE_VIRTIO) + cfg->rng + cfg->disk_count +
+                     cfg->net_count + cfg->vsock.enabled;
+
+    if (cfg->disk_count > VMM_MAX_DISKS || cfg->net_count > VMM_MAX_NETS) {
+        LOG_ERR("at most %d disks and %d network interfaces", VMM_MAX_DISKS, VMM_MAX_NETS);
+        bad = 1;
+    } else if (count > MAX_VIRTIO_DEVICES) {
+        LOG_ERR("%u virtio devices: at most %d fit the interrupt lines", count,
+                MAX_VIRTIO_DEVICES);
+        bad = 1;
+    }
+    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++) {
+        if (cfg->disks[i].path == NULL || cfg->disks[i].path[0] == '\0') {
+            LOG_ERR("disk %u has no path", i);
+            bad = 1;
+        }
+    }
+    if (cfg->net_count > 0) {
+        LOG_ERR("--net: virtio-net is not available yet");
+        bad = 1;
+    }
+    if (cfg->vsock.enabled) {
+        LOG_ERR("--vsock: virtio-vsock is not available yet");
+        bad = 1;
+    }
+    return bad ? -STDVMM_EINVAL : 0;
+}
+
+int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
+{
+    struct vmm_virtio *v = calloc(1, sizeof(*v));
+
+    *out = v;
+    if (v == NULL)
+        return -STDVMM_ENOMEM;
+    v->cfg = cfg;
+    if (cfg->console == VMM_CONSOLE_VIRTIO) {
+        v->console_model = calloc(1, sizeof(*v->console_model));
+        if (v->console_model == NULL)
+            return -STDVMM_ENOMEM;
+    }
+    if (cfg->disk_count > 0) {
+        v->disks = calloc(cfg->disk_count, sizeof(*v->disks));
+        if (v->disks == NULL)
+            return -STDVMM_ENOMEM;
+    }
+    for (unsigned i = 0; i < cfg->disk_count; i++) {
+        int r = blk_file_open(&v->disks[i], cfg->disks[i].path, cfg->disks[i].readonly);
+        if (r < 0)
+            return r;
+        v->disks_open = i + 1;
+        if (cfg->disks[i].id != NULL)
+            snprintf(v->serials[i], sizeof(v->serials[i]), "%s", cfg->disks[i].id);
+        else
+            snprintf(v->serials[i], sizeof(v->serials[i]), "disk%u", i);
+    }
+    return 0;
+}
+
+static void vdev_interrupt(void *ctx)
+{
+    struct vdev *d = ctx;
+
+    if (d->irq_fd >= 0) {
+        host_eventfd_signal(d->irq_fd);
+        return;
+    }
+    /* No irqfd: an edge made by hand through the hypervisor port. */
+    vm_set_irq_line(d->vm, d->irq, true);
+    vm_set_irq_line(d->vm, d->irq, false);
+}
+
+static void vdev_kick(void *ctx)
+{
+    struct vdev *d = ctx;
+    host_eventfd_signal(d->notify_fd);
+}
+
+static void vdev_notified(void *ctx, int fd, short revents)
+{
+    struct vdev *d = ctx;
+
+    host_eventfd_drain(fd);
+    switch (d->kind) {
+    case VDEV_CONSOLE: virtio_console_process(d->model); break;
+    case VDEV_RNG: virtio_rng_process(d->model); break;
+    case VDEV_BLK: virtio_blk_process(d->model); break;
+    }
+}
+
+/* A device slot: MMIO window, interrupt, eventfds and its thread. */
+static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum vdev_kind kind, const char *name,
+                    unsigned index, struct virtio_mmio_slot *slot, struct vdev **out)
+{
+    const struct arch_platform *p = arch_platform();
+
+    if (v->dev_count >= MAX_VIRTIO_DEVICES) {
+        LOG_ERR("too many virtio devices (at most %d)", MAX_VIRTIO_DEVICES);
+        return -STDVMM_ENOSPC;
+    }
+    unsigned i = v->dev_count;
+    struct vdev *d = &v->devs[i];
+    memset(d, 0, sizeof(*d));
+    d->v = v;
+    d->kind = kind;
+    d->index = index;
+    d->vm = vm;
+    d->irq = p->virtio_irq_base + i;
+    d->notify_fd = d->irq_fd = -1;
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    v->dev_count++;
+
+    d->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d->notify_fd < 0) {
+        LOG_ERR("virtio %s: eventfd: %s", name, strerror(errno));
+        return -STDVMM_EIO;
+    }
+    int r = host_loop_init(&d->loop, name);
+    if (r < 0)
+        return r;
+    d->loop_ready = true;
+    r = host_loop_add(&d->loop, d->notify_fd, POLLIN, vdev_notified, d);
+    if (r < 0)
+        return r;
+    *slot = (struct virtio_mmio_slot){
+        .name = d->name,
+        .base = p->virtio_mmio_base + (uint64_t)i * p->virtio_mmio_stride,
+        .irq = d->irq,
+        .mem = &vm->mem,
+        .interrupt = vdev_interrupt,
+        .kick = vdev_kick,
+        .host_ctx = d,
+    };
+    *out = d;
+    return 0;
+}
+
+/* Doorbell and interrupt through the hypervisor; without them the MMIO path still works. */
+static void vdev_wire(struct vdev *d, const struct virtio_mmio_slot *slot)
+{
+    hv_notifier_t notify = {.handle = d->notify_fd};
+    if (hv_vm_add_ioeventfd(d->vm->hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, notify) <
+        0)
+        LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->name);
+
+    d->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    hv_notifier_t irq = {.handle = d->irq_fd};
+    hv_notifier_t none = {.handle = -1};
+    if (d->irq_fd < 0 || hv_vm_add_irqfd(d->vm->hv, d->irq, irq, none) < 0) {
+        LOG_WARN("virtio %s: no irqfd; interrupts go through KVM_IRQ_LINE", d->name);
+        if (d->irq_fd >= 0)
+            close(d->irq_fd);
+        d->irq_fd = -1;
+    }
+}
+
+static size_t rng_fill(void *ctx, uint8_t *buf, size_t len)
+{
+    return rng_getrandom_fill(ctx, buf, len);
+}
+
+static int build_console(struct vmm_virtio *v, struct vm *vm, struct console *con)
+{
+    struct virtio_console_config cfg = {.backend = {.output = console_output, .ctx = con}};
+    struct vdev *d;
+    int r = vdev_new(v, vm, VDEV_CONSOLE, "console", 0, &cfg.slot, &d);
+    if (r < 0)
+        return r;
+    struct virtio_console *dev = v->console_model;
+    d->model = dev;
+    r = virtio_console_init(dev, &cfg);
+    if (r == 0)
+        r = virtio_console_register(dev, vm);
+    if (r == 0) {
+        vdev_wire(d, &cfg.slot);
+        v->console = dev;
+    }
+    return r;
+}
+
+static int build_rng(struct vmm_virtio *v, struct vm *vm)
+{
+    struct virtio_rng_config cfg = {.backend = {.fill = rng_fill, .ctx = NULL}};
+    struct vdev *d;
+    int r = vdev_new(v, vm, VDEV_RNG, "rng", 0, &cfg.slot, &d);
+    if (r < 0)
+        return r;
+    struct virtio_rng *dev = calloc(1, sizeof(*dev));
+    if (dev == NULL)
+        return -STDVMM_ENOMEM;
+    d->model = dev;
+    r = virtio_rng_init(dev, &cfg);
+    if (r == 0)
+        r = virtio_rng_register(dev, vm);
+    if (r == 0)
+        vdev_wire(d, &cfg.slot);
+    return r;
+}
+
+static int build_disk(struct vmm_virtio *v, struct vm *vm, unsigned i)
+{
+    struct blk_file *f = &v->disks[i];
+    struct virtio_blk_config cfg = {
+        .capacity = f->size,
+        .readonly = f->readonly,
+        .discard = true,
+        .serial = v->serials[i],
+        .backend = blk_file_backend(f),
+    };
+    char name[16];
+    struct vdev *d;
+
+    snprintf(name, sizeof(name), "blk%u", i);
+    int r = vdev_new(v, vm, VDEV_BLK, name, i, &cfg.slot, &d);
+    if (r < 0)
+        return r;
+    struct virtio_blk *dev = calloc(1, sizeof(*dev));
+    if (dev == NULL)
+        return -STDVMM_ENOMEM;
+    d->model = dev;
+    r = virtio_blk_init(dev, &cfg);
+    if (r == 0)
+        r = virtio_blk_register(dev, vm);
+    if (r == 0)
+        r = blk_file_attach(f, dev, &d->loop);
+    if (r == 0)
+        vdev_wire(d, &cfg.slot);
+    return r;
+}
+
+int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
+{
+    const struct vmm_config *cfg = v->cfg;
+    int r = 0;
+
+    v->dev_count = 0;
+    v->console = NULL;
+    if (cfg->console == VMM_CONSOLE_VIRTIO)
+        r = build_console(v, vm, con);
+    if (r == 0 && cfg->rng)
+        r = build_rng(v, vm);
+    for (unsigned i = 0; r == 0 && i < cfg->disk_count; i++)
+        r = build_disk(v, vm, i);
+    return r;
+}
+
+int vmm_virtio_start(struct vmm_virtio *v)
+{
+    for (unsigned i = 0; i < v->dev_count; i++) {
+        int r = host_loop_start(&v->devs[i].loop);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+void vmm_virtio_teardown(struct vmm_virtio *v)
+{
+    if (v == NULL)
+        return;
+    for (unsigned i = 0; i < v->dev_count; i++)
+        host_loop_stop(&v->devs[i].loop);
+    for (unsigned i = 0; i < v->dev_count; i++) {
+        struct vdev *d = &v->devs[i];
+        if (d->kind == VDEV_CONSOLE && d->model != NULL)
+            virtio_console_quiesce(d->model);
+        if (d->kind == VDEV_BLK && d->model != NULL)
+            blk_file_detach(&v->disks[d->index]);
+        if (d->loop_ready)
+            host_loop_destroy(&d->loop);
+        if (d->notify_fd >= 0)
+            close(d->notify_fd);
+        if (d->irq_fd >= 0)
+            close(d->irq_fd);
+        if (d->kind != VDEV_CONSOLE)
+            free(d->model);
+        memset(d, 0, sizeof(*d));
+    }
+    v->dev_count = 0;
+    v->console = NULL;
+}
+
+void vmm_virtio_close(struct vmm_virtio *v)
+{
+    if (v == NULL)
+        return;
+    vmm_virtio_teardown(v);
+    for (unsigned i = 0; i < v->disks_open; i++)
+        blk_file_close(&v->disks[i]);
+    free(v->disks);
+    free(v->console_model);
+    free(v);
+}
+
+static size_t console_input(void *ctx, const uint8_t *buf, size_t len)
+{
+    return virtio_console_receive(ctx, buf, len);
+}
+
+bool vmm_virtio_console_input(struct vmm_virtio *v, console_input_fn *fn, void **ctx)
+{
+    if (v == NULL || v->console == NULL)
+        return false;
+    *fn = console_input;
+    *ctx = v->console;
+    return true;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The host side of the VM's virtio devices: for each one, an event loop
+ * thread, the ioeventfd that carries the guest's queue notifications and
+ * the irqfd that carries its interrupts, and the backend that does the
+ * I/O. The device models themselves are portable (src/devices/virtio).
+ *
+ * Life cycle: open once per stdvmm run (images are opened and locked
+ * here, so a conflict is reported before anything boots); build, start and
+ * teardown once per boot (a guest reboot rebuilds the whole VM); close at
+ * the end.
+ */
+#ifndef STDVMM_SYSTEM_VIRTIO_DEVICES_H
+#define STDVMM_SYSTEM_VIRTIO_DEVICES_H
+
+#include <stdbool.h>
+
+#include "console.h"
+#include "stdvmm/vm.h"
+#include "stdvmm/vmm.h"
+
+struct vmm_virtio;
+
+/* Checks the virtio part of a configuration; logs every problem. */
+int vmm_virtio_config_check(const struct vmm_config *cfg);
+int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg);
+/* Creates and registers the devices on vm; the console device writes to con. */
+int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con);
+/* Starts the device threads (before the vCPUs). */
+int vmm_virtio_start(struct vmm_virtio *v);
+/* Stops the threads, waits for I/O in flight and frees the devices (before guest RAM goes). */
+void vmm_virtio_teardown(struct vmm_virtio *v);
+void vmm_virtio_close(struct vmm_virtio *v);
+/* With --console virtio: where console input goes. False: the UART takes it. */
+bool vmm_virtio_console_input(struct vmm_virtio *v, console_input_fn *fn, void **ctx);
+
+#endif
