@@ -40,8 +40,13 @@ done
 [[ -f $here/arch/$arch.sh ]] || die "unsupported --arch $arch (have: $(cd "$here/arch" && ls))"
 # shellcheck source=tools/guest-kit/arch/x86_64.sh
 . "$here/arch/$arch.sh"
+[[ -v GUEST_PROGRAMS ]] || GUEST_PROGRAMS=() # optional in arch files
 
 ensure_host_pkgs cpio kmod gzip
+# GUEST_PROGRAMS entries are PACKAGE:PATH:DEST.
+guest_pkgs=()
+for spec in "${GUEST_PROGRAMS[@]}"; do guest_pkgs+=("${spec%%:*}"); done
+if ((${#guest_pkgs[@]})); then ensure_host_pkgs "${guest_pkgs[@]}"; fi
 mkdir -p "$out" "$cache"
 out=$(cd "$out" && pwd)
 cache=$(cd "$cache" && pwd)
@@ -50,7 +55,9 @@ kpkg=$(resolve_kernel_pkg "$KERNEL_META")
 kver_pkg=$(deb_version "$kpkg")
 bb_ver=$(deb_version "$BUSYBOX_PKG")
 
-stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" \
+prog_vers=()
+for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
+stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
   "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "$tests")
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
   log "up to date: $out ($kpkg $kver_pkg)"
@@ -75,6 +82,14 @@ else
   ln -s busybox "$root/bin/sh"
 fi
 
+# Programs from the build machine's own Debian packages, with their
+# libraries (only for a kit of the build machine's architecture).
+for spec in "${GUEST_PROGRAMS[@]}"; do
+  IFS=: read -r _ src dest <<<"$spec"
+  rm -f "${root:?}/$dest" # may be a busybox applet link: never write through it
+  add_binary "$root" "$src" "$dest"
+done
+
 add_modules "$root" "$kdir" "$kver" "${GUEST_MODULES[@]}"
 printf '%s\n' "${GUEST_MODULES[@]}" >"$root/etc/stdvmm-modules"
 
@@ -98,6 +113,7 @@ kernel_release=$kver
 busybox_package=$BUSYBOX_PKG
 busybox_version=$bb_ver
 modules=${GUEST_MODULES[*]}
+programs=${prog_vers[*]}
 EOF
 printf '%s\n' "$stamp" >"$out/.stamp"
 log "built $out: $kpkg $kver_pkg, initramfs $(du -h "$out/initramfs.cpio.gz" | cut -f1)"

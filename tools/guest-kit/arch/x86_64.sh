@@ -25,3 +25,10 @@ GUEST_MODULES=(
   crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
   evdev button
 )
+
+# Programs copied from the build machine (same architecture) with their
+# libraries, as PACKAGE:PATH:DEST: ext4 for the disk tests (busybox only
+# makes ext2).
+GUEST_PROGRAMS=(
+  e2fsprogs:/usr/sbin/mke2fs:/usr/sbin/mkfs.ext4
+)
