@@ -19,9 +19,12 @@
 
 #include "stdvmm/arch.h"
 #include "stdvmm/backends/blk_file.h"
+#include "stdvmm/backends/net_slirp.h"
+#include "stdvmm/backends/net_tap.h"
 #include "stdvmm/backends/rng_getrandom.h"
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/devices/virtio_console.h"
+#include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/devices/virtio_rng.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
@@ -30,12 +33,20 @@
 /* x86 puts virtio interrupts on GSI 5 and up; 23 is the ACPI GED's, so stay below it. */
 #define MAX_VIRTIO_DEVICES 16
 
-enum vdev_kind { VDEV_CONSOLE, VDEV_RNG, VDEV_BLK };
+enum vdev_kind { VDEV_CONSOLE, VDEV_RNG, VDEV_BLK, VDEV_NET };
+
+/* A network interface's host side, opened for the whole run. */
+struct net_host {
+    enum vmm_net_backend kind;
+    struct net_tap tap;
+    struct net_slirp slirp;
+    char name[16];
+};
 
 struct vdev {
     struct vmm_virtio *v;
     enum vdev_kind kind;
-    unsigned index; /* disk number for VDEV_BLK */
+    unsigned index; /* disk or interface number */
     char name[16];
     struct vm *vm;
     uint32_t irq;
@@ -50,6 +61,7 @@ struct vmm_virtio {
     const struct vmm_config *cfg;
     struct blk_file *disks; /* cfg->disk_count, opened for the whole run */
     unsigned disks_open;
+    struct net_host *nets[VMM_MAX_NETS];
     struct vdev devs[MAX_VIRTIO_DEVICES];
     unsigned dev_count;
     struct virtio_console *console; /* this boot's, when running */
@@ -81,15 +93,79 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
             bad = 1;
         }
     }
-    if (cfg->net_count > 0) {
-        LOG_ERR("--net: virtio-net is not available yet");
-        bad = 1;
+    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
+        const struct vmm_net *n = &cfg->nets[i];
+        if (n->backend == VMM_NET_TAP && (n->tap == NULL || n->tap[0] == '\0')) {
+            LOG_ERR("network interface %u: tap needs an interface name", i);
+            bad = 1;
+        }
+        if (n->backend == VMM_NET_USER && !net_slirp_available()) {
+            LOG_ERR("network interface %u: user networking needs libslirp, which this stdvmm "
+                    "was built without; use tap=IFNAME",
+                    i);
+            bad = 1;
+        }
+        if (n->hostfwd_count > VMM_MAX_HOSTFWDS ||
+            (n->backend != VMM_NET_USER && n->hostfwd_count != 0)) {
+            LOG_ERR("network interface %u: host forwards are for user networking only, at most %d",
+                    i, VMM_MAX_HOSTFWDS);
+            bad = 1;
+        }
     }
     if (cfg->vsock.enabled) {
         LOG_ERR("--vsock: virtio-vsock is not available yet");
         bad = 1;
     }
     return bad ? -STDVMM_EINVAL : 0;
+}
+
+static int open_net(struct vmm_virtio *v, unsigned i)
+{
+    const struct vmm_net *cfg = &v->cfg->nets[i];
+    struct net_host *n = calloc(1, sizeof(*n));
+
+    if (n == NULL)
+        return -STDVMM_ENOMEM;
+    v->nets[i] = n;
+    n->kind = cfg->backend;
+    snprintf(n->name, sizeof(n->name), "net%u", i);
+    if (cfg->backend == VMM_NET_TAP) {
+        n->tap.fd = -1;
+        return net_tap_open(&n->tap, cfg->tap);
+    }
+    struct net_slirp_hostfwd fwds[VMM_MAX_HOSTFWDS];
+    unsigned count = cfg->hostfwd_count < VMM_MAX_HOSTFWDS ? cfg->hostfwd_count : VMM_MAX_HOSTFWDS;
+    for (unsigned f = 0; f < count; f++)
+        fwds[f] = (struct net_slirp_hostfwd){.host_port = cfg->hostfwds[f].host_port,
+                                             .guest_port = cfg->hostfwds[f].guest_port};
+    return net_slirp_open(&n->slirp, n->name, fwds, count);
+}
+
+static void close_net(struct net_host *n)
+{
+    if (n == NULL)
+        return;
+    if (n->kind == VMM_NET_TAP)
+        net_tap_close(&n->tap);
+    else
+        net_slirp_close(&n->slirp);
+    free(n);
+}
+
+/*
+ * A locally administered unicast MAC that stays the same for a VM name and
+ * interface index (FNV-1a), so the guest's DHCP lease and neighbours see
+ * the same interface on every boot.
+ */
+static void derive_mac(const char *vm_name, unsigned index, uint8_t mac[6])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *p = vm_name ? vm_name : ""; *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+    h = (h ^ index) * 0x100000001b3ull;
+    mac[0] = 0x02; /* locally administered, unicast */
+    for (int i = 1; i < 6; i++)
+        mac[i] = (uint8_t)(h >> (8 * i));
 }
 
 int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
@@ -119,6 +195,11 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
             snprintf(v->serials[i], sizeof(v->serials[i]), "%s", cfg->disks[i].id);
         else
             snprintf(v->serials[i], sizeof(v->serials[i]), "disk%u", i);
+    }
+    for (unsigned i = 0; i < cfg->net_count; i++) {
+        int r = open_net(v, i);
+        if (r < 0)
+            return r;
     }
     return 0;
 }
@@ -151,6 +232,10 @@ static void vdev_notified(void *ctx, int fd, short revents)
     case VDEV_CONSOLE: virtio_console_process(d->model); break;
     case VDEV_RNG: virtio_rng_process(d->model); break;
     case VDEV_BLK: virtio_blk_process(d->model); break;
+    case VDEV_NET:
+        virtio_net_process(d->model);
+        virtio_net_rx_flush(d->model); /* frames libslirp answered with at once */
+        break;
     }
 }
 
@@ -294,6 +379,36 @@ static int build_disk(struct vmm_virtio *v, struct vm *vm, unsigned i)
     return r;
 }
 
+static int build_net(struct vmm_virtio *v, struct vm *vm, unsigned i)
+{
+    const struct vmm_net *ncfg = &v->cfg->nets[i];
+    struct net_host *n = v->nets[i];
+    struct virtio_net_config cfg = {0};
+    struct vdev *d;
+
+    if (ncfg->has_mac)
+        memcpy(cfg.mac, ncfg->mac, 6);
+    else
+        derive_mac(v->cfg->name, i, cfg.mac);
+    cfg.backend = n->kind == VMM_NET_TAP ? net_tap_backend(&n->tap) : net_slirp_backend(&n->slirp);
+    int r = vdev_new(v, vm, VDEV_NET, n->name, i, &cfg.slot, &d);
+    if (r < 0)
+        return r;
+    struct virtio_net *dev = calloc(1, sizeof(*dev));
+    if (dev == NULL)
+        return -STDVMM_ENOMEM;
+    d->model = dev;
+    r = virtio_net_init(dev, &cfg);
+    if (r == 0)
+        r = virtio_net_register(dev, vm);
+    if (r == 0)
+        r = n->kind == VMM_NET_TAP ? net_tap_attach(&n->tap, dev, &d->loop)
+                                   : net_slirp_attach(&n->slirp, dev, &d->loop);
+    if (r == 0)
+        vdev_wire(d, &cfg.slot);
+    return r;
+}
+
 int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
 {
     const struct vmm_config *cfg = v->cfg;
@@ -307,6 +422,8 @@ int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
         r = build_rng(v, vm);
     for (unsigned i = 0; r == 0 && i < cfg->disk_count; i++)
         r = build_disk(v, vm, i);
+    for (unsigned i = 0; r == 0 && i < cfg->net_count; i++)
+        r = build_net(v, vm, i);
     return r;
 }
 
@@ -332,6 +449,12 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
             virtio_console_quiesce(d->model);
         if (d->kind == VDEV_BLK && d->model != NULL)
             blk_file_detach(&v->disks[d->index]);
+        if (d->kind == VDEV_NET && v->nets[d->index] != NULL) {
+            if (v->nets[d->index]->kind == VMM_NET_TAP)
+                net_tap_detach(&v->nets[d->index]->tap);
+            else
+                net_slirp_detach(&v->nets[d->index]->slirp);
+        }
         if (d->loop_ready)
             host_loop_destroy(&d->loop);
         if (d->notify_fd >= 0)
@@ -354,6 +477,8 @@ void vmm_virtio_close(struct vmm_virtio *v)
     for (unsigned i = 0; i < v->disks_open; i++)
         blk_file_close(&v->disks[i]);
     free(v->disks);
+    for (unsigned i = 0; i < VMM_MAX_NETS; i++)
+        close_net(v->nets[i]);
     free(v->console_model);
     free(v);
 }

@@ -139,6 +139,8 @@ void virtio_mmio_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len
 void virtio_mmio_write(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len);
 
 bool virtio_mmio_driver_ok(struct virtio_mmio *t);
+/* The negotiated features (valid once FEATURES_OK is set). */
+uint64_t virtio_mmio_features(struct virtio_mmio *t);
 /* Negotiated feature bit (valid once FEATURES_OK is set). */
 bool virtio_mmio_has_feature(struct virtio_mmio *t, unsigned bit);
 
@@ -151,6 +153,8 @@ bool virtio_mmio_has_feature(struct virtio_mmio *t, unsigned bit);
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned queue, struct virtq_chain *c);
 void virtio_mmio_push(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,
                       uint32_t len);
+/* Gives back the last n chains popped from queue (virtq_unpop). */
+void virtio_mmio_unpop(struct virtio_mmio *t, unsigned queue, uint32_t generation, uint16_t n);
 /* Several pushes, one interrupt decision: push_batch ... then signal. */
 void virtio_mmio_push_nosignal(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,
                                uint32_t len);

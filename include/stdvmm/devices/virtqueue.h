@@ -102,6 +102,13 @@ void virtq_chain_init(struct virtq_chain *c, struct virtq_seg *segs, uint16_t ca
 int virtq_pop(struct virtq *vq, struct virtq_chain *c);
 
 /*
+ * Gives back the last n chains popped and not pushed (a device that found
+ * it cannot use them yet, e.g. a packet that does not fit): they are popped
+ * again next time. generation: the chains' (a reset since makes it a no-op).
+ */
+void virtq_unpop(struct virtq *vq, uint32_t generation, uint16_t n);
+
+/*
  * Returns a chain to the driver with len bytes written into its writable
  * segments (clamped to what the chain offered). A chain from before the
  * last reset is dropped silently.

@@ -339,6 +339,14 @@ bool virtio_mmio_driver_ok(struct virtio_mmio *t)
     return (atomic_load(&t->status) & VIRTIO_STATUS_DRIVER_OK) != 0;
 }
 
+uint64_t virtio_mmio_features(struct virtio_mmio *t)
+{
+    stdvmm_lock(&t->lock);
+    uint64_t f = t->driver_features & t->device_features;
+    stdvmm_unlock(&t->lock);
+    return f;
+}
+
 bool virtio_mmio_has_feature(struct virtio_mmio *t, unsigned bit)
 {
     if (bit >= 64)
@@ -372,6 +380,16 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned queue, struct virtq_chain *c
     if (r < 0 && !was_broken)
         virtio_mmio_needs_reset(t);
     return r;
+}
+
+void virtio_mmio_unpop(struct virtio_mmio *t, unsigned queue, uint32_t generation, uint16_t n)
+{
+    if (queue >= t->cfg.num_queues)
+        return;
+    struct virtq *vq = &t->queues[queue];
+    stdvmm_lock(&vq->lock);
+    virtq_unpop(vq, generation, n);
+    stdvmm_unlock(&vq->lock);
 }
 
 void virtio_mmio_push_nosignal(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,

@@ -295,6 +295,15 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
     return r < 0 ? r : 1;
 }
 
+void virtq_unpop(struct virtq *vq, uint32_t generation, uint16_t n)
+{
+    if (!vq->ready || vq->broken || generation != vq->generation)
+        return;
+    vq->last_avail = (uint16_t)(vq->last_avail - n);
+    if (vq->event_idx && !store_u16(vq, avail_event_gpa(vq), vq->last_avail))
+        broken(vq, "used ring outside guest RAM", vq->used_gpa, vq->num);
+}
+
 void virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t len)
 {
     uint8_t elem[VIRTQ_USED_ELEM_SIZE];

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * User-mode networking for virtio-net with libslirp (QEMU's "-net user"):
+ * the guest gets 10.0.2.15 by DHCP, 10.0.2.2 is the host (its loopback),
+ * 10.0.2.3 answers DNS, and connections leave through ordinary host
+ * sockets. TCP host forwards listen on the host's loopback only. libslirp
+ * is single-threaded: it runs entirely on the device's event loop, through
+ * a poll hook (its descriptor set changes every round).
+ */
+#ifndef STDVMM_BACKENDS_NET_SLIRP_H
+#define STDVMM_BACKENDS_NET_SLIRP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "stdvmm/devices/virtio_net.h"
+#include "stdvmm/host/event_loop.h"
+
+#define NET_SLIRP_MAX_TIMERS 8
+#define NET_SLIRP_MAX_HOSTFWDS 8
+
+struct net_slirp_hostfwd {
+    uint16_t host_port;
+    uint16_t guest_port;
+};
+
+struct net_slirp_timer {
+    bool used;
+    bool armed;
+    int id; /* SlirpTimerId */
+    void *cb_opaque;
+    int64_t expire_ms;
+};
+
+struct net_slirp {
+    void *slirp; /* Slirp * */
+    const char *name;
+    struct virtio_net *dev;
+    struct host_loop *loop;
+    bool warned;
+    struct net_slirp_timer timers[NET_SLIRP_MAX_TIMERS];
+    uint8_t frame[VIRTIO_NET_MAX_FRAME];
+};
+
+/* Creates the stack and binds the host forwards (a taken port is an error). */
+int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
+                   unsigned fwd_count);
+struct virtio_net_backend net_slirp_backend(struct net_slirp *s);
+/* For one boot: frames go to dev; the stack runs on loop. */
+int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_loop *loop);
+/* The loop must be stopped. */
+void net_slirp_detach(struct net_slirp *s);
+void net_slirp_close(struct net_slirp *s);
+/* False when stdvmm was built without libslirp. */
+bool net_slirp_available(void);
+
+#endif

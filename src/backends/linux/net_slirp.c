@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "stdvmm/backends/net_slirp.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+
+#if STDVMM_HAVE_LIBSLIRP
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <slirp/libslirp.h>
+
+bool net_slirp_available(void)
+{
+    return true;
+}
+
+static int64_t clock_ns(void *opaque)
+{
+    struct timespec ts;
+    (void)opaque;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static ssize_t send_packet(const void *buf, size_t len, void *opaque)
+{
+    struct net_slirp *s = opaque;
+    /* No buffers means a drop: libslirp's TCP retransmits, as on a real wire. */
+    if (s->dev != NULL)
+        virtio_net_receive(s->dev, NULL, buf, len);
+    return (ssize_t)len;
+}
+
+static void guest_error(const char *msg, void *opaque)
+{
+    struct net_slirp *s = opaque;
+    if (!s->warned)
+        LOG_WARN("net %s: user networking: guest error: %s (warning once)", s->name, msg);
+    s->warned = true;
+}
+
+static void *timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+    struct net_slirp *s = opaque;
+    for (unsigned i = 0; i < NET_SLIRP_MAX_TIMERS; i++) {
+        struct net_slirp_timer *t = &s->timers[i];
+        if (!t->used) {
+            *t = (struct net_slirp_timer){.used = true, .id = (int)id, .cb_opaque = cb_opaque};
+            return t;
+        }
+    }
+    LOG_ERR("net %s: libslirp wants more than %d timers", s->name, NET_SLIRP_MAX_TIMERS);
+    return NULL;
+}
+
+static void timer_free(void *timer, void *opaque)
+{
+    (void)opaque;
+    if (timer != NULL)
+        ((struct net_slirp_timer *)timer)->used = false;
+}
+
+static void timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+    (void)opaque;
+    if (timer == NULL)
+        return;
+    struct net_slirp_timer *t = timer;
+    t->expire_ms = expire_ms;
+    t->armed = true;
+}
+
+static void no_fd_op(int fd, void *opaque)
+{
+    (void)fd;
+    (void)opaque;
+}
+
+static void notify(void *opaque)
+{
+    (void)opaque; /* libslirp runs on the loop thread itself: nothing to wake */
+}
+
+static const SlirpCb callbacks = {
+    .send_packet = send_packet,
+    .guest_error = guest_error,
+    .clock_get_ns = clock_ns,
+    .timer_free = timer_free,
+    .timer_mod = timer_mod,
+    .register_poll_fd = no_fd_op,
+    .unregister_poll_fd = no_fd_op,
+    .notify = notify,
+    .timer_new_opaque = timer_new_opaque,
+};
+
+int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
+                   unsigned fwd_count)
+{
+    SlirpConfig cfg = {.version = 4};
+
+    memset(s, 0, sizeof(*s));
+    s->name = name;
+    cfg.in_enabled = true;
+    inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
+    inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
+    inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
+    inet_pton(AF_INET, "10.0.2.15", &cfg.vdhcp_start);
+    inet_pton(AF_INET, "10.0.2.3", &cfg.vnameserver);
+    cfg.vhostname = "stdvmm";
+    cfg.if_mtu = 1500;
+    cfg.if_mru = 1500;
+    s->slirp = slirp_new(&cfg, &callbacks, s);
+    if (s->slirp == NULL) {
+        LOG_ERR("net %s: libslirp could not create the user network", name);
+        return -STDVMM_ENOMEM;
+    }
+    for (unsigned i = 0; i < fwd_count; i++) {
+        struct in_addr host = {.s_addr = htonl(INADDR_LOOPBACK)};
+        struct in_addr guest = cfg.vdhcp_start;
+        if (slirp_add_hostfwd(s->slirp, 0, host, fwds[i].host_port, guest, fwds[i].guest_port) <
+            0) {
+            LOG_ERR("net %s: hostfwd tcp:%u-:%u: cannot listen on 127.0.0.1:%u (port in use?)",
+                    name, fwds[i].host_port, fwds[i].guest_port, fwds[i].host_port);
+            net_slirp_close(s);
+            return -STDVMM_EBUSY;
+        }
+    }
+    return 0;
+}
+
+static int tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsigned count,
+              size_t len)
+{
+    struct net_slirp *s = ctx;
+    size_t at = 0;
+
+    (void)hdr; /* no offloads were offered: the header says nothing here */
+    for (unsigned i = 0; i < count && at < len; i++) {
+        size_t n = segs[i].len < len - at ? segs[i].len : len - at;
+        memcpy(s->frame + at, segs[i].host, n);
+        at += n;
+    }
+    slirp_input(s->slirp, s->frame, (int)at);
+    return 0;
+}
+
+struct virtio_net_backend net_slirp_backend(struct net_slirp *s)
+{
+    return (struct virtio_net_backend){.tx = tx, .offloads = 0, .ctx = s};
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+    struct net_slirp *s = opaque;
+    short ev = 0;
+    if (events & SLIRP_POLL_IN)
+        ev |= POLLIN;
+    if (events & SLIRP_POLL_OUT)
+        ev |= POLLOUT;
+    if (events & SLIRP_POLL_PRI)
+        ev |= POLLPRI;
+    return host_loop_poll_fd(s->loop, fd, ev);
+}
+
+static int get_revents(int idx, void *opaque)
+{
+    struct net_slirp *s = opaque;
+    short re = host_loop_revents(s->loop, idx);
+    int out = 0;
+    if (re & POLLIN)
+        out |= SLIRP_POLL_IN;
+    if (re & POLLOUT)
+        out |= SLIRP_POLL_OUT;
+    if (re & POLLPRI)
+        out |= SLIRP_POLL_PRI;
+    if (re & (POLLERR | POLLNVAL))
+        out |= SLIRP_POLL_ERR;
+    if (re & POLLHUP)
+        out |= SLIRP_POLL_HUP;
+    return out;
+}
+
+static void prepare(void *ctx, struct host_loop *l, int *timeout_ms)
+{
+    struct net_slirp *s = ctx;
+    uint32_t t = UINT32_MAX;
+    int64_t now = clock_ns(NULL) / 1000000;
+
+    (void)l;
+    slirp_pollfds_fill(s->slirp, &t, add_poll, s);
+    for (unsigned i = 0; i < NET_SLIRP_MAX_TIMERS; i++) {
+        const struct net_slirp_timer *tm = &s->timers[i];
+        if (tm->used && tm->armed) {
+            int64_t left = tm->expire_ms - now;
+            if (left < 0)
+                left = 0;
+            if ((uint64_t)left < t)
+                t = (uint32_t)left;
+        }
+    }
+    if (t != UINT32_MAX && (*timeout_ms < 0 || t < (uint32_t)*timeout_ms))
+        *timeout_ms = t > 60000 ? 60000 : (int)t;
+}
+
+static void dispatch(void *ctx, struct host_loop *l)
+{
+    struct net_slirp *s = ctx;
+    int64_t now = clock_ns(NULL) / 1000000;
+
+    (void)l;
+    slirp_pollfds_poll(s->slirp, 0, get_revents, s);
+    for (unsigned i = 0; i < NET_SLIRP_MAX_TIMERS; i++) {
+        struct net_slirp_timer *tm = &s->timers[i];
+        if (tm->used && tm->armed && tm->expire_ms <= now) {
+            tm->armed = false;
+            slirp_handle_timer(s->slirp, (SlirpTimerId)tm->id, tm->cb_opaque);
+        }
+    }
+    if (s->dev != NULL)
+        virtio_net_rx_flush(s->dev);
+}
+
+int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_loop *loop)
+{
+    struct host_loop_hook hook = {.prepare = prepare, .dispatch = dispatch, .ctx = s};
+    s->dev = dev;
+    s->loop = loop;
+    return host_loop_add_hook(loop, &hook);
+}
+
+void net_slirp_detach(struct net_slirp *s)
+{
+    s->dev = NULL;
+    s->loop = NULL;
+}
+
+void net_slirp_close(struct net_slirp *s)
+{
+    if (s->slirp != NULL)
+        slirp_cleanup(s->slirp);
+    s->slirp = NULL;
+}
+
+#else /* !STDVMM_HAVE_LIBSLIRP */
+
+bool net_slirp_available(void)
+{
+    return false;
+}
+
+int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
+                   unsigned fwd_count)
+{
+    (void)fwds;
+    (void)fwd_count;
+    memset(s, 0, sizeof(*s));
+    LOG_ERR("net %s: this stdvmm was built without libslirp (Debian: libslirp-dev); use "
+            "--net tap=IFNAME",
+            name);
+    return -STDVMM_ENOTSUP;
+}
+
+struct virtio_net_backend net_slirp_backend(struct net_slirp *s)
+{
+    (void)s;
+    return (struct virtio_net_backend){0};
+}
+
+int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_loop *loop)
+{
+    (void)s;
+    (void)dev;
+    (void)loop;
+    return -STDVMM_ENOTSUP;
+}
+
+void net_slirp_detach(struct net_slirp *s)
+{
+    (void)s;
+}
+
+void net_slirp_close(struct net_slirp *s)
+{
+    (void)s;
+}
+
+#endif
