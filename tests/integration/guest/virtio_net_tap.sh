@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Guest half of virtio_net_tap.
+set -eu
+# Kernel messages would interleave with the result lines on the console.
+dmesg -n 1
+ip link set lo up
+ip link set eth0 up
+ip addr add 192.168.77.2/24 dev eth0
+echo "stdvmm-test: features=$(cat /sys/class/net/eth0/device/features)"
+ok=no
+for i in $(seq 60); do
+	if ping -c 1 -W 1 192.168.77.1 >/dev/null 2>&1; then
+		ok=ok
+		break
+	fi
+done
+echo "stdvmm-test: ping=$ok"
+t0=$(cut -d' ' -f1 /proc/uptime)
+wget -q -O /tmp/down.bin http://192.168.77.1:8000/down.bin || echo "stdvmm-test: wget failed"
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "stdvmm-test: down_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+echo "stdvmm-test: down_sha256=$(sha256sum /tmp/down.bin | cut -d' ' -f1)"
+mkdir -p /tmp/www
+dd if=/dev/urandom of=/tmp/www/up.bin bs=1048576 count=4 2>/dev/null
+echo "stdvmm-test: up_sha256=$(sha256sum /tmp/www/up.bin | cut -d' ' -f1)"
+httpd -p 8000 -h /tmp/www
+# The host says "done" here once it has fetched up.bin.
+(timeout 90 nc -l -p 5560 </dev/null >/dev/null) &
+sleep 1
+echo "stdvmm-test: serving"
+wait
+echo "stdvmm-test: virtio_net_tap ok"
