@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Prints a directory holding the arm64 Debian -dev packages stdvmm links
-# with (libfdt, libyaml, jansson: headers, static libraries, pkg-config
-# files), unpacked into the cache with a private apt state and merged into
+# Prints a directory holding the arm64 Debian -dev packages stdvmm's build
+# needs (headers, static libraries, pkg-config files), unpacked into the cache with a private apt state and merged into
 # one tree, for cmake/toolchain-aarch64-linux-gnu.cmake
 # (STDVMM_AARCH64_SYSROOT). The system's dpkg architectures are not
 # changed; nothing is installed.
@@ -30,6 +29,12 @@ cache=$(cd "$cache" && pwd)
 . "$here/../guest-kit/arch/aarch64.sh"
 
 ensure_host_pkgs gcc-aarch64-linux-gnu pkg-config
+# Every library the top-level configure step requires, for the target
+# architecture (tools/install-deps.sh lists the native ones): a dependency
+# made REQUIRED in a CMakeLists.txt must be added here too, or the aarch64
+# cross build (integration.aarch64.stdvmm) fails to configure. stdvmm links
+# them statically. (The manager and its libmicrohttpd are not cross-built:
+# build-aarch64.sh passes STDVMM_BUILD_MANAGER=OFF.)
 pkgs=(libfdt-dev libyaml-dev libjansson-dev)
 dirs=() ids=()
 for p in "${pkgs[@]}"; do

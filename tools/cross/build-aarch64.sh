@@ -27,7 +27,7 @@ done
 sysroot=$("$here/aarch64-sysroot.sh" --cache "$cache" | tail -n 1)
 cmake -S "$repo" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/toolchain-aarch64-linux-gnu.cmake" \
-  -DSTDVMM_AARCH64_SYSROOT="$sysroot" >"$build.configure.log" 2>&1 ||
+  -DSTDVMM_AARCH64_SYSROOT="$sysroot" -DSTDVMM_BUILD_MANAGER=OFF >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log" >&2; exit 1; }
 cmake --build "$build" --target stdvmm
 bin=$build/src/tools/stdvmm
