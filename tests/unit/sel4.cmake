@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# The seL4 port's portable pieces (src/port/sel4/portable: vGICv2 distributor,
+# ESR decoding, HVC/SMC glue, planning) run natively here. They are not part
+# of stdvmm_portable (the seL4 build compiles them), so their sources are
+# added to their tests. A second test compiles them freestanding for aarch64,
+# as tools/check-freestanding.sh does for core, arch and devices.
+set(sel4p ${PROJECT_SOURCE_DIR}/src/port/sel4/portable)
+target_sources(test_sel4_esr PRIVATE ${sel4p}/esr.c)
+target_sources(test_sel4_vgic PRIVATE ${sel4p}/vgic_v2.c)
+target_sources(test_sel4_plan PRIVATE ${sel4p}/sel4_plan.c)
+target_sources(test_sel4_guest_call PRIVATE ${sel4p}/guest_call.c ${sel4p}/esr.c)
+if(NOT STDVMM_ARCH STREQUAL "aarch64")
+  target_sources(test_sel4_guest_call PRIVATE ${PROJECT_SOURCE_DIR}/src/arch/aarch64/psci.c)
+endif()
+
+add_test(NAME unit.sel4_portable_freestanding
+         COMMAND ${PROJECT_SOURCE_DIR}/tools/sel4/check-portable.sh)
+set_tests_properties(unit.sel4_portable_freestanding PROPERTIES LABELS unit SKIP_RETURN_CODE 77
+                     TIMEOUT 120)
