@@ -52,6 +52,7 @@ void cli_ctl_usage(FILE *out)
             "  definitions                   the description's VM definitions\n"
             "  vm SOCKET info|pause|resume|shutdown\n"
             "                                one VMM's own socket (stdvmm run --api-socket)\n"
+            "  raw METHOD PATH [BODY|@FILE]  any request; prints the status and the answer\n"
             "\n"
             "Exit status: 0 done, 1 refused or failed (the manager's message on stderr),\n"
             "2 bad usage.\n",
@@ -531,6 +532,59 @@ static int cmd_named(const struct ctl *c, const char *cmd, int argc, char **argv
     return 0;
 }
 
+/* Any request, body as given: for scripts and for testing the server's refusals. */
+static int cmd_raw(const struct ctl *c, int argc, char **argv)
+{
+    struct ctl_response r;
+    char err[256];
+    char *body = NULL;
+
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "stdvmm ctl raw METHOD PATH [BODY|@FILE]\n");
+        return 2;
+    }
+    if (argc == 4 && argv[3][0] == '@') {
+        FILE *f = fopen(argv[3] + 1, "rb");
+        size_t cap = 1 << 16, len = 0;
+        body = f ? malloc(cap + 1) : NULL;
+        while (body != NULL) {
+            if (len == cap) {
+                char *n = realloc(body, cap * 2 + 1);
+                if (n == NULL)
+                    break;
+                body = n;
+                cap *= 2;
+            }
+            size_t got = fread(body + len, 1, cap - len, f);
+            len += got;
+            if (got == 0)
+                break;
+        }
+        if (f != NULL)
+            fclose(f);
+        if (body == NULL) {
+            fprintf(stderr, "stdvmm ctl: cannot read %s\n", argv[3] + 1);
+            return 2;
+        }
+        body[len] = '\0';
+    } else if (argc == 4) {
+        body = strdup(argv[3]);
+    }
+    int rc = ctl_http(c->socket, argv[1], argv[2], body, REQUEST_TIMEOUT_MS, &r, err, sizeof(err));
+    free(body);
+    if (rc != 0) {
+        fprintf(stderr, "stdvmm ctl: %s\n", err);
+        return 1;
+    }
+    printf("HTTP %d\n", r.status);
+    fwrite(r.body, 1, r.len, stdout);
+    if (r.len > 0 && r.body[r.len - 1] != '\n')
+        printf("\n");
+    rc = r.status >= 200 && r.status <= 299 ? 0 : 1;
+    ctl_response_free(&r);
+    return rc;
+}
+
 static int cmd_create(const struct ctl *c, int argc, char **argv)
 {
     struct ctl_opts o;
@@ -612,6 +666,8 @@ int cli_ctl(int argc, char **argv)
         return cmd_create(&c, sub_argc, sub_argv);
     if (strcmp(cmd, "vm") == 0)
         return cmd_vm_socket(&c, sub_argc, sub_argv);
+    if (strcmp(cmd, "raw") == 0)
+        return cmd_raw(&c, sub_argc, sub_argv);
     static const char *const named[] = {"info",  "start",  "stop",   "restart",
                                         "pause", "resume", "delete", "serial"};
     for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++) {

@@ -164,12 +164,17 @@ int ctl_http(const char *socket_path, const char *method, const char *path, cons
                      "Accept: application/json\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n\r\n",
                      method, path, blen);
-    if (n >= (int)sizeof(head) || send_all(fd, head, (size_t)n) != 0 ||
-        (blen && send_all(fd, body, blen) != 0)) {
+    if (n >= (int)sizeof(head) || send_all(fd, head, (size_t)n) != 0) {
         snprintf(err, err_size, "cannot send the request: %s", strerror(errno));
         close(fd);
         return -1;
     }
+    /*
+     * A server may answer before the body is in (413 for one too large) and
+     * close: the send then fails, but the answer is there to be read.
+     */
+    if (blen != 0 && send_all(fd, body, blen) != 0)
+        shutdown(fd, SHUT_WR);
     size_t len;
     char *resp = read_all(fd, now_ms() + timeout_ms, &len, err, err_size);
     close(fd);
