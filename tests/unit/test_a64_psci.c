@@ -83,12 +83,12 @@ static void version_and_smccc_discovery(void **s)
 static void unknown_calls_are_not_supported(void **s)
 {
     (void)s;
-    expect_return(call(0x84000001, 0, 0, 0), PSCI_NOT_SUPPORTED);  /* CPU_SUSPEND */
-    expect_return(call(0xc4000008, 0, 0, 0), PSCI_NOT_SUPPORTED);  /* SYSTEM_OFF has no SMC64 ID */
+    expect_return(call(0x84000001, 0, 0, 0), PSCI_NOT_SUPPORTED); /* CPU_SUSPEND */
+    expect_return(call(0xc4000008, 0, 0, 0), PSCI_NOT_SUPPORTED); /* SYSTEM_OFF has no SMC64 ID */
     expect_return(call(0x86000000, 0, 0, 0), SMCCC_RET_NOT_SUPPORTED); /* vendor hypervisor */
     expect_return(call(0x04000000, 0, 0, 0), SMCCC_RET_NOT_SUPPORTED); /* yielding call */
     expect_return(call(0x84010000, 0, 0, 0), SMCCC_RET_NOT_SUPPORTED); /* reserved bits */
-    expect_return(call(0xffffffff84000000ull, 0, 0, 0), 0x10000);       /* only w0 counts */
+    expect_return(call(0xffffffff84000000ull, 0, 0, 0), 0x10000);      /* only w0 counts */
 }
 
 static void features(void **s)

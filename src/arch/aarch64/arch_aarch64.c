@@ -116,8 +116,7 @@ int arch_vm_init(struct vm *vm)
     if (r == -STDVMM_ENODEV) {
         /* GICv2 reaches 8 CPUs only. */
         if (vm->vcpu_count > 8) {
-            LOG_ERR("no GICv3 in this hypervisor, and GICv2 cannot serve %u vCPUs",
-                    vm->vcpu_count);
+            LOG_ERR("no GICv3 in this hypervisor, and GICv2 cannot serve %u vCPUs", vm->vcpu_count);
             return -STDVMM_ENOTSUP;
         }
         LOG_INFO("no GICv3 in this hypervisor: the guest gets a GICv2");
@@ -180,8 +179,7 @@ static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_
     if (images->initrd_size > room) {
         LOG_ERR("initramfs of %llu MiB does not fit in the %llu MiB between the kernel and the "
                 "top of RAM: give the guest more --memory",
-                (unsigned long long)(images->initrd_size >> 20),
-                (unsigned long long)(room >> 20));
+                (unsigned long long)(images->initrd_size >> 20), (unsigned long long)(room >> 20));
         return -STDVMM_ENOSPC;
     }
     a64.initrd_start = (a64.panic_record_addr - images->initrd_size) & ~(A64_SZ_4K - 1);

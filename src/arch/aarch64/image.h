@@ -19,7 +19,7 @@
 /* Far beyond any real kernel (Debian's is ~40 MiB); a bigger size is a corrupt header. */
 #define A64_IMAGE_MAX_SIZE (512ull << 20)
 
-#define A64_IMAGE_FLAG_BE (1ull << 0)           /* big-endian kernel */
+#define A64_IMAGE_FLAG_BE (1ull << 0)            /* big-endian kernel */
 #define A64_IMAGE_FLAG_ANY_PLACEMENT (1ull << 3) /* base may be anywhere in RAM */
 
 struct a64_image {

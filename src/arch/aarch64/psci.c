@@ -90,8 +90,8 @@ static int64_t affinity_info(const struct psci_ops *ops, uint64_t target, uint64
 int psci_handle_call(const struct psci_ops *ops, unsigned caller, const uint64_t regs[4],
                      struct psci_result *res)
 {
-    if (ops == NULL || ops->cpu_by_mpidr == NULL || ops->cpu_state == NULL ||
-        ops->cpu_on == NULL || regs == NULL || res == NULL) {
+    if (ops == NULL || ops->cpu_by_mpidr == NULL || ops->cpu_state == NULL || ops->cpu_on == NULL ||
+        regs == NULL || res == NULL) {
         LOG_ERR("PSCI: called without its vCPU callbacks");
         return -STDVMM_EINVAL;
     }

@@ -17,7 +17,7 @@
 #include "stdvmm/log.h"
 
 #define MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
-#define CORE_REG(name)                                                                         \
+#define CORE_REG(name)                                                                             \
     (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(name))
 
 /* KVM_IRQ_LINE's interrupt number field is 16 bits wide. */
@@ -80,8 +80,7 @@ int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
             LOG_INFO("VM %s: this KVM cannot emulate a GICv%d", vm->name, (int)gic->version);
             return -STDVMM_ENODEV;
         }
-        LOG_ERR("VM %s: KVM_CREATE_DEVICE (GICv%d): %s", vm->name, (int)gic->version,
-                strerror(e));
+        LOG_ERR("VM %s: KVM_CREATE_DEVICE (GICv%d): %s", vm->name, (int)gic->version, strerror(e));
         return -e;
     }
     vm->irqchip_fd = (int)dev.fd;
@@ -119,8 +118,7 @@ static int one_reg(struct hv_vcpu *v, unsigned long req, uint64_t id, uint64_t *
     if (ioctl(v->fd, req, &reg) < 0) {
         int e = errno;
         LOG_ERR("VM %s vCPU %u: %s %s: %s", v->vm->name, v->index,
-                req == KVM_SET_ONE_REG ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", what,
-                strerror(e));
+                req == KVM_SET_ONE_REG ? "KVM_SET_ONE_REG" : "KVM_GET_ONE_REG", what, strerror(e));
         return -e;
     }
     return 0;
@@ -179,12 +177,14 @@ int hv_a64_vcpu_set_boot_regs(struct hv_vcpu *v, const struct a64_boot_regs *reg
         uint64_t value;
         const char *name;
     } set[] = {
+        /* clang-format off */
         {CORE_REG(regs.regs[0]), regs->x0, "x0"},
         {CORE_REG(regs.regs[1]), regs->x1, "x1"},
         {CORE_REG(regs.regs[2]), regs->x2, "x2"},
         {CORE_REG(regs.regs[3]), regs->x3, "x3"},
         {CORE_REG(regs.pstate), regs->pstate, "pstate"},
         {CORE_REG(regs.pc), regs->pc, "pc"},
+        /* clang-format on */
     };
 
     for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
