@@ -22,10 +22,12 @@
 #include "stdvmm/backends/net_slirp.h"
 #include "stdvmm/backends/net_tap.h"
 #include "stdvmm/backends/rng_getrandom.h"
+#include "stdvmm/backends/vsock_unix.h"
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/devices/virtio_console.h"
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/devices/virtio_rng.h"
+#include "stdvmm/devices/virtio_vsock.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/log.h"
@@ -33,7 +35,7 @@
 /* x86 puts virtio interrupts on GSI 5 and up; 23 is the ACPI GED's, so stay below it. */
 #define MAX_VIRTIO_DEVICES 16
 
-enum vdev_kind { VDEV_CONSOLE, VDEV_RNG, VDEV_BLK, VDEV_NET };
+enum vdev_kind { VDEV_CONSOLE, VDEV_RNG, VDEV_BLK, VDEV_NET, VDEV_VSOCK };
 
 /* A network interface's host side, opened for the whole run. */
 struct net_host {
@@ -62,6 +64,7 @@ struct vmm_virtio {
     struct blk_file *disks; /* cfg->disk_count, opened for the whole run */
     unsigned disks_open;
     struct net_host *nets[VMM_MAX_NETS];
+    struct vsock_unix *vsock; /* its listening socket lives for the whole run */
     struct vdev devs[MAX_VIRTIO_DEVICES];
     unsigned dev_count;
     struct virtio_console *console; /* this boot's, when running */
@@ -113,8 +116,15 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
         }
     }
     if (cfg->vsock.enabled) {
-        LOG_ERR("--vsock: virtio-vsock is not available yet");
-        bad = 1;
+        if (cfg->vsock.cid < 3 || cfg->vsock.cid == 0xffffffffu) {
+            LOG_ERR("vsock: guest CID %u is reserved; use 3 or more", cfg->vsock.cid);
+            bad = 1;
+        }
+        /* Guest connections to port P go to "<socket>_P": that must fit too. */
+        if (cfg->vsock.socket == NULL || strlen(cfg->vsock.socket) + 11 >= VSOCK_UNIX_PATH_MAX) {
+            LOG_ERR("vsock: socket path missing or longer than %d bytes", VSOCK_UNIX_PATH_MAX - 12);
+            bad = 1;
+        }
     }
     return bad ? -STDVMM_EINVAL : 0;
 }
@@ -201,6 +211,14 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
         if (r < 0)
             return r;
     }
+    if (cfg->vsock.enabled) {
+        v->vsock = calloc(1, sizeof(*v->vsock));
+        if (v->vsock == NULL)
+            return -STDVMM_ENOMEM;
+        int r = vsock_unix_open(v->vsock, cfg->vsock.socket);
+        if (r < 0)
+            return r;
+    }
     return 0;
 }
 
@@ -236,6 +254,7 @@ static void vdev_notified(void *ctx, int fd, short revents)
         virtio_net_process(d->model);
         virtio_net_rx_flush(d->model); /* frames libslirp answered with at once */
         break;
+    case VDEV_VSOCK: virtio_vsock_process(d->model); break;
     }
 }
 
@@ -409,6 +428,28 @@ static int build_net(struct vmm_virtio *v, struct vm *vm, unsigned i)
     return r;
 }
 
+static int build_vsock(struct vmm_virtio *v, struct vm *vm)
+{
+    struct virtio_vsock_config cfg = {.guest_cid = v->cfg->vsock.cid,
+                                      .backend = vsock_unix_backend(v->vsock)};
+    struct vdev *d;
+    int r = vdev_new(v, vm, VDEV_VSOCK, "vsock", 0, &cfg.slot, &d);
+    if (r < 0)
+        return r;
+    struct virtio_vsock *dev = calloc(1, sizeof(*dev));
+    if (dev == NULL)
+        return -STDVMM_ENOMEM;
+    d->model = dev;
+    r = virtio_vsock_init(dev, &cfg);
+    if (r == 0)
+        r = virtio_vsock_register(dev, vm);
+    if (r == 0)
+        r = vsock_unix_attach(v->vsock, dev, &d->loop);
+    if (r == 0)
+        vdev_wire(d, &cfg.slot);
+    return r;
+}
+
 int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
 {
     const struct vmm_config *cfg = v->cfg;
@@ -424,6 +465,8 @@ int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
         r = build_disk(v, vm, i);
     for (unsigned i = 0; r == 0 && i < cfg->net_count; i++)
         r = build_net(v, vm, i);
+    if (r == 0 && cfg->vsock.enabled)
+        r = build_vsock(v, vm);
     return r;
 }
 
@@ -449,6 +492,8 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
             virtio_console_quiesce(d->model);
         if (d->kind == VDEV_BLK && d->model != NULL)
             blk_file_detach(&v->disks[d->index]);
+        if (d->kind == VDEV_VSOCK && v->vsock != NULL)
+            vsock_unix_detach(v->vsock);
         if (d->kind == VDEV_NET && v->nets[d->index] != NULL) {
             if (v->nets[d->index]->kind == VMM_NET_TAP)
                 net_tap_detach(&v->nets[d->index]->tap);
@@ -479,6 +524,9 @@ void vmm_virtio_close(struct vmm_virtio *v)
     free(v->disks);
     for (unsigned i = 0; i < VMM_MAX_NETS; i++)
         close_net(v->nets[i]);
+    if (v->vsock != NULL)
+        vsock_unix_close(v->vsock);
+    free(v->vsock);
     free(v->console_model);
     free(v);
 }
