@@ -18,20 +18,23 @@ LOG_TAG=guest-kit
 
 usage() {
   cat >&2 <<EOF
-usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR]
+usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR] [--bin FILE]...
   --cache DIR  download/unpack cache (default \$STDVMM_CACHE_DIR or $repo/build/cache)
   --tests DIR  guest-side scripts shipped as /tests/*.sh (default tests/integration/guest)
+  --bin FILE   a program of the kit's architecture for /usr/bin (repeatable; test helpers)
 EOF
   exit 2
 }
 
 arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache} tests=$repo/tests/integration/guest
+bins=()
 while (($#)); do
   case $1 in
     --arch) arch=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
     --tests) tests=${2:?}; shift 2 ;;
+    --bin) bins+=("$(cd "$(dirname "${2:?}")" && pwd)/$(basename "$2")"); shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown argument $1"; usage ;;
   esac
@@ -58,7 +61,7 @@ bb_ver=$(deb_version "$BUSYBOX_PKG")
 prog_vers=()
 for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
 stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
-  "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "$tests")
+  "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "$tests" "${bins[@]}")
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
   log "up to date: $out ($kpkg $kver_pkg)"
   exit 0
@@ -88,6 +91,12 @@ for spec in "${GUEST_PROGRAMS[@]}"; do
   IFS=: read -r _ src dest <<<"$spec"
   rm -f "${root:?}/$dest" # may be a busybox applet link: never write through it
   add_binary "$root" "$src" "$dest"
+done
+
+for b in "${bins[@]}"; do
+  [[ -x $b ]] || die "--bin $b is not an executable"
+  rm -f "$root/usr/bin/${b##*/}"
+  add_binary "$root" "$b" "/usr/bin/${b##*/}"
 done
 
 add_modules "$root" "$kdir" "$kver" "${GUEST_MODULES[@]}"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# integration-arches: x86_64
 # virtio-blk durability and locking: the guest writes and fsyncs (FLUSH),
 # then stdvmm is killed with SIGKILL; the synced bytes are in the image.
 # While the first VM holds the image writable, a second stdvmm refuses it.

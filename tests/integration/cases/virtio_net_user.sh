@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# integration-arches: x86_64
 # virtio-net with --net user (libslirp): the guest gets its address by
 # DHCP, reaches a TCP server on the test host's loopback through the
 # gateway 10.0.2.2, and a host forward (127.0.0.1:5556 -> guest:8080)
