@@ -38,7 +38,8 @@ static int fake_submit(void *ctx, struct virtio_blk_io *io)
     struct fixture *f = ctx;
     f->submitted++;
     f->last = *io;
-    memcpy(f->last_segs, io->segs, sizeof(*io->segs) * io->seg_count);
+    if (io->seg_count != 0)
+        memcpy(f->last_segs, io->segs, sizeof(*io->segs) * io->seg_count);
     if (io->op == VIRTIO_BLK_OP_READ) {
         for (uint16_t i = 0; i < io->seg_count; i++)
             memset(io->segs[i].host, 0x5a, io->segs[i].len);
