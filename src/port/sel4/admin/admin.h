@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The root task: the admin component of paper §4.2.1. It owns all untyped
+ * memory, gives each configured VM a fixed budget of it at boot, and builds
+ * for each running VM a VMM protection domain holding only that VM's
+ * capabilities (§4.1.5). Stopping a VM revokes its budget, which destroys
+ * every object made for it; restarting builds it again.
+ */
+#ifndef STDVMM_PORT_SEL4_ADMIN_H
+#define STDVMM_PORT_SEL4_ADMIN_H
+
+#include <sel4/sel4.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "port/sel4/portable/sel4_plan.h"
+#include "vm_table.h"
+#include "vmm_abi.h"
+
+#define ADMIN_PRIO 200
+#define VMM_PRIO 150
+#define GUEST_PRIO 100
+
+/* The admin's own virtual addresses (its program sits at 0x400000). */
+#define ADMIN_SCRATCH_VA 0x1000000000ull /* one page, to fill frames before handing them out */
+#define ADMIN_UART_VA 0x1000200000ull    /* PL011 registers */
+#define ADMIN_IMAGES_VA 0x2000000000ull  /* the image store, 2 MiB pages */
+
+/* A range of slots in the admin's CNode. */
+struct slot_range {
+    seL4_CPtr first, next, end;
+};
+
+/* A bump allocator over one untyped, mirroring the kernel's alignment rule. */
+struct ut_alloc {
+    seL4_CPtr ut;
+    uint8_t bits;
+    uint64_t used;
+    struct slot_range *slots; /* where the capabilities to what is retyped go */
+};
+
+seL4_Error ut_retype(struct ut_alloc *a, seL4_Word type, seL4_Word size_arg, unsigned obj_bits,
+                     seL4_CPtr *slot);
+seL4_CPtr slot_take(struct slot_range *r);
+
+/* Maps frame at va in vspace, making page tables from pt as needed. */
+seL4_Error vs_map(seL4_CPtr vspace, seL4_CPtr frame, uint64_t va, seL4_CapRights_t rights,
+                  seL4_ARM_VMAttributes attr, struct ut_alloc *pt);
+
+/* Fills a fresh 4 KiB frame through the admin's scratch window. */
+seL4_Error vs_fill_frame(seL4_CPtr frame, const void *data, uint64_t len);
+
+/* The admin's global allocator (its own objects, image store, per-VM budgets). */
+struct admin {
+    seL4_BootInfo *bi;
+    struct sel4_ut_pool pool;
+    struct ut_alloc own; /* page tables and small objects of the admin itself */
+    struct slot_range own_slots;
+    seL4_CPtr next_slot, slot_end;
+    seL4_CPtr endpoint;
+    seL4_CPtr gicv_frame[2]; /* the virtual CPU interface, mapped into every guest */
+    uint64_t gicv_paddr;
+    /* The image store: every boot image in 2 MiB pages, shared read-only. */
+    struct {
+        seL4_CPtr first_frame;
+        uint64_t frames;
+    } images[SEL4_MAX_IMAGES];
+};
+extern struct admin admin;
+
+seL4_CPtr admin_slots(seL4_Word n);
+/* Retypes one object from the bootinfo pool into a new admin slot. */
+seL4_Error admin_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits, seL4_CPtr *slot);
+/* 2^count_bits consecutive device frames at paddr (e.g. the GICV, the UART). */
+seL4_Error device_frames(uint64_t paddr, unsigned count_bits, seL4_CPtr *first);
+/* Carves a child untyped of 2^bits from the pool (a VM's budget), retyping into slots. */
+seL4_Error admin_untyped(unsigned bits, struct ut_alloc *out, struct slot_range *slots);
+
+/* ELF loading of the VMM program into a VMM's VSpace (elf.c). */
+int elf_program_pages(const uint8_t *elf, uint64_t size, uint64_t *pages, uint64_t *entry);
+int elf_load(const uint8_t *elf, uint64_t size, seL4_CPtr vspace, struct ut_alloc *a);
+
+/* VMs (vm.c). */
+void vms_init(void);
+int vm_start(unsigned index);
+int vm_stop(unsigned index, const char *why);
+void vm_list(void);
+int vm_find(const char *name);
+void vm_message(seL4_Word badge, seL4_MessageInfo_t info);
+
+/* Console (console.c): PL011 input for commands, debug-console output. */
+int console_init(void);
+void console_irq(void);
+void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The admin's console. Output of the admin and of every VM goes through the
+ * kernel's debug console (seL4_DebugPutChar), one whole line at a time from
+ * the admin, which runs above all VMMs: lines of different VMs never mix.
+ * Input: the admin maps QEMU virt's PL011 (which the kernel only writes to)
+ * and takes its receive interrupt on a notification bound to its thread.
+ * Commands: list, start NAME, stop NAME, restart NAME, help.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admin.h"
+#include "stdvmm/log.h"
+
+#define PL011_PADDR 0x09000000ull
+#define PL011_IRQ 33 /* SPI 1 */
+#define PL011_DR 0x00
+#define PL011_FR 0x18
+#define PL011_FR_RXFE (1u << 4)
+#define PL011_IMSC 0x38
+#define PL011_ICR 0x44
+#define PL011_RXIM (1u << 4)
+#define PL011_RTIM (1u << 6)
+
+static seL4_CPtr irq_handler;
+static char line[128];
+static unsigned line_len;
+
+static volatile uint32_t *uart_reg(unsigned off)
+{
+    return (volatile uint32_t *)(uintptr_t)(ADMIN_UART_VA + off);
+}
+
+void console_printf(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    for (const char *p = buf; *p != '\0'; p++)
+        seL4_DebugPutChar(*p);
+}
+
+int console_init(void)
+{
+    seL4_CPtr frame, ntfn;
+    seL4_Error err = device_frames(PL011_PADDR, 0, &frame);
+
+    if (err == seL4_NoError)
+        err = vs_map(seL4_CapInitThreadVSpace, frame, ADMIN_UART_VA, seL4_ReadWrite,
+                     seL4_ARM_ExecuteNever, &admin.own);
+    if (err == seL4_NoError)
+        err = admin_retype(seL4_NotificationObject, 0, seL4_NotificationBits, &ntfn);
+    irq_handler = admin_slots(1);
+    if (err == seL4_NoError)
+        err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, PL011_IRQ, 0, seL4_CapInitThreadCNode,
+                                         irq_handler, seL4_WordBits);
+    seL4_CPtr badged = admin_slots(1);
+    if (err == seL4_NoError)
+        err =
+            seL4_CNode_Mint(seL4_CapInitThreadCNode, badged, seL4_WordBits, seL4_CapInitThreadCNode,
+                            ntfn, seL4_WordBits, seL4_AllRights, SEL4_BADGE_CONSOLE_IRQ);
+    if (err == seL4_NoError)
+        err = seL4_IRQHandler_SetNotification(irq_handler, badged);
+    if (err == seL4_NoError)
+        err = seL4_TCB_BindNotification(seL4_CapInitThreadTCB, ntfn);
+    if (err != seL4_NoError) {
+        console_printf("admin: console input (PL011 at 0x%llx, IRQ %d): error %d\n",
+                       (unsigned long long)PL011_PADDR, PL011_IRQ, err);
+        return -1;
+    }
+    *uart_reg(PL011_ICR) = 0x7ff;
+    *uart_reg(PL011_IMSC) = PL011_RXIM | PL011_RTIM;
+    seL4_IRQHandler_Ack(irq_handler);
+    console_printf("admin: commands on this console: list, start NAME, stop NAME, restart NAME\n");
+    return 0;
+}
+
+static void command(char *cmd)
+{
+    char *arg = strchr(cmd, ' ');
+
+    if (arg != NULL) {
+        *arg++ = '\0';
+        while (*arg == ' ')
+            arg++;
+    }
+    if (cmd[0] == '\0')
+        return;
+    if (strcmp(cmd, "list") == 0) {
+        vm_list();
+        return;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        console_printf("admin: list | start NAME | stop NAME | restart NAME\n");
+        return;
+    }
+    bool start = strcmp(cmd, "start") == 0, stop = strcmp(cmd, "stop") == 0,
+         restart = strcmp(cmd, "restart") == 0;
+    if (!start && !stop && !restart) {
+        console_printf("admin: unknown command '%s' (try help)\n", cmd);
+        return;
+    }
+    int vm = arg != NULL ? vm_find(arg) : -1;
+    if (vm < 0) {
+        console_printf("admin: %s: no VM called '%s' (see list)\n", cmd, arg ? arg : "");
+        return;
+    }
+    if (stop || restart)
+        vm_stop((unsigned)vm, "stopped from the console");
+    if (start || restart)
+        vm_start((unsigned)vm);
+}
+
+void console_irq(void)
+{
+    while (!(*uart_reg(PL011_FR) & PL011_FR_RXFE)) {
+        char c = (char)(*uart_reg(PL011_DR) & 0xff);
+        if (c == '\r' || c == '\n') {
+            line[line_len] = '\0';
+            console_printf("\n");
+            line_len = 0;
+            command(line);
+        } else if ((c == 0x7f || c == '\b') && line_len > 0) {
+            line_len--;
+            console_printf("\b \b");
+        } else if (c >= ' ' && c < 0x7f && line_len + 1 < sizeof(line)) {
+            line[line_len++] = c;
+            seL4_DebugPutChar(c);
+        }
+    }
+    *uart_reg(PL011_ICR) = PL011_RXIM | PL011_RTIM;
+    seL4_IRQHandler_Ack(irq_handler);
+}
+
+/* The log sink of the portable code the admin links (planning). */
+void stdvmm_log(enum stdvmm_log_level level, const char *func, int line_no, const char *fmt, ...)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    char buf[512];
+    va_list ap;
+
+    if (level > STDVMM_LOG_INFO)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    console_printf("admin: %s: %s:%d: %s\n", names[level & 3], func, line_no, buf);
+}

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Building and tearing down VMs. Each configured VM owns, from boot on, a
+ * budget: one untyped per power-of-two piece of its RAM, one untyped for its
+ * other objects, and a range of slots in the admin's CNode. Starting the VM
+ * retypes everything from that budget: the VMM's CNode, VSpace, TCB and
+ * program frames, the guest's stage-2 VSpace, TCB, VCPU and RAM, and the
+ * fault endpoint. Copies of admin-owned capabilities (image store frames,
+ * the GIC virtual CPU interface, badged admin endpoints) go into the VM's
+ * slot range or into the VMM's CNode. Stopping revokes the budget's
+ * untypeds, which deletes every object made from them wherever its
+ * capabilities are, then deletes whatever copies remain in the range.
+ * Nothing of another VM is touched.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "admin.h"
+#include "arch/aarch64/layout.h"
+#include "vmm_abi.h"
+
+#define LARGE_PAGE (1ull << seL4_LargePageBits)
+#define QEMU_VIRT_GIC_LIST_REGS 4 /* GICH_VTR.ListRegs + 1 of QEMU's GICv2 */
+
+enum vm_state { VM_UNAVAILABLE, VM_STOPPED, VM_RUNNING };
+
+struct vm {
+    const struct sel4_vm_desc *desc;
+    enum vm_state state;
+    struct sel4_vm_plan plan;
+    uint64_t entry;
+    struct ut_alloc ram[SEL4_PLAN_MAX_RAM_CHUNKS];
+    unsigned ram_count;
+    struct ut_alloc objects;
+    struct slot_range slots;
+    seL4_CPtr cnode, guest_cnode, vmm_vspace, guest_vspace, vmm_tcb, guest_tcb, vcpu, fault_ep;
+    uint32_t boot_count;
+};
+
+static struct vm vms[SEL4_MAX_VMS];
+
+/* enum vm_stop_reason of include/stdvmm/vm.h, as the VMM reports it. */
+static const char *reason_name(seL4_Word reason)
+{
+    static const char *const names[] = {"running",     "guest powered off",
+                                        "guest reset", "guest kernel panicked",
+                                        "VMM error",   "stop requested"};
+    return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown reason";
+}
+
+static seL4_Error check(seL4_Error err, const struct vm *v, const char *what)
+{
+    if (err != seL4_NoError)
+        console_printf("admin: %s: %s failed: seL4 error %d\n", v->desc->name, what, err);
+    return err;
+}
+
+static seL4_CPtr copy_to_range(struct vm *v, seL4_CPtr src, seL4_CapRights_t rights)
+{
+    seL4_CPtr s = slot_take(&v->slots);
+
+    if (s == seL4_CapNull)
+        return seL4_CapNull;
+    if (seL4_CNode_Copy(seL4_CapInitThreadCNode, s, seL4_WordBits, seL4_CapInitThreadCNode, src,
+                        seL4_WordBits, rights) != seL4_NoError)
+        return seL4_CapNull;
+    return s;
+}
+
+static seL4_Error mint_to_vmm(struct vm *v, seL4_Word dest, seL4_CPtr src, seL4_CapRights_t rights,
+                              seL4_Word badge)
+{
+    return seL4_CNode_Mint(v->cnode, dest, SEL4_VMM_CNODE_BITS, seL4_CapInitThreadCNode, src,
+                           seL4_WordBits, rights, badge);
+}
+
+static seL4_Error copy_to_vmm(struct vm *v, seL4_Word dest, seL4_CPtr src)
+{
+    return seL4_CNode_Copy(v->cnode, dest, SEL4_VMM_CNODE_BITS, seL4_CapInitThreadCNode, src,
+                           seL4_WordBits, seL4_AllRights);
+}
+
+static seL4_Error make_objects(struct vm *v)
+{
+    struct ut_alloc *o = &v->objects;
+    seL4_Error err;
+
+    err = ut_retype(o, seL4_CapTableObject, SEL4_VMM_CNODE_BITS,
+                    SEL4_VMM_CNODE_BITS + seL4_SlotBits, &v->cnode);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_CapTableObject, SEL4_GUEST_CNODE_BITS,
+                        SEL4_GUEST_CNODE_BITS + seL4_SlotBits, &v->guest_cnode);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->vmm_vspace);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->guest_vspace);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_TCBObject, 0, seL4_TCBBits, &v->vmm_tcb);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_TCBObject, 0, seL4_TCBBits, &v->guest_tcb);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_ARM_VCPUObject, 0, seL4_VCPUBits, &v->vcpu);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_EndpointObject, 0, seL4_EndpointBits, &v->fault_ep);
+    if (err == seL4_NoError)
+        err = check(seL4_ARM_ASIDPool_Assign(seL4_CapInitThreadASIDPool, v->vmm_vspace), v,
+                    "ASID for the VMM");
+    if (err == seL4_NoError)
+        err = check(seL4_ARM_ASIDPool_Assign(seL4_CapInitThreadASIDPool, v->guest_vspace), v,
+                    "ASID for the guest");
+    return err;
+}
+
+/* Guest RAM: mapped at its guest-physical address and, through a copy, into the VMM. */
+static seL4_Error map_ram(struct vm *v)
+{
+    unsigned chunk = 0;
+
+    for (uint64_t f = 0; f < v->plan.ram_frames; f++) {
+        seL4_CPtr frame = seL4_CapNull;
+        seL4_Error err = seL4_NotEnoughMemory;
+        while (chunk < v->ram_count) {
+            struct ut_alloc *r = &v->ram[chunk];
+            if (r->used + LARGE_PAGE <= (1ull << r->bits)) {
+                err = ut_retype(r, seL4_ARM_LargePageObject, 0, seL4_LargePageBits, &frame);
+                break;
+            }
+            chunk++;
+        }
+        if (check(err, v, "guest RAM frame") != seL4_NoError)
+            return err;
+        uint64_t gpa = A64_RAM_BASE + f * LARGE_PAGE;
+        err = vs_map(v->guest_vspace, frame, gpa, seL4_AllRights, seL4_ARM_Default_VMAttributes,
+                     &v->objects);
+        if (check(err, v, "mapping guest RAM") != seL4_NoError)
+            return err;
+        seL4_CPtr mine = copy_to_range(v, frame, seL4_ReadWrite);
+        if (mine == seL4_CapNull)
+            return check(seL4_RangeError, v, "copying a RAM frame for the VMM");
+        err = vs_map(v->vmm_vspace, mine, v->plan.ram_vmm_va + f * LARGE_PAGE, seL4_ReadWrite,
+                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+        if (check(err, v, "mapping guest RAM into the VMM") != seL4_NoError)
+            return err;
+        /* The guest-side frame capability belongs to the VMM's protection domain. */
+        err = seL4_CNode_Move(v->cnode, SEL4_VMM_SLOT_RAM + f, SEL4_VMM_CNODE_BITS,
+                              seL4_CapInitThreadCNode, frame, seL4_WordBits);
+        if (check(err, v, "handing a RAM frame to the VMM") != seL4_NoError)
+            return err;
+    }
+    return seL4_NoError;
+}
+
+static seL4_Error map_image(struct vm *v, int image, uint64_t va)
+{
+    for (uint64_t f = 0; f < admin.images[image].frames; f++) {
+        seL4_CPtr c = copy_to_range(v, admin.images[image].first_frame + f, seL4_CanRead);
+        if (c == seL4_CapNull)
+            return check(seL4_RangeError, v, "copying a boot image frame");
+        seL4_Error err = vs_map(v->vmm_vspace, c, va + f * LARGE_PAGE, seL4_CanRead,
+                                seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+        if (check(err, v, "mapping a boot image") != seL4_NoError)
+            return err;
+    }
+    return seL4_NoError;
+}
+
+/* The guest's GIC CPU interface is the hardware's virtual one (GICV), mapped at GICC. */
+static seL4_Error map_gicv(struct vm *v)
+{
+    for (unsigned i = 0; i < 2; i++) {
+        seL4_CPtr c = copy_to_range(v, admin.gicv_frame[i], seL4_ReadWrite);
+        if (c == seL4_CapNull)
+            return check(seL4_RangeError, v, "copying the GICV frame");
+        seL4_Error err = vs_map(v->guest_vspace, c, A64_GIC_CPU_BASE + i * 0x1000, seL4_ReadWrite,
+                                seL4_ARM_ExecuteNever, &v->objects);
+        if (check(err, v, "mapping the GIC CPU interface") != seL4_NoError)
+            return err;
+    }
+    return seL4_NoError;
+}
+
+static seL4_Error map_args(struct vm *v, unsigned index, seL4_CPtr *ipc_frame)
+{
+    static struct sel4_vmm_args args;
+    const struct sel4_vm_desc *d = v->desc;
+    seL4_CPtr frame;
+
+    memset(&args, 0, sizeof(args));
+    args.magic = SEL4_VMM_ABI_MAGIC;
+    args.version = SEL4_VMM_ABI_VERSION;
+    args.vm_index = index;
+    args.vcpu_count = d->cpus;
+    strncpy(args.name, d->name, sizeof(args.name) - 1);
+    strncpy(args.cmdline, d->cmdline, sizeof(args.cmdline) - 1);
+    args.ram_gpa = A64_RAM_BASE;
+    args.ram_size = d->memory;
+    args.ram_va = v->plan.ram_vmm_va;
+    args.kernel_va = v->plan.image_va[0];
+    args.kernel_size = sel4_images[d->kernel].size;
+    if (d->initrd != SEL4_NO_IMAGE) {
+        args.initrd_va = v->plan.image_va[1];
+        args.initrd_size = sel4_images[d->initrd].size;
+    }
+    args.gic_cpu_gpa = A64_GIC_CPU_BASE;
+    args.gic_list_regs = QEMU_VIRT_GIC_LIST_REGS;
+    args.boot_count = v->boot_count;
+    _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
+
+    seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
+    if (err == seL4_NoError)
+        err = vs_fill_frame(frame, &args, sizeof(args));
+    if (err == seL4_NoError)
+        err = vs_map(v->vmm_vspace, frame, SEL4_VMM_ARGS_VA, seL4_CanRead,
+                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    if (err == seL4_NoError)
+        err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, ipc_frame);
+    if (err == seL4_NoError)
+        err = vs_map(v->vmm_vspace, *ipc_frame, SEL4_VMM_IPC_BUFFER_VA, seL4_ReadWrite,
+                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    return check(err, v, "argument and IPC buffer pages");
+}
+
+/* The VMM's CNode: only this VM's capabilities. */
+static seL4_Error fill_cnode(struct vm *v, unsigned index)
+{
+    seL4_Word vm_badge = index + 1;
+    seL4_Error err = copy_to_vmm(v, SEL4_VMM_SLOT_FAULT_EP, v->fault_ep);
+
+    /* The guest's CSpace: its badged fault endpoint, send-only, and nothing else. */
+    if (err == seL4_NoError)
+        err = seL4_CNode_Mint(v->guest_cnode, SEL4_GUEST_SLOT_FAULT_EP, SEL4_GUEST_CNODE_BITS,
+                              seL4_CapInitThreadCNode, v->fault_ep, seL4_WordBits,
+                              seL4_CapRights_new(1, 1, 0, 1), 1);
+    if (err == seL4_NoError)
+        err = mint_to_vmm(v, SEL4_VMM_SLOT_ADMIN_EP, admin.endpoint, seL4_CapRights_new(1, 0, 0, 1),
+                          vm_badge);
+    if (err == seL4_NoError)
+        err = mint_to_vmm(v, SEL4_VMM_SLOT_VMM_FAULT_EP, admin.endpoint,
+                          seL4_CapRights_new(1, 0, 0, 1), vm_badge | SEL4_BADGE_VMM_FAULT);
+    if (err == seL4_NoError)
+        err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_TCB, v->guest_tcb);
+    if (err == seL4_NoError)
+        err = copy_to_vmm(v, SEL4_VMM_SLOT_VCPU, v->vcpu);
+    if (err == seL4_NoError)
+        err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_VSPACE, v->guest_vspace);
+    return check(err, v, "filling the VMM's CNode");
+}
+
+static seL4_Error start_threads(struct vm *v, seL4_CPtr ipc_frame)
+{
+    seL4_Word guard = seL4_CNode_CapData_new(0, seL4_WordBits - SEL4_VMM_CNODE_BITS).words[0];
+    seL4_Word guest_guard =
+        seL4_CNode_CapData_new(0, seL4_WordBits - SEL4_GUEST_CNODE_BITS).words[0];
+    seL4_Error err;
+
+    err = check(seL4_ARM_VCPU_SetTCB(v->vcpu, v->guest_tcb), v, "binding the VCPU");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_Configure(v->guest_tcb, SEL4_GUEST_SLOT_FAULT_EP, v->guest_cnode,
+                                       guest_guard, v->guest_vspace, 0, 0, seL4_CapNull),
+                    v, "configuring the guest thread");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetPriority(v->guest_tcb, seL4_CapInitThreadTCB, GUEST_PRIO), v,
+                    "guest priority");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_Configure(v->vmm_tcb, SEL4_VMM_SLOT_VMM_FAULT_EP, v->cnode, guard,
+                                       v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA, ipc_frame),
+                    v, "configuring the VMM thread");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetPriority(v->vmm_tcb, seL4_CapInitThreadTCB, VMM_PRIO), v,
+                    "VMM priority");
+    if (err != seL4_NoError)
+        return err;
+    char name[64];
+    snprintf(name, sizeof(name), "%s-guest", v->desc->name);
+    seL4_DebugNameThread(v->guest_tcb, name);
+    snprintf(name, sizeof(name), "%s-vmm", v->desc->name);
+    seL4_DebugNameThread(v->vmm_tcb, name);
+    seL4_UserContext regs = {.pc = v->entry, .x0 = SEL4_VMM_ARGS_VA};
+    return check(
+        seL4_TCB_WriteRegisters(v->vmm_tcb, true, 0, sizeof(regs) / sizeof(seL4_Word), &regs), v,
+        "starting the VMM thread");
+}
+
+static void reset_budget(struct vm *v)
+{
+    v->slots.next = v->slots.first;
+    v->objects.used = 0;
+    for (unsigned i = 0; i < v->ram_count; i++)
+        v->ram[i].used = 0;
+}
+
+/* Deletes everything made for the VM: objects through their untypeds, then the copies. */
+static void destroy(struct vm *v)
+{
+    seL4_TCB_Suspend(v->vmm_tcb);
+    seL4_TCB_Suspend(v->guest_tcb);
+    seL4_Error err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->objects.ut, seL4_WordBits);
+    for (unsigned i = 0; i < v->ram_count && err == seL4_NoError; i++)
+        err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->ram[i].ut, seL4_WordBits);
+    for (seL4_CPtr s = v->slots.first; s < v->slots.next && err == seL4_NoError; s++)
+        err = seL4_CNode_Delete(seL4_CapInitThreadCNode, s, seL4_WordBits);
+    if (err != seL4_NoError)
+        console_printf("admin: %s: teardown failed (seL4 error %d); its budget stays locked\n",
+                       v->desc->name, err);
+    else
+        reset_budget(v);
+    v->state = err == seL4_NoError ? VM_STOPPED : VM_UNAVAILABLE;
+}
+
+int vm_start(unsigned index)
+{
+    struct vm *v = &vms[index];
+    const struct sel4_vm_desc *d = v->desc;
+    seL4_CPtr ipc_frame = seL4_CapNull;
+
+    if (v->state != VM_STOPPED) {
+        console_printf("admin: %s is %s\n", d->name,
+                       v->state == VM_RUNNING ? "already running" : "not available");
+        return -1;
+    }
+    v->boot_count++;
+    v->state = VM_RUNNING; /* from here on a failure tears down what exists */
+    seL4_Error err = make_objects(v);
+    if (err == seL4_NoError &&
+        elf_load(sel4_vmm_program, sel4_vmm_program_size, v->vmm_vspace, &v->objects) < 0)
+        err = seL4_InvalidArgument;
+    if (err == seL4_NoError)
+        err = map_ram(v);
+    if (err == seL4_NoError)
+        err = map_image(v, d->kernel, v->plan.image_va[0]);
+    if (err == seL4_NoError && d->initrd != SEL4_NO_IMAGE)
+        err = map_image(v, d->initrd, v->plan.image_va[1]);
+    if (err == seL4_NoError)
+        err = map_gicv(v);
+    if (err == seL4_NoError)
+        err = map_args(v, index, &ipc_frame);
+    if (err == seL4_NoError)
+        err = fill_cnode(v, index);
+    if (err == seL4_NoError)
+        err = start_threads(v, ipc_frame);
+    if (err != seL4_NoError) {
+        console_printf("admin: %s: could not be started\n", d->name);
+        destroy(v);
+        return -1;
+    }
+    console_printf("admin: %s started (boot %u): VMM protection domain with %llu MiB of guest "
+                   "RAM, %lu slots used\n",
+                   d->name, v->boot_count, (unsigned long long)(d->memory >> 20),
+                   (unsigned long)(v->slots.next - v->slots.first));
+    return 0;
+}
+
+int vm_stop(unsigned index, const char *why)
+{
+    struct vm *v = &vms[index];
+
+    if (v->state != VM_RUNNING) {
+        console_printf("admin: %s is not running\n", v->desc->name);
+        return -1;
+    }
+    destroy(v);
+    console_printf("admin: %s stopped (%s); its capabilities are revoked\n", v->desc->name, why);
+    return 0;
+}
+
+int vm_find(const char *name)
+{
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        if (strcmp(vms[i].desc->name, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+void vm_list(void)
+{
+    static const char *const states[] = {"unavailable", "stopped", "running"};
+
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        const struct vm *v = &vms[i];
+        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u\n", v->desc->name,
+                       states[v->state], (unsigned long long)(v->desc->memory >> 20), v->desc->cpus,
+                       v->boot_count);
+    }
+}
+
+static int budget(struct vm *v)
+{
+    const struct sel4_vm_desc *d = v->desc;
+    uint64_t pages;
+    struct sel4_vm_spec spec = {.ram_gpa = A64_RAM_BASE, .ram_size = d->memory, .image_count = 1};
+
+    if (d->cpus != SEL4_VMM_MAX_VCPUS) {
+        console_printf("admin: %s: %u vCPUs; the seL4 port runs %d per VM so far\n", d->name,
+                       d->cpus, SEL4_VMM_MAX_VCPUS);
+        return -1;
+    }
+    if (elf_program_pages(sel4_vmm_program, sel4_vmm_program_size, &pages, &v->entry) < 0)
+        return -1;
+    spec.program_pages = pages;
+    spec.image_size[0] = sel4_images[d->kernel].size;
+    if (d->initrd != SEL4_NO_IMAGE) {
+        spec.image_size[1] = sel4_images[d->initrd].size;
+        spec.image_count = 2;
+    }
+    if (sel4_plan_vm(&spec, &v->plan) < 0)
+        return -1;
+    if (SEL4_VMM_SLOT_RAM + v->plan.ram_frames > (1u << SEL4_VMM_CNODE_BITS)) {
+        console_printf("admin: %s: %llu MiB of RAM need more frames than the VMM's CNode holds\n",
+                       d->name, (unsigned long long)(d->memory >> 20));
+        return -1;
+    }
+    v->slots.first = v->slots.next = admin_slots(v->plan.slots);
+    v->slots.end = v->slots.first + v->plan.slots;
+    if (v->slots.first == seL4_CapNull)
+        return -1;
+    /* The budget's untypeds live in admin slots outside the range; what they make goes in it. */
+    if (admin_untyped(v->plan.objects_bits, &v->objects, &v->slots) != seL4_NoError)
+        return -1;
+    for (unsigned i = 0; i < v->plan.ram_chunk_count; i++) {
+        if (admin_untyped(v->plan.ram_chunk_bits[i], &v->ram[i], &v->slots) != seL4_NoError)
+            return -1;
+        v->ram_count = i + 1;
+    }
+    return 0;
+}
+
+void vms_init(void)
+{
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        vms[i].desc = &sel4_vm_table[i];
+        if (budget(&vms[i]) == 0) {
+            vms[i].state = VM_STOPPED;
+        } else {
+            console_printf("admin: %s: no budget for it; it cannot be started\n",
+                           vms[i].desc->name);
+        }
+    }
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        if (vms[i].state == VM_STOPPED && vms[i].desc->autostart)
+            vm_start(i);
+    }
+}
+
+/* A console line from a VMM: print it whole, prefixed with the VM's name. */
+static void console_message(struct vm *v, seL4_MessageInfo_t info)
+{
+    char buf[SEL4_MSG_CONSOLE_MAX + 1];
+    seL4_Word words = seL4_MessageInfo_get_length(info);
+    seL4_Word n = words > 0 ? seL4_GetMR(0) : 0;
+
+    /* The length is the VMM's word: never trust it beyond what was sent. */
+    if (n > SEL4_MSG_CONSOLE_MAX || n > (words - 1) * sizeof(seL4_Word))
+        n = words > 0 ? (words - 1) * sizeof(seL4_Word) : 0;
+    if (n > SEL4_MSG_CONSOLE_MAX)
+        n = SEL4_MSG_CONSOLE_MAX;
+    for (seL4_Word i = 0; i < n; i++)
+        buf[i] = (char)(seL4_GetMR(1 + i / sizeof(seL4_Word)) >> (8 * (i % sizeof(seL4_Word))));
+    buf[n] = '\0';
+    seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 0));
+    console_printf("[%s] %s", v->desc->name, buf);
+}
+
+void vm_message(seL4_Word badge, seL4_MessageInfo_t info)
+{
+    seL4_Word vm_badge = badge & SEL4_BADGE_VM_MASK;
+
+    if (vm_badge == 0 || vm_badge > sel4_vm_count || vms[vm_badge - 1].state != VM_RUNNING) {
+        /* A message from a VM already torn down, or a stray badge: nobody to answer. */
+        return;
+    }
+    unsigned index = (unsigned)vm_badge - 1;
+    struct vm *v = &vms[index];
+    seL4_Word label = seL4_MessageInfo_get_label(info);
+    if (badge & SEL4_BADGE_VMM_FAULT) {
+        console_printf("admin: %s: its VMM thread faulted (seL4 fault %lu, pc 0x%lx, "
+                       "address 0x%lx); stopping this VM only\n",
+                       v->desc->name, (unsigned long)label, (unsigned long)seL4_GetMR(0),
+                       (unsigned long)seL4_GetMR(1));
+        vm_stop(index, "VMM fault");
+        return;
+    }
+    switch (label) {
+    case SEL4_MSG_CONSOLE:
+        console_message(v, info);
+        break;
+    case SEL4_MSG_STOPPED: {
+        seL4_Word reason = seL4_GetMR(0);
+        vm_stop(index, reason_name(reason));
+        if (reason == 2 /* VM_STOP_RESET */ && v->desc->restart_on_reset) {
+            console_printf("admin: %s: guest reset: rebuilding it\n", v->desc->name);
+            vm_start(index);
+        }
+        break;
+    }
+    default:
+        console_printf("admin: %s: unknown message %lu from its VMM; stopping it\n", v->desc->name,
+                       (unsigned long)label);
+        vm_stop(index, "protocol error");
+        break;
+    }
+}

@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Targets of the seL4 build (included from CMakeLists.txt once the kernel,
+# libsel4 and the elfloader are imported):
+#   stdvmm-vmm   the VMM program, one protection domain per VM
+#   stdvmm-sel4  the root task (admin), embedding stdvmm-vmm, the guest
+#                images and the VM table generated from the system description
+#   images/stdvmm-sel4-image-arm-qemu-arm-virt   what QEMU boots (-kernel)
+
+# picolibc (Debian package picolibc-aarch64-linux-gnu) is the C library of
+# both programs; nothing of the cross toolchain's glibc is used.
+set(PICOLIBC_DIR "/usr/lib/picolibc/aarch64-linux-gnu" CACHE PATH "picolibc for aarch64")
+if(NOT EXISTS "${PICOLIBC_DIR}/lib/libc.a")
+  message(FATAL_ERROR "stdvmm/sel4: no ${PICOLIBC_DIR}/lib/libc.a (apt-get install picolibc-aarch64-linux-gnu)")
+endif()
+# libfdt for aarch64 (the device tree builder): Debian's arm64 libfdt-dev,
+# unpacked by tools/cross/aarch64-sysroot.sh.
+set(STDVMM_AARCH64_SYSROOT "" CACHE PATH "tools/cross/aarch64-sysroot.sh output (arm64 libfdt)")
+set(SEL4_LIBFDT_INCLUDE "${STDVMM_AARCH64_SYSROOT}/usr/include")
+set(SEL4_LIBFDT "${STDVMM_AARCH64_SYSROOT}/usr/lib/aarch64-linux-gnu/libfdt.a")
+if(NOT STDVMM_AARCH64_SYSROOT OR NOT EXISTS "${SEL4_LIBFDT}")
+  message(FATAL_ERROR "stdvmm/sel4: give -DSTDVMM_AARCH64_SYSROOT=$(tools/cross/aarch64-sysroot.sh | tail -n1)")
+endif()
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include OUTPUT_VARIABLE GCC_INCLUDE
+                OUTPUT_STRIP_TRAILING_WHITESPACE)
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-libgcc-file-name OUTPUT_VARIABLE LIBGCC
+                OUTPUT_STRIP_TRAILING_WHITESPACE)
+
+set(SEL4_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(sel4_common_flags -std=gnu17 -nostdinc "SHELL:-isystem ${PICOLIBC_DIR}/include"
+    "SHELL:-isystem ${GCC_INCLUDE}"
+    -ftls-model=local-exec -fno-pic -fno-pie -mstrict-align -mno-outline-atomics -O2 -g
+    -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+    -Wmissing-prototypes)
+
+add_library(stdvmm_sel4_rt OBJECT ${SEL4_DIR}/rt/crt0.S ${SEL4_DIR}/rt/rt.c)
+target_compile_options(stdvmm_sel4_rt PRIVATE ${sel4_common_flags})
+target_link_libraries(stdvmm_sel4_rt PRIVATE sel4 sel4_autoconf)
+
+set(sel4_link_flags -static -nostdlib -Wl,--gc-sections -Wl,-e,_sel4_start
+    -Wl,-T,${TLS_ROOTSERVER} -Wl,--build-id=none -no-pie)
+set(sel4_libs sel4 sel4_autoconf ${PICOLIBC_DIR}/lib/libc.a ${LIBGCC})
+
+# ---- the VMM program ------------------------------------------------------
+set(portable ${STDVMM_TOP}/src)
+add_executable(stdvmm-vmm
+  ${SEL4_DIR}/vmm/main.c ${SEL4_DIR}/vmm/hv_sel4.c ${SEL4_DIR}/vmm/vmm_io.c
+  ${SEL4_DIR}/portable/vgic_v2.c ${SEL4_DIR}/portable/esr.c ${SEL4_DIR}/portable/guest_call.c
+  ${SEL4_DIR}/portable/sel4_plan.c
+  ${portable}/core/bus.c ${portable}/core/error.c ${portable}/core/guest_memory.c
+  ${portable}/core/vcpu_loop.c ${portable}/core/vm.c
+  ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c
+  ${portable}/arch/aarch64/psci.c ${portable}/arch/aarch64/panic_record.c
+  ${portable}/firmware/fdt/dtb.c
+  ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
+  $<TARGET_OBJECTS:stdvmm_sel4_rt>)
+target_include_directories(stdvmm-vmm PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR}
+                                              ${SEL4_LIBFDT_INCLUDE})
+target_compile_options(stdvmm-vmm PRIVATE ${sel4_common_flags})
+target_link_options(stdvmm-vmm PRIVATE ${sel4_link_flags}
+                    -Wl,-Ttext-segment=0x400000)
+target_link_libraries(stdvmm-vmm PRIVATE ${SEL4_LIBFDT} ${sel4_libs})
+
+# ---- the VM table and the embedded images ----------------------------------
+set(STDVMM_SEL4_SYSTEM "${SEL4_DIR}/examples/two-vms.yaml" CACHE FILEPATH
+    "system description (YAML or JSON) of the VMs the root task may run")
+set(STDVMM_GUEST_KIT "" CACHE PATH "guest kit directory ($STDVMM_GUEST_KIT in the description)")
+set(gen ${CMAKE_CURRENT_BINARY_DIR}/gen)
+add_custom_command(
+  OUTPUT ${gen}/vm_table.c ${gen}/images.S ${gen}/images.d
+  COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
+          python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --system ${STDVMM_SEL4_SYSTEM}
+          --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm>
+  DEPENDS ${STDVMM_TOP}/tools/sel4/gen-vm-table.py ${STDVMM_SEL4_SYSTEM} stdvmm-vmm
+  DEPFILE ${gen}/images.d
+  COMMENT "VM table and images from ${STDVMM_SEL4_SYSTEM}")
+
+# ---- the root task (admin) ---------------------------------------------------
+add_executable(stdvmm-sel4
+  ${SEL4_DIR}/admin/main.c ${SEL4_DIR}/admin/vspace.c ${SEL4_DIR}/admin/elf.c
+  ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c
+  ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
+  ${gen}/vm_table.c ${gen}/images.S
+  $<TARGET_OBJECTS:stdvmm_sel4_rt>)
+target_include_directories(stdvmm-sel4 PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR})
+target_compile_options(stdvmm-sel4 PRIVATE ${sel4_common_flags})
+target_link_options(stdvmm-sel4 PRIVATE -static -nostdlib -Wl,--gc-sections -Wl,--build-id=none
+                    -no-pie)
+target_link_libraries(stdvmm-sel4 PRIVATE ${sel4_libs})
+DeclareRootserver(stdvmm-sel4)

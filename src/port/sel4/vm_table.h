@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The VM set the root task may run, compiled in (tools/sel4/gen-vm-table.py
+ * generates the definitions from a system description, the same schema as
+ * stdvmmd's docs/examples/system.yaml). Boot images are embedded once each,
+ * however many VMs use them.
+ */
+#ifndef STDVMM_PORT_SEL4_VM_TABLE_H
+#define STDVMM_PORT_SEL4_VM_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SEL4_MAX_IMAGES 8
+#define SEL4_MAX_VMS 8
+#define SEL4_NO_IMAGE (-1)
+
+struct sel4_image {
+    const char *name; /* file name, for messages */
+    const uint8_t *data;
+    uint64_t size;
+};
+
+struct sel4_vm_desc {
+    const char *name;
+    int kernel; /* index into sel4_images */
+    int initrd; /* index, or SEL4_NO_IMAGE */
+    const char *cmdline;
+    unsigned cpus;
+    uint64_t memory; /* bytes */
+    bool autostart;
+    bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
+};
+
+extern const struct sel4_image sel4_images[];
+extern const unsigned sel4_image_count;
+extern const struct sel4_vm_desc sel4_vm_table[];
+extern const unsigned sel4_vm_count;
+extern const uint8_t sel4_vmm_program[];
+extern const uint64_t sel4_vmm_program_size;
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the seL4 port needs from the VMM program's start-up code. */
+#ifndef STDVMM_PORT_SEL4_HV_SEL4_H
+#define STDVMM_PORT_SEL4_HV_SEL4_H
+
+#include "vmm_abi.h"
+
+/* The admin's description of this VM; hv_vm_create() takes its capabilities from it. */
+void hv_sel4_set_args(const struct sel4_vmm_args *args);
+
+#endif

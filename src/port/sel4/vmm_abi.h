@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What the root task (admin) and a VMM protection domain agree on: the
+ * argument page the admin maps at SEL4_VMM_ARGS_VA before starting the VMM,
+ * the capability slots it fills in the VMM's CNode, and the messages a VMM
+ * sends to the admin on its badged endpoint.
+ */
+#ifndef STDVMM_PORT_SEL4_VMM_ABI_H
+#define STDVMM_PORT_SEL4_VMM_ABI_H
+
+#include <stdint.h>
+
+#define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
+#define SEL4_VMM_ABI_VERSION 1
+#define SEL4_VMM_NAME_MAX 48
+#define SEL4_VMM_CMDLINE_MAX 2048
+#define SEL4_VMM_MAX_VCPUS 1 /* one VMM thread per VM for now: see README */
+
+/*
+ * The VMM's CNode: 2^SEL4_VMM_CNODE_BITS slots, guard filling the rest of
+ * the word so that slot numbers are CPtrs.
+ */
+#define SEL4_VMM_CNODE_BITS 12
+#define SEL4_VMM_SLOT_FAULT_EP 1     /* guest faults arrive here (receive) */
+#define SEL4_VMM_SLOT_ADMIN_EP 2     /* badged: console lines, stop reports */
+#define SEL4_VMM_SLOT_GUEST_VSPACE 3 /* the guest's stage-2 address space */
+#define SEL4_VMM_SLOT_VMM_FAULT_EP 4 /* badged admin endpoint: the VMM's own faults */
+#define SEL4_VMM_SLOT_GUEST_TCB 8    /* + vCPU index */
+#define SEL4_VMM_SLOT_VCPU 16        /* + vCPU index */
+#define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
+
+/*
+ * The guest thread's own CSpace: two slots, the badged fault endpoint in
+ * slot 1 and nothing else. seL4 treats a guest's HVC as a system call when
+ * x7 names one, so whatever the guest's CSpace holds, the guest could invoke.
+ */
+#define SEL4_GUEST_CNODE_BITS 1
+#define SEL4_GUEST_SLOT_FAULT_EP 1
+
+/* Badges. Admin endpoint: VM index + 1, with a flag for faults of the VMM itself. */
+#define SEL4_BADGE_VM_MASK 0xffu
+#define SEL4_BADGE_VMM_FAULT (1u << 8)
+#define SEL4_BADGE_CONSOLE_IRQ (1ull << 40) /* the admin's bound notification */
+/* Fault endpoint: vCPU index + 1. */
+
+/* Message labels from a VMM to the admin (the VMM's faults carry seL4 fault labels). */
+enum sel4_vmm_msg {
+    SEL4_MSG_CONSOLE = 0x100, /* MR0 = byte count, MR1.. = bytes, 8 per word; admin replies */
+    SEL4_MSG_STOPPED = 0x101, /* MR0 = enum vm_stop_reason; no reply: the admin tears down */
+};
+#define SEL4_MSG_CONSOLE_MAX 512 /* bytes in one console message */
+
+struct sel4_vmm_args {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t vm_index;
+    uint32_t vcpu_count;
+    char name[SEL4_VMM_NAME_MAX];
+    char cmdline[SEL4_VMM_CMDLINE_MAX];
+    uint64_t ram_gpa, ram_size, ram_va; /* guest RAM and where the VMM sees it */
+    uint64_t kernel_va, kernel_size;    /* read-only boot images */
+    uint64_t initrd_va, initrd_size;    /* initrd_size 0: none */
+    uint64_t gic_cpu_gpa;               /* where the admin mapped the GICV frames */
+    uint32_t gic_list_regs;             /* list registers of the virtual CPU interface */
+    uint32_t boot_count;                /* 1 for the first start, then + 1 per restart */
+};
+
+#endif
