@@ -158,9 +158,15 @@ static void write_status(struct virtio_mmio *t, uint32_t value)
             value &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
         }
     }
-    /* NEEDS_RESET is the device's bit: the driver cannot clear it except by a reset. */
-    value |= old & VIRTIO_STATUS_NEEDS_RESET;
-    atomic_store(&t->status, value);
+    /*
+     * NEEDS_RESET is the device's bit: the driver cannot clear it except by
+     * a reset, and a worker may set it at any moment, hence the CAS.
+     */
+    uint32_t want;
+    do {
+        want = value | (old & VIRTIO_STATUS_NEEDS_RESET);
+    } while (!atomic_compare_exchange_weak(&t->status, &old, want));
+    value = want;
     if ((value & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
         kick(t); /* the worker may have input waiting for the queues */
 }
