@@ -8,6 +8,10 @@
  * hv_vcpu_create + hv_a64_vcpu_init for every vCPU, hv_a64_vcpu_set_boot_regs
  * on the boot vCPU, then hv_a64_gic_init once all vCPUs exist.
  *
+ * irqfd-style notifiers (hv_vm_add_irqfd) may be added before
+ * hv_a64_gic_init; they take effect when it runs (KVM accepts them only for
+ * an initialised vGIC), and a notifier signalled meanwhile is not lost.
+ *
  * Interrupt numbers passed to hv_vm_set_irq_line() and hv_vm_add_irqfd() on
  * aarch64 are SPI numbers (the device tree's <GIC_SPI n ...>), not INTIDs:
  * the port adds the 32 private interrupts itself.

@@ -11,12 +11,22 @@
 
 #include "stdvmm/hv.h"
 
+#define KVM_MAX_DEFERRED_IRQFDS 64
+
 struct hv_vm {
     int kvm_fd;
     int vm_fd;
     int run_mmap_size;
     unsigned vcpu_count;
     int irqchip_fd; /* in-kernel interrupt controller device (arm64 vGIC), or -1 */
+    /*
+     * arm64 KVM accepts irqfds only once the vGIC is initialised, which
+     * needs every vCPU to exist: irqfds added before that wait here and are
+     * registered by kvm_flush_deferred_irqfds() (kvm_notify.c).
+     */
+    bool irqfds_deferred;
+    unsigned deferred_irqfd_count;
+    struct kvm_irqfd deferred_irqfds[KVM_MAX_DEFERRED_IRQFDS];
     char name[64];
 };
 
@@ -40,5 +50,8 @@ int kvm_arch_vm_init(struct hv_vm *vm);
  * on arm64 the SPI number n becomes (KVM_ARM_IRQ_TYPE_SPI << 24) | (32 + n).
  */
 int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out);
+
+/* Registers the irqfds that waited for the irqchip, and stops deferring. */
+int kvm_flush_deferred_irqfds(struct hv_vm *vm);
 
 #endif

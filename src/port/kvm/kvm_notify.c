@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 
 #include "kvm_internal.h"
+#include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
 int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n)
@@ -33,10 +34,35 @@ int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier
         fd.flags = KVM_IRQFD_FLAG_RESAMPLE;
         fd.resamplefd = (uint32_t)resample.handle;
     }
+    if (vm->irqfds_deferred) {
+        if (vm->deferred_irqfd_count >= KVM_MAX_DEFERRED_IRQFDS) {
+            LOG_ERR("VM %s: more than %d irqfds before the interrupt controller is ready", vm->name,
+                    KVM_MAX_DEFERRED_IRQFDS);
+            return -STDVMM_ENOSPC;
+        }
+        vm->deferred_irqfds[vm->deferred_irqfd_count++] = fd;
+        return 0;
+    }
     if (ioctl(vm->vm_fd, KVM_IRQFD, &fd) < 0) {
         int e = errno;
         LOG_ERR("VM %s: KVM_IRQFD for interrupt %u: %s", vm->name, irq, strerror(e));
         return -e;
     }
+    return 0;
+}
+
+int kvm_flush_deferred_irqfds(struct hv_vm *vm)
+{
+    vm->irqfds_deferred = false;
+    for (unsigned i = 0; i < vm->deferred_irqfd_count; i++) {
+        /* KVM injects at once if the eventfd was signalled while it waited. */
+        if (ioctl(vm->vm_fd, KVM_IRQFD, &vm->deferred_irqfds[i]) < 0) {
+            int e = errno;
+            LOG_ERR("VM %s: KVM_IRQFD for interrupt %u: %s", vm->name, vm->deferred_irqfds[i].gsi,
+                    strerror(e));
+            return -e;
+        }
+    }
+    vm->deferred_irqfd_count = 0;
     return 0;
 }

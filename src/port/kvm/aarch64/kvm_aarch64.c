@@ -84,6 +84,7 @@ int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
         return -e;
     }
     vm->irqchip_fd = (int)dev.fd;
+    vm->irqfds_deferred = true; /* until hv_a64_gic_init(): KVM refuses them with EAGAIN */
     if (v3) {
         r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_DIST, gic->dist_base, "distributor address");
         if (r == 0)
@@ -106,8 +107,11 @@ int hv_a64_gic_init(struct hv_vm *vm)
         LOG_ERR("VM %s: no vGIC to initialise", vm->name);
         return -STDVMM_ENODEV;
     }
-    return device_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL,
-                       "KVM_DEV_ARM_VGIC_CTRL_INIT");
+    int r = device_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL,
+                        "KVM_DEV_ARM_VGIC_CTRL_INIT");
+    if (r == 0)
+        r = kvm_flush_deferred_irqfds(vm);
+    return r;
 }
 
 static int one_reg(struct hv_vcpu *v, unsigned long req, uint64_t id, uint64_t *value,
