@@ -12,8 +12,8 @@
 QEMU_PKG=qemu-system-arm
 QEMU_BIN=qemu-system-aarch64
 
-# KVM is built into Debian's arm64 kernel: nothing to load.
-HOST_MODULES=()
+# KVM is built into Debian's arm64 kernel; tun is for the virtio-net tap case.
+HOST_MODULES=(tun)
 
 # The board has one PL011 (ttyAMA0), the console. The result protocol needs
 # a second port: a PCI 16550 (8250_pci is built in) on the board's PCIe host,
