@@ -90,6 +90,12 @@ static char *read_all(int fd, long long deadline, size_t *len, char *err, size_t
         ssize_t n = recv(fd, buf + got, cap - got, 0);
         if (n < 0 && errno == EINTR)
             continue;
+        /*
+         * A server that answered early and closed with our body unread
+         * makes the socket report ECONNRESET once its answer is consumed.
+         */
+        if (n < 0 && errno == ECONNRESET && got > 0)
+            n = 0;
         if (n < 0) {
             snprintf(err, err_size, "reading the answer: %s", strerror(errno));
             free(buf);

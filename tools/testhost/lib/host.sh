@@ -94,10 +94,15 @@ th_base() {
   printf '%s\n' "$dir"
 }
 
-# th_stage_stdvmm STAGE PATH: the VMM under test with its ldd closure.
+# th_stage_stdvmm STAGE PATH: the VMM under test with its ldd closure, and
+# the manager (stdvmmd) when it was built next to it; cases find it as
+# ${STDVMM%/*}/stdvmmd.
 th_stage_stdvmm() {
   [[ -x $2 ]] || die "stdvmm binary $2 is not executable"
   add_binary "$1" "$2" /opt/stdvmm/bin/stdvmm
+  if [[ -x ${2%/*}/stdvmmd ]]; then
+    add_binary "$1" "${2%/*}/stdvmmd" /opt/stdvmm/bin/stdvmmd
+  fi
 }
 
 # th_stage_guest STAGE KITDIR
