@@ -25,6 +25,7 @@
 #define SEL4_VMM_SLOT_ADMIN_EP 2     /* badged: console lines, stop reports */
 #define SEL4_VMM_SLOT_GUEST_VSPACE 3 /* the guest's stage-2 address space */
 #define SEL4_VMM_SLOT_VMM_FAULT_EP 4 /* badged admin endpoint: the VMM's own faults */
+#define SEL4_VMM_SLOT_CONSOLE_NTFN 5 /* badged: "the console ring has new bytes" */
 #define SEL4_VMM_SLOT_GUEST_TCB 8    /* + vCPU index */
 #define SEL4_VMM_SLOT_VCPU 16        /* + vCPU index */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
@@ -40,15 +41,30 @@
 /* Badges. Admin endpoint: VM index + 1, with a flag for faults of the VMM itself. */
 #define SEL4_BADGE_VM_MASK 0xffu
 #define SEL4_BADGE_VMM_FAULT (1u << 8)
-#define SEL4_BADGE_CONSOLE_IRQ (1ull << 40) /* the admin's bound notification */
+#define SEL4_BADGE_CONSOLE_IRQ (1ull << 40) /* the admin's bound notification: UART input */
+#define SEL4_BADGE_CONSOLE_VM(i) (1ull << (41 + (i))) /* same notification: VM i's ring */
+#define SEL4_BADGE_CONSOLE_VMS (0xffull << 41)
 /* Fault endpoint: vCPU index + 1. */
 
 /* Message labels from a VMM to the admin (the VMM's faults carry seL4 fault labels). */
 enum sel4_vmm_msg {
-    SEL4_MSG_CONSOLE = 0x100, /* MR0 = byte count, MR1.. = bytes, 8 per word; admin replies */
     SEL4_MSG_STOPPED = 0x101, /* MR0 = enum vm_stop_reason; no reply: the admin tears down */
 };
-#define SEL4_MSG_CONSOLE_MAX 512 /* bytes in one console message */
+
+/*
+ * Console output: a ring in one page shared by the VMM (producer, at
+ * SEL4_VMM_CONSOLE_VA) and the admin (consumer), with a notification per
+ * batch. A VMM never waits for the admin, so a VM keeps running while the
+ * admin is busy, e.g. building another VM. The admin prints whole lines.
+ */
+#define SEL4_CONSOLE_RING_SIZE 2048u /* a power of two: indices run freely */
+struct sel4_console_ring {
+    uint32_t head;    /* bytes written, by the VMM (release) */
+    uint32_t tail;    /* bytes consumed, by the admin (release) */
+    uint32_t dropped; /* bytes the VMM dropped on a full ring */
+    uint32_t reserved;
+    char data[SEL4_CONSOLE_RING_SIZE];
+};
 
 struct sel4_vmm_args {
     uint32_t magic;

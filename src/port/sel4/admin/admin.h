@@ -17,14 +17,21 @@
 #include "vm_table.h"
 #include "vmm_abi.h"
 
+/*
+ * The admin serves console input and VMM reports above everything else.
+ * Guests and VMMs share one priority: a VMM busy building its VM, or the
+ * admin while it builds one (it drops to this priority), must not starve
+ * the VMs already running; a guest's fault still switches straight to its
+ * VMM, which then is the highest runnable thread.
+ */
 #define ADMIN_PRIO 200
-#define VMM_PRIO 150
 #define GUEST_PRIO 100
 
 /* The admin's own virtual addresses (its program sits at 0x400000). */
 #define ADMIN_SCRATCH_VA 0x1000000000ull /* one page, to fill frames before handing them out */
 #define ADMIN_UART_VA 0x1000200000ull    /* PL011 registers */
 #define ADMIN_IMAGES_VA 0x2000000000ull  /* the image store, 2 MiB pages */
+#define ADMIN_CONSOLE_VA 0x1000400000ull /* VM i's console ring at + i pages */
 
 /* A range of slots in the admin's CNode. */
 struct slot_range {
@@ -58,6 +65,7 @@ struct admin {
     struct slot_range own_slots;
     seL4_CPtr next_slot, slot_end;
     seL4_CPtr endpoint;
+    seL4_CPtr console_ntfn;  /* bound to the admin's thread: UART input and VM console rings */
     seL4_CPtr gicv_frame[2]; /* the virtual CPU interface, mapped into every guest */
     uint64_t gicv_paddr;
     /* The image store: every boot image in 2 MiB pages, shared read-only. */
@@ -87,6 +95,8 @@ int vm_stop(unsigned index, const char *why);
 void vm_list(void);
 int vm_find(const char *name);
 void vm_message(seL4_Word badge, seL4_MessageInfo_t info);
+/* Prints what VM index's VMM wrote to its console ring. */
+void vm_console_drain(unsigned index);
 
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);

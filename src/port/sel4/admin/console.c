@@ -55,6 +55,7 @@ int console_init(void)
                      seL4_ARM_ExecuteNever, &admin.own);
     if (err == seL4_NoError)
         err = admin_retype(seL4_NotificationObject, 0, seL4_NotificationBits, &ntfn);
+    admin.console_ntfn = ntfn;
     irq_handler = admin_slots(1);
     if (err == seL4_NoError)
         err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, PL011_IRQ, 0, seL4_CapInitThreadCNode,

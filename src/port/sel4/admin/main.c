@@ -193,17 +193,26 @@ void sel4rt_main(void *arg)
     seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     if (gicv_init() < 0 || image_store_init() < 0)
         goto dead;
-    if (console_init() < 0)
-        console_printf("admin: no console input: VMs can only be autostarted\n");
+    if (console_init() < 0) {
+        console_printf("admin: no console: cannot serve VMs\n");
+        goto dead;
+    }
     vms_init();
 
     for (;;) {
         seL4_Word badge;
         seL4_MessageInfo_t info = seL4_Recv(admin.endpoint, &badge);
-        if (badge & SEL4_BADGE_CONSOLE_IRQ)
-            console_irq();
-        else
+        if (badge & (SEL4_BADGE_CONSOLE_IRQ | SEL4_BADGE_CONSOLE_VMS)) {
+            /* The bound notification: bits say which sources signalled. */
+            if (badge & SEL4_BADGE_CONSOLE_IRQ)
+                console_irq();
+            for (unsigned i = 0; i < SEL4_MAX_VMS; i++) {
+                if (badge & SEL4_BADGE_CONSOLE_VM(i))
+                    vm_console_drain(i);
+            }
+        } else {
             vm_message(badge, info);
+        }
     }
 dead:
     console_printf("admin: cannot go on; halting\n");

@@ -35,6 +35,11 @@ struct vm {
     struct slot_range slots;
     seL4_CPtr cnode, guest_cnode, vmm_vspace, guest_vspace, vmm_tcb, guest_tcb, vcpu, fault_ep;
     uint32_t boot_count;
+    /* Console ring (mapped while running) and the line being assembled from it. */
+    struct sel4_console_ring *ring;
+    char line[256];
+    unsigned line_len;
+    uint32_t dropped_seen;
 };
 
 static struct vm vms[SEL4_MAX_VMS];
@@ -220,6 +225,30 @@ static seL4_Error map_args(struct vm *v, unsigned index, seL4_CPtr *ipc_frame)
     return check(err, v, "argument and IPC buffer pages");
 }
 
+/* The console ring: one page, in the admin's VSpace and (through a copy) the VMM's. */
+static seL4_Error map_console(struct vm *v, unsigned index)
+{
+    seL4_CPtr frame;
+    uint64_t admin_va = ADMIN_CONSOLE_VA + (uint64_t)index * (1u << seL4_PageBits);
+    seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
+
+    if (err == seL4_NoError)
+        err = vs_map(seL4_CapInitThreadVSpace, frame, admin_va, seL4_ReadWrite,
+                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &admin.own);
+    seL4_CPtr theirs = err == seL4_NoError ? copy_to_range(v, frame, seL4_ReadWrite) : seL4_CapNull;
+    if (err == seL4_NoError && theirs == seL4_CapNull)
+        err = seL4_RangeError;
+    if (err == seL4_NoError)
+        err = vs_map(v->vmm_vspace, theirs, SEL4_VMM_CONSOLE_VA, seL4_ReadWrite,
+                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    if (check(err, v, "console ring") != seL4_NoError)
+        return err;
+    v->ring = (struct sel4_console_ring *)(uintptr_t)admin_va;
+    v->line_len = 0;
+    v->dropped_seen = 0;
+    return seL4_NoError;
+}
+
 /* The VMM's CNode: only this VM's capabilities. */
 static seL4_Error fill_cnode(struct vm *v, unsigned index)
 {
@@ -237,6 +266,9 @@ static seL4_Error fill_cnode(struct vm *v, unsigned index)
     if (err == seL4_NoError)
         err = mint_to_vmm(v, SEL4_VMM_SLOT_VMM_FAULT_EP, admin.endpoint,
                           seL4_CapRights_new(1, 0, 0, 1), vm_badge | SEL4_BADGE_VMM_FAULT);
+    if (err == seL4_NoError)
+        err = mint_to_vmm(v, SEL4_VMM_SLOT_CONSOLE_NTFN, admin.console_ntfn, seL4_CanWrite,
+                          SEL4_BADGE_CONSOLE_VM(index));
     if (err == seL4_NoError)
         err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_TCB, v->guest_tcb);
     if (err == seL4_NoError)
@@ -266,7 +298,7 @@ static seL4_Error start_threads(struct vm *v, seL4_CPtr ipc_frame)
                                        v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA, ipc_frame),
                     v, "configuring the VMM thread");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->vmm_tcb, seL4_CapInitThreadTCB, VMM_PRIO), v,
+        err = check(seL4_TCB_SetPriority(v->vmm_tcb, seL4_CapInitThreadTCB, GUEST_PRIO), v,
                     "VMM priority");
     if (err != seL4_NoError)
         return err;
@@ -292,6 +324,7 @@ static void reset_budget(struct vm *v)
 /* Deletes everything made for the VM: objects through their untypeds, then the copies. */
 static void destroy(struct vm *v)
 {
+    v->ring = NULL; /* its page goes with the revocation below */
     seL4_TCB_Suspend(v->vmm_tcb);
     seL4_TCB_Suspend(v->guest_tcb);
     seL4_Error err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->objects.ut, seL4_WordBits);
@@ -320,6 +353,11 @@ int vm_start(unsigned index)
     }
     v->boot_count++;
     v->state = VM_RUNNING; /* from here on a failure tears down what exists */
+    /*
+     * Building takes a while (the kernel clears the VM's memory): do it at
+     * the guests' priority, so that running VMs keep their share of the CPU.
+     */
+    seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, GUEST_PRIO);
     seL4_Error err = make_objects(v);
     if (err == seL4_NoError &&
         elf_load(sel4_vmm_program, sel4_vmm_program_size, v->vmm_vspace, &v->objects) < 0)
@@ -333,11 +371,14 @@ int vm_start(unsigned index)
     if (err == seL4_NoError)
         err = map_gicv(v);
     if (err == seL4_NoError)
+        err = map_console(v, index);
+    if (err == seL4_NoError)
         err = map_args(v, index, &ipc_frame);
     if (err == seL4_NoError)
         err = fill_cnode(v, index);
     if (err == seL4_NoError)
         err = start_threads(v, ipc_frame);
+    seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     if (err != seL4_NoError) {
         console_printf("admin: %s: could not be started\n", d->name);
         destroy(v);
@@ -442,23 +483,42 @@ void vms_init(void)
     }
 }
 
-/* A console line from a VMM: print it whole, prefixed with the VM's name. */
-static void console_message(struct vm *v, seL4_MessageInfo_t info)
+static void flush_line(struct vm *v)
 {
-    char buf[SEL4_MSG_CONSOLE_MAX + 1];
-    seL4_Word words = seL4_MessageInfo_get_length(info);
-    seL4_Word n = words > 0 ? seL4_GetMR(0) : 0;
+    if (v->line_len == 0)
+        return;
+    v->line[v->line_len] = '\0';
+    console_printf("[%s] %s\n", v->desc->name, v->line);
+    v->line_len = 0;
+}
 
-    /* The length is the VMM's word: never trust it beyond what was sent. */
-    if (n > SEL4_MSG_CONSOLE_MAX || n > (words - 1) * sizeof(seL4_Word))
-        n = words > 0 ? (words - 1) * sizeof(seL4_Word) : 0;
-    if (n > SEL4_MSG_CONSOLE_MAX)
-        n = SEL4_MSG_CONSOLE_MAX;
-    for (seL4_Word i = 0; i < n; i++)
-        buf[i] = (char)(seL4_GetMR(1 + i / sizeof(seL4_Word)) >> (8 * (i % sizeof(seL4_Word))));
-    buf[n] = '\0';
-    seL4_Reply(seL4_MessageInfo_new(0, 0, 0, 0));
-    console_printf("[%s] %s", v->desc->name, buf);
+void vm_console_drain(unsigned index)
+{
+    if (index >= sel4_vm_count || index >= SEL4_MAX_VMS)
+        return;
+    struct vm *v = &vms[index];
+    if (v->state != VM_RUNNING || v->ring == NULL)
+        return; /* a late notification from a VM already torn down */
+    struct sel4_console_ring *r = v->ring;
+    uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+    uint32_t tail = r->tail;
+    /* head is the VMM's word: never read more than the ring holds. */
+    if (head - tail > SEL4_CONSOLE_RING_SIZE)
+        tail = head - SEL4_CONSOLE_RING_SIZE;
+    for (; tail != head; tail++) {
+        char c = r->data[tail % SEL4_CONSOLE_RING_SIZE];
+        if (c == '\n' || v->line_len == sizeof(v->line) - 1)
+            flush_line(v);
+        if (c != '\n')
+            v->line[v->line_len++] = (c >= ' ' || c == '\t') && c != 0x7f ? c : '?';
+    }
+    __atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
+    uint32_t dropped = __atomic_load_n(&r->dropped, __ATOMIC_RELAXED);
+    if (dropped != v->dropped_seen) {
+        console_printf("admin: %s: %u bytes of console output dropped (ring full)\n", v->desc->name,
+                       dropped - v->dropped_seen);
+        v->dropped_seen = dropped;
+    }
 }
 
 void vm_message(seL4_Word badge, seL4_MessageInfo_t info)
@@ -480,10 +540,9 @@ void vm_message(seL4_Word badge, seL4_MessageInfo_t info)
         vm_stop(index, "VMM fault");
         return;
     }
+    vm_console_drain(index); /* what the VMM wrote before this message comes first */
+    flush_line(v);
     switch (label) {
-    case SEL4_MSG_CONSOLE:
-        console_message(v, info);
-        break;
     case SEL4_MSG_STOPPED: {
         seL4_Word reason = seL4_GetMR(0);
         vm_stop(index, reason_name(reason));

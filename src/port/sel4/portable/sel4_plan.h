@@ -30,6 +30,7 @@
 #define SEL4_VMM_PROGRAM_LIMIT 0x10000000ull /* program segments must end below */
 #define SEL4_VMM_ARGS_VA 0x10000000ull       /* struct sel4_vmm_args, one page */
 #define SEL4_VMM_IPC_BUFFER_VA 0x10001000ull /* the VMM thread's IPC buffer */
+#define SEL4_VMM_CONSOLE_VA 0x10002000ull    /* console ring shared with the admin */
 #define SEL4_VMM_IMAGES_VA 0x20000000ull     /* shared read-only boot images */
 #define SEL4_VMM_RAM_VA 0x4000000000ull      /* guest RAM, as the VMM sees it */
 #define SEL4_VMM_VA_LIMIT 0x8000000000ull    /* below seL4's user top on aarch64 hyp */

@@ -7,63 +7,80 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "port/sel4/portable/sel4_plan.h"
 #include "stdvmm/log.h"
 #include "vmm_abi.h"
 
 #ifndef STDVMM_SEL4_LOG_LEVEL
 #define STDVMM_SEL4_LOG_LEVEL STDVMM_LOG_INFO
 #endif
+/* How long a writer waits for the admin to make room before dropping bytes. */
+#define FULL_RING_YIELDS 1000
 
-static char line[SEL4_MSG_CONSOLE_MAX];
-static size_t line_len;
+static struct sel4_console_ring *const ring =
+    (struct sel4_console_ring *)(uintptr_t)SEL4_VMM_CONSOLE_VA;
 
 void vmm_io_init(const char *vm_name)
 {
     (void)vm_name;
-    line_len = 0;
 }
 
-/* One IPC per line: the admin prints it whole, so lines of different VMs never mix. */
-static void send(const char *buf, size_t len)
+static void signal_admin(void)
 {
-    seL4_Word words = 1 + (len + sizeof(seL4_Word) - 1) / sizeof(seL4_Word);
+    seL4_Signal(SEL4_VMM_SLOT_CONSOLE_NTFN);
+}
 
-    seL4_SetMR(0, len);
-    for (size_t w = 1; w < words; w++) {
-        seL4_Word v = 0;
-        for (size_t b = 0; b < sizeof(seL4_Word); b++) {
-            size_t i = (w - 1) * sizeof(seL4_Word) + b;
-            if (i < len)
-                v |= (seL4_Word)(uint8_t)buf[i] << (8 * b);
+static void put(const char *buf, size_t len)
+{
+    uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+    bool signalled = false;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned spins = 0;
+        while (head - __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) >= SEL4_CONSOLE_RING_SIZE &&
+               spins < FULL_RING_YIELDS) {
+            if (!signalled) {
+                __atomic_store_n(&ring->head, head, __ATOMIC_RELEASE);
+                signal_admin();
+                signalled = true;
+            }
+            seL4_Yield();
+            spins++;
         }
-        seL4_SetMR(w, v);
+        if (spins == FULL_RING_YIELDS) {
+            __atomic_store_n(&ring->dropped, ring->dropped + 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        ring->data[head % SEL4_CONSOLE_RING_SIZE] = buf[i];
+        head++;
     }
-    seL4_Call(SEL4_VMM_SLOT_ADMIN_EP, seL4_MessageInfo_new(SEL4_MSG_CONSOLE, 0, 0, words));
-}
-
-static void flush(void)
-{
-    if (line_len != 0)
-        send(line, line_len);
-    line_len = 0;
+    __atomic_store_n(&ring->head, head, __ATOMIC_RELEASE);
 }
 
 void vmm_console_write(const uint8_t *buf, size_t len)
 {
+    bool newline = false;
+    size_t start = 0;
+
     for (size_t i = 0; i < len; i++) {
-        char c = (char)buf[i];
-        if (c == '\r')
-            continue; /* the debug console wants bare newlines */
-        line[line_len++] = c;
-        if (c == '\n' || line_len == sizeof(line))
-            flush();
+        /* The debug console wants bare newlines. */
+        if (buf[i] == '\r') {
+            put((const char *)buf + start, i - start);
+            start = i + 1;
+        } else if (buf[i] == '\n') {
+            newline = true;
+        }
     }
+    put((const char *)buf + start, len - start);
+    /* One notification per line keeps the admin's wake-ups to the guest's lines. */
+    if (newline)
+        signal_admin();
 }
 
 void stdvmm_log(enum stdvmm_log_level level, const char *func, int line_no, const char *fmt, ...)
 {
     static const char *const names[] = {"error", "warn", "info", "debug"};
-    char buf[SEL4_MSG_CONSOLE_MAX];
+    char buf[512];
     va_list ap;
 
     if ((int)level > STDVMM_SEL4_LOG_LEVEL)
@@ -78,16 +95,16 @@ void stdvmm_log(enum stdvmm_log_level level, const char *func, int line_no, cons
     if (len == sizeof(buf) - 1)
         len--;
     buf[len++] = '\n';
-    flush(); /* a partial guest line first, so the order stays */
-    send(buf, len);
+    put(buf, len);
+    signal_admin();
 }
 
 _Noreturn void vmm_report_stop(enum vm_stop_reason reason)
 {
-    flush();
+    signal_admin();
     for (;;) {
         seL4_SetMR(0, (seL4_Word)reason);
-        /* No reply comes: the admin revokes this protection domain. */
+        /* No reply comes: the admin drains the console ring, then revokes this domain. */
         seL4_Call(SEL4_VMM_SLOT_ADMIN_EP, seL4_MessageInfo_new(SEL4_MSG_STOPPED, 0, 0, 1));
     }
 }

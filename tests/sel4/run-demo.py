@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Boot stdvmm on seL4 in QEMU and walk through the seL4 port's behaviours.
+
+Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
+(README, "Running on seL4"). Not part of CI: CI has no seL4 checkout.
+
+  tests/sel4/run-demo.py IMAGE [--log FILE]
+
+Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
+powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
+rebuilds ticker2 while ticker1 keeps printing; `start wild` runs a guest that
+touches unbacked addresses and is stopped alone; `stop ticker1`, `list`.
+Prints a timestamped transcript and "N passed, N failed".
+"""
+import argparse
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+
+
+class Machine:
+    def __init__(self, image, log):
+        self.t0 = time.monotonic()
+        self.lines = queue.Queue()
+        self.log = open(log, "w", encoding="utf-8") if log else None
+        self.p = subprocess.Popen(
+            ["qemu-system-aarch64", "-machine", "virt,virtualization=on", "-cpu", "cortex-a53",
+             "-m", "2G", "-nographic", "-kernel", image],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._reader, daemon=True).start()
+        self.seen = []
+
+    def _reader(self):
+        buf = b""
+        while True:
+            b = self.p.stdout.read1(4096)
+            if not b:
+                self.lines.put(None)
+                return
+            buf += b
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self.lines.put(line.decode("utf-8", "replace").rstrip("\r"))
+
+    def now(self):
+        return time.monotonic() - self.t0
+
+    def _take(self, timeout):
+        line = self.lines.get(timeout=timeout)
+        if line is None:
+            raise EOFError("QEMU exited")
+        stamped = f"[{self.now():7.2f}] {line}"
+        print(stamped, flush=True)
+        if self.log:
+            self.log.write(stamped + "\n")
+        self.seen.append((self.now(), line))
+        return line
+
+    def wait(self, pattern, timeout, seen=False):
+        """Lines until one matches; returns the match and the lines read meanwhile.
+        seen: a line already read (by an earlier step) counts too."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        read = []
+        if seen:
+            for _, line in self.seen:
+                m = rx.search(line)
+                if m:
+                    return m, [line]
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no line matching {pattern!r} within {timeout} s")
+            try:
+                line = self._take(left)
+            except queue.Empty:
+                continue
+            read.append(line)
+            m = rx.search(line)
+            if m:
+                return m, read
+
+    def send(self, command):
+        print(f"[{self.now():7.2f}] >>> {command}", flush=True)
+        if self.log:
+            self.log.write(f"[{self.now():7.2f}] >>> {command}\n")
+        self.p.stdin.write(command.encode() + b"\r")
+        self.p.stdin.flush()
+
+    def close(self):
+        self.p.kill()
+        self.p.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("image")
+    ap.add_argument("--log")
+    args = ap.parse_args()
+    m = Machine(args.image, args.log)
+    passed = failed = 0
+
+    def check(name, fn):
+        nonlocal passed, failed
+        try:
+            fn()
+            print(f"=== PASS {name}", flush=True)
+            passed += 1
+        except (TimeoutError, EOFError, AssertionError) as e:
+            print(f"=== FAIL {name}: {e}", flush=True)
+            failed += 1
+
+    def boot():
+        ready = set()
+        while ready != {"ticker1", "ticker2", "oneshot"}:
+            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 180)
+            ready.add(mt.group(1))
+
+    def poweroff():
+        m.wait(r"^admin: oneshot stopped \(guest powered off\)", 60, seen=True)
+        assert not any(re.match(r"^admin: ticker\d stopped", l) for _, l in m.seen), \
+            "a ticker stopped"
+        # the tickers go on
+        m.wait(r"^\[ticker1\] tick", 10)
+        m.wait(r"^\[ticker2\] tick", 10)
+
+    def restart():
+        m.send("restart ticker2")
+        m.wait(r"^admin: ticker2 stopped", 30)
+        t_stop = m.now()
+        ticks1 = 0
+        while True:
+            _, read = m.wait(r"^\[ticker2\] stdvmm-guest: ready|^\[ticker1\] tick", 180)
+            if read[-1].startswith("[ticker1] tick"):
+                ticks1 += 1
+                continue
+            break
+        print(f"--- ticker1 printed {ticks1} ticks while ticker2 was rebuilt "
+              f"({m.now() - t_stop:.1f} s)", flush=True)
+        assert ticks1 > 0, "ticker1 stalled during the restart"
+        m.wait(r"^\[ticker2\] tick 1 ", 30)
+
+    def wild():
+        m.send("start wild")
+        _, read = m.wait(r"^admin: wild stopped", 180)
+        assert any("cannot be emulated" in l or "instruction fetch" in l for l in read), \
+            "no message saying why wild stopped"
+        m.wait(r"^\[ticker1\] tick", 10)
+        m.wait(r"^\[ticker2\] tick", 10)
+
+    def stop_and_list():
+        m.send("stop ticker1")
+        m.wait(r"^admin: ticker1 stopped \(stopped from the console\)", 30)
+        m.send("list")
+        m.wait(r"^admin: wild\s", 10)
+        _, read = m.wait(r"^\[ticker2\] tick", 10)
+        assert not any(l.startswith("[ticker1]") for l in read[1:]), "ticker1 still prints"
+
+    check("boot: three Debian guests reach 'stdvmm-guest: ready'", boot)
+    check("poweroff: PSCI SYSTEM_OFF stops only that VM", poweroff)
+    check("restart: ticker2 rebuilt while ticker1 keeps printing", restart)
+    check("fault: a guest touching unbacked memory stops alone", wild)
+    check("stop and list from the console", stop_and_list)
+    m.close()
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
