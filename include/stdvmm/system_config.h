@@ -22,7 +22,8 @@
 
 #define SYSCONF_MAX_VMS 256       /* definitions in one description */
 #define SYSCONF_MAX_DISKS 8       /* per VM */
-#define SYSCONF_MAX_NETS 8        /* per VM */
+#define SYSCONF_MAX_NETS 4        /* per VM */
+#define SYSCONF_MAX_HOSTFWDS 8    /* per user-mode network */
 #define SYSCONF_MAX_INSTANCES 256 /* instances.max of one definition */
 #define SYSCONF_NAME_MAX 48       /* VM names become file names and socket paths */
 #define SYSCONF_MAX_HOST_CPUS 1024
@@ -48,12 +49,21 @@ enum sysconf_restart {
 
 struct sysconf_disk {
     const char *path;
+    const char *id; /* serial number the guest reads (at most 20 bytes); NULL: diskN */
     bool read_only;
 };
 
+/* user networking: a host TCP port forwarded to a guest TCP port. */
+struct sysconf_hostfwd {
+    uint16_t host; /* instances: host + n - 1 */
+    uint16_t guest;
+};
+
 struct sysconf_net {
-    const char *tap; /* host tap device; "{n}" becomes the instance number */
-    const char *mac; /* "52:54:00:12:34:56", or NULL: the VMM picks one */
+    const char *tap; /* host TAP device ("{n}": instance number); NULL: user networking */
+    const char *mac; /* "52:54:00:12:34:56", or NULL: the VMM derives one */
+    struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */
+    unsigned hostfwd_count;
 };
 
 struct sysconf_vm {
@@ -67,8 +77,11 @@ struct sysconf_vm {
     unsigned disk_count;
     struct sysconf_net nets[SYSCONF_MAX_NETS];
     unsigned net_count;
-    uint32_t vsock_cid;     /* 0: no vsock device; instances get cid + n - 1 */
-    const char *serial_log; /* NULL: manager default, or the terminal for stdvmm run */
+    uint32_t vsock_cid;       /* 0: no vsock device; instances get cid + n - 1 */
+    const char *vsock_socket; /* host side; the manager's default: STATE/vms/NAME/vsock.sock */
+    bool rng;                 /* virtio-rng */
+    bool virtio_console;      /* console on virtio-console (hvc0) instead of the UART */
+    const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
     bool no_reboot;
     enum sysconf_restart restart;
     unsigned restart_max; /* on-failure:N; 0 = unlimited */

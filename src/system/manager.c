@@ -250,8 +250,19 @@ static struct mgr_vm *add_vm(struct mgr *m, const char *name, const struct sysco
         for (unsigned i = 0; i < vm->cfg.net_count; i++)
             vm->cfg.nets[i].tap = substitute(vm, def->nets[i].tap);
         vm->cfg.serial_log = substitute(vm, def->serial_log);
+        vm->cfg.vsock_socket = substitute(vm, def->vsock_socket);
         if (def->vsock_cid != 0)
             vm->cfg.vsock_cid = def->vsock_cid + slot - 1;
+        for (unsigned i = 0; i < vm->cfg.net_count; i++) {
+            for (unsigned f = 0; f < vm->cfg.nets[i].hostfwd_count; f++)
+                vm->cfg.nets[i].hostfwds[f].host =
+                    (uint16_t)(def->nets[i].hostfwds[f].host + slot - 1);
+        }
+    }
+    if (vm->cfg.vsock_cid != 0 && vm->cfg.vsock_socket == NULL) {
+        char path[VM_PATH_MAX];
+        vm_file(vm, "vsock.sock", path, sizeof(path));
+        vm->cfg.vsock_socket = sysconf_arena_strdup(&vm->arena, path);
     }
     if (vm->cfg.serial_log == NULL) {
         char path[VM_PATH_MAX];
@@ -916,14 +927,25 @@ static json_t *vm_json(struct mgr *m, const struct mgr_vm *vm, bool detail)
     for (unsigned i = 0; i < vm->cfg.disk_count; i++)
         json_array_append_new(disks, json_pack("{s:s, s:b}", "path", vm->cfg.disks[i].path,
                                                "read_only", vm->cfg.disks[i].read_only));
-    for (unsigned i = 0; i < vm->cfg.net_count; i++)
-        json_array_append_new(
-            nets, json_pack("{s:s, s:s?}", "tap", vm->cfg.nets[i].tap, "mac", vm->cfg.nets[i].mac));
+    for (unsigned i = 0; i < vm->cfg.net_count; i++) {
+        const struct sysconf_net *n = &vm->cfg.nets[i];
+        json_t *fwds = json_array();
+        for (unsigned f = 0; f < n->hostfwd_count; f++)
+            json_array_append_new(fwds, json_pack("{s:i, s:i}", "host", n->hostfwds[f].host,
+                                                  "guest", n->hostfwds[f].guest));
+        json_array_append_new(nets, json_pack("{s:s, s:s?, s:s?, s:o}", "backend",
+                                              n->tap ? "tap" : "user", "tap", n->tap, "mac", n->mac,
+                                              "hostfwd", fwds));
+    }
     json_object_set_new(dev, "disks", disks);
     json_object_set_new(dev, "nets", nets);
     json_object_set_new(dev, "vsock",
-                        vm->cfg.vsock_cid ? json_pack("{s:I}", "cid", (json_int_t)vm->cfg.vsock_cid)
-                                          : json_null());
+                        vm->cfg.vsock_cid
+                            ? json_pack("{s:I, s:s?}", "cid", (json_int_t)vm->cfg.vsock_cid,
+                                        "socket", vm->cfg.vsock_socket)
+                            : json_null());
+    json_object_set_new(dev, "rng", json_boolean(vm->cfg.rng));
+    json_object_set_new(dev, "console", json_string(vm->cfg.virtio_console ? "virtio" : "serial"));
     json_object_set_new(o, "devices", dev);
     json_object_set_new(
         o, "last_exit",
@@ -1053,8 +1075,9 @@ static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_re
 
 static void remove_state_dir(const struct mgr_vm *vm)
 {
-    static const char *const files[] = {"config.json",   "vmm.pid",     "serial.log", "vmm.log",
-                                        "instance.json", "status.json", "api.sock",   NULL};
+    static const char *const files[] = {"config.json", "vmm.pid",       "serial.log",
+                                        "vmm.log",     "instance.json", "status.json",
+                                        "api.sock",    "vsock.sock",    NULL};
     char path[VM_PATH_MAX];
 
     for (const char *const *f = files; *f; f++) {

@@ -20,11 +20,14 @@
 static const char *const top_keys[] = {"system", "vms", NULL};
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", NULL};
 static const char *const vm_keys[] = {
-    "name",  "kernel",     "initramfs", "cmdline", "cpus",      "memory",    "disks",     "nets",
-    "vsock", "serial_log", "no_reboot", "restart", "autostart", "instances", "host_cpus", NULL};
-static const char *const disk_keys[] = {"path", "read_only", NULL};
-static const char *const net_keys[] = {"tap", "mac", NULL};
-static const char *const vsock_keys[] = {"cid", NULL};
+    "name",      "kernel",  "initramfs", "cmdline",   "cpus",      "memory",
+    "disks",     "nets",    "vsock",     "rng",       "console",   "serial_log",
+    "no_reboot", "restart", "autostart", "instances", "host_cpus", NULL};
+static const char *const disk_keys[] = {"path", "read_only", "id", NULL};
+static const char *const net_keys[] = {"tap", "user", "mac", NULL};
+static const char *const user_keys[] = {"hostfwd", NULL};
+static const char *const hostfwd_keys[] = {"host", "guest", NULL};
+static const char *const vsock_keys[] = {"cid", "socket", NULL};
 static const char *const instances_keys[] = {"max", NULL};
 
 #define DEFAULT_CMDLINE "console=ttyS0"
@@ -121,10 +124,56 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
         if (!sysconf_expect_object(w, d, item))
             continue;
         sysconf_check_keys(w, d, item, disk_keys);
-        if (sysconf_get_string(w, d, item, "path", true, &disk->path) == SYSCONF_OK)
-            vm->disk_count++;
+        bool ok = sysconf_get_string(w, d, item, "path", true, &disk->path) == SYSCONF_OK;
         sysconf_get_bool(w, d, item, "read_only", false, &disk->read_only);
+        if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
+            strlen(disk->id) > 20) {
+            char field[SYSCONF_PATH_MAX];
+            sysconf_path_key(field, item, "id");
+            sysconf_walk_error(w, field, "'%s' is longer than the 20 bytes of a virtio-blk serial",
+                               disk->id);
+            ok = false;
+        }
+        if (ok)
+            vm->disk_count++;
     }
+}
+
+/* user: {hostfwd: [{host: 8080, guest: 80}, ...]} */
+static bool walk_user(struct sysconf_walk *w, const json_t *user, const char *path,
+                      struct sysconf_net *net)
+{
+    char sub[SYSCONF_PATH_MAX], item[SYSCONF_PATH_MAX];
+    bool ok = true;
+    uint64_t port;
+
+    if (!sysconf_expect_object(w, user, path))
+        return false;
+    sysconf_check_keys(w, user, path, user_keys);
+    const json_t *list = get_list(w, user, path, "hostfwd", SYSCONF_MAX_HOSTFWDS, sub);
+    for (size_t i = 0; list && i < json_array_size(list); i++) {
+        const json_t *f = json_array_get(list, i);
+        struct sysconf_hostfwd *fwd = &net->hostfwds[net->hostfwd_count];
+        bool good = true;
+        sysconf_path_index(item, sub, i);
+        if (!sysconf_expect_object(w, f, item)) {
+            ok = false;
+            continue;
+        }
+        sysconf_check_keys(w, f, item, hostfwd_keys);
+        if (sysconf_get_uint(w, f, item, "host", true, 1, 65535, &port) == SYSCONF_OK)
+            fwd->host = (uint16_t)port;
+        else
+            good = false;
+        if (sysconf_get_uint(w, f, item, "guest", true, 1, 65535, &port) == SYSCONF_OK)
+            fwd->guest = (uint16_t)port;
+        else
+            good = false;
+        if (good)
+            net->hostfwd_count++;
+        ok = ok && good;
+    }
+    return ok;
 }
 
 static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *path,
@@ -141,8 +190,16 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
         if (!sysconf_expect_object(w, n, item))
             continue;
         sysconf_check_keys(w, n, item, net_keys);
-        if (sysconf_get_string(w, n, item, "tap", true, &net->tap) == SYSCONF_OK &&
-            !valid_tap(net->tap)) {
+        const json_t *user = json_object_get(n, "user");
+        enum sysconf_got tap = sysconf_get_string(w, n, item, "tap", false, &net->tap);
+        if ((tap == SYSCONF_ABSENT) == (user == NULL)) {
+            sysconf_walk_error(w, item,
+                               "give either tap: IFNAME (a host TAP device) or user: {} "
+                               "(user-mode NAT), not %s",
+                               user ? "both" : "neither");
+            ok = false;
+        }
+        if (tap == SYSCONF_OK && !valid_tap(net->tap)) {
             sysconf_path_key(field, item, "tap");
             sysconf_walk_error(w, field,
                                "'%s' is not a network interface name (1-15 characters, "
@@ -150,17 +207,23 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
                                net->tap);
             ok = false;
         }
+        if (tap == SYSCONF_BAD)
+            ok = false;
+        if (user != NULL) {
+            sysconf_path_key(field, item, "user");
+            ok = walk_user(w, user, field, net) && ok;
+        }
         if (sysconf_get_string(w, n, item, "mac", false, &net->mac) == SYSCONF_OK &&
             !valid_mac(net->mac)) {
             sysconf_path_key(field, item, "mac");
-            sysconf_walk_error(w, field,
-                               "'%s' is not a unicast MAC address such as "
-                               "52:54:00:12:34:56",
-                               net->mac);
+            sysconf_walk_error(
+                w, field, "'%s' is not a unicast MAC address such as 52:54:00:12:34:56", net->mac);
             ok = false;
         }
-        if (ok && net->tap != NULL)
+        if (ok)
             vm->net_count++;
+        else
+            memset(net, 0, sizeof(*net));
     }
 }
 
@@ -178,6 +241,7 @@ static void walk_vsock(struct sysconf_walk *w, const json_t *obj, const char *pa
     /* 0-2 are reserved (hypervisor, local, host); the top value is VMADDR_CID_ANY. */
     if (sysconf_get_uint(w, v, sub, "cid", true, 3, 0xfffffffeu, &cid) == SYSCONF_OK)
         vm->vsock_cid = (uint32_t)cid;
+    sysconf_get_string(w, v, sub, "socket", false, &vm->vsock_socket);
 }
 
 static void walk_instances(struct sysconf_walk *w, const json_t *obj, const char *path,
@@ -234,6 +298,17 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     walk_disks(w, obj, path, vm);
     walk_nets(w, obj, path, vm);
     walk_vsock(w, obj, path, vm);
+    sysconf_get_bool(w, obj, path, "rng", false, &vm->rng);
+    const char *console = NULL;
+    if (sysconf_get_string(w, obj, path, "console", false, &console) == SYSCONF_OK) {
+        if (strcmp(console, "virtio") == 0) {
+            vm->virtio_console = true;
+        } else if (strcmp(console, "serial") != 0) {
+            sysconf_path_key(sub, path, "console");
+            sysconf_walk_error(
+                w, sub, "'%s' is not a console device: serial (ttyS0) or virtio (hvc0)", console);
+        }
+    }
     sysconf_get_string(w, obj, path, "serial_log", false, &vm->serial_log);
     sysconf_get_bool(w, obj, path, "no_reboot", false, &vm->no_reboot);
     if (sysconf_get_string(w, obj, path, "restart", false, &restart) == SYSCONF_OK &&
@@ -268,6 +343,7 @@ static void resolve_vm_paths(struct sysconf_walk *w, const char *base_dir, struc
     vm->kernel = resolve(w, base_dir, vm->kernel);
     vm->initramfs = resolve(w, base_dir, vm->initramfs);
     vm->serial_log = resolve(w, base_dir, vm->serial_log);
+    vm->vsock_socket = resolve(w, base_dir, vm->vsock_socket);
     for (unsigned i = 0; i < vm->disk_count; i++)
         vm->disks[i].path = resolve(w, base_dir, vm->disks[i].path);
 }
@@ -392,6 +468,42 @@ static bool shared_by_instances(const struct sysconf_vm *vm, const char *s)
     return vm->instances_max > 1 && strstr(s, INSTANCE_MARK) == NULL;
 }
 
+/* The host ports a VM's forwards take: port .. port + instances - 1. */
+static uint32_t last_port(const struct sysconf_vm *vm, uint16_t port)
+{
+    return (uint32_t)port + (vm->instances_max ? vm->instances_max - 1 : 0);
+}
+
+/* Host ports forwarded by user networking: one listener per port on the host. */
+static void check_hostfwds(struct sysconf_walk *w, const struct sysconf *cfg, unsigned i,
+                           unsigned k)
+{
+    const struct sysconf_vm *vm = &cfg->vms[i];
+    char p[SYSCONF_PATH_MAX], q[SYSCONF_PATH_MAX];
+
+    for (unsigned f = 0; f < vm->nets[k].hostfwd_count; f++) {
+        uint16_t lo = vm->nets[k].hostfwds[f].host;
+        snprintf(q, sizeof(q), "nets[%u].user.hostfwd[%u].host", k, f);
+        vm_path(p, i, q);
+        if (last_port(vm, lo) > 65535)
+            sysconf_walk_error(w, p, "ports %u-%u for the %u instances go past 65535", lo,
+                               (unsigned)last_port(vm, lo), vm->instances_max);
+        for (unsigned j = 0; j <= i; j++) {
+            const struct sysconf_vm *o = &cfg->vms[j];
+            for (unsigned l = 0; l < o->net_count; l++) {
+                for (unsigned g = 0; g < o->nets[l].hostfwd_count; g++) {
+                    if (j == i && (l > k || (l == k && g >= f)))
+                        continue; /* each pair once */
+                    uint16_t olo = o->nets[l].hostfwds[g].host;
+                    if (lo <= last_port(o, olo) && olo <= last_port(vm, lo))
+                        sysconf_walk_error(w, p, "host port %u is also forwarded by vms[%u]", lo,
+                                           j);
+                }
+            }
+        }
+    }
+}
+
 /* Things only one running VM can own: writable disks, taps, vsock CIDs, serial logs. */
 static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
 {
@@ -419,9 +531,10 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
             }
         }
         for (unsigned k = 0; k < vm->net_count; k++) {
+            check_hostfwds(w, cfg, i, k);
             snprintf(q, sizeof(q), "nets[%u].tap", k);
             vm_path(p, i, q);
-            if (shared_by_instances(vm, vm->nets[k].tap))
+            if (vm->nets[k].tap != NULL && shared_by_instances(vm, vm->nets[k].tap))
                 sysconf_walk_error(w, p,
                                    "a tap device cannot serve %u instances: put {n} in "
                                    "its name",
@@ -435,7 +548,9 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
             }
             for (unsigned j = 0; j < i; j++) {
                 for (unsigned l = 0; l < cfg->vms[j].net_count; l++) {
-                    if (strcmp(cfg->vms[j].nets[l].tap, vm->nets[k].tap) == 0)
+                    const char *other = cfg->vms[j].nets[l].tap;
+                    if (other != NULL && vm->nets[k].tap != NULL &&
+                        strcmp(other, vm->nets[k].tap) == 0)
                         sysconf_walk_error(w, p, "tap %s is also used by vms[%u]", vm->nets[k].tap,
                                            j);
                 }
@@ -452,6 +567,20 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
                 if (cfg->vms[j].serial_log && strcmp(cfg->vms[j].serial_log, vm->serial_log) == 0)
                     sysconf_walk_error(w, p, "%s is also the serial log of vms[%u]", vm->serial_log,
                                        j);
+            }
+        }
+        if (vm->vsock_socket != NULL) {
+            vm_path(p, i, "vsock.socket");
+            if (shared_by_instances(vm, vm->vsock_socket))
+                sysconf_walk_error(w, p,
+                                   "the %u instances cannot listen on one socket: put {n} "
+                                   "in the path",
+                                   vm->instances_max);
+            for (unsigned j = 0; j < i; j++) {
+                if (cfg->vms[j].vsock_socket &&
+                    strcmp(cfg->vms[j].vsock_socket, vm->vsock_socket) == 0)
+                    sysconf_walk_error(w, p, "%s is also the vsock socket of vms[%u]",
+                                       vm->vsock_socket, j);
             }
         }
         if (vm->vsock_cid != 0) {
@@ -734,6 +863,12 @@ void sysconf_free(struct sysconf *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
+static void mac_bytes(const char *text, uint8_t out[6])
+{
+    for (int i = 0; i < 6; i++)
+        out[i] = (uint8_t)strtoul(text + 3 * i, NULL, 16);
+}
+
 int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out,
                              struct sysconf_diags *diags)
 {
@@ -746,22 +881,48 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->cpus = vm->cpus;
     out->memory = vm->memory;
     out->no_reboot = vm->no_reboot;
+    out->rng = vm->rng;
+    out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
     if (vm->serial_log != NULL) {
         out->serial = VMM_SERIAL_FILE;
         out->serial_path = vm->serial_log;
     }
-    /* TODO(virtio): map disks, nets and vsock once struct vmm_config has them. */
-    if (vm->disk_count != 0) {
-        sysconf_diag_add(diags, "disks", 0, "this stdvmm build has no disk devices yet");
-        r = -STDVMM_ENOTSUP;
+    _Static_assert(SYSCONF_MAX_DISKS <= VMM_MAX_DISKS, "disks of a description fit the VMM");
+    _Static_assert(SYSCONF_MAX_NETS <= VMM_MAX_NETS, "nets of a description fit the VMM");
+    _Static_assert(SYSCONF_MAX_HOSTFWDS <= VMM_MAX_HOSTFWDS, "forwards fit the VMM");
+    out->disk_count = vm->disk_count;
+    for (unsigned i = 0; i < vm->disk_count; i++) {
+        out->disks[i].path = vm->disks[i].path;
+        out->disks[i].id = vm->disks[i].id;
+        out->disks[i].readonly = vm->disks[i].read_only;
     }
-    if (vm->net_count != 0) {
-        sysconf_diag_add(diags, "nets", 0, "this stdvmm build has no network devices yet");
-        r = -STDVMM_ENOTSUP;
+    out->net_count = vm->net_count;
+    for (unsigned i = 0; i < vm->net_count; i++) {
+        const struct sysconf_net *n = &vm->nets[i];
+        struct vmm_net *o = &out->nets[i];
+        memset(o, 0, sizeof(*o));
+        o->backend = n->tap ? VMM_NET_TAP : VMM_NET_USER;
+        o->tap = n->tap;
+        o->has_mac = n->mac != NULL;
+        if (n->mac != NULL)
+            mac_bytes(n->mac, o->mac);
+        o->hostfwd_count = n->hostfwd_count;
+        for (unsigned f = 0; f < n->hostfwd_count; f++) {
+            o->hostfwds[f].host_port = n->hostfwds[f].host;
+            o->hostfwds[f].guest_port = n->hostfwds[f].guest;
+        }
     }
+    memset(&out->vsock, 0, sizeof(out->vsock));
     if (vm->vsock_cid != 0) {
-        sysconf_diag_add(diags, "vsock", 0, "this stdvmm build has no vsock device yet");
-        r = -STDVMM_ENOTSUP;
+        if (vm->vsock_socket == NULL) {
+            sysconf_diag_add(diags, "vsock.socket", 0,
+                             "required here: the host side of the vsock device is a Unix "
+                             "socket (the manager chooses one itself)");
+            r = -STDVMM_EINVAL;
+        }
+        out->vsock.enabled = true;
+        out->vsock.cid = vm->vsock_cid;
+        out->vsock.socket = vm->vsock_socket;
     }
     return r;
 }
@@ -801,22 +962,38 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     if (vm->disk_count != 0) {
         json_t *a = json_array();
         for (unsigned i = 0; a && i < vm->disk_count; i++)
-            r |= json_array_append_new(a, json_pack("{s:s, s:b}", "path", vm->disks[i].path,
-                                                    "read_only", vm->disks[i].read_only));
+            r |= json_array_append_new(a, json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path,
+                                                    "read_only", vm->disks[i].read_only, "id",
+                                                    vm->disks[i].id));
         r |= json_object_set_new(o, "disks", a);
     }
     if (vm->net_count != 0) {
         json_t *a = json_array();
         for (unsigned i = 0; a && i < vm->net_count; i++) {
-            json_t *n = json_pack("{s:s}", "tap", vm->nets[i].tap);
-            if (n != NULL && vm->nets[i].mac != NULL)
-                r |= set_str(n, "mac", vm->nets[i].mac);
+            const struct sysconf_net *net = &vm->nets[i];
+            json_t *n = json_object();
+            if (net->tap != NULL) {
+                r |= set_str(n, "tap", net->tap);
+            } else {
+                json_t *fwds = json_array();
+                for (unsigned f = 0; fwds && f < net->hostfwd_count; f++)
+                    r |= json_array_append_new(fwds, json_pack("{s:i, s:i}", "host",
+                                                               net->hostfwds[f].host, "guest",
+                                                               net->hostfwds[f].guest));
+                r |= json_object_set_new(n, "user", json_pack("{s:o}", "hostfwd", fwds));
+            }
+            if (n != NULL && net->mac != NULL)
+                r |= set_str(n, "mac", net->mac);
             r |= json_array_append_new(a, n);
         }
         r |= json_object_set_new(o, "nets", a);
     }
     if (vm->vsock_cid != 0)
-        r |= json_object_set_new(o, "vsock", json_pack("{s:I}", "cid", (json_int_t)vm->vsock_cid));
+        r |= json_object_set_new(
+            o, "vsock",
+            json_pack("{s:I, s:s*}", "cid", (json_int_t)vm->vsock_cid, "socket", vm->vsock_socket));
+    r |= json_object_set_new(o, "rng", json_boolean(vm->rng));
+    r |= set_str(o, "console", vm->virtio_console ? "virtio" : "serial");
     r |= set_str(o, "serial_log", vm->serial_log);
     r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
     if (vm->restart == SYSCONF_RESTART_ON_FAILURE && vm->restart_max != 0) {

@@ -366,6 +366,97 @@ static void single_vm_description(void **state)
     sysconf_diags_free(&d);
 }
 
+static void devices_map_to_the_vmm_config(void **state)
+{
+    static const char *const text =
+        "kernel: /k\n"
+        "disks: [{path: /a.img, id: data}, {path: /b.img, read_only: true}]\n"
+        "nets:\n"
+        "  - {tap: tap3, mac: \"52:54:00:00:00:07\"}\n"
+        "  - {user: {hostfwd: [{host: 2222, guest: 22}, {host: 8080, guest: 80}]}}\n"
+        "vsock: {cid: 9, socket: v.sock}\n"
+        "rng: true\n"
+        "console: virtio\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc;
+
+    (void)state;
+    memset(&vc, 0, sizeof(vc));
+    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d);
+    if (r != 0)
+        dump(&d);
+    assert_int_equal(r, 0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_int_equal(vc.disk_count, 2);
+    assert_string_equal(vc.disks[0].id, "data");
+    assert_true(vc.disks[1].readonly);
+    assert_int_equal(vc.net_count, 2);
+    assert_int_equal(vc.nets[0].backend, VMM_NET_TAP);
+    assert_string_equal(vc.nets[0].tap, "tap3");
+    assert_true(vc.nets[0].has_mac);
+    assert_int_equal(vc.nets[0].mac[5], 7);
+    assert_int_equal(vc.nets[1].backend, VMM_NET_USER);
+    assert_int_equal(vc.nets[1].hostfwd_count, 2);
+    assert_int_equal(vc.nets[1].hostfwds[1].host_port, 8080);
+    assert_int_equal(vc.nets[1].hostfwds[1].guest_port, 80);
+    assert_true(vc.vsock.enabled);
+    assert_int_equal(vc.vsock.cid, 9);
+    assert_string_equal(vc.vsock.socket, "/d/v.sock");
+    assert_true(vc.rng);
+    assert_int_equal(vc.console, VMM_CONSOLE_VIRTIO);
+
+    /* The manager's JSON keeps all of it. */
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    struct sysconf back;
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_int_equal(back.vms[0].nets[1].hostfwd_count, 2);
+    assert_null(back.vms[0].nets[1].tap);
+    assert_string_equal(back.vms[0].vsock_socket, "/d/v.sock");
+    assert_true(back.vms[0].virtio_console);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    /* stdvmm run has nobody to pick a vsock socket. */
+    static const char *const nosock = "kernel: /k\nvsock: {cid: 5}\n";
+    assert_int_equal(sysconf_parse_vm(nosock, strlen(nosock), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg,
+                                      &d),
+                     0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "vsock.socket", "required"));
+    sysconf_free(&cfg);
+    sysconf_diags_free(&d);
+}
+
+static void bad_devices(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "vms:\n"
+        "  - {name: a, kernel: /k, nets: [{tap: t0, user: {}}, {mac: \"52:54:00:00:00:01\"},\n"
+        "     {user: {hostfwd: [{host: 8080, guest: 80}]}}, {user: {hostfwd: [{host: 80}]}}],\n"
+        "     disks: [{path: /x, id: \"a-serial-longer-than-20\"}], console: vga}\n"
+        "  - {name: w, kernel: /k, instances: {max: 3}, vsock: {cid: 20, socket: /w.sock},\n"
+        "     nets: [{user: {hostfwd: [{host: 8079, guest: 22}, {host: 65535, guest: 1}]}}]}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "vms[0].nets[0]", "not both"));
+    assert_true(has_diag(&d, "vms[0].nets[1]", "not neither"));
+    assert_true(has_diag(&d, "vms[0].nets[3].user.hostfwd[0].guest", "required field missing"));
+    assert_true(has_diag(&d, "vms[0].disks[0].id", "longer than the 20 bytes"));
+    assert_true(has_diag(&d, "vms[0].console", "not a console device"));
+    assert_true(has_diag(&d, "vms[1].vsock.socket", "put {n} in the path"));
+    assert_true(has_diag(&d, "vms[1].nets[0].user.hostfwd[0].host", "also forwarded by vms[0]"));
+    assert_true(has_diag(&d, "vms[1].nets[0].user.hostfwd[1].host", "go past 65535"));
+    sysconf_diags_free(&d);
+}
+
 static void files_are_checked_on_request(void **state)
 {
     static const char *const text = "system: {memory: 1G, vcpus: 1}\n"
@@ -455,6 +546,8 @@ int main(void)
         cmocka_unit_test(autostart_must_fit_together),
         cmocka_unit_test(shared_resources_are_refused),
         cmocka_unit_test(single_vm_description),
+        cmocka_unit_test(devices_map_to_the_vmm_config),
+        cmocka_unit_test(bad_devices),
         cmocka_unit_test(files_are_checked_on_request),
         cmocka_unit_test(example_in_docs_is_valid),
         cmocka_unit_test(helpers),
