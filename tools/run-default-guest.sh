@@ -8,19 +8,37 @@
 # /dev/kvm, or PVM as on these build machines) it runs inside the test host:
 # an emulated x86_64 machine with real KVM, which this script says it does.
 # Extra arguments go to `stdvmm run` (e.g. --cpus 2 --memory 1G).
+#
+# `--arch aarch64` first (on an x86_64 machine) boots the arm64 guest kit
+# instead: stdvmm is cross-built for aarch64 (tools/cross/build-aarch64.sh)
+# and runs inside the aarch64 test host (QEMU TCG Arm virt board with EL2).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${STDVMM_BUILD_DIR:-$top/build}
 arch=$(uname -m)
+if [[ ${1:-} == --arch ]]; then
+    arch=${2:?--arch needs x86_64 or aarch64}
+    shift 2
+fi
 
 "$top/tools/install-deps.sh"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" stdvmm
+if [[ $arch == "$(uname -m)" ]]; then
+    cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    ninja -C "$build" stdvmm
+    stdvmm=$build/src/tools/stdvmm
+elif [[ $arch == aarch64 ]]; then
+    stdvmm=$("$top/tools/cross/build-aarch64.sh" --build "$build/aarch64-cross" \
+        --cache "$build/cache" | tail -n 1)
+else
+    echo "run-default-guest: --arch $arch: this machine builds for $(uname -m) and aarch64" >&2
+    exit 2
+fi
 kit=$build/tests/integration/$arch/guest-kit
 "$top/tools/guest-kit/build.sh" --arch "$arch" --out "$kit" --cache "$build/cache"
 
 hardware_kvm() {
+    [[ $arch == "$(uname -m)" ]] || return 1
     [[ -r /dev/kvm && -w /dev/kvm ]] || return 1
     [[ -d /sys/module/kvm_pvm ]] && return 1
     grep -qwE 'vmx|svm' /proc/cpuinfo || [[ $arch == aarch64 ]]
@@ -29,10 +47,14 @@ hardware_kvm() {
 cmdline="console=ttyS0 panic=-1"
 if hardware_kvm; then
     echo "run-default-guest: booting natively on this host's KVM (Ctrl-A x stops the VM)"
-    exec "$build/src/tools/stdvmm" run --kernel "$kit/vmlinuz" --initramfs "$kit/initramfs.cpio.gz" \
+    exec "$stdvmm" run --kernel "$kit/vmlinuz" --initramfs "$kit/initramfs.cpio.gz" \
         --cmdline "$cmdline" --memory 512M "$@"
 fi
-echo "run-default-guest: this machine's /dev/kvm cannot run standard guests (missing, or PVM);"
-echo "run-default-guest: booting the guest inside the test host (QEMU TCG with nested KVM) instead."
-exec "$top/tools/testhost/run-interactive.sh" --arch "$arch" --stdvmm "$build/src/tools/stdvmm" \
+if [[ $arch != "$(uname -m)" ]]; then
+    echo "run-default-guest: booting the $arch guest inside the $arch test host (QEMU TCG with nested KVM)."
+else
+    echo "run-default-guest: this machine's /dev/kvm cannot run standard guests (missing, or PVM);"
+    echo "run-default-guest: booting the guest inside the test host (QEMU TCG with nested KVM) instead."
+fi
+exec "$top/tools/testhost/run-interactive.sh" --arch "$arch" --stdvmm "$stdvmm" \
     --guest-kit "$kit" --cache "$build/cache" -- --cmdline "$cmdline" --memory 512M "$@"
