@@ -47,7 +47,7 @@ void console_printf(const char *fmt, ...)
 
 int console_init(void)
 {
-    seL4_CPtr frame, ntfn;
+    seL4_CPtr frame = seL4_CapNull, ntfn = seL4_CapNull;
     seL4_Error err = device_frames(PL011_PADDR, 0, &frame);
 
     if (err == seL4_NoError)
