@@ -10,7 +10,8 @@ Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
 rebuilds ticker2 while ticker1 keeps printing; `start wild` runs a guest that
-touches unbacked addresses and is stopped alone; `stop ticker1`, `list`.
+touches unbacked addresses and is stopped alone; `start bouncer` reboots
+(PSCI SYSTEM_RESET) and is rebuilt; `stop ticker1`, `list`.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -152,6 +153,15 @@ def main():
         m.wait(r"^\[ticker1\] tick", 10)
         m.wait(r"^\[ticker2\] tick", 10)
 
+    def reboot():
+        m.send("start bouncer")
+        m.wait(r"^admin: bouncer stopped \(guest reset\)", 180)
+        m.wait(r"^admin: bouncer: guest reset: rebuilding it", 10)
+        m.wait(r"^admin: bouncer started \(boot 2\)", 60)
+        m.wait(r"^\[bouncer\] stdvmm-guest: ready", 180)
+        m.send("stop bouncer")
+        m.wait(r"^admin: bouncer stopped \(stopped from the console\)", 60)
+
     def stop_and_list():
         m.send("stop ticker1")
         m.wait(r"^admin: ticker1 stopped \(stopped from the console\)", 30)
@@ -164,6 +174,7 @@ def main():
     check("poweroff: PSCI SYSTEM_OFF stops only that VM", poweroff)
     check("restart: ticker2 rebuilt while ticker1 keeps printing", restart)
     check("fault: a guest touching unbacked memory stops alone", wild)
+    check("reset: PSCI SYSTEM_RESET rebuilds the VM", reboot)
     check("stop and list from the console", stop_and_list)
     m.close()
     print(f"{passed} passed, {failed} failed")
