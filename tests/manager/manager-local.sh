@@ -119,6 +119,11 @@ old=$(field web pid)
 ctl restart web --timeout 5
 new=$(field web pid)
 [[ -n $new && $new != "$old" ]] || fail "restart kept pid $old"
+# "running" means the VMM process runs; its guest prints a moment later.
+for _ in $(seq 50); do
+  (($(grep -c "stdvmm-guest: ready" "$state/vms/web/serial.log") >= 3)) && break
+  sleep 0.1
+done
 [[ $(grep -c "stdvmm-guest: ready" "$state/vms/web/serial.log") -ge 3 ]] || fail "web did not boot again"
 ctl pause web
 [[ $(state_of web) == paused ]] || fail "web not paused"
@@ -209,7 +214,8 @@ t0=$(date +%s%N)
 ctl list >/dev/null || fail "list failed while slow clients were connected"
 ms=$((($(date +%s%N) - t0) / 1000000))
 echo "list with 20 stalled clients took ${ms} ms"
-((ms < 1000)) || fail "a request took ${ms} ms while slow clients were connected"
+# Far below the 5 s after which stalled connections are dropped: nobody waited for them.
+((ms < 2500)) || fail "a request took ${ms} ms while slow clients were connected"
 kill "$slow" 2>/dev/null || true
 kill -0 "$mgr_pid" || fail "the manager died"
 

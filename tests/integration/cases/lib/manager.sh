@@ -23,6 +23,8 @@ I=$GUEST_INITRD
 MGR_PID=""
 
 dump_logs() {
+	echo "--- load: $(cat /proc/loadavg); processes:"
+	ps
 	echo "--- manager log:"
 	cat "$MGR_LOG" 2>/dev/null
 	for d in "$STATE"/vms/*; do
@@ -40,15 +42,23 @@ fail() {
 	exit 1
 }
 
+# Pids whose command line contains TEXT (the test host's busybox has no pgrep).
+pids_with() {
+	for c in /proc/[0-9]*/cmdline; do
+		tr '\0' ' ' <"$c" 2>/dev/null | grep -qF "$1" || continue
+		p=${c#/proc/}
+		echo "${p%/cmdline}"
+	done
+}
+
 mgr_cleanup() {
 	# Under the case's set -e a failing kill would end the trap (busybox
 	# ash then exits 127 and hides the case's own status).
 	set +e
 	[ -n "$MGR_PID" ] && kill "$MGR_PID" 2>/dev/null
-	for f in "$STATE"/vms/*/vmm.pid; do
-		[ -e "$f" ] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null
+	for p in $(pids_with "$STATE/vms/"); do
+		[ "$p" != $$ ] && kill -9 "$p" 2>/dev/null
 	done
-	pkill -9 -f "$STATE/vms/" 2>/dev/null
 	return 0
 }
 trap mgr_cleanup EXIT
