@@ -348,31 +348,9 @@ static struct usage usage_of(struct mgr *m)
 static bool fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, char *err,
                  size_t size)
 {
-    const struct sysconf_system *s = &m->cfg.system;
     struct usage u = usage_of(m);
-    char a[32], b[32], c[32];
-
-    if (u.vms + 1 > s->max_vms) {
-        snprintf(err, size,
-                 "system.max_vms: %u VMs run already and the bound is %u; %s cannot "
-                 "start",
-                 u.vms, s->max_vms, name);
-        return false;
-    }
-    if (u.memory + memory > s->memory) {
-        sysconf_format_size(u.memory, a, sizeof(a));
-        sysconf_format_size(memory, b, sizeof(b));
-        sysconf_format_size(s->memory, c, sizeof(c));
-        snprintf(err, size, "system.memory: %s in use + %s for %s is more than the bound %s", a, b,
-                 name, c);
-        return false;
-    }
-    if (u.vcpus + cpus > s->vcpus) {
-        snprintf(err, size, "system.vcpus: %u in use + %u for %s is more than the bound %u",
-                 u.vcpus, cpus, name, s->vcpus);
-        return false;
-    }
-    return true;
+    struct mgr_usage used = {.memory = u.memory, .vcpus = u.vcpus, .vms = u.vms};
+    return mgr_bounds_fit(&m->cfg.system, &used, name, memory, cpus, err, size);
 }
 
 /* ---- starting ---- */

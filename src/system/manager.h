@@ -95,6 +95,22 @@ void mgr_body_free(struct mgr_body *keep);
 /* "?lines=N": N within 1..max, or the default when absent; false on junk. */
 bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out);
 
+/* What the VMs holding resources use together. */
+struct mgr_usage {
+    uint64_t memory;
+    unsigned vcpus;
+    unsigned vms;
+};
+
+/*
+ * Would a VM called name with this memory and these vCPUs fit next to
+ * used? false with a message naming the bound ("system.memory: 448M in use
+ * + 128M for web is more than the bound 512M"). Sums cannot overflow:
+ * sizes are bounded by the description's validation.
+ */
+bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
+                    const char *name, uint64_t memory, unsigned cpus, char *err, size_t err_size);
+
 /* ---- state directory and adoption (manager_state.c) ---- */
 
 /* What a pid file records: the process and when it started (clock ticks since boot). */

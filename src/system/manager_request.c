@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Parsing of the manager's API requests (docs/api/openapi.yaml): the path
- * and method into an operation, and JSON bodies into typed requests. Pure
- * functions of their input (no manager state), so that unit tests and the
- * fuzzer can drive them directly. Bodies go through the same schema walker
+ * and method into an operation, and JSON bodies into typed requests; and
+ * the bounds check every start goes through. Pure functions of their input
+ * (no manager state), so that unit tests and the fuzzer can drive them
+ * directly. Bodies go through the same schema walker
  * as the system description: wrong types, unknown fields and out-of-range
  * values are reported with their field name.
  */
@@ -223,5 +224,32 @@ bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out)
     if (errno != 0 || *end != '\0' || v == 0 || v > max)
         return false;
     *out = (unsigned)v;
+    return true;
+}
+
+bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
+                    const char *name, uint64_t memory, unsigned cpus, char *err, size_t err_size)
+{
+    char a[32], b[32], c[32];
+
+    if (used->vms + 1 > bounds->max_vms) {
+        snprintf(err, err_size,
+                 "system.max_vms: %u VMs run already and the bound is %u; %s cannot start",
+                 used->vms, bounds->max_vms, name);
+        return false;
+    }
+    if (used->memory + memory > bounds->memory) {
+        sysconf_format_size(used->memory, a, sizeof(a));
+        sysconf_format_size(memory, b, sizeof(b));
+        sysconf_format_size(bounds->memory, c, sizeof(c));
+        snprintf(err, err_size, "system.memory: %s in use + %s for %s is more than the bound %s", a,
+                 b, name, c);
+        return false;
+    }
+    if ((uint64_t)used->vcpus + cpus > bounds->vcpus) {
+        snprintf(err, err_size, "system.vcpus: %u in use + %u for %s is more than the bound %u",
+                 used->vcpus, cpus, name, bounds->vcpus);
+        return false;
+    }
     return true;
 }
