@@ -33,72 +33,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "manager.h"
+#include "manager_internal.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 #include "stdvmm/vmm.h"
-#include "sysconf_internal.h"
 
-#define VM_API_TIMEOUT_MS 2000 /* a healthy VMM answers in microseconds */
 #define TERM_GRACE_MS 5000     /* SIGTERM to SIGKILL */
 #define BACKOFF_FIRST_MS 1000  /* restart delays double from here ... */
 #define BACKOFF_MAX_MS 30000   /* ... up to here */
 #define BACKOFF_RESET_MS 60000 /* a VM that ran this long starts the backoff over */
 #define ADOPTED_POLL_MS 1000   /* liveness check where pidfd_open is missing */
-/*
- * Paths below the state directory: it is short (its VM sockets must fit the
- * 108 bytes of sun_path, checked in claim_state_dir), so these always fit.
- */
-#define STATE_DIR_MAX 108
-#define VM_DIR_MAX (STATE_DIR_MAX + 8 + SYSCONF_NAME_MAX)
-#define VM_PATH_MAX (VM_DIR_MAX + 32)
 
-enum stop_phase { STOP_NONE, STOP_GRACEFUL, STOP_TERM, STOP_KILL };
-
-struct mgr_vm {
-    char name[SYSCONF_NAME_MAX + 1];
-    const struct sysconf_vm *def; /* the description's entry (an instance's definition) */
-    struct sysconf_vm cfg;        /* what runs: def, or an instance of it */
-    struct sysconf_arena *arena;  /* strings of cfg that def does not hold */
-    bool instance;
-    unsigned slot; /* instance number n: the "{n}" in paths, CID offset */
-    char dir[VM_DIR_MAX];
-    enum mgr_state state;
-    pid_t pid;
-    uint64_t start_time; /* /proc start time of pid */
-    bool child;          /* started by this manager process (waitpid works) */
-    int pidfd;           /* adopted: readable when the process exits */
-    int watch_fd;        /* adopted: carries the exit status */
-    int watch_status;    /* read from watch_fd; -1 none */
-    unsigned restarts;   /* automatic restarts since the last requested start */
-    unsigned starts;
-    unsigned backoff;
-    int last_exit; /* -1: none yet */
-    char last_reason[128];
-    bool stop_requested;     /* the exit is wanted: no restart */
-    bool restart_after_stop; /* a restart request: start again after the exit */
-    enum stop_phase stop_phase;
-    int64_t deadline; /* ms: next stop escalation, or the restart time; 0: none */
-    int64_t started_ms;
-    bool has_status; /* status.json existed: the VM ran under this state dir */
-    char saved_state[16];
-};
-
-struct mgr {
-    struct mgr_options opts;
-    struct sysconf cfg;
-    char state_dir[STATE_DIR_MAX];
-    char stdvmm[PATH_MAX];
-    struct mgr_vm **vms;
-    unsigned vm_count;
-    int lock_fd;
-    int signal_fd;
-    struct mgr_http *http;
-    long clock_ticks;
-    bool quit;
-};
-
-static int64_t now_ms(void)
+int64_t mgr_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -131,12 +77,12 @@ static bool holds_resources(enum mgr_state s)
            s == MGR_VM_RESTARTING;
 }
 
-static void vm_file(const struct mgr_vm *vm, const char *leaf, char *out, size_t size)
+void mgr_vm_file(const struct mgr_vm *vm, const char *leaf, char *out, size_t size)
 {
     snprintf(out, size, "%s/%s", vm->dir, leaf);
 }
 
-static struct mgr_vm *find_vm(struct mgr *m, const char *name)
+struct mgr_vm *mgr_find_vm(struct mgr *m, const char *name)
 {
     for (unsigned i = 0; i < m->vm_count; i++) {
         if (strcmp(m->vms[i]->name, name) == 0)
@@ -145,7 +91,7 @@ static struct mgr_vm *find_vm(struct mgr *m, const char *name)
     return NULL;
 }
 
-static const struct sysconf_vm *find_definition(struct mgr *m, const char *name)
+const struct sysconf_vm *mgr_find_definition(struct mgr *m, const char *name)
 {
     for (unsigned i = 0; i < m->cfg.vm_count; i++) {
         if (strcmp(m->cfg.vms[i].name, name) == 0)
@@ -164,7 +110,7 @@ static void save_status(const struct mgr_vm *vm)
                           "last_exit", (json_int_t)vm->last_exit, "last_reason", vm->last_reason);
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
-    vm_file(vm, "status.json", path, sizeof(path));
+    mgr_vm_file(vm, "status.json", path, sizeof(path));
     if (text == NULL || mgr_write_file(path, text) != 0)
         LOG_WARN("%s: cannot record its status in %s", vm->name, path);
     free(text);
@@ -175,7 +121,7 @@ static void load_status(struct mgr_vm *vm)
 {
     char path[VM_PATH_MAX];
 
-    vm_file(vm, "status.json", path, sizeof(path));
+    mgr_vm_file(vm, "status.json", path, sizeof(path));
     char *text = mgr_read_file(path, 4096, NULL);
     json_t *o = text ? json_loads(text, 0, NULL) : NULL;
     json_t *v;
@@ -219,8 +165,8 @@ static const char *substitute(struct mgr_vm *vm, const char *s)
     return r ? r : s;
 }
 
-static struct mgr_vm *add_vm(struct mgr *m, const char *name, const struct sysconf_vm *def,
-                             bool instance, unsigned slot)
+struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_vm *def,
+                          bool instance, unsigned slot)
 {
     struct mgr_vm *vm = calloc(1, sizeof(*vm));
     struct mgr_vm **list = realloc(m->vms, (m->vm_count + 1) * sizeof(*list));
@@ -261,12 +207,12 @@ static struct mgr_vm *add_vm(struct mgr *m, const char *name, const struct sysco
     }
     if (vm->cfg.vsock_cid != 0 && vm->cfg.vsock_socket == NULL) {
         char path[VM_PATH_MAX];
-        vm_file(vm, "vsock.sock", path, sizeof(path));
+        mgr_vm_file(vm, "vsock.sock", path, sizeof(path));
         vm->cfg.vsock_socket = sysconf_arena_strdup(&vm->arena, path);
     }
     if (vm->cfg.serial_log == NULL) {
         char path[VM_PATH_MAX];
-        vm_file(vm, "serial.log", path, sizeof(path));
+        mgr_vm_file(vm, "serial.log", path, sizeof(path));
         vm->cfg.serial_log = sysconf_arena_strdup(&vm->arena, path);
     }
     /* The system's CPUs, unless the VM names its own. */
@@ -290,7 +236,7 @@ static void free_vm(struct mgr_vm *vm)
     free(vm);
 }
 
-static void remove_vm(struct mgr *m, struct mgr_vm *vm)
+void mgr_remove_vm(struct mgr *m, struct mgr_vm *vm)
 {
     for (unsigned i = 0; i < m->vm_count; i++) {
         if (m->vms[i] == vm) {
@@ -302,7 +248,7 @@ static void remove_vm(struct mgr *m, struct mgr_vm *vm)
     free_vm(vm);
 }
 
-static unsigned instance_count(struct mgr *m, const struct sysconf_vm *def)
+unsigned mgr_instance_count(struct mgr *m, const struct sysconf_vm *def)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < m->vm_count; i++)
@@ -310,7 +256,7 @@ static unsigned instance_count(struct mgr *m, const struct sysconf_vm *def)
     return n;
 }
 
-static bool slot_taken(struct mgr *m, const struct sysconf_vm *def, unsigned slot)
+bool mgr_slot_taken(struct mgr *m, const struct sysconf_vm *def, unsigned slot)
 {
     for (unsigned i = 0; i < m->vm_count; i++) {
         if (m->vms[i]->instance && m->vms[i]->def == def && m->vms[i]->slot == slot)
@@ -321,15 +267,9 @@ static bool slot_taken(struct mgr *m, const struct sysconf_vm *def, unsigned slo
 
 /* ---- bounds ---- */
 
-struct usage {
-    uint64_t memory;
-    unsigned vcpus;
-    unsigned vms;
-};
-
-static struct usage usage_of(struct mgr *m)
+struct mgr_usage mgr_usage_of(struct mgr *m)
 {
-    struct usage u = {0};
+    struct mgr_usage u = {0};
     for (unsigned i = 0; i < m->vm_count; i++) {
         const struct mgr_vm *vm = m->vms[i];
         if (!holds_resources(vm->state))
@@ -345,11 +285,10 @@ static struct usage usage_of(struct mgr *m)
  * Would starting a VM of this size stay within the system's bounds? The
  * message names the bound: "system.memory: 448M in use + 128M for web ...".
  */
-static bool fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, char *err,
-                 size_t size)
+bool mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, char *err,
+              size_t size)
 {
-    struct usage u = usage_of(m);
-    struct mgr_usage used = {.memory = u.memory, .vcpus = u.vcpus, .vms = u.vms};
+    struct mgr_usage used = mgr_usage_of(m);
     return mgr_bounds_fit(&m->cfg.system, &used, name, memory, cpus, err, size);
 }
 
@@ -369,7 +308,7 @@ static void clear_process(struct mgr_vm *vm)
     vm->child = false;
     vm->stop_phase = STOP_NONE;
     vm->deadline = 0;
-    vm_file(vm, "vmm.pid", path, sizeof(path));
+    mgr_vm_file(vm, "vmm.pid", path, sizeof(path));
     unlink(path);
 }
 
@@ -381,10 +320,10 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     sigset_t none, defaults;
     pid_t pid;
 
-    vm_file(vm, "config.json", config, sizeof(config));
-    vm_file(vm, "api.sock", sock, sizeof(sock));
-    vm_file(vm, "vmm.log", log, sizeof(log));
-    vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
+    mgr_vm_file(vm, "config.json", config, sizeof(config));
+    mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
+    mgr_vm_file(vm, "vmm.log", log, sizeof(log));
+    mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
     char *json = sysconf_vm_to_json(&vm->cfg);
     if (json == NULL || mgr_write_file(config, json) != 0) {
         free(json);
@@ -430,7 +369,7 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     vm->stop_requested = vm->restart_after_stop = false;
     vm->stop_phase = STOP_NONE;
     vm->deadline = 0;
-    vm->started_ms = now_ms();
+    vm->started_ms = mgr_now_ms();
     vm->starts++;
     save_status(vm);
     LOG_INFO("%s: started, pid %d", vm->name, (int)pid);
@@ -438,9 +377,9 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
 }
 
 /* A start the API or autostart asked for: checks bounds, resets the restart count. */
-static int start_vm(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
+int mgr_start_vm(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
 {
-    if (!fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err, err_size))
+    if (!mgr_fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err, err_size))
         return -STDVMM_ENOSPC;
     vm->restarts = 0;
     vm->backoff = 0;
@@ -456,7 +395,7 @@ static void send_signal(struct mgr_vm *vm, int sig)
                  strerror(errno));
 }
 
-static void stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
+void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
 {
     char sock[VM_PATH_MAX], err[160];
     json_t *reply = NULL;
@@ -474,7 +413,7 @@ static void stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
     vm->state = MGR_VM_STOPPING;
     save_status(vm);
     if (!force) {
-        vm_file(vm, "api.sock", sock, sizeof(sock));
+        mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
         int r = vm_client_call(sock, "shutdown", VM_API_TIMEOUT_MS, &reply, err, sizeof(err));
         bool ok = r == 0 && json_is_true(json_object_get(reply, "ok"));
         if (r == 0 && !ok)
@@ -486,7 +425,7 @@ static void stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
         if (ok && timeout_s > 0) {
             LOG_INFO("%s: power button pressed; %u s to power off", vm->name, timeout_s);
             vm->stop_phase = STOP_GRACEFUL;
-            vm->deadline = now_ms() + (int64_t)timeout_s * 1000;
+            vm->deadline = mgr_now_ms() + (int64_t)timeout_s * 1000;
             return;
         }
         if (!ok)
@@ -494,7 +433,7 @@ static void stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
     }
     send_signal(vm, SIGTERM);
     vm->stop_phase = STOP_TERM;
-    vm->deadline = now_ms() + TERM_GRACE_MS;
+    vm->deadline = mgr_now_ms() + TERM_GRACE_MS;
 }
 
 /* ---- exits ---- */
@@ -545,7 +484,7 @@ static bool restart_wanted(const struct mgr_vm *vm, int status)
 static void vm_exited(struct mgr *m, struct mgr_vm *vm, int status)
 {
     char buf[64];
-    int64_t ran = now_ms() - vm->started_ms;
+    int64_t ran = mgr_now_ms() - vm->started_ms;
     bool wanted = vm->stop_requested;
     bool again = vm->restart_after_stop;
 
@@ -558,7 +497,7 @@ static void vm_exited(struct mgr *m, struct mgr_vm *vm, int status)
         vm->stop_requested = vm->restart_after_stop = false;
         if (again) {
             char err[256];
-            if (start_vm(m, vm, err, sizeof(err)) != 0) {
+            if (mgr_start_vm(m, vm, err, sizeof(err)) != 0) {
                 LOG_ERR("%s: cannot start again: %s", vm->name, err);
                 vm->state = MGR_VM_FAILED;
                 snprintf(vm->last_reason, sizeof(vm->last_reason), "restart failed: %.80s", err);
@@ -572,7 +511,7 @@ static void vm_exited(struct mgr *m, struct mgr_vm *vm, int status)
             delay = BACKOFF_MAX_MS;
         vm->backoff++;
         vm->state = MGR_VM_RESTARTING;
-        vm->deadline = now_ms() + delay;
+        vm->deadline = mgr_now_ms() + delay;
         LOG_INFO("%s: restarting in %lld ms (restart %u)", vm->name, (long long)delay,
                  vm->restarts + 1);
     } else {
@@ -588,7 +527,7 @@ static void restart_now(struct mgr *m, struct mgr_vm *vm)
     vm->deadline = 0;
     /* Its share stays reserved while it waits, so only a changed system can refuse it. */
     vm->state = MGR_VM_STOPPED;
-    if (!fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err, sizeof(err)) ||
+    if (!mgr_fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err, sizeof(err)) ||
         spawn(m, vm, err, sizeof(err)) != 0) {
         LOG_ERR("%s: restart failed: %s", vm->name, err);
         vm->state = MGR_VM_FAILED;
@@ -619,7 +558,7 @@ static void reap_children(struct mgr *m)
 /* Deadlines: stop escalation, restarts after backoff, adopted VMs without a pidfd. */
 static void tick(struct mgr *m)
 {
-    int64_t now = now_ms();
+    int64_t now = mgr_now_ms();
 
     for (unsigned i = 0; i < m->vm_count; i++) {
         struct mgr_vm *vm = m->vms[i];
@@ -654,7 +593,7 @@ static void tick(struct mgr *m)
 
 static int next_timeout_ms(struct mgr *m)
 {
-    int64_t now = now_ms(), best = -1;
+    int64_t now = mgr_now_ms(), best = -1;
 
     for (unsigned i = 0; i < m->vm_count; i++) {
         const struct mgr_vm *vm = m->vms[i];
@@ -677,8 +616,8 @@ static bool adopt(struct mgr *m, struct mgr_vm *vm)
     char pidpath[VM_PATH_MAX], sock[VM_PATH_MAX], why[256], err[160];
     struct mgr_pidfile pf;
 
-    vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
-    vm_file(vm, "api.sock", sock, sizeof(sock));
+    mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
+    mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
     if (mgr_pidfile_read(pidpath, &pf) != 0)
         return false;
     if (mgr_adopt_check("/proc", &pf, m->stdvmm, sock, why, sizeof(why)) != 0) {
@@ -690,7 +629,7 @@ static bool adopt(struct mgr *m, struct mgr_vm *vm)
     vm->start_time = pf.start_time;
     vm->child = false;
     vm->state = MGR_VM_RUNNING;
-    vm->started_ms = now_ms();
+    vm->started_ms = mgr_now_ms();
     vm->pidfd = (int)syscall(SYS_pidfd_open, pf.pid, 0);
     if (vm->pidfd < 0)
         LOG_INFO("%s: no pidfd (%s); checking pid %d every second", vm->name, strerror(errno),
@@ -726,7 +665,7 @@ static void recover(struct mgr *m, struct mgr_vm *vm, bool fresh_boot)
         vm->state = MGR_VM_FAILED;
     } else if (strcmp(vm->saved_state, "running") == 0 || strcmp(vm->saved_state, "paused") == 0 ||
                strcmp(vm->saved_state, "restarting") == 0) {
-        vm->started_ms = now_ms();
+        vm->started_ms = mgr_now_ms();
         vm_exited(m, vm, -1);
     }
 }
@@ -758,7 +697,7 @@ static void load_instances(struct mgr *m)
     if (d == NULL)
         return;
     while ((e = readdir(d)) != NULL) {
-        if (!sysconf_valid_name(e->d_name) || find_vm(m, e->d_name) != NULL)
+        if (!sysconf_valid_name(e->d_name) || mgr_find_vm(m, e->d_name) != NULL)
             continue;
         snprintf(path, sizeof(path), "%s/%s/instance.json", dir, e->d_name);
         char *text = mgr_read_file(path, 4096, NULL);
@@ -768,15 +707,15 @@ static void load_instances(struct mgr *m)
             continue;
         const char *defname = json_string_value(json_object_get(o, "definition"));
         json_int_t slot = json_integer_value(json_object_get(o, "slot"));
-        const struct sysconf_vm *def = defname ? find_definition(m, defname) : NULL;
+        const struct sysconf_vm *def = defname ? mgr_find_definition(m, defname) : NULL;
         if (def == NULL || def->instances_max == 0 || slot < 1 ||
-            slot > (json_int_t)def->instances_max || slot_taken(m, def, (unsigned)slot)) {
+            slot > (json_int_t)def->instances_max || mgr_slot_taken(m, def, (unsigned)slot)) {
             LOG_WARN("%s: instance of '%s' that the description no longer allows; left alone",
                      e->d_name, defname ? defname : "?");
             json_decref(o);
             continue;
         }
-        struct mgr_vm *vm = add_vm(m, e->d_name, def, true, (unsigned)slot);
+        struct mgr_vm *vm = mgr_add_vm(m, e->d_name, def, true, (unsigned)slot);
         json_t *v;
         if (vm != NULL && (v = json_object_get(o, "memory")) && json_is_integer(v))
             vm->cfg.memory = (uint64_t)json_integer_value(v);
@@ -785,508 +724,6 @@ static void load_instances(struct mgr *m)
         json_decref(o);
     }
     closedir(d);
-}
-
-/* ---- API operations ---- */
-
-void mgr_reply_error(struct mgr_reply *reply, int status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    reply->status = status;
-    reply->body = json_pack("{s:s, s:i}", "error", msg, "status", status);
-}
-
-static void reply_diags(struct mgr_reply *reply, const struct sysconf_diags *d)
-{
-    json_t *details = json_array();
-    char first[600] = "invalid request";
-
-    for (unsigned i = 0; i < d->count; i++) {
-        char line[600];
-        snprintf(line, sizeof(line), "%s%s%s", d->items[i].path, d->items[i].path[0] ? ": " : "",
-                 d->items[i].message);
-        if (i == 0)
-            snprintf(first, sizeof(first), "%s", line);
-        json_array_append_new(details, json_string(line));
-    }
-    reply->status = 400;
-    reply->body = json_pack("{s:s, s:i, s:o}", "error", first, "status", 400, "details", details);
-}
-
-static uint64_t proc_uptime_ticks(long ticks)
-{
-    char *text = mgr_read_file("/proc/uptime", 64, NULL);
-    double up = text ? strtod(text, NULL) : 0;
-    free(text);
-    return (uint64_t)(up * (double)ticks);
-}
-
-/* VmRSS of pid in KiB (0 when unknown). */
-static uint64_t rss_kib(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    char *text = mgr_read_file(path, 8192, NULL);
-    const char *p = text ? strstr(text, "\nVmRSS:") : NULL;
-    uint64_t kib = p ? strtoull(p + 7, NULL, 10) : 0;
-    free(text);
-    return kib;
-}
-
-static json_t *vcpu_threads(pid_t pid)
-{
-    char path[64];
-    json_t *arr = json_array();
-    struct dirent *e;
-
-    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        char comm_path[128];
-        unsigned index;
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(comm_path, sizeof(comm_path), "/proc/%d/task/%.20s/comm", (int)pid, e->d_name);
-        char *comm = mgr_read_file(comm_path, 32, NULL);
-        if (comm != NULL && sscanf(comm, "vcpu%u", &index) == 1)
-            json_array_append_new(arr, json_pack("{s:I, s:I}", "index", (json_int_t)index, "tid",
-                                                 (json_int_t)atoll(e->d_name)));
-        free(comm);
-    }
-    if (d != NULL)
-        closedir(d);
-    return arr;
-}
-
-static json_t *vm_json(struct mgr *m, const struct mgr_vm *vm, bool detail)
-{
-    char cpus[256];
-    json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:b}", "name", vm->name, "definition",
-                          vm->def->name, "state", mgr_state_name(vm->state), "cpus",
-                          (json_int_t)vm->cfg.cpus, "memory", (json_int_t)vm->cfg.memory,
-                          "restarts", (json_int_t)vm->restarts, "instance", vm->instance);
-    if (o == NULL)
-        return NULL;
-    if (vm->pid > 0) {
-        json_object_set_new(o, "pid", json_integer(vm->pid));
-        uint64_t up = proc_uptime_ticks(m->clock_ticks);
-        uint64_t secs = up > vm->start_time ? (up - vm->start_time) / (uint64_t)m->clock_ticks : 0;
-        json_object_set_new(o, "uptime", json_integer((json_int_t)secs));
-    } else {
-        json_object_set_new(o, "pid", json_null());
-        json_object_set_new(o, "uptime", json_null());
-    }
-    if (!detail)
-        return o;
-    json_object_set_new(o, "starts", json_integer(vm->starts));
-    json_object_set_new(o, "restart_policy",
-                        json_string(vm->cfg.restart == SYSCONF_RESTART_ALWAYS       ? "always"
-                                    : vm->cfg.restart == SYSCONF_RESTART_ON_FAILURE ? "on-failure"
-                                                                                    : "never"));
-    json_object_set_new(o, "restart_max", json_integer(vm->cfg.restart_max));
-    if (vm->instance)
-        json_object_set_new(o, "slot", json_integer(vm->slot));
-    json_object_set_new(o, "kernel", json_string(vm->cfg.kernel));
-    json_object_set_new(o, "initramfs",
-                        vm->cfg.initramfs ? json_string(vm->cfg.initramfs) : json_null());
-    json_object_set_new(o, "cmdline", json_string(vm->cfg.cmdline));
-    if (vm->cfg.has_host_cpus) {
-        sysconf_cpuset_format(&vm->cfg.host_cpus, cpus, sizeof(cpus));
-        json_object_set_new(o, "host_cpus", json_string(cpus));
-    }
-    json_t *dev = json_object();
-    json_object_set_new(dev, "serial", json_pack("{s:s}", "log", vm->cfg.serial_log));
-    json_t *disks = json_array(), *nets = json_array();
-    for (unsigned i = 0; i < vm->cfg.disk_count; i++)
-        json_array_append_new(disks, json_pack("{s:s, s:b}", "path", vm->cfg.disks[i].path,
-                                               "read_only", vm->cfg.disks[i].read_only));
-    for (unsigned i = 0; i < vm->cfg.net_count; i++) {
-        const struct sysconf_net *n = &vm->cfg.nets[i];
-        json_t *fwds = json_array();
-        for (unsigned f = 0; f < n->hostfwd_count; f++)
-            json_array_append_new(fwds, json_pack("{s:i, s:i}", "host", n->hostfwds[f].host,
-                                                  "guest", n->hostfwds[f].guest));
-        json_array_append_new(nets, json_pack("{s:s, s:s?, s:s?, s:o}", "backend",
-                                              n->tap ? "tap" : "user", "tap", n->tap, "mac", n->mac,
-                                              "hostfwd", fwds));
-    }
-    json_object_set_new(dev, "disks", disks);
-    json_object_set_new(dev, "nets", nets);
-    json_object_set_new(dev, "vsock",
-                        vm->cfg.vsock_cid
-                            ? json_pack("{s:I, s:s?}", "cid", (json_int_t)vm->cfg.vsock_cid,
-                                        "socket", vm->cfg.vsock_socket)
-                            : json_null());
-    json_object_set_new(dev, "rng", json_boolean(vm->cfg.rng));
-    json_object_set_new(dev, "console", json_string(vm->cfg.virtio_console ? "virtio" : "serial"));
-    json_object_set_new(o, "devices", dev);
-    json_object_set_new(
-        o, "last_exit",
-        vm->last_exit == -1 && vm->last_reason[0] == '\0'
-            ? json_null()
-            : json_pack("{s:i, s:s}", "status", vm->last_exit, "reason", vm->last_reason));
-    if (vm->pid > 0) {
-        json_object_set_new(o, "vcpu_threads", vcpu_threads(vm->pid));
-        json_object_set_new(o, "vmm_rss", json_integer((json_int_t)rss_kib(vm->pid) * 1024));
-        json_object_set_new(o, "adopted", json_boolean(!vm->child));
-    }
-    return o;
-}
-
-static json_t *system_json(struct mgr *m)
-{
-    const struct sysconf_system *s = &m->cfg.system;
-    struct usage u = usage_of(m);
-    char cpus[256] = "all";
-
-    if (s->has_host_cpus)
-        sysconf_cpuset_format(&s->host_cpus, cpus, sizeof(cpus));
-    return json_pack("{s:{s:I, s:I, s:I, s:s}, s:{s:I, s:I, s:I}, s:I}", "bounds", "memory",
-                     (json_int_t)s->memory, "vcpus", (json_int_t)s->vcpus, "max_vms",
-                     (json_int_t)s->max_vms, "host_cpus", cpus, "usage", "memory",
-                     (json_int_t)u.memory, "vcpus", (json_int_t)u.vcpus, "vms", (json_int_t)u.vms,
-                     "manager_pid", (json_int_t)getpid());
-}
-
-static json_t *definitions_json(struct mgr *m)
-{
-    json_t *arr = json_array();
-    for (unsigned i = 0; i < m->cfg.vm_count; i++) {
-        const struct sysconf_vm *d = &m->cfg.vms[i];
-        json_array_append_new(
-            arr, json_pack("{s:s, s:I, s:I, s:I, s:I, s:b}", "name", d->name, "memory",
-                           (json_int_t)d->memory, "cpus", (json_int_t)d->cpus, "instances_max",
-                           (json_int_t)d->instances_max, "instances",
-                           (json_int_t)instance_count(m, d), "autostart", d->autostart));
-    }
-    return arr;
-}
-
-static void reply_vm(struct mgr *m, struct mgr_reply *reply, int status, const struct mgr_vm *vm)
-{
-    reply->status = status;
-    reply->body = vm_json(m, vm, true);
-}
-
-static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_reply *reply)
-{
-    struct mgr_body keep;
-    struct mgr_create_request req;
-    struct sysconf_diags diags = {0};
-    char name[SYSCONF_NAME_MAX + 16], err[256], path[PATH_MAX];
-
-    if (mgr_parse_create(body, len, &keep, &req, &diags) != 0) {
-        reply_diags(reply, &diags);
-        sysconf_diags_free(&diags);
-        return;
-    }
-    const struct sysconf_vm *def = find_definition(m, req.definition);
-    if (def == NULL) {
-        mgr_reply_error(reply, 404, "no definition '%s' in the system description", req.definition);
-    } else if (def->instances_max == 0) {
-        mgr_reply_error(reply, 409,
-                        "'%s' is a single VM, not a definition with instances "
-                        "(instances.max); start it instead",
-                        def->name);
-    } else if (instance_count(m, def) >= def->instances_max) {
-        mgr_reply_error(reply, 409, "%s: instances.max %u reached; delete an instance first",
-                        def->name, def->instances_max);
-    } else if (req.memory > m->cfg.system.memory || req.cpus > m->cfg.system.vcpus) {
-        char a[32], b[32];
-        sysconf_format_size(req.memory, a, sizeof(a));
-        sysconf_format_size(m->cfg.system.memory, b, sizeof(b));
-        if (req.memory > m->cfg.system.memory)
-            mgr_reply_error(reply, 409, "memory %s exceeds system.memory %s", a, b);
-        else
-            mgr_reply_error(reply, 409, "cpus %u exceeds system.vcpus %u", req.cpus,
-                            m->cfg.system.vcpus);
-    } else {
-        unsigned slot = 1;
-        while (slot_taken(m, def, slot))
-            slot++;
-        if (req.name != NULL)
-            snprintf(name, sizeof(name), "%s", req.name);
-        else
-            snprintf(name, sizeof(name), "%s-%u", def->name, slot);
-        uint64_t memory = req.memory ? req.memory : def->memory;
-        unsigned cpus = req.cpus ? req.cpus : def->cpus;
-        if (!sysconf_valid_name(name)) {
-            mgr_reply_error(reply, 400, "name: '%s' is not a valid VM name", name);
-        } else if (find_vm(m, name) != NULL || find_definition(m, name) != NULL) {
-            mgr_reply_error(reply, 409, "duplicate name: a VM called '%s' exists already", name);
-        } else if (req.start && !fits(m, name, memory, cpus, err, sizeof(err))) {
-            mgr_reply_error(reply, 409, "%s", err);
-        } else {
-            struct mgr_vm *vm = add_vm(m, name, def, true, slot);
-            if (vm == NULL) {
-                mgr_reply_error(reply, 500, "out of memory");
-            } else {
-                vm->cfg.memory = memory;
-                vm->cfg.cpus = cpus;
-                json_t *inst = json_pack("{s:s, s:I, s:I, s:I}", "definition", def->name, "slot",
-                                         (json_int_t)slot, "memory", (json_int_t)memory, "cpus",
-                                         (json_int_t)cpus);
-                char *text = inst ? json_dumps(inst, JSON_COMPACT) : NULL;
-                json_decref(inst);
-                vm_file(vm, "instance.json", path, sizeof(path));
-                if (text == NULL || mgr_write_file(path, text) != 0) {
-                    mgr_reply_error(reply, 500, "cannot record the instance in %s", path);
-                    remove_vm(m, vm);
-                } else if (req.start && start_vm(m, vm, err, sizeof(err)) != 0) {
-                    /* Created but not running: say so, and keep it (it can be deleted). */
-                    mgr_reply_error(reply, 500, "created %s, but it did not start: %s", name, err);
-                } else {
-                    LOG_INFO("%s: instance %u of %s created", name, slot, def->name);
-                    reply_vm(m, reply, 201, vm);
-                }
-                free(text);
-            }
-        }
-    }
-    mgr_body_free(&keep);
-}
-
-static void remove_state_dir(const struct mgr_vm *vm)
-{
-    static const char *const files[] = {"config.json", "vmm.pid",       "serial.log",
-                                        "vmm.log",     "instance.json", "status.json",
-                                        "api.sock",    "vsock.sock",    NULL};
-    char path[VM_PATH_MAX];
-
-    for (const char *const *f = files; *f; f++) {
-        vm_file(vm, *f, path, sizeof(path));
-        unlink(path);
-    }
-    if (rmdir(vm->dir) != 0)
-        LOG_WARN("%s: left %s behind: %s", vm->name, vm->dir, strerror(errno));
-}
-
-static void op_delete(struct mgr *m, struct mgr_vm *vm, struct mgr_reply *reply)
-{
-    if (!vm->instance) {
-        mgr_reply_error(reply, 409,
-                        "%s is defined in the system description; only instances "
-                        "can be deleted",
-                        vm->name);
-    } else if (vm->state != MGR_VM_STOPPED && vm->state != MGR_VM_FAILED) {
-        mgr_reply_error(reply, 409, "%s is %s; stop it before deleting it", vm->name,
-                        mgr_state_name(vm->state));
-    } else {
-        LOG_INFO("%s: instance deleted", vm->name);
-        remove_state_dir(vm);
-        reply->status = 200;
-        reply->body = json_pack("{s:s, s:b}", "name", vm->name, "deleted", 1);
-        remove_vm(m, vm);
-    }
-}
-
-static void op_start(struct mgr *m, struct mgr_vm *vm, struct mgr_reply *reply)
-{
-    char err[256];
-
-    if (vm->state != MGR_VM_STOPPED && vm->state != MGR_VM_FAILED) {
-        mgr_reply_error(reply, 409, "%s is %s; only a stopped or failed VM can be started",
-                        vm->name, mgr_state_name(vm->state));
-        return;
-    }
-    int r = start_vm(m, vm, err, sizeof(err));
-    if (r == -STDVMM_ENOSPC)
-        mgr_reply_error(reply, 409, "%s", err);
-    else if (r != 0)
-        mgr_reply_error(reply, 500, "%s", err);
-    else
-        reply_vm(m, reply, 202, vm);
-}
-
-static void op_stop(struct mgr *m, struct mgr_vm *vm, const struct mgr_stop_request *req,
-                    bool restart, struct mgr_reply *reply)
-{
-    if (restart && (vm->state == MGR_VM_STOPPED || vm->state == MGR_VM_FAILED)) {
-        op_start(m, vm, reply);
-        return;
-    }
-    if (vm->state == MGR_VM_STOPPED || vm->state == MGR_VM_FAILED) {
-        mgr_reply_error(reply, 409, "%s is %s already", vm->name, mgr_state_name(vm->state));
-        return;
-    }
-    bool was_restarting = vm->state == MGR_VM_RESTARTING;
-    stop_vm(vm, req->timeout, req->force);
-    if (restart && was_restarting) {
-        op_start(m, vm, reply);
-        return;
-    }
-    vm->restart_after_stop = restart;
-    reply_vm(m, reply, 202, vm);
-}
-
-static void op_pause(struct mgr_vm *vm, bool pause, struct mgr *m, struct mgr_reply *reply)
-{
-    char sock[VM_PATH_MAX], err[160];
-    json_t *r = NULL;
-    enum mgr_state from = pause ? MGR_VM_RUNNING : MGR_VM_PAUSED;
-
-    if (vm->state != from) {
-        mgr_reply_error(reply, 409, "%s is %s; only a %s VM can be %s", vm->name,
-                        mgr_state_name(vm->state), mgr_state_name(from),
-                        pause ? "paused" : "resumed");
-        return;
-    }
-    vm_file(vm, "api.sock", sock, sizeof(sock));
-    if (vm_client_call(sock, pause ? "pause" : "resume", VM_API_TIMEOUT_MS + 1000, &r, err,
-                       sizeof(err)) != 0) {
-        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, err);
-        return;
-    }
-    if (!json_is_true(json_object_get(r, "ok"))) {
-        const char *e = json_string_value(json_object_get(r, "error"));
-        mgr_reply_error(reply, 409, "%s: the VMM refused: %s", vm->name, e ? e : "no reason");
-    } else {
-        vm->state = pause ? MGR_VM_PAUSED : MGR_VM_RUNNING;
-        LOG_INFO("%s: %s", vm->name, pause ? "paused" : "resumed");
-        reply_vm(m, reply, 200, vm);
-    }
-    json_decref(r);
-}
-
-/* The last `lines` lines of the serial log, read from at most its last MiB. */
-static void op_serial(struct mgr_vm *vm, const char *lines_arg, struct mgr_reply *reply)
-{
-    unsigned lines;
-
-    if (!mgr_parse_count(lines_arg, MGR_SERIAL_TAIL_DEFAULT, MGR_SERIAL_TAIL_MAX, &lines)) {
-        mgr_reply_error(reply, 400, "lines: expected a number from 1 to %d", MGR_SERIAL_TAIL_MAX);
-        return;
-    }
-    int fd = open(vm->cfg.serial_log, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) { /* never started: an empty log */
-            reply->status = 200;
-            reply->content_type = "text/plain; charset=utf-8";
-            reply->text = strdup("");
-            return;
-        }
-        mgr_reply_error(reply, 500, "%s: %s", vm->cfg.serial_log, strerror(errno));
-        return;
-    }
-    struct stat st;
-    off_t from = 0;
-    if (fstat(fd, &st) == 0 && st.st_size > (off_t)MGR_SERIAL_READ_MAX)
-        from = st.st_size - (off_t)MGR_SERIAL_READ_MAX;
-    char *buf = malloc(MGR_SERIAL_READ_MAX + 1);
-    ssize_t n = buf ? pread(fd, buf, MGR_SERIAL_READ_MAX, from) : -1;
-    close(fd);
-    if (n < 0) {
-        free(buf);
-        mgr_reply_error(reply, 500, "cannot read %s", vm->cfg.serial_log);
-        return;
-    }
-    size_t start = (size_t)n, seen = 0;
-    /* A trailing newline ends the last line rather than starting an empty one. */
-    size_t end = (size_t)n;
-    if (end > 0 && buf[end - 1] == '\n')
-        end--;
-    start = end;
-    while (start > 0) {
-        if (buf[start - 1] == '\n' && ++seen == lines)
-            break;
-        start--;
-    }
-    memmove(buf, buf + start, (size_t)n - start);
-    reply->status = 200;
-    reply->content_type = "text/plain; charset=utf-8";
-    reply->text = buf;
-    reply->text_len = (size_t)n - start;
-}
-
-void mgr_handle(struct mgr *m, const struct mgr_route *route, const char *body, size_t body_len,
-                const char *query_lines, struct mgr_reply *reply)
-{
-    struct sysconf_diags diags = {0};
-    struct mgr_vm *vm = NULL;
-
-    memset(reply, 0, sizeof(*reply));
-    if (route->op != MGR_OP_LIST && route->op != MGR_OP_CREATE && route->op != MGR_OP_SYSTEM &&
-        route->op != MGR_OP_DEFINITIONS) {
-        vm = find_vm(m, route->name);
-        if (vm == NULL) {
-            const struct sysconf_vm *def = find_definition(m, route->name);
-            if (def != NULL && def->instances_max > 0)
-                mgr_reply_error(reply, 404,
-                                "'%s' is a definition, not a VM: create instances "
-                                "of it (POST /v1/vms)",
-                                route->name);
-            else
-                mgr_reply_error(reply, 404, "unknown VM '%s'", route->name);
-            return;
-        }
-    }
-    /* Operations without a body must not get one that says something. */
-    bool takes_body =
-        route->op == MGR_OP_CREATE || route->op == MGR_OP_STOP || route->op == MGR_OP_RESTART;
-    if (!takes_body && mgr_parse_empty(body, body_len, &diags) != 0) {
-        reply_diags(reply, &diags);
-        sysconf_diags_free(&diags);
-        return;
-    }
-    switch (route->op) {
-    case MGR_OP_LIST: {
-        json_t *arr = json_array();
-        for (unsigned i = 0; i < m->vm_count; i++)
-            json_array_append_new(arr, vm_json(m, m->vms[i], false));
-        reply->status = 200;
-        reply->body = json_pack("{s:o}", "vms", arr);
-        break;
-    }
-    case MGR_OP_CREATE:
-        op_create(m, body, body_len, reply);
-        break;
-    case MGR_OP_INFO:
-        reply_vm(m, reply, 200, vm);
-        break;
-    case MGR_OP_DELETE:
-        op_delete(m, vm, reply);
-        break;
-    case MGR_OP_START:
-        op_start(m, vm, reply);
-        break;
-    case MGR_OP_STOP:
-    case MGR_OP_RESTART: {
-        struct mgr_body keep;
-        struct mgr_stop_request req;
-        if (mgr_parse_stop(body, body_len, &keep, &req, &diags) != 0) {
-            reply_diags(reply, &diags);
-            sysconf_diags_free(&diags);
-            return;
-        }
-        mgr_body_free(&keep);
-        op_stop(m, vm, &req, route->op == MGR_OP_RESTART, reply);
-        break;
-    }
-    case MGR_OP_PAUSE:
-        op_pause(vm, true, m, reply);
-        break;
-    case MGR_OP_RESUME:
-        op_pause(vm, false, m, reply);
-        break;
-    case MGR_OP_SERIAL:
-        op_serial(vm, query_lines, reply);
-        break;
-    case MGR_OP_SYSTEM:
-        reply->status = 200;
-        reply->body = system_json(m);
-        break;
-    case MGR_OP_DEFINITIONS:
-        reply->status = 200;
-        reply->body = json_pack("{s:o}", "definitions", definitions_json(m));
-        break;
-    }
-    if (reply->body == NULL && reply->text == NULL)
-        mgr_reply_error(reply, 500, "out of memory");
 }
 
 /* ---- opening, the loop, closing ---- */
@@ -1352,7 +789,7 @@ static void autostart(struct mgr *m, bool fresh)
         struct mgr_vm *vm = m->vms[i];
         if (!vm->cfg.autostart || vm->state != MGR_VM_STOPPED || (vm->has_status && !fresh))
             continue;
-        if (start_vm(m, vm, err, sizeof(err)) != 0)
+        if (mgr_start_vm(m, vm, err, sizeof(err)) != 0)
             LOG_ERR("%s: autostart failed: %s", vm->name, err);
     }
 }
@@ -1391,7 +828,7 @@ int mgr_open(const struct mgr_options *opts, struct mgr **out)
     }
     for (unsigned i = 0; i < m->cfg.vm_count; i++) {
         if (m->cfg.vms[i].instances_max == 0 &&
-            add_vm(m, m->cfg.vms[i].name, &m->cfg.vms[i], false, 0) == NULL) {
+            mgr_add_vm(m, m->cfg.vms[i].name, &m->cfg.vms[i], false, 0) == NULL) {
             mgr_close(m);
             return -STDVMM_ENOMEM;
         }
@@ -1435,7 +872,7 @@ static void handle_adopted(struct mgr *m, const struct pollfd *fds, const struct
     for (unsigned i = 0; i < n; i++) {
         if (fds[i].revents == 0)
             continue;
-        struct mgr_vm *vm = find_vm(m, who[i]->name);
+        struct mgr_vm *vm = mgr_find_vm(m, who[i]->name);
         if (vm == NULL || vm != who[i])
             continue;
         if (fds[i].fd == vm->watch_fd) {

@@ -12,6 +12,7 @@
  * backoff), so no state is ever shared between threads.
  *
  *   manager.c          VMs, their life cycle, bounds, restart policy
+ *   manager_ops.c      the API operations on them, JSON replies
  *   manager_state.c    the state directory and adoption checks
  *   manager_request.c  parsing of API paths and bodies (pure; fuzzed)
  *   manager_api.c      HTTP: routes, JSON replies
