@@ -63,6 +63,8 @@ struct vmm_vsock {
                            guest-initiated to port P: stdvmm connects to "<socket>_P" */
 };
 
+struct vmm_placement; /* stdvmm/placement.h */
+
 struct vmm_config {
     const char *name;
     const char *kernel;
@@ -81,6 +83,7 @@ struct vmm_config {
     unsigned net_count;
     struct vmm_vsock vsock;
     bool rng; /* virtio-rng fed from getrandom(2) */
+    const struct vmm_placement *placement; /* vCPU/VMM thread placement; NULL: none */
 };
 
 /* Process exit statuses of `stdvmm run`; documented in docs/cli.md. */

@@ -27,12 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sched_policy.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
-#define REQUEST_MAX 128
+#define REQUEST_MAX 256
 #define MAX_WATCHERS 8
 #define REQUEST_TIMEOUT_MS 1000
 #define PARK_TIMEOUT_MS 2000
@@ -301,6 +302,12 @@ static void serve_one(struct vm_api *api, int fd)
         return;
     }
     char *nl = memchr(buf, '\n', len);
+    json_t *placement = sched_policy_api(buf, nl ? (size_t)(nl - buf) : len);
+    if (placement != NULL) { /* "placement", "vcpu N SPEC" (sched_policy.c) */
+        send_json(fd, placement);
+        close(fd);
+        return;
+    }
     enum vm_api_command cmd = vm_api_parse_command(buf, nl ? (size_t)(nl - buf + 1) : len);
     if (cmd == VM_API_WATCH) {
         if (api->watcher_count == MAX_WATCHERS) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "sched_policy.h"
 #include "virtio_devices.h"
 #include "vm_api.h"
 #include "stdvmm/arch.h"
@@ -69,6 +70,8 @@ int vmm_config_check(const struct vmm_config *cfg)
         bad = 1;
     }
     if (vmm_virtio_config_check(cfg) < 0)
+        bad = 1;
+    if (cfg->placement != NULL && sched_policy_check(cfg->placement, cfg->cpus) < 0)
         bad = 1;
     return bad ? -STDVMM_EINVAL : 0;
 }
@@ -228,7 +231,12 @@ static void *vcpu_thread(void *arg)
 
     snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
     pthread_setname_np(pthread_self(), name);
+    if (sched_policy_vcpu_enter(vcpu->index) < 0) {
+        vm_request_stop(vcpu->vm, VM_STOP_ERROR);
+        return NULL;
+    }
     vcpu_run_loop(vcpu);
+    sched_policy_vcpu_leave(vcpu->index);
     return NULL;
 }
 
@@ -332,6 +340,9 @@ int vmm_run(const struct vmm_config *cfg)
         free(m);
         return VMM_EXIT_USAGE;
     }
+    /* Before any thread exists: the VMM's threads inherit the vmm_threads affinity. */
+    if (sched_policy_start(cfg->placement, cfg->cpus) < 0)
+        goto out;
     /* Disk images first: one that another stdvmm holds is the likeliest refusal. */
     if (vmm_virtio_open(&m->virtio, cfg) < 0)
         goto out;
@@ -375,6 +386,7 @@ int vmm_run(const struct vmm_config *cfg)
 
 out:
     vm_api_close(m->api, status);
+    sched_policy_stop();
     console_close(&m->console);
     host_file_image_release(&m->kernel);
     host_file_image_release(&m->initrd);

@@ -17,5 +17,9 @@ struct vmm_config;
 const char *cli_config_find(int argc, char **argv);
 /* Fills cfg from the single-VM description FILE; 0, or -1 after printing why. */
 int cli_config_load(const char *path, struct vmm_config *cfg);
+/* `ctl vm SOCKET placement|vcpu N SPEC` (cli_ctl_placement.c); an exit status. */
+int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json);
+/* --placement and --vmm-threads (cli_placement.c); -1 after printing why. */
+int cli_placement_option(struct vmm_config *cfg, const char *opt, const char *arg);
 
 #endif

@@ -419,8 +419,10 @@ static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
     char err[256];
     json_t *reply;
 
+    if (argc >= 3 && (strcmp(argv[2], "placement") == 0 || strcmp(argv[2], "vcpu") == 0))
+        return cli_ctl_vm_placement(argv[1], argc - 2, argv + 2, c->json);
     if (argc != 3) {
-        fprintf(stderr, "stdvmm ctl vm SOCKET info|pause|resume|shutdown\n");
+        fprintf(stderr, "stdvmm ctl vm SOCKET info|pause|resume|shutdown|placement|vcpu\n");
         return 2;
     }
     if (strcmp(argv[2], "info") && strcmp(argv[2], "pause") && strcmp(argv[2], "resume") &&

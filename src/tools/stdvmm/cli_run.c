@@ -37,6 +37,10 @@ void cli_run_usage(FILE *out)
             "                       \"CONNECT <port>\\n\"; guest connections to port P go to\n"
             "                       PATH_P\n"
             "  --rng                virtio-rng (/dev/hwrng) fed from the host's getrandom\n"
+            "  --placement [vcpu=N,]pcpus=LIST[,dedicated][,priority=0-255][,rr]\n"
+            "              [,budget=RUNTIME/PERIOD][,weight=1-10000]\n"
+            "                       where vCPU N (or every vCPU) runs and how it is scheduled\n"
+            "  --vmm-threads LIST   pCPUs of the VMM's own threads (console, devices, API)\n"
             "  --no-reboot          a guest reset ends stdvmm (exit 4) instead of rebooting\n"
             "  --name NAME          VM name, used in messages (default \"vm\")\n"
             "  --config FILE        the VM from a single-VM description (YAML or JSON, see\n"
@@ -291,7 +295,7 @@ int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
            OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET, OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK,
-           OPT_RNG };
+           OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -309,6 +313,8 @@ int cli_run(int argc, char **argv)
         {"net", required_argument, NULL, OPT_NET},
         {"vsock", required_argument, NULL, OPT_VSOCK},
         {"rng", no_argument, NULL, OPT_RNG},
+        {"placement", required_argument, NULL, OPT_PLACEMENT},
+        {"vmm-threads", required_argument, NULL, OPT_VMM_THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -390,6 +396,12 @@ int cli_run(int argc, char **argv)
                 return VMM_EXIT_USAGE;
             break;
         case OPT_RNG: cfg.rng = true; break;
+        case OPT_PLACEMENT:
+        case OPT_VMM_THREADS:
+            if (cli_placement_option(&cfg, opt == OPT_PLACEMENT ? "--placement" : "--vmm-threads",
+                                     optarg) < 0)
+                return VMM_EXIT_USAGE;
+            break;
         case 'h': cli_run_usage(stdout); return 0;
         default: cli_run_usage(stderr); return VMM_EXIT_USAGE;
         }

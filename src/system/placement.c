@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The placement model's rules and text spelling (include/stdvmm/placement.h).
+ * Host-independent: the system description, the CLI, the per-VM socket and
+ * the manager all check placements with these functions, so one rule cannot
+ * mean different things in different places.
+ */
+#include "stdvmm/placement.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void placement_sched_default(struct vcpu_sched *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->kind = PLACEMENT_FLOATING;
+    s->priority = -1;
+}
+
+void placement_init(struct vmm_placement *p)
+{
+    memset(p, 0, sizeof(*p));
+    for (unsigned i = 0; i < PLACEMENT_MAX_VCPUS; i++)
+        placement_sched_default(&p->vcpu[i]);
+}
+
+/* ---- CPU sets ---- */
+
+void placement_cpuset_add(struct placement_cpuset *s, unsigned cpu)
+{
+    if (cpu < PLACEMENT_MAX_PCPUS)
+        s->bits[cpu / 64] |= 1ull << (cpu % 64);
+}
+
+bool placement_cpuset_has(const struct placement_cpuset *s, unsigned cpu)
+{
+    return cpu < PLACEMENT_MAX_PCPUS && (s->bits[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+unsigned placement_cpuset_count(const struct placement_cpuset *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < PLACEMENT_MAX_PCPUS / 64; i++)
+        n += (unsigned)__builtin_popcountll(s->bits[i]);
+    return n;
+}
+
+bool placement_cpuset_empty(const struct placement_cpuset *s)
+{
+    return placement_cpuset_count(s) == 0;
+}
+
+bool placement_cpuset_intersects(const struct placement_cpuset *a, const struct placement_cpuset *b)
+{
+    for (unsigned i = 0; i < PLACEMENT_MAX_PCPUS / 64; i++) {
+        if (a->bits[i] & b->bits[i])
+            return true;
+    }
+    return false;
+}
+
+bool placement_cpuset_subset(const struct placement_cpuset *a, const struct placement_cpuset *of)
+{
+    for (unsigned i = 0; i < PLACEMENT_MAX_PCPUS / 64; i++) {
+        if (a->bits[i] & ~of->bits[i])
+            return false;
+    }
+    return true;
+}
+
+int placement_cpuset_first(const struct placement_cpuset *a)
+{
+    for (unsigned i = 0; i < PLACEMENT_MAX_PCPUS; i++) {
+        if (placement_cpuset_has(a, i))
+            return (int)i;
+    }
+    return -1;
+}
+
+static bool parse_cpu(const char **p, unsigned long *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)**p))
+        return false;
+    *out = strtoul(*p, &end, 10);
+    *p = end;
+    return *out < PLACEMENT_MAX_PCPUS;
+}
+
+bool placement_cpuset_parse(const char *s, struct placement_cpuset *out)
+{
+    const char *p = s;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL || *s == '\0')
+        return false;
+    for (;;) {
+        unsigned long lo, hi;
+        if (!parse_cpu(&p, &lo))
+            return false;
+        hi = lo;
+        if (*p == '-') {
+            p++;
+            if (!parse_cpu(&p, &hi) || hi < lo)
+                return false;
+        }
+        for (unsigned long c = lo; c <= hi; c++)
+            placement_cpuset_add(out, (unsigned)c);
+        if (*p == '\0')
+            return true;
+        if (*p != ':' && *p != ' ') /* ':' separates in specs, where ',' separates fields */
+            return false;
+        p++;
+    }
+}
+
+void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t size)
+{
+    size_t used = 0;
+    bool first = true;
+
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS; c++) {
+        if (!placement_cpuset_has(s, c))
+            continue;
+        unsigned e = c;
+        while (e + 1 < PLACEMENT_MAX_PCPUS && placement_cpuset_has(s, e + 1))
+            e++;
+        int n = e == c ? snprintf(buf + used, size - used, "%s%u", first ? "" : ",", c)
+                       : snprintf(buf + used, size - used, "%s%u-%u", first ? "" : ",", c, e);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+        first = false;
+        c = e;
+    }
+}
+
+/* ---- durations and specs ---- */
+
+bool placement_parse_duration(const char *s, uint64_t *ns)
+{
+    char *end;
+    uint64_t unit;
+
+    if (s == NULL || !isdigit((unsigned char)*s))
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end == '\0' || strcmp(end, "us") == 0)
+        unit = 1000;
+    else if (strcmp(end, "ns") == 0)
+        unit = 1;
+    else if (strcmp(end, "ms") == 0)
+        unit = 1000000;
+    else if (strcmp(end, "s") == 0)
+        unit = 1000000000;
+    else
+        return false;
+    if (v > UINT64_MAX / unit / 4) /* far beyond any period; keeps sums from overflowing */
+        return false;
+    *ns = v * unit;
+    return true;
+}
+
+static void set_err(char *err, size_t size, const char *fmt, const char *a, const char *b)
+{
+    if (err != NULL && size > 0)
+        snprintf(err, size, fmt, a, b);
+}
+
+static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, size_t esz)
+{
+    char *end;
+
+    if (strcmp(key, "pcpus") == 0 && value != NULL) {
+        if (strcmp(value, "any") == 0) {
+            s->kind = PLACEMENT_FLOATING;
+            memset(&s->pcpus, 0, sizeof(s->pcpus));
+            return true;
+        }
+        if (!placement_cpuset_parse(value, &s->pcpus)) {
+            set_err(err, esz, "pcpus=%s: expected a CPU list such as 1 or 0-3:6 (':' joins%s)",
+                    value, " parts, since ',' separates fields)");
+            return false;
+        }
+        if (s->kind != PLACEMENT_DEDICATED)
+            s->kind = PLACEMENT_PINNED;
+        s->pool[0] = '\0';
+        return true;
+    }
+    if (strcmp(key, "dedicated") == 0 && value == NULL) {
+        s->kind = PLACEMENT_DEDICATED;
+        return true;
+    }
+    if (strcmp(key, "shared") == 0 && value == NULL) {
+        if (s->kind == PLACEMENT_DEDICATED)
+            s->kind = PLACEMENT_PINNED;
+        return true;
+    }
+    if (strcmp(key, "priority") == 0 && value != NULL) {
+        if (strcmp(value, "none") == 0) {
+            s->priority = -1;
+            return true;
+        }
+        long v = strtol(value, &end, 10);
+        if (*value == '\0' || *end != '\0' || v < 0 || v > PLACEMENT_MAX_PRIORITY) {
+            set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none%s", value,
+                    "");
+            return false;
+        }
+        s->priority = (int)v;
+        return true;
+    }
+    if ((strcmp(key, "rr") == 0 || strcmp(key, "fifo") == 0) && value == NULL) {
+        s->rt = key[0] == 'r' ? PLACEMENT_RT_RR : PLACEMENT_RT_FIFO;
+        return true;
+    }
+    if (strcmp(key, "budget") == 0 && value != NULL) {
+        if (strcmp(value, "none") == 0) {
+            s->runtime_ns = s->period_ns = 0;
+            return true;
+        }
+        char *slash = strchr(value, '/');
+        uint64_t rt, per;
+        if (slash == NULL) {
+            set_err(err, esz, "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, or none%s",
+                    value, "");
+            return false;
+        }
+        *slash = '\0';
+        if (!placement_parse_duration(value, &rt) || !placement_parse_duration(slash + 1, &per)) {
+            set_err(err, esz, "budget=%s/%s: durations are NUMBER with ns, us, ms or s", value,
+                    slash + 1);
+            return false;
+        }
+        s->runtime_ns = rt;
+        s->period_ns = per;
+        return true;
+    }
+    if (strcmp(key, "weight") == 0 && value != NULL) {
+        if (strcmp(value, "default") == 0) {
+            s->weight = 0;
+            return true;
+        }
+        unsigned long v = strtoul(value, &end, 10);
+        if (*value == '\0' || *end != '\0' || v < PLACEMENT_MIN_WEIGHT ||
+            v > PLACEMENT_MAX_WEIGHT) {
+            set_err(err, esz, "weight=%s: expected 1-10000 or default%s", value, "");
+            return false;
+        }
+        s->weight = (unsigned)v;
+        return true;
+    }
+    set_err(err, esz,
+            "'%s%s' is not a placement field: pcpus=LIST, dedicated, shared, priority=0-255, "
+            "fifo, rr, budget=RUNTIME/PERIOD, weight=1-10000",
+            key, value ? "=..." : "");
+    return false;
+}
+
+bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, size_t err_size)
+{
+    char buf[512];
+    struct vcpu_sched tmp = *s;
+
+    if (spec == NULL || strlen(spec) >= sizeof(buf)) {
+        set_err(err, err_size, "placement spec too long (at most %s bytes)%s", "511", "");
+        return false;
+    }
+    strcpy(buf, spec);
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        if (eq != NULL)
+            *eq = '\0';
+        if (!spec_item(&tmp, item, eq ? eq + 1 : NULL, err, err_size))
+            return false;
+    }
+    if (tmp.kind == PLACEMENT_DEDICATED && placement_cpuset_empty(&tmp.pcpus)) {
+        set_err(err, err_size, "dedicated needs pcpus=LIST: the pCPUs the vCPU owns%s%s", "", "");
+        return false;
+    }
+    *s = tmp;
+    return true;
+}
+
+void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size)
+{
+    char cpus[256] = "any";
+    int n;
+
+    if (s->kind != PLACEMENT_FLOATING)
+        placement_cpuset_format(&s->pcpus, cpus, sizeof(cpus));
+    n = snprintf(buf, size, "pcpus=%s%s", cpus,
+                 s->kind == PLACEMENT_DEDICATED ? ",dedicated" : "");
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (s->kind == PLACEMENT_POOL) {
+        int k = snprintf(buf + n, size - (size_t)n, ",pool=%s", s->pool);
+        if (k < 0 || (size_t)k >= size - (size_t)n)
+            return;
+        n += k;
+    }
+    if (s->priority >= 0) {
+        int k = snprintf(buf + n, size - (size_t)n, ",priority=%d%s", s->priority,
+                         s->rt == PLACEMENT_RT_RR ? ",rr" : "");
+        if (k < 0 || (size_t)k >= size - (size_t)n)
+            return;
+        n += k;
+    }
+    if (s->runtime_ns != 0) {
+        int k = snprintf(buf + n, size - (size_t)n, ",budget=%lluus/%lluus",
+                         (unsigned long long)(s->runtime_ns / 1000),
+                         (unsigned long long)(s->period_ns / 1000));
+        if (k < 0 || (size_t)k >= size - (size_t)n)
+            return;
+        n += k;
+    }
+    if (s->weight != 0)
+        snprintf(buf + n, size - (size_t)n, ",weight=%u", s->weight);
+}
+
+/* ---- rules ---- */
+
+bool placement_check_sched(const struct vcpu_sched *s, char *err, size_t err_size)
+{
+    char a[32], b[32];
+
+    if (s->priority > PLACEMENT_MAX_PRIORITY || s->priority < -1) {
+        snprintf(a, sizeof(a), "%d", s->priority);
+        set_err(err, err_size, "priority %s is outside seL4's 0-255%s", a, "");
+        return false;
+    }
+    if (s->weight != 0 && (s->weight < PLACEMENT_MIN_WEIGHT || s->weight > PLACEMENT_MAX_WEIGHT)) {
+        snprintf(a, sizeof(a), "%u", s->weight);
+        set_err(err, err_size, "weight %s is outside 1-10000%s", a, "");
+        return false;
+    }
+    if (s->runtime_ns != 0 || s->period_ns != 0) {
+        snprintf(a, sizeof(a), "%lluus", (unsigned long long)(s->runtime_ns / 1000));
+        snprintf(b, sizeof(b), "%lluus", (unsigned long long)(s->period_ns / 1000));
+        if (s->runtime_ns == 0 || s->period_ns == 0) {
+            set_err(err, err_size, "a budget needs both runtime (%s) and period (%s)", a, b);
+            return false;
+        }
+        if (s->runtime_ns > s->period_ns) {
+            set_err(err, err_size,
+                    "budget runtime %s is longer than its period %s: a vCPU cannot run more "
+                    "than 100%% of one pCPU",
+                    a, b);
+            return false;
+        }
+        if (s->period_ns < PLACEMENT_MIN_PERIOD_NS || s->period_ns > PLACEMENT_MAX_PERIOD_NS) {
+            set_err(err, err_size, "budget period %s%s is outside 1ms-1s", b, "");
+            return false;
+        }
+        if (s->runtime_ns < PLACEMENT_MIN_RUNTIME_NS) {
+            set_err(err, err_size, "budget runtime %s%s is below the 1ms minimum", a, "");
+            return false;
+        }
+    }
+    if ((s->kind == PLACEMENT_PINNED || s->kind == PLACEMENT_DEDICATED) &&
+        placement_cpuset_empty(&s->pcpus)) {
+        set_err(err, err_size, "pcpus is empty%s%s", "", "");
+        return false;
+    }
+    if (s->kind == PLACEMENT_POOL && s->priority >= 0 && s->runtime_ns == 0) {
+        set_err(err, err_size,
+                "a real-time priority in the shared pool '%s' needs a budget: without one the "
+                "vCPU could take the pool's pCPUs from every other VM%s",
+                s->pool, "");
+        return false;
+    }
+    return true;
+}
+
+void placement_load_add(struct placement_load *l, const struct vcpu_sched *s)
+{
+    if (s->runtime_ns == 0 || s->period_ns == 0 || s->kind == PLACEMENT_FLOATING)
+        return;
+    unsigned k = placement_cpuset_count(&s->pcpus);
+    if (k == 0)
+        return;
+    uint64_t ppm = s->runtime_ns * 1000000ull / s->period_ns / k;
+    for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS; c++) {
+        if (placement_cpuset_has(&s->pcpus, c))
+            l->ppm[c] = (uint32_t)(l->ppm[c] + ppm > UINT32_MAX ? UINT32_MAX : l->ppm[c] + ppm);
+    }
+}
+
+int placement_load_over(const struct placement_load *l, uint32_t *ppm)
+{
+    for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS; c++) {
+        if (l->ppm[c] > 1000000u) {
+            if (ppm != NULL)
+                *ppm = l->ppm[c];
+            return (int)c;
+        }
+    }
+    return -1;
+}
+
+int placement_linux_rt_priority(int sel4_priority)
+{
+    if (sel4_priority < 0)
+        sel4_priority = 0;
+    if (sel4_priority > PLACEMENT_MAX_PRIORITY)
+        sel4_priority = PLACEMENT_MAX_PRIORITY;
+    return 1 + (sel4_priority * 98 + PLACEMENT_MAX_PRIORITY / 2) / PLACEMENT_MAX_PRIORITY;
+}
+
+int placement_sel4_priority(int linux_rt_priority)
+{
+    for (int p = 0; p <= PLACEMENT_MAX_PRIORITY; p++) {
+        if (placement_linux_rt_priority(p) >= linux_rt_priority)
+            return p;
+    }
+    return PLACEMENT_MAX_PRIORITY;
+}
+
+uint64_t placement_weight_to_shares(unsigned weight)
+{
+    if (weight == 0)
+        weight = PLACEMENT_DEFAULT_WEIGHT;
+    return (uint64_t)weight * 1024 / 100;
+}
+
+bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err, size_t err_size)
+{
+    char why[256], a[16], b[16];
+    struct placement_load *load;
+
+    if (vcpus > PLACEMENT_MAX_VCPUS)
+        vcpus = PLACEMENT_MAX_VCPUS;
+    for (unsigned i = 0; i < vcpus; i++) {
+        const struct vcpu_sched *s = &p->vcpu[i];
+        snprintf(a, sizeof(a), "%u", i);
+        if (!placement_check_sched(s, why, sizeof(why))) {
+            set_err(err, err_size, "vcpu %s: %s", a, why);
+            return false;
+        }
+        if (s->kind != PLACEMENT_DEDICATED)
+            continue;
+        if (p->has_vmm_threads && placement_cpuset_intersects(&s->pcpus, &p->vmm_threads)) {
+            set_err(err, err_size,
+                    "vcpu %s: its dedicated pCPUs are also in vmm_threads; keep the VMM's "
+                    "threads off dedicated pCPUs%s",
+                    a, "");
+            return false;
+        }
+        for (unsigned j = 0; j < vcpus; j++) {
+            if (j != i && p->vcpu[j].kind != PLACEMENT_FLOATING &&
+                placement_cpuset_intersects(&s->pcpus, &p->vcpu[j].pcpus)) {
+                snprintf(b, sizeof(b), "%u", j);
+                set_err(err, err_size, "vcpu %s: a pCPU dedicated to it is also placed for vcpu %s",
+                        a, b);
+                return false;
+            }
+        }
+    }
+    load = calloc(1, sizeof(*load));
+    if (load == NULL) {
+        set_err(err, err_size, "out of memory%s%s", "", "");
+        return false;
+    }
+    for (unsigned i = 0; i < vcpus; i++)
+        placement_load_add(load, &p->vcpu[i]);
+    uint32_t ppm;
+    int over = placement_load_over(load, &ppm);
+    free(load);
+    if (over >= 0) {
+        snprintf(a, sizeof(a), "%d", over);
+        snprintf(b, sizeof(b), "%u%%", ppm / 10000);
+        set_err(err, err_size, "pCPU %s is budgeted at %s: the budgets of the vCPUs on it add up "
+                "to more than 100%%", a, b);
+        return false;
+    }
+    return true;
+}
