@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
 
 #define SYSCONF_MAX_VMS 256       /* definitions in one description */
@@ -66,6 +67,12 @@ struct sysconf_net {
     unsigned hostfwd_count;
 };
 
+/* A shared pool of pCPUs (system.pools) that several VMs' vCPUs may use. */
+struct sysconf_pool {
+    const char *name;
+    struct placement_cpuset pcpus;
+};
+
 struct sysconf_vm {
     const char *name;
     const char *kernel;
@@ -89,6 +96,7 @@ struct sysconf_vm {
     unsigned instances_max; /* 0: one VM called name; N: a definition for N instances */
     bool has_host_cpus;
     struct sysconf_cpuset host_cpus;
+    struct vmm_placement *placement; /* cpus: {...} or vmm_threads given; NULL: none */
 };
 
 struct sysconf_system {
@@ -97,6 +105,8 @@ struct sysconf_system {
     unsigned max_vms; /* VMs running at once */
     bool has_host_cpus;
     struct sysconf_cpuset host_cpus; /* where VMMs may run; all CPUs when absent */
+    struct sysconf_pool *pools;      /* system.pools */
+    unsigned pool_count;
 };
 
 struct sysconf_arena;

@@ -380,7 +380,9 @@ bool placement_check_sched(const struct vcpu_sched *s, char *err, size_t err_siz
 
 void placement_load_add(struct placement_load *l, const struct vcpu_sched *s)
 {
-    if (s->runtime_ns == 0 || s->period_ns == 0 || s->kind == PLACEMENT_FLOATING)
+    /* An impossible budget is reported by itself, not added to its pCPUs. */
+    if (s->runtime_ns == 0 || s->period_ns == 0 || s->runtime_ns > s->period_ns ||
+        s->kind == PLACEMENT_FLOATING)
         return;
     unsigned k = placement_cpuset_count(&s->pcpus);
     if (k == 0)

@@ -160,7 +160,7 @@ static void cg_detect(void)
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (c2 == NULL)
             continue;
-        *c2 = '\0';
+        *c1 = *c2 = '\0'; /* "ID:CONTROLLERS:PATH" */
         const char *ctrls = c1 + 1, *path = c2 + 1;
         char ctl[PATH_MAX + 32];
         if (strcmp(line, "0") == 0 && *ctrls == '\0' && v2_mount[0] != '\0') {

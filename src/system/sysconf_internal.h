@@ -89,4 +89,13 @@ const char *sysconf_json_type_name(const json_t *v);
 void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path,
                      bool name_required, struct sysconf_vm *vm);
 
+/* Placement (sysconf_placement.c): cpus as a mapping, vmm_threads, system.pools. */
+void sysconf_walk_placement(struct sysconf_walk *w, const json_t *obj, const char *path,
+                            struct sysconf_vm *vm);
+void sysconf_walk_pools(struct sysconf_walk *w, const json_t *system, struct sysconf_system *s);
+/* Pools resolved, dedicated pCPUs exclusive across VMs, budgets per pCPU. */
+void sysconf_check_placement(struct sysconf_walk *w, struct sysconf *cfg);
+/* Writes cpus: {count, placement} and vmm_threads into o (the single-VM JSON); 0 or -1. */
+int sysconf_placement_to_json(const struct sysconf_vm *vm, json_t *o);
+
 #endif

@@ -18,11 +18,12 @@
 #include "sysconf_internal.h"
 
 static const char *const top_keys[] = {"system", "vms", NULL};
-static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", NULL};
+static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
+                                          NULL};
 static const char *const vm_keys[] = {
     "name",      "kernel",  "initramfs", "cmdline",   "cpus",      "memory",
     "disks",     "nets",    "vsock",     "rng",       "console",   "serial_log",
-    "no_reboot", "restart", "autostart", "instances", "host_cpus", NULL};
+    "no_reboot", "restart", "autostart", "instances", "host_cpus", "vmm_threads", NULL};
 static const char *const disk_keys[] = {"path", "read_only", "id", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
@@ -285,8 +286,11 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     sysconf_get_string(w, obj, path, "kernel", true, &vm->kernel);
     sysconf_get_string(w, obj, path, "initramfs", false, &vm->initramfs);
     sysconf_get_string(w, obj, path, "cmdline", false, &vm->cmdline);
-    if (sysconf_get_uint(w, obj, path, "cpus", false, 1, VMM_MAX_CPUS, &n) == SYSCONF_OK)
+    if (json_is_object(json_object_get(obj, "cpus")))
+        ; /* cpus: {count, placement, ...}: sysconf_walk_placement below */
+    else if (sysconf_get_uint(w, obj, path, "cpus", false, 1, VMM_MAX_CPUS, &n) == SYSCONF_OK)
         vm->cpus = (unsigned)n;
+    sysconf_walk_placement(w, obj, path, vm);
     if (sysconf_get_size(w, obj, path, "memory", false, &vm->memory) == SYSCONF_OK &&
         vm->memory < SYSCONF_MIN_MEMORY) {
         char have[32], need[32];
@@ -671,6 +675,7 @@ static void walk_system(struct sysconf_walk *w, const json_t *root, struct sysco
     if (sysconf_get_uint(w, obj, "system", "max_vms", false, 1, 4096, &n) == SYSCONF_OK)
         s->max_vms = (unsigned)n;
     walk_host_cpus(w, obj, "system", &s->has_host_cpus, &s->host_cpus);
+    sysconf_walk_pools(w, obj, s);
 }
 
 static int finish(struct sysconf_walk *w, struct sysconf *tmp, struct sysconf *out)
@@ -734,6 +739,7 @@ int sysconf_parse_system(const char *text, size_t len, enum sysconf_format fmt,
     }
     check_names(&w, &tmp);
     check_exclusive(&w, &tmp);
+    sysconf_check_placement(&w, &tmp);
     sysconf_doc_free(&doc);
     return finish(&w, &tmp, out);
 }
@@ -760,6 +766,7 @@ int sysconf_parse_vm(const char *text, size_t len, enum sysconf_format fmt, cons
     resolve_vm_paths(&w, base_dir, &tmp.vms[0]);
     if (flags & SYSCONF_CHECK_FILES)
         check_vm_files(&w, "", &tmp.vms[0]);
+    sysconf_check_placement(&w, &tmp);
     sysconf_doc_free(&doc);
     return finish(&w, &tmp, out);
 }
@@ -882,6 +889,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->memory = vm->memory;
     out->no_reboot = vm->no_reboot;
     out->rng = vm->rng;
+    out->placement = vm->placement;
     out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
     if (vm->serial_log != NULL) {
         out->serial = VMM_SERIAL_FILE;
@@ -1006,6 +1014,7 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
         sysconf_cpuset_format(&vm->host_cpus, buf, sizeof(buf));
         r |= set_str(o, "host_cpus", buf);
     }
+    r |= sysconf_placement_to_json(vm, o);
     char *text = r == 0 ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     return text;

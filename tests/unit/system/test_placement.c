@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vCPU placement: the text spelling, the rules of one VM and between VMs of
+ * a system description, and the priority/budget/weight mappings
+ * (docs/multicore.md).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stdvmm/placement.h"
+#include "stdvmm/system_config.h"
+
+static int parse(const char *text, struct sysconf *cfg, struct sysconf_diags *d)
+{
+    memset(d, 0, sizeof(*d));
+    return sysconf_parse_system(text, strlen(text), SYSCONF_FORMAT_AUTO, "/base", 0, cfg, d);
+}
+
+static bool has_diag(const struct sysconf_diags *d, const char *path, const char *text)
+{
+    for (unsigned i = 0; i < d->count; i++) {
+        if (strstr(d->items[i].path, path) != NULL && strstr(d->items[i].message, text) != NULL)
+            return true;
+    }
+    for (unsigned i = 0; i < d->count; i++)
+        fprintf(stderr, "diag: %s: %s\n", d->items[i].path, d->items[i].message);
+    return false;
+}
+
+static void priority_mapping(void **state)
+{
+    (void)state;
+    assert_int_equal(placement_linux_rt_priority(0), 1);
+    assert_int_equal(placement_linux_rt_priority(255), 99);
+    assert_int_equal(placement_linux_rt_priority(128), 50);
+    for (int p = 1; p <= 255; p++) /* order-preserving */
+        assert_true(placement_linux_rt_priority(p) >= placement_linux_rt_priority(p - 1));
+    for (int l = 1; l <= 99; l++) /* every Linux level is reached, and maps back onto itself */
+        assert_int_equal(placement_linux_rt_priority(placement_sel4_priority(l)), l);
+    assert_int_equal(placement_weight_to_shares(100), 1024);
+    assert_int_equal(placement_weight_to_shares(0), 1024);
+    assert_int_equal(placement_weight_to_shares(200), 2048);
+}
+
+static void spec_parsing(void **state)
+{
+    struct vcpu_sched s;
+    char err[256], text[256];
+    (void)state;
+
+    placement_sched_default(&s);
+    assert_true(placement_apply_spec(&s, "pcpus=1-2:4,priority=200,rr,budget=20ms/100ms,weight=300",
+                                     err, sizeof(err)));
+    assert_int_equal(s.kind, PLACEMENT_PINNED);
+    assert_int_equal(placement_cpuset_count(&s.pcpus), 3);
+    assert_true(placement_cpuset_has(&s.pcpus, 4));
+    assert_int_equal(s.priority, 200);
+    assert_int_equal(s.rt, PLACEMENT_RT_RR);
+    assert_int_equal(s.runtime_ns, 20000000);
+    assert_int_equal(s.period_ns, 100000000);
+    assert_int_equal(s.weight, 300);
+    placement_format_sched(&s, text, sizeof(text));
+    assert_string_equal(text, "pcpus=1-2,4,priority=200,rr,budget=20000us/100000us,weight=300");
+
+    assert_true(placement_apply_spec(&s, "budget=none,priority=none,pcpus=any", err, sizeof(err)));
+    assert_int_equal(s.kind, PLACEMENT_FLOATING);
+    assert_int_equal(s.priority, -1);
+    assert_int_equal(s.runtime_ns, 0);
+
+    /* A refused spec changes nothing. */
+    assert_false(placement_apply_spec(&s, "pcpus=1,priority=256", err, sizeof(err)));
+    assert_non_null(strstr(err, "0-255"));
+    assert_int_equal(s.kind, PLACEMENT_FLOATING);
+    assert_false(placement_apply_spec(&s, "dedicated", err, sizeof(err)));
+    assert_false(placement_apply_spec(&s, "budget=20ms", err, sizeof(err)));
+    assert_false(placement_apply_spec(&s, "speed=11", err, sizeof(err)));
+    assert_false(placement_apply_spec(&s, "weight=0", err, sizeof(err)));
+}
+
+static void vm_rules(void **state)
+{
+    struct vmm_placement p;
+    char err[256];
+    (void)state;
+
+    placement_init(&p);
+    assert_true(placement_apply_spec(&p.vcpu[0], "pcpus=1,dedicated", err, sizeof(err)));
+    assert_true(placement_apply_spec(&p.vcpu[1], "pcpus=0", err, sizeof(err)));
+    assert_true(placement_check_vm(&p, 2, err, sizeof(err)));
+
+    /* Migration onto a dedicated pCPU of another vCPU. */
+    assert_true(placement_apply_spec(&p.vcpu[1], "pcpus=0-1", err, sizeof(err)));
+    assert_false(placement_check_vm(&p, 2, err, sizeof(err)));
+    assert_non_null(strstr(err, "dedicated"));
+    assert_true(placement_apply_spec(&p.vcpu[1], "pcpus=0", err, sizeof(err)));
+
+    /* VMM threads off dedicated pCPUs. */
+    p.has_vmm_threads = true;
+    placement_cpuset_parse("1", &p.vmm_threads);
+    assert_false(placement_check_vm(&p, 2, err, sizeof(err)));
+    assert_non_null(strstr(err, "vmm_threads"));
+    p.has_vmm_threads = false;
+
+    /* Budgets: runtime <= period, and no pCPU over 100%. */
+    assert_true(placement_apply_spec(&p.vcpu[1], "budget=60ms/100ms", err, sizeof(err)));
+    assert_true(placement_check_vm(&p, 3, err, sizeof(err)));
+    assert_true(placement_apply_spec(&p.vcpu[2], "pcpus=0,budget=50ms/100ms", err, sizeof(err)));
+    assert_false(placement_check_vm(&p, 3, err, sizeof(err)));
+    assert_non_null(strstr(err, "pCPU 0 is budgeted at 110%"));
+    assert_true(placement_apply_spec(&p.vcpu[2], "budget=200ms/100ms", err, sizeof(err)));
+    assert_false(placement_check_vm(&p, 3, err, sizeof(err)));
+    assert_non_null(strstr(err, "longer than its period"));
+    assert_true(placement_apply_spec(&p.vcpu[2], "budget=500us/100ms", err, sizeof(err)));
+    assert_false(placement_check_vm(&p, 3, err, sizeof(err)));
+    assert_non_null(strstr(err, "1ms minimum"));
+}
+
+#define VM(name, cpus) \
+    "  - name: " name "\n    kernel: /k\n    memory: 64M\n    cpus: " cpus "\n"
+
+static void description_placement(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+    (void)state;
+
+    const char *ok = "system: {memory: 1G, vcpus: 8, host_cpus: \"0-3\", pools: {shared: [2, 3]}}\n"
+                     "vms:\n" VM("rt", "{count: 1, pcpus: [1], dedicated: true, priority: 200}")
+                         VM("a", "{count: 2, pool: shared, weight: 200, placement: [{vcpu: 1, "
+                                 "pcpus: [0], budget: {runtime: 20ms, period: 100ms}}]}")
+                             VM("plain", "2") "    vmm_threads: {pcpus: [0]}\n";
+    assert_int_equal(parse(ok, &cfg, &d), 0);
+    const struct sysconf_vm *rt = &cfg.vms[0], *a = &cfg.vms[1];
+    assert_non_null(rt->placement);
+    assert_int_equal(rt->placement->vcpu[0].kind, PLACEMENT_DEDICATED);
+    assert_int_equal(rt->placement->vcpu[0].priority, 200);
+    assert_int_equal(a->cpus, 2);
+    assert_int_equal(a->placement->vcpu[0].kind, PLACEMENT_POOL);
+    assert_true(placement_cpuset_has(&a->placement->vcpu[0].pcpus, 3)); /* the pool's pCPUs */
+    assert_int_equal(a->placement->vcpu[1].kind, PLACEMENT_PINNED);
+    assert_int_equal(a->placement->vcpu[1].runtime_ns, 20000000);
+    assert_int_equal(a->placement->vcpu[1].weight, 200); /* VM-wide default kept */
+    assert_int_equal(cfg.vms[2].cpus, 2);
+    assert_true(cfg.vms[2].placement->has_vmm_threads);
+
+    /* The manager hands a VM to stdvmm run as JSON: the placement survives. */
+    char *json = sysconf_vm_to_json(a);
+    assert_non_null(json);
+    struct sysconf one;
+    struct sysconf_diags d1 = {0};
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &one, &d1),
+                     0);
+    assert_int_equal(one.vms[0].placement->vcpu[1].period_ns, 100000000);
+    assert_true(placement_cpuset_has(&one.vms[0].placement->vcpu[0].pcpus, 2));
+    free(json);
+    sysconf_free(&one);
+    sysconf_free(&cfg);
+    sysconf_diags_free(&d);
+}
+
+static void description_refusals(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+    (void)state;
+
+    /* One dedicated pCPU for two VMs. */
+    const char *twice = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM(
+        "x", "{count: 1, pcpus: [1], dedicated: true}") VM("y", "{count: 1, pcpus: [1], "
+                                                                "dedicated: true}");
+    assert_int_not_equal(parse(twice, &cfg, &d), 0);
+    assert_true(has_diag(&d, "vms[1].cpus", "dedicated here but also given to vms[0]"));
+    sysconf_diags_free(&d);
+
+    const char *bad =
+        "system: {memory: 1G, vcpus: 8, host_cpus: \"0-1\", pools: {p: [0]}}\nvms:\n" VM(
+            "a", "{count: 1, pool: p, priority: 10}") VM("b", "{count: 1, pool: nope}")
+            VM("c", "{count: 2, placement: [{vcpu: 2, pcpus: [0]}]}")
+                VM("d", "{count: 1, pcpus: [5]}")
+                    VM("e", "{count: 1, pcpus: [1], budget: {runtime: 30ms, period: 10ms}}")
+                        VM("f", "{count: 2, pcpus: [1], budget: {runtime: 60ms, period: 100ms}}");
+    assert_int_not_equal(parse(bad, &cfg, &d), 0);
+    assert_true(has_diag(&d, "vms[0].cpus", "needs a budget"));
+    assert_true(has_diag(&d, "vms[1].cpus", "no pool 'nope'"));
+    assert_true(has_diag(&d, "vms[2].cpus.placement[0].vcpu", "does not exist"));
+    assert_true(has_diag(&d, "vms[3].cpus", "pCPU 5 is not in system.host_cpus"));
+    assert_true(has_diag(&d, "vms[4].cpus", "longer than its period"));
+    assert_true(has_diag(&d, "vms", "pCPU 1 is budgeted at 120%"));
+    sysconf_diags_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(priority_mapping),      cmocka_unit_test(spec_parsing),
+        cmocka_unit_test(vm_rules),              cmocka_unit_test(description_placement),
+        cmocka_unit_test(description_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
