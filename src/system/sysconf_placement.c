@@ -178,7 +178,9 @@ void sysconf_walk_placement(struct sysconf_walk *w, const json_t *obj, const cha
         walk_sched(w, cpus, sub, &all);
         for (unsigned i = 0; i < PLACEMENT_MAX_VCPUS; i++)
             p->vcpu[i] = all;
-        check_one(w, &all, sub);
+        /* dedicated without pcpus: each vCPU names its own below (checked per VM later). */
+        if (all.kind != PLACEMENT_DEDICATED || !placement_cpuset_empty(&all.pcpus))
+            check_one(w, &all, sub);
         const json_t *list = json_object_get(cpus, "placement");
         sysconf_path_key(field, sub, "placement");
         if (list != NULL && !json_is_array(list))
@@ -206,7 +208,9 @@ void sysconf_walk_placement(struct sysconf_walk *w, const json_t *obj, const cha
             p->named |= 1ull << n;
             /* A pcpus or pool of the entry replaces the VM-wide one, not merges with it. */
             if (json_object_get(e, "pcpus") != NULL || json_object_get(e, "pool") != NULL) {
-                p->vcpu[n].kind = PLACEMENT_FLOATING;
+                bool dedicated = p->vcpu[n].kind == PLACEMENT_DEDICATED &&
+                                 json_object_get(e, "pool") == NULL;
+                p->vcpu[n].kind = dedicated ? PLACEMENT_DEDICATED : PLACEMENT_FLOATING;
                 memset(&p->vcpu[n].pcpus, 0, sizeof(p->vcpu[n].pcpus));
                 p->vcpu[n].pool[0] = '\0';
             }

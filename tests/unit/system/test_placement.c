@@ -196,12 +196,33 @@ static void description_refusals(void **state)
     sysconf_diags_free(&d);
 }
 
+/* The shipped examples (docs/examples/direct-mapping.yaml, hybrid.yaml) are valid. */
+static void shipped_examples(void **state)
+{
+    static const char *const names[] = {"direct-mapping.yaml", "hybrid.yaml"};
+    char path[1024];
+    (void)state;
+
+    for (unsigned i = 0; i < 2; i++) {
+        struct sysconf cfg;
+        struct sysconf_diags d = {0};
+        snprintf(path, sizeof(path), "%s", EXAMPLE_SYSTEM);
+        snprintf(strrchr(path, '/') + 1, sizeof(path) - (size_t)(strrchr(path, '/') + 1 - path),
+                 "%s", names[i]);
+        int r = sysconf_load_system(path, 0, &cfg, &d);
+        sysconf_diags_print(&d, path, 2);
+        assert_int_equal(r, 0);
+        sysconf_free(&cfg);
+        sysconf_diags_free(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(priority_mapping),      cmocka_unit_test(spec_parsing),
         cmocka_unit_test(vm_rules),              cmocka_unit_test(description_placement),
-        cmocka_unit_test(description_refusals),
+        cmocka_unit_test(description_refusals), cmocka_unit_test(shipped_examples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
