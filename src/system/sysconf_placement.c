@@ -131,7 +131,9 @@ static void walk_sched(struct sysconf_walk *w, const json_t *obj, const char *pa
         if (sysconf_expect_object(w, v, sub)) {
             sysconf_check_keys(w, v, sub, budget_keys);
             uint64_t rt = 0, per = 0;
-            if (get_duration(w, v, sub, "runtime", &rt) & get_duration(w, v, sub, "period", &per)) {
+            bool rt_ok = get_duration(w, v, sub, "runtime", &rt); /* both reported */
+            bool per_ok = get_duration(w, v, sub, "period", &per);
+            if (rt_ok && per_ok) {
                 s->runtime_ns = rt;
                 s->period_ns = per;
             }
