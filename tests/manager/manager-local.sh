@@ -52,7 +52,10 @@ start_manager() {
 }
 cleanup() {
   [[ -n $mgr_pid ]] && kill "$mgr_pid" 2>/dev/null || true
-  pkill -f "$state/vms/" 2>/dev/null || true
+  local f
+  for f in "$state"/vms/*/vmm.pid; do
+    [[ -e $f ]] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null
+  done
   rm -rf "$short"
 }
 trap cleanup EXIT

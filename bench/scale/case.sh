@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Inside the test host (run by bench/scale/run.sh): boots idle VMs through
+# stdvmmd in steps (COUNTS, e.g. "1 10 30") and prints one BENCH line per
+# step: how fast the new VMs reached readiness (the guest kit's
+# "stdvmm-guest: ready" line), and the resident memory of the manager and
+# of the VMM processes once they idle.
+set -eu
+# shellcheck source=/dev/null
+. "${0%/*}/scale.conf" # COUNTS, MEMORY
+: "${STDVMM:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
+STDVMMD=${STDVMM%/*}/stdvmmd
+STATE=$TEST_TMP/state
+export STDVMM_SOCKET=$TEST_TMP/api.sock
+max=0
+for n in $COUNTS; do max=$n; done
+mib=${MEMORY%M}
+
+{
+	echo "system: {memory: $((max * mib))M, vcpus: $max, max_vms: $max}"
+	echo "vms:"
+	echo "  - {name: idle, kernel: $GUEST_KERNEL, initramfs: $GUEST_INITRD, memory: $MEMORY,"
+	echo "     cmdline: \"console=ttyS0 panic=-1 quiet\", instances: {max: $max}}"
+} >"$TEST_TMP/system.yaml"
+"$STDVMMD" --system "$TEST_TMP/system.yaml" --state-dir "$STATE" --api-socket "$STDVMM_SOCKET" \
+	--log-level warn >"$TEST_TMP/manager.log" 2>&1 &
+mgr=$!
+# Pids whose command line contains TEXT (the test host's busybox has no pgrep).
+pids_with() {
+	for c in /proc/[0-9]*/cmdline; do
+		tr '\0' ' ' <"$c" 2>/dev/null | grep -qF "$1" || continue
+		p=${c#/proc/}
+		echo "${p%/cmdline}"
+	done
+}
+cleanup() {
+	set +e
+	kill "$mgr" 2>/dev/null
+	for p in $(pids_with "$STATE/vms/"); do kill -9 "$p" 2>/dev/null; done
+	return 0
+}
+trap cleanup EXIT
+n=0
+while ! "$STDVMM" ctl list >/dev/null 2>&1; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || { cat "$TEST_TMP/manager.log"; exit 1; }
+	sleep 0.2
+done
+
+rss_kib() { # VmRSS of a pid in KiB; 0 for one that is gone
+	v=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null)
+	echo "${v:-0}"
+}
+uptime_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+ready() { # how many instances printed the readiness line
+	c=0
+	for f in "$STATE"/vms/*/serial.log; do
+		[ -e "$f" ] && grep -q "stdvmm-guest: ready" "$f" && c=$((c + 1))
+	done
+	echo $c
+}
+
+echo "BENCH idle manager_rss_kib=$(rss_kib $mgr)"
+prev=0
+for n in $COUNTS; do
+	t0=$(uptime_cs)
+	i=$((prev + 1))
+	while [ $i -le "$n" ]; do
+		"$STDVMM" ctl create idle >/dev/null || { cat "$TEST_TMP/manager.log"; exit 1; }
+		i=$((i + 1))
+	done
+	t_created=$(uptime_cs)
+	while [ "$(ready)" -lt "$n" ]; do
+		if [ $(($(uptime_cs) - t0)) -gt 150000 ]; then
+			echo "BENCH-FAIL n=$n: only $(ready) ready after 1500 s"
+			exit 1
+		fi
+		sleep 1
+	done
+	t1=$(uptime_cs)
+	sleep 10 # let the new guests settle into idle
+	total=0
+	for p in $(pids_with "$STATE/vms/"); do
+		total=$((total + $(rss_kib "$p")))
+	done
+	echo "BENCH n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
+		"manager_rss_kib=$(rss_kib $mgr) vmm_rss_total_kib=$total" \
+		"vmm_rss_avg_kib=$((total / n))" \
+		"host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
+	prev=$n
+done

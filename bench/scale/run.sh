@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Scale of the manager: idle VMs booted to readiness per second through
+# stdvmmd, and the resident memory of stdvmmd and of the stdvmm processes
+# with 1, 10, 30 idle VMs. Runs inside one test-host boot (QEMU TCG with
+# nested KVM: absolute times there are emulated and only comparable within
+# one run; memory figures are real). Prints a Markdown table.
+#
+#   bench/scale/run.sh --stdvmm BUILD/src/tools/stdvmm [--counts "1 10 30"]
+#       [--memory 96M] [--results DIR] [--cache DIR]
+# stdvmmd must have been built next to stdvmm.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache=""
+usage() {
+  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--results DIR] [--cache DIR]" >&2
+  exit 2
+}
+while (($#)); do
+  case $1 in
+    --stdvmm) stdvmm=${2:?}; shift 2 ;;
+    --counts) counts=${2:?}; shift 2 ;;
+    --memory) memory=${2:?}; shift 2 ;;
+    --results) results=${2:?}; shift 2 ;;
+    --cache) cache=${2:?}; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[[ -x $stdvmm && -x ${stdvmm%/*}/stdvmmd ]] || { echo "need --stdvmm with stdvmmd next to it" >&2; exit 2; }
+[[ $memory =~ ^[0-9]+M$ ]] || { echo "--memory must be given in M" >&2; exit 2; }
+suite=$(mktemp -d)
+trap 'rm -rf "$suite"' EXIT
+cp "$here/case.sh" "$suite/scale.sh"
+printf 'COUNTS="%s"\nMEMORY=%s\n' "$counts" "$memory" >"$suite/scale.conf"
+args=(--arch x86_64 --stdvmm "$stdvmm" --suite "$suite" --results "$results" --timeout 3000)
+if [[ -n $cache ]]; then args+=(--cache "$cache"); fi
+"$repo/tools/testhost/run-suite.sh" "${args[@]}" >&2 || true
+log=$results/scale.log
+if ! grep -q '^BENCH n=' "$log" 2>/dev/null; then
+  echo "no results; see $log" >&2
+  cat "$log" >&2 || true
+  exit 1
+fi
+idle=$(sed -n 's/^BENCH idle manager_rss_kib=\([0-9]*\)/\1/p' "$log")
+echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | stdvmm RSS total | host MemAvailable |"
+echo "|---|---|---|---|---|---|---|---|---|"
+awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | |\n", m / 1024 }'
+sed -n 's/^BENCH n=/n=/p' "$log" | awk '{
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %.0f MiB | %.0f MiB |\n",
+      v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
+      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, v["vmm_rss_total_kib"] / 1024,
+      v["host_free_kib"] / 1024 }'
+grep '^BENCH-FAIL' "$log" >&2 || true
