@@ -233,6 +233,7 @@ static void free_vm(struct mgr_vm *vm)
     if (vm->watch_fd >= 0)
         close(vm->watch_fd);
     sysconf_arena_free(vm->arena);
+    free(vm->live);
     free(vm);
 }
 

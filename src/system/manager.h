@@ -52,12 +52,15 @@ enum mgr_op {
     MGR_OP_SERIAL,      /* GET    /v1/vms/NAME/serial */
     MGR_OP_SYSTEM,      /* GET    /v1/system */
     MGR_OP_DEFINITIONS, /* GET    /v1/definitions */
+    MGR_OP_PLACEMENT,   /* GET    /v1/vms/NAME/placement */
+    MGR_OP_VCPU_PLACEMENT, /* PUT /v1/vms/NAME/vcpus/INDEX/placement */
 };
 
 /* Result of routing: an operation, or an HTTP status and why not. */
 struct mgr_route {
     enum mgr_op op;
     char name[SYSCONF_NAME_MAX + 1]; /* VM name for per-VM operations */
+    unsigned vcpu;                   /* MGR_OP_VCPU_PLACEMENT: the vCPU index */
     int status;                      /* 0: routed; else 404 or 405 */
     const char *allow;               /* for 405: the methods the path takes */
     char error[160];
@@ -93,6 +96,17 @@ int mgr_parse_stop(const char *body, size_t len, struct mgr_body *keep,
 int mgr_parse_empty(const char *body, size_t len, struct sysconf_diags *diags);
 void mgr_body_free(struct mgr_body *keep);
 
+/*
+ * A placement change (PUT /v1/vms/NAME/vcpus/N/placement): the fields of a
+ * placement entry (pcpus, dedicated, pool, priority, policy, budget,
+ * weight), applied onto *s, which holds the vCPU's current placement: a
+ * field not named keeps its value, null clears it (pcpus: anywhere,
+ * priority: time-shared, budget: none, weight: default). 0, or
+ * -STDVMM_EINVAL with every problem in diags.
+ */
+int mgr_parse_placement(const char *body, size_t len, struct vcpu_sched *s,
+                        struct sysconf_diags *diags);
+
 /* "?lines=N": N within 1..max, or the default when absent; false on junk. */
 bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out);
 
@@ -111,6 +125,28 @@ struct mgr_usage {
  */
 bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
                     const char *name, uint64_t memory, unsigned cpus, char *err, size_t err_size);
+
+/* One VM as the run-time placement check sees it. */
+struct mgr_placement_vm {
+    const char *name;
+    const struct vmm_placement *placement; /* NULL: every vCPU floating, no budget */
+    unsigned cpus;
+    bool running; /* holds resources: its budgets count */
+};
+
+/*
+ * May vCPU vcpu of vms[target] take placement s (pools already resolved to
+ * their pCPUs) next to the other VMs? Checks the system bounds between VMs:
+ * pCPUs within system.host_cpus; s's own rules (placement_check_sched) and
+ * its VM's (placement_check_vm with s in place); not onto a pCPU dedicated to
+ * another VM's vCPU, its vmm_threads or a pool; when s is dedicated, none of
+ * its pCPUs given to another VM; budgets per pCPU at most 100% over the
+ * running VMs. false with the reason in err and the HTTP status (400: s
+ * breaks a rule by itself; 409: it collides with another VM) in *status.
+ */
+bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
+                       unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
+                       int *status, char *err, size_t err_size);
 
 /* ---- state directory and adoption (manager_state.c) ---- */
 

@@ -54,6 +54,13 @@ struct mgr_vm {
     int64_t started_ms;
     bool has_status; /* status.json existed: the VM ran under this state dir */
     char saved_state[16];
+    /*
+     * Run-time placement changes (PUT .../vcpus/N/placement): the placement
+     * the VMM process with start time live_start_time runs. A new process
+     * starts from cfg.placement again, so a record of an older one is stale.
+     */
+    struct vmm_placement *live;
+    uint64_t live_start_time;
 };
 
 struct mgr {

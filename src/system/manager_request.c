@@ -92,6 +92,26 @@ void mgr_route(const char *method, const char *url, struct mgr_route *out)
             out->op = MGR_OP_DELETE;
         return;
     }
+    if (strcmp(slash + 1, "placement") == 0) {
+        if (method_is(out, method, "GET", "GET"))
+            out->op = MGR_OP_PLACEMENT;
+        return;
+    }
+    if (strncmp(slash + 1, "vcpus/", 6) == 0) {
+        /* vcpus/INDEX/placement, INDEX a plain decimal number */
+        const char *idx = slash + 7, *p = idx;
+        unsigned long v = 0;
+        while (*p >= '0' && *p <= '9' && v < 1000)
+            v = v * 10 + (unsigned long)(*p++ - '0');
+        if (p == idx || p - idx > 3 || strcmp(p, "/placement") != 0) {
+            route_error(out, 404, NULL, "no such resource: expected vcpus/INDEX/placement");
+            return;
+        }
+        out->vcpu = (unsigned)v;
+        if (method_is(out, method, "PUT", "PUT"))
+            out->op = MGR_OP_VCPU_PLACEMENT;
+        return;
+    }
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (strcmp(slash + 1, actions[i].action) == 0) {
             if (method_is(out, method, actions[i].method, actions[i].method))
@@ -99,7 +119,8 @@ void mgr_route(const char *method, const char *url, struct mgr_route *out)
             return;
         }
     }
-    route_error(out, 404, NULL, "no such action (start, stop, restart, pause, resume, serial)");
+    route_error(out, 404, NULL, "no such action (start, stop, restart, pause, resume, serial, placement, "
+                                  "vcpus/N/placement)");
 }
 
 /* The body as a JSON object; an empty body is an empty object. */
@@ -251,5 +272,181 @@ bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage 
                  used->vcpus, cpus, name, bounds->vcpus);
         return false;
     }
+    return true;
+}
+
+int mgr_parse_placement(const char *body, size_t len, struct vcpu_sched *s,
+                        struct sysconf_diags *diags)
+{
+    struct sysconf_walk w = {.diags = diags};
+    json_t *root = load_body(body, len, diags);
+    const char *key;
+    json_t *v;
+    void *tmp;
+
+    if (root == NULL)
+        return -STDVMM_EINVAL;
+    if (json_object_size(root) == 0) {
+        sysconf_diag_add(diags, "", 0,
+                         "an empty change: name at least one of pcpus, dedicated, pool, "
+                         "priority, policy, budget, weight");
+        json_decref(root);
+        return -STDVMM_EINVAL;
+    }
+    /* null clears a field; the rest goes through the description's walker. */
+    json_object_foreach_safe(root, tmp, key, v)
+    {
+        if (!json_is_null(v))
+            continue;
+        if (strcmp(key, "pcpus") == 0 || strcmp(key, "pool") == 0) {
+            s->kind = PLACEMENT_FLOATING;
+            memset(&s->pcpus, 0, sizeof(s->pcpus));
+            s->pool[0] = '\0';
+        } else if (strcmp(key, "priority") == 0) {
+            s->priority = -1;
+        } else if (strcmp(key, "budget") == 0) {
+            s->runtime_ns = s->period_ns = 0;
+        } else if (strcmp(key, "weight") == 0) {
+            s->weight = 0;
+        } else {
+            continue; /* unknown keys and null booleans are reported by the walker */
+        }
+        json_object_del(root, key);
+    }
+    sysconf_walk_vcpu_sched(&w, root, "", s);
+    json_decref(root);
+    return w.failed ? -STDVMM_EINVAL : 0;
+}
+
+/* The load of every running VM's budgets, with vCPU vcpu of target replaced by s. */
+static void placement_loads(const struct mgr_placement_vm *vms, unsigned count, unsigned target,
+                            unsigned vcpu, const struct vcpu_sched *s, struct placement_load *l)
+{
+    for (unsigned i = 0; i < count; i++) {
+        if (!vms[i].running || vms[i].placement == NULL)
+            continue;
+        for (unsigned x = 0; x < vms[i].cpus && x < PLACEMENT_MAX_VCPUS; x++) {
+            if (i == target && x == vcpu)
+                continue;
+            placement_load_add(l, &vms[i].placement->vcpu[x]);
+        }
+    }
+    placement_load_add(l, s);
+}
+
+bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
+                       unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
+                       int *status, char *err, size_t err_size)
+{
+    const struct mgr_placement_vm *me = &vms[target];
+    char set[128], why[512];
+
+    *status = 400;
+    if (vcpu >= me->cpus || vcpu >= PLACEMENT_MAX_VCPUS) {
+        snprintf(err, err_size, "%s has no vCPU %u (it has %u: 0-%u)", me->name, vcpu, me->cpus,
+                 me->cpus ? me->cpus - 1 : 0);
+        return false;
+    }
+    if (s->kind == PLACEMENT_DEDICATED && placement_cpuset_empty(&s->pcpus)) {
+        snprintf(err, err_size, "vCPU %u: dedicated needs pcpus", vcpu);
+        return false;
+    }
+    if (!placement_check_sched(s, why, sizeof(why))) {
+        snprintf(err, err_size, "vCPU %u: %s", vcpu, why);
+        return false;
+    }
+    if (s->kind != PLACEMENT_FLOATING && sys->has_host_cpus) {
+        for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS; c++) {
+            if (placement_cpuset_has(&s->pcpus, c) && !sysconf_cpuset_has(&sys->host_cpus, c)) {
+                sysconf_cpuset_format(&sys->host_cpus, set, sizeof(set));
+                snprintf(err, err_size, "vCPU %u: pCPU %u is not in system.host_cpus (%s)", vcpu,
+                         c, set);
+                return false;
+            }
+        }
+    }
+    /* The VM's own rules with the change in place (dedicated within the VM). */
+    if (me->placement != NULL) {
+        struct vmm_placement *p = malloc(sizeof(*p));
+        if (p == NULL) {
+            *status = 500;
+            snprintf(err, err_size, "out of memory");
+            return false;
+        }
+        *p = *me->placement;
+        p->vcpu[vcpu] = *s;
+        bool ok = placement_check_vm(p, me->cpus, why, sizeof(why));
+        free(p);
+        if (!ok && strstr(why, "budgeted") == NULL) { /* budgets: over all VMs below */
+            *status = 409;
+            snprintf(err, err_size, "%s: %s", me->name, why);
+            return false;
+        }
+    }
+    *status = 409;
+    if (s->kind != PLACEMENT_FLOATING) {
+        for (unsigned k = 0; k < sys->pool_count; k++) {
+            if (s->kind == PLACEMENT_DEDICATED &&
+                placement_cpuset_intersects(&s->pcpus, &sys->pools[k].pcpus)) {
+                int c = -1;
+                for (unsigned x = 0; x < PLACEMENT_MAX_PCPUS && c < 0; x++)
+                    if (placement_cpuset_has(&s->pcpus, x) &&
+                        placement_cpuset_has(&sys->pools[k].pcpus, x))
+                        c = (int)x;
+                snprintf(err, err_size, "vCPU %u: pCPU %d is in the shared pool '%s'; it cannot "
+                         "be dedicated", vcpu, c, sys->pools[k].name);
+                return false;
+            }
+        }
+        for (unsigned i = 0; i < count; i++) {
+            const struct vmm_placement *o = vms[i].placement;
+            if (i == target || o == NULL)
+                continue;
+            for (unsigned y = 0; y < vms[i].cpus && y < PLACEMENT_MAX_VCPUS; y++) {
+                const struct vcpu_sched *t = &o->vcpu[y];
+                bool theirs = t->kind == PLACEMENT_DEDICATED;
+                bool mine = s->kind == PLACEMENT_DEDICATED && t->kind != PLACEMENT_FLOATING;
+                if ((!theirs && !mine) || !placement_cpuset_intersects(&s->pcpus, &t->pcpus))
+                    continue;
+                int c = -1;
+                for (unsigned x = 0; x < PLACEMENT_MAX_PCPUS && c < 0; x++)
+                    if (placement_cpuset_has(&s->pcpus, x) && placement_cpuset_has(&t->pcpus, x))
+                        c = (int)x;
+                if (theirs)
+                    snprintf(err, err_size, "vCPU %u: pCPU %d is dedicated to VM '%s' vCPU %u",
+                             vcpu, c, vms[i].name, y);
+                else
+                    snprintf(err, err_size, "vCPU %u: pCPU %d cannot be dedicated: VM '%s' vCPU "
+                             "%u runs on it", vcpu, c, vms[i].name, y);
+                return false;
+            }
+            if (s->kind == PLACEMENT_DEDICATED && o->has_vmm_threads &&
+                placement_cpuset_intersects(&s->pcpus, &o->vmm_threads)) {
+                placement_cpuset_format(&o->vmm_threads, set, sizeof(set));
+                snprintf(err, err_size, "vCPU %u: pCPUs %s are VM '%s''s vmm_threads; they "
+                         "cannot be dedicated", vcpu, set, vms[i].name);
+                return false;
+            }
+        }
+    }
+    if (s->runtime_ns != 0) {
+        struct placement_load *l = calloc(1, sizeof(*l));
+        uint32_t ppm;
+        if (l == NULL) {
+            *status = 500;
+            snprintf(err, err_size, "out of memory");
+            return false;
+        }
+        placement_loads(vms, count, target, vcpu, s, l);
+        int over = placement_load_over(l, &ppm);
+        free(l);
+        if (over >= 0) {
+            snprintf(err, err_size,
+                     "vCPU %u: pCPU %d would be budgeted at %u%% by the running VMs together; "
+                     "at most 100%%", vcpu, over, ppm / 10000);
+            return false;
+        }
+    }
+    *status = 0;
     return true;
 }

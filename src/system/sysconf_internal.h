@@ -93,6 +93,9 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
 void sysconf_walk_placement(struct sysconf_walk *w, const json_t *obj, const char *path,
                             struct sysconf_vm *vm);
 void sysconf_walk_pools(struct sysconf_walk *w, const json_t *system, struct sysconf_system *s);
+/* The fields of one placement entry (no vcpu key) onto *s; for run-time changes (manager). */
+void sysconf_walk_vcpu_sched(struct sysconf_walk *w, const json_t *obj, const char *path,
+                             struct vcpu_sched *s);
 /* Pools resolved, dedicated pCPUs exclusive across VMs, budgets per pCPU. */
 void sysconf_check_placement(struct sysconf_walk *w, struct sysconf *cfg);
 /* Writes cpus: {count, placement} and vmm_threads into o (the single-VM JSON); 0 or -1. */

@@ -144,6 +144,20 @@ static void walk_sched(struct sysconf_walk *w, const json_t *obj, const char *pa
         s->weight = (unsigned)n;
 }
 
+void sysconf_walk_vcpu_sched(struct sysconf_walk *w, const json_t *obj, const char *path,
+                             struct vcpu_sched *s)
+{
+    sysconf_check_keys(w, obj, path, entry_keys + 1); /* every entry key but vcpu */
+    /* As in a placement entry: a new pcpus or pool replaces the old one. */
+    if (json_object_get(obj, "pcpus") != NULL || json_object_get(obj, "pool") != NULL) {
+        bool dedicated = s->kind == PLACEMENT_DEDICATED && json_object_get(obj, "pool") == NULL;
+        s->kind = dedicated ? PLACEMENT_DEDICATED : PLACEMENT_FLOATING;
+        memset(&s->pcpus, 0, sizeof(s->pcpus));
+        s->pool[0] = '\0';
+    }
+    walk_sched(w, obj, path, s);
+}
+
 static void check_one(struct sysconf_walk *w, const struct vcpu_sched *s, const char *path)
 {
     char err[512];

@@ -200,6 +200,189 @@ static void bounds(void **state)
     assert_true(mgr_bounds_fit(&sys, &none, "big", sys.memory, sys.vcpus, err, sizeof(err)));
 }
 
+/* ---- run-time placement: routes, bodies, the bounds between VMs ---- */
+
+static void placement_routes(void **state)
+{
+    struct mgr_route r;
+
+    (void)state;
+    mgr_route("GET", "/v1/vms/web/placement", &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.op, MGR_OP_PLACEMENT);
+    assert_string_equal(r.name, "web");
+    mgr_route("PUT", "/v1/vms/web/vcpus/12/placement", &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.op, MGR_OP_VCPU_PLACEMENT);
+    assert_int_equal(r.vcpu, 12);
+    mgr_route("POST", "/v1/vms/web/vcpus/1/placement", &r);
+    assert_int_equal(r.status, 405);
+    assert_string_equal(r.allow, "PUT");
+    mgr_route("PUT", "/v1/vms/web/placement", &r);
+    assert_int_equal(r.status, 405);
+    mgr_route("PUT", "/v1/vms/web/vcpus/x/placement", &r);
+    assert_int_equal(r.status, 404);
+    mgr_route("PUT", "/v1/vms/web/vcpus/1", &r);
+    assert_int_equal(r.status, 404);
+    mgr_route("PUT", "/v1/vms/web/vcpus/99999/placement", &r);
+    assert_int_equal(r.status, 404);
+}
+
+static void placement_bodies(void **state)
+{
+    struct sysconf_diags d = {0};
+    struct vcpu_sched s;
+    const char *b;
+
+    (void)state;
+    placement_sched_default(&s);
+    b = "{\"pcpus\": [1], \"dedicated\": true, \"priority\": 200, \"policy\": \"rr\", "
+        "\"weight\": 300}";
+    assert_int_equal(mgr_parse_placement(b, strlen(b), &s, &d), 0);
+    assert_int_equal(s.kind, PLACEMENT_DEDICATED);
+    assert_true(placement_cpuset_has(&s.pcpus, 1));
+    assert_int_equal(s.priority, 200);
+    assert_int_equal(s.rt, PLACEMENT_RT_RR);
+    assert_int_equal(s.weight, 300);
+    /* Fields not named stay; a new pcpus replaces the old set and keeps dedicated. */
+    b = "{\"pcpus\": \"2-3\", \"budget\": {\"runtime\": \"20ms\", \"period\": \"100ms\"}}";
+    assert_int_equal(mgr_parse_placement(b, strlen(b), &s, &d), 0);
+    assert_int_equal(s.kind, PLACEMENT_DEDICATED);
+    assert_false(placement_cpuset_has(&s.pcpus, 1));
+    assert_true(placement_cpuset_has(&s.pcpus, 3));
+    assert_int_equal(s.priority, 200);
+    assert_int_equal(s.runtime_ns, 20000000);
+    assert_int_equal(s.period_ns, 100000000);
+    /* null clears. */
+    b = "{\"pcpus\": null, \"priority\": null, \"budget\": null, \"weight\": null}";
+    assert_int_equal(mgr_parse_placement(b, strlen(b), &s, &d), 0);
+    assert_int_equal(s.kind, PLACEMENT_FLOATING);
+    assert_int_equal(s.priority, -1);
+    assert_int_equal(s.runtime_ns, 0);
+    assert_int_equal(s.weight, 0);
+    /* Every problem with its field. */
+    b = "{\"vcpu\": 1, \"priority\": 300, \"policy\": \"edf\", \"budget\": {\"runtime\": "
+        "\"x\"}}";
+    assert_int_equal(mgr_parse_placement(b, strlen(b), &s, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "vcpu", "unknown"));
+    assert_true(has_diag(&d, "priority", ""));
+    assert_true(has_diag(&d, "policy", "not a policy"));
+    assert_true(has_diag(&d, "budget.runtime", "duration"));
+    assert_true(has_diag(&d, "budget.period", "missing"));
+    sysconf_diags_free(&d);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(mgr_parse_placement("{}", 2, &s, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "", "empty change"));
+    sysconf_diags_free(&d);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(mgr_parse_placement("[1]", 3, &s, &d), -STDVMM_EINVAL);
+    sysconf_diags_free(&d);
+}
+
+static struct vcpu_sched sched_on(const char *spec)
+{
+    struct vcpu_sched s;
+    char err[256];
+
+    placement_sched_default(&s);
+    assert_true(placement_apply_spec(&s, spec, err, sizeof(err)));
+    return s;
+}
+
+static void placement_bounds(void **state)
+{
+    static struct vmm_placement web, db, idle;
+    struct sysconf_system sys = {.memory = 1ull << 30, .vcpus = 8, .max_vms = 4};
+    struct sysconf_pool pool = {.name = "shared"};
+    struct vcpu_sched s;
+    char err[512];
+    int status;
+
+    (void)state;
+    assert_true(sysconf_parse_cpuset("0-3", &sys.host_cpus));
+    sys.has_host_cpus = true;
+    placement_cpuset_add(&pool.pcpus, 3);
+    sys.pools = &pool;
+    sys.pool_count = 1;
+    placement_init(&web);
+    placement_init(&db);
+    placement_init(&idle);
+    web.vcpu[0] = sched_on("pcpus=0");
+    web.vcpu[1] = sched_on("pcpus=0,budget=60ms/100ms");
+    db.vcpu[0] = sched_on("pcpus=1,dedicated");
+    db.vcpu[1] = sched_on("pcpus=2,budget=50ms/100ms");
+    idle.vcpu[0] = sched_on("pcpus=2,dedicated"); /* stopped: its dedication still counts */
+    const struct mgr_placement_vm vms[] = {
+        {"web", &web, 2, true},
+        {"db", &db, 2, true},
+        {"idle", &idle, 1, false},
+    };
+
+    /* Onto a free pCPU of host_cpus: fits. */
+    s = sched_on("pcpus=0");
+    assert_true(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 0);
+    /* Outside system.host_cpus: 400. */
+    s = sched_on("pcpus=5");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 400);
+    assert_string_equal(err, "vCPU 0: pCPU 5 is not in system.host_cpus (0-3)");
+    /* Onto another VM's dedicated pCPU: 409 naming the VM and the pCPU. */
+    s = sched_on("pcpus=0:1");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 409);
+    assert_string_equal(err, "vCPU 0: pCPU 1 is dedicated to VM 'db' vCPU 0");
+    /* A stopped VM's dedicated pCPU is still reserved. */
+    s = sched_on("pcpus=2");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 409);
+    assert_non_null(strstr(err, "pCPU 2 is dedicated to VM 'idle' vCPU 0"));
+    /* Dedicating a pCPU another VM runs on, or one in a pool: 409. */
+    s = sched_on("pcpus=0,dedicated");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 409);
+    assert_string_equal(err, "vCPU 1: pCPU 0 cannot be dedicated: VM 'web' vCPU 0 runs on it");
+    s = sched_on("pcpus=3,dedicated");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 409);
+    assert_non_null(strstr(err, "shared pool 'shared'"));
+    /* Its own VM's rules: db vCPU 1 onto db vCPU 0's dedicated pCPU. */
+    s = sched_on("pcpus=1");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 409);
+    assert_non_null(strstr(err, "db: "));
+    /* Budgets over running VMs: web's 60% on pCPU 0 + 50% is over; 40% fits. */
+    s = sched_on("pcpus=0,budget=50ms/100ms");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 409);
+    assert_string_equal(err, "vCPU 1: pCPU 0 would be budgeted at 110% by the running VMs "
+                             "together; at most 100%");
+    s = sched_on("pcpus=0,budget=40ms/100ms");
+    assert_true(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    /* The vCPU's own old budget does not count against its new one. */
+    s = sched_on("pcpus=0,budget=100ms/100ms");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    s = sched_on("pcpus=0,budget=40ms/100ms");
+    assert_true(mgr_placement_fit(&sys, vms, 3, 0, 1, &s, &status, err, sizeof(err)));
+    /* A stopped VM's budgets do not count. */
+    idle.vcpu[0] = sched_on("pcpus=2,budget=90ms/100ms");
+    s = sched_on("pcpus=2,budget=50ms/100ms");
+    assert_true(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    /* Rules of the vCPU alone: 400. */
+    s = sched_on("pcpus=0");
+    s.priority = 300;
+    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    assert_int_equal(status, 400);
+    /* No such vCPU. */
+    s = sched_on("pcpus=0");
+    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 2, &s, &status, err, sizeof(err)));
+    assert_string_equal(err, "web has no vCPU 2 (it has 2: 0-1)");
+    /* A VM without a placement: every vCPU floats, nothing is dedicated. */
+    const struct mgr_placement_vm plain[] = {{"a", NULL, 1, true}, {"b", NULL, 1, true}};
+    s = sched_on("pcpus=1,dedicated");
+    assert_true(mgr_placement_fit(&sys, plain, 2, 0, 0, &s, &status, err, sizeof(err)));
+}
+
 /* ---- a fake /proc ---- */
 
 struct fake {
@@ -362,6 +545,9 @@ int main(void)
         cmocka_unit_test(create_bodies),
         cmocka_unit_test(stop_and_empty_bodies),
         cmocka_unit_test(bounds),
+        cmocka_unit_test(placement_routes),
+        cmocka_unit_test(placement_bodies),
+        cmocka_unit_test(placement_bounds),
         cmocka_unit_test_setup_teardown(start_time_parsing, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(adoption, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(pid_files, fake_setup, fake_teardown),
