@@ -74,9 +74,17 @@ static int connect_to(const char *path, int64_t deadline, char *err, size_t err_
 
 static int send_line(int fd, const char *command, int64_t deadline, char *err, size_t err_size)
 {
-    char line[64];
-    size_t len = (size_t)snprintf(line, sizeof(line), "%s\n", command);
+    char line[256]; /* the VMM reads at most 256 bytes (vm_api.c REQUEST_MAX) */
+    int w = snprintf(line, sizeof(line), "%s\n", command);
     size_t sent = 0;
+
+    /* A truncated line would send bytes past the buffer; refuse it instead. */
+    if (w < 0 || (size_t)w >= sizeof(line)) {
+        snprintf(err, err_size, "command too long for the VMM socket (at most %zu bytes)",
+                 sizeof(line) - 2);
+        return -STDVMM_EINVAL;
+    }
+    size_t len = (size_t)w;
 
     while (sent < len) {
         ssize_t n = send(fd, line + sent, len - sent, MSG_NOSIGNAL);
