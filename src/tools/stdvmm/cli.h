@@ -2,6 +2,7 @@
 #ifndef STDVMM_TOOLS_CLI_H
 #define STDVMM_TOOLS_CLI_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* `stdvmm run ...`: argv[0] is "run". Returns the process exit status. */
@@ -19,6 +20,11 @@ const char *cli_config_find(int argc, char **argv);
 int cli_config_load(const char *path, struct vmm_config *cfg);
 /* `ctl vm SOCKET placement|vcpu N SPEC` (cli_ctl_placement.c); an exit status. */
 int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json);
+struct json_t;
+/* `ctl vcpu NAME N SPEC`: SPEC as the manager's JSON body; NULL with the reason in err. */
+struct json_t *cli_placement_spec_body(const char *spec, char *err, size_t err_size);
+/* The manager's placement answers (GET .../placement, PUT .../vcpus/N/placement) as a table. */
+void cli_print_manager_placement(const struct json_t *answer);
 /* --placement and --vmm-threads (cli_placement.c); -1 after printing why. */
 int cli_placement_option(struct vmm_config *cfg, const char *opt, const char *arg);
 

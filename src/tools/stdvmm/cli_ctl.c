@@ -50,6 +50,9 @@ void cli_ctl_usage(FILE *out)
             "  serial NAME [--lines N]       the end of the VM's serial log (default 50)\n"
             "  system                        bounds and what is in use\n"
             "  definitions                   the description's VM definitions\n"
+            "  placement NAME                every vCPU's placement, thread and affinity\n"
+            "  vcpu NAME INDEX SPEC          move or re-schedule one vCPU at run time (SPEC as\n"
+            "                                in run --placement: pcpus=0,budget=20ms/100ms)\n"
             "  vm SOCKET info|pause|resume|shutdown\n"
             "                                one VMM's own socket (stdvmm run --api-socket)\n"
             "  raw METHOD PATH [BODY|@FILE]  any request; prints the status and the answer\n"
@@ -446,6 +449,37 @@ static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+/* `placement NAME` and `vcpu NAME INDEX SPEC` (docs/multicore.md, run-time migration). */
+static int cmd_placement(const struct ctl *c, int argc, char **argv)
+{
+    char path[160], err[512];
+    json_t *answer = NULL;
+    bool get = strcmp(argv[0], "placement") == 0;
+
+    if ((get && argc != 2) || (!get && argc != 4) || !sysconf_valid_name(argv[1])) {
+        fprintf(stderr, "stdvmm ctl placement NAME | vcpu NAME INDEX "
+                        "pcpus=LIST[,dedicated][,priority=P][,budget=R/P][,weight=W]\n");
+        return 2;
+    }
+    if (get) {
+        snprintf(path, sizeof(path), "/v1/vms/%s/placement", argv[1]);
+        int rc = call(c, "GET", path, NULL, &answer);
+        return rc ? rc : show(c, answer, cli_print_manager_placement);
+    }
+    if (strspn(argv[2], "0123456789") != strlen(argv[2]) || strlen(argv[2]) > 3) {
+        fprintf(stderr, "stdvmm ctl vcpu: '%s' is not a vCPU index\n", argv[2]);
+        return 2;
+    }
+    json_t *body = cli_placement_spec_body(argv[3], err, sizeof(err));
+    if (body == NULL) {
+        fprintf(stderr, "stdvmm ctl vcpu: %s\n", err);
+        return 2;
+    }
+    snprintf(path, sizeof(path), "/v1/vms/%s/vcpus/%s/placement", argv[1], argv[2]);
+    int rc = call(c, "PUT", path, body, &answer);
+    return rc ? rc : show(c, answer, cli_print_manager_placement);
+}
+
 static int cmd_named(const struct ctl *c, const char *cmd, int argc, char **argv)
 {
     struct ctl_opts o;
@@ -670,6 +704,8 @@ int cli_ctl(int argc, char **argv)
         return cmd_vm_socket(&c, sub_argc, sub_argv);
     if (strcmp(cmd, "raw") == 0)
         return cmd_raw(&c, sub_argc, sub_argv);
+    if (strcmp(cmd, "placement") == 0 || strcmp(cmd, "vcpu") == 0)
+        return cmd_placement(&c, sub_argc, sub_argv);
     static const char *const named[] = {"info",  "start",  "stop",   "restart",
                                         "pause", "resume", "delete", "serial"};
     for (size_t k = 0; k < sizeof(named) / sizeof(named[0]); k++) {
