@@ -222,6 +222,8 @@ static void receive_without_buffers_waits(void **state)
     assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 0);
     assert_int_equal(td_used_idx(&f->d, RXQ), 0);
     assert_int_equal(f->rx_ready, 0);
+    /* The driver must notify when it adds the next buffer (event idx): at index 1. */
+    assert_int_equal(td_avail_event(&f->d, RXQ), 1);
     post_rx(f, 1, 1500);
     virtio_net_process(&f->net); /* the guest's notification */
     assert_int_equal(f->rx_ready, 1);

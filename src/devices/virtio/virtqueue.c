@@ -299,9 +299,14 @@ void virtq_unpop(struct virtq *vq, uint32_t generation, uint16_t n)
 {
     if (!vq->ready || vq->broken || generation != vq->generation)
         return;
+    /*
+     * avail_event stays where the last pop left it. After a pop that found
+     * the ring empty that is the driver's current index, which is what a
+     * device short of buffers wants: a notification when more come. Moving
+     * it back to the rewound position would ask for one the driver has
+     * already passed, and it would never come.
+     */
     vq->last_avail = (uint16_t)(vq->last_avail - n);
-    if (vq->event_idx && !store_u16(vq, avail_event_gpa(vq), vq->last_avail))
-        broken(vq, "used ring outside guest RAM", vq->used_gpa, vq->num);
 }
 
 void virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t len)
