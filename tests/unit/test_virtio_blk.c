@@ -340,10 +340,14 @@ static void several_in_flight_complete_out_of_order(void **state)
     assert_int_equal(virtio_blk_inflight(&f->blk), 3);
     assert_int_equal(f->batches, 1);
     assert_int_equal(td_used_idx(&f->d, 0), 0);
+    unsigned before = f->d.interrupts;
     virtio_blk_complete(&f->blk, f->held[2], 0);
     virtio_blk_complete(&f->blk, f->held[0], -STDVMM_EIO);
     virtio_blk_complete(&f->blk, f->held[1], -STDVMM_ENOTSUP);
     assert_int_equal(virtio_blk_inflight(&f->blk), 0);
+    assert_int_equal(f->d.interrupts, before); /* a batch of completions ... */
+    virtio_blk_flush(&f->blk);
+    assert_int_equal(f->d.interrupts, before + 1); /* ... costs one interrupt */
     assert_int_equal(td_used_idx(&f->d, 0), 3);
     uint32_t id, len;
     td_used_elem(&f->d, 0, 0, &id, &len);

@@ -117,6 +117,7 @@ struct virtio_blk {
     bool processing;
     bool starved;
     bool warned;
+    bool unsignalled; /* answers pushed since the last interrupt decision */
     char serial[VIRTIO_BLK_ID_BYTES];
     uint8_t config[0x3c];
     uint16_t free_slots[VIRTIO_BLK_QUEUE_SIZE];
@@ -128,8 +129,15 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg);
 int virtio_blk_register(struct virtio_blk *d, struct vm *vm);
 /* Host worker: the request queue was notified. */
 void virtio_blk_process(struct virtio_blk *d);
-/* Backend: io finished; result 0, -STDVMM_ENOTSUP (UNSUPP) or another negative code (IOERR). */
+/*
+ * Backend: io finished; result 0, -STDVMM_ENOTSUP (UNSUPP) or another
+ * negative code (IOERR). The guest hears of it at the next
+ * virtio_blk_flush() (virtio_blk_process() ends with one), so a backend
+ * reaping several completions interrupts the guest once.
+ */
 void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int result);
+/* Interrupts the guest if answers are waiting and it wants to hear of them. */
+void virtio_blk_flush(struct virtio_blk *d);
 /* Requests handed to the backend and not completed yet. */
 unsigned virtio_blk_inflight(const struct virtio_blk *d);
 

@@ -277,6 +277,7 @@ static void reap(struct blk_file *f)
         io_uring_cqe_seen(&f->ring, cqe);
         complete(f, io, res);
     }
+    virtio_blk_flush(f->dev); /* one interrupt for the whole batch */
 }
 
 static void on_completion(void *ctx, int fd, short revents)

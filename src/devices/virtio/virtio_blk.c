@@ -267,12 +267,22 @@ static void release(struct virtio_blk *d, struct virtio_blk_req *r)
     d->free_slots[d->free_count++] = (uint16_t)(r - d->reqs);
 }
 
+/* Answers a request; the interrupt waits for virtio_blk_flush(), so a batch costs one. */
 static void finish(struct virtio_blk *d, struct virtio_blk_req *r, uint8_t status)
 {
     *r->status = status;
     uint32_t len = (status == VIRTIO_BLK_S_OK ? r->reply : 0) + 1;
-    virtio_mmio_push(&d->transport, 0, &r->chain, len);
+    virtio_mmio_push_nosignal(&d->transport, 0, &r->chain, len);
+    d->unsignalled = true;
     release(d, r);
+}
+
+void virtio_blk_flush(struct virtio_blk *d)
+{
+    if (!d->unsignalled)
+        return;
+    d->unsignalled = false;
+    virtio_mmio_signal(&d->transport, 0);
 }
 
 void virtio_blk_process(struct virtio_blk *d)
@@ -295,7 +305,8 @@ void virtio_blk_process(struct virtio_blk *d)
         if (r->chain.in_count == 0) {
             /* No byte to put a status in: return it unanswered rather than guess. */
             warn_once(d, "request without a writable status byte", r->chain.head, 0);
-            virtio_mmio_push(&d->transport, 0, &r->chain, 0);
+            virtio_mmio_push_nosignal(&d->transport, 0, &r->chain, 0);
+            d->unsignalled = true;
             release(d, r);
             continue;
         }
@@ -312,6 +323,7 @@ void virtio_blk_process(struct virtio_blk *d)
     if (d->backend.flush_batch != NULL)
         d->backend.flush_batch(d->backend.ctx);
     d->processing = false;
+    virtio_blk_flush(d);
 }
 
 void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int result)
