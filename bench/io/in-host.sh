@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# The I/O benchmark's inside half, run by the test host's /init like a test
+# (bench/io/run.sh stages it with ./measure, ./tools.img.gz, ./iperf3-root
+# and ./bench.conf). Boots the bench guest under stdvmm and under QEMU
+# microvm, alternating (ABBA), each with the tools disk, a 512 MiB data disk
+# and a TAP; the guest runs fio and iperf3 and prints its results.
+set -eu
+here=${0%/*}
+# shellcheck source=/dev/null
+. "$here/bench.conf" # RUNS SECONDS_PER_JOB
+: "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
+[ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
+
+tools=$TEST_TMP/tools.img
+data=$TEST_TMP/data.img
+gunzip -c "$here/tools.img.gz" >"$tools"
+# Real pages, not holes: both VMMs then read and write memory-backed data.
+dd if=/dev/zero of="$data" bs=1048576 count=512 2>/dev/null
+cmdline="console=ttyS0 panic=-1 stdvmm.test=bench_io bench.seconds=$SECONDS_PER_JOB"
+
+ip link set lo up
+# The host end of iperf3: one daemon serves every run, each VM's TAP in turn.
+i3=$here/iperf3-root
+"$i3/lib64/ld-linux-x86-64.so.2" --library-path "$i3/lib/x86_64-linux-gnu" \
+	"$i3/usr/bin/iperf3" -s -D >/dev/null 2>&1
+
+start_stdvmm() {
+	"$here/measure" -o "$TEST_TMP/out.log" -- "$STDVMM" run --kernel "$GUEST_KERNEL" \
+		--initramfs "$GUEST_INITRD" --cmdline "$cmdline" --memory 512M --serial tty \
+		--no-reboot --disk "path=$tools,readonly=on,id=benchtools" \
+		--disk "path=$data,id=benchdata" --net "tap=benchtap,mac=02:00:00:00:00:02" \
+		>"$TEST_TMP/measure.out" &
+}
+start_qemu() {
+	"$here/measure" -o "$TEST_TMP/out.log" -- "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
+		-M microvm -cpu host -m 512 -smp 1 -nodefaults -no-user-config -display none \
+		-no-reboot -serial stdio -kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
+		-append "$cmdline" \
+		-drive "id=tools,file=$tools,format=raw,if=none,readonly=on" \
+		-device virtio-blk-device,drive=tools,serial=benchtools \
+		-drive "id=data,file=$data,format=raw,if=none,cache=writeback,aio=threads" \
+		-device virtio-blk-device,drive=data,serial=benchdata \
+		-netdev tap,id=n0,ifname=benchtap,script=no,downscript=no,vhost=off \
+		-device virtio-net-device,netdev=n0,mac=02:00:00:00:00:02 \
+		>"$TEST_TMP/measure.out" &
+}
+
+data_file=$TEST_TMP/data
+: >"$data_file"
+one() { # VMM RUN
+	rm -f "$TEST_TMP/out.log"
+	"start_$1"
+	pid=$!
+	# The TAP appears when the VMM opens it; the guest waits for this address.
+	n=0
+	until ip link show benchtap >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || break
+		sleep 0.2
+	done
+	ip addr add 192.168.90.1/24 dev benchtap 2>/dev/null || true
+	ip link set benchtap up 2>/dev/null || true
+	wait "$pid" || true
+	line=$(cat "$TEST_TMP/measure.out")
+	res=$(tr -d '\r' <"$TEST_TMP/out.log" | sed -n 's/^stdvmm-test: bench //p' | tail -n 1)
+	echo "DATA vmm=$1 run=$2 $line $res"
+	# Columns: vmm randread_iops seqread_mib seqwrite_mib tx_mbit rx_mbit exit_ms utime stime exits io mmio halt
+	echo "$1 $res $line" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		print $1, v["randread_iops"] + 0, v["seqread_mib"] + 0, v["seqwrite_mib"] + 0,
+		      v["tx_mbit"] + 0, v["rx_mbit"] + 0, v["exit_ms"] + 0, v["utime_ms"] + 0,
+		      v["stime_ms"] + 0, v["kvm_exits"] + 0, v["kvm_io_exits"] + 0,
+		      v["kvm_mmio_exits"] + 0, v["kvm_halt_exits"] + 0 }' >>"$data_file"
+	[ -n "$res" ] || { echo "  ($1 run $2: no results; last output:)"; tail -n 30 "$TEST_TMP/out.log"; }
+}
+
+echo "io benchmark: $RUNS runs each, $SECONDS_PER_JOB s per job, 1 vCPU, 512 MiB"
+i=1
+while [ "$i" -le "$RUNS" ]; do
+	if [ $((i % 2)) -eq 1 ]; then
+		one stdvmm "$i"
+		one qemu "$i"
+	else
+		one qemu "$i"
+		one stdvmm "$i"
+	fi
+	i=$((i + 1))
+done
+
+median() { # COLUMN VMM
+	awk -v c="$1" -v v="$2" '$1 == v && $c > 0 { print $c }' "$data_file" | sort -n |
+		awk '{ a[NR] = $1 } END {
+			if (NR == 0) { print "-"; exit }
+			m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			print m }'
+}
+row() { # LABEL COLUMN
+	s=$(median "$2" stdvmm)
+	q=$(median "$2" qemu)
+	awk -v l="$1" -v s="$s" -v q="$q" 'BEGIN {
+		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
+		printf "| %-34s | %12s | %12s | %6s |\n", l, s, q, r }'
+}
+echo
+echo "medians of $RUNS runs; whole-run figures include the boot (same guest, same host boot)"
+echo "QEMU: $("$QEMU" --version | head -n 1), -M microvm, virtio-mmio, tap vhost=off"
+printf '| %-34s | %12s | %12s | %6s |\n' metric stdvmm qemu ratio
+echo "|------------------------------------|--------------|--------------|--------|"
+row "fio randread 4K QD32 (IOPS)" 2
+row "fio seq read 1M QD8 (MiB/s)" 3
+row "fio seq write 1M QD8 (MiB/s)" 4
+row "iperf3 guest->host (Mbit/s)" 5
+row "iperf3 host->guest (Mbit/s)" 6
+row "VMM launch->exit (ms)" 7
+row "VMM user CPU (ms)" 8
+row "VMM system CPU (ms)" 9
+row "KVM exits" 10
+row "  port I/O exits" 11
+row "  MMIO exits" 12
+row "  HLT exits" 13
+fails=$(awk '$2 == 0 || $5 == 0 { n++ } END { print n + 0 }' "$data_file")
+echo
+echo "runs without complete results: $fails"
+[ "$fails" -eq 0 ]
