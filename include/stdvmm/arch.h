@@ -56,6 +56,14 @@ struct arch_platform {
     uint64_t virtio_mmio_base;            /* first virtio-mmio window */
     uint64_t virtio_mmio_stride;
     uint32_t virtio_irq_base; /* first interrupt for virtio devices */
+    /* The guest's own number for line n is hwirq_base + n (x86: GSI n; Arm: INTID 32 + n). */
+    uint32_t hwirq_base;
+    /*
+     * The VMM can send a line to a vCPU of its choice (hv_vm_route_irq):
+     * true on Arm, where an SPI means the same on every CPU; false on x86,
+     * where the guest's per-CPU vectors make routing the guest's alone.
+     */
+    bool vmm_routes_irqs;
     /*
      * Interrupt whose edge is an ACPI power-button press (graceful shutdown
      * from the host); 0: the arch has no power button yet.

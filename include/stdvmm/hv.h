@@ -83,6 +83,28 @@ int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_p
 /* Signalling n raises irq; resample, if handle >= 0, is signalled on EOI (level irqs). */
 int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample);
 
+/*
+ * Interrupt ownership: which vCPU takes a device's interrupt line.
+ *
+ * hv_vm_route_irq() makes line irq arrive on vCPU `vcpu` from now on,
+ * overriding the guest's own routing, where the interrupt controller makes
+ * that safe: an Arm GIC SPI has the same INTID on every CPU, so whichever
+ * CPU takes it finds the same handler. It returns -STDVMM_ENOTSUP where
+ * only the guest can route: on x86 the guest allocates each interrupt's
+ * vector on one CPU and programs the IOAPIC/MSI with it, and another CPU
+ * would take a vector it never allocated. The guest may route the line
+ * elsewhere later; that is its right, as on real hardware.
+ *
+ * hv_vm_irq_target() reports the vCPU the interrupt controller delivers irq
+ * to now: -STDVMM_ENOENT when no single vCPU (masked, or a set of them),
+ * -STDVMM_ENOTSUP when the port cannot tell.
+ *
+ * KVM on Arm accepts both only while no vCPU is inside KVM_RUN: call them
+ * with every vCPU parked (the system layer's pause).
+ */
+int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu);
+int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu);
+
 int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out);
 void hv_vcpu_destroy(struct hv_vcpu *vcpu);
 int hv_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit);

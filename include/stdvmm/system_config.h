@@ -52,6 +52,7 @@ struct sysconf_disk {
     const char *path;
     const char *id; /* serial number the guest reads (at most 20 bytes); NULL: diskN */
     bool read_only;
+    struct vmm_irq_owner irq; /* irq_vcpu: the vCPU that owns its interrupt */
 };
 
 /* user networking: a host TCP port forwarded to a guest TCP port. */
@@ -65,6 +66,7 @@ struct sysconf_net {
     const char *mac; /* "52:54:00:12:34:56", or NULL: the VMM derives one */
     struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */
     unsigned hostfwd_count;
+    struct vmm_irq_owner irq;
 };
 
 /* A shared pool of pCPUs (system.pools) that several VMs' vCPUs may use. */
@@ -86,6 +88,7 @@ struct sysconf_vm {
     unsigned net_count;
     uint32_t vsock_cid;       /* 0: no vsock device; instances get cid + n - 1 */
     const char *vsock_socket; /* host side; the manager's default: STATE/vms/NAME/vsock.sock */
+    struct vmm_irq_owner vsock_irq;
     bool rng;                 /* virtio-rng */
     bool virtio_console;      /* console on virtio-console (hvc0) instead of the UART */
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */

@@ -28,10 +28,23 @@ enum vmm_console_device {
 #define VMM_MAX_HOSTFWDS 8
 
 /* A raw disk image (virtio-blk). */
+/*
+ * Interrupt ownership of one device: the vCPU its interrupt should arrive
+ * on. Arm: stdvmm routes it there when the driver starts the device; x86:
+ * the guest routes its own interrupts, so stdvmm publishes the wish on the
+ * kernel command line (stdvmm.irq_affinity=) for the guest to apply and
+ * reports where the guest sent it (docs/multicore.md).
+ */
+struct vmm_irq_owner {
+    bool set;
+    unsigned vcpu;
+};
+
 struct vmm_disk {
     const char *path;
     const char *id; /* what the guest reads as the serial (GET_ID), 20 bytes at most; NULL: diskN */
     bool readonly;  /* VIRTIO_BLK_F_RO, and the file is opened read-only */
+    struct vmm_irq_owner irq;
 };
 
 enum vmm_net_backend {
@@ -53,6 +66,7 @@ struct vmm_net {
     uint8_t mac[6];
     struct vmm_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
     unsigned hostfwd_count;
+    struct vmm_irq_owner irq;
 };
 
 /* virtio-vsock; host side is a Unix socket (Firecracker's convention). */
@@ -61,6 +75,7 @@ struct vmm_vsock {
     uint32_t cid;       /* the guest's context ID, 3 or more */
     const char *socket; /* host-initiated: connect here, send "CONNECT <port>\n";
                            guest-initiated to port P: stdvmm connects to "<socket>_P" */
+    struct vmm_irq_owner irq;
 };
 
 struct vmm_placement; /* stdvmm/placement.h */

@@ -24,11 +24,11 @@ static const char *const vm_keys[] = {
     "name",      "kernel",  "initramfs", "cmdline",   "cpus",      "memory",
     "disks",     "nets",    "vsock",     "rng",       "console",   "serial_log",
     "no_reboot", "restart", "autostart", "instances", "host_cpus", "vmm_threads", NULL};
-static const char *const disk_keys[] = {"path", "read_only", "id", NULL};
-static const char *const net_keys[] = {"tap", "user", "mac", NULL};
+static const char *const disk_keys[] = {"path", "read_only", "id", "irq_vcpu", NULL};
+static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
-static const char *const vsock_keys[] = {"cid", "socket", NULL};
+static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
 static const char *const instances_keys[] = {"max", NULL};
 
 #define DEFAULT_CMDLINE "console=ttyS0"
@@ -112,6 +112,20 @@ static const json_t *get_list(struct sysconf_walk *w, const json_t *obj, const c
     return v;
 }
 
+/* irq_vcpu: N, the vCPU that owns a device's interrupt; checked against cpus in check_bounds. */
+static bool get_irq_vcpu(struct sysconf_walk *w, const json_t *obj, const char *path,
+                         struct vmm_irq_owner *owner)
+{
+    uint64_t v;
+    enum sysconf_got got =
+        sysconf_get_uint(w, obj, path, "irq_vcpu", false, 0, VMM_MAX_CPUS - 1, &v);
+    if (got == SYSCONF_OK) {
+        owner->set = true;
+        owner->vcpu = (unsigned)v;
+    }
+    return got != SYSCONF_BAD;
+}
+
 static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *path,
                        struct sysconf_vm *vm)
 {
@@ -127,6 +141,7 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
         sysconf_check_keys(w, d, item, disk_keys);
         bool ok = sysconf_get_string(w, d, item, "path", true, &disk->path) == SYSCONF_OK;
         sysconf_get_bool(w, d, item, "read_only", false, &disk->read_only);
+        ok = get_irq_vcpu(w, d, item, &disk->irq) && ok;
         if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
             strlen(disk->id) > 20) {
             char field[SYSCONF_PATH_MAX];
@@ -221,6 +236,7 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
                 w, field, "'%s' is not a unicast MAC address such as 52:54:00:12:34:56", net->mac);
             ok = false;
         }
+        ok = get_irq_vcpu(w, n, item, &net->irq) && ok;
         if (ok)
             vm->net_count++;
         else
@@ -243,6 +259,7 @@ static void walk_vsock(struct sysconf_walk *w, const json_t *obj, const char *pa
     if (sysconf_get_uint(w, v, sub, "cid", true, 3, 0xfffffffeu, &cid) == SYSCONF_OK)
         vm->vsock_cid = (uint32_t)cid;
     sysconf_get_string(w, v, sub, "socket", false, &vm->vsock_socket);
+    get_irq_vcpu(w, v, sub, &vm->vsock_irq);
 }
 
 static void walk_instances(struct sysconf_walk *w, const json_t *obj, const char *path,
@@ -412,6 +429,23 @@ static void check_bounds(struct sysconf_walk *w, const struct sysconf *cfg, unsi
     if (vm->cpus > s->vcpus) {
         vm_path(p, i, "cpus");
         sysconf_walk_error(w, p, "%u exceeds system.vcpus %u", vm->cpus, s->vcpus);
+    }
+    for (unsigned k = 0; k < vm->disk_count + vm->net_count + 1; k++) {
+        const struct vmm_irq_owner *o = k < vm->disk_count ? &vm->disks[k].irq
+                                        : k < vm->disk_count + vm->net_count
+                                            ? &vm->nets[k - vm->disk_count].irq
+                                            : &vm->vsock_irq;
+        if (!o->set || o->vcpu < vm->cpus)
+            continue;
+        if (k < vm->disk_count)
+            snprintf(c, sizeof(c), "disks[%u].irq_vcpu", k);
+        else if (k < vm->disk_count + vm->net_count)
+            snprintf(c, sizeof(c), "nets[%u].irq_vcpu", k - vm->disk_count);
+        else
+            snprintf(c, sizeof(c), "vsock.irq_vcpu");
+        vm_path(p, i, c);
+        sysconf_walk_error(w, p, "vCPU %u does not exist: the VM has vCPUs 0 to %u", o->vcpu,
+                           vm->cpus - 1);
     }
     if (vm->has_host_cpus && s->has_host_cpus &&
         !sysconf_cpuset_subset(&vm->host_cpus, &s->host_cpus)) {
@@ -903,6 +937,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         out->disks[i].path = vm->disks[i].path;
         out->disks[i].id = vm->disks[i].id;
         out->disks[i].readonly = vm->disks[i].read_only;
+        out->disks[i].irq = vm->disks[i].irq;
     }
     out->net_count = vm->net_count;
     for (unsigned i = 0; i < vm->net_count; i++) {
@@ -914,6 +949,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         o->has_mac = n->mac != NULL;
         if (n->mac != NULL)
             mac_bytes(n->mac, o->mac);
+        o->irq = n->irq;
         o->hostfwd_count = n->hostfwd_count;
         for (unsigned f = 0; f < n->hostfwd_count; f++) {
             o->hostfwds[f].host_port = n->hostfwds[f].host;
@@ -931,6 +967,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         out->vsock.enabled = true;
         out->vsock.cid = vm->vsock_cid;
         out->vsock.socket = vm->vsock_socket;
+        out->vsock.irq = vm->vsock_irq;
     }
     return r;
 }
@@ -953,6 +990,13 @@ static int set_str(json_t *obj, const char *key, const char *v)
     return v == NULL ? 0 : json_object_set_new(obj, key, json_string(v));
 }
 
+static int set_irq_vcpu(json_t *obj, const struct vmm_irq_owner *irq)
+{
+    if (obj == NULL)
+        return -1;
+    return irq->set ? json_object_set_new(obj, "irq_vcpu", json_integer(irq->vcpu)) : 0;
+}
+
 char *sysconf_vm_to_json(const struct sysconf_vm *vm)
 {
     json_t *o = json_object();
@@ -969,10 +1013,12 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     r |= json_object_set_new(o, "memory", json_integer((json_int_t)vm->memory));
     if (vm->disk_count != 0) {
         json_t *a = json_array();
-        for (unsigned i = 0; a && i < vm->disk_count; i++)
-            r |= json_array_append_new(a, json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path,
-                                                    "read_only", vm->disks[i].read_only, "id",
-                                                    vm->disks[i].id));
+        for (unsigned i = 0; a && i < vm->disk_count; i++) {
+            json_t *d = json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
+                                  vm->disks[i].read_only, "id", vm->disks[i].id);
+            r |= set_irq_vcpu(d, &vm->disks[i].irq);
+            r |= json_array_append_new(a, d);
+        }
         r |= json_object_set_new(o, "disks", a);
     }
     if (vm->net_count != 0) {
@@ -992,14 +1038,17 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
             }
             if (n != NULL && net->mac != NULL)
                 r |= set_str(n, "mac", net->mac);
+            r |= set_irq_vcpu(n, &net->irq);
             r |= json_array_append_new(a, n);
         }
         r |= json_object_set_new(o, "nets", a);
     }
-    if (vm->vsock_cid != 0)
-        r |= json_object_set_new(
-            o, "vsock",
-            json_pack("{s:I, s:s*}", "cid", (json_int_t)vm->vsock_cid, "socket", vm->vsock_socket));
+    if (vm->vsock_cid != 0) {
+        json_t *v =
+            json_pack("{s:I, s:s*}", "cid", (json_int_t)vm->vsock_cid, "socket", vm->vsock_socket);
+        r |= set_irq_vcpu(v, &vm->vsock_irq);
+        r |= json_object_set_new(o, "vsock", v);
+    }
     r |= json_object_set_new(o, "rng", json_boolean(vm->rng));
     r |= set_str(o, "console", vm->virtio_console ? "virtio" : "serial");
     r |= set_str(o, "serial_log", vm->serial_log);

@@ -11,6 +11,7 @@
 #include "virtio_devices.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/log.h"
+#include "vcpu_park.h"
 
 /* x86 puts virtio interrupts on GSI 5 and up; 23 is the ACPI GED's, so stay below it. */
 #define MAX_VIRTIO_DEVICES 16
@@ -57,10 +59,14 @@ struct vdev {
     struct host_loop loop;
     bool loop_ready;
     void *model; /* struct virtio_blk, ... (calloc: the blk one is ~1 MiB) */
+    struct vmm_irq_owner owner;
+    atomic_bool route_pending; /* DRIVER_OK seen; the worker routes the interrupt */
+    atomic_int routed_to;      /* the vCPU stdvmm routed it to; -1: not routed */
 };
 
 struct vmm_virtio {
     const struct vmm_config *cfg;
+    struct vcpu_park *park; /* this boot's, for routing interrupts on Arm */
     struct blk_file *disks; /* cfg->disk_count, opened for the whole run */
     unsigned disks_open;
     struct net_host *nets[VMM_MAX_NETS];
@@ -112,6 +118,28 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
             (n->backend != VMM_NET_USER && n->hostfwd_count != 0)) {
             LOG_ERR("network interface %u: host forwards are for user networking only, at most %d",
                     i, VMM_MAX_HOSTFWDS);
+            bad = 1;
+        }
+    }
+    const struct vmm_irq_owner *owners[VMM_MAX_DISKS + VMM_MAX_NETS + 1];
+    const char *what[VMM_MAX_DISKS + VMM_MAX_NETS + 1];
+    unsigned n_owners = 0;
+    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++) {
+        owners[n_owners] = &cfg->disks[i].irq;
+        what[n_owners++] = "disk";
+    }
+    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
+        owners[n_owners] = &cfg->nets[i].irq;
+        what[n_owners++] = "network interface";
+    }
+    if (cfg->vsock.enabled) {
+        owners[n_owners] = &cfg->vsock.irq;
+        what[n_owners++] = "vsock";
+    }
+    for (unsigned i = 0; i < n_owners; i++) {
+        if (owners[i]->set && owners[i]->vcpu >= cfg->cpus) {
+            LOG_ERR("%s: irq-vcpu=%u, but the VM has vCPUs 0 to %u only", what[i],
+                    owners[i]->vcpu, cfg->cpus - 1);
             bad = 1;
         }
     }
@@ -241,11 +269,43 @@ static void vdev_kick(void *ctx)
     host_eventfd_signal(d->notify_fd);
 }
 
+/* On the vCPU thread that wrote DRIVER_OK: the transport kicks the worker next. */
+static void vdev_driver_ok(void *ctx)
+{
+    struct vdev *d = ctx;
+    if (d->owner.set && arch_platform()->vmm_routes_irqs)
+        atomic_store(&d->route_pending, true);
+}
+
+/*
+ * Sends the device's interrupt to its owner vCPU. The driver has requested
+ * its interrupt by DRIVER_OK, so the guest's own routing (written when it
+ * enabled the line) is in place and this write comes after it. The
+ * hypervisor may need every vCPU stopped for it (KVM/Arm), hence the park.
+ */
+static void vdev_route_irq(struct vdev *d)
+{
+    int r = vcpu_park_hold(d->v->park, 2000);
+    if (r == 0)
+        r = hv_vm_route_irq(d->vm->hv, d->irq, d->owner.vcpu);
+    vcpu_park_release(d->v->park);
+    if (r < 0) {
+        LOG_WARN("virtio %s: could not route its interrupt to vCPU %u: %s", d->name,
+                 d->owner.vcpu, stdvmm_strerror(r));
+        return;
+    }
+    atomic_store(&d->routed_to, (int)d->owner.vcpu);
+    LOG_INFO("virtio %s: interrupt %u goes to vCPU %u", d->name,
+             arch_platform()->hwirq_base + d->irq, d->owner.vcpu);
+}
+
 static void vdev_notified(void *ctx, int fd, short revents)
 {
     struct vdev *d = ctx;
 
     host_eventfd_drain(fd);
+    if (atomic_exchange(&d->route_pending, false))
+        vdev_route_irq(d);
     switch (d->kind) {
     case VDEV_CONSOLE: virtio_console_process(d->model); break;
     case VDEV_RNG: virtio_rng_process(d->model); break;
@@ -277,6 +337,8 @@ static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum vdev_kind kind, co
     d->vm = vm;
     d->irq = p->virtio_irq_base + i;
     d->notify_fd = d->irq_fd = -1;
+    atomic_init(&d->route_pending, false);
+    atomic_init(&d->routed_to, -1);
     snprintf(d->name, sizeof(d->name), "%s", name);
     v->dev_count++;
 
@@ -299,6 +361,7 @@ static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum vdev_kind kind, co
         .mem = &vm->mem,
         .interrupt = vdev_interrupt,
         .kick = vdev_kick,
+        .driver_ok = vdev_driver_ok,
         .host_ctx = d,
     };
     *out = d;
@@ -384,6 +447,7 @@ static int build_disk(struct vmm_virtio *v, struct vm *vm, unsigned i)
     int r = vdev_new(v, vm, VDEV_BLK, name, i, &cfg.slot, &d);
     if (r < 0)
         return r;
+    d->owner = v->cfg->disks[i].irq;
     struct virtio_blk *dev = calloc(1, sizeof(*dev));
     if (dev == NULL)
         return -STDVMM_ENOMEM;
@@ -413,6 +477,7 @@ static int build_net(struct vmm_virtio *v, struct vm *vm, unsigned i)
     int r = vdev_new(v, vm, VDEV_NET, n->name, i, &cfg.slot, &d);
     if (r < 0)
         return r;
+    d->owner = ncfg->irq;
     struct virtio_net *dev = calloc(1, sizeof(*dev));
     if (dev == NULL)
         return -STDVMM_ENOMEM;
@@ -436,6 +501,7 @@ static int build_vsock(struct vmm_virtio *v, struct vm *vm)
     int r = vdev_new(v, vm, VDEV_VSOCK, "vsock", 0, &cfg.slot, &d);
     if (r < 0)
         return r;
+    d->owner = v->cfg->vsock.irq;
     struct virtio_vsock *dev = calloc(1, sizeof(*dev));
     if (dev == NULL)
         return -STDVMM_ENOMEM;
@@ -450,11 +516,13 @@ static int build_vsock(struct vmm_virtio *v, struct vm *vm)
     return r;
 }
 
-int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
+int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con,
+                     struct vcpu_park *park)
 {
     const struct vmm_config *cfg = v->cfg;
     int r = 0;
 
+    v->park = park;
     v->dev_count = 0;
     v->console = NULL;
     if (cfg->console == VMM_CONSOLE_VIRTIO)
@@ -468,6 +536,43 @@ int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con)
     if (r == 0 && cfg->vsock.enabled)
         r = build_vsock(v, vm);
     return r;
+}
+
+int vmm_virtio_irq_affinity_arg(const struct vmm_virtio *v, char *buf, size_t size)
+{
+    size_t used = 0;
+    const char *sep = "stdvmm.irq_affinity=";
+
+    if (size > 0)
+        buf[0] = '\0';
+    for (unsigned i = 0; i < v->dev_count; i++) {
+        const struct vdev *d = &v->devs[i];
+        if (!d->owner.set)
+            continue;
+        int n = snprintf(buf + used, size - used, "%s%u:%u", sep,
+                         arch_platform()->hwirq_base + d->irq, d->owner.vcpu);
+        if (n < 0 || (size_t)n >= size - used)
+            return -STDVMM_ENOSPC;
+        used += (size_t)n;
+        sep = ",";
+    }
+    return 0;
+}
+
+unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vmm_virtio_irq *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < v->dev_count && n < max; i++) {
+        const struct vdev *d = &v->devs[i];
+        out[n++] = (struct vmm_virtio_irq){
+            .device = d->name,
+            .line = d->irq,
+            .hwirq = arch_platform()->hwirq_base + d->irq,
+            .owner = d->owner,
+            .routed_to = atomic_load(&d->routed_to),
+        };
+    }
+    return n;
 }
 
 int vmm_virtio_start(struct vmm_virtio *v)

@@ -14,6 +14,8 @@
 #define STDVMM_SYSTEM_VIRTIO_DEVICES_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "console.h"
 #include "stdvmm/vm.h"
@@ -24,8 +26,30 @@ struct vmm_virtio;
 /* Checks the virtio part of a configuration; logs every problem. */
 int vmm_virtio_config_check(const struct vmm_config *cfg);
 int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg);
-/* Creates and registers the devices on vm; the console device writes to con. */
-int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con);
+struct vcpu_park;
+/*
+ * Creates and registers the devices on vm; the console device writes to
+ * con. Routing an interrupt to its owner vCPU (Arm) stops the vCPUs for a
+ * moment through park.
+ */
+int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con,
+                     struct vcpu_park *park);
+/*
+ * The kernel command-line argument that tells the guest which vCPU owns
+ * which interrupt ("stdvmm.irq_affinity=GUESTIRQ:VCPU,..." with the
+ * guest's own interrupt numbers), or "" when no device has an owner.
+ */
+int vmm_virtio_irq_affinity_arg(const struct vmm_virtio *v, char *buf, size_t size);
+
+struct vmm_virtio_irq {
+    const char *device;       /* "blk0" */
+    uint32_t line;            /* the port's interrupt line (GSI / SPI) */
+    uint32_t hwirq;           /* the guest's number for it (GSI / INTID) */
+    struct vmm_irq_owner owner;
+    int routed_to;            /* vCPU stdvmm routed it to; -1: not (yet) */
+};
+/* This boot's devices and their interrupts. */
+unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vmm_virtio_irq *out, unsigned max);
 /* Starts the device threads (before the vCPUs). */
 int vmm_virtio_start(struct vmm_virtio *v);
 /* Stops the threads, waits for I/O in flight and frees the devices (before guest RAM goes). */

@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "sched_policy.h"
+#include "vcpu_park.h"
+#include "virtio_devices.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
@@ -40,10 +42,10 @@
 
 struct vm_api {
     pthread_mutex_t lock;
-    pthread_cond_t cond; /* parked count changed, or pause lifted */
-    struct vm *vm;       /* the VM commands act on; NULL between builds */
-    bool paused;
-    unsigned parked; /* vCPU threads blocked in on_kick */
+    struct vm *vm;              /* the VM commands act on; NULL between builds */
+    struct vcpu_park *park;     /* where its vCPUs stop */
+    struct vmm_virtio *virtio;  /* its devices, for the interrupt report */
+    bool paused;                /* the user holds the park */
     unsigned boots;  /* VMs attached so far: 1 + guest reboots */
     const struct vmm_config *cfg;
     char *path;
@@ -76,30 +78,17 @@ enum vm_api_command vm_api_parse_command(const char *line, unsigned long len)
     return VM_API_UNKNOWN;
 }
 
-/* ---- the vCPU side: parking while paused ---- */
+/* ---- the VM's life ---- */
 
-static void on_kick(struct vcpu *vcpu, void *ctx)
-{
-    struct vm_api *api = ctx;
-
-    pthread_mutex_lock(&api->lock);
-    while (api->paused && api->vm == vcpu->vm && vm_stop_reason(vcpu->vm) == VM_STOP_NONE) {
-        api->parked++;
-        pthread_cond_broadcast(&api->cond);
-        pthread_cond_wait(&api->cond, &api->lock);
-        api->parked--;
-    }
-    pthread_mutex_unlock(&api->lock);
-}
-
-void vm_api_attach(struct vm_api *api, struct vm *vm)
+void vm_api_attach(struct vm_api *api, struct vm *vm, struct vcpu_park *park,
+                   struct vmm_virtio *virtio)
 {
     if (api == NULL)
         return;
     pthread_mutex_lock(&api->lock);
-    vm->on_kick = on_kick;
-    vm->on_kick_ctx = api;
     api->vm = vm;
+    api->park = park;
+    api->virtio = virtio;
     api->paused = false;
     api->boots++;
     pthread_mutex_unlock(&api->lock);
@@ -111,20 +100,11 @@ void vm_api_detach(struct vm_api *api)
         return;
     pthread_mutex_lock(&api->lock);
     api->vm = NULL;
+    api->virtio = NULL;
+    if (api->paused)
+        vcpu_park_release(api->park);
     api->paused = false;
-    pthread_cond_broadcast(&api->cond);
     pthread_mutex_unlock(&api->lock);
-}
-
-static void deadline_in(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
 }
 
 /* ---- commands (called with api->lock held) ---- */
@@ -148,29 +128,26 @@ static const char *state_name(const struct vm_api *api)
 static json_t *cmd_pause(struct vm_api *api)
 {
     struct vm *vm = api->vm;
-    struct timespec deadline;
 
     if (vm == NULL || vm_stop_reason(vm) != VM_STOP_NONE)
         return error_reply("the VM is %s; only a running VM can be paused", state_name(api));
+    int r;
     if (!api->paused) {
         api->paused = true;
-        for (unsigned i = 0; i < vm->vcpu_count; i++) {
-            if (vm->vcpus[i].hv != NULL)
-                hv_vcpu_kick(vm->vcpus[i].hv);
-        }
+        r = vcpu_park_hold(api->park, PARK_TIMEOUT_MS);
+    } else {
+        /* Paused already; a second pause waits for stragglers too. */
+        r = vcpu_park_hold(api->park, PARK_TIMEOUT_MS);
+        vcpu_park_release(api->park);
     }
-    deadline_in(&deadline, PARK_TIMEOUT_MS);
-    while (api->paused && api->vm == vm && api->parked < vm->vcpu_count &&
-           vm_stop_reason(vm) == VM_STOP_NONE) {
-        if (pthread_cond_timedwait(&api->cond, &api->lock, &deadline) == ETIMEDOUT)
-            break;
-    }
-    if (api->vm != vm || vm_stop_reason(vm) != VM_STOP_NONE)
+    if (r == -STDVMM_ENOENT)
         return error_reply("the VM stopped while pausing%s", "");
-    if (api->parked < vm->vcpu_count) {
+    if (r < 0) {
+        unsigned parked, total;
         char msg[128];
+        vcpu_park_count(api->park, &parked, &total);
         snprintf(msg, sizeof(msg), "only %u of %u vCPUs stopped within %d ms; still trying",
-                 api->parked, vm->vcpu_count, PARK_TIMEOUT_MS);
+                 parked, total, PARK_TIMEOUT_MS);
         return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
     }
     LOG_INFO("paused: %u vCPUs parked", vm->vcpu_count);
@@ -183,7 +160,7 @@ static json_t *cmd_resume(struct vm_api *api)
         return error_reply("the VM is %s; only a paused VM can be resumed", state_name(api));
     if (api->paused) {
         api->paused = false;
-        pthread_cond_broadcast(&api->cond);
+        vcpu_park_release(api->park);
         LOG_INFO("resumed");
     }
     return json_pack("{s:b, s:s}", "ok", 1, "state", "running");
@@ -203,7 +180,7 @@ static json_t *cmd_shutdown(struct vm_api *api)
     if (api->paused) {
         /* A parked guest cannot react to the button. */
         api->paused = false;
-        pthread_cond_broadcast(&api->cond);
+        vcpu_park_release(api->park);
     }
     int r = vm_set_irq_line(api->vm, irq, true);
     if (r == 0)
@@ -244,14 +221,47 @@ static json_t *vcpu_threads(void)
     return arr;
 }
 
+/*
+ * Where each device's interrupt goes. On x86 the guest routes (read from
+ * the IOAPIC now); on Arm stdvmm routes an owned interrupt when the driver
+ * starts the device, and reading the vGIC would need every vCPU stopped,
+ * so the report says what stdvmm did.
+ */
+static json_t *irq_report(struct vm_api *api)
+{
+    struct vmm_virtio_irq irqs[32];
+    json_t *list = json_array();
+    unsigned n = api->virtio != NULL ? vmm_virtio_irqs(api->virtio, irqs, 32) : 0;
+    bool vmm_routes = arch_platform()->vmm_routes_irqs;
+
+    for (unsigned i = 0; list != NULL && i < n; i++) {
+        unsigned target = 0;
+        bool known = false;
+        if (vmm_routes) {
+            known = irqs[i].routed_to >= 0;
+            target = known ? (unsigned)irqs[i].routed_to : 0;
+        } else if (api->vm != NULL && vm_stop_reason(api->vm) == VM_STOP_NONE) {
+            known = hv_vm_irq_target(api->vm->hv, irqs[i].line, &target) == 0;
+        }
+        json_array_append_new(
+            list, json_pack("{s:s, s:I, s:o, s:o, s:s}", "device", irqs[i].device, "irq",
+                            (json_int_t)irqs[i].hwirq, "owner",
+                            irqs[i].owner.set ? json_integer(irqs[i].owner.vcpu) : json_null(),
+                            "target", known ? json_integer(target) : json_null(), "routed_by",
+                            vmm_routes ? "vmm" : "guest"));
+    }
+    return list != NULL ? list : json_null();
+}
+
 static json_t *cmd_info(struct vm_api *api)
 {
     const struct vmm_config *cfg = api->cfg;
 
-    return json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "ok", 1, "name", cfg->name,
+    return json_pack("{s:b, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "ok", 1, "name", cfg->name,
                      "state", state_name(api), "pid", (json_int_t)getpid(), "cpus",
                      (json_int_t)cfg->cpus, "memory", (json_int_t)cfg->memory, "boots",
-                     (json_int_t)api->boots, "vcpu_threads", vcpu_threads());
+                     (json_int_t)api->boots, "vcpu_threads", vcpu_threads(), "irqs",
+                     irq_report(api));
 }
 
 /* ---- the socket ---- */
@@ -424,7 +434,6 @@ int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *
     if (api == NULL)
         return -STDVMM_ENOMEM;
     pthread_mutex_init(&api->lock, NULL);
-    pthread_cond_init(&api->cond, NULL);
     api->cfg = cfg;
     api->listen_fd = api->wake[0] = api->wake[1] = -1;
     api->path = strdup(path);
@@ -476,7 +485,6 @@ void vm_api_close(struct vm_api *api, int exit_status)
         close(api->wake[0]);
     if (api->wake[1] >= 0)
         close(api->wake[1]);
-    pthread_cond_destroy(&api->cond);
     pthread_mutex_destroy(&api->lock);
     free(api->path);
     free(api);

@@ -19,8 +19,11 @@ struct vm_api;
 
 /* Binds PATH (replacing a stale socket, refusing a live one) and starts the thread. */
 int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg);
-/* From now on commands act on vm; installs the vCPU parking hook. */
-void vm_api_attach(struct vm_api *api, struct vm *vm);
+struct vcpu_park;
+struct vmm_virtio;
+/* From now on commands act on vm, whose vCPUs park in park (pause). */
+void vm_api_attach(struct vm_api *api, struct vm *vm, struct vcpu_park *park,
+                   struct vmm_virtio *virtio);
 /* The VM stopped: releases parked vCPUs and forgets it. */
 void vm_api_detach(struct vm_api *api);
 /* Tells `watch` clients the exit status, stops the thread, removes the socket. */

@@ -18,6 +18,7 @@
 #include "console.h"
 #include "sched_policy.h"
 #include "virtio_devices.h"
+#include "vcpu_park.h"
 #include "vm_api.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
@@ -45,6 +46,8 @@ struct vmm {
     int signal_fd; /* SIGTERM, SIGINT, SIGHUP */
     struct vm_api *api; /* --api-socket; NULL without */
     struct vmm_virtio *virtio;
+    struct vcpu_park park; /* pause, and the VMM's own stop-the-world moments */
+    char cmdline[8192]; /* the user's plus stdvmm's arguments; the arch code checks the kernel's limit */
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -169,6 +172,23 @@ static int add_platform_devices(struct vmm *m)
     return r;
 }
 
+/* The user's command line, plus what stdvmm tells the guest (interrupt owners). */
+static int compose_cmdline(struct vmm *m)
+{
+    char extra[512];
+    const char *user = m->cfg->cmdline ? m->cfg->cmdline : "";
+
+    if (vmm_virtio_irq_affinity_arg(m->virtio, extra, sizeof(extra)) < 0)
+        extra[0] = '\0';
+    int n = snprintf(m->cmdline, sizeof(m->cmdline), "%s%s%s", user,
+                     user[0] != '\0' && extra[0] != '\0' ? " " : "", extra);
+    if (n < 0 || (size_t)n >= sizeof(m->cmdline)) {
+        LOG_ERR("the kernel command line is longer than %zu bytes", sizeof(m->cmdline) - 1);
+        return -STDVMM_E2BIG;
+    }
+    return 0;
+}
+
 static int build(struct vmm *m)
 {
     const struct vmm_config *cfg = m->cfg;
@@ -189,14 +209,16 @@ static int build(struct vmm *m)
     if (r == 0)
         r = add_platform_devices(m);
     if (r == 0)
-        r = vmm_virtio_build(m->virtio, &m->vm, &m->console);
+        r = vmm_virtio_build(m->virtio, &m->vm, &m->console, &m->park);
+    if (r == 0)
+        r = compose_cmdline(m);
     if (r == 0) {
         struct vm_boot_images images = {
             .kernel = m->kernel.data,
             .kernel_size = m->kernel.size,
             .initrd = m->initrd.data,
             .initrd_size = m->initrd.size,
-            .cmdline = cfg->cmdline ? cfg->cmdline : "",
+            .cmdline = m->cmdline,
         };
         r = arch_load_kernel(&m->vm, &images);
     }
@@ -336,7 +358,9 @@ int vmm_run(const struct vmm_config *cfg)
         return VMM_EXIT_ERROR;
     m->cfg = cfg;
     m->stop_fd = m->signal_fd = -1;
+    vcpu_park_init(&m->park);
     if (vmm_config_check(cfg) < 0) {
+        vcpu_park_destroy(&m->park);
         free(m);
         return VMM_EXIT_USAGE;
     }
@@ -356,19 +380,22 @@ int vmm_run(const struct vmm_config *cfg)
             teardown(m);
             break;
         }
-        vm_api_attach(m->api, &m->vm);
+        vcpu_park_attach(&m->park, &m->vm);
+        vm_api_attach(m->api, &m->vm, &m->park, m->virtio);
         console_input_fn input = uart_input;
         void *input_ctx = &m->uart;
         vmm_virtio_console_input(m->virtio, &input, &input_ctx);
         if (console_start_input(&m->console, &m->vm, input, input_ctx) < 0 ||
             vmm_virtio_start(m->virtio) < 0 || start_vcpus(m) < 0) {
             vm_api_detach(m->api);
+            vcpu_park_detach(&m->park);
             join_vcpus(m);
             teardown(m);
             break;
         }
         wait_for_stop(m);
-        vm_api_detach(m->api); /* releases vCPUs parked by a pause */
+        vm_api_detach(m->api);
+        vcpu_park_detach(&m->park); /* releases vCPUs parked by a pause */
         join_vcpus(m);
         enum vm_stop_reason reason = vm_stop_reason(&m->vm);
         teardown(m);
@@ -395,6 +422,7 @@ out:
         close(m->stop_fd);
     if (m->signal_fd >= 0)
         close(m->signal_fd);
+    vcpu_park_destroy(&m->park);
     free(m);
     return status;
 }

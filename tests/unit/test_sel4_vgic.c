@@ -269,6 +269,46 @@ static void edge_spi_latches(void **state)
     assert_int_equal(rd(GICD_ISPENDR + 4) & 1, 0);
 }
 
+/*
+ * Interrupt ownership: an SPI the VMM gives to vCPU 1 is injected there
+ * although the guest's ITARGETSR names CPU 0; the guest still reads its own
+ * routing back; giving ownership back lets ITARGETSR decide again.
+ */
+static void spi_owner_overrides_targets(void **state)
+{
+    unsigned target = 99;
+    (void)state;
+    linux_init(2);
+    wr(GICD_ISENABLER + 4, 1u << (UART - 32));
+    assert_int_equal(vgic_spi_target(&g, UART, &target), 0);
+    assert_int_equal(target, 0);
+
+    assert_int_equal(vgic_set_spi_owner(&g, UART, 1), 0);
+    assert_int_equal(vgic_spi_target(&g, UART, &target), 0);
+    assert_int_equal(target, 1);
+    wr8(GICD_ITARGETSR + UART, 0x01); /* the guest insists on CPU 0 */
+    assert_int_equal(rd(GICD_ITARGETSR + 32) >> 8 & 0xff, 0x01);
+    assert_int_equal(vgic_set_spi_line(&g, UART, true), 0);
+    assert_int_equal(hw.injects, 1);
+    assert_int_equal(hw.last_vcpu, 1);
+    assert_int_equal(hw.last_intid, UART);
+    vgic_set_spi_line(&g, UART, false);
+    eoi(1, hw.last_lr);
+
+    assert_int_equal(vgic_set_spi_owner(&g, UART, -1), 0);
+    vgic_set_spi_line(&g, UART, true);
+    assert_int_equal(hw.injects, 2);
+    assert_int_equal(hw.last_vcpu, 0);
+
+    /* Not an SPI, or not a vCPU of this VM: refused, nothing changes. */
+    assert_int_equal(vgic_set_spi_owner(&g, VTIMER, 1), -STDVMM_EINVAL);
+    assert_int_equal(vgic_set_spi_owner(&g, UART, 2), -STDVMM_EINVAL);
+    assert_int_equal(vgic_set_spi_owner(&g, 128, 0), -STDVMM_EINVAL);
+    assert_int_equal(vgic_spi_target(&g, 128, &target), -STDVMM_EINVAL);
+    assert_int_equal(vgic_spi_target(&g, UART, &target), 0);
+    assert_int_equal(target, 0);
+}
+
 static void sgis_between_vcpus(void **state)
 {
     (void)state;
@@ -372,6 +412,7 @@ int main(void)
         cmocka_unit_test_setup(priorities_and_targets, setup),
         cmocka_unit_test_setup(edge_spi_latches, setup),
         cmocka_unit_test_setup(sgis_between_vcpus, setup2),
+        cmocka_unit_test_setup(spi_owner_overrides_targets, setup2),
         cmocka_unit_test_setup(hostile_accesses, setup),
         cmocka_unit_test_setup(failed_injection_retries, setup),
         cmocka_unit_test(bad_configs),

@@ -103,6 +103,7 @@ add_modules "$root" "$kdir" "$kver" "${GUEST_MODULES[@]}"
 printf '%s\n' "${GUEST_MODULES[@]}" >"$root/etc/stdvmm-modules"
 
 install -m 0755 "$here/init" "$root/init"
+install -m 0755 "$repo/tools/guest-agent/stdvmm-irq-affinity" "$root/usr/bin/stdvmm-irq-affinity"
 cat >"$root/etc/profile" <<'EOF'
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PS1='guest# '

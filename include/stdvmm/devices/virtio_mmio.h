@@ -95,6 +95,8 @@ struct virtio_mmio_slot {
     /* Raise the interrupt (edge), and wake the device's host worker. */
     void (*interrupt)(void *host_ctx);
     void (*kick)(void *host_ctx);
+    /* The driver set DRIVER_OK (it has its interrupt handler by then). May be NULL. */
+    void (*driver_ok)(void *host_ctx);
     void *host_ctx;
 };
 

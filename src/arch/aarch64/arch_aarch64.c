@@ -55,6 +55,8 @@ static const struct arch_platform a64_platform = {
     .virtio_mmio_base = A64_VIRTIO_MMIO_BASE,
     .virtio_mmio_stride = A64_VIRTIO_MMIO_SIZE,
     .virtio_irq_base = A64_VIRTIO_SPI_BASE,
+    .hwirq_base = A64_SPI_INTID_BASE,
+    .vmm_routes_irqs = true,
 };
 
 const struct arch_platform *arch_platform(void)

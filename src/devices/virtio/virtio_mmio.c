@@ -167,8 +167,11 @@ static void write_status(struct virtio_mmio *t, uint32_t value)
         want = value | (old & VIRTIO_STATUS_NEEDS_RESET);
     } while (!atomic_compare_exchange_weak(&t->status, &old, want));
     value = want;
-    if ((value & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
+    if ((value & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK)) {
+        if (t->cfg.slot.driver_ok != NULL)
+            t->cfg.slot.driver_ok(t->cfg.slot.host_ctx);
         kick(t); /* the worker may have input waiting for the queues */
+    }
 }
 
 static void write_queue_ready(struct virtio_mmio *t, struct virtq *vq, uint32_t value)

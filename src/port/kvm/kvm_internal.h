@@ -12,6 +12,7 @@
 #include "stdvmm/hv.h"
 
 #define KVM_MAX_DEFERRED_IRQFDS 64
+#define KVM_MAX_TRACKED_VCPUS 64 /* VM_MAX_VCPUS */
 
 struct hv_vm {
     int kvm_fd;
@@ -28,6 +29,9 @@ struct hv_vm {
     unsigned deferred_irqfd_count;
     struct kvm_irqfd deferred_irqfds[KVM_MAX_DEFERRED_IRQFDS];
     char name[64];
+    /* arm64: what interrupt ownership needs to name vCPUs to the vGIC. */
+    bool gic_v3;
+    uint64_t mpidr[KVM_MAX_TRACKED_VCPUS]; /* affinity of vCPU i, as hv_a64_vcpu_init set it */
 };
 
 struct hv_vcpu {

@@ -37,6 +37,8 @@ void cli_run_usage(FILE *out)
             "                       \"CONNECT <port>\\n\"; guest connections to port P go to\n"
             "                       PATH_P\n"
             "  --rng                virtio-rng (/dev/hwrng) fed from the host's getrandom\n"
+            "                       --disk, --net and --vsock also take irq-vcpu=N: the\n"
+            "                       vCPU that owns the device's interrupt (docs/multicore.md)\n"
             "  --placement [vcpu=N,]pcpus=LIST[,dedicated][,priority=0-255][,rr]\n"
             "              [,budget=RUNTIME/PERIOD][,weight=1-10000]\n"
             "                       where vCPU N (or every vCPU) runs and how it is scheduled\n"
@@ -126,6 +128,18 @@ static bool parse_u32(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+/* irq-vcpu=N: the vCPU the device's interrupt should arrive on (checked against --cpus later). */
+static int irq_vcpu_item(const char *opt, const char *key, const char *value,
+                         struct vmm_irq_owner *owner)
+{
+    unsigned long v;
+    if (!parse_u32(value, VMM_MAX_CPUS - 1, &v))
+        return bad_item(opt, key, value, "expected irq-vcpu=N, a vCPU index");
+    owner->set = true;
+    owner->vcpu = (unsigned)v;
+    return 0;
+}
+
 static int disk_item(void *ctx, const char *opt, char *key, char *value)
 {
     struct vmm_disk *d = ctx;
@@ -138,8 +152,11 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
         if (strlen(value) > 20)
             return bad_item(opt, key, value, "a disk id has at most 20 characters");
         d->id = value;
+    } else if (strcmp(key, "irq-vcpu") == 0) {
+        return irq_vcpu_item(opt, key, value, &d->irq);
     } else {
-        return bad_item(opt, key, value, "expected path=FILE, readonly=on|off or id=NAME");
+        return bad_item(opt, key, value,
+                        "expected path=FILE, readonly=on|off, id=NAME or irq-vcpu=N");
     }
     return 0;
 }
@@ -221,9 +238,12 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
         if (!parse_hostfwd(value, &n->hostfwds[n->hostfwd_count]))
             return bad_item(opt, key, value, "expected hostfwd=tcp:HOSTPORT-:GUESTPORT");
         n->hostfwd_count++;
+    } else if (strcmp(key, "irq-vcpu") == 0) {
+        return irq_vcpu_item(opt, key, value, &n->irq);
     } else {
         return bad_item(opt, key, value,
-                        "expected user, tap=IFNAME, mac=MAC or hostfwd=tcp:HOSTPORT-:GUESTPORT");
+                        "expected user, tap=IFNAME, mac=MAC, hostfwd=tcp:HOSTPORT-:GUESTPORT or "
+                        "irq-vcpu=N");
     }
     return 0;
 }
@@ -259,8 +279,10 @@ static int vsock_item(void *ctx, const char *opt, char *key, char *value)
         v->cid = (uint32_t)cid;
     } else if (strcmp(key, "socket") == 0 && value != NULL && *value != '\0') {
         v->socket = value;
+    } else if (strcmp(key, "irq-vcpu") == 0) {
+        return irq_vcpu_item(opt, key, value, &v->irq);
     } else {
-        return bad_item(opt, key, value, "expected cid=N and socket=PATH");
+        return bad_item(opt, key, value, "expected cid=N, socket=PATH and irq-vcpu=N");
     }
     return 0;
 }

@@ -15,6 +15,22 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
     return -STDVMM_ENOSYS;
 }
 
+int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu)
+{
+    (void)vm;
+    (void)irq;
+    (void)vcpu;
+    return -STDVMM_ENOSYS;
+}
+
+int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
+{
+    (void)vm;
+    (void)irq;
+    (void)vcpu;
+    return -STDVMM_ENOSYS;
+}
+
 void hv_vcpu_kick(struct hv_vcpu *vcpu)
 {
     (void)vcpu;

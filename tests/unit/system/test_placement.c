@@ -196,6 +196,51 @@ static void description_refusals(void **state)
     sysconf_diags_free(&d);
 }
 
+/* irq_vcpu: owners kept through JSON (manager -> stdvmm) and into struct vmm_config; bad ones named. */
+static void interrupt_owners(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+    (void)state;
+
+    const char *ok = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM("a", "2")
+        "    disks: [{path: /d0, irq_vcpu: 1}, {path: /d1}]\n"
+        "    nets: [{user: {}, irq_vcpu: 0}]\n"
+        "    vsock: {cid: 3, socket: /s, irq_vcpu: 1}\n";
+    assert_int_equal(parse(ok, &cfg, &d), 0);
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    assert_non_null(json);
+    struct sysconf one;
+    struct sysconf_diags d1 = {0};
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &one, &d1),
+                     0);
+    struct vmm_config vc;
+    memset(&vc, 0, sizeof(vc));
+    assert_int_equal(sysconf_vm_to_vmm_config(&one.vms[0], &vc, &d1), 0);
+    assert_true(vc.disks[0].irq.set);
+    assert_int_equal(vc.disks[0].irq.vcpu, 1);
+    assert_false(vc.disks[1].irq.set);
+    assert_true(vc.nets[0].irq.set);
+    assert_int_equal(vc.nets[0].irq.vcpu, 0);
+    assert_true(vc.vsock.irq.set);
+    assert_int_equal(vc.vsock.irq.vcpu, 1);
+    free(json);
+    sysconf_free(&one);
+    sysconf_diags_free(&d1);
+    sysconf_free(&cfg);
+    sysconf_diags_free(&d);
+
+    const char *bad = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM("b", "2")
+        "    disks: [{path: /d2, irq_vcpu: 2}]\n"
+        "    nets: [{user: {}, irq_vcpu: one}]\n"
+        "    vsock: {cid: 4, socket: /t, irq_vcpu: 5}\n";
+    assert_int_not_equal(parse(bad, &cfg, &d), 0);
+    assert_true(has_diag(&d, "vms[0].disks[0].irq_vcpu", "vCPU 2 does not exist"));
+    assert_true(has_diag(&d, "vms[0].nets[0].irq_vcpu", ""));
+    assert_true(has_diag(&d, "vms[0].vsock.irq_vcpu", "vCPU 5 does not exist"));
+    sysconf_diags_free(&d);
+}
+
 /* The shipped examples (docs/examples/direct-mapping.yaml, hybrid.yaml) are valid. */
 static void shipped_examples(void **state)
 {
@@ -223,6 +268,7 @@ int main(void)
         cmocka_unit_test(priority_mapping),      cmocka_unit_test(spec_parsing),
         cmocka_unit_test(vm_rules),              cmocka_unit_test(description_placement),
         cmocka_unit_test(description_refusals), cmocka_unit_test(shipped_examples),
+        cmocka_unit_test(interrupt_owners),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,107 @@ static int device_attr(struct hv_vm *vm, uint32_t group, uint64_t attr, void *va
     return 0;
 }
 
+static int dist_reg(struct hv_vm *vm, bool set, uint64_t attr, uint32_t *value)
+{
+    struct kvm_device_attr a = {
+        .group = KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+        .attr = attr,
+        .addr = (uint64_t)(uintptr_t)value,
+    };
+
+    if (ioctl(vm->irqchip_fd, set ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR, &a) < 0) {
+        int e = errno;
+        if (e == EBUSY) {
+            LOG_ERR("VM %s: the vGIC's distributor is reachable only with every vCPU stopped",
+                    vm->name);
+            return -STDVMM_EBUSY;
+        }
+        LOG_ERR("VM %s: vGIC distributor register 0x%llx: %s", vm->name,
+                (unsigned long long)(attr & 0xffffffffu), strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+#define GICD_ITARGETSR 0x800
+#define GICD_IROUTER 0x6000
+#define MPIDR_AFF_MASK 0xffffffull /* Aff2.Aff1.Aff0: what KVM's vGIC routes on */
+/* GICv2 registers are accessed "as CPU n" (bits 39:32); the distributor's SPI fields are not banked. */
+#define V2_ATTR(offset) ((uint64_t)(offset))
+
+static int spi_intid(struct hv_vm *vm, uint32_t irq, uint32_t *intid)
+{
+    if (vm->irqchip_fd < 0)
+        return -STDVMM_ENODEV;
+    if (irq > 987) { /* INTIDs 32..1019 are SPIs */
+        LOG_ERR("VM %s: SPI %u does not exist", vm->name, irq);
+        return -STDVMM_EINVAL;
+    }
+    *intid = irq + A64_SPI_INTID_BASE;
+    return 0;
+}
+
+/*
+ * An SPI's INTID is the same on every CPU, so the VMM may send it to any
+ * vCPU and Linux's handler runs there as well as on the CPU the guest chose.
+ */
+int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu)
+{
+    uint32_t intid;
+    int r = spi_intid(vm, irq, &intid);
+
+    if (r < 0)
+        return r;
+    if (vcpu >= vm->vcpu_count || vcpu >= KVM_MAX_TRACKED_VCPUS) {
+        LOG_ERR("VM %s: no vCPU %u to route SPI %u to", vm->name, vcpu, irq);
+        return -STDVMM_EINVAL;
+    }
+    if (vm->gic_v3) {
+        uint32_t aff = (uint32_t)(vm->mpidr[vcpu] & MPIDR_AFF_MASK); /* Interrupt_Routing_Mode 0 */
+        return dist_reg(vm, true, GICD_IROUTER + 8ull * intid, &aff);
+    }
+    if (vcpu >= 8)
+        return -STDVMM_EINVAL; /* GICv2 targets are one byte */
+    uint32_t word, shift = (intid % 4) * 8;
+    uint64_t attr = V2_ATTR(GICD_ITARGETSR + (intid & ~3u));
+    r = dist_reg(vm, false, attr, &word);
+    if (r < 0)
+        return r;
+    word = (word & ~(0xffu << shift)) | (1u << vcpu) << shift;
+    return dist_reg(vm, true, attr, &word);
+}
+
+int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
+{
+    uint32_t intid, value;
+    int r = spi_intid(vm, irq, &intid);
+
+    if (r < 0)
+        return r;
+    if (vm->gic_v3) {
+        r = dist_reg(vm, false, GICD_IROUTER + 8ull * intid, &value);
+        if (r < 0)
+            return r;
+        if (value & (1u << 31)) /* 1-of-N: any CPU */
+            return -STDVMM_ENOENT;
+        for (unsigned i = 0; i < vm->vcpu_count && i < KVM_MAX_TRACKED_VCPUS; i++) {
+            if ((vm->mpidr[i] & MPIDR_AFF_MASK) == (value & MPIDR_AFF_MASK)) {
+                *vcpu = i;
+                return 0;
+            }
+        }
+        return -STDVMM_ENOENT;
+    }
+    r = dist_reg(vm, false, V2_ATTR(GICD_ITARGETSR + (intid & ~3u)), &value);
+    if (r < 0)
+        return r;
+    value = (value >> ((intid % 4) * 8)) & 0xffu;
+    if (value == 0 || (value & (value - 1)) != 0)
+        return -STDVMM_ENOENT;
+    *vcpu = (unsigned)__builtin_ctz(value);
+    return 0;
+}
+
 static int set_gic_address(struct hv_vm *vm, uint64_t type, uint64_t addr, const char *what)
 {
     return device_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr, what);
@@ -84,6 +185,7 @@ int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
         return -e;
     }
     vm->irqchip_fd = (int)dev.fd;
+    vm->gic_v3 = v3;
     vm->irqfds_deferred = true; /* until hv_a64_gic_init(): KVM refuses them with EAGAIN */
     if (v3) {
         r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_DIST, gic->dist_base, "distributor address");
@@ -171,7 +273,10 @@ int hv_a64_vcpu_init(struct hv_vcpu *v, const struct a64_vcpu_config *cfg)
                 init.target, strerror(e));
         return -e;
     }
-    return set_mpidr(v, cfg->mpidr);
+    int r = set_mpidr(v, cfg->mpidr);
+    if (r == 0 && v->index < KVM_MAX_TRACKED_VCPUS)
+        v->vm->mpidr[v->index] = cfg->mpidr;
+    return r;
 }
 
 int hv_a64_vcpu_set_boot_regs(struct hv_vcpu *v, const struct a64_boot_regs *regs)

@@ -58,6 +58,53 @@ int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out)
     return 0;
 }
 
+/*
+ * On x86 the guest allocates each interrupt's vector on the one CPU it
+ * picked and programs the IOAPIC with both: delivering that vector to
+ * another CPU would reach a CPU that never allocated it ("No irq handler for
+ * vector"). So the VMM cannot move an interrupt; it can only read where the
+ * guest sent it.
+ */
+int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu)
+{
+    (void)vm;
+    (void)irq;
+    (void)vcpu;
+    return -STDVMM_ENOTSUP;
+}
+
+int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
+{
+    struct kvm_irqchip chip = {.chip_id = KVM_IRQCHIP_IOAPIC};
+
+    if (irq >= KVM_IOAPIC_NUM_PINS)
+        return -STDVMM_EINVAL;
+    int r = vm_ioctl(vm, KVM_GET_IRQCHIP, &chip, "KVM_GET_IRQCHIP (IOAPIC)");
+    if (r < 0)
+        return r;
+    const struct kvm_ioapic_state *io = &chip.chip.ioapic;
+    if (io->redirtbl[irq].fields.mask)
+        return -STDVMM_ENOENT;
+    unsigned dest = io->redirtbl[irq].fields.dest_id;
+    if (io->redirtbl[irq].fields.dest_mode == 0) { /* physical: an APIC ID, = vCPU index */
+        if (dest >= vm->vcpu_count || dest == 0xff)
+            return -STDVMM_ENOENT;
+        *vcpu = dest;
+        return 0;
+    }
+    /*
+     * Logical (Linux's flat mode below 9 CPUs): one bit per CPU, bit n for
+     * CPU n, the logical IDs Linux programs. Several bits: no single owner.
+     */
+    if (dest == 0 || (dest & (dest - 1)) != 0)
+        return -STDVMM_ENOENT;
+    unsigned bit = (unsigned)__builtin_ctz(dest);
+    if (bit >= vm->vcpu_count)
+        return -STDVMM_ENOENT;
+    *vcpu = bit;
+    return 0;
+}
+
 int hv_x86_create_irqchip(struct hv_vm *vm)
 {
     return vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL, "KVM_CREATE_IRQCHIP");

@@ -56,10 +56,18 @@ static bool is_pending(const struct vgic_irq *irq)
     return irq->latched || irq->sgi_sources != 0 || (!irq->edge && irq->line);
 }
 
-/* The vCPU an SPI goes to: the lowest-numbered target (no 1-of-N distribution). */
+/*
+ * The vCPU an SPI goes to: its owner if the VMM set one, else the
+ * lowest-numbered target (no 1-of-N distribution).
+ */
 static bool spi_target(const struct vgic *g, const struct vgic_irq *irq, unsigned *vcpu)
 {
     unsigned mask = irq->targets & cpu_mask(g);
+
+    if (irq->owner != 0 && irq->owner <= g->cfg.vcpu_count) {
+        *vcpu = irq->owner - 1u;
+        return true;
+    }
 
     for (unsigned i = 0; i < g->cfg.vcpu_count; i++) {
         if (mask & (1u << i)) {
@@ -566,6 +574,36 @@ int vgic_set_spi_line(struct vgic *g, uint32_t intid, bool level)
         deliver_spi(g, intid);
     stdvmm_unlock(&g->lock);
     return 0;
+}
+
+static bool is_spi(const struct vgic *g, uint32_t intid)
+{
+    return intid >= VGIC_NR_PRIVATE && intid < g->cfg.nr_irqs;
+}
+
+int vgic_set_spi_owner(struct vgic *g, uint32_t intid, int vcpu)
+{
+    if (!is_spi(g, intid) || vcpu >= (int)g->cfg.vcpu_count) {
+        LOG_ERR("vGIC: cannot give INTID %u to vCPU %d: not an SPI (32..%u) or not a vCPU (0..%u)",
+                intid, vcpu, g->cfg.nr_irqs - 1, g->cfg.vcpu_count - 1);
+        return -STDVMM_EINVAL;
+    }
+    stdvmm_lock(&g->lock);
+    g->spi[intid - VGIC_NR_PRIVATE].owner = vcpu < 0 ? 0 : (uint8_t)(vcpu + 1);
+    /* A pending SPI that no target could take so far may have one now. */
+    deliver_spi(g, intid);
+    stdvmm_unlock(&g->lock);
+    return 0;
+}
+
+int vgic_spi_target(struct vgic *g, uint32_t intid, unsigned *vcpu)
+{
+    if (!is_spi(g, intid))
+        return -STDVMM_EINVAL;
+    stdvmm_lock(&g->lock);
+    bool ok = spi_target(g, &g->spi[intid - VGIC_NR_PRIVATE], vcpu);
+    stdvmm_unlock(&g->lock);
+    return ok ? 0 : -STDVMM_ENOENT;
 }
 
 int vgic_ppi_event(struct vgic *g, unsigned vcpu, uint32_t intid)

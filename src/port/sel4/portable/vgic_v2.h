@@ -94,6 +94,7 @@ struct vgic_irq {
     bool queued;         /* waiting in the overflow queue */
     bool hw_ppi;         /* hardware-sourced (vtimer): acknowledge its source on EOI */
     uint8_t sgi_sources; /* SGIs: bit n = pending from vCPU n */
+    uint8_t owner;       /* SPIs: 1 + the vCPU the VMM pinned it to; 0: ITARGETSR decides */
 };
 
 struct vgic_vcpu {
@@ -123,6 +124,15 @@ int vgic_register(struct vgic *g, struct bus *mmio, uint64_t base);
 /* The distributor's register interface (also reachable through the bus). */
 void vgic_dist_read(struct vgic *g, uint64_t offset, uint8_t *data, uint32_t len);
 void vgic_dist_write(struct vgic *g, uint64_t offset, const uint8_t *data, uint32_t len);
+
+/*
+ * Interrupt ownership: SPI intid goes to vCPU vcpu whatever the guest
+ * writes to ITARGETSR (it still reads back its own value, as a GIC with
+ * fixed routing would let it). vcpu < 0 gives the routing back to the guest.
+ */
+int vgic_set_spi_owner(struct vgic *g, uint32_t intid, int vcpu);
+/* The vCPU SPI intid is delivered to now; -STDVMM_ENOENT if it has no target. */
+int vgic_spi_target(struct vgic *g, uint32_t intid, unsigned *vcpu);
 
 /* A device's level-triggered SPI line (intid >= 32) goes to level. */
 int vgic_set_spi_line(struct vgic *g, uint32_t intid, bool level);

@@ -147,6 +147,25 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
     return vgic_set_spi_line(&vm->vgic, A64_SPI_INTID_BASE + irq, level);
 }
 
+/* The VMM emulates the distributor, so ownership holds whatever the guest writes. */
+int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu)
+{
+    if (!vm->gic_created)
+        return -STDVMM_ENODEV;
+    if (irq > vm->gic.spi_count - 1 || vcpu >= vm->vcpu_count)
+        return -STDVMM_EINVAL;
+    return vgic_set_spi_owner(&vm->vgic, A64_SPI_INTID_BASE + irq, (int)vcpu);
+}
+
+int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
+{
+    if (!vm->gic_created)
+        return -STDVMM_ENODEV;
+    if (irq > vm->gic.spi_count - 1)
+        return -STDVMM_EINVAL;
+    return vgic_spi_target(&vm->vgic, A64_SPI_INTID_BASE + irq, vcpu);
+}
+
 int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n)
 {
     (void)vm, (void)addr, (void)len, (void)is_pio, (void)n;
