@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# integration-arches: x86_64
+# The two budget mechanisms `placement` does not reach (docs/multicore.md):
+#   1. SCHED_DEADLINE: a busy 1-vCPU guest whose vCPU may run on every
+#      host CPU gets budget 20ms/100ms as a deadline reservation;
+#   2. cgroup v1: the same budget on a pinned vCPU, with stdvmm in a mount
+#      namespace where the host's only CPU controller is a v1 hierarchy
+#      (cpu.cfs_quota_us / cpu.cfs_period_us).
+# Each must hold the vCPU thread to 15-25% of one CPU over 6 s: its CPU
+# time (/proc stat) against the host's elapsed time (/proc/uptime), both
+# from the clock the scheduler replenishes budgets with.
+set -eu
+# shellcheck source=tests/integration/cases/lib/guest.sh
+. "${0%/*}/lib/guest.sh"
+# shellcheck source=tests/integration/cases/lib/background.sh
+. "${0%/*}/lib/background.sh"
+SOCK=$TEST_TMP/vm.sock
+CG1=$TEST_TMP/cg-v1
+cleanup() {
+	[ -n "${VM_PID:-}" ] && kill "$VM_PID" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+
+vcpu0_tid() { # PID
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = vcpu0 ] && echo "${t##*/}" && return 0
+	done
+	return 0
+}
+# percent PID TID SECONDS: the thread's CPU time as a percentage of one CPU.
+percent() {
+	t0=$(awk '{ print $14 + $15 }' "/proc/$1/task/$2/stat")
+	u0=$(awk '{ printf "%d", $1 * 100 }' /proc/uptime)
+	sleep "$3"
+	t1=$(awk '{ print $14 + $15 }' "/proc/$1/task/$2/stat")
+	u1=$(awk '{ printf "%d", $1 * 100 }' /proc/uptime)
+	echo "  ticks: vcpu0 $((t1 - t0)) in $((u1 - u0)) centiseconds" >&2
+	echo $(((t1 - t0) * 100 / (u1 - u0)))
+}
+# measure WHAT MECHANISM: the running VM's vCPU 0 uses MECHANISM and 15-25%.
+measure() {
+	wait_line "stdvmm-test: busy=1"
+	tid=$(vcpu0_tid "$VM_PID")
+	[ -n "$tid" ] || fail "$1: no vcpu0 thread"
+	placement=$("$STDVMM" ctl vm "$SOCK" placement)
+	echo "$placement"
+	echo "$placement" | grep -q "^vcpu0 .*mechanism=$2" ||
+		fail "$1: vcpu0's budget is not carried by $2"
+	pct=$(percent "$VM_PID" "$tid" 6)
+	echo "$1: vcpu0 got $pct% of a CPU under budget 20ms/100ms"
+	[ "$pct" -ge 15 ] && [ "$pct" -le 25 ] || fail "$1: budget 20ms/100ms gave $pct% (expected 15-25%)"
+}
+stop_vm() {
+	kill "$VM_PID"
+	wait_vm
+	VM_PID=""
+}
+
+# 1. SCHED_DEADLINE (policy 6 in the thread's sched file).
+start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement budget=20ms/100ms
+measure deadline deadline
+grep -E '^policy +: +6$' "/proc/$VM_PID/task/$tid/sched" ||
+	fail "vcpu0 is not SCHED_DEADLINE: $(grep '^policy' "/proc/$VM_PID/task/$tid/sched")"
+stop_vm
+
+# 2. cgroup v1. The CPU controller can move to a v1 hierarchy only while no
+# v2 cgroup uses it, so take it out of the v2 root's subtree first.
+echo -cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+mkdir -p "$CG1"
+cat >"$TEST_TMP/stdvmm-v1" <<EOS
+#!/bin/sh
+# stdvmm where the only CPU controller is cgroup v1 (a private mount namespace).
+umount /sys/fs/cgroup || exit 1
+mount -t cgroup -o cpu cpu "$CG1" || exit 1
+exec "$STDVMM" "\$@"
+EOS
+chmod +x "$TEST_TMP/stdvmm-v1"
+REAL_STDVMM=$STDVMM
+STDVMM="unshare -m $TEST_TMP/stdvmm-v1"
+start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement pcpus=1,budget=20ms/100ms
+STDVMM=$REAL_STDVMM
+measure "cgroup v1" cgroup
+# Inside the VMM's namespace: its vCPU's v1 cgroup carries the quota.
+quota=$(nsenter -t "$VM_PID" -m sh -c "cat $CG1/stdvmm-*-vcpu0/cpu.cfs_quota_us $CG1/stdvmm-*-vcpu0/cpu.cfs_period_us" | tr '\n' ' ')
+echo "v1 quota/period: $quota"
+[ "$quota" = "20000 100000 " ] || fail "vcpu0's v1 cgroup has quota/period '$quota', expected 20000 100000"
+nsenter -t "$VM_PID" -m sh -c "grep -qx $tid $CG1/stdvmm-*-vcpu0/tasks" ||
+	fail "vcpu0's thread $tid is not in its v1 cgroup"
+stop_vm
+trap - EXIT
+echo "PASS: budget 20ms/100ms as SCHED_DEADLINE and as a cgroup v1 quota"
