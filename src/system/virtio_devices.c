@@ -82,6 +82,18 @@ struct vmm_virtio {
     char serials[VMM_MAX_DISKS][VIRTIO_BLK_ID_BYTES + 1];
 };
 
+static bool irq_owner_ok(const struct vmm_irq_owner *o, unsigned cpus, const char *what, int index)
+{
+    if (!o->set || o->vcpu < cpus || cpus == 0) /* cpus == 0 is refused elsewhere */
+        return true;
+    if (index >= 0)
+        LOG_ERR("%s %d: irq-vcpu=%u, but the VM has vCPUs 0 to %u only", what, index, o->vcpu,
+                cpus - 1);
+    else
+        LOG_ERR("%s: irq-vcpu=%u, but the VM has vCPUs 0 to %u only", what, o->vcpu, cpus - 1);
+    return false;
+}
+
 int vmm_virtio_config_check(const struct vmm_config *cfg)
 {
     int bad = 0;
@@ -121,28 +133,12 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
             bad = 1;
         }
     }
-    const struct vmm_irq_owner *owners[VMM_MAX_DISKS + VMM_MAX_NETS + 1];
-    const char *what[VMM_MAX_DISKS + VMM_MAX_NETS + 1];
-    unsigned n_owners = 0;
-    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++) {
-        owners[n_owners] = &cfg->disks[i].irq;
-        what[n_owners++] = "disk";
-    }
-    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
-        owners[n_owners] = &cfg->nets[i].irq;
-        what[n_owners++] = "network interface";
-    }
-    if (cfg->vsock.enabled) {
-        owners[n_owners] = &cfg->vsock.irq;
-        what[n_owners++] = "vsock";
-    }
-    for (unsigned i = 0; i < n_owners; i++) {
-        if (owners[i]->set && owners[i]->vcpu >= cfg->cpus) {
-            LOG_ERR("%s: irq-vcpu=%u, but the VM has vCPUs 0 to %u only", what[i],
-                    owners[i]->vcpu, cfg->cpus - 1);
-            bad = 1;
-        }
-    }
+    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
+        bad |= !irq_owner_ok(&cfg->disks[i].irq, cfg->cpus, "disk", (int)i);
+    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++)
+        bad |= !irq_owner_ok(&cfg->nets[i].irq, cfg->cpus, "network interface", (int)i);
+    if (cfg->vsock.enabled)
+        bad |= !irq_owner_ok(&cfg->vsock.irq, cfg->cpus, "vsock", -1);
     if (cfg->vsock.enabled) {
         if (cfg->vsock.cid < 3 || cfg->vsock.cid == 0xffffffffu) {
             LOG_ERR("vsock: guest CID %u is reserved; use 3 or more", cfg->vsock.cid);

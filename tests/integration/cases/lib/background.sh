@@ -35,8 +35,10 @@ vm_seconds() {
 wait_line() {
 	until serial_has "$1"; do
 		if ! kill -0 "$VM_PID" 2>/dev/null; then
+			rc=0
+			wait "$VM_PID" 2>/dev/null || rc=$?
 			vm_dump
-			fail "stdvmm exited before the guest printed '$1'"
+			fail "stdvmm exited (status $rc) before the guest printed '$1'"
 		fi
 		if [ "$(vm_seconds)" -ge "$GUEST_TIMEOUT" ]; then
 			kill -9 "$VM_PID" 2>/dev/null
