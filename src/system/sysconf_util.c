@@ -148,7 +148,10 @@ static void append_clean(char *out, size_t size, const char *s)
     size_t n = strlen(out);
     for (; *s && n + 4 < size; s++)
         out[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-    if (*s != '\0' && n + 4 >= size) {
+    if (*s != '\0') {
+        /* Cut short: "..." ends it, inside the buffer even when the parent filled it. */
+        if (n > size - 4)
+            n = size - 4;
         memcpy(out + n, "...", 3);
         n += 3;
     }

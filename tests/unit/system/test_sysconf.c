@@ -489,6 +489,29 @@ static void example_in_docs_is_valid(void **state)
     sysconf_free(&cfg);
 }
 
+/*
+ * Keys nested until their path outgrows the message buffer (found by
+ * fuzz.sysconf: the "..." of a cut path was written past its end). The
+ * description is refused with a cut path; ASan checks the bounds.
+ */
+static void long_key_paths_are_cut(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+    char text[4096], key[121];
+    (void)state;
+
+    memset(key, 'k', sizeof(key) - 1);
+    key[sizeof(key) - 1] = '\0';
+    snprintf(text, sizeof(text), "system: {memory: 1G, vcpus: 4}\nvms: []\nextra: {%s: {%s: {%s: {%s: 1}}}}\n",
+             key, key, key, key);
+    assert_int_not_equal(parse(text, &cfg, &d), 0);
+    assert_true(d.count > 0);
+    for (unsigned i = 0; i < d.count; i++)
+        assert_true(strlen(d.items[i].path) < 256);
+    sysconf_diags_free(&d);
+}
+
 static void helpers(void **state)
 {
     struct sysconf_cpuset s;
@@ -551,6 +574,7 @@ int main(void)
         cmocka_unit_test(files_are_checked_on_request),
         cmocka_unit_test(example_in_docs_is_valid),
         cmocka_unit_test(helpers),
+        cmocka_unit_test(long_key_paths_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
