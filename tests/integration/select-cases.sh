@@ -4,7 +4,9 @@
 # shared helpers (lib/), for one test-host boot. A case applies to every
 # architecture unless it says otherwise in a line of its own:
 #   # integration-arches: x86_64
-# (e.g. a case about ACPI, which arm64 guests do not have).
+# (e.g. a case about ACPI, which arm64 guests do not have). "manual" names
+# no architecture: such a case runs only by hand, staged with lib/ into a
+# directory given to tools/testhost/run-suite.sh --suite.
 #
 #   select-cases.sh ARCH CASES_DIR OUT_DIR
 set -euo pipefail
