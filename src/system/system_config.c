@@ -414,6 +414,19 @@ static void vm_path(char *out, unsigned i, const char *field)
         memcpy(out, item, sizeof(item));
 }
 
+/* An interrupt owner (irq_vcpu) must be one of the VM's vCPUs. */
+static void check_irq_owner(struct sysconf_walk *w, unsigned i, const char *field,
+                            const struct vmm_irq_owner *o, unsigned cpus)
+{
+    char p[SYSCONF_PATH_MAX];
+
+    if (!o->set || o->vcpu < cpus)
+        return;
+    vm_path(p, i, field);
+    sysconf_walk_error(w, p, "vCPU %u does not exist: the VM has vCPUs 0 to %u", o->vcpu,
+                       cpus - 1);
+}
+
 static void check_bounds(struct sysconf_walk *w, const struct sysconf *cfg, unsigned i)
 {
     const struct sysconf_system *s = &cfg->system;
@@ -430,23 +443,15 @@ static void check_bounds(struct sysconf_walk *w, const struct sysconf *cfg, unsi
         vm_path(p, i, "cpus");
         sysconf_walk_error(w, p, "%u exceeds system.vcpus %u", vm->cpus, s->vcpus);
     }
-    for (unsigned k = 0; k < vm->disk_count + vm->net_count + 1; k++) {
-        const struct vmm_irq_owner *o = k < vm->disk_count ? &vm->disks[k].irq
-                                        : k < vm->disk_count + vm->net_count
-                                            ? &vm->nets[k - vm->disk_count].irq
-                                            : &vm->vsock_irq;
-        if (!o->set || o->vcpu < vm->cpus)
-            continue;
-        if (k < vm->disk_count)
-            snprintf(c, sizeof(c), "disks[%u].irq_vcpu", k);
-        else if (k < vm->disk_count + vm->net_count)
-            snprintf(c, sizeof(c), "nets[%u].irq_vcpu", k - vm->disk_count);
-        else
-            snprintf(c, sizeof(c), "vsock.irq_vcpu");
-        vm_path(p, i, c);
-        sysconf_walk_error(w, p, "vCPU %u does not exist: the VM has vCPUs 0 to %u", o->vcpu,
-                           vm->cpus - 1);
+    for (unsigned k = 0; k < vm->disk_count; k++) {
+        snprintf(c, sizeof(c), "disks[%u].irq_vcpu", k);
+        check_irq_owner(w, i, c, &vm->disks[k].irq, vm->cpus);
     }
+    for (unsigned k = 0; k < vm->net_count; k++) {
+        snprintf(c, sizeof(c), "nets[%u].irq_vcpu", k);
+        check_irq_owner(w, i, c, &vm->nets[k].irq, vm->cpus);
+    }
+    check_irq_owner(w, i, "vsock.irq_vcpu", &vm->vsock_irq, vm->cpus);
     if (vm->has_host_cpus && s->has_host_cpus &&
         !sysconf_cpuset_subset(&vm->host_cpus, &s->host_cpus)) {
         vm_path(p, i, "host_cpus");

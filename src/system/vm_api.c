@@ -131,15 +131,11 @@ static json_t *cmd_pause(struct vm_api *api)
 
     if (vm == NULL || vm_stop_reason(vm) != VM_STOP_NONE)
         return error_reply("the VM is %s; only a running VM can be paused", state_name(api));
-    int r;
-    if (!api->paused) {
-        api->paused = true;
-        r = vcpu_park_hold(api->park, PARK_TIMEOUT_MS);
-    } else {
-        /* Paused already; a second pause waits for stragglers too. */
-        r = vcpu_park_hold(api->park, PARK_TIMEOUT_MS);
+    /* The user holds the park once; a second pause only waits for stragglers. */
+    int r = vcpu_park_hold(api->park, PARK_TIMEOUT_MS);
+    if (api->paused)
         vcpu_park_release(api->park);
-    }
+    api->paused = true;
     if (r == -STDVMM_ENOENT)
         return error_reply("the VM stopped while pausing%s", "");
     if (r < 0) {
