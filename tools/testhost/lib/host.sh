@@ -66,6 +66,7 @@ th_base() {
   read -r kdir kver < <(kernel_tree "$th_cache" "$kpkg")
   bbdir=$(deb_unpack "$th_cache" "$BUSYBOX_PKG")
   mkdir -p "$dir"
+  rm -f "$dir/kallsyms.gz" # another kernel's, perhaps
   root=$(mktemp -d "$th_cache/host-root.XXXXXX")
   mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,etc,opt,root}
   cp -p "$bbdir/bin/busybox" "$root/bin/busybox"
@@ -131,12 +132,18 @@ th_stage_qemu() {
   done
 }
 
-# th_stage_conf STAGE MODE TIMEOUT: read by the host's /init.
+# th_stage_conf STAGE MODE TIMEOUT [TEST...]: read by the host's /init,
+# which runs the named suite tests in that order (all of them without).
+# A suite's host sends its kernel symbols when the base's cache lacks them.
 th_stage_conf() {
-  cat >"$1/opt/testhost.conf" <<EOF
-MODE=$2
+  local stage=$1 mode=$2 t=$3
+  shift 3
+  cat >"$stage/opt/testhost.conf" <<EOF
+MODE=$mode
+SEND_KALLSYMS=$([[ $mode != suite || -s $th_cache/testhost/$th_arch/kallsyms.gz ]] && echo 0 || echo 1)
 ARCH=$th_arch
-TIMEOUT=$3
+TIMEOUT=$t
+TESTS="$*"
 RESULTS_TTY=$HOST_RESULTS_TTY
 HOST_MODULES="${HOST_MODULES[*]}"
 EOF
@@ -155,7 +162,12 @@ th_initrd() {
 # line (without serial back-ends).
 th_qemu_cmd() {
   printf '%s\n' "$QEMU_BIN"
-  host_qemu_args "$1/vmlinuz" "$2" "quiet panic=-1 $3"
+  # STDVMM_TESTHOST_APPEND adds host kernel arguments for post-mortems
+  # (e.g. "loglevel=7 softlockup_all_cpu_backtrace=1").
+  # nokaslr: a frozen host's instruction pointers map onto System.map as
+  # they are. sysrq: th_postmortem asks the kernel for backtraces.
+  host_qemu_args "$1/vmlinuz" "$2" \
+    "quiet panic=-1 nokaslr sysrq_always_enabled=1 $3 ${STDVMM_TESTHOST_APPEND:-}"
 }
 
 # th_parse RESULTS: reads protocol lines on stdin, writes RESULTS/<name>.log
@@ -186,7 +198,11 @@ th_parse() {
         printf '%s\n' "${rest#KVM }" >"$results/.kvm"
         log "$(elapsed) kvm: ${rest#KVM }"
         ;;
-      "TEST-BEGIN "*) log "$(elapsed) run  ${rest#TEST-BEGIN }" ;;
+      "TEST-BEGIN "*)
+        # Which test a host that stops answering was in.
+        printf '%s\n' "${rest#TEST-BEGIN }" >"$results/.running"
+        log "$(elapsed) run  ${rest#TEST-BEGIN }"
+        ;;
       "LOG-BEGIN "*)
         cur=${rest#LOG-BEGIN }
         : >"$b64"
@@ -194,6 +210,7 @@ th_parse() {
       "TEST-END "*)
         read -r name status extra <<<"${rest#TEST-END }"
         printf '%s\n' "$status" >"$results/$name.status"
+        rm -f "$results/.running"
         log "$(elapsed) $status $name ($extra)"
         ;;
       "EXIT "*) printf '%s\n' "${rest#EXIT rc=}" >"$results/.exit" ;;
@@ -204,4 +221,53 @@ th_parse() {
     esac
   done
   rm -f "$b64"
+}
+
+# th_monitor SOCKET COMMAND...: runs QEMU monitor commands (HMP), prints
+# their output.
+th_monitor() {
+  local sock=$1
+  shift
+  printf '%s\n' "$@" | timeout 20 socat -t 5 - "UNIX-CONNECT:$sock" 2>&1 |
+    tr -d '\r' | grep -v '^(qemu)' || true
+}
+
+# th_keep_kallsyms RESULTS BASEDIR: keeps the kernel symbols a host sent
+# (the kernel and its addresses are the same for every boot of this base).
+th_keep_kallsyms() {
+  [[ -s $1/host-kallsyms.gz.log ]] || return 0
+  mv "$1/host-kallsyms.gz.log" "$2/kallsyms.gz"
+}
+
+# th_postmortem SOCKET BASEDIR CONSOLE: what a host that stopped answering
+# was doing. The kernel is asked for backtraces of its CPUs and blocked
+# tasks (sysrq l and w on the emulated keyboard, answered on CONSOLE if it
+# still takes interrupts); then each CPU's state as QEMU sees it, with the
+# kernel function its instruction pointer is in (kallsyms, nokaslr; a CPU
+# running a nested guest shows the guest's instead).
+th_postmortem() {
+  local sock=$1 map=$2/kallsyms.gz console=$3 before
+  before=$(wc -l <"$console" 2>/dev/null || echo 0)
+  th_monitor "$sock" "sendkey alt-sysrq-l" "sendkey alt-sysrq-w" >/dev/null
+  sleep 10
+  echo "== host console after sysrq l and w (empty: the kernel did not answer)"
+  tail -n +"$((before + 1))" "$console" 2>/dev/null | head -n 400
+  echo "== QEMU: info cpus"
+  th_monitor "$sock" "info cpus"
+  echo "== QEMU: info registers -a (RIP -> kernel function, from kallsyms)"
+  th_monitor "$sock" "info registers -a" | tee "$console.regs" | grep -E '^(CPU#|RIP|RSP|EFL|CR0|CS )' || true
+  [[ -s $map ]] || return 0
+  grep -o 'RIP=[0-9a-f]*' "$console.regs" | cut -d= -f2 | while read -r ip; do
+    # 16-digit hex strings sort as the numbers do; awk's doubles would not
+    # hold 64-bit addresses exactly.
+    awk -v ip="$ip" '
+      function hex(s,  i, v) { v = 0; s = tolower(s)
+        for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+        return v }
+      BEGIN { want = tolower(ip) }
+      length($1) == 16 && $1 <= want && $1 > best { best = $1; name = $3 }
+      END { if (name != "") printf "RIP %s is in %s+0x%x\n", ip, name, hex(substr(want, 9)) - hex(substr(best, 9)) }' \
+      <(gzip -dc "$map")
+  done
+  rm -f "$console.regs"
 }
