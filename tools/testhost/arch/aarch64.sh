@@ -18,6 +18,9 @@ HOST_MODULES=(tun)
 # The board has one PL011 (ttyAMA0), the console. The result protocol needs
 # a second port: a PCI 16550 (8250_pci is built in) on the board's PCIe host,
 # fed by the caller's second -serial back-end, which QEMU names serial1.
+HOST_CC=aarch64-linux-gnu-gcc
+HOST_CC_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+
 HOST_CONSOLE=ttyAMA0
 HOST_RESULTS_TTY=ttyS0
 

@@ -24,6 +24,11 @@ HOST_PROGRAMS=(
   socat:/usr/bin/socat
 )
 
+# The host's own helpers (tools/testhost/kvm-hold.c) are static programs
+# built with this compiler from these packages.
+HOST_CC=gcc
+HOST_CC_PKGS=(gcc libc6-dev)
+
 # Console on the first serial port, the result protocol on the second.
 HOST_CONSOLE=ttyS0
 HOST_RESULTS_TTY=ttyS1

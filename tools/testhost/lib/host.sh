@@ -57,6 +57,7 @@ th_base() {
   done
   stamp=$(inputs_hash "$th_arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${progs[@]}" \
     "$testhost_dir/init" "$testhost_dir/lib/host.sh" "$testhost_dir/arch/$th_arch.sh" \
+    "$testhost_dir/kvm-hold.c" \
     "$testhost_dir/../guest-kit/lib/common.sh")
   if [[ -f $dir/.stamp && $(<"$dir/.stamp") == "$stamp" && -s $dir/base.cpio.gz ]]; then
     printf '%s\n' "$dir"
@@ -88,6 +89,8 @@ th_base() {
     add_binary "$root" "$src" "${dest:-$src}"
   done
   install -m 0755 "$testhost_dir/init" "$root/init"
+  ensure_host_pkgs "${HOST_CC_PKGS[@]}"
+  "$HOST_CC" -O2 -Wall -Wextra -Werror -static -o "$root/bin/kvm-hold" "$testhost_dir/kvm-hold.c"
   mk_cpio "$root" "$dir/base.cpio.gz" gzip
   rm -rf "$root"
   cp "$(kernel_image_path "$kdir" "$kver")" "$dir/vmlinuz"
@@ -268,6 +271,12 @@ th_postmortem() {
       length($1) == 16 && $1 <= want && $1 > best { best = $1; name = $3 }
       END { if (name != "") printf "RIP %s is in %s+0x%x\n", ip, name, hex(substr(want, 9)) - hex(substr(best, 9)) }' \
       <(gzip -dc "$map")
+  done
+  # What memory holds where the CPUs are: a CPU that loops on an
+  # instruction memory no longer holds runs a stale translation.
+  grep -o 'RIP=[0-9a-f]*' "$console.regs" | cut -d= -f2 | sort -u | while read -r ip; do
+    echo "== memory at $ip"
+    th_monitor "$sock" "x /3i 0x$ip"
   done
   rm -f "$console.regs"
 }
