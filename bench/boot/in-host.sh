@@ -9,6 +9,8 @@
 # VMMs in the same host boot are the result.
 set -eu
 here=${0%/*}
+# shellcheck source=bench/lib/in-host.sh
+. "$here/lib/bench.sh"
 # shellcheck source=/dev/null
 . "$here/bench.conf" # RUNS CPUS MEMORY_MIB CMDLINE
 : "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
@@ -45,33 +47,10 @@ one() { # VMM RUN
 }
 
 echo "boot benchmark: $RUNS runs each, $CPUS vCPU(s), $MEMORY_MIB MiB, cmdline '$CMDLINE'"
-i=1
-while [ "$i" -le "$RUNS" ]; do
-	if [ $((i % 2)) -eq 1 ]; then
-		one stdvmm "$i"
-		one qemu "$i"
-	else
-		one qemu "$i"
-		one stdvmm "$i"
-	fi
-	i=$((i + 1))
-done
+abba "$RUNS" one
 
-# median COLUMN VMM (a value of -1 means "not measured")
-median() {
-	awk -v c="$1" -v v="$2" '$1 == v && $c >= 0 { print $c }' "$data" | sort -n |
-		awk '{ a[NR] = $1 } END {
-			if (NR == 0) { print "-"; exit }
-			m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-			print m }'
-}
-row() { # LABEL COLUMN
-	s=$(median "$2" stdvmm)
-	q=$(median "$2" qemu)
-	awk -v l="$1" -v s="$s" -v q="$q" 'BEGIN {
-		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
-		printf "%-22s %12s %12s %8s\n", l, s, q, r }'
-}
+# -1 means "not measured".
+row() { ratio_row '%-22s %12s %12s %8s\n' "$data" -1 "$@"; }
 fails=$(awk '$7 != 0 || $2 < 0 { n++ } END { print n + 0 }' "$data")
 echo
 echo "medians of $RUNS runs (stdvmm vs QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') microvm)"

@@ -15,16 +15,9 @@
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$bench_dir/../.." && pwd)
-testhost_dir=$repo/tools/testhost
 LOG_TAG=bench-boot
-# shellcheck source=tools/guest-kit/lib/common.sh
-. "$repo/tools/guest-kit/lib/common.sh"
-
-usage() {
-  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}" >&2
-  exit 2
-}
+# shellcheck source=bench/lib/driver.sh
+. "$bench_dir/../lib/driver.sh"
 
 arch="" stdvmm="" runs=10 cpus=1 memory=256 extra=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
@@ -39,28 +32,17 @@ while (($#)); do
     --cmdline-extra) extra=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
-    -h | --help) usage ;;
-    *) log "unknown argument $1"; usage ;;
+    -h | --help) bench_usage ;;
+    *) log "unknown argument $1"; bench_usage ;;
   esac
 done
-[[ -n $arch && -n $stdvmm ]] || usage
-for v in runs cpus memory; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--$v must be a positive integer"
-done
+[[ -n $arch && -n $stdvmm ]] || bench_usage
+for v in runs cpus memory; do bench_positive "$v" "${!v}"; done
+cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-boot-results}
 
-# The measuring helper runs inside the host: static, so no library closure.
-ensure_host_pkgs gcc libc6-dev
-mkdir -p "$cache/bench"
-measure=$cache/bench/measure-$(inputs_hash "$bench_dir/measure.c")
-if [[ ! -x $measure ]]; then
-  gcc -O2 -Wall -Wextra -static -o "$measure.tmp" "$bench_dir/measure.c"
-  mv "$measure.tmp" "$measure"
-fi
-
-suite=$(mktemp -d "$cache/bench/suite.XXXXXX")
-trap 'rm -rf "$suite"' EXIT
-install -m 0755 "$bench_dir/in-host.sh" "$suite/boot.sh"
+measure=$(bench_static_helper "$bench_dir/measure.c" "$cache/bench")
+bench_suite "$cache/bench" boot
 install -m 0755 "$measure" "$suite/measure"
 cmdline="console=ttyS0 panic=-1 stdvmm.test=readiness${extra:+ $extra}"
 cat >"$suite/bench.conf" <<EOF
@@ -71,9 +53,5 @@ CMDLINE='${cmdline//\'/\'\\\'\'}'
 EOF
 
 # Nested guests take 10-60 s each in the emulated host; allow for the slow end.
-rc=0
-"$testhost_dir/run-suite.sh" --arch "$arch" --stdvmm "$stdvmm" --suite "$suite" \
-  --results "$results" --cache "$cache" --with-qemu --timeout $((runs * 2 * 150 + 60)) || rc=$?
-echo
-grep -v '^DATA ' "$results/boot.log" || true
-exit "$rc"
+bench_run "$results" boot --arch "$arch" --stdvmm "$stdvmm" --cache "$cache" --with-qemu \
+  --timeout $((runs * 2 * 150 + 60))

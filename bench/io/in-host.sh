@@ -7,6 +7,8 @@
 # and a TAP; the guest runs fio and iperf3 and prints its results.
 set -eu
 here=${0%/*}
+# shellcheck source=bench/lib/in-host.sh
+. "$here/lib/bench.sh"
 # shellcheck source=/dev/null
 . "$here/bench.conf" # RUNS SECONDS_PER_JOB
 : "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
@@ -76,32 +78,10 @@ one() { # VMM RUN
 }
 
 echo "io benchmark: $RUNS runs each, $SECONDS_PER_JOB s per job, 1 vCPU, 512 MiB"
-i=1
-while [ "$i" -le "$RUNS" ]; do
-	if [ $((i % 2)) -eq 1 ]; then
-		one stdvmm "$i"
-		one qemu "$i"
-	else
-		one qemu "$i"
-		one stdvmm "$i"
-	fi
-	i=$((i + 1))
-done
+abba "$RUNS" one
 
-median() { # COLUMN VMM
-	awk -v c="$1" -v v="$2" '$1 == v && $c > 0 { print $c }' "$data_file" | sort -n |
-		awk '{ a[NR] = $1 } END {
-			if (NR == 0) { print "-"; exit }
-			m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-			print m }'
-}
-row() { # LABEL COLUMN
-	s=$(median "$2" stdvmm)
-	q=$(median "$2" qemu)
-	awk -v l="$1" -v s="$s" -v q="$q" 'BEGIN {
-		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
-		printf "| %-34s | %12s | %12s | %6s |\n", l, s, q, r }'
-}
+# 0 is what a missing figure became.
+row() { ratio_row '| %-34s | %12s | %12s | %6s |\n' "$data_file" 0 "$@"; }
 echo
 echo "medians of $RUNS runs; whole-run figures include the boot (same guest, same host boot)"
 echo "QEMU: $("$QEMU" --version | head -n 1), -M microvm, virtio-mmio, tap vhost=off"

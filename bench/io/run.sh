@@ -17,16 +17,9 @@
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$bench_dir/../.." && pwd)
-testhost_dir=$repo/tools/testhost
 LOG_TAG=bench-io
-# shellcheck source=tools/guest-kit/lib/common.sh
-. "$repo/tools/guest-kit/lib/common.sh"
-
-usage() {
-  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}" >&2
-  exit 2
-}
+# shellcheck source=bench/lib/driver.sh
+. "$bench_dir/../lib/driver.sh"
 
 stdvmm="" runs=3 seconds=5 results=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
@@ -37,29 +30,22 @@ while (($#)); do
     --seconds) seconds=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
-    -h | --help) usage ;;
-    *) log "unknown argument $1"; usage ;;
+    -h | --help) bench_usage ;;
+    *) log "unknown argument $1"; bench_usage ;;
   esac
 done
-[[ -n $stdvmm ]] || usage
-for v in runs seconds; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--$v must be a positive integer"
-done
-mkdir -p "$cache"
-cache=$(cd "$cache" && pwd)
+[[ -n $stdvmm ]] || bench_usage
+for v in runs seconds; do bench_positive "$v" "${!v}"; done
+cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-io-results}
 
-ensure_host_pkgs gcc libc6-dev fio iperf3 e2fsprogs gzip
+ensure_host_pkgs fio iperf3 e2fsprogs gzip
 work=$cache/bench-io
 mkdir -p "$work"
 
-# The measuring helper of the boot benchmark: static, times a VMM and reads
-# its VM's KVM exit counters.
-measure=$work/measure-$(inputs_hash "$repo/bench/boot/measure.c")
-if [[ ! -x $measure ]]; then
-  gcc -O2 -Wall -Wextra -static -o "$measure.tmp" "$repo/bench/boot/measure.c"
-  mv "$measure.tmp" "$measure"
-fi
+# The boot benchmark's measuring helper: times a VMM and reads its VM's KVM
+# exit counters.
+measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
 
 # A guest kit whose tests are the benchmark's guest half.
 "$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
@@ -82,9 +68,7 @@ if [[ ! -s $work/tools.img.gz || $(cat "$work/tools.stamp" 2>/dev/null) != "$too
   printf '%s\n' "$tools_stamp" >"$work/tools.stamp"
 fi
 
-suite=$(mktemp -d "$work/suite.XXXXXX")
-trap 'rm -rf "$suite"' EXIT
-install -m 0755 "$bench_dir/in-host.sh" "$suite/io.sh"
+bench_suite "$work" io
 install -m 0755 "$measure" "$suite/measure"
 cp "$work/tools.img.gz" "$suite/"
 # The host end of iperf3, run through its own dynamic loader.
@@ -94,10 +78,5 @@ RUNS=$runs
 SECONDS_PER_JOB=$seconds
 EOF
 
-rc=0
-"$testhost_dir/run-suite.sh" --arch x86_64 --stdvmm "$stdvmm" --suite "$suite" \
-  --results "$results" --cache "$cache" --guest-kit "$work/kit" --with-qemu \
-  --timeout $((runs * 2 * (240 + 8 * seconds) + 300)) || rc=$?
-echo
-grep -v '^DATA ' "$results/io.log" || true
-exit "$rc"
+bench_run "$results" io --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
+  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 2 * (240 + 8 * seconds) + 300))

@@ -14,16 +14,9 @@
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$bench_dir/../.." && pwd)
-testhost_dir=$repo/tools/testhost
 LOG_TAG=bench-isolation
-# shellcheck source=tools/guest-kit/lib/common.sh
-. "$repo/tools/guest-kit/lib/common.sh"
-
-usage() {
-  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}" >&2
-  exit 2
-}
+# shellcheck source=bench/lib/driver.sh
+. "$bench_dir/../lib/driver.sh"
 
 stdvmm="" runs=1 loops=3000 results=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
@@ -34,44 +27,29 @@ while (($#)); do
     --loops) loops=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
-    -h | --help) usage ;;
-    *) log "unknown argument $1"; usage ;;
+    -h | --help) bench_usage ;;
+    *) log "unknown argument $1"; bench_usage ;;
   esac
 done
-[[ -n $stdvmm ]] || usage
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
+[[ -n $stdvmm ]] || bench_usage
+bench_positive runs "$runs"
 [[ $loops =~ ^[1-9][0-9]*$ && $loops -ge 100 ]] || die "--loops must be a number >= 100"
-mkdir -p "$cache"
-cache=$(cd "$cache" && pwd)
+cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-isolation-results}
-
-ensure_host_pkgs gcc libc6-dev
 work=$cache/bench-isolation
-mkdir -p "$work"
 
-# The guest's measuring program: static, so the kit needs no libc.
-jitter=$work/jitter-$(inputs_hash "$bench_dir/jitter.c")
-if [[ ! -x $jitter ]]; then
-  gcc -O2 -Wall -Wextra -Werror -static -o "$jitter.tmp" "$bench_dir/jitter.c"
-  mv "$jitter.tmp" "$jitter"
-fi
+# The guest's measuring program, and a kit whose tests are the latency
+# guest's (here) and the busy neighbour's (the integration suite's busy.sh).
+jitter=$(bench_static_helper "$bench_dir/jitter.c" "$work")
 install -m 0755 "$jitter" "$work/jitter"
-
 "$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
-  --tests "$bench_dir/guest" --bin "$work/jitter" >&2
+  --tests "$repo/tests/integration/guest" --tests "$bench_dir/guest" --bin "$work/jitter" >&2
 
-suite=$(mktemp -d "$work/suite.XXXXXX")
-trap 'rm -rf "$suite"' EXIT
-install -m 0755 "$bench_dir/in-host.sh" "$suite/isolation.sh"
+bench_suite "$work" isolation
 cat >"$suite/bench.conf" <<EOF
 RUNS=$runs
 LOOPS=$loops
 EOF
 
-rc=0
-"$testhost_dir/run-suite.sh" --arch x86_64 --stdvmm "$stdvmm" --suite "$suite" \
-  --results "$results" --cache "$cache" --guest-kit "$work/kit" \
-  --timeout $((runs * 5 * (240 + loops / 500) + 120)) || rc=$?
-echo
-grep -v '^DATA ' "$results/isolation.log" || true
-exit "$rc"
+bench_run "$results" isolation --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
+  --guest-kit "$work/kit" --timeout $((runs * 5 * (240 + loops / 500) + 120))

@@ -3,7 +3,7 @@
 # Builds the guest kit: a Debian kernel and a busybox initramfs whose /init
 # reports readiness to stdvmm and runs guest-side test scripts.
 #
-#   tools/guest-kit/build.sh --arch x86_64 --out DIR [--cache DIR] [--tests DIR]
+#   tools/guest-kit/build.sh --arch x86_64 --out DIR [--cache DIR] [--tests DIR]...
 #
 # Produces DIR/vmlinuz, DIR/initramfs.cpio.gz and DIR/kit.txt (what went in).
 # Everything comes from Debian packages unpacked into the cache, never
@@ -18,28 +18,30 @@ LOG_TAG=guest-kit
 
 usage() {
   cat >&2 <<EOF
-usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR] [--bin FILE]...
+usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR]... [--bin FILE]...
   --cache DIR  download/unpack cache (default \$STDVMM_CACHE_DIR or $repo/build/cache)
-  --tests DIR  guest-side scripts shipped as /tests/*.sh (default tests/integration/guest)
+  --tests DIR  guest-side scripts shipped as /tests/*.sh (repeatable, a later DIR's
+               script wins on a name clash; default tests/integration/guest)
   --bin FILE   a program of the kit's architecture for /usr/bin (repeatable; test helpers)
 EOF
   exit 2
 }
 
-arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache} tests=$repo/tests/integration/guest
-bins=()
+arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
+tests=() bins=()
 while (($#)); do
   case $1 in
     --arch) arch=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
-    --tests) tests=${2:?}; shift 2 ;;
+    --tests) tests+=("${2:?}"); shift 2 ;;
     --bin) bins+=("$(cd "$(dirname "${2:?}")" && pwd)/$(basename "$2")"); shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown argument $1"; usage ;;
   esac
 done
 [[ -n $arch && -n $out ]] || usage
+((${#tests[@]})) || tests=("$repo/tests/integration/guest")
 [[ -f $here/arch/$arch.sh ]] || die "unsupported --arch $arch (have: $(cd "$here/arch" && ls))"
 # shellcheck source=tools/guest-kit/arch/x86_64.sh
 . "$here/arch/$arch.sh"
@@ -61,7 +63,7 @@ bb_ver=$(deb_version "$BUSYBOX_PKG")
 prog_vers=()
 for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
 stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
-  "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "$tests" "${bins[@]}")
+  "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
   log "up to date: $out ($kpkg $kver_pkg)"
   exit 0
@@ -108,9 +110,10 @@ cat >"$root/etc/profile" <<'EOF'
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PS1='guest# '
 EOF
-if [[ -d $tests ]]; then
-  find "$tests" -maxdepth 1 -name '*.sh' -exec install -m 0755 -t "$root/tests" {} +
-fi
+for t in "${tests[@]}"; do
+  [[ -d $t ]] || die "--tests $t is not a directory"
+  find "$t" -maxdepth 1 -name '*.sh' -exec install -m 0755 -t "$root/tests" {} +
+done
 
 mk_cpio "$root" "$out/initramfs.cpio.gz" gzip
 cp "$(kernel_image_path "$kdir" "$kver")" "$out/vmlinuz.tmp"

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
+# What the benchmark drivers (bench/*/run.sh) share: options checking, static
+# helpers for the test host, the suite directory that carries a benchmark's
+# inside half, and the one test-host boot that runs it.
+#
+# The sourcing script sets bench_dir (its own directory) and LOG_TAG first,
+# and documents its usage in its header comment (bench_usage prints it).
+
+: "${bench_dir:?set by the sourcing script}"
+repo=$(cd "$bench_dir/../.." && pwd)
+testhost_dir=$repo/tools/testhost
+# shellcheck source=tools/guest-kit/lib/common.sh
+. "$repo/tools/guest-kit/lib/common.sh"
+
+bench_usage() {
+  awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0" >&2
+  exit 2
+}
+
+# bench_positive OPTION VALUE: refuses anything but a positive integer.
+bench_positive() {
+  [[ $2 =~ ^[1-9][0-9]*$ ]] || die "--$1 must be a positive integer, not '$2'"
+}
+
+# bench_cache DIR: creates the cache and prints its absolute path.
+bench_cache() {
+  mkdir -p "$1"
+  (cd "$1" && pwd)
+}
+
+# bench_static_helper SRC DIR: prints DIR/NAME-HASH, a static build of the C
+# file SRC (static: the test host and the guest kit carry no libc for it),
+# compiled only when SRC changed.
+bench_static_helper() {
+  local src=$1 dir=$2 out
+  ensure_host_pkgs gcc libc6-dev
+  mkdir -p "$dir"
+  out=$dir/$(basename "$src" .c)-$(inputs_hash "$src")
+  if [[ ! -x $out ]]; then
+    gcc -O2 -Wall -Wextra -Werror -static -o "$out.tmp" "$src"
+    mv "$out.tmp" "$out"
+  fi
+  printf '%s\n' "$out"
+}
+
+# bench_suite DIR CASE: makes $suite, a fresh suite directory under DIR
+# (removed on exit) with the benchmark's bench_dir/in-host.sh as CASE.sh and
+# the shared in-host helpers as lib/bench.sh. Callers add their files.
+bench_suite() {
+  suite=$(mktemp -d "$1/suite.XXXXXX")
+  # shellcheck disable=SC2064 # expanded now: the directory is fixed
+  trap "rm -rf '$suite'" EXIT
+  install -m 0755 "$bench_dir/in-host.sh" "$suite/$2.sh"
+  mkdir -p "$suite/lib"
+  install -m 0644 "$repo/bench/lib/in-host.sh" "$suite/lib/bench.sh"
+}
+
+# bench_run RESULTS CASE RUN-SUITE-ARGS...: one test-host boot for $suite;
+# prints CASE's table (its log without the DATA lines) and returns the
+# suite's exit status.
+bench_run() {
+  local results=$1 case=$2 rc=0
+  shift 2
+  "$testhost_dir/run-suite.sh" --suite "$suite" --results "$results" "$@" || rc=$?
+  echo
+  grep -v '^DATA ' "$results/$case.log" || true
+  return "$rc"
+}

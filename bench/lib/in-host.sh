@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=sh
+# Helpers of the benchmarks' inside halves (busybox sh in the test host),
+# staged next to them as lib/bench.sh by bench/lib/driver.sh.
+
+# abba RUNS FUNC: runs FUNC stdvmm I and FUNC qemu I for I = 1..RUNS, the
+# order swapped every other run (ABBA), so that neither VMM always runs
+# first and a host that slows down over time does not favour one.
+abba() {
+	_i=1
+	while [ "$_i" -le "$1" ]; do
+		if [ $((_i % 2)) -eq 1 ]; then
+			"$2" stdvmm "$_i"
+			"$2" qemu "$_i"
+		else
+			"$2" qemu "$_i"
+			"$2" stdvmm "$_i"
+		fi
+		_i=$((_i + 1))
+	done
+}
+
+# median FILE COLUMN VMM FLOOR: the median of COLUMN over FILE's lines whose
+# first field is VMM, counting only values above FLOOR (the marker of "not
+# measured"); "-" when there is none.
+median() {
+	awk -v c="$2" -v v="$3" -v f="$4" '$1 == v && $c > f + 0 { print $c }' "$1" | sort -n |
+		awk '{ a[NR] = $1 } END {
+			if (NR == 0) { print "-"; exit }
+			m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+			print m }'
+}
+
+# ratio_row FORMAT FILE FLOOR LABEL COLUMN: one table row, printf FORMAT
+# with the label, stdvmm's median, QEMU's and stdvmm/QEMU.
+ratio_row() {
+	_s=$(median "$2" "$5" stdvmm "$3")
+	_q=$(median "$2" "$5" qemu "$3")
+	awk -v fmt="$1" -v l="$4" -v s="$_s" -v q="$_q" 'BEGIN {
+		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
+		printf fmt, l, s, q, r }'
+}
