@@ -13,8 +13,9 @@
 # host-console.log, host-dmesg.log, host-protocol.txt (.bootN for later
 # boots) and host-freeze*.txt for post-mortems.
 # Exit status: 0 all passed or skipped, 1 a test failed, 2 the host did not
-# finish in three boots or could not be built. With --fixture (a CTest fixture whose cases read the
-# .status files themselves) a failed test does not fail the run.
+# finish in three boots or could not be built. With --fixture (a CTest
+# fixture whose cases read the .status files themselves) a failed test does
+# not fail the run.
 set -euo pipefail
 
 testhost_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -83,8 +84,9 @@ initrd=$th_cache/testhost/$arch/initrd-suite.img
 # The nested virtualization of the emulated host is not fully reliable: it
 # has frozen whole (no timer, no per-test watchdog, for 19 minutes) about
 # once in 20 runs, in different cases (tools/testhost/README.md "When the
-# test host freezes"). The outer side notices silence on the result port that is longer
-# than any case may take, records what the host's CPUs were doing, stops it
+# test host freezes"). The outer side notices silence on the result port
+# that is longer than any case may take, records what the host's CPUs were
+# doing, stops it
 # and boots a new host for the cases still to run. The case that was running
 # runs once more there; if the host freezes in it again, it fails.
 stall_limit=$((timeout + 120))
@@ -145,15 +147,19 @@ while ((boots < max_boots)); do
   if boot_host "$sfx" "${pending[@]}"; then host_ok=1; break; fi
   [[ -s $results/.running ]] || continue
   n=$(<"$results/.running")
+  # What tells the story: the post-mortem of a freeze, else the console of
+  # a host that died by itself.
+  record=host-freeze$sfx.txt
+  [[ -e $results/$record ]] || record=host-console$sfx.log
   if [[ -n ${froze_in[$n]:-} ]]; then
     {
-      echo "fail: the test host froze or died twice while this case ran (${froze_in[$n]}, host-freeze$sfx.txt)"
+      echo "fail: the test host froze or died twice while this case ran (${froze_in[$n]}, $record)"
       echo "--- last lines of the host console:"
       tail -n 40 "$console" 2>/dev/null || true
     } >"$results/$n.log"
     echo fail >"$results/$n.status"
   else
-    froze_in[$n]=host-freeze$sfx.txt
+    froze_in[$n]=$record
     retried+=("$n")
     log "$n runs again in a new host boot"
   fi

@@ -136,7 +136,7 @@ th_stage_qemu() {
 }
 
 # th_stage_conf STAGE MODE TIMEOUT [TEST...]: read by the host's /init,
-# which runs the named suite tests in that order (all of them without).
+# which in suite mode runs the named tests in that order.
 # A suite's host sends its kernel symbols when the base's cache lacks them.
 th_stage_conf() {
   local stage=$1 mode=$2 t=$3
@@ -167,8 +167,8 @@ th_qemu_cmd() {
   printf '%s\n' "$QEMU_BIN"
   # STDVMM_TESTHOST_APPEND adds host kernel arguments for post-mortems
   # (e.g. "loglevel=7 softlockup_all_cpu_backtrace=1").
-  # nokaslr: a frozen host's instruction pointers map onto System.map as
-  # they are. sysrq: th_postmortem asks the kernel for backtraces.
+  # nokaslr: a frozen host's instruction pointers map onto the kallsyms
+  # it sent at an earlier boot. sysrq: th_postmortem asks the kernel for backtraces.
   host_qemu_args "$1/vmlinuz" "$2" \
     "quiet panic=-1 nokaslr sysrq_always_enabled=1 $3 ${STDVMM_TESTHOST_APPEND:-}"
 }
@@ -232,7 +232,7 @@ th_monitor() {
   local sock=$1
   shift
   printf '%s\n' "$@" | timeout 20 socat -t 5 - "UNIX-CONNECT:$sock" 2>&1 |
-    tr -d '\r' | grep -v '^(qemu)' || true
+    tr -d '\r' | grep -v -e '^(qemu)' -e '^QEMU .* monitor - type' || true
 }
 
 # th_keep_kallsyms RESULTS BASEDIR: keeps the kernel symbols a host sent
@@ -257,25 +257,24 @@ th_postmortem() {
   tail -n +"$((before + 1))" "$console" 2>/dev/null | head -n 400
   echo "== QEMU: info cpus"
   th_monitor "$sock" "info cpus"
-  echo "== QEMU: info registers -a (RIP -> kernel function, from kallsyms)"
+  echo "== QEMU: info registers -a"
   th_monitor "$sock" "info registers -a" | tee "$console.regs" | grep -E '^(CPU#|RIP|RSP|EFL|CR0|CS )' || true
-  [[ -s $map ]] || return 0
-  grep -o 'RIP=[0-9a-f]*' "$console.regs" | cut -d= -f2 | while read -r ip; do
-    # 16-digit hex strings sort as the numbers do; awk's doubles would not
-    # hold 64-bit addresses exactly.
-    awk -v ip="$ip" '
-      function hex(s,  i, v) { v = 0; s = tolower(s)
-        for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-        return v }
-      BEGIN { want = tolower(ip) }
-      length($1) == 16 && $1 <= want && $1 > best { best = $1; name = $3 }
-      END { if (name != "") printf "RIP %s is in %s+0x%x\n", ip, name, hex(substr(want, 9)) - hex(substr(best, 9)) }' \
-      <(gzip -dc "$map")
-  done
-  # What memory holds where the CPUs are: a CPU that loops on an
-  # instruction memory no longer holds runs a stale translation.
+  # Per distinct RIP: the kernel function it is in, and what memory holds
+  # there (a CPU looping on an instruction memory no longer holds runs a
+  # stale translation).
   grep -o 'RIP=[0-9a-f]*' "$console.regs" | cut -d= -f2 | sort -u | while read -r ip; do
-    echo "== memory at $ip"
+    echo "== at $ip"
+    if [[ -s $map ]]; then
+      # 16-digit hex strings sort as the numbers do; awk's doubles would not
+      # hold 64-bit addresses exactly.
+      gzip -dc "$map" | awk -v ip="$ip" '
+        function hex(s,  i, v) { v = 0; s = tolower(s)
+          for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+          return v }
+        BEGIN { want = tolower(ip) }
+        length($1) == 16 && $1 <= want && $1 > best { best = $1; name = $3 }
+        END { if (name != "") printf "in %s+0x%x\n", name, hex(substr(want, 9)) - hex(substr(best, 9)) }'
+    fi
     th_monitor "$sock" "x /3i 0x$ip"
   done
   rm -f "$console.regs"
