@@ -7,12 +7,12 @@ set -eu
 VM_CPUS=16
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
-# Up to three boots, each retry shown in the log. In the emulated test host
-# (QEMU 7.2 TCG with nested SVM, 16 vCPU threads on 2 CPUs) a guest this
-# wide often fails to boot: a vCPU triple-faults, or one stops and the
-# others wait for it (a soft lockup in text_poke_bp's IPIs). Debian's QEMU
-# run as the VMM in the same host fails the same way, so it is the test
-# host, not the VMM (docs/multicore.md "Limits"). A boot takes 15-35 s
+# Up to three boots, each retry shown in the log. While the test host's KVM
+# used QEMU TCG's emulated nested paging, a guest this wide often failed to
+# boot (triple faults, soft lockups; Debian's QEMU as the VMM failed the
+# same way). The host now runs with kvm_amd.npt=0 and none has failed since
+# (docs/multicore.md "Limits"); the retries stay so that a rare failure of
+# the emulation costs a RETRY line instead of a CI run. A boot takes 15-35 s
 # there; a hung one is cut at 55 s so that three fit the case's 180 s. A
 # wrong count fails at once; three boots without one fail the case.
 GUEST_TIMEOUT=55

@@ -43,10 +43,17 @@ STANDIN_QEMU_FIRMWARE=(bios-microvm.bin qboot.rom linuxboot_dma.bin pvh.bin)
 HOST_CPU=EPYC,+svm,+npt
 HOST_CPU+=,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch,-osvw,-topoext,-nrip-save,-xsavec
 
+# The host's KVM runs its guests on shadow page tables, not on the emulated
+# nested paging (NPT): with NPT, QEMU TCG's two-level walk let guests
+# corrupt memory (16-vCPU guests triple-faulted, and the host's own kernel
+# died of a corrupted stack). tools/testhost/README.md "Nested paging is
+# off" has the figures; STDVMM_TESTHOST_APPEND=kvm_amd.npt=1 turns it on.
+HOST_APPEND=kvm_amd.npt=0
+
 # host_qemu_args KERNEL INITRD APPEND: the emulated machine, without the
 # serial back-ends (the caller adds two -serial options).
 host_qemu_args() {
   printf '%s\n' -M q35 -cpu "$HOST_CPU" -smp 2 -m 3G \
     -nodefaults -no-user-config -display none -no-reboot \
-    -kernel "$1" -initrd "$2" -append "console=$HOST_CONSOLE $3"
+    -kernel "$1" -initrd "$2" -append "console=$HOST_CONSOLE $HOST_APPEND $3"
 }

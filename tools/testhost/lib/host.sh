@@ -164,13 +164,15 @@ th_initrd() {
 # th_qemu_cmd BASEDIR INITRD APPEND: prints the QEMU command, one word per
 # line (without serial back-ends).
 th_qemu_cmd() {
-  printf '%s\n' "$QEMU_BIN"
+  printf "%s\n" "${STDVMM_TESTHOST_QEMU_BIN:-$QEMU_BIN}"
   # STDVMM_TESTHOST_APPEND adds host kernel arguments for post-mortems
   # (e.g. "loglevel=7 softlockup_all_cpu_backtrace=1").
   # nokaslr: a frozen host's instruction pointers map onto the kallsyms
   # it sent at an earlier boot. sysrq: th_postmortem asks the kernel for backtraces.
   host_qemu_args "$1/vmlinuz" "$2" \
     "quiet panic=-1 nokaslr sysrq_always_enabled=1 $3 ${STDVMM_TESTHOST_APPEND:-}"
+  # shellcheck disable=SC2086
+  [[ -z ${STDVMM_TESTHOST_QEMU_ARGS:-} ]] || printf '%s\n' $STDVMM_TESTHOST_QEMU_ARGS
 }
 
 # th_parse RESULTS: reads protocol lines on stdin, writes RESULTS/<name>.log
