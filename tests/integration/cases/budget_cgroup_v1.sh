@@ -1,7 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: manual
-# (x86_64, by hand: not in the CI suite, see docs/multicore.md "Limits")
+# integration-arches: x86_64
 # A budget carried by a cgroup v1 CPU controller (docs/multicore.md), which
 # `placement` (cgroup v2) does not reach: budget 20ms/100ms on a pinned
 # vCPU, with stdvmm in a mount namespace where the host's only CPU

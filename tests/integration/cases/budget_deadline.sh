@@ -1,7 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: manual
-# (x86_64, by hand: not in the CI suite, see docs/multicore.md "Limits")
+# integration-arches: x86_64
 # A budget carried by SCHED_DEADLINE (docs/multicore.md), which `placement`
 # does not reach: a busy 1-vCPU guest whose vCPU may run on every host CPU
 # gets budget 20ms/100ms as a deadline reservation.
