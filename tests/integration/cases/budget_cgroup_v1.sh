@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # integration-arches: x86_64
 # A budget carried by a cgroup v1 CPU controller (docs/multicore.md), which
-# `placement` (cgroup v2) does not reach: budget 20ms/100ms on a pinned
-# vCPU, with stdvmm in a mount namespace where the host's only CPU
-# controller is a v1 hierarchy (cpu.cfs_quota_us / cpu.cfs_period_us).
-# It must hold the vCPU thread to 15-25% of one CPU over 6 s: its CPU
+# `placement` (cgroup v2) does not reach: budget 80ms/100ms at boot, then
+# 20ms/100ms set at run time, on a pinned vCPU, with stdvmm in a mount
+# namespace where the host's only CPU controller is a v1 hierarchy
+# (cpu.cfs_quota_us / cpu.cfs_period_us). The second budget must hold the vCPU thread to 15-25% of one CPU over 6 s: its CPU
 # time (/proc stat) against the host's elapsed time (/proc/uptime), both
 # from the clock the scheduler replenishes budgets with.
 set -eu
@@ -38,7 +38,7 @@ EOS
 chmod +x "$TEST_TMP/stdvmm-v1" "$TEST_TMP/stdvmm-v1-inner"
 REAL_STDVMM=$STDVMM
 STDVMM=$TEST_TMP/stdvmm-v1
-start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement pcpus=1,budget=20ms/100ms
+start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement "pcpus=1,budget=$BOOT_BUDGET"
 STDVMM=$REAL_STDVMM
 measure "cgroup v1" cgroup
 # Inside the VMM's namespace: its vCPU's v1 cgroup carries the quota.
