@@ -44,9 +44,8 @@ HOST_CPU=EPYC,+svm,+npt
 HOST_CPU+=,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch,-osvw,-topoext,-nrip-save,-xsavec
 
 # The host's KVM runs its guests on shadow page tables, not on the emulated
-# nested paging (NPT): with NPT, QEMU TCG's two-level walk let guests
-# corrupt memory (16-vCPU guests triple-faulted, and the host's own kernel
-# died of a corrupted stack). tools/testhost/README.md "Nested paging is
+# nested paging (NPT): with NPT under QEMU TCG, 16-vCPU guests
+# triple-faulted and the host's own kernel died of a corrupted stack. tools/testhost/README.md "Nested paging is
 # off" has the figures; STDVMM_TESTHOST_APPEND=kvm_amd.npt=1 turns it on.
 HOST_APPEND=kvm_amd.npt=0
 
