@@ -86,9 +86,9 @@ initrd=$th_cache/testhost/$arch/initrd-suite.img
 # once in 20 runs, in different cases (tools/testhost/README.md "When the
 # test host freezes"). The outer side notices silence on the result port
 # that is longer than any case may take, records what the host's CPUs were
-# doing, stops it
-# and boots a new host for the cases still to run. The case that was running
-# runs once more there; if the host freezes in it again, it fails.
+# doing, stops it and boots a new host for the cases still to run. The case
+# that was running runs once more there; if the host freezes in it again, it
+# fails.
 stall_limit=$((timeout + 120))
 max_boots=3
 

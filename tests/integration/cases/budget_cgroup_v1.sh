@@ -5,9 +5,10 @@
 # `placement` (cgroup v2) does not reach: budget 80ms/100ms at boot, then
 # 20ms/100ms set at run time, on a pinned vCPU, with stdvmm in a mount
 # namespace where the host's only CPU controller is a v1 hierarchy
-# (cpu.cfs_quota_us / cpu.cfs_period_us). The second budget must hold the vCPU thread to 15-25% of one CPU over 6 s: its CPU
-# time (/proc stat) against the host's elapsed time (/proc/uptime), both
-# from the clock the scheduler replenishes budgets with.
+# (cpu.cfs_quota_us / cpu.cfs_period_us). The second budget must hold the
+# vCPU thread to 15-25% of one CPU over 6 s: its CPU time (/proc stat)
+# against the host's elapsed time (/proc/uptime), both from the clock the
+# scheduler replenishes budgets with.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"

@@ -4,9 +4,9 @@
 # A budget carried by SCHED_DEADLINE (docs/multicore.md), which `placement`
 # does not reach: a busy 1-vCPU guest whose vCPU may run on every host CPU
 # boots under budget 80ms/100ms as a deadline reservation, which changes to
-# 20ms/100ms at run time. That must hold the vCPU thread to 15-25% of one CPU over 6 s: its CPU
-# time (/proc stat) against the host's elapsed time (/proc/uptime), both
-# from the clock the scheduler replenishes budgets with.
+# 20ms/100ms at run time. That must hold the vCPU thread to 15-25% of one
+# CPU over 6 s: its CPU time (/proc stat) against the host's elapsed time
+# (/proc/uptime), both from the clock the scheduler replenishes budgets with.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"

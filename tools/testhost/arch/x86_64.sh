@@ -45,8 +45,9 @@ HOST_CPU+=,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch,-osvw,-topoext,
 
 # The host's KVM runs its guests on shadow page tables, not on the emulated
 # nested paging (NPT): with NPT under QEMU TCG, 16-vCPU guests
-# triple-faulted and the host's own kernel died of a corrupted stack. tools/testhost/README.md "Nested paging is
-# off" has the figures; STDVMM_TESTHOST_APPEND=kvm_amd.npt=1 turns it on.
+# triple-faulted and the host's own kernel died of a corrupted stack.
+# tools/testhost/README.md "Nested paging is off" has the figures;
+# STDVMM_TESTHOST_APPEND=kvm_amd.npt=1 turns it on.
 HOST_APPEND=kvm_amd.npt=0
 
 # host_qemu_args KERNEL INITRD APPEND: the emulated machine, without the

@@ -164,7 +164,7 @@ th_initrd() {
 # th_qemu_cmd BASEDIR INITRD APPEND: prints the QEMU command, one word per
 # line (without serial back-ends).
 th_qemu_cmd() {
-  printf "%s\n" "${STDVMM_TESTHOST_QEMU_BIN:-$QEMU_BIN}"
+  printf '%s\n' "${STDVMM_TESTHOST_QEMU_BIN:-$QEMU_BIN}"
   # STDVMM_TESTHOST_APPEND adds host kernel arguments for post-mortems
   # (e.g. "loglevel=7 softlockup_all_cpu_backtrace=1").
   # nokaslr: a frozen host's instruction pointers map onto the kallsyms
