@@ -5,8 +5,13 @@
 # commands call it first.
 set -euo pipefail
 
+# Listed explicitly, never left to a Recommends (installs here skip them):
+# libc6-dev-arm64-cross is the glibc the static aarch64 stdvmm links
+# against; picolibc-aarch64-linux-gnu is the libc of the seL4 port and of
+# the freestanding check; python3 and curl drive the manager tests.
 packages=(
     build-essential cmake ninja-build pkg-config clang gcc-aarch64-linux-gnu
+    libc6-dev-arm64-cross picolibc-aarch64-linux-gnu python3 curl
     libcmocka-dev libfdt-dev device-tree-compiler acpica-tools
     libyaml-dev libjansson-dev libmicrohttpd-dev libclang-rt-14-dev
     qemu-system-x86 cpio busybox-static e2fsprogs kmod file socat

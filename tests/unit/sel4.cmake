@@ -3,7 +3,7 @@
 # ESR decoding, HVC/SMC glue, planning) run natively here. They are not part
 # of stdvmm_portable (the seL4 build compiles them), so their sources are
 # added to their tests. A second test compiles them freestanding for aarch64,
-# as tools/check-freestanding.sh does for core, arch and devices.
+# with the same compiler, flags and headers as the seL4 build (tools/check-freestanding.sh).
 set(sel4p ${PROJECT_SOURCE_DIR}/src/port/sel4/portable)
 target_sources(test_sel4_esr PRIVATE ${sel4p}/esr.c)
 target_sources(test_sel4_vgic PRIVATE ${sel4p}/vgic_v2.c)
@@ -14,6 +14,6 @@ if(NOT STDVMM_ARCH STREQUAL "aarch64")
 endif()
 
 add_test(NAME unit.sel4_portable_freestanding
-         COMMAND ${PROJECT_SOURCE_DIR}/tools/sel4/check-portable.sh)
+         COMMAND ${PROJECT_SOURCE_DIR}/tools/check-freestanding.sh sel4)
 set_tests_properties(unit.sel4_portable_freestanding PROPERTIES LABELS unit SKIP_RETURN_CODE 77
                      TIMEOUT 120)
