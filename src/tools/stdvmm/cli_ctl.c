@@ -434,7 +434,7 @@ static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
                 argv[2]);
         return 2;
     }
-    if (vm_client_call(argv[1], argv[2], 5000, &reply, err, sizeof(err)) != 0) {
+    if (vm_client_call(argv[1], argv[2], CLI_VM_SOCKET_TIMEOUT_MS, &reply, err, sizeof(err)) != 0) {
         fprintf(stderr, "stdvmm ctl: %s\n", err);
         return 1;
     }

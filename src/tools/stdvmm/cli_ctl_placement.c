@@ -31,7 +31,8 @@ int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int jso
                         "[,budget=R/P][,weight=W]\n");
         return 2;
     }
-    if (vm_client_call(socket_path, command, 5000, &reply, err, sizeof(err)) != 0) {
+    int r = vm_client_call(socket_path, command, CLI_VM_SOCKET_TIMEOUT_MS, &reply, err, sizeof(err));
+    if (r != 0) {
         fprintf(stderr, "stdvmm ctl: %s\n", err);
         return 1;
     }

@@ -42,7 +42,11 @@ ctl_vm() { # SOCKET ARGS...
 	s=$1
 	shift
 	echo "+ stdvmm ctl vm $s $*"
-	"$STDVMM" ctl vm "$s" "$@"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	rc=0
+	"$STDVMM" ctl vm "$s" "$@" || rc=$?
+	echo "  (ctl took $t0 -> $(cut -d' ' -f1 /proc/uptime) s)" >&2
+	return $rc
 }
 # share PIDA TIDA PIDB TIDB SECONDS: prints A's percentage of A + B.
 share() {
