@@ -3,6 +3,9 @@
 # The README's run command: installs what is missing, builds stdvmm and the
 # default guest kit (Debian's kernel + a busybox initramfs) and boots it to
 # an interactive shell on this terminal. `poweroff` in the guest ends it.
+# The guest gets a virtio-net device on user-mode networking (libslirp),
+# which its /init configures by DHCP: 10.0.2.15, gateway 10.0.2.2 = this
+# host's loopback, and outbound TCP/UDP through the host's own sockets.
 #
 # With hardware-backed KVM (vmx/svm) the guest runs natively. Otherwise (no
 # /dev/kvm, or PVM as on these build machines) it runs inside the test host:
@@ -48,7 +51,7 @@ cmdline="console=ttyS0 panic=-1"
 if hardware_kvm; then
     echo "run-default-guest: booting natively on this host's KVM (Ctrl-A x stops the VM)"
     exec "$stdvmm" run --kernel "$kit/vmlinuz" --initramfs "$kit/initramfs.cpio.gz" \
-        --cmdline "$cmdline" --memory 512M "$@"
+        --cmdline "$cmdline" --memory 512M --net user "$@"
 fi
 if [[ $arch != "$(uname -m)" ]]; then
     echo "run-default-guest: booting the $arch guest inside the $arch test host (QEMU TCG with nested KVM)."
@@ -57,4 +60,4 @@ else
     echo "run-default-guest: booting the guest inside the test host (QEMU TCG with nested KVM) instead."
 fi
 exec "$top/tools/testhost/run-interactive.sh" --arch "$arch" --stdvmm "$stdvmm" \
-    --guest-kit "$kit" --cache "$build/cache" -- --cmdline "$cmdline" --memory 512M "$@"
+    --guest-kit "$kit" --cache "$build/cache" -- --cmdline "$cmdline" --memory 512M --net user "$@"

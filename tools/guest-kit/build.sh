@@ -63,7 +63,7 @@ bb_ver=$(deb_version "$BUSYBOX_PKG")
 prog_vers=()
 for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
 stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
-  "$here/build.sh" "$here/init" "$here/lib/common.sh" "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
+  "$here/build.sh" "$here/init" "$here/udhcpc.script" "$here/lib/common.sh" "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
   log "up to date: $out ($kpkg $kver_pkg)"
   exit 0
@@ -105,6 +105,7 @@ add_modules "$root" "$kdir" "$kver" "${GUEST_MODULES[@]}"
 printf '%s\n' "${GUEST_MODULES[@]}" >"$root/etc/stdvmm-modules"
 
 install -m 0755 "$here/init" "$root/init"
+install -D -m 0755 "$here/udhcpc.script" "$root/etc/udhcpc/default.script"
 install -m 0755 "$repo/tools/guest-agent/stdvmm-irq-affinity" "$root/usr/bin/stdvmm-irq-affinity"
 cat >"$root/etc/profile" <<'EOF'
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
