@@ -21,25 +21,19 @@
 #include "vcpu_park.h"
 #include "vm_api.h"
 #include "stdvmm/arch.h"
-#include "stdvmm/devices/boot_timer.h"
-#include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/machine.h"
 #include "stdvmm/vmm.h"
 
 struct vmm {
     const struct vmm_config *cfg;
     struct host_file_image kernel;
     struct host_file_image initrd;
-    struct vm vm;
-    void *ram[ARCH_MAX_RAM_REGIONS];
-    uint64_t ram_size[ARCH_MAX_RAM_REGIONS];
-    unsigned ram_count;
+    struct machine mach; /* the VM itself, built by the portable machine layer */
+    struct machine_host host;
     struct console console;
-    struct serial8250 uart;
-    struct boot_timer boot_timer;
-    struct pvpanic pvpanic;
     pthread_t threads[VM_MAX_VCPUS];
     unsigned threads_started;
     int stop_fd;   /* eventfd: the VM recorded a stop reason */
@@ -47,7 +41,6 @@ struct vmm {
     struct vm_api *api; /* --api-socket; NULL without */
     struct vmm_virtio *virtio;
     struct vcpu_park park; /* pause, and the VMM's own stop-the-world moments */
-    char cmdline[8192]; /* the user's plus stdvmm's arguments; the arch code checks the kernel's limit */
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -79,17 +72,15 @@ int vmm_config_check(const struct vmm_config *cfg)
     return bad ? -STDVMM_EINVAL : 0;
 }
 
+/* ---- what the Linux host gives the machine layer (struct machine_host) ---- */
+
 static void notify_stop(struct vm *vm, void *ctx)
 {
     struct vmm *m = ctx;
     uint64_t one = 1;
     ssize_t ignored = write(m->stop_fd, &one, sizeof(one));
+    (void)vm;
     (void)ignored;
-}
-
-static void set_irq(void *ctx, uint32_t irq, bool level)
-{
-    vm_set_irq_line(ctx, irq, level);
 }
 
 static uint64_t now_ns(void *ctx)
@@ -98,152 +89,81 @@ static uint64_t now_ns(void *ctx)
     return host_clock_monotonic_ns();
 }
 
+static void *ram_alloc(void *ctx, unsigned index, uint64_t gpa, uint64_t size)
+{
+    (void)ctx;
+    (void)index;
+    (void)gpa;
+    return host_guest_ram_alloc(size);
+}
+
+static void ram_free(void *ctx, void *ram, uint64_t size)
+{
+    (void)ctx;
+    host_guest_ram_free(ram, size);
+}
+
+static void uart_output(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct vmm *m = ctx;
+    console_output(&m->console, buf, len);
+}
+
+static int add_virtio(void *ctx, struct machine *mach)
+{
+    struct vmm *m = ctx;
+    return vmm_virtio_build(m->virtio, &mach->vm, &m->console, &m->park);
+}
+
+static void remove_virtio(void *ctx, struct machine *mach)
+{
+    struct vmm *m = ctx;
+    (void)mach;
+    vmm_virtio_teardown(m->virtio);
+}
+
+static int irq_owners_arg(void *ctx, char *buf, size_t size)
+{
+    struct vmm *m = ctx;
+    return vmm_virtio_irq_affinity_arg(m->virtio, buf, size);
+}
+
 static size_t uart_input(void *ctx, const uint8_t *buf, size_t len)
 {
     return serial8250_receive(ctx, buf, len);
 }
 
-static int map_ram(struct vmm *m)
+static void host_init(struct vmm *m)
 {
-    struct arch_memory_plan plan;
-    int r = arch_plan_memory(m->cfg->memory, &plan);
-
-    if (r < 0)
-        return r;
-    for (unsigned i = 0; i < plan.ram_count; i++) {
-        m->ram[i] = host_guest_ram_alloc(plan.ram[i].size);
-        if (m->ram[i] == NULL)
-            return -STDVMM_ENOMEM;
-        m->ram_size[i] = plan.ram[i].size;
-        m->ram_count = i + 1;
-        r = hv_vm_map_memory(m->vm.hv, i, plan.ram[i].gpa, plan.ram[i].size, m->ram[i], 0);
-        if (r < 0)
-            return r;
-        r = gmem_add_region(&m->vm.mem, plan.ram[i].gpa, plan.ram[i].size, m->ram[i]);
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
-/* The devices every VM has: console UART, boot timer, panic notifier. */
-static int add_platform_devices(struct vmm *m)
-{
-    const struct arch_platform *p = arch_platform();
-    struct vm *vm = &m->vm;
-    int r;
-
-    struct serial8250_config uart = {
-        .base = p->uart.base,
-        .is_pio = p->uart.is_pio,
-        .irq = p->uart.irq,
-        .set_irq = set_irq,
-        .irq_ctx = vm,
+    m->host = (struct machine_host){
+        .ctx = m,
+        .ram_alloc = ram_alloc,
+        .ram_free = ram_free,
         /* With a virtio console the UART stays for the kernel's probe, but speaks to no one. */
-        .tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : console_output,
-        .tx_ctx = &m->console,
-    };
-    serial8250_init(&m->uart, &uart);
-    r = serial8250_register(&m->uart, p->uart.is_pio ? &vm->pio : &vm->mmio);
-    if (r == 0)
-        r = vm_add_platform_device(vm, &p->uart);
-    if (r < 0)
-        return r;
-
-    struct boot_timer_config timer = {
-        .base = p->boot_timer.base,
-        .is_pio = p->boot_timer.is_pio,
+        .console_tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : uart_output,
         .now_ns = now_ns,
         .start_ns = host_clock_start_ns(), /* report time since stdvmm started, as Firecracker */
+        .on_stop = notify_stop,
+        .add_devices = add_virtio,
+        .remove_devices = remove_virtio,
+        .cmdline_extra = irq_owners_arg,
     };
-    boot_timer_init(&m->boot_timer, &timer);
-    r = boot_timer_register(&m->boot_timer, p->boot_timer.is_pio ? &vm->pio : &vm->mmio);
-    if (r < 0)
-        return r;
-
-    if (p->pvpanic.size != 0) {
-        struct pvpanic_config panic = {
-            .base = p->pvpanic.base, .is_pio = p->pvpanic.is_pio, .vm = vm};
-        pvpanic_init(&m->pvpanic, &panic);
-        r = pvpanic_register(&m->pvpanic, p->pvpanic.is_pio ? &vm->pio : &vm->mmio);
-        if (r == 0)
-            r = vm_add_platform_device(vm, &p->pvpanic);
-    }
-    return r;
-}
-
-/* The user's command line, plus what stdvmm tells the guest (interrupt owners). */
-static int compose_cmdline(struct vmm *m)
-{
-    char extra[512];
-    const char *user = m->cfg->cmdline ? m->cfg->cmdline : "";
-
-    if (vmm_virtio_irq_affinity_arg(m->virtio, extra, sizeof(extra)) < 0)
-        extra[0] = '\0';
-    int n = snprintf(m->cmdline, sizeof(m->cmdline), "%s%s%s", user,
-                     user[0] != '\0' && extra[0] != '\0' ? " " : "", extra);
-    if (n < 0 || (size_t)n >= sizeof(m->cmdline)) {
-        LOG_ERR("the kernel command line is longer than %zu bytes", sizeof(m->cmdline) - 1);
-        return -STDVMM_E2BIG;
-    }
-    return 0;
 }
 
 static int build(struct vmm *m)
 {
     const struct vmm_config *cfg = m->cfg;
-    struct hv_vm_config hv_cfg = {.vcpu_count = cfg->cpus, .name = cfg->name};
-    struct hv_vm *hv;
-    int r;
-
-    r = hv_vm_create(&hv_cfg, &hv);
-    if (r < 0)
-        return r;
-    vm_init(&m->vm, cfg->name, hv, cfg->cpus);
-    m->vm.on_stop = notify_stop;
-    m->vm.on_stop_ctx = m;
-
-    r = map_ram(m);
-    if (r == 0)
-        r = arch_vm_init(&m->vm);
-    if (r == 0)
-        r = add_platform_devices(m);
-    if (r == 0)
-        r = vmm_virtio_build(m->virtio, &m->vm, &m->console, &m->park);
-    if (r == 0)
-        r = compose_cmdline(m);
-    if (r == 0) {
-        struct vm_boot_images images = {
-            .kernel = m->kernel.data,
-            .kernel_size = m->kernel.size,
-            .initrd = m->initrd.data,
-            .initrd_size = m->initrd.size,
-            .cmdline = m->cmdline,
-        };
-        r = arch_load_kernel(&m->vm, &images);
-    }
-    if (r == 0)
-        r = arch_setup_firmware(&m->vm);
-    for (unsigned i = 0; r == 0 && i < cfg->cpus; i++) {
-        r = hv_vcpu_create(hv, i, &m->vm.vcpus[i].hv);
-        if (r == 0)
-            r = arch_vcpu_init(&m->vm, &m->vm.vcpus[i]);
-    }
-    return r;
-}
-
-static void teardown(struct vmm *m)
-{
-    vmm_virtio_teardown(m->virtio); /* device threads and I/O end before guest RAM goes */
-    for (unsigned i = 0; i < m->vm.vcpu_count; i++) {
-        hv_vcpu_destroy(m->vm.vcpus[i].hv);
-        m->vm.vcpus[i].hv = NULL;
-    }
-    hv_vm_destroy(m->vm.hv);
-    m->vm.hv = NULL;
-    for (unsigned i = 0; i < m->ram_count; i++)
-        host_guest_ram_free(m->ram[i], m->ram_size[i]);
-    m->ram_count = 0;
+    const struct machine_desc desc = {
+        .name = cfg->name,
+        .cpus = cfg->cpus,
+        .memory = cfg->memory,
+        .kernel = m->kernel.data,
+        .kernel_size = m->kernel.size,
+        .initrd = m->initrd.data,
+        .initrd_size = m->initrd.size,
+        .cmdline = cfg->cmdline,
+    };
+    return machine_build(&m->mach, &desc, &m->host);
 }
 
 static void *vcpu_thread(void *arg)
@@ -265,10 +185,10 @@ static void *vcpu_thread(void *arg)
 static int start_vcpus(struct vmm *m)
 {
     m->threads_started = 0;
-    for (unsigned i = 0; i < m->vm.vcpu_count; i++) {
-        if (pthread_create(&m->threads[i], NULL, vcpu_thread, &m->vm.vcpus[i]) != 0) {
+    for (unsigned i = 0; i < m->mach.vm.vcpu_count; i++) {
+        if (pthread_create(&m->threads[i], NULL, vcpu_thread, &m->mach.vm.vcpus[i]) != 0) {
             LOG_ERR("cannot start the thread of vCPU %u", i);
-            vm_request_stop(&m->vm, VM_STOP_ERROR);
+            vm_request_stop(&m->mach.vm, VM_STOP_ERROR);
             return -STDVMM_EAGAIN;
         }
         m->threads_started++;
@@ -286,7 +206,7 @@ static void join_vcpus(struct vmm *m)
 /* Waits until the VM records a stop reason, turning host signals into a stop request. */
 static void wait_for_stop(struct vmm *m)
 {
-    while (vm_stop_reason(&m->vm) == VM_STOP_NONE) {
+    while (vm_stop_reason(&m->mach.vm) == VM_STOP_NONE) {
         struct pollfd fds[2] = {{.fd = m->stop_fd, .events = POLLIN},
                                 {.fd = m->signal_fd, .events = POLLIN}};
         if (poll(fds, 2, -1) < 0 && errno != EINTR)
@@ -295,7 +215,7 @@ static void wait_for_stop(struct vmm *m)
             struct signalfd_siginfo si;
             if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
                 LOG_WARN("signal %u: stopping the VM", si.ssi_signo);
-                vm_request_stop(&m->vm, VM_STOP_REQUESTED);
+                vm_request_stop(&m->mach.vm, VM_STOP_REQUESTED);
             }
         }
     }
@@ -359,6 +279,7 @@ int vmm_run(const struct vmm_config *cfg)
     m->cfg = cfg;
     m->stop_fd = m->signal_fd = -1;
     vcpu_park_init(&m->park);
+    host_init(m);
     if (vmm_config_check(cfg) < 0) {
         vcpu_park_destroy(&m->park);
         free(m);
@@ -377,28 +298,28 @@ int vmm_run(const struct vmm_config *cfg)
 
     for (;;) {
         if (build(m) < 0) {
-            teardown(m);
+            machine_teardown(&m->mach);
             break;
         }
-        vcpu_park_attach(&m->park, &m->vm);
-        vm_api_attach(m->api, &m->vm, &m->park, m->virtio);
+        vcpu_park_attach(&m->park, &m->mach.vm);
+        vm_api_attach(m->api, &m->mach.vm, &m->park, m->virtio);
         console_input_fn input = uart_input;
-        void *input_ctx = &m->uart;
+        void *input_ctx = &m->mach.uart;
         vmm_virtio_console_input(m->virtio, &input, &input_ctx);
-        if (console_start_input(&m->console, &m->vm, input, input_ctx) < 0 ||
+        if (console_start_input(&m->console, &m->mach.vm, input, input_ctx) < 0 ||
             vmm_virtio_start(m->virtio) < 0 || start_vcpus(m) < 0) {
             vm_api_detach(m->api);
             vcpu_park_detach(&m->park);
             join_vcpus(m);
-            teardown(m);
+            machine_teardown(&m->mach);
             break;
         }
         wait_for_stop(m);
         vm_api_detach(m->api);
         vcpu_park_detach(&m->park); /* releases vCPUs parked by a pause */
         join_vcpus(m);
-        enum vm_stop_reason reason = vm_stop_reason(&m->vm);
-        teardown(m);
+        enum vm_stop_reason reason = vm_stop_reason(&m->mach.vm);
+        machine_teardown(&m->mach);
         status = exit_status(reason);
         if (reason == VM_STOP_RESET && !cfg->no_reboot) {
             LOG_INFO("guest reset: rebooting");

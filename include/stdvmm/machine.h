@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The portable machine layer (paper §5.1, between the core and the
+ * high-level API): the one sequence that turns a description of a VM into a
+ * bootable struct vm, the same on every port. A port's VMM (`stdvmm run` on
+ * Linux/KVM, the VMM protection domain on seL4) fills a machine_desc, gives
+ * the few things only its host has (RAM, a clock, where console output goes,
+ * its extra devices) as a machine_host, and calls machine_build(); it keeps
+ * only its glue: threads, signals, the reboot loop, control channels.
+ *
+ * Order (the arch hooks' contract, stdvmm/arch.h): hypervisor VM, RAM from
+ * the arch's memory plan, arch_vm_init, the platform devices every VM has
+ * (console UART, boot timer, panic notifier), the host's devices, kernel
+ * and initramfs with the command line, firmware tables, vCPUs.
+ *
+ * Freestanding: checked by tools/check-freestanding.sh like core and devices.
+ */
+#ifndef STDVMM_MACHINE_H
+#define STDVMM_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stdvmm/arch.h"
+#include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/pvpanic.h"
+#include "stdvmm/devices/serial8250.h"
+#include "stdvmm/vm.h"
+
+/* The longest command line a machine passes on; the arch checks the kernel's own limit. */
+#define MACHINE_CMDLINE_MAX 8192
+
+/* What the machine is: the same fields whichever port builds it. */
+struct machine_desc {
+    const char *name;
+    unsigned cpus;
+    uint64_t memory; /* bytes of guest RAM, placed by the arch (arch_plan_memory) */
+    const uint8_t *kernel;
+    uint64_t kernel_size;
+    const uint8_t *initrd; /* NULL: none */
+    uint64_t initrd_size;
+    const char *cmdline; /* the user's; NULL: empty */
+};
+
+struct machine;
+
+/* What only the host of the VMM can provide. Callbacks get ctx. */
+struct machine_host {
+    void *ctx;
+    /*
+     * Host memory backing one RAM region of the arch's plan (index in plan
+     * order), mapped into this VMM; NULL when there is none (say why).
+     */
+    void *(*ram_alloc)(void *ctx, unsigned index, uint64_t gpa, uint64_t size);
+    /* Gives a region back at teardown; NULL: nothing to do (the host owns it). */
+    void (*ram_free)(void *ctx, void *host, uint64_t size);
+    /* The console UART's output; NULL: it is dropped (the console is elsewhere). */
+    void (*console_tx)(void *ctx, const uint8_t *buf, size_t len);
+    /* A monotonic clock for the boot timer, and the moment it counts from. */
+    uint64_t (*now_ns)(void *ctx);
+    uint64_t start_ns;
+    /* Called once, by the thread that records the VM's first stop reason; NULL: none. */
+    void (*on_stop)(struct vm *vm, void *ctx);
+    /* The host's devices (virtio), after the platform devices; NULL: none. */
+    int (*add_devices)(void *ctx, struct machine *m);
+    /* Stops those devices before vCPUs and RAM go (machine_teardown); NULL: none. */
+    void (*remove_devices)(void *ctx, struct machine *m);
+    /* Arguments the VMM adds after the user's command line into buf; NULL: none. */
+    int (*cmdline_extra)(void *ctx, char *buf, size_t size);
+};
+
+struct machine_ram {
+    uint64_t gpa;
+    uint64_t size;
+    void *host;
+};
+
+struct machine {
+    struct vm vm;
+    const struct machine_host *host;
+    struct machine_ram ram[ARCH_MAX_RAM_REGIONS];
+    unsigned ram_count;
+    struct serial8250 uart;
+    struct boot_timer boot_timer;
+    struct pvpanic pvpanic;
+    char cmdline[MACHINE_CMDLINE_MAX];
+};
+
+/*
+ * Builds m from d on the current port. On failure the reason has been
+ * logged and a negative -STDVMM_E* returned; call machine_teardown() either
+ * way to release what was made.
+ */
+int machine_build(struct machine *m, const struct machine_desc *d,
+                  const struct machine_host *host);
+
+/* Releases the host's devices, vCPUs, the hypervisor VM and guest RAM, in that order. */
+void machine_teardown(struct machine *m);
+
+#endif

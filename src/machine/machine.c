@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * machine_build(): the one build sequence of a VM for every port
+ * (stdvmm/machine.h). Everything a host differs in comes through struct
+ * machine_host, so this file knows no operating system and no hypervisor
+ * beyond the port contract (stdvmm/hv.h).
+ */
+#include <string.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/hv.h"
+#include "stdvmm/log.h"
+#include "stdvmm/machine.h"
+
+static void set_irq(void *ctx, uint32_t irq, bool level)
+{
+    vm_set_irq_line(ctx, irq, level);
+}
+
+static uint64_t host_now_ns(void *ctx)
+{
+    const struct machine_host *h = ctx;
+    return h->now_ns(h->ctx);
+}
+
+static void host_console_tx(void *ctx, const uint8_t *buf, size_t len)
+{
+    const struct machine_host *h = ctx;
+    h->console_tx(h->ctx, buf, len);
+}
+
+static int map_ram(struct machine *m, uint64_t memory)
+{
+    struct arch_memory_plan plan;
+    int r = arch_plan_memory(memory, &plan);
+
+    for (unsigned i = 0; r == 0 && i < plan.ram_count; i++) {
+        struct machine_ram *ram = &m->ram[i];
+        ram->gpa = plan.ram[i].gpa;
+        ram->size = plan.ram[i].size;
+        ram->host = m->host->ram_alloc(m->host->ctx, i, ram->gpa, ram->size);
+        if (ram->host == NULL)
+            return -STDVMM_ENOMEM;
+        m->ram_count = i + 1;
+        r = hv_vm_map_memory(m->vm.hv, i, ram->gpa, ram->size, ram->host, 0);
+        if (r == 0)
+            r = gmem_add_region(&m->vm.mem, ram->gpa, ram->size, ram->host);
+    }
+    return r;
+}
+
+/* The devices every VM has: console UART, boot timer, panic notifier. */
+static int add_platform_devices(struct machine *m)
+{
+    const struct arch_platform *p = arch_platform();
+    const struct machine_host *h = m->host;
+    struct vm *vm = &m->vm;
+
+    struct serial8250_config uart = {
+        .base = p->uart.base,
+        .is_pio = p->uart.is_pio,
+        .irq = p->uart.irq,
+        .set_irq = set_irq,
+        .irq_ctx = vm,
+        .tx = h->console_tx != NULL ? host_console_tx : NULL,
+        .tx_ctx = (void *)h,
+    };
+    int r = serial8250_init(&m->uart, &uart);
+    if (r == 0)
+        r = serial8250_register(&m->uart, p->uart.is_pio ? &vm->pio : &vm->mmio);
+    if (r == 0)
+        r = vm_add_platform_device(vm, &p->uart);
+
+    struct boot_timer_config timer = {
+        .base = p->boot_timer.base,
+        .is_pio = p->boot_timer.is_pio,
+        .now_ns = host_now_ns,
+        .clock_ctx = (void *)h,
+        .start_ns = h->start_ns,
+    };
+    if (r == 0)
+        r = boot_timer_init(&m->boot_timer, &timer);
+    if (r == 0)
+        r = boot_timer_register(&m->boot_timer, p->boot_timer.is_pio ? &vm->pio : &vm->mmio);
+
+    if (r == 0 && p->pvpanic.size != 0) {
+        struct pvpanic_config panic = {
+            .base = p->pvpanic.base, .is_pio = p->pvpanic.is_pio, .vm = vm};
+        r = pvpanic_init(&m->pvpanic, &panic);
+        if (r == 0)
+            r = pvpanic_register(&m->pvpanic, p->pvpanic.is_pio ? &vm->pio : &vm->mmio);
+        if (r == 0)
+            r = vm_add_platform_device(vm, &p->pvpanic);
+    }
+    return r;
+}
+
+/* The user's command line, then what the VMM adds (interrupt owners). */
+static int compose_cmdline(struct machine *m, const char *user)
+{
+    char extra[512] = "";
+    size_t ulen, elen;
+
+    if (m->host->cmdline_extra != NULL &&
+        m->host->cmdline_extra(m->host->ctx, extra, sizeof(extra)) < 0)
+        extra[0] = '\0';
+    user = user != NULL ? user : "";
+    ulen = strlen(user);
+    elen = strlen(extra);
+    bool space = ulen != 0 && elen != 0;
+    if (ulen + space + elen >= sizeof(m->cmdline)) {
+        LOG_ERR("the kernel command line is longer than %zu bytes", sizeof(m->cmdline) - 1);
+        return -STDVMM_E2BIG;
+    }
+    memcpy(m->cmdline, user, ulen);
+    if (space)
+        m->cmdline[ulen] = ' ';
+    memcpy(m->cmdline + ulen + space, extra, elen + 1);
+    return 0;
+}
+
+int machine_build(struct machine *m, const struct machine_desc *d,
+                  const struct machine_host *host)
+{
+    struct hv_vm_config hv_cfg = {.vcpu_count = d->cpus, .name = d->name};
+    struct hv_vm *hv = NULL;
+
+    m->host = host;
+    m->ram_count = 0;
+    vm_init(&m->vm, d->name, NULL, d->cpus);
+    int r = hv_vm_create(&hv_cfg, &hv);
+    if (r < 0)
+        return r;
+    m->vm.hv = hv;
+    m->vm.on_stop = host->on_stop;
+    m->vm.on_stop_ctx = host->ctx;
+
+    r = map_ram(m, d->memory);
+    if (r == 0)
+        r = arch_vm_init(&m->vm);
+    if (r == 0)
+        r = add_platform_devices(m);
+    if (r == 0 && host->add_devices != NULL)
+        r = host->add_devices(host->ctx, m);
+    if (r == 0)
+        r = compose_cmdline(m, d->cmdline);
+    if (r == 0) {
+        struct vm_boot_images images = {
+            .kernel = d->kernel,
+            .kernel_size = d->kernel_size,
+            .initrd = d->initrd,
+            .initrd_size = d->initrd_size,
+            .cmdline = m->cmdline,
+        };
+        r = arch_load_kernel(&m->vm, &images);
+    }
+    if (r == 0)
+        r = arch_setup_firmware(&m->vm);
+    for (unsigned i = 0; r == 0 && i < d->cpus; i++) {
+        r = hv_vcpu_create(hv, i, &m->vm.vcpus[i].hv);
+        if (r == 0)
+            r = arch_vcpu_init(&m->vm, &m->vm.vcpus[i]);
+    }
+    return r;
+}
+
+void machine_teardown(struct machine *m)
+{
+    const struct machine_host *h = m->host;
+
+    /* Device threads and I/O in flight end before vCPUs and guest RAM go. */
+    if (h != NULL && h->remove_devices != NULL)
+        h->remove_devices(h->ctx, m);
+    for (unsigned i = 0; i < m->vm.vcpu_count; i++) {
+        if (m->vm.vcpus[i].hv != NULL)
+            hv_vcpu_destroy(m->vm.vcpus[i].hv);
+        m->vm.vcpus[i].hv = NULL;
+    }
+    if (m->vm.hv != NULL)
+        hv_vm_destroy(m->vm.hv);
+    m->vm.hv = NULL;
+    for (unsigned i = 0; i < m->ram_count; i++) {
+        if (h->ram_free != NULL)
+            h->ram_free(h->ctx, m->ram[i].host, m->ram[i].size);
+    }
+    m->ram_count = 0;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A port that can create VMs and vCPUs but runs nothing: every call is
+ * appended to a log (hv_record_log) so that a test can check what the
+ * machine layer asked of the port and in which order. One call can be made
+ * to fail (hv_record_fail_at). The calls test_hv_none.c answers (IRQ lines,
+ * run, kick) stay there.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/hv.h"
+#if defined(__x86_64__)
+#include "stdvmm/hv_x86_64.h"
+#elif defined(__aarch64__)
+#include "stdvmm/hv_aarch64.h"
+#endif
+#include "test_hv_record.h"
+
+struct hv_vm {
+    unsigned vcpus_alive;
+};
+struct hv_vcpu {
+    struct hv_vm *vm;
+    unsigned index;
+};
+
+char hv_record_log[8192];
+const char *hv_record_fail_at;
+int hv_record_live_vms, hv_record_live_vcpus;
+
+void hv_record_reset(void)
+{
+    hv_record_log[0] = '\0';
+    hv_record_fail_at = NULL;
+    hv_record_live_vms = hv_record_live_vcpus = 0;
+}
+
+/* Logs "name" (or "name(arg)") and says whether this call should fail. */
+static int record(const char *name, const char *fmt, unsigned long long arg)
+{
+    size_t used = strlen(hv_record_log);
+    char entry[96];
+
+    if (fmt != NULL) {
+        char a[48];
+        snprintf(a, sizeof(a), fmt, arg);
+        snprintf(entry, sizeof(entry), "%s(%s) ", name, a);
+    } else {
+        snprintf(entry, sizeof(entry), "%s ", name);
+    }
+    if (used + strlen(entry) < sizeof(hv_record_log))
+        memcpy(hv_record_log + used, entry, strlen(entry) + 1);
+    return hv_record_fail_at != NULL && strcmp(hv_record_fail_at, name) == 0 ? -STDVMM_EIO : 0;
+}
+
+int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
+{
+    int r = record("vm_create", "%llu", cfg->vcpu_count);
+    if (r < 0)
+        return r;
+    *out = calloc(1, sizeof(**out));
+    if (*out == NULL)
+        return -STDVMM_ENOMEM;
+    hv_record_live_vms++;
+    return 0;
+}
+
+void hv_vm_destroy(struct hv_vm *vm)
+{
+    record("vm_destroy", NULL, 0);
+    free(vm);
+    hv_record_live_vms--;
+}
+
+int hv_vm_map_memory(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host,
+                     uint32_t flags)
+{
+    (void)vm;
+    (void)slot;
+    (void)size;
+    (void)host;
+    (void)flags;
+    return record("map", "0x%llx", gpa);
+}
+
+int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot)
+{
+    (void)vm;
+    return record("unmap", "%llu", slot);
+}
+
+int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)
+{
+    int r = record("vcpu_create", "%llu", index);
+    if (r < 0)
+        return r;
+    *out = calloc(1, sizeof(**out));
+    if (*out == NULL)
+        return -STDVMM_ENOMEM;
+    (*out)->vm = vm;
+    (*out)->index = index;
+    hv_record_live_vcpus++;
+    return 0;
+}
+
+void hv_vcpu_destroy(struct hv_vcpu *vcpu)
+{
+    record("vcpu_destroy", "%llu", vcpu->index);
+    free(vcpu);
+    hv_record_live_vcpus--;
+}
+
+#if defined(__x86_64__)
+int hv_x86_create_irqchip(struct hv_vm *vm)
+{
+    (void)vm;
+    return record("irqchip", NULL, 0);
+}
+
+int hv_x86_create_pit(struct hv_vm *vm)
+{
+    (void)vm;
+    return record("pit", NULL, 0);
+}
+
+/* Leaf 0 and leaf 1, as a minimal CPU would report them. */
+int hv_x86_get_supported_cpuid(struct hv_vm *vm, struct x86_cpuid_entry *entries, unsigned max,
+                               unsigned *count)
+{
+    (void)vm;
+    if (max < 2)
+        return -STDVMM_ENOSPC;
+    entries[0] = (struct x86_cpuid_entry){.function = 0, .eax = 1};
+    entries[1] = (struct x86_cpuid_entry){.function = 1, .eax = 0x800f12};
+    *count = 2;
+    return record("get_cpuid", NULL, 0);
+}
+
+int hv_x86_vcpu_set_cpuid(struct hv_vcpu *vcpu, const struct x86_cpuid_entry *entries,
+                          unsigned count)
+{
+    (void)entries;
+    (void)count;
+    return record("set_cpuid", "%llu", vcpu->index);
+}
+
+int hv_x86_vcpu_set_msrs(struct hv_vcpu *vcpu, const struct x86_msr *msrs, unsigned count)
+{
+    (void)msrs;
+    (void)count;
+    return record("set_msrs", "%llu", vcpu->index);
+}
+
+int hv_x86_vcpu_set_regs(struct hv_vcpu *vcpu, const struct x86_regs *regs)
+{
+    (void)regs;
+    return record("set_regs", "%llu", vcpu->index);
+}
+
+int hv_x86_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct x86_sregs *sregs)
+{
+    (void)sregs;
+    return record("set_sregs", "%llu", vcpu->index);
+}
+
+int hv_x86_vcpu_reset_fpu(struct hv_vcpu *vcpu)
+{
+    return record("reset_fpu", "%llu", vcpu->index);
+}
+
+int hv_x86_vcpu_setup_lapic(struct hv_vcpu *vcpu)
+{
+    return record("lapic", "%llu", vcpu->index);
+}
+#elif defined(__aarch64__)
+int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
+{
+    (void)vm;
+    (void)gic;
+    return record("gic", NULL, 0);
+}
+
+int hv_a64_gic_init(struct hv_vm *vm)
+{
+    (void)vm;
+    return record("gic_init", NULL, 0);
+}
+
+int hv_a64_vcpu_init(struct hv_vcpu *vcpu, const struct a64_vcpu_config *cfg)
+{
+    (void)cfg;
+    return record("vcpu_init", "%llu", vcpu->index);
+}
+
+int hv_a64_vcpu_set_boot_regs(struct hv_vcpu *vcpu, const struct a64_boot_regs *regs)
+{
+    (void)regs;
+    return record("boot_regs", "%llu", vcpu->index);
+}
+#endif
