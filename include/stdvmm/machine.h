@@ -25,10 +25,65 @@
 #include "stdvmm/devices/boot_timer.h"
 #include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
+#include "stdvmm/devices/virtio_blk.h"
+#include "stdvmm/devices/virtio_console.h"
+#include "stdvmm/devices/virtio_net.h"
+#include "stdvmm/devices/virtio_rng.h"
+#include "stdvmm/devices/virtio_vsock.h"
 #include "stdvmm/vm.h"
 
 /* The longest command line a machine passes on; the arch checks the kernel's own limit. */
 #define MACHINE_CMDLINE_MAX 8192
+/* virtio-mmio slots of one machine (x86 puts them on GSI 5 and up, below the ACPI GED's 23). */
+#define MACHINE_MAX_VIRTIO 16
+
+/*
+ * The virtio device kinds. Each is instantiated through the same table
+ * (machine_virtio_types) rather than a switch in every host.
+ */
+enum machine_virtio_kind {
+    MACHINE_VIRTIO_CONSOLE,
+    MACHINE_VIRTIO_RNG,
+    MACHINE_VIRTIO_BLK,
+    MACHINE_VIRTIO_NET,
+    MACHINE_VIRTIO_VSOCK,
+    MACHINE_VIRTIO_KINDS
+};
+
+/* What the machine calls on a device model of one kind. */
+struct machine_virtio_type {
+    const char *name;  /* "blk", for messages */
+    size_t model_size; /* storage the caller gives to machine_add_virtio() */
+    int (*init)(void *model, const void *cfg);
+    int (*add)(void *model, struct vm *vm); /* MMIO window and firmware description */
+    /* A queue was notified (on the device's own thread, or at once where the host has none). */
+    void (*process)(void *model);
+    /* Stop touching guest memory before the machine goes; NULL: nothing to do. */
+    void (*quiesce)(void *model);
+};
+extern const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS];
+
+/*
+ * One virtio device, described by its model's own configuration. The host
+ * fills the kind, the name, the backend and the kind's settings in cfg, and
+ * in cfg's slot the transport's host hooks (interrupt, kick, driver_ok,
+ * host_ctx); machine_add_virtio() fills the rest of the slot: window,
+ * interrupt line, guest memory.
+ */
+struct machine_virtio {
+    enum machine_virtio_kind kind;
+    char name[16]; /* "blk0" */
+    union {
+        struct virtio_mmio_slot slot; /* the first member of every configuration below */
+        struct virtio_console_config console;
+        struct virtio_rng_config rng;
+        struct virtio_blk_config blk;
+        struct virtio_net_config net;
+        struct virtio_vsock_config vsock;
+    } cfg;
+    void *model;    /* the storage given to machine_add_virtio() */
+    unsigned index; /* slot number: window and interrupt follow from it */
+};
 
 /* What the machine is: the same fields whichever port builds it. */
 struct machine_desc {
@@ -83,6 +138,8 @@ struct machine {
     struct serial8250 uart;
     struct boot_timer boot_timer;
     struct pvpanic pvpanic;
+    struct machine_virtio *virtio[MACHINE_MAX_VIRTIO]; /* in slot order; the host owns them */
+    unsigned virtio_count;
     char cmdline[MACHINE_CMDLINE_MAX];
 };
 
@@ -91,10 +148,25 @@ struct machine {
  * logged and a negative -STDVMM_E* returned; call machine_teardown() either
  * way to release what was made.
  */
-int machine_build(struct machine *m, const struct machine_desc *d,
-                  const struct machine_host *host);
+int machine_build(struct machine *m, const struct machine_desc *d, const struct machine_host *host);
 
 /* Releases the host's devices, vCPUs, the hypervisor VM and guest RAM, in that order. */
 void machine_teardown(struct machine *m);
+
+/*
+ * Adds d as the machine's next virtio-mmio device (called from the host's
+ * add_devices): the next window and interrupt of the arch's virtio range,
+ * the model initialised in model (machine_virtio_types[d->kind].model_size
+ * bytes, zeroed by the caller) and registered on the VM. Devices keep the
+ * order they are added in, so the guest sees the same vda, eth0 on every boot.
+ */
+int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model);
+
+/* The device's queues were notified: runs its kind's process. */
+void machine_virtio_process(struct machine_virtio *d);
+
+/* The interrupt line and the guest's own number for it (GSI on x86, INTID on Arm). */
+uint32_t machine_virtio_irq(const struct machine_virtio *d);
+uint32_t machine_virtio_hwirq(const struct machine_virtio *d);
 
 #endif

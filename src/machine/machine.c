@@ -119,14 +119,14 @@ static int compose_cmdline(struct machine *m, const char *user)
     return 0;
 }
 
-int machine_build(struct machine *m, const struct machine_desc *d,
-                  const struct machine_host *host)
+int machine_build(struct machine *m, const struct machine_desc *d, const struct machine_host *host)
 {
     struct hv_vm_config hv_cfg = {.vcpu_count = d->cpus, .name = d->name};
     struct hv_vm *hv = NULL;
 
     m->host = host;
     m->ram_count = 0;
+    m->virtio_count = 0;
     vm_init(&m->vm, d->name, NULL, d->cpus);
     int r = hv_vm_create(&hv_cfg, &hv);
     if (r < 0)
@@ -184,4 +184,5 @@ void machine_teardown(struct machine *m)
             h->ram_free(h->ctx, m->ram[i].host, m->ram[i].size);
     }
     m->ram_count = 0;
+    m->virtio_count = 0;
 }

@@ -32,12 +32,10 @@
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/log.h"
+#include "stdvmm/machine.h"
 #include "vcpu_park.h"
 
-/* x86 puts virtio interrupts on GSI 5 and up; 23 is the ACPI GED's, so stay below it. */
-#define MAX_VIRTIO_DEVICES 16
-
-enum vdev_kind { VDEV_CONSOLE, VDEV_RNG, VDEV_BLK, VDEV_NET, VDEV_VSOCK };
+#define MAX_VIRTIO_DEVICES MACHINE_MAX_VIRTIO
 
 /* A network interface's host side, opened for the whole run. */
 struct net_host {
@@ -47,18 +45,18 @@ struct net_host {
     char name[16];
 };
 
+/* One device of this boot: the machine's description of it, and its Linux side. */
 struct vdev {
+    struct machine_virtio mv;
     struct vmm_virtio *v;
-    enum vdev_kind kind;
     unsigned index; /* disk or interface number */
-    char name[16];
     struct vm *vm;
-    uint32_t irq;
     int notify_fd; /* ioeventfd: guest wrote QueueNotify */
     int irq_fd;    /* irqfd: raise the interrupt; -1: KVM_IRQ_LINE pulses instead */
     struct host_loop loop;
     bool loop_ready;
-    void *model; /* struct virtio_blk, ... (calloc: the blk one is ~1 MiB) */
+    /* Takes the backend off the device (its loop has stopped); NULL: nothing attached. */
+    void (*detach)(struct vdev *d);
     struct vmm_irq_owner owner;
     atomic_bool route_pending; /* DRIVER_OK seen; the worker routes the interrupt */
     atomic_int routed_to;      /* the vCPU stdvmm routed it to; -1: not routed */
@@ -255,8 +253,8 @@ static void vdev_interrupt(void *ctx)
         return;
     }
     /* No irqfd: an edge made by hand through the hypervisor port. */
-    vm_set_irq_line(d->vm, d->irq, true);
-    vm_set_irq_line(d->vm, d->irq, false);
+    vm_set_irq_line(d->vm, machine_virtio_irq(&d->mv), true);
+    vm_set_irq_line(d->vm, machine_virtio_irq(&d->mv), false);
 }
 
 static void vdev_kick(void *ctx)
@@ -283,60 +281,52 @@ static void vdev_route_irq(struct vdev *d)
 {
     int r = vcpu_park_hold(d->v->park, 2000);
     if (r == 0)
-        r = hv_vm_route_irq(d->vm->hv, d->irq, d->owner.vcpu);
+        r = hv_vm_route_irq(d->vm->hv, machine_virtio_irq(&d->mv), d->owner.vcpu);
     vcpu_park_release(d->v->park);
     if (r < 0) {
-        LOG_WARN("virtio %s: could not route its interrupt to vCPU %u: %s", d->name,
+        LOG_WARN("virtio %s: could not route its interrupt to vCPU %u: %s", d->mv.name,
                  d->owner.vcpu, stdvmm_strerror(r));
         return;
     }
     atomic_store(&d->routed_to, (int)d->owner.vcpu);
-    LOG_INFO("virtio %s: interrupt %u goes to vCPU %u", d->name,
-             arch_platform()->hwirq_base + d->irq, d->owner.vcpu);
+    LOG_INFO("virtio %s: interrupt %u goes to vCPU %u", d->mv.name, machine_virtio_hwirq(&d->mv),
+             d->owner.vcpu);
 }
 
 static void vdev_notified(void *ctx, int fd, short revents)
 {
     struct vdev *d = ctx;
 
+    (void)revents;
     host_eventfd_drain(fd);
     if (atomic_exchange(&d->route_pending, false))
         vdev_route_irq(d);
-    switch (d->kind) {
-    case VDEV_CONSOLE: virtio_console_process(d->model); break;
-    case VDEV_RNG: virtio_rng_process(d->model); break;
-    case VDEV_BLK: virtio_blk_process(d->model); break;
-    case VDEV_NET:
-        virtio_net_process(d->model);
-        virtio_net_rx_flush(d->model); /* frames libslirp answered with at once */
-        break;
-    case VDEV_VSOCK: virtio_vsock_process(d->model); break;
-    }
+    machine_virtio_process(&d->mv);
 }
 
-/* A device slot: MMIO window, interrupt, eventfds and its thread. */
-static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum vdev_kind kind, const char *name,
-                    unsigned index, struct virtio_mmio_slot *slot, struct vdev **out)
+/*
+ * The Linux side of the next device: its worker thread's loop, the
+ * eventfd the guest's QueueNotify signals, and the transport's host hooks.
+ * The caller fills the kind's settings and backend in d->mv.cfg, then
+ * calls vdev_add().
+ */
+static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum machine_virtio_kind kind,
+                    const char *name, unsigned index, struct vdev **out)
 {
-    const struct arch_platform *p = arch_platform();
-
     if (v->dev_count >= MAX_VIRTIO_DEVICES) {
         LOG_ERR("too many virtio devices (at most %d)", MAX_VIRTIO_DEVICES);
         return -STDVMM_ENOSPC;
     }
-    unsigned i = v->dev_count;
-    struct vdev *d = &v->devs[i];
+    struct vdev *d = &v->devs[v->dev_count++];
     memset(d, 0, sizeof(*d));
     d->v = v;
-    d->kind = kind;
+    d->mv.kind = kind;
     d->index = index;
     d->vm = vm;
-    d->irq = p->virtio_irq_base + i;
     d->notify_fd = d->irq_fd = -1;
     atomic_init(&d->route_pending, false);
     atomic_init(&d->routed_to, -1);
-    snprintf(d->name, sizeof(d->name), "%s", name);
-    v->dev_count++;
+    snprintf(d->mv.name, sizeof(d->mv.name), "%s", name);
 
     d->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (d->notify_fd < 0) {
@@ -350,37 +340,58 @@ static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum vdev_kind kind, co
     r = host_loop_add(&d->loop, d->notify_fd, POLLIN, vdev_notified, d);
     if (r < 0)
         return r;
-    *slot = (struct virtio_mmio_slot){
-        .name = d->name,
-        .base = p->virtio_mmio_base + (uint64_t)i * p->virtio_mmio_stride,
-        .irq = d->irq,
-        .mem = &vm->mem,
-        .interrupt = vdev_interrupt,
-        .kick = vdev_kick,
-        .driver_ok = vdev_driver_ok,
-        .host_ctx = d,
-    };
+    d->mv.cfg.slot.interrupt = vdev_interrupt;
+    d->mv.cfg.slot.kick = vdev_kick;
+    d->mv.cfg.slot.driver_ok = vdev_driver_ok;
+    d->mv.cfg.slot.host_ctx = d;
     *out = d;
     return 0;
 }
 
 /* Doorbell and interrupt through the hypervisor; without them the MMIO path still works. */
-static void vdev_wire(struct vdev *d, const struct virtio_mmio_slot *slot)
+static void vdev_wire(struct vdev *d)
 {
+    const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
     hv_notifier_t notify = {.handle = d->notify_fd};
     if (hv_vm_add_ioeventfd(d->vm->hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, notify) <
         0)
-        LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->name);
+        LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
     d->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     hv_notifier_t irq = {.handle = d->irq_fd};
     hv_notifier_t none = {.handle = -1};
-    if (d->irq_fd < 0 || hv_vm_add_irqfd(d->vm->hv, d->irq, irq, none) < 0) {
-        LOG_WARN("virtio %s: no irqfd; interrupts go through KVM_IRQ_LINE", d->name);
+    if (d->irq_fd < 0 || hv_vm_add_irqfd(d->vm->hv, slot->irq, irq, none) < 0) {
+        LOG_WARN("virtio %s: no irqfd; interrupts go through KVM_IRQ_LINE", d->mv.name);
         if (d->irq_fd >= 0)
             close(d->irq_fd);
         d->irq_fd = -1;
     }
+}
+
+/*
+ * Adds the device to the machine (model storage: model, or a new one),
+ * lets attach() plug the backend into the device's loop, then wires the
+ * doorbell and the interrupt.
+ */
+static int vdev_add(struct machine *m, struct vdev *d, void *model,
+                    int (*attach)(struct vdev *d))
+{
+    if (model == NULL) {
+        model = calloc(1, machine_virtio_types[d->mv.kind].model_size);
+        if (model == NULL)
+            return -STDVMM_ENOMEM;
+    }
+    int r = machine_add_virtio(m, &d->mv, model);
+    if (r < 0) {
+        if (model != d->v->console_model)
+            free(model);
+        return r;
+    }
+    if (attach != NULL)
+        r = attach(d);
+    if (r == 0)
+        vdev_wire(d);
+    return r;
 }
 
 static size_t rng_fill(void *ctx, uint8_t *buf, size_t len)
@@ -388,131 +399,122 @@ static size_t rng_fill(void *ctx, uint8_t *buf, size_t len)
     return rng_getrandom_fill(ctx, buf, len);
 }
 
-static int build_console(struct vmm_virtio *v, struct vm *vm, struct console *con)
+static int build_console(struct vmm_virtio *v, struct machine *m, struct console *con)
 {
-    struct virtio_console_config cfg = {.backend = {.output = console_output, .ctx = con}};
     struct vdev *d;
-    int r = vdev_new(v, vm, VDEV_CONSOLE, "console", 0, &cfg.slot, &d);
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_CONSOLE, "console", 0, &d);
     if (r < 0)
         return r;
-    struct virtio_console *dev = v->console_model;
-    d->model = dev;
-    r = virtio_console_init(dev, &cfg);
+    d->mv.cfg.console.backend = (struct virtio_console_backend){.output = console_output,
+                                                                .ctx = con};
+    memset(v->console_model, 0, sizeof(*v->console_model));
+    r = vdev_add(m, d, v->console_model, NULL);
     if (r == 0)
-        r = virtio_console_register(dev, vm);
-    if (r == 0) {
-        vdev_wire(d, &cfg.slot);
-        v->console = dev;
-    }
+        v->console = v->console_model;
     return r;
 }
 
-static int build_rng(struct vmm_virtio *v, struct vm *vm)
+static int build_rng(struct vmm_virtio *v, struct machine *m)
 {
-    struct virtio_rng_config cfg = {.backend = {.fill = rng_fill, .ctx = NULL}};
     struct vdev *d;
-    int r = vdev_new(v, vm, VDEV_RNG, "rng", 0, &cfg.slot, &d);
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_RNG, "rng", 0, &d);
     if (r < 0)
         return r;
-    struct virtio_rng *dev = calloc(1, sizeof(*dev));
-    if (dev == NULL)
-        return -STDVMM_ENOMEM;
-    d->model = dev;
-    r = virtio_rng_init(dev, &cfg);
-    if (r == 0)
-        r = virtio_rng_register(dev, vm);
-    if (r == 0)
-        vdev_wire(d, &cfg.slot);
-    return r;
+    d->mv.cfg.rng.backend = (struct virtio_rng_backend){.fill = rng_fill, .ctx = NULL};
+    return vdev_add(m, d, NULL, NULL);
 }
 
-static int build_disk(struct vmm_virtio *v, struct vm *vm, unsigned i)
+static void detach_disk(struct vdev *d)
+{
+    blk_file_detach(&d->v->disks[d->index]);
+}
+
+static int attach_disk(struct vdev *d)
+{
+    d->detach = detach_disk;
+    return blk_file_attach(&d->v->disks[d->index], d->mv.model, &d->loop);
+}
+
+static int build_disk(struct vmm_virtio *v, struct machine *m, unsigned i)
 {
     struct blk_file *f = &v->disks[i];
-    struct virtio_blk_config cfg = {
-        .capacity = f->size,
-        .readonly = f->readonly,
-        .discard = true,
-        .serial = v->serials[i],
-        .backend = blk_file_backend(f),
-    };
     char name[16];
     struct vdev *d;
 
     snprintf(name, sizeof(name), "blk%u", i);
-    int r = vdev_new(v, vm, VDEV_BLK, name, i, &cfg.slot, &d);
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_BLK, name, i, &d);
     if (r < 0)
         return r;
     d->owner = v->cfg->disks[i].irq;
-    struct virtio_blk *dev = calloc(1, sizeof(*dev));
-    if (dev == NULL)
-        return -STDVMM_ENOMEM;
-    d->model = dev;
-    r = virtio_blk_init(dev, &cfg);
-    if (r == 0)
-        r = virtio_blk_register(dev, vm);
-    if (r == 0)
-        r = blk_file_attach(f, dev, &d->loop);
-    if (r == 0)
-        vdev_wire(d, &cfg.slot);
-    return r;
+    struct virtio_blk_config *cfg = &d->mv.cfg.blk;
+    cfg->capacity = f->size;
+    cfg->readonly = f->readonly;
+    cfg->discard = true;
+    cfg->serial = v->serials[i];
+    cfg->backend = blk_file_backend(f);
+    return vdev_add(m, d, NULL, attach_disk);
 }
 
-static int build_net(struct vmm_virtio *v, struct vm *vm, unsigned i)
+static void detach_net(struct vdev *d)
+{
+    struct net_host *n = d->v->nets[d->index];
+    if (n->kind == VMM_NET_TAP)
+        net_tap_detach(&n->tap);
+    else
+        net_slirp_detach(&n->slirp);
+}
+
+static int attach_net(struct vdev *d)
+{
+    struct net_host *n = d->v->nets[d->index];
+    d->detach = detach_net;
+    return n->kind == VMM_NET_TAP ? net_tap_attach(&n->tap, d->mv.model, &d->loop)
+                                  : net_slirp_attach(&n->slirp, d->mv.model, &d->loop);
+}
+
+static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)
 {
     const struct vmm_net *ncfg = &v->cfg->nets[i];
     struct net_host *n = v->nets[i];
-    struct virtio_net_config cfg = {0};
     struct vdev *d;
 
-    if (ncfg->has_mac)
-        memcpy(cfg.mac, ncfg->mac, 6);
-    else
-        derive_mac(v->cfg->name, i, cfg.mac);
-    cfg.backend = n->kind == VMM_NET_TAP ? net_tap_backend(&n->tap) : net_slirp_backend(&n->slirp);
-    int r = vdev_new(v, vm, VDEV_NET, n->name, i, &cfg.slot, &d);
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_NET, n->name, i, &d);
     if (r < 0)
         return r;
     d->owner = ncfg->irq;
-    struct virtio_net *dev = calloc(1, sizeof(*dev));
-    if (dev == NULL)
-        return -STDVMM_ENOMEM;
-    d->model = dev;
-    r = virtio_net_init(dev, &cfg);
-    if (r == 0)
-        r = virtio_net_register(dev, vm);
-    if (r == 0)
-        r = n->kind == VMM_NET_TAP ? net_tap_attach(&n->tap, dev, &d->loop)
-                                   : net_slirp_attach(&n->slirp, dev, &d->loop);
-    if (r == 0)
-        vdev_wire(d, &cfg.slot);
-    return r;
+    struct virtio_net_config *cfg = &d->mv.cfg.net;
+    if (ncfg->has_mac)
+        memcpy(cfg->mac, ncfg->mac, 6);
+    else
+        derive_mac(v->cfg->name, i, cfg->mac);
+    cfg->backend = n->kind == VMM_NET_TAP ? net_tap_backend(&n->tap) : net_slirp_backend(&n->slirp);
+    return vdev_add(m, d, NULL, attach_net);
 }
 
-static int build_vsock(struct vmm_virtio *v, struct vm *vm)
+static void detach_vsock(struct vdev *d)
 {
-    struct virtio_vsock_config cfg = {.guest_cid = v->cfg->vsock.cid,
-                                      .backend = vsock_unix_backend(v->vsock)};
+    vsock_unix_detach(d->v->vsock);
+}
+
+static int attach_vsock(struct vdev *d)
+{
+    d->detach = detach_vsock;
+    return vsock_unix_attach(d->v->vsock, d->mv.model, &d->loop);
+}
+
+static int build_vsock(struct vmm_virtio *v, struct machine *m)
+{
     struct vdev *d;
-    int r = vdev_new(v, vm, VDEV_VSOCK, "vsock", 0, &cfg.slot, &d);
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_VSOCK, "vsock", 0, &d);
     if (r < 0)
         return r;
     d->owner = v->cfg->vsock.irq;
-    struct virtio_vsock *dev = calloc(1, sizeof(*dev));
-    if (dev == NULL)
-        return -STDVMM_ENOMEM;
-    d->model = dev;
-    r = virtio_vsock_init(dev, &cfg);
-    if (r == 0)
-        r = virtio_vsock_register(dev, vm);
-    if (r == 0)
-        r = vsock_unix_attach(v->vsock, dev, &d->loop);
-    if (r == 0)
-        vdev_wire(d, &cfg.slot);
-    return r;
+    d->mv.cfg.vsock.guest_cid = v->cfg->vsock.cid;
+    d->mv.cfg.vsock.backend = vsock_unix_backend(v->vsock);
+    return vdev_add(m, d, NULL, attach_vsock);
 }
 
-int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con,
+int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, struct console *con,
                      struct vcpu_park *park)
 {
     const struct vmm_config *cfg = v->cfg;
@@ -522,15 +524,15 @@ int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con,
     v->dev_count = 0;
     v->console = NULL;
     if (cfg->console == VMM_CONSOLE_VIRTIO)
-        r = build_console(v, vm, con);
+        r = build_console(v, m, con);
     if (r == 0 && cfg->rng)
-        r = build_rng(v, vm);
+        r = build_rng(v, m);
     for (unsigned i = 0; r == 0 && i < cfg->disk_count; i++)
-        r = build_disk(v, vm, i);
+        r = build_disk(v, m, i);
     for (unsigned i = 0; r == 0 && i < cfg->net_count; i++)
-        r = build_net(v, vm, i);
+        r = build_net(v, m, i);
     if (r == 0 && cfg->vsock.enabled)
-        r = build_vsock(v, vm);
+        r = build_vsock(v, m);
     return r;
 }
 
@@ -545,8 +547,8 @@ int vmm_virtio_irq_affinity_arg(const struct vmm_virtio *v, char *buf, size_t si
         const struct vdev *d = &v->devs[i];
         if (!d->owner.set)
             continue;
-        int n = snprintf(buf + used, size - used, "%s%u:%u", sep,
-                         arch_platform()->hwirq_base + d->irq, d->owner.vcpu);
+        int n = snprintf(buf + used, size - used, "%s%u:%u", sep, machine_virtio_hwirq(&d->mv),
+                         d->owner.vcpu);
         if (n < 0 || (size_t)n >= size - used)
             return -STDVMM_ENOSPC;
         used += (size_t)n;
@@ -561,9 +563,9 @@ unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vmm_virtio_irq *out, unsig
     for (unsigned i = 0; i < v->dev_count && n < max; i++) {
         const struct vdev *d = &v->devs[i];
         out[n++] = (struct vmm_virtio_irq){
-            .device = d->name,
-            .line = d->irq,
-            .hwirq = arch_platform()->hwirq_base + d->irq,
+            .device = d->mv.name,
+            .line = machine_virtio_irq(&d->mv),
+            .hwirq = machine_virtio_hwirq(&d->mv),
             .owner = d->owner,
             .routed_to = atomic_load(&d->routed_to),
         };
@@ -589,26 +591,19 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
         host_loop_stop(&v->devs[i].loop);
     for (unsigned i = 0; i < v->dev_count; i++) {
         struct vdev *d = &v->devs[i];
-        if (d->kind == VDEV_CONSOLE && d->model != NULL)
-            virtio_console_quiesce(d->model);
-        if (d->kind == VDEV_BLK && d->model != NULL)
-            blk_file_detach(&v->disks[d->index]);
-        if (d->kind == VDEV_VSOCK && v->vsock != NULL)
-            vsock_unix_detach(v->vsock);
-        if (d->kind == VDEV_NET && v->nets[d->index] != NULL) {
-            if (v->nets[d->index]->kind == VMM_NET_TAP)
-                net_tap_detach(&v->nets[d->index]->tap);
-            else
-                net_slirp_detach(&v->nets[d->index]->slirp);
-        }
+        const struct machine_virtio_type *t = &machine_virtio_types[d->mv.kind];
+        if (d->mv.model != NULL && t->quiesce != NULL)
+            t->quiesce(d->mv.model);
+        if (d->detach != NULL)
+            d->detach(d);
         if (d->loop_ready)
             host_loop_destroy(&d->loop);
         if (d->notify_fd >= 0)
             close(d->notify_fd);
         if (d->irq_fd >= 0)
             close(d->irq_fd);
-        if (d->kind != VDEV_CONSOLE)
-            free(d->model);
+        if (d->mv.model != v->console_model)
+            free(d->mv.model);
         memset(d, 0, sizeof(*d));
     }
     v->dev_count = 0;

@@ -28,11 +28,12 @@ int vmm_virtio_config_check(const struct vmm_config *cfg);
 int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg);
 struct vcpu_park;
 /*
- * Creates and registers the devices on vm; the console device writes to
+ * Adds the devices to the machine (machine_add_virtio); the console device writes to
  * con. Routing an interrupt to its owner vCPU (Arm) stops the vCPUs for a
  * moment through park.
  */
-int vmm_virtio_build(struct vmm_virtio *v, struct vm *vm, struct console *con,
+struct machine;
+int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, struct console *con,
                      struct vcpu_park *park);
 /*
  * The kernel command-line argument that tells the guest which vCPU owns

@@ -112,7 +112,7 @@ static void uart_output(void *ctx, const uint8_t *buf, size_t len)
 static int add_virtio(void *ctx, struct machine *mach)
 {
     struct vmm *m = ctx;
-    return vmm_virtio_build(m->virtio, &mach->vm, &m->console, &m->park);
+    return vmm_virtio_build(m->virtio, mach, &m->console, &m->park);
 }
 
 static void remove_virtio(void *ctx, struct machine *mach)

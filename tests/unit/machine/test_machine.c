@@ -120,6 +120,47 @@ static int cmdline_extra(void *ctx, char *buf, size_t size)
 static struct machine mach;
 static struct host_log hlog;
 
+/* Devices a test wants the host to add: an rng and a console, or too many. */
+static unsigned want_devices;
+static struct machine_virtio vdevs[MACHINE_MAX_VIRTIO + 1];
+static struct virtio_rng rng_models[MACHINE_MAX_VIRTIO + 1];
+static struct virtio_console console_model;
+
+static size_t no_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    (void)buf;
+    (void)len;
+    return 0;
+}
+
+static void ignore(void *ctx)
+{
+    (void)ctx;
+}
+
+static int add_virtio_devices(void *ctx, struct machine *m)
+{
+    int r = add_devices(ctx, m);
+    for (unsigned i = 0; r == 0 && i < want_devices; i++) {
+        struct machine_virtio *d = &vdevs[i];
+        memset(d, 0, sizeof(*d));
+        d->cfg.slot.interrupt = ignore;
+        d->cfg.slot.kick = ignore;
+        if (i == 1) {
+            d->kind = MACHINE_VIRTIO_CONSOLE;
+            snprintf(d->name, sizeof(d->name), "console");
+            r = machine_add_virtio(m, d, &console_model);
+        } else {
+            d->kind = MACHINE_VIRTIO_RNG;
+            snprintf(d->name, sizeof(d->name), "rng%u", i);
+            d->cfg.rng.backend.fill = no_entropy;
+            r = machine_add_virtio(m, d, &rng_models[i]);
+        }
+    }
+    return r;
+}
+
 static struct machine_host make_host(void)
 {
     return (struct machine_host){
@@ -240,8 +281,8 @@ static void no_ram_is_reported_and_nothing_leaks(void **state)
 
 static void a_failing_port_call_stops_the_build(void **state)
 {
-    static const char *steps[] = {"vm_create", "map", "irqchip", "pit", "vcpu_create",
-                                  "set_cpuid", "set_regs"};
+    static const char *steps[] = {"vm_create",   "map",       "irqchip", "pit",
+                                  "vcpu_create", "set_cpuid", "set_regs"};
     for (unsigned i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         setup(state);
         struct machine_host host = make_host();
@@ -311,6 +352,65 @@ static void rebuilds_after_teardown(void **state)
     assert_int_equal(hv_record_live_vms, 0);
 }
 
+static uint32_t mmio_read32(uint64_t addr)
+{
+    uint8_t b[4];
+    assert_int_equal(bus_read(&mach.vm.mmio, addr, b, 4), 0);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void virtio_devices_get_slots_in_order(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    const struct arch_platform *p = arch_platform();
+
+    host.add_devices = add_virtio_devices;
+    want_devices = 3;
+    assert_int_equal(machine_build(&mach, &desc2, &host), 0);
+    assert_int_equal(mach.virtio_count, 3);
+    for (unsigned i = 0; i < 3; i++) {
+        const struct machine_virtio *d = mach.virtio[i];
+        uint64_t base = p->virtio_mmio_base + i * p->virtio_mmio_stride;
+        assert_ptr_equal(d, &vdevs[i]);
+        assert_int_equal(d->index, i);
+        assert_int_equal(d->cfg.slot.base, base);
+        assert_int_equal(machine_virtio_irq(d), p->virtio_irq_base + i);
+        assert_int_equal(machine_virtio_hwirq(d), p->hwirq_base + p->virtio_irq_base + i);
+        /* The model answers on the VM's MMIO bus at its window. */
+        assert_int_equal(mmio_read32(base + VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
+        assert_int_equal(mmio_read32(base + VIRTIO_MMIO_DEVICE_ID),
+                         i == 1 ? VIRTIO_ID_CONSOLE : VIRTIO_ID_RNG);
+    }
+    machine_teardown(&mach);
+    assert_int_equal(mach.virtio_count, 0);
+}
+
+static void too_many_virtio_devices_are_refused(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+
+    host.add_devices = add_virtio_devices;
+    want_devices = MACHINE_MAX_VIRTIO + 1;
+    assert_int_equal(machine_build(&mach, &desc2, &host), -STDVMM_ENOSPC);
+    assert_int_equal(mach.virtio_count, MACHINE_MAX_VIRTIO);
+    machine_teardown(&mach);
+    assert_int_equal(hv_record_live_vms, 0);
+}
+
+static void an_unknown_virtio_kind_is_refused(void **state)
+{
+    (void)state;
+    struct machine_virtio d = {.kind = MACHINE_VIRTIO_KINDS, .name = "bad"};
+    struct virtio_rng model;
+
+    assert_int_equal(machine_add_virtio(&mach, &d, &model), -STDVMM_EINVAL);
+    d.kind = MACHINE_VIRTIO_RNG;
+    assert_int_equal(machine_add_virtio(&mach, &d, NULL), -STDVMM_EINVAL);
+    assert_int_equal(mach.virtio_count, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +423,9 @@ int main(void)
         cmocka_unit_test_setup(an_overlong_command_line_is_refused, setup),
         cmocka_unit_test_setup(a_bad_kernel_is_refused, setup),
         cmocka_unit_test_setup(rebuilds_after_teardown, setup),
+        cmocka_unit_test_setup(virtio_devices_get_slots_in_order, setup),
+        cmocka_unit_test_setup(too_many_virtio_devices_are_refused, setup),
+        cmocka_unit_test_setup(an_unknown_virtio_kind_is_refused, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The machine's virtio devices: one table of kinds, and slot assignment in
+ * the arch's virtio-mmio range. Hosts differ only in how a notification
+ * reaches process() (a thread per device on Linux, at once in the seL4 VMM)
+ * and in the backends they plug in.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+#include "stdvmm/machine.h"
+
+/* The union's slot member aliases each configuration's own slot. */
+_Static_assert(offsetof(struct virtio_console_config, slot) == 0, "slot first");
+_Static_assert(offsetof(struct virtio_rng_config, slot) == 0, "slot first");
+_Static_assert(offsetof(struct virtio_blk_config, slot) == 0, "slot first");
+_Static_assert(offsetof(struct virtio_net_config, slot) == 0, "slot first");
+_Static_assert(offsetof(struct virtio_vsock_config, slot) == 0, "slot first");
+
+static int console_init(void *m, const void *c)
+{
+    return virtio_console_init(m, c);
+}
+static int console_add(void *m, struct vm *vm)
+{
+    return virtio_console_register(m, vm);
+}
+static void console_process(void *m)
+{
+    virtio_console_process(m);
+}
+static void console_quiesce(void *m)
+{
+    virtio_console_quiesce(m);
+}
+
+static int rng_init(void *m, const void *c)
+{
+    return virtio_rng_init(m, c);
+}
+static int rng_add(void *m, struct vm *vm)
+{
+    return virtio_rng_register(m, vm);
+}
+static void rng_process(void *m)
+{
+    virtio_rng_process(m);
+}
+
+static int blk_init(void *m, const void *c)
+{
+    return virtio_blk_init(m, c);
+}
+static int blk_add(void *m, struct vm *vm)
+{
+    return virtio_blk_register(m, vm);
+}
+static void blk_process(void *m)
+{
+    virtio_blk_process(m);
+}
+
+static int net_init(void *m, const void *c)
+{
+    return virtio_net_init(m, c);
+}
+static int net_add(void *m, struct vm *vm)
+{
+    return virtio_net_register(m, vm);
+}
+static void net_process(void *m)
+{
+    virtio_net_process(m);
+    virtio_net_rx_flush(m); /* frames a backend answered with at once (libslirp's DHCP) */
+}
+
+static int vsock_init(void *m, const void *c)
+{
+    return virtio_vsock_init(m, c);
+}
+static int vsock_add(void *m, struct vm *vm)
+{
+    return virtio_vsock_register(m, vm);
+}
+static void vsock_process(void *m)
+{
+    virtio_vsock_process(m);
+}
+
+const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS] = {
+    [MACHINE_VIRTIO_CONSOLE] = {"console", sizeof(struct virtio_console), console_init, console_add,
+                                console_process, console_quiesce},
+    [MACHINE_VIRTIO_RNG] = {"rng", sizeof(struct virtio_rng), rng_init, rng_add, rng_process, NULL},
+    [MACHINE_VIRTIO_BLK] = {"blk", sizeof(struct virtio_blk), blk_init, blk_add, blk_process, NULL},
+    [MACHINE_VIRTIO_NET] = {"net", sizeof(struct virtio_net), net_init, net_add, net_process, NULL},
+    [MACHINE_VIRTIO_VSOCK] = {"vsock", sizeof(struct virtio_vsock), vsock_init, vsock_add,
+                              vsock_process, NULL},
+};
+
+int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
+{
+    const struct arch_platform *p = arch_platform();
+
+    if ((unsigned)d->kind >= MACHINE_VIRTIO_KINDS || model == NULL) {
+        LOG_ERR("virtio %s: no such device kind, or no storage for it", d->name);
+        return -STDVMM_EINVAL;
+    }
+    if (m->virtio_count >= MACHINE_MAX_VIRTIO) {
+        LOG_ERR("virtio %s: too many virtio devices (at most %d)", d->name, MACHINE_MAX_VIRTIO);
+        return -STDVMM_ENOSPC;
+    }
+    const struct machine_virtio_type *t = &machine_virtio_types[d->kind];
+    d->index = m->virtio_count;
+    d->model = model;
+    d->cfg.slot.name = d->name;
+    d->cfg.slot.base = p->virtio_mmio_base + (uint64_t)d->index * p->virtio_mmio_stride;
+    d->cfg.slot.irq = p->virtio_irq_base + d->index;
+    d->cfg.slot.mem = &m->vm.mem;
+    int r = t->init(model, &d->cfg);
+    if (r == 0)
+        r = t->add(model, &m->vm);
+    if (r < 0) {
+        LOG_ERR("virtio %s: cannot add the %s device (%s)", d->name, t->name, stdvmm_strerror(r));
+        return r;
+    }
+    m->virtio[m->virtio_count++] = d;
+    return 0;
+}
+
+void machine_virtio_process(struct machine_virtio *d)
+{
+    machine_virtio_types[d->kind].process(d->model);
+}
+
+uint32_t machine_virtio_irq(const struct machine_virtio *d)
+{
+    return d->cfg.slot.irq;
+}
+
+uint32_t machine_virtio_hwirq(const struct machine_virtio *d)
+{
+    return arch_platform()->hwirq_base + d->cfg.slot.irq;
+}
