@@ -11,7 +11,8 @@ Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
 rebuilds ticker2 while ticker1 keeps printing; `start wild` runs a guest that
 touches unbacked addresses and is stopped alone; `start bouncer` reboots
-(PSCI SYSTEM_RESET) and is rebuilt; `stop ticker1`, `list`.
+(PSCI SYSTEM_RESET) and is rebuilt; `start hvc` boots a guest whose console is
+virtio-console (hvc0) with the UART muted; `stop ticker1`, `list`.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -162,6 +163,19 @@ def main():
         m.send("stop bouncer")
         m.wait(r"^admin: bouncer stopped \(stopped from the console\)", 60)
 
+    def virtio_console():
+        m.send("start hvc")
+        _, read = m.wait(r"^\[hvc\] stdvmm-test: virtio_console ok", 180)
+        assert any(re.match(r"^\[hvc\] stdvmm-guest: ready", l) for l in read), \
+            "the guest's /init did not report ready on hvc0"
+        assert any(re.match(r"^\[hvc\] stdvmm-test: virtio device 0x0003 driver virtio_console",
+                            l) for l in read), "the guest found no virtio-console device"
+        payload = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?"
+        seq = [l for l in read if l.startswith("[hvc] stdvmm-test: seq ")]
+        want = [f"[hvc] stdvmm-test: seq {i} {payload}" for i in range(1, 21)]
+        assert seq == want, f"numbered lines lost, reordered or damaged: {seq!r}"
+        m.wait(r"^admin: hvc stopped \(guest powered off\)", 60)
+
     def stop_and_list():
         m.send("stop ticker1")
         m.wait(r"^admin: ticker1 stopped \(stopped from the console\)", 30)
@@ -175,6 +189,7 @@ def main():
     check("restart: ticker2 rebuilt while ticker1 keeps printing", restart)
     check("fault: a guest touching unbacked memory stops alone", wild)
     check("reset: PSCI SYSTEM_RESET rebuilds the VM", reboot)
+    check("virtio: a guest whose console is virtio-console (hvc0) on seL4", virtio_console)
     check("stop and list from the console", stop_and_list)
     m.close()
     print(f"{passed} passed, {failed} failed")

@@ -4,9 +4,9 @@
 
 The description uses the schema of stdvmmd's system descriptions
 (docs/examples/system.yaml): vms[] entries with name, kernel, initramfs,
-cmdline, cpus, memory, autostart, no_reboot. Keys the seL4 port does not
-implement yet (disks, nets, vsock, instances, ...) are refused with a message
-rather than silently dropped. Writes:
+cmdline, cpus, memory, autostart, no_reboot, console (serial or virtio).
+Keys the seL4 port does not implement yet (disks, nets, vsock, instances,
+...) are refused with a message rather than silently dropped. Writes:
 
   OUT/vm_table.c  the table (include/port/sel4/vm_table.h's definitions)
   OUT/images.S    every distinct boot image and the VMM program, .incbin'ed once
@@ -20,7 +20,7 @@ import sys
 
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
-             "no_reboot", "restart", "serial_log"}
+             "no_reboot", "restart", "serial_log", "console"}
 MAX_VMS = 8
 MAX_IMAGES = 8
 
@@ -105,12 +105,16 @@ def main():
         cmdline = vm.get("cmdline", "console=ttyS0")
         if len(cmdline) >= 2048:
             fail(f"{where}.cmdline: longer than the arm64 kernel's 2047 bytes")
+        console = vm.get("console", "serial")
+        if console not in ("serial", "virtio"):
+            fail(f"{where}.console: '{console}'; want serial or virtio")
         table.append(dict(
             name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
             cmdline=cmdline, cpus=cpus, memory=memory,
             autostart=bool(vm.get("autostart", False)),
-            restart_on_reset=not bool(vm.get("no_reboot", False))))
+            restart_on_reset=not bool(vm.get("no_reboot", False)),
+            virtio_console=console == "virtio"))
 
     os.makedirs(args.out, exist_ok=True)
     vmm = os.path.abspath(args.vmm)
@@ -142,7 +146,8 @@ def main():
                     f".initrd = {vm['initrd']},\n     .cmdline = {c_string(vm['cmdline'])},\n"
                     f"     .cpus = {vm['cpus']}, .memory = {vm['memory']}ull, "
                     f".autostart = {str(vm['autostart']).lower()}, "
-                    f".restart_on_reset = {str(vm['restart_on_reset']).lower()}}},\n")
+                    f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"
+                    f"     .virtio_console = {str(vm['virtio_console']).lower()}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")

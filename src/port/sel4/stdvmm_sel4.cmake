@@ -50,7 +50,11 @@ add_executable(stdvmm-vmm
   ${portable}/core/vcpu_loop.c ${portable}/core/vm.c
   ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c
   ${portable}/arch/aarch64/psci.c ${portable}/arch/aarch64/panic_record.c
-  ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c
+  ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c ${portable}/machine/virtio.c
+  ${portable}/devices/virtio/virtio_mmio.c ${portable}/devices/virtio/virtqueue.c
+  ${portable}/devices/virtio/virtio_console.c ${portable}/devices/virtio/virtio_blk.c
+  ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
+  ${portable}/devices/virtio/virtio_vsock.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-vmm PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR}

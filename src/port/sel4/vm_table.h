@@ -30,6 +30,7 @@ struct sel4_vm_desc {
     uint64_t memory; /* bytes */
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
+    bool virtio_console;   /* console: virtio */
 };
 
 extern const struct sel4_image sel4_images[];

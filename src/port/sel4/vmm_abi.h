@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 1
+#define SEL4_VMM_ABI_VERSION 2
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 #define SEL4_VMM_MAX_VCPUS 1 /* one VMM thread per VM for now: see README */
@@ -79,6 +79,7 @@ struct sel4_vmm_args {
     uint64_t gic_cpu_gpa;               /* where the admin mapped the GICV frames */
     uint32_t gic_list_regs;             /* list registers of the virtual CPU interface */
     uint32_t boot_count;                /* 1 for the first start, then + 1 per restart */
+    uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
 };
 
 #endif

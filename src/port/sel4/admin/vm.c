@@ -209,6 +209,7 @@ static seL4_Error map_args(struct vm *v, unsigned index, seL4_CPtr *ipc_frame)
     args.gic_cpu_gpa = A64_GIC_CPU_BASE;
     args.gic_list_regs = QEMU_VIRT_GIC_LIST_REGS;
     args.boot_count = v->boot_count;
+    args.virtio_console = d->virtio_console;
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 
     seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);

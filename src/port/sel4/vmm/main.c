@@ -50,6 +50,44 @@ static uint64_t now_ns(void *ctx)
     return vmm_now_ns();
 }
 
+/*
+ * The virtio devices of this VM. There is no thread per device here: the
+ * guest's QueueNotify write is a fault this VMM is handling when the
+ * transport kicks, so the queue is processed at once, and the answer's
+ * interrupt is an edge on the emulated distributor before the guest runs
+ * again.
+ */
+static struct machine_virtio console_dev;
+static struct virtio_console console_model;
+
+static void virtio_kick(void *ctx)
+{
+    machine_virtio_process(ctx);
+}
+
+static void virtio_interrupt(void *ctx)
+{
+    struct machine_virtio *d = ctx;
+    vm_set_irq_line(&mach.vm, machine_virtio_irq(d), true);
+    vm_set_irq_line(&mach.vm, machine_virtio_irq(d), false);
+}
+
+static int add_virtio(void *ctx, struct machine *m)
+{
+    (void)ctx;
+    if (!args->virtio_console)
+        return 0;
+    memset(&console_dev, 0, sizeof(console_dev));
+    memset(&console_model, 0, sizeof(console_model));
+    console_dev.kind = MACHINE_VIRTIO_CONSOLE;
+    memcpy(console_dev.name, "console", sizeof("console"));
+    console_dev.cfg.console.backend.output = uart_tx;
+    console_dev.cfg.slot.kick = virtio_kick;
+    console_dev.cfg.slot.interrupt = virtio_interrupt;
+    console_dev.cfg.slot.host_ctx = &console_dev;
+    return machine_add_virtio(m, &console_dev, &console_model);
+}
+
 static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
 {
     const struct machine_desc desc = {
@@ -64,9 +102,11 @@ static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
     };
     host = (struct machine_host){
         .ram_alloc = ram_alloc,
-        .console_tx = uart_tx,
+        /* As on Linux: with a virtio console the UART stays for the probe, but speaks to no one. */
+        .console_tx = a->virtio_console ? NULL : uart_tx,
         .now_ns = now_ns,
         .start_ns = start_ns,
+        .add_devices = add_virtio,
     };
     args = a;
     return machine_build(&mach, &desc, &host);
