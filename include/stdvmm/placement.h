@@ -91,13 +91,19 @@ int placement_cpuset_first(const struct placement_cpuset *a);
 bool placement_parse_duration(const char *s, uint64_t *ns);
 
 /*
- * Applies "pcpus=1-2,dedicated,priority=200,rr,budget=20ms/100ms,weight=300"
- * to *s, field by field (what is not named stays). "budget=none",
+ * Applies "pcpus=1-2:4,dedicated,priority=200,rr,budget=20ms/100ms,weight=300"
+ * to *s, field by field (what is not named stays; ':' joins the parts of a
+ * CPU list, since ',' separates fields). "pool=NAME" puts the vCPU in a
+ * named pool (its pCPUs from a pcpus= before it). "budget=none",
  * "priority=none", "pcpus=any" and "weight=default" clear a field. On error
  * returns false and puts the reason in err.
  */
 bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, size_t err_size);
-/* The inverse, for messages and the API. */
+/*
+ * The inverse: applying its text to a default vcpu_sched gives back *s
+ * (budgets in whole microseconds). For messages, the API and the manager's
+ * run-time changes, which the VMM parses with placement_apply_spec().
+ */
 void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size);
 
 /* ---- rules ---- */

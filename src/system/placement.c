@@ -116,7 +116,8 @@ bool placement_cpuset_parse(const char *s, struct placement_cpuset *out)
     }
 }
 
-void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t size)
+/* The parts of the list joined by sep: ',' for people and the API, ':' inside a spec. */
+static void format_cpus(const struct placement_cpuset *s, char sep, char *buf, size_t size)
 {
     size_t used = 0;
     bool first = true;
@@ -130,14 +131,19 @@ void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t
         unsigned e = c;
         while (e + 1 < PLACEMENT_MAX_PCPUS && placement_cpuset_has(s, e + 1))
             e++;
-        int n = e == c ? snprintf(buf + used, size - used, "%s%u", first ? "" : ",", c)
-                       : snprintf(buf + used, size - used, "%s%u-%u", first ? "" : ",", c, e);
+        int n = e == c ? snprintf(buf + used, size - used, "%.*s%u", first ? 0 : 1, &sep, c)
+                       : snprintf(buf + used, size - used, "%.*s%u-%u", first ? 0 : 1, &sep, c, e);
         if (n < 0 || (size_t)n >= size - used)
             return;
         used += (size_t)n;
         first = false;
         c = e;
     }
+}
+
+void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t size)
+{
+    format_cpus(s, ',', buf, size);
 }
 
 /* ---- durations and specs ---- */
@@ -190,6 +196,20 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
         if (s->kind != PLACEMENT_DEDICATED)
             s->kind = PLACEMENT_PINNED;
         s->pool[0] = '\0';
+        return true;
+    }
+    if (strcmp(key, "pool") == 0 && value != NULL) {
+        /* The pool's pCPUs come with it (pcpus= before pool=, as formatted). */
+        size_t n = strlen(value);
+        if (n == 0 || n >= sizeof(s->pool) || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                             "0123456789_.-") != n) {
+            set_err(err, esz, "pool=%s: expected a pool name of at most %s characters "
+                    "(letters, digits, '_', '.', '-')", value, "31");
+            return false;
+        }
+        memcpy(s->pool, value, n + 1);
+        s->kind = PLACEMENT_POOL;
         return true;
     }
     if (strcmp(key, "dedicated") == 0 && value == NULL) {
@@ -256,8 +276,8 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
         return true;
     }
     set_err(err, esz,
-            "'%s%s' is not a placement field: pcpus=LIST, dedicated, shared, priority=0-255, "
-            "fifo, rr, budget=RUNTIME/PERIOD, weight=1-10000",
+            "'%s%s' is not a placement field: pcpus=LIST, dedicated, shared, pool=NAME, "
+            "priority=0-255, fifo, rr, budget=RUNTIME/PERIOD, weight=1-10000",
             key, value ? "=..." : "");
     return false;
 }
@@ -294,17 +314,16 @@ void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size)
     int n;
 
     if (s->kind != PLACEMENT_FLOATING)
-        placement_cpuset_format(&s->pcpus, cpus, sizeof(cpus));
-    n = snprintf(buf, size, "pcpus=%s%s", cpus,
-                 s->kind == PLACEMENT_DEDICATED ? ",dedicated" : "");
+        format_cpus(&s->pcpus, ':', cpus, sizeof(cpus)); /* ',' separates the spec's fields */
+    if (s->kind == PLACEMENT_POOL && cpus[0] == '\0') /* a pool not resolved to pCPUs yet */
+        n = snprintf(buf, size, "pool=%s", s->pool);
+    else if (s->kind == PLACEMENT_POOL)
+        n = snprintf(buf, size, "pcpus=%s,pool=%s", cpus, s->pool);
+    else
+        n = snprintf(buf, size, "pcpus=%s%s", cpus,
+                     s->kind == PLACEMENT_DEDICATED ? ",dedicated" : "");
     if (n < 0 || (size_t)n >= size)
         return;
-    if (s->kind == PLACEMENT_POOL) {
-        int k = snprintf(buf + n, size - (size_t)n, ",pool=%s", s->pool);
-        if (k < 0 || (size_t)k >= size - (size_t)n)
-            return;
-        n += k;
-    }
     if (s->priority >= 0) {
         int k = snprintf(buf + n, size - (size_t)n, ",priority=%d%s", s->priority,
                          s->rt == PLACEMENT_RT_RR ? ",rr" : "");

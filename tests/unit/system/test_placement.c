@@ -67,7 +67,7 @@ static void spec_parsing(void **state)
     assert_int_equal(s.period_ns, 100000000);
     assert_int_equal(s.weight, 300);
     placement_format_sched(&s, text, sizeof(text));
-    assert_string_equal(text, "pcpus=1-2,4,priority=200,rr,budget=20000us/100000us,weight=300");
+    assert_string_equal(text, "pcpus=1-2:4,priority=200,rr,budget=20000us/100000us,weight=300");
 
     assert_true(placement_apply_spec(&s, "budget=none,priority=none,pcpus=any", err, sizeof(err)));
     assert_int_equal(s.kind, PLACEMENT_FLOATING);
@@ -82,6 +82,73 @@ static void spec_parsing(void **state)
     assert_false(placement_apply_spec(&s, "budget=20ms", err, sizeof(err)));
     assert_false(placement_apply_spec(&s, "speed=11", err, sizeof(err)));
     assert_false(placement_apply_spec(&s, "weight=0", err, sizeof(err)));
+}
+
+/* Formats s, parses the text onto a default vcpu_sched, and checks it is s again. */
+static void assert_round_trip(const struct vcpu_sched *s)
+{
+    struct vcpu_sched back;
+    char text[512], again[512], err[256];
+
+    placement_format_sched(s, text, sizeof(text));
+    placement_sched_default(&back);
+    if (!placement_apply_spec(&back, text, err, sizeof(err)))
+        fail_msg("'%s' does not parse: %s", text, err);
+    placement_format_sched(&back, again, sizeof(again));
+    assert_string_equal(again, text);
+    assert_int_equal(back.kind, s->kind);
+    assert_memory_equal(&back.pcpus, &s->pcpus, sizeof(s->pcpus));
+    assert_string_equal(back.pool, s->pool);
+    assert_int_equal(back.priority, s->priority);
+    if (s->priority >= 0)
+        assert_int_equal(back.rt, s->rt);
+    assert_int_equal(back.runtime_ns, s->runtime_ns);
+    assert_int_equal(back.period_ns, s->period_ns);
+    assert_int_equal(back.weight, s->weight);
+}
+
+/* Every field and kind survives format -> parse, CPU lists with several parts included. */
+static void spec_round_trip(void **state)
+{
+    static const char *const specs[] = {
+        "pcpus=0:2", /* two parts: formatted "0:2", not "0,2" */
+        "pcpus=0-3:6:8-9,dedicated",
+        "pcpus=1,priority=0",
+        "pcpus=5,priority=255,rr,budget=1ms/1s",
+        "pcpus=0-1,pool=web,budget=20ms/100ms,weight=300",
+        "pool=batch", /* a pool not resolved to pCPUs yet */
+        "pcpus=any,weight=10000",
+        "pcpus=any,priority=7,fifo",
+        "pcpus=3,budget=500us/100ms",
+    };
+    char err[256];
+    (void)state;
+
+    for (unsigned i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+        struct vcpu_sched s;
+        placement_sched_default(&s);
+        if (!placement_apply_spec(&s, specs[i], err, sizeof(err)))
+            fail_msg("'%s' does not parse: %s", specs[i], err);
+        assert_round_trip(&s);
+    }
+    /* Every CPU set up to 12 CPUs, as a pinned and as a dedicated vCPU. */
+    for (unsigned mask = 1; mask < (1u << 12); mask++) {
+        struct vcpu_sched s;
+        placement_sched_default(&s);
+        s.kind = mask & 1 ? PLACEMENT_DEDICATED : PLACEMENT_PINNED;
+        for (unsigned c = 0; c < 12; c++)
+            if (mask & (1u << c))
+                placement_cpuset_add(&s.pcpus, c);
+        assert_round_trip(&s);
+    }
+    /* The pool grammar refuses what a description could not name. */
+    struct vcpu_sched s;
+    placement_sched_default(&s);
+    assert_false(placement_apply_spec(&s, "pool=", err, sizeof(err)));
+    assert_false(placement_apply_spec(&s, "pool=a b", err, sizeof(err)));
+    assert_false(
+        placement_apply_spec(&s, "pool=0123456789012345678901234567890123", err, sizeof(err)));
+    assert_non_null(strstr(err, "pool="));
 }
 
 static void vm_rules(void **state)
@@ -122,8 +189,7 @@ static void vm_rules(void **state)
     assert_non_null(strstr(err, "1ms minimum"));
 }
 
-#define VM(name, cpus) \
-    "  - name: " name "\n    kernel: /k\n    memory: 64M\n    cpus: " cpus "\n"
+#define VM(name, cpus) "  - name: " name "\n    kernel: /k\n    memory: 64M\n    cpus: " cpus "\n"
 
 static void description_placement(void **state)
 {
@@ -172,9 +238,10 @@ static void description_refusals(void **state)
     (void)state;
 
     /* One dedicated pCPU for two VMs. */
-    const char *twice = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM(
-        "x", "{count: 1, pcpus: [1], dedicated: true}") VM("y", "{count: 1, pcpus: [1], "
-                                                                "dedicated: true}");
+    const char *twice =
+        "system: {memory: 1G, vcpus: 8}\nvms:\n" VM("x", "{count: 1, pcpus: [1], dedicated: true}")
+            VM("y", "{count: 1, pcpus: [1], "
+                    "dedicated: true}");
     assert_int_not_equal(parse(twice, &cfg, &d), 0);
     assert_true(has_diag(&d, "vms[1].cpus", "dedicated here but also given to vms[0]"));
     sysconf_diags_free(&d);
@@ -196,17 +263,18 @@ static void description_refusals(void **state)
     sysconf_diags_free(&d);
 }
 
-/* irq_vcpu: owners kept through JSON (manager -> stdvmm) and into struct vmm_config; bad ones named. */
+/* irq_vcpu: owners kept through JSON (manager -> stdvmm) and into struct vmm_config; bad ones
+ * named. */
 static void interrupt_owners(void **state)
 {
     struct sysconf cfg;
     struct sysconf_diags d;
     (void)state;
 
-    const char *ok = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM("a", "2")
-        "    disks: [{path: /d0, irq_vcpu: 1}, {path: /d1}]\n"
-        "    nets: [{user: {}, irq_vcpu: 0}]\n"
-        "    vsock: {cid: 3, socket: /s, irq_vcpu: 1}\n";
+    const char *ok = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM(
+        "a", "2") "    disks: [{path: /d0, irq_vcpu: 1}, {path: /d1}]\n"
+                  "    nets: [{user: {}, irq_vcpu: 0}]\n"
+                  "    vsock: {cid: 3, socket: /s, irq_vcpu: 1}\n";
     assert_int_equal(parse(ok, &cfg, &d), 0);
     char *json = sysconf_vm_to_json(&cfg.vms[0]);
     assert_non_null(json);
@@ -230,10 +298,10 @@ static void interrupt_owners(void **state)
     sysconf_free(&cfg);
     sysconf_diags_free(&d);
 
-    const char *bad = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM("b", "2")
-        "    disks: [{path: /d2, irq_vcpu: 2}]\n"
-        "    nets: [{user: {}, irq_vcpu: one}]\n"
-        "    vsock: {cid: 4, socket: /t, irq_vcpu: 5}\n";
+    const char *bad = "system: {memory: 1G, vcpus: 8}\nvms:\n" VM(
+        "b", "2") "    disks: [{path: /d2, irq_vcpu: 2}]\n"
+                  "    nets: [{user: {}, irq_vcpu: one}]\n"
+                  "    vsock: {cid: 4, socket: /t, irq_vcpu: 5}\n";
     assert_int_not_equal(parse(bad, &cfg, &d), 0);
     assert_true(has_diag(&d, "vms[0].disks[0].irq_vcpu", "vCPU 2 does not exist"));
     assert_true(has_diag(&d, "vms[0].nets[0].irq_vcpu", ""));
@@ -266,9 +334,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(priority_mapping),      cmocka_unit_test(spec_parsing),
-        cmocka_unit_test(vm_rules),              cmocka_unit_test(description_placement),
-        cmocka_unit_test(description_refusals), cmocka_unit_test(shipped_examples),
-        cmocka_unit_test(interrupt_owners),
+        cmocka_unit_test(spec_round_trip),       cmocka_unit_test(vm_rules),
+        cmocka_unit_test(description_placement), cmocka_unit_test(description_refusals),
+        cmocka_unit_test(shipped_examples),      cmocka_unit_test(interrupt_owners),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
