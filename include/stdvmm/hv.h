@@ -77,11 +77,24 @@ int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot);
 /* Drives an interrupt line (GSI on x86, SPI number on Arm) to a level. */
 int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level);
 
+/*
+ * A doorbell of this port for the two uses below: on KVM an eventfd (a
+ * Linux-hosted VMM may poll its handle, and signal or drain it as one), on
+ * seL4 a notification. Destroy it only after removing it from the VM.
+ */
+int hv_notifier_create(struct hv_vm *vm, hv_notifier_t *out);
+void hv_notifier_destroy(struct hv_vm *vm, hv_notifier_t n);
+
 /* Guest writes to [addr, addr+len) (or port addr) signal n without an exit. */
 int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
                         hv_notifier_t n);
+/* Undoes hv_vm_add_ioeventfd() with the same arguments. */
+int hv_vm_remove_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
+                           hv_notifier_t n);
 /* Signalling n raises irq; resample, if handle >= 0, is signalled on EOI (level irqs). */
 int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample);
+/* Undoes hv_vm_add_irqfd(). */
+int hv_vm_remove_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n);
 
 /*
  * Interrupt ownership: which vCPU takes a device's interrupt line.

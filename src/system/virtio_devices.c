@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "stdvmm/arch.h"
@@ -51,8 +50,10 @@ struct vdev {
     struct vmm_virtio *v;
     unsigned index; /* disk or interface number */
     struct vm *vm;
-    int notify_fd; /* ioeventfd: guest wrote QueueNotify */
-    int irq_fd;    /* irqfd: raise the interrupt; -1: KVM_IRQ_LINE pulses instead */
+    /* The port's doorbells; their handles are file descriptors on a Linux host. */
+    hv_notifier_t notify; /* ioeventfd: guest wrote QueueNotify */
+    hv_notifier_t irq;    /* irqfd: raise the interrupt; handle -1: KVM_IRQ_LINE pulses */
+    bool notify_wired, irq_wired; /* given to the VM, to be removed at teardown */
     struct host_loop loop;
     bool loop_ready;
     /* Takes the backend off the device (its loop has stopped); NULL: nothing attached. */
@@ -248,8 +249,8 @@ static void vdev_interrupt(void *ctx)
 {
     struct vdev *d = ctx;
 
-    if (d->irq_fd >= 0) {
-        host_eventfd_signal(d->irq_fd);
+    if (d->irq.handle >= 0) {
+        host_eventfd_signal((int)d->irq.handle);
         return;
     }
     /* No irqfd: an edge made by hand through the hypervisor port. */
@@ -260,7 +261,7 @@ static void vdev_interrupt(void *ctx)
 static void vdev_kick(void *ctx)
 {
     struct vdev *d = ctx;
-    host_eventfd_signal(d->notify_fd);
+    host_eventfd_signal((int)d->notify.handle);
 }
 
 /* On the vCPU thread that wrote DRIVER_OK: the transport kicks the worker next. */
@@ -323,21 +324,19 @@ static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum machine_virtio_kin
     d->mv.kind = kind;
     d->index = index;
     d->vm = vm;
-    d->notify_fd = d->irq_fd = -1;
+    d->notify.handle = d->irq.handle = -1;
     atomic_init(&d->route_pending, false);
     atomic_init(&d->routed_to, -1);
     snprintf(d->mv.name, sizeof(d->mv.name), "%s", name);
 
-    d->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (d->notify_fd < 0) {
-        LOG_ERR("virtio %s: eventfd: %s", name, strerror(errno));
-        return -STDVMM_EIO;
-    }
-    int r = host_loop_init(&d->loop, name);
+    int r = hv_notifier_create(vm->hv, &d->notify);
+    if (r < 0)
+        return r;
+    r = host_loop_init(&d->loop, name);
     if (r < 0)
         return r;
     d->loop_ready = true;
-    r = host_loop_add(&d->loop, d->notify_fd, POLLIN, vdev_notified, d);
+    r = host_loop_add(&d->loop, (int)d->notify.handle, POLLIN, vdev_notified, d);
     if (r < 0)
         return r;
     d->mv.cfg.slot.interrupt = vdev_interrupt;
@@ -352,20 +351,37 @@ static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum machine_virtio_kin
 static void vdev_wire(struct vdev *d)
 {
     const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
-    hv_notifier_t notify = {.handle = d->notify_fd};
-    if (hv_vm_add_ioeventfd(d->vm->hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, notify) <
-        0)
+    struct hv_vm *hv = d->vm->hv;
+
+    d->notify_wired =
+        hv_vm_add_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify) == 0;
+    if (!d->notify_wired)
         LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
-    d->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    hv_notifier_t irq = {.handle = d->irq_fd};
     hv_notifier_t none = {.handle = -1};
-    if (d->irq_fd < 0 || hv_vm_add_irqfd(d->vm->hv, slot->irq, irq, none) < 0) {
-        LOG_WARN("virtio %s: no irqfd; interrupts go through KVM_IRQ_LINE", d->mv.name);
-        if (d->irq_fd >= 0)
-            close(d->irq_fd);
-        d->irq_fd = -1;
+    if (hv_notifier_create(hv, &d->irq) == 0 && hv_vm_add_irqfd(hv, slot->irq, d->irq, none) == 0) {
+        d->irq_wired = true;
+        return;
     }
+    LOG_WARN("virtio %s: no irqfd; interrupts go through KVM_IRQ_LINE", d->mv.name);
+    hv_notifier_destroy(hv, d->irq);
+    d->irq.handle = -1;
+}
+
+/* Takes the doorbells back from the VM, then destroys them. */
+static void vdev_unwire(struct vdev *d)
+{
+    const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
+    struct hv_vm *hv = d->vm->hv;
+
+    if (d->notify_wired)
+        hv_vm_remove_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify);
+    if (d->irq_wired)
+        hv_vm_remove_irqfd(hv, slot->irq, d->irq);
+    d->notify_wired = d->irq_wired = false;
+    hv_notifier_destroy(hv, d->notify);
+    hv_notifier_destroy(hv, d->irq);
+    d->notify.handle = d->irq.handle = -1;
 }
 
 /*
@@ -598,10 +614,7 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
             d->detach(d);
         if (d->loop_ready)
             host_loop_destroy(&d->loop);
-        if (d->notify_fd >= 0)
-            close(d->notify_fd);
-        if (d->irq_fd >= 0)
-            close(d->irq_fd);
+        vdev_unwire(d);
         if (d->mv.model != v->console_model)
             free(d->mv.model);
         memset(d, 0, sizeof(*d));

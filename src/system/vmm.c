@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/vmm.h"
@@ -77,10 +77,8 @@ int vmm_config_check(const struct vmm_config *cfg)
 static void notify_stop(struct vm *vm, void *ctx)
 {
     struct vmm *m = ctx;
-    uint64_t one = 1;
-    ssize_t ignored = write(m->stop_fd, &one, sizeof(one));
     (void)vm;
-    (void)ignored;
+    host_eventfd_signal(m->stop_fd);
 }
 
 static uint64_t now_ns(void *ctx)
@@ -219,9 +217,7 @@ static void wait_for_stop(struct vmm *m)
             }
         }
     }
-    uint64_t drain;
-    ssize_t ignored = read(m->stop_fd, &drain, sizeof(drain));
-    (void)ignored;
+    host_eventfd_drain(m->stop_fd);
 }
 
 static int exit_status(enum vm_stop_reason reason)
@@ -248,7 +244,7 @@ static int setup_signals(struct vmm *m)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
-    m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    m->stop_fd = host_eventfd_create();
     if (m->signal_fd < 0 || m->stop_fd < 0) {
         LOG_ERR("cannot create the VMM's signal and stop descriptors: %s", strerror(errno));
         return -STDVMM_EIO;

@@ -75,6 +75,8 @@ void host_loop_stop(struct host_loop *l);
 /* Releases the wake descriptor; the loop must be stopped. */
 void host_loop_destroy(struct host_loop *l);
 
+/* A non-blocking, close-on-exec eventfd; -1 with errno on failure. */
+int host_eventfd_create(void);
 /* Reads (and discards) an eventfd's counter; true when it had been signalled. */
 bool host_eventfd_drain(int fd);
 /* Adds one to an eventfd's counter. */

@@ -13,6 +13,11 @@
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
+int host_eventfd_create(void)
+{
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
 bool host_eventfd_drain(int fd)
 {
     uint64_t v;
@@ -34,7 +39,7 @@ int host_loop_init(struct host_loop *l, const char *name)
     for (unsigned i = 0; i < HOST_LOOP_MAX_WATCHES; i++)
         l->watches[i].fd = -1;
     atomic_init(&l->stopping, false);
-    l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    l->wake_fd = host_eventfd_create();
     if (l->wake_fd < 0) {
         int e = errno;
         LOG_ERR("event loop %s: eventfd: %s", l->name, strerror(e));

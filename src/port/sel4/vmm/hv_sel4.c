@@ -166,6 +166,36 @@ int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
     return vgic_spi_target(&vm->vgic, A64_SPI_INTID_BASE + irq, vcpu);
 }
 
+/*
+ * Doorbells need notification objects from the VM's budget, which the admin
+ * does not give the VMM yet: a queue notification is a fault the VMM
+ * handles, and its interrupt is raised directly (src/port/sel4/vmm/main.c).
+ */
+int hv_notifier_create(struct hv_vm *vm, hv_notifier_t *out)
+{
+    (void)vm;
+    out->handle = -1;
+    return -STDVMM_ENOSYS;
+}
+
+void hv_notifier_destroy(struct hv_vm *vm, hv_notifier_t n)
+{
+    (void)vm, (void)n;
+}
+
+int hv_vm_remove_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
+                           hv_notifier_t n)
+{
+    (void)vm, (void)addr, (void)len, (void)is_pio, (void)n;
+    return -STDVMM_ENOSYS;
+}
+
+int hv_vm_remove_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n)
+{
+    (void)vm, (void)irq, (void)n;
+    return -STDVMM_ENOSYS;
+}
+
 int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n)
 {
     (void)vm, (void)addr, (void)len, (void)is_pio, (void)n;
