@@ -6,6 +6,7 @@
 # The guest gets a virtio-net device on user-mode networking (libslirp),
 # which its /init configures by DHCP: 10.0.2.15, gateway 10.0.2.2 = this
 # host's loopback, and outbound TCP/UDP through the host's own sockets.
+# (Not with --arch aarch64: the static cross build has no libslirp.)
 #
 # With hardware-backed KVM (vmx/svm) the guest runs natively. Otherwise (no
 # /dev/kvm, or PVM as on these build machines) it runs inside the test host:
@@ -26,10 +27,12 @@ if [[ ${1:-} == --arch ]]; then
 fi
 
 "$top/tools/install-deps.sh"
+net=()
 if [[ $arch == "$(uname -m)" ]]; then
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     ninja -C "$build" stdvmm
     stdvmm=$build/src/tools/stdvmm
+    net=(--net user)
 elif [[ $arch == aarch64 ]]; then
     stdvmm=$("$top/tools/cross/build-aarch64.sh" --build "$build/aarch64-cross" \
         --cache "$build/cache" | tail -n 1)
@@ -51,7 +54,7 @@ cmdline="console=ttyS0 panic=-1"
 if hardware_kvm; then
     echo "run-default-guest: booting natively on this host's KVM (Ctrl-A x stops the VM)"
     exec "$stdvmm" run --kernel "$kit/vmlinuz" --initramfs "$kit/initramfs.cpio.gz" \
-        --cmdline "$cmdline" --memory 512M --net user "$@"
+        --cmdline "$cmdline" --memory 512M "${net[@]}" "$@"
 fi
 if [[ $arch != "$(uname -m)" ]]; then
     echo "run-default-guest: booting the $arch guest inside the $arch test host (QEMU TCG with nested KVM)."
@@ -60,4 +63,4 @@ else
     echo "run-default-guest: booting the guest inside the test host (QEMU TCG with nested KVM) instead."
 fi
 exec "$top/tools/testhost/run-interactive.sh" --arch "$arch" --stdvmm "$stdvmm" \
-    --guest-kit "$kit" --cache "$build/cache" -- --cmdline "$cmdline" --memory 512M --net user "$@"
+    --guest-kit "$kit" --cache "$build/cache" -- --cmdline "$cmdline" --memory 512M "${net[@]}" "$@"
