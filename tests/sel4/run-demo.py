@@ -12,7 +12,9 @@ powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
 rebuilds ticker2 while ticker1 keeps printing; `start wild` runs a guest that
 touches unbacked addresses and is stopped alone; `start bouncer` reboots
 (PSCI SYSTEM_RESET) and is rebuilt; `start hvc` boots a guest whose console is
-virtio-console (hvc0) with the UART muted; `stop ticker1`, `list`.
+virtio-console (hvc0) with the UART muted; `start blk` boots a guest that
+mounts a read-only virtio-blk disk and checks 2 MiB read through it;
+`stop ticker1`, `list`.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -176,6 +178,21 @@ def main():
         assert seq == want, f"numbered lines lost, reordered or damaged: {seq!r}"
         m.wait(r"^admin: hvc stopped \(guest powered off\)", 60)
 
+    def virtio_blk():
+        m.send("start blk")
+        _, read = m.wait(r"^\[blk\] stdvmm-test: virtio_blk done", 180)
+        values = dict(re.match(r"^\[blk\] stdvmm-test: (\w+)=(.*)$", l).groups()
+                      for l in read if re.match(r"^\[blk\] stdvmm-test: \w+=", l))
+        print(f"--- blk: {values}", flush=True)
+        assert values.get("serial") == "sel4-demo-disk", "the guest read another serial"
+        assert values.get("ro") == "1", "the disk is not read-only in the guest"
+        assert values.get("sectors") == str(8 << 11), "the disk is not 8 MiB in the guest"
+        assert values.get("hello", "").startswith("hello from a read-only disk"), \
+            "the file system's greeting did not come through"
+        assert values.get("data") == "ok", f"2 MiB read back wrong: {values.get('data')}"
+        assert values.get("write") == "refused", "a write to the read-only disk was accepted"
+        m.wait(r"^admin: blk stopped \(guest powered off\)", 60)
+
     def stop_and_list():
         m.send("stop ticker1")
         m.wait(r"^admin: ticker1 stopped \(stopped from the console\)", 30)
@@ -190,6 +207,7 @@ def main():
     check("fault: a guest touching unbacked memory stops alone", wild)
     check("reset: PSCI SYSTEM_RESET rebuilds the VM", reboot)
     check("virtio: a guest whose console is virtio-console (hvc0) on seL4", virtio_console)
+    check("virtio: a read-only virtio-blk disk served by the VMM on seL4", virtio_blk)
     check("stop and list from the console", stop_and_list)
     m.close()
     print(f"{passed} passed, {failed} failed")

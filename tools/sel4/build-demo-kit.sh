@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
-# scripts of tests/sel4/guest and its static helper (stdvmm-wild).
+# scripts of tests/sel4/guest and its static helper (stdvmm-wild), and the
+# read-only disk image of the virtio-blk check (DIR/disk.img).
 #
 #   tools/sel4/build-demo-kit.sh --out DIR [--cache DIR]
 set -euo pipefail
@@ -21,3 +22,13 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-wild" \
   "$repo/tests/sel4/guest/wild.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild"
+# The read-only disk of the `blk` VM: an ext4 image holding a greeting, 2 MiB
+# of random data and that data's SHA-256, so the guest can check every byte
+# it read through virtio-blk against the checksum stored beside it.
+disk_root=$(mktemp -d)
+trap 'rm -rf "$disk_root"' EXIT
+echo "hello from a read-only disk served by the seL4 VMM" >"$disk_root/hello.txt"
+head -c 2M /dev/urandom >"$disk_root/data.bin"
+(cd "$disk_root" && sha256sum data.bin | cut -d' ' -f1 >data.sha256)
+rm -f "$out/disk.img"
+mke2fs -q -t ext4 -d "$disk_root" -L sel4-demo "$out/disk.img" 8M

@@ -4,9 +4,10 @@
 
 The description uses the schema of stdvmmd's system descriptions
 (docs/examples/system.yaml): vms[] entries with name, kernel, initramfs,
-cmdline, cpus, memory, autostart, no_reboot, console (serial or virtio).
-Keys the seL4 port does not implement yet (disks, nets, vsock, instances,
-...) are refused with a message rather than silently dropped. Writes:
+cmdline, cpus, memory, autostart, no_reboot, console (serial or virtio), and
+one read-only disk (disks: [{path, read_only: true, id}]). Keys the seL4
+port does not implement yet (nets, vsock, instances, writable or several
+disks, ...) are refused with a message rather than silently dropped. Writes:
 
   OUT/vm_table.c  the table (include/port/sel4/vm_table.h's definitions)
   OUT/images.S    every distinct boot image and the VMM program, .incbin'ed once
@@ -20,7 +21,8 @@ import sys
 
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
-             "no_reboot", "restart", "serial_log", "console"}
+             "no_reboot", "restart", "serial_log", "console", "disks"}
+DISK_KEYS = {"path", "read_only", "id"}
 MAX_VMS = 8
 MAX_IMAGES = 8
 
@@ -108,13 +110,31 @@ def main():
         console = vm.get("console", "serial")
         if console not in ("serial", "virtio"):
             fail(f"{where}.console: '{console}'; want serial or virtio")
+        disk, disk_id = -1, None
+        disks = vm.get("disks", [])
+        if not isinstance(disks, list) or len(disks) > 1:
+            fail(f"{where}.disks: the seL4 port serves one disk per VM so far")
+        for k, d in enumerate(disks):
+            dw = f"{where}.disks[{k}]"
+            if not isinstance(d, dict) or "path" not in d:
+                fail(f"{dw}: want {{path, read_only: true, id}}")
+            unknown = set(d) - DISK_KEYS
+            if unknown:
+                fail(f"{dw}: {', '.join(sorted(unknown))}: not supported by the seL4 port yet")
+            if d.get("read_only") is not True:
+                fail(f"{dw}: the seL4 port serves read-only disks so far (read_only: true); "
+                     "a writable disk needs the block server")
+            disk_id = d.get("id")
+            if disk_id is not None and (not isinstance(disk_id, str) or len(disk_id) > 20):
+                fail(f"{dw}.id: at most 20 characters")
+            disk = image(d["path"], f"{dw}.path")
         table.append(dict(
             name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
             cmdline=cmdline, cpus=cpus, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
-            virtio_console=console == "virtio"))
+            virtio_console=console == "virtio", disk=disk, disk_id=disk_id))
 
     os.makedirs(args.out, exist_ok=True)
     vmm = os.path.abspath(args.vmm)
@@ -147,7 +167,9 @@ def main():
                     f"     .cpus = {vm['cpus']}, .memory = {vm['memory']}ull, "
                     f".autostart = {str(vm['autostart']).lower()}, "
                     f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"
-                    f"     .virtio_console = {str(vm['virtio_console']).lower()}}},\n")
+                    f"     .virtio_console = {str(vm['virtio_console']).lower()}, "
+                    f".disk = {vm['disk']}, .disk_id = "
+                    f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")

@@ -9,6 +9,7 @@
 #define STDVMM_PORT_SEL4_VM_TABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SEL4_MAX_IMAGES 8
@@ -31,6 +32,8 @@ struct sel4_vm_desc {
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
     bool virtio_console;   /* console: virtio */
+    int disk;              /* a read-only virtio-blk disk: image index, or SEL4_NO_IMAGE */
+    const char *disk_id;   /* its serial; NULL: "disk0" */
 };
 
 extern const struct sel4_image sel4_images[];

@@ -80,6 +80,8 @@ struct sel4_vmm_args {
     uint32_t gic_list_regs;             /* list registers of the virtual CPU interface */
     uint32_t boot_count;                /* 1 for the first start, then + 1 per restart */
     uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
+    uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
+    char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
 };
 
 #endif

@@ -210,6 +210,11 @@ static seL4_Error map_args(struct vm *v, unsigned index, seL4_CPtr *ipc_frame)
     args.gic_list_regs = QEMU_VIRT_GIC_LIST_REGS;
     args.boot_count = v->boot_count;
     args.virtio_console = d->virtio_console;
+    if (d->disk != SEL4_NO_IMAGE) {
+        args.disk_va = v->plan.image_va[2];
+        args.disk_size = sel4_images[d->disk].size;
+        strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
+    }
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 
     seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
@@ -369,6 +374,9 @@ int vm_start(unsigned index)
         err = map_image(v, d->kernel, v->plan.image_va[0]);
     if (err == seL4_NoError && d->initrd != SEL4_NO_IMAGE)
         err = map_image(v, d->initrd, v->plan.image_va[1]);
+    /* A read-only disk is one more shared image: the VMM serves it, the guest never maps it. */
+    if (err == seL4_NoError && d->disk != SEL4_NO_IMAGE)
+        err = map_image(v, d->disk, v->plan.image_va[2]);
     if (err == seL4_NoError)
         err = map_gicv(v);
     if (err == seL4_NoError)
@@ -444,6 +452,10 @@ static int budget(struct vm *v)
     if (d->initrd != SEL4_NO_IMAGE) {
         spec.image_size[1] = sel4_images[d->initrd].size;
         spec.image_count = 2;
+    }
+    if (d->disk != SEL4_NO_IMAGE) { /* slot 2 (slot 1 stays empty without an initramfs) */
+        spec.image_size[2] = sel4_images[d->disk].size;
+        spec.image_count = 3;
     }
     if (sel4_plan_vm(&spec, &v->plan) < 0)
         return -1;

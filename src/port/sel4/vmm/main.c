@@ -51,7 +51,8 @@ static uint64_t now_ns(void *ctx)
 }
 
 /*
- * The virtio devices of this VM. There is no thread per device here: the
+ * The virtio devices of this VM (machine_add_virtio, as on Linux): a
+ * virtio-console and a read-only disk. There is no thread per device here: the
  * guest's QueueNotify write is a fault this VMM is handling when the
  * transport kicks, so the queue is processed at once, and the answer's
  * interrupt is an edge on the emulated distributor before the guest runs
@@ -72,20 +73,69 @@ static void virtio_interrupt(void *ctx)
     vm_set_irq_line(&mach.vm, machine_virtio_irq(d), false);
 }
 
+/* Zeroes d and gives it this VMM's transport hooks. */
+static void virtio_prepare(struct machine_virtio *d, enum machine_virtio_kind kind,
+                           const char *name)
+{
+    memset(d, 0, sizeof(*d));
+    d->kind = kind;
+    strncpy(d->name, name, sizeof(d->name) - 1);
+    d->cfg.slot.kick = virtio_kick;
+    d->cfg.slot.interrupt = virtio_interrupt;
+    d->cfg.slot.host_ctx = d;
+}
+
+/*
+ * The read-only disk: the admin maps the image into this VMM (shared,
+ * read-only, like the boot images), so a request is a copy out of it. The
+ * device model has already checked offset and length against the capacity
+ * and refuses writes to a read-only disk; anything but a read is refused
+ * here again.
+ */
+static struct machine_virtio disk_dev;
+static struct virtio_blk disk_model;
+
+static int disk_submit(void *ctx, struct virtio_blk_io *io)
+{
+    const uint8_t *image = ctx;
+    int result = 0;
+
+    if (io->op == VIRTIO_BLK_OP_READ && io->offset + io->len <= args->disk_size) {
+        uint64_t at = io->offset;
+        for (uint16_t i = 0; i < io->seg_count; i++) {
+            memcpy(io->segs[i].host, image + at, io->segs[i].len);
+            at += io->segs[i].len;
+        }
+    } else if (io->op != VIRTIO_BLK_OP_FLUSH) {
+        result = io->op == VIRTIO_BLK_OP_READ ? -STDVMM_EINVAL : -STDVMM_ENOTSUP;
+    }
+    virtio_blk_complete(&disk_model, io, result);
+    return 0;
+}
+
 static int add_virtio(void *ctx, struct machine *m)
 {
+    int r = 0;
+
     (void)ctx;
-    if (!args->virtio_console)
-        return 0;
-    memset(&console_dev, 0, sizeof(console_dev));
-    memset(&console_model, 0, sizeof(console_model));
-    console_dev.kind = MACHINE_VIRTIO_CONSOLE;
-    memcpy(console_dev.name, "console", sizeof("console"));
-    console_dev.cfg.console.backend.output = uart_tx;
-    console_dev.cfg.slot.kick = virtio_kick;
-    console_dev.cfg.slot.interrupt = virtio_interrupt;
-    console_dev.cfg.slot.host_ctx = &console_dev;
-    return machine_add_virtio(m, &console_dev, &console_model);
+    if (args->virtio_console) {
+        virtio_prepare(&console_dev, MACHINE_VIRTIO_CONSOLE, "console");
+        memset(&console_model, 0, sizeof(console_model));
+        console_dev.cfg.console.backend.output = uart_tx;
+        r = machine_add_virtio(m, &console_dev, &console_model);
+    }
+    if (r == 0 && args->disk_size != 0) {
+        virtio_prepare(&disk_dev, MACHINE_VIRTIO_BLK, "blk0");
+        memset(&disk_model, 0, sizeof(disk_model));
+        struct virtio_blk_config *cfg = &disk_dev.cfg.blk;
+        cfg->capacity = args->disk_size;
+        cfg->readonly = true;
+        cfg->serial = args->disk_id;
+        cfg->backend.submit = disk_submit;
+        cfg->backend.ctx = (void *)(uintptr_t)args->disk_va;
+        r = machine_add_virtio(m, &disk_dev, &disk_model);
+    }
+    return r;
 }
 
 static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
