@@ -18,6 +18,8 @@
 
 #define VM_MAX_VCPUS 64
 #define VM_MAX_PLATFORM_DEVICES 32
+/* Room for the arch hooks' per-VM state (src/arch/<name> checks that it fits). */
+#define VM_ARCH_STATE_SIZE 4096
 
 /* Why a VM stopped; the first reason recorded wins. */
 enum vm_stop_reason {
@@ -75,6 +77,14 @@ struct vm {
         uint64_t entry; /* first instruction of the boot vCPU */
         uint64_t arg;   /* x86: boot_params; arm64: DTB */
     } boot;
+    /*
+     * What the arch hooks learn in one step and use in a later one (the GIC
+     * layout, where the DTB and initramfs went; x86's ACPI PM and reset
+     * registers), per VM so that several VMs can live in one address space
+     * (the seL4 admin, unit tests). Only src/arch/<name> looks inside;
+     * vm_init() clears it, so it is rebuilt on every (re)boot.
+     */
+    _Alignas(16) unsigned char arch_state[VM_ARCH_STATE_SIZE];
     atomic_int stop_reason;
     /*
      * Set by the arch code where a stop reason needs a second look before it

@@ -28,18 +28,21 @@
 #define A64_PSTATE_EL1H 0x5ull
 #define A64_PSTATE_DAIF (0xfull << 6)
 
-/*
- * One VM per VMM process (paper §4.1.5): what the hooks learn in one step
- * and use in a later one lives here, rebuilt on every (re)boot.
- */
-static struct {
+/* What the hooks learn in one step and use in a later one: struct vm's arch_state. */
+struct a64_state {
     struct a64_gic_layout gic;
     uint64_t ram_base, ram_size;
     uint64_t dtb_addr;
     uint64_t panic_record_addr;
     uint64_t initrd_start, initrd_end;
     char cmdline[A64_CMDLINE_MAX];
-} a64;
+};
+_Static_assert(sizeof(struct a64_state) <= VM_ARCH_STATE_SIZE, "VM_ARCH_STATE_SIZE too small");
+
+static struct a64_state *state(struct vm *vm)
+{
+    return (struct a64_state *)(void *)vm->arch_state;
+}
 
 static const struct arch_platform a64_platform = {
     .uart = {.kind = VM_DEV_SERIAL_8250,
@@ -91,8 +94,9 @@ static uint64_t mpidr_of(unsigned index)
 
 static enum vm_stop_reason refine_stop(struct vm *vm, enum vm_stop_reason reason)
 {
-    if (reason == VM_STOP_RESET && a64.panic_record_addr != 0 &&
-        a64_panic_record_found(&vm->mem, a64.panic_record_addr, A64_PANIC_RECORD_SIZE)) {
+    struct a64_state *a64 = state(vm);
+    if (reason == VM_STOP_RESET && a64->panic_record_addr != 0 &&
+        a64_panic_record_found(&vm->mem, a64->panic_record_addr, A64_PANIC_RECORD_SIZE)) {
         LOG_INFO("the guest reset after recording a kernel panic");
         return VM_STOP_PANIC;
     }
@@ -101,12 +105,13 @@ static enum vm_stop_reason refine_stop(struct vm *vm, enum vm_stop_reason reason
 
 int arch_vm_init(struct vm *vm)
 {
+    struct a64_state *a64 = state(vm);
     if (vm->vcpu_count > A64_GIC_REDIST_MAX_CPUS) {
         LOG_ERR("%u vCPUs: the aarch64 layout has redistributors for %d", vm->vcpu_count,
                 A64_GIC_REDIST_MAX_CPUS);
         return -STDVMM_EINVAL;
     }
-    a64.gic = (struct a64_gic_layout){
+    a64->gic = (struct a64_gic_layout){
         .version = A64_GIC_V3,
         .dist_base = A64_GIC_DIST_BASE,
         .dist_size = A64_GIC_DIST_SIZE_V3,
@@ -114,7 +119,7 @@ int arch_vm_init(struct vm *vm)
         .redist_size = vm->vcpu_count * A64_GIC_REDIST_FRAME_SIZE,
         .spi_count = A64_GIC_SPI_COUNT,
     };
-    int r = hv_a64_create_gic(vm->hv, &a64.gic);
+    int r = hv_a64_create_gic(vm->hv, &a64->gic);
     if (r == -STDVMM_ENODEV) {
         /* GICv2 reaches 8 CPUs only. */
         if (vm->vcpu_count > 8) {
@@ -122,7 +127,7 @@ int arch_vm_init(struct vm *vm)
             return -STDVMM_ENOTSUP;
         }
         LOG_INFO("no GICv3 in this hypervisor: the guest gets a GICv2");
-        a64.gic = (struct a64_gic_layout){
+        a64->gic = (struct a64_gic_layout){
             .version = A64_GIC_V2,
             .dist_base = A64_GIC_DIST_BASE,
             .dist_size = A64_GIC_DIST_SIZE_V2,
@@ -130,7 +135,7 @@ int arch_vm_init(struct vm *vm)
             .cpu_size = A64_GIC_CPU_SIZE,
             .spi_count = A64_GIC_SPI_COUNT,
         };
-        r = hv_a64_create_gic(vm->hv, &a64.gic);
+        r = hv_a64_create_gic(vm->hv, &a64->gic);
     }
     if (r < 0)
         return r;
@@ -144,18 +149,18 @@ int arch_probe_kernel(const uint8_t *kernel, uint64_t size)
     return a64_image_parse(kernel, size, &img);
 }
 
-static int copy_cmdline(const char *cmdline)
+static int copy_cmdline(struct a64_state *a64, const char *cmdline)
 {
     size_t len = cmdline != NULL ? strlen(cmdline) : 0;
 
-    if (len >= sizeof(a64.cmdline)) {
+    if (len >= sizeof(a64->cmdline)) {
         LOG_ERR("kernel command line of %zu bytes: the arm64 kernel takes at most %d", len,
                 A64_CMDLINE_MAX - 1);
         return -STDVMM_E2BIG;
     }
     if (len != 0)
-        memcpy(a64.cmdline, cmdline, len);
-    a64.cmdline[len] = '\0';
+        memcpy(a64->cmdline, cmdline, len);
+    a64->cmdline[len] = '\0';
     return 0;
 }
 
@@ -165,37 +170,39 @@ static int copy_cmdline(const char *cmdline)
  */
 static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_t kernel_end)
 {
-    uint64_t ram_end = a64.ram_base + a64.ram_size;
+    struct a64_state *a64 = state(vm);
+    uint64_t ram_end = a64->ram_base + a64->ram_size;
 
-    a64.dtb_addr = ram_end - A64_SZ_2M; /* RAM size is a 2 MiB multiple */
-    a64.panic_record_addr = a64.dtb_addr - A64_SZ_2M;
-    a64.initrd_start = a64.initrd_end = 0;
-    if (a64.panic_record_addr < kernel_end) {
+    a64->dtb_addr = ram_end - A64_SZ_2M; /* RAM size is a 2 MiB multiple */
+    a64->panic_record_addr = a64->dtb_addr - A64_SZ_2M;
+    a64->initrd_start = a64->initrd_end = 0;
+    if (a64->panic_record_addr < kernel_end) {
         LOG_ERR("%llu MiB of RAM leave no room above the kernel for the device tree",
-                (unsigned long long)(a64.ram_size >> 20));
+                (unsigned long long)(a64->ram_size >> 20));
         return -STDVMM_ENOSPC;
     }
     if (images->initrd == NULL || images->initrd_size == 0)
         return 0;
-    uint64_t room = a64.panic_record_addr - kernel_end;
+    uint64_t room = a64->panic_record_addr - kernel_end;
     if (images->initrd_size > room) {
         LOG_ERR("initramfs of %llu MiB does not fit in the %llu MiB between the kernel and the "
                 "top of RAM: give the guest more --memory",
                 (unsigned long long)(images->initrd_size >> 20), (unsigned long long)(room >> 20));
         return -STDVMM_ENOSPC;
     }
-    a64.initrd_start = (a64.panic_record_addr - images->initrd_size) & ~(A64_SZ_4K - 1);
-    if (a64.initrd_start < kernel_end) {
+    a64->initrd_start = (a64->panic_record_addr - images->initrd_size) & ~(A64_SZ_4K - 1);
+    if (a64->initrd_start < kernel_end) {
         LOG_ERR("initramfs of %llu bytes runs into the kernel",
                 (unsigned long long)images->initrd_size);
         return -STDVMM_ENOSPC;
     }
-    a64.initrd_end = a64.initrd_start + images->initrd_size;
-    return gmem_write(&vm->mem, a64.initrd_start, images->initrd, images->initrd_size);
+    a64->initrd_end = a64->initrd_start + images->initrd_size;
+    return gmem_write(&vm->mem, a64->initrd_start, images->initrd, images->initrd_size);
 }
 
 int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 {
+    struct a64_state *a64 = state(vm);
     struct a64_image img;
     uint64_t load;
     int r;
@@ -204,13 +211,13 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
         LOG_ERR("aarch64 guests have one RAM region, this VM has %u", vm->mem.count);
         return -STDVMM_EINVAL;
     }
-    a64.ram_base = vm->mem.regions[0].gpa;
-    a64.ram_size = vm->mem.regions[0].size;
-    r = copy_cmdline(images->cmdline);
+    a64->ram_base = vm->mem.regions[0].gpa;
+    a64->ram_size = vm->mem.regions[0].size;
+    r = copy_cmdline(a64, images->cmdline);
     if (r == 0)
         r = a64_image_parse(images->kernel, images->kernel_size, &img);
     if (r == 0)
-        r = a64_image_place(&img, a64.ram_base, a64.ram_size, &load);
+        r = a64_image_place(&img, a64->ram_base, a64->ram_size, &load);
     if (r == 0)
         r = a64_image_load(&vm->mem, images->kernel, &img, load);
     if (r == 0)
@@ -218,12 +225,13 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     if (r < 0)
         return r;
     vm->boot.entry = load;
-    vm->boot.arg = a64.dtb_addr;
+    vm->boot.arg = a64->dtb_addr;
     return 0;
 }
 
 int arch_setup_firmware(struct vm *vm)
 {
+    struct a64_state *a64 = state(vm);
     static uint8_t dtb[A64_DTB_MAX_SIZE];
     uint64_t mpidr[VM_MAX_VCPUS];
     uint32_t used;
@@ -231,41 +239,41 @@ int arch_setup_firmware(struct vm *vm)
     for (unsigned i = 0; i < vm->vcpu_count; i++)
         mpidr[i] = mpidr_of(i);
     struct dtb_config cfg = {
-        .memory = {{.base = a64.ram_base, .size = a64.ram_size}},
+        .memory = {{.base = a64->ram_base, .size = a64->ram_size}},
         .memory_count = 1,
         .cpu_count = vm->vcpu_count,
         .cpu_mpidr = mpidr,
         .gic =
             {
-                .version = (unsigned)a64.gic.version,
-                .dist_base = a64.gic.dist_base,
-                .dist_size = a64.gic.dist_size,
-                .redist_base = a64.gic.redist_base,
-                .redist_size = a64.gic.redist_size,
-                .cpu_base = a64.gic.cpu_base,
-                .cpu_size = a64.gic.cpu_size,
+                .version = (unsigned)a64->gic.version,
+                .dist_base = a64->gic.dist_base,
+                .dist_size = a64->gic.dist_size,
+                .redist_base = a64->gic.redist_base,
+                .redist_size = a64->gic.redist_size,
+                .cpu_base = a64->gic.cpu_base,
+                .cpu_size = a64->gic.cpu_size,
             },
-        .bootargs = a64.cmdline,
-        .initrd_start = a64.initrd_start,
-        .initrd_end = a64.initrd_end,
+        .bootargs = a64->cmdline,
+        .initrd_start = a64->initrd_start,
+        .initrd_end = a64->initrd_end,
         .devices = vm->devices,
         .device_count = vm->device_count,
         .uart_clock_hz = A64_UART_CLOCK_HZ,
-        .panic_record_base = a64.panic_record_addr,
+        .panic_record_base = a64->panic_record_addr,
         .panic_record_size = A64_PANIC_RECORD_SIZE,
     };
     int r = dtb_build(&cfg, dtb, sizeof(dtb), &used);
     if (r < 0)
         return r;
     /* A record left from an earlier boot of this RAM must not count as this boot's panic. */
-    uint8_t *record = gmem_translate(&vm->mem, a64.panic_record_addr, A64_PANIC_RECORD_SIZE);
+    uint8_t *record = gmem_translate(&vm->mem, a64->panic_record_addr, A64_PANIC_RECORD_SIZE);
     if (record == NULL) {
         LOG_ERR("the panic record at 0x%llx is not in guest RAM",
-                (unsigned long long)a64.panic_record_addr);
+                (unsigned long long)a64->panic_record_addr);
         return -STDVMM_EFAULT;
     }
     memset(record, 0, A64_PANIC_RECORD_SIZE);
-    return gmem_write(&vm->mem, a64.dtb_addr, dtb, used);
+    return gmem_write(&vm->mem, a64->dtb_addr, dtb, used);
 }
 
 int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)

@@ -64,12 +64,17 @@ _Static_assert(X86_RESET_PAGE_ADDR > X86_ACPI_TABLES_ADDR &&
                    X86_RESET_VECTOR_ADDR + sizeof(reset_vector_stub) <= X86_BIOS_END,
                "the reset vector stub must sit above the ACPI tables, below 1 MiB");
 
-/*
- * One VM per VMM process (paper §4.1.5), so the PC platform devices that
- * exist exactly once per VM live here rather than in struct vm.
- */
-static struct acpi_pm pm;
-static struct i8042_reset kbd_reset;
+/* The PC platform devices every VM has once, in struct vm's arch_state. */
+struct x86_state {
+    struct acpi_pm pm;
+    struct i8042_reset kbd_reset;
+};
+_Static_assert(sizeof(struct x86_state) <= VM_ARCH_STATE_SIZE, "VM_ARCH_STATE_SIZE too small");
+
+static struct x86_state *state(struct vm *vm)
+{
+    return (struct x86_state *)(void *)vm->arch_state;
+}
 
 static const struct arch_platform x86_platform = {
     .uart = {.kind = VM_DEV_SERIAL_8250,
@@ -116,6 +121,7 @@ int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
 
 int arch_vm_init(struct vm *vm)
 {
+    struct x86_state *x86 = state(vm);
     int r = hv_x86_create_irqchip(vm->hv);
     if (r == 0)
         r = hv_x86_create_pit(vm->hv);
@@ -131,13 +137,13 @@ int arch_vm_init(struct vm *vm)
         .reset_value = X86_RESET_VALUE,
         .s5_sleep_type = X86_S5_SLEEP_TYPE,
     };
-    r = acpi_pm_init(&pm, &pm_cfg);
+    r = acpi_pm_init(&x86->pm, &pm_cfg);
     if (r == 0)
-        r = acpi_pm_register(&pm, &vm->pio);
+        r = acpi_pm_register(&x86->pm, &vm->pio);
     if (r == 0)
-        r = i8042_reset_init(&kbd_reset, vm);
+        r = i8042_reset_init(&x86->kbd_reset, vm);
     if (r == 0)
-        r = i8042_reset_register(&kbd_reset, &vm->pio);
+        r = i8042_reset_register(&x86->kbd_reset, &vm->pio);
     return r;
 }
 
