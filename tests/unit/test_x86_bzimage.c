@@ -12,41 +12,22 @@
 #include <cmocka.h>
 
 #include "arch/x86_64/bzimage.h"
+#include "bzimage_sample.h"
 #include "arch/x86_64/layout.h"
 #include "stdvmm/error.h"
 #include "stdvmm/guest_memory.h"
 
-#define SETUP_SECTS 4
-#define SETUP_SIZE ((SETUP_SECTS + 1) * 512)
-#define KERNEL_SIZE 8192
-#define IMAGE_SIZE (SETUP_SIZE + KERNEL_SIZE)
-#define INIT_SIZE 0x800000u
+#define SETUP_SECTS BZIMAGE_SAMPLE_SETUP_SECTS
+#define SETUP_SIZE BZIMAGE_SAMPLE_SETUP_SIZE
+#define KERNEL_SIZE BZIMAGE_SAMPLE_KERNEL_SIZE
+#define IMAGE_SIZE BZIMAGE_SAMPLE_SIZE
+#define INIT_SIZE BZIMAGE_SAMPLE_INIT_SIZE
 
 static uint8_t image[IMAGE_SIZE];
 
-/* A minimal but complete protocol 2.15 x86_64 bzImage, like a current distribution kernel's. */
 static void make_image(void)
 {
-    memset(image, 0, sizeof(image));
-    image[X86_HDR_SETUP_SECTS] = SETUP_SECTS;
-    x86_put32(image + X86_HDR_SYSSIZE, KERNEL_SIZE / 16);
-    x86_put16(image + X86_HDR_VID_MODE, 0xffff);
-    x86_put16(image + X86_HDR_BOOT_FLAG, 0xaa55);
-    image[X86_HDR_JUMP] = 0xeb;
-    image[X86_HDR_JUMP + 1] = 0x6a; /* header ends at 0x26c */
-    memcpy(image + X86_HDR_MAGIC, "HdrS", 4);
-    x86_put16(image + X86_HDR_VERSION, 0x020f);
-    image[X86_HDR_LOADFLAGS] = X86_LOADED_HIGH;
-    x86_put32(image + X86_HDR_INITRD_ADDR_MAX, 0x7fffffff);
-    x86_put32(image + X86_HDR_KERNEL_ALIGNMENT, 0x200000);
-    image[X86_HDR_RELOCATABLE] = 1;
-    image[X86_HDR_MIN_ALIGNMENT] = 21;
-    x86_put16(image + X86_HDR_XLOADFLAGS, 0x7f);
-    x86_put32(image + X86_HDR_CMDLINE_SIZE, 2047);
-    x86_put64(image + X86_HDR_PREF_ADDRESS, 0x1000000);
-    x86_put32(image + X86_HDR_INIT_SIZE, INIT_SIZE);
-    for (unsigned i = 0; i < KERNEL_SIZE; i++)
-        image[SETUP_SIZE + i] = (uint8_t)(i * 7 + 3);
+    bzimage_sample(image);
 }
 
 static void test_good_image(void **state)

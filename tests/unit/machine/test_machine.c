@@ -17,37 +17,18 @@
 #include <cmocka.h>
 
 #include "arch/x86_64/bzimage.h"
+#include "bzimage_sample.h"
 #include "stdvmm/devices/boot_timer.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/error.h"
 #include "stdvmm/machine.h"
 #include "test_hv_record.h"
 
-#define SETUP_SECTS 4
-#define SETUP_SIZE ((SETUP_SECTS + 1) * 512)
-#define KERNEL_SIZE 8192
-static uint8_t kernel[SETUP_SIZE + KERNEL_SIZE];
+static uint8_t kernel[BZIMAGE_SAMPLE_SIZE];
 
-/* A minimal protocol 2.15 x86_64 bzImage (as in test_x86_bzimage.c). */
 static void make_kernel(void)
 {
-    memset(kernel, 0, sizeof(kernel));
-    kernel[X86_HDR_SETUP_SECTS] = SETUP_SECTS;
-    x86_put32(kernel + X86_HDR_SYSSIZE, KERNEL_SIZE / 16);
-    x86_put16(kernel + X86_HDR_BOOT_FLAG, 0xaa55);
-    kernel[X86_HDR_JUMP] = 0xeb;
-    kernel[X86_HDR_JUMP + 1] = 0x6a;
-    memcpy(kernel + X86_HDR_MAGIC, "HdrS", 4);
-    x86_put16(kernel + X86_HDR_VERSION, 0x020f);
-    kernel[X86_HDR_LOADFLAGS] = X86_LOADED_HIGH;
-    x86_put32(kernel + X86_HDR_INITRD_ADDR_MAX, 0x7fffffff);
-    x86_put32(kernel + X86_HDR_KERNEL_ALIGNMENT, 0x200000);
-    kernel[X86_HDR_RELOCATABLE] = 1;
-    kernel[X86_HDR_MIN_ALIGNMENT] = 21;
-    x86_put16(kernel + X86_HDR_XLOADFLAGS, 0x7f);
-    x86_put32(kernel + X86_HDR_CMDLINE_SIZE, 2047);
-    x86_put64(kernel + X86_HDR_PREF_ADDRESS, 0x1000000);
-    x86_put32(kernel + X86_HDR_INIT_SIZE, 0x800000);
+    bzimage_sample(kernel);
 }
 
 /* What the host saw. */
