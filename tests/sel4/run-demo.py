@@ -124,6 +124,13 @@ def main():
             mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 180)
             ready.add(mt.group(1))
 
+    def placement():
+        """A VM pinned to a core this (one-core) kernel does not have is refused
+        when the admin starts, with a message; list shows it unavailable."""
+        m.wait(r"^admin: pinned: placed on core 1; this kernel runs 1 core", 10, seen=True)
+        m.send("list")
+        m.wait(r"^admin: pinned\s+unavailable.*core 1$", 10)
+
     def poweroff():
         m.wait(r"^admin: oneshot stopped \(guest powered off\)", 60, seen=True)
         assert not any(re.match(r"^admin: ticker\d stopped", l) for _, l in m.seen), \
@@ -202,6 +209,7 @@ def main():
         assert not any(l.startswith("[ticker1]") for l in read[1:]), "ticker1 still prints"
 
     check("boot: three Debian guests reach 'stdvmm-guest: ready'", boot)
+    check("placement: a VM pinned to a core the kernel lacks is refused", placement)
     check("poweroff: PSCI SYSTEM_OFF stops only that VM", poweroff)
     check("restart: ticker2 rebuilt while ticker1 keeps printing", restart)
     check("fault: a guest touching unbacked memory stops alone", wild)

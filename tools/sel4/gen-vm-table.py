@@ -103,7 +103,21 @@ def main():
         memory = parse_size(vm.get("memory", "256M"), f"{where}.memory")
         if memory % (2 << 20) or memory < (64 << 20):
             fail(f"{where}.memory: {memory} bytes; want a 2 MiB multiple of at least 64M")
-        cpus = int(vm.get("cpus", 1))
+        cpus, core = vm.get("cpus", 1), 0
+        if isinstance(cpus, dict):
+            unknown = set(cpus) - {"count", "pcpus"}
+            if unknown:
+                fail(f"{where}.cpus: {', '.join(sorted(unknown))}: not supported by the seL4 "
+                     "port yet (count and pcpus are)")
+            pcpus = cpus.get("pcpus", [])
+            cpus = cpus.get("count", 1)
+            if not isinstance(pcpus, list) or len(pcpus) > 1 or \
+                    not all(isinstance(c, int) and 0 <= c < 256 for c in pcpus):
+                fail(f"{where}.cpus.pcpus: the seL4 port pins a VM to one core so far "
+                     "(pcpus: [N])")
+            core = pcpus[0] if pcpus else 0
+        if not isinstance(cpus, int) or cpus < 1:
+            fail(f"{where}.cpus: want a count of 1 or more")
         cmdline = vm.get("cmdline", "console=ttyS0")
         if len(cmdline) >= 2048:
             fail(f"{where}.cmdline: longer than the arm64 kernel's 2047 bytes")
@@ -131,7 +145,7 @@ def main():
         table.append(dict(
             name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
-            cmdline=cmdline, cpus=cpus, memory=memory,
+            cmdline=cmdline, cpus=cpus, core=core, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id))
@@ -164,7 +178,8 @@ def main():
         for vm in table:
             f.write(f"    {{.name = {c_string(vm['name'])}, .kernel = {vm['kernel']}, "
                     f".initrd = {vm['initrd']},\n     .cmdline = {c_string(vm['cmdline'])},\n"
-                    f"     .cpus = {vm['cpus']}, .memory = {vm['memory']}ull, "
+                    f"     .cpus = {vm['cpus']}, .core = {vm['core']}, "
+                    f".memory = {vm['memory']}ull, "
                     f".autostart = {str(vm['autostart']).lower()}, "
                     f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"
                     f"     .virtio_console = {str(vm['virtio_console']).lower()}, "

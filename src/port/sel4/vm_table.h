@@ -28,6 +28,7 @@ struct sel4_vm_desc {
     int initrd; /* index, or SEL4_NO_IMAGE */
     const char *cmdline;
     unsigned cpus;
+    unsigned core;   /* the core its VMM and vCPU run on (cpus.pcpus); 0 unless pinned */
     uint64_t memory; /* bytes */
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */

@@ -5,7 +5,7 @@
  * the admin, which runs above all VMMs: lines of different VMs never mix.
  * Input: the admin maps QEMU virt's PL011 (which the kernel only writes to)
  * and takes its receive interrupt on a notification bound to its thread.
- * Commands: list, start NAME, stop NAME, restart NAME, help.
+ * Commands: list, start NAME, stop NAME, restart NAME, sched, help.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,7 +77,8 @@ int console_init(void)
     *uart_reg(PL011_ICR) = 0x7ff;
     *uart_reg(PL011_IMSC) = PL011_RXIM | PL011_RTIM;
     seL4_IRQHandler_Ack(irq_handler);
-    console_printf("admin: commands on this console: list, start NAME, stop NAME, restart NAME\n");
+    console_printf("admin: commands on this console: list, start NAME, stop NAME, restart NAME, "
+                   "sched\n");
     return 0;
 }
 
@@ -96,8 +97,13 @@ static void command(char *cmd)
         vm_list();
         return;
     }
+    if (strcmp(cmd, "sched") == 0) {
+        /* The kernel's own view: every thread with its state, priority and core. */
+        seL4_DebugDumpScheduler();
+        return;
+    }
     if (strcmp(cmd, "help") == 0) {
-        console_printf("admin: list | start NAME | stop NAME | restart NAME\n");
+        console_printf("admin: list | start NAME | stop NAME | restart NAME | sched\n");
         return;
     }
     bool start = strcmp(cmd, "start") == 0, stop = strcmp(cmd, "stop") == 0,

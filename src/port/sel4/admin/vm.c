@@ -306,6 +306,16 @@ static seL4_Error start_threads(struct vm *v, seL4_CPtr ipc_frame)
     if (err == seL4_NoError)
         err = check(seL4_TCB_SetPriority(v->vmm_tcb, seL4_CapInitThreadTCB, GUEST_PRIO), v,
                     "VMM priority");
+#if CONFIG_MAX_NUM_NODES > 1
+    /*
+     * The VMM on the same core as its vCPU: a guest exit is an IPC to a
+     * thread on the same core, never a cross-core one.
+     */
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetAffinity(v->guest_tcb, v->desc->core), v, "guest core");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetAffinity(v->vmm_tcb, v->desc->core), v, "VMM core");
+#endif
     if (err != seL4_NoError)
         return err;
     char name[64];
@@ -428,9 +438,10 @@ void vm_list(void)
 
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct vm *v = &vms[i];
-        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u\n", v->desc->name,
-                       states[v->state], (unsigned long long)(v->desc->memory >> 20), v->desc->cpus,
-                       v->boot_count);
+        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  core %u\n",
+                       v->desc->name, states[v->state],
+                       (unsigned long long)(v->desc->memory >> 20), v->desc->cpus, v->boot_count,
+                       v->desc->core);
     }
 }
 
@@ -440,6 +451,11 @@ static int budget(struct vm *v)
     uint64_t pages;
     struct sel4_vm_spec spec = {.ram_gpa = A64_RAM_BASE, .ram_size = d->memory, .image_count = 1};
 
+    if (d->core >= CONFIG_MAX_NUM_NODES) {
+        console_printf("admin: %s: placed on core %u; this kernel runs %d core(s)\n", d->name,
+                       d->core, CONFIG_MAX_NUM_NODES);
+        return -1;
+    }
     if (d->cpus != SEL4_VMM_MAX_VCPUS) {
         console_printf("admin: %s: %u vCPUs; the seL4 port runs %d per VM so far\n", d->name,
                        d->cpus, SEL4_VMM_MAX_VCPUS);
@@ -486,8 +502,8 @@ void vms_init(void)
         if (budget(&vms[i]) == 0) {
             vms[i].state = VM_STOPPED;
         } else {
-            console_printf("admin: %s: no budget for it; it cannot be started\n",
-                           vms[i].desc->name);
+            /* budget() said why: its vCPUs, its core, or no memory left for it. */
+            console_printf("admin: %s: unavailable; it cannot be started\n", vms[i].desc->name);
         }
     }
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
