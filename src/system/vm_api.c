@@ -28,8 +28,6 @@
 #include <unistd.h>
 
 #include "sched_policy.h"
-#include "vcpu_park.h"
-#include "virtio_devices.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
@@ -42,10 +40,8 @@
 
 struct vm_api {
     pthread_mutex_t lock;
-    struct vm *vm;              /* the VM commands act on; NULL between builds */
-    struct vcpu_park *park;     /* where its vCPUs stop */
-    struct vmm_virtio *virtio;  /* its devices, for the interrupt report */
-    bool paused;                /* the user holds the park */
+    struct vm_api_target target; /* the VM commands act on; target.vm NULL between builds */
+    bool paused;                 /* the user holds the vCPUs stopped */
     unsigned boots;  /* VMs attached so far: 1 + guest reboots */
     const struct vmm_config *cfg;
     char *path;
@@ -80,15 +76,12 @@ enum vm_api_command vm_api_parse_command(const char *line, unsigned long len)
 
 /* ---- the VM's life ---- */
 
-void vm_api_attach(struct vm_api *api, struct vm *vm, struct vcpu_park *park,
-                   struct vmm_virtio *virtio)
+void vm_api_attach(struct vm_api *api, const struct vm_api_target *target)
 {
     if (api == NULL)
         return;
     pthread_mutex_lock(&api->lock);
-    api->vm = vm;
-    api->park = park;
-    api->virtio = virtio;
+    api->target = *target;
     api->paused = false;
     api->boots++;
     pthread_mutex_unlock(&api->lock);
@@ -99,10 +92,9 @@ void vm_api_detach(struct vm_api *api)
     if (api == NULL)
         return;
     pthread_mutex_lock(&api->lock);
-    api->vm = NULL;
-    api->virtio = NULL;
     if (api->paused)
-        vcpu_park_release(api->park);
+        api->target.release(api->target.ctx);
+    memset(&api->target, 0, sizeof(api->target));
     api->paused = false;
     pthread_mutex_unlock(&api->lock);
 }
@@ -118,30 +110,31 @@ static json_t *error_reply(const char *fmt, const char *arg)
 
 static const char *state_name(const struct vm_api *api)
 {
-    if (api->vm == NULL)
+    if (api->target.vm == NULL)
         return "starting";
-    if (vm_stop_reason(api->vm) != VM_STOP_NONE)
+    if (vm_stop_reason(api->target.vm) != VM_STOP_NONE)
         return "stopping";
     return api->paused ? "paused" : "running";
 }
 
 static json_t *cmd_pause(struct vm_api *api)
 {
-    struct vm *vm = api->vm;
+    const struct vm_api_target *t = &api->target;
+    struct vm *vm = t->vm;
 
     if (vm == NULL || vm_stop_reason(vm) != VM_STOP_NONE)
         return error_reply("the VM is %s; only a running VM can be paused", state_name(api));
-    /* The user holds the park once; a second pause only waits for stragglers. */
-    int r = vcpu_park_hold(api->park, PARK_TIMEOUT_MS);
+    /* The user holds the vCPUs once; a second pause only waits for stragglers. */
+    int r = t->hold(t->ctx, PARK_TIMEOUT_MS);
     if (api->paused)
-        vcpu_park_release(api->park);
+        t->release(t->ctx);
     api->paused = true;
     if (r == -STDVMM_ENOENT)
         return error_reply("the VM stopped while pausing%s", "");
     if (r < 0) {
         unsigned parked, total;
         char msg[128];
-        vcpu_park_count(api->park, &parked, &total);
+        t->parked(t->ctx, &parked, &total);
         snprintf(msg, sizeof(msg), "only %u of %u vCPUs stopped within %d ms; still trying",
                  parked, total, PARK_TIMEOUT_MS);
         return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
@@ -152,11 +145,11 @@ static json_t *cmd_pause(struct vm_api *api)
 
 static json_t *cmd_resume(struct vm_api *api)
 {
-    if (api->vm == NULL || vm_stop_reason(api->vm) != VM_STOP_NONE)
+    if (api->target.vm == NULL || vm_stop_reason(api->target.vm) != VM_STOP_NONE)
         return error_reply("the VM is %s; only a paused VM can be resumed", state_name(api));
     if (api->paused) {
         api->paused = false;
-        vcpu_park_release(api->park);
+        api->target.release(api->target.ctx);
         LOG_INFO("resumed");
     }
     return json_pack("{s:b, s:s}", "ok", 1, "state", "running");
@@ -166,8 +159,9 @@ static json_t *cmd_resume(struct vm_api *api)
 static json_t *cmd_shutdown(struct vm_api *api)
 {
     uint32_t irq = arch_platform()->power_button_irq;
+    struct vm *vm = api->target.vm;
 
-    if (api->vm == NULL || vm_stop_reason(api->vm) != VM_STOP_NONE)
+    if (vm == NULL || vm_stop_reason(vm) != VM_STOP_NONE)
         return error_reply("the VM is %s; there is no guest to shut down", state_name(api));
     if (irq == 0)
         return error_reply("this architecture has no power button yet; stop the VMM with "
@@ -176,11 +170,11 @@ static json_t *cmd_shutdown(struct vm_api *api)
     if (api->paused) {
         /* A parked guest cannot react to the button. */
         api->paused = false;
-        vcpu_park_release(api->park);
+        api->target.release(api->target.ctx);
     }
-    int r = vm_set_irq_line(api->vm, irq, true);
+    int r = vm_set_irq_line(vm, irq, true);
     if (r == 0)
-        r = vm_set_irq_line(api->vm, irq, false);
+        r = vm_set_irq_line(vm, irq, false);
     if (r < 0)
         return error_reply("cannot raise the power button interrupt: %s", stdvmm_strerror(r));
     LOG_INFO("power button pressed");
@@ -225,9 +219,10 @@ static json_t *vcpu_threads(void)
  */
 static json_t *irq_report(struct vm_api *api)
 {
-    struct vmm_virtio_irq irqs[32];
+    const struct vm_api_target *t = &api->target;
+    struct vm_api_irq irqs[32];
     json_t *list = json_array();
-    unsigned n = api->virtio != NULL ? vmm_virtio_irqs(api->virtio, irqs, 32) : 0;
+    unsigned n = t->vm != NULL ? t->irqs(t->ctx, irqs, 32) : 0;
     bool vmm_routes = arch_platform()->vmm_routes_irqs;
 
     for (unsigned i = 0; list != NULL && i < n; i++) {
@@ -236,8 +231,8 @@ static json_t *irq_report(struct vm_api *api)
         if (vmm_routes) {
             known = irqs[i].routed_to >= 0;
             target = known ? (unsigned)irqs[i].routed_to : 0;
-        } else if (api->vm != NULL && vm_stop_reason(api->vm) == VM_STOP_NONE) {
-            known = hv_vm_irq_target(api->vm->hv, irqs[i].line, &target) == 0;
+        } else if (t->vm != NULL && vm_stop_reason(t->vm) == VM_STOP_NONE) {
+            known = hv_vm_irq_target(t->vm->hv, irqs[i].line, &target) == 0;
         }
         json_array_append_new(
             list, json_pack("{s:s, s:I, s:o, s:o, s:s}", "device", irqs[i].device, "irq",

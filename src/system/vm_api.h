@@ -12,6 +12,8 @@
 #ifndef STDVMM_SYSTEM_VM_API_H
 #define STDVMM_SYSTEM_VM_API_H
 
+#include <stdint.h>
+
 #include "stdvmm/vm.h"
 #include "stdvmm/vmm.h"
 
@@ -19,12 +21,40 @@ struct vm_api;
 
 /* Binds PATH (replacing a stale socket, refusing a live one) and starts the thread. */
 int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg);
-struct vcpu_park;
-struct vmm_virtio;
-/* From now on commands act on vm, whose vCPUs park in park (pause). */
-void vm_api_attach(struct vm_api *api, struct vm *vm, struct vcpu_park *park,
-                   struct vmm_virtio *virtio);
-/* The VM stopped: releases parked vCPUs and forgets it. */
+
+/* One device interrupt as `info` reports it. */
+struct vm_api_irq {
+    const char *device; /* "blk0" */
+    uint32_t line;      /* the port's interrupt line (GSI / SPI) */
+    uint32_t hwirq;     /* the guest's number for it (GSI / INTID) */
+    struct vmm_irq_owner owner;
+    int routed_to; /* vCPU stdvmm routed it to; -1: not (yet) */
+};
+
+/*
+ * The VM commands act on, and what the socket needs of the VMM that runs
+ * it: stopping every vCPU (pause) and the devices' interrupts (info).
+ * Callbacks rather than the runtime's own types, so that the socket stands
+ * below the runtime that opens it and never reaches back into it.
+ */
+struct vm_api_target {
+    struct vm *vm;
+    void *ctx;
+    /*
+     * Stops every vCPU within timeout_ms: 0, -STDVMM_EAGAIN (not all yet)
+     * or -STDVMM_ENOENT (no running VM); every call is paired with release.
+     */
+    int (*hold)(void *ctx, int timeout_ms);
+    void (*release)(void *ctx);
+    /* How many vCPUs are parked now, of how many. */
+    void (*parked)(void *ctx, unsigned *parked, unsigned *total);
+    /* This boot's devices and their interrupts, at most max. */
+    unsigned (*irqs)(void *ctx, struct vm_api_irq *out, unsigned max);
+};
+
+/* From now on commands act on target->vm (copied; NULL callbacks are not allowed). */
+void vm_api_attach(struct vm_api *api, const struct vm_api_target *target);
+/* The VM stopped: releases a pause's hold and forgets the VM. */
 void vm_api_detach(struct vm_api *api);
 /* Tells `watch` clients the exit status, stops the thread, removes the socket. */
 void vm_api_close(struct vm_api *api, int exit_status);

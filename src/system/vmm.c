@@ -131,6 +131,54 @@ static size_t uart_input(void *ctx, const uint8_t *buf, size_t len)
     return serial8250_receive(ctx, buf, len);
 }
 
+/* ---- what the control socket acts on (struct vm_api_target) ---- */
+
+static int api_hold(void *ctx, int timeout_ms)
+{
+    struct vmm *m = ctx;
+    return vcpu_park_hold(&m->park, timeout_ms);
+}
+
+static void api_release(void *ctx)
+{
+    struct vmm *m = ctx;
+    vcpu_park_release(&m->park);
+}
+
+static void api_parked(void *ctx, unsigned *parked, unsigned *total)
+{
+    struct vmm *m = ctx;
+    vcpu_park_count(&m->park, parked, total);
+}
+
+static unsigned api_irqs(void *ctx, struct vm_api_irq *out, unsigned max)
+{
+    struct vmm *m = ctx;
+    struct vmm_virtio_irq irqs[32];
+    unsigned n = vmm_virtio_irqs(m->virtio, irqs, max < 32 ? max : 32);
+
+    for (unsigned i = 0; i < n; i++)
+        out[i] = (struct vm_api_irq){.device = irqs[i].device,
+                                     .line = irqs[i].line,
+                                     .hwirq = irqs[i].hwirq,
+                                     .owner = irqs[i].owner,
+                                     .routed_to = irqs[i].routed_to};
+    return n;
+}
+
+static void api_attach(struct vmm *m)
+{
+    const struct vm_api_target target = {
+        .vm = &m->mach.vm,
+        .ctx = m,
+        .hold = api_hold,
+        .release = api_release,
+        .parked = api_parked,
+        .irqs = api_irqs,
+    };
+    vm_api_attach(m->api, &target);
+}
+
 static void host_init(struct vmm *m)
 {
     m->host = (struct machine_host){
@@ -298,7 +346,7 @@ int vmm_run(const struct vmm_config *cfg)
             break;
         }
         vcpu_park_attach(&m->park, &m->mach.vm);
-        vm_api_attach(m->api, &m->mach.vm, &m->park, m->virtio);
+        api_attach(m);
         console_input_fn input = uart_input;
         void *input_ctx = &m->mach.uart;
         vmm_virtio_console_input(m->virtio, &input, &input_ctx);
