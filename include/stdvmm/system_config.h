@@ -172,6 +172,13 @@ void sysconf_free(struct sysconf *cfg);
 
 /* A copy of s kept until sysconf_free (NULL on allocation failure). */
 const char *sysconf_strdup(struct sysconf *cfg, const char *s);
+/*
+ * The same for strings that must outlive no struct sysconf (the manager's
+ * per-instance paths): a copy in *arena, all freed at once by
+ * sysconf_arena_free. *arena starts NULL.
+ */
+const char *sysconf_arena_strdup(struct sysconf_arena **arena, const char *s);
+void sysconf_arena_free(struct sysconf_arena *arena);
 
 /*
  * Fills a struct vmm_config from a VM entry; strings point into vm. Fields

@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #include "manager.h"
-#include "sysconf_internal.h"
+#include "stdvmm/description/sysconf_walk.h"
 
 #define VM_API_TIMEOUT_MS 2000 /* a healthy VMM answers in microseconds */
 /*

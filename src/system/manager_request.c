@@ -15,7 +15,7 @@
 
 #include "manager.h"
 #include "stdvmm/error.h"
-#include "sysconf_internal.h"
+#include "stdvmm/description/sysconf_walk.h"
 
 static void route_error(struct mgr_route *out, int status, const char *allow, const char *msg)
 {

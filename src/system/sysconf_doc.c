@@ -10,6 +10,8 @@
  * else, and every quoted or block scalar, is a string. "yes"/"no" stay
  * strings on purpose (the YAML 1.1 surprise where `no` is false).
  */
+#include "sysconf_doc.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@
 #include <yaml.h>
 
 #include "stdvmm/error.h"
-#include "sysconf_internal.h"
+#include "sysconf_util.h"
 
 struct conv {
     yaml_document_t *ydoc;

@@ -7,12 +7,13 @@
  * live here too: a dedicated pCPU belongs to one vCPU of one VM, pools
  * exist, budgets fit the pCPUs.
  */
+#include "sysconf_placement.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stdvmm/error.h"
-#include "sysconf_internal.h"
+#include "sysconf_util.h"
 
 static const char *const cpus_keys[] = {"count",  "pcpus",  "dedicated", "pool",      "priority",
                                         "policy", "budget", "weight",    "placement", NULL};
