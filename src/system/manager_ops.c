@@ -2,9 +2,11 @@
 /*
  * The manager's API operations (docs/api/openapi.yaml): each request,
  * already routed and bounded in size, becomes a change of the VMs' life
- * cycle (manager.c) and a JSON reply. Everything here runs on the manager's
+ * cycle (manager_life.c) and a JSON reply. Everything here runs on the manager's
  * one thread and returns promptly.
  */
+#include "manager_ops.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manager_internal.h"
+#include "manager_life.h"
+#include "manager_request.h"
+#include "manager_state.h"
+#include "manager_vms.h"
+#include "vm_client.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
@@ -435,12 +441,6 @@ static void op_serial(struct mgr_vm *vm, const char *lines_arg, struct mgr_reply
 
 /* ---- placement (docs/multicore.md "Run-time migration") ---- */
 
-static bool holds_resources(const struct mgr_vm *vm)
-{
-    return vm->state == MGR_VM_RUNNING || vm->state == MGR_VM_PAUSED ||
-           vm->state == MGR_VM_STOPPING || vm->state == MGR_VM_RESTARTING;
-}
-
 /* What vm's VMM runs now: its recorded run-time changes, or the description's placement. */
 static const struct vmm_placement *effective_placement(const struct mgr_vm *vm)
 {
@@ -596,7 +596,7 @@ static void op_placement_put(struct mgr *m, struct mgr_vm *vm, unsigned index, c
     }
     for (unsigned i = 0; i < m->vm_count; i++) {
         all[i] = (struct mgr_placement_vm){m->vms[i]->name, effective_placement(m->vms[i]),
-                                           m->vms[i]->cfg.cpus, holds_resources(m->vms[i])};
+                                           m->vms[i]->cfg.cpus, mgr_state_holds_resources(m->vms[i]->state)};
         if (m->vms[i] == vm)
             target = i;
     }

@@ -8,12 +8,13 @@
  * as the system description: wrong types, unknown fields and out-of-range
  * values are reported with their field name.
  */
+#include "manager_request.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "manager.h"
 #include "stdvmm/error.h"
 #include "stdvmm/description/sysconf_walk.h"
 

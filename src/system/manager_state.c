@@ -6,6 +6,8 @@
  * with the executable and command line in /proc. The /proc root is a
  * parameter so that tests can build a fake one.
  */
+#include "manager_state.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manager.h"
 #include "stdvmm/error.h"
 
 int mgr_write_file(const char *path, const char *text)

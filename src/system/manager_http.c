@@ -11,6 +11,8 @@
  * stalls is dropped after CONNECTION_TIMEOUT_S, and at most
  * CONNECTION_LIMIT connections exist at once. The socket is owner-only.
  */
+#include "manager_http.h"
+
 #include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -21,7 +23,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "manager.h"
+#include "manager_ops.h"
+#include "manager_request.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 

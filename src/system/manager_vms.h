@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Inside the manager: its VM records and the helpers that the life cycle
- * (manager.c) and the API operations (manager_ops.c) share. The state
- * directory layout is described in manager.c.
+ * The manager's VM records: one per VM of the description and per
+ * instance, what each runs and its process, its status kept in the state
+ * directory, and what the VMs holding resources use together. The state
+ * directory layout is described in manager_vms.c.
  */
-#ifndef STDVMM_SYSTEM_MANAGER_INTERNAL_H
-#define STDVMM_SYSTEM_MANAGER_INTERNAL_H
+#ifndef STDVMM_MANAGER_MANAGER_VMS_H
+#define STDVMM_MANAGER_MANAGER_VMS_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -13,8 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "manager.h"
-#include "stdvmm/description/sysconf_walk.h"
+#include "manager_request.h"
+#include "stdvmm/manager.h"
+#include "stdvmm/system_config.h"
 
 #define VM_API_TIMEOUT_MS 2000 /* a healthy VMM answers in microseconds */
 /*
@@ -24,6 +26,18 @@
 #define STATE_DIR_MAX 108
 #define VM_DIR_MAX (STATE_DIR_MAX + 8 + SYSCONF_NAME_MAX)
 #define VM_PATH_MAX (VM_DIR_MAX + 32)
+
+enum mgr_state {
+    MGR_VM_STOPPED,    /* no process; not started or stopped on request */
+    MGR_VM_RUNNING,    /* a VMM process runs the guest */
+    MGR_VM_PAUSED,     /* its vCPUs are parked */
+    MGR_VM_STOPPING,   /* asked to stop; escalates to SIGTERM, then SIGKILL */
+    MGR_VM_RESTARTING, /* exited; started again after a backoff */
+    MGR_VM_FAILED,     /* exited with an error and the policy gives up */
+};
+const char *mgr_state_name(enum mgr_state s);
+/* Does this state hold (or reserve) its share of the bounds? */
+bool mgr_state_holds_resources(enum mgr_state s);
 
 enum stop_phase { STOP_NONE, STOP_GRACEFUL, STOP_TERM, STOP_KILL };
 
@@ -63,6 +77,8 @@ struct mgr_vm {
     uint64_t live_start_time;
 };
 
+struct mgr_http;
+
 struct mgr {
     struct mgr_options opts;
     struct sysconf cfg;
@@ -72,7 +88,7 @@ struct mgr {
     unsigned vm_count;
     int lock_fd;
     int signal_fd;
-    struct mgr_http *http;
+    struct mgr_http *http; /* manager_http.h */
     long clock_ticks;
     bool quit;
 };
@@ -86,6 +102,8 @@ const struct sysconf_vm *mgr_find_definition(struct mgr *m, const char *name);
 struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_vm *def,
                           bool instance, unsigned slot);
 void mgr_remove_vm(struct mgr *m, struct mgr_vm *vm);
+/* Every record, at the manager's end (the VMs keep running). */
+void mgr_free_vms(struct mgr *m);
 unsigned mgr_instance_count(struct mgr *m, const struct sysconf_vm *def);
 bool mgr_slot_taken(struct mgr *m, const struct sysconf_vm *def, unsigned slot);
 /* What the VMs holding resources (running, paused, stopping, restarting) use. */
@@ -93,9 +111,9 @@ struct mgr_usage mgr_usage_of(struct mgr *m);
 /* mgr_bounds_fit against the current usage. */
 bool mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, char *err,
               size_t size);
-/* A requested start: bounds checked, restart count reset. -STDVMM_ENOSPC: over a bound. */
-int mgr_start_vm(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size);
-/* Power button, then SIGTERM after timeout_s, then SIGKILL; force: SIGTERM at once. */
-void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force);
+
+/* status.json: state, restart count and last exit, kept across manager restarts. */
+void mgr_save_status(const struct mgr_vm *vm);
+void mgr_load_status(struct mgr_vm *vm);
 
 #endif
