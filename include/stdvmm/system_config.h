@@ -9,7 +9,7 @@
  * Parsing is done by libyaml (YAML) or jansson (JSON); this module turns the
  * document into typed structures and validates it, reporting every problem
  * with its path in the file ("vms[2].memory: 64G exceeds system.memory 8G"),
- * not only the first one. Linux-hosted (system layer).
+ * not only the first one. Linux-hosted: src/description (stdvmm_description).
  */
 #ifndef STDVMM_SYSTEM_CONFIG_H
 #define STDVMM_SYSTEM_CONFIG_H

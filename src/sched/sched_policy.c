@@ -18,7 +18,7 @@
  * Linux without RT group scheduling (Debian does not build it): cpu.max
  * throttles only time-shared threads. That is refused with the reason.
  */
-#include "sched_policy.h"
+#include "stdvmm/sched/sched_policy.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "manager_state.h"
-#include "vm_client.h"
+#include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 #include "stdvmm/vmm.h"

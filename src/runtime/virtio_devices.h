@@ -10,8 +10,8 @@
  * teardown once per boot (a guest reboot rebuilds the whole VM); close at
  * the end.
  */
-#ifndef STDVMM_SYSTEM_VIRTIO_DEVICES_H
-#define STDVMM_SYSTEM_VIRTIO_DEVICES_H
+#ifndef STDVMM_RUNTIME_VIRTIO_DEVICES_H
+#define STDVMM_RUNTIME_VIRTIO_DEVICES_H
 
 #include <stdbool.h>
 #include <stddef.h>

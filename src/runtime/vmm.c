@@ -15,16 +15,16 @@
 #include <unistd.h>
 
 #include "console.h"
-#include "sched_policy.h"
 #include "virtio_devices.h"
 #include "vcpu_park.h"
-#include "vm_api.h"
 #include "stdvmm/arch.h"
+#include "stdvmm/control/vm_api.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/machine.h"
+#include "stdvmm/sched/sched_policy.h"
 #include "stdvmm/vmm.h"
 
 struct vmm {

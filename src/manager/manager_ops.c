@@ -21,7 +21,7 @@
 #include "manager_request.h"
 #include "manager_state.h"
 #include "manager_vms.h"
-#include "vm_client.h"
+#include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Client of a VMM's control socket (`stdvmm run --api-socket`, vm_api.c):
- * used by the manager and by `stdvmm ctl vm SOCKET COMMAND`.
+ * Client of a VMM's control socket (`stdvmm run --api-socket`, vm_api.h):
+ * used by the manager and by `stdvmm ctl vm SOCKET COMMAND`. Library
+ * stdvmm_vm_client (src/control), which links no hypervisor code.
  */
-#ifndef STDVMM_SYSTEM_VM_CLIENT_H
-#define STDVMM_SYSTEM_VM_CLIENT_H
+#ifndef STDVMM_CONTROL_VM_CLIENT_H
+#define STDVMM_CONTROL_VM_CLIENT_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <stdint.h>
 
-#include "vm_client.h"
+#include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
 
 #define REPLY_MAX 65536

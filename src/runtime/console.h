@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The serial console's host side: where guest output goes and where input comes from. */
-#ifndef STDVMM_SYSTEM_CONSOLE_H
-#define STDVMM_SYSTEM_CONSOLE_H
+#ifndef STDVMM_RUNTIME_CONSOLE_H
+#define STDVMM_RUNTIME_CONSOLE_H
 
 #include <pthread.h>
 #include <stdbool.h>

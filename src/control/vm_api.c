@@ -10,7 +10,7 @@
  * The socket is the only way in, and it is made owner-only (0600): whoever
  * can connect can stop the VM.
  */
-#include "vm_api.h"
+#include "stdvmm/control/vm_api.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sched_policy.h"
+#include "stdvmm/sched/sched_policy.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"

@@ -5,12 +5,13 @@
  * with one JSON line. The manager (stdvmmd) drives every VMM through it;
  * the protocol is in docs/api/vm-socket.md.
  *
- * vmm.c calls, in order: vm_api_open once, vm_api_attach after each VM is
- * built, vm_api_detach when it stopped (before its vCPU threads are joined),
- * vm_api_close with the exit status.
+ * The runtime (src/runtime/vmm.c) calls, in order: vm_api_open once,
+ * vm_api_attach after each VM is built, vm_api_detach when it stopped
+ * (before its vCPU threads are joined), vm_api_close with the exit status.
+ * Library stdvmm_vm_api (src/control).
  */
-#ifndef STDVMM_SYSTEM_VM_API_H
-#define STDVMM_SYSTEM_VM_API_H
+#ifndef STDVMM_CONTROL_VM_API_H
+#define STDVMM_CONTROL_VM_API_H
 
 #include <stdint.h>
 

@@ -5,14 +5,15 @@
  * controller of a per-vCPU cgroup (v2 or v1, whichever the host mounts).
  * docs/multicore.md says which mechanism is used when.
  *
- * One VM per process, so the state is the process's. vmm.c calls, in order:
+ * One VM per process, so the state is the process's. The runtime
+ * (src/runtime/vmm.c) calls, in order:
  * sched_policy_start before it creates any thread (the VMM's own threads
  * inherit the vmm_threads affinity from the caller), sched_policy_vcpu_enter
  * first thing in each vCPU thread, sched_policy_vcpu_leave when it ends,
  * sched_policy_stop at exit. The per-VM socket calls sched_policy_api.
  */
-#ifndef STDVMM_SYSTEM_SCHED_POLICY_H
-#define STDVMM_SYSTEM_SCHED_POLICY_H
+#ifndef STDVMM_SCHED_SCHED_POLICY_H
+#define STDVMM_SCHED_SCHED_POLICY_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -7,8 +7,8 @@
  * last hold is gone. The vCPUs park in the VM's on_kick hook, on their own
  * threads, outside the hypervisor.
  */
-#ifndef STDVMM_SYSTEM_VCPU_PARK_H
-#define STDVMM_SYSTEM_VCPU_PARK_H
+#ifndef STDVMM_RUNTIME_VCPU_PARK_H
+#define STDVMM_RUNTIME_VCPU_PARK_H
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -31,7 +31,7 @@
 #include "manager_life.h"
 #include "manager_state.h"
 #include "manager_vms.h"
-#include "vm_client.h"
+#include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 #include "stdvmm/manager.h"
