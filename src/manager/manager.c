@@ -3,12 +3,14 @@
  * The manager (stdvmm/manager.h): opening it (the description, the state
  * directory, adoption, autostart) and its one poll loop. Below it:
  *
- *   manager_http.c     HTTP on the API socket (libmicrohttpd), calls
- *   manager_ops.c      the API operations, which change
- *   manager_life.c     the VMs' life cycle: spawn, stop, exits, restarts, adoption
- *   manager_vms.c      the VM records, their status files, resource usage
- *   manager_request.c  API paths and bodies, bounds checks (pure; fuzzed)
- *   manager_state.c    state directory files, pid files, adoption checks
+ *   manager_http.c       HTTP on the API socket (libmicrohttpd), calls
+ *   manager_ops.c        the API operations, which change
+ *   manager_placement.c  (run-time placement: checked, then asked of the VMM)
+ *   manager_reply.c      (error replies)
+ *   manager_life.c       the VMs' life cycle: spawn, stop, exits, restarts, adoption
+ *   manager_vms.c        the VM records, their status files, resource usage
+ *   manager_request.c    API paths and bodies, bounds checks (pure; fuzzed)
+ *   manager_state.c      state directory files, pid files, adoption checks
  *
  * Each file uses only those listed below it (tools/check-include-cycles.sh).
  * The VMMs are reached through their control sockets (src/control).

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "manager_ops.h"
+#include "manager_reply.h"
 #include "manager_request.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
