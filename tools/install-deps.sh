@@ -8,7 +8,8 @@ set -euo pipefail
 # Listed explicitly, never left to a Recommends (installs here skip them):
 # libc6-dev-arm64-cross is the glibc the static aarch64 stdvmm links
 # against; picolibc-aarch64-linux-gnu is the libc of the seL4 port and of
-# the freestanding check; python3 and curl drive the manager tests.
+# the freestanding check; python3 and curl drive the manager tests, python3
+# also the include-cycle check (tools/check-include-cycles.sh).
 packages=(
     build-essential cmake ninja-build pkg-config clang gcc-aarch64-linux-gnu
     libc6-dev-arm64-cross picolibc-aarch64-linux-gnu python3 curl

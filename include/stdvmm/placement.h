@@ -8,8 +8,9 @@
  *
  * This header is the model and its rules only (parsing of the text spelling,
  * validation, the priority mapping); it does not touch the host. Applying a
- * placement to Linux threads is src/system/sched_policy.c; an seL4 port maps
- * the same structure onto TCBs and scheduling contexts.
+ * placement to Linux threads is src/sched/sched_policy.c; an seL4 port maps
+ * the same structure onto TCBs and scheduling contexts. Both live in
+ * src/sched (library stdvmm_sched).
  */
 #ifndef STDVMM_PLACEMENT_H
 #define STDVMM_PLACEMENT_H

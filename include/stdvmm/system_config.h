@@ -9,7 +9,7 @@
  * Parsing is done by libyaml (YAML) or jansson (JSON); this module turns the
  * document into typed structures and validates it, reporting every problem
  * with its path in the file ("vms[2].memory: 64G exceeds system.memory 8G"),
- * not only the first one. Linux-hosted (system layer).
+ * not only the first one. Linux-hosted: src/description (stdvmm_description).
  */
 #ifndef STDVMM_SYSTEM_CONFIG_H
 #define STDVMM_SYSTEM_CONFIG_H
@@ -172,6 +172,13 @@ void sysconf_free(struct sysconf *cfg);
 
 /* A copy of s kept until sysconf_free (NULL on allocation failure). */
 const char *sysconf_strdup(struct sysconf *cfg, const char *s);
+/*
+ * The same for strings that must outlive no struct sysconf (the manager's
+ * per-instance paths): a copy in *arena, all freed at once by
+ * sysconf_arena_free. *arena starts NULL.
+ */
+const char *sysconf_arena_strdup(struct sysconf_arena **arena, const char *s);
+void sysconf_arena_free(struct sysconf_arena *arena);
 
 /*
  * Fills a struct vmm_config from a VM entry; strings point into vm. Fields

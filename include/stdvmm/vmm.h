@@ -4,6 +4,7 @@
  * a description. The command line and configuration files are two spellings
  * of struct vmm_config; everything below it (core, arch, port) is reachable
  * without this header for integrators who want the lower layers only.
+ * Linux-hosted: src/runtime (stdvmm_runtime).
  */
 #ifndef STDVMM_VMM_H
 #define STDVMM_VMM_H

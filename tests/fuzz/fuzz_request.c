@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "manager.h"
+#include "manager_request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

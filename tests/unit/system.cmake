@@ -1,25 +1,32 @@
-# SPDX-License-Identifier: BSD-2-Clause
-# Unit tests of the Linux-hosted system layer (tests/unit/system/test_*.c):
-# the system description, the manager's request parser and its state-dir
-# logic. They link the libraries they test instead of stdvmm_portable alone.
-if(NOT TARGET stdvmm_sysconf)
+# Unit tests of the Linux-hosted libraries above the host layer
+# (tests/unit/system/test_*.c): the system description (src/description),
+# placement (src/sched) and the manager's request parser and state-dir
+# logic (src/manager). They link the libraries they test instead of
+# stdvmm_portable alone, and see only their public headers, except where
+# noted below.
+if(NOT TARGET stdvmm_description)
   return()
 endif()
 file(GLOB system_unit_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/system/test_*.c)
 foreach(src ${system_unit_tests})
   get_filename_component(name ${src} NAME_WE)
+  if(name STREQUAL "test_manager" AND NOT TARGET stdvmm_manager)
+    continue()
+  endif()
   add_executable(${name} ${src})
-  target_include_directories(${name} PRIVATE ${CMOCKA_INCLUDE_DIR} ${PROJECT_SOURCE_DIR}/src
-                                             ${PROJECT_SOURCE_DIR}/src/system)
+  target_include_directories(${name} PRIVATE ${CMOCKA_INCLUDE_DIR})
   target_compile_definitions(${name} PRIVATE
     EXAMPLE_SYSTEM="${PROJECT_SOURCE_DIR}/docs/examples/system.yaml")
-  if(TARGET stdvmm_manager)
-    target_link_libraries(${name} PRIVATE stdvmm_manager)
-  endif()
-  target_link_libraries(${name} PRIVATE stdvmm_sysconf ${CMOCKA_LIBRARY})
+  target_link_libraries(${name} PRIVATE stdvmm_description ${CMOCKA_LIBRARY})
   add_test(NAME unit.${name} COMMAND ${name})
   set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 120)
 endforeach()
+# test_manager drives the manager's pure parts (manager_request.h,
+# manager_state.h), which are private to src/manager: it, and only it,
+# links the test-only target that exposes them.
+if(TARGET test_manager)
+  target_link_libraries(test_manager PRIVATE stdvmm_manager_internals)
+endif()
 
 # The manager against a stand-in VMM (tests/manager/fake_vmm.c): its life
 # cycle, restart policy, bounds, adoption and API robustness, in seconds and

@@ -2,7 +2,8 @@
 /*
  * The Linux host layer: what the portable core needs from an operating
  * system (files, memory, time, the terminal, log output). Only tools and the
- * system layer include this; the core never does.
+ * Linux-hosted layers above it (src/runtime, src/description, ...) include
+ * this; the core never does.
  */
 #ifndef STDVMM_HOST_LINUX_H
 #define STDVMM_HOST_LINUX_H

@@ -15,9 +15,9 @@
 
 #include "cli.h"
 #include "ctl_http.h"
+#include "stdvmm/control/vm_client.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/system_config.h"
-#include "vm_client.h"
 
 #define DEFAULT_SOCKET "/run/stdvmm/api.sock"
 #define REQUEST_TIMEOUT_MS 30000

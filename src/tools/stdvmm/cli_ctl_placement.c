@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "vm_client.h"
+#include "stdvmm/control/vm_client.h"
 
 int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json)
 {

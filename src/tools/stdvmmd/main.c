@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * stdvmmd: the manager of a system of VMs (src/system/manager.h). It reads
+ * stdvmmd: the manager of a system of VMs (include/stdvmm/manager.h). It reads
  * a system description, starts one `stdvmm run` process per VM and serves
  * the control API (docs/api/openapi.yaml) on a Unix socket.
  */
@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "manager.h"
+#include "stdvmm/manager.h"
+#include "stdvmm/system_config.h"
 #include "stdvmm/host/linux.h"
 
 #define DEFAULT_STATE_DIR "/run/stdvmm"

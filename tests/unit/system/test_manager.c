@@ -17,7 +17,8 @@
 
 #include <cmocka.h>
 
-#include "manager.h"
+#include "manager_request.h"
+#include "manager_state.h"
 #include "stdvmm/error.h"
 
 static bool has_diag(const struct sysconf_diags *d, const char *path, const char *text)

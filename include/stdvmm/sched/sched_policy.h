@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Applies a VM's placement (include/stdvmm/placement.h) to the Linux threads
+ * of this VMM process: affinity, SCHED_FIFO/RR, SCHED_DEADLINE, and the CPU
+ * controller of a per-vCPU cgroup (v2 or v1, whichever the host mounts).
+ * docs/multicore.md says which mechanism is used when.
+ *
+ * One VM per process, so the state is the process's. The runtime
+ * (src/runtime/vmm.c) calls, in order:
+ * sched_policy_start before it creates any thread (the VMM's own threads
+ * inherit the vmm_threads affinity from the caller), sched_policy_vcpu_enter
+ * first thing in each vCPU thread, sched_policy_vcpu_leave when it ends,
+ * sched_policy_stop at exit. The per-VM socket calls sched_policy_api.
+ */
+#ifndef STDVMM_SCHED_SCHED_POLICY_H
+#define STDVMM_SCHED_SCHED_POLICY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "stdvmm/placement.h"
+
+/* The placement's rules (placement_check_vm, no entry past the last vCPU); logs the first problem. */
+int sched_policy_check(const struct vmm_placement *p, unsigned vcpus);
+/* Checks the placement against this host and records it; p may be NULL (no placement). */
+int sched_policy_start(const struct vmm_placement *p, unsigned vcpus);
+/* In vCPU thread index: records its thread id and applies its placement. */
+int sched_policy_vcpu_enter(unsigned index);
+void sched_policy_vcpu_leave(unsigned index);
+/* Puts the process back where it was and removes the cgroups it made. */
+void sched_policy_stop(void);
+
+/* Changes vCPU index at run time ("pcpus=0,budget=none"); reason in err on failure. */
+int sched_policy_vcpu_set(unsigned index, const char *spec, char *err, size_t err_size);
+
+/*
+ * The per-VM socket's placement commands: "placement" (every vCPU's
+ * parameters, thread, mechanism and current affinity) and "vcpu N SPEC".
+ * Returns the JSON answer, or NULL when line is not one of them.
+ */
+json_t *sched_policy_api(const char *line, size_t len);
+
+#endif

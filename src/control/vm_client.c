@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The client side of a VMM's control socket (vm_api.c): one command line
+ * out, one JSON line back, each within a deadline, so a VMM that hangs can
+ * never hang the manager.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdint.h>
+
+#include "stdvmm/control/vm_client.h"
+#include "stdvmm/error.h"
+
+#define REPLY_MAX 65536
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_for(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return -STDVMM_EAGAIN;
+        struct pollfd p = {.fd = fd, .events = events};
+        int r = poll(&p, 1, (int)left);
+        if (r > 0)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return -STDVMM_EIO;
+    }
+}
+
+/* Connects without blocking past the deadline. */
+static int connect_to(const char *path, int64_t deadline, char *err, size_t err_size)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        snprintf(err, err_size, "socket path %s is too long", path);
+        return -STDVMM_EINVAL;
+    }
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, err_size, "socket: %s", strerror(errno));
+        return -STDVMM_EIO;
+    }
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        int e = errno;
+        if (e == EAGAIN || e == EINPROGRESS) {
+            /* A full listen backlog: wait for room rather than fail at once. */
+            int r = wait_for(fd, POLLOUT, deadline);
+            if (r == 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+                return fd;
+        }
+        snprintf(err, err_size, "cannot connect to %s: %s", path, strerror(e));
+        close(fd);
+        return e == ENOENT || e == ECONNREFUSED ? -STDVMM_ENOENT : -STDVMM_EIO;
+    }
+    return fd;
+}
+
+static int send_line(int fd, const char *command, int64_t deadline, char *err, size_t err_size)
+{
+    char line[256]; /* the VMM reads at most 256 bytes (vm_api.c REQUEST_MAX) */
+    int w = snprintf(line, sizeof(line), "%s\n", command);
+    size_t sent = 0;
+
+    /* A truncated line would send bytes past the buffer; refuse it instead. */
+    if (w < 0 || (size_t)w >= sizeof(line)) {
+        snprintf(err, err_size, "command too long for the VMM socket (at most %zu bytes)",
+                 sizeof(line) - 2);
+        return -STDVMM_EINVAL;
+    }
+    size_t len = (size_t)w;
+
+    while (sent < len) {
+        ssize_t n = send(fd, line + sent, len - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(fd, POLLOUT, deadline) == 0)
+            continue;
+        snprintf(err, err_size, "cannot send '%s': %s", command, strerror(errno));
+        return -STDVMM_EIO;
+    }
+    return 0;
+}
+
+/* Reads one line (without the newline) before the deadline. */
+static int read_line(int fd, char *buf, size_t size, int64_t deadline, char *err, size_t err_size)
+{
+    size_t got = 0;
+
+    while (got + 1 < size) {
+        ssize_t n = recv(fd, buf + got, size - 1 - got, 0);
+        if (n > 0) {
+            got += (size_t)n;
+            char *nl = memchr(buf, '\n', got);
+            if (nl != NULL) {
+                *nl = '\0';
+                return 0;
+            }
+            continue;
+        }
+        if (n == 0)
+            break;
+        if ((errno == EAGAIN || errno == EINTR) && wait_for(fd, POLLIN, deadline) == 0)
+            continue;
+        snprintf(err, err_size, "no answer: %s", errno == EAGAIN ? "timed out" : strerror(errno));
+        return -STDVMM_EAGAIN;
+    }
+    snprintf(err, err_size, "the VMM closed the connection without a complete answer");
+    return -STDVMM_EIO;
+}
+
+int vm_client_call(const char *socket_path, const char *command, int timeout_ms, json_t **reply,
+                   char *err, size_t err_size)
+{
+    static char buf[REPLY_MAX]; /* callers are single-threaded (manager loop, ctl) */
+    int64_t deadline = now_ms() + timeout_ms;
+    int fd = connect_to(socket_path, deadline, err, err_size);
+
+    if (fd < 0)
+        return fd;
+    int r = send_line(fd, command, deadline, err, err_size);
+    if (r == 0)
+        r = read_line(fd, buf, sizeof(buf), deadline, err, err_size);
+    close(fd);
+    if (r < 0)
+        return r;
+    json_error_t jerr;
+    *reply = json_loads(buf, 0, &jerr);
+    if (*reply == NULL || !json_is_object(*reply)) {
+        json_decref(*reply);
+        *reply = NULL;
+        snprintf(err, err_size, "the VMM answered something that is not a JSON object");
+        return -STDVMM_EIO;
+    }
+    return 0;
+}
+
+int vm_client_watch(const char *socket_path, int timeout_ms, char *err, size_t err_size)
+{
+    char buf[256];
+    int64_t deadline = now_ms() + timeout_ms;
+    int fd = connect_to(socket_path, deadline, err, err_size);
+
+    if (fd < 0)
+        return fd;
+    int r = send_line(fd, "watch", deadline, err, err_size);
+    /* The first line acknowledges; the next one comes when the VMM exits. */
+    if (r == 0)
+        r = read_line(fd, buf, sizeof(buf), deadline, err, err_size);
+    if (r == 0 && strstr(buf, "\"watching\"") == NULL) {
+        snprintf(err, err_size, "the VMM refused to be watched: %.120s", buf);
+        r = -STDVMM_EIO;
+    }
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+int vm_client_watch_status(int fd)
+{
+    char buf[256];
+    size_t got = 0;
+
+    /* Called once the descriptor is readable: the line is there, or EOF. */
+    while (got + 1 < sizeof(buf)) {
+        ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, MSG_DONTWAIT);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    json_t *ev = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+    int status = -1;
+    json_t *s = json_object_get(ev, "status");
+    if (json_is_integer(s) && json_integer_value(s) >= 0 && json_integer_value(s) < 256)
+        status = (int)json_integer_value(s);
+    json_decref(ev);
+    return status;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What a description's VM entry becomes: the struct vmm_config that
+ * `stdvmm run --config` runs, and the single-VM JSON the manager hands it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/system_config.h"
+#include "sysconf_placement.h"
+
+static void mac_bytes(const char *text, uint8_t out[6])
+{
+    for (int i = 0; i < 6; i++)
+        out[i] = (uint8_t)strtoul(text + 3 * i, NULL, 16);
+}
+
+int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out,
+                             struct sysconf_diags *diags)
+{
+    int r = 0;
+
+    out->name = vm->name;
+    out->kernel = vm->kernel;
+    out->initramfs = vm->initramfs;
+    out->cmdline = vm->cmdline;
+    out->cpus = vm->cpus;
+    out->memory = vm->memory;
+    out->no_reboot = vm->no_reboot;
+    out->rng = vm->rng;
+    out->placement = vm->placement;
+    out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
+    if (vm->serial_log != NULL) {
+        out->serial = VMM_SERIAL_FILE;
+        out->serial_path = vm->serial_log;
+    }
+    _Static_assert(SYSCONF_MAX_DISKS <= VMM_MAX_DISKS, "disks of a description fit the VMM");
+    _Static_assert(SYSCONF_MAX_NETS <= VMM_MAX_NETS, "nets of a description fit the VMM");
+    _Static_assert(SYSCONF_MAX_HOSTFWDS <= VMM_MAX_HOSTFWDS, "forwards fit the VMM");
+    out->disk_count = vm->disk_count;
+    for (unsigned i = 0; i < vm->disk_count; i++) {
+        out->disks[i].path = vm->disks[i].path;
+        out->disks[i].id = vm->disks[i].id;
+        out->disks[i].readonly = vm->disks[i].read_only;
+        out->disks[i].irq = vm->disks[i].irq;
+    }
+    out->net_count = vm->net_count;
+    for (unsigned i = 0; i < vm->net_count; i++) {
+        const struct sysconf_net *n = &vm->nets[i];
+        struct vmm_net *o = &out->nets[i];
+        memset(o, 0, sizeof(*o));
+        o->backend = n->tap ? VMM_NET_TAP : VMM_NET_USER;
+        o->tap = n->tap;
+        o->has_mac = n->mac != NULL;
+        if (n->mac != NULL)
+            mac_bytes(n->mac, o->mac);
+        o->irq = n->irq;
+        o->hostfwd_count = n->hostfwd_count;
+        for (unsigned f = 0; f < n->hostfwd_count; f++) {
+            o->hostfwds[f].host_port = n->hostfwds[f].host;
+            o->hostfwds[f].guest_port = n->hostfwds[f].guest;
+        }
+    }
+    memset(&out->vsock, 0, sizeof(out->vsock));
+    if (vm->vsock_cid != 0) {
+        if (vm->vsock_socket == NULL) {
+            sysconf_diag_add(diags, "vsock.socket", 0,
+                             "required here: the host side of the vsock device is a Unix "
+                             "socket (the manager chooses one itself)");
+            r = -STDVMM_EINVAL;
+        }
+        out->vsock.enabled = true;
+        out->vsock.cid = vm->vsock_cid;
+        out->vsock.socket = vm->vsock_socket;
+        out->vsock.irq = vm->vsock_irq;
+    }
+    return r;
+}
+
+static const char *restart_name(enum sysconf_restart r)
+{
+    switch (r) {
+    case SYSCONF_RESTART_NEVER:
+        return "never";
+    case SYSCONF_RESTART_ON_FAILURE:
+        return "on-failure";
+    case SYSCONF_RESTART_ALWAYS:
+        return "always";
+    }
+    return "never";
+}
+
+static int set_str(json_t *obj, const char *key, const char *v)
+{
+    return v == NULL ? 0 : json_object_set_new(obj, key, json_string(v));
+}
+
+static int set_irq_vcpu(json_t *obj, const struct vmm_irq_owner *irq)
+{
+    if (obj == NULL)
+        return -1;
+    return irq->set ? json_object_set_new(obj, "irq_vcpu", json_integer(irq->vcpu)) : 0;
+}
+
+char *sysconf_vm_to_json(const struct sysconf_vm *vm)
+{
+    json_t *o = json_object();
+    char buf[SYSCONF_MAX_HOST_CPUS * 4];
+    int r = 0;
+
+    if (o == NULL)
+        return NULL;
+    r |= set_str(o, "name", vm->name);
+    r |= set_str(o, "kernel", vm->kernel);
+    r |= set_str(o, "initramfs", vm->initramfs);
+    r |= set_str(o, "cmdline", vm->cmdline);
+    r |= json_object_set_new(o, "cpus", json_integer(vm->cpus));
+    r |= json_object_set_new(o, "memory", json_integer((json_int_t)vm->memory));
+    if (vm->disk_count != 0) {
+        json_t *a = json_array();
+        for (unsigned i = 0; a && i < vm->disk_count; i++) {
+            json_t *d = json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
+                                  vm->disks[i].read_only, "id", vm->disks[i].id);
+            r |= set_irq_vcpu(d, &vm->disks[i].irq);
+            r |= json_array_append_new(a, d);
+        }
+        r |= json_object_set_new(o, "disks", a);
+    }
+    if (vm->net_count != 0) {
+        json_t *a = json_array();
+        for (unsigned i = 0; a && i < vm->net_count; i++) {
+            const struct sysconf_net *net = &vm->nets[i];
+            json_t *n = json_object();
+            if (net->tap != NULL) {
+                r |= set_str(n, "tap", net->tap);
+            } else {
+                json_t *fwds = json_array();
+                for (unsigned f = 0; fwds && f < net->hostfwd_count; f++)
+                    r |= json_array_append_new(fwds, json_pack("{s:i, s:i}", "host",
+                                                               net->hostfwds[f].host, "guest",
+                                                               net->hostfwds[f].guest));
+                r |= json_object_set_new(n, "user", json_pack("{s:o}", "hostfwd", fwds));
+            }
+            if (n != NULL && net->mac != NULL)
+                r |= set_str(n, "mac", net->mac);
+            r |= set_irq_vcpu(n, &net->irq);
+            r |= json_array_append_new(a, n);
+        }
+        r |= json_object_set_new(o, "nets", a);
+    }
+    if (vm->vsock_cid != 0) {
+        json_t *v =
+            json_pack("{s:I, s:s*}", "cid", (json_int_t)vm->vsock_cid, "socket", vm->vsock_socket);
+        r |= set_irq_vcpu(v, &vm->vsock_irq);
+        r |= json_object_set_new(o, "vsock", v);
+    }
+    r |= json_object_set_new(o, "rng", json_boolean(vm->rng));
+    r |= set_str(o, "console", vm->virtio_console ? "virtio" : "serial");
+    r |= set_str(o, "serial_log", vm->serial_log);
+    r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
+    if (vm->restart == SYSCONF_RESTART_ON_FAILURE && vm->restart_max != 0) {
+        snprintf(buf, sizeof(buf), "on-failure:%u", vm->restart_max);
+        r |= set_str(o, "restart", buf);
+    } else {
+        r |= set_str(o, "restart", restart_name(vm->restart));
+    }
+    if (vm->has_host_cpus) {
+        sysconf_cpuset_format(&vm->host_cpus, buf, sizeof(buf));
+        r |= set_str(o, "host_cpus", buf);
+    }
+    r |= sysconf_placement_to_json(vm, o);
+    char *text = r == 0 ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return text;
+}

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The structure of a system description (sysconf_schema.h): each field's
+ * type and range, unknown fields with a suggestion, defaults.
+ */
+#include "sysconf_schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sysconf_placement.h"
+#include "sysconf_util.h"
+
+static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
+                                          NULL};
+static const char *const vm_keys[] = {
+    "name",      "kernel",  "initramfs", "cmdline",   "cpus",      "memory",
+    "disks",     "nets",    "vsock",     "rng",       "console",   "serial_log",
+    "no_reboot", "restart", "autostart", "instances", "host_cpus", "vmm_threads", NULL};
+static const char *const disk_keys[] = {"path", "read_only", "id", "irq_vcpu", NULL};
+static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
+static const char *const user_keys[] = {"hostfwd", NULL};
+static const char *const hostfwd_keys[] = {"host", "guest", NULL};
+static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
+static const char *const instances_keys[] = {"max", NULL};
+
+#define DEFAULT_CMDLINE "console=ttyS0"
+#define DEFAULT_MEMORY (512ull << 20)
+
+static bool valid_mac(const char *s)
+{
+    /* Six hex pairs with colons; the multicast bit of the first octet must be clear. */
+    if (strlen(s) != 17)
+        return false;
+    for (int i = 0; i < 17; i++) {
+        char c = s[i];
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (i % 3 == 2 ? c != ':' : !hex)
+            return false;
+    }
+    unsigned first = (unsigned)strtoul(s, NULL, 16);
+    return (first & 1) == 0;
+}
+
+static bool valid_tap(const char *s)
+{
+    size_t n = strlen(s);
+    /* IFNAMSIZ is 16 with the terminator; "{n}" may grow by a few digits. */
+    if (n == 0 || n > 15 + (strstr(s, SYSCONF_INSTANCE_MARK) ? 3 : 0))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '/' || s[i] <= ' ' || s[i] == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static void walk_host_cpus(struct sysconf_walk *w, const json_t *obj, const char *path, bool *has,
+                           struct sysconf_cpuset *set)
+{
+    char sub[SYSCONF_PATH_MAX];
+    const json_t *v = json_object_get(obj, "host_cpus");
+    char buf[32];
+    const char *text;
+
+    if (v == NULL)
+        return;
+    sysconf_path_key(sub, path, "host_cpus");
+    if (json_is_integer(v)) {
+        snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+        text = buf;
+    } else if (json_is_string(v)) {
+        text = json_string_value(v);
+    } else {
+        sysconf_walk_error(w, sub, "expected a CPU list such as \"0-3,6\", got %s",
+                           sysconf_json_type_name(v));
+        return;
+    }
+    if (!sysconf_parse_cpuset(text, set)) {
+        sysconf_walk_error(w, sub, "'%s' is not a CPU list such as \"0-3,6\" (CPUs 0-%d)", text,
+                           SYSCONF_MAX_HOST_CPUS - 1);
+        return;
+    }
+    *has = true;
+}
+
+static const json_t *get_list(struct sysconf_walk *w, const json_t *obj, const char *path,
+                              const char *key, size_t max, char *sub)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    sysconf_path_key(sub, path, key);
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    if (!json_is_array(v)) {
+        sysconf_walk_error(w, sub, "expected a list, got %s", sysconf_json_type_name(v));
+        return NULL;
+    }
+    if (json_array_size(v) > max) {
+        sysconf_walk_error(w, sub, "%zu entries; at most %zu are supported", json_array_size(v),
+                           max);
+        return NULL;
+    }
+    return v;
+}
+
+/* irq_vcpu: N, the vCPU that owns a device's interrupt; checked against cpus in check_bounds. */
+static bool get_irq_vcpu(struct sysconf_walk *w, const json_t *obj, const char *path,
+                         struct vmm_irq_owner *owner)
+{
+    uint64_t v;
+    enum sysconf_got got =
+        sysconf_get_uint(w, obj, path, "irq_vcpu", false, 0, VMM_MAX_CPUS - 1, &v);
+    if (got == SYSCONF_OK) {
+        owner->set = true;
+        owner->vcpu = (unsigned)v;
+    }
+    return got != SYSCONF_BAD;
+}
+
+static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *path,
+                       struct sysconf_vm *vm)
+{
+    char sub[SYSCONF_PATH_MAX], item[SYSCONF_PATH_MAX];
+    const json_t *list = get_list(w, obj, path, "disks", SYSCONF_MAX_DISKS, sub);
+
+    for (size_t i = 0; list && i < json_array_size(list); i++) {
+        const json_t *d = json_array_get(list, i);
+        struct sysconf_disk *disk = &vm->disks[vm->disk_count];
+        sysconf_path_index(item, sub, i);
+        if (!sysconf_expect_object(w, d, item))
+            continue;
+        sysconf_check_keys(w, d, item, disk_keys);
+        bool ok = sysconf_get_string(w, d, item, "path", true, &disk->path) == SYSCONF_OK;
+        sysconf_get_bool(w, d, item, "read_only", false, &disk->read_only);
+        ok = get_irq_vcpu(w, d, item, &disk->irq) && ok;
+        if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
+            strlen(disk->id) > 20) {
+            char field[SYSCONF_PATH_MAX];
+            sysconf_path_key(field, item, "id");
+            sysconf_walk_error(w, field, "'%s' is longer than the 20 bytes of a virtio-blk serial",
+                               disk->id);
+            ok = false;
+        }
+        if (ok)
+            vm->disk_count++;
+    }
+}
+
+/* user: {hostfwd: [{host: 8080, guest: 80}, ...]} */
+static bool walk_user(struct sysconf_walk *w, const json_t *user, const char *path,
+                      struct sysconf_net *net)
+{
+    char sub[SYSCONF_PATH_MAX], item[SYSCONF_PATH_MAX];
+    bool ok = true;
+    uint64_t port;
+
+    if (!sysconf_expect_object(w, user, path))
+        return false;
+    sysconf_check_keys(w, user, path, user_keys);
+    const json_t *list = get_list(w, user, path, "hostfwd", SYSCONF_MAX_HOSTFWDS, sub);
+    for (size_t i = 0; list && i < json_array_size(list); i++) {
+        const json_t *f = json_array_get(list, i);
+        struct sysconf_hostfwd *fwd = &net->hostfwds[net->hostfwd_count];
+        bool good = true;
+        sysconf_path_index(item, sub, i);
+        if (!sysconf_expect_object(w, f, item)) {
+            ok = false;
+            continue;
+        }
+        sysconf_check_keys(w, f, item, hostfwd_keys);
+        if (sysconf_get_uint(w, f, item, "host", true, 1, 65535, &port) == SYSCONF_OK)
+            fwd->host = (uint16_t)port;
+        else
+            good = false;
+        if (sysconf_get_uint(w, f, item, "guest", true, 1, 65535, &port) == SYSCONF_OK)
+            fwd->guest = (uint16_t)port;
+        else
+            good = false;
+        if (good)
+            net->hostfwd_count++;
+        ok = ok && good;
+    }
+    return ok;
+}
+
+static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *path,
+                      struct sysconf_vm *vm)
+{
+    char sub[SYSCONF_PATH_MAX], item[SYSCONF_PATH_MAX], field[SYSCONF_PATH_MAX];
+    const json_t *list = get_list(w, obj, path, "nets", SYSCONF_MAX_NETS, sub);
+
+    for (size_t i = 0; list && i < json_array_size(list); i++) {
+        const json_t *n = json_array_get(list, i);
+        struct sysconf_net *net = &vm->nets[vm->net_count];
+        bool ok = true;
+        sysconf_path_index(item, sub, i);
+        if (!sysconf_expect_object(w, n, item))
+            continue;
+        sysconf_check_keys(w, n, item, net_keys);
+        const json_t *user = json_object_get(n, "user");
+        enum sysconf_got tap = sysconf_get_string(w, n, item, "tap", false, &net->tap);
+        if ((tap == SYSCONF_ABSENT) == (user == NULL)) {
+            sysconf_walk_error(w, item,
+                               "give either tap: IFNAME (a host TAP device) or user: {} "
+                               "(user-mode NAT), not %s",
+                               user ? "both" : "neither");
+            ok = false;
+        }
+        if (tap == SYSCONF_OK && !valid_tap(net->tap)) {
+            sysconf_path_key(field, item, "tap");
+            sysconf_walk_error(w, field,
+                               "'%s' is not a network interface name (1-15 characters, "
+                               "no '/' or spaces)",
+                               net->tap);
+            ok = false;
+        }
+        if (tap == SYSCONF_BAD)
+            ok = false;
+        if (user != NULL) {
+            sysconf_path_key(field, item, "user");
+            ok = walk_user(w, user, field, net) && ok;
+        }
+        if (sysconf_get_string(w, n, item, "mac", false, &net->mac) == SYSCONF_OK &&
+            !valid_mac(net->mac)) {
+            sysconf_path_key(field, item, "mac");
+            sysconf_walk_error(
+                w, field, "'%s' is not a unicast MAC address such as 52:54:00:12:34:56", net->mac);
+            ok = false;
+        }
+        ok = get_irq_vcpu(w, n, item, &net->irq) && ok;
+        if (ok)
+            vm->net_count++;
+        else
+            memset(net, 0, sizeof(*net));
+    }
+}
+
+static void walk_vsock(struct sysconf_walk *w, const json_t *obj, const char *path,
+                       struct sysconf_vm *vm)
+{
+    char sub[SYSCONF_PATH_MAX];
+    const json_t *v = json_object_get(obj, "vsock");
+    uint64_t cid;
+
+    sysconf_path_key(sub, path, "vsock");
+    if (v == NULL || json_is_null(v) || !sysconf_expect_object(w, v, sub))
+        return;
+    sysconf_check_keys(w, v, sub, vsock_keys);
+    /* 0-2 are reserved (hypervisor, local, host); the top value is VMADDR_CID_ANY. */
+    if (sysconf_get_uint(w, v, sub, "cid", true, 3, 0xfffffffeu, &cid) == SYSCONF_OK)
+        vm->vsock_cid = (uint32_t)cid;
+    sysconf_get_string(w, v, sub, "socket", false, &vm->vsock_socket);
+    get_irq_vcpu(w, v, sub, &vm->vsock_irq);
+}
+
+static void walk_instances(struct sysconf_walk *w, const json_t *obj, const char *path,
+                           struct sysconf_vm *vm)
+{
+    char sub[SYSCONF_PATH_MAX];
+    const json_t *v = json_object_get(obj, "instances");
+    uint64_t max;
+
+    sysconf_path_key(sub, path, "instances");
+    if (v == NULL || json_is_null(v) || !sysconf_expect_object(w, v, sub))
+        return;
+    sysconf_check_keys(w, v, sub, instances_keys);
+    if (sysconf_get_uint(w, v, sub, "max", true, 1, SYSCONF_MAX_INSTANCES, &max) == SYSCONF_OK)
+        vm->instances_max = (unsigned)max;
+}
+
+void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path,
+                     bool name_required, struct sysconf_vm *vm)
+{
+    char sub[SYSCONF_PATH_MAX];
+    const char *restart = NULL;
+    uint64_t n;
+
+    memset(vm, 0, sizeof(*vm));
+    vm->cmdline = DEFAULT_CMDLINE;
+    vm->cpus = 1;
+    vm->memory = DEFAULT_MEMORY;
+    if (!sysconf_expect_object(w, obj, path))
+        return;
+    sysconf_check_keys(w, obj, path, vm_keys);
+
+    if (sysconf_get_string(w, obj, path, "name", name_required, &vm->name) == SYSCONF_OK &&
+        !sysconf_valid_name(vm->name)) {
+        sysconf_path_key(sub, path, "name");
+        sysconf_walk_error(w, sub,
+                           "'%s' is not a valid name: 1-%d of A-Z a-z 0-9 . _ -, starting with "
+                           "a letter or digit",
+                           vm->name, SYSCONF_NAME_MAX);
+    }
+    sysconf_get_string(w, obj, path, "kernel", true, &vm->kernel);
+    sysconf_get_string(w, obj, path, "initramfs", false, &vm->initramfs);
+    sysconf_get_string(w, obj, path, "cmdline", false, &vm->cmdline);
+    if (json_is_object(json_object_get(obj, "cpus")))
+        ; /* cpus: {count, placement, ...}: sysconf_walk_placement below */
+    else if (sysconf_get_uint(w, obj, path, "cpus", false, 1, VMM_MAX_CPUS, &n) == SYSCONF_OK)
+        vm->cpus = (unsigned)n;
+    sysconf_walk_placement(w, obj, path, vm);
+    if (sysconf_get_size(w, obj, path, "memory", false, &vm->memory) == SYSCONF_OK &&
+        vm->memory < SYSCONF_MIN_MEMORY) {
+        char have[32], need[32];
+        sysconf_format_size(vm->memory, have, sizeof(have));
+        sysconf_format_size(SYSCONF_MIN_MEMORY, need, sizeof(need));
+        sysconf_path_key(sub, path, "memory");
+        sysconf_walk_error(w, sub, "%s is too little: a Linux guest needs at least %s", have, need);
+    }
+    walk_disks(w, obj, path, vm);
+    walk_nets(w, obj, path, vm);
+    walk_vsock(w, obj, path, vm);
+    sysconf_get_bool(w, obj, path, "rng", false, &vm->rng);
+    const char *console = NULL;
+    if (sysconf_get_string(w, obj, path, "console", false, &console) == SYSCONF_OK) {
+        if (strcmp(console, "virtio") == 0) {
+            vm->virtio_console = true;
+        } else if (strcmp(console, "serial") != 0) {
+            sysconf_path_key(sub, path, "console");
+            sysconf_walk_error(
+                w, sub, "'%s' is not a console device: serial (ttyS0) or virtio (hvc0)", console);
+        }
+    }
+    sysconf_get_string(w, obj, path, "serial_log", false, &vm->serial_log);
+    sysconf_get_bool(w, obj, path, "no_reboot", false, &vm->no_reboot);
+    if (sysconf_get_string(w, obj, path, "restart", false, &restart) == SYSCONF_OK &&
+        !sysconf_parse_restart(restart, &vm->restart, &vm->restart_max)) {
+        sysconf_path_key(sub, path, "restart");
+        sysconf_walk_error(w, sub,
+                           "'%s' is not a restart policy: never, on-failure, on-failure:N "
+                           "(N >= 1) or always",
+                           restart);
+    }
+    sysconf_get_bool(w, obj, path, "autostart", false, &vm->autostart);
+    walk_instances(w, obj, path, vm);
+    walk_host_cpus(w, obj, path, &vm->has_host_cpus, &vm->host_cpus);
+}
+
+void sysconf_walk_system(struct sysconf_walk *w, const json_t *root, struct sysconf_system *s)
+{
+    const json_t *obj = json_object_get(root, "system");
+    uint64_t n;
+
+    s->max_vms = SYSCONF_DEFAULT_MAX_VMS;
+    if (obj == NULL) {
+        sysconf_diag_add(w->diags, "system", 0,
+                         "required section missing (the bounds: memory, "
+                         "vcpus, max_vms, host_cpus)");
+        w->failed = true;
+        return;
+    }
+    if (!sysconf_expect_object(w, obj, "system"))
+        return;
+    sysconf_check_keys(w, obj, "system", system_keys);
+    sysconf_get_size(w, obj, "system", "memory", true, &s->memory);
+    if (sysconf_get_uint(w, obj, "system", "vcpus", true, 1, 65536, &n) == SYSCONF_OK)
+        s->vcpus = (unsigned)n;
+    if (sysconf_get_uint(w, obj, "system", "max_vms", false, 1, 4096, &n) == SYSCONF_OK)
+        s->max_vms = (unsigned)n;
+    walk_host_cpus(w, obj, "system", &s->has_host_cpus, &s->host_cpus);
+    sysconf_walk_pools(w, obj, s);
+}

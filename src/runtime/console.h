@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The serial console's host side: where guest output goes and where input comes from. */
+#ifndef STDVMM_RUNTIME_CONSOLE_H
+#define STDVMM_RUNTIME_CONSOLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stdvmm/vmm.h"
+
+struct vm;
+
+/* Feeds input bytes to the guest; returns how many it took (0 when its FIFO is full). */
+typedef size_t (*console_input_fn)(void *ctx, const uint8_t *buf, size_t len);
+
+struct console {
+    enum vmm_serial_mode mode;
+    int out_fd;
+    int in_fd;      /* -1: no input */
+    int wake_fd[2]; /* pipe that ends the input thread */
+    bool thread_started;
+    bool escape; /* last input byte was the Ctrl-A escape */
+    pthread_t thread;
+    console_input_fn input;
+    void *input_ctx;
+    struct vm *vm; /* for the Ctrl-A x escape */
+};
+
+int console_open(struct console *c, const struct vmm_config *cfg);
+/* Starts forwarding input (tty mode only). */
+int console_start_input(struct console *c, struct vm *vm, console_input_fn fn, void *ctx);
+/* Guest output sink, with the signature device models take. */
+void console_output(void *ctx, const uint8_t *buf, size_t len);
+void console_close(struct console *c);
+
+#endif

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Builds a VM from a struct vmm_config and runs it: the glue between the
+ * Linux host layer (files, threads, signals), the KVM port and the portable
+ * core, arch and devices. One VM per process (paper §4.1.5).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "virtio_devices.h"
+#include "vcpu_park.h"
+#include "stdvmm/arch.h"
+#include "stdvmm/control/vm_api.h"
+#include "stdvmm/devices/serial8250.h"
+#include "stdvmm/error.h"
+#include "stdvmm/host/event_loop.h"
+#include "stdvmm/host/linux.h"
+#include "stdvmm/machine.h"
+#include "stdvmm/sched/sched_policy.h"
+#include "stdvmm/vmm.h"
+
+struct vmm {
+    const struct vmm_config *cfg;
+    struct host_file_image kernel;
+    struct host_file_image initrd;
+    struct machine mach; /* the VM itself, built by the portable machine layer */
+    struct machine_host host;
+    struct console console;
+    pthread_t threads[VM_MAX_VCPUS];
+    unsigned threads_started;
+    int stop_fd;   /* eventfd: the VM recorded a stop reason */
+    int signal_fd; /* SIGTERM, SIGINT, SIGHUP */
+    struct vm_api *api; /* --api-socket; NULL without */
+    struct vmm_virtio *virtio;
+    struct vcpu_park park; /* pause, and the VMM's own stop-the-world moments */
+};
+
+int vmm_config_check(const struct vmm_config *cfg)
+{
+    int bad = 0;
+
+    if (cfg->kernel == NULL) {
+        LOG_ERR("no kernel given (--kernel PATH)");
+        bad = 1;
+    }
+    if (cfg->cpus == 0 || cfg->cpus > VMM_MAX_CPUS) {
+        LOG_ERR("--cpus %u: must be between 1 and %d", cfg->cpus, VMM_MAX_CPUS);
+        bad = 1;
+    }
+    if (cfg->memory < arch_min_ram()) {
+        LOG_ERR("--memory %lluM is too little: a Linux guest needs at least %lluM",
+                (unsigned long long)(cfg->memory >> 20),
+                (unsigned long long)(arch_min_ram() >> 20));
+        bad = 1;
+    }
+    if (cfg->serial == VMM_SERIAL_FILE && (cfg->serial_path == NULL || !*cfg->serial_path)) {
+        LOG_ERR("--serial file=PATH needs a path");
+        bad = 1;
+    }
+    if (vmm_virtio_config_check(cfg) < 0)
+        bad = 1;
+    if (cfg->placement != NULL && sched_policy_check(cfg->placement, cfg->cpus) < 0)
+        bad = 1;
+    return bad ? -STDVMM_EINVAL : 0;
+}
+
+/* ---- what the Linux host gives the machine layer (struct machine_host) ---- */
+
+static void notify_stop(struct vm *vm, void *ctx)
+{
+    struct vmm *m = ctx;
+    (void)vm;
+    host_eventfd_signal(m->stop_fd);
+}
+
+static uint64_t now_ns(void *ctx)
+{
+    (void)ctx;
+    return host_clock_monotonic_ns();
+}
+
+static void *ram_alloc(void *ctx, unsigned index, uint64_t gpa, uint64_t size)
+{
+    (void)ctx;
+    (void)index;
+    (void)gpa;
+    return host_guest_ram_alloc(size);
+}
+
+static void ram_free(void *ctx, void *ram, uint64_t size)
+{
+    (void)ctx;
+    host_guest_ram_free(ram, size);
+}
+
+static void uart_output(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct vmm *m = ctx;
+    console_output(&m->console, buf, len);
+}
+
+static int add_virtio(void *ctx, struct machine *mach)
+{
+    struct vmm *m = ctx;
+    return vmm_virtio_build(m->virtio, mach, &m->console, &m->park);
+}
+
+static void remove_virtio(void *ctx, struct machine *mach)
+{
+    struct vmm *m = ctx;
+    (void)mach;
+    vmm_virtio_teardown(m->virtio);
+}
+
+static int irq_owners_arg(void *ctx, char *buf, size_t size)
+{
+    struct vmm *m = ctx;
+    return vmm_virtio_irq_affinity_arg(m->virtio, buf, size);
+}
+
+static size_t uart_input(void *ctx, const uint8_t *buf, size_t len)
+{
+    return serial8250_receive(ctx, buf, len);
+}
+
+/* ---- what the control socket acts on (struct vm_api_target) ---- */
+
+static int api_hold(void *ctx, int timeout_ms)
+{
+    struct vmm *m = ctx;
+    return vcpu_park_hold(&m->park, timeout_ms);
+}
+
+static void api_release(void *ctx)
+{
+    struct vmm *m = ctx;
+    vcpu_park_release(&m->park);
+}
+
+static void api_parked(void *ctx, unsigned *parked, unsigned *total)
+{
+    struct vmm *m = ctx;
+    vcpu_park_count(&m->park, parked, total);
+}
+
+static unsigned api_irqs(void *ctx, struct vm_api_irq *out, unsigned max)
+{
+    struct vmm *m = ctx;
+    struct vmm_virtio_irq irqs[32];
+    unsigned n = vmm_virtio_irqs(m->virtio, irqs, max < 32 ? max : 32);
+
+    for (unsigned i = 0; i < n; i++)
+        out[i] = (struct vm_api_irq){.device = irqs[i].device,
+                                     .line = irqs[i].line,
+                                     .hwirq = irqs[i].hwirq,
+                                     .owner = irqs[i].owner,
+                                     .routed_to = irqs[i].routed_to};
+    return n;
+}
+
+static void api_attach(struct vmm *m)
+{
+    const struct vm_api_target target = {
+        .vm = &m->mach.vm,
+        .ctx = m,
+        .hold = api_hold,
+        .release = api_release,
+        .parked = api_parked,
+        .irqs = api_irqs,
+    };
+    vm_api_attach(m->api, &target);
+}
+
+static void host_init(struct vmm *m)
+{
+    m->host = (struct machine_host){
+        .ctx = m,
+        .ram_alloc = ram_alloc,
+        .ram_free = ram_free,
+        /* With a virtio console the UART stays for the kernel's probe, but speaks to no one. */
+        .console_tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : uart_output,
+        .now_ns = now_ns,
+        .start_ns = host_clock_start_ns(), /* report time since stdvmm started, as Firecracker */
+        .on_stop = notify_stop,
+        .add_devices = add_virtio,
+        .remove_devices = remove_virtio,
+        .cmdline_extra = irq_owners_arg,
+    };
+}
+
+static int build(struct vmm *m)
+{
+    const struct vmm_config *cfg = m->cfg;
+    const struct machine_desc desc = {
+        .name = cfg->name,
+        .cpus = cfg->cpus,
+        .memory = cfg->memory,
+        .kernel = m->kernel.data,
+        .kernel_size = m->kernel.size,
+        .initrd = m->initrd.data,
+        .initrd_size = m->initrd.size,
+        .cmdline = cfg->cmdline,
+    };
+    return machine_build(&m->mach, &desc, &m->host);
+}
+
+static void *vcpu_thread(void *arg)
+{
+    struct vcpu *vcpu = arg;
+    char name[16];
+
+    snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
+    pthread_setname_np(pthread_self(), name);
+    if (sched_policy_vcpu_enter(vcpu->index) < 0) {
+        vm_request_stop(vcpu->vm, VM_STOP_ERROR);
+        return NULL;
+    }
+    vcpu_run_loop(vcpu);
+    sched_policy_vcpu_leave(vcpu->index);
+    return NULL;
+}
+
+static int start_vcpus(struct vmm *m)
+{
+    m->threads_started = 0;
+    for (unsigned i = 0; i < m->mach.vm.vcpu_count; i++) {
+        if (pthread_create(&m->threads[i], NULL, vcpu_thread, &m->mach.vm.vcpus[i]) != 0) {
+            LOG_ERR("cannot start the thread of vCPU %u", i);
+            vm_request_stop(&m->mach.vm, VM_STOP_ERROR);
+            return -STDVMM_EAGAIN;
+        }
+        m->threads_started++;
+    }
+    return 0;
+}
+
+static void join_vcpus(struct vmm *m)
+{
+    for (unsigned i = 0; i < m->threads_started; i++)
+        pthread_join(m->threads[i], NULL);
+    m->threads_started = 0;
+}
+
+/* Waits until the VM records a stop reason, turning host signals into a stop request. */
+static void wait_for_stop(struct vmm *m)
+{
+    while (vm_stop_reason(&m->mach.vm) == VM_STOP_NONE) {
+        struct pollfd fds[2] = {{.fd = m->stop_fd, .events = POLLIN},
+                                {.fd = m->signal_fd, .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+            break;
+        if (fds[1].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+                LOG_WARN("signal %u: stopping the VM", si.ssi_signo);
+                vm_request_stop(&m->mach.vm, VM_STOP_REQUESTED);
+            }
+        }
+    }
+    host_eventfd_drain(m->stop_fd);
+}
+
+static int exit_status(enum vm_stop_reason reason)
+{
+    switch (reason) {
+    case VM_STOP_POWEROFF: return VMM_EXIT_POWEROFF;
+    case VM_STOP_PANIC: return VMM_EXIT_PANIC;
+    case VM_STOP_RESET: return VMM_EXIT_RESET;
+    case VM_STOP_REQUESTED: return VMM_EXIT_STOPPED;
+    case VM_STOP_ERROR:
+    case VM_STOP_NONE: break;
+    }
+    return VMM_EXIT_ERROR;
+}
+
+static int setup_signals(struct vmm *m)
+{
+    sigset_t set;
+
+    /* Blocked before any thread starts, so every thread inherits the mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
+    m->stop_fd = host_eventfd_create();
+    if (m->signal_fd < 0 || m->stop_fd < 0) {
+        LOG_ERR("cannot create the VMM's signal and stop descriptors: %s", strerror(errno));
+        return -STDVMM_EIO;
+    }
+    return 0;
+}
+
+static int load_images(struct vmm *m)
+{
+    int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
+    if (r == 0 && arch_probe_kernel(m->kernel.data, m->kernel.size) < 0) {
+        LOG_ERR("kernel %s: not a kernel image stdvmm can boot on this architecture",
+                m->cfg->kernel);
+        r = -STDVMM_ENOEXEC;
+    }
+    if (r == 0 && m->cfg->initramfs != NULL)
+        r = host_file_image_load(&m->initrd, m->cfg->initramfs, "initramfs");
+    return r;
+}
+
+int vmm_run(const struct vmm_config *cfg)
+{
+    struct vmm *m = calloc(1, sizeof(*m));
+    int status = VMM_EXIT_ERROR;
+
+    if (m == NULL)
+        return VMM_EXIT_ERROR;
+    m->cfg = cfg;
+    m->stop_fd = m->signal_fd = -1;
+    vcpu_park_init(&m->park);
+    host_init(m);
+    if (vmm_config_check(cfg) < 0) {
+        vcpu_park_destroy(&m->park);
+        free(m);
+        return VMM_EXIT_USAGE;
+    }
+    /* Before any thread exists: the VMM's threads inherit the vmm_threads affinity. */
+    if (sched_policy_start(cfg->placement, cfg->cpus) < 0)
+        goto out;
+    /* Disk images first: one that another stdvmm holds is the likeliest refusal. */
+    if (vmm_virtio_open(&m->virtio, cfg) < 0)
+        goto out;
+    if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
+        goto out;
+    if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
+        goto out;
+
+    for (;;) {
+        if (build(m) < 0) {
+            machine_teardown(&m->mach);
+            break;
+        }
+        vcpu_park_attach(&m->park, &m->mach.vm);
+        api_attach(m);
+        console_input_fn input = uart_input;
+        void *input_ctx = &m->mach.uart;
+        vmm_virtio_console_input(m->virtio, &input, &input_ctx);
+        if (console_start_input(&m->console, &m->mach.vm, input, input_ctx) < 0 ||
+            vmm_virtio_start(m->virtio) < 0 || start_vcpus(m) < 0) {
+            vm_api_detach(m->api);
+            vcpu_park_detach(&m->park);
+            join_vcpus(m);
+            machine_teardown(&m->mach);
+            break;
+        }
+        wait_for_stop(m);
+        vm_api_detach(m->api);
+        vcpu_park_detach(&m->park); /* releases vCPUs parked by a pause */
+        join_vcpus(m);
+        enum vm_stop_reason reason = vm_stop_reason(&m->mach.vm);
+        machine_teardown(&m->mach);
+        status = exit_status(reason);
+        if (reason == VM_STOP_RESET && !cfg->no_reboot) {
+            LOG_INFO("guest reset: rebooting");
+            continue;
+        }
+        if (reason == VM_STOP_PANIC)
+            LOG_ERR("the guest kernel panicked (see its console output)");
+        else if (reason != VM_STOP_POWEROFF)
+            LOG_INFO("VM stopped: %s", vm_stop_reason_name(reason));
+        break;
+    }
+
+out:
+    vm_api_close(m->api, status);
+    sched_policy_stop();
+    console_close(&m->console);
+    host_file_image_release(&m->kernel);
+    host_file_image_release(&m->initrd);
+    vmm_virtio_close(m->virtio);
+    if (m->stop_fd >= 0)
+        close(m->stop_fd);
+    if (m->signal_fd >= 0)
+        close(m->signal_fd);
+    vcpu_park_destroy(&m->park);
+    free(m);
+    return status;
+}

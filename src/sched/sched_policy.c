@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vCPU placement on Linux (sched_policy.h). Per vCPU thread, in this order:
+ *
+ *  1. back to SCHED_OTHER, because Linux refuses to change the affinity of a
+ *     SCHED_DEADLINE thread;
+ *  2. affinity: its pcpus, or (floating) every CPU the process may use
+ *     except the pCPUs dedicated to other vCPUs;
+ *  3. a budget becomes SCHED_DEADLINE (runtime, deadline = period) when the
+ *     affinity spans every online CPU — Linux refuses SCHED_DEADLINE on a
+ *     thread whose affinity is narrower than its root domain — and otherwise
+ *     the quota of the thread's own cgroup (v2 cpu.max, v1 cfs_quota_us);
+ *     a priority alone becomes SCHED_FIFO (or SCHED_RR) at
+ *     placement_linux_rt_priority(priority);
+ *  4. a weight is the cgroup's cpu.weight (v2) or cpu.shares (v1).
+ *
+ * A priority together with a budget on a narrow affinity cannot be had on
+ * Linux without RT group scheduling (Debian does not build it): cpu.max
+ * throttles only time-shared threads. That is refused with the reason.
+ */
+#include "stdvmm/sched/sched_policy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+
+/* The kernel's struct sched_attr (glibc 2.36 has no wrapper). */
+struct kernel_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+
+enum mechanism { MECH_NONE, MECH_RT, MECH_DEADLINE, MECH_CGROUP };
+static const char *const mech_names[] = {"time-shared", "realtime", "deadline", "cgroup"};
+
+enum cg_version { CG_UNKNOWN, CG_NONE, CG_V1, CG_V2 };
+
+static struct {
+    pthread_mutex_t lock;
+    bool active;
+    unsigned vcpus;
+    struct vmm_placement *p;
+    pid_t tid[PLACEMENT_MAX_VCPUS];
+    enum mechanism mech[PLACEMENT_MAX_VCPUS];
+    bool in_cgroup[PLACEMENT_MAX_VCPUS];
+    cpu_set_t host; /* the process's affinity at start: what this VMM may use at all */
+    enum cg_version cg;
+    char cg_base[PATH_MAX]; /* where the process was */
+    char cg_vm[PATH_MAX + 32]; /* v2: base/stdvmm-PID, the process's own; v1: base */
+    bool cg_moved;
+} st = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static pid_t gettid_(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+static void to_cpu_set(const struct placement_cpuset *in, cpu_set_t *out)
+{
+    CPU_ZERO(out);
+    for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS && c < CPU_SETSIZE; c++) {
+        if (placement_cpuset_has(in, c))
+            CPU_SET(c, out);
+    }
+}
+
+static void from_cpu_set(const cpu_set_t *in, struct placement_cpuset *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS && c < CPU_SETSIZE; c++) {
+        if (CPU_ISSET(c, in))
+            placement_cpuset_add(out, c);
+    }
+}
+
+/* ---- cgroups ---- */
+
+static int write_file(const char *dir, const char *file, const char *text)
+{
+    char path[PATH_MAX + 128];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = write(fd, text, strlen(text));
+    int e = n < 0 ? errno : 0;
+    close(fd);
+    return -e;
+}
+
+static bool file_has_word(const char *path, const char *word)
+{
+    char buf[512];
+    FILE *f = fopen(path, "re");
+    bool found = false;
+    if (f == NULL)
+        return false;
+    while (!found && fscanf(f, "%511s", buf) == 1)
+        found = strcmp(buf, word) == 0;
+    fclose(f);
+    return found;
+}
+
+/* Finds the cgroup2 mount (with a cpu controller) or the v1 cpu hierarchy. */
+static void cg_detect(void)
+{
+    char line[4096], v1_mount[PATH_MAX] = "", v2_mount[PATH_MAX] = "";
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+
+    st.cg = CG_NONE;
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char mnt[PATH_MAX], *sep = strstr(line, " - ");
+        if (sep == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+            continue;
+        char fstype[32], source[64], opts[1024];
+        if (sscanf(sep + 3, "%31s %63s %1023s", fstype, source, opts) != 3)
+            continue;
+        if (strcmp(fstype, "cgroup2") == 0 && v2_mount[0] == '\0') {
+            snprintf(v2_mount, sizeof(v2_mount), "%s", mnt);
+        } else if (strcmp(fstype, "cgroup") == 0 && v1_mount[0] == '\0') {
+            char *save = NULL;
+            for (char *o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                if (strcmp(o, "cpu") == 0)
+                    snprintf(v1_mount, sizeof(v1_mount), "%s", mnt);
+            }
+        }
+    }
+    fclose(f);
+
+    f = fopen("/proc/self/cgroup", "re");
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 == NULL)
+            continue;
+        *c1 = *c2 = '\0'; /* "ID:CONTROLLERS:PATH" */
+        const char *ctrls = c1 + 1, *path = c2 + 1;
+        char ctl[PATH_MAX + 32];
+        if (strcmp(line, "0") == 0 && *ctrls == '\0' && v2_mount[0] != '\0') {
+            snprintf(st.cg_base, sizeof(st.cg_base), "%s%s", v2_mount,
+                     strcmp(path, "/") == 0 ? "" : path);
+            snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", st.cg_base);
+            if (file_has_word(ctl, "cpu")) {
+                st.cg = CG_V2;
+                break;
+            }
+        } else if (v1_mount[0] != '\0' && strstr(ctrls, "cpu") != NULL) {
+            char copy[256], *save = NULL;
+            snprintf(copy, sizeof(copy), "%s", ctrls);
+            for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                if (strcmp(o, "cpu") == 0) {
+                    snprintf(st.cg_base, sizeof(st.cg_base), "%s%s", v1_mount,
+                             strcmp(path, "/") == 0 ? "" : path);
+                    st.cg = CG_V1;
+                }
+            }
+        }
+    }
+    fclose(f);
+}
+
+/* v2: the process moves into a cgroup of its own, the vCPUs into threaded children. */
+static int cg_prepare(void)
+{
+    char num[32];
+    int r;
+
+    if (st.cg == CG_UNKNOWN)
+        cg_detect();
+    if (st.cg == CG_NONE) {
+        LOG_ERR("a budget or weight needs the CPU controller of a cgroup, and this host mounts "
+                "none (mount -t cgroup2 none /sys/fs/cgroup), or give the vCPU no pcpus so "
+                "that SCHED_DEADLINE can carry its budget");
+        return -STDVMM_ENOTSUP;
+    }
+    if (st.cg == CG_V1 || st.cg_moved)
+        return 0;
+    r = write_file(st.cg_base, "cgroup.subtree_control", "+cpu");
+    if (r < 0) {
+        LOG_ERR("cannot enable the cpu controller below %s: %s; run stdvmm in a cgroup of its "
+                "own with the cpu controller delegated (e.g. systemd-run --scope -p "
+                "Delegate=yes)",
+                st.cg_base, strerror(-r));
+        return -STDVMM_EPERM;
+    }
+    snprintf(st.cg_vm, sizeof(st.cg_vm), "%s/stdvmm-%ld", st.cg_base, (long)getpid());
+    if (mkdir(st.cg_vm, 0755) != 0 && errno != EEXIST) {
+        LOG_ERR("cannot create the cgroup %s: %s", st.cg_vm, strerror(errno));
+        return -STDVMM_EPERM;
+    }
+    snprintf(num, sizeof(num), "%ld", (long)getpid());
+    r = write_file(st.cg_vm, "cgroup.procs", num);
+    if (r < 0) {
+        LOG_ERR("cannot move the VMM into %s: %s", st.cg_vm, strerror(-r));
+        rmdir(st.cg_vm);
+        return -STDVMM_EPERM;
+    }
+    st.cg_moved = true;
+    return 0;
+}
+
+static void cg_dir(unsigned i, char *out, size_t size)
+{
+    if (st.cg == CG_V2)
+        snprintf(out, size, "%s/vcpu%u", st.cg_vm, i);
+    else
+        snprintf(out, size, "%s/stdvmm-%ld-vcpu%u", st.cg_base, (long)getpid(), i);
+}
+
+/* Puts vCPU i's thread into its own cgroup and sets its quota and weight. */
+static int cg_apply(unsigned i, const struct vcpu_sched *s, bool quota)
+{
+    char dir[PATH_MAX + 64], text[64];
+    int r = cg_prepare();
+
+    if (r < 0)
+        return r;
+    cg_dir(i, dir, sizeof(dir));
+    if (!st.in_cgroup[i]) {
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            LOG_ERR("cannot create the cgroup %s: %s", dir, strerror(errno));
+            return -STDVMM_EPERM;
+        }
+        if (st.cg == CG_V2) {
+            r = write_file(dir, "cgroup.type", "threaded");
+            if (r == 0)
+                r = write_file(st.cg_vm, "cgroup.subtree_control", "+cpu");
+        }
+        snprintf(text, sizeof(text), "%ld", (long)st.tid[i]);
+        if (r == 0)
+            r = write_file(dir, st.cg == CG_V2 ? "cgroup.threads" : "tasks", text);
+        if (r < 0) {
+            LOG_ERR("cannot put vCPU %u's thread into the cgroup %s: %s", i, dir, strerror(-r));
+            return -STDVMM_EPERM;
+        }
+        st.in_cgroup[i] = true;
+    }
+    if (st.cg == CG_V2) {
+        if (quota)
+            snprintf(text, sizeof(text), "%llu %llu",
+                     (unsigned long long)(s->runtime_ns / 1000),
+                     (unsigned long long)(s->period_ns / 1000));
+        else
+            snprintf(text, sizeof(text), "max 100000");
+        r = write_file(dir, "cpu.max", text);
+        if (r == 0) {
+            snprintf(text, sizeof(text), "%u", s->weight ? s->weight : PLACEMENT_DEFAULT_WEIGHT);
+            r = write_file(dir, "cpu.weight", text);
+        }
+    } else {
+        /* v1 refuses a quota below the current period's minimum; set the period first. */
+        snprintf(text, sizeof(text), "%llu",
+                 (unsigned long long)(quota ? s->period_ns / 1000 : 100000));
+        r = write_file(dir, "cpu.cfs_period_us", text);
+        snprintf(text, sizeof(text), "%lld", quota ? (long long)(s->runtime_ns / 1000) : -1ll);
+        if (r == 0)
+            r = write_file(dir, "cpu.cfs_quota_us", text);
+        snprintf(text, sizeof(text), "%llu",
+                 (unsigned long long)placement_weight_to_shares(s->weight));
+        if (r == 0)
+            r = write_file(dir, "cpu.shares", text);
+    }
+    if (r < 0) {
+        LOG_ERR("cannot set the CPU quota/weight of %s: %s (is the kernel built with "
+                "CONFIG_CFS_BANDWIDTH?)",
+                dir, strerror(-r));
+        return -STDVMM_EIO;
+    }
+    return 0;
+}
+
+/* ---- one vCPU ---- */
+
+static int set_attr(pid_t tid, uint32_t policy, uint32_t prio, const struct vcpu_sched *s)
+{
+    struct kernel_sched_attr a = {.size = sizeof(a), .sched_policy = policy,
+                                  .sched_priority = prio};
+    if (policy == SCHED_DEADLINE) {
+        a.sched_runtime = s->runtime_ns;
+        a.sched_deadline = s->period_ns;
+        a.sched_period = s->period_ns;
+    }
+    return syscall(SYS_sched_setattr, tid, &a, 0) == 0 ? 0 : -errno;
+}
+
+static void effective_set(unsigned i, cpu_set_t *out)
+{
+    const struct vcpu_sched *s = &st.p->vcpu[i];
+
+    if (s->kind != PLACEMENT_FLOATING) {
+        to_cpu_set(&s->pcpus, out);
+        CPU_AND(out, out, &st.host);
+        return;
+    }
+    /* Floating vCPUs keep off the pCPUs the VM's other vCPUs own. */
+    *out = st.host;
+    for (unsigned j = 0; j < st.vcpus; j++) {
+        if (j == i || st.p->vcpu[j].kind != PLACEMENT_DEDICATED)
+            continue;
+        cpu_set_t d, rest;
+        to_cpu_set(&st.p->vcpu[j].pcpus, &d);
+        CPU_XOR(&rest, out, &d);
+        CPU_AND(&rest, &rest, out);
+        if (CPU_COUNT(&rest) > 0)
+            *out = rest;
+    }
+}
+
+static int apply(unsigned i)
+{
+    const struct vcpu_sched *s = &st.p->vcpu[i];
+    pid_t tid = st.tid[i];
+    cpu_set_t set;
+    int r;
+
+    if (tid == 0)
+        return 0;
+    set_attr(tid, SCHED_OTHER, 0, s); /* a deadline thread's affinity cannot change */
+    st.mech[i] = MECH_NONE;
+    effective_set(i, &set);
+    if (CPU_COUNT(&set) == 0) {
+        char want[256];
+        placement_cpuset_format(&s->pcpus, want, sizeof(want));
+        LOG_ERR("vCPU %u: none of pCPUs %s is available to this VMM (offline, or outside its "
+                "cpuset/host_cpus)",
+                i, want);
+        return -STDVMM_EINVAL;
+    }
+    if (sched_setaffinity(tid, sizeof(set), &set) != 0) {
+        LOG_ERR("vCPU %u: cannot set the thread's affinity: %s", i, strerror(errno));
+        return -STDVMM_EINVAL;
+    }
+    bool cg_quota = false;
+    if (s->runtime_ns != 0) {
+        if (CPU_COUNT(&set) == get_nprocs()) {
+            r = set_attr(tid, SCHED_DEADLINE, 0, s);
+            if (r == 0) {
+                st.mech[i] = MECH_DEADLINE;
+            } else if (s->priority >= 0) {
+                LOG_ERR("vCPU %u: SCHED_DEADLINE refused (%s): the deadline bandwidth of the "
+                        "host is used up (see /proc/sys/kernel/sched_rt_runtime_us)",
+                        i, strerror(-r));
+                return -STDVMM_EBUSY;
+            } else {
+                LOG_INFO("vCPU %u: SCHED_DEADLINE refused (%s); the budget is a cgroup quota", i,
+                         strerror(-r));
+                cg_quota = true;
+            }
+        } else if (s->priority >= 0) {
+            LOG_ERR("vCPU %u: a priority together with a budget needs SCHED_DEADLINE, which Linux "
+                    "only allows on a thread that may run on every CPU; give this vCPU no pcpus, "
+                    "or drop the priority (the budget then is a cgroup quota)",
+                    i);
+            return -STDVMM_ENOTSUP;
+        } else {
+            cg_quota = true;
+        }
+    } else if (s->priority >= 0) {
+        int prio = placement_linux_rt_priority(s->priority);
+        r = set_attr(tid, s->rt == PLACEMENT_RT_RR ? SCHED_RR : SCHED_FIFO, (uint32_t)prio, s);
+        if (r < 0) {
+            LOG_ERR("vCPU %u: cannot make the thread real-time (priority %d -> Linux %d): %s; "
+                    "run stdvmm with CAP_SYS_NICE",
+                    i, s->priority, prio, strerror(-r));
+            return -STDVMM_EPERM;
+        }
+        st.mech[i] = MECH_RT;
+    }
+    if (cg_quota || s->weight != 0 || st.in_cgroup[i]) {
+        r = cg_apply(i, s, cg_quota);
+        if (r < 0)
+            return r;
+        if (cg_quota)
+            st.mech[i] = MECH_CGROUP;
+    }
+    return 0;
+}
+
+/* ---- life cycle ---- */
+
+int sched_policy_check(const struct vmm_placement *p, unsigned vcpus)
+{
+    char err[512];
+
+    if (!placement_check_vm(p, vcpus, err, sizeof(err))) {
+        LOG_ERR("placement: %s", err);
+        return -STDVMM_EINVAL;
+    }
+    for (unsigned i = vcpus; i < PLACEMENT_MAX_VCPUS; i++) {
+        if ((p->named >> i) & 1) {
+            LOG_ERR("placement: vcpu %u is placed, but the VM has %u vCPUs (0-%u)", i, vcpus,
+                    vcpus - 1);
+            return -STDVMM_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int sched_policy_start(const struct vmm_placement *p, unsigned vcpus)
+{
+    if (p == NULL)
+        return 0;
+    if (sched_policy_check(p, vcpus) < 0)
+        return -STDVMM_EINVAL;
+    pthread_mutex_lock(&st.lock);
+    st.p = malloc(sizeof(*st.p));
+    if (st.p == NULL) {
+        pthread_mutex_unlock(&st.lock);
+        return -STDVMM_ENOMEM;
+    }
+    *st.p = *p;
+    st.vcpus = vcpus;
+    st.active = true;
+    sched_getaffinity(0, sizeof(st.host), &st.host);
+    pthread_mutex_unlock(&st.lock);
+
+    if (p->has_vmm_threads) {
+        cpu_set_t set;
+        to_cpu_set(&p->vmm_threads, &set);
+        CPU_AND(&set, &set, &st.host);
+        /* Threads made from now on (console, devices, API) inherit this. */
+        if (CPU_COUNT(&set) == 0 || sched_setaffinity(0, sizeof(set), &set) != 0) {
+            char want[256];
+            placement_cpuset_format(&p->vmm_threads, want, sizeof(want));
+            LOG_ERR("vmm_threads: cannot run the VMM's threads on pCPUs %s (offline, or "
+                    "outside the CPUs this process may use)",
+                    want);
+            return -STDVMM_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int sched_policy_vcpu_enter(unsigned index)
+{
+    int r = 0;
+
+    pthread_mutex_lock(&st.lock);
+    if (st.active && index < st.vcpus) {
+        st.tid[index] = gettid_();
+        r = apply(index);
+    }
+    pthread_mutex_unlock(&st.lock);
+    return r;
+}
+
+void sched_policy_vcpu_leave(unsigned index)
+{
+    pthread_mutex_lock(&st.lock);
+    if (st.active && index < st.vcpus)
+        st.tid[index] = 0;
+    pthread_mutex_unlock(&st.lock);
+}
+
+void sched_policy_stop(void)
+{
+    char dir[PATH_MAX + 64], num[32];
+
+    pthread_mutex_lock(&st.lock);
+    if (st.cg_moved) {
+        snprintf(num, sizeof(num), "%ld", (long)getpid());
+        write_file(st.cg_base, "cgroup.procs", num);
+    }
+    for (unsigned i = 0; i < st.vcpus; i++) {
+        if (!st.in_cgroup[i])
+            continue;
+        cg_dir(i, dir, sizeof(dir));
+        if (rmdir(dir) != 0)
+            LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
+        st.in_cgroup[i] = false;
+    }
+    if (st.cg_moved && rmdir(st.cg_vm) != 0)
+        LOG_WARN("cannot remove the cgroup %s: %s", st.cg_vm, strerror(errno));
+    st.cg_moved = false;
+    free(st.p);
+    st.p = NULL;
+    st.active = false;
+    pthread_mutex_unlock(&st.lock);
+}
+
+/* ---- run time ---- */
+
+int sched_policy_vcpu_set(unsigned index, const char *spec, char *err, size_t err_size)
+{
+    int r;
+
+    pthread_mutex_lock(&st.lock);
+    if (!st.active || index >= st.vcpus) {
+        snprintf(err, err_size, "no vCPU %u (this VM has %u)", index, st.active ? st.vcpus : 0);
+        pthread_mutex_unlock(&st.lock);
+        return -STDVMM_EINVAL;
+    }
+    struct vcpu_sched old = st.p->vcpu[index];
+    if (!placement_apply_spec(&st.p->vcpu[index], spec, err, err_size) ||
+        !placement_check_vm(st.p, st.vcpus, err, err_size)) {
+        st.p->vcpu[index] = old;
+        pthread_mutex_unlock(&st.lock);
+        return -STDVMM_EINVAL;
+    }
+    r = apply(index);
+    if (r < 0) {
+        snprintf(err, err_size, "the host refused it (%s; the VMM's log says why); vCPU %u is "
+                 "back to its previous placement", stdvmm_strerror(r), index);
+        st.p->vcpu[index] = old;
+        apply(index);
+    } else {
+        char now[512];
+        placement_format_sched(&st.p->vcpu[index], now, sizeof(now));
+        LOG_INFO("vCPU %u: placement now %s", index, now);
+    }
+    pthread_mutex_unlock(&st.lock);
+    return r;
+}
+
+static json_t *vcpu_json(unsigned i)
+{
+    char text[512], cur[256] = "";
+    cpu_set_t set;
+    struct placement_cpuset ps;
+
+    placement_format_sched(&st.p->vcpu[i], text, sizeof(text));
+    if (st.tid[i] != 0 && sched_getaffinity(st.tid[i], sizeof(set), &set) == 0) {
+        from_cpu_set(&set, &ps);
+        placement_cpuset_format(&ps, cur, sizeof(cur));
+    }
+    return json_pack("{s:I, s:s, s:I, s:s, s:s}", "vcpu", (json_int_t)i, "placement", text, "tid",
+                     (json_int_t)st.tid[i], "mechanism", mech_names[st.mech[i]], "affinity", cur);
+}
+
+json_t *sched_policy_api(const char *line, size_t len)
+{
+    char buf[512], err[512];
+
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    if (len >= sizeof(buf))
+        return NULL;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    if (strcmp(buf, "placement") == 0) {
+        json_t *arr = json_array();
+        pthread_mutex_lock(&st.lock);
+        for (unsigned i = 0; st.active && i < st.vcpus; i++)
+            json_array_append_new(arr, vcpu_json(i));
+        pthread_mutex_unlock(&st.lock);
+        return json_pack("{s:b, s:o}", "ok", 1, "vcpus", arr);
+    }
+    if (strncmp(buf, "vcpu ", 5) != 0)
+        return NULL;
+    char *end;
+    unsigned long index = strtoul(buf + 5, &end, 10);
+    if (end == buf + 5 || *end != ' ')
+        return json_pack("{s:b, s:s}", "ok", 0, "error",
+                         "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W");
+    if (!st.active)
+        return json_pack("{s:b, s:s}", "ok", 0, "error",
+                         "placement is not active in this VMM (it was started without one)");
+    if (sched_policy_vcpu_set((unsigned)index, end + 1, err, sizeof(err)) < 0)
+        return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+    pthread_mutex_lock(&st.lock);
+    json_t *v = vcpu_json((unsigned)index);
+    pthread_mutex_unlock(&st.lock);
+    return json_pack("{s:b, s:o}", "ok", 1, "vcpu", v);
+}
