@@ -45,7 +45,7 @@ int arch_setup_firmware(struct vm *vm);
 int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu);
 
 /*
- * Where this arch puts the devices every stdvmm VM has. The system layer
+ * Where this arch puts the devices every stdvmm VM has. The machine layer
  * creates them; the arch only says where they live (an I/O port on x86, an
  * MMIO address on Arm) and which interrupt they use.
  */

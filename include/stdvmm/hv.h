@@ -113,7 +113,7 @@ int hv_vm_remove_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n);
  * -STDVMM_ENOTSUP when the port cannot tell.
  *
  * KVM on Arm accepts both only while no vCPU is inside KVM_RUN: call them
- * with every vCPU parked (the system layer's pause).
+ * with every vCPU parked (the runtime's pause, src/runtime/vcpu_park.c).
  */
 int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu);
 int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu);

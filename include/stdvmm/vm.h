@@ -97,7 +97,7 @@ struct vm {
     void *on_stop_ctx;
     /*
      * Called on a vCPU's own thread each time a kick interrupts its run
-     * (hv_vcpu_kick). It may block: the system layer parks vCPUs there
+     * (hv_vcpu_kick). It may block: the Linux runtime parks vCPUs there
      * while the VM is paused. NULL: none.
      */
     void (*on_kick)(struct vcpu *vcpu, void *ctx);

@@ -7,10 +7,11 @@
  * register file, feature negotiation, the queues and the interrupt status.
  *
  * Threads. vCPU threads reach the registers through the MMIO bus; a host
- * worker (the system layer's, never one created here) processes the
- * queues. The two meet only through per-queue locks and atomics:
- *  - the guest's QueueNotify write normally never gets here: the system
- *    layer turns it into a host notification (ioeventfd on KVM). If it
+ * worker (the host's: a thread per device on Linux, the faulting VMM itself
+ * on seL4; never one created here) processes the queues. The two meet only
+ * through per-queue locks and atomics:
+ *  - the guest's QueueNotify write normally never gets here: the Linux
+ *    runtime turns it into a host notification (ioeventfd on KVM). If it
  *    does arrive, the transport forwards it with cfg.kick;
  *  - used buffers are signalled with cfg.interrupt (irqfd on KVM), from
  *    whichever host thread completed them.
@@ -85,7 +86,8 @@ struct virtio_device_ops {
 
 /*
  * Where a device sits and how it reaches the host: the same for every
- * device model, filled by the system layer.
+ * device model, filled by the machine layer (window, interrupt, memory) and
+ * the host (its hooks).
  */
 struct virtio_mmio_slot {
     const char *name; /* "blk0", for messages */

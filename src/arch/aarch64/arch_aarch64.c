@@ -292,7 +292,7 @@ int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
         };
         r = hv_a64_vcpu_set_boot_regs(vcpu->hv, &regs);
     }
-    /* The vGIC is finished once the last vCPU exists: the system layer creates them in order. */
+    /* The vGIC is finished once the last vCPU exists: the machine layer creates them in order. */
     if (r == 0 && vcpu->index + 1 == vm->vcpu_count)
         r = hv_a64_gic_init(vm->hv);
     return r;
