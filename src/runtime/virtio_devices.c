@@ -573,12 +573,12 @@ int vmm_virtio_irq_affinity_arg(const struct vmm_virtio *v, char *buf, size_t si
     return 0;
 }
 
-unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vmm_virtio_irq *out, unsigned max)
+unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vm_api_irq *out, unsigned max)
 {
     unsigned n = 0;
     for (unsigned i = 0; i < v->dev_count && n < max; i++) {
         const struct vdev *d = &v->devs[i];
-        out[n++] = (struct vmm_virtio_irq){
+        out[n++] = (struct vm_api_irq){
             .device = d->mv.name,
             .line = machine_virtio_irq(&d->mv),
             .hwirq = machine_virtio_hwirq(&d->mv),

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "stdvmm/control/vm_api.h"
 #include "stdvmm/vm.h"
 #include "stdvmm/vmm.h"
 
@@ -42,15 +43,8 @@ int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, struct console *co
  */
 int vmm_virtio_irq_affinity_arg(const struct vmm_virtio *v, char *buf, size_t size);
 
-struct vmm_virtio_irq {
-    const char *device;       /* "blk0" */
-    uint32_t line;            /* the port's interrupt line (GSI / SPI) */
-    uint32_t hwirq;           /* the guest's number for it (GSI / INTID) */
-    struct vmm_irq_owner owner;
-    int routed_to;            /* vCPU stdvmm routed it to; -1: not (yet) */
-};
-/* This boot's devices and their interrupts. */
-unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vmm_virtio_irq *out, unsigned max);
+/* This boot's devices and their interrupts, as the control socket's `info` reports them. */
+unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vm_api_irq *out, unsigned max);
 /* Starts the device threads (before the vCPUs). */
 int vmm_virtio_start(struct vmm_virtio *v);
 /* Stops the threads, waits for I/O in flight and frees the devices (before guest RAM goes). */

@@ -154,16 +154,7 @@ static void api_parked(void *ctx, unsigned *parked, unsigned *total)
 static unsigned api_irqs(void *ctx, struct vm_api_irq *out, unsigned max)
 {
     struct vmm *m = ctx;
-    struct vmm_virtio_irq irqs[32];
-    unsigned n = vmm_virtio_irqs(m->virtio, irqs, max < 32 ? max : 32);
-
-    for (unsigned i = 0; i < n; i++)
-        out[i] = (struct vm_api_irq){.device = irqs[i].device,
-                                     .line = irqs[i].line,
-                                     .hwirq = irqs[i].hwirq,
-                                     .owner = irqs[i].owner,
-                                     .routed_to = irqs[i].routed_to};
-    return n;
+    return vmm_virtio_irqs(m->virtio, out, max);
 }
 
 static void api_attach(struct vmm *m)
