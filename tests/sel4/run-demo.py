@@ -3,9 +3,10 @@
 """Boot stdvmm on seL4 in QEMU and walk through the seL4 port's behaviours.
 
 Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
-(README, "Running on seL4"). Not part of CI: CI has no seL4 checkout.
+(README, "Running on seL4"), or with smp.yaml for --scenario smp. Not part of
+CI: CI has no seL4 checkout.
 
-  tests/sel4/run-demo.py IMAGE [--log FILE]
+  tests/sel4/run-demo.py IMAGE [--scenario demo|smp] [--smp N] [--log FILE]
 
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
@@ -15,6 +16,13 @@ touches unbacked addresses and is stopped alone; `start bouncer` reboots
 virtio-console (hvc0) with the UART muted; `start blk` boots a guest that
 mounts a read-only virtio-blk disk and checks 2 MiB read through it;
 `stop ticker1`, `list`.
+
+--scenario smp (image from smp.yaml): `quad`, a 4-vCPU guest, brings its CPUs
+up through PSCI CPU_ON, runs a busy worker pinned to each (each must make
+progress), takes IPIs on every CPU, takes a CPU offline and back; `solo` and
+`quad` report boot-to-userspace times; `quad` powers off and is started again;
+`crash`, a 2-vCPU guest, stops alone on an unbacked access; `octo` runs with
+8 vCPUs; `duo` (2 vCPUs) keeps printing throughout.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -27,13 +35,13 @@ import time
 
 
 class Machine:
-    def __init__(self, image, log):
+    def __init__(self, image, log, smp=1):
         self.t0 = time.monotonic()
         self.lines = queue.Queue()
         self.log = open(log, "w", encoding="utf-8") if log else None
         self.p = subprocess.Popen(
             ["qemu-system-aarch64", "-machine", "virt,virtualization=on", "-cpu", "cortex-a53",
-             "-m", "2G", "-nographic", "-kernel", image],
+             "-m", "2G", "-smp", str(smp), "-nographic", "-kernel", image],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         threading.Thread(target=self._reader, daemon=True).start()
         self.seen = []
@@ -100,12 +108,146 @@ class Machine:
         self.p.wait()
 
 
+def util_report(m, vm, seconds=4):
+    """While vm's workers run: the kernel's cycle counts per thread (admin `util`).
+    Returns {vcpu: (core, guest %, vmm %)} and the lines read meanwhile."""
+    m.send("util start")
+    _, read = m.wait(r"^admin: util: measuring", 30)
+    t_end = time.monotonic() + seconds
+    while time.monotonic() < t_end:
+        try:
+            read += m.wait(r"^$^", t_end - time.monotonic())[1]
+        except TimeoutError:
+            break
+    m.send("util")
+    _, more = m.wait(r"^admin: util: end of report", 60)
+    read += more
+    shares = {}
+    for l in more:
+        mt = re.match(rf"^admin: util {vm} vcpu (\d+) core (\d+): guest ([\d.]+)% "
+                      r"vmm ([\d.]+)%", l)
+        if mt:
+            shares[int(mt.group(1))] = (int(mt.group(2)), float(mt.group(3)),
+                                        float(mt.group(4)))
+    return shares, read
+
+
+def smp_report(m, vm, cpus, timeout, cores=None):
+    """Waits for vm's smp test and checks what its kernel saw with `cpus` vCPUs.
+    cores: the core each vCPU must have worked on, from seL4's own accounting."""
+    _, read = m.wait(rf"^\[{vm}\] smp test: online=", timeout)
+    if cores is not None:
+        shares, more = util_report(m, vm)
+        read += more
+        print(f"--- {vm}, seL4's view while the workers ran: " + ", ".join(
+            f"vCPU {c} on core {k}: guest {g}% VMM {v}%"
+            for c, (k, g, v) in sorted(shares.items())), flush=True)
+        assert sorted(shares) == list(range(cpus)), f"util reported vCPUs {sorted(shares)}"
+        for c, (k, g, _) in shares.items():
+            assert k == cores[c], f"vCPU {c} is on core {k}, not {cores[c]}"
+            assert g >= 5.0, f"vCPU {c} got {g}% of core {k}: it did not run there"
+    _, more = m.wait(rf"^\[{vm}\] smp test: done", timeout)
+    read += more
+    lines = [l[len(f"[{vm}] smp test: "):] for l in read if l.startswith(f"[{vm}] smp test: ")]
+    print(f"--- {vm}: " + " | ".join(lines), flush=True)
+    top = f"0-{cpus - 1}" if cpus > 1 else "0"
+    assert f"online={top} nproc={cpus}" in lines, f"the guest did not bring up {cpus} CPUs"
+    loops = {}
+    for l in lines:
+        mt = re.match(r"cpu(\d+) loops=(\d+) busy_jiffies=(-?\d+)", l)
+        if mt:
+            loops[int(mt.group(1))] = (int(mt.group(2)), int(mt.group(3)))
+    assert sorted(loops) == list(range(cpus)), f"workers reported for CPUs {sorted(loops)}"
+    idle = [c for c, (n, j) in loops.items() if n == 0 or j <= 0]
+    assert not idle, f"CPUs {idle} did no work"
+    ipis = next((l for l in lines if l.startswith("resched_ipis=")), "resched_ipis=")
+    counts = [int(x) for x in ipis.split("=", 1)[1].split(",") if x]
+    assert len(counts) == cpus and all(c > 0 for c in counts), \
+        f"not every CPU took a rescheduling IPI: {ipis}"
+    if cpus > 1:
+        below = f"0-{cpus - 2}" if cpus > 2 else "0"
+        assert f"after offline online={below}" in lines, "CPU_OFF: the last CPU stayed online"
+        assert f"after online online={top}" in lines, "CPU_ON after CPU_OFF failed"
+        assert f"ran on cpu{cpus - 1} after hotplug" in lines, "the re-onlined CPU runs nothing"
+    return loops
+
+
+def userspace_ms(m, vm):
+    """The VMM's boot-to-userspace figure for vm's last boot (printed when it stops)."""
+    for _, l in reversed(m.seen):
+        mt = re.match(rf"^\[{vm}\] stdvmm: info: run_vcpu:\d+: guest reached userspace "
+                      r"(\d+) ms", l)
+        if mt:
+            return int(mt.group(1))
+    return None
+
+
+def smp_scenario(m, check, ncores):
+    # Where smp.yaml (one core) and smp-placed.yaml (four) put quad's vCPUs.
+    placed = {"quad": [0, 0, 0, 0] if ncores == 1 else [0, 1, 2, 3]}
+    def smp_boot():
+        smp_report(m, "quad", 4, 900, cores=placed["quad"])
+        m.wait(r"^\[duo\] stdvmm-guest: ready", 600, seen=True)
+
+    def poweroff_and_times():
+        m.wait(r"^admin: quad stopped \(guest powered off\)", 120, seen=True)
+        m.wait(r"^admin: solo stopped \(guest powered off\)", 300, seen=True)
+        solo, quad = userspace_ms(m, "solo"), userspace_ms(m, "quad")
+        print(f"--- boot to userspace: solo (1 vCPU) {solo} ms, quad (4 vCPUs) {quad} ms "
+              "(with the other guests booting beside them)", flush=True)
+        assert solo and quad, "a VMM did not report its boot time"
+        assert not any(re.match(r"^admin: duo stopped", l) for _, l in m.seen), "duo stopped"
+        m.wait(r"^\[duo\] tick", 20)
+
+    def restart():
+        m.send("start quad")
+        m.wait(r"^admin: quad started \(boot 2\)", 60)
+        ticks = 0
+        while True:
+            _, read = m.wait(r"^\[quad\] smp test: done|^\[duo\] tick", 600)
+            if read[-1].startswith("[duo] tick"):
+                ticks += 1
+                continue
+            break
+        assert ticks > 0, "duo stalled while quad was rebuilt"
+        m.wait(r"^admin: quad stopped \(guest powered off\)", 120)
+        print(f"--- boot to userspace, quad alone beside duo: {userspace_ms(m, 'quad')} ms",
+              flush=True)
+
+    def crash():
+        m.send("start crash")
+        _, read = m.wait(r"^admin: crash stopped", 600)
+        assert any("cannot be emulated" in l for l in read), "no message saying why crash stopped"
+        m.wait(r"^\[duo\] tick", 20)
+
+    def octo():
+        m.send("start octo")
+        smp_report(m, "octo", 8, 900)
+        m.wait(r"^admin: octo stopped \(guest powered off\)", 120)
+        print(f"--- boot to userspace, octo (8 vCPUs): {userspace_ms(m, 'octo')} ms", flush=True)
+
+    def stop_and_list():
+        m.send("stop duo")
+        m.wait(r"^admin: duo stopped \(stopped from the console\)", 30)
+        m.send("list")
+        m.wait(r"^admin: octo\s+stopped\s+256 MiB\s+8 vCPU", 10)
+
+    check("smp: a 4-vCPU guest brings up 4 CPUs, each works, IPIs, hotplug", smp_boot)
+    check("smp: power-off stops only that VM; boot times", poweroff_and_times)
+    check("smp: the 4-vCPU VM starts again while a 2-vCPU VM keeps running", restart)
+    check("smp: a 2-vCPU guest's bad access stops it alone", crash)
+    check("smp: an 8-vCPU guest (the port's bound)", octo)
+    check("smp: stop and list", stop_and_list)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
+    ap.add_argument("--scenario", choices=("demo", "smp"), default="demo")
+    ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     args = ap.parse_args()
-    m = Machine(args.image, args.log)
+    m = Machine(args.image, args.log, args.smp)
     passed = failed = 0
 
     def check(name, fn):
@@ -127,9 +269,9 @@ def main():
     def placement():
         """A VM pinned to a core this (one-core) kernel does not have is refused
         when the admin starts, with a message; list shows it unavailable."""
-        m.wait(r"^admin: pinned: placed on core 1; this kernel runs 1 core", 10, seen=True)
+        m.wait(r"^admin: pinned: vCPU 0 placed on core 1; this kernel runs 1 core", 10, seen=True)
         m.send("list")
-        m.wait(r"^admin: pinned\s+unavailable.*core 1$", 10)
+        m.wait(r"^admin: pinned\s+unavailable.*cores 1$", 10)
 
     def poweroff():
         m.wait(r"^admin: oneshot stopped \(guest powered off\)", 60, seen=True)
@@ -207,6 +349,12 @@ def main():
         m.wait(r"^admin: wild\s", 10)
         _, read = m.wait(r"^\[ticker2\] tick", 10)
         assert not any(l.startswith("[ticker1]") for l in read[1:]), "ticker1 still prints"
+
+    if args.scenario == "smp":
+        smp_scenario(m, check, args.smp)
+        m.close()
+        print(f"{passed} passed, {failed} failed")
+        return 0 if failed == 0 else 1
 
     check("boot: three Debian guests reach 'stdvmm-guest: ready'", boot)
     check("placement: a VM pinned to a core the kernel lacks is refused", placement)

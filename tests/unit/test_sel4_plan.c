@@ -19,7 +19,8 @@ static void plan_debian_guest(void **state)
                                 .ram_size = 384 * MiB,
                                 .image_size = {31 * MiB + 5, 2 * MiB},
                                 .image_count = 2,
-                                .program_pages = 200};
+                                .program_pages = 200,
+                                .vcpus = 1};
     struct sel4_vm_plan plan;
     assert_int_equal(sel4_plan_vm(&spec, &plan), 0);
     assert_int_equal(plan.ram_frames, 192);
@@ -40,7 +41,8 @@ static void plan_refusals(void **state)
 {
     (void)state;
     struct sel4_vm_plan plan;
-    struct sel4_vm_spec spec = {.ram_gpa = 0x40000000, .ram_size = 3 * MiB, .program_pages = 1};
+    struct sel4_vm_spec spec = {
+        .ram_gpa = 0x40000000, .ram_size = 3 * MiB, .program_pages = 1, .vcpus = 1};
     assert_int_equal(sel4_plan_vm(&spec, &plan), -STDVMM_EINVAL); /* not 2 MiB pages */
     spec.ram_size = 64 * MiB;
     spec.ram_gpa = 0x40100000;
@@ -57,6 +59,35 @@ static void plan_refusals(void **state)
     spec.image_count = 0;
     spec.ram_size = SEL4_VMM_VA_LIMIT;
     assert_int_equal(sel4_plan_vm(&spec, &plan), -STDVMM_EINVAL);
+    spec.ram_size = 64 * MiB;
+    assert_int_equal(sel4_plan_vm(&spec, &plan), 0);
+    spec.vcpus = 0;
+    assert_int_equal(sel4_plan_vm(&spec, &plan), -STDVMM_EINVAL);
+    spec.vcpus = SEL4_PLAN_MAX_VCPUS + 1; /* GICv2 targets one byte's worth */
+    assert_int_equal(sel4_plan_vm(&spec, &plan), -STDVMM_EINVAL);
+}
+
+/* Each vCPU costs objects and slots: an 8-vCPU VM needs more than a 1-vCPU one. */
+static void plan_grows_with_vcpus(void **state)
+{
+    (void)state;
+    struct sel4_vm_plan one, eight;
+    struct sel4_vm_spec spec = {.ram_gpa = 0x40000000,
+                                .ram_size = 128 * MiB,
+                                .image_size = {20 * MiB},
+                                .image_count = 1,
+                                .program_pages = 500,
+                                .vcpus = 1};
+    assert_int_equal(sel4_plan_vm(&spec, &one), 0);
+    spec.vcpus = 8;
+    assert_int_equal(sel4_plan_vm(&spec, &eight), 0);
+    assert_true(eight.slots >= one.slots + 7 * 6);
+    /* 2 MiB fixed + 500 program pages fit 2^22 with one vCPU, not with eight */
+    assert_int_equal(one.objects_bits, 22);
+    assert_int_equal(eight.objects_bits, 23);
+    /* Every VMM thread's IPC buffer lies below the console ring's neighbours. */
+    assert_true(SEL4_VMM_IPC_BUFFER_VA(SEL4_PLAN_MAX_VCPUS - 1) < SEL4_VMM_IMAGES_VA);
+    assert_true(SEL4_VMM_IPC_BUFFER_VA(0) > SEL4_VMM_CONSOLE_VA);
 }
 
 static void chunks(void **state)
@@ -139,11 +170,9 @@ static void context_registers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(plan_debian_guest),
-        cmocka_unit_test(plan_refusals),
-        cmocka_unit_test(chunks),
-        cmocka_unit_test(pool_alignment_and_best_fit),
-        cmocka_unit_test(pool_devices_and_refusals),
+        cmocka_unit_test(plan_debian_guest),           cmocka_unit_test(plan_refusals),
+        cmocka_unit_test(plan_grows_with_vcpus),       cmocka_unit_test(chunks),
+        cmocka_unit_test(pool_alignment_and_best_fit), cmocka_unit_test(pool_devices_and_refusals),
         cmocka_unit_test(context_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@ SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autost
 DISK_KEYS = {"path", "read_only", "id"}
 MAX_VMS = 8
 MAX_IMAGES = 8
+MAX_VCPUS = 8  # SEL4_VMM_MAX_VCPUS: GICv2's one-byte target lists
 
 
 def fail(msg):
@@ -39,6 +40,61 @@ def parse_size(value, where):
         fail(f"{where}: '{value}' is not a size (like 256M)")
     scale = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m.group(2).upper()]
     return int(m.group(1)) * scale
+
+
+def parse_cpus(value, where):
+    """A pCPU list as stdvmmd reads it: [1, 2], a number, or a string like "0-3,6"."""
+    if isinstance(value, bool):
+        fail(f"{where}: want a core list")
+    if isinstance(value, int):
+        value = [value]
+    if isinstance(value, str):
+        out = []
+        for part in value.split(","):
+            m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+            if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+                fail(f"{where}: '{value}' is not a core list (like \"0-3,6\")")
+            out += range(int(m.group(1)), int(m.group(2) or m.group(1)) + 1)
+        value = out
+    if not isinstance(value, list) or not value or \
+            not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 256
+                    for c in value):
+        fail(f"{where}: want a non-empty list of cores 0-255")
+    return value
+
+
+def vcpu_cores(cpus, where):
+    """(count, core of each vCPU) from a VM's cpus: a count or {count, pcpus, placement}.
+
+    seL4 (without MCS) gives a thread one core, not a set: vCPU i takes
+    pcpus[i mod len]; a placement entry {vcpu: i, pcpus: [c, ...]} puts it
+    on its first core."""
+    if not isinstance(cpus, dict):
+        count, pcpus, placement = cpus, [0], []
+    else:
+        unknown = set(cpus) - {"count", "pcpus", "placement"}
+        if unknown:
+            fail(f"{where}: {', '.join(sorted(unknown))}: not supported by the seL4 "
+                 "port yet (count, pcpus and placement are)")
+        count = cpus.get("count", 1)
+        pcpus = parse_cpus(cpus["pcpus"], f"{where}.pcpus") if "pcpus" in cpus else [0]
+        placement = cpus.get("placement", [])
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_VCPUS:
+        fail(f"{where}: {count} vCPUs; the seL4 port runs 1 to {MAX_VCPUS} per VM")
+    cores = [pcpus[i % len(pcpus)] for i in range(count)]
+    if not isinstance(placement, list):
+        fail(f"{where}.placement: want a list of {{vcpu, pcpus}}")
+    for k, p in enumerate(placement):
+        pw = f"{where}.placement[{k}]"
+        if not isinstance(p, dict) or set(p) - {"vcpu", "pcpus"} or "vcpu" not in p:
+            fail(f"{pw}: want {{vcpu, pcpus}} (other placement keys are not supported on seL4 "
+                 "yet)")
+        v = p["vcpu"]
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < count:
+            fail(f"{pw}.vcpu: {v}; this VM has vCPUs 0-{count - 1}")
+        if "pcpus" in p:
+            cores[v] = parse_cpus(p["pcpus"], f"{pw}.pcpus")[0]
+    return count, cores
 
 
 def load(path):
@@ -103,21 +159,7 @@ def main():
         memory = parse_size(vm.get("memory", "256M"), f"{where}.memory")
         if memory % (2 << 20) or memory < (64 << 20):
             fail(f"{where}.memory: {memory} bytes; want a 2 MiB multiple of at least 64M")
-        cpus, core = vm.get("cpus", 1), 0
-        if isinstance(cpus, dict):
-            unknown = set(cpus) - {"count", "pcpus"}
-            if unknown:
-                fail(f"{where}.cpus: {', '.join(sorted(unknown))}: not supported by the seL4 "
-                     "port yet (count and pcpus are)")
-            pcpus = cpus.get("pcpus", [])
-            cpus = cpus.get("count", 1)
-            if not isinstance(pcpus, list) or len(pcpus) > 1 or \
-                    not all(isinstance(c, int) and 0 <= c < 256 for c in pcpus):
-                fail(f"{where}.cpus.pcpus: the seL4 port pins a VM to one core so far "
-                     "(pcpus: [N])")
-            core = pcpus[0] if pcpus else 0
-        if not isinstance(cpus, int) or cpus < 1:
-            fail(f"{where}.cpus: want a count of 1 or more")
+        cpus, cores = vcpu_cores(vm.get("cpus", 1), f"{where}.cpus")
         cmdline = vm.get("cmdline", "console=ttyS0")
         if len(cmdline) >= 2048:
             fail(f"{where}.cmdline: longer than the arm64 kernel's 2047 bytes")
@@ -145,7 +187,7 @@ def main():
         table.append(dict(
             name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
-            cmdline=cmdline, cpus=cpus, core=core, memory=memory,
+            cmdline=cmdline, cpus=cpus, cores=cores, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id))
@@ -178,7 +220,8 @@ def main():
         for vm in table:
             f.write(f"    {{.name = {c_string(vm['name'])}, .kernel = {vm['kernel']}, "
                     f".initrd = {vm['initrd']},\n     .cmdline = {c_string(vm['cmdline'])},\n"
-                    f"     .cpus = {vm['cpus']}, .core = {vm['core']}, "
+                    f"     .cpus = {vm['cpus']}, "
+                    f".cores = {{{', '.join(str(c) for c in vm['cores'])}}}, "
                     f".memory = {vm['memory']}ull, "
                     f".autostart = {str(vm['autostart']).lower()}, "
                     f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"

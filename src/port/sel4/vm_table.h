@@ -27,9 +27,9 @@ struct sel4_vm_desc {
     int kernel; /* index into sel4_images */
     int initrd; /* index, or SEL4_NO_IMAGE */
     const char *cmdline;
-    unsigned cpus;
-    unsigned core;   /* the core its VMM and vCPU run on (cpus.pcpus); 0 unless pinned */
-    uint64_t memory; /* bytes */
+    unsigned cpus;    /* vCPUs, 1..SEL4_VMM_MAX_VCPUS */
+    uint8_t cores[8]; /* the core each vCPU and its VMM thread run on; 0 unless placed */
+    uint64_t memory;  /* bytes */
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
     bool virtio_console;   /* console: virtio */

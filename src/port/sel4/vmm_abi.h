@@ -11,23 +11,28 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 2
+#define SEL4_VMM_ABI_VERSION 3
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
-#define SEL4_VMM_MAX_VCPUS 1 /* one VMM thread per VM for now: see README */
+/*
+ * GICv2's limit: GICD_ITARGETSR and the SGI target list are one byte. Each
+ * vCPU is served by a VMM thread of its own (docs/sel4.md, "vCPUs").
+ */
+#define SEL4_VMM_MAX_VCPUS 8
 
 /*
  * The VMM's CNode: 2^SEL4_VMM_CNODE_BITS slots, guard filling the rest of
  * the word so that slot numbers are CPtrs.
  */
 #define SEL4_VMM_CNODE_BITS 12
-#define SEL4_VMM_SLOT_FAULT_EP 1     /* guest faults arrive here (receive) */
 #define SEL4_VMM_SLOT_ADMIN_EP 2     /* badged: console lines, stop reports */
 #define SEL4_VMM_SLOT_GUEST_VSPACE 3 /* the guest's stage-2 address space */
 #define SEL4_VMM_SLOT_VMM_FAULT_EP 4 /* badged admin endpoint: the VMM's own faults */
 #define SEL4_VMM_SLOT_CONSOLE_NTFN 5 /* badged: "the console ring has new bytes" */
 #define SEL4_VMM_SLOT_GUEST_TCB 8    /* + vCPU index */
 #define SEL4_VMM_SLOT_VCPU 16        /* + vCPU index */
+#define SEL4_VMM_SLOT_FAULT_EP 24    /* + vCPU index: that vCPU's faults arrive here */
+#define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
 
 /*
@@ -44,7 +49,10 @@
 #define SEL4_BADGE_CONSOLE_IRQ (1ull << 40) /* the admin's bound notification: UART input */
 #define SEL4_BADGE_CONSOLE_VM(i) (1ull << (41 + (i))) /* same notification: VM i's ring */
 #define SEL4_BADGE_CONSOLE_VMS (0xffull << 41)
-/* Fault endpoint: vCPU index + 1. */
+/*
+ * Fault endpoints: one per vCPU, so that the VMM thread of a vCPU receives
+ * only that vCPU's faults; the guest's copy carries badge vCPU index + 1.
+ */
 
 /* Message labels from a VMM to the admin (the VMM's faults carry seL4 fault labels). */
 enum sel4_vmm_msg {

@@ -95,6 +95,10 @@ int vm_stop(unsigned index, const char *why);
 void vm_list(void);
 int vm_find(const char *name);
 void vm_message(seL4_Word badge, seL4_MessageInfo_t info);
+#ifdef CONFIG_BENCHMARK_TRACK_UTILISATION
+/* Per running vCPU: its guest and VMM threads' share of their core since `util start`. */
+void vm_util_report(void);
+#endif
 /* Prints what VM index's VMM wrote to its console ring. */
 void vm_console_drain(unsigned index);
 

@@ -78,9 +78,53 @@ int console_init(void)
     *uart_reg(PL011_IMSC) = PL011_RXIM | PL011_RTIM;
     seL4_IRQHandler_Ack(irq_handler);
     console_printf("admin: commands on this console: list, start NAME, stop NAME, restart NAME, "
-                   "sched\n");
+                   "sched, util [start]\n");
     return 0;
 }
+
+#ifdef CONFIG_BENCHMARK_TRACK_UTILISATION
+/*
+ * The kernel keeps utilisation per core, started and finalised by a thread
+ * on that core: the admin visits each core in turn, then goes home.
+ */
+static void on_each_core(void (*fn)(void))
+{
+    for (unsigned core = 0; core < CONFIG_MAX_NUM_NODES; core++) {
+#if CONFIG_MAX_NUM_NODES > 1
+        seL4_TCB_SetAffinity(seL4_CapInitThreadTCB, core);
+#endif
+        fn();
+    }
+#if CONFIG_MAX_NUM_NODES > 1
+    seL4_TCB_SetAffinity(seL4_CapInitThreadTCB, 0);
+#endif
+}
+
+static void util_start(void)
+{
+    seL4_BenchmarkResetLog();
+    seL4_BenchmarkResetAllThreadsUtilisation();
+}
+
+static void util_stop(void)
+{
+    seL4_BenchmarkFinalizeLog();
+}
+
+/* `util start`: the kernel starts counting; `util`: each vCPU's share of its core since. */
+static void util(const char *arg)
+{
+    if (arg != NULL && strcmp(arg, "start") == 0) {
+        on_each_core(util_start);
+        console_printf("admin: util: measuring on %d core(s); 'util' reports\n",
+                       CONFIG_MAX_NUM_NODES);
+        return;
+    }
+    on_each_core(util_stop);
+    vm_util_report();
+    console_printf("admin: util: end of report\n");
+}
+#endif
 
 static void command(char *cmd)
 {
@@ -102,8 +146,15 @@ static void command(char *cmd)
         seL4_DebugDumpScheduler();
         return;
     }
+#ifdef CONFIG_BENCHMARK_TRACK_UTILISATION
+    if (strcmp(cmd, "util") == 0) {
+        util(arg);
+        return;
+    }
+#endif
     if (strcmp(cmd, "help") == 0) {
-        console_printf("admin: list | start NAME | stop NAME | restart NAME | sched\n");
+        console_printf("admin: list | start NAME | stop NAME | restart NAME | sched | "
+                       "util [start]\n");
         return;
     }
     bool start = strcmp(cmd, "start") == 0, stop = strcmp(cmd, "stop") == 0,

@@ -18,6 +18,9 @@
 #include "admin.h"
 #include "arch/aarch64/layout.h"
 #include "vmm_abi.h"
+#ifdef CONFIG_BENCHMARK_TRACK_UTILISATION
+#include <sel4/benchmark_utilisation_types.h>
+#endif
 
 #define LARGE_PAGE (1ull << seL4_LargePageBits)
 #define QEMU_VIRT_GIC_LIST_REGS 4 /* GICH_VTR.ListRegs + 1 of QEMU's GICv2 */
@@ -33,7 +36,11 @@ struct vm {
     unsigned ram_count;
     struct ut_alloc objects;
     struct slot_range slots;
-    seL4_CPtr cnode, guest_cnode, vmm_vspace, guest_vspace, vmm_tcb, guest_tcb, vcpu, fault_ep;
+    seL4_CPtr cnode, vmm_vspace, guest_vspace;
+    /* Per vCPU: its guest thread, VCPU object, CSpace and fault endpoint, and the VMM thread. */
+    seL4_CPtr guest_cnode[SEL4_VMM_MAX_VCPUS], guest_tcb[SEL4_VMM_MAX_VCPUS];
+    seL4_CPtr vcpu[SEL4_VMM_MAX_VCPUS], fault_ep[SEL4_VMM_MAX_VCPUS];
+    seL4_CPtr vmm_tcb[SEL4_VMM_MAX_VCPUS], ipc_frame[SEL4_VMM_MAX_VCPUS];
     uint32_t boot_count;
     /* Console ring (mapped while running) and the line being assembled from it. */
     struct sel4_console_ring *ring;
@@ -93,20 +100,22 @@ static seL4_Error make_objects(struct vm *v)
     err = ut_retype(o, seL4_CapTableObject, SEL4_VMM_CNODE_BITS,
                     SEL4_VMM_CNODE_BITS + seL4_SlotBits, &v->cnode);
     if (err == seL4_NoError)
-        err = ut_retype(o, seL4_CapTableObject, SEL4_GUEST_CNODE_BITS,
-                        SEL4_GUEST_CNODE_BITS + seL4_SlotBits, &v->guest_cnode);
-    if (err == seL4_NoError)
         err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->vmm_vspace);
     if (err == seL4_NoError)
         err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->guest_vspace);
-    if (err == seL4_NoError)
-        err = ut_retype(o, seL4_TCBObject, 0, seL4_TCBBits, &v->vmm_tcb);
-    if (err == seL4_NoError)
-        err = ut_retype(o, seL4_TCBObject, 0, seL4_TCBBits, &v->guest_tcb);
-    if (err == seL4_NoError)
-        err = ut_retype(o, seL4_ARM_VCPUObject, 0, seL4_VCPUBits, &v->vcpu);
-    if (err == seL4_NoError)
-        err = ut_retype(o, seL4_EndpointObject, 0, seL4_EndpointBits, &v->fault_ep);
+    /* Biggest objects first: the kernel aligns each to its size. */
+    for (unsigned i = 0; i < v->desc->cpus && err == seL4_NoError; i++) {
+        err = ut_retype(o, seL4_ARM_VCPUObject, 0, seL4_VCPUBits, &v->vcpu[i]);
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_TCBObject, 0, seL4_TCBBits, &v->vmm_tcb[i]);
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_TCBObject, 0, seL4_TCBBits, &v->guest_tcb[i]);
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_CapTableObject, SEL4_GUEST_CNODE_BITS,
+                            SEL4_GUEST_CNODE_BITS + seL4_SlotBits, &v->guest_cnode[i]);
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_EndpointObject, 0, seL4_EndpointBits, &v->fault_ep[i]);
+    }
     if (err == seL4_NoError)
         err = check(seL4_ARM_ASIDPool_Assign(seL4_CapInitThreadASIDPool, v->vmm_vspace), v,
                     "ASID for the VMM");
@@ -184,7 +193,7 @@ static seL4_Error map_gicv(struct vm *v)
     return seL4_NoError;
 }
 
-static seL4_Error map_args(struct vm *v, unsigned index, seL4_CPtr *ipc_frame)
+static seL4_Error map_args(struct vm *v, unsigned index)
 {
     static struct sel4_vmm_args args;
     const struct sel4_vm_desc *d = v->desc;
@@ -223,11 +232,13 @@ static seL4_Error map_args(struct vm *v, unsigned index, seL4_CPtr *ipc_frame)
     if (err == seL4_NoError)
         err = vs_map(v->vmm_vspace, frame, SEL4_VMM_ARGS_VA, seL4_CanRead,
                      seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
-    if (err == seL4_NoError)
-        err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, ipc_frame);
-    if (err == seL4_NoError)
-        err = vs_map(v->vmm_vspace, *ipc_frame, SEL4_VMM_IPC_BUFFER_VA, seL4_ReadWrite,
-                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    /* One IPC buffer per VMM thread. */
+    for (unsigned i = 0; i < d->cpus && err == seL4_NoError; i++) {
+        err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &v->ipc_frame[i]);
+        if (err == seL4_NoError)
+            err = vs_map(v->vmm_vspace, v->ipc_frame[i], SEL4_VMM_IPC_BUFFER_VA(i), seL4_ReadWrite,
+                         seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    }
     return check(err, v, "argument and IPC buffer pages");
 }
 
@@ -259,13 +270,26 @@ static seL4_Error map_console(struct vm *v, unsigned index)
 static seL4_Error fill_cnode(struct vm *v, unsigned index)
 {
     seL4_Word vm_badge = index + 1;
-    seL4_Error err = copy_to_vmm(v, SEL4_VMM_SLOT_FAULT_EP, v->fault_ep);
+    seL4_Error err = seL4_NoError;
 
-    /* The guest's CSpace: its badged fault endpoint, send-only, and nothing else. */
-    if (err == seL4_NoError)
-        err = seL4_CNode_Mint(v->guest_cnode, SEL4_GUEST_SLOT_FAULT_EP, SEL4_GUEST_CNODE_BITS,
-                              seL4_CapInitThreadCNode, v->fault_ep, seL4_WordBits,
-                              seL4_CapRights_new(1, 1, 0, 1), 1);
+    for (unsigned i = 0; i < v->desc->cpus && err == seL4_NoError; i++) {
+        err = copy_to_vmm(v, SEL4_VMM_SLOT_FAULT_EP + i, v->fault_ep[i]);
+        /*
+         * Each vCPU's CSpace: its own fault endpoint, badged with its index,
+         * send-only, and nothing else; no vCPU can send as another.
+         */
+        if (err == seL4_NoError)
+            err = seL4_CNode_Mint(v->guest_cnode[i], SEL4_GUEST_SLOT_FAULT_EP,
+                                  SEL4_GUEST_CNODE_BITS, seL4_CapInitThreadCNode, v->fault_ep[i],
+                                  seL4_WordBits, seL4_CapRights_new(1, 1, 0, 1), i + 1);
+        if (err == seL4_NoError)
+            err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_TCB + i, v->guest_tcb[i]);
+        if (err == seL4_NoError)
+            err = copy_to_vmm(v, SEL4_VMM_SLOT_VCPU + i, v->vcpu[i]);
+        /* The VMM starts its other threads itself, once the VM is built. */
+        if (err == seL4_NoError)
+            err = copy_to_vmm(v, SEL4_VMM_SLOT_VMM_TCB + i, v->vmm_tcb[i]);
+    }
     if (err == seL4_NoError)
         err = mint_to_vmm(v, SEL4_VMM_SLOT_ADMIN_EP, admin.endpoint, seL4_CapRights_new(1, 0, 0, 1),
                           vm_badge);
@@ -276,56 +300,65 @@ static seL4_Error fill_cnode(struct vm *v, unsigned index)
         err = mint_to_vmm(v, SEL4_VMM_SLOT_CONSOLE_NTFN, admin.console_ntfn, seL4_CanWrite,
                           SEL4_BADGE_CONSOLE_VM(index));
     if (err == seL4_NoError)
-        err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_TCB, v->guest_tcb);
-    if (err == seL4_NoError)
-        err = copy_to_vmm(v, SEL4_VMM_SLOT_VCPU, v->vcpu);
-    if (err == seL4_NoError)
         err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_VSPACE, v->guest_vspace);
     return check(err, v, "filling the VMM's CNode");
 }
 
-static seL4_Error start_threads(struct vm *v, seL4_CPtr ipc_frame)
+/* vCPU i's guest thread and the VMM thread serving it, configured but not running. */
+static seL4_Error configure_vcpu(struct vm *v, unsigned i)
 {
     seL4_Word guard = seL4_CNode_CapData_new(0, seL4_WordBits - SEL4_VMM_CNODE_BITS).words[0];
     seL4_Word guest_guard =
         seL4_CNode_CapData_new(0, seL4_WordBits - SEL4_GUEST_CNODE_BITS).words[0];
     seL4_Error err;
 
-    err = check(seL4_ARM_VCPU_SetTCB(v->vcpu, v->guest_tcb), v, "binding the VCPU");
+    err = check(seL4_ARM_VCPU_SetTCB(v->vcpu[i], v->guest_tcb[i]), v, "binding the VCPU");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_Configure(v->guest_tcb, SEL4_GUEST_SLOT_FAULT_EP, v->guest_cnode,
+        err = check(seL4_TCB_Configure(v->guest_tcb[i], SEL4_GUEST_SLOT_FAULT_EP, v->guest_cnode[i],
                                        guest_guard, v->guest_vspace, 0, 0, seL4_CapNull),
                     v, "configuring the guest thread");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->guest_tcb, seL4_CapInitThreadTCB, GUEST_PRIO), v,
+        err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, GUEST_PRIO), v,
                     "guest priority");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_Configure(v->vmm_tcb, SEL4_VMM_SLOT_VMM_FAULT_EP, v->cnode, guard,
-                                       v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA, ipc_frame),
-                    v, "configuring the VMM thread");
+        err =
+            check(seL4_TCB_Configure(v->vmm_tcb[i], SEL4_VMM_SLOT_VMM_FAULT_EP, v->cnode, guard,
+                                     v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
+                  v, "configuring the VMM thread");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->vmm_tcb, seL4_CapInitThreadTCB, GUEST_PRIO), v,
+        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, GUEST_PRIO), v,
                     "VMM priority");
 #if CONFIG_MAX_NUM_NODES > 1
     /*
-     * The VMM on the same core as its vCPU: a guest exit is an IPC to a
-     * thread on the same core, never a cross-core one.
+     * The VMM thread on the same core as its vCPU: a guest exit is an IPC
+     * to a thread on the same core, never a cross-core one.
      */
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->guest_tcb, v->desc->core), v, "guest core");
+        err = check(seL4_TCB_SetAffinity(v->guest_tcb[i], v->desc->cores[i]), v, "guest core");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->vmm_tcb, v->desc->core), v, "VMM core");
+        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], v->desc->cores[i]), v, "VMM core");
 #endif
     if (err != seL4_NoError)
         return err;
     char name[64];
-    snprintf(name, sizeof(name), "%s-guest", v->desc->name);
-    seL4_DebugNameThread(v->guest_tcb, name);
-    snprintf(name, sizeof(name), "%s-vmm", v->desc->name);
-    seL4_DebugNameThread(v->vmm_tcb, name);
+    snprintf(name, sizeof(name), "%s-guest%u", v->desc->name, i);
+    seL4_DebugNameThread(v->guest_tcb[i], name);
+    snprintf(name, sizeof(name), "%s-vmm%u", v->desc->name, i);
+    seL4_DebugNameThread(v->vmm_tcb[i], name);
+    return seL4_NoError;
+}
+
+static seL4_Error start_threads(struct vm *v)
+{
+    seL4_Error err = seL4_NoError;
+
+    for (unsigned i = 0; i < v->desc->cpus && err == seL4_NoError; i++)
+        err = configure_vcpu(v, i);
+    if (err != seL4_NoError)
+        return err;
     seL4_UserContext regs = {.pc = v->entry, .x0 = SEL4_VMM_ARGS_VA};
     return check(
-        seL4_TCB_WriteRegisters(v->vmm_tcb, true, 0, sizeof(regs) / sizeof(seL4_Word), &regs), v,
+        seL4_TCB_WriteRegisters(v->vmm_tcb[0], true, 0, sizeof(regs) / sizeof(seL4_Word), &regs), v,
         "starting the VMM thread");
 }
 
@@ -341,8 +374,10 @@ static void reset_budget(struct vm *v)
 static void destroy(struct vm *v)
 {
     v->ring = NULL; /* its page goes with the revocation below */
-    seL4_TCB_Suspend(v->vmm_tcb);
-    seL4_TCB_Suspend(v->guest_tcb);
+    for (unsigned i = 0; i < v->desc->cpus; i++) {
+        seL4_TCB_Suspend(v->vmm_tcb[i]); /* a slot never filled is null: harmless */
+        seL4_TCB_Suspend(v->guest_tcb[i]);
+    }
     seL4_Error err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->objects.ut, seL4_WordBits);
     for (unsigned i = 0; i < v->ram_count && err == seL4_NoError; i++)
         err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->ram[i].ut, seL4_WordBits);
@@ -360,8 +395,6 @@ int vm_start(unsigned index)
 {
     struct vm *v = &vms[index];
     const struct sel4_vm_desc *d = v->desc;
-    seL4_CPtr ipc_frame = seL4_CapNull;
-
     if (v->state != VM_STOPPED) {
         console_printf("admin: %s is %s\n", d->name,
                        v->state == VM_RUNNING ? "already running" : "not available");
@@ -392,11 +425,11 @@ int vm_start(unsigned index)
     if (err == seL4_NoError)
         err = map_console(v, index);
     if (err == seL4_NoError)
-        err = map_args(v, index, &ipc_frame);
+        err = map_args(v, index);
     if (err == seL4_NoError)
         err = fill_cnode(v, index);
     if (err == seL4_NoError)
-        err = start_threads(v, ipc_frame);
+        err = start_threads(v);
     seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     if (err != seL4_NoError) {
         console_printf("admin: %s: could not be started\n", d->name);
@@ -438,28 +471,71 @@ void vm_list(void)
 
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct vm *v = &vms[i];
-        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  core %u\n",
-                       v->desc->name, states[v->state],
-                       (unsigned long long)(v->desc->memory >> 20), v->desc->cpus, v->boot_count,
-                       v->desc->core);
+        char cores[3 * SEL4_VMM_MAX_VCPUS + 1] = "";
+        for (unsigned c = 0; c < v->desc->cpus && c < SEL4_VMM_MAX_VCPUS; c++)
+            snprintf(cores + strlen(cores), sizeof(cores) - strlen(cores), "%s%u", c ? "," : "",
+                     v->desc->cores[c]);
+        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s\n", v->desc->name,
+                       states[v->state], (unsigned long long)(v->desc->memory >> 20), v->desc->cpus,
+                       v->boot_count, cores);
     }
 }
+
+#ifdef CONFIG_BENCHMARK_TRACK_UTILISATION
+/* A thread's cycles since the kernel's last utilisation reset, and its core's idle and total. */
+static uint64_t thread_cycles(seL4_CPtr tcb, uint64_t *idle, uint64_t *total)
+{
+    seL4_BenchmarkGetThreadUtilisation(tcb);
+    const uint64_t *b = (const uint64_t *)&seL4_GetIPCBuffer()->msg[0];
+    *idle = b[BENCHMARK_IDLE_TCBCPU_UTILISATION];
+    *total = b[BENCHMARK_TOTAL_UTILISATION];
+    return b[BENCHMARK_TCB_UTILISATION];
+}
+
+static unsigned permille(uint64_t part, uint64_t whole)
+{
+    return whole ? (unsigned)(part * 1000 / whole) : 0;
+}
+
+void vm_util_report(void)
+{
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        const struct vm *v = &vms[i];
+        if (v->state != VM_RUNNING)
+            continue;
+        for (unsigned c = 0; c < v->desc->cpus; c++) {
+            uint64_t idle, total, vmm_idle, vmm_total;
+            uint64_t guest = thread_cycles(v->guest_tcb[c], &idle, &total);
+            uint64_t vmm = thread_cycles(v->vmm_tcb[c], &vmm_idle, &vmm_total);
+            unsigned g = permille(guest, total), m = permille(vmm, total),
+                     id = permille(idle, total);
+            console_printf("admin: util %s vcpu %u core %u: guest %u.%u%% vmm %u.%u%% "
+                           "(core idle %u.%u%%)\n",
+                           v->desc->name, c, v->desc->cores[c], g / 10, g % 10, m / 10, m % 10,
+                           id / 10, id % 10);
+        }
+    }
+}
+#endif
 
 static int budget(struct vm *v)
 {
     const struct sel4_vm_desc *d = v->desc;
     uint64_t pages;
-    struct sel4_vm_spec spec = {.ram_gpa = A64_RAM_BASE, .ram_size = d->memory, .image_count = 1};
+    struct sel4_vm_spec spec = {
+        .ram_gpa = A64_RAM_BASE, .ram_size = d->memory, .image_count = 1, .vcpus = d->cpus};
 
-    if (d->core >= CONFIG_MAX_NUM_NODES) {
-        console_printf("admin: %s: placed on core %u; this kernel runs %d core(s)\n", d->name,
-                       d->core, CONFIG_MAX_NUM_NODES);
+    if (d->cpus == 0 || d->cpus > SEL4_VMM_MAX_VCPUS) {
+        console_printf("admin: %s: %u vCPUs; the seL4 port runs 1 to %d per VM\n", d->name, d->cpus,
+                       SEL4_VMM_MAX_VCPUS);
         return -1;
     }
-    if (d->cpus != SEL4_VMM_MAX_VCPUS) {
-        console_printf("admin: %s: %u vCPUs; the seL4 port runs %d per VM so far\n", d->name,
-                       d->cpus, SEL4_VMM_MAX_VCPUS);
-        return -1;
+    for (unsigned i = 0; i < d->cpus; i++) {
+        if (d->cores[i] >= CONFIG_MAX_NUM_NODES) {
+            console_printf("admin: %s: vCPU %u placed on core %u; this kernel runs %d core(s)\n",
+                           d->name, i, d->cores[i], CONFIG_MAX_NUM_NODES);
+            return -1;
+        }
     }
     if (elf_program_pages(sel4_vmm_program, sel4_vmm_program_size, &pages, &v->entry) < 0)
         return -1;

@@ -20,6 +20,13 @@
 #define OBJECTS_MIN_BITS 22
 /* Slots: program frames, RAM frames twice (guest and VMM mappings), images, page tables. */
 #define SLOTS_FIXED 256
+/*
+ * Per vCPU: guest TCB (2 KiB), VCPU (4 KiB), the guest's CNode, a fault
+ * endpoint, the VMM thread's TCB (2 KiB) and IPC page (4 KiB), rounded up
+ * for alignment; and the slots for them.
+ */
+#define OBJECTS_PER_VCPU (16ull << 10)
+#define SLOTS_PER_VCPU 8
 
 unsigned sel4_plan_pow2_chunks(uint64_t size, unsigned min_bits, uint8_t *bits, unsigned max)
 {
@@ -76,6 +83,11 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
                 (unsigned long long)SEL4_VMM_PROGRAM_LIMIT);
         return -STDVMM_EINVAL;
     }
+    if (spec->vcpus == 0 || spec->vcpus > SEL4_PLAN_MAX_VCPUS) {
+        LOG_ERR("%u vCPUs: the seL4 port runs 1 to %d per VM (GICv2 target lists are a byte)",
+                spec->vcpus, SEL4_PLAN_MAX_VCPUS);
+        return -STDVMM_EINVAL;
+    }
     plan->ram_frames = spec->ram_size / LARGE_PAGE;
     plan->ram_chunk_count = sel4_plan_pow2_chunks(spec->ram_size, SEL4_PLAN_LARGE_PAGE_BITS,
                                                   plan->ram_chunk_bits, SEL4_PLAN_MAX_RAM_CHUNKS);
@@ -95,9 +107,11 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
         image_frames += frames;
         va += frames * LARGE_PAGE;
     }
-    plan->objects_bits =
-        (uint8_t)bits_for(OBJECTS_FIXED + spec->program_pages * PAGE, OBJECTS_MIN_BITS);
-    plan->slots = SLOTS_FIXED + spec->program_pages + 2 * plan->ram_frames + image_frames;
+    plan->objects_bits = (uint8_t)bits_for(OBJECTS_FIXED + spec->program_pages * PAGE +
+                                               spec->vcpus * OBJECTS_PER_VCPU,
+                                           OBJECTS_MIN_BITS);
+    plan->slots = SLOTS_FIXED + spec->program_pages + 2 * plan->ram_frames + image_frames +
+                  (uint64_t)spec->vcpus * SLOTS_PER_VCPU;
     return 0;
 }
 

@@ -20,6 +20,7 @@
 #define SEL4_PLAN_LARGE_PAGE_BITS 21 /* 2 MiB: guest RAM and boot images */
 #define SEL4_PLAN_MAX_RAM_CHUNKS 16
 #define SEL4_PLAN_MAX_IMAGES 4
+#define SEL4_PLAN_MAX_VCPUS 8 /* GICv2: target lists are one byte */
 
 /*
  * The VMM's virtual address space. The program is linked at
@@ -29,11 +30,13 @@
 #define SEL4_VMM_PROGRAM_BASE 0x400000ull
 #define SEL4_VMM_PROGRAM_LIMIT 0x10000000ull /* program segments must end below */
 #define SEL4_VMM_ARGS_VA 0x10000000ull       /* struct sel4_vmm_args, one page */
-#define SEL4_VMM_IPC_BUFFER_VA 0x10001000ull /* the VMM thread's IPC buffer */
 #define SEL4_VMM_CONSOLE_VA 0x10002000ull    /* console ring shared with the admin */
-#define SEL4_VMM_IMAGES_VA 0x20000000ull     /* shared read-only boot images */
-#define SEL4_VMM_RAM_VA 0x4000000000ull      /* guest RAM, as the VMM sees it */
-#define SEL4_VMM_VA_LIMIT 0x8000000000ull    /* below seL4's user top on aarch64 hyp */
+/* The IPC buffer of the VMM thread serving vCPU i, one page each. */
+#define SEL4_VMM_IPC_BUFFERS_VA 0x10010000ull
+#define SEL4_VMM_IPC_BUFFER_VA(i) (SEL4_VMM_IPC_BUFFERS_VA + (uint64_t)(i)*0x1000u)
+#define SEL4_VMM_IMAGES_VA 0x20000000ull  /* shared read-only boot images */
+#define SEL4_VMM_RAM_VA 0x4000000000ull   /* guest RAM, as the VMM sees it */
+#define SEL4_VMM_VA_LIMIT 0x8000000000ull /* below seL4's user top on aarch64 hyp */
 
 struct sel4_vm_spec {
     uint64_t ram_gpa;                          /* from arch_plan_memory(): 2 MiB aligned */
@@ -41,6 +44,7 @@ struct sel4_vm_spec {
     uint64_t image_size[SEL4_PLAN_MAX_IMAGES]; /* kernel, initramfs, ... (0: absent) */
     unsigned image_count;
     uint64_t program_pages; /* 4 KiB pages of the VMM program's loadable segments */
+    unsigned vcpus;         /* each: guest TCB, VCPU, fault endpoint, VMM thread, IPC page */
 };
 
 struct sel4_vm_plan {
@@ -52,7 +56,7 @@ struct sel4_vm_plan {
     /* Boot images: each at a 2 MiB-aligned VMM address, read-only. */
     uint64_t image_va[SEL4_PLAN_MAX_IMAGES];
     uint64_t image_frames[SEL4_PLAN_MAX_IMAGES];
-    /* Everything else (program frames, CNode, TCBs, VCPU, page tables): one untyped. */
+    /* Everything else (program frames, CNodes, TCBs, VCPUs, page tables): one untyped. */
     uint8_t objects_bits;
     /* Capability slots the admin needs for this VM. */
     uint64_t slots;

@@ -8,10 +8,23 @@
 #ifndef STDVMM_PORT_SEL4_RT_H
 #define STDVMM_PORT_SEL4_RT_H
 
+#include <sel4/sel4.h>
+
+/* Threads a program may run: the first plus up to 7 it starts (a VMM: one per vCPU). */
+#define SEL4RT_MAX_THREADS 8
+
 /* Each program defines this; arg is what the thread was started with in x0. */
 void sel4rt_main(void *arg);
 
 /* Writes a string to the kernel's debug console (seL4_DebugPutChar). */
 void sel4rt_debug_puts(const char *s);
+
+/*
+ * Starts the configured but not yet running TCB tcb (same VSpace and
+ * CSpace as the caller) as the program's thread index (1..7), with a
+ * 64 KiB stack and TLS block of its own, running fn(arg). The thread must
+ * call seL4_SetIPCBuffer() before its first IPC. 0, or -1 on failure.
+ */
+int sel4rt_thread_start(seL4_CPtr tcb, unsigned index, void (*fn)(unsigned), unsigned arg);
 
 #endif

@@ -13,7 +13,14 @@
  *    VPPIEvent -> the virtual timer fired: inject it, acknowledge on EOI;
  *  - memory is mapped by the admin before the VMM starts, so mapping calls
  *    only check that the core asks for what the admin provided.
- * One VMM thread serves one vCPU (SEL4_VMM_MAX_VCPUS).
+ * Each vCPU has a fault endpoint and a VMM thread of its own (placed on the
+ * vCPU's core by the admin), so an exit never crosses cores. The threads
+ * share the device models, the vGIC and this file's state: a thread holds
+ * the VMM lock from the moment its vCPU's fault arrives until it answers it
+ * (hv_vcpu_run() returns with the lock held, the core dispatches the exit,
+ * the next hv_vcpu_run() releases it just before the reply). The lock
+ * yields the core while it waits, as a VMM thread preempted while holding
+ * it can only continue on that core.
  */
 #include "vmm/hv_sel4.h"
 
@@ -45,9 +52,14 @@ _Static_assert(CTX_WORDS == SEL4_A64_CTX_WORDS, "seL4_UserContext layout changed
 struct hv_vcpu {
     struct hv_vm *vm;
     unsigned index;
-    seL4_CPtr tcb, vcpu;
+    seL4_CPtr tcb, vcpu, fault_ep;
     uint64_t mpidr;
-    bool started, powered_off, reply_pending;
+    /*
+     * started: the guest thread was resumed (by its own VMM thread for the
+     * boot vCPU, by the PSCI CPU_ON of another vCPU for the rest).
+     * holds_lock: this vCPU's VMM thread holds the VMM lock.
+     */
+    bool started, powered_off, reply_pending, holds_lock;
     atomic_bool kicked;
     seL4_UserContext ctx; /* read at the last fault; written back before the reply if dirty */
     bool ctx_dirty;
@@ -69,7 +81,32 @@ struct hv_vm {
 
 static struct hv_vm the_vm; /* one VM per VMM protection domain (paper §4.1.5) */
 static const struct sel4_vmm_args *vmm_args;
-static unsigned running_vcpu; /* the vCPU whose fault is being handled (banked GICD registers) */
+/* The vCPU whose fault is being handled (banked GICD registers); written under the lock. */
+static unsigned running_vcpu;
+static atomic_flag vmm_lock = ATOMIC_FLAG_INIT;
+static atomic_ulong lock_waits; /* acquisitions that had to wait: contention, for the log */
+
+static void lock_vmm(struct hv_vcpu *v)
+{
+    if (atomic_flag_test_and_set_explicit(&vmm_lock, memory_order_acquire)) {
+        atomic_fetch_add_explicit(&lock_waits, 1, memory_order_relaxed);
+        while (atomic_flag_test_and_set_explicit(&vmm_lock, memory_order_acquire))
+            seL4_Yield();
+    }
+    v->holds_lock = true;
+    running_vcpu = v->index;
+}
+
+static void unlock_vmm(struct hv_vcpu *v)
+{
+    v->holds_lock = false;
+    atomic_flag_clear_explicit(&vmm_lock, memory_order_release);
+}
+
+unsigned long hv_sel4_lock_waits(void)
+{
+    return atomic_load_explicit(&lock_waits, memory_order_relaxed);
+}
 
 void hv_sel4_set_args(const struct sel4_vmm_args *args)
 {
@@ -286,6 +323,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)
     v->index = index;
     v->tcb = SEL4_VMM_SLOT_GUEST_TCB + index;
     v->vcpu = SEL4_VMM_SLOT_VCPU + index;
+    v->fault_ep = SEL4_VMM_SLOT_FAULT_EP + index;
     atomic_init(&v->kicked, false);
     *out = v;
     return 0;
@@ -300,8 +338,9 @@ void hv_vcpu_destroy(struct hv_vcpu *vcpu)
 void hv_vcpu_kick(struct hv_vcpu *vcpu)
 {
     /*
-     * With one VMM thread per vCPU the kicker is that thread itself (a
-     * device model stopping the VM): the next hv_vcpu_run() returns at once.
+     * The vCPU's thread sees it on its next hv_vcpu_run(). A VM stop needs
+     * no more: the thread that decides it reports to the admin, which
+     * revokes every thread of this VMM at once.
      */
     atomic_store(&vcpu->kicked, true);
 }
@@ -432,7 +471,7 @@ static bool data_abort(struct hv_vcpu *v, uint64_t addr, uint64_t esr, uint64_t 
     return true;
 }
 
-/* PSCI callbacks: one vCPU per VMM so far, so CPU_ON of another CPU finds none. */
+/* PSCI callbacks, called with the VMM lock held. */
 static bool psci_cpu_by_mpidr(void *ctx, uint64_t mpidr, unsigned *index)
 {
     struct hv_vm *vm = ctx;
@@ -451,11 +490,34 @@ static int psci_cpu_state(void *ctx, unsigned index)
     return vm->vcpus[index].powered_off ? PSCI_AFF_OFF : PSCI_AFF_ON;
 }
 
+/* SPSR for a CPU coming up through CPU_ON: EL1h with D, A, I and F masked (PSCI 1.0 6.4). */
+#define PSCI_ENTRY_SPSR 0x3c5u
+
+/*
+ * Powers up a secondary vCPU: the calling vCPU's thread writes the entry
+ * state into the target's (suspended) guest thread and resumes it. The
+ * target's own VMM thread is already waiting on that vCPU's fault endpoint,
+ * so its first exit goes there, on its own core.
+ */
 static int32_t psci_cpu_on(void *ctx, unsigned index, uint64_t entry, uint64_t context_id)
 {
-    (void)ctx, (void)index, (void)entry, (void)context_id;
-    LOG_WARN("PSCI CPU_ON: secondary vCPUs need a VMM thread each, not implemented on seL4 yet");
-    return PSCI_INTERNAL_FAILURE;
+    struct hv_vm *vm = ctx;
+    struct hv_vcpu *t = &vm->vcpus[index];
+    seL4_UserContext regs;
+
+    if (!t->powered_off)
+        return PSCI_ALREADY_ON;
+    if (seL4_ARM_VCPU_WriteRegs(t->vcpu, seL4_VCPUReg_SCTLR, SCTLR_EL1_RESET) != seL4_NoError)
+        return PSCI_INTERNAL_FAILURE;
+    memset(&regs, 0, sizeof(regs));
+    regs.pc = entry;
+    regs.spsr = PSCI_ENTRY_SPSR;
+    regs.x0 = context_id;
+    if (sel4_err(seL4_TCB_WriteRegisters(t->tcb, true, 0, CTX_WORDS, &regs), "CPU_ON") < 0)
+        return PSCI_INTERNAL_FAILURE;
+    t->powered_off = false;
+    t->started = true;
+    return PSCI_SUCCESS;
 }
 
 /*
@@ -487,7 +549,11 @@ static bool vcpu_fault(struct hv_vcpu *v, uint64_t hsr, bool pc_at_insn, struct 
             v->ctx_dirty = true;
             return false;
         case PSCI_ACTION_CPU_OFF:
-            /* The last (only) CPU going off: stays blocked, like a powered-off core. */
+            /*
+             * Suspended, not left waiting for a reply: a later CPU_ON
+             * rewrites its registers and resumes it from another thread.
+             */
+            seL4_TCB_Suspend(v->tcb);
             v->powered_off = true;
             v->reply_pending = false;
             ex->reason = HV_EXIT_HALTED;
@@ -586,7 +652,8 @@ static bool handle_fault(struct hv_vcpu *v, seL4_MessageInfo_t info, struct hv_e
 int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 {
     memset(ex, 0, sizeof(*ex));
-    running_vcpu = v->index;
+    if (!v->holds_lock)
+        lock_vmm(v); /* this thread's first call: the core has not dispatched anything yet */
     for (;;) {
         if (atomic_exchange(&v->kicked, false)) {
             ex->reason = HV_EXIT_KICKED;
@@ -594,22 +661,26 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
         }
         seL4_MessageInfo_t info;
         seL4_Word badge;
-        if (!v->started) {
+        if (!v->started && !v->powered_off) {
             v->started = true;
             if (sel4_err(seL4_TCB_Resume(v->tcb), "starting the guest") < 0)
                 return -STDVMM_EIO;
-            info = seL4_Recv(SEL4_VMM_SLOT_FAULT_EP, &badge);
-        } else if (v->reply_pending) {
+        }
+        if (v->reply_pending) {
             if (resume_state(v) < 0)
                 return -STDVMM_EIO;
             v->reply_pending = false;
-            info = seL4_ReplyRecv(SEL4_VMM_SLOT_FAULT_EP, seL4_MessageInfo_new(0, 0, 0, 0), &badge);
+            unlock_vmm(v);
+            info = seL4_ReplyRecv(v->fault_ep, seL4_MessageInfo_new(0, 0, 0, 0), &badge);
         } else {
-            info = seL4_Recv(SEL4_VMM_SLOT_FAULT_EP, &badge);
+            /* Powered off (or never on): CPU_ON from another vCPU resumes the guest thread. */
+            unlock_vmm(v);
+            info = seL4_Recv(v->fault_ep, &badge);
         }
+        lock_vmm(v);
         if (badge != v->index + 1) {
-            LOG_WARN("fault message with badge %lu: not vCPU %u's; ignored", (unsigned long)badge,
-                     v->index);
+            LOG_WARN("fault message with badge %lu on vCPU %u's endpoint; ignored",
+                     (unsigned long)badge, v->index);
             continue;
         }
         v->reply_pending = true;

@@ -8,4 +8,7 @@
 /* The admin's description of this VM; hv_vm_create() takes its capabilities from it. */
 void hv_sel4_set_args(const struct sel4_vmm_args *args);
 
+/* How often a vCPU's thread had to wait for the VMM lock (another vCPU's exit was in progress). */
+unsigned long hv_sel4_lock_waits(void);
+
 #endif

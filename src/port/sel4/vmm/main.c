@@ -162,11 +162,37 @@ static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
     return machine_build(&mach, &desc, &host);
 }
 
+/*
+ * Runs vCPU index until the VM stops, then reports why. The first thread to
+ * get here with a stop reason holds the VMM lock while it reports, so the
+ * others stay where they are until the admin revokes them with the rest.
+ */
+static _Noreturn void run_vcpu(unsigned index)
+{
+    vcpu_run_loop(&mach.vm.vcpus[index]);
+    enum vm_stop_reason reason = vm_stop_reason(&mach.vm);
+    uint64_t userspace_ns;
+    if (boot_timer_userspace_ns(&mach.boot_timer, &userspace_ns))
+        LOG_INFO("guest reached userspace %llu ms after its VMM started",
+                 (unsigned long long)(userspace_ns / 1000000));
+    if (mach.vm.vcpu_count > 1)
+        LOG_INFO("VM %s: vCPU %u saw the stop; %lu exits waited for another vCPU's", args->name,
+                 index, hv_sel4_lock_waits());
+    LOG_INFO("VM %s stopped: %s", args->name, vm_stop_reason_name(reason));
+    vmm_report_stop(reason);
+}
+
+static void vcpu_thread(unsigned index)
+{
+    seL4_SetIPCBuffer((seL4_IPCBuffer *)(uintptr_t)SEL4_VMM_IPC_BUFFER_VA(index));
+    run_vcpu(index);
+}
+
 void sel4rt_main(void *arg)
 {
     const struct sel4_vmm_args *a = arg;
 
-    seL4_SetIPCBuffer((seL4_IPCBuffer *)(uintptr_t)SEL4_VMM_IPC_BUFFER_VA);
+    seL4_SetIPCBuffer((seL4_IPCBuffer *)(uintptr_t)SEL4_VMM_IPC_BUFFER_VA(0));
     if (a->magic != SEL4_VMM_ABI_MAGIC || a->version != SEL4_VMM_ABI_VERSION) {
         sel4rt_debug_puts("stdvmm: VMM started with a foreign argument page\n");
         vmm_report_stop(VM_STOP_ERROR);
@@ -174,8 +200,9 @@ void sel4rt_main(void *arg)
     uint64_t start_ns = vmm_now_ns();
     vmm_io_init(a->name);
     hv_sel4_set_args(a);
-    LOG_INFO("VMM of %s (boot %u): %llu MiB RAM at 0x%llx, kernel %llu KiB, initramfs %llu KiB",
-             a->name, a->boot_count, (unsigned long long)(a->ram_size >> 20),
+    LOG_INFO("VMM of %s (boot %u): %u vCPU(s), %llu MiB RAM at 0x%llx, kernel %llu KiB, "
+             "initramfs %llu KiB",
+             a->name, a->boot_count, a->vcpu_count, (unsigned long long)(a->ram_size >> 20),
              (unsigned long long)a->ram_gpa, (unsigned long long)(a->kernel_size >> 10),
              (unsigned long long)(a->initrd_size >> 10));
     int r = build(a, start_ns);
@@ -183,14 +210,14 @@ void sel4rt_main(void *arg)
         LOG_ERR("building VM %s failed (%s)", a->name, stdvmm_strerror(r));
         vmm_report_stop(VM_STOP_ERROR);
     }
+    /* Secondary vCPUs start powered off; their threads wait on their fault endpoints. */
+    for (unsigned i = 1; i < mach.vm.vcpu_count; i++) {
+        if (sel4rt_thread_start(SEL4_VMM_SLOT_VMM_TCB + i, i, vcpu_thread, i) < 0) {
+            LOG_ERR("VM %s: starting the VMM thread of vCPU %u failed", a->name, i);
+            vmm_report_stop(VM_STOP_ERROR);
+        }
+    }
     LOG_INFO("VM %s built in %llu ms; starting its vCPU", a->name,
              (unsigned long long)((vmm_now_ns() - start_ns) / 1000000));
-    vcpu_run_loop(&mach.vm.vcpus[0]);
-    enum vm_stop_reason reason = vm_stop_reason(&mach.vm);
-    uint64_t userspace_ns;
-    if (boot_timer_userspace_ns(&mach.boot_timer, &userspace_ns))
-        LOG_INFO("guest reached userspace %llu ms after its VMM started",
-                 (unsigned long long)(userspace_ns / 1000000));
-    LOG_INFO("VM %s stopped: %s", a->name, vm_stop_reason_name(reason));
-    vmm_report_stop(reason);
+    run_vcpu(0);
 }
