@@ -23,6 +23,7 @@
 #define STDVMM_ENOSPC 28
 #define STDVMM_ERANGE 34
 #define STDVMM_ENOSYS 38
+#define STDVMM_EPROTO 71 /* a peer (backend, VMM, other PD) broke a shared-memory protocol */
 #define STDVMM_ENOTSUP 95
 
 /* A short name for an error code, for log messages ("EINVAL"). */

@@ -36,6 +36,8 @@ const char *stdvmm_strerror(int err)
         return "ERANGE";
     case STDVMM_ENOSYS:
         return "ENOSYS";
+    case STDVMM_EPROTO:
+        return "EPROTO";
     case STDVMM_ENOTSUP:
         return "ENOTSUP";
     default:
