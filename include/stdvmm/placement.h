@@ -24,12 +24,12 @@
 #define PLACEMENT_POOL_NAME_MAX 32
 
 /* Budgets: the period range both cgroup cpu.max and SCHED_DEADLINE accept. */
-#define PLACEMENT_MIN_RUNTIME_NS 1000000ull     /* 1 ms: cgroup quota minimum */
-#define PLACEMENT_MIN_PERIOD_NS 1000000ull      /* 1 ms */
-#define PLACEMENT_MAX_PERIOD_NS 1000000000ull   /* 1 s: cgroup v2 cpu.max maximum */
-#define PLACEMENT_MAX_PRIORITY 255              /* seL4 seL4_MaxPrio */
+#define PLACEMENT_MIN_RUNTIME_NS 1000000ull   /* 1 ms: cgroup quota minimum */
+#define PLACEMENT_MIN_PERIOD_NS 1000000ull    /* 1 ms */
+#define PLACEMENT_MAX_PERIOD_NS 1000000000ull /* 1 s: cgroup v2 cpu.max maximum */
+#define PLACEMENT_MAX_PRIORITY 255            /* seL4 seL4_MaxPrio */
 #define PLACEMENT_MIN_WEIGHT 1
-#define PLACEMENT_MAX_WEIGHT 10000              /* cgroup v2 cpu.weight range */
+#define PLACEMENT_MAX_WEIGHT 10000 /* cgroup v2 cpu.weight range */
 #define PLACEMENT_DEFAULT_WEIGHT 100
 
 struct placement_cpuset {
@@ -80,8 +80,13 @@ bool placement_cpuset_empty(const struct placement_cpuset *s);
 bool placement_cpuset_intersects(const struct placement_cpuset *a,
                                  const struct placement_cpuset *b);
 bool placement_cpuset_subset(const struct placement_cpuset *a, const struct placement_cpuset *of);
-/* "0-3,6" (also a single "5"); false on junk, reversed ranges, CPUs >= 1024, an empty list. */
+/*
+ * A CPU list as a spec's pcpus= and --vmm-threads spell it (stdvmm/cpulist.h),
+ * parts joined by ':' or ' ' since ',' separates a spec's fields: "0-3:6",
+ * "5"; false on junk, reversed ranges, CPUs >= 1024, an empty list.
+ */
 bool placement_cpuset_parse(const char *s, struct placement_cpuset *out);
+/* The list joined by ',', as people, the description and the manager's API write it. */
 void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t size);
 /* The lowest CPU of a, or -1. */
 int placement_cpuset_first(const struct placement_cpuset *a);
@@ -122,8 +127,7 @@ bool placement_check_sched(const struct vcpu_sched *s, char *err, size_t err_siz
  * no pCPU budgeted over 100%. The first problem goes to err, prefixed with
  * the vCPU ("vcpu 1: ...").
  */
-bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err,
-                        size_t err_size);
+bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err, size_t err_size);
 
 /*
  * Utilisation of the budgeted vCPUs on each pCPU (a vCPU on k pCPUs counts

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdvmm/cpulist.h"
+
 /* ---- diagnostics ---- */
 
 void sysconf_diag_add(struct sysconf_diags *d, const char *path, unsigned line, const char *fmt,
@@ -228,34 +230,7 @@ bool sysconf_parse_restart(const char *s, enum sysconf_restart *policy, unsigned
 
 bool sysconf_parse_cpuset(const char *s, struct sysconf_cpuset *out)
 {
-    memset(out, 0, sizeof(*out));
-    if (*s == '\0')
-        return false;
-    while (*s) {
-        char *end;
-        if (*s < '0' || *s > '9')
-            return false;
-        unsigned long lo = strtoul(s, &end, 10), hi = lo;
-        if (*end == '-') {
-            s = end + 1;
-            if (*s < '0' || *s > '9')
-                return false;
-            hi = strtoul(s, &end, 10);
-        }
-        if (lo > hi || hi >= SYSCONF_MAX_HOST_CPUS)
-            return false;
-        for (unsigned long c = lo; c <= hi; c++)
-            out->bits[c / 64] |= 1ull << (c % 64);
-        s = end;
-        if (*s == ',') {
-            s++;
-            if (*s == '\0')
-                return false;
-        } else if (*s != '\0') {
-            return false;
-        }
-    }
-    return true;
+    return cpulist_parse(s, ",", out->bits, SYSCONF_MAX_HOST_CPUS);
 }
 
 unsigned sysconf_cpuset_count(const struct sysconf_cpuset *set)
@@ -282,22 +257,7 @@ bool sysconf_cpuset_subset(const struct sysconf_cpuset *a, const struct sysconf_
 
 void sysconf_cpuset_format(const struct sysconf_cpuset *set, char *buf, size_t size)
 {
-    size_t n = 0;
-
-    buf[0] = '\0';
-    for (unsigned c = 0; c < SYSCONF_MAX_HOST_CPUS; c++) {
-        if (!sysconf_cpuset_has(set, c))
-            continue;
-        unsigned hi = c;
-        while (hi + 1 < SYSCONF_MAX_HOST_CPUS && sysconf_cpuset_has(set, hi + 1))
-            hi++;
-        int w = hi == c ? snprintf(buf + n, size - n, "%s%u", n ? "," : "", c)
-                        : snprintf(buf + n, size - n, "%s%u-%u", n ? "," : "", c, hi);
-        if (w < 0 || (size_t)w >= size - n)
-            return;
-        n += (size_t)w;
-        c = hi;
-    }
+    cpulist_format(set->bits, SYSCONF_MAX_HOST_CPUS, ',', buf, size);
 }
 
 void sysconf_format_size(uint64_t bytes, char *buf, size_t size)

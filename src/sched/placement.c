@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdvmm/cpulist.h"
+
 void placement_sched_default(struct vcpu_sched *s)
 {
     memset(s, 0, sizeof(*s));
@@ -79,71 +81,15 @@ int placement_cpuset_first(const struct placement_cpuset *a)
     return -1;
 }
 
-static bool parse_cpu(const char **p, unsigned long *out)
-{
-    char *end;
-    if (!isdigit((unsigned char)**p))
-        return false;
-    *out = strtoul(*p, &end, 10);
-    *p = end;
-    return *out < PLACEMENT_MAX_PCPUS;
-}
-
 bool placement_cpuset_parse(const char *s, struct placement_cpuset *out)
 {
-    const char *p = s;
-
-    memset(out, 0, sizeof(*out));
-    if (s == NULL || *s == '\0')
-        return false;
-    for (;;) {
-        unsigned long lo, hi;
-        if (!parse_cpu(&p, &lo))
-            return false;
-        hi = lo;
-        if (*p == '-') {
-            p++;
-            if (!parse_cpu(&p, &hi) || hi < lo)
-                return false;
-        }
-        for (unsigned long c = lo; c <= hi; c++)
-            placement_cpuset_add(out, (unsigned)c);
-        if (*p == '\0')
-            return true;
-        if (*p != ':' && *p != ' ') /* ':' separates in specs, where ',' separates fields */
-            return false;
-        p++;
-    }
-}
-
-/* The parts of the list joined by sep: ',' for people and the API, ':' inside a spec. */
-static void format_cpus(const struct placement_cpuset *s, char sep, char *buf, size_t size)
-{
-    size_t used = 0;
-    bool first = true;
-
-    if (size == 0)
-        return;
-    buf[0] = '\0';
-    for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS; c++) {
-        if (!placement_cpuset_has(s, c))
-            continue;
-        unsigned e = c;
-        while (e + 1 < PLACEMENT_MAX_PCPUS && placement_cpuset_has(s, e + 1))
-            e++;
-        int n = e == c ? snprintf(buf + used, size - used, "%.*s%u", first ? 0 : 1, &sep, c)
-                       : snprintf(buf + used, size - used, "%.*s%u-%u", first ? 0 : 1, &sep, c, e);
-        if (n < 0 || (size_t)n >= size - used)
-            return;
-        used += (size_t)n;
-        first = false;
-        c = e;
-    }
+    /* ':' joins in specs, where ',' separates fields; ' ' as in a shell-quoted list. */
+    return cpulist_parse(s, ": ", out->bits, PLACEMENT_MAX_PCPUS);
 }
 
 void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t size)
 {
-    format_cpus(s, ',', buf, size);
+    cpulist_format(s->bits, PLACEMENT_MAX_PCPUS, ',', buf, size);
 }
 
 /* ---- durations and specs ---- */
@@ -201,11 +147,14 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
     if (strcmp(key, "pool") == 0 && value != NULL) {
         /* The pool's pCPUs come with it (pcpus= before pool=, as formatted). */
         size_t n = strlen(value);
-        if (n == 0 || n >= sizeof(s->pool) || strspn(value, "abcdefghijklmnopqrstuvwxyz"
-                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                             "0123456789_.-") != n) {
-            set_err(err, esz, "pool=%s: expected a pool name of at most %s characters "
-                    "(letters, digits, '_', '.', '-')", value, "31");
+        if (n == 0 || n >= sizeof(s->pool) ||
+            strspn(value, "abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          "0123456789_.-") != n) {
+            set_err(err, esz,
+                    "pool=%s: expected a pool name of at most %s characters "
+                    "(letters, digits, '_', '.', '-')",
+                    value, "31");
             return false;
         }
         memcpy(s->pool, value, n + 1);
@@ -228,8 +177,7 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
         }
         long v = strtol(value, &end, 10);
         if (*value == '\0' || *end != '\0' || v < 0 || v > PLACEMENT_MAX_PRIORITY) {
-            set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none%s", value,
-                    "");
+            set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none%s", value, "");
             return false;
         }
         s->priority = (int)v;
@@ -314,7 +262,8 @@ void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size)
     int n;
 
     if (s->kind != PLACEMENT_FLOATING)
-        format_cpus(&s->pcpus, ':', cpus, sizeof(cpus)); /* ',' separates the spec's fields */
+        cpulist_format(s->pcpus.bits, PLACEMENT_MAX_PCPUS, ':', cpus,
+                       sizeof(cpus));                 /* ',' separates the spec's fields */
     if (s->kind == PLACEMENT_POOL && cpus[0] == '\0') /* a pool not resolved to pCPUs yet */
         n = snprintf(buf, size, "pool=%s", s->pool);
     else if (s->kind == PLACEMENT_POOL)
@@ -496,8 +445,10 @@ bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err
     if (over >= 0) {
         snprintf(a, sizeof(a), "%d", over);
         snprintf(b, sizeof(b), "%u%%", ppm / 10000);
-        set_err(err, err_size, "pCPU %s is budgeted at %s: the budgets of the vCPUs on it add up "
-                "to more than 100%%", a, b);
+        set_err(err, err_size,
+                "pCPU %s is budgeted at %s: the budgets of the vCPUs on it add up "
+                "to more than 100%%",
+                a, b);
         return false;
     }
     return true;
