@@ -5,6 +5,13 @@
 #
 #   tools/testhost/run-suite.sh --arch x86_64 --stdvmm PATH --suite DIR --results DIR
 #       [--timeout SEC] [--guest-kit DIR] [--cache DIR] [--with-qemu] [--fixture]
+#       [--vmm-bin PATH]...
+#
+# --vmm-bin stages another VMM program beside stdvmm (/opt/stdvmm/bin/NAME,
+# with its ldd closure), for cases that boot the guest with it, e.g. the
+# custom-vmm example built against the installed library; cases find it as
+# ${STDVMM%/*}/NAME. One that does not exist is left out with a note (the
+# case that needs it fails and says so).
 #
 # Each test runs in the host with STDVMM, GUEST_KERNEL, GUEST_INITRD and
 # TEST_TMP set (QEMU and QEMU_FIRMWARE too with --with-qemu); exit 0 is pass,
@@ -30,6 +37,7 @@ usage() {
 }
 
 arch="" stdvmm="" suite="" results="" timeout=240 kit="" with_qemu=0 fixture=0
+vmm_bins=()
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 while (($#)); do
   case $1 in
@@ -42,6 +50,7 @@ while (($#)); do
     --cache) cache=${2:?}; shift 2 ;;
     --with-qemu) with_qemu=1; shift ;;
     --fixture) fixture=1; shift ;;
+    --vmm-bin) vmm_bins+=("${2:?}"); shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown argument $1"; usage ;;
   esac
@@ -79,6 +88,13 @@ if [[ -n $stdvmm ]]; then th_stage_stdvmm "$stage" "$stdvmm"; fi
 th_stage_guest "$stage" "$kit"
 th_stage_suite "$stage" "$suite"
 if ((with_qemu)); then th_stage_qemu "$stage"; fi
+for b in "${vmm_bins[@]}"; do
+  if [[ -x $b ]]; then
+    add_binary "$stage" "$b" "/opt/stdvmm/bin/${b##*/}"
+  else
+    log "note: --vmm-bin $b does not exist; the cases that use it will fail"
+  fi
+done
 initrd=$th_cache/testhost/$arch/initrd-suite.img
 
 # The nested virtualization of the emulated host is not fully reliable: it
