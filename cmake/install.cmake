@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # What `cmake --install` gives an integrator who writes a VMM of their own
 # (docs/api.md, examples/custom-vmm): the layers up to the Linux host as one
-# static library libstdvmm.a, their public headers, and stdvmm.pc for
-# pkg-config. The layers above (runtime, control, sched, description,
+# static library libstdvmm.a, their public headers, stdvmm.pc for
+# pkg-config and stdvmmConfig.cmake for find_package(stdvmm). The layers above (runtime, control, sched, description,
 # manager) are not installed: they are the `stdvmm` and `stdvmmd` programs'
 # own, and their headers stay in the tree.
 #
@@ -71,3 +71,32 @@ file(RELATIVE_PATH STDVMM_PC_UP /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefi
 string(REGEX REPLACE "/$" "" STDVMM_PC_UP "${STDVMM_PC_UP}")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/stdvmm.pc.in ${PROJECT_BINARY_DIR}/stdvmm.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/stdvmm.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The same for CMake: libraries by the full paths this build found them at.
+set(STDVMM_CMAKE_DEFS "")
+set(STDVMM_CMAKE_LIBS "")
+if(STDVMM_LIBURING_INCLUDE AND STDVMM_LIBURING_LIBRARY)
+  list(APPEND STDVMM_CMAKE_DEFS STDVMM_HAVE_LIBURING=1)
+  list(APPEND STDVMM_CMAKE_LIBS ${STDVMM_LIBURING_LIBRARY})
+endif()
+if(STDVMM_SLIRP_INCLUDE AND STDVMM_SLIRP_LIBRARY)
+  list(APPEND STDVMM_CMAKE_LIBS ${STDVMM_SLIRP_LIBRARY})
+endif()
+if(LIBFDT_LIBRARY)
+  list(APPEND STDVMM_CMAKE_LIBS ${LIBFDT_LIBRARY})
+endif()
+list(APPEND STDVMM_CMAKE_LIBS Threads::Threads)
+if(STDVMM_SANITIZE)
+  list(APPEND STDVMM_CMAKE_LIBS -fsanitize=address,undefined)
+endif()
+set(stdvmm_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/stdvmm)
+file(RELATIVE_PATH STDVMM_CMAKE_UP /prefix/${stdvmm_cmake_dir} /prefix)
+configure_file(${CMAKE_CURRENT_LIST_DIR}/stdvmmConfig.cmake.in
+               ${PROJECT_BINARY_DIR}/stdvmmConfig.cmake @ONLY)
+include(CMakePackageConfigHelpers)
+# No release has been made: any 0.x asks for the same minor version.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/stdvmmConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/stdvmmConfig.cmake
+              ${PROJECT_BINARY_DIR}/stdvmmConfigVersion.cmake
+        DESTINATION ${stdvmm_cmake_dir})

@@ -5,7 +5,8 @@
 #   - every installed header compiles on its own (none needs a header that
 #     stayed in the tree), and
 #   - examples/custom-vmm, copied out of the tree, builds with its own
-#     Makefile and runs (its usage message).
+#     Makefile and runs (its usage message), and builds with its
+#     CMakeLists.txt through find_package(stdvmm) too.
 # The example binary is left in WORK/example/custom-vmm for the integration
 # case that boots the guest with it (tests/integration/cases/custom_vmm.sh).
 #
@@ -40,7 +41,8 @@ done
 [ "$bad" = 0 ] || exit 1
 
 mkdir -p "$work/example"
-cp "$src/examples/custom-vmm/custom-vmm.c" "$src/examples/custom-vmm/Makefile" "$work/example/"
+cp "$src/examples/custom-vmm/custom-vmm.c" "$src/examples/custom-vmm/Makefile" \
+	"$src/examples/custom-vmm/CMakeLists.txt" "$work/example/"
 make -C "$work/example" CC="$cc" >"$work/example.log" 2>&1 ||
 	{ cat "$work/example.log"; echo "FAIL: the example does not build against the installed library"; exit 1; }
 rc=0
@@ -50,5 +52,13 @@ if [ "$rc" != 2 ] || ! grep -q '^usage: ' "$work/usage.log"; then
 	echo "FAIL: custom-vmm without arguments exited $rc, not 2 with its usage"
 	exit 1
 fi
+if ! { "$cmake" -S "$work/example" -B "$work/example-cmake" -DCMAKE_C_COMPILER="$cc" \
+	-DCMAKE_PREFIX_PATH="$work/prefix" && "$cmake" --build "$work/example-cmake"; } \
+	>"$work/example-cmake.log" 2>&1; then
+	cat "$work/example-cmake.log"
+	echo "FAIL: the example does not build with find_package(stdvmm)"
+	exit 1
+fi
 echo "PASS: installed $(cd "$work/prefix/include" && find stdvmm -name '*.h' | wc -l) headers," \
-	"each compiles alone; examples/custom-vmm built out of tree with: $(pkg-config --libs stdvmm)"
+	"each compiles alone; examples/custom-vmm built out of tree with" \
+	"$(pkg-config --libs stdvmm) and with find_package(stdvmm)"
