@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # What `cmake --install` gives an integrator who writes a VMM of their own
 # (docs/api.md, examples/custom-vmm): the layers up to the Linux host as one
-# static library libstdvmm.a, their public headers, stdvmm.pc for
-# pkg-config and stdvmmConfig.cmake for find_package(stdvmm). The layers above (runtime, control, sched, description,
-# manager) are not installed: they are the `stdvmm` and `stdvmmd` programs'
-# own, and their headers stay in the tree.
+# static library libstdvmm.a, their public headers, stdvmm.pc for pkg-config
+# and stdvmmConfig.cmake for find_package(stdvmm). The layers above
+# (runtime, control, sched, description, manager) are not installed: they are
+# the `stdvmm` and `stdvmmd` programs' own, and their headers stay in the tree.
 #
-# One archive rather than one per layer: the core calls the port (hv.h) and
-# the port calls back into the core, so separate archives would have to be
-# listed in a careful order, twice; a linker resolves references inside one
-# archive whatever the order of its members.
+# One archive rather than one per layer: the core and arch code call the
+# port (hv.h) and every layer logs through the host's sink (stdvmm_log), so
+# separate archives would have to be listed in an order an integrator must
+# not need to know; a linker resolves references inside one archive
+# whatever the order of its members.
 include(GNUInstallDirs)
 
 set(stdvmm_installed_layers stdvmm_portable stdvmm_machine stdvmm_port_kvm stdvmm_host

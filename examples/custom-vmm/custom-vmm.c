@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "stdvmm/backends/blk_file.h"
+#include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/machine.h"
@@ -30,7 +31,7 @@ static struct virtio_blk blk_model; /* the device model's storage */
 static struct host_loop disk_loop;  /* the disk's own thread */
 static int doorbell = -1;           /* eventfd: the guest notified the disk's queue */
 static bool loop_ready, attached;
-static atomic_uint rings;
+static atomic_uint rings; /* wake-ups of the disk thread by the guest, for the exit line */
 
 /* ---- what only this host provides to the machine (struct machine_host) ---- */
 
@@ -88,7 +89,7 @@ static int add_disk(void *ctx, struct machine *m)
         .backend = blk_file_backend(&disk),
     };
     doorbell = host_eventfd_create();
-    int r = doorbell < 0 ? -1 : host_loop_init(&disk_loop, "blk0");
+    int r = doorbell < 0 ? -STDVMM_EIO : host_loop_init(&disk_loop, "blk0");
     loop_ready = r == 0;
     if (r == 0)
         r = host_loop_add(&disk_loop, doorbell, POLLIN, disk_notified, NULL);
