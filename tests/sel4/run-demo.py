@@ -6,7 +6,7 @@ Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
 (README, "Running on seL4"), or with smp.yaml for --scenario smp. Not part of
 CI: CI has no seL4 checkout.
 
-  tests/sel4/run-demo.py IMAGE [--scenario demo|smp] [--smp N] [--log FILE]
+  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched] [--smp N] [--log FILE]
 
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
@@ -23,6 +23,13 @@ progress), takes IPIs on every CPU, takes a CPU offline and back; `solo` and
 `quad` report boot-to-userspace times; `quad` powers off and is started again;
 `crash`, a 2-vCPU guest, stops alone on an unbacked access; `octo` runs with
 8 vCPUs; `duo` (2 vCPUs) keeps printing throughout.
+
+--scenario sched (image from sched.yaml, MCS kernel): `light` and `heavy`
+spin with budgets of 3 ms and 7 ms every 10 ms on one core and must progress
+in that ratio (+-20%); a budget that would overfill the core is refused; the
+budgets changed at run time to 5/5 give equal progress; `urgent`, at a higher
+priority, takes the core from both while it runs, and gives it back when its
+priority is lowered at run time.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -182,6 +189,91 @@ def userspace_ms(m, vm):
     return None
 
 
+def spin_totals(m, vms):
+    """The last progress count each VM's spin loop reported (0 if none yet)."""
+    last = {vm: 0 for vm in vms}
+    for _, line in m.seen:
+        mt = re.match(r"^\[(\w+)\] spin: (\d+)$", line)
+        if mt and mt.group(1) in last:
+            last[mt.group(1)] = int(mt.group(2))
+    return last
+
+
+def progress(m, vms, seconds):
+    """How far each VM's spin loop got during the next `seconds` of real time."""
+    before = spin_totals(m, vms)
+    t_end = time.monotonic() + seconds
+    while time.monotonic() < t_end:
+        try:
+            m.wait(r"^$^", t_end - time.monotonic())
+        except TimeoutError:
+            break
+    after = spin_totals(m, vms)
+    got = {vm: after[vm] - before[vm] for vm in vms}
+    print(f"--- progress in {seconds} s: " + ", ".join(f"{vm} {n}" for vm, n in got.items()),
+          flush=True)
+    return got
+
+
+def sched_scenario(m, check):
+    window = 30
+
+    def boot():
+        m.wait(r"^\[light\] spin: ", 300)
+        m.wait(r"^\[heavy\] spin: ", 300, seen=True)
+
+    def ratio(light_share, heavy_share):
+        got = progress(m, ("light", "heavy"), window)
+        assert got["light"] > 0 and got["heavy"] > 0, "a VM made no progress"
+        want = light_share / heavy_share
+        r = got["light"] / got["heavy"]
+        print(f"--- light/heavy = {r:.3f}, budgets say {want:.3f}", flush=True)
+        assert abs(r - want) <= 0.2 * want, f"progress ratio {r:.3f}, want {want:.3f} +-20%"
+
+    def budgets_30_70():
+        ratio(3, 7)
+        shares, _ = util_report(m, "heavy", 5)
+        light, _ = util_report(m, "light", 5)
+        print(f"--- seL4's view: light guest {light[0][1]}%, heavy guest {shares[0][1]}%",
+              flush=True)
+
+    def overfull_refused():
+        m.send("vcpu light 0 budget=5ms/10ms")
+        m.wait(r"^admin: light vCPU 0: core 0 has 70% in budgets already; 5000/10000 us does "
+               r"not fit", 30)
+
+    def budgets_changed():
+        m.send("vcpu heavy 0 budget=5ms/10ms")
+        m.wait(r"^admin: heavy vCPU 0: core 0 -> 0, priority 100 -> 100, budget 5000/10000 us",
+               30)
+        m.send("vcpu light 0 budget=5ms/10ms")
+        m.wait(r"^admin: light vCPU 0: core 0 -> 0, priority 100 -> 100, budget 5000/10000 us",
+               30)
+        ratio(5, 5)
+
+    def priority():
+        m.send("start urgent")
+        m.wait(r"^\[urgent\] spin: ", 300)
+        got = progress(m, ("light", "heavy", "urgent"), 15)
+        assert got["urgent"] > 0, "urgent made no progress"
+        assert got["light"] + got["heavy"] <= 0.05 * got["urgent"], \
+            "the lower-priority VMs kept running beside urgent"
+        m.send("vcpu urgent 0 prio=50")
+        m.wait(r"^admin: urgent vCPU 0: core 0 -> 0, priority 150 -> 50", 30)
+        got = progress(m, ("light", "heavy", "urgent"), 15)
+        assert got["light"] > 0 and got["heavy"] > 0, "light and heavy did not get the core back"
+        assert got["urgent"] <= 0.05 * (got["light"] + got["heavy"]), \
+            "urgent kept the core at priority 50"
+        m.send("stop urgent")
+        m.wait(r"^admin: urgent stopped", 30)
+
+    check("sched: two budgeted guests boot on an MCS kernel", boot)
+    check("sched: budgets of 30% and 70% of a core give progress in that ratio", budgets_30_70)
+    check("sched: a budget that overfills the core is refused", overfull_refused)
+    check("sched: budgets changed at run time to 50/50 give equal progress", budgets_changed)
+    check("sched: a higher-priority VM preempts, and yields once lowered at run time", priority)
+
+
 def smp_scenario(m, check, ncores):
     # Where smp.yaml (one core) and smp-placed.yaml (four) put quad's vCPUs.
     placed = {"quad": [0, 0, 0, 0] if ncores == 1 else [0, 1, 2, 3]}
@@ -244,7 +336,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
-    ap.add_argument("--scenario", choices=("demo", "smp"), default="demo")
+    ap.add_argument("--scenario", choices=("demo", "smp", "sched"), default="demo")
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     args = ap.parse_args()
     m = Machine(args.image, args.log, args.smp)
@@ -350,8 +442,11 @@ def main():
         _, read = m.wait(r"^\[ticker2\] tick", 10)
         assert not any(l.startswith("[ticker1]") for l in read[1:]), "ticker1 still prints"
 
-    if args.scenario == "smp":
-        smp_scenario(m, check, args.smp)
+    if args.scenario in ("smp", "sched"):
+        if args.scenario == "smp":
+            smp_scenario(m, check, args.smp)
+        else:
+            sched_scenario(m, check)
         m.close()
         print(f"{passed} passed, {failed} failed")
         return 0 if failed == 0 else 1

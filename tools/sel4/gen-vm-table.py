@@ -63,38 +63,110 @@ def parse_cpus(value, where):
     return value
 
 
+ADMIN_PRIO = 200  # the admin's own seL4 priority (src/port/sel4/admin/admin.h)
+
+
 def vcpu_cores(cpus, where):
-    """(count, core of each vCPU) from a VM's cpus: a count or {count, pcpus, placement}.
+    """(count, core of each vCPU, priority, dedicated, budget of each vCPU) from
+    a VM's cpus: a count or {count, pcpus, placement, priority, dedicated, budget}.
 
     seL4 (without MCS) gives a thread one core, not a set: vCPU i takes
     pcpus[i mod len]; a placement entry {vcpu: i, pcpus: [c, ...]} puts it
-    on its first core."""
+    on its first core. priority is seL4's own: 0-198, as the admin runs
+    at 200 and a VM's VMM threads one above its vCPUs; -1: the default."""
+    priority, dedicated, budget = -1, False, (0, 0)
     if not isinstance(cpus, dict):
         count, pcpus, placement = cpus, [0], []
     else:
-        unknown = set(cpus) - {"count", "pcpus", "placement"}
+        unknown = set(cpus) - {"count", "pcpus", "placement", "priority", "dedicated", "budget"}
         if unknown:
             fail(f"{where}: {', '.join(sorted(unknown))}: not supported by the seL4 "
-                 "port yet (count, pcpus and placement are)")
+                 "port yet (count, pcpus, placement, priority, dedicated and budget are)")
+        budget = parse_budget(cpus.get("budget"), f"{where}.budget")
+        if "priority" in cpus:
+            priority = cpus["priority"]
+            if not isinstance(priority, int) or isinstance(priority, bool) or \
+                    not 0 <= priority <= ADMIN_PRIO - 2:
+                fail(f"{where}.priority: {priority!r}; seL4 priorities 0-{ADMIN_PRIO - 2} "
+                     f"(the admin runs at {ADMIN_PRIO}, a VM's VMM threads one above it)")
+        dedicated = cpus.get("dedicated", False)
+        if not isinstance(dedicated, bool):
+            fail(f"{where}.dedicated: want true or false")
         count = cpus.get("count", 1)
         pcpus = parse_cpus(cpus["pcpus"], f"{where}.pcpus") if "pcpus" in cpus else [0]
         placement = cpus.get("placement", [])
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_VCPUS:
         fail(f"{where}: {count} vCPUs; the seL4 port runs 1 to {MAX_VCPUS} per VM")
     cores = [pcpus[i % len(pcpus)] for i in range(count)]
+    budgets = [budget] * count
     if not isinstance(placement, list):
         fail(f"{where}.placement: want a list of {{vcpu, pcpus}}")
     for k, p in enumerate(placement):
         pw = f"{where}.placement[{k}]"
-        if not isinstance(p, dict) or set(p) - {"vcpu", "pcpus"} or "vcpu" not in p:
-            fail(f"{pw}: want {{vcpu, pcpus}} (other placement keys are not supported on seL4 "
-                 "yet)")
+        if not isinstance(p, dict) or set(p) - {"vcpu", "pcpus", "budget"} or "vcpu" not in p:
+            fail(f"{pw}: want {{vcpu, pcpus, budget}} (other placement keys are not supported "
+                 "on seL4 yet)")
         v = p["vcpu"]
         if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < count:
             fail(f"{pw}.vcpu: {v}; this VM has vCPUs 0-{count - 1}")
         if "pcpus" in p:
             cores[v] = parse_cpus(p["pcpus"], f"{pw}.pcpus")[0]
-    return count, cores
+        if "budget" in p:
+            budgets[v] = parse_budget(p["budget"], f"{pw}.budget")
+    return count, cores, priority, dedicated, budgets
+
+
+def check_dedicated(table):
+    """A dedicated VM's cores run no other VM's vCPU (stdvmmd's rule, docs/multicore.md)."""
+    for vm in table:
+        if not vm["dedicated"]:
+            continue
+        for other in table:
+            shared = sorted(set(vm["cores"]) & set(other["cores"]))
+            if other is not vm and shared:
+                fail(f"vms: {vm['name']} has dedicated cores {shared}, but {other['name']} "
+                     f"places vCPUs there too")
+
+
+def parse_duration_us(value, where):
+    """A duration as stdvmmd reads it ("20ms", "500us", "1s", or a number of ns) in us."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        ns = value
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*(ns|us|ms|s)\s*", str(value))
+        if not m:
+            fail(f"{where}: '{value}' is not a duration (like 20ms)")
+        ns = int(m.group(1)) * {"ns": 1, "us": 1000, "ms": 1000000, "s": 1000000000}[m.group(2)]
+    if ns % 1000 or not 0 < ns // 1000 < 2**32:
+        fail(f"{where}: {value}: seL4 scheduling contexts take whole microseconds up to ~71 min")
+    return ns // 1000
+
+
+def parse_budget(value, where):
+    """{runtime, period} (or "none") -> (budget_us, period_us); (0, 0) for none."""
+    if value in (None, "none"):
+        return 0, 0
+    if not isinstance(value, dict) or set(value) != {"runtime", "period"}:
+        fail(f"{where}: want {{runtime, period}} or none")
+    runtime = parse_duration_us(value["runtime"], f"{where}.runtime")
+    period = parse_duration_us(value["period"], f"{where}.period")
+    if runtime > period:
+        fail(f"{where}: a runtime of {runtime} us in a period of {period} us")
+    return runtime, period
+
+
+def check_budgets(table):
+    """Budgets on one core add up to at most 100% (stdvmmd's rule; seL4 admits no more)."""
+    load = {}
+    for vm in table:
+        for core, (b, p) in zip(vm["cores"], vm["budgets"]):
+            if b:
+                load.setdefault(core, []).append((vm["name"], b / p))
+    for core, shares in sorted(load.items()):
+        if sum(s for _, s in shares) > 1.0 + 1e-9:
+            fail(f"vms: the budgets on core {core} add up to "
+                 f"{sum(s for _, s in shares) * 100:.0f}% (" +
+                 ", ".join(f"{n} {s * 100:.0f}%" for n, s in shares) + ")")
 
 
 def load(path):
@@ -159,7 +231,8 @@ def main():
         memory = parse_size(vm.get("memory", "256M"), f"{where}.memory")
         if memory % (2 << 20) or memory < (64 << 20):
             fail(f"{where}.memory: {memory} bytes; want a 2 MiB multiple of at least 64M")
-        cpus, cores = vcpu_cores(vm.get("cpus", 1), f"{where}.cpus")
+        cpus, cores, priority, dedicated, budgets = vcpu_cores(vm.get("cpus", 1),
+                                                               f"{where}.cpus")
         cmdline = vm.get("cmdline", "console=ttyS0")
         if len(cmdline) >= 2048:
             fail(f"{where}.cmdline: longer than the arm64 kernel's 2047 bytes")
@@ -187,11 +260,14 @@ def main():
         table.append(dict(
             name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
-            cmdline=cmdline, cpus=cpus, cores=cores, memory=memory,
+            cmdline=cmdline, cpus=cpus, cores=cores, priority=priority,
+            dedicated=dedicated, budgets=budgets, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id))
 
+    check_dedicated(table)
+    check_budgets(table)
     os.makedirs(args.out, exist_ok=True)
     vmm = os.path.abspath(args.vmm)
     with open(os.path.join(args.out, "images.S"), "w", encoding="utf-8") as f:
@@ -222,6 +298,10 @@ def main():
                     f".initrd = {vm['initrd']},\n     .cmdline = {c_string(vm['cmdline'])},\n"
                     f"     .cpus = {vm['cpus']}, "
                     f".cores = {{{', '.join(str(c) for c in vm['cores'])}}}, "
+                    f".priority = {vm['priority']}, .dedicated = {str(vm['dedicated']).lower()},\n"
+                    f"     .budget_us = {{{', '.join(str(b) for b, _ in vm['budgets'])}}}, "
+                    f".period_us = {{{', '.join(str(p) for _, p in vm['budgets'])}}},\n"
+                    "     "
                     f".memory = {vm['memory']}ull, "
                     f".autostart = {str(vm['autostart']).lower()}, "
                     f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"

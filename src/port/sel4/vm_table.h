@@ -29,6 +29,10 @@ struct sel4_vm_desc {
     const char *cmdline;
     unsigned cpus;    /* vCPUs, 1..SEL4_VMM_MAX_VCPUS */
     uint8_t cores[8]; /* the core each vCPU and its VMM thread run on; 0 unless placed */
+    int priority;     /* seL4 priority of its threads, below the admin's; -1: default */
+    bool dedicated;   /* its cores run no other VM's vCPUs (checked by gen-vm-table) */
+    /* Per vCPU, microseconds: an MCS scheduling context's budget in each period; 0: none. */
+    uint32_t budget_us[8], period_us[8];
     uint64_t memory;  /* bytes */
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */

@@ -19,13 +19,25 @@
 
 /*
  * The admin serves console input and VMM reports above everything else.
- * Guests and VMMs share one priority: a VMM busy building its VM, or the
- * admin while it builds one (it drops to this priority), must not starve
- * the VMs already running; a guest's fault still switches straight to its
- * VMM, which then is the highest runnable thread.
+ * While it builds a VM it drops to the guests' priority, so that the VMs
+ * already running keep their share.
  */
 #define ADMIN_PRIO 200
 #define GUEST_PRIO 100
+/*
+ * A VM's VMM threads run one above its vCPUs: they only run when a vCPU
+ * faulted or one VMM thread hands the VMM lock to another, and then they
+ * must not wait behind guests spending whole timeslices (a guest's WFI and
+ * WFE do not trap). So a VM's priority is at most two below the admin's.
+ */
+#define VMM_PRIO(vm_prio) ((seL4_Word)(vm_prio) + 1u)
+#define VM_PRIO_MAX (ADMIN_PRIO - 2)
+/*
+ * MCS kernels: a thread without a budget of its own gets a full scheduling
+ * context (budget = period) of this length, which acts as its timeslice
+ * among equals.
+ */
+#define FULL_SC_US 5000
 
 /* The admin's own virtual addresses (its program sits at 0x400000). */
 #define ADMIN_SCRATCH_VA 0x1000000000ull /* one page, to fill frames before handing them out */
@@ -65,6 +77,9 @@ struct admin {
     struct slot_range own_slots;
     seL4_CPtr next_slot, slot_end;
     seL4_CPtr endpoint;
+#ifdef CONFIG_KERNEL_MCS
+    seL4_CPtr reply; /* MCS: receiving needs a reply object */
+#endif
     seL4_CPtr console_ntfn;  /* bound to the admin's thread: UART input and VM console rings */
     seL4_CPtr gicv_frame[2]; /* the virtual CPU interface, mapped into every guest */
     uint64_t gicv_paddr;
@@ -93,6 +108,14 @@ void vms_init(void);
 int vm_start(unsigned index);
 int vm_stop(unsigned index, const char *why);
 void vm_list(void);
+/* A run-time change of one vCPU: what is negative (or set_budget false) stays. */
+struct vcpu_place {
+    int core;        /* the core it and its VMM thread move to */
+    int prio;        /* the priority of all the VM's threads */
+    bool set_budget; /* MCS: a new budget (0: none, a full context) in each period */
+    uint32_t budget_us, period_us;
+};
+int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p);
 int vm_find(const char *name);
 void vm_message(seL4_Word badge, seL4_MessageInfo_t info);
 #ifdef CONFIG_BENCHMARK_TRACK_UTILISATION

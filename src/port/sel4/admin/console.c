@@ -78,7 +78,7 @@ int console_init(void)
     *uart_reg(PL011_IMSC) = PL011_RXIM | PL011_RTIM;
     seL4_IRQHandler_Ack(irq_handler);
     console_printf("admin: commands on this console: list, start NAME, stop NAME, restart NAME, "
-                   "sched, util [start]\n");
+                   "sched, util [start], vcpu NAME N [core=C] [prio=P] [budget=R/P]\n");
     return 0;
 }
 
@@ -87,17 +87,28 @@ int console_init(void)
  * The kernel keeps utilisation per core, started and finalised by a thread
  * on that core: the admin visits each core in turn, then goes home.
  */
+static void go_to_core(unsigned core)
+{
+#if CONFIG_MAX_NUM_NODES > 1
+#ifdef CONFIG_KERNEL_MCS
+    /* An MCS thread runs where its scheduling context is. */
+    seL4_SchedControl_ConfigureFlags(admin.bi->schedcontrol.start + core, seL4_CapInitThreadSC,
+                                     FULL_SC_US, FULL_SC_US, 0, 0, 0);
+#else
+    seL4_TCB_SetAffinity(seL4_CapInitThreadTCB, core);
+#endif
+#else
+    (void)core;
+#endif
+}
+
 static void on_each_core(void (*fn)(void))
 {
     for (unsigned core = 0; core < CONFIG_MAX_NUM_NODES; core++) {
-#if CONFIG_MAX_NUM_NODES > 1
-        seL4_TCB_SetAffinity(seL4_CapInitThreadTCB, core);
-#endif
+        go_to_core(core);
         fn();
     }
-#if CONFIG_MAX_NUM_NODES > 1
-    seL4_TCB_SetAffinity(seL4_CapInitThreadTCB, 0);
-#endif
+    go_to_core(0);
 }
 
 static void util_start(void)
@@ -126,6 +137,94 @@ static void util(const char *arg)
 }
 #endif
 
+/* A decimal number of at most 3 digits; -1 if s is anything else. */
+static int small_number(const char *s)
+{
+    int n = 0;
+    unsigned digits = 0;
+
+    for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+        n = n * 10 + (*s - '0');
+    return *s == '\0' && digits > 0 && digits < 4 ? n : -1;
+}
+
+/* "3ms", "500us", "1s", or plain microseconds; false if s is none of those or too long. */
+static bool duration_us(const char *s, uint32_t *us)
+{
+    uint64_t n = 0;
+    unsigned digits = 0;
+
+    for (; *s >= '0' && *s <= '9' && digits < 8; s++, digits++)
+        n = n * 10 + (uint64_t)(*s - '0');
+    if (digits == 0 || digits == 8)
+        return false;
+    if (strcmp(s, "ms") == 0)
+        n *= 1000;
+    else if (strcmp(s, "s") == 0)
+        n *= 1000000;
+    else if (*s != '\0' && strcmp(s, "us") != 0)
+        return false;
+    if (n > UINT32_MAX)
+        return false;
+    *us = (uint32_t)n;
+    return true;
+}
+
+/* "RUNTIME/PERIOD" (stdvmm's placement spelling) or "none". */
+static bool budget_spec(char *s, struct vcpu_place *p)
+{
+    p->set_budget = true;
+    if (strcmp(s, "none") == 0) {
+        p->budget_us = p->period_us = 0;
+        return true;
+    }
+    char *slash = strchr(s, '/');
+    if (slash == NULL)
+        return false;
+    *slash = '\0';
+    return duration_us(s, &p->budget_us) && duration_us(slash + 1, &p->period_us) &&
+           p->budget_us != 0;
+}
+
+/*
+ * `vcpu NAME N [core=C] [prio=P] [budget=R/P|none]`: the paper's
+ * acquire/release of vCPUs at run time.
+ */
+static void vcpu_command(char *arg)
+{
+    char *words[6];
+    unsigned n = 0;
+
+    for (char *w = arg; w != NULL && *w != '\0' && n < 6;) {
+        words[n++] = w;
+        w = strchr(w, ' ');
+        if (w != NULL) {
+            *w++ = '\0';
+            while (*w == ' ')
+                w++;
+        }
+    }
+    int vm = n >= 2 ? vm_find(words[0]) : -1, vcpu = n >= 2 ? small_number(words[1]) : -1;
+    struct vcpu_place p = {.core = -1, .prio = -1};
+    bool ok = vm >= 0 && vcpu >= 0 && n >= 3;
+    for (unsigned i = 2; ok && i < n; i++) {
+        if (strncmp(words[i], "core=", 5) == 0)
+            ok = (p.core = small_number(words[i] + 5)) >= 0;
+        else if (strncmp(words[i], "prio=", 5) == 0)
+            ok = (p.prio = small_number(words[i] + 5)) >= 0;
+        else if (strncmp(words[i], "budget=", 7) == 0)
+            ok = budget_spec(words[i] + 7, &p);
+        else
+            ok = false;
+    }
+    if (!ok) {
+        console_printf("admin: usage: vcpu NAME N [core=C] [prio=P] [budget=RUNTIME/PERIOD|none] "
+                       "(a running VM, see list; times like 3ms, 500us)\n");
+        return;
+    }
+    vm_vcpu_place((unsigned)vm, (unsigned)vcpu, &p);
+}
+
 static void command(char *cmd)
 {
     char *arg = strchr(cmd, ' ');
@@ -152,9 +251,13 @@ static void command(char *cmd)
         return;
     }
 #endif
+    if (strcmp(cmd, "vcpu") == 0) {
+        vcpu_command(arg);
+        return;
+    }
     if (strcmp(cmd, "help") == 0) {
         console_printf("admin: list | start NAME | stop NAME | restart NAME | sched | "
-                       "util [start]\n");
+                       "util [start] | vcpu NAME N [core=C] [prio=P] [budget=R/P]\n");
         return;
     }
     bool start = strcmp(cmd, "start") == 0, stop = strcmp(cmd, "stop") == 0,

@@ -190,6 +190,10 @@ void sel4rt_main(void *arg)
         goto dead;
     if (admin_retype(seL4_EndpointObject, 0, seL4_EndpointBits, &admin.endpoint) != seL4_NoError)
         goto dead;
+#ifdef CONFIG_KERNEL_MCS
+    if (admin_retype(seL4_ReplyObject, 0, seL4_ReplyBits, &admin.reply) != seL4_NoError)
+        goto dead;
+#endif
     seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     if (gicv_init() < 0 || image_store_init() < 0)
         goto dead;
@@ -201,7 +205,11 @@ void sel4rt_main(void *arg)
 
     for (;;) {
         seL4_Word badge;
+#ifdef CONFIG_KERNEL_MCS
+        seL4_MessageInfo_t info = seL4_Recv(admin.endpoint, &badge, admin.reply);
+#else
         seL4_MessageInfo_t info = seL4_Recv(admin.endpoint, &badge);
+#endif
         if (badge & (SEL4_BADGE_CONSOLE_IRQ | SEL4_BADGE_CONSOLE_VMS)) {
             /* The bound notification: bits say which sources signalled. */
             if (badge & SEL4_BADGE_CONSOLE_IRQ)

@@ -36,11 +36,20 @@ struct vm {
     unsigned ram_count;
     struct ut_alloc objects;
     struct slot_range slots;
-    seL4_CPtr cnode, vmm_vspace, guest_vspace;
+    seL4_CPtr cnode, vmm_vspace, guest_vspace, lock_ntfn;
     /* Per vCPU: its guest thread, VCPU object, CSpace and fault endpoint, and the VMM thread. */
     seL4_CPtr guest_cnode[SEL4_VMM_MAX_VCPUS], guest_tcb[SEL4_VMM_MAX_VCPUS];
     seL4_CPtr vcpu[SEL4_VMM_MAX_VCPUS], fault_ep[SEL4_VMM_MAX_VCPUS];
     seL4_CPtr vmm_tcb[SEL4_VMM_MAX_VCPUS], ipc_frame[SEL4_VMM_MAX_VCPUS];
+    /* Where each vCPU runs now and at what priority: the description's until moved. */
+    uint8_t core[SEL4_VMM_MAX_VCPUS];
+    uint8_t prio;
+    uint32_t budget_us[SEL4_VMM_MAX_VCPUS], period_us[SEL4_VMM_MAX_VCPUS];
+#ifdef CONFIG_KERNEL_MCS
+    /* Scheduling contexts of each vCPU and of its VMM thread; the VMM thread's reply object. */
+    seL4_CPtr guest_sc[SEL4_VMM_MAX_VCPUS], vmm_sc[SEL4_VMM_MAX_VCPUS];
+    seL4_CPtr reply[SEL4_VMM_MAX_VCPUS];
+#endif
     uint32_t boot_count;
     /* Console ring (mapped while running) and the line being assembled from it. */
     struct sel4_console_ring *ring;
@@ -103,6 +112,8 @@ static seL4_Error make_objects(struct vm *v)
         err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->vmm_vspace);
     if (err == seL4_NoError)
         err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->guest_vspace);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_NotificationObject, 0, seL4_NotificationBits, &v->lock_ntfn);
     /* Biggest objects first: the kernel aligns each to its size. */
     for (unsigned i = 0; i < v->desc->cpus && err == seL4_NoError; i++) {
         err = ut_retype(o, seL4_ARM_VCPUObject, 0, seL4_VCPUBits, &v->vcpu[i]);
@@ -115,6 +126,16 @@ static seL4_Error make_objects(struct vm *v)
                             SEL4_GUEST_CNODE_BITS + seL4_SlotBits, &v->guest_cnode[i]);
         if (err == seL4_NoError)
             err = ut_retype(o, seL4_EndpointObject, 0, seL4_EndpointBits, &v->fault_ep[i]);
+#ifdef CONFIG_KERNEL_MCS
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_SchedContextObject, seL4_MinSchedContextBits,
+                            seL4_MinSchedContextBits, &v->guest_sc[i]);
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_SchedContextObject, seL4_MinSchedContextBits,
+                            seL4_MinSchedContextBits, &v->vmm_sc[i]);
+        if (err == seL4_NoError)
+            err = ut_retype(o, seL4_ReplyObject, 0, seL4_ReplyBits, &v->reply[i]);
+#endif
     }
     if (err == seL4_NoError)
         err = check(seL4_ARM_ASIDPool_Assign(seL4_CapInitThreadASIDPool, v->vmm_vspace), v,
@@ -289,6 +310,10 @@ static seL4_Error fill_cnode(struct vm *v, unsigned index)
         /* The VMM starts its other threads itself, once the VM is built. */
         if (err == seL4_NoError)
             err = copy_to_vmm(v, SEL4_VMM_SLOT_VMM_TCB + i, v->vmm_tcb[i]);
+#ifdef CONFIG_KERNEL_MCS
+        if (err == seL4_NoError)
+            err = copy_to_vmm(v, SEL4_VMM_SLOT_REPLY + i, v->reply[i]);
+#endif
     }
     if (err == seL4_NoError)
         err = mint_to_vmm(v, SEL4_VMM_SLOT_ADMIN_EP, admin.endpoint, seL4_CapRights_new(1, 0, 0, 1),
@@ -300,9 +325,111 @@ static seL4_Error fill_cnode(struct vm *v, unsigned index)
         err = mint_to_vmm(v, SEL4_VMM_SLOT_CONSOLE_NTFN, admin.console_ntfn, seL4_CanWrite,
                           SEL4_BADGE_CONSOLE_VM(index));
     if (err == seL4_NoError)
+        err = copy_to_vmm(v, SEL4_VMM_SLOT_LOCK_NTFN, v->lock_ntfn);
+    if (err == seL4_NoError)
         err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_VSPACE, v->guest_vspace);
     return check(err, v, "filling the VMM's CNode");
 }
+
+#ifdef CONFIG_KERNEL_MCS
+/*
+ * Puts scheduling context sc on core with budget_us of every period_us
+ * (budget 0: a full context, FULL_SC_US long). Configuring it on another
+ * core's SchedControl is how an MCS thread migrates.
+ */
+static seL4_Error configure_sc(struct vm *v, seL4_CPtr sc, unsigned core, uint32_t budget_us,
+                               uint32_t period_us)
+{
+    if (budget_us == 0)
+        budget_us = period_us = FULL_SC_US;
+    return check(seL4_SchedControl_ConfigureFlags(admin.bi->schedcontrol.start + core, sc,
+                                                  budget_us, period_us, 0, 0, 0),
+                 v, "scheduling context");
+}
+
+/*
+ * MCS: a thread's fault handler is a capability the kernel keeps in the
+ * TCB, given from the admin's CSpace: mint the badged endpoint into the
+ * VM's slot range first (revoked with the VM).
+ */
+static seL4_Error badged_in_range(struct vm *v, seL4_CPtr ep, seL4_CapRights_t rights,
+                                  seL4_Word badge, seL4_CPtr *out)
+{
+    *out = slot_take(&v->slots);
+    if (*out == seL4_CapNull)
+        return check(seL4_RangeError, v, "a slot for a fault endpoint");
+    return check(seL4_CNode_Mint(seL4_CapInitThreadCNode, *out, seL4_WordBits,
+                                 seL4_CapInitThreadCNode, ep, seL4_WordBits, rights, badge),
+                 v, "badging a fault endpoint");
+}
+
+static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
+                                    seL4_Word guest_guard)
+{
+    seL4_CPtr guest_fault, vmm_fault;
+    seL4_Word vm_badge = (seL4_Word)(v - vms) + 1;
+    seL4_Error err =
+        badged_in_range(v, v->fault_ep[i], seL4_CapRights_new(1, 1, 0, 1), i + 1, &guest_fault);
+
+    if (err == seL4_NoError)
+        err = badged_in_range(v, admin.endpoint, seL4_CapRights_new(1, 0, 0, 1),
+                              vm_badge | SEL4_BADGE_VMM_FAULT, &vmm_fault);
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_Configure(v->guest_tcb[i], v->guest_cnode[i], guest_guard,
+                                       v->guest_vspace, 0, 0, seL4_CapNull),
+                    v, "configuring the guest thread");
+    if (err == seL4_NoError)
+        err = configure_sc(v, v->guest_sc[i], v->core[i], v->budget_us[i], v->period_us[i]);
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetSchedParams(v->guest_tcb[i], seL4_CapInitThreadTCB, v->prio,
+                                            v->prio, v->guest_sc[i], guest_fault),
+                    v, "guest scheduling");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_Configure(v->vmm_tcb[i], v->cnode, guard, v->vmm_vspace, 0,
+                                       SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
+                    v, "configuring the VMM thread");
+    /* The VMM thread has a full context of its own on the vCPU's core: exits stay there. */
+    if (err == seL4_NoError)
+        err = configure_sc(v, v->vmm_sc[i], v->core[i], 0, 0);
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetSchedParams(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(v->prio),
+                                            VMM_PRIO(v->prio), v->vmm_sc[i], vmm_fault),
+                    v, "VMM scheduling");
+    return err;
+}
+#else
+static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
+                                    seL4_Word guest_guard)
+{
+    seL4_Error err;
+
+    err = check(seL4_TCB_Configure(v->guest_tcb[i], SEL4_GUEST_SLOT_FAULT_EP, v->guest_cnode[i],
+                                   guest_guard, v->guest_vspace, 0, 0, seL4_CapNull),
+                v, "configuring the guest thread");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, v->prio), v,
+                    "guest priority");
+    if (err == seL4_NoError)
+        err =
+            check(seL4_TCB_Configure(v->vmm_tcb[i], SEL4_VMM_SLOT_VMM_FAULT_EP, v->cnode, guard,
+                                     v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
+                  v, "configuring the VMM thread");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(v->prio)),
+                    v, "VMM priority");
+#if CONFIG_MAX_NUM_NODES > 1
+    /*
+     * The VMM thread on the same core as its vCPU: a guest exit is an IPC
+     * to a thread on the same core, never a cross-core one.
+     */
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetAffinity(v->guest_tcb[i], v->core[i]), v, "guest core");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], v->core[i]), v, "VMM core");
+#endif
+    return err;
+}
+#endif
 
 /* vCPU i's guest thread and the VMM thread serving it, configured but not running. */
 static seL4_Error configure_vcpu(struct vm *v, unsigned i)
@@ -314,30 +441,7 @@ static seL4_Error configure_vcpu(struct vm *v, unsigned i)
 
     err = check(seL4_ARM_VCPU_SetTCB(v->vcpu[i], v->guest_tcb[i]), v, "binding the VCPU");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_Configure(v->guest_tcb[i], SEL4_GUEST_SLOT_FAULT_EP, v->guest_cnode[i],
-                                       guest_guard, v->guest_vspace, 0, 0, seL4_CapNull),
-                    v, "configuring the guest thread");
-    if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, GUEST_PRIO), v,
-                    "guest priority");
-    if (err == seL4_NoError)
-        err =
-            check(seL4_TCB_Configure(v->vmm_tcb[i], SEL4_VMM_SLOT_VMM_FAULT_EP, v->cnode, guard,
-                                     v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
-                  v, "configuring the VMM thread");
-    if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, GUEST_PRIO), v,
-                    "VMM priority");
-#if CONFIG_MAX_NUM_NODES > 1
-    /*
-     * The VMM thread on the same core as its vCPU: a guest exit is an IPC
-     * to a thread on the same core, never a cross-core one.
-     */
-    if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->guest_tcb[i], v->desc->cores[i]), v, "guest core");
-    if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], v->desc->cores[i]), v, "VMM core");
-#endif
+        err = configure_threads(v, i, guard, guest_guard);
     if (err != seL4_NoError)
         return err;
     char name[64];
@@ -402,6 +506,11 @@ int vm_start(unsigned index)
     }
     v->boot_count++;
     v->state = VM_RUNNING; /* from here on a failure tears down what exists */
+    /* A VM starts from its description's placement, whatever it was moved to before. */
+    memcpy(v->core, d->cores, sizeof(v->core));
+    memcpy(v->budget_us, d->budget_us, sizeof(v->budget_us));
+    memcpy(v->period_us, d->period_us, sizeof(v->period_us));
+    v->prio = d->priority >= 0 ? (uint8_t)d->priority : GUEST_PRIO;
     /*
      * Building takes a while (the kernel clears the VM's memory): do it at
      * the guests' priority, so that running VMs keep their share of the CPU.
@@ -465,6 +574,145 @@ int vm_find(const char *name)
     return -1;
 }
 
+/* The cores a VM's vCPUs are on: where they run now, or where they will start. */
+static const uint8_t *vm_cores(const struct vm *v)
+{
+    return v->state == VM_RUNNING ? v->core : v->desc->cores;
+}
+
+static bool vm_uses_core(const struct vm *v, unsigned core)
+{
+    const uint8_t *c = vm_cores(v);
+    for (unsigned i = 0; i < v->desc->cpus; i++) {
+        if (c[i] == core)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Moves vCPU vcpu of VM index to another core and/or sets the VM's priority
+ * while it runs (core or prio < 0: unchanged), with stdvmmd's refusals: a
+ * core the kernel lacks, another VM's dedicated core, or for a dedicated VM
+ * a core another VM uses. The VMM thread serving the vCPU moves with it, so
+ * its exits stay on one core.
+ */
+/* Parts per million of a core that the budgeted vCPUs placed on it take, but vCPU skip of v. */
+static uint64_t core_load_ppm(unsigned core, const struct vm *skip_vm, unsigned skip)
+{
+    uint64_t ppm = 0;
+
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        const struct vm *o = &vms[i];
+        if (o->state != VM_RUNNING)
+            continue;
+        for (unsigned c = 0; c < o->desc->cpus; c++) {
+            if (o->core[c] == core && o->budget_us[c] != 0 && !(o == skip_vm && c == skip))
+                ppm += (uint64_t)o->budget_us[c] * 1000000 / o->period_us[c];
+        }
+    }
+    return ppm;
+}
+
+int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
+{
+    struct vm *v = &vms[index];
+    const char *name = v->desc->name;
+    int core = p->core, prio = p->prio;
+
+    if (v->state != VM_RUNNING) {
+        console_printf("admin: %s is not running\n", name);
+        return -1;
+    }
+    if (vcpu >= v->desc->cpus) {
+        console_printf("admin: %s has vCPUs 0-%u\n", name, v->desc->cpus - 1);
+        return -1;
+    }
+    if (core >= CONFIG_MAX_NUM_NODES) {
+        console_printf("admin: %s vCPU %u: no core %d; this kernel runs %d core(s)\n", name, vcpu,
+                       core, CONFIG_MAX_NUM_NODES);
+        return -1;
+    }
+    if (prio > VM_PRIO_MAX) {
+        console_printf("admin: %s vCPU %u: priority %d; VMs run at 0-%d (the admin at %d)\n", name,
+                       vcpu, prio, VM_PRIO_MAX, ADMIN_PRIO);
+        return -1;
+    }
+    for (unsigned i = 0; core >= 0 && i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        const struct vm *o = &vms[i];
+        if (o == v || !vm_uses_core(o, (unsigned)core))
+            continue;
+        if (o->desc->dedicated) {
+            console_printf("admin: %s vCPU %u: core %d is dedicated to %s; refused\n", name, vcpu,
+                           core, o->desc->name);
+            return -1;
+        }
+        if (v->desc->dedicated) {
+            console_printf("admin: %s vCPU %u: %s is dedicated, but %s runs on core %d; "
+                           "refused\n",
+                           name, vcpu, name, o->desc->name, core);
+            return -1;
+        }
+    }
+    uint32_t budget = p->set_budget ? p->budget_us : v->budget_us[vcpu];
+    uint32_t period = p->set_budget ? p->period_us : v->period_us[vcpu];
+#ifndef CONFIG_KERNEL_MCS
+    if (budget != 0) {
+        console_printf("admin: %s vCPU %u: budgets need an MCS kernel (-DKernelIsMCS=ON)\n", name,
+                       vcpu);
+        return -1;
+    }
+#endif
+    if (budget != 0 && (period == 0 || budget > period)) {
+        console_printf("admin: %s vCPU %u: a budget of %u us every %u us is impossible\n", name,
+                       vcpu, budget, period);
+        return -1;
+    }
+    unsigned target = core >= 0 ? (unsigned)core : v->core[vcpu];
+    uint64_t load = core_load_ppm(target, v, vcpu);
+    if (budget != 0 && load + (uint64_t)budget * 1000000 / period > 1000000) {
+        console_printf("admin: %s vCPU %u: core %u has %llu%% in budgets already; %u/%u us does "
+                       "not fit\n",
+                       name, vcpu, target, (unsigned long long)(load / 10000), budget, period);
+        return -1;
+    }
+    unsigned old_core = v->core[vcpu], old_prio = v->prio;
+    seL4_Error err = seL4_NoError;
+#ifdef CONFIG_KERNEL_MCS
+    /* An MCS thread runs where its scheduling context is configured. */
+    if (core >= 0 || p->set_budget)
+        err = configure_sc(v, v->guest_sc[vcpu], target, budget, period);
+    if (err == seL4_NoError && core >= 0)
+        err = configure_sc(v, v->vmm_sc[vcpu], target, 0, 0);
+#elif CONFIG_MAX_NUM_NODES > 1
+    if (core >= 0) {
+        err = check(seL4_TCB_SetAffinity(v->guest_tcb[vcpu], (seL4_Word)core), v, "guest core");
+        if (err == seL4_NoError)
+            err = check(seL4_TCB_SetAffinity(v->vmm_tcb[vcpu], (seL4_Word)core), v, "VMM core");
+    }
+#endif
+    /* One priority per VM, as in the description: all its threads compete as equals. */
+    for (unsigned i = 0; prio >= 0 && i < v->desc->cpus && err == seL4_NoError; i++) {
+        err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, (seL4_Word)prio),
+                    v, "guest priority");
+        if (err == seL4_NoError)
+            err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(prio)),
+                        v, "VMM priority");
+    }
+    if (err != seL4_NoError)
+        return -1;
+    if (core >= 0)
+        v->core[vcpu] = (uint8_t)core;
+    if (prio >= 0)
+        v->prio = (uint8_t)prio;
+    v->budget_us[vcpu] = budget;
+    v->period_us[vcpu] = budget ? period : 0;
+    console_printf("admin: %s vCPU %u: core %u -> %u, priority %u -> %u, budget %u/%u us\n", name,
+                   vcpu, old_core, v->core[vcpu], old_prio, v->prio, v->budget_us[vcpu],
+                   v->period_us[vcpu]);
+    return 0;
+}
+
 void vm_list(void)
 {
     static const char *const states[] = {"unavailable", "stopped", "running"};
@@ -472,12 +720,17 @@ void vm_list(void)
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct vm *v = &vms[i];
         char cores[3 * SEL4_VMM_MAX_VCPUS + 1] = "";
+        const uint8_t *where = vm_cores(v);
         for (unsigned c = 0; c < v->desc->cpus && c < SEL4_VMM_MAX_VCPUS; c++)
             snprintf(cores + strlen(cores), sizeof(cores) - strlen(cores), "%s%u", c ? "," : "",
-                     v->desc->cores[c]);
-        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s\n", v->desc->name,
-                       states[v->state], (unsigned long long)(v->desc->memory >> 20), v->desc->cpus,
-                       v->boot_count, cores);
+                     where[c]);
+        int prio = v->state == VM_RUNNING   ? v->prio
+                   : v->desc->priority >= 0 ? v->desc->priority
+                                            : GUEST_PRIO;
+        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s  prio %d%s\n",
+                       v->desc->name, states[v->state], (unsigned long long)(v->desc->memory >> 20),
+                       v->desc->cpus, v->boot_count, cores, prio,
+                       v->desc->dedicated ? "  dedicated" : "");
     }
 }
 
@@ -511,8 +764,8 @@ void vm_util_report(void)
                      id = permille(idle, total);
             console_printf("admin: util %s vcpu %u core %u: guest %u.%u%% vmm %u.%u%% "
                            "(core idle %u.%u%%)\n",
-                           v->desc->name, c, v->desc->cores[c], g / 10, g % 10, m / 10, m % 10,
-                           id / 10, id % 10);
+                           v->desc->name, c, v->core[c], g / 10, g % 10, m / 10, m % 10, id / 10,
+                           id % 10);
         }
     }
 }
@@ -531,6 +784,14 @@ static int budget(struct vm *v)
         return -1;
     }
     for (unsigned i = 0; i < d->cpus; i++) {
+#ifndef CONFIG_KERNEL_MCS
+        if (d->budget_us[i] != 0) {
+            console_printf("admin: %s: vCPU %u has a budget; budgets need an MCS kernel "
+                           "(-DKernelIsMCS=ON)\n",
+                           d->name, i);
+            return -1;
+        }
+#endif
         if (d->cores[i] >= CONFIG_MAX_NUM_NODES) {
             console_printf("admin: %s: vCPU %u placed on core %u; this kernel runs %d core(s)\n",
                            d->name, i, d->cores[i], CONFIG_MAX_NUM_NODES);

@@ -18,9 +18,10 @@
  * share the device models, the vGIC and this file's state: a thread holds
  * the VMM lock from the moment its vCPU's fault arrives until it answers it
  * (hv_vcpu_run() returns with the lock held, the core dispatches the exit,
- * the next hv_vcpu_run() releases it just before the reply). The lock
- * yields the core while it waits, as a VMM thread preempted while holding
- * it can only continue on that core.
+ * the next hv_vcpu_run() releases it just before the reply). A thread that
+ * finds the lock taken sleeps on a notification until the holder hands it
+ * over: spinning would burn the core a preempted holder needs (one core) or
+ * hammer the kernel's lock with system calls (several).
  */
 #include "vmm/hv_sel4.h"
 
@@ -83,15 +84,31 @@ static struct hv_vm the_vm; /* one VM per VMM protection domain (paper §4.1.5) 
 static const struct sel4_vmm_args *vmm_args;
 /* The vCPU whose fault is being handled (banked GICD registers); written under the lock. */
 static unsigned running_vcpu;
-static atomic_flag vmm_lock = ATOMIC_FLAG_INIT;
+/*
+ * The holder plus the threads waiting for it. A waiter sleeps on the lock
+ * notification; an unlock that sees waiters signals it once, handing the
+ * lock to exactly one of them. At most one signal is ever pending (a new
+ * holder appears only by consuming it), so the notification's coalescing
+ * loses none.
+ */
+static atomic_uint lock_users;
 static atomic_ulong lock_waits; /* acquisitions that had to wait: contention, for the log */
 
 static void lock_vmm(struct hv_vcpu *v)
 {
-    if (atomic_flag_test_and_set_explicit(&vmm_lock, memory_order_acquire)) {
+    if (atomic_fetch_add_explicit(&lock_users, 1, memory_order_acquire) > 0) {
         atomic_fetch_add_explicit(&lock_waits, 1, memory_order_relaxed);
-        while (atomic_flag_test_and_set_explicit(&vmm_lock, memory_order_acquire))
-            seL4_Yield();
+        /*
+         * The fault message just received is still in the message
+         * registers, and a wait returns its own in the first four.
+         */
+        seL4_Word mr[seL4_FastMessageRegisters];
+        for (unsigned i = 0; i < seL4_FastMessageRegisters; i++)
+            mr[i] = seL4_GetMR((int)i);
+        seL4_Wait(SEL4_VMM_SLOT_LOCK_NTFN, NULL);
+        for (unsigned i = 0; i < seL4_FastMessageRegisters; i++)
+            seL4_SetMR((int)i, mr[i]);
+        atomic_thread_fence(memory_order_acquire);
     }
     v->holds_lock = true;
     running_vcpu = v->index;
@@ -100,7 +117,8 @@ static void lock_vmm(struct hv_vcpu *v)
 static void unlock_vmm(struct hv_vcpu *v)
 {
     v->holds_lock = false;
-    atomic_flag_clear_explicit(&vmm_lock, memory_order_release);
+    if (atomic_fetch_sub_explicit(&lock_users, 1, memory_order_release) > 1)
+        seL4_Signal(SEL4_VMM_SLOT_LOCK_NTFN);
 }
 
 unsigned long hv_sel4_lock_waits(void)
@@ -671,11 +689,20 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
                 return -STDVMM_EIO;
             v->reply_pending = false;
             unlock_vmm(v);
+#ifdef CONFIG_KERNEL_MCS
+            info = seL4_ReplyRecv(v->fault_ep, seL4_MessageInfo_new(0, 0, 0, 0), &badge,
+                                  SEL4_VMM_SLOT_REPLY + v->index);
+#else
             info = seL4_ReplyRecv(v->fault_ep, seL4_MessageInfo_new(0, 0, 0, 0), &badge);
+#endif
         } else {
             /* Powered off (or never on): CPU_ON from another vCPU resumes the guest thread. */
             unlock_vmm(v);
+#ifdef CONFIG_KERNEL_MCS
+            info = seL4_Recv(v->fault_ep, &badge, SEL4_VMM_SLOT_REPLY + v->index);
+#else
             info = seL4_Recv(v->fault_ep, &badge);
+#endif
         }
         lock_vmm(v);
         if (badge != v->index + 1) {
