@@ -33,7 +33,7 @@ struct sel4_vm_desc {
     bool dedicated;   /* its cores run no other VM's vCPUs (checked by gen-vm-table) */
     /* Per vCPU, microseconds: an MCS scheduling context's budget in each period; 0: none. */
     uint32_t budget_us[8], period_us[8];
-    uint64_t memory;  /* bytes */
+    uint64_t memory; /* bytes */
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
     bool virtio_console;   /* console: virtio */
