@@ -25,7 +25,7 @@ progress), takes IPIs on every CPU, takes a CPU offline and back; `solo` and
 8 vCPUs; `duo` (2 vCPUs) keeps printing throughout.
 
 --scenario sched (image from sched.yaml, MCS kernel): `light` and `heavy`
-spin with budgets of 3 ms and 7 ms every 10 ms on one core and must progress
+spin with budgets of 30 ms and 70 ms every 100 ms on one core and must progress
 in that ratio (+-20%); a budget that would overfill the core is refused; the
 budgets changed at run time to 5/5 give equal progress; `urgent`, at a higher
 priority, takes the core from both while it runs, and gives it back when its
@@ -238,16 +238,16 @@ def sched_scenario(m, check):
               flush=True)
 
     def overfull_refused():
-        m.send("vcpu light 0 budget=5ms/10ms")
-        m.wait(r"^admin: light vCPU 0: core 0 has 70% in budgets already; 5000/10000 us does "
+        m.send("vcpu light 0 budget=50ms/100ms")
+        m.wait(r"^admin: light vCPU 0: core 0 has 70% in budgets already; 50000/100000 us does "
                r"not fit", 30)
 
     def budgets_changed():
-        m.send("vcpu heavy 0 budget=5ms/10ms")
-        m.wait(r"^admin: heavy vCPU 0: core 0 -> 0, priority 100 -> 100, budget 5000/10000 us",
+        m.send("vcpu heavy 0 budget=50ms/100ms")
+        m.wait(r"^admin: heavy vCPU 0: core 0 -> 0, priority 100 -> 100, budget 50000/100000 us",
                30)
-        m.send("vcpu light 0 budget=5ms/10ms")
-        m.wait(r"^admin: light vCPU 0: core 0 -> 0, priority 100 -> 100, budget 5000/10000 us",
+        m.send("vcpu light 0 budget=50ms/100ms")
+        m.wait(r"^admin: light vCPU 0: core 0 -> 0, priority 100 -> 100, budget 50000/100000 us",
                30)
         ratio(5, 5)
 

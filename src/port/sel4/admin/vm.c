@@ -537,9 +537,14 @@ int vm_start(unsigned index)
         err = map_args(v, index);
     if (err == seL4_NoError)
         err = fill_cnode(v, index);
+    /*
+     * Back above every VM before its VMM thread starts: a VM of a higher
+     * priority than the building level would otherwise keep the admin (and
+     * everyone's console) off the core for as long as it runs.
+     */
+    seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     if (err == seL4_NoError)
         err = start_threads(v);
-    seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     if (err != seL4_NoError) {
         console_printf("admin: %s: could not be started\n", d->name);
         destroy(v);
