@@ -24,7 +24,7 @@ PKG_CONFIG_PATH=${pc%/*}
 export PKG_CONFIG_PATH
 cflags=$(pkg-config --cflags stdvmm)
 case $cflags in
-*"$src"*) echo "FAIL: stdvmm.pc points into the source tree: $cflags"; exit 1 ;;
+*"$src/include"* | *"$src/src"*) echo "FAIL: stdvmm.pc points into the source tree: $cflags"; exit 1 ;;
 esac
 
 bad=0
