@@ -17,3 +17,9 @@ add_test(NAME unit.sel4_portable_freestanding
          COMMAND ${PROJECT_SOURCE_DIR}/tools/check-freestanding.sh sel4)
 set_tests_properties(unit.sel4_portable_freestanding PROPERTIES LABELS unit SKIP_RETURN_CODE 77
                      TIMEOUT 120)
+
+# The generator of the seL4 VM table: its placement and scheduling rules.
+find_program(STDVMM_PYTHON3 python3 REQUIRED)
+add_test(NAME unit.sel4_gen_vm_table
+         COMMAND ${STDVMM_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_gen_vm_table.py)
+set_tests_properties(unit.sel4_gen_vm_table PROPERTIES LABELS unit TIMEOUT 60)
