@@ -22,7 +22,7 @@ import sys
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks"}
-DISK_KEYS = {"path", "read_only", "id"}
+DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 MAX_VMS = 8
 MAX_IMAGES = 8
 MAX_VCPUS = 8  # SEL4_VMM_MAX_VCPUS: GICv2's one-byte target lists
@@ -239,7 +239,7 @@ def main():
         console = vm.get("console", "serial")
         if console not in ("serial", "virtio"):
             fail(f"{where}.console: '{console}'; want serial or virtio")
-        disk, disk_id = -1, None
+        disk, disk_id, disk_irq_vcpu = -1, None, -1
         disks = vm.get("disks", [])
         if not isinstance(disks, list) or len(disks) > 1:
             fail(f"{where}.disks: the seL4 port serves one disk per VM so far")
@@ -257,6 +257,12 @@ def main():
             if disk_id is not None and (not isinstance(disk_id, str) or len(disk_id) > 20):
                 fail(f"{dw}.id: at most 20 characters")
             disk = image(d["path"], f"{dw}.path")
+            disk_irq_vcpu = d.get("irq_vcpu", -1)
+            if "irq_vcpu" in d and (not isinstance(disk_irq_vcpu, int) or
+                                    isinstance(disk_irq_vcpu, bool) or
+                                    not 0 <= disk_irq_vcpu < cpus):
+                fail(f"{dw}.irq_vcpu: vCPU {disk_irq_vcpu!r} does not exist (the VM has vCPUs "
+                     f"0 to {cpus - 1})")
         table.append(dict(
             name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
@@ -264,7 +270,8 @@ def main():
             dedicated=dedicated, budgets=budgets, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
-            virtio_console=console == "virtio", disk=disk, disk_id=disk_id))
+            virtio_console=console == "virtio", disk=disk, disk_id=disk_id,
+            disk_irq_vcpu=disk_irq_vcpu))
 
     check_dedicated(table)
     check_budgets(table)
@@ -307,7 +314,8 @@ def main():
                     f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"
                     f"     .virtio_console = {str(vm['virtio_console']).lower()}, "
                     f".disk = {vm['disk']}, .disk_id = "
-                    f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}}},\n")
+                    f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}, "
+                    f".disk_irq_vcpu = {vm['disk_irq_vcpu']}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")

@@ -39,6 +39,7 @@ struct sel4_vm_desc {
     bool virtio_console;   /* console: virtio */
     int disk;              /* a read-only virtio-blk disk: image index, or SEL4_NO_IMAGE */
     const char *disk_id;   /* its serial; NULL: "disk0" */
+    int disk_irq_vcpu;     /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
 };
 
 extern const struct sel4_image sel4_images[];

@@ -92,6 +92,7 @@ struct sel4_vmm_args {
     uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
     uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
     char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
+    uint32_t disk_irq_vcpu;             /* 1 + the vCPU owning its interrupt; 0: the guest's */
 };
 
 #endif

@@ -34,6 +34,12 @@ done
 # IPI counts per CPU: the "IPI0"/"Rescheduling interrupts" row of /proc/interrupts.
 echo "smp test: resched_ipis=$(awk '/Rescheduling/ { s = ""; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s = s (s ? "," : "") $i; print s }' /proc/interrupts)"
 
+# A disk, if the VM has one: read it, then where its interrupts were taken.
+if [ -b /dev/vda ]; then
+	dd if=/dev/vda of=/dev/null bs=64k 2>/dev/null
+	echo "smp test: disk_irqs=$(awk '/virtio/ && !done { s = ""; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s = s (s ? "," : "") $i; print s; done = 1 }' /proc/interrupts)"
+fi
+
 last=$((n - 1))
 if [ "$last" -gt 0 ] && [ -w /sys/devices/system/cpu/cpu$last/online ]; then
 	echo 0 > /sys/devices/system/cpu/cpu$last/online

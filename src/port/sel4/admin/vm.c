@@ -244,6 +244,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
         args.disk_va = v->plan.image_va[2];
         args.disk_size = sel4_images[d->disk].size;
         strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
+        args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
     }
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 

@@ -18,10 +18,15 @@
  * share the device models, the vGIC and this file's state: a thread holds
  * the VMM lock from the moment its vCPU's fault arrives until it answers it
  * (hv_vcpu_run() returns with the lock held, the core dispatches the exit,
- * the next hv_vcpu_run() releases it just before the reply). A thread that
- * finds the lock taken sleeps on a notification until the holder hands it
- * over: spinning would burn the core a preempted holder needs (one core) or
- * hammer the kernel's lock with system calls (several).
+ * the next hv_vcpu_run() releases it just before the reply), and a PSCI
+ * call (it changes other vCPUs). Exits that touch only the vGIC (its own
+ * lock) and this vCPU's registers - the virtual timer, list-register
+ * maintenance, distributor accesses - are handled without it, in parallel
+ * on every vCPU's core: they are most exits, and a tick on every vCPU
+ * serialised behind one lock is what a busy multi-vCPU guest drowns in. A
+ * thread that finds the lock taken sleeps on a notification until the
+ * holder hands it over: spinning would burn the core a preempted holder
+ * needs (one core) or hammer the kernel's lock with system calls (several).
  */
 #include "vmm/hv_sel4.h"
 
@@ -82,8 +87,8 @@ struct hv_vm {
 
 static struct hv_vm the_vm; /* one VM per VMM protection domain (paper §4.1.5) */
 static const struct sel4_vmm_args *vmm_args;
-/* The vCPU whose fault is being handled (banked GICD registers); written under the lock. */
-static unsigned running_vcpu;
+/* The vCPU this thread serves (banked GICD registers): one thread per vCPU. */
+static _Thread_local unsigned running_vcpu;
 /*
  * The holder plus the threads waiting for it. A waiter sleeps on the lock
  * notification; an unlock that sees waiters signals it once, handing the
@@ -111,7 +116,6 @@ static void lock_vmm(struct hv_vcpu *v)
         atomic_thread_fence(memory_order_acquire);
     }
     v->holds_lock = true;
-    running_vcpu = v->index;
 }
 
 static void unlock_vmm(struct hv_vcpu *v)
@@ -549,6 +553,9 @@ static bool vcpu_fault(struct hv_vcpu *v, uint64_t hsr, bool pc_at_insn, struct 
     uint32_t ec = esr_ec(hsr);
 
     if (esr_is_hvc_smc(hsr)) {
+        /* CPU_ON, CPU_OFF and AFFINITY_INFO read and change other vCPUs. */
+        if (!v->holds_lock)
+            lock_vmm(v);
         const struct psci_ops ops = {.ctx = v->vm,
                                      .cpu_by_mpidr = psci_cpu_by_mpidr,
                                      .cpu_state = psci_cpu_state,
@@ -670,10 +677,11 @@ static bool handle_fault(struct hv_vcpu *v, seL4_MessageInfo_t info, struct hv_e
 int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 {
     memset(ex, 0, sizeof(*ex));
-    if (!v->holds_lock)
-        lock_vmm(v); /* this thread's first call: the core has not dispatched anything yet */
+    running_vcpu = v->index;
     for (;;) {
         if (atomic_exchange(&v->kicked, false)) {
+            if (!v->holds_lock)
+                lock_vmm(v);
             ex->reason = HV_EXIT_KICKED;
             return 0;
         }
@@ -688,7 +696,8 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
             if (resume_state(v) < 0)
                 return -STDVMM_EIO;
             v->reply_pending = false;
-            unlock_vmm(v);
+            if (v->holds_lock)
+                unlock_vmm(v);
 #ifdef CONFIG_KERNEL_MCS
             info = seL4_ReplyRecv(v->fault_ep, seL4_MessageInfo_new(0, 0, 0, 0), &badge,
                                   SEL4_VMM_SLOT_REPLY + v->index);
@@ -697,21 +706,25 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 #endif
         } else {
             /* Powered off (or never on): CPU_ON from another vCPU resumes the guest thread. */
-            unlock_vmm(v);
+            if (v->holds_lock)
+                unlock_vmm(v);
 #ifdef CONFIG_KERNEL_MCS
             info = seL4_Recv(v->fault_ep, &badge, SEL4_VMM_SLOT_REPLY + v->index);
 #else
             info = seL4_Recv(v->fault_ep, &badge);
 #endif
         }
-        lock_vmm(v);
         if (badge != v->index + 1) {
             LOG_WARN("fault message with badge %lu on vCPU %u's endpoint; ignored",
                      (unsigned long)badge, v->index);
             continue;
         }
         v->reply_pending = true;
-        if (handle_fault(v, info, ex))
+        if (handle_fault(v, info, ex)) {
+            /* The core dispatches it to shared devices: under the lock. */
+            if (!v->holds_lock)
+                lock_vmm(v);
             return 0;
+        }
     }
 }

@@ -134,6 +134,18 @@ static int add_virtio(void *ctx, struct machine *m)
         cfg->backend.submit = disk_submit;
         cfg->backend.ctx = (void *)(uintptr_t)args->disk_va;
         r = machine_add_virtio(m, &disk_dev, &disk_model);
+        /*
+         * Interrupt ownership (irq_vcpu): the distributor is this VMM's, so
+         * the owner holds from the start, whatever the guest writes to
+         * ITARGETSR; no need to wait for DRIVER_OK as on KVM.
+         */
+        if (r == 0 && args->disk_irq_vcpu != 0) {
+            unsigned owner = args->disk_irq_vcpu - 1;
+            r = hv_vm_route_irq(m->vm.hv, machine_virtio_irq(&disk_dev), owner);
+            if (r == 0)
+                LOG_INFO("virtio %s: interrupt %u goes to vCPU %u", disk_dev.name,
+                         machine_virtio_hwirq(&disk_dev), owner);
+        }
     }
     return r;
 }
