@@ -25,37 +25,7 @@
 
 #include "stdvmm/channel_back.h"
 #include "stdvmm/channel_front.h"
-#include "stdvmm/log.h"
-
-void stdvmm_log(enum stdvmm_log_level level, const char *func, int line, const char *fmt, ...)
-{
-    (void)level;
-    (void)func;
-    (void)line;
-    (void)fmt;
-}
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t byte(struct input *in)
-{
-    if (in->n == 0)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint32_t word(struct input *in)
-{
-    uint32_t v = 0;
-
-    for (int i = 0; i < 4; i++)
-        v = v << 8 | byte(in);
-    return v;
-}
+#include "fuzz_input.h"
 
 static volatile uint8_t sink;
 
@@ -72,10 +42,10 @@ static void touch(uint8_t *p, uint32_t len)
 }
 
 /* The hostile peer writes a word anywhere in the shared memory. */
-static void peer_write(struct input *in, uint8_t *shm, size_t size)
+static void peer_write(struct fuzz_input *in, uint8_t *shm, size_t size)
 {
-    uint32_t off = word(in);
-    uint32_t v = word(in);
+    uint32_t off = fuzz_u32(in);
+    uint32_t v = fuzz_u32(in);
 
     if (size < 4)
         return;
@@ -83,11 +53,11 @@ static void peer_write(struct input *in, uint8_t *shm, size_t size)
     memcpy(shm + off, &v, 4);
 }
 
-static struct channel_geometry geometry(struct input *in)
+static struct channel_geometry geometry(struct fuzz_input *in)
 {
-    uint32_t r = 1u << (byte(in) % 7);
-    uint32_t slots = byte(in) % 9 + 1;
-    uint32_t slot_size = (byte(in) % 8 + 1) * 64;
+    uint32_t r = 1u << (fuzz_u8(in) % 7);
+    uint32_t slots = fuzz_u8(in) % 9 + 1;
+    uint32_t slot_size = (fuzz_u8(in) % 8 + 1) * 64;
 
     /* Mostly valid (the interesting case), sometimes anything. */
     if (r < slots)
@@ -96,7 +66,7 @@ static struct channel_geometry geometry(struct input *in)
         .req_entries = r, .resp_entries = r, .slot_size = slot_size, .slot_count = slots};
 }
 
-static void fuzz_back(struct input *in, bool formatted)
+static void fuzz_back(struct fuzz_input *in, bool formatted)
 {
     struct channel_geometry g = geometry(in);
     struct channel_shm_header h;
@@ -132,7 +102,7 @@ static void fuzz_back(struct input *in, bool formatted)
     bool notify;
     if (channel_back_attach(&b, shm, size) == 0) {
         for (int steps = 0; in->n > 0 && steps < 4096; steps++) {
-            switch (byte(in) % 3) {
+            switch (fuzz_u8(in) % 3) {
             case 0:
                 peer_write(in, shm, size);
                 break;
@@ -145,8 +115,8 @@ static void fuzz_back(struct input *in, bool formatted)
             case 2:
                 if (npopped > 0) {
                     uint32_t id = popped[--npopped % CHANNEL_MAX_SLOTS];
-                    channel_back_respond(&b, id, (enum channel_status)(byte(in) % 5), word(in),
-                                         &notify);
+                    channel_back_respond(&b, id, (enum channel_status)(fuzz_u8(in) % 5),
+                                         fuzz_u32(in), &notify);
                 }
                 break;
             }
@@ -155,7 +125,7 @@ static void fuzz_back(struct input *in, bool formatted)
     free(shm);
 }
 
-static void fuzz_front(struct input *in)
+static void fuzz_front(struct fuzz_input *in)
 {
     struct channel_geometry g = geometry(in);
     size_t size = channel_shm_size(&g);
@@ -172,17 +142,17 @@ static void fuzz_front(struct input *in)
         return;
     if (channel_front_init(&f, shm, size, &g) == 0) {
         for (int steps = 0; in->n > 0 && steps < 4096; steps++) {
-            switch (byte(in) % 3) {
+            switch (fuzz_u8(in) % 3) {
             case 0:
                 peer_write(in, shm, size);
                 break;
             case 1:
                 if (channel_front_get(&f, &id, &buf) == 0) {
-                    uint8_t op = byte(in) % (CHANNEL_OP_MAX + 1);
-                    uint32_t len = word(in) % (g.slot_size + 1);
+                    uint8_t op = fuzz_u8(in) % (CHANNEL_OP_MAX + 1);
+                    uint32_t len = fuzz_u32(in) % (g.slot_size + 1);
                     touch(buf, g.slot_size);
-                    if (channel_front_submit(&f, id, (enum channel_op)op, word(in), len, &notify) <
-                        0)
+                    if (channel_front_submit(&f, id, (enum channel_op)op, fuzz_u32(in), len,
+                                             &notify) < 0)
                         channel_front_put(&f, id);
                 }
                 break;
@@ -202,8 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct input in = {data, size};
-    uint8_t mode = byte(&in);
+    struct fuzz_input in = {data, size};
+    uint8_t mode = fuzz_u8(&in);
 
     if (mode & 1)
         fuzz_front(&in);

@@ -28,7 +28,7 @@
 #include "stdvmm/devices/virtio_rng.h"
 #include "stdvmm/devices/virtio_vsock.h"
 #include "stdvmm/guest_memory.h"
-#include "stdvmm/log.h"
+#include "fuzz_input.h"
 
 #define RAM_GPA 0x100000ull
 #define RAM_SIZE 0x40000ull /* 256 KiB */
@@ -37,43 +37,6 @@
 #define HEADER 2048 /* input bytes that describe the driver; the rest is RAM */
 
 enum { DEV_BLK, DEV_NET, DEV_VSOCK, DEV_CONSOLE, DEV_RNG, DEV_VIRTQ, DEV_COUNT };
-
-/* Logging is part of what a guest can trigger, but printing slows fuzzing. */
-void stdvmm_log(enum stdvmm_log_level level, const char *func, int line, const char *fmt, ...)
-{
-    (void)level;
-    (void)func;
-    (void)line;
-    (void)fmt;
-}
-
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t u8(struct input *in)
-{
-    if (in->n == 0)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint16_t u16(struct input *in)
-{
-    return (uint16_t)(u8(in) | u8(in) << 8);
-}
-
-static uint32_t u32(struct input *in)
-{
-    return (uint32_t)u16(in) | (uint32_t)u16(in) << 16;
-}
-
-static uint64_t u64(struct input *in)
-{
-    return (uint64_t)u32(in) | (uint64_t)u32(in) << 32;
-}
 
 static uint8_t *ram;
 static struct gmem mem;
@@ -113,27 +76,27 @@ static void put16(uint64_t gpa, uint16_t v)
 }
 
 /* An address that usually lands in RAM, with a length that usually fits. */
-static void descriptor(struct input *in, uint64_t table, uint16_t i)
+static void descriptor(struct fuzz_input *in, uint64_t table, uint16_t i)
 {
     uint8_t *d = ram + (table - RAM_GPA) + 16ull * i;
-    uint8_t kind = u8(in);
-    uint64_t addr = u64(in);
-    uint32_t len = u32(in);
+    uint8_t kind = fuzz_u8(in);
+    uint64_t addr = fuzz_u64(in);
+    uint32_t len = fuzz_u32(in);
     if ((kind & 3) != 0) {
         addr = DATA + addr % (RAM_SIZE - (DATA - RAM_GPA));
         len %= 0x3000;
     }
     virtio_put_le64(d, addr);
     virtio_put_le32(d + 8, len);
-    virtio_put_le16(d + 12, u16(in) & ((kind & 4) ? 0xffff : 7));
-    virtio_put_le16(d + 14, u16(in) % ((kind & 8) ? 65535 : 20));
+    virtio_put_le16(d + 12, fuzz_u16(in) & ((kind & 4) ? 0xffff : 7));
+    virtio_put_le16(d + 14, fuzz_u16(in) % ((kind & 8) ? 65535 : 20));
 }
 
 #define FLAG_STRUCTURED 0x40
 #define STRUCT_AREA (RAM_GPA + 0x28000ull) /* structured buffers; below it the raw tail */
 
-static int device;     /* which DEV_* this input drives */
-static uint64_t bump;  /* next free guest address for structured buffers */
+static int device;    /* which DEV_* this input drives */
+static uint64_t bump; /* next free guest address for structured buffers */
 
 static uint64_t alloc(uint32_t len)
 {
@@ -155,43 +118,45 @@ static void put_desc(uint64_t table, uint16_t i, uint64_t addr, uint32_t len, ui
 }
 
 /* The request header a driver of this device would put first, with fuzzed fields. */
-static uint32_t device_header(struct input *in, unsigned q, uint8_t *h, uint32_t payload)
+static uint32_t device_header(struct fuzz_input *in, unsigned q, uint8_t *h, uint32_t payload)
 {
     static const uint8_t blk_types[8] = {0, 1, 4, 8, 11, 13, 0, 1};
     static const uint8_t gso_types[6] = {0, 1, 4, 0x81, 3, 0};
-    uint8_t pick = u8(in);
+    uint8_t pick = fuzz_u8(in);
     switch (device) {
     case DEV_BLK:
-        virtio_put_le32(h, (pick & 0x80) ? u32(in) : blk_types[pick & 7]);
+        virtio_put_le32(h, (pick & 0x80) ? fuzz_u32(in) : blk_types[pick & 7]);
         virtio_put_le32(h + 4, 0);
-        virtio_put_le64(h + 8, (pick & 0x40) ? u64(in) : u16(in) % 80);
+        virtio_put_le64(h + 8, (pick & 0x40) ? fuzz_u64(in) : fuzz_u16(in) % 80);
         return 16;
     case DEV_NET:
         if (q != 1)
             return 0;
-        h[0] = u8(in) % 4;
+        h[0] = fuzz_u8(in) % 4;
         h[1] = gso_types[pick % 6];
-        virtio_put_le16(h + 2, u16(in) % 200);
-        virtio_put_le16(h + 4, u16(in) % 2000);
-        virtio_put_le16(h + 6, u16(in) % 200);
-        virtio_put_le16(h + 8, u8(in) % 64);
+        virtio_put_le16(h + 2, fuzz_u16(in) % 200);
+        virtio_put_le16(h + 4, fuzz_u16(in) % 2000);
+        virtio_put_le16(h + 6, fuzz_u16(in) % 200);
+        virtio_put_le16(h + 8, fuzz_u8(in) % 64);
         virtio_put_le16(h + 10, 0);
         return 12;
     case DEV_VSOCK:
         if (q != 1)
             return 0;
-        virtio_put_le64(h, (pick & 7) ? 3 : u64(in));
-        virtio_put_le64(h + 8, (pick & 0x38) ? 2 : u64(in));
-        virtio_put_le32(h + 16, 1000 + u8(in) % 4);
-        virtio_put_le32(h + 20, (pick & 0x40) ? 0x40000000u + u8(in) % 2 : 5000 + u8(in) % 4);
-        virtio_put_le32(h + 24, (pick & 0x80) ? payload : u32(in));
-        virtio_put_le16(h + 28, (u8(in) & 7) ? 1 : u16(in));
-        virtio_put_le16(h + 30, u8(in) % 9);
-        virtio_put_le32(h + 32, u8(in) % 4);
-        virtio_put_le32(h + 36, (u8(in) & 1) ? 65536 : u32(in));
-        virtio_put_le32(h + 40, u16(in));
+        virtio_put_le64(h, (pick & 7) ? 3 : fuzz_u64(in));
+        virtio_put_le64(h + 8, (pick & 0x38) ? 2 : fuzz_u64(in));
+        virtio_put_le32(h + 16, 1000 + fuzz_u8(in) % 4);
+        virtio_put_le32(h + 20,
+                        (pick & 0x40) ? 0x40000000u + fuzz_u8(in) % 2 : 5000 + fuzz_u8(in) % 4);
+        virtio_put_le32(h + 24, (pick & 0x80) ? payload : fuzz_u32(in));
+        virtio_put_le16(h + 28, (fuzz_u8(in) & 7) ? 1 : fuzz_u16(in));
+        virtio_put_le16(h + 30, fuzz_u8(in) % 9);
+        virtio_put_le32(h + 32, fuzz_u8(in) % 4);
+        virtio_put_le32(h + 36, (fuzz_u8(in) & 1) ? 65536 : fuzz_u32(in));
+        virtio_put_le32(h + 40, fuzz_u16(in));
         return 44;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -199,12 +164,16 @@ static uint32_t device_header(struct input *in, unsigned q, uint8_t *h, uint32_t
 static bool readable_queue(unsigned q)
 {
     switch (device) {
-    case DEV_BLK: return true;
+    case DEV_BLK:
+        return true;
     case DEV_NET:
     case DEV_VSOCK:
-    case DEV_CONSOLE: return q == 1;
-    case DEV_VIRTQ: return true;
-    default: return false;
+    case DEV_CONSOLE:
+        return q == 1;
+    case DEV_VIRTQ:
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -213,17 +182,17 @@ static bool readable_queue(unsigned q)
  * points, writable buffers, sometimes through an indirect table), then
  * sometimes one descriptor field overwritten.
  */
-static void structured_queue(struct input *in, uint64_t table, uint16_t num, unsigned q,
+static void structured_queue(struct fuzz_input *in, uint64_t table, uint16_t num, unsigned q,
                              bool indirect_ok)
 {
     uint16_t next = 0;
-    uint16_t chains = 1 + u8(in) % 4;
+    uint16_t chains = 1 + fuzz_u8(in) % 4;
     uint64_t avail = table + 0x1000;
 
     for (uint16_t c = 0; c < chains; c++) {
         uint8_t hdr[64];
-        uint8_t shape = u8(in);
-        uint32_t payload = u16(in) % 4200;
+        uint8_t shape = fuzz_u8(in);
+        uint32_t payload = fuzz_u16(in) % 4200;
         uint32_t hlen = readable_queue(q) ? device_header(in, q, hdr, payload) : 0;
         uint16_t nout = readable_queue(q) ? 1 + shape % 3 : 0;
         uint16_t nin = (shape >> 2) % 3 + (device == DEV_BLK || !readable_queue(q));
@@ -241,7 +210,7 @@ static void structured_queue(struct input *in, uint64_t table, uint16_t num, uns
         uint64_t buf = alloc(total);
         memcpy(ram + (buf - RAM_GPA), hdr, hlen);
         for (uint32_t k = hlen; k < total; k++)
-            ram[buf - RAM_GPA + k] = u8(in);
+            ram[buf - RAM_GPA + k] = fuzz_u8(in);
         uint32_t at = 0;
         for (uint16_t k = 0; k < count; k++) {
             uint16_t flags = k + 1 < count ? 1 : 0;
@@ -249,11 +218,12 @@ static void structured_queue(struct input *in, uint64_t table, uint16_t num, uns
             uint64_t addr;
             if (k < nout) {
                 /* Split points anywhere, the last piece takes the rest. */
-                len = k + 1 < nout ? (total - at) * (u8(in) % 100) / 100 : total - at;
+                len = k + 1 < nout ? (total - at) * (fuzz_u8(in) % 100) / 100 : total - at;
                 addr = buf + at;
                 at += len;
             } else {
-                len = (k + 1 == count && device == DEV_BLK) ? 1 + u8(in) % 2 : u16(in) % 4200;
+                len = (k + 1 == count && device == DEV_BLK) ? 1 + fuzz_u8(in) % 2
+                                                            : fuzz_u16(in) % 4200;
                 addr = alloc(len);
                 flags |= 2; /* VIRTQ_DESC_F_WRITE */
             }
@@ -271,22 +241,30 @@ static void structured_queue(struct input *in, uint64_t table, uint16_t num, uns
             next = 0;
         put16(avail + 2, (uint16_t)(c + 1));
     }
-    uint8_t corrupt = u8(in);
+    uint8_t corrupt = fuzz_u8(in);
     if ((corrupt & 3) == 0 && num > 0) {
-        uint8_t *d = ram + (table - RAM_GPA) + 16ull * (u8(in) % num);
+        uint8_t *d = ram + (table - RAM_GPA) + 16ull * (fuzz_u8(in) % num);
         switch ((corrupt >> 2) % 4) {
-        case 0: virtio_put_le64(d, u64(in)); break;
-        case 1: virtio_put_le32(d + 8, u32(in)); break;
-        case 2: virtio_put_le16(d + 12, u16(in)); break;
-        default: virtio_put_le16(d + 14, u16(in)); break;
+        case 0:
+            virtio_put_le64(d, fuzz_u64(in));
+            break;
+        case 1:
+            virtio_put_le32(d + 8, fuzz_u32(in));
+            break;
+        case 2:
+            virtio_put_le16(d + 12, fuzz_u16(in));
+            break;
+        default:
+            virtio_put_le16(d + 14, fuzz_u16(in));
+            break;
         }
     }
-    put16(avail + 4 + 2ull * num, u16(in)); /* used_event */
+    put16(avail + 4 + 2ull * num, fuzz_u16(in)); /* used_event */
 }
 
 /* Driver set-up of one queue as Linux does it, then the guest's ring contents. */
-static void queue(struct input *in, struct virtio_mmio *t, unsigned q, uint16_t num, bool ready,
-                  uint8_t flags)
+static void queue(struct fuzz_input *in, struct virtio_mmio *t, unsigned q, uint16_t num,
+                  bool ready, uint8_t flags)
 {
     w32(t, VIRTIO_MMIO_QUEUE_SEL, q);
     w32(t, VIRTIO_MMIO_QUEUE_NUM, num);
@@ -302,14 +280,14 @@ static void queue(struct input *in, struct virtio_mmio *t, unsigned q, uint16_t 
     uint16_t descs = num < 32 ? num : 32;
     for (uint16_t i = 0; i < descs; i++)
         descriptor(in, RING(q), i);
-    put16(RING(q) + 0x1000, u8(in) & 1);      /* flags */
-    put16(RING(q) + 0x1000 + 2, u16(in) % 64); /* idx: mostly a few chains */
+    put16(RING(q) + 0x1000, fuzz_u8(in) & 1);       /* flags */
+    put16(RING(q) + 0x1000 + 2, fuzz_u16(in) % 64); /* idx: mostly a few chains */
     for (uint16_t i = 0; i < descs; i++)
-        put16(RING(q) + 0x1000 + 4 + 2ull * i, u16(in) % (num + 2));
-    put16(RING(q) + 0x1000 + 4 + 2ull * num, u16(in)); /* used_event */
+        put16(RING(q) + 0x1000 + 4 + 2ull * i, fuzz_u16(in) % (num + 2));
+    put16(RING(q) + 0x1000 + 4 + 2ull * num, fuzz_u16(in)); /* used_event */
 }
 
-static void start(struct input *in, struct virtio_mmio *t, unsigned queues, uint8_t flags,
+static void start(struct fuzz_input *in, struct virtio_mmio *t, unsigned queues, uint8_t flags,
                   uint64_t extra_features)
 {
     static const uint16_t sizes[4] = {4, 16, 64, 256};
@@ -323,26 +301,27 @@ static void start(struct input *in, struct virtio_mmio *t, unsigned queues, uint
     w32(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
     w32(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
     w32(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
-    w32(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                                   VIRTIO_STATUS_FEATURES_OK);
+    w32(t, VIRTIO_MMIO_STATUS,
+        VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
     /* Arbitrary register traffic: the transport must survive any of it. */
-    uint8_t writes = u8(in) % 8;
+    uint8_t writes = fuzz_u8(in) % 8;
     for (uint8_t i = 0; i < writes; i++) {
-        uint16_t off = u16(in) % 0x200;
+        uint16_t off = fuzz_u16(in) % 0x200;
         uint8_t b[8];
-        uint32_t v = u32(in);
-        unsigned len = 1u << (u8(in) % 4);
+        uint32_t v = fuzz_u32(in);
+        unsigned len = 1u << (fuzz_u8(in) % 4);
         virtio_put_le32(b, v);
         virtio_put_le32(b + 4, v);
-        if (u8(in) & 1)
+        if (fuzz_u8(in) & 1)
             virtio_mmio_read(t, off, b, len);
         else
             virtio_mmio_write(t, off, b, len); /* a status write may reset it all */
     }
     for (unsigned q = 0; q < queues; q++)
         queue(in, t, q, sizes[(flags >> 2) & 3], true, flags);
-    w32(t, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-                                   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+    w32(t, VIRTIO_MMIO_STATUS,
+        VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+            VIRTIO_STATUS_DRIVER_OK);
 }
 
 /* Backends: touch every byte they are given, so ASan checks the device's pointers. */
@@ -421,7 +400,7 @@ static void con_out(void *ctx, const uint8_t *buf, size_t len)
         sink ^= buf[k];
 }
 
-static void fuzz_blk(struct input *in, uint8_t flags)
+static void fuzz_blk(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_blk dev;
     struct virtio_blk_config cfg = {.slot = slot("blk"),
@@ -434,39 +413,39 @@ static void fuzz_blk(struct input *in, uint8_t flags)
     held_count = 0;
     if (virtio_blk_init(&dev, &cfg) != 0)
         abort();
-    start(in, &dev.transport, 1, flags, u8(in) & 1 ? VIRTIO_BIT(VIRTIO_BLK_F_RO) : 0);
+    start(in, &dev.transport, 1, flags, fuzz_u8(in) & 1 ? VIRTIO_BIT(VIRTIO_BLK_F_RO) : 0);
     virtio_blk_process(&dev);
     while (held_count > 0)
-        virtio_blk_complete(&dev, held[--held_count], (int)(u8(in) % 3) - 1);
+        virtio_blk_complete(&dev, held[--held_count], (int)(fuzz_u8(in) % 3) - 1);
     virtio_blk_process(&dev);
 }
 
-static void fuzz_net(struct input *in, uint8_t flags)
+static void fuzz_net(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_net dev;
     struct virtio_net_config cfg = {
-        .slot = slot("net"),
-        .backend = {.tx = net_tx, .offloads = VIRTIO_NET_OFFLOAD_FEATURES}};
+        .slot = slot("net"), .backend = {.tx = net_tx, .offloads = VIRTIO_NET_OFFLOAD_FEATURES}};
     if (virtio_net_init(&dev, &cfg) != 0)
         abort();
-    uint64_t f = (uint64_t)u32(in) & (VIRTIO_NET_OFFLOAD_FEATURES | VIRTIO_BIT(VIRTIO_NET_F_MAC));
+    uint64_t f =
+        (uint64_t)fuzz_u32(in) & (VIRTIO_NET_OFFLOAD_FEATURES | VIRTIO_BIT(VIRTIO_NET_F_MAC));
     if (flags & 32)
         f |= VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
     start(in, &dev.transport, 2, flags, f);
     virtio_net_process(&dev);
     static uint8_t frame[VIRTIO_NET_MAX_FRAME + 16];
     for (int i = 0; i < 4; i++) {
-        size_t len = u16(in) % sizeof(frame);
+        size_t len = fuzz_u16(in) % sizeof(frame);
         uint8_t hdr[VIRTIO_NET_HDR_SIZE];
         for (unsigned k = 0; k < sizeof(hdr); k++)
-            hdr[k] = u8(in);
-        if (virtio_net_receive(&dev, (u8(in) & 1) ? hdr : NULL, frame, len) == 0)
+            hdr[k] = fuzz_u8(in);
+        if (virtio_net_receive(&dev, (fuzz_u8(in) & 1) ? hdr : NULL, frame, len) == 0)
             break;
     }
     virtio_net_rx_flush(&dev);
 }
 
-static void fuzz_vsock(struct input *in, uint8_t flags)
+static void fuzz_vsock(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_vsock dev;
     struct virtio_vsock_config cfg = {
@@ -478,16 +457,17 @@ static void fuzz_vsock(struct input *in, uint8_t flags)
     start(in, &dev.transport, 3, flags, 0);
     unsigned conn;
     /* A host program connects to a guest port the structured packets use. */
-    bool host = (u8(in) & 1) && virtio_vsock_host_connect(&dev, 1000 + u8(in) % 4, &conn) == 0;
+    bool host =
+        (fuzz_u8(in) & 1) && virtio_vsock_host_connect(&dev, 1000 + fuzz_u8(in) % 4, &conn) == 0;
     virtio_vsock_process(&dev);
     if (host) {
         static uint8_t data[8192];
-        size_t n = u16(in) % sizeof(data);
+        size_t n = fuzz_u16(in) % sizeof(data);
         if (n <= virtio_vsock_host_room(&dev, conn))
             virtio_vsock_host_data(&dev, conn, data, n);
-        if (u8(in) & 1)
+        if (fuzz_u8(in) & 1)
             virtio_vsock_host_eof(&dev, conn);
-        if (u8(in) & 1)
+        if (fuzz_u8(in) & 1)
             virtio_vsock_host_reset(&dev, conn);
     }
     for (unsigned c = 0; c < VIRTIO_VSOCK_MAX_CONNS; c++)
@@ -495,7 +475,7 @@ static void fuzz_vsock(struct input *in, uint8_t flags)
     virtio_vsock_process(&dev);
 }
 
-static void fuzz_console(struct input *in, uint8_t flags)
+static void fuzz_console(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_console dev;
     struct virtio_console_config cfg = {.slot = slot("console"), .backend = {.output = con_out}};
@@ -504,10 +484,10 @@ static void fuzz_console(struct input *in, uint8_t flags)
     start(in, &dev.transport, 2, flags, 0);
     virtio_console_process(&dev);
     static const uint8_t text[300] = "input";
-    virtio_console_receive(&dev, text, u16(in) % sizeof(text));
+    virtio_console_receive(&dev, text, fuzz_u16(in) % sizeof(text));
 }
 
-static void fuzz_rng(struct input *in, uint8_t flags)
+static void fuzz_rng(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_rng dev;
     struct virtio_rng_config cfg = {.slot = slot("rng"), .backend = {.fill = rng_fill}};
@@ -518,7 +498,7 @@ static void fuzz_rng(struct input *in, uint8_t flags)
 }
 
 /* The bare virtqueue: pop everything, push with guest-chosen lengths, in any order. */
-static void fuzz_virtq(struct input *in, uint8_t flags)
+static void fuzz_virtq(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_mmio t;
     static struct virtq_seg segs[8][16];
@@ -530,18 +510,18 @@ static void fuzz_virtq(struct input *in, uint8_t flags)
     start(in, &t, 1, flags, 0);
     unsigned n = 0;
     for (; n < 8; n++) {
-        virtq_chain_init(&chains[n], segs[n], 1 + (u8(in) % 16));
+        virtq_chain_init(&chains[n], segs[n], 1 + (fuzz_u8(in) % 16));
         if (virtio_mmio_pop(&t, 0, &chains[n]) <= 0)
             break;
         for (uint16_t s = 0; s < chains[n].out_count + chains[n].in_count; s++)
             for (uint32_t k = 0; k < chains[n].segs[s].len; k++)
                 sink ^= chains[n].segs[s].host[k];
     }
-    if (n > 0 && (u8(in) & 1))
+    if (n > 0 && (fuzz_u8(in) & 1))
         virtio_mmio_unpop(&t, 0, chains[n - 1].generation, 1), n--;
     while (n > 0) {
-        unsigned i = u8(in) % n;
-        virtio_mmio_push_nosignal(&t, 0, &chains[i], u32(in));
+        unsigned i = fuzz_u8(in) % n;
+        virtio_mmio_push_nosignal(&t, 0, &chains[i], fuzz_u32(in));
         chains[i] = chains[--n];
     }
     virtio_mmio_signal(&t, 0);
@@ -551,7 +531,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct input in = {data, size};
+    struct fuzz_input in = {data, size};
 
     if (ram == NULL) {
         ram = malloc(RAM_SIZE);
@@ -559,8 +539,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ram == NULL || gmem_add_region(&mem, RAM_GPA, RAM_SIZE, ram) != 0)
             abort();
     }
-    device = u8(&in) % DEV_COUNT;
-    uint8_t flags = u8(&in);
+    device = fuzz_u8(&in) % DEV_COUNT;
+    uint8_t flags = fuzz_u8(&in);
     bump = STRUCT_AREA;
     /* Guest RAM first gets the input's tail, then the rings are written over it. */
     memset(ram, 0, RAM_SIZE);
@@ -570,12 +550,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                tail < RAM_SIZE - (DATA - RAM_GPA) ? tail : RAM_SIZE - (DATA - RAM_GPA));
     in.n = size > HEADER ? HEADER - 2 : in.n;
     switch (device) {
-    case DEV_BLK: fuzz_blk(&in, flags); break;
-    case DEV_NET: fuzz_net(&in, flags); break;
-    case DEV_VSOCK: fuzz_vsock(&in, flags); break;
-    case DEV_CONSOLE: fuzz_console(&in, flags); break;
-    case DEV_RNG: fuzz_rng(&in, flags); break;
-    default: fuzz_virtq(&in, flags); break;
+    case DEV_BLK:
+        fuzz_blk(&in, flags);
+        break;
+    case DEV_NET:
+        fuzz_net(&in, flags);
+        break;
+    case DEV_VSOCK:
+        fuzz_vsock(&in, flags);
+        break;
+    case DEV_CONSOLE:
+        fuzz_console(&in, flags);
+        break;
+    case DEV_RNG:
+        fuzz_rng(&in, flags);
+        break;
+    default:
+        fuzz_virtq(&in, flags);
+        break;
     }
     return 0;
 }
