@@ -69,6 +69,12 @@ static const char *reason_name(seL4_Word reason)
     return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown reason";
 }
 
+/* The priority a VM starts with: the description's, or the default. */
+static uint8_t desc_prio(const struct sel4_vm_desc *d)
+{
+    return d->priority >= 0 ? (uint8_t)d->priority : GUEST_PRIO;
+}
+
 static seL4_Error check(seL4_Error err, const struct vm *v, const char *what)
 {
     if (err != seL4_NoError)
@@ -399,6 +405,37 @@ static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
     return err;
 }
 #else
+/*
+ * Non-MCS: vCPU i's guest thread and the VMM thread serving it on core. The
+ * VMM thread on the same core as its vCPU: a guest exit is an IPC to a
+ * thread on the same core, never a cross-core one.
+ */
+static seL4_Error set_core(struct vm *v, unsigned i, unsigned core)
+{
+#if CONFIG_MAX_NUM_NODES > 1
+    seL4_Error err = check(seL4_TCB_SetAffinity(v->guest_tcb[i], core), v, "guest core");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], core), v, "VMM core");
+    return err;
+#else
+    (void)v, (void)i, (void)core;
+    return seL4_NoError;
+#endif
+}
+#endif
+
+/* vCPU i's guest thread at the VM's priority, the VMM thread serving it one above. */
+static seL4_Error set_prio(struct vm *v, unsigned i, uint8_t prio)
+{
+    seL4_Error err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, prio), v,
+                           "guest priority");
+    if (err == seL4_NoError)
+        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(prio)), v,
+                    "VMM priority");
+    return err;
+}
+
+#ifndef CONFIG_KERNEL_MCS
 static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
                                     seL4_Word guest_guard)
 {
@@ -408,26 +445,14 @@ static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
                                    guest_guard, v->guest_vspace, 0, 0, seL4_CapNull),
                 v, "configuring the guest thread");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, v->prio), v,
-                    "guest priority");
-    if (err == seL4_NoError)
         err =
             check(seL4_TCB_Configure(v->vmm_tcb[i], SEL4_VMM_SLOT_VMM_FAULT_EP, v->cnode, guard,
                                      v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
                   v, "configuring the VMM thread");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(v->prio)),
-                    v, "VMM priority");
-#if CONFIG_MAX_NUM_NODES > 1
-    /*
-     * The VMM thread on the same core as its vCPU: a guest exit is an IPC
-     * to a thread on the same core, never a cross-core one.
-     */
+        err = set_prio(v, i, v->prio);
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->guest_tcb[i], v->core[i]), v, "guest core");
-    if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], v->core[i]), v, "VMM core");
-#endif
+        err = set_core(v, i, v->core[i]);
     return err;
 }
 #endif
@@ -511,7 +536,7 @@ int vm_start(unsigned index)
     memcpy(v->core, d->cores, sizeof(v->core));
     memcpy(v->budget_us, d->budget_us, sizeof(v->budget_us));
     memcpy(v->period_us, d->period_us, sizeof(v->period_us));
-    v->prio = d->priority >= 0 ? (uint8_t)d->priority : GUEST_PRIO;
+    v->prio = desc_prio(d);
     /*
      * Building takes a while (the kernel clears the VM's memory): do it at
      * the guests' priority, so that running VMs keep their share of the CPU.
@@ -690,21 +715,13 @@ int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
         err = configure_sc(v, v->guest_sc[vcpu], target, budget, period);
     if (err == seL4_NoError && core >= 0)
         err = configure_sc(v, v->vmm_sc[vcpu], target, 0, 0);
-#elif CONFIG_MAX_NUM_NODES > 1
-    if (core >= 0) {
-        err = check(seL4_TCB_SetAffinity(v->guest_tcb[vcpu], (seL4_Word)core), v, "guest core");
-        if (err == seL4_NoError)
-            err = check(seL4_TCB_SetAffinity(v->vmm_tcb[vcpu], (seL4_Word)core), v, "VMM core");
-    }
+#else
+    if (core >= 0)
+        err = set_core(v, vcpu, target);
 #endif
     /* One priority per VM, as in the description: all its threads compete as equals. */
-    for (unsigned i = 0; prio >= 0 && i < v->desc->cpus && err == seL4_NoError; i++) {
-        err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, (seL4_Word)prio),
-                    v, "guest priority");
-        if (err == seL4_NoError)
-            err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(prio)),
-                        v, "VMM priority");
-    }
+    for (unsigned i = 0; prio >= 0 && i < v->desc->cpus && err == seL4_NoError; i++)
+        err = set_prio(v, i, (uint8_t)prio);
     if (err != seL4_NoError)
         return -1;
     if (core >= 0)
@@ -730,10 +747,8 @@ void vm_list(void)
         for (unsigned c = 0; c < v->desc->cpus && c < SEL4_VMM_MAX_VCPUS; c++)
             snprintf(cores + strlen(cores), sizeof(cores) - strlen(cores), "%s%u", c ? "," : "",
                      where[c]);
-        int prio = v->state == VM_RUNNING   ? v->prio
-                   : v->desc->priority >= 0 ? v->desc->priority
-                                            : GUEST_PRIO;
-        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s  prio %d%s\n",
+        unsigned prio = v->state == VM_RUNNING ? v->prio : desc_prio(v->desc);
+        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s  prio %u%s\n",
                        v->desc->name, states[v->state], (unsigned long long)(v->desc->memory >> 20),
                        v->desc->cpus, v->boot_count, cores, prio,
                        v->desc->dedicated ? "  dedicated" : "");

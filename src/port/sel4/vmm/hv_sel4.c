@@ -99,8 +99,11 @@ static _Thread_local unsigned running_vcpu;
 static atomic_uint lock_users;
 static atomic_ulong lock_waits; /* acquisitions that had to wait: contention, for the log */
 
+/* Takes the VMM lock for v's thread, unless that thread holds it already. */
 static void lock_vmm(struct hv_vcpu *v)
 {
+    if (v->holds_lock)
+        return;
     if (atomic_fetch_add_explicit(&lock_users, 1, memory_order_acquire) > 0) {
         atomic_fetch_add_explicit(&lock_waits, 1, memory_order_relaxed);
         /*
@@ -120,6 +123,8 @@ static void lock_vmm(struct hv_vcpu *v)
 
 static void unlock_vmm(struct hv_vcpu *v)
 {
+    if (!v->holds_lock)
+        return;
     v->holds_lock = false;
     if (atomic_fetch_sub_explicit(&lock_users, 1, memory_order_release) > 1)
         seL4_Signal(SEL4_VMM_SLOT_LOCK_NTFN);
@@ -554,8 +559,7 @@ static bool vcpu_fault(struct hv_vcpu *v, uint64_t hsr, bool pc_at_insn, struct 
 
     if (esr_is_hvc_smc(hsr)) {
         /* CPU_ON, CPU_OFF and AFFINITY_INFO read and change other vCPUs. */
-        if (!v->holds_lock)
-            lock_vmm(v);
+        lock_vmm(v);
         const struct psci_ops ops = {.ctx = v->vm,
                                      .cpu_by_mpidr = psci_cpu_by_mpidr,
                                      .cpu_state = psci_cpu_state,
@@ -680,8 +684,7 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
     running_vcpu = v->index;
     for (;;) {
         if (atomic_exchange(&v->kicked, false)) {
-            if (!v->holds_lock)
-                lock_vmm(v);
+            lock_vmm(v);
             ex->reason = HV_EXIT_KICKED;
             return 0;
         }
@@ -696,8 +699,7 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
             if (resume_state(v) < 0)
                 return -STDVMM_EIO;
             v->reply_pending = false;
-            if (v->holds_lock)
-                unlock_vmm(v);
+            unlock_vmm(v);
 #ifdef CONFIG_KERNEL_MCS
             info = seL4_ReplyRecv(v->fault_ep, seL4_MessageInfo_new(0, 0, 0, 0), &badge,
                                   SEL4_VMM_SLOT_REPLY + v->index);
@@ -706,8 +708,7 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 #endif
         } else {
             /* Powered off (or never on): CPU_ON from another vCPU resumes the guest thread. */
-            if (v->holds_lock)
-                unlock_vmm(v);
+            unlock_vmm(v);
 #ifdef CONFIG_KERNEL_MCS
             info = seL4_Recv(v->fault_ep, &badge, SEL4_VMM_SLOT_REPLY + v->index);
 #else
@@ -722,8 +723,7 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
         v->reply_pending = true;
         if (handle_fault(v, info, ex)) {
             /* The core dispatches it to shared devices: under the lock. */
-            if (!v->holds_lock)
-                lock_vmm(v);
+            lock_vmm(v);
             return 0;
         }
     }
