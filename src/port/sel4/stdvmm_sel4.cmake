@@ -82,6 +82,7 @@ add_custom_command(
 add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/main.c ${SEL4_DIR}/admin/vspace.c ${SEL4_DIR}/admin/elf.c
   ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c
+  ${SEL4_DIR}/admin/handover.c
   ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)

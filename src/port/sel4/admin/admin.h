@@ -81,6 +81,8 @@ struct admin {
     seL4_CPtr reply; /* MCS: receiving needs a reply object */
 #endif
     seL4_CPtr console_ntfn;  /* bound to the admin's thread: UART input and VM console rings */
+    /* Signals of console_ntfn that woke a receive other than the main loop's (handover.c). */
+    seL4_Word deferred_signals;
     seL4_CPtr gicv_frame[2]; /* the virtual CPU interface, mapped into every guest */
     uint64_t gicv_paddr;
     /* The image store: every boot image in 2 MiB pages, shared read-only. */
@@ -124,6 +126,19 @@ void vm_util_report(void);
 #endif
 /* Prints what VM index's VMM wrote to its console ring. */
 void vm_console_drain(unsigned index);
+
+/*
+ * Handing a VCPU over between cores (handover.c): a core keeps the last
+ * VCPU that ran on it loaded until another VCPU runs there. The admin runs
+ * on ADMIN_CORE except while it moves a vCPU.
+ */
+#define ADMIN_CORE 0u
+int handover_init(void);
+bool handover_ready(void);
+/* Makes core write its loaded VCPU back to memory; returns once it has. */
+seL4_Error handover_flush(unsigned core);
+/* Moves the admin's own thread to core. */
+seL4_Error handover_run_on(unsigned core);
 
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);

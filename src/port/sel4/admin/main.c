@@ -173,6 +173,17 @@ static int image_store_init(void)
     return 0;
 }
 
+/* The admin's bound notification: its bits say which sources signalled. */
+static void serve_signals(seL4_Word badge)
+{
+    if (badge & SEL4_BADGE_CONSOLE_IRQ)
+        console_irq();
+    for (unsigned i = 0; i < SEL4_MAX_VMS; i++) {
+        if (badge & SEL4_BADGE_CONSOLE_VM(i))
+            vm_console_drain(i);
+    }
+}
+
 void sel4rt_main(void *arg)
 {
     admin.bi = arg;
@@ -201,23 +212,25 @@ void sel4rt_main(void *arg)
         console_printf("admin: no console: cannot serve VMs\n");
         goto dead;
     }
+    handover_init(); /* without it, vCPUs stay on their cores: said, not fatal */
     vms_init();
 
     for (;;) {
         seL4_Word badge;
+        /* Console signals that a VCPU hand-over's receive took (handover.c). */
+        if (admin.deferred_signals != 0) {
+            badge = admin.deferred_signals;
+            admin.deferred_signals = 0;
+            serve_signals(badge);
+            continue;
+        }
 #ifdef CONFIG_KERNEL_MCS
         seL4_MessageInfo_t info = seL4_Recv(admin.endpoint, &badge, admin.reply);
 #else
         seL4_MessageInfo_t info = seL4_Recv(admin.endpoint, &badge);
 #endif
         if (badge & (SEL4_BADGE_CONSOLE_IRQ | SEL4_BADGE_CONSOLE_VMS)) {
-            /* The bound notification: bits say which sources signalled. */
-            if (badge & SEL4_BADGE_CONSOLE_IRQ)
-                console_irq();
-            for (unsigned i = 0; i < SEL4_MAX_VMS; i++) {
-                if (badge & SEL4_BADGE_CONSOLE_VM(i))
-                    vm_console_drain(i);
-            }
+            serve_signals(badge);
         } else {
             vm_message(badge, info);
         }

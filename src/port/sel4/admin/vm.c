@@ -508,6 +508,18 @@ static void destroy(struct vm *v)
         seL4_TCB_Suspend(v->vmm_tcb[i]); /* a slot never filled is null: harmless */
         seL4_TCB_Suspend(v->guest_tcb[i]);
     }
+    /*
+     * A VCPU still loaded on another core would be written back into freed
+     * memory there later (handover.c); the admin's own core drops it when
+     * the VCPU is deleted.
+     */
+    for (unsigned i = 0; i < v->desc->cpus; i++) {
+        bool seen = v->core[i] == ADMIN_CORE;
+        for (unsigned j = 0; j < i && !seen; j++)
+            seen = v->core[j] == v->core[i];
+        if (!seen)
+            handover_flush(v->core[i]);
+    }
     seL4_Error err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->objects.ut, seL4_WordBits);
     for (unsigned i = 0; i < v->ram_count && err == seL4_NoError; i++)
         err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->ram[i].ut, seL4_WordBits);
@@ -708,17 +720,32 @@ int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
         return -1;
     }
     unsigned old_core = v->core[vcpu], old_prio = v->prio;
-    seL4_Error err = seL4_NoError;
+    bool moving = core >= 0 && (unsigned)core != old_core;
+    if (moving && !handover_ready()) {
+        console_printf("admin: %s vCPU %u: cannot hand a VCPU over between cores on this "
+                       "kernel; refused\n",
+                       name, vcpu);
+        return -1;
+    }
+    /*
+     * From the old core, where the admin outranks the guest: its VCPU is
+     * written back there and it cannot run there again before it is moved.
+     */
+    seL4_Error err = moving ? handover_run_on(old_core) : seL4_NoError;
+    if (err == seL4_NoError && moving)
+        err = handover_flush(old_core);
 #ifdef CONFIG_KERNEL_MCS
     /* An MCS thread runs where its scheduling context is configured. */
-    if (core >= 0 || p->set_budget)
+    if (err == seL4_NoError && (core >= 0 || p->set_budget))
         err = configure_sc(v, v->guest_sc[vcpu], target, budget, period);
     if (err == seL4_NoError && core >= 0)
         err = configure_sc(v, v->vmm_sc[vcpu], target, 0, 0);
 #else
-    if (core >= 0)
+    if (err == seL4_NoError && core >= 0)
         err = set_core(v, vcpu, target);
 #endif
+    if (moving && handover_run_on(ADMIN_CORE) != seL4_NoError)
+        console_printf("admin: still running on core %u\n", old_core);
     /* One priority per VM, as in the description: all its threads compete as equals. */
     for (unsigned i = 0; prio >= 0 && i < v->desc->cpus && err == seL4_NoError; i++)
         err = set_prio(v, i, (uint8_t)prio);
