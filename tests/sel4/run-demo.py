@@ -42,13 +42,14 @@ import time
 
 
 class Machine:
-    def __init__(self, image, log, smp=1):
+    def __init__(self, image, log, smp=1, tcg_single=False):
         self.t0 = time.monotonic()
         self.lines = queue.Queue()
         self.log = open(log, "w", encoding="utf-8") if log else None
         self.p = subprocess.Popen(
             ["qemu-system-aarch64", "-machine", "virt,virtualization=on", "-cpu", "cortex-a53",
-             "-m", "2G", "-smp", str(smp), "-nographic", "-kernel", image],
+             "-m", "2G", "-smp", str(smp), "-nographic", "-kernel", image]
+            + (["-accel", "tcg,thread=single"] if tcg_single else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         threading.Thread(target=self._reader, daemon=True).start()
         self.seen = []
@@ -296,7 +297,8 @@ def sched_scenario(m, check):
 
 def smp_scenario(m, check, ncores):
     # Where smp.yaml (one core) and smp-placed.yaml (two) put quad's vCPUs.
-    placed = {"quad": [0, 0, 0, 0] if ncores == 1 else [0, 1, 0, 1]}
+    placed = {"quad": [0, 0, 0, 0] if ncores == 1 else [0, 1, 0, 1] if ncores == 2 else
+              [0, 1, 2, 3]}
     def smp_boot():
         smp_report(m, "quad", 4, 900, cores=placed["quad"])
         m.wait(r"^\[duo\] stdvmm-guest: ready", 600, seen=True)
@@ -376,8 +378,10 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--scenario", choices=("demo", "smp", "sched"), default="demo")
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
+    ap.add_argument("--tcg-single", action="store_true",
+                    help="one host thread for all emulated cores (more cores than the host has)")
     args = ap.parse_args()
-    m = Machine(args.image, args.log, args.smp)
+    m = Machine(args.image, args.log, args.smp, args.tcg_single)
     passed = failed = 0
 
     def check(name, fn):
