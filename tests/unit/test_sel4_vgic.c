@@ -19,15 +19,18 @@
 #define LRS 4
 #define UART 33 /* SPI 1 */
 #define VTIMER 27
+#define MAXV 8 /* GICv2's bound: target lists are one byte */
 
 struct hw {
     unsigned current;
     int injects;
     unsigned last_vcpu, last_lr;
     uint32_t last_intid;
-    uint32_t lr[2][LRS]; /* what each list register holds, 0 = free */
+    uint32_t lr[MAXV][LRS]; /* what each list register holds, 0 = free */
+    int per_vcpu[MAXV];     /* injections into each vCPU */
     int acks;
     uint32_t acked;
+    unsigned acked_vcpu;
     int fail_inject;
 };
 
@@ -44,6 +47,7 @@ static int inject(void *ctx, unsigned vcpu, unsigned lr, uint32_t intid, uint8_t
     assert_int_equal(h->lr[vcpu][lr], 0); /* never into a busy list register */
     h->lr[vcpu][lr] = intid;
     h->injects++;
+    h->per_vcpu[vcpu]++;
     h->last_vcpu = vcpu;
     h->last_lr = lr;
     h->last_intid = intid;
@@ -53,9 +57,9 @@ static int inject(void *ctx, unsigned vcpu, unsigned lr, uint32_t intid, uint8_t
 static void ack_ppi(void *ctx, unsigned vcpu, uint32_t intid)
 {
     struct hw *h = ctx;
-    (void)vcpu;
     h->acks++;
     h->acked = intid;
+    h->acked_vcpu = vcpu;
 }
 
 static unsigned current(void *ctx)
@@ -109,6 +113,28 @@ static int setup2(void **state)
 {
     (void)state;
     return setup_n(2);
+}
+
+static int setup4(void **state)
+{
+    (void)state;
+    return setup_n(4);
+}
+
+static int setup8(void **state)
+{
+    (void)state;
+    return setup_n(MAXV);
+}
+
+/* The list register of vCPU v that holds intid, or -1. */
+static int lr_of(unsigned v, uint32_t intid)
+{
+    for (int lr = 0; lr < LRS; lr++) {
+        if (hw.lr[v][lr] == intid)
+            return lr;
+    }
+    return -1;
 }
 
 /* What Linux's gic_dist_init() and gic_cpu_init() do, in order. */
@@ -339,6 +365,152 @@ static void sgis_between_vcpus(void **state)
     assert_int_equal(hw.injects, before);
 }
 
+/*
+ * Eight vCPUs (the bound): SGIs fan out to exactly the vCPUs the filter
+ * names, each vCPU sees its own banked registers, and what is pending is
+ * pending per vCPU.
+ */
+static void sgi_fanout_eight(void **state)
+{
+    (void)state;
+    linux_init(MAXV);
+    assert_int_equal(rd(GICD_TYPER) >> 5 & 7, MAXV - 1);
+    for (unsigned v = 0; v < MAXV; v++) {
+        hw.current = v;
+        assert_int_equal(rd(GICD_ITARGETSR + 24), (1u << v) * 0x01010101u);
+    }
+    /* CPU 0 to the list 0xfe: SGI 1 once into each of vCPUs 1-7. */
+    hw.current = 0;
+    wr(GICD_SGIR, (0xfeu << 16) | 1);
+    assert_int_equal(hw.per_vcpu[0], 0);
+    for (unsigned v = 1; v < MAXV; v++) {
+        assert_int_equal(hw.per_vcpu[v], 1);
+        assert_true(lr_of(v, 1) >= 0);
+    }
+    /* CPU 3, "all but self": SGI 2 everywhere except vCPU 3. */
+    hw.current = 3;
+    wr(GICD_SGIR, (1u << 24) | 2);
+    for (unsigned v = 0; v < MAXV; v++)
+        assert_int_equal(lr_of(v, 2) >= 0, v != 3);
+    /* CPU 5, "self": SGI 4 into vCPU 5 only. */
+    hw.current = 5;
+    int before = hw.injects;
+    wr(GICD_SGIR, (2u << 24) | 4);
+    assert_int_equal(hw.injects, before + 1);
+    assert_int_equal(hw.last_vcpu, 5);
+    /* ISPENDR is banked: SGI 4 pending for CPU 5, not for CPU 4. */
+    assert_int_equal(rd(GICD_ISPENDR) >> 4 & 1, 1);
+    hw.current = 4;
+    assert_int_equal(rd(GICD_ISPENDR) >> 4 & 1, 0);
+    assert_int_equal(rd(GICD_ISPENDR) >> 2 & 1, 1); /* but SGI 2 from CPU 3 is */
+    /* An EOI on vCPU 6 frees vCPU 6's register only. */
+    eoi(6, (unsigned)lr_of(6, 1));
+    assert_int_equal(lr_of(6, 1), -1);
+    assert_true(lr_of(7, 1) >= 0);
+}
+
+/*
+ * SPI targets with eight vCPUs: ITARGETSR picks the vCPU (the lowest of
+ * several), bits of CPUs the VM lacks read back as zero, and an interrupt
+ * with no target stays pending until it gets one.
+ */
+static void spi_targets_eight(void **state)
+{
+    (void)state;
+    linux_init(MAXV);
+    wr(GICD_ISENABLER + 4, 1u << (UART - 32));
+    wr8(GICD_ITARGETSR + UART, 0x80);
+    vgic_set_spi_line(&g, UART, true);
+    assert_int_equal(hw.last_vcpu, 7);
+    vgic_set_spi_line(&g, UART, false);
+    eoi(7, hw.last_lr);
+    wr8(GICD_ITARGETSR + UART, 0x30);
+    vgic_set_spi_line(&g, UART, true);
+    assert_int_equal(hw.last_vcpu, 4);
+    vgic_set_spi_line(&g, UART, false);
+    eoi(4, hw.last_lr);
+    assert_int_equal(hw.injects, 2);
+}
+
+static void spi_without_target_waits(void **state)
+{
+    (void)state;
+    linux_init(4);
+    wr(GICD_ISENABLER + 4, 1u << (UART - 32));
+    wr8(GICD_ITARGETSR + UART, 0xf0); /* CPUs 4-7: this VM has four */
+    assert_int_equal(rd(GICD_ITARGETSR + 32) >> 8 & 0xff, 0);
+    vgic_set_spi_line(&g, UART, true);
+    assert_int_equal(hw.injects, 0);
+    assert_int_equal(rd(GICD_ISPENDR + 4) >> 1 & 1, 1);
+    wr8(GICD_ITARGETSR + UART, 0x04); /* a target appears: delivered there */
+    assert_int_equal(hw.injects, 1);
+    assert_int_equal(hw.last_vcpu, 2);
+}
+
+/*
+ * Overflow queues are per vCPU: one vCPU's full list registers and queue
+ * neither block nor take another's; an SPI retargeted while it waited in
+ * one vCPU's queue goes where it is targeted now.
+ */
+static void overflow_per_vcpu(void **state)
+{
+    (void)state;
+    linux_init(MAXV);
+    wr(GICD_ISENABLER + 4, 0xffffffff);
+    for (uint32_t i = 40; i < 46; i++)
+        wr8(GICD_ITARGETSR + i, 0x40); /* vCPU 6 */
+    wr8(GICD_ITARGETSR + 50, 0x02);    /* vCPU 1 */
+    wr8(GICD_ITARGETSR + 51, 0x02);
+    for (uint32_t i = 40; i < 46; i++)
+        vgic_set_spi_line(&g, i, true);
+    vgic_set_spi_line(&g, 50, true);
+    vgic_set_spi_line(&g, 51, true);
+    assert_int_equal(vgic_lrs_in_use(&g, 6), LRS);
+    assert_int_equal(vgic_queued(&g, 6), 2);
+    assert_int_equal(vgic_lrs_in_use(&g, 1), 2);
+    assert_int_equal(vgic_queued(&g, 1), 0);
+    /* vCPU 1's EOI does not pull vCPU 6's waiting interrupts over. */
+    vgic_set_spi_line(&g, 50, false);
+    eoi(1, (unsigned)lr_of(1, 50));
+    assert_int_equal(vgic_queued(&g, 6), 2);
+    assert_int_equal(lr_of(1, 44), -1);
+    /* SPI 45 waits in vCPU 6's queue; the guest moves it to vCPU 2. */
+    wr8(GICD_ITARGETSR + 45, 0x04);
+    vgic_set_spi_line(&g, 40, false);
+    eoi(6, (unsigned)lr_of(6, 40));
+    assert_true(lr_of(6, 44) >= 0); /* the older one, still vCPU 6's */
+    vgic_set_spi_line(&g, 41, false);
+    eoi(6, (unsigned)lr_of(6, 41));
+    assert_int_equal(lr_of(6, 45), -1);
+    assert_true(lr_of(2, 45) >= 0);
+    assert_int_equal(vgic_queued(&g, 6), 0);
+}
+
+/* The virtual timer is each vCPU's own: an event, the enable and the acknowledgement. */
+static void vtimer_per_vcpu(void **state)
+{
+    (void)state;
+    linux_init(MAXV);
+    hw.current = 3;
+    wr(GICD_ISENABLER, 1u << VTIMER);
+    hw.current = 0;
+    int before = hw.injects;
+    assert_int_equal(vgic_ppi_event(&g, 5, VTIMER), 0); /* vCPU 5 has not enabled it */
+    assert_int_equal(hw.injects, before);
+    assert_int_equal(vgic_ppi_event(&g, 3, VTIMER), 0);
+    assert_int_equal(hw.injects, before + 1);
+    assert_int_equal(hw.last_vcpu, 3);
+    eoi(3, (unsigned)lr_of(3, VTIMER));
+    assert_int_equal(hw.acks, 1);
+    assert_int_equal(hw.acked_vcpu, 3);
+    /* vCPU 5 enables it: its held event is delivered to it, not to vCPU 3. */
+    hw.current = 5;
+    wr(GICD_ISENABLER, 1u << VTIMER);
+    assert_int_equal(hw.last_vcpu, 5);
+    assert_true(lr_of(5, VTIMER) >= 0);
+    assert_int_equal(lr_of(3, VTIMER), -1);
+}
+
 static void hostile_accesses(void **state)
 {
     (void)state;
@@ -413,6 +585,11 @@ int main(void)
         cmocka_unit_test_setup(edge_spi_latches, setup),
         cmocka_unit_test_setup(sgis_between_vcpus, setup2),
         cmocka_unit_test_setup(spi_owner_overrides_targets, setup2),
+        cmocka_unit_test_setup(sgi_fanout_eight, setup8),
+        cmocka_unit_test_setup(spi_targets_eight, setup8),
+        cmocka_unit_test_setup(spi_without_target_waits, setup4),
+        cmocka_unit_test_setup(overflow_per_vcpu, setup8),
+        cmocka_unit_test_setup(vtimer_per_vcpu, setup8),
         cmocka_unit_test_setup(hostile_accesses, setup),
         cmocka_unit_test_setup(failed_injection_retries, setup),
         cmocka_unit_test(bad_configs),

@@ -175,8 +175,12 @@ static void drain_queue(struct vgic *g, unsigned vcpu)
         if (irq == NULL)
             continue;
         irq->queued = false;
-        /* It may have been disabled, cleared or its line lowered while it waited. */
-        try_deliver(g, vcpu, intid);
+        /*
+         * It may have been disabled, cleared or its line lowered while it
+         * waited, and an SPI may have been retargeted: deliver() asks where
+         * it goes now.
+         */
+        deliver(g, vcpu, intid);
     }
 }
 
