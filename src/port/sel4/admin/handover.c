@@ -68,8 +68,8 @@ static seL4_Error make_flusher(unsigned core)
 #ifdef CONFIG_KERNEL_MCS
     seL4_CPtr sc, fault;
     if (err == seL4_NoError)
-        err = say(seL4_TCB_Configure(tcb, cnode, guard, ho.vspace, 0, 0, seL4_CapNull), "TCB",
-                  core);
+        err =
+            say(seL4_TCB_Configure(tcb, cnode, guard, ho.vspace, 0, 0, seL4_CapNull), "TCB", core);
     if (err == seL4_NoError)
         err = admin_retype(seL4_SchedContextObject, seL4_MinSchedContextBits,
                            seL4_MinSchedContextBits, &sc);
@@ -86,9 +86,9 @@ static seL4_Error make_flusher(unsigned core)
                                   seL4_CapRights_new(1, 1, 0, 1), core + 1),
                   "fault handler", core);
     if (err == seL4_NoError)
-        err = say(seL4_TCB_SetSchedParams(tcb, seL4_CapInitThreadTCB, ADMIN_PRIO, ADMIN_PRIO, sc,
-                                          fault),
-                  "scheduling", core);
+        err = say(
+            seL4_TCB_SetSchedParams(tcb, seL4_CapInitThreadTCB, ADMIN_PRIO, ADMIN_PRIO, sc, fault),
+            "scheduling", core);
 #else
     if (err == seL4_NoError)
         err = say(seL4_TCB_Configure(tcb, SEL4_GUEST_SLOT_FAULT_EP, cnode, guard, ho.vspace, 0, 0,
@@ -139,7 +139,8 @@ seL4_Error handover_flush(unsigned core)
         return seL4_IllegalOperation;
     /* At pc 0 with the MMU off: the very first fetch faults, stage 2 maps nothing. */
     seL4_UserContext regs = {.pc = 0, .spsr = 0x3c5 /* EL1h, DAIF masked */};
-    seL4_Error err = say(seL4_TCB_WriteRegisters(ho.tcb[core], true, 0, 3, &regs), "resuming", core);
+    seL4_Error err =
+        say(seL4_TCB_WriteRegisters(ho.tcb[core], true, 0, 3, &regs), "resuming", core);
     if (err != seL4_NoError)
         return err;
     for (;;) {
@@ -164,9 +165,8 @@ seL4_Error handover_run_on(unsigned core)
     if (core == ho.core)
         return seL4_NoError;
 #ifdef CONFIG_KERNEL_MCS
-    seL4_Error err = seL4_SchedControl_ConfigureFlags(admin.bi->schedcontrol.start + core,
-                                                      seL4_CapInitThreadSC, FULL_SC_US,
-                                                      FULL_SC_US, 0, 0, 0);
+    seL4_Error err = seL4_SchedControl_ConfigureFlags(
+        admin.bi->schedcontrol.start + core, seL4_CapInitThreadSC, FULL_SC_US, FULL_SC_US, 0, 0, 0);
 #else
     seL4_Error err = seL4_TCB_SetAffinity(seL4_CapInitThreadTCB, core);
 #endif
