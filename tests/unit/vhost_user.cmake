@@ -22,7 +22,7 @@ target_link_libraries(test_vhost_user_qsd PRIVATE stdvmm_backends stdvmm_test_su
                                                   ${CMOCKA_LIBRARY})
 if(STDVMM_QEMU_STORAGE_DAEMON)
   add_test(NAME unit.test_vhost_user_qsd
-           COMMAND test_vhost_user_qsd ${STDVMM_QEMU_STORAGE_DAEMON} ${CMAKE_CURRENT_BINARY_DIR})
+           COMMAND test_vhost_user_qsd ${STDVMM_QEMU_STORAGE_DAEMON})
 else()
   # Registered anyway, so that a machine without the daemon fails rather than skips.
   add_test(NAME unit.test_vhost_user_qsd COMMAND sh -c

@@ -10,7 +10,10 @@
  * a flush, stopping the ring where it was, and clear errors for a missing
  * backend and for requests after the backend went away.
  *
- *   test_vhost_user_qsd QEMU_STORAGE_DAEMON SCRATCH_DIR
+ *   test_vhost_user_qsd QEMU_STORAGE_DAEMON
+ *
+ * The socket and the image go to a fresh directory under /tmp: a socket's
+ * path must fit sockaddr_un, wherever the build tree is.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -52,7 +55,8 @@
 #define DATA_IN 0x8000u
 #define STATUS 0xc000u
 
-static const char *qsd_path, *scratch;
+static const char *qsd_path;
+static char scratch[] = "/tmp/vhu-qsd-XXXXXX";
 static char image[256], sock[256];
 static pid_t qsd = -1;
 static uint8_t *ram;
@@ -105,6 +109,7 @@ static int stop_daemon(void **state)
     }
     unlink(sock);
     unlink(image);
+    rmdir(scratch);
     return 0;
 }
 
@@ -265,12 +270,15 @@ static void no_backend(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s QEMU_STORAGE_DAEMON SCRATCH_DIR\n", argv[0]);
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s QEMU_STORAGE_DAEMON\n", argv[0]);
         return 2;
     }
     qsd_path = argv[1];
-    scratch = argv[2];
+    if (mkdtemp(scratch) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(blk_through_qsd),
