@@ -12,7 +12,7 @@
 #
 #   tools/check-freestanding.sh [layers|sel4]
 #     layers  src/core, src/firmware, src/arch, src/devices, src/machine and the
-#             backends' shared cores src/vswitch, src/channel, src/blkserver (default)
+#             backends' shared cores src/vswitch, src/channel, src/blkserver, src/drivers (default)
 #     sel4    src/port/sel4/portable (also refuses libsel4 headers)
 #   tools/check-freestanding.sh --print-search-list   show the include search list
 set -euo pipefail
@@ -53,7 +53,7 @@ fi
 forbidden='unistd|pthread|errno|fcntl|signal|time|stdio|stdlib|poll|termios|linux/|sys/|asm/'
 case $set_name in
     layers)
-        mapfile -t files < <(find src/core src/firmware src/arch src/devices src/machine src/vswitch src/channel src/blkserver -name '*.c' | sort)
+        mapfile -t files < <(find src/core src/firmware src/arch src/devices src/machine src/vswitch src/channel src/blkserver src/drivers -name '*.c' | sort)
         # Headers the portable code sees must not pull in POSIX either.
         mapfile -t headers < <(ls include/stdvmm/*.h include/stdvmm/devices/*.h |
             grep -Ev '/hv_|/vmm\.h$') ;;
