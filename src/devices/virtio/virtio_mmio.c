@@ -426,6 +426,21 @@ void virtio_mmio_push_nosignal(struct virtio_mmio *t, unsigned queue, const stru
     stdvmm_unlock(&vq->lock);
 }
 
+bool virtio_mmio_chain_store(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,
+                             uint8_t *dst, const void *src, size_t len)
+{
+    if (queue >= t->cfg.num_queues)
+        return false;
+    struct virtq *vq = &t->queues[queue];
+    stdvmm_lock(&vq->lock);
+    /* Under the lock, so a reset on a vCPU cannot slip in between test and store. */
+    bool live = vq->ready && !vq->broken && c->generation == vq->generation;
+    if (live)
+        memcpy(dst, src, len);
+    stdvmm_unlock(&vq->lock);
+    return live;
+}
+
 void virtio_mmio_signal(struct virtio_mmio *t, unsigned queue)
 {
     if (queue >= t->cfg.num_queues)
