@@ -7,6 +7,7 @@
  * to one VMM's own control socket instead (stdvmm run --api-socket).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,7 +378,6 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char *end;
 
     memset(o, 0, sizeof(*o));
     o->timeout = -1;
@@ -402,12 +402,12 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
         case O_TIMEOUT:
         case O_CPUS:
         case O_LINES: {
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || v < 0) {
+            unsigned long long v;
+            if (!placement_parse_uint(optarg, INT_MAX, &v, NULL)) {
                 fprintf(stderr, "stdvmm ctl: %s: expected a number\n", optarg);
                 return -1;
             }
-            *(opt == O_TIMEOUT ? &o->timeout : opt == O_CPUS ? &o->cpus : &o->lines) = v;
+            *(opt == O_TIMEOUT ? &o->timeout : opt == O_CPUS ? &o->cpus : &o->lines) = (long)v;
             break;
         }
         default:

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
 
 void cli_run_usage(FILE *out)
@@ -118,13 +119,10 @@ static bool parse_on_off(const char *value, bool *out)
 
 static bool parse_u32(const char *s, unsigned long max, unsigned long *out)
 {
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
+    unsigned long long v;
+    if (!placement_parse_uint(s, max, &v, NULL))
         return false;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 
@@ -356,14 +354,13 @@ int cli_run(int argc, char **argv)
         return VMM_EXIT_USAGE;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        char *end;
         switch (opt) {
         case OPT_KERNEL: cfg.kernel = optarg; break;
         case OPT_INITRAMFS: cfg.initramfs = optarg; break;
         case OPT_CMDLINE: cfg.cmdline = optarg; break;
         case OPT_CPUS: {
-            unsigned long n = strtoul(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n == 0 || n > VMM_MAX_CPUS) {
+            unsigned long long n;
+            if (!placement_parse_uint(optarg, VMM_MAX_CPUS, &n, NULL) || n == 0) {
                 fprintf(stderr, "stdvmm: --cpus %s: expected a number from 1 to %d\n", optarg,
                         VMM_MAX_CPUS);
                 return VMM_EXIT_USAGE;
