@@ -27,6 +27,7 @@
 #include "manager_reply.h"
 #include "manager_request.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
 #define CONNECTION_TIMEOUT_S 5
@@ -189,8 +190,7 @@ static int bind_socket(const char *path)
         unlink(path);
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0600) != 0 ||
-        listen(fd, 64) != 0) {
+    if (fd < 0 || host_bind_private(fd, &addr) != 0 || listen(fd, 64) != 0) {
         LOG_ERR("--api-socket %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);

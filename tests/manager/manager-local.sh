@@ -90,6 +90,20 @@ vms:
   - {name: worker, kernel: /bin/true, memory: 64M, instances: {max: 2}}
 EOF
 
+echo "== a state directory others can write, or a symlink, is refused (issue #15)"
+mkdir -m 0777 "$short/loose"
+mkdir -m 0700 "$short/real"
+ln -s "$short/real" "$short/linked"
+for dir in loose linked; do
+  rc=0
+  timeout 10 "$stdvmmd" --system "$work/system.yaml" --state-dir "$short/$dir" \
+    --api-socket "$short/$dir.sock" --stdvmm "$fake" >"$work/$dir.log" 2>&1 || rc=$?
+  cat "$work/$dir.log"
+  [[ $rc != 0 ]] || fail "state dir $dir: the manager started"
+  grep -q "refusing the state directory" "$work/$dir.log" || fail "state dir $dir: no reason given"
+  [[ ! -e $short/$dir.sock ]] || fail "state dir $dir: the API socket exists"
+done
+
 echo "== autostart"
 start_manager
 ctl list

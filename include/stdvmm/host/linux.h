@@ -78,6 +78,16 @@ int host_rotlog_open(struct host_rotlog *l, const char *path, uint64_t max);
 void host_rotlog_write(struct host_rotlog *l, const void *buf, size_t len);
 void host_rotlog_close(struct host_rotlog *l);
 
+/*
+ * A directory the process may keep state in: a real directory (not a
+ * symlink), owned by the effective uid, not writable by group or others.
+ * 0 or a negative code with the reason in err.
+ */
+int host_check_private_dir(const char *path, char *err, size_t err_size);
+/* bind() with the socket created 0600 (umask 0177 around it): no window before a chmod. */
+struct sockaddr_un;
+int host_bind_private(int fd, const struct sockaddr_un *addr);
+
 /* "512M", "2G", "1048576" -> bytes; false on junk or overflow. */
 bool host_parse_size(const char *s, uint64_t *out);
 

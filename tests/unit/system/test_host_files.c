@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -182,6 +184,59 @@ static void empty_or_missing_image_is_refused(void **state)
     assert_true(host_file_image_load(&img, path, "initramfs") < 0);
 }
 
+/* Issue #15: the manager took any existing state directory, or a symlink, as its own. */
+static void state_dir_must_be_private(void **state)
+{
+    struct dir *d = *state;
+    char sub[128], link[128], file[128], err[512];
+
+    snprintf(sub, sizeof(sub), "%s/state", d->path);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(host_check_private_dir(sub, err, sizeof(err)), 0);
+    assert_int_equal(chmod(sub, 0755), 0); /* readable is fine */
+    assert_int_equal(host_check_private_dir(sub, err, sizeof(err)), 0);
+    assert_int_equal(chmod(sub, 0777), 0);
+    assert_true(host_check_private_dir(sub, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "writable by everyone"));
+    assert_int_equal(chmod(sub, 0770), 0);
+    assert_true(host_check_private_dir(sub, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "its group"));
+    assert_int_equal(chmod(sub, 0700), 0);
+    snprintf(link, sizeof(link), "%s/link", d->path);
+    assert_int_equal(symlink(sub, link), 0);
+    assert_true(host_check_private_dir(link, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "symbolic link"));
+    snprintf(file, sizeof(file), "%s/file", d->path);
+    write_file(file, 'x', 1);
+    assert_true(host_check_private_dir(file, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "not a directory"));
+    snprintf(file, sizeof(file), "%s/missing", d->path);
+    assert_true(host_check_private_dir(file, err, sizeof(err)) < 0);
+    if (geteuid() != 0) {
+        /* Another user's directory: /, owned by root. */
+        assert_true(host_check_private_dir("/", err, sizeof(err)) < 0);
+        assert_non_null(strstr(err, "belongs to uid 0"));
+    }
+}
+
+/* Sockets were chmod'ed by path after bind: 0600 from the start, whatever the umask. */
+static void socket_is_private_from_bind(void **state)
+{
+    struct dir *d = *state;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/api.sock", d->path);
+    mode_t old = umask(0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(host_bind_private(fd, &addr), 0);
+    assert_int_equal(umask(old), 0); /* put back as it was */
+    struct stat st;
+    assert_int_equal(lstat(addr.sun_path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +245,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(console_log_refuses_a_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(image_is_read_once, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_or_missing_image_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(state_dir_must_be_private, setup, teardown),
+        cmocka_unit_test_setup_teardown(socket_is_private_from_bind, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -539,6 +539,36 @@ static void pid_files(void **state)
     assert_int_equal(mgr_pidfile_read(path, &back), -STDVMM_ENOENT);
 }
 
+/*
+ * Issue #15: config.json.tmp was opened with O_TRUNC, following a symlink
+ * planted there; its target was overwritten with the VM's configuration.
+ */
+static void write_file_does_not_follow_a_planted_temporary(void **state)
+{
+    struct fake *fk = *state;
+    char path[128], tmp[128], victim[128];
+
+    snprintf(path, sizeof(path), "%s/config.json", fk->root);
+    snprintf(tmp, sizeof(tmp), "%s/config.json.tmp", fk->root);
+    snprintf(victim, sizeof(victim), "%s/victim", fk->root);
+    put(victim, "keep", 4);
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(mgr_write_file(path, "{\"new\": 1}"), 0);
+    size_t len;
+    char *text = mgr_read_file(victim, 64, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "keep");
+    free(text);
+    text = mgr_read_file(path, 64, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"new\": 1}");
+    free(text);
+    struct stat st;
+    assert_int_not_equal(lstat(tmp, &st), 0); /* the planted link is gone, not written through */
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +582,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(start_time_parsing, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(adoption, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(pid_files, fake_setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(write_file_does_not_follow_a_planted_temporary, fake_setup,
+                                        fake_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
