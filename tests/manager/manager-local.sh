@@ -117,6 +117,15 @@ wait_state crashy failed 15
 n=$(grep -c "stdvmm-guest: ready" "$state/vms/crashy/serial.log")
 [[ $n == 3 ]] || fail "crashy booted $n times, not 3"
 
+echo "== ctl serial on a terminal shows the guest's escape sequences instead of playing them (issue #15)"
+printf 'evil \033]0;owned\007 \033[2J done\r\n' >>"$state/vms/crashy/serial.log"
+script -qec "$stdvmm ctl serial crashy --lines 1" /dev/null >"$work/tty.out" </dev/null ||
+  fail "ctl serial on a terminal failed"
+cat -v "$work/tty.out"
+grep -qF 'evil ^[]0;owned^G ^[[2J done' "$work/tty.out" || fail "escape sequences not shown as ^["
+! grep -q $'\033' "$work/tty.out" || fail "a raw ESC reached the terminal"
+ctl serial crashy --lines 1 | grep -q $'\033\\[2J' || fail "a pipe did not get the raw bytes"
+
 echo "== graceful stop (power button), forced stop, escalation"
 ctl stop web
 grep -q "power button" "$state/vms/web/serial.log" || fail "web did not see the power button"
