@@ -569,6 +569,19 @@ static void write_file_does_not_follow_a_planted_temporary(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* SO_PEERCRED policy: the manager's uid and root, nobody else (issue #15). */
+static void peer_policy(void **state)
+{
+    char why[128];
+    (void)state;
+    assert_true(mgr_peer_allowed(1000, 1000, why, sizeof(why)));
+    assert_true(mgr_peer_allowed(0, 1000, why, sizeof(why)));
+    assert_true(mgr_peer_allowed(0, 0, why, sizeof(why)));
+    assert_false(mgr_peer_allowed(1001, 1000, why, sizeof(why)));
+    assert_string_equal(why, "uid 1001 may not use this manager (it serves uid 1000 and root)");
+    assert_false(mgr_peer_allowed(1000, 0, why, sizeof(why)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +592,7 @@ int main(void)
         cmocka_unit_test(placement_routes),
         cmocka_unit_test(placement_bodies),
         cmocka_unit_test(placement_bounds),
+        cmocka_unit_test(peer_policy),
         cmocka_unit_test_setup_teardown(start_time_parsing, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(adoption, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(pid_files, fake_setup, fake_teardown),
