@@ -126,6 +126,20 @@ grep -qF 'evil ^[]0;owned^G ^[[2J done' "$work/tty.out" || fail "escape sequence
 ! grep -q $'\033' "$work/tty.out" || fail "a raw ESC reached the terminal"
 ctl serial crashy --lines 1 | grep -q $'\033\\[2J' || fail "a pipe did not get the raw bytes"
 
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+  echo "== another uid is refused by SO_PEERCRED even when the socket's mode lets it in (issue #15)"
+  chmod 0711 "$short"
+  chmod 0666 "$sock"
+  rc=0
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$stdvmm" ctl list >"$work/nobody.log" 2>&1 ||
+    rc=$?
+  cat "$work/nobody.log"
+  chmod 0600 "$sock"
+  chmod 0700 "$short"
+  [[ $rc != 0 ]] || fail "uid 65534 could list the VMs"
+  grep -q "uid 65534 may not use this manager" "$work/nobody.log" || fail "no reason for uid 65534"
+fi
+
 echo "== graceful stop (power button), forced stop, escalation"
 ctl stop web
 grep -q "power button" "$state/vms/web/serial.log" || fail "web did not see the power button"
