@@ -102,6 +102,9 @@ for dir in loose linked; do
   [[ $rc != 0 ]] || fail "state dir $dir: the manager started"
   grep -q "refusing the state directory" "$work/$dir.log" || fail "state dir $dir: no reason given"
   [[ ! -e $short/$dir.sock ]] || fail "state dir $dir: the API socket exists"
+  for f in "$short/$dir"/vms/*/vmm.pid; do # VMMs a manager that wrongly started left behind
+    [[ -e $f ]] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null
+  done
 done
 
 echo "== autostart"
