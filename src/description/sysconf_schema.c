@@ -14,10 +14,11 @@
 
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
-static const char *const vm_keys[] = {
-    "name",      "kernel",  "initramfs", "cmdline",   "cpus",      "memory",
-    "disks",     "nets",    "vsock",     "rng",       "console",   "serial_log",
-    "serial_log_max", "no_reboot", "restart", "autostart", "instances", "host_cpus", "vmm_threads", NULL};
+static const char *const vm_keys[] = {"name",           "kernel",    "initramfs",   "cmdline",
+                                      "cpus",           "memory",    "disks",       "nets",
+                                      "vsock",          "rng",       "console",     "serial_log",
+                                      "serial_log_max", "no_reboot", "restart",     "autostart",
+                                      "instances",      "host_cpus", "vmm_threads", NULL};
 static const char *const disk_keys[] = {"path", "read_only", "id", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};

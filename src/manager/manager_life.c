@@ -80,7 +80,7 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
                     sock,     "--log-level", "info",     NULL};
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    /* The child's stdout, so no O_CLOEXEC; O_NOFOLLOW: a planted symlink must not be written through. */
+    /* The child's stdout (no O_CLOEXEC); O_NOFOLLOW: never write through a planted symlink. */
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     posix_spawnattr_init(&attr);

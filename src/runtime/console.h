@@ -18,7 +18,7 @@ typedef size_t (*console_input_fn)(void *ctx, const uint8_t *buf, size_t len);
 
 struct console {
     enum vmm_serial_mode mode;
-    int out_fd;           /* VMM_SERIAL_TTY */
+    int out_fd;             /* VMM_SERIAL_TTY */
     struct host_rotlog log; /* VMM_SERIAL_FILE: capped and rotated */
     bool log_open;
     int in_fd;      /* -1: no input */

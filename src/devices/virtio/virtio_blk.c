@@ -200,8 +200,7 @@ static uint8_t parse_rw(struct virtio_blk *d, struct virtio_blk_req *r, uint32_t
     r->io.len = len;
     r->io.segs = r->data;
     r->io.seg_count = is_read ? in_data(r) : out_data(r);
-    r->io.write_through =
-        !is_read && !virtio_mmio_has_feature(&d->transport, VIRTIO_BLK_F_FLUSH);
+    r->io.write_through = !is_read && !virtio_mmio_has_feature(&d->transport, VIRTIO_BLK_F_FLUSH);
     r->reply = is_read ? (uint32_t)len : 0;
     return SUBMIT;
 }

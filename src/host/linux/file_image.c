@@ -61,7 +61,7 @@ int host_file_image_load(struct host_file_image *img, const char *path, const ch
         done += (size_t)n;
     }
     close(fd);
-    /* Read-only from here on, as the mapping was: a stray write faults instead of changing the kernel. */
+    /* Read-only, as the mapping was: a stray write faults instead of changing the kernel. */
     mprotect(p, size, PROT_READ);
     img->data = p;
     img->size = (uint64_t)st.st_size;

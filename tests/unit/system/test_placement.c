@@ -352,7 +352,8 @@ static void vcpu_index_and_numbers_do_not_wrap(void **state)
         assert_false(json_is_true(json_object_get(r, "ok")));
         const char *e = json_string_value(json_object_get(r, "error"));
         assert_non_null(e);
-        assert_non_null(strstr(e, "vCPU index 0-63")); /* the number, not "placement is not active" */
+        /* About the number, not "placement is not active". */
+        assert_non_null(strstr(e, "vCPU index 0-63"));
         json_decref(r);
     }
 
