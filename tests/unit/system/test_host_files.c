@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "console.h"
+#include "stdvmm/backends/vsock_unix.h"
 #include "stdvmm/host/linux.h"
 
 struct dir {
@@ -237,6 +238,29 @@ static void socket_is_private_from_bind(void **state)
     close(fd);
 }
 
+/*
+ * Issue #15: the vsock socket was bound with no chmod at all, so its mode
+ * came from the umask; under umask 0 any local user could reach the
+ * guest's vsock ports through it.
+ */
+static void vsock_socket_is_private(void **state)
+{
+    struct dir *d = *state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/vsock.sock", d->path);
+    mode_t old = umask(0);
+    struct vsock_unix *v = calloc(1, sizeof(*v));
+    assert_non_null(v);
+    int r = vsock_unix_open(v, path);
+    umask(old);
+    assert_int_equal(r, 0);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    vsock_unix_close(v);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(empty_or_missing_image_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(state_dir_must_be_private, setup, teardown),
         cmocka_unit_test_setup_teardown(socket_is_private_from_bind, setup, teardown),
+        cmocka_unit_test_setup_teardown(vsock_socket_is_private, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
