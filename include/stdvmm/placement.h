@@ -93,6 +93,14 @@ int placement_cpuset_first(const struct placement_cpuset *a);
 
 /* ---- text spellings (CLI --placement, the per-VM socket's `vcpu` command) ---- */
 
+/*
+ * A plain decimal number 0..max: digits only (no blank, sign or base
+ * prefix), refused when it exceeds max instead of wrapping or truncating.
+ * With end, parsing stops at the first non-digit and *end points there;
+ * without it the whole string must be the number.
+ */
+bool placement_parse_uint(const char *s, unsigned long long max, unsigned long long *out,
+                          const char **end);
 /* "20ms", "500us", "1s", "250000ns"; a bare number is microseconds. */
 bool placement_parse_duration(const char *s, uint64_t *ns);
 

@@ -92,6 +92,7 @@ struct sysconf_vm {
     bool rng;                 /* virtio-rng */
     bool virtio_console;      /* console on virtio-console (hvc0) instead of the UART */
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
+    uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */
     bool no_reboot;
     enum sysconf_restart restart;
     unsigned restart_max; /* on-failure:N; 0 = unlimited */

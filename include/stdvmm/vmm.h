@@ -90,6 +90,8 @@ struct vmm_config {
     uint64_t memory; /* bytes */
     enum vmm_serial_mode serial;
     const char *serial_path; /* VMM_SERIAL_FILE */
+    /* VMM_SERIAL_FILE: bytes before the log rotates to PATH.1; 0: 16 MiB. */
+    uint64_t serial_max;
     bool no_reboot;          /* guest reset ends the VMM instead of rebooting */
     const char *api_socket;  /* per-VM control socket (pause, resume, shutdown, info); NULL: none */
     enum vmm_console_device console;

@@ -431,10 +431,8 @@ int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *
     r = api->path ? claim_path(&addr) : -STDVMM_ENOMEM;
     if (r == 0) {
         api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (api->listen_fd < 0 ||
-            bind(api->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
-            chmod(path, 0600) != 0 || listen(api->listen_fd, 8) != 0 ||
-            pipe2(api->wake, O_CLOEXEC) != 0) {
+        if (api->listen_fd < 0 || host_bind_private(api->listen_fd, &addr) != 0 ||
+            listen(api->listen_fd, 8) != 0 || pipe2(api->wake, O_CLOEXEC) != 0) {
             LOG_ERR("--api-socket %s: %s", path, strerror(errno));
             r = -STDVMM_EIO;
         }

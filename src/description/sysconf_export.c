@@ -35,6 +35,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     if (vm->serial_log != NULL) {
         out->serial = VMM_SERIAL_FILE;
         out->serial_path = vm->serial_log;
+        out->serial_max = vm->serial_log_max;
     }
     _Static_assert(SYSCONF_MAX_DISKS <= VMM_MAX_DISKS, "disks of a description fit the VMM");
     _Static_assert(SYSCONF_MAX_NETS <= VMM_MAX_NETS, "nets of a description fit the VMM");
@@ -159,6 +160,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     r |= json_object_set_new(o, "rng", json_boolean(vm->rng));
     r |= set_str(o, "console", vm->virtio_console ? "virtio" : "serial");
     r |= set_str(o, "serial_log", vm->serial_log);
+    if (vm->serial_log_max != 0)
+        r |= json_object_set_new(o, "serial_log_max", json_integer((json_int_t)vm->serial_log_max));
     r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
     if (vm->restart == SYSCONF_RESTART_ON_FAILURE && vm->restart_max != 0) {
         snprintf(buf, sizeof(buf), "on-failure:%u", vm->restart_max);

@@ -14,10 +14,11 @@
 
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
-static const char *const vm_keys[] = {
-    "name",      "kernel",  "initramfs", "cmdline",   "cpus",      "memory",
-    "disks",     "nets",    "vsock",     "rng",       "console",   "serial_log",
-    "no_reboot", "restart", "autostart", "instances", "host_cpus", "vmm_threads", NULL};
+static const char *const vm_keys[] = {"name",           "kernel",    "initramfs",   "cmdline",
+                                      "cpus",           "memory",    "disks",       "nets",
+                                      "vsock",          "rng",       "console",     "serial_log",
+                                      "serial_log_max", "no_reboot", "restart",     "autostart",
+                                      "instances",      "host_cpus", "vmm_threads", NULL};
 static const char *const disk_keys[] = {"path", "read_only", "id", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
@@ -324,6 +325,13 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
         }
     }
     sysconf_get_string(w, obj, path, "serial_log", false, &vm->serial_log);
+    if (sysconf_get_size(w, obj, path, "serial_log_max", false, &vm->serial_log_max) ==
+            SYSCONF_OK &&
+        vm->serial_log_max < 4096) {
+        sysconf_path_key(sub, path, "serial_log_max");
+        sysconf_walk_error(w, sub, "%llu bytes: a serial log cap is at least 4K",
+                           (unsigned long long)vm->serial_log_max);
+    }
     sysconf_get_bool(w, obj, path, "no_reboot", false, &vm->no_reboot);
     if (sysconf_get_string(w, obj, path, "restart", false, &restart) == SYSCONF_OK &&
         !sysconf_parse_restart(restart, &vm->restart, &vm->restart_max)) {

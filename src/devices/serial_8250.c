@@ -156,10 +156,17 @@ static bool take_rx_ready(struct serial8250 *s)
 
 static void transmit(struct serial8250 *s, uint8_t byte)
 {
-    if (s->mcr & SERIAL8250_MCR_LOOP)
+    if (s->mcr & SERIAL8250_MCR_LOOP) {
         rx_push_or_overrun(s, byte);
-    else if (s->cfg.tx != NULL)
-        s->cfg.tx(s->cfg.tx_ctx, &byte, 1);
+    } else if (s->cfg.tx != NULL) {
+        /*
+         * Sent by the bus write after it drops the lock: the sink may block
+         * (a full pipe, a stopped terminal), and other vCPUs spinning on
+         * this lock meanwhile livelock under SCHED_FIFO.
+         */
+        s->tx_byte = byte;
+        s->tx_waiting = true;
+    }
     /* Writing THR clears the THRE interrupt; the instant transmitter empties THR again. */
     s->thre_pending = true;
 }
@@ -324,14 +331,22 @@ static void serial8250_bus_write(void *opaque, uint64_t offset, const uint8_t *d
 
     if (len == 0)
         return;
+    bool send = false;
+    uint8_t byte = 0;
+
     stdvmm_lock(&s->lock);
     warn = note_odd_access(s, offset, len);
     if (offset < SERIAL8250_REG_COUNT) {
         write_register(s, (unsigned)offset, data[0]);
         update_irq(s);
         notify = take_rx_ready(s);
+        send = s->tx_waiting;
+        byte = s->tx_byte;
+        s->tx_waiting = false;
     }
     stdvmm_unlock(&s->lock);
+    if (send)
+        s->cfg.tx(s->cfg.tx_ctx, &byte, 1);
     if (warn)
         warn_odd_access(s, offset, len);
     if (notify && s->cfg.rx_ready != NULL)

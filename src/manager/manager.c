@@ -35,6 +35,7 @@
 #include "manager_vms.h"
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 #include "stdvmm/manager.h"
 
@@ -114,8 +115,21 @@ static int claim_state_dir(struct mgr *m)
         LOG_ERR("cannot create the state directory %s: %s", path, strerror(errno));
         return -STDVMM_EIO;
     }
+    /*
+     * mkdir() leaves an existing directory, or a symlink, as it is: whoever
+     * can write in it could plant links where the manager writes its files
+     * and sockets, so it must be ours and closed to others.
+     */
+    char why[PATH_MAX + 160];
+    int r = host_check_private_dir(m->state_dir, why, sizeof(why));
+    if (r == 0)
+        r = host_check_private_dir(path, why, sizeof(why));
+    if (r < 0) {
+        LOG_ERR("refusing the state directory: %s", why);
+        return r;
+    }
     snprintf(path, sizeof(path), "%s/manager.lock", m->state_dir);
-    m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    m->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (m->lock_fd < 0 || flock(m->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         char *other = mgr_read_file(path, 32, NULL);
         LOG_ERR("another stdvmmd (pid %s) manages %s", other && *other ? other : "?", m->state_dir);

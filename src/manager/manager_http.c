@@ -27,6 +27,7 @@
 #include "manager_reply.h"
 #include "manager_request.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
 #define CONNECTION_TIMEOUT_S 5
@@ -101,6 +102,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         if (req == NULL)
             return MHD_NO;
         *con_cls = req;
+        /*
+         * The socket is 0600, so only our uid and root can connect; the
+         * credentials the kernel recorded at connect() are checked as well,
+         * so a loosened socket or directory mode, or a descriptor handed to
+         * another process, does not open the API to another user.
+         */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct ucred cred;
+        socklen_t cred_len = sizeof(cred);
+        if (ci == NULL ||
+            getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) != 0) {
+            req->too_big = true; /* the body is not wanted either */
+            return queue_error(c, 403, "cannot read the client's credentials", NULL);
+        }
+        char why[128];
+        if (!mgr_peer_allowed(cred.uid, geteuid(), why, sizeof(why))) {
+            LOG_WARN("API: refused a client (pid %d): %s", (int)cred.pid, why);
+            req->too_big = true;
+            return queue_error(c, 403, why, NULL);
+        }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strtoull(cl, NULL, 10) > MGR_BODY_MAX) {
@@ -189,8 +211,7 @@ static int bind_socket(const char *path)
         unlink(path);
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || chmod(path, 0600) != 0 ||
-        listen(fd, 64) != 0) {
+    if (fd < 0 || host_bind_private(fd, &addr) != 0 || listen(fd, 64) != 0) {
         LOG_ERR("--api-socket %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);

@@ -21,6 +21,7 @@
 #include "manager_state.h"
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 #include "stdvmm/vmm.h"
 
@@ -62,6 +63,11 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
     mgr_vm_file(vm, "vmm.log", log, sizeof(log));
     mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
+    char why[VM_PATH_MAX + 160];
+    if (host_check_private_dir(vm->dir, why, sizeof(why)) < 0) {
+        snprintf(err, err_size, "refusing the VM's state directory: %s", why);
+        return -STDVMM_EPERM;
+    }
     char *json = sysconf_vm_to_json(&vm->cfg);
     if (json == NULL || mgr_write_file(config, json) != 0) {
         free(json);
@@ -74,7 +80,8 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
                     sock,     "--log-level", "info",     NULL};
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    /* The child's stdout (no O_CLOEXEC); O_NOFOLLOW: never write through a planted symlink. */
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     posix_spawnattr_init(&attr);
     sigemptyset(&none);

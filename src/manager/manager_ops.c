@@ -372,7 +372,11 @@ static void op_serial(struct mgr_vm *vm, const char *lines_arg, struct mgr_reply
         mgr_reply_error(reply, 400, "lines: expected a number from 1 to %d", MGR_SERIAL_TAIL_MAX);
         return;
     }
-    int fd = open(vm->cfg.serial_log, O_RDONLY | O_CLOEXEC);
+    /*
+     * O_NONBLOCK and the regular-file test: the manager has one thread, and
+     * a FIFO or terminal named as the log must not hang it in open or read.
+     */
+    int fd = open(vm->cfg.serial_log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT) { /* never started: an empty log */
             reply->status = 200;
@@ -385,7 +389,13 @@ static void op_serial(struct mgr_vm *vm, const char *lines_arg, struct mgr_reply
     }
     struct stat st;
     off_t from = 0;
-    if (fstat(fd, &st) == 0 && st.st_size > (off_t)MGR_SERIAL_READ_MAX)
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        mgr_reply_error(reply, 409, "%s is not a regular file; the manager reads only files",
+                        vm->cfg.serial_log);
+        return;
+    }
+    if (st.st_size > (off_t)MGR_SERIAL_READ_MAX)
         from = st.st_size - (off_t)MGR_SERIAL_READ_MAX;
     char *buf = malloc(MGR_SERIAL_READ_MAX + 1);
     ssize_t n = buf ? pread(fd, buf, MGR_SERIAL_READ_MAX, from) : -1;

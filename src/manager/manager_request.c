@@ -451,3 +451,12 @@ bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placem
     *status = 0;
     return true;
 }
+
+bool mgr_peer_allowed(uid_t peer, uid_t self, char *why, size_t why_size)
+{
+    if (peer == self || peer == 0)
+        return true;
+    snprintf(why, why_size, "uid %u may not use this manager (it serves uid %u and root)",
+             (unsigned)peer, (unsigned)self);
+    return false;
+}

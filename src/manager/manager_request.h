@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "stdvmm/placement.h"
 #include "stdvmm/system_config.h"
@@ -94,6 +95,14 @@ int mgr_parse_placement(const char *body, size_t len, struct vcpu_sched *s,
 
 /* "?lines=N": N within 1..max, or the default when absent; false on junk. */
 bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out);
+
+/*
+ * Who may use the manager's API (SO_PEERCRED of the connection): the
+ * manager's own uid, and root, which can act as that uid anyway. Every
+ * request, reading or changing, needs this; there is no read-only class
+ * of client. False with the reason in why.
+ */
+bool mgr_peer_allowed(uid_t peer, uid_t self, char *why, size_t why_size);
 
 /* What the VMs holding resources use together. */
 struct mgr_usage {

@@ -22,22 +22,47 @@
 
 int mgr_write_file(const char *path, const char *text)
 {
-    char tmp[PATH_MAX];
+    char dir[PATH_MAX], tmp[NAME_MAX + 1];
     size_t len = strlen(text);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+    if (*base == '\0' || snprintf(tmp, sizeof(tmp), "%s.tmp", base) >= (int)sizeof(tmp))
         return -STDVMM_EINVAL;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path) >=
+             (int)sizeof(dir))
+        return -STDVMM_EINVAL;
+    /*
+     * Everything relative to one directory descriptor, the temporary
+     * created with O_EXCL|O_NOFOLLOW: a symlink planted as NAME.tmp must
+     * not have its target overwritten. A stale one from a crash (or a
+     * planted link) is removed first; unlinkat removes the link itself.
+     */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
         return -errno;
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        close(dfd);
+        return -e;
+    }
     ssize_t n = write(fd, text, len);
     int r = (n == (ssize_t)len && fsync(fd) == 0) ? 0 : -STDVMM_EIO;
     close(fd);
     /* rename() is atomic: a crash leaves the old file or the new, never half of one. */
-    if (r == 0 && rename(tmp, path) != 0)
+    if (r == 0 && renameat(dfd, tmp, dfd, base) != 0)
         r = -errno;
+    /* ... and only a synced directory keeps the rename itself across a crash. */
+    if (r == 0 && fsync(dfd) != 0)
+        r = -STDVMM_EIO;
     if (r != 0)
-        unlink(tmp);
+        unlinkat(dfd, tmp, 0);
+    close(dfd);
     return r;
 }
 

@@ -27,14 +27,14 @@ int console_open(struct console *c, const struct vmm_config *cfg)
         c->out_fd = STDOUT_FILENO;
         c->in_fd = STDIN_FILENO;
         break;
-    case VMM_SERIAL_FILE:
-        c->out_fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (c->out_fd < 0) {
-            int e = errno;
-            LOG_ERR("--serial file=%s: cannot open: %s", cfg->serial_path, strerror(e));
-            return -e;
-        }
+    case VMM_SERIAL_FILE: {
+        int r = host_rotlog_open(&c->log, cfg->serial_path,
+                                 cfg->serial_max != 0 ? cfg->serial_max : HOST_ROTLOG_DEFAULT_MAX);
+        if (r < 0)
+            return r;
+        c->log_open = true;
         break;
+    }
     case VMM_SERIAL_OFF:
         break;
     }
@@ -45,6 +45,10 @@ void console_output(void *ctx, const uint8_t *buf, size_t len)
 {
     struct console *c = ctx;
 
+    if (c->log_open) {
+        host_rotlog_write(&c->log, buf, len);
+        return;
+    }
     while (c->out_fd >= 0 && len > 0) {
         ssize_t n = write(c->out_fd, buf, len);
         if (n < 0 && errno == EINTR)
@@ -152,7 +156,8 @@ void console_close(struct console *c)
         c->wake_fd[i] = -1;
     }
     host_terminal_restore();
-    if (c->mode == VMM_SERIAL_FILE && c->out_fd >= 0)
-        close(c->out_fd);
+    if (c->log_open)
+        host_rotlog_close(&c->log);
+    c->log_open = false;
     c->out_fd = -1;
 }

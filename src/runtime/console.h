@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/host/linux.h"
 #include "stdvmm/vmm.h"
 
 struct vm;
@@ -17,7 +18,9 @@ typedef size_t (*console_input_fn)(void *ctx, const uint8_t *buf, size_t len);
 
 struct console {
     enum vmm_serial_mode mode;
-    int out_fd;
+    int out_fd;             /* VMM_SERIAL_TTY */
+    struct host_rotlog log; /* VMM_SERIAL_FILE: capped and rotated */
+    bool log_open;
     int in_fd;      /* -1: no input */
     int wake_fd[2]; /* pipe that ends the input thread */
     bool thread_started;

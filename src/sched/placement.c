@@ -92,7 +92,30 @@ void placement_cpuset_format(const struct placement_cpuset *s, char *buf, size_t
     cpulist_format(s->bits, PLACEMENT_MAX_PCPUS, ',', buf, size);
 }
 
-/* ---- durations and specs ---- */
+/* ---- numbers, durations and specs ---- */
+
+bool placement_parse_uint(const char *s, unsigned long long max, unsigned long long *out,
+                          const char **end)
+{
+    unsigned long long v = 0;
+    const char *p = s;
+
+    /* By hand: strtoul takes blanks and a sign, and "-1" would wrap to ULONG_MAX. */
+    if (s == NULL || !isdigit((unsigned char)*p))
+        return false;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (d > max || v > (max - d) / 10)
+            return false; /* past max, before anything could wrap */
+        v = v * 10 + d;
+    }
+    if (end != NULL)
+        *end = p;
+    else if (*p != '\0')
+        return false;
+    *out = v;
+    return true;
+}
 
 bool placement_parse_duration(const char *s, uint64_t *ns)
 {
@@ -126,8 +149,6 @@ static void set_err(char *err, size_t size, const char *fmt, const char *a, cons
 
 static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, size_t esz)
 {
-    char *end;
-
     if (strcmp(key, "pcpus") == 0 && value != NULL) {
         if (strcmp(value, "any") == 0) {
             s->kind = PLACEMENT_FLOATING;
@@ -175,8 +196,8 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
             s->priority = -1;
             return true;
         }
-        long v = strtol(value, &end, 10);
-        if (*value == '\0' || *end != '\0' || v < 0 || v > PLACEMENT_MAX_PRIORITY) {
+        unsigned long long v;
+        if (!placement_parse_uint(value, PLACEMENT_MAX_PRIORITY, &v, NULL)) {
             set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none%s", value, "");
             return false;
         }
@@ -214,9 +235,9 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
             s->weight = 0;
             return true;
         }
-        unsigned long v = strtoul(value, &end, 10);
-        if (*value == '\0' || *end != '\0' || v < PLACEMENT_MIN_WEIGHT ||
-            v > PLACEMENT_MAX_WEIGHT) {
+        unsigned long long v;
+        if (!placement_parse_uint(value, PLACEMENT_MAX_WEIGHT, &v, NULL) ||
+            v < PLACEMENT_MIN_WEIGHT) {
             set_err(err, esz, "weight=%s: expected 1-10000 or default%s", value, "");
             return false;
         }

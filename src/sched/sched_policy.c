@@ -574,11 +574,16 @@ json_t *sched_policy_api(const char *line, size_t len)
     }
     if (strncmp(buf, "vcpu ", 5) != 0)
         return NULL;
-    char *end;
-    unsigned long index = strtoul(buf + 5, &end, 10);
-    if (end == buf + 5 || *end != ' ')
-        return json_pack("{s:b, s:s}", "ok", 0, "error",
-                         "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W");
+    const char *end;
+    unsigned long long index;
+    /* Bounded before the cast: 4294967296 used to truncate to vCPU 0. */
+    if (!placement_parse_uint(buf + 5, PLACEMENT_MAX_VCPUS - 1, &index, &end) || *end != ' ') {
+        snprintf(err, sizeof(err),
+                 "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W with N a vCPU "
+                 "index 0-%d",
+                 PLACEMENT_MAX_VCPUS - 1);
+        return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+    }
     if (!st.active)
         return json_pack("{s:b, s:s}", "ok", 0, "error",
                          "placement is not active in this VMM (it was started without one)");

@@ -90,6 +90,23 @@ vms:
   - {name: worker, kernel: /bin/true, memory: 64M, instances: {max: 2}}
 EOF
 
+echo "== a state directory others can write, or a symlink, is refused (issue #15)"
+mkdir -m 0777 "$short/loose"
+mkdir -m 0700 "$short/real"
+ln -s "$short/real" "$short/linked"
+for dir in loose linked; do
+  rc=0
+  timeout 10 "$stdvmmd" --system "$work/system.yaml" --state-dir "$short/$dir" \
+    --api-socket "$short/$dir.sock" --stdvmm "$fake" >"$work/$dir.log" 2>&1 || rc=$?
+  cat "$work/$dir.log"
+  [[ $rc != 0 ]] || fail "state dir $dir: the manager started"
+  grep -q "refusing the state directory" "$work/$dir.log" || fail "state dir $dir: no reason given"
+  [[ ! -e $short/$dir.sock ]] || fail "state dir $dir: the API socket exists"
+  for f in "$short/$dir"/vms/*/vmm.pid; do # VMMs a manager that wrongly started left behind
+    [[ -e $f ]] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null
+  done
+done
+
 echo "== autostart"
 start_manager
 ctl list
@@ -102,6 +119,29 @@ wait_state crashy failed 15
 [[ $(field crashy restarts) == 2 ]] || fail "crashy restarted $(field crashy restarts) times, not 2"
 n=$(grep -c "stdvmm-guest: ready" "$state/vms/crashy/serial.log")
 [[ $n == 3 ]] || fail "crashy booted $n times, not 3"
+
+echo "== ctl serial on a terminal shows the guest's escape sequences instead of playing them (issue #15)"
+printf 'evil \033]0;owned\007 \033[2J done\r\n' >>"$state/vms/crashy/serial.log"
+script -qec "$stdvmm ctl serial crashy --lines 1" /dev/null >"$work/tty.out" </dev/null ||
+  fail "ctl serial on a terminal failed"
+cat -v "$work/tty.out"
+grep -qF 'evil ^[]0;owned^G ^[[2J done' "$work/tty.out" || fail "escape sequences not shown as ^["
+! grep -q $'\033' "$work/tty.out" || fail "a raw ESC reached the terminal"
+ctl serial crashy --lines 1 | grep -q $'\033\\[2J' || fail "a pipe did not get the raw bytes"
+
+if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+  echo "== another uid is refused by SO_PEERCRED even when the socket's mode lets it in (issue #15)"
+  chmod 0711 "$short"
+  chmod 0666 "$sock"
+  rc=0
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$stdvmm" ctl list >"$work/nobody.log" 2>&1 ||
+    rc=$?
+  cat "$work/nobody.log"
+  chmod 0600 "$sock"
+  chmod 0700 "$short"
+  [[ $rc != 0 ]] || fail "uid 65534 could list the VMs"
+  grep -q "uid 65534 may not use this manager" "$work/nobody.log" || fail "no reason for uid 65534"
+fi
 
 echo "== graceful stop (power button), forced stop, escalation"
 ctl stop web

@@ -13,6 +13,9 @@ foreach(src ${system_unit_tests})
   if(name STREQUAL "test_manager" AND NOT TARGET stdvmm_manager)
     continue()
   endif()
+  if(name STREQUAL "test_host_files" AND NOT TARGET stdvmm_runtime)
+    continue()
+  endif()
   add_executable(${name} ${src})
   target_include_directories(${name} PRIVATE ${CMOCKA_INCLUDE_DIR})
   target_compile_definitions(${name} PRIVATE
@@ -26,6 +29,12 @@ endforeach()
 # links the test-only target that exposes them.
 if(TARGET test_manager)
   target_link_libraries(test_manager PRIVATE stdvmm_manager_internals)
+endif()
+# test_host_files drives the runtime's console (src/runtime/console.h, that
+# library's own header) and the host layer's file helpers.
+if(TARGET test_host_files)
+  target_link_libraries(test_host_files PRIVATE stdvmm_runtime stdvmm_portable stdvmm_port_kvm)
+  target_include_directories(test_host_files PRIVATE ${PROJECT_SOURCE_DIR}/src/runtime)
 endif()
 
 # The manager against a stand-in VMM (tests/manager/fake_vmm.c): its life

@@ -26,6 +26,7 @@ struct fixture {
     unsigned irq_changes;
     uint32_t irq_number;
     unsigned rx_ready_calls;
+    unsigned tx_under_lock;
 };
 
 static void record_irq(void *ctx, uint32_t irq, bool level)
@@ -42,6 +43,11 @@ static void record_tx(void *ctx, const uint8_t *buf, size_t len)
     struct fixture *f = ctx;
 
     assert_true(f->tx_len + len <= sizeof(f->tx));
+    /* A sink may block: it must never run with the UART's spin lock held. */
+    if (atomic_flag_test_and_set(&f->uart.lock.flag))
+        f->tx_under_lock++;
+    else
+        atomic_flag_clear(&f->uart.lock.flag);
     memcpy(f->tx + f->tx_len, buf, len);
     f->tx_len += len;
 }
@@ -234,6 +240,7 @@ static void tx_reaches_callback(void **state)
     }
     assert_int_equal(f->tx_len, strlen(msg));
     assert_memory_equal(f->tx, msg, strlen(msg));
+    assert_int_equal(f->tx_under_lock, 0); /* issue #15: write() under the spin lock */
 }
 
 static void rx_fifo_fill_and_drain(void **state)

@@ -376,6 +376,55 @@ static void completion_after_reset_is_dropped(void **state)
     assert_int_equal(virtio_blk_inflight(&f->blk), 0);
 }
 
+/*
+ * Issue #15: after a reset, a request still with the backend wrote its
+ * status byte into what is the guest's memory again, and a new session's
+ * requests went to the backend while the old ones still wrote guest RAM.
+ */
+static void reset_drains_before_new_requests(void **state)
+{
+    struct fixture *f = *state;
+    f->async = true;
+    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->held_count, 1);
+    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
+    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    *td_ptr(&f->d, STATUS) = 0xee; /* the guest's memory again, reused for something else */
+    request(f, 3, VIRTIO_BLK_T_IN, 1, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 1); /* the new request waits for the old one */
+    virtio_blk_complete(&f->blk, f->held[0], 0);
+    assert_int_equal(*td_ptr(&f->d, STATUS), 0xee);
+    /* The last old completion lets the new session's request through. */
+    assert_int_equal(f->submitted, 2);
+    assert_int_equal(f->held_count, 2);
+    virtio_blk_complete(&f->blk, f->held[1], 0);
+    virtio_blk_flush(&f->blk);
+    assert_int_equal(td_used_idx(&f->d, 0), 1);
+    assert_int_equal(status_of(f, 3), VIRTIO_BLK_S_OK);
+}
+
+/* Issue #15: without FLUSH negotiated, the guest cannot ask for durability. */
+static void write_through_without_flush_feature(void **state)
+{
+    struct fixture *f = *state;
+    request(f, 0, VIRTIO_BLK_T_OUT, 0, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->last.op, VIRTIO_BLK_OP_WRITE);
+    assert_true(f->last.write_through);
+
+    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
+    td_start(&f->d, &f->blk.transport, 1, 64,
+             TD_FEATURES_ALL | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
+    request(f, 0, VIRTIO_BLK_T_OUT, 0, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 2);
+    assert_false(f->last.write_through);
+}
+
 static void config_space(void **state)
 {
     struct fixture *f = *state;
@@ -405,6 +454,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(malformed_layouts, setup, teardown),
         cmocka_unit_test_setup_teardown(several_in_flight_complete_out_of_order, setup, teardown),
         cmocka_unit_test_setup_teardown(completion_after_reset_is_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(reset_drains_before_new_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_through_without_flush_feature, setup, teardown),
         cmocka_unit_test_setup_teardown(config_space, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

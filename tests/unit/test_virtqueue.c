@@ -438,6 +438,37 @@ static void stale_chain_after_reset_is_dropped(void **state)
     assert_int_equal(td_used_idx(&f->d, 0), 0);
 }
 
+/*
+ * Issue #15: 0x100 was taken for "not a reset" and then masked to status 0,
+ * leaving the queues live under a status of 0. The register is 8 bits: it
+ * is a reset.
+ */
+static void status_0x100_is_a_full_reset(void **state)
+{
+    struct fixture *f = *state;
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0x100);
+    assert_int_equal(status(f), 0);
+    td_w32(&f->t, VIRTIO_MMIO_QUEUE_SEL, 0);
+    assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_QUEUE_READY), 0);
+    td_w32(&f->t, VIRTIO_MMIO_QUEUE_SEL, 1);
+    assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_QUEUE_READY), 0);
+}
+
+/* Clearing DRIVER_OK and setting it again must not start the device twice. */
+static void status_bits_clear_only_by_reset(void **state)
+{
+    struct fixture *f = *state;
+    unsigned kicks = f->d.kicks;
+    uint32_t all = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, all);
+    assert_true(status(f) & VIRTIO_STATUS_DRIVER_OK);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, all | VIRTIO_STATUS_DRIVER_OK);
+    assert_int_equal(f->d.kicks, kicks);
+    /* Adding FAILED is allowed. */
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, all | VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED);
+    assert_true(status(f) & VIRTIO_STATUS_FAILED);
+}
+
 static void queue_setup_is_checked(void **state)
 {
     struct fixture *f = *state;
@@ -525,6 +556,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(no_interrupt_flag_without_event_idx, setup_plain,
                                         teardown),
         cmocka_unit_test_setup_teardown(stale_chain_after_reset_is_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(status_0x100_is_a_full_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(status_bits_clear_only_by_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(queue_setup_is_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(chain_copy_helpers_cross_segments, setup, teardown),
     };

@@ -107,7 +107,10 @@ struct serial8250_config {
      * this for other boards whose guests may not.
      */
     bool irq_ignores_out2;
-    /* Guest output; NULL discards it. */
+    /*
+     * Guest output; NULL discards it. Called on the vCPU thread that wrote
+     * THR, after the UART's lock is dropped, so it may block.
+     */
     void (*tx)(void *tx_ctx, const uint8_t *buf, size_t len);
     void *tx_ctx;
     /*
@@ -135,6 +138,8 @@ struct serial8250 {
     bool fifo_enabled;
     uint8_t rx_trigger;
     bool thre_pending;
+    bool tx_waiting; /* tx_byte was written to THR and is handed to cfg.tx after the lock */
+    uint8_t tx_byte;
     bool irq_level;
     bool rx_refused;
     bool warned_access;

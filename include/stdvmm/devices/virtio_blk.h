@@ -13,10 +13,17 @@
  *
  * Threads: virtio_blk_process() and virtio_blk_complete() run on one host
  * thread, the device's worker (io_uring completions are reaped there too).
+ *
+ * A driver reset (status 0, on a vCPU thread) cannot cancel requests the
+ * backend has started. Their completions are dropped: no status byte and
+ * no used-ring entry reach the guest. The device pops no new request until
+ * every old one has completed, so the backend's transfers into guest RAM
+ * of one driver session never overlap the next session's.
  */
 #ifndef STDVMM_DEVICES_VIRTIO_BLK_H
 #define STDVMM_DEVICES_VIRTIO_BLK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -73,6 +80,12 @@ struct virtio_blk_io {
     const struct virtq_seg *segs; /* READ/WRITE: the data, in order, summing to len */
     uint16_t seg_count;
     bool may_unmap; /* WRITE_ZEROES: the range may be deallocated (punch a hole) */
+    /*
+     * WRITE: the driver did not negotiate VIRTIO_BLK_F_FLUSH, so it has no
+     * way to ask for durability and the write must be on stable storage
+     * before it completes (VirtIO 1.2 §5.2.6.2; RWF_DSYNC on Linux).
+     */
+    bool write_through;
     uint16_t slot;  /* 0..VIRTIO_BLK_QUEUE_SIZE-1, unique among requests in flight */
 };
 
@@ -118,6 +131,7 @@ struct virtio_blk {
     bool starved;
     bool warned;
     bool unsignalled; /* answers pushed since the last interrupt decision */
+    atomic_bool reset_pending; /* set on a vCPU by a reset; cleared once the old requests drain */
     char serial[VIRTIO_BLK_ID_BYTES];
     uint8_t config[0x3c];
     uint16_t free_slots[VIRTIO_BLK_QUEUE_SIZE];

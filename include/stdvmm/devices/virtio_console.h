@@ -16,6 +16,13 @@
 
 #define VIRTIO_CONSOLE_QUEUE_SIZE 64
 #define VIRTIO_CONSOLE_MAX_SEGS 64
+/*
+ * Bytes of one transmit chain handed to the host; the rest is dropped.
+ * Linux's hvc driver sends at most its output buffer, a page (64 KiB on the
+ * largest page size), per chain, so this only cuts a guest that points
+ * many descriptors at one buffer.
+ */
+#define VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT 65536u
 #define VIRTIO_CONSOLE_RX 0 /* receiveq0: host to guest */
 #define VIRTIO_CONSOLE_TX 1 /* transmitq0: guest to host */
 
@@ -35,6 +42,7 @@ struct virtio_console {
     struct virtio_mmio transport;
     struct virtio_console_backend backend;
     stdvmm_lock_t rx_lock; /* input may come from several host threads */
+    bool warned;           /* a transmit chain was cut to VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT */
     struct virtq_seg tx_segs[VIRTIO_CONSOLE_MAX_SEGS];
     struct virtq_seg rx_segs[VIRTIO_CONSOLE_MAX_SEGS];
 };

@@ -163,6 +163,13 @@ void virtio_mmio_unpop(struct virtio_mmio *t, unsigned queue, uint32_t generatio
 void virtio_mmio_push_nosignal(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,
                                uint32_t len);
 void virtio_mmio_signal(struct virtio_mmio *t, unsigned queue);
+/*
+ * Copies len bytes to dst (host memory inside one of c's buffers) only if
+ * the driver has not reset the queue since c was popped; false if it has.
+ * For answers a device writes by hand, such as virtio-blk's status byte.
+ */
+bool virtio_mmio_chain_store(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,
+                             uint8_t *dst, const void *src, size_t len);
 /* True when the queue is running (ready, not broken). */
 bool virtio_mmio_queue_ready(struct virtio_mmio *t, unsigned queue);
 

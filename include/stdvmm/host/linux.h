@@ -8,6 +8,7 @@
 #ifndef STDVMM_HOST_LINUX_H
 #define STDVMM_HOST_LINUX_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +35,11 @@ uint64_t host_clock_start_ns(void);
 int host_terminal_raw(int fd);
 void host_terminal_restore(void);
 
-/* A read-only file loaded into memory (kernel, initramfs). */
+/*
+ * A read-only file copied into memory once (kernel, initramfs): the file
+ * may be replaced or truncated afterwards without affecting the copy that
+ * every reboot loads from.
+ */
 struct host_file_image {
     const uint8_t *data;
     uint64_t size;
@@ -46,6 +51,42 @@ void host_file_image_release(struct host_file_image *img);
 /* Anonymous guest RAM: not dumped in core files, merged into huge pages where possible. */
 void *host_guest_ram_alloc(uint64_t size);
 void host_guest_ram_free(void *ram, uint64_t size);
+
+/*
+ * A guest console log capped at max bytes: when it would grow past that it
+ * is renamed PATH.1 (replacing the older one) and a new PATH starts, so at
+ * most 2 * max bytes are on disk. The file is opened relative to its
+ * directory with O_NOFOLLOW (a symlink is refused) and created 0600. A
+ * terminal, pipe or device is written without a cap. Writes are
+ * serialised; an I/O error drops the bytes rather than stopping the guest.
+ */
+struct host_rotlog {
+    const char *path; /* for messages */
+    char base[256];   /* the file name inside dir_fd */
+    int dir_fd;
+    int fd;
+    bool regular;
+    bool lock_ready;
+    uint64_t size;
+    uint64_t max;
+    unsigned rotations;
+    pthread_mutex_t lock;
+};
+/* The default cap of a console log (--serial-max, serial_log_max). */
+#define HOST_ROTLOG_DEFAULT_MAX (16ull << 20)
+int host_rotlog_open(struct host_rotlog *l, const char *path, uint64_t max);
+void host_rotlog_write(struct host_rotlog *l, const void *buf, size_t len);
+void host_rotlog_close(struct host_rotlog *l);
+
+/*
+ * A directory the process may keep state in: a real directory (not a
+ * symlink), owned by the effective uid, not writable by group or others.
+ * 0 or a negative code with the reason in err.
+ */
+int host_check_private_dir(const char *path, char *err, size_t err_size);
+/* bind() with the socket created 0600 (umask 0177 around it): no window before a chmod. */
+struct sockaddr_un;
+int host_bind_private(int fd, const struct sockaddr_un *addr);
 
 /* "512M", "2G", "1048576" -> bytes; false on junk or overflow. */
 bool host_parse_size(const char *s, uint64_t *out);

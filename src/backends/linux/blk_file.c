@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "stdvmm/error.h"
@@ -193,7 +194,8 @@ static int run_sync(struct blk_file *f, struct virtio_blk_io *io)
             iov[i].iov_len -= skip;
             n = io->op == VIRTIO_BLK_OP_READ
                     ? preadv(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done))
-                    : pwritev(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done));
+                    : pwritev2(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done),
+                               io->write_through ? RWF_DSYNC : 0);
             iov[i] = first;
             if (n < 0 && errno == EINTR)
                 continue;
@@ -235,6 +237,8 @@ static int blk_submit(void *ctx, struct virtio_blk_io *io)
         break;
     case VIRTIO_BLK_OP_WRITE:
         io_uring_prep_writev(sqe, f->fd, f->iov[io->slot], fill_iov(f, io), io->offset);
+        if (io->write_through)
+            sqe->rw_flags = RWF_DSYNC;
         break;
     case VIRTIO_BLK_OP_FLUSH: io_uring_prep_fsync(sqe, f->fd, IORING_FSYNC_DATASYNC); break;
     case VIRTIO_BLK_OP_DISCARD:

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
 enum { END_FREE, END_HANDSHAKE, END_WAIT_GUEST, END_OPEN };
@@ -59,7 +60,8 @@ int vsock_unix_open(struct vsock_unix *v, const char *path)
         unlink(path);
     }
     v->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (v->listen_fd < 0 || bind(v->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+    /* 0600: a host program of another user has no business in the guest's vsock ports. */
+    if (v->listen_fd < 0 || host_bind_private(v->listen_fd, &addr) < 0 ||
         listen(v->listen_fd, 16) < 0) {
         int e = errno;
         LOG_ERR("--vsock socket=%s: cannot listen: %s", path, strerror(e));

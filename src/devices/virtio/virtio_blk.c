@@ -39,7 +39,17 @@ static void blk_config_read(void *dev, uint32_t offset, uint8_t *data, uint32_t 
     virtio_config_copy(d->config, sizeof(d->config), offset, data, len);
 }
 
-static const struct virtio_device_ops blk_ops = {.config_read = blk_config_read};
+static void blk_reset(void *dev)
+{
+    struct virtio_blk *d = dev;
+    /* The worker owns the requests: it drains them when it next runs. */
+    atomic_store(&d->reset_pending, true);
+    if (d->transport.cfg.slot.kick != NULL)
+        d->transport.cfg.slot.kick(d->transport.cfg.slot.host_ctx);
+}
+
+static const struct virtio_device_ops blk_ops = {.config_read = blk_config_read,
+                                                 .reset = blk_reset};
 
 static void build_config(struct virtio_blk *d)
 {
@@ -69,6 +79,7 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
         return -STDVMM_EINVAL;
     }
     memset(d, 0, sizeof(*d));
+    atomic_init(&d->reset_pending, false);
     d->backend = cfg->backend;
     d->sectors = cfg->capacity / VIRTIO_BLK_SECTOR_SIZE;
     d->readonly = cfg->readonly;
@@ -189,6 +200,7 @@ static uint8_t parse_rw(struct virtio_blk *d, struct virtio_blk_req *r, uint32_t
     r->io.len = len;
     r->io.segs = r->data;
     r->io.seg_count = is_read ? in_data(r) : out_data(r);
+    r->io.write_through = !is_read && !virtio_mmio_has_feature(&d->transport, VIRTIO_BLK_F_FLUSH);
     r->reply = is_read ? (uint32_t)len : 0;
     return SUBMIT;
 }
@@ -270,11 +282,24 @@ static void release(struct virtio_blk *d, struct virtio_blk_req *r)
 /* Answers a request; the interrupt waits for virtio_blk_flush(), so a batch costs one. */
 static void finish(struct virtio_blk *d, struct virtio_blk_req *r, uint8_t status)
 {
-    *r->status = status;
-    uint32_t len = (status == VIRTIO_BLK_S_OK ? r->reply : 0) + 1;
-    virtio_mmio_push_nosignal(&d->transport, 0, &r->chain, len);
-    d->unsignalled = true;
+    /* A request from before a reset: its buffers may be the guest's for something else now. */
+    if (virtio_mmio_chain_store(&d->transport, 0, &r->chain, r->status, &status, 1)) {
+        uint32_t len = (status == VIRTIO_BLK_S_OK ? r->reply : 0) + 1;
+        virtio_mmio_push_nosignal(&d->transport, 0, &r->chain, len);
+        d->unsignalled = true;
+    }
     release(d, r);
+}
+
+/* True while the requests of a reset driver session are still with the backend. */
+static bool draining(struct virtio_blk *d)
+{
+    if (!atomic_load(&d->reset_pending))
+        return false;
+    if (virtio_blk_inflight(d) > 0)
+        return true;
+    atomic_store(&d->reset_pending, false);
+    return false;
 }
 
 void virtio_blk_flush(struct virtio_blk *d)
@@ -289,6 +314,8 @@ void virtio_blk_process(struct virtio_blk *d)
 {
     d->processing = true;
     for (;;) {
+        if (draining(d))
+            break; /* the last completion calls us again */
         if (d->free_count == 0) {
             d->starved = true; /* a completion frees a slot and calls us again */
             break;
@@ -339,7 +366,9 @@ void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int res
     else if (result < 0)
         status = VIRTIO_BLK_S_IOERR;
     finish(d, r, status);
-    if (d->starved && !d->processing) {
+    if (d->processing)
+        return;
+    if (d->starved || (atomic_load(&d->reset_pending) && virtio_blk_inflight(d) == 0)) {
         d->starved = false;
         virtio_blk_process(d);
     }

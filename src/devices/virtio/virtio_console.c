@@ -48,9 +48,23 @@ void virtio_console_process(struct virtio_console *d)
 
     virtq_chain_init(&c, d->tx_segs, VIRTIO_CONSOLE_MAX_SEGS);
     while (virtio_mmio_pop(&d->transport, VIRTIO_CONSOLE_TX, &c) > 0) {
-        for (uint16_t i = 0; i < c.out_count; i++) {
+        /*
+         * Descriptors may all point at one large buffer: without a bound, a
+         * chain of 64 descriptors on 1 MiB sends 64 MiB to the host.
+         */
+        uint64_t left = VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT;
+        for (uint16_t i = 0; i < c.out_count && left > 0; i++) {
+            uint32_t n = c.segs[i].len < left ? c.segs[i].len : (uint32_t)left;
             if (d->backend.output != NULL)
-                d->backend.output(d->backend.ctx, c.segs[i].host, c.segs[i].len);
+                d->backend.output(d->backend.ctx, c.segs[i].host, n);
+            left -= n;
+        }
+        if (left == 0 && c.out_bytes > VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT && !d->warned) {
+            d->warned = true;
+            LOG_WARN("virtio-console %s: a chain of %llu bytes; only its first %u reach the "
+                     "host (warning once)",
+                     d->transport.cfg.slot.name, (unsigned long long)c.out_bytes,
+                     VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT);
         }
         virtio_mmio_push(&d->transport, VIRTIO_CONSOLE_TX, &c, 0);
     }

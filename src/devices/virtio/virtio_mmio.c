@@ -142,11 +142,25 @@ static void write_status(struct virtio_mmio *t, uint32_t value)
 {
     uint32_t old = atomic_load(&t->status);
 
+    /*
+     * Mask first: the register is 8 bits wide, and 0x100 must not count as
+     * "not a reset" and then store 0, leaving the queues live.
+     */
+    value &= 0xff;
     if (value == 0) {
         reset_device(t);
         return;
     }
-    value &= 0xff;
+    /*
+     * The driver must not clear a status bit (VirtIO 1.2 §2.1.2) other than
+     * by a reset; honouring it would let DRIVER_OK be set, and the device
+     * started, again on live queues.
+     */
+    uint32_t kept = old & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET & 0xff;
+    if ((value & kept) != kept) {
+        warn_once(t, "status write clears bits without a reset", VIRTIO_MMIO_STATUS, 4);
+        return;
+    }
     if ((value & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
         /* Refusing FEATURES_OK is how the spec says "not with those features". */
         if ((t->driver_features & ~t->device_features) != 0 ||
@@ -410,6 +424,21 @@ void virtio_mmio_push_nosignal(struct virtio_mmio *t, unsigned queue, const stru
     stdvmm_lock(&vq->lock);
     virtq_push(vq, c, len);
     stdvmm_unlock(&vq->lock);
+}
+
+bool virtio_mmio_chain_store(struct virtio_mmio *t, unsigned queue, const struct virtq_chain *c,
+                             uint8_t *dst, const void *src, size_t len)
+{
+    if (queue >= t->cfg.num_queues)
+        return false;
+    struct virtq *vq = &t->queues[queue];
+    stdvmm_lock(&vq->lock);
+    /* Under the lock, so a reset on a vCPU cannot slip in between test and store. */
+    bool live = vq->ready && !vq->broken && c->generation == vq->generation;
+    if (live)
+        memcpy(dst, src, len);
+    stdvmm_unlock(&vq->lock);
+    return live;
 }
 
 void virtio_mmio_signal(struct virtio_mmio *t, unsigned queue)

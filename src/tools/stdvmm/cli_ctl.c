@@ -8,10 +8,12 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ctl_http.h"
@@ -377,7 +379,6 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    char *end;
 
     memset(o, 0, sizeof(*o));
     o->timeout = -1;
@@ -402,12 +403,12 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
         case O_TIMEOUT:
         case O_CPUS:
         case O_LINES: {
-            long v = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || v < 0) {
+            unsigned long long v;
+            if (!placement_parse_uint(optarg, INT_MAX, &v, NULL)) {
                 fprintf(stderr, "stdvmm ctl: %s: expected a number\n", optarg);
                 return -1;
             }
-            *(opt == O_TIMEOUT ? &o->timeout : opt == O_CPUS ? &o->cpus : &o->lines) = v;
+            *(opt == O_TIMEOUT ? &o->timeout : opt == O_CPUS ? &o->cpus : &o->lines) = (long)v;
             break;
         }
         default:
@@ -480,6 +481,57 @@ static int cmd_placement(const struct ctl *c, int argc, char **argv)
     return rc ? rc : show(c, answer, cli_print_manager_placement);
 }
 
+/* Length of the UTF-8 sequence at p (at most n bytes) if valid and not a C1 control, else 0. */
+static size_t utf8_printable(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    uint32_t cp;
+
+    if (len == 0 || p[0] > 0xf4 || len > n)
+        return 0;
+    cp = p[0] & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    /* Overlong forms, surrogates, past U+10FFFF, and C1 controls (U+009B is a CSI). */
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+        return 0;
+    return len;
+}
+
+/*
+ * Guest output for a terminal: the guest chose these bytes, and escape
+ * sequences could retitle, reprogram or (on some terminals) answer back
+ * into the admin's shell. Text, newlines and tabs pass; a CR before LF is
+ * dropped; other controls are shown as ^X, bytes that are not printable
+ * UTF-8 as \xNN. A pipe or file gets the bytes unchanged.
+ */
+static void print_guest_text(const unsigned char *p, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = p[i];
+        if (ch == '\n' || ch == '\t' || (ch >= 0x20 && ch < 0x7f)) {
+            fputc(ch, out);
+            i++;
+        } else if (ch == '\r' && i + 1 < n && p[i + 1] == '\n') {
+            i++;
+        } else if (ch < 0x20 || ch == 0x7f) {
+            fprintf(out, "^%c", ch ^ 0x40);
+            i++;
+        } else {
+            size_t len = utf8_printable(p + i, n - i);
+            if (len != 0)
+                fwrite(p + i, 1, len, out);
+            else
+                fprintf(out, "\\x%02x", ch);
+            i += len != 0 ? len : 1;
+        }
+    }
+}
+
 static int cmd_named(const struct ctl *c, const char *cmd, int argc, char **argv)
 {
     struct ctl_opts o;
@@ -511,7 +563,9 @@ static int cmd_named(const struct ctl *c, const char *cmd, int argc, char **argv
             return 1;
         }
         int rc = r.status == 200 ? 0 : report_failure(&r);
-        if (rc == 0)
+        if (rc == 0 && isatty(STDOUT_FILENO))
+            print_guest_text((const unsigned char *)r.body, r.len, stdout);
+        else if (rc == 0)
             fwrite(r.body, 1, r.len, stdout);
         ctl_response_free(&r);
         return rc;

@@ -5,6 +5,7 @@
  * per-VM socket (docs/multicore.md, docs/api/vm-socket.md).
  */
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "stdvmm/control/vm_client.h"
+#include "stdvmm/placement.h"
 
 int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json)
 {
@@ -98,21 +100,19 @@ json_t *cli_placement_spec_body(const char *spec, char *err, size_t err_size)
         } else if ((strcmp(item, "fifo") == 0 || strcmp(item, "rr") == 0) && value == NULL) {
             json_object_set_new(o, "policy", json_string(item));
         } else if (strcmp(item, "priority") == 0 && value != NULL) {
-            char *end;
-            long p = strtol(value, &end, 10);
+            unsigned long long p;
             if (strcmp(value, "none") == 0)
                 json_object_set_new(o, "priority", json_null());
-            else if (end != value && *end == '\0')
-                json_object_set_new(o, "priority", json_integer(p));
+            else if (placement_parse_uint(value, INT_MAX, &p, NULL))
+                json_object_set_new(o, "priority", json_integer((json_int_t)p));
             else
                 json_object_set_new(o, "priority", json_string(value)); /* the manager says why */
         } else if (strcmp(item, "weight") == 0 && value != NULL) {
-            char *end;
-            long w = strtol(value, &end, 10);
+            unsigned long long w;
             if (strcmp(value, "default") == 0)
                 json_object_set_new(o, "weight", json_null());
-            else if (end != value && *end == '\0')
-                json_object_set_new(o, "weight", json_integer(w));
+            else if (placement_parse_uint(value, INT_MAX, &w, NULL))
+                json_object_set_new(o, "weight", json_integer((json_int_t)w));
             else
                 json_object_set_new(o, "weight", json_string(value));
         } else if (strcmp(item, "budget") == 0 && value != NULL) {

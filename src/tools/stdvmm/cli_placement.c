@@ -45,9 +45,10 @@ int cli_placement_option(struct vmm_config *cfg, const char *opt, const char *ar
     unsigned first = 0, last = PLACEMENT_MAX_VCPUS - 1;
     const char *spec = arg;
     if (strncmp(arg, "vcpu=", 5) == 0) {
-        char *end;
-        unsigned long n = strtoul(arg + 5, &end, 10);
-        if (end == arg + 5 || (*end != ',' && *end != '\0') || n >= PLACEMENT_MAX_VCPUS) {
+        const char *end;
+        unsigned long long n;
+        if (!placement_parse_uint(arg + 5, PLACEMENT_MAX_VCPUS - 1, &n, &end) ||
+            (*end != ',' && *end != '\0')) {
             fprintf(stderr, "stdvmm: --placement %s: vcpu=N takes a vCPU index 0-%d\n", arg,
                     PLACEMENT_MAX_VCPUS - 1);
             return -1;

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
 
 void cli_run_usage(FILE *out)
@@ -22,6 +23,8 @@ void cli_run_usage(FILE *out)
             "  --cpus N             number of vCPUs (default 1, at most %d)\n"
             "  --memory SIZE        guest RAM, e.g. 512M or 2G (default 512M)\n"
             "  --serial MODE        console: tty (default), file=PATH, off\n"
+            "  --serial-max SIZE    file=PATH rotates to PATH.1 past SIZE (default 16M):\n"
+            "                       the guest cannot fill the disk through its console\n"
             "  --console DEVICE     which device carries it: serial (ttyS0, default) or\n"
             "                       virtio (hvc0; give the guest console=hvc0)\n"
             "  --disk path=FILE[,readonly=on][,id=NAME]\n"
@@ -118,13 +121,10 @@ static bool parse_on_off(const char *value, bool *out)
 
 static bool parse_u32(const char *s, unsigned long max, unsigned long *out)
 {
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
+    unsigned long long v;
+    if (!placement_parse_uint(s, max, &v, NULL))
         return false;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max)
-        return false;
-    *out = v;
+    *out = (unsigned long)v;
     return true;
 }
 
@@ -316,8 +316,8 @@ static int parse_log_level(const char *arg, enum stdvmm_log_level *out)
 int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
-           OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET, OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK,
-           OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS };
+           OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
+           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -325,6 +325,7 @@ int cli_run(int argc, char **argv)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"memory", required_argument, NULL, OPT_MEMORY},
         {"serial", required_argument, NULL, OPT_SERIAL},
+        {"serial-max", required_argument, NULL, OPT_SERIAL_MAX},
         {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
         {"name", required_argument, NULL, OPT_NAME},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -356,14 +357,13 @@ int cli_run(int argc, char **argv)
         return VMM_EXIT_USAGE;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
-        char *end;
         switch (opt) {
         case OPT_KERNEL: cfg.kernel = optarg; break;
         case OPT_INITRAMFS: cfg.initramfs = optarg; break;
         case OPT_CMDLINE: cfg.cmdline = optarg; break;
         case OPT_CPUS: {
-            unsigned long n = strtoul(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n == 0 || n > VMM_MAX_CPUS) {
+            unsigned long long n;
+            if (!placement_parse_uint(optarg, VMM_MAX_CPUS, &n, NULL) || n == 0) {
                 fprintf(stderr, "stdvmm: --cpus %s: expected a number from 1 to %d\n", optarg,
                         VMM_MAX_CPUS);
                 return VMM_EXIT_USAGE;
@@ -381,6 +381,14 @@ int cli_run(int argc, char **argv)
         case OPT_SERIAL:
             if (parse_serial(optarg, &cfg) < 0)
                 return VMM_EXIT_USAGE;
+            break;
+        case OPT_SERIAL_MAX:
+            if (!host_parse_size(optarg, &cfg.serial_max) || cfg.serial_max < 4096) {
+                fprintf(stderr, "stdvmm: --serial-max %s: expected a size of at least 4K, such "
+                                "as 16M\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
             break;
         case OPT_NO_REBOOT: cfg.no_reboot = true; break;
         case OPT_NAME: cfg.name = optarg; break;

@@ -6,6 +6,7 @@
  * machine_teardown(). x86_64 builds only (the machine is built with that
  * arch's hooks and a synthetic bzImage).
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,6 +23,8 @@
 #include "stdvmm/devices/boot_timer.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/error.h"
+#include "stdvmm/guest_memory.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/machine.h"
 #include "test_hv_record.h"
 
@@ -337,6 +341,48 @@ static void rebuilds_after_teardown(void **state)
     assert_int_equal(hv_record_live_vms, 0);
 }
 
+/*
+ * Issue #15, item 5: every reboot builds the machine again from the kernel
+ * image in memory. That image was a MAP_PRIVATE mapping of the file, so
+ * truncating the file while the VM ran made the next build SIGBUS (and
+ * rewriting it in place tore the copy). The image is read once now: the
+ * reboot after the file is gone loads the same bytes as the first boot.
+ */
+static void reboot_after_the_kernel_file_is_truncated(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    char path[] = "/tmp/stdvmm-kernel-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, kernel, sizeof(kernel)), (ssize_t)sizeof(kernel));
+    close(fd);
+    struct host_file_image img;
+    assert_int_equal(host_file_image_load(&img, path, "kernel"), 0);
+    struct machine_desc d = desc2;
+    d.kernel = img.data;
+    d.kernel_size = img.size;
+
+    static uint8_t payload[BZIMAGE_SAMPLE_KERNEL_SIZE];
+    for (int boot = 0; boot < 2; boot++) {
+        assert_int_equal(machine_build(&mach, &d, &host), 0);
+        /* 16 MiB: the sample kernel's pref_address. */
+        assert_int_equal(gmem_read(&mach.vm.mem, 0x1000000, payload, sizeof(payload)), 0);
+        assert_memory_equal(payload, kernel + BZIMAGE_SAMPLE_SETUP_SIZE, sizeof(payload));
+        machine_teardown(&mach);
+        /* While the guest runs, the file is replaced in place and then cut to nothing. */
+        fd = open(path, O_WRONLY);
+        assert_true(fd >= 0);
+        static uint8_t other[BZIMAGE_SAMPLE_SIZE];
+        memset(other, 0xcc, sizeof(other));
+        assert_int_equal(write(fd, other, sizeof(other)), (ssize_t)sizeof(other));
+        assert_int_equal(ftruncate(fd, 0), 0);
+        close(fd);
+    }
+    host_file_image_release(&img);
+    unlink(path);
+}
+
 static uint32_t mmio_read32(uint64_t addr)
 {
     uint8_t b[4];
@@ -432,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup(an_overlong_command_line_is_refused, setup),
         cmocka_unit_test_setup(a_bad_kernel_is_refused, setup),
         cmocka_unit_test_setup(rebuilds_after_teardown, setup),
+        cmocka_unit_test_setup(reboot_after_the_kernel_file_is_truncated, setup),
         cmocka_unit_test_setup(virtio_devices_get_slots_in_order, setup),
         cmocka_unit_test_setup(too_many_virtio_devices_are_refused, setup),
         cmocka_unit_test_setup(an_unknown_virtio_kind_is_refused, setup),

@@ -539,6 +539,49 @@ static void pid_files(void **state)
     assert_int_equal(mgr_pidfile_read(path, &back), -STDVMM_ENOENT);
 }
 
+/*
+ * Issue #15: config.json.tmp was opened with O_TRUNC, following a symlink
+ * planted there; its target was overwritten with the VM's configuration.
+ */
+static void write_file_does_not_follow_a_planted_temporary(void **state)
+{
+    struct fake *fk = *state;
+    char path[128], tmp[128], victim[128];
+
+    snprintf(path, sizeof(path), "%s/config.json", fk->root);
+    snprintf(tmp, sizeof(tmp), "%s/config.json.tmp", fk->root);
+    snprintf(victim, sizeof(victim), "%s/victim", fk->root);
+    put(victim, "keep", 4);
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(mgr_write_file(path, "{\"new\": 1}"), 0);
+    size_t len;
+    char *text = mgr_read_file(victim, 64, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "keep");
+    free(text);
+    text = mgr_read_file(path, 64, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"new\": 1}");
+    free(text);
+    struct stat st;
+    assert_int_not_equal(lstat(tmp, &st), 0); /* the planted link is gone, not written through */
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+/* SO_PEERCRED policy: the manager's uid and root, nobody else (issue #15). */
+static void peer_policy(void **state)
+{
+    char why[128];
+    (void)state;
+    assert_true(mgr_peer_allowed(1000, 1000, why, sizeof(why)));
+    assert_true(mgr_peer_allowed(0, 1000, why, sizeof(why)));
+    assert_true(mgr_peer_allowed(0, 0, why, sizeof(why)));
+    assert_false(mgr_peer_allowed(1001, 1000, why, sizeof(why)));
+    assert_string_equal(why, "uid 1001 may not use this manager (it serves uid 1000 and root)");
+    assert_false(mgr_peer_allowed(1000, 0, why, sizeof(why)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,9 +592,12 @@ int main(void)
         cmocka_unit_test(placement_routes),
         cmocka_unit_test(placement_bodies),
         cmocka_unit_test(placement_bounds),
+        cmocka_unit_test(peer_policy),
         cmocka_unit_test_setup_teardown(start_time_parsing, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(adoption, fake_setup, fake_teardown),
         cmocka_unit_test_setup_teardown(pid_files, fake_setup, fake_teardown),
+        cmocka_unit_test_setup_teardown(write_file_does_not_follow_a_planted_temporary, fake_setup,
+                                        fake_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "stdvmm/placement.h"
+#include "stdvmm/sched/sched_policy.h"
 #include "stdvmm/system_config.h"
 
 static int parse(const char *text, struct sysconf *cfg, struct sysconf_diags *d)
@@ -330,6 +332,52 @@ static void shipped_examples(void **state)
     }
 }
 
+/*
+ * Issue #15: the per-VM socket's "vcpu 4294967296 ..." cast the index to
+ * unsigned and changed vCPU 0; strtoul also took blanks and signs, so
+ * "weight=-18446744073709551615" wrapped to a weight of 1.
+ */
+static void vcpu_index_and_numbers_do_not_wrap(void **state)
+{
+    struct vcpu_sched s;
+    char err[256];
+    (void)state;
+
+    static const char *const lines[] = {"vcpu 4294967296 pcpus=0", "vcpu -1 pcpus=0",
+                                        "vcpu  1 pcpus=0", "vcpu 64 pcpus=0",
+                                        "vcpu 99999999999999999999999 pcpus=0"};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        json_t *r = sched_policy_api(lines[i], strlen(lines[i]));
+        assert_non_null(r);
+        assert_false(json_is_true(json_object_get(r, "ok")));
+        const char *e = json_string_value(json_object_get(r, "error"));
+        assert_non_null(e);
+        /* About the number, not "placement is not active". */
+        assert_non_null(strstr(e, "vCPU index 0-63"));
+        json_decref(r);
+    }
+
+    placement_sched_default(&s);
+    assert_false(placement_apply_spec(&s, "weight=-18446744073709551615", err, sizeof(err)));
+    assert_int_equal(s.weight, 0);
+    assert_false(placement_apply_spec(&s, "priority= 5", err, sizeof(err)));
+    assert_false(placement_apply_spec(&s, "priority=+5", err, sizeof(err)));
+    assert_true(placement_apply_spec(&s, "weight=10000,priority=255", err, sizeof(err)));
+    assert_int_equal(s.weight, 10000);
+
+    unsigned long long v;
+    const char *end;
+    assert_true(placement_parse_uint("18446744073709551615", ULLONG_MAX, &v, NULL));
+    assert_true(v == ULLONG_MAX);
+    assert_false(placement_parse_uint("18446744073709551616", ULLONG_MAX, &v, NULL));
+    assert_false(placement_parse_uint("4294967296", 4294967295ull, &v, NULL));
+    assert_false(placement_parse_uint("5", 0, &v, NULL));
+    assert_false(placement_parse_uint("12x", 100, &v, NULL));
+    assert_true(placement_parse_uint("12 x", 100, &v, &end));
+    assert_int_equal(v, 12);
+    assert_string_equal(end, " x");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +385,7 @@ int main(void)
         cmocka_unit_test(spec_round_trip),       cmocka_unit_test(vm_rules),
         cmocka_unit_test(description_placement), cmocka_unit_test(description_refusals),
         cmocka_unit_test(shipped_examples),      cmocka_unit_test(interrupt_owners),
+        cmocka_unit_test(vcpu_index_and_numbers_do_not_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
