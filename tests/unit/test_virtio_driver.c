@@ -29,6 +29,7 @@ struct fixture {
     struct virtio_blk blk;
     uint8_t disk[SECTORS * 512];
     unsigned flushes;
+    bool kicked;
     struct vdrv_io io;
     struct vdrv_dma dma;
     struct vdrv_queue q;
@@ -59,16 +60,25 @@ static uint32_t dev_read32(void *ctx, uint32_t off)
     return td_r32(&((struct fixture *)ctx)->blk.transport, off);
 }
 
+/*
+ * A kick (a notify, or a reset) wakes the device's worker, which runs once
+ * the register access is over, as a host worker thread would: never inside
+ * the transport's lock.
+ */
 static void dev_write32(void *ctx, uint32_t off, uint32_t v)
 {
-    td_w32(&((struct fixture *)ctx)->blk.transport, off, v);
+    struct fixture *f = ctx;
+    td_w32(&f->blk.transport, off, v);
+    if (f->kicked) {
+        f->kicked = false;
+        virtio_blk_process(&f->blk);
+    }
 }
 
-/* A notify runs the device at once, as a host worker woken by it would. */
 static void dev_kick(void *ctx)
 {
     (void)ctx;
-    virtio_blk_process(&fx->blk);
+    fx->kicked = true;
 }
 
 static int setup(void **state)
