@@ -274,9 +274,10 @@ def place(system, vms, mcs):
                  f"{sorted(set(vm['vmm_threads']) - host)} are not in system.host_cpus")
         vm["prio_max"] = max(s["prio"] for s in vm["vcpus"])
     check_dedicated(system, vms)
+    check_budgets(vms)  # the explicit ones first: weights divide what they leave
     if mcs:
         derive_weight_budgets(vms)
-    check_budgets(vms)
+        check_budgets(vms)
 
 
 def check_dedicated(system, vms):
