@@ -885,10 +885,15 @@ static int budget(struct vm *v)
             return -1;
         }
 #endif
-        if (d->cores[i] >= CONFIG_MAX_NUM_NODES || d->vmm_cores[i] >= CONFIG_MAX_NUM_NODES) {
-            console_printf("admin: %s: vCPU %u placed on core %u, its VMM thread on core %u; "
-                           "this kernel runs %d core(s)\n",
-                           d->name, i, d->cores[i], d->vmm_cores[i], CONFIG_MAX_NUM_NODES);
+        if (d->cores[i] >= CONFIG_MAX_NUM_NODES) {
+            console_printf("admin: %s: vCPU %u placed on core %u; this kernel runs %d core(s)\n",
+                           d->name, i, d->cores[i], CONFIG_MAX_NUM_NODES);
+            return -1;
+        }
+        if (d->vmm_cores[i] >= CONFIG_MAX_NUM_NODES) {
+            console_printf("admin: %s: the VMM thread of vCPU %u placed on core %u "
+                           "(vmm_threads); this kernel runs %d core(s)\n",
+                           d->name, i, d->vmm_cores[i], CONFIG_MAX_NUM_NODES);
             return -1;
         }
         if (d->priority[i] > VM_PRIO_MAX) {
