@@ -81,7 +81,7 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
           python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --system ${STDVMM_SEL4_SYSTEM}
           --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm> --mcs ${gen_mcs}
-          --path-root "${STDVMM_SEL4_PATH_ROOT}"
+          --path-root=${STDVMM_SEL4_PATH_ROOT}
   DEPENDS ${STDVMM_TOP}/tools/sel4/gen-vm-table.py ${STDVMM_SEL4_SYSTEM} stdvmm-vmm
   DEPFILE ${gen}/images.d
   COMMENT "VM table and images from ${STDVMM_SEL4_SYSTEM}")
