@@ -523,8 +523,9 @@ def main():
     ap.add_argument("--mcs", choices=("on", "off"), required=True,
                     help="whether the kernel is built with MCS (KernelIsMCS)")
     ap.add_argument("--path-root", default="",
-                    help="look up absolute paths of the description under this directory, "
-                         "as a chroot would (/opt/guest/vmlinuz -> ROOT/opt/guest/vmlinuz)")
+                    help="look up the description's absolute paths under this directory, as "
+                         "a chroot would (/opt/guest/vmlinuz -> ROOT/opt/guest/vmlinuz); "
+                         "paths made absolute by a variable ($STDVMM_GUEST_KIT) are not")
     args = ap.parse_args()
 
     doc = load(args.system) or {}
@@ -539,7 +540,8 @@ def main():
         expanded = os.path.expandvars(path)
         if "$" in expanded:
             fail(f"{where}: {path}: an environment variable in it is not set")
-        if args.path_root and os.path.isabs(expanded):
+        # Only paths absolute as written: $STDVMM_GUEST_KIT/... names this machine's kit.
+        if args.path_root and os.path.isabs(path):
             expanded = os.path.join(args.path_root, expanded.lstrip("/"))
         full = os.path.normpath(os.path.join(base, expanded))
         if not os.path.isfile(full):

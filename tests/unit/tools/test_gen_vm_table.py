@@ -332,6 +332,22 @@ class Generated(unittest.TestCase):
             with open(os.path.join(out, "images.S"), encoding="utf-8") as f:
                 self.assertIn(os.path.join(root, "opt", "guest", "vmlinuz"), f.read())
 
+    def test_variables_are_not_under_the_root(self):
+        with tempfile.TemporaryDirectory() as root, tempfile.TemporaryDirectory() as kit:
+            for f in ("vmlinuz", "initramfs.cpio.gz"):
+                with open(os.path.join(kit, f), "wb") as fh:
+                    fh.write(b"x" * 4096)
+            out = os.path.join(root, "out")
+            r = subprocess.run([sys.executable, GEN, "--system",
+                                os.path.join(TOP, "src", "port", "sel4", "examples",
+                                             "hybrid-2core.yaml"),
+                                "--out", out, "--vmm", GEN, "--mcs", "on", "--path-root", root],
+                               capture_output=True, text=True,
+                               env=dict(os.environ, STDVMM_GUEST_KIT=kit))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("web vCPU 0: core 0 (pool shared), priority 100, budget 66666/100000 us "
+                          "(weight 200)", r.stdout)
+
     def test_missing_file_names_the_root(self):
         with tempfile.TemporaryDirectory() as root:
             r, _ = self.run_gen(root, os.path.join(TOP, "docs", "examples",
