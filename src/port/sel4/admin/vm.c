@@ -566,10 +566,10 @@ static bool system_admits(const struct vm *v)
             count++;
         }
     }
-    const char *what = sel4_system.memory && memory > sel4_system.memory ? "memory"
-                       : sel4_system.vcpus && vcpus > sel4_system.vcpus  ? "vcpus"
+    const char *what = sel4_system.memory && memory > sel4_system.memory    ? "memory"
+                       : sel4_system.vcpus && vcpus > sel4_system.vcpus     ? "vcpus"
                        : sel4_system.max_vms && count > sel4_system.max_vms ? "max_vms"
-                                                                             : NULL;
+                                                                            : NULL;
     if (what != NULL)
         console_printf("admin: %s: not started: with it the running VMs would take %llu MiB, "
                        "%u vCPUs, %u VMs; system.%s allows less (%llu MiB, %u vCPUs, %u VMs; "
