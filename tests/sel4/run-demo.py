@@ -381,7 +381,7 @@ def vmm_threads_scenario(m, check):
         times[vm].append(ms)
 
     def boots():
-        m.wait(r"^admin: near\s", 60, seen=True)
+        m.wait(r"^admin: commands on this console", 60, seen=True)
         for _ in range(2):
             one("near")
             one("far")
