@@ -396,6 +396,8 @@ def direct_scenario(m, check):
     vms = {"control": 1, "sensor": 2, "logger": 3}
 
     def boot():
+        # Console input before the admin is up is lost (and can leave it deaf).
+        m.wait(r"^admin: commands on this console", 300, seen=True)
         for vm in vms:
             m.send(f"start {vm}")
             m.wait(rf"^admin: {vm} started", 120)
