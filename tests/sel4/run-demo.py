@@ -596,8 +596,9 @@ def main():
         if args.scenario == "smp":
             smp_scenario(m, check, args.smp)
         else:
-            {"sched": sched_scenario, "hybrid": hybrid_scenario,
-             "vmm-threads": vmm_threads_scenario, "direct": direct_scenario}[args.scenario](m, check)
+            scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
+                        "vmm-threads": vmm_threads_scenario, "direct": direct_scenario}
+            scenario[args.scenario](m, check)
         m.close()
         print(f"{passed} passed, {failed} failed")
         return 0 if failed == 0 else 1

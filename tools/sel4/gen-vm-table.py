@@ -503,8 +503,11 @@ def summary(vm):
     """One line per vCPU of where and how it runs, for the build log."""
     for i, s in enumerate(vm["vcpus"]):
         b, p = s["budget"]
-        how = f"budget {b}/{p} us" + (f" (weight {s['weight'] or DEFAULT_WEIGHT})" if s.get("from_weight") else "") \
-            if b else ("fifo" if s["fifo"] else "rr")
+        if b:
+            how = f"budget {b}/{p} us" + (f" (weight {s['weight'] or DEFAULT_WEIGHT})"
+                                          if s.get("from_weight") else "")
+        else:
+            how = "fifo" if s["fifo"] else "rr"
         yield (f"{vm['name']} vCPU {i}: core {s['core']}"
                + (f" (pool {s['pool']})" if s["pool"] else "")
                + f", priority {s['prio']}, {how}; VMM thread on core {s['vmm_core']} "
