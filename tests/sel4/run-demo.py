@@ -6,7 +6,8 @@ Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
 (README, "Running on seL4"), or with smp.yaml for --scenario smp. Not part of
 CI: CI has no seL4 checkout.
 
-  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched] [--smp N] [--log FILE]
+  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched|hybrid|vmm-threads|direct]
+                         [--smp N] [--accel ACCEL] [--log FILE]
 
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
