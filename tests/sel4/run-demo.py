@@ -351,6 +351,11 @@ def hybrid_scenario(m, check):
         r = got["web"] / got["batch"]
         print(f"--- web/batch = {r:.3f}, weights 200/100 say 2.000", flush=True)
         assert abs(r - 2.0) <= 0.4, f"progress ratio {r:.3f}, want 2.0 +-20%"
+        web, _ = util_report(m, "web", 5)
+        batch, _ = util_report(m, "batch", 5)
+        print(f"--- seL4's view of core 0: web guest {web[0][1]}%, batch guest {batch[0][1]}%",
+              flush=True)
+        assert web[0][0] == 0 and batch[0][0] == 0, "web or batch is not accounted on core 0"
         m.wait(r"^\[rt\] tick", 10)
 
     def dedicated():
