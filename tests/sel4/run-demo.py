@@ -6,7 +6,8 @@ Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
 (README, "Running on seL4"), or with smp.yaml for --scenario smp. Not part of
 CI: CI has no seL4 checkout.
 
-  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched] [--smp N] [--log FILE]
+  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched|hybrid|vmm-threads|direct]
+                         [--smp N] [--accel ACCEL | --tcg-single] [--log FILE]
 
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
@@ -30,6 +31,24 @@ in that ratio (+-20%); a budget that would overfill the core is refused; the
 budgets changed at run time to 5/5 give equal progress; `urgent`, at a higher
 priority, takes the core from both while it runs, and gives it back when its
 priority is lowered at run time.
+--scenario hybrid (image from hybrid-2core.yaml, MCS kernel with two cores,
+--smp 2): figure 4 on two cores. `rt` (dedicated core 1, priority 250, fifo,
+its VMM thread on core 0 by vmm_threads) ticks; `web` (weight 200) and
+`batch` (weight 100) share the pool's core 0 and must progress 2:1 (+-20%),
+by the budgets the generator derived from their weights; the kernel's thread
+table shows rt's guest thread on core 1 and its VMM thread on core 0; a move
+onto rt's core is refused; priorities up to 253 are taken at run time and 254
+is refused.
+
+--scenario vmm-threads (image from vmm-threads.yaml, two cores): boots `near`
+(VMM thread on its vCPU's core) and `far` (VMM thread on the other core,
+vmm_threads) one at a time, twice each, and prints their boot-to-userspace
+times: what crossing cores on every exit costs.
+
+--scenario direct (image from the unchanged docs/examples/direct-mapping.yaml,
+--path-root giving its /opt/guest, a kernel with four cores, --smp 4): starts
+control, sensor and logger, each on a dedicated core with its VMM thread on
+core 0, and checks where seL4 runs them.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -42,14 +61,14 @@ import time
 
 
 class Machine:
-    def __init__(self, image, log, smp=1, tcg_single=False):
+    def __init__(self, image, log, smp=1, accel=None):
         self.t0 = time.monotonic()
         self.lines = queue.Queue()
         self.log = open(log, "w", encoding="utf-8") if log else None
         self.p = subprocess.Popen(
             ["qemu-system-aarch64", "-machine", "virt,virtualization=on", "-cpu", "cortex-a53",
-             "-m", "2G", "-smp", str(smp), "-nographic", "-kernel", image]
-            + (["-accel", "tcg,thread=single"] if tcg_single else []),
+             "-m", "2G", "-smp", str(smp), "-nographic", "-kernel", image] +
+            (["-accel", accel] if accel else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         threading.Thread(target=self._reader, daemon=True).start()
         self.seen = []
@@ -295,6 +314,117 @@ def sched_scenario(m, check):
     check("sched: a higher-priority VM preempts, and yields once lowered at run time", priority)
 
 
+def sched_table(m):
+    """The kernel's thread table (admin `sched`, seL4_DebugDumpScheduler):
+    {thread name: (priority, core)}. The dump has no end line: a `list`
+    sent after it marks the end."""
+    m.send("sched")
+    m.wait(r"Dumping all tcbs!", 30)
+    m.send("list")
+    _, read = m.wait(r"^admin: \S+\s+(running|stopped|unavailable)", 30)
+    table = {}
+    for l in read:
+        mt = re.match(r"^(\S+)\s{3,}\S.*?\s{3,}(?:0x[0-9a-f]+|\(nil\))\s+(\d+)\s+(\d+)", l)
+        if mt:
+            table[mt.group(1)] = (int(mt.group(2)), int(mt.group(3)))
+    return table, read
+
+
+def hybrid_scenario(m, check):
+    def boot():
+        m.wait(r"^\[rt\] tick", 600)
+        m.wait(r"^\[web\] spin: ", 600, seen=True)
+        m.wait(r"^\[batch\] spin: ", 600, seen=True)
+
+    def placed():
+        m.send("list")
+        m.wait(r"^admin: rt\s+running.*cores 1  prio 250  dedicated  vmm 0$", 10)
+        m.wait(r"^admin: web\s+running.*cores 0  prio 100$", 10)
+        table, _ = sched_table(m)
+        print(f"--- seL4's thread table (priority, core): {table}", flush=True)
+        assert table.get("rt-guest0") == (250, 1), f"rt's guest thread: {table.get('rt-guest0')}"
+        assert table.get("rt-vmm0") == (251, 0), f"rt's VMM thread: {table.get('rt-vmm0')}"
+
+    def weights():
+        got = progress(m, ("web", "batch"), 30)
+        assert got["web"] > 0 and got["batch"] > 0, "a VM made no progress"
+        r = got["web"] / got["batch"]
+        print(f"--- web/batch = {r:.3f}, weights 200/100 say 2.000", flush=True)
+        assert abs(r - 2.0) <= 0.4, f"progress ratio {r:.3f}, want 2.0 +-20%"
+        web, _ = util_report(m, "web", 5)
+        batch, _ = util_report(m, "batch", 5)
+        print(f"--- seL4's view of core 0: web guest {web[0][1]}%, batch guest {batch[0][1]}%",
+              flush=True)
+        assert web[0][0] == 0 and batch[0][0] == 0, "web or batch is not accounted on core 0"
+        m.wait(r"^\[rt\] tick", 10)
+
+    def dedicated():
+        m.send("vcpu web 0 core=1")
+        m.wait(r"^admin: web vCPU 0: core 1 is dedicated to rt; refused", 30)
+
+    def priorities():
+        m.send("vcpu rt 0 prio=253")
+        m.wait(r"^admin: rt vCPU 0: core 1 -> 1, priority 250 -> 253", 30)
+        m.send("vcpu rt 0 prio=254")
+        m.wait(r"^admin: rt vCPU 0: priority 254; VMs run at 0-253 \(the admin at 255\)", 30)
+        m.wait(r"^\[rt\] tick", 10)
+
+    check("hybrid: rt, web and batch boot on two cores", boot)
+    check("hybrid: rt on its dedicated core, its VMM thread on core 0 (vmm_threads)", placed)
+    check("hybrid: weights 200/100 on the pool's core give progress 2:1", weights)
+    check("hybrid: a move onto rt's dedicated core is refused", dedicated)
+    check("hybrid: seL4 priorities up to 253 at run time, 254 refused", priorities)
+
+
+def vmm_threads_scenario(m, check):
+    times = {"near": [], "far": []}
+
+    def one(vm):
+        m.send(f"start {vm}")
+        m.wait(rf"^admin: {vm} stopped \(guest powered off\)", 600)
+        ms = userspace_ms(m, vm)
+        assert ms, f"{vm}'s VMM did not report its boot time"
+        times[vm].append(ms)
+
+    def boots():
+        m.wait(r"^admin: commands on this console", 60, seen=True)
+        for _ in range(2):
+            one("near")
+            one("far")
+        print("--- boot to userspace: near (VMM thread on the vCPU's core) "
+              f"{times['near']} ms, far (VMM thread on the other core) {times['far']} ms",
+              flush=True)
+
+    check("vmm-threads: near and far boot and power off, twice each", boots)
+
+
+def direct_scenario(m, check):
+    vms = {"control": 1, "sensor": 2, "logger": 3}
+
+    def boot():
+        # Console input before the admin is up is lost (and can leave it deaf).
+        m.wait(r"^admin: commands on this console", 300, seen=True)
+        for vm in vms:
+            m.send(f"start {vm}")
+            m.wait(rf"^admin: {vm} started", 120)
+        ready = set()
+        while ready != set(vms):
+            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 600)
+            ready.add(mt.group(1))
+
+    def placed():
+        table, _ = sched_table(m)
+        print(f"--- seL4's thread table (priority, core): {table}", flush=True)
+        for vm, core in vms.items():
+            assert table.get(f"{vm}-guest0", (0, None))[1] == core, \
+                f"{vm}'s vCPU is not on core {core}"
+            assert table.get(f"{vm}-vmm0", (0, None))[1] == 0, \
+                f"{vm}'s VMM thread is not on core 0"
+
+    check("direct: control, sensor and logger boot on cores 1-3", boot)
+    check("direct: each vCPU on its core, the VMM threads on core 0", placed)
+
+
 def smp_scenario(m, check, ncores):
     # Where smp.yaml (one core) and smp-placed.yaml (two) put quad's vCPUs.
     placed = {"quad": [0, 0, 0, 0] if ncores == 1 else [0, 1, 0, 1] if ncores == 2 else
@@ -376,12 +506,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
-    ap.add_argument("--scenario", choices=("demo", "smp", "sched"), default="demo")
+    ap.add_argument("--scenario", default="demo",
+                    choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
+    ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
-                    help="one host thread for all emulated cores (more cores than the host has)")
+                    help="one host thread for all emulated cores (more cores than the host "
+                         "has): --accel tcg,thread=single")
     args = ap.parse_args()
-    m = Machine(args.image, args.log, args.smp, args.tcg_single)
+    m = Machine(args.image, args.log, args.smp,
+                "tcg,thread=single" if args.tcg_single else args.accel)
     passed = failed = 0
 
     def check(name, fn):
@@ -478,11 +612,13 @@ def main():
         _, read = m.wait(r"^\[ticker2\] tick", 10)
         assert not any(l.startswith("[ticker1]") for l in read[1:]), "ticker1 still prints"
 
-    if args.scenario in ("smp", "sched"):
+    if args.scenario != "demo":
         if args.scenario == "smp":
             smp_scenario(m, check, args.smp)
         else:
-            sched_scenario(m, check)
+            scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
+                        "vmm-threads": vmm_threads_scenario, "direct": direct_scenario}
+            scenario[args.scenario](m, check)
         m.close()
         print(f"{passed} passed, {failed} failed")
         return 0 if failed == 0 else 1

@@ -3,11 +3,15 @@
 """Compile a system description into the seL4 root task's VM table.
 
 The description uses the schema of stdvmmd's system descriptions
-(docs/examples/system.yaml): vms[] entries with name, kernel, initramfs,
-cmdline, cpus, memory, autostart, no_reboot, console (serial or virtio), and
-one read-only disk (disks: [{path, read_only: true, id}]). Keys the seL4
-port does not implement yet (nets, vsock, instances, writable or several
-disks, ...) are refused with a message rather than silently dropped. Writes:
+(docs/examples/system.yaml): system {memory, vcpus, max_vms, host_cpus,
+pools}; vms[] entries with name, kernel, initramfs, cmdline, cpus (count,
+pcpus, pool, placement, priority, policy, dedicated, budget, weight),
+vmm_threads, memory, autostart, no_reboot, console (serial or virtio), and
+one read-only disk (disks: [{path, read_only: true, id, irq_vcpu}]). The
+placement rules and their seL4 mapping are docs/sel4.md's "Cores,
+priorities and budgets". Keys the seL4 port does not implement yet (nets,
+vsock, instances, writable or several disks, ...) are refused with a message
+rather than silently dropped. Writes:
 
   OUT/vm_table.c  the table (include/port/sel4/vm_table.h's definitions)
   OUT/images.S    every distinct boot image and the VMM program, .incbin'ed once
@@ -21,7 +25,7 @@ import sys
 
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
-             "no_reboot", "restart", "serial_log", "console", "disks"}
+             "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 MAX_VMS = 8
 MAX_IMAGES = 8
@@ -30,6 +34,11 @@ MAX_VCPUS = 8  # SEL4_VMM_MAX_VCPUS: GICv2's one-byte target lists
 
 def fail(msg):
     sys.exit(f"gen-vm-table: {msg}")
+
+
+def note(msg):
+    """What the build log should say about a field that decides nothing here."""
+    print(f"gen-vm-table: note: {msg}", file=sys.stderr)
 
 
 def parse_size(value, where):
@@ -63,69 +72,274 @@ def parse_cpus(value, where):
     return value
 
 
-ADMIN_PRIO = 200  # the admin's own seL4 priority (src/port/sel4/admin/admin.h)
+ADMIN_PRIO = 255  # the admin's own seL4 priority, seL4_MaxPrio (src/port/sel4/admin/admin.h)
+# A VM's VMM threads run one above its highest vCPU and below the admin.
+VM_PRIO_MAX = ADMIN_PRIO - 2
+DEFAULT_PRIO = 100  # GUEST_PRIO in admin.h: a vCPU without a priority
+DEFAULT_WEIGHT = 100
+MIN_WEIGHT, MAX_WEIGHT = 1, 10000
+# Weights become budgets of this period: Linux's CFS bandwidth period (cpu.max's
+# default), which the KVM side's budgets and the examples use too.
+WEIGHT_PERIOD_US = 100000
+MIN_BUDGET_US = 1000  # stdvmm's floor for a runtime (docs/multicore.md, Rules)
+
+CPUS_KEYS = {"count", "pcpus", "pool", "placement", "priority", "policy", "dedicated",
+             "budget", "weight"}
+ENTRY_KEYS = {"vcpu", "pcpus", "pool", "priority", "policy", "budget", "weight"}
+SYSTEM_KEYS = {"memory", "vcpus", "max_vms", "host_cpus", "pools"}
 
 
-def vcpu_cores(cpus, where):
-    """(count, core of each vCPU, priority, dedicated, budget of each vCPU) from
-    a VM's cpus: a count or {count, pcpus, placement, priority, dedicated, budget}.
+def want_int(value, lo, hi, where, what):
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        fail(f"{where}: {value!r}; {what}")
+    return value
 
-    seL4 (without MCS) gives a thread one core, not a set: vCPU i takes
-    pcpus[i mod len]; a placement entry {vcpu: i, pcpus: [c, ...]} puts it
-    on its first core. priority is seL4's own: 0-198, as the admin runs
-    at 200 and a VM's VMM threads one above its vCPUs; -1: the default."""
-    priority, dedicated, budget = -1, False, (0, 0)
+
+def sched_fields(obj, where, s):
+    """Applies the scheduling fields of a cpus mapping or a placement entry to s.
+
+    As stdvmmd reads them: an entry's pcpus or pool replaces the VM-wide one."""
+    if "pcpus" in obj and "pool" in obj:
+        fail(f"{where}: a vCPU is either in a pool or on its own pcpus, not both")
+    if "pcpus" in obj:
+        s["pcpus"], s["pool"] = parse_cpus(obj["pcpus"], f"{where}.pcpus"), None
+    if "pool" in obj:
+        if not isinstance(obj["pool"], str) or not obj["pool"]:
+            fail(f"{where}.pool: want the name of one of system.pools")
+        s["pool"], s["pcpus"] = obj["pool"], None
+    if "priority" in obj:
+        s["priority"] = want_int(
+            obj["priority"], 0, VM_PRIO_MAX, f"{where}.priority",
+            f"seL4 priorities 0-{VM_PRIO_MAX} (the admin runs at {ADMIN_PRIO}, a VM's VMM "
+            "threads one above its highest vCPU)")
+    if "policy" in obj:
+        if obj["policy"] not in ("fifo", "rr"):
+            fail(f"{where}.policy: {obj['policy']!r}; want fifo or rr")
+        s["policy"] = obj["policy"]
+    if "budget" in obj:
+        s["budget"] = parse_budget(obj["budget"], f"{where}.budget")
+    if "weight" in obj:
+        s["weight"] = want_int(obj["weight"], MIN_WEIGHT, MAX_WEIGHT, f"{where}.weight",
+                               f"weights are {MIN_WEIGHT}-{MAX_WEIGHT} (default {DEFAULT_WEIGHT})")
+
+
+def vcpu_sched(cpus, where):
+    """(count, one dict per vCPU) from a VM's cpus: a count, or {count, pcpus, pool,
+    placement, priority, policy, dedicated, budget, weight}.
+
+    Each dict: pcpus (a list or None), core (the one core seL4 runs it on, when
+    pcpus gives it), pool (a name or None), priority (-1: the default), policy
+    (None: the default), budget ((0, 0): none), weight (None: the default),
+    dedicated. seL4 gives a thread one core, not a set: with VM-wide pcpus
+    vCPU i takes pcpus[i mod len]; a placement entry's pcpus put it on their
+    first core; pool vCPUs are spread over the pool later (place_pools)."""
+    base = {"pcpus": None, "pool": None, "priority": -1, "policy": None, "budget": (0, 0),
+            "weight": None, "dedicated": False}
     if not isinstance(cpus, dict):
-        count, pcpus, placement = cpus, [0], []
+        count, placement = cpus, []
     else:
-        unknown = set(cpus) - {"count", "pcpus", "placement", "priority", "dedicated", "budget"}
+        unknown = set(cpus) - CPUS_KEYS
         if unknown:
-            fail(f"{where}: {', '.join(sorted(unknown))}: not supported by the seL4 "
-                 "port yet (count, pcpus, placement, priority, dedicated and budget are)")
-        budget = parse_budget(cpus.get("budget"), f"{where}.budget")
-        if "priority" in cpus:
-            priority = cpus["priority"]
-            if not isinstance(priority, int) or isinstance(priority, bool) or \
-                    not 0 <= priority <= ADMIN_PRIO - 2:
-                fail(f"{where}.priority: {priority!r}; seL4 priorities 0-{ADMIN_PRIO - 2} "
-                     f"(the admin runs at {ADMIN_PRIO}, a VM's VMM threads one above it)")
+            fail(f"{where}: {', '.join(sorted(unknown))}: not a cpus key (" +
+                 ", ".join(sorted(CPUS_KEYS)) + ")")
+        sched_fields(cpus, where, base)
         dedicated = cpus.get("dedicated", False)
         if not isinstance(dedicated, bool):
             fail(f"{where}.dedicated: want true or false")
+        if dedicated and base["pool"] is not None:
+            fail(f"{where}: a vCPU is either in a pool or on its own (dedicated) pcpus, not both")
+        base["dedicated"] = dedicated
         count = cpus.get("count", 1)
-        pcpus = parse_cpus(cpus["pcpus"], f"{where}.pcpus") if "pcpus" in cpus else [0]
         placement = cpus.get("placement", [])
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_VCPUS:
         fail(f"{where}: {count} vCPUs; the seL4 port runs 1 to {MAX_VCPUS} per VM")
-    cores = [pcpus[i % len(pcpus)] for i in range(count)]
-    budgets = [budget] * count
+    vcpus = []
+    for i in range(count):
+        s = dict(base)
+        if s["pcpus"] is not None:
+            s["core"] = s["pcpus"][i % len(s["pcpus"])]
+        vcpus.append(s)
     if not isinstance(placement, list):
-        fail(f"{where}.placement: want a list of {{vcpu, pcpus}}")
+        fail(f"{where}.placement: want a list of {{vcpu, pcpus, ...}}")
+    named = set()
     for k, p in enumerate(placement):
         pw = f"{where}.placement[{k}]"
-        if not isinstance(p, dict) or set(p) - {"vcpu", "pcpus", "budget"} or "vcpu" not in p:
-            fail(f"{pw}: want {{vcpu, pcpus, budget}} (other placement keys are not supported "
-                 "on seL4 yet)")
+        if not isinstance(p, dict) or "vcpu" not in p:
+            fail(f"{pw}: want {{vcpu, ...}}")
+        unknown = set(p) - ENTRY_KEYS
+        if unknown:
+            fail(f"{pw}: {', '.join(sorted(unknown))}: not supported in a placement entry on "
+                 "seL4 (" + ", ".join(sorted(ENTRY_KEYS)) + " are)")
         v = p["vcpu"]
         if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < count:
-            fail(f"{pw}.vcpu: {v}; this VM has vCPUs 0-{count - 1}")
+            fail(f"{pw}.vcpu: {v!r}; this VM has vCPUs 0-{count - 1}")
+        if v in named:
+            fail(f"{pw}.vcpu: vCPU {v} is placed twice")
+        named.add(v)
+        s = vcpus[v]
+        sched_fields(p, pw, s)
         if "pcpus" in p:
-            cores[v] = parse_cpus(p["pcpus"], f"{pw}.pcpus")[0]
-        if "budget" in p:
-            budgets[v] = parse_budget(p["budget"], f"{pw}.budget")
-    return count, cores, priority, dedicated, budgets
+            s["core"] = s["pcpus"][0]
+        if "pool" in p:
+            if s["dedicated"]:
+                fail(f"{pw}.pool: the VM's vCPUs are dedicated; a dedicated VM has no vCPU "
+                     "in a pool")
+            s.pop("core", None)
+    for s in vcpus:
+        if s["pcpus"] is None and s["pool"] is None:
+            s["core"] = 0  # a vCPU placed nowhere runs where the admin boots: core 0
+        if s["pool"] is not None and s["priority"] >= 0 and s["budget"] == (0, 0):
+            fail(f"{where}: a real-time priority in the shared pool '{s['pool']}' needs a "
+                 "budget: without one the vCPU could take the pool's cores from every other VM")
+    return count, vcpus
 
 
-def check_dedicated(table):
-    """A dedicated VM's cores run no other VM's vCPU (stdvmmd's rule, docs/multicore.md)."""
-    for vm in table:
-        if not vm["dedicated"]:
+def parse_system(doc):
+    """system: {memory, vcpus, max_vms, host_cpus, pools}; limits absent are None."""
+    sysd = doc.get("system") or {}
+    if not isinstance(sysd, dict):
+        fail("system: want a mapping")
+    unknown = set(sysd) - SYSTEM_KEYS
+    if unknown:
+        fail(f"system: {', '.join(sorted(unknown))}: not a system key (" +
+             ", ".join(sorted(SYSTEM_KEYS)) + ")")
+    out = {"memory": None, "vcpus": None, "max_vms": None, "host_cpus": None, "pools": {}}
+    if "memory" in sysd:
+        out["memory"] = parse_size(sysd["memory"], "system.memory")
+    if "vcpus" in sysd:
+        out["vcpus"] = want_int(sysd["vcpus"], 1, 65536, "system.vcpus", "want 1-65536")
+    if "max_vms" in sysd:
+        out["max_vms"] = want_int(sysd["max_vms"], 1, 4096, "system.max_vms", "want 1-4096")
+    if "host_cpus" in sysd:
+        out["host_cpus"] = set(parse_cpus(sysd["host_cpus"], "system.host_cpus"))
+    pools = sysd.get("pools", {})
+    if not isinstance(pools, dict):
+        fail("system.pools: want a mapping NAME: [cores]")
+    for name, cores in pools.items():
+        out["pools"][name] = parse_cpus(cores, f"system.pools.{name}")
+        outside = sorted(set(out["pools"][name]) - (out["host_cpus"] or set(range(256))))
+        if outside:
+            fail(f"system.pools.{name}: cores {outside} are not in system.host_cpus")
+    return out
+
+
+def place(system, vms, mcs):
+    """Places every vCPU and VMM thread and derives weight budgets, in place.
+
+    vms: dicts with name, vcpus (from vcpu_sched) and vmm_threads (a core
+    list or None). Adds to each vCPU dict: core, vmm_core, prio, fifo and the
+    final budget; to each VM: prio_max. Refuses what stdvmmd refuses and
+    what seL4 cannot do."""
+    host = system["host_cpus"]
+    # Pool vCPUs spread over their pool: each in turn (description order) to
+    # the pool core with the fewest vCPUs so far, pinned ones counted first.
+    on_core = {}
+    for vm in vms:
+        for s in vm["vcpus"]:
+            if "core" in s:
+                on_core[s["core"]] = on_core.get(s["core"], 0) + 1
+    for vm in vms:
+        for i, s in enumerate(vm["vcpus"]):
+            if s["pool"] is None:
+                continue
+            pool = system["pools"].get(s["pool"])
+            if pool is None:
+                fail(f"{vm['where']}: vCPU {i}: no pool '{s['pool']}' in system.pools")
+            s["core"] = min(pool, key=lambda c: (on_core.get(c, 0), pool.index(c)))
+            on_core[s["core"]] = on_core.get(s["core"], 0) + 1
+    for vm in vms:
+        for i, s in enumerate(vm["vcpus"]):
+            where = f"{vm['where']}: vCPU {i}"
+            cores = s["pcpus"] if s["pcpus"] is not None else [s["core"]]
+            if host is not None and not set(cores) <= host:
+                fail(f"{where}: cores {sorted(set(cores) - host)} are not in system.host_cpus")
+            threads = vm["vmm_threads"]
+            s["vmm_core"] = threads[i % len(threads)] if threads else s["core"]
+            s["prio"] = s["priority"] if s["priority"] >= 0 else DEFAULT_PRIO
+            # stdvmmd's default: a priority alone is SCHED_FIFO; no priority is
+            # time-shared, which seL4 does as round robin among equals.
+            s["fifo"] = (s["policy"] or ("fifo" if s["priority"] >= 0 else "rr")) == "fifo"
+            # Alone on a dedicated core, a vCPU has no equal to be fifo or rr against.
+            if not mcs and s["fifo"] and not s["dedicated"]:
+                fail(f"{where}: policy fifo" + ("" if s["policy"] else
+                     f" (stdvmmd's default for a priority, {s['priority']})") +
+                     ": seL4 without MCS round-robins equal priorities with its fixed "
+                     "timeslice; fifo needs an MCS kernel (-DKernelIsMCS=ON), or give policy: rr")
+            if not mcs and s["weight"] not in (None, DEFAULT_WEIGHT):
+                fail(f"{where}: weight {s['weight']}: seL4 without MCS has no budgets to "
+                     "share a core by weight (equal priorities get equal timeslices); build "
+                     "with -DKernelIsMCS=ON or drop the weight")
+        if vm["vmm_threads"] and host is not None and not set(vm["vmm_threads"]) <= host:
+            fail(f"{vm['where']}.vmm_threads: cores "
+                 f"{sorted(set(vm['vmm_threads']) - host)} are not in system.host_cpus")
+        vm["prio_max"] = max(s["prio"] for s in vm["vcpus"])
+    check_dedicated(system, vms)
+    check_budgets(vms)  # the explicit ones first: weights divide what they leave
+    if mcs:
+        derive_weight_budgets(vms)
+        check_budgets(vms)
+
+
+def check_dedicated(system, vms):
+    """A dedicated vCPU's core is its own (stdvmmd's rule, docs/multicore.md):
+    no other vCPU of any VM, no pool, no other VM's VMM threads."""
+    for vm in vms:
+        for i, s in enumerate(vm["vcpus"]):
+            if not s["dedicated"]:
+                continue
+            c = s["core"]
+            for name, pool in system["pools"].items():
+                if c in pool:
+                    fail(f"{vm['where']}: vCPU {i}: dedicated core {c} is in the shared "
+                         f"pool '{name}'")
+            for other in vms:
+                for j, t in enumerate(other["vcpus"]):
+                    if t["core"] == c and (other is not vm or j != i):
+                        fail(f"vms: {vm['name']} vCPU {i} has core {c} dedicated, but "
+                             f"{other['name']} vCPU {j} is placed there too")
+                if other is not vm and other["vmm_threads"] and c in other["vmm_threads"]:
+                    fail(f"vms: {vm['name']} vCPU {i} has core {c} dedicated, but it is in "
+                         f"{other['name']}'s vmm_threads")
+
+
+def derive_weight_budgets(vms):
+    """MCS has no proportional share: on a core where vCPUs without a budget
+    share the time and one of them has a weight, each gets a budget of
+    WEIGHT_PERIOD_US in proportion to its weight, out of what the explicit
+    budgets there leave. A core with one unbudgeted vCPU has nothing to
+    divide: it keeps a full context and takes what the budgets leave."""
+    by_core = {}
+    for vm in vms:
+        for i, s in enumerate(vm["vcpus"]):
+            by_core.setdefault(s["core"], []).append((vm, i, s))
+    for core, here in sorted(by_core.items()):
+        free = WEIGHT_PERIOD_US - sum(s["budget"][0] * WEIGHT_PERIOD_US // s["budget"][1]
+                                      for _, _, s in here if s["budget"][0])
+        shared = [(vm, i, s) for vm, i, s in here if not s["budget"][0]]
+        for vm, i, s in here:
+            if s["weight"] in (None, DEFAULT_WEIGHT) or len(shared) >= 2 and not s["budget"][0]:
+                continue
+            note(f"{vm['name']} vCPU {i}: weight {s['weight']} on core {core}: " +
+                 (f"its budget ({s['budget'][0]}/{s['budget'][1]} us) sets its share"
+                  if s["budget"][0] else
+                  f"no other vCPU there without a budget; it takes what the budgets leave "
+                  f"({max(free, 0) * 100 // WEIGHT_PERIOD_US}% when they use theirs)"))
+        if len(shared) < 2 or all(s["weight"] in (None, DEFAULT_WEIGHT) for _, _, s in shared):
             continue
-        for other in table:
-            shared = sorted(set(vm["cores"]) & set(other["cores"]))
-            if other is not vm and shared:
-                fail(f"vms: {vm['name']} has dedicated cores {shared}, but {other['name']} "
-                     f"places vCPUs there too")
+        total = sum(s["weight"] or DEFAULT_WEIGHT for _, _, s in shared)
+        for vm, i, s in shared:
+            w = s["weight"] or DEFAULT_WEIGHT
+            if s["fifo"]:
+                fail(f"{vm['where']}: vCPU {i}: policy fifo on core {core}, whose time the "
+                     "weights there divide into budgets; a fifo vCPU needs a core without "
+                     "weights, or give it a budget")
+            runtime = max(free, 0) * w // total
+            if runtime < MIN_BUDGET_US:
+                fail(f"{vm['where']}: vCPU {i}: weight {w} of {total} on core {core} is "
+                     f"{runtime} us of every {WEIGHT_PERIOD_US} us, under the "
+                     f"{MIN_BUDGET_US} us minimum budget")
+            s["budget"] = (runtime, WEIGHT_PERIOD_US)
+            s["from_weight"] = True
 
 
 def parse_duration_us(value, where):
@@ -155,18 +369,38 @@ def parse_budget(value, where):
     return runtime, period
 
 
-def check_budgets(table):
+def check_budgets(vms):
     """Budgets on one core add up to at most 100% (stdvmmd's rule; seL4 admits no more)."""
     load = {}
-    for vm in table:
-        for core, (b, p) in zip(vm["cores"], vm["budgets"]):
+    for vm in vms:
+        for s in vm["vcpus"]:
+            b, p = s["budget"]
             if b:
-                load.setdefault(core, []).append((vm["name"], b / p))
+                load.setdefault(s["core"], []).append((vm["name"], b / p))
     for core, shares in sorted(load.items()):
-        if sum(s for _, s in shares) > 1.0 + 1e-9:
+        if sum(x for _, x in shares) > 1.0 + 1e-9:
             fail(f"vms: the budgets on core {core} add up to "
-                 f"{sum(s for _, s in shares) * 100:.0f}% (" +
-                 ", ".join(f"{n} {s * 100:.0f}%" for n, s in shares) + ")")
+                 f"{sum(x for _, x in shares) * 100:.0f}% (" +
+                 ", ".join(f"{n} {x * 100:.0f}%" for n, x in shares) + ")")
+
+
+def check_system(system, vms):
+    """stdvmmd's limits: each VM fits the system alone, the autostart VMs together
+    (the admin checks the running ones at every start)."""
+    for vm in vms:
+        if system["memory"] is not None and vm["memory"] > system["memory"]:
+            fail(f"{vm['where']}.memory: {vm['memory'] >> 20} MiB exceeds system.memory "
+                 f"({system['memory'] >> 20} MiB)")
+        if system["vcpus"] is not None and len(vm["vcpus"]) > system["vcpus"]:
+            fail(f"{vm['where']}.cpus: {len(vm['vcpus'])} exceeds system.vcpus "
+                 f"{system['vcpus']}")
+    auto = [vm for vm in vms if vm["autostart"]]
+    if system["memory"] is not None and sum(vm["memory"] for vm in auto) > system["memory"]:
+        fail("vms: the autostart VMs' memory together exceeds system.memory")
+    if system["vcpus"] is not None and sum(len(vm["vcpus"]) for vm in auto) > system["vcpus"]:
+        fail("vms: the autostart VMs' vCPUs together exceed system.vcpus")
+    if system["max_vms"] is not None and len(auto) > system["max_vms"]:
+        fail(f"vms: {len(auto)} autostart VMs; system.max_vms is {system['max_vms']}")
 
 
 def load(path):
@@ -185,38 +419,20 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--system", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--vmm", required=True, help="the VMM program (ELF) to embed")
-    args = ap.parse_args()
-
-    doc = load(args.system) or {}
-    base = os.path.dirname(os.path.abspath(args.system))
+def describe(doc, mcs, image):
+    """(system limits, the VM table) from a description; image(path, where) gives
+    a boot or disk image's index. Everything is checked before anything is written."""
     vms = doc.get("vms")
     if not isinstance(vms, list) or not vms:
-        fail(f"{args.system}: no vms[] to run")
+        fail("no vms[] to run")
     if len(vms) > MAX_VMS:
-        fail(f"{args.system}: {len(vms)} VMs; the seL4 root task takes at most {MAX_VMS}")
-
-    images, table, names = [], [], set()
-
-    def image(path, where):
-        expanded = os.path.expandvars(path)
-        if "$" in expanded:
-            fail(f"{where}: {path}: an environment variable in it is not set")
-        full = os.path.normpath(os.path.join(base, expanded))
-        if not os.path.isfile(full):
-            fail(f"{where}: {full} is not a file")
-        if full not in images:
-            if len(images) == MAX_IMAGES:
-                fail(f"{where}: more than {MAX_IMAGES} distinct boot images")
-            images.append(full)
-        return images.index(full)
-
+        fail(f"{len(vms)} VMs; the seL4 root task takes at most {MAX_VMS}")
+    system = parse_system(doc)
+    table, names = [], set()
     for i, vm in enumerate(vms):
         where = f"vms[{i}]"
+        if not isinstance(vm, dict):
+            fail(f"{where}: want a mapping")
         unknown = set(vm) - SUPPORTED
         if unknown:
             fail(f"{where}: {', '.join(sorted(unknown))}: not supported by the seL4 port yet")
@@ -231,8 +447,13 @@ def main():
         memory = parse_size(vm.get("memory", "256M"), f"{where}.memory")
         if memory % (2 << 20) or memory < (64 << 20):
             fail(f"{where}.memory: {memory} bytes; want a 2 MiB multiple of at least 64M")
-        cpus, cores, priority, dedicated, budgets = vcpu_cores(vm.get("cpus", 1),
-                                                               f"{where}.cpus")
+        cpus, vcpus = vcpu_sched(vm.get("cpus", 1), f"{where}.cpus")
+        vmm_threads = None
+        if "vmm_threads" in vm:
+            t = vm["vmm_threads"]
+            if not isinstance(t, dict) or set(t) != {"pcpus"}:
+                fail(f"{where}.vmm_threads: want {{pcpus: [cores]}}")
+            vmm_threads = parse_cpus(t["pcpus"], f"{where}.vmm_threads.pcpus")
         cmdline = vm.get("cmdline", "console=ttyS0")
         if len(cmdline) >= 2048:
             fail(f"{where}.cmdline: longer than the arm64 kernel's 2047 bytes")
@@ -251,8 +472,9 @@ def main():
             if unknown:
                 fail(f"{dw}: {', '.join(sorted(unknown))}: not supported by the seL4 port yet")
             if d.get("read_only") is not True:
-                fail(f"{dw}: the seL4 port serves read-only disks so far (read_only: true); "
-                     "a writable disk needs the block server")
+                fail(f"{dw}: {d['path']} is writable (no read_only: true), and the seL4 port "
+                     "serves read-only disks only so far (a writable disk needs the block "
+                     "server PD); refused rather than served read-only")
             disk_id = d.get("id")
             if disk_id is not None and (not isinstance(disk_id, str) or len(disk_id) > 20):
                 fail(f"{dw}.id: at most 20 characters")
@@ -264,17 +486,83 @@ def main():
                 fail(f"{dw}.irq_vcpu: vCPU {disk_irq_vcpu!r} does not exist (the VM has vCPUs "
                      f"0 to {cpus - 1})")
         table.append(dict(
-            name=name, kernel=image(vm["kernel"], f"{where}.kernel"),
+            where=where, name=name, vcpus=vcpus, vmm_threads=vmm_threads,
+            kernel=image(vm["kernel"], f"{where}.kernel"),
             initrd=image(vm["initramfs"], f"{where}.initramfs") if vm.get("initramfs") else -1,
-            cmdline=cmdline, cpus=cpus, cores=cores, priority=priority,
-            dedicated=dedicated, budgets=budgets, memory=memory,
+            cmdline=cmdline, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id,
             disk_irq_vcpu=disk_irq_vcpu))
+    place(system, table, mcs)
+    check_system(system, table)
+    return system, table
 
-    check_dedicated(table)
-    check_budgets(table)
+
+def summary(vm):
+    """One line per vCPU of where and how it runs, for the build log."""
+    for i, s in enumerate(vm["vcpus"]):
+        b, p = s["budget"]
+        if b:
+            how = f"budget {b}/{p} us" + (f" (weight {s['weight'] or DEFAULT_WEIGHT})"
+                                          if s.get("from_weight") else "")
+        else:
+            how = "fifo" if s["fifo"] else "rr"
+        yield (f"{vm['name']} vCPU {i}: core {s['core']}"
+               + (f" (pool {s['pool']})" if s["pool"] else "")
+               + f", priority {s['prio']}, {how}; VMM thread on core {s['vmm_core']} "
+               f"at {vm['prio_max'] + 1}")
+
+
+def c_list(values):
+    return "{" + ", ".join(str(v) for v in values) + "}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--system", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--vmm", required=True, help="the VMM program (ELF) to embed")
+    ap.add_argument("--mcs", choices=("on", "off"), required=True,
+                    help="whether the kernel is built with MCS (KernelIsMCS)")
+    ap.add_argument("--path-root", default="",
+                    help="look up the description's absolute paths under this directory, as "
+                         "a chroot would (/opt/guest/vmlinuz -> ROOT/opt/guest/vmlinuz); "
+                         "paths made absolute by a variable ($STDVMM_GUEST_KIT) are not")
+    args = ap.parse_args()
+
+    doc = load(args.system) or {}
+    if not isinstance(doc, dict):
+        fail(f"{args.system}: want a mapping with vms[]")
+    base = os.path.dirname(os.path.abspath(args.system))
+    images = []
+
+    def image(path, where):
+        if not isinstance(path, str):
+            fail(f"{where}: want a path")
+        expanded = os.path.expandvars(path)
+        if "$" in expanded:
+            fail(f"{where}: {path}: an environment variable in it is not set")
+        # Only paths absolute as written: $STDVMM_GUEST_KIT/... names this machine's kit.
+        if args.path_root and os.path.isabs(path):
+            expanded = os.path.join(args.path_root, expanded.lstrip("/"))
+        full = os.path.normpath(os.path.join(base, expanded))
+        if not os.path.isfile(full):
+            fail(f"{where}: {full} is not a file" +
+                 (f" ({path} under --path-root {args.path_root})" if args.path_root else ""))
+        if full not in images:
+            if len(images) == MAX_IMAGES:
+                fail(f"{where}: more than {MAX_IMAGES} distinct boot images")
+            images.append(full)
+        return images.index(full)
+
+    try:
+        system, table = describe(doc, args.mcs == "on", image)
+    except SystemExit as e:
+        sys.exit(f"{e.code} ({args.system})")
+    for vm in table:
+        for line in summary(vm):
+            print(f"gen-vm-table: {line}")
     os.makedirs(args.out, exist_ok=True)
     vmm = os.path.abspath(args.vmm)
     with open(os.path.join(args.out, "images.S"), "w", encoding="utf-8") as f:
@@ -299,15 +587,22 @@ def main():
                     f"{os.path.getsize(path)}ull}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_image_count = {len(images)};\n\n")
+        f.write("const struct sel4_system_limits sel4_system = {"
+                f".memory = {system['memory'] or 0}ull, .vcpus = {system['vcpus'] or 0}, "
+                f".max_vms = {system['max_vms'] or 0}}};\n\n")
         f.write("const struct sel4_vm_desc sel4_vm_table[] = {\n")
         for vm in table:
+            v = vm["vcpus"]
             f.write(f"    {{.name = {c_string(vm['name'])}, .kernel = {vm['kernel']}, "
                     f".initrd = {vm['initrd']},\n     .cmdline = {c_string(vm['cmdline'])},\n"
-                    f"     .cpus = {vm['cpus']}, "
-                    f".cores = {{{', '.join(str(c) for c in vm['cores'])}}}, "
-                    f".priority = {vm['priority']}, .dedicated = {str(vm['dedicated']).lower()},\n"
-                    f"     .budget_us = {{{', '.join(str(b) for b, _ in vm['budgets'])}}}, "
-                    f".period_us = {{{', '.join(str(p) for _, p in vm['budgets'])}}},\n"
+                    f"     .cpus = {len(v)}, .cores = {c_list(s['core'] for s in v)}, "
+                    f".vmm_cores = {c_list(s['vmm_core'] for s in v)}, "
+                    f".vmm_threads = {str(vm['vmm_threads'] is not None).lower()},\n"
+                    f"     .priority = {c_list(s['priority'] for s in v)}, "
+                    f".fifo = {c_list(str(s['fifo']).lower() for s in v)}, "
+                    f".dedicated = {str(any(s['dedicated'] for s in v)).lower()},\n"
+                    f"     .budget_us = {c_list(s['budget'][0] for s in v)}, "
+                    f".period_us = {c_list(s['budget'][1] for s in v)},\n"
                     "     "
                     f".memory = {vm['memory']}ull, "
                     f".autostart = {str(vm['autostart']).lower()}, "

@@ -68,12 +68,20 @@ target_link_libraries(stdvmm-vmm PRIVATE ${SEL4_LIBFDT} ${sel4_libs})
 set(STDVMM_SEL4_SYSTEM "${SEL4_DIR}/examples/two-vms.yaml" CACHE FILEPATH
     "system description (YAML or JSON) of the VMs the root task may run")
 set(STDVMM_GUEST_KIT "" CACHE PATH "guest kit directory ($STDVMM_GUEST_KIT in the description)")
+set(STDVMM_SEL4_PATH_ROOT "" CACHE PATH
+    "directory under which the description's absolute paths are looked up (as in a chroot)")
+if(KernelIsMCS)
+  set(gen_mcs on)
+else()
+  set(gen_mcs off)
+endif()
 set(gen ${CMAKE_CURRENT_BINARY_DIR}/gen)
 add_custom_command(
   OUTPUT ${gen}/vm_table.c ${gen}/images.S ${gen}/images.d
   COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
           python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --system ${STDVMM_SEL4_SYSTEM}
-          --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm>
+          --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm> --mcs ${gen_mcs}
+          --path-root=${STDVMM_SEL4_PATH_ROOT}
   DEPENDS ${STDVMM_TOP}/tools/sel4/gen-vm-table.py ${STDVMM_SEL4_SYSTEM} stdvmm-vmm
   DEPFILE ${gen}/images.d
   COMMENT "VM table and images from ${STDVMM_SEL4_SYSTEM}")

@@ -27,11 +27,17 @@ struct sel4_vm_desc {
     int kernel; /* index into sel4_images */
     int initrd; /* index, or SEL4_NO_IMAGE */
     const char *cmdline;
-    unsigned cpus;    /* vCPUs, 1..SEL4_VMM_MAX_VCPUS */
-    uint8_t cores[8]; /* the core each vCPU and its VMM thread run on; 0 unless placed */
-    int priority;     /* seL4 priority of its threads, below the admin's; -1: default */
-    bool dedicated;   /* its cores run no other VM's vCPUs (checked by gen-vm-table) */
-    /* Per vCPU, microseconds: an MCS scheduling context's budget in each period; 0: none. */
+    unsigned cpus;        /* vCPUs, 1..SEL4_VMM_MAX_VCPUS */
+    uint8_t cores[8];     /* the core each vCPU runs on; 0 unless placed */
+    uint8_t vmm_cores[8]; /* the core of the VMM thread serving each vCPU */
+    bool vmm_threads;     /* vmm_threads placed them: they stay there when a vCPU moves */
+    int16_t priority[8];  /* each vCPU's seL4 priority, 0..VM_PRIO_MAX; -1: the default */
+    bool fifo[8];         /* MCS, no budget: run until it blocks among equals, no timeslice */
+    bool dedicated;       /* its cores run no other VM's vCPUs (checked by gen-vm-table) */
+    /*
+     * Per vCPU, microseconds: an MCS scheduling context's budget in each
+     * period (explicit, or derived from weights by gen-vm-table); 0: none.
+     */
     uint32_t budget_us[8], period_us[8];
     uint64_t memory; /* bytes */
     bool autostart;
@@ -42,6 +48,13 @@ struct sel4_vm_desc {
     int disk_irq_vcpu;     /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
 };
 
+/* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */
+struct sel4_system_limits {
+    uint64_t memory;
+    unsigned vcpus, max_vms;
+};
+
+extern const struct sel4_system_limits sel4_system;
 extern const struct sel4_image sel4_images[];
 extern const unsigned sel4_image_count;
 extern const struct sel4_vm_desc sel4_vm_table[];

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
 """tools/sel4/gen-vm-table.py's placement and scheduling rules, without seL4:
-vCPU cores from pcpus and placement, priorities, budgets, and the refusals
-(dedicated cores shared, budgets over 100% of a core, bad spellings)."""
+vCPU cores from pcpus, placement and pools, VMM threads (vmm_threads),
+priorities and policies, budgets and the budgets weights become, system
+limits, the refusals (dedicated cores shared, budgets over 100% of a core,
+what a non-MCS kernel cannot do, bad spellings), the paper's two examples
+(docs/examples/direct-mapping.yaml, hybrid.yaml) and the table written."""
+import copy
 import importlib.util
 import os
+import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location(
-    "gen_vm_table", os.path.join(HERE, "..", "..", "..", "tools", "sel4", "gen-vm-table.py"))
+TOP = os.path.join(HERE, "..", "..", "..")
+GEN = os.path.join(TOP, "tools", "sel4", "gen-vm-table.py")
+spec = importlib.util.spec_from_file_location("gen_vm_table", GEN)
 gvt = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gvt)
 
@@ -24,6 +31,27 @@ def refuse(msg):
 
 
 gvt.fail = refuse  # the generator exits on a refusal; here it raises
+gvt.note = lambda msg: None
+
+
+def image(path, where):
+    return 0  # the files are not needed to check placement
+
+
+def describe(vms, system=None, mcs=True):
+    doc = {"vms": vms}
+    if system is not None:
+        doc["system"] = system
+    return gvt.describe(copy.deepcopy(doc), mcs, image)[1]
+
+
+def vm(name, cpus=1, **kw):
+    return dict(name=name, kernel="k", cpus=cpus, memory="128M", **kw)
+
+
+def field(table, key):
+    """{vm name: [key of each vCPU]}"""
+    return {v["name"]: [s[key] for s in v["vcpus"]] for v in table}
 
 
 class CpuLists(unittest.TestCase):
@@ -38,54 +66,294 @@ class CpuLists(unittest.TestCase):
                 gvt.parse_cpus(bad, "w")
 
 
-class VcpuPlacement(unittest.TestCase):
+class VcpuSched(unittest.TestCase):
     def test_count_only(self):
-        count, cores, prio, dedicated, budgets = gvt.vcpu_cores(4, "w")
-        self.assertEqual((count, cores, prio, dedicated), (4, [0, 0, 0, 0], -1, False))
-        self.assertEqual(budgets, [(0, 0)] * 4)
+        count, vcpus = gvt.vcpu_sched(4, "w")
+        self.assertEqual(count, 4)
+        self.assertEqual([s["core"] for s in vcpus], [0, 0, 0, 0])
+        self.assertEqual([s["budget"] for s in vcpus], [(0, 0)] * 4)
 
     def test_pcpus_taken_in_turn_and_placement_wins(self):
-        _, cores, _, _, budgets = gvt.vcpu_cores(
+        _, vcpus = gvt.vcpu_sched(
             {"count": 4, "pcpus": "2-3", "budget": {"runtime": "20ms", "period": "100ms"},
-             "placement": [{"vcpu": 3, "pcpus": [1], "budget": "none"}]}, "w")
-        self.assertEqual(cores, [2, 3, 2, 1])
-        self.assertEqual(budgets, [(20000, 100000)] * 3 + [(0, 0)])
+             "placement": [{"vcpu": 3, "pcpus": [1], "budget": "none", "priority": 7}]}, "w")
+        self.assertEqual([s["core"] for s in vcpus], [2, 3, 2, 1])
+        self.assertEqual([s["budget"] for s in vcpus], [(20000, 100000)] * 3 + [(0, 0)])
+        self.assertEqual([s["priority"] for s in vcpus], [-1, -1, -1, 7])
 
-    def test_priority_bounds(self):
-        self.assertEqual(gvt.vcpu_cores({"count": 1, "priority": 198}, "w")[2], 198)
-        for bad in (199, -1, True, "high"):
+    def test_priority_bounds_follow_the_admin_at_255(self):
+        _, vcpus = gvt.vcpu_sched({"count": 1, "priority": 253}, "w")
+        self.assertEqual(vcpus[0]["priority"], 253)
+        for bad in (254, 255, -1, True, "high"):
             with self.assertRaises(Refused, msg=repr(bad)):
-                gvt.vcpu_cores({"count": 1, "priority": bad}, "w")
+                gvt.vcpu_sched({"count": 1, "priority": bad}, "w")
+        with self.assertRaisesRegex(Refused, "0-253 .*admin runs at 255"):
+            gvt.vcpu_sched({"count": 1, "priority": 254}, "w")
 
     def test_refusals(self):
-        for cpus in (0, 9, {"count": 2, "pool": "shared"},
+        for cpus in (0, 9, {"count": 2, "pool": "p", "pcpus": [1]},
+                     {"count": 2, "pool": "p", "dedicated": True},
+                     {"count": 2, "dedicated": True, "pcpus": [1, 2],
+                      "placement": [{"vcpu": 1, "pool": "p"}]},
                      {"count": 2, "placement": [{"vcpu": 2, "pcpus": [0]}]},
-                     {"count": 1, "placement": [{"vcpu": 0, "weight": 3}]},
+                     {"count": 2, "placement": [{"vcpu": 1}, {"vcpu": 1}]},
+                     {"count": 1, "placement": [{"vcpu": 0, "dedicated": True}]},
+                     {"count": 1, "policy": "deadline"},
+                     {"count": 1, "weight": 0}, {"count": 1, "weight": 10001},
+                     {"count": 1, "frobnicate": 1},
                      {"count": 1, "budget": {"runtime": "30ms", "period": "10ms"}},
                      {"count": 1, "budget": {"runtime": "30ms"}},
                      {"count": 1, "budget": {"runtime": "1500ns", "period": "10ms"}},
                      {"count": 1, "dedicated": "yes"}):
             with self.assertRaises(Refused, msg=repr(cpus)):
-                gvt.vcpu_cores(cpus, "w")
+                gvt.vcpu_sched(cpus, "w")
 
 
-def vm(name, cores, budgets=None, dedicated=False):
-    return {"name": name, "cores": cores, "dedicated": dedicated,
-            "budgets": budgets or [(0, 0)] * len(cores)}
+class Pools(unittest.TestCase):
+    SYSTEM = {"host_cpus": "0-5", "pools": {"shared": [4, 5]}}
+
+    def test_spread_over_the_pool_in_turn(self):
+        t = describe([vm("a", {"count": 2, "pool": "shared"}),
+                      vm("b", {"count": 3, "pool": "shared"})], self.SYSTEM)
+        self.assertEqual(field(t, "core"), {"a": [4, 5], "b": [4, 5, 4]})
+
+    def test_pinned_vcpus_count_first(self):
+        t = describe([vm("a", {"count": 1, "pool": "shared"}),
+                      vm("b", {"count": 1, "pcpus": [4]})], self.SYSTEM)
+        self.assertEqual(field(t, "core"), {"a": [5], "b": [4]})
+
+    def test_placement_entry_moves_a_vcpu_into_the_pool(self):
+        t = describe([vm("a", {"count": 2, "pcpus": [1],
+                               "placement": [{"vcpu": 1, "pool": "shared"}]})], self.SYSTEM)
+        self.assertEqual(field(t, "core"), {"a": [1, 4]})
+
+    def test_refusals(self):
+        cases = [
+            ("no pool 'other'", [vm("a", {"count": 1, "pool": "other"})], self.SYSTEM),
+            ("not in system.host_cpus", [vm("a", {"count": 1, "pool": "shared"})],
+             {"host_cpus": "0-4", "pools": {"shared": [4, 5]}}),
+            ("dedicated core 4 is in the shared pool",
+             [vm("a", {"count": 1, "pcpus": [4], "dedicated": True})], self.SYSTEM),
+            ("real-time priority in the shared pool 'shared' needs a budget",
+             [vm("a", {"count": 1, "pool": "shared", "priority": 150})], self.SYSTEM),
+            ("want a mapping", [vm("a")], {"pools": [4, 5]}),
+        ]
+        for want, vms, system in cases:
+            with self.assertRaisesRegex(Refused, want):
+                describe(vms, system)
+
+    def test_priority_with_a_budget_in_a_pool(self):
+        t = describe([vm("a", {"count": 1, "pool": "shared", "priority": 150,
+                               "budget": {"runtime": "10ms", "period": "100ms"}})], self.SYSTEM)
+        self.assertEqual(field(t, "prio"), {"a": [150]})
 
 
-class SystemRules(unittest.TestCase):
-    def test_dedicated_cores_are_exclusive(self):
-        gvt.check_dedicated([vm("rt", [1], dedicated=True), vm("web", [0, 2])])
-        with self.assertRaises(Refused):
-            gvt.check_dedicated([vm("rt", [1], dedicated=True), vm("web", [0, 1])])
+class Weights(unittest.TestCase):
+    def test_shares_of_one_period_in_proportion(self):
+        t = describe([vm("a", {"count": 1, "weight": 200}), vm("b"), vm("c")])
+        self.assertEqual(field(t, "budget"), {"a": [(50000, 100000)], "b": [(25000, 100000)],
+                                              "c": [(25000, 100000)]})
 
-    def test_budgets_fit_each_core(self):
-        gvt.check_budgets([vm("a", [0], [(30000, 100000)]), vm("b", [0], [(70000, 100000)]),
-                           vm("c", [1], [(90000, 100000)])])
-        with self.assertRaises(Refused):
-            gvt.check_budgets([vm("a", [0], [(30000, 100000)]),
-                               vm("b", [0], [(8000, 10000)])])
+    def test_what_explicit_budgets_leave(self):
+        t = describe([vm("a", {"count": 1, "weight": 300}), vm("b"),
+                      vm("c", {"count": 1, "budget": {"runtime": "20ms", "period": "50ms"}})])
+        self.assertEqual(field(t, "budget"), {"a": [(45000, 100000)], "b": [(15000, 100000)],
+                                              "c": [(20000, 50000)]})
+
+    def test_per_core(self):
+        t = describe([vm("a", {"count": 2, "pcpus": [0, 1], "weight": 300}),
+                      vm("b", {"count": 1, "pcpus": [0]})])
+        # core 1 has one vCPU without a budget: nothing to divide, a full context
+        self.assertEqual(field(t, "budget"), {"a": [(75000, 100000), (0, 0)],
+                                              "b": [(25000, 100000)]})
+
+    def test_default_weights_keep_full_contexts(self):
+        t = describe([vm("a", {"count": 1, "weight": 100}), vm("b")])
+        self.assertEqual(field(t, "budget"), {"a": [(0, 0)], "b": [(0, 0)]})
+
+    def test_budgets_still_fit_a_core(self):
+        with self.assertRaisesRegex(Refused, "core 0 add up to 110%"):
+            describe([vm("a", {"count": 1, "budget": {"runtime": "60ms", "period": "100ms"}}),
+                      vm("b", {"count": 1, "budget": {"runtime": "50ms", "period": "100ms"}}),
+                      vm("c", {"count": 1, "weight": 200}), vm("d")])
+
+    def test_refusals(self):
+        with self.assertRaisesRegex(Refused, "under the 1000 us minimum"):
+            describe([vm("a", {"count": 1, "weight": 10000}), vm("b", {"count": 1, "weight": 1})])
+        with self.assertRaisesRegex(Refused, "policy fifo on core 0"):
+            describe([vm("a", {"count": 1, "weight": 200}),
+                      vm("b", {"count": 1, "policy": "fifo"})])
+        with self.assertRaisesRegex(Refused, "weight 200: seL4 without MCS"):
+            describe([vm("a", {"count": 1, "weight": 200}), vm("b")], mcs=False)
+        describe([vm("a", {"count": 1, "weight": 100}), vm("b")], mcs=False)
+
+
+class Policies(unittest.TestCase):
+    def test_defaults_as_stdvmmd(self):
+        t = describe([vm("a", {"count": 2, "priority": 120,
+                               "placement": [{"vcpu": 1, "policy": "rr"}]}),
+                      vm("b", {"count": 1, "pcpus": [1]}),
+                      vm("c", {"count": 1, "pcpus": [1], "policy": "fifo"})])
+        self.assertEqual(field(t, "fifo"), {"a": [True, False], "b": [False], "c": [True]})
+        self.assertEqual(field(t, "prio"), {"a": [120, 120], "b": [100], "c": [100]})
+
+    def test_non_mcs(self):
+        with self.assertRaisesRegex(Refused, "fifo needs an MCS kernel"):
+            describe([vm("a", {"count": 1, "policy": "fifo"})], mcs=False)
+        with self.assertRaisesRegex(Refused, "stdvmmd's default for a priority"):
+            describe([vm("a", {"count": 1, "priority": 150})], mcs=False)
+        # alone on a dedicated core there is no equal to be fifo against
+        t = describe([vm("a", {"count": 1, "priority": 150, "pcpus": [1], "dedicated": True})],
+                     mcs=False)
+        self.assertEqual(field(t, "fifo"), {"a": [True]})
+        describe([vm("a", {"count": 1, "priority": 150, "policy": "rr"})], mcs=False)
+
+
+class VmmThreads(unittest.TestCase):
+    def test_on_their_cores_or_the_vcpus(self):
+        t = describe([vm("a", {"count": 3, "pcpus": [1, 2, 3]}, vmm_threads={"pcpus": "0,4"}),
+                      vm("b", {"count": 2, "pcpus": [5, 6]})])
+        self.assertEqual(field(t, "vmm_core"), {"a": [0, 4, 0], "b": [5, 6]})
+
+    def test_vmm_priority_above_the_highest_vcpu(self):
+        t = describe([vm("a", {"count": 2, "priority": 90,
+                               "placement": [{"vcpu": 1, "priority": 250}]})])
+        self.assertEqual(t[0]["prio_max"], 250)
+
+    def test_refusals(self):
+        with self.assertRaisesRegex(Refused, "in a's vmm_threads"):
+            describe([vm("a", vmm_threads={"pcpus": [1]}),
+                      vm("b", {"count": 1, "pcpus": [1], "dedicated": True})])
+        with self.assertRaisesRegex(Refused, "vmm_threads: cores \\[7\\] are not in"):
+            describe([vm("a", vmm_threads={"pcpus": [7]})], {"host_cpus": "0-3"})
+        with self.assertRaisesRegex(Refused, "want {pcpus"):
+            describe([vm("a", vmm_threads=[0])])
+        # a dedicated VM's own VMM threads may sit beside its vCPU (stdvmmd allows it)
+        describe([vm("a", {"count": 1, "pcpus": [1], "dedicated": True},
+                     vmm_threads={"pcpus": [1]})])
+
+
+class Dedicated(unittest.TestCase):
+    def test_a_dedicated_core_is_one_vcpus(self):
+        describe([vm("rt", {"count": 1, "pcpus": [1], "dedicated": True}),
+                  vm("web", {"count": 2, "pcpus": [0, 2]})])
+        with self.assertRaisesRegex(Refused, "web vCPU 1 is placed there"):
+            describe([vm("rt", {"count": 1, "pcpus": [1], "dedicated": True}),
+                      vm("web", {"count": 2, "pcpus": [0, 1]})])
+        with self.assertRaisesRegex(Refused, "rt vCPU 1 is placed there"):
+            describe([vm("rt", {"count": 2, "pcpus": [1], "dedicated": True})])
+
+
+class System(unittest.TestCase):
+    def test_limits(self):
+        with self.assertRaisesRegex(Refused, "exceeds system.memory"):
+            describe([vm("a")], {"memory": "64M"})
+        with self.assertRaisesRegex(Refused, "exceeds system.vcpus"):
+            describe([vm("a", 2)], {"vcpus": 1})
+        with self.assertRaisesRegex(Refused, "autostart VMs' memory"):
+            describe([vm("a", autostart=True), vm("b", autostart=True)], {"memory": "200M"})
+        with self.assertRaisesRegex(Refused, "system.max_vms is 1"):
+            describe([vm("a", autostart=True), vm("b", autostart=True)], {"max_vms": 1})
+        with self.assertRaisesRegex(Refused, "not in system.host_cpus"):
+            describe([vm("a", {"count": 1, "pcpus": [3]})], {"host_cpus": "0-2"})
+        with self.assertRaisesRegex(Refused, "max_vm: not a system key"):
+            describe([vm("a")], {"max_vm": 1})
+        describe([vm("a", autostart=True), vm("b")], {"memory": "200M", "max_vms": 1})
+
+
+def example(name):
+    import yaml
+    with open(os.path.join(TOP, "docs", "examples", name), encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+class PaperExamples(unittest.TestCase):
+    def test_direct_mapping(self):
+        for mcs in (True, False):
+            _, t = gvt.describe(example("direct-mapping.yaml"), mcs, image)
+            self.assertEqual(field(t, "core"), {"control": [1], "sensor": [2], "logger": [3]})
+            self.assertEqual(field(t, "vmm_core"), {"control": [0], "sensor": [0], "logger": [0]})
+            self.assertEqual(field(t, "prio"), {"control": [200], "sensor": [100],
+                                                "logger": [100]})
+            self.assertEqual(field(t, "fifo"), {"control": [True], "sensor": [False],
+                                                "logger": [False]})
+
+    def test_hybrid_writable_disk_refused(self):
+        with self.assertRaisesRegex(Refused, "db.img is writable .* refused rather than "
+                                             "served read-only"):
+            gvt.describe(example("hybrid.yaml"), True, image)
+
+    def test_hybrid_placement(self):
+        doc = example("hybrid.yaml")
+        doc["vms"][1]["disks"][0]["read_only"] = True  # the only change: see the test above
+        system, t = gvt.describe(doc, True, image)
+        self.assertEqual(field(t, "core"), {"rt": [1], "db": [2, 3], "web": [4, 5],
+                                            "batch": [4, 5]})
+        self.assertEqual(field(t, "vmm_core"), {"rt": [0], "db": [0, 0], "web": [4, 5],
+                                                "batch": [4, 5]})
+        self.assertEqual(field(t, "prio"), {"rt": [250], "db": [100, 100], "web": [100, 100],
+                                            "batch": [100, 100]})
+        self.assertEqual(field(t, "fifo"), {"rt": [True], "db": [False, False],
+                                            "web": [False, True], "batch": [False, False]})
+        self.assertEqual(field(t, "budget"), {
+            "rt": [(0, 0)], "db": [(0, 0), (0, 0)], "web": [(0, 0), (20000, 100000)],
+            "batch": [(30000, 100000), (30000, 100000)]})
+        self.assertEqual([v["prio_max"] for v in t], [250, 100, 100, 100])
+        self.assertEqual(system["memory"], 2 << 30)
+        with self.assertRaisesRegex(Refused, "weight 200: seL4 without MCS"):
+            gvt.describe(doc, False, image)
+
+
+class Generated(unittest.TestCase):
+    """The script itself: --path-root, --mcs and the C table it writes."""
+
+    def run_gen(self, root, system, mcs="on"):
+        out = os.path.join(root, "out")
+        return subprocess.run([sys.executable, GEN, "--system", system, "--out", out,
+                               "--vmm", system, "--mcs", mcs, "--path-root", root],
+                              capture_output=True, text=True), out
+
+    def test_direct_mapping_under_a_path_root(self):
+        with tempfile.TemporaryDirectory() as root:
+            os.makedirs(os.path.join(root, "opt", "guest"))
+            for f in ("vmlinuz", "initramfs.cpio.gz"):
+                with open(os.path.join(root, "opt", "guest", f), "wb") as fh:
+                    fh.write(b"x" * 4096)
+            r, out = self.run_gen(root, os.path.join(TOP, "docs", "examples",
+                                                     "direct-mapping.yaml"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("control vCPU 0: core 1, priority 200, fifo; VMM thread on core 0 "
+                          "at 201", r.stdout)
+            with open(os.path.join(out, "vm_table.c"), encoding="utf-8") as f:
+                c = f.read()
+            self.assertIn(".cores = {1}, .vmm_cores = {0}, .vmm_threads = true", c)
+            self.assertIn(".priority = {200}, .fifo = {true}, .dedicated = true", c)
+            self.assertIn(".memory = 1073741824ull, .vcpus = 3, .max_vms = 0", c)
+            with open(os.path.join(out, "images.S"), encoding="utf-8") as f:
+                self.assertIn(os.path.join(root, "opt", "guest", "vmlinuz"), f.read())
+
+    def test_variables_are_not_under_the_root(self):
+        with tempfile.TemporaryDirectory() as root, tempfile.TemporaryDirectory() as kit:
+            for f in ("vmlinuz", "initramfs.cpio.gz"):
+                with open(os.path.join(kit, f), "wb") as fh:
+                    fh.write(b"x" * 4096)
+            out = os.path.join(root, "out")
+            r = subprocess.run([sys.executable, GEN, "--system",
+                                os.path.join(TOP, "src", "port", "sel4", "examples",
+                                             "hybrid-2core.yaml"),
+                                "--out", out, "--vmm", GEN, "--mcs", "on", "--path-root", root],
+                               capture_output=True, text=True,
+                               env=dict(os.environ, STDVMM_GUEST_KIT=kit))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("web vCPU 0: core 0 (pool shared), priority 100, budget 66666/100000 us "
+                          "(weight 200)", r.stdout)
+
+    def test_missing_file_names_the_root(self):
+        with tempfile.TemporaryDirectory() as root:
+            r, _ = self.run_gen(root, os.path.join(TOP, "docs", "examples",
+                                                   "direct-mapping.yaml"))
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("/opt/guest/vmlinuz under --path-root", r.stderr)
 
 
 if __name__ == "__main__":

@@ -18,26 +18,32 @@
 #include "vmm_abi.h"
 
 /*
- * The admin serves console input and VMM reports above everything else.
- * While it builds a VM it drops to the guests' priority, so that the VMs
- * already running keep their share.
+ * The admin serves console input and VMM reports above everything else, at
+ * seL4's highest priority, so that descriptions get the rest of seL4's
+ * range. While it builds a VM it drops to the guests' default priority, so
+ * that the VMs already running keep their share.
  */
-#define ADMIN_PRIO 200
+#define ADMIN_PRIO seL4_MaxPrio
 #define GUEST_PRIO 100
 /*
- * A VM's VMM threads run one above its vCPUs: they only run when a vCPU
- * faulted or one VMM thread hands the VMM lock to another, and then they
- * must not wait behind guests spending whole timeslices (a guest's WFI and
- * WFE do not trap). So a VM's priority is at most two below the admin's.
+ * A VM's VMM threads run one above its highest vCPU: they only run when a
+ * vCPU faulted or one VMM thread hands the VMM lock to another, and then
+ * they must not wait behind guests spending whole timeslices (a guest's WFI
+ * and WFE do not trap). One priority for all of them, as any of them may
+ * hold the VMM lock another waits for. So a vCPU's priority is at most two
+ * below the admin's (tools/sel4/gen-vm-table.py's VM_PRIO_MAX: the same).
  */
 #define VMM_PRIO(vm_prio) ((seL4_Word)(vm_prio) + 1u)
 #define VM_PRIO_MAX (ADMIN_PRIO - 2)
 /*
  * MCS kernels: a thread without a budget of its own gets a full scheduling
  * context (budget = period) of this length, which acts as its timeslice
- * among equals.
+ * among equals (policy rr). A fifo vCPU's full context is so long that it
+ * never expires in practice: it runs until it blocks or a higher priority
+ * preempts it (seL4 puts a preempted thread back at the head of its queue).
  */
 #define FULL_SC_US 5000
+#define FIFO_SC_US 1000000000u /* 1000 s */
 
 /* The admin's own virtual addresses (its program sits at 0x400000). */
 #define ADMIN_SCRATCH_VA 0x1000000000ull /* one page, to fill frames before handing them out */
@@ -113,7 +119,7 @@ void vm_list(void);
 /* A run-time change of one vCPU: what is negative (or set_budget false) stays. */
 struct vcpu_place {
     int core;        /* the core it and its VMM thread move to */
-    int prio;        /* the priority of all the VM's threads */
+    int prio;        /* the vCPU's priority (its VMM threads: VMM_PRIO of the VM's highest) */
     bool set_budget; /* MCS: a new budget (0: none, a full context) in each period */
     uint32_t budget_us, period_us;
 };

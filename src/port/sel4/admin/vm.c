@@ -43,7 +43,7 @@ struct vm {
     seL4_CPtr vmm_tcb[SEL4_VMM_MAX_VCPUS], ipc_frame[SEL4_VMM_MAX_VCPUS];
     /* Where each vCPU runs now and at what priority: the description's until moved. */
     uint8_t core[SEL4_VMM_MAX_VCPUS];
-    uint8_t prio;
+    uint8_t prio[SEL4_VMM_MAX_VCPUS];
     uint32_t budget_us[SEL4_VMM_MAX_VCPUS], period_us[SEL4_VMM_MAX_VCPUS];
 #ifdef CONFIG_KERNEL_MCS
     /* Scheduling contexts of each vCPU and of its VMM thread; the VMM thread's reply object. */
@@ -69,10 +69,30 @@ static const char *reason_name(seL4_Word reason)
     return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "unknown reason";
 }
 
-/* The priority a VM starts with: the description's, or the default. */
-static uint8_t desc_prio(const struct sel4_vm_desc *d)
+/* The priority vCPU i starts with: the description's, or the default. */
+static uint8_t desc_prio(const struct sel4_vm_desc *d, unsigned i)
 {
-    return d->priority >= 0 ? (uint8_t)d->priority : GUEST_PRIO;
+    return d->priority[i] >= 0 ? (uint8_t)d->priority[i] : GUEST_PRIO;
+}
+
+/* The priority of all of a VM's VMM threads: one above its highest vCPU. */
+static seL4_Word vmm_prio(const struct vm *v)
+{
+    uint8_t top = 0;
+
+    for (unsigned i = 0; i < v->desc->cpus; i++)
+        top = v->prio[i] > top ? v->prio[i] : top;
+    return VMM_PRIO(top);
+}
+
+/*
+ * The core of the VMM thread serving vCPU i when the vCPU is on vcpu_core:
+ * the same core (an exit stays on it), unless vmm_threads placed the VMM's
+ * threads, which then stay where the description put them.
+ */
+static unsigned vmm_core(const struct vm *v, unsigned i, unsigned vcpu_core)
+{
+    return v->desc->vmm_threads ? v->desc->vmm_cores[i] : vcpu_core;
 }
 
 static seL4_Error check(seL4_Error err, const struct vm *v, const char *what)
@@ -354,6 +374,15 @@ static seL4_Error configure_sc(struct vm *v, seL4_CPtr sc, unsigned core, uint32
                  v, "scheduling context");
 }
 
+/* vCPU i's scheduling context; without a budget, policy fifo takes the long full context. */
+static seL4_Error configure_guest_sc(struct vm *v, unsigned i, unsigned core, uint32_t budget_us,
+                                     uint32_t period_us)
+{
+    if (budget_us == 0 && v->desc->fifo[i])
+        budget_us = period_us = FIFO_SC_US;
+    return configure_sc(v, v->guest_sc[i], core, budget_us, period_us);
+}
+
 /*
  * MCS: a thread's fault handler is a capability the kernel keeps in the
  * TCB, given from the admin's CSpace: mint the badged endpoint into the
@@ -386,21 +415,21 @@ static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
                                        v->guest_vspace, 0, 0, seL4_CapNull),
                     v, "configuring the guest thread");
     if (err == seL4_NoError)
-        err = configure_sc(v, v->guest_sc[i], v->core[i], v->budget_us[i], v->period_us[i]);
+        err = configure_guest_sc(v, i, v->core[i], v->budget_us[i], v->period_us[i]);
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetSchedParams(v->guest_tcb[i], seL4_CapInitThreadTCB, v->prio,
-                                            v->prio, v->guest_sc[i], guest_fault),
+        err = check(seL4_TCB_SetSchedParams(v->guest_tcb[i], seL4_CapInitThreadTCB, v->prio[i],
+                                            v->prio[i], v->guest_sc[i], guest_fault),
                     v, "guest scheduling");
     if (err == seL4_NoError)
         err = check(seL4_TCB_Configure(v->vmm_tcb[i], v->cnode, guard, v->vmm_vspace, 0,
                                        SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
                     v, "configuring the VMM thread");
-    /* The VMM thread has a full context of its own on the vCPU's core: exits stay there. */
+    /* The VMM thread has a full context of its own, on the vCPU's core unless vmm_threads. */
     if (err == seL4_NoError)
-        err = configure_sc(v, v->vmm_sc[i], v->core[i], 0, 0);
+        err = configure_sc(v, v->vmm_sc[i], vmm_core(v, i, v->core[i]), 0, 0);
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetSchedParams(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(v->prio),
-                                            VMM_PRIO(v->prio), v->vmm_sc[i], vmm_fault),
+        err = check(seL4_TCB_SetSchedParams(v->vmm_tcb[i], seL4_CapInitThreadTCB, vmm_prio(v),
+                                            vmm_prio(v), v->vmm_sc[i], vmm_fault),
                     v, "VMM scheduling");
     return err;
 }
@@ -415,7 +444,7 @@ static seL4_Error set_core(struct vm *v, unsigned i, unsigned core)
 #if CONFIG_MAX_NUM_NODES > 1
     seL4_Error err = check(seL4_TCB_SetAffinity(v->guest_tcb[i], core), v, "guest core");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], core), v, "VMM core");
+        err = check(seL4_TCB_SetAffinity(v->vmm_tcb[i], vmm_core(v, i, core)), v, "VMM core");
     return err;
 #else
     (void)v, (void)i, (void)core;
@@ -424,13 +453,13 @@ static seL4_Error set_core(struct vm *v, unsigned i, unsigned core)
 }
 #endif
 
-/* vCPU i's guest thread at the VM's priority, the VMM thread serving it one above. */
-static seL4_Error set_prio(struct vm *v, unsigned i, uint8_t prio)
+/* vCPU i's guest thread at its priority, the VMM thread serving it at the VM's VMM priority. */
+static seL4_Error set_prio(struct vm *v, unsigned i)
 {
-    seL4_Error err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, prio), v,
-                           "guest priority");
+    seL4_Error err = check(seL4_TCB_SetPriority(v->guest_tcb[i], seL4_CapInitThreadTCB, v->prio[i]),
+                           v, "guest priority");
     if (err == seL4_NoError)
-        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, VMM_PRIO(prio)), v,
+        err = check(seL4_TCB_SetPriority(v->vmm_tcb[i], seL4_CapInitThreadTCB, vmm_prio(v)), v,
                     "VMM priority");
     return err;
 }
@@ -450,7 +479,7 @@ static seL4_Error configure_threads(struct vm *v, unsigned i, seL4_Word guard,
                                      v->vmm_vspace, 0, SEL4_VMM_IPC_BUFFER_VA(i), v->ipc_frame[i]),
                   v, "configuring the VMM thread");
     if (err == seL4_NoError)
-        err = set_prio(v, i, v->prio);
+        err = set_prio(v, i);
     if (err == seL4_NoError)
         err = set_core(v, i, v->core[i]);
     return err;
@@ -533,6 +562,36 @@ static void destroy(struct vm *v)
     v->state = err == seL4_NoError ? VM_STOPPED : VM_UNAVAILABLE;
 }
 
+/*
+ * stdvmmd's admission rule: the running VMs together stay within the
+ * description's system.memory, system.vcpus and system.max_vms.
+ */
+static bool system_admits(const struct vm *v)
+{
+    uint64_t memory = v->desc->memory;
+    unsigned vcpus = v->desc->cpus, count = 1;
+
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        if (vms[i].state == VM_RUNNING) {
+            memory += vms[i].desc->memory;
+            vcpus += vms[i].desc->cpus;
+            count++;
+        }
+    }
+    const char *what = sel4_system.memory && memory > sel4_system.memory    ? "memory"
+                       : sel4_system.vcpus && vcpus > sel4_system.vcpus     ? "vcpus"
+                       : sel4_system.max_vms && count > sel4_system.max_vms ? "max_vms"
+                                                                            : NULL;
+    if (what != NULL)
+        console_printf("admin: %s: not started: with it the running VMs would take %llu MiB, "
+                       "%u vCPUs, %u VMs; system.%s allows less (%llu MiB, %u vCPUs, %u VMs; "
+                       "0: no limit)\n",
+                       v->desc->name, (unsigned long long)(memory >> 20), vcpus, count, what,
+                       (unsigned long long)(sel4_system.memory >> 20), sel4_system.vcpus,
+                       sel4_system.max_vms);
+    return what == NULL;
+}
+
 int vm_start(unsigned index)
 {
     struct vm *v = &vms[index];
@@ -542,13 +601,16 @@ int vm_start(unsigned index)
                        v->state == VM_RUNNING ? "already running" : "not available");
         return -1;
     }
+    if (!system_admits(v))
+        return -1;
     v->boot_count++;
     v->state = VM_RUNNING; /* from here on a failure tears down what exists */
     /* A VM starts from its description's placement, whatever it was moved to before. */
     memcpy(v->core, d->cores, sizeof(v->core));
     memcpy(v->budget_us, d->budget_us, sizeof(v->budget_us));
     memcpy(v->period_us, d->period_us, sizeof(v->period_us));
-    v->prio = desc_prio(d);
+    for (unsigned i = 0; i < d->cpus; i++)
+        v->prio[i] = desc_prio(d, i);
     /*
      * Building takes a while (the kernel clears the VM's memory): do it at
      * the guests' priority, so that running VMs keep their share of the CPU.
@@ -623,11 +685,12 @@ static const uint8_t *vm_cores(const struct vm *v)
     return v->state == VM_RUNNING ? v->core : v->desc->cores;
 }
 
-static bool vm_uses_core(const struct vm *v, unsigned core)
+/* Whether v runs a vCPU (or, with vmm too, a VMM thread) on core. */
+static bool vm_uses_core(const struct vm *v, unsigned core, bool vmm)
 {
     const uint8_t *c = vm_cores(v);
     for (unsigned i = 0; i < v->desc->cpus; i++) {
-        if (c[i] == core)
+        if (c[i] == core || (vmm && vmm_core(v, i, c[i]) == core))
             return true;
     }
     return false;
@@ -683,16 +746,17 @@ int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
     }
     for (unsigned i = 0; core >= 0 && i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct vm *o = &vms[i];
-        if (o == v || !vm_uses_core(o, (unsigned)core))
+        if (o == v || !vm_uses_core(o, (unsigned)core, v->desc->dedicated))
             continue;
-        if (o->desc->dedicated) {
+        /* A dedicated VM's VMM threads (vmm_threads) may share a core; its vCPUs may not. */
+        if (o->desc->dedicated && vm_uses_core(o, (unsigned)core, false)) {
             console_printf("admin: %s vCPU %u: core %d is dedicated to %s; refused\n", name, vcpu,
                            core, o->desc->name);
             return -1;
         }
         if (v->desc->dedicated) {
-            console_printf("admin: %s vCPU %u: %s is dedicated, but %s runs on core %d; "
-                           "refused\n",
+            console_printf("admin: %s vCPU %u: %s is dedicated, but %s runs threads on core "
+                           "%d; refused\n",
                            name, vcpu, name, o->desc->name, core);
             return -1;
         }
@@ -719,7 +783,7 @@ int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
                        name, vcpu, target, (unsigned long long)(load / 10000), budget, period);
         return -1;
     }
-    unsigned old_core = v->core[vcpu], old_prio = v->prio;
+    unsigned old_core = v->core[vcpu], old_prio = v->prio[vcpu];
     bool moving = core >= 0 && (unsigned)core != old_core;
     if (moving && !handover_ready()) {
         console_printf("admin: %s vCPU %u: cannot hand a VCPU over between cores on this "
@@ -737,8 +801,8 @@ int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
 #ifdef CONFIG_KERNEL_MCS
     /* An MCS thread runs where its scheduling context is configured. */
     if (err == seL4_NoError && (core >= 0 || p->set_budget))
-        err = configure_sc(v, v->guest_sc[vcpu], target, budget, period);
-    if (err == seL4_NoError && core >= 0)
+        err = configure_guest_sc(v, vcpu, target, budget, period);
+    if (err == seL4_NoError && core >= 0 && !v->desc->vmm_threads)
         err = configure_sc(v, v->vmm_sc[vcpu], target, 0, 0);
 #else
     if (err == seL4_NoError && core >= 0)
@@ -746,19 +810,21 @@ int vm_vcpu_place(unsigned index, unsigned vcpu, const struct vcpu_place *p)
 #endif
     if (moving && handover_run_on(ADMIN_CORE) != seL4_NoError)
         console_printf("admin: still running on core %u\n", old_core);
-    /* One priority per VM, as in the description: all its threads compete as equals. */
+    /* The VMM threads follow the VM's highest vCPU: all of them, as any may hold the lock. */
+    if (err == seL4_NoError && prio >= 0)
+        v->prio[vcpu] = (uint8_t)prio;
     for (unsigned i = 0; prio >= 0 && i < v->desc->cpus && err == seL4_NoError; i++)
-        err = set_prio(v, i, (uint8_t)prio);
-    if (err != seL4_NoError)
+        err = set_prio(v, i);
+    if (err != seL4_NoError) {
+        v->prio[vcpu] = (uint8_t)old_prio;
         return -1;
+    }
     if (core >= 0)
         v->core[vcpu] = (uint8_t)core;
-    if (prio >= 0)
-        v->prio = (uint8_t)prio;
     v->budget_us[vcpu] = budget;
     v->period_us[vcpu] = budget ? period : 0;
     console_printf("admin: %s vCPU %u: core %u -> %u, priority %u -> %u, budget %u/%u us\n", name,
-                   vcpu, old_core, v->core[vcpu], old_prio, v->prio, v->budget_us[vcpu],
+                   vcpu, old_core, v->core[vcpu], old_prio, v->prio[vcpu], v->budget_us[vcpu],
                    v->period_us[vcpu]);
     return 0;
 }
@@ -769,16 +835,22 @@ void vm_list(void)
 
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct vm *v = &vms[i];
-        char cores[3 * SEL4_VMM_MAX_VCPUS + 1] = "";
+        char cores[4 * SEL4_VMM_MAX_VCPUS + 1] = "", prios[4 * SEL4_VMM_MAX_VCPUS + 1] = "";
+        char vmm[4 * SEL4_VMM_MAX_VCPUS + 8] = "";
         const uint8_t *where = vm_cores(v);
-        for (unsigned c = 0; c < v->desc->cpus && c < SEL4_VMM_MAX_VCPUS; c++)
-            snprintf(cores + strlen(cores), sizeof(cores) - strlen(cores), "%s%u", c ? "," : "",
-                     where[c]);
-        unsigned prio = v->state == VM_RUNNING ? v->prio : desc_prio(v->desc);
-        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s  prio %u%s\n",
+        for (unsigned c = 0; c < v->desc->cpus && c < SEL4_VMM_MAX_VCPUS; c++) {
+            const char *sep = c ? "," : "";
+            snprintf(cores + strlen(cores), sizeof(cores) - strlen(cores), "%s%u", sep, where[c]);
+            snprintf(prios + strlen(prios), sizeof(prios) - strlen(prios), "%s%u", sep,
+                     v->state == VM_RUNNING ? v->prio[c] : desc_prio(v->desc, c));
+            if (v->desc->vmm_threads)
+                snprintf(vmm + strlen(vmm), sizeof(vmm) - strlen(vmm), "%s%u", c ? "," : "  vmm ",
+                         v->desc->vmm_cores[c]);
+        }
+        console_printf("admin: %-12s %-11s %4llu MiB  %u vCPU  boots %u  cores %s  prio %s%s%s\n",
                        v->desc->name, states[v->state], (unsigned long long)(v->desc->memory >> 20),
-                       v->desc->cpus, v->boot_count, cores, prio,
-                       v->desc->dedicated ? "  dedicated" : "");
+                       v->desc->cpus, v->boot_count, cores, prios,
+                       v->desc->dedicated ? "  dedicated" : "", vmm);
     }
 }
 
@@ -843,6 +915,17 @@ static int budget(struct vm *v)
         if (d->cores[i] >= CONFIG_MAX_NUM_NODES) {
             console_printf("admin: %s: vCPU %u placed on core %u; this kernel runs %d core(s)\n",
                            d->name, i, d->cores[i], CONFIG_MAX_NUM_NODES);
+            return -1;
+        }
+        if (d->vmm_cores[i] >= CONFIG_MAX_NUM_NODES) {
+            console_printf("admin: %s: the VMM thread of vCPU %u placed on core %u "
+                           "(vmm_threads); this kernel runs %d core(s)\n",
+                           d->name, i, d->vmm_cores[i], CONFIG_MAX_NUM_NODES);
+            return -1;
+        }
+        if (d->priority[i] > VM_PRIO_MAX) {
+            console_printf("admin: %s: vCPU %u at priority %d; VMs run at 0-%d\n", d->name, i,
+                           d->priority[i], VM_PRIO_MAX);
             return -1;
         }
     }
