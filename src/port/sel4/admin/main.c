@@ -201,6 +201,9 @@ void sel4rt_main(void *arg)
         console_printf("admin: no console: cannot serve VMs\n");
         goto dead;
     }
+    /* Before the VMs: a VM's start gives its VMM a doorbell to the switch. */
+    if (net_init() < 0)
+        console_printf("admin: no switch: VMs with a NIC start without a network\n");
     vms_init();
 
     for (;;) {

@@ -17,6 +17,7 @@
 #include "stdvmm/machine.h"
 #include "vmm/hv_sel4.h"
 #include "vmm/vmm_io.h"
+#include "vmm/vmm_net.h"
 
 static struct machine mach;
 static struct machine_host host; /* the machine keeps a pointer to it */
@@ -113,6 +114,33 @@ static int disk_submit(void *ctx, struct virtio_blk_io *io)
     return 0;
 }
 
+/*
+ * The NIC: its backend is the front end of this port's channels to the
+ * switch PD (vmm_net.c); frames are copied between guest memory and the
+ * channels' slots here, so the switch never maps guest RAM. The switch's
+ * signals arrive on the notification bound to vCPU 0's thread.
+ */
+static struct machine_virtio net_dev;
+static struct virtio_net net_model;
+
+static void net_notified(uint64_t badge)
+{
+    (void)badge;
+    vmm_net_notified();
+}
+
+static int add_net(struct machine *m)
+{
+    virtio_prepare(&net_dev, MACHINE_VIRTIO_NET, "net0");
+    memset(&net_model, 0, sizeof(net_model));
+    int r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
+    if (r == 0)
+        r = machine_add_virtio(m, &net_dev, &net_model);
+    if (r == 0)
+        hv_sel4_set_notification_handler(net_notified);
+    return r;
+}
+
 static int add_virtio(void *ctx, struct machine *m)
 {
     int r = 0;
@@ -147,6 +175,8 @@ static int add_virtio(void *ctx, struct machine *m)
                          machine_virtio_hwirq(&disk_dev), owner);
         }
     }
+    if (r == 0 && args->net)
+        r = add_net(m);
     return r;
 }
 
@@ -190,6 +220,7 @@ static _Noreturn void run_vcpu(unsigned index)
     if (mach.vm.vcpu_count > 1)
         LOG_INFO("VM %s: vCPU %u saw the stop; %lu exits waited for another vCPU's", args->name,
                  index, hv_sel4_lock_waits());
+    vmm_net_report();
     LOG_INFO("VM %s stopped: %s", args->name, vm_stop_reason_name(reason));
     vmm_report_stop(reason);
 }
