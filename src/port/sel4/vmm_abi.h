@@ -36,6 +36,7 @@
 #define SEL4_VMM_SLOT_FAULT_EP 24    /* + vCPU index: that vCPU's faults arrive here */
 #define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
+#define SEL4_VMM_SLOT_NET_KICK 48    /* send-only, badged: this VMM's own notification (net_abi.h) */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
 
 /*

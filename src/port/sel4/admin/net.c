@@ -233,6 +233,10 @@ seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspac
                               SEL4_BADGE_NET_VMM);
     }
     if (err == seL4_NoError)
+        err = seL4_CNode_Mint(vmm_cnode, SEL4_VMM_SLOT_NET_KICK, SEL4_VMM_CNODE_BITS,
+                              seL4_CapInitThreadCNode, ntfn, seL4_WordBits, seL4_CanWrite,
+                              SEL4_BADGE_NET_KICK);
+    if (err == seL4_NoError)
         err = seL4_CNode_Mint(vmm_cnode, SEL4_VMM_SLOT_NET_DOORBELL, SEL4_VMM_CNODE_BITS,
                               seL4_CapInitThreadCNode, sw.ntfn, seL4_WordBits, seL4_CanWrite,
                               SEL4_BADGE_NET_DOORBELL(index));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "port/sel4/portable/sel4_plan.h"
+#include "net_abi.h"
 #include "rt/rt.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
@@ -123,15 +124,30 @@ static int disk_submit(void *ctx, struct virtio_blk_io *io)
 static struct machine_virtio net_dev;
 static struct virtio_net net_model;
 
+/*
+ * The transport kicks with its own lock held (on KVM a kick only wakes the
+ * device's thread), and the device takes that lock again: serve the queues
+ * on the next wake of vCPU 0's thread instead, through this VMM's own
+ * notification.
+ */
+static void net_kick(void *ctx)
+{
+    (void)ctx;
+    seL4_Signal(SEL4_VMM_SLOT_NET_KICK);
+}
+
 static void net_notified(uint64_t badge)
 {
-    (void)badge;
-    vmm_net_notified();
+    if (badge & SEL4_BADGE_NET_KICK)
+        machine_virtio_process(&net_dev);
+    if (badge & SEL4_BADGE_NET_VMM)
+        vmm_net_notified();
 }
 
 static int add_net(struct machine *m)
 {
     virtio_prepare(&net_dev, MACHINE_VIRTIO_NET, "net0");
+    net_dev.cfg.slot.kick = net_kick;
     memset(&net_model, 0, sizeof(net_model));
     int r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
     if (r == 0)

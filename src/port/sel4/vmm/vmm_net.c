@@ -63,10 +63,20 @@ static void channel_broke(const char *which, int r)
     broken = true;
 }
 
-/* Posts one empty RX buffer: the switch answers it with a frame for us. */
-static bool post_rx(uint32_t id, bool *notify)
+/*
+ * Gives back RX slot done (an answered request, or none: UINT32_MAX) and
+ * posts a free slot as an empty buffer: the switch answers it with a frame.
+ */
+static bool post_rx(uint32_t done, bool *notify)
 {
+    uint32_t id;
+    uint8_t *buf;
     bool n = false;
+
+    if (done != UINT32_MAX)
+        channel_front_put(&rx_chan, done);
+    if (channel_front_get(&rx_chan, &id, &buf) < 0)
+        return false; /* all posted or held already */
     int r = channel_front_submit(&rx_chan, id, CHANNEL_OP_NET_RX, 0, SEL4_NET_SLOT_SIZE, &n);
     if (r < 0) {
         channel_front_put(&rx_chan, id);
@@ -75,6 +85,18 @@ static bool post_rx(uint32_t id, bool *notify)
     }
     *notify |= n;
     return true;
+}
+
+/* Frees the TX slots the switch answered. */
+static void reap_tx(void)
+{
+    struct channel_completion c;
+    int r;
+
+    while ((r = channel_front_poll(&tx_chan, &c)) > 0)
+        channel_front_put(&tx_chan, c.id);
+    if (r < 0)
+        channel_broke("TX", r);
 }
 
 static int net_tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsigned count,
@@ -92,7 +114,7 @@ static int net_tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, u
         return -STDVMM_E2BIG;
     if (channel_front_get(&tx_chan, &id, &buf) < 0) {
         /* The switch still holds every slot: take back what it answered, then retry once. */
-        vmm_net_notified();
+        reap_tx();
         if (broken || channel_front_get(&tx_chan, &id, &buf) < 0) {
             tx_no_slot++;
             return -STDVMM_ENOSPC;
@@ -151,12 +173,9 @@ void vmm_net_notified(void)
 
     if (model == NULL || broken)
         return;
-    while ((r = channel_front_poll(&tx_chan, &c)) > 0)
-        channel_front_put(&tx_chan, c.id);
-    if (r < 0) {
-        channel_broke("TX", r);
+    reap_tx();
+    if (broken)
         return;
-    }
     while ((r = channel_front_poll(&rx_chan, &c)) > 0) {
         if (c.status != CHANNEL_S_OK) {
             /* CANCELLED: the switch gave the buffer back unused; offer it again. */
@@ -210,9 +229,7 @@ int vmm_net_init(const struct sel4_vmm_args *a, struct virtio_net_config *cfg,
     /* Every RX slot goes to the switch now; its doorbell also makes it attach this port. */
     bool notify = false;
     for (unsigned i = 0; i < SEL4_NET_SLOTS; i++) {
-        uint32_t id;
-        uint8_t *buf;
-        if (channel_front_get(&rx_chan, &id, &buf) < 0 || !post_rx(id, &notify))
+        if (!post_rx(UINT32_MAX, &notify))
             return -STDVMM_EPROTO;
     }
     doorbell();
