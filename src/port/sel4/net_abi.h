@@ -72,8 +72,8 @@
 #define SEL4_SWITCH_ABI_VERSION 1
 
 struct sel4_switch_port {
-    uint32_t in_use;   /* a VM of the table has a NIC on this port */
-    uint8_t mac[6];    /* its MAC: static entry, anti-spoofed */
+    uint32_t in_use; /* a VM of the table has a NIC on this port */
+    uint8_t mac[6];  /* its MAC: static entry, anti-spoofed */
     uint8_t pad[2];
     uint64_t networks; /* bit n: network n of the description */
     char name[48];     /* the VM's, for messages */

@@ -30,13 +30,13 @@
 #define SEL4_VMM_SLOT_VMM_FAULT_EP 4 /* badged admin endpoint: the VMM's own faults */
 #define SEL4_VMM_SLOT_CONSOLE_NTFN 5 /* badged: "the console ring has new bytes" */
 #define SEL4_VMM_SLOT_LOCK_NTFN 6    /* the VMM lock's waiters sleep on it (vmm/hv_sel4.c) */
-#define SEL4_VMM_SLOT_NET_DOORBELL 7 /* send-only, badged: the switch's notification (net_abi.h) */
+#define SEL4_VMM_SLOT_NET_DOORBELL 7 /* badged send: the switch's notification (net_abi.h) */
 #define SEL4_VMM_SLOT_GUEST_TCB 8    /* + vCPU index */
 #define SEL4_VMM_SLOT_VCPU 16        /* + vCPU index */
 #define SEL4_VMM_SLOT_FAULT_EP 24    /* + vCPU index: that vCPU's faults arrive here */
 #define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
-#define SEL4_VMM_SLOT_NET_KICK 48    /* send-only, badged: this VMM's own notification (net_abi.h) */
+#define SEL4_VMM_SLOT_NET_KICK 48    /* badged send: this VMM's own notification (net_abi.h) */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
 
 /*

@@ -78,8 +78,8 @@ static seL4_Error make_region(unsigned p)
         err = sw.detach[p] == seL4_CapNull
                   ? seL4_RangeError
                   : seL4_CNode_Mint(seL4_CapInitThreadCNode, sw.detach[p], seL4_WordBits,
-                                    seL4_CapInitThreadCNode, sw.ntfn, seL4_WordBits,
-                                    seL4_CanWrite, SEL4_BADGE_NET_DETACH(p));
+                                    seL4_CapInitThreadCNode, sw.ntfn, seL4_WordBits, seL4_CanWrite,
+                                    SEL4_BADGE_NET_DETACH(p));
     }
     return check(err, "a port's region");
 }
@@ -124,8 +124,7 @@ static seL4_Error start(uint64_t entry)
 {
     seL4_Word guard = seL4_CNode_CapData_new(0, seL4_WordBits - SEL4_SWITCH_CNODE_BITS).words[0];
     seL4_Error err = seL4_CNode_Copy(sw.cnode, SEL4_SWITCH_SLOT_NTFN, SEL4_SWITCH_CNODE_BITS,
-                                     seL4_CapInitThreadCNode, sw.ntfn, seL4_WordBits,
-                                     seL4_CanRead);
+                                     seL4_CapInitThreadCNode, sw.ntfn, seL4_WordBits, seL4_CanRead);
 #ifdef CONFIG_KERNEL_MCS
     if (err == seL4_NoError)
         err = seL4_TCB_Configure(sw.tcb, sw.cnode, guard, sw.vspace, 0, SEL4_SWITCH_IPC_BUFFER_VA,
@@ -148,9 +147,8 @@ static seL4_Error start(uint64_t entry)
         return check(err, "configuring its thread");
     seL4_DebugNameThread(sw.tcb, "stdvmm-switch");
     seL4_UserContext regs = {.pc = entry, .x0 = SEL4_SWITCH_ARGS_VA};
-    return check(
-        seL4_TCB_WriteRegisters(sw.tcb, true, 0, sizeof(regs) / sizeof(seL4_Word), &regs),
-        "starting it");
+    return check(seL4_TCB_WriteRegisters(sw.tcb, true, 0, sizeof(regs) / sizeof(seL4_Word), &regs),
+                 "starting it");
 }
 
 int net_init(void)
@@ -196,8 +194,8 @@ int net_init(void)
     if (map_args() != seL4_NoError || start(entry) != seL4_NoError)
         return -1;
     sw.up = true;
-    console_printf("admin: switch started: %u ports, %u networks, %u KiB of channels each\n",
-                   ports, sel4_network_count, SEL4_NET_REGION_BYTES >> 10);
+    console_printf("admin: switch started: %u ports, %u networks, %u KiB of channels each\n", ports,
+                   sel4_network_count, SEL4_NET_REGION_BYTES >> 10);
     return 0;
 }
 
@@ -245,9 +243,9 @@ seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspac
         if (c == seL4_CapNull)
             err = seL4_RangeError;
         if (err == seL4_NoError)
-            err = seL4_CNode_Copy(seL4_CapInitThreadCNode, c, seL4_WordBits,
-                                  seL4_CapInitThreadCNode, sw.region[index] + k, seL4_WordBits,
-                                  seL4_ReadWrite);
+            err =
+                seL4_CNode_Copy(seL4_CapInitThreadCNode, c, seL4_WordBits, seL4_CapInitThreadCNode,
+                                sw.region[index] + k, seL4_WordBits, seL4_ReadWrite);
         if (err == seL4_NoError)
             err = vs_map(vmm_vspace, c, SEL4_VMM_NET_VA + ((uint64_t)k << seL4_PageBits),
                          seL4_ReadWrite, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever,

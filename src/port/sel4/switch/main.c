@@ -123,8 +123,8 @@ static void attach(unsigned p)
         return;
     }
     pt->attached = true;
-    LOG_INFO("port %u (%s) attached: %02x:%02x:%02x:%02x:%02x:%02x, networks 0x%llx", p,
-             cfg->name, mac.b[0], mac.b[1], mac.b[2], mac.b[3], mac.b[4], mac.b[5],
+    LOG_INFO("port %u (%s) attached: %02x:%02x:%02x:%02x:%02x:%02x, networks 0x%llx", p, cfg->name,
+             mac.b[0], mac.b[1], mac.b[2], mac.b[3], mac.b[4], mac.b[5],
              (unsigned long long)cfg->networks);
 }
 
@@ -262,8 +262,7 @@ void sel4rt_main(void *arg)
                 detach(p, "its VM stopped");
         }
         for (unsigned p = 0; p < args->port_count; p++) {
-            if ((bits & SEL4_BADGE_NET_DOORBELL(p)) && args->ports[p].in_use &&
-                !ports[p].attached)
+            if ((bits & SEL4_BADGE_NET_DOORBELL(p)) && args->ports[p].in_use && !ports[p].attached)
                 attach(p);
         }
         /*

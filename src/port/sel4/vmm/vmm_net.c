@@ -202,8 +202,7 @@ void vmm_net_notified(void)
         doorbell();
 }
 
-int vmm_net_init(const struct sel4_vmm_args *a, struct virtio_net_config *cfg,
-                 struct virtio_net *m)
+int vmm_net_init(const struct sel4_vmm_args *a, struct virtio_net_config *cfg, struct virtio_net *m)
 {
     uint8_t *region = (uint8_t *)(uintptr_t)SEL4_VMM_NET_VA;
     size_t need = channel_shm_size(&geometry);
