@@ -26,7 +26,7 @@ import sys
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks", "nets"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
-NET_KEYS = {"network", "mac"}
+NET_KEYS = {"network", "mac", "irq_vcpu"}
 MAX_NETWORKS = 8  # net_abi.h: the switch's argument page names 8
 MAX_VMS = 8
 MAX_IMAGES = 8
@@ -209,8 +209,9 @@ def parse_mac(value, where):
     return mac
 
 
-def vm_net(vm, index, where, networks):
-    """A VM's nets (one NIC on the switch) -> (network name, mac bytes), or None."""
+def vm_net(vm, index, where, networks, cpus=1):
+    """A VM's nets (one NIC on the switch) -> (network name, mac bytes, irq_vcpu or -1), or
+    None."""
     nets = vm.get("nets", [])
     if not isinstance(nets, list) or len(nets) > 1:
         fail(f"{where}.nets: the seL4 port gives a VM one NIC so far")
@@ -218,11 +219,11 @@ def vm_net(vm, index, where, networks):
         return None
     n, nw = nets[0], f"{where}.nets[0]"
     if not isinstance(n, dict):
-        fail(f"{nw}: want {{network, mac}}")
+        fail(f"{nw}: want {{network, mac, irq_vcpu}}")
     unknown = set(n) - NET_KEYS
     if unknown:
         fail(f"{nw}: {', '.join(sorted(unknown))}: not supported by the seL4 port (a NIC there "
-             "is on a network of the switch PD: {network, mac})")
+             "is on a network of the switch PD: {network, mac, irq_vcpu})")
     net = n.get("network")
     if net not in networks:
         fail(f"{nw}.network: {net!r} is not one of networks[] "
@@ -232,7 +233,12 @@ def vm_net(vm, index, where, networks):
     # Without one, a locally administered MAC from the VM's index, as stable as the table.
     mac = parse_mac(n["mac"], f"{nw}.mac") if "mac" in n else [0x52, 0x54, 0x00, 0x5e, 0x00,
                                                                  index + 1]
-    return net, mac
+    irq_vcpu = n.get("irq_vcpu", -1)
+    if "irq_vcpu" in n and (not isinstance(irq_vcpu, int) or isinstance(irq_vcpu, bool) or
+                            not 0 <= irq_vcpu < cpus):
+        fail(f"{nw}.irq_vcpu: vCPU {irq_vcpu!r} does not exist (the VM has vCPUs 0 to "
+             f"{cpus - 1})")
+    return net, mac, irq_vcpu
 
 
 def check_networks(table, networks):
@@ -271,10 +277,10 @@ def c_string(s):
 def net_fields(net, networks):
     """The NIC's initialisers in struct sel4_vm_desc."""
     if net is None:
-        return ".net = false"
-    name, mac = net
+        return ".net = false, .net_irq_vcpu = -1"
+    name, mac, irq_vcpu = net
     return (".net = true, .mac = {" + ", ".join(f"0x{b:02x}" for b in mac) + "}, "
-            f".networks = 1ull << {networks[name][0]}")
+            f".networks = 1ull << {networks[name][0]}, .net_irq_vcpu = {irq_vcpu}")
 
 
 def main():
@@ -365,7 +371,7 @@ def main():
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id,
-            disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks)))
+            disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus)))
 
     check_networks(table, networks)
     check_dedicated(table)

@@ -43,6 +43,7 @@ struct sel4_vm_desc {
     bool net;              /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
     uint8_t mac[6];        /* its MAC */
     uint64_t networks;     /* bit n: its NIC is on sel4_network_names[n] */
+    int net_irq_vcpu;      /* the vCPU its NIC's interrupt goes to (irq_vcpu); -1: the guest's */
 };
 
 extern const struct sel4_image sel4_images[];

@@ -98,6 +98,7 @@ struct sel4_vmm_args {
     /* A virtio-net on the switch (net_abi.h): its region at SEL4_VMM_NET_VA; 0: no NIC. */
     uint32_t net;
     uint8_t net_mac[6];
+    uint32_t net_irq_vcpu; /* 1 + the vCPU owning its interrupt; 0: the guest's */
 };
 
 #endif

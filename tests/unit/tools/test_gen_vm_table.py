@@ -118,7 +118,9 @@ class Networks(unittest.TestCase):
     def test_nic_on_a_network(self):
         net = gvt.vm_net(nic_vm("a", [{"network": "lan", "mac": "52:54:00:AB:00:01"}]), 0, "w",
                          LAN)
-        self.assertEqual(net, ("lan", [0x52, 0x54, 0x00, 0xab, 0x00, 0x01]))
+        self.assertEqual(net, ("lan", [0x52, 0x54, 0x00, 0xab, 0x00, 0x01], -1))
+        net = gvt.vm_net(nic_vm("a", [{"network": "lan", "irq_vcpu": 1}]), 0, "w", LAN, cpus=2)
+        self.assertEqual(net[2], 1)
         self.assertIsNone(gvt.vm_net(nic_vm("a", []), 0, "w", LAN))
         # without a mac, one from the VM's index
         self.assertEqual(gvt.vm_net(nic_vm("b", [{"network": "lan"}]), 4, "w", LAN)[1],
@@ -134,6 +136,8 @@ class Networks(unittest.TestCase):
             "a malformed mac": nic_vm("a", [{"network": "lan", "mac": "52:54:00:00:01"}]),
             "a multicast mac": nic_vm("a", [{"network": "lan", "mac": "01:00:5e:00:00:01"}]),
             "a zero mac": nic_vm("a", [{"network": "lan", "mac": "00:00:00:00:00:00"}]),
+            "irq_vcpu beyond the vCPUs": nic_vm("a", [{"network": "lan", "irq_vcpu": 1}]),
+            "irq_vcpu not a number": nic_vm("a", [{"network": "lan", "irq_vcpu": True}]),
         }
         for what, v in cases.items():
             with self.assertRaises(Refused, msg=what):
@@ -142,11 +146,11 @@ class Networks(unittest.TestCase):
     def test_duplicate_mac_refused(self):
         mac = [0x52, 0x54, 0, 0, 0, 1]
         with self.assertRaises(Refused) as e:
-            gvt.check_networks([{"name": "a", "net": ("lan", mac)},
-                                {"name": "b", "net": ("lan", list(mac))},
+            gvt.check_networks([{"name": "a", "net": ("lan", mac, -1)},
+                                {"name": "b", "net": ("lan", list(mac), -1)},
                                 {"name": "c", "net": None}], LAN)
         self.assertIn("same MAC 52:54:00:00:00:01", str(e.exception))
-        gvt.check_networks([{"name": "a", "net": ("lan", mac)}, {"name": "b", "net": None},
+        gvt.check_networks([{"name": "a", "net": ("lan", mac, -1)}, {"name": "b", "net": None},
                             {"name": "c", "net": None}], LAN)
 
     def test_member_must_be_a_vm(self):
@@ -186,8 +190,8 @@ class GeneratedTable(unittest.TestCase):
             '         {"name": "b", "kernel": "vmlinuz"}]}')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(".net = true, .mac = {0x52, 0x54, 0x00, 0x00, 0x00, 0x0a}, "
-                      ".networks = 1ull << 0", table)
-        self.assertIn(".net = false", table)
+                      ".networks = 1ull << 0, .net_irq_vcpu = -1", table)
+        self.assertIn(".net = false, .net_irq_vcpu = -1", table)
         self.assertIn('sel4_network_names[] = {"lan", "x", NULL}', table)
         self.assertIn("sel4_network_count = 2", table)
         self.assertIn("sel4_switch_program:", table)

@@ -211,6 +211,8 @@ void net_vm_args(unsigned index, struct sel4_vmm_args *a)
         return;
     a->net = 1;
     memcpy(a->net_mac, sel4_vm_table[index].mac, sizeof(a->net_mac));
+    int irq_vcpu = sel4_vm_table[index].net_irq_vcpu;
+    a->net_irq_vcpu = irq_vcpu >= 0 ? (uint32_t)irq_vcpu + 1 : 0;
 }
 
 seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,

@@ -154,6 +154,13 @@ static int add_net(struct machine *m)
         r = machine_add_virtio(m, &net_dev, &net_model);
     if (r == 0)
         hv_sel4_set_notification_handler(net_notified);
+    /* As for the disk: the distributor is ours, so the owner holds from the start. */
+    if (r == 0 && args->net_irq_vcpu != 0) {
+        r = hv_vm_route_irq(m->vm.hv, machine_virtio_irq(&net_dev), args->net_irq_vcpu - 1);
+        if (r == 0)
+            LOG_INFO("virtio %s: interrupt %u goes to vCPU %u", net_dev.name,
+                     machine_virtio_hwirq(&net_dev), args->net_irq_vcpu - 1);
+    }
     return r;
 }
 
