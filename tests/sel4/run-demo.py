@@ -6,7 +6,7 @@ Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
 (README, "Running on seL4"), or with smp.yaml for --scenario smp. Not part of
 CI: CI has no seL4 checkout.
 
-  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched] [--smp N] [--log FILE]
+  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched|net] [--smp N] [--log FILE]
 
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
 powers off through PSCI SYSTEM_OFF and only it stops; `restart ticker2`
@@ -30,6 +30,13 @@ in that ratio (+-20%); a budget that would overfill the core is refused; the
 budgets changed at run time to 5/5 give equal progress; `urgent`, at a higher
 priority, takes the core from both while it runs, and gives it back when its
 priority is lowered at run time.
+--scenario net (image from net.yaml, a kit from tools/sel4/build-demo-kit.sh):
+`server` and `client` on network lan, `outsider` on network other, each with
+a virtio-net on the switch PD; the client pings the server and fetches 8 MiB
+over TCP (checksums must match, the rate is printed); the server's NIC
+interrupts all reach its vCPU 1 (irq_vcpu); the outsider reaches nothing;
+`stop outsider` detaches its port while the client's pings go on; `restart
+client` detaches and re-attaches its port and the client fetches again.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -391,6 +398,12 @@ def net_scenario(m, check):
         mt, _ = m.wait(r"^\[client\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
                        seen=True)
         result["mbs"] = mt.group(2)
+        # the server's NIC interrupt belongs to vCPU 1 (irq_vcpu in net.yaml)
+        mt, _ = m.wait(r"^\[server\] stdvmm-test: server irqs=([\d,]+)$", 30)
+        counts = [int(x) for x in mt.group(1).split(",")]
+        print(f"--- server: its NIC's interrupts per CPU: {counts} (owner: vCPU 1)", flush=True)
+        assert len(counts) == 2 and counts[0] == 0 and counts[1] > 0, \
+            f"the NIC's interrupts did not all go to vCPU 1: {counts}"
         print(f"--- TCP (HTTP) client <- server through the switch PD: {mt.group(2)} MB/s "
               f"({mt.group(1)} s for 8 MiB)", flush=True)
 

@@ -5,6 +5,7 @@
 # role comes from the command line:
 #   stdvmm.net=server,IP      serve 8 MiB of random data over HTTP (busybox
 #                             httpd) and print its SHA-256, then answer pings
+#                             and print the NIC's interrupts per CPU every 5 s
 #   stdvmm.net=client,IP,PEER ping PEER, fetch the data over TCP and print the
 #                             SHA-256 and the rate, then ping PEER once a second
 #   stdvmm.net=probe,IP,PEER  try to reach PEER (it must not be reachable)
@@ -47,7 +48,12 @@ server)
 	echo "stdvmm-test: server sha256=$(sha256sum /tmp/www/data | cut -d' ' -f1)"
 	httpd -p 80 -h /tmp/www
 	echo "stdvmm-test: serving"
-	while :; do sleep 3600; done
+	# The NIC's interrupts per CPU, so the host can check where irq_vcpu sent them.
+	cpus=$(grep -c ^processor /proc/cpuinfo)
+	while :; do
+		echo "stdvmm-test: server irqs=$(awk -v n="$cpus" '/virtio/ { s = $2; for (i = 3; i <= n + 1; i++) s = s "," $i; print s; exit }' /proc/interrupts)"
+		sleep 5
+	done
 	;;
 client)
 	tries=0
