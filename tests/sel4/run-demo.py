@@ -398,14 +398,14 @@ def net_scenario(m, check):
         mt, _ = m.wait(r"^\[client\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
                        seen=True)
         result["mbs"] = mt.group(2)
+        print(f"--- TCP (HTTP) client <- server through the switch PD: {mt.group(2)} MB/s "
+              f"({mt.group(1)} s for 8 MiB)", flush=True)
         # the server's NIC interrupt belongs to vCPU 1 (irq_vcpu in net.yaml)
-        mt, _ = m.wait(r"^\[server\] stdvmm-test: server irqs=([\d,]+)$", 30)
-        counts = [int(x) for x in mt.group(1).split(",")]
+        irqs, _ = m.wait(r"^\[server\] stdvmm-test: server irqs=([\d,]+)$", 30)
+        counts = [int(x) for x in irqs.group(1).split(",")]
         print(f"--- server: its NIC's interrupts per CPU: {counts} (owner: vCPU 1)", flush=True)
         assert len(counts) == 2 and counts[0] == 0 and counts[1] > 0, \
             f"the NIC's interrupts did not all go to vCPU 1: {counts}"
-        print(f"--- TCP (HTTP) client <- server through the switch PD: {mt.group(2)} MB/s "
-              f"({mt.group(1)} s for 8 MiB)", flush=True)
 
     def isolation():
         _, read = m.wait(r"^\[outsider\] stdvmm-test: probe (cannot reach|reached)", 120,
