@@ -400,6 +400,8 @@ def net_scenario(m, check):
         result["mbs"] = mt.group(2)
         print(f"--- TCP (HTTP) client <- server through the switch PD: {mt.group(2)} MB/s "
               f"({mt.group(1)} s for 8 MiB)", flush=True)
+        rt, _ = m.wait(r"^\[server\] stdvmm-test: server retransmitted (\d+) segments", 30)
+        print(f"--- the server retransmitted {rt.group(1)} TCP segments so far", flush=True)
         # the server's NIC interrupt belongs to vCPU 1 (irq_vcpu in net.yaml)
         irqs, _ = m.wait(r"^\[server\] stdvmm-test: server irqs=([\d,]+)$", 30)
         counts = [int(x) for x in irqs.group(1).split(",")]

@@ -27,6 +27,11 @@ if ! ifconfig eth0 "$ip" netmask 255.255.255.0 up; then
 fi
 echo "stdvmm-test: eth0 $(cat /sys/class/net/eth0/address) $ip"
 
+# TCP segments this guest retransmitted (RetransSegs of /proc/net/snmp): lost frames show here.
+tcp_retrans() {
+	awk '/^Tcp:/ { if (!c) { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i } else print $c }' /proc/net/snmp
+}
+
 # Pings PEER once a second, forever, numbering the answers the host counts.
 keep_pinging() {
 	n=0
@@ -52,6 +57,7 @@ server)
 	cpus=$(grep -c ^processor /proc/cpuinfo)
 	while :; do
 		echo "stdvmm-test: server irqs=$(awk -v n="$cpus" '/virtio/ { s = $2; for (i = 3; i <= n + 1; i++) s = s "," $i; print s; exit }' /proc/interrupts)"
+		echo "stdvmm-test: server retransmitted $(tcp_retrans) segments"
 		sleep 5
 	done
 	;;
@@ -83,6 +89,7 @@ client)
 	end=$(cut -d' ' -f1 /proc/uptime)
 	bytes=$(wc -c </tmp/data)
 	echo "stdvmm-test: client sha256=$(sha256sum /tmp/data | cut -d' ' -f1) bytes=$bytes"
+	echo "stdvmm-test: client retransmitted $(tcp_retrans) segments"
 	echo "$start $end $bytes" |
 		awk '{ s = $2 - $1; if (s <= 0) s = 0.01; printf "stdvmm-test: tcp %d bytes in %.2f s: %.2f MB/s\n", $3, s, $3 / s / 1000000 }'
 	keep_pinging "$peer"
