@@ -724,10 +724,10 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 #endif
         }
         /*
-         * vCPU 0's thread has a notification bound (the switch's doorbell,
-         * net_abi.h): a signal ends its wait with the signalled bits as the
-         * badge, which no fault carries. The fault, if one was pending, has
-         * been answered; the guest runs on.
+         * vCPU 0's thread has a notification bound (net_abi.h: the switch's
+         * signals and this VMM's own NIC kicks): a signal ends its wait with
+         * the signalled bits as the badge, which no fault carries. The
+         * fault, if one was pending, has been answered; the guest runs on.
          */
         if (badge >= SEL4_BADGE_NET_VMM) {
             if (notification_handler != NULL) {

@@ -54,11 +54,11 @@ static uint64_t now_ns(void *ctx)
 
 /*
  * The virtio devices of this VM (machine_add_virtio, as on Linux): a
- * virtio-console and a read-only disk. There is no thread per device here: the
- * guest's QueueNotify write is a fault this VMM is handling when the
- * transport kicks, so the queue is processed at once, and the answer's
- * interrupt is an edge on the emulated distributor before the guest runs
- * again.
+ * virtio-console, a read-only disk and a NIC. There is no thread per device
+ * here: the guest's QueueNotify write is a fault this VMM is handling when the
+ * transport kicks, so console and disk queues are processed at once (the NIC
+ * defers to its notification: see net_kick), and the answer's interrupt is
+ * an edge on the emulated distributor before the guest runs again.
  */
 static struct machine_virtio console_dev;
 static struct virtio_console console_model;
