@@ -6,7 +6,7 @@ Needs an image built with -DSTDVMM_SEL4_SYSTEM=src/port/sel4/examples/demo.yaml
 (README, "Running on seL4"), or with smp.yaml for --scenario smp. Not part of
 CI: CI has no seL4 checkout.
 
-  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched|hybrid|vmm-threads|direct]
+  tests/sel4/run-demo.py IMAGE [--scenario demo|smp|sched|hybrid|vmm-threads|direct|net]
                          [--smp N] [--accel ACCEL | --tcg-single] [--log FILE]
 
 Steps, each with a deadline: both tickers reach "stdvmm-guest: ready"; `oneshot`
@@ -49,6 +49,14 @@ times: what crossing cores on every exit costs.
 --path-root giving its /opt/guest, a kernel with four cores, --smp 4): starts
 control, sensor and logger, each on a dedicated core with its VMM thread on
 core 0, and checks where seL4 runs them.
+
+--scenario net (image from net.yaml, a kit from tools/sel4/build-demo-kit.sh):
+`server` and `client` on network lan, `outsider` on network other, each with
+a virtio-net on the switch PD; the client pings the server and fetches 8 MiB
+over TCP (checksums must match, the rate is printed); the server's NIC
+interrupts all reach its vCPU 1 (irq_vcpu); the outsider reaches nothing;
+`stop outsider` detaches its port while the client's pings go on; `restart
+client` detaches and re-attaches its port and the client fetches again.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -502,12 +510,89 @@ def smp_scenario(m, check, ncores):
     check("smp: stop and list", stop_and_list)
 
 
+def net_scenario(m, check):
+    """Image from net.yaml: server and client on network lan, outsider on other,
+    each with a virtio-net whose frames go through the switch PD."""
+    vms = ("server", "client", "outsider")
+    result = {}
+
+    def boot():
+        ready = set()
+        while ready != set(vms):
+            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 240)
+            ready.add(mt.group(1))
+        for vm in vms:
+            m.wait(rf"^switch: .*port \d \({vm}\) attached", 5, seen=True)
+
+    def ping():
+        m.wait(r"^\[client\] stdvmm-test: ping 10\.0\.0\.1 ok", 120, seen=True)
+        mt, _ = m.wait(r"^\[client\] stdvmm-test: (\d+) packets transmitted, (\d+) packets received",
+                       60, seen=True)
+        assert mt.group(1) == mt.group(2), f"pings lost: {mt.group(0)}"
+
+    def tcp():
+        mt, _ = m.wait(r"^\[server\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
+        want = mt.group(1)
+        mt, _ = m.wait(r"^\[client\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300,
+                       seen=True)
+        assert mt.group(2) == str(8 << 20), f"the client got {mt.group(2)} bytes, not 8 MiB"
+        assert mt.group(1) == want, f"checksums differ: client {mt.group(1)}, server {want}"
+        mt, _ = m.wait(r"^\[client\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
+                       seen=True)
+        result["mbs"] = mt.group(2)
+        print(f"--- TCP (HTTP) client <- server through the switch PD: {mt.group(2)} MB/s "
+              f"({mt.group(1)} s for 8 MiB)", flush=True)
+        rt, _ = m.wait(r"^\[server\] stdvmm-test: server retransmitted (\d+) segments", 30)
+        print(f"--- the server retransmitted {rt.group(1)} TCP segments so far", flush=True)
+        # the server's NIC interrupt belongs to vCPU 1 (irq_vcpu in net.yaml)
+        irqs, _ = m.wait(r"^\[server\] stdvmm-test: server irqs=([\d,]+)$", 30)
+        counts = [int(x) for x in irqs.group(1).split(",")]
+        print(f"--- server: its NIC's interrupts per CPU: {counts} (owner: vCPU 1)", flush=True)
+        assert len(counts) == 2 and counts[0] == 0 and counts[1] > 0, \
+            f"the NIC's interrupts did not all go to vCPU 1: {counts}"
+
+    def isolation():
+        _, read = m.wait(r"^\[outsider\] stdvmm-test: probe (cannot reach|reached)", 120,
+                         seen=True)
+        assert "cannot reach" in read[-1], "the outsider reached a VM of lan"
+        m.wait(r"^\[outsider\] stdvmm-test: tick \d+ no reply from 10\.0\.0\.1", 30, seen=True)
+        assert not any(re.match(r"^\[outsider\] stdvmm-test: tick \d+ reply", l)
+                       for _, l in m.seen), "the outsider got a reply"
+
+    def stop_one():
+        m.send("stop outsider")
+        m.wait(r"^switch: .*port 2 \(outsider\) detached: its VM stopped", 30)
+        # the client's pings to the server go on after the outsider left the switch
+        for _ in range(3):
+            mt, _ = m.wait(r"^\[client\] stdvmm-test: tick \d+ (no )?reply", 30)
+            assert "no reply" not in mt.group(0), "client lost a ping after the outsider stopped"
+
+    def restart_client():
+        m.send("restart client")
+        m.wait(r"^switch: .*port 1 \(client\) detached: its VM stopped", 30)
+        m.wait(r"^switch: .*port 1 \(client\) attached", 60)
+        m.wait(r"^\[client\] stdvmm-test: ping 10\.0\.0\.1 ok", 240)
+        want = next(re.match(r"^\[server\] stdvmm-test: server sha256=(\w+)", l).group(1)
+                    for _, l in m.seen if l.startswith("[server] stdvmm-test: server sha256="))
+        mt, _ = m.wait(r"^\[client\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300)
+        assert mt.group(1) == want and mt.group(2) == str(8 << 20), \
+            f"after the restart: {mt.group(0)}"
+
+    check("net boot: three guests with virtio-net on the switch PD", boot)
+    check("net ping: client <-> server through the switch PD", ping)
+    check("net tcp: 8 MiB over TCP, checksums match", tcp)
+    check("net isolation: a VM not on lan cannot reach it", isolation)
+    check("net stop: stopping the outsider detaches its port, lan traffic goes on", stop_one)
+    check("net restart: the client's port detaches and attaches again, traffic resumes",
+          restart_client)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
-                    choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct"))
+                    choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
@@ -615,6 +700,8 @@ def main():
     if args.scenario != "demo":
         if args.scenario == "smp":
             smp_scenario(m, check, args.smp)
+        elif args.scenario == "net":
+            net_scenario(m, check)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario}

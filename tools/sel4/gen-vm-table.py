@@ -7,11 +7,13 @@ The description uses the schema of stdvmmd's system descriptions
 pools}; vms[] entries with name, kernel, initramfs, cmdline, cpus (count,
 pcpus, pool, placement, priority, policy, dedicated, budget, weight),
 vmm_threads, memory, autostart, no_reboot, console (serial or virtio), and
-one read-only disk (disks: [{path, read_only: true, id, irq_vcpu}]). The
+one read-only disk (disks: [{path, read_only: true, id, irq_vcpu}]) and one
+NIC on a network of the switch PD (nets: [{network: NAME, mac, irq_vcpu}]),
+with the networks at top level (networks: [{name, members: [VM, ...]}]). The
 placement rules and their seL4 mapping are docs/sel4.md's "Cores,
-priorities and budgets". Keys the seL4 port does not implement yet (nets,
-vsock, instances, writable or several disks, ...) are refused with a message
-rather than silently dropped. Writes:
+priorities and budgets". Keys the seL4 port does not implement yet (tap and
+user nets, vsock, instances, writable or several disks, ...) are refused
+with a message rather than silently dropped. Writes:
 
   OUT/vm_table.c  the table (include/port/sel4/vm_table.h's definitions)
   OUT/images.S    every distinct boot image and the VMM program, .incbin'ed once
@@ -25,8 +27,10 @@ import sys
 
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
-             "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads"}
+             "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
+NET_KEYS = {"network", "mac", "irq_vcpu"}
+MAX_NETWORKS = 8  # net_abi.h: the switch's argument page names 8
 MAX_VMS = 8
 MAX_IMAGES = 8
 MAX_VCPUS = 8  # SEL4_VMM_MAX_VCPUS: GICv2's one-byte target lists
@@ -403,6 +407,90 @@ def check_system(system, vms):
         fail(f"vms: {len(auto)} autostart VMs; system.max_vms is {system['max_vms']}")
 
 
+def parse_networks(doc):
+    """Top-level networks: [{name, members: [VM, ...]}] -> {name: (bit, members)}."""
+    networks = doc.get("networks", [])
+    if not isinstance(networks, list):
+        fail("networks: want a list of {name, members}")
+    if len(networks) > MAX_NETWORKS:
+        fail(f"networks: {len(networks)} networks; the seL4 switch takes at most {MAX_NETWORKS}")
+    out = {}
+    for k, n in enumerate(networks):
+        where = f"networks[{k}]"
+        if not isinstance(n, dict) or set(n) - {"name", "members"} or "name" not in n:
+            fail(f"{where}: want {{name, members}}")
+        name = n["name"]
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,15}", name):
+            fail(f"{where}.name: want 1-15 letters, digits, '.', '_' or '-'")
+        if name in out:
+            fail(f"{where}.name: network {name} appears twice")
+        members = n.get("members", [])
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            fail(f"{where}.members: want a list of VM names")
+        out[name] = (k, list(members))
+    return out
+
+
+def parse_mac(value, where):
+    """A unicast MAC as stdvmmd spells it ("52:54:00:12:34:56") -> 6 bytes."""
+    if not isinstance(value, str) or \
+            not re.fullmatch(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}", value):
+        fail(f"{where}: '{value}' is not a MAC address such as 52:54:00:12:34:56")
+    mac = [int(b, 16) for b in value.split(":")]
+    if mac[0] & 1 or not any(mac):
+        fail(f"{where}: {value} is not a unicast MAC address")
+    return mac
+
+
+def vm_net(vm, index, where, networks, cpus=1):
+    """A VM's nets (one NIC on the switch) -> (network name, mac bytes, irq_vcpu or -1), or
+    None."""
+    nets = vm.get("nets", [])
+    if not isinstance(nets, list) or len(nets) > 1:
+        fail(f"{where}.nets: the seL4 port gives a VM one NIC so far")
+    if not nets:
+        return None
+    n, nw = nets[0], f"{where}.nets[0]"
+    if not isinstance(n, dict):
+        fail(f"{nw}: want {{network, mac, irq_vcpu}}")
+    unknown = set(n) - NET_KEYS
+    if unknown:
+        fail(f"{nw}: {', '.join(sorted(unknown))}: not supported by the seL4 port (a NIC there "
+             "is on a network of the switch PD: {network, mac, irq_vcpu})")
+    net = n.get("network")
+    if net not in networks:
+        fail(f"{nw}.network: {net!r} is not one of networks[] "
+             f"({', '.join(sorted(networks)) or 'none defined'})")
+    if vm["name"] not in networks[net][1]:
+        fail(f"{nw}.network: {vm['name']} is not a member of network {net}")
+    # Without one, a locally administered MAC from the VM's index, as stable as the table.
+    mac = parse_mac(n["mac"], f"{nw}.mac") if "mac" in n else [0x52, 0x54, 0x00, 0x5e, 0x00,
+                                                                 index + 1]
+    irq_vcpu = n.get("irq_vcpu", -1)
+    if "irq_vcpu" in n and (not isinstance(irq_vcpu, int) or isinstance(irq_vcpu, bool) or
+                            not 0 <= irq_vcpu < cpus):
+        fail(f"{nw}.irq_vcpu: vCPU {irq_vcpu!r} does not exist (the VM has vCPUs 0 to "
+             f"{cpus - 1})")
+    return net, mac, irq_vcpu
+
+
+def check_networks(table, networks):
+    """Members name VMs of the table; no MAC appears twice."""
+    names = {vm["name"] for vm in table}
+    for net, (_, members) in networks.items():
+        for m in members:
+            if m not in names:
+                fail(f"networks: {net}: member {m} is not a VM of vms[]")
+    seen = {}
+    for vm in table:
+        if vm["net"] is None:
+            continue
+        mac = ":".join(f"{b:02x}" for b in vm["net"][1])
+        if mac in seen:
+            fail(f"vms: {vm['name']} and {seen[mac]} have the same MAC {mac}")
+        seen[mac] = vm["name"]
+
+
 def load(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -419,6 +507,15 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def net_fields(net, networks):
+    """The NIC's initialisers in struct sel4_vm_desc."""
+    if net is None:
+        return ".net = false, .net_irq_vcpu = -1"
+    name, mac, irq_vcpu = net
+    return (".net = true, .mac = {" + ", ".join(f"0x{b:02x}" for b in mac) + "}, "
+            f".networks = 1ull << {networks[name][0]}, .net_irq_vcpu = {irq_vcpu}")
+
+
 def describe(doc, mcs, image):
     """(system limits, the VM table) from a description; image(path, where) gives
     a boot or disk image's index. Everything is checked before anything is written."""
@@ -428,6 +525,7 @@ def describe(doc, mcs, image):
     if len(vms) > MAX_VMS:
         fail(f"{len(vms)} VMs; the seL4 root task takes at most {MAX_VMS}")
     system = parse_system(doc)
+    networks = system["networks"] = parse_networks(doc)
     table, names = [], set()
     for i, vm in enumerate(vms):
         where = f"vms[{i}]"
@@ -493,7 +591,8 @@ def describe(doc, mcs, image):
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id,
-            disk_irq_vcpu=disk_irq_vcpu))
+            disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus)))
+    check_networks(table, networks)
     place(system, table, mcs)
     check_system(system, table)
     return system, table
@@ -523,6 +622,7 @@ def main():
     ap.add_argument("--system", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--vmm", required=True, help="the VMM program (ELF) to embed")
+    ap.add_argument("--switch", required=True, help="the switch program (ELF) to embed")
     ap.add_argument("--mcs", choices=("on", "off"), required=True,
                     help="whether the kernel is built with MCS (KernelIsMCS)")
     ap.add_argument("--path-root", default="",
@@ -564,16 +664,18 @@ def main():
         for line in summary(vm):
             print(f"gen-vm-table: {line}")
     os.makedirs(args.out, exist_ok=True)
-    vmm = os.path.abspath(args.vmm)
+    vmm, switch = os.path.abspath(args.vmm), os.path.abspath(args.switch)
+    networks = system["networks"]
     with open(os.path.join(args.out, "images.S"), "w", encoding="utf-8") as f:
         f.write("/* SPDX-License-Identifier: BSD-2-Clause */\n/* Generated by gen-vm-table.py. */\n")
         f.write('    .section .rodata.stdvmm_images, "a"\n')
-        for k, path in enumerate(images + [vmm]):
-            sym = f"stdvmm_image_{k}" if k < len(images) else "sel4_vmm_program"
+        programs = {len(images): "sel4_vmm_program", len(images) + 1: "sel4_switch_program"}
+        for k, path in enumerate(images + [vmm, switch]):
+            sym = programs.get(k, f"stdvmm_image_{k}")
             f.write(f"    .balign 4096\n    .global {sym}\n{sym}:\n    .incbin {c_string(path)}\n")
             f.write(f"    .global {sym}_end\n{sym}_end:\n")
     with open(os.path.join(args.out, "images.d"), "w", encoding="utf-8") as f:
-        f.write(os.path.join(args.out, "images.S") + ": " + " ".join(images + [vmm]) + "\n")
+        f.write(os.path.join(args.out, "images.S") + ": " + " ".join(images + [vmm, switch]) + "\n")
     with open(os.path.join(args.out, "vm_table.c"), "w", encoding="utf-8") as f:
         f.write("/* SPDX-License-Identifier: BSD-2-Clause */\n")
         f.write(f"/* Generated by gen-vm-table.py from {os.path.abspath(args.system)}. */\n")
@@ -610,10 +712,16 @@ def main():
                     f"     .virtio_console = {str(vm['virtio_console']).lower()}, "
                     f".disk = {vm['disk']}, .disk_id = "
                     f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}, "
-                    f".disk_irq_vcpu = {vm['disk_irq_vcpu']}}},\n")
+                    f".disk_irq_vcpu = {vm['disk_irq_vcpu']},\n"
+                    f"     {net_fields(vm['net'], networks)}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
+        ordered = sorted(networks, key=lambda n: networks[n][0])
+        f.write("const char *const sel4_network_names[] = {" +
+                "".join(f"{c_string(n)}, " for n in ordered) + "NULL};\n")
+        f.write(f"const unsigned sel4_network_count = {len(ordered)};\n")
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")
+        f.write(f"const uint64_t sel4_switch_program_size = {os.path.getsize(switch)}ull;\n")
     print(f"gen-vm-table: {len(table)} VMs, {len(images)} images")
 
 

@@ -56,6 +56,8 @@ add_executable(stdvmm-vmm
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
   ${portable}/devices/virtio/virtio_vsock.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
+  ${SEL4_DIR}/vmm/vmm_net.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
+  ${portable}/channel/channel_front.c
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-vmm PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR}
                                               ${SEL4_LIBFDT_INCLUDE})
@@ -63,6 +65,18 @@ target_compile_options(stdvmm-vmm PRIVATE ${sel4_common_flags})
 target_link_options(stdvmm-vmm PRIVATE ${sel4_link_flags}
                     -Wl,-Ttext-segment=0x400000)
 target_link_libraries(stdvmm-vmm PRIVATE ${SEL4_LIBFDT} ${sel4_libs})
+
+# ---- the switch program (one PD, when a VM has a NIC) ------------------------
+add_executable(stdvmm-switch
+  ${SEL4_DIR}/switch/main.c
+  ${portable}/vswitch/vswitch.c ${portable}/vswitch/mac_table.c
+  ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
+  ${portable}/channel/channel_back.c ${portable}/core/error.c
+  $<TARGET_OBJECTS:stdvmm_sel4_rt>)
+target_include_directories(stdvmm-switch PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR})
+target_compile_options(stdvmm-switch PRIVATE ${sel4_common_flags})
+target_link_options(stdvmm-switch PRIVATE ${sel4_link_flags} -Wl,-Ttext-segment=0x400000)
+target_link_libraries(stdvmm-switch PRIVATE ${sel4_libs})
 
 # ---- the VM table and the embedded images ----------------------------------
 set(STDVMM_SEL4_SYSTEM "${SEL4_DIR}/examples/two-vms.yaml" CACHE FILEPATH
@@ -80,16 +94,16 @@ add_custom_command(
   OUTPUT ${gen}/vm_table.c ${gen}/images.S ${gen}/images.d
   COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
           python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --system ${STDVMM_SEL4_SYSTEM}
-          --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm> --mcs ${gen_mcs}
-          --path-root=${STDVMM_SEL4_PATH_ROOT}
-  DEPENDS ${STDVMM_TOP}/tools/sel4/gen-vm-table.py ${STDVMM_SEL4_SYSTEM} stdvmm-vmm
+          --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm> --switch $<TARGET_FILE:stdvmm-switch>
+          --mcs ${gen_mcs} --path-root=${STDVMM_SEL4_PATH_ROOT}
+  DEPENDS ${STDVMM_TOP}/tools/sel4/gen-vm-table.py ${STDVMM_SEL4_SYSTEM} stdvmm-vmm stdvmm-switch
   DEPFILE ${gen}/images.d
   COMMENT "VM table and images from ${STDVMM_SEL4_SYSTEM}")
 
 # ---- the root task (admin) ---------------------------------------------------
 add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/main.c ${SEL4_DIR}/admin/vspace.c ${SEL4_DIR}/admin/elf.c
-  ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c
+  ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c ${SEL4_DIR}/admin/net.c
   ${SEL4_DIR}/admin/handover.c
   ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S

@@ -46,6 +46,10 @@ struct sel4_vm_desc {
     int disk;              /* a read-only virtio-blk disk: image index, or SEL4_NO_IMAGE */
     const char *disk_id;   /* its serial; NULL: "disk0" */
     int disk_irq_vcpu;     /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
+    bool net;              /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
+    uint8_t mac[6];        /* its MAC */
+    uint64_t networks;     /* bit n: its NIC is on sel4_network_names[n] */
+    int net_irq_vcpu;      /* the vCPU its NIC's interrupt goes to (irq_vcpu); -1: the guest's */
 };
 
 /* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */
@@ -59,7 +63,11 @@ extern const struct sel4_image sel4_images[];
 extern const unsigned sel4_image_count;
 extern const struct sel4_vm_desc sel4_vm_table[];
 extern const unsigned sel4_vm_count;
+extern const char *const sel4_network_names[];
+extern const unsigned sel4_network_count;
 extern const uint8_t sel4_vmm_program[];
 extern const uint64_t sel4_vmm_program_size;
+extern const uint8_t sel4_switch_program[];
+extern const uint64_t sel4_switch_program_size;
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 3
+#define SEL4_VMM_ABI_VERSION 4
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -30,11 +30,13 @@
 #define SEL4_VMM_SLOT_VMM_FAULT_EP 4 /* badged admin endpoint: the VMM's own faults */
 #define SEL4_VMM_SLOT_CONSOLE_NTFN 5 /* badged: "the console ring has new bytes" */
 #define SEL4_VMM_SLOT_LOCK_NTFN 6    /* the VMM lock's waiters sleep on it (vmm/hv_sel4.c) */
+#define SEL4_VMM_SLOT_NET_DOORBELL 7 /* badged send: the switch's notification (net_abi.h) */
 #define SEL4_VMM_SLOT_GUEST_TCB 8    /* + vCPU index */
 #define SEL4_VMM_SLOT_VCPU 16        /* + vCPU index */
 #define SEL4_VMM_SLOT_FAULT_EP 24    /* + vCPU index: that vCPU's faults arrive here */
 #define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
+#define SEL4_VMM_SLOT_NET_KICK 48    /* badged send: this VMM's own notification (net_abi.h) */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
 
 /*
@@ -93,6 +95,10 @@ struct sel4_vmm_args {
     uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
     char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
     uint32_t disk_irq_vcpu;             /* 1 + the vCPU owning its interrupt; 0: the guest's */
+    /* A virtio-net on the switch (net_abi.h): its region at SEL4_VMM_NET_VA; 0: no NIC. */
+    uint32_t net;
+    uint8_t net_mac[6];
+    uint32_t net_irq_vcpu; /* 1 + the vCPU owning its interrupt; 0: the guest's */
 };
 
 #endif

@@ -5,7 +5,8 @@ vCPU cores from pcpus, placement and pools, VMM threads (vmm_threads),
 priorities and policies, budgets and the budgets weights become, system
 limits, the refusals (dedicated cores shared, budgets over 100% of a core,
 what a non-MCS kernel cannot do, bad spellings), the paper's two examples
-(docs/examples/direct-mapping.yaml, hybrid.yaml) and the table written."""
+(docs/examples/direct-mapping.yaml, hybrid.yaml); networks and NICs (unknown
+network, a VM not a member, duplicate MACs); and the table written."""
 import copy
 import importlib.util
 import os
@@ -310,7 +311,8 @@ class Generated(unittest.TestCase):
     def run_gen(self, root, system, mcs="on"):
         out = os.path.join(root, "out")
         return subprocess.run([sys.executable, GEN, "--system", system, "--out", out,
-                               "--vmm", system, "--mcs", mcs, "--path-root", root],
+                               "--vmm", system, "--switch", system, "--mcs", mcs,
+                               "--path-root", root],
                               capture_output=True, text=True), out
 
     def test_direct_mapping_under_a_path_root(self):
@@ -341,7 +343,8 @@ class Generated(unittest.TestCase):
             r = subprocess.run([sys.executable, GEN, "--system",
                                 os.path.join(TOP, "src", "port", "sel4", "examples",
                                              "hybrid-2core.yaml"),
-                                "--out", out, "--vmm", GEN, "--mcs", "on", "--path-root", root],
+                                "--out", out, "--vmm", GEN, "--switch", GEN, "--mcs", "on",
+                                "--path-root", root],
                                capture_output=True, text=True,
                                env=dict(os.environ, STDVMM_GUEST_KIT=kit))
             self.assertEqual(r.returncode, 0, r.stderr)
@@ -354,6 +357,120 @@ class Generated(unittest.TestCase):
                                                    "direct-mapping.yaml"))
             self.assertNotEqual(r.returncode, 0)
             self.assertIn("/opt/guest/vmlinuz under --path-root", r.stderr)
+
+
+LAN = {"lan": (0, ["a", "b"]), "other": (1, ["c"])}
+
+
+def nic_vm(name, nets):
+    return {"name": name, "nets": nets}
+
+
+class Networks(unittest.TestCase):
+    def test_networks_parsed_in_order(self):
+        nets = gvt.parse_networks({"networks": [{"name": "lan", "members": ["a", "b"]},
+                                                {"name": "other", "members": ["c"]}]})
+        self.assertEqual(nets, LAN)
+        self.assertEqual(gvt.parse_networks({}), {})
+
+    def test_network_refusals(self):
+        for doc in ({"networks": {"lan": ["a"]}},
+                    {"networks": [{"name": "lan"}, {"name": "lan"}]},
+                    {"networks": [{"name": "a name with spaces"}]},
+                    {"networks": [{"name": "lan", "members": "a"}]},
+                    {"networks": [{"name": "lan", "vlan": 3}]},
+                    {"networks": [{"name": f"n{i}"} for i in range(9)]}):
+            with self.assertRaises(Refused, msg=repr(doc)):
+                gvt.parse_networks(doc)
+
+    def test_nic_on_a_network(self):
+        net = gvt.vm_net(nic_vm("a", [{"network": "lan", "mac": "52:54:00:AB:00:01"}]), 0, "w",
+                         LAN)
+        self.assertEqual(net, ("lan", [0x52, 0x54, 0x00, 0xab, 0x00, 0x01], -1))
+        net = gvt.vm_net(nic_vm("a", [{"network": "lan", "irq_vcpu": 1}]), 0, "w", LAN, cpus=2)
+        self.assertEqual(net[2], 1)
+        self.assertIsNone(gvt.vm_net(nic_vm("a", []), 0, "w", LAN))
+        # without a mac, one from the VM's index
+        self.assertEqual(gvt.vm_net(nic_vm("b", [{"network": "lan"}]), 4, "w", LAN)[1],
+                         [0x52, 0x54, 0x00, 0x5e, 0x00, 5])
+
+    def test_nic_refusals(self):
+        cases = {
+            "unknown network": nic_vm("a", [{"network": "wan"}]),
+            "not a member": nic_vm("c", [{"network": "lan"}]),
+            "two NICs": nic_vm("a", [{"network": "lan"}, {"network": "lan"}]),
+            "a tap NIC": nic_vm("a", [{"tap": "tap0"}]),
+            "network and tap": nic_vm("a", [{"network": "lan", "tap": "tap0"}]),
+            "a malformed mac": nic_vm("a", [{"network": "lan", "mac": "52:54:00:00:01"}]),
+            "a multicast mac": nic_vm("a", [{"network": "lan", "mac": "01:00:5e:00:00:01"}]),
+            "a zero mac": nic_vm("a", [{"network": "lan", "mac": "00:00:00:00:00:00"}]),
+            "irq_vcpu beyond the vCPUs": nic_vm("a", [{"network": "lan", "irq_vcpu": 1}]),
+            "irq_vcpu not a number": nic_vm("a", [{"network": "lan", "irq_vcpu": True}]),
+        }
+        for what, v in cases.items():
+            with self.assertRaises(Refused, msg=what):
+                gvt.vm_net(v, 0, "w", LAN)
+
+    def test_duplicate_mac_refused(self):
+        mac = [0x52, 0x54, 0, 0, 0, 1]
+        with self.assertRaises(Refused) as e:
+            gvt.check_networks([{"name": "a", "net": ("lan", mac, -1)},
+                                {"name": "b", "net": ("lan", list(mac), -1)},
+                                {"name": "c", "net": None}], LAN)
+        self.assertIn("same MAC 52:54:00:00:00:01", str(e.exception))
+        gvt.check_networks([{"name": "a", "net": ("lan", mac, -1)}, {"name": "b", "net": None},
+                            {"name": "c", "net": None}], LAN)
+
+    def test_member_must_be_a_vm(self):
+        with self.assertRaises(Refused):
+            gvt.check_networks([{"name": "a", "net": None}], {"lan": (0, ["a", "ghost"])})
+
+
+class GeneratedTable(unittest.TestCase):
+    """The whole generator on a description with networks: the table it writes."""
+
+    def run_gen(self, text):
+        with tempfile.TemporaryDirectory() as d:
+            for f in ("vmlinuz", "vmm.elf", "switch.elf"):
+                with open(os.path.join(d, f), "wb") as out:
+                    out.write(b"x" * 16)
+            with open(os.path.join(d, "system.json"), "w", encoding="utf-8") as out:
+                out.write(text)
+            r = subprocess.run(
+                [sys.executable, os.path.join(HERE, "..", "..", "..", "tools", "sel4",
+                                              "gen-vm-table.py"),
+                 "--system", os.path.join(d, "system.json"), "--out", os.path.join(d, "gen"),
+                 "--vmm", os.path.join(d, "vmm.elf"), "--switch", os.path.join(d, "switch.elf"),
+                 "--mcs", "off"],
+                capture_output=True, text=True, check=False)
+            table = ""
+            if r.returncode == 0:
+                with open(os.path.join(d, "gen", "vm_table.c"), encoding="utf-8") as f:
+                    table = f.read()
+                with open(os.path.join(d, "gen", "images.S"), encoding="utf-8") as f:
+                    table += f.read()
+            return r, table
+
+    def test_nics_and_network_names(self):
+        r, table = self.run_gen(
+            '{"networks": [{"name": "lan", "members": ["a", "b"]}, {"name": "x", "members": []}],'
+            ' "vms": [{"name": "a", "kernel": "vmlinuz",'
+            '          "nets": [{"network": "lan", "mac": "52:54:00:00:00:0a"}]},'
+            '         {"name": "b", "kernel": "vmlinuz"}]}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(".net = true, .mac = {0x52, 0x54, 0x00, 0x00, 0x00, 0x0a}, "
+                      ".networks = 1ull << 0, .net_irq_vcpu = -1", table)
+        self.assertIn(".net = false, .net_irq_vcpu = -1", table)
+        self.assertIn('sel4_network_names[] = {"lan", "x", NULL}', table)
+        self.assertIn("sel4_network_count = 2", table)
+        self.assertIn("sel4_switch_program:", table)
+
+    def test_refusal_exits_with_the_reason(self):
+        r, _ = self.run_gen('{"networks": [{"name": "lan", "members": ["a"]}],'
+                            ' "vms": [{"name": "a", "kernel": "vmlinuz",'
+                            '          "nets": [{"network": "wan"}]}]}')
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("vms[0].nets[0].network: 'wan' is not one of networks[]", r.stderr)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,17 @@ seL4_Error handover_flush(unsigned core);
 /* Moves the admin's own thread to core. */
 seL4_Error handover_run_on(unsigned core);
 
+/*
+ * The network (net.c): the switch PD, built at boot when a VM has a NIC,
+ * and each VM's port on it, built with the VM and detached when it stops.
+ */
+int net_init(void);
+unsigned net_vm_slots(unsigned index); /* extra slots VM index's range needs */
+void net_vm_args(unsigned index, struct sel4_vmm_args *a);
+seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
+                        seL4_CPtr vmm_tcb0, struct ut_alloc *objects);
+void net_vm_stopped(unsigned index);
+
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);
 void console_irq(void);

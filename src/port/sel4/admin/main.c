@@ -213,6 +213,9 @@ void sel4rt_main(void *arg)
         goto dead;
     }
     handover_init(); /* without it, vCPUs stay on their cores: said, not fatal */
+    /* Before the VMs: a VM's start gives its VMM a doorbell to the switch. */
+    if (net_init() < 0)
+        console_printf("admin: no switch: VMs with a NIC start without a network\n");
     vms_init();
 
     for (;;) {

@@ -272,6 +272,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
         strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
         args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
     }
+    net_vm_args(index, &args);
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 
     seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
@@ -560,6 +561,7 @@ static void destroy(struct vm *v)
     else
         reset_budget(v);
     v->state = err == seL4_NoError ? VM_STOPPED : VM_UNAVAILABLE;
+    net_vm_stopped((unsigned)(v - vms));
 }
 
 /*
@@ -637,6 +639,8 @@ int vm_start(unsigned index)
         err = map_args(v, index);
     if (err == seL4_NoError)
         err = fill_cnode(v, index);
+    if (err == seL4_NoError)
+        err = net_vm_start(index, v->cnode, v->vmm_vspace, v->vmm_tcb[0], &v->objects);
     /*
      * Back above every VM before its VMM thread starts: a VM of a higher
      * priority than the building level would otherwise keep the admin (and
@@ -948,8 +952,9 @@ static int budget(struct vm *v)
                        d->name, (unsigned long long)(d->memory >> 20));
         return -1;
     }
-    v->slots.first = v->slots.next = admin_slots(v->plan.slots);
-    v->slots.end = v->slots.first + v->plan.slots;
+    uint64_t slots = v->plan.slots + net_vm_slots((unsigned)(v - vms));
+    v->slots.first = v->slots.next = admin_slots(slots);
+    v->slots.end = v->slots.first + slots;
     if (v->slots.first == seL4_CapNull)
         return -1;
     /* The budget's untypeds live in admin slots outside the range; what they make goes in it. */

@@ -40,6 +40,7 @@
 #include "port/sel4/portable/guest_call.h"
 #include "port/sel4/portable/sel4_plan.h"
 #include "port/sel4/portable/vgic_v2.h"
+#include "net_abi.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv.h"
 #include "stdvmm/hv_aarch64.h"
@@ -133,6 +134,13 @@ static void unlock_vmm(struct hv_vcpu *v)
 unsigned long hv_sel4_lock_waits(void)
 {
     return atomic_load_explicit(&lock_waits, memory_order_relaxed);
+}
+
+static void (*notification_handler)(uint64_t badge);
+
+void hv_sel4_set_notification_handler(void (*fn)(uint64_t badge))
+{
+    notification_handler = fn;
 }
 
 void hv_sel4_set_args(const struct sel4_vmm_args *args)
@@ -714,6 +722,19 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 #else
             info = seL4_Recv(v->fault_ep, &badge);
 #endif
+        }
+        /*
+         * vCPU 0's thread has a notification bound (net_abi.h: the switch's
+         * signals and this VMM's own NIC kicks): a signal ends its wait with
+         * the signalled bits as the badge, which no fault carries. The
+         * fault, if one was pending, has been answered; the guest runs on.
+         */
+        if (badge >= SEL4_BADGE_NET_VMM) {
+            if (notification_handler != NULL) {
+                lock_vmm(v);
+                notification_handler(badge);
+            }
+            continue;
         }
         if (badge != v->index + 1) {
             LOG_WARN("fault message with badge %lu on vCPU %u's endpoint; ignored",

@@ -3,6 +3,8 @@
 #ifndef STDVMM_PORT_SEL4_HV_SEL4_H
 #define STDVMM_PORT_SEL4_HV_SEL4_H
 
+#include <stdint.h>
+
 #include "vmm_abi.h"
 
 /* The admin's description of this VM; hv_vm_create() takes its capabilities from it. */
@@ -10,5 +12,11 @@ void hv_sel4_set_args(const struct sel4_vmm_args *args);
 
 /* How often a vCPU's thread had to wait for the VMM lock (another vCPU's exit was in progress). */
 unsigned long hv_sel4_lock_waits(void);
+
+/*
+ * fn runs, under the VMM lock, on vCPU 0's thread whenever the notification
+ * bound to that thread is signalled (badge: the bits signalled). NULL: none.
+ */
+void hv_sel4_set_notification_handler(void (*fn)(uint64_t badge));
 
 #endif

@@ -11,12 +11,14 @@
 #include <string.h>
 
 #include "port/sel4/portable/sel4_plan.h"
+#include "net_abi.h"
 #include "rt/rt.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 #include "stdvmm/machine.h"
 #include "vmm/hv_sel4.h"
 #include "vmm/vmm_io.h"
+#include "vmm/vmm_net.h"
 
 static struct machine mach;
 static struct machine_host host; /* the machine keeps a pointer to it */
@@ -52,11 +54,11 @@ static uint64_t now_ns(void *ctx)
 
 /*
  * The virtio devices of this VM (machine_add_virtio, as on Linux): a
- * virtio-console and a read-only disk. There is no thread per device here: the
- * guest's QueueNotify write is a fault this VMM is handling when the
- * transport kicks, so the queue is processed at once, and the answer's
- * interrupt is an edge on the emulated distributor before the guest runs
- * again.
+ * virtio-console, a read-only disk and a NIC. There is no thread per device
+ * here: the guest's QueueNotify write is a fault this VMM is handling when the
+ * transport kicks, so console and disk queues are processed at once (the NIC
+ * defers to its notification: see net_kick), and the answer's interrupt is
+ * an edge on the emulated distributor before the guest runs again.
  */
 static struct machine_virtio console_dev;
 static struct virtio_console console_model;
@@ -113,6 +115,55 @@ static int disk_submit(void *ctx, struct virtio_blk_io *io)
     return 0;
 }
 
+/*
+ * The NIC: its backend is the front end of this port's channels to the
+ * switch PD (vmm_net.c); frames are copied between guest memory and the
+ * channels' slots here, so the switch never maps guest RAM. The switch's
+ * signals arrive on the notification bound to vCPU 0's thread.
+ */
+static struct machine_virtio net_dev;
+static struct virtio_net net_model;
+
+/*
+ * The transport kicks with its own lock held (on KVM a kick only wakes the
+ * device's thread), and the device takes that lock again: serve the queues
+ * on the next wake of vCPU 0's thread instead, through this VMM's own
+ * notification.
+ */
+static void net_kick(void *ctx)
+{
+    (void)ctx;
+    seL4_Signal(SEL4_VMM_SLOT_NET_KICK);
+}
+
+static void net_notified(uint64_t badge)
+{
+    if (badge & SEL4_BADGE_NET_KICK)
+        machine_virtio_process(&net_dev);
+    if (badge & SEL4_BADGE_NET_VMM)
+        vmm_net_notified();
+}
+
+static int add_net(struct machine *m)
+{
+    virtio_prepare(&net_dev, MACHINE_VIRTIO_NET, "net0");
+    net_dev.cfg.slot.kick = net_kick;
+    memset(&net_model, 0, sizeof(net_model));
+    int r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
+    if (r == 0)
+        r = machine_add_virtio(m, &net_dev, &net_model);
+    if (r == 0)
+        hv_sel4_set_notification_handler(net_notified);
+    /* As for the disk: the distributor is ours, so the owner holds from the start. */
+    if (r == 0 && args->net_irq_vcpu != 0) {
+        r = hv_vm_route_irq(m->vm.hv, machine_virtio_irq(&net_dev), args->net_irq_vcpu - 1);
+        if (r == 0)
+            LOG_INFO("virtio %s: interrupt %u goes to vCPU %u", net_dev.name,
+                     machine_virtio_hwirq(&net_dev), args->net_irq_vcpu - 1);
+    }
+    return r;
+}
+
 static int add_virtio(void *ctx, struct machine *m)
 {
     int r = 0;
@@ -147,6 +198,8 @@ static int add_virtio(void *ctx, struct machine *m)
                          machine_virtio_hwirq(&disk_dev), owner);
         }
     }
+    if (r == 0 && args->net)
+        r = add_net(m);
     return r;
 }
 
@@ -190,6 +243,7 @@ static _Noreturn void run_vcpu(unsigned index)
     if (mach.vm.vcpu_count > 1)
         LOG_INFO("VM %s: vCPU %u saw the stop; %lu exits waited for another vCPU's", args->name,
                  index, hv_sel4_lock_waits());
+    vmm_net_report();
     LOG_INFO("VM %s stopped: %s", args->name, vm_stop_reason_name(reason));
     vmm_report_stop(reason);
 }
