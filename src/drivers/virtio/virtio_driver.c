@@ -35,16 +35,6 @@ static void wr(const struct vdrv_io *io, uint32_t off, uint32_t v)
     io->write32(io->ctx, off, v);
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Descriptors, then the available ring, then (on its own page) the used ring. */
 static uint64_t avail_offset(uint16_t num)
 {
@@ -206,12 +196,12 @@ void vdrv_queue_kick(const struct vdrv_io *io, const struct vdrv_queue *q)
 
 int vdrv_queue_used(struct vdrv_queue *q, uint16_t *head, uint32_t *len)
 {
-    uint16_t used_idx = le16(q->used + 2);
+    uint16_t used_idx = virtio_le16(q->used + 2);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     if (used_idx == q->last_used)
         return -STDVMM_EAGAIN;
     const uint8_t *e = q->used + 4 + 8u * (q->last_used % q->num);
-    uint32_t id = le32(e), written = le32(e + 4);
+    uint32_t id = virtio_le32(e), written = virtio_le32(e + 4);
     if ((uint16_t)(used_idx - q->last_used) > q->num || id >= q->num || q->chain_len[id] == 0 ||
         written > q->chain_bytes[id]) {
         LOG_ERR("virtio driver: queue %u: the device returned head %u (%u bytes) at used index "
