@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/aarch64/image.h"
 
-#include <string.h>
-
 #include "stdvmm/error.h"
+#include "stdvmm/kernel_image.h"
 #include "stdvmm/log.h"
 
 static uint32_t le32(const uint8_t *p)
@@ -65,42 +64,24 @@ int a64_image_parse(const uint8_t *data, uint64_t size, struct a64_image *img)
     return 0;
 }
 
+static struct kernel_image_layout layout(const struct a64_image *img)
+{
+    return (struct kernel_image_layout){.what = "arm64 Image",
+                                        .text_offset = img->text_offset,
+                                        .image_size = img->image_size,
+                                        .file_size = img->file_size};
+}
+
 int a64_image_place(const struct a64_image *img, uint64_t ram_base, uint64_t ram_size,
                     uint64_t *load_addr)
 {
-    if (ram_base % A64_IMAGE_ALIGN != 0) {
-        LOG_ERR("arm64 Image: RAM base 0x%llx is not 2 MiB aligned; the kernel cannot be placed",
-                (unsigned long long)ram_base);
-        return -STDVMM_EINVAL;
-    }
-    uint64_t addr = ram_base + img->text_offset;
-    if (img->text_offset > ram_size || img->image_size > ram_size - img->text_offset) {
-        LOG_ERR("arm64 Image: %llu MiB of kernel at 0x%llx do not fit in %llu MiB of RAM",
-                (unsigned long long)(img->image_size >> 20), (unsigned long long)addr,
-                (unsigned long long)(ram_size >> 20));
-        return -STDVMM_ENOSPC;
-    }
-    *load_addr = addr;
-    return 0;
+    struct kernel_image_layout k = layout(img);
+    return kernel_image_place(&k, ram_base, ram_size, load_addr);
 }
 
 int a64_image_load(struct gmem *mem, const uint8_t *data, const struct a64_image *img,
                    uint64_t load_addr)
 {
-    uint8_t *dst = gmem_translate(mem, load_addr, img->image_size);
-
-    if (load_addr % A64_IMAGE_ALIGN != img->text_offset) {
-        LOG_ERR("arm64 Image: load address 0x%llx is not text_offset 0x%llx above a 2 MiB "
-                "boundary",
-                (unsigned long long)load_addr, (unsigned long long)img->text_offset);
-        return -STDVMM_EINVAL;
-    }
-    if (dst == NULL) {
-        LOG_ERR("arm64 Image: [0x%llx, +0x%llx) is not guest RAM", (unsigned long long)load_addr,
-                (unsigned long long)img->image_size);
-        return -STDVMM_EFAULT;
-    }
-    memcpy(dst, data, img->file_size);
-    memset(dst + img->file_size, 0, img->image_size - img->file_size);
-    return 0;
+    struct kernel_image_layout k = layout(img);
+    return kernel_image_load(&k, mem, data, load_addr);
 }

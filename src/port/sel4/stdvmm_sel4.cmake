@@ -47,7 +47,7 @@ add_executable(stdvmm-vmm
   ${SEL4_DIR}/portable/vgic_v2.c ${SEL4_DIR}/portable/esr.c ${SEL4_DIR}/portable/guest_call.c
   ${SEL4_DIR}/portable/sel4_plan.c
   ${portable}/core/bus.c ${portable}/core/error.c ${portable}/core/guest_memory.c
-  ${portable}/core/vcpu_loop.c ${portable}/core/vm.c
+  ${portable}/core/vcpu_loop.c ${portable}/core/vm.c ${portable}/core/kernel_image.c
   ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c
   ${portable}/arch/aarch64/psci.c ${portable}/arch/aarch64/panic_record.c
   ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c ${portable}/machine/virtio.c
