@@ -60,23 +60,26 @@ client` detaches and re-attaches its port and the client fetches again.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
+import hashlib
+import os
 import queue
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 
 class Machine:
-    def __init__(self, image, log, smp=1, accel=None):
+    def __init__(self, image, log, smp=1, accel=None, extra=()):
         self.t0 = time.monotonic()
         self.lines = queue.Queue()
         self.log = open(log, "w", encoding="utf-8") if log else None
         self.p = subprocess.Popen(
             ["qemu-system-aarch64", "-machine", "virt,virtualization=on", "-cpu", "cortex-a53",
              "-m", "2G", "-smp", str(smp), "-nographic", "-kernel", image] +
-            (["-accel", accel] if accel else []),
+            (["-accel", accel] if accel else []) + list(extra),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         threading.Thread(target=self._reader, daemon=True).start()
         self.seen = []
@@ -587,20 +590,151 @@ def net_scenario(m, check):
           restart_client)
 
 
+# blk.yaml's regions of the board's disk: (offset, size) in MiB.
+BLK_REGIONS = {"alpha": (0, 64), "beta": (64, 64), "gamma": (128, 8)}
+BLK_DISK_MIB = 160
+
+
+def blk_disk_args(path):
+    """QEMU's disk for --scenario blk: a fresh zeroed raw image as virtio-blk-device
+    (virtio 1.x: the block server's driver does not speak legacy virtio-mmio)."""
+    with open(path, "wb") as f:
+        f.truncate(BLK_DISK_MIB << 20)
+    return ["-global", "virtio-mmio.force-legacy=false",
+            "-drive", f"file={path},if=none,format=raw,id=disk0,cache=writeback",
+            "-device", "virtio-blk-device,drive=disk0"]
+
+
+def region_bytes(path, vm):
+    off, size = BLK_REGIONS[vm]
+    with open(path, "rb") as f:
+        f.seek(off << 20)
+        return f.read(size << 20)
+
+
+def blk_scenario(m, check, disk):
+    """Image from blk.yaml, QEMU with blk_disk_args(disk): alpha, beta and gamma
+    each on their region of the board's disk through the block server PD."""
+    vms = ("alpha", "beta", "gamma")
+    result = {}
+
+    def boot():
+        m.wait(r"^blkserver: .*disk0 at 0x[0-9a-f]+: 160 MiB, flush", 120, seen=True)
+        ready = set()
+        while ready != set(vms):
+            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 240)
+            ready.add(mt.group(1))
+        for i, vm in enumerate(vms):
+            m.wait(rf"^blkserver: .*client {i} \({vm}\) attached", 5, seen=True)
+            mt, _ = m.wait(rf"^\[{vm}\] stdvmm-test: {vm} serial=(\S+) ro=(\d) sectors=(\d+)",
+                           30, seen=True)
+            want_ro = "1" if vm == "gamma" else "0"
+            assert mt.group(2) == want_ro, f"{vm}: ro={mt.group(2)}"
+            assert int(mt.group(3)) == BLK_REGIONS[vm][1] << 11, f"{vm}: {mt.group(3)} sectors"
+
+    def read_only():
+        mt, _ = m.wait(r"^\[gamma\] stdvmm-test: gamma read sha256=(\w+)", 120, seen=True)
+        zeros = hashlib.sha256(bytes(8 << 20)).hexdigest()
+        assert mt.group(1) == zeros, "gamma's region did not read back as the zeros it holds"
+        mt, _ = m.wait(r"^\[gamma\] stdvmm-test: gamma write=(\w+)", 60, seen=True)
+        assert mt.group(1) == "refused", "a write to the read-only region was accepted"
+
+    def beta_region():
+        mt, _ = m.wait(r"^\[beta\] stdvmm-test: beta nonzero_bytes_at_start=(\d+)", 120,
+                       seen=True)
+        assert mt.group(1) == "0", f"beta's region starts with {mt.group(1)} non-zero bytes"
+        mt, _ = m.wait(r"^\[beta\] stdvmm-test: beta pattern (ok|bad.*)", 120, seen=True)
+        assert mt.group(1) == "ok", f"beta's pattern: {mt.group(1)}"
+        mt, _ = m.wait(r"^\[beta\] stdvmm-test: beta past_end_bytes=(\d+)", 60, seen=True)
+        assert mt.group(1) == "0", f"beta read {mt.group(1)} bytes past its region's end"
+
+    def write_while_one_stops():
+        m.wait(r"^\[alpha\] stdvmm-test: alpha writing", 180, seen=True)
+        m.send("stop gamma")
+        m.wait(r"^blkserver: .*client 2 \(gamma\) detached: its VM stopped", 30)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha wrote sha256=(\w+) write ([\d.]+) MB/s",
+                       600, seen=True)
+        result["sha"], result["write"] = mt.group(1), mt.group(2)
+        print(f"--- alpha wrote 16 MiB through ext2 on its region at {mt.group(2)} MB/s "
+              "(including sync)", flush=True)
+        m.wait(r"^admin: alpha stopped \(guest powered off\)", 120, seen=True)
+        ticks = [l for _, l in m.seen if re.match(r"^\[beta\] stdvmm-test: beta tick \d+", l)]
+        assert ticks and all(l.endswith(" ok") for l in ticks), f"beta's ticks: {ticks[-3:]}"
+        m.wait(r"^\[beta\] stdvmm-test: beta tick \d+ ok", 60)
+
+    def restart_reads_back():
+        m.send("start alpha")
+        m.wait(r"^blkserver: .*client 0 \(alpha\) detached: its VM stopped", 30, seen=True)
+        m.wait(r"^blkserver: .*client 0 \(alpha\) attached", 120)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha verify sha256=(\w+) read ([\d.]+) MB/s",
+                       600)
+        assert mt.group(1) == result.get("sha"), \
+            f"alpha read back {mt.group(1)}, wrote {result.get('sha')}"
+        result["read"] = mt.group(2)
+        print(f"--- alpha read 16 MiB back after its restart at {mt.group(2)} MB/s", flush=True)
+        m.wait(r"^admin: alpha stopped \(guest powered off\)", 120)
+        m.send("stop beta")
+        m.wait(r"^blkserver: .*client 1 \(beta\) detached: its VM stopped", 30)
+
+    def on_the_host():
+        m.close()
+        alpha = region_bytes(disk, "alpha")
+        with tempfile.TemporaryDirectory() as d:
+            part = os.path.join(d, "alpha.img")
+            with open(part, "wb") as f:
+                f.write(alpha)
+            fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True, text=True)
+            assert fsck.returncode == 0, f"e2fsck of alpha's region: {fsck.stdout}{fsck.stderr}"
+            got = subprocess.run(["debugfs", "-R", "cat /data.bin", part], capture_output=True)
+        sha = hashlib.sha256(got.stdout).hexdigest()
+        print(f"--- host: debugfs read /data.bin from alpha's region: {len(got.stdout)} bytes, "
+              f"sha256 {sha}", flush=True)
+        assert len(got.stdout) == 16 << 20 and sha == result.get("sha"), \
+            "the host read another file than alpha wrote"
+        beta = region_bytes(disk, "beta")
+        pat = (b"BETA-PATTERN\n" * (1 << 17))[:1 << 20]
+        assert beta[:1 << 20] == pat and beta[-(1 << 20):] == pat, \
+            "beta's pattern is not at its region's start and end on the host"
+        assert b"BETA-PATTERN" not in alpha, "beta's pattern is in alpha's region"
+        assert region_bytes(disk, "gamma") == bytes(8 << 20), "gamma's region was written"
+        with open(disk, "rb") as f:
+            f.seek(136 << 20)
+            assert f.read() == bytes((BLK_DISK_MIB - 136) << 20), "bytes past every region changed"
+
+    check("blk boot: three guests, each on its region of the board's disk", boot)
+    check("blk read-only: gamma reads its region, a write is refused", read_only)
+    check("blk regions: beta starts clean, writes its first and last MiB, not past its end",
+          beta_region)
+    check("blk write: alpha makes a file system and writes 16 MiB while gamma is stopped",
+          write_while_one_stops)
+    check("blk restart: alpha started again reads the same checksum", restart_reads_back)
+    check("blk host: the image holds alpha's file, beta's pattern, nothing else", on_the_host)
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
-                    choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net"))
+                    choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
+                             "blk"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
                     help="one host thread for all emulated cores (more cores than the host "
                          "has): --accel tcg,thread=single")
+    ap.add_argument("--disk", help="--scenario blk: where to make the board's disk image "
+                    "(default: a temporary file)")
     args = ap.parse_args()
+    extra, tmp = [], None
+    if args.scenario == "blk":
+        if args.disk is None:
+            tmp = tempfile.TemporaryDirectory()
+            args.disk = os.path.join(tmp.name, "disk0.img")
+        extra = blk_disk_args(args.disk)
     m = Machine(args.image, args.log, args.smp,
-                "tcg,thread=single" if args.tcg_single else args.accel)
+                "tcg,thread=single" if args.tcg_single else args.accel, extra)
     passed = failed = 0
 
     def check(name, fn):
@@ -702,6 +836,8 @@ def main():
             smp_scenario(m, check, args.smp)
         elif args.scenario == "net":
             net_scenario(m, check)
+        elif args.scenario == "blk":
+            blk_scenario(m, check, args.disk)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario}

@@ -7,12 +7,14 @@ The description uses the schema of stdvmmd's system descriptions
 pools}; vms[] entries with name, kernel, initramfs, cmdline, cpus (count,
 pcpus, pool, placement, priority, policy, dedicated, budget, weight),
 vmm_threads, memory, autostart, no_reboot, console (serial or virtio), and
-one read-only disk (disks: [{path, read_only: true, id, irq_vcpu}]) and one
+one disk per VM: a read-only image (disks: [{path, read_only: true, id,
+irq_vcpu}]) or a region of the board's disk, served by the block server PD
+(disks: [{device: disk0, offset, size, read_only, id, irq_vcpu}]), and one
 NIC on a network of the switch PD (nets: [{network: NAME, mac, irq_vcpu}]),
 with the networks at top level (networks: [{name, members: [VM, ...]}]). The
 placement rules and their seL4 mapping are docs/sel4.md's "Cores,
 priorities and budgets". Keys the seL4 port does not implement yet (tap and
-user nets, vsock, instances, writable or several disks, ...) are refused
+user nets, vsock, instances, writable image files, several disks, ...) are refused
 with a message rather than silently dropped. Writes:
 
   OUT/vm_table.c  the table (include/port/sel4/vm_table.h's definitions)
@@ -29,6 +31,8 @@ import sys
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
+REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu"}
+BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
 NET_KEYS = {"network", "mac", "irq_vcpu"}
 MAX_NETWORKS = 8  # net_abi.h: the switch's argument page names 8
 MAX_VMS = 8
@@ -516,6 +520,24 @@ def net_fields(net, networks):
             f".networks = 1ull << {networks[name][0]}, .net_irq_vcpu = {irq_vcpu}")
 
 
+def disk_region(d, where):
+    """A region of the board's disk -> (offset, size, read_only). Whether the regions fit the
+    disk and overlap is the block server's to check, against the disk as it is (blk_region.h)."""
+    if d["device"] not in BOARD_DISKS:
+        fail(f"{where}.device: {d['device']!r}; the board has {', '.join(BOARD_DISKS)} (QEMU's "
+             "first -device virtio-blk-device)")
+    if "size" not in d:
+        fail(f"{where}.size: missing (the region's bytes)")
+    offset = parse_size(d.get("offset", 0), f"{where}.offset")
+    size = parse_size(d["size"], f"{where}.size")
+    if offset % 512 or size % 512 or size == 0:
+        fail(f"{where}: offset {offset} and size {size}: want multiples of 512, size not 0")
+    read_only = d.get("read_only", False)
+    if not isinstance(read_only, bool):
+        fail(f"{where}.read_only: want true or false")
+    return offset, size, read_only
+
+
 def describe(doc, mcs, image):
     """(system limits, the VM table) from a description; image(path, where) gives
     a boot or disk image's index. Everything is checked before anything is written."""
@@ -562,21 +584,27 @@ def describe(doc, mcs, image):
         disks = vm.get("disks", [])
         if not isinstance(disks, list) or len(disks) > 1:
             fail(f"{where}.disks: the seL4 port serves one disk per VM so far")
+        region = None
         for k, d in enumerate(disks):
             dw = f"{where}.disks[{k}]"
-            if not isinstance(d, dict) or "path" not in d:
-                fail(f"{dw}: want {{path, read_only: true, id}}")
-            unknown = set(d) - DISK_KEYS
+            if not isinstance(d, dict) or ("path" in d) == ("device" in d):
+                fail(f"{dw}: want {{path, read_only: true, id}} (an image) or "
+                     "{device: disk0, offset, size, read_only, id} (a region of the board's disk)")
+            unknown = set(d) - (DISK_KEYS if "path" in d else REGION_KEYS)
             if unknown:
                 fail(f"{dw}: {', '.join(sorted(unknown))}: not supported by the seL4 port yet")
-            if d.get("read_only") is not True:
+            if "device" in d:
+                region = disk_region(d, dw)
+            elif d.get("read_only") is not True:
                 fail(f"{dw}: {d['path']} is writable (no read_only: true), and the seL4 port "
-                     "serves read-only disks only so far (a writable disk needs the block "
-                     "server PD); refused rather than served read-only")
+                     "serves image files read-only only (a writable disk is a region of the "
+                     "board's disk: {device: disk0, offset, size}); refused rather than served "
+                     "read-only")
+            else:
+                disk = image(d["path"], f"{dw}.path")
             disk_id = d.get("id")
             if disk_id is not None and (not isinstance(disk_id, str) or len(disk_id) > 20):
                 fail(f"{dw}.id: at most 20 characters")
-            disk = image(d["path"], f"{dw}.path")
             disk_irq_vcpu = d.get("irq_vcpu", -1)
             if "irq_vcpu" in d and (not isinstance(disk_irq_vcpu, int) or
                                     isinstance(disk_irq_vcpu, bool) or
@@ -590,7 +618,7 @@ def describe(doc, mcs, image):
             cmdline=cmdline, memory=memory,
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
-            virtio_console=console == "virtio", disk=disk, disk_id=disk_id,
+            virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
             disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus)))
     check_networks(table, networks)
     place(system, table, mcs)
@@ -613,6 +641,15 @@ def summary(vm):
                f"at {vm['prio_max'] + 1}")
 
 
+def region_fields(region):
+    """A disk region's initialisers in struct sel4_vm_desc."""
+    if region is None:
+        return ".disk_served = false"
+    offset, size, read_only = region
+    return (f".disk_served = true, .disk_read_only = {str(read_only).lower()}, "
+            f".disk_offset = {offset}ull, .disk_region_size = {size}ull")
+
+
 def c_list(values):
     return "{" + ", ".join(str(v) for v in values) + "}"
 
@@ -623,6 +660,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--vmm", required=True, help="the VMM program (ELF) to embed")
     ap.add_argument("--switch", required=True, help="the switch program (ELF) to embed")
+    ap.add_argument("--blkserver", required=True, help="the block server program (ELF) to embed")
     ap.add_argument("--mcs", choices=("on", "off"), required=True,
                     help="whether the kernel is built with MCS (KernelIsMCS)")
     ap.add_argument("--path-root", default="",
@@ -665,17 +703,20 @@ def main():
             print(f"gen-vm-table: {line}")
     os.makedirs(args.out, exist_ok=True)
     vmm, switch = os.path.abspath(args.vmm), os.path.abspath(args.switch)
+    blkserver = os.path.abspath(args.blkserver)
     networks = system["networks"]
     with open(os.path.join(args.out, "images.S"), "w", encoding="utf-8") as f:
         f.write("/* SPDX-License-Identifier: BSD-2-Clause */\n/* Generated by gen-vm-table.py. */\n")
         f.write('    .section .rodata.stdvmm_images, "a"\n')
-        programs = {len(images): "sel4_vmm_program", len(images) + 1: "sel4_switch_program"}
-        for k, path in enumerate(images + [vmm, switch]):
+        programs = {len(images): "sel4_vmm_program", len(images) + 1: "sel4_switch_program",
+                    len(images) + 2: "sel4_blksrv_program"}
+        for k, path in enumerate(images + [vmm, switch, blkserver]):
             sym = programs.get(k, f"stdvmm_image_{k}")
             f.write(f"    .balign 4096\n    .global {sym}\n{sym}:\n    .incbin {c_string(path)}\n")
             f.write(f"    .global {sym}_end\n{sym}_end:\n")
     with open(os.path.join(args.out, "images.d"), "w", encoding="utf-8") as f:
-        f.write(os.path.join(args.out, "images.S") + ": " + " ".join(images + [vmm, switch]) + "\n")
+        f.write(os.path.join(args.out, "images.S") + ": " +
+                " ".join(images + [vmm, switch, blkserver]) + "\n")
     with open(os.path.join(args.out, "vm_table.c"), "w", encoding="utf-8") as f:
         f.write("/* SPDX-License-Identifier: BSD-2-Clause */\n")
         f.write(f"/* Generated by gen-vm-table.py from {os.path.abspath(args.system)}. */\n")
@@ -713,6 +754,7 @@ def main():
                     f".disk = {vm['disk']}, .disk_id = "
                     f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}, "
                     f".disk_irq_vcpu = {vm['disk_irq_vcpu']},\n"
+                    f"     {region_fields(vm['region'])},\n"
                     f"     {net_fields(vm['net'], networks)}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
@@ -722,6 +764,7 @@ def main():
         f.write(f"const unsigned sel4_network_count = {len(ordered)};\n")
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")
         f.write(f"const uint64_t sel4_switch_program_size = {os.path.getsize(switch)}ull;\n")
+        f.write(f"const uint64_t sel4_blksrv_program_size = {os.path.getsize(blkserver)}ull;\n")
     print(f"gen-vm-table: {len(table)} VMs, {len(images)} images")
 
 

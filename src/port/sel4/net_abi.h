@@ -33,22 +33,12 @@
 #define SEL4_VMM_NET_VA 0x11000000ull
 
 /*
- * Badges. The VMM's notification (bound to the VMM thread of vCPU 0, so its
- * fault wait also wakes for it) is signalled by the switch with
- * SEL4_BADGE_NET_VMM: fault messages carry vCPU index + 1, never that bit
- * or those above it.
- * The switch's notification carries bit port from that port's VMM (a
- * doorbell: new requests) and bit SEL4_BADGE_NET_DETACH(port) from the
- * admin (that port's VM has stopped: forget its channels).
+ * Badges. The switch signals a VMM's notification with SEL4_BADGE_NET_VMM
+ * (vmm_abi.h, with the VMM's other signals). The switch's notification
+ * carries bit port from that port's VMM (a doorbell: new requests) and bit
+ * SEL4_BADGE_NET_DETACH(port) from the admin (that port's VM has stopped:
+ * forget its channels).
  */
-#define SEL4_BADGE_NET_VMM (1ull << 32)
-/*
- * The VMM's own kick, on the same notification: the guest's QueueNotify
- * write arrives with the transport's lock held, where the device cannot be
- * run, so the VMM signals itself and serves the queue on the next wake (the
- * seL4 form of an ioeventfd).
- */
-#define SEL4_BADGE_NET_KICK (1ull << 33)
 #define SEL4_BADGE_NET_DOORBELL(port) (1ull << (port))
 #define SEL4_BADGE_NET_DETACH(port) (1ull << (32 + (port)))
 

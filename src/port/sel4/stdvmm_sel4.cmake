@@ -2,6 +2,7 @@
 # Targets of the seL4 build (included from CMakeLists.txt once the kernel,
 # libsel4 and the elfloader are imported):
 #   stdvmm-vmm   the VMM program, one protection domain per VM
+#   stdvmm-switch, stdvmm-blkserver   the backend PDs (network, board's disk)
 #   stdvmm-sel4  the root task (admin), embedding stdvmm-vmm, the guest
 #                images and the VM table generated from the system description
 #   images/stdvmm-sel4-image-arm-qemu-arm-virt   what QEMU boots (-kernel)
@@ -56,7 +57,7 @@ add_executable(stdvmm-vmm
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
   ${portable}/devices/virtio/virtio_vsock.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
-  ${SEL4_DIR}/vmm/vmm_net.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
+  ${SEL4_DIR}/vmm/vmm_net.c ${SEL4_DIR}/vmm/vmm_blk.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_front.c
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-vmm PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR}
@@ -78,6 +79,19 @@ target_compile_options(stdvmm-switch PRIVATE ${sel4_common_flags})
 target_link_options(stdvmm-switch PRIVATE ${sel4_link_flags} -Wl,-Ttext-segment=0x400000)
 target_link_libraries(stdvmm-switch PRIVATE ${sel4_libs})
 
+# ---- the block server program (one PD, when a VM has a region of the board's disk) ----
+add_executable(stdvmm-blkserver
+  ${SEL4_DIR}/blkserver/main.c
+  ${portable}/drivers/virtio/virtio_driver.c ${portable}/blkserver/blk_region.c
+  ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
+  ${portable}/channel/channel_back.c ${portable}/core/error.c
+  $<TARGET_OBJECTS:stdvmm_sel4_rt>)
+target_include_directories(stdvmm-blkserver PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src
+                                                    ${SEL4_DIR})
+target_compile_options(stdvmm-blkserver PRIVATE ${sel4_common_flags})
+target_link_options(stdvmm-blkserver PRIVATE ${sel4_link_flags} -Wl,-Ttext-segment=0x400000)
+target_link_libraries(stdvmm-blkserver PRIVATE ${sel4_libs})
+
 # ---- the VM table and the embedded images ----------------------------------
 set(STDVMM_SEL4_SYSTEM "${SEL4_DIR}/examples/two-vms.yaml" CACHE FILEPATH
     "system description (YAML or JSON) of the VMs the root task may run")
@@ -95,8 +109,9 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
           python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --system ${STDVMM_SEL4_SYSTEM}
           --out ${gen} --vmm $<TARGET_FILE:stdvmm-vmm> --switch $<TARGET_FILE:stdvmm-switch>
-          --mcs ${gen_mcs} --path-root=${STDVMM_SEL4_PATH_ROOT}
+          --blkserver $<TARGET_FILE:stdvmm-blkserver> --mcs ${gen_mcs} --path-root=${STDVMM_SEL4_PATH_ROOT}
   DEPENDS ${STDVMM_TOP}/tools/sel4/gen-vm-table.py ${STDVMM_SEL4_SYSTEM} stdvmm-vmm stdvmm-switch
+          stdvmm-blkserver
   DEPFILE ${gen}/images.d
   COMMENT "VM table and images from ${STDVMM_SEL4_SYSTEM}")
 
@@ -104,6 +119,7 @@ add_custom_command(
 add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/main.c ${SEL4_DIR}/admin/vspace.c ${SEL4_DIR}/admin/elf.c
   ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c ${SEL4_DIR}/admin/net.c
+  ${SEL4_DIR}/admin/blk.c ${SEL4_DIR}/admin/backend_pd.c
   ${SEL4_DIR}/admin/handover.c
   ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S

@@ -44,6 +44,10 @@ struct sel4_vm_desc {
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
     bool virtio_console;   /* console: virtio */
     int disk;              /* a read-only virtio-blk disk: image index, or SEL4_NO_IMAGE */
+    /* Or a region of the board's disk, served by the block server (blk_abi.h). */
+    bool disk_served;
+    bool disk_read_only;
+    uint64_t disk_offset, disk_region_size; /* bytes, multiples of 512 */
     const char *disk_id;   /* its serial; NULL: "disk0" */
     int disk_irq_vcpu;     /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
     bool net;              /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
@@ -69,5 +73,7 @@ extern const uint8_t sel4_vmm_program[];
 extern const uint64_t sel4_vmm_program_size;
 extern const uint8_t sel4_switch_program[];
 extern const uint64_t sel4_switch_program_size;
+extern const uint8_t sel4_blksrv_program[];
+extern const uint64_t sel4_blksrv_program_size;
 
 #endif

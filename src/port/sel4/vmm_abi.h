@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 4
+#define SEL4_VMM_ABI_VERSION 5
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -36,7 +36,8 @@
 #define SEL4_VMM_SLOT_FAULT_EP 24    /* + vCPU index: that vCPU's faults arrive here */
 #define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
-#define SEL4_VMM_SLOT_NET_KICK 48    /* badged send: this VMM's own notification (net_abi.h) */
+#define SEL4_VMM_SLOT_NET_KICK 48    /* badged send: this VMM's own notification (below) */
+#define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification (blk_abi.h) */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
 
 /*
@@ -53,6 +54,21 @@
 #define SEL4_BADGE_CONSOLE_IRQ (1ull << 40) /* the admin's bound notification: UART input */
 #define SEL4_BADGE_CONSOLE_VM(i) (1ull << (41 + (i))) /* same notification: VM i's ring */
 #define SEL4_BADGE_CONSOLE_VMS (0xffull << 41)
+/*
+ * The VMM's notification, bound to vCPU 0's VMM thread (so its fault wait
+ * also wakes for it): who signalled is in these bits, which no fault badge
+ * (vCPU index + 1) reaches.
+ * - SEL4_BADGE_NET_VMM: the switch answered (net_abi.h);
+ * - SEL4_BADGE_NET_KICK: the VMM's own kick. The guest's QueueNotify write
+ *   arrives with the transport's lock held, where the NIC cannot be run,
+ *   so the VMM signals itself and serves the queue on the next wake (the
+ *   seL4 form of an ioeventfd);
+ * - SEL4_BADGE_BLK_VMM: the block server answered (blk_abi.h).
+ */
+#define SEL4_BADGE_VMM_SIGNALS (1ull << 32) /* the lowest of them */
+#define SEL4_BADGE_NET_VMM (1ull << 32)
+#define SEL4_BADGE_NET_KICK (1ull << 33)
+#define SEL4_BADGE_BLK_VMM (1ull << 34)
 /*
  * Fault endpoints: one per vCPU, so that the VMM thread of a vCPU receives
  * only that vCPU's faults; the guest's copy carries badge vCPU index + 1.
@@ -94,6 +110,13 @@ struct sel4_vmm_args {
     uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
     uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
     char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
+    /*
+     * 1: the disk is this VM's region of the board's disk, served by the
+     * block server through the channel at SEL4_VMM_BLK_VA (blk_abi.h);
+     * disk_size is the region's size and disk_va is unused.
+     */
+    uint32_t disk_served;
+    uint32_t disk_read_only;
     uint32_t disk_irq_vcpu;             /* 1 + the vCPU owning its interrupt; 0: the guest's */
     /* A virtio-net on the switch (net_abi.h): its region at SEL4_VMM_NET_VA; 0: no NIC. */
     uint32_t net;

@@ -280,7 +280,8 @@ class PaperExamples(unittest.TestCase):
                                                 "logger": [False]})
 
     def test_hybrid_writable_disk_refused(self):
-        with self.assertRaisesRegex(Refused, "db.img is writable .* refused rather than "
+        with self.assertRaisesRegex(Refused, "db.img is writable .*a writable disk is a region "
+                                             "of the board's disk.* refused rather than "
                                              "served read-only"):
             gvt.describe(example("hybrid.yaml"), True, image)
 
@@ -311,7 +312,8 @@ class Generated(unittest.TestCase):
     def run_gen(self, root, system, mcs="on"):
         out = os.path.join(root, "out")
         return subprocess.run([sys.executable, GEN, "--system", system, "--out", out,
-                               "--vmm", system, "--switch", system, "--mcs", mcs,
+                               "--vmm", system, "--switch", system, "--blkserver", system,
+                               "--mcs", mcs,
                                "--path-root", root],
                               capture_output=True, text=True), out
 
@@ -343,7 +345,8 @@ class Generated(unittest.TestCase):
             r = subprocess.run([sys.executable, GEN, "--system",
                                 os.path.join(TOP, "src", "port", "sel4", "examples",
                                              "hybrid-2core.yaml"),
-                                "--out", out, "--vmm", GEN, "--switch", GEN, "--mcs", "on",
+                                "--out", out, "--vmm", GEN, "--switch", GEN,
+                                "--blkserver", GEN, "--mcs", "on",
                                 "--path-root", root],
                                capture_output=True, text=True,
                                env=dict(os.environ, STDVMM_GUEST_KIT=kit))
@@ -426,12 +429,42 @@ class Networks(unittest.TestCase):
             gvt.check_networks([{"name": "a", "net": None}], {"lan": (0, ["a", "ghost"])})
 
 
+class DiskRegions(unittest.TestCase):
+    def region(self, d):
+        return gvt.disk_region(d, "w")
+
+    def test_spellings(self):
+        self.assertEqual(self.region({"device": "disk0", "offset": "1G", "size": "512M"}),
+                         (1 << 30, 512 << 20, False))
+        self.assertEqual(self.region({"device": "disk0", "size": 1024, "read_only": True}),
+                         (0, 1024, True))
+
+    def test_refusals(self):
+        cases = {
+            "another device": {"device": "disk1", "size": "1M"},
+            "no size": {"device": "disk0"},
+            "size 0": {"device": "disk0", "size": 0},
+            "unaligned offset": {"device": "disk0", "offset": 100, "size": "1M"},
+            "unaligned size": {"device": "disk0", "size": 1000},
+            "read_only not a bool": {"device": "disk0", "size": "1M", "read_only": "yes"},
+        }
+        for what, d in cases.items():
+            with self.assertRaises(Refused, msg=what):
+                self.region(d)
+
+    def test_path_or_device_not_both(self):
+        for d in ({"device": "disk0", "path": "x", "size": "1M"}, {"id": "x"},
+                  {"device": "disk0", "size": "1M", "mac": "x"}):
+            with self.assertRaises(Refused, msg=repr(d)):
+                describe([vm("a", disks=[d])])
+
+
 class GeneratedTable(unittest.TestCase):
     """The whole generator on a description with networks: the table it writes."""
 
     def run_gen(self, text):
         with tempfile.TemporaryDirectory() as d:
-            for f in ("vmlinuz", "vmm.elf", "switch.elf"):
+            for f in ("vmlinuz", "vmm.elf", "switch.elf", "blkserver.elf"):
                 with open(os.path.join(d, f), "wb") as out:
                     out.write(b"x" * 16)
             with open(os.path.join(d, "system.json"), "w", encoding="utf-8") as out:
@@ -441,7 +474,7 @@ class GeneratedTable(unittest.TestCase):
                                               "gen-vm-table.py"),
                  "--system", os.path.join(d, "system.json"), "--out", os.path.join(d, "gen"),
                  "--vmm", os.path.join(d, "vmm.elf"), "--switch", os.path.join(d, "switch.elf"),
-                 "--mcs", "off"],
+                 "--blkserver", os.path.join(d, "blkserver.elf"), "--mcs", "off"],
                 capture_output=True, text=True, check=False)
             table = ""
             if r.returncode == 0:
@@ -464,6 +497,22 @@ class GeneratedTable(unittest.TestCase):
         self.assertIn('sel4_network_names[] = {"lan", "x", NULL}', table)
         self.assertIn("sel4_network_count = 2", table)
         self.assertIn("sel4_switch_program:", table)
+        self.assertIn("sel4_blksrv_program:", table)
+        self.assertIn(".disk_served = false", table)
+
+    def test_disk_region(self):
+        r, table = self.run_gen(
+            '{"vms": [{"name": "a", "kernel": "vmlinuz",'
+            '          "disks": [{"device": "disk0", "offset": "64M", "size": "32M",'
+            '                     "id": "data", "irq_vcpu": 0}]},'
+            '         {"name": "b", "kernel": "vmlinuz",'
+            '          "disks": [{"device": "disk0", "size": "64M", "read_only": true}]}]}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(".disk_served = true, .disk_read_only = false, .disk_offset = 67108864ull, "
+                      ".disk_region_size = 33554432ull", table)
+        self.assertIn(".disk_served = true, .disk_read_only = true, .disk_offset = 0ull, "
+                      ".disk_region_size = 67108864ull", table)
+        self.assertIn('.disk = -1, .disk_id = "data", .disk_irq_vcpu = 0', table)
 
     def test_refusal_exits_with_the_reason(self):
         r, _ = self.run_gen('{"networks": [{"name": "lan", "members": ["a"]}],'

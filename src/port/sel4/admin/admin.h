@@ -147,15 +147,76 @@ seL4_Error handover_flush(unsigned core);
 seL4_Error handover_run_on(unsigned core);
 
 /*
+ * A backend protection domain (backend_pd.c): the switch, the block server.
+ * One thread at ADMIN_PRIO - 1 on the admin's core, its own untyped, CNode
+ * and VSpace; no fault handler (a fault stops that backend only).
+ */
+struct backend_pd {
+    const char *name; /* for messages */
+    bool up;
+    struct ut_alloc objects;
+    struct slot_range slots;
+    seL4_CPtr cnode, vspace, tcb, ntfn, ipc_frame;
+#ifdef CONFIG_KERNEL_MCS
+    seL4_CPtr sc;
+#endif
+    uint64_t entry;
+    unsigned cnode_bits;
+};
+/* Where its argument page, IPC buffer and notification go, and how it runs. */
+struct backend_pd_layout {
+    uint64_t args_va, ipc_va;
+    unsigned ntfn_slot;
+    seL4_Word prio;
+    const char *thread_name;
+};
+/* Its objects from an untyped of 2^ut_bits, slots admin slots, and its program loaded. */
+int backend_pd_create(struct backend_pd *pd, const char *name, const uint8_t *elf,
+                      uint64_t elf_size, unsigned ut_bits, unsigned slots, unsigned cnode_bits);
+/* pages fresh frames (consecutive slots from *first), at pd_va in it and admin_va here. */
+seL4_Error backend_pd_region(struct backend_pd *pd, unsigned pages, uint64_t pd_va,
+                             uint64_t admin_va, seL4_CPtr *first);
+/* Copies of a region's frames at va in another VSpace, slots and tables from objects. */
+seL4_Error backend_pd_share(seL4_CPtr first, unsigned pages, seL4_CPtr vspace, uint64_t va,
+                            struct ut_alloc *objects);
+/* A send-only capability to its notification with badge, in an admin slot (*cap). */
+seL4_Error backend_pd_badge(struct backend_pd *pd, seL4_Word badge, seL4_CPtr *cap);
+/* Maps args (one page at most), its IPC buffer, and starts its thread at its entry. */
+seL4_Error backend_pd_start(struct backend_pd *pd, const void *args, size_t len,
+                            const struct backend_pd_layout *l);
+/*
+ * Connects a starting VMM: the backend's slot gets a send-only capability
+ * to the VMM's notification (badge), the VMM's vmm_slot one to the
+ * backend's (doorbell_badge). The VMM's notification comes from the VM's
+ * budget, so revoking the VM deletes the backend's capability to it too.
+ */
+seL4_Error backend_pd_attach_vmm(struct backend_pd *pd, unsigned slot, seL4_CPtr vmm_ntfn,
+                                 seL4_Word badge, seL4_CPtr vmm_cnode, unsigned vmm_slot,
+                                 seL4_Word doorbell_badge);
+
+/*
  * The network (net.c): the switch PD, built at boot when a VM has a NIC,
  * and each VM's port on it, built with the VM and detached when it stops.
+ * vmm_ntfn: the VMM's notification, bound to its vCPU 0 thread (vm.c).
  */
 int net_init(void);
 unsigned net_vm_slots(unsigned index); /* extra slots VM index's range needs */
 void net_vm_args(unsigned index, struct sel4_vmm_args *a);
 seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                        seL4_CPtr vmm_tcb0, struct ut_alloc *objects);
+                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
 void net_vm_stopped(unsigned index);
+
+/*
+ * The block server (blk.c): a PD built at boot when a VM has a disk on the
+ * board's virtio-blk-device, driving that device and serving each such VM
+ * its region of it; the same life cycle per VM as the network's.
+ */
+int blk_init(void);
+unsigned blk_vm_slots(unsigned index);
+void blk_vm_args(unsigned index, struct sel4_vmm_args *a);
+seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
+                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
+void blk_vm_stopped(unsigned index);
 
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);

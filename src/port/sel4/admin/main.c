@@ -216,6 +216,9 @@ void sel4rt_main(void *arg)
     /* Before the VMs: a VM's start gives its VMM a doorbell to the switch. */
     if (net_init() < 0)
         console_printf("admin: no switch: VMs with a NIC start without a network\n");
+    if (blk_init() < 0)
+        console_printf("admin: no block server: VMs with a region of the board's disk start "
+                       "without that disk\n");
     vms_init();
 
     for (;;) {

@@ -37,6 +37,8 @@ struct vm {
     struct ut_alloc objects;
     struct slot_range slots;
     seL4_CPtr cnode, vmm_vspace, guest_vspace, lock_ntfn;
+    /* Bound to vCPU 0's VMM thread: backends' signals and the VMM's own kicks (vmm_abi.h). */
+    seL4_CPtr signal_ntfn;
     /* Per vCPU: its guest thread, VCPU object, CSpace and fault endpoint, and the VMM thread. */
     seL4_CPtr guest_cnode[SEL4_VMM_MAX_VCPUS], guest_tcb[SEL4_VMM_MAX_VCPUS];
     seL4_CPtr vcpu[SEL4_VMM_MAX_VCPUS], fault_ep[SEL4_VMM_MAX_VCPUS];
@@ -140,6 +142,8 @@ static seL4_Error make_objects(struct vm *v)
         err = ut_retype(o, seL4_ARM_VSpaceObject, 0, seL4_VSpaceBits, &v->guest_vspace);
     if (err == seL4_NoError)
         err = ut_retype(o, seL4_NotificationObject, 0, seL4_NotificationBits, &v->lock_ntfn);
+    if (err == seL4_NoError)
+        err = ut_retype(o, seL4_NotificationObject, 0, seL4_NotificationBits, &v->signal_ntfn);
     /* Biggest objects first: the kernel aligns each to its size. */
     for (unsigned i = 0; i < v->desc->cpus && err == seL4_NoError; i++) {
         err = ut_retype(o, seL4_ARM_VCPUObject, 0, seL4_VCPUBits, &v->vcpu[i]);
@@ -273,6 +277,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
         args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
     }
     net_vm_args(index, &args);
+    blk_vm_args(index, &args);
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 
     seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
@@ -356,6 +361,11 @@ static seL4_Error fill_cnode(struct vm *v, unsigned index)
         err = copy_to_vmm(v, SEL4_VMM_SLOT_LOCK_NTFN, v->lock_ntfn);
     if (err == seL4_NoError)
         err = copy_to_vmm(v, SEL4_VMM_SLOT_GUEST_VSPACE, v->guest_vspace);
+    if (err == seL4_NoError)
+        err = seL4_TCB_BindNotification(v->vmm_tcb[0], v->signal_ntfn);
+    if (err == seL4_NoError)
+        err = mint_to_vmm(v, SEL4_VMM_SLOT_NET_KICK, v->signal_ntfn, seL4_CanWrite,
+                          SEL4_BADGE_NET_KICK);
     return check(err, v, "filling the VMM's CNode");
 }
 
@@ -562,6 +572,7 @@ static void destroy(struct vm *v)
         reset_budget(v);
     v->state = err == seL4_NoError ? VM_STOPPED : VM_UNAVAILABLE;
     net_vm_stopped((unsigned)(v - vms));
+    blk_vm_stopped((unsigned)(v - vms));
 }
 
 /*
@@ -640,7 +651,9 @@ int vm_start(unsigned index)
     if (err == seL4_NoError)
         err = fill_cnode(v, index);
     if (err == seL4_NoError)
-        err = net_vm_start(index, v->cnode, v->vmm_vspace, v->vmm_tcb[0], &v->objects);
+        err = net_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
+    if (err == seL4_NoError)
+        err = blk_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
     /*
      * Back above every VM before its VMM thread starts: a VM of a higher
      * priority than the building level would otherwise keep the admin (and
@@ -952,7 +965,8 @@ static int budget(struct vm *v)
                        d->name, (unsigned long long)(d->memory >> 20));
         return -1;
     }
-    uint64_t slots = v->plan.slots + net_vm_slots((unsigned)(v - vms));
+    uint64_t slots =
+        v->plan.slots + net_vm_slots((unsigned)(v - vms)) + blk_vm_slots((unsigned)(v - vms));
     v->slots.first = v->slots.next = admin_slots(slots);
     v->slots.end = v->slots.first + slots;
     if (v->slots.first == seL4_CapNull)

@@ -40,7 +40,6 @@
 #include "port/sel4/portable/guest_call.h"
 #include "port/sel4/portable/sel4_plan.h"
 #include "port/sel4/portable/vgic_v2.h"
-#include "net_abi.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv.h"
 #include "stdvmm/hv_aarch64.h"
@@ -724,12 +723,12 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
 #endif
         }
         /*
-         * vCPU 0's thread has a notification bound (net_abi.h: the switch's
+         * vCPU 0's thread has a notification bound (vmm_abi.h: backends'
          * signals and this VMM's own NIC kicks): a signal ends its wait with
          * the signalled bits as the badge, which no fault carries. The
          * fault, if one was pending, has been answered; the guest runs on.
          */
-        if (badge >= SEL4_BADGE_NET_VMM) {
+        if (badge >= SEL4_BADGE_VMM_SIGNALS) {
             if (notification_handler != NULL) {
                 lock_vmm(v);
                 notification_handler(badge);

@@ -17,6 +17,7 @@
 #include "stdvmm/log.h"
 #include "stdvmm/machine.h"
 #include "vmm/hv_sel4.h"
+#include "vmm/vmm_blk.h"
 #include "vmm/vmm_io.h"
 #include "vmm/vmm_net.h"
 
@@ -136,12 +137,15 @@ static void net_kick(void *ctx)
     seL4_Signal(SEL4_VMM_SLOT_NET_KICK);
 }
 
-static void net_notified(uint64_t badge)
+/* What woke vCPU 0's thread through the VMM's notification (vmm_abi.h), under the VMM lock. */
+static void notified(uint64_t badge)
 {
-    if (badge & SEL4_BADGE_NET_KICK)
+    if ((badge & SEL4_BADGE_NET_KICK) && args->net)
         machine_virtio_process(&net_dev);
     if (badge & SEL4_BADGE_NET_VMM)
         vmm_net_notified();
+    if (badge & SEL4_BADGE_BLK_VMM)
+        vmm_blk_notified();
 }
 
 static int add_net(struct machine *m)
@@ -152,8 +156,6 @@ static int add_net(struct machine *m)
     int r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
     if (r == 0)
         r = machine_add_virtio(m, &net_dev, &net_model);
-    if (r == 0)
-        hv_sel4_set_notification_handler(net_notified);
     /* As for the disk: the distributor is ours, so the owner holds from the start. */
     if (r == 0 && args->net_irq_vcpu != 0) {
         r = hv_vm_route_irq(m->vm.hv, machine_virtio_irq(&net_dev), args->net_irq_vcpu - 1);
@@ -179,12 +181,17 @@ static int add_virtio(void *ctx, struct machine *m)
         virtio_prepare(&disk_dev, MACHINE_VIRTIO_BLK, "blk0");
         memset(&disk_model, 0, sizeof(disk_model));
         struct virtio_blk_config *cfg = &disk_dev.cfg.blk;
-        cfg->capacity = args->disk_size;
-        cfg->readonly = true;
-        cfg->serial = args->disk_id;
-        cfg->backend.submit = disk_submit;
-        cfg->backend.ctx = (void *)(uintptr_t)args->disk_va;
-        r = machine_add_virtio(m, &disk_dev, &disk_model);
+        if (args->disk_served) {
+            r = vmm_blk_init(args, cfg, &disk_model);
+        } else {
+            cfg->capacity = args->disk_size;
+            cfg->readonly = true;
+            cfg->serial = args->disk_id;
+            cfg->backend.submit = disk_submit;
+            cfg->backend.ctx = (void *)(uintptr_t)args->disk_va;
+        }
+        if (r == 0)
+            r = machine_add_virtio(m, &disk_dev, &disk_model);
         /*
          * Interrupt ownership (irq_vcpu): the distributor is this VMM's, so
          * the owner holds from the start, whatever the guest writes to
@@ -200,6 +207,8 @@ static int add_virtio(void *ctx, struct machine *m)
     }
     if (r == 0 && args->net)
         r = add_net(m);
+    if (r == 0)
+        hv_sel4_set_notification_handler(notified);
     return r;
 }
 
@@ -244,6 +253,7 @@ static _Noreturn void run_vcpu(unsigned index)
         LOG_INFO("VM %s: vCPU %u saw the stop; %lu exits waited for another vCPU's", args->name,
                  index, hv_sel4_lock_waits());
     vmm_net_report();
+    vmm_blk_report();
     LOG_INFO("VM %s stopped: %s", args->name, vm_stop_reason_name(reason));
     vmm_report_stop(reason);
 }

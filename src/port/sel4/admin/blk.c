@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Disks on the board's disk: the block server protection domain and each
+ * VM's channel to it (blk_abi.h, docs/sel4.md "Disks"). The server is built
+ * once, at boot, when a VM's description gives it a region of the board's
+ * disk. Its CSpace holds its notification, the device's IRQ handler and,
+ * per running VM with a region, a send-only capability to that VMM's
+ * notification; its VSpace maps its program, its argument page, the one
+ * page of device registers holding the disk's transport, its DMA page and
+ * the clients' channels. Nothing of any VM, and no other device.
+ *
+ * The admin finds the disk: QEMU's virt board has 32 virtio-mmio
+ * transports at 0x0a000000 (0x200 apart, SPI 16 + n), and puts the first
+ * -device on the command line at the highest one. "disk0" is the block
+ * device found highest.
+ */
+#include <string.h>
+
+#include "admin.h"
+#include "blk_abi.h"
+
+#define BLKSRV_UT_BITS 25 /* program, DMA page, channels of up to 8 clients, tables */
+#define BLKSRV_SLOTS 8192
+#define ADMIN_BLK_VA 0x3800000000ull    /* client c's channel at + c * SEL4_BLKSRV_CLIENT_STRIDE */
+#define ADMIN_VIRTIO_VA 0x1000600000ull /* the four pages of virtio-mmio transports */
+#define QEMU_VIRT_VIRTIO_PADDR 0x0a000000ull
+#define QEMU_VIRT_VIRTIO_COUNT 32
+#define QEMU_VIRT_VIRTIO_STRIDE 0x200u
+#define QEMU_VIRT_VIRTIO_IRQ0 48 /* SPI 16 */
+#define VIRTIO_MMIO_MAGIC 0x74726976u
+#define VIRTIO_ID_BLOCK 2u
+
+static struct backend_pd srv;
+static seL4_CPtr region[SEL4_BLK_MAX_CLIENTS];
+static seL4_CPtr detach[SEL4_BLK_MAX_CLIENTS];
+
+static bool has_disk(unsigned index)
+{
+    return index < sel4_vm_count && index < SEL4_BLK_MAX_CLIENTS &&
+           sel4_vm_table[index].disk_served;
+}
+
+/* The transport of disk0: n, or -1. The four pages stay mapped in the admin, for nothing else. */
+static int find_disk(seL4_CPtr *pages)
+{
+    seL4_Error err = device_frames(QEMU_VIRT_VIRTIO_PADDR, 2, pages);
+
+    for (unsigned k = 0; k < 4 && err == seL4_NoError; k++)
+        err = vs_map(seL4_CapInitThreadVSpace, *pages + k, ADMIN_VIRTIO_VA + k * 4096,
+                     seL4_ReadWrite, seL4_ARM_ExecuteNever, &admin.own);
+    if (err != seL4_NoError) {
+        console_printf("admin: block server: the virtio-mmio transports at 0x%llx: seL4 error %d\n",
+                       (unsigned long long)QEMU_VIRT_VIRTIO_PADDR, err);
+        return -1;
+    }
+    for (int n = QEMU_VIRT_VIRTIO_COUNT - 1; n >= 0; n--) {
+        volatile uint32_t *r =
+            (volatile uint32_t *)(uintptr_t)(ADMIN_VIRTIO_VA + (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE);
+        if (r[0] == VIRTIO_MMIO_MAGIC && r[2] == VIRTIO_ID_BLOCK) {
+            if (r[1] != 2) {
+                console_printf("admin: block server: the disk at 0x%llx is a legacy virtio "
+                               "device (version %u); give QEMU -global "
+                               "virtio-mmio.force-legacy=false\n",
+                               (unsigned long long)(QEMU_VIRT_VIRTIO_PADDR +
+                                                    (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE),
+                               r[1]);
+                return -1;
+            }
+            return n;
+        }
+    }
+    console_printf("admin: block server: no virtio-blk-device on the board (QEMU: -drive "
+                   "file=IMG,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0)\n");
+    return -1;
+}
+
+static void fill_args(struct sel4_blksrv_args *a, unsigned transport, uint64_t dma_pa)
+{
+    uint64_t pa = QEMU_VIRT_VIRTIO_PADDR + (uint64_t)transport * QEMU_VIRT_VIRTIO_STRIDE;
+
+    memset(a, 0, sizeof(*a));
+    a->magic = SEL4_BLKSRV_ABI_MAGIC;
+    a->version = SEL4_BLKSRV_ABI_VERSION;
+    a->client_count = sel4_vm_count < SEL4_BLK_MAX_CLIENTS ? sel4_vm_count : SEL4_BLK_MAX_CLIENTS;
+    a->transport_offset = (uint32_t)(pa & 0xfff);
+    a->device_pa = pa;
+    a->dma_pa = dma_pa;
+    for (unsigned c = 0; c < a->client_count; c++) {
+        const struct sel4_vm_desc *d = &sel4_vm_table[c];
+        strncpy(a->clients[c].name, d->name, sizeof(a->clients[c].name) - 1);
+        if (!d->disk_served)
+            continue;
+        a->clients[c].in_use = 1;
+        a->clients[c].read_only = d->disk_read_only;
+        a->clients[c].offset = d->disk_offset;
+        a->clients[c].size = d->disk_region_size;
+    }
+}
+
+/* The device's page, its interrupt and the DMA page: the server's only way to the disk. */
+static seL4_Error give_device(seL4_CPtr pages, unsigned transport, uint64_t *dma_pa)
+{
+    uint64_t off = (uint64_t)transport * QEMU_VIRT_VIRTIO_STRIDE;
+    seL4_CPtr page = slot_take(&srv.slots), irq = slot_take(&srv.slots), dma, badged;
+    seL4_Error err = page == seL4_CapNull || irq == seL4_CapNull ? seL4_RangeError : seL4_NoError;
+
+    if (err == seL4_NoError)
+        err = seL4_CNode_Copy(seL4_CapInitThreadCNode, page, seL4_WordBits,
+                              seL4_CapInitThreadCNode, pages + (seL4_CPtr)(off >> seL4_PageBits),
+                              seL4_WordBits, seL4_ReadWrite);
+    if (err == seL4_NoError)
+        err = vs_map(srv.vspace, page, SEL4_BLKSRV_DEVICE_VA, seL4_ReadWrite, seL4_ARM_ExecuteNever,
+                     &srv.objects);
+    if (err == seL4_NoError)
+        err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, QEMU_VIRT_VIRTIO_IRQ0 + (int)transport,
+                                         0, seL4_CapInitThreadCNode, irq, seL4_WordBits);
+    if (err == seL4_NoError)
+        err = backend_pd_badge(&srv, SEL4_BADGE_BLK_IRQ, &badged);
+    if (err == seL4_NoError)
+        err = seL4_IRQHandler_SetNotification(irq, badged);
+    if (err == seL4_NoError)
+        err = seL4_CNode_Move(srv.cnode, SEL4_BLKSRV_SLOT_IRQ, srv.cnode_bits,
+                              seL4_CapInitThreadCNode, irq, seL4_WordBits);
+    if (err == seL4_NoError)
+        err = ut_retype(&srv.objects, seL4_ARM_LargePageObject, 0, seL4_LargePageBits, &dma);
+    if (err == seL4_NoError) {
+        seL4_ARM_Page_GetAddress_t got = seL4_ARM_Page_GetAddress(dma);
+        err = got.error;
+        *dma_pa = got.paddr;
+    }
+    if (err == seL4_NoError)
+        err = vs_map(srv.vspace, dma, SEL4_BLKSRV_DMA_VA, seL4_ReadWrite,
+                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &srv.objects);
+    if (err != seL4_NoError)
+        console_printf("admin: block server: its device: seL4 error %d\n", err);
+    return err;
+}
+
+int blk_init(void)
+{
+    static struct sel4_blksrv_args a;
+    unsigned clients = 0;
+    seL4_CPtr pages;
+    uint64_t dma_pa = 0;
+
+    for (unsigned i = 0; i < sel4_vm_count; i++)
+        clients += has_disk(i);
+    if (clients == 0)
+        return 0;
+    int transport = find_disk(&pages);
+    if (transport < 0)
+        return -1;
+    if (backend_pd_create(&srv, "block server", sel4_blksrv_program, sel4_blksrv_program_size,
+                          BLKSRV_UT_BITS, BLKSRV_SLOTS, SEL4_BLKSRV_CNODE_BITS) < 0 ||
+        give_device(pages, (unsigned)transport, &dma_pa) != seL4_NoError)
+        return -1;
+    for (unsigned c = 0; c < SEL4_BLK_MAX_CLIENTS; c++) {
+        if (!has_disk(c))
+            continue;
+        if (backend_pd_region(&srv, SEL4_BLK_CHANNEL_PAGES, SEL4_BLKSRV_CLIENT_VA(c),
+                              ADMIN_BLK_VA + c * SEL4_BLKSRV_CLIENT_STRIDE,
+                              &region[c]) != seL4_NoError ||
+            backend_pd_badge(&srv, SEL4_BADGE_BLK_DETACH(c), &detach[c]) != seL4_NoError)
+            return -1;
+    }
+    fill_args(&a, (unsigned)transport, dma_pa);
+    _Static_assert(sizeof(a) <= 4096, "the argument page is one page");
+    const struct backend_pd_layout layout = {
+        .args_va = SEL4_BLKSRV_ARGS_VA,
+        .ipc_va = SEL4_BLKSRV_IPC_BUFFER_VA,
+        .ntfn_slot = SEL4_BLKSRV_SLOT_NTFN,
+        .prio = ADMIN_PRIO - 1,
+        .thread_name = "stdvmm-blkserver",
+    };
+    if (backend_pd_start(&srv, &a, sizeof(a), &layout) != seL4_NoError)
+        return -1;
+    console_printf("admin: block server started: disk0 at 0x%llx (IRQ %d), %u VMs with a region\n",
+                   (unsigned long long)a.device_pa, QEMU_VIRT_VIRTIO_IRQ0 + transport, clients);
+    return 0;
+}
+
+unsigned blk_vm_slots(unsigned index)
+{
+    /* The channel's frames and the page tables that map them. */
+    return has_disk(index) ? SEL4_BLK_CHANNEL_PAGES + 4 : 0;
+}
+
+void blk_vm_args(unsigned index, struct sel4_vmm_args *a)
+{
+    const struct sel4_vm_desc *d = &sel4_vm_table[index];
+
+    if (!has_disk(index) || !srv.up)
+        return;
+    a->disk_served = 1;
+    a->disk_size = d->disk_region_size;
+    a->disk_read_only = d->disk_read_only;
+    strncpy(a->disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(a->disk_id) - 1);
+    a->disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
+}
+
+seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
+                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+{
+    if (!has_disk(index) || !srv.up)
+        return seL4_NoError;
+    seL4_Error err = backend_pd_attach_vmm(&srv, SEL4_BLKSRV_SLOT_VMM_NTFN + index, vmm_ntfn,
+                                           SEL4_BADGE_BLK_VMM, vmm_cnode,
+                                           SEL4_VMM_SLOT_BLK_DOORBELL,
+                                           SEL4_BADGE_BLK_DOORBELL(index));
+    if (err == seL4_NoError)
+        err = backend_pd_share(region[index], SEL4_BLK_CHANNEL_PAGES, vmm_vspace, SEL4_VMM_BLK_VA,
+                               objects);
+    if (err != seL4_NoError)
+        console_printf("admin: %s: its channel to the block server: seL4 error %d\n",
+                       sel4_vm_table[index].name, err);
+    return err;
+}
+
+void blk_vm_stopped(unsigned index)
+{
+    if (!has_disk(index) || !srv.up)
+        return;
+    /*
+     * As for the switch: the VMM is gone, the server still maps the channel.
+     * Zero it first, so nothing the VM left there is taken for its next run.
+     */
+    memset((void *)(uintptr_t)(ADMIN_BLK_VA + index * SEL4_BLKSRV_CLIENT_STRIDE), 0,
+           SEL4_BLK_CHANNEL_BYTES);
+    seL4_Signal(detach[index]);
+}
