@@ -36,7 +36,7 @@
 #define SEL4_VMM_SLOT_FAULT_EP 24    /* + vCPU index: that vCPU's faults arrive here */
 #define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
-#define SEL4_VMM_SLOT_NET_KICK 48    /* badged send: this VMM's own notification (below) */
+#define SEL4_VMM_SLOT_KICK 48        /* badged send: this VMM's own notification (below) */
 #define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification (blk_abi.h) */
 #define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
 
@@ -59,15 +59,16 @@
  * also wakes for it): who signalled is in these bits, which no fault badge
  * (vCPU index + 1) reaches.
  * - SEL4_BADGE_NET_VMM: the switch answered (net_abi.h);
- * - SEL4_BADGE_NET_KICK: the VMM's own kick. The guest's QueueNotify write
- *   arrives with the transport's lock held, where the NIC cannot be run,
- *   so the VMM signals itself and serves the queue on the next wake (the
- *   seL4 form of an ioeventfd);
+ * - SEL4_BADGE_VMM_KICK: the VMM's own kick. The guest's QueueNotify write
+ *   arrives with the transport's lock held, where the NIC and a served
+ *   disk cannot be run (they take that lock again), so the VMM signals
+ *   itself and serves the queue on the next wake (the seL4 form of an
+ *   ioeventfd);
  * - SEL4_BADGE_BLK_VMM: the block server answered (blk_abi.h).
  */
 #define SEL4_BADGE_VMM_SIGNALS (1ull << 32) /* the lowest of them */
 #define SEL4_BADGE_NET_VMM (1ull << 32)
-#define SEL4_BADGE_NET_KICK (1ull << 33)
+#define SEL4_BADGE_VMM_KICK (1ull << 33)
 #define SEL4_BADGE_BLK_VMM (1ull << 34)
 /*
  * Fault endpoints: one per vCPU, so that the VMM thread of a vCPU receives

@@ -55,11 +55,13 @@ static uint64_t now_ns(void *ctx)
 
 /*
  * The virtio devices of this VM (machine_add_virtio, as on Linux): a
- * virtio-console, a read-only disk and a NIC. There is no thread per device
- * here: the guest's QueueNotify write is a fault this VMM is handling when the
- * transport kicks, so console and disk queues are processed at once (the NIC
- * defers to its notification: see net_kick), and the answer's interrupt is
- * an edge on the emulated distributor before the guest runs again.
+ * virtio-console, a disk (a read-only image, or a region of the board's disk)
+ * and a NIC. There is no thread per device here: the guest's QueueNotify
+ * write is a fault this VMM is handling when the transport kicks, so the
+ * console's and the image disk's queues are processed at once (the NIC and
+ * a served disk defer to the notification: see deferred_kick), and the
+ * answer's interrupt is an edge on the emulated distributor before the
+ * guest runs again.
  */
 static struct machine_virtio console_dev;
 static struct virtio_console console_model;
@@ -127,21 +129,30 @@ static struct virtio_net net_model;
 
 /*
  * The transport kicks with its own lock held (on KVM a kick only wakes the
- * device's thread), and the device takes that lock again: serve the queues
- * on the next wake of vCPU 0's thread instead, through this VMM's own
- * notification.
+ * device's thread), and the NIC and a served disk take that lock again:
+ * serve their queues on the next wake of vCPU 0's thread instead, through
+ * this VMM's own notification. Kicks and that wake both run under the VMM
+ * lock, so the set of kicked devices needs no lock of its own.
  */
-static void net_kick(void *ctx)
+static unsigned kicked; /* bit 0: the NIC, bit 1: the disk */
+
+static void deferred_kick(void *ctx)
 {
-    (void)ctx;
-    seL4_Signal(SEL4_VMM_SLOT_NET_KICK);
+    kicked |= ctx == &net_dev ? 1u : 2u;
+    seL4_Signal(SEL4_VMM_SLOT_KICK);
 }
 
 /* What woke vCPU 0's thread through the VMM's notification (vmm_abi.h), under the VMM lock. */
 static void notified(uint64_t badge)
 {
-    if ((badge & SEL4_BADGE_NET_KICK) && args->net)
-        machine_virtio_process(&net_dev);
+    if (badge & SEL4_BADGE_VMM_KICK) {
+        unsigned k = kicked;
+        kicked = 0;
+        if (k & 1u)
+            machine_virtio_process(&net_dev);
+        if (k & 2u)
+            machine_virtio_process(&disk_dev);
+    }
     if (badge & SEL4_BADGE_NET_VMM)
         vmm_net_notified();
     if (badge & SEL4_BADGE_BLK_VMM)
@@ -151,7 +162,7 @@ static void notified(uint64_t badge)
 static int add_net(struct machine *m)
 {
     virtio_prepare(&net_dev, MACHINE_VIRTIO_NET, "net0");
-    net_dev.cfg.slot.kick = net_kick;
+    net_dev.cfg.slot.kick = deferred_kick;
     memset(&net_model, 0, sizeof(net_model));
     int r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
     if (r == 0)
@@ -182,6 +193,7 @@ static int add_virtio(void *ctx, struct machine *m)
         memset(&disk_model, 0, sizeof(disk_model));
         struct virtio_blk_config *cfg = &disk_dev.cfg.blk;
         if (args->disk_served) {
+            disk_dev.cfg.slot.kick = deferred_kick;
             r = vmm_blk_init(args, cfg, &disk_model);
         } else {
             cfg->capacity = args->disk_size;
