@@ -131,8 +131,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
         for (unsigned i = 0; a && i < vm->disk_count; i++) {
             json_t *d = vm->disks[i].vhost_user != NULL
                             ? json_pack("{s:s}", "vhost_user", vm->disks[i].vhost_user)
-                            : json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path,
-                                        "read_only", vm->disks[i].read_only, "id", vm->disks[i].id);
+                            : json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
+                                        vm->disks[i].read_only, "id", vm->disks[i].id);
             r |= set_irq_vcpu(d, &vm->disks[i].irq);
             r |= json_array_append_new(a, d);
         }

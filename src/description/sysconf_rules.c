@@ -195,7 +195,8 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
             for (unsigned j = 0; j < i; j++) {
                 for (unsigned l = 0; l < cfg->vms[j].disk_count; l++) {
                     bool rw = !vm->disks[k].read_only || !cfg->vms[j].disks[l].read_only;
-                    if (rw && cfg->vms[j].disks[l].path != NULL && strcmp(cfg->vms[j].disks[l].path, vm->disks[k].path) == 0)
+                    if (rw && cfg->vms[j].disks[l].path != NULL &&
+                        strcmp(cfg->vms[j].disks[l].path, vm->disks[k].path) == 0)
                         sysconf_walk_error(w, p,
                                            "%s is also a disk of vms[%u], and one of "
                                            "them may write it",

@@ -53,9 +53,9 @@
     (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |                         \
      VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
 #define BLK_VHOST_FEATURES                                                                         \
-    (VHOST_RING_FEATURES | VIRTIO_BIT(1) /* SIZE_MAX */ | VIRTIO_BIT(2) /* SEG_MAX */ |          \
-     VIRTIO_BIT(4) /* GEOMETRY */ | VIRTIO_BIT(5) /* RO */ | VIRTIO_BIT(6) /* BLK_SIZE */ |      \
-     VIRTIO_BIT(9) /* FLUSH */ | VIRTIO_BIT(10) /* TOPOLOGY */ | VIRTIO_BIT(12) /* MQ */ |      \
+    (VHOST_RING_FEATURES | VIRTIO_BIT(1) /* SIZE_MAX */ | VIRTIO_BIT(2) /* SEG_MAX */ |            \
+     VIRTIO_BIT(4) /* GEOMETRY */ | VIRTIO_BIT(5) /* RO */ | VIRTIO_BIT(6) /* BLK_SIZE */ |        \
+     VIRTIO_BIT(9) /* FLUSH */ | VIRTIO_BIT(10) /* TOPOLOGY */ | VIRTIO_BIT(12) /* MQ */ |         \
      VIRTIO_BIT(13) /* DISCARD */ | VIRTIO_BIT(14) /* WRITE_ZEROES */)
 #define FS_VHOST_FEATURES VHOST_RING_FEATURES
 #define VIRTIO_FS_TAG_MAX 36
@@ -268,7 +268,6 @@ static void derive_mac(const char *vm_name, unsigned index, uint8_t mac[6])
         mac[i] = (uint8_t)(h >> (8 * i));
 }
 
-
 static int open_vhost(struct vmm_virtio *v, unsigned slot, const char *name, const char *socket,
                       uint32_t device_id, uint64_t wanted)
 {
@@ -448,9 +447,10 @@ static void vdev_wire(struct vdev *d)
     const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
     struct hv_vm *hv = d->vm->hv;
 
-    /* A vhost-user device has a doorbell per queue instead (wire_kicks), which this would shadow. */
-    d->notify_wired = d->vhu == NULL && hv_vm_add_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY,
-                                                            4, false, d->notify) == 0;
+    /* A vhost-user device has a doorbell per queue (attach_vhost), which this would shadow. */
+    d->notify_wired =
+        d->vhu == NULL &&
+        hv_vm_add_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify) == 0;
     if (!d->notify_wired && d->vhu == NULL)
         LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
@@ -601,8 +601,8 @@ static int attach_vhost(struct vdev *d)
         kick_fds[q] = (int)d->kicks[q].handle;
     }
     d->detach = detach_vhost;
-    return vhost_user_dev_attach(d->vhu, d->mv.model, &d->loop, &m->vm.mem, regions,
-                                 m->ram_count, kick_fds);
+    return vhost_user_dev_attach(d->vhu, d->mv.model, &d->loop, &m->vm.mem, regions, m->ram_count,
+                                 kick_fds);
 }
 
 static int build_vhost(struct vmm_virtio *v, struct machine *m, unsigned slot, const char *name,

@@ -32,8 +32,8 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg);
 struct vcpu_park;
 /*
  * Adds the devices to the machine (machine_add_virtio); the console device writes to
- * con. ram_fds are the memfds behind m's RAM regions (vhost-user devices pass them on). Routing an interrupt to its owner vCPU (Arm) stops the vCPUs for a
- * moment through park.
+ * con. ram_fds are the memfds behind m's RAM regions (vhost-user devices pass them on). Routing an
+ * interrupt to its owner vCPU (Arm) stops the vCPUs for a moment through park.
  */
 struct machine;
 int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, const int *ram_fds,

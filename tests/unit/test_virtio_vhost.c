@@ -57,8 +57,7 @@ static void fake_stop(void *ctx, unsigned gen)
     f->stop_gen = gen;
 }
 
-#define OFFERED                                                                                    \
-    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(6))
+#define OFFERED (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(6))
 
 static int setup(void **state)
 {

@@ -53,8 +53,7 @@ static int blk_setup(struct vhost_user_dev *d)
         if (n >= 1 && n <= VIRTIO_MMIO_MAX_QUEUES && n <= served) {
             d->queue_count = n;
         } else {
-            LOG_WARN("%s: the backend offers %u queues (serves %u); using one", d->name, n,
-                     served);
+            LOG_WARN("%s: the backend offers %u queues (serves %u); using one", d->name, n, served);
             d->features &= ~VIRTIO_BIT(VIRTIO_BLK_F_MQ);
         }
     }

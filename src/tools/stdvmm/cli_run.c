@@ -368,7 +368,8 @@ int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
            OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
-           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_FS, OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS };
+           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_FS, OPT_RNG, OPT_PLACEMENT,
+           OPT_VMM_THREADS };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
