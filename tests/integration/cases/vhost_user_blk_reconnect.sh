@@ -39,21 +39,20 @@ until serial_has "stdvmm-test: idle"; do
 	fi
 	sleep 1
 done
+# wait_stderr TEXT FAILURE: until stdvmm logs TEXT, for 30 s at most.
+wait_stderr() {
+	n=0
+	until grep -q "$1" "$STDERR_LOG"; do
+		n=$((n + 1))
+		[ $n -lt 30 ] || { show; kill -9 $pid; fail "$2"; }
+		sleep 1
+	done
+}
 kill -9 "$QSD_PID"
 wait "$QSD_PID" 2>/dev/null || true
-n=0
-until grep -q "closed the connection" "$STDERR_LOG"; do
-	n=$((n + 1))
-	[ $n -lt 30 ] || { show; kill -9 $pid; fail "stdvmm did not notice the backend's death"; }
-	sleep 1
-done
+wait_stderr "closed the connection" "stdvmm did not notice the backend's death"
 start_qsd "$img" "$sock" "$qlog"
-n=0
-until grep -q "reconnected to the vhost-user backend" "$STDERR_LOG"; do
-	n=$((n + 1))
-	[ $n -lt 30 ] || { show; kill -9 $pid; fail "stdvmm did not reconnect"; }
-	sleep 1
-done
+wait_stderr "reconnected to the vhost-user backend" "stdvmm did not reconnect"
 printf go | dd of="$ctl" conv=notrunc 2>/dev/null
 rc=0
 wait $pid || rc=$?

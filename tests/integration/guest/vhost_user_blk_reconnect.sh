@@ -5,7 +5,10 @@
 # the backend and says "go" on /dev/vdb (an image stdvmm serves itself),
 # then another direct write and read on /dev/vda.
 set -eu
-[ -b /dev/vda ] && [ -b /dev/vdb ] || { echo "stdvmm-test: no /dev/vda or /dev/vdb"; exit 1; }
+if [ ! -b /dev/vda ] || [ ! -b /dev/vdb ]; then
+	echo "stdvmm-test: no /dev/vda or /dev/vdb"
+	exit 1
+fi
 dd if=/dev/urandom of=/tmp/a bs=65536 count=16 2>/dev/null
 dd if=/tmp/a of=/dev/vda bs=65536 seek=16 oflag=direct conv=fsync 2>/dev/null
 echo "stdvmm-test: sha_before=$(sha256sum /tmp/a | cut -d' ' -f1)"

@@ -3,6 +3,7 @@
 # Third-party vhost-user backends for the vhost_user_* cases, as the test
 # host has them (tools/testhost/arch/x86_64.sh HOST_PROGRAMS).
 QSD=/usr/bin/qemu-storage-daemon
+# shellcheck disable=SC2034 # used by the cases that source this
 VIRTIOFSD=/usr/lib/qemu/virtiofsd
 
 # wait_socket PATH PID: until the backend listens, or fail when it died.
