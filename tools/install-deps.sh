@@ -5,7 +5,9 @@
 # commands call it first.
 set -euo pipefail
 
-# Listed explicitly, never left to a Recommends (installs here skip them):
+# Listed explicitly, never left to a Recommends (installs here skip them);
+# qemu-system-common holds qemu-storage-daemon and virtiofsd, the vhost-user
+# backends of the unit and integration tests:
 # libc6-dev-arm64-cross is the glibc the static aarch64 stdvmm links
 # against; picolibc-aarch64-linux-gnu is the libc of the seL4 port and of
 # the freestanding check; python3 and curl drive the manager tests, python3
@@ -16,7 +18,7 @@ packages=(
     libc6-dev-arm64-cross picolibc-aarch64-linux-gnu python3 python3-yaml curl
     libcmocka-dev libfdt-dev device-tree-compiler acpica-tools
     libyaml-dev libjansson-dev libmicrohttpd-dev libclang-rt-14-dev
-    qemu-system-x86 cpio busybox-static e2fsprogs kmod file socat
+    qemu-system-x86 qemu-system-common cpio busybox-static e2fsprogs kmod file socat
     liburing-dev libslirp-dev
 )
 

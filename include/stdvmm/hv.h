@@ -91,6 +91,15 @@ int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_p
 /* Undoes hv_vm_add_ioeventfd() with the same arguments. */
 int hv_vm_remove_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
                            hv_notifier_t n);
+/*
+ * Like hv_vm_add_ioeventfd(), but only a write of exactly value signals n:
+ * one doorbell register, a notifier per queue (virtio-mmio's QueueNotify,
+ * whose value is the queue index). Other values still exit to the VMM.
+ */
+int hv_vm_add_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                              hv_notifier_t n);
+int hv_vm_remove_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                                 hv_notifier_t n);
 /* Signalling n raises irq; resample, if handle >= 0, is signalled on EOI (level irqs). */
 int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample);
 /* Undoes hv_vm_add_irqfd(). */

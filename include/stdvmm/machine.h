@@ -29,6 +29,7 @@
 #include "stdvmm/devices/virtio_console.h"
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/devices/virtio_rng.h"
+#include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/devices/virtio_vsock.h"
 #include "stdvmm/vm.h"
 
@@ -47,6 +48,7 @@ enum machine_virtio_kind {
     MACHINE_VIRTIO_BLK,
     MACHINE_VIRTIO_NET,
     MACHINE_VIRTIO_VSOCK,
+    MACHINE_VIRTIO_VHOST, /* any device type, its queues served by another process */
     MACHINE_VIRTIO_KINDS
 };
 
@@ -80,6 +82,7 @@ struct machine_virtio {
         struct virtio_blk_config blk;
         struct virtio_net_config net;
         struct virtio_vsock_config vsock;
+        struct virtio_vhost_config vhost;
     } cfg;
     void *model;    /* the storage given to machine_add_virtio() */
     unsigned index; /* slot number: window and interrupt follow from it */

@@ -24,6 +24,7 @@
 #define SYSCONF_MAX_VMS 256       /* definitions in one description */
 #define SYSCONF_MAX_DISKS 8       /* per VM */
 #define SYSCONF_MAX_NETS 4        /* per VM */
+#define SYSCONF_MAX_FS 4          /* per VM: virtio-fs devices */
 #define SYSCONF_MAX_HOSTFWDS 8    /* per user-mode network */
 #define SYSCONF_MAX_INSTANCES 256 /* instances.max of one definition */
 #define SYSCONF_NAME_MAX 48       /* VM names become file names and socket paths */
@@ -49,10 +50,18 @@ enum sysconf_restart {
 };
 
 struct sysconf_disk {
-    const char *path;
+    const char *path;       /* NULL when vhost_user is set */
+    const char *vhost_user; /* socket of a vhost-user-blk backend (qemu-storage-daemon) */
     const char *id; /* serial number the guest reads (at most 20 bytes); NULL: diskN */
     bool read_only;
     struct vmm_irq_owner irq; /* irq_vcpu: the vCPU that owns its interrupt */
+};
+
+/* filesystems: virtio-fs served by a vhost-user-fs backend (virtiofsd). */
+struct sysconf_fs {
+    const char *tag;    /* what the guest mounts: mount -t virtiofs TAG DIR */
+    const char *socket; /* the backend's vhost-user socket */
+    struct vmm_irq_owner irq;
 };
 
 /* user networking: a host TCP port forwarded to a guest TCP port. */
@@ -86,6 +95,8 @@ struct sysconf_vm {
     unsigned disk_count;
     struct sysconf_net nets[SYSCONF_MAX_NETS];
     unsigned net_count;
+    struct sysconf_fs filesystems[SYSCONF_MAX_FS];
+    unsigned fs_count;
     uint32_t vsock_cid;       /* 0: no vsock device; instances get cid + n - 1 */
     const char *vsock_socket; /* host side; the manager's default: STATE/vms/NAME/vsock.sock */
     struct vmm_irq_owner vsock_irq;

@@ -27,6 +27,7 @@ enum vmm_console_device {
 #define VMM_MAX_DISKS 8
 #define VMM_MAX_NETS 4
 #define VMM_MAX_HOSTFWDS 8
+#define VMM_MAX_FS 4
 
 /* A raw disk image (virtio-blk). */
 /*
@@ -42,7 +43,8 @@ struct vmm_irq_owner {
 };
 
 struct vmm_disk {
-    const char *path;
+    const char *path;       /* a raw image served by stdvmm itself; NULL with vhost_user */
+    const char *vhost_user; /* the socket of a vhost-user-blk backend (docs/virtio.md) */
     const char *id; /* what the guest reads as the serial (GET_ID), 20 bytes at most; NULL: diskN */
     bool readonly;  /* VIRTIO_BLK_F_RO, and the file is opened read-only */
     struct vmm_irq_owner irq;
@@ -79,6 +81,13 @@ struct vmm_vsock {
     struct vmm_irq_owner irq;
 };
 
+/* virtio-fs served by a vhost-user-fs backend (virtiofsd); the guest mounts it by tag. */
+struct vmm_fs {
+    const char *tag;    /* 1 to 36 bytes */
+    const char *socket; /* the backend's vhost-user socket */
+    struct vmm_irq_owner irq;
+};
+
 struct vmm_placement; /* stdvmm/placement.h */
 
 struct vmm_config {
@@ -100,6 +109,8 @@ struct vmm_config {
     struct vmm_net nets[VMM_MAX_NETS];
     unsigned net_count;
     struct vmm_vsock vsock;
+    struct vmm_fs fs[VMM_MAX_FS];
+    unsigned fs_count;
     bool rng; /* virtio-rng fed from getrandom(2) */
     const struct vmm_placement *placement; /* vCPU/VMM thread placement; NULL: none */
 };

@@ -43,6 +43,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->disk_count = vm->disk_count;
     for (unsigned i = 0; i < vm->disk_count; i++) {
         out->disks[i].path = vm->disks[i].path;
+        out->disks[i].vhost_user = vm->disks[i].vhost_user;
         out->disks[i].id = vm->disks[i].id;
         out->disks[i].readonly = vm->disks[i].read_only;
         out->disks[i].irq = vm->disks[i].irq;
@@ -64,6 +65,12 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
             o->hostfwds[f].guest_port = n->hostfwds[f].guest;
         }
     }
+    _Static_assert(SYSCONF_MAX_FS <= VMM_MAX_FS, "file systems of a description fit the VMM");
+    out->fs_count = vm->fs_count;
+    for (unsigned i = 0; i < vm->fs_count; i++)
+        out->fs[i] = (struct vmm_fs){.tag = vm->filesystems[i].tag,
+                                     .socket = vm->filesystems[i].socket,
+                                     .irq = vm->filesystems[i].irq};
     memset(&out->vsock, 0, sizeof(out->vsock));
     if (vm->vsock_cid != 0) {
         if (vm->vsock_socket == NULL) {
@@ -122,8 +129,10 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     if (vm->disk_count != 0) {
         json_t *a = json_array();
         for (unsigned i = 0; a && i < vm->disk_count; i++) {
-            json_t *d = json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
-                                  vm->disks[i].read_only, "id", vm->disks[i].id);
+            json_t *d = vm->disks[i].vhost_user != NULL
+                            ? json_pack("{s:s}", "vhost_user", vm->disks[i].vhost_user)
+                            : json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
+                                        vm->disks[i].read_only, "id", vm->disks[i].id);
             r |= set_irq_vcpu(d, &vm->disks[i].irq);
             r |= json_array_append_new(a, d);
         }
@@ -150,6 +159,16 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
             r |= json_array_append_new(a, n);
         }
         r |= json_object_set_new(o, "nets", a);
+    }
+    if (vm->fs_count != 0) {
+        json_t *a = json_array();
+        for (unsigned i = 0; a && i < vm->fs_count; i++) {
+            json_t *f = json_pack("{s:s, s:s}", "tag", vm->filesystems[i].tag, "socket",
+                                  vm->filesystems[i].socket);
+            r |= set_irq_vcpu(f, &vm->filesystems[i].irq);
+            r |= json_array_append_new(a, f);
+        }
+        r |= json_object_set_new(o, "filesystems", a);
     }
     if (vm->vsock_cid != 0) {
         json_t *v =

@@ -58,6 +58,10 @@ static void check_bounds(struct sysconf_walk *w, const struct sysconf *cfg, unsi
         check_irq_owner(w, i, c, &vm->nets[k].irq, vm->cpus);
     }
     check_irq_owner(w, i, "vsock.irq_vcpu", &vm->vsock_irq, vm->cpus);
+    for (unsigned k = 0; k < vm->fs_count; k++) {
+        snprintf(c, sizeof(c), "filesystems[%u].irq_vcpu", k);
+        check_irq_owner(w, i, c, &vm->filesystems[k].irq, vm->cpus);
+    }
     if (vm->has_host_cpus && s->has_host_cpus &&
         !sysconf_cpuset_subset(&vm->host_cpus, &s->host_cpus)) {
         vm_path(p, i, "host_cpus");
@@ -153,6 +157,20 @@ static void check_hostfwds(struct sysconf_walk *w, const struct sysconf *cfg, un
     }
 }
 
+/*
+ * A vhost-user backend serves one frontend at a time (qemu-storage-daemon,
+ * virtiofsd): instances need a socket each.
+ */
+static void check_one_frontend(struct sysconf_walk *w, const char *p, const struct sysconf_vm *vm,
+                               const char *socket)
+{
+    if (shared_by_instances(vm, socket))
+        sysconf_walk_error(w, p,
+                           "a vhost-user backend serves one VM at a time, not %u instances: "
+                           "put {n} in the socket path",
+                           vm->instances_max);
+}
+
 /* Things only one running VM can own: writable disks, taps, vsock CIDs, serial logs. */
 static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
 {
@@ -161,6 +179,12 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
     for (unsigned i = 0; i < cfg->vm_count; i++) {
         const struct sysconf_vm *vm = &cfg->vms[i];
         for (unsigned k = 0; k < vm->disk_count; k++) {
+            if (vm->disks[k].path == NULL) {
+                snprintf(q, sizeof(q), "disks[%u].vhost_user", k);
+                vm_path(p, i, q);
+                check_one_frontend(w, p, vm, vm->disks[k].vhost_user);
+                continue;
+            }
             snprintf(q, sizeof(q), "disks[%u].path", k);
             vm_path(p, i, q);
             if (!vm->disks[k].read_only && shared_by_instances(vm, vm->disks[k].path))
@@ -171,13 +195,19 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
             for (unsigned j = 0; j < i; j++) {
                 for (unsigned l = 0; l < cfg->vms[j].disk_count; l++) {
                     bool rw = !vm->disks[k].read_only || !cfg->vms[j].disks[l].read_only;
-                    if (rw && strcmp(cfg->vms[j].disks[l].path, vm->disks[k].path) == 0)
+                    if (rw && cfg->vms[j].disks[l].path != NULL &&
+                        strcmp(cfg->vms[j].disks[l].path, vm->disks[k].path) == 0)
                         sysconf_walk_error(w, p,
                                            "%s is also a disk of vms[%u], and one of "
                                            "them may write it",
                                            vm->disks[k].path, j);
                 }
             }
+        }
+        for (unsigned k = 0; k < vm->fs_count; k++) {
+            snprintf(q, sizeof(q), "filesystems[%u].socket", k);
+            vm_path(p, i, q);
+            check_one_frontend(w, p, vm, vm->filesystems[k].socket);
         }
         for (unsigned k = 0; k < vm->net_count; k++) {
             check_hostfwds(w, cfg, i, k);

@@ -18,8 +18,10 @@ static const char *const vm_keys[] = {"name",           "kernel",    "initramfs"
                                       "cpus",           "memory",    "disks",       "nets",
                                       "vsock",          "rng",       "console",     "serial_log",
                                       "serial_log_max", "no_reboot", "restart",     "autostart",
-                                      "instances",      "host_cpus", "vmm_threads", NULL};
-static const char *const disk_keys[] = {"path", "read_only", "id", "irq_vcpu", NULL};
+                                      "instances",      "host_cpus", "vmm_threads", "filesystems",
+                                      NULL};
+static const char *const disk_keys[] = {"path", "vhost_user", "read_only", "id", "irq_vcpu", NULL};
+static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
@@ -133,8 +135,18 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
         if (!sysconf_expect_object(w, d, item))
             continue;
         sysconf_check_keys(w, d, item, disk_keys);
-        bool ok = sysconf_get_string(w, d, item, "path", true, &disk->path) == SYSCONF_OK;
+        bool vhost = json_object_get(d, "vhost_user") != NULL;
+        bool ok = vhost ? sysconf_get_string(w, d, item, "vhost_user", true, &disk->vhost_user) ==
+                              SYSCONF_OK
+                        : sysconf_get_string(w, d, item, "path", true, &disk->path) == SYSCONF_OK;
         sysconf_get_bool(w, d, item, "read_only", false, &disk->read_only);
+        if (vhost && (json_object_get(d, "path") != NULL || disk->read_only ||
+                      json_object_get(d, "id") != NULL)) {
+            sysconf_walk_error(w, item,
+                               "a vhost_user disk is the backend's: path, read_only and id are "
+                               "set there (qemu-storage-daemon: filename, writable, serial)");
+            ok = false;
+        }
         ok = get_irq_vcpu(w, d, item, &disk->irq) && ok;
         if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
             strlen(disk->id) > 20) {
@@ -146,6 +158,34 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
         }
         if (ok)
             vm->disk_count++;
+    }
+}
+
+/* filesystems: [{tag: share, socket: /run/virtiofsd.sock}] */
+static void walk_filesystems(struct sysconf_walk *w, const json_t *obj, const char *path,
+                             struct sysconf_vm *vm)
+{
+    char sub[SYSCONF_PATH_MAX], item[SYSCONF_PATH_MAX];
+    const json_t *list = get_list(w, obj, path, "filesystems", SYSCONF_MAX_FS, sub);
+
+    for (size_t i = 0; list && i < json_array_size(list); i++) {
+        const json_t *f = json_array_get(list, i);
+        struct sysconf_fs *fs = &vm->filesystems[vm->fs_count];
+        sysconf_path_index(item, sub, i);
+        if (!sysconf_expect_object(w, f, item))
+            continue;
+        sysconf_check_keys(w, f, item, fs_keys);
+        bool ok = sysconf_get_string(w, f, item, "tag", true, &fs->tag) == SYSCONF_OK;
+        ok = sysconf_get_string(w, f, item, "socket", true, &fs->socket) == SYSCONF_OK && ok;
+        ok = get_irq_vcpu(w, f, item, &fs->irq) && ok;
+        if (fs->tag != NULL && (fs->tag[0] == '\0' || strlen(fs->tag) > 36)) {
+            char field[SYSCONF_PATH_MAX];
+            sysconf_path_key(field, item, "tag");
+            sysconf_walk_error(w, field, "'%s': a virtio-fs tag has 1 to 36 bytes", fs->tag);
+            ok = false;
+        }
+        if (ok)
+            vm->fs_count++;
     }
 }
 
@@ -313,6 +353,7 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     walk_disks(w, obj, path, vm);
     walk_nets(w, obj, path, vm);
     walk_vsock(w, obj, path, vm);
+    walk_filesystems(w, obj, path, vm);
     sysconf_get_bool(w, obj, path, "rng", false, &vm->rng);
     const char *console = NULL;
     if (sysconf_get_string(w, obj, path, "console", false, &console) == SYSCONF_OK) {

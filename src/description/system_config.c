@@ -43,8 +43,12 @@ static void resolve_vm_paths(struct sysconf_walk *w, const char *base_dir, struc
     vm->initramfs = resolve(w, base_dir, vm->initramfs);
     vm->serial_log = resolve(w, base_dir, vm->serial_log);
     vm->vsock_socket = resolve(w, base_dir, vm->vsock_socket);
-    for (unsigned i = 0; i < vm->disk_count; i++)
+    for (unsigned i = 0; i < vm->disk_count; i++) {
         vm->disks[i].path = resolve(w, base_dir, vm->disks[i].path);
+        vm->disks[i].vhost_user = resolve(w, base_dir, vm->disks[i].vhost_user);
+    }
+    for (unsigned i = 0; i < vm->fs_count; i++)
+        vm->filesystems[i].socket = resolve(w, base_dir, vm->filesystems[i].socket);
 }
 
 static void check_file(struct sysconf_walk *w, const char *path, const char *file, bool writable)

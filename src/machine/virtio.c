@@ -18,6 +18,7 @@ _Static_assert(offsetof(struct virtio_rng_config, slot) == 0, "slot first");
 _Static_assert(offsetof(struct virtio_blk_config, slot) == 0, "slot first");
 _Static_assert(offsetof(struct virtio_net_config, slot) == 0, "slot first");
 _Static_assert(offsetof(struct virtio_vsock_config, slot) == 0, "slot first");
+_Static_assert(offsetof(struct virtio_vhost_config, slot) == 0, "slot first");
 
 static int console_init(void *m, const void *c)
 {
@@ -89,6 +90,19 @@ static void vsock_process(void *m)
     virtio_vsock_process(m);
 }
 
+static int vhost_init(void *m, const void *c)
+{
+    return virtio_vhost_init(m, c);
+}
+static int vhost_add(void *m, struct vm *vm)
+{
+    return virtio_vhost_register(m, vm);
+}
+static void vhost_process(void *m)
+{
+    virtio_vhost_process(m);
+}
+
 const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS] = {
     [MACHINE_VIRTIO_CONSOLE] = {"console", sizeof(struct virtio_console), console_init, console_add,
                                 console_process, console_quiesce},
@@ -97,6 +111,8 @@ const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS] = {
     [MACHINE_VIRTIO_NET] = {"net", sizeof(struct virtio_net), net_init, net_add, net_process, NULL},
     [MACHINE_VIRTIO_VSOCK] = {"vsock", sizeof(struct virtio_vsock), vsock_init, vsock_add,
                               vsock_process, NULL},
+    [MACHINE_VIRTIO_VHOST] = {"vhost", sizeof(struct virtio_vhost), vhost_init, vhost_add,
+                              vhost_process, NULL},
 };
 
 int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)

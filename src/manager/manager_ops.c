@@ -113,7 +113,8 @@ static json_t *vm_json(struct mgr *m, const struct mgr_vm *vm, bool detail)
     json_object_set_new(dev, "serial", json_pack("{s:s}", "log", vm->cfg.serial_log));
     json_t *disks = json_array(), *nets = json_array();
     for (unsigned i = 0; i < vm->cfg.disk_count; i++)
-        json_array_append_new(disks, json_pack("{s:s, s:b}", "path", vm->cfg.disks[i].path,
+        json_array_append_new(disks, json_pack("{s:s?, s:s*, s:b}", "path", vm->cfg.disks[i].path,
+                                               "vhost_user", vm->cfg.disks[i].vhost_user,
                                                "read_only", vm->cfg.disks[i].read_only));
     for (unsigned i = 0; i < vm->cfg.net_count; i++) {
         const struct sysconf_net *n = &vm->cfg.nets[i];

@@ -172,8 +172,12 @@ struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_
     if (instance) {
         vm->cfg.instances_max = 0;
         vm->cfg.autostart = false;
-        for (unsigned i = 0; i < vm->cfg.disk_count; i++)
+        for (unsigned i = 0; i < vm->cfg.disk_count; i++) {
             vm->cfg.disks[i].path = substitute(vm, def->disks[i].path);
+            vm->cfg.disks[i].vhost_user = substitute(vm, def->disks[i].vhost_user);
+        }
+        for (unsigned i = 0; i < vm->cfg.fs_count; i++)
+            vm->cfg.filesystems[i].socket = substitute(vm, def->filesystems[i].socket);
         for (unsigned i = 0; i < vm->cfg.net_count; i++)
             vm->cfg.nets[i].tap = substitute(vm, def->nets[i].tap);
         vm->cfg.serial_log = substitute(vm, def->serial_log);

@@ -6,7 +6,12 @@
  * stdvmm), and the device raises its interrupt through an irqfd, from
  * whichever thread finished the work. Device order fixes the MMIO window
  * and interrupt of each device, so the guest sees the same vda, vdb, eth0
- * on every boot: console, rng, disks, network interfaces, vsock.
+ * on every boot: console, rng, disks, network interfaces, vsock, file systems.
+ *
+ * A vhost-user device (--disk vhost-user=, --fs) is served by another
+ * process: guest RAM is then a shared memfd, each queue's QueueNotify
+ * value has its own ioeventfd that the backend polls, and the device's
+ * loop relays the backend's calls into the interrupt (docs/virtio.md).
  */
 #include "virtio_devices.h"
 
@@ -22,6 +27,7 @@
 #include "stdvmm/backends/net_slirp.h"
 #include "stdvmm/backends/net_tap.h"
 #include "stdvmm/backends/rng_getrandom.h"
+#include "stdvmm/backends/vhost_user_dev.h"
 #include "stdvmm/backends/vsock_unix.h"
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/devices/virtio_console.h"
@@ -35,6 +41,24 @@
 #include "vcpu_park.h"
 
 #define MAX_VIRTIO_DEVICES MACHINE_MAX_VIRTIO
+
+/*
+ * What stdvmm passes on from a backend's offer: the ring layouts the
+ * transport handles (split rings, no NOTIFICATION_DATA, so QueueNotify
+ * carries just the index its ioeventfds match) and, for blk, the device
+ * bits whose config fields this frontend reads as the backend gave them;
+ * not CONFIG_WCE, whose config writes it does not forward.
+ */
+#define VHOST_RING_FEATURES                                                                        \
+    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |                         \
+     VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+#define BLK_VHOST_FEATURES                                                                         \
+    (VHOST_RING_FEATURES | VIRTIO_BIT(1) /* SIZE_MAX */ | VIRTIO_BIT(2) /* SEG_MAX */ |            \
+     VIRTIO_BIT(4) /* GEOMETRY */ | VIRTIO_BIT(5) /* RO */ | VIRTIO_BIT(6) /* BLK_SIZE */ |        \
+     VIRTIO_BIT(9) /* FLUSH */ | VIRTIO_BIT(10) /* TOPOLOGY */ | VIRTIO_BIT(12) /* MQ */ |         \
+     VIRTIO_BIT(13) /* DISCARD */ | VIRTIO_BIT(14) /* WRITE_ZEROES */)
+#define FS_VHOST_FEATURES VHOST_RING_FEATURES
+#define VIRTIO_FS_TAG_MAX 36
 
 /* A network interface's host side, opened for the whole run. */
 struct net_host {
@@ -59,6 +83,10 @@ struct vdev {
     /* Takes the backend off the device (its loop has stopped); NULL: nothing attached. */
     void (*detach)(struct vdev *d);
     struct vmm_irq_owner owner;
+    /* vhost-user: a doorbell per queue, matched on the QueueNotify value; NULL otherwise. */
+    struct vhost_user_dev *vhu;
+    hv_notifier_t kicks[VIRTIO_MMIO_MAX_QUEUES];
+    unsigned kicks_wired;
     atomic_bool route_pending; /* DRIVER_OK seen; the worker routes the interrupt */
     atomic_int routed_to;      /* the vCPU stdvmm routed it to; -1: not routed */
 };
@@ -70,6 +98,10 @@ struct vmm_virtio {
     unsigned disks_open;
     struct net_host *nets[VMM_MAX_NETS];
     struct vsock_unix *vsock; /* its listening socket lives for the whole run */
+    /* vhost-user backends, connected for the whole run: disks by index, then file systems. */
+    struct vhost_user_dev *vhost[VMM_MAX_DISKS + VMM_MAX_FS];
+    struct machine *machine; /* this boot's */
+    const int *ram_fds;      /* this boot's guest RAM memfds, in machine RAM order */
     struct vdev devs[MAX_VIRTIO_DEVICES];
     unsigned dev_count;
     struct virtio_console *console; /* this boot's, when running */
@@ -93,25 +125,60 @@ static bool irq_owner_ok(const struct vmm_irq_owner *o, unsigned cpus, const cha
     return false;
 }
 
+/* A disk is an image stdvmm serves or a vhost-user backend's, and the backend owns its identity. */
+static bool disk_ok(const struct vmm_disk *d, unsigned i)
+{
+    bool path = d->path != NULL && d->path[0] != '\0';
+    bool vhost = d->vhost_user != NULL && d->vhost_user[0] != '\0';
+
+    if (path == vhost) {
+        LOG_ERR("disk %u needs either path=FILE or vhost-user=SOCKET", i);
+        return false;
+    }
+    if (vhost && (d->readonly || d->id != NULL)) {
+        LOG_ERR("disk %u: readonly and id belong to the vhost-user backend (e.g. "
+                "qemu-storage-daemon's writable=off and serial=), not to stdvmm",
+                i);
+        return false;
+    }
+    return true;
+}
+
+bool vmm_virtio_shared_ram(const struct vmm_config *cfg)
+{
+    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
+        if (cfg->disks[i].vhost_user != NULL)
+            return true;
+    return cfg->fs_count > 0;
+}
+
 int vmm_virtio_config_check(const struct vmm_config *cfg)
 {
     int bad = 0;
     unsigned count = (cfg->console == VMM_CONSOLE_VIRTIO) + cfg->rng + cfg->disk_count +
-                     cfg->net_count + cfg->vsock.enabled;
+                     cfg->net_count + cfg->vsock.enabled + cfg->fs_count;
 
-    if (cfg->disk_count > VMM_MAX_DISKS || cfg->net_count > VMM_MAX_NETS) {
-        LOG_ERR("at most %d disks and %d network interfaces", VMM_MAX_DISKS, VMM_MAX_NETS);
+    if (cfg->disk_count > VMM_MAX_DISKS || cfg->net_count > VMM_MAX_NETS ||
+        cfg->fs_count > VMM_MAX_FS) {
+        LOG_ERR("at most %d disks, %d network interfaces and %d file systems", VMM_MAX_DISKS,
+                VMM_MAX_NETS, VMM_MAX_FS);
         bad = 1;
     } else if (count > MAX_VIRTIO_DEVICES) {
         LOG_ERR("%u virtio devices: at most %d fit the interrupt lines", count,
                 MAX_VIRTIO_DEVICES);
         bad = 1;
     }
-    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++) {
-        if (cfg->disks[i].path == NULL || cfg->disks[i].path[0] == '\0') {
-            LOG_ERR("disk %u has no path", i);
+    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
+        bad |= !disk_ok(&cfg->disks[i], i);
+    for (unsigned i = 0; i < cfg->fs_count && i < VMM_MAX_FS; i++) {
+        const struct vmm_fs *f = &cfg->fs[i];
+        if (f->tag == NULL || f->tag[0] == '\0' || strlen(f->tag) > VIRTIO_FS_TAG_MAX ||
+            f->socket == NULL || f->socket[0] == '\0') {
+            LOG_ERR("file system %u needs tag=TAG (1 to %d bytes) and socket=PATH", i,
+                    VIRTIO_FS_TAG_MAX);
             bad = 1;
         }
+        bad |= !irq_owner_ok(&f->irq, cfg->cpus, "file system", (int)i);
     }
     for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
         const struct vmm_net *n = &cfg->nets[i];
@@ -201,6 +268,15 @@ static void derive_mac(const char *vm_name, unsigned index, uint8_t mac[6])
         mac[i] = (uint8_t)(h >> (8 * i));
 }
 
+static int open_vhost(struct vmm_virtio *v, unsigned slot, const char *name, const char *socket,
+                      uint32_t device_id, uint64_t wanted)
+{
+    v->vhost[slot] = calloc(1, sizeof(*v->vhost[slot]));
+    if (v->vhost[slot] == NULL)
+        return -STDVMM_ENOMEM;
+    return vhost_user_dev_open(v->vhost[slot], name, socket, device_id, wanted);
+}
+
 int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
 {
     struct vmm_virtio *v = calloc(1, sizeof(*v));
@@ -220,7 +296,12 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
             return -STDVMM_ENOMEM;
     }
     for (unsigned i = 0; i < cfg->disk_count; i++) {
-        int r = blk_file_open(&v->disks[i], cfg->disks[i].path, cfg->disks[i].readonly);
+        char name[16];
+        snprintf(name, sizeof(name), "blk%u", i);
+        int r = cfg->disks[i].vhost_user != NULL
+                    ? open_vhost(v, i, name, cfg->disks[i].vhost_user, VIRTIO_ID_BLOCK,
+                                 BLK_VHOST_FEATURES)
+                    : blk_file_open(&v->disks[i], cfg->disks[i].path, cfg->disks[i].readonly);
         if (r < 0)
             return r;
         v->disks_open = i + 1;
@@ -233,6 +314,19 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
         int r = open_net(v, i);
         if (r < 0)
             return r;
+    }
+    for (unsigned i = 0; i < cfg->fs_count; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "fs%u", i);
+        int r = open_vhost(v, VMM_MAX_DISKS + i, name, cfg->fs[i].socket, VIRTIO_ID_FS,
+                           FS_VHOST_FEATURES);
+        if (r < 0)
+            return r;
+        /* The tag is the frontend's to give (a virtiofsd serves one directory, unnamed). */
+        uint8_t config[VIRTIO_FS_TAG_MAX + 4] = {0};
+        memcpy(config, cfg->fs[i].tag, strlen(cfg->fs[i].tag));
+        virtio_put_le32(config + VIRTIO_FS_TAG_MAX, 1); /* num_request_queues */
+        vhost_user_dev_set_config(v->vhost[VMM_MAX_DISKS + i], config, sizeof(config));
     }
     if (cfg->vsock.enabled) {
         v->vsock = calloc(1, sizeof(*v->vsock));
@@ -353,9 +447,11 @@ static void vdev_wire(struct vdev *d)
     const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
     struct hv_vm *hv = d->vm->hv;
 
+    /* A vhost-user device has a doorbell per queue (attach_vhost), which this would shadow. */
     d->notify_wired =
+        d->vhu == NULL &&
         hv_vm_add_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify) == 0;
-    if (!d->notify_wired)
+    if (!d->notify_wired && d->vhu == NULL)
         LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
     hv_notifier_t none = {.handle = -1};
@@ -378,6 +474,11 @@ static void vdev_unwire(struct vdev *d)
         hv_vm_remove_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify);
     if (d->irq_wired)
         hv_vm_remove_irqfd(hv, slot->irq, d->irq);
+    for (unsigned q = 0; q < d->kicks_wired; q++) {
+        hv_vm_remove_ioeventfd_match(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q, d->kicks[q]);
+        hv_notifier_destroy(hv, d->kicks[q]);
+    }
+    d->kicks_wired = 0;
     d->notify_wired = d->irq_wired = false;
     hv_notifier_destroy(hv, d->notify);
     hv_notifier_destroy(hv, d->irq);
@@ -451,6 +552,72 @@ static int attach_disk(struct vdev *d)
     return blk_file_attach(&d->v->disks[d->index], d->mv.model, &d->loop);
 }
 
+static void detach_vhost(struct vdev *d)
+{
+    vhost_user_dev_detach(d->vhu);
+}
+
+static int attach_vhost(struct vdev *d)
+{
+    struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
+    struct machine *m = d->v->machine;
+    int kick_fds[VIRTIO_MMIO_MAX_QUEUES];
+
+    if (m->ram_count > VHOST_USER_MAX_REGIONS) {
+        LOG_ERR("virtio %s: %u RAM regions; vhost-user takes %u", d->mv.name, m->ram_count,
+                VHOST_USER_MAX_REGIONS);
+        return -STDVMM_EINVAL;
+    }
+    for (unsigned i = 0; i < m->ram_count; i++) {
+        if (d->v->ram_fds == NULL || d->v->ram_fds[i] < 0) {
+            LOG_ERR("virtio %s: guest RAM is not shared; a vhost-user backend cannot reach it",
+                    d->mv.name);
+            return -STDVMM_EINVAL;
+        }
+        regions[i] = (struct vhost_user_region){
+            .guest_phys_addr = m->ram[i].gpa,
+            .size = m->ram[i].size,
+            .user_addr = (uint64_t)(uintptr_t)m->ram[i].host,
+            .mmap_offset = 0,
+            .fd = d->v->ram_fds[i],
+        };
+    }
+    /* The guest's QueueNotify write of index q signals kicks[q], which the backend polls. */
+    const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
+    unsigned queues = d->mv.cfg.vhost.num_queues;
+    for (unsigned q = 0; q < queues; q++) {
+        int r = hv_notifier_create(d->vm->hv, &d->kicks[q]);
+        if (r == 0)
+            r = hv_vm_add_ioeventfd_match(d->vm->hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
+                                          d->kicks[q]);
+        if (r < 0) {
+            if (d->kicks[q].handle >= 0)
+                hv_notifier_destroy(d->vm->hv, d->kicks[q]);
+            LOG_ERR("virtio %s: vhost-user needs a doorbell per queue (ioeventfd with datamatch)",
+                    d->mv.name);
+            return r;
+        }
+        d->kicks_wired = q + 1;
+        kick_fds[q] = (int)d->kicks[q].handle;
+    }
+    d->detach = detach_vhost;
+    return vhost_user_dev_attach(d->vhu, d->mv.model, &d->loop, &m->vm.mem, regions, m->ram_count,
+                                 kick_fds);
+}
+
+static int build_vhost(struct vmm_virtio *v, struct machine *m, unsigned slot, const char *name,
+                       unsigned index, struct vmm_irq_owner owner)
+{
+    struct vdev *d;
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_VHOST, name, index, &d);
+    if (r < 0)
+        return r;
+    d->owner = owner;
+    d->vhu = v->vhost[slot];
+    vhost_user_dev_model_config(d->vhu, &d->mv.cfg.vhost);
+    return vdev_add(m, d, NULL, attach_vhost);
+}
+
 static int build_disk(struct vmm_virtio *v, struct machine *m, unsigned i)
 {
     struct blk_file *f = &v->disks[i];
@@ -458,6 +625,8 @@ static int build_disk(struct vmm_virtio *v, struct machine *m, unsigned i)
     struct vdev *d;
 
     snprintf(name, sizeof(name), "blk%u", i);
+    if (v->cfg->disks[i].vhost_user != NULL)
+        return build_vhost(v, m, i, name, i, v->cfg->disks[i].irq);
     int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_BLK, name, i, &d);
     if (r < 0)
         return r;
@@ -530,13 +699,15 @@ static int build_vsock(struct vmm_virtio *v, struct machine *m)
     return vdev_add(m, d, NULL, attach_vsock);
 }
 
-int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, struct console *con,
-                     struct vcpu_park *park)
+int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, const int *ram_fds,
+                     struct console *con, struct vcpu_park *park)
 {
     const struct vmm_config *cfg = v->cfg;
     int r = 0;
 
     v->park = park;
+    v->machine = m;
+    v->ram_fds = ram_fds;
     v->dev_count = 0;
     v->console = NULL;
     if (cfg->console == VMM_CONSOLE_VIRTIO)
@@ -549,6 +720,11 @@ int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, struct console *co
         r = build_net(v, m, i);
     if (r == 0 && cfg->vsock.enabled)
         r = build_vsock(v, m);
+    for (unsigned i = 0; r == 0 && i < cfg->fs_count; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "fs%u", i);
+        r = build_vhost(v, m, VMM_MAX_DISKS + i, name, i, cfg->fs[i].irq);
+    }
     return r;
 }
 
@@ -629,7 +805,13 @@ void vmm_virtio_close(struct vmm_virtio *v)
         return;
     vmm_virtio_teardown(v);
     for (unsigned i = 0; i < v->disks_open; i++)
-        blk_file_close(&v->disks[i]);
+        if (v->cfg->disks[i].vhost_user == NULL)
+            blk_file_close(&v->disks[i]);
+    for (unsigned i = 0; i < VMM_MAX_DISKS + VMM_MAX_FS; i++) {
+        if (v->vhost[i] != NULL)
+            vhost_user_dev_close(v->vhost[i]);
+        free(v->vhost[i]);
+    }
     free(v->disks);
     for (unsigned i = 0; i < VMM_MAX_NETS; i++)
         close_net(v->nets[i]);

@@ -26,16 +26,18 @@ struct vmm_virtio;
 
 /* Checks the virtio part of a configuration; logs every problem. */
 int vmm_virtio_config_check(const struct vmm_config *cfg);
+/* Does guest RAM have to be a shared memfd (a vhost-user backend maps it)? */
+bool vmm_virtio_shared_ram(const struct vmm_config *cfg);
 int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg);
 struct vcpu_park;
 /*
  * Adds the devices to the machine (machine_add_virtio); the console device writes to
- * con. Routing an interrupt to its owner vCPU (Arm) stops the vCPUs for a
- * moment through park.
+ * con. ram_fds are the memfds behind m's RAM regions (vhost-user devices pass them on). Routing an
+ * interrupt to its owner vCPU (Arm) stops the vCPUs for a moment through park.
  */
 struct machine;
-int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, struct console *con,
-                     struct vcpu_park *park);
+int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, const int *ram_fds,
+                     struct console *con, struct vcpu_park *park);
 /*
  * The kernel command-line argument that tells the guest which vCPU owns
  * which interrupt ("stdvmm.irq_affinity=GUESTIRQ:VCPU,..." with the

@@ -41,6 +41,8 @@ struct vmm {
     struct vm_api *api; /* --api-socket; NULL without */
     struct vmm_virtio *virtio;
     struct vcpu_park park; /* pause, and the VMM's own stop-the-world moments */
+    /* The memfd behind each RAM region (m->mach.ram order) when RAM is shared; -1 otherwise. */
+    int ram_fds[ARCH_MAX_RAM_REGIONS];
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -89,16 +91,26 @@ static uint64_t now_ns(void *ctx)
 
 static void *ram_alloc(void *ctx, unsigned index, uint64_t gpa, uint64_t size)
 {
-    (void)ctx;
-    (void)index;
+    struct vmm *m = ctx;
     (void)gpa;
-    return host_guest_ram_alloc(size);
+    if (index >= ARCH_MAX_RAM_REGIONS)
+        return NULL;
+    m->ram_fds[index] = -1;
+    if (!vmm_virtio_shared_ram(m->cfg))
+        return host_guest_ram_alloc(size);
+    return host_guest_ram_alloc_shared(size, "stdvmm-guest-ram", &m->ram_fds[index]);
 }
 
 static void ram_free(void *ctx, void *ram, uint64_t size)
 {
-    (void)ctx;
+    struct vmm *m = ctx;
     host_guest_ram_free(ram, size);
+    for (unsigned i = 0; i < m->mach.ram_count; i++) {
+        if (m->mach.ram[i].host == ram && m->ram_fds[i] >= 0) {
+            close(m->ram_fds[i]);
+            m->ram_fds[i] = -1;
+        }
+    }
 }
 
 static void uart_output(void *ctx, const uint8_t *buf, size_t len)
@@ -110,7 +122,7 @@ static void uart_output(void *ctx, const uint8_t *buf, size_t len)
 static int add_virtio(void *ctx, struct machine *mach)
 {
     struct vmm *m = ctx;
-    return vmm_virtio_build(m->virtio, mach, &m->console, &m->park);
+    return vmm_virtio_build(m->virtio, mach, m->ram_fds, &m->console, &m->park);
 }
 
 static void remove_virtio(void *ctx, struct machine *mach)

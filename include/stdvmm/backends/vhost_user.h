@@ -58,6 +58,12 @@ void vhost_user_close(struct vhost_user *vu);
  * features the ones this frontend implements.
  */
 int vhost_user_negotiate(struct vhost_user *vu, uint64_t wanted, uint64_t *features);
+/*
+ * Acknowledges features again (a subset of what negotiate returned): what
+ * the guest's driver accepted, so that the backend lays out the rings the
+ * same way (EVENT_IDX). Sent before the rings start.
+ */
+int vhost_user_set_features(struct vhost_user *vu, uint64_t features);
 int vhost_user_set_mem_table(struct vhost_user *vu, const struct vhost_user_region *r,
                              unsigned count);
 /* The device's config space (needs the CONFIG protocol feature). */

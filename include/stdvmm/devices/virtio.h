@@ -17,6 +17,7 @@
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_ID_VSOCK 19
+#define VIRTIO_ID_FS 26
 
 /* Device status field (spec §2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 0x01

@@ -106,6 +106,8 @@ struct virtio_mmio_config {
     struct virtio_mmio_slot slot;
     uint32_t device_id;  /* VIRTIO_ID_* */
     uint64_t features;   /* device-specific bits; the transport adds VERSION_1, INDIRECT, EVENT_IDX */
+    /* features is the whole set, transport bits included (the queues are served elsewhere). */
+    bool features_exact;
     uint16_t num_queues; /* 1..VIRTIO_MMIO_MAX_QUEUES */
     uint16_t queue_max;  /* QueueNumMax, a power of two up to VIRTQ_MAX_SIZE */
     uint32_t config_size;
@@ -172,6 +174,9 @@ bool virtio_mmio_chain_store(struct virtio_mmio *t, unsigned queue, const struct
                              uint8_t *dst, const void *src, size_t len);
 /* True when the queue is running (ready, not broken). */
 bool virtio_mmio_queue_ready(struct virtio_mmio *t, unsigned queue);
+
+/* Sets InterruptStatus bits and raises the interrupt, whatever the rings say. */
+void virtio_mmio_interrupt(struct virtio_mmio *t, unsigned bits);
 
 /* Marks the device DEVICE_NEEDS_RESET and raises a configuration interrupt. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t);

@@ -51,6 +51,13 @@ void host_file_image_release(struct host_file_image *img);
 /* Anonymous guest RAM: not dumped in core files, merged into huge pages where possible. */
 void *host_guest_ram_alloc(uint64_t size);
 void host_guest_ram_free(void *ram, uint64_t size);
+/*
+ * Guest RAM another process can map too: a memfd mapped shared, its
+ * descriptor in *fd (close it after host_guest_ram_free). Only for VMs
+ * with a vhost-user device, whose backend reads and writes the guest's
+ * buffers itself; private anonymous memory stays the default elsewhere.
+ */
+void *host_guest_ram_alloc_shared(uint64_t size, const char *name, int *fd);
 
 /*
  * A guest console log capped at max bytes: when it would grow past that it

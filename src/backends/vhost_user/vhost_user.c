@@ -242,6 +242,23 @@ int vhost_user_negotiate(struct vhost_user *vu, uint64_t wanted, uint64_t *featu
     return 0;
 }
 
+int vhost_user_set_features(struct vhost_user *vu, uint64_t features)
+{
+    uint64_t proto_bit = vu->features & (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
+    struct vhu_msg m;
+
+    if ((features & ~vu->backend_features) != 0) {
+        LOG_ERR("vhost-user %s: features 0x%llx are not all offered by the backend (0x%llx)",
+                vu->path, (unsigned long long)features, (unsigned long long)vu->backend_features);
+        return -STDVMM_EINVAL;
+    }
+    vhu_msg_u64(&m, VHU_SET_FEATURES, features | proto_bit);
+    int r = request(vu, &m, NULL, 0);
+    if (r == 0)
+        vu->features = features | proto_bit;
+    return r;
+}
+
 int vhost_user_set_mem_table(struct vhost_user *vu, const struct vhost_user_region *r,
                              unsigned count)
 {

@@ -72,7 +72,7 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_mmio_config *cfg
     t->cfg = *cfg;
     if (t->cfg.slot.name == NULL)
         t->cfg.slot.name = "virtio";
-    t->device_features = cfg->features | TRANSPORT_FEATURES;
+    t->device_features = cfg->features | (cfg->features_exact ? 0 : TRANSPORT_FEATURES);
     atomic_init(&t->status, 0);
     atomic_init(&t->isr, 0);
     atomic_init(&t->config_generation, 0);
@@ -465,6 +465,11 @@ void virtio_mmio_push(struct virtio_mmio *t, unsigned queue, const struct virtq_
     stdvmm_unlock(&vq->lock);
     if (notify)
         raise_interrupt(t, VIRTIO_MMIO_INT_VRING);
+}
+
+void virtio_mmio_interrupt(struct virtio_mmio *t, unsigned bits)
+{
+    raise_interrupt(t, bits);
 }
 
 void virtio_mmio_needs_reset(struct virtio_mmio *t)

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "stdvmm/host/linux.h"
+
+static void advise(void *p, uint64_t size)
+{
+    /* Guest memory is the guest's secret, and large: keep it out of core dumps. */
+    madvise(p, (size_t)size, MADV_DONTDUMP);
+    madvise(p, (size_t)size, MADV_HUGEPAGE);
+}
 
 void *host_guest_ram_alloc(uint64_t size)
 {
@@ -16,9 +25,30 @@ void *host_guest_ram_alloc(uint64_t size)
                 strerror(errno));
         return NULL;
     }
-    /* Guest memory is the guest's secret, and large: keep it out of core dumps. */
-    madvise(p, (size_t)size, MADV_DONTDUMP);
-    madvise(p, (size_t)size, MADV_HUGEPAGE);
+    advise(p, size);
+    return p;
+}
+
+void *host_guest_ram_alloc_shared(uint64_t size, const char *name, int *fd)
+{
+    /* Sealing off growth and shrinking: the backend maps this size and must not see it change. */
+    *fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (*fd < 0) {
+        LOG_ERR("memfd_create for shared guest RAM: %s", strerror(errno));
+        return NULL;
+    }
+    void *p = MAP_FAILED;
+    if (ftruncate(*fd, (off_t)size) == 0 &&
+        fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+        p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, *fd, 0);
+    if (p == MAP_FAILED) {
+        LOG_ERR("cannot make %llu MiB of shared guest RAM: %s", (unsigned long long)(size >> 20),
+                strerror(errno));
+        close(*fd);
+        *fd = -1;
+        return NULL;
+    }
+    advise(p, size);
     return p;
 }
 

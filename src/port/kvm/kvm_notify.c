@@ -31,9 +31,10 @@ void hv_notifier_destroy(struct hv_vm *vm, hv_notifier_t n)
 }
 
 static int ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n,
-                     uint32_t flags)
+                     uint32_t flags, uint64_t datamatch)
 {
     struct kvm_ioeventfd io = {
+        .datamatch = datamatch,
         .addr = addr,
         .len = len,
         .fd = (int)n.handle,
@@ -52,13 +53,26 @@ static int ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
 
 int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n)
 {
-    return ioeventfd(vm, addr, len, is_pio, n, 0);
+    return ioeventfd(vm, addr, len, is_pio, n, 0, 0);
 }
 
 int hv_vm_remove_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
                            hv_notifier_t n)
 {
-    return ioeventfd(vm, addr, len, is_pio, n, KVM_IOEVENTFD_FLAG_DEASSIGN);
+    return ioeventfd(vm, addr, len, is_pio, n, KVM_IOEVENTFD_FLAG_DEASSIGN, 0);
+}
+
+int hv_vm_add_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                              hv_notifier_t n)
+{
+    return ioeventfd(vm, addr, len, false, n, KVM_IOEVENTFD_FLAG_DATAMATCH, value);
+}
+
+int hv_vm_remove_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                                 hv_notifier_t n)
+{
+    return ioeventfd(vm, addr, len, false, n,
+                     KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN, value);
 }
 
 int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample)

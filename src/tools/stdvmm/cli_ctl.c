@@ -220,8 +220,11 @@ static void print_vm_info(const json_t *v)
     const json_t *disks = json_object_get(dev, "disks"), *nets = json_object_get(dev, "nets");
     for (size_t i = 0; i < json_array_size(disks); i++) {
         const json_t *d = json_array_get(disks, i);
-        printf("disk %zu:      %s%s\n", i, str(d, "path"),
-               json_is_true(json_object_get(d, "read_only")) ? " (read-only)" : "");
+        if (json_is_string(json_object_get(d, "vhost_user")))
+            printf("disk %zu:      vhost-user %s\n", i, str(d, "vhost_user"));
+        else
+            printf("disk %zu:      %s%s\n", i, str(d, "path"),
+                   json_is_true(json_object_get(d, "read_only")) ? " (read-only)" : "");
     }
     for (size_t i = 0; i < json_array_size(nets); i++) {
         const json_t *n = json_array_get(nets, i);

@@ -30,6 +30,9 @@ void cli_run_usage(FILE *out)
             "  --disk path=FILE[,readonly=on][,id=NAME]\n"
             "                       raw disk image as virtio-blk (vda, vdb, ... in order);\n"
             "                       repeatable, at most %d\n"
+            "  --disk vhost-user=SOCKET\n"
+            "                       virtio-blk served by a vhost-user-blk backend, e.g.\n"
+            "                       qemu-storage-daemon (docs/virtio.md)\n"
             "  --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
             "  --net tap=IFNAME[,mac=MAC]\n"
             "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
@@ -39,8 +42,11 @@ void cli_run_usage(FILE *out)
             "                       virtio-vsock: host programs connect to PATH and send\n"
             "                       \"CONNECT <port>\\n\"; guest connections to port P go to\n"
             "                       PATH_P\n"
+            "  --fs tag=TAG,socket=SOCKET\n"
+            "                       virtio-fs served by a vhost-user-fs backend (virtiofsd);\n"
+            "                       the guest mounts it with mount -t virtiofs TAG DIR\n"
             "  --rng                virtio-rng (/dev/hwrng) fed from the host's getrandom\n"
-            "                       --disk, --net and --vsock also take irq-vcpu=N: the\n"
+            "                       --disk, --net, --vsock and --fs also take irq-vcpu=N: the\n"
             "                       vCPU that owns the device's interrupt (docs/multicore.md)\n"
             "  --placement [vcpu=N,]pcpus=LIST[,dedicated][,priority=0-255][,rr]\n"
             "              [,budget=RUNTIME/PERIOD][,weight=1-10000]\n"
@@ -145,6 +151,8 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
     struct vmm_disk *d = ctx;
     if (strcmp(key, "path") == 0 && value != NULL && *value != '\0') {
         d->path = value;
+    } else if (strcmp(key, "vhost-user") == 0 && value != NULL && *value != '\0') {
+        d->vhost_user = value;
     } else if (strcmp(key, "readonly") == 0 || strcmp(key, "ro") == 0) {
         if (!parse_on_off(value, &d->readonly))
             return bad_item(opt, key, value, "expected readonly=on or readonly=off");
@@ -156,7 +164,8 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
         return irq_vcpu_item(opt, key, value, &d->irq);
     } else {
         return bad_item(opt, key, value,
-                        "expected path=FILE, readonly=on|off, id=NAME or irq-vcpu=N");
+                        "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME "
+                        "or irq-vcpu=N");
     }
     return 0;
 }
@@ -170,8 +179,16 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     struct vmm_disk d = {0};
     if (parse_kv("--disk", arg, &d, disk_item) < 0)
         return -1;
-    if (d.path == NULL) {
-        fprintf(stderr, "stdvmm: --disk %s: path=FILE is required\n", arg);
+    if ((d.path == NULL) == (d.vhost_user == NULL)) {
+        fprintf(stderr, "stdvmm: --disk %s: needs path=FILE or vhost-user=SOCKET (one of them)\n",
+                arg);
+        return -1;
+    }
+    if (d.vhost_user != NULL && (d.readonly || d.id != NULL)) {
+        fprintf(stderr,
+                "stdvmm: --disk %s: readonly and id are the vhost-user backend's to set "
+                "(qemu-storage-daemon: writable=off, serial=)\n",
+                arg);
         return -1;
     }
     cfg->disks[cfg->disk_count++] = d;
@@ -287,6 +304,40 @@ static int vsock_item(void *ctx, const char *opt, char *key, char *value)
     return 0;
 }
 
+static int fs_item(void *ctx, const char *opt, char *key, char *value)
+{
+    struct vmm_fs *f = ctx;
+    if (strcmp(key, "tag") == 0 && value != NULL && *value != '\0') {
+        if (strlen(value) > 36)
+            return bad_item(opt, key, value, "a virtio-fs tag has at most 36 bytes");
+        f->tag = value;
+    } else if (strcmp(key, "socket") == 0 && value != NULL && *value != '\0') {
+        f->socket = value;
+    } else if (strcmp(key, "irq-vcpu") == 0) {
+        return irq_vcpu_item(opt, key, value, &f->irq);
+    } else {
+        return bad_item(opt, key, value, "expected tag=TAG, socket=SOCKET and irq-vcpu=N");
+    }
+    return 0;
+}
+
+static int parse_fs(const char *arg, struct vmm_config *cfg)
+{
+    if (cfg->fs_count >= VMM_MAX_FS) {
+        fprintf(stderr, "stdvmm: --fs: at most %d file systems\n", VMM_MAX_FS);
+        return -1;
+    }
+    struct vmm_fs f = {0};
+    if (parse_kv("--fs", arg, &f, fs_item) < 0)
+        return -1;
+    if (f.tag == NULL || f.socket == NULL) {
+        fprintf(stderr, "stdvmm: --fs %s: needs tag=TAG and socket=SOCKET\n", arg);
+        return -1;
+    }
+    cfg->fs[cfg->fs_count++] = f;
+    return 0;
+}
+
 static int parse_vsock(const char *arg, struct vmm_config *cfg)
 {
     struct vmm_vsock v = {.enabled = true};
@@ -317,7 +368,8 @@ int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
            OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
-           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS };
+           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_FS, OPT_RNG, OPT_PLACEMENT,
+           OPT_VMM_THREADS };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -335,6 +387,7 @@ int cli_run(int argc, char **argv)
         {"disk", required_argument, NULL, OPT_DISK},
         {"net", required_argument, NULL, OPT_NET},
         {"vsock", required_argument, NULL, OPT_VSOCK},
+        {"fs", required_argument, NULL, OPT_FS},
         {"rng", no_argument, NULL, OPT_RNG},
         {"placement", required_argument, NULL, OPT_PLACEMENT},
         {"vmm-threads", required_argument, NULL, OPT_VMM_THREADS},
@@ -423,6 +476,10 @@ int cli_run(int argc, char **argv)
             break;
         case OPT_VSOCK:
             if (parse_vsock(optarg, &cfg) < 0)
+                return VMM_EXIT_USAGE;
+            break;
+        case OPT_FS:
+            if (parse_fs(optarg, &cfg) < 0)
                 return VMM_EXIT_USAGE;
             break;
         case OPT_RNG: cfg.rng = true; break;

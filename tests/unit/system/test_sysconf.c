@@ -434,6 +434,54 @@ static void devices_map_to_the_vmm_config(void **state)
     sysconf_diags_free(&d);
 }
 
+static void vhost_user_devices(void **state)
+{
+    static const char *const text = "kernel: /k\n"
+                                    "disks: [{vhost_user: blk.sock}, {path: /a.img}]\n"
+                                    "filesystems: [{tag: share, socket: fs.sock, irq_vcpu: 0}]\n";
+    static const char *const bad = "system: {memory: 4G, vcpus: 8}\n"
+                                   "vms:\n"
+                                   "  - {name: a, kernel: /k, disks: [{vhost_user: /s, id: x}],\n"
+                                   "     filesystems: [{tag: \"\", socket: /f}, {tag: t}]}\n"
+                                   "  - {name: w, kernel: /k, instances: {max: 2},\n"
+                                   "     disks: [{vhost_user: /w.sock}]}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc;
+
+    (void)state;
+    memset(&vc, 0, sizeof(vc));
+    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d),
+                     0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_int_equal(vc.disk_count, 2);
+    assert_null(vc.disks[0].path);
+    assert_string_equal(vc.disks[0].vhost_user, "/d/blk.sock");
+    assert_string_equal(vc.disks[1].path, "/a.img");
+    assert_int_equal(vc.fs_count, 1);
+    assert_string_equal(vc.fs[0].tag, "share");
+    assert_string_equal(vc.fs[0].socket, "/d/fs.sock");
+    assert_true(vc.fs[0].irq.set);
+    /* The manager's JSON keeps them. */
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    struct sysconf back;
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_string_equal(back.vms[0].disks[0].vhost_user, "/d/blk.sock");
+    assert_string_equal(back.vms[0].filesystems[0].socket, "/d/fs.sock");
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    assert_int_equal(parse(bad, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "vms[0].disks[0]", "the backend's"));
+    assert_true(has_diag(&d, "vms[0].filesystems[0].tag", "1 to 36 bytes"));
+    assert_true(has_diag(&d, "vms[0].filesystems[1].socket", "required field missing"));
+    assert_true(has_diag(&d, "vms[1].disks[0].vhost_user", "one VM at a time"));
+    sysconf_diags_free(&d);
+}
+
 static void bad_devices(void **state)
 {
     static const char *const text =
@@ -574,6 +622,7 @@ int main(void)
         cmocka_unit_test(shared_resources_are_refused),
         cmocka_unit_test(single_vm_description),
         cmocka_unit_test(devices_map_to_the_vmm_config),
+        cmocka_unit_test(vhost_user_devices),
         cmocka_unit_test(bad_devices),
         cmocka_unit_test(files_are_checked_on_request),
         cmocka_unit_test(example_in_docs_is_valid),

@@ -23,6 +23,7 @@ GUEST_MODULES=(
   virtio_console virtio-rng
   vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
   crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+  fuse virtiofs
   evdev button
 )
 

@@ -18,10 +18,14 @@ QEMU_BIN=qemu-system-x86_64
 HOST_MODULES=(irqbypass kvm ccp kvm-amd tun)
 
 # Host-side tools of the integration cases (PACKAGE:PATH): debugfs reads a
-# guest's ext4 image without mounting it, socat speaks to vsock's Unix socket.
+# guest's ext4 image without mounting it, socat speaks to vsock's Unix socket,
+# qemu-storage-daemon and virtiofsd are the third-party vhost-user backends
+# (vhost-user-blk, vhost-user-fs) the vhost_user_* cases plug into stdvmm.
 HOST_PROGRAMS=(
   e2fsprogs:/usr/sbin/debugfs
   socat:/usr/bin/socat
+  qemu-system-common:/usr/bin/qemu-storage-daemon
+  qemu-system-common:/usr/lib/qemu/virtiofsd
 )
 
 # The host's own helpers (tools/testhost/kvm-hold.c) are static programs

@@ -274,6 +274,21 @@ int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_p
     return -STDVMM_ENOSYS;
 }
 
+int hv_vm_add_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                              hv_notifier_t n)
+{
+    (void)vm, (void)addr, (void)len, (void)value, (void)n;
+    LOG_ERR("ioeventfd-style notifiers are not implemented on seL4 yet");
+    return -STDVMM_ENOSYS;
+}
+
+int hv_vm_remove_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                                 hv_notifier_t n)
+{
+    (void)vm, (void)addr, (void)len, (void)value, (void)n;
+    return -STDVMM_ENOSYS;
+}
+
 int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample)
 {
     (void)vm, (void)irq, (void)n, (void)resample;

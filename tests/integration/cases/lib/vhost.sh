@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=sh
+# Third-party vhost-user backends for the vhost_user_* cases, as the test
+# host has them (tools/testhost/arch/x86_64.sh HOST_PROGRAMS).
+QSD=/usr/bin/qemu-storage-daemon
+# shellcheck disable=SC2034 # used by the cases that source this
+VIRTIOFSD=/usr/lib/qemu/virtiofsd
+
+# wait_socket PATH PID: until the backend listens, or fail when it died.
+wait_socket() {
+	n=0
+	until [ -S "$1" ]; do
+		kill -0 "$2" 2>/dev/null || fail "the backend for $1 exited before listening"
+		n=$((n + 1))
+		[ $n -lt 60 ] || fail "no socket $1 after 60 s"
+		sleep 1
+	done
+}
+
+# start_qsd IMAGE SOCKET LOG: qemu-storage-daemon exporting a raw image as
+# vhost-user-blk; sets QSD_PID.
+start_qsd() {
+	rm -f "$2"
+	"$QSD" --blockdev "driver=file,node-name=file0,filename=$1,cache.direct=off" \
+		--export "type=vhost-user-blk,id=exp0,node-name=file0,addr.type=unix,addr.path=$2,writable=on" \
+		>>"$3" 2>&1 &
+	QSD_PID=$!
+	wait_socket "$2" "$QSD_PID"
+}
+
+stop_backend() { # PID
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
