@@ -55,7 +55,7 @@ add_executable(stdvmm-vmm
   ${portable}/devices/virtio/virtio_mmio.c ${portable}/devices/virtio/virtqueue.c
   ${portable}/devices/virtio/virtio_console.c ${portable}/devices/virtio/virtio_blk.c
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
-  ${portable}/devices/virtio/virtio_vsock.c
+  ${portable}/devices/virtio/virtio_vsock.c ${portable}/devices/virtio/virtio_vhost.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
   ${SEL4_DIR}/vmm/vmm_net.c ${SEL4_DIR}/vmm/vmm_blk.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_front.c
@@ -69,7 +69,7 @@ target_link_libraries(stdvmm-vmm PRIVATE ${SEL4_LIBFDT} ${sel4_libs})
 
 # ---- the switch program (one PD, when a VM has a NIC) ------------------------
 add_executable(stdvmm-switch
-  ${SEL4_DIR}/switch/main.c
+  ${SEL4_DIR}/switch/main.c ${SEL4_DIR}/rt/backend_log.c
   ${portable}/vswitch/vswitch.c ${portable}/vswitch/mac_table.c
   ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_back.c ${portable}/core/error.c
@@ -81,7 +81,7 @@ target_link_libraries(stdvmm-switch PRIVATE ${sel4_libs})
 
 # ---- the block server program (one PD, when a VM has a region of the board's disk) ----
 add_executable(stdvmm-blkserver
-  ${SEL4_DIR}/blkserver/main.c
+  ${SEL4_DIR}/blkserver/main.c ${SEL4_DIR}/rt/backend_log.c
   ${portable}/drivers/virtio/virtio_driver.c ${portable}/blkserver/blk_region.c
   ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_back.c ${portable}/core/error.c

@@ -21,8 +21,6 @@
  * on the device are dropped, as its channel is already zeroed.
  */
 #include <sel4/sel4.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "blk_abi.h"
@@ -77,23 +75,7 @@ static bool device_up;
 static unsigned next_client; /* round robin */
 static uint64_t to_signal;
 
-void stdvmm_log(enum stdvmm_log_level level, const char *func, int line_no, const char *fmt, ...)
-{
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    char buf[256];
-    va_list ap;
-
-    if (level > STDVMM_LOG_INFO)
-        return;
-    int n = snprintf(buf, sizeof(buf), "blkserver: %s: %s:%d: ", names[level & 3], func, line_no);
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        n = 0;
-    va_start(ap, fmt);
-    vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-    va_end(ap);
-    strcat(buf, "\n");
-    sel4rt_debug_puts(buf);
-}
+const char sel4rt_program_name[] = "blkserver";
 
 static uint32_t reg_read(void *ctx, uint32_t off)
 {

@@ -16,6 +16,9 @@
 /* Each program defines this; arg is what the thread was started with in x0. */
 void sel4rt_main(void *arg);
 
+/* A backend program's name, its log lines' prefix (rt/backend_log.c); each backend defines it. */
+extern const char sel4rt_program_name[];
+
 /* Writes a string to the kernel's debug console (seL4_DebugPutChar). */
 void sel4rt_debug_puts(const char *s);
 

@@ -20,8 +20,6 @@
  * posted buffer loses the frame, as a full receive queue does.
  */
 #include <sel4/sel4.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "net_abi.h"
@@ -52,23 +50,7 @@ static struct port ports[SEL4_NET_MAX_PORTS];
 static uint8_t frame[MAX_FRAME];
 static uint64_t to_signal;
 
-void stdvmm_log(enum stdvmm_log_level level, const char *func, int line_no, const char *fmt, ...)
-{
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-    char buf[256];
-    va_list ap;
-
-    if (level > STDVMM_LOG_INFO)
-        return;
-    int n = snprintf(buf, sizeof(buf), "switch: %s: %s:%d: ", names[level & 3], func, line_no);
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        n = 0;
-    va_start(ap, fmt);
-    vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-    va_end(ap);
-    strcat(buf, "\n");
-    sel4rt_debug_puts(buf);
-}
+const char sel4rt_program_name[] = "switch";
 
 static uint64_t now_s(void)
 {
