@@ -436,6 +436,46 @@ def direct_scenario(m, check):
     check("direct: each vCPU on its core, the VMM threads on core 0", placed)
 
 
+def paper_hybrid_scenario(m, check):
+    """Image from the unchanged docs/examples/hybrid.yaml (six cores, MCS; its
+    writable db.img packed into the board's disk: run with --board-disk)."""
+    # vCPU -> core, from the description: rt on 1, db on 2 and 3, web and batch on the pool 4-5.
+    cores = {"rt": [1], "db": [2, 3], "web": [4, 5], "batch": [4, 5]}
+    prio = {"rt": 250, "db": 100, "web": 100, "batch": 100}
+
+    def boot():
+        m.wait(r"^admin: commands on this console", 300, seen=True)
+        for vm in cores:
+            m.send(f"start {vm}")
+            m.wait(rf"^admin: {vm} started", 180)
+        ready = set()
+        while ready != set(cores):
+            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 900)
+            ready.add(mt.group(1))
+        m.wait(r"^blkserver: .*client 1 \(db\) attached: 32 MiB at 0 MiB of disk0$", 10,
+               seen=True)
+
+    def placed():
+        table, _ = sched_table(m)
+        print(f"--- seL4's thread table (priority, core): {table}", flush=True)
+        for vm, cs in cores.items():
+            for i, core in enumerate(cs):
+                assert table.get(f"{vm}-guest{i}") == (prio[vm], core), \
+                    f"{vm} vCPU {i}: {table.get(f'{vm}-guest{i}')}, want ({prio[vm]}, {core})"
+        for vm in ("rt", "db"):  # vmm_threads: {pcpus: [0]}
+            assert all(table.get(f"{vm}-vmm{i}", (0, None))[1] == 0
+                       for i in range(len(cores[vm]))), f"{vm}'s VMM threads are not on core 0"
+
+    def dedicated():
+        m.send("vcpu web 0 core=2")
+        m.wait(r"^admin: .*core 2 is dedicated to db", 30)
+
+    check("hybrid (paper, unchanged): rt, db, web and batch boot on six cores", boot)
+    check("hybrid (paper): every vCPU on its core at its priority, VMM threads as placed",
+          placed)
+    check("hybrid (paper): a move onto db's dedicated core is refused", dedicated)
+
+
 def smp_scenario(m, check, ncores):
     # Where smp.yaml (one core) and smp-placed.yaml (two) put quad's vCPUs.
     placed = {"quad": [0, 0, 0, 0] if ncores == 1 else [0, 1, 0, 1] if ncores == 2 else
@@ -596,10 +636,15 @@ BLK_DISK_MIB = 160
 
 
 def blk_disk_args(path):
-    """QEMU's disk for --scenario blk: a fresh zeroed raw image as virtio-blk-device
-    (virtio 1.x: the block server's driver does not speak legacy virtio-mmio)."""
+    """QEMU's disk for --scenario blk: a fresh zeroed raw image."""
     with open(path, "wb") as f:
         f.truncate(BLK_DISK_MIB << 20)
+    return board_disk_args(path)
+
+
+def board_disk_args(path):
+    """The raw image at path as the board's virtio-blk-device (virtio 1.x: the block
+    server's driver does not speak legacy virtio-mmio)."""
     return ["-global", "virtio-mmio.force-legacy=false",
             "-drive", f"file={path},if=none,format=raw,id=disk0,cache=writeback",
             "-device", "virtio-blk-device,drive=disk0"]
@@ -652,10 +697,11 @@ def blk_scenario(m, check, disk):
         m.wait(r"^\[alpha\] stdvmm-test: alpha writing", 180, seen=True)
         m.send("stop gamma")
         m.wait(r"^blkserver: .*client 2 \(gamma\) detached: its VM stopped", 30)
-        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha wrote sha256=(\w+) write ([\d.]+) MB/s",
-                       600, seen=True)
-        result["sha"], result["write"] = mt.group(1), mt.group(2)
-        print(f"--- alpha wrote 16 MiB through ext2 on its region at {mt.group(2)} MB/s "
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha wrote sha256=(\w+) bytes=(\d+) "
+                       r"write ([\d.]+) MB/s", 600, seen=True)
+        result["sha"], result["bytes"], result["write"] = mt.group(1), mt.group(2), mt.group(3)
+        assert mt.group(2) == str(16 << 20), f"alpha wrote {mt.group(2)} bytes, not 16 MiB"
+        print(f"--- alpha wrote 16 MiB through ext2 on its region at {mt.group(3)} MB/s "
               "(including sync)", flush=True)
         m.wait(r"^admin: alpha stopped \(guest powered off\)", 120, seen=True)
         ticks = [l for _, l in m.seen if re.match(r"^\[beta\] stdvmm-test: beta tick \d+", l)]
@@ -666,12 +712,12 @@ def blk_scenario(m, check, disk):
         m.send("start alpha")
         m.wait(r"^blkserver: .*client 0 \(alpha\) detached: its VM stopped", 30, seen=True)
         m.wait(r"^blkserver: .*client 0 \(alpha\) attached", 120)
-        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha verify sha256=(\w+) read ([\d.]+) MB/s",
-                       600)
-        assert mt.group(1) == result.get("sha"), \
-            f"alpha read back {mt.group(1)}, wrote {result.get('sha')}"
-        result["read"] = mt.group(2)
-        print(f"--- alpha read 16 MiB back after its restart at {mt.group(2)} MB/s", flush=True)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha verify sha256=(\w+) bytes=(\d+) "
+                       r"read ([\d.]+) MB/s", 600)
+        assert (mt.group(1), mt.group(2)) == (result.get("sha"), result.get("bytes")), \
+            f"alpha read back {mt.group(2)} bytes, {mt.group(1)}; wrote {result.get('sha')}"
+        result["read"] = mt.group(3)
+        print(f"--- alpha read 16 MiB back after its restart at {mt.group(3)} MB/s", flush=True)
         m.wait(r"^admin: alpha stopped \(guest powered off\)", 120)
         m.send("stop beta")
         m.wait(r"^blkserver: .*client 1 \(beta\) detached: its VM stopped", 30)
@@ -718,14 +764,15 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
-                             "blk"))
+                             "blk", "paper-hybrid"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
                     help="one host thread for all emulated cores (more cores than the host "
                          "has): --accel tcg,thread=single")
     ap.add_argument("--disk", help="--scenario blk: where to make the board's disk image "
-                    "(default: a temporary file)")
+                    "(default: a temporary file); other scenarios: the board's disk to give "
+                    "QEMU (e.g. made by tools/sel4/board-disk.py pack)")
     args = ap.parse_args()
     extra, tmp = [], None
     if args.scenario == "blk":
@@ -733,6 +780,8 @@ def main():
             tmp = tempfile.TemporaryDirectory()
             args.disk = os.path.join(tmp.name, "disk0.img")
         extra = blk_disk_args(args.disk)
+    elif args.disk:
+        extra = board_disk_args(args.disk)
     m = Machine(args.image, args.log, args.smp,
                 "tcg,thread=single" if args.tcg_single else args.accel, extra)
     passed = failed = 0
@@ -840,7 +889,8 @@ def main():
             blk_scenario(m, check, args.disk)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
-                        "vmm-threads": vmm_threads_scenario, "direct": direct_scenario}
+                        "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,
+                        "paper-hybrid": paper_hybrid_scenario}
             scenario[args.scenario](m, check)
         m.close()
         print(f"{passed} passed, {failed} failed")

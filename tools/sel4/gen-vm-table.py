@@ -538,9 +538,30 @@ def disk_region(d, where):
     return offset, size, read_only
 
 
-def describe(doc, mcs, image):
+def pack_board_files(table):
+    """Writable image files become regions of the board's disk, one after another
+    (1 MiB aligned) above the description's own regions; returns the layout that
+    tools/sel4/board-disk.py packs the files by (and unpacks them back by)."""
+    end = max((vm["region"][0] + vm["region"][1] for vm in table
+               if vm["region"] is not None and vm["region"][0] != "pack"), default=0)
+    files = []
+    for vm in table:
+        if vm["region"] is None or vm["region"][0] != "pack":
+            continue
+        _, path, size = vm["region"]
+        offset = (end + (1 << 20) - 1) & ~((1 << 20) - 1)
+        room = (size + 511) & ~511
+        vm["region"] = (offset, room, False)
+        files.append({"vm": vm["name"], "path": path, "offset": offset, "size": size})
+        end = offset + room
+    return {"device": "disk0", "size": end, "files": files}
+
+
+def describe(doc, mcs, image, board_file=None):
     """(system limits, the VM table) from a description; image(path, where) gives
-    a boot or disk image's index. Everything is checked before anything is written."""
+    a boot or disk image's index, board_file(path, where) a writable image file's
+    (full path, size), to be packed into the board's disk (without it such a disk
+    is refused). Everything is checked before anything is written."""
     vms = doc.get("vms")
     if not isinstance(vms, list) or not vms:
         fail("no vms[] to run")
@@ -596,10 +617,11 @@ def describe(doc, mcs, image):
             if "device" in d:
                 region = disk_region(d, dw)
             elif d.get("read_only") is not True:
-                fail(f"{dw}: {d['path']} is writable (no read_only: true), and the seL4 port "
-                     "serves image files read-only only (a writable disk is a region of the "
-                     "board's disk: {device: disk0, offset, size}); refused rather than served "
-                     "read-only")
+                if board_file is None:
+                    fail(f"{dw}: {d['path']} is writable (no read_only: true), and without a "
+                         "board disk to pack it into the seL4 port serves image files "
+                         "read-only only; refused rather than served read-only")
+                region = ("pack",) + board_file(d["path"], f"{dw}.path")
             else:
                 disk = image(d["path"], f"{dw}.path")
             disk_id = d.get("id")
@@ -621,6 +643,7 @@ def describe(doc, mcs, image):
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
             disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus)))
     check_networks(table, networks)
+    system["board_disk"] = pack_board_files(table)
     place(system, table, mcs)
     check_system(system, table)
     return system, table
@@ -675,7 +698,7 @@ def main():
     base = os.path.dirname(os.path.abspath(args.system))
     images = []
 
-    def image(path, where):
+    def resolve(path, where):
         if not isinstance(path, str):
             fail(f"{where}: want a path")
         expanded = os.path.expandvars(path)
@@ -688,14 +711,25 @@ def main():
         if not os.path.isfile(full):
             fail(f"{where}: {full} is not a file" +
                  (f" ({path} under --path-root {args.path_root})" if args.path_root else ""))
+        return full
+
+    def image(path, where):
+        full = resolve(path, where)
         if full not in images:
             if len(images) == MAX_IMAGES:
                 fail(f"{where}: more than {MAX_IMAGES} distinct boot images")
             images.append(full)
         return images.index(full)
 
+    def board_file(path, where):
+        full = resolve(path, where)
+        size = os.path.getsize(full)
+        if size == 0:
+            fail(f"{where}: {full} is empty")
+        return full, size
+
     try:
-        system, table = describe(doc, args.mcs == "on", image)
+        system, table = describe(doc, args.mcs == "on", image, board_file)
     except SystemExit as e:
         sys.exit(f"{e.code} ({args.system})")
     for vm in table:
@@ -765,6 +799,13 @@ def main():
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")
         f.write(f"const uint64_t sel4_switch_program_size = {os.path.getsize(switch)}ull;\n")
         f.write(f"const uint64_t sel4_blksrv_program_size = {os.path.getsize(blkserver)}ull;\n")
+    layout = system["board_disk"]
+    with open(os.path.join(args.out, "board-disk.json"), "w", encoding="utf-8") as f:
+        json.dump(layout, f, indent=1)
+    for e in layout["files"]:
+        print(f"gen-vm-table: {e['vm']}: {e['path']} ({e['size']} bytes, writable) is packed "
+              f"into the board's disk at {e['offset']}: tools/sel4/board-disk.py pack "
+              f"{os.path.join(args.out, 'board-disk.json')} IMAGE")
     print(f"gen-vm-table: {len(table)} VMs, {len(images)} images")
 
 

@@ -9,6 +9,7 @@ what a non-MCS kernel cannot do, bad spellings), the paper's two examples
 network, a VM not a member, duplicate MACs); and the table written."""
 import copy
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -279,11 +280,25 @@ class PaperExamples(unittest.TestCase):
             self.assertEqual(field(t, "fifo"), {"control": [True], "sensor": [False],
                                                 "logger": [False]})
 
-    def test_hybrid_writable_disk_refused(self):
-        with self.assertRaisesRegex(Refused, "db.img is writable .*a writable disk is a region "
-                                             "of the board's disk.* refused rather than "
-                                             "served read-only"):
+    def test_hybrid_writable_disk_refused_without_a_board_disk(self):
+        with self.assertRaisesRegex(Refused, "db.img is writable .*without a board disk.* "
+                                             "refused rather than served read-only"):
             gvt.describe(example("hybrid.yaml"), True, image)
+
+    def test_hybrid_writable_disk_packed_into_the_board_disk(self):
+        files = {}
+
+        def board_file(path, where):
+            files[path] = where
+            return "/root" + path, 10 * 1000 * 1000 + 1  # not a multiple of 512
+        system, t = gvt.describe(example("hybrid.yaml"), True, image, board_file)
+        self.assertEqual(files, {"/var/lib/stdvmm/db.img": "vms[1].disks[0].path"})
+        self.assertEqual(system["board_disk"], {"device": "disk0", "size": 10000384, "files": [
+            {"vm": "db", "path": "/root/var/lib/stdvmm/db.img", "offset": 0,
+             "size": 10000001}]})
+        db = next(v for v in t if v["name"] == "db")
+        self.assertEqual(db["region"], (0, 10000384, False))
+        self.assertEqual(db["disk_irq_vcpu"], 1)
 
     def test_hybrid_placement(self):
         doc = example("hybrid.yaml")
@@ -427,6 +442,59 @@ class Networks(unittest.TestCase):
     def test_member_must_be_a_vm(self):
         with self.assertRaises(Refused):
             gvt.check_networks([{"name": "a", "net": None}], {"lan": (0, ["a", "ghost"])})
+
+
+class BoardDisk(unittest.TestCase):
+    """Writable image files placed above the description's own regions, and
+    tools/sel4/board-disk.py packing them into an image and back."""
+
+    def test_files_go_above_explicit_regions_1m_aligned(self):
+        t = [{"name": "a", "region": (0, 3 << 20, False)},
+             {"name": "b", "region": ("pack", "/x/b.img", 5000)},
+             {"name": "c", "region": None},
+             {"name": "d", "region": ("pack", "/x/d.img", 1 << 20)}]
+        layout = gvt.pack_board_files(t)
+        self.assertEqual([v["region"] for v in t],
+                         [(0, 3 << 20, False), (3 << 20, 5120, False), None,
+                          (4 << 20, 1 << 20, False)])
+        self.assertEqual(layout["size"], 5 << 20)
+        self.assertEqual([(f["vm"], f["offset"], f["size"]) for f in layout["files"]],
+                         [("b", 3 << 20, 5000), ("d", 4 << 20, 1 << 20)])
+
+    def test_pack_and_unpack(self):
+        tool = os.path.join(TOP, "tools", "sel4", "board-disk.py")
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "db.img")
+            with open(f, "wb") as out:
+                out.write(b"db" * 1000)
+            layout = os.path.join(d, "board-disk.json")
+            with open(layout, "w", encoding="utf-8") as out:
+                json.dump({"device": "disk0", "size": (1 << 20) + 2048,
+                           "files": [{"vm": "db", "path": f, "offset": 1 << 20,
+                                      "size": 2000}]}, out)
+            img = os.path.join(d, "disk0.img")
+            r = subprocess.run([sys.executable, tool, "pack", layout, img, "--size", "4194304"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(img, "rb") as fh:
+                data = fh.read()
+            self.assertEqual(len(data), 4 << 20)
+            self.assertEqual(data[1 << 20:(1 << 20) + 2000], b"db" * 1000)
+            self.assertEqual(data[:1 << 20] + data[(1 << 20) + 2000:], bytes(len(data) - 2000))
+            with open(img, "r+b") as fh:  # the guest writes its disk
+                fh.seek(1 << 20)
+                fh.write(b"XY" * 1000 + b"beyond")
+            r = subprocess.run([sys.executable, tool, "unpack", layout, img],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(f, "rb") as fh:
+                self.assertEqual(fh.read(), b"XY" * 1000)
+            with open(f, "ab") as out:  # changed since the build: refused
+                out.write(b"!")
+            r = subprocess.run([sys.executable, tool, "pack", layout, img],
+                               capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("build again", r.stderr)
 
 
 class DiskRegions(unittest.TestCase):

@@ -74,6 +74,7 @@ static uint64_t features, capacity; /* capacity in bytes */
 static bool device_up;
 static unsigned next_client; /* round robin */
 static uint64_t to_signal;
+static seL4_Word pending; /* signals taken by seL4_Poll, not served yet */
 
 const char sel4rt_program_name[] = "blkserver";
 
@@ -250,6 +251,20 @@ static void start(unsigned c, const struct channel_request *r, unsigned k)
         cl->flushes++;
 }
 
+/*
+ * Whether client c's VM has stopped: the admin zeroes a stopped VM's
+ * channel before it signals, so a request ring that breaks may be that
+ * zeroing, seen before the signal. Looks at the signals that came since.
+ */
+static bool stopped(unsigned c)
+{
+    seL4_Word bits = 0;
+
+    seL4_Poll(SEL4_BLKSRV_SLOT_NTFN, &bits);
+    pending |= bits;
+    return (pending & SEL4_BADGE_BLK_DETACH(c)) != 0;
+}
+
 /* Takes one request from each attached client in turn while bounce buffers are free. */
 static void take_requests(void)
 {
@@ -268,7 +283,7 @@ static void take_requests(void)
             struct channel_request r;
             int got = channel_back_pop(&cl->ch, &r);
             if (got < 0) {
-                detach(c, "channel protocol error");
+                detach(c, stopped(c) ? "its VM stopped" : "channel protocol error");
                 continue;
             }
             if (got == 0)
@@ -430,8 +445,10 @@ void sel4rt_main(void *arg)
     check_regions();
     seL4_IRQHandler_Ack(SEL4_BLKSRV_SLOT_IRQ);
     for (;;) {
-        seL4_Word bits;
-        seL4_Wait(SEL4_BLKSRV_SLOT_NTFN, &bits);
+        seL4_Word bits = pending;
+        pending = 0;
+        if (bits == 0)
+            seL4_Wait(SEL4_BLKSRV_SLOT_NTFN, &bits);
         /* Detaches first: a doorbell in the same word is from the VM's next run. */
         for (unsigned c = 0; c < args->client_count; c++) {
             if (bits & SEL4_BADGE_BLK_DETACH(c))
