@@ -409,19 +409,24 @@ def vmm_threads_scenario(m, check):
     check("vmm-threads: near and far boot and power off, twice each", boots)
 
 
+def start_all(m, vms, started_s, ready_s):
+    """Starts vms (none autostarts) from the console and waits until each is ready."""
+    # Console input before the admin is up is lost (and can leave it deaf).
+    m.wait(r"^admin: commands on this console", 300, seen=True)
+    for vm in vms:
+        m.send(f"start {vm}")
+        m.wait(rf"^admin: {vm} started", started_s)
+    ready = set()
+    while ready != set(vms):
+        mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", ready_s)
+        ready.add(mt.group(1))
+
+
 def direct_scenario(m, check):
     vms = {"control": 1, "sensor": 2, "logger": 3}
 
     def boot():
-        # Console input before the admin is up is lost (and can leave it deaf).
-        m.wait(r"^admin: commands on this console", 300, seen=True)
-        for vm in vms:
-            m.send(f"start {vm}")
-            m.wait(rf"^admin: {vm} started", 120)
-        ready = set()
-        while ready != set(vms):
-            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 600)
-            ready.add(mt.group(1))
+        start_all(m, vms, 120, 600)
 
     def placed():
         table, _ = sched_table(m)
@@ -438,20 +443,13 @@ def direct_scenario(m, check):
 
 def paper_hybrid_scenario(m, check):
     """Image from the unchanged docs/examples/hybrid.yaml (six cores, MCS; its
-    writable db.img packed into the board's disk: run with --board-disk)."""
+    writable db.img packed into the board's disk: run with --disk)."""
     # vCPU -> core, from the description: rt on 1, db on 2 and 3, web and batch on the pool 4-5.
     cores = {"rt": [1], "db": [2, 3], "web": [4, 5], "batch": [4, 5]}
     prio = {"rt": 250, "db": 100, "web": 100, "batch": 100}
 
     def boot():
-        m.wait(r"^admin: commands on this console", 300, seen=True)
-        for vm in cores:
-            m.send(f"start {vm}")
-            m.wait(rf"^admin: {vm} started", 180)
-        ready = set()
-        while ready != set(cores):
-            mt, _ = m.wait(r"^\[(\w+)\] stdvmm-guest: ready", 900)
-            ready.add(mt.group(1))
+        start_all(m, cores, 180, 900)
         m.wait(r"^blkserver: .*client 1 \(db\) attached: 32 MiB at 0 MiB of disk0$", 10,
                seen=True)
 
