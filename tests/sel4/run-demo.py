@@ -576,13 +576,13 @@ def net_scenario(m, check):
         want = mt.group(1)
         mt, _ = m.wait(r"^\[client\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300,
                        seen=True)
-        assert mt.group(2) == str(8 << 20), f"the client got {mt.group(2)} bytes, not 8 MiB"
+        assert mt.group(2) == str(16 << 20), f"the client got {mt.group(2)} bytes, not 16 MiB"
         assert mt.group(1) == want, f"checksums differ: client {mt.group(1)}, server {want}"
         mt, _ = m.wait(r"^\[client\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
                        seen=True)
         result["mbs"] = mt.group(2)
         print(f"--- TCP (HTTP) client <- server through the switch PD: {mt.group(2)} MB/s "
-              f"({mt.group(1)} s for 8 MiB)", flush=True)
+              f"({mt.group(1)} s for 16 MiB)", flush=True)
         rt, _ = m.wait(r"^\[server\] stdvmm-test: server retransmitted (\d+) segments", 30)
         print(f"--- the server retransmitted {rt.group(1)} TCP segments so far", flush=True)
         # the server's NIC interrupt belongs to vCPU 1 (irq_vcpu in net.yaml)
@@ -616,12 +616,12 @@ def net_scenario(m, check):
         want = next(re.match(r"^\[server\] stdvmm-test: server sha256=(\w+)", l).group(1)
                     for _, l in m.seen if l.startswith("[server] stdvmm-test: server sha256="))
         mt, _ = m.wait(r"^\[client\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300)
-        assert mt.group(1) == want and mt.group(2) == str(8 << 20), \
+        assert mt.group(1) == want and mt.group(2) == str(16 << 20), \
             f"after the restart: {mt.group(0)}"
 
     check("net boot: three guests with virtio-net on the switch PD", boot)
     check("net ping: client <-> server through the switch PD", ping)
-    check("net tcp: 8 MiB over TCP, checksums match", tcp)
+    check("net tcp: 16 MiB over TCP, checksums match", tcp)
     check("net isolation: a VM not on lan cannot reach it", isolation)
     check("net stop: stopping the outsider detaches its port, lan traffic goes on", stop_one)
     check("net restart: the client's port detaches and attaches again, traffic resumes",
