@@ -699,7 +699,7 @@ def blk_scenario(m, check, disk):
                        r"write ([\d.]+) MB/s", 600, seen=True)
         result["sha"], result["bytes"], result["write"] = mt.group(1), mt.group(2), mt.group(3)
         assert mt.group(2) == str(16 << 20), f"alpha wrote {mt.group(2)} bytes, not 16 MiB"
-        print(f"--- alpha wrote 16 MiB through ext2 on its region at {mt.group(3)} MB/s "
+        print(f"--- alpha wrote 16 MiB through ext4 on its region at {mt.group(3)} MB/s "
               "(including sync)", flush=True)
         m.wait(r"^admin: alpha stopped \(guest powered off\)", 120, seen=True)
         ticks = [l for _, l in m.seen if re.match(r"^\[beta\] stdvmm-test: beta tick \d+", l)]
@@ -729,6 +729,11 @@ def blk_scenario(m, check, disk):
                 f.write(alpha)
             fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True, text=True)
             assert fsck.returncode == 0, f"e2fsck of alpha's region: {fsck.stdout}{fsck.stderr}"
+            head = subprocess.run(["dumpe2fs", "-h", part], capture_output=True, text=True).stdout
+            feats = next((l.split(":", 1)[1].split() for l in head.splitlines()
+                          if l.startswith("Filesystem features:")), [])
+            print(f"--- host: alpha's file system has {' '.join(feats)}", flush=True)
+            assert {"has_journal", "extent"} <= set(feats), "alpha's file system is not ext4"
             got = subprocess.run(["debugfs", "-R", "cat /data.bin", part], capture_output=True)
         sha = hashlib.sha256(got.stdout).hexdigest()
         print(f"--- host: debugfs read /data.bin from alpha's region: {len(got.stdout)} bytes, "
@@ -749,10 +754,11 @@ def blk_scenario(m, check, disk):
     check("blk read-only: gamma reads its region, a write is refused", read_only)
     check("blk regions: beta starts clean, writes its first and last MiB, not past its end",
           beta_region)
-    check("blk write: alpha makes a file system and writes 16 MiB while gamma is stopped",
+    check("blk write: alpha makes ext4 and writes 16 MiB while gamma is stopped",
           write_while_one_stops)
     check("blk restart: alpha started again reads the same checksum", restart_reads_back)
-    check("blk host: the image holds alpha's file, beta's pattern, nothing else", on_the_host)
+    check("blk host: the image holds alpha's ext4 and file, beta's pattern, nothing else",
+          on_the_host)
     return result
 
 

@@ -46,6 +46,7 @@ done
 # shellcheck source=tools/guest-kit/arch/x86_64.sh
 . "$here/arch/$arch.sh"
 [[ -v GUEST_PROGRAMS ]] || GUEST_PROGRAMS=() # optional in arch files
+[[ -v GUEST_FOREIGN_FILES ]] || GUEST_FOREIGN_FILES=()
 
 ensure_host_pkgs cpio kmod gzip
 # GUEST_PROGRAMS entries are PACKAGE:PATH:DEST.
@@ -63,6 +64,7 @@ bb_ver=$(deb_version "$BUSYBOX_PKG")
 prog_vers=()
 for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
 stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
+  "${GUEST_FOREIGN_FILES[@]}" \
   "$here/build.sh" "$here/init" "$here/udhcpc.script" "$here/lib/common.sh" "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
   log "up to date: $out ($kpkg $kver_pkg)"
@@ -93,6 +95,17 @@ for spec in "${GUEST_PROGRAMS[@]}"; do
   IFS=: read -r _ src dest <<<"$spec"
   rm -f "${root:?}/$dest" # may be a busybox applet link: never write through it
   add_binary "$root" "$src" "$dest"
+done
+
+# Files of the kit's architecture's own packages, when it is not the build
+# machine's (no ldd there): PACKAGE:PATH, copied to PATH, links followed.
+for spec in "${GUEST_FOREIGN_FILES[@]}"; do
+  IFS=: read -r pkg path <<<"$spec"
+  pdir=$(deb_unpack "$cache" "$pkg")
+  [[ -e $pdir$path ]] || die "$pkg has no $path"
+  rm -f "${root:?}$path" # may be a busybox applet link: never write through it
+  mkdir -p "$root${path%/*}"
+  cp -L "$pdir$path" "$root$path"
 done
 
 for b in "${bins[@]}"; do

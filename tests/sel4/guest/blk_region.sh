@@ -3,8 +3,8 @@
 # Guest side of the seL4 disk check (run-demo.py --scenario blk): /dev/vda
 # is this VM's region of the board's disk, served by the block server PD.
 # The role comes from the command line (stdvmm.blk=ROLE):
-#   alpha  no file system yet: make one (busybox mke2fs: ext2, mounted by
-#          the ext4 driver), write 16 MiB from /dev/urandom into a file, sync,
+#   alpha  no file system yet: make ext4 (e2fsprogs' mke2fs from the kit),
+#          write 16 MiB from /dev/urandom into a file, sync,
 #          print its SHA-256 and the write rate (urandom's time included),
 #          power off. A file system already there
 #          (the admin restarted the VM): print the file's SHA-256 and the
@@ -44,7 +44,8 @@ alpha)
 		echo "stdvmm-test: alpha verify sha256=$sha bytes=$bytes read $(rate "$bytes" "$t0" "$t1") MB/s"
 		umount /mnt
 	else
-		mke2fs -q $dev >/dev/null 2>&1 || mke2fs $dev
+		# e2fsprogs' mke2fs (the kit's, arm64): busybox's makes ext2 only.
+		/sbin/mke2fs -q -F -t ext4 $dev || { echo "stdvmm-test: alpha mkfs.ext4 failed"; exit 0; }
 		mount -t ext4 $dev /mnt || { echo "stdvmm-test: alpha mount failed"; exit 0; }
 		# Straight to the disk: the guest's RAM (128 MiB) holds no 16 MiB copy.
 		echo "stdvmm-test: alpha writing"

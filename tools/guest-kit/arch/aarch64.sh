@@ -47,3 +47,18 @@ GUEST_MODULES=(
   vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
   crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
 )
+
+# ext4 for the disk tests (busybox only makes ext2): the arm64 mke2fs with
+# its libraries and dynamic loader, from the arm64 packages (the build
+# machine cannot ldd a foreign binary), as PACKAGE:PATH.
+GUEST_FOREIGN_FILES=(
+  e2fsprogs:/sbin/mke2fs
+  e2fsprogs:/etc/mke2fs.conf
+  libext2fs2:/lib/aarch64-linux-gnu/libext2fs.so.2
+  libcom-err2:/lib/aarch64-linux-gnu/libcom_err.so.2
+  libext2fs2:/lib/aarch64-linux-gnu/libe2p.so.2
+  libblkid1:/usr/lib/aarch64-linux-gnu/libblkid.so.1
+  libuuid1:/usr/lib/aarch64-linux-gnu/libuuid.so.1
+  libc6:/lib/ld-linux-aarch64.so.1
+  libc6:/lib/aarch64-linux-gnu/libc.so.6
+)
