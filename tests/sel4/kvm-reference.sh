@@ -24,5 +24,5 @@ ninja -C "$build/aarch64-cross" >/dev/null
 status=0
 "$here/tools/testhost/run-suite.sh" --arch aarch64 --stdvmm "$build/aarch64-cross/src/tools/stdvmm" \
     --suite "$suite" --results "$results" --guest-kit "$kit" --timeout 900 || status=$?
-cat "$results"/*.log
+for c in "$here"/tests/sel4/kvm-reference/*.sh; do c=${c##*/}; cat "$results/${c%.sh}.log"; done
 exit $status
