@@ -48,12 +48,12 @@ struct sel4_vm_desc {
     bool disk_served;
     bool disk_read_only;
     uint64_t disk_offset, disk_region_size; /* bytes, multiples of 512 */
-    const char *disk_id;   /* its serial; NULL: "disk0" */
-    int disk_irq_vcpu;     /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
-    bool net;              /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
-    uint8_t mac[6];        /* its MAC */
-    uint64_t networks;     /* bit n: its NIC is on sel4_network_names[n] */
-    int net_irq_vcpu;      /* the vCPU its NIC's interrupt goes to (irq_vcpu); -1: the guest's */
+    const char *disk_id;                    /* its serial; NULL: "disk0" */
+    int disk_irq_vcpu; /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
+    bool net;          /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
+    uint8_t mac[6];    /* its MAC */
+    uint64_t networks; /* bit n: its NIC is on sel4_network_names[n] */
+    int net_irq_vcpu;  /* the vCPU its NIC's interrupt goes to (irq_vcpu); -1: the guest's */
 };
 
 /* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */

@@ -37,8 +37,8 @@
 #define SEL4_VMM_SLOT_VMM_TCB 32     /* + vCPU index: the VMM thread serving it (0: the first) */
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
 #define SEL4_VMM_SLOT_KICK 48        /* badged send: this VMM's own notification (below) */
-#define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification (blk_abi.h) */
-#define SEL4_VMM_SLOT_RAM 64         /* guest RAM frames (the guest-side mappings) */
+#define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification */
+#define SEL4_VMM_SLOT_RAM 64          /* guest RAM frames (the guest-side mappings) */
 
 /*
  * The guest thread's own CSpace: two slots, the badged fault endpoint in
@@ -118,7 +118,7 @@ struct sel4_vmm_args {
      */
     uint32_t disk_served;
     uint32_t disk_read_only;
-    uint32_t disk_irq_vcpu;             /* 1 + the vCPU owning its interrupt; 0: the guest's */
+    uint32_t disk_irq_vcpu; /* 1 + the vCPU owning its interrupt; 0: the guest's */
     /* A virtio-net on the switch (net_abi.h): its region at SEL4_VMM_NET_VA; 0: no NIC. */
     uint32_t net;
     uint8_t net_mac[6];

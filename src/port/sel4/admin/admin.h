@@ -86,7 +86,7 @@ struct admin {
 #ifdef CONFIG_KERNEL_MCS
     seL4_CPtr reply; /* MCS: receiving needs a reply object */
 #endif
-    seL4_CPtr console_ntfn;  /* bound to the admin's thread: UART input and VM console rings */
+    seL4_CPtr console_ntfn; /* bound to the admin's thread: UART input and VM console rings */
     /* Signals of console_ntfn that woke a receive other than the main loop's (handover.c). */
     seL4_Word deferred_signals;
     seL4_CPtr gicv_frame[2]; /* the virtual CPU interface, mapped into every guest */

@@ -96,9 +96,9 @@ seL4_Error backend_pd_share(seL4_CPtr first, unsigned pages, seL4_CPtr vspace, u
         if (c == seL4_CapNull)
             err = seL4_RangeError;
         if (err == seL4_NoError)
-            err = seL4_CNode_Copy(seL4_CapInitThreadCNode, c, seL4_WordBits,
-                                  seL4_CapInitThreadCNode, first + k, seL4_WordBits,
-                                  seL4_ReadWrite);
+            err =
+                seL4_CNode_Copy(seL4_CapInitThreadCNode, c, seL4_WordBits, seL4_CapInitThreadCNode,
+                                first + k, seL4_WordBits, seL4_ReadWrite);
         if (err == seL4_NoError)
             err = vs_map(vspace, c, va + ((uint64_t)k << seL4_PageBits), seL4_ReadWrite,
                          seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, objects);
@@ -142,8 +142,8 @@ seL4_Error backend_pd_start(struct backend_pd *pd, const void *args, size_t len,
                               pd->ntfn, seL4_WordBits, seL4_CanRead);
 #ifdef CONFIG_KERNEL_MCS
     if (err == seL4_NoError)
-        err = seL4_TCB_Configure(pd->tcb, pd->cnode, guard, pd->vspace, 0, l->ipc_va,
-                                 pd->ipc_frame);
+        err =
+            seL4_TCB_Configure(pd->tcb, pd->cnode, guard, pd->vspace, 0, l->ipc_va, pd->ipc_frame);
     if (err == seL4_NoError)
         err = seL4_SchedControl_ConfigureFlags(admin.bi->schedcontrol.start, pd->sc, FULL_SC_US,
                                                FULL_SC_US, 0, 0, 0);

@@ -55,7 +55,8 @@ static int find_disk(seL4_CPtr *pages)
     }
     for (int n = QEMU_VIRT_VIRTIO_COUNT - 1; n >= 0; n--) {
         volatile uint32_t *r =
-            (volatile uint32_t *)(uintptr_t)(ADMIN_VIRTIO_VA + (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE);
+            (volatile uint32_t *)(uintptr_t)(ADMIN_VIRTIO_VA +
+                                             (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE);
         if (r[0] == VIRTIO_MMIO_MAGIC && r[2] == VIRTIO_ID_BLOCK) {
             if (r[1] != 2) {
                 console_printf("admin: block server: the disk at 0x%llx is a legacy virtio "
@@ -105,9 +106,9 @@ static seL4_Error give_device(seL4_CPtr pages, unsigned transport, uint64_t *dma
     seL4_Error err = page == seL4_CapNull || irq == seL4_CapNull ? seL4_RangeError : seL4_NoError;
 
     if (err == seL4_NoError)
-        err = seL4_CNode_Copy(seL4_CapInitThreadCNode, page, seL4_WordBits,
-                              seL4_CapInitThreadCNode, pages + (seL4_CPtr)(off >> seL4_PageBits),
-                              seL4_WordBits, seL4_ReadWrite);
+        err = seL4_CNode_Copy(seL4_CapInitThreadCNode, page, seL4_WordBits, seL4_CapInitThreadCNode,
+                              pages + (seL4_CPtr)(off >> seL4_PageBits), seL4_WordBits,
+                              seL4_ReadWrite);
     if (err == seL4_NoError)
         err = vs_map(srv.vspace, page, SEL4_BLKSRV_DEVICE_VA, seL4_ReadWrite, seL4_ARM_ExecuteNever,
                      &srv.objects);
@@ -203,10 +204,9 @@ seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspac
 {
     if (!has_disk(index) || !srv.up)
         return seL4_NoError;
-    seL4_Error err = backend_pd_attach_vmm(&srv, SEL4_BLKSRV_SLOT_VMM_NTFN + index, vmm_ntfn,
-                                           SEL4_BADGE_BLK_VMM, vmm_cnode,
-                                           SEL4_VMM_SLOT_BLK_DOORBELL,
-                                           SEL4_BADGE_BLK_DOORBELL(index));
+    seL4_Error err = backend_pd_attach_vmm(
+        &srv, SEL4_BLKSRV_SLOT_VMM_NTFN + index, vmm_ntfn, SEL4_BADGE_BLK_VMM, vmm_cnode,
+        SEL4_VMM_SLOT_BLK_DOORBELL, SEL4_BADGE_BLK_DOORBELL(index));
     if (err == seL4_NoError)
         err = backend_pd_share(region[index], SEL4_BLK_CHANNEL_PAGES, vmm_vspace, SEL4_VMM_BLK_VA,
                                objects);

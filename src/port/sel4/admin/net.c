@@ -109,10 +109,9 @@ seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspac
 {
     if (!has_nic(index) || !sw.up)
         return seL4_NoError;
-    seL4_Error err = backend_pd_attach_vmm(&sw, SEL4_SWITCH_SLOT_VMM_NTFN + index, vmm_ntfn,
-                                           SEL4_BADGE_NET_VMM, vmm_cnode,
-                                           SEL4_VMM_SLOT_NET_DOORBELL,
-                                           SEL4_BADGE_NET_DOORBELL(index));
+    seL4_Error err = backend_pd_attach_vmm(
+        &sw, SEL4_SWITCH_SLOT_VMM_NTFN + index, vmm_ntfn, SEL4_BADGE_NET_VMM, vmm_cnode,
+        SEL4_VMM_SLOT_NET_DOORBELL, SEL4_BADGE_NET_DOORBELL(index));
     if (err == seL4_NoError)
         err = backend_pd_share(region[index], SEL4_NET_REGION_PAGES, vmm_vspace, SEL4_VMM_NET_VA,
                                objects);

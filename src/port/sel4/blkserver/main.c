@@ -42,7 +42,7 @@
 #define QUEUE_NUM 128
 #define BOUNCES 16 /* requests on the device at once; three descriptors each */
 #define BOUNCE_SIZE SEL4_BLK_SLOT_SIZE
-#define HDR_AREA 0x10000u    /* request headers and status bytes, 64 bytes per bounce */
+#define HDR_AREA 0x10000u     /* request headers and status bytes, 64 bytes per bounce */
 #define BOUNCE_AREA 0x100000u /* the bounce buffers */
 
 struct client {
@@ -143,8 +143,7 @@ static void attach(unsigned c)
                                 SEL4_BLK_CHANNEL_BYTES);
 
     if (r < 0) {
-        LOG_ERR("client %u (%s): cannot attach (%s)", c, args->clients[c].name,
-                stdvmm_strerror(r));
+        LOG_ERR("client %u (%s): cannot attach (%s)", c, args->clients[c].name, stdvmm_strerror(r));
         memset(&cl->ch, 0, sizeof(cl->ch));
         return;
     }
@@ -201,7 +200,8 @@ static void start(unsigned c, const struct channel_request *r, unsigned k)
         respond(c, r->id, CHANNEL_S_UNSUPP, 0);
         return;
     }
-    if (cl->bad_region || r->len > BOUNCE_SIZE || blk_region_map(&cl->region, op, r->arg, r->len, &rio) < 0) {
+    if (cl->bad_region || r->len > BOUNCE_SIZE ||
+        blk_region_map(&cl->region, op, r->arg, r->len, &rio) < 0) {
         cl->refusals++;
         respond(c, r->id, CHANNEL_S_IOERR, 0);
         return;
@@ -359,8 +359,9 @@ static void signal_vmms(void)
 
 static int device_init(void)
 {
-    dma = (struct vdrv_dma){
-        .va = (uint8_t *)(uintptr_t)SEL4_BLKSRV_DMA_VA, .pa = args->dma_pa, .size = SEL4_BLKSRV_DMA_BYTES};
+    dma = (struct vdrv_dma){.va = (uint8_t *)(uintptr_t)SEL4_BLKSRV_DMA_VA,
+                            .pa = args->dma_pa,
+                            .size = SEL4_BLKSRV_DMA_BYTES};
     _Static_assert(BOUNCE_AREA + BOUNCES * BOUNCE_SIZE <= SEL4_BLKSRV_DMA_BYTES, "bounces fit");
     _Static_assert(HDR_AREA + BOUNCES * 64u <= BOUNCE_AREA, "headers fit");
     _Static_assert(BOUNCES * 3 <= QUEUE_NUM, "every bounce's chain fits the queue");
@@ -396,7 +397,9 @@ static void check_regions(void)
     for (unsigned c = 0; c < args->client_count; c++) {
         const struct sel4_blksrv_client *d = &args->clients[c];
         clients[c].region = (struct blk_region){
-            .offset = d->offset, .size = d->size, .read_only = d->read_only || (features & (1ull << VIRTIO_BLK_F_RO))};
+            .offset = d->offset,
+            .size = d->size,
+            .read_only = d->read_only || (features & (1ull << VIRTIO_BLK_F_RO))};
         clients[c].bad_region = false;
     }
     for (;;) {

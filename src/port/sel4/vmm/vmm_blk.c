@@ -109,9 +109,9 @@ static bool send(struct pending *p, bool *notify)
             slot_waits++;
             return false;
         }
-        uint32_t len = total - p->sent < SEL4_BLK_SLOT_SIZE ? (uint32_t)(total - p->sent)
-                                                            : SEL4_BLK_SLOT_SIZE;
-        enum channel_op op = flush                               ? CHANNEL_OP_BLK_FLUSH
+        uint32_t len =
+            total - p->sent < SEL4_BLK_SLOT_SIZE ? (uint32_t)(total - p->sent) : SEL4_BLK_SLOT_SIZE;
+        enum channel_op op = flush                           ? CHANNEL_OP_BLK_FLUSH
                              : io->op == VIRTIO_BLK_OP_WRITE ? CHANNEL_OP_BLK_WRITE
                                                              : CHANNEL_OP_BLK_READ;
         if (op == CHANNEL_OP_BLK_WRITE)
@@ -235,8 +235,7 @@ void vmm_blk_notified(void)
     virtio_blk_flush(model);
 }
 
-int vmm_blk_init(const struct sel4_vmm_args *a, struct virtio_blk_config *cfg,
-                 struct virtio_blk *m)
+int vmm_blk_init(const struct sel4_vmm_args *a, struct virtio_blk_config *cfg, struct virtio_blk *m)
 {
     size_t need = channel_shm_size(&geometry);
 

@@ -10,7 +10,8 @@
 int vmm_blk_init(const struct sel4_vmm_args *a, struct virtio_blk_config *cfg,
                  struct virtio_blk *m);
 
-/* The server signalled: complete what it answered, send what waited for slots. Under the VMM lock. */
+/* The server signalled: complete what it answered, send what waited for slots. Under the VMM lock.
+ */
 void vmm_blk_notified(void);
 
 /* Logs the disk's counters (at stop). */
