@@ -20,7 +20,8 @@
 #include "blk_abi.h"
 
 #define BLKSRV_UT_BITS 25 /* program, DMA page, channels of up to 8 clients, tables */
-#define BLKSRV_SLOTS 8192
+#define BLKSRV_SLOTS                                                                               \
+    9216 /* per client 2 x SEL4_BLK_CHANNEL_PAGES (its frames, the admin's copies) */
 #define ADMIN_BLK_VA 0x3800000000ull    /* client c's channel at + c * SEL4_BLKSRV_CLIENT_STRIDE */
 #define ADMIN_VIRTIO_VA 0x1000600000ull /* the four pages of virtio-mmio transports */
 #define QEMU_VIRT_VIRTIO_PADDR 0x0a000000ull
