@@ -31,6 +31,7 @@
 #include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 
 #define REQUEST_MAX 256
@@ -357,6 +358,7 @@ static void *api_thread(void *arg)
     struct vm_api *api = arg;
 
     pthread_setname_np(pthread_self(), "vm-api");
+    host_sandbox_enter(HOST_THREAD_API);
     for (;;) {
         struct pollfd fds[2 + MAX_WATCHERS];
         unsigned n = 0;

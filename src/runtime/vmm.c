@@ -23,6 +23,7 @@
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/sched/sched_policy.h"
 #include "stdvmm/vmm.h"
@@ -214,6 +215,8 @@ static void *vcpu_thread(void *arg)
         vm_request_stop(vcpu->vm, VM_STOP_ERROR);
         return NULL;
     }
+    /* After placement, which writes cgroup files this filter no longer allows. */
+    host_sandbox_enter(HOST_THREAD_VCPU);
     vcpu_run_loop(vcpu);
     sched_policy_vcpu_leave(vcpu->index);
     return NULL;
@@ -291,6 +294,26 @@ static int setup_signals(struct vmm *m)
     return 0;
 }
 
+/*
+ * What this VM's devices need beyond every VMM's lists, and the directory
+ * the console log may rotate in; then no_new_privs and the filters.
+ */
+static int sandbox_init(struct vmm *m)
+{
+    const struct vmm_config *cfg = m->cfg;
+    unsigned needs = 0;
+
+    for (unsigned i = 0; i < cfg->net_count; i++) {
+        if (cfg->nets[i].backend == VMM_NET_USER)
+            needs |= HOST_SANDBOX_INET;
+    }
+    if (cfg->vsock.enabled)
+        needs |= HOST_SANDBOX_UNIX;
+    if (cfg->disk_count > 0)
+        needs |= HOST_SANDBOX_URING;
+    return host_sandbox_init(cfg->seccomp, needs, console_log_dir_fd(&m->console));
+}
+
 static int load_images(struct vmm *m)
 {
     int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
@@ -328,8 +351,12 @@ int vmm_run(const struct vmm_config *cfg)
         goto out;
     if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
+    /* Before the first thread: each thread loads its kind's filter as it starts. */
+    if (sandbox_init(m) < 0)
+        goto out;
     if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
         goto out;
+    host_sandbox_enter(HOST_THREAD_MAIN);
 
     for (;;) {
         if (build(m) < 0) {

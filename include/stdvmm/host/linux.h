@@ -19,6 +19,7 @@
 void host_log_set_level(enum stdvmm_log_level level);
 /* Prefix for every log line, e.g. "stdvmm[vm1]". */
 void host_log_set_prefix(const char *prefix);
+const char *host_log_prefix(void);
 
 /* Monotonic nanoseconds since host_clock_start() (called once at start-up). */
 void host_clock_start(void);

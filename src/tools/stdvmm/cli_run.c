@@ -52,6 +52,9 @@ void cli_run_usage(FILE *out)
             "                       docs/system-description.md); flags override it\n"
             "  --api-socket PATH    control socket: pause, resume, shutdown, info\n"
             "  --log-level LEVEL    error, warn (default), info or debug\n"
+            "  --seccomp MODE       the threads' system call filters: kill (default: a\n"
+            "                       forbidden call stops the VMM with SIGSYS and a log\n"
+            "                       line), log (allowed, logged by the kernel), off\n"
             "  -h, --help           this text\n"
             "\n"
             "On the console, Ctrl-A x stops the VM; Ctrl-A Ctrl-A sends Ctrl-A.\n"
@@ -317,7 +320,7 @@ int cli_run(int argc, char **argv)
 {
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
            OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
-           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS };
+           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_RNG, OPT_PLACEMENT, OPT_VMM_THREADS, OPT_SECCOMP };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -338,6 +341,7 @@ int cli_run(int argc, char **argv)
         {"rng", no_argument, NULL, OPT_RNG},
         {"placement", required_argument, NULL, OPT_PLACEMENT},
         {"vmm-threads", required_argument, NULL, OPT_VMM_THREADS},
+        {"seccomp", required_argument, NULL, OPT_SECCOMP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -431,6 +435,12 @@ int cli_run(int argc, char **argv)
             if (cli_placement_option(&cfg, opt == OPT_PLACEMENT ? "--placement" : "--vmm-threads",
                                      optarg) < 0)
                 return VMM_EXIT_USAGE;
+            break;
+        case OPT_SECCOMP:
+            if (!host_seccomp_parse_mode(optarg, &cfg.seccomp)) {
+                fprintf(stderr, "stdvmm: --seccomp %s: expected kill, log or off\n", optarg);
+                return VMM_EXIT_USAGE;
+            }
             break;
         case 'h': cli_run_usage(stdout); return 0;
         default: cli_run_usage(stderr); return VMM_EXIT_USAGE;
