@@ -105,6 +105,8 @@ struct vmm_config {
     bool rng; /* virtio-rng fed from getrandom(2) */
     const struct vmm_placement *placement; /* vCPU/VMM thread placement; NULL: none */
     enum host_seccomp_mode seccomp;        /* the threads' filters; 0: kill on a violation */
+    const char *jail;  /* root only: jail the VMM with this directory as its root; NULL: none */
+    unsigned jail_id;  /* the jail's uid and gid; 0: HOST_JAIL_ID_BASE + pid (host/jail.h) */
 };
 
 /* Process exit statuses of `stdvmm run`; documented in docs/cli.md. */

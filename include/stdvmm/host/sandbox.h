@@ -27,6 +27,7 @@ enum host_thread_kind {
     HOST_THREAD_VCPU,   /* runs a vCPU and the device registers it traps on */
     HOST_THREAD_DEVICE, /* a device's event loop: virtqueues and their backends */
     HOST_THREAD_API,    /* the per-VM control socket */
+    HOST_THREAD_SUPERVISOR, /* a jail's parent outside the pid namespace (host/jail.h) */
     HOST_THREAD_KINDS
 };
 

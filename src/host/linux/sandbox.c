@@ -55,6 +55,9 @@ static const struct sc_use device_uses[] = {
 static const struct sc_use api_uses[] = {
     {&sc_base, 0}, {&sc_event, 0}, {&sc_api, 0}, {&sc_kvm_irq, 0}, {&sc_placement, 0},
 };
+static const struct sc_use supervisor_uses[] = {
+    {&sc_base, 0}, {&sc_supervisor, 0},
+};
 /*
  * The main thread starts the others, and a thread starts under its
  * creator's filter, so this list holds every other kind's too.
@@ -77,6 +80,8 @@ static const struct {
     [HOST_THREAD_VCPU] = {vcpu_uses, sizeof(vcpu_uses) / sizeof(vcpu_uses[0]), "vcpu"},
     [HOST_THREAD_DEVICE] = {device_uses, sizeof(device_uses) / sizeof(device_uses[0]), "device"},
     [HOST_THREAD_API] = {api_uses, sizeof(api_uses) / sizeof(api_uses[0]), "api"},
+    [HOST_THREAD_SUPERVISOR] = {supervisor_uses, sizeof(supervisor_uses) / sizeof(supervisor_uses[0]),
+                                "jail-supervisor"},
 };
 
 const char *host_thread_kind_name(enum host_thread_kind kind)
@@ -173,18 +178,19 @@ static void put_num(struct line *l, uint64_t v, unsigned base)
         l->buf[l->len++] = digits[--n];
 }
 
-static void syscall_args(const void *uc_, uint64_t args[2])
+static void syscall_args(const void *uc_, uint64_t args[6])
 {
     const ucontext_t *uc = uc_;
 #if defined(__x86_64__)
-    args[0] = (uint64_t)uc->uc_mcontext.gregs[REG_RDI];
-    args[1] = (uint64_t)uc->uc_mcontext.gregs[REG_RSI];
+    static const int regs[6] = {REG_RDI, REG_RSI, REG_RDX, REG_R10, REG_R8, REG_R9};
+    for (int i = 0; i < 6; i++)
+        args[i] = (uint64_t)uc->uc_mcontext.gregs[regs[i]];
 #elif defined(__aarch64__)
-    args[0] = uc->uc_mcontext.regs[0];
-    args[1] = uc->uc_mcontext.regs[1];
+    for (int i = 0; i < 6; i++)
+        args[i] = uc->uc_mcontext.regs[i];
 #else
     (void)uc;
-    args[0] = args[1] = 0;
+    memset(args, 0, 6 * sizeof(args[0]));
 #endif
 }
 
@@ -192,7 +198,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
     struct line l = {.len = 0};
     int saved = errno;
-    uint64_t args[2];
+    uint64_t args[6];
     int nr = si->si_syscall;
 
     syscall_args(uc, args);
@@ -213,8 +219,15 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
             "(--seccomp=log or off to debug)\r\n");
     ssize_t ignored = write(STDERR_FILENO, l.buf, l.len);
     (void)ignored;
-    /* SA_RESETHAND made SIGSYS fatal again and SA_NODEFER leaves it unblocked. */
-    syscall(SYS_tgkill, (long)sb.pid, (long)syscall(SYS_gettid), (long)sig);
+    /*
+     * SA_RESETHAND made SIGSYS's action the default again: the same call,
+     * trapped again, now ends the process with SIGSYS. A signal the
+     * process sent itself would not: as pid 1 of a jail's pid namespace
+     * it ignores default-action signals, but the kernel's forced SIGSYS
+     * kills even that.
+     */
+    (void)sig;
+    syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
     errno = saved;
     _exit(128 + SIGSYS); /* not reached */
 }

@@ -73,5 +73,7 @@ extern const struct sc_list sc_tap;
 extern const struct sc_list sc_inet;
 extern const struct sc_list sc_unix;
 extern const struct sc_list sc_api;
+/* seccomp_jail.c: a jail's supervisor, outside the pid namespace. */
+extern const struct sc_list sc_supervisor;
 
 #endif

@@ -116,7 +116,7 @@ static void names_exist(void **state)
     const struct sc_list *lists[] = {
         &sc_base,  &sc_build, &sc_threads, &sc_placement, &sc_kvm_vcpu,    &sc_kvm_irq,
         &sc_event, &sc_disk,  &sc_uring,   &sc_uring_setup, &sc_console_log, &sc_tap,
-        &sc_inet,  &sc_unix,  &sc_api,
+        &sc_inet,  &sc_unix,  &sc_api, &sc_supervisor,
     };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         for (size_t i = 0; i < lists[l]->count; i++) {
