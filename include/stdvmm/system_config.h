@@ -94,6 +94,7 @@ struct sysconf_vm {
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
     uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */
     bool no_reboot;
+    enum host_seccomp_mode seccomp; /* the VMM's filters; kill unless debugging */
     enum sysconf_restart restart;
     unsigned restart_max; /* on-failure:N; 0 = unlimited */
     bool autostart;

@@ -93,13 +93,29 @@ static bool rotate(struct host_rotlog *l)
     char old[sizeof(l->base) + 2];
 
     snprintf(old, sizeof(old), "%s.1", l->base);
-    close(l->fd);
-    l->fd = -1;
     if (renameat(l->dir_fd, l->base, l->dir_fd, old) < 0) {
+        int e = errno;
+        /*
+         * A jailed VMM (host/jail.h) runs as a uid that may not write the
+         * log's directory: the file starts over instead, still within its
+         * cap, keeping the newest output.
+         */
+        if ((e == EACCES || e == EPERM) && ftruncate(l->fd, 0) == 0) {
+            l->size = 0;
+            if (l->rotations++ == 0)
+                LOG_INFO("serial log %s reached %llu bytes and its directory is not writable: "
+                         "it starts over (this repeats quietly)",
+                         l->path, (unsigned long long)l->max);
+            return true;
+        }
+        close(l->fd);
+        l->fd = -1;
         LOG_WARN("serial log %s: cannot rotate it to %s.1: %s; dropping guest output from now on",
-                 l->path, l->path, strerror(errno));
+                 l->path, l->path, strerror(e));
         return false;
     }
+    close(l->fd);
+    l->fd = -1;
     int r = open_log(l, O_CREAT | O_EXCL);
     if (r < 0) {
         LOG_WARN("serial log %s: cannot start a new file after rotation: %s; dropping guest "

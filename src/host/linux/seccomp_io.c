@@ -14,11 +14,12 @@ SC_LIST(sc_event, "event", event_rules);
 
 /*
  * Guest output past the log's cap rotates the file (host_rotlog): a new
- * file and a rename, relative to the log's directory only, and its fsync.
+ * file and a rename, relative to the log's directory only, and its fsync;
+ * where the directory is not writable (a jail), the file is truncated.
  */
 static const struct sc_rule console_log_rules[] = {
     SC_LOGDIR("openat", 0), SC_LOGDIR2("renameat", 0, 2), SC_LOGDIR2("renameat2", 0, 2),
-    SC("fsync"),
+    SC("fsync"), SC("ftruncate"),
 };
 SC_LIST(sc_console_log, "console-log", console_log_rules);
 
