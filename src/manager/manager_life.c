@@ -213,8 +213,12 @@ static const char *exit_reason(int status, char *buf, size_t size)
     default:
         break;
     }
+    /* On SIGSYS, the VMM's own last line in vmm.log names the forbidden call. */
     if (status > 128)
-        snprintf(buf, size, "killed by signal %d", status - 128);
+        snprintf(buf, size, "killed by signal %d%s", status - 128,
+                 status - 128 == SIGSYS ? " (SIGSYS: a system call its seccomp filter forbids; "
+                                          "vmm.log names it)"
+                                        : "");
     else
         snprintf(buf, size, "exit status %d", status);
     return buf;
