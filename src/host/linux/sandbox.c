@@ -240,6 +240,11 @@ static void name_syscalls(void)
 
 /* ---- building the filters ---- */
 
+static struct scmp_arg_cmp cmp_eq(unsigned arg, uint64_t value)
+{
+    return (struct scmp_arg_cmp){.arg = arg, .op = SCMP_CMP_EQ, .datum_a = value, .datum_b = 0};
+}
+
 static int add_rule(scmp_filter_ctx ctx, enum host_thread_kind kind, unsigned needs,
                     const struct sc_rule *r, int log_dir_fd, pid_t pid)
 {
@@ -254,7 +259,7 @@ static int add_rule(scmp_filter_ctx ctx, enum host_thread_kind kind, unsigned ne
     case SC_ANY: e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0); break;
     case SC_ERRNO: e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((uint32_t)r->value), nr, 0); break;
     case SC_ARG_EQ:
-        e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_CMP(r->arg, SCMP_CMP_EQ, r->value));
+        e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, cmp_eq(r->arg, r->value));
         break;
     case SC_ARG_MASKED:
         e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
@@ -262,18 +267,18 @@ static int add_rule(scmp_filter_ctx ctx, enum host_thread_kind kind, unsigned ne
         break;
     case SC_ARG_SELF:
         e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                             SCMP_CMP(r->arg, SCMP_CMP_EQ, (uint64_t)pid));
+                             cmp_eq(r->arg, (uint64_t)pid));
         break;
     case SC_ARG_LOGDIR:
         if (log_dir_fd < 0)
             return 0; /* no console log: nothing may be created */
         if (r->value != 0)
             e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
-                                 SCMP_CMP(r->arg, SCMP_CMP_EQ, (uint64_t)log_dir_fd),
-                                 SCMP_CMP((unsigned)r->value, SCMP_CMP_EQ, (uint64_t)log_dir_fd));
+                                 cmp_eq(r->arg, (uint64_t)log_dir_fd),
+                                 cmp_eq((unsigned)r->value, (uint64_t)log_dir_fd));
         else
             e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                                 SCMP_CMP(r->arg, SCMP_CMP_EQ, (uint64_t)log_dir_fd));
+                                 cmp_eq(r->arg, (uint64_t)log_dir_fd));
         break;
     }
     if (e == -EEXIST)
