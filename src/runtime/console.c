@@ -149,6 +149,12 @@ int console_log_dir_fd(const struct console *c)
     return c->log_open ? c->log.dir_fd : -1;
 }
 
+void console_log_in_place(struct console *c)
+{
+    if (c->log_open)
+        host_rotlog_in_place(&c->log);
+}
+
 void console_close(struct console *c)
 {
     if (c->thread_started) {

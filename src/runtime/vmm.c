@@ -313,7 +313,12 @@ static int sandbox_init(struct vmm *m)
         needs |= HOST_SANDBOX_UNIX;
     if (cfg->disk_count > 0)
         needs |= HOST_SANDBOX_URING;
-    return host_sandbox_init(cfg->seccomp, needs, console_log_dir_fd(&m->console));
+    /*
+     * A jailed VMM's uid may not write the log's directory (the log starts
+     * over instead of rotating), so it gets no file creation at all.
+     */
+    return host_sandbox_init(cfg->seccomp, needs,
+                             cfg->jail != NULL ? -1 : console_log_dir_fd(&m->console));
 }
 
 /* What the jail allows: the VM's own size, its disks' sizes, the paths its devices reach. */
@@ -401,8 +406,11 @@ int vmm_run(const struct vmm_config *cfg)
     if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
         goto out;
     /* Everything the VM uses by descriptor is open: now the jail, which forks, so no thread yet. */
-    if (cfg->jail != NULL && host_jail_enter(&jail) < 0)
-        goto out;
+    if (cfg->jail != NULL) {
+        if (host_jail_enter(&jail) < 0)
+            goto out;
+        console_log_in_place(&m->console);
+    }
     /* Before the first thread: each thread loads its kind's filter as it starts. */
     if (sandbox_init(m) < 0 || vm_api_start(m->api) < 0)
         goto out;

@@ -167,6 +167,35 @@ static int make_kvm_node(const char *root, unsigned uid, unsigned gid)
     return 0;
 }
 
+/*
+ * pivot_root, and the old root detached. A system running from its
+ * initramfs (rootfs, as the test host does) cannot pivot_root (EINVAL):
+ * there the new root is moved over / and entered with chroot, as runc's
+ * --no-pivot does. The old root then stays mounted beneath, in this mount
+ * namespace only, out of reach without CAP_SYS_CHROOT, which goes below.
+ */
+static int pivot_to(const char *root)
+{
+    char old[512];
+
+    snprintf(old, sizeof(old), "%s/old-root", root);
+    if (mkdir(old, 0700) != 0)
+        return -errno;
+    if (syscall(SYS_pivot_root, root, old) == 0) {
+        if (chdir("/") != 0 || umount2("/old-root", MNT_DETACH) != 0 || rmdir("/old-root") != 0)
+            return -errno;
+        return 0;
+    }
+    if (errno != EINVAL)
+        return -errno;
+    if (rmdir(old) != 0 || chdir(root) != 0 || mount(root, "/", NULL, MS_MOVE, NULL) != 0 ||
+        chroot(".") != 0 || chdir("/") != 0)
+        return -errno;
+    LOG_INFO("jail: the host runs from its initramfs: the new root is moved over / and chrooted "
+             "(no pivot_root there)");
+    return 0;
+}
+
 static int make_root(const struct host_jail *j, unsigned uid, unsigned gid)
 {
     const char *root = j->dir;
@@ -198,13 +227,9 @@ static int make_root(const struct host_jail *j, unsigned uid, unsigned gid)
         if (copy_file("/etc/resolv.conf", path) < 0)
             return -STDVMM_EIO;
     }
-    snprintf(path, sizeof(path), "%s/old-root", root);
-    if (mkdir(path, 0700) != 0)
-        return -errno;
-    if (syscall(SYS_pivot_root, root, path) != 0)
-        return -errno;
-    if (chdir("/") != 0 || umount2("/old-root", MNT_DETACH) != 0 || rmdir("/old-root") != 0)
-        return -errno;
+    int r2 = pivot_to(root);
+    if (r2 < 0)
+        return r2;
     /* The root itself read-only: the VM writes only through descriptors opened outside. */
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) != 0)
         return -errno;

@@ -87,35 +87,45 @@ int host_rotlog_open(struct host_rotlog *l, const char *path, uint64_t max)
     return 0;
 }
 
+void host_rotlog_in_place(struct host_rotlog *l)
+{
+    pthread_mutex_lock(&l->lock);
+    l->in_place = true;
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* The file starts over, still within its cap and keeping the newest output. */
+static bool start_over(struct host_rotlog *l)
+{
+    if (ftruncate(l->fd, 0) != 0) {
+        LOG_WARN("serial log %s: cannot start it over: %s; dropping guest output from now on",
+                 l->path, strerror(errno));
+        close(l->fd);
+        l->fd = -1;
+        return false;
+    }
+    l->size = 0;
+    if (l->rotations++ == 0)
+        LOG_INFO("serial log %s reached %llu bytes: it starts over (this repeats quietly)",
+                 l->path, (unsigned long long)l->max);
+    return true;
+}
+
 /* PATH -> PATH.1 and a new, empty PATH; false when the log must stop. */
 static bool rotate(struct host_rotlog *l)
 {
     char old[sizeof(l->base) + 2];
 
+    if (l->in_place)
+        return start_over(l);
     snprintf(old, sizeof(old), "%s.1", l->base);
-    if (renameat(l->dir_fd, l->base, l->dir_fd, old) < 0) {
-        int e = errno;
-        /*
-         * A jailed VMM (host/jail.h) runs as a uid that may not write the
-         * log's directory: the file starts over instead, still within its
-         * cap, keeping the newest output.
-         */
-        if ((e == EACCES || e == EPERM) && ftruncate(l->fd, 0) == 0) {
-            l->size = 0;
-            if (l->rotations++ == 0)
-                LOG_INFO("serial log %s reached %llu bytes and its directory is not writable: "
-                         "it starts over (this repeats quietly)",
-                         l->path, (unsigned long long)l->max);
-            return true;
-        }
-        close(l->fd);
-        l->fd = -1;
-        LOG_WARN("serial log %s: cannot rotate it to %s.1: %s; dropping guest output from now on",
-                 l->path, l->path, strerror(e));
-        return false;
-    }
     close(l->fd);
     l->fd = -1;
+    if (renameat(l->dir_fd, l->base, l->dir_fd, old) < 0) {
+        LOG_WARN("serial log %s: cannot rotate it to %s.1: %s; dropping guest output from now on",
+                 l->path, l->path, strerror(errno));
+        return false;
+    }
     int r = open_log(l, O_CREAT | O_EXCL);
     if (r < 0) {
         LOG_WARN("serial log %s: cannot start a new file after rotation: %s; dropping guest "
