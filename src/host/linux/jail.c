@@ -230,6 +230,13 @@ static int make_root(const struct host_jail *j, unsigned uid, unsigned gid)
     int r2 = pivot_to(root);
     if (r2 < 0)
         return r2;
+    /*
+     * The jail's own /proc (its pid namespace: the VMM alone), read-only:
+     * the control socket's info lists the vCPU threads from /proc/self/task.
+     */
+    if (mkdir("/proc", 0555) != 0 ||
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) != 0)
+        return -errno;
     /* The root itself read-only: the VM writes only through descriptors opened outside. */
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) != 0)
         return -errno;

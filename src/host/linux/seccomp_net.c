@@ -46,9 +46,12 @@ static const struct sc_rule unix_rules[] = {
 };
 SC_LIST(sc_unix, "unix", unix_rules);
 
-/* The control socket: its listening socket is made before; the thread accepts and talks. */
+/*
+ * The control socket: its listening socket is made before; the thread
+ * accepts and talks, and `info` lists the vCPU threads from /proc/self/task.
+ */
 static const struct sc_rule api_rules[] = {
     SC("accept4"), SC("sendto"), SC("recvfrom"), SC("sendmsg"), SC("recvmsg"), SC("shutdown"),
-    SC("getsockopt"),
+    SC("getsockopt"), SC("getdents64"),
 };
 SC_LIST(sc_api, "api", api_rules);

@@ -62,17 +62,17 @@ for t in /proc/"$vmm"/task/*; do
 done
 [ "$threads" -ge 5 ] || fail "only $threads threads"
 echo "threads of the VMM, all Seccomp 2: $(cat /proc/"$vmm"/task/*/comm | tr '\n' ' ')"
-# Its mounts: the jail's tmpfs as / and the vsock directory, nothing else.
+# Its mounts: the jail's tmpfs as /, its own /proc and the vsock directory, nothing else.
 echo "--- mountinfo of the VMM:"
 cat /proc/"$vmm"/mountinfo
 mounts=$(awk '{ print $5 }' /proc/"$vmm"/mountinfo | sort | tr '\n' ' ')
-[ "$mounts" = "/ $TEST_TMP/vsock " ] || fail "the VMM's mount points are '$mounts'"
+[ "$mounts" = "/ /proc $TEST_TMP/vsock " ] || fail "the VMM's mount points are '$mounts'"
 awk '$5 == "/" { for (i = 7; $i != "-"; i++); print $(i + 1), $(i + 2) }' /proc/"$vmm"/mountinfo |
 	grep -qx "tmpfs stdvmm-jail" || fail "the VMM's root is not the jail's tmpfs"
-# Its root: /dev/kvm, and the way down to the vsock directory (whose own
-# contents are the host's, bound).
-files=$(cd /proc/"$vmm"/root && find . -path ".$TEST_TMP/vsock/*" -prune -o -print | sort | tr '\n' ' ')
-want=". ./dev ./dev/kvm"
+# Its root: /dev/kvm, /proc, and the way down to the vsock directory (whose
+# own contents are the host's, bound).
+files=$(cd /proc/"$vmm"/root && find . -path ".$TEST_TMP/vsock/*" -prune -o -path "./proc/*" -prune -o -print | sort | tr '\n' ' ')
+want=". ./dev ./dev/kvm ./proc"
 d=""
 for c in $(echo "$TEST_TMP/vsock" | tr '/' ' '); do
 	d="$d/$c"
@@ -81,6 +81,9 @@ done
 want=$(echo "$want" | tr ' ' '\n' | sort | tr '\n' ' ')
 echo "the VMM's root holds: $files"
 [ "$files" = "$want" ] || fail "the VMM's root holds '$files', expected '$want'"
+# Its /proc is its pid namespace's: the VMM alone.
+procs=$(cd /proc/"$vmm"/root/proc && ls -d [0-9]* | tr '\n' ' ')
+[ "$procs" = "1 " ] || fail "the jail's /proc shows processes '$procs', not the VMM alone"
 cg=$(sed -n 's/^0:://p' /proc/"$vmm"/cgroup)
 [ "$cg" = /stdvmm/boxed ] || fail "the VMM's cgroup is '$cg'"
 mem=$(cat /sys/fs/cgroup/stdvmm/boxed/memory.max)
