@@ -291,6 +291,13 @@ static void supervise(pid_t child, const struct host_jail *j, unsigned uid, unsi
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    /*
+     * None of the VM's descriptors: it holds no disk or socket, and a pipe
+     * end kept here would keep the VMM's own wake-ups (the control socket
+     * thread's) from ever seeing the other end closed.
+     */
+    if (close_range(3, ~0u, 0) != 0)
+        LOG_WARN("jail: the supervisor cannot close the VM's descriptors: %s", strerror(errno));
     if (drop_rights(uid, gid) < 0 || host_sandbox_init(j->seccomp, 0, -1) < 0) {
         LOG_ERR("jail: the supervisor cannot drop its rights: %s", strerror(errno));
         kill(child, SIGKILL);
