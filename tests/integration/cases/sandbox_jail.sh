@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
+# integration-arches: x86_64
 # A VMM started by a root stdvmmd is jailed (docs/security.md): its
 # supervisor and the VMM itself (pid 1 of a new pid namespace) run with a
 # seccomp filter on every thread, no_new_privs, no capabilities and a uid
