@@ -98,6 +98,7 @@ struct sysconf_vm {
     enum sysconf_restart restart;
     unsigned restart_max; /* on-failure:N; 0 = unlimited */
     bool autostart;
+    bool no_jail; /* jail: false: a root manager starts this VMM unjailed (seccomp only) */
     unsigned instances_max; /* 0: one VM called name; N: a definition for N instances */
     bool has_host_cpus;
     struct sysconf_cpuset host_cpus;

@@ -19,7 +19,7 @@ static const char *const vm_keys[] = {"name",           "kernel",    "initramfs"
                                       "vsock",          "rng",       "console",     "serial_log",
                                       "serial_log_max", "no_reboot", "restart",     "autostart",
                                       "instances",      "host_cpus", "vmm_threads", "seccomp",
-                                      NULL};
+                                      "jail",           NULL};
 static const char *const disk_keys[] = {"path", "read_only", "id", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
@@ -349,6 +349,9 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
                            restart);
     }
     sysconf_get_bool(w, obj, path, "autostart", false, &vm->autostart);
+    bool jail = true;
+    sysconf_get_bool(w, obj, path, "jail", false, &jail);
+    vm->no_jail = !jail;
     walk_instances(w, obj, path, vm);
     walk_host_cpus(w, obj, path, &vm->has_host_cpus, &vm->host_cpus);
 }

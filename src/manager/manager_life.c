@@ -84,7 +84,7 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
      */
     char *argv[] = {"stdvmm",      "run", "--config", config, "--api-socket", sock,
                     "--log-level", "info", NULL,      NULL,   NULL};
-    if (geteuid() == 0) {
+    if (geteuid() == 0 && !vm->cfg.no_jail) {
         argv[8] = "--jail";
         argv[9] = jail;
     }

@@ -303,7 +303,7 @@ static void shared_resources_are_refused(void **state)
         "     nets: [{tap: tap0}], serial_log: /s.log}\n"
         "  - {name: w, kernel: /k, instances: {max: 4}, vsock: {cid: 8},\n"
         "     disks: [{path: /w.img}], nets: [{tap: tapw, mac: \"52:54:00:00:00:01\"}]}\n"
-        "  - {name: w-2, kernel: /k, serial_log_max: 0, seccomp: on}\n";
+        "  - {name: w-2, kernel: /k, serial_log_max: 0, seccomp: on, jail: 0}\n";
     struct sysconf cfg;
     struct sysconf_diags d;
 
@@ -321,6 +321,7 @@ static void shared_resources_are_refused(void **state)
     assert_true(has_diag(&d, "vms[3].name", "instance 2 of vms[2]"));
     assert_true(has_diag(&d, "vms[3].serial_log_max", "a serial log cap is at least 4K"));
     assert_true(has_diag(&d, "vms[3].seccomp", "'on' is not a seccomp mode"));
+    assert_true(has_diag(&d, "vms[3].jail", "expected true or false"));
     sysconf_diags_free(&d);
 }
 
