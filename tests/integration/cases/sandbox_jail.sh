@@ -105,4 +105,4 @@ ctl stop boxed
 wait_field boxed state stopped 60
 # A graceful stop: the power button through the control socket, the guest powers off.
 [ "$(vm_exit_status boxed)" = 0 ] || fail "boxed stopped with $(vm_exit_status boxed), not 0"
-echo "PASS: supervisor and VMM: Seccomp 2, NoNewPrivs 1, no capabilities, uids $uid and $buid, root = jail tmpfs with /dev/kvm only, cgroup memory.max $mem pids.max $pids, $threads threads filtered"
+echo "PASS: supervisor and VMM: Seccomp 2, NoNewPrivs 1, no capabilities, uids $uid and $buid, root = jail tmpfs with /dev/kvm and its /proc only, cgroup memory.max $mem pids.max $pids, $threads threads filtered"
