@@ -19,7 +19,7 @@ packages=(
     libcmocka-dev libfdt-dev device-tree-compiler acpica-tools
     libyaml-dev libjansson-dev libmicrohttpd-dev libclang-rt-14-dev
     qemu-system-x86 qemu-system-common cpio busybox-static e2fsprogs kmod file socat
-    liburing-dev libslirp-dev
+    liburing-dev libslirp-dev libseccomp-dev
 )
 
 missing=()

@@ -105,9 +105,11 @@ struct sysconf_vm {
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
     uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */
     bool no_reboot;
+    enum host_seccomp_mode seccomp; /* the VMM's filters; kill unless debugging */
     enum sysconf_restart restart;
     unsigned restart_max; /* on-failure:N; 0 = unlimited */
     bool autostart;
+    bool no_jail; /* jail: false: a root manager starts this VMM unjailed (seccomp only) */
     unsigned instances_max; /* 0: one VM called name; N: a definition for N instances */
     bool has_host_cpus;
     struct sysconf_cpuset host_cpus;

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stdvmm/host/sandbox.h"
+
 enum vmm_serial_mode {
     VMM_SERIAL_TTY,  /* the terminal stdvmm runs on (raw mode while the VM runs) */
     VMM_SERIAL_FILE, /* append guest output to a file; no input */
@@ -113,6 +115,9 @@ struct vmm_config {
     unsigned fs_count;
     bool rng; /* virtio-rng fed from getrandom(2) */
     const struct vmm_placement *placement; /* vCPU/VMM thread placement; NULL: none */
+    enum host_seccomp_mode seccomp;        /* the threads' filters; 0: kill on a violation */
+    const char *jail;  /* root only: jail the VMM with this directory as its root; NULL: none */
+    unsigned jail_id;  /* the jail's uid and gid; 0: HOST_JAIL_ID_BASE + pid (host/jail.h) */
 };
 
 /* Process exit statuses of `stdvmm run`; documented in docs/cli.md. */

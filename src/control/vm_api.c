@@ -31,6 +31,7 @@
 #include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 
 #define REQUEST_MAX 256
@@ -357,6 +358,7 @@ static void *api_thread(void *arg)
     struct vm_api *api = arg;
 
     pthread_setname_np(pthread_self(), "vm-api");
+    host_sandbox_enter(HOST_THREAD_API);
     for (;;) {
         struct pollfd fds[2 + MAX_WATCHERS];
         unsigned n = 0;
@@ -437,16 +439,23 @@ int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *
             r = -STDVMM_EIO;
         }
     }
-    if (r == 0 && pthread_create(&api->thread, NULL, api_thread, api) != 0) {
-        LOG_ERR("cannot start the control socket thread");
-        r = -STDVMM_EAGAIN;
-    }
     if (r < 0) {
         vm_api_close(api, VMM_EXIT_ERROR);
         return r;
     }
-    api->thread_started = true;
     *out = api;
+    return 0;
+}
+
+int vm_api_start(struct vm_api *api)
+{
+    if (api == NULL || api->thread_started)
+        return 0;
+    if (pthread_create(&api->thread, NULL, api_thread, api) != 0) {
+        LOG_ERR("cannot start the control socket thread");
+        return -STDVMM_EAGAIN;
+    }
+    api->thread_started = true;
     return 0;
 }
 

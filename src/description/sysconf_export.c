@@ -29,6 +29,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->cpus = vm->cpus;
     out->memory = vm->memory;
     out->no_reboot = vm->no_reboot;
+    out->seccomp = vm->seccomp;
     out->rng = vm->rng;
     out->placement = vm->placement;
     out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
@@ -182,6 +183,7 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     if (vm->serial_log_max != 0)
         r |= json_object_set_new(o, "serial_log_max", json_integer((json_int_t)vm->serial_log_max));
     r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
+    r |= set_str(o, "seccomp", host_seccomp_mode_name(vm->seccomp));
     if (vm->restart == SYSCONF_RESTART_ON_FAILURE && vm->restart_max != 0) {
         snprintf(buf, sizeof(buf), "on-failure:%u", vm->restart_max);
         r |= set_str(o, "restart", buf);

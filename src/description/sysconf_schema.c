@@ -19,7 +19,7 @@ static const char *const vm_keys[] = {"name",           "kernel",    "initramfs"
                                       "vsock",          "rng",       "console",     "serial_log",
                                       "serial_log_max", "no_reboot", "restart",     "autostart",
                                       "instances",      "host_cpus", "vmm_threads", "filesystems",
-                                      NULL};
+                                      "seccomp",        "jail",      NULL};
 static const char *const disk_keys[] = {"path", "vhost_user", "read_only", "id", "irq_vcpu", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
@@ -374,6 +374,12 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
                            (unsigned long long)vm->serial_log_max);
     }
     sysconf_get_bool(w, obj, path, "no_reboot", false, &vm->no_reboot);
+    const char *seccomp = NULL;
+    if (sysconf_get_string(w, obj, path, "seccomp", false, &seccomp) == SYSCONF_OK &&
+        !host_seccomp_parse_mode(seccomp, &vm->seccomp)) {
+        sysconf_path_key(sub, path, "seccomp");
+        sysconf_walk_error(w, sub, "'%s' is not a seccomp mode: kill, log or off", seccomp);
+    }
     if (sysconf_get_string(w, obj, path, "restart", false, &restart) == SYSCONF_OK &&
         !sysconf_parse_restart(restart, &vm->restart, &vm->restart_max)) {
         sysconf_path_key(sub, path, "restart");
@@ -383,6 +389,9 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
                            restart);
     }
     sysconf_get_bool(w, obj, path, "autostart", false, &vm->autostart);
+    bool jail = true;
+    sysconf_get_bool(w, obj, path, "jail", false, &jail);
+    vm->no_jail = !jail;
     walk_instances(w, obj, path, vm);
     walk_host_cpus(w, obj, path, &vm->has_host_cpus, &vm->host_cpus);
 }

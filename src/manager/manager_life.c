@@ -54,6 +54,7 @@ static void clear_process(struct mgr_vm *vm)
 static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
 {
     char config[VM_PATH_MAX], sock[VM_PATH_MAX], log[VM_PATH_MAX], pidpath[VM_PATH_MAX];
+    char jail[VM_PATH_MAX];
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, defaults;
@@ -63,6 +64,7 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
     mgr_vm_file(vm, "vmm.log", log, sizeof(log));
     mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
+    mgr_vm_file(vm, "root", jail, sizeof(jail));
     char why[VM_PATH_MAX + 160];
     if (host_check_private_dir(vm->dir, why, sizeof(why)) < 0) {
         snprintf(err, err_size, "refusing the VM's state directory: %s", why);
@@ -76,8 +78,16 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     }
     free(json);
 
-    char *argv[] = {"stdvmm", "run",         "--config", config, "--api-socket",
-                    sock,     "--log-level", "info",     NULL};
+    /*
+     * A root manager jails every VMM (docs/security.md): its own root (the
+     * VM's directory's root/, empty on the host), uid, cgroup, namespaces.
+     */
+    char *argv[] = {"stdvmm",      "run", "--config", config, "--api-socket", sock,
+                    "--log-level", "info", NULL,      NULL,   NULL};
+    if (geteuid() == 0 && !vm->cfg.no_jail) {
+        argv[8] = "--jail";
+        argv[9] = jail;
+    }
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     /* The child's stdout (no O_CLOEXEC); O_NOFOLLOW: never write through a planted symlink. */
@@ -203,8 +213,12 @@ static const char *exit_reason(int status, char *buf, size_t size)
     default:
         break;
     }
+    /* On SIGSYS, the VMM's own last line in vmm.log names the forbidden call. */
     if (status > 128)
-        snprintf(buf, size, "killed by signal %d", status - 128);
+        snprintf(buf, size, "killed by signal %d%s", status - 128,
+                 status - 128 == SIGSYS ? " (SIGSYS: a system call its seccomp filter forbids; "
+                                          "vmm.log names it)"
+                                        : "");
     else
         snprintf(buf, size, "exit status %d", status);
     return buf;
@@ -228,7 +242,7 @@ static bool restart_wanted(const struct mgr_vm *vm, int status)
 
 void mgr_vm_exited(struct mgr *m, struct mgr_vm *vm, int status)
 {
-    char buf[64];
+    char buf[128]; /* the SIGSYS reason is 104 bytes */
     int64_t ran = mgr_now_ms() - vm->started_ms;
     bool wanted = vm->stop_requested;
     bool again = vm->restart_after_stop;

@@ -142,8 +142,9 @@ static json_t *vm_json(struct mgr *m, const struct mgr_vm *vm, bool detail)
             ? json_null()
             : json_pack("{s:i, s:s}", "status", vm->last_exit, "reason", vm->last_reason));
     if (vm->pid > 0) {
-        json_object_set_new(o, "vcpu_threads", vcpu_threads(vm->pid));
-        json_object_set_new(o, "vmm_rss", json_integer((json_int_t)rss_kib(vm->pid) * 1024));
+        pid_t vmm = mgr_vmm_process(vm->pid);
+        json_object_set_new(o, "vcpu_threads", vcpu_threads(vmm));
+        json_object_set_new(o, "vmm_rss", json_integer((json_int_t)rss_kib(vmm) * 1024));
         json_object_set_new(o, "adopted", json_boolean(!vm->child));
     }
     return o;

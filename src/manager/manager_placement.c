@@ -16,6 +16,17 @@
 #include "stdvmm/placement.h"
 
 /* What vm's VMM runs now: its recorded run-time changes, or the description's placement. */
+/* The VMM's thread id for a vCPU, as the host sees it (a jailed VMM has its own pid namespace). */
+static void set_host_tid(json_t *o, const struct mgr_vm *vm, json_t *live)
+{
+    json_t *tid = json_object_get(live, "tid");
+    if (json_is_integer(tid) && vm->pid > 0)
+        json_object_set_new(o, "tid",
+                            json_integer(mgr_host_tid(vm->pid, (long)json_integer_value(tid))));
+    else
+        json_object_set(o, "tid", tid);
+}
+
 static const struct vmm_placement *effective_placement(const struct mgr_vm *vm)
 {
     if (vm->live != NULL && vm->pid > 0 && vm->live_start_time == vm->start_time)
@@ -105,7 +116,7 @@ void mgr_op_placement_get(struct mgr_vm *vm, struct mgr_reply *reply)
             json_t *v = json_array_get(live, k);
             if (json_integer_value(json_object_get(v, "vcpu")) != (json_int_t)i)
                 continue;
-            json_object_set(o, "tid", json_object_get(v, "tid"));
+            set_host_tid(o, vm, v);
             json_object_set(o, "mechanism", json_object_get(v, "mechanism"));
             json_object_set(o, "affinity", json_object_get(v, "affinity"));
         }
@@ -215,7 +226,7 @@ void mgr_op_placement_put(struct mgr *m, struct mgr_vm *vm, unsigned index, cons
     LOG_INFO("%s: vCPU %u placement now %s", vm->name, index, spec);
     json_t *o = sched_to_json(index, &s);
     json_t *v = json_object_get(r, "vcpu");
-    json_object_set(o, "tid", json_object_get(v, "tid"));
+    set_host_tid(o, vm, v);
     json_object_set(o, "mechanism", json_object_get(v, "mechanism"));
     json_object_set(o, "affinity", json_object_get(v, "affinity"));
     json_decref(r);

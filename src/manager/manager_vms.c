@@ -15,6 +15,7 @@
  */
 #include "manager_vms.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,4 +286,44 @@ bool mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, c
 {
     struct mgr_usage used = mgr_usage_of(m);
     return mgr_bounds_fit(&m->cfg.system, &used, name, memory, cpus, err, size);
+}
+
+pid_t mgr_vmm_process(pid_t pid)
+{
+    char path[64], *end;
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    char *text = mgr_read_file(path, 64, NULL);
+    long child = text != NULL ? strtol(text, &end, 10) : 0;
+    bool one = text != NULL && child > 0 && strspn(end, " \n") == strlen(end);
+    free(text);
+    return one ? (pid_t)child : pid;
+}
+
+long mgr_host_tid(pid_t pid, long tid)
+{
+    pid_t vmm = mgr_vmm_process(pid);
+    char path[64];
+    struct dirent *e;
+    long found = tid;
+
+    if (vmm == pid)
+        return tid; /* not jailed: one pid namespace */
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)vmm);
+    DIR *d = opendir(path);
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char status[128];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(status, sizeof(status), "/proc/%d/task/%.20s/status", (int)vmm, e->d_name);
+        char *text = mgr_read_file(status, 8192, NULL);
+        const char *ns = text != NULL ? strstr(text, "\nNSpid:") : NULL;
+        long host = 0, inner = 0;
+        /* "NSpid: HOST INNER": the thread's id here and in the jail's namespace. */
+        if (ns != NULL && sscanf(ns + 7, "%ld %ld", &host, &inner) == 2 && inner == tid)
+            found = host;
+        free(text);
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
 }

@@ -113,6 +113,17 @@ bool mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, c
               size_t size);
 
 /* status.json: state, restart count and last exit, kept across manager restarts. */
+/*
+ * The process that runs the VM: pid itself, or, when pid is a jail's
+ * supervisor (stdvmm/host/jail.h), its one child, pid 1 of the jail.
+ */
+pid_t mgr_vmm_process(pid_t pid);
+/*
+ * A thread id the VMM reported (its placement), as the host sees it: a
+ * jailed VMM reports the ids of its own pid namespace. tid when unknown.
+ */
+long mgr_host_tid(pid_t pid, long tid);
+
 void mgr_save_status(const struct mgr_vm *vm);
 void mgr_load_status(struct mgr_vm *vm);
 

@@ -10,6 +10,7 @@
 
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/vm.h"
 
 /* Ctrl-A, as in QEMU: Ctrl-A x stops the VM, Ctrl-A Ctrl-A sends one Ctrl-A. */
@@ -100,6 +101,7 @@ static void *input_thread(void *arg)
     struct console *c = arg;
     uint8_t buf[256];
 
+    host_sandbox_enter(HOST_THREAD_DEVICE); /* it hands the guest its input, as a device does */
     for (;;) {
         struct pollfd fds[2] = {{.fd = c->in_fd, .events = POLLIN},
                                 {.fd = c->wake_fd[0], .events = POLLIN}};
@@ -140,6 +142,17 @@ int console_start_input(struct console *c, struct vm *vm, console_input_fn fn, v
     pthread_setname_np(c->thread, "console");
     c->thread_started = true;
     return 0;
+}
+
+int console_log_dir_fd(const struct console *c)
+{
+    return c->log_open ? c->log.dir_fd : -1;
+}
+
+void console_log_in_place(struct console *c)
+{
+    if (c->log_open)
+        host_rotlog_in_place(&c->log);
 }
 
 void console_close(struct console *c)

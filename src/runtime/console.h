@@ -37,5 +37,9 @@ int console_start_input(struct console *c, struct vm *vm, console_input_fn fn, v
 /* Guest output sink, with the signature device models take. */
 void console_output(void *ctx, const uint8_t *buf, size_t len);
 void console_close(struct console *c);
+/* The console log's directory descriptor (rotation happens there), or -1 without a log. */
+int console_log_dir_fd(const struct console *c);
+/* The log starts over at its cap instead of rotating (a jailed VMM: host_rotlog_in_place). */
+void console_log_in_place(struct console *c);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -23,6 +24,8 @@
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/host/jail.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/sched/sched_policy.h"
 #include "stdvmm/vmm.h"
@@ -226,6 +229,8 @@ static void *vcpu_thread(void *arg)
         vm_request_stop(vcpu->vm, VM_STOP_ERROR);
         return NULL;
     }
+    /* After placement, which writes cgroup files this filter no longer allows. */
+    host_sandbox_enter(HOST_THREAD_VCPU);
     vcpu_run_loop(vcpu);
     sched_policy_vcpu_leave(vcpu->index);
     return NULL;
@@ -303,6 +308,69 @@ static int setup_signals(struct vmm *m)
     return 0;
 }
 
+/*
+ * What this VM's devices need beyond every VMM's lists, and the directory
+ * the console log may rotate in; then no_new_privs and the filters.
+ */
+static int sandbox_init(struct vmm *m)
+{
+    const struct vmm_config *cfg = m->cfg;
+    unsigned needs = 0;
+
+    for (unsigned i = 0; i < cfg->net_count; i++) {
+        if (cfg->nets[i].backend == VMM_NET_USER)
+            needs |= HOST_SANDBOX_INET;
+    }
+    if (cfg->vsock.enabled)
+        needs |= HOST_SANDBOX_UNIX;
+    if (cfg->disk_count > 0)
+        needs |= HOST_SANDBOX_URING;
+    /*
+     * A jailed VMM's uid may not write the log's directory (the log starts
+     * over instead of rotating), so it gets no file creation at all.
+     */
+    return host_sandbox_init(cfg->seccomp, needs,
+                             cfg->jail != NULL ? -1 : console_log_dir_fd(&m->console));
+}
+
+/* What the jail allows: the VM's own size, its disks' sizes, the paths its devices reach. */
+static void jail_fill(const struct vmm_config *cfg, struct host_jail *j)
+{
+    struct stat st;
+    uint64_t images = 0, biggest = cfg->serial_max != 0 ? cfg->serial_max : 16ull << 20;
+
+    *j = (struct host_jail){.dir = cfg->jail, .name = cfg->name, .uid = cfg->jail_id,
+                            .gid = cfg->jail_id, .dev_kvm = true, .nofile_max = 4096,
+                            .seccomp = cfg->seccomp};
+    if (stat(cfg->kernel, &st) == 0)
+        images += (uint64_t)st.st_size;
+    if (cfg->initramfs != NULL && stat(cfg->initramfs, &st) == 0)
+        images += (uint64_t)st.st_size;
+    /* Guest RAM, the images' copies, and room for the VMM itself and its page cache. */
+    j->memory_max = cfg->memory + images + (256ull << 20);
+    /* vCPUs, a thread per device, main, API, console, io_uring workers. */
+    j->pids_max = cfg->cpus + 64;
+    for (unsigned i = 0; i < cfg->disk_count; i++) {
+        if (stat(cfg->disks[i].path, &st) == 0 && (uint64_t)st.st_size > biggest)
+            biggest = (uint64_t)st.st_size;
+    }
+    j->fsize_max = biggest + (1ull << 20);
+    for (unsigned i = 0; i < cfg->net_count; i++) {
+        if (cfg->nets[i].backend == VMM_NET_USER)
+            j->host_net = j->resolv_conf = true;
+    }
+    /* Guest connections to vsock port P go to the path "<socket>_P", beside the socket. */
+    static char vsock_dir[256];
+    if (cfg->vsock.enabled && cfg->vsock.socket != NULL) {
+        snprintf(vsock_dir, sizeof(vsock_dir), "%s", cfg->vsock.socket);
+        char *slash = strrchr(vsock_dir, '/');
+        if (slash != NULL && slash != vsock_dir && vsock_dir[0] == '/') {
+            *slash = '\0';
+            j->binds[j->bind_count++] = vsock_dir;
+        }
+    }
+}
+
 static int load_images(struct vmm *m)
 {
     int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
@@ -332,6 +400,13 @@ int vmm_run(const struct vmm_config *cfg)
         free(m);
         return VMM_EXIT_USAGE;
     }
+    struct host_jail jail;
+    if (cfg->jail != NULL) {
+        jail_fill(cfg, &jail);
+        /* Before anything is allocated, so the VM's memory is charged to its cgroup. */
+        if (host_jail_cgroup(&jail) < 0)
+            goto out;
+    }
     /* Before any thread exists: the VMM's threads inherit the vmm_threads affinity. */
     if (sched_policy_start(cfg->placement, cfg->cpus) < 0)
         goto out;
@@ -342,6 +417,16 @@ int vmm_run(const struct vmm_config *cfg)
         goto out;
     if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
         goto out;
+    /* Everything the VM uses by descriptor is open: now the jail, which forks, so no thread yet. */
+    if (cfg->jail != NULL) {
+        if (host_jail_enter(&jail) < 0)
+            goto out;
+        console_log_in_place(&m->console);
+    }
+    /* Before the first thread: each thread loads its kind's filter as it starts. */
+    if (sandbox_init(m) < 0 || vm_api_start(m->api) < 0)
+        goto out;
+    host_sandbox_enter(HOST_THREAD_MAIN);
 
     for (;;) {
         if (build(m) < 0) {

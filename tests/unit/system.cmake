@@ -16,6 +16,9 @@ foreach(src ${system_unit_tests})
   if(name STREQUAL "test_host_files" AND NOT TARGET stdvmm_runtime)
     continue()
   endif()
+  if(name STREQUAL "test_sandbox" AND NOT STDVMM_SECCOMP_LIBRARY)
+    continue()
+  endif()
   add_executable(${name} ${src})
   target_include_directories(${name} PRIVATE ${CMOCKA_INCLUDE_DIR})
   target_compile_definitions(${name} PRIVATE
@@ -35,6 +38,12 @@ endif()
 if(TARGET test_host_files)
   target_link_libraries(test_host_files PRIVATE stdvmm_runtime stdvmm_portable stdvmm_port_kvm)
   target_include_directories(test_host_files PRIVATE ${PROJECT_SOURCE_DIR}/src/runtime)
+endif()
+# test_sandbox checks the seccomp lists themselves (src/host/linux/seccomp_lists.h,
+# the host layer's own header) and loads filters in child processes.
+if(TARGET test_sandbox)
+  target_link_libraries(test_sandbox PRIVATE stdvmm_host)
+  target_include_directories(test_sandbox PRIVATE ${PROJECT_SOURCE_DIR}/src/host/linux)
 endif()
 
 # The manager against a stand-in VMM (tests/manager/fake_vmm.c): its life

@@ -35,7 +35,7 @@ ensure_host_pkgs gcc-aarch64-linux-gnu pkg-config
 # cross build (integration.aarch64.stdvmm) fails to configure. stdvmm links
 # them statically. (The manager and its libmicrohttpd are not cross-built:
 # build-aarch64.sh passes STDVMM_BUILD_MANAGER=OFF.)
-pkgs=(libfdt-dev libyaml-dev libjansson-dev)
+pkgs=(libfdt-dev libyaml-dev libjansson-dev libseccomp-dev)
 dirs=() ids=()
 for p in "${pkgs[@]}"; do
   dirs+=("$(deb_unpack "$cache" "$p")")

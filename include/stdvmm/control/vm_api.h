@@ -6,6 +6,7 @@
  * the protocol is in docs/api/vm-socket.md.
  *
  * The runtime (src/runtime/vmm.c) calls, in order: vm_api_open once,
+ * vm_api_start once (after the jail, whose fork keeps no thread),
  * vm_api_attach after each VM is built, vm_api_detach when it stopped
  * (before its vCPU threads are joined), vm_api_close with the exit status.
  * Library stdvmm_vm_api (src/control).
@@ -20,8 +21,10 @@
 
 struct vm_api;
 
-/* Binds PATH (replacing a stale socket, refusing a live one) and starts the thread. */
+/* Binds PATH (replacing a stale socket, refusing a live one). */
 int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg);
+/* Starts serving it on a thread of its own; api may be NULL (no socket). */
+int vm_api_start(struct vm_api *api);
 
 /* One device interrupt as `info` reports it. */
 struct vm_api_irq {

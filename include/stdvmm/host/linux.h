@@ -19,6 +19,7 @@
 void host_log_set_level(enum stdvmm_log_level level);
 /* Prefix for every log line, e.g. "stdvmm[vm1]". */
 void host_log_set_prefix(const char *prefix);
+const char *host_log_prefix(void);
 
 /* Monotonic nanoseconds since host_clock_start() (called once at start-up). */
 void host_clock_start(void);
@@ -77,6 +78,7 @@ struct host_rotlog {
     uint64_t size;
     uint64_t max;
     unsigned rotations;
+    bool in_place; /* at the cap the file starts over instead of rotating */
     pthread_mutex_t lock;
 };
 /* The default cap of a console log (--serial-max, serial_log_max). */
@@ -84,6 +86,12 @@ struct host_rotlog {
 int host_rotlog_open(struct host_rotlog *l, const char *path, uint64_t max);
 void host_rotlog_write(struct host_rotlog *l, const void *buf, size_t len);
 void host_rotlog_close(struct host_rotlog *l);
+/*
+ * From now on the log starts over (truncated) at its cap instead of
+ * rotating: for a process that may no longer create or rename files in the
+ * log's directory (a jailed VMM), which then needs no such system call.
+ */
+void host_rotlog_in_place(struct host_rotlog *l);
 
 /*
  * A directory the process may keep state in: a real directory (not a

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 
 int host_eventfd_create(void)
@@ -155,6 +156,7 @@ static void *loop_thread(void *arg)
     struct host_loop *l = arg;
 
     pthread_setname_np(pthread_self(), l->name);
+    host_sandbox_enter(HOST_THREAD_DEVICE);
     while (!atomic_load(&l->stopping))
         run_once(l);
     return NULL;

@@ -20,6 +20,11 @@ void host_log_set_prefix(const char *p)
     snprintf(prefix, sizeof(prefix), "%s", p);
 }
 
+const char *host_log_prefix(void)
+{
+    return prefix;
+}
+
 void stdvmm_log(enum stdvmm_log_level level, const char *func, int line, const char *fmt, ...)
 {
     static const char *const names[] = {"error", "warning", "info", "debug"};

@@ -87,11 +87,37 @@ int host_rotlog_open(struct host_rotlog *l, const char *path, uint64_t max)
     return 0;
 }
 
+void host_rotlog_in_place(struct host_rotlog *l)
+{
+    pthread_mutex_lock(&l->lock);
+    l->in_place = true;
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* The file starts over, still within its cap and keeping the newest output. */
+static bool start_over(struct host_rotlog *l)
+{
+    if (ftruncate(l->fd, 0) != 0) {
+        LOG_WARN("serial log %s: cannot start it over: %s; dropping guest output from now on",
+                 l->path, strerror(errno));
+        close(l->fd);
+        l->fd = -1;
+        return false;
+    }
+    l->size = 0;
+    if (l->rotations++ == 0)
+        LOG_INFO("serial log %s reached %llu bytes: it starts over (this repeats quietly)",
+                 l->path, (unsigned long long)l->max);
+    return true;
+}
+
 /* PATH -> PATH.1 and a new, empty PATH; false when the log must stop. */
 static bool rotate(struct host_rotlog *l)
 {
     char old[sizeof(l->base) + 2];
 
+    if (l->in_place)
+        return start_over(l);
     snprintf(old, sizeof(old), "%s.1", l->base);
     close(l->fd);
     l->fd = -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stdvmm/host/jail.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
@@ -58,13 +59,21 @@ void cli_run_usage(FILE *out)
             "                       docs/system-description.md); flags override it\n"
             "  --api-socket PATH    control socket: pause, resume, shutdown, info\n"
             "  --log-level LEVEL    error, warn (default), info or debug\n"
+            "  --seccomp MODE       the threads' system call filters: kill (default: a\n"
+            "                       forbidden call stops the VMM with SIGSYS and a log\n"
+            "                       line), log (allowed, logged by the kernel), off\n"
+            "  --jail DIR           (root) jail the VMM: new namespaces, DIR as its root\n"
+            "                       holding only what it reaches by path, its own cgroup\n"
+            "                       (memory.max, pids.max), rlimits, an unprivileged uid\n"
+            "                       and gid and no capabilities (docs/security.md)\n"
+            "  --jail-id N          the jail's uid and gid (default %u + pid)\n"
             "  -h, --help           this text\n"
             "\n"
             "On the console, Ctrl-A x stops the VM; Ctrl-A Ctrl-A sends Ctrl-A.\n"
             "\n"
             "Exit status: 0 guest powered off, 1 error, 2 bad usage, 3 guest kernel panic,\n"
             "4 guest reset under --no-reboot, 5 stopped from the host (signal, Ctrl-A x).\n",
-            VMM_MAX_CPUS, VMM_MAX_DISKS, VMM_MAX_NETS);
+            VMM_MAX_CPUS, VMM_MAX_DISKS, VMM_MAX_NETS, HOST_JAIL_ID_BASE);
 }
 
 static int parse_serial(const char *arg, struct vmm_config *cfg)
@@ -369,7 +378,7 @@ int cli_run(int argc, char **argv)
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
            OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
            OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_FS, OPT_RNG, OPT_PLACEMENT,
-           OPT_VMM_THREADS };
+           OPT_VMM_THREADS, OPT_SECCOMP, OPT_JAIL, OPT_JAIL_ID };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -391,6 +400,9 @@ int cli_run(int argc, char **argv)
         {"rng", no_argument, NULL, OPT_RNG},
         {"placement", required_argument, NULL, OPT_PLACEMENT},
         {"vmm-threads", required_argument, NULL, OPT_VMM_THREADS},
+        {"seccomp", required_argument, NULL, OPT_SECCOMP},
+        {"jail", required_argument, NULL, OPT_JAIL},
+        {"jail-id", required_argument, NULL, OPT_JAIL_ID},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -489,6 +501,29 @@ int cli_run(int argc, char **argv)
                                      optarg) < 0)
                 return VMM_EXIT_USAGE;
             break;
+        case OPT_SECCOMP:
+            if (!host_seccomp_parse_mode(optarg, &cfg.seccomp)) {
+                fprintf(stderr, "stdvmm: --seccomp %s: expected kill, log or off\n", optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_JAIL:
+            if (optarg[0] != '/') {
+                fprintf(stderr, "stdvmm: --jail %s: give an absolute path\n", optarg);
+                return VMM_EXIT_USAGE;
+            }
+            cfg.jail = optarg;
+            break;
+        case OPT_JAIL_ID: {
+            unsigned long long n;
+            if (!placement_parse_uint(optarg, 0xfffffffeu, &n, NULL) || n == 0) {
+                fprintf(stderr, "stdvmm: --jail-id %s: expected a uid from 1 to 4294967294\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
+            cfg.jail_id = (unsigned)n;
+            break;
+        }
         case 'h': cli_run_usage(stdout); return 0;
         default: cli_run_usage(stderr); return VMM_EXIT_USAGE;
         }

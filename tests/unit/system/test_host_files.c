@@ -111,6 +111,32 @@ static void rotation_keeps_the_newest_output(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
 }
 
+/* A jailed VMM's log starts over at its cap: no second file, the newest output kept. */
+static void in_place_log_starts_over(void **state)
+{
+    struct dir *d = *state;
+    char path[128], buf[8192];
+    snprintf(path, sizeof(path), "%s/con.log", d->path);
+    struct host_rotlog l;
+    assert_int_equal(host_rotlog_open(&l, path, 4096), 0);
+    host_rotlog_in_place(&l);
+    for (int i = 0; i < 30; i++) {
+        char line[1000];
+        memset(line, 'a' + i % 26, sizeof(line));
+        host_rotlog_write(&l, line, sizeof(line));
+    }
+    host_rotlog_close(&l);
+    assert_int_equal(size_of(d->path, "con.log.1"), -1);
+    assert_int_equal(size_of(d->path, "con.log"), 30000 - 7 * 4096);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    assert_int_equal(n, 30000 - 7 * 4096);
+    assert_int_equal(buf[0], 'a' + 28 % 26); /* starts inside the 29th write */
+    assert_int_equal(buf[n - 1], 'a' + 29 % 26);
+}
+
 /* Issue #15: a symlink planted as the log redirected the guest's bytes into its target. */
 static void console_log_refuses_a_symlink(void **state)
 {
@@ -266,6 +292,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(console_log_has_a_default_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(rotation_keeps_the_newest_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(in_place_log_starts_over, setup, teardown),
         cmocka_unit_test_setup_teardown(console_log_refuses_a_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(image_is_read_once, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_or_missing_image_is_refused, setup, teardown),

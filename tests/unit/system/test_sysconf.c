@@ -303,7 +303,7 @@ static void shared_resources_are_refused(void **state)
         "     nets: [{tap: tap0}], serial_log: /s.log}\n"
         "  - {name: w, kernel: /k, instances: {max: 4}, vsock: {cid: 8},\n"
         "     disks: [{path: /w.img}], nets: [{tap: tapw, mac: \"52:54:00:00:00:01\"}]}\n"
-        "  - {name: w-2, kernel: /k, serial_log_max: 0}\n";
+        "  - {name: w-2, kernel: /k, serial_log_max: 0, seccomp: on, jail: 0}\n";
     struct sysconf cfg;
     struct sysconf_diags d;
 
@@ -320,6 +320,8 @@ static void shared_resources_are_refused(void **state)
     assert_true(has_diag(&d, "vms[2].nets[0].mac", "cannot share one MAC"));
     assert_true(has_diag(&d, "vms[3].name", "instance 2 of vms[2]"));
     assert_true(has_diag(&d, "vms[3].serial_log_max", "a serial log cap is at least 4K"));
+    assert_true(has_diag(&d, "vms[3].seccomp", "'on' is not a seccomp mode"));
+    assert_true(has_diag(&d, "vms[3].jail", "expected true or false"));
     sysconf_diags_free(&d);
 }
 
@@ -331,6 +333,7 @@ static void single_vm_description(void **state)
                                     "cpus: 2\n"
                                     "serial_log: out.log\n"
                                     "serial_log_max: 1M\n"
+                                    "seccomp: log\n"
                                     "restart: always\n";
     struct sysconf cfg;
     struct sysconf_diags d = {0};
@@ -348,6 +351,7 @@ static void single_vm_description(void **state)
     assert_int_equal(vc.serial, VMM_SERIAL_FILE);
     assert_string_equal(vc.serial_path, "/dir/out.log");
     assert_int_equal(vc.serial_max, 1u << 20);
+    assert_int_equal(vc.seccomp, HOST_SECCOMP_LOG);
 
     /* The JSON the manager hands to `stdvmm run --config` reads back the same. */
     char *json = sysconf_vm_to_json(&cfg.vms[0]);
@@ -359,6 +363,7 @@ static void single_vm_description(void **state)
     assert_int_equal(back.vms[0].memory, 64ull << 20);
     assert_int_equal(back.vms[0].restart, SYSCONF_RESTART_ALWAYS);
     assert_int_equal(back.vms[0].serial_log_max, 1u << 20);
+    assert_int_equal(back.vms[0].seccomp, HOST_SECCOMP_LOG);
     free(json);
     sysconf_free(&back);
     sysconf_free(&cfg);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * KVM ioctls after the VM is built, by the threads that make them. The
+ * request numbers come from <linux/kvm.h>, the one header outside the KVM
+ * port that needs it. The main thread may make any ioctl (it builds VMs);
+ * these lists are for threads that run guest-driven code.
+ */
+#include <linux/kvm.h>
+
+#include "seccomp_lists.h"
+
+/* The vCPU's own loop: run, and read or write its registers on an exit. */
+static const struct sc_rule vcpu_rules[] = {
+    SC_IOCTL(KVM_RUN),
+#if defined(__x86_64__)
+    SC_IOCTL(KVM_GET_REGS), SC_IOCTL(KVM_SET_REGS),
+    SC_IOCTL(KVM_GET_SREGS), SC_IOCTL(KVM_SET_SREGS),
+#elif defined(__aarch64__)
+    SC_IOCTL(KVM_GET_ONE_REG), SC_IOCTL(KVM_SET_ONE_REG),
+#endif
+};
+SC_LIST(sc_kvm_vcpu, "kvm-vcpu", vcpu_rules);
+
+/*
+ * Interrupts and doorbells, from whichever thread a device model runs on:
+ * raising a line, wiring ioeventfd/irqfd when a driver starts a device,
+ * and reading or moving where an interrupt goes (the control socket's
+ * info, interrupt ownership on Arm).
+ */
+static const struct sc_rule irq_rules[] = {
+    SC_IOCTL(KVM_IRQ_LINE), SC_IOCTL(KVM_IRQFD),
+    SC_IOCTL(KVM_IOEVENTFD),
+#if defined(__x86_64__)
+    SC_IOCTL(KVM_GET_IRQCHIP),
+#elif defined(__aarch64__)
+    SC_IOCTL(KVM_GET_DEVICE_ATTR), SC_IOCTL(KVM_SET_DEVICE_ATTR),
+#endif
+};
+SC_LIST(sc_kvm_irq, "kvm-irq", irq_rules);
