@@ -323,8 +323,12 @@ static int sandbox_init(struct vmm *m)
     }
     if (cfg->vsock.enabled)
         needs |= HOST_SANDBOX_UNIX;
-    if (cfg->disk_count > 0)
-        needs |= HOST_SANDBOX_URING;
+    /* vhost-user backends: messages with descriptors, reconnection, ring hand-over on vCPUs. */
+    if (cfg->fs_count > 0)
+        needs |= HOST_SANDBOX_UNIX | HOST_SANDBOX_VHOST;
+    for (unsigned i = 0; i < cfg->disk_count; i++)
+        needs |= cfg->disks[i].vhost_user != NULL ? HOST_SANDBOX_UNIX | HOST_SANDBOX_VHOST
+                                                  : HOST_SANDBOX_URING;
     /*
      * A jailed VMM's uid may not write the log's directory (the log starts
      * over instead of rotating), so it gets no file creation at all.

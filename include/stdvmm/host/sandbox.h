@@ -36,6 +36,8 @@ enum {
     HOST_SANDBOX_INET = 1u << 0,   /* libslirp: the guest's TCP/UDP as host sockets */
     HOST_SANDBOX_UNIX = 1u << 1,   /* vsock, vhost-user: connect to Unix sockets */
     HOST_SANDBOX_URING = 1u << 2,  /* disks with io_uring rings */
+    /* vhost-user: a vCPU writing DRIVER_OK or a reset hands the rings over (socket messages) */
+    HOST_SANDBOX_VHOST = 1u << 3,
 };
 
 /* "kill", "log", "off"; false for anything else. */

@@ -45,7 +45,7 @@ struct sc_use {
 
 static const struct sc_use vcpu_uses[] = {
     {&sc_base, 0},  {&sc_event, 0}, {&sc_console_log, 0},
-    {&sc_kvm_vcpu, 0}, {&sc_kvm_irq, 0}, {&sc_tap, 0},
+    {&sc_kvm_vcpu, 0}, {&sc_kvm_irq, 0}, {&sc_tap, 0}, {&sc_unix, HOST_SANDBOX_VHOST},
 };
 static const struct sc_use device_uses[] = {
     {&sc_base, 0}, {&sc_event, 0}, {&sc_console_log, 0},          {&sc_kvm_irq, 0},

@@ -76,7 +76,11 @@ static void verdicts(void **state)
     /* A vCPU runs, raises interrupts, writes the console log; it opens nothing else. */
     assert_int_equal(V(VCPU, ~0u, "ioctl"), HOST_SANDBOX_CONDITIONAL);
     assert_int_equal(V(VCPU, ~0u, "openat"), HOST_SANDBOX_CONDITIONAL);
-    assert_int_equal(V(VCPU, ~0u, "socket"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(VCPU, ~0u & ~HOST_SANDBOX_VHOST, "socket"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(VCPU, ~0u & ~HOST_SANDBOX_VHOST, "sendmsg"), HOST_SANDBOX_DENIED);
+    /* With a vhost-user device the vCPU writing DRIVER_OK or a reset messages the backend. */
+    assert_int_equal(V(VCPU, HOST_SANDBOX_VHOST, "sendmsg"), HOST_SANDBOX_ALLOWED);
+    assert_int_equal(V(VCPU, HOST_SANDBOX_VHOST, "bind"), HOST_SANDBOX_DENIED);
     assert_int_equal(V(VCPU, ~0u, "clone"), HOST_SANDBOX_DENIED);
     assert_int_equal(V(VCPU, ~0u, "io_uring_setup"), HOST_SANDBOX_DENIED);
     assert_int_equal(V(VCPU, ~0u, "mkdirat"), HOST_SANDBOX_DENIED);
