@@ -89,28 +89,6 @@ const char *host_thread_kind_name(enum host_thread_kind kind)
     return (unsigned)kind < HOST_THREAD_KINDS ? kinds[kind].name : "unknown";
 }
 
-bool host_seccomp_parse_mode(const char *text, enum host_seccomp_mode *out)
-{
-    static const char *const names[] = {"kill", "log", "off"};
-    for (unsigned i = 0; text != NULL && i < 3; i++) {
-        if (strcmp(text, names[i]) == 0) {
-            *out = (enum host_seccomp_mode)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-const char *host_seccomp_mode_name(enum host_seccomp_mode mode)
-{
-    switch (mode) {
-    case HOST_SECCOMP_KILL: return "kill";
-    case HOST_SECCOMP_LOG: return "log";
-    case HOST_SECCOMP_OFF: return "off";
-    }
-    return "?";
-}
-
 /* The rule for name that needs no condition, if this kind has one: conditions on it are moot. */
 static const struct sc_rule *find_rule(enum host_thread_kind kind, unsigned needs,
                                        const char *name, bool unconditional)
