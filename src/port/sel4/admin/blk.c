@@ -196,8 +196,6 @@ void blk_vm_args(unsigned index, struct sel4_vmm_args *a)
     a->disk_served = 1;
     a->disk_size = d->disk_region_size;
     a->disk_read_only = d->disk_read_only;
-    strncpy(a->disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(a->disk_id) - 1);
-    a->disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
 }
 
 seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,

@@ -273,11 +273,13 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     if (d->disk != SEL4_NO_IMAGE) {
         args.disk_va = v->plan.image_va[2];
         args.disk_size = sel4_images[d->disk].size;
-        strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
-        args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
     }
     net_vm_args(index, &args);
     blk_vm_args(index, &args);
+    if (args.disk_size != 0) { /* an image, or a region of the board's disk */
+        strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
+        args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
+    }
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 
     seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
