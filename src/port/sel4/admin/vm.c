@@ -366,8 +366,8 @@ static seL4_Error fill_cnode(struct vm *v, unsigned index)
     if (err == seL4_NoError)
         err = seL4_TCB_BindNotification(v->vmm_tcb[0], v->signal_ntfn);
     if (err == seL4_NoError)
-        err = mint_to_vmm(v, SEL4_VMM_SLOT_KICK, v->signal_ntfn, seL4_CanWrite,
-                          SEL4_BADGE_VMM_KICK);
+        err =
+            mint_to_vmm(v, SEL4_VMM_SLOT_KICK, v->signal_ntfn, seL4_CanWrite, SEL4_BADGE_VMM_KICK);
     return check(err, v, "filling the VMM's CNode");
 }
 
