@@ -106,6 +106,8 @@ static const struct sc_rule *find_rule(enum host_thread_kind kind, unsigned need
     return NULL;
 }
 
+#if STDVMM_HAVE_LIBSECCOMP
+
 /* ---- state ---- */
 
 static struct {
@@ -116,14 +118,10 @@ static struct {
     pid_t pid;
     int trip; /* a kind, or -1: STDVMM_TEST_SECCOMP_TRIP (docs/security.md) */
     pthread_mutex_t lock;
-#if STDVMM_HAVE_LIBSECCOMP
     scmp_filter_ctx ctx[HOST_THREAD_KINDS];
-#endif
 } sb = {.log_dir_fd = -1, .trip = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread const char *thread_kind; /* for the SIGSYS line */
-
-#if STDVMM_HAVE_LIBSECCOMP
 
 /* ---- the report of a violation ---- */
 
@@ -389,7 +387,6 @@ int host_sandbox_init(enum host_seccomp_mode mode, unsigned needs, int log_dir_f
 void host_sandbox_enter(enum host_thread_kind kind)
 {
     (void)kind;
-    (void)thread_kind;
 }
 
 int host_sandbox_verdict(enum host_thread_kind kind, unsigned needs, const char *name)
