@@ -20,7 +20,9 @@ mkdir -p "$suite/lib"
 cp "$here/tests/integration/cases/lib/guest.sh" "$here/tests/integration/cases/lib/background.sh" \
     "$suite/lib/"
 cp "$here"/tests/sel4/kvm-reference/*.sh "$suite/"
-ninja -C "$build/aarch64-cross" >/dev/null
+# The integration tests' cross build, configured again if the sysroot changed.
+out=$("$here/tools/cross/build-aarch64.sh" --build "$build/aarch64-cross" \
+    --generator Ninja 2>&1) || { echo "$out" >&2; exit 1; }
 status=0
 "$here/tools/testhost/run-suite.sh" --arch aarch64 --stdvmm "$build/aarch64-cross/src/tools/stdvmm" \
     --suite "$suite" --results "$results" --guest-kit "$kit" --timeout 900 || status=$?

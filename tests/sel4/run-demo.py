@@ -51,10 +51,11 @@ control, sensor and logger, each on a dedicated core with its VMM thread on
 core 0, and checks where seL4 runs them.
 
 --scenario net (image from net.yaml, a kit from tools/sel4/build-demo-kit.sh):
-`server` and `client` on network lan, `outsider` on network other, each with
-a virtio-net on the switch PD; the client pings the server and fetches 8 MiB
-over TCP (checksums must match, the rate is printed); the server's NIC
-interrupts all reach its vCPU 1 (irq_vcpu); the outsider reaches nothing;
+`server` and `client` on network lan, `outsider` and `peer` on network other,
+each with a virtio-net on the switch PD; the client pings the server and
+fetches 16 MiB over TCP (checksums must match, the rate is printed); the
+server's NIC interrupts all reach its vCPU 1 (irq_vcpu); the outsider cannot
+reach the server but reaches its own network's peer;
 `stop outsider` detaches its port while the client's pings go on; `restart
 client` detaches and re-attaches its port and the client fetches again.
 Prints a timestamped transcript and "N passed, N failed".
@@ -552,9 +553,9 @@ def smp_scenario(m, check, ncores):
 
 
 def net_scenario(m, check):
-    """Image from net.yaml: server and client on network lan, outsider on other,
-    each with a virtio-net whose frames go through the switch PD."""
-    vms = ("server", "client", "outsider")
+    """Image from net.yaml: server and client on network lan, outsider and peer on
+    other, each with a virtio-net whose frames go through the switch PD."""
+    vms = ("server", "client", "outsider", "peer")
     result = {}
 
     def boot():
@@ -596,6 +597,10 @@ def net_scenario(m, check):
         _, read = m.wait(r"^\[outsider\] stdvmm-test: probe (cannot reach|reached)", 120,
                          seen=True)
         assert "cannot reach" in read[-1], "the outsider reached a VM of lan"
+        _, read = m.wait(r"^\[outsider\] stdvmm-test: probe (cannot reach|reached) its own peer",
+                         120, seen=True)
+        assert "cannot" not in read[-1], \
+            "the outsider cannot reach its own network's peer"
         m.wait(r"^\[outsider\] stdvmm-test: tick \d+ no reply from 10\.0\.0\.1", 30, seen=True)
         assert not any(re.match(r"^\[outsider\] stdvmm-test: tick \d+ reply", l)
                        for _, l in m.seen), "the outsider got a reply"
@@ -619,10 +624,11 @@ def net_scenario(m, check):
         assert mt.group(1) == want and mt.group(2) == str(16 << 20), \
             f"after the restart: {mt.group(0)}"
 
-    check("net boot: three guests with virtio-net on the switch PD", boot)
+    check("net boot: four guests with virtio-net on the switch PD", boot)
     check("net ping: client <-> server through the switch PD", ping)
     check("net tcp: 16 MiB over TCP, checksums match", tcp)
-    check("net isolation: a VM not on lan cannot reach it", isolation)
+    check("net isolation: a VM not on lan cannot reach it, but reaches its own network's peer",
+          isolation)
     check("net stop: stopping the outsider detaches its port, lan traffic goes on", stop_one)
     check("net restart: the client's port detaches and attaches again, traffic resumes",
           restart_client)

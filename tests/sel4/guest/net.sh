@@ -8,7 +8,9 @@
 #                             and print the NIC's interrupts per CPU every 5 s
 #   stdvmm.net=client,IP,PEER ping PEER, fetch the data over TCP and print the
 #                             SHA-256 and the rate, then ping PEER once a second
-#   stdvmm.net=probe,IP,PEER  try to reach PEER (it must not be reachable)
+#   stdvmm.net=probe,IP,PEER,OWN  try to reach PEER (it must not be reachable)
+#                             and OWN, a VM of its own network (it must be)
+#   stdvmm.net=peer,IP        only answer pings
 # The host compares the checksums; every line the host waits for starts
 # with "stdvmm-test:".
 dmesg -n 1
@@ -18,7 +20,7 @@ for arg in $(cat /proc/cmdline); do
 	stdvmm.net=*) spec=${arg#stdvmm.net=} ;;
 	esac
 done
-IFS=, read -r role ip peer <<EOT
+IFS=, read -r role ip peer own <<EOT
 $spec
 EOT
 if ! ifconfig eth0 "$ip" netmask 255.255.255.0 up; then
@@ -100,7 +102,22 @@ probe)
 	else
 		echo "stdvmm-test: probe cannot reach $peer"
 	fi
+	# Its own network's peer boots beside it: give it a minute to answer.
+	tries=0
+	until ping -c 1 -W 2 "$own" >/dev/null 2>&1; do
+		tries=$((tries + 1))
+		[ $tries -lt 30 ] || break
+	done
+	if [ $tries -lt 30 ]; then
+		echo "stdvmm-test: probe reached its own peer $own"
+	else
+		echo "stdvmm-test: probe cannot reach its own peer $own"
+	fi
 	keep_pinging "$peer"
+	;;
+peer)
+	echo "stdvmm-test: peer up"
+	while :; do sleep 60; done
 	;;
 *)
 	echo "stdvmm-test: no stdvmm.net= role"

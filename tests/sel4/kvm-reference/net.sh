@@ -5,6 +5,9 @@
 # server and a client guest, under stdvmm on KVM in the aarch64 test host.
 # Each VM has a TAP; the host joins them by routing with proxy ARP (one
 # 10.0.0.0/24 as on the seL4 switch; the test host has no bridge module).
+# The host needs an address of its own on each TAP: without one its
+# neighbour entries for the guests are NOARP ones with the broadcast MAC, and
+# a guest's TCP drops frames not addressed to it (ping still answers).
 # The client fetches the server's 16 MiB over TCP; the checksums must match.
 set -eu
 . "${0%/*}/lib/guest.sh"
@@ -27,6 +30,7 @@ until [ -e /sys/class/net/reftap1 ] && [ -e /sys/class/net/reftap2 ]; do
 	sleep 1
 done
 for i in 1 2; do
+	ip addr add 10.0.0.254/32 dev "reftap$i"
 	ip link set "reftap$i" up
 	ip route add "10.0.0.$i/32" dev "reftap$i"
 	echo 1 >"/proc/sys/net/ipv4/conf/reftap$i/proxy_arp"
