@@ -97,7 +97,8 @@ struct machine_desc {
     uint64_t kernel_size;
     const uint8_t *initrd; /* NULL: none */
     uint64_t initrd_size;
-    const char *cmdline; /* the user's; NULL: empty */
+    const char *cmdline;         /* the user's; NULL: empty */
+    struct vm_arch_options arch; /* kernel format, irqchip, CPU features; zero: defaults */
 };
 
 struct machine;

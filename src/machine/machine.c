@@ -128,6 +128,7 @@ int machine_build(struct machine *m, const struct machine_desc *d, const struct 
     m->ram_count = 0;
     m->virtio_count = 0;
     vm_init(&m->vm, d->name, NULL, d->cpus);
+    m->vm.opts = d->arch;
     int r = hv_vm_create(&hv_cfg, &hv);
     if (r < 0)
         return r;

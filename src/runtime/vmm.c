@@ -214,6 +214,7 @@ static int build(struct vmm *m)
         .initrd = m->initrd.data,
         .initrd_size = m->initrd.size,
         .cmdline = cfg->cmdline,
+        .arch = cfg->arch,
     };
     return machine_build(&m->mach, &desc, &m->host);
 }
@@ -378,7 +379,8 @@ static void jail_fill(const struct vmm_config *cfg, struct host_jail *j)
 static int load_images(struct vmm *m)
 {
     int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
-    if (r == 0 && arch_probe_kernel(m->kernel.data, m->kernel.size) < 0) {
+    if (r == 0 &&
+        arch_probe_kernel(m->kernel.data, m->kernel.size, m->cfg->arch.kernel_format) < 0) {
         LOG_ERR("kernel %s: not a kernel image stdvmm can boot on this architecture",
                 m->cfg->kernel);
         r = -STDVMM_ENOEXEC;

@@ -143,10 +143,10 @@ int arch_vm_init(struct vm *vm)
     return 0;
 }
 
-int arch_probe_kernel(const uint8_t *kernel, uint64_t size)
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size, enum vm_kernel_format format)
 {
     struct a64_image img;
-    return a64_image_parse(kernel, size, &img);
+    return a64_kernel_probe(kernel, size, format, &img);
 }
 
 static int copy_cmdline(struct a64_state *a64, const char *cmdline)
@@ -215,7 +215,7 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     a64->ram_size = vm->mem.regions[0].size;
     r = copy_cmdline(a64, images->cmdline);
     if (r == 0)
-        r = a64_image_parse(images->kernel, images->kernel_size, &img);
+        r = a64_kernel_probe(images->kernel, images->kernel_size, vm->opts.kernel_format, &img);
     if (r == 0)
         r = a64_image_place(&img, a64->ram_base, a64->ram_size, &load);
     if (r == 0)

@@ -49,6 +49,7 @@ add_executable(stdvmm-vmm
   ${SEL4_DIR}/portable/sel4_plan.c
   ${portable}/core/bus.c ${portable}/core/error.c ${portable}/core/guest_memory.c
   ${portable}/core/vcpu_loop.c ${portable}/core/vm.c ${portable}/core/kernel_image.c
+  ${portable}/core/vm_options.c
   ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c
   ${portable}/arch/aarch64/psci.c ${portable}/arch/aarch64/panic_record.c
   ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c ${portable}/machine/virtio.c
