@@ -7,6 +7,7 @@
  *
  *   0x08000000 GIC distributor        64 KiB
  *   0x08010000 GICv2 CPU interface    8 KiB (GICv2 only)
+ *   0x08080000 GICv3 ITS              128 KiB (control frame, doorbell page)
  *   0x080a0000 GICv3 redistributors   128 KiB per vCPU, room for 64
  *   0x09000000 16550A UART            8 byte-wide registers
  *   0x09010000 boot timer             1 byte (not in the device tree: /init
@@ -32,6 +33,7 @@
 #define A64_GIC_DIST_SIZE_V2 0x1000ull
 #define A64_GIC_CPU_BASE 0x08010000ull
 #define A64_GIC_CPU_SIZE 0x2000ull
+#define A64_GIC_ITS_BASE 0x08080000ull /* A64_GIC_ITS_SIZE (hv_aarch64.h) */
 #define A64_GIC_REDIST_BASE 0x080a0000ull
 #define A64_GIC_REDIST_FRAME_SIZE 0x20000ull /* RD_base + SGI_base, 64 KiB each */
 #define A64_GIC_REDIST_MAX_CPUS 64
@@ -64,6 +66,9 @@
 
 _Static_assert(A64_GIC_DIST_BASE + A64_GIC_DIST_SIZE_V3 <= A64_GIC_REDIST_BASE,
                "distributor runs into the redistributors");
+_Static_assert(A64_GIC_DIST_BASE + A64_GIC_DIST_SIZE_V3 <= A64_GIC_ITS_BASE &&
+                   A64_GIC_ITS_BASE + 0x20000ull <= A64_GIC_REDIST_BASE,
+               "the ITS overlaps the distributor or the redistributors");
 _Static_assert(A64_GIC_CPU_BASE + A64_GIC_CPU_SIZE <= A64_GIC_REDIST_BASE,
                "GICv2 CPU interface runs into the redistributors");
 _Static_assert(A64_GIC_REDIST_BASE + A64_GIC_REDIST_MAX_CPUS * A64_GIC_REDIST_FRAME_SIZE <=

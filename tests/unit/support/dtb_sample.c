@@ -40,3 +40,10 @@ void dtb_sample_config(struct dtb_config *cfg, unsigned gic_version)
     cfg->panic_record_base = SAMPLE_RECORD_BASE;
     cfg->panic_record_size = 0x10000;
 }
+
+void dtb_sample_its_pmu(struct dtb_config *cfg)
+{
+    cfg->gic.its_base = SAMPLE_ITS_BASE;
+    cfg->gic.its_size = 0x20000;
+    cfg->pmu_ppi = 7;
+}
