@@ -56,6 +56,7 @@ struct arch_platform {
     struct vm_platform_device uart;       /* console 16550A */
     struct vm_platform_device boot_timer; /* one-byte debug port /init writes */
     struct vm_platform_device pvpanic;    /* panic notification (size 0: none) */
+    struct vm_platform_device rtc;        /* PL031 real-time clock (size 0: none) */
     uint64_t virtio_mmio_base;            /* first virtio-mmio window */
     uint64_t virtio_mmio_stride;
     uint32_t virtio_irq_base; /* first interrupt for virtio devices */

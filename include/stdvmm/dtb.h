@@ -17,6 +17,7 @@
 #define DTB_MAX_MEMORY 4
 #define DTB_GIC_PHANDLE 1
 #define DTB_ITS_PHANDLE 2
+#define DTB_APB_CLOCK_PHANDLE 3 /* the fixed clock AMBA devices (PL031) name */
 
 /* Interrupt specifier type cells of the GIC binding. */
 #define DTB_GIC_SPI 0

@@ -36,6 +36,7 @@ enum vm_platform_device_kind {
     VM_DEV_SERIAL_8250,
     VM_DEV_VIRTIO_MMIO,
     VM_DEV_PVPANIC,
+    VM_DEV_PL031, /* Arm PrimeCell RTC */
 };
 
 struct vm_platform_device {

@@ -195,6 +195,7 @@ static void host_init(struct vmm *m)
         .console_tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : uart_output,
         .now_ns = now_ns,
         .start_ns = host_clock_start_ns(), /* report time since stdvmm started, as Firecracker */
+        .start_wall_s = host_clock_start_wall_s(),
         .on_stop = notify_stop,
         .add_devices = add_virtio,
         .remove_devices = remove_virtio,

@@ -193,6 +193,26 @@ static void devices(void **s)
     assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 2), DTB_IRQ_EDGE_RISING);
 }
 
+static void pl031_and_its_clock(void **s)
+{
+    (void)s;
+    build(3);
+    int rtc = node("/rtc@9030000");
+    assert_int_equal(fdt_node_check_compatible(blob, rtc, "arm,pl031"), 0);
+    assert_int_equal(fdt_node_check_compatible(blob, rtc, "arm,primecell"), 0);
+    assert_int_equal(cell64("/rtc@9030000", "reg", 0), 0x09030000);
+    assert_int_equal(cell64("/rtc@9030000", "reg", 1), 0x1000);
+    assert_int_equal(cell("/rtc@9030000", "interrupts", 0), DTB_GIC_SPI);
+    assert_int_equal(cell("/rtc@9030000", "interrupts", 1), 2);
+    assert_int_equal(cell("/rtc@9030000", "interrupts", 2), DTB_IRQ_LEVEL_HIGH);
+    assert_string_equal(str("/rtc@9030000", "clock-names"), "apb_pclk");
+    /* Linux's AMBA bus enables that clock before it probes the device. */
+    int clk = fdt_node_offset_by_phandle(blob, cell("/rtc@9030000", "clocks", 0));
+    assert_int_equal(clk, node("/apb-pclk"));
+    assert_int_equal(fdt_node_check_compatible(blob, clk, "fixed-clock"), 0);
+    assert_int_equal(cell("/apb-pclk", "#clock-cells", 0), 0);
+}
+
 static void panic_record(void **s)
 {
     (void)s;
@@ -248,6 +268,7 @@ int main(void)
         cmocka_unit_test(its_and_pmu),
         cmocka_unit_test(devices),
         cmocka_unit_test(panic_record),
+        cmocka_unit_test(pl031_and_its_clock),
         cmocka_unit_test(refuses_what_it_cannot_describe),
         cmocka_unit_test(no_initrd_no_record),
     };

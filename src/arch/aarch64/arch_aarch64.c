@@ -16,6 +16,7 @@
 #include "arch/aarch64/panic_record.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/pl031.h"
 #include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/dtb.h"
@@ -56,6 +57,11 @@ static const struct arch_platform a64_platform = {
                 .base = A64_PVPANIC_BASE,
                 .size = PVPANIC_SIZE,
                 .is_pio = false},
+    .rtc = {.kind = VM_DEV_PL031,
+            .base = A64_RTC_BASE,
+            .size = PL031_SIZE,
+            .is_pio = false,
+            .irq = A64_RTC_SPI},
     .virtio_mmio_base = A64_VIRTIO_MMIO_BASE,
     .virtio_mmio_stride = A64_VIRTIO_MMIO_SIZE,
     .virtio_irq_base = A64_VIRTIO_SPI_BASE,

@@ -13,6 +13,7 @@
  *   0x09010000 boot timer             1 byte (not in the device tree: /init
  *                                     writes it through /dev/mem)
  *   0x09020000 pvpanic-mmio           1 byte (for kernels with the driver)
+ *   0x09030000 PL031 RTC              4 KiB
  *   0x0a000000 virtio-mmio            one 4 KiB window per device
  *   0x40000000 RAM                    kernel at the start (+ text_offset);
  *                                     from the top: DTB slot, panic-record
@@ -44,6 +45,8 @@
 #define A64_UART_CLOCK_HZ 1843200u
 #define A64_BOOT_TIMER_BASE 0x09010000ull
 #define A64_PVPANIC_BASE 0x09020000ull
+#define A64_RTC_BASE 0x09030000ull
+#define A64_RTC_SPI 2
 
 #define A64_VIRTIO_MMIO_BASE 0x0a000000ull
 #define A64_VIRTIO_MMIO_SIZE 0x1000ull

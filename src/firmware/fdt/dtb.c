@@ -4,7 +4,7 @@
  * (Documentation/devicetree/bindings): arm/cpus.yaml, arm/psci.yaml,
  * timer/arm,arch_timer.yaml, interrupt-controller/arm,gic-v3.yaml and
  * arm,gic.yaml, serial/8250.yaml, virtio/mmio.yaml, reserved-memory/ramoops.yaml,
- * arm/pmu.yaml.
+ * arm/pmu.yaml, rtc/arm,pl031.yaml (an AMBA device: it names its bus clock).
  */
 #include "stdvmm/dtb.h"
 
@@ -268,6 +268,16 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         prop_empty(w, "dma-coherent");
         end(w);
         break;
+    case VM_DEV_PL031:
+        begin(w, unit_name(name, "rtc", d->base));
+        prop_compat2(w, "arm,pl031", "arm,primecell");
+        prop_reg(w, d->base, d->size);
+        if (d->irq != 0)
+            prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_LEVEL_HIGH);
+        prop_u32(w, "clocks", DTB_APB_CLOCK_PHANDLE);
+        prop_str(w, "clock-names", "apb_pclk");
+        end(w);
+        break;
     case VM_DEV_PVPANIC:
         begin(w, unit_name(name, "pvpanic", d->base));
         prop_str(w, "compatible", "qemu,pvpanic-mmio");
@@ -280,6 +290,21 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         return -STDVMM_EINVAL;
     }
     return 0;
+}
+
+/*
+ * Linux's AMBA bus enables a PrimeCell's "apb_pclk" before probing it; a
+ * fixed clock stands for the bus (its rate matters to no device here).
+ */
+static void add_apb_clock(struct writer *w)
+{
+    begin(w, "apb-pclk");
+    prop_str(w, "compatible", "fixed-clock");
+    prop_u32(w, "#clock-cells", 0);
+    prop_u32(w, "clock-frequency", 24000000);
+    prop_str(w, "clock-output-names", "clk24mhz");
+    prop_u32(w, "phandle", DTB_APB_CLOCK_PHANDLE);
+    end(w);
 }
 
 static const struct vm_platform_device *console(const struct dtb_config *cfg)
@@ -385,6 +410,12 @@ int dtb_build(const struct dtb_config *cfg, void *buf, uint32_t size, uint32_t *
     if (cfg->pmu_ppi != 0)
         add_pmu(&w, cfg);
     add_gic(&w, cfg);
+    for (unsigned i = 0; i < cfg->device_count; i++) {
+        if (cfg->devices[i].kind == VM_DEV_PL031) {
+            add_apb_clock(&w);
+            break;
+        }
+    }
     for (unsigned i = 0; i < cfg->device_count && w.err == 0; i++) {
         r = add_device(&w, cfg, &cfg->devices[i]);
         if (r < 0)

@@ -49,6 +49,8 @@ interrupts = <0x01 0x07 0x04>;'
 		'serial@9000000 {' 'compatible = "ns16550a";' 'clock-frequency = <0x1c2000>;' \
 		'interrupts = <0x00 0x01 0x04>;' \
 		'pvpanic@9020000 {' 'compatible = "qemu,pvpanic-mmio";' \
+		'rtc@9030000 {' 'compatible = "arm,pl031\0arm,primecell";' 'clock-names = "apb_pclk";' \
+		'interrupts = <0x00 0x02 0x04>;' 'compatible = "fixed-clock";' \
 		'virtio_mmio@a000000 {' 'virtio_mmio@a001000 {' 'compatible = "virtio,mmio";' \
 		'interrupts = <0x00 0x10 0x01>;' \
 		'ramoops@5fc00000 {' 'compatible = "ramoops";' 'max-reason = <0x01>;'; do
