@@ -7,11 +7,12 @@
 # "EXIT: STATUS=" line the test prints (1 pass, 77 skip, anything else or
 # none: fail). Sourced by the generated case scripts, which set:
 #   KUT_TEST KUT_VMM (stdvmm|kvmtool) KUT_FILE KUT_SMP (an expression)
-#   KUT_ARGS KUT_KVMTOOL_PARAMS KUT_TIMEOUT (seconds)
+#   KUT_ARGS KUT_KVMTOOL_PARAMS KUT_TIMEOUT (seconds) [MAX_SMP]
 # STDVMM and TEST_TMP come from the test host's /init; lkvm is beside this file.
 : "${KUT_TEST:?} ${KUT_VMM:?} ${KUT_FILE:?} ${TEST_TMP:?}"
 kut_dir=${0%/*}
-MAX_SMP=$(nproc)
+# run_tests.sh: MAX_SMP from the environment, else the host's CPUs.
+MAX_SMP=${MAX_SMP:-$(nproc)}
 # shellcheck disable=SC2034 # used by the smp expressions
 TARGET=kvmtool
 smp=$(eval "echo \$(( ${KUT_SMP:-1} ))")
