@@ -32,10 +32,13 @@ int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan);
 /* Interrupt controller, timers and the arch's own platform devices. */
 int arch_vm_init(struct vm *vm);
 
-/* Checks that a kernel image is one this arch can boot, before any VM exists. */
-int arch_probe_kernel(const uint8_t *kernel, uint64_t size);
+/*
+ * Checks that a kernel image is one this arch can boot in this format,
+ * before any VM exists (x86_64 knows one format, the bzImage: it takes AUTO only).
+ */
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size, enum vm_kernel_format format);
 
-/* Parse and place kernel, initramfs and command line; sets vm->boot. */
+/* Parse and place kernel (in vm->opts.kernel_format), initramfs and command line; sets vm->boot. */
 int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images);
 
 /* Firmware tables describing CPUs, memory and vm->devices (ACPI or DTB). */
@@ -53,6 +56,7 @@ struct arch_platform {
     struct vm_platform_device uart;       /* console 16550A */
     struct vm_platform_device boot_timer; /* one-byte debug port /init writes */
     struct vm_platform_device pvpanic;    /* panic notification (size 0: none) */
+    struct vm_platform_device rtc;        /* PL031 real-time clock (size 0: none) */
     uint64_t virtio_mmio_base;            /* first virtio-mmio window */
     uint64_t virtio_mmio_stride;
     uint32_t virtio_irq_base; /* first interrupt for virtio devices */

@@ -16,6 +16,8 @@
 
 #define DTB_MAX_MEMORY 4
 #define DTB_GIC_PHANDLE 1
+#define DTB_ITS_PHANDLE 2
+#define DTB_APB_CLOCK_PHANDLE 3 /* the fixed clock AMBA devices (PL031) name */
 
 /* Interrupt specifier type cells of the GIC binding. */
 #define DTB_GIC_SPI 0
@@ -28,6 +30,7 @@ struct dtb_gic {
     uint64_t dist_base, dist_size;
     uint64_t redist_base, redist_size; /* v3 */
     uint64_t cpu_base, cpu_size;       /* v2 */
+    uint64_t its_base, its_size;       /* v3: an ITS child node (msi-controller); size 0: none */
 };
 
 struct dtb_config {
@@ -49,6 +52,8 @@ struct dtb_config {
      * that the VMM can tell a panic reboot from a requested one; size 0: none.
      */
     uint64_t panic_record_base, panic_record_size;
+    /* A PMUv3 node ("arm,armv8-pmuv3") with this PPI (device tree numbering); 0: no PMU. */
+    uint32_t pmu_ppi;
 };
 
 /*

@@ -23,6 +23,7 @@
 
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/pl031.h"
 #include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/devices/virtio_blk.h"
@@ -97,7 +98,8 @@ struct machine_desc {
     uint64_t kernel_size;
     const uint8_t *initrd; /* NULL: none */
     uint64_t initrd_size;
-    const char *cmdline; /* the user's; NULL: empty */
+    const char *cmdline;         /* the user's; NULL: empty */
+    struct vm_arch_options arch; /* kernel format, irqchip, CPU features; zero: defaults */
 };
 
 struct machine;
@@ -117,6 +119,8 @@ struct machine_host {
     /* A monotonic clock for the boot timer, and the moment it counts from. */
     uint64_t (*now_ns)(void *ctx);
     uint64_t start_ns;
+    /* The wall clock at start_ns, seconds since 1970: the guest's RTC (arm64); 0: from 1970. */
+    uint64_t start_wall_s;
     /* Called once, by the thread that records the VM's first stop reason; NULL: none. */
     void (*on_stop)(struct vm *vm, void *ctx);
     /* The host's devices (virtio), after the platform devices; NULL: none. */
@@ -141,6 +145,7 @@ struct machine {
     struct serial8250 uart;
     struct boot_timer boot_timer;
     struct pvpanic pvpanic;
+    struct pl031 rtc; /* arm64's RTC; unused where the arch has none */
     struct machine_virtio *virtio[MACHINE_MAX_VIRTIO]; /* in slot order; the host owns them */
     unsigned virtio_count;
     char cmdline[MACHINE_CMDLINE_MAX];

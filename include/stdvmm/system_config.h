@@ -106,6 +106,7 @@ struct sysconf_vm {
     uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */
     bool no_reboot;
     enum host_seccomp_mode seccomp; /* the VMM's filters; kill unless debugging */
+    struct vm_arch_options arch;    /* kernel_format, irqchip, pmu, its, sve, pauth, mte */
     enum sysconf_restart restart;
     unsigned restart_max; /* on-failure:N; 0 = unlimited */
     bool autostart;

@@ -36,6 +36,7 @@ enum vm_platform_device_kind {
     VM_DEV_SERIAL_8250,
     VM_DEV_VIRTIO_MMIO,
     VM_DEV_PVPANIC,
+    VM_DEV_PL031, /* Arm PrimeCell RTC */
 };
 
 struct vm_platform_device {
@@ -53,6 +54,58 @@ struct vcpu {
     struct hv_vcpu *hv;
     unsigned index;
 };
+
+/*
+ * How the kernel file is read where an arch knows more than one format
+ * (arm64): its own boot header (a Linux Image), or raw code entered at its
+ * first byte (test kernels such as kvm-unit-tests' .flat files, bare-metal
+ * programs), or AUTO: the header's magic decides (src/arch/aarch64/image.h).
+ */
+enum vm_kernel_format {
+    VM_KERNEL_AUTO = 0,
+    VM_KERNEL_IMAGE,
+    VM_KERNEL_RAW,
+};
+
+/* A hardware feature the guest may be given: AUTO = where the hypervisor offers it. */
+enum vm_feature {
+    VM_FEATURE_AUTO = 0,
+    VM_FEATURE_ON,  /* required: the VM is not built without it */
+    VM_FEATURE_OFF, /* hidden from the guest */
+};
+
+/* The interrupt controller an arm64 guest gets; AUTO: GICv3, else GICv2. */
+enum vm_irqchip {
+    VM_IRQCHIP_AUTO = 0,
+    VM_IRQCHIP_GICV2,
+    VM_IRQCHIP_GICV3,
+};
+
+/*
+ * Per-VM choices the arch hooks act on; all zero is the default machine.
+ * Architectures ignore what they do not have (x86 has no PMU choice yet).
+ */
+struct vm_arch_options {
+    enum vm_kernel_format kernel_format;
+    enum vm_irqchip irqchip;
+    enum vm_feature pmu;   /* arm64: PMUv3, PPI 7 */
+    enum vm_feature its;   /* arm64: GICv3 ITS (MSIs) */
+    enum vm_feature sve;   /* arm64: scalable vectors */
+    enum vm_feature pauth; /* arm64: pointer authentication */
+    enum vm_feature mte;   /* arm64: memory tagging; AUTO means off (it costs memory) */
+};
+
+/*
+ * The words for these values on the command line and in the system
+ * description ("auto", "image", "raw"; "auto", "on", "off"; "auto",
+ * "gicv2", "gicv3"): false for anything else, *out untouched.
+ */
+bool vm_kernel_format_parse(const char *s, enum vm_kernel_format *out);
+bool vm_feature_parse(const char *s, enum vm_feature *out);
+bool vm_irqchip_parse(const char *s, enum vm_irqchip *out);
+const char *vm_kernel_format_name(enum vm_kernel_format f);
+const char *vm_feature_name(enum vm_feature f);
+const char *vm_irqchip_name(enum vm_irqchip c);
 
 struct vm_boot_images {
     const uint8_t *kernel;
@@ -85,6 +138,8 @@ struct vm {
      * vm_init() clears it, so it is rebuilt on every (re)boot.
      */
     _Alignas(16) unsigned char arch_state[VM_ARCH_STATE_SIZE];
+    /* Set by whoever builds the VM after vm_init() (machine_build: from its desc). */
+    struct vm_arch_options opts;
     atomic_int stop_reason;
     /*
      * Set by the arch code where a stop reason needs a second look before it

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "stdvmm/host/sandbox.h"
+#include "stdvmm/vm.h"
 
 enum vmm_serial_mode {
     VMM_SERIAL_TTY,  /* the terminal stdvmm runs on (raw mode while the VM runs) */
@@ -118,6 +119,8 @@ struct vmm_config {
     enum host_seccomp_mode seccomp;        /* the threads' filters; 0: kill on a violation */
     const char *jail;  /* root only: jail the VMM with this directory as its root; NULL: none */
     unsigned jail_id;  /* the jail's uid and gid; 0: HOST_JAIL_ID_BASE + pid (host/jail.h) */
+
+    struct vm_arch_options arch; /* --kernel-format, --irqchip, --pmu, ...; zero: defaults */
 };
 
 /* Process exit statuses of `stdvmm run`; documented in docs/cli.md. */

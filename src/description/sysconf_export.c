@@ -30,6 +30,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->memory = vm->memory;
     out->no_reboot = vm->no_reboot;
     out->seccomp = vm->seccomp;
+    out->arch = vm->arch;
     out->rng = vm->rng;
     out->placement = vm->placement;
     out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
@@ -184,6 +185,21 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
         r |= json_object_set_new(o, "serial_log_max", json_integer((json_int_t)vm->serial_log_max));
     r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
     r |= set_str(o, "seccomp", host_seccomp_mode_name(vm->seccomp));
+    /* Defaults are left out, so that the manager's JSON for a VM stays as it was. */
+    const struct vm_arch_options *a = &vm->arch;
+    if (a->kernel_format != VM_KERNEL_AUTO)
+        r |= set_str(o, "kernel_format", vm_kernel_format_name(a->kernel_format));
+    if (a->irqchip != VM_IRQCHIP_AUTO)
+        r |= set_str(o, "irqchip", vm_irqchip_name(a->irqchip));
+    const struct {
+        const char *key;
+        enum vm_feature value;
+    } features[] = {
+        {"pmu", a->pmu}, {"its", a->its}, {"sve", a->sve}, {"pauth", a->pauth}, {"mte", a->mte}};
+    for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+        if (features[i].value != VM_FEATURE_AUTO)
+            r |= set_str(o, features[i].key, vm_feature_name(features[i].value));
+    }
     if (vm->restart == SYSCONF_RESTART_ON_FAILURE && vm->restart_max != 0) {
         snprintf(buf, sizeof(buf), "on-failure:%u", vm->restart_max);
         r |= set_str(o, "restart", buf);

@@ -14,12 +14,13 @@
 
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
-static const char *const vm_keys[] = {"name",           "kernel",    "initramfs",   "cmdline",
-                                      "cpus",           "memory",    "disks",       "nets",
-                                      "vsock",          "rng",       "console",     "serial_log",
-                                      "serial_log_max", "no_reboot", "restart",     "autostart",
-                                      "instances",      "host_cpus", "vmm_threads", "filesystems",
-                                      "seccomp",        "jail",      NULL};
+static const char *const vm_keys[] = {
+    "name",      "kernel",     "initramfs",      "cmdline",     "cpus",
+    "memory",    "disks",      "nets",           "vsock",       "rng",
+    "console",   "serial_log", "serial_log_max", "no_reboot",   "restart",
+    "autostart", "instances",  "host_cpus",      "vmm_threads", "filesystems",
+    "seccomp",   "jail",       "kernel_format",  "irqchip",     "pmu",
+    "its",       "sve",        "pauth",          "mte",         NULL};
 static const char *const disk_keys[] = {"path", "vhost_user", "read_only", "id", "irq_vcpu", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
@@ -27,6 +28,39 @@ static const char *const user_keys[] = {"hostfwd", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
 static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
 static const char *const instances_keys[] = {"max", NULL};
+
+/* The same words as stdvmm run's --kernel-format, --irqchip, --pmu, ... (src/core/vm_options.c). */
+static void walk_arch_options(struct sysconf_walk *w, const json_t *obj, const char *path,
+                              struct vm_arch_options *a)
+{
+    char sub[SYSCONF_PATH_MAX];
+    const char *v = NULL;
+
+    if (sysconf_get_string(w, obj, path, "kernel_format", false, &v) == SYSCONF_OK &&
+        !vm_kernel_format_parse(v, &a->kernel_format)) {
+        sysconf_path_key(sub, path, "kernel_format");
+        sysconf_walk_error(w, sub, "'%s' is not a kernel format: auto, image or raw", v);
+    }
+    if (sysconf_get_string(w, obj, path, "irqchip", false, &v) == SYSCONF_OK &&
+        !vm_irqchip_parse(v, &a->irqchip)) {
+        sysconf_path_key(sub, path, "irqchip");
+        sysconf_walk_error(w, sub, "'%s' is not an interrupt controller: auto, gicv2 or gicv3", v);
+    }
+    const struct {
+        const char *key;
+        enum vm_feature *field;
+    } features[] = {
+        {"pmu", &a->pmu},     {"its", &a->its}, {"sve", &a->sve},
+        {"pauth", &a->pauth}, {"mte", &a->mte},
+    };
+    for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+        if (sysconf_get_string(w, obj, path, features[i].key, false, &v) == SYSCONF_OK &&
+            !vm_feature_parse(v, features[i].field)) {
+            sysconf_path_key(sub, path, features[i].key);
+            sysconf_walk_error(w, sub, "'%s' is not a feature setting: auto, on or off", v);
+        }
+    }
+}
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define DEFAULT_MEMORY (512ull << 20)
@@ -380,6 +414,7 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
         sysconf_path_key(sub, path, "seccomp");
         sysconf_walk_error(w, sub, "'%s' is not a seccomp mode: kill, log or off", seccomp);
     }
+    walk_arch_options(w, obj, path, &vm->arch);
     if (sysconf_get_string(w, obj, path, "restart", false, &restart) == SYSCONF_OK &&
         !sysconf_parse_restart(restart, &vm->restart, &vm->restart_max)) {
         sysconf_path_key(sub, path, "restart");

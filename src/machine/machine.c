@@ -92,6 +92,24 @@ static int add_platform_devices(struct machine *m)
         if (r == 0)
             r = vm_add_platform_device(vm, &p->pvpanic);
     }
+
+    if (r == 0 && p->rtc.size != 0) {
+        struct pl031_config rtc = {
+            .base = p->rtc.base,
+            .irq = p->rtc.irq,
+            .set_irq = set_irq,
+            .irq_ctx = vm,
+            .now_ns = host_now_ns,
+            .clock_ctx = (void *)h,
+            .start_ns = h->start_ns,
+            .wall_s = h->start_wall_s,
+        };
+        r = pl031_init(&m->rtc, &rtc);
+        if (r == 0)
+            r = pl031_register(&m->rtc, &vm->mmio);
+        if (r == 0)
+            r = vm_add_platform_device(vm, &p->rtc);
+    }
     return r;
 }
 
@@ -128,6 +146,7 @@ int machine_build(struct machine *m, const struct machine_desc *d, const struct 
     m->ram_count = 0;
     m->virtio_count = 0;
     vm_init(&m->vm, d->name, NULL, d->cpus);
+    m->vm.opts = d->arch;
     int r = hv_vm_create(&hv_cfg, &hv);
     if (r < 0)
         return r;

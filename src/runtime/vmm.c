@@ -195,6 +195,7 @@ static void host_init(struct vmm *m)
         .console_tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : uart_output,
         .now_ns = now_ns,
         .start_ns = host_clock_start_ns(), /* report time since stdvmm started, as Firecracker */
+        .start_wall_s = host_clock_start_wall_s(),
         .on_stop = notify_stop,
         .add_devices = add_virtio,
         .remove_devices = remove_virtio,
@@ -214,6 +215,7 @@ static int build(struct vmm *m)
         .initrd = m->initrd.data,
         .initrd_size = m->initrd.size,
         .cmdline = cfg->cmdline,
+        .arch = cfg->arch,
     };
     return machine_build(&m->mach, &desc, &m->host);
 }
@@ -378,7 +380,8 @@ static void jail_fill(const struct vmm_config *cfg, struct host_jail *j)
 static int load_images(struct vmm *m)
 {
     int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
-    if (r == 0 && arch_probe_kernel(m->kernel.data, m->kernel.size) < 0) {
+    if (r == 0 &&
+        arch_probe_kernel(m->kernel.data, m->kernel.size, m->cfg->arch.kernel_format) < 0) {
         LOG_ERR("kernel %s: not a kernel image stdvmm can boot on this architecture",
                 m->cfg->kernel);
         r = -STDVMM_ENOEXEC;

@@ -155,6 +155,175 @@ static void loads_file_and_zeroes_bss(void **state)
     assert_int_equal(a64_image_load(&mem, file, &img, 0x80000000), -STDVMM_EFAULT);
 }
 
+/* A kvm-unit-tests .flat starts with code: its first word is an AArch64 branch. */
+static void make_flat(uint8_t *buf, size_t size)
+{
+    memset(buf, 0, size);
+    for (size_t i = 0; i + 4 <= size; i += 4) {
+        uint32_t insn = i == 0 ? 0x14000010u /* b +0x40 */ : 0xd503201fu; /* nop */
+        for (int b = 0; b < 4; b++)
+            buf[i + b] = (uint8_t)(insn >> (8 * b));
+    }
+}
+
+static void auto_takes_an_image_by_its_magic(void **state)
+{
+    static uint8_t buf[FILE_SIZE];
+    struct a64_image img;
+
+    (void)state;
+    make_image(buf, 0x80000, 0x10000, 0);
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_AUTO, &img), 0);
+    assert_false(img.raw);
+    assert_int_equal(img.text_offset, 0x80000);
+    assert_int_equal(img.image_size, 0x10000);
+    /* A broken Image header is refused, not run raw: the magic says it is an Image. */
+    make_image(buf, 0x80000, 0x100, 0);
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_AUTO, &img), -STDVMM_ENOEXEC);
+}
+
+static void auto_loads_headerless_code_raw(void **state)
+{
+    static uint8_t buf[FILE_SIZE];
+    struct a64_image img;
+
+    (void)state;
+    make_flat(buf, FILE_SIZE);
+    assert_null(a64_kernel_foreign_format(buf, FILE_SIZE));
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_AUTO, &img), 0);
+    assert_true(img.raw);
+    assert_int_equal(img.text_offset, A64_RAW_TEXT_OFFSET);
+    assert_int_equal(img.image_size, FILE_SIZE);
+    assert_int_equal(img.file_size, FILE_SIZE);
+    /* Shorter than an Image header is still a program (a few instructions). */
+    assert_int_equal(a64_kernel_probe(buf, 8, VM_KERNEL_AUTO, &img), 0);
+    assert_true(img.raw);
+    assert_int_equal(img.image_size, 8);
+    /* But not nothing. */
+    assert_int_equal(a64_kernel_probe(buf, 0, VM_KERNEL_AUTO, &img), -STDVMM_ENOEXEC);
+    assert_int_equal(a64_kernel_probe(NULL, 0, VM_KERNEL_RAW, &img), -STDVMM_ENOEXEC);
+}
+
+static void auto_refuses_compressed_and_foreign_files(void **state)
+{
+    static const struct {
+        size_t offset;
+        const char *bytes;
+        size_t len;
+    } cases[] = {
+        {0, "\x1f\x8b\x08", 3},     /* gzip (Image.gz) */
+        {0, "\x28\xb5\x2f\xfd", 4}, /* zstd */
+        {0,
+         "\xfd"
+         "7zXZ\x00",
+         6},                        /* xz */
+        {0, "BZh9", 4},             /* bzip2 */
+        {0, "\x5d\x00\x00\x80", 4}, /* lzma */
+        {0, "\x89LZO", 4},          /* lzop */
+        {0, "\x02\x21\x4c\x18", 4}, /* lz4 legacy */
+        {0,
+         "\x7f"
+         "ELF",
+         4},                        /* vmlinux */
+        {0, "\x27\x05\x19\x56", 4}, /* U-Boot uImage */
+        {0, "MZ\x00\x00zimg", 8},   /* EFI zboot (vmlinuz.efi) */
+        {0x202, "HdrS", 4},         /* x86 bzImage */
+        {0x38, "RSC\x05", 4},       /* riscv64 Image */
+    };
+    static uint8_t buf[FILE_SIZE];
+    struct a64_image img;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        make_flat(buf, FILE_SIZE);
+        memcpy(buf + cases[i].offset, cases[i].bytes, cases[i].len);
+        assert_non_null(a64_kernel_foreign_format(buf, FILE_SIZE));
+        assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_AUTO, &img), -STDVMM_ENOEXEC);
+        /* Asked for explicitly, raw loads whatever it is given. */
+        assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_RAW, &img), 0);
+        assert_true(img.raw);
+    }
+    /* A signature longer than the file does not match. */
+    memcpy(buf,
+           "\xfd"
+           "7zXZ",
+           5);
+    assert_null(a64_kernel_foreign_format(buf, 5));
+    /* An Image with an EFI stub starts with "MZ" too; its magic wins. */
+    make_image(buf, 0, 0x10000, 0);
+    memcpy(buf, "MZ", 2);
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_AUTO, &img), 0);
+    assert_false(img.raw);
+}
+
+static void explicit_formats_are_obeyed(void **state)
+{
+    static uint8_t buf[FILE_SIZE];
+    struct a64_image img;
+
+    (void)state;
+    make_flat(buf, FILE_SIZE);
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_IMAGE, &img), -STDVMM_ENOEXEC);
+    make_image(buf, 0, 0x10000, 0);
+    /* raw ignores a header: the file goes to 0x80000 and runs from its first byte. */
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_RAW, &img), 0);
+    assert_true(img.raw);
+    assert_int_equal(img.text_offset, A64_RAW_TEXT_OFFSET);
+    assert_int_equal(img.image_size, FILE_SIZE);
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, VM_KERNEL_IMAGE, &img), 0);
+    assert_false(img.raw);
+    assert_int_equal(a64_kernel_probe(buf, FILE_SIZE, (enum vm_kernel_format)7, &img),
+                     -STDVMM_EINVAL);
+    /* Bigger than any kernel stdvmm accepts. */
+    assert_int_equal(a64_kernel_probe(buf, A64_IMAGE_MAX_SIZE + 1, VM_KERNEL_RAW, &img),
+                     -STDVMM_ENOEXEC);
+}
+
+static void places_raw_kernel_512k_into_ram(void **state)
+{
+    static uint8_t ram[0x100000], file[FILE_SIZE];
+    struct gmem mem;
+    struct a64_image img;
+    uint64_t load;
+
+    (void)state;
+    make_flat(file, FILE_SIZE);
+    memset(ram, 0x55, sizeof(ram));
+    gmem_init(&mem);
+    assert_int_equal(gmem_add_region(&mem, 0x40000000, sizeof(ram), ram), 0);
+    assert_int_equal(a64_kernel_probe(file, FILE_SIZE, VM_KERNEL_AUTO, &img), 0);
+    assert_int_equal(a64_image_place(&img, 0x40000000, sizeof(ram), &load), 0);
+    assert_int_equal(load, 0x40080000);
+    assert_int_equal(a64_image_load(&mem, file, &img, load), 0);
+    assert_memory_equal(ram + 0x80000, file, FILE_SIZE);
+    assert_int_equal(ram[0x80000 + FILE_SIZE], 0x55); /* nothing beyond the file is touched */
+    assert_int_equal(ram[0x7ffff], 0x55);
+}
+
+static void option_words(void **state)
+{
+    enum vm_kernel_format f = VM_KERNEL_AUTO;
+    enum vm_feature v = VM_FEATURE_AUTO;
+    enum vm_irqchip c = VM_IRQCHIP_AUTO;
+
+    (void)state;
+    assert_true(vm_kernel_format_parse("raw", &f));
+    assert_int_equal(f, VM_KERNEL_RAW);
+    assert_true(vm_kernel_format_parse("image", &f));
+    assert_int_equal(f, VM_KERNEL_IMAGE);
+    assert_false(vm_kernel_format_parse("Image", &f));
+    assert_int_equal(f, VM_KERNEL_IMAGE);
+    assert_string_equal(vm_kernel_format_name(VM_KERNEL_AUTO), "auto");
+    assert_true(vm_feature_parse("off", &v));
+    assert_int_equal(v, VM_FEATURE_OFF);
+    assert_false(vm_feature_parse("no", &v));
+    assert_false(vm_feature_parse(NULL, &v));
+    assert_true(vm_irqchip_parse("gicv2", &c));
+    assert_int_equal(c, VM_IRQCHIP_GICV2);
+    assert_false(vm_irqchip_parse("gicv3-its", &c));
+    assert_string_equal(vm_irqchip_name(VM_IRQCHIP_GICV3), "gicv3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +336,12 @@ int main(void)
         cmocka_unit_test(refuses_big_endian),
         cmocka_unit_test(places_at_text_offset_above_ram_base),
         cmocka_unit_test(loads_file_and_zeroes_bss),
+        cmocka_unit_test(auto_takes_an_image_by_its_magic),
+        cmocka_unit_test(auto_loads_headerless_code_raw),
+        cmocka_unit_test(auto_refuses_compressed_and_foreign_files),
+        cmocka_unit_test(explicit_formats_are_obeyed),
+        cmocka_unit_test(places_raw_kernel_512k_into_ram),
+        cmocka_unit_test(option_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,6 +112,52 @@ static void gic_v3(void **s)
     assert_int_equal(cell64("/intc@8000000", "reg", 3), 2 * 0x20000);
 }
 
+static void its_and_pmu(void **s)
+{
+    struct dtb_config cfg;
+    uint32_t used = 0;
+
+    (void)s;
+    dtb_sample_config(&cfg, 3);
+    dtb_sample_its_pmu(&cfg);
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), 0);
+    /* The GIC node now has a child in the root's address space. */
+    assert_int_equal(cell("/intc@8000000", "#address-cells", 0), 2);
+    assert_int_equal(cell("/intc@8000000", "#size-cells", 0), 2);
+    int len = -1;
+    assert_non_null(fdt_getprop(blob, node("/intc@8000000"), "ranges", &len));
+    assert_int_equal(len, 0);
+    int its = node("/intc@8000000/msi-controller@8080000");
+    assert_int_equal(fdt_node_check_compatible(blob, its, "arm,gic-v3-its"), 0);
+    assert_non_null(fdt_getprop(blob, its, "msi-controller", NULL));
+    assert_int_equal(cell64("/intc@8000000/msi-controller@8080000", "reg", 0), SAMPLE_ITS_BASE);
+    assert_int_equal(cell64("/intc@8000000/msi-controller@8080000", "reg", 1), 0x20000);
+    assert_int_equal(fdt_node_offset_by_phandle(blob, DTB_ITS_PHANDLE), its);
+    /* PMUv3 on PPI 7 (INTID 23), level, as the timer's PPIs are. */
+    assert_int_equal(fdt_node_check_compatible(blob, node("/pmu"), "arm,armv8-pmuv3"), 0);
+    assert_int_equal(cell("/pmu", "interrupts", 0), DTB_GIC_PPI);
+    assert_int_equal(cell("/pmu", "interrupts", 1), 7);
+    assert_int_equal(cell("/pmu", "interrupts", 2), DTB_IRQ_LEVEL_HIGH);
+
+    /* Without them: no child, no PMU. */
+    build(3);
+    assert_int_equal(cell("/intc@8000000", "#address-cells", 0), 0);
+    assert_true(fdt_path_offset(blob, "/pmu") < 0);
+    assert_true(fdt_subnode_offset(blob, node("/intc@8000000"), "msi-controller@8080000") < 0);
+
+    /* A GICv2 has no ITS; a PMU there names its CPUs like the timer. */
+    dtb_sample_config(&cfg, 2);
+    cfg.gic.its_base = SAMPLE_ITS_BASE;
+    cfg.gic.its_size = 0x20000;
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), -STDVMM_EINVAL);
+    cfg.gic.its_size = 0;
+    cfg.pmu_ppi = 7;
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), 0);
+    assert_int_equal(cell("/pmu", "interrupts", 2), DTB_IRQ_LEVEL_HIGH | (0x3 << 8));
+    cfg.pmu_ppi = 16; /* PPIs are 0..15 */
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), -STDVMM_EINVAL);
+}
+
 static void gic_v2_and_its_timer_cpu_mask(void **s)
 {
     (void)s;
@@ -145,6 +191,26 @@ static void devices(void **s)
     assert_int_equal(cell64("/virtio_mmio@a001000", "reg", 0), 0x0a001000);
     assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 1), 17);
     assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 2), DTB_IRQ_EDGE_RISING);
+}
+
+static void pl031_and_its_clock(void **s)
+{
+    (void)s;
+    build(3);
+    int rtc = node("/rtc@9030000");
+    assert_int_equal(fdt_node_check_compatible(blob, rtc, "arm,pl031"), 0);
+    assert_int_equal(fdt_node_check_compatible(blob, rtc, "arm,primecell"), 0);
+    assert_int_equal(cell64("/rtc@9030000", "reg", 0), 0x09030000);
+    assert_int_equal(cell64("/rtc@9030000", "reg", 1), 0x1000);
+    assert_int_equal(cell("/rtc@9030000", "interrupts", 0), DTB_GIC_SPI);
+    assert_int_equal(cell("/rtc@9030000", "interrupts", 1), 2);
+    assert_int_equal(cell("/rtc@9030000", "interrupts", 2), DTB_IRQ_LEVEL_HIGH);
+    assert_string_equal(str("/rtc@9030000", "clock-names"), "apb_pclk");
+    /* Linux's AMBA bus enables that clock before it probes the device. */
+    int clk = fdt_node_offset_by_phandle(blob, cell("/rtc@9030000", "clocks", 0));
+    assert_int_equal(clk, node("/apb-pclk"));
+    assert_int_equal(fdt_node_check_compatible(blob, clk, "fixed-clock"), 0);
+    assert_int_equal(cell("/apb-pclk", "#clock-cells", 0), 0);
 }
 
 static void panic_record(void **s)
@@ -199,8 +265,10 @@ int main(void)
         cmocka_unit_test(cpus_psci_timer),
         cmocka_unit_test(gic_v3),
         cmocka_unit_test(gic_v2_and_its_timer_cpu_mask),
+        cmocka_unit_test(its_and_pmu),
         cmocka_unit_test(devices),
         cmocka_unit_test(panic_record),
+        cmocka_unit_test(pl031_and_its_clock),
         cmocka_unit_test(refuses_what_it_cannot_describe),
         cmocka_unit_test(no_initrd_no_record),
     };

@@ -27,6 +27,8 @@ uint64_t host_clock_ns(void);
 /* The raw monotonic clock, and its reading at host_clock_start(). */
 uint64_t host_clock_monotonic_ns(void);
 uint64_t host_clock_start_ns(void);
+/* The wall clock (seconds since 1970) at host_clock_start(): where guest RTCs start. */
+uint64_t host_clock_start_wall_s(void);
 
 /*
  * Puts the terminal on fd into raw mode and restores it at exit, on

@@ -16,6 +16,7 @@
 #include "arch/aarch64/panic_record.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/pl031.h"
 #include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/dtb.h"
@@ -31,6 +32,7 @@
 /* What the hooks learn in one step and use in a later one: struct vm's arch_state. */
 struct a64_state {
     struct a64_gic_layout gic;
+    struct a64_hv_features feat; /* what this guest gets, from vm->opts and the hypervisor */
     uint64_t ram_base, ram_size;
     uint64_t dtb_addr;
     uint64_t panic_record_addr;
@@ -55,6 +57,11 @@ static const struct arch_platform a64_platform = {
                 .base = A64_PVPANIC_BASE,
                 .size = PVPANIC_SIZE,
                 .is_pio = false},
+    .rtc = {.kind = VM_DEV_PL031,
+            .base = A64_RTC_BASE,
+            .size = PL031_SIZE,
+            .is_pio = false,
+            .irq = A64_RTC_SPI},
     .virtio_mmio_base = A64_VIRTIO_MMIO_BASE,
     .virtio_mmio_stride = A64_VIRTIO_MMIO_SIZE,
     .virtio_irq_base = A64_VIRTIO_SPI_BASE,
@@ -103,30 +110,41 @@ static enum vm_stop_reason refine_stop(struct vm *vm, enum vm_stop_reason reason
     return reason;
 }
 
-int arch_vm_init(struct vm *vm)
+/*
+ * AUTO: what the hypervisor has (MTE stays off: tagged memory costs RAM and
+ * shared mappings); ON: required; OFF: hidden. "what" names the option.
+ */
+static int choose(enum vm_feature want, bool have, bool auto_on, const char *what, bool *out)
 {
-    struct a64_state *a64 = state(vm);
-    if (vm->vcpu_count > A64_GIC_REDIST_MAX_CPUS) {
-        LOG_ERR("%u vCPUs: the aarch64 layout has redistributors for %d", vm->vcpu_count,
-                A64_GIC_REDIST_MAX_CPUS);
-        return -STDVMM_EINVAL;
-    }
-    a64->gic = (struct a64_gic_layout){
-        .version = A64_GIC_V3,
-        .dist_base = A64_GIC_DIST_BASE,
-        .dist_size = A64_GIC_DIST_SIZE_V3,
-        .redist_base = A64_GIC_REDIST_BASE,
-        .redist_size = vm->vcpu_count * A64_GIC_REDIST_FRAME_SIZE,
-        .spi_count = A64_GIC_SPI_COUNT,
-    };
-    int r = hv_a64_create_gic(vm->hv, &a64->gic);
-    if (r == -STDVMM_ENODEV) {
-        /* GICv2 reaches 8 CPUs only. */
-        if (vm->vcpu_count > 8) {
-            LOG_ERR("no GICv3 in this hypervisor, and GICv2 cannot serve %u vCPUs", vm->vcpu_count);
+    *out = false;
+    switch (want) {
+    case VM_FEATURE_OFF:
+        return 0;
+    case VM_FEATURE_AUTO:
+        *out = have && auto_on;
+        return 0;
+    case VM_FEATURE_ON:
+        if (!have) {
+            LOG_ERR("%s was asked for, and this hypervisor does not offer it", what);
             return -STDVMM_ENOTSUP;
         }
-        LOG_INFO("no GICv3 in this hypervisor: the guest gets a GICv2");
+        *out = true;
+        return 0;
+    }
+    LOG_ERR("%s: setting %d is not auto, on or off", what, (int)want);
+    return -STDVMM_EINVAL;
+}
+
+static int create_gic(struct vm *vm, enum a64_gic_version version)
+{
+    struct a64_state *a64 = state(vm);
+
+    if (version == A64_GIC_V2) {
+        /* GICv2 reaches 8 CPUs only. */
+        if (vm->vcpu_count > 8) {
+            LOG_ERR("a GICv2 cannot serve %u vCPUs (8 at most)", vm->vcpu_count);
+            return -STDVMM_ENOTSUP;
+        }
         a64->gic = (struct a64_gic_layout){
             .version = A64_GIC_V2,
             .dist_base = A64_GIC_DIST_BASE,
@@ -135,18 +153,95 @@ int arch_vm_init(struct vm *vm)
             .cpu_size = A64_GIC_CPU_SIZE,
             .spi_count = A64_GIC_SPI_COUNT,
         };
-        r = hv_a64_create_gic(vm->hv, &a64->gic);
+    } else {
+        a64->gic = (struct a64_gic_layout){
+            .version = A64_GIC_V3,
+            .dist_base = A64_GIC_DIST_BASE,
+            .dist_size = A64_GIC_DIST_SIZE_V3,
+            .redist_base = A64_GIC_REDIST_BASE,
+            .redist_size = vm->vcpu_count * A64_GIC_REDIST_FRAME_SIZE,
+            .spi_count = A64_GIC_SPI_COUNT,
+        };
     }
+    return hv_a64_create_gic(vm->hv, &a64->gic);
+}
+
+static int setup_gic(struct vm *vm)
+{
+    int r;
+
+    switch (vm->opts.irqchip) {
+    case VM_IRQCHIP_GICV2:
+        r = create_gic(vm, A64_GIC_V2);
+        if (r == -STDVMM_ENODEV)
+            LOG_ERR("--irqchip gicv2: this hypervisor cannot emulate a GICv2 (KVM can only where "
+                    "the host's GIC has a GICv2-compatible CPU interface)");
+        return r;
+    case VM_IRQCHIP_GICV3:
+        r = create_gic(vm, A64_GIC_V3);
+        if (r == -STDVMM_ENODEV)
+            LOG_ERR("--irqchip gicv3: this hypervisor cannot emulate a GICv3");
+        return r;
+    case VM_IRQCHIP_AUTO:
+        r = create_gic(vm, A64_GIC_V3);
+        if (r != -STDVMM_ENODEV)
+            return r;
+        LOG_INFO("no GICv3 in this hypervisor: the guest gets a GICv2");
+        r = create_gic(vm, A64_GIC_V2);
+        if (r == -STDVMM_ENOTSUP)
+            LOG_ERR("no GICv3 in this hypervisor, and a GICv2 cannot serve %u vCPUs",
+                    vm->vcpu_count);
+        return r;
+    }
+    LOG_ERR("interrupt controller %d is not auto, gicv2 or gicv3", (int)vm->opts.irqchip);
+    return -STDVMM_EINVAL;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+    struct a64_state *a64 = state(vm);
+    struct a64_hv_features have;
+    const struct vm_arch_options *o = &vm->opts;
+
+    if (vm->vcpu_count > A64_GIC_REDIST_MAX_CPUS) {
+        LOG_ERR("%u vCPUs: the aarch64 layout has redistributors for %d", vm->vcpu_count,
+                A64_GIC_REDIST_MAX_CPUS);
+        return -STDVMM_EINVAL;
+    }
+    int r = hv_a64_features(vm->hv, &have);
+    if (r == 0)
+        r = choose(o->pmu, have.pmu, true, "a PMU (--pmu)", &a64->feat.pmu);
+    if (r == 0)
+        r = choose(o->sve, have.sve, true, "SVE (--sve)", &a64->feat.sve);
+    if (r == 0)
+        r = choose(o->pauth, have.pauth, true, "pointer authentication (--pauth)",
+                   &a64->feat.pauth);
+    if (r == 0)
+        r = choose(o->mte, have.mte, false, "MTE (--mte)", &a64->feat.mte);
+    /* KVM refuses MTE once a vCPU exists, and the vGIC is created with none. */
+    if (r == 0 && a64->feat.mte)
+        r = hv_a64_enable_mte(vm->hv);
+    if (r == 0)
+        r = setup_gic(vm);
+    if (r == 0 && o->its == VM_FEATURE_ON && a64->gic.version != A64_GIC_V3) {
+        LOG_ERR("an ITS (--its on) needs a GICv3, and this guest has a GICv2");
+        r = -STDVMM_ENOTSUP;
+    }
+    if (r == 0)
+        r = choose(o->its, have.its && a64->gic.version == A64_GIC_V3, true, "an ITS (--its)",
+                   &a64->feat.its);
+    if (r == 0 && a64->feat.its)
+        r = hv_a64_create_its(vm->hv, A64_GIC_ITS_BASE);
     if (r < 0)
         return r;
     vm->refine_stop = refine_stop;
     return 0;
 }
 
-int arch_probe_kernel(const uint8_t *kernel, uint64_t size)
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size, enum vm_kernel_format format)
 {
     struct a64_image img;
-    return a64_image_parse(kernel, size, &img);
+    return a64_kernel_probe(kernel, size, format, &img);
 }
 
 static int copy_cmdline(struct a64_state *a64, const char *cmdline)
@@ -215,7 +310,7 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     a64->ram_size = vm->mem.regions[0].size;
     r = copy_cmdline(a64, images->cmdline);
     if (r == 0)
-        r = a64_image_parse(images->kernel, images->kernel_size, &img);
+        r = a64_kernel_probe(images->kernel, images->kernel_size, vm->opts.kernel_format, &img);
     if (r == 0)
         r = a64_image_place(&img, a64->ram_base, a64->ram_size, &load);
     if (r == 0)
@@ -252,6 +347,8 @@ int arch_setup_firmware(struct vm *vm)
                 .redist_size = a64->gic.redist_size,
                 .cpu_base = a64->gic.cpu_base,
                 .cpu_size = a64->gic.cpu_size,
+                .its_base = a64->feat.its ? A64_GIC_ITS_BASE : 0,
+                .its_size = a64->feat.its ? A64_GIC_ITS_SIZE : 0,
             },
         .bootargs = a64->cmdline,
         .initrd_start = a64->initrd_start,
@@ -261,6 +358,7 @@ int arch_setup_firmware(struct vm *vm)
         .uart_clock_hz = A64_UART_CLOCK_HZ,
         .panic_record_base = a64->panic_record_addr,
         .panic_record_size = A64_PANIC_RECORD_SIZE,
+        .pmu_ppi = a64->feat.pmu ? A64_PPI_PMU : 0,
     };
     int r = dtb_build(&cfg, dtb, sizeof(dtb), &used);
     if (r < 0)
@@ -278,9 +376,13 @@ int arch_setup_firmware(struct vm *vm)
 
 int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
 {
+    const struct a64_state *a64 = state(vm);
     struct a64_vcpu_config cfg = {
         .powered_off = vcpu->index != 0, /* the guest starts the others with PSCI CPU_ON */
         .mpidr = mpidr_of(vcpu->index),
+        .pmu = a64->feat.pmu,
+        .sve = a64->feat.sve,
+        .pauth = a64->feat.pauth,
     };
     int r = hv_a64_vcpu_init(vcpu->hv, &cfg);
 
@@ -293,7 +395,11 @@ int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
         r = hv_a64_vcpu_set_boot_regs(vcpu->hv, &regs);
     }
     /* The vGIC is finished once the last vCPU exists: the machine layer creates them in order. */
-    if (r == 0 && vcpu->index + 1 == vm->vcpu_count)
+    if (r == 0 && vcpu->index + 1 == vm->vcpu_count) {
         r = hv_a64_gic_init(vm->hv);
+        /* Each PMU's interrupt is a PPI of an initialised vGIC. */
+        for (unsigned i = 0; r == 0 && a64->feat.pmu && i < vm->vcpu_count; i++)
+            r = hv_a64_vcpu_pmu_init(vm->vcpus[i].hv, A64_PPI_PMU + 16);
+    }
     return r;
 }

@@ -7,11 +7,13 @@
  *
  *   0x08000000 GIC distributor        64 KiB
  *   0x08010000 GICv2 CPU interface    8 KiB (GICv2 only)
+ *   0x08080000 GICv3 ITS              128 KiB (control frame, doorbell page)
  *   0x080a0000 GICv3 redistributors   128 KiB per vCPU, room for 64
  *   0x09000000 16550A UART            8 byte-wide registers
  *   0x09010000 boot timer             1 byte (not in the device tree: /init
  *                                     writes it through /dev/mem)
  *   0x09020000 pvpanic-mmio           1 byte (for kernels with the driver)
+ *   0x09030000 PL031 RTC              4 KiB
  *   0x0a000000 virtio-mmio            one 4 KiB window per device
  *   0x40000000 RAM                    kernel at the start (+ text_offset);
  *                                     from the top: DTB slot, panic-record
@@ -32,6 +34,7 @@
 #define A64_GIC_DIST_SIZE_V2 0x1000ull
 #define A64_GIC_CPU_BASE 0x08010000ull
 #define A64_GIC_CPU_SIZE 0x2000ull
+#define A64_GIC_ITS_BASE 0x08080000ull /* A64_GIC_ITS_SIZE (hv_aarch64.h) */
 #define A64_GIC_REDIST_BASE 0x080a0000ull
 #define A64_GIC_REDIST_FRAME_SIZE 0x20000ull /* RD_base + SGI_base, 64 KiB each */
 #define A64_GIC_REDIST_MAX_CPUS 64
@@ -42,6 +45,8 @@
 #define A64_UART_CLOCK_HZ 1843200u
 #define A64_BOOT_TIMER_BASE 0x09010000ull
 #define A64_PVPANIC_BASE 0x09020000ull
+#define A64_RTC_BASE 0x09030000ull
+#define A64_RTC_SPI 2
 
 #define A64_VIRTIO_MMIO_BASE 0x0a000000ull
 #define A64_VIRTIO_MMIO_SIZE 0x1000ull
@@ -64,6 +69,9 @@
 
 _Static_assert(A64_GIC_DIST_BASE + A64_GIC_DIST_SIZE_V3 <= A64_GIC_REDIST_BASE,
                "distributor runs into the redistributors");
+_Static_assert(A64_GIC_DIST_BASE + A64_GIC_DIST_SIZE_V3 <= A64_GIC_ITS_BASE &&
+                   A64_GIC_ITS_BASE + 0x20000ull <= A64_GIC_REDIST_BASE,
+               "the ITS overlaps the distributor or the redistributors");
 _Static_assert(A64_GIC_CPU_BASE + A64_GIC_CPU_SIZE <= A64_GIC_REDIST_BASE,
                "GICv2 CPU interface runs into the redistributors");
 _Static_assert(A64_GIC_REDIST_BASE + A64_GIC_REDIST_MAX_CPUS * A64_GIC_REDIST_FRAME_SIZE <=

@@ -162,9 +162,14 @@ static unsigned ram_ranges(const struct vm *vm, struct x86_ram_range *out, uint6
     return n;
 }
 
-int arch_probe_kernel(const uint8_t *kernel, uint64_t size)
+int arch_probe_kernel(const uint8_t *kernel, uint64_t size, enum vm_kernel_format format)
 {
     struct x86_bzimage bz;
+
+    if (format != VM_KERNEL_AUTO) {
+        LOG_ERR("x86_64 boots bzImages only: the kernel format cannot be chosen");
+        return -STDVMM_EINVAL;
+    }
     return x86_bzimage_parse(kernel, size, &bz);
 }
 
@@ -178,6 +183,8 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     uint64_t low_end;
     int r;
 
+    if (vm->opts.kernel_format != VM_KERNEL_AUTO)
+        return arch_probe_kernel(images->kernel, images->kernel_size, vm->opts.kernel_format);
     r = x86_bzimage_parse(images->kernel, images->kernel_size, &bz);
     if (r < 0)
         return r;

@@ -3,7 +3,8 @@
  * Node and property names follow the Linux bindings
  * (Documentation/devicetree/bindings): arm/cpus.yaml, arm/psci.yaml,
  * timer/arm,arch_timer.yaml, interrupt-controller/arm,gic-v3.yaml and
- * arm,gic.yaml, serial/8250.yaml, virtio/mmio.yaml, reserved-memory/ramoops.yaml.
+ * arm,gic.yaml, serial/8250.yaml, virtio/mmio.yaml, reserved-memory/ramoops.yaml,
+ * arm/pmu.yaml, rtc/arm,pl031.yaml (an AMBA device: it names its bus clock).
  */
 #include "stdvmm/dtb.h"
 
@@ -160,14 +161,28 @@ static void add_psci(struct writer *w)
     end(w);
 }
 
-static void add_timer(struct writer *w, const struct dtb_config *cfg)
+/* GICv2 PPI specifiers also name the CPUs the interrupt goes to (at most 8). */
+static uint32_t ppi_flags(const struct dtb_config *cfg)
 {
-    /* GICv2 PPI specifiers also name the CPUs the interrupt goes to (at most 8). */
     uint32_t flags = DTB_IRQ_LEVEL_HIGH;
     if (cfg->gic.version == 2) {
         unsigned n = cfg->cpu_count > 8 ? 8 : cfg->cpu_count;
         flags |= ((1u << n) - 1) << 8;
     }
+    return flags;
+}
+
+static void add_pmu(struct writer *w, const struct dtb_config *cfg)
+{
+    begin(w, "pmu");
+    prop_str(w, "compatible", "arm,armv8-pmuv3");
+    prop_irq(w, DTB_GIC_PPI, cfg->pmu_ppi, ppi_flags(cfg));
+    end(w);
+}
+
+static void add_timer(struct writer *w, const struct dtb_config *cfg)
+{
+    uint32_t flags = ppi_flags(cfg);
     /* Secure, non-secure physical, virtual, hypervisor: the binding's fixed order. */
     static const uint32_t ppis[4] = {13, 14, 11, 10};
     fdt32_t cells[12];
@@ -192,8 +207,16 @@ static void add_gic(struct writer *w, const struct dtb_config *cfg)
     begin(w, unit_name(name, "intc", g->dist_base));
     prop_str(w, "compatible", v3 ? "arm,gic-v3" : "arm,gic-400");
     prop_u32(w, "#interrupt-cells", 3);
-    /* No child nodes (no ITS); dtc wants the cell count of an interrupt provider stated. */
-    prop_u32(w, "#address-cells", 0);
+    bool its = v3 && g->its_size != 0;
+    if (its) {
+        /* The ITS child's reg is in the root's address space (arm,gic-v3.yaml). */
+        prop_u32(w, "#address-cells", 2);
+        prop_u32(w, "#size-cells", 2);
+        prop_empty(w, "ranges");
+    } else {
+        /* No child nodes; dtc wants the cell count of an interrupt provider stated. */
+        prop_u32(w, "#address-cells", 0);
+    }
     prop_empty(w, "interrupt-controller");
     fdt64_t reg[4] = {cpu_to_fdt64(g->dist_base), cpu_to_fdt64(g->dist_size),
                       cpu_to_fdt64(v3 ? g->redist_base : g->cpu_base),
@@ -202,6 +225,15 @@ static void add_gic(struct writer *w, const struct dtb_config *cfg)
     if (v3)
         prop_u32(w, "#redistributor-regions", 1);
     prop_u32(w, "phandle", DTB_GIC_PHANDLE);
+    if (its) {
+        begin(w, unit_name(name, "msi-controller", g->its_base));
+        prop_str(w, "compatible", "arm,gic-v3-its");
+        prop_empty(w, "msi-controller");
+        prop_u32(w, "#msi-cells", 1); /* the device ID */
+        prop_reg(w, g->its_base, g->its_size);
+        prop_u32(w, "phandle", DTB_ITS_PHANDLE);
+        end(w);
+    }
     end(w);
 }
 
@@ -236,6 +268,16 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         prop_empty(w, "dma-coherent");
         end(w);
         break;
+    case VM_DEV_PL031:
+        begin(w, unit_name(name, "rtc", d->base));
+        prop_compat2(w, "arm,pl031", "arm,primecell");
+        prop_reg(w, d->base, d->size);
+        if (d->irq != 0)
+            prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_LEVEL_HIGH);
+        prop_u32(w, "clocks", DTB_APB_CLOCK_PHANDLE);
+        prop_str(w, "clock-names", "apb_pclk");
+        end(w);
+        break;
     case VM_DEV_PVPANIC:
         begin(w, unit_name(name, "pvpanic", d->base));
         prop_str(w, "compatible", "qemu,pvpanic-mmio");
@@ -248,6 +290,21 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         return -STDVMM_EINVAL;
     }
     return 0;
+}
+
+/*
+ * Linux's AMBA bus enables a PrimeCell's "apb_pclk" before probing it; a
+ * fixed clock stands for the bus (its rate matters to no device here).
+ */
+static void add_apb_clock(struct writer *w)
+{
+    begin(w, "apb-pclk");
+    prop_str(w, "compatible", "fixed-clock");
+    prop_u32(w, "#clock-cells", 0);
+    prop_u32(w, "clock-frequency", 24000000);
+    prop_str(w, "clock-output-names", "clk24mhz");
+    prop_u32(w, "phandle", DTB_APB_CLOCK_PHANDLE);
+    end(w);
 }
 
 static const struct vm_platform_device *console(const struct dtb_config *cfg)
@@ -311,6 +368,14 @@ static int check_config(const struct dtb_config *cfg)
         LOG_ERR("device tree: GIC version %u (2 or 3)", cfg->gic.version);
         return -STDVMM_EINVAL;
     }
+    if (cfg->gic.its_size != 0 && cfg->gic.version != 3) {
+        LOG_ERR("device tree: an ITS needs a GICv3");
+        return -STDVMM_EINVAL;
+    }
+    if (cfg->pmu_ppi > 15) {
+        LOG_ERR("device tree: PMU interrupt PPI %u (0..15)", cfg->pmu_ppi);
+        return -STDVMM_EINVAL;
+    }
     if (cfg->panic_record_size > UINT32_MAX) {
         LOG_ERR("device tree: panic record of 0x%llx bytes is too big",
                 (unsigned long long)cfg->panic_record_size);
@@ -342,7 +407,15 @@ int dtb_build(const struct dtb_config *cfg, void *buf, uint32_t size, uint32_t *
     add_cpus(&w, cfg);
     add_psci(&w);
     add_timer(&w, cfg);
+    if (cfg->pmu_ppi != 0)
+        add_pmu(&w, cfg);
     add_gic(&w, cfg);
+    for (unsigned i = 0; i < cfg->device_count; i++) {
+        if (cfg->devices[i].kind == VM_DEV_PL031) {
+            add_apb_clock(&w);
+            break;
+        }
+    }
     for (unsigned i = 0; i < cfg->device_count && w.err == 0; i++) {
         r = add_device(&w, cfg, &cfg->devices[i]);
         if (r < 0)

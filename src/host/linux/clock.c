@@ -3,7 +3,7 @@
 
 #include "stdvmm/host/linux.h"
 
-static uint64_t start_ns;
+static uint64_t start_ns, start_wall_s;
 
 uint64_t host_clock_monotonic_ns(void)
 {
@@ -14,7 +14,15 @@ uint64_t host_clock_monotonic_ns(void)
 
 void host_clock_start(void)
 {
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
     start_ns = host_clock_monotonic_ns();
+    start_wall_s = wall.tv_sec > 0 ? (uint64_t)wall.tv_sec : 0;
+}
+
+uint64_t host_clock_start_wall_s(void)
+{
+    return start_wall_s;
 }
 
 uint64_t host_clock_ns(void)

@@ -20,6 +20,7 @@ struct hv_vm {
     int run_mmap_size;
     unsigned vcpu_count;
     int irqchip_fd; /* in-kernel interrupt controller device (arm64 vGIC), or -1 */
+    int its_fd;     /* arm64: the vGIC's ITS, or -1 */
     /*
      * arm64 KVM accepts irqfds only once the vGIC is initialised, which
      * needs every vCPU to exist: irqfds added before that wait here and are

@@ -19,6 +19,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
         return -STDVMM_ENOMEM;
     vm->vm_fd = -1;
     vm->irqchip_fd = -1;
+    vm->its_fd = -1;
     vm->vcpu_count = cfg->vcpu_count;
     snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "vm");
 
@@ -65,6 +66,8 @@ void hv_vm_destroy(struct hv_vm *vm)
 {
     if (vm == NULL)
         return;
+    if (vm->its_fd >= 0)
+        close(vm->its_fd);
     if (vm->irqchip_fd >= 0)
         close(vm->irqchip_fd);
     if (vm->vm_fd >= 0)

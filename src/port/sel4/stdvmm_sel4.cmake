@@ -49,6 +49,7 @@ add_executable(stdvmm-vmm
   ${SEL4_DIR}/portable/sel4_plan.c
   ${portable}/core/bus.c ${portable}/core/error.c ${portable}/core/guest_memory.c
   ${portable}/core/vcpu_loop.c ${portable}/core/vm.c ${portable}/core/kernel_image.c
+  ${portable}/core/vm_options.c
   ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c
   ${portable}/arch/aarch64/psci.c ${portable}/arch/aarch64/panic_record.c
   ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c ${portable}/machine/virtio.c
@@ -57,6 +58,7 @@ add_executable(stdvmm-vmm
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
   ${portable}/devices/virtio/virtio_vsock.c ${portable}/devices/virtio/virtio_vhost.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
+  ${portable}/devices/pl031.c
   ${SEL4_DIR}/vmm/vmm_net.c ${SEL4_DIR}/vmm/vmm_blk.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_front.c
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)

@@ -18,7 +18,11 @@ void cli_run_usage(FILE *out)
             "\n"
             "Boot a Linux guest in a new VM; stdvmm exits when the VM stops.\n"
             "\n"
-            "  --kernel PATH        guest kernel (x86_64: bzImage, e.g. Debian's vmlinuz)\n"
+            "  --kernel PATH        guest kernel (x86_64: bzImage, e.g. Debian's vmlinuz;\n"
+            "                       arm64: an Image, or a raw binary entered at its first\n"
+            "                       byte 512 KiB into RAM, x0 = device tree)\n"
+            "  --kernel-format FMT  arm64: auto (default: the Image magic decides; compressed\n"
+            "                       files are refused), image or raw\n"
             "  --initramfs PATH     initial RAM filesystem (cpio, may be compressed)\n"
             "  --cmdline STR        kernel command line (default: \"console=ttyS0\")\n"
             "  --cpus N             number of vCPUs (default 1, at most %d)\n"
@@ -53,6 +57,11 @@ void cli_run_usage(FILE *out)
             "              [,budget=RUNTIME/PERIOD][,weight=1-10000]\n"
             "                       where vCPU N (or every vCPU) runs and how it is scheduled\n"
             "  --vmm-threads LIST   pCPUs of the VMM's own threads (console, devices, API)\n"
+            "  --irqchip GIC        arm64: auto (default: GICv3, else GICv2), gicv2 or gicv3\n"
+            "  --pmu|--its|--sve|--pauth|--mte auto|on|off\n"
+            "                       arm64 features: PMUv3, GICv3 ITS, SVE, pointer\n"
+            "                       authentication, MTE. auto (default): given where KVM\n"
+            "                       has them (MTE: off); on: required; off: hidden\n"
             "  --no-reboot          a guest reset ends stdvmm (exit 4) instead of rebooting\n"
             "  --name NAME          VM name, used in messages (default \"vm\")\n"
             "  --config FILE        the VM from a single-VM description (YAML or JSON, see\n"
@@ -378,7 +387,8 @@ int cli_run(int argc, char **argv)
     enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
            OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
            OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_FS, OPT_RNG, OPT_PLACEMENT,
-           OPT_VMM_THREADS, OPT_SECCOMP, OPT_JAIL, OPT_JAIL_ID };
+           OPT_VMM_THREADS, OPT_SECCOMP, OPT_JAIL, OPT_JAIL_ID, OPT_KERNEL_FORMAT, OPT_IRQCHIP,
+           OPT_PMU, OPT_ITS, OPT_SVE, OPT_PAUTH, OPT_MTE };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
@@ -403,6 +413,13 @@ int cli_run(int argc, char **argv)
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
         {"jail", required_argument, NULL, OPT_JAIL},
         {"jail-id", required_argument, NULL, OPT_JAIL_ID},
+        {"kernel-format", required_argument, NULL, OPT_KERNEL_FORMAT},
+        {"irqchip", required_argument, NULL, OPT_IRQCHIP},
+        {"pmu", required_argument, NULL, OPT_PMU},
+        {"its", required_argument, NULL, OPT_ITS},
+        {"sve", required_argument, NULL, OPT_SVE},
+        {"pauth", required_argument, NULL, OPT_PAUTH},
+        {"mte", required_argument, NULL, OPT_MTE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -522,6 +539,41 @@ int cli_run(int argc, char **argv)
                 return VMM_EXIT_USAGE;
             }
             cfg.jail_id = (unsigned)n;
+            break;
+        }
+        case OPT_KERNEL_FORMAT:
+            if (!vm_kernel_format_parse(optarg, &cfg.arch.kernel_format)) {
+                fprintf(stderr, "stdvmm: --kernel-format %s: expected auto, image or raw\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_IRQCHIP:
+            if (!vm_irqchip_parse(optarg, &cfg.arch.irqchip)) {
+                fprintf(stderr, "stdvmm: --irqchip %s: expected auto, gicv2 or gicv3\n", optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_PMU:
+        case OPT_ITS:
+        case OPT_SVE:
+        case OPT_PAUTH:
+        case OPT_MTE: {
+            enum vm_feature *f = opt == OPT_PMU     ? &cfg.arch.pmu
+                                 : opt == OPT_ITS   ? &cfg.arch.its
+                                 : opt == OPT_SVE   ? &cfg.arch.sve
+                                 : opt == OPT_PAUTH ? &cfg.arch.pauth
+                                                    : &cfg.arch.mte;
+            if (!vm_feature_parse(optarg, f)) {
+                fprintf(stderr, "stdvmm: --%s %s: expected auto, on or off\n",
+                        opt == OPT_PMU     ? "pmu"
+                        : opt == OPT_ITS   ? "its"
+                        : opt == OPT_SVE   ? "sve"
+                        : opt == OPT_PAUTH ? "pauth"
+                                           : "mte",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
             break;
         }
         case 'h': cli_run_usage(stdout); return 0;

@@ -200,4 +200,30 @@ int hv_a64_vcpu_set_boot_regs(struct hv_vcpu *vcpu, const struct a64_boot_regs *
     (void)regs;
     return record("boot_regs", "%llu", vcpu->index);
 }
+
+/* No optional features: the machine layer's order is the base one. */
+int hv_a64_features(struct hv_vm *vm, struct a64_hv_features *out)
+{
+    (void)vm;
+    *out = (struct a64_hv_features){.gicv2 = true};
+    return 0;
+}
+
+int hv_a64_create_its(struct hv_vm *vm, uint64_t base)
+{
+    (void)vm;
+    return record("its", "0x%llx", base);
+}
+
+int hv_a64_enable_mte(struct hv_vm *vm)
+{
+    (void)vm;
+    return record("mte", NULL, 0);
+}
+
+int hv_a64_vcpu_pmu_init(struct hv_vcpu *vcpu, uint32_t ppi_intid)
+{
+    (void)ppi_intid;
+    return record("pmu_init", "%llu", vcpu->index);
+}
 #endif

@@ -8,6 +8,7 @@ static const uint64_t sample_mpidr[2] = {0x0, 0x1};
 static const struct vm_platform_device sample_devices[] = {
     {.kind = VM_DEV_SERIAL_8250, .base = 0x09000000, .size = 8, .irq = 1},
     {.kind = VM_DEV_PVPANIC, .base = 0x09020000, .size = 1},
+    {.kind = VM_DEV_PL031, .base = 0x09030000, .size = 0x1000, .irq = 2},
     {.kind = VM_DEV_VIRTIO_MMIO, .base = 0x0a000000, .size = 0x1000, .irq = 16},
     {.kind = VM_DEV_VIRTIO_MMIO, .base = 0x0a001000, .size = 0x1000, .irq = 17},
 };
@@ -39,4 +40,11 @@ void dtb_sample_config(struct dtb_config *cfg, unsigned gic_version)
     cfg->uart_clock_hz = 1843200;
     cfg->panic_record_base = SAMPLE_RECORD_BASE;
     cfg->panic_record_size = 0x10000;
+}
+
+void dtb_sample_its_pmu(struct dtb_config *cfg)
+{
+    cfg->gic.its_base = SAMPLE_ITS_BASE;
+    cfg->gic.its_size = 0x20000;
+    cfg->pmu_ppi = 7;
 }

@@ -487,6 +487,59 @@ static void vhost_user_devices(void **state)
     sysconf_diags_free(&d);
 }
 
+/* kernel_format and the arm64 feature keys: the same words as stdvmm run's flags. */
+static void arch_options(void **state)
+{
+    static const char *const text = "kernel: /k.flat\n"
+                                    "kernel_format: raw\n"
+                                    "irqchip: gicv3\n"
+                                    "pmu: off\n"
+                                    "its: on\n"
+                                    "mte: auto\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc;
+
+    (void)state;
+    memset(&vc, 0, sizeof(vc));
+    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d);
+    if (r != 0)
+        dump(&d);
+    assert_int_equal(r, 0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_int_equal(vc.arch.kernel_format, VM_KERNEL_RAW);
+    assert_int_equal(vc.arch.irqchip, VM_IRQCHIP_GICV3);
+    assert_int_equal(vc.arch.pmu, VM_FEATURE_OFF);
+    assert_int_equal(vc.arch.its, VM_FEATURE_ON);
+    assert_int_equal(vc.arch.sve, VM_FEATURE_AUTO);
+    assert_int_equal(vc.arch.mte, VM_FEATURE_AUTO);
+
+    /* The manager's JSON carries what is not the default, and only that. */
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    assert_non_null(strstr(json, "\"kernel_format\": \"raw\""));
+    assert_non_null(strstr(json, "\"pmu\": \"off\""));
+    assert_null(strstr(json, "\"mte\""));
+    struct sysconf back;
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_int_equal(back.vms[0].arch.kernel_format, VM_KERNEL_RAW);
+    assert_int_equal(back.vms[0].arch.irqchip, VM_IRQCHIP_GICV3);
+    assert_int_equal(back.vms[0].arch.pmu, VM_FEATURE_OFF);
+    assert_int_equal(back.vms[0].arch.its, VM_FEATURE_ON);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    static const char *const bad = "kernel: /k\nkernel_format: zImage\nirqchip: gicv3-its\n"
+                                   "sve: yes\n";
+    assert_int_equal(sysconf_parse_vm(bad, strlen(bad), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "kernel_format", "auto, image or raw"));
+    assert_true(has_diag(&d, "irqchip", "auto, gicv2 or gicv3"));
+    assert_true(has_diag(&d, "sve", "auto, on or off"));
+    sysconf_diags_free(&d);
+}
+
 static void bad_devices(void **state)
 {
     static const char *const text =
@@ -632,6 +685,7 @@ int main(void)
         cmocka_unit_test(files_are_checked_on_request),
         cmocka_unit_test(example_in_docs_is_valid),
         cmocka_unit_test(helpers),
+        cmocka_unit_test(arch_options),
         cmocka_unit_test(long_key_paths_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

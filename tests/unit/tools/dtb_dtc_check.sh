@@ -10,7 +10,7 @@ dump=$1 work=$2
 command -v dtc >/dev/null || { echo "dtc not found (Debian package device-tree-compiler)"; exit 77; }
 mkdir -p "$work"
 status=0
-for v in v3 v2; do
+for v in v3 v2 v3-its-pmu; do
 	"$dump" "$work/$v.dtb" "$v"
 	dtc -I dtb -O dts -o "$work/$v.dts" "$work/$v.dtb" 2>"$work/$v.warnings"
 	if [ -s "$work/$v.warnings" ]; then
@@ -20,6 +20,23 @@ for v in v3 v2; do
 	fi
 	gic=arm,gic-v3
 	[ $v = v2 ] && gic=arm,gic-400
+	extra='#address-cells = <0x00>;'
+	[ $v = v3-its-pmu ] && extra='msi-controller@8080000 {
+compatible = "arm,gic-v3-its";
+msi-controller;
+#msi-cells = <0x01>;
+reg = <0x00 0x8080000 0x00 0x20000>;
+ranges;
+#address-cells = <0x02>;
+compatible = "arm,armv8-pmuv3";
+interrupts = <0x01 0x07 0x04>;'
+	echo "$extra" | while IFS= read -r want; do
+		grep -qF "$want" "$work/$v.dts" || { echo "the $v tree lacks: $want"; exit 1; }
+	done || status=1
+	if [ $v != v3-its-pmu ] && grep -qF 'armv8-pmuv3' "$work/$v.dts"; then
+		echo "the $v tree has a PMU it was not given"
+		status=1
+	fi
 	for want in \
 		'memory@40000000 {' 'device_type = "memory";' \
 		'cpu@0 {' 'cpu@1 {' 'enable-method = "psci";' \
@@ -32,6 +49,8 @@ for v in v3 v2; do
 		'serial@9000000 {' 'compatible = "ns16550a";' 'clock-frequency = <0x1c2000>;' \
 		'interrupts = <0x00 0x01 0x04>;' \
 		'pvpanic@9020000 {' 'compatible = "qemu,pvpanic-mmio";' \
+		'rtc@9030000 {' 'compatible = "arm,pl031\0arm,primecell";' 'clock-names = "apb_pclk";' \
+		'interrupts = <0x00 0x02 0x04>;' 'compatible = "fixed-clock";' \
 		'virtio_mmio@a000000 {' 'virtio_mmio@a001000 {' 'compatible = "virtio,mmio";' \
 		'interrupts = <0x00 0x10 0x01>;' \
 		'ramoops@5fc00000 {' 'compatible = "ramoops";' 'max-reason = <0x01>;'; do
@@ -42,7 +61,9 @@ for v in v3 v2; do
 	done
 done
 if [ $status -ne 0 ]; then
-	echo "--- $work/v3.dts:"
-	cat "$work/v3.dts"
+	for v in v3 v3-its-pmu; do
+		echo "--- $work/$v.dts:"
+		cat "$work/$v.dts"
+	done
 fi
 exit $status

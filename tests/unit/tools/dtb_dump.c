@@ -12,10 +12,12 @@ int main(int argc, char **argv)
     uint32_t used = 0;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUT.dtb [v2]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUT.dtb [v2|v3-its-pmu]\n", argv[0]);
         return 2;
     }
     dtb_sample_config(&cfg, argc > 2 && strcmp(argv[2], "v2") == 0 ? 2 : 3);
+    if (argc > 2 && strcmp(argv[2], "v3-its-pmu") == 0)
+        dtb_sample_its_pmu(&cfg);
     if (dtb_build(&cfg, buf, sizeof(buf), &used) != 0)
         return 1;
     FILE *f = fopen(argv[1], "wb");

@@ -216,6 +216,106 @@ int hv_a64_gic_init(struct hv_vm *vm)
     return r;
 }
 
+static bool vm_has(struct hv_vm *vm, long cap)
+{
+    return ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap) > 0;
+}
+
+static bool can_create_device(struct hv_vm *vm, uint32_t type)
+{
+    struct kvm_create_device dev = {.type = type, .flags = KVM_CREATE_DEVICE_TEST};
+    return ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &dev) == 0;
+}
+
+int hv_a64_features(struct hv_vm *vm, struct a64_hv_features *out)
+{
+    *out = (struct a64_hv_features){
+        .pmu = vm_has(vm, KVM_CAP_ARM_PMU_V3),
+        .its = can_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS),
+        .sve = vm_has(vm, KVM_CAP_ARM_SVE),
+        .pauth = vm_has(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) && vm_has(vm, KVM_CAP_ARM_PTRAUTH_GENERIC),
+        .mte = vm_has(vm, KVM_CAP_ARM_MTE),
+        .gicv2 = can_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V2),
+    };
+    return 0;
+}
+
+int hv_a64_enable_mte(struct hv_vm *vm)
+{
+    struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_MTE};
+
+    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s: KVM_ENABLE_CAP(KVM_CAP_ARM_MTE): %s", vm->name, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+/* As kvmtool does: the ITS is complete once its base is set, independently of the vGIC's init. */
+int hv_a64_create_its(struct hv_vm *vm, uint64_t base)
+{
+    struct kvm_create_device dev = {.type = KVM_DEV_TYPE_ARM_VGIC_ITS};
+    struct kvm_device_attr addr = {
+        .group = KVM_DEV_ARM_VGIC_GRP_ADDR,
+        .attr = KVM_VGIC_ITS_ADDR_TYPE,
+        .addr = (uint64_t)(uintptr_t)&base,
+    };
+    struct kvm_device_attr init = {
+        .group = KVM_DEV_ARM_VGIC_GRP_CTRL,
+        .attr = KVM_DEV_ARM_VGIC_CTRL_INIT,
+    };
+
+    if (vm->irqchip_fd < 0 || !vm->gic_v3) {
+        LOG_ERR("VM %s: an ITS needs a GICv3 first", vm->name);
+        return -STDVMM_EINVAL;
+    }
+    if (vm->its_fd >= 0) {
+        LOG_ERR("VM %s: the ITS exists already", vm->name);
+        return -STDVMM_EEXIST;
+    }
+    if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &dev) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s: KVM_CREATE_DEVICE (GICv3 ITS): %s", vm->name, strerror(e));
+        return e == ENODEV || e == ENXIO ? -STDVMM_ENODEV : -e;
+    }
+    vm->its_fd = (int)dev.fd;
+    if (ioctl(vm->its_fd, KVM_SET_DEVICE_ATTR, &addr) < 0 ||
+        ioctl(vm->its_fd, KVM_SET_DEVICE_ATTR, &init) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s: ITS at 0x%llx: %s", vm->name, (unsigned long long)base, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
+int hv_a64_vcpu_pmu_init(struct hv_vcpu *v, uint32_t ppi_intid)
+{
+    int irq = (int)ppi_intid;
+    struct kvm_device_attr set_irq = {
+        .group = KVM_ARM_VCPU_PMU_V3_CTRL,
+        .attr = KVM_ARM_VCPU_PMU_V3_IRQ,
+        .addr = (uint64_t)(uintptr_t)&irq,
+    };
+    struct kvm_device_attr init = {
+        .group = KVM_ARM_VCPU_PMU_V3_CTRL,
+        .attr = KVM_ARM_VCPU_PMU_V3_INIT,
+    };
+
+    if (ioctl(v->fd, KVM_SET_DEVICE_ATTR, &set_irq) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s vCPU %u: PMU overflow interrupt %u: %s", v->vm->name, v->index, ppi_intid,
+                strerror(e));
+        return -e;
+    }
+    if (ioctl(v->fd, KVM_SET_DEVICE_ATTR, &init) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s vCPU %u: KVM_ARM_VCPU_PMU_V3_INIT: %s", v->vm->name, v->index, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
 static int one_reg(struct hv_vcpu *v, unsigned long req, uint64_t id, uint64_t *value,
                    const char *what)
 {
@@ -267,10 +367,25 @@ int hv_a64_vcpu_init(struct hv_vcpu *v, const struct a64_vcpu_config *cfg)
     init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
     if (cfg->powered_off)
         init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+    if (cfg->pmu)
+        init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
+    if (cfg->sve)
+        init.features[0] |= 1u << KVM_ARM_VCPU_SVE;
+    /* KVM takes the two pointer-authentication features together or not at all. */
+    if (cfg->pauth)
+        init.features[0] |= 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
     if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
         int e = errno;
         LOG_ERR("VM %s vCPU %u: KVM_ARM_VCPU_INIT (target %u): %s", v->vm->name, v->index,
                 init.target, strerror(e));
+        return -e;
+    }
+    /* The host's vector lengths stay as KVM offers them; FINALIZE fixes them before any run. */
+    int feature = KVM_ARM_VCPU_SVE;
+    if (cfg->sve && ioctl(v->fd, KVM_ARM_VCPU_FINALIZE, &feature) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s vCPU %u: KVM_ARM_VCPU_FINALIZE(SVE): %s", v->vm->name, v->index,
+                strerror(e));
         return -e;
     }
     int r = set_mpidr(v, cfg->mpidr);

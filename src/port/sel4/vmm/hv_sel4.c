@@ -358,6 +358,34 @@ int hv_a64_gic_init(struct hv_vm *vm)
     return vm->gic_created ? 0 : -STDVMM_ENODEV;
 }
 
+/* The VMM's own GICv2 emulation (portable/vgic_v2.c); none of the optional features yet. */
+int hv_a64_features(struct hv_vm *vm, struct a64_hv_features *out)
+{
+    (void)vm;
+    *out = (struct a64_hv_features){.gicv2 = true};
+    return 0;
+}
+
+int hv_a64_create_its(struct hv_vm *vm, uint64_t base)
+{
+    (void)vm;
+    (void)base;
+    return -STDVMM_ENODEV;
+}
+
+int hv_a64_enable_mte(struct hv_vm *vm)
+{
+    (void)vm;
+    return -STDVMM_ENOTSUP;
+}
+
+int hv_a64_vcpu_pmu_init(struct hv_vcpu *vcpu, uint32_t ppi_intid)
+{
+    (void)vcpu;
+    (void)ppi_intid;
+    return -STDVMM_ENOTSUP;
+}
+
 /* ---- vCPUs ------------------------------------------------------------- */
 
 int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)

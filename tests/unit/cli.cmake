@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# stdvmm run's command line, through the built program (no VM is created).
+add_test(NAME unit.cli_arch_options
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_arch_options.sh $<TARGET_FILE:stdvmm>
+                 ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_arch_options)
+set_tests_properties(unit.cli_arch_options PROPERTIES LABELS unit TIMEOUT 60)
