@@ -31,6 +31,9 @@ struct fixture {
     struct virtio_blk_io last; /* copy of the last submitted request */
     struct virtq_seg last_segs[VIRTIO_BLK_MAX_SEGS];
     int result; /* what the fake backend reports */
+    uint64_t now;      /* the fake clock, ns */
+    uint64_t retry_ns; /* the last retry_after(), 0: none */
+    unsigned retries;
 };
 
 static int fake_submit(void *ctx, struct virtio_blk_io *io)
@@ -56,6 +59,18 @@ static int fake_submit(void *ctx, struct virtio_blk_io *io)
 static void fake_flush(void *ctx)
 {
     ((struct fixture *)ctx)->batches++;
+}
+
+static uint64_t fake_now(void *ctx)
+{
+    return ((struct fixture *)ctx)->now;
+}
+
+static void fake_retry(void *ctx, uint64_t ns)
+{
+    struct fixture *f = ctx;
+    f->retry_ns = ns;
+    f->retries++;
 }
 
 static int setup_with(void **state, bool readonly)
@@ -87,6 +102,30 @@ static int setup(void **state)
 static int setup_ro(void **state)
 {
     return setup_with(state, true);
+}
+
+/* One request per 10 ms and 4 KiB per 10 ms. */
+static int setup_limited(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL || td_init(&f->d) != 0)
+        return -1;
+    f->now = 5000000000ull;
+    struct virtio_blk_config cfg = {
+        .slot = td_slot(&f->d, "blk0"),
+        .capacity = SECTORS * 512,
+        .limit = {.bytes = {.size = 4096, .refill_ms = 10}, .ops = {.size = 1, .refill_ms = 10}},
+        .backend = {.submit = fake_submit,
+                    .flush_batch = fake_flush,
+                    .now_ns = fake_now,
+                    .retry_after = fake_retry,
+                    .ctx = f},
+    };
+    if (virtio_blk_init(&f->blk, &cfg) != 0)
+        return -1;
+    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    *state = f;
+    return 0;
 }
 
 static int teardown(void **state)
@@ -438,6 +477,83 @@ static void config_space(void **state)
     assert_int_equal(virtio_le32(b), 0);
 }
 
+static void rate_limit_holds_then_resumes(void **state)
+{
+    struct fixture *f = *state;
+    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
+    request(f, 3, VIRTIO_BLK_T_IN, 1, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 1); /* one op per 10 ms */
+    assert_int_equal(f->retries, 1);
+    assert_in_range(f->retry_ns, 10000000, 10000002);
+    assert_int_equal(virtio_blk_throttled(&f->blk), 1);
+    assert_int_equal(virtio_blk_inflight(&f->blk), 0); /* the held one is not the backend's */
+    assert_int_equal(td_used_idx(&f->d, 0), 1);
+    /* A kick before the time: still held, the timer armed again. */
+    f->now += 5000000;
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 1);
+    assert_int_equal(f->retries, 2);
+    f->now += 5000000;
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 2);
+    assert_int_equal(f->last.offset, 512);
+    assert_int_equal(status_of(f, 3), VIRTIO_BLK_S_OK);
+    assert_int_equal(td_used_idx(&f->d, 0), 2);
+}
+
+/* 8 KiB in one request: a full bucket lets it through, the next waits for the debt. */
+static void rate_limit_bytes_debt(void **state)
+{
+    struct fixture *f = *state;
+    request(f, 0, VIRTIO_BLK_T_OUT, 0, 8192);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 1);
+    f->now += 10000000; /* ops are back; bytes are at 0 after a 4 KiB debt */
+    request(f, 3, VIRTIO_BLK_T_OUT, 16, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 1);
+    assert_in_range(f->retry_ns, 1250000, 1250002); /* 512 bytes at 4096 per 10 ms */
+}
+
+static void reset_drops_a_held_request(void **state)
+{
+    struct fixture *f = *state;
+    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
+    request(f, 3, VIRTIO_BLK_T_IN, 1, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 1);
+    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
+    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    f->now += 10000000;
+    virtio_blk_process(&f->blk); /* the timer: the old session's request is dropped */
+    assert_int_equal(f->submitted, 1);
+    assert_int_equal(td_used_idx(&f->d, 0), 0);
+    assert_int_equal(status_of(f, 3), 0xee);
+    /* and the new session works, the slot back in the pool */
+    request(f, 6, VIRTIO_BLK_T_IN, 2, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, 2);
+    assert_int_equal(f->blk.free_count, VIRTIO_BLK_QUEUE_SIZE);
+}
+
+static void rate_limit_config_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_blk other;
+    struct virtio_blk_config cfg = {
+        .slot = td_slot(&f->d, "blk1"),
+        .capacity = SECTORS * 512,
+        .limit = {.ops = {.size = 10}}, /* no refill time */
+        .backend = {.submit = fake_submit, .now_ns = fake_now, .retry_after = fake_retry, .ctx = f},
+    };
+    assert_int_equal(virtio_blk_init(&other, &cfg), -STDVMM_EINVAL);
+    cfg.limit.ops.refill_ms = 100;
+    cfg.backend.retry_after = NULL; /* a backend without a timer */
+    assert_int_equal(virtio_blk_init(&other, &cfg), -STDVMM_ENOTSUP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +573,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(reset_drains_before_new_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(write_through_without_flush_feature, setup, teardown),
         cmocka_unit_test_setup_teardown(config_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_holds_then_resumes, setup_limited, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_bytes_debt, setup_limited, teardown),
+        cmocka_unit_test_setup_teardown(reset_drops_a_held_request, setup_limited, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_config_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/devices/virtio_mmio.h"
 
 #define VIRTIO_BLK_SECTOR_SIZE 512u
@@ -99,6 +100,13 @@ struct virtio_blk_backend {
     int (*submit)(void *ctx, struct virtio_blk_io *io);
     /* End of a batch of submits (e.g. one io_uring_submit()). May be NULL. */
     void (*flush_batch)(void *ctx);
+    /*
+     * Needed only with a rate limit: the monotonic time in ns, and a request
+     * to call virtio_blk_process() again in ns nanoseconds (replacing any
+     * earlier such request).
+     */
+    uint64_t (*now_ns)(void *ctx);
+    void (*retry_after)(void *ctx, uint64_t ns);
     void *ctx;
 };
 
@@ -108,6 +116,8 @@ struct virtio_blk_config {
     bool readonly;
     bool discard;       /* offer DISCARD and WRITE_ZEROES (the backend can punch holes) */
     const char *serial; /* GET_ID answer, at most VIRTIO_BLK_ID_BYTES are used */
+    /* Bytes (of reads and writes) and requests the guest may make; zeros: no limit. */
+    struct rate_limiter_config limit;
     struct virtio_blk_backend backend;
 };
 
@@ -131,6 +141,10 @@ struct virtio_blk {
     bool starved;
     bool warned;
     bool unsignalled; /* answers pushed since the last interrupt decision */
+    bool limited;
+    bool told_limited; /* the first wait was logged */
+    struct rate_limiter limiter;
+    struct virtio_blk_req *held; /* parsed, waiting for the rate limiter */
     atomic_bool reset_pending; /* set on a vCPU by a reset; cleared once the old requests drain */
     char serial[VIRTIO_BLK_ID_BYTES];
     uint8_t config[0x3c];
@@ -154,5 +168,7 @@ void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int res
 void virtio_blk_flush(struct virtio_blk *d);
 /* Requests handed to the backend and not completed yet. */
 unsigned virtio_blk_inflight(const struct virtio_blk *d);
+/* Requests the rate limiter made wait, so far. */
+uint64_t virtio_blk_throttled(const struct virtio_blk *d);
 
 #endif

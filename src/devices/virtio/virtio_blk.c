@@ -78,9 +78,23 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
         LOG_ERR("virtio-blk %s: no backend", cfg->slot.name ? cfg->slot.name : "?");
         return -STDVMM_EINVAL;
     }
+    if (!rate_limiter_config_valid(&cfg->limit)) {
+        LOG_ERR("virtio-blk %s: a rate limit needs a size and a refill time (at most an hour)",
+                cfg->slot.name ? cfg->slot.name : "?");
+        return -STDVMM_EINVAL;
+    }
+    bool limited = rate_limiter_config_active(&cfg->limit);
+    if (limited && (cfg->backend.now_ns == NULL || cfg->backend.retry_after == NULL)) {
+        LOG_ERR("virtio-blk %s: this backend cannot rate-limit (no timer)",
+                cfg->slot.name ? cfg->slot.name : "?");
+        return -STDVMM_ENOTSUP;
+    }
     memset(d, 0, sizeof(*d));
     atomic_init(&d->reset_pending, false);
     d->backend = cfg->backend;
+    d->limited = limited;
+    if (limited)
+        rate_limiter_init(&d->limiter, &cfg->limit, d->backend.now_ns(d->backend.ctx));
     d->sectors = cfg->capacity / VIRTIO_BLK_SECTOR_SIZE;
     d->readonly = cfg->readonly;
     d->discard = cfg->discard && !cfg->readonly;
@@ -119,7 +133,13 @@ int virtio_blk_register(struct virtio_blk *d, struct vm *vm)
 
 unsigned virtio_blk_inflight(const struct virtio_blk *d)
 {
-    return VIRTIO_BLK_QUEUE_SIZE - d->free_count;
+    /* A request the rate limiter holds has not reached the backend. */
+    return VIRTIO_BLK_QUEUE_SIZE - d->free_count - (d->held != NULL ? 1u : 0u);
+}
+
+uint64_t virtio_blk_throttled(const struct virtio_blk *d)
+{
+    return d->limiter.throttled;
 }
 
 static void warn_once(struct virtio_blk *d, const char *what, uint64_t a, uint64_t b)
@@ -310,9 +330,42 @@ void virtio_blk_flush(struct virtio_blk *d)
     virtio_mmio_signal(&d->transport, 0);
 }
 
+/*
+ * Hands a parsed request to the backend, or holds it while the rate limiter
+ * says wait; false when held.
+ */
+static bool submit(struct virtio_blk *d, struct virtio_blk_req *r)
+{
+    if (d->limited) {
+        uint64_t bytes =
+            r->io.op == VIRTIO_BLK_OP_READ || r->io.op == VIRTIO_BLK_OP_WRITE ? r->io.len : 0;
+        uint64_t wait = rate_limiter_take(&d->limiter, d->backend.now_ns(d->backend.ctx), bytes);
+        if (wait != 0) {
+            if (!d->told_limited)
+                LOG_INFO("virtio-blk %s: rate limit reached, requests wait (said once)",
+                         d->transport.cfg.slot.name);
+            d->told_limited = true;
+            d->held = r;
+            d->backend.retry_after(d->backend.ctx, wait);
+            return false;
+        }
+    }
+    if (d->backend.submit(d->backend.ctx, &r->io) < 0)
+        finish(d, r, VIRTIO_BLK_S_IOERR);
+    return true;
+}
+
 void virtio_blk_process(struct virtio_blk *d)
 {
     d->processing = true;
+    if (d->held != NULL) {
+        struct virtio_blk_req *r = d->held;
+        d->held = NULL;
+        if (atomic_load(&d->reset_pending))
+            release(d, r); /* the driver that made it is gone: drop it unanswered */
+        else if (!submit(d, r))
+            goto out;
+    }
     for (;;) {
         if (draining(d))
             break; /* the last completion calls us again */
@@ -344,9 +397,10 @@ void virtio_blk_process(struct virtio_blk *d)
             finish(d, r, status);
             continue;
         }
-        if (d->backend.submit(d->backend.ctx, &r->io) < 0)
-            finish(d, r, VIRTIO_BLK_S_IOERR);
+        if (!submit(d, r))
+            break; /* the backend's retry_after() calls us again */
     }
+out:
     if (d->backend.flush_batch != NULL)
         d->backend.flush_batch(d->backend.ctx);
     d->processing = false;

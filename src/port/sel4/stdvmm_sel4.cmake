@@ -55,6 +55,7 @@ add_executable(stdvmm-vmm
   ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c ${portable}/machine/virtio.c
   ${portable}/devices/virtio/virtio_mmio.c ${portable}/devices/virtio/virtqueue.c
   ${portable}/devices/virtio/virtio_console.c ${portable}/devices/virtio/virtio_blk.c
+  ${portable}/devices/rate_limiter.c
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
   ${portable}/devices/virtio/virtio_vsock.c ${portable}/devices/virtio/virtio_vhost.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c
