@@ -55,6 +55,7 @@ struct sysconf_disk {
     const char *id; /* serial number the guest reads (at most 20 bytes); NULL: diskN */
     bool read_only;
     struct vmm_irq_owner irq; /* irq_vcpu: the vCPU that owns its interrupt */
+    struct rate_limiter_config limit; /* bw_size, ops_size, ...: zeros: no limit */
 };
 
 /* filesystems: virtio-fs served by a vhost-user-fs backend (virtiofsd). */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/vm.h"
 
@@ -51,6 +52,7 @@ struct vmm_disk {
     const char *id; /* what the guest reads as the serial (GET_ID), 20 bytes at most; NULL: diskN */
     bool readonly;  /* VIRTIO_BLK_F_RO, and the file is opened read-only */
     struct vmm_irq_owner irq;
+    struct rate_limiter_config limit; /* what the guest may make it do; zeros: no limit */
 };
 
 enum vmm_net_backend {

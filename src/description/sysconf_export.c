@@ -49,6 +49,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         out->disks[i].id = vm->disks[i].id;
         out->disks[i].readonly = vm->disks[i].read_only;
         out->disks[i].irq = vm->disks[i].irq;
+        out->disks[i].limit = vm->disks[i].limit;
     }
     out->net_count = vm->net_count;
     for (unsigned i = 0; i < vm->net_count; i++) {
@@ -136,6 +137,13 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
                             : json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
                                         vm->disks[i].read_only, "id", vm->disks[i].id);
             r |= set_irq_vcpu(d, &vm->disks[i].irq);
+            struct rate_limiter_config limit = vm->disks[i].limit;
+            for (int k = 0; d && k < RATE_LIMITER_KEYS; k++) {
+                bool bytes;
+                uint64_t v = *rate_limiter_field(&limit, rate_limiter_keys[k], &bytes);
+                if (v != 0)
+                    r |= json_object_set_new(d, rate_limiter_keys[k], json_integer((json_int_t)v));
+            }
             r |= json_array_append_new(a, d);
         }
         r |= json_object_set_new(o, "disks", a);

@@ -21,7 +21,10 @@ static const char *const vm_keys[] = {
     "autostart", "instances",  "host_cpus",      "vmm_threads", "filesystems",
     "seccomp",   "jail",       "kernel_format",  "irqchip",     "pmu",
     "its",       "sve",        "pauth",          "mte",         NULL};
-static const char *const disk_keys[] = {"path", "vhost_user", "read_only", "id", "irq_vcpu", NULL};
+static const char *const disk_keys[] = {
+    "path",     "vhost_user",      "read_only",          "id",
+    "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
+    "ops_size", "ops_refill_time", "ops_one_time_burst", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
 static const char *const net_keys[] = {"tap", "user", "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
@@ -156,6 +159,37 @@ static bool get_irq_vcpu(struct sysconf_walk *w, const json_t *obj, const char *
     return got != SYSCONF_BAD;
 }
 
+/* bw_size, ops_size, ...: a disk's rate limit (rate_limiter.h's names). */
+static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *item, bool vhost,
+                           struct rate_limiter_config *limit)
+{
+    bool ok = true;
+    for (int k = 0; k < RATE_LIMITER_KEYS; k++) {
+        bool bytes;
+        uint64_t *field = rate_limiter_field(limit, rate_limiter_keys[k], &bytes);
+        enum sysconf_got got =
+            bytes ? sysconf_get_size(w, d, item, rate_limiter_keys[k], false, field)
+                  : sysconf_get_uint(w, d, item, rate_limiter_keys[k], false, 0, UINT64_MAX, field);
+        ok = ok && got != SYSCONF_BAD;
+    }
+    if (!ok)
+        return false;
+    if (vhost && rate_limiter_config_active(limit)) {
+        sysconf_walk_error(w, item,
+                           "a vhost_user disk's I/O does not pass through stdvmm: "
+                           "rate limits are the backend's");
+        return false;
+    }
+    if (!rate_limiter_config_valid(limit)) {
+        sysconf_walk_error(w, item,
+                           "a rate limit needs its size and its refill time (ms, at most "
+                           "an hour) together: bw_size with bw_refill_time, ops_size "
+                           "with ops_refill_time; a one_time_burst only beside them");
+        return false;
+    }
+    return true;
+}
+
 static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *path,
                        struct sysconf_vm *vm)
 {
@@ -182,6 +216,7 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
             ok = false;
         }
         ok = get_irq_vcpu(w, d, item, &disk->irq) && ok;
+        ok = get_rate_limit(w, d, item, vhost, &disk->limit) && ok;
         if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
             strlen(disk->id) > 20) {
             char field[SYSCONF_PATH_MAX];

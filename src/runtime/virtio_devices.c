@@ -636,6 +636,7 @@ static int build_disk(struct vmm_virtio *v, struct machine *m, unsigned i)
     cfg->readonly = f->readonly;
     cfg->discard = true;
     cfg->serial = v->serials[i];
+    cfg->limit = v->cfg->disks[i].limit;
     cfg->backend = blk_file_backend(f);
     return vdev_add(m, d, NULL, attach_disk);
 }

@@ -33,6 +33,7 @@ struct blk_file {
 #endif
     bool ring_ok; /* false: requests run synchronously */
     int event_fd;
+    int timer_fd; /* the rate limit's retries; -1 until the first */
     struct virtio_blk *dev;
     struct host_loop *loop;
     bool warned;

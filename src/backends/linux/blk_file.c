@@ -7,14 +7,17 @@
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
 #define RING_ENTRIES VIRTIO_BLK_QUEUE_SIZE
@@ -24,7 +27,7 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly)
     struct stat st;
 
     memset(f, 0, sizeof(*f));
-    f->fd = f->event_fd = -1;
+    f->fd = f->event_fd = f->timer_fd = -1;
     f->path = path;
     f->readonly = readonly;
     f->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
@@ -267,10 +270,52 @@ static void blk_flush_batch(void *ctx)
 #endif
 }
 
+static uint64_t blk_now_ns(void *ctx)
+{
+    (void)ctx;
+    return host_clock_monotonic_ns();
+}
+
+static void on_timer(void *ctx, int fd, short revents)
+{
+    struct blk_file *f = ctx;
+    uint64_t expirations;
+
+    (void)revents;
+    if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+        LOG_WARN("disk %s: rate limit timer: %s", f->path, strerror(errno));
+    if (f->dev != NULL)
+        virtio_blk_process(f->dev);
+}
+
+static void blk_retry_after(void *ctx, uint64_t ns)
+{
+    struct blk_file *f = ctx;
+
+    if (f->timer_fd < 0) {
+        f->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (f->timer_fd < 0 || host_loop_add(f->loop, f->timer_fd, POLLIN, on_timer, f) < 0) {
+            /* Without a timer the held request would wait for the guest's next kick. */
+            LOG_ERR("disk %s: cannot arm the rate limit's timer: %s", f->path, strerror(errno));
+            if (f->timer_fd >= 0)
+                close(f->timer_fd);
+            f->timer_fd = -1;
+            return;
+        }
+    }
+    struct itimerspec its = {.it_value = {.tv_sec = (time_t)(ns / 1000000000ull),
+                                          .tv_nsec = (long)(ns % 1000000000ull)}};
+    if (timerfd_settime(f->timer_fd, 0, &its, NULL) < 0)
+        LOG_ERR("disk %s: rate limit timer: %s", f->path, strerror(errno));
+}
+
 struct virtio_blk_backend blk_file_backend(struct blk_file *f)
 {
-    return (struct virtio_blk_backend){
-        .submit = blk_submit, .flush_batch = blk_flush_batch, .ctx = f};
+    return (struct virtio_blk_backend){.submit = blk_submit,
+                                       .flush_batch = blk_flush_batch,
+                                       .now_ns = blk_now_ns,
+                                       .retry_after = blk_retry_after,
+                                       .ctx = f};
 }
 
 #if STDVMM_HAVE_LIBURING
@@ -378,6 +423,11 @@ int blk_file_attach(struct blk_file *f, struct virtio_blk *dev, struct host_loop
 
 void blk_file_detach(struct blk_file *f)
 {
+    if (f->timer_fd >= 0) {
+        host_loop_remove(f->loop, f->timer_fd);
+        close(f->timer_fd);
+        f->timer_fd = -1;
+    }
 #if STDVMM_HAVE_LIBURING
     if (f->ring_ok) {
         /* Guest RAM must outlive every transfer into it. */

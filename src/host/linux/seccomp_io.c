@@ -23,10 +23,14 @@ static const struct sc_rule console_log_rules[] = {
 };
 SC_LIST(sc_console_log, "console-log", console_log_rules);
 
-/* A disk's requests when they run on the device thread (no io_uring, or its fallback). */
+/*
+ * A disk's requests when they run on the device thread (no io_uring, or its
+ * fallback), and the timer that resumes requests its rate limit held.
+ */
 static const struct sc_rule disk_rules[] = {
-    SC("pread64"), SC("pwrite64"), SC("preadv"), SC("pwritev"), SC("preadv2"), SC("pwritev2"),
-    SC("fdatasync"), SC("fsync"), SC("fallocate"),
+    SC("pread64"),   SC("pwrite64"),       SC("preadv"),          SC("pwritev"),
+    SC("preadv2"),   SC("pwritev2"),       SC("fdatasync"),       SC("fsync"),
+    SC("fallocate"), SC("timerfd_create"), SC("timerfd_settime"),
 };
 SC_LIST(sc_disk, "disk", disk_rules);
 

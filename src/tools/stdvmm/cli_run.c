@@ -32,7 +32,8 @@ void cli_run_usage(FILE *out)
             "                       the guest cannot fill the disk through its console\n"
             "  --console DEVICE     which device carries it: serial (ttyS0, default) or\n"
             "                       virtio (hvc0; give the guest console=hvc0)\n"
-            "  --disk path=FILE[,readonly=on][,id=NAME]\n"
+            "  --disk path=FILE[,readonly=on][,id=NAME][,bw_size=SIZE,bw_refill_time=MS]\n"
+            "         [,ops_size=N,ops_refill_time=MS]\n"
             "                       raw disk image as virtio-blk (vda, vdb, ... in order);\n"
             "                       repeatable, at most %d\n"
             "  --disk vhost-user=SOCKET\n"
@@ -152,6 +153,15 @@ static bool parse_u32(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    unsigned long long v;
+    if (s == NULL || !placement_parse_uint(s, UINT64_MAX, &v, NULL))
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
 /* irq-vcpu=N: the vCPU the device's interrupt should arrive on (checked against --cpus later). */
 static int irq_vcpu_item(const char *opt, const char *key, const char *value,
                          struct vmm_irq_owner *owner)
@@ -181,9 +191,16 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
     } else if (strcmp(key, "irq-vcpu") == 0) {
         return irq_vcpu_item(opt, key, value, &d->irq);
     } else {
-        return bad_item(opt, key, value,
-                        "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME "
-                        "or irq-vcpu=N");
+        bool bytes;
+        uint64_t *field = rate_limiter_field(&d->limit, key, &bytes);
+        if (field == NULL)
+            return bad_item(opt, key, value,
+                            "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME, "
+                            "irq-vcpu=N or a rate limit (bw_size=, bw_refill_time=, "
+                            "ops_size=, ops_refill_time=, ...)");
+        if (value == NULL || (bytes ? !host_parse_size(value, field) : !parse_u64(value, field)))
+            return bad_item(opt, key, value,
+                            bytes ? "expected a size such as 10M" : "expected a whole number");
     }
     return 0;
 }
@@ -199,6 +216,20 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
         return -1;
     if ((d.path == NULL) == (d.vhost_user == NULL)) {
         fprintf(stderr, "stdvmm: --disk %s: needs path=FILE or vhost-user=SOCKET (one of them)\n",
+                arg);
+        return -1;
+    }
+    if (!rate_limiter_config_valid(&d.limit)) {
+        fprintf(stderr,
+                "stdvmm: --disk %s: a rate limit needs its size and its refill time (ms, at most "
+                "an hour) together: bw_size with bw_refill_time, ops_size with ops_refill_time\n",
+                arg);
+        return -1;
+    }
+    if (d.vhost_user != NULL && rate_limiter_config_active(&d.limit)) {
+        fprintf(stderr,
+                "stdvmm: --disk %s: a vhost-user disk's I/O does not pass through stdvmm: rate "
+                "limits are the backend's\n",
                 arg);
         return -1;
     }

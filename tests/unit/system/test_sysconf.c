@@ -540,6 +540,60 @@ static void arch_options(void **state)
     sysconf_diags_free(&d);
 }
 
+/* A disk's rate limit: the same names as --disk, through the manager's JSON and back. */
+static void disk_rate_limits(void **state)
+{
+    static const char *const text = "kernel: /k\n"
+                                    "disks:\n"
+                                    "  - path: /a.img\n"
+                                    "    bw_size: 10M\n"
+                                    "    bw_refill_time: 1000\n"
+                                    "    bw_one_time_burst: 64M\n"
+                                    "    ops_size: 200\n"
+                                    "    ops_refill_time: 1000\n"
+                                    "  - path: /b.img\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc;
+
+    (void)state;
+    memset(&vc, 0, sizeof(vc));
+    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d);
+    if (r != 0)
+        dump(&d);
+    assert_int_equal(r, 0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_int_equal(vc.disks[0].limit.bytes.size, 10ull << 20);
+    assert_int_equal(vc.disks[0].limit.bytes.refill_ms, 1000);
+    assert_int_equal(vc.disks[0].limit.bytes.burst, 64ull << 20);
+    assert_int_equal(vc.disks[0].limit.ops.size, 200);
+    assert_int_equal(vc.disks[0].limit.ops.refill_ms, 1000);
+    assert_false(rate_limiter_config_active(&vc.disks[1].limit));
+
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    struct sysconf back;
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_memory_equal(&back.vms[0].disks[0].limit, &cfg.vms[0].disks[0].limit,
+                        sizeof(struct rate_limiter_config));
+    assert_false(rate_limiter_config_active(&back.vms[0].disks[1].limit));
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    static const char *const bad = "kernel: /k\n"
+                                   "disks:\n"
+                                   "  - {path: /a.img, bw_size: 1M}\n"
+                                   "  - {path: /b.img, ops_size: ten, ops_refill_time: 5}\n"
+                                   "  - {vhost_user: /s, ops_size: 5, ops_refill_time: 5}\n";
+    assert_int_equal(sysconf_parse_vm(bad, strlen(bad), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "disks[0]", "bw_size with bw_refill_time"));
+    assert_true(has_diag(&d, "disks[1].ops_size", ""));
+    assert_true(has_diag(&d, "disks[2]", "rate limits are the backend's"));
+    sysconf_diags_free(&d);
+}
+
 static void bad_devices(void **state)
 {
     static const char *const text =
@@ -686,6 +740,7 @@ int main(void)
         cmocka_unit_test(example_in_docs_is_valid),
         cmocka_unit_test(helpers),
         cmocka_unit_test(arch_options),
+        cmocka_unit_test(disk_rate_limits),
         cmocka_unit_test(long_key_paths_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
