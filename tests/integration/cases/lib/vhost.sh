@@ -46,7 +46,13 @@ start_testpmd() { # SOCKET LOG
 		--vdev "net_vhost0,iface=$1,client=0" -- --forward-mode=5tswap --auto-start \
 		--stats-period 1 --total-num-mbufs=4096 </dev/null >>"$2" 2>&1 &
 	TESTPMD_PID=$!
-	wait_socket "$1" "$TESTPMD_PID"
+	n=0
+	until [ -S "$1" ]; do
+		kill -0 "$TESTPMD_PID" 2>/dev/null || { cat "$2"; fail "dpdk-testpmd exited before listening"; }
+		n=$((n + 1))
+		[ $n -lt 60 ] || { cat "$2"; fail "dpdk-testpmd: no socket $1 after 60 s"; }
+		sleep 1
+	done
 }
 
 # SIGINT: testpmd stops forwarding and prints its final port statistics.
