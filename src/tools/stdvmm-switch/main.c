@@ -463,6 +463,10 @@ static void on_accept(struct port *p)
     int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0)
         return;
+    /* The last frontend may have hung up in the same poll round: notice it first. */
+    char byte;
+    if (p->conn_fd >= 0 && recv(p->conn_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+        disconnect(p, "closed the connection");
     if (p->conn_fd >= 0) {
         LOG_WARN("port %s: a second frontend was refused (one at a time)", p->name);
         close(fd);
