@@ -40,6 +40,9 @@ TESTPMD=/usr/bin/dpdk-testpmd
 DPDK_PMDS=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
 start_testpmd() { # SOCKET LOG
 	rm -f "$1"
+	# EAL keeps its runtime files under /var/run/dpdk (--in-memory, which
+	# would not, is refused with --no-huge); the test host's root has no /var.
+	mkdir -p /var/run
 	# --stats-period keeps it running without a terminal (else it waits on stdin).
 	"$TESTPMD" -l 0,1 --no-huge -m 256 --no-pci --file-prefix="tp$$" \
 		-d "$DPDK_PMDS/librte_mempool_ring.so.23.0" -d "$DPDK_PMDS/librte_net_vhost.so.23.0" \
