@@ -6,7 +6,9 @@
 # a and fetches 4 MiB from a's httpd (checksums must match); b cannot
 # reach c and c cannot reach a (the networks are the allow-list). The
 # switch's report at SIGTERM shows its table (static MACs of the ports)
-# and the frames it forwarded and refused.
+# and the frames it forwarded and refused. With QEMU in the test host
+# (run-suite.sh --with-qemu), a QEMU VM q on lan (-netdev vhost-user, RAM in
+# a shared memfd) also fetches a's 4 MiB through the switch first.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -14,11 +16,12 @@ SWITCH=${STDVMM%/*}/stdvmm-switch
 [ -x "$SWITCH" ] || fail "no stdvmm-switch next to $STDVMM"
 slog=$TEST_TMP/switch.log
 rm -f "$slog" "$TEST_TMP"/*.sock
-mac_a=02:00:00:00:06:0a mac_b=02:00:00:00:06:0b mac_c=02:00:00:00:06:0c
+mac_a=02:00:00:00:06:0a mac_b=02:00:00:00:06:0b mac_c=02:00:00:00:06:0c mac_q=02:00:00:00:06:0e
 "$SWITCH" --log-level info \
 	--port "name=a,socket=$TEST_TMP/a.sock,mac=$mac_a,networks=lan" \
 	--port "name=b,socket=$TEST_TMP/b.sock,mac=$mac_b,networks=lan" \
-	--port "name=c,socket=$TEST_TMP/c.sock,mac=$mac_c,networks=wan" 2>"$slog" &
+	--port "name=c,socket=$TEST_TMP/c.sock,mac=$mac_c,networks=wan" \
+	--port "name=q,socket=$TEST_TMP/q.sock,mac=$mac_q,networks=lan" 2>"$slog" &
 sw_pid=$!
 n=0
 until [ -S "$TEST_TMP/c.sock" ]; do
@@ -43,7 +46,7 @@ value() { # NAME KEY
 	tr -d '\r' <"$TEST_TMP/$1.serial" | sed -n "s/^stdvmm-test: $2=//p" | tail -n 1
 }
 dump() {
-	for v in a c; do
+	for v in a c q; do
 		echo "--- VM $v stderr:"
 		cat "$TEST_TMP/$v.err" 2>/dev/null
 		echo "--- VM $v serial:"
@@ -64,6 +67,22 @@ bg a "$mac_a"
 bg c "$mac_c"
 wait_for a "stdvmm-test: serving"
 wait_for c "stdvmm-test: ready"
+if [ -n "${QEMU:-}" ]; then
+	qrc=0
+	timeout 200 "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm -M microvm,memory-backend=mem -cpu host \
+		-m 256 -object memory-backend-memfd,id=mem,size=256M,share=on \
+		-nodefaults -no-user-config -display none -no-reboot -serial "file:$TEST_TMP/q.serial" \
+		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
+		-append "console=ttyS0 panic=-1 stdvmm.test=vswitch_q" \
+		-chardev "socket,id=sw,path=$TEST_TMP/q.sock" -netdev vhost-user,id=n0,chardev=sw \
+		-device "virtio-net-device,netdev=n0,mac=$mac_q" 2>"$TEST_TMP/q.err" || qrc=$?
+	has q "stdvmm-test: vswitch_q ok" || { dump; fail "the QEMU VM did not finish (status $qrc)"; }
+	[ "$(value q ping_a)" = ok ] || { dump; fail "the QEMU VM could not ping a"; }
+	[ "$(value q sha256)" = "$(value a sha256)" ] || { dump; fail "the QEMU VM received other bytes"; }
+	echo "QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') VM q on the switch: ping and 4 MiB from a intact"
+else
+	echo "no QEMU in this test host (run-suite.sh --with-qemu): the QEMU frontend part is not run"
+fi
 VM_MEMORY=256M run_vm "stdvmm.test=vswitch_b" --name b \
 	--net "vhost-user=$TEST_TMP/b.sock,mac=$mac_b"
 # a powers off once b said done; c is stopped from here.
