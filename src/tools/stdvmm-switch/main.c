@@ -33,6 +33,7 @@
 
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
+#include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 #include "stdvmm/vswitch.h"
 #include "vhost_user_req.h"
@@ -87,13 +88,15 @@ static uint64_t now_ms(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
-                 " ...\n"
-                 "                     [--log-level error|warn|info|debug]\n"
-                 "A vhost-user-net backend with one socket per port: VMs connect with\n"
-                 "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
-                 "only between ports that share a network; a port's mac= is pinned to it and\n"
-                 "is the only source address it may send from.\n");
+    fprintf(out,
+            "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
+            " ...\n"
+            "                     [--log-level error|warn|info|debug] [--seccomp kill|log|off]\n"
+            "A vhost-user-net backend with one socket per port: VMs connect with\n"
+            "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
+            "only between ports that share a network; a port's mac= is pinned to it and\n"
+            "is the only source address it may send from. Once listening it runs under a\n"
+            "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n");
 }
 
 static bool parse_mac(const char *s, struct vswitch_mac *mac)
@@ -555,6 +558,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
+    enum host_seccomp_mode seccomp = HOST_SECCOMP_KILL;
     host_log_set_prefix("stdvmm-switch");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
@@ -566,6 +570,11 @@ int main(int argc, char **argv)
                                : strcmp(l, "info") == 0  ? STDVMM_LOG_INFO
                                : strcmp(l, "error") == 0 ? STDVMM_LOG_ERROR
                                                          : STDVMM_LOG_WARN);
+        } else if (strcmp(argv[i], "--seccomp") == 0 && i + 1 < argc) {
+            if (!host_seccomp_parse_mode(argv[++i], &seccomp)) {
+                usage(stderr);
+                return 2;
+            }
         } else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
@@ -600,6 +609,10 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Everything that needs more than the switch's list (sockets, signals) is set up. */
+    if (host_sandbox_init(seccomp, 0, -1) < 0)
+        return 1;
+    host_sandbox_enter(HOST_THREAD_SWITCH);
     fprintf(stderr, "stdvmm-switch: %u ports on %u networks, listening\n", port_count,
             network_count);
 
@@ -657,7 +670,6 @@ int main(int argc, char **argv)
         disconnect(&ports[i], "left: the switch stops");
         if (ports[i].listen_fd >= 0)
             close(ports[i].listen_fd);
-        unlink(ports[i].path);
     }
     return 0;
 }
