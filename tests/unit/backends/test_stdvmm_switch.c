@@ -9,8 +9,11 @@
  * with its virtio-net header, a broadcast from b reaching a and not c, c's
  * frames to a refused (the networks are the allow-list), a frame from b
  * with a's source MAC refused (anti-spoofing), a frame larger than one
- * receive buffer spread over several (MRG_RXBUF), and a hostile
- * descriptor (outside guest RAM) stopping only that guest's queue.
+ * receive buffer spread over several (MRG_RXBUF), and hostile rings
+ * (a buffer outside guest RAM, a looping chain, an indirect table, a
+ * writable transmit buffer, a head outside the table, an available index
+ * too far ahead) each stopping only that guest's queue until it is set up
+ * again.
  *
  *   test_stdvmm_switch STDVMM_SWITCH
  */
@@ -225,6 +228,25 @@ static void send_frame(struct guest *x, const uint8_t *dst, const uint8_t *src, 
     assert_true(wait_used(x, 1, want, 5000));
 }
 
+/* Takes b's transmit ring back and hands it over again from where its used index is. */
+static void restart_tx(struct guest *x)
+{
+    uint16_t base = 0;
+    assert_int_equal(vhost_user_stop_vring(&x->vu, 1, &base), 0);
+    x->avail_idx[1] = used_idx(x, 1);
+    __atomic_store_n((uint16_t *)(void *)(x->ram + RING(1) + AVAIL + 2), x->avail_idx[1],
+                     __ATOMIC_RELEASE);
+    struct vhost_user_vring r = {.index = 1,
+                                 .num = QSIZE,
+                                 .desc = (uint64_t)(uintptr_t)(x->ram + RING(1) + DESC),
+                                 .avail = (uint64_t)(uintptr_t)(x->ram + RING(1) + AVAIL),
+                                 .used = (uint64_t)(uintptr_t)(x->ram + RING(1) + USED),
+                                 .base = x->avail_idx[1],
+                                 .kick_fd = x->kick[1],
+                                 .call_fd = x->call[1]};
+    assert_int_equal(vhost_user_start_vring(&x->vu, &r), 0);
+}
+
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static void frames_between_guests(void **state)
@@ -281,6 +303,43 @@ static void frames_between_guests(void **state)
     send_frame(a, b->mac, a->mac, 80, 7);
     assert_true(wait_used(a, 1, a->avail_idx[1], 1000));
     assert_true(kill(sw, 0) == 0); /* the switch is still there */
+
+    /* Each other kind of hostile ring stops b's queue too; setting it up again restarts it. */
+    for (int kind = 0; kind < 5; kind++) {
+        restart_tx(b);
+        send_frame(b, a->mac, b->mac, 64, 8); /* the restarted queue works */
+        uint16_t used_before = used_idx(b, 1);
+        d = (uint16_t)(b->avail_idx[1] % QSIZE);
+        uint16_t *avail = (uint16_t *)(void *)(b->ram + RING(1) + AVAIL);
+        switch (kind) {
+        case 0: /* a chain that loops: d -> d */
+            set_desc(b, 1, d, TXBUF, 64, 1 /* NEXT */, d);
+            make_avail(b, 1, d);
+            break;
+        case 1: /* an indirect table, not offered */
+            set_desc(b, 1, d, TXBUF, 64, 4 /* INDIRECT */, 0);
+            make_avail(b, 1, d);
+            break;
+        case 2: /* a writable buffer in a transmit chain */
+            set_desc(b, 1, d, TXBUF, 64, 2 /* WRITE */, 0);
+            make_avail(b, 1, d);
+            break;
+        case 3: /* a head outside the table */
+            avail[2 + b->avail_idx[1] % QSIZE] = QSIZE + 3;
+            b->avail_idx[1]++;
+            __atomic_store_n(&avail[1], b->avail_idx[1], __ATOMIC_RELEASE);
+            assert_int_equal(write(b->kick[1], &(uint64_t){1}, 8), 8);
+            break;
+        default: /* the available index more than a queue ahead */
+            b->avail_idx[1] = (uint16_t)(b->avail_idx[1] + QSIZE + 1);
+            __atomic_store_n(&avail[1], b->avail_idx[1], __ATOMIC_RELEASE);
+            assert_int_equal(write(b->kick[1], &(uint64_t){1}, 8), 8);
+            break;
+        }
+        usleep(100000);
+        assert_int_equal(used_idx(b, 1), used_before);
+        assert_true(kill(sw, 0) == 0);
+    }
 
     for (int i = 0; i < 3; i++) {
         vhost_user_close(&g[i].vu);
