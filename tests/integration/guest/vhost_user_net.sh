@@ -11,7 +11,7 @@ ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.5.2/24 dev eth0
 # Nobody answers ARP: 5tswap would send our own request back.
-ip neigh replace 10.0.5.1 lladdr 02:00:00:00:05:01 dev eth0 nud permanent
+arp -i eth0 -s 10.0.5.1 02:00:00:00:05:01
 echo "stdvmm-test: mac=$(cat /sys/class/net/eth0/address)"
 echo "stdvmm-test: features=$(cat /sys/class/net/eth0/device/features)"
 # The first replies may be lost while the backend's port comes up.
