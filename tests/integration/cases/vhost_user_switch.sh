@@ -8,7 +8,7 @@
 # switch's report at SIGTERM shows its table (static MACs of the ports)
 # and the frames it forwarded and refused. With QEMU in the test host
 # (run-suite.sh --with-qemu), a QEMU VM q on lan (-netdev vhost-user, RAM in
-# a shared memfd) also fetches a's 4 MiB through the switch first.
+# a shared memfd) also fetches a's 4 MiB through the switch, alongside b.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -31,10 +31,10 @@ until [ -S "$TEST_TMP/c.sock" ]; do
 	sleep 1
 done
 
-# bg NAME: one VM in the background, its own logs; sets PID_NAME.
+# bg NAME MAC [CMDLINE]: one VM in the background, its own logs; sets PID_NAME.
 bg() {
 	"$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
-		--cmdline "console=ttyS0 panic=-1 stdvmm.test=vswitch_$1" --memory 256M --no-reboot \
+		--cmdline "console=ttyS0 panic=-1 stdvmm.test=vswitch_$1 ${3:-}" --memory 256M --no-reboot \
 		--name "$1" --serial "file=$TEST_TMP/$1.serial" --net "vhost-user=$TEST_TMP/$1.sock,mac=$2" \
 		</dev/null 2>"$TEST_TMP/$1.err" &
 	eval "PID_$1=\$!"
@@ -63,19 +63,29 @@ wait_for() { # NAME LINE
 		sleep 1
 	done
 }
-bg a "$mac_a"
+# a serves b, and q too when QEMU is here.
+peers=1
+[ -z "${QEMU:-}" ] || peers=2
+bg a "$mac_a" "vswitch.peers=$peers"
 bg c "$mac_c"
 wait_for a "stdvmm-test: serving"
 wait_for c "stdvmm-test: ready"
+# QEMU's VM q fetches from a while b does (in the background, its own logs).
 if [ -n "${QEMU:-}" ]; then
-	qrc=0
 	timeout 200 "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm -M microvm,memory-backend=mem -cpu host \
 		-m 256 -object memory-backend-memfd,id=mem,size=256M,share=on \
 		-nodefaults -no-user-config -display none -no-reboot -serial "file:$TEST_TMP/q.serial" \
 		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
 		-append "console=ttyS0 panic=-1 stdvmm.test=vswitch_q" \
 		-chardev "socket,id=sw,path=$TEST_TMP/q.sock" -netdev vhost-user,id=n0,chardev=sw \
-		-device "virtio-net-device,netdev=n0,mac=$mac_q" 2>"$TEST_TMP/q.err" || qrc=$?
+		-device "virtio-net-device,netdev=n0,mac=$mac_q" 2>"$TEST_TMP/q.err" &
+	PID_q=$!
+fi
+VM_MEMORY=256M run_vm "stdvmm.test=vswitch_b" --name b \
+	--net "vhost-user=$TEST_TMP/b.sock,mac=$mac_b"
+if [ -n "${QEMU:-}" ]; then
+	qrc=0
+	wait "$PID_q" || qrc=$?
 	has q "stdvmm-test: vswitch_q ok" || { dump; fail "the QEMU VM did not finish (status $qrc)"; }
 	[ "$(value q ping_a)" = ok ] || { dump; fail "the QEMU VM could not ping a"; }
 	[ "$(value q sha256)" = "$(value a sha256)" ] || { dump; fail "the QEMU VM received other bytes"; }
@@ -83,9 +93,7 @@ if [ -n "${QEMU:-}" ]; then
 else
 	echo "no QEMU in this test host (run-suite.sh --with-qemu): the QEMU frontend part is not run"
 fi
-VM_MEMORY=256M run_vm "stdvmm.test=vswitch_b" --name b \
-	--net "vhost-user=$TEST_TMP/b.sock,mac=$mac_b"
-# a powers off once b said done; c is stopped from here.
+# a powers off once b (and q) said done; c is stopped from here.
 n=0
 while kill -0 "$PID_a" 2>/dev/null && [ $n -lt 60 ]; do
 	n=$((n + 1))

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Guest half of vhost_user_switch, VM q: the guest kit under QEMU, whose
 # vhost-user netdev is another port of the same stdvmm-switch (lan). It
-# pings a and fetches a's 4 MiB, then powers off.
+# pings a and fetches a's 4 MiB, tells a it is done, then powers off.
 set -eu
 dmesg -n 1
 ip link set lo up
@@ -18,4 +18,5 @@ done
 echo "stdvmm-test: ping_a=$ok"
 wget -q -O /tmp/data.bin http://10.0.6.1:8000/data.bin || echo "stdvmm-test: wget failed"
 echo "stdvmm-test: sha256=$(sha256sum /tmp/data.bin | cut -d' ' -f1)"
+echo done | timeout 20 nc 10.0.6.1 5560 >/dev/null 2>&1 || true
 echo "stdvmm-test: vswitch_q ok"
