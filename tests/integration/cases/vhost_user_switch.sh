@@ -31,13 +31,13 @@ until [ -S "$TEST_TMP/c.sock" ]; do
 	sleep 1
 done
 
-# bg NAME MAC [CMDLINE]: one VM in the background, its own logs; sets PID_NAME.
+# bg NAME MAC [CMDLINE]: one VM in the background, its own logs; sets BG_PID.
 bg() {
 	"$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
 		--cmdline "console=ttyS0 panic=-1 stdvmm.test=vswitch_$1 ${3:-}" --memory 256M --no-reboot \
 		--name "$1" --serial "file=$TEST_TMP/$1.serial" --net "vhost-user=$TEST_TMP/$1.sock,mac=$2" \
 		</dev/null 2>"$TEST_TMP/$1.err" &
-	eval "PID_$1=\$!"
+	BG_PID=$!
 }
 has() { # NAME LINE
 	[ -e "$TEST_TMP/$1.serial" ] && tr -d '\r' <"$TEST_TMP/$1.serial" | grep -qxF "$2"
@@ -67,7 +67,9 @@ wait_for() { # NAME LINE
 peers=1
 [ -z "${QEMU:-}" ] || peers=2
 bg a "$mac_a" "vswitch.peers=$peers"
+PID_a=$BG_PID
 bg c "$mac_c"
+PID_c=$BG_PID
 wait_for a "stdvmm-test: serving"
 wait_for c "stdvmm-test: ready"
 # QEMU's VM q fetches from a while b does (in the background, its own logs).
@@ -118,7 +120,9 @@ has a "stdvmm-test: vswitch_a ok" || fail "VM a did not hear b's done"
 [ "$(serial_value ping_a_count)" = 10 ] || fail "$(serial_value ping_a_count) of 10 pings b -> a came back"
 want=$(value a sha256) got=$(serial_value sha256)
 echo "a served sha256 $want, b received $got in $(serial_value seconds)s"
-[ -n "$want" ] && [ "$want" = "$got" ] || fail "b received other bytes than a served"
+if [ -z "$want" ] || [ "$want" != "$got" ]; then
+	fail "b received other bytes than a served"
+fi
 [ "$(serial_value ping_c)" = unreachable ] || fail "b (lan) reached c (wan)"
 [ "$(value c ping_a)" = unreachable ] || fail "c (wan) reached a (lan)"
 grep -q "table: $mac_a port a static" "$slog" || fail "the switch's table lacks a's MAC"

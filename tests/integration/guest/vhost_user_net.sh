@@ -15,7 +15,7 @@ arp -i eth0 -s 10.0.5.1 02:00:00:00:05:01
 echo "stdvmm-test: mac=$(cat /sys/class/net/eth0/address)"
 echo "stdvmm-test: features=$(cat /sys/class/net/eth0/device/features)"
 # The first replies may be lost while the backend's port comes up.
-for i in $(seq 30); do
+for _ in $(seq 30); do
 	ping -c 1 -W 1 10.0.5.1 >/dev/null 2>&1 && break
 done
 got() { # ping output -> replies received

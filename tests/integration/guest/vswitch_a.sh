@@ -13,7 +13,7 @@ echo "stdvmm-test: sha256=$(sha256sum /tmp/www/data.bin | cut -d' ' -f1)"
 httpd -p 8000 -h /tmp/www
 echo "stdvmm-test: serving"
 peers=$(sed -n 's/.*vswitch\.peers=\([0-9]*\).*/\1/p' /proc/cmdline)
-for i in $(seq "${peers:-1}"); do
+for _ in $(seq "${peers:-1}"); do
 	timeout 240 nc -l -p 5560 </dev/null >/dev/null || true
 done
 echo "stdvmm-test: vswitch_a ok"

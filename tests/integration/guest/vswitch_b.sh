@@ -8,7 +8,7 @@ ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.6.2/24 dev eth0
 ok=no
-for i in $(seq 60); do
+for _ in $(seq 60); do
 	if ping -c 1 -W 1 10.0.6.1 >/dev/null 2>&1; then
 		ok=ok
 		break
@@ -24,5 +24,5 @@ echo "stdvmm-test: sha256=$(sha256sum /tmp/data.bin | cut -d' ' -f1)"
 c=reached
 ping -c 3 -W 1 10.0.6.3 >/dev/null 2>&1 || c=unreachable
 echo "stdvmm-test: ping_c=$c"
-echo done | timeout 20 nc 10.0.6.1 5560 >/dev/null 2>&1 || true
+echo "done" | timeout 20 nc 10.0.6.1 5560 >/dev/null 2>&1 || true
 echo "stdvmm-test: vswitch_b ok"

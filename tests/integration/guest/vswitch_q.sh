@@ -9,7 +9,7 @@ ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.6.4/24 dev eth0
 ok=no
-for i in $(seq 60); do
+for _ in $(seq 60); do
 	if ping -c 1 -W 1 10.0.6.1 >/dev/null 2>&1; then
 		ok=ok
 		break
@@ -18,5 +18,5 @@ done
 echo "stdvmm-test: ping_a=$ok"
 wget -q -O /tmp/data.bin http://10.0.6.1:8000/data.bin || echo "stdvmm-test: wget failed"
 echo "stdvmm-test: sha256=$(sha256sum /tmp/data.bin | cut -d' ' -f1)"
-echo done | timeout 20 nc 10.0.6.1 5560 >/dev/null 2>&1 || true
+echo "done" | timeout 20 nc 10.0.6.1 5560 >/dev/null 2>&1 || true
 echo "stdvmm-test: vswitch_q ok"
