@@ -7,7 +7,9 @@ set -euo pipefail
 
 # Listed explicitly, never left to a Recommends (installs here skip them);
 # qemu-system-common holds qemu-storage-daemon and virtiofsd, the vhost-user
-# backends of the unit and integration tests:
+# backends of the unit and integration tests; dpdk-dev holds dpdk-testpmd,
+# whose vhost-user-net port (librte-net-vhost23, with librte-mempool-ring23)
+# serves the vhost_user_net case:
 # libc6-dev-arm64-cross is the glibc the static aarch64 stdvmm links
 # against; picolibc-aarch64-linux-gnu is the libc of the seL4 port and of
 # the freestanding check; python3 and curl drive the manager tests, python3
@@ -20,6 +22,7 @@ packages=(
     libyaml-dev libjansson-dev libmicrohttpd-dev libclang-rt-14-dev
     qemu-system-x86 qemu-system-common cpio busybox-static e2fsprogs kmod file socat
     liburing-dev libslirp-dev libseccomp-dev
+    dpdk-dev librte-net-vhost23 librte-mempool-ring23
 )
 
 missing=()

@@ -72,8 +72,9 @@ struct sysconf_hostfwd {
 };
 
 struct sysconf_net {
-    const char *tap; /* host TAP device ("{n}": instance number); NULL: user networking */
-    const char *mac; /* "52:54:00:12:34:56", or NULL: the VMM derives one */
+    const char *tap;        /* host TAP device ("{n}": instance number); NULL: user networking */
+    const char *vhost_user; /* a vhost-user-net backend's socket (stdvmm-switch, DPDK) */
+    const char *mac;        /* "52:54:00:12:34:56", or NULL: the VMM derives one */
     struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;

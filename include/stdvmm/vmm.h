@@ -56,8 +56,9 @@ struct vmm_disk {
 };
 
 enum vmm_net_backend {
-    VMM_NET_USER = 0, /* user-mode networking (libslirp): NAT, DHCP, DNS, host forwards */
-    VMM_NET_TAP,      /* an existing TAP interface of the host */
+    VMM_NET_USER = 0,   /* user-mode networking (libslirp): NAT, DHCP, DNS, host forwards */
+    VMM_NET_TAP,        /* an existing TAP interface of the host */
+    VMM_NET_VHOST_USER, /* the queues served by a vhost-user-net backend (stdvmm-switch, DPDK) */
 };
 
 /* user networking: host TCP port forwarded to a guest TCP port. */
@@ -69,8 +70,9 @@ struct vmm_hostfwd {
 /* A network interface (virtio-net). */
 struct vmm_net {
     enum vmm_net_backend backend;
-    const char *tap; /* VMM_NET_TAP: interface name */
-    bool has_mac;    /* else derived from the VM name and the interface's index */
+    const char *tap;        /* VMM_NET_TAP: interface name */
+    const char *vhost_user; /* VMM_NET_VHOST_USER: the backend's socket */
+    bool has_mac;           /* else derived from the VM name and the interface's index */
     uint8_t mac[6];
     struct vmm_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
     unsigned hostfwd_count;

@@ -56,8 +56,9 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         const struct sysconf_net *n = &vm->nets[i];
         struct vmm_net *o = &out->nets[i];
         memset(o, 0, sizeof(*o));
-        o->backend = n->tap ? VMM_NET_TAP : VMM_NET_USER;
+        o->backend = n->tap ? VMM_NET_TAP : n->vhost_user ? VMM_NET_VHOST_USER : VMM_NET_USER;
         o->tap = n->tap;
+        o->vhost_user = n->vhost_user;
         o->has_mac = n->mac != NULL;
         if (n->mac != NULL)
             mac_bytes(n->mac, o->mac);
@@ -155,6 +156,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
             json_t *n = json_object();
             if (net->tap != NULL) {
                 r |= set_str(n, "tap", net->tap);
+            } else if (net->vhost_user != NULL) {
+                r |= set_str(n, "vhost_user", net->vhost_user);
             } else {
                 json_t *fwds = json_array();
                 for (unsigned f = 0; fwds && f < net->hostfwd_count; f++)

@@ -211,6 +211,11 @@ static void check_exclusive(struct sysconf_walk *w, const struct sysconf *cfg)
         }
         for (unsigned k = 0; k < vm->net_count; k++) {
             check_hostfwds(w, cfg, i, k);
+            if (vm->nets[k].vhost_user != NULL) {
+                snprintf(q, sizeof(q), "nets[%u].vhost_user", k);
+                vm_path(p, i, q);
+                check_one_frontend(w, p, vm, vm->nets[k].vhost_user);
+            }
             snprintf(q, sizeof(q), "nets[%u].tap", k);
             vm_path(p, i, q);
             if (vm->nets[k].tap != NULL && shared_by_instances(vm, vm->nets[k].tap))

@@ -49,6 +49,8 @@ static void resolve_vm_paths(struct sysconf_walk *w, const char *base_dir, struc
     }
     for (unsigned i = 0; i < vm->fs_count; i++)
         vm->filesystems[i].socket = resolve(w, base_dir, vm->filesystems[i].socket);
+    for (unsigned i = 0; i < vm->net_count; i++)
+        vm->nets[i].vhost_user = resolve(w, base_dir, vm->nets[i].vhost_user);
 }
 
 static void check_file(struct sysconf_walk *w, const char *path, const char *file, bool writable)

@@ -122,9 +122,10 @@ static json_t *vm_json(struct mgr *m, const struct mgr_vm *vm, bool detail)
         for (unsigned f = 0; f < n->hostfwd_count; f++)
             json_array_append_new(fwds, json_pack("{s:i, s:i}", "host", n->hostfwds[f].host,
                                                   "guest", n->hostfwds[f].guest));
-        json_array_append_new(nets, json_pack("{s:s, s:s?, s:s?, s:o}", "backend",
-                                              n->tap ? "tap" : "user", "tap", n->tap, "mac", n->mac,
-                                              "hostfwd", fwds));
+        const char *kind = n->tap ? "tap" : n->vhost_user ? "vhost-user" : "user";
+        json_array_append_new(nets, json_pack("{s:s, s:s?, s:s*, s:s?, s:o}", "backend", kind,
+                                              "tap", n->tap, "vhost_user", n->vhost_user, "mac",
+                                              n->mac, "hostfwd", fwds));
     }
     json_object_set_new(dev, "disks", disks);
     json_object_set_new(dev, "nets", nets);

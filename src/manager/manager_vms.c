@@ -179,8 +179,10 @@ struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_
         }
         for (unsigned i = 0; i < vm->cfg.fs_count; i++)
             vm->cfg.filesystems[i].socket = substitute(vm, def->filesystems[i].socket);
-        for (unsigned i = 0; i < vm->cfg.net_count; i++)
+        for (unsigned i = 0; i < vm->cfg.net_count; i++) {
             vm->cfg.nets[i].tap = substitute(vm, def->nets[i].tap);
+            vm->cfg.nets[i].vhost_user = substitute(vm, def->nets[i].vhost_user);
+        }
         vm->cfg.serial_log = substitute(vm, def->serial_log);
         vm->cfg.vsock_socket = substitute(vm, def->vsock_socket);
         if (def->vsock_cid != 0)

@@ -58,7 +58,18 @@
      VIRTIO_BIT(9) /* FLUSH */ | VIRTIO_BIT(10) /* TOPOLOGY */ | VIRTIO_BIT(12) /* MQ */ |         \
      VIRTIO_BIT(13) /* DISCARD */ | VIRTIO_BIT(14) /* WRITE_ZEROES */)
 #define FS_VHOST_FEATURES VHOST_RING_FEATURES
+/*
+ * net: mergeable receive buffers, nothing else of the backend's (no
+ * offloads, control queue or multiqueue); MAC and STATUS are stdvmm's own,
+ * from the config space it fills in (backends such as DPDK refuse them).
+ */
+#define NET_VHOST_FEATURES (VHOST_RING_FEATURES | VIRTIO_BIT(15) /* MRG_RXBUF */)
+#define NET_LOCAL_FEATURES (VIRTIO_BIT(5) /* MAC */ | VIRTIO_BIT(16) /* STATUS */)
+#define NET_CONFIG_SIZE 10u /* mac, status, max_virtqueue_pairs */
+#define NET_STATUS_LINK_UP 1u
 #define VIRTIO_FS_TAG_MAX 36
+
+#define VHOST_NET_SLOT(i) (VMM_MAX_DISKS + VMM_MAX_FS + (i))
 
 /* A network interface's host side, opened for the whole run. */
 struct net_host {
@@ -98,8 +109,11 @@ struct vmm_virtio {
     unsigned disks_open;
     struct net_host *nets[VMM_MAX_NETS];
     struct vsock_unix *vsock; /* its listening socket lives for the whole run */
-    /* vhost-user backends, connected for the whole run: disks by index, then file systems. */
-    struct vhost_user_dev *vhost[VMM_MAX_DISKS + VMM_MAX_FS];
+    /*
+     * vhost-user backends, connected for the whole run: disks by index, then
+     * file systems, then network interfaces (VHOST_NET_SLOT).
+     */
+    struct vhost_user_dev *vhost[VMM_MAX_DISKS + VMM_MAX_FS + VMM_MAX_NETS];
     struct machine *machine; /* this boot's */
     const int *ram_fds;      /* this boot's guest RAM memfds, in machine RAM order */
     struct vdev devs[MAX_VIRTIO_DEVICES];
@@ -149,6 +163,9 @@ bool vmm_virtio_shared_ram(const struct vmm_config *cfg)
     for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
         if (cfg->disks[i].vhost_user != NULL)
             return true;
+    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++)
+        if (cfg->nets[i].backend == VMM_NET_VHOST_USER)
+            return true;
     return cfg->fs_count > 0;
 }
 
@@ -186,6 +203,11 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
             LOG_ERR("network interface %u: tap needs an interface name", i);
             bad = 1;
         }
+        if (n->backend == VMM_NET_VHOST_USER &&
+            (n->vhost_user == NULL || n->vhost_user[0] == '\0')) {
+            LOG_ERR("network interface %u: vhost-user needs the backend's socket", i);
+            bad = 1;
+        }
         if (n->backend == VMM_NET_USER && !net_slirp_available()) {
             LOG_ERR("network interface %u: user networking needs libslirp, which this stdvmm "
                     "was built without; use tap=IFNAME",
@@ -219,6 +241,19 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
     return bad ? -STDVMM_EINVAL : 0;
 }
 
+static void derive_mac(const char *vm_name, unsigned index, uint8_t mac[6]);
+static int open_vhost(struct vmm_virtio *v, unsigned slot, const char *name, const char *socket,
+                      uint32_t device_id, uint64_t wanted);
+
+/* The MAC the guest sees: given, or derived so it stays the same across runs. */
+static void net_mac(const struct vmm_virtio *v, unsigned i, uint8_t mac[6])
+{
+    if (v->cfg->nets[i].has_mac)
+        memcpy(mac, v->cfg->nets[i].mac, 6);
+    else
+        derive_mac(v->cfg->name, i, mac);
+}
+
 static int open_net(struct vmm_virtio *v, unsigned i)
 {
     const struct vmm_net *cfg = &v->cfg->nets[i];
@@ -232,6 +267,20 @@ static int open_net(struct vmm_virtio *v, unsigned i)
     if (cfg->backend == VMM_NET_TAP) {
         n->tap.fd = -1;
         return net_tap_open(&n->tap, cfg->tap);
+    }
+    if (cfg->backend == VMM_NET_VHOST_USER) {
+        int r = open_vhost(v, VHOST_NET_SLOT(i), n->name, cfg->vhost_user, VIRTIO_ID_NET,
+                           NET_VHOST_FEATURES);
+        if (r < 0)
+            return r;
+        /* The MAC and link state are the frontend's; the backend has no say in them. */
+        uint8_t config[NET_CONFIG_SIZE] = {0};
+        net_mac(v, i, config);
+        virtio_put_le16(config + 6, NET_STATUS_LINK_UP);
+        virtio_put_le16(config + 8, 1); /* max_virtqueue_pairs */
+        vhost_user_dev_set_config(v->vhost[VHOST_NET_SLOT(i)], config, sizeof(config));
+        vhost_user_dev_set_local_features(v->vhost[VHOST_NET_SLOT(i)], NET_LOCAL_FEATURES);
+        return 0;
     }
     struct net_slirp_hostfwd fwds[VMM_MAX_HOSTFWDS];
     unsigned count = cfg->hostfwd_count < VMM_MAX_HOSTFWDS ? cfg->hostfwd_count : VMM_MAX_HOSTFWDS;
@@ -247,8 +296,9 @@ static void close_net(struct net_host *n)
         return;
     if (n->kind == VMM_NET_TAP)
         net_tap_close(&n->tap);
-    else
+    else if (n->kind == VMM_NET_USER)
         net_slirp_close(&n->slirp);
+    /* VMM_NET_VHOST_USER: the connection is among v->vhost, closed with them. */
     free(n);
 }
 
@@ -664,15 +714,14 @@ static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)
     struct net_host *n = v->nets[i];
     struct vdev *d;
 
+    if (n->kind == VMM_NET_VHOST_USER)
+        return build_vhost(v, m, VHOST_NET_SLOT(i), n->name, i, ncfg->irq);
     int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_NET, n->name, i, &d);
     if (r < 0)
         return r;
     d->owner = ncfg->irq;
     struct virtio_net_config *cfg = &d->mv.cfg.net;
-    if (ncfg->has_mac)
-        memcpy(cfg->mac, ncfg->mac, 6);
-    else
-        derive_mac(v->cfg->name, i, cfg->mac);
+    net_mac(v, i, cfg->mac);
     cfg->backend = n->kind == VMM_NET_TAP ? net_tap_backend(&n->tap) : net_slirp_backend(&n->slirp);
     return vdev_add(m, d, NULL, attach_net);
 }
@@ -808,7 +857,7 @@ void vmm_virtio_close(struct vmm_virtio *v)
     for (unsigned i = 0; i < v->disks_open; i++)
         if (v->cfg->disks[i].vhost_user == NULL)
             blk_file_close(&v->disks[i]);
-    for (unsigned i = 0; i < VMM_MAX_DISKS + VMM_MAX_FS; i++) {
+    for (unsigned i = 0; i < VMM_MAX_DISKS + VMM_MAX_FS + VMM_MAX_NETS; i++) {
         if (v->vhost[i] != NULL)
             vhost_user_dev_close(v->vhost[i]);
         free(v->vhost[i]);

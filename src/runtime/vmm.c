@@ -322,6 +322,8 @@ static int sandbox_init(struct vmm *m)
     for (unsigned i = 0; i < cfg->net_count; i++) {
         if (cfg->nets[i].backend == VMM_NET_USER)
             needs |= HOST_SANDBOX_INET;
+        if (cfg->nets[i].backend == VMM_NET_VHOST_USER)
+            needs |= HOST_SANDBOX_UNIX | HOST_SANDBOX_VHOST;
     }
     if (cfg->vsock.enabled)
         needs |= HOST_SANDBOX_UNIX;

@@ -29,3 +29,22 @@ else()
            "echo 'qemu-storage-daemon not found (Debian: qemu-system-common)'; exit 1")
 endif()
 set_tests_properties(unit.test_vhost_user_qsd PROPERTIES LABELS unit TIMEOUT 120)
+
+# The backend's side (stdvmm-switch): the frontend's requests as it decodes them.
+add_executable(test_vhost_user_req ${CMAKE_CURRENT_SOURCE_DIR}/backends/test_vhost_user_req.c)
+target_include_directories(test_vhost_user_req PRIVATE ${CMOCKA_INCLUDE_DIR}
+                                                       ${PROJECT_SOURCE_DIR}/src/backends/vhost_user)
+target_link_libraries(test_vhost_user_req PRIVATE stdvmm_backends stdvmm_test_support
+                                                  ${CMOCKA_LIBRARY})
+add_test(NAME unit.test_vhost_user_req COMMAND test_vhost_user_req)
+set_tests_properties(unit.test_vhost_user_req PROPERTIES LABELS unit TIMEOUT 120)
+
+# stdvmm-switch, the program, through its sockets with this frontend playing three guests.
+if(TARGET stdvmm-switch)
+  add_executable(test_stdvmm_switch ${CMAKE_CURRENT_SOURCE_DIR}/backends/test_stdvmm_switch.c)
+  target_include_directories(test_stdvmm_switch PRIVATE ${CMOCKA_INCLUDE_DIR})
+  target_link_libraries(test_stdvmm_switch PRIVATE stdvmm_backends stdvmm_test_support
+                                                   ${CMOCKA_LIBRARY})
+  add_test(NAME unit.test_stdvmm_switch COMMAND test_stdvmm_switch $<TARGET_FILE:stdvmm-switch>)
+  set_tests_properties(unit.test_stdvmm_switch PROPERTIES LABELS unit TIMEOUT 120)
+endif()

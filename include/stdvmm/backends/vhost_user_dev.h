@@ -34,6 +34,7 @@ struct vhost_user_dev {
     uint32_t device_id;
     uint64_t wanted;   /* the device features this frontend can pass on */
     uint64_t features; /* offered to the driver: the first backend's offer within wanted */
+    uint64_t local;    /* device features this frontend implements itself (net: MAC, STATUS) */
     unsigned queue_count;
     uint8_t config[VHOST_USER_DEV_CONFIG_MAX];
     uint32_t config_size;
@@ -69,6 +70,12 @@ int vhost_user_dev_open(struct vhost_user_dev *d, const char *name, const char *
                         uint32_t device_id, uint64_t wanted);
 /* Config space the frontend defines itself (virtio-fs: the tag), instead of GET_CONFIG. */
 void vhost_user_dev_set_config(struct vhost_user_dev *d, const void *config, uint32_t size);
+/*
+ * Device features the frontend serves itself from its own config space
+ * (virtio-net's MAC and STATUS): offered to the driver whatever the
+ * backend offers, and never sent to the backend, which would refuse them.
+ */
+void vhost_user_dev_set_local_features(struct vhost_user_dev *d, uint64_t features);
 /* The model's configuration: device type, features, queues, config size and backend ops. */
 void vhost_user_dev_model_config(struct vhost_user_dev *d, struct virtio_vhost_config *cfg);
 /*

@@ -23,11 +23,12 @@ enum host_seccomp_mode {
  * thread may do is its list intersected with the main thread's.
  */
 enum host_thread_kind {
-    HOST_THREAD_MAIN,   /* builds and rebuilds the VM, starts the other threads */
-    HOST_THREAD_VCPU,   /* runs a vCPU and the device registers it traps on */
-    HOST_THREAD_DEVICE, /* a device's event loop: virtqueues and their backends */
-    HOST_THREAD_API,    /* the per-VM control socket */
+    HOST_THREAD_MAIN,       /* builds and rebuilds the VM, starts the other threads */
+    HOST_THREAD_VCPU,       /* runs a vCPU and the device registers it traps on */
+    HOST_THREAD_DEVICE,     /* a device's event loop: virtqueues and their backends */
+    HOST_THREAD_API,        /* the per-VM control socket */
     HOST_THREAD_SUPERVISOR, /* a jail's parent outside the pid namespace (host/jail.h) */
+    HOST_THREAD_SWITCH,     /* stdvmm-switch, once its sockets listen (one thread) */
     HOST_THREAD_KINDS
 };
 

@@ -26,6 +26,7 @@
 #define BLK_CONFIG_NUM_QUEUES 34u
 #define VIRTIO_BLK_F_MQ 12
 #define FS_REQUEST_QUEUES 1u
+#define NET_QUEUES 2u /* receive and transmit; no multiqueue, no control queue */
 
 static void dev_lock(struct vhost_user_dev *d)
 {
@@ -73,12 +74,14 @@ static int handshake(struct vhost_user_dev *d, bool first)
         if (d->device_id == VIRTIO_ID_BLOCK)
             r = blk_setup(d);
         else
-            d->queue_count = d->device_id == VIRTIO_ID_FS ? 1 + FS_REQUEST_QUEUES : 1;
-    } else if (r == 0 && (d->features & ~features) != 0) {
+            d->queue_count = d->device_id == VIRTIO_ID_FS    ? 1 + FS_REQUEST_QUEUES
+                             : d->device_id == VIRTIO_ID_NET ? NET_QUEUES
+                                                             : 1;
+    } else if (r == 0 && (d->features & ~d->local & ~features) != 0) {
         /* The guest was promised those; a backend that no longer has them cannot serve it. */
         LOG_ERR("%s: the backend at %s now offers features 0x%llx, without 0x%llx the guest has",
                 d->name, d->socket, (unsigned long long)features,
-                (unsigned long long)(d->features & ~features));
+                (unsigned long long)(d->features & ~d->local & ~features));
         r = -STDVMM_EPROTO;
     }
     if (r < 0) {
@@ -118,6 +121,12 @@ void vhost_user_dev_set_config(struct vhost_user_dev *d, const void *config, uin
 {
     d->config_size = size < VHOST_USER_DEV_CONFIG_MAX ? size : VHOST_USER_DEV_CONFIG_MAX;
     memcpy(d->config, config, d->config_size);
+}
+
+void vhost_user_dev_set_local_features(struct vhost_user_dev *d, uint64_t features)
+{
+    d->local = features;
+    d->features |= features;
 }
 
 static void config_read(void *ctx, uint32_t offset, uint8_t *data, uint32_t len)
@@ -163,7 +172,7 @@ static int start_rings(struct vhost_user_dev *d)
     int r = vhost_user_set_mem_table(&d->conn, d->regions, d->region_count);
 
     if (r == 0 && d->running)
-        r = vhost_user_set_features(&d->conn, d->driver_features);
+        r = vhost_user_set_features(&d->conn, d->driver_features & ~d->local);
     for (unsigned i = 0; r == 0 && d->running && i < d->running_count; i++) {
         struct vhost_user_vring v;
         if ((r = vring_of(d, &d->queues[i], &v)) == 0)

@@ -58,6 +58,10 @@ static const struct sc_use api_uses[] = {
 static const struct sc_use supervisor_uses[] = {
     {&sc_base, 0}, {&sc_supervisor, 0},
 };
+static const struct sc_use switch_uses[] = {
+    {&sc_base, 0},
+    {&sc_switch, 0},
+};
 /*
  * The main thread starts the others, and a thread starts under its
  * creator's filter, so this list holds every other kind's too.
@@ -80,8 +84,10 @@ static const struct {
     [HOST_THREAD_VCPU] = {vcpu_uses, sizeof(vcpu_uses) / sizeof(vcpu_uses[0]), "vcpu"},
     [HOST_THREAD_DEVICE] = {device_uses, sizeof(device_uses) / sizeof(device_uses[0]), "device"},
     [HOST_THREAD_API] = {api_uses, sizeof(api_uses) / sizeof(api_uses[0]), "api"},
-    [HOST_THREAD_SUPERVISOR] = {supervisor_uses, sizeof(supervisor_uses) / sizeof(supervisor_uses[0]),
+    [HOST_THREAD_SUPERVISOR] = {supervisor_uses,
+                                sizeof(supervisor_uses) / sizeof(supervisor_uses[0]),
                                 "jail-supervisor"},
+    [HOST_THREAD_SWITCH] = {switch_uses, sizeof(switch_uses) / sizeof(switch_uses[0]), "switch"},
 };
 
 const char *host_thread_kind_name(enum host_thread_kind kind)

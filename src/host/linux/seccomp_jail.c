@@ -12,3 +12,15 @@ static const struct sc_rule supervisor_rules[] = {
     SC("prlimit64"), SC("setrlimit"),
 };
 SC_LIST(sc_supervisor, "jail-supervisor", supervisor_rules);
+
+/*
+ * stdvmm-switch after its ports listen: it accepts frontends, talks
+ * vhost-user on their sockets (descriptors come with SET_MEM_TABLE and the
+ * rings' eventfds, mmap and fcntl(F_DUPFD_CLOEXEC) are in base), and
+ * otherwise only reads and writes eventfds. No socket, open or unlink:
+ * its socket files stay behind and the next start replaces them.
+ */
+static const struct sc_rule switch_rules[] = {
+    SC("accept4"), SC("recvmsg"), SC("recvfrom"), SC("sendmsg"), SC("sendto"),
+};
+SC_LIST(sc_switch, "switch", switch_rules);

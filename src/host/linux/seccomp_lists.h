@@ -75,5 +75,6 @@ extern const struct sc_list sc_unix;
 extern const struct sc_list sc_api;
 /* seccomp_jail.c: a jail's supervisor, outside the pid namespace. */
 extern const struct sc_list sc_supervisor;
+extern const struct sc_list sc_switch;
 
 #endif

@@ -228,7 +228,11 @@ static void print_vm_info(const json_t *v)
     }
     for (size_t i = 0; i < json_array_size(nets); i++) {
         const json_t *n = json_array_get(nets, i);
-        printf("net %zu:       tap %s, mac %s\n", i, str(n, "tap"), str(n, "mac"));
+        if (json_is_string(json_object_get(n, "vhost_user")))
+            printf("net %zu:       vhost-user %s, mac %s\n", i, str(n, "vhost_user"),
+                   str(n, "mac"));
+        else
+            printf("net %zu:       tap %s, mac %s\n", i, str(n, "tap"), str(n, "mac"));
     }
     if (json_is_object(json_object_get(dev, "vsock"))) {
         fmt_int(json_object_get(dev, "vsock"), "cid", buf, sizeof(buf));

@@ -44,6 +44,9 @@ void cli_run_usage(FILE *out)
             "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
             "                       10.0.2.15, the host is 10.0.2.2) or an existing TAP\n"
             "                       interface; repeatable, at most %d\n"
+            "  --net vhost-user=SOCKET[,mac=MAC]\n"
+            "                       virtio-net served by a vhost-user-net backend, e.g.\n"
+            "                       stdvmm-switch or dpdk-testpmd (docs/virtio.md)\n"
             "  --vsock cid=N,socket=PATH\n"
             "                       virtio-vsock: host programs connect to PATH and send\n"
             "                       \"CONNECT <port>\\n\"; guest connections to port P go to\n"
@@ -294,6 +297,9 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
             return bad_item(opt, key, value, "interface names have at most 15 characters");
         n->backend = VMM_NET_TAP;
         n->tap = value;
+    } else if (strcmp(key, "vhost-user") == 0 && value != NULL && *value != '\0') {
+        n->backend = VMM_NET_VHOST_USER;
+        n->vhost_user = value;
     } else if (strcmp(key, "mac") == 0) {
         if (!parse_mac(value, n->mac))
             return bad_item(opt, key, value, "expected a unicast MAC such as 52:54:00:12:34:56");
@@ -308,8 +314,8 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
         return irq_vcpu_item(opt, key, value, &n->irq);
     } else {
         return bad_item(opt, key, value,
-                        "expected user, tap=IFNAME, mac=MAC, hostfwd=tcp:HOSTPORT-:GUESTPORT or "
-                        "irq-vcpu=N");
+                        "expected user, tap=IFNAME, vhost-user=SOCKET, mac=MAC, "
+                        "hostfwd=tcp:HOSTPORT-:GUESTPORT or irq-vcpu=N");
     }
     return 0;
 }
@@ -321,13 +327,15 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
         return -1;
     }
     struct vmm_net n = {.backend = VMM_NET_USER};
-    if (strncmp(arg, "user", 4) != 0 && strncmp(arg, "tap=", 4) != 0) {
-        fprintf(stderr, "stdvmm: --net %s: starts with user or tap=IFNAME\n", arg);
+    if (strncmp(arg, "user", 4) != 0 && strncmp(arg, "tap=", 4) != 0 &&
+        strncmp(arg, "vhost-user=", 11) != 0) {
+        fprintf(stderr, "stdvmm: --net %s: starts with user, tap=IFNAME or vhost-user=SOCKET\n",
+                arg);
         return -1;
     }
     if (parse_kv("--net", arg, &n, net_item) < 0)
         return -1;
-    if (n.backend == VMM_NET_TAP && n.hostfwd_count > 0) {
+    if (n.backend != VMM_NET_USER && n.hostfwd_count > 0) {
         fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
         return -1;
     }

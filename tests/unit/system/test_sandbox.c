@@ -103,6 +103,16 @@ static void verdicts(void **state)
     assert_int_equal(V(API, 0, "accept4"), HOST_SANDBOX_ALLOWED);
     assert_int_equal(V(API, 0, "socket"), HOST_SANDBOX_DENIED);
     assert_int_equal(V(API, 0, "connect"), HOST_SANDBOX_DENIED);
+    /* stdvmm-switch: talks on its accepted sockets and maps frontends' memory, opens nothing. */
+    assert_int_equal(V(SWITCH, 0, "accept4"), HOST_SANDBOX_ALLOWED);
+    assert_int_equal(V(SWITCH, 0, "recvmsg"), HOST_SANDBOX_ALLOWED);
+    assert_int_equal(V(SWITCH, 0, "mmap"), HOST_SANDBOX_ALLOWED);
+    assert_int_equal(V(SWITCH, 0, "socket"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(SWITCH, 0, "connect"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(SWITCH, 0, "openat"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(SWITCH, 0, "unlink"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(SWITCH, 0, "execve"), HOST_SANDBOX_DENIED);
+    assert_int_equal(V(SWITCH, 0, "clone"), HOST_SANDBOX_DENIED);
 
     /* The main thread rebuilds VMs: any ioctl, threads but not processes. */
     assert_int_equal(V(MAIN, 0, "ioctl"), HOST_SANDBOX_ALLOWED);
@@ -118,9 +128,9 @@ static void names_exist(void **state)
 {
     (void)state;
     const struct sc_list *lists[] = {
-        &sc_base,  &sc_build, &sc_threads, &sc_placement, &sc_kvm_vcpu,    &sc_kvm_irq,
+        &sc_base,  &sc_build, &sc_threads, &sc_placement,   &sc_kvm_vcpu,    &sc_kvm_irq,
         &sc_event, &sc_disk,  &sc_uring,   &sc_uring_setup, &sc_console_log, &sc_tap,
-        &sc_inet,  &sc_unix,  &sc_api, &sc_supervisor,
+        &sc_inet,  &sc_unix,  &sc_api,     &sc_supervisor,  &sc_switch,
     };
     for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
         for (size_t i = 0; i < lists[l]->count; i++) {

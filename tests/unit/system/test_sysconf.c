@@ -443,13 +443,16 @@ static void vhost_user_devices(void **state)
 {
     static const char *const text = "kernel: /k\n"
                                     "disks: [{vhost_user: blk.sock}, {path: /a.img}]\n"
-                                    "filesystems: [{tag: share, socket: fs.sock, irq_vcpu: 0}]\n";
-    static const char *const bad = "system: {memory: 4G, vcpus: 8}\n"
-                                   "vms:\n"
-                                   "  - {name: a, kernel: /k, disks: [{vhost_user: /s, id: x}],\n"
-                                   "     filesystems: [{tag: \"\", socket: /f}, {tag: t}]}\n"
-                                   "  - {name: w, kernel: /k, instances: {max: 2},\n"
-                                   "     disks: [{vhost_user: /w.sock}]}\n";
+                                    "filesystems: [{tag: share, socket: fs.sock, irq_vcpu: 0}]\n"
+                                    "nets: [{vhost_user: sw.sock, mac: \"52:54:00:00:00:09\"}]\n";
+    static const char *const bad =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "vms:\n"
+        "  - {name: a, kernel: /k, disks: [{vhost_user: /s, id: x}],\n"
+        "     filesystems: [{tag: \"\", socket: /f}, {tag: t}],\n"
+        "     nets: [{vhost_user: /n, tap: t0}]}\n"
+        "  - {name: w, kernel: /k, instances: {max: 2},\n"
+        "     disks: [{vhost_user: /w.sock}], nets: [{vhost_user: /x}]}\n";
     struct sysconf cfg;
     struct sysconf_diags d = {0};
     struct vmm_config vc;
@@ -467,6 +470,10 @@ static void vhost_user_devices(void **state)
     assert_string_equal(vc.fs[0].tag, "share");
     assert_string_equal(vc.fs[0].socket, "/d/fs.sock");
     assert_true(vc.fs[0].irq.set);
+    assert_int_equal(vc.net_count, 1);
+    assert_int_equal(vc.nets[0].backend, VMM_NET_VHOST_USER);
+    assert_string_equal(vc.nets[0].vhost_user, "/d/sw.sock");
+    assert_int_equal(vc.nets[0].mac[5], 9);
     /* The manager's JSON keeps them. */
     char *json = sysconf_vm_to_json(&cfg.vms[0]);
     struct sysconf back;
@@ -474,6 +481,7 @@ static void vhost_user_devices(void **state)
                      0);
     assert_string_equal(back.vms[0].disks[0].vhost_user, "/d/blk.sock");
     assert_string_equal(back.vms[0].filesystems[0].socket, "/d/fs.sock");
+    assert_string_equal(back.vms[0].nets[0].vhost_user, "/d/sw.sock");
     free(json);
     sysconf_free(&back);
     sysconf_free(&cfg);
@@ -484,6 +492,8 @@ static void vhost_user_devices(void **state)
     assert_true(has_diag(&d, "vms[0].filesystems[0].tag", "1 to 36 bytes"));
     assert_true(has_diag(&d, "vms[0].filesystems[1].socket", "required field missing"));
     assert_true(has_diag(&d, "vms[1].disks[0].vhost_user", "one VM at a time"));
+    assert_true(has_diag(&d, "vms[0].nets[0]", "not several"));
+    assert_true(has_diag(&d, "vms[1].nets[0].vhost_user", "one VM at a time"));
     sysconf_diags_free(&d);
 }
 
@@ -610,8 +620,8 @@ static void bad_devices(void **state)
     (void)state;
     assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
     dump(&d);
-    assert_true(has_diag(&d, "vms[0].nets[0]", "not both"));
-    assert_true(has_diag(&d, "vms[0].nets[1]", "not neither"));
+    assert_true(has_diag(&d, "vms[0].nets[0]", "not several"));
+    assert_true(has_diag(&d, "vms[0].nets[1]", "not none"));
     assert_true(has_diag(&d, "vms[0].nets[3].user.hostfwd[0].guest", "required field missing"));
     assert_true(has_diag(&d, "vms[0].disks[0].id", "longer than the 20 bytes"));
     assert_true(has_diag(&d, "vms[0].console", "not a console device"));

@@ -20,12 +20,17 @@ HOST_MODULES=(irqbypass kvm ccp kvm-amd tun)
 # Host-side tools of the integration cases (PACKAGE:PATH): debugfs reads a
 # guest's ext4 image without mounting it, socat speaks to vsock's Unix socket,
 # qemu-storage-daemon and virtiofsd are the third-party vhost-user backends
-# (vhost-user-blk, vhost-user-fs) the vhost_user_* cases plug into stdvmm.
+# (vhost-user-blk, vhost-user-fs) the vhost_user_* cases plug into stdvmm;
+# dpdk-testpmd (in Debian 12's dpdk-dev) with its vhost and mempool plugins
+# serves vhost_user_net.
 HOST_PROGRAMS=(
   e2fsprogs:/usr/sbin/debugfs
   socat:/usr/bin/socat
   qemu-system-common:/usr/bin/qemu-storage-daemon
   qemu-system-common:/usr/lib/qemu/virtiofsd
+  dpdk-dev:/usr/bin/dpdk-testpmd
+  librte-mempool-ring23:/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_mempool_ring.so.23.0
+  librte-net-vhost23:/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/librte_net_vhost.so.23.0
 )
 
 # The host's own helpers (tools/testhost/kvm-hold.c) are static programs

@@ -99,13 +99,16 @@ th_base() {
 }
 
 # th_stage_stdvmm STAGE PATH: the VMM under test with its ldd closure, and
-# the manager (stdvmmd) when it was built next to it; cases find it as
-# ${STDVMM%/*}/stdvmmd.
+# the manager (stdvmmd) and the switch (stdvmm-switch) when they were built
+# next to it; cases find them as ${STDVMM%/*}/stdvmmd and .../stdvmm-switch.
 th_stage_stdvmm() {
   [[ -x $2 ]] || die "stdvmm binary $2 is not executable"
   add_binary "$1" "$2" /opt/stdvmm/bin/stdvmm
   if [[ -x ${2%/*}/stdvmmd ]]; then
     add_binary "$1" "${2%/*}/stdvmmd" /opt/stdvmm/bin/stdvmmd
+  fi
+  if [[ -x ${2%/*}/stdvmm-switch ]]; then
+    add_binary "$1" "${2%/*}/stdvmm-switch" /opt/stdvmm/bin/stdvmm-switch
   fi
 }
 

@@ -32,3 +32,34 @@ stop_backend() { # PID
 	kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
+
+# dpdk-testpmd without hugepages or PCI devices, its vhost PMD listening at
+# SOCKET (stdvmm connects), forwarding with addresses swapped. The PMDs are
+# plugins, loaded by path from where the test host has them. Sets TESTPMD_PID.
+TESTPMD=/usr/bin/dpdk-testpmd
+DPDK_PMDS=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
+start_testpmd() { # SOCKET LOG
+	rm -f "$1"
+	# EAL keeps its runtime files under /var/run/dpdk (--in-memory, which
+	# would not, is refused with --no-huge); the test host's root has no /var.
+	mkdir -p /var/run
+	# --stats-period keeps it running without a terminal (else it waits on stdin).
+	"$TESTPMD" -l 0,1 --no-huge -m 256 --no-pci --file-prefix="tp$$" \
+		-d "$DPDK_PMDS/librte_mempool_ring.so.23.0" -d "$DPDK_PMDS/librte_net_vhost.so.23.0" \
+		--vdev "net_vhost0,iface=$1,client=0" -- --forward-mode=5tswap --auto-start \
+		--stats-period 1 --total-num-mbufs=4096 </dev/null >>"$2" 2>&1 &
+	TESTPMD_PID=$!
+	n=0
+	until [ -S "$1" ]; do
+		kill -0 "$TESTPMD_PID" 2>/dev/null || { cat "$2"; fail "dpdk-testpmd exited before listening"; }
+		n=$((n + 1))
+		[ $n -lt 60 ] || { cat "$2"; fail "dpdk-testpmd: no socket $1 after 60 s"; }
+		sleep 1
+	done
+}
+
+# SIGINT: testpmd stops forwarding and prints its final port statistics.
+stop_testpmd() {
+	kill -INT "$TESTPMD_PID" 2>/dev/null || true
+	wait "$TESTPMD_PID" 2>/dev/null || true
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Guest half of vhost_user_switch, VM b (network lan): pings a, fetches
+# its 4 MiB, and must not reach c (network wan only).
+set -eu
+dmesg -n 1
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.6.2/24 dev eth0
+ok=no
+for _ in $(seq 60); do
+	if ping -c 1 -W 1 10.0.6.1 >/dev/null 2>&1; then
+		ok=ok
+		break
+	fi
+done
+echo "stdvmm-test: ping_a=$ok"
+echo "stdvmm-test: ping_a_count=$(ping -c 10 -i 0.2 -W 2 10.0.6.1 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')"
+t0=$(cut -d' ' -f1 /proc/uptime)
+wget -q -O /tmp/data.bin http://10.0.6.1:8000/data.bin || echo "stdvmm-test: wget failed"
+t1=$(cut -d' ' -f1 /proc/uptime)
+echo "stdvmm-test: seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+echo "stdvmm-test: sha256=$(sha256sum /tmp/data.bin | cut -d' ' -f1)"
+c=reached
+ping -c 3 -W 1 10.0.6.3 >/dev/null 2>&1 || c=unreachable
+echo "stdvmm-test: ping_c=$c"
+echo "done" | timeout 20 nc 10.0.6.1 5560 >/dev/null 2>&1 || true
+echo "stdvmm-test: vswitch_b ok"
