@@ -6,30 +6,6 @@
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
 const char *vhu_request_name(uint32_t req)
 {
     switch (req) {
@@ -80,15 +56,15 @@ void vhu_msg_plain(struct vhu_msg *m, enum vhu_request req)
 void vhu_msg_u64(struct vhu_msg *m, enum vhu_request req, uint64_t value)
 {
     vhu_msg_plain(m, req);
-    put64(m->payload, value);
+    vhu_put64(m->payload, value);
     m->size = 8;
 }
 
 void vhu_msg_state(struct vhu_msg *m, enum vhu_request req, uint32_t index, uint32_t num)
 {
     vhu_msg_plain(m, req);
-    put32(m->payload, index);
-    put32(m->payload + 4, num);
+    vhu_put32(m->payload, index);
+    vhu_put32(m->payload + 4, num);
     m->size = 8;
 }
 
@@ -96,12 +72,12 @@ void vhu_msg_state(struct vhu_msg *m, enum vhu_request req, uint32_t index, uint
 void vhu_msg_addr(struct vhu_msg *m, uint32_t index, uint64_t desc, uint64_t used, uint64_t avail)
 {
     vhu_msg_plain(m, VHU_SET_VRING_ADDR);
-    put32(m->payload, index);
-    put32(m->payload + 4, 0); /* no dirty logging */
-    put64(m->payload + 8, desc);
-    put64(m->payload + 16, used);
-    put64(m->payload + 24, avail);
-    put64(m->payload + 32, 0);
+    vhu_put32(m->payload, index);
+    vhu_put32(m->payload + 4, 0); /* no dirty logging */
+    vhu_put64(m->payload + 8, desc);
+    vhu_put64(m->payload + 16, used);
+    vhu_put64(m->payload + 24, avail);
+    vhu_put64(m->payload + 32, 0);
     m->size = 40;
 }
 
@@ -114,13 +90,13 @@ int vhu_msg_mem_table(struct vhu_msg *m, const struct vhost_user_region *r, unsi
         return -STDVMM_EINVAL;
     }
     vhu_msg_plain(m, VHU_SET_MEM_TABLE);
-    put32(m->payload, count);
+    vhu_put32(m->payload, count);
     for (unsigned i = 0; i < count; i++) {
         uint8_t *p = m->payload + 8 + 32 * i;
-        put64(p, r[i].guest_phys_addr);
-        put64(p + 8, r[i].size);
-        put64(p + 16, r[i].user_addr);
-        put64(p + 24, r[i].mmap_offset);
+        vhu_put64(p, r[i].guest_phys_addr);
+        vhu_put64(p + 8, r[i].size);
+        vhu_put64(p + 16, r[i].user_addr);
+        vhu_put64(p + 24, r[i].mmap_offset);
     }
     m->size = 8 + 32 * count;
     return 0;
@@ -135,8 +111,8 @@ int vhu_msg_config(struct vhu_msg *m, uint32_t offset, uint32_t size)
         return -STDVMM_EINVAL;
     }
     vhu_msg_plain(m, VHU_GET_CONFIG);
-    put32(m->payload, offset);
-    put32(m->payload + 4, size);
+    vhu_put32(m->payload, offset);
+    vhu_put32(m->payload + 4, size);
     m->size = 12 + size;
     return 0;
 }
@@ -145,9 +121,9 @@ size_t vhu_msg_encode(const struct vhu_msg *m, uint8_t *out, size_t cap)
 {
     if (m->size > VHU_MAX_PAYLOAD || cap < VHU_HDR_SIZE + m->size)
         return 0;
-    put32(out, m->request);
-    put32(out + 4, m->flags);
-    put32(out + 8, m->size);
+    vhu_put32(out, m->request);
+    vhu_put32(out + 4, m->flags);
+    vhu_put32(out + 8, m->size);
     memcpy(out + VHU_HDR_SIZE, m->payload, m->size);
     return VHU_HDR_SIZE + m->size;
 }
@@ -159,7 +135,7 @@ int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struc
                 len);
         return -STDVMM_EPROTO;
     }
-    uint32_t request = get32(buf), flags = get32(buf + 4), size = get32(buf + 8);
+    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4), size = vhu_get32(buf + 8);
     if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION) {
         LOG_ERR("vhost-user: reply to %s is protocol version %u; this frontend speaks %u",
                 vhu_request_name(req), flags & VHU_FLAG_VERSION_MASK, VHU_VERSION);
@@ -190,24 +166,25 @@ int vhu_reply_u64(const struct vhu_msg *m, uint64_t *value)
                 vhu_request_name(m->request), m->size);
         return -STDVMM_EPROTO;
     }
-    *value = get64(m->payload);
+    *value = vhu_get64(m->payload);
     return 0;
 }
 
 int vhu_reply_state(const struct vhu_msg *m, uint32_t index, uint32_t *num)
 {
-    if (m->size != 8 || get32(m->payload) != index) {
+    if (m->size != 8 || vhu_get32(m->payload) != index) {
         LOG_ERR("vhost-user: reply to %s is not the state of vring %u",
                 vhu_request_name(m->request), index);
         return -STDVMM_EPROTO;
     }
-    *num = get32(m->payload + 4);
+    *num = vhu_get32(m->payload + 4);
     return 0;
 }
 
 int vhu_reply_config(const struct vhu_msg *m, uint32_t offset, uint32_t size, const uint8_t **data)
 {
-    if (m->size != 12 + size || get32(m->payload) != offset || get32(m->payload + 4) != size) {
+    if (m->size != 12 + size || vhu_get32(m->payload) != offset ||
+        vhu_get32(m->payload + 4) != size) {
         LOG_ERR("vhost-user: reply to GET_CONFIG is not config bytes %u..%u", offset,
                 offset + size);
         return -STDVMM_EPROTO;

@@ -12,8 +12,31 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "stdvmm/backends/vhost_user.h"
+
+/* A message's numbers, at any alignment, in the host's byte order. */
+static inline void vhu_put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+static inline void vhu_put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+static inline uint32_t vhu_get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+static inline uint64_t vhu_get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
 
 #define VHU_HDR_SIZE 12u
 #define VHU_VERSION 0x1u

@@ -5,20 +5,6 @@
 
 #include "stdvmm/error.h"
 
-static uint32_t get32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
 int vhu_req_payload_size(uint32_t request)
 {
     switch (request) {
@@ -59,14 +45,15 @@ static int decode_mem(const uint8_t *p, uint32_t size, unsigned nfds, struct vhu
 {
     if (size < 8)
         return -STDVMM_EPROTO;
-    uint32_t count = get32(p);
+    uint32_t count = vhu_get32(p);
     if (count == 0 || count > VHOST_USER_MAX_REGIONS || size != 8 + 32 * count || nfds != count)
         return -STDVMM_EPROTO;
     r->u.mem.count = count;
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *q = p + 8 + 32 * i;
         struct vhu_req_region *g = &r->u.mem.r[i];
-        *g = (struct vhu_req_region){get64(q), get64(q + 8), get64(q + 16), get64(q + 24)};
+        *g = (struct vhu_req_region){vhu_get64(q), vhu_get64(q + 8), vhu_get64(q + 16),
+                                     vhu_get64(q + 24)};
         if (!region_ok(g))
             return -STDVMM_EPROTO;
         /* Overlapping guest ranges would make a guest address mean two things. */
@@ -85,7 +72,7 @@ int vhu_req_decode(const uint8_t *buf, size_t len, unsigned nfds, struct vhu_req
     memset(r, 0, sizeof(*r));
     if (len < VHU_HDR_SIZE)
         return -STDVMM_EPROTO;
-    uint32_t request = get32(buf), flags = get32(buf + 4), size = get32(buf + 8);
+    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4), size = vhu_get32(buf + 8);
     const uint8_t *p = buf + VHU_HDR_SIZE;
     if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION || (flags & VHU_FLAG_REPLY) != 0 ||
         size > VHU_MAX_PAYLOAD || len != VHU_HDR_SIZE + (size_t)size)
@@ -103,7 +90,7 @@ int vhu_req_decode(const uint8_t *buf, size_t len, unsigned nfds, struct vhu_req
     case VHU_SET_VRING_KICK:
     case VHU_SET_VRING_CALL:
     case VHU_SET_VRING_ERR: {
-        uint64_t v = get64(p);
+        uint64_t v = vhu_get64(p);
         /* Bits 0-7: the ring; bit 8: no descriptor; the rest must be zero. */
         if ((v & ~(uint64_t)(0xffu | VHU_VRING_NOFD)) != 0)
             return -STDVMM_EPROTO;
@@ -115,20 +102,20 @@ int vhu_req_decode(const uint8_t *buf, size_t len, unsigned nfds, struct vhu_req
     case VHU_SET_VRING_BASE:
     case VHU_GET_VRING_BASE:
     case VHU_SET_VRING_ENABLE:
-        r->u.state.index = get32(p);
-        r->u.state.num = get32(p + 4);
+        r->u.state.index = vhu_get32(p);
+        r->u.state.num = vhu_get32(p + 4);
         break;
     case VHU_SET_VRING_ADDR:
-        r->u.addr.index = get32(p);
-        r->u.addr.flags = get32(p + 4);
-        r->u.addr.desc = get64(p + 8);
-        r->u.addr.used = get64(p + 16);
-        r->u.addr.avail = get64(p + 24);
-        r->u.addr.log = get64(p + 32);
+        r->u.addr.index = vhu_get32(p);
+        r->u.addr.flags = vhu_get32(p + 4);
+        r->u.addr.desc = vhu_get64(p + 8);
+        r->u.addr.used = vhu_get64(p + 16);
+        r->u.addr.avail = vhu_get64(p + 24);
+        r->u.addr.log = vhu_get64(p + 32);
         break;
     default:
         if (size == 8)
-            r->u.u64 = get64(p);
+            r->u.u64 = vhu_get64(p);
         break;
     }
     /* Only the requests above carry descriptors. */
