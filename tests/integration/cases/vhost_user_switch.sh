@@ -48,9 +48,10 @@ value() { # NAME KEY
 dump() {
 	for v in a c q; do
 		echo "--- VM $v stderr:"
-		cat "$TEST_TMP/$v.err" 2>/dev/null
+		# q exists only with QEMU in the host: a missing log is no failure
+		cat "$TEST_TMP/$v.err" 2>/dev/null || true
 		echo "--- VM $v serial:"
-		cat "$TEST_TMP/$v.serial" 2>/dev/null
+		cat "$TEST_TMP/$v.serial" 2>/dev/null || true
 	done
 	echo "--- stdvmm-switch log:"
 	cat "$slog"
