@@ -110,19 +110,27 @@ static int parse_serial(const char *arg, struct vmm_config *cfg)
  * hands each key and value (NULL without '=') to fn. The copy lives as
  * long as the process, because the configuration points into it.
  */
-static int parse_kv(const char *opt, const char *arg, void *ctx,
-                    int (*fn)(void *ctx, const char *opt, char *key, char *value))
+/*
+ * Splits arg into key=value items for fn, which may keep pointers into the
+ * copy: on success *copy stays allocated for as long as the options live
+ * (the whole run); on failure it is freed.
+ */
+static int parse_kv_copy(const char *opt, const char *arg, void *ctx,
+                         int (*fn)(void *ctx, const char *opt, char *key, char *value), char **copy)
 {
-    char *copy = strdup(arg);
-    if (copy == NULL)
+    *copy = strdup(arg);
+    if (*copy == NULL)
         return -1;
-    for (char *save = NULL, *item = strtok_r(copy, ",", &save); item != NULL;
+    for (char *save = NULL, *item = strtok_r(*copy, ",", &save); item != NULL;
          item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');
         if (eq != NULL)
             *eq = '\0';
-        if (fn(ctx, opt, item, eq ? eq + 1 : NULL) < 0)
+        if (fn(ctx, opt, item, eq ? eq + 1 : NULL) < 0) {
+            free(*copy);
+            *copy = NULL;
             return -1;
+        }
     }
     return 0;
 }
@@ -215,32 +223,24 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
         return -1;
     }
     struct vmm_disk d = {0};
-    if (parse_kv("--disk", arg, &d, disk_item) < 0)
+    char *copy;
+    if (parse_kv_copy("--disk", arg, &d, disk_item, &copy) < 0)
         return -1;
-    if ((d.path == NULL) == (d.vhost_user == NULL)) {
-        fprintf(stderr, "stdvmm: --disk %s: needs path=FILE or vhost-user=SOCKET (one of them)\n",
-                arg);
-        return -1;
-    }
-    if (!rate_limiter_config_valid(&d.limit)) {
-        fprintf(stderr,
-                "stdvmm: --disk %s: a rate limit needs its size and its refill time (ms, at most "
-                "an hour) together: bw_size with bw_refill_time, ops_size with ops_refill_time\n",
-                arg);
-        return -1;
-    }
-    if (d.vhost_user != NULL && rate_limiter_config_active(&d.limit)) {
-        fprintf(stderr,
-                "stdvmm: --disk %s: a vhost-user disk's I/O does not pass through stdvmm: rate "
-                "limits are the backend's\n",
-                arg);
-        return -1;
-    }
-    if (d.vhost_user != NULL && (d.readonly || d.id != NULL)) {
-        fprintf(stderr,
-                "stdvmm: --disk %s: readonly and id are the vhost-user backend's to set "
-                "(qemu-storage-daemon: writable=off, serial=)\n",
-                arg);
+    const char *why = NULL;
+    if ((d.path == NULL) == (d.vhost_user == NULL))
+        why = "needs path=FILE or vhost-user=SOCKET (one of them)";
+    else if (!rate_limiter_config_valid(&d.limit))
+        why = "a rate limit needs its size and its refill time (ms, at most an hour) together: "
+              "bw_size with bw_refill_time, ops_size with ops_refill_time";
+    else if (d.vhost_user != NULL && rate_limiter_config_active(&d.limit))
+        why = "a vhost-user disk's I/O does not pass through stdvmm: rate limits are the "
+              "backend's";
+    else if (d.vhost_user != NULL && (d.readonly || d.id != NULL))
+        why = "readonly and id are the vhost-user backend's to set (qemu-storage-daemon: "
+              "writable=off, serial=)";
+    if (why != NULL) {
+        fprintf(stderr, "stdvmm: --disk %s: %s\n", arg, why);
+        free(copy); /* d's strings pointed into it */
         return -1;
     }
     cfg->disks[cfg->disk_count++] = d;
@@ -333,10 +333,12 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
                 arg);
         return -1;
     }
-    if (parse_kv("--net", arg, &n, net_item) < 0)
+    char *copy;
+    if (parse_kv_copy("--net", arg, &n, net_item, &copy) < 0)
         return -1;
     if (n.backend != VMM_NET_USER && n.hostfwd_count > 0) {
         fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
+        free(copy);
         return -1;
     }
     cfg->nets[cfg->net_count++] = n;
@@ -385,10 +387,12 @@ static int parse_fs(const char *arg, struct vmm_config *cfg)
         return -1;
     }
     struct vmm_fs f = {0};
-    if (parse_kv("--fs", arg, &f, fs_item) < 0)
+    char *copy;
+    if (parse_kv_copy("--fs", arg, &f, fs_item, &copy) < 0)
         return -1;
     if (f.tag == NULL || f.socket == NULL) {
         fprintf(stderr, "stdvmm: --fs %s: needs tag=TAG and socket=SOCKET\n", arg);
+        free(copy);
         return -1;
     }
     cfg->fs[cfg->fs_count++] = f;
@@ -398,10 +402,12 @@ static int parse_fs(const char *arg, struct vmm_config *cfg)
 static int parse_vsock(const char *arg, struct vmm_config *cfg)
 {
     struct vmm_vsock v = {.enabled = true};
-    if (parse_kv("--vsock", arg, &v, vsock_item) < 0)
+    char *copy;
+    if (parse_kv_copy("--vsock", arg, &v, vsock_item, &copy) < 0)
         return -1;
     if (v.cid == 0 || v.socket == NULL) {
         fprintf(stderr, "stdvmm: --vsock %s: needs cid=N and socket=PATH\n", arg);
+        free(copy);
         return -1;
     }
     cfg->vsock = v;
