@@ -14,6 +14,7 @@ if(NOT STDVMM_ARCH STREQUAL "riscv64")
   target_sources(test_rv64_arch PRIVATE ${rv64_src}/arch_riscv64.c ${rv64_src}/image.c
                                         ${rv64_src}/isa.c ${rv64_fdt})
   target_sources(test_rv64_dtb PRIVATE ${rv64_src}/isa.c ${rv64_fdt})
+  target_sources(test_rv64_sbi PRIVATE ${rv64_src}/sbi.c)
 endif()
 add_executable(rv64_dtb_dump ${CMAKE_CURRENT_SOURCE_DIR}/tools/rv64_dtb_dump.c
                              ${CMAKE_CURRENT_SOURCE_DIR}/support/test_log.c)
@@ -31,3 +32,8 @@ add_test(NAME unit.rv64_dtb_dtc
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/rv64_dtb_dtc_check.sh
                  $<TARGET_FILE:rv64_dtb_dump> ${CMAKE_CURRENT_BINARY_DIR}/rv64_dtb_dtc)
 set_tests_properties(unit.rv64_dtb_dtc PROPERTIES LABELS unit TIMEOUT 60 SKIP_RETURN_CODE 77)
+
+# The riscv64 cross compiler over the portable layers (freestanding) and the
+# riscv64 arch and KVM port (hosted, compiled without linking).
+add_test(NAME unit.cross_riscv64 COMMAND ${PROJECT_SOURCE_DIR}/tools/cross/check-riscv64.sh)
+set_tests_properties(unit.cross_riscv64 PROPERTIES LABELS unit SKIP_RETURN_CODE 77 TIMEOUT 300)
