@@ -44,4 +44,10 @@ else()
 endif()
 set(ENV{PKG_CONFIG_PATH} "")
 
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
+# Trixie's libjansson.a was built against glibc 2.41, whose headers send
+# strtoll to the C23 variant (which also reads "0b" prefixes); the cross
+# glibc is bookworm's 2.36, without it. jansson parses base 10 only, where
+# the two agree.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -Wl,--defsym=__isoc23_strtoll=strtoll")
+# rv64 has no byte-wide atomic instructions: gcc 12 calls libatomic for them.
+set(CMAKE_C_STANDARD_LIBRARIES_INIT "-latomic")
