@@ -13,11 +13,15 @@ set -euo pipefail
 # libc6-dev-arm64-cross is the glibc the static aarch64 stdvmm links
 # against; picolibc-aarch64-linux-gnu is the libc of the seL4 port and of
 # the freestanding check; python3 and curl drive the manager tests, python3
-# also the include-cycle check (tools/check-include-cycles.sh); python3-yaml
+# also the include-cycle check (tools/check-include-cycles.sh);
+# gcc-riscv64-linux-gnu, libc6-dev-riscv64-cross and
+# picolibc-riscv64-unknown-elf are the riscv64 cross check's
+# (tools/cross/check-riscv64.sh, issue #17); python3-yaml
 # lets the seL4 generator's unit test read the YAML examples in docs/.
 packages=(
     build-essential cmake ninja-build pkg-config clang gcc-aarch64-linux-gnu
     libc6-dev-arm64-cross picolibc-aarch64-linux-gnu python3 python3-yaml curl
+    gcc-riscv64-linux-gnu libc6-dev-riscv64-cross picolibc-riscv64-unknown-elf
     libcmocka-dev libfdt-dev device-tree-compiler acpica-tools
     libyaml-dev libjansson-dev libmicrohttpd-dev libclang-rt-14-dev
     qemu-system-x86 qemu-system-common cpio busybox-static e2fsprogs kmod file socat

@@ -33,6 +33,7 @@ struct hv_vm {
     /* arm64: what interrupt ownership needs to name vCPUs to the vGIC. */
     bool gic_v3;
     uint64_t mpidr[KVM_MAX_TRACKED_VCPUS]; /* affinity of vCPU i, as hv_a64_vcpu_init set it */
+    uint32_t rv64_sources;                 /* riscv64: the APLIC's wired sources, 1..rv64_sources */
 };
 
 struct hv_vcpu {
@@ -55,6 +56,14 @@ int kvm_arch_vm_init(struct hv_vm *vm);
  * on arm64 the SPI number n becomes (KVM_ARM_IRQ_TYPE_SPI << 24) | (32 + n).
  */
 int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out);
+
+/* What kvm_arch_exit made of an exit reason the common code does not know. */
+enum kvm_arch_exit {
+    KVM_ARCH_EXIT_UNKNOWN, /* not this arch's either: a guest fault */
+    KVM_ARCH_EXIT_DONE,    /* *ex is filled in for the VMM */
+    KVM_ARCH_EXIT_RERUN,   /* answered here (riscv64: a forwarded SBI call): run again */
+};
+enum kvm_arch_exit kvm_arch_exit(struct hv_vcpu *v, struct hv_exit *ex);
 
 /* Registers the irqfds that waited for the irqchip, and stops deferring. */
 int kvm_flush_deferred_irqfds(struct hv_vm *vm);

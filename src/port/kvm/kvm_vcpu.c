@@ -125,6 +125,7 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
         v->thread = pthread_self();
         atomic_store(&v->thread_known, true);
     }
+again:
     memset(ex, 0, sizeof(*ex));
     if (ioctl(v->fd, KVM_RUN, 0) < 0) {
         if (errno == EINTR || errno == EAGAIN) {
@@ -166,6 +167,14 @@ int hv_vcpu_run(struct hv_vcpu *v, struct hv_exit *ex)
                 run->internal.suberror);
         break;
     default:
+        switch (kvm_arch_exit(v, ex)) {
+        case KVM_ARCH_EXIT_DONE:
+            return 0;
+        case KVM_ARCH_EXIT_RERUN:
+            goto again;
+        case KVM_ARCH_EXIT_UNKNOWN:
+            break;
+        }
         ex->reason = HV_EXIT_GUEST_FAULT;
         ex->detail = run->exit_reason;
         LOG_ERR("VM %s vCPU %u: unexpected KVM exit reason %u", v->vm->name, v->index,

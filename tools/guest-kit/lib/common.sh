@@ -80,6 +80,14 @@ deb_unpack() {
     mkdir "$tmp/root"
     dpkg-deb -x "$deb" "$tmp/root"
     rm -f "$deb"
+    # Debian 13 packages (merged /usr) put programs in usr/bin and usr/sbin:
+    # the paths the kit and test host use (bin/busybox, ...) still work.
+    local d
+    for d in bin sbin; do
+      if [[ -d $tmp/root/usr/$d && ! -e $tmp/root/$d ]]; then
+        ln -s "usr/$d" "$tmp/root/$d"
+      fi
+    done
     mv "$tmp/root" "$dir"
     rmdir "$tmp"
   fi
@@ -91,6 +99,11 @@ deb_unpack() {
 kernel_tree() {
   local cache=$1 pkg=$2 dir kver
   dir=$(deb_unpack "$cache" "$pkg")
+  # Debian 13's kernels (merged /usr) ship /usr/lib/modules: give them the
+  # /lib the tools below and bookworm's modprobe and depmod look in.
+  if [[ ! -e $dir/lib && -d $dir/usr/lib/modules ]]; then
+    ln -s usr/lib "$dir/lib"
+  fi
   kver=$(find "$dir/lib/modules" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | head -n1)
   [[ -n $kver ]] || die "no lib/modules/<version> in $pkg"
   if [[ ! -s $dir/lib/modules/$kver/modules.dep ]]; then

@@ -29,6 +29,13 @@ int kvm_arch_vm_init(struct hv_vm *vm)
     return 0;
 }
 
+enum kvm_arch_exit kvm_arch_exit(struct hv_vcpu *v, struct hv_exit *ex)
+{
+    (void)v;
+    (void)ex;
+    return KVM_ARCH_EXIT_UNKNOWN; /* every exit this arch has is a common one */
+}
+
 int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out)
 {
     if (irq > KVM_ARM_IRQ_NUM_MAX - A64_SPI_INTID_BASE) {

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The riscv64 arch hooks against a recording port: the order in which the
+ * port is asked (AIA before the vCPUs, its init after the last), the boot
+ * registers (pc at the Image, a0 = hart 0, a1 = the tree), what the device
+ * tree says about the harts' ISA from the hypervisor's offer, and the
+ * refusals: no AIA yet means no VM, RAW kernels, Arm irqchip choices.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include "arch/riscv64/image.h"
+#include "arch/riscv64/layout.h"
+#include "stdvmm/arch.h"
+#include "stdvmm/dtb_riscv64.h"
+#include "stdvmm/error.h"
+#include "stdvmm/hv_riscv64.h"
+
+struct hv_vm {
+    int unused;
+};
+struct hv_vcpu {
+    unsigned index;
+};
+
+static struct rv64_hv_features offer;
+static char calls[1024];
+static struct rv64_boot_regs boot;
+static struct rv64_aia_layout aia_seen;
+
+static void record(const char *fmt, ...)
+{
+    size_t used = strlen(calls);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(calls + used, sizeof(calls) - used, fmt, ap);
+    va_end(ap);
+}
+
+int hv_rv64_features(struct hv_vm *vm, struct rv64_hv_features *out)
+{
+    (void)vm;
+    *out = offer;
+    return 0;
+}
+
+int hv_rv64_create_aia(struct hv_vm *vm, const struct rv64_aia_layout *aia)
+{
+    (void)vm;
+    aia_seen = *aia;
+    record("aia ");
+    return 0;
+}
+
+int hv_rv64_aia_init(struct hv_vm *vm)
+{
+    (void)vm;
+    record("aia_init ");
+    return 0;
+}
+
+int hv_rv64_vcpu_init(struct hv_vcpu *vcpu, const struct rv64_vcpu_config *cfg)
+{
+    record("vcpu%u%s ", vcpu->index, cfg->powered_off ? ":off" : "");
+    return 0;
+}
+
+int hv_rv64_vcpu_set_boot_regs(struct hv_vcpu *vcpu, const struct rv64_boot_regs *regs)
+{
+    record("regs%u ", vcpu->index);
+    boot = *regs;
+    return 0;
+}
+
+#define RAM_SIZE (64ull << 20)
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
+static struct vm vm;
+static struct hv_vm hv;
+static struct hv_vcpu hv_vcpus[2] = {{0}, {1}};
+static uint8_t kernel[8192];
+static const uint8_t initrd[] = "07070100initramfs";
+
+#define BIT(e) (1ull << (e))
+/* What KVM on QEMU's rv64 with H gives a new vCPU (H itself stays the host's). */
+static const struct rv64_hv_features qemu_like = {
+    .ext = BIT(RV64_EXT_I) | BIT(RV64_EXT_M) | BIT(RV64_EXT_A) | BIT(RV64_EXT_F) | BIT(RV64_EXT_D) |
+           BIT(RV64_EXT_C) | BIT(RV64_EXT_H) | BIT(RV64_EXT_ZICSR) | BIT(RV64_EXT_ZIFENCEI) |
+           BIT(RV64_EXT_ZICBOM) | BIT(RV64_EXT_SSTC) | BIT(RV64_EXT_SSAIA),
+    .timebase_hz = 10000000,
+    .satp_mode = 10,
+    .cbom_block = 64,
+    .aia = true,
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* arch_vm_init .. arch_vcpu_init for two vCPUs, as machine_build calls them. */
+static int build(const struct vm_arch_options *opts)
+{
+    calls[0] = '\0';
+    memset(&boot, 0, sizeof(boot));
+    vm_init(&vm, "t", &hv, 2);
+    vm.opts = *opts;
+    struct arch_memory_plan plan;
+    assert_int_equal(arch_plan_memory(RAM_SIZE, &plan), 0);
+    assert_int_equal(plan.ram[0].gpa, RV64_RAM_BASE);
+    if (gmem_add_region(&vm.mem, plan.ram[0].gpa, RAM_SIZE, ram) != 0)
+        return -1;
+    int r = arch_vm_init(&vm);
+    if (r < 0)
+        return r;
+    memset(kernel, 0, sizeof(kernel));
+    put32(kernel + 8, 0x200000);  /* text_offset */
+    put32(kernel + 16, 0x100000); /* image_size */
+    put32(kernel + 32, 2);        /* header 0.2 */
+    put32(kernel + RV64_IMAGE_MAGIC2_OFFSET, RV64_IMAGE_MAGIC2);
+    struct vm_boot_images images = {.kernel = kernel,
+                                    .kernel_size = sizeof(kernel),
+                                    .initrd = initrd,
+                                    .initrd_size = sizeof(initrd),
+                                    .cmdline = "console=ttyS0 earlycon"};
+    r = arch_load_kernel(&vm, &images);
+    if (r == 0) {
+        const struct arch_platform *p = arch_platform();
+        vm.devices[0] = p->uart;
+        vm.devices[1] = (struct vm_platform_device){.kind = VM_DEV_VIRTIO_MMIO,
+                                                    .base = p->virtio_mmio_base,
+                                                    .size = p->virtio_mmio_stride,
+                                                    .irq = p->virtio_irq_base};
+        vm.device_count = 2;
+        r = arch_setup_firmware(&vm);
+    }
+    for (unsigned i = 0; r == 0 && i < 2; i++) {
+        vm.vcpus[i].hv = &hv_vcpus[i];
+        r = arch_vcpu_init(&vm, &vm.vcpus[i]);
+    }
+    return r;
+}
+
+static const void *dtb(void)
+{
+    const void *fdt = gmem_translate(&vm.mem, vm.boot.arg, 64);
+    assert_non_null(fdt);
+    assert_int_equal(fdt_check_header(fdt), 0);
+    return fdt;
+}
+
+static const char *str(const void *fdt, const char *path, const char *name)
+{
+    int off = fdt_path_offset(fdt, path);
+    assert_true(off >= 0);
+    const char *v = fdt_getprop(fdt, off, name, NULL);
+    if (v == NULL)
+        fail_msg("no %s in %s", name, path);
+    return v;
+}
+
+static void boots_with_aia(void **state)
+{
+    struct vm_arch_options opts = {0};
+
+    (void)state;
+    offer = qemu_like;
+    assert_int_equal(build(&opts), 0);
+    assert_string_equal(calls, "aia vcpu0 regs0 vcpu1:off aia_init ");
+    assert_int_equal(aia_seen.aplic_base, RV64_APLIC_BASE);
+    assert_int_equal(aia_seen.imsic_base, RV64_IMSIC_BASE);
+    assert_int_equal(aia_seen.harts, 2);
+    assert_int_equal(aia_seen.sources, RV64_APLIC_SOURCES);
+    /* The Image goes text_offset above the start of RAM; the tree sits in the top 2 MiB. */
+    assert_int_equal(boot.pc, RV64_RAM_BASE + 0x200000);
+    assert_int_equal(boot.a0, 0);
+    assert_int_equal(boot.a1, RV64_RAM_BASE + RAM_SIZE - RV64_SZ_2M);
+    assert_int_equal(boot.a1, vm.boot.arg);
+
+    const void *fdt = dtb();
+    /* H is the host's: naming it would send the guest kernel looking for a hypervisor. */
+    assert_string_equal(str(fdt, "/cpus/cpu@1", "riscv,isa"),
+                        "rv64imafdc_zicbom_zicsr_zifencei_ssaia_sstc");
+    assert_string_equal(str(fdt, "/cpus/cpu@0", "mmu-type"), "riscv,sv57");
+    int len;
+    const char *ext =
+        fdt_getprop(fdt, fdt_path_offset(fdt, "/cpus/cpu@0"), "riscv,isa-extensions", &len);
+    assert_non_null(ext);
+    static const char want[] = "i\0m\0a\0f\0d\0c\0zicbom\0zicsr\0zifencei\0ssaia\0sstc";
+    assert_int_equal(len, sizeof(want));
+    assert_memory_equal(ext, want, sizeof(want));
+    const fdt32_t *cbom =
+        fdt_getprop(fdt, fdt_path_offset(fdt, "/cpus/cpu@0"), "riscv,cbom-block-size", &len);
+    assert_non_null(cbom);
+    assert_int_equal(fdt32_to_cpu(*cbom), 64);
+    /* No Zicboz offered: no block size stated for it. */
+    assert_null(
+        fdt_getprop(fdt, fdt_path_offset(fdt, "/cpus/cpu@0"), "riscv,cboz-block-size", &len));
+    assert_string_equal(str(fdt, "/chosen", "bootargs"), "console=ttyS0 earlycon");
+    const fdt64_t *start =
+        fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), "linux,initrd-start", &len);
+    assert_non_null(start);
+    uint64_t initrd_at = fdt64_to_cpu(*start);
+    assert_memory_equal(gmem_translate(&vm.mem, initrd_at, sizeof(initrd)), initrd, sizeof(initrd));
+    assert_true(initrd_at >= boot.pc + 0x100000);
+    assert_true(initrd_at + sizeof(initrd) <= boot.a1);
+    assert_string_equal(str(fdt, "/chosen", "stdout-path"), "/serial@9000000");
+    assert_string_equal(str(fdt, "/virtio_mmio@a000000", "compatible"), "virtio,mmio");
+}
+
+static void refusals(void **state)
+{
+    struct vm_arch_options dflt = {0};
+
+    (void)state;
+    /* No in-kernel AIA: a clear "not yet" until the user-space PLIC exists. */
+    offer = qemu_like;
+    offer.aia = false;
+    assert_int_equal(build(&dflt), -STDVMM_ENOTSUP);
+    assert_string_equal(calls, "");
+    /* A hart without A (atomics) cannot run Linux. */
+    offer = qemu_like;
+    offer.ext &= ~BIT(RV64_EXT_A);
+    assert_int_equal(build(&dflt), -STDVMM_EINVAL);
+    /* Bare (no paging) is no MMU type a kernel can use. */
+    offer = qemu_like;
+    offer.satp_mode = 0;
+    assert_int_equal(build(&dflt), -STDVMM_ENOTSUP);
+    /* GIC choices are Arm's. */
+    offer = qemu_like;
+    struct vm_arch_options gic = {.irqchip = VM_IRQCHIP_GICV3};
+    assert_int_equal(build(&gic), -STDVMM_EINVAL);
+    /* RAM off the 2 MiB grid or too small. */
+    struct arch_memory_plan plan;
+    assert_int_equal(arch_plan_memory(RAM_SIZE + 4096, &plan), -STDVMM_EINVAL);
+    assert_int_equal(arch_plan_memory(32ull << 20, &plan), -STDVMM_EINVAL);
+}
+
+static void kernel_format_option(void **state)
+{
+    (void)state;
+    uint8_t gz[64] = {0x1f, 0x8b, 0x08};
+    assert_int_equal(arch_probe_kernel(gz, sizeof(gz), VM_KERNEL_AUTO), -STDVMM_ENOEXEC);
+    assert_int_equal(arch_probe_kernel(gz, sizeof(gz), VM_KERNEL_IMAGE), -STDVMM_ENOEXEC);
+    assert_int_equal(arch_probe_kernel(gz, sizeof(gz), VM_KERNEL_RAW), -STDVMM_ENOTSUP);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(boots_with_aia),
+        cmocka_unit_test(refusals),
+        cmocka_unit_test(kernel_format_option),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

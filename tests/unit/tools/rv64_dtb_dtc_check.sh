@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# The riscv64 device tree read back by an independent implementation, as
+# dtb_dtc_check.sh does for Arm: dtc decompiles it, must not warn, and must
+# show what Linux's riscv code and AIA drivers look for.
+#
+#   rv64_dtb_dtc_check.sh RV64_DTB_DUMP_PROGRAM WORKDIR
+set -eu
+dump=$1 work=$2
+command -v dtc >/dev/null || { echo "dtc not found (Debian package device-tree-compiler)"; exit 77; }
+mkdir -p "$work"
+status=0
+for harts in 1 2 64; do
+	t=$work/harts$harts
+	"$dump" "$t.dtb" $harts
+	dtc -I dtb -O dts -o "$t.dts" "$t.dtb" 2>"$t.warnings"
+	if [ -s "$t.warnings" ]; then
+		echo "dtc warns about the $harts-hart tree:"
+		cat "$t.warnings"
+		status=1
+	fi
+	last=$(printf '%x' $((harts - 1)))
+	ext='<0x10 0x09 0x11 0x09' # 64 harts: the list goes on to 0x4f
+	[ $harts = 1 ] && ext='<0x10 0x09>;'
+	[ $harts = 2 ] && ext='<0x10 0x09 0x11 0x09>;'
+	for want in \
+		'memory@80000000 {' 'device_type = "memory";' 'reg = <0x00 0x80000000 0x00 0x20000000>;' \
+		'timebase-frequency = <0x989680>;' \
+		'cpu@0 {' "cpu@$last {" 'compatible = "riscv";' 'status = "okay";' \
+		'riscv,isa = "rv64imafdc_zicsr_zifencei_sstc";' 'riscv,isa-base = "rv64i";' \
+		'riscv,isa-extensions = "i\0m\0a\0f\0d\0c\0zicsr\0zifencei\0sstc";' \
+		'mmu-type = "riscv,sv48";' 'compatible = "riscv,cpu-intc";' \
+		'imsics@28000000 {' 'compatible = "riscv,imsics";' 'msi-controller;' \
+		'riscv,num-ids = <0xff>;' "interrupts-extended = $ext" \
+		'aplic@d000000 {' 'compatible = "riscv,aplic";' 'msi-parent = <0x01>;' \
+		'riscv,num-sources = <0x40>;' '#interrupt-cells = <0x02>;' \
+		'interrupt-parent = <0x02>;' \
+		'bootargs = "console=ttyS0 earlycon panic=-1";' \
+		'linux,initrd-start = <0x00 0x9f000000>;' 'linux,initrd-end = <0x00 0x9f1a2b3c>;' \
+		'stdout-path = "/serial@9000000";' \
+		'serial@9000000 {' 'compatible = "ns16550a";' 'interrupts = <0x01 0x04>;' \
+		'pvpanic@9020000 {' \
+		'virtio_mmio@a000000 {' 'virtio_mmio@a001000 {' 'compatible = "virtio,mmio";' \
+		'interrupts = <0x10 0x01>;' 'interrupts = <0x11 0x01>;'; do
+		if ! grep -qF "$want" "$t.dts"; then
+			echo "the $harts-hart tree lacks: $want"
+			status=1
+		fi
+	done
+	if grep -qE 'riscv,isa = "[^"]*h' "$t.dts" || grep -qF 'psci' "$t.dts"; then
+		echo "the $harts-hart tree names H or PSCI"
+		status=1
+	fi
+done
+[ $status -eq 0 ] || { echo "--- $work/harts2.dts:"; cat "$work/harts2.dts"; }
+exit $status

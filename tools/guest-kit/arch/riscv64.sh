@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash disable=SC2034
+# Guest kit configuration for riscv64 guests (see arch/x86_64.sh for the
+# variables). Debian 12 has no riscv64 port: the packages are Debian 13
+# (trixie)'s, fetched with a private apt state under the cache directory
+# (its own sources list on the mirror this machine's apt uses, its own
+# lists, an empty dpkg status), so the system's sources, lists and dpkg
+# architectures are never touched.
+
+DEB_ARCH=riscv64
+_rv_suite=${STDVMM_RISCV64_SUITE:-trixie}
+_rv_cache=${th_cache:-${cache:?the sourcing script sets its cache directory}}
+_rv_apt=$(realpath -m "$_rv_cache")/apt-$DEB_ARCH-$_rv_suite
+# The first Debian mirror the system's apt names (deb822 or one-line format).
+_rv_mirror=$({ sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p;
+                       s/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\/debian\)[[:space:]].*/\2/p' \
+                 /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list \
+                 2>/dev/null || true; } | head -n 1)
+mkdir -p "$_rv_apt/lists/partial" "$_rv_apt/cache/archives/partial"
+printf 'deb [arch=%s] %s %s main\n' "$DEB_ARCH" "${_rv_mirror:-http://deb.debian.org/debian}" \
+  "$_rv_suite" >"$_rv_apt/sources.list"
+APT_OPTS=(
+  -o "Dir::Etc::SourceList=$_rv_apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+  -o "APT::Architectures::=$DEB_ARCH" -o "APT::Architecture=$DEB_ARCH"
+  -o "Dir::State::Lists=$_rv_apt/lists" -o "Dir::Cache=$_rv_apt/cache"
+  -o Dir::State::status=/dev/null
+)
+# Refreshed once a day, as the arm64 lists are.
+if [[ -z $(find "$_rv_apt" -maxdepth 1 -name .updated -mmin -1440 -print 2>/dev/null) ]]; then
+  if DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2; then
+    touch "$_rv_apt/.updated"
+  fi
+fi
+unset _rv_suite _rv_cache _rv_apt _rv_mirror
+
+KERNEL_META=linux-image-riscv64
+# Debian installs the riscv64 kernel, an uncompressed Image, as vmlinux-VERSION.
+kernel_image_path() {
+  local f
+  for f in "$1/boot/vmlinux-$2" "$1/boot/vmlinuz-$2"; do
+    [[ -e $f ]] && { printf '%s\n' "$f"; return; }
+  done
+  printf '%s/boot/vmlinux-%s\n' "$1" "$2"
+}
+
+BUSYBOX_PKG=busybox-static
+
+# As on aarch64, minus ramoops (the riscv64 device tree has no panic record yet).
+GUEST_MODULES=(
+  virtio_ring virtio virtio_mmio virtio_blk
+  failover net_failover virtio_net
+  virtio_console virtio-rng
+  vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
+  crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+)
