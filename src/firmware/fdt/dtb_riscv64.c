@@ -23,14 +23,8 @@ static void prop_irq2(struct writer *w, uint32_t num, uint32_t flags)
 
 static void add_memory(struct writer *w, const struct rv64_dtb_config *cfg)
 {
-    char name[NAME_MAX_LEN];
-
-    for (unsigned i = 0; i < cfg->memory_count; i++) {
-        begin(w, unit_name(name, "memory", cfg->memory[i].base));
-        prop_str(w, "device_type", "memory");
-        prop_reg(w, cfg->memory[i].base, cfg->memory[i].size);
-        end(w);
-    }
+    for (unsigned i = 0; i < cfg->memory_count; i++)
+        add_memory_node(w, cfg->memory[i].base, cfg->memory[i].size);
 }
 
 static void add_cpus(struct writer *w, const struct rv64_dtb_config *cfg)
@@ -157,24 +151,12 @@ static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
 
 static void add_chosen(struct writer *w, const struct rv64_dtb_config *cfg)
 {
-    char path[NAME_MAX_LEN + 1];
-
-    begin(w, "chosen");
-    prop_str(w, "bootargs", cfg->bootargs != NULL ? cfg->bootargs : "");
-    if (cfg->initrd_end > cfg->initrd_start) {
-        prop_u64(w, "linux,initrd-start", cfg->initrd_start);
-        prop_u64(w, "linux,initrd-end", cfg->initrd_end);
+    uint64_t console = 0;
+    for (unsigned i = 0; i < cfg->device_count && console == 0; i++) {
+        if (cfg->devices[i].kind == VM_DEV_SERIAL_8250)
+            console = cfg->devices[i].base;
     }
-    for (unsigned i = 0; i < cfg->device_count; i++) {
-        if (cfg->devices[i].kind == VM_DEV_SERIAL_8250) {
-            /* Also what a bare "earlycon" on the command line picks up. */
-            path[0] = '/';
-            unit_name(path + 1, "serial", cfg->devices[i].base);
-            prop_str(w, "stdout-path", path);
-            break;
-        }
-    }
-    end(w);
+    add_chosen_node(w, cfg->bootargs, cfg->initrd_start, cfg->initrd_end, console);
 }
 
 static int check_config(const struct rv64_dtb_config *cfg)
@@ -209,20 +191,12 @@ static int check_config(const struct rv64_dtb_config *cfg)
 
 int rv64_dtb_build(const struct rv64_dtb_config *cfg, void *buf, uint32_t size, uint32_t *used)
 {
-    struct writer w = {.fdt = buf, .err = 0};
+    struct writer w;
     int r = check_config(cfg);
 
     if (r < 0)
         return r;
-    check(&w, fdt_create(buf, (int)(size > INT32_MAX ? INT32_MAX : size)));
-    if (w.err == 0)
-        check(&w, fdt_finish_reservemap(buf));
-    begin(&w, "");
-    prop_str(&w, "compatible", "stdvmm,virt");
-    prop_str(&w, "model", "stdvmm");
-    prop_u32(&w, "#address-cells", 2);
-    prop_u32(&w, "#size-cells", 2);
-    prop_u32(&w, "interrupt-parent", RV64_DTB_APLIC_PHANDLE);
+    open_root(&w, buf, size, RV64_DTB_APLIC_PHANDLE);
     add_chosen(&w, cfg);
     add_memory(&w, cfg);
     add_cpus(&w, cfg);
@@ -233,13 +207,5 @@ int rv64_dtb_build(const struct rv64_dtb_config *cfg, void *buf, uint32_t size, 
         if (r < 0)
             return r;
     }
-    end(&w);
-    if (w.err == 0)
-        check(&w, fdt_finish(buf));
-    if (w.err != 0) {
-        LOG_ERR("device tree: libfdt: %s (buffer of %u bytes)", fdt_strerror(w.err), size);
-        return w.err == -FDT_ERR_NOSPACE ? -STDVMM_ENOSPC : -STDVMM_EINVAL;
-    }
-    *used = fdt_totalsize(buf);
-    return 0;
+    return close_root(&w, size, used);
 }

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "stdvmm/error.h"
+#include "stdvmm/log.h"
+
 #define NAME_MAX_LEN 48
 
 /* libfdt reports errors as negative FDT_ERR_*; the first one stops the build. */
@@ -107,6 +110,70 @@ static inline void prop_compat2(struct writer *w, const char *a, const char *b)
     memcpy(both, a, la);
     memcpy(both + la, b, lb);
     prop(w, "compatible", both, (int)(la + lb));
+}
+
+/* An empty tree in buf with its root node open: what every machine's tree starts with. */
+static inline void open_root(struct writer *w, void *buf, uint32_t size, uint32_t irq_parent)
+{
+    w->fdt = buf;
+    w->err = 0;
+    check(w, fdt_create(buf, (int)(size > INT32_MAX ? INT32_MAX : size)));
+    if (w->err == 0)
+        check(w, fdt_finish_reservemap(buf));
+    begin(w, "");
+    prop_str(w, "compatible", "stdvmm,virt");
+    prop_str(w, "model", "stdvmm");
+    prop_u32(w, "#address-cells", 2);
+    prop_u32(w, "#size-cells", 2);
+    prop_u32(w, "interrupt-parent", irq_parent);
+}
+
+/* Closes the root node and the tree: 0 and its size in *used, or the first error. */
+static inline int close_root(struct writer *w, uint32_t size, uint32_t *used)
+{
+    end(w);
+    if (w->err == 0)
+        check(w, fdt_finish(w->fdt));
+    if (w->err != 0) {
+        LOG_ERR("device tree: libfdt: %s (buffer of %u bytes)", fdt_strerror(w->err), size);
+        return w->err == -FDT_ERR_NOSPACE ? -STDVMM_ENOSPC : -STDVMM_EINVAL;
+    }
+    *used = fdt_totalsize(w->fdt);
+    return 0;
+}
+
+static inline void add_memory_node(struct writer *w, uint64_t base, uint64_t size)
+{
+    char name[NAME_MAX_LEN];
+
+    begin(w, unit_name(name, "memory", base));
+    prop_str(w, "device_type", "memory");
+    prop_reg(w, base, size);
+    end(w);
+}
+
+/*
+ * /chosen: the command line, the initramfs (none when end <= start), and
+ * the console UART at console_base (0: none) as stdout-path, which is also
+ * what a bare "earlycon" on the command line picks up.
+ */
+static inline void add_chosen_node(struct writer *w, const char *bootargs, uint64_t initrd_start,
+                                   uint64_t initrd_end, uint64_t console_base)
+{
+    char path[NAME_MAX_LEN + 1];
+
+    begin(w, "chosen");
+    prop_str(w, "bootargs", bootargs != NULL ? bootargs : "");
+    if (initrd_end > initrd_start) {
+        prop_u64(w, "linux,initrd-start", initrd_start);
+        prop_u64(w, "linux,initrd-end", initrd_end);
+    }
+    if (console_base != 0) {
+        path[0] = '/';
+        unit_name(path + 1, "serial", console_base);
+        prop_str(w, "stdout-path", path);
+    }
+    end(w);
 }
 
 #endif
