@@ -106,28 +106,50 @@ static int parse_serial(const char *arg, struct vmm_config *cfg)
 }
 
 /*
- * "a=1,b,c=2" option lists: splits a private copy of arg at commas and
- * hands each key and value (NULL without '=') to fn. The copy lives as
- * long as the process, because the configuration points into it.
+ * The copies "a=1,b,c=2" option lists were split in: the VM's configuration
+ * points into them for the whole run, and keeping them on a list the
+ * program can still reach says so (to LeakSanitizer too).
  */
+struct kv_copy {
+    struct kv_copy *next;
+    char text[];
+};
+static struct kv_copy *kv_copies;
+
+/* Drops the newest copy (the one parse_kv_copy() just made). */
+static void kv_copy_free(char *copy)
+{
+    struct kv_copy *k = kv_copies;
+    if (k != NULL && k->text == copy) {
+        kv_copies = k->next;
+        free(k);
+    }
+}
+
 /*
- * Splits arg into key=value items for fn, which may keep pointers into the
- * copy: on success *copy stays allocated for as long as the options live
- * (the whole run); on failure it is freed.
+ * Splits a copy of arg at commas and hands each key and value (NULL without
+ * '=') to fn, which may keep pointers into the copy: on success *copy stays
+ * for the whole run; on failure it is freed. A caller that refuses the
+ * whole option afterwards frees it with kv_copy_free().
  */
 static int parse_kv_copy(const char *opt, const char *arg, void *ctx,
                          int (*fn)(void *ctx, const char *opt, char *key, char *value), char **copy)
 {
-    *copy = strdup(arg);
-    if (*copy == NULL)
+    size_t len = strlen(arg);
+    struct kv_copy *k = malloc(sizeof(*k) + len + 1);
+    if (k == NULL)
         return -1;
-    for (char *save = NULL, *item = strtok_r(*copy, ",", &save); item != NULL;
+    memcpy(k->text, arg, len + 1);
+    k->next = kv_copies;
+    kv_copies = k;
+    *copy = k->text;
+    for (char *save = NULL, *item = strtok_r(k->text, ",", &save); item != NULL;
          item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');
         if (eq != NULL)
             *eq = '\0';
         if (fn(ctx, opt, item, eq ? eq + 1 : NULL) < 0) {
-            free(*copy);
+            kv_copy_free(*copy);
             *copy = NULL;
             return -1;
         }
@@ -240,7 +262,7 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
               "writable=off, serial=)";
     if (why != NULL) {
         fprintf(stderr, "stdvmm: --disk %s: %s\n", arg, why);
-        free(copy); /* d's strings pointed into it */
+        kv_copy_free(copy); /* d's strings pointed into it */
         return -1;
     }
     cfg->disks[cfg->disk_count++] = d;
@@ -338,7 +360,7 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
         return -1;
     if (n.backend != VMM_NET_USER && n.hostfwd_count > 0) {
         fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
-        free(copy);
+        kv_copy_free(copy);
         return -1;
     }
     cfg->nets[cfg->net_count++] = n;
@@ -392,7 +414,7 @@ static int parse_fs(const char *arg, struct vmm_config *cfg)
         return -1;
     if (f.tag == NULL || f.socket == NULL) {
         fprintf(stderr, "stdvmm: --fs %s: needs tag=TAG and socket=SOCKET\n", arg);
-        free(copy);
+        kv_copy_free(copy);
         return -1;
     }
     cfg->fs[cfg->fs_count++] = f;
@@ -407,7 +429,7 @@ static int parse_vsock(const char *arg, struct vmm_config *cfg)
         return -1;
     if (v.cid == 0 || v.socket == NULL) {
         fprintf(stderr, "stdvmm: --vsock %s: needs cid=N and socket=PATH\n", arg);
-        free(copy);
+        kv_copy_free(copy);
         return -1;
     }
     cfg->vsock = v;
