@@ -37,6 +37,11 @@ enum vm_platform_device_kind {
     VM_DEV_VIRTIO_MMIO,
     VM_DEV_PVPANIC,
     VM_DEV_PL031, /* Arm PrimeCell RTC */
+    /*
+     * A virtio-mmio transport of the host's own hardware, mapped into the VM
+     * (a driver VM's device, seL4): the VMM neither traps nor models it.
+     */
+    VM_DEV_VIRTIO_MMIO_PASSTHROUGH,
 };
 
 struct vm_platform_device {
@@ -45,6 +50,12 @@ struct vm_platform_device {
     uint64_t size;
     bool is_pio;
     uint32_t irq; /* GSI / SPI; 0 = none */
+    /*
+     * PASSTHROUGH only: the device addresses RAM by host physical address,
+     * and the VM's RAM at guest address dma_cpu (dma_size bytes) is host
+     * memory at dma_bus; the firmware tables tell the guest to translate.
+     */
+    uint64_t dma_cpu, dma_bus, dma_size;
 };
 
 struct vm;

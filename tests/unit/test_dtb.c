@@ -187,10 +187,37 @@ static void devices(void **s)
     for (int off = fdt_node_offset_by_compatible(blob, -1, "virtio,mmio"); off >= 0;
          off = fdt_node_offset_by_compatible(blob, off, "virtio,mmio"))
         n++;
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
     assert_int_equal(cell64("/virtio_mmio@a001000", "reg", 0), 0x0a001000);
     assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 1), 17);
     assert_int_equal(cell("/virtio_mmio@a001000", "interrupts", 2), DTB_IRQ_EDGE_RISING);
+}
+
+/*
+ * A passed-through board device: a bus node whose dma-ranges map the VM's
+ * RAM (CPU side) to where it is in host memory (device side), so that
+ * Linux's DMA API hands the device host physical addresses.
+ */
+static void passthrough_device(void **s)
+{
+    (void)s;
+    build(2);
+    const char *bus = "/passthrough@c000e00";
+    assert_int_equal(fdt_node_check_compatible(blob, node(bus), "simple-bus"), 0);
+    assert_int_equal(cell64(bus, "ranges", 0), 0x0c000e00); /* the registers, 1:1 */
+    assert_int_equal(cell64(bus, "ranges", 1), 0x0c000e00);
+    assert_int_equal(cell64(bus, "ranges", 2), 0x200);
+    assert_int_equal(cell64(bus, "dma-ranges", 0), 0x60000000); /* device address */
+    assert_int_equal(cell64(bus, "dma-ranges", 1), 0x40000000); /* guest address */
+    assert_int_equal(cell64(bus, "dma-ranges", 2), 0x20000000);
+    const char *dev = "/passthrough@c000e00/virtio_mmio@c000e00";
+    assert_string_equal(str(dev, "compatible"), "virtio,mmio");
+    assert_int_equal(cell64(dev, "reg", 0), 0x0c000e00);
+    assert_int_equal(cell64(dev, "reg", 1), 0x200);
+    assert_int_equal(cell(dev, "interrupts", 1), 64);
+    /* The hardware's line is a level; no claim that the device snoops caches. */
+    assert_int_equal(cell(dev, "interrupts", 2), DTB_IRQ_LEVEL_HIGH);
+    assert_null(fdt_getprop(blob, node(dev), "dma-coherent", NULL));
 }
 
 static void pl031_and_its_clock(void **s)
@@ -267,6 +294,7 @@ int main(void)
         cmocka_unit_test(gic_v2_and_its_timer_cpu_mask),
         cmocka_unit_test(its_and_pmu),
         cmocka_unit_test(devices),
+        cmocka_unit_test(passthrough_device),
         cmocka_unit_test(panic_record),
         cmocka_unit_test(pl031_and_its_clock),
         cmocka_unit_test(refuses_what_it_cannot_describe),

@@ -54,7 +54,7 @@ static int inject(void *ctx, unsigned vcpu, unsigned lr, uint32_t intid, uint8_t
     return 0;
 }
 
-static void ack_ppi(void *ctx, unsigned vcpu, uint32_t intid)
+static void ack_hw(void *ctx, unsigned vcpu, uint32_t intid)
 {
     struct hw *h = ctx;
     h->acks++;
@@ -99,7 +99,7 @@ static int setup_n(unsigned vcpus)
         .vcpu_count = vcpus,
         .nr_irqs = 128,
         .nr_lrs = LRS,
-        .ops = {.ctx = &hw, .inject = inject, .ack_ppi = ack_ppi, .current_vcpu = current}};
+        .ops = {.ctx = &hw, .inject = inject, .ack_hw = ack_hw, .current_vcpu = current}};
     return vgic_init(&g, &cfg);
 }
 
@@ -255,6 +255,37 @@ static void vtimer_ppi(void **state)
     assert_int_equal(hw.injects, 1); /* no line to re-raise it: the next event will */
     assert_int_equal(vgic_ppi_event(&g, 0, VTIMER), 0);
     assert_int_equal(hw.injects, 2);
+}
+
+/*
+ * A passed-through device's SPI (INTID 96): latched on arrival even with the
+ * line configured level, delivered once enabled, and its source acknowledged
+ * only at the guest's EOI, never before (the physical interrupt stays masked
+ * at seL4 until then, so an early acknowledgement would storm).
+ */
+static void passthrough_spi(void **state)
+{
+    (void)state;
+    linux_init(1);
+    assert_int_equal(vgic_hw_spi_event(&g, 96), 0);
+    assert_int_equal(hw.injects, 0); /* not enabled yet: held */
+    wr(GICD_ISENABLER + 12, 1u); /* INTIDs 96-127 */
+    assert_int_equal(hw.injects, 1);
+    assert_int_equal(hw.last_intid, 96);
+    assert_int_equal(hw.acks, 0);
+    eoi(0, hw.last_lr);
+    assert_int_equal(hw.acks, 1);
+    assert_int_equal(hw.acked, 96);
+    assert_int_equal(hw.injects, 1); /* latched, not a line: nothing re-raised */
+    /* The next arrival is delivered at once, and acknowledged at its EOI again. */
+    assert_int_equal(vgic_hw_spi_event(&g, 96), 0);
+    assert_int_equal(hw.injects, 2);
+    eoi(0, hw.last_lr);
+    assert_int_equal(hw.acks, 2);
+    /* Not an SPI of this distributor: refused, nothing acknowledged. */
+    assert_int_equal(vgic_hw_spi_event(&g, 27), -STDVMM_EINVAL);
+    assert_int_equal(vgic_hw_spi_event(&g, 128), -STDVMM_EINVAL);
+    assert_int_equal(hw.acks, 2);
 }
 
 static void priorities_and_targets(void **state)
@@ -591,6 +622,7 @@ int main(void)
         cmocka_unit_test_setup(overflow_per_vcpu, setup8),
         cmocka_unit_test_setup(vtimer_per_vcpu, setup8),
         cmocka_unit_test_setup(hostile_accesses, setup),
+        cmocka_unit_test_setup(passthrough_spi, setup),
         cmocka_unit_test_setup(failed_injection_retries, setup),
         cmocka_unit_test(bad_configs),
     };

@@ -165,6 +165,33 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         prop_empty(w, "dma-coherent");
         end(w);
         break;
+    case VM_DEV_VIRTIO_MMIO_PASSTHROUGH: {
+        /*
+         * The device reads and writes host physical memory, not the guest's
+         * addresses: a bus node whose dma-ranges say where the VM's RAM is
+         * for the device makes the guest's DMA API translate (the guest must
+         * negotiate VIRTIO_F_ACCESS_PLATFORM for its virtio driver to use that
+         * API). The line is the hardware's, level-triggered; no dma-coherent:
+         * nothing here says the board's device snoops the CPU's caches.
+         */
+        fdt64_t window[3] = {cpu_to_fdt64(d->base), cpu_to_fdt64(d->base), cpu_to_fdt64(d->size)};
+        fdt64_t dma[3] = {cpu_to_fdt64(d->dma_bus), cpu_to_fdt64(d->dma_cpu),
+                          cpu_to_fdt64(d->dma_size)};
+        begin(w, unit_name(name, "passthrough", d->base));
+        prop_str(w, "compatible", "simple-bus");
+        prop_u32(w, "#address-cells", 2);
+        prop_u32(w, "#size-cells", 2);
+        prop(w, "ranges", window, sizeof(window)); /* the registers: 1:1 */
+        prop(w, "dma-ranges", dma, sizeof(dma));
+        begin(w, unit_name(name, "virtio_mmio", d->base));
+        prop_str(w, "compatible", "virtio,mmio");
+        prop_reg(w, d->base, d->size);
+        if (d->irq != 0)
+            prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_LEVEL_HIGH);
+        end(w);
+        end(w);
+        break;
+    }
     case VM_DEV_PL031:
         begin(w, unit_name(name, "rtc", d->base));
         prop_compat2(w, "arm,pl031", "arm,primecell");

@@ -11,6 +11,14 @@ static const struct vm_platform_device sample_devices[] = {
     {.kind = VM_DEV_PL031, .base = 0x09030000, .size = 0x1000, .irq = 2},
     {.kind = VM_DEV_VIRTIO_MMIO, .base = 0x0a000000, .size = 0x1000, .irq = 16},
     {.kind = VM_DEV_VIRTIO_MMIO, .base = 0x0a001000, .size = 0x1000, .irq = 17},
+    /* A driver VM's board device: its RAM (the sample's) is host memory at 0x60000000. */
+    {.kind = VM_DEV_VIRTIO_MMIO_PASSTHROUGH,
+     .base = 0x0c000e00,
+     .size = 0x200,
+     .irq = 64,
+     .dma_cpu = 0x40000000,
+     .dma_bus = 0x60000000,
+     .dma_size = 0x20000000},
 };
 
 void dtb_sample_config(struct dtb_config *cfg, unsigned gic_version)

@@ -619,9 +619,25 @@ int vgic_ppi_event(struct vgic *g, unsigned vcpu, uint32_t intid)
     }
     stdvmm_lock(&g->lock);
     struct vgic_irq *irq = &g->vcpus[vcpu].priv[intid];
-    irq->hw_ppi = true;
+    irq->hw = true;
     irq->latched = true;
     try_deliver(g, vcpu, intid);
+    stdvmm_unlock(&g->lock);
+    return 0;
+}
+
+int vgic_hw_spi_event(struct vgic *g, uint32_t intid)
+{
+    if (!is_spi(g, intid)) {
+        LOG_ERR("vGIC: hardware interrupt for INTID %u: not an SPI of this distributor (32..%u)",
+                intid, g->cfg.nr_irqs - 1);
+        return -STDVMM_EINVAL;
+    }
+    stdvmm_lock(&g->lock);
+    struct vgic_irq *irq = &g->spi[intid - VGIC_NR_PRIVATE];
+    irq->hw = true;
+    irq->latched = true;
+    deliver_spi(g, intid);
     stdvmm_unlock(&g->lock);
     return 0;
 }
@@ -641,8 +657,8 @@ int vgic_maintenance(struct vgic *g, unsigned vcpu, unsigned lr)
         struct vgic_irq *irq = irq_of(g, vcpu, intid);
         if (irq != NULL) {
             irq->in_lr = false;
-            if (irq->hw_ppi && g->cfg.ops.ack_ppi != NULL)
-                g->cfg.ops.ack_ppi(g->cfg.ops.ctx, vcpu, intid);
+            if (irq->hw && g->cfg.ops.ack_hw != NULL)
+                g->cfg.ops.ack_hw(g->cfg.ops.ctx, vcpu, intid);
         }
     }
     /* Queued interrupts first: they have waited longer than a re-raised level line. */

@@ -12,7 +12,9 @@
  * Interrupt numbers here are GIC INTIDs: 0-15 SGIs, 16-31 PPIs (banked per
  * vCPU), 32 and up SPIs. Device lines are level-triggered as on QEMU's virt
  * board; the virtual timer is a PPI whose hardware source seL4 masks until
- * the guest's EOI lets us acknowledge it (ops->ack_ppi).
+ * the guest's EOI lets us acknowledge it (ops->ack_hw), and so is a device
+ * passed through to the VM: its physical interrupt stays masked by seL4
+ * from its arrival to the guest's EOI.
  *
  * All entry points take the distributor lock; callbacks run with it held and
  * must not call back into the vGIC.
@@ -69,8 +71,11 @@ struct vgic_ops {
      * STDVMM_E* code; on failure the interrupt stays queued.
      */
     int (*inject)(void *ctx, unsigned vcpu, unsigned lr, uint32_t intid, uint8_t priority);
-    /* The guest ended a hardware-sourced PPI (virtual timer): unmask its source. */
-    void (*ack_ppi)(void *ctx, unsigned vcpu, uint32_t intid);
+    /*
+     * The guest ended a hardware-sourced interrupt (the virtual timer's PPI, a
+     * passed-through device's SPI): unmask its source.
+     */
+    void (*ack_hw)(void *ctx, unsigned vcpu, uint32_t intid);
     /* Index of the vCPU whose thread is making the current GICD access (banked registers). */
     unsigned (*current_vcpu)(void *ctx);
 };
@@ -92,7 +97,7 @@ struct vgic_irq {
     bool latched;        /* pending state not tied to the line: edges, ISPENDR, SGIs */
     bool in_lr;          /* owned by a list register until its EOI */
     bool queued;         /* waiting in the overflow queue */
-    bool hw_ppi;         /* hardware-sourced (vtimer): acknowledge its source on EOI */
+    bool hw;             /* hardware-sourced: acknowledge its source on EOI (ack_hw) */
     uint8_t sgi_sources; /* SGIs: bit n = pending from vCPU n */
     uint8_t owner;       /* SPIs: 1 + the vCPU the VMM pinned it to; 0: ITARGETSR decides */
 };
@@ -140,9 +145,17 @@ int vgic_set_spi_line(struct vgic *g, uint32_t intid, bool level);
 /*
  * The hypervisor reports that a hardware PPI (intid 16..31) fired for vCPU
  * vcpu and is now masked at its source (seL4's VPPIEvent): make it pending;
- * its EOI calls ops->ack_ppi.
+ * its EOI calls ops->ack_hw.
  */
 int vgic_ppi_event(struct vgic *g, unsigned vcpu, uint32_t intid);
+
+/*
+ * A passed-through device's interrupt arrived for SPI intid and is masked at
+ * seL4 until acknowledged: make it pending (whatever its ICFGR says: the
+ * physical line may already be low again by the time the guest looks, so the
+ * arrival is latched), to its target; its EOI calls ops->ack_hw.
+ */
+int vgic_hw_spi_event(struct vgic *g, uint32_t intid);
 
 /*
  * The guest ended the interrupt in list register lr of vCPU vcpu (seL4's

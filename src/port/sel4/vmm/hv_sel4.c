@@ -342,7 +342,7 @@ int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
         .nr_lrs = vm->args->gic_list_regs,
         .ops = {.ctx = vm,
                 .inject = vgic_inject,
-                .ack_ppi = vgic_ack_ppi,
+                .ack_hw = vgic_ack_hw,
                 .current_vcpu = vgic_current},
     };
     int r = vgic_init(&vm->vgic, &cfg);
