@@ -768,13 +768,84 @@ def blk_scenario(m, check, disk):
     return result
 
 
+PT_DISK_MIB = 128
+
+
+def passthrough_disk_args(path):
+    """QEMU's disk for --scenario passthrough: a fresh raw image, virtio 1.x, offering
+    ACCESS_PLATFORM (iommu_platform=on) so that the guest's DMA API translates its
+    addresses with the device tree's dma-ranges: guest RAM is elsewhere in host memory."""
+    with open(path, "wb") as f:
+        f.truncate(PT_DISK_MIB << 20)
+    return ["-global", "virtio-mmio.force-legacy=false",
+            "-drive", f"file={path},if=none,format=raw,id=disk0,cache=writeback",
+            "-device", "virtio-blk-device,drive=disk0,iommu_platform=on"]
+
+
+def passthrough_scenario(m, check, disk):
+    """Image from driver.yaml, QEMU with passthrough_disk_args(disk): drv owns the
+    board's disk and drives it with its own Linux drivers; ticker runs beside it."""
+    result = {}
+
+    def boot():
+        m.wait(r"^admin: drv owns disk0 \(virtio-mmio at 0x[0-9a-f]+, IRQ \d+\): passthrough",
+               60, seen=True)
+        mt, _ = m.wait(r"^\[drv\] stdvmm-test: passthrough vda sectors=(\d+) device=(\S+) "
+                       r"access_platform=(\d)", 300, seen=True)
+        assert int(mt.group(1)) == PT_DISK_MIB << 11, f"drv's vda has {mt.group(1)} sectors"
+        assert "c000e00.virtio_mmio" in mt.group(2), f"drv's vda is {mt.group(2)}"
+        assert mt.group(3) == "1", "the guest did not negotiate ACCESS_PLATFORM"
+        print(f"--- drv's vda: {mt.group(2)}, {PT_DISK_MIB} MiB", flush=True)
+
+    def write():
+        mt, _ = m.wait(r"^\[drv\] stdvmm-test: passthrough wrote sha256=(\w+) bytes=(\d+) "
+                       r"write ([\d.]+) MB/s irqs=(\d+)", 600, seen=True)
+        result["sha"], result["write"] = mt.group(1), mt.group(3)
+        assert mt.group(2) == str(16 << 20), f"drv wrote {mt.group(2)} bytes"
+        assert int(mt.group(4)) > 0, "drv's disk raised no interrupt"
+        print(f"--- drv wrote 16 MiB through ext4 on its own disk at {mt.group(3)} MB/s "
+              f"(including sync), {mt.group(4)} interrupts", flush=True)
+        m.wait(r"^admin: drv stopped \(guest powered off\)", 120, seen=True)
+        m.wait(r"^\[ticker\] tick", 30)
+
+    def restart_reads_back():
+        m.send("start drv")
+        t0 = m.now()
+        ticks = m.wait_counting(r"^\[drv\] stdvmm-guest: ready", r"^\[ticker\] tick", 300)
+        assert ticks > 0, "ticker stalled while drv was rebuilt"
+        mt, _ = m.wait(r"^\[drv\] stdvmm-test: passthrough verify sha256=(\w+) bytes=(\d+) "
+                       r"read ([\d.]+) MB/s", 300)
+        assert mt.group(1) == result.get("sha"), "drv read back another checksum"
+        result["read"] = mt.group(3)
+        print(f"--- drv started again ({m.now() - t0:.1f} s, ticker printed {ticks} ticks "
+              f"meanwhile) and read 16 MiB back at {mt.group(3)} MB/s", flush=True)
+        m.wait(r"^admin: drv stopped \(guest powered off\)", 120)
+
+    def on_the_host():
+        m.close()
+        got = subprocess.run(["debugfs", "-R", "cat /data.bin", disk], capture_output=True)
+        sha = hashlib.sha256(got.stdout).hexdigest()
+        print(f"--- host: debugfs read /data.bin from the board's disk: {len(got.stdout)} "
+              f"bytes, sha256 {sha}", flush=True)
+        assert len(got.stdout) == 16 << 20 and sha == result.get("sha"), \
+            "the host read another file than drv wrote"
+        fsck = subprocess.run(["e2fsck", "-fn", disk], capture_output=True, text=True)
+        assert fsck.returncode == 0, f"e2fsck: {fsck.stdout}{fsck.stderr}"
+
+    check("passthrough boot: drv finds the board's disk as its own vda", boot)
+    check("passthrough write: drv makes ext4 and writes 16 MiB through its own driver", write)
+    check("passthrough restart: drv started again reads the same checksum", restart_reads_back)
+    check("passthrough host: the image holds drv's ext4 and file", on_the_host)
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
-                             "blk", "paper-hybrid"))
+                             "blk", "paper-hybrid", "passthrough"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
@@ -785,11 +856,11 @@ def main():
                     "QEMU (e.g. made by tools/sel4/board-disk.py pack)")
     args = ap.parse_args()
     extra, tmp = [], None
-    if args.scenario == "blk":
+    if args.scenario in ("blk", "passthrough"):
         if args.disk is None:
             tmp = tempfile.TemporaryDirectory()
             args.disk = os.path.join(tmp.name, "disk0.img")
-        extra = blk_disk_args(args.disk)
+        extra = (blk_disk_args if args.scenario == "blk" else passthrough_disk_args)(args.disk)
     elif args.disk:
         extra = board_disk_args(args.disk)
     m = Machine(args.image, args.log, args.smp,
@@ -897,6 +968,8 @@ def main():
             net_scenario(m, check)
         elif args.scenario == "blk":
             blk_scenario(m, check, args.disk)
+        elif args.scenario == "passthrough":
+            passthrough_scenario(m, check, args.disk)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

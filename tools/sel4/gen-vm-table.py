@@ -29,10 +29,13 @@ import sys
 
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
-             "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets"}
+             "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets",
+             "passthrough"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu"}
 BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
+# Board devices a VM may own (passthrough): bit n of sel4_vm_desc.passthrough.
+BOARD_DEVICES = ("disk0",)
 NET_KEYS = {"network", "mac", "irq_vcpu"}
 MAX_NETWORKS = 8  # net_abi.h: the switch's argument page names 8
 MAX_VMS = 8
@@ -495,6 +498,44 @@ def check_networks(table, networks):
         seen[mac] = vm["name"]
 
 
+def vm_passthrough(vm, where, memory):
+    """The board devices a VM owns (a driver VM): [names]. The device reads and writes
+    host physical memory and QEMU's virt has no IOMMU in front of it, so the VM's RAM
+    must be one physically contiguous block: a power of two, which the admin's budget
+    takes as one untyped of that size."""
+    devices = vm.get("passthrough", [])
+    if not isinstance(devices, list) or not all(isinstance(d, str) for d in devices):
+        fail(f"{where}.passthrough: want a list of board devices ({', '.join(BOARD_DEVICES)})")
+    for k, d in enumerate(devices):
+        if d not in BOARD_DEVICES:
+            fail(f"{where}.passthrough[{k}]: {d!r}; the board has {', '.join(BOARD_DEVICES)} "
+                 "(QEMU's first -device virtio-blk-device)")
+        if devices.index(d) != k:
+            fail(f"{where}.passthrough[{k}]: {d} appears twice")
+    if devices and memory & (memory - 1):
+        fail(f"{where}.memory: {memory >> 20} MiB; a VM that owns a board device needs a power "
+             "of two (its RAM must be physically contiguous: the device addresses it by "
+             "physical address, with no IOMMU in between)")
+    return devices
+
+
+def check_owners(table):
+    """A board device has one owner: one VM (passthrough), or the block server serving
+    regions of it to VMs (disks: [{device: ...}]), never both, never two VMs."""
+    owner = {}
+    for vm in table:
+        for d in vm["passthrough"]:
+            if d in owner:
+                fail(f"{vm['where']}.passthrough: {d} is given to {owner[d]} already; a board "
+                     "device belongs to one VM")
+            owner[d] = vm["name"]
+    for vm in table:
+        if vm["region"] is not None and "disk0" in owner:
+            fail(f"{vm['where']}.disks: served from disk0 (a region of it, or a writable image "
+                 f"file packed into it), which {owner['disk0']} owns (passthrough); the block "
+                 "server cannot drive a device a VM drives")
+
+
 def load(path):
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -641,8 +682,10 @@ def describe(doc, mcs, image, board_file=None):
             autostart=bool(vm.get("autostart", False)),
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
-            disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus)))
+            disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus),
+            passthrough=vm_passthrough(vm, where, memory)))
     check_networks(table, networks)
+    check_owners(table)
     system["board_disk"] = pack_board_files(table)
     place(system, table, mcs)
     check_system(system, table)
@@ -671,6 +714,10 @@ def region_fields(region):
     offset, size, read_only = region
     return (f".disk_served = true, .disk_read_only = {str(read_only).lower()}, "
             f".disk_offset = {offset}ull, .disk_region_size = {size}ull")
+
+
+def passthrough_bits(devices):
+    return sum(1 << BOARD_DEVICES.index(d) for d in devices)
 
 
 def c_list(values):
@@ -788,7 +835,8 @@ def main():
                     f".disk = {vm['disk']}, .disk_id = "
                     f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}, "
                     f".disk_irq_vcpu = {vm['disk_irq_vcpu']},\n"
-                    f"     {region_fields(vm['region'])},\n"
+                    f"     {region_fields(vm['region'])}, "
+                    f".passthrough = {passthrough_bits(vm['passthrough'])}u,\n"
                     f"     {net_fields(vm['net'], networks)}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")

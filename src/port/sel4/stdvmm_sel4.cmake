@@ -123,6 +123,7 @@ add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/main.c ${SEL4_DIR}/admin/vspace.c ${SEL4_DIR}/admin/elf.c
   ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c ${SEL4_DIR}/admin/net.c
   ${SEL4_DIR}/admin/blk.c ${SEL4_DIR}/admin/backend_pd.c
+  ${SEL4_DIR}/admin/board.c ${SEL4_DIR}/admin/passthrough.c
   ${SEL4_DIR}/admin/handover.c
   ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S

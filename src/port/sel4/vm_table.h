@@ -54,6 +54,12 @@ struct sel4_vm_desc {
     uint8_t mac[6];    /* its MAC */
     uint64_t networks; /* bit n: its NIC is on sel4_network_names[n] */
     int net_irq_vcpu;  /* the vCPU its NIC's interrupt goes to (irq_vcpu); -1: the guest's */
+    /*
+     * Board devices this VM owns (passthrough), bit 0: disk0. Mapped into its
+     * stage 2, their interrupt routed to its vGIC; its RAM is physically
+     * contiguous (gen-vm-table: a power of two).
+     */
+    uint32_t passthrough;
 };
 
 /* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */

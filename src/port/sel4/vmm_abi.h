@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 5
+#define SEL4_VMM_ABI_VERSION 6
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -38,6 +38,7 @@
 #define SEL4_VMM_SLOT_REPLY 40       /* + vCPU index: its VMM thread's reply object (MCS kernels) */
 #define SEL4_VMM_SLOT_KICK 48        /* badged send: this VMM's own notification (below) */
 #define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification */
+#define SEL4_VMM_SLOT_PT_IRQ 50       /* a board device's IRQ handler (passthrough): to ack it */
 #define SEL4_VMM_SLOT_RAM 64          /* guest RAM frames (the guest-side mappings) */
 
 /*
@@ -64,12 +65,25 @@
  *   disk cannot be run (they take that lock again), so the VMM signals
  *   itself and serves the queue on the next wake (the seL4 form of an
  *   ioeventfd);
- * - SEL4_BADGE_BLK_VMM: the block server answered (blk_abi.h).
+ * - SEL4_BADGE_BLK_VMM: the block server answered (blk_abi.h);
+ * - SEL4_BADGE_PT_IRQ: the interrupt of a board device this VM owns
+ *   (passthrough) fired; seL4 masks it until the VMM acknowledges it, which
+ *   it does at the guest's EOI.
  */
 #define SEL4_BADGE_VMM_SIGNALS (1ull << 32) /* the lowest of them */
 #define SEL4_BADGE_NET_VMM (1ull << 32)
 #define SEL4_BADGE_VMM_KICK (1ull << 33)
 #define SEL4_BADGE_BLK_VMM (1ull << 34)
+#define SEL4_BADGE_PT_IRQ (1ull << 35)
+
+/*
+ * Where a board device a VM owns appears in its guest-physical space: the
+ * 4 KiB page holding its registers, at the same offset in the page as on the
+ * board (below RAM, above the VMM's own virtio-mmio windows); and the
+ * virtual SPI its interrupt is raised on (above the VMM's own devices').
+ */
+#define SEL4_PT_GPA 0x0c000000ull
+#define SEL4_PT_SPI 64
 /*
  * Fault endpoints: one per vCPU, so that the VMM thread of a vCPU receives
  * only that vCPU's faults; the guest's copy carries badge vCPU index + 1.
@@ -123,6 +137,12 @@ struct sel4_vmm_args {
     uint32_t net;
     uint8_t net_mac[6];
     uint32_t net_irq_vcpu; /* 1 + the vCPU owning its interrupt; 0: the guest's */
+    /*
+     * A board device this VM owns (passthrough): its registers at pt_gpa
+     * (pt_size bytes; 0: none), its interrupt on SEL4_PT_SPI, and where the
+     * VM's RAM is in host physical memory (the device's DMA addresses).
+     */
+    uint64_t pt_gpa, pt_size, pt_dma_bus;
 };
 
 #endif

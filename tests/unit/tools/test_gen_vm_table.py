@@ -444,6 +444,31 @@ class Networks(unittest.TestCase):
             gvt.check_networks([{"name": "a", "net": None}], {"lan": (0, ["a", "ghost"])})
 
 
+class Passthrough(unittest.TestCase):
+    """A driver VM owns a board device: one owner per device, contiguous RAM, and the
+    block server never drives a device a VM drives."""
+
+    def test_a_driver_vm_owns_disk0(self):
+        t = describe([vm("drv", passthrough=["disk0"]), vm("user")])
+        self.assertEqual([v["passthrough"] for v in t], [["disk0"], []])
+        self.assertEqual(gvt.passthrough_bits(t[0]["passthrough"]), 1)
+
+    def test_refusals(self):
+        for vms, why in [
+            ([vm("a", passthrough=["disk0"]),
+              vm("b", passthrough=["disk0"])], "given to a already"),
+            ([vm("a", passthrough=["disk0", "disk0"])], "appears twice"),
+            ([vm("a", passthrough=["net9"])], "the board has disk0"),
+            ([vm("a", passthrough="disk0")], "want a list"),
+            ([dict(vm("a", passthrough=["disk0"]), memory="192M")], "power of two"),
+            ([vm("a", passthrough=["disk0"]),
+              vm("b", disks=[{"device": "disk0", "size": "8M"}])], "a owns (passthrough)"),
+        ]:
+            with self.assertRaises(Refused, msg=why) as e:
+                describe(vms)
+            self.assertIn(why, str(e.exception))
+
+
 class BoardDisk(unittest.TestCase):
     """Writable image files placed above the description's own regions, and
     tools/sel4/board-disk.py packing them into an image and back."""

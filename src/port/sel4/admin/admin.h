@@ -218,6 +218,32 @@ seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspac
                         seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
 void blk_vm_stopped(unsigned index);
 
+/*
+ * The board's virtio-mmio transports (board.c), probed and mapped once:
+ * disk0's transport number (-1: none, said why), the admin's capability to
+ * the page holding transport n, its physical address, its interrupt's
+ * INTID, and a reset of its device.
+ */
+int board_find_disk0(void);
+seL4_CPtr board_transport_page(unsigned n);
+uint64_t board_transport_pa(unsigned n);
+int board_transport_irq(unsigned n);
+void board_transport_reset(unsigned n);
+
+/*
+ * Board devices a VM owns (passthrough.c, a driver VM): at boot the IRQ
+ * handler of each; per start, the device's page in the VM's stage 2 and its
+ * interrupt bound to the VMM's notification; at stop, the device reset.
+ * ram_pa: where the VM's RAM is in physical memory; the admin only starts
+ * such a VM when its RAM is one contiguous block (ram_pa != 0).
+ */
+int passthrough_init(void);
+unsigned passthrough_vm_slots(unsigned index);
+void passthrough_vm_args(unsigned index, uint64_t ram_pa, struct sel4_vmm_args *a);
+seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr guest_vspace,
+                                seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
+void passthrough_vm_stopped(unsigned index);
+
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);
 void console_irq(void);

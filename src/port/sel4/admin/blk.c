@@ -8,11 +8,7 @@
  * notification; its VSpace maps its program, its argument page, the one
  * page of device registers holding the disk's transport, its DMA page and
  * the clients' channels. Nothing of any VM, and no other device.
- *
- * The admin finds the disk: QEMU's virt board has 32 virtio-mmio
- * transports at 0x0a000000 (0x200 apart, SPI 16 + n), and puts the first
- * -device on the command line at the highest one. "disk0" is the block
- * device found highest.
+ * The admin finds the disk on the board (board.c).
  */
 #include <string.h>
 
@@ -22,14 +18,7 @@
 #define BLKSRV_UT_BITS 25 /* program, DMA page, channels of up to 8 clients, tables */
 #define BLKSRV_SLOTS                                                                               \
     9216 /* per client 2 x SEL4_BLK_CHANNEL_PAGES (its frames, the admin's copies) */
-#define ADMIN_BLK_VA 0x3800000000ull    /* client c's channel at + c * SEL4_BLKSRV_CLIENT_STRIDE */
-#define ADMIN_VIRTIO_VA 0x1000600000ull /* the four pages of virtio-mmio transports */
-#define QEMU_VIRT_VIRTIO_PADDR 0x0a000000ull
-#define QEMU_VIRT_VIRTIO_COUNT 32
-#define QEMU_VIRT_VIRTIO_STRIDE 0x200u
-#define QEMU_VIRT_VIRTIO_IRQ0 48 /* SPI 16 */
-#define VIRTIO_MMIO_MAGIC 0x74726976u
-#define VIRTIO_ID_BLOCK 2u
+#define ADMIN_BLK_VA 0x3800000000ull /* client c's channel at + c * SEL4_BLKSRV_CLIENT_STRIDE */
 
 static struct backend_pd srv;
 static seL4_CPtr region[SEL4_BLK_MAX_CLIENTS];
@@ -41,44 +30,9 @@ static bool has_disk(unsigned index)
            sel4_vm_table[index].disk_served;
 }
 
-/* The transport of disk0: n, or -1. The four pages stay mapped in the admin, for nothing else. */
-static int find_disk(seL4_CPtr *pages)
-{
-    seL4_Error err = device_frames(QEMU_VIRT_VIRTIO_PADDR, 2, pages);
-
-    for (unsigned k = 0; k < 4 && err == seL4_NoError; k++)
-        err = vs_map(seL4_CapInitThreadVSpace, *pages + k, ADMIN_VIRTIO_VA + k * 4096,
-                     seL4_ReadWrite, seL4_ARM_ExecuteNever, &admin.own);
-    if (err != seL4_NoError) {
-        console_printf("admin: block server: the virtio-mmio transports at 0x%llx: seL4 error %d\n",
-                       (unsigned long long)QEMU_VIRT_VIRTIO_PADDR, err);
-        return -1;
-    }
-    for (int n = QEMU_VIRT_VIRTIO_COUNT - 1; n >= 0; n--) {
-        volatile uint32_t *r =
-            (volatile uint32_t *)(uintptr_t)(ADMIN_VIRTIO_VA +
-                                             (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE);
-        if (r[0] == VIRTIO_MMIO_MAGIC && r[2] == VIRTIO_ID_BLOCK) {
-            if (r[1] != 2) {
-                console_printf("admin: block server: the disk at 0x%llx is a legacy virtio "
-                               "device (version %u); give QEMU -global "
-                               "virtio-mmio.force-legacy=false\n",
-                               (unsigned long long)(QEMU_VIRT_VIRTIO_PADDR +
-                                                    (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE),
-                               r[1]);
-                return -1;
-            }
-            return n;
-        }
-    }
-    console_printf("admin: block server: no virtio-blk-device on the board (QEMU: -drive "
-                   "file=IMG,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0)\n");
-    return -1;
-}
-
 static void fill_args(struct sel4_blksrv_args *a, unsigned transport, uint64_t dma_pa)
 {
-    uint64_t pa = QEMU_VIRT_VIRTIO_PADDR + (uint64_t)transport * QEMU_VIRT_VIRTIO_STRIDE;
+    uint64_t pa = board_transport_pa(transport);
 
     memset(a, 0, sizeof(*a));
     a->magic = SEL4_BLKSRV_ABI_MAGIC;
@@ -100,22 +54,20 @@ static void fill_args(struct sel4_blksrv_args *a, unsigned transport, uint64_t d
 }
 
 /* The device's page, its interrupt and the DMA page: the server's only way to the disk. */
-static seL4_Error give_device(seL4_CPtr pages, unsigned transport, uint64_t *dma_pa)
+static seL4_Error give_device(unsigned transport, uint64_t *dma_pa)
 {
-    uint64_t off = (uint64_t)transport * QEMU_VIRT_VIRTIO_STRIDE;
     seL4_CPtr page = slot_take(&srv.slots), irq = slot_take(&srv.slots), dma, badged;
     seL4_Error err = page == seL4_CapNull || irq == seL4_CapNull ? seL4_RangeError : seL4_NoError;
 
     if (err == seL4_NoError)
         err = seL4_CNode_Copy(seL4_CapInitThreadCNode, page, seL4_WordBits, seL4_CapInitThreadCNode,
-                              pages + (seL4_CPtr)(off >> seL4_PageBits), seL4_WordBits,
-                              seL4_ReadWrite);
+                              board_transport_page(transport), seL4_WordBits, seL4_ReadWrite);
     if (err == seL4_NoError)
         err = vs_map(srv.vspace, page, SEL4_BLKSRV_DEVICE_VA, seL4_ReadWrite, seL4_ARM_ExecuteNever,
                      &srv.objects);
     if (err == seL4_NoError)
-        err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, QEMU_VIRT_VIRTIO_IRQ0 + (int)transport,
-                                         0, seL4_CapInitThreadCNode, irq, seL4_WordBits);
+        err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, board_transport_irq(transport), 0,
+                                         seL4_CapInitThreadCNode, irq, seL4_WordBits);
     if (err == seL4_NoError)
         err = backend_pd_badge(&srv, SEL4_BADGE_BLK_IRQ, &badged);
     if (err == seL4_NoError)
@@ -142,19 +94,18 @@ int blk_init(void)
 {
     static struct sel4_blksrv_args a;
     unsigned clients = 0;
-    seL4_CPtr pages;
     uint64_t dma_pa = 0;
 
     for (unsigned i = 0; i < sel4_vm_count; i++)
         clients += has_disk(i);
     if (clients == 0)
         return 0;
-    int transport = find_disk(&pages);
+    int transport = board_find_disk0();
     if (transport < 0)
         return -1;
     if (backend_pd_create(&srv, "block server", sel4_blksrv_program, sel4_blksrv_program_size,
                           BLKSRV_UT_BITS, BLKSRV_SLOTS, SEL4_BLKSRV_CNODE_BITS) < 0 ||
-        give_device(pages, (unsigned)transport, &dma_pa) != seL4_NoError)
+        give_device((unsigned)transport, &dma_pa) != seL4_NoError)
         return -1;
     for (unsigned c = 0; c < SEL4_BLK_MAX_CLIENTS; c++) {
         if (!has_disk(c))
@@ -177,7 +128,8 @@ int blk_init(void)
     if (backend_pd_start(&srv, &a, sizeof(a), &layout) != seL4_NoError)
         return -1;
     console_printf("admin: block server started: disk0 at 0x%llx (IRQ %d), %u VMs with a region\n",
-                   (unsigned long long)a.device_pa, QEMU_VIRT_VIRTIO_IRQ0 + transport, clients);
+                   (unsigned long long)a.device_pa, board_transport_irq((unsigned)transport),
+                   clients);
     return 0;
 }
 

@@ -216,6 +216,8 @@ void sel4rt_main(void *arg)
     /* Before the VMs: a VM's start gives its VMM a doorbell to the switch. */
     if (net_init() < 0)
         console_printf("admin: no switch: VMs with a NIC start without a network\n");
+    if (passthrough_init() < 0)
+        console_printf("admin: the board devices given to VMs are not available\n");
     if (blk_init() < 0)
         console_printf("admin: no block server: VMs with a region of the board's disk start "
                        "without that disk\n");

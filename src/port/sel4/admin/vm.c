@@ -53,6 +53,8 @@ struct vm {
     seL4_CPtr reply[SEL4_VMM_MAX_VCPUS];
 #endif
     uint32_t boot_count;
+    /* Physical address of guest RAM's first byte when all of it is one block; 0: it is not. */
+    uint64_t ram_pa;
     /* Console ring (mapped while running) and the line being assembled from it. */
     struct sel4_console_ring *ring;
     char line[256];
@@ -180,6 +182,8 @@ static seL4_Error make_objects(struct vm *v)
 static seL4_Error map_ram(struct vm *v)
 {
     unsigned chunk = 0;
+    uint64_t first_pa = 0;
+    bool one_block = true;
 
     for (uint64_t f = 0; f < v->plan.ram_frames; f++) {
         seL4_CPtr frame = seL4_CapNull;
@@ -194,6 +198,11 @@ static seL4_Error map_ram(struct vm *v)
         }
         if (check(err, v, "guest RAM frame") != seL4_NoError)
             return err;
+        /* Whether RAM is one physical block: a device the VM owns addresses it physically. */
+        seL4_ARM_Page_GetAddress_t pa = seL4_ARM_Page_GetAddress(frame);
+        if (f == 0)
+            first_pa = pa.paddr;
+        one_block = one_block && pa.error == seL4_NoError && pa.paddr == first_pa + f * LARGE_PAGE;
         uint64_t gpa = A64_RAM_BASE + f * LARGE_PAGE;
         err = vs_map(v->guest_vspace, frame, gpa, seL4_AllRights, seL4_ARM_Default_VMAttributes,
                      &v->objects);
@@ -212,6 +221,7 @@ static seL4_Error map_ram(struct vm *v)
         if (check(err, v, "handing a RAM frame to the VMM") != seL4_NoError)
             return err;
     }
+    v->ram_pa = one_block ? first_pa : 0;
     return seL4_NoError;
 }
 
@@ -276,6 +286,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     }
     net_vm_args(index, &args);
     blk_vm_args(index, &args);
+    passthrough_vm_args(index, v->ram_pa, &args);
     if (args.disk_size != 0) { /* an image, or a region of the board's disk */
         strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
         args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
@@ -575,6 +586,7 @@ static void destroy(struct vm *v)
     v->state = err == seL4_NoError ? VM_STOPPED : VM_UNAVAILABLE;
     net_vm_stopped((unsigned)(v - vms));
     blk_vm_stopped((unsigned)(v - vms));
+    passthrough_vm_stopped((unsigned)(v - vms));
 }
 
 /*
@@ -656,6 +668,11 @@ int vm_start(unsigned index)
         err = net_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
     if (err == seL4_NoError)
         err = blk_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
+    if (err == seL4_NoError && d->passthrough != 0 && v->ram_pa == 0)
+        err = check(seL4_InvalidArgument, v,
+                    "its RAM is not one physical block, and the device it owns needs that");
+    if (err == seL4_NoError)
+        err = passthrough_vm_start(index, v->cnode, v->guest_vspace, v->signal_ntfn, &v->objects);
     /*
      * Back above every VM before its VMM thread starts: a VM of a higher
      * priority than the building level would otherwise keep the admin (and
@@ -967,8 +984,9 @@ static int budget(struct vm *v)
                        d->name, (unsigned long long)(d->memory >> 20));
         return -1;
     }
+    unsigned index = (unsigned)(v - vms);
     uint64_t slots =
-        v->plan.slots + net_vm_slots((unsigned)(v - vms)) + blk_vm_slots((unsigned)(v - vms));
+        v->plan.slots + net_vm_slots(index) + blk_vm_slots(index) + passthrough_vm_slots(index);
     v->slots.first = v->slots.next = admin_slots(slots);
     v->slots.end = v->slots.first + slots;
     if (v->slots.first == seL4_CapNull)

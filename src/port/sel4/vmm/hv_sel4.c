@@ -218,6 +218,13 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
     return vgic_set_spi_line(&vm->vgic, A64_SPI_INTID_BASE + irq, level);
 }
 
+int hv_sel4_passthrough_irq(struct hv_vm *vm, uint32_t spi)
+{
+    if (!vm->gic_created || vm->args->pt_size == 0 || spi != SEL4_PT_SPI)
+        return -STDVMM_EINVAL;
+    return vgic_hw_spi_event(&vm->vgic, A64_SPI_INTID_BASE + spi);
+}
+
 /* The VMM emulates the distributor, so ownership holds whatever the guest writes. */
 int hv_vm_route_irq(struct hv_vm *vm, uint32_t irq, unsigned vcpu)
 {
@@ -306,12 +313,14 @@ static int vgic_inject(void *ctx, unsigned vcpu, unsigned lr, uint32_t intid, ui
     return err == seL4_NoError ? 0 : -STDVMM_EIO;
 }
 
-static void vgic_ack_ppi(void *ctx, unsigned vcpu, uint32_t intid)
+/* The virtual timer's PPI, or the passed-through device's SPI: unmask it at seL4. */
+static void vgic_ack_hw(void *ctx, unsigned vcpu, uint32_t intid)
 {
     struct hv_vm *vm = ctx;
-    seL4_Error err = seL4_ARM_VCPU_AckVPPI(vm->vcpus[vcpu].vcpu, intid);
+    seL4_Error err = intid < A64_SPI_INTID_BASE ? seL4_ARM_VCPU_AckVPPI(vm->vcpus[vcpu].vcpu, intid)
+                                                : seL4_IRQHandler_Ack(SEL4_VMM_SLOT_PT_IRQ);
     if (err != seL4_NoError)
-        LOG_WARN("vCPU %u: acknowledging PPI %u: seL4 error %d", vcpu, intid, (int)err);
+        LOG_WARN("vCPU %u: acknowledging INTID %u: seL4 error %d", vcpu, intid, (int)err);
 }
 
 static unsigned vgic_current(void *ctx)

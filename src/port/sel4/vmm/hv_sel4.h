@@ -7,6 +7,8 @@
 
 #include "vmm_abi.h"
 
+struct hv_vm;
+
 /* The admin's description of this VM; hv_vm_create() takes its capabilities from it. */
 void hv_sel4_set_args(const struct sel4_vmm_args *args);
 
@@ -18,5 +20,12 @@ unsigned long hv_sel4_lock_waits(void);
  * bound to that thread is signalled (badge: the bits signalled). NULL: none.
  */
 void hv_sel4_set_notification_handler(void (*fn)(uint64_t badge));
+
+/*
+ * The interrupt of the board device this VM owns (passthrough) fired: raise
+ * SPI spi, which seL4 keeps masked until the guest's EOI acknowledges it
+ * through SEL4_VMM_SLOT_PT_IRQ.
+ */
+int hv_sel4_passthrough_irq(struct hv_vm *vm, uint32_t spi);
 
 #endif

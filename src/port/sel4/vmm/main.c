@@ -157,6 +157,8 @@ static void notified(uint64_t badge)
         vmm_net_notified();
     if (badge & SEL4_BADGE_BLK_VMM)
         vmm_blk_notified();
+    if (badge & SEL4_BADGE_PT_IRQ)
+        hv_sel4_passthrough_irq(mach.vm.hv, SEL4_PT_SPI);
 }
 
 static int add_net(struct machine *m)
@@ -177,12 +179,37 @@ static int add_net(struct machine *m)
     return r;
 }
 
+/*
+ * A board device this VM owns (a driver VM): the admin mapped its registers
+ * and routes its interrupt here; the device tree tells the guest where, and
+ * where its RAM is for the device (host physical: dma-ranges).
+ */
+static int add_passthrough(struct machine *m)
+{
+    const struct vm_platform_device dev = {
+        .kind = VM_DEV_VIRTIO_MMIO_PASSTHROUGH,
+        .base = args->pt_gpa,
+        .size = args->pt_size,
+        .irq = SEL4_PT_SPI,
+        .dma_cpu = args->ram_gpa,
+        .dma_bus = args->pt_dma_bus,
+        .dma_size = args->ram_size,
+    };
+    int r = vm_add_platform_device(&m->vm, &dev);
+    if (r == 0)
+        LOG_INFO("board device at 0x%llx (host RAM at 0x%llx for its DMA), SPI %u: passthrough",
+                 (unsigned long long)dev.base, (unsigned long long)dev.dma_bus, dev.irq);
+    return r;
+}
+
 static int add_virtio(void *ctx, struct machine *m)
 {
     int r = 0;
 
     (void)ctx;
-    if (args->virtio_console) {
+    if (args->pt_size != 0)
+        r = add_passthrough(m);
+    if (r == 0 && args->virtio_console) {
         virtio_prepare(&console_dev, MACHINE_VIRTIO_CONSOLE, "console");
         memset(&console_model, 0, sizeof(console_model));
         console_dev.cfg.console.backend.output = uart_tx;

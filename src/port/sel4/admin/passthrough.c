@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Board devices a VM owns (passthrough: a driver VM, docs/sel4.md "Driver
+ * VMs"). The VM's own Linux drives the device with its own driver: the
+ * page of the device's registers is mapped into the VM's stage 2 at
+ * SEL4_PT_GPA (same offset in the page as on the board), and its interrupt
+ * is bound to the VMM's notification; the VMM raises it on the VM's vGIC
+ * and acknowledges it at the guest's EOI. The device addresses memory
+ * physically and QEMU's virt has no IOMMU in front of it: the VM's RAM is
+ * one physically contiguous block, whose address the VMM puts in the
+ * device tree (dma-ranges), and the guest negotiates ACCESS_PLATFORM so its
+ * DMA API translates (QEMU: iommu_platform=on on the device).
+ *
+ * What this does not confine: the device's DMA. A driver VM can program
+ * its device to read or write any physical memory; that needs an IOMMU
+ * (SMMU) the board does not have. The page also holds the board's seven
+ * other transports (4 KiB is the mapping granule); QEMU puts none there
+ * unless given more devices, and gen-vm-table gives a device one owner.
+ */
+#include "admin.h"
+
+struct owned {
+    bool in_use;
+    int transport;
+    seL4_CPtr irq; /* the IRQ handler, an admin slot, kept across runs */
+};
+
+static struct owned owned[SEL4_MAX_VMS];
+
+static bool owns(unsigned index)
+{
+    return index < sel4_vm_count && index < SEL4_MAX_VMS && owned[index].in_use;
+}
+
+int passthrough_init(void)
+{
+    for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
+        const struct sel4_vm_desc *d = &sel4_vm_table[i];
+        if (!(d->passthrough & 1u))
+            continue;
+        int n = board_find_disk0();
+        seL4_CPtr irq = admin_slots(1);
+        if (n < 0 || irq == seL4_CapNull)
+            return -1;
+        seL4_Error err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, board_transport_irq((unsigned)n),
+                                                    0, seL4_CapInitThreadCNode, irq, seL4_WordBits);
+        if (err != seL4_NoError) {
+            console_printf("admin: %s: the interrupt %d of disk0: seL4 error %d\n", d->name,
+                           board_transport_irq((unsigned)n), err);
+            return -1;
+        }
+        /* Whatever firmware or a previous owner left running stops here. */
+        board_transport_reset((unsigned)n);
+        owned[i] = (struct owned){.in_use = true, .transport = n, .irq = irq};
+        console_printf("admin: %s owns disk0 (virtio-mmio at 0x%llx, IRQ %d): passthrough\n",
+                       d->name, (unsigned long long)board_transport_pa((unsigned)n),
+                       board_transport_irq((unsigned)n));
+    }
+    return 0;
+}
+
+unsigned passthrough_vm_slots(unsigned index)
+{
+    /* The page's copy, the badged notification, and the page tables that map the page. */
+    return owns(index) ? 2 + 4 : 0;
+}
+
+void passthrough_vm_args(unsigned index, uint64_t ram_pa, struct sel4_vmm_args *a)
+{
+    if (!owns(index) || ram_pa == 0)
+        return;
+    a->pt_gpa = SEL4_PT_GPA + (board_transport_pa((unsigned)owned[index].transport) & 0xfff);
+    a->pt_size = 0x200;
+    a->pt_dma_bus = ram_pa;
+}
+
+seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr guest_vspace,
+                                seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+{
+    if (!owns(index))
+        return seL4_NoError;
+    struct owned *o = &owned[index];
+    seL4_CPtr page = slot_take(objects->slots), badged = slot_take(objects->slots);
+    seL4_Error err = page == seL4_CapNull || badged == seL4_CapNull ? seL4_RangeError : seL4_NoError;
+
+    if (err == seL4_NoError)
+        err = seL4_CNode_Copy(seL4_CapInitThreadCNode, page, seL4_WordBits, seL4_CapInitThreadCNode,
+                              board_transport_page((unsigned)o->transport), seL4_WordBits,
+                              seL4_ReadWrite);
+    /* Device memory in stage 2 (no cacheable attribute), never executable. */
+    if (err == seL4_NoError)
+        err = vs_map(guest_vspace, page, SEL4_PT_GPA, seL4_ReadWrite, seL4_ARM_ExecuteNever,
+                     objects);
+    if (err == seL4_NoError)
+        err = seL4_CNode_Mint(seL4_CapInitThreadCNode, badged, seL4_WordBits,
+                              seL4_CapInitThreadCNode, vmm_ntfn, seL4_WordBits, seL4_CanWrite,
+                              SEL4_BADGE_PT_IRQ);
+    if (err == seL4_NoError)
+        err = seL4_IRQHandler_SetNotification(o->irq, badged);
+    /* The VMM acknowledges at the guest's EOI: it needs the handler, nothing else of it. */
+    if (err == seL4_NoError)
+        err = seL4_CNode_Copy(vmm_cnode, SEL4_VMM_SLOT_PT_IRQ, SEL4_VMM_CNODE_BITS,
+                              seL4_CapInitThreadCNode, o->irq, seL4_WordBits, seL4_AllRights);
+    /* Unmasked: a previous run may have left it masked, waiting for an EOI that never came. */
+    if (err == seL4_NoError)
+        err = seL4_IRQHandler_Ack(o->irq);
+    if (err != seL4_NoError)
+        console_printf("admin: %s: its board device: seL4 error %d\n", sel4_vm_table[index].name,
+                       err);
+    return err;
+}
+
+void passthrough_vm_stopped(unsigned index)
+{
+    if (!owns(index))
+        return;
+    /*
+     * The VM is gone, its device may still be working on its queues: reset
+     * it, so it neither writes into the RAM the next run gets nor raises an
+     * interrupt for no one; and unbind the interrupt from the revoked
+     * notification.
+     */
+    board_transport_reset((unsigned)owned[index].transport);
+    seL4_IRQHandler_Clear(owned[index].irq);
+}
