@@ -839,13 +839,98 @@ def passthrough_scenario(m, check, disk):
     return result
 
 
+def driver_scenario(m, check, disk):
+    """Image from driver-vm.yaml, QEMU with passthrough_disk_args(disk): drv owns the
+    board's disk and serves alpha's and beta's regions of it from its Linux."""
+    result = {}
+
+    def boot():
+        m.wait(r"^admin: drv owns disk0 ", 60, seen=True)
+        m.wait(r"^admin: alpha's disk is served by the driver VM drv", 10, seen=True)
+        m.wait(r"^\[drv\] stdvmm-blkserve: serving port 7001", 300, seen=True)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha vda sectors=(\d+) serial=(\S*)", 300,
+                       seen=True)
+        assert mt.group(1) == str(64 << 11), f"alpha's vda has {mt.group(1)} sectors"
+        assert mt.group(2) == "alpha-data", f"alpha's serial is {mt.group(2)!r}"
+
+    def write():
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha wrote sha256=(\w+) bytes=(\d+) "
+                       r"write ([\d.]+) MB/s", 900, seen=True)
+        result["sha"], result["write"] = mt.group(1), mt.group(3)
+        assert mt.group(2) == str(16 << 20), f"alpha wrote {mt.group(2)} bytes"
+        print(f"--- alpha wrote 16 MiB through ext4, served by the driver VM, at {mt.group(3)} "
+              "MB/s (including sync)", flush=True)
+        m.wait(r"^admin: alpha stopped \(guest powered off\)", 120, seen=True)
+
+    def driver_restart():
+        m.send("start beta")
+        m.wait(r"^\[beta\] stdvmm-test: beta round 2 ok", 300)
+        m.send("stop drv")
+        t_stop = m.now()
+        m.wait(r"^admin: drv stopped", 60)
+        mt, _ = m.wait(r"^\[beta\] stdvmm-test: beta round (\d+) error", 120)
+        t_err = m.now() - t_stop
+        print(f"--- beta's I/O failed {t_err:.1f} s after 'stop drv' (round {mt.group(1)})",
+              flush=True)
+        assert not any(re.match(r"^admin: (alpha|beta) stopped", l) for _, l in m.seen), \
+            "a user VM stopped with its driver VM"
+        m.send("start drv")
+        t_start = m.now()
+        m.wait(r"^\[drv\] stdvmm-blkserve: serving port 7002", 300)
+        mt, _ = m.wait(r"^\[beta\] stdvmm-test: beta round (\d+) ok", 300)
+        print(f"--- beta's I/O works again {m.now() - t_start:.1f} s after 'start drv' "
+              f"(round {mt.group(1)})", flush=True)
+        m.wait(r"^\[beta\] stdvmm-test: beta round \d+ ok", 60)
+        m.send("stop beta")
+        m.wait(r"^admin: beta stopped", 60)
+
+    def restart_reads_back():
+        m.send("start alpha")
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha verify sha256=(\w+) bytes=(\d+) "
+                       r"read ([\d.]+) MB/s", 600)
+        assert mt.group(1) == result.get("sha"), "alpha read back another checksum"
+        result["read"] = mt.group(3)
+        print(f"--- alpha read 16 MiB back through the restarted driver VM at {mt.group(3)} MB/s",
+              flush=True)
+        m.wait(r"^admin: alpha stopped \(guest powered off\)", 120)
+
+    def on_the_host():
+        m.close()
+        with open(disk, "rb") as f:
+            alpha = f.read(64 << 20)
+        with tempfile.TemporaryDirectory() as d:
+            part = os.path.join(d, "alpha.img")
+            with open(part, "wb") as f:
+                f.write(alpha)
+            fsck = subprocess.run(["e2fsck", "-fn", part], capture_output=True, text=True)
+            assert fsck.returncode == 0, f"e2fsck of alpha's region: {fsck.stdout}{fsck.stderr}"
+            got = subprocess.run(["debugfs", "-R", "cat /data.bin", part], capture_output=True)
+        sha = hashlib.sha256(got.stdout).hexdigest()
+        print(f"--- host: debugfs read /data.bin from alpha's region: {len(got.stdout)} bytes, "
+              f"sha256 {sha}", flush=True)
+        assert len(got.stdout) == 16 << 20 and sha == result.get("sha"), \
+            "the host read another file than alpha wrote"
+        with open(disk, "rb") as f:
+            f.seek(80 << 20)
+            assert f.read() == bytes((PT_DISK_MIB - 80) << 20), "bytes past the regions changed"
+
+    check("driver boot: drv serves alpha's region of its disk from its Linux", boot)
+    check("driver write: alpha makes ext4 and writes 16 MiB through the driver VM", write)
+    check("driver restart: stopping drv fails beta's I/O, starting it again resumes it",
+          driver_restart)
+    check("driver read: alpha started again reads the same checksum", restart_reads_back)
+    check("driver host: alpha's region holds its ext4 and file, nothing past the regions",
+          on_the_host)
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
-                             "blk", "paper-hybrid", "passthrough"))
+                             "blk", "paper-hybrid", "passthrough", "driver"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
@@ -856,7 +941,7 @@ def main():
                     "QEMU (e.g. made by tools/sel4/board-disk.py pack)")
     args = ap.parse_args()
     extra, tmp = [], None
-    if args.scenario in ("blk", "passthrough"):
+    if args.scenario in ("blk", "passthrough", "driver"):
         if args.disk is None:
             tmp = tempfile.TemporaryDirectory()
             args.disk = os.path.join(tmp.name, "disk0.img")
@@ -970,6 +1055,8 @@ def main():
             blk_scenario(m, check, args.disk)
         elif args.scenario == "passthrough":
             passthrough_scenario(m, check, args.disk)
+        elif args.scenario == "driver":
+            driver_scenario(m, check, args.disk)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
-# scripts of tests/sel4/guest and its static helper (stdvmm-wild), and the
+# scripts of tests/sel4/guest, its static helper (stdvmm-wild), a driver VM's
+# block server (stdvmm-blkserve, src/driver_vm), and the
 # read-only disk image of the virtio-blk check (DIR/disk.img).
 #
 #   tools/sel4/build-demo-kit.sh --out DIR [--cache DIR]
@@ -20,8 +21,11 @@ done
 mkdir -p "$out"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-wild" \
   "$repo/tests/sel4/guest/wild.c"
+aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -Wall -Wextra -Werror -I"$repo/include" -I"$repo/src" \
+  -o "$out/stdvmm-blkserve" "$repo/src/driver_vm/stdvmm-blkserve.c" "$repo/src/channel/channel_stream.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
-  --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild"
+  --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
+  --bin "$out/stdvmm-blkserve"
 # The read-only disk of the `blk` VM: an ext4 image holding a greeting, 2 MiB
 # of random data and that data's SHA-256, so the guest can check every byte
 # it read through virtio-blk against the checksum stored beside it.

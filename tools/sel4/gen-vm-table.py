@@ -30,9 +30,9 @@ import sys
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets",
-             "passthrough"}
+             "passthrough", "serves"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
-REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu"}
+REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu", "backend"}
 BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
 # Board devices a VM may own (passthrough): bit n of sel4_vm_desc.passthrough.
 BOARD_DEVICES = ("disk0",)
@@ -519,6 +519,16 @@ def vm_passthrough(vm, where, memory):
     return devices
 
 
+def vm_serves(vm, where):
+    """The VMs a driver VM may serve: [names]."""
+    serves = vm.get("serves", [])
+    if not isinstance(serves, list) or not all(isinstance(n, str) for n in serves):
+        fail(f"{where}.serves: want a list of VM names")
+    if serves and not vm.get("passthrough"):
+        fail(f"{where}.serves: only a VM that owns a board device (passthrough) serves others")
+    return serves
+
+
 def check_owners(table):
     """A board device has one owner: one VM (passthrough), or the block server serving
     regions of it to VMs (disks: [{device: ...}]), never both, never two VMs."""
@@ -529,11 +539,29 @@ def check_owners(table):
                 fail(f"{vm['where']}.passthrough: {d} is given to {owner[d]} already; a board "
                      "device belongs to one VM")
             owner[d] = vm["name"]
+    by_name = {vm["name"]: vm for vm in table}
     for vm in table:
+        for n in vm["serves"]:
+            if n not in by_name or n == vm["name"]:
+                fail(f"{vm['where']}.serves: {n} is not another VM of vms[]")
+        backend = vm["backend"]
+        if backend is not None:
+            drv = by_name.get(backend)
+            if drv is None:
+                fail(f"{vm['where']}.disks: backend {backend} is not a VM of vms[]")
+            if "disk0" not in drv["passthrough"]:
+                fail(f"{vm['where']}.disks: backend {backend} does not own disk0 "
+                     "(passthrough: [disk0])")
+            if vm["name"] not in drv["serves"]:
+                fail(f"{vm['where']}.disks: {backend} may not serve {vm['name']} (its serves: "
+                     f"{', '.join(drv['serves']) or 'none'})")
+            if vm["passthrough"] or vm["serves"]:
+                fail(f"{vm['where']}.disks: a driver VM's disk cannot come from a driver VM")
+            continue
         if vm["region"] is not None and "disk0" in owner:
             fail(f"{vm['where']}.disks: served from disk0 (a region of it, or a writable image "
-                 f"file packed into it), which {owner['disk0']} owns (passthrough); the block "
-                 "server cannot drive a device a VM drives")
+                 f"file packed into it), which {owner['disk0']} owns (passthrough): give the disk "
+                 f"backend: {owner['disk0']}; the block server cannot drive a device a VM drives")
 
 
 def load(path):
@@ -642,7 +670,7 @@ def describe(doc, mcs, image, board_file=None):
         console = vm.get("console", "serial")
         if console not in ("serial", "virtio"):
             fail(f"{where}.console: '{console}'; want serial or virtio")
-        disk, disk_id, disk_irq_vcpu = -1, None, -1
+        disk, disk_id, disk_irq_vcpu, backend = -1, None, -1, None
         disks = vm.get("disks", [])
         if not isinstance(disks, list) or len(disks) > 1:
             fail(f"{where}.disks: the seL4 port serves one disk per VM so far")
@@ -657,6 +685,9 @@ def describe(doc, mcs, image, board_file=None):
                 fail(f"{dw}: {', '.join(sorted(unknown))}: not supported by the seL4 port yet")
             if "device" in d:
                 region = disk_region(d, dw)
+                backend = d.get("backend")
+                if backend is not None and not isinstance(backend, str):
+                    fail(f"{dw}.backend: want the name of the VM that serves it (a driver VM)")
             elif d.get("read_only") is not True:
                 if board_file is None:
                     fail(f"{dw}: {d['path']} is writable (no read_only: true), and without a "
@@ -683,7 +714,8 @@ def describe(doc, mcs, image, board_file=None):
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
             disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus),
-            passthrough=vm_passthrough(vm, where, memory)))
+            passthrough=vm_passthrough(vm, where, memory), backend=backend,
+            serves=vm_serves(vm, where)))
     check_networks(table, networks)
     check_owners(table)
     system["board_disk"] = pack_board_files(table)
@@ -707,13 +739,14 @@ def summary(vm):
                f"at {vm['prio_max'] + 1}")
 
 
-def region_fields(region):
+def region_fields(region, backend=-1):
     """A disk region's initialisers in struct sel4_vm_desc."""
     if region is None:
-        return ".disk_served = false"
+        return ".disk_served = false, .disk_backend = -1"
     offset, size, read_only = region
     return (f".disk_served = true, .disk_read_only = {str(read_only).lower()}, "
-            f".disk_offset = {offset}ull, .disk_region_size = {size}ull")
+            f".disk_offset = {offset}ull, .disk_region_size = {size}ull, "
+            f".disk_backend = {backend}")
 
 
 def passthrough_bits(devices):
@@ -814,6 +847,8 @@ def main():
         f.write("const struct sel4_system_limits sel4_system = {"
                 f".memory = {system['memory'] or 0}ull, .vcpus = {system['vcpus'] or 0}, "
                 f".max_vms = {system['max_vms'] or 0}}};\n\n")
+        index = {vm["name"]: i for i, vm in enumerate(table)}
+        index[None] = -1
         f.write("const struct sel4_vm_desc sel4_vm_table[] = {\n")
         for vm in table:
             v = vm["vcpus"]
@@ -835,8 +870,9 @@ def main():
                     f".disk = {vm['disk']}, .disk_id = "
                     f"{c_string(vm['disk_id']) if vm['disk_id'] is not None else 'NULL'}, "
                     f".disk_irq_vcpu = {vm['disk_irq_vcpu']},\n"
-                    f"     {region_fields(vm['region'])}, "
-                    f".passthrough = {passthrough_bits(vm['passthrough'])}u,\n"
+                    f"     {region_fields(vm['region'], index[vm['backend']])}, "
+                    f".passthrough = {passthrough_bits(vm['passthrough'])}u, "
+                    f".serves = {sum(1 << index[n] for n in vm['serves'])}u,\n"
                     f"     {net_fields(vm['net'], networks)}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")

@@ -78,4 +78,21 @@ struct sel4_blksrv_args {
     struct sel4_blksrv_client clients[SEL4_BLK_MAX_CLIENTS];
 };
 
+/*
+ * Disks served by a driver VM (docs/sel4.md "Driver VMs"): the user VM's
+ * VMM is the same front end as for the block server (its doorbell and its
+ * notification are the only difference, and it cannot tell); the driver
+ * VM's VMM maps each client's channel at SEL4_VMM_DRV_CLIENT_VA(c) and
+ * relays its requests over the driver VM's virtio-vsock, as the channel's
+ * stream form (channel_stream.h), to a program in the driver VM that does
+ * the I/O on the disk it owns (passthrough). The program connects to the
+ * host (CID 2) at port SEL4_DRV_VSOCK_PORT + c for client c.
+ */
+#define SEL4_VMM_DRV_CLIENTS_VA 0x14000000ull
+#define SEL4_VMM_DRV_CLIENT_STRIDE 0x400000ull
+#define SEL4_VMM_DRV_CLIENT_VA(c)                                                                  \
+    (SEL4_VMM_DRV_CLIENTS_VA + (uint64_t)(c)*SEL4_VMM_DRV_CLIENT_STRIDE)
+#define SEL4_DRV_VSOCK_PORT 7000u
+#define SEL4_DRV_GUEST_CID 3u
+
 #endif

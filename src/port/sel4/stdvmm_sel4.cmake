@@ -62,6 +62,8 @@ add_executable(stdvmm-vmm
   ${portable}/devices/pl031.c
   ${SEL4_DIR}/vmm/vmm_net.c ${SEL4_DIR}/vmm/vmm_blk.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_front.c
+  ${SEL4_DIR}/vmm/vmm_drvback.c ${portable}/channel/channel_back.c
+  ${portable}/channel/channel_stream.c ${portable}/blkserver/blk_region.c
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-vmm PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR}
                                               ${SEL4_LIBFDT_INCLUDE})
@@ -124,6 +126,7 @@ add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c ${SEL4_DIR}/admin/net.c
   ${SEL4_DIR}/admin/blk.c ${SEL4_DIR}/admin/backend_pd.c
   ${SEL4_DIR}/admin/board.c ${SEL4_DIR}/admin/passthrough.c
+  ${SEL4_DIR}/admin/driver_vm.c
   ${SEL4_DIR}/admin/handover.c
   ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S

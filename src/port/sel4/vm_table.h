@@ -49,6 +49,7 @@ struct sel4_vm_desc {
     bool disk_read_only;
     uint64_t disk_offset, disk_region_size; /* bytes, multiples of 512 */
     const char *disk_id;                    /* its serial; NULL: "disk0" */
+    int disk_backend;  /* the region's server: a driver VM's index; -1: the block server PD */
     int disk_irq_vcpu; /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
     bool net;          /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
     uint8_t mac[6];    /* its MAC */
@@ -60,6 +61,7 @@ struct sel4_vm_desc {
      * contiguous (gen-vm-table: a power of two).
      */
     uint32_t passthrough;
+    uint32_t serves; /* a driver VM: bit c, it may serve VM c's disk (disk_backend == this VM) */
 };
 
 /* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */

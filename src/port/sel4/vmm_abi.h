@@ -39,6 +39,7 @@
 #define SEL4_VMM_SLOT_KICK 48        /* badged send: this VMM's own notification (below) */
 #define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification */
 #define SEL4_VMM_SLOT_PT_IRQ 50       /* a board device's IRQ handler (passthrough): to ack it */
+#define SEL4_VMM_SLOT_DRV_CLIENT 52   /* + client VM index: a driver VM's send to that VMM */
 #define SEL4_VMM_SLOT_RAM 64          /* guest RAM frames (the guest-side mappings) */
 
 /*
@@ -75,6 +76,20 @@
 #define SEL4_BADGE_VMM_KICK (1ull << 33)
 #define SEL4_BADGE_BLK_VMM (1ull << 34)
 #define SEL4_BADGE_PT_IRQ (1ull << 35)
+/*
+ * A disk served by a driver VM (blk_abi.h): the admin tells the user VM's
+ * VMM that the driver VM went away (BLK_LOST: its requests in flight fail,
+ * new ones fail at once) and that it is back (BLK_UP: a fresh channel for
+ * the new driver VM to attach). The driver VM's VMM hears client c ring
+ * (DRV_DOORBELL) and, from the admin, that client c stopped and its channel
+ * was zeroed (DRV_DETACH).
+ */
+#define SEL4_BADGE_BLK_LOST (1ull << 36)
+#define SEL4_BADGE_BLK_UP (1ull << 37)
+#define SEL4_BADGE_DRV_DOORBELL(c) (1ull << (40 + (c)))
+#define SEL4_BADGE_DRV_DOORBELLS (0xffull << 40)
+#define SEL4_BADGE_DRV_DETACH(c) (1ull << (48 + (c)))
+#define SEL4_BADGE_DRV_DETACHES (0xffull << 48)
 
 /*
  * Where a board device a VM owns appears in its guest-physical space: the
@@ -143,6 +158,18 @@ struct sel4_vmm_args {
      * VM's RAM is in host physical memory (the device's DMA addresses).
      */
     uint64_t pt_gpa, pt_size, pt_dma_bus;
+    /*
+     * A driver VM serving disks: bit c, VM c's disk is served here, through
+     * its channel at SEL4_VMM_DRV_CLIENT_VA(c), on the region drv[c] of the
+     * disk this VM owns.
+     */
+    uint32_t drv_clients;
+    struct {
+        uint64_t offset, size;
+        uint32_t read_only;
+        char name[SEL4_VMM_NAME_MAX];
+        char id[24]; /* its serial (GET_ID) */
+    } drv[8];
 };
 
 #endif

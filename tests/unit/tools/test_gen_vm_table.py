@@ -453,6 +453,29 @@ class Passthrough(unittest.TestCase):
         self.assertEqual([v["passthrough"] for v in t], [["disk0"], []])
         self.assertEqual(gvt.passthrough_bits(t[0]["passthrough"]), 1)
 
+    def test_a_driver_vm_serves_a_region(self):
+        t = describe([vm("drv", passthrough=["disk0"], serves=["user"]),
+                      vm("user", disks=[{"device": "disk0", "size": "8M", "backend": "drv"}])])
+        self.assertEqual(t[0]["serves"], ["user"])
+        self.assertEqual(t[1]["backend"], "drv")
+        self.assertEqual(t[1]["region"], (0, 8 << 20, False))
+
+    def test_who_serves_whom(self):
+        region = {"device": "disk0", "size": "8M", "backend": "drv"}
+        for vms, why in [
+            ([vm("drv", passthrough=["disk0"]), vm("user", disks=[region])],
+             "drv may not serve user"),
+            ([vm("drv"), vm("user", disks=[region])], "does not own disk0"),
+            ([vm("user", disks=[region])], "backend drv is not a VM"),
+            ([vm("drv", serves=["user"]), vm("user")], "only a VM that owns a board device"),
+            ([vm("drv", passthrough=["disk0"], serves=["nobody"])], "nobody is not another VM"),
+            ([vm("drv", passthrough=["disk0"], serves=["user"]),
+              vm("user", disks=[dict(region, backend=7)])], "want the name of the VM"),
+        ]:
+            with self.assertRaises(Refused, msg=why) as e:
+                describe(vms)
+            self.assertIn(why, str(e.exception))
+
     def test_refusals(self):
         for vms, why in [
             ([vm("a", passthrough=["disk0"]),

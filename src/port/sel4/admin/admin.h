@@ -244,6 +244,18 @@ seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr g
                                 seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
 void passthrough_vm_stopped(unsigned index);
 
+/*
+ * Disks served by a driver VM (driver_vm.c): the channels, made at boot;
+ * per start of a user VM or its driver VM, the channel mapped and the
+ * doorbells between the two when both run; per stop, the other one told.
+ */
+int driver_vm_init(void);
+unsigned driver_vm_slots(unsigned index);
+void driver_vm_args(unsigned index, struct sel4_vmm_args *a);
+seL4_Error driver_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
+                           seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
+void driver_vm_stopped(unsigned index);
+
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);
 void console_irq(void);

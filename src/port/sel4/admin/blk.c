@@ -27,7 +27,7 @@ static seL4_CPtr detach[SEL4_BLK_MAX_CLIENTS];
 static bool has_disk(unsigned index)
 {
     return index < sel4_vm_count && index < SEL4_BLK_MAX_CLIENTS &&
-           sel4_vm_table[index].disk_served;
+           sel4_vm_table[index].disk_served && sel4_vm_table[index].disk_backend < 0;
 }
 
 static void fill_args(struct sel4_blksrv_args *a, unsigned transport, uint64_t dma_pa)
@@ -44,7 +44,7 @@ static void fill_args(struct sel4_blksrv_args *a, unsigned transport, uint64_t d
     for (unsigned c = 0; c < a->client_count; c++) {
         const struct sel4_vm_desc *d = &sel4_vm_table[c];
         strncpy(a->clients[c].name, d->name, sizeof(a->clients[c].name) - 1);
-        if (!d->disk_served)
+        if (!has_disk(c))
             continue;
         a->clients[c].in_use = 1;
         a->clients[c].read_only = d->disk_read_only;

@@ -26,7 +26,8 @@ static bool mapped;
 
 static volatile uint32_t *regs(unsigned n)
 {
-    return (volatile uint32_t *)(uintptr_t)(ADMIN_VIRTIO_VA + (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE);
+    return (volatile uint32_t *)(uintptr_t)(ADMIN_VIRTIO_VA +
+                                            (uint64_t)n * QEMU_VIRT_VIRTIO_STRIDE);
 }
 
 static bool map_transports(void)

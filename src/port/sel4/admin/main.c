@@ -218,6 +218,8 @@ void sel4rt_main(void *arg)
         console_printf("admin: no switch: VMs with a NIC start without a network\n");
     if (passthrough_init() < 0)
         console_printf("admin: the board devices given to VMs are not available\n");
+    if (driver_vm_init() < 0)
+        console_printf("admin: disks served by driver VMs are not available\n");
     if (blk_init() < 0)
         console_printf("admin: no block server: VMs with a region of the board's disk start "
                        "without that disk\n");

@@ -42,8 +42,9 @@ int passthrough_init(void)
         seL4_CPtr irq = admin_slots(1);
         if (n < 0 || irq == seL4_CapNull)
             return -1;
-        seL4_Error err = seL4_IRQControl_GetTrigger(seL4_CapIRQControl, board_transport_irq((unsigned)n),
-                                                    0, seL4_CapInitThreadCNode, irq, seL4_WordBits);
+        seL4_Error err =
+            seL4_IRQControl_GetTrigger(seL4_CapIRQControl, board_transport_irq((unsigned)n), 0,
+                                       seL4_CapInitThreadCNode, irq, seL4_WordBits);
         if (err != seL4_NoError) {
             console_printf("admin: %s: the interrupt %d of disk0: seL4 error %d\n", d->name,
                            board_transport_irq((unsigned)n), err);
@@ -81,7 +82,8 @@ seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr g
         return seL4_NoError;
     struct owned *o = &owned[index];
     seL4_CPtr page = slot_take(objects->slots), badged = slot_take(objects->slots);
-    seL4_Error err = page == seL4_CapNull || badged == seL4_CapNull ? seL4_RangeError : seL4_NoError;
+    seL4_Error err =
+        page == seL4_CapNull || badged == seL4_CapNull ? seL4_RangeError : seL4_NoError;
 
     if (err == seL4_NoError)
         err = seL4_CNode_Copy(seL4_CapInitThreadCNode, page, seL4_WordBits, seL4_CapInitThreadCNode,
@@ -89,12 +91,12 @@ seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr g
                               seL4_ReadWrite);
     /* Device memory in stage 2 (no cacheable attribute), never executable. */
     if (err == seL4_NoError)
-        err = vs_map(guest_vspace, page, SEL4_PT_GPA, seL4_ReadWrite, seL4_ARM_ExecuteNever,
-                     objects);
+        err =
+            vs_map(guest_vspace, page, SEL4_PT_GPA, seL4_ReadWrite, seL4_ARM_ExecuteNever, objects);
     if (err == seL4_NoError)
-        err = seL4_CNode_Mint(seL4_CapInitThreadCNode, badged, seL4_WordBits,
-                              seL4_CapInitThreadCNode, vmm_ntfn, seL4_WordBits, seL4_CanWrite,
-                              SEL4_BADGE_PT_IRQ);
+        err =
+            seL4_CNode_Mint(seL4_CapInitThreadCNode, badged, seL4_WordBits, seL4_CapInitThreadCNode,
+                            vmm_ntfn, seL4_WordBits, seL4_CanWrite, SEL4_BADGE_PT_IRQ);
     if (err == seL4_NoError)
         err = seL4_IRQHandler_SetNotification(o->irq, badged);
     /* The VMM acknowledges at the guest's EOI: it needs the handler, nothing else of it. */

@@ -287,6 +287,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     net_vm_args(index, &args);
     blk_vm_args(index, &args);
     passthrough_vm_args(index, v->ram_pa, &args);
+    driver_vm_args(index, &args);
     if (args.disk_size != 0) { /* an image, or a region of the board's disk */
         strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
         args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
@@ -587,6 +588,7 @@ static void destroy(struct vm *v)
     net_vm_stopped((unsigned)(v - vms));
     blk_vm_stopped((unsigned)(v - vms));
     passthrough_vm_stopped((unsigned)(v - vms));
+    driver_vm_stopped((unsigned)(v - vms));
 }
 
 /*
@@ -673,6 +675,8 @@ int vm_start(unsigned index)
                     "its RAM is not one physical block, and the device it owns needs that");
     if (err == seL4_NoError)
         err = passthrough_vm_start(index, v->cnode, v->guest_vspace, v->signal_ntfn, &v->objects);
+    if (err == seL4_NoError)
+        err = driver_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
     /*
      * Back above every VM before its VMM thread starts: a VM of a higher
      * priority than the building level would otherwise keep the admin (and

@@ -18,6 +18,7 @@
 #include "stdvmm/machine.h"
 #include "vmm/hv_sel4.h"
 #include "vmm/vmm_blk.h"
+#include "vmm/vmm_drvback.h"
 #include "vmm/vmm_io.h"
 #include "vmm/vmm_net.h"
 
@@ -134,11 +135,13 @@ static struct virtio_net net_model;
  * this VMM's own notification. Kicks and that wake both run under the VMM
  * lock, so the set of kicked devices needs no lock of its own.
  */
-static unsigned kicked; /* bit 0: the NIC, bit 1: the disk */
+static unsigned kicked; /* bit 0: the NIC, bit 1: the disk, bit 2: the vsock (a driver VM) */
+static struct machine_virtio vsock_dev;
+static struct virtio_vsock vsock_model;
 
 static void deferred_kick(void *ctx)
 {
-    kicked |= ctx == &net_dev ? 1u : 2u;
+    kicked |= ctx == &net_dev ? 1u : ctx == &disk_dev ? 2u : 4u;
     seL4_Signal(SEL4_VMM_SLOT_KICK);
 }
 
@@ -152,9 +155,20 @@ static void notified(uint64_t badge)
             machine_virtio_process(&net_dev);
         if (k & 2u)
             machine_virtio_process(&disk_dev);
+        if (k & 4u)
+            machine_virtio_process(&vsock_dev);
+        if (args->drv_clients != 0)
+            vmm_drvback_pump();
     }
+    if (badge & (SEL4_BADGE_DRV_DOORBELLS | SEL4_BADGE_DRV_DETACHES))
+        vmm_drvback_notified(badge);
     if (badge & SEL4_BADGE_NET_VMM)
         vmm_net_notified();
+    /* Both in one signal: the driver VM went and came back; in that order. */
+    if (badge & SEL4_BADGE_BLK_LOST)
+        vmm_blk_backend(false);
+    if (badge & SEL4_BADGE_BLK_UP)
+        vmm_blk_backend(true);
     if (badge & SEL4_BADGE_BLK_VMM)
         vmm_blk_notified();
     if (badge & SEL4_BADGE_PT_IRQ)
@@ -246,6 +260,15 @@ static int add_virtio(void *ctx, struct machine *m)
     }
     if (r == 0 && args->net)
         r = add_net(m);
+    /* A driver VM: its server program reaches the clients' channels over vsock. */
+    if (r == 0 && args->drv_clients != 0) {
+        virtio_prepare(&vsock_dev, MACHINE_VIRTIO_VSOCK, "vsock");
+        vsock_dev.cfg.slot.kick = deferred_kick;
+        memset(&vsock_model, 0, sizeof(vsock_model));
+        r = vmm_drvback_init(args, &vsock_dev.cfg.vsock, &vsock_model);
+        if (r == 0)
+            r = machine_add_virtio(m, &vsock_dev, &vsock_model);
+    }
     if (r == 0)
         hv_sel4_set_notification_handler(notified);
     return r;
@@ -293,6 +316,7 @@ static _Noreturn void run_vcpu(unsigned index)
                  index, hv_sel4_lock_waits());
     vmm_net_report();
     vmm_blk_report();
+    vmm_drvback_report();
     LOG_INFO("VM %s stopped: %s", args->name, vm_stop_reason_name(reason));
     vmm_report_stop(reason);
 }

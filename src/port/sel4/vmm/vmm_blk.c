@@ -40,6 +40,8 @@ struct pending {
 static struct channel_front chan;
 static struct virtio_blk *model;
 static bool broken;
+static bool backend_down; /* a driver VM serving this disk went away (vmm_blk_backend) */
+static uint64_t lost_count;
 static struct pending pend[VIRTIO_BLK_QUEUE_SIZE];
 /* Requests waiting to send (more of) themselves, oldest first: io->slot numbers. */
 static uint16_t waiting[VIRTIO_BLK_QUEUE_SIZE];
@@ -178,7 +180,7 @@ static void enqueue(struct pending *p)
 static int blk_submit(void *ctx, struct virtio_blk_io *io)
 {
     (void)ctx;
-    if (broken || io->slot >= VIRTIO_BLK_QUEUE_SIZE || pend[io->slot].io != NULL)
+    if (broken || backend_down || io->slot >= VIRTIO_BLK_QUEUE_SIZE || pend[io->slot].io != NULL)
         return -STDVMM_EIO;
     if (io->op != VIRTIO_BLK_OP_READ && io->op != VIRTIO_BLK_OP_WRITE &&
         io->op != VIRTIO_BLK_OP_FLUSH)
@@ -235,6 +237,33 @@ void vmm_blk_notified(void)
     virtio_blk_flush(model);
 }
 
+void vmm_blk_backend(bool up)
+{
+    if (model == NULL)
+        return;
+    if (!up) {
+        /* Nothing in flight will be answered: the guest hears so now, not never. */
+        backend_down = true;
+        lost_count++;
+        fail_all();
+        memset(piece, 0, sizeof(piece));
+        virtio_blk_flush(model);
+        LOG_WARN("blk: the driver VM serving this disk went away; its requests fail until it "
+                 "is back");
+        return;
+    }
+    /* A fresh channel for the new driver VM: nothing of the old run's is in it. */
+    if (channel_front_init(&chan, (void *)(uintptr_t)SEL4_VMM_BLK_VA, SEL4_BLK_CHANNEL_BYTES,
+                           &geometry) < 0) {
+        broken = true;
+        return;
+    }
+    backend_down = false;
+    broken = false;
+    LOG_INFO("blk: the driver VM serving this disk is back");
+    doorbell();
+}
+
 int vmm_blk_init(const struct sel4_vmm_args *a, struct virtio_blk_config *cfg, struct virtio_blk *m)
 {
     size_t need = channel_shm_size(&geometry);
@@ -263,7 +292,8 @@ void vmm_blk_report(void)
 {
     if (model == NULL)
         return;
-    LOG_INFO("blk: %llu pieces to the block server, %llu waits for a slot, %llu requests failed",
+    LOG_INFO("blk: %llu pieces to the block server, %llu waits for a slot, %llu requests "
+             "failed, backend lost %llu times",
              (unsigned long long)pieces_sent, (unsigned long long)slot_waits,
-             (unsigned long long)failed);
+             (unsigned long long)failed, (unsigned long long)lost_count);
 }

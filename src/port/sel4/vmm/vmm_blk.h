@@ -3,6 +3,8 @@
 #ifndef STDVMM_PORT_SEL4_VMM_BLK_H
 #define STDVMM_PORT_SEL4_VMM_BLK_H
 
+#include <stdbool.h>
+
 #include "stdvmm/devices/virtio_blk.h"
 #include "vmm_abi.h"
 
@@ -16,5 +18,12 @@ void vmm_blk_notified(void);
 
 /* Logs the disk's counters (at stop). */
 void vmm_blk_report(void);
+
+/*
+ * A disk served by a driver VM: it went away (up false: requests in flight
+ * and new ones fail with an I/O error, within the admin's notice) or is
+ * back (a fresh channel for it to attach; requests go through again).
+ */
+void vmm_blk_backend(bool up);
 
 #endif

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Disks served by a driver VM (blk_abi.h, docs/sel4.md "Driver VMs"). A
+ * user VM whose disk's backend is a driver VM gets the same channel and the
+ * same VMM code as with the block server; only where its doorbell leads
+ * differs. The channels are made once, at boot, from the admin's memory,
+ * so that either VM can stop and start while the other runs; each start
+ * maps them again into the starting VMM.
+ *
+ * Capabilities, only while both VMs run: the user VMM's doorbell slot holds
+ * a send to the driver VMM's notification badged with the user VM's index;
+ * the driver VMM's slot SEL4_VMM_SLOT_DRV_CLIENT + index holds a send to
+ * the user VMM's notification (SEL4_BADGE_BLK_VMM). Both come from the
+ * notifications' own budgets, so stopping either VM deletes them. The admin
+ * keeps a send to each running VMM's notification: BLK_LOST and BLK_UP to a
+ * user VMM when its driver VM stops and starts, DRV_DETACH(index) to the
+ * driver VMM when a user VM stops (after zeroing its channel).
+ */
+#include <string.h>
+
+#include "admin.h"
+#include "blk_abi.h"
+
+#define ADMIN_DRV_VA 0x3000000000ull /* client c's channel at + c * SEL4_VMM_DRV_CLIENT_STRIDE */
+
+struct running {
+    bool up;
+    seL4_CPtr cnode, ntfn;
+    seL4_CPtr lost, back;           /* a user VM: BLK_LOST and BLK_UP to its VMM */
+    seL4_CPtr detach[SEL4_MAX_VMS]; /* a driver VM: DRV_DETACH(c) to its VMM */
+};
+
+static struct running run[SEL4_MAX_VMS];
+static seL4_CPtr channel[SEL4_MAX_VMS]; /* first frame of VM c's channel; null: none */
+
+static int backend_of(unsigned c)
+{
+    if (c >= sel4_vm_count || c >= SEL4_MAX_VMS || !sel4_vm_table[c].disk_served)
+        return -1;
+    int d = sel4_vm_table[c].disk_backend;
+    return d >= 0 && (unsigned)d < sel4_vm_count && d < SEL4_MAX_VMS ? d : -1;
+}
+
+static bool serves(unsigned d, unsigned c)
+{
+    return backend_of(c) == (int)d && (sel4_vm_table[d].serves & (1u << c)) != 0;
+}
+
+static void *channel_va(unsigned c)
+{
+    return (void *)(uintptr_t)(ADMIN_DRV_VA + (uint64_t)c * SEL4_VMM_DRV_CLIENT_STRIDE);
+}
+
+int driver_vm_init(void)
+{
+    for (unsigned c = 0; c < sel4_vm_count && c < SEL4_MAX_VMS; c++) {
+        int d = backend_of(c);
+        if (d < 0)
+            continue;
+        if (!serves((unsigned)d, c)) { /* gen-vm-table refuses it; the admin does not trust it */
+            console_printf("admin: %s: its disk's backend %s may not serve it\n",
+                           sel4_vm_table[c].name, sel4_vm_table[d].name);
+            continue;
+        }
+        static struct slot_range slots;
+        struct ut_alloc mem;
+        seL4_CPtr first = admin_slots(SEL4_BLK_CHANNEL_PAGES);
+        slots = (struct slot_range){first, first, first + SEL4_BLK_CHANNEL_PAGES};
+        /* 514 pages fit 2^22 bytes. */
+        if (first == seL4_CapNull || admin_untyped(22, &mem, &slots) != seL4_NoError)
+            return -1;
+        seL4_Error err = seL4_NoError;
+        for (unsigned k = 0; k < SEL4_BLK_CHANNEL_PAGES && err == seL4_NoError; k++) {
+            seL4_CPtr f;
+            err = ut_retype(&mem, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &f);
+            if (err == seL4_NoError)
+                err = vs_map(seL4_CapInitThreadVSpace, f,
+                             (uint64_t)(uintptr_t)channel_va(c) + ((uint64_t)k << seL4_PageBits),
+                             seL4_ReadWrite, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever,
+                             &admin.own);
+        }
+        if (err != seL4_NoError) {
+            console_printf("admin: %s: its channel to %s: seL4 error %d\n", sel4_vm_table[c].name,
+                           sel4_vm_table[d].name, err);
+            return -1;
+        }
+        channel[c] = first;
+        console_printf("admin: %s's disk is served by the driver VM %s\n", sel4_vm_table[c].name,
+                       sel4_vm_table[d].name);
+    }
+    return 0;
+}
+
+unsigned driver_vm_slots(unsigned index)
+{
+    unsigned n = 0;
+    if (backend_of(index) >= 0)
+        n += SEL4_BLK_CHANNEL_PAGES + 4 + 2; /* its channel, tables, LOST and UP */
+    for (unsigned c = 0; c < sel4_vm_count && c < SEL4_MAX_VMS; c++) {
+        if (serves(index, c))
+            n += SEL4_BLK_CHANNEL_PAGES + 4 + 1; /* each client's channel, tables, DETACH */
+    }
+    return n;
+}
+
+void driver_vm_args(unsigned index, struct sel4_vmm_args *a)
+{
+    const struct sel4_vm_desc *d = &sel4_vm_table[index];
+
+    if (backend_of(index) >= 0 && channel[index] != seL4_CapNull) {
+        a->disk_served = 1;
+        a->disk_size = d->disk_region_size;
+        a->disk_read_only = d->disk_read_only;
+    }
+    for (unsigned c = 0; c < sel4_vm_count && c < SEL4_MAX_VMS; c++) {
+        const struct sel4_vm_desc *cd = &sel4_vm_table[c];
+        if (!serves(index, c) || channel[c] == seL4_CapNull)
+            continue;
+        a->drv_clients |= 1u << c;
+        a->drv[c].offset = cd->disk_offset;
+        a->drv[c].size = cd->disk_region_size;
+        a->drv[c].read_only = cd->disk_read_only;
+        strncpy(a->drv[c].name, cd->name, sizeof(a->drv[c].name) - 1);
+        strncpy(a->drv[c].id, cd->disk_id ? cd->disk_id : "disk0", sizeof(a->drv[c].id) - 1);
+    }
+}
+
+static seL4_Error mint(seL4_CPtr dest_cnode, seL4_Word dest, seL4_Word bits, seL4_CPtr ntfn,
+                       seL4_Word badge)
+{
+    seL4_CNode_Delete(dest_cnode, dest, (uint8_t)bits); /* a stale one: empty already */
+    return seL4_CNode_Mint(dest_cnode, dest, (uint8_t)bits, seL4_CapInitThreadCNode, ntfn,
+                           seL4_WordBits, seL4_CanWrite, badge);
+}
+
+/* Doorbells both ways between user VM c and its driver VM d, both running. */
+static seL4_Error pair(unsigned c, unsigned d)
+{
+    seL4_Error err = mint(run[c].cnode, SEL4_VMM_SLOT_BLK_DOORBELL, SEL4_VMM_CNODE_BITS,
+                          run[d].ntfn, SEL4_BADGE_DRV_DOORBELL(c));
+    if (err == seL4_NoError)
+        err = mint(run[d].cnode, SEL4_VMM_SLOT_DRV_CLIENT + c, SEL4_VMM_CNODE_BITS, run[c].ntfn,
+                   SEL4_BADGE_BLK_VMM);
+    if (err != seL4_NoError)
+        console_printf("admin: %s <-> %s: doorbells: seL4 error %d\n", sel4_vm_table[c].name,
+                       sel4_vm_table[d].name, err);
+    return err;
+}
+
+static seL4_Error admin_send(seL4_CPtr ntfn, seL4_Word badge, struct ut_alloc *objects,
+                             seL4_CPtr *cap)
+{
+    *cap = slot_take(objects->slots);
+    if (*cap == seL4_CapNull)
+        return seL4_RangeError;
+    return seL4_CNode_Mint(seL4_CapInitThreadCNode, *cap, seL4_WordBits, seL4_CapInitThreadCNode,
+                           ntfn, seL4_WordBits, seL4_CanWrite, badge);
+}
+
+seL4_Error driver_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
+                           seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+{
+    struct running *r = &run[index];
+    int d = backend_of(index);
+    bool is_client = d >= 0 && channel[index] != seL4_CapNull;
+    bool is_driver = sel4_vm_table[index].serves != 0;
+    seL4_Error err = seL4_NoError;
+
+    if (!is_client && !is_driver)
+        return seL4_NoError;
+    *r = (struct running){.cnode = vmm_cnode, .ntfn = vmm_ntfn};
+    if (is_client) {
+        err = backend_pd_share(channel[index], SEL4_BLK_CHANNEL_PAGES, vmm_vspace, SEL4_VMM_BLK_VA,
+                               objects);
+        if (err == seL4_NoError)
+            err = admin_send(vmm_ntfn, SEL4_BADGE_BLK_LOST, objects, &r->lost);
+        if (err == seL4_NoError)
+            err = admin_send(vmm_ntfn, SEL4_BADGE_BLK_UP, objects, &r->back);
+    }
+    for (unsigned c = 0; is_driver && c < sel4_vm_count && c < SEL4_MAX_VMS; c++) {
+        if (!serves(index, c) || channel[c] == seL4_CapNull || err != seL4_NoError)
+            continue;
+        err = backend_pd_share(channel[c], SEL4_BLK_CHANNEL_PAGES, vmm_vspace,
+                               SEL4_VMM_DRV_CLIENT_VA(c), objects);
+        if (err == seL4_NoError)
+            err = admin_send(vmm_ntfn, SEL4_BADGE_DRV_DETACH(c), objects, &r->detach[c]);
+    }
+    if (err != seL4_NoError) {
+        console_printf("admin: %s: its disk channels: seL4 error %d\n", sel4_vm_table[index].name,
+                       err);
+        return err;
+    }
+    r->up = true;
+    if (is_client) {
+        if (run[d].up)
+            err = pair(index, (unsigned)d);
+        else
+            seL4_Signal(r->lost); /* fail its I/O at once until the driver VM is there */
+    }
+    for (unsigned c = 0; is_driver && c < sel4_vm_count && c < SEL4_MAX_VMS && err == 0; c++) {
+        if (serves(index, c) && channel[c] != seL4_CapNull && run[c].up) {
+            err = pair(c, index);
+            if (err == seL4_NoError)
+                seL4_Signal(run[c].back); /* a fresh channel for this driver VM to attach */
+        }
+    }
+    return err;
+}
+
+void driver_vm_stopped(unsigned index)
+{
+    struct running *r = &run[index];
+    int d = backend_of(index);
+
+    if (!r->up)
+        return;
+    r->up = false; /* its capabilities went with its revocation */
+    if (d >= 0 && channel[index] != seL4_CapNull) {
+        /* Nothing of its run may reach the next: the driver VM forgets it, then it is zeroed. */
+        memset(channel_va(index), 0, SEL4_BLK_CHANNEL_BYTES);
+        if (run[d].up)
+            seL4_Signal(run[d].detach[index]);
+    }
+    for (unsigned c = 0; c < sel4_vm_count && c < SEL4_MAX_VMS; c++) {
+        if (serves(index, c) && run[c].up) {
+            console_printf("admin: %s: its disk's driver VM %s stopped: its I/O fails until "
+                           "%s is back\n",
+                           sel4_vm_table[c].name, sel4_vm_table[index].name,
+                           sel4_vm_table[index].name);
+            seL4_Signal(run[c].lost);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Guest side of the seL4 driver-VM check (run-demo.py --scenario driver).
+# The role comes from the command line (stdvmm.role=ROLE):
+#   server  the driver VM: it owns the board's disk (/dev/vda, passthrough)
+#           and serves the other VMs' regions of it with stdvmm-blkserve
+#           (src/driver_vm), reached by its VMM over vsock
+#   alpha   a user VM whose vda is its region, served by the driver VM:
+#           no file system yet: make ext4, write 16 MiB from /dev/urandom,
+#           print its SHA-256 and rate, power off; a file system there (its
+#           second boot): read the file back, print its SHA-256 and rate
+#   beta    a user VM writing and reading 1 MiB at its region's start in a
+#           loop, printing each round's result and time: ok, or the error
+#           (while the driver VM is away), until powered off
+# Every line the host waits for starts with "stdvmm-test:".
+dmesg -n 1
+role=""
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	stdvmm.role=*) role=${arg#stdvmm.role=} ;;
+	esac
+done
+dev=/dev/vda
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b $dev ] && break; sleep 1; done
+[ -b $dev ] || { echo "stdvmm-test: $role: no $dev"; exit 0; }
+echo "stdvmm-test: $role vda sectors=$(cat /sys/block/vda/size) serial=$(cat /sys/block/vda/serial 2>/dev/null)"
+now() { cut -d' ' -f1 /proc/uptime; }
+rate() { awk -v b="$1" -v t0="$2" -v t1="$3" 'BEGIN { t = t1 - t0; if (t <= 0) t = 0.01; printf "%.2f", b / t / 1048576 }'; }
+
+case $role in
+server)
+	exec /usr/bin/stdvmm-blkserve $dev
+	;;
+alpha)
+	mkdir -p /mnt
+	if mount -t ext4 $dev /mnt 2>/dev/null; then
+		echo 3 >/proc/sys/vm/drop_caches
+		bytes=$(wc -c </mnt/data.bin)
+		t0=$(now)
+		sha=$(sha256sum /mnt/data.bin | cut -d' ' -f1)
+		t1=$(now)
+		echo "stdvmm-test: alpha verify sha256=$sha bytes=$bytes read $(rate "$bytes" "$t0" "$t1") MB/s"
+		umount /mnt
+	else
+		/sbin/mke2fs -q -F -t ext4 $dev || { echo "stdvmm-test: alpha mkfs.ext4 failed"; exit 0; }
+		mount -t ext4 $dev /mnt || { echo "stdvmm-test: alpha mount failed"; exit 0; }
+		echo "stdvmm-test: alpha writing"
+		t0=$(now)
+		dd if=/dev/urandom of=/mnt/data.bin bs=65536 count=256 2>/dev/null
+		sync
+		t1=$(now)
+		bytes=$(wc -c </mnt/data.bin)
+		sha=$(sha256sum /mnt/data.bin | cut -d' ' -f1)
+		echo "stdvmm-test: alpha wrote sha256=$sha bytes=$bytes write $(rate "$bytes" "$t0" "$t1") MB/s"
+		umount /mnt
+	fi
+	;;
+beta)
+	head -c 1048576 /dev/urandom >/tmp/pattern
+	want=$(sha256sum </tmp/pattern | cut -d' ' -f1)
+	i=0
+	while :; do
+		i=$((i + 1))
+		t0=$(now)
+		if dd if=/tmp/pattern of=$dev bs=65536 count=16 oflag=direct 2>/dev/null &&
+			got=$(dd if=$dev bs=65536 count=16 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1) &&
+			[ "$got" = "$want" ]; then
+			echo "stdvmm-test: beta round $i ok $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') s"
+		else
+			echo "stdvmm-test: beta round $i error $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') s"
+			sleep 1
+		fi
+	done
+	;;
+esac
