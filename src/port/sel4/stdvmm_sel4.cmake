@@ -63,7 +63,8 @@ add_executable(stdvmm-vmm
   ${SEL4_DIR}/vmm/vmm_net.c ${SEL4_DIR}/vmm/vmm_blk.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c
   ${portable}/channel/channel_front.c
   ${SEL4_DIR}/vmm/vmm_drvback.c ${portable}/channel/channel_back.c
-  ${portable}/channel/channel_stream.c ${portable}/blkserver/blk_region.c
+  ${portable}/channel/channel_stream.c ${portable}/channel/channel_relay.c
+  ${portable}/blkserver/blk_region.c
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-vmm PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR}
                                               ${SEL4_LIBFDT_INCLUDE})
