@@ -28,36 +28,11 @@ dev=/dev/vda
 sectors=$(cat /sys/block/vda/size)
 echo "stdvmm-test: $role serial=$(cat /sys/block/vda/serial) ro=$(cat /sys/block/vda/ro) sectors=$sectors"
 
-# Seconds since boot, with hundredths (busybox has no date +%N).
-now() { cut -d' ' -f1 /proc/uptime; }
-rate() { awk -v b="$1" -v t0="$2" -v t1="$3" 'BEGIN { t = t1 - t0; if (t <= 0) t = 0.01; printf "%.2f", b / t / 1048576 }'; }
+. /tests/disk_file.sh
 
 case $role in
 alpha)
-	mkdir -p /mnt
-	if mount -t ext4 $dev /mnt 2>/dev/null; then
-		echo 3 >/proc/sys/vm/drop_caches
-		bytes=$(wc -c </mnt/data.bin)
-		t0=$(now)
-		sha=$(sha256sum /mnt/data.bin | cut -d' ' -f1)
-		t1=$(now)
-		echo "stdvmm-test: alpha verify sha256=$sha bytes=$bytes read $(rate "$bytes" "$t0" "$t1") MB/s"
-		umount /mnt
-	else
-		# e2fsprogs' mke2fs (the kit's, arm64): busybox's makes ext2 only.
-		/sbin/mke2fs -q -F -t ext4 $dev || { echo "stdvmm-test: alpha mkfs.ext4 failed"; exit 0; }
-		mount -t ext4 $dev /mnt || { echo "stdvmm-test: alpha mount failed"; exit 0; }
-		# Straight to the disk: the guest's RAM (128 MiB) holds no 16 MiB copy.
-		echo "stdvmm-test: alpha writing"
-		t0=$(now)
-		dd if=/dev/urandom of=/mnt/data.bin bs=65536 count=256 2>/dev/null
-		sync
-		t1=$(now)
-		bytes=$(wc -c </mnt/data.bin)
-		sha=$(sha256sum /mnt/data.bin | cut -d' ' -f1)
-		echo "stdvmm-test: alpha wrote sha256=$sha bytes=$bytes write $(rate "$bytes" "$t0" "$t1") MB/s"
-		umount /mnt
-	fi
+	disk_file_roundtrip alpha $dev
 	;;
 beta)
 	first=$(dd if=$dev bs=1M count=1 2>/dev/null | tr -d '\000' | wc -c)
