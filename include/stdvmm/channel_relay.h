@@ -42,6 +42,7 @@ struct channel_relay {
     struct channel_relay_ops ops;
     struct channel_back back;
     bool attached, connected;
+    bool rang; /* the VM rang since the last attempt to attach */
     struct channel_stream_parser parser;
     /* The request being sent: its header and payload, bytes of them sent. */
     bool sending;
@@ -71,7 +72,12 @@ void channel_relay_disconnect(struct channel_relay *r);
 int channel_relay_input(struct channel_relay *r, const uint8_t *buf, size_t n);
 /* The VM is gone and its channel zeroed: forget its requests (no answer may reach its next run). */
 void channel_relay_detach(struct channel_relay *r);
-/* Attaches the channel if the VM formatted it, and sends requests while the stream has room. */
+/* The VM rang its doorbell: its channel may be new (the next pump attaches it). */
+void channel_relay_ring(struct channel_relay *r);
+/*
+ * Attaches the channel if the VM rang since the last attempt, and sends
+ * requests while the stream has room.
+ */
 void channel_relay_pump(struct channel_relay *r);
 
 #endif

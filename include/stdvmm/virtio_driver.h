@@ -62,6 +62,13 @@ int vdrv_probe(const struct vdrv_io *io, uint32_t device_id);
  * offers (VERSION_1 is required), FEATURES_OK, checked. out: the features.
  */
 int vdrv_negotiate(const struct vdrv_io *io, uint64_t wanted, uint64_t *features);
+/*
+ * Lays out queue index of num entries (a power of two) in dma at offset, for
+ * a device reached otherwise than by MMIO registers (a vhost-user backend,
+ * which is told the addresses in messages).
+ */
+int vdrv_queue_init(struct vdrv_queue *q, uint16_t index, uint16_t num, const struct vdrv_dma *dma,
+                    uint64_t offset);
 /* Queue index of num entries (a power of two, at most the device's max) in dma at offset. */
 int vdrv_queue_setup(const struct vdrv_io *io, struct vdrv_queue *q, uint16_t index, uint16_t num,
                      const struct vdrv_dma *dma, uint64_t offset);

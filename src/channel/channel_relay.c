@@ -193,8 +193,17 @@ static bool send_some(struct channel_relay *r)
     return true;
 }
 
+void channel_relay_ring(struct channel_relay *r)
+{
+    r->rang = true;
+}
+
 void channel_relay_pump(struct channel_relay *r)
 {
+    /* Not attached: only a doorbell says the VM formatted its channel (a stopped VM's is zero). */
+    if (!r->attached && !r->rang)
+        return;
+    r->rang = false;
     if (!try_attach(r))
         return;
     /* Without a peer, requests wait in the channel (the VM's slots bound them). */

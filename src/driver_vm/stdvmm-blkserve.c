@@ -9,7 +9,14 @@
  * already mapped each request into the client's region of this disk; this
  * program does the I/O and answers.
  *
- *   stdvmm-blkserve DEVICE        e.g. /dev/vda
+ *   stdvmm-blkserve [--unix PREFIX] DEVICE
+ *   stdvmm-blkserve [--unix PREFIX] --vhost-user SOCKET
+ *
+ * DEVICE: the I/O is pread/pwrite/fdatasync on it (e.g. /dev/vda). SOCKET:
+ * it hands each request to a vhost-user-blk backend (qemu-storage-daemon's
+ * export) as that backend's frontend (vhu_blk.c): "the virtio-blk device is
+ * handled by QEMU in some VM", literally. --unix: the VMM's side is reached
+ * at the Unix socket PREFIX<port> instead of vsock (tests outside a VM).
  *
  * It connects to every port the VMM serves (the others refuse), answers
  * until the connection ends, and connects again. A static aarch64 program
@@ -27,10 +34,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
+#include "vhu_blk.h"
 #include "port/sel4/blk_abi.h"
 #include "stdvmm/channel.h"
 #include "stdvmm/channel_stream.h"
@@ -47,7 +56,29 @@ struct conn {
 };
 
 static struct conn conns[MAX_CLIENTS];
-static int disk = -1;
+static int disk = -1;           /* DEVICE */
+static struct vhu_blk *backend; /* or --vhost-user */
+static const char *unix_prefix; /* --unix */
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+
+/* One request on the disk: 0, or negative. */
+static int disk_io(uint32_t type, uint64_t sector, uint8_t *buf, uint32_t len)
+{
+    if (backend != NULL)
+        return vhu_blk_io(backend, type, sector, buf, len);
+    off_t at = (off_t)(sector * SECTOR);
+    switch (type) {
+    case VIRTIO_BLK_T_IN:
+        return pread(disk, buf, len, at) == (ssize_t)len ? 0 : -1;
+    case VIRTIO_BLK_T_OUT:
+        return pwrite(disk, buf, len, at) == (ssize_t)len ? 0 : -1;
+    default:
+        return fdatasync(disk);
+    }
+}
 
 static bool write_all(int fd, const void *p, size_t n)
 {
@@ -76,7 +107,8 @@ static int on_header(void *ctx, const struct channel_stream_msg *m)
 {
     (void)ctx;
     /* The VMM is the peer here: a request it could never send means another program. */
-    return m->len <= SEL4_BLK_SLOT_SIZE && m->len % SECTOR == 0 ? 0 : -1;
+    bool data = m->code == CHANNEL_OP_BLK_READ || m->code == CHANNEL_OP_BLK_WRITE;
+    return m->len <= SEL4_BLK_SLOT_SIZE && (!data || m->len % SECTOR == 0) ? 0 : -1;
 }
 
 static void on_payload(void *ctx, const struct channel_stream_msg *m, uint32_t offset,
@@ -90,23 +122,22 @@ static void on_payload(void *ctx, const struct channel_stream_msg *m, uint32_t o
 static void on_done(void *ctx, const struct channel_stream_msg *m)
 {
     struct conn *c = ctx;
-    off_t at = (off_t)(m->arg * SECTOR);
     enum channel_status st = CHANNEL_S_OK;
     uint32_t len = 0;
 
     switch (m->code) {
     case CHANNEL_OP_BLK_READ:
-        if (pread(disk, c->buf, m->len, at) == (ssize_t)m->len)
+        if (disk_io(VIRTIO_BLK_T_IN, m->arg, c->buf, m->len) == 0)
             len = m->len;
         else
             st = CHANNEL_S_IOERR;
         break;
     case CHANNEL_OP_BLK_WRITE:
-        if (pwrite(disk, c->buf, m->len, at) != (ssize_t)m->len)
+        if (disk_io(VIRTIO_BLK_T_OUT, m->arg, c->buf, m->len) < 0)
             st = CHANNEL_S_IOERR;
         break;
     case CHANNEL_OP_BLK_FLUSH:
-        if (fdatasync(disk) < 0)
+        if (disk_io(VIRTIO_BLK_T_FLUSH, 0, c->buf, 0) < 0)
             st = CHANNEL_S_IOERR;
         break;
     default:
@@ -119,17 +150,36 @@ static void on_done(void *ctx, const struct channel_stream_msg *m)
     }
 }
 
+/* A connection to the VMM's side for port: vsock to the host, or --unix PREFIX<port>. */
+static int dial(unsigned port)
+{
+    if (unix_prefix != NULL) {
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%u", unix_prefix, port) >=
+            (int)sizeof(addr.sun_path))
+            return -1;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+            close(fd);
+            fd = -1;
+        }
+        return fd;
+    }
+    struct sockaddr_vm addr = {
+        .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port};
+    int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 static void try_connect(struct conn *c)
 {
-    struct sockaddr_vm addr = {
-        .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = c->port};
-    int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = dial(c->port);
     if (fd < 0)
         return;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        close(fd);
-        return;
-    }
     const struct channel_stream_ops ops = {on_header, on_payload, on_done, c};
     channel_stream_parser_init(&c->parser, CHANNEL_STREAM_REQ_MAGIC, SEL4_BLK_SLOT_SIZE, &ops);
     c->fd = fd;
@@ -139,13 +189,34 @@ static void try_connect(struct conn *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s DEVICE\n", argv[0]);
+    static struct vhu_blk vhu;
+    const char *device = NULL, *socket_path = NULL;
+    bool bad = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--unix") == 0 && i + 1 < argc)
+            unix_prefix = argv[++i];
+        else if (strcmp(argv[i], "--vhost-user") == 0 && i + 1 < argc)
+            socket_path = argv[++i];
+        else if (argv[i][0] != '-' && device == NULL)
+            device = argv[i];
+        else
+            bad = true;
+    }
+    if (bad || (device == NULL) == (socket_path == NULL)) {
+        fprintf(stderr, "usage: %s [--unix PREFIX] DEVICE | --vhost-user SOCKET\n", argv[0]);
         return 2;
     }
-    disk = open(argv[1], O_RDWR | O_CLOEXEC);
-    if (disk < 0) {
-        fprintf(stderr, "stdvmm-blkserve: %s: %s\n", argv[1], strerror(errno));
+    if (socket_path != NULL) {
+        if (vhu_blk_open(&vhu, socket_path) < 0) {
+            fprintf(stderr, "stdvmm-blkserve: the vhost-user-blk backend at %s failed\n",
+                    socket_path);
+            return 1;
+        }
+        backend = &vhu;
+        printf("stdvmm-blkserve: requests go to the vhost-user-blk backend at %s\n", socket_path);
+        fflush(stdout);
+    } else if ((disk = open(device, O_RDWR | O_CLOEXEC)) < 0) {
+        fprintf(stderr, "stdvmm-blkserve: %s: %s\n", device, strerror(errno));
         return 1;
     }
     for (unsigned i = 0; i < MAX_CLIENTS; i++) {

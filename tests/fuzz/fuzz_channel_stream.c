@@ -152,6 +152,7 @@ static void relay_case(const uint8_t *data, size_t size)
             abort();
         sent++;
     }
+    channel_relay_ring(&relay);
     channel_relay_pump(&relay);
     unsigned answered = drain(&front);
     for (size_t at = 2; at < size;) {

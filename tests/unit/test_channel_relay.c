@@ -82,6 +82,7 @@ static uint32_t submit(enum channel_op op, uint64_t sector, uint32_t len, uint8_
     assert_int_equal(channel_front_get(&front, &id, &buf), 0);
     memset(buf, fill, len);
     assert_int_equal(channel_front_submit(&front, id, op, sector, len, &notify), 0);
+    channel_relay_ring(&relay); /* the VMM rings after a submit (the doorbell) */
     return id;
 }
 

@@ -21,8 +21,12 @@ done
 mkdir -p "$out"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-wild" \
   "$repo/tests/sel4/guest/wild.c"
-aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -Wall -Wextra -Werror -I"$repo/include" -I"$repo/src" \
-  -o "$out/stdvmm-blkserve" "$repo/src/driver_vm/stdvmm-blkserve.c" "$repo/src/channel/channel_stream.c"
+src=$repo/src
+aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$repo/include" \
+  -I"$src" -I"$src/driver_vm" -o "$out/stdvmm-blkserve" "$src/driver_vm/stdvmm-blkserve.c" \
+  "$src/driver_vm/vhu_blk.c" "$src/channel/channel_stream.c" "$src/backends/vhost_user/vhost_user.c" \
+  "$src/backends/vhost_user/vhost_user_msg.c" "$src/drivers/virtio/virtio_driver.c" \
+  "$src/core/error.c" "$src/host/linux/log.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
   --bin "$out/stdvmm-blkserve"

@@ -96,26 +96,19 @@ int vdrv_negotiate(const struct vdrv_io *io, uint64_t wanted, uint64_t *features
     return 0;
 }
 
-int vdrv_queue_setup(const struct vdrv_io *io, struct vdrv_queue *q, uint16_t index, uint16_t num,
-                     const struct vdrv_dma *dma, uint64_t offset)
+int vdrv_queue_init(struct vdrv_queue *q, uint16_t index, uint16_t num, const struct vdrv_dma *dma,
+                    uint64_t offset)
 {
-    wr(io, VIRTIO_MMIO_QUEUE_SEL, index);
-    uint32_t max = rd(io, VIRTIO_MMIO_QUEUE_NUM_MAX);
-
-    if (num == 0 || num > VDRV_QUEUE_MAX || (num & (num - 1)) != 0 || num > max) {
-        LOG_ERR("virtio driver: queue %u of %u entries; the device takes up to %u, this driver "
-                "%u (a power of two)",
-                index, num, max, VDRV_QUEUE_MAX);
+    if (num == 0 || num > VDRV_QUEUE_MAX || (num & (num - 1)) != 0) {
+        LOG_ERR("virtio driver: queue %u of %u entries; this driver takes up to %u (a power of "
+                "two)",
+                index, num, VDRV_QUEUE_MAX);
         return -STDVMM_EINVAL;
     }
     if (offset % PAGE != 0 || offset > dma->size || dma->size - offset < vdrv_queue_bytes(num)) {
         LOG_ERR("virtio driver: queue %u does not fit its DMA region at offset 0x%llx", index,
                 (unsigned long long)offset);
         return -STDVMM_EINVAL;
-    }
-    if (rd(io, VIRTIO_MMIO_QUEUE_READY) != 0) {
-        LOG_ERR("virtio driver: queue %u is already live", index);
-        return -STDVMM_EBUSY;
     }
     *q = (struct vdrv_queue){.index = index, .num = num, .num_free = num};
     q->desc = dma->va + offset;
@@ -128,6 +121,27 @@ int vdrv_queue_setup(const struct vdrv_io *io, struct vdrv_queue *q, uint16_t in
         q->desc[i] = 0;
     for (uint16_t i = 0; i < num; i++)
         q->link[i] = (uint16_t)(i + 1);
+    return 0;
+}
+
+int vdrv_queue_setup(const struct vdrv_io *io, struct vdrv_queue *q, uint16_t index, uint16_t num,
+                     const struct vdrv_dma *dma, uint64_t offset)
+{
+    wr(io, VIRTIO_MMIO_QUEUE_SEL, index);
+    uint32_t max = rd(io, VIRTIO_MMIO_QUEUE_NUM_MAX);
+
+    if (num > max) {
+        LOG_ERR("virtio driver: queue %u of %u entries; the device takes up to %u", index, num,
+                max);
+        return -STDVMM_EINVAL;
+    }
+    if (rd(io, VIRTIO_MMIO_QUEUE_READY) != 0) {
+        LOG_ERR("virtio driver: queue %u is already live", index);
+        return -STDVMM_EBUSY;
+    }
+    int r = vdrv_queue_init(q, index, num, dma, offset);
+    if (r < 0)
+        return r;
     wr(io, VIRTIO_MMIO_QUEUE_NUM, num);
     wr(io, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)q->desc_pa);
     wr(io, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(q->desc_pa >> 32));

@@ -989,8 +989,8 @@ static int budget(struct vm *v)
         return -1;
     }
     unsigned index = (unsigned)(v - vms);
-    uint64_t slots =
-        v->plan.slots + net_vm_slots(index) + blk_vm_slots(index) + passthrough_vm_slots(index);
+    uint64_t slots = v->plan.slots + net_vm_slots(index) + blk_vm_slots(index) +
+                     passthrough_vm_slots(index) + driver_vm_slots(index);
     v->slots.first = v->slots.next = admin_slots(slots);
     v->slots.end = v->slots.first + slots;
     if (v->slots.first == seL4_CapNull)

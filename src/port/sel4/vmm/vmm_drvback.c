@@ -172,6 +172,8 @@ void vmm_drvback_notified(uint64_t badge)
             }
             LOG_INFO("driver: %s detached: its VM stopped", cl->relay.name);
         }
+        if (badge & SEL4_BADGE_DRV_DOORBELL(c))
+            channel_relay_ring(&cl->relay);
         if (badge & (SEL4_BADGE_DRV_DOORBELL(c) | SEL4_BADGE_DRV_DETACH(c)))
             work = true;
     }
