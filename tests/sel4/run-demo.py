@@ -842,13 +842,19 @@ def passthrough_scenario(m, check, disk):
     return result
 
 
-def driver_scenario(m, check, disk):
+def driver_scenario(m, check, disk, qsd=False):
     """Image from driver-vm.yaml, QEMU with passthrough_disk_args(disk): drv owns the
-    board's disk and serves alpha's and beta's regions of it from its Linux."""
+    board's disk and serves alpha's and beta's regions of it from its Linux. qsd: the
+    image is from driver-qsd.yaml, where drv's server hands every request to Debian's
+    qemu-storage-daemon (vhost-user-blk) instead of doing the I/O itself."""
     result = {}
 
     def boot():
         m.wait(r"^admin: drv owns disk0 ", 60, seen=True)
+        if qsd:
+            m.wait(r"^\[drv\] stdvmm-test: qsd exports /dev/vda", 300, seen=True)
+            m.wait(r"^\[drv\] stdvmm-blkserve: requests go to the vhost-user-blk backend", 60,
+                   seen=True)
         m.wait(r"^admin: alpha's disk is served by the driver VM drv", 10, seen=True)
         m.wait(r"^\[drv\] stdvmm-blkserve: serving port 7001", 300, seen=True)
         mt, _ = m.wait(r"^\[alpha\] stdvmm-test: alpha vda sectors=(\d+) serial=(\S*)", 300,
@@ -923,6 +929,8 @@ def main():
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
                              "blk", "paper-hybrid", "passthrough", "driver"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
+    ap.add_argument("--qsd", action="store_true",
+                    help="--scenario driver with an image from driver-qsd.yaml")
     ap.add_argument("--accel", help="QEMU -accel (e.g. tcg,thread=single)")
     ap.add_argument("--tcg-single", action="store_true",
                     help="one host thread for all emulated cores (more cores than the host "
@@ -1047,7 +1055,7 @@ def main():
         elif args.scenario == "passthrough":
             passthrough_scenario(m, check, args.disk)
         elif args.scenario == "driver":
-            driver_scenario(m, check, args.disk)
+            driver_scenario(m, check, args.disk, args.qsd)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

@@ -23,12 +23,15 @@ usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR]... [--bin FILE]...
   --tests DIR  guest-side scripts shipped as /tests/*.sh (repeatable, a later DIR's
                script wins on a name clash; default tests/integration/guest)
   --bin FILE   a program of the kit's architecture for /usr/bin (repeatable; test helpers)
+  --foreign PACKAGE:PATH
+               a file of a Debian package of the kit's architecture, at PATH (repeatable;
+               a foreign program and its libraries, added to the arch's own list)
 EOF
   exit 2
 }
 
 arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
-tests=() bins=()
+tests=() bins=() foreign=()
 while (($#)); do
   case $1 in
     --arch) arch=${2:?}; shift 2 ;;
@@ -36,6 +39,7 @@ while (($#)); do
     --cache) cache=${2:?}; shift 2 ;;
     --tests) tests+=("${2:?}"); shift 2 ;;
     --bin) bins+=("$(cd "$(dirname "${2:?}")" && pwd)/$(basename "$2")"); shift 2 ;;
+    --foreign) foreign+=("${2:?}"); shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown argument $1"; usage ;;
   esac
@@ -47,6 +51,7 @@ done
 . "$here/arch/$arch.sh"
 [[ -v GUEST_PROGRAMS ]] || GUEST_PROGRAMS=() # optional in arch files
 [[ -v GUEST_FOREIGN_FILES ]] || GUEST_FOREIGN_FILES=()
+GUEST_FOREIGN_FILES+=("${foreign[@]}")
 
 ensure_host_pkgs cpio kmod gzip
 # GUEST_PROGRAMS entries are PACKAGE:PATH:DEST.

@@ -21,6 +21,25 @@ done
 mkdir -p "$out"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-wild" \
   "$repo/tests/sel4/guest/wild.c"
+# A driver VM's third-party backend: Debian's arm64 qemu-storage-daemon and
+# its libraries (the C library is in the aarch64 kit already).
+qsd=()
+for f in qemu-system-common:/usr/bin/qemu-storage-daemon \
+  libc6:/lib/aarch64-linux-gnu/libm.so.6 zlib1g:/lib/aarch64-linux-gnu/libz.so.1 \
+  libfuse3-3:/lib/aarch64-linux-gnu/libfuse3.so.3 libaio1:/usr/lib/aarch64-linux-gnu/libaio.so.1 \
+  libffi8:/usr/lib/aarch64-linux-gnu/libffi.so.8 libgmp10:/usr/lib/aarch64-linux-gnu/libgmp.so.10 \
+  libglib2.0-0:/usr/lib/aarch64-linux-gnu/libglib-2.0.so.0 \
+  libglib2.0-0:/usr/lib/aarch64-linux-gnu/libgmodule-2.0.so.0 \
+  libgnutls30:/usr/lib/aarch64-linux-gnu/libgnutls.so.30 \
+  libhogweed6:/usr/lib/aarch64-linux-gnu/libhogweed.so.6 \
+  libidn2-0:/usr/lib/aarch64-linux-gnu/libidn2.so.0 libnettle8:/usr/lib/aarch64-linux-gnu/libnettle.so.8 \
+  libnuma1:/usr/lib/aarch64-linux-gnu/libnuma.so.1 libp11-kit0:/usr/lib/aarch64-linux-gnu/libp11-kit.so.0 \
+  libpcre2-8-0:/usr/lib/aarch64-linux-gnu/libpcre2-8.so.0 \
+  libtasn1-6:/usr/lib/aarch64-linux-gnu/libtasn1.so.6 \
+  libunistring2:/usr/lib/aarch64-linux-gnu/libunistring.so.2 \
+  liburing2:/usr/lib/aarch64-linux-gnu/liburing.so.2 libzstd1:/usr/lib/aarch64-linux-gnu/libzstd.so.1; do
+  qsd+=(--foreign "$f")
+done
 src=$repo/src
 aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$repo/include" \
   -I"$src" -I"$src/driver_vm" -o "$out/stdvmm-blkserve" "$src/driver_vm/stdvmm-blkserve.c" \
@@ -29,7 +48,7 @@ aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror
   "$src/core/error.c" "$src/host/linux/log.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
-  --bin "$out/stdvmm-blkserve"
+  --bin "$out/stdvmm-blkserve" "${qsd[@]}"
 # The read-only disk of the `blk` VM: an ext4 image holding a greeting, 2 MiB
 # of random data and that data's SHA-256, so the guest can check every byte
 # it read through virtio-blk against the checksum stored beside it.

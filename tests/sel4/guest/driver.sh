@@ -5,6 +5,8 @@
 #   server  the driver VM: it owns the board's disk (/dev/vda, passthrough)
 #           and serves the other VMs' regions of it with stdvmm-blkserve
 #           (src/driver_vm), reached by its VMM over vsock
+#   qsd     the same, with Debian's qemu-storage-daemon exporting /dev/vda as
+#           vhost-user-blk and stdvmm-blkserve handing every request to it
 #   alpha   a user VM whose vda is its region, served by the driver VM:
 #           no file system yet: make ext4, write 16 MiB from /dev/urandom,
 #           print its SHA-256 and rate, power off; a file system there (its
@@ -29,6 +31,17 @@ echo "stdvmm-test: $role vda sectors=$(cat /sys/block/vda/size) serial=$(cat /sy
 case $role in
 server)
 	exec /usr/bin/stdvmm-blkserve $dev
+	;;
+qsd)
+	sock=/run/qsd.sock
+	/usr/bin/qemu-storage-daemon \
+		--blockdev "driver=host_device,node-name=disk0,filename=$dev,cache.direct=on" \
+		--export "type=vhost-user-blk,id=exp0,node-name=disk0,addr.type=unix,addr.path=$sock,writable=on" \
+		>/tmp/qsd.log 2>&1 &
+	for _ in $(seq 1 50); do [ -S $sock ] && break; sleep 0.2; done
+	[ -S $sock ] || { echo "stdvmm-test: qsd did not start: $(cat /tmp/qsd.log)"; exit 0; }
+	echo "stdvmm-test: qsd exports $dev at $sock"
+	exec /usr/bin/stdvmm-blkserve --vhost-user $sock
 	;;
 alpha)
 	disk_file_roundtrip alpha $dev
