@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
 # scripts of tests/sel4/guest, its static helper (stdvmm-wild), a driver VM's
-# block server (stdvmm-blkserve, src/driver_vm), and the
+# block server (stdvmm-blkserve, src/driver_vm), a driver VM's initramfs with
+# qemu-storage-daemon besides (DIR/driver/initramfs.cpio.gz), and the
 # read-only disk image of the virtio-blk check (DIR/disk.img).
 #
 #   tools/sel4/build-demo-kit.sh --out DIR [--cache DIR]
@@ -48,7 +49,11 @@ aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror
   "$src/core/error.c" "$src/host/linux/log.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
-  --bin "$out/stdvmm-blkserve" "${qsd[@]}"
+  --bin "$out/stdvmm-blkserve"
+# The driver VM's initramfs (DIR/driver/): the same, with qemu-storage-daemon,
+# whose libraries would not leave a 128 MiB guest room to unpack its own.
+"$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out/driver" --cache "$cache" \
+  --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" --bin "$out/stdvmm-blkserve" "${qsd[@]}"
 # The read-only disk of the `blk` VM: an ext4 image holding a greeting, 2 MiB
 # of random data and that data's SHA-256, so the guest can check every byte
 # it read through virtio-blk against the checksum stored beside it.
