@@ -15,6 +15,7 @@
 
 #include "stdvmm/error.h"
 #include "stdvmm/system_config.h"
+#include "stdvmm/spelling.h"
 
 #ifndef EXAMPLE_SYSTEM
 #error "EXAMPLE_SYSTEM (docs/examples/system.yaml) must be defined by the build"
@@ -713,11 +714,11 @@ static void helpers(void **state)
     assert_false(sysconf_parse_restart("on-failure:", &p, &max));
     assert_false(sysconf_parse_restart("always:2", &p, &max));
 
-    sysconf_format_size(1536ull << 20, buf, sizeof(buf));
+    spelling_format_size(1536ull << 20, buf, sizeof(buf));
     assert_string_equal(buf, "1536M");
-    sysconf_format_size(8ull << 30, buf, sizeof(buf));
+    spelling_format_size(8ull << 30, buf, sizeof(buf));
     assert_string_equal(buf, "8G");
-    sysconf_format_size(1000, buf, sizeof(buf));
+    spelling_format_size(1000, buf, sizeof(buf));
     assert_string_equal(buf, "1000");
 
     assert_true(sysconf_valid_name("web-1.a_b"));
