@@ -264,12 +264,21 @@ bool virtio_dev_has_feature(struct virtio_dev *vd, unsigned bit)
     return bit < 64 && (virtio_dev_features(vd) & VIRTIO_BIT(bit)) != 0;
 }
 
-bool virtio_dev_queue_ready(struct virtio_dev *vd, unsigned queue)
+/* The queue, locked; NULL (and nothing locked) past the device's queues. */
+static struct virtq *lock_queue(struct virtio_dev *vd, unsigned queue)
 {
     if (queue >= vd->cfg.num_queues)
-        return false;
+        return NULL;
     struct virtq *vq = &vd->queues[queue];
     stdvmm_lock(&vq->lock);
+    return vq;
+}
+
+bool virtio_dev_queue_ready(struct virtio_dev *vd, unsigned queue)
+{
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
+        return false;
     bool ready = vq->ready && !vq->broken;
     stdvmm_unlock(&vq->lock);
     return ready;
@@ -277,10 +286,9 @@ bool virtio_dev_queue_ready(struct virtio_dev *vd, unsigned queue)
 
 int virtio_dev_pop(struct virtio_dev *vd, unsigned queue, struct virtq_chain *c)
 {
-    if (queue >= vd->cfg.num_queues)
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
         return 0;
-    struct virtq *vq = &vd->queues[queue];
-    stdvmm_lock(&vq->lock);
     bool was_broken = vq->broken;
     int r = virtq_pop(vq, c);
     stdvmm_unlock(&vq->lock);
@@ -291,10 +299,9 @@ int virtio_dev_pop(struct virtio_dev *vd, unsigned queue, struct virtq_chain *c)
 
 void virtio_dev_unpop(struct virtio_dev *vd, unsigned queue, uint32_t generation, uint16_t n)
 {
-    if (queue >= vd->cfg.num_queues)
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
         return;
-    struct virtq *vq = &vd->queues[queue];
-    stdvmm_lock(&vq->lock);
     virtq_unpop(vq, generation, n);
     stdvmm_unlock(&vq->lock);
 }
@@ -302,10 +309,9 @@ void virtio_dev_unpop(struct virtio_dev *vd, unsigned queue, uint32_t generation
 void virtio_dev_push_nosignal(struct virtio_dev *vd, unsigned queue, const struct virtq_chain *c,
                               uint32_t len)
 {
-    if (queue >= vd->cfg.num_queues)
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
         return;
-    struct virtq *vq = &vd->queues[queue];
-    stdvmm_lock(&vq->lock);
     virtq_push(vq, c, len);
     stdvmm_unlock(&vq->lock);
 }
@@ -313,10 +319,9 @@ void virtio_dev_push_nosignal(struct virtio_dev *vd, unsigned queue, const struc
 bool virtio_dev_chain_store(struct virtio_dev *vd, unsigned queue, const struct virtq_chain *c,
                             uint8_t *dst, const void *src, size_t len)
 {
-    if (queue >= vd->cfg.num_queues)
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
         return false;
-    struct virtq *vq = &vd->queues[queue];
-    stdvmm_lock(&vq->lock);
     /* Under the lock, so a reset on a vCPU cannot slip in between test and store. */
     bool live = vq->ready && !vq->broken && c->generation == vq->generation;
     if (live)
@@ -327,10 +332,9 @@ bool virtio_dev_chain_store(struct virtio_dev *vd, unsigned queue, const struct 
 
 void virtio_dev_signal(struct virtio_dev *vd, unsigned queue)
 {
-    if (queue >= vd->cfg.num_queues)
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
         return;
-    struct virtq *vq = &vd->queues[queue];
-    stdvmm_lock(&vq->lock);
     bool notify = virtq_should_notify(vq);
     stdvmm_unlock(&vq->lock);
     if (notify)
@@ -340,10 +344,9 @@ void virtio_dev_signal(struct virtio_dev *vd, unsigned queue)
 void virtio_dev_push(struct virtio_dev *vd, unsigned queue, const struct virtq_chain *c,
                      uint32_t len)
 {
-    if (queue >= vd->cfg.num_queues)
+    struct virtq *vq = lock_queue(vd, queue);
+    if (vq == NULL)
         return;
-    struct virtq *vq = &vd->queues[queue];
-    stdvmm_lock(&vq->lock);
     virtq_push(vq, c, len);
     bool notify = virtq_should_notify(vq);
     stdvmm_unlock(&vq->lock);

@@ -10,19 +10,8 @@ set -eu
 stdvmm=$1 stdvmmd=$2 work=$3
 mkdir -p "$work"
 : >"$work/kernel"
-status=0
-run() { # WANT_RC WANT_TEXT ARGS...: stdvmm run must exit WANT_RC saying WANT_TEXT
-	want_rc=$1 want=$2
-	shift 2
-	rc=0
-	"$stdvmm" run --kernel "$work/no-kernel" --serial off "$@" 2>"$work/err" </dev/null || rc=$?
-	if [ "$rc" -ne "$want_rc" ] || ! grep -qF -e "$want" "$work/err"; then
-		echo "stdvmm run $*: exit $rc (want $want_rc), stderr:"
-		cat "$work/err"
-		echo "(want it to say: $want)"
-		status=1
-	fi
-}
+kernel=$work/no-kernel
+. "$(dirname "$0")/cli_check.sh"
 describe() { # WANT_RC WANT_TEXT MEMORY MAC: stdvmmd --check on one VM with them
 	cat >"$work/system.yaml" <<YAML
 system: {memory: 8G, vcpus: 2}
@@ -40,17 +29,17 @@ YAML
 }
 good_mac=52:54:00:AB:cd:01
 for size in 512M 512m 1GiB 1Gi 1GB 536870912; do
-	run 1 "no-kernel: cannot open" --memory "$size"
+	check 1 "no-kernel: cannot open" --memory "$size"
 	describe 0 "valid" "$size" "$good_mac"
 done
 for size in 1.5G " 1G" 1B 1P 0x100000 -1 18446744073709551616; do
-	run 2 "expected a size such as 512M or 2G" --memory "$size"
+	check 2 "expected a size such as 512M or 2G" --memory "$size"
 	describe 2 "vms[0].memory: expected a size" "$size" "$good_mac"
 done
-run 1 "no-kernel: cannot open" --net "user,mac=$good_mac"
+check 1 "no-kernel: cannot open" --net "user,mac=$good_mac"
 for mac in 01:00:5e:00:00:01 00:00:00:00:00:00 5:54:00:12:34:56 52:54:00:12:34:56:78 \
 	52-54-00-12-34-56 "52:54:00:12:34:5g"; do
-	run 2 "expected a unicast MAC such as 52:54:00:12:34:56" --net "user,mac=$mac"
+	check 2 "expected a unicast MAC such as 52:54:00:12:34:56" --net "user,mac=$mac"
 	describe 2 "is not a unicast MAC address" 512M "$mac"
 done
 exit $status
