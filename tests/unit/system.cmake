@@ -65,3 +65,8 @@ if(TARGET test_vm_api)
   target_link_libraries(test_vm_api PRIVATE stdvmm_vm_api stdvmm_vm_client stdvmm_portable
                                             stdvmm_port_kvm)
 endif()
+# test_sched_policy applies placements to a thread of its own (src/sched).
+if(TARGET test_sched_policy)
+  target_link_libraries(test_sched_policy PRIVATE stdvmm_sched stdvmm_host stdvmm_portable
+                                                  stdvmm_port_kvm)
+endif()
