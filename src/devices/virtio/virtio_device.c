@@ -165,7 +165,10 @@ void virtio_dev_set_status(struct virtio_dev *vd, uint32_t value)
      */
     uint32_t kept = old & ~(uint32_t)VIRTIO_STATUS_NEEDS_RESET & 0xff;
     if ((value & kept) != kept) {
-        virtio_dev_warn_once(vd, "status write clears bits without a reset", 0, 1);
+        if (!atomic_exchange(&vd->warned, true))
+            LOG_WARN("virtio %s: the driver cleared status bits 0x%x without a reset; ignored "
+                     "(warning once)",
+                     vd->cfg.slot.name, kept & ~value);
         return;
     }
     if ((value & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
