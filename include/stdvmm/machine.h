@@ -28,6 +28,7 @@
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/devices/virtio_console.h"
+#include "stdvmm/devices/virtio_mmio.h"
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/devices/virtio_rng.h"
 #include "stdvmm/devices/virtio_vhost.h"
@@ -53,31 +54,31 @@ enum machine_virtio_kind {
     MACHINE_VIRTIO_KINDS
 };
 
-/* What the machine calls on a device model of one kind. */
+/*
+ * A device model of one kind. Everything else the machine and the host do
+ * with a device goes through its struct virtio_dev (stdvmm/devices/virtio_device.h):
+ * its transport, queue notification, quiesce.
+ */
 struct machine_virtio_type {
     const char *name;  /* "blk", for messages */
     size_t model_size; /* storage the caller gives to machine_add_virtio() */
+    size_t vdev_offset; /* of the model's struct virtio_dev */
     int (*init)(void *model, const void *cfg);
-    int (*add)(void *model, struct vm *vm); /* MMIO window and firmware description */
-    /* A queue was notified (on the device's own thread, or at once where the host has none). */
-    void (*process)(void *model);
-    /* Stop touching guest memory before the machine goes; NULL: nothing to do. */
-    void (*quiesce)(void *model);
 };
 extern const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS];
 
 /*
  * One virtio device, described by its model's own configuration. The host
  * fills the kind, the name, the backend and the kind's settings in cfg, and
- * in cfg's slot the transport's host hooks (interrupt, kick, driver_ok,
+ * in cfg's slot the device's host hooks (interrupt, kick, driver_ok,
  * host_ctx); machine_add_virtio() fills the rest of the slot: window,
- * interrupt line, guest memory.
+ * interrupt line, guest memory, and puts the device on its transport.
  */
 struct machine_virtio {
     enum machine_virtio_kind kind;
     char name[16]; /* "blk0" */
     union {
-        struct virtio_mmio_slot slot; /* the first member of every configuration below */
+        struct virtio_slot slot; /* the first member of every configuration below */
         struct virtio_console_config console;
         struct virtio_rng_config rng;
         struct virtio_blk_config blk;
@@ -85,7 +86,9 @@ struct machine_virtio {
         struct virtio_vsock_config vsock;
         struct virtio_vhost_config vhost;
     } cfg;
-    void *model;    /* the storage given to machine_add_virtio() */
+    void *model;             /* the storage given to machine_add_virtio() */
+    struct virtio_dev *vdev; /* inside model */
+    struct virtio_mmio transport;
     unsigned index; /* slot number: window and interrupt follow from it */
 };
 
@@ -162,7 +165,7 @@ int machine_build(struct machine *m, const struct machine_desc *d, const struct 
 void machine_teardown(struct machine *m);
 
 /*
- * Adds d as the machine's next virtio-mmio device (called from the host's
+ * Adds d as the machine's next virtio device, on the virtio-mmio transport (called from the host's
  * add_devices): the next window and interrupt of the arch's virtio range,
  * the model initialised in model (machine_virtio_types[d->kind].model_size
  * bytes, zeroed by the caller) and registered on the VM. Devices keep the
@@ -170,8 +173,10 @@ void machine_teardown(struct machine *m);
  */
 int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model);
 
-/* The device's queues were notified: runs its kind's process. */
+/* The device's queues were notified: runs the model's notify op. */
 void machine_virtio_process(struct machine_virtio *d);
+/* The model stops touching guest memory (before RAM goes). */
+void machine_virtio_quiesce(struct machine_virtio *d);
 
 /* The interrupt line and the guest's own number for it (GSI on x86, INTID on Arm). */
 uint32_t machine_virtio_irq(const struct machine_virtio *d);

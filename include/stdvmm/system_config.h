@@ -224,9 +224,6 @@ bool sysconf_cpuset_subset(const struct sysconf_cpuset *a, const struct sysconf_
 /* Writes "0-3,6" into buf (always terminated). */
 void sysconf_cpuset_format(const struct sysconf_cpuset *set, char *buf, size_t size);
 
-/* "512M", "1536M", "2G", "4096K": the largest exact unit, for messages. */
-void sysconf_format_size(uint64_t bytes, char *buf, size_t size);
-
 /* Diagnostics. Adding one may fail silently when memory runs out. */
 void sysconf_diag_add(struct sysconf_diags *d, const char *path, unsigned line, const char *fmt,
                       ...) __attribute__((format(printf, 4, 5)));

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,10 +103,15 @@ void vm_api_detach(struct vm_api *api)
 
 /* ---- commands (called with api->lock held) ---- */
 
-static json_t *error_reply(const char *fmt, const char *arg)
+static json_t *error_reply(const char *fmt, ...) STDVMM_PRINTF(1, 2);
+
+static json_t *error_reply(const char *fmt, ...)
 {
     char msg[256];
-    snprintf(msg, sizeof(msg), fmt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
     return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
 }
 
@@ -131,7 +137,7 @@ static json_t *cmd_pause(struct vm_api *api)
         t->release(t->ctx);
     api->paused = true;
     if (r == -STDVMM_ENOENT)
-        return error_reply("the VM stopped while pausing%s", "");
+        return error_reply("the VM stopped while pausing");
     if (r < 0) {
         unsigned parked, total;
         char msg[128];
@@ -166,8 +172,7 @@ static json_t *cmd_shutdown(struct vm_api *api)
         return error_reply("the VM is %s; there is no guest to shut down", state_name(api));
     if (irq == 0)
         return error_reply("this architecture has no power button yet; stop the VMM with "
-                           "SIGTERM%s",
-                           "");
+                           "SIGTERM");
     if (api->paused) {
         /* A parked guest cannot react to the button. */
         api->paused = false;
@@ -298,8 +303,7 @@ static void serve_one(struct vm_api *api, int fd)
 
     if (!read_request(fd, buf, sizeof(buf), &len)) {
         send_json(fd, error_reply("send one command line (info, pause, resume, shutdown, "
-                                  "watch)%s",
-                                  ""));
+                                  "watch)"));
         close(fd);
         return;
     }
@@ -313,7 +317,7 @@ static void serve_one(struct vm_api *api, int fd)
     enum vm_api_command cmd = vm_api_parse_command(buf, nl ? (size_t)(nl - buf + 1) : len);
     if (cmd == VM_API_WATCH) {
         if (api->watcher_count == MAX_WATCHERS) {
-            send_json(fd, error_reply("too many watchers (at most %s)", "8"));
+            send_json(fd, error_reply("too many watchers (at most %d)", MAX_WATCHERS));
             close(fd);
             return;
         }
@@ -338,8 +342,7 @@ static void serve_one(struct vm_api *api, int fd)
         break;
     default:
         reply = error_reply("unknown command; expected info, pause, resume, shutdown or "
-                            "watch%s",
-                            "");
+                            "watch");
         break;
     }
     pthread_mutex_unlock(&api->lock);

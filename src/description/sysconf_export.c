@@ -10,12 +10,7 @@
 #include "stdvmm/error.h"
 #include "stdvmm/system_config.h"
 #include "sysconf_placement.h"
-
-static void mac_bytes(const char *text, uint8_t out[6])
-{
-    for (int i = 0; i < 6; i++)
-        out[i] = (uint8_t)strtoul(text + 3 * i, NULL, 16);
-}
+#include "stdvmm/spelling.h"
 
 int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out,
                              struct sysconf_diags *diags)
@@ -61,7 +56,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         o->vhost_user = n->vhost_user;
         o->has_mac = n->mac != NULL;
         if (n->mac != NULL)
-            mac_bytes(n->mac, o->mac);
+            spelling_parse_mac(n->mac, o->mac); /* checked by the schema */
         o->irq = n->irq;
         o->hostfwd_count = n->hostfwd_count;
         for (unsigned f = 0; f < n->hostfwd_count; f++) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sysconf_util.h"
+#include "stdvmm/spelling.h"
 
 static void vm_path(char *out, unsigned i, const char *field)
 {
@@ -41,8 +42,8 @@ static void check_bounds(struct sysconf_walk *w, const struct sysconf *cfg, unsi
 
     if (vm->memory > s->memory) {
         vm_path(p, i, "memory");
-        sysconf_format_size(vm->memory, a, sizeof(a));
-        sysconf_format_size(s->memory, b, sizeof(b));
+        spelling_format_size(vm->memory, a, sizeof(a));
+        spelling_format_size(s->memory, b, sizeof(b));
         sysconf_walk_error(w, p, "%s exceeds system.memory %s", a, b);
     }
     if (vm->cpus > s->vcpus) {
@@ -310,8 +311,8 @@ static void check_autostart(struct sysconf_walk *w, const struct sysconf *cfg)
         cpus += vm->cpus;
         count++;
         if (memory > s->memory && !mem_reported) {
-            sysconf_format_size(memory, a, sizeof(a));
-            sysconf_format_size(s->memory, b, sizeof(b));
+            spelling_format_size(memory, a, sizeof(a));
+            spelling_format_size(s->memory, b, sizeof(b));
             sysconf_walk_error(w, p,
                                "the autostart VMs up to this one need %s of guest memory, "
                                "more than system.memory %s",

@@ -11,6 +11,7 @@
 
 #include "sysconf_placement.h"
 #include "sysconf_util.h"
+#include "stdvmm/spelling.h"
 
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
@@ -67,21 +68,6 @@ static void walk_arch_options(struct sysconf_walk *w, const json_t *obj, const c
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define DEFAULT_MEMORY (512ull << 20)
-
-static bool valid_mac(const char *s)
-{
-    /* Six hex pairs with colons; the multicast bit of the first octet must be clear. */
-    if (strlen(s) != 17)
-        return false;
-    for (int i = 0; i < 17; i++) {
-        char c = s[i];
-        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (i % 3 == 2 ? c != ':' : !hex)
-            return false;
-    }
-    unsigned first = (unsigned)strtoul(s, NULL, 16);
-    return (first & 1) == 0;
-}
 
 static bool valid_tap(const char *s)
 {
@@ -339,7 +325,7 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
             ok = walk_user(w, user, field, net) && ok;
         }
         if (sysconf_get_string(w, n, item, "mac", false, &net->mac) == SYSCONF_OK &&
-            !valid_mac(net->mac)) {
+            !spelling_parse_mac(net->mac, (uint8_t[6]){0})) {
             sysconf_path_key(field, item, "mac");
             sysconf_walk_error(
                 w, field, "'%s' is not a unicast MAC address such as 52:54:00:12:34:56", net->mac);
@@ -420,8 +406,8 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     if (sysconf_get_size(w, obj, path, "memory", false, &vm->memory) == SYSCONF_OK &&
         vm->memory < SYSCONF_MIN_MEMORY) {
         char have[32], need[32];
-        sysconf_format_size(vm->memory, have, sizeof(have));
-        sysconf_format_size(SYSCONF_MIN_MEMORY, need, sizeof(need));
+        spelling_format_size(vm->memory, have, sizeof(have));
+        spelling_format_size(SYSCONF_MIN_MEMORY, need, sizeof(need));
         sysconf_path_key(sub, path, "memory");
         sysconf_walk_error(w, sub, "%s is too little: a Linux guest needs at least %s", have, need);
     }

@@ -259,18 +259,3 @@ void sysconf_cpuset_format(const struct sysconf_cpuset *set, char *buf, size_t s
 {
     cpulist_format(set->bits, SYSCONF_MAX_HOST_CPUS, ',', buf, size);
 }
-
-void sysconf_format_size(uint64_t bytes, char *buf, size_t size)
-{
-    static const char units[] = "KMGT";
-    int u = -1;
-
-    while (u < 3 && bytes != 0 && (bytes & 1023) == 0) {
-        bytes >>= 10;
-        u++;
-    }
-    if (u < 0)
-        snprintf(buf, size, "%llu", (unsigned long long)bytes);
-    else
-        snprintf(buf, size, "%llu%c", (unsigned long long)bytes, units[u]);
-}

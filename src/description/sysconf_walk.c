@@ -13,6 +13,7 @@
 #include "stdvmm/host/linux.h"
 #include "sysconf_doc.h"
 #include "sysconf_util.h"
+#include "stdvmm/spelling.h"
 
 void sysconf_walk_error(struct sysconf_walk *w, const char *path, const char *fmt, ...)
 {
@@ -206,7 +207,7 @@ enum sysconf_got sysconf_get_size(struct sysconf_walk *w, const json_t *obj, con
         return SYSCONF_ABSENT;
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
         bytes = (uint64_t)json_integer_value(v);
-    } else if (json_is_string(v) && host_parse_size(json_string_value(v), &bytes)) {
+    } else if (json_is_string(v) && spelling_parse_size(json_string_value(v), &bytes)) {
         /* parsed */
     } else {
         sysconf_walk_error(w, sub, "expected a size such as 512M or 2G, got %s",

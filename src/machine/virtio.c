@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The machine's virtio devices: one table of kinds, and slot assignment in
- * the arch's virtio-mmio range. Hosts differ only in how a notification
+ * The machine's virtio devices: one table of kinds, slot assignment in the
+ * arch's virtio-mmio range, and the transport (virtio-mmio) each device is
+ * put on: the device models do not know it. Hosts differ only in how a notification
  * reaches process() (a thread per device on Linux, at once in the seL4 VMM)
  * and in the backends they plug in.
  */
@@ -24,95 +25,39 @@ static int console_init(void *m, const void *c)
 {
     return virtio_console_init(m, c);
 }
-static int console_add(void *m, struct vm *vm)
-{
-    return virtio_console_register(m, vm);
-}
-static void console_process(void *m)
-{
-    virtio_console_process(m);
-}
-static void console_quiesce(void *m)
-{
-    virtio_console_quiesce(m);
-}
-
 static int rng_init(void *m, const void *c)
 {
     return virtio_rng_init(m, c);
 }
-static int rng_add(void *m, struct vm *vm)
-{
-    return virtio_rng_register(m, vm);
-}
-static void rng_process(void *m)
-{
-    virtio_rng_process(m);
-}
-
 static int blk_init(void *m, const void *c)
 {
     return virtio_blk_init(m, c);
 }
-static int blk_add(void *m, struct vm *vm)
-{
-    return virtio_blk_register(m, vm);
-}
-static void blk_process(void *m)
-{
-    virtio_blk_process(m);
-}
-
 static int net_init(void *m, const void *c)
 {
     return virtio_net_init(m, c);
 }
-static int net_add(void *m, struct vm *vm)
-{
-    return virtio_net_register(m, vm);
-}
-static void net_process(void *m)
-{
-    virtio_net_process(m);
-    virtio_net_rx_flush(m); /* frames a backend answered with at once (libslirp's DHCP) */
-}
-
 static int vsock_init(void *m, const void *c)
 {
     return virtio_vsock_init(m, c);
 }
-static int vsock_add(void *m, struct vm *vm)
-{
-    return virtio_vsock_register(m, vm);
-}
-static void vsock_process(void *m)
-{
-    virtio_vsock_process(m);
-}
-
 static int vhost_init(void *m, const void *c)
 {
     return virtio_vhost_init(m, c);
 }
-static int vhost_add(void *m, struct vm *vm)
-{
-    return virtio_vhost_register(m, vm);
-}
-static void vhost_process(void *m)
-{
-    virtio_vhost_process(m);
-}
+
+#define KIND(name, type, init)                                                                     \
+    {                                                                                              \
+        name, sizeof(struct type), offsetof(struct type, vdev), init                               \
+    }
 
 const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS] = {
-    [MACHINE_VIRTIO_CONSOLE] = {"console", sizeof(struct virtio_console), console_init, console_add,
-                                console_process, console_quiesce},
-    [MACHINE_VIRTIO_RNG] = {"rng", sizeof(struct virtio_rng), rng_init, rng_add, rng_process, NULL},
-    [MACHINE_VIRTIO_BLK] = {"blk", sizeof(struct virtio_blk), blk_init, blk_add, blk_process, NULL},
-    [MACHINE_VIRTIO_NET] = {"net", sizeof(struct virtio_net), net_init, net_add, net_process, NULL},
-    [MACHINE_VIRTIO_VSOCK] = {"vsock", sizeof(struct virtio_vsock), vsock_init, vsock_add,
-                              vsock_process, NULL},
-    [MACHINE_VIRTIO_VHOST] = {"vhost", sizeof(struct virtio_vhost), vhost_init, vhost_add,
-                              vhost_process, NULL},
+    [MACHINE_VIRTIO_CONSOLE] = KIND("console", virtio_console, console_init),
+    [MACHINE_VIRTIO_RNG] = KIND("rng", virtio_rng, rng_init),
+    [MACHINE_VIRTIO_BLK] = KIND("blk", virtio_blk, blk_init),
+    [MACHINE_VIRTIO_NET] = KIND("net", virtio_net, net_init),
+    [MACHINE_VIRTIO_VSOCK] = KIND("vsock", virtio_vsock, vsock_init),
+    [MACHINE_VIRTIO_VHOST] = KIND("vhost", virtio_vhost, vhost_init),
 };
 
 int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
@@ -134,9 +79,12 @@ int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
     d->cfg.slot.base = p->virtio_mmio_base + (uint64_t)d->index * p->virtio_mmio_stride;
     d->cfg.slot.irq = p->virtio_irq_base + d->index;
     d->cfg.slot.mem = &m->vm.mem;
+    d->vdev = (struct virtio_dev *)((char *)model + t->vdev_offset);
     int r = t->init(model, &d->cfg);
     if (r == 0)
-        r = t->add(model, &m->vm);
+        r = virtio_mmio_init(&d->transport, d->vdev);
+    if (r == 0)
+        r = virtio_mmio_register(&d->transport, &m->vm);
     if (r < 0) {
         LOG_ERR("virtio %s: cannot add the %s device (%s)", d->name, t->name, stdvmm_strerror(r));
         return r;
@@ -147,7 +95,13 @@ int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
 
 void machine_virtio_process(struct machine_virtio *d)
 {
-    machine_virtio_types[d->kind].process(d->model);
+    virtio_dev_notify(d->vdev);
+}
+
+void machine_virtio_quiesce(struct machine_virtio *d)
+{
+    if (d->vdev != NULL)
+        virtio_dev_quiesce(d->vdev);
 }
 
 uint32_t machine_virtio_irq(const struct machine_virtio *d)

@@ -26,7 +26,7 @@
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
-
+#include "stdvmm/spelling.h"
 
 static uint64_t proc_uptime_ticks(long ticks)
 {
@@ -211,8 +211,8 @@ static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_re
                         def->name, def->instances_max);
     } else if (req.memory > m->cfg.system.memory || req.cpus > m->cfg.system.vcpus) {
         char a[32], b[32];
-        sysconf_format_size(req.memory, a, sizeof(a));
-        sysconf_format_size(m->cfg.system.memory, b, sizeof(b));
+        spelling_format_size(req.memory, a, sizeof(a));
+        spelling_format_size(m->cfg.system.memory, b, sizeof(b));
         if (req.memory > m->cfg.system.memory)
             mgr_reply_error(reply, 409, "memory %s exceeds system.memory %s", a, b);
         else

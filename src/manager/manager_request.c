@@ -17,6 +17,7 @@
 
 #include "stdvmm/error.h"
 #include "stdvmm/description/sysconf_walk.h"
+#include "stdvmm/spelling.h"
 
 static void route_error(struct mgr_route *out, int status, const char *allow, const char *msg)
 {
@@ -261,9 +262,9 @@ bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage 
         return false;
     }
     if (used->memory + memory > bounds->memory) {
-        sysconf_format_size(used->memory, a, sizeof(a));
-        sysconf_format_size(memory, b, sizeof(b));
-        sysconf_format_size(bounds->memory, c, sizeof(c));
+        spelling_format_size(used->memory, a, sizeof(a));
+        spelling_format_size(memory, b, sizeof(b));
+        spelling_format_size(bounds->memory, c, sizeof(c));
         snprintf(err, err_size, "system.memory: %s in use + %s for %s is more than the bound %s", a,
                  b, name, c);
         return false;

@@ -96,7 +96,7 @@ struct vdev {
     struct vmm_irq_owner owner;
     /* vhost-user: a doorbell per queue, matched on the QueueNotify value; NULL otherwise. */
     struct vhost_user_dev *vhu;
-    hv_notifier_t kicks[VIRTIO_MMIO_MAX_QUEUES];
+    hv_notifier_t kicks[VIRTIO_MAX_QUEUES];
     unsigned kicks_wired;
     atomic_bool route_pending; /* DRIVER_OK seen; the worker routes the interrupt */
     atomic_int routed_to;      /* the vCPU stdvmm routed it to; -1: not routed */
@@ -494,7 +494,7 @@ static int vdev_new(struct vmm_virtio *v, struct vm *vm, enum machine_virtio_kin
 /* Doorbell and interrupt through the hypervisor; without them the MMIO path still works. */
 static void vdev_wire(struct vdev *d)
 {
-    const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
+    const struct virtio_slot *slot = &d->mv.cfg.slot;
     struct hv_vm *hv = d->vm->hv;
 
     /* A vhost-user device has a doorbell per queue (attach_vhost), which this would shadow. */
@@ -517,7 +517,7 @@ static void vdev_wire(struct vdev *d)
 /* Takes the doorbells back from the VM, then destroys them. */
 static void vdev_unwire(struct vdev *d)
 {
-    const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
+    const struct virtio_slot *slot = &d->mv.cfg.slot;
     struct hv_vm *hv = d->vm->hv;
 
     if (d->notify_wired)
@@ -611,7 +611,7 @@ static int attach_vhost(struct vdev *d)
 {
     struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
     struct machine *m = d->v->machine;
-    int kick_fds[VIRTIO_MMIO_MAX_QUEUES];
+    int kick_fds[VIRTIO_MAX_QUEUES];
 
     if (m->ram_count > VHOST_USER_MAX_REGIONS) {
         LOG_ERR("virtio %s: %u RAM regions; vhost-user takes %u", d->mv.name, m->ram_count,
@@ -633,7 +633,7 @@ static int attach_vhost(struct vdev *d)
         };
     }
     /* The guest's QueueNotify write of index q signals kicks[q], which the backend polls. */
-    const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
+    const struct virtio_slot *slot = &d->mv.cfg.slot;
     unsigned queues = d->mv.cfg.vhost.num_queues;
     for (unsigned q = 0; q < queues; q++) {
         int r = hv_notifier_create(d->vm->hv, &d->kicks[q]);
@@ -833,9 +833,8 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
         host_loop_stop(&v->devs[i].loop);
     for (unsigned i = 0; i < v->dev_count; i++) {
         struct vdev *d = &v->devs[i];
-        const struct machine_virtio_type *t = &machine_virtio_types[d->mv.kind];
-        if (d->mv.model != NULL && t->quiesce != NULL)
-            t->quiesce(d->mv.model);
+        if (d->mv.model != NULL)
+            machine_virtio_quiesce(&d->mv);
         if (d->detach != NULL)
             d->detach(d);
         if (d->loop_ready)

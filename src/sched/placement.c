@@ -8,11 +8,13 @@
 #include "stdvmm/placement.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stdvmm/cpulist.h"
+#include "stdvmm/log.h"
 
 void placement_sched_default(struct vcpu_sched *s)
 {
@@ -141,10 +143,17 @@ bool placement_parse_duration(const char *s, uint64_t *ns)
     return true;
 }
 
-static void set_err(char *err, size_t size, const char *fmt, const char *a, const char *b)
+static void set_err(char *err, size_t size, const char *fmt, ...) STDVMM_PRINTF(3, 4);
+
+static void set_err(char *err, size_t size, const char *fmt, ...)
 {
-    if (err != NULL && size > 0)
-        snprintf(err, size, fmt, a, b);
+    va_list ap;
+
+    if (err == NULL || size == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
 }
 
 static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, size_t esz)
@@ -156,8 +165,10 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
             return true;
         }
         if (!placement_cpuset_parse(value, &s->pcpus)) {
-            set_err(err, esz, "pcpus=%s: expected a CPU list such as 1 or 0-3:6 (':' joins%s)",
-                    value, " parts, since ',' separates fields)");
+            set_err(err, esz,
+                    "pcpus=%s: expected a CPU list such as 1 or 0-3:6 (':' joins parts, since "
+                    "',' separates fields)",
+                    value);
             return false;
         }
         if (s->kind != PLACEMENT_DEDICATED)
@@ -173,9 +184,9 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                           "0123456789_.-") != n) {
             set_err(err, esz,
-                    "pool=%s: expected a pool name of at most %s characters "
+                    "pool=%s: expected a pool name of at most %zu characters "
                     "(letters, digits, '_', '.', '-')",
-                    value, "31");
+                    value, sizeof(s->pool) - 1);
             return false;
         }
         memcpy(s->pool, value, n + 1);
@@ -198,7 +209,7 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
         }
         unsigned long long v;
         if (!placement_parse_uint(value, PLACEMENT_MAX_PRIORITY, &v, NULL)) {
-            set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none%s", value, "");
+            set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none", value);
             return false;
         }
         s->priority = (int)v;
@@ -216,8 +227,8 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
         char *slash = strchr(value, '/');
         uint64_t rt, per;
         if (slash == NULL) {
-            set_err(err, esz, "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, or none%s",
-                    value, "");
+            set_err(err, esz, "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, or none",
+                    value);
             return false;
         }
         *slash = '\0';
@@ -238,7 +249,7 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
         unsigned long long v;
         if (!placement_parse_uint(value, PLACEMENT_MAX_WEIGHT, &v, NULL) ||
             v < PLACEMENT_MIN_WEIGHT) {
-            set_err(err, esz, "weight=%s: expected 1-10000 or default%s", value, "");
+            set_err(err, esz, "weight=%s: expected 1-10000 or default", value);
             return false;
         }
         s->weight = (unsigned)v;
@@ -257,7 +268,7 @@ bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, siz
     struct vcpu_sched tmp = *s;
 
     if (spec == NULL || strlen(spec) >= sizeof(buf)) {
-        set_err(err, err_size, "placement spec too long (at most %s bytes)%s", "511", "");
+        set_err(err, err_size, "placement spec too long (at most %zu bytes)", sizeof(buf) - 1);
         return false;
     }
     strcpy(buf, spec);
@@ -270,7 +281,7 @@ bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, siz
             return false;
     }
     if (tmp.kind == PLACEMENT_DEDICATED && placement_cpuset_empty(&tmp.pcpus)) {
-        set_err(err, err_size, "dedicated needs pcpus=LIST: the pCPUs the vCPU owns%s%s", "", "");
+        set_err(err, err_size, "dedicated needs pcpus=LIST: the pCPUs the vCPU owns");
         return false;
     }
     *s = tmp;
@@ -317,51 +328,48 @@ void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size)
 
 bool placement_check_sched(const struct vcpu_sched *s, char *err, size_t err_size)
 {
-    char a[32], b[32];
+    unsigned long long rt_us = s->runtime_ns / 1000, period_us = s->period_ns / 1000;
 
     if (s->priority > PLACEMENT_MAX_PRIORITY || s->priority < -1) {
-        snprintf(a, sizeof(a), "%d", s->priority);
-        set_err(err, err_size, "priority %s is outside seL4's 0-255%s", a, "");
+        set_err(err, err_size, "priority %d is outside seL4's 0-255", s->priority);
         return false;
     }
     if (s->weight != 0 && (s->weight < PLACEMENT_MIN_WEIGHT || s->weight > PLACEMENT_MAX_WEIGHT)) {
-        snprintf(a, sizeof(a), "%u", s->weight);
-        set_err(err, err_size, "weight %s is outside 1-10000%s", a, "");
+        set_err(err, err_size, "weight %u is outside 1-10000", s->weight);
         return false;
     }
     if (s->runtime_ns != 0 || s->period_ns != 0) {
-        snprintf(a, sizeof(a), "%lluus", (unsigned long long)(s->runtime_ns / 1000));
-        snprintf(b, sizeof(b), "%lluus", (unsigned long long)(s->period_ns / 1000));
         if (s->runtime_ns == 0 || s->period_ns == 0) {
-            set_err(err, err_size, "a budget needs both runtime (%s) and period (%s)", a, b);
+            set_err(err, err_size, "a budget needs both runtime (%lluus) and period (%lluus)",
+                    rt_us, period_us);
             return false;
         }
         if (s->runtime_ns > s->period_ns) {
             set_err(err, err_size,
-                    "budget runtime %s is longer than its period %s: a vCPU cannot run more "
-                    "than 100%% of one pCPU",
-                    a, b);
+                    "budget runtime %lluus is longer than its period %lluus: a vCPU cannot run "
+                    "more than 100%% of one pCPU",
+                    rt_us, period_us);
             return false;
         }
         if (s->period_ns < PLACEMENT_MIN_PERIOD_NS || s->period_ns > PLACEMENT_MAX_PERIOD_NS) {
-            set_err(err, err_size, "budget period %s%s is outside 1ms-1s", b, "");
+            set_err(err, err_size, "budget period %lluus is outside 1ms-1s", period_us);
             return false;
         }
         if (s->runtime_ns < PLACEMENT_MIN_RUNTIME_NS) {
-            set_err(err, err_size, "budget runtime %s%s is below the 1ms minimum", a, "");
+            set_err(err, err_size, "budget runtime %lluus is below the 1ms minimum", rt_us);
             return false;
         }
     }
     if ((s->kind == PLACEMENT_PINNED || s->kind == PLACEMENT_DEDICATED) &&
         placement_cpuset_empty(&s->pcpus)) {
-        set_err(err, err_size, "pcpus is empty%s%s", "", "");
+        set_err(err, err_size, "pcpus is empty");
         return false;
     }
     if (s->kind == PLACEMENT_POOL && s->priority >= 0 && s->runtime_ns == 0) {
         set_err(err, err_size,
                 "a real-time priority in the shared pool '%s' needs a budget: without one the "
-                "vCPU could take the pool's pCPUs from every other VM%s",
-                s->pool, "");
+                "vCPU could take the pool's pCPUs from every other VM",
+                s->pool);
         return false;
     }
     return true;
@@ -422,40 +430,38 @@ uint64_t placement_weight_to_shares(unsigned weight)
 
 bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err, size_t err_size)
 {
-    char why[256], a[16], b[16];
+    char why[256];
     struct placement_load *load;
 
     if (vcpus > PLACEMENT_MAX_VCPUS)
         vcpus = PLACEMENT_MAX_VCPUS;
     for (unsigned i = 0; i < vcpus; i++) {
         const struct vcpu_sched *s = &p->vcpu[i];
-        snprintf(a, sizeof(a), "%u", i);
         if (!placement_check_sched(s, why, sizeof(why))) {
-            set_err(err, err_size, "vcpu %s: %s", a, why);
+            set_err(err, err_size, "vcpu %u: %s", i, why);
             return false;
         }
         if (s->kind != PLACEMENT_DEDICATED)
             continue;
         if (p->has_vmm_threads && placement_cpuset_intersects(&s->pcpus, &p->vmm_threads)) {
             set_err(err, err_size,
-                    "vcpu %s: its dedicated pCPUs are also in vmm_threads; keep the VMM's "
-                    "threads off dedicated pCPUs%s",
-                    a, "");
+                    "vcpu %u: its dedicated pCPUs are also in vmm_threads; keep the VMM's "
+                    "threads off dedicated pCPUs",
+                    i);
             return false;
         }
         for (unsigned j = 0; j < vcpus; j++) {
             if (j != i && p->vcpu[j].kind != PLACEMENT_FLOATING &&
                 placement_cpuset_intersects(&s->pcpus, &p->vcpu[j].pcpus)) {
-                snprintf(b, sizeof(b), "%u", j);
-                set_err(err, err_size, "vcpu %s: a pCPU dedicated to it is also placed for vcpu %s",
-                        a, b);
+                set_err(err, err_size, "vcpu %u: a pCPU dedicated to it is also placed for vcpu %u",
+                        i, j);
                 return false;
             }
         }
     }
     load = calloc(1, sizeof(*load));
     if (load == NULL) {
-        set_err(err, err_size, "out of memory%s%s", "", "");
+        set_err(err, err_size, "out of memory");
         return false;
     }
     for (unsigned i = 0; i < vcpus; i++)
@@ -464,12 +470,10 @@ bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err
     int over = placement_load_over(load, &ppm);
     free(load);
     if (over >= 0) {
-        snprintf(a, sizeof(a), "%d", over);
-        snprintf(b, sizeof(b), "%u%%", ppm / 10000);
         set_err(err, err_size,
-                "pCPU %s is budgeted at %s: the budgets of the vCPUs on it add up "
+                "pCPU %d is budgeted at %u%%: the budgets of the vCPUs on it add up "
                 "to more than 100%%",
-                a, b);
+                over, ppm / 10000);
         return false;
     }
     return true;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer harness for everything a malicious guest driver controls in
- * virtio: the register file of the virtio-mmio transport, the split rings
+ * virtio: the register file of the virtio-mmio transport over the
+ * transport-independent device (virtio_device.c), the split rings
  * and descriptor tables (direct and indirect, with and without event idx),
  * and each device's request parser (blk, net transmit and receive, vsock,
  * console, rng). Guest RAM is one heap block of exactly its size, so
@@ -53,14 +54,14 @@ static void on_kick(void *ctx)
     (void)ctx;
 }
 
-static struct virtio_mmio_slot slot(const char *name)
+static struct virtio_slot slot(const char *name)
 {
-    return (struct virtio_mmio_slot){.name = name,
-                                     .base = 0xd0000000u,
-                                     .irq = 5,
-                                     .mem = &mem,
-                                     .interrupt = on_interrupt,
-                                     .kick = on_kick};
+    return (struct virtio_slot){.name = name,
+                                .base = 0xd0000000u,
+                                .irq = 5,
+                                .mem = &mem,
+                                .interrupt = on_interrupt,
+                                .kick = on_kick};
 }
 
 static void w32(struct virtio_mmio *t, uint64_t off, uint32_t v)
@@ -287,10 +288,15 @@ static void queue(struct fuzz_input *in, struct virtio_mmio *t, unsigned q, uint
     put16(RING(q) + 0x1000 + 4 + 2ull * num, fuzz_u16(in)); /* used_event */
 }
 
-static void start(struct fuzz_input *in, struct virtio_mmio *t, unsigned queues, uint8_t flags,
+/* Puts vd on a virtio-mmio transport and drives it to DRIVER_OK as a guest would. */
+static void start(struct fuzz_input *in, struct virtio_dev *vd, unsigned queues, uint8_t flags,
                   uint64_t extra_features)
 {
     static const uint16_t sizes[4] = {4, 16, 64, 256};
+    static struct virtio_mmio transport;
+    struct virtio_mmio *t = &transport;
+    if (virtio_mmio_init(t, vd) != 0)
+        abort();
     uint64_t features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | extra_features;
     if (flags & 1)
         features |= VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
@@ -413,7 +419,7 @@ static void fuzz_blk(struct fuzz_input *in, uint8_t flags)
     held_count = 0;
     if (virtio_blk_init(&dev, &cfg) != 0)
         abort();
-    start(in, &dev.transport, 1, flags, fuzz_u8(in) & 1 ? VIRTIO_BIT(VIRTIO_BLK_F_RO) : 0);
+    start(in, &dev.vdev, 1, flags, fuzz_u8(in) & 1 ? VIRTIO_BIT(VIRTIO_BLK_F_RO) : 0);
     virtio_blk_process(&dev);
     while (held_count > 0)
         virtio_blk_complete(&dev, held[--held_count], (int)(fuzz_u8(in) % 3) - 1);
@@ -431,7 +437,7 @@ static void fuzz_net(struct fuzz_input *in, uint8_t flags)
         (uint64_t)fuzz_u32(in) & (VIRTIO_NET_OFFLOAD_FEATURES | VIRTIO_BIT(VIRTIO_NET_F_MAC));
     if (flags & 32)
         f |= VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF);
-    start(in, &dev.transport, 2, flags, f);
+    start(in, &dev.vdev, 2, flags, f);
     virtio_net_process(&dev);
     static uint8_t frame[VIRTIO_NET_MAX_FRAME + 16];
     for (int i = 0; i < 4; i++) {
@@ -454,7 +460,7 @@ static void fuzz_vsock(struct fuzz_input *in, uint8_t flags)
         .backend = {.connect = vs_connect, .write = vs_write, .closed = vs_closed}};
     if (virtio_vsock_init(&dev, &cfg) != 0)
         abort();
-    start(in, &dev.transport, 3, flags, 0);
+    start(in, &dev.vdev, 3, flags, 0);
     unsigned conn;
     /* A host program connects to a guest port the structured packets use. */
     bool host =
@@ -481,7 +487,7 @@ static void fuzz_console(struct fuzz_input *in, uint8_t flags)
     struct virtio_console_config cfg = {.slot = slot("console"), .backend = {.output = con_out}};
     if (virtio_console_init(&dev, &cfg) != 0)
         abort();
-    start(in, &dev.transport, 2, flags, 0);
+    start(in, &dev.vdev, 2, flags, 0);
     virtio_console_process(&dev);
     static const uint8_t text[300] = "input";
     virtio_console_receive(&dev, text, fuzz_u16(in) % sizeof(text));
@@ -493,38 +499,38 @@ static void fuzz_rng(struct fuzz_input *in, uint8_t flags)
     struct virtio_rng_config cfg = {.slot = slot("rng"), .backend = {.fill = rng_fill}};
     if (virtio_rng_init(&dev, &cfg) != 0)
         abort();
-    start(in, &dev.transport, 1, flags, 0);
+    start(in, &dev.vdev, 1, flags, 0);
     virtio_rng_process(&dev);
 }
 
 /* The bare virtqueue: pop everything, push with guest-chosen lengths, in any order. */
 static void fuzz_virtq(struct fuzz_input *in, uint8_t flags)
 {
-    static struct virtio_mmio t;
+    static struct virtio_dev t;
     static struct virtq_seg segs[8][16];
     struct virtq_chain chains[8];
-    struct virtio_mmio_config cfg = {
+    struct virtio_dev_config cfg = {
         .slot = slot("virtq"), .device_id = VIRTIO_ID_RNG, .num_queues = 1, .queue_max = 256};
-    if (virtio_mmio_init(&t, &cfg) != 0)
+    if (virtio_dev_init(&t, &cfg) != 0)
         abort();
     start(in, &t, 1, flags, 0);
     unsigned n = 0;
     for (; n < 8; n++) {
         virtq_chain_init(&chains[n], segs[n], 1 + (fuzz_u8(in) % 16));
-        if (virtio_mmio_pop(&t, 0, &chains[n]) <= 0)
+        if (virtio_dev_pop(&t, 0, &chains[n]) <= 0)
             break;
         for (uint16_t s = 0; s < chains[n].out_count + chains[n].in_count; s++)
             for (uint32_t k = 0; k < chains[n].segs[s].len; k++)
                 sink ^= chains[n].segs[s].host[k];
     }
     if (n > 0 && (fuzz_u8(in) & 1))
-        virtio_mmio_unpop(&t, 0, chains[n - 1].generation, 1), n--;
+        virtio_dev_unpop(&t, 0, chains[n - 1].generation, 1), n--;
     while (n > 0) {
         unsigned i = fuzz_u8(in) % n;
-        virtio_mmio_push_nosignal(&t, 0, &chains[i], fuzz_u32(in));
+        virtio_dev_push_nosignal(&t, 0, &chains[i], fuzz_u32(in));
         chains[i] = chains[--n];
     }
-    virtio_mmio_signal(&t, 0);
+    virtio_dev_signal(&t, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# stdvmm run's command line, through the built program (no VM is created).
+# stdvmm run's command line, through the built program (no VM is created);
+# cli_spellings also holds it against the description's reader (stdvmmd --check).
 add_test(NAME unit.cli_arch_options
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_arch_options.sh $<TARGET_FILE:stdvmm>
                  ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_arch_options)
@@ -8,3 +9,9 @@ add_test(NAME unit.cli_disk_limits
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_disk_limits.sh $<TARGET_FILE:stdvmm>
                  ${CMAKE_CURRENT_BINARY_DIR}/cli_disk_limits)
 set_tests_properties(unit.cli_disk_limits PROPERTIES LABELS unit TIMEOUT 60)
+if(TARGET stdvmmd)
+  add_test(NAME unit.cli_spellings
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_spellings.sh $<TARGET_FILE:stdvmm>
+                   $<TARGET_FILE:stdvmmd> ${CMAKE_CURRENT_BINARY_DIR}/cli_spellings)
+  set_tests_properties(unit.cli_spellings PROPERTIES LABELS unit TIMEOUT 60)
+endif()

@@ -59,3 +59,14 @@ if(TARGET stdvmmd AND TARGET stdvmm)
                    ${CMAKE_CURRENT_BINARY_DIR}/manager_local)
   set_tests_properties(unit.manager_local PROPERTIES LABELS unit TIMEOUT 300)
 endif()
+# test_vm_api serves the per-VM control socket (src/control) on a real Unix
+# socket and talks to it through the manager's client.
+if(TARGET test_vm_api)
+  target_link_libraries(test_vm_api PRIVATE stdvmm_vm_api stdvmm_vm_client stdvmm_portable
+                                            stdvmm_port_kvm)
+endif()
+# test_sched_policy applies placements to a thread of its own (src/sched).
+if(TARGET test_sched_policy)
+  target_link_libraries(test_sched_policy PRIVATE stdvmm_sched stdvmm_host stdvmm_portable
+                                                  stdvmm_port_kvm)
+endif()

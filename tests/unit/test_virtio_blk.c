@@ -23,6 +23,7 @@
 struct fixture {
     struct td d;
     struct virtio_blk blk;
+    struct virtio_mmio t;
     bool async;          /* hold requests instead of completing them at once */
     unsigned submitted;
     unsigned batches;
@@ -86,10 +87,9 @@ static int setup_with(void **state, bool readonly)
         .serial = "serial-number-that-is-too-long",
         .backend = {.submit = fake_submit, .flush_batch = fake_flush, .ctx = f},
     };
-    if (virtio_blk_init(&f->blk, &cfg) != 0)
+    if (virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0)
         return -1;
-    td_start(&f->d, &f->blk.transport, 1, 64,
-             TD_FEATURES_ALL | (readonly ? 1ull << VIRTIO_BLK_F_RO : 0));
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL | (readonly ? 1ull << VIRTIO_BLK_F_RO : 0));
     *state = f;
     return 0;
 }
@@ -121,9 +121,9 @@ static int setup_limited(void **state)
                     .retry_after = fake_retry,
                     .ctx = f},
     };
-    if (virtio_blk_init(&f->blk, &cfg) != 0)
+    if (virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0)
         return -1;
-    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
     *state = f;
     return 0;
 }
@@ -229,11 +229,9 @@ static void partial_sector_is_ioerr(void **state)
 static void readonly_refuses_writes(void **state)
 {
     struct fixture *f = *state;
-    td_w32(&f->blk.transport, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-    assert_true(td_r32(&f->blk.transport, VIRTIO_MMIO_DEVICE_FEATURES) &
-                (1u << VIRTIO_BLK_F_RO));
-    assert_false(td_r32(&f->blk.transport, VIRTIO_MMIO_DEVICE_FEATURES) &
-                 (1u << VIRTIO_BLK_F_DISCARD));
+    td_w32(&f->t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    assert_true(td_r32(&f->t, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_RO));
+    assert_false(td_r32(&f->t, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_DISCARD));
     request(f, 0, VIRTIO_BLK_T_OUT, 0, 512);
     request(f, 3, VIRTIO_BLK_T_DISCARD, 0, 16);
     request(f, 6, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16);
@@ -407,9 +405,9 @@ static void completion_after_reset_is_dropped(void **state)
     request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
     virtio_blk_process(&f->blk);
     assert_int_equal(f->held_count, 1);
-    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
-    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
     virtio_blk_complete(&f->blk, f->held[0], 0);
     assert_int_equal(td_used_idx(&f->d, 0), 0);
     assert_int_equal(virtio_blk_inflight(&f->blk), 0);
@@ -427,9 +425,9 @@ static void reset_drains_before_new_requests(void **state)
     request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
     virtio_blk_process(&f->blk);
     assert_int_equal(f->held_count, 1);
-    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
-    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
     *td_ptr(&f->d, STATUS) = 0xee; /* the guest's memory again, reused for something else */
     request(f, 3, VIRTIO_BLK_T_IN, 1, 512);
     virtio_blk_process(&f->blk);
@@ -454,10 +452,9 @@ static void write_through_without_flush_feature(void **state)
     assert_int_equal(f->last.op, VIRTIO_BLK_OP_WRITE);
     assert_true(f->last.write_through);
 
-    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
-    td_start(&f->d, &f->blk.transport, 1, 64,
-             TD_FEATURES_ALL | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH));
     request(f, 0, VIRTIO_BLK_T_OUT, 0, 512);
     virtio_blk_process(&f->blk);
     assert_int_equal(f->submitted, 2);
@@ -468,12 +465,12 @@ static void config_space(void **state)
 {
     struct fixture *f = *state;
     uint8_t b[8];
-    virtio_mmio_read(&f->blk.transport, VIRTIO_MMIO_CONFIG, b, 8);
+    virtio_mmio_read(&f->t, VIRTIO_MMIO_CONFIG, b, 8);
     assert_int_equal(virtio_le64(b), SECTORS);
-    virtio_mmio_read(&f->blk.transport, VIRTIO_MMIO_CONFIG + 0x0c, b, 4);
+    virtio_mmio_read(&f->t, VIRTIO_MMIO_CONFIG + 0x0c, b, 4);
     assert_int_equal(virtio_le32(b), VIRTIO_BLK_SEG_MAX);
     /* Beyond the structure: zero, and no out-of-bounds read. */
-    virtio_mmio_read(&f->blk.transport, VIRTIO_MMIO_SIZE - 4, b, 4);
+    virtio_mmio_read(&f->t, VIRTIO_MMIO_SIZE - 4, b, 4);
     assert_int_equal(virtio_le32(b), 0);
 }
 
@@ -523,9 +520,9 @@ static void reset_drops_a_held_request(void **state)
     request(f, 3, VIRTIO_BLK_T_IN, 1, 512);
     virtio_blk_process(&f->blk);
     assert_int_equal(f->submitted, 1);
-    td_w32(&f->blk.transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
-    td_start(&f->d, &f->blk.transport, 1, 64, TD_FEATURES_ALL);
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
     f->now += 10000000;
     virtio_blk_process(&f->blk); /* the timer: the old session's request is dropped */
     assert_int_equal(f->submitted, 1);

@@ -27,6 +27,7 @@
 struct fixture {
     struct td d;
     struct virtio_blk blk;
+    struct virtio_mmio t;
     uint8_t disk[SECTORS * 512];
     unsigned flushes;
     bool kicked;
@@ -57,7 +58,7 @@ static int disk_submit(void *ctx, struct virtio_blk_io *io)
 
 static uint32_t dev_read32(void *ctx, uint32_t off)
 {
-    return td_r32(&((struct fixture *)ctx)->blk.transport, off);
+    return td_r32(&((struct fixture *)ctx)->t, off);
 }
 
 /*
@@ -68,7 +69,7 @@ static uint32_t dev_read32(void *ctx, uint32_t off)
 static void dev_write32(void *ctx, uint32_t off, uint32_t v)
 {
     struct fixture *f = ctx;
-    td_w32(&f->blk.transport, off, v);
+    td_w32(&f->t, off, v);
     if (f->kicked) {
         f->kicked = false;
         virtio_blk_process(&f->blk);
@@ -87,7 +88,7 @@ static int setup(void **state)
     if (f == NULL || td_init(&f->d) != 0)
         return -1;
     fx = f;
-    struct virtio_mmio_slot slot = td_slot(&f->d, "blk0");
+    struct virtio_slot slot = td_slot(&f->d, "blk0");
     slot.kick = dev_kick;
     struct virtio_blk_config cfg = {
         .slot = slot,
@@ -95,7 +96,7 @@ static int setup(void **state)
         .serial = "drv-test",
         .backend = {.submit = disk_submit, .ctx = f},
     };
-    if (virtio_blk_init(&f->blk, &cfg) != 0)
+    if (virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0)
         return -1;
     f->io = (struct vdrv_io){.read32 = dev_read32, .write32 = dev_write32, .ctx = f};
     /* The DMA region is the fake guest RAM: the device sees bus addresses as its gpas. */
@@ -121,7 +122,7 @@ static void bring_up(struct fixture *f)
     assert_true(features & (1ull << VIRTIO_BLK_F_FLUSH));
     assert_int_equal(vdrv_queue_setup(&f->io, &f->q, 0, QNUM, &f->dma, 0), 0);
     vdrv_driver_ok(&f->io);
-    assert_true(virtio_mmio_driver_ok(&f->blk.transport));
+    assert_true(virtio_dev_driver_ok(&f->blk.vdev));
 }
 
 /* One request in slot s: header, data (if len), status. Returns its head. */
@@ -174,7 +175,7 @@ static void blk_io_through_rings(void **state)
         assert_int_equal(f->q.num_free, QNUM);
     }
     uint32_t isr = vdrv_irq_ack(&f->io);
-    assert_true(isr & VIRTIO_MMIO_INT_VRING);
+    assert_true(isr & VIRTIO_INT_VRING);
 
     /* A flush, and a full queue refused rather than overrun. */
     submit(f, 2, VIRTIO_BLK_T_FLUSH, 0, 0);

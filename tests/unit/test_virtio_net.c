@@ -18,6 +18,7 @@
 struct fixture {
     struct td d;
     struct virtio_net net;
+    struct virtio_mmio t;
     unsigned sent;
     uint8_t last_hdr[VIRTIO_NET_HDR_SIZE];
     uint8_t last_frame[VIRTIO_NET_MAX_FRAME];
@@ -66,9 +67,9 @@ static int setup_with(void **state, uint64_t features)
                     .offloads = VIRTIO_NET_OFFLOAD_FEATURES,
                     .ctx = f},
     };
-    if (virtio_net_init(&f->net, &cfg) != 0)
+    if (virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0)
         return -1;
-    td_start(&f->d, &f->net.transport, 2, 64, TD_FEATURES_ALL | features);
+    td_start(&f->d, &f->t, 2, 64, TD_FEATURES_ALL | features);
     *state = f;
     return 0;
 }
@@ -116,7 +117,7 @@ static void mac_in_config(void **state)
     struct fixture *f = *state;
     uint8_t mac[6];
     for (int i = 0; i < 6; i++)
-        virtio_mmio_read(&f->net.transport, VIRTIO_MMIO_CONFIG + (uint64_t)i, &mac[i], 1);
+        virtio_mmio_read(&f->t, VIRTIO_MMIO_CONFIG + (uint64_t)i, &mac[i], 1);
     assert_memory_equal(mac, ((uint8_t[]){0x02, 1, 2, 3, 4, 5}), 6);
 }
 
@@ -263,7 +264,7 @@ static void receive_before_driver_ok_is_dropped(void **state)
 {
     struct fixture *f = *state;
     uint8_t frame[60] = {0};
-    td_w32(&f->net.transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     assert_true(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)) < 0);
 }
 

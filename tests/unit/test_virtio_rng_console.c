@@ -16,6 +16,8 @@ struct fixture {
     struct td d;
     struct virtio_rng rng;
     struct virtio_console con;
+    struct virtio_mmio rng_t;
+    struct virtio_mmio con_t;
     size_t fill_limit;
     char out[256];
     size_t out_len;
@@ -51,7 +53,9 @@ static int setup(void **state)
                                    .backend = {.fill = fake_fill, .ctx = f}};
     struct virtio_console_config cc = {.slot = td_slot(&f->d, "con"),
                                        .backend = {.output = fake_output, .ctx = f}};
-    if (virtio_rng_init(&f->rng, &rc) != 0 || virtio_console_init(&f->con, &cc) != 0)
+    if (virtio_rng_init(&f->rng, &rc) != 0 || virtio_console_init(&f->con, &cc) != 0 ||
+        virtio_mmio_init(&f->rng_t, &f->rng.vdev) != 0 ||
+        virtio_mmio_init(&f->con_t, &f->con.vdev) != 0)
         return -1;
     *state = f;
     return 0;
@@ -68,7 +72,7 @@ static int teardown(void **state)
 static void rng_fills_writable_buffers(void **state)
 {
     struct fixture *f = *state;
-    td_start(&f->d, &f->rng.transport, 1, 16, TD_FEATURES_ALL);
+    td_start(&f->d, &f->rng_t, 1, 16, TD_FEATURES_ALL);
     td_desc(&f->d, 0, 0, TD_DATA, 64, VIRTQ_DESC_F_WRITE, 0);
     td_avail(&f->d, 0, 0);
     /* A readable buffer is not filled (and not an error). */
@@ -88,7 +92,7 @@ static void rng_fills_writable_buffers(void **state)
 static void rng_reports_short_fills(void **state)
 {
     struct fixture *f = *state;
-    td_start(&f->d, &f->rng.transport, 1, 16, TD_FEATURES_ALL);
+    td_start(&f->d, &f->rng_t, 1, 16, TD_FEATURES_ALL);
     f->fill_limit = 10;
     td_desc(&f->d, 0, 0, TD_DATA, 64, VIRTQ_DESC_F_WRITE, 0);
     td_avail(&f->d, 0, 0);
@@ -103,7 +107,7 @@ static void console_output_and_input(void **state)
     struct fixture *f = *state;
     /* Input before the driver is ready is refused, not lost. */
     assert_int_equal(virtio_console_receive(&f->con, (const uint8_t *)"x", 1), 0);
-    td_start(&f->d, &f->con.transport, 2, 16, TD_FEATURES_ALL);
+    td_start(&f->d, &f->con_t, 2, 16, TD_FEATURES_ALL);
     memcpy(td_ptr(&f->d, TD_DATA), "hello ", 6);
     memcpy(td_ptr(&f->d, TD_DATA + 0x100), "world", 5);
     td_desc(&f->d, 1, 0, TD_DATA, 6, VIRTQ_DESC_F_NEXT, 1);
@@ -131,7 +135,7 @@ static void console_output_and_input(void **state)
 static void console_chain_output_is_bounded(void **state)
 {
     struct fixture *f = *state;
-    td_start(&f->d, &f->con.transport, 2, 64, TD_FEATURES_ALL);
+    td_start(&f->d, &f->con_t, 2, 64, TD_FEATURES_ALL);
     memset(td_ptr(&f->d, TD_DATA), 'A', 0x10000);
     for (uint16_t i = 0; i < 64; i++)
         td_desc(&f->d, 1, i, TD_DATA, 0x10000, i < 63 ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));

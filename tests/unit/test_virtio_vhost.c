@@ -19,10 +19,11 @@
 struct fixture {
     struct td d;
     struct virtio_vhost dev;
+    struct virtio_mmio t;
     unsigned starts, stops;
     unsigned start_gen, stop_gen;
     uint64_t features;
-    struct virtio_vhost_queue q[VIRTIO_MMIO_MAX_QUEUES];
+    struct virtio_vhost_queue q[VIRTIO_MAX_QUEUES];
     unsigned count;
     int start_result;
     /* Runs inside start(), as a vCPU's reset could on another thread. */
@@ -73,7 +74,7 @@ static int setup(void **state)
         .config_size = 40,
         .backend = {.config_read = fake_config, .start = fake_start, .stop = fake_stop, .ctx = f},
     };
-    if (virtio_vhost_init(&f->dev, &c) != 0)
+    if (virtio_vhost_init(&f->dev, &c) != 0 || virtio_mmio_init(&f->t, &f->dev.vdev) != 0)
         return -1;
     *state = f;
     return 0;
@@ -90,7 +91,7 @@ static int teardown(void **state)
 static void offers_exactly_the_backends_features(void **state)
 {
     struct fixture *f = *state;
-    struct virtio_mmio *t = &f->dev.transport;
+    struct virtio_mmio *t = &f->t;
     /* No INDIRECT_DESC: the backend did not offer it, so the transport must not add it. */
     td_w32(t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
     assert_int_equal(td_r32(t, VIRTIO_MMIO_DEVICE_FEATURES), (uint32_t)OFFERED);
@@ -106,7 +107,7 @@ static void offers_exactly_the_backends_features(void **state)
 static void rings_go_over_at_driver_ok(void **state)
 {
     struct fixture *f = *state;
-    struct virtio_mmio *t = &f->dev.transport;
+    struct virtio_mmio *t = &f->t;
     uint64_t accepted = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 
     td_negotiate(t, accepted);
@@ -144,13 +145,13 @@ static void rings_go_over_at_driver_ok(void **state)
 static void reset_during_start(struct fixture *f)
 {
     f->during_start = NULL;
-    td_w32(&f->dev.transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
 }
 
 static void a_start_overtaken_by_a_reset_is_stale(void **state)
 {
     struct fixture *f = *state;
-    struct virtio_mmio *t = &f->dev.transport;
+    struct virtio_mmio *t = &f->t;
 
     td_start(&f->d, t, 2, 16, VIRTIO_BIT(VIRTIO_F_VERSION_1));
     unsigned stops = f->stops;
@@ -169,26 +170,26 @@ static void a_start_overtaken_by_a_reset_is_stale(void **state)
 static void used_sets_the_status_and_interrupts(void **state)
 {
     struct fixture *f = *state;
-    struct virtio_mmio *t = &f->dev.transport;
+    struct virtio_mmio *t = &f->t;
 
     td_start(&f->d, t, 2, 16, VIRTIO_BIT(VIRTIO_F_VERSION_1));
     virtio_vhost_process(&f->dev);
     unsigned before = f->d.interrupts;
     virtio_vhost_used(&f->dev);
     assert_int_equal(f->d.interrupts, before + 1);
-    assert_int_equal(td_r32(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+    assert_int_equal(td_r32(t, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_VRING);
 }
 
 static void a_failed_start_asks_for_a_reset(void **state)
 {
     struct fixture *f = *state;
-    struct virtio_mmio *t = &f->dev.transport;
+    struct virtio_mmio *t = &f->t;
 
     f->start_result = -1;
     td_start(&f->d, t, 2, 16, VIRTIO_BIT(VIRTIO_F_VERSION_1));
     virtio_vhost_process(&f->dev);
     assert_true(td_r32(t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
-    assert_true(td_r32(t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+    assert_true(td_r32(t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_CONFIG);
 }
 
 int main(void)

@@ -21,6 +21,7 @@
 struct fixture {
     struct td d;
     struct virtio_vsock *vs;
+    struct virtio_mmio t;
     int refuse;
     unsigned connects, connected, closed, shut;
     uint32_t last_port;
@@ -91,9 +92,10 @@ static int setup(void **state)
                     .closed = be_closed,
                     .ctx = f},
     };
-    if (f->vs == NULL || virtio_vsock_init(f->vs, &cfg) != 0)
+    if (f->vs == NULL || virtio_vsock_init(f->vs, &cfg) != 0 ||
+        virtio_mmio_init(&f->t, &f->vs->vdev) != 0)
         return -1;
-    td_start(&f->d, &f->vs->transport, 3, 64, TD_FEATURES_ALL);
+    td_start(&f->d, &f->t, 3, 64, TD_FEATURES_ALL);
     /* Receive buffers: header and 4 KiB, as Linux posts them. */
     for (uint16_t i = 0; i < 32; i++) {
         td_desc(&f->d, RXQ, i, RXBUF(i), 44 + 4096, VIRTQ_DESC_F_WRITE, 0);
@@ -304,7 +306,7 @@ static void reset_closes_everything(void **state)
 {
     struct fixture *f = *state;
     connect_guest_to_host(f);
-    td_w32(&f->vs->transport, VIRTIO_MMIO_STATUS, 0);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     virtio_vsock_process(f->vs);
     assert_int_equal(f->closed, 1);
     unsigned conn;

@@ -21,6 +21,7 @@
 
 struct fixture {
     struct td d;
+    struct virtio_dev vd;
     struct virtio_mmio t;
     struct virtq_seg segs[CAP];
     struct virtq_chain c;
@@ -31,13 +32,13 @@ static int setup_with(void **state, uint64_t features)
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
         return -1;
-    struct virtio_mmio_config cfg = {
+    struct virtio_dev_config cfg = {
         .slot = td_slot(&f->d, "test"),
         .device_id = VIRTIO_ID_RNG,
         .num_queues = 2,
         .queue_max = 256,
     };
-    if (virtio_mmio_init(&f->t, &cfg) != 0)
+    if (virtio_dev_init(&f->vd, &cfg) != 0 || virtio_mmio_init(&f->t, &f->vd) != 0)
         return -1;
     td_start(&f->d, &f->t, 2, QSIZE, features);
     virtq_chain_init(&f->c, f->segs, CAP);
@@ -65,7 +66,7 @@ static int teardown(void **state)
 
 static int pop(struct fixture *f)
 {
-    return virtio_mmio_pop(&f->t, 0, &f->c);
+    return virtio_dev_pop(&f->vd, 0, &f->c);
 }
 
 static uint32_t status(struct fixture *f)
@@ -78,7 +79,7 @@ static void expect_broken(struct fixture *f)
     unsigned before = f->d.interrupts;
     assert_int_equal(pop(f), -STDVMM_EIO);
     assert_true(status(f) & VIRTIO_STATUS_NEEDS_RESET);
-    assert_true(td_r32(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
+    assert_true(td_r32(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_CONFIG);
     assert_int_equal(f->d.interrupts, before + 1);
     /* Stays broken, and quietly. */
     assert_int_equal(pop(f), -STDVMM_EIO);
@@ -149,15 +150,15 @@ static void simple_chain_round_trip(void **state)
     assert_int_equal(pop(f), 0);
 
     unsigned before = f->d.interrupts;
-    virtio_mmio_push(&f->t, 0, &f->c, 999); /* clamped to what the chain offered */
+    virtio_dev_push(&f->vd, 0, &f->c, 999); /* clamped to what the chain offered */
     assert_int_equal(td_used_idx(&f->d, 0), 1);
     uint32_t id, len;
     td_used_elem(&f->d, 0, 0, &id, &len);
     assert_int_equal(id, 3);
     assert_int_equal(len, 50);
     assert_int_equal(f->d.interrupts, before + 1);
-    assert_true(td_r32(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
-    td_w32(&f->t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+    assert_true(td_r32(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_INT_VRING);
+    td_w32(&f->t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_VRING);
     assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 }
 
@@ -370,18 +371,18 @@ static void event_idx_interrupts_only_when_asked(void **state)
     }
     for (int i = 0; i < 4; i++) {
         virtq_chain_init(&chains[i], segs[i], CAP);
-        assert_int_equal(virtio_mmio_pop(&f->t, 0, &chains[i]), 1);
+        assert_int_equal(virtio_dev_pop(&f->vd, 0, &chains[i]), 1);
     }
     /* The driver wants an interrupt once used_idx passes 2 (after the third). */
     td_set_used_event(&f->d, 0, 2);
     unsigned base = f->d.interrupts;
-    virtio_mmio_push(&f->t, 0, &chains[0], 0); /* first push always signals */
+    virtio_dev_push(&f->vd, 0, &chains[0], 0); /* first push always signals */
     assert_int_equal(f->d.interrupts, base + 1);
-    virtio_mmio_push(&f->t, 0, &chains[1], 0);
+    virtio_dev_push(&f->vd, 0, &chains[1], 0);
     assert_int_equal(f->d.interrupts, base + 1);
-    virtio_mmio_push(&f->t, 0, &chains[2], 0); /* used_idx 2 -> 3 crosses used_event 2 */
+    virtio_dev_push(&f->vd, 0, &chains[2], 0); /* used_idx 2 -> 3 crosses used_event 2 */
     assert_int_equal(f->d.interrupts, base + 2);
-    virtio_mmio_push(&f->t, 0, &chains[3], 0);
+    virtio_dev_push(&f->vd, 0, &chains[3], 0);
     assert_int_equal(f->d.interrupts, base + 2);
     assert_int_equal(td_used_idx(&f->d, 0), 4);
 }
@@ -396,14 +397,14 @@ static void batched_push_signals_once(void **state)
         td_desc(&f->d, 0, i, TD_DATA, 4, VIRTQ_DESC_F_WRITE, 0);
         td_avail(&f->d, 0, i);
         virtq_chain_init(&chains[i], segs[i], CAP);
-        assert_int_equal(virtio_mmio_pop(&f->t, 0, &chains[i]), 1);
+        assert_int_equal(virtio_dev_pop(&f->vd, 0, &chains[i]), 1);
     }
     td_set_used_event(&f->d, 0, 0);
     unsigned base = f->d.interrupts;
     for (int i = 0; i < 3; i++)
-        virtio_mmio_push_nosignal(&f->t, 0, &chains[i], 0);
+        virtio_dev_push_nosignal(&f->vd, 0, &chains[i], 0);
     assert_int_equal(f->d.interrupts, base);
-    virtio_mmio_signal(&f->t, 0);
+    virtio_dev_signal(&f->vd, 0);
     assert_int_equal(f->d.interrupts, base + 1);
 }
 
@@ -417,11 +418,11 @@ static void no_interrupt_flag_without_event_idx(void **state)
     td_set_avail_flags(&f->d, 0, VIRTQ_AVAIL_F_NO_INTERRUPT);
     assert_int_equal(pop(f), 1);
     unsigned base = f->d.interrupts;
-    virtio_mmio_push(&f->t, 0, &f->c, 0);
+    virtio_dev_push(&f->vd, 0, &f->c, 0);
     assert_int_equal(f->d.interrupts, base);
     td_set_avail_flags(&f->d, 0, 0);
     assert_int_equal(pop(f), 1);
-    virtio_mmio_push(&f->t, 0, &f->c, 0);
+    virtio_dev_push(&f->vd, 0, &f->c, 0);
     assert_int_equal(f->d.interrupts, base + 1);
 }
 
@@ -434,7 +435,7 @@ static void stale_chain_after_reset_is_dropped(void **state)
     td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
     td_start(&f->d, &f->t, 1, QSIZE, TD_FEATURES_ALL);
-    virtio_mmio_push(&f->t, 0, &f->c, 4);
+    virtio_dev_push(&f->vd, 0, &f->c, 4);
     assert_int_equal(td_used_idx(&f->d, 0), 0);
 }
 
@@ -492,14 +493,14 @@ static void queue_setup_is_checked(void **state)
     td_setup_queue_at(&f->d, &f->t, 0, 16, 0xfffffffffffff000ull, TD_RING(0) + 0x4000,
                       TD_RING(0) + 0x8000);
     assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_QUEUE_READY), 0);
-    assert_int_equal(virtio_mmio_pop(&f->t, 0, &f->c), 0);
+    assert_int_equal(virtio_dev_pop(&f->vd, 0, &f->c), 0);
     /* A good one works, and cannot be changed while running. */
     td_setup_queue(&f->d, &f->t, 0, 16);
     assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_QUEUE_READY), 1);
     td_w32(&f->t, VIRTIO_MMIO_QUEUE_DESC_LOW, 0);
     td_desc(&f->d, 0, 0, TD_DATA, 4, 0, 0);
     td_avail(&f->d, 0, 0);
-    assert_int_equal(virtio_mmio_pop(&f->t, 0, &f->c), 1);
+    assert_int_equal(virtio_dev_pop(&f->vd, 0, &f->c), 1);
 }
 
 static void chain_copy_helpers_cross_segments(void **state)

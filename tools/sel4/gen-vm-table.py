@@ -22,10 +22,14 @@ with a message rather than silently dropped. Writes:
   OUT/images.d    a depfile so that changed images rebuild the root task
 """
 import argparse
+import atexit
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
@@ -52,14 +56,42 @@ def note(msg):
     print(f"gen-vm-table: note: {msg}", file=sys.stderr)
 
 
+_SPELLING_TOOL = None
+
+
+def spelling(grammar, text):
+    """stdvmm's own parser for a size or a MAC (src/core/spelling.c), built
+    once per run as a host program: its output line, or None when text is
+    not in the grammar."""
+    global _SPELLING_TOOL
+    top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    if _SPELLING_TOOL is None:
+        tmp = tempfile.mkdtemp(prefix="gen-vm-table-")
+        atexit.register(shutil.rmtree, tmp, True)
+        out = os.path.join(tmp, "spelling_tool")
+        cc = os.environ.get("HOST_CC", "cc")
+        r = subprocess.run([cc, "-std=c17", "-O1", "-I", os.path.join(top, "include"), "-o", out,
+                            os.path.join(top, "tools", "sel4", "spelling_tool.c"),
+                            os.path.join(top, "src", "core", "spelling.c")],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            fail(f"cannot build the spelling tool with {cc}: {r.stderr.strip()}")
+        _SPELLING_TOOL = out
+    r = subprocess.run([_SPELLING_TOOL, grammar, text], capture_output=True, text=True)
+    if r.returncode == 1:
+        return None
+    if r.returncode != 0:
+        fail(f"spelling tool: {r.stderr.strip()}")
+    return r.stdout.strip()
+
+
 def parse_size(value, where):
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    m = re.fullmatch(r"\s*(\d+)\s*([KMGT]?)i?B?\s*", str(value), re.I)
-    if not m:
+    text = spelling("size", value) if isinstance(value, str) else None
+    if text is None:
         fail(f"{where}: '{value}' is not a size (like 256M)")
-    scale = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m.group(2).upper()]
-    return int(m.group(1)) * scale
+    return int(text)
 
 
 def parse_cpus(value, where):
@@ -440,13 +472,10 @@ def parse_networks(doc):
 
 def parse_mac(value, where):
     """A unicast MAC as stdvmmd spells it ("52:54:00:12:34:56") -> 6 bytes."""
-    if not isinstance(value, str) or \
-            not re.fullmatch(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}", value):
-        fail(f"{where}: '{value}' is not a MAC address such as 52:54:00:12:34:56")
-    mac = [int(b, 16) for b in value.split(":")]
-    if mac[0] & 1 or not any(mac):
-        fail(f"{where}: {value} is not a unicast MAC address")
-    return mac
+    text = spelling("mac", value) if isinstance(value, str) else None
+    if text is None:
+        fail(f"{where}: '{value}' is not a unicast MAC address such as 52:54:00:12:34:56")
+    return [int(b) for b in text.split()]
 
 
 def vm_net(vm, index, where, networks, cpus=1):

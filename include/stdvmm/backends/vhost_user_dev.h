@@ -46,7 +46,7 @@ struct vhost_user_dev {
     unsigned stop_generation;
     bool running; /* the driver's rings are handed over (or will be, on reconnection) */
     uint64_t driver_features;
-    struct virtio_vhost_queue queues[VIRTIO_MMIO_MAX_QUEUES];
+    struct virtio_vhost_queue queues[VIRTIO_MAX_QUEUES];
     unsigned running_count;
 
     /* This boot's. */
@@ -56,8 +56,8 @@ struct vhost_user_dev {
     const struct gmem *mem;
     struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
     unsigned region_count;
-    int kick_fds[VIRTIO_MMIO_MAX_QUEUES];
-    int call_fds[VIRTIO_MMIO_MAX_QUEUES];
+    int kick_fds[VIRTIO_MAX_QUEUES];
+    int call_fds[VIRTIO_MAX_QUEUES];
     int watched_fd; /* the connection's descriptor on the loop, -1: none */
 };
 

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "stdvmm/devices/rate_limiter.h"
-#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/devices/virtio_device.h"
 
 #define VIRTIO_BLK_SECTOR_SIZE 512u
 #define VIRTIO_BLK_QUEUE_SIZE 256
@@ -111,7 +111,7 @@ struct virtio_blk_backend {
 };
 
 struct virtio_blk_config {
-    struct virtio_mmio_slot slot;
+    struct virtio_slot slot;
     uint64_t capacity; /* bytes; a trailing partial sector is not reachable */
     bool readonly;
     bool discard;       /* offer DISCARD and WRITE_ZEROES (the backend can punch holes) */
@@ -132,7 +132,7 @@ struct virtio_blk_req {
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_blk {
-    struct virtio_mmio transport;
+    struct virtio_dev vdev;
     struct virtio_blk_backend backend;
     uint64_t sectors;
     bool readonly;
@@ -154,7 +154,6 @@ struct virtio_blk {
 };
 
 int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg);
-int virtio_blk_register(struct virtio_blk *d, struct vm *vm);
 /* Host worker: the request queue was notified. */
 void virtio_blk_process(struct virtio_blk *d);
 /*

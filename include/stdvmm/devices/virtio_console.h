@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/devices/virtio_device.h"
 #include "stdvmm/sync.h"
 
 #define VIRTIO_CONSOLE_QUEUE_SIZE 64
@@ -33,13 +33,13 @@ struct virtio_console_backend {
 };
 
 struct virtio_console_config {
-    struct virtio_mmio_slot slot;
+    struct virtio_slot slot;
     struct virtio_console_backend backend;
 };
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_console {
-    struct virtio_mmio transport;
+    struct virtio_dev vdev;
     struct virtio_console_backend backend;
     stdvmm_lock_t rx_lock; /* input may come from several host threads */
     bool warned;           /* a transmit chain was cut to VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT */
@@ -48,7 +48,6 @@ struct virtio_console {
 };
 
 int virtio_console_init(struct virtio_console *d, const struct virtio_console_config *cfg);
-int virtio_console_register(struct virtio_console *d, struct vm *vm);
 /* Host worker: the guest queued output. */
 void virtio_console_process(struct virtio_console *d);
 /*

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/devices/virtio_device.h"
 
 #define VIRTIO_NET_F_CSUM 0
 #define VIRTIO_NET_F_GUEST_CSUM 1
@@ -78,7 +78,7 @@ struct virtio_net_backend {
 };
 
 struct virtio_net_config {
-    struct virtio_mmio_slot slot;
+    struct virtio_slot slot;
     uint8_t mac[6];
     struct virtio_net_backend backend;
 };
@@ -89,7 +89,7 @@ struct virtio_net_stats {
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_net {
-    struct virtio_mmio transport;
+    struct virtio_dev vdev;
     struct virtio_net_backend backend;
     uint8_t config[10]; /* mac[6], le16 status, le16 max_virtqueue_pairs */
     atomic_bool reset_pending;
@@ -106,7 +106,6 @@ struct virtio_net {
 };
 
 int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg);
-int virtio_net_register(struct virtio_net *d, struct vm *vm);
 /* Host worker: a queue was notified (transmit, or new receive buffers). */
 void virtio_net_process(struct virtio_net *d);
 /*

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/devices/virtio_device.h"
 
 /* Bytes given per request at most; Linux asks for far fewer (its buffer is 64 bytes). */
 #define VIRTIO_RNG_MAX_REQUEST 65536u
@@ -24,20 +24,18 @@ struct virtio_rng_backend {
 };
 
 struct virtio_rng_config {
-    struct virtio_mmio_slot slot;
+    struct virtio_slot slot;
     struct virtio_rng_backend backend;
 };
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_rng {
-    struct virtio_mmio transport;
+    struct virtio_dev vdev;
     struct virtio_rng_backend backend;
     struct virtq_seg segs[VIRTIO_RNG_MAX_SEGS];
 };
 
 int virtio_rng_init(struct virtio_rng *d, const struct virtio_rng_config *cfg);
-/* Registers the transport (MMIO range and firmware description). */
-int virtio_rng_register(struct virtio_rng *d, struct vm *vm);
 /* Host worker: the queue was notified; fills every available buffer. */
 void virtio_rng_process(struct virtio_rng *d);
 

@@ -18,7 +18,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/devices/virtio_device.h"
 
 /* One queue as the driver set it up (guest-physical ring addresses). */
 struct virtio_vhost_queue {
@@ -47,7 +47,7 @@ struct virtio_vhost_backend {
 };
 
 struct virtio_vhost_config {
-    struct virtio_mmio_slot slot;
+    struct virtio_slot slot;
     uint32_t device_id;
     uint64_t features; /* all of them, transport bits included: the backend's choice */
     uint16_t num_queues;
@@ -58,14 +58,13 @@ struct virtio_vhost_config {
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_vhost {
-    struct virtio_mmio transport;
+    struct virtio_dev vdev;
     struct virtio_vhost_backend backend;
     atomic_uint reset_generation;
     atomic_uint started_generation; /* reset_generation + 1 when the rings went over */
 };
 
 int virtio_vhost_init(struct virtio_vhost *d, const struct virtio_vhost_config *cfg);
-int virtio_vhost_register(struct virtio_vhost *d, struct vm *vm);
 /* Host worker: hands the rings over once the driver is ready. */
 void virtio_vhost_process(struct virtio_vhost *d);
 /* The backend used buffers (it signalled its call notifier): interrupt the guest. */

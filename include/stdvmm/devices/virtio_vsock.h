@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/devices/virtio_device.h"
 
 #define VIRTIO_VSOCK_HOST_CID 2
 #define VIRTIO_VSOCK_HDR_SIZE 44
@@ -66,7 +66,7 @@ struct virtio_vsock_backend {
 };
 
 struct virtio_vsock_config {
-    struct virtio_mmio_slot slot;
+    struct virtio_slot slot;
     uint64_t guest_cid;
     struct virtio_vsock_backend backend;
 };
@@ -108,7 +108,7 @@ struct virtio_vsock_conn {
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_vsock {
-    struct virtio_mmio transport;
+    struct virtio_dev vdev;
     struct virtio_vsock_backend backend;
     uint64_t cid;
     uint8_t config[8];
@@ -126,7 +126,6 @@ struct virtio_vsock {
 };
 
 int virtio_vsock_init(struct virtio_vsock *d, const struct virtio_vsock_config *cfg);
-int virtio_vsock_register(struct virtio_vsock *d, struct vm *vm);
 /* Host worker: a queue was notified (guest packets, or new receive buffers). */
 void virtio_vsock_process(struct virtio_vsock *d);
 

@@ -51,7 +51,7 @@ static int blk_setup(struct vhost_user_dev *d)
         uint32_t served = 0;
         if ((r = vhost_user_queue_num(&d->conn, &served)) < 0)
             return r;
-        if (n >= 1 && n <= VIRTIO_MMIO_MAX_QUEUES && n <= served) {
+        if (n >= 1 && n <= VIRTIO_MAX_QUEUES && n <= served) {
             d->queue_count = n;
         } else {
             LOG_WARN("%s: the backend offers %u queues (serves %u); using one", d->name, n, served);
@@ -99,7 +99,7 @@ int vhost_user_dev_open(struct vhost_user_dev *d, const char *name, const char *
     pthread_mutex_init(&d->lock, NULL);
     d->conn.fd = -1;
     d->watched_fd = -1;
-    for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
         d->kick_fds[i] = d->call_fds[i] = -1;
     snprintf(d->name, sizeof(d->name), "%s", name);
     if (strlen(socket) >= sizeof(d->socket)) {
@@ -408,7 +408,7 @@ void vhost_user_dev_detach(struct vhost_user_dev *d)
         if (d->connected)
             vhost_user_close(&d->conn);
         d->connected = false;
-        for (unsigned i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
+        for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
             if (d->call_fds[i] >= 0)
                 close(d->call_fds[i]);
             d->call_fds[i] = d->kick_fds[i] = -1;

@@ -44,12 +44,16 @@ static void blk_reset(void *dev)
     struct virtio_blk *d = dev;
     /* The worker owns the requests: it drains them when it next runs. */
     atomic_store(&d->reset_pending, true);
-    if (d->transport.cfg.slot.kick != NULL)
-        d->transport.cfg.slot.kick(d->transport.cfg.slot.host_ctx);
+    virtio_dev_kick(&d->vdev);
 }
 
-static const struct virtio_device_ops blk_ops = {.config_read = blk_config_read,
-                                                 .reset = blk_reset};
+static void blk_notify(void *dev)
+{
+    virtio_blk_process(dev);
+}
+
+static const struct virtio_device_ops blk_ops = {
+    .config_read = blk_config_read, .reset = blk_reset, .notify = blk_notify};
 
 static void build_config(struct virtio_blk *d)
 {
@@ -113,7 +117,7 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
         features |= VIRTIO_BIT(VIRTIO_BLK_F_RO);
     if (d->discard)
         features |= VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES);
-    struct virtio_mmio_config t = {
+    struct virtio_dev_config t = {
         .slot = cfg->slot,
         .device_id = VIRTIO_ID_BLOCK,
         .features = features,
@@ -123,12 +127,7 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
         .ops = &blk_ops,
         .dev = d,
     };
-    return virtio_mmio_init(&d->transport, &t);
-}
-
-int virtio_blk_register(struct virtio_blk *d, struct vm *vm)
-{
-    return virtio_mmio_register(&d->transport, vm);
+    return virtio_dev_init(&d->vdev, &t);
 }
 
 unsigned virtio_blk_inflight(const struct virtio_blk *d)
@@ -148,7 +147,7 @@ static void warn_once(struct virtio_blk *d, const char *what, uint64_t a, uint64
         return;
     d->warned = true;
     LOG_WARN("virtio-blk %s: %s (0x%llx, 0x%llx); failing the request (warning once)",
-             d->transport.cfg.slot.name, what, (unsigned long long)a, (unsigned long long)b);
+             d->vdev.cfg.slot.name, what, (unsigned long long)a, (unsigned long long)b);
 }
 
 /* The readable bytes after the header, as data segments. */
@@ -220,7 +219,7 @@ static uint8_t parse_rw(struct virtio_blk *d, struct virtio_blk_req *r, uint32_t
     r->io.len = len;
     r->io.segs = r->data;
     r->io.seg_count = is_read ? in_data(r) : out_data(r);
-    r->io.write_through = !is_read && !virtio_mmio_has_feature(&d->transport, VIRTIO_BLK_F_FLUSH);
+    r->io.write_through = !is_read && !virtio_dev_has_feature(&d->vdev, VIRTIO_BLK_F_FLUSH);
     r->reply = is_read ? (uint32_t)len : 0;
     return SUBMIT;
 }
@@ -303,9 +302,9 @@ static void release(struct virtio_blk *d, struct virtio_blk_req *r)
 static void finish(struct virtio_blk *d, struct virtio_blk_req *r, uint8_t status)
 {
     /* A request from before a reset: its buffers may be the guest's for something else now. */
-    if (virtio_mmio_chain_store(&d->transport, 0, &r->chain, r->status, &status, 1)) {
+    if (virtio_dev_chain_store(&d->vdev, 0, &r->chain, r->status, &status, 1)) {
         uint32_t len = (status == VIRTIO_BLK_S_OK ? r->reply : 0) + 1;
-        virtio_mmio_push_nosignal(&d->transport, 0, &r->chain, len);
+        virtio_dev_push_nosignal(&d->vdev, 0, &r->chain, len);
         d->unsignalled = true;
     }
     release(d, r);
@@ -327,7 +326,7 @@ void virtio_blk_flush(struct virtio_blk *d)
     if (!d->unsignalled)
         return;
     d->unsignalled = false;
-    virtio_mmio_signal(&d->transport, 0);
+    virtio_dev_signal(&d->vdev, 0);
 }
 
 /*
@@ -343,7 +342,7 @@ static bool submit(struct virtio_blk *d, struct virtio_blk_req *r)
         if (wait != 0) {
             if (!d->told_limited)
                 LOG_INFO("virtio-blk %s: rate limit reached, requests wait (said once)",
-                         d->transport.cfg.slot.name);
+                         d->vdev.cfg.slot.name);
             d->told_limited = true;
             d->held = r;
             d->backend.retry_after(d->backend.ctx, wait);
@@ -375,7 +374,7 @@ void virtio_blk_process(struct virtio_blk *d)
         }
         struct virtio_blk_req *r = &d->reqs[d->free_slots[--d->free_count]];
         virtq_chain_init(&r->chain, r->segs, VIRTIO_BLK_MAX_SEGS);
-        if (virtio_mmio_pop(&d->transport, 0, &r->chain) <= 0) {
+        if (virtio_dev_pop(&d->vdev, 0, &r->chain) <= 0) {
             release(d, r);
             break;
         }
@@ -385,7 +384,7 @@ void virtio_blk_process(struct virtio_blk *d)
         if (r->chain.in_count == 0) {
             /* No byte to put a status in: return it unanswered rather than guess. */
             warn_once(d, "request without a writable status byte", r->chain.head, 0);
-            virtio_mmio_push_nosignal(&d->transport, 0, &r->chain, 0);
+            virtio_dev_push_nosignal(&d->vdev, 0, &r->chain, 0);
             d->unsignalled = true;
             release(d, r);
             continue;
@@ -410,7 +409,7 @@ out:
 void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int result)
 {
     if (io->slot >= VIRTIO_BLK_QUEUE_SIZE || &d->reqs[io->slot].io != io) {
-        LOG_ERR("virtio-blk %s: backend completed an unknown request", d->transport.cfg.slot.name);
+        LOG_ERR("virtio-blk %s: backend completed an unknown request", d->vdev.cfg.slot.name);
         return;
     }
     struct virtio_blk_req *r = &d->reqs[io->slot];

@@ -18,14 +18,25 @@ static void console_config_read(void *dev, uint32_t offset, uint8_t *data, uint3
     virtio_config_copy(zero, sizeof(zero), offset, data, len);
 }
 
-static const struct virtio_device_ops console_ops = {.config_read = console_config_read};
+static void console_notify(void *dev)
+{
+    virtio_console_process(dev);
+}
+
+static void console_quiesce(void *dev)
+{
+    virtio_console_quiesce(dev);
+}
+
+static const struct virtio_device_ops console_ops = {
+    .config_read = console_config_read, .notify = console_notify, .quiesce = console_quiesce};
 
 int virtio_console_init(struct virtio_console *d, const struct virtio_console_config *cfg)
 {
     memset(d, 0, sizeof(*d));
     d->backend = cfg->backend;
     stdvmm_lock_init(&d->rx_lock);
-    struct virtio_mmio_config t = {
+    struct virtio_dev_config t = {
         .slot = cfg->slot,
         .device_id = VIRTIO_ID_CONSOLE,
         .num_queues = 2,
@@ -34,12 +45,7 @@ int virtio_console_init(struct virtio_console *d, const struct virtio_console_co
         .ops = &console_ops,
         .dev = d,
     };
-    return virtio_mmio_init(&d->transport, &t);
-}
-
-int virtio_console_register(struct virtio_console *d, struct vm *vm)
-{
-    return virtio_mmio_register(&d->transport, vm);
+    return virtio_dev_init(&d->vdev, &t);
 }
 
 void virtio_console_process(struct virtio_console *d)
@@ -47,7 +53,7 @@ void virtio_console_process(struct virtio_console *d)
     struct virtq_chain c;
 
     virtq_chain_init(&c, d->tx_segs, VIRTIO_CONSOLE_MAX_SEGS);
-    while (virtio_mmio_pop(&d->transport, VIRTIO_CONSOLE_TX, &c) > 0) {
+    while (virtio_dev_pop(&d->vdev, VIRTIO_CONSOLE_TX, &c) > 0) {
         /*
          * Descriptors may all point at one large buffer: without a bound, a
          * chain of 64 descriptors on 1 MiB sends 64 MiB to the host.
@@ -63,10 +69,10 @@ void virtio_console_process(struct virtio_console *d)
             d->warned = true;
             LOG_WARN("virtio-console %s: a chain of %llu bytes; only its first %u reach the "
                      "host (warning once)",
-                     d->transport.cfg.slot.name, (unsigned long long)c.out_bytes,
+                     d->vdev.cfg.slot.name, (unsigned long long)c.out_bytes,
                      VIRTIO_CONSOLE_MAX_CHAIN_OUTPUT);
         }
-        virtio_mmio_push(&d->transport, VIRTIO_CONSOLE_TX, &c, 0);
+        virtio_dev_push(&d->vdev, VIRTIO_CONSOLE_TX, &c, 0);
     }
 }
 
@@ -75,14 +81,14 @@ size_t virtio_console_receive(struct virtio_console *d, const uint8_t *buf, size
     struct virtq_chain c;
     size_t taken = 0;
 
-    if (!virtio_mmio_driver_ok(&d->transport))
+    if (!virtio_dev_driver_ok(&d->vdev))
         return 0;
     virtq_chain_init(&c, d->rx_segs, VIRTIO_CONSOLE_MAX_SEGS);
     stdvmm_lock(&d->rx_lock);
-    while (taken < len && virtio_mmio_pop(&d->transport, VIRTIO_CONSOLE_RX, &c) > 0) {
+    while (taken < len && virtio_dev_pop(&d->vdev, VIRTIO_CONSOLE_RX, &c) > 0) {
         uint64_t n = virtq_chain_write(&c, 0, buf + taken, len - taken);
         taken += n;
-        virtio_mmio_push(&d->transport, VIRTIO_CONSOLE_RX, &c, (uint32_t)n);
+        virtio_dev_push(&d->vdev, VIRTIO_CONSOLE_RX, &c, (uint32_t)n);
     }
     stdvmm_unlock(&d->rx_lock);
     return taken;
@@ -90,9 +96,7 @@ size_t virtio_console_receive(struct virtio_console *d, const uint8_t *buf, size
 
 void virtio_console_quiesce(struct virtio_console *d)
 {
-    uint8_t zero[4] = {0};
-
     stdvmm_lock(&d->rx_lock);
-    virtio_mmio_write(&d->transport, VIRTIO_MMIO_STATUS, zero, sizeof(zero));
+    virtio_dev_reset(&d->vdev);
     stdvmm_unlock(&d->rx_lock);
 }

@@ -38,8 +38,14 @@ static void net_reset(void *dev)
     atomic_store(&d->reset_pending, true);
 }
 
-static const struct virtio_device_ops net_ops = {.config_read = net_config_read,
-                                                 .reset = net_reset};
+static void net_notify(void *dev)
+{
+    virtio_net_process(dev);
+    virtio_net_rx_flush(dev); /* frames a backend answered with at once (libslirp's DHCP) */
+}
+
+static const struct virtio_device_ops net_ops = {
+    .config_read = net_config_read, .reset = net_reset, .notify = net_notify};
 
 int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg)
 {
@@ -54,7 +60,7 @@ int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg)
     memcpy(d->config, cfg->mac, 6);
     virtio_put_le16(d->config + 6, VIRTIO_NET_S_LINK_UP);
     virtio_put_le16(d->config + 8, 1);
-    struct virtio_mmio_config t = {
+    struct virtio_dev_config t = {
         .slot = cfg->slot,
         .device_id = VIRTIO_ID_NET,
         .features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
@@ -65,12 +71,7 @@ int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg)
         .ops = &net_ops,
         .dev = d,
     };
-    return virtio_mmio_init(&d->transport, &t);
-}
-
-int virtio_net_register(struct virtio_net *d, struct vm *vm)
-{
-    return virtio_mmio_register(&d->transport, vm);
+    return virtio_dev_init(&d->vdev, &t);
 }
 
 const struct virtio_net_stats *virtio_net_stats(const struct virtio_net *d)
@@ -84,7 +85,7 @@ static void warn_once(struct virtio_net *d, const char *what, uint64_t a, uint64
         return;
     d->warned = true;
     LOG_WARN("virtio-net %s: %s (0x%llx, 0x%llx); frame dropped (warning once)",
-             d->transport.cfg.slot.name, what, (unsigned long long)a, (unsigned long long)b);
+             d->vdev.cfg.slot.name, what, (unsigned long long)a, (unsigned long long)b);
 }
 
 /* Starts a driver session once DRIVER_OK is set, and forgets it after a reset. */
@@ -97,9 +98,9 @@ static bool active(struct virtio_net *d)
     }
     if (d->active)
         return true;
-    if (!virtio_mmio_driver_ok(&d->transport))
+    if (!virtio_dev_driver_ok(&d->vdev))
         return false;
-    d->features = virtio_mmio_features(&d->transport);
+    d->features = virtio_dev_features(&d->vdev);
     d->active = true;
     if (d->backend.set_offloads != NULL)
         d->backend.set_offloads(d->backend.ctx, d->features & d->backend.offloads);
@@ -200,13 +201,13 @@ void virtio_net_process(struct virtio_net *d)
     if (!active(d))
         return;
     virtq_chain_init(&c, d->tx_segs, VIRTIO_NET_TX_SEGS);
-    while (virtio_mmio_pop(&d->transport, VIRTIO_NET_TX, &c) > 0) {
+    while (virtio_dev_pop(&d->vdev, VIRTIO_NET_TX, &c) > 0) {
         transmit(d, &c);
-        virtio_mmio_push_nosignal(&d->transport, VIRTIO_NET_TX, &c, 0);
+        virtio_dev_push_nosignal(&d->vdev, VIRTIO_NET_TX, &c, 0);
         sent++;
     }
     if (sent != 0)
-        virtio_mmio_signal(&d->transport, VIRTIO_NET_TX);
+        virtio_dev_signal(&d->vdev, VIRTIO_NET_TX);
     /* Any notification may mean new receive buffers: let a waiting backend retry. */
     if (d->rx_waiting) {
         d->rx_waiting = false;
@@ -237,7 +238,7 @@ int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr_in, const uint8_
 {
     uint8_t hdr[VIRTIO_NET_HDR_SIZE] = {0};
 
-    if (!active(d) || !virtio_mmio_queue_ready(&d->transport, VIRTIO_NET_RX)) {
+    if (!active(d) || !virtio_dev_queue_ready(&d->vdev, VIRTIO_NET_RX)) {
         d->stats.rx_dropped++;
         return -STDVMM_EAGAIN;
     }
@@ -256,17 +257,17 @@ int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr_in, const uint8_
     virtio_put_le16(hdr + HDR_NUM_BUFFERS, 1);
     while (done < need) {
         if (n == VIRTIO_NET_RX_CHAINS) {
-            virtio_mmio_unpop(&d->transport, VIRTIO_NET_RX, generation, n);
+            virtio_dev_unpop(&d->vdev, VIRTIO_NET_RX, generation, n);
             warn_once(d, "frame needs too many receive buffers", len, n);
             d->stats.rx_dropped++;
             return -STDVMM_E2BIG;
         }
         struct virtq_chain *c = &d->rx_chain[n];
         virtq_chain_init(c, d->rx_segs[n], VIRTIO_NET_RX_SEGS);
-        int r = virtio_mmio_pop(&d->transport, VIRTIO_NET_RX, c);
+        int r = virtio_dev_pop(&d->vdev, VIRTIO_NET_RX, c);
         if (r <= 0) {
             if (n != 0)
-                virtio_mmio_unpop(&d->transport, VIRTIO_NET_RX, generation, n);
+                virtio_dev_unpop(&d->vdev, VIRTIO_NET_RX, generation, n);
             if (r < 0) {
                 d->stats.rx_dropped++;
                 return r;
@@ -279,7 +280,7 @@ int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr_in, const uint8_
         if (n == 0 && c->in_bytes < VIRTIO_NET_HDR_SIZE) {
             /* Cannot even hold a header: hand it back empty; the driver drops it. */
             warn_once(d, "receive buffer smaller than the header", c->head, c->in_bytes);
-            virtio_mmio_push_nosignal(&d->transport, VIRTIO_NET_RX, c, 0);
+            virtio_dev_push_nosignal(&d->vdev, VIRTIO_NET_RX, c, 0);
             d->rx_pushed++;
             d->stats.rx_dropped++;
             return -STDVMM_EINVAL;
@@ -290,7 +291,7 @@ int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr_in, const uint8_
         done += take;
         n++;
         if (!mrg && done < need) {
-            virtio_mmio_unpop(&d->transport, VIRTIO_NET_RX, generation, n);
+            virtio_dev_unpop(&d->vdev, VIRTIO_NET_RX, generation, n);
             warn_once(d, "receive buffer smaller than the frame", len, c->in_bytes);
             d->stats.rx_dropped++;
             return -STDVMM_E2BIG;
@@ -302,7 +303,7 @@ int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr_in, const uint8_
         virtq_chain_write(&d->rx_chain[0], HDR_NUM_BUFFERS, nb, sizeof(nb));
     }
     for (uint16_t i = 0; i < n; i++)
-        virtio_mmio_push_nosignal(&d->transport, VIRTIO_NET_RX, &d->rx_chain[i], d->rx_len[i]);
+        virtio_dev_push_nosignal(&d->vdev, VIRTIO_NET_RX, &d->rx_chain[i], d->rx_len[i]);
     d->rx_pushed += n;
     d->stats.rx_frames++;
     return 1;
@@ -313,5 +314,5 @@ void virtio_net_rx_flush(struct virtio_net *d)
     if (d->rx_pushed == 0)
         return;
     d->rx_pushed = 0;
-    virtio_mmio_signal(&d->transport, VIRTIO_NET_RX);
+    virtio_dev_signal(&d->vdev, VIRTIO_NET_RX);
 }

@@ -8,7 +8,12 @@
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
-static const struct virtio_device_ops rng_ops = {0};
+static void rng_notify(void *dev)
+{
+    virtio_rng_process(dev);
+}
+
+static const struct virtio_device_ops rng_ops = {.notify = rng_notify};
 
 int virtio_rng_init(struct virtio_rng *d, const struct virtio_rng_config *cfg)
 {
@@ -18,7 +23,7 @@ int virtio_rng_init(struct virtio_rng *d, const struct virtio_rng_config *cfg)
     }
     memset(d, 0, sizeof(*d));
     d->backend = cfg->backend;
-    struct virtio_mmio_config t = {
+    struct virtio_dev_config t = {
         .slot = cfg->slot,
         .device_id = VIRTIO_ID_RNG,
         .num_queues = 1,
@@ -26,12 +31,7 @@ int virtio_rng_init(struct virtio_rng *d, const struct virtio_rng_config *cfg)
         .ops = &rng_ops,
         .dev = d,
     };
-    return virtio_mmio_init(&d->transport, &t);
-}
-
-int virtio_rng_register(struct virtio_rng *d, struct vm *vm)
-{
-    return virtio_mmio_register(&d->transport, vm);
+    return virtio_dev_init(&d->vdev, &t);
 }
 
 void virtio_rng_process(struct virtio_rng *d)
@@ -39,7 +39,7 @@ void virtio_rng_process(struct virtio_rng *d)
     struct virtq_chain c;
 
     virtq_chain_init(&c, d->segs, VIRTIO_RNG_MAX_SEGS);
-    while (virtio_mmio_pop(&d->transport, 0, &c) > 0) {
+    while (virtio_dev_pop(&d->vdev, 0, &c) > 0) {
         uint32_t written = 0;
         /* Readable buffers mean nothing to this device; they are skipped, not an error. */
         for (uint16_t i = 0; i < c.in_count && written < VIRTIO_RNG_MAX_REQUEST; i++) {
@@ -52,6 +52,6 @@ void virtio_rng_process(struct virtio_rng *d)
             if (got < want)
                 break;
         }
-        virtio_mmio_push(&d->transport, 0, &c, written);
+        virtio_dev_push(&d->vdev, 0, &c, written);
     }
 }

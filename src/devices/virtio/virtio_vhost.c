@@ -20,7 +20,7 @@ static void vhost_config_read(void *dev, uint32_t offset, uint8_t *data, uint32_
     d->backend.config_read(d->backend.ctx, offset, data, len);
 }
 
-/* Under the transport's lock, on the vCPU thread that wrote Status = 0. */
+/* Under the device lock, on the vCPU thread that wrote Status = 0. */
 static void vhost_reset(void *dev)
 {
     struct virtio_vhost *d = dev;
@@ -28,10 +28,13 @@ static void vhost_reset(void *dev)
     d->backend.stop(d->backend.ctx, gen);
 }
 
+static void vhost_notify(void *dev)
+{
+    virtio_vhost_process(dev);
+}
+
 static const struct virtio_device_ops vhost_ops = {
-    .config_read = vhost_config_read,
-    .reset = vhost_reset,
-};
+    .config_read = vhost_config_read, .reset = vhost_reset, .notify = vhost_notify};
 
 int virtio_vhost_init(struct virtio_vhost *d, const struct virtio_vhost_config *cfg)
 {
@@ -41,7 +44,7 @@ int virtio_vhost_init(struct virtio_vhost *d, const struct virtio_vhost_config *
                 cfg->slot.name ? cfg->slot.name : "?");
         return -STDVMM_EINVAL;
     }
-    const struct virtio_mmio_config t = {
+    const struct virtio_dev_config t = {
         .slot = cfg->slot,
         .device_id = cfg->device_id,
         .features = cfg->features,
@@ -55,22 +58,17 @@ int virtio_vhost_init(struct virtio_vhost *d, const struct virtio_vhost_config *
     d->backend = cfg->backend;
     atomic_init(&d->reset_generation, 0);
     atomic_init(&d->started_generation, 0);
-    return virtio_mmio_init(&d->transport, &t);
-}
-
-int virtio_vhost_register(struct virtio_vhost *d, struct vm *vm)
-{
-    return virtio_mmio_register(&d->transport, vm);
+    return virtio_dev_init(&d->vdev, &t);
 }
 
 void virtio_vhost_process(struct virtio_vhost *d)
 {
-    struct virtio_mmio *t = &d->transport;
+    struct virtio_dev *t = &d->vdev;
     unsigned gen = atomic_load(&d->reset_generation);
 
-    if (!virtio_mmio_driver_ok(t) || atomic_load(&d->started_generation) == gen + 1)
+    if (!virtio_dev_driver_ok(t) || atomic_load(&d->started_generation) == gen + 1)
         return;
-    struct virtio_vhost_queue q[VIRTIO_MMIO_MAX_QUEUES];
+    struct virtio_vhost_queue q[VIRTIO_MAX_QUEUES];
     unsigned count = 0;
     for (unsigned i = 0; i < t->cfg.num_queues; i++) {
         struct virtq *vq = &t->queues[i];
@@ -86,16 +84,16 @@ void virtio_vhost_process(struct virtio_vhost *d)
         stdvmm_unlock(&vq->lock);
     }
     atomic_store(&d->started_generation, gen + 1);
-    if (d->backend.start(d->backend.ctx, gen, virtio_mmio_features(t), q, count) != 0)
+    if (d->backend.start(d->backend.ctx, gen, virtio_dev_features(t), q, count) != 0)
         virtio_vhost_failed(d);
 }
 
 void virtio_vhost_used(struct virtio_vhost *d)
 {
-    virtio_mmio_interrupt(&d->transport, VIRTIO_MMIO_INT_VRING);
+    virtio_dev_interrupt(&d->vdev, VIRTIO_INT_VRING);
 }
 
 void virtio_vhost_failed(struct virtio_vhost *d)
 {
-    virtio_mmio_needs_reset(&d->transport);
+    virtio_dev_needs_reset(&d->vdev);
 }

@@ -46,8 +46,13 @@ static void vsock_reset(void *dev)
     atomic_store(&d->reset_pending, true);
 }
 
-static const struct virtio_device_ops vsock_ops = {.config_read = vsock_config_read,
-                                                   .reset = vsock_reset};
+static void vsock_notify(void *dev)
+{
+    virtio_vsock_process(dev);
+}
+
+static const struct virtio_device_ops vsock_ops = {
+    .config_read = vsock_config_read, .reset = vsock_reset, .notify = vsock_notify};
 
 int virtio_vsock_init(struct virtio_vsock *d, const struct virtio_vsock_config *cfg)
 {
@@ -63,7 +68,7 @@ int virtio_vsock_init(struct virtio_vsock *d, const struct virtio_vsock_config *
     virtio_put_le64(d->config, d->cid);
     atomic_init(&d->reset_pending, false);
     d->next_local_port = VIRTIO_VSOCK_LOCAL_PORT_BASE;
-    struct virtio_mmio_config t = {
+    struct virtio_dev_config t = {
         .slot = cfg->slot,
         .device_id = VIRTIO_ID_VSOCK,
         .num_queues = 3,
@@ -72,12 +77,7 @@ int virtio_vsock_init(struct virtio_vsock *d, const struct virtio_vsock_config *
         .ops = &vsock_ops,
         .dev = d,
     };
-    return virtio_mmio_init(&d->transport, &t);
-}
-
-int virtio_vsock_register(struct virtio_vsock *d, struct vm *vm)
-{
-    return virtio_mmio_register(&d->transport, vm);
+    return virtio_dev_init(&d->vdev, &t);
 }
 
 static void warn_once(struct virtio_vsock *d, const char *what, uint64_t a, uint64_t b)
@@ -87,7 +87,7 @@ static void warn_once(struct virtio_vsock *d, const char *what, uint64_t a, uint
     d->warned = true;
     LOG_WARN("virtio-vsock %s: %s (%llu, %llu); packet dropped or connection reset (warning "
              "once)",
-             d->transport.cfg.slot.name, what, (unsigned long long)a, (unsigned long long)b);
+             d->vdev.cfg.slot.name, what, (unsigned long long)a, (unsigned long long)b);
 }
 
 /* Ring buffers: bytes waiting for one side. */
@@ -198,12 +198,12 @@ static bool rx_get(struct virtio_vsock *d, struct virtq_chain *c)
 {
     for (;;) {
         virtq_chain_init(c, d->rx_segs, VIRTIO_VSOCK_SEGS);
-        if (virtio_mmio_pop(&d->transport, VIRTIO_VSOCK_RX, c) <= 0)
+        if (virtio_dev_pop(&d->vdev, VIRTIO_VSOCK_RX, c) <= 0)
             return false;
         if (c->in_bytes >= VIRTIO_VSOCK_HDR_SIZE)
             return true;
         warn_once(d, "receive buffer smaller than a header", c->head, c->in_bytes);
-        virtio_mmio_push_nosignal(&d->transport, VIRTIO_VSOCK_RX, c, 0);
+        virtio_dev_push_nosignal(&d->vdev, VIRTIO_VSOCK_RX, c, 0);
     }
 }
 
@@ -219,7 +219,7 @@ static bool send_ctl(struct virtio_vsock *d, struct virtio_vsock_conn *c, uint16
     fill_hdr(h, VIRTIO_VSOCK_HOST_CID, d->cid, c->host_port, c->guest_port, 0, op, flags,
              VIRTIO_VSOCK_BUF_SIZE, c->fwd_cnt);
     virtq_chain_write(&chain, 0, h, sizeof(h));
-    virtio_mmio_push_nosignal(&d->transport, VIRTIO_VSOCK_RX, &chain, sizeof(h));
+    virtio_dev_push_nosignal(&d->vdev, VIRTIO_VSOCK_RX, &chain, sizeof(h));
     c->fwd_advertised = c->fwd_cnt;
     *pushed = true;
     return true;
@@ -258,8 +258,7 @@ static bool send_data(struct virtio_vsock *d, unsigned i, bool *pushed)
             ring_drop(&c->to_guest, run);
             done += run;
         }
-        virtio_mmio_push_nosignal(&d->transport, VIRTIO_VSOCK_RX, &chain,
-                                  VIRTIO_VSOCK_HDR_SIZE + n);
+        virtio_dev_push_nosignal(&d->vdev, VIRTIO_VSOCK_RX, &chain, VIRTIO_VSOCK_HDR_SIZE + n);
         c->tx_cnt += n;
         c->fwd_advertised = c->fwd_cnt;
         *pushed = true;
@@ -312,14 +311,14 @@ static void pump(struct virtio_vsock *d)
 {
     bool pushed = false;
 
-    if (!virtio_mmio_driver_ok(&d->transport))
+    if (!virtio_dev_driver_ok(&d->vdev))
         return;
     while (d->rst_count > 0) {
         struct virtq_chain chain;
         if (!rx_get(d, &chain))
             goto out;
         virtq_chain_write(&chain, 0, d->rsts[0].hdr, VIRTIO_VSOCK_HDR_SIZE);
-        virtio_mmio_push_nosignal(&d->transport, VIRTIO_VSOCK_RX, &chain, VIRTIO_VSOCK_HDR_SIZE);
+        virtio_dev_push_nosignal(&d->vdev, VIRTIO_VSOCK_RX, &chain, VIRTIO_VSOCK_HDR_SIZE);
         pushed = true;
         d->rst_count--;
         memmove(d->rsts, d->rsts + 1, sizeof(d->rsts[0]) * d->rst_count);
@@ -337,7 +336,7 @@ static void pump(struct virtio_vsock *d)
     d->pump_start = (d->pump_start + 1) % VIRTIO_VSOCK_MAX_CONNS;
 out:
     if (pushed)
-        virtio_mmio_signal(&d->transport, VIRTIO_VSOCK_RX);
+        virtio_dev_signal(&d->vdev, VIRTIO_VSOCK_RX);
 }
 
 /* Hands held guest bytes to the host end as far as it takes them. */
@@ -527,23 +526,23 @@ void virtio_vsock_process(struct virtio_vsock *d)
     unsigned handled = 0;
 
     handle_reset(d);
-    if (!virtio_mmio_driver_ok(&d->transport))
+    if (!virtio_dev_driver_ok(&d->vdev))
         return;
     virtq_chain_init(&chain, d->tx_segs, VIRTIO_VSOCK_SEGS);
-    while (virtio_mmio_pop(&d->transport, VIRTIO_VSOCK_TX, &chain) > 0) {
+    while (virtio_dev_pop(&d->vdev, VIRTIO_VSOCK_TX, &chain) > 0) {
         guest_packet(d, &chain);
-        virtio_mmio_push_nosignal(&d->transport, VIRTIO_VSOCK_TX, &chain, 0);
+        virtio_dev_push_nosignal(&d->vdev, VIRTIO_VSOCK_TX, &chain, 0);
         handled++;
     }
     if (handled != 0)
-        virtio_mmio_signal(&d->transport, VIRTIO_VSOCK_TX);
+        virtio_dev_signal(&d->vdev, VIRTIO_VSOCK_TX);
     pump(d);
 }
 
 int virtio_vsock_host_connect(struct virtio_vsock *d, uint32_t guest_port, unsigned *conn)
 {
     handle_reset(d);
-    if (!virtio_mmio_driver_ok(&d->transport))
+    if (!virtio_dev_driver_ok(&d->vdev))
         return -STDVMM_EAGAIN; /* no guest driver yet */
     int i = alloc_conn(d);
     if (i < 0)

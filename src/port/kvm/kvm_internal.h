@@ -45,6 +45,14 @@ struct hv_vcpu {
     atomic_bool thread_known;
 };
 
+/*
+ * KVM_SET_DEVICE_ATTR on the in-kernel interrupt controller (arm64 vGIC,
+ * riscv64 AIA): value is the attribute's input (NULL for a control). On
+ * failure logs "VM name: what: reason" and returns -errno.
+ */
+int kvm_irqchip_set_attr(struct hv_vm *vm, uint32_t group, uint64_t attr, void *value,
+                         const char *what);
+
 /* Fails with a message a user can act on when /dev/kvm cannot run this VM. */
 int kvm_open_system(int *kvm_fd);
 

@@ -125,3 +125,16 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
     }
     return 0;
 }
+
+int kvm_irqchip_set_attr(struct hv_vm *vm, uint32_t group, uint64_t attr, void *value,
+                         const char *what)
+{
+    struct kvm_device_attr a = {.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)value};
+
+    if (ioctl(vm->irqchip_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s: %s: %s", vm->name, what, strerror(e));
+        return -e;
+    }
+    return 0;
+}

@@ -53,7 +53,8 @@ add_executable(stdvmm-vmm
   ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c
   ${portable}/arch/aarch64/psci.c ${portable}/arch/aarch64/panic_record.c
   ${portable}/firmware/fdt/dtb.c ${portable}/machine/machine.c ${portable}/machine/virtio.c
-  ${portable}/devices/virtio/virtio_mmio.c ${portable}/devices/virtio/virtqueue.c
+  ${portable}/devices/virtio/virtio_device.c ${portable}/devices/virtio/virtio_mmio.c
+  ${portable}/devices/virtio/virtqueue.c
   ${portable}/devices/virtio/virtio_console.c ${portable}/devices/virtio/virtio_blk.c
   ${portable}/devices/rate_limiter.c
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c

@@ -38,6 +38,7 @@
 #include "stdvmm/vswitch.h"
 #include "vhost_user_req.h"
 #include "vring.h"
+#include "stdvmm/spelling.h"
 
 #define MAX_PORTS 16
 #define MAX_NETWORKS 16
@@ -99,18 +100,6 @@ static void usage(FILE *out)
             "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n");
 }
 
-static bool parse_mac(const char *s, struct vswitch_mac *mac)
-{
-    unsigned b[6];
-    char tail;
-    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) !=
-        6)
-        return false;
-    for (int i = 0; i < 6; i++)
-        mac->b[i] = (uint8_t)b[i];
-    return (b[0] & 1) == 0;
-}
-
 static int network_bit(const char *name)
 {
     for (unsigned i = 0; i < network_count; i++)
@@ -140,7 +129,7 @@ static int parse_port(char *arg)
             snprintf(p->name, sizeof(p->name), "%s", v);
         } else if (strcmp(kv, "socket") == 0 && strlen(v) > 0 && strlen(v) < sizeof(p->path)) {
             snprintf(p->path, sizeof(p->path), "%s", v);
-        } else if (strcmp(kv, "mac") == 0 && parse_mac(v, &p->mac)) {
+        } else if (strcmp(kv, "mac") == 0 && spelling_parse_mac(v, p->mac.b)) {
             p->has_mac = true;
         } else if (strcmp(kv, "networks") == 0) {
             char *s2 = NULL;
@@ -528,9 +517,10 @@ static void on_kick(struct port *p, unsigned q)
 static bool print_row(void *ctx, const struct vswitch_row *row)
 {
     (void)ctx;
-    const uint8_t *m = row->mac.b;
-    fprintf(stderr, "stdvmm-switch: table: %02x:%02x:%02x:%02x:%02x:%02x port %s %s\n", m[0], m[1],
-            m[2], m[3], m[4], m[5], ports[row->port].name, row->is_static ? "static" : "learned");
+    char mac[SPELLING_MAC_LEN];
+    spelling_format_mac(row->mac.b, mac, sizeof(mac));
+    fprintf(stderr, "stdvmm-switch: table: %s port %s %s\n", mac, ports[row->port].name,
+            row->is_static ? "static" : "learned");
     return true;
 }
 

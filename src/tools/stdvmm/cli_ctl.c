@@ -20,6 +20,7 @@
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/system_config.h"
+#include "stdvmm/spelling.h"
 
 #define DEFAULT_SOCKET "/run/stdvmm/api.sock"
 #define REQUEST_TIMEOUT_MS 30000
@@ -128,7 +129,7 @@ static void fmt_size(const json_t *o, const char *key, char *buf, size_t size)
 {
     json_t *v = json_object_get(o, key);
     if (json_is_integer(v))
-        sysconf_format_size((uint64_t)json_integer_value(v), buf, size);
+        spelling_format_size((uint64_t)json_integer_value(v), buf, size);
     else
         snprintf(buf, size, "-");
 }

@@ -9,6 +9,7 @@
 #include "stdvmm/host/linux.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
+#include "stdvmm/spelling.h"
 
 void cli_run_usage(FILE *out)
 {
@@ -231,7 +232,8 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
                             "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME, "
                             "irq-vcpu=N or a rate limit (bw_size=, bw_refill_time=, "
                             "ops_size=, ops_refill_time=, ...)");
-        if (value == NULL || (bytes ? !host_parse_size(value, field) : !parse_u64(value, field)))
+        if (value == NULL ||
+            (bytes ? !spelling_parse_size(value, field) : !parse_u64(value, field)))
             return bad_item(opt, key, value,
                             bytes ? "expected a size such as 10M" : "expected a whole number");
     }
@@ -267,18 +269,6 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     }
     cfg->disks[cfg->disk_count++] = d;
     return 0;
-}
-
-static bool parse_mac(const char *s, uint8_t mac[6])
-{
-    unsigned v[6];
-    char end;
-    if (s == NULL || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
-                            &v[5], &end) != 6)
-        return false;
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)v[i];
-    return (mac[0] & 1) == 0; /* a multicast address cannot be a station's */
 }
 
 /* tcp:HOSTPORT-:GUESTPORT, also written tcp::HOSTPORT-:GUESTPORT (QEMU's empty address). */
@@ -323,7 +313,7 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
         n->backend = VMM_NET_VHOST_USER;
         n->vhost_user = value;
     } else if (strcmp(key, "mac") == 0) {
-        if (!parse_mac(value, n->mac))
+        if (!spelling_parse_mac(value, n->mac))
             return bad_item(opt, key, value, "expected a unicast MAC such as 52:54:00:12:34:56");
         n->has_mac = true;
     } else if (strcmp(key, "hostfwd") == 0) {
@@ -521,7 +511,7 @@ int cli_run(int argc, char **argv)
             break;
         }
         case OPT_MEMORY:
-            if (!host_parse_size(optarg, &cfg.memory)) {
+            if (!spelling_parse_size(optarg, &cfg.memory)) {
                 fprintf(stderr, "stdvmm: --memory %s: expected a size such as 512M or 2G\n",
                         optarg);
                 return VMM_EXIT_USAGE;
@@ -532,7 +522,7 @@ int cli_run(int argc, char **argv)
                 return VMM_EXIT_USAGE;
             break;
         case OPT_SERIAL_MAX:
-            if (!host_parse_size(optarg, &cfg.serial_max) || cfg.serial_max < 4096) {
+            if (!spelling_parse_size(optarg, &cfg.serial_max) || cfg.serial_max < 4096) {
                 fprintf(stderr, "stdvmm: --serial-max %s: expected a size of at least 4K, such "
                                 "as 16M\n",
                         optarg);

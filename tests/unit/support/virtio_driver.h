@@ -34,7 +34,7 @@ struct td_queue {
 struct td {
     uint8_t *ram;
     struct gmem mem;
-    struct td_queue q[VIRTIO_MMIO_MAX_QUEUES];
+    struct td_queue q[VIRTIO_MAX_QUEUES];
     unsigned interrupts;
     unsigned kicks;
 };
@@ -71,9 +71,9 @@ static inline void td_kick(void *ctx)
     ((struct td *)ctx)->kicks++;
 }
 
-static inline struct virtio_mmio_slot td_slot(struct td *d, const char *name)
+static inline struct virtio_slot td_slot(struct td *d, const char *name)
 {
-    return (struct virtio_mmio_slot){
+    return (struct virtio_slot){
         .name = name,
         .base = 0xd0000000u,
         .irq = 5,

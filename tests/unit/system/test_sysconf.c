@@ -15,6 +15,7 @@
 
 #include "stdvmm/error.h"
 #include "stdvmm/system_config.h"
+#include "stdvmm/spelling.h"
 
 #ifndef EXAMPLE_SYSTEM
 #error "EXAMPLE_SYSTEM (docs/examples/system.yaml) must be defined by the build"
@@ -56,6 +57,27 @@ static const char *const minimal = "system:\n"
                                    "vms:\n"
                                    "  - name: a\n"
                                    "    kernel: vmlinuz\n";
+
+/* Reads a single-VM description (relative paths under dir) and converts it; both must succeed. */
+static void read_vm(const char *text, const char *dir, struct sysconf *cfg, struct sysconf_diags *d,
+                    struct vmm_config *vc)
+{
+    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, dir, 0, cfg, d);
+    if (r != 0)
+        dump(d);
+    assert_int_equal(r, 0);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg->vms[0], vc, d), 0);
+}
+
+/* The JSON the manager hands to `stdvmm run --config` for cfg's VM, read back into back. */
+static char *read_back(const struct sysconf *cfg, struct sysconf_diags *d, struct sysconf *back)
+{
+    char *json = sysconf_vm_to_json(&cfg->vms[0]);
+    assert_non_null(json);
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, back, d),
+                     0);
+    return json;
+}
 
 static void minimal_gets_defaults(void **state)
 {
@@ -340,9 +362,7 @@ static void single_vm_description(void **state)
     struct vmm_config vc = {.serial = VMM_SERIAL_TTY};
 
     (void)state;
-    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/dir", 0, &cfg, &d),
-                     0);
-    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    read_vm(text, "/dir", &cfg, &d, &vc);
     assert_string_equal(vc.name, "vm");
     assert_string_equal(vc.kernel, "/dir/vmlinuz");
     assert_string_equal(vc.initramfs, "/i.gz");
@@ -354,11 +374,8 @@ static void single_vm_description(void **state)
     assert_int_equal(vc.seccomp, HOST_SECCOMP_LOG);
 
     /* The JSON the manager hands to `stdvmm run --config` reads back the same. */
-    char *json = sysconf_vm_to_json(&cfg.vms[0]);
-    assert_non_null(json);
     struct sysconf back;
-    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
-                     0);
+    char *json = read_back(&cfg, &d, &back);
     assert_string_equal(back.vms[0].kernel, "/dir/vmlinuz");
     assert_int_equal(back.vms[0].memory, 64ull << 20);
     assert_int_equal(back.vms[0].restart, SYSCONF_RESTART_ALWAYS);
@@ -392,11 +409,7 @@ static void devices_map_to_the_vmm_config(void **state)
 
     (void)state;
     memset(&vc, 0, sizeof(vc));
-    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d);
-    if (r != 0)
-        dump(&d);
-    assert_int_equal(r, 0);
-    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    read_vm(text, "/d", &cfg, &d, &vc);
     assert_int_equal(vc.disk_count, 2);
     assert_string_equal(vc.disks[0].id, "data");
     assert_true(vc.disks[1].readonly);
@@ -416,10 +429,8 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_int_equal(vc.console, VMM_CONSOLE_VIRTIO);
 
     /* The manager's JSON keeps all of it. */
-    char *json = sysconf_vm_to_json(&cfg.vms[0]);
     struct sysconf back;
-    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
-                     0);
+    char *json = read_back(&cfg, &d, &back);
     assert_int_equal(back.vms[0].nets[1].hostfwd_count, 2);
     assert_null(back.vms[0].nets[1].tap);
     assert_string_equal(back.vms[0].vsock_socket, "/d/v.sock");
@@ -459,9 +470,7 @@ static void vhost_user_devices(void **state)
 
     (void)state;
     memset(&vc, 0, sizeof(vc));
-    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d),
-                     0);
-    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    read_vm(text, "/d", &cfg, &d, &vc);
     assert_int_equal(vc.disk_count, 2);
     assert_null(vc.disks[0].path);
     assert_string_equal(vc.disks[0].vhost_user, "/d/blk.sock");
@@ -475,10 +484,8 @@ static void vhost_user_devices(void **state)
     assert_string_equal(vc.nets[0].vhost_user, "/d/sw.sock");
     assert_int_equal(vc.nets[0].mac[5], 9);
     /* The manager's JSON keeps them. */
-    char *json = sysconf_vm_to_json(&cfg.vms[0]);
     struct sysconf back;
-    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
-                     0);
+    char *json = read_back(&cfg, &d, &back);
     assert_string_equal(back.vms[0].disks[0].vhost_user, "/d/blk.sock");
     assert_string_equal(back.vms[0].filesystems[0].socket, "/d/fs.sock");
     assert_string_equal(back.vms[0].nets[0].vhost_user, "/d/sw.sock");
@@ -512,11 +519,7 @@ static void arch_options(void **state)
 
     (void)state;
     memset(&vc, 0, sizeof(vc));
-    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d);
-    if (r != 0)
-        dump(&d);
-    assert_int_equal(r, 0);
-    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    read_vm(text, "/d", &cfg, &d, &vc);
     assert_int_equal(vc.arch.kernel_format, VM_KERNEL_RAW);
     assert_int_equal(vc.arch.irqchip, VM_IRQCHIP_GICV3);
     assert_int_equal(vc.arch.pmu, VM_FEATURE_OFF);
@@ -525,13 +528,11 @@ static void arch_options(void **state)
     assert_int_equal(vc.arch.mte, VM_FEATURE_AUTO);
 
     /* The manager's JSON carries what is not the default, and only that. */
-    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    struct sysconf back;
+    char *json = read_back(&cfg, &d, &back);
     assert_non_null(strstr(json, "\"kernel_format\": \"raw\""));
     assert_non_null(strstr(json, "\"pmu\": \"off\""));
     assert_null(strstr(json, "\"mte\""));
-    struct sysconf back;
-    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
-                     0);
     assert_int_equal(back.vms[0].arch.kernel_format, VM_KERNEL_RAW);
     assert_int_equal(back.vms[0].arch.irqchip, VM_IRQCHIP_GICV3);
     assert_int_equal(back.vms[0].arch.pmu, VM_FEATURE_OFF);
@@ -568,11 +569,7 @@ static void disk_rate_limits(void **state)
 
     (void)state;
     memset(&vc, 0, sizeof(vc));
-    int r = sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, "/d", 0, &cfg, &d);
-    if (r != 0)
-        dump(&d);
-    assert_int_equal(r, 0);
-    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    read_vm(text, "/d", &cfg, &d, &vc);
     assert_int_equal(vc.disks[0].limit.bytes.size, 10ull << 20);
     assert_int_equal(vc.disks[0].limit.bytes.refill_ms, 1000);
     assert_int_equal(vc.disks[0].limit.bytes.burst, 64ull << 20);
@@ -580,10 +577,8 @@ static void disk_rate_limits(void **state)
     assert_int_equal(vc.disks[0].limit.ops.refill_ms, 1000);
     assert_false(rate_limiter_config_active(&vc.disks[1].limit));
 
-    char *json = sysconf_vm_to_json(&cfg.vms[0]);
     struct sysconf back;
-    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
-                     0);
+    char *json = read_back(&cfg, &d, &back);
     assert_memory_equal(&back.vms[0].disks[0].limit, &cfg.vms[0].disks[0].limit,
                         sizeof(struct rate_limiter_config));
     assert_false(rate_limiter_config_active(&back.vms[0].disks[1].limit));
@@ -713,11 +708,11 @@ static void helpers(void **state)
     assert_false(sysconf_parse_restart("on-failure:", &p, &max));
     assert_false(sysconf_parse_restart("always:2", &p, &max));
 
-    sysconf_format_size(1536ull << 20, buf, sizeof(buf));
+    spelling_format_size(1536ull << 20, buf, sizeof(buf));
     assert_string_equal(buf, "1536M");
-    sysconf_format_size(8ull << 30, buf, sizeof(buf));
+    spelling_format_size(8ull << 30, buf, sizeof(buf));
     assert_string_equal(buf, "8G");
-    sysconf_format_size(1000, buf, sizeof(buf));
+    spelling_format_size(1000, buf, sizeof(buf));
     assert_string_equal(buf, "1000");
 
     assert_true(sysconf_valid_name("web-1.a_b"));

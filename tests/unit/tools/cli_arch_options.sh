@@ -8,20 +8,9 @@
 set -eu
 stdvmm=$1 arch=$2 work=$3
 mkdir -p "$work"
-echo "not a kernel" >"$work/k"
-status=0
-check() { # WANT_RC WANT_TEXT ARGS...
-	want=$1 text=$2
-	shift 2
-	rc=0
-	"$stdvmm" run --kernel "$work/k" --serial off "$@" 2>"$work/err" </dev/null || rc=$?
-	if [ "$rc" -ne "$want" ] || ! grep -qF -e "$text" "$work/err"; then
-		echo "stdvmm run $*: exit $rc (want $want), stderr:"
-		cat "$work/err"
-		echo "(want it to say: $text)"
-		status=1
-	fi
-}
+kernel=$work/k
+echo "not a kernel" >"$kernel"
+. "$(dirname "$0")/cli_check.sh"
 check 2 "--kernel-format zImage: expected auto, image or raw" --kernel-format zImage
 check 2 "--irqchip gicv3-its: expected auto, gicv2 or gicv3" --irqchip gicv3-its
 for f in pmu its sve pauth mte; do

@@ -10,25 +10,16 @@ set -eu
 stdvmm=$1 work=$2
 mkdir -p "$work"
 : >"$work/disk.img"
-status=0
-check() { # WANT_RC WANT_TEXT DISK
-	rc=0
-	"$stdvmm" run --kernel "$work/no-kernel" --serial off --disk "$3" 2>"$work/err" </dev/null || rc=$?
-	if [ "$rc" -ne "$1" ] || ! grep -qF -e "$2" "$work/err"; then
-		echo "stdvmm run --disk $3: exit $rc (want $1), stderr:"
-		cat "$work/err"
-		echo "(want it to say: $2)"
-		status=1
-	fi
-}
+kernel=$work/no-kernel
+. "$(dirname "$0")/cli_check.sh"
 d=path=$work/disk.img
-check 2 "needs its size and its refill time" "$d,bw_size=1M"
-check 2 "needs its size and its refill time" "$d,ops_refill_time=100"
-check 2 "needs its size and its refill time" "$d,ops_size=10,ops_refill_time=3600001"
-check 2 "needs its size and its refill time" "$d,bw_one_time_burst=1M"
-check 2 "'bw_size=1Q': expected a size such as 10M" "$d,bw_size=1Q,bw_refill_time=100"
-check 2 "'ops_size=-1': expected a whole number" "$d,ops_size=-1,ops_refill_time=100"
-check 2 "rate limits are the backend's" "vhost-user=$work/s,ops_size=5,ops_refill_time=10"
+check 2 "needs its size and its refill time" --disk "$d,bw_size=1M"
+check 2 "needs its size and its refill time" --disk "$d,ops_refill_time=100"
+check 2 "needs its size and its refill time" --disk "$d,ops_size=10,ops_refill_time=3600001"
+check 2 "needs its size and its refill time" --disk "$d,bw_one_time_burst=1M"
+check 2 "'bw_size=1Q': expected a size such as 10M" --disk "$d,bw_size=1Q,bw_refill_time=100"
+check 2 "'ops_size=-1': expected a whole number" --disk "$d,ops_size=-1,ops_refill_time=100"
+check 2 "rate limits are the backend's" --disk "vhost-user=$work/s,ops_size=5,ops_refill_time=10"
 check 1 "no-kernel: cannot open" \
-	"$d,bw_size=1M,bw_refill_time=1000,bw_one_time_burst=4M,ops_size=100,ops_refill_time=1000"
+	--disk "$d,bw_size=1M,bw_refill_time=1000,bw_one_time_burst=4M,ops_size=100,ops_refill_time=1000"
 exit $status

@@ -68,6 +68,27 @@ class CpuLists(unittest.TestCase):
                 gvt.parse_cpus(bad, "w")
 
 
+class SizesAndMacs(unittest.TestCase):
+    """Read by stdvmm's C parser (src/core/spelling.c through spelling_tool.c):
+    the same spellings stdvmm and stdvmmd accept, and no others."""
+
+    def test_sizes(self):
+        self.assertEqual(gvt.parse_size("256M", "w"), 256 << 20)
+        self.assertEqual(gvt.parse_size("1GiB", "w"), 1 << 30)
+        self.assertEqual(gvt.parse_size("2t", "w"), 2 << 40)
+        self.assertEqual(gvt.parse_size(4096, "w"), 4096)
+        for bad in ("1.5G", " 1M", "1B", "1P", "", "-1", "18446744073709551616", True, None):
+            with self.assertRaises(Refused, msg=repr(bad)):
+                gvt.parse_size(bad, "w")
+
+    def test_macs(self):
+        self.assertEqual(gvt.parse_mac("52:54:00:AB:cd:0f", "w"), [0x52, 0x54, 0, 0xab, 0xcd, 0xf])
+        for bad in ("01:00:5e:00:00:01", "00:00:00:00:00:00", "5:54:00:12:34:56",
+                    "52:54:00:12:34:56 ", 525400123456):
+            with self.assertRaises(Refused, msg=repr(bad)):
+                gvt.parse_mac(bad, "w")
+
+
 class VcpuSched(unittest.TestCase):
     def test_count_only(self):
         count, vcpus = gvt.vcpu_sched(4, "w")

@@ -46,23 +46,6 @@ int kvm_arch_irq_line_number(struct hv_vm *vm, uint32_t irq, uint32_t *out)
     return 0;
 }
 
-static int device_attr(struct hv_vm *vm, uint32_t group, uint64_t attr, void *value,
-                       const char *what)
-{
-    struct kvm_device_attr a = {
-        .group = group,
-        .attr = attr,
-        .addr = (uint64_t)(uintptr_t)value,
-    };
-
-    if (ioctl(vm->irqchip_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
-        int e = errno;
-        LOG_ERR("VM %s: vGIC %s: %s", vm->name, what, strerror(e));
-        return -e;
-    }
-    return 0;
-}
-
 static int dist_reg(struct hv_vm *vm, bool set, uint64_t attr, uint32_t *value)
 {
     struct kvm_device_attr a = {
@@ -166,7 +149,7 @@ int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
 
 static int set_gic_address(struct hv_vm *vm, uint64_t type, uint64_t addr, const char *what)
 {
-    return device_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr, what);
+    return kvm_irqchip_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr, what);
 }
 
 int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
@@ -195,18 +178,21 @@ int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
     vm->gic_v3 = v3;
     vm->irqfds_deferred = true; /* until hv_a64_gic_init(): KVM refuses them with EAGAIN */
     if (v3) {
-        r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_DIST, gic->dist_base, "distributor address");
+        r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_DIST, gic->dist_base,
+                            "vGIC distributor address");
         if (r == 0)
             r = set_gic_address(vm, KVM_VGIC_V3_ADDR_TYPE_REDIST, gic->redist_base,
-                                "redistributor address");
+                                "vGIC redistributor address");
     } else {
-        r = set_gic_address(vm, KVM_VGIC_V2_ADDR_TYPE_DIST, gic->dist_base, "distributor address");
+        r = set_gic_address(vm, KVM_VGIC_V2_ADDR_TYPE_DIST, gic->dist_base,
+                            "vGIC distributor address");
         if (r == 0)
             r = set_gic_address(vm, KVM_VGIC_V2_ADDR_TYPE_CPU, gic->cpu_base,
-                                "CPU interface address");
+                                "vGIC CPU interface address");
     }
     if (r == 0)
-        r = device_attr(vm, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs, "number of interrupts");
+        r = kvm_irqchip_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs,
+                                 "vGIC number of interrupts");
     return r;
 }
 
@@ -216,8 +202,8 @@ int hv_a64_gic_init(struct hv_vm *vm)
         LOG_ERR("VM %s: no vGIC to initialise", vm->name);
         return -STDVMM_ENODEV;
     }
-    int r = device_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL,
-                        "KVM_DEV_ARM_VGIC_CTRL_INIT");
+    int r = kvm_irqchip_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL,
+                                 "vGIC KVM_DEV_ARM_VGIC_CTRL_INIT");
     if (r == 0)
         r = kvm_flush_deferred_irqfds(vm);
     return r;

@@ -182,18 +182,6 @@ int hv_rv64_features(struct hv_vm *vm, struct rv64_hv_features *out)
     return r;
 }
 
-static int aia_attr(struct hv_vm *vm, uint32_t group, uint64_t attr, void *value, const char *what)
-{
-    struct kvm_device_attr a = {.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)value};
-
-    if (ioctl(vm->irqchip_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
-        int e = errno;
-        LOG_ERR("VM %s: AIA %s: %s", vm->name, what, strerror(e));
-        return -e;
-    }
-    return 0;
-}
-
 int hv_rv64_create_aia(struct hv_vm *vm, const struct rv64_aia_layout *aia)
 {
     struct kvm_create_device dev = {.type = KVM_DEV_TYPE_RISCV_AIA};
@@ -222,21 +210,22 @@ int hv_rv64_create_aia(struct hv_vm *vm, const struct rv64_aia_layout *aia)
         hart_bits++;
     uint32_t sources = aia->sources, ids = aia->ids;
     uint64_t aplic = aia->aplic_base;
-    int r = aia_attr(vm, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_SRCS, &sources,
-                     "number of wired sources");
+    int r = kvm_irqchip_set_attr(vm, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_SRCS,
+                                 &sources, "AIA number of wired sources");
     if (r == 0)
-        r = aia_attr(vm, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_IDS, &ids,
-                     "number of MSI identities");
+        r = kvm_irqchip_set_attr(vm, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_IDS,
+                                 &ids, "AIA number of MSI identities");
     if (r == 0)
-        r = aia_attr(vm, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS,
-                     &hart_bits, "hart index bits");
+        r = kvm_irqchip_set_attr(vm, KVM_DEV_RISCV_AIA_GRP_CONFIG,
+                                 KVM_DEV_RISCV_AIA_CONFIG_HART_BITS, &hart_bits,
+                                 "AIA hart index bits");
     if (r == 0)
-        r = aia_attr(vm, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_APLIC, &aplic,
-                     "APLIC address");
+        r = kvm_irqchip_set_attr(vm, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_APLIC,
+                                 &aplic, "AIA APLIC address");
     for (unsigned i = 0; r == 0 && i < aia->harts; i++) {
         uint64_t imsic = aia->imsic_base + i * aia->imsic_stride;
-        r = aia_attr(vm, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_IMSIC(i), &imsic,
-                     "IMSIC address");
+        r = kvm_irqchip_set_attr(vm, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_IMSIC(i),
+                                 &imsic, "AIA IMSIC address");
     }
     return r;
 }
@@ -271,8 +260,8 @@ int hv_rv64_aia_init(struct hv_vm *vm)
         LOG_ERR("VM %s: no AIA to initialise", vm->name);
         return -STDVMM_ENODEV;
     }
-    int r = aia_attr(vm, KVM_DEV_RISCV_AIA_GRP_CTRL, KVM_DEV_RISCV_AIA_CTRL_INIT, NULL,
-                     "KVM_DEV_RISCV_AIA_CTRL_INIT");
+    int r = kvm_irqchip_set_attr(vm, KVM_DEV_RISCV_AIA_GRP_CTRL, KVM_DEV_RISCV_AIA_CTRL_INIT, NULL,
+                                 "AIA KVM_DEV_RISCV_AIA_CTRL_INIT");
     if (r == 0)
         r = route_sources(vm);
     if (r == 0)

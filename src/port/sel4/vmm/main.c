@@ -129,7 +129,7 @@ static struct machine_virtio net_dev;
 static struct virtio_net net_model;
 
 /*
- * The transport kicks with its own lock held (on KVM a kick only wakes the
+ * The transport kicks with the device lock held (on KVM a kick only wakes the
  * device's thread), and the NIC and a served disk take that lock again:
  * serve their queues on the next wake of vCPU 0's thread instead, through
  * this VMM's own notification. Kicks and that wake both run under the VMM

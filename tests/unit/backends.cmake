@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# The Linux backends (src/backends/linux) under their real device models,
+# on the runtime's event loop: test_blk_file drives a raw image through
+# virtio-blk (io_uring, or the synchronous path without it).
+if(NOT TARGET stdvmm_backends)
+  return()
+endif()
+add_executable(test_blk_file ${CMAKE_CURRENT_SOURCE_DIR}/backends/test_blk_file.c
+                             ${CMAKE_CURRENT_SOURCE_DIR}/support/test_hv_none.c)
+target_include_directories(test_blk_file PRIVATE ${CMOCKA_INCLUDE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}
+                                                 ${CMAKE_CURRENT_SOURCE_DIR}/support)
+# The host layer's own log sink (the event loop needs it): the null port without
+# stdvmm_test_support's log.
+target_link_libraries(test_blk_file PRIVATE stdvmm_backends ${CMOCKA_LIBRARY})
+add_test(NAME unit.test_blk_file COMMAND test_blk_file)
+set_tests_properties(unit.test_blk_file PROPERTIES LABELS unit TIMEOUT 120)

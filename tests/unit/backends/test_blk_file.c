@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The raw image backend (src/backends/linux/blk_file.c) under the real
+ * virtio-blk model, on an event loop thread as the runtime runs it: a
+ * guest's write reaches the file, a read brings the file's bytes into
+ * guest memory, flush and write-zeroes complete, and the image lock keeps
+ * a second opener out. io_uring when the kernel has it, the synchronous
+ * path otherwise: both must give the same answers.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stdvmm/backends/blk_file.h"
+#include "stdvmm/devices/virtio_mmio.h"
+#include "stdvmm/error.h"
+#include "stdvmm/host/event_loop.h"
+#include "support/virtio_driver.h"
+
+#define IMAGE_SIZE (1u << 20)
+#define HDR (TD_DATA)
+#define BUF (TD_DATA + 0x1000)
+#define STATUS (TD_DATA + 0x800)
+
+struct fixture {
+    struct td d;
+    char path[64];
+    struct blk_file file;
+    struct virtio_blk blk;
+    struct virtio_mmio t;
+    struct host_loop loop;
+    int kick_fd;
+};
+
+/* The runtime's wiring in small: a kick is an eventfd the device's loop thread serves. */
+static void kicked(void *ctx, int fd, short revents)
+{
+    (void)revents;
+    host_eventfd_drain(fd);
+    virtio_blk_process(ctx);
+}
+
+static void kick(void *ctx)
+{
+    host_eventfd_signal(((struct fixture *)ctx)->kick_fd);
+}
+
+static void interrupt(void *ctx)
+{
+    (void)ctx;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL || td_init(&f->d) != 0)
+        return -1;
+    snprintf(f->path, sizeof(f->path), "/tmp/test_blk_file.XXXXXX");
+    int fd = mkstemp(f->path);
+    if (fd < 0)
+        return -1;
+    uint8_t *pattern = malloc(IMAGE_SIZE);
+    for (unsigned i = 0; i < IMAGE_SIZE; i++)
+        pattern[i] = (uint8_t)(i / 512 + i);
+    ssize_t w = write(fd, pattern, IMAGE_SIZE);
+    free(pattern);
+    close(fd);
+    if (w != IMAGE_SIZE || blk_file_open(&f->file, f->path, false) != 0)
+        return -1;
+    f->kick_fd = host_eventfd_create();
+    struct virtio_blk_config cfg = {
+        .slot = td_slot(&f->d, "blk0"),
+        .capacity = f->file.size,
+        .discard = true,
+        .backend = blk_file_backend(&f->file),
+    };
+    cfg.slot.kick = kick;
+    cfg.slot.interrupt = interrupt;
+    cfg.slot.host_ctx = f;
+    if (f->kick_fd < 0 || virtio_blk_init(&f->blk, &cfg) != 0 ||
+        virtio_mmio_init(&f->t, &f->blk.vdev) != 0 || host_loop_init(&f->loop, "blk0") != 0 ||
+        host_loop_add(&f->loop, f->kick_fd, POLLIN, kicked, &f->blk) != 0 ||
+        blk_file_attach(&f->file, &f->blk, &f->loop) != 0 || host_loop_start(&f->loop) != 0)
+        return -1;
+    td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    host_loop_stop(&f->loop);
+    blk_file_detach(&f->file);
+    host_loop_destroy(&f->loop);
+    blk_file_close(&f->file);
+    close(f->kick_fd);
+    unlink(f->path);
+    td_free(&f->d);
+    free(f);
+    return 0;
+}
+
+/* Queues header | data | status at descriptor 0 and waits for the device to answer. */
+static uint8_t submit(struct fixture *f, uint32_t type, uint64_t sector, uint32_t len)
+{
+    uint16_t before = td_used_idx(&f->d, 0);
+    bool to_guest = type == VIRTIO_BLK_T_IN;
+    uint8_t *hdr = td_ptr(&f->d, HDR);
+
+    virtio_put_le32(hdr, type);
+    virtio_put_le32(hdr + 4, 0);
+    virtio_put_le64(hdr + 8, sector);
+    *td_ptr(&f->d, STATUS) = 0xee;
+    td_desc(&f->d, 0, 0, HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+    td_desc(&f->d, 0, 1, BUF, len, VIRTQ_DESC_F_NEXT | (to_guest ? VIRTQ_DESC_F_WRITE : 0), 2);
+    td_desc(&f->d, 0, 2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the ring is written before the notification */
+    td_avail(&f->d, 0, 0);
+    td_w32(&f->t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    for (int ms = 0; ms < 5000; ms++) {
+        if (__atomic_load_n((volatile uint16_t *)td_ptr(&f->d, f->d.q[0].used + 2),
+                            __ATOMIC_ACQUIRE) != before)
+            return *(volatile uint8_t *)td_ptr(&f->d, STATUS);
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    fail_msg("request type %u at sector %llu: no answer within 5 s", type,
+             (unsigned long long)sector);
+    return 0xff;
+}
+
+static void file_bytes(struct fixture *f, uint64_t offset, uint8_t *out, size_t len)
+{
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, out, len, (off_t)offset), (ssize_t)len);
+    close(fd);
+}
+
+static void write_then_read_back(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t got[4096];
+
+    print_message("blk_file: %s\n", f->file.ring_ok ? "io_uring" : "synchronous (no io_uring)");
+    memset(td_ptr(&f->d, BUF), 0xab, 4096);
+    assert_int_equal(submit(f, VIRTIO_BLK_T_OUT, 8, 4096), VIRTIO_BLK_S_OK);
+    file_bytes(f, 8 * 512, got, sizeof(got));
+    for (unsigned i = 0; i < sizeof(got); i++)
+        assert_int_equal(got[i], 0xab);
+    file_bytes(f, 8 * 512 - 1, got, 1); /* the byte before is untouched */
+    assert_int_equal(got[0], (uint8_t)((8 * 512 - 1) / 512 + 8 * 512 - 1));
+
+    memset(td_ptr(&f->d, BUF), 0, 4096);
+    assert_int_equal(submit(f, VIRTIO_BLK_T_IN, 100, 1024), VIRTIO_BLK_S_OK);
+    for (unsigned i = 0; i < 1024; i++)
+        assert_int_equal(*td_ptr(&f->d, BUF + i), (uint8_t)(100 + i / 512 + 100 * 512 + i));
+    assert_int_equal(submit(f, VIRTIO_BLK_T_IN, 8, 512), VIRTIO_BLK_S_OK);
+    assert_int_equal(*td_ptr(&f->d, BUF + 511), 0xab);
+
+    assert_int_equal(submit(f, VIRTIO_BLK_T_FLUSH, 0, 0), VIRTIO_BLK_S_OK);
+    /* Past the end is the device model's refusal; the file is never asked. */
+    assert_int_equal(submit(f, VIRTIO_BLK_T_IN, IMAGE_SIZE / 512, 512), VIRTIO_BLK_S_IOERR);
+}
+
+static void write_zeroes_reach_the_file(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t got[2048];
+    uint8_t *seg = td_ptr(&f->d, BUF);
+
+    /* One write-zeroes segment: sector 16, 4 sectors, no unmap. */
+    virtio_put_le64(seg, 16);
+    virtio_put_le32(seg + 8, 4);
+    virtio_put_le32(seg + 12, 0);
+    assert_int_equal(submit(f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16), VIRTIO_BLK_S_OK);
+    file_bytes(f, 16 * 512, got, sizeof(got));
+    for (unsigned i = 0; i < sizeof(got); i++)
+        assert_int_equal(got[i], 0);
+    file_bytes(f, 20 * 512, got, 1);
+    assert_int_equal(got[0], (uint8_t)(20 + 20 * 512));
+}
+
+static void the_image_lock_keeps_a_second_opener_out(void **state)
+{
+    struct fixture *f = *state;
+    struct blk_file other;
+
+    assert_int_equal(blk_file_open(&other, f->path, false), -STDVMM_EBUSY);
+    assert_int_equal(blk_file_open(&other, f->path, true), -STDVMM_EBUSY);
+    assert_true(blk_file_open(&other, "/nonexistent/disk.img", true) < 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(write_then_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(write_zeroes_reach_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_image_lock_keeps_a_second_opener_out, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
