@@ -48,6 +48,8 @@ int vcpu_run_loop(struct vcpu *vcpu)
             vm_request_stop(vm, VM_STOP_ERROR);
             return r;
         }
+        /* Whatever this exit is, it comes after the guest's queued writes. */
+        vm_flush_buffered_writes(vm);
         switch (ex.reason) {
         case HV_EXIT_MMIO:
             dispatch_io(vcpu, &ex, &vm->mmio, &unclaimed);
