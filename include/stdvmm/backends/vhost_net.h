@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "stdvmm/backends/net_tap.h"
+#include "stdvmm/backends/vhost_doorbells.h"
 #include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/guest_memory.h"
 #include "stdvmm/host/event_loop.h"
@@ -51,11 +52,8 @@ struct vhost_net {
     unsigned running_count;
     /* This boot's. */
     bool attached;
-    struct virtio_vhost *model;
-    struct host_loop *loop;
     const struct gmem *mem;
-    int kick_fds[VHOST_NET_QUEUES];
-    int call_fds[VHOST_NET_QUEUES];
+    struct vhost_doorbells bells;
 };
 
 /*

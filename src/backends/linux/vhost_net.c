@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +55,7 @@ int vhost_net_open(struct vhost_net *d, const char *name, struct net_tap *tap, c
     pthread_mutex_init(&d->lock, NULL);
     snprintf(d->name, sizeof(d->name), "%s", name);
     d->tap = tap;
-    for (unsigned i = 0; i < VHOST_NET_QUEUES; i++)
-        d->kick_fds[i] = d->call_fds[i] = -1;
+    vhost_doorbells_init(&d->bells);
     d->fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
     if (d->fd < 0) {
         int e = errno;
@@ -133,8 +131,8 @@ static int start_queue(struct vhost_net *d, const struct virtio_vhost_queue *q)
         .avail_user_addr = (uint64_t)(uintptr_t)avail,
         .used_user_addr = (uint64_t)(uintptr_t)used,
     };
-    struct vhost_vring_file kick = {.index = q->index, .fd = d->kick_fds[q->index]};
-    struct vhost_vring_file call = {.index = q->index, .fd = d->call_fds[q->index]};
+    struct vhost_vring_file kick = {.index = q->index, .fd = d->bells.kick[q->index]};
+    struct vhost_vring_file call = {.index = q->index, .fd = d->bells.call[q->index]};
     struct vhost_vring_file backend = {.index = q->index, .fd = d->tap->fd};
     int r = vhost_ioctl(d, VHOST_SET_VRING_NUM, "SET_VRING_NUM", &num);
     if (r == 0)
@@ -160,14 +158,6 @@ static void stop_queues(struct vhost_net *d)
         (void)vhost_ioctl(d, VHOST_GET_VRING_BASE, "GET_VRING_BASE", &state);
     }
     d->running = false;
-}
-
-static void on_call(void *ctx, int fd, short revents)
-{
-    struct vhost_net *d = ctx;
-    (void)revents;
-    if (host_eventfd_drain(fd))
-        virtio_vhost_used(d->model);
 }
 
 static int start(void *ctx, unsigned gen, uint64_t features, const struct virtio_vhost_queue *q,
@@ -265,21 +255,13 @@ int vhost_net_attach(struct vhost_net *d, struct virtio_vhost *model, struct hos
         r = vhost_ioctl(d, VHOST_SET_OWNER, "SET_OWNER", NULL);
         d->owned = r == 0;
     }
-    d->model = model;
-    d->loop = loop;
     d->mem = mem;
     d->running = false;
     d->stop_generation = 0;
     d->attached = true;
-    for (unsigned i = 0; r == 0 && i < VHOST_NET_QUEUES; i++) {
-        d->kick_fds[i] = kick_fds[i];
-        /* Closed by detach, which the caller runs whatever this returns. */
-        d->call_fds[i] = host_eventfd_create();
-        if (d->call_fds[i] < 0)
-            r = -STDVMM_EIO;
-        else
-            r = host_loop_add(loop, d->call_fds[i], POLLIN, on_call, d);
-    }
+    /* Closed by detach, which the caller runs whatever this returns. */
+    if (r == 0)
+        r = vhost_doorbells_attach(&d->bells, VHOST_NET_QUEUES, kick_fds, model, loop);
     if (r == 0)
         r = set_mem_table(d, regions, region_count);
     pthread_mutex_unlock(&d->lock);
@@ -291,14 +273,8 @@ void vhost_net_detach(struct vhost_net *d)
     pthread_mutex_lock(&d->lock);
     if (d->attached) {
         stop_queues(d);
-        for (unsigned i = 0; i < VHOST_NET_QUEUES; i++) {
-            if (d->call_fds[i] >= 0)
-                close(d->call_fds[i]);
-            d->call_fds[i] = d->kick_fds[i] = -1;
-        }
+        vhost_doorbells_detach(&d->bells);
         d->attached = false;
-        d->model = NULL;
-        d->loop = NULL;
     }
     pthread_mutex_unlock(&d->lock);
 }

@@ -11,16 +11,9 @@ stdvmm=$1 work=$2
 mkdir -p "$work"
 : >"$work/disk.img"
 status=0
-check() { # WANT_RC WANT_TEXT DISK
-	rc=0
-	"$stdvmm" run --kernel "$work/no-kernel" --serial off --disk "$3" 2>"$work/err" </dev/null || rc=$?
-	if [ "$rc" -ne "$1" ] || ! grep -qF -e "$2" "$work/err"; then
-		echo "stdvmm run --disk $3: exit $rc (want $1), stderr:"
-		cat "$work/err"
-		echo "(want it to say: $2)"
-		status=1
-	fi
-}
+# shellcheck source=tests/unit/tools/cli_check.sh
+. "${0%/*}/cli_check.sh"
+check() { cli_check --disk "$@"; } # WANT_RC WANT_TEXT DISK
 d=path=$work/disk.img
 check 2 "needs its size and its refill time" "$d,bw_size=1M"
 check 2 "needs its size and its refill time" "$d,ops_refill_time=100"
