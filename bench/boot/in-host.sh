@@ -28,7 +28,8 @@ run_stdvmm() {
 # kvmtool has no ACPI on x86, so it cannot power the guest off: measure kills
 # it once the guest is ready and measured (its exit figures are not comparable).
 run_kvmtool() {
-	"$here/measure" -k -m "$MEMORY_MIB" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
+	# lkvm keeps its control sockets under $HOME/.lkvm.
+	HOME=$TEST_TMP "$here/measure" -k -m "$MEMORY_MIB" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
 		--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --params "$CMDLINE" \
 		--cpus "$CPUS" --mem "$MEMORY_MIB" --console serial --network mode=none
 }

@@ -517,11 +517,15 @@ static void vdev_wire(struct vdev *d)
     const struct virtio_mmio_slot *slot = &d->mv.cfg.slot;
     struct hv_vm *hv = d->vm->hv;
 
-    /* A vhost-user device has a doorbell per queue (attach_vhost), which this would shadow. */
+    /*
+     * A device served elsewhere (vhost-user, vhost-net) has a doorbell per
+     * queue (wire_kicks), which this would shadow.
+     */
+    bool served = d->mv.kind == MACHINE_VIRTIO_VHOST;
     d->notify_wired =
-        d->vhu == NULL &&
+        !served &&
         hv_vm_add_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify) == 0;
-    if (!d->notify_wired && d->vhu == NULL)
+    if (!d->notify_wired && !served)
         LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
     hv_notifier_t none = {.handle = -1};

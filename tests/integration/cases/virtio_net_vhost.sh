@@ -24,7 +24,8 @@ count_workers() {
 }
 tap_run stdvmm-tap1 tap=stdvmm-tap1,vhost=on count_workers
 [ "$workers" -ge 1 ] || fail "no vhost-$VM_PID kernel thread: vhost-net did not serve the queues"
-if grep -q "vhost-net" "$STDERR_LOG"; then
-	fail "stdvmm reported a vhost-net problem"
+# Nothing to report: no fallback, no doorbell that failed to register.
+if grep -qE "vhost-net|ioeventfd|irqfd|error" "$STDERR_LOG"; then
+	fail "stdvmm reported a problem with the device"
 fi
 echo "PASS: vhost-net: ping over TAP, 4 MiB each way intact ($(serial_value down_seconds)s down)"
