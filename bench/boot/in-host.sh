@@ -131,7 +131,8 @@ if ls "$TEST_TMP"/stats-stdvmm-* >/dev/null 2>&1; then
 			'BEGIN { if (s == "-" || q == "-") exit
 			d = s - q; if (d < 0) d = -d
 			if (d < 1000 || d * 10 < (q > s ? q : s)) exit
-			printf "%-26s %12s %12s %8s\n", n, s, q, q > 0 ? sprintf("%.2f", s / q) : "-" }'
+			r = q > 0 ? sprintf("%.2f", s / q) : "-"
+			printf "%-26s %12s %12s %8s\n", n, s, q, r }'
 	done
 fi
 echo

@@ -457,6 +457,15 @@ int vmm_run(const struct vmm_config *cfg)
             machine_teardown(&m->mach);
             break;
         }
+        /*
+         * The kernel and initramfs are in guest RAM now; their copies are
+         * kept only to build the VM again after a guest reset. Without
+         * reboots they are the VMM's largest private memory: give them back.
+         */
+        if (cfg->no_reboot) {
+            host_file_image_release(&m->kernel);
+            host_file_image_release(&m->initrd);
+        }
         vcpu_park_attach(&m->park, &m->mach.vm);
         api_attach(m);
         console_input_fn input = uart_input;
