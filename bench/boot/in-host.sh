@@ -3,7 +3,8 @@
 # The boot benchmark's inside half, run by the test host's /init like a test
 # (bench/boot/run.sh stages it with ./measure and ./bench.conf). Boots the
 # same guest under stdvmm and under QEMU microvm, alternating (ABBA order, so
-# neither always runs first), and prints medians and stdvmm/QEMU ratios.
+# neither always runs first), and kvmtool after each pair when bench/boot/run.sh
+# staged one (--kvmtool), and prints medians and ratios to QEMU.
 #
 # Absolute times inside an emulated host mean little; the ratios between two
 # VMMs in the same host boot are the result.
@@ -18,12 +19,23 @@ here=${0%/*}
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
 
 run_stdvmm() {
-	"$here/measure" -o "$TEST_TMP/out.log" -- "$STDVMM" run --kernel "$GUEST_KERNEL" \
+	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-stdvmm-$RUN" -o "$TEST_TMP/out.log" -- \
+		"$STDVMM" run --kernel "$GUEST_KERNEL" \
 		--initramfs "$GUEST_INITRD" --cmdline "$CMDLINE" --cpus "$CPUS" \
-		--memory "${MEMORY_MIB}M" --serial tty --no-reboot
+		--memory "${MEMORY_MIB}M" --serial tty --no-reboot --log-level info \
+		2>"$TEST_TMP/err.log"
+}
+# kvmtool has no ACPI on x86, so it cannot power the guest off: measure kills
+# it once the guest is ready and measured (its exit figures are not comparable).
+run_kvmtool() {
+	# lkvm keeps its control sockets under $HOME/.lkvm.
+	HOME=$TEST_TMP "$here/measure" -k -m "$MEMORY_MIB" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
+		--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --params "$CMDLINE" \
+		--cpus "$CPUS" --mem "$MEMORY_MIB" --console serial --network mode=none
 }
 run_qemu() {
-	"$here/measure" -o "$TEST_TMP/out.log" -- "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
+	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-qemu-$RUN" -o "$TEST_TMP/out.log" -- \
+		"$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
 		-M microvm -cpu host -m "$MEMORY_MIB" -smp "$CPUS" -nodefaults -no-user-config \
 		-display none -no-reboot -serial stdio \
 		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "$CMDLINE"
@@ -32,29 +44,62 @@ run_qemu() {
 data=$TEST_TMP/data
 : >"$data"
 one() { # VMM RUN
+	rm -f "$TEST_TMP/err.log"
+	RUN=$2
 	line=$("run_$1")
+	# Returns from KVM_RUN to the VMM: only stdvmm counts its own (-1: not known).
+	vmm_exits=-1
+	[ ! -e "$TEST_TMP/err.log" ] || vmm_exits=$(awk '/exits reached the VMM/ {
+		n += $(NF - 4); c++ } END { print c ? n : -1 }' "$TEST_TMP/err.log")
+	line="$line vmm_exits=$vmm_exits"
 	echo "DATA vmm=$1 run=$2 $line"
 	# Columns for the medians below: vmm ready exit rss utime stime status
-	# exits io_exits mmio_exits halt_exits.
+	# exits io_exits mmio_exits halt_exits run_cpu ready_cpu priv threads fds
+	# vmm_exits.
 	echo "$1 $line" | sed 's/[a-z_]*=//g' >>"$data"
 	case $line in
 	*ready_ms=-1*) echo "  ($1 run $2: no readiness line; output:)"; tail -n 20 "$TEST_TMP/out.log" ;;
 	esac
-	case "$line " in
+	case "$1 $line " in
+	kvmtool*) ;; # killed on purpose
 	*" status=0 "*) ;;
 	*) echo "  ($1 run $2 did not exit cleanly)" ;;
 	esac
 }
+KVMTOOL=${STDVMM%/*}/lkvm
+each() { # VMM RUN: the ABBA pair, then kvmtool where there is one
+	one "$1" "$2"
+	# The pair's second VMM: QEMU on odd runs, stdvmm on even ones.
+	case "$1 $(($2 % 2))" in
+	"qemu 1" | "stdvmm 0") [ ! -x "$KVMTOOL" ] || one kvmtool "$2" ;;
+	esac
+}
 
 echo "boot benchmark: $RUNS runs each, $CPUS vCPU(s), $MEMORY_MIB MiB, cmdline '$CMDLINE'"
-abba "$RUNS" one
+abba "$RUNS" each
 
 # -1 means "not measured".
-row() { ratio_row '%-22s %12s %12s %8s\n' "$data" -1 "$@"; }
-fails=$(awk '$7 != 0 || $2 < 0 { n++ } END { print n + 0 }' "$data")
+if [ -x "$KVMTOOL" ]; then
+	row() {
+		ratio_row '%-26s %12s %12s %8s' "$data" -1 "$@"
+		_k=$(median "$data" "$2" kvmtool -1)
+		_q=$(median "$data" "$2" qemu -1)
+		awk -v k="$_k" -v q="$_q" 'BEGIN {
+			r = (k != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", k / q) : "-"
+			printf " %12s %8s\n", k, r }'
+	}
+	head='%-26s %12s %12s %8s %12s %8s\n'
+	title="metric stdvmm qemu ratio kvmtool k/qemu"
+else
+	row() { ratio_row '%-26s %12s %12s %8s\n' "$data" -1 "$@"; }
+	head='%-26s %12s %12s %8s\n'
+	title="metric stdvmm qemu ratio"
+fi
+fails=$(awk '$1 != "kvmtool" && ($7 != 0 || $2 < 0) { n++ } END { print n + 0 }' "$data")
 echo
 echo "medians of $RUNS runs (stdvmm vs QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') microvm)"
-printf '%-22s %12s %12s %8s\n' metric stdvmm qemu ratio
+# shellcheck disable=SC2086 # the title's words are the columns
+printf "$head" $title
 row "launch->ready (ms)" 2
 row "launch->exit (ms)" 3
 row "peak RSS (KiB)" 4
@@ -64,6 +109,31 @@ row "KVM exits" 8
 row "  of which port I/O" 9
 row "  of which MMIO" 10
 row "  of which HLT" 11
+row "exits to the VMM" 17
+row "VMM CPU exec->1st run (ms)" 12
+row "VMM CPU exec->ready (ms)" 13
+row "VMM private RSS (KiB)" 14
+row "threads at ready" 15
+row "fds at ready" 16
+
+# Every counter of KVM's per-VM debugfs directory (exit reasons, page
+# faults, TLB flushes...): where the two VMMs' guests differ, and by how much.
+stat_median() { # VMM NAME
+	cat "$TEST_TMP"/stats-"$1"-* 2>/dev/null | awk -v n="$2" '$1 == n { print $2 }' | sort -n |
+		awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'
+}
+if ls "$TEST_TMP"/stats-stdvmm-* >/dev/null 2>&1; then
+	echo
+	echo "KVM per-VM counters, medians, where stdvmm and QEMU differ by 10% and by 1000 or more"
+	printf '%-26s %12s %12s %8s\n' counter stdvmm qemu ratio
+	for name in $(cat "$TEST_TMP"/stats-stdvmm-* | awk '{ print $1 }' | sort -u); do
+		awk -v n="$name" -v s="$(stat_median stdvmm "$name")" -v q="$(stat_median qemu "$name")" \
+			'BEGIN { if (s == "-" || q == "-") exit
+			d = s - q; if (d < 0) d = -d
+			if (d < 1000 || d * 10 < (q > s ? q : s)) exit
+			printf "%-26s %12s %12s %8s\n", n, s, q, q > 0 ? sprintf("%.2f", s / q) : "-" }'
+	done
+fi
 echo
 echo "runs that failed (no readiness line or non-zero exit): $fails"
 [ "$fails" -eq 0 ]

@@ -5,16 +5,38 @@
  * Built statically by bench/boot/run.sh so it runs in the test host without
  * a library closure.
  *
- *   measure [-r TEXT] [-o FILE] -- PROGRAM [ARGS...]
+ *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] -- PROGRAM [ARGS...]
  *     -r TEXT  readiness text to look for in the output (default
  *              "stdvmm-guest: ready")
  *     -o FILE  copy of the program's standard output (default: discarded)
+ *     -m MIB   the guest's RAM: mappings this large or larger are the
+ *              guest's, not the VMM's, in the private RSS below (default 256)
+ *     -k       kill the program (SIGKILL) once it is ready and measured: for
+ *              a VMM that cannot power the guest off (kvmtool on x86)
+ *     -s FILE  every counter of the VM's debugfs directory, "name value" per
+ *              line (exit reasons, page faults, TLB flushes, ...)
  *
  * Prints one line:
  *   ready_ms=R exit_ms=E maxrss_kib=K utime_ms=U stime_ms=S status=X \
- *   kvm_exits=N kvm_io_exits=N kvm_mmio_exits=N kvm_halt_exits=N
+ *   kvm_exits=N kvm_io_exits=N kvm_mmio_exits=N kvm_halt_exits=N \
+ *   run_cpu_ms=C ready_cpu_ms=C priv_kib=K threads=N fds=N
  * with R = -1 when the text never appeared; X is the exit status, or
  * 128 + signal; the KVM counts are -1 when they could not be read.
+ *
+ * The VMM's own overhead, each -1 when not measured:
+ *   run_cpu_ms    CPU time of all its threads from exec to its VM's first
+ *                 exit (so just after the first KVM_RUN), from
+ *                 /proc/PID/task/<tid>/schedstat (nanoseconds), polled
+ *                 every millisecond
+ *   ready_cpu_ms  the same at the readiness line, less the guest time KVM
+ *                 accounted to the vCPU threads (/proc/PID/stat field 43,
+ *                 clock ticks): what the VMM itself spent to get the guest
+ *                 ready
+ *   priv_kib      Private_Clean + Private_Dirty of /proc/PID/smaps at the
+ *                 readiness line, without mappings of the guest's RAM size
+ *                 or larger (the guest's memory)
+ *   threads, fds  /proc/PID/status Threads and the entries of /proc/PID/fd
+ *                 at the readiness line
  *
  * KVM counts come from the VM's own debugfs directory
  * (/sys/kernel/debug/kvm/PID-FD/). KVM's top-level counters only sum the VMs
@@ -32,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +69,33 @@ static double now_ms(void)
 
 static const char *const kvm_stats[] = {"exits", "io_exits", "mmio_exits", "halt_exits"};
 #define NSTATS (sizeof(kvm_stats) / sizeof(kvm_stats[0]))
+
+#define MAX_ALL_STATS 160
+static char all_names[MAX_ALL_STATS][64];
+static int all_fds[MAX_ALL_STATS];
+static unsigned all_count;
+static const char *all_stats_path;
+
+/* Opens every counter file of the VM's directory, for -s. */
+static void open_all_stats(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+
+    while (d != NULL && (e = readdir(d)) != NULL && all_count < MAX_ALL_STATS) {
+        char path[4096];
+        if (e->d_type != DT_REG || strlen(e->d_name) >= sizeof(all_names[0]))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        snprintf(all_names[all_count], sizeof(all_names[0]), "%s", e->d_name);
+        all_fds[all_count++] = fd;
+    }
+    if (d != NULL)
+        closedir(d);
+}
 
 /* Opens the stats files of the first VM that PID created; false until it has one. */
 static int open_kvm_stats(pid_t pid, int fds[NSTATS])
@@ -60,6 +111,8 @@ static int open_kvm_stats(pid_t pid, int fds[NSTATS])
         snprintf(path, sizeof(path), "%s/%s", g.gl_pathv[0], kvm_stats[i]);
         fds[i] = open(path, O_RDONLY | O_CLOEXEC);
     }
+    if (all_stats_path != NULL)
+        open_all_stats(g.gl_pathv[0]);
     globfree(&g);
     return 1;
 }
@@ -76,6 +129,139 @@ static long long read_stat(int fd)
     return strtoll(b, NULL, 10);
 }
 
+/* Every thread's time on a CPU so far, in ns (schedstat's first field); -1 if unreadable. */
+/*
+ * Sum of fn(dir, entry) over the entries of /proc/PID/SUB (not . and ..);
+ * -1 when the directory cannot be read.
+ */
+static long long proc_dir_sum(pid_t pid, const char *sub,
+                              long long (*fn)(const char *dir, const char *entry))
+{
+    char path[64];
+    long long sum = 0;
+    struct dirent *e;
+
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, sub);
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] != '.')
+            sum += fn(path, e->d_name);
+    }
+    closedir(d);
+    return sum;
+}
+
+static long long schedstat_ns(const char *dir, const char *tid)
+{
+    char file[400];
+    long long ns = 0;
+    snprintf(file, sizeof(file), "%s/%s/schedstat", dir, tid);
+    FILE *f = fopen(file, "r");
+    if (f != NULL && fscanf(f, "%lld", &ns) != 1)
+        ns = 0;
+    if (f != NULL)
+        fclose(f);
+    return ns;
+}
+
+static long long one(const char *dir, const char *entry)
+{
+    (void)dir, (void)entry;
+    return 1;
+}
+
+static long long task_cpu_ns(pid_t pid)
+{
+    return proc_dir_sum(pid, "task", schedstat_ns);
+}
+
+/* Field 43 of /proc/PID/stat: time KVM ran the guest on the process's threads, in ms. */
+static long long guest_ms(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name may hold spaces: count fields after its closing parenthesis. */
+    char *p = strrchr(buf, ')');
+    if (p == NULL)
+        return -1;
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok != NULL; tok = strtok(NULL, " ")) {
+        if (++field == 43)
+            return strtoll(tok, NULL, 10) * 1000 / sysconf(_SC_CLK_TCK);
+    }
+    return -1;
+}
+
+/* Private memory outside the mappings of at least guest_bytes (the guest's RAM), in KiB. */
+static long long private_kib(pid_t pid, unsigned long long guest_bytes)
+{
+    char path[64], line[512];
+    long long sum = 0;
+    int skip = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long long lo, hi;
+        long long kib;
+        if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            skip = hi - lo >= guest_bytes;
+        else if (!skip && (sscanf(line, "Private_Clean: %lld kB", &kib) == 1 ||
+                           sscanf(line, "Private_Dirty: %lld kB", &kib) == 1))
+            sum += kib;
+    }
+    fclose(f);
+    return sum;
+}
+
+static long long thread_count(pid_t pid)
+{
+    char path[64], line[256];
+    long long n = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "Threads: %lld", &n) == 1)
+            break;
+    }
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
+static long long fd_count(pid_t pid)
+{
+    return proc_dir_sum(pid, "fd", one);
+}
+
+/* Whether the VM's exits counter (a fresh open: the files cannot seek) is above zero. */
+static int vm_has_run(pid_t pid)
+{
+    char pat[64];
+    glob_t g;
+    int ran = 0;
+
+    snprintf(pat, sizeof(pat), "/sys/kernel/debug/kvm/%d-*/exits", (int)pid);
+    if (glob(pat, 0, NULL, &g) != 0)
+        return 0;
+    int fd = open(g.gl_pathv[0], O_RDONLY | O_CLOEXEC);
+    globfree(&g);
+    ran = fd >= 0 && read_stat(fd) > 0;
+    if (fd >= 0)
+        close(fd);
+    return ran;
+}
+
 static double tv_ms(struct timeval tv)
 {
     return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
@@ -87,12 +273,25 @@ int main(int argc, char **argv)
     const char *outpath = NULL;
     int opt;
 
-    while ((opt = getopt(argc, argv, "+r:o:")) != -1) {
+    unsigned long long guest_bytes = 256ull << 20;
+    int kill_when_ready = 0;
+
+    while ((opt = getopt(argc, argv, "+r:o:m:ks:")) != -1) {
         switch (opt) {
         case 'r': ready = optarg; break;
         case 'o': outpath = optarg; break;
+        case 'm':
+            guest_bytes = strtoull(optarg, NULL, 10) << 20;
+            break;
+        case 'k':
+            kill_when_ready = 1;
+            break;
+        case 's':
+            all_stats_path = optarg;
+            break;
         default:
-            fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] -- PROGRAM [ARGS...]\n");
+            fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] -- PROGRAM "
+                            "[ARGS...]\n");
             return 2;
         }
     }
@@ -140,13 +339,20 @@ int main(int argc, char **argv)
     int stat_fds[NSTATS] = {-1, -1, -1, -1};
     /* Without debugfs there is nothing to wait for. */
     int have_stats = access("/sys/kernel/debug/kvm", F_OK) != 0;
+    int have_run = have_stats;
+    long long run_cpu_ns = -1, ready_cpu_ms = -1, priv = -1, threads = -1, fds = -1;
     for (;;) {
-        /* Look for the VM every 5 ms until it exists, then just read. */
-        if (!have_stats) {
-            have_stats = open_kvm_stats(pid, stat_fds);
-            if (!have_stats) {
+        /* Look for the VM every 5 ms until it exists, then every 1 ms for its first run. */
+        if (!have_stats || !have_run) {
+            if (!have_stats)
+                have_stats = open_kvm_stats(pid, stat_fds);
+            if (have_stats && !have_run && vm_has_run(pid)) {
+                have_run = 1;
+                run_cpu_ns = task_cpu_ns(pid);
+            }
+            if (!have_stats || !have_run) {
                 struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-                if (poll(&pfd, 1, 5) == 0)
+                if (poll(&pfd, 1, have_stats ? 1 : 5) == 0)
                     continue;
             }
         }
@@ -162,8 +368,17 @@ int main(int argc, char **argv)
         size_t len = keep + (size_t)n;
         if (t_ready < 0) {
             buf[len] = '\0';
-            if (memmem(buf, len, ready, rlen))
+            if (memmem(buf, len, ready, rlen)) {
                 t_ready = now_ms() - t0;
+                long long cpu = task_cpu_ns(pid), guest = guest_ms(pid);
+                if (cpu >= 0 && guest >= 0)
+                    ready_cpu_ms = cpu / 1000000 - guest;
+                priv = private_kib(pid, guest_bytes);
+                threads = thread_count(pid);
+                fds = fd_count(pid);
+                if (kill_when_ready)
+                    kill(pid, SIGKILL);
+            }
         }
         keep = rlen - 1 < len ? rlen - 1 : len;
         if (keep > 255)
@@ -188,6 +403,16 @@ int main(int argc, char **argv)
         if (stat_fds[i] >= 0)
             close(stat_fds[i]);
     }
-    printf("\n");
+    FILE *sf = all_stats_path != NULL ? fopen(all_stats_path, "w") : NULL;
+    for (unsigned i = 0; i < all_count; i++) {
+        long long v = read_stat(all_fds[i]);
+        if (sf != NULL && v >= 0)
+            fprintf(sf, "%s %lld\n", all_names[i], v);
+        close(all_fds[i]);
+    }
+    if (sf != NULL)
+        fclose(sf);
+    printf(" run_cpu_ms=%.1f ready_cpu_ms=%lld priv_kib=%lld threads=%lld fds=%lld\n",
+           run_cpu_ns < 0 ? -1.0 : (double)run_cpu_ns / 1e6, ready_cpu_ms, priv, threads, fds);
     return 0;
 }

@@ -3,10 +3,18 @@
 # Boot benchmark (not a test): in one test-host boot, the same guest kernel
 # and initramfs under stdvmm and under QEMU's microvm, alternating, and a
 # table of medians with stdvmm/QEMU ratios: launch to the guest's readiness
-# line, launch to VMM exit, peak RSS, the VMM's CPU time, KVM exit counts.
+# line, launch to VMM exit, peak RSS, the VMM's CPU time, KVM exit counts,
+# and the VMM's own overhead: its CPU time from exec to the first KVM_RUN and
+# to the guest's readiness, its private RSS without the guest's RAM, its
+# threads and file descriptors (bench/boot/measure.c says how each is read).
 #
 #   bench/boot/run.sh --arch x86_64 --stdvmm PATH [--runs N] [--cpus N]
-#       [--memory MIB] [--cmdline-extra STR] [--results DIR] [--cache DIR]
+#       [--memory MIB] [--cmdline-extra STR] [--kvmtool PATH] [--results DIR]
+#       [--cache DIR]
+#
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
+# run after each stdvmm/QEMU pair; it cannot power an x86 guest off, so it
+# is killed once ready and its exit figures are not comparable.
 #
 # Defaults: 10 runs each, 1 vCPU, 256 MiB, guest cmdline
 # "console=ttyS0 panic=-1 stdvmm.test=readiness" (the guest powers off right
@@ -19,7 +27,7 @@ LOG_TAG=bench-boot
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-arch="" stdvmm="" runs=10 cpus=1 memory=256 extra=""
+arch="" stdvmm="" runs=10 cpus=1 memory=256 extra="" kvmtool=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 results=""
 while (($#)); do
@@ -30,6 +38,7 @@ while (($#)); do
     --cpus) cpus=${2:?}; shift 2 ;;
     --memory) memory=${2:?}; shift 2 ;;
     --cmdline-extra) extra=${2:?}; shift 2 ;;
+    --kvmtool) kvmtool=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
     -h | --help) bench_usage ;;
@@ -52,6 +61,16 @@ MEMORY_MIB=$memory
 CMDLINE='${cmdline//\'/\'\\\'\'}'
 EOF
 
+# Staged beside stdvmm as lkvm, the name in-host.sh looks for.
+vmm_bins=() vmms=2
+if [[ -n $kvmtool ]]; then
+  [[ -x $kvmtool ]] || die "--kvmtool $kvmtool: not an executable"
+  mkdir -p "$cache/bench/kvmtool"
+  install -m 0755 "$kvmtool" "$cache/bench/kvmtool/lkvm"
+  vmm_bins=(--vmm-bin "$cache/bench/kvmtool/lkvm")
+  vmms=3
+fi
+
 # Nested guests take 10-60 s each in the emulated host; allow for the slow end.
 bench_run "$results" boot --arch "$arch" --stdvmm "$stdvmm" --cache "$cache" --with-qemu \
-  --timeout $((runs * 2 * 150 + 60))
+  --timeout $((runs * vmms * 150 + 60)) "${vmm_bins[@]}"

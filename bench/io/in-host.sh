@@ -10,7 +10,7 @@ here=${0%/*}
 # shellcheck source=bench/lib/in-host.sh
 . "$here/lib/bench.sh"
 # shellcheck source=/dev/null
-. "$here/bench.conf" # RUNS SECONDS_PER_JOB
+. "$here/bench.conf" # RUNS SECONDS_PER_JOB VHOST
 : "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
 
@@ -31,7 +31,7 @@ start_stdvmm() {
 	"$here/measure" -o "$TEST_TMP/out.log" -- "$STDVMM" run --kernel "$GUEST_KERNEL" \
 		--initramfs "$GUEST_INITRD" --cmdline "$cmdline" --memory 512M --serial tty \
 		--no-reboot --disk "path=$tools,readonly=on,id=benchtools" \
-		--disk "path=$data,id=benchdata" --net "tap=benchtap,mac=02:00:00:00:00:02" \
+		--disk "path=$data,id=benchdata" --net "tap=benchtap,vhost=$VHOST,mac=02:00:00:00:00:02" \
 		>"$TEST_TMP/measure.out" &
 }
 start_qemu() {
@@ -43,7 +43,7 @@ start_qemu() {
 		-device virtio-blk-device,drive=tools,serial=benchtools \
 		-drive "id=data,file=$data,format=raw,if=none,cache=writeback,aio=threads" \
 		-device virtio-blk-device,drive=data,serial=benchdata \
-		-netdev tap,id=n0,ifname=benchtap,script=no,downscript=no,vhost=off \
+		-netdev "tap,id=n0,ifname=benchtap,script=no,downscript=no,vhost=$VHOST" \
 		-device virtio-net-device,netdev=n0,mac=02:00:00:00:00:02 \
 		>"$TEST_TMP/measure.out" &
 }
@@ -84,7 +84,7 @@ abba "$RUNS" one
 row() { ratio_row '| %-34s | %12s | %12s | %6s |\n' "$data_file" 0 "$@"; }
 echo
 echo "medians of $RUNS runs; whole-run figures include the boot (same guest, same host boot)"
-echo "QEMU: $("$QEMU" --version | head -n 1), -M microvm, virtio-mmio, tap vhost=off"
+echo "QEMU: $("$QEMU" --version | head -n 1), -M microvm, virtio-mmio; both TAPs vhost=$VHOST"
 printf '| %-34s | %12s | %12s | %6s |\n' metric stdvmm qemu ratio
 echo "|------------------------------------|--------------|--------------|--------|"
 row "fio randread 4K QD32 (IOPS)" 2

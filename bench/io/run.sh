@@ -7,13 +7,16 @@
 # TAP both ways. Prints medians with stdvmm/QEMU ratios, KVM exit counts
 # and the VMMs' CPU time.
 #
-#   bench/io/run.sh --stdvmm PATH [--runs N] [--seconds S] [--results DIR] [--cache DIR]
+#   bench/io/run.sh --stdvmm PATH [--runs N] [--seconds S] [--vhost on|off]
+#       [--results DIR] [--cache DIR]
 #
 # Defaults: 3 runs each, 5 s per fio job and iperf3 direction. fio and
 # iperf3 come from the build machine's Debian packages with their
 # libraries, on an ext4 "tools" disk (fio's closure is ~90 MB, too much for
-# an initramfs). QEMU's tap has vhost off, so both VMMs move packets in
-# user space. Results: RESULTS/io.log (DATA lines per run, then the table).
+# an initramfs). --vhost (default off) is both VMMs' TAP setting: off, both
+# move packets in user space; on, the host kernel's vhost-net does for both
+# (stdvmm --net tap=IF,vhost=on, QEMU -netdev tap,vhost=on). Results:
+# RESULTS/io.log (DATA lines per run, then the table).
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,13 +24,14 @@ LOG_TAG=bench-io
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-stdvmm="" runs=3 seconds=5 results=""
+stdvmm="" runs=3 seconds=5 results="" vhost=off
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 while (($#)); do
   case $1 in
     --stdvmm) stdvmm=${2:?}; shift 2 ;;
     --runs) runs=${2:?}; shift 2 ;;
     --seconds) seconds=${2:?}; shift 2 ;;
+    --vhost) vhost=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
     -h | --help) bench_usage ;;
@@ -35,6 +39,7 @@ while (($#)); do
   esac
 done
 [[ -n $stdvmm ]] || bench_usage
+[[ $vhost == on || $vhost == off ]] || die "--vhost must be on or off, not '$vhost'"
 for v in runs seconds; do bench_positive "$v" "${!v}"; done
 cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-io-results}
@@ -76,6 +81,7 @@ add_binary "$suite/iperf3-root" /usr/bin/iperf3
 cat >"$suite/bench.conf" <<EOF
 RUNS=$runs
 SECONDS_PER_JOB=$seconds
+VHOST=$vhost
 EOF
 
 bench_run "$results" io --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \

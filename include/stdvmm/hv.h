@@ -106,6 +106,33 @@ int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier
 int hv_vm_remove_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n);
 
 /*
+ * Buffered writes: guest writes of exactly [addr, addr+len) (I/O ports when
+ * is_pio) that the port may queue instead of leaving the guest, for a
+ * register whose writes have no effect the guest could see before its next
+ * access that does exit (a UART's transmit register while no interrupt
+ * follows from it). The VMM takes queued writes with hv_vm_drain_writes():
+ * before it handles any exit, so that the access that exited finds every
+ * earlier write done; from time to time, so that output is not held back
+ * while the guest runs without exits; and before the vCPUs are destroyed.
+ * -STDVMM_ENOTSUP: this port or hypervisor cannot queue; the writes exit as
+ * before. Adding a range twice, or removing one not added, is harmless.
+ */
+int hv_vm_add_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio);
+int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio);
+
+/* One queued write; data holds len bytes (at most 8), little-endian as the guest wrote them. */
+typedef void (*hv_write_fn)(void *ctx, uint64_t addr, uint32_t len, const uint8_t *data,
+                            bool is_pio);
+/*
+ * Hands every queued write to fn, oldest first, and returns how many. Any
+ * thread may call it; the port serialises callers so that writes reach fn
+ * in guest order and a caller returns only after every write queued before
+ * its call has been handed over (by it or by a concurrent caller). fn must
+ * not call hv_vm_drain_writes().
+ */
+unsigned hv_vm_drain_writes(struct hv_vm *vm, hv_write_fn fn, void *ctx);
+
+/*
  * Interrupt ownership: which vCPU takes a device's interrupt line.
  *
  * hv_vm_route_irq() makes line irq arrive on vCPU `vcpu` from now on,

@@ -119,6 +119,14 @@ struct machine_host {
     void (*ram_free)(void *ctx, void *host, uint64_t size);
     /* The console UART's output; NULL: it is dropped (the console is elsewhere). */
     void (*console_tx)(void *ctx, const uint8_t *buf, size_t len);
+    /*
+     * true: the console's transmit register may use the port's buffered
+     * writes (no exit per byte of kernel console output), and the host
+     * promises to call vm_flush_buffered_writes() every few milliseconds
+     * while the VM runs; queued output is otherwise seen only at the next
+     * exit. false: every write exits, as on a port without buffering.
+     */
+    bool buffer_console;
     /* A monotonic clock for the boot timer, and the moment it counts from. */
     uint64_t (*now_ns)(void *ctx);
     uint64_t start_ns;

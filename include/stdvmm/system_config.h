@@ -73,6 +73,7 @@ struct sysconf_hostfwd {
 
 struct sysconf_net {
     const char *tap;        /* host TAP device ("{n}": instance number); NULL: user networking */
+    bool vhost;             /* tap: the kernel's vhost-net moves the frames */
     const char *vhost_user; /* a vhost-user-net backend's socket (stdvmm-switch, DPDK) */
     const char *mac;        /* "52:54:00:12:34:56", or NULL: the VMM derives one */
     struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */

@@ -183,6 +183,15 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason);
 int vm_set_irq_line(struct vm *vm, uint32_t irq, bool level);
 
 /*
+ * Hands the writes the port queued (hv_vm_add_buffered_writes) to the
+ * buses, oldest first, and returns how many. The vCPU loop calls it before
+ * it handles any exit; a host calls it from time to time while the guest
+ * runs (queued console output is not seen otherwise), and machine_teardown()
+ * once more at the end.
+ */
+unsigned vm_flush_buffered_writes(struct vm *vm);
+
+/*
  * Runs one vCPU until the VM stops: dispatches MMIO and port I/O to the
  * buses and turns power events into stop reasons. Call from the vCPU's own
  * thread. Returns 0 on an orderly stop, or the port's error.

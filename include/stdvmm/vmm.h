@@ -71,6 +71,7 @@ struct vmm_hostfwd {
 struct vmm_net {
     enum vmm_net_backend backend;
     const char *tap;        /* VMM_NET_TAP: interface name */
+    bool vhost;             /* VMM_NET_TAP: the kernel's vhost-net moves the frames */
     const char *vhost_user; /* VMM_NET_VHOST_USER: the backend's socket */
     bool has_mac;           /* else derived from the VM name and the interface's index */
     uint8_t mac[6];

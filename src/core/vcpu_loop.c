@@ -38,16 +38,20 @@ int vcpu_run_loop(struct vcpu *vcpu)
 {
     struct vm *vm = vcpu->vm;
     unsigned unclaimed = 0;
+    unsigned long long exits = 0; /* returns to the VMM: what buffered writes save */
     struct hv_exit ex;
 
     while (vm_stop_reason(vm) == VM_STOP_NONE) {
         int r = hv_vcpu_run(vcpu->hv, &ex);
+        exits++;
         if (r < 0) {
             LOG_ERR("vCPU %u of VM %s: the hypervisor failed to run it (%s)", vcpu->index, vm->name,
                     stdvmm_strerror(r));
             vm_request_stop(vm, VM_STOP_ERROR);
             return r;
         }
+        /* Whatever this exit is, it comes after the guest's queued writes. */
+        vm_flush_buffered_writes(vm);
         switch (ex.reason) {
         case HV_EXIT_MMIO:
             dispatch_io(vcpu, &ex, &vm->mmio, &unclaimed);
@@ -81,5 +85,6 @@ int vcpu_run_loop(struct vcpu *vcpu)
             return -STDVMM_EIO;
         }
     }
+    LOG_INFO("vCPU %u: %llu exits reached the VMM", vcpu->index, exits);
     return 0;
 }

@@ -81,3 +81,18 @@ int vm_set_irq_line(struct vm *vm, uint32_t irq, bool level)
         return -STDVMM_ENODEV;
     return hv_vm_set_irq_line(vm->hv, irq, level);
 }
+
+static void buffered_write(void *ctx, uint64_t addr, uint32_t len, const uint8_t *data, bool is_pio)
+{
+    struct vm *vm = ctx;
+
+    /* Failures are the bus's to report, as for an exit: the guest goes on. */
+    (void)bus_write(is_pio ? &vm->pio : &vm->mmio, addr, data, len);
+}
+
+unsigned vm_flush_buffered_writes(struct vm *vm)
+{
+    if (vm->hv == NULL)
+        return 0;
+    return hv_vm_drain_writes(vm->hv, buffered_write, vm);
+}

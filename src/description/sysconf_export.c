@@ -53,6 +53,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         memset(o, 0, sizeof(*o));
         o->backend = n->tap ? VMM_NET_TAP : n->vhost_user ? VMM_NET_VHOST_USER : VMM_NET_USER;
         o->tap = n->tap;
+        o->vhost = n->tap != NULL && n->vhost;
         o->vhost_user = n->vhost_user;
         o->has_mac = n->mac != NULL;
         if (n->mac != NULL)
@@ -151,6 +152,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
             json_t *n = json_object();
             if (net->tap != NULL) {
                 r |= set_str(n, "tap", net->tap);
+                if (net->vhost)
+                    r |= json_object_set_new(n, "vhost", json_true());
             } else if (net->vhost_user != NULL) {
                 r |= set_str(n, "vhost_user", net->vhost_user);
             } else {

@@ -27,7 +27,8 @@ static const char *const disk_keys[] = {
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
     "ops_size", "ops_refill_time", "ops_one_time_burst", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
-static const char *const net_keys[] = {"tap", "user", "vhost_user", "mac", "irq_vcpu", NULL};
+static const char *const net_keys[] = {"tap", "vhost",    "user", "vhost_user",
+                                       "mac", "irq_vcpu", NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
 static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
@@ -320,6 +321,12 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
         }
         if (tap == SYSCONF_BAD)
             ok = false;
+        if (sysconf_get_bool(w, n, item, "vhost", false, &net->vhost) == SYSCONF_OK && net->vhost &&
+            tap != SYSCONF_OK) {
+            sysconf_path_key(field, item, "vhost");
+            sysconf_walk_error(w, field, "vhost: true is for tap interfaces only");
+            ok = false;
+        }
         if (user != NULL) {
             sysconf_path_key(field, item, "user");
             ok = walk_user(w, user, field, net) && ok;

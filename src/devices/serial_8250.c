@@ -145,6 +145,21 @@ static void update_irq(struct serial8250 *s)
     }
 }
 
+/*
+ * A THR write whose only effects are output to the host and the LSR that
+ * the guest's next read shows may arrive late without the guest telling:
+ * not so once a THRE interrupt or the loopback's received byte follows it.
+ */
+static void update_tx_deferrable(struct serial8250 *s)
+{
+    bool yes = !(s->ier & SERIAL8250_IER_THRI) && !(s->mcr & SERIAL8250_MCR_LOOP);
+
+    if (yes == s->tx_deferred || s->cfg.tx_deferrable == NULL)
+        return;
+    s->tx_deferred = yes;
+    s->cfg.tx_deferrable(s->cfg.tx_deferrable_ctx, yes);
+}
+
 /* Whether the host should be told now that it may offer input again. */
 static bool take_rx_ready(struct serial8250 *s)
 {
@@ -338,6 +353,7 @@ static void serial8250_bus_write(void *opaque, uint64_t offset, const uint8_t *d
     warn = note_odd_access(s, offset, len);
     if (offset < SERIAL8250_REG_COUNT) {
         write_register(s, (unsigned)offset, data[0]);
+        update_tx_deferrable(s);
         update_irq(s);
         notify = take_rx_ready(s);
         send = s->tx_waiting;
@@ -379,7 +395,13 @@ int serial8250_register(struct serial8250 *s, struct bus *bus)
         LOG_ERR("serial8250: no device or bus to register on");
         return -STDVMM_EINVAL;
     }
-    return bus_register(bus, s->cfg.base, SERIAL8250_REG_COUNT, &serial8250_ops, s, "serial8250");
+    int r = bus_register(bus, s->cfg.base, SERIAL8250_REG_COUNT, &serial8250_ops, s, "serial8250");
+    if (r == 0) {
+        stdvmm_lock(&s->lock);
+        update_tx_deferrable(s);
+        stdvmm_unlock(&s->lock);
+    }
+    return r;
 }
 
 size_t serial8250_receive(struct serial8250 *s, const uint8_t *buf, size_t len)

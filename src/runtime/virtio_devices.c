@@ -27,6 +27,7 @@
 #include "stdvmm/backends/net_slirp.h"
 #include "stdvmm/backends/net_tap.h"
 #include "stdvmm/backends/rng_getrandom.h"
+#include "stdvmm/backends/vhost_net.h"
 #include "stdvmm/backends/vhost_user_dev.h"
 #include "stdvmm/backends/vsock_unix.h"
 #include "stdvmm/devices/virtio_blk.h"
@@ -75,6 +76,7 @@
 struct net_host {
     enum vmm_net_backend kind;
     struct net_tap tap;
+    struct vhost_net *vhost; /* tap with vhost=on where the host has vhost-net; NULL otherwise */
     struct net_slirp slirp;
     char name[16];
 };
@@ -266,7 +268,21 @@ static int open_net(struct vmm_virtio *v, unsigned i)
     snprintf(n->name, sizeof(n->name), "net%u", i);
     if (cfg->backend == VMM_NET_TAP) {
         n->tap.fd = -1;
-        return net_tap_open(&n->tap, cfg->tap);
+        int r = net_tap_open(&n->tap, cfg->tap);
+        if (r < 0 || !cfg->vhost)
+            return r;
+        uint8_t mac[6];
+        net_mac(v, i, mac);
+        n->vhost = calloc(1, sizeof(*n->vhost));
+        if (n->vhost == NULL)
+            return -STDVMM_ENOMEM;
+        r = vhost_net_open(n->vhost, n->name, &n->tap, mac);
+        if (r < 0) {
+            free(n->vhost);
+            n->vhost = NULL;
+        }
+        /* No vhost-net on this host: stdvmm's own datapath, as the message said. */
+        return r == -STDVMM_ENOTSUP ? 0 : r;
     }
     if (cfg->backend == VMM_NET_VHOST_USER) {
         int r = open_vhost(v, VHOST_NET_SLOT(i), n->name, cfg->vhost_user, VIRTIO_ID_NET,
@@ -294,6 +310,10 @@ static void close_net(struct net_host *n)
 {
     if (n == NULL)
         return;
+    if (n->vhost != NULL) {
+        vhost_net_close(n->vhost);
+        free(n->vhost);
+    }
     if (n->kind == VMM_NET_TAP)
         net_tap_close(&n->tap);
     else if (n->kind == VMM_NET_USER)
@@ -497,11 +517,15 @@ static void vdev_wire(struct vdev *d)
     const struct virtio_slot *slot = &d->mv.cfg.slot;
     struct hv_vm *hv = d->vm->hv;
 
-    /* A vhost-user device has a doorbell per queue (attach_vhost), which this would shadow. */
+    /*
+     * A device served elsewhere (vhost-user, vhost-net) has a doorbell per
+     * queue (wire_kicks), which this would shadow.
+     */
+    bool served = d->mv.kind == MACHINE_VIRTIO_VHOST;
     d->notify_wired =
-        d->vhu == NULL &&
+        !served &&
         hv_vm_add_ioeventfd(hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, false, d->notify) == 0;
-    if (!d->notify_wired && d->vhu == NULL)
+    if (!d->notify_wired && !served)
         LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
     hv_notifier_t none = {.handle = -1};
@@ -607,6 +631,34 @@ static void detach_vhost(struct vdev *d)
     vhost_user_dev_detach(d->vhu);
 }
 
+/*
+ * A doorbell per queue for a device whose queues another party serves: the
+ * guest's QueueNotify write of index q signals kick_fds[q], which that
+ * party polls without the VMM.
+ */
+static int wire_kicks(struct vdev *d, const char *who, int kick_fds[VIRTIO_MAX_QUEUES])
+{
+    const struct virtio_slot *slot = &d->mv.cfg.slot;
+    unsigned queues = d->mv.cfg.vhost.num_queues;
+
+    for (unsigned q = 0; q < queues; q++) {
+        int r = hv_notifier_create(d->vm->hv, &d->kicks[q]);
+        if (r == 0)
+            r = hv_vm_add_ioeventfd_match(d->vm->hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
+                                          d->kicks[q]);
+        if (r < 0) {
+            if (d->kicks[q].handle >= 0)
+                hv_notifier_destroy(d->vm->hv, d->kicks[q]);
+            LOG_ERR("virtio %s: %s needs a doorbell per queue (ioeventfd with datamatch)",
+                    d->mv.name, who);
+            return r;
+        }
+        d->kicks_wired = q + 1;
+        kick_fds[q] = (int)d->kicks[q].handle;
+    }
+    return 0;
+}
+
 static int attach_vhost(struct vdev *d)
 {
     struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
@@ -632,24 +684,9 @@ static int attach_vhost(struct vdev *d)
             .fd = d->v->ram_fds[i],
         };
     }
-    /* The guest's QueueNotify write of index q signals kicks[q], which the backend polls. */
-    const struct virtio_slot *slot = &d->mv.cfg.slot;
-    unsigned queues = d->mv.cfg.vhost.num_queues;
-    for (unsigned q = 0; q < queues; q++) {
-        int r = hv_notifier_create(d->vm->hv, &d->kicks[q]);
-        if (r == 0)
-            r = hv_vm_add_ioeventfd_match(d->vm->hv, slot->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, q,
-                                          d->kicks[q]);
-        if (r < 0) {
-            if (d->kicks[q].handle >= 0)
-                hv_notifier_destroy(d->vm->hv, d->kicks[q]);
-            LOG_ERR("virtio %s: vhost-user needs a doorbell per queue (ioeventfd with datamatch)",
-                    d->mv.name);
-            return r;
-        }
-        d->kicks_wired = q + 1;
-        kick_fds[q] = (int)d->kicks[q].handle;
-    }
+    int r = wire_kicks(d, "vhost-user", kick_fds);
+    if (r < 0)
+        return r;
     d->detach = detach_vhost;
     return vhost_user_dev_attach(d->vhu, d->mv.model, &d->loop, &m->vm.mem, regions, m->ram_count,
                                  kick_fds);
@@ -708,6 +745,31 @@ static int attach_net(struct vdev *d)
                                   : net_slirp_attach(&n->slirp, d->mv.model, &d->loop);
 }
 
+static void detach_vhost_net(struct vdev *d)
+{
+    vhost_net_detach(d->v->nets[d->index]->vhost);
+}
+
+/* The kernel reaches guest RAM in this process's address space: no memfd needed. */
+static int attach_vhost_net(struct vdev *d)
+{
+    struct vhost_net_region regions[VHOST_NET_MAX_REGIONS];
+    struct machine *m = d->v->machine;
+    int kick_fds[VIRTIO_MAX_QUEUES];
+
+    if (m->ram_count > VHOST_NET_MAX_REGIONS)
+        return -STDVMM_EINVAL;
+    for (unsigned i = 0; i < m->ram_count; i++)
+        regions[i] = (struct vhost_net_region){
+            .gpa = m->ram[i].gpa, .size = m->ram[i].size, .host = m->ram[i].host};
+    int r = wire_kicks(d, "vhost-net", kick_fds);
+    if (r < 0)
+        return r;
+    d->detach = detach_vhost_net;
+    return vhost_net_attach(d->v->nets[d->index]->vhost, d->mv.model, &d->loop, &m->vm.mem, regions,
+                            m->ram_count, kick_fds);
+}
+
 static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)
 {
     const struct vmm_net *ncfg = &v->cfg->nets[i];
@@ -716,6 +778,14 @@ static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)
 
     if (n->kind == VMM_NET_VHOST_USER)
         return build_vhost(v, m, VHOST_NET_SLOT(i), n->name, i, ncfg->irq);
+    if (n->vhost != NULL) {
+        int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_VHOST, n->name, i, &d);
+        if (r < 0)
+            return r;
+        d->owner = ncfg->irq;
+        vhost_net_model_config(n->vhost, &d->mv.cfg.vhost);
+        return vdev_add(m, d, NULL, attach_vhost_net);
+    }
     int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_NET, n->name, i, &d);
     if (r < 0)
         return r;

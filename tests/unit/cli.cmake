@@ -15,3 +15,7 @@ if(TARGET stdvmmd)
                    $<TARGET_FILE:stdvmmd> ${CMAKE_CURRENT_BINARY_DIR}/cli_spellings)
   set_tests_properties(unit.cli_spellings PROPERTIES LABELS unit TIMEOUT 60)
 endif()
+add_test(NAME unit.cli_net_vhost
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_net_vhost.sh $<TARGET_FILE:stdvmm>
+                 ${CMAKE_CURRENT_BINARY_DIR}/cli_net_vhost)
+set_tests_properties(unit.cli_net_vhost PROPERTIES LABELS unit TIMEOUT 60)

@@ -513,6 +513,68 @@ static void irq_without_out2_gate(void **state)
     assert_int_equal(f->irq_number, 33);
 }
 
+struct deferrable_log {
+    struct serial8250 *uart;
+    char calls[16];
+    unsigned n;
+    unsigned without_lock;
+};
+
+static void record_deferrable(void *ctx, bool yes)
+{
+    struct deferrable_log *d = ctx;
+
+    /* Under the lock, so that two vCPUs' changes reach the port in order. */
+    if (!atomic_flag_test_and_set(&d->uart->lock.flag)) {
+        atomic_flag_clear(&d->uart->lock.flag);
+        d->without_lock++;
+    }
+    assert_true(d->n + 1 < sizeof(d->calls));
+    d->calls[d->n++] = yes ? '1' : '0';
+}
+
+/*
+ * THR writes may be deferred exactly while nothing the guest can see
+ * follows from them before its next read: not with the THRE interrupt
+ * enabled, not in loopback (the byte is received). Only changes are told.
+ */
+static void tx_deferrable_follows_ier_and_loopback(void **state)
+{
+    struct fixture *f = *state;
+    struct serial8250 other;
+    struct deferrable_log d = {.uart = &other};
+    struct serial8250_config cfg = {
+        .base = 0x2f8, .is_pio = true, .tx_deferrable = record_deferrable, .tx_deferrable_ctx = &d};
+    const struct {
+        unsigned reg;
+        uint8_t value;
+        const char *calls;
+    } steps[] = {
+        {SERIAL8250_IER, SERIAL8250_IER_THRI, "10"},
+        {SERIAL8250_IER, SERIAL8250_IER_THRI | SERIAL8250_IER_RDI, "10"},
+        {SERIAL8250_IER, SERIAL8250_IER_RDI, "101"},
+        {SERIAL8250_THR, 'x', "101"},
+        {SERIAL8250_MCR, SERIAL8250_MCR_LOOP, "1010"},
+        {SERIAL8250_IER, 0, "1010"},
+        {SERIAL8250_MCR, SERIAL8250_MCR_OUT2, "10101"},
+        /* With DLAB set, offset 1 is the divisor's high byte, not IER. */
+        {SERIAL8250_LCR, SERIAL8250_LCR_DLAB, "10101"},
+        {SERIAL8250_DLM, SERIAL8250_IER_THRI, "10101"},
+        {SERIAL8250_LCR, 0x03, "10101"},
+        {SERIAL8250_IER, SERIAL8250_IER_THRI, "101010"},
+    };
+
+    assert_int_equal(serial8250_init(&other, &cfg), 0);
+    assert_int_equal(d.n, 0); /* nothing before the guest can reach it */
+    assert_int_equal(serial8250_register(&other, &f->vm.pio), 0);
+    assert_string_equal(d.calls, "1");
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        assert_int_equal(bus_write(&f->vm.pio, 0x2f8 + steps[i].reg, &steps[i].value, 1), 0);
+        assert_string_equal(d.calls, steps[i].calls);
+    }
+    assert_int_equal(d.without_lock, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +593,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(init_and_register_refuse_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(vm_wired_irq_without_hypervisor, setup, teardown),
         cmocka_unit_test_setup_teardown(irq_without_out2_gate, setup, teardown),
+        cmocka_unit_test_setup_teardown(tx_deferrable_follows_ier_and_loopback, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

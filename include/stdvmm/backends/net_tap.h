@@ -30,6 +30,12 @@ struct net_tap {
 
 int net_tap_open(struct net_tap *t, const char *ifname);
 struct virtio_net_backend net_tap_backend(struct net_tap *t);
+/*
+ * What the TAP may hand the guest, from the guest's accepted features
+ * (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN); nothing where TUNSETOFFLOAD failed
+ * at open. Also for a datapath that bypasses this backend (vhost-net).
+ */
+void net_tap_set_offloads(struct net_tap *t, uint64_t features);
 int net_tap_attach(struct net_tap *t, struct virtio_net *dev, struct host_loop *loop);
 void net_tap_detach(struct net_tap *t);
 void net_tap_close(struct net_tap *t);

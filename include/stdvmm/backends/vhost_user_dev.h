@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stdvmm/backends/vhost_doorbells.h"
 #include "stdvmm/backends/vhost_user.h"
 #include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/guest_memory.h"
@@ -56,8 +57,7 @@ struct vhost_user_dev {
     const struct gmem *mem;
     struct vhost_user_region regions[VHOST_USER_MAX_REGIONS];
     unsigned region_count;
-    int kick_fds[VIRTIO_MAX_QUEUES];
-    int call_fds[VIRTIO_MAX_QUEUES];
+    struct vhost_doorbells bells;
     int watched_fd; /* the connection's descriptor on the loop, -1: none */
 };
 

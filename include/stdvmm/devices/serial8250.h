@@ -121,6 +121,18 @@ struct serial8250_config {
      */
     void (*rx_ready)(void *rx_ready_ctx);
     void *rx_ready_ctx;
+    /*
+     * Whether writes to THR (offset 0) may reach the UART late and batched,
+     * as a hypervisor's buffered writes do (hv_vm_add_buffered_writes):
+     * true while such a write has no effect the guest could see before its
+     * next register read, which exits and so comes after the batch (THRE
+     * interrupt off, no loopback); false as soon as it would have one.
+     * Called with the UART's lock held, so that calls keep the order of the
+     * guest's accesses: from serial8250_register() with the power-on answer,
+     * then on every change. NULL: never told.
+     */
+    void (*tx_deferrable)(void *tx_deferrable_ctx, bool yes);
+    void *tx_deferrable_ctx;
 };
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
@@ -143,6 +155,7 @@ struct serial8250 {
     bool irq_level;
     bool rx_refused;
     bool warned_access;
+    bool tx_deferred; /* what tx_deferrable was last told */
     uint8_t rx_fifo[SERIAL8250_FIFO_SIZE];
     uint8_t rx_head;
     uint8_t rx_count;

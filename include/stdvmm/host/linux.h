@@ -51,11 +51,15 @@ struct host_file_image {
 int host_file_image_load(struct host_file_image *img, const char *path, const char *what);
 void host_file_image_release(struct host_file_image *img);
 
-/* Anonymous guest RAM: not dumped in core files, merged into huge pages where possible. */
+/*
+ * Anonymous guest RAM: on a 2 MiB boundary, not dumped in core files, merged
+ * into huge pages where possible.
+ */
 void *host_guest_ram_alloc(uint64_t size);
 void host_guest_ram_free(void *ram, uint64_t size);
 /*
- * Guest RAM another process can map too: a memfd mapped shared, its
+ * Guest RAM another process can map too: a memfd mapped shared (on a 2 MiB
+ * boundary too), its
  * descriptor in *fd (close it after host_guest_ram_free). Only for VMs
  * with a vhost-user device, whose backend reads and writes the guest's
  * buffers itself; private anonymous memory stays the default elsewhere.

@@ -86,7 +86,11 @@ static int tap_tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, u
 
 static void tap_set_offloads(void *ctx, uint64_t features)
 {
-    struct net_tap *t = ctx;
+    net_tap_set_offloads(ctx, features);
+}
+
+void net_tap_set_offloads(struct net_tap *t, uint64_t features)
+{
     unsigned flags = 0;
 
     if (!t->offload_ok)

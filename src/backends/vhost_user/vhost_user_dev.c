@@ -99,8 +99,7 @@ int vhost_user_dev_open(struct vhost_user_dev *d, const char *name, const char *
     pthread_mutex_init(&d->lock, NULL);
     d->conn.fd = -1;
     d->watched_fd = -1;
-    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
-        d->kick_fds[i] = d->call_fds[i] = -1;
+    vhost_doorbells_init(&d->bells);
     snprintf(d->name, sizeof(d->name), "%s", name);
     if (strlen(socket) >= sizeof(d->socket)) {
         LOG_ERR("%s: vhost-user socket path '%s' is longer than %zu bytes", name, socket,
@@ -160,8 +159,8 @@ static int vring_of(struct vhost_user_dev *d, const struct virtio_vhost_queue *q
         .avail = (uint64_t)(uintptr_t)avail,
         .used = (uint64_t)(uintptr_t)used,
         .base = virtio_le16((const uint8_t *)&used_idx),
-        .kick_fd = d->kick_fds[q->index],
-        .call_fd = d->call_fds[q->index],
+        .kick_fd = d->bells.kick[q->index],
+        .call_fd = d->bells.call[q->index],
     };
     return 0;
 }
@@ -277,14 +276,6 @@ static void retry_dispatch(void *ctx, struct host_loop *l)
     dev_unlock(d);
 }
 
-static void on_call(void *ctx, int fd, short revents)
-{
-    struct vhost_user_dev *d = ctx;
-    (void)revents;
-    if (host_eventfd_drain(fd))
-        virtio_vhost_used(d->model);
-}
-
 /* Is a start read at generation gen older than the last stop? */
 static bool stale(const struct vhost_user_dev *d, unsigned gen)
 {
@@ -373,15 +364,7 @@ int vhost_user_dev_attach(struct vhost_user_dev *d, struct virtio_vhost *model,
     d->running = false;
     d->stop_generation = 0;
     d->attached = true;
-    int r = 0;
-    for (unsigned i = 0; r == 0 && i < d->queue_count; i++) {
-        d->kick_fds[i] = kick_fds[i];
-        d->call_fds[i] = host_eventfd_create();
-        if (d->call_fds[i] < 0)
-            r = -STDVMM_EIO;
-        else
-            r = host_loop_add(loop, d->call_fds[i], POLLIN, on_call, d);
-    }
+    int r = vhost_doorbells_attach(&d->bells, d->queue_count, kick_fds, model, loop);
     const struct host_loop_hook hook = {retry_prepare, retry_dispatch, d};
     if (r == 0)
         r = host_loop_add_hook(loop, &hook);
@@ -408,11 +391,7 @@ void vhost_user_dev_detach(struct vhost_user_dev *d)
         if (d->connected)
             vhost_user_close(&d->conn);
         d->connected = false;
-        for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
-            if (d->call_fds[i] >= 0)
-                close(d->call_fds[i]);
-            d->call_fds[i] = d->kick_fds[i] = -1;
-        }
+        vhost_doorbells_detach(&d->bells);
         d->attached = false;
         d->running = false;
         d->model = NULL;

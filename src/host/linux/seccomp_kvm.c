@@ -28,12 +28,17 @@ SC_LIST(sc_kvm_vcpu, "kvm-vcpu", vcpu_rules);
  * info, interrupt ownership on Arm).
  */
 static const struct sc_rule irq_rules[] = {
-    SC_IOCTL(KVM_IRQ_LINE), SC_IOCTL(KVM_IRQFD),
+    SC_IOCTL(KVM_IRQ_LINE),
+    SC_IOCTL(KVM_IRQFD),
     SC_IOCTL(KVM_IOEVENTFD),
+    /* The console UART turns its buffered writes on and off as the guest programs it. */
+    SC_IOCTL(KVM_REGISTER_COALESCED_MMIO),
+    SC_IOCTL(KVM_UNREGISTER_COALESCED_MMIO),
 #if defined(__x86_64__)
     SC_IOCTL(KVM_GET_IRQCHIP),
 #elif defined(__aarch64__)
-    SC_IOCTL(KVM_GET_DEVICE_ATTR), SC_IOCTL(KVM_SET_DEVICE_ATTR),
+    SC_IOCTL(KVM_GET_DEVICE_ATTR),
+    SC_IOCTL(KVM_SET_DEVICE_ATTR),
 #endif
 };
 SC_LIST(sc_kvm_irq, "kvm-irq", irq_rules);

@@ -6,14 +6,22 @@
  */
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "seccomp_lists.h"
 
-/* The driver's offload features are set on the TAP device when it negotiates them. */
+/*
+ * The driver's offload features are set on the TAP device when it
+ * negotiates them. With vhost-net the rings go to the kernel at DRIVER_OK
+ * (the device's thread) and come back at a reset (a vCPU thread).
+ */
 static const struct sc_rule tap_rules[] = {
-    SC_IOCTL(TUNSETOFFLOAD),
+    SC_IOCTL(TUNSETOFFLOAD),         SC_IOCTL(TUNSETVNETHDRSZ),      SC_IOCTL(VHOST_SET_FEATURES),
+    SC_IOCTL(VHOST_SET_MEM_TABLE),   SC_IOCTL(VHOST_SET_VRING_NUM),  SC_IOCTL(VHOST_SET_VRING_BASE),
+    SC_IOCTL(VHOST_SET_VRING_ADDR),  SC_IOCTL(VHOST_SET_VRING_KICK), SC_IOCTL(VHOST_SET_VRING_CALL),
+    SC_IOCTL(VHOST_NET_SET_BACKEND), SC_IOCTL(VHOST_GET_VRING_BASE),
 };
 SC_LIST(sc_tap, "tap", tap_rules);
 

@@ -13,6 +13,7 @@
 
 #define KVM_MAX_DEFERRED_IRQFDS 64
 #define KVM_MAX_TRACKED_VCPUS 64 /* VM_MAX_VCPUS */
+#define KVM_MAX_BUFFERED_ZONES 8
 
 struct hv_vm {
     int kvm_fd;
@@ -34,6 +35,18 @@ struct hv_vm {
     bool gic_v3;
     uint64_t mpidr[KVM_MAX_TRACKED_VCPUS]; /* affinity of vCPU i, as hv_a64_vcpu_init set it */
     uint32_t rv64_sources;                 /* riscv64: the APLIC's wired sources, 1..rv64_sources */
+    /* Buffered writes (kvm_buffered.c): KVM's coalesced MMIO/PIO ring and its zones. */
+    int wring_page;   /* the ring's page in a vCPU mapping; 0: no coalesced MMIO */
+    bool wring_pio;   /* KVM_CAP_COALESCED_PIO */
+    bool wring_ready; /* kvm_buffered_init() ran: destroy undoes it */
+    bool wring_failed;
+    struct kvm_coalesced_mmio_ring *wring; /* NULL until the first vCPU maps it */
+    size_t wring_bytes;
+    uint32_t wring_slots;
+    pthread_mutex_t wring_lock; /* drainers, so that writes reach the VMM in order */
+    uint64_t writes_drained;
+    unsigned wzone_count;
+    struct kvm_coalesced_mmio_zone wzones[KVM_MAX_BUFFERED_ZONES];
 };
 
 struct hv_vcpu {
@@ -72,6 +85,11 @@ enum kvm_arch_exit {
     KVM_ARCH_EXIT_RERUN,   /* answered here (riscv64: a forwarded SBI call): run again */
 };
 enum kvm_arch_exit kvm_arch_exit(struct hv_vcpu *v, struct hv_exit *ex);
+
+/* Buffered writes (kvm_buffered.c): set up at VM creation, ring mapped by the first vCPU. */
+void kvm_buffered_init(struct hv_vm *vm);
+void kvm_buffered_map(struct hv_vm *vm, int vcpu_fd);
+void kvm_buffered_destroy(struct hv_vm *vm);
 
 /* Registers the irqfds that waited for the irqchip, and stops deferring. */
 int kvm_flush_deferred_irqfds(struct hv_vm *vm);

@@ -60,6 +60,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)
         free(v);
         return -e;
     }
+    kvm_buffered_map(vm, v->fd);
     *out = v;
     return 0;
 }

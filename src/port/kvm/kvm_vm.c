@@ -51,6 +51,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
         LOG_ERR("KVM_CREATE_VM: %s", strerror(errno));
         goto fail;
     }
+    kvm_buffered_init(vm);
     r = kvm_arch_vm_init(vm);
     if (r < 0)
         goto fail;
@@ -66,6 +67,8 @@ void hv_vm_destroy(struct hv_vm *vm)
 {
     if (vm == NULL)
         return;
+    if (vm->wring_ready)
+        kvm_buffered_destroy(vm);
     if (vm->its_fd >= 0)
         close(vm->its_fd);
     if (vm->irqchip_fd >= 0)

@@ -41,10 +41,11 @@ void cli_run_usage(FILE *out)
             "                       virtio-blk served by a vhost-user-blk backend, e.g.\n"
             "                       qemu-storage-daemon (docs/virtio.md)\n"
             "  --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
-            "  --net tap=IFNAME[,mac=MAC]\n"
+            "  --net tap=IFNAME[,vhost=on][,mac=MAC]\n"
             "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
             "                       10.0.2.15, the host is 10.0.2.2) or an existing TAP\n"
-            "                       interface; repeatable, at most %d\n"
+            "                       interface (vhost=on: the kernel's vhost-net moves the\n"
+            "                       frames); repeatable, at most %d\n"
             "  --net vhost-user=SOCKET[,mac=MAC]\n"
             "                       virtio-net served by a vhost-user-net backend, e.g.\n"
             "                       stdvmm-switch or dpdk-testpmd (docs/virtio.md)\n"
@@ -309,6 +310,9 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
             return bad_item(opt, key, value, "interface names have at most 15 characters");
         n->backend = VMM_NET_TAP;
         n->tap = value;
+    } else if (strcmp(key, "vhost") == 0) {
+        if (!parse_on_off(value, &n->vhost))
+            return bad_item(opt, key, value, "expected vhost=on or vhost=off");
     } else if (strcmp(key, "vhost-user") == 0 && value != NULL && *value != '\0') {
         n->backend = VMM_NET_VHOST_USER;
         n->vhost_user = value;
@@ -326,7 +330,7 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
         return irq_vcpu_item(opt, key, value, &n->irq);
     } else {
         return bad_item(opt, key, value,
-                        "expected user, tap=IFNAME, vhost-user=SOCKET, mac=MAC, "
+                        "expected user, tap=IFNAME, vhost=on|off, vhost-user=SOCKET, mac=MAC, "
                         "hostfwd=tcp:HOSTPORT-:GUESTPORT or irq-vcpu=N");
     }
     return 0;
@@ -348,6 +352,11 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
     char *copy;
     if (parse_kv_copy("--net", arg, &n, net_item, &copy) < 0)
         return -1;
+    if (n.backend != VMM_NET_TAP && n.vhost) {
+        fprintf(stderr, "stdvmm: --net %s: vhost=on is for tap=IFNAME only\n", arg);
+        kv_copy_free(copy);
+        return -1;
+    }
     if (n.backend != VMM_NET_USER && n.hostfwd_count > 0) {
         fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
         kv_copy_free(copy);

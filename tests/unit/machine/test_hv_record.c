@@ -92,6 +92,22 @@ int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot)
     return record("unmap", "%llu", slot);
 }
 
+int hv_vm_add_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio)
+{
+    (void)vm;
+    (void)len;
+    (void)is_pio;
+    return record("buffer", "0x%llx", addr);
+}
+
+int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio)
+{
+    (void)vm;
+    (void)len;
+    (void)is_pio;
+    return record("unbuffer", "0x%llx", addr);
+}
+
 int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)
 {
     int r = record("vcpu_create", "%llu", index);

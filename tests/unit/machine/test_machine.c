@@ -255,6 +255,37 @@ static void uart_without_console_drops_output(void **state)
     machine_teardown(&mach);
 }
 
+/*
+ * A host that flushes gets COM1's THR as the port's buffered writes while
+ * the guest's UART programming leaves a late write invisible, and loses them
+ * the moment a THRE interrupt is enabled; one that does not gets none.
+ */
+static void console_thr_is_buffered_only_while_invisible(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    const uint8_t thri = SERIAL8250_IER_THRI, none = 0;
+
+    host.buffer_console = true;
+    assert_int_equal(machine_build(&mach, &desc2, &host), 0);
+    assert_true(at("buffer(0x3f8)") >= 0);
+    assert_int_equal(at("unbuffer(0x3f8)"), -1);
+    assert_int_equal(bus_write(&mach.vm.pio, SERIAL8250_COM1_PORT + SERIAL8250_IER, &thri, 1), 0);
+    assert_true(at("unbuffer(0x3f8)") > at("buffer(0x3f8)"));
+    hv_record_log[0] = '\0';
+    assert_int_equal(bus_write(&mach.vm.pio, SERIAL8250_COM1_PORT + SERIAL8250_IER, &none, 1), 0);
+    assert_true(at("buffer(0x3f8)") == 0);
+    machine_teardown(&mach);
+
+    hv_record_reset();
+    host.buffer_console = false;
+    assert_int_equal(machine_build(&mach, &desc2, &host), 0);
+    assert_int_equal(bus_write(&mach.vm.pio, SERIAL8250_COM1_PORT + SERIAL8250_IER, &thri, 1), 0);
+    assert_int_equal(at("buffer("), -1);
+    assert_int_equal(at("unbuffer("), -1);
+    machine_teardown(&mach);
+}
+
 static void no_ram_is_reported_and_nothing_leaks(void **state)
 {
     (void)state;
@@ -597,6 +628,7 @@ int main(void)
         cmocka_unit_test_setup(builds_in_the_port_contract_order, setup),
         cmocka_unit_test_setup(platform_devices_reach_the_host, setup),
         cmocka_unit_test_setup(uart_without_console_drops_output, setup),
+        cmocka_unit_test_setup(console_thr_is_buffered_only_while_invisible, setup),
         cmocka_unit_test_setup(no_ram_is_reported_and_nothing_leaks, setup),
         cmocka_unit_test_setup(a_failing_port_call_stops_the_build, setup),
         cmocka_unit_test_setup(a_failing_host_device_stops_the_build, setup),

@@ -42,3 +42,11 @@ int hv_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit)
     (void)exit;
     return -STDVMM_ENOSYS;
 }
+
+unsigned hv_vm_drain_writes(struct hv_vm *vm, hv_write_fn fn, void *ctx)
+{
+    (void)vm;
+    (void)fn;
+    (void)ctx;
+    return 0;
+}

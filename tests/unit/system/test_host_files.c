@@ -212,6 +212,28 @@ static void empty_or_missing_image_is_refused(void **state)
 }
 
 /* Issue #15: the manager took any existing state directory, or a symlink, as its own. */
+/* A huge page of the host can back a huge page of the guest only from a 2 MiB boundary. */
+static void guest_ram_is_2mib_aligned(void **state)
+{
+    int fd = -1;
+
+    (void)state;
+    for (uint64_t size = 2ull << 20; size <= 66ull << 20; size += 32ull << 20) {
+        uint8_t *p = host_guest_ram_alloc(size);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % (2u << 20), 0);
+        p[0] = 1;
+        p[size - 1] = 2; /* the whole size is usable */
+        host_guest_ram_free(p, size);
+        p = host_guest_ram_alloc_shared(size, "t", &fd);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % (2u << 20), 0);
+        p[size - 1] = 3;
+        host_guest_ram_free(p, size);
+        close(fd);
+    }
+}
+
 static void state_dir_must_be_private(void **state)
 {
     struct dir *d = *state;
@@ -296,6 +318,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(console_log_refuses_a_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(image_is_read_once, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_or_missing_image_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(guest_ram_is_2mib_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(state_dir_must_be_private, setup, teardown),
         cmocka_unit_test_setup_teardown(socket_is_private_from_bind, setup, teardown),
         cmocka_unit_test_setup_teardown(vsock_socket_is_private, setup, teardown),

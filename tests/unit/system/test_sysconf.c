@@ -400,6 +400,7 @@ static void devices_map_to_the_vmm_config(void **state)
         "nets:\n"
         "  - {tap: tap3, mac: \"52:54:00:00:00:07\"}\n"
         "  - {user: {hostfwd: [{host: 2222, guest: 22}, {host: 8080, guest: 80}]}}\n"
+        "  - {tap: tap4, vhost: true}\n"
         "vsock: {cid: 9, socket: v.sock}\n"
         "rng: true\n"
         "console: virtio\n";
@@ -413,9 +414,12 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_int_equal(vc.disk_count, 2);
     assert_string_equal(vc.disks[0].id, "data");
     assert_true(vc.disks[1].readonly);
-    assert_int_equal(vc.net_count, 2);
+    assert_int_equal(vc.net_count, 3);
     assert_int_equal(vc.nets[0].backend, VMM_NET_TAP);
     assert_string_equal(vc.nets[0].tap, "tap3");
+    assert_false(vc.nets[0].vhost);
+    assert_int_equal(vc.nets[2].backend, VMM_NET_TAP);
+    assert_true(vc.nets[2].vhost);
     assert_true(vc.nets[0].has_mac);
     assert_int_equal(vc.nets[0].mac[5], 7);
     assert_int_equal(vc.nets[1].backend, VMM_NET_USER);
@@ -433,6 +437,8 @@ static void devices_map_to_the_vmm_config(void **state)
     char *json = read_back(&cfg, &d, &back);
     assert_int_equal(back.vms[0].nets[1].hostfwd_count, 2);
     assert_null(back.vms[0].nets[1].tap);
+    assert_false(back.vms[0].nets[0].vhost);
+    assert_true(back.vms[0].nets[2].vhost);
     assert_string_equal(back.vms[0].vsock_socket, "/d/v.sock");
     assert_true(back.vms[0].virtio_console);
     free(json);
@@ -461,7 +467,7 @@ static void vhost_user_devices(void **state)
         "vms:\n"
         "  - {name: a, kernel: /k, disks: [{vhost_user: /s, id: x}],\n"
         "     filesystems: [{tag: \"\", socket: /f}, {tag: t}],\n"
-        "     nets: [{vhost_user: /n, tap: t0}]}\n"
+        "     nets: [{vhost_user: /n, tap: t0}, {user: {}, vhost: true}]}\n"
         "  - {name: w, kernel: /k, instances: {max: 2},\n"
         "     disks: [{vhost_user: /w.sock}], nets: [{vhost_user: /x}]}\n";
     struct sysconf cfg;
@@ -500,6 +506,7 @@ static void vhost_user_devices(void **state)
     assert_true(has_diag(&d, "vms[0].filesystems[1].socket", "required field missing"));
     assert_true(has_diag(&d, "vms[1].disks[0].vhost_user", "one VM at a time"));
     assert_true(has_diag(&d, "vms[0].nets[0]", "not several"));
+    assert_true(has_diag(&d, "vms[0].nets[1].vhost", "tap interfaces only"));
     assert_true(has_diag(&d, "vms[1].nets[0].vhost_user", "one VM at a time"));
     sysconf_diags_free(&d);
 }

@@ -14,8 +14,9 @@ QEMU_PKG=qemu-system-x86
 QEMU_BIN=qemu-system-x86_64
 
 # modprobe resolves the order the notes require (irqbypass, kvm, ccp,
-# kvm-amd); the names are listed anyway so a missing one is reported.
-HOST_MODULES=(irqbypass kvm ccp kvm-amd tun)
+# kvm-amd; vhost and vhost_iotlb under vhost_net); the names are listed anyway
+# so a missing one is reported.
+HOST_MODULES=(irqbypass kvm ccp kvm-amd tun vhost_net)
 
 # Host-side tools of the integration cases (PACKAGE:PATH): debugfs reads a
 # guest's ext4 image without mounting it, socat speaks to vsock's Unix socket,

@@ -296,6 +296,25 @@ int hv_vm_remove_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, 
     return -STDVMM_ENOSYS;
 }
 
+/* Every guest access is a fault the VMM answers: nothing is ever queued. */
+int hv_vm_add_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio)
+{
+    (void)vm, (void)addr, (void)len, (void)is_pio;
+    return -STDVMM_ENOTSUP;
+}
+
+int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio)
+{
+    (void)vm, (void)addr, (void)len, (void)is_pio;
+    return 0;
+}
+
+unsigned hv_vm_drain_writes(struct hv_vm *vm, hv_write_fn fn, void *ctx)
+{
+    (void)vm, (void)fn, (void)ctx;
+    return 0;
+}
+
 int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample)
 {
     (void)vm, (void)irq, (void)n, (void)resample;
