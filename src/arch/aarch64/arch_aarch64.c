@@ -302,12 +302,19 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     uint64_t load;
     int r;
 
-    if (vm->mem.count != 1) {
-        LOG_ERR("aarch64 guests have one RAM region, this VM has %u", vm->mem.count);
+    if (vm->mem.count == 0 || vm->mem.count > DTB_MAX_MEMORY) {
+        LOG_ERR("aarch64 guests have 1 to %d RAM regions, this VM has %u", DTB_MAX_MEMORY,
+                vm->mem.count);
         return -STDVMM_EINVAL;
     }
-    a64->ram_base = vm->mem.regions[0].gpa;
-    a64->ram_size = vm->mem.regions[0].size;
+    /* The kernel, initramfs and DTB go in the lowest region (arch_memory_limits' boot_min). */
+    const struct gmem_region *low = &vm->mem.regions[0];
+    for (unsigned i = 1; i < vm->mem.count; i++) {
+        if (vm->mem.regions[i].gpa < low->gpa)
+            low = &vm->mem.regions[i];
+    }
+    a64->ram_base = low->gpa;
+    a64->ram_size = low->size;
     r = copy_cmdline(a64, images->cmdline);
     if (r == 0)
         r = a64_kernel_probe(images->kernel, images->kernel_size, vm->opts.kernel_format, &img);
@@ -334,8 +341,7 @@ int arch_setup_firmware(struct vm *vm)
     for (unsigned i = 0; i < vm->vcpu_count; i++)
         mpidr[i] = mpidr_of(i);
     struct dtb_config cfg = {
-        .memory = {{.base = a64->ram_base, .size = a64->ram_size}},
-        .memory_count = 1,
+        .memory_count = vm->mem.count,
         .cpu_count = vm->vcpu_count,
         .cpu_mpidr = mpidr,
         .gic =
@@ -360,6 +366,10 @@ int arch_setup_firmware(struct vm *vm)
         .panic_record_size = A64_PANIC_RECORD_SIZE,
         .pmu_ppi = a64->feat.pmu ? A64_PPI_PMU : 0,
     };
+    for (unsigned i = 0; i < vm->mem.count && i < DTB_MAX_MEMORY; i++) {
+        cfg.memory[i].base = vm->mem.regions[i].gpa;
+        cfg.memory[i].size = vm->mem.regions[i].size;
+    }
     int r = dtb_build(&cfg, dtb, sizeof(dtb), &used);
     if (r < 0)
         return r;
