@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/memory_map.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
 
@@ -92,7 +93,9 @@ struct sysconf_vm {
     const char *initramfs; /* NULL: none */
     const char *cmdline;
     unsigned cpus;
-    uint64_t memory; /* bytes */
+    uint64_t memory;                                    /* bytes; with memory_map, its total */
+    struct memmap_range memory_map[MEMMAP_MAX_REGIONS]; /* memory_map: RAM where it goes */
+    unsigned memory_map_count;                          /* 0: the arch places RAM */
     struct sysconf_disk disks[SYSCONF_MAX_DISKS];
     unsigned disk_count;
     struct sysconf_net nets[SYSCONF_MAX_NETS];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sysconf_memory.h"
 #include "sysconf_placement.h"
 #include "sysconf_util.h"
 
@@ -20,7 +21,8 @@ static const char *const vm_keys[] = {
     "console",   "serial_log", "serial_log_max", "no_reboot",   "restart",
     "autostart", "instances",  "host_cpus",      "vmm_threads", "filesystems",
     "seccomp",   "jail",       "kernel_format",  "irqchip",     "pmu",
-    "its",       "sve",        "pauth",          "mte",         NULL};
+    "its",       "sve",        "pauth",          "mte",         "memory_map",
+    NULL};
 static const char *const disk_keys[] = {
     "path",     "vhost_user",      "read_only",          "id",
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
@@ -425,6 +427,7 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
         sysconf_path_key(sub, path, "memory");
         sysconf_walk_error(w, sub, "%s is too little: a Linux guest needs at least %s", have, need);
     }
+    sysconf_walk_memory_map(w, obj, path, vm);
     walk_disks(w, obj, path, vm);
     walk_nets(w, obj, path, vm);
     walk_vsock(w, obj, path, vm);

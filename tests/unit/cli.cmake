@@ -8,3 +8,7 @@ add_test(NAME unit.cli_disk_limits
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_disk_limits.sh $<TARGET_FILE:stdvmm>
                  ${CMAKE_CURRENT_BINARY_DIR}/cli_disk_limits)
 set_tests_properties(unit.cli_disk_limits PROPERTIES LABELS unit TIMEOUT 60)
+add_test(NAME unit.cli_memory_map
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_memory_map.sh $<TARGET_FILE:stdvmm>
+                 ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_memory_map)
+set_tests_properties(unit.cli_memory_map PROPERTIES LABELS unit TIMEOUT 60)

@@ -105,7 +105,7 @@ int host_check_private_dir(const char *path, char *err, size_t err_size);
 struct sockaddr_un;
 int host_bind_private(int fd, const struct sockaddr_un *addr);
 
-/* "512M", "2G", "1048576" -> bytes; false on junk or overflow. */
+/* "512M", "2G", "1048576", "0x40000000" -> bytes; false on junk or overflow. */
 bool host_parse_size(const char *s, uint64_t *out);
 
 #endif

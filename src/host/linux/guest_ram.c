@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -67,7 +68,11 @@ bool host_parse_size(const char *s, uint64_t *out)
     if (s == NULL || *s < '0' || *s > '9')
         return false;
     errno = 0;
-    v = strtoull(s, &end, 10);
+    /* Hexadecimal for addresses ("0x40000000"); a leading 0 alone is not octal. */
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (hex && !isxdigit((unsigned char)s[2]))
+        return false;
+    v = strtoull(hex ? s + 2 : s, &end, hex ? 16 : 10);
     if (errno != 0)
         return false;
     switch (*end) {
