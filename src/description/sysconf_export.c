@@ -212,6 +212,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     const struct vm_arch_options *a = &vm->arch;
     if (a->kernel_format != VM_KERNEL_AUTO)
         r |= set_str(o, "kernel_format", vm_kernel_format_name(a->kernel_format));
+    if (a->kernel_addr_set)
+        r |= json_object_set_new(o, "kernel_addr", json_integer((json_int_t)a->kernel_addr));
     if (a->irqchip != VM_IRQCHIP_AUTO)
         r |= set_str(o, "irqchip", vm_irqchip_name(a->irqchip));
     const struct {

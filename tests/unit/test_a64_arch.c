@@ -296,6 +296,39 @@ static void memory_limits_keep_ram_out_of_the_devices(void **state)
     assert_int_equal(lim->max_regions, DTB_MAX_MEMORY);
 }
 
+/* A raw program linked at a fixed address is loaded and entered exactly there. */
+static void raw_kernel_at_a_fixed_address(void **state)
+{
+    struct vm_arch_options opts = {.kernel_format = VM_KERNEL_RAW, .kernel_addr_set = true};
+    uint32_t word = 0;
+
+    (void)state;
+    offer = everything;
+    v2_only = false;
+    opts.kernel_addr = A64_RAM_BASE + 0x300100; /* not where an Image would go */
+    assert_int_equal(build(&opts), 0);
+    assert_int_equal(vm.boot.entry, opts.kernel_addr);
+    assert_int_equal(gmem_read(&vm.mem, opts.kernel_addr, &word, 4), 0);
+    assert_int_equal(word, 0x14000000); /* b . */
+    /* In a region other than the lowest; the DTB stays in the lowest. */
+    with_high_ram = true;
+    opts.kernel_addr = HIGH_GPA + 0x1000;
+    int r = build(&opts);
+    assert_int_equal(r, 0);
+    assert_int_equal(vm.boot.entry, HIGH_GPA + 0x1000);
+    assert_true(vm.boot.arg >= A64_RAM_BASE && vm.boot.arg < A64_RAM_BASE + RAM_SIZE);
+    /* Past the end of that region, outside RAM, misaligned, or on the DTB's slot: refused. */
+    opts.kernel_addr = HIGH_GPA + sizeof(high_ram) - 0x800;
+    assert_int_equal(build(&opts), -STDVMM_EINVAL);
+    with_high_ram = false;
+    opts.kernel_addr = 0x20000000;
+    assert_int_equal(build(&opts), -STDVMM_EINVAL);
+    opts.kernel_addr = A64_RAM_BASE + 2;
+    assert_int_equal(build(&opts), -STDVMM_EINVAL);
+    opts.kernel_addr = A64_RAM_BASE + RAM_SIZE - 0x1000;
+    assert_int_equal(build(&opts), -STDVMM_ENOSPC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +338,7 @@ int main(void)
         cmocka_unit_test(kernel_format_option),
         cmocka_unit_test(two_memory_regions_in_the_device_tree),
         cmocka_unit_test(memory_limits_keep_ram_out_of_the_devices),
+        cmocka_unit_test(raw_kernel_at_a_fixed_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

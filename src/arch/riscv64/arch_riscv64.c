@@ -212,6 +212,10 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
         LOG_ERR("riscv64 guests have one RAM region, this VM has %u", vm->mem.count);
         return -STDVMM_EINVAL;
     }
+    if (vm->opts.kernel_addr_set) {
+        LOG_ERR("kernel_addr: riscv64 places its kernels itself (no fixed address yet)");
+        return -STDVMM_EINVAL;
+    }
     rv->ram_base = vm->mem.regions[0].gpa;
     rv->ram_size = vm->mem.regions[0].size;
     r = copy_cmdline(rv, images->cmdline);

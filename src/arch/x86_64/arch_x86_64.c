@@ -185,6 +185,11 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 
     if (vm->opts.kernel_format != VM_KERNEL_AUTO)
         return arch_probe_kernel(images->kernel, images->kernel_size, vm->opts.kernel_format);
+    if (vm->opts.kernel_addr_set) {
+        LOG_ERR("kernel_addr: a bzImage is loaded where its header says; x86_64 has no raw "
+                "kernels to place");
+        return -STDVMM_EINVAL;
+    }
     r = x86_bzimage_parse(images->kernel, images->kernel_size, &bz);
     if (r < 0)
         return r;

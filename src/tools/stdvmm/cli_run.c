@@ -23,6 +23,8 @@ void cli_run_usage(FILE *out)
             "                       byte 512 KiB into RAM, x0 = device tree)\n"
             "  --kernel-format FMT  arm64: auto (default: the Image magic decides; compressed\n"
             "                       files are refused), image or raw\n"
+            "  --kernel-addr GPA    arm64 raw kernels: load and enter at GPA (a program\n"
+            "                       linked there), in any RAM region\n"
             "  --initramfs PATH     initial RAM filesystem (cpio, may be compressed)\n"
             "  --cmdline STR        kernel command line (default: \"console=ttyS0\")\n"
             "  --cpus N             number of vCPUs (default 1, at most %d)\n"
@@ -523,7 +525,8 @@ int cli_run(int argc, char **argv)
         OPT_SVE,
         OPT_PAUTH,
         OPT_MTE,
-        OPT_MEMORY_MAP
+        OPT_MEMORY_MAP,
+        OPT_KERNEL_ADDR
     };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -551,6 +554,7 @@ int cli_run(int argc, char **argv)
         {"jail", required_argument, NULL, OPT_JAIL},
         {"jail-id", required_argument, NULL, OPT_JAIL_ID},
         {"kernel-format", required_argument, NULL, OPT_KERNEL_FORMAT},
+        {"kernel-addr", required_argument, NULL, OPT_KERNEL_ADDR},
         {"irqchip", required_argument, NULL, OPT_IRQCHIP},
         {"pmu", required_argument, NULL, OPT_PMU},
         {"its", required_argument, NULL, OPT_ITS},
@@ -690,6 +694,16 @@ int cli_run(int argc, char **argv)
                         optarg);
                 return VMM_EXIT_USAGE;
             }
+            break;
+        case OPT_KERNEL_ADDR:
+            if (!host_parse_size(optarg, &cfg.arch.kernel_addr)) {
+                fprintf(stderr,
+                        "stdvmm: --kernel-addr %s: expected a guest-physical address "
+                        "such as 0x40200000\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
+            cfg.arch.kernel_addr_set = true;
             break;
         case OPT_IRQCHIP:
             if (!vm_irqchip_parse(optarg, &cfg.arch.irqchip)) {

@@ -474,6 +474,36 @@ static void bad_memory_maps_point_at_the_region(void **state)
     sysconf_diags_free(&d);
 }
 
+static void kernel_addr_is_kept(void **state)
+{
+    static const char *const text = "kernel: /k\nkernel_format: raw\nkernel_addr: 0x40200000\n";
+    struct sysconf cfg, back;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc = {0};
+
+    (void)state;
+    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+                     0);
+    assert_true(cfg.vms[0].arch.kernel_addr_set);
+    assert_int_equal(cfg.vms[0].arch.kernel_addr, 0x40200000);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_int_equal(vc.arch.kernel_addr, 0x40200000);
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    assert_non_null(json);
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_true(back.vms[0].arch.kernel_addr_set);
+    assert_int_equal(back.vms[0].arch.kernel_addr, 0x40200000);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+    assert_int_equal(sysconf_parse_vm("kernel: /k\nkernel_addr: lots\n", 26, SYSCONF_FORMAT_AUTO,
+                                      NULL, 0, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "kernel_addr", "expected a whole number"));
+    sysconf_diags_free(&d);
+}
+
 static void devices_map_to_the_vmm_config(void **state)
 {
     static const char *const text =
@@ -844,6 +874,7 @@ int main(void)
         cmocka_unit_test(single_vm_description),
         cmocka_unit_test(memory_map_regions),
         cmocka_unit_test(bad_memory_maps_point_at_the_region),
+        cmocka_unit_test(kernel_addr_is_kept),
         cmocka_unit_test(devices_map_to_the_vmm_config),
         cmocka_unit_test(vhost_user_devices),
         cmocka_unit_test(bad_devices),
