@@ -32,8 +32,9 @@ int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan);
 
 /*
  * What a memory map chosen by the user may hold on this arch (memmap_check).
- * In a file of its own in each arch folder, with no hypervisor calls, so that
- * the system description links it without the rest of the arch.
+ * It and arch_plan_memory are in a file of their own in each arch folder,
+ * with no hypervisor calls, so that the system description links them
+ * without the rest of the arch.
  */
 const struct memmap_limits *arch_memory_limits(void);
 

@@ -65,6 +65,16 @@ typedef void (*memmap_report_fn)(void *ctx, unsigned index, const char *fmt, ...
 int memmap_check(const struct memmap_limits *lim, const struct memmap_range *ram, unsigned count,
                  memmap_report_fn report, void *ctx);
 
+/*
+ * Checks a window that is guest memory but not RAM (a region shared with
+ * other VMs) for a VM whose RAM is ram[0..ram_count): aligned, inside the
+ * address space, out of the reserved windows and out of RAM. Problems are
+ * reported with index `index`; returns 0 or -STDVMM_EINVAL.
+ */
+int memmap_check_window(const struct memmap_limits *lim, const struct memmap_range *ram,
+                        unsigned ram_count, const struct memmap_range *window, unsigned index,
+                        memmap_report_fn report, void *ctx);
+
 /* Sorts ram by address (a checked map has no ties). */
 void memmap_sort(struct memmap_range *ram, unsigned count);
 

@@ -106,6 +106,23 @@ int memmap_check(const struct memmap_limits *lim, const struct memmap_range *ram
     return bad ? -STDVMM_EINVAL : 0;
 }
 
+int memmap_check_window(const struct memmap_limits *lim, const struct memmap_range *ram,
+                        unsigned ram_count, const struct memmap_range *window, unsigned index,
+                        memmap_report_fn report, void *ctx)
+{
+    bool bad = false;
+
+    if (!check_one(lim, window, index, report, ctx))
+        return -STDVMM_EINVAL;
+    for (unsigned i = 0; i < ram_count; i++) {
+        if (overlaps(window->gpa, window->gpa + window->size, ram[i].gpa, ram[i].gpa + ram[i].size))
+            REPORT(index, "[0x%llx, 0x%llx) overlaps the VM's RAM at [0x%llx, 0x%llx)",
+                   (ull)window->gpa, (ull)(window->gpa + window->size), (ull)ram[i].gpa,
+                   (ull)(ram[i].gpa + ram[i].size));
+    }
+    return bad ? -STDVMM_EINVAL : 0;
+}
+
 void memmap_sort(struct memmap_range *ram, unsigned count)
 {
     for (unsigned i = 1; i < count; i++) {

@@ -183,6 +183,28 @@ static void x86_needs_low_memory_at_zero(void **state)
     assert_int_equal(r.index[0], 0);
 }
 
+static void windows_stay_out_of_ram_and_devices(void **state)
+{
+    struct reports r;
+    const struct memmap_range ram[] = {{1 * GiB, 128 * MiB}, {4 * GiB, 64 * MiB}};
+    const struct memmap_range hole = {2 * GiB, 2 * MiB};
+    const struct memmap_range on_ram = {4 * GiB + 62 * MiB, 4 * MiB};
+    const struct memmap_range on_devices = {126 * MiB, 4 * MiB};
+    const struct memmap_range odd = {2 * GiB, 4096};
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(memmap_check_window(&board, ram, 2, &hole, 7, collect, &r), 0);
+    assert_int_equal(memmap_check_window(&board, ram, 2, &on_ram, 7, collect, &r), -STDVMM_EINVAL);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.index[0], 7);
+    assert_non_null(strstr(r.text[0], "overlaps the VM's RAM at [0x100000000, 0x104000000)"));
+    assert_int_equal(memmap_check_window(&board, ram, 2, &on_devices, 3, collect, &r),
+                     -STDVMM_EINVAL);
+    assert_non_null(strstr(r.text[1], "the device area"));
+    assert_int_equal(memmap_check_window(&board, ram, 2, &odd, 3, collect, &r), -STDVMM_EINVAL);
+    assert_int_equal(r.count, 3);
+}
+
 static void sort_and_total(void **state)
 {
     struct memmap_range ram[] = {{4 * GiB, 1 * MiB}, {0, 2 * MiB}, {1 * GiB, 4 * MiB}};
@@ -207,6 +229,7 @@ int main(void)
         cmocka_unit_test(more_regions_than_the_firmware_describes),
         cmocka_unit_test(lowest_region_must_hold_the_boot),
         cmocka_unit_test(x86_needs_low_memory_at_zero),
+        cmocka_unit_test(windows_stay_out_of_ram_and_devices),
         cmocka_unit_test(sort_and_total),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

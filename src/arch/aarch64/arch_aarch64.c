@@ -79,20 +79,6 @@ uint64_t arch_min_ram(void)
     return A64_MIN_RAM;
 }
 
-int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
-{
-    if (ram_size < A64_MIN_RAM || ram_size > A64_RAM_MAX || ram_size % A64_SZ_2M != 0) {
-        LOG_ERR("%llu MiB of RAM: an aarch64 guest takes %llu MiB to %llu GiB in 2 MiB steps",
-                (unsigned long long)(ram_size >> 20), (unsigned long long)(A64_MIN_RAM >> 20),
-                (unsigned long long)(A64_RAM_MAX >> 30));
-        return -STDVMM_EINVAL;
-    }
-    plan->ram[0].gpa = A64_RAM_BASE;
-    plan->ram[0].size = ram_size;
-    plan->ram_count = 1;
-    return 0;
-}
-
 /* Aff0 counts 16 CPUs, then Aff1: the GICv3 SGI target list covers 16 per Aff1 group. */
 static uint64_t mpidr_of(unsigned index)
 {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * What an x86_64 guest's RAM may be (stdvmm/arch.h): the e820 map in the
- * zero page describes any page-aligned regions, but the boot layout
- * (layout.h) needs low memory at 0, and the devices own the 32-bit hole.
+ * Where an x86_64 guest's RAM goes by default, and what a chosen map may
+ * be (stdvmm/arch.h): the e820 map in the zero page describes any
+ * page-aligned regions, but the boot layout (layout.h) needs low memory at
+ * 0, and the devices own the 32-bit hole. No hypervisor calls here: the
+ * system description links this file alone.
  */
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/layout.h"
@@ -33,4 +35,20 @@ static const struct memmap_limits x86_limits = {
 const struct memmap_limits *arch_memory_limits(void)
 {
     return &x86_limits;
+}
+
+int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
+{
+    struct x86_ram_range ranges[ARCH_MAX_RAM_REGIONS];
+    unsigned count;
+    int r = x86_ram_plan(ram_size, ranges, ARCH_MAX_RAM_REGIONS, &count);
+
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < count; i++) {
+        plan->ram[i].gpa = ranges[i].gpa;
+        plan->ram[i].size = ranges[i].size;
+    }
+    plan->ram_count = count;
+    return 0;
 }

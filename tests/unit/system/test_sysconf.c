@@ -504,6 +504,97 @@ static void kernel_addr_is_kept(void **state)
     sysconf_diags_free(&d);
 }
 
+/* Inside a 512M VM's RAM on this arch (x86_64 from 0, aarch64 from 1G). */
+#if defined(__aarch64__)
+#define IN_RAM "0x41000000"
+#else
+#define IN_RAM "0x1000000"
+#endif
+
+static void shared_regions_are_checked(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8}\n"                                    /* 1 */
+        "vms:\n"                                                              /* 2 */
+        "  - {name: a, kernel: /k}\n"                                         /* 3 */
+        "  - {name: b, kernel: /k}\n"                                         /* 4 */
+        "  - {name: w, kernel: /k, instances: {max: 2}}\n"                    /* 5 */
+        "shared_regions:\n"                                                   /* 6 */
+        "  - name: ring\n"                                                    /* 7 */
+        "    size: 1M\n"                                                      /* 8 */
+        "    doorbell: true\n"                                                /* 9 */
+        "    members:\n"                                                      /* 10 */
+        "      - {vm: a, gpa: 0x200000000}\n"                                 /* 11 */
+        "      - {vm: b, gpa: 0x200000000, access: ro}\n"                     /* 12 */
+        "  - name: bad\n"                                                     /* 13 */
+        "    size: 2M\n"                                                      /* 14 */
+        "    members:\n"                                                      /* 15 */
+        "      - {vm: nosuch, gpa: 0x300000000}\n"                            /* 16 */
+        "      - {vm: a, gpa: " IN_RAM "}\n"                                  /* 17 */
+        "      - {vm: b, gpa: 0x200000000, access: wo}\n"                     /* 18 */
+        "      - {vm: b, gpa: 0x300000000}\n"                                 /* 19 */
+        "      - {vm: b, gpa: 0x300000000}\n"                                 /* 20 */
+        "      - {vm: w, gpa: 0x300000000}\n"                                 /* 21 */
+        "  - {name: ring, size: 2M, members: [{vm: a, gpa: 0x400000000}]}\n"; /* 22 */
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    skip();
+#endif
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "shared_regions[1].members[0].vm", "'nosuch' is not a VM of vms[]"));
+    assert_int_equal(diag_line(&d, "shared_regions[1].members[0].vm"), 16);
+    assert_true(has_diag(&d, "shared_regions[1].members[1]", "overlaps the VM's RAM"));
+    assert_int_equal(diag_line(&d, "shared_regions[1].members[1]"), 17);
+    assert_true(has_diag(&d, "shared_regions[1].members[2].access", "not an access: rw or ro"));
+    assert_true(has_diag(&d, "shared_regions[1].members[4]", "'b' is already members[3]"));
+    assert_int_equal(diag_line(&d, "shared_regions[1].members[4]"), 20);
+    assert_true(has_diag(&d, "shared_regions[1].members[5].vm", "a definition with instances"));
+    assert_true(has_diag(&d, "shared_regions[2].name", "already the name of shared_regions[0]"));
+    assert_true(has_diag(&d, "shared_regions[2].members", "2 to 8 members"));
+    /* The good region passed its checks; no port maps it yet. */
+    assert_false(has_diag(&d, "shared_regions[0].members[0]", ""));
+    assert_false(has_diag(&d, "shared_regions[0].members[1]", ""));
+    assert_int_equal(d.count, 7);
+    sysconf_diags_free(&d);
+
+    static const char *const good =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "vms: [{name: a, kernel: /k}, {name: b, kernel: /k}]\n"
+        "shared_regions:\n"
+        "  - {name: ring, size: 1M, members: [{vm: a, gpa: 8G},\n"
+        "     {vm: b, gpa: 8G, access: ro}]}\n"
+        "  - {name: next, size: 2M, members: [{vm: a, gpa: 0x200080000},\n"
+        "     {vm: b, gpa: 12G}]}\n";
+    assert_int_equal(parse(good, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(
+        has_diag(&d, "shared_regions[1].members[0]", "overlaps shared region 'ring' in VM 'a'"));
+    assert_int_equal(d.count, 1);
+    sysconf_diags_free(&d);
+}
+
+static void a_valid_shared_region_is_refused_as_not_mapped_yet(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "vms: [{name: a, kernel: /k}, {name: b, kernel: /k}]\n"
+        "shared_regions:\n"
+        "  - {name: ring, size: 1M, doorbell: true,\n"
+        "     members: [{vm: a, gpa: 8G}, {vm: b, gpa: 8G, access: ro}]}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    assert_int_equal(d.count, 1);
+    assert_true(has_diag(&d, "shared_regions", "no port maps shared regions yet"));
+    sysconf_diags_free(&d);
+}
+
 static void devices_map_to_the_vmm_config(void **state)
 {
     static const char *const text =
@@ -875,6 +966,8 @@ int main(void)
         cmocka_unit_test(memory_map_regions),
         cmocka_unit_test(bad_memory_maps_point_at_the_region),
         cmocka_unit_test(kernel_addr_is_kept),
+        cmocka_unit_test(shared_regions_are_checked),
+        cmocka_unit_test(a_valid_shared_region_is_refused_as_not_mapped_yet),
         cmocka_unit_test(devices_map_to_the_vmm_config),
         cmocka_unit_test(vhost_user_devices),
         cmocka_unit_test(bad_devices),
