@@ -62,6 +62,7 @@ fixed=$TEST_TMP/raw-4g.bin
 cp "$raw" "$fixed"
 printf '\000\000\000\000\001\000\000\000' | dd of="$fixed" bs=1 seek=80 conv=notrunc 2>/dev/null
 echo "+ stdvmm run --kernel raw-4g.bin --memory-map 128M@1G,64M@4G --kernel-addr 0x100000000"
+rm -f "$SERIAL_LOG" # file= appends: only this run's output may count
 VM_RC=0
 timeout -k 5 60 "$STDVMM" run --kernel "$fixed" --kernel-format raw --cmdline "" \
 	--memory-map 128M@1G,64M@4G --kernel-addr 0x100000000 \
@@ -70,9 +71,12 @@ cat "$STDERR_LOG" "$SERIAL_LOG"
 expect_line "stdvmm.raw: entered at 0x40080000 with the DTB in x0"
 expect_rc 0 "the program linked at 4 GiB ran there"
 # The same file at the default place: its address check fails and it resets.
+rm -f "$SERIAL_LOG"
 VM_RC=0
 timeout -k 5 60 "$STDVMM" run --kernel "$fixed" --kernel-format raw --cmdline "" \
 	--memory-map 128M@1G,64M@4G --serial "file=$SERIAL_LOG" --no-reboot \
 	</dev/null 2>"$STDERR_LOG" || VM_RC=$?
 expect_rc 4 "the program linked at 4 GiB, loaded at the default place, reset"
+! serial_has "stdvmm.raw: entered at 0x40080000 with the DTB in x0" ||
+	fail "the program linked at 4 GiB printed its line at the default place"
 echo "PASS"
