@@ -11,9 +11,10 @@
 
 #include <stdint.h>
 
+#include "stdvmm/memory_map.h"
 #include "stdvmm/vm.h"
 
-#define ARCH_MAX_RAM_REGIONS 4
+#define ARCH_MAX_RAM_REGIONS MEMMAP_MAX_REGIONS
 
 struct arch_memory_plan {
     struct {
@@ -28,6 +29,14 @@ uint64_t arch_min_ram(void);
 
 /* Where ram_size bytes of RAM go in the guest-physical map (holes for MMIO). */
 int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan);
+
+/*
+ * What a memory map chosen by the user may hold on this arch (memmap_check).
+ * It and arch_plan_memory are in a file of their own in each arch folder,
+ * with no hypervisor calls, so that the system description links them
+ * without the rest of the arch.
+ */
+const struct memmap_limits *arch_memory_limits(void);
 
 /* Interrupt controller, timers and the arch's own platform devices. */
 int arch_vm_init(struct vm *vm);

@@ -97,6 +97,12 @@ struct machine_desc {
     const char *name;
     unsigned cpus;
     uint64_t memory; /* bytes of guest RAM, placed by the arch (arch_plan_memory) */
+    /*
+     * Or RAM where the user chose (count > 0): checked against the arch's
+     * limits (memmap_check) and used instead of memory.
+     */
+    const struct memmap_range *memory_map;
+    unsigned memory_map_count;
     const uint8_t *kernel;
     uint64_t kernel_size;
     const uint8_t *initrd; /* NULL: none */

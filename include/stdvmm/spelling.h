@@ -17,7 +17,8 @@
 /*
  * A size in bytes: decimal digits, then optionally K, M, G or T (either
  * case, powers of 1024) and an optional "i", "B" or "iB": "512M", "1GiB",
- * "4096". No blanks, signs or fractions; false on overflow.
+ * "4096"; or, for addresses, "0x" and hex digits with no unit
+ * ("0x40000000"). No blanks, signs or fractions; false on overflow.
  */
 bool spelling_parse_size(const char *s, uint64_t *out);
 /* The shortest spelling: the largest unit that divides bytes ("1G", "1536M", "100"). */

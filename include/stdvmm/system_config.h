@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/memory_map.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
 
@@ -93,7 +94,9 @@ struct sysconf_vm {
     const char *initramfs; /* NULL: none */
     const char *cmdline;
     unsigned cpus;
-    uint64_t memory; /* bytes */
+    uint64_t memory;                                    /* bytes; with memory_map, its total */
+    struct memmap_range memory_map[MEMMAP_MAX_REGIONS]; /* memory_map: RAM where it goes */
+    unsigned memory_map_count;                          /* 0: the arch places RAM */
     struct sysconf_disk disks[SYSCONF_MAX_DISKS];
     unsigned disk_count;
     struct sysconf_net nets[SYSCONF_MAX_NETS];
@@ -130,6 +133,29 @@ struct sysconf_system {
     unsigned pool_count;
 };
 
+#define SYSCONF_MAX_SHARED 16        /* shared_regions of one description */
+#define SYSCONF_MAX_SHARED_MEMBERS 8 /* VMs of one shared region */
+
+/* One VM's view of a shared region: where it sits in that VM, and how. */
+struct sysconf_shared_member {
+    const char *vm; /* a VM of vms[] (not a definition with instances) */
+    uint64_t gpa;
+    bool read_only; /* access: ro; the default is rw */
+};
+
+/*
+ * shared_regions[]: memory that exactly these VMs see (docs/memory.md).
+ * Checked (members, placement in each member's map) but not yet mapped by
+ * any port: a description with one is refused after the checks.
+ */
+struct sysconf_shared_region {
+    const char *name;
+    uint64_t size;
+    bool doorbell;
+    struct sysconf_shared_member members[SYSCONF_MAX_SHARED_MEMBERS];
+    unsigned member_count;
+};
+
 struct sysconf_arena;
 
 /* A parsed, validated description. Strings live in the arena. */
@@ -137,6 +163,8 @@ struct sysconf {
     struct sysconf_system system;
     struct sysconf_vm *vms;
     unsigned vm_count;
+    struct sysconf_shared_region *shared; /* shared_regions */
+    unsigned shared_count;
     struct sysconf_arena *arena;
 };
 

@@ -104,6 +104,13 @@ struct vm_arch_options {
     enum vm_feature sve;   /* arm64: scalable vectors */
     enum vm_feature pauth; /* arm64: pointer authentication */
     enum vm_feature mte;   /* arm64: memory tagging; AUTO means off (it costs memory) */
+    /*
+     * arm64 raw kernels: load and enter at kernel_addr, for programs linked
+     * at a fixed address (non-relocatable guests); unset: 512 KiB into the
+     * lowest RAM region. Other formats and arches refuse it.
+     */
+    bool kernel_addr_set;
+    uint64_t kernel_addr;
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/host/sandbox.h"
+#include "stdvmm/memory_map.h"
 #include "stdvmm/vm.h"
 
 enum vmm_serial_mode {
@@ -104,7 +105,10 @@ struct vmm_config {
     const char *initramfs; /* NULL: none */
     const char *cmdline;
     unsigned cpus;
-    uint64_t memory; /* bytes */
+    uint64_t memory; /* bytes; with a memory map, its total */
+    /* RAM at chosen guest-physical addresses (--memory-map, memory_map:); 0: the arch places it. */
+    struct memmap_range memory_map[MEMMAP_MAX_REGIONS];
+    unsigned memory_map_count;
     enum vmm_serial_mode serial;
     const char *serial_path; /* VMM_SERIAL_FILE */
     /* VMM_SERIAL_FILE: bytes before the log rotates to PATH.1; 0: 16 MiB. */

@@ -25,12 +25,35 @@ static unsigned unit_shift(char c)
     }
 }
 
+static int hex_digit(char c);
+
+/* "0x40000000": an address, hexadecimal, no unit. */
+static bool parse_hex(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    int d;
+
+    if (*s == '\0')
+        return false;
+    for (; (d = hex_digit(*s)) >= 0; s++) {
+        if (v > UINT64_MAX >> 4)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    if (*s != '\0')
+        return false;
+    *out = v;
+    return true;
+}
+
 bool spelling_parse_size(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
 
     if (s == NULL || *s < '0' || *s > '9')
         return false;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        return parse_hex(s + 2, out);
     for (; *s >= '0' && *s <= '9'; s++) {
         unsigned d = (unsigned)(*s - '0');
         if (v > (UINT64_MAX - d) / 10)

@@ -23,6 +23,9 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->cmdline = vm->cmdline;
     out->cpus = vm->cpus;
     out->memory = vm->memory;
+    _Static_assert(sizeof(out->memory_map) == sizeof(vm->memory_map), "one memory map type");
+    memcpy(out->memory_map, vm->memory_map, sizeof(out->memory_map));
+    out->memory_map_count = vm->memory_map_count;
     out->no_reboot = vm->no_reboot;
     out->seccomp = vm->seccomp;
     out->arch = vm->arch;
@@ -126,6 +129,15 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     r |= set_str(o, "cmdline", vm->cmdline);
     r |= json_object_set_new(o, "cpus", json_integer(vm->cpus));
     r |= json_object_set_new(o, "memory", json_integer((json_int_t)vm->memory));
+    if (vm->memory_map_count != 0) {
+        json_t *a = json_array();
+        for (unsigned i = 0; a && i < vm->memory_map_count; i++) {
+            json_t *m = json_pack("{s:I, s:I}", "gpa", (json_int_t)vm->memory_map[i].gpa, "size",
+                                  (json_int_t)vm->memory_map[i].size);
+            r |= m == NULL || json_array_append_new(a, m) != 0;
+        }
+        r |= json_object_set_new(o, "memory_map", a);
+    }
     if (vm->disk_count != 0) {
         json_t *a = json_array();
         for (unsigned i = 0; a && i < vm->disk_count; i++) {
@@ -198,6 +210,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     const struct vm_arch_options *a = &vm->arch;
     if (a->kernel_format != VM_KERNEL_AUTO)
         r |= set_str(o, "kernel_format", vm_kernel_format_name(a->kernel_format));
+    if (a->kernel_addr_set)
+        r |= json_object_set_new(o, "kernel_addr", json_integer((json_int_t)a->kernel_addr));
     if (a->irqchip != VM_IRQCHIP_AUTO)
         r |= set_str(o, "irqchip", vm_irqchip_name(a->irqchip));
     const struct {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sysconf_memory.h"
 #include "sysconf_placement.h"
 #include "sysconf_util.h"
 #include "stdvmm/spelling.h"
@@ -16,12 +17,13 @@
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
 static const char *const vm_keys[] = {
-    "name",      "kernel",     "initramfs",      "cmdline",     "cpus",
-    "memory",    "disks",      "nets",           "vsock",       "rng",
-    "console",   "serial_log", "serial_log_max", "no_reboot",   "restart",
-    "autostart", "instances",  "host_cpus",      "vmm_threads", "filesystems",
-    "seccomp",   "jail",       "kernel_format",  "irqchip",     "pmu",
-    "its",       "sve",        "pauth",          "mte",         NULL};
+    "name",        "kernel",     "initramfs",      "cmdline",     "cpus",
+    "memory",      "disks",      "nets",           "vsock",       "rng",
+    "console",     "serial_log", "serial_log_max", "no_reboot",   "restart",
+    "autostart",   "instances",  "host_cpus",      "vmm_threads", "filesystems",
+    "seccomp",     "jail",       "kernel_format",  "irqchip",     "pmu",
+    "its",         "sve",        "pauth",          "mte",         "memory_map",
+    "kernel_addr", NULL};
 static const char *const disk_keys[] = {
     "path",     "vhost_user",      "read_only",          "id",
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
@@ -46,6 +48,9 @@ static void walk_arch_options(struct sysconf_walk *w, const json_t *obj, const c
         sysconf_path_key(sub, path, "kernel_format");
         sysconf_walk_error(w, sub, "'%s' is not a kernel format: auto, image or raw", v);
     }
+    if (sysconf_get_uint(w, obj, path, "kernel_addr", false, 0, UINT64_MAX, &a->kernel_addr) ==
+        SYSCONF_OK)
+        a->kernel_addr_set = true;
     if (sysconf_get_string(w, obj, path, "irqchip", false, &v) == SYSCONF_OK &&
         !vm_irqchip_parse(v, &a->irqchip)) {
         sysconf_path_key(sub, path, "irqchip");
@@ -418,6 +423,7 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
         sysconf_path_key(sub, path, "memory");
         sysconf_walk_error(w, sub, "%s is too little: a Linux guest needs at least %s", have, need);
     }
+    sysconf_walk_memory_map(w, obj, path, vm);
     walk_disks(w, obj, path, vm);
     walk_nets(w, obj, path, vm);
     walk_vsock(w, obj, path, vm);

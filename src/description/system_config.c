@@ -19,9 +19,10 @@
 #include "sysconf_placement.h"
 #include "sysconf_rules.h"
 #include "sysconf_schema.h"
+#include "sysconf_shared.h"
 #include "sysconf_util.h"
 
-static const char *const top_keys[] = {"system", "vms", NULL};
+static const char *const top_keys[] = {"system", "vms", "shared_regions", NULL};
 
 /* ---- paths relative to the description ---- */
 
@@ -138,6 +139,7 @@ int sysconf_parse_system(const char *text, size_t len, enum sysconf_format fmt,
             tmp.vm_count = (unsigned)json_array_size(vms);
         }
     }
+    sysconf_walk_shared(&w, doc.root, &tmp);
     sysconf_check_rules(&w, &tmp);
     sysconf_check_placement(&w, &tmp);
     sysconf_doc_free(&doc);

@@ -49,10 +49,29 @@ static void host_console_tx(void *ctx, const uint8_t *buf, size_t len)
     h->console_tx(h->ctx, buf, len);
 }
 
-static int map_ram(struct machine *m, uint64_t memory)
+/* The user's map, checked and in address order, or the arch's own plan for d->memory bytes. */
+static int plan_ram(const struct machine_desc *d, struct arch_memory_plan *plan)
+{
+    if (d->memory_map_count == 0)
+        return arch_plan_memory(d->memory, plan);
+    int r = memmap_check(arch_memory_limits(), d->memory_map, d->memory_map_count, NULL, NULL);
+    if (r < 0)
+        return r;
+    struct memmap_range sorted[ARCH_MAX_RAM_REGIONS];
+    memcpy(sorted, d->memory_map, d->memory_map_count * sizeof(sorted[0]));
+    memmap_sort(sorted, d->memory_map_count);
+    for (unsigned i = 0; i < d->memory_map_count; i++) {
+        plan->ram[i].gpa = sorted[i].gpa;
+        plan->ram[i].size = sorted[i].size;
+    }
+    plan->ram_count = d->memory_map_count;
+    return 0;
+}
+
+static int map_ram(struct machine *m, const struct machine_desc *d)
 {
     struct arch_memory_plan plan;
-    int r = arch_plan_memory(memory, &plan);
+    int r = plan_ram(d, &plan);
 
     for (unsigned i = 0; r == 0 && i < plan.ram_count; i++) {
         struct machine_ram *ram = &m->ram[i];
@@ -177,7 +196,7 @@ int machine_build(struct machine *m, const struct machine_desc *d, const struct 
     m->vm.on_stop = host->on_stop;
     m->vm.on_stop_ctx = host->ctx;
 
-    r = map_ram(m, d->memory);
+    r = map_ram(m, d);
     if (r == 0)
         r = arch_vm_init(&m->vm);
     if (r == 0)

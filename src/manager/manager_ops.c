@@ -209,6 +209,11 @@ static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_re
     } else if (mgr_instance_count(m, def) >= def->instances_max) {
         mgr_reply_error(reply, 409, "%s: instances.max %u reached; delete an instance first",
                         def->name, def->instances_max);
+    } else if (req.memory != 0 && def->memory_map_count != 0 && req.memory != def->memory) {
+        mgr_reply_error(reply, 409,
+                        "%s places its RAM with a memory_map: an instance cannot have another "
+                        "memory size",
+                        def->name);
     } else if (req.memory > m->cfg.system.memory || req.cpus > m->cfg.system.vcpus) {
         char a[32], b[32];
         spelling_format_size(req.memory, a, sizeof(a));

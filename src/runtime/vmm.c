@@ -60,7 +60,18 @@ int vmm_config_check(const struct vmm_config *cfg)
         LOG_ERR("--cpus %u: must be between 1 and %d", cfg->cpus, VMM_MAX_CPUS);
         bad = 1;
     }
-    if (cfg->memory < arch_min_ram()) {
+    if (cfg->memory_map_count != 0) {
+        uint64_t total = memmap_total(cfg->memory_map, cfg->memory_map_count);
+        if (memmap_check(arch_memory_limits(), cfg->memory_map, cfg->memory_map_count, NULL, NULL) <
+            0)
+            bad = 1;
+        else if (cfg->memory != total) {
+            LOG_ERR("--memory %lluM differs from the memory map's total of %lluM: give one "
+                    "or make them agree",
+                    (unsigned long long)(cfg->memory >> 20), (unsigned long long)(total >> 20));
+            bad = 1;
+        }
+    } else if (cfg->memory < arch_min_ram()) {
         LOG_ERR("--memory %lluM is too little: a Linux guest needs at least %lluM",
                 (unsigned long long)(cfg->memory >> 20),
                 (unsigned long long)(arch_min_ram() >> 20));
@@ -211,6 +222,8 @@ static int build(struct vmm *m)
         .name = cfg->name,
         .cpus = cfg->cpus,
         .memory = cfg->memory,
+        .memory_map = cfg->memory_map,
+        .memory_map_count = cfg->memory_map_count,
         .kernel = m->kernel.data,
         .kernel_size = m->kernel.size,
         .initrd = m->initrd.data,

@@ -88,7 +88,12 @@ vms:
   - {name: stubborn, kernel: /bin/true, memory: 64M, cmdline: "fake.noshutdown"}
   - {name: hard, kernel: /bin/true, memory: 64M, cmdline: "fake.noshutdown fake.ignoreterm"}
   - {name: worker, kernel: /bin/true, memory: 64M, instances: {max: 2}}
+  - {name: mapped, kernel: /bin/true, memory_map: [{gpa: MAP_GPA, size: 64M}], instances: {max: 1}}
 EOF
+# The map must suit the build's arch: x86_64 wants its low memory at 0.
+map_gpa=0
+[[ $(uname -m) == x86_64 ]] || map_gpa=1G
+sed -i "s/MAP_GPA/$map_gpa/" "$work/system.yaml"
 
 echo "== a state directory others can write, or a symlink, is refused (issue #15)"
 mkdir -m 0777 "$short/loose"
@@ -183,6 +188,8 @@ ctl create worker
 ctl create worker && fail "a third instance of worker (instances.max 2) accepted" || true
 ctl create worker --name web && fail "duplicate name accepted" || true
 ctl create nonesuch && fail "unknown definition accepted" || true
+ctl create mapped --memory 128M 2>"$work/mapped.err" && fail "memory changed under a memory_map" || true
+grep -q "places its RAM with a memory_map" "$work/mapped.err" || fail "no reason given: $(cat "$work/mapped.err")"
 ctl system
 [[ "$(field web pid) $(field db pid)" == "$pids_before" ]] || fail "running VMs changed"
 ctl stop worker-2 --force

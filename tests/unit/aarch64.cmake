@@ -13,7 +13,7 @@ if(NOT STDVMM_ARCH STREQUAL "aarch64")
   target_sources(test_a64_psci PRIVATE ${a64_src}/psci.c)
   target_sources(test_a64_panic_record PRIVATE ${a64_src}/panic_record.c)
   # The arch hooks whole, against the test's own recording port.
-  target_sources(test_a64_arch PRIVATE ${a64_src}/arch_aarch64.c ${a64_src}/image.c
+  target_sources(test_a64_arch PRIVATE ${a64_src}/arch_aarch64.c ${a64_src}/memory_limits.c ${a64_src}/image.c
                                        ${a64_src}/panic_record.c ${fdt_src}/dtb.c)
   target_include_directories(test_a64_arch PRIVATE ${TEST_LIBFDT_INCLUDE_DIR})
   target_link_libraries(test_a64_arch PRIVATE ${TEST_LIBFDT_LIBRARY})

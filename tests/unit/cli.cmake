@@ -19,3 +19,7 @@ add_test(NAME unit.cli_net_vhost
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_net_vhost.sh $<TARGET_FILE:stdvmm>
                  ${CMAKE_CURRENT_BINARY_DIR}/cli_net_vhost)
 set_tests_properties(unit.cli_net_vhost PROPERTIES LABELS unit TIMEOUT 60)
+add_test(NAME unit.cli_memory_map
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_memory_map.sh $<TARGET_FILE:stdvmm>
+                 ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_memory_map)
+set_tests_properties(unit.cli_memory_map PROPERTIES LABELS unit TIMEOUT 60)

@@ -11,7 +11,7 @@ set(rv64_fdt ${PROJECT_SOURCE_DIR}/src/firmware/fdt/dtb_riscv64.c)
 if(NOT STDVMM_ARCH STREQUAL "riscv64")
   target_sources(test_rv64_image PRIVATE ${rv64_src}/image.c)
   # The arch hooks whole, against the test's own recording port.
-  target_sources(test_rv64_arch PRIVATE ${rv64_src}/arch_riscv64.c ${rv64_src}/image.c
+  target_sources(test_rv64_arch PRIVATE ${rv64_src}/arch_riscv64.c ${rv64_src}/memory_limits.c ${rv64_src}/image.c
                                         ${rv64_src}/isa.c ${rv64_fdt})
   target_sources(test_rv64_dtb PRIVATE ${rv64_src}/isa.c ${rv64_fdt})
   target_sources(test_rv64_sbi PRIVATE ${rv64_src}/sbi.c)

@@ -19,6 +19,7 @@
 
 #include "arch/aarch64/layout.h"
 #include "stdvmm/arch.h"
+#include "stdvmm/dtb.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv_aarch64.h"
 
@@ -106,6 +107,10 @@ static struct vm vm;
 static struct hv_vm hv;
 static struct hv_vcpu hv_vcpus[2] = {{0}, {1}};
 static uint8_t flat[4096];
+/* A second RAM region above 4 GiB, added before the one the kernel goes in; off by default. */
+#define HIGH_GPA 0x100000000ull
+static uint8_t high_ram[2ull << 20];
+static bool with_high_ram;
 
 static const struct a64_hv_features everything = {
     .pmu = true, .its = true, .sve = true, .pauth = true, .mte = true, .gicv2 = true};
@@ -117,6 +122,8 @@ static int build(const struct vm_arch_options *opts)
     memset(&boot, 0, sizeof(boot));
     vm_init(&vm, "t", &hv, 2);
     vm.opts = *opts;
+    if (with_high_ram && gmem_add_region(&vm.mem, HIGH_GPA, sizeof(high_ram), high_ram) != 0)
+        return -1;
     if (gmem_add_region(&vm.mem, A64_RAM_BASE, RAM_SIZE, ram) != 0)
         return -1;
     int r = arch_vm_init(&vm);
@@ -239,6 +246,89 @@ static void kernel_format_option(void **state)
     assert_int_equal(arch_probe_kernel(gz, sizeof(gz), VM_KERNEL_IMAGE), -STDVMM_ENOEXEC);
 }
 
+/* Reads the two-cell reg of the memory node at path into base and size. */
+static void memory_node(const void *fdt, const char *path, uint64_t *base, uint64_t *size)
+{
+    int node = fdt_path_offset(fdt, path);
+    int len = 0;
+    assert_true(node >= 0);
+    const fdt64_t *reg = fdt_getprop(fdt, node, "reg", &len);
+    assert_non_null(reg);
+    assert_int_equal(len, 16);
+    *base = fdt64_to_cpu(reg[0]);
+    *size = fdt64_to_cpu(reg[1]);
+}
+
+static void two_memory_regions_in_the_device_tree(void **state)
+{
+    struct vm_arch_options opts = {0};
+    uint64_t base, size;
+
+    (void)state;
+    offer = everything;
+    v2_only = false;
+    with_high_ram = true;
+    int r = build(&opts);
+    with_high_ram = false;
+    assert_int_equal(r, 0);
+    /* The kernel and the DTB go in the lowest region even though it was added second. */
+    assert_int_equal(vm.boot.entry, A64_RAM_BASE + 0x80000);
+    assert_true(vm.boot.arg >= A64_RAM_BASE && vm.boot.arg < A64_RAM_BASE + RAM_SIZE);
+    const void *fdt = dtb();
+    memory_node(fdt, "/memory@40000000", &base, &size);
+    assert_int_equal(base, A64_RAM_BASE);
+    assert_int_equal(size, RAM_SIZE);
+    memory_node(fdt, "/memory@100000000", &base, &size);
+    assert_int_equal(base, HIGH_GPA);
+    assert_int_equal(size, sizeof(high_ram));
+}
+
+static void memory_limits_keep_ram_out_of_the_devices(void **state)
+{
+    const struct memmap_limits *lim = arch_memory_limits();
+    const struct memmap_range on_uart[] = {{A64_RAM_BASE, RAM_SIZE}, {A64_UART_BASE, A64_SZ_2M}};
+    const struct memmap_range good[] = {{A64_RAM_BASE, RAM_SIZE}, {HIGH_GPA, A64_SZ_2M}};
+
+    (void)state;
+    assert_string_equal(lim->arch, "aarch64");
+    assert_int_equal(memmap_check(lim, good, 2, NULL, NULL), 0);
+    assert_int_equal(memmap_check(lim, on_uart, 2, NULL, NULL), -STDVMM_EINVAL);
+    assert_int_equal(lim->max_regions, DTB_MAX_MEMORY);
+}
+
+/* A raw program linked at a fixed address is loaded and entered exactly there. */
+static void raw_kernel_at_a_fixed_address(void **state)
+{
+    struct vm_arch_options opts = {.kernel_format = VM_KERNEL_RAW, .kernel_addr_set = true};
+    uint32_t word = 0;
+
+    (void)state;
+    offer = everything;
+    v2_only = false;
+    opts.kernel_addr = A64_RAM_BASE + 0x300100; /* not where an Image would go */
+    assert_int_equal(build(&opts), 0);
+    assert_int_equal(vm.boot.entry, opts.kernel_addr);
+    assert_int_equal(gmem_read(&vm.mem, opts.kernel_addr, &word, 4), 0);
+    assert_int_equal(word, 0x14000000); /* b . */
+    /* In a region other than the lowest; the DTB stays in the lowest. */
+    with_high_ram = true;
+    opts.kernel_addr = HIGH_GPA + 0x1000;
+    int r = build(&opts);
+    assert_int_equal(r, 0);
+    assert_int_equal(vm.boot.entry, HIGH_GPA + 0x1000);
+    assert_true(vm.boot.arg >= A64_RAM_BASE && vm.boot.arg < A64_RAM_BASE + RAM_SIZE);
+    /* Past the end of that region, outside RAM, misaligned, or on the DTB's slot: refused. */
+    opts.kernel_addr = HIGH_GPA + sizeof(high_ram) - 0x800;
+    assert_int_equal(build(&opts), -STDVMM_EINVAL);
+    with_high_ram = false;
+    opts.kernel_addr = 0x20000000;
+    assert_int_equal(build(&opts), -STDVMM_EINVAL);
+    opts.kernel_addr = A64_RAM_BASE + 2;
+    assert_int_equal(build(&opts), -STDVMM_EINVAL);
+    opts.kernel_addr = A64_RAM_BASE + RAM_SIZE - 0x1000;
+    assert_int_equal(build(&opts), -STDVMM_ENOSPC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +336,9 @@ int main(void)
         cmocka_unit_test(hidden_and_required),
         cmocka_unit_test(irqchip_choice),
         cmocka_unit_test(kernel_format_option),
+        cmocka_unit_test(two_memory_regions_in_the_device_tree),
+        cmocka_unit_test(memory_limits_keep_ram_out_of_the_devices),
+        cmocka_unit_test(raw_kernel_at_a_fixed_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -253,12 +253,27 @@ static void kernel_format_option(void **state)
     assert_int_equal(arch_probe_kernel(gz, sizeof(gz), VM_KERNEL_RAW), -STDVMM_ENOTSUP);
 }
 
+static void memory_limits_one_region(void **state)
+{
+    const struct memmap_limits *lim = arch_memory_limits();
+    const struct memmap_range one[] = {{RV64_RAM_BASE + RV64_SZ_2M, 64ull << 20}};
+    const struct memmap_range two[] = {{RV64_RAM_BASE, 64ull << 20}, {1ull << 33, RV64_SZ_2M}};
+    const struct memmap_range on_imsic[] = {{RV64_IMSIC_BASE, 64ull << 20}};
+
+    (void)state;
+    assert_string_equal(lim->arch, "riscv64");
+    assert_int_equal(memmap_check(lim, one, 1, NULL, NULL), 0);
+    assert_int_equal(memmap_check(lim, two, 2, NULL, NULL), -STDVMM_EINVAL);
+    assert_int_equal(memmap_check(lim, on_imsic, 1, NULL, NULL), -STDVMM_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(boots_with_aia),
         cmocka_unit_test(refusals),
         cmocka_unit_test(kernel_format_option),
+        cmocka_unit_test(memory_limits_one_region),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

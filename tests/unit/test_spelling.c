@@ -84,6 +84,9 @@ static void size_spellings(void **state)
         {"0", 0},
         {"18446744073709551615", UINT64_MAX},
         {"16777215T", 16777215ull << 40},
+        {"0x40000000", 0x40000000ull}, /* addresses */
+        {"0X1000", 0x1000},
+        {"0xffffffffffffffff", UINT64_MAX},
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         if (!spelling_parse_size(ok[i].text, &v))
@@ -91,7 +94,8 @@ static void size_spellings(void **state)
         assert_int_equal(v, ok[i].bytes);
     }
     static const char *const bad[] = {
-        "",          " 1",  "1 ",   "+1",    "-1", "1.5G", "0x10",
+        "",          " 1",  "1 ",   "+1",    "-1", "1.5G", "0x",   "0x1G", "0xg",
+        "0x10000000000000000",
         "1B",        "1i",  "1KB2", "1KiBB", "1P", "M",    "18446744073709551616",
         "16777216T", "1kb", NULL,
     };

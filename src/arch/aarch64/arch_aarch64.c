@@ -79,20 +79,6 @@ uint64_t arch_min_ram(void)
     return A64_MIN_RAM;
 }
 
-int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
-{
-    if (ram_size < A64_MIN_RAM || ram_size > A64_RAM_MAX || ram_size % A64_SZ_2M != 0) {
-        LOG_ERR("%llu MiB of RAM: an aarch64 guest takes %llu MiB to %llu GiB in 2 MiB steps",
-                (unsigned long long)(ram_size >> 20), (unsigned long long)(A64_MIN_RAM >> 20),
-                (unsigned long long)(A64_RAM_MAX >> 30));
-        return -STDVMM_EINVAL;
-    }
-    plan->ram[0].gpa = A64_RAM_BASE;
-    plan->ram[0].size = ram_size;
-    plan->ram_count = 1;
-    return 0;
-}
-
 /* Aff0 counts 16 CPUs, then Aff1: the GICv3 SGI target list covers 16 per Aff1 group. */
 static uint64_t mpidr_of(unsigned index)
 {
@@ -263,7 +249,13 @@ static int copy_cmdline(struct a64_state *a64, const char *cmdline)
  * From the top of RAM down: the DTB slot, the panic-record slot, then the
  * initramfs, which must stay clear of the kernel's image_size.
  */
-static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_t kernel_end)
+static bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+    return a < b_end && b < a_end;
+}
+
+static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_t kernel_start,
+                     uint64_t kernel_end)
 {
     struct a64_state *a64 = state(vm);
     uint64_t ram_end = a64->ram_base + a64->ram_size;
@@ -271,14 +263,21 @@ static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_
     a64->dtb_addr = ram_end - A64_SZ_2M; /* RAM size is a 2 MiB multiple */
     a64->panic_record_addr = a64->dtb_addr - A64_SZ_2M;
     a64->initrd_start = a64->initrd_end = 0;
-    if (a64->panic_record_addr < kernel_end) {
-        LOG_ERR("%llu MiB of RAM leave no room above the kernel for the device tree",
-                (unsigned long long)(a64->ram_size >> 20));
+    if (a64->panic_record_addr < a64->ram_base ||
+        overlaps(kernel_start, kernel_end, a64->panic_record_addr, ram_end)) {
+        LOG_ERR("the kernel at [0x%llx, 0x%llx) runs into the device tree and panic-record "
+                "slots at the top of the lowest RAM region [0x%llx, 0x%llx)",
+                (unsigned long long)kernel_start, (unsigned long long)kernel_end,
+                (unsigned long long)a64->panic_record_addr, (unsigned long long)ram_end);
         return -STDVMM_ENOSPC;
     }
     if (images->initrd == NULL || images->initrd_size == 0)
         return 0;
-    uint64_t room = a64->panic_record_addr - kernel_end;
+    /* A kernel placed elsewhere (kernel_addr) leaves the whole region below the slots. */
+    uint64_t floor = kernel_end <= a64->panic_record_addr && kernel_end > a64->ram_base
+                         ? kernel_end
+                         : a64->ram_base;
+    uint64_t room = a64->panic_record_addr - floor;
     if (images->initrd_size > room) {
         LOG_ERR("initramfs of %llu MiB does not fit in the %llu MiB between the kernel and the "
                 "top of RAM: give the guest more --memory",
@@ -286,13 +285,45 @@ static int place_top(struct vm *vm, const struct vm_boot_images *images, uint64_
         return -STDVMM_ENOSPC;
     }
     a64->initrd_start = (a64->panic_record_addr - images->initrd_size) & ~(A64_SZ_4K - 1);
-    if (a64->initrd_start < kernel_end) {
+    if (a64->initrd_start < floor ||
+        overlaps(a64->initrd_start, a64->initrd_start + images->initrd_size, kernel_start,
+                 kernel_end)) {
         LOG_ERR("initramfs of %llu bytes runs into the kernel",
                 (unsigned long long)images->initrd_size);
         return -STDVMM_ENOSPC;
     }
     a64->initrd_end = a64->initrd_start + images->initrd_size;
     return gmem_write(&vm->mem, a64->initrd_start, images->initrd, images->initrd_size);
+}
+
+/*
+ * A raw program linked at a fixed address (kernel_addr) goes exactly there,
+ * in any RAM region: only an Image has a header that makes it relocatable.
+ */
+static int load_fixed(struct vm *vm, const struct vm_boot_images *images,
+                      const struct a64_image *img, uint64_t *load)
+{
+    uint64_t addr = vm->opts.kernel_addr;
+
+    if (!img->raw) {
+        LOG_ERR("kernel_addr 0x%llx: an arm64 Image places itself (text_offset above a 2 MiB "
+                "boundary); a fixed address is for raw kernels (--kernel-format raw)",
+                (unsigned long long)addr);
+        return -STDVMM_EINVAL;
+    }
+    if (addr % 4 != 0) {
+        LOG_ERR("kernel_addr 0x%llx is not 4-byte aligned: an arm64 entry point is an instruction",
+                (unsigned long long)addr);
+        return -STDVMM_EINVAL;
+    }
+    if (!gmem_contains(&vm->mem, addr, img->image_size)) {
+        LOG_ERR("kernel_addr: [0x%llx, +0x%llx) of raw kernel is not inside one guest RAM "
+                "region",
+                (unsigned long long)addr, (unsigned long long)img->image_size);
+        return -STDVMM_EINVAL;
+    }
+    *load = addr;
+    return gmem_write(&vm->mem, addr, images->kernel, img->file_size);
 }
 
 int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
@@ -302,21 +333,30 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     uint64_t load;
     int r;
 
-    if (vm->mem.count != 1) {
-        LOG_ERR("aarch64 guests have one RAM region, this VM has %u", vm->mem.count);
+    if (vm->mem.count == 0 || vm->mem.count > DTB_MAX_MEMORY) {
+        LOG_ERR("aarch64 guests have 1 to %d RAM regions, this VM has %u", DTB_MAX_MEMORY,
+                vm->mem.count);
         return -STDVMM_EINVAL;
     }
-    a64->ram_base = vm->mem.regions[0].gpa;
-    a64->ram_size = vm->mem.regions[0].size;
+    /* The kernel, initramfs and DTB go in the lowest region (arch_memory_limits' boot_min). */
+    const struct gmem_region *low = &vm->mem.regions[0];
+    for (unsigned i = 1; i < vm->mem.count; i++) {
+        if (vm->mem.regions[i].gpa < low->gpa)
+            low = &vm->mem.regions[i];
+    }
+    a64->ram_base = low->gpa;
+    a64->ram_size = low->size;
     r = copy_cmdline(a64, images->cmdline);
     if (r == 0)
         r = a64_kernel_probe(images->kernel, images->kernel_size, vm->opts.kernel_format, &img);
-    if (r == 0)
+    if (r == 0 && vm->opts.kernel_addr_set)
+        r = load_fixed(vm, images, &img, &load);
+    else if (r == 0)
         r = a64_image_place(&img, a64->ram_base, a64->ram_size, &load);
-    if (r == 0)
+    if (r == 0 && !vm->opts.kernel_addr_set)
         r = a64_image_load(&vm->mem, images->kernel, &img, load);
     if (r == 0)
-        r = place_top(vm, images, load + img.image_size);
+        r = place_top(vm, images, load, load + img.image_size);
     if (r < 0)
         return r;
     vm->boot.entry = load;
@@ -334,8 +374,7 @@ int arch_setup_firmware(struct vm *vm)
     for (unsigned i = 0; i < vm->vcpu_count; i++)
         mpidr[i] = mpidr_of(i);
     struct dtb_config cfg = {
-        .memory = {{.base = a64->ram_base, .size = a64->ram_size}},
-        .memory_count = 1,
+        .memory_count = vm->mem.count,
         .cpu_count = vm->vcpu_count,
         .cpu_mpidr = mpidr,
         .gic =
@@ -360,6 +399,10 @@ int arch_setup_firmware(struct vm *vm)
         .panic_record_size = A64_PANIC_RECORD_SIZE,
         .pmu_ppi = a64->feat.pmu ? A64_PPI_PMU : 0,
     };
+    for (unsigned i = 0; i < vm->mem.count && i < DTB_MAX_MEMORY; i++) {
+        cfg.memory[i].base = vm->mem.regions[i].gpa;
+        cfg.memory[i].size = vm->mem.regions[i].size;
+    }
     int r = dtb_build(&cfg, dtb, sizeof(dtb), &used);
     if (r < 0)
         return r;

@@ -70,20 +70,6 @@ uint64_t arch_min_ram(void)
     return RV64_MIN_RAM;
 }
 
-int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
-{
-    if (ram_size < RV64_MIN_RAM || ram_size > RV64_RAM_MAX || ram_size % RV64_SZ_2M != 0) {
-        LOG_ERR("%llu MiB of RAM: a riscv64 guest takes %llu MiB to %llu GiB in 2 MiB steps",
-                (unsigned long long)(ram_size >> 20), (unsigned long long)(RV64_MIN_RAM >> 20),
-                (unsigned long long)(RV64_RAM_MAX >> 30));
-        return -STDVMM_EINVAL;
-    }
-    plan->ram[0].gpa = RV64_RAM_BASE;
-    plan->ram[0].size = ram_size;
-    plan->ram_count = 1;
-    return 0;
-}
-
 static const char *mmu_type(unsigned satp_mode)
 {
     switch (satp_mode) {
@@ -210,6 +196,10 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 
     if (vm->mem.count != 1) {
         LOG_ERR("riscv64 guests have one RAM region, this VM has %u", vm->mem.count);
+        return -STDVMM_EINVAL;
+    }
+    if (vm->opts.kernel_addr_set) {
+        LOG_ERR("kernel_addr: riscv64 places its kernels itself (no fixed address yet)");
         return -STDVMM_EINVAL;
     }
     rv->ram_base = vm->mem.regions[0].gpa;

@@ -103,22 +103,6 @@ uint64_t arch_min_ram(void)
     return X86_MIN_RAM;
 }
 
-int arch_plan_memory(uint64_t ram_size, struct arch_memory_plan *plan)
-{
-    struct x86_ram_range ranges[ARCH_MAX_RAM_REGIONS];
-    unsigned count;
-    int r = x86_ram_plan(ram_size, ranges, ARCH_MAX_RAM_REGIONS, &count);
-
-    if (r < 0)
-        return r;
-    for (unsigned i = 0; i < count; i++) {
-        plan->ram[i].gpa = ranges[i].gpa;
-        plan->ram[i].size = ranges[i].size;
-    }
-    plan->ram_count = count;
-    return 0;
-}
-
 int arch_vm_init(struct vm *vm)
 {
     struct x86_state *x86 = state(vm);
@@ -185,6 +169,11 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 
     if (vm->opts.kernel_format != VM_KERNEL_AUTO)
         return arch_probe_kernel(images->kernel, images->kernel_size, vm->opts.kernel_format);
+    if (vm->opts.kernel_addr_set) {
+        LOG_ERR("kernel_addr: a bzImage is loaded where its header says; x86_64 has no raw "
+                "kernels to place");
+        return -STDVMM_EINVAL;
+    }
     r = x86_bzimage_parse(images->kernel, images->kernel_size, &bz);
     if (r < 0)
         return r;

@@ -48,6 +48,7 @@ add_executable(stdvmm-vmm
   ${SEL4_DIR}/portable/vgic_v2.c ${SEL4_DIR}/portable/esr.c ${SEL4_DIR}/portable/guest_call.c
   ${SEL4_DIR}/portable/sel4_plan.c
   ${portable}/core/bus.c ${portable}/core/error.c ${portable}/core/guest_memory.c
+  ${portable}/core/memory_map.c ${portable}/arch/aarch64/memory_limits.c
   ${portable}/core/vcpu_loop.c ${portable}/core/vm.c ${portable}/core/kernel_image.c
   ${portable}/core/vm_options.c
   ${portable}/arch/aarch64/arch_aarch64.c ${portable}/arch/aarch64/image.c

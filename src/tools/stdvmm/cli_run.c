@@ -24,10 +24,17 @@ void cli_run_usage(FILE *out)
             "                       byte 512 KiB into RAM, x0 = device tree)\n"
             "  --kernel-format FMT  arm64: auto (default: the Image magic decides; compressed\n"
             "                       files are refused), image or raw\n"
+            "  --kernel-addr GPA    arm64 raw kernels: load and enter at GPA (a program\n"
+            "                       linked there), in any RAM region\n"
             "  --initramfs PATH     initial RAM filesystem (cpio, may be compressed)\n"
             "  --cmdline STR        kernel command line (default: \"console=ttyS0\")\n"
             "  --cpus N             number of vCPUs (default 1, at most %d)\n"
             "  --memory SIZE        guest RAM, e.g. 512M or 2G (default 512M)\n"
+            "  --memory-map SIZE@GPA[,SIZE@GPA...]\n"
+            "                       guest RAM regions at chosen guest-physical addresses,\n"
+            "                       holes between them, e.g. 192M@0,256M@1G (x86_64: one\n"
+            "                       at 0; aarch64: 2M-aligned, outside 0x08000000-1G);\n"
+            "                       --memory defaults to their total\n"
             "  --serial MODE        console: tty (default), file=PATH, off\n"
             "  --serial-max SIZE    file=PATH rotates to PATH.1 past SIZE (default 16M):\n"
             "                       the guest cannot fill the disk through its console\n"
@@ -448,19 +455,85 @@ static int parse_log_level(const char *arg, enum stdvmm_log_level *out)
     return -1;
 }
 
+/* --memory-map SIZE@GPA[,SIZE@GPA...]; the arch's limits are checked with the rest of the config.
+ */
+static int parse_memory_map(const char *arg, struct vmm_config *cfg)
+{
+    char buf[512];
+    unsigned n = 0;
+
+    if (strlen(arg) >= sizeof(buf))
+        goto bad;
+    strcpy(buf, arg);
+    /* Every comma separates two regions: an empty one is a mistake, not nothing. */
+    for (char *item = buf, *next; item != NULL; item = next) {
+        next = strchr(item, ',');
+        if (next != NULL)
+            *next++ = '\0';
+        char *at = strchr(item, '@');
+        if (at == NULL || n == MEMMAP_MAX_REGIONS)
+            goto bad;
+        *at = '\0';
+        if (!spelling_parse_size(item, &cfg->memory_map[n].size) ||
+            !spelling_parse_size(at + 1, &cfg->memory_map[n].gpa))
+            goto bad;
+        n++;
+    }
+    if (n == 0)
+        goto bad;
+    cfg->memory_map_count = n;
+    return 0;
+bad:
+    fprintf(stderr,
+            "stdvmm: --memory-map %s: expected 1 to %d regions SIZE@GPA separated by commas, "
+            "such as 192M@0,256M@1G\n",
+            arg, MEMMAP_MAX_REGIONS);
+    return -1;
+}
+
 int cli_run(int argc, char **argv)
 {
-    enum { OPT_KERNEL = 256, OPT_INITRAMFS, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_SERIAL,
-           OPT_SERIAL_MAX, OPT_NO_REBOOT, OPT_NAME, OPT_LOG_LEVEL, OPT_CONFIG, OPT_API_SOCKET,
-           OPT_CONSOLE, OPT_DISK, OPT_NET, OPT_VSOCK, OPT_FS, OPT_RNG, OPT_PLACEMENT,
-           OPT_VMM_THREADS, OPT_SECCOMP, OPT_JAIL, OPT_JAIL_ID, OPT_KERNEL_FORMAT, OPT_IRQCHIP,
-           OPT_PMU, OPT_ITS, OPT_SVE, OPT_PAUTH, OPT_MTE };
+    enum {
+        OPT_KERNEL = 256,
+        OPT_INITRAMFS,
+        OPT_CMDLINE,
+        OPT_CPUS,
+        OPT_MEMORY,
+        OPT_SERIAL,
+        OPT_SERIAL_MAX,
+        OPT_NO_REBOOT,
+        OPT_NAME,
+        OPT_LOG_LEVEL,
+        OPT_CONFIG,
+        OPT_API_SOCKET,
+        OPT_CONSOLE,
+        OPT_DISK,
+        OPT_NET,
+        OPT_VSOCK,
+        OPT_FS,
+        OPT_RNG,
+        OPT_PLACEMENT,
+        OPT_VMM_THREADS,
+        OPT_SECCOMP,
+        OPT_JAIL,
+        OPT_JAIL_ID,
+        OPT_KERNEL_FORMAT,
+        OPT_IRQCHIP,
+        OPT_PMU,
+        OPT_ITS,
+        OPT_SVE,
+        OPT_PAUTH,
+        OPT_MTE,
+        OPT_MEMORY_MAP,
+        OPT_KERNEL_ADDR
+    };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"initramfs", required_argument, NULL, OPT_INITRAMFS},
         {"cmdline", required_argument, NULL, OPT_CMDLINE},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"memory", required_argument, NULL, OPT_MEMORY},
+        {"memory-map", required_argument, NULL, OPT_MEMORY_MAP},
         {"serial", required_argument, NULL, OPT_SERIAL},
         {"serial-max", required_argument, NULL, OPT_SERIAL_MAX},
         {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
@@ -480,6 +553,7 @@ int cli_run(int argc, char **argv)
         {"jail", required_argument, NULL, OPT_JAIL},
         {"jail-id", required_argument, NULL, OPT_JAIL_ID},
         {"kernel-format", required_argument, NULL, OPT_KERNEL_FORMAT},
+        {"kernel-addr", required_argument, NULL, OPT_KERNEL_ADDR},
         {"irqchip", required_argument, NULL, OPT_IRQCHIP},
         {"pmu", required_argument, NULL, OPT_PMU},
         {"its", required_argument, NULL, OPT_ITS},
@@ -497,6 +571,7 @@ int cli_run(int argc, char **argv)
         .serial = VMM_SERIAL_TTY,
     };
     enum stdvmm_log_level level = STDVMM_LOG_WARN;
+    bool memory_given = false;
     int opt;
 
     /* The file first, so that every flag overrides it whatever the order. */
@@ -525,6 +600,11 @@ int cli_run(int argc, char **argv)
                         optarg);
                 return VMM_EXIT_USAGE;
             }
+            memory_given = true;
+            break;
+        case OPT_MEMORY_MAP:
+            if (parse_memory_map(optarg, &cfg) < 0)
+                return VMM_EXIT_USAGE;
             break;
         case OPT_SERIAL:
             if (parse_serial(optarg, &cfg) < 0)
@@ -614,6 +694,16 @@ int cli_run(int argc, char **argv)
                 return VMM_EXIT_USAGE;
             }
             break;
+        case OPT_KERNEL_ADDR:
+            if (!spelling_parse_size(optarg, &cfg.arch.kernel_addr)) {
+                fprintf(stderr,
+                        "stdvmm: --kernel-addr %s: expected a guest-physical address "
+                        "such as 0x40200000\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
+            cfg.arch.kernel_addr_set = true;
+            break;
         case OPT_IRQCHIP:
             if (!vm_irqchip_parse(optarg, &cfg.arch.irqchip)) {
                 fprintf(stderr, "stdvmm: --irqchip %s: expected auto, gicv2 or gicv3\n", optarg);
@@ -646,6 +736,9 @@ int cli_run(int argc, char **argv)
         default: cli_run_usage(stderr); return VMM_EXIT_USAGE;
         }
     }
+    /* A file's map came with its total; one given here sets it unless --memory says otherwise. */
+    if (cfg.memory_map_count != 0 && !memory_given)
+        cfg.memory = memmap_total(cfg.memory_map, cfg.memory_map_count);
     if (optind < argc) {
         fprintf(stderr, "stdvmm run: unexpected argument '%s'\n", argv[optind]);
         return VMM_EXIT_USAGE;

@@ -53,4 +53,26 @@ VM_RC=0
 cat "$STDERR_LOG"
 expect_rc 1 "a compressed kernel refused"
 grep -q 'gzip-compressed' "$STDERR_LOG" || fail "the refusal does not say the file is gzip data"
+# A program linked elsewhere (non-relocatable): the same code with the
+# address it checks against (the 8-byte literal at offset 80) set to 4 GiB,
+# loaded there with --kernel-addr in the second region of a memory map. Its
+# message is the same text; reaching it proves it ran where it was linked
+# (elsewhere it resets: exit 4).
+fixed=$TEST_TMP/raw-4g.bin
+cp "$raw" "$fixed"
+printf '\000\000\000\000\001\000\000\000' | dd of="$fixed" bs=1 seek=80 conv=notrunc 2>/dev/null
+echo "+ stdvmm run --kernel raw-4g.bin --memory-map 128M@1G,64M@4G --kernel-addr 0x100000000"
+VM_RC=0
+timeout -k 5 60 "$STDVMM" run --kernel "$fixed" --kernel-format raw --cmdline "" \
+	--memory-map 128M@1G,64M@4G --kernel-addr 0x100000000 \
+	--serial "file=$SERIAL_LOG" --no-reboot </dev/null 2>"$STDERR_LOG" || VM_RC=$?
+cat "$STDERR_LOG" "$SERIAL_LOG"
+expect_line "stdvmm.raw: entered at 0x40080000 with the DTB in x0"
+expect_rc 0 "the program linked at 4 GiB ran there"
+# The same file at the default place: its address check fails and it resets.
+VM_RC=0
+timeout -k 5 60 "$STDVMM" run --kernel "$fixed" --kernel-format raw --cmdline "" \
+	--memory-map 128M@1G,64M@4G --serial "file=$SERIAL_LOG" --no-reboot \
+	</dev/null 2>"$STDERR_LOG" || VM_RC=$?
+expect_rc 4 "the program linked at 4 GiB, loaded at the default place, reset"
 echo "PASS"

@@ -622,6 +622,58 @@ static void two_machines_keep_their_own_arch_state(void **state)
     assert_int_equal(hv_record_live_vms, 0);
 }
 
+/* RAM where the user put it: mapped in address order, the hole left out, e820 telling the guest. */
+static void a_chosen_memory_map_is_mapped_and_described(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    const struct memmap_range map[] = {{1ull << 30, 64ull << 20}, {0, 192ull << 20}};
+    struct machine_desc d = desc2;
+    d.memory_map = map;
+    d.memory_map_count = 2;
+
+    assert_int_equal(machine_build(&mach, &d, &host), 0);
+    assert_int_equal(hlog.allocs, 2);
+    assert_int_equal(hlog.alloc_gpa[0], 0);
+    assert_int_equal(hlog.alloc_gpa[1], 1ull << 30);
+    assert_true(at("map(0x40000000)") > at("map(0x0)"));
+    assert_int_equal(gmem_total(&mach.vm.mem), 256ull << 20);
+    assert_true(gmem_contains(&mach.vm.mem, (1ull << 30) + (64ull << 20) - 4096, 4096));
+    assert_false(gmem_contains(&mach.vm.mem, 192ull << 20, 1));
+    /* The zero page's e820 table (boot_params: count at 0x1e8, entries of 20 bytes at 0x2d0). */
+    uint8_t count = 0;
+    assert_int_equal(gmem_read(&mach.vm.mem, 0x7000 + 0x1e8, &count, 1), 0);
+    bool described = false;
+    for (unsigned i = 0; i < count; i++) {
+        uint64_t addr, size;
+        uint32_t type;
+        uint64_t e = 0x7000 + 0x2d0 + 20ull * i;
+        assert_int_equal(gmem_read(&mach.vm.mem, e, &addr, 8), 0);
+        assert_int_equal(gmem_read(&mach.vm.mem, e + 8, &size, 8), 0);
+        assert_int_equal(gmem_read(&mach.vm.mem, e + 16, &type, 4), 0);
+        assert_false(addr < (1ull << 30) && addr + size > (192ull << 20)); /* nothing in the hole */
+        described = described || (addr == 1ull << 30 && size == 64ull << 20 && type == 1);
+    }
+    assert_true(described);
+    machine_teardown(&mach);
+    assert_int_equal(hlog.frees, 2);
+}
+
+static void a_memory_map_the_arch_refuses_allocates_nothing(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    const struct memmap_range map[] = {{0, 192ull << 20}, {3ull << 30, 2ull << 30}};
+    struct machine_desc d = desc2;
+    d.memory_map = map;
+    d.memory_map_count = 2;
+
+    assert_int_equal(machine_build(&mach, &d, &host), -STDVMM_EINVAL);
+    assert_int_equal(hlog.allocs, 0);
+    machine_teardown(&mach);
+    assert_int_equal(hv_record_live_vms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +693,8 @@ int main(void)
         cmocka_unit_test_setup(an_unknown_virtio_kind_is_refused, setup),
         cmocka_unit_test_setup(a_request_travels_through_the_wired_device, setup),
         cmocka_unit_test_setup(two_machines_keep_their_own_arch_state, setup),
+        cmocka_unit_test_setup(a_chosen_memory_map_is_mapped_and_described, setup),
+        cmocka_unit_test_setup(a_memory_map_the_arch_refuses_allocates_nothing, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -392,6 +392,226 @@ static void single_vm_description(void **state)
     sysconf_diags_free(&d);
 }
 
+/* Maps this build's arch accepts (arch_memory_limits): x86_64 wants low memory at 0. */
+#if defined(__aarch64__)
+#define MAP_LOW "1G"
+#define MAP_LOW_GPA (1ull << 30)
+#define MAP_OVERLAP "0x44000000"
+#else
+#define MAP_LOW "0"
+#define MAP_LOW_GPA 0ull
+#define MAP_OVERLAP "0x4000000"
+#endif
+
+static void memory_map_regions(void **state)
+{
+    static const char *const text = "system: {memory: 4G, vcpus: 4}\n"          /* 1 */
+                                    "vms:\n"                                    /* 2 */
+                                    "  - name: a\n"                             /* 3 */
+                                    "    kernel: /k\n"                          /* 4 */
+                                    "    memory_map:\n"                         /* 5 */
+                                    "      - {gpa: 0x100000000, size: 64M}\n"   /* 6 */
+                                    "      - {gpa: " MAP_LOW ", size: 128M}\n"; /* 7 */
+    struct sysconf cfg;
+    struct sysconf_diags d;
+    struct vmm_config vc = {0};
+
+    (void)state;
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    skip();
+#endif
+    assert_int_equal(parse(text, &cfg, &d), 0);
+    const struct sysconf_vm *vm = &cfg.vms[0];
+    assert_int_equal(vm->memory_map_count, 2);
+    assert_int_equal(vm->memory, 192ull << 20); /* the total counts against system.memory */
+    assert_int_equal(vm->memory_map[0].gpa, 1ull << 32);
+    assert_int_equal(vm->memory_map[1].gpa, MAP_LOW_GPA);
+    assert_int_equal(vm->memory_map[1].size, 128ull << 20);
+    assert_int_equal(sysconf_vm_to_vmm_config(vm, &vc, &d), 0);
+    assert_int_equal(vc.memory_map_count, 2);
+    assert_int_equal(vc.memory_map[0].size, 64ull << 20);
+
+    /* The manager's JSON for `stdvmm run --config` keeps the map. */
+    char *json = sysconf_vm_to_json(vm);
+    assert_non_null(json);
+    struct sysconf back;
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_int_equal(back.vms[0].memory_map_count, 2);
+    assert_int_equal(back.vms[0].memory_map[0].gpa, 1ull << 32);
+    assert_int_equal(back.vms[0].memory, 192ull << 20);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+}
+
+static void bad_memory_maps_point_at_the_region(void **state)
+{
+    static const char *const text =
+        "system: {memory: 8G, vcpus: 4}\n"                             /* 1 */
+        "vms:\n"                                                       /* 2 */
+        "  - name: overlap\n"                                          /* 3 */
+        "    kernel: /k\n"                                             /* 4 */
+        "    memory_map:\n"                                            /* 5 */
+        "      - {gpa: " MAP_LOW ", size: 128M}\n"                     /* 6 */
+        "      - {gpa: 0x100000000, size: 64M}\n"                      /* 7 */
+        "      - {gpa: " MAP_OVERLAP ", size: 64M}\n"                  /* 8: into region 0 */
+        "  - name: beyond\n"                                           /* 9 */
+        "    kernel: /k\n"                                             /* 10 */
+        "    memory: 1G\n"                                             /* 11: not the total */
+        "    memory_map:\n"                                            /* 12 */
+        "      - {gpa: " MAP_LOW ", size: 128M}\n"                     /* 13 */
+        "      - {gpa: 0xfffffe00000, size: 4M}\n"                     /* 14: past 2^44 */
+        "  - name: shapes\n"                                           /* 15 */
+        "    kernel: /k\n"                                             /* 16 */
+        "    memory_map: [{gpa: 1G}, {gpa: 2G, size: 2M, flags: 1}]\n" /* 17 */
+        "  - name: agree\n"                                            /* 18 */
+        "    kernel: /k\n"                                             /* 19 */
+        "    memory: 1G\n"                                             /* 20 */
+        "    memory_map:\n"                                            /* 21 */
+        "      - {gpa: " MAP_LOW ", size: 128M}\n";                    /* 22 */
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    skip();
+#endif
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "vms[0].memory_map[2]", "overlaps region 0"));
+    assert_int_equal(diag_line(&d, "vms[0].memory_map[2]"), 8);
+    assert_true(has_diag(&d, "vms[1].memory_map[1]", "ends beyond"));
+    assert_int_equal(diag_line(&d, "vms[1].memory_map[1]"), 14);
+    assert_true(has_diag(&d, "vms[2].memory_map[0].size", "required field missing"));
+    assert_true(has_diag(&d, "vms[2].memory_map[1].flags", "unknown field"));
+    assert_true(has_diag(&d, "vms[3].memory", "differs from the memory_map's total of 128M"));
+    assert_int_equal(diag_line(&d, "vms[3].memory"), 20);
+    assert_int_equal(d.count, 5);
+    sysconf_diags_free(&d);
+}
+
+static void kernel_addr_is_kept(void **state)
+{
+    static const char *const text = "kernel: /k\nkernel_format: raw\nkernel_addr: 0x40200000\n";
+    struct sysconf cfg, back;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc = {0};
+
+    (void)state;
+    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+                     0);
+    assert_true(cfg.vms[0].arch.kernel_addr_set);
+    assert_int_equal(cfg.vms[0].arch.kernel_addr, 0x40200000);
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), 0);
+    assert_int_equal(vc.arch.kernel_addr, 0x40200000);
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    assert_non_null(json);
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     0);
+    assert_true(back.vms[0].arch.kernel_addr_set);
+    assert_int_equal(back.vms[0].arch.kernel_addr, 0x40200000);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+    assert_int_equal(sysconf_parse_vm("kernel: /k\nkernel_addr: lots\n", 26, SYSCONF_FORMAT_AUTO,
+                                      NULL, 0, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "kernel_addr", "expected a whole number"));
+    sysconf_diags_free(&d);
+}
+
+/* Inside a 512M VM's RAM on this arch (x86_64 from 0, aarch64 from 1G). */
+#if defined(__aarch64__)
+#define IN_RAM "0x41000000"
+#else
+#define IN_RAM "0x1000000"
+#endif
+
+static void shared_regions_are_checked(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8}\n"                                    /* 1 */
+        "vms:\n"                                                              /* 2 */
+        "  - {name: a, kernel: /k}\n"                                         /* 3 */
+        "  - {name: b, kernel: /k}\n"                                         /* 4 */
+        "  - {name: w, kernel: /k, instances: {max: 2}}\n"                    /* 5 */
+        "shared_regions:\n"                                                   /* 6 */
+        "  - name: ring\n"                                                    /* 7 */
+        "    size: 1M\n"                                                      /* 8 */
+        "    doorbell: true\n"                                                /* 9 */
+        "    members:\n"                                                      /* 10 */
+        "      - {vm: a, gpa: 0x200000000}\n"                                 /* 11 */
+        "      - {vm: b, gpa: 0x200000000, access: ro}\n"                     /* 12 */
+        "  - name: bad\n"                                                     /* 13 */
+        "    size: 2M\n"                                                      /* 14 */
+        "    members:\n"                                                      /* 15 */
+        "      - {vm: nosuch, gpa: 0x300000000}\n"                            /* 16 */
+        "      - {vm: a, gpa: " IN_RAM "}\n"                                  /* 17 */
+        "      - {vm: b, gpa: 0x200000000, access: wo}\n"                     /* 18 */
+        "      - {vm: b, gpa: 0x300000000}\n"                                 /* 19 */
+        "      - {vm: b, gpa: 0x300000000}\n"                                 /* 20 */
+        "      - {vm: w, gpa: 0x300000000}\n"                                 /* 21 */
+        "  - {name: ring, size: 2M, members: [{vm: a, gpa: 0x400000000}]}\n"; /* 22 */
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+#if !defined(__x86_64__) && !defined(__aarch64__)
+    skip();
+#endif
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "shared_regions[1].members[0].vm", "'nosuch' is not a VM of vms[]"));
+    assert_int_equal(diag_line(&d, "shared_regions[1].members[0].vm"), 16);
+    assert_true(has_diag(&d, "shared_regions[1].members[1]", "overlaps the VM's RAM"));
+    assert_int_equal(diag_line(&d, "shared_regions[1].members[1]"), 17);
+    assert_true(has_diag(&d, "shared_regions[1].members[2].access", "not an access: rw or ro"));
+    assert_true(has_diag(&d, "shared_regions[1].members[4]", "'b' is already members[3]"));
+    assert_int_equal(diag_line(&d, "shared_regions[1].members[4]"), 20);
+    assert_true(has_diag(&d, "shared_regions[1].members[5].vm", "a definition with instances"));
+    assert_true(has_diag(&d, "shared_regions[2].name", "already the name of shared_regions[0]"));
+    assert_true(has_diag(&d, "shared_regions[2].members", "2 to 8 members"));
+    /* The good region passed its checks; no port maps it yet. */
+    assert_false(has_diag(&d, "shared_regions[0].members[0]", ""));
+    assert_false(has_diag(&d, "shared_regions[0].members[1]", ""));
+    assert_int_equal(d.count, 7);
+    sysconf_diags_free(&d);
+
+    static const char *const good =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "vms: [{name: a, kernel: /k}, {name: b, kernel: /k}]\n"
+        "shared_regions:\n"
+        "  - {name: ring, size: 1M, members: [{vm: a, gpa: 8G},\n"
+        "     {vm: b, gpa: 8G, access: ro}]}\n"
+        "  - {name: next, size: 2M, members: [{vm: a, gpa: 0x200080000},\n"
+        "     {vm: b, gpa: 12G}]}\n";
+    assert_int_equal(parse(good, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(
+        has_diag(&d, "shared_regions[1].members[0]", "overlaps shared region 'ring' in VM 'a'"));
+    assert_int_equal(d.count, 1);
+    sysconf_diags_free(&d);
+}
+
+static void a_valid_shared_region_is_refused_as_not_mapped_yet(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "vms: [{name: a, kernel: /k}, {name: b, kernel: /k}]\n"
+        "shared_regions:\n"
+        "  - {name: ring, size: 1M, doorbell: true,\n"
+        "     members: [{vm: a, gpa: 8G}, {vm: b, gpa: 8G, access: ro}]}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    assert_int_equal(d.count, 1);
+    assert_true(has_diag(&d, "shared_regions", "no port maps shared regions yet"));
+    sysconf_diags_free(&d);
+}
+
 static void devices_map_to_the_vmm_config(void **state)
 {
     static const char *const text =
@@ -745,6 +965,11 @@ int main(void)
         cmocka_unit_test(autostart_must_fit_together),
         cmocka_unit_test(shared_resources_are_refused),
         cmocka_unit_test(single_vm_description),
+        cmocka_unit_test(memory_map_regions),
+        cmocka_unit_test(bad_memory_maps_point_at_the_region),
+        cmocka_unit_test(kernel_addr_is_kept),
+        cmocka_unit_test(shared_regions_are_checked),
+        cmocka_unit_test(a_valid_shared_region_is_refused_as_not_mapped_yet),
         cmocka_unit_test(devices_map_to_the_vmm_config),
         cmocka_unit_test(vhost_user_devices),
         cmocka_unit_test(bad_devices),

@@ -32,7 +32,7 @@ for size in 512M 512m 1GiB 1Gi 1GB 536870912; do
 	check 1 "no-kernel: cannot open" --memory "$size"
 	describe 0 "valid" "$size" "$good_mac"
 done
-for size in 1.5G " 1G" 1B 1P 0x100000 -1 18446744073709551616; do
+for size in 1.5G " 1G" 1B 1P 0x 0x1G -1 18446744073709551616; do
 	check 2 "expected a size such as 512M or 2G" --memory "$size"
 	describe 2 "vms[0].memory: expected a size" "$size" "$good_mac"
 done
