@@ -62,7 +62,7 @@ int driver_vm_init(void)
                            sel4_vm_table[c].name, sel4_vm_table[d].name);
             continue;
         }
-        static struct slot_range slots;
+        struct slot_range slots;
         struct ut_alloc mem;
         seL4_CPtr first = admin_slots(SEL4_BLK_CHANNEL_PAGES);
         slots = (struct slot_range){first, first, first + SEL4_BLK_CHANNEL_PAGES};
