@@ -252,11 +252,14 @@ static void memory_node(const void *fdt, const char *path, uint64_t *base, uint6
     int node = fdt_path_offset(fdt, path);
     int len = 0;
     assert_true(node >= 0);
-    const fdt64_t *reg = fdt_getprop(fdt, node, "reg", &len);
+    const void *reg = fdt_getprop(fdt, node, "reg", &len);
     assert_non_null(reg);
     assert_int_equal(len, 16);
-    *base = fdt64_to_cpu(reg[0]);
-    *size = fdt64_to_cpu(reg[1]);
+    /* A property is only 4-byte aligned in the blob: copy before reading 64-bit cells. */
+    fdt64_t cells[2];
+    memcpy(cells, reg, sizeof(cells));
+    *base = fdt64_to_cpu(cells[0]);
+    *size = fdt64_to_cpu(cells[1]);
 }
 
 static void two_memory_regions_in_the_device_tree(void **state)
