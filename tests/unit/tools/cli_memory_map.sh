@@ -9,19 +9,9 @@
 set -eu
 stdvmm=$1 arch=$2 work=$3
 mkdir -p "$work"
-status=0
-check() { # WANT_RC WANT_TEXT ARGS...
-	want=$1 text=$2
-	shift 2
-	rc=0
-	"$stdvmm" run --kernel "$work/no-kernel" --serial off "$@" 2>"$work/err" </dev/null || rc=$?
-	if [ "$rc" -ne "$want" ] || ! grep -qF -e "$text" "$work/err"; then
-		echo "stdvmm run $*: exit $rc (want $want), stderr:"
-		cat "$work/err"
-		echo "(want it to say: $text)"
-		status=1
-	fi
-}
+kernel=$work/no-kernel
+# shellcheck source=tests/unit/tools/cli_check.sh
+. "${0%/*}/cli_check.sh"
 check 2 "expected 1 to 8 regions SIZE@GPA" --memory-map 192M
 check 2 "expected 1 to 8 regions SIZE@GPA" --memory-map 192M@0,
 check 2 "expected 1 to 8 regions SIZE@GPA" --memory-map 192M@0xg
