@@ -342,9 +342,17 @@ static int apply(unsigned i)
 
     if (tid == 0)
         return 0;
+    effective_set(i, &set);
+    /* A reservation that stays a reservation changes in place. Leaving
+     * SCHED_DEADLINE for the moment of the change is not harmless: a thread
+     * that leaves while throttled can come back throttled with its
+     * replenishment timer already spent, and then never runs (CI saw a busy
+     * vCPU get 0 ticks in 6 s after a budget change). */
+    if (st.mech[i] == MECH_DEADLINE && s->runtime_ns != 0 && CPU_COUNT(&set) == get_nprocs() &&
+        set_attr(tid, SCHED_DEADLINE, 0, s) == 0)
+        return s->weight != 0 || st.in_cgroup[i] ? cg_apply(i, s, false) : 0;
     set_attr(tid, SCHED_OTHER, 0, s); /* a deadline thread's affinity cannot change */
     st.mech[i] = MECH_NONE;
-    effective_set(i, &set);
     if (CPU_COUNT(&set) == 0) {
         char want[256];
         placement_cpuset_format(&s->pcpus, want, sizeof(want));
