@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * One VM's disk channel relayed to a stream (channel_stream.h): the end
+ * One VM's channel relayed to a stream (channel_stream.h): the end
  * that maps the channel (a driver VM's VMM, docs/sel4.md "Driver VMs") is
  * the channel's back end, with the block server's checks, applies the
  * VM's region of the disk (blk_region_map: the one place that decides what
@@ -9,6 +9,12 @@
  * I/O (a program in the driver VM); the peer's answers are checked against
  * what was sent (an id in flight, a known status, an OK read exactly as
  * long as asked, no data otherwise) before they reach the channel.
+ *
+ * A NIC's channel (one for TX, one for RX: net_abi.h) relays the same way
+ * with the net ops only: a sent frame must carry the VM's own MAC as its
+ * source (the VM's neighbours behind the peer must not be spoofed), and an
+ * OK receive answer carries a whole frame: an Ethernet header, at most the
+ * room the VM offered.
  *
  * The owner supplies the stream (room, send) and the doorbell (notify);
  * everything runs on one thread. Portable and freestanding.
@@ -37,8 +43,10 @@ struct channel_relay {
     const char *name; /* the VM's, for messages */
     void *shm;
     size_t shm_size;
-    struct blk_region region;
-    const char *serial;
+    bool net;                 /* a NIC's channel; else a disk's */
+    struct blk_region region; /* a disk's */
+    const char *serial;       /* a disk's */
+    uint8_t mac[6];           /* a NIC's */
     struct channel_relay_ops ops;
     struct channel_back back;
     bool attached, connected;
@@ -61,6 +69,9 @@ struct channel_relay {
 void channel_relay_init(struct channel_relay *r, const char *name, void *shm, size_t shm_size,
                         const struct blk_region *region, const char *serial,
                         const struct channel_relay_ops *ops);
+/* A NIC's channel (TX or RX) of the VM with this MAC. */
+void channel_relay_init_net(struct channel_relay *r, const char *name, void *shm, size_t shm_size,
+                            const uint8_t mac[6], const struct channel_relay_ops *ops);
 /* The stream's peer is there (a fresh stream: nothing of an earlier one is in it). */
 void channel_relay_connect(struct channel_relay *r);
 /* The peer is gone: the VM's requests it held fail (I/O error). */

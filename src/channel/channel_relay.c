@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* A disk channel relayed to a stream (include/stdvmm/channel_relay.h). */
+/* A disk's or a NIC's channel relayed to a stream (include/stdvmm/channel_relay.h). */
 #include "stdvmm/channel_relay.h"
 
 #include <string.h>
 
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
+
+#define ETH_HDR_BYTES 14u
 
 void channel_relay_init(struct channel_relay *r, const char *name, void *shm, size_t shm_size,
                         const struct blk_region *region, const char *serial,
@@ -17,6 +19,18 @@ void channel_relay_init(struct channel_relay *r, const char *name, void *shm, si
     r->shm_size = shm_size;
     r->region = *region;
     r->serial = serial;
+    r->ops = *ops;
+}
+
+void channel_relay_init_net(struct channel_relay *r, const char *name, void *shm, size_t shm_size,
+                            const uint8_t mac[6], const struct channel_relay_ops *ops)
+{
+    memset(r, 0, sizeof(*r));
+    r->name = name;
+    r->shm = shm;
+    r->shm_size = shm_size;
+    r->net = true;
+    memcpy(r->mac, mac, sizeof(r->mac));
     r->ops = *ops;
 }
 
@@ -43,11 +57,15 @@ static int rsp_header(void *ctx, const struct channel_stream_msg *m)
     if (!r->attached || m->id >= CHANNEL_RELAY_MAX_SLOTS || !r->inflight[m->id].busy ||
         m->code > CHANNEL_S_MAX)
         return -STDVMM_EPROTO;
-    /* Only an OK read carries data, exactly as much as asked: a short one would be stale. */
-    bool data = m->code == CHANNEL_S_OK && r->inflight[m->id].op == CHANNEL_OP_BLK_READ;
-    if (data ? m->len != r->inflight[m->id].len : m->len != 0)
-        return -STDVMM_EPROTO;
-    return 0;
+    bool ok = m->code == CHANNEL_S_OK;
+    uint16_t op = r->inflight[m->id].op;
+    /* An OK read carries exactly as much as asked (a short one would be stale), ... */
+    if (ok && op == CHANNEL_OP_BLK_READ)
+        return m->len == r->inflight[m->id].len ? 0 : -STDVMM_EPROTO;
+    /* ... an OK receive one whole frame in the room offered; nothing else carries data. */
+    if (ok && op == CHANNEL_OP_NET_RX)
+        return m->len >= ETH_HDR_BYTES && m->len <= r->inflight[m->id].len ? 0 : -STDVMM_EPROTO;
+    return m->len == 0 ? 0 : -STDVMM_EPROTO;
 }
 
 static void rsp_payload(void *ctx, const struct channel_stream_msg *m, uint32_t offset,
@@ -113,6 +131,38 @@ static bool try_attach(struct channel_relay *r)
     return true;
 }
 
+/* Makes the message to send for request rq; its payload, when it has one, is its slot. */
+static void start_sending(struct channel_relay *r, const struct channel_request *rq, uint64_t arg)
+{
+    const struct channel_stream_msg m = {
+        .magic = CHANNEL_STREAM_REQ_MAGIC,
+        .id = rq->id,
+        .code = rq->op,
+        .len = rq->len,
+        .arg = arg,
+    };
+    channel_stream_put(r->out_hdr, &m);
+    r->out_payload = channel_stream_req_has_payload(rq->op) ? rq->data : NULL;
+    r->out_len = CHANNEL_STREAM_HDR_SIZE + (r->out_payload != NULL ? rq->len : 0);
+    r->out_sent = 0;
+    r->sending = true;
+}
+
+/* A NIC's request: a frame to send from the VM's own MAC, or room for one to receive. */
+static bool net_request(struct channel_relay *r, const struct channel_request *rq)
+{
+    bool tx = rq->op == CHANNEL_OP_NET_TX, rx = rq->op == CHANNEL_OP_NET_RX;
+    /* The front end checked len against its slot; the source MAC is at bytes 6..11. */
+    if ((tx && (rq->len < ETH_HDR_BYTES || memcmp(rq->data + 6, r->mac, 6) != 0)) ||
+        (rx && rq->len < ETH_HDR_BYTES) || (!tx && !rx)) {
+        r->refused++;
+        answer(r, rq->id, tx || rx ? CHANNEL_S_IOERR : CHANNEL_S_UNSUPP, 0);
+        return true;
+    }
+    start_sending(r, rq, 0);
+    return true;
+}
+
 /* Takes the VM's next request: answered here, or made the message to send. false: none. */
 static bool next_request(struct channel_relay *r)
 {
@@ -131,6 +181,8 @@ static bool next_request(struct channel_relay *r)
     r->inflight[rq.id].op = (uint16_t)rq.op;
     r->inflight[rq.id].len = rq.len;
     r->inflight[rq.id].data = rq.data;
+    if (r->net)
+        return net_request(r, &rq);
     if (rq.op == CHANNEL_OP_BLK_GET_ID) {
         size_t n = strlen(r->serial);
         n = n < rq.len ? n : rq.len;
@@ -153,18 +205,7 @@ static bool next_request(struct channel_relay *r)
         answer(r, rq.id, CHANNEL_S_OK, rq.op == CHANNEL_OP_BLK_READ ? rq.len : 0);
         return true;
     }
-    const struct channel_stream_msg m = {
-        .magic = CHANNEL_STREAM_REQ_MAGIC,
-        .id = rq.id,
-        .code = rq.op,
-        .len = rq.len,
-        .arg = io.dev_offset / BLK_REGION_SECTOR,
-    };
-    channel_stream_put(r->out_hdr, &m);
-    r->out_payload = rq.op == CHANNEL_OP_BLK_WRITE ? rq.data : NULL;
-    r->out_len = CHANNEL_STREAM_HDR_SIZE + (r->out_payload != NULL ? rq.len : 0);
-    r->out_sent = 0;
-    r->sending = true;
+    start_sending(r, &rq, io.dev_offset / BLK_REGION_SECTOR);
     return true;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A disk channel relayed to a stream (channel_relay.h), between a real VMM
+ * A disk's and a NIC's channel relayed to a stream (channel_relay.h), between a real VMM
  * end (channel_front) and a peer played here: what the peer gets (the
  * region applied, payloads whole), what it may answer, and what a hostile
  * peer's answers do (the stream is refused, the VM's requests fail).
@@ -72,6 +72,17 @@ static int setup_read_only(void **state)
 {
     (void)state;
     return setup_ro(true);
+}
+
+static const uint8_t vm_mac[6] = {0x52, 0x54, 0, 0, 0, 0x10};
+
+static int setup_net(void **state)
+{
+    (void)state;
+    const struct channel_relay_ops ops = {ops_room, ops_send, ops_notify, NULL};
+    setup_ro(false);
+    channel_relay_init_net(&relay, "alpha", shm, sizeof(shm), vm_mac, &ops);
+    return 0;
 }
 
 static uint32_t submit(enum channel_op op, uint64_t sector, uint32_t len, uint8_t fill)
@@ -259,6 +270,81 @@ static void detach_forgets(void **state)
     expect_completion(id, CHANNEL_S_OK, 0, -1);
 }
 
+/* A frame the VM sends: from a source MAC, len bytes, in a slot. */
+static uint32_t submit_frame(const uint8_t src[6], uint32_t len)
+{
+    uint32_t id;
+    uint8_t *buf;
+    bool notify;
+    assert_int_equal(channel_front_get(&front, &id, &buf), 0);
+    memset(buf, 0xee, len);
+    memset(buf, 0xff, 6);
+    memcpy(buf + 6, src, 6);
+    assert_int_equal(channel_front_submit(&front, id, CHANNEL_OP_NET_TX, 0, len, &notify), 0);
+    channel_relay_ring(&relay);
+    return id;
+}
+
+/* A NIC: frames from the VM's own MAC go out whole, received frames come back whole. */
+static void net_frames(void **state)
+{
+    (void)state;
+    channel_relay_connect(&relay);
+    uint32_t tx = submit_frame(vm_mac, 60);
+    uint32_t rx = submit(CHANNEL_OP_NET_RX, 0, 1514, 0);
+    channel_relay_pump(&relay);
+    assert_int_equal(wire_len, 2 * CHANNEL_STREAM_HDR_SIZE + 60);
+    struct channel_stream_msg m = wire_msg(0);
+    assert_int_equal(m.code, CHANNEL_OP_NET_TX);
+    assert_int_equal(m.len, 60);
+    assert_memory_equal(wire + CHANNEL_STREAM_HDR_SIZE + 6, vm_mac, 6);
+    struct channel_stream_msg r = wire_msg(CHANNEL_STREAM_HDR_SIZE + 60);
+    assert_int_equal(r.code, CHANNEL_OP_NET_RX);
+    assert_int_equal(r.len, 1514); /* the room offered, no payload */
+    assert_int_equal(peer_answer(m.id, CHANNEL_S_OK, 0, 0), 0);
+    expect_completion(tx, CHANNEL_S_OK, 0, -1);
+    assert_int_equal(peer_answer(r.id, CHANNEL_S_OK, 98, 0x42), 0);
+    expect_completion(rx, CHANNEL_S_OK, 98, 0x42);
+}
+
+/* A spoofed or runt frame and a disk op are refused here; the peer sees none of them. */
+static void net_refused(void **state)
+{
+    (void)state;
+    static const uint8_t other[6] = {0x52, 0x54, 0, 0, 0, 0x11};
+    channel_relay_connect(&relay);
+    uint32_t spoof = submit_frame(other, 60);
+    uint32_t runt = submit_frame(vm_mac, 13);
+    uint32_t disk = submit(CHANNEL_OP_BLK_READ, 0, 512, 0);
+    channel_relay_pump(&relay);
+    assert_int_equal(wire_len, 0);
+    expect_completion(spoof, CHANNEL_S_IOERR, 0, -1);
+    expect_completion(runt, CHANNEL_S_IOERR, 0, -1);
+    expect_completion(disk, CHANNEL_S_UNSUPP, 0, -1);
+    assert_int_equal(relay.refused, 3);
+}
+
+/* A received frame larger than the room, shorter than a header, or data on a TX answer. */
+static void net_hostile_peer(void **state)
+{
+    (void)state;
+    const struct {
+        enum channel_op op;
+        uint32_t len;
+    } bad[] = {{CHANNEL_OP_NET_RX, 1515}, {CHANNEL_OP_NET_RX, 13}, {CHANNEL_OP_NET_TX, 14}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        wire_len = 0;
+        channel_relay_connect(&relay);
+        uint32_t id = bad[i].op == CHANNEL_OP_NET_TX ? submit_frame(vm_mac, 60)
+                                                     : submit(CHANNEL_OP_NET_RX, 0, 1514, 0);
+        channel_relay_pump(&relay);
+        struct channel_stream_msg m = wire_msg(0);
+        assert_int_equal(peer_answer(m.id, CHANNEL_S_OK, bad[i].len, 0), -STDVMM_EPROTO);
+        channel_relay_disconnect(&relay);
+        expect_completion(id, CHANNEL_S_IOERR, 0, -1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +354,9 @@ int main(void)
         cmocka_unit_test_setup(read_only_region, setup_read_only),
         cmocka_unit_test_setup(hostile_peer, setup),
         cmocka_unit_test_setup(detach_forgets, setup),
+        cmocka_unit_test_setup(net_frames, setup_net),
+        cmocka_unit_test_setup(net_refused, setup_net),
+        cmocka_unit_test_setup(net_hostile_peer, setup_net),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
