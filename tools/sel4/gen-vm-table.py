@@ -38,9 +38,10 @@ SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autost
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu", "backend"}
 BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
-# Board devices a VM may own (passthrough): bit n of sel4_vm_desc.passthrough.
-BOARD_DEVICES = ("disk0",)
-NET_KEYS = {"network", "mac", "irq_vcpu"}
+# Board devices a VM may own (passthrough): bit n of sel4_vm_desc.passthrough. net0 is
+# QEMU virt's first virtio-net-device.
+BOARD_DEVICES = ("disk0", "net0")
+NET_KEYS = {"network", "mac", "irq_vcpu", "backend"}
 MAX_NETWORKS = 8  # net_abi.h: the switch's argument page names 8
 MAX_VMS = 8
 MAX_IMAGES = 8
@@ -479,8 +480,8 @@ def parse_mac(value, where):
 
 
 def vm_net(vm, index, where, networks, cpus=1):
-    """A VM's nets (one NIC on the switch) -> (network name, mac bytes, irq_vcpu or -1), or
-    None."""
+    """A VM's nets (one NIC: on a network of the switch, or served by a driver VM: backend)
+    -> (network name or None, mac bytes, irq_vcpu or -1, backend VM name or None), or None."""
     nets = vm.get("nets", [])
     if not isinstance(nets, list) or len(nets) > 1:
         fail(f"{where}.nets: the seL4 port gives a VM one NIC so far")
@@ -488,16 +489,23 @@ def vm_net(vm, index, where, networks, cpus=1):
         return None
     n, nw = nets[0], f"{where}.nets[0]"
     if not isinstance(n, dict):
-        fail(f"{nw}: want {{network, mac, irq_vcpu}}")
+        fail(f"{nw}: want {{network, mac, irq_vcpu}} or {{backend, mac, irq_vcpu}}")
     unknown = set(n) - NET_KEYS
     if unknown:
         fail(f"{nw}: {', '.join(sorted(unknown))}: not supported by the seL4 port (a NIC there "
-             "is on a network of the switch PD: {network, mac, irq_vcpu})")
-    net = n.get("network")
-    if net not in networks:
+             "is on a network of the switch PD: {network, mac, irq_vcpu}, or served by a driver "
+             "VM: {backend, mac, irq_vcpu})")
+    net, backend = n.get("network"), n.get("backend")
+    if (net is None) == (backend is None):
+        fail(f"{nw}: give either network (the switch PD's) or backend (a driver VM)")
+    if backend is not None and not isinstance(backend, str):
+        fail(f"{nw}.backend: want a VM name")
+    if backend is not None:
+        pass
+    elif net not in networks:
         fail(f"{nw}.network: {net!r} is not one of networks[] "
              f"({', '.join(sorted(networks)) or 'none defined'})")
-    if vm["name"] not in networks[net][1]:
+    elif vm["name"] not in networks[net][1]:
         fail(f"{nw}.network: {vm['name']} is not a member of network {net}")
     # Without one, a locally administered MAC from the VM's index, as stable as the table.
     mac = parse_mac(n["mac"], f"{nw}.mac") if "mac" in n else [0x52, 0x54, 0x00, 0x5e, 0x00,
@@ -507,7 +515,7 @@ def vm_net(vm, index, where, networks, cpus=1):
                             not 0 <= irq_vcpu < cpus):
         fail(f"{nw}.irq_vcpu: vCPU {irq_vcpu!r} does not exist (the VM has vCPUs 0 to "
              f"{cpus - 1})")
-    return net, mac, irq_vcpu
+    return net, mac, irq_vcpu, backend
 
 
 def check_networks(table, networks):
@@ -538,9 +546,12 @@ def vm_passthrough(vm, where, memory):
     for k, d in enumerate(devices):
         if d not in BOARD_DEVICES:
             fail(f"{where}.passthrough[{k}]: {d!r}; the board has {', '.join(BOARD_DEVICES)} "
-                 "(QEMU's first -device virtio-blk-device)")
+                 "(QEMU's first -device virtio-blk-device and virtio-net-device)")
         if devices.index(d) != k:
             fail(f"{where}.passthrough[{k}]: {d} appears twice")
+    if len(devices) > 1:
+        fail(f"{where}.passthrough: {', '.join(devices)}; the seL4 port gives a VM one board "
+             "device so far (one window, one interrupt)")
     if devices and memory & (memory - 1):
         fail(f"{where}.memory: {memory >> 20} MiB; a VM that owns a board device needs a power "
              "of two (its RAM must be physically contiguous: the device addresses it by "
@@ -586,6 +597,23 @@ def check_owners(table):
                      f"{', '.join(drv['serves']) or 'none'})")
             if vm["passthrough"] or vm["serves"]:
                 fail(f"{vm['where']}.disks: a driver VM's disk cannot come from a driver VM")
+        net_backend = vm["net"][3] if vm["net"] is not None else None
+        if net_backend is not None:
+            drv = by_name.get(net_backend)
+            if drv is None:
+                fail(f"{vm['where']}.nets: backend {net_backend} is not a VM of vms[]")
+            if "net0" not in drv["passthrough"]:
+                fail(f"{vm['where']}.nets: backend {net_backend} does not own net0 "
+                     "(passthrough: [net0])")
+            if vm["name"] not in drv["serves"]:
+                fail(f"{vm['where']}.nets: {net_backend} may not serve {vm['name']} (its "
+                     f"serves: {', '.join(drv['serves']) or 'none'})")
+            if vm["passthrough"] or vm["serves"]:
+                fail(f"{vm['where']}.nets: a driver VM's NIC cannot come from a driver VM")
+            if backend is not None and backend != net_backend:
+                fail(f"{vm['where']}: its disk's backend is {backend} and its NIC's "
+                     f"{net_backend}; the seL4 port serves a VM from one driver VM")
+        if backend is not None:
             continue
         if vm["region"] is not None and "disk0" in owner:
             fail(f"{vm['where']}.disks: served from disk0 (a region of it, or a writable image "
@@ -609,13 +637,14 @@ def c_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def net_fields(net, networks):
+def net_fields(net, networks, index):
     """The NIC's initialisers in struct sel4_vm_desc."""
     if net is None:
-        return ".net = false, .net_irq_vcpu = -1"
-    name, mac, irq_vcpu = net
+        return ".net = false, .net_irq_vcpu = -1, .net_backend = -1"
+    name, mac, irq_vcpu, backend = net
+    on = f".networks = 1ull << {networks[name][0]}, " if name is not None else ""
     return (".net = true, .mac = {" + ", ".join(f"0x{b:02x}" for b in mac) + "}, "
-            f".networks = 1ull << {networks[name][0]}, .net_irq_vcpu = {irq_vcpu}")
+            f"{on}.net_irq_vcpu = {irq_vcpu}, .net_backend = {index[backend]}")
 
 
 def disk_region(d, where):
@@ -902,7 +931,7 @@ def main():
                     f"     {region_fields(vm['region'], index[vm['backend']])}, "
                     f".passthrough = {passthrough_bits(vm['passthrough'])}u, "
                     f".serves = {sum(1 << index[n] for n in vm['serves'])}u,\n"
-                    f"     {net_fields(vm['net'], networks)}}},\n")
+                    f"     {net_fields(vm['net'], networks, index)}}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
         ordered = sorted(networks, key=lambda n: networks[n][0])

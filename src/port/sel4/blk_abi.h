@@ -93,6 +93,15 @@ struct sel4_blksrv_args {
 #define SEL4_VMM_DRV_CLIENT_VA(c)                                                                  \
     (SEL4_VMM_DRV_CLIENTS_VA + (uint64_t)(c)*SEL4_VMM_DRV_CLIENT_STRIDE)
 #define SEL4_DRV_VSOCK_PORT 7000u
+/*
+ * NICs served by a driver VM: the same, with the NIC's two channels (TX,
+ * RX: net_abi.h) at SEL4_VMM_DRV_NET_VA(c), each relayed on a connection
+ * of its own, at SEL4_DRV_VSOCK_NET_TX_PORT + c and SEL4_DRV_VSOCK_NET_RX_PORT
+ * + c, to a program in the driver VM that puts frames on the NIC it owns.
+ */
+#define SEL4_VMM_DRV_NET_VA(c) (0x18000000ull + (uint64_t)(c)*0x80000ull)
+#define SEL4_DRV_VSOCK_NET_TX_PORT 7100u
+#define SEL4_DRV_VSOCK_NET_RX_PORT 7200u
 #define SEL4_DRV_GUEST_CID 3u
 
 #endif

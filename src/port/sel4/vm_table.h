@@ -51,17 +51,19 @@ struct sel4_vm_desc {
     const char *disk_id;                    /* its serial; NULL: "disk0" */
     int disk_backend;  /* the region's server: a driver VM's index; -1: the block server PD */
     int disk_irq_vcpu; /* the vCPU its interrupt goes to (irq_vcpu); -1: the guest's choice */
-    bool net;          /* a virtio-net on the switch, port = this VM's index (net_abi.h) */
+    bool net;          /* a virtio-net: on the switch, port = this VM's index (net_abi.h), */
+    int net_backend;   /* or served by this driver VM (its index); -1: the switch */
     uint8_t mac[6];    /* its MAC */
     uint64_t networks; /* bit n: its NIC is on sel4_network_names[n] */
     int net_irq_vcpu;  /* the vCPU its NIC's interrupt goes to (irq_vcpu); -1: the guest's */
     /*
-     * Board devices this VM owns (passthrough), bit 0: disk0. Mapped into its
+     * Board devices this VM owns (passthrough), bit 0: disk0, bit 1: net0 (one
+     * so far: gen-vm-table). Mapped into its
      * stage 2, their interrupt routed to its vGIC; its RAM is physically
      * contiguous (gen-vm-table: a power of two).
      */
     uint32_t passthrough;
-    uint32_t serves; /* a driver VM: bit c, it may serve VM c's disk (disk_backend == this VM) */
+    uint32_t serves; /* a driver VM: bit c, it may serve VM c's disk and NIC (their backend) */
 };
 
 /* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */

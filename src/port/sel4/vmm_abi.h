@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 6
+#define SEL4_VMM_ABI_VERSION 7
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -84,7 +84,7 @@
  * (DRV_DOORBELL) and, from the admin, that client c stopped and its channel
  * was zeroed (DRV_DETACH).
  */
-#define SEL4_BADGE_BLK_LOST (1ull << 36)
+#define SEL4_BADGE_BLK_LOST (1ull << 36) /* also a NIC's driver VM (args.net_by_driver) */
 #define SEL4_BADGE_BLK_UP (1ull << 37)
 #define SEL4_BADGE_DRV_DOORBELL(c) (1ull << (40 + (c)))
 #define SEL4_BADGE_DRV_DOORBELLS (0xffull << 40)
@@ -148,8 +148,14 @@ struct sel4_vmm_args {
     uint32_t disk_served;
     uint32_t disk_read_only;
     uint32_t disk_irq_vcpu; /* 1 + the vCPU owning its interrupt; 0: the guest's */
-    /* A virtio-net on the switch (net_abi.h): its region at SEL4_VMM_NET_VA; 0: no NIC. */
+    /*
+     * A virtio-net (net_abi.h): its region at SEL4_VMM_NET_VA; 0: no NIC. Its
+     * channels lead to the switch, or with net_by_driver to a driver VM, which
+     * can go away and come back (BLK_LOST, BLK_UP); the VMM cannot tell else.
+     * disk_by_driver: the same for the disk.
+     */
     uint32_t net;
+    uint32_t net_by_driver, disk_by_driver;
     uint8_t net_mac[6];
     uint32_t net_irq_vcpu; /* 1 + the vCPU owning its interrupt; 0: the guest's */
     /*
@@ -161,14 +167,17 @@ struct sel4_vmm_args {
     /*
      * A driver VM serving disks: bit c, VM c's disk is served here, through
      * its channel at SEL4_VMM_DRV_CLIENT_VA(c), on the region drv[c] of the
-     * disk this VM owns.
+     * disk this VM owns. drv_net_clients: bit c, VM c's NIC is served here,
+     * its channels at SEL4_VMM_DRV_NET_VA(c), its MAC drv[c].mac.
      */
     uint32_t drv_clients;
+    uint32_t drv_net_clients;
     struct {
         uint64_t offset, size;
         uint32_t read_only;
         char name[SEL4_VMM_NAME_MAX];
         char id[24]; /* its serial (GET_ID) */
+        uint8_t mac[6];
     } drv[8];
 };
 

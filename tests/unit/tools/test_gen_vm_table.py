@@ -425,7 +425,7 @@ class Networks(unittest.TestCase):
     def test_nic_on_a_network(self):
         net = gvt.vm_net(nic_vm("a", [{"network": "lan", "mac": "52:54:00:AB:00:01"}]), 0, "w",
                          LAN)
-        self.assertEqual(net, ("lan", [0x52, 0x54, 0x00, 0xab, 0x00, 0x01], -1))
+        self.assertEqual(net, ("lan", [0x52, 0x54, 0x00, 0xab, 0x00, 0x01], -1, None))
         net = gvt.vm_net(nic_vm("a", [{"network": "lan", "irq_vcpu": 1}]), 0, "w", LAN, cpus=2)
         self.assertEqual(net[2], 1)
         self.assertIsNone(gvt.vm_net(nic_vm("a", []), 0, "w", LAN))
@@ -507,6 +507,38 @@ class Passthrough(unittest.TestCase):
             ([dict(vm("a", passthrough=["disk0"]), memory="192M")], "power of two"),
             ([vm("a", passthrough=["disk0"]),
               vm("b", disks=[{"device": "disk0", "size": "8M"}])], "a owns (passthrough)"),
+        ]:
+            with self.assertRaises(Refused, msg=why) as e:
+                describe(vms)
+            self.assertIn(why, str(e.exception))
+
+
+class DriverNet(unittest.TestCase):
+    """A NIC served by a driver VM that owns the board's NIC (net0)."""
+
+    def test_a_driver_vm_serves_a_nic(self):
+        t = describe([vm("ndrv", passthrough=["net0"], serves=["user"]),
+                      vm("user", nets=[{"backend": "ndrv", "mac": "52:54:00:00:00:21"}])])
+        self.assertEqual(gvt.passthrough_bits(t[0]["passthrough"]), 2)
+        self.assertEqual(t[1]["net"], (None, [0x52, 0x54, 0, 0, 0, 0x21], -1, "ndrv"))
+        self.assertIn(".net_backend = 0", gvt.net_fields(t[1]["net"], {}, {"ndrv": 0}))
+        self.assertNotIn(".networks", gvt.net_fields(t[1]["net"], {}, {"ndrv": 0}))
+
+    def test_refusals(self):
+        nic = {"backend": "ndrv"}
+        region = {"device": "disk0", "size": "8M", "backend": "ddrv"}
+        for vms, why in [
+            ([vm("ndrv", passthrough=["net0"]), vm("user", nets=[nic])],
+             "ndrv may not serve user"),
+            ([vm("ndrv", passthrough=["disk0"], serves=["user"]), vm("user", nets=[nic])],
+             "does not own net0"),
+            ([vm("user", nets=[nic])], "backend ndrv is not a VM"),
+            ([vm("user", nets=[{"backend": "ndrv", "network": "lan"}])], "either network"),
+            ([vm("user", nets=[{"backend": 3}])], "want a VM name"),
+            ([vm("a", passthrough=["disk0", "net0"])], "one board device so far"),
+            ([vm("ndrv", passthrough=["net0"], serves=["user"]),
+              vm("ddrv", passthrough=["disk0"], serves=["user"]),
+              vm("user", nets=[nic], disks=[region])], "from one driver VM"),
         ]:
             with self.assertRaises(Refused, msg=why) as e:
                 describe(vms)

@@ -220,11 +220,14 @@ void blk_vm_stopped(unsigned index);
 
 /*
  * The board's virtio-mmio transports (board.c), probed and mapped once:
- * disk0's transport number (-1: none, said why), the admin's capability to
+ * disk0's and net0's transport numbers (-1: none, said why), the admin's capability to
  * the page holding transport n, its physical address, its interrupt's
  * INTID, and a reset of its device.
  */
 int board_find_disk0(void);
+int board_find_net0(void);
+/* Transport n's page holds another device too (a VM given n would reach it). */
+bool board_page_shared(unsigned n);
 seL4_CPtr board_transport_page(unsigned n);
 uint64_t board_transport_pa(unsigned n);
 int board_transport_irq(unsigned n);
@@ -245,7 +248,7 @@ seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr g
 void passthrough_vm_stopped(unsigned index);
 
 /*
- * Disks served by a driver VM (driver_vm.c): the channels, made at boot;
+ * Disks and NICs served by a driver VM (driver_vm.c): the channels, made at boot;
  * per start of a user VM or its driver VM, the channel mapped and the
  * doorbells between the two when both run; per stop, the other one told.
  */

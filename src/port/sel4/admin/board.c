@@ -3,8 +3,8 @@
  * The board's devices that the admin hands out: QEMU's virt board has 32
  * virtio-mmio transports at 0x0a000000 (0x200 apart, SPI 16 + n) and puts
  * the first -device on the command line at the highest one. "disk0" is the
- * block device found highest. One owner per device: the block server (which
- * serves regions of it) or a VM (passthrough); gen-vm-table checks that.
+ * block device found highest, "net0" the network device. One owner per device: the block server
+ * (which serves regions of it) or a VM (passthrough); gen-vm-table checks that.
  *
  * The four pages of transports are retyped from the device untyped once and
  * stay mapped here: the admin reads the IDs, and resets a passed-through
@@ -19,6 +19,7 @@
 #define QEMU_VIRT_VIRTIO_IRQ0 48 /* SPI 16 */
 #define VIRTIO_MMIO_MAGIC 0x74726976u
 #define VIRTIO_MMIO_STATUS 0x70u
+#define VIRTIO_ID_NET 1u
 #define VIRTIO_ID_BLOCK 2u
 
 static seL4_CPtr pages;
@@ -47,25 +48,47 @@ static bool map_transports(void)
     return true;
 }
 
-int board_find_disk0(void)
+/* The highest transport holding a modern virtio device of this ID: n, or -1. */
+static int find(uint32_t id, const char *name, const char *qemu)
 {
     if (!map_transports())
         return -1;
     for (int n = QEMU_VIRT_VIRTIO_COUNT - 1; n >= 0; n--) {
         volatile uint32_t *r = regs((unsigned)n);
-        if (r[0] == VIRTIO_MMIO_MAGIC && r[2] == VIRTIO_ID_BLOCK) {
+        if (r[0] == VIRTIO_MMIO_MAGIC && r[2] == id) {
             if (r[1] != 2) {
-                console_printf("admin: disk0 at 0x%llx is a legacy virtio device (version %u); "
+                console_printf("admin: %s at 0x%llx is a legacy virtio device (version %u); "
                                "give QEMU -global virtio-mmio.force-legacy=false\n",
-                               (unsigned long long)board_transport_pa((unsigned)n), r[1]);
+                               name, (unsigned long long)board_transport_pa((unsigned)n), r[1]);
                 return -1;
             }
             return n;
         }
     }
-    console_printf("admin: no virtio-blk-device on the board (QEMU: -drive "
-                   "file=IMG,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0)\n");
+    console_printf("admin: no %s on the board (QEMU: %s)\n", name, qemu);
     return -1;
+}
+
+int board_find_disk0(void)
+{
+    return find(VIRTIO_ID_BLOCK, "disk0",
+                "-drive file=IMG,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0");
+}
+
+int board_find_net0(void)
+{
+    return find(VIRTIO_ID_NET, "net0", "-netdev user,id=n0 -device virtio-net-device,netdev=n0");
+}
+
+bool board_page_shared(unsigned n)
+{
+    unsigned per_page = 4096 / QEMU_VIRT_VIRTIO_STRIDE, first = n / per_page * per_page;
+    for (unsigned k = first; k < first + per_page; k++) {
+        /* Device ID 0: an empty transport. */
+        if (k != n && regs(k)[0] == VIRTIO_MMIO_MAGIC && regs(k)[2] != 0)
+            return true;
+    }
+    return false;
 }
 
 seL4_CPtr board_transport_page(unsigned n)

@@ -28,7 +28,9 @@ static seL4_CPtr detach[SEL4_NET_MAX_PORTS]; /* the admin's badged signal to the
 
 static bool has_nic(unsigned index)
 {
-    return index < sel4_vm_count && index < SEL4_NET_MAX_PORTS && sel4_vm_table[index].net;
+    /* A NIC served by a driver VM is driver_vm.c's. */
+    return index < sel4_vm_count && index < SEL4_NET_MAX_PORTS && sel4_vm_table[index].net &&
+           sel4_vm_table[index].net_backend < 0;
 }
 
 static void fill_args(struct sel4_switch_args *a)
@@ -43,7 +45,7 @@ static void fill_args(struct sel4_switch_args *a)
     for (unsigned p = 0; p < a->port_count; p++) {
         const struct sel4_vm_desc *d = &sel4_vm_table[p];
         strncpy(a->ports[p].name, d->name, sizeof(a->ports[p].name) - 1);
-        if (!d->net)
+        if (!d->net || d->net_backend >= 0)
             continue;
         a->ports[p].in_use = 1;
         memcpy(a->ports[p].mac, d->mac, sizeof(a->ports[p].mac));

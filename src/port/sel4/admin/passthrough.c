@@ -14,8 +14,9 @@
  * What this does not confine: the device's DMA. A driver VM can program
  * its device to read or write any physical memory; that needs an IOMMU
  * (SMMU) the board does not have. The page also holds the board's seven
- * other transports (4 KiB is the mapping granule); QEMU puts none there
- * unless given more devices, and gen-vm-table gives a device one owner.
+ * other transports (4 KiB is the mapping granule): a device that shares its
+ * page with another device is refused, and gen-vm-table gives a device one
+ * owner.
  */
 #include "admin.h"
 
@@ -36,9 +37,18 @@ int passthrough_init(void)
 {
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct sel4_vm_desc *d = &sel4_vm_table[i];
-        if (!(d->passthrough & 1u))
+        if (!(d->passthrough & 3u))
             continue;
-        int n = board_find_disk0();
+        /* One device per VM (gen-vm-table): bit 0 disk0, bit 1 net0. */
+        const char *what = d->passthrough & 1u ? "disk0" : "net0";
+        int n = d->passthrough & 1u ? board_find_disk0() : board_find_net0();
+        if (n >= 0 && board_page_shared((unsigned)n)) {
+            console_printf("admin: %s: %s shares its 4 KiB page with another board device, "
+                           "which the VM would reach too; refused (QEMU: give the owned device "
+                           "last on the command line, the others before it, 8 apart)\n",
+                           d->name, what);
+            return -1;
+        }
         seL4_CPtr irq = admin_slots(1);
         if (n < 0 || irq == seL4_CapNull)
             return -1;
@@ -46,15 +56,15 @@ int passthrough_init(void)
             seL4_IRQControl_GetTrigger(seL4_CapIRQControl, board_transport_irq((unsigned)n), 0,
                                        seL4_CapInitThreadCNode, irq, seL4_WordBits);
         if (err != seL4_NoError) {
-            console_printf("admin: %s: the interrupt %d of disk0: seL4 error %d\n", d->name,
-                           board_transport_irq((unsigned)n), err);
+            console_printf("admin: %s: the interrupt %d of %s: seL4 error %d\n", d->name,
+                           board_transport_irq((unsigned)n), what, err);
             return -1;
         }
         /* Whatever firmware or a previous owner left running stops here. */
         board_transport_reset((unsigned)n);
         owned[i] = (struct owned){.in_use = true, .transport = n, .irq = irq};
-        console_printf("admin: %s owns disk0 (virtio-mmio at 0x%llx, IRQ %d): passthrough\n",
-                       d->name, (unsigned long long)board_transport_pa((unsigned)n),
+        console_printf("admin: %s owns %s (virtio-mmio at 0x%llx, IRQ %d): passthrough\n", d->name,
+                       what, (unsigned long long)board_transport_pa((unsigned)n),
                        board_transport_irq((unsigned)n));
     }
     return 0;

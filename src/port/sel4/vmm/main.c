@@ -157,7 +157,7 @@ static void notified(uint64_t badge)
             machine_virtio_process(&disk_dev);
         if (k & 4u)
             machine_virtio_process(&vsock_dev);
-        if (args->drv_clients != 0)
+        if ((args->drv_clients | args->drv_net_clients) != 0)
             vmm_drvback_pump();
     }
     if (badge & (SEL4_BADGE_DRV_DOORBELLS | SEL4_BADGE_DRV_DETACHES))
@@ -165,10 +165,14 @@ static void notified(uint64_t badge)
     if (badge & SEL4_BADGE_NET_VMM)
         vmm_net_notified();
     /* Both in one signal: the driver VM went and came back; in that order. */
-    if (badge & SEL4_BADGE_BLK_LOST)
-        vmm_blk_backend(false);
-    if (badge & SEL4_BADGE_BLK_UP)
-        vmm_blk_backend(true);
+    for (int up = 0; up < 2; up++) {
+        if (!(badge & (up ? SEL4_BADGE_BLK_UP : SEL4_BADGE_BLK_LOST)))
+            continue;
+        if (args->disk_by_driver)
+            vmm_blk_backend(up);
+        if (args->net_by_driver)
+            vmm_net_backend(up);
+    }
     if (badge & SEL4_BADGE_BLK_VMM)
         vmm_blk_notified();
     if (badge & SEL4_BADGE_PT_IRQ)
@@ -261,7 +265,7 @@ static int add_virtio(void *ctx, struct machine *m)
     if (r == 0 && args->net)
         r = add_net(m);
     /* A driver VM: its server program reaches the clients' channels over vsock. */
-    if (r == 0 && args->drv_clients != 0) {
+    if (r == 0 && (args->drv_clients | args->drv_net_clients) != 0) {
         virtio_prepare(&vsock_dev, MACHINE_VIRTIO_VSOCK, "vsock");
         vsock_dev.cfg.slot.kick = deferred_kick;
         memset(&vsock_model, 0, sizeof(vsock_model));

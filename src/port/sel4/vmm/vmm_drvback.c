@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The driver VM's side of disks it serves (blk_abi.h): per client VM, a
- * relay of its channel (channel_relay.h: the back end, the client's region
- * of this VM's disk applied, answers checked) to one vsock connection from
- * the program in the guest that does the I/O (stdvmm-blkserve), at host
- * port SEL4_DRV_VSOCK_PORT + the client's index.
+ * The driver VM's side of disks and NICs it serves (blk_abi.h): per client
+ * VM's channel, a relay (channel_relay.h: the back end, the client's region
+ * of this VM's disk applied or its MAC enforced, answers checked) to one
+ * vsock connection from the program in the guest that does the I/O: at
+ * host port SEL4_DRV_VSOCK_PORT + the client's index for its disk
+ * (stdvmm-blkserve), SEL4_DRV_VSOCK_NET_TX_PORT and _RX_PORT + the index
+ * for its NIC's two channels (stdvmm-netserve).
  *
  * Everything runs under the VMM lock: the vsock device's callbacks (its
  * queue processing, deferred to the notification like the NIC's), client
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "blk_abi.h"
+#include "net_abi.h"
 #include "stdvmm/channel_relay.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
@@ -24,14 +27,22 @@
 #define MAX_CLIENTS 8
 #define NO_CONN (-1)
 
+/* A client's channels: its disk's, its NIC's TX and RX; each its own link and port. */
+enum link_kind { LINK_DISK, LINK_NET_TX, LINK_NET_RX, LINK_KINDS };
+static const uint32_t link_port[LINK_KINDS] = {SEL4_DRV_VSOCK_PORT, SEL4_DRV_VSOCK_NET_TX_PORT,
+                                               SEL4_DRV_VSOCK_NET_RX_PORT};
+static const char *const link_what[LINK_KINDS] = {"disk", "NIC (TX)", "NIC (RX)"};
+
 struct client {
     bool in_use;
     unsigned index;
+    enum link_kind kind;
     int conn; /* the guest program's vsock connection; NO_CONN: none */
     struct channel_relay relay;
 };
 
-static struct client clients[MAX_CLIENTS];
+static struct client clients[LINK_KINDS * MAX_CLIENTS]; /* kind * MAX_CLIENTS + index */
+#define LINKS (LINK_KINDS * MAX_CLIENTS)
 static struct virtio_vsock *vsock;
 static bool work; /* a callback asked for a pump */
 
@@ -43,7 +54,7 @@ static void want_pump(void)
 
 static struct client *by_conn(unsigned conn)
 {
-    for (unsigned c = 0; c < MAX_CLIENTS; c++) {
+    for (unsigned c = 0; c < LINKS; c++) {
         if (clients[c].in_use && clients[c].conn == (int)conn)
             return &clients[c];
     }
@@ -72,26 +83,44 @@ static void client_notify(void *ctx)
 
 /* ---- the vsock backend (inside the device's processing: record only) ---- */
 
+/* The link served at this port, or NULL. */
+static struct client *by_port(uint32_t port)
+{
+    for (unsigned k = 0; k < LINK_KINDS; k++) {
+        if (port >= link_port[k] && port - link_port[k] < MAX_CLIENTS) {
+            struct client *cl = &clients[k * MAX_CLIENTS + (port - link_port[k])];
+            return cl->in_use ? cl : NULL;
+        }
+    }
+    return NULL;
+}
+
 static int be_connect(void *ctx, unsigned conn, uint32_t port)
 {
     (void)ctx;
-    unsigned c = port - SEL4_DRV_VSOCK_PORT;
-    if (port < SEL4_DRV_VSOCK_PORT || c >= MAX_CLIENTS || !clients[c].in_use) {
-        static uint32_t said; /* once per port: the server tries them all, now and then */
-        if (c >= 32 || !(said & (1u << c)))
+    struct client *cl = by_port(port);
+    if (cl == NULL) {
+        static uint32_t
+            said[LINK_KINDS]; /* once per port: the servers try them all, now and then */
+        unsigned k = 0;
+        while (k + 1 < LINK_KINDS && port >= link_port[k + 1])
+            k++;
+        unsigned c = port - link_port[k];
+        if (port < link_port[0] || c >= 32 || !(said[k] & (1u << c)))
             LOG_INFO("driver: the guest connected to port %u, which serves no one", port);
-        if (c < 32)
-            said |= 1u << c;
+        if (port >= link_port[0] && c < 32)
+            said[k] |= 1u << c;
         return -STDVMM_ENOENT;
     }
-    struct client *cl = &clients[c];
     if (cl->conn != NO_CONN) {
-        LOG_WARN("driver: a second connection for %s refused: one server per disk", cl->relay.name);
+        LOG_WARN("driver: a second connection for %s's %s refused: one server per channel",
+                 cl->relay.name, link_what[cl->kind]);
         return -STDVMM_EBUSY;
     }
     cl->conn = (int)conn;
     channel_relay_connect(&cl->relay);
-    LOG_INFO("driver: the guest's server took %s's disk (port %u)", cl->relay.name, port);
+    LOG_INFO("driver: the guest's server took %s's %s (port %u)", cl->relay.name,
+             link_what[cl->kind], port);
     want_pump();
     return 0;
 }
@@ -116,8 +145,8 @@ static long be_write(void *ctx, unsigned conn, const uint8_t *buf, size_t len)
     if (cl == NULL)
         return -STDVMM_ENOENT;
     if (channel_relay_input(&cl->relay, buf, len) < 0) {
-        LOG_WARN("driver: the guest's server broke the stream for %s; its requests fail",
-                 cl->relay.name);
+        LOG_WARN("driver: the guest's server broke the stream for %s's %s; its requests fail",
+                 cl->relay.name, link_what[cl->kind]);
         conn_gone(cl);
         return -STDVMM_EPROTO;
     }
@@ -146,7 +175,7 @@ void vmm_drvback_pump(void)
     if (!work)
         return;
     work = false;
-    for (unsigned c = 0; c < MAX_CLIENTS; c++) {
+    for (unsigned c = 0; c < LINKS; c++) {
         if (clients[c].in_use)
             channel_relay_pump(&clients[c].relay);
     }
@@ -154,8 +183,9 @@ void vmm_drvback_pump(void)
 
 void vmm_drvback_notified(uint64_t badge)
 {
-    for (unsigned c = 0; c < MAX_CLIENTS; c++) {
-        struct client *cl = &clients[c];
+    for (unsigned l = 0; l < LINKS; l++) {
+        struct client *cl = &clients[l];
+        unsigned c = cl->index; /* one doorbell and one detach per client, for all its links */
         if (!cl->in_use)
             continue;
         if (badge & SEL4_BADGE_DRV_DETACH(c)) {
@@ -170,7 +200,8 @@ void vmm_drvback_notified(uint64_t badge)
                 virtio_vsock_host_reset(vsock, (unsigned)cl->conn);
                 conn_gone(cl);
             }
-            LOG_INFO("driver: %s detached: its VM stopped", cl->relay.name);
+            LOG_INFO("driver: %s's %s detached: its VM stopped", cl->relay.name,
+                     link_what[cl->kind]);
         }
         if (badge & SEL4_BADGE_DRV_DOORBELL(c))
             channel_relay_ring(&cl->relay);
@@ -183,17 +214,35 @@ void vmm_drvback_notified(uint64_t badge)
 int vmm_drvback_init(const struct sel4_vmm_args *a, struct virtio_vsock_config *cfg,
                      struct virtio_vsock *dev)
 {
-    for (unsigned c = 0; c < MAX_CLIENTS; c++) {
-        struct client *cl = &clients[c];
+    for (unsigned l = 0; l < LINKS; l++) {
+        struct client *cl = &clients[l];
+        unsigned c = l % MAX_CLIENTS;
         memset(cl, 0, sizeof(*cl));
         cl->conn = NO_CONN;
         cl->index = c;
+        cl->kind = (enum link_kind)(l / MAX_CLIENTS);
+        const struct channel_relay_ops ops = {stream_room, stream_send, client_notify, cl};
+        if (cl->kind != LINK_DISK) {
+            if (!(a->drv_net_clients & (1u << c)))
+                continue;
+            cl->in_use = true;
+            uint8_t *region = (uint8_t *)(uintptr_t)SEL4_VMM_DRV_NET_VA(c);
+            channel_relay_init_net(&cl->relay, a->drv[c].name,
+                                   region + (cl->kind == LINK_NET_RX ? SEL4_NET_CHANNEL_BYTES : 0),
+                                   SEL4_NET_CHANNEL_BYTES, a->drv[c].mac, &ops);
+            if (cl->kind == LINK_NET_TX)
+                LOG_INFO(
+                    "driver: serves %s's NIC %02x:%02x:%02x:%02x:%02x:%02x (vsock ports %u, %u)",
+                    a->drv[c].name, a->drv[c].mac[0], a->drv[c].mac[1], a->drv[c].mac[2],
+                    a->drv[c].mac[3], a->drv[c].mac[4], a->drv[c].mac[5],
+                    SEL4_DRV_VSOCK_NET_TX_PORT + c, SEL4_DRV_VSOCK_NET_RX_PORT + c);
+            continue;
+        }
         if (!(a->drv_clients & (1u << c)))
             continue;
         cl->in_use = true;
         const struct blk_region region = {a->drv[c].offset, a->drv[c].size,
                                           a->drv[c].read_only != 0};
-        const struct channel_relay_ops ops = {stream_room, stream_send, client_notify, cl};
         channel_relay_init(&cl->relay, a->drv[c].name, (void *)(uintptr_t)SEL4_VMM_DRV_CLIENT_VA(c),
                            SEL4_BLK_CHANNEL_BYTES, &region, a->drv[c].id, &ops);
         LOG_INFO("driver: serves %s: %llu MiB at %llu MiB of its disk%s (vsock port %u)",
@@ -217,11 +266,11 @@ int vmm_drvback_init(const struct sel4_vmm_args *a, struct virtio_vsock_config *
 
 void vmm_drvback_report(void)
 {
-    for (unsigned c = 0; c < MAX_CLIENTS; c++) {
+    for (unsigned c = 0; c < LINKS; c++) {
         const struct channel_relay *r = &clients[c].relay;
         if (clients[c].in_use)
-            LOG_INFO("driver: %s: %llu requests, %llu refused here, %llu answered", r->name,
-                     (unsigned long long)r->requests, (unsigned long long)r->refused,
-                     (unsigned long long)r->answered);
+            LOG_INFO("driver: %s's %s: %llu requests, %llu refused here, %llu answered", r->name,
+                     link_what[clients[c].kind], (unsigned long long)r->requests,
+                     (unsigned long long)r->refused, (unsigned long long)r->answered);
     }
 }

@@ -31,6 +31,8 @@
 static struct channel_front tx_chan, rx_chan;
 static struct virtio_net *model;
 static bool broken;
+static bool down; /* a driver VM serving this NIC went away (vmm_net_backend) */
+static uint64_t lost_count;
 /*
  * Answered RX requests whose frame the guest had no buffers for yet, in
  * arrival order: delivered on the next rx_ready before anything newer.
@@ -107,8 +109,8 @@ static int net_tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, u
     bool notify = false;
 
     (void)ctx, (void)hdr; /* no offloads negotiated: the header says nothing */
-    if (broken)
-        return -STDVMM_EIO;
+    if (broken || down)
+        return -STDVMM_EIO; /* dropped, as on a link that is down */
     /* Frames are copied whole into one slot; bigger ones cannot be on this network. */
     if (len > SEL4_NET_SLOT_SIZE)
         return -STDVMM_E2BIG;
@@ -159,6 +161,8 @@ static void net_rx_ready(void *ctx)
     bool notify = false;
 
     (void)ctx;
+    if (down)
+        return;
     deliver_held(&notify);
     virtio_net_rx_flush(model);
     if (notify)
@@ -171,7 +175,7 @@ void vmm_net_notified(void)
     bool notify = false;
     int r;
 
-    if (model == NULL || broken)
+    if (model == NULL || broken || down)
         return;
     reap_tx();
     if (broken)
@@ -202,30 +206,22 @@ void vmm_net_notified(void)
         doorbell();
 }
 
-int vmm_net_init(const struct sel4_vmm_args *a, struct virtio_net_config *cfg, struct virtio_net *m)
+/*
+ * Formats both channels afresh (nothing of an earlier backend's run is in
+ * them), gives every RX slot to the backend and rings: the doorbell also
+ * makes the backend attach this NIC.
+ */
+static int start_channels(void)
 {
     uint8_t *region = (uint8_t *)(uintptr_t)SEL4_VMM_NET_VA;
-    size_t need = channel_shm_size(&geometry);
-
-    if (need == 0 || need > SEL4_NET_CHANNEL_BYTES) {
-        LOG_ERR("net: a channel needs %zu bytes, the admin maps %u per channel", need,
-                SEL4_NET_CHANNEL_BYTES);
-        return -STDVMM_EINVAL;
-    }
     int r = channel_front_init(&tx_chan, region, SEL4_NET_CHANNEL_BYTES, &geometry);
     if (r == 0)
         r = channel_front_init(&rx_chan, region + SEL4_NET_CHANNEL_BYTES, SEL4_NET_CHANNEL_BYTES,
                                &geometry);
     if (r < 0)
         return r;
-    model = m;
     broken = false;
     held_head = held_count = 0;
-    memcpy(cfg->mac, a->net_mac, sizeof(cfg->mac));
-    cfg->backend.tx = net_tx;
-    cfg->backend.rx_ready = net_rx_ready;
-    cfg->backend.offloads = 0; /* the switch forwards plain frames */
-    /* Every RX slot goes to the switch now; its doorbell also makes it attach this port. */
     bool notify = false;
     for (unsigned i = 0; i < SEL4_NET_SLOTS; i++) {
         if (!post_rx(UINT32_MAX, &notify))
@@ -235,14 +231,54 @@ int vmm_net_init(const struct sel4_vmm_args *a, struct virtio_net_config *cfg, s
     return 0;
 }
 
+void vmm_net_backend(bool up)
+{
+    if (model == NULL)
+        return;
+    if (!up) {
+        /* Frames held in the channel's slots belong to a run that is gone. */
+        down = true;
+        lost_count++;
+        held_head = held_count = 0;
+        LOG_WARN("net: the driver VM serving this NIC went away; frames are dropped until it "
+                 "is back");
+        return;
+    }
+    down = false;
+    if (start_channels() < 0) {
+        broken = true;
+        return;
+    }
+    LOG_INFO("net: the driver VM serving this NIC is back");
+    virtio_net_rx_flush(model);
+}
+
+int vmm_net_init(const struct sel4_vmm_args *a, struct virtio_net_config *cfg, struct virtio_net *m)
+{
+    size_t need = channel_shm_size(&geometry);
+
+    if (need == 0 || need > SEL4_NET_CHANNEL_BYTES) {
+        LOG_ERR("net: a channel needs %zu bytes, the admin maps %u per channel", need,
+                SEL4_NET_CHANNEL_BYTES);
+        return -STDVMM_EINVAL;
+    }
+    model = m;
+    down = false;
+    memcpy(cfg->mac, a->net_mac, sizeof(cfg->mac));
+    cfg->backend.tx = net_tx;
+    cfg->backend.rx_ready = net_rx_ready;
+    cfg->backend.offloads = 0; /* the switch forwards plain frames */
+    return start_channels();
+}
+
 void vmm_net_report(void)
 {
     if (model == NULL)
         return;
     const struct virtio_net_stats *s = virtio_net_stats(model);
     LOG_INFO("net: %llu frames sent, %llu received; dropped: %llu sent (%llu without a slot), "
-             "%llu received",
+             "%llu received; backend lost %llu times",
              (unsigned long long)s->tx_frames, (unsigned long long)s->rx_frames,
              (unsigned long long)s->tx_dropped, (unsigned long long)tx_no_slot,
-             (unsigned long long)(s->rx_dropped + rx_dropped));
+             (unsigned long long)(s->rx_dropped + rx_dropped), (unsigned long long)lost_count);
 }
