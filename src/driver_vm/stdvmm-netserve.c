@@ -70,6 +70,7 @@ struct client {
 
 static struct client clients[MAX_CLIENTS];
 static int nic = -1; /* the packet socket on IFACE */
+static uint64_t nic_frames, nic_oversized; /* received on IFACE; of them longer than a frame */
 static const char *unix_prefix;
 
 static bool write_all(int fd, const void *p, size_t n)
@@ -180,6 +181,29 @@ static void deliver(const uint8_t *frame, uint32_t len)
         if (reply(&cl->rx, id, CHANNEL_S_OK, frame, len))
             cl->received++;
     }
+}
+
+/* What changed since the last report, when the server is idle: a line for the log. */
+static void report(void)
+{
+    static uint64_t last;
+    uint64_t sum = nic_frames;
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        sum += clients[i].sent + clients[i].dropped;
+    if (sum == last)
+        return;
+    last = sum;
+    printf("stdvmm-netserve: %s received %llu frames (%llu longer than a frame, dropped)",
+           "the NIC", (unsigned long long)nic_frames, (unsigned long long)nic_oversized);
+    for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+        const struct client *cl = &clients[i];
+        if (cl->tx.fd >= 0 || cl->rx.fd >= 0)
+            printf("; client %u: %llu sent, %llu received, %llu dropped without room", i,
+                   (unsigned long long)cl->sent, (unsigned long long)cl->received,
+                   (unsigned long long)cl->dropped);
+    }
+    printf("\n");
+    fflush(stdout);
 }
 
 /* A connection to the VMM's side for port: vsock to the host, or --unix PREFIX<port>. */
@@ -306,16 +330,24 @@ int main(int argc, char **argv)
             }
         }
         /* Ports that refused are tried again now and then: the VMM serves a fixed set. */
-        if (poll(pfd, n, 2000) < 0 && errno != EINTR)
+        int ready = poll(pfd, n, 2000);
+        if (ready < 0 && errno != EINTR)
             return 1;
+        if (ready == 0)
+            report();
         if (pfd[0].revents & POLLIN) {
             struct sockaddr_ll from;
             socklen_t fl = sizeof(from);
             ssize_t len =
                 recvfrom(nic, frame, sizeof(frame), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
             /* Its own sends come back as outgoing: not for the clients. */
-            if (len >= ETH_HLEN && len <= (ssize_t)FRAME_MAX && from.sll_pkttype != PACKET_OUTGOING)
-                deliver(frame, (uint32_t)len);
+            if (len >= ETH_HLEN && from.sll_pkttype != PACKET_OUTGOING) {
+                nic_frames++;
+                if (len <= (ssize_t)FRAME_MAX)
+                    deliver(frame, (uint32_t)len);
+                else
+                    nic_oversized++;
+            }
         }
         for (unsigned k = 1; k < n; k++) {
             struct conn *c = which[k];

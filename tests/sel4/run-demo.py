@@ -921,13 +921,103 @@ def driver_scenario(m, check, disk, qsd=False):
     return result
 
 
+NET_HOST_PORT = 18080  # driver-net.yaml's stdvmm.url: 10.0.2.2 is QEMU's host side
+
+
+def driver_net_args():
+    """QEMU's NIC for --scenario driver-net: virtio 1.x on QEMU's user network, offering
+    ACCESS_PLATFORM like the passthrough disk (passthrough_disk_args)."""
+    return ["-global", "virtio-mmio.force-legacy=false", "-netdev", "user,id=net0",
+            "-device", "virtio-net-device,netdev=net0,iommu_platform=on"]
+
+
+def serve_http(data):
+    """An HTTP server on the machine running QEMU (where 10.0.2.2 leads): /data and
+    /data.small (its first 64 KiB)."""
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = {"/data": data, "/data.small": data[:65536]}.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", NET_HOST_PORT), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def driver_net_scenario(m, check, data):
+    """Image from driver-net.yaml, QEMU with driver_net_args(), serve_http(data)
+    running: ndrv owns the board's NIC and puts alpha's frames on it from its Linux."""
+    result = {}
+
+    def boot():
+        m.wait(r"^admin: ndrv owns net0 \(virtio-mmio at 0x[0-9a-f]+, IRQ \d+\): passthrough",
+               60, seen=True)
+        m.wait(r"^admin: alpha's NIC is served by the driver VM ndrv", 10, seen=True)
+        mt, _ = m.wait(r"^\[ndrv\] stdvmm-test: server eth0 \S+ device=(\S+)", 300, seen=True)
+        assert "c000e00.virtio_mmio" in mt.group(1), f"ndrv's eth0 is {mt.group(1)}"
+        m.wait(r"^\[ndrv\] stdvmm-netserve: frames go out on eth0", 60, seen=True)
+        m.wait(r"^\[ndrv\] stdvmm-netserve: serving port 7201", 300, seen=True)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: client eth0 (\S+) ", 300, seen=True)
+        assert mt.group(1) == "52:54:00:00:00:21", f"alpha's MAC is {mt.group(1)}"
+
+    def fetch():
+        want = hashlib.sha256(data).hexdigest()
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 900,
+                       seen=True)
+        assert mt.group(2) == str(len(data)), f"alpha fetched {mt.group(2)} bytes"
+        assert mt.group(1) == want, "alpha fetched another checksum"
+        rate, _ = m.wait(r"^\[alpha\] stdvmm-test: client tcp \d+ bytes in ([\d.]+) s: "
+                         r"([\d.]+) MB/s", 30, seen=True)
+        result["tcp"] = rate.group(2)
+        print(f"--- alpha fetched {len(data) >> 20} MiB from the host over TCP through the "
+              f"driver VM's NIC at {rate.group(2)} MB/s, checksum matches", flush=True)
+
+    def driver_restart():
+        m.wait(r"^\[alpha\] stdvmm-test: client round 2 ok", 300, seen=True)
+        m.send("stop ndrv")
+        t_stop = m.now()
+        m.wait(r"^admin: ndrv stopped", 60)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: client round (\d+) error", 120)
+        print(f"--- alpha's fetch failed {m.now() - t_stop:.1f} s after 'stop ndrv' "
+              f"(round {mt.group(1)})", flush=True)
+        assert not any(t >= t_stop and re.match(r"^admin: alpha stopped", l)
+                       for t, l in m.seen), "alpha stopped with its driver VM"
+        m.send("start ndrv")
+        t_start = m.now()
+        m.wait(r"^\[ndrv\] stdvmm-netserve: serving port 7201", 300)
+        mt, _ = m.wait(r"^\[alpha\] stdvmm-test: client round (\d+) ok", 300)
+        result["resume"] = m.now() - t_start
+        print(f"--- alpha's fetches work again {m.now() - t_start:.1f} s after 'start ndrv' "
+              f"(round {mt.group(1)})", flush=True)
+        m.wait(r"^\[alpha\] stdvmm-test: client round \d+ ok", 60)
+        m.send("stop alpha")
+        m.wait(r"^admin: alpha stopped", 60)
+
+    check("driver-net boot: ndrv owns the board's NIC and serves alpha's from its Linux", boot)
+    check("driver-net tcp: alpha fetches 16 MiB from the host through the driver VM", fetch)
+    check("driver-net restart: stopping ndrv fails alpha's fetches, starting it resumes them",
+          driver_restart)
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("image")
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
-                             "blk", "paper-hybrid", "passthrough", "driver"))
+                             "blk", "paper-hybrid", "passthrough", "driver", "driver-net"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--qsd", action="store_true",
                     help="--scenario driver with an image from driver-qsd.yaml")
@@ -945,6 +1035,10 @@ def main():
             tmp = tempfile.TemporaryDirectory()
             args.disk = os.path.join(tmp.name, "disk0.img")
         extra = (blk_disk_args if args.scenario == "blk" else passthrough_disk_args)(args.disk)
+    elif args.scenario == "driver-net":
+        extra = driver_net_args()
+        net_data = os.urandom(16 << 20)
+        serve_http(net_data)
     elif args.disk:
         extra = board_disk_args(args.disk)
     m = Machine(args.image, args.log, args.smp,
@@ -1056,6 +1150,8 @@ def main():
             passthrough_scenario(m, check, args.disk)
         elif args.scenario == "driver":
             driver_scenario(m, check, args.disk, args.qsd)
+        elif args.scenario == "driver-net":
+            driver_net_scenario(m, check, net_data)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
 # scripts of tests/sel4/guest, its static helper (stdvmm-wild), a driver VM's
-# block server (stdvmm-blkserve, src/driver_vm), a driver VM's initramfs with
-# qemu-storage-daemon besides (DIR/driver/initramfs.cpio.gz), and the
-# read-only disk image of the virtio-blk check (DIR/disk.img).
+# block and network servers (stdvmm-blkserve, stdvmm-netserve: src/driver_vm),
+# a driver VM's initramfs with qemu-storage-daemon besides
+# (DIR/driver/initramfs.cpio.gz), and the read-only disk image of the virtio-blk check (DIR/disk.img).
 #
 #   tools/sel4/build-demo-kit.sh --out DIR [--cache DIR]
 set -euo pipefail
@@ -47,9 +47,11 @@ aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror
   "$src/driver_vm/vhu_blk.c" "$src/channel/channel_stream.c" "$src/backends/vhost_user/vhost_user.c" \
   "$src/backends/vhost_user/vhost_user_msg.c" "$src/drivers/virtio/virtio_driver.c" \
   "$src/core/error.c" "$src/host/linux/log.c"
+aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$repo/include" \
+  -I"$src" -o "$out/stdvmm-netserve" "$src/driver_vm/stdvmm-netserve.c" "$src/channel/channel_stream.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
-  --bin "$out/stdvmm-blkserve"
+  --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve"
 # The driver VM's initramfs (DIR/driver/): the same, with qemu-storage-daemon,
 # whose libraries would not leave a 128 MiB guest room to unpack its own.
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out/driver" --cache "$cache" \
