@@ -14,7 +14,8 @@
  *    a disconnect nothing is left unanswered.
  *
  * Input layout: [0] bit 0: parse requests (1) or responses (0), bit 1: the
- * relay; [1] the payload limit / 16 (parser) or the requests to put in
+ * relay, bit 2: a read-only region, bit 3: a NIC's relay (frames to send,
+ * some spoofed, and room to receive); [1] the payload limit / 16 (parser) or the requests to put in
  * flight (relay); [2..] chunks: one length byte, then that many bytes.
  */
 #include <stdbool.h>
@@ -134,7 +135,12 @@ static void relay_case(const uint8_t *data, size_t size)
     memset(shm, 0, sizeof(shm));
     if (channel_front_init(&front, shm, sizeof(shm), &geo) < 0)
         abort();
-    channel_relay_init(&relay, "vm", shm, sizeof(shm), &region, "serial", &ops);
+    static const uint8_t mac[6] = {0x52, 0x54, 0, 0, 0, 1};
+    bool net = data[0] & 8;
+    if (net)
+        channel_relay_init_net(&relay, "vm", shm, sizeof(shm), mac, &ops);
+    else
+        channel_relay_init(&relay, "vm", shm, sizeof(shm), &region, "serial", &ops);
     channel_relay_connect(&relay);
     /* Requests in flight: reads, writes, flushes, ids, inside and outside the region. */
     unsigned want = data[1] % 9, sent = 0;
@@ -148,6 +154,13 @@ static void relay_case(const uint8_t *data, size_t size)
             break;
         enum channel_op op = ops_cycle[(data[1] / 9 + i) % 4];
         uint32_t len = op == CHANNEL_OP_BLK_FLUSH ? 0 : 512u * (1 + i % 2);
+        if (net) {
+            /* Frames from its own MAC or another, runts, room of several sizes. */
+            op = (data[1] / 9 + i) % 2 ? CHANNEL_OP_NET_RX : CHANNEL_OP_NET_TX;
+            len = (i * 37u) % SLOT_SIZE;
+            memcpy(buf + 6, mac, sizeof(mac));
+            buf[11] ^= (uint8_t)(i & 1);
+        }
         if (channel_front_submit(&front, id, op, i * 40u, len, &n) < 0)
             abort();
         sent++;
