@@ -1005,7 +1005,7 @@ def driver_net_scenario(m, check, data):
         m.wait(r"^admin: alpha stopped", 60)
 
     check("driver-net boot: ndrv owns the board's NIC and serves alpha's from its Linux", boot)
-    check("driver-net tcp: alpha fetches 4 MiB from the host through the driver VM", fetch)
+    check("driver-net tcp: alpha fetches 16 MiB from the host through the driver VM", fetch)
     check("driver-net restart: stopping ndrv fails alpha's fetches, starting it resumes them",
           driver_restart)
     return result
@@ -1037,7 +1037,7 @@ def main():
         extra = (blk_disk_args if args.scenario == "blk" else passthrough_disk_args)(args.disk)
     elif args.scenario == "driver-net":
         extra = driver_net_args()
-        net_data = os.urandom(4 << 20)
+        net_data = os.urandom(16 << 20)
         serve_http(net_data)
     elif args.disk:
         extra = board_disk_args(args.disk)
