@@ -195,28 +195,47 @@ seL4_Error backend_pd_attach_vmm(struct backend_pd *pd, unsigned slot, seL4_CPtr
                                  seL4_Word doorbell_badge);
 
 /*
- * The network (net.c): the switch PD, built at boot when a VM has a NIC,
- * and each VM's port on it, built with the VM and detached when it stops.
- * vmm_ntfn: the VMM's notification, bound to its vCPU 0 thread (vm.c).
+ * What each VM's start gives the services that build part of it (below):
+ * the VM's index, its VMM's CNode, VSpace and notification (bound to its
+ * vCPU 0 thread, vm.c), its guest's stage 2, where its RAM is in physical
+ * memory (0: not one block), and the allocator of its budget.
  */
-int net_init(void);
-unsigned net_vm_slots(unsigned index); /* extra slots VM index's range needs */
-void net_vm_args(unsigned index, struct sel4_vmm_args *a);
-seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
-void net_vm_stopped(unsigned index);
+struct vm_start {
+    unsigned index;
+    seL4_CPtr vmm_cnode, vmm_vspace, vmm_ntfn, guest_vspace;
+    uint64_t ram_pa;
+    struct ut_alloc *objects;
+};
+
+/*
+ * A service: the switch (net.c), the block server (blk.c), board devices a
+ * VM owns (passthrough.c), driver VMs' channels (driver_vm.c). init at boot
+ * (0, or -1: the admin stops); per VM, the extra slots its range needs,
+ * what its VMM's arguments say, what its start builds, and what its stop
+ * tells the others. vm.c calls them in the table's order (admin_services).
+ */
+struct admin_service {
+    const char *without; /* what an init that failed leaves out, for the console */
+    int (*init)(void);
+    unsigned (*vm_slots)(unsigned index);
+    void (*vm_args)(const struct vm_start *vs, struct sel4_vmm_args *a);
+    seL4_Error (*vm_start)(const struct vm_start *vs);
+    void (*vm_stopped)(unsigned index);
+};
+
+/*
+ * The network (net.c): the switch PD, built at boot when a VM has a NIC on
+ * a network, and each VM's port on it, built with the VM and detached when
+ * it stops.
+ */
+extern const struct admin_service net_service;
 
 /*
  * The block server (blk.c): a PD built at boot when a VM has a disk on the
  * board's virtio-blk-device, driving that device and serving each such VM
  * its region of it; the same life cycle per VM as the network's.
  */
-int blk_init(void);
-unsigned blk_vm_slots(unsigned index);
-void blk_vm_args(unsigned index, struct sel4_vmm_args *a);
-seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
-void blk_vm_stopped(unsigned index);
+extern const struct admin_service blk_service;
 
 /*
  * The board's virtio-mmio transports (board.c), probed and mapped once:
@@ -236,28 +255,21 @@ void board_transport_reset(unsigned n);
 /*
  * Board devices a VM owns (passthrough.c, a driver VM): at boot the IRQ
  * handler of each; per start, the device's page in the VM's stage 2 and its
- * interrupt bound to the VMM's notification; at stop, the device reset.
- * ram_pa: where the VM's RAM is in physical memory; the admin only starts
- * such a VM when its RAM is one contiguous block (ram_pa != 0).
+ * interrupt bound to the VMM's notification (refused unless the VM's RAM is
+ * one physical block: ram_pa); at stop, the device reset.
  */
-int passthrough_init(void);
-unsigned passthrough_vm_slots(unsigned index);
-void passthrough_vm_args(unsigned index, uint64_t ram_pa, struct sel4_vmm_args *a);
-seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr guest_vspace,
-                                seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
-void passthrough_vm_stopped(unsigned index);
+extern const struct admin_service passthrough_service;
 
 /*
- * Disks and NICs served by a driver VM (driver_vm.c): the channels, made at boot;
- * per start of a user VM or its driver VM, the channel mapped and the
- * doorbells between the two when both run; per stop, the other one told.
+ * Disks and NICs served by a driver VM (driver_vm.c): the channels, made at
+ * boot; per start of a user VM or its driver VM, the channels mapped and
+ * the doorbells between the two when both run; per stop, the other told.
  */
-int driver_vm_init(void);
-unsigned driver_vm_slots(unsigned index);
-void driver_vm_args(unsigned index, struct sel4_vmm_args *a);
-seL4_Error driver_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                           seL4_CPtr vmm_ntfn, struct ut_alloc *objects);
-void driver_vm_stopped(unsigned index);
+extern const struct admin_service driver_vm_service;
+
+/* All of them, in the order they are built at boot and per VM (vm.c). */
+extern const struct admin_service *const admin_services[];
+extern const unsigned admin_service_count;
 
 /* Console (console.c): PL011 input for commands, debug-console output. */
 int console_init(void);

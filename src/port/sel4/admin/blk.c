@@ -90,7 +90,7 @@ static seL4_Error give_device(unsigned transport, uint64_t *dma_pa)
     return err;
 }
 
-int blk_init(void)
+static int blk_init(void)
 {
     static struct sel4_blksrv_args a;
     unsigned clients = 0;
@@ -133,14 +133,15 @@ int blk_init(void)
     return 0;
 }
 
-unsigned blk_vm_slots(unsigned index)
+static unsigned blk_vm_slots(unsigned index)
 {
     /* The channel's frames and the page tables that map them. */
     return has_disk(index) ? SEL4_BLK_CHANNEL_PAGES + 4 : 0;
 }
 
-void blk_vm_args(unsigned index, struct sel4_vmm_args *a)
+static void blk_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
 {
+    unsigned index = vs->index;
     const struct sel4_vm_desc *d = &sel4_vm_table[index];
 
     if (!has_disk(index) || !srv.up)
@@ -150,24 +151,25 @@ void blk_vm_args(unsigned index, struct sel4_vmm_args *a)
     a->disk_read_only = d->disk_read_only;
 }
 
-seL4_Error blk_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+static seL4_Error blk_vm_start(const struct vm_start *vs)
 {
+    unsigned index = vs->index;
+
     if (!has_disk(index) || !srv.up)
         return seL4_NoError;
     seL4_Error err = backend_pd_attach_vmm(
-        &srv, SEL4_BLKSRV_SLOT_VMM_NTFN + index, vmm_ntfn, SEL4_BADGE_BLK_VMM, vmm_cnode,
+        &srv, SEL4_BLKSRV_SLOT_VMM_NTFN + index, vs->vmm_ntfn, SEL4_BADGE_BLK_VMM, vs->vmm_cnode,
         SEL4_VMM_SLOT_BLK_DOORBELL, SEL4_BADGE_BLK_DOORBELL(index));
     if (err == seL4_NoError)
-        err = backend_pd_share(region[index], SEL4_BLK_CHANNEL_PAGES, vmm_vspace, SEL4_VMM_BLK_VA,
-                               objects);
+        err = backend_pd_share(region[index], SEL4_BLK_CHANNEL_PAGES, vs->vmm_vspace,
+                               SEL4_VMM_BLK_VA, vs->objects);
     if (err != seL4_NoError)
         console_printf("admin: %s: its channel to the block server: seL4 error %d\n",
                        sel4_vm_table[index].name, err);
     return err;
 }
 
-void blk_vm_stopped(unsigned index)
+static void blk_vm_stopped(unsigned index)
 {
     if (!has_disk(index) || !srv.up)
         return;
@@ -179,3 +181,11 @@ void blk_vm_stopped(unsigned index)
            SEL4_BLK_CHANNEL_BYTES);
     seL4_Signal(detach[index]);
 }
+
+const struct admin_service blk_service = {
+    "no block server: VMs with a region of the board's disk start without that disk",
+    blk_init,
+    blk_vm_slots,
+    blk_vm_args,
+    blk_vm_start,
+    blk_vm_stopped};

@@ -110,7 +110,7 @@ static seL4_CPtr make_channel(unsigned pages, unsigned bits, uint64_t va)
     return err == seL4_NoError ? first : seL4_CapNull;
 }
 
-int driver_vm_init(void)
+static int driver_vm_init(void)
 {
     for (unsigned c = 0; c < sel4_vm_count && c < SEL4_MAX_VMS; c++) {
         int d = backend_of(c);
@@ -157,7 +157,7 @@ static unsigned channel_slots(unsigned c)
            (net_backend_of(c) >= 0 ? SEL4_NET_REGION_PAGES + 4 : 0);
 }
 
-unsigned driver_vm_slots(unsigned index)
+static unsigned driver_vm_slots(unsigned index)
 {
     unsigned n = 0;
     if (backend_of(index) >= 0)
@@ -169,8 +169,9 @@ unsigned driver_vm_slots(unsigned index)
     return n;
 }
 
-void driver_vm_args(unsigned index, struct sel4_vmm_args *a)
+static void driver_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
 {
+    unsigned index = vs->index;
     const struct sel4_vm_desc *d = &sel4_vm_table[index];
 
     if (has_disk(index)) {
@@ -241,9 +242,11 @@ static seL4_Error admin_send(seL4_CPtr ntfn, seL4_Word badge, struct ut_alloc *o
                            ntfn, seL4_WordBits, seL4_CanWrite, badge);
 }
 
-seL4_Error driver_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                           seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+static seL4_Error driver_vm_start(const struct vm_start *vs)
 {
+    unsigned index = vs->index;
+    seL4_CPtr vmm_cnode = vs->vmm_cnode, vmm_vspace = vs->vmm_vspace, vmm_ntfn = vs->vmm_ntfn;
+    struct ut_alloc *objects = vs->objects;
     struct running *r = &run[index];
     int d = backend_of(index);
     bool is_client = has_disk(index) || has_net(index);
@@ -299,7 +302,7 @@ seL4_Error driver_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vs
     return err;
 }
 
-void driver_vm_stopped(unsigned index)
+static void driver_vm_stopped(unsigned index)
 {
     struct running *r = &run[index];
     int d = backend_of(index);
@@ -326,3 +329,11 @@ void driver_vm_stopped(unsigned index)
         }
     }
 }
+
+const struct admin_service driver_vm_service = {
+    "disks and NICs served by driver VMs are not available",
+    driver_vm_init,
+    driver_vm_slots,
+    driver_vm_args,
+    driver_vm_start,
+    driver_vm_stopped};

@@ -214,15 +214,10 @@ void sel4rt_main(void *arg)
     }
     handover_init(); /* without it, vCPUs stay on their cores: said, not fatal */
     /* Before the VMs: a VM's start gives its VMM a doorbell to the switch. */
-    if (net_init() < 0)
-        console_printf("admin: no switch: VMs with a NIC start without a network\n");
-    if (passthrough_init() < 0)
-        console_printf("admin: the board devices given to VMs are not available\n");
-    if (driver_vm_init() < 0)
-        console_printf("admin: disks served by driver VMs are not available\n");
-    if (blk_init() < 0)
-        console_printf("admin: no block server: VMs with a region of the board's disk start "
-                       "without that disk\n");
+    for (unsigned k = 0; k < admin_service_count; k++) {
+        if (admin_services[k]->init() < 0)
+            console_printf("admin: %s\n", admin_services[k]->without);
+    }
     vms_init();
 
     for (;;) {

@@ -53,7 +53,7 @@ static void fill_args(struct sel4_switch_args *a)
     }
 }
 
-int net_init(void)
+static int net_init(void)
 {
     static struct sel4_switch_args a;
     unsigned ports = 0;
@@ -90,14 +90,16 @@ int net_init(void)
     return 0;
 }
 
-unsigned net_vm_slots(unsigned index)
+static unsigned net_vm_slots(unsigned index)
 {
     /* The region's frames and the page tables that map them. */
     return has_nic(index) ? SEL4_NET_REGION_PAGES + 4 : 0;
 }
 
-void net_vm_args(unsigned index, struct sel4_vmm_args *a)
+static void net_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
 {
+    unsigned index = vs->index;
+
     if (!has_nic(index) || !sw.up)
         return;
     a->net = 1;
@@ -106,24 +108,25 @@ void net_vm_args(unsigned index, struct sel4_vmm_args *a)
     a->net_irq_vcpu = irq_vcpu >= 0 ? (uint32_t)irq_vcpu + 1 : 0;
 }
 
-seL4_Error net_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr vmm_vspace,
-                        seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+static seL4_Error net_vm_start(const struct vm_start *vs)
 {
+    unsigned index = vs->index;
+
     if (!has_nic(index) || !sw.up)
         return seL4_NoError;
     seL4_Error err = backend_pd_attach_vmm(
-        &sw, SEL4_SWITCH_SLOT_VMM_NTFN + index, vmm_ntfn, SEL4_BADGE_NET_VMM, vmm_cnode,
+        &sw, SEL4_SWITCH_SLOT_VMM_NTFN + index, vs->vmm_ntfn, SEL4_BADGE_NET_VMM, vs->vmm_cnode,
         SEL4_VMM_SLOT_NET_DOORBELL, SEL4_BADGE_NET_DOORBELL(index));
     if (err == seL4_NoError)
-        err = backend_pd_share(region[index], SEL4_NET_REGION_PAGES, vmm_vspace, SEL4_VMM_NET_VA,
-                               objects);
+        err = backend_pd_share(region[index], SEL4_NET_REGION_PAGES, vs->vmm_vspace,
+                               SEL4_VMM_NET_VA, vs->objects);
     if (err != seL4_NoError)
         console_printf("admin: %s: its port on the switch: seL4 error %d\n",
                        sel4_vm_table[index].name, err);
     return err;
 }
 
-void net_vm_stopped(unsigned index)
+static void net_vm_stopped(unsigned index)
 {
     if (!has_nic(index) || !sw.up)
         return;
@@ -136,3 +139,10 @@ void net_vm_stopped(unsigned index)
            SEL4_NET_REGION_BYTES);
     seL4_Signal(detach[index]);
 }
+
+const struct admin_service net_service = {"no switch: VMs with a NIC on a network start without it",
+                                          net_init,
+                                          net_vm_slots,
+                                          net_vm_args,
+                                          net_vm_start,
+                                          net_vm_stopped};

@@ -33,7 +33,7 @@ static bool owns(unsigned index)
     return index < sel4_vm_count && index < SEL4_MAX_VMS && owned[index].in_use;
 }
 
-int passthrough_init(void)
+static int passthrough_init(void)
 {
     for (unsigned i = 0; i < sel4_vm_count && i < SEL4_MAX_VMS; i++) {
         const struct sel4_vm_desc *d = &sel4_vm_table[i];
@@ -70,14 +70,16 @@ int passthrough_init(void)
     return 0;
 }
 
-unsigned passthrough_vm_slots(unsigned index)
+static unsigned passthrough_vm_slots(unsigned index)
 {
     /* The page's copy, the badged notification, and the page tables that map the page. */
     return owns(index) ? 2 + 4 : 0;
 }
 
-void passthrough_vm_args(unsigned index, uint64_t ram_pa, struct sel4_vmm_args *a)
+static void passthrough_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
 {
+    unsigned index = vs->index;
+    uint64_t ram_pa = vs->ram_pa;
     if (!owns(index) || ram_pa == 0)
         return;
     a->pt_gpa = SEL4_PT_GPA + (board_transport_pa((unsigned)owned[index].transport) & 0xfff);
@@ -85,11 +87,19 @@ void passthrough_vm_args(unsigned index, uint64_t ram_pa, struct sel4_vmm_args *
     a->pt_dma_bus = ram_pa;
 }
 
-seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr guest_vspace,
-                                seL4_CPtr vmm_ntfn, struct ut_alloc *objects)
+static seL4_Error passthrough_vm_start(const struct vm_start *vs)
 {
+    unsigned index = vs->index;
+    seL4_CPtr vmm_cnode = vs->vmm_cnode, guest_vspace = vs->guest_vspace, vmm_ntfn = vs->vmm_ntfn;
+    struct ut_alloc *objects = vs->objects;
     if (!owns(index))
         return seL4_NoError;
+    if (vs->ram_pa == 0) {
+        console_printf("admin: %s: its RAM is not one physical block, and the device it owns "
+                       "needs that\n",
+                       sel4_vm_table[index].name);
+        return seL4_InvalidArgument;
+    }
     struct owned *o = &owned[index];
     seL4_CPtr page = slot_take(objects->slots), badged = slot_take(objects->slots);
     seL4_Error err =
@@ -122,7 +132,7 @@ seL4_Error passthrough_vm_start(unsigned index, seL4_CPtr vmm_cnode, seL4_CPtr g
     return err;
 }
 
-void passthrough_vm_stopped(unsigned index)
+static void passthrough_vm_stopped(unsigned index)
 {
     if (!owns(index))
         return;
@@ -135,3 +145,11 @@ void passthrough_vm_stopped(unsigned index)
     board_transport_reset((unsigned)owned[index].transport);
     seL4_IRQHandler_Clear(owned[index].irq);
 }
+
+const struct admin_service passthrough_service = {
+    "the board devices given to VMs are not available",
+    passthrough_init,
+    passthrough_vm_slots,
+    passthrough_vm_args,
+    passthrough_vm_start,
+    passthrough_vm_stopped};

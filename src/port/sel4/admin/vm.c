@@ -254,6 +254,28 @@ static seL4_Error map_gicv(struct vm *v)
     return seL4_NoError;
 }
 
+/*
+ * The services that build part of a VM, in the order they are built: the
+ * board devices VMs own are found and reset before the driver VMs' and the
+ * block server's channels are made, and everything before the VMs.
+ */
+const struct admin_service *const admin_services[] = {&net_service, &passthrough_service,
+                                                      &driver_vm_service, &blk_service};
+const unsigned admin_service_count = sizeof(admin_services) / sizeof(admin_services[0]);
+
+static struct vm_start start_of(struct vm *v)
+{
+    return (struct vm_start){
+        .index = (unsigned)(v - vms),
+        .vmm_cnode = v->cnode,
+        .vmm_vspace = v->vmm_vspace,
+        .vmm_ntfn = v->signal_ntfn,
+        .guest_vspace = v->guest_vspace,
+        .ram_pa = v->ram_pa,
+        .objects = &v->objects,
+    };
+}
+
 static seL4_Error map_args(struct vm *v, unsigned index)
 {
     static struct sel4_vmm_args args;
@@ -284,10 +306,9 @@ static seL4_Error map_args(struct vm *v, unsigned index)
         args.disk_va = v->plan.image_va[2];
         args.disk_size = sel4_images[d->disk].size;
     }
-    net_vm_args(index, &args);
-    blk_vm_args(index, &args);
-    passthrough_vm_args(index, v->ram_pa, &args);
-    driver_vm_args(index, &args);
+    const struct vm_start vs = start_of(v);
+    for (unsigned k = 0; k < admin_service_count; k++)
+        admin_services[k]->vm_args(&vs, &args);
     if (args.disk_size != 0) { /* an image, or a region of the board's disk */
         strncpy(args.disk_id, d->disk_id ? d->disk_id : "disk0", sizeof(args.disk_id) - 1);
         args.disk_irq_vcpu = d->disk_irq_vcpu >= 0 ? (uint32_t)d->disk_irq_vcpu + 1 : 0;
@@ -585,10 +606,8 @@ static void destroy(struct vm *v)
     else
         reset_budget(v);
     v->state = err == seL4_NoError ? VM_STOPPED : VM_UNAVAILABLE;
-    net_vm_stopped((unsigned)(v - vms));
-    blk_vm_stopped((unsigned)(v - vms));
-    passthrough_vm_stopped((unsigned)(v - vms));
-    driver_vm_stopped((unsigned)(v - vms));
+    for (unsigned k = 0; k < admin_service_count; k++)
+        admin_services[k]->vm_stopped((unsigned)(v - vms));
 }
 
 /*
@@ -666,17 +685,9 @@ int vm_start(unsigned index)
         err = map_args(v, index);
     if (err == seL4_NoError)
         err = fill_cnode(v, index);
-    if (err == seL4_NoError)
-        err = net_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
-    if (err == seL4_NoError)
-        err = blk_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
-    if (err == seL4_NoError && d->passthrough != 0 && v->ram_pa == 0)
-        err = check(seL4_InvalidArgument, v,
-                    "its RAM is not one physical block, and the device it owns needs that");
-    if (err == seL4_NoError)
-        err = passthrough_vm_start(index, v->cnode, v->guest_vspace, v->signal_ntfn, &v->objects);
-    if (err == seL4_NoError)
-        err = driver_vm_start(index, v->cnode, v->vmm_vspace, v->signal_ntfn, &v->objects);
+    const struct vm_start vs = start_of(v);
+    for (unsigned k = 0; k < admin_service_count && err == seL4_NoError; k++)
+        err = admin_services[k]->vm_start(&vs);
     /*
      * Back above every VM before its VMM thread starts: a VM of a higher
      * priority than the building level would otherwise keep the admin (and
@@ -989,8 +1000,9 @@ static int budget(struct vm *v)
         return -1;
     }
     unsigned index = (unsigned)(v - vms);
-    uint64_t slots = v->plan.slots + net_vm_slots(index) + blk_vm_slots(index) +
-                     passthrough_vm_slots(index) + driver_vm_slots(index);
+    uint64_t slots = v->plan.slots;
+    for (unsigned k = 0; k < admin_service_count; k++)
+        slots += admin_services[k]->vm_slots(index);
     v->slots.first = v->slots.next = admin_slots(slots);
     v->slots.end = v->slots.first + slots;
     if (v->slots.first == seL4_CapNull)
