@@ -34,12 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
-#include <linux/vm_sockets.h>
 
 #include "vhu_blk.h"
+#include "vmm_link.h"
 #include "port/sel4/blk_abi.h"
 #include "stdvmm/channel.h"
 #include "stdvmm/channel_stream.h"
@@ -80,27 +78,13 @@ static int disk_io(uint32_t type, uint64_t sector, uint8_t *buf, uint32_t len)
     }
 }
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        b += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool reply(struct conn *c, uint32_t id, enum channel_status status, uint32_t len)
 {
     uint8_t hdr[CHANNEL_STREAM_HDR_SIZE];
     const struct channel_stream_msg m = {CHANNEL_STREAM_RSP_MAGIC, id, status, len, 0};
     channel_stream_put(hdr, &m);
-    return write_all(c->fd, hdr, sizeof(hdr)) && (len == 0 || write_all(c->fd, c->buf, len));
+    return vmm_link_write_all(c->fd, hdr, sizeof(hdr)) &&
+           (len == 0 || vmm_link_write_all(c->fd, c->buf, len));
 }
 
 static int on_header(void *ctx, const struct channel_stream_msg *m)
@@ -150,34 +134,9 @@ static void on_done(void *ctx, const struct channel_stream_msg *m)
     }
 }
 
-/* A connection to the VMM's side for port: vsock to the host, or --unix PREFIX<port>. */
-static int dial(unsigned port)
-{
-    if (unix_prefix != NULL) {
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%u", unix_prefix, port) >=
-            (int)sizeof(addr.sun_path))
-            return -1;
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-            close(fd);
-            fd = -1;
-        }
-        return fd;
-    }
-    struct sockaddr_vm addr = {
-        .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port};
-    int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
 static void try_connect(struct conn *c)
 {
-    int fd = dial(c->port);
+    int fd = vmm_link_dial(unix_prefix, c->port);
     if (fd < 0)
         return;
     const struct channel_stream_ops ops = {on_header, on_payload, on_done, c};
@@ -224,17 +183,10 @@ int main(int argc, char **argv)
         conns[i].port = SEL4_DRV_VSOCK_PORT + i;
     }
     static uint8_t in[65536];
-    time_t dialled = 0;
     for (;;) {
         struct pollfd pfd[MAX_CLIENTS];
         unsigned n = 0, which[MAX_CLIENTS];
-        /*
-         * A connect() is a round trip to the VMM: ports without a connection
-         * are dialled once a second at most, never per request served.
-         */
-        bool dial_now = time(NULL) != dialled;
-        if (dial_now)
-            dialled = time(NULL);
+        bool dial_now = vmm_link_dial_due(); /* connect() is a round trip to the VMM */
         for (unsigned i = 0; i < MAX_CLIENTS; i++) {
             if (conns[i].fd < 0 && dial_now)
                 try_connect(&conns[i]);

@@ -33,15 +33,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
-#include <linux/vm_sockets.h>
 
+#include "vmm_link.h"
 #include "port/sel4/blk_abi.h"
 #include "port/sel4/net_abi.h"
 #include "stdvmm/channel.h"
@@ -74,21 +73,6 @@ static int nic = -1; /* the packet socket on IFACE */
 static uint64_t nic_frames, nic_oversized; /* received on IFACE; of them longer than a frame */
 static const char *unix_prefix;
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        b += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static void drop(struct conn *c)
 {
     if (c->fd >= 0)
@@ -102,7 +86,8 @@ static bool reply(struct conn *c, uint32_t id, enum channel_status st, const uin
     uint8_t hdr[CHANNEL_STREAM_HDR_SIZE];
     const struct channel_stream_msg m = {CHANNEL_STREAM_RSP_MAGIC, id, st, len, 0};
     channel_stream_put(hdr, &m);
-    if (write_all(c->fd, hdr, sizeof(hdr)) && (len == 0 || write_all(c->fd, data, len)))
+    if (vmm_link_write_all(c->fd, hdr, sizeof(hdr)) &&
+        (len == 0 || vmm_link_write_all(c->fd, data, len)))
         return true;
     drop(c);
     return false;
@@ -212,34 +197,9 @@ static void report(void)
     fflush(stdout);
 }
 
-/* A connection to the VMM's side for port: vsock to the host, or --unix PREFIX<port>. */
-static int dial(unsigned port)
-{
-    if (unix_prefix != NULL) {
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%u", unix_prefix, port) >=
-            (int)sizeof(addr.sun_path))
-            return -1;
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-            close(fd);
-            fd = -1;
-        }
-        return fd;
-    }
-    struct sockaddr_vm addr = {
-        .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port};
-    int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        close(fd);
-        fd = -1;
-    }
-    return fd;
-}
-
 static void try_connect(struct conn *c)
 {
-    int fd = dial(c->port);
+    int fd = vmm_link_dial(unix_prefix, c->port);
     if (fd < 0)
         return;
     const struct channel_stream_ops ops = {on_header, on_payload, on_done, c};
@@ -319,19 +279,12 @@ int main(int argc, char **argv)
         clients[i].rx = (struct conn){.fd = -1, .port = SEL4_DRV_VSOCK_NET_RX_PORT + i};
     }
     static uint8_t frame[65536];
-    time_t dialled = 0;
     for (;;) {
         struct pollfd pfd[1 + 2 * MAX_CLIENTS];
         struct conn *which[1 + 2 * MAX_CLIENTS];
         unsigned n = 0;
         pfd[n++] = (struct pollfd){.fd = nic, .events = POLLIN};
-        /*
-         * A connect() is a round trip to the VMM: ports without a connection
-         * are dialled once a second at most, never per frame.
-         */
-        bool dial_now = time(NULL) != dialled;
-        if (dial_now)
-            dialled = time(NULL);
+        bool dial_now = vmm_link_dial_due(); /* connect() is a round trip to the VMM */
         for (unsigned i = 0; i < MAX_CLIENTS; i++) {
             struct conn *cs[2] = {&clients[i].tx, &clients[i].rx};
             for (unsigned k = 0; k < 2; k++) {

@@ -44,11 +44,12 @@ done
 src=$repo/src
 aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$repo/include" \
   -I"$src" -I"$src/driver_vm" -o "$out/stdvmm-blkserve" "$src/driver_vm/stdvmm-blkserve.c" \
-  "$src/driver_vm/vhu_blk.c" "$src/channel/channel_stream.c" "$src/backends/vhost_user/vhost_user.c" \
+  "$src/driver_vm/vmm_link.c" "$src/driver_vm/vhu_blk.c" "$src/channel/channel_stream.c" "$src/backends/vhost_user/vhost_user.c" \
   "$src/backends/vhost_user/vhost_user_msg.c" "$src/drivers/virtio/virtio_driver.c" \
   "$src/core/error.c" "$src/host/linux/log.c"
 aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$repo/include" \
-  -I"$src" -o "$out/stdvmm-netserve" "$src/driver_vm/stdvmm-netserve.c" "$src/channel/channel_stream.c"
+  -I"$src" -I"$src/driver_vm" -o "$out/stdvmm-netserve" "$src/driver_vm/stdvmm-netserve.c" \
+  "$src/driver_vm/vmm_link.c" "$src/channel/channel_stream.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
   --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve"

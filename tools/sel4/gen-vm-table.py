@@ -585,34 +585,25 @@ def check_owners(table):
             if n not in by_name or n == vm["name"]:
                 fail(f"{vm['where']}.serves: {n} is not another VM of vms[]")
         backend = vm["backend"]
-        if backend is not None:
-            drv = by_name.get(backend)
+        net_backend = vm["net"][3] if vm["net"] is not None else None
+        for what, device, name, thing in (("disks", "disk0", backend, "disk"),
+                                          ("nets", "net0", net_backend, "NIC")):
+            if name is None:
+                continue
+            drv = by_name.get(name)
             if drv is None:
-                fail(f"{vm['where']}.disks: backend {backend} is not a VM of vms[]")
-            if "disk0" not in drv["passthrough"]:
-                fail(f"{vm['where']}.disks: backend {backend} does not own disk0 "
-                     "(passthrough: [disk0])")
+                fail(f"{vm['where']}.{what}: backend {name} is not a VM of vms[]")
+            if device not in drv["passthrough"]:
+                fail(f"{vm['where']}.{what}: backend {name} does not own {device} "
+                     f"(passthrough: [{device}])")
             if vm["name"] not in drv["serves"]:
-                fail(f"{vm['where']}.disks: {backend} may not serve {vm['name']} (its serves: "
+                fail(f"{vm['where']}.{what}: {name} may not serve {vm['name']} (its serves: "
                      f"{', '.join(drv['serves']) or 'none'})")
             if vm["passthrough"] or vm["serves"]:
-                fail(f"{vm['where']}.disks: a driver VM's disk cannot come from a driver VM")
-        net_backend = vm["net"][3] if vm["net"] is not None else None
-        if net_backend is not None:
-            drv = by_name.get(net_backend)
-            if drv is None:
-                fail(f"{vm['where']}.nets: backend {net_backend} is not a VM of vms[]")
-            if "net0" not in drv["passthrough"]:
-                fail(f"{vm['where']}.nets: backend {net_backend} does not own net0 "
-                     "(passthrough: [net0])")
-            if vm["name"] not in drv["serves"]:
-                fail(f"{vm['where']}.nets: {net_backend} may not serve {vm['name']} (its "
-                     f"serves: {', '.join(drv['serves']) or 'none'})")
-            if vm["passthrough"] or vm["serves"]:
-                fail(f"{vm['where']}.nets: a driver VM's NIC cannot come from a driver VM")
-            if backend is not None and backend != net_backend:
-                fail(f"{vm['where']}: its disk's backend is {backend} and its NIC's "
-                     f"{net_backend}; the seL4 port serves a VM from one driver VM")
+                fail(f"{vm['where']}.{what}: a driver VM's {thing} cannot come from a driver VM")
+        if backend is not None and net_backend is not None and backend != net_backend:
+            fail(f"{vm['where']}: its disk's backend is {backend} and its NIC's {net_backend}; "
+                 "the seL4 port serves a VM from one driver VM")
         if backend is not None:
             continue
         if vm["region"] is not None and "disk0" in owner:

@@ -11,55 +11,20 @@ request said.
   test_blkserve.py STDVMM_BLKSERVE"""
 import os
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
+from stream_peer import REQ, Peer, hdr
+
 BLKSERVE = None
 QSD = shutil.which("qemu-storage-daemon") or "/usr/bin/qemu-storage-daemon"
-REQ, RSP = 0x51524473, 0x53524473
 READ, WRITE, FLUSH, GET_ID = 3, 4, 5, 6
 OK, IOERR, UNSUPP = 0, 1, 2
 PORT = 7001
 IMAGE_MIB = 8
-
-
-def hdr(magic, id_, code, length, arg=0):
-    return struct.pack("<IIIIQ", magic, id_, code, length, arg)
-
-
-class Server:
-    """The VMM's side: listens where the server dials, and speaks the stream."""
-
-    def __init__(self, d):
-        self.path = os.path.join(d, f"vmm{PORT}")
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(1)
-        self.listener.settimeout(20)
-
-    def accept(self):
-        self.conn, _ = self.listener.accept()
-        self.conn.settimeout(20)
-
-    def recv_exact(self, n):
-        buf = b""
-        while len(buf) < n:
-            part = self.conn.recv(n - len(buf))
-            if not part:
-                raise EOFError("the server closed the connection")
-            buf += part
-        return buf
-
-    def request(self, id_, op, length, sector=0, payload=b""):
-        self.conn.sendall(hdr(REQ, id_, op, length, sector) + payload)
-        magic, rid, status, rlen, _ = struct.unpack("<IIIIQ", self.recv_exact(24))
-        assert magic == RSP and rid == id_, (hex(magic), rid)
-        return status, self.recv_exact(rlen) if rlen else b""
 
 
 class Blkserve(unittest.TestCase):
@@ -69,16 +34,14 @@ class Blkserve(unittest.TestCase):
         with open(self.image, "wb") as f:
             f.truncate(IMAGE_MIB << 20)
         self.procs = []
-        self.vmm = Server(self.dir)
+        self.vmm = Peer(self.dir, PORT)
 
     def tearDown(self):
         for p in self.procs:
             p.kill()
             p.wait()
             p.stdout.close()
-        for s in (getattr(self.vmm, "conn", None), self.vmm.listener):
-            if s is not None:
-                s.close()
+        self.vmm.close()
         shutil.rmtree(self.dir)
 
     def start(self, *args):

@@ -10,61 +10,21 @@ requests; a frame for another MAC must not. Needs CAP_NET_RAW (root).
 
   test_netserve.py STDVMM_NETSERVE"""
 import os
-import select
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import unittest
 
+from stream_peer import REQ, Peer, hdr
+
 NETSERVE = None
-REQ, RSP = 0x51524473, 0x53524473
 NET_TX, NET_RX, BLK_READ = 1, 2, 3
 OK = 0
 TX_PORT, RX_PORT = 7100, 7200  # client 0 (blk_abi.h)
 MAC = bytes([0x02, 0x00, 0x5e, 0x10, 0x00, 0x01])
 OTHER = bytes([0x02, 0x00, 0x5e, 0x10, 0x00, 0x02])
 ETHERTYPE = b"\x88\xb5"  # IEEE local experimental: nothing on loopback answers it
-
-
-def hdr(magic, id_, code, length, arg=0):
-    return struct.pack("<IIIIQ", magic, id_, code, length, arg)
-
-
-class Peer:
-    """The VMM's side of one port: listens where the server dials."""
-
-    def __init__(self, d, port):
-        self.path = os.path.join(d, f"vmm{port}")
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(self.path)
-        self.listener.listen(1)
-        self.listener.settimeout(20)
-
-    def accept(self):
-        self.conn, _ = self.listener.accept()
-        self.conn.settimeout(10)
-
-    def recv_exact(self, n):
-        buf = b""
-        while len(buf) < n:
-            part = self.conn.recv(n - len(buf))
-            if not part:
-                raise EOFError("the server closed the connection")
-            buf += part
-        return buf
-
-    def response(self):
-        magic, id_, status, length, _ = struct.unpack("<IIIIQ", self.recv_exact(24))
-        assert magic == RSP, hex(magic)
-        return id_, status, self.recv_exact(length) if length else b""
-
-    def quiet(self, seconds):
-        """Nothing arrives for this long."""
-        r, _, _ = select.select([self.conn], [], [], seconds)
-        return not r
 
 
 def frame(dst, payload):
@@ -86,8 +46,7 @@ class Netserve(unittest.TestCase):
         if self.proc.returncode not in (-9, None):
             print(out, file=sys.stderr)
         for p in (self.tx, self.rx):
-            p.conn.close()
-            p.listener.close()
+            p.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def send_frame(self, id_, data):

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The connections of a driver VM's program to its VMM (vmm_link.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* the guest kit's build defines nothing */
+#endif
+#include "vmm_link.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+static int connect_or_close(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    if (fd >= 0 && connect(fd, addr, len) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+int vmm_link_dial(const char *unix_prefix, unsigned port)
+{
+    if (unix_prefix != NULL) {
+        struct sockaddr_un addr = {.sun_family = AF_UNIX};
+        if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%u", unix_prefix, port) >=
+            (int)sizeof(addr.sun_path))
+            return -1;
+        return connect_or_close(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
+                                (struct sockaddr *)&addr, sizeof(addr));
+    }
+    struct sockaddr_vm addr = {
+        .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port};
+    return connect_or_close(socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0),
+                            (struct sockaddr *)&addr, sizeof(addr));
+}
+
+bool vmm_link_write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        b += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+bool vmm_link_dial_due(void)
+{
+    static time_t dialled;
+    time_t now = time(NULL);
+    if (now == dialled)
+        return false;
+    dialled = now;
+    return true;
+}
