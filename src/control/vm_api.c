@@ -46,6 +46,7 @@ struct vm_api {
     bool paused;                 /* the user holds the vCPUs stopped */
     unsigned boots;  /* VMs attached so far: 1 + guest reboots */
     const struct vmm_config *cfg;
+    struct sched_policy *sched; /* the VM's placement; NULL without */
     char *path;
     int listen_fd;
     int wake[2]; /* closing the write end ends the thread */
@@ -308,7 +309,7 @@ static void serve_one(struct vm_api *api, int fd)
         return;
     }
     char *nl = memchr(buf, '\n', len);
-    json_t *placement = sched_policy_api(buf, nl ? (size_t)(nl - buf) : len);
+    json_t *placement = sched_policy_api(api->sched, buf, nl ? (size_t)(nl - buf) : len);
     if (placement != NULL) { /* "placement", "vcpu N SPEC" (sched_policy.c) */
         send_json(fd, placement);
         close(fd);
@@ -414,7 +415,8 @@ static int claim_path(const struct sockaddr_un *addr)
     return 0;
 }
 
-int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg)
+int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg,
+                struct sched_policy *sched)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     struct vm_api *api;
@@ -431,6 +433,7 @@ int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *
         return -STDVMM_ENOMEM;
     pthread_mutex_init(&api->lock, NULL);
     api->cfg = cfg;
+    api->sched = sched;
     api->listen_fd = api->wake[0] = api->wake[1] = -1;
     api->path = strdup(path);
     r = api->path ? claim_path(&addr) : -STDVMM_ENOMEM;

@@ -347,7 +347,7 @@ static void vcpu_index_and_numbers_do_not_wrap(void **state)
                                         "vcpu  1 pcpus=0", "vcpu 64 pcpus=0",
                                         "vcpu 99999999999999999999999 pcpus=0"};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-        json_t *r = sched_policy_api(lines[i], strlen(lines[i]));
+        json_t *r = sched_policy_api(NULL, lines[i], strlen(lines[i]));
         assert_non_null(r);
         assert_false(json_is_true(json_object_get(r, "ok")));
         const char *e = json_string_value(json_object_get(r, "error"));

@@ -78,7 +78,7 @@ static int setup(void **state)
     f->cfg.cpus = 2;
     f->cfg.memory = 256ull << 20;
     vm_init(&f->vm, "web", NULL, 2); /* no hypervisor: interrupts fail with ENODEV */
-    if (vm_api_open(&f->api, f->path, &f->cfg) != 0 || vm_api_start(f->api) != 0)
+    if (vm_api_open(&f->api, f->path, &f->cfg, NULL) != 0 || vm_api_start(f->api) != 0)
         return -1;
     *state = f;
     return 0;
@@ -283,14 +283,14 @@ static void a_live_socket_is_not_taken_over(void **state)
     struct fixture *f = *state;
     struct vm_api *second = NULL;
 
-    assert_int_equal(vm_api_open(&second, f->path, &f->cfg), -STDVMM_EBUSY);
+    assert_int_equal(vm_api_open(&second, f->path, &f->cfg, NULL), -STDVMM_EBUSY);
     assert_null(second);
     vm_api_close(f->api, 0);
     f->api = NULL;
     FILE *file = fopen(f->path, "w"); /* not a socket: refused, and left alone */
     assert_non_null(file);
     fclose(file);
-    assert_int_equal(vm_api_open(&second, f->path, &f->cfg), -STDVMM_EEXIST);
+    assert_int_equal(vm_api_open(&second, f->path, &f->cfg, NULL), -STDVMM_EEXIST);
     unlink(f->path);
     /* A socket nobody listens on, left by a VMM that died, is replaced. */
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -298,7 +298,7 @@ static void a_live_socket_is_not_taken_over(void **state)
     int stale = socket(AF_UNIX, SOCK_STREAM, 0);
     assert_int_equal(bind(stale, (struct sockaddr *)&addr, sizeof(addr)), 0);
     close(stale);
-    assert_int_equal(vm_api_open(&f->api, f->path, &f->cfg), 0);
+    assert_int_equal(vm_api_open(&f->api, f->path, &f->cfg, NULL), 0);
     assert_int_equal(vm_api_start(f->api), 0);
     json_t *r = call(f, "info");
     assert_true(ok(r));
