@@ -6,7 +6,8 @@ if(NOT TARGET stdvmm_backends)
   return()
 endif()
 add_executable(test_blk_file ${CMAKE_CURRENT_SOURCE_DIR}/backends/test_blk_file.c
-                             ${CMAKE_CURRENT_SOURCE_DIR}/support/test_hv_none.c)
+                             ${CMAKE_CURRENT_SOURCE_DIR}/support/test_hv_none.c
+                             ${CMAKE_CURRENT_SOURCE_DIR}/support/stderr_capture.c)
 target_include_directories(test_blk_file PRIVATE ${CMOCKA_INCLUDE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}
                                                  ${CMAKE_CURRENT_SOURCE_DIR}/support)
 # The host layer's own log sink (the event loop needs it): the null port without

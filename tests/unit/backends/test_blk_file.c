@@ -25,6 +25,7 @@
 #include "stdvmm/devices/virtio_mmio.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
+#include "support/stderr_capture.h"
 #include "support/virtio_driver.h"
 
 #define IMAGE_SIZE (1u << 20)
@@ -75,7 +76,7 @@ static int setup(void **state)
     ssize_t w = write(fd, pattern, IMAGE_SIZE);
     free(pattern);
     close(fd);
-    if (w != IMAGE_SIZE || blk_file_open(&f->file, f->path, false) != 0)
+    if (w != IMAGE_SIZE || blk_file_open(&f->file, "disk0", f->path, false) != 0)
         return -1;
     f->kick_fd = host_eventfd_create();
     struct virtio_blk_config cfg = {
@@ -195,10 +196,26 @@ static void the_image_lock_keeps_a_second_opener_out(void **state)
 {
     struct fixture *f = *state;
     struct blk_file other;
+    struct stderr_capture c;
+    char said[1024], want[256];
 
-    assert_int_equal(blk_file_open(&other, f->path, false), -STDVMM_EBUSY);
-    assert_int_equal(blk_file_open(&other, f->path, true), -STDVMM_EBUSY);
-    assert_true(blk_file_open(&other, "/nonexistent/disk.img", true) < 0);
+    assert_int_equal(stderr_capture_begin(&c), 0);
+    int r = blk_file_open(&other, "data", f->path, false);
+    stderr_capture_end(&c, said, sizeof(said));
+    assert_int_equal(r, -STDVMM_EBUSY);
+    /* Named as the setting is, whichever input (CLI, description, manager) gave it. */
+    snprintf(want, sizeof(want), "disk 'data' (%s): the image is in use by another process",
+             f->path);
+    assert_non_null(strstr(said, want));
+    assert_null(strstr(said, "--disk"));
+
+    assert_int_equal(blk_file_open(&other, "data", f->path, true), -STDVMM_EBUSY);
+
+    assert_int_equal(stderr_capture_begin(&c), 0);
+    r = blk_file_open(&other, "root", "/nonexistent/disk.img", true);
+    stderr_capture_end(&c, said, sizeof(said));
+    assert_true(r < 0);
+    assert_non_null(strstr(said, "disk 'root' (/nonexistent/disk.img): cannot open it: "));
 }
 
 int main(void)
