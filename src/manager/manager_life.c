@@ -152,7 +152,8 @@ static void send_signal(struct mgr_vm *vm, int sig)
 
 void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
 {
-    char sock[VM_PATH_MAX], err[160];
+    char sock[VM_PATH_MAX];
+    struct stdvmm_error err;
     json_t *reply = NULL;
 
     vm->stop_requested = true;
@@ -169,10 +170,10 @@ void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
     mgr_save_status(vm);
     if (!force) {
         mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
-        int r = vm_client_call(sock, "shutdown", VM_API_TIMEOUT_MS, &reply, err, sizeof(err));
+        int r = vm_client_call(sock, "shutdown", VM_API_TIMEOUT_MS, &reply, &err);
         bool ok = r == 0 && json_is_true(json_object_get(reply, "ok"));
         if (r == 0 && !ok)
-            snprintf(err, sizeof(err), "%s",
+            snprintf(err.msg, sizeof(err.msg), "%s",
                      json_string_value(json_object_get(reply, "error"))
                          ? json_string_value(json_object_get(reply, "error"))
                          : "refused");
@@ -184,7 +185,7 @@ void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
             return;
         }
         if (!ok)
-            LOG_WARN("%s: no graceful shutdown (%s); stopping the VMM", vm->name, err);
+            LOG_WARN("%s: no graceful shutdown (%s); stopping the VMM", vm->name, err.msg);
     }
     send_signal(vm, SIGTERM);
     vm->stop_phase = STOP_TERM;
@@ -371,7 +372,7 @@ int mgr_next_timeout_ms(struct mgr *m)
 /* Takes over the VMM a previous manager started; false when there is none. */
 static bool adopt(struct mgr *m, struct mgr_vm *vm)
 {
-    char pidpath[VM_PATH_MAX], sock[VM_PATH_MAX], why[256], err[160];
+    char pidpath[VM_PATH_MAX], sock[VM_PATH_MAX], why[256];
     struct mgr_pidfile pf;
 
     mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
@@ -392,11 +393,13 @@ static bool adopt(struct mgr *m, struct mgr_vm *vm)
     if (vm->pidfd < 0)
         LOG_INFO("%s: no pidfd (%s); checking pid %d every second", vm->name, strerror(errno),
                  (int)pf.pid);
-    vm->watch_fd = vm_client_watch(sock, VM_API_TIMEOUT_MS, err, sizeof(err));
+    struct stdvmm_error verr;
+    vm->watch_fd = vm_client_watch(sock, VM_API_TIMEOUT_MS, &verr);
     if (vm->watch_fd < 0)
-        LOG_WARN("%s: cannot watch the VMM (%s); its exit status will be unknown", vm->name, err);
+        LOG_WARN("%s: cannot watch the VMM (%s); its exit status will be unknown", vm->name,
+                 verr.msg);
     json_t *info = NULL;
-    if (vm_client_call(sock, "info", VM_API_TIMEOUT_MS, &info, err, sizeof(err)) == 0) {
+    if (vm_client_call(sock, "info", VM_API_TIMEOUT_MS, &info, &verr) == 0) {
         const char *state = json_string_value(json_object_get(info, "state"));
         if (state != NULL && strcmp(state, "paused") == 0)
             vm->state = MGR_VM_PAUSED;

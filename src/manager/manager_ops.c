@@ -344,7 +344,8 @@ static void op_stop(struct mgr *m, struct mgr_vm *vm, const struct mgr_stop_requ
 
 static void op_pause(struct mgr_vm *vm, bool pause, struct mgr *m, struct mgr_reply *reply)
 {
-    char sock[VM_PATH_MAX], err[160];
+    char sock[VM_PATH_MAX];
+    struct stdvmm_error verr;
     json_t *r = NULL;
     enum mgr_state from = pause ? MGR_VM_RUNNING : MGR_VM_PAUSED;
 
@@ -355,9 +356,9 @@ static void op_pause(struct mgr_vm *vm, bool pause, struct mgr *m, struct mgr_re
         return;
     }
     mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
-    if (vm_client_call(sock, pause ? "pause" : "resume", VM_API_TIMEOUT_MS + 1000, &r, err,
-                       sizeof(err)) != 0) {
-        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, err);
+    if (vm_client_call(sock, pause ? "pause" : "resume", VM_API_TIMEOUT_MS + 1000, &r, &verr) !=
+        0) {
+        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, verr.msg);
         return;
     }
     if (!json_is_true(json_object_get(r, "ok"))) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/system_config.h"
 
@@ -135,11 +136,12 @@ struct mgr_placement_vm {
  * its VM's (placement_check_vm with s in place); not onto a pCPU dedicated to
  * another VM's vCPU, its vmm_threads or a pool; when s is dedicated, none of
  * its pCPUs given to another VM; budgets per pCPU at most 100% over the
- * running VMs. false with the reason in err and the HTTP status (400: s
- * breaks a rule by itself; 409: it collides with another VM) in *status.
+ * running VMs. 0, or the reason in err and its code: -STDVMM_EINVAL when s
+ * breaks a rule by itself, -STDVMM_EBUSY when it collides with another VM
+ * (HTTP 400 and 409: mgr_reply_status).
  */
-bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
-                       unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
-                       int *status, char *err, size_t err_size);
+int mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
+                      unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
+                      struct stdvmm_error *err);
 
 #endif

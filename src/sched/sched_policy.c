@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/log.h"
 
 #ifndef SCHED_DEADLINE
@@ -434,10 +435,10 @@ static int apply(struct sched_policy *sp, unsigned i)
 
 int sched_policy_check(const struct vmm_placement *p, unsigned vcpus)
 {
-    char err[512];
+    struct stdvmm_error err;
 
-    if (!placement_check_vm(p, vcpus, err, sizeof(err))) {
-        LOG_ERR("placement: %s", err);
+    if (placement_check_vm(p, vcpus, &err) < 0) {
+        LOG_ERR("placement: %s", err.msg);
         return -STDVMM_EINVAL;
     }
     for (unsigned i = vcpus; i < PLACEMENT_MAX_VCPUS; i++) {
@@ -547,32 +548,32 @@ void sched_policy_stop(struct sched_policy *sp)
 
 /* ---- run time ---- */
 
-int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *spec, char *err,
-                          size_t err_size)
+int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *spec,
+                          struct stdvmm_error *err)
 {
     int r;
 
-    if (sp == NULL) {
-        snprintf(err, err_size, "no vCPU %u (this VM has 0)", index);
-        return -STDVMM_EINVAL;
-    }
+    if (sp == NULL)
+        return stdvmm_error_set(err, STDVMM_EINVAL, "no vCPU %u (this VM has 0)", index);
     pthread_mutex_lock(&sp->lock);
     if (index >= sp->vcpus) {
-        snprintf(err, err_size, "no vCPU %u (this VM has %u)", index, sp->vcpus);
         pthread_mutex_unlock(&sp->lock);
-        return -STDVMM_EINVAL;
+        return stdvmm_error_set(err, STDVMM_EINVAL, "no vCPU %u (this VM has %u)", index,
+                                sp->vcpus);
     }
     struct vcpu_sched old = sp->p.vcpu[index];
-    if (!placement_apply_spec(&sp->p.vcpu[index], spec, err, err_size) ||
-        !placement_check_vm(&sp->p, sp->vcpus, err, err_size)) {
+    if (placement_apply_spec(&sp->p.vcpu[index], spec, err) < 0 ||
+        placement_check_vm(&sp->p, sp->vcpus, err) < 0) {
         sp->p.vcpu[index] = old;
         pthread_mutex_unlock(&sp->lock);
         return -STDVMM_EINVAL;
     }
     r = apply(sp, index);
     if (r < 0) {
-        snprintf(err, err_size, "the host refused it (%s; the VMM's log says why); vCPU %u is "
-                 "back to its previous placement", stdvmm_strerror(r), index);
+        stdvmm_error_set(err, -r,
+                         "the host refused it (%s; the VMM's log says why); vCPU %u is back "
+                         "to its previous placement",
+                         stdvmm_strerror(r), index);
         sp->p.vcpu[index] = old;
         apply(sp, index);
     } else {
@@ -599,10 +600,12 @@ static json_t *vcpu_json(const struct sched_policy *sp, unsigned i)
                      (json_int_t)sp->tid[i], "mechanism", mech_names[sp->mech[i]], "affinity", cur);
 }
 
-json_t *sched_policy_api(struct sched_policy *sp, const char *line, size_t len)
+json_t *sched_policy_api(struct sched_policy *sp, const char *line, size_t len,
+                         struct stdvmm_error *err)
 {
-    char buf[512], err[512];
+    char buf[512];
 
+    stdvmm_error_clear(err);
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
     if (len >= sizeof(buf))
@@ -625,17 +628,19 @@ json_t *sched_policy_api(struct sched_policy *sp, const char *line, size_t len)
     unsigned long long index;
     /* Bounded before the cast: 4294967296 used to truncate to vCPU 0. */
     if (!placement_parse_uint(buf + 5, PLACEMENT_MAX_VCPUS - 1, &index, &end) || *end != ' ') {
-        snprintf(err, sizeof(err),
-                 "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W with N a vCPU "
-                 "index 0-%d",
-                 PLACEMENT_MAX_VCPUS - 1);
-        return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+        stdvmm_error_set(err, STDVMM_EINVAL,
+                         "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W with N a "
+                         "vCPU index 0-%d",
+                         PLACEMENT_MAX_VCPUS - 1);
+        return NULL;
     }
-    if (sp == NULL)
-        return json_pack("{s:b, s:s}", "ok", 0, "error",
+    if (sp == NULL) {
+        stdvmm_error_set(err, STDVMM_EINVAL,
                          "placement is not active in this VMM (it was started without one)");
-    if (sched_policy_vcpu_set(sp, (unsigned)index, end + 1, err, sizeof(err)) < 0)
-        return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+        return NULL;
+    }
+    if (sched_policy_vcpu_set(sp, (unsigned)index, end + 1, err) < 0)
+        return NULL;
     pthread_mutex_lock(&sp->lock);
     json_t *v = vcpu_json(sp, (unsigned)index);
     pthread_mutex_unlock(&sp->lock);

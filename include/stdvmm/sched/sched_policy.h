@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 
 /* The placement's rules (placement_check_vm, no entry past the last vCPU); logs the first problem. */
@@ -41,14 +42,17 @@ void sched_policy_vcpu_leave(struct sched_policy *sp, unsigned index);
 void sched_policy_stop(struct sched_policy *sp);
 
 /* Changes vCPU index at run time ("pcpus=0,budget=none"); reason in err on failure. */
-int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *spec, char *err,
-                          size_t err_size);
+int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *spec,
+                          struct stdvmm_error *err);
 
 /*
  * The per-VM socket's placement commands: "placement" (every vCPU's
  * parameters, thread, mechanism and current affinity) and "vcpu N SPEC".
- * Returns the JSON answer, or NULL when line is not one of them.
+ * Returns the JSON answer; NULL with the reason in err (err->code != 0)
+ * when the command is refused; NULL with err->code 0 when line is not one
+ * of them. The socket says a refusal in its own form (vm_api.c).
  */
-json_t *sched_policy_api(struct sched_policy *sp, const char *line, size_t len);
+json_t *sched_policy_api(struct sched_policy *sp, const char *line, size_t len,
+                         struct stdvmm_error *err);
 
 #endif

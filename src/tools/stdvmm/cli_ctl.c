@@ -428,7 +428,7 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 
 static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
 {
-    char err[256];
+    struct stdvmm_error err;
     json_t *reply;
 
     if (argc >= 3 && (strcmp(argv[2], "placement") == 0 || strcmp(argv[2], "vcpu") == 0))
@@ -443,8 +443,8 @@ static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
                 argv[2]);
         return 2;
     }
-    if (vm_client_call(argv[1], argv[2], CLI_VM_SOCKET_TIMEOUT_MS, &reply, err, sizeof(err)) != 0) {
-        fprintf(stderr, "stdvmm ctl: %s\n", err);
+    if (vm_client_call(argv[1], argv[2], CLI_VM_SOCKET_TIMEOUT_MS, &reply, &err) != 0) {
+        fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
         return 1;
     }
     bool ok = json_is_true(json_object_get(reply, "ok"));

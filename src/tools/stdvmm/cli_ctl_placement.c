@@ -17,7 +17,8 @@
 
 int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json)
 {
-    char command[300], err[256];
+    char command[300];
+    struct stdvmm_error err;
     json_t *reply;
 
     if (strcmp(argv[0], "placement") == 0 && argc == 1) {
@@ -33,9 +34,9 @@ int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int jso
                         "[,budget=R/P][,weight=W]\n");
         return 2;
     }
-    int r = vm_client_call(socket_path, command, CLI_VM_SOCKET_TIMEOUT_MS, &reply, err, sizeof(err));
+    int r = vm_client_call(socket_path, command, CLI_VM_SOCKET_TIMEOUT_MS, &reply, &err);
     if (r != 0) {
-        fprintf(stderr, "stdvmm ctl: %s\n", err);
+        fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
         return 1;
     }
     bool ok = json_is_true(json_object_get(reply, "ok"));

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/sched/sched_policy.h"
 
@@ -46,12 +47,21 @@ static void *vcpu_thread(void *arg)
     return NULL;
 }
 
+/* The answer, or the refusal as the per-VM socket sends it. */
+static json_t *answer_of(struct sched_policy *sp, const char *line)
+{
+    struct stdvmm_error err;
+    json_t *r = sched_policy_api(sp, line, strlen(line), &err);
+    if (r == NULL && err.code == 0)
+        fail_msg("'%s' not taken as a placement command", line);
+    if (r == NULL)
+        r = json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
+    return r;
+}
+
 static json_t *api(const char *line)
 {
-    json_t *r = sched_policy_api(policy, line, strlen(line));
-    if (r == NULL)
-        fail_msg("'%s' not taken as a placement command", line);
-    return r;
+    return answer_of(policy, line);
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -153,7 +163,9 @@ static void vcpu_affinity_follows_its_placement(void **state)
     assert_string_equal(now, all);
 
     /* Not a placement command: left to the socket's other commands. */
-    assert_null(sched_policy_api(policy, "info", 4));
+    struct stdvmm_error err;
+    assert_null(sched_policy_api(policy, "info", 4, &err));
+    assert_int_equal(err.code, 0);
 
     pthread_mutex_lock(&lock);
     quit = true;
@@ -178,18 +190,18 @@ static void two_vms_keep_their_own_placement(void **state)
     assert_int_equal(sched_policy_start(&b, &p3, 3), 0);
     assert_ptr_not_equal(a, b);
 
-    json_t *r = sched_policy_api(b, "vcpu 2 weight=300", 17);
+    json_t *r = answer_of(b, "vcpu 2 weight=300");
     assert_true(json_is_true(json_object_get(r, "ok")));
     json_decref(r);
-    r = sched_policy_api(a, "vcpu 2 weight=300", 17);
+    r = answer_of(a, "vcpu 2 weight=300");
     assert_false(json_is_true(json_object_get(r, "ok")));
     assert_non_null(strstr(str(r, "error"), "no vCPU 2 (this VM has 1)"));
     json_decref(r);
 
-    r = sched_policy_api(a, "placement", 9);
+    r = answer_of(a, "placement");
     assert_int_equal(json_array_size(json_object_get(r, "vcpus")), 1);
     json_decref(r);
-    r = sched_policy_api(b, "placement", 9);
+    r = answer_of(b, "placement");
     json_t *vcpus = json_object_get(r, "vcpus");
     assert_int_equal(json_array_size(vcpus), 3);
     assert_string_equal(str(json_array_get(vcpus, 2), "placement"), "pcpus=any,weight=300");
@@ -197,7 +209,7 @@ static void two_vms_keep_their_own_placement(void **state)
     json_decref(r);
 
     sched_policy_stop(a);
-    r = sched_policy_api(b, "placement", 9); /* b outlives a */
+    r = answer_of(b, "placement"); /* b outlives a */
     assert_int_equal(json_array_size(json_object_get(r, "vcpus")), 3);
     json_decref(r);
     sched_policy_stop(b);

@@ -111,10 +111,10 @@ static void attach(struct fixture *f)
 static json_t *call(struct fixture *f, const char *command)
 {
     json_t *reply = NULL;
-    char err[256] = "";
-    int r = vm_client_call(f->path, command, 5000, &reply, err, sizeof(err));
+    struct stdvmm_error err = {0};
+    int r = vm_client_call(f->path, command, 5000, &reply, &err);
     if (r != 0)
-        fail_msg("'%s': %s", command, err);
+        fail_msg("'%s': %s", command, err.msg);
     assert_non_null(reply);
     return reply;
 }
@@ -260,12 +260,12 @@ static void unknown_and_malformed_commands(void **state)
 static void watchers_hear_the_exit_status(void **state)
 {
     struct fixture *f = *state;
-    char err[256] = "";
+    struct stdvmm_error err = {0};
 
-    int a = vm_client_watch(f->path, 5000, err, sizeof(err));
+    int a = vm_client_watch(f->path, 5000, &err);
     if (a < 0)
-        fail_msg("watch: %s", err);
-    int b = vm_client_watch(f->path, 5000, err, sizeof(err));
+        fail_msg("watch: %s", err.msg);
+    int b = vm_client_watch(f->path, 5000, &err);
     assert_true(b >= 0);
     vm_api_close(f->api, 3);
     f->api = NULL;
