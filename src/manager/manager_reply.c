@@ -27,6 +27,7 @@ int mgr_reply_status(int code)
     case STDVMM_EBUSY:
     case STDVMM_EEXIST:
     case STDVMM_ERANGE:
+    case STDVMM_ENOSPC:
         return 409;
     default:
         return 500;

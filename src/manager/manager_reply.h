@@ -23,7 +23,7 @@ void mgr_reply_error(struct mgr_reply *reply, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /*
  * The HTTP status of an error code (positive STDVMM_E*): EINVAL 400,
- * ENOENT 404, EBUSY/EEXIST/ERANGE 409, anything else 500.
+ * ENOENT 404, EBUSY/EEXIST/ERANGE/ENOSPC (a system bound) 409, anything else 500.
  */
 int mgr_reply_status(int code);
 /* {"error": e->msg, "status": mgr_reply_status(e->code)} */

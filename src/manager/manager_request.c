@@ -250,31 +250,31 @@ bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out)
     return true;
 }
 
-bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
-                    const char *name, uint64_t memory, unsigned cpus, char *err, size_t err_size)
+int mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
+                   const char *name, uint64_t memory, unsigned cpus, struct stdvmm_error *err)
 {
     char a[32], b[32], c[32];
 
     if (used->vms + 1 > bounds->max_vms) {
-        snprintf(err, err_size,
-                 "system.max_vms: %u VMs run already and the bound is %u; %s cannot start",
-                 used->vms, bounds->max_vms, name);
-        return false;
+        return stdvmm_error_set(
+            err, STDVMM_ENOSPC,
+            "system.max_vms: %u VMs run already and the bound is %u; %s cannot start", used->vms,
+            bounds->max_vms, name);
     }
     if (used->memory + memory > bounds->memory) {
         spelling_format_size(used->memory, a, sizeof(a));
         spelling_format_size(memory, b, sizeof(b));
         spelling_format_size(bounds->memory, c, sizeof(c));
-        snprintf(err, err_size, "system.memory: %s in use + %s for %s is more than the bound %s", a,
-                 b, name, c);
-        return false;
+        return stdvmm_error_set(err, STDVMM_ENOSPC,
+                                "system.memory: %s in use + %s for %s is more than the bound %s", a,
+                                b, name, c);
     }
     if ((uint64_t)used->vcpus + cpus > bounds->vcpus) {
-        snprintf(err, err_size, "system.vcpus: %u in use + %u for %s is more than the bound %u",
-                 used->vcpus, cpus, name, bounds->vcpus);
-        return false;
+        return stdvmm_error_set(err, STDVMM_ENOSPC,
+                                "system.vcpus: %u in use + %u for %s is more than the bound %u",
+                                used->vcpus, cpus, name, bounds->vcpus);
     }
-    return true;
+    return 0;
 }
 
 int mgr_parse_placement(const char *body, size_t len, struct vcpu_sched *s,
@@ -460,11 +460,11 @@ int mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placeme
     return 0;
 }
 
-bool mgr_peer_allowed(uid_t peer, uid_t self, char *why, size_t why_size)
+int mgr_peer_allowed(uid_t peer, uid_t self, struct stdvmm_error *why)
 {
     if (peer == self || peer == 0)
-        return true;
-    snprintf(why, why_size, "uid %u may not use this manager (it serves uid %u and root)",
-             (unsigned)peer, (unsigned)self);
-    return false;
+        return 0;
+    return stdvmm_error_set(why, STDVMM_EPERM,
+                            "uid %u may not use this manager (it serves uid %u and root)",
+                            (unsigned)peer, (unsigned)self);
 }

@@ -186,21 +186,21 @@ static void bounds(void **state)
 {
     struct sysconf_system sys = {.memory = 512ull << 20, .vcpus = 4, .max_vms = 3};
     struct mgr_usage used = {.memory = 384ull << 20, .vcpus = 3, .vms = 2};
-    char err[256];
+    struct stdvmm_error err;
 
     (void)state;
     /* Exactly at every bound fits. */
-    assert_true(mgr_bounds_fit(&sys, &used, "web", 128ull << 20, 1, err, sizeof(err)));
-    assert_false(mgr_bounds_fit(&sys, &used, "web", 132ull << 20, 1, err, sizeof(err)));
-    assert_string_equal(err, "system.memory: 384M in use + 132M for web is more than the bound "
-                             "512M");
-    assert_false(mgr_bounds_fit(&sys, &used, "web", 64ull << 20, 2, err, sizeof(err)));
-    assert_string_equal(err, "system.vcpus: 3 in use + 2 for web is more than the bound 4");
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 128ull << 20, 1, &err), 0);
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 132ull << 20, 1, &err), -STDVMM_ENOSPC);
+    assert_string_equal(err.msg, "system.memory: 384M in use + 132M for web is more than the bound "
+                                 "512M");
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 64ull << 20, 2, &err), -STDVMM_ENOSPC);
+    assert_string_equal(err.msg, "system.vcpus: 3 in use + 2 for web is more than the bound 4");
     used.vms = 3;
-    assert_false(mgr_bounds_fit(&sys, &used, "web", 32ull << 20, 1, err, sizeof(err)));
-    assert_non_null(strstr(err, "system.max_vms: 3 VMs run already and the bound is 3"));
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 32ull << 20, 1, &err), -STDVMM_ENOSPC);
+    assert_non_null(strstr(err.msg, "system.max_vms: 3 VMs run already and the bound is 3"));
     struct mgr_usage none = {0};
-    assert_true(mgr_bounds_fit(&sys, &none, "big", sys.memory, sys.vcpus, err, sizeof(err)));
+    assert_int_equal(mgr_bounds_fit(&sys, &none, "big", sys.memory, sys.vcpus, &err), 0);
 }
 
 /* ---- run-time placement: routes, bodies, the bounds between VMs ---- */
@@ -493,51 +493,44 @@ static void adoption(void **state)
 {
     struct fake *fk = *state;
     const char *sock = "/s/vms/web/api.sock";
-    char why[256];
+    struct stdvmm_error why;
     struct mgr_pidfile pf = {.pid = 200, .start_time = 5000};
 
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)), 0);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), 0);
 
     /* The binary was upgraded under the running VMM. */
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm (deleted)", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)), 0);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), 0);
 
     /* The pid was reused: another start time. */
     fake_process(fk, 200, 'S', 9999, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "another process"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "another process"));
 
     /* Same start time but another program (a reused pid can't have it, a confused file can). */
     fake_process(fk, 200, 'S', 5000, "/bin/sleep", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "runs /bin/sleep"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "runs /bin/sleep"));
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm-old", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
 
     /* The VMM of another VM, or one without a control socket. */
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(
-        mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", "/s/vms/db/api.sock", why, sizeof(why)),
-        -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "another VM"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", "/s/vms/db/api.sock", &why),
+                     -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "another VM"));
     static const char plain[] = "stdvmm\0run\0/s/vms/web/api.sock\0";
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm", plain, sizeof(plain));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
 
     /* Exited but not reaped yet; and gone. */
     fake_process(fk, 200, 'Z', 5000, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "exited"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "exited"));
     pf.pid = 201;
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "gone"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "gone"));
 }
 
 static void pid_files(void **state)
@@ -593,14 +586,14 @@ static void write_file_does_not_follow_a_planted_temporary(void **state)
 /* SO_PEERCRED policy: the manager's uid and root, nobody else (issue #15). */
 static void peer_policy(void **state)
 {
-    char why[128];
+    struct stdvmm_error why;
     (void)state;
-    assert_true(mgr_peer_allowed(1000, 1000, why, sizeof(why)));
-    assert_true(mgr_peer_allowed(0, 1000, why, sizeof(why)));
-    assert_true(mgr_peer_allowed(0, 0, why, sizeof(why)));
-    assert_false(mgr_peer_allowed(1001, 1000, why, sizeof(why)));
-    assert_string_equal(why, "uid 1001 may not use this manager (it serves uid 1000 and root)");
-    assert_false(mgr_peer_allowed(1000, 0, why, sizeof(why)));
+    assert_int_equal(mgr_peer_allowed(1000, 1000, &why), 0);
+    assert_int_equal(mgr_peer_allowed(0, 1000, &why), 0);
+    assert_int_equal(mgr_peer_allowed(0, 0, &why), 0);
+    assert_int_equal(mgr_peer_allowed(1001, 1000, &why), -STDVMM_EPERM);
+    assert_string_equal(why.msg, "uid 1001 may not use this manager (it serves uid 1000 and root)");
+    assert_int_equal(mgr_peer_allowed(1000, 0, &why), -STDVMM_EPERM);
 }
 
 int main(void)
