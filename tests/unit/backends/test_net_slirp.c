@@ -192,7 +192,7 @@ static void ask_for_the_gateway(struct fixture *f)
 {
     uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     memcpy(arp + 6, guest_mac, 6);
-    arp[12] = 0x08, arp[13] = 0x06;                     /* ARP */
+    arp[12] = 0x08, arp[13] = 0x06;                        /* ARP */
     arp[14] = 0, arp[15] = 1, arp[16] = 0x08, arp[17] = 0; /* Ethernet, IPv4 */
     arp[18] = 6, arp[19] = 4, arp[20] = 0, arp[21] = 1;    /* request */
     memcpy(arp + 22, guest_mac, 6);
@@ -236,7 +236,7 @@ static void a_host_forward_reaches_the_guest(void **state)
         fail_msg("a connection to 127.0.0.1:%u did not reach the guest", f->host_port);
     assert_memory_equal(e, guest_mac, 6);
     assert_memory_equal(e + 30, ((uint8_t[]){10, 0, 2, 15}), 4); /* IPv4 destination */
-    assert_int_equal((e[36] << 8) | e[37], GUEST_PORT);         /* TCP destination port */
+    assert_int_equal((e[36] << 8) | e[37], GUEST_PORT);          /* TCP destination port */
 }
 
 static void a_taken_port_is_refused_by_name(void **state)
