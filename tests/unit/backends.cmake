@@ -4,7 +4,7 @@
 # virtio-blk (io_uring, or the synchronous path without it); test_net_slirp
 # user networking through virtio-net (no TAP, no privilege); test_vsock_unix
 # host and guest connections through virtio-vsock on real Unix sockets;
-# test_rng_getrandom the entropy backend through virtio-rng.
+# test_rng_getrandom the entropy backend (through virtio-rng: test_virtio_wiring).
 if(NOT TARGET stdvmm_backends)
   return()
 endif()

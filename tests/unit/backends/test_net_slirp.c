@@ -28,6 +28,7 @@
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
+#include "support/loop_wiring.h"
 #include "support/stderr_capture.h"
 #include "support/virtio_driver.h"
 
@@ -46,27 +47,14 @@ struct fixture {
     struct virtio_net net;
     struct virtio_mmio t;
     struct host_loop loop;
-    int kick_fd;
+    struct loop_wiring wiring;
     uint16_t host_port;
     uint16_t rx_seen;
 };
 
-/* The runtime's wiring in small: a kick is an eventfd the device's loop thread serves. */
-static void kicked(void *ctx, int fd, short revents)
+static void process(void *model)
 {
-    (void)revents;
-    host_eventfd_drain(fd);
-    virtio_net_process(ctx);
-}
-
-static void kick(void *ctx)
-{
-    host_eventfd_signal(((struct fixture *)ctx)->kick_fd);
-}
-
-static void interrupt(void *ctx)
-{
-    (void)ctx;
+    virtio_net_process(model);
 }
 
 /* A port nobody listens on now: the kernel picks it, then it is given back. */
@@ -97,18 +85,14 @@ static int setup(void **state)
     struct net_slirp_hostfwd fwd = {.host_port = f->host_port, .guest_port = GUEST_PORT};
     if (f->host_port == 0 || net_slirp_open(&f->slirp, "net0", &fwd, 1) != 0)
         return -1;
-    f->kick_fd = host_eventfd_create();
     struct virtio_net_config cfg = {
         .slot = td_slot(&f->d, "net0"),
         .backend = net_slirp_backend(&f->slirp),
     };
     memcpy(cfg.mac, guest_mac, sizeof(guest_mac));
-    cfg.slot.kick = kick;
-    cfg.slot.interrupt = interrupt;
-    cfg.slot.host_ctx = f;
-    if (f->kick_fd < 0 || virtio_net_init(&f->net, &cfg) != 0 ||
-        virtio_mmio_init(&f->t, &f->net.vdev) != 0 || host_loop_init(&f->loop, "net0") != 0 ||
-        host_loop_add(&f->loop, f->kick_fd, POLLIN, kicked, &f->net) != 0 ||
+    if (host_loop_init(&f->loop, "net0") != 0 ||
+        loop_wiring_init(&f->wiring, &cfg.slot, &f->loop, process, &f->net) != 0 ||
+        virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0 ||
         net_slirp_attach(&f->slirp, &f->net, &f->loop) != 0)
         return -1;
     td_start(&f->d, &f->t, 2, 64,
@@ -130,7 +114,7 @@ static int teardown(void **state)
     net_slirp_detach(&f->slirp);
     host_loop_destroy(&f->loop);
     net_slirp_close(&f->slirp);
-    close(f->kick_fd);
+    close(f->wiring.kick_fd);
     td_free(&f->d);
     free(f);
     return 0;

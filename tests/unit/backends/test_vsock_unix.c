@@ -31,6 +31,7 @@
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/linux.h"
+#include "support/loop_wiring.h"
 #include "support/stderr_capture.h"
 #include "support/virtio_driver.h"
 
@@ -49,26 +50,14 @@ struct fixture {
     struct virtio_vsock *vs;
     struct virtio_mmio t;
     struct host_loop loop;
-    int kick_fd;
+    struct loop_wiring wiring;
     uint16_t tx_next;
     uint16_t rx_seen;
 };
 
-static void kicked(void *ctx, int fd, short revents)
+static void process(void *model)
 {
-    (void)revents;
-    host_eventfd_drain(fd);
-    virtio_vsock_process(ctx);
-}
-
-static void kick(void *ctx)
-{
-    host_eventfd_signal(((struct fixture *)ctx)->kick_fd);
-}
-
-static void interrupt(void *ctx)
-{
-    (void)ctx;
+    virtio_vsock_process(model);
 }
 
 static int setup(void **state)
@@ -81,18 +70,14 @@ static int setup(void **state)
     f->vs = calloc(1, sizeof(*f->vs));
     if (f->v == NULL || f->vs == NULL || vsock_unix_open(f->v, f->path) != 0)
         return -1;
-    f->kick_fd = host_eventfd_create();
     struct virtio_vsock_config cfg = {
         .slot = td_slot(&f->d, "vsock"),
         .guest_cid = CID,
         .backend = vsock_unix_backend(f->v),
     };
-    cfg.slot.kick = kick;
-    cfg.slot.interrupt = interrupt;
-    cfg.slot.host_ctx = f;
-    if (f->kick_fd < 0 || virtio_vsock_init(f->vs, &cfg) != 0 ||
-        virtio_mmio_init(&f->t, &f->vs->vdev) != 0 || host_loop_init(&f->loop, "vsock") != 0 ||
-        host_loop_add(&f->loop, f->kick_fd, POLLIN, kicked, f->vs) != 0 ||
+    if (host_loop_init(&f->loop, "vsock") != 0 ||
+        loop_wiring_init(&f->wiring, &cfg.slot, &f->loop, process, f->vs) != 0 ||
+        virtio_vsock_init(f->vs, &cfg) != 0 || virtio_mmio_init(&f->t, &f->vs->vdev) != 0 ||
         vsock_unix_attach(f->v, f->vs, &f->loop) != 0)
         return -1;
     td_start(&f->d, &f->t, 3, 64, TD_FEATURES_ALL);
@@ -115,7 +100,7 @@ static int teardown(void **state)
     vsock_unix_detach(f->v);
     host_loop_destroy(&f->loop);
     vsock_unix_close(f->v);
-    close(f->kick_fd);
+    close(f->wiring.kick_fd);
     td_free(&f->d);
     free(f->vs);
     free(f->v);
