@@ -113,8 +113,8 @@ static uint8_t submit(struct fixture *f, uint32_t type, uint64_t sector, uint32_
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the ring is written before the notification */
     td_avail(&f->d, 0, 0);
     td_w32(&f->t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-    if (loop_wiring_wait_idx((volatile uint16_t *)td_ptr(&f->d, f->d.q[0].used + 2), before,
-                             5000) != before)
+    uint32_t id, used_len;
+    if (td_next_used(&f->d, 0, &before, 5000, &id, &used_len))
         return *(volatile uint8_t *)td_ptr(&f->d, STATUS);
     fail_msg("request type %u at sector %llu: no answer within 5 s", type,
              (unsigned long long)sector);

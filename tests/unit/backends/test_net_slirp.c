@@ -140,21 +140,15 @@ static void transmit(struct fixture *f, const uint8_t *frame, size_t len)
 static const uint8_t *receive(struct fixture *f, bool (*pred)(const uint8_t *frame, uint32_t len),
                               uint32_t *len_out)
 {
-    for (int ms = 0; ms < 5000; ms++) {
-        uint16_t used = __atomic_load_n((volatile uint16_t *)td_ptr(&f->d, f->d.q[RXQ].used + 2),
-                                        __ATOMIC_ACQUIRE);
-        while (f->rx_seen != used) {
-            uint32_t id, len;
-            td_used_elem(&f->d, RXQ, f->rx_seen++, &id, &len);
-            assert_true(id < RX_BUFS);
-            assert_true(len > VIRTIO_NET_HDR_SIZE && len <= 0x1000);
-            const uint8_t *frame = td_ptr(&f->d, RX_BUF(id)) + VIRTIO_NET_HDR_SIZE;
-            if (pred(frame, len - VIRTIO_NET_HDR_SIZE)) {
-                *len_out = len - VIRTIO_NET_HDR_SIZE;
-                return frame;
-            }
+    uint32_t id, len;
+    while (td_next_used(&f->d, RXQ, &f->rx_seen, 5000, &id, &len)) {
+        assert_true(id < RX_BUFS);
+        assert_true(len > VIRTIO_NET_HDR_SIZE && len <= 0x1000);
+        const uint8_t *frame = td_ptr(&f->d, RX_BUF(id)) + VIRTIO_NET_HDR_SIZE;
+        if (pred(frame, len - VIRTIO_NET_HDR_SIZE)) {
+            *len_out = len - VIRTIO_NET_HDR_SIZE;
+            return frame;
         }
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
     }
     return NULL;
 }

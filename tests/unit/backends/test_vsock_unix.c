@@ -143,18 +143,12 @@ static void guest_send(struct fixture *f, uint16_t op, uint32_t src_port, uint32
  */
 static const uint8_t *guest_receive(struct fixture *f, uint16_t op)
 {
-    for (int ms = 0; ms < 5000; ms++) {
-        uint16_t used = __atomic_load_n((volatile uint16_t *)td_ptr(&f->d, f->d.q[RXQ].used + 2),
-                                        __ATOMIC_ACQUIRE);
-        while (f->rx_seen != used) {
-            uint32_t id, len;
-            td_used_elem(&f->d, RXQ, f->rx_seen++, &id, &len);
-            assert_true(id < RX_BUFS && len >= HDR);
-            const uint8_t *h = td_ptr(&f->d, RX_BUF(id));
-            if (virtio_le16(h + 30) == op)
-                return h;
-        }
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    uint32_t id, len;
+    while (td_next_used(&f->d, RXQ, &f->rx_seen, 5000, &id, &len)) {
+        assert_true(id < RX_BUFS && len >= HDR);
+        const uint8_t *h = td_ptr(&f->d, RX_BUF(id));
+        if (virtio_le16(h + 30) == op)
+            return h;
     }
     return NULL;
 }

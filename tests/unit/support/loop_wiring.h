@@ -11,7 +11,6 @@
 
 #include <poll.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "stdvmm/devices/virtio_device.h"
 #include "stdvmm/host/event_loop.h"
@@ -58,18 +57,6 @@ static inline int loop_wiring_init(struct loop_wiring *w, struct virtio_slot *sl
     if (w->kick_fd < 0 || host_loop_add(loop, w->kick_fd, POLLIN, loop_wiring_kicked, w) != 0)
         return -1;
     return 0;
-}
-
-/* Waits up to timeout_ms for the 16-bit counter at idx to differ from old; its value. */
-static inline uint16_t loop_wiring_wait_idx(const volatile uint16_t *idx, uint16_t old,
-                                            int timeout_ms)
-{
-    uint16_t now = __atomic_load_n(idx, __ATOMIC_ACQUIRE);
-    for (int ms = 0; now == old && ms < timeout_ms; ms++) {
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-        now = __atomic_load_n(idx, __ATOMIC_ACQUIRE);
-    }
-    return now;
 }
 
 #endif
