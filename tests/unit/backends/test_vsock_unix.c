@@ -34,6 +34,7 @@
 #include "support/loop_wiring.h"
 #include "support/stderr_capture.h"
 #include "support/virtio_driver.h"
+#include "support/vsock_packet.h"
 
 #define RXQ VIRTIO_VSOCK_RX
 #define TXQ VIRTIO_VSOCK_TX
@@ -116,15 +117,8 @@ static void guest_send(struct fixture *f, uint16_t op, uint32_t src_port, uint32
     uint8_t *h = td_ptr(&f->d, PKT(i));
 
     f->tx_next = (uint16_t)(i + 2);
-    memset(h, 0, HDR);
-    virtio_put_le64(h, CID);
-    virtio_put_le64(h + 8, VIRTIO_VSOCK_HOST_CID);
-    virtio_put_le32(h + 16, src_port);
-    virtio_put_le32(h + 20, dst_port);
-    virtio_put_le32(h + 24, len);
-    virtio_put_le16(h + 28, VIRTIO_VSOCK_TYPE_STREAM);
-    virtio_put_le16(h + 30, op);
-    virtio_put_le32(h + 36, 65536); /* buf_alloc */
+    td_vsock_hdr(h, CID, VIRTIO_VSOCK_HOST_CID, src_port, dst_port, len, VIRTIO_VSOCK_TYPE_STREAM,
+                 op, 0, 65536, 0);
     if (len != 0) {
         memcpy(h + HDR, data, len);
         td_desc(&f->d, TXQ, i, PKT(i), HDR, VIRTQ_DESC_F_NEXT, (uint16_t)(i + 1));
