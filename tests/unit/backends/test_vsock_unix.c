@@ -174,6 +174,21 @@ static void read_exactly(int fd, void *buf, size_t len)
     }
 }
 
+/* text written by the host program on fd arrives as one RW packet to the guest's port. */
+static void host_bytes_reach_the_guest(struct fixture *f, int fd, const char *text,
+                                       uint32_t guest_port)
+{
+    size_t len = strlen(text);
+
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    const uint8_t *h = guest_receive(f, VIRTIO_VSOCK_OP_RW);
+    if (h == NULL)
+        fail_msg("'%s' did not reach guest port %u", text, guest_port);
+    assert_int_equal(virtio_le32(h + 20), guest_port);
+    assert_int_equal(virtio_le32(h + 24), len);
+    assert_memory_equal(h + HDR, text, len);
+}
+
 static void a_guest_connection_reaches_the_host_program(void **state)
 {
     struct fixture *f = *state;
@@ -200,13 +215,7 @@ static void a_guest_connection_reaches_the_host_program(void **state)
     read_exactly(c, got, sizeof(got));
     assert_memory_equal(got, data, sizeof(data));
 
-    assert_int_equal(write(c, "hello", 5), 5);
-    h = guest_receive(f, VIRTIO_VSOCK_OP_RW);
-    if (h == NULL)
-        fail_msg("the host program's bytes did not reach the guest");
-    assert_int_equal(virtio_le32(h + 24), 5);
-    assert_int_equal(virtio_le32(h + 20), 1234);
-    assert_memory_equal(h + HDR, "hello", 5);
+    host_bytes_reach_the_guest(f, c, "hello", 1234);
     close(c);
     close(l);
     unlink(path);
@@ -237,13 +246,7 @@ static void a_host_program_reaches_the_guest_port(void **state)
     read_exactly(c, line, (size_t)n);
     assert_string_equal(line, want);
 
-    assert_int_equal(write(c, "ping", 4), 4);
-    h = guest_receive(f, VIRTIO_VSOCK_OP_RW);
-    if (h == NULL)
-        fail_msg("the host program's bytes did not reach guest port 52");
-    assert_int_equal(virtio_le32(h + 20), 52);
-    assert_int_equal(virtio_le32(h + 24), 4);
-    assert_memory_equal(h + HDR, "ping", 4);
+    host_bytes_reach_the_guest(f, c, "ping", 52);
     close(c);
 }
 
