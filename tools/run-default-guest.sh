@@ -14,7 +14,7 @@
 # Extra arguments go to `stdvmm run` (e.g. --cpus 2 --memory 1G).
 #
 # `--arch aarch64` first (on an x86_64 machine) boots the arm64 guest kit
-# instead: stdvmm is cross-built for aarch64 (tools/cross/build-aarch64.sh)
+# instead: stdvmm is cross-built for aarch64 (tools/cross/build.sh --arch aarch64)
 # and runs inside the aarch64 test host (QEMU TCG Arm virt board with EL2).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,7 @@ if [[ $arch == "$(uname -m)" ]]; then
     stdvmm=$build/src/tools/stdvmm
     net=(--net user)
 elif [[ $arch == aarch64 ]]; then
-    stdvmm=$("$top/tools/cross/build-aarch64.sh" --build "$build/aarch64-cross" \
+    stdvmm=$("$top/tools/cross/build.sh" --arch aarch64 --build "$build/aarch64-cross" \
         --cache "$build/cache" | tail -n 1)
 else
     echo "run-default-guest: --arch $arch: this machine builds for $(uname -m) and aarch64" >&2

@@ -151,7 +151,7 @@ int main(int argc, char **argv)
     host_clock_start();
     if (host_file_image_load(&kernel, argv[1], "kernel") < 0 ||
         host_file_image_load(&initrd, argv[2], "initramfs") < 0 ||
-        blk_file_open(&disk, argv[3], false) < 0)
+        blk_file_open(&disk, "disk0", argv[3], false) < 0)
         return 1;
 
     const struct machine_desc desc = {

@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* stdvmm/error_report.h */
+struct stdvmm_error;
+
 #define PLACEMENT_MAX_VCPUS 64 /* VMM_MAX_CPUS */
 #define PLACEMENT_MAX_PCPUS 1024
 #define PLACEMENT_POOL_NAME_MAX 32
@@ -109,10 +112,10 @@ bool placement_parse_duration(const char *s, uint64_t *ns);
  * to *s, field by field (what is not named stays; ':' joins the parts of a
  * CPU list, since ',' separates fields). "pool=NAME" puts the vCPU in a
  * named pool (its pCPUs from a pcpus= before it). "budget=none",
- * "priority=none", "pcpus=any" and "weight=default" clear a field. On error
- * returns false and puts the reason in err.
+ * "priority=none", "pcpus=any" and "weight=default" clear a field. Returns 0,
+ * or -STDVMM_EINVAL with the reason in err (stdvmm/error_report.h).
  */
-bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, size_t err_size);
+int placement_apply_spec(struct vcpu_sched *s, const char *spec, struct stdvmm_error *err);
 /*
  * The inverse: applying its text to a default vcpu_sched gives back *s
  * (budgets in whole microseconds). For messages, the API and the manager's
@@ -125,17 +128,19 @@ void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size);
 /*
  * One vCPU's parameters in isolation: priority 0-255, weight 1-10000,
  * budget with 1 ms <= runtime <= period <= 1 s, a real-time priority in a
- * pool only with a budget. Reason in err; false when it breaks a rule.
+ * pool only with a budget. -STDVMM_EINVAL with the reason in err when it
+ * breaks a rule.
  */
-bool placement_check_sched(const struct vcpu_sched *s, char *err, size_t err_size);
+int placement_check_sched(const struct vcpu_sched *s, struct stdvmm_error *err);
 
 /*
  * The rules within one VM: every vCPU's parameters (placement_check_sched),
  * no pCPU dedicated to one vCPU in another vCPU's pcpus or in vmm_threads,
  * no pCPU budgeted over 100%. The first problem goes to err, prefixed with
- * the vCPU ("vcpu 1: ...").
+ * the vCPU ("vcpu 1: ..."); a pCPU budgeted over 100% is -STDVMM_ERANGE, so
+ * that a caller summing budgets over several VMs can leave it to itself.
  */
-bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err, size_t err_size);
+int placement_check_vm(const struct vmm_placement *p, unsigned vcpus, struct stdvmm_error *err);
 
 /*
  * Utilisation of the budgeted vCPUs on each pCPU (a vCPU on k pCPUs counts

@@ -46,6 +46,7 @@ struct vm_api {
     bool paused;                 /* the user holds the vCPUs stopped */
     unsigned boots;  /* VMs attached so far: 1 + guest reboots */
     const struct vmm_config *cfg;
+    struct sched_policy *sched; /* the VM's placement; NULL without */
     char *path;
     int listen_fd;
     int wake[2]; /* closing the write end ends the thread */
@@ -103,16 +104,22 @@ void vm_api_detach(struct vm_api *api)
 
 /* ---- commands (called with api->lock held) ---- */
 
+/* The socket's one form of a refusal (docs/api/vm-socket.md). */
+static json_t *refusal(const struct stdvmm_error *e)
+{
+    return json_pack("{s:b, s:s}", "ok", 0, "error", e->msg);
+}
+
 static json_t *error_reply(const char *fmt, ...) STDVMM_PRINTF(1, 2);
 
 static json_t *error_reply(const char *fmt, ...)
 {
-    char msg[256];
+    struct stdvmm_error e = {.code = STDVMM_EINVAL};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
     va_end(ap);
-    return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+    return refusal(&e);
 }
 
 static const char *state_name(const struct vm_api *api)
@@ -140,11 +147,9 @@ static json_t *cmd_pause(struct vm_api *api)
         return error_reply("the VM stopped while pausing");
     if (r < 0) {
         unsigned parked, total;
-        char msg[128];
         t->parked(t->ctx, &parked, &total);
-        snprintf(msg, sizeof(msg), "only %u of %u vCPUs stopped within %d ms; still trying",
-                 parked, total, PARK_TIMEOUT_MS);
-        return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+        return error_reply("only %u of %u vCPUs stopped within %d ms; still trying", parked, total,
+                           PARK_TIMEOUT_MS);
     }
     LOG_INFO("paused: %u vCPUs parked", vm->vcpu_count);
     return json_pack("{s:b, s:s}", "ok", 1, "state", "paused");
@@ -308,9 +313,10 @@ static void serve_one(struct vm_api *api, int fd)
         return;
     }
     char *nl = memchr(buf, '\n', len);
-    json_t *placement = sched_policy_api(buf, nl ? (size_t)(nl - buf) : len);
-    if (placement != NULL) { /* "placement", "vcpu N SPEC" (sched_policy.c) */
-        send_json(fd, placement);
+    struct stdvmm_error refused;
+    json_t *placement = sched_policy_api(api->sched, buf, nl ? (size_t)(nl - buf) : len, &refused);
+    if (placement != NULL || refused.code != 0) { /* "placement", "vcpu N SPEC" (sched_policy.c) */
+        send_json(fd, placement != NULL ? placement : refusal(&refused));
         close(fd);
         return;
     }
@@ -414,7 +420,8 @@ static int claim_path(const struct sockaddr_un *addr)
     return 0;
 }
 
-int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg)
+int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg,
+                struct sched_policy *sched)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     struct vm_api *api;
@@ -431,6 +438,7 @@ int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *
         return -STDVMM_ENOMEM;
     pthread_mutex_init(&api->lock, NULL);
     api->cfg = cfg;
+    api->sched = sched;
     api->listen_fd = api->wake[0] = api->wake[1] = -1;
     api->path = strdup(path);
     r = api->path ? claim_path(&addr) : -STDVMM_ENOMEM;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -17,6 +18,7 @@
 
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
+#include "stdvmm/error_report.h"
 
 #define REPLY_MAX 65536
 
@@ -43,19 +45,17 @@ static int wait_for(int fd, short events, int64_t deadline)
 }
 
 /* Connects without blocking past the deadline. */
-static int connect_to(const char *path, int64_t deadline, char *err, size_t err_size)
+static int connect_to(const char *path, int64_t deadline, struct stdvmm_error *err)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
 
     if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(err, err_size, "socket path %s is too long", path);
-        return -STDVMM_EINVAL;
+        return stdvmm_error_set(err, STDVMM_EINVAL, "socket path %s is too long", path);
     }
     memcpy(addr.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
-        snprintf(err, err_size, "socket: %s", strerror(errno));
-        return -STDVMM_EIO;
+        return stdvmm_error_set(err, STDVMM_EIO, "socket: %s", strerror(errno));
     }
     if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
         int e = errno;
@@ -65,14 +65,14 @@ static int connect_to(const char *path, int64_t deadline, char *err, size_t err_
             if (r == 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
                 return fd;
         }
-        snprintf(err, err_size, "cannot connect to %s: %s", path, strerror(e));
         close(fd);
-        return e == ENOENT || e == ECONNREFUSED ? -STDVMM_ENOENT : -STDVMM_EIO;
+        return stdvmm_error_set(err, e == ENOENT || e == ECONNREFUSED ? STDVMM_ENOENT : STDVMM_EIO,
+                                "cannot connect to %s: %s", path, strerror(e));
     }
     return fd;
 }
 
-static int send_line(int fd, const char *command, int64_t deadline, char *err, size_t err_size)
+static int send_line(int fd, const char *command, int64_t deadline, struct stdvmm_error *err)
 {
     char line[256]; /* the VMM reads at most 256 bytes (vm_api.c REQUEST_MAX) */
     int w = snprintf(line, sizeof(line), "%s\n", command);
@@ -80,9 +80,9 @@ static int send_line(int fd, const char *command, int64_t deadline, char *err, s
 
     /* A truncated line would send bytes past the buffer; refuse it instead. */
     if (w < 0 || (size_t)w >= sizeof(line)) {
-        snprintf(err, err_size, "command too long for the VMM socket (at most %zu bytes)",
-                 sizeof(line) - 2);
-        return -STDVMM_EINVAL;
+        return stdvmm_error_set(err, STDVMM_EINVAL,
+                                "command too long for the VMM socket (at most %zu bytes)",
+                                sizeof(line) - 2);
     }
     size_t len = (size_t)w;
 
@@ -94,14 +94,13 @@ static int send_line(int fd, const char *command, int64_t deadline, char *err, s
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(fd, POLLOUT, deadline) == 0)
             continue;
-        snprintf(err, err_size, "cannot send '%s': %s", command, strerror(errno));
-        return -STDVMM_EIO;
+        return stdvmm_error_set(err, STDVMM_EIO, "cannot send '%s': %s", command, strerror(errno));
     }
     return 0;
 }
 
 /* Reads one line (without the newline) before the deadline. */
-static int read_line(int fd, char *buf, size_t size, int64_t deadline, char *err, size_t err_size)
+static int read_line(int fd, char *buf, size_t size, int64_t deadline, struct stdvmm_error *err)
 {
     size_t got = 0;
 
@@ -120,54 +119,55 @@ static int read_line(int fd, char *buf, size_t size, int64_t deadline, char *err
             break;
         if ((errno == EAGAIN || errno == EINTR) && wait_for(fd, POLLIN, deadline) == 0)
             continue;
-        snprintf(err, err_size, "no answer: %s", errno == EAGAIN ? "timed out" : strerror(errno));
-        return -STDVMM_EAGAIN;
+        return stdvmm_error_set(err, STDVMM_EAGAIN, "no answer: %s",
+                                errno == EAGAIN ? "timed out" : strerror(errno));
     }
-    snprintf(err, err_size, "the VMM closed the connection without a complete answer");
-    return -STDVMM_EIO;
+    return stdvmm_error_set(err, STDVMM_EIO,
+                            "the VMM closed the connection without a complete answer");
 }
 
 int vm_client_call(const char *socket_path, const char *command, int timeout_ms, json_t **reply,
-                   char *err, size_t err_size)
+                   struct stdvmm_error *err)
 {
-    static char buf[REPLY_MAX]; /* callers are single-threaded (manager loop, ctl) */
     int64_t deadline = now_ms() + timeout_ms;
-    int fd = connect_to(socket_path, deadline, err, err_size);
+    int fd = connect_to(socket_path, deadline, err);
 
     if (fd < 0)
         return fd;
-    int r = send_line(fd, command, deadline, err, err_size);
+    char *buf = malloc(REPLY_MAX); /* the caller's, not a static: any thread may call */
+    int r = buf != NULL ? send_line(fd, command, deadline, err)
+                        : stdvmm_error_set(err, STDVMM_ENOMEM, "out of memory");
     if (r == 0)
-        r = read_line(fd, buf, sizeof(buf), deadline, err, err_size);
+        r = read_line(fd, buf, REPLY_MAX, deadline, err);
     close(fd);
+    json_error_t jerr;
+    *reply = r == 0 ? json_loads(buf, 0, &jerr) : NULL;
+    free(buf);
     if (r < 0)
         return r;
-    json_error_t jerr;
-    *reply = json_loads(buf, 0, &jerr);
     if (*reply == NULL || !json_is_object(*reply)) {
         json_decref(*reply);
         *reply = NULL;
-        snprintf(err, err_size, "the VMM answered something that is not a JSON object");
-        return -STDVMM_EIO;
+        return stdvmm_error_set(err, STDVMM_EIO,
+                                "the VMM answered something that is not a JSON object");
     }
     return 0;
 }
 
-int vm_client_watch(const char *socket_path, int timeout_ms, char *err, size_t err_size)
+int vm_client_watch(const char *socket_path, int timeout_ms, struct stdvmm_error *err)
 {
     char buf[256];
     int64_t deadline = now_ms() + timeout_ms;
-    int fd = connect_to(socket_path, deadline, err, err_size);
+    int fd = connect_to(socket_path, deadline, err);
 
     if (fd < 0)
         return fd;
-    int r = send_line(fd, "watch", deadline, err, err_size);
+    int r = send_line(fd, "watch", deadline, err);
     /* The first line acknowledges; the next one comes when the VMM exits. */
     if (r == 0)
-        r = read_line(fd, buf, sizeof(buf), deadline, err, err_size);
+        r = read_line(fd, buf, sizeof(buf), deadline, err);
     if (r == 0 && strstr(buf, "\"watching\"") == NULL) {
-        snprintf(err, err_size, "the VMM refused to be watched: %.120s", buf);
-        r = -STDVMM_EIO;
+        r = stdvmm_error_set(err, STDVMM_EIO, "the VMM refused to be watched: %.120s", buf);
     }
     if (r < 0) {
         close(fd);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdvmm/error_report.h"
 #include "sysconf_util.h"
 
 static const char *const cpus_keys[] = {"count",  "pcpus",  "dedicated", "pool",      "priority",
@@ -161,10 +162,10 @@ void sysconf_walk_vcpu_sched(struct sysconf_walk *w, const json_t *obj, const ch
 
 static void check_one(struct sysconf_walk *w, const struct vcpu_sched *s, const char *path)
 {
-    char err[512];
+    struct stdvmm_error err;
     /* Pool members are checked once the pool's pCPUs are known (sysconf_check_placement). */
-    if (s->kind != PLACEMENT_POOL && !placement_check_sched(s, err, sizeof(err)))
-        sysconf_walk_error(w, path, "%s", err);
+    if (s->kind != PLACEMENT_POOL && placement_check_sched(s, &err) < 0)
+        sysconf_walk_error(w, path, "%s", err.msg);
 }
 
 void sysconf_walk_placement(struct sysconf_walk *w, const json_t *obj, const char *path,
@@ -342,7 +343,8 @@ static void check_dedicated(struct sysconf_walk *w, const struct sysconf *cfg, u
 void sysconf_check_placement(struct sysconf_walk *w, struct sysconf *cfg)
 {
     struct placement_load *load = calloc(1, sizeof(*load));
-    char p[SYSCONF_PATH_MAX], err[512];
+    char p[SYSCONF_PATH_MAX];
+    struct stdvmm_error err;
 
     if (load == NULL)
         return;
@@ -360,8 +362,8 @@ void sysconf_check_placement(struct sysconf_walk *w, struct sysconf *cfg)
                     continue;
                 }
                 s->pcpus = pool->pcpus;
-                if (!placement_check_sched(s, err, sizeof(err)))
-                    sysconf_walk_error(w, p, "%s", err);
+                if (placement_check_sched(s, &err) < 0)
+                    sysconf_walk_error(w, p, "%s", err.msg);
             }
             if (s->kind == PLACEMENT_DEDICATED)
                 check_dedicated(w, cfg, i, x);
@@ -377,10 +379,10 @@ void sysconf_check_placement(struct sysconf_walk *w, struct sysconf *cfg)
             for (unsigned k = 0; k < (vm->instances_max ? vm->instances_max : 1); k++)
                 placement_load_add(load, s);
         }
-        if (!placement_check_vm(vm->placement, vm->cpus, err, sizeof(err)) &&
-            strstr(err, "budgeted") == NULL) { /* budgets are summed over all VMs below */
+        int r = placement_check_vm(vm->placement, vm->cpus, &err);
+        if (r < 0 && r != -STDVMM_ERANGE) { /* budgets are summed over all VMs below */
             snprintf(p, sizeof(p), "vms[%u].cpus", i);
-            sysconf_walk_error(w, p, "%s", err);
+            sysconf_walk_error(w, p, "%s", err.msg);
         }
     }
     uint32_t ppm;

@@ -120,12 +120,12 @@ static int claim_state_dir(struct mgr *m)
      * can write in it could plant links where the manager writes its files
      * and sockets, so it must be ours and closed to others.
      */
-    char why[PATH_MAX + 160];
-    int r = host_check_private_dir(m->state_dir, why, sizeof(why));
+    struct stdvmm_error why;
+    int r = host_check_private_dir(m->state_dir, &why);
     if (r == 0)
-        r = host_check_private_dir(path, why, sizeof(why));
+        r = host_check_private_dir(path, &why);
     if (r < 0) {
-        LOG_ERR("refusing the state directory: %s", why);
+        LOG_ERR("refusing the state directory: %s", why.msg);
         return r;
     }
     snprintf(path, sizeof(path), "%s/manager.lock", m->state_dir);
@@ -165,14 +165,14 @@ static int setup_signals(struct mgr *m)
 /* Autostart belongs to the system's start: a restarted manager starts nothing by itself. */
 static void autostart(struct mgr *m, bool fresh)
 {
-    char err[256];
+    struct stdvmm_error err;
 
     for (unsigned i = 0; i < m->vm_count; i++) {
         struct mgr_vm *vm = m->vms[i];
         if (!vm->cfg.autostart || vm->state != MGR_VM_STOPPED || (vm->has_status && !fresh))
             continue;
-        if (mgr_start_vm(m, vm, err, sizeof(err)) != 0)
-            LOG_ERR("%s: autostart failed: %s", vm->name, err);
+        if (mgr_start_vm(m, vm, &err) != 0)
+            LOG_ERR("%s: autostart failed: %s", vm->name, err.msg);
     }
 }
 

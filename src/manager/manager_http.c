@@ -117,11 +117,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             req->too_big = true; /* the body is not wanted either */
             return queue_error(c, 403, "cannot read the client's credentials", NULL);
         }
-        char why[128];
-        if (!mgr_peer_allowed(cred.uid, geteuid(), why, sizeof(why))) {
-            LOG_WARN("API: refused a client (pid %d): %s", (int)cred.pid, why);
+        struct stdvmm_error why;
+        if (mgr_peer_allowed(cred.uid, geteuid(), &why) < 0) {
+            LOG_WARN("API: refused a client (pid %d): %s", (int)cred.pid, why.msg);
             req->too_big = true;
-            return queue_error(c, 403, why, NULL);
+            return queue_error(c, 403, why.msg, NULL);
         }
         const char *cl =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

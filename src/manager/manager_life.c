@@ -51,7 +51,7 @@ static void clear_process(struct mgr_vm *vm)
     unlink(path);
 }
 
-static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
+static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
 {
     char config[VM_PATH_MAX], sock[VM_PATH_MAX], log[VM_PATH_MAX], pidpath[VM_PATH_MAX];
     char jail[VM_PATH_MAX];
@@ -65,16 +65,14 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     mgr_vm_file(vm, "vmm.log", log, sizeof(log));
     mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
     mgr_vm_file(vm, "root", jail, sizeof(jail));
-    char why[VM_PATH_MAX + 160];
-    if (host_check_private_dir(vm->dir, why, sizeof(why)) < 0) {
-        snprintf(err, err_size, "refusing the VM's state directory: %s", why);
-        return -STDVMM_EPERM;
-    }
+    struct stdvmm_error why;
+    if (host_check_private_dir(vm->dir, &why) < 0)
+        return stdvmm_error_set(err, STDVMM_EPERM, "refusing the VM's state directory: %s",
+                                why.msg);
     char *json = sysconf_vm_to_json(&vm->cfg);
     if (json == NULL || mgr_write_file(config, json) != 0) {
         free(json);
-        snprintf(err, err_size, "cannot write %s", config);
-        return -STDVMM_EIO;
+        return stdvmm_error_set(err, STDVMM_EIO, "cannot write %s", config);
     }
     free(json);
 
@@ -107,10 +105,8 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
     int r = posix_spawn(&pid, m->stdvmm, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
-    if (r != 0) {
-        snprintf(err, err_size, "cannot start %.200s: %s", m->stdvmm, strerror(r));
-        return -STDVMM_EIO;
-    }
+    if (r != 0)
+        return stdvmm_error_set(err, STDVMM_EIO, "cannot start %.200s: %s", m->stdvmm, strerror(r));
     struct mgr_pidfile pf = {.pid = pid};
     bool zombie;
     if (mgr_proc_start_time("/proc", pid, &pf.start_time, &zombie) != 0 ||
@@ -132,13 +128,14 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
 }
 
 /* A start the API or autostart asked for: checks bounds, resets the restart count. */
-int mgr_start_vm(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
+int mgr_start_vm(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
 {
-    if (!mgr_fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err, err_size))
-        return -STDVMM_ENOSPC;
+    int r = mgr_fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err);
+    if (r < 0)
+        return r;
     vm->restarts = 0;
     vm->backoff = 0;
-    return spawn(m, vm, err, err_size);
+    return spawn(m, vm, err);
 }
 
 /* ---- stopping ---- */
@@ -152,7 +149,8 @@ static void send_signal(struct mgr_vm *vm, int sig)
 
 void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
 {
-    char sock[VM_PATH_MAX], err[160];
+    char sock[VM_PATH_MAX];
+    struct stdvmm_error err;
     json_t *reply = NULL;
 
     vm->stop_requested = true;
@@ -169,10 +167,10 @@ void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
     mgr_save_status(vm);
     if (!force) {
         mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
-        int r = vm_client_call(sock, "shutdown", VM_API_TIMEOUT_MS, &reply, err, sizeof(err));
+        int r = vm_client_call(sock, "shutdown", VM_API_TIMEOUT_MS, &reply, &err);
         bool ok = r == 0 && json_is_true(json_object_get(reply, "ok"));
         if (r == 0 && !ok)
-            snprintf(err, sizeof(err), "%s",
+            snprintf(err.msg, sizeof(err.msg), "%s",
                      json_string_value(json_object_get(reply, "error"))
                          ? json_string_value(json_object_get(reply, "error"))
                          : "refused");
@@ -184,7 +182,7 @@ void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force)
             return;
         }
         if (!ok)
-            LOG_WARN("%s: no graceful shutdown (%s); stopping the VMM", vm->name, err);
+            LOG_WARN("%s: no graceful shutdown (%s); stopping the VMM", vm->name, err.msg);
     }
     send_signal(vm, SIGTERM);
     vm->stop_phase = STOP_TERM;
@@ -255,11 +253,12 @@ void mgr_vm_exited(struct mgr *m, struct mgr_vm *vm, int status)
         vm->state = MGR_VM_STOPPED;
         vm->stop_requested = vm->restart_after_stop = false;
         if (again) {
-            char err[256];
-            if (mgr_start_vm(m, vm, err, sizeof(err)) != 0) {
-                LOG_ERR("%s: cannot start again: %s", vm->name, err);
+            struct stdvmm_error err;
+            if (mgr_start_vm(m, vm, &err) != 0) {
+                LOG_ERR("%s: cannot start again: %s", vm->name, err.msg);
                 vm->state = MGR_VM_FAILED;
-                snprintf(vm->last_reason, sizeof(vm->last_reason), "restart failed: %.80s", err);
+                snprintf(vm->last_reason, sizeof(vm->last_reason), "restart failed: %.80s",
+                         err.msg);
             }
         }
     } else if (restart_wanted(vm, status)) {
@@ -281,16 +280,15 @@ void mgr_vm_exited(struct mgr *m, struct mgr_vm *vm, int status)
 
 static void restart_now(struct mgr *m, struct mgr_vm *vm)
 {
-    char err[256];
+    struct stdvmm_error err;
 
     vm->deadline = 0;
     /* Its share stays reserved while it waits, so only a changed system can refuse it. */
     vm->state = MGR_VM_STOPPED;
-    if (!mgr_fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, err, sizeof(err)) ||
-        spawn(m, vm, err, sizeof(err)) != 0) {
-        LOG_ERR("%s: restart failed: %s", vm->name, err);
+    if (mgr_fits(m, vm->name, vm->cfg.memory, vm->cfg.cpus, &err) < 0 || spawn(m, vm, &err) != 0) {
+        LOG_ERR("%s: restart failed: %s", vm->name, err.msg);
         vm->state = MGR_VM_FAILED;
-        snprintf(vm->last_reason, sizeof(vm->last_reason), "restart failed: %.80s", err);
+        snprintf(vm->last_reason, sizeof(vm->last_reason), "restart failed: %.80s", err.msg);
         mgr_save_status(vm);
         return;
     }
@@ -371,15 +369,16 @@ int mgr_next_timeout_ms(struct mgr *m)
 /* Takes over the VMM a previous manager started; false when there is none. */
 static bool adopt(struct mgr *m, struct mgr_vm *vm)
 {
-    char pidpath[VM_PATH_MAX], sock[VM_PATH_MAX], why[256], err[160];
+    char pidpath[VM_PATH_MAX], sock[VM_PATH_MAX];
+    struct stdvmm_error why;
     struct mgr_pidfile pf;
 
     mgr_vm_file(vm, "vmm.pid", pidpath, sizeof(pidpath));
     mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
     if (mgr_pidfile_read(pidpath, &pf) != 0)
         return false;
-    if (mgr_adopt_check("/proc", &pf, m->stdvmm, sock, why, sizeof(why)) != 0) {
-        LOG_INFO("%s: not adopting pid %d: %s", vm->name, (int)pf.pid, why);
+    if (mgr_adopt_check("/proc", &pf, m->stdvmm, sock, &why) != 0) {
+        LOG_INFO("%s: not adopting pid %d: %s", vm->name, (int)pf.pid, why.msg);
         unlink(pidpath);
         return false;
     }
@@ -392,11 +391,13 @@ static bool adopt(struct mgr *m, struct mgr_vm *vm)
     if (vm->pidfd < 0)
         LOG_INFO("%s: no pidfd (%s); checking pid %d every second", vm->name, strerror(errno),
                  (int)pf.pid);
-    vm->watch_fd = vm_client_watch(sock, VM_API_TIMEOUT_MS, err, sizeof(err));
+    struct stdvmm_error verr;
+    vm->watch_fd = vm_client_watch(sock, VM_API_TIMEOUT_MS, &verr);
     if (vm->watch_fd < 0)
-        LOG_WARN("%s: cannot watch the VMM (%s); its exit status will be unknown", vm->name, err);
+        LOG_WARN("%s: cannot watch the VMM (%s); its exit status will be unknown", vm->name,
+                 verr.msg);
     json_t *info = NULL;
-    if (vm_client_call(sock, "info", VM_API_TIMEOUT_MS, &info, err, sizeof(err)) == 0) {
+    if (vm_client_call(sock, "info", VM_API_TIMEOUT_MS, &info, &verr) == 0) {
         const char *state = json_string_value(json_object_get(info, "state"));
         if (state != NULL && strcmp(state, "paused") == 0)
             vm->state = MGR_VM_PAUSED;

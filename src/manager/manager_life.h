@@ -14,7 +14,7 @@
 #include "manager_vms.h"
 
 /* A requested start: bounds checked, restart count reset. -STDVMM_ENOSPC: over a bound. */
-int mgr_start_vm(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size);
+int mgr_start_vm(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err);
 /* Power button, then SIGTERM after timeout_s, then SIGKILL; force: SIGTERM at once. */
 void mgr_stop_vm(struct mgr_vm *vm, unsigned timeout_s, bool force);
 

@@ -191,7 +191,8 @@ static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_re
     struct mgr_body keep;
     struct mgr_create_request req;
     struct sysconf_diags diags = {0};
-    char name[SYSCONF_NAME_MAX + 16], err[256], path[PATH_MAX];
+    char name[SYSCONF_NAME_MAX + 16], path[PATH_MAX];
+    struct stdvmm_error err;
 
     if (mgr_parse_create(body, len, &keep, &req, &diags) != 0) {
         mgr_reply_diags(reply, &diags);
@@ -237,8 +238,8 @@ static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_re
             mgr_reply_error(reply, 400, "name: '%s' is not a valid VM name", name);
         } else if (mgr_find_vm(m, name) != NULL || mgr_find_definition(m, name) != NULL) {
             mgr_reply_error(reply, 409, "duplicate name: a VM called '%s' exists already", name);
-        } else if (req.start && !mgr_fits(m, name, memory, cpus, err, sizeof(err))) {
-            mgr_reply_error(reply, 409, "%s", err);
+        } else if (req.start && mgr_fits(m, name, memory, cpus, &err) < 0) {
+            mgr_reply_from_error(reply, &err);
         } else {
             struct mgr_vm *vm = mgr_add_vm(m, name, def, true, slot);
             if (vm == NULL) {
@@ -255,9 +256,10 @@ static void op_create(struct mgr *m, const char *body, size_t len, struct mgr_re
                 if (text == NULL || mgr_write_file(path, text) != 0) {
                     mgr_reply_error(reply, 500, "cannot record the instance in %s", path);
                     mgr_remove_vm(m, vm);
-                } else if (req.start && mgr_start_vm(m, vm, err, sizeof(err)) != 0) {
+                } else if (req.start && mgr_start_vm(m, vm, &err) != 0) {
                     /* Created but not running: say so, and keep it (it can be deleted). */
-                    mgr_reply_error(reply, 500, "created %s, but it did not start: %s", name, err);
+                    mgr_reply_error(reply, 500, "created %s, but it did not start: %s", name,
+                                    err.msg);
                 } else {
                     LOG_INFO("%s: instance %u of %s created", name, slot, def->name);
                     reply_vm(m, reply, 201, vm);
@@ -305,18 +307,16 @@ static void op_delete(struct mgr *m, struct mgr_vm *vm, struct mgr_reply *reply)
 
 static void op_start(struct mgr *m, struct mgr_vm *vm, struct mgr_reply *reply)
 {
-    char err[256];
+    struct stdvmm_error err;
 
     if (vm->state != MGR_VM_STOPPED && vm->state != MGR_VM_FAILED) {
         mgr_reply_error(reply, 409, "%s is %s; only a stopped or failed VM can be started",
                         vm->name, mgr_state_name(vm->state));
         return;
     }
-    int r = mgr_start_vm(m, vm, err, sizeof(err));
-    if (r == -STDVMM_ENOSPC)
-        mgr_reply_error(reply, 409, "%s", err);
-    else if (r != 0)
-        mgr_reply_error(reply, 500, "%s", err);
+    /* Over the system's bounds (ENOSPC) 409; a start that failed (EPERM, EIO) 500. */
+    if (mgr_start_vm(m, vm, &err) != 0)
+        mgr_reply_from_error(reply, &err);
     else
         reply_vm(m, reply, 202, vm);
 }
@@ -344,7 +344,8 @@ static void op_stop(struct mgr *m, struct mgr_vm *vm, const struct mgr_stop_requ
 
 static void op_pause(struct mgr_vm *vm, bool pause, struct mgr *m, struct mgr_reply *reply)
 {
-    char sock[VM_PATH_MAX], err[160];
+    char sock[VM_PATH_MAX];
+    struct stdvmm_error verr;
     json_t *r = NULL;
     enum mgr_state from = pause ? MGR_VM_RUNNING : MGR_VM_PAUSED;
 
@@ -355,9 +356,9 @@ static void op_pause(struct mgr_vm *vm, bool pause, struct mgr *m, struct mgr_re
         return;
     }
     mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
-    if (vm_client_call(sock, pause ? "pause" : "resume", VM_API_TIMEOUT_MS + 1000, &r, err,
-                       sizeof(err)) != 0) {
-        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, err);
+    if (vm_client_call(sock, pause ? "pause" : "resume", VM_API_TIMEOUT_MS + 1000, &r, &verr) !=
+        0) {
+        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, verr.msg);
         return;
     }
     if (!json_is_true(json_object_get(r, "ok"))) {

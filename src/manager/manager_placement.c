@@ -98,13 +98,14 @@ void mgr_op_placement_get(struct mgr_vm *vm, struct mgr_reply *reply)
     const struct vmm_placement *p = effective_placement(vm);
     struct vcpu_sched def;
     json_t *live = NULL, *arr = json_array();
-    char sock[VM_PATH_MAX], err[160];
+    char sock[VM_PATH_MAX];
+    struct stdvmm_error verr;
 
     placement_sched_default(&def);
     if (vm->state == MGR_VM_RUNNING || vm->state == MGR_VM_PAUSED) {
         mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
         json_t *r = NULL;
-        if (vm_client_call(sock, "placement", VM_API_TIMEOUT_MS, &r, err, sizeof(err)) == 0 &&
+        if (vm_client_call(sock, "placement", VM_API_TIMEOUT_MS, &r, &verr) == 0 &&
             json_is_true(json_object_get(r, "ok")))
             live = json_incref(json_object_get(r, "vcpus"));
         json_decref(r);
@@ -138,8 +139,8 @@ void mgr_op_placement_put(struct mgr *m, struct mgr_vm *vm, unsigned index, cons
     struct sysconf_diags diags = {0};
     const struct vmm_placement *cur = effective_placement(vm);
     struct vcpu_sched s;
-    char err[512], spec[600], cmd[640], sock[VM_PATH_MAX];
-    int status;
+    char spec[600], cmd[640], sock[VM_PATH_MAX];
+    struct stdvmm_error refused;
 
     if (index >= vm->cfg.cpus) {
         mgr_reply_error(reply, 404, "%s has no vCPU %u (it has %u: 0-%u)", vm->name, index,
@@ -185,19 +186,18 @@ void mgr_op_placement_put(struct mgr *m, struct mgr_vm *vm, unsigned index, cons
         if (m->vms[i] == vm)
             target = i;
     }
-    bool fits = mgr_placement_fit(&m->cfg.system, all, m->vm_count, target, index, &s, &status,
-                                  err, sizeof(err));
+    int fit = mgr_placement_fit(&m->cfg.system, all, m->vm_count, target, index, &s, &refused);
     free(all);
-    if (!fits) {
-        mgr_reply_error(reply, status, "%s", err);
+    if (fit < 0) {
+        mgr_reply_from_error(reply, &refused);
         return;
     }
     vmm_spec(&s, spec, sizeof(spec));
     snprintf(cmd, sizeof(cmd), "vcpu %u %s", index, spec);
     mgr_vm_file(vm, "api.sock", sock, sizeof(sock));
     json_t *r = NULL;
-    if (vm_client_call(sock, cmd, VM_API_TIMEOUT_MS, &r, err, sizeof(err)) != 0) {
-        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, err);
+    if (vm_client_call(sock, cmd, VM_API_TIMEOUT_MS, &r, &refused) != 0) {
+        mgr_reply_error(reply, 502, "%s: the VMM did not answer: %s", vm->name, refused.msg);
         return;
     }
     if (!json_is_true(json_object_get(r, "ok"))) {

@@ -17,6 +17,28 @@ void mgr_reply_error(struct mgr_reply *reply, int status, const char *fmt, ...)
     reply->body = json_pack("{s:s, s:i}", "error", msg, "status", status);
 }
 
+int mgr_reply_status(int code)
+{
+    switch (code) {
+    case STDVMM_EINVAL:
+        return 400;
+    case STDVMM_ENOENT:
+        return 404;
+    case STDVMM_EBUSY:
+    case STDVMM_EEXIST:
+    case STDVMM_ERANGE:
+    case STDVMM_ENOSPC:
+        return 409;
+    default:
+        return 500;
+    }
+}
+
+void mgr_reply_from_error(struct mgr_reply *reply, const struct stdvmm_error *e)
+{
+    mgr_reply_error(reply, mgr_reply_status(e->code), "%s", e->msg);
+}
+
 void mgr_reply_diags(struct mgr_reply *reply, const struct sysconf_diags *d)
 {
     json_t *details = json_array();

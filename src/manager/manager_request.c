@@ -250,31 +250,31 @@ bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out)
     return true;
 }
 
-bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
-                    const char *name, uint64_t memory, unsigned cpus, char *err, size_t err_size)
+int mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
+                   const char *name, uint64_t memory, unsigned cpus, struct stdvmm_error *err)
 {
     char a[32], b[32], c[32];
 
     if (used->vms + 1 > bounds->max_vms) {
-        snprintf(err, err_size,
-                 "system.max_vms: %u VMs run already and the bound is %u; %s cannot start",
-                 used->vms, bounds->max_vms, name);
-        return false;
+        return stdvmm_error_set(
+            err, STDVMM_ENOSPC,
+            "system.max_vms: %u VMs run already and the bound is %u; %s cannot start", used->vms,
+            bounds->max_vms, name);
     }
     if (used->memory + memory > bounds->memory) {
         spelling_format_size(used->memory, a, sizeof(a));
         spelling_format_size(memory, b, sizeof(b));
         spelling_format_size(bounds->memory, c, sizeof(c));
-        snprintf(err, err_size, "system.memory: %s in use + %s for %s is more than the bound %s", a,
-                 b, name, c);
-        return false;
+        return stdvmm_error_set(err, STDVMM_ENOSPC,
+                                "system.memory: %s in use + %s for %s is more than the bound %s", a,
+                                b, name, c);
     }
     if ((uint64_t)used->vcpus + cpus > bounds->vcpus) {
-        snprintf(err, err_size, "system.vcpus: %u in use + %u for %s is more than the bound %u",
-                 used->vcpus, cpus, name, bounds->vcpus);
-        return false;
+        return stdvmm_error_set(err, STDVMM_ENOSPC,
+                                "system.vcpus: %u in use + %u for %s is more than the bound %u",
+                                used->vcpus, cpus, name, bounds->vcpus);
     }
-    return true;
+    return 0;
 }
 
 int mgr_parse_placement(const char *body, size_t len, struct vcpu_sched *s,
@@ -336,34 +336,34 @@ static void placement_loads(const struct mgr_placement_vm *vms, unsigned count, 
     placement_load_add(l, s);
 }
 
-bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
-                       unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
-                       int *status, char *err, size_t err_size)
+int mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
+                      unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
+                      struct stdvmm_error *err)
 {
     const struct mgr_placement_vm *me = &vms[target];
-    char set[128], why[512];
+    char set[128];
+    struct stdvmm_error why;
+    int code;
 
-    *status = 400;
+    code = STDVMM_EINVAL; /* s breaks a rule by itself */
     if (vcpu >= me->cpus || vcpu >= PLACEMENT_MAX_VCPUS) {
-        snprintf(err, err_size, "%s has no vCPU %u (it has %u: 0-%u)", me->name, vcpu, me->cpus,
-                 me->cpus ? me->cpus - 1 : 0);
-        return false;
+        stdvmm_error_set(err, code, "%s has no vCPU %u (it has %u: 0-%u)", me->name, vcpu, me->cpus,
+                         me->cpus ? me->cpus - 1 : 0);
+        return -code;
     }
     if (s->kind == PLACEMENT_DEDICATED && placement_cpuset_empty(&s->pcpus)) {
-        snprintf(err, err_size, "vCPU %u: dedicated needs pcpus", vcpu);
-        return false;
+        stdvmm_error_set(err, code, "vCPU %u: dedicated needs pcpus", vcpu);
+        return -code;
     }
-    if (!placement_check_sched(s, why, sizeof(why))) {
-        snprintf(err, err_size, "vCPU %u: %s", vcpu, why);
-        return false;
-    }
+    if (placement_check_sched(s, &why) < 0)
+        return stdvmm_error_set(err, code, "vCPU %u: %s", vcpu, why.msg);
     if (s->kind != PLACEMENT_FLOATING && sys->has_host_cpus) {
         for (unsigned c = 0; c < PLACEMENT_MAX_PCPUS; c++) {
             if (placement_cpuset_has(&s->pcpus, c) && !sysconf_cpuset_has(&sys->host_cpus, c)) {
                 sysconf_cpuset_format(&sys->host_cpus, set, sizeof(set));
-                snprintf(err, err_size, "vCPU %u: pCPU %u is not in system.host_cpus (%s)", vcpu,
-                         c, set);
-                return false;
+                stdvmm_error_set(err, code, "vCPU %u: pCPU %u is not in system.host_cpus (%s)",
+                                 vcpu, c, set);
+                return -code;
             }
         }
     }
@@ -371,21 +371,21 @@ bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placem
     if (me->placement != NULL) {
         struct vmm_placement *p = malloc(sizeof(*p));
         if (p == NULL) {
-            *status = 500;
-            snprintf(err, err_size, "out of memory");
-            return false;
+            code = STDVMM_ENOMEM;
+            stdvmm_error_set(err, code, "out of memory");
+            return -code;
         }
         *p = *me->placement;
         p->vcpu[vcpu] = *s;
-        bool ok = placement_check_vm(p, me->cpus, why, sizeof(why));
+        int r = placement_check_vm(p, me->cpus, &why);
         free(p);
-        if (!ok && strstr(why, "budgeted") == NULL) { /* budgets: over all VMs below */
-            *status = 409;
-            snprintf(err, err_size, "%s: %s", me->name, why);
-            return false;
+        if (r < 0 && r != -STDVMM_ERANGE) { /* budgets: over all VMs below */
+            code = STDVMM_EBUSY;            /* it collides with another VM */
+            stdvmm_error_set(err, code, "%s: %s", me->name, why.msg);
+            return -code;
         }
     }
-    *status = 409;
+    code = STDVMM_EBUSY;
     if (s->kind != PLACEMENT_FLOATING) {
         for (unsigned k = 0; k < sys->pool_count; k++) {
             if (s->kind == PLACEMENT_DEDICATED &&
@@ -395,9 +395,11 @@ bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placem
                     if (placement_cpuset_has(&s->pcpus, x) &&
                         placement_cpuset_has(&sys->pools[k].pcpus, x))
                         c = (int)x;
-                snprintf(err, err_size, "vCPU %u: pCPU %d is in the shared pool '%s'; it cannot "
-                         "be dedicated", vcpu, c, sys->pools[k].name);
-                return false;
+                stdvmm_error_set(err, code,
+                                 "vCPU %u: pCPU %d is in the shared pool '%s'; it cannot "
+                                 "be dedicated",
+                                 vcpu, c, sys->pools[k].name);
+                return -code;
             }
         }
         for (unsigned i = 0; i < count; i++) {
@@ -415,19 +417,23 @@ bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placem
                     if (placement_cpuset_has(&s->pcpus, x) && placement_cpuset_has(&t->pcpus, x))
                         c = (int)x;
                 if (theirs)
-                    snprintf(err, err_size, "vCPU %u: pCPU %d is dedicated to VM '%s' vCPU %u",
-                             vcpu, c, vms[i].name, y);
+                    stdvmm_error_set(err, code, "vCPU %u: pCPU %d is dedicated to VM '%s' vCPU %u",
+                                     vcpu, c, vms[i].name, y);
                 else
-                    snprintf(err, err_size, "vCPU %u: pCPU %d cannot be dedicated: VM '%s' vCPU "
-                             "%u runs on it", vcpu, c, vms[i].name, y);
-                return false;
+                    stdvmm_error_set(err, code,
+                                     "vCPU %u: pCPU %d cannot be dedicated: VM '%s' vCPU "
+                                     "%u runs on it",
+                                     vcpu, c, vms[i].name, y);
+                return -code;
             }
             if (s->kind == PLACEMENT_DEDICATED && o->has_vmm_threads &&
                 placement_cpuset_intersects(&s->pcpus, &o->vmm_threads)) {
                 placement_cpuset_format(&o->vmm_threads, set, sizeof(set));
-                snprintf(err, err_size, "vCPU %u: pCPUs %s are VM '%s''s vmm_threads; they "
-                         "cannot be dedicated", vcpu, set, vms[i].name);
-                return false;
+                stdvmm_error_set(err, code,
+                                 "vCPU %u: pCPUs %s are VM '%s''s vmm_threads; they "
+                                 "cannot be dedicated",
+                                 vcpu, set, vms[i].name);
+                return -code;
             }
         }
     }
@@ -435,29 +441,30 @@ bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placem
         struct placement_load *l = calloc(1, sizeof(*l));
         uint32_t ppm;
         if (l == NULL) {
-            *status = 500;
-            snprintf(err, err_size, "out of memory");
-            return false;
+            code = STDVMM_ENOMEM;
+            stdvmm_error_set(err, code, "out of memory");
+            return -code;
         }
         placement_loads(vms, count, target, vcpu, s, l);
         int over = placement_load_over(l, &ppm);
         free(l);
         if (over >= 0) {
-            snprintf(err, err_size,
-                     "vCPU %u: pCPU %d would be budgeted at %u%% by the running VMs together; "
-                     "at most 100%%", vcpu, over, ppm / 10000);
-            return false;
+            stdvmm_error_set(
+                err, code,
+                "vCPU %u: pCPU %d would be budgeted at %u%% by the running VMs together; "
+                "at most 100%%",
+                vcpu, over, ppm / 10000);
+            return -code;
         }
     }
-    *status = 0;
-    return true;
+    return 0;
 }
 
-bool mgr_peer_allowed(uid_t peer, uid_t self, char *why, size_t why_size)
+int mgr_peer_allowed(uid_t peer, uid_t self, struct stdvmm_error *why)
 {
     if (peer == self || peer == 0)
-        return true;
-    snprintf(why, why_size, "uid %u may not use this manager (it serves uid %u and root)",
-             (unsigned)peer, (unsigned)self);
-    return false;
+        return 0;
+    return stdvmm_error_set(why, STDVMM_EPERM,
+                            "uid %u may not use this manager (it serves uid %u and root)",
+                            (unsigned)peer, (unsigned)self);
 }

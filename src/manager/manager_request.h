@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/system_config.h"
 
@@ -100,9 +101,9 @@ bool mgr_parse_count(const char *arg, unsigned def, unsigned max, unsigned *out)
  * Who may use the manager's API (SO_PEERCRED of the connection): the
  * manager's own uid, and root, which can act as that uid anyway. Every
  * request, reading or changing, needs this; there is no read-only class
- * of client. False with the reason in why.
+ * of client. 0, or -STDVMM_EPERM with the reason in why.
  */
-bool mgr_peer_allowed(uid_t peer, uid_t self, char *why, size_t why_size);
+int mgr_peer_allowed(uid_t peer, uid_t self, struct stdvmm_error *why);
 
 /* What the VMs holding resources use together. */
 struct mgr_usage {
@@ -113,12 +114,12 @@ struct mgr_usage {
 
 /*
  * Would a VM called name with this memory and these vCPUs fit next to
- * used? false with a message naming the bound ("system.memory: 448M in use
- * + 128M for web is more than the bound 512M"). Sums cannot overflow:
- * sizes are bounded by the description's validation.
+ * used? 0, or -STDVMM_ENOSPC with a message naming the bound
+ * ("system.memory: 448M in use + 128M for web is more than the bound 512M").
+ * Sums cannot overflow: sizes are bounded by the description's validation.
  */
-bool mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
-                    const char *name, uint64_t memory, unsigned cpus, char *err, size_t err_size);
+int mgr_bounds_fit(const struct sysconf_system *bounds, const struct mgr_usage *used,
+                   const char *name, uint64_t memory, unsigned cpus, struct stdvmm_error *err);
 
 /* One VM as the run-time placement check sees it. */
 struct mgr_placement_vm {
@@ -135,11 +136,12 @@ struct mgr_placement_vm {
  * its VM's (placement_check_vm with s in place); not onto a pCPU dedicated to
  * another VM's vCPU, its vmm_threads or a pool; when s is dedicated, none of
  * its pCPUs given to another VM; budgets per pCPU at most 100% over the
- * running VMs. false with the reason in err and the HTTP status (400: s
- * breaks a rule by itself; 409: it collides with another VM) in *status.
+ * running VMs. 0, or the reason in err and its code: -STDVMM_EINVAL when s
+ * breaks a rule by itself, -STDVMM_EBUSY when it collides with another VM
+ * (HTTP 400 and 409: mgr_reply_status).
  */
-bool mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
-                       unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
-                       int *status, char *err, size_t err_size);
+int mgr_placement_fit(const struct sysconf_system *sys, const struct mgr_placement_vm *vms,
+                      unsigned count, unsigned target, unsigned vcpu, const struct vcpu_sched *s,
+                      struct stdvmm_error *err);
 
 #endif

@@ -8,6 +8,8 @@
  */
 #include "manager_state.h"
 
+#include "stdvmm/error_report.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -178,49 +180,51 @@ static bool cmdline_has_socket(const char *cmd, size_t len, const char *socket)
 }
 
 int mgr_adopt_check(const char *proc_root, const struct mgr_pidfile *pf, const char *exe,
-                    const char *socket, char *why, size_t why_size)
+                    const char *socket, struct stdvmm_error *why)
 {
     char path[PATH_MAX], link[PATH_MAX];
     uint64_t start;
     bool zombie;
 
     if (mgr_proc_start_time(proc_root, pf->pid, &start, &zombie) != 0) {
-        snprintf(why, why_size, "process %d is gone", (int)pf->pid);
+        stdvmm_error_set(why, STDVMM_ENOENT, "process %d is gone", (int)pf->pid);
         return -STDVMM_ENOENT;
     }
     if (start != pf->start_time) {
-        snprintf(why, why_size,
-                 "pid %d now belongs to another process (started at %" PRIu64 ", not %" PRIu64 ")",
-                 (int)pf->pid, start, pf->start_time);
+        stdvmm_error_set(why, STDVMM_ENOENT,
+                         "pid %d now belongs to another process (started at %" PRIu64
+                         ", not %" PRIu64 ")",
+                         (int)pf->pid, start, pf->start_time);
         return -STDVMM_ENOENT;
     }
     if (zombie) {
-        snprintf(why, why_size, "process %d has exited", (int)pf->pid);
+        stdvmm_error_set(why, STDVMM_ENOENT, "process %d has exited", (int)pf->pid);
         return -STDVMM_ENOENT;
     }
     snprintf(path, sizeof(path), "%s/%d/exe", proc_root, (int)pf->pid);
     ssize_t n = readlink(path, link, sizeof(link) - 1);
     if (n < 0) {
-        snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));
+        stdvmm_error_set(why, STDVMM_ENOENT, "cannot read %s: %s", path, strerror(errno));
         return -STDVMM_ENOENT;
     }
     link[n] = '\0';
     if (!same_exe(link, exe)) {
-        snprintf(why, why_size, "process %d runs %s, not %s", (int)pf->pid, link, exe);
+        stdvmm_error_set(why, STDVMM_ENOENT, "process %d runs %s, not %s", (int)pf->pid, link, exe);
         return -STDVMM_ENOENT;
     }
     snprintf(path, sizeof(path), "%s/%d/cmdline", proc_root, (int)pf->pid);
     size_t len;
     char *cmd = mgr_read_file(path, 65536, &len);
     if (cmd == NULL) {
-        snprintf(why, why_size, "cannot read %s", path);
+        stdvmm_error_set(why, STDVMM_ENOENT, "cannot read %s", path);
         return -STDVMM_ENOENT;
     }
     bool ok = cmdline_has_socket(cmd, len, socket);
     free(cmd);
     if (!ok) {
-        snprintf(why, why_size, "process %d is a stdvmm for another VM (no --api-socket %s)",
-                 (int)pf->pid, socket);
+        stdvmm_error_set(why, STDVMM_ENOENT,
+                         "process %d is a stdvmm for another VM (no --api-socket %s)", (int)pf->pid,
+                         socket);
         return -STDVMM_ENOENT;
     }
     return 0;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct stdvmm_error; /* stdvmm/error_report.h */
+
 /* What a pid file records: the process and when it started (clock ticks since boot). */
 struct mgr_pidfile {
     pid_t pid;
@@ -31,7 +33,7 @@ int mgr_proc_start_time(const char *proc_root, pid_t pid, uint64_t *start_time, 
  * -STDVMM_ENOENT with the reason in why.
  */
 int mgr_adopt_check(const char *proc_root, const struct mgr_pidfile *pf, const char *exe,
-                    const char *socket, char *why, size_t why_size);
+                    const char *socket, struct stdvmm_error *why);
 
 /* Writes path atomically (a temporary file renamed over it). */
 int mgr_write_file(const char *path, const char *text);

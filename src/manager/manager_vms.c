@@ -283,11 +283,11 @@ struct mgr_usage mgr_usage_of(struct mgr *m)
  * Would starting a VM of this size stay within the system's bounds? The
  * message names the bound: "system.memory: 448M in use + 128M for web ...".
  */
-bool mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, char *err,
-              size_t size)
+int mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus,
+             struct stdvmm_error *err)
 {
     struct mgr_usage used = mgr_usage_of(m);
-    return mgr_bounds_fit(&m->cfg.system, &used, name, memory, cpus, err, size);
+    return mgr_bounds_fit(&m->cfg.system, &used, name, memory, cpus, err);
 }
 
 pid_t mgr_vmm_process(pid_t pid)

@@ -109,8 +109,8 @@ bool mgr_slot_taken(struct mgr *m, const struct sysconf_vm *def, unsigned slot);
 /* What the VMs holding resources (running, paused, stopping, restarting) use. */
 struct mgr_usage mgr_usage_of(struct mgr *m);
 /* mgr_bounds_fit against the current usage. */
-bool mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus, char *err,
-              size_t size);
+int mgr_fits(struct mgr *m, const char *name, uint64_t memory, unsigned cpus,
+             struct stdvmm_error *err);
 
 /* status.json: state, restart count and last exit, kept across manager restarts. */
 /*

@@ -268,7 +268,7 @@ static int open_net(struct vmm_virtio *v, unsigned i)
     snprintf(n->name, sizeof(n->name), "net%u", i);
     if (cfg->backend == VMM_NET_TAP) {
         n->tap.fd = -1;
-        int r = net_tap_open(&n->tap, cfg->tap);
+        int r = net_tap_open(&n->tap, n->name, cfg->tap);
         if (r < 0 || !cfg->vhost)
             return r;
         uint8_t mac[6];
@@ -368,17 +368,19 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
     for (unsigned i = 0; i < cfg->disk_count; i++) {
         char name[16];
         snprintf(name, sizeof(name), "blk%u", i);
-        int r = cfg->disks[i].vhost_user != NULL
-                    ? open_vhost(v, i, name, cfg->disks[i].vhost_user, VIRTIO_ID_BLOCK,
-                                 BLK_VHOST_FEATURES)
-                    : blk_file_open(&v->disks[i], cfg->disks[i].path, cfg->disks[i].readonly);
-        if (r < 0)
-            return r;
-        v->disks_open = i + 1;
         if (cfg->disks[i].id != NULL)
             snprintf(v->serials[i], sizeof(v->serials[i]), "%s", cfg->disks[i].id);
         else
             snprintf(v->serials[i], sizeof(v->serials[i]), "disk%u", i);
+        /* Named by its id, as the description and the guest name it. */
+        int r = cfg->disks[i].vhost_user != NULL
+                    ? open_vhost(v, i, name, cfg->disks[i].vhost_user, VIRTIO_ID_BLOCK,
+                                 BLK_VHOST_FEATURES)
+                    : blk_file_open(&v->disks[i], v->serials[i], cfg->disks[i].path,
+                                    cfg->disks[i].readonly);
+        if (r < 0)
+            return r;
+        v->disks_open = i + 1;
     }
     for (unsigned i = 0; i < cfg->net_count; i++) {
         int r = open_net(v, i);

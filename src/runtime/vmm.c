@@ -42,10 +42,16 @@ struct vmm {
     int stop_fd;   /* eventfd: the VM recorded a stop reason */
     int signal_fd; /* SIGTERM, SIGINT, SIGHUP */
     struct vm_api *api; /* --api-socket; NULL without */
+    struct sched_policy *sched; /* the placement; NULL without */
+    struct vmm_vcpu_thread {
+        struct vmm *m;
+        struct vcpu *vcpu;
+    } thread_args[VM_MAX_VCPUS];
     struct vmm_virtio *virtio;
     struct vcpu_park park; /* pause, and the VMM's own stop-the-world moments */
     /* The memfd behind each RAM region (m->mach.ram order) when RAM is shared; -1 otherwise. */
     int ram_fds[ARCH_MAX_RAM_REGIONS];
+    char vsock_dir[256]; /* the jail binds it: where the vsock socket's per-port paths go */
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -236,19 +242,20 @@ static int build(struct vmm *m)
 
 static void *vcpu_thread(void *arg)
 {
-    struct vcpu *vcpu = arg;
+    const struct vmm_vcpu_thread *t = arg;
+    struct vcpu *vcpu = t->vcpu;
     char name[16];
 
     snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
     pthread_setname_np(pthread_self(), name);
-    if (sched_policy_vcpu_enter(vcpu->index) < 0) {
+    if (sched_policy_vcpu_enter(t->m->sched, vcpu->index) < 0) {
         vm_request_stop(vcpu->vm, VM_STOP_ERROR);
         return NULL;
     }
     /* After placement, which writes cgroup files this filter no longer allows. */
     host_sandbox_enter(HOST_THREAD_VCPU);
     vcpu_run_loop(vcpu);
-    sched_policy_vcpu_leave(vcpu->index);
+    sched_policy_vcpu_leave(t->m->sched, vcpu->index);
     return NULL;
 }
 
@@ -256,7 +263,8 @@ static int start_vcpus(struct vmm *m)
 {
     m->threads_started = 0;
     for (unsigned i = 0; i < m->mach.vm.vcpu_count; i++) {
-        if (pthread_create(&m->threads[i], NULL, vcpu_thread, &m->mach.vm.vcpus[i]) != 0) {
+        m->thread_args[i] = (struct vmm_vcpu_thread){.m = m, .vcpu = &m->mach.vm.vcpus[i]};
+        if (pthread_create(&m->threads[i], NULL, vcpu_thread, &m->thread_args[i]) != 0) {
             LOG_ERR("cannot start the thread of vCPU %u", i);
             vm_request_stop(&m->mach.vm, VM_STOP_ERROR);
             return -STDVMM_EAGAIN;
@@ -370,8 +378,9 @@ static int sandbox_init(struct vmm *m)
 }
 
 /* What the jail allows: the VM's own size, its disks' sizes, the paths its devices reach. */
-static void jail_fill(const struct vmm_config *cfg, struct host_jail *j)
+static void jail_fill(struct vmm *m, struct host_jail *j)
 {
+    const struct vmm_config *cfg = m->cfg;
     struct stat st;
     uint64_t images = 0, biggest = cfg->serial_max != 0 ? cfg->serial_max : 16ull << 20;
 
@@ -396,13 +405,12 @@ static void jail_fill(const struct vmm_config *cfg, struct host_jail *j)
             j->host_net = j->resolv_conf = true;
     }
     /* Guest connections to vsock port P go to the path "<socket>_P", beside the socket. */
-    static char vsock_dir[256];
     if (cfg->vsock.enabled && cfg->vsock.socket != NULL) {
-        snprintf(vsock_dir, sizeof(vsock_dir), "%s", cfg->vsock.socket);
-        char *slash = strrchr(vsock_dir, '/');
-        if (slash != NULL && slash != vsock_dir && vsock_dir[0] == '/') {
+        snprintf(m->vsock_dir, sizeof(m->vsock_dir), "%s", cfg->vsock.socket);
+        char *slash = strrchr(m->vsock_dir, '/');
+        if (slash != NULL && slash != m->vsock_dir && m->vsock_dir[0] == '/') {
             *slash = '\0';
-            j->binds[j->bind_count++] = vsock_dir;
+            j->binds[j->bind_count++] = m->vsock_dir;
         }
     }
 }
@@ -439,20 +447,20 @@ int vmm_run(const struct vmm_config *cfg)
     }
     struct host_jail jail;
     if (cfg->jail != NULL) {
-        jail_fill(cfg, &jail);
+        jail_fill(m, &jail);
         /* Before anything is allocated, so the VM's memory is charged to its cgroup. */
         if (host_jail_cgroup(&jail) < 0)
             goto out;
     }
     /* Before any thread exists: the VMM's threads inherit the vmm_threads affinity. */
-    if (sched_policy_start(cfg->placement, cfg->cpus) < 0)
+    if (sched_policy_start(&m->sched, cfg->placement, cfg->cpus) < 0)
         goto out;
     /* Disk images first: one that another stdvmm holds is the likeliest refusal. */
     if (vmm_virtio_open(&m->virtio, cfg) < 0)
         goto out;
     if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
-    if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg) < 0)
+    if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg, m->sched) < 0)
         goto out;
     /* Everything the VM uses by descriptor is open: now the jail, which forks, so no thread yet. */
     if (cfg->jail != NULL) {
@@ -503,7 +511,7 @@ int vmm_run(const struct vmm_config *cfg)
 
 out:
     vm_api_close(m->api, status);
-    sched_policy_stop();
+    sched_policy_stop(m->sched);
     console_close(&m->console);
     host_file_image_release(&m->kernel);
     host_file_image_release(&m->initrd);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "stdvmm/cpulist.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/log.h"
 
 void placement_sched_default(struct vcpu_sched *s)
@@ -143,38 +144,26 @@ bool placement_parse_duration(const char *s, uint64_t *ns)
     return true;
 }
 
-static void set_err(char *err, size_t size, const char *fmt, ...) STDVMM_PRINTF(3, 4);
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, size, fmt, ap);
-    va_end(ap);
-}
-
-static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, size_t esz)
+static int spec_item(struct vcpu_sched *s, char *key, char *value, struct stdvmm_error *err)
 {
     if (strcmp(key, "pcpus") == 0 && value != NULL) {
         if (strcmp(value, "any") == 0) {
             s->kind = PLACEMENT_FLOATING;
             memset(&s->pcpus, 0, sizeof(s->pcpus));
-            return true;
+            return 0;
         }
         if (!placement_cpuset_parse(value, &s->pcpus)) {
-            set_err(err, esz,
-                    "pcpus=%s: expected a CPU list such as 1 or 0-3:6 (':' joins parts, since "
-                    "',' separates fields)",
-                    value);
-            return false;
+            stdvmm_error_set(
+                err, STDVMM_EINVAL,
+                "pcpus=%s: expected a CPU list such as 1 or 0-3:6 (':' joins parts, since "
+                "',' separates fields)",
+                value);
+            return -STDVMM_EINVAL;
         }
         if (s->kind != PLACEMENT_DEDICATED)
             s->kind = PLACEMENT_PINNED;
         s->pool[0] = '\0';
-        return true;
+        return 0;
     }
     if (strcmp(key, "pool") == 0 && value != NULL) {
         /* The pool's pCPUs come with it (pcpus= before pool=, as formatted). */
@@ -183,93 +172,97 @@ static bool spec_item(struct vcpu_sched *s, char *key, char *value, char *err, s
             strspn(value, "abcdefghijklmnopqrstuvwxyz"
                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                           "0123456789_.-") != n) {
-            set_err(err, esz,
-                    "pool=%s: expected a pool name of at most %zu characters "
-                    "(letters, digits, '_', '.', '-')",
-                    value, sizeof(s->pool) - 1);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL,
+                             "pool=%s: expected a pool name of at most %zu characters "
+                             "(letters, digits, '_', '.', '-')",
+                             value, sizeof(s->pool) - 1);
+            return -STDVMM_EINVAL;
         }
         memcpy(s->pool, value, n + 1);
         s->kind = PLACEMENT_POOL;
-        return true;
+        return 0;
     }
     if (strcmp(key, "dedicated") == 0 && value == NULL) {
         s->kind = PLACEMENT_DEDICATED;
-        return true;
+        return 0;
     }
     if (strcmp(key, "shared") == 0 && value == NULL) {
         if (s->kind == PLACEMENT_DEDICATED)
             s->kind = PLACEMENT_PINNED;
-        return true;
+        return 0;
     }
     if (strcmp(key, "priority") == 0 && value != NULL) {
         if (strcmp(value, "none") == 0) {
             s->priority = -1;
-            return true;
+            return 0;
         }
         unsigned long long v;
         if (!placement_parse_uint(value, PLACEMENT_MAX_PRIORITY, &v, NULL)) {
-            set_err(err, esz, "priority=%s: expected 0-255 (seL4 priorities) or none", value);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL,
+                             "priority=%s: expected 0-255 (seL4 priorities) or none", value);
+            return -STDVMM_EINVAL;
         }
         s->priority = (int)v;
-        return true;
+        return 0;
     }
     if ((strcmp(key, "rr") == 0 || strcmp(key, "fifo") == 0) && value == NULL) {
         s->rt = key[0] == 'r' ? PLACEMENT_RT_RR : PLACEMENT_RT_FIFO;
-        return true;
+        return 0;
     }
     if (strcmp(key, "budget") == 0 && value != NULL) {
         if (strcmp(value, "none") == 0) {
             s->runtime_ns = s->period_ns = 0;
-            return true;
+            return 0;
         }
         char *slash = strchr(value, '/');
         uint64_t rt, per;
         if (slash == NULL) {
-            set_err(err, esz, "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, or none",
-                    value);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL,
+                             "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, or none",
+                             value);
+            return -STDVMM_EINVAL;
         }
         *slash = '\0';
         if (!placement_parse_duration(value, &rt) || !placement_parse_duration(slash + 1, &per)) {
-            set_err(err, esz, "budget=%s/%s: durations are NUMBER with ns, us, ms or s", value,
-                    slash + 1);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL,
+                             "budget=%s/%s: durations are NUMBER with ns, us, ms or s", value,
+                             slash + 1);
+            return -STDVMM_EINVAL;
         }
         s->runtime_ns = rt;
         s->period_ns = per;
-        return true;
+        return 0;
     }
     if (strcmp(key, "weight") == 0 && value != NULL) {
         if (strcmp(value, "default") == 0) {
             s->weight = 0;
-            return true;
+            return 0;
         }
         unsigned long long v;
         if (!placement_parse_uint(value, PLACEMENT_MAX_WEIGHT, &v, NULL) ||
             v < PLACEMENT_MIN_WEIGHT) {
-            set_err(err, esz, "weight=%s: expected 1-10000 or default", value);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL, "weight=%s: expected 1-10000 or default", value);
+            return -STDVMM_EINVAL;
         }
         s->weight = (unsigned)v;
-        return true;
+        return 0;
     }
-    set_err(err, esz,
-            "'%s%s' is not a placement field: pcpus=LIST, dedicated, shared, pool=NAME, "
-            "priority=0-255, fifo, rr, budget=RUNTIME/PERIOD, weight=1-10000",
-            key, value ? "=..." : "");
-    return false;
+    stdvmm_error_set(err, STDVMM_EINVAL,
+                     "'%s%s' is not a placement field: pcpus=LIST, dedicated, shared, pool=NAME, "
+                     "priority=0-255, fifo, rr, budget=RUNTIME/PERIOD, weight=1-10000",
+                     key, value ? "=..." : "");
+    return -STDVMM_EINVAL;
 }
 
-bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, size_t err_size)
+int placement_apply_spec(struct vcpu_sched *s, const char *spec, struct stdvmm_error *err)
 {
     char buf[512];
     struct vcpu_sched tmp = *s;
 
     if (spec == NULL || strlen(spec) >= sizeof(buf)) {
-        set_err(err, err_size, "placement spec too long (at most %zu bytes)", sizeof(buf) - 1);
-        return false;
+        stdvmm_error_set(err, STDVMM_EINVAL, "placement spec too long (at most %zu bytes)",
+                         sizeof(buf) - 1);
+        return -STDVMM_EINVAL;
     }
     strcpy(buf, spec);
     char *save = NULL;
@@ -277,15 +270,15 @@ bool placement_apply_spec(struct vcpu_sched *s, const char *spec, char *err, siz
         char *eq = strchr(item, '=');
         if (eq != NULL)
             *eq = '\0';
-        if (!spec_item(&tmp, item, eq ? eq + 1 : NULL, err, err_size))
-            return false;
+        if (spec_item(&tmp, item, eq ? eq + 1 : NULL, err) < 0)
+            return -STDVMM_EINVAL;
     }
     if (tmp.kind == PLACEMENT_DEDICATED && placement_cpuset_empty(&tmp.pcpus)) {
-        set_err(err, err_size, "dedicated needs pcpus=LIST: the pCPUs the vCPU owns");
-        return false;
+        stdvmm_error_set(err, STDVMM_EINVAL, "dedicated needs pcpus=LIST: the pCPUs the vCPU owns");
+        return -STDVMM_EINVAL;
     }
     *s = tmp;
-    return true;
+    return 0;
 }
 
 void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size)
@@ -326,53 +319,58 @@ void placement_format_sched(const struct vcpu_sched *s, char *buf, size_t size)
 
 /* ---- rules ---- */
 
-bool placement_check_sched(const struct vcpu_sched *s, char *err, size_t err_size)
+int placement_check_sched(const struct vcpu_sched *s, struct stdvmm_error *err)
 {
     unsigned long long rt_us = s->runtime_ns / 1000, period_us = s->period_ns / 1000;
 
     if (s->priority > PLACEMENT_MAX_PRIORITY || s->priority < -1) {
-        set_err(err, err_size, "priority %d is outside seL4's 0-255", s->priority);
-        return false;
+        stdvmm_error_set(err, STDVMM_EINVAL, "priority %d is outside seL4's 0-255", s->priority);
+        return -STDVMM_EINVAL;
     }
     if (s->weight != 0 && (s->weight < PLACEMENT_MIN_WEIGHT || s->weight > PLACEMENT_MAX_WEIGHT)) {
-        set_err(err, err_size, "weight %u is outside 1-10000", s->weight);
-        return false;
+        stdvmm_error_set(err, STDVMM_EINVAL, "weight %u is outside 1-10000", s->weight);
+        return -STDVMM_EINVAL;
     }
     if (s->runtime_ns != 0 || s->period_ns != 0) {
         if (s->runtime_ns == 0 || s->period_ns == 0) {
-            set_err(err, err_size, "a budget needs both runtime (%lluus) and period (%lluus)",
-                    rt_us, period_us);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL,
+                             "a budget needs both runtime (%lluus) and period (%lluus)", rt_us,
+                             period_us);
+            return -STDVMM_EINVAL;
         }
         if (s->runtime_ns > s->period_ns) {
-            set_err(err, err_size,
-                    "budget runtime %lluus is longer than its period %lluus: a vCPU cannot run "
-                    "more than 100%% of one pCPU",
-                    rt_us, period_us);
-            return false;
+            stdvmm_error_set(
+                err, STDVMM_EINVAL,
+                "budget runtime %lluus is longer than its period %lluus: a vCPU cannot run "
+                "more than 100%% of one pCPU",
+                rt_us, period_us);
+            return -STDVMM_EINVAL;
         }
         if (s->period_ns < PLACEMENT_MIN_PERIOD_NS || s->period_ns > PLACEMENT_MAX_PERIOD_NS) {
-            set_err(err, err_size, "budget period %lluus is outside 1ms-1s", period_us);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL, "budget period %lluus is outside 1ms-1s",
+                             period_us);
+            return -STDVMM_EINVAL;
         }
         if (s->runtime_ns < PLACEMENT_MIN_RUNTIME_NS) {
-            set_err(err, err_size, "budget runtime %lluus is below the 1ms minimum", rt_us);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL, "budget runtime %lluus is below the 1ms minimum",
+                             rt_us);
+            return -STDVMM_EINVAL;
         }
     }
     if ((s->kind == PLACEMENT_PINNED || s->kind == PLACEMENT_DEDICATED) &&
         placement_cpuset_empty(&s->pcpus)) {
-        set_err(err, err_size, "pcpus is empty");
-        return false;
+        stdvmm_error_set(err, STDVMM_EINVAL, "pcpus is empty");
+        return -STDVMM_EINVAL;
     }
     if (s->kind == PLACEMENT_POOL && s->priority >= 0 && s->runtime_ns == 0) {
-        set_err(err, err_size,
-                "a real-time priority in the shared pool '%s' needs a budget: without one the "
-                "vCPU could take the pool's pCPUs from every other VM",
-                s->pool);
-        return false;
+        stdvmm_error_set(
+            err, STDVMM_EINVAL,
+            "a real-time priority in the shared pool '%s' needs a budget: without one the "
+            "vCPU could take the pool's pCPUs from every other VM",
+            s->pool);
+        return -STDVMM_ERANGE;
     }
-    return true;
+    return 0;
 }
 
 void placement_load_add(struct placement_load *l, const struct vcpu_sched *s)
@@ -428,41 +426,41 @@ uint64_t placement_weight_to_shares(unsigned weight)
     return (uint64_t)weight * 1024 / 100;
 }
 
-bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err, size_t err_size)
+int placement_check_vm(const struct vmm_placement *p, unsigned vcpus, struct stdvmm_error *err)
 {
-    char why[256];
     struct placement_load *load;
 
     if (vcpus > PLACEMENT_MAX_VCPUS)
         vcpus = PLACEMENT_MAX_VCPUS;
     for (unsigned i = 0; i < vcpus; i++) {
         const struct vcpu_sched *s = &p->vcpu[i];
-        if (!placement_check_sched(s, why, sizeof(why))) {
-            set_err(err, err_size, "vcpu %u: %s", i, why);
-            return false;
+        int r = placement_check_sched(s, err);
+        if (r < 0) {
+            stdvmm_error_prefix(err, "vcpu %u: ", i);
+            return r;
         }
         if (s->kind != PLACEMENT_DEDICATED)
             continue;
         if (p->has_vmm_threads && placement_cpuset_intersects(&s->pcpus, &p->vmm_threads)) {
-            set_err(err, err_size,
-                    "vcpu %u: its dedicated pCPUs are also in vmm_threads; keep the VMM's "
-                    "threads off dedicated pCPUs",
-                    i);
-            return false;
+            stdvmm_error_set(err, STDVMM_EINVAL,
+                             "vcpu %u: its dedicated pCPUs are also in vmm_threads; keep the VMM's "
+                             "threads off dedicated pCPUs",
+                             i);
+            return -STDVMM_EINVAL;
         }
         for (unsigned j = 0; j < vcpus; j++) {
             if (j != i && p->vcpu[j].kind != PLACEMENT_FLOATING &&
                 placement_cpuset_intersects(&s->pcpus, &p->vcpu[j].pcpus)) {
-                set_err(err, err_size, "vcpu %u: a pCPU dedicated to it is also placed for vcpu %u",
-                        i, j);
-                return false;
+                stdvmm_error_set(err, STDVMM_EINVAL,
+                                 "vcpu %u: a pCPU dedicated to it is also placed for vcpu %u", i,
+                                 j);
+                return -STDVMM_EINVAL;
             }
         }
     }
     load = calloc(1, sizeof(*load));
     if (load == NULL) {
-        set_err(err, err_size, "out of memory");
-        return false;
+        return stdvmm_error_set(err, STDVMM_ENOMEM, "out of memory");
     }
     for (unsigned i = 0; i < vcpus; i++)
         placement_load_add(load, &p->vcpu[i]);
@@ -470,11 +468,11 @@ bool placement_check_vm(const struct vmm_placement *p, unsigned vcpus, char *err
     int over = placement_load_over(load, &ppm);
     free(load);
     if (over >= 0) {
-        set_err(err, err_size,
-                "pCPU %d is budgeted at %u%%: the budgets of the vCPUs on it add up "
-                "to more than 100%%",
-                over, ppm / 10000);
-        return false;
+        /* ERANGE, not EINVAL: the description sums budgets over every VM instead. */
+        return stdvmm_error_set(err, STDVMM_ERANGE,
+                                "pCPU %d is budgeted at %u%%: the budgets of the vCPUs on it add "
+                                "up to more than 100%%",
+                                over, ppm / 10000);
     }
-    return true;
+    return 0;
 }

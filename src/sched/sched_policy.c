@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/log.h"
 
 #ifndef SCHED_DEADLINE
@@ -58,20 +59,33 @@ static const char *const mech_names[] = {"time-shared", "realtime", "deadline", 
 
 enum cg_version { CG_UNKNOWN, CG_NONE, CG_V1, CG_V2 };
 
+/*
+ * The cgroup the process sits in, and the one of its own it moves into
+ * (v2): a cgroup holds processes, so this is the process's, shared by every
+ * policy it runs; under the lock.
+ */
 static struct {
     pthread_mutex_t lock;
-    bool active;
+    enum cg_version cg;
+    char base[PATH_MAX];    /* where the process was */
+    char vm[PATH_MAX + 32]; /* v2: base/stdvmm-PID, the process's own; v1: base */
+    bool moved;
+    unsigned users; /* policies with a vCPU in a cgroup below vm: the last one moves back */
+    unsigned next_ordinal;
+} proc_cg = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* One VM's placement and its vCPU threads. */
+struct sched_policy {
+    pthread_mutex_t lock;
     unsigned vcpus;
-    struct vmm_placement *p;
+    unsigned ordinal; /* 0 for a process's first VM, which keeps the cgroup names of one */
+    struct vmm_placement p;
     pid_t tid[PLACEMENT_MAX_VCPUS];
     enum mechanism mech[PLACEMENT_MAX_VCPUS];
     bool in_cgroup[PLACEMENT_MAX_VCPUS];
+    bool uses_cg;   /* counted in proc_cg.users */
     cpu_set_t host; /* the process's affinity at start: what this VMM may use at all */
-    enum cg_version cg;
-    char cg_base[PATH_MAX]; /* where the process was */
-    char cg_vm[PATH_MAX + 32]; /* v2: base/stdvmm-PID, the process's own; v1: base */
-    bool cg_moved;
-} st = {.lock = PTHREAD_MUTEX_INITIALIZER};
+};
 
 static pid_t gettid_(void)
 {
@@ -130,7 +144,7 @@ static void cg_detect(void)
     char line[4096], v1_mount[PATH_MAX] = "", v2_mount[PATH_MAX] = "";
     FILE *f = fopen("/proc/self/mountinfo", "re");
 
-    st.cg = CG_NONE;
+    proc_cg.cg = CG_NONE;
     if (f == NULL)
         return;
     while (fgets(line, sizeof(line), f) != NULL) {
@@ -164,11 +178,11 @@ static void cg_detect(void)
         const char *ctrls = c1 + 1, *path = c2 + 1;
         char ctl[PATH_MAX + 32];
         if (strcmp(line, "0") == 0 && *ctrls == '\0' && v2_mount[0] != '\0') {
-            snprintf(st.cg_base, sizeof(st.cg_base), "%s%s", v2_mount,
+            snprintf(proc_cg.base, sizeof(proc_cg.base), "%s%s", v2_mount,
                      strcmp(path, "/") == 0 ? "" : path);
-            snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", st.cg_base);
+            snprintf(ctl, sizeof(ctl), "%s/cgroup.controllers", proc_cg.base);
             if (file_has_word(ctl, "cpu")) {
-                st.cg = CG_V2;
+                proc_cg.cg = CG_V2;
                 break;
             }
         } else if (v1_mount[0] != '\0' && strstr(ctrls, "cpu") != NULL) {
@@ -176,9 +190,9 @@ static void cg_detect(void)
             snprintf(copy, sizeof(copy), "%s", ctrls);
             for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
                 if (strcmp(o, "cpu") == 0) {
-                    snprintf(st.cg_base, sizeof(st.cg_base), "%s%s", v1_mount,
+                    snprintf(proc_cg.base, sizeof(proc_cg.base), "%s%s", v1_mount,
                              strcmp(path, "/") == 0 ? "" : path);
-                    st.cg = CG_V1;
+                    proc_cg.cg = CG_V1;
                 }
             }
         }
@@ -186,83 +200,97 @@ static void cg_detect(void)
     fclose(f);
 }
 
-/* v2: the process moves into a cgroup of its own, the vCPUs into threaded children. */
+/*
+ * v2: the process moves into a cgroup of its own, the vCPUs into threaded
+ * children. Under proc_cg.lock.
+ */
 static int cg_prepare(void)
 {
     char num[32];
     int r;
 
-    if (st.cg == CG_UNKNOWN)
+    if (proc_cg.cg == CG_UNKNOWN)
         cg_detect();
-    if (st.cg == CG_NONE) {
+    if (proc_cg.cg == CG_NONE) {
         LOG_ERR("a budget or weight needs the CPU controller of a cgroup, and this host mounts "
                 "none (mount -t cgroup2 none /sys/fs/cgroup), or give the vCPU no pcpus so "
                 "that SCHED_DEADLINE can carry its budget");
         return -STDVMM_ENOTSUP;
     }
-    if (st.cg == CG_V1 || st.cg_moved)
+    if (proc_cg.cg == CG_V1 || proc_cg.moved)
         return 0;
-    r = write_file(st.cg_base, "cgroup.subtree_control", "+cpu");
+    r = write_file(proc_cg.base, "cgroup.subtree_control", "+cpu");
     if (r < 0) {
         LOG_ERR("cannot enable the cpu controller below %s: %s; run stdvmm in a cgroup of its "
                 "own with the cpu controller delegated (e.g. systemd-run --scope -p "
                 "Delegate=yes)",
-                st.cg_base, strerror(-r));
+                proc_cg.base, strerror(-r));
         return -STDVMM_EPERM;
     }
-    snprintf(st.cg_vm, sizeof(st.cg_vm), "%s/stdvmm-%ld", st.cg_base, (long)getpid());
-    if (mkdir(st.cg_vm, 0755) != 0 && errno != EEXIST) {
-        LOG_ERR("cannot create the cgroup %s: %s", st.cg_vm, strerror(errno));
+    snprintf(proc_cg.vm, sizeof(proc_cg.vm), "%s/stdvmm-%ld", proc_cg.base, (long)getpid());
+    if (mkdir(proc_cg.vm, 0755) != 0 && errno != EEXIST) {
+        LOG_ERR("cannot create the cgroup %s: %s", proc_cg.vm, strerror(errno));
         return -STDVMM_EPERM;
     }
     snprintf(num, sizeof(num), "%ld", (long)getpid());
-    r = write_file(st.cg_vm, "cgroup.procs", num);
+    r = write_file(proc_cg.vm, "cgroup.procs", num);
     if (r < 0) {
-        LOG_ERR("cannot move the VMM into %s: %s", st.cg_vm, strerror(-r));
-        rmdir(st.cg_vm);
+        LOG_ERR("cannot move the VMM into %s: %s", proc_cg.vm, strerror(-r));
+        rmdir(proc_cg.vm);
         return -STDVMM_EPERM;
     }
-    st.cg_moved = true;
+    proc_cg.moved = true;
     return 0;
 }
 
-static void cg_dir(unsigned i, char *out, size_t size)
+/* A second VM in the process gets its own names beside the first's. */
+static void cg_dir(const struct sched_policy *sp, unsigned i, char *out, size_t size)
 {
-    if (st.cg == CG_V2)
-        snprintf(out, size, "%s/vcpu%u", st.cg_vm, i);
+    char vm[16] = "";
+
+    if (sp->ordinal != 0)
+        snprintf(vm, sizeof(vm), "vm%u-", sp->ordinal);
+    if (proc_cg.cg == CG_V2)
+        snprintf(out, size, "%s/%svcpu%u", proc_cg.vm, vm, i);
     else
-        snprintf(out, size, "%s/stdvmm-%ld-vcpu%u", st.cg_base, (long)getpid(), i);
+        snprintf(out, size, "%s/stdvmm-%ld-%svcpu%u", proc_cg.base, (long)getpid(), vm, i);
 }
 
 /* Puts vCPU i's thread into its own cgroup and sets its quota and weight. */
-static int cg_apply(unsigned i, const struct vcpu_sched *s, bool quota)
+static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched *s, bool quota)
 {
     char dir[PATH_MAX + 64], text[64];
-    int r = cg_prepare();
 
+    pthread_mutex_lock(&proc_cg.lock);
+    int r = cg_prepare();
+    if (r == 0 && !sp->uses_cg) {
+        sp->uses_cg = true;
+        proc_cg.users++;
+    }
+    pthread_mutex_unlock(&proc_cg.lock);
     if (r < 0)
         return r;
-    cg_dir(i, dir, sizeof(dir));
-    if (!st.in_cgroup[i]) {
+    cg_dir(sp, i, dir, sizeof(dir));
+    if (!sp->in_cgroup[i]) {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             LOG_ERR("cannot create the cgroup %s: %s", dir, strerror(errno));
             return -STDVMM_EPERM;
         }
-        if (st.cg == CG_V2) {
+        if (proc_cg.cg == CG_V2) {
             r = write_file(dir, "cgroup.type", "threaded");
             if (r == 0)
-                r = write_file(st.cg_vm, "cgroup.subtree_control", "+cpu");
+                r = write_file(proc_cg.vm, "cgroup.subtree_control", "+cpu");
         }
-        snprintf(text, sizeof(text), "%ld", (long)st.tid[i]);
+        snprintf(text, sizeof(text), "%ld", (long)sp->tid[i]);
         if (r == 0)
-            r = write_file(dir, st.cg == CG_V2 ? "cgroup.threads" : "tasks", text);
+            r = write_file(dir, proc_cg.cg == CG_V2 ? "cgroup.threads" : "tasks", text);
         if (r < 0) {
             LOG_ERR("cannot put vCPU %u's thread into the cgroup %s: %s", i, dir, strerror(-r));
             return -STDVMM_EPERM;
         }
-        st.in_cgroup[i] = true;
+        sp->in_cgroup[i] = true;
     }
-    if (st.cg == CG_V2) {
+    if (proc_cg.cg == CG_V2) {
         if (quota)
             snprintf(text, sizeof(text), "%llu %llu",
                      (unsigned long long)(s->runtime_ns / 1000),
@@ -310,22 +338,22 @@ static int set_attr(pid_t tid, uint32_t policy, uint32_t prio, const struct vcpu
     return syscall(SYS_sched_setattr, tid, &a, 0) == 0 ? 0 : -errno;
 }
 
-static void effective_set(unsigned i, cpu_set_t *out)
+static void effective_set(const struct sched_policy *sp, unsigned i, cpu_set_t *out)
 {
-    const struct vcpu_sched *s = &st.p->vcpu[i];
+    const struct vcpu_sched *s = &sp->p.vcpu[i];
 
     if (s->kind != PLACEMENT_FLOATING) {
         to_cpu_set(&s->pcpus, out);
-        CPU_AND(out, out, &st.host);
+        CPU_AND(out, out, &sp->host);
         return;
     }
     /* Floating vCPUs keep off the pCPUs the VM's other vCPUs own. */
-    *out = st.host;
-    for (unsigned j = 0; j < st.vcpus; j++) {
-        if (j == i || st.p->vcpu[j].kind != PLACEMENT_DEDICATED)
+    *out = sp->host;
+    for (unsigned j = 0; j < sp->vcpus; j++) {
+        if (j == i || sp->p.vcpu[j].kind != PLACEMENT_DEDICATED)
             continue;
         cpu_set_t d, rest;
-        to_cpu_set(&st.p->vcpu[j].pcpus, &d);
+        to_cpu_set(&sp->p.vcpu[j].pcpus, &d);
         CPU_XOR(&rest, out, &d);
         CPU_AND(&rest, &rest, out);
         if (CPU_COUNT(&rest) > 0)
@@ -333,26 +361,26 @@ static void effective_set(unsigned i, cpu_set_t *out)
     }
 }
 
-static int apply(unsigned i)
+static int apply(struct sched_policy *sp, unsigned i)
 {
-    const struct vcpu_sched *s = &st.p->vcpu[i];
-    pid_t tid = st.tid[i];
+    const struct vcpu_sched *s = &sp->p.vcpu[i];
+    pid_t tid = sp->tid[i];
     cpu_set_t set;
     int r;
 
     if (tid == 0)
         return 0;
-    effective_set(i, &set);
+    effective_set(sp, i, &set);
     /* A reservation that stays a reservation changes in place. Leaving
      * SCHED_DEADLINE for the moment of the change is not harmless: a thread
      * that leaves while throttled can come back throttled with its
      * replenishment timer already spent, and then never runs (CI saw a busy
      * vCPU get 0 ticks in 6 s after a budget change). */
-    if (st.mech[i] == MECH_DEADLINE && s->runtime_ns != 0 && CPU_COUNT(&set) == get_nprocs() &&
+    if (sp->mech[i] == MECH_DEADLINE && s->runtime_ns != 0 && CPU_COUNT(&set) == get_nprocs() &&
         set_attr(tid, SCHED_DEADLINE, 0, s) == 0)
-        return s->weight != 0 || st.in_cgroup[i] ? cg_apply(i, s, false) : 0;
+        return s->weight != 0 || sp->in_cgroup[i] ? cg_apply(sp, i, s, false) : 0;
     set_attr(tid, SCHED_OTHER, 0, s); /* a deadline thread's affinity cannot change */
-    st.mech[i] = MECH_NONE;
+    sp->mech[i] = MECH_NONE;
     if (CPU_COUNT(&set) == 0) {
         char want[256];
         placement_cpuset_format(&s->pcpus, want, sizeof(want));
@@ -370,7 +398,7 @@ static int apply(unsigned i)
         if (CPU_COUNT(&set) == get_nprocs()) {
             r = set_attr(tid, SCHED_DEADLINE, 0, s);
             if (r == 0) {
-                st.mech[i] = MECH_DEADLINE;
+                sp->mech[i] = MECH_DEADLINE;
             } else if (s->priority >= 0) {
                 LOG_ERR("vCPU %u: SCHED_DEADLINE refused (%s): the deadline bandwidth of the "
                         "host is used up (see /proc/sys/kernel/sched_rt_runtime_us)",
@@ -399,14 +427,14 @@ static int apply(unsigned i)
                     i, s->priority, prio, strerror(-r));
             return -STDVMM_EPERM;
         }
-        st.mech[i] = MECH_RT;
+        sp->mech[i] = MECH_RT;
     }
-    if (cg_quota || s->weight != 0 || st.in_cgroup[i]) {
-        r = cg_apply(i, s, cg_quota);
+    if (cg_quota || s->weight != 0 || sp->in_cgroup[i]) {
+        r = cg_apply(sp, i, s, cg_quota);
         if (r < 0)
             return r;
         if (cg_quota)
-            st.mech[i] = MECH_CGROUP;
+            sp->mech[i] = MECH_CGROUP;
     }
     return 0;
 }
@@ -415,10 +443,10 @@ static int apply(unsigned i)
 
 int sched_policy_check(const struct vmm_placement *p, unsigned vcpus)
 {
-    char err[512];
+    struct stdvmm_error err;
 
-    if (!placement_check_vm(p, vcpus, err, sizeof(err))) {
-        LOG_ERR("placement: %s", err);
+    if (placement_check_vm(p, vcpus, &err) < 0) {
+        LOG_ERR("placement: %s", err.msg);
         return -STDVMM_EINVAL;
     }
     for (unsigned i = vcpus; i < PLACEMENT_MAX_VCPUS; i++) {
@@ -431,28 +459,28 @@ int sched_policy_check(const struct vmm_placement *p, unsigned vcpus)
     return 0;
 }
 
-int sched_policy_start(const struct vmm_placement *p, unsigned vcpus)
+int sched_policy_start(struct sched_policy **out, const struct vmm_placement *p, unsigned vcpus)
 {
+    *out = NULL;
     if (p == NULL)
         return 0;
     if (sched_policy_check(p, vcpus) < 0)
         return -STDVMM_EINVAL;
-    pthread_mutex_lock(&st.lock);
-    st.p = malloc(sizeof(*st.p));
-    if (st.p == NULL) {
-        pthread_mutex_unlock(&st.lock);
+    struct sched_policy *sp = calloc(1, sizeof(*sp));
+    if (sp == NULL)
         return -STDVMM_ENOMEM;
-    }
-    *st.p = *p;
-    st.vcpus = vcpus;
-    st.active = true;
-    sched_getaffinity(0, sizeof(st.host), &st.host);
-    pthread_mutex_unlock(&st.lock);
+    pthread_mutex_init(&sp->lock, NULL);
+    sp->p = *p;
+    sp->vcpus = vcpus;
+    sched_getaffinity(0, sizeof(sp->host), &sp->host);
+    pthread_mutex_lock(&proc_cg.lock);
+    sp->ordinal = proc_cg.next_ordinal++;
+    pthread_mutex_unlock(&proc_cg.lock);
 
     if (p->has_vmm_threads) {
         cpu_set_t set;
         to_cpu_set(&p->vmm_threads, &set);
-        CPU_AND(&set, &set, &st.host);
+        CPU_AND(&set, &set, &sp->host);
         /* Threads made from now on (console, devices, API) inherit this. */
         if (CPU_COUNT(&set) == 0 || sched_setaffinity(0, sizeof(set), &set) != 0) {
             char want[256];
@@ -460,112 +488,132 @@ int sched_policy_start(const struct vmm_placement *p, unsigned vcpus)
             LOG_ERR("vmm_threads: cannot run the VMM's threads on pCPUs %s (offline, or "
                     "outside the CPUs this process may use)",
                     want);
+            sched_policy_stop(sp);
             return -STDVMM_EINVAL;
         }
     }
+    *out = sp;
     return 0;
 }
 
-int sched_policy_vcpu_enter(unsigned index)
+int sched_policy_vcpu_enter(struct sched_policy *sp, unsigned index)
 {
     int r = 0;
 
-    pthread_mutex_lock(&st.lock);
-    if (st.active && index < st.vcpus) {
-        st.tid[index] = gettid_();
-        r = apply(index);
+    if (sp == NULL)
+        return 0;
+    pthread_mutex_lock(&sp->lock);
+    if (index < sp->vcpus) {
+        sp->tid[index] = gettid_();
+        r = apply(sp, index);
     }
-    pthread_mutex_unlock(&st.lock);
+    pthread_mutex_unlock(&sp->lock);
     return r;
 }
 
-void sched_policy_vcpu_leave(unsigned index)
+void sched_policy_vcpu_leave(struct sched_policy *sp, unsigned index)
 {
-    pthread_mutex_lock(&st.lock);
-    if (st.active && index < st.vcpus)
-        st.tid[index] = 0;
-    pthread_mutex_unlock(&st.lock);
+    if (sp == NULL)
+        return;
+    pthread_mutex_lock(&sp->lock);
+    if (index < sp->vcpus)
+        sp->tid[index] = 0;
+    pthread_mutex_unlock(&sp->lock);
 }
 
-void sched_policy_stop(void)
+void sched_policy_stop(struct sched_policy *sp)
 {
     char dir[PATH_MAX + 64], num[32];
+    bool last = false;
 
-    pthread_mutex_lock(&st.lock);
-    if (st.cg_moved) {
+    if (sp == NULL)
+        return;
+    pthread_mutex_lock(&sp->lock);
+    pthread_mutex_lock(&proc_cg.lock);
+    if (sp->uses_cg)
+        last = --proc_cg.users == 0;
+    if (last && proc_cg.moved) {
         snprintf(num, sizeof(num), "%ld", (long)getpid());
-        write_file(st.cg_base, "cgroup.procs", num);
+        write_file(proc_cg.base, "cgroup.procs", num);
     }
-    for (unsigned i = 0; i < st.vcpus; i++) {
-        if (!st.in_cgroup[i])
+    for (unsigned i = 0; i < sp->vcpus; i++) {
+        if (!sp->in_cgroup[i])
             continue;
-        cg_dir(i, dir, sizeof(dir));
+        cg_dir(sp, i, dir, sizeof(dir));
         if (rmdir(dir) != 0)
             LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
-        st.in_cgroup[i] = false;
     }
-    if (st.cg_moved && rmdir(st.cg_vm) != 0)
-        LOG_WARN("cannot remove the cgroup %s: %s", st.cg_vm, strerror(errno));
-    st.cg_moved = false;
-    free(st.p);
-    st.p = NULL;
-    st.active = false;
-    pthread_mutex_unlock(&st.lock);
+    if (last && proc_cg.moved) {
+        if (rmdir(proc_cg.vm) != 0)
+            LOG_WARN("cannot remove the cgroup %s: %s", proc_cg.vm, strerror(errno));
+        proc_cg.moved = false;
+    }
+    pthread_mutex_unlock(&proc_cg.lock);
+    pthread_mutex_unlock(&sp->lock);
+    pthread_mutex_destroy(&sp->lock);
+    free(sp);
 }
 
 /* ---- run time ---- */
 
-int sched_policy_vcpu_set(unsigned index, const char *spec, char *err, size_t err_size)
+int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *spec,
+                          struct stdvmm_error *err)
 {
     int r;
 
-    pthread_mutex_lock(&st.lock);
-    if (!st.active || index >= st.vcpus) {
-        snprintf(err, err_size, "no vCPU %u (this VM has %u)", index, st.active ? st.vcpus : 0);
-        pthread_mutex_unlock(&st.lock);
+    if (sp == NULL)
+        return stdvmm_error_set(err, STDVMM_EINVAL, "no vCPU %u (this VM has 0)", index);
+    pthread_mutex_lock(&sp->lock);
+    if (index >= sp->vcpus) {
+        pthread_mutex_unlock(&sp->lock);
+        return stdvmm_error_set(err, STDVMM_EINVAL, "no vCPU %u (this VM has %u)", index,
+                                sp->vcpus);
+    }
+    struct vcpu_sched old = sp->p.vcpu[index];
+    if (placement_apply_spec(&sp->p.vcpu[index], spec, err) < 0 ||
+        placement_check_vm(&sp->p, sp->vcpus, err) < 0) {
+        sp->p.vcpu[index] = old;
+        pthread_mutex_unlock(&sp->lock);
         return -STDVMM_EINVAL;
     }
-    struct vcpu_sched old = st.p->vcpu[index];
-    if (!placement_apply_spec(&st.p->vcpu[index], spec, err, err_size) ||
-        !placement_check_vm(st.p, st.vcpus, err, err_size)) {
-        st.p->vcpu[index] = old;
-        pthread_mutex_unlock(&st.lock);
-        return -STDVMM_EINVAL;
-    }
-    r = apply(index);
+    r = apply(sp, index);
     if (r < 0) {
-        snprintf(err, err_size, "the host refused it (%s; the VMM's log says why); vCPU %u is "
-                 "back to its previous placement", stdvmm_strerror(r), index);
-        st.p->vcpu[index] = old;
-        apply(index);
+        stdvmm_error_set(err, -r,
+                         "the host refused it (%s; the VMM's log says why); vCPU %u is back "
+                         "to its previous placement",
+                         stdvmm_strerror(r), index);
+        sp->p.vcpu[index] = old;
+        apply(sp, index);
     } else {
         char now[512];
-        placement_format_sched(&st.p->vcpu[index], now, sizeof(now));
+        placement_format_sched(&sp->p.vcpu[index], now, sizeof(now));
         LOG_INFO("vCPU %u: placement now %s", index, now);
     }
-    pthread_mutex_unlock(&st.lock);
+    pthread_mutex_unlock(&sp->lock);
     return r;
 }
 
-static json_t *vcpu_json(unsigned i)
+static json_t *vcpu_json(const struct sched_policy *sp, unsigned i)
 {
     char text[512], cur[256] = "";
     cpu_set_t set;
     struct placement_cpuset ps;
 
-    placement_format_sched(&st.p->vcpu[i], text, sizeof(text));
-    if (st.tid[i] != 0 && sched_getaffinity(st.tid[i], sizeof(set), &set) == 0) {
+    placement_format_sched(&sp->p.vcpu[i], text, sizeof(text));
+    if (sp->tid[i] != 0 && sched_getaffinity(sp->tid[i], sizeof(set), &set) == 0) {
         from_cpu_set(&set, &ps);
         placement_cpuset_format(&ps, cur, sizeof(cur));
     }
     return json_pack("{s:I, s:s, s:I, s:s, s:s}", "vcpu", (json_int_t)i, "placement", text, "tid",
-                     (json_int_t)st.tid[i], "mechanism", mech_names[st.mech[i]], "affinity", cur);
+                     (json_int_t)sp->tid[i], "mechanism", mech_names[sp->mech[i]], "affinity", cur);
 }
 
-json_t *sched_policy_api(const char *line, size_t len)
+json_t *sched_policy_api(struct sched_policy *sp, const char *line, size_t len,
+                         struct stdvmm_error *err)
 {
-    char buf[512], err[512];
+    char buf[512];
 
+    stdvmm_error_clear(err);
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
     if (len >= sizeof(buf))
@@ -574,10 +622,12 @@ json_t *sched_policy_api(const char *line, size_t len)
     buf[len] = '\0';
     if (strcmp(buf, "placement") == 0) {
         json_t *arr = json_array();
-        pthread_mutex_lock(&st.lock);
-        for (unsigned i = 0; st.active && i < st.vcpus; i++)
-            json_array_append_new(arr, vcpu_json(i));
-        pthread_mutex_unlock(&st.lock);
+        if (sp != NULL) {
+            pthread_mutex_lock(&sp->lock);
+            for (unsigned i = 0; i < sp->vcpus; i++)
+                json_array_append_new(arr, vcpu_json(sp, i));
+            pthread_mutex_unlock(&sp->lock);
+        }
         return json_pack("{s:b, s:o}", "ok", 1, "vcpus", arr);
     }
     if (strncmp(buf, "vcpu ", 5) != 0)
@@ -586,19 +636,21 @@ json_t *sched_policy_api(const char *line, size_t len)
     unsigned long long index;
     /* Bounded before the cast: 4294967296 used to truncate to vCPU 0. */
     if (!placement_parse_uint(buf + 5, PLACEMENT_MAX_VCPUS - 1, &index, &end) || *end != ' ') {
-        snprintf(err, sizeof(err),
-                 "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W with N a vCPU "
-                 "index 0-%d",
-                 PLACEMENT_MAX_VCPUS - 1);
-        return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+        stdvmm_error_set(err, STDVMM_EINVAL,
+                         "expected: vcpu N pcpus=LIST,priority=P,budget=R/P,weight=W with N a "
+                         "vCPU index 0-%d",
+                         PLACEMENT_MAX_VCPUS - 1);
+        return NULL;
     }
-    if (!st.active)
-        return json_pack("{s:b, s:s}", "ok", 0, "error",
+    if (sp == NULL) {
+        stdvmm_error_set(err, STDVMM_EINVAL,
                          "placement is not active in this VMM (it was started without one)");
-    if (sched_policy_vcpu_set((unsigned)index, end + 1, err, sizeof(err)) < 0)
-        return json_pack("{s:b, s:s}", "ok", 0, "error", err);
-    pthread_mutex_lock(&st.lock);
-    json_t *v = vcpu_json((unsigned)index);
-    pthread_mutex_unlock(&st.lock);
+        return NULL;
+    }
+    if (sched_policy_vcpu_set(sp, (unsigned)index, end + 1, err) < 0)
+        return NULL;
+    pthread_mutex_lock(&sp->lock);
+    json_t *v = vcpu_json(sp, (unsigned)index);
+    pthread_mutex_unlock(&sp->lock);
     return json_pack("{s:b, s:o}", "ok", 1, "vcpu", v);
 }

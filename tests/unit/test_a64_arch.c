@@ -22,61 +22,45 @@
 #include "stdvmm/dtb.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv_aarch64.h"
-
-struct hv_vm {
-    int unused;
-};
-struct hv_vcpu {
-    unsigned index;
-};
+#include "arch_record.h"
 
 static struct a64_hv_features offer;
 static bool v2_only;
-static char calls[1024];
 static struct a64_boot_regs boot;
 
-static void record(const char *fmt, ...)
+int hv_a64_features(struct hv_vm *hvm, struct a64_hv_features *out)
 {
-    size_t used = strlen(calls);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(calls + used, sizeof(calls) - used, fmt, ap);
-    va_end(ap);
-}
-
-int hv_a64_features(struct hv_vm *vm, struct a64_hv_features *out)
-{
-    (void)vm;
+    (void)hvm;
     *out = offer;
     return 0;
 }
 
-int hv_a64_enable_mte(struct hv_vm *vm)
+int hv_a64_enable_mte(struct hv_vm *hvm)
 {
-    (void)vm;
+    (void)hvm;
     record("mte ");
     return 0;
 }
 
-int hv_a64_create_gic(struct hv_vm *vm, const struct a64_gic_layout *gic)
+int hv_a64_create_gic(struct hv_vm *hvm, const struct a64_gic_layout *gic)
 {
-    (void)vm;
+    (void)hvm;
     if ((gic->version == A64_GIC_V3 && v2_only) || (gic->version == A64_GIC_V2 && !offer.gicv2))
         return -STDVMM_ENODEV;
     record("gic%d ", (int)gic->version);
     return 0;
 }
 
-int hv_a64_create_its(struct hv_vm *vm, uint64_t base)
+int hv_a64_create_its(struct hv_vm *hvm, uint64_t base)
 {
-    (void)vm;
+    (void)hvm;
     record("its@%llx ", (unsigned long long)base);
     return 0;
 }
 
-int hv_a64_gic_init(struct hv_vm *vm)
+int hv_a64_gic_init(struct hv_vm *hvm)
 {
-    (void)vm;
+    (void)hvm;
     record("gic_init ");
     return 0;
 }
@@ -101,11 +85,6 @@ int hv_a64_vcpu_pmu_init(struct hv_vcpu *vcpu, uint32_t ppi_intid)
     return 0;
 }
 
-#define RAM_SIZE (64ull << 20)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-static struct vm vm;
-static struct hv_vm hv;
-static struct hv_vcpu hv_vcpus[2] = {{0}, {1}};
 static uint8_t flat[4096];
 /* A second RAM region above 4 GiB, added before the one the kernel goes in; off by default. */
 #define HIGH_GPA 0x100000000ull
@@ -136,19 +115,7 @@ static int build(const struct vm_arch_options *opts)
     r = arch_load_kernel(&vm, &images);
     if (r == 0)
         r = arch_setup_firmware(&vm);
-    for (unsigned i = 0; r == 0 && i < 2; i++) {
-        vm.vcpus[i].hv = &hv_vcpus[i];
-        r = arch_vcpu_init(&vm, &vm.vcpus[i]);
-    }
-    return r;
-}
-
-static const void *dtb(void)
-{
-    const void *fdt = gmem_translate(&vm.mem, vm.boot.arg, 64);
-    assert_non_null(fdt);
-    assert_int_equal(fdt_check_header(fdt), 0);
-    return fdt;
+    return r == 0 ? init_vcpus() : r;
 }
 
 static void everything_offered_defaults(void **state)

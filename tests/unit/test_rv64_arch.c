@@ -23,46 +23,30 @@
 #include "stdvmm/dtb_riscv64.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv_riscv64.h"
-
-struct hv_vm {
-    int unused;
-};
-struct hv_vcpu {
-    unsigned index;
-};
+#include "arch_record.h"
 
 static struct rv64_hv_features offer;
-static char calls[1024];
 static struct rv64_boot_regs boot;
 static struct rv64_aia_layout aia_seen;
 
-static void record(const char *fmt, ...)
+int hv_rv64_features(struct hv_vm *hvm, struct rv64_hv_features *out)
 {
-    size_t used = strlen(calls);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(calls + used, sizeof(calls) - used, fmt, ap);
-    va_end(ap);
-}
-
-int hv_rv64_features(struct hv_vm *vm, struct rv64_hv_features *out)
-{
-    (void)vm;
+    (void)hvm;
     *out = offer;
     return 0;
 }
 
-int hv_rv64_create_aia(struct hv_vm *vm, const struct rv64_aia_layout *aia)
+int hv_rv64_create_aia(struct hv_vm *hvm, const struct rv64_aia_layout *aia)
 {
-    (void)vm;
+    (void)hvm;
     aia_seen = *aia;
     record("aia ");
     return 0;
 }
 
-int hv_rv64_aia_init(struct hv_vm *vm)
+int hv_rv64_aia_init(struct hv_vm *hvm)
 {
-    (void)vm;
+    (void)hvm;
     record("aia_init ");
     return 0;
 }
@@ -80,11 +64,6 @@ int hv_rv64_vcpu_set_boot_regs(struct hv_vcpu *vcpu, const struct rv64_boot_regs
     return 0;
 }
 
-#define RAM_SIZE (64ull << 20)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-static struct vm vm;
-static struct hv_vm hv;
-static struct hv_vcpu hv_vcpus[2] = {{0}, {1}};
 static uint8_t kernel[8192];
 static const uint8_t initrd[] = "07070100initramfs";
 
@@ -142,19 +121,7 @@ static int build(const struct vm_arch_options *opts)
         vm.device_count = 2;
         r = arch_setup_firmware(&vm);
     }
-    for (unsigned i = 0; r == 0 && i < 2; i++) {
-        vm.vcpus[i].hv = &hv_vcpus[i];
-        r = arch_vcpu_init(&vm, &vm.vcpus[i]);
-    }
-    return r;
-}
-
-static const void *dtb(void)
-{
-    const void *fdt = gmem_translate(&vm.mem, vm.boot.arg, 64);
-    assert_non_null(fdt);
-    assert_int_equal(fdt_check_header(fdt), 0);
-    return fdt;
+    return r == 0 ? init_vcpus() : r;
 }
 
 static const char *str(const void *fdt, const char *path, const char *name)

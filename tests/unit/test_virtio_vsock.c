@@ -11,6 +11,7 @@
 #include "stdvmm/devices/virtio_vsock.h"
 #include "stdvmm/error.h"
 #include "support/virtio_driver.h"
+#include "support/vsock_packet.h"
 
 #define RXQ VIRTIO_VSOCK_RX
 #define TXQ VIRTIO_VSOCK_TX
@@ -114,30 +115,14 @@ static int teardown(void **state)
     return 0;
 }
 
-static void hdr(uint8_t *h, uint64_t src_cid, uint64_t dst_cid, uint32_t src_port,
-                uint32_t dst_port, uint32_t len, uint16_t type, uint16_t op, uint32_t flags,
-                uint32_t buf_alloc, uint32_t fwd_cnt)
-{
-    memset(h, 0, 44);
-    virtio_put_le64(h, src_cid);
-    virtio_put_le64(h + 8, dst_cid);
-    virtio_put_le32(h + 16, src_port);
-    virtio_put_le32(h + 20, dst_port);
-    virtio_put_le32(h + 24, len);
-    virtio_put_le16(h + 28, type);
-    virtio_put_le16(h + 30, op);
-    virtio_put_le32(h + 32, flags);
-    virtio_put_le32(h + 36, buf_alloc);
-    virtio_put_le32(h + 40, fwd_cnt);
-}
-
 /* A guest packet on the transmit queue: header descriptor plus optional payload. */
 static void guest_send(struct fixture *f, uint16_t op, uint32_t len, uint32_t flags,
                        uint32_t buf_alloc, uint64_t src_cid, uint16_t type, uint32_t claimed_len)
 {
     uint16_t i = f->tx_next;
     f->tx_next = (uint16_t)(i + 2);
-    hdr(td_ptr(&f->d, PKT(i)), src_cid, 2, 1234, 5000, claimed_len, type, op, flags, buf_alloc, 0);
+    td_vsock_hdr(td_ptr(&f->d, PKT(i)), src_cid, 2, 1234, 5000, claimed_len, type, op, flags,
+                 buf_alloc, 0);
     for (uint32_t k = 0; k < len; k++)
         *td_ptr(&f->d, PKT(i) + 44 + k) = (uint8_t)k;
     if (len != 0) {
@@ -283,8 +268,8 @@ static void host_connects_and_sends_within_credit(void **state)
     /* The guest accepts with a small buffer: 6000 bytes of credit. */
     uint16_t i = f->tx_next;
     f->tx_next = (uint16_t)(i + 2);
-    hdr(td_ptr(&f->d, PKT(i)), CID, 2, 5000, local, 0, VIRTIO_VSOCK_TYPE_STREAM,
-        VIRTIO_VSOCK_OP_RESPONSE, 0, 6000, 0);
+    td_vsock_hdr(td_ptr(&f->d, PKT(i)), CID, 2, 5000, local, 0, VIRTIO_VSOCK_TYPE_STREAM,
+                 VIRTIO_VSOCK_OP_RESPONSE, 0, 6000, 0);
     td_desc(&f->d, TXQ, i, PKT(i), 44, 0, 0);
     td_avail(&f->d, TXQ, i);
     virtio_vsock_process(f->vs);

@@ -8,7 +8,7 @@
 #     KVM port with its riscv64 half, compiled (not linked) against the
 #     cross compiler's glibc and Linux uapi headers (linux-libc-dev-riscv64-cross).
 # Linking a riscv64 stdvmm needs Debian 13's riscv64 libfdt, libyaml and
-# libjansson (a tools/cross/riscv64-sysroot.sh, not written yet).
+# libjansson: tools/cross/build.sh --arch riscv64 fetches them.
 #
 #   tools/cross/check-riscv64.sh        exit 77 (skip) when the cross tools are missing
 set -euo pipefail

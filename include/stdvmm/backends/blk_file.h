@@ -24,6 +24,7 @@
 #include "stdvmm/host/event_loop.h"
 
 struct blk_file {
+    char name[24]; /* the setting's name in messages: the disk's id */
     const char *path;
     int fd;
     bool readonly;
@@ -40,8 +41,11 @@ struct blk_file {
     struct iovec iov[VIRTIO_BLK_QUEUE_SIZE][VIRTIO_BLK_MAX_SEGS];
 };
 
-/* Opens and locks the image; a clear error when another process holds it. */
-int blk_file_open(struct blk_file *f, const char *path, bool readonly);
+/*
+ * Opens and locks the image; a clear error when another process holds it.
+ * Messages name the disk as its setting does: "disk 'NAME' (PATH): ...".
+ */
+int blk_file_open(struct blk_file *f, const char *name, const char *path, bool readonly);
 /* The virtio-blk backend operations for this image. */
 struct virtio_blk_backend blk_file_backend(struct blk_file *f);
 /* Binds the image to a device for one boot: completions are reaped on loop. */

@@ -18,7 +18,8 @@
 #include "stdvmm/host/event_loop.h"
 
 struct net_tap {
-    char name[16];
+    char name[16];    /* the host interface */
+    char setting[16]; /* its name in messages: "net0" */
     int fd;
     bool offload_ok; /* the TAP accepted TUNSETOFFLOAD */
     struct virtio_net *dev;
@@ -28,7 +29,8 @@ struct net_tap {
     uint8_t buf[VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_FRAME];
 };
 
-int net_tap_open(struct net_tap *t, const char *ifname);
+/* Attaches to host interface ifname; messages say "net 'DEV' (tap IFNAME): ...". */
+int net_tap_open(struct net_tap *t, const char *dev, const char *ifname);
 struct virtio_net_backend net_tap_backend(struct net_tap *t);
 /*
  * What the TAP may hand the guest, from the guest's accepted features

@@ -21,8 +21,14 @@
 
 struct vm_api;
 
-/* Binds PATH (replacing a stale socket, refusing a live one). */
-int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg);
+struct sched_policy;
+
+/*
+ * Binds PATH (replacing a stale socket, refusing a live one); the placement
+ * commands act on sched (NULL: the VM has no placement).
+ */
+int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *cfg,
+                struct sched_policy *sched);
 /* Starts serving it on a thread of its own; api may be NULL (no socket). */
 int vm_api_start(struct vm_api *api);
 

@@ -15,6 +15,8 @@
 
 #include "stdvmm/log.h"
 
+struct stdvmm_error; /* stdvmm/error_report.h */
+
 /* Log messages at or below this level are printed to stderr. */
 void host_log_set_level(enum stdvmm_log_level level);
 /* Prefix for every log line, e.g. "stdvmm[vm1]". */
@@ -104,7 +106,7 @@ void host_rotlog_in_place(struct host_rotlog *l);
  * symlink), owned by the effective uid, not writable by group or others.
  * 0 or a negative code with the reason in err.
  */
-int host_check_private_dir(const char *path, char *err, size_t err_size);
+int host_check_private_dir(const char *path, struct stdvmm_error *err);
 /* bind() with the socket created 0600 (umask 0177 around it): no window before a chmod. */
 struct sockaddr_un;
 int host_bind_private(int fd, const struct sockaddr_un *addr);

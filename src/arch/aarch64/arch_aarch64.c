@@ -367,7 +367,6 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 int arch_setup_firmware(struct vm *vm)
 {
     struct a64_state *a64 = state(vm);
-    static uint8_t dtb[A64_DTB_MAX_SIZE];
     uint64_t mpidr[VM_MAX_VCPUS];
     uint32_t used;
 
@@ -403,7 +402,14 @@ int arch_setup_firmware(struct vm *vm)
         cfg.memory[i].base = vm->mem.regions[i].gpa;
         cfg.memory[i].size = vm->mem.regions[i].size;
     }
-    int r = dtb_build(&cfg, dtb, sizeof(dtb), &used);
+    /* Written in place, in the DTB's slot of guest RAM: no buffer shared between VMs. */
+    uint8_t *dtb = gmem_translate(&vm->mem, a64->dtb_addr, A64_DTB_MAX_SIZE);
+    if (dtb == NULL) {
+        LOG_ERR("the device tree's slot at 0x%llx is not in guest RAM",
+                (unsigned long long)a64->dtb_addr);
+        return -STDVMM_EFAULT;
+    }
+    int r = dtb_build(&cfg, dtb, A64_DTB_MAX_SIZE, &used);
     if (r < 0)
         return r;
     /* A record left from an earlier boot of this RAM must not count as this boot's panic. */
@@ -414,7 +420,7 @@ int arch_setup_firmware(struct vm *vm)
         return -STDVMM_EFAULT;
     }
     memset(record, 0, A64_PANIC_RECORD_SIZE);
-    return gmem_write(&vm->mem, a64->dtb_addr, dtb, used);
+    return 0;
 }
 
 int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)

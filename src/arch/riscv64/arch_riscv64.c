@@ -223,7 +223,6 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
 int arch_setup_firmware(struct vm *vm)
 {
     struct rv64_state *rv = state(vm);
-    static uint8_t dtb[RV64_DTB_MAX_SIZE];
     uint32_t used;
     struct rv64_dtb_config cfg = {
         .memory = {{.base = rv->ram_base, .size = rv->ram_size}},
@@ -249,10 +248,14 @@ int arch_setup_firmware(struct vm *vm)
         .device_count = vm->device_count,
         .uart_clock_hz = RV64_UART_CLOCK_HZ,
     };
-    int r = rv64_dtb_build(&cfg, dtb, sizeof(dtb), &used);
-    if (r < 0)
-        return r;
-    return gmem_write(&vm->mem, rv->dtb_addr, dtb, used);
+    /* Written in place, in the DTB's slot of guest RAM: no buffer shared between VMs. */
+    uint8_t *dtb = gmem_translate(&vm->mem, rv->dtb_addr, RV64_DTB_MAX_SIZE);
+    if (dtb == NULL) {
+        LOG_ERR("the device tree's slot at 0x%llx is not in guest RAM",
+                (unsigned long long)rv->dtb_addr);
+        return -STDVMM_EFAULT;
+    }
+    return rv64_dtb_build(&cfg, dtb, RV64_DTB_MAX_SIZE, &used);
 }
 
 int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)

@@ -283,7 +283,7 @@ int arch_setup_firmware(struct vm *vm)
 
 static int setup_cpuid(struct vm *vm, struct vcpu *vcpu)
 {
-    static struct x86_cpuid_entry entries[CPUID_MAX_ENTRIES];
+    struct x86_cpuid_entry entries[CPUID_MAX_ENTRIES]; /* 8 KiB: x86 runs on Linux stacks only */
     unsigned n;
     int r = hv_x86_get_supported_cpuid(vm->hv, entries, CPUID_MAX_ENTRIES - 8, &n);
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,19 +23,20 @@
 
 #define RING_ENTRIES VIRTIO_BLK_QUEUE_SIZE
 
-int blk_file_open(struct blk_file *f, const char *path, bool readonly)
+int blk_file_open(struct blk_file *f, const char *name, const char *path, bool readonly)
 {
     struct stat st;
 
     memset(f, 0, sizeof(*f));
     f->fd = f->event_fd = f->timer_fd = -1;
     f->path = path;
+    snprintf(f->name, sizeof(f->name), "%s", name);
     f->readonly = readonly;
     f->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (f->fd < 0) {
         int e = errno;
-        LOG_ERR("--disk path=%s: cannot open %s: %s", path, readonly ? "it" : "it for writing",
-                strerror(e));
+        LOG_ERR("disk '%s' (%s): cannot open %s: %s", name, path,
+                readonly ? "it" : "it for writing", strerror(e));
         return -e;
     }
     /*
@@ -45,39 +47,40 @@ int blk_file_open(struct blk_file *f, const char *path, bool readonly)
     if (fcntl(f->fd, F_OFD_SETLK, &lk) < 0) {
         int e = errno;
         if (e == EAGAIN || e == EACCES)
-            LOG_ERR("--disk path=%s: the image is in use by another process (another stdvmm "
+            LOG_ERR("disk '%s' (%s): the image is in use by another process (another stdvmm "
                     "has it open%s); refusing to open it",
-                    path, readonly ? " writable" : "");
+                    name, path, readonly ? " writable" : "");
         else
-            LOG_ERR("--disk path=%s: cannot lock the image: %s", path, strerror(e));
+            LOG_ERR("disk '%s' (%s): cannot lock the image: %s", name, path, strerror(e));
         close(f->fd);
         f->fd = -1;
         return e == EAGAIN || e == EACCES ? -STDVMM_EBUSY : -e;
     }
     if (fstat(f->fd, &st) < 0) {
         int e = errno;
-        LOG_ERR("--disk path=%s: fstat: %s", path, strerror(e));
+        LOG_ERR("disk '%s' (%s): fstat: %s", name, path, strerror(e));
         blk_file_close(f);
         return -e;
     }
     if (S_ISBLK(st.st_mode)) {
         if (ioctl(f->fd, BLKGETSIZE64, &f->size) < 0) {
             int e = errno;
-            LOG_ERR("--disk path=%s: cannot read the block device's size: %s", path, strerror(e));
+            LOG_ERR("disk '%s' (%s): cannot read the block device's size: %s", name, path,
+                    strerror(e));
             blk_file_close(f);
             return -e;
         }
     } else if (S_ISREG(st.st_mode)) {
         f->size = (uint64_t)st.st_size;
     } else {
-        LOG_ERR("--disk path=%s: not a regular file or block device", path);
+        LOG_ERR("disk '%s' (%s): not a regular file or block device", name, path);
         blk_file_close(f);
         return -STDVMM_EINVAL;
     }
     if (f->size % VIRTIO_BLK_SECTOR_SIZE != 0)
-        LOG_WARN("--disk path=%s: size %llu is not a multiple of 512; the last %llu bytes are "
+        LOG_WARN("disk '%s' (%s): size %llu is not a multiple of 512; the last %llu bytes are "
                  "not visible to the guest",
-                 path, (unsigned long long)f->size,
+                 name, path, (unsigned long long)f->size,
                  (unsigned long long)(f->size % VIRTIO_BLK_SECTOR_SIZE));
     return 0;
 }
@@ -87,8 +90,8 @@ static void warn_once(struct blk_file *f, const char *what, int err)
     if (f->warned)
         return;
     f->warned = true;
-    LOG_WARN("disk %s: %s: %s (the guest sees an I/O error; warning once)", f->path, what,
-             strerror(err));
+    LOG_WARN("disk '%s' (%s): %s: %s (the guest sees an I/O error; warning once)", f->name, f->path,
+             what, strerror(err));
 }
 
 static unsigned fill_iov(struct blk_file *f, const struct virtio_blk_io *io)
@@ -283,7 +286,7 @@ static void on_timer(void *ctx, int fd, short revents)
 
     (void)revents;
     if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-        LOG_WARN("disk %s: rate limit timer: %s", f->path, strerror(errno));
+        LOG_WARN("disk '%s' (%s): rate limit timer: %s", f->name, f->path, strerror(errno));
     if (f->dev != NULL)
         virtio_blk_process(f->dev);
 }
@@ -296,7 +299,8 @@ static void blk_retry_after(void *ctx, uint64_t ns)
         f->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (f->timer_fd < 0 || host_loop_add(f->loop, f->timer_fd, POLLIN, on_timer, f) < 0) {
             /* Without a timer the held request would wait for the guest's next kick. */
-            LOG_ERR("disk %s: cannot arm the rate limit's timer: %s", f->path, strerror(errno));
+            LOG_ERR("disk '%s' (%s): cannot arm the rate limit's timer: %s", f->name, f->path,
+                    strerror(errno));
             if (f->timer_fd >= 0)
                 close(f->timer_fd);
             f->timer_fd = -1;
@@ -306,7 +310,7 @@ static void blk_retry_after(void *ctx, uint64_t ns)
     struct itimerspec its = {.it_value = {.tv_sec = (time_t)(ns / 1000000000ull),
                                           .tv_nsec = (long)(ns % 1000000000ull)}};
     if (timerfd_settime(f->timer_fd, 0, &its, NULL) < 0)
-        LOG_ERR("disk %s: rate limit timer: %s", f->path, strerror(errno));
+        LOG_ERR("disk '%s' (%s): rate limit timer: %s", f->name, f->path, strerror(errno));
 }
 
 struct virtio_blk_backend blk_file_backend(struct blk_file *f)
@@ -385,14 +389,15 @@ int blk_file_attach(struct blk_file *f, struct virtio_blk *dev, struct host_loop
     f->loop = loop;
     f->ring_ok = false;
 #if !STDVMM_HAVE_LIBURING
-    LOG_INFO("disk %s: built without liburing; requests run synchronously", f->path);
+    LOG_INFO("disk '%s' (%s): built without liburing; requests run synchronously", f->name,
+             f->path);
     return 0;
 #else
     int r = io_uring_queue_init(RING_ENTRIES, &f->ring, IORING_SETUP_R_DISABLED);
     if (r < 0) {
-        LOG_WARN("disk %s: io_uring unavailable (%s); requests run synchronously on the "
+        LOG_WARN("disk '%s' (%s): io_uring unavailable (%s); requests run synchronously on the "
                  "device thread",
-                 f->path, strerror(-r));
+                 f->name, f->path, strerror(-r));
         return 0;
     }
     /*
@@ -409,7 +414,7 @@ int blk_file_attach(struct blk_file *f, struct virtio_blk *dev, struct host_loop
     else if (host_loop_add(loop, f->event_fd, POLLIN, on_completion, f) < 0)
         why = "cannot wire its completions to the event loop";
     if (why != NULL) {
-        LOG_WARN("disk %s: io_uring %s; requests run synchronously", f->path, why);
+        LOG_WARN("disk '%s' (%s): io_uring %s; requests run synchronously", f->name, f->path, why);
         io_uring_queue_exit(&f->ring);
         if (f->event_fd >= 0)
             close(f->event_fd);

@@ -39,7 +39,7 @@ static void guest_error(const char *msg, void *opaque)
 {
     struct net_slirp *s = opaque;
     if (!s->warned)
-        LOG_WARN("net %s: user networking: guest error: %s (warning once)", s->name, msg);
+        LOG_WARN("net '%s' (user): guest error: %s (warning once)", s->name, msg);
     s->warned = true;
 }
 
@@ -53,7 +53,7 @@ static void *timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
             return t;
         }
     }
-    LOG_ERR("net %s: libslirp wants more than %d timers", s->name, NET_SLIRP_MAX_TIMERS);
+    LOG_ERR("net '%s' (user): libslirp wants more than %d timers", s->name, NET_SLIRP_MAX_TIMERS);
     return NULL;
 }
 
@@ -115,7 +115,7 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
     cfg.if_mru = 1500;
     s->slirp = slirp_new(&cfg, &callbacks, s);
     if (s->slirp == NULL) {
-        LOG_ERR("net %s: libslirp could not create the user network", name);
+        LOG_ERR("net '%s' (user): libslirp could not create the user network", name);
         return -STDVMM_ENOMEM;
     }
     for (unsigned i = 0; i < fwd_count; i++) {
@@ -123,8 +123,9 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
         struct in_addr guest = cfg.vdhcp_start;
         if (slirp_add_hostfwd(s->slirp, 0, host, fwds[i].host_port, guest, fwds[i].guest_port) <
             0) {
-            LOG_ERR("net %s: hostfwd tcp:%u-:%u: cannot listen on 127.0.0.1:%u (port in use?)",
-                    name, fwds[i].host_port, fwds[i].guest_port, fwds[i].host_port);
+            LOG_ERR(
+                "net '%s' (user): hostfwd tcp:%u-:%u: cannot listen on 127.0.0.1:%u (port in use?)",
+                name, fwds[i].host_port, fwds[i].guest_port, fwds[i].host_port);
             net_slirp_close(s);
             return -STDVMM_EBUSY;
         }
@@ -258,8 +259,8 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
     (void)fwds;
     (void)fwd_count;
     memset(s, 0, sizeof(*s));
-    LOG_ERR("net %s: this stdvmm was built without libslirp (Debian: libslirp-dev); use "
-            "--net tap=IFNAME",
+    LOG_ERR("net '%s' (user): this stdvmm was built without libslirp (Debian: libslirp-dev); "
+            "use a TAP interface instead",
             name);
     return -STDVMM_ENOTSUP;
 }

@@ -18,17 +18,18 @@
 /* Frames read per wake-up at most, so that transmit work is not starved. */
 #define RX_BURST 64
 
-int net_tap_open(struct net_tap *t, const char *ifname)
+int net_tap_open(struct net_tap *t, const char *dev, const char *ifname)
 {
     struct ifreq ifr;
     int hdr = VIRTIO_NET_HDR_SIZE;
 
     memset(t, 0, sizeof(*t));
     snprintf(t->name, sizeof(t->name), "%s", ifname);
+    snprintf(t->setting, sizeof(t->setting), "%s", dev);
     t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (t->fd < 0) {
         int e = errno;
-        LOG_ERR("--net tap=%s: cannot open /dev/net/tun: %s", ifname, strerror(e));
+        LOG_ERR("net '%s' (tap %s): cannot open /dev/net/tun: %s", dev, ifname, strerror(e));
         return -e;
     }
     memset(&ifr, 0, sizeof(ifr));
@@ -36,10 +37,11 @@ int net_tap_open(struct net_tap *t, const char *ifname)
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
-        LOG_ERR("--net tap=%s: TUNSETIFF: %s%s", ifname, strerror(e),
-                e == EPERM ? " (creating or attaching a TAP needs CAP_NET_ADMIN, or a "
-                             "persistent TAP owned by this user)"
-                           : e == EBUSY ? " (another process has it open)" : "");
+        LOG_ERR("net '%s' (tap %s): TUNSETIFF: %s%s", dev, ifname, strerror(e),
+                e == EPERM   ? " (creating or attaching a TAP needs CAP_NET_ADMIN, or a "
+                               "persistent TAP owned by this user)"
+                : e == EBUSY ? " (another process has it open)"
+                             : "");
         close(t->fd);
         t->fd = -1;
         return -e;
@@ -47,14 +49,15 @@ int net_tap_open(struct net_tap *t, const char *ifname)
     /* The 12-byte header of VIRTIO_F_VERSION_1 devices, so no conversion is needed. */
     if (ioctl(t->fd, TUNSETVNETHDRSZ, &hdr) < 0) {
         int e = errno;
-        LOG_ERR("--net tap=%s: TUNSETVNETHDRSZ: %s", ifname, strerror(e));
+        LOG_ERR("net '%s' (tap %s): TUNSETVNETHDRSZ: %s", dev, ifname, strerror(e));
         close(t->fd);
         t->fd = -1;
         return -e;
     }
     t->offload_ok = ioctl(t->fd, TUNSETOFFLOAD, 0) == 0;
     if (!t->offload_ok)
-        LOG_INFO("--net tap=%s: no offloads (TUNSETOFFLOAD: %s)", ifname, strerror(errno));
+        LOG_INFO("net '%s' (tap %s): no offloads (TUNSETOFFLOAD: %s)", dev, ifname,
+                 strerror(errno));
     return 0;
 }
 
@@ -78,7 +81,8 @@ static int tap_tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, u
         if (errno == EINTR)
             continue;
         if (!t->warned && errno != EAGAIN)
-            LOG_WARN("net tap=%s: write: %s (warning once)", t->name, strerror(errno));
+            LOG_WARN("net '%s' (tap %s): write: %s (warning once)", t->setting, t->name,
+                     strerror(errno));
         t->warned = t->warned || errno != EAGAIN;
         return -STDVMM_EIO;
     }
@@ -107,7 +111,8 @@ void net_tap_set_offloads(struct net_tap *t, uint64_t features)
             flags |= TUN_F_TSO_ECN;
     }
     if (ioctl(t->fd, TUNSETOFFLOAD, flags) < 0)
-        LOG_WARN("net tap=%s: TUNSETOFFLOAD 0x%x: %s", t->name, flags, strerror(errno));
+        LOG_WARN("net '%s' (tap %s): TUNSETOFFLOAD 0x%x: %s", t->setting, t->name, flags,
+                 strerror(errno));
 }
 
 /* Hands the frame in t->buf to the guest; false when it has no buffers (keep it). */
@@ -142,7 +147,8 @@ static void on_readable(void *ctx, int fd, short revents)
         ssize_t n = read(fd, t->buf, sizeof(t->buf));
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR && !t->warned) {
-                LOG_WARN("net tap=%s: read: %s (warning once)", t->name, strerror(errno));
+                LOG_WARN("net '%s' (tap %s): read: %s (warning once)", t->setting, t->name,
+                         strerror(errno));
                 t->warned = true;
             }
             break;

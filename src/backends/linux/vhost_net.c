@@ -60,9 +60,10 @@ int vhost_net_open(struct vhost_net *d, const char *name, struct net_tap *tap, c
     if (d->fd < 0) {
         int e = errno;
         if (e == ENOENT || e == ENODEV || e == ENXIO) {
-            LOG_WARN("%s: tap=%s,vhost=on: this host has no /dev/vhost-net (modprobe vhost_net); "
-                     "stdvmm moves the frames itself",
-                     name, tap->name);
+            LOG_WARN(
+                "net '%s' (tap %s, vhost): this host has no /dev/vhost-net (modprobe vhost_net); "
+                "stdvmm moves the frames itself",
+                name, tap->name);
             return -STDVMM_ENOTSUP;
         }
         LOG_ERR("%s: cannot open /dev/vhost-net: %s", name, strerror(e));

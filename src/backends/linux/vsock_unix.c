@@ -39,13 +39,13 @@ int vsock_unix_open(struct vsock_unix *v, const char *path)
     for (unsigned i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++)
         v->by_conn[i] = -1;
     if (!make_addr(&addr, path)) {
-        LOG_ERR("--vsock socket=%s: path longer than %zu bytes", path, sizeof(addr.sun_path) - 1);
+        LOG_ERR("vsock (socket %s): path longer than %zu bytes", path, sizeof(addr.sun_path) - 1);
         return -STDVMM_EINVAL;
     }
     snprintf(v->path, sizeof(v->path), "%s", path);
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            LOG_ERR("--vsock socket=%s: exists and is not a socket", path);
+            LOG_ERR("vsock (socket %s): exists and is not a socket", path);
             return -STDVMM_EEXIST;
         }
         /* Someone answering there means another VMM owns it; otherwise it is stale. */
@@ -54,7 +54,7 @@ int vsock_unix_open(struct vsock_unix *v, const char *path)
         if (probe >= 0)
             close(probe);
         if (live) {
-            LOG_ERR("--vsock socket=%s: another process is listening there", path);
+            LOG_ERR("vsock (socket %s): another process is listening there", path);
             return -STDVMM_EBUSY;
         }
         unlink(path);
@@ -64,7 +64,7 @@ int vsock_unix_open(struct vsock_unix *v, const char *path)
     if (v->listen_fd < 0 || host_bind_private(v->listen_fd, &addr) < 0 ||
         listen(v->listen_fd, 16) < 0) {
         int e = errno;
-        LOG_ERR("--vsock socket=%s: cannot listen: %s", path, strerror(e));
+        LOG_ERR("vsock (socket %s): cannot listen: %s", path, strerror(e));
         if (v->listen_fd >= 0)
             close(v->listen_fd);
         v->listen_fd = -1;
@@ -212,7 +212,7 @@ static void on_listen(void *ctx, int fd, short revents)
                 e = &v->ends[i];
         }
         if (e == NULL || host_loop_add(v->loop, c, POLLIN, on_end, v) < 0) {
-            LOG_WARN("vsock %s: too many connections; refusing one", v->path);
+            LOG_WARN("vsock (socket %s): too many connections; refusing one", v->path);
             close(c);
             continue;
         }

@@ -16,36 +16,34 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/host/linux.h"
 
-int host_check_private_dir(const char *path, char *err, size_t err_size)
+int host_check_private_dir(const char *path, struct stdvmm_error *err)
 {
     struct stat st;
 
     if (lstat(path, &st) != 0) {
         int e = errno;
-        snprintf(err, err_size, "%s: %s", path, strerror(e));
-        return -e;
+        return stdvmm_error_set(err, e, "%s: %s", path, strerror(e));
     }
     if (S_ISLNK(st.st_mode)) {
-        snprintf(err, err_size, "%s is a symbolic link; give the directory itself", path);
-        return -STDVMM_EPERM;
+        return stdvmm_error_set(err, STDVMM_EPERM,
+                                "%s is a symbolic link; give the directory itself", path);
     }
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, err_size, "%s is not a directory", path);
-        return -ENOTDIR;
+        return stdvmm_error_set(err, ENOTDIR, "%s is not a directory", path);
     }
     if (st.st_uid != geteuid()) {
-        snprintf(err, err_size, "%s belongs to uid %u, not to this process's uid %u", path,
-                 (unsigned)st.st_uid, (unsigned)geteuid());
-        return -STDVMM_EPERM;
+        return stdvmm_error_set(err, STDVMM_EPERM,
+                                "%s belongs to uid %u, not to this process's uid %u", path,
+                                (unsigned)st.st_uid, (unsigned)geteuid());
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        snprintf(err, err_size,
-                 "%s is writable by %s (mode %04o); chmod go-w it (0700 is what stdvmm creates)",
-                 path, (st.st_mode & S_IWOTH) ? "everyone" : "its group",
-                 (unsigned)(st.st_mode & 07777));
-        return -STDVMM_EPERM;
+        return stdvmm_error_set(
+            err, STDVMM_EPERM,
+            "%s is writable by %s (mode %04o); chmod go-w it (0700 is what stdvmm creates)", path,
+            (st.st_mode & S_IWOTH) ? "everyone" : "its group", (unsigned)(st.st_mode & 07777));
     }
     return 0;
 }

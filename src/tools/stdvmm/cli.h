@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct stdvmm_error; /* stdvmm/error_report.h */
+
 /* `stdvmm run ...`: argv[0] is "run". Returns the process exit status. */
 int cli_run(int argc, char **argv);
 void cli_run_usage(FILE *out);
@@ -30,7 +32,7 @@ int cli_config_load(const char *path, struct vmm_config *cfg);
 int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json);
 struct json_t;
 /* `ctl vcpu NAME N SPEC`: SPEC as the manager's JSON body; NULL with the reason in err. */
-struct json_t *cli_placement_spec_body(const char *spec, char *err, size_t err_size);
+struct json_t *cli_placement_spec_body(const char *spec, struct stdvmm_error *err);
 /* The manager's placement answers (GET .../placement, PUT .../vcpus/N/placement) as a table. */
 void cli_print_manager_placement(const struct json_t *answer);
 /* --placement and --vmm-threads (cli_placement.c); -1 after printing why. */

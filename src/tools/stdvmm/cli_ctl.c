@@ -91,15 +91,15 @@ static int report_failure(const struct ctl_response *r)
 static int call(const struct ctl *c, const char *method, const char *path, json_t *body,
                 json_t **out)
 {
-    char err[256];
+    struct stdvmm_error err;
     struct ctl_response r;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
     json_decref(body);
-    int rc = ctl_http(c->socket, method, path, text, REQUEST_TIMEOUT_MS, &r, err, sizeof(err));
+    int rc = ctl_http(c->socket, method, path, text, REQUEST_TIMEOUT_MS, &r, &err);
     free(text);
     if (rc != 0) {
-        fprintf(stderr, "stdvmm ctl: %s\n", err);
+        fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
         return 1;
     }
     if (r.status < 200 || r.status > 299) {
@@ -428,7 +428,7 @@ static int parse_opts(int argc, char **argv, struct ctl_opts *o)
 
 static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
 {
-    char err[256];
+    struct stdvmm_error err;
     json_t *reply;
 
     if (argc >= 3 && (strcmp(argv[2], "placement") == 0 || strcmp(argv[2], "vcpu") == 0))
@@ -443,8 +443,8 @@ static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
                 argv[2]);
         return 2;
     }
-    if (vm_client_call(argv[1], argv[2], CLI_VM_SOCKET_TIMEOUT_MS, &reply, err, sizeof(err)) != 0) {
-        fprintf(stderr, "stdvmm ctl: %s\n", err);
+    if (vm_client_call(argv[1], argv[2], CLI_VM_SOCKET_TIMEOUT_MS, &reply, &err) != 0) {
+        fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
         return 1;
     }
     bool ok = json_is_true(json_object_get(reply, "ok"));
@@ -461,7 +461,8 @@ static int cmd_vm_socket(const struct ctl *c, int argc, char **argv)
 /* `placement NAME` and `vcpu NAME INDEX SPEC` (docs/multicore.md, run-time migration). */
 static int cmd_placement(const struct ctl *c, int argc, char **argv)
 {
-    char path[160], err[512];
+    char path[160];
+    struct stdvmm_error err;
     json_t *answer = NULL;
     bool get = strcmp(argv[0], "placement") == 0;
 
@@ -479,9 +480,9 @@ static int cmd_placement(const struct ctl *c, int argc, char **argv)
         fprintf(stderr, "stdvmm ctl vcpu: '%s' is not a vCPU index\n", argv[2]);
         return 2;
     }
-    json_t *body = cli_placement_spec_body(argv[3], err, sizeof(err));
+    json_t *body = cli_placement_spec_body(argv[3], &err);
     if (body == NULL) {
-        fprintf(stderr, "stdvmm ctl vcpu: %s\n", err);
+        fprintf(stderr, "stdvmm ctl vcpu: %s\n", err.msg);
         return 2;
     }
     snprintf(path, sizeof(path), "/v1/vms/%s/vcpus/%s/placement", argv[1], argv[2]);
@@ -563,11 +564,11 @@ static int cmd_named(const struct ctl *c, const char *cmd, int argc, char **argv
     }
     if (strcmp(cmd, "serial") == 0) {
         struct ctl_response r;
-        char err[256];
+        struct stdvmm_error err;
         snprintf(path, sizeof(path), "/v1/vms/%s/serial?lines=%ld", name,
                  o.lines > 0 ? o.lines : 50);
-        if (ctl_http(c->socket, "GET", path, NULL, REQUEST_TIMEOUT_MS, &r, err, sizeof(err))) {
-            fprintf(stderr, "stdvmm ctl: %s\n", err);
+        if (ctl_http(c->socket, "GET", path, NULL, REQUEST_TIMEOUT_MS, &r, &err)) {
+            fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
             return 1;
         }
         int rc = r.status == 200 ? 0 : report_failure(&r);
@@ -634,7 +635,7 @@ static int cmd_named(const struct ctl *c, const char *cmd, int argc, char **argv
 static int cmd_raw(const struct ctl *c, int argc, char **argv)
 {
     struct ctl_response r;
-    char err[256];
+    struct stdvmm_error err;
     char *body = NULL;
 
     if (argc < 3 || argc > 4) {
@@ -668,10 +669,10 @@ static int cmd_raw(const struct ctl *c, int argc, char **argv)
     } else if (argc == 4) {
         body = strdup(argv[3]);
     }
-    int rc = ctl_http(c->socket, argv[1], argv[2], body, REQUEST_TIMEOUT_MS, &r, err, sizeof(err));
+    int rc = ctl_http(c->socket, argv[1], argv[2], body, REQUEST_TIMEOUT_MS, &r, &err);
     free(body);
     if (rc != 0) {
-        fprintf(stderr, "stdvmm ctl: %s\n", err);
+        fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
         return 1;
     }
     printf("HTTP %d\n", r.status);

@@ -12,12 +12,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/placement.h"
 
 int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int json)
 {
-    char command[300], err[256];
+    char command[300];
+    struct stdvmm_error err;
     json_t *reply;
 
     if (strcmp(argv[0], "placement") == 0 && argc == 1) {
@@ -33,9 +35,9 @@ int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int jso
                         "[,budget=R/P][,weight=W]\n");
         return 2;
     }
-    int r = vm_client_call(socket_path, command, CLI_VM_SOCKET_TIMEOUT_MS, &reply, err, sizeof(err));
+    int r = vm_client_call(socket_path, command, CLI_VM_SOCKET_TIMEOUT_MS, &reply, &err);
     if (r != 0) {
-        fprintf(stderr, "stdvmm ctl: %s\n", err);
+        fprintf(stderr, "stdvmm ctl: %s\n", err.msg);
         return 1;
     }
     bool ok = json_is_true(json_object_get(reply, "ok"));
@@ -71,13 +73,14 @@ int cli_ctl_vm_placement(const char *socket_path, int argc, char **argv, int jso
  * (a field named "none", "any" or "default" becomes null: cleared). The
  * manager checks the values; here only the shape of each item.
  */
-json_t *cli_placement_spec_body(const char *spec, char *err, size_t err_size)
+json_t *cli_placement_spec_body(const char *spec, struct stdvmm_error *err)
 {
     char buf[512], *save = NULL;
     json_t *o = json_object();
 
     if (strlen(spec) >= sizeof(buf)) {
-        snprintf(err, err_size, "placement spec too long (at most %zu bytes)", sizeof(buf) - 1);
+        stdvmm_error_set(err, STDVMM_EINVAL, "placement spec too long (at most %zu bytes)",
+                         sizeof(buf) - 1);
         json_decref(o);
         return NULL;
     }
@@ -124,22 +127,25 @@ json_t *cli_placement_spec_body(const char *spec, char *err, size_t err_size)
                 json_object_set_new(o, "budget", json_pack("{s:s, s:s}", "runtime", value,
                                                            "period", slash + 1));
             } else {
-                snprintf(err, err_size, "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, "
-                         "or none", value);
+                stdvmm_error_set(err, STDVMM_EINVAL,
+                                 "budget=%s: expected RUNTIME/PERIOD such as 20ms/100ms, "
+                                 "or none",
+                                 value);
                 json_decref(o);
                 return NULL;
             }
         } else {
-            snprintf(err, err_size,
-                     "'%s%s%s' is not a placement field: pcpus=LIST|any, dedicated, shared, "
-                     "pool=NAME, priority=0-255|none, fifo, rr, budget=R/P|none, weight=W|default",
-                     item, value ? "=" : "", value ? value : "");
+            stdvmm_error_set(
+                err, STDVMM_EINVAL,
+                "'%s%s%s' is not a placement field: pcpus=LIST|any, dedicated, shared, "
+                "pool=NAME, priority=0-255|none, fifo, rr, budget=R/P|none, weight=W|default",
+                item, value ? "=" : "", value ? value : "");
             json_decref(o);
             return NULL;
         }
     }
     if (json_object_size(o) == 0) {
-        snprintf(err, err_size, "an empty placement spec");
+        stdvmm_error_set(err, STDVMM_EINVAL, "an empty placement spec");
         json_decref(o);
         return NULL;
     }

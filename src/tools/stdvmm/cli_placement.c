@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/vmm.h"
 
@@ -29,7 +30,7 @@ static struct vmm_placement *placement_of(struct vmm_config *cfg)
 int cli_placement_option(struct vmm_config *cfg, const char *opt, const char *arg)
 {
     struct vmm_placement *p = placement_of(cfg);
-    char err[512];
+    struct stdvmm_error err;
 
     if (strcmp(opt, "--vmm-threads") == 0) {
         const char *list = strncmp(arg, "pcpus=", 6) == 0 ? arg + 6 : arg;
@@ -58,8 +59,8 @@ int cli_placement_option(struct vmm_config *cfg, const char *opt, const char *ar
         p->named |= 1ull << n;
     }
     for (unsigned i = first; i <= last; i++) {
-        if (!placement_apply_spec(&p->vcpu[i], spec, err, sizeof(err))) {
-            fprintf(stderr, "stdvmm: --placement %s: %s\n", arg, err);
+        if (placement_apply_spec(&p->vcpu[i], spec, &err) < 0) {
+            fprintf(stderr, "stdvmm: --placement %s: %s\n", arg, err.msg);
             return -1;
         }
     }

@@ -7,6 +7,8 @@
  */
 #include "ctl_http.h"
 
+#include "stdvmm/error_report.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,22 +29,23 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int connect_unix(const char *path, char *err, size_t err_size)
+static int connect_unix(const char *path, struct stdvmm_error *err)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
 
     if (strlen(path) >= sizeof(addr.sun_path)) {
-        snprintf(err, err_size, "socket path %s is too long", path);
-        return -1;
+        stdvmm_error_set(err, STDVMM_EINVAL, "socket path %s is too long", path);
+        return -err->code;
     }
     memcpy(addr.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-        snprintf(err, err_size, "cannot connect to %s: %s (is stdvmmd running? --socket PATH)",
-                 path, strerror(errno));
+        stdvmm_error_set(err, STDVMM_ENOENT,
+                         "cannot connect to %s: %s (is stdvmmd running? --socket PATH)", path,
+                         strerror(errno));
         if (fd >= 0)
             close(fd);
-        return -1;
+        return -err->code;
     }
     return fd;
 }
@@ -62,7 +65,7 @@ static int send_all(int fd, const char *data, size_t len)
 }
 
 /* Reads until EOF or the deadline. */
-static char *read_all(int fd, long long deadline, size_t *len, char *err, size_t err_size)
+static char *read_all(int fd, long long deadline, size_t *len, struct stdvmm_error *err)
 {
     size_t cap = 8192, got = 0;
     char *buf = malloc(cap + 1);
@@ -71,13 +74,14 @@ static char *read_all(int fd, long long deadline, size_t *len, char *err, size_t
         long long left = deadline - now_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-            snprintf(err, err_size, "no complete answer from the manager in time");
+            stdvmm_error_set(err, STDVMM_EAGAIN, "no complete answer from the manager in time");
             free(buf);
             return NULL;
         }
         if (got == cap) {
             if (cap >= RESPONSE_MAX) {
-                snprintf(err, err_size, "the answer is larger than %u bytes", RESPONSE_MAX);
+                stdvmm_error_set(err, STDVMM_E2BIG, "the answer is larger than %u bytes",
+                                 RESPONSE_MAX);
                 free(buf);
                 return NULL;
             }
@@ -97,7 +101,7 @@ static char *read_all(int fd, long long deadline, size_t *len, char *err, size_t
         if (n < 0 && errno == ECONNRESET && got > 0)
             n = 0;
         if (n < 0) {
-            snprintf(err, err_size, "reading the answer: %s", strerror(errno));
+            stdvmm_error_set(err, STDVMM_EIO, "reading the answer: %s", strerror(errno));
             free(buf);
             return NULL;
         }
@@ -108,7 +112,7 @@ static char *read_all(int fd, long long deadline, size_t *len, char *err, size_t
         }
         got += (size_t)n;
     }
-    snprintf(err, err_size, "out of memory");
+    stdvmm_error_set(err, STDVMM_ENOMEM, "out of memory");
     free(buf);
     return NULL;
 }
@@ -156,24 +160,24 @@ static const char *header(const char *headers, const char *name, size_t name_len
 }
 
 int ctl_http(const char *socket_path, const char *method, const char *path, const char *body,
-             int timeout_ms, struct ctl_response *out, char *err, size_t err_size)
+             int timeout_ms, struct ctl_response *out, struct stdvmm_error *err)
 {
     char head[512];
     size_t blen = body ? strlen(body) : 0;
 
     memset(out, 0, sizeof(*out));
-    int fd = connect_unix(socket_path, err, err_size);
+    int fd = connect_unix(socket_path, err);
     if (fd < 0)
-        return -1;
+        return fd;
     int n = snprintf(head, sizeof(head),
                      "%s %s HTTP/1.1\r\nHost: stdvmmd\r\nConnection: close\r\n"
                      "Accept: application/json\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n\r\n",
                      method, path, blen);
     if (n >= (int)sizeof(head) || send_all(fd, head, (size_t)n) != 0) {
-        snprintf(err, err_size, "cannot send the request: %s", strerror(errno));
+        stdvmm_error_set(err, STDVMM_EIO, "cannot send the request: %s", strerror(errno));
         close(fd);
-        return -1;
+        return -err->code;
     }
     /*
      * A server may answer before the body is in (413 for one too large) and
@@ -182,16 +186,16 @@ int ctl_http(const char *socket_path, const char *method, const char *path, cons
     if (blen != 0 && send_all(fd, body, blen) != 0)
         shutdown(fd, SHUT_WR);
     size_t len;
-    char *resp = read_all(fd, now_ms() + timeout_ms, &len, err, err_size);
+    char *resp = read_all(fd, now_ms() + timeout_ms, &len, err);
     close(fd);
     if (resp == NULL)
-        return -1;
+        return -err->code;
     int status;
     char *hdr_end = strstr(resp, "\r\n\r\n");
     if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1 || hdr_end == NULL) {
-        snprintf(err, err_size, "the manager's answer is not HTTP");
+        stdvmm_error_set(err, STDVMM_EPROTO, "the manager's answer is not HTTP");
         free(resp);
-        return -1;
+        return -err->code;
     }
     *hdr_end = '\0';
     char *payload = hdr_end + 4;
@@ -200,16 +204,17 @@ int ctl_http(const char *socket_path, const char *method, const char *path, cons
     const char *cl = header(resp, "Content-Length", 14);
     if (te != NULL && strncasecmp(te, "chunked", 7) == 0) {
         if (!dechunk(payload, plen, &plen)) {
-            snprintf(err, err_size, "malformed chunked answer");
+            stdvmm_error_set(err, STDVMM_EPROTO, "malformed chunked answer");
             free(resp);
-            return -1;
+            return -err->code;
         }
     } else if (cl != NULL) {
         unsigned long long want = strtoull(cl, NULL, 10);
         if (want > plen) {
-            snprintf(err, err_size, "the answer was cut short (%zu of %llu bytes)", plen, want);
+            stdvmm_error_set(err, STDVMM_EPROTO, "the answer was cut short (%zu of %llu bytes)",
+                             plen, want);
             free(resp);
-            return -1;
+            return -err->code;
         }
         plen = (size_t)want;
     }
@@ -219,8 +224,8 @@ int ctl_http(const char *socket_path, const char *method, const char *path, cons
     out->body = malloc(plen + 1);
     if (out->body == NULL) {
         free(resp);
-        snprintf(err, err_size, "out of memory");
-        return -1;
+        stdvmm_error_set(err, STDVMM_ENOMEM, "out of memory");
+        return -err->code;
     }
     memcpy(out->body, payload, plen);
     out->body[plen] = '\0';

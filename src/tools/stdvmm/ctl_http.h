@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "stdvmm/error_report.h"
+
 struct ctl_response {
     int status;
     bool json;  /* Content-Type: application/json */
@@ -13,9 +15,12 @@ struct ctl_response {
     size_t len;
 };
 
-/* 0 with *out filled (free with ctl_response_free), or -1 with the reason in err. */
+/*
+ * 0 with *out filled (free with ctl_response_free), or a negative STDVMM_E*
+ * with the reason in err (not NULL).
+ */
 int ctl_http(const char *socket_path, const char *method, const char *path, const char *body,
-             int timeout_ms, struct ctl_response *out, char *err, size_t err_size);
+             int timeout_ms, struct ctl_response *out, struct stdvmm_error *err);
 void ctl_response_free(struct ctl_response *r);
 
 #endif

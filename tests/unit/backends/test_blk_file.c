@@ -25,6 +25,8 @@
 #include "stdvmm/devices/virtio_mmio.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/event_loop.h"
+#include "support/loop_wiring.h"
+#include "support/stderr_capture.h"
 #include "support/virtio_driver.h"
 
 #define IMAGE_SIZE (1u << 20)
@@ -39,25 +41,12 @@ struct fixture {
     struct virtio_blk blk;
     struct virtio_mmio t;
     struct host_loop loop;
-    int kick_fd;
+    struct loop_wiring wiring;
 };
 
-/* The runtime's wiring in small: a kick is an eventfd the device's loop thread serves. */
-static void kicked(void *ctx, int fd, short revents)
+static void process(void *model)
 {
-    (void)revents;
-    host_eventfd_drain(fd);
-    virtio_blk_process(ctx);
-}
-
-static void kick(void *ctx)
-{
-    host_eventfd_signal(((struct fixture *)ctx)->kick_fd);
-}
-
-static void interrupt(void *ctx)
-{
-    (void)ctx;
+    virtio_blk_process(model);
 }
 
 static int setup(void **state)
@@ -75,21 +64,17 @@ static int setup(void **state)
     ssize_t w = write(fd, pattern, IMAGE_SIZE);
     free(pattern);
     close(fd);
-    if (w != IMAGE_SIZE || blk_file_open(&f->file, f->path, false) != 0)
+    if (w != IMAGE_SIZE || blk_file_open(&f->file, "disk0", f->path, false) != 0)
         return -1;
-    f->kick_fd = host_eventfd_create();
     struct virtio_blk_config cfg = {
         .slot = td_slot(&f->d, "blk0"),
         .capacity = f->file.size,
         .discard = true,
         .backend = blk_file_backend(&f->file),
     };
-    cfg.slot.kick = kick;
-    cfg.slot.interrupt = interrupt;
-    cfg.slot.host_ctx = f;
-    if (f->kick_fd < 0 || virtio_blk_init(&f->blk, &cfg) != 0 ||
-        virtio_mmio_init(&f->t, &f->blk.vdev) != 0 || host_loop_init(&f->loop, "blk0") != 0 ||
-        host_loop_add(&f->loop, f->kick_fd, POLLIN, kicked, &f->blk) != 0 ||
+    if (host_loop_init(&f->loop, "blk0") != 0 ||
+        loop_wiring_init(&f->wiring, &cfg.slot, &f->loop, process, &f->blk) != 0 ||
+        virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0 ||
         blk_file_attach(&f->file, &f->blk, &f->loop) != 0 || host_loop_start(&f->loop) != 0)
         return -1;
     td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
@@ -104,7 +89,7 @@ static int teardown(void **state)
     blk_file_detach(&f->file);
     host_loop_destroy(&f->loop);
     blk_file_close(&f->file);
-    close(f->kick_fd);
+    close(f->wiring.kick_fd);
     unlink(f->path);
     td_free(&f->d);
     free(f);
@@ -128,12 +113,9 @@ static uint8_t submit(struct fixture *f, uint32_t type, uint64_t sector, uint32_
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the ring is written before the notification */
     td_avail(&f->d, 0, 0);
     td_w32(&f->t, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-    for (int ms = 0; ms < 5000; ms++) {
-        if (__atomic_load_n((volatile uint16_t *)td_ptr(&f->d, f->d.q[0].used + 2),
-                            __ATOMIC_ACQUIRE) != before)
-            return *(volatile uint8_t *)td_ptr(&f->d, STATUS);
-        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-    }
+    uint32_t id, used_len;
+    if (td_next_used(&f->d, 0, &before, 5000, &id, &used_len))
+        return *(volatile uint8_t *)td_ptr(&f->d, STATUS);
     fail_msg("request type %u at sector %llu: no answer within 5 s", type,
              (unsigned long long)sector);
     return 0xff;
@@ -195,10 +177,26 @@ static void the_image_lock_keeps_a_second_opener_out(void **state)
 {
     struct fixture *f = *state;
     struct blk_file other;
+    struct stderr_capture c;
+    char said[1024], want[256];
 
-    assert_int_equal(blk_file_open(&other, f->path, false), -STDVMM_EBUSY);
-    assert_int_equal(blk_file_open(&other, f->path, true), -STDVMM_EBUSY);
-    assert_true(blk_file_open(&other, "/nonexistent/disk.img", true) < 0);
+    assert_int_equal(stderr_capture_begin(&c), 0);
+    int r = blk_file_open(&other, "data", f->path, false);
+    stderr_capture_end(&c, said, sizeof(said));
+    assert_int_equal(r, -STDVMM_EBUSY);
+    /* Named as the setting is, whichever input (CLI, description, manager) gave it. */
+    snprintf(want, sizeof(want), "disk 'data' (%s): the image is in use by another process",
+             f->path);
+    assert_non_null(strstr(said, want));
+    assert_null(strstr(said, "--disk"));
+
+    assert_int_equal(blk_file_open(&other, "data", f->path, true), -STDVMM_EBUSY);
+
+    assert_int_equal(stderr_capture_begin(&c), 0);
+    r = blk_file_open(&other, "root", "/nonexistent/disk.img", true);
+    stderr_capture_end(&c, said, sizeof(said));
+    assert_true(r < 0);
+    assert_non_null(strstr(said, "disk 'root' (/nonexistent/disk.img): cannot open it: "));
 }
 
 int main(void)

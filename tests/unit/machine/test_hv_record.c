@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "stdvmm/error.h"
 #include "stdvmm/hv.h"
@@ -31,11 +33,17 @@ char hv_record_log[8192];
 const char *hv_record_fail_at;
 int hv_record_live_vms, hv_record_live_vcpus;
 
+struct hv_record_doorbell hv_record_doorbells[HV_RECORD_MAX_DOORBELLS];
+unsigned hv_record_doorbell_count;
+int hv_record_live_notifiers;
+
 void hv_record_reset(void)
 {
     hv_record_log[0] = '\0';
     hv_record_fail_at = NULL;
     hv_record_live_vms = hv_record_live_vcpus = 0;
+    hv_record_doorbell_count = 0;
+    hv_record_live_notifiers = 0;
 }
 
 /* Logs "name" (or "name(arg)") and says whether this call should fail. */
@@ -243,3 +251,107 @@ int hv_a64_vcpu_pmu_init(struct hv_vcpu *vcpu, uint32_t ppi_intid)
     return record("pmu_init", "%llu", vcpu->index);
 }
 #endif
+
+/* ---- doorbells: real eventfds, so that a test can play the hypervisor's part ---- */
+
+int hv_notifier_create(struct hv_vm *vm, hv_notifier_t *out)
+{
+    (void)vm;
+    int r = record("notifier", NULL, 0);
+    if (r < 0)
+        return r;
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+        return -STDVMM_EIO;
+    out->handle = fd;
+    hv_record_live_notifiers++;
+    return 0;
+}
+
+void hv_notifier_destroy(struct hv_vm *vm, hv_notifier_t n)
+{
+    (void)vm;
+    if (n.handle < 0)
+        return;
+    close((int)n.handle);
+    hv_record_live_notifiers--;
+}
+
+static int doorbell_add(const char *name, uint64_t key, hv_notifier_t n)
+{
+    int r = record(name, "0x%llx", key);
+    if (r < 0)
+        return r;
+    if (hv_record_doorbell_count == HV_RECORD_MAX_DOORBELLS)
+        return -STDVMM_ENOSPC;
+    hv_record_doorbells[hv_record_doorbell_count++] =
+        (struct hv_record_doorbell){.kind = name, .key = key, .handle = n.handle};
+    return 0;
+}
+
+static int doorbell_remove(const char *name, const char *kind, uint64_t key, hv_notifier_t n)
+{
+    for (unsigned i = 0; i < hv_record_doorbell_count; i++) {
+        struct hv_record_doorbell *b = &hv_record_doorbells[i];
+        if (strcmp(b->kind, kind) == 0 && b->key == key && b->handle == n.handle) {
+            *b = hv_record_doorbells[--hv_record_doorbell_count];
+            return record(name, "0x%llx", key);
+        }
+    }
+    record(name, "0x%llx", key);
+    return -STDVMM_ENOENT; /* removing what was never added */
+}
+
+long hv_record_doorbell(const char *kind, unsigned long long key)
+{
+    for (unsigned i = 0; i < hv_record_doorbell_count; i++)
+        if (strcmp(hv_record_doorbells[i].kind, kind) == 0 && hv_record_doorbells[i].key == key)
+            return hv_record_doorbells[i].handle;
+    return -1;
+}
+
+int hv_vm_add_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio, hv_notifier_t n)
+{
+    (void)vm;
+    (void)len;
+    (void)is_pio;
+    return doorbell_add("ioeventfd", addr, n);
+}
+
+int hv_vm_remove_ioeventfd(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio,
+                           hv_notifier_t n)
+{
+    (void)vm;
+    (void)len;
+    (void)is_pio;
+    return doorbell_remove("remove_ioeventfd", "ioeventfd", addr, n);
+}
+
+int hv_vm_add_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                              hv_notifier_t n)
+{
+    (void)vm;
+    (void)len;
+    return doorbell_add("ioeventfd_match", addr + value, n);
+}
+
+int hv_vm_remove_ioeventfd_match(struct hv_vm *vm, uint64_t addr, uint32_t len, uint64_t value,
+                                 hv_notifier_t n)
+{
+    (void)vm;
+    (void)len;
+    return doorbell_remove("remove_ioeventfd_match", "ioeventfd_match", addr + value, n);
+}
+
+int hv_vm_add_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n, hv_notifier_t resample)
+{
+    (void)vm;
+    (void)resample;
+    return doorbell_add("irqfd", irq, n);
+}
+
+int hv_vm_remove_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n)
+{
+    (void)vm;
+    return doorbell_remove("remove_irqfd", "irqfd", irq, n);
+}

@@ -12,4 +12,23 @@ extern int hv_record_live_vms, hv_record_live_vcpus;
 
 void hv_record_reset(void);
 
+/*
+ * The doorbells the VM holds (hv_vm_add_ioeventfd, _match, hv_vm_add_irqfd):
+ * kind "ioeventfd" (key: address), "ioeventfd_match" (address + value) or
+ * "irqfd" (key: interrupt line); handle is a real eventfd. Removing one
+ * that was never added fails with ENOENT.
+ */
+#define HV_RECORD_MAX_DOORBELLS 64
+struct hv_record_doorbell {
+    const char *kind;
+    unsigned long long key;
+    long handle;
+};
+extern struct hv_record_doorbell hv_record_doorbells[HV_RECORD_MAX_DOORBELLS];
+extern unsigned hv_record_doorbell_count;
+/* Notifiers created and not yet destroyed. */
+extern int hv_record_live_notifiers;
+/* The handle of the doorbell of kind at key, or -1. */
+long hv_record_doorbell(const char *kind, unsigned long long key);
+
 #endif

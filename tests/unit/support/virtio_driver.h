@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "stdvmm/devices/virtio.h"
 #include "stdvmm/devices/virtio_mmio.h"
@@ -205,6 +206,24 @@ static inline void td_used_elem(struct td *d, unsigned q, uint16_t i, uint32_t *
     const uint8_t *p = td_ptr(d, d->q[q].used + 4 + 8ull * (i % d->q[q].num));
     *id = virtio_le32(p);
     *len = virtio_le32(p + 4);
+}
+
+/*
+ * For a device served on another thread: waits up to timeout_ms for used
+ * element *seen of queue q, then gives its id and len and counts it seen.
+ * False when none came.
+ */
+static inline bool td_next_used(struct td *d, unsigned q, uint16_t *seen, int timeout_ms,
+                                uint32_t *id, uint32_t *len)
+{
+    const volatile uint16_t *idx = (const volatile uint16_t *)td_ptr(d, d->q[q].used + 2);
+    for (int ms = 0; __atomic_load_n(idx, __ATOMIC_ACQUIRE) == *seen; ms++) {
+        if (ms == timeout_ms)
+            return false;
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+    td_used_elem(d, q, (*seen)++, id, len);
+    return true;
 }
 
 #define TD_FEATURES_ALL                                                                            \

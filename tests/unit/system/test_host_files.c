@@ -21,6 +21,7 @@
 
 #include "console.h"
 #include "stdvmm/backends/vsock_unix.h"
+#include "stdvmm/error_report.h"
 #include "stdvmm/host/linux.h"
 
 struct dir {
@@ -237,34 +238,35 @@ static void guest_ram_is_2mib_aligned(void **state)
 static void state_dir_must_be_private(void **state)
 {
     struct dir *d = *state;
-    char sub[128], link[128], file[128], err[512];
+    char sub[128], link[128], file[128];
+    struct stdvmm_error err;
 
     snprintf(sub, sizeof(sub), "%s/state", d->path);
     assert_int_equal(mkdir(sub, 0700), 0);
-    assert_int_equal(host_check_private_dir(sub, err, sizeof(err)), 0);
+    assert_int_equal(host_check_private_dir(sub, &err), 0);
     assert_int_equal(chmod(sub, 0755), 0); /* readable is fine */
-    assert_int_equal(host_check_private_dir(sub, err, sizeof(err)), 0);
+    assert_int_equal(host_check_private_dir(sub, &err), 0);
     assert_int_equal(chmod(sub, 0777), 0);
-    assert_true(host_check_private_dir(sub, err, sizeof(err)) < 0);
-    assert_non_null(strstr(err, "writable by everyone"));
+    assert_true(host_check_private_dir(sub, &err) < 0);
+    assert_non_null(strstr(err.msg, "writable by everyone"));
     assert_int_equal(chmod(sub, 0770), 0);
-    assert_true(host_check_private_dir(sub, err, sizeof(err)) < 0);
-    assert_non_null(strstr(err, "its group"));
+    assert_true(host_check_private_dir(sub, &err) < 0);
+    assert_non_null(strstr(err.msg, "its group"));
     assert_int_equal(chmod(sub, 0700), 0);
     snprintf(link, sizeof(link), "%s/link", d->path);
     assert_int_equal(symlink(sub, link), 0);
-    assert_true(host_check_private_dir(link, err, sizeof(err)) < 0);
-    assert_non_null(strstr(err, "symbolic link"));
+    assert_true(host_check_private_dir(link, &err) < 0);
+    assert_non_null(strstr(err.msg, "symbolic link"));
     snprintf(file, sizeof(file), "%s/file", d->path);
     write_file(file, 'x', 1);
-    assert_true(host_check_private_dir(file, err, sizeof(err)) < 0);
-    assert_non_null(strstr(err, "not a directory"));
+    assert_true(host_check_private_dir(file, &err) < 0);
+    assert_non_null(strstr(err.msg, "not a directory"));
     snprintf(file, sizeof(file), "%s/missing", d->path);
-    assert_true(host_check_private_dir(file, err, sizeof(err)) < 0);
+    assert_true(host_check_private_dir(file, &err) < 0);
     if (geteuid() != 0) {
         /* Another user's directory: /, owned by root. */
-        assert_true(host_check_private_dir("/", err, sizeof(err)) < 0);
-        assert_non_null(strstr(err, "belongs to uid 0"));
+        assert_true(host_check_private_dir("/", &err) < 0);
+        assert_non_null(strstr(err.msg, "belongs to uid 0"));
     }
 }
 

@@ -17,9 +17,11 @@
 
 #include <cmocka.h>
 
+#include "manager_reply.h"
 #include "manager_request.h"
 #include "manager_state.h"
 #include "stdvmm/error.h"
+#include "stdvmm/error_report.h"
 
 static bool has_diag(const struct sysconf_diags *d, const char *path, const char *text)
 {
@@ -184,21 +186,21 @@ static void bounds(void **state)
 {
     struct sysconf_system sys = {.memory = 512ull << 20, .vcpus = 4, .max_vms = 3};
     struct mgr_usage used = {.memory = 384ull << 20, .vcpus = 3, .vms = 2};
-    char err[256];
+    struct stdvmm_error err;
 
     (void)state;
     /* Exactly at every bound fits. */
-    assert_true(mgr_bounds_fit(&sys, &used, "web", 128ull << 20, 1, err, sizeof(err)));
-    assert_false(mgr_bounds_fit(&sys, &used, "web", 132ull << 20, 1, err, sizeof(err)));
-    assert_string_equal(err, "system.memory: 384M in use + 132M for web is more than the bound "
-                             "512M");
-    assert_false(mgr_bounds_fit(&sys, &used, "web", 64ull << 20, 2, err, sizeof(err)));
-    assert_string_equal(err, "system.vcpus: 3 in use + 2 for web is more than the bound 4");
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 128ull << 20, 1, &err), 0);
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 132ull << 20, 1, &err), -STDVMM_ENOSPC);
+    assert_string_equal(err.msg, "system.memory: 384M in use + 132M for web is more than the bound "
+                                 "512M");
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 64ull << 20, 2, &err), -STDVMM_ENOSPC);
+    assert_string_equal(err.msg, "system.vcpus: 3 in use + 2 for web is more than the bound 4");
     used.vms = 3;
-    assert_false(mgr_bounds_fit(&sys, &used, "web", 32ull << 20, 1, err, sizeof(err)));
-    assert_non_null(strstr(err, "system.max_vms: 3 VMs run already and the bound is 3"));
+    assert_int_equal(mgr_bounds_fit(&sys, &used, "web", 32ull << 20, 1, &err), -STDVMM_ENOSPC);
+    assert_non_null(strstr(err.msg, "system.max_vms: 3 VMs run already and the bound is 3"));
     struct mgr_usage none = {0};
-    assert_true(mgr_bounds_fit(&sys, &none, "big", sys.memory, sys.vcpus, err, sizeof(err)));
+    assert_int_equal(mgr_bounds_fit(&sys, &none, "big", sys.memory, sys.vcpus, &err), 0);
 }
 
 /* ---- run-time placement: routes, bodies, the bounds between VMs ---- */
@@ -283,10 +285,10 @@ static void placement_bodies(void **state)
 static struct vcpu_sched sched_on(const char *spec)
 {
     struct vcpu_sched s;
-    char err[256];
+    struct stdvmm_error err;
 
     placement_sched_default(&s);
-    assert_true(placement_apply_spec(&s, spec, err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&s, spec, &err), 0);
     return s;
 }
 
@@ -296,7 +298,7 @@ static void placement_bounds(void **state)
     struct sysconf_system sys = {.memory = 1ull << 30, .vcpus = 8, .max_vms = 4};
     struct sysconf_pool pool = {.name = "shared"};
     struct vcpu_sched s;
-    char err[512];
+    struct stdvmm_error err;
     int status;
 
     (void)state;
@@ -321,67 +323,86 @@ static void placement_bounds(void **state)
 
     /* Onto a free pCPU of host_cpus: fits. */
     s = sched_on("pcpus=0");
-    assert_true(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
-    assert_int_equal(status, 0);
+    assert_int_equal(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &err), 0);
     /* Outside system.host_cpus: 400. */
     s = sched_on("pcpus=5");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 400);
-    assert_string_equal(err, "vCPU 0: pCPU 5 is not in system.host_cpus (0-3)");
+    assert_string_equal(err.msg, "vCPU 0: pCPU 5 is not in system.host_cpus (0-3)");
     /* Onto another VM's dedicated pCPU: 409 naming the VM and the pCPU. */
     s = sched_on("pcpus=0:1");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 409);
-    assert_string_equal(err, "vCPU 0: pCPU 1 is dedicated to VM 'db' vCPU 0");
+    assert_string_equal(err.msg, "vCPU 0: pCPU 1 is dedicated to VM 'db' vCPU 0");
     /* A stopped VM's dedicated pCPU is still reserved. */
     s = sched_on("pcpus=2");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 409);
-    assert_non_null(strstr(err, "pCPU 2 is dedicated to VM 'idle' vCPU 0"));
+    assert_non_null(strstr(err.msg, "pCPU 2 is dedicated to VM 'idle' vCPU 0"));
     /* Dedicating a pCPU another VM runs on, or one in a pool: 409. */
     s = sched_on("pcpus=0,dedicated");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 409);
-    assert_string_equal(err, "vCPU 1: pCPU 0 cannot be dedicated: VM 'web' vCPU 0 runs on it");
+    assert_string_equal(err.msg, "vCPU 1: pCPU 0 cannot be dedicated: VM 'web' vCPU 0 runs on it");
     s = sched_on("pcpus=3,dedicated");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 409);
-    assert_non_null(strstr(err, "shared pool 'shared'"));
+    assert_non_null(strstr(err.msg, "shared pool 'shared'"));
     /* Its own VM's rules: db vCPU 1 onto db vCPU 0's dedicated pCPU. */
     s = sched_on("pcpus=1");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 409);
-    assert_non_null(strstr(err, "db: "));
+    assert_non_null(strstr(err.msg, "db: "));
     /* Budgets over running VMs: web's 60% on pCPU 0 + 50% is over; 40% fits. */
     s = sched_on("pcpus=0,budget=50ms/100ms");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 409);
-    assert_string_equal(err, "vCPU 1: pCPU 0 would be budgeted at 110% by the running VMs "
-                             "together; at most 100%");
+    assert_string_equal(err.msg, "vCPU 1: pCPU 0 would be budgeted at 110% by the running VMs "
+                                 "together; at most 100%");
     s = sched_on("pcpus=0,budget=40ms/100ms");
-    assert_true(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &err), 0);
     /* The vCPU's own old budget does not count against its new one. */
     s = sched_on("pcpus=0,budget=100ms/100ms");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     s = sched_on("pcpus=0,budget=40ms/100ms");
-    assert_true(mgr_placement_fit(&sys, vms, 3, 0, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(mgr_placement_fit(&sys, vms, 3, 0, 1, &s, &err), 0);
     /* A stopped VM's budgets do not count. */
     idle.vcpu[0] = sched_on("pcpus=2,budget=90ms/100ms");
     s = sched_on("pcpus=2,budget=50ms/100ms");
-    assert_true(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &status, err, sizeof(err)));
+    assert_int_equal(mgr_placement_fit(&sys, vms, 3, 1, 1, &s, &err), 0);
     /* Rules of the vCPU alone: 400. */
     s = sched_on("pcpus=0");
     s.priority = 300;
-    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &status, err, sizeof(err)));
+    status = mgr_placement_fit(&sys, vms, 3, 0, 0, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
     assert_int_equal(status, 400);
     /* No such vCPU. */
     s = sched_on("pcpus=0");
-    assert_false(mgr_placement_fit(&sys, vms, 3, 0, 2, &s, &status, err, sizeof(err)));
-    assert_string_equal(err, "web has no vCPU 2 (it has 2: 0-1)");
+    status = mgr_placement_fit(&sys, vms, 3, 0, 2, &s, &err);
+    assert_true(status < 0);
+    status = mgr_reply_status(-status);
+    assert_string_equal(err.msg, "web has no vCPU 2 (it has 2: 0-1)");
     /* A VM without a placement: every vCPU floats, nothing is dedicated. */
     const struct mgr_placement_vm plain[] = {{"a", NULL, 1, true}, {"b", NULL, 1, true}};
     s = sched_on("pcpus=1,dedicated");
-    assert_true(mgr_placement_fit(&sys, plain, 2, 0, 0, &s, &status, err, sizeof(err)));
+    assert_int_equal(mgr_placement_fit(&sys, plain, 2, 0, 0, &s, &err), 0);
 }
 
 /* ---- a fake /proc ---- */
@@ -472,51 +493,44 @@ static void adoption(void **state)
 {
     struct fake *fk = *state;
     const char *sock = "/s/vms/web/api.sock";
-    char why[256];
+    struct stdvmm_error why;
     struct mgr_pidfile pf = {.pid = 200, .start_time = 5000};
 
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)), 0);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), 0);
 
     /* The binary was upgraded under the running VMM. */
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm (deleted)", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)), 0);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), 0);
 
     /* The pid was reused: another start time. */
     fake_process(fk, 200, 'S', 9999, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "another process"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "another process"));
 
     /* Same start time but another program (a reused pid can't have it, a confused file can). */
     fake_process(fk, 200, 'S', 5000, "/bin/sleep", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "runs /bin/sleep"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "runs /bin/sleep"));
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm-old", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
 
     /* The VMM of another VM, or one without a control socket. */
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(
-        mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", "/s/vms/db/api.sock", why, sizeof(why)),
-        -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "another VM"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", "/s/vms/db/api.sock", &why),
+                     -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "another VM"));
     static const char plain[] = "stdvmm\0run\0/s/vms/web/api.sock\0";
     fake_process(fk, 200, 'S', 5000, "/usr/bin/stdvmm", plain, sizeof(plain));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
 
     /* Exited but not reaped yet; and gone. */
     fake_process(fk, 200, 'Z', 5000, "/usr/bin/stdvmm", VMM_CMDLINE, sizeof(VMM_CMDLINE));
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "exited"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "exited"));
     pf.pid = 201;
-    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, why, sizeof(why)),
-                     -STDVMM_ENOENT);
-    assert_non_null(strstr(why, "gone"));
+    assert_int_equal(mgr_adopt_check(fk->root, &pf, "/usr/bin/stdvmm", sock, &why), -STDVMM_ENOENT);
+    assert_non_null(strstr(why.msg, "gone"));
 }
 
 static void pid_files(void **state)
@@ -572,14 +586,14 @@ static void write_file_does_not_follow_a_planted_temporary(void **state)
 /* SO_PEERCRED policy: the manager's uid and root, nobody else (issue #15). */
 static void peer_policy(void **state)
 {
-    char why[128];
+    struct stdvmm_error why;
     (void)state;
-    assert_true(mgr_peer_allowed(1000, 1000, why, sizeof(why)));
-    assert_true(mgr_peer_allowed(0, 1000, why, sizeof(why)));
-    assert_true(mgr_peer_allowed(0, 0, why, sizeof(why)));
-    assert_false(mgr_peer_allowed(1001, 1000, why, sizeof(why)));
-    assert_string_equal(why, "uid 1001 may not use this manager (it serves uid 1000 and root)");
-    assert_false(mgr_peer_allowed(1000, 0, why, sizeof(why)));
+    assert_int_equal(mgr_peer_allowed(1000, 1000, &why), 0);
+    assert_int_equal(mgr_peer_allowed(0, 1000, &why), 0);
+    assert_int_equal(mgr_peer_allowed(0, 0, &why), 0);
+    assert_int_equal(mgr_peer_allowed(1001, 1000, &why), -STDVMM_EPERM);
+    assert_string_equal(why.msg, "uid 1001 may not use this manager (it serves uid 1000 and root)");
+    assert_int_equal(mgr_peer_allowed(1000, 0, &why), -STDVMM_EPERM);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/sched/sched_policy.h"
 #include "stdvmm/system_config.h"
@@ -54,12 +55,14 @@ static void priority_mapping(void **state)
 static void spec_parsing(void **state)
 {
     struct vcpu_sched s;
-    char err[256], text[256];
+    struct stdvmm_error err;
+    char text[256];
     (void)state;
 
     placement_sched_default(&s);
-    assert_true(placement_apply_spec(&s, "pcpus=1-2:4,priority=200,rr,budget=20ms/100ms,weight=300",
-                                     err, sizeof(err)));
+    assert_int_equal(
+        placement_apply_spec(&s, "pcpus=1-2:4,priority=200,rr,budget=20ms/100ms,weight=300", &err),
+        0);
     assert_int_equal(s.kind, PLACEMENT_PINNED);
     assert_int_equal(placement_cpuset_count(&s.pcpus), 3);
     assert_true(placement_cpuset_has(&s.pcpus, 4));
@@ -71,31 +74,32 @@ static void spec_parsing(void **state)
     placement_format_sched(&s, text, sizeof(text));
     assert_string_equal(text, "pcpus=1-2:4,priority=200,rr,budget=20000us/100000us,weight=300");
 
-    assert_true(placement_apply_spec(&s, "budget=none,priority=none,pcpus=any", err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&s, "budget=none,priority=none,pcpus=any", &err), 0);
     assert_int_equal(s.kind, PLACEMENT_FLOATING);
     assert_int_equal(s.priority, -1);
     assert_int_equal(s.runtime_ns, 0);
 
     /* A refused spec changes nothing. */
-    assert_false(placement_apply_spec(&s, "pcpus=1,priority=256", err, sizeof(err)));
-    assert_non_null(strstr(err, "0-255"));
+    assert_int_equal(placement_apply_spec(&s, "pcpus=1,priority=256", &err), -STDVMM_EINVAL);
+    assert_non_null(strstr(err.msg, "0-255"));
     assert_int_equal(s.kind, PLACEMENT_FLOATING);
-    assert_false(placement_apply_spec(&s, "dedicated", err, sizeof(err)));
-    assert_false(placement_apply_spec(&s, "budget=20ms", err, sizeof(err)));
-    assert_false(placement_apply_spec(&s, "speed=11", err, sizeof(err)));
-    assert_false(placement_apply_spec(&s, "weight=0", err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&s, "dedicated", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "budget=20ms", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "speed=11", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "weight=0", &err), -STDVMM_EINVAL);
 }
 
 /* Formats s, parses the text onto a default vcpu_sched, and checks it is s again. */
 static void assert_round_trip(const struct vcpu_sched *s)
 {
     struct vcpu_sched back;
-    char text[512], again[512], err[256];
+    char text[512], again[512];
+    struct stdvmm_error err;
 
     placement_format_sched(s, text, sizeof(text));
     placement_sched_default(&back);
-    if (!placement_apply_spec(&back, text, err, sizeof(err)))
-        fail_msg("'%s' does not parse: %s", text, err);
+    if (placement_apply_spec(&back, text, &err) < 0)
+        fail_msg("'%s' does not parse: %s", text, err.msg);
     placement_format_sched(&back, again, sizeof(again));
     assert_string_equal(again, text);
     assert_int_equal(back.kind, s->kind);
@@ -123,14 +127,14 @@ static void spec_round_trip(void **state)
         "pcpus=any,priority=7,fifo",
         "pcpus=3,budget=500us/100ms",
     };
-    char err[256];
+    struct stdvmm_error err;
     (void)state;
 
     for (unsigned i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
         struct vcpu_sched s;
         placement_sched_default(&s);
-        if (!placement_apply_spec(&s, specs[i], err, sizeof(err)))
-            fail_msg("'%s' does not parse: %s", specs[i], err);
+        if (placement_apply_spec(&s, specs[i], &err) < 0)
+            fail_msg("'%s' does not parse: %s", specs[i], err.msg);
         assert_round_trip(&s);
     }
     /* Every CPU set up to 12 CPUs, as a pinned and as a dedicated vCPU. */
@@ -146,49 +150,49 @@ static void spec_round_trip(void **state)
     /* The pool grammar refuses what a description could not name. */
     struct vcpu_sched s;
     placement_sched_default(&s);
-    assert_false(placement_apply_spec(&s, "pool=", err, sizeof(err)));
-    assert_false(placement_apply_spec(&s, "pool=a b", err, sizeof(err)));
-    assert_false(
-        placement_apply_spec(&s, "pool=0123456789012345678901234567890123", err, sizeof(err)));
-    assert_non_null(strstr(err, "pool="));
+    assert_int_equal(placement_apply_spec(&s, "pool=", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "pool=a b", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "pool=0123456789012345678901234567890123", &err),
+                     -STDVMM_EINVAL);
+    assert_non_null(strstr(err.msg, "pool="));
 }
 
 static void vm_rules(void **state)
 {
     struct vmm_placement p;
-    char err[256];
+    struct stdvmm_error err;
     (void)state;
 
     placement_init(&p);
-    assert_true(placement_apply_spec(&p.vcpu[0], "pcpus=1,dedicated", err, sizeof(err)));
-    assert_true(placement_apply_spec(&p.vcpu[1], "pcpus=0", err, sizeof(err)));
-    assert_true(placement_check_vm(&p, 2, err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&p.vcpu[0], "pcpus=1,dedicated", &err), 0);
+    assert_int_equal(placement_apply_spec(&p.vcpu[1], "pcpus=0", &err), 0);
+    assert_int_equal(placement_check_vm(&p, 2, &err), 0);
 
     /* Migration onto a dedicated pCPU of another vCPU. */
-    assert_true(placement_apply_spec(&p.vcpu[1], "pcpus=0-1", err, sizeof(err)));
-    assert_false(placement_check_vm(&p, 2, err, sizeof(err)));
-    assert_non_null(strstr(err, "dedicated"));
-    assert_true(placement_apply_spec(&p.vcpu[1], "pcpus=0", err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&p.vcpu[1], "pcpus=0-1", &err), 0);
+    assert_int_equal(placement_check_vm(&p, 2, &err), -STDVMM_EINVAL);
+    assert_non_null(strstr(err.msg, "dedicated"));
+    assert_int_equal(placement_apply_spec(&p.vcpu[1], "pcpus=0", &err), 0);
 
     /* VMM threads off dedicated pCPUs. */
     p.has_vmm_threads = true;
     placement_cpuset_parse("1", &p.vmm_threads);
-    assert_false(placement_check_vm(&p, 2, err, sizeof(err)));
-    assert_non_null(strstr(err, "vmm_threads"));
+    assert_int_equal(placement_check_vm(&p, 2, &err), -STDVMM_EINVAL);
+    assert_non_null(strstr(err.msg, "vmm_threads"));
     p.has_vmm_threads = false;
 
     /* Budgets: runtime <= period, and no pCPU over 100%. */
-    assert_true(placement_apply_spec(&p.vcpu[1], "budget=60ms/100ms", err, sizeof(err)));
-    assert_true(placement_check_vm(&p, 3, err, sizeof(err)));
-    assert_true(placement_apply_spec(&p.vcpu[2], "pcpus=0,budget=50ms/100ms", err, sizeof(err)));
-    assert_false(placement_check_vm(&p, 3, err, sizeof(err)));
-    assert_non_null(strstr(err, "pCPU 0 is budgeted at 110%"));
-    assert_true(placement_apply_spec(&p.vcpu[2], "budget=200ms/100ms", err, sizeof(err)));
-    assert_false(placement_check_vm(&p, 3, err, sizeof(err)));
-    assert_non_null(strstr(err, "longer than its period"));
-    assert_true(placement_apply_spec(&p.vcpu[2], "budget=500us/100ms", err, sizeof(err)));
-    assert_false(placement_check_vm(&p, 3, err, sizeof(err)));
-    assert_non_null(strstr(err, "1ms minimum"));
+    assert_int_equal(placement_apply_spec(&p.vcpu[1], "budget=60ms/100ms", &err), 0);
+    assert_int_equal(placement_check_vm(&p, 3, &err), 0);
+    assert_int_equal(placement_apply_spec(&p.vcpu[2], "pcpus=0,budget=50ms/100ms", &err), 0);
+    assert_int_equal(placement_check_vm(&p, 3, &err), -STDVMM_ERANGE);
+    assert_non_null(strstr(err.msg, "pCPU 0 is budgeted at 110%"));
+    assert_int_equal(placement_apply_spec(&p.vcpu[2], "budget=200ms/100ms", &err), 0);
+    assert_int_equal(placement_check_vm(&p, 3, &err), -STDVMM_EINVAL);
+    assert_non_null(strstr(err.msg, "longer than its period"));
+    assert_int_equal(placement_apply_spec(&p.vcpu[2], "budget=500us/100ms", &err), 0);
+    assert_int_equal(placement_check_vm(&p, 3, &err), -STDVMM_EINVAL);
+    assert_non_null(strstr(err.msg, "1ms minimum"));
 }
 
 #define VM(name, cpus) "  - name: " name "\n    kernel: /k\n    memory: 64M\n    cpus: " cpus "\n"
@@ -340,29 +344,26 @@ static void shipped_examples(void **state)
 static void vcpu_index_and_numbers_do_not_wrap(void **state)
 {
     struct vcpu_sched s;
-    char err[256];
+    struct stdvmm_error err;
     (void)state;
 
     static const char *const lines[] = {"vcpu 4294967296 pcpus=0", "vcpu -1 pcpus=0",
                                         "vcpu  1 pcpus=0", "vcpu 64 pcpus=0",
                                         "vcpu 99999999999999999999999 pcpus=0"};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-        json_t *r = sched_policy_api(lines[i], strlen(lines[i]));
-        assert_non_null(r);
-        assert_false(json_is_true(json_object_get(r, "ok")));
-        const char *e = json_string_value(json_object_get(r, "error"));
-        assert_non_null(e);
+        assert_null(sched_policy_api(NULL, lines[i], strlen(lines[i]), &err));
+        assert_int_equal(err.code, STDVMM_EINVAL);
         /* About the number, not "placement is not active". */
-        assert_non_null(strstr(e, "vCPU index 0-63"));
-        json_decref(r);
+        assert_non_null(strstr(err.msg, "vCPU index 0-63"));
     }
 
     placement_sched_default(&s);
-    assert_false(placement_apply_spec(&s, "weight=-18446744073709551615", err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&s, "weight=-18446744073709551615", &err),
+                     -STDVMM_EINVAL);
     assert_int_equal(s.weight, 0);
-    assert_false(placement_apply_spec(&s, "priority= 5", err, sizeof(err)));
-    assert_false(placement_apply_spec(&s, "priority=+5", err, sizeof(err)));
-    assert_true(placement_apply_spec(&s, "weight=10000,priority=255", err, sizeof(err)));
+    assert_int_equal(placement_apply_spec(&s, "priority= 5", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "priority=+5", &err), -STDVMM_EINVAL);
+    assert_int_equal(placement_apply_spec(&s, "weight=10000,priority=255", &err), 0);
     assert_int_equal(s.weight, 10000);
 
     unsigned long long v;

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "stdvmm/error_report.h"
 #include "stdvmm/placement.h"
 #include "stdvmm/sched/sched_policy.h"
 
@@ -28,11 +29,13 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static pid_t vcpu_tid;
 static bool quit;
 static int enter_result = 1;
+static struct sched_policy *policy;
 
 static void *vcpu_thread(void *arg)
 {
     (void)arg;
-    int r = sched_policy_vcpu_enter(0); /* checked by the main thread: cmocka asserts there */
+    int r =
+        sched_policy_vcpu_enter(policy, 0); /* checked by the main thread: cmocka asserts there */
     pthread_mutex_lock(&lock);
     enter_result = r;
     vcpu_tid = (pid_t)syscall(SYS_gettid);
@@ -40,16 +43,25 @@ static void *vcpu_thread(void *arg)
     while (!quit)
         pthread_cond_wait(&cond, &lock);
     pthread_mutex_unlock(&lock);
-    sched_policy_vcpu_leave(0);
+    sched_policy_vcpu_leave(policy, 0);
     return NULL;
+}
+
+/* The answer, or the refusal as the per-VM socket sends it. */
+static json_t *answer_of(struct sched_policy *sp, const char *line)
+{
+    struct stdvmm_error err;
+    json_t *r = sched_policy_api(sp, line, strlen(line), &err);
+    if (r == NULL && err.code == 0)
+        fail_msg("'%s' not taken as a placement command", line);
+    if (r == NULL)
+        r = json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
+    return r;
 }
 
 static json_t *api(const char *line)
 {
-    json_t *r = sched_policy_api(line, strlen(line));
-    if (r == NULL)
-        fail_msg("'%s' not taken as a placement command", line);
-    return r;
+    return answer_of(policy, line);
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -94,7 +106,8 @@ static void vcpu_affinity_follows_its_placement(void **state)
     affinity_text(0, all, sizeof(all));
 
     placement_init(&p);
-    assert_int_equal(sched_policy_start(&p, 2), 0);
+    assert_int_equal(sched_policy_start(&policy, &p, 2), 0);
+    assert_non_null(policy);
     assert_int_equal(pthread_create(&thread, NULL, vcpu_thread, NULL), 0);
     pthread_mutex_lock(&lock);
     while (vcpu_tid == 0)
@@ -150,21 +163,63 @@ static void vcpu_affinity_follows_its_placement(void **state)
     assert_string_equal(now, all);
 
     /* Not a placement command: left to the socket's other commands. */
-    assert_null(sched_policy_api("info", 4));
+    struct stdvmm_error err;
+    assert_null(sched_policy_api(policy, "info", 4, &err));
+    assert_int_equal(err.code, 0);
 
     pthread_mutex_lock(&lock);
     quit = true;
     pthread_cond_broadcast(&cond);
     pthread_mutex_unlock(&lock);
     pthread_join(thread, NULL);
-    sched_policy_stop();
+    sched_policy_stop(policy);
+    policy = NULL; /* a VM started without a placement */
     assert_refused("vcpu 0 pcpus=any", "not active");
+}
+
+/* Two VMs in one process: each answers for its own vCPUs (the state used to be one static). */
+static void two_vms_keep_their_own_placement(void **state)
+{
+    struct vmm_placement p1, p3;
+    struct sched_policy *a, *b;
+    (void)state;
+
+    placement_init(&p1);
+    placement_init(&p3);
+    assert_int_equal(sched_policy_start(&a, &p1, 1), 0);
+    assert_int_equal(sched_policy_start(&b, &p3, 3), 0);
+    assert_ptr_not_equal(a, b);
+
+    json_t *r = answer_of(b, "vcpu 2 weight=300");
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    r = answer_of(a, "vcpu 2 weight=300");
+    assert_false(json_is_true(json_object_get(r, "ok")));
+    assert_non_null(strstr(str(r, "error"), "no vCPU 2 (this VM has 1)"));
+    json_decref(r);
+
+    r = answer_of(a, "placement");
+    assert_int_equal(json_array_size(json_object_get(r, "vcpus")), 1);
+    json_decref(r);
+    r = answer_of(b, "placement");
+    json_t *vcpus = json_object_get(r, "vcpus");
+    assert_int_equal(json_array_size(vcpus), 3);
+    assert_string_equal(str(json_array_get(vcpus, 2), "placement"), "pcpus=any,weight=300");
+    assert_string_equal(str(json_array_get(vcpus, 0), "placement"), "pcpus=any");
+    json_decref(r);
+
+    sched_policy_stop(a);
+    r = answer_of(b, "placement"); /* b outlives a */
+    assert_int_equal(json_array_size(json_object_get(r, "vcpus")), 3);
+    json_decref(r);
+    sched_policy_stop(b);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(vcpu_affinity_follows_its_placement),
+        cmocka_unit_test(two_vms_keep_their_own_placement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

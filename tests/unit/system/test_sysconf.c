@@ -59,6 +59,30 @@ static const char *const minimal = "system:\n"
                                    "    kernel: vmlinuz\n";
 
 /* Reads a single-VM description (relative paths under dir) and converts it; both must succeed. */
+/* A problem a description must be refused with: where, what, and on which line (0: not checked). */
+struct want_diag {
+    const char *path;
+    const char *text;
+    unsigned line;
+};
+
+/* text is refused with each problem of want (and maybe more); *d is the caller's to check and free.
+ */
+static void refused_with(const char *text, struct sysconf_diags *d, const struct want_diag *want,
+                         size_t n)
+{
+    struct sysconf cfg;
+
+    assert_int_equal(parse(text, &cfg, d), -STDVMM_EINVAL);
+    dump(d);
+    for (size_t i = 0; i < n; i++) {
+        if (!has_diag(d, want[i].path, want[i].text))
+            fail_msg("no problem '%s' at %s", want[i].text, want[i].path);
+        if (want[i].line != 0)
+            assert_int_equal(diag_line(d, want[i].path), want[i].line);
+    }
+}
+
 static void read_vm(const char *text, const char *dir, struct sysconf *cfg, struct sysconf_diags *d,
                     struct vmm_config *vc)
 {
@@ -187,26 +211,22 @@ static void all_errors_reported_with_paths(void **state)
         "  - name: bad/name\n"     /* 16 */
         "    memory: 16M\n"        /* 17: too small; kernel missing */
         "    autostart: yes\n";    /* 18: YAML 1.1 boolean, a string here */
-    struct sysconf cfg;
     struct sysconf_diags d;
+    static const struct want_diag want[] = {
+        {"system.max_vm", "did you mean 'max_vms'", 4},
+        {"vms[0].cpus", "expected a whole number", 8},
+        {"vms[1].name", "already the name of vms[0]", 0},
+        {"vms[1].restart", "not a restart policy", 11},
+        {"vms[2].memory", "64G exceeds system.memory 8G", 14},
+        {"vms[2].cpus", "8 exceeds system.vcpus 4", 0},
+        {"vms[3].name", "not a valid name", 0},
+        {"vms[3].kernel", "required field missing", 0},
+        {"vms[3].memory", "too little", 0},
+        {"vms[3].autostart", "expected true or false", 0},
+    };
 
     (void)state;
-    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
-    dump(&d);
-    assert_true(has_diag(&d, "system.max_vm", "did you mean 'max_vms'"));
-    assert_int_equal(diag_line(&d, "system.max_vm"), 4);
-    assert_true(has_diag(&d, "vms[0].cpus", "expected a whole number"));
-    assert_int_equal(diag_line(&d, "vms[0].cpus"), 8);
-    assert_true(has_diag(&d, "vms[1].name", "already the name of vms[0]"));
-    assert_true(has_diag(&d, "vms[1].restart", "not a restart policy"));
-    assert_int_equal(diag_line(&d, "vms[1].restart"), 11);
-    assert_true(has_diag(&d, "vms[2].memory", "64G exceeds system.memory 8G"));
-    assert_int_equal(diag_line(&d, "vms[2].memory"), 14);
-    assert_true(has_diag(&d, "vms[2].cpus", "8 exceeds system.vcpus 4"));
-    assert_true(has_diag(&d, "vms[3].name", "not a valid name"));
-    assert_true(has_diag(&d, "vms[3].kernel", "required field missing"));
-    assert_true(has_diag(&d, "vms[3].memory", "too little"));
-    assert_true(has_diag(&d, "vms[3].autostart", "expected true or false"));
+    refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
     assert_int_equal(d.count, 10);
     sysconf_diags_free(&d);
 }
@@ -326,24 +346,24 @@ static void shared_resources_are_refused(void **state)
         "  - {name: w, kernel: /k, instances: {max: 4}, vsock: {cid: 8},\n"
         "     disks: [{path: /w.img}], nets: [{tap: tapw, mac: \"52:54:00:00:00:01\"}]}\n"
         "  - {name: w-2, kernel: /k, serial_log_max: 0, seccomp: on, jail: 0}\n";
-    struct sysconf cfg;
     struct sysconf_diags d;
+    static const struct want_diag want[] = {
+        {"vms[0].host_cpus", "1-2 is not within system.host_cpus 0-1", 0},
+        {"vms[1].disks[0].path", "also a disk of vms[0]", 0},
+        {"vms[1].nets[0].tap", "tap tap0 is also used by vms[0]", 0},
+        {"vms[1].serial_log", "also the serial log of vms[0]", 0},
+        {"vms[2].vsock.cid", "overlaps the CIDs of vms[0]", 0},
+        {"vms[2].disks[0].path", "shared by the 4 instances", 0},
+        {"vms[2].nets[0].tap", "put {n} in its name", 0},
+        {"vms[2].nets[0].mac", "cannot share one MAC", 0},
+        {"vms[3].name", "instance 2 of vms[2]", 0},
+        {"vms[3].serial_log_max", "a serial log cap is at least 4K", 0},
+        {"vms[3].seccomp", "'on' is not a seccomp mode", 0},
+        {"vms[3].jail", "expected true or false", 0},
+    };
 
     (void)state;
-    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
-    dump(&d);
-    assert_true(has_diag(&d, "vms[0].host_cpus", "1-2 is not within system.host_cpus 0-1"));
-    assert_true(has_diag(&d, "vms[1].disks[0].path", "also a disk of vms[0]"));
-    assert_true(has_diag(&d, "vms[1].nets[0].tap", "tap tap0 is also used by vms[0]"));
-    assert_true(has_diag(&d, "vms[1].serial_log", "also the serial log of vms[0]"));
-    assert_true(has_diag(&d, "vms[2].vsock.cid", "overlaps the CIDs of vms[0]"));
-    assert_true(has_diag(&d, "vms[2].disks[0].path", "shared by the 4 instances"));
-    assert_true(has_diag(&d, "vms[2].nets[0].tap", "put {n} in its name"));
-    assert_true(has_diag(&d, "vms[2].nets[0].mac", "cannot share one MAC"));
-    assert_true(has_diag(&d, "vms[3].name", "instance 2 of vms[2]"));
-    assert_true(has_diag(&d, "vms[3].serial_log_max", "a serial log cap is at least 4K"));
-    assert_true(has_diag(&d, "vms[3].seccomp", "'on' is not a seccomp mode"));
-    assert_true(has_diag(&d, "vms[3].jail", "expected true or false"));
+    refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
     sysconf_diags_free(&d);
 }
 
@@ -470,23 +490,20 @@ static void bad_memory_maps_point_at_the_region(void **state)
         "    memory: 1G\n"                                             /* 20 */
         "    memory_map:\n"                                            /* 21 */
         "      - {gpa: " MAP_LOW ", size: 128M}\n";                    /* 22 */
-    struct sysconf cfg;
     struct sysconf_diags d;
+    static const struct want_diag want[] = {
+        {"vms[0].memory_map[2]", "overlaps region 0", 8},
+        {"vms[1].memory_map[1]", "ends beyond", 14},
+        {"vms[2].memory_map[0].size", "required field missing", 0},
+        {"vms[2].memory_map[1].flags", "unknown field", 0},
+        {"vms[3].memory", "differs from the memory_map's total of 128M", 20},
+    };
 
     (void)state;
 #if !defined(__x86_64__) && !defined(__aarch64__)
     skip();
 #endif
-    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
-    dump(&d);
-    assert_true(has_diag(&d, "vms[0].memory_map[2]", "overlaps region 0"));
-    assert_int_equal(diag_line(&d, "vms[0].memory_map[2]"), 8);
-    assert_true(has_diag(&d, "vms[1].memory_map[1]", "ends beyond"));
-    assert_int_equal(diag_line(&d, "vms[1].memory_map[1]"), 14);
-    assert_true(has_diag(&d, "vms[2].memory_map[0].size", "required field missing"));
-    assert_true(has_diag(&d, "vms[2].memory_map[1].flags", "unknown field"));
-    assert_true(has_diag(&d, "vms[3].memory", "differs from the memory_map's total of 128M"));
-    assert_int_equal(diag_line(&d, "vms[3].memory"), 20);
+    refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
     assert_int_equal(d.count, 5);
     sysconf_diags_free(&d);
 }
@@ -553,25 +570,22 @@ static void shared_regions_are_checked(void **state)
         "      - {vm: b, gpa: 0x300000000}\n"                                 /* 20 */
         "      - {vm: w, gpa: 0x300000000}\n"                                 /* 21 */
         "  - {name: ring, size: 2M, members: [{vm: a, gpa: 0x400000000}]}\n"; /* 22 */
-    struct sysconf cfg;
     struct sysconf_diags d;
+    static const struct want_diag want[] = {
+        {"shared_regions[1].members[0].vm", "'nosuch' is not a VM of vms[]", 16},
+        {"shared_regions[1].members[1]", "overlaps the VM's RAM", 17},
+        {"shared_regions[1].members[2].access", "not an access: rw or ro", 0},
+        {"shared_regions[1].members[4]", "'b' is already members[3]", 20},
+        {"shared_regions[1].members[5].vm", "a definition with instances", 0},
+        {"shared_regions[2].name", "already the name of shared_regions[0]", 0},
+        {"shared_regions[2].members", "2 to 8 members", 0},
+    };
 
     (void)state;
 #if !defined(__x86_64__) && !defined(__aarch64__)
     skip();
 #endif
-    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
-    dump(&d);
-    assert_true(has_diag(&d, "shared_regions[1].members[0].vm", "'nosuch' is not a VM of vms[]"));
-    assert_int_equal(diag_line(&d, "shared_regions[1].members[0].vm"), 16);
-    assert_true(has_diag(&d, "shared_regions[1].members[1]", "overlaps the VM's RAM"));
-    assert_int_equal(diag_line(&d, "shared_regions[1].members[1]"), 17);
-    assert_true(has_diag(&d, "shared_regions[1].members[2].access", "not an access: rw or ro"));
-    assert_true(has_diag(&d, "shared_regions[1].members[4]", "'b' is already members[3]"));
-    assert_int_equal(diag_line(&d, "shared_regions[1].members[4]"), 20);
-    assert_true(has_diag(&d, "shared_regions[1].members[5].vm", "a definition with instances"));
-    assert_true(has_diag(&d, "shared_regions[2].name", "already the name of shared_regions[0]"));
-    assert_true(has_diag(&d, "shared_regions[2].members", "2 to 8 members"));
+    refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
     /* The good region passed its checks; no port maps it yet. */
     assert_false(has_diag(&d, "shared_regions[0].members[0]", ""));
     assert_false(has_diag(&d, "shared_regions[0].members[1]", ""));
@@ -586,6 +600,7 @@ static void shared_regions_are_checked(void **state)
         "     {vm: b, gpa: 8G, access: ro}]}\n"
         "  - {name: next, size: 2M, members: [{vm: a, gpa: 0x200080000},\n"
         "     {vm: b, gpa: 12G}]}\n";
+    struct sysconf cfg;
     assert_int_equal(parse(good, &cfg, &d), -STDVMM_EINVAL);
     dump(&d);
     assert_true(
@@ -667,9 +682,8 @@ static void devices_map_to_the_vmm_config(void **state)
 
     /* stdvmm run has nobody to pick a vsock socket. */
     static const char *const nosock = "kernel: /k\nvsock: {cid: 5}\n";
-    assert_int_equal(sysconf_parse_vm(nosock, strlen(nosock), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg,
-                                      &d),
-                     0);
+    assert_int_equal(
+        sysconf_parse_vm(nosock, strlen(nosock), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d), 0);
     assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), -STDVMM_EINVAL);
     assert_true(has_diag(&d, "vsock.socket", "required"));
     sysconf_free(&cfg);
@@ -836,20 +850,20 @@ static void bad_devices(void **state)
         "     disks: [{path: /x, id: \"a-serial-longer-than-20\"}], console: vga}\n"
         "  - {name: w, kernel: /k, instances: {max: 3}, vsock: {cid: 20, socket: /w.sock},\n"
         "     nets: [{user: {hostfwd: [{host: 8079, guest: 22}, {host: 65535, guest: 1}]}}]}\n";
-    struct sysconf cfg;
     struct sysconf_diags d;
+    static const struct want_diag want[] = {
+        {"vms[0].nets[0]", "not several", 0},
+        {"vms[0].nets[1]", "not none", 0},
+        {"vms[0].nets[3].user.hostfwd[0].guest", "required field missing", 0},
+        {"vms[0].disks[0].id", "longer than the 20 bytes", 0},
+        {"vms[0].console", "not a console device", 0},
+        {"vms[1].vsock.socket", "put {n} in the path", 0},
+        {"vms[1].nets[0].user.hostfwd[0].host", "also forwarded by vms[0]", 0},
+        {"vms[1].nets[0].user.hostfwd[1].host", "go past 65535", 0},
+    };
 
     (void)state;
-    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
-    dump(&d);
-    assert_true(has_diag(&d, "vms[0].nets[0]", "not several"));
-    assert_true(has_diag(&d, "vms[0].nets[1]", "not none"));
-    assert_true(has_diag(&d, "vms[0].nets[3].user.hostfwd[0].guest", "required field missing"));
-    assert_true(has_diag(&d, "vms[0].disks[0].id", "longer than the 20 bytes"));
-    assert_true(has_diag(&d, "vms[0].console", "not a console device"));
-    assert_true(has_diag(&d, "vms[1].vsock.socket", "put {n} in the path"));
-    assert_true(has_diag(&d, "vms[1].nets[0].user.hostfwd[0].host", "also forwarded by vms[0]"));
-    assert_true(has_diag(&d, "vms[1].nets[0].user.hostfwd[1].host", "go past 65535"));
+    refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
     sysconf_diags_free(&d);
 }
 
@@ -899,8 +913,9 @@ static void long_key_paths_are_cut(void **state)
 
     memset(key, 'k', sizeof(key) - 1);
     key[sizeof(key) - 1] = '\0';
-    snprintf(text, sizeof(text), "system: {memory: 1G, vcpus: 4}\nvms: []\nextra: {%s: {%s: {%s: {%s: 1}}}}\n",
-             key, key, key, key);
+    snprintf(text, sizeof(text),
+             "system: {memory: 1G, vcpus: 4}\nvms: []\nextra: {%s: {%s: {%s: {%s: 1}}}}\n", key,
+             key, key, key);
     assert_int_not_equal(parse(text, &cfg, &d), 0);
     assert_true(d.count > 0);
     for (unsigned i = 0; i < d.count; i++)

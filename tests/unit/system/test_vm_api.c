@@ -78,7 +78,7 @@ static int setup(void **state)
     f->cfg.cpus = 2;
     f->cfg.memory = 256ull << 20;
     vm_init(&f->vm, "web", NULL, 2); /* no hypervisor: interrupts fail with ENODEV */
-    if (vm_api_open(&f->api, f->path, &f->cfg) != 0 || vm_api_start(f->api) != 0)
+    if (vm_api_open(&f->api, f->path, &f->cfg, NULL) != 0 || vm_api_start(f->api) != 0)
         return -1;
     *state = f;
     return 0;
@@ -111,10 +111,10 @@ static void attach(struct fixture *f)
 static json_t *call(struct fixture *f, const char *command)
 {
     json_t *reply = NULL;
-    char err[256] = "";
-    int r = vm_client_call(f->path, command, 5000, &reply, err, sizeof(err));
+    struct stdvmm_error err = {0};
+    int r = vm_client_call(f->path, command, 5000, &reply, &err);
     if (r != 0)
-        fail_msg("'%s': %s", command, err);
+        fail_msg("'%s': %s", command, err.msg);
     assert_non_null(reply);
     return reply;
 }
@@ -260,12 +260,12 @@ static void unknown_and_malformed_commands(void **state)
 static void watchers_hear_the_exit_status(void **state)
 {
     struct fixture *f = *state;
-    char err[256] = "";
+    struct stdvmm_error err = {0};
 
-    int a = vm_client_watch(f->path, 5000, err, sizeof(err));
+    int a = vm_client_watch(f->path, 5000, &err);
     if (a < 0)
-        fail_msg("watch: %s", err);
-    int b = vm_client_watch(f->path, 5000, err, sizeof(err));
+        fail_msg("watch: %s", err.msg);
+    int b = vm_client_watch(f->path, 5000, &err);
     assert_true(b >= 0);
     vm_api_close(f->api, 3);
     f->api = NULL;
@@ -283,14 +283,14 @@ static void a_live_socket_is_not_taken_over(void **state)
     struct fixture *f = *state;
     struct vm_api *second = NULL;
 
-    assert_int_equal(vm_api_open(&second, f->path, &f->cfg), -STDVMM_EBUSY);
+    assert_int_equal(vm_api_open(&second, f->path, &f->cfg, NULL), -STDVMM_EBUSY);
     assert_null(second);
     vm_api_close(f->api, 0);
     f->api = NULL;
     FILE *file = fopen(f->path, "w"); /* not a socket: refused, and left alone */
     assert_non_null(file);
     fclose(file);
-    assert_int_equal(vm_api_open(&second, f->path, &f->cfg), -STDVMM_EEXIST);
+    assert_int_equal(vm_api_open(&second, f->path, &f->cfg, NULL), -STDVMM_EEXIST);
     unlink(f->path);
     /* A socket nobody listens on, left by a VMM that died, is replaced. */
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -298,7 +298,7 @@ static void a_live_socket_is_not_taken_over(void **state)
     int stale = socket(AF_UNIX, SOCK_STREAM, 0);
     assert_int_equal(bind(stale, (struct sockaddr *)&addr, sizeof(addr)), 0);
     close(stale);
-    assert_int_equal(vm_api_open(&f->api, f->path, &f->cfg), 0);
+    assert_int_equal(vm_api_open(&f->api, f->path, &f->cfg, NULL), 0);
     assert_int_equal(vm_api_start(f->api), 0);
     json_t *r = call(f, "info");
     assert_true(ok(r));
