@@ -80,6 +80,7 @@ struct sysconf_net {
     struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;
+    struct rate_limiter_config limit; /* each direction's buckets; as vmm_net's */
 };
 
 /* A shared pool of pCPUs (system.pools) that several VMs' vCPUs may use. */

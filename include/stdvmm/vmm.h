@@ -79,6 +79,12 @@ struct vmm_net {
     struct vmm_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;
+    /*
+     * Frames the guest may send, and receive, each direction with buckets of
+     * its own (Cloud Hypervisor's model); zeros: no limit. Only where the
+     * frames pass through stdvmm: not with vhost or vhost_user.
+     */
+    struct rate_limiter_config limit;
 };
 
 /* virtio-vsock; host side is a Unix socket (Firecracker's convention). */

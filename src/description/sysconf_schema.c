@@ -29,8 +29,19 @@ static const char *const disk_keys[] = {
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
     "ops_size", "ops_refill_time", "ops_one_time_burst", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
-static const char *const net_keys[] = {"tap", "vhost",    "user", "vhost_user",
-                                       "mac", "irq_vcpu", NULL};
+static const char *const net_keys[] = {"tap",
+                                       "vhost",
+                                       "user",
+                                       "vhost_user",
+                                       "mac",
+                                       "irq_vcpu",
+                                       "bw_size",
+                                       "bw_refill_time",
+                                       "bw_one_time_burst",
+                                       "ops_size",
+                                       "ops_refill_time",
+                                       "ops_one_time_burst",
+                                       NULL};
 static const char *const user_keys[] = {"hostfwd", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
 static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
@@ -151,9 +162,13 @@ static bool get_irq_vcpu(struct sysconf_walk *w, const json_t *obj, const char *
     return got != SYSCONF_BAD;
 }
 
-/* bw_size, ops_size, ...: a disk's rate limit (rate_limiter.h's names). */
-static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *item, bool vhost,
-                           struct rate_limiter_config *limit)
+/*
+ * bw_size, ops_size, ...: a disk's or a network interface's rate limit
+ * (rate_limiter.h's names); refused_why: why this device cannot have one
+ * (its I/O does not pass through stdvmm), or NULL.
+ */
+static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *item,
+                           const char *refused_why, struct rate_limiter_config *limit)
 {
     bool ok = true;
     for (int k = 0; k < RATE_LIMITER_KEYS; k++) {
@@ -166,10 +181,8 @@ static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *
     }
     if (!ok)
         return false;
-    if (vhost && rate_limiter_config_active(limit)) {
-        sysconf_walk_error(w, item,
-                           "a vhost_user disk's I/O does not pass through stdvmm: "
-                           "rate limits are the backend's");
+    if (refused_why != NULL && rate_limiter_config_active(limit)) {
+        sysconf_walk_error(w, item, "%s", refused_why);
         return false;
     }
     if (!rate_limiter_config_valid(limit)) {
@@ -208,7 +221,12 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
             ok = false;
         }
         ok = get_irq_vcpu(w, d, item, &disk->irq) && ok;
-        ok = get_rate_limit(w, d, item, vhost, &disk->limit) && ok;
+        ok = get_rate_limit(w, d, item,
+                            vhost ? "a vhost_user disk's I/O does not pass through stdvmm: "
+                                    "rate limits are the backend's"
+                                  : NULL,
+                            &disk->limit) &&
+             ok;
         if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
             strlen(disk->id) > 20) {
             char field[SYSCONF_PATH_MAX];
@@ -344,6 +362,13 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
             ok = false;
         }
         ok = get_irq_vcpu(w, n, item, &net->irq) && ok;
+        const char *unlimited = NULL;
+        if (vhost != SYSCONF_ABSENT)
+            unlimited = "a vhost_user interface's frames do not pass through stdvmm: rate limits "
+                        "are the backend's";
+        else if (net->vhost)
+            unlimited = "with vhost: true the kernel moves the frames, not stdvmm: no rate limits";
+        ok = get_rate_limit(w, n, item, unlimited, &net->limit) && ok;
         if (ok)
             vm->net_count++;
         else

@@ -216,6 +216,18 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
                     i);
             bad = 1;
         }
+        if (!rate_limiter_config_valid(&n->limit)) {
+            LOG_ERR("network interface %u: a rate limit needs its size and its refill time "
+                    "(ms, at most an hour) together",
+                    i);
+            bad = 1;
+        } else if (rate_limiter_config_active(&n->limit) &&
+                   (n->backend == VMM_NET_VHOST_USER || n->vhost)) {
+            LOG_ERR("network interface %u: its frames do not pass through stdvmm (%s), so it "
+                    "cannot rate-limit them",
+                    i, n->vhost ? "vhost-net" : "vhost-user");
+            bad = 1;
+        }
         if (n->hostfwd_count > VMM_MAX_HOSTFWDS ||
             (n->backend != VMM_NET_USER && n->hostfwd_count != 0)) {
             LOG_ERR("network interface %u: host forwards are for user networking only, at most %d",
@@ -792,6 +804,7 @@ static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)
     d->owner = ncfg->irq;
     struct virtio_net_config *cfg = &d->mv.cfg.net;
     net_mac(v, i, cfg->mac);
+    cfg->limit = ncfg->limit;
     cfg->backend = n->kind == VMM_NET_TAP ? net_tap_backend(&n->tap) : net_slirp_backend(&n->slirp);
     return vdev_add(m, d, NULL, attach_net);
 }

@@ -5,10 +5,10 @@ add_test(NAME unit.cli_arch_options
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_arch_options.sh $<TARGET_FILE:stdvmm>
                  ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_arch_options)
 set_tests_properties(unit.cli_arch_options PROPERTIES LABELS unit TIMEOUT 60)
-add_test(NAME unit.cli_disk_limits
-         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_disk_limits.sh $<TARGET_FILE:stdvmm>
-                 ${CMAKE_CURRENT_BINARY_DIR}/cli_disk_limits)
-set_tests_properties(unit.cli_disk_limits PROPERTIES LABELS unit TIMEOUT 60)
+add_test(NAME unit.cli_rate_limits
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_rate_limits.sh $<TARGET_FILE:stdvmm>
+                 ${CMAKE_CURRENT_BINARY_DIR}/cli_rate_limits)
+set_tests_properties(unit.cli_rate_limits PROPERTIES LABELS unit TIMEOUT 60)
 if(TARGET stdvmmd)
   add_test(NAME unit.cli_spellings
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_spellings.sh $<TARGET_FILE:stdvmm>

@@ -15,9 +15,16 @@
 
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/host/event_loop.h"
+#include "stdvmm/host/loop_timer.h"
 
 #define NET_SLIRP_MAX_TIMERS 8
 #define NET_SLIRP_MAX_HOSTFWDS 8
+/*
+ * Frames for the guest kept while it has no buffers or its receive rate
+ * limit says wait: more are dropped (libslirp's TCP retransmits them).
+ */
+#define NET_SLIRP_RX_QUEUE 64
+#define NET_SLIRP_RX_FRAME (1500 + 14)
 
 struct net_slirp_hostfwd {
     uint16_t host_port;
@@ -39,6 +46,10 @@ struct net_slirp {
     struct host_loop *loop;
     bool warned;
     struct net_slirp_timer timers[NET_SLIRP_MAX_TIMERS];
+    struct host_loop_timer retry; /* the rate limit's retries */
+    unsigned rxq_head, rxq_count;
+    uint16_t rxq_len[NET_SLIRP_RX_QUEUE];
+    uint8_t rxq[NET_SLIRP_RX_QUEUE][NET_SLIRP_RX_FRAME];
     uint8_t frame[VIRTIO_NET_MAX_FRAME];
 };
 

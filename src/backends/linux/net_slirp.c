@@ -26,13 +26,60 @@ static int64_t clock_ns(void *opaque)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Hands queued frames to the guest in order until it takes no more. */
+static void rx_drain(struct net_slirp *s)
+{
+    while (s->rxq_count != 0 && s->dev != NULL) {
+        unsigned i = s->rxq_head;
+        if (virtio_net_receive(s->dev, NULL, s->rxq[i], s->rxq_len[i]) == 0)
+            return; /* rx_ready comes when it can take more */
+        s->rxq_head = (i + 1) % NET_SLIRP_RX_QUEUE;
+        s->rxq_count--;
+    }
+}
+
 static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 {
     struct net_slirp *s = opaque;
-    /* No buffers means a drop: libslirp's TCP retransmits, as on a real wire. */
-    if (s->dev != NULL)
-        virtio_net_receive(s->dev, NULL, buf, len);
+    if (s->dev == NULL)
+        return (ssize_t)len;
+    rx_drain(s);
+    if (s->rxq_count == 0 && virtio_net_receive(s->dev, NULL, buf, len) != 0)
+        return (ssize_t)len; /* delivered, or refused for good (too big, not ready) */
+    /* Keep it behind the others; past the queue it is a drop, which TCP recovers from. */
+    if (s->rxq_count < NET_SLIRP_RX_QUEUE && len <= NET_SLIRP_RX_FRAME) {
+        unsigned i = (s->rxq_head + s->rxq_count) % NET_SLIRP_RX_QUEUE;
+        memcpy(s->rxq[i], buf, len);
+        s->rxq_len[i] = (uint16_t)len;
+        s->rxq_count++;
+    }
     return (ssize_t)len;
+}
+
+static void rx_ready(void *ctx)
+{
+    struct net_slirp *s = ctx;
+    rx_drain(s);
+    if (s->dev != NULL)
+        virtio_net_rx_flush(s->dev);
+}
+
+static void on_retry(void *ctx)
+{
+    struct net_slirp *s = ctx;
+    if (s->dev != NULL)
+        virtio_net_process(s->dev); /* calls rx_ready() if a received frame waited */
+}
+
+static uint64_t now_ns(void *ctx)
+{
+    return (uint64_t)clock_ns(ctx);
+}
+
+static void retry_after(void *ctx, uint64_t ns)
+{
+    struct net_slirp *s = ctx;
+    host_loop_timer_arm(&s->retry, s->loop, ns);
 }
 
 static void guest_error(const char *msg, void *opaque)
@@ -104,6 +151,7 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
 
     memset(s, 0, sizeof(*s));
     s->name = name;
+    host_loop_timer_init(&s->retry, name, on_retry, s);
     cfg.in_enabled = true;
     inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
     inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
@@ -150,7 +198,12 @@ static int tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsig
 
 struct virtio_net_backend net_slirp_backend(struct net_slirp *s)
 {
-    return (struct virtio_net_backend){.tx = tx, .offloads = 0, .ctx = s};
+    return (struct virtio_net_backend){.tx = tx,
+                                       .rx_ready = rx_ready,
+                                       .now_ns = now_ns,
+                                       .retry_after = retry_after,
+                                       .offloads = 0,
+                                       .ctx = s};
 }
 
 static int add_poll(int fd, int events, void *opaque)
@@ -234,6 +287,8 @@ int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_lo
 
 void net_slirp_detach(struct net_slirp *s)
 {
+    host_loop_timer_close(&s->retry);
+    s->rxq_count = 0; /* frames for the old boot's driver */
     s->dev = NULL;
     s->loop = NULL;
 }

@@ -52,7 +52,9 @@ void cli_run_usage(FILE *out)
             "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
             "                       10.0.2.15, the host is 10.0.2.2) or an existing TAP\n"
             "                       interface (vhost=on: the kernel's vhost-net moves the\n"
-            "                       frames); repeatable, at most %d\n"
+            "                       frames); repeatable, at most %d. Both take the rate\n"
+            "                       limits of --disk (bw_size=, ops_size=, ...), each\n"
+            "                       direction its own buckets (not with vhost=on)\n"
             "  --net vhost-user=SOCKET[,mac=MAC]\n"
             "                       virtio-net served by a vhost-user-net backend, e.g.\n"
             "                       stdvmm-switch or dpdk-testpmd (docs/virtio.md)\n"
@@ -216,6 +218,30 @@ static int irq_vcpu_item(const char *opt, const char *key, const char *value,
     return 0;
 }
 
+/* bw_size=, ops_refill_time=, ...: one of rate_limiter.h's keys, else bad usage saying `expected`.
+ */
+static int limit_item(const char *opt, const char *key, const char *value,
+                      struct rate_limiter_config *limit, const char *expected)
+{
+    bool bytes;
+    uint64_t *field = rate_limiter_field(limit, key, &bytes);
+    if (field == NULL)
+        return bad_item(opt, key, value, expected);
+    if (value == NULL || (bytes ? !spelling_parse_size(value, field) : !parse_u64(value, field)))
+        return bad_item(opt, key, value,
+                        bytes ? "expected a size such as 10M" : "expected a whole number");
+    return 0;
+}
+
+/* Why an option's rate limit cannot be, or NULL. */
+static const char *limit_refused(const struct rate_limiter_config *limit)
+{
+    return rate_limiter_config_valid(limit)
+               ? NULL
+               : "a rate limit needs its size and its refill time (ms, at most an hour) "
+                 "together: bw_size with bw_refill_time, ops_size with ops_refill_time";
+}
+
 static int disk_item(void *ctx, const char *opt, char *key, char *value)
 {
     struct vmm_disk *d = ctx;
@@ -233,17 +259,10 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
     } else if (strcmp(key, "irq-vcpu") == 0) {
         return irq_vcpu_item(opt, key, value, &d->irq);
     } else {
-        bool bytes;
-        uint64_t *field = rate_limiter_field(&d->limit, key, &bytes);
-        if (field == NULL)
-            return bad_item(opt, key, value,
-                            "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME, "
-                            "irq-vcpu=N or a rate limit (bw_size=, bw_refill_time=, "
-                            "ops_size=, ops_refill_time=, ...)");
-        if (value == NULL ||
-            (bytes ? !spelling_parse_size(value, field) : !parse_u64(value, field)))
-            return bad_item(opt, key, value,
-                            bytes ? "expected a size such as 10M" : "expected a whole number");
+        return limit_item(opt, key, value, &d->limit,
+                          "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME, "
+                          "irq-vcpu=N or a rate limit (bw_size=, bw_refill_time=, "
+                          "ops_size=, ops_refill_time=, ...)");
     }
     return 0;
 }
@@ -261,9 +280,8 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     const char *why = NULL;
     if ((d.path == NULL) == (d.vhost_user == NULL))
         why = "needs path=FILE or vhost-user=SOCKET (one of them)";
-    else if (!rate_limiter_config_valid(&d.limit))
-        why = "a rate limit needs its size and its refill time (ms, at most an hour) together: "
-              "bw_size with bw_refill_time, ops_size with ops_refill_time";
+    else if (limit_refused(&d.limit) != NULL)
+        why = limit_refused(&d.limit);
     else if (d.vhost_user != NULL && rate_limiter_config_active(&d.limit))
         why = "a vhost-user disk's I/O does not pass through stdvmm: rate limits are the "
               "backend's";
@@ -336,9 +354,10 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
     } else if (strcmp(key, "irq-vcpu") == 0) {
         return irq_vcpu_item(opt, key, value, &n->irq);
     } else {
-        return bad_item(opt, key, value,
-                        "expected user, tap=IFNAME, vhost=on|off, vhost-user=SOCKET, mac=MAC, "
-                        "hostfwd=tcp:HOSTPORT-:GUESTPORT or irq-vcpu=N");
+        return limit_item(opt, key, value, &n->limit,
+                          "expected user, tap=IFNAME, vhost=on|off, vhost-user=SOCKET, mac=MAC, "
+                          "hostfwd=tcp:HOSTPORT-:GUESTPORT, irq-vcpu=N or a rate limit "
+                          "(bw_size=, bw_refill_time=, ops_size=, ops_refill_time=, ...)");
     }
     return 0;
 }
@@ -364,8 +383,18 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
         kv_copy_free(copy);
         return -1;
     }
-    if (n.backend != VMM_NET_USER && n.hostfwd_count > 0) {
-        fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
+    const char *why = NULL;
+    if (n.backend != VMM_NET_USER && n.hostfwd_count > 0)
+        why = "hostfwd is for user networking only";
+    else if (limit_refused(&n.limit) != NULL)
+        why = limit_refused(&n.limit);
+    else if (rate_limiter_config_active(&n.limit) && (n.vhost || n.backend == VMM_NET_VHOST_USER))
+        why = n.vhost ? "with vhost=on the kernel moves the frames, not stdvmm: no rate limits "
+                        "(leave vhost off to limit this interface)"
+                      : "a vhost-user interface's frames do not pass through stdvmm: rate "
+                        "limits are the backend's";
+    if (why != NULL) {
+        fprintf(stderr, "stdvmm: --net %s: %s\n", arg, why);
         kv_copy_free(copy);
         return -1;
     }

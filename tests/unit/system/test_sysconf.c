@@ -826,6 +826,53 @@ static void disk_rate_limits(void **state)
     sysconf_diags_free(&d);
 }
 
+static void net_rate_limits(void **state)
+{
+    static const char *const text = "kernel: /k\n"
+                                    "nets:\n"
+                                    "  - user: {}\n"
+                                    "    bw_size: 1M\n"
+                                    "    bw_refill_time: 100\n"
+                                    "    ops_size: 1000\n"
+                                    "    ops_refill_time: 1000\n"
+                                    "  - {tap: t0}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc;
+
+    (void)state;
+    memset(&vc, 0, sizeof(vc));
+    read_vm(text, "/d", &cfg, &d, &vc);
+    assert_int_equal(vc.nets[0].limit.bytes.size, 1ull << 20);
+    assert_int_equal(vc.nets[0].limit.bytes.refill_ms, 100);
+    assert_int_equal(vc.nets[0].limit.ops.size, 1000);
+    assert_int_equal(vc.nets[0].limit.ops.refill_ms, 1000);
+    assert_false(rate_limiter_config_active(&vc.nets[1].limit));
+
+    /* Through the manager's JSON and back. */
+    struct sysconf back;
+    char *json = read_back(&cfg, &d, &back);
+    assert_non_null(strstr(json, "bw_refill_time"));
+    assert_memory_equal(&back.vms[0].nets[0].limit, &cfg.vms[0].nets[0].limit,
+                        sizeof(struct rate_limiter_config));
+    assert_false(rate_limiter_config_active(&back.vms[0].nets[1].limit));
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    static const char *const bad = "kernel: /k\n"
+                                   "nets:\n"
+                                   "  - {user: {}, ops_size: 10}\n"
+                                   "  - {tap: t1, vhost: true, bw_size: 1M, bw_refill_time: 10}\n"
+                                   "  - {vhost_user: /s, ops_size: 5, ops_refill_time: 5}\n";
+    assert_int_equal(sysconf_parse_vm(bad, strlen(bad), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "nets[0]", "ops_size with ops_refill_time"));
+    assert_true(has_diag(&d, "nets[1]", "the kernel moves the frames"));
+    assert_true(has_diag(&d, "nets[2]", "rate limits are the backend's"));
+    sysconf_diags_free(&d);
+}
+
 static void bad_devices(void **state)
 {
     static const char *const text =
@@ -978,6 +1025,7 @@ int main(void)
         cmocka_unit_test(helpers),
         cmocka_unit_test(arch_options),
         cmocka_unit_test(disk_rate_limits),
+        cmocka_unit_test(net_rate_limits),
         cmocka_unit_test(long_key_paths_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
