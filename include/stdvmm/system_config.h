@@ -111,6 +111,7 @@ struct sysconf_vm {
     bool virtio_console;      /* console on virtio-console (hvc0) instead of the UART */
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
     uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */
+    uint64_t serial_log_rate; /* console bytes per second; 0: the default, 1 MiB */
     bool no_reboot;
     enum host_seccomp_mode seccomp; /* the VMM's filters; kill unless debugging */
     struct vm_arch_options arch;    /* kernel_format, irqchip, pmu, its, sve, pauth, mte */

@@ -29,6 +29,9 @@ enum vmm_console_device {
     VMM_CONSOLE_VIRTIO,     /* virtio-console: hvc0; the UART stays, its output is dropped */
 };
 
+#define VMM_SERIAL_RATE_DEFAULT (1ull << 20)
+#define VMM_SERIAL_RATE_OFF UINT64_MAX
+
 #define VMM_MAX_DISKS 8
 #define VMM_MAX_NETS 4
 #define VMM_MAX_HOSTFWDS 8
@@ -119,6 +122,12 @@ struct vmm_config {
     const char *serial_path; /* VMM_SERIAL_FILE */
     /* VMM_SERIAL_FILE: bytes before the log rotates to PATH.1; 0: 16 MiB. */
     uint64_t serial_max;
+    /*
+     * Guest console output (file or terminal) in bytes per second, with a
+     * second's worth at once; what comes faster is dropped and counted.
+     * 0: VMM_SERIAL_RATE_DEFAULT; VMM_SERIAL_RATE_OFF: no limit.
+     */
+    uint64_t serial_rate;
     bool no_reboot;          /* guest reset ends the VMM instead of rebooting */
     const char *api_socket;  /* per-VM control socket (pause, resume, shutdown, info); NULL: none */
     enum vmm_console_device console;

@@ -32,6 +32,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->rng = vm->rng;
     out->placement = vm->placement;
     out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
+    out->serial_rate = vm->serial_log_rate;
     if (vm->serial_log != NULL) {
         out->serial = VMM_SERIAL_FILE;
         out->serial_path = vm->serial_log;
@@ -214,6 +215,9 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     r |= set_str(o, "serial_log", vm->serial_log);
     if (vm->serial_log_max != 0)
         r |= json_object_set_new(o, "serial_log_max", json_integer((json_int_t)vm->serial_log_max));
+    if (vm->serial_log_rate != 0)
+        r |= json_object_set_new(o, "serial_log_rate",
+                                 json_integer((json_int_t)vm->serial_log_rate));
     r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
     r |= set_str(o, "seccomp", host_seccomp_mode_name(vm->seccomp));
     /* Defaults are left out, so that the manager's JSON for a VM stays as it was. */

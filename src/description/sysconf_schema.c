@@ -16,14 +16,39 @@
 
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
-static const char *const vm_keys[] = {
-    "name",        "kernel",     "initramfs",      "cmdline",     "cpus",
-    "memory",      "disks",      "nets",           "vsock",       "rng",
-    "console",     "serial_log", "serial_log_max", "no_reboot",   "restart",
-    "autostart",   "instances",  "host_cpus",      "vmm_threads", "filesystems",
-    "seccomp",     "jail",       "kernel_format",  "irqchip",     "pmu",
-    "its",         "sve",        "pauth",          "mte",         "memory_map",
-    "kernel_addr", NULL};
+static const char *const vm_keys[] = {"name",
+                                      "kernel",
+                                      "initramfs",
+                                      "cmdline",
+                                      "cpus",
+                                      "memory",
+                                      "disks",
+                                      "nets",
+                                      "vsock",
+                                      "rng",
+                                      "console",
+                                      "serial_log",
+                                      "serial_log_max",
+                                      "serial_log_rate",
+                                      "no_reboot",
+                                      "restart",
+                                      "autostart",
+                                      "instances",
+                                      "host_cpus",
+                                      "vmm_threads",
+                                      "filesystems",
+                                      "seccomp",
+                                      "jail",
+                                      "kernel_format",
+                                      "irqchip",
+                                      "pmu",
+                                      "its",
+                                      "sve",
+                                      "pauth",
+                                      "mte",
+                                      "memory_map",
+                                      "kernel_addr",
+                                      NULL};
 static const char *const disk_keys[] = {
     "path",     "vhost_user",      "read_only",          "id",
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
@@ -471,6 +496,13 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
         sysconf_path_key(sub, path, "serial_log_max");
         sysconf_walk_error(w, sub, "%llu bytes: a serial log cap is at least 4K",
                            (unsigned long long)vm->serial_log_max);
+    }
+    if (sysconf_get_size(w, obj, path, "serial_log_rate", false, &vm->serial_log_rate) ==
+            SYSCONF_OK &&
+        (vm->serial_log_rate < 4096 || vm->serial_log_rate == VMM_SERIAL_RATE_OFF)) {
+        sysconf_path_key(sub, path, "serial_log_rate");
+        sysconf_walk_error(w, sub, "%llu bytes per second: a console rate limit is at least 4K",
+                           (unsigned long long)vm->serial_log_rate);
     }
     sysconf_get_bool(w, obj, path, "no_reboot", false, &vm->no_reboot);
     const char *seccomp = NULL;

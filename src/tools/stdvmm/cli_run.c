@@ -38,6 +38,9 @@ void cli_run_usage(FILE *out)
             "  --serial MODE        console: tty (default), file=PATH, off\n"
             "  --serial-max SIZE    file=PATH rotates to PATH.1 past SIZE (default 16M):\n"
             "                       the guest cannot fill the disk through its console\n"
+            "  --serial-rate SIZE|off\n"
+            "                       console output per second (default 1M, a second's\n"
+            "                       worth at once); more is dropped, and the log says so\n"
             "  --console DEVICE     which device carries it: serial (ttyS0, default) or\n"
             "                       virtio (hvc0; give the guest console=hvc0)\n"
             "  --disk path=FILE[,readonly=on][,id=NAME][,bw_size=SIZE,bw_refill_time=MS]\n"
@@ -530,6 +533,7 @@ int cli_run(int argc, char **argv)
         OPT_MEMORY,
         OPT_SERIAL,
         OPT_SERIAL_MAX,
+        OPT_SERIAL_RATE,
         OPT_NO_REBOOT,
         OPT_NAME,
         OPT_LOG_LEVEL,
@@ -565,6 +569,7 @@ int cli_run(int argc, char **argv)
         {"memory-map", required_argument, NULL, OPT_MEMORY_MAP},
         {"serial", required_argument, NULL, OPT_SERIAL},
         {"serial-max", required_argument, NULL, OPT_SERIAL_MAX},
+        {"serial-rate", required_argument, NULL, OPT_SERIAL_RATE},
         {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
         {"name", required_argument, NULL, OPT_NAME},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -643,6 +648,18 @@ int cli_run(int argc, char **argv)
             if (!spelling_parse_size(optarg, &cfg.serial_max) || cfg.serial_max < 4096) {
                 fprintf(stderr, "stdvmm: --serial-max %s: expected a size of at least 4K, such "
                                 "as 16M\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_SERIAL_RATE:
+            if (strcmp(optarg, "off") == 0) {
+                cfg.serial_rate = VMM_SERIAL_RATE_OFF;
+            } else if (!spelling_parse_size(optarg, &cfg.serial_rate) || cfg.serial_rate < 1024 ||
+                       cfg.serial_rate == VMM_SERIAL_RATE_OFF) {
+                fprintf(stderr,
+                        "stdvmm: --serial-rate %s: expected bytes per second, at least "
+                        "1K, such as 1M, or off\n",
                         optarg);
                 return VMM_EXIT_USAGE;
             }

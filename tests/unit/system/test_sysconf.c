@@ -860,6 +860,22 @@ static void net_rate_limits(void **state)
     sysconf_free(&back);
     sysconf_free(&cfg);
 
+    /* The console's rate, beside the interfaces' limits. */
+    static const char *const console = "kernel: /k\nserial_log_rate: 64K\n";
+    memset(&vc, 0, sizeof(vc));
+    read_vm(console, "/d", &cfg, &d, &vc);
+    assert_int_equal(vc.serial_rate, 64 << 10);
+    json = read_back(&cfg, &d, &back);
+    assert_int_equal(back.vms[0].serial_log_rate, 64 << 10);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+    static const char *const slow = "kernel: /k\nserial_log_rate: 0\n";
+    assert_int_equal(sysconf_parse_vm(slow, strlen(slow), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "serial_log_rate", "4K"));
+    sysconf_diags_free(&d);
+
     static const char *const bad = "kernel: /k\n"
                                    "nets:\n"
                                    "  - {user: {}, ops_size: 10}\n"
