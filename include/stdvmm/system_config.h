@@ -66,18 +66,14 @@ struct sysconf_fs {
     struct vmm_irq_owner irq;
 };
 
-/* user networking: a host TCP port forwarded to a guest TCP port. */
-struct sysconf_hostfwd {
-    uint16_t host; /* instances: host + n - 1 */
-    uint16_t guest;
-};
-
 struct sysconf_net {
     const char *tap;        /* host TAP device ("{n}": instance number); NULL: user networking */
     bool vhost;             /* tap: the kernel's vhost-net moves the frames */
     const char *vhost_user; /* a vhost-user-net backend's socket (stdvmm-switch, DPDK) */
     const char *mac;        /* "52:54:00:12:34:56", or NULL: the VMM derives one */
-    struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */
+    /* user networking only; instances: host_port + n - 1 */
+    struct spelling_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS];
+    bool unrestricted; /* user: {restrict: false} */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;
     struct rate_limiter_config limit; /* each direction's buckets; as vmm_net's */

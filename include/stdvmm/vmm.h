@@ -15,6 +15,7 @@
 #include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/memory_map.h"
+#include "stdvmm/spelling.h"
 #include "stdvmm/vm.h"
 
 enum vmm_serial_mode {
@@ -65,12 +66,6 @@ enum vmm_net_backend {
     VMM_NET_VHOST_USER, /* the queues served by a vhost-user-net backend (stdvmm-switch, DPDK) */
 };
 
-/* user networking: host TCP port forwarded to a guest TCP port. */
-struct vmm_hostfwd {
-    uint16_t host_port;
-    uint16_t guest_port;
-};
-
 /* A network interface (virtio-net). */
 struct vmm_net {
     enum vmm_net_backend backend;
@@ -79,7 +74,8 @@ struct vmm_net {
     const char *vhost_user; /* VMM_NET_VHOST_USER: the backend's socket */
     bool has_mac;           /* else derived from the VM name and the interface's index */
     uint8_t mac[6];
-    struct vmm_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
+    struct spelling_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
+    bool unrestricted; /* VMM_NET_USER: the guest may open connections to the host's network */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;
     /*

@@ -64,11 +64,10 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
             spelling_parse_mac(n->mac, o->mac); /* checked by the schema */
         o->irq = n->irq;
         o->limit = n->limit;
+        o->unrestricted = n->unrestricted;
         o->hostfwd_count = n->hostfwd_count;
-        for (unsigned f = 0; f < n->hostfwd_count; f++) {
-            o->hostfwds[f].host_port = n->hostfwds[f].host;
-            o->hostfwds[f].guest_port = n->hostfwds[f].guest;
-        }
+        for (unsigned f = 0; f < n->hostfwd_count; f++)
+            o->hostfwds[f] = n->hostfwds[f];
     }
     _Static_assert(SYSCONF_MAX_FS <= VMM_MAX_FS, "file systems of a description fit the VMM");
     out->fs_count = vm->fs_count;
@@ -180,11 +179,14 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
                 r |= set_str(n, "vhost_user", net->vhost_user);
             } else {
                 json_t *fwds = json_array();
-                for (unsigned f = 0; fwds && f < net->hostfwd_count; f++)
-                    r |= json_array_append_new(fwds, json_pack("{s:i, s:i}", "host",
-                                                               net->hostfwds[f].host, "guest",
-                                                               net->hostfwds[f].guest));
-                r |= json_object_set_new(n, "user", json_pack("{s:o}", "hostfwd", fwds));
+                for (unsigned f = 0; fwds && f < net->hostfwd_count; f++) {
+                    char text[SPELLING_HOSTFWD_LEN];
+                    spelling_format_hostfwd(&net->hostfwds[f], text, sizeof(text));
+                    r |= json_array_append_new(fwds, json_string(text));
+                }
+                r |= json_object_set_new(
+                    n, "user",
+                    json_pack("{s:o, s:b}", "hostfwd", fwds, "restrict", !net->unrestricted));
             }
             if (n != NULL && net->mac != NULL)
                 r |= set_str(n, "mac", net->mac);

@@ -67,7 +67,7 @@ static const char *const net_keys[] = {"tap",
                                        "ops_refill_time",
                                        "ops_one_time_burst",
                                        NULL};
-static const char *const user_keys[] = {"hostfwd", NULL};
+static const char *const user_keys[] = {"hostfwd", "restrict", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
 static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
 static const char *const instances_keys[] = {"max", NULL};
@@ -293,7 +293,7 @@ static void walk_filesystems(struct sysconf_walk *w, const json_t *obj, const ch
     }
 }
 
-/* user: {hostfwd: [{host: 8080, guest: 80}, ...]} */
+/* user: {restrict: BOOL, hostfwd: [{host: 8080, guest: 80} or "tcp::8080-:80", ...]} */
 static bool walk_user(struct sysconf_walk *w, const json_t *user, const char *path,
                       struct sysconf_net *net)
 {
@@ -304,25 +304,40 @@ static bool walk_user(struct sysconf_walk *w, const json_t *user, const char *pa
     if (!sysconf_expect_object(w, user, path))
         return false;
     sysconf_check_keys(w, user, path, user_keys);
+    bool restricted = true;
+    if (sysconf_get_bool(w, user, path, "restrict", false, &restricted) == SYSCONF_BAD)
+        ok = false;
+    net->unrestricted = !restricted;
     const json_t *list = get_list(w, user, path, "hostfwd", SYSCONF_MAX_HOSTFWDS, sub);
     for (size_t i = 0; list && i < json_array_size(list); i++) {
         const json_t *f = json_array_get(list, i);
-        struct sysconf_hostfwd *fwd = &net->hostfwds[net->hostfwd_count];
+        struct spelling_hostfwd *fwd = &net->hostfwds[net->hostfwd_count];
         bool good = true;
         sysconf_path_index(item, sub, i);
-        if (!sysconf_expect_object(w, f, item)) {
+        if (json_is_string(f)) {
+            /* QEMU's spelling: "tcp::5556-:22", "udp:0.0.0.0:53-10.0.2.15:53" */
+            good = spelling_parse_hostfwd(json_string_value(f), fwd);
+            if (!good)
+                sysconf_walk_error(w, item,
+                                   "'%s' is not a forward: [tcp|udp]:[HOSTADDR]:HOSTPORT-"
+                                   "[GUESTADDR]:GUESTPORT, IPv4 addresses, ports 1-65535",
+                                   json_string_value(f));
+        } else if (!sysconf_expect_object(w, f, item)) {
             ok = false;
             continue;
+        } else {
+            /* {host: PORT, guest: PORT}: TCP from the host's loopback to the guest's address */
+            spelling_parse_hostfwd("tcp::1-:1", fwd);
+            sysconf_check_keys(w, f, item, hostfwd_keys);
+            if (sysconf_get_uint(w, f, item, "host", true, 1, 65535, &port) == SYSCONF_OK)
+                fwd->host_port = (uint16_t)port;
+            else
+                good = false;
+            if (sysconf_get_uint(w, f, item, "guest", true, 1, 65535, &port) == SYSCONF_OK)
+                fwd->guest_port = (uint16_t)port;
+            else
+                good = false;
         }
-        sysconf_check_keys(w, f, item, hostfwd_keys);
-        if (sysconf_get_uint(w, f, item, "host", true, 1, 65535, &port) == SYSCONF_OK)
-            fwd->host = (uint16_t)port;
-        else
-            good = false;
-        if (sysconf_get_uint(w, f, item, "guest", true, 1, 65535, &port) == SYSCONF_OK)
-            fwd->guest = (uint16_t)port;
-        else
-            good = false;
         if (good)
             net->hostfwd_count++;
         ok = ok && good;

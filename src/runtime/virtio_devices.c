@@ -310,12 +310,8 @@ static int open_net(struct vmm_virtio *v, unsigned i)
         vhost_user_dev_set_local_features(v->vhost[VHOST_NET_SLOT(i)], NET_LOCAL_FEATURES);
         return 0;
     }
-    struct net_slirp_hostfwd fwds[VMM_MAX_HOSTFWDS];
     unsigned count = cfg->hostfwd_count < VMM_MAX_HOSTFWDS ? cfg->hostfwd_count : VMM_MAX_HOSTFWDS;
-    for (unsigned f = 0; f < count; f++)
-        fwds[f] = (struct net_slirp_hostfwd){.host_port = cfg->hostfwds[f].host_port,
-                                             .guest_port = cfg->hostfwds[f].guest_port};
-    return net_slirp_open(&n->slirp, n->name, fwds, count);
+    return net_slirp_open(&n->slirp, n->name, cfg->hostfwds, count, !cfg->unrestricted);
 }
 
 static void close_net(struct net_host *n)

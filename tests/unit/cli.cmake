@@ -9,6 +9,10 @@ add_test(NAME unit.cli_rate_limits
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_rate_limits.sh $<TARGET_FILE:stdvmm>
                  ${CMAKE_CURRENT_BINARY_DIR}/cli_rate_limits)
 set_tests_properties(unit.cli_rate_limits PROPERTIES LABELS unit TIMEOUT 60)
+add_test(NAME unit.cli_net_user
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_net_user.sh $<TARGET_FILE:stdvmm>
+                 ${CMAKE_CURRENT_BINARY_DIR}/cli_net_user)
+set_tests_properties(unit.cli_net_user PROPERTIES LABELS unit TIMEOUT 60)
 if(TARGET stdvmmd)
   add_test(NAME unit.cli_spellings
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_spellings.sh $<TARGET_FILE:stdvmm>

@@ -16,6 +16,7 @@
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/host/event_loop.h"
 #include "stdvmm/host/loop_timer.h"
+#include "stdvmm/spelling.h"
 
 #define NET_SLIRP_MAX_TIMERS 8
 #define NET_SLIRP_MAX_HOSTFWDS 8
@@ -25,11 +26,6 @@
  */
 #define NET_SLIRP_RX_QUEUE 64
 #define NET_SLIRP_RX_FRAME (1500 + 14)
-
-struct net_slirp_hostfwd {
-    uint16_t host_port;
-    uint16_t guest_port;
-};
 
 struct net_slirp_timer {
     bool used;
@@ -54,8 +50,12 @@ struct net_slirp {
 };
 
 /* Creates the stack and binds the host forwards (a taken port is an error). */
-int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
-                   unsigned fwd_count);
+/*
+ * restricted: libslirp's restricted mode, where the guest can open no
+ * connection out (DHCP and the forwards still work; DNS does not).
+ */
+int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_hostfwd *fwds,
+                   unsigned fwd_count, bool restricted);
 struct virtio_net_backend net_slirp_backend(struct net_slirp *s);
 /* For one boot: frames go to dev; the stack runs on loop. */
 int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_loop *loop);

@@ -144,8 +144,14 @@ static const SlirpCb callbacks = {
     .timer_new_opaque = timer_new_opaque,
 };
 
-int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
-                   unsigned fwd_count)
+static struct in_addr in_addr_of(const uint8_t a[4])
+{
+    return (struct in_addr){
+        .s_addr = htonl((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3])};
+}
+
+int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_hostfwd *fwds,
+                   unsigned fwd_count, bool restricted)
 {
     SlirpConfig cfg = {.version = 4};
 
@@ -153,6 +159,7 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
     s->name = name;
     host_loop_timer_init(&s->retry, name, on_retry, s);
     cfg.in_enabled = true;
+    cfg.restricted = restricted;
     inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
     inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
     inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
@@ -167,12 +174,14 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
         return -STDVMM_ENOMEM;
     }
     for (unsigned i = 0; i < fwd_count; i++) {
-        struct in_addr host = {.s_addr = htonl(INADDR_LOOPBACK)};
-        struct in_addr guest = cfg.vdhcp_start;
-        if (slirp_add_hostfwd(s->slirp, 0, host, fwds[i].host_port, guest, fwds[i].guest_port) <
-            0) {
-            LOG_ERR("net %s: hostfwd tcp:%u-:%u: cannot listen on 127.0.0.1:%u (port in use?)",
-                    name, fwds[i].host_port, fwds[i].guest_port, fwds[i].host_port);
+        const struct spelling_hostfwd *f = &fwds[i];
+        if (slirp_add_hostfwd(s->slirp, f->udp, in_addr_of(f->host_addr), f->host_port,
+                              in_addr_of(f->guest_addr), f->guest_port) < 0) {
+            char text[SPELLING_HOSTFWD_LEN];
+            spelling_format_hostfwd(f, text, sizeof(text));
+            LOG_ERR("net %s: hostfwd=%s: cannot listen on the host's side (port in use, or "
+                    "not an address of this host?)",
+                    name, text);
             net_slirp_close(s);
             return -STDVMM_EBUSY;
         }
@@ -307,11 +316,12 @@ bool net_slirp_available(void)
     return false;
 }
 
-int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
-                   unsigned fwd_count)
+int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_hostfwd *fwds,
+                   unsigned fwd_count, bool restricted)
 {
     (void)fwds;
     (void)fwd_count;
+    (void)restricted;
     memset(s, 0, sizeof(*s));
     LOG_ERR("net %s: this stdvmm was built without libslirp (Debian: libslirp-dev); use "
             "--net tap=IFNAME",

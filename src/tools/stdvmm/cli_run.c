@@ -50,10 +50,13 @@ void cli_run_usage(FILE *out)
             "  --disk vhost-user=SOCKET\n"
             "                       virtio-blk served by a vhost-user-blk backend, e.g.\n"
             "                       qemu-storage-daemon (docs/virtio.md)\n"
-            "  --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
+            "  --net user[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...\n"
+            "         [,restrict=off][,mac=MAC]\n"
             "  --net tap=IFNAME[,vhost=on][,mac=MAC]\n"
             "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
-            "                       10.0.2.15, the host is 10.0.2.2) or an existing TAP\n"
+            "                       10.0.2.15; restricted: the guest reaches only its\n"
+            "                       forwards, restrict=off lets it reach the host's\n"
+            "                       network, 10.0.2.2 being the host) or an existing TAP\n"
             "                       interface (vhost=on: the kernel's vhost-net moves the\n"
             "                       frames); repeatable, at most %d. Both take the rate\n"
             "                       limits of --disk (bw_size=, ops_size=, ...), each\n"
@@ -300,34 +303,6 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     return 0;
 }
 
-/* tcp:HOSTPORT-:GUESTPORT, also written tcp::HOSTPORT-:GUESTPORT (QEMU's empty address). */
-static bool parse_hostfwd(const char *s, struct vmm_hostfwd *fwd)
-{
-    unsigned long hp, gp;
-    char host[8], guest[8];
-    if (s == NULL || strncmp(s, "tcp:", 4) != 0)
-        return false;
-    s += 4;
-    if (*s == ':')
-        s++;
-    const char *dash = strchr(s, '-');
-    if (dash == NULL || dash - s == 0 || (size_t)(dash - s) >= sizeof(host))
-        return false;
-    memcpy(host, s, (size_t)(dash - s));
-    host[dash - s] = '\0';
-    s = dash + 1;
-    if (*s == ':')
-        s++;
-    if (strlen(s) >= sizeof(guest))
-        return false;
-    strcpy(guest, s);
-    if (!parse_u32(host, 65535, &hp) || !parse_u32(guest, 65535, &gp) || hp == 0 || gp == 0)
-        return false;
-    fwd->host_port = (uint16_t)hp;
-    fwd->guest_port = (uint16_t)gp;
-    return true;
-}
-
 static int net_item(void *ctx, const char *opt, char *key, char *value)
 {
     struct vmm_net *n = ctx;
@@ -351,15 +326,23 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
     } else if (strcmp(key, "hostfwd") == 0) {
         if (n->hostfwd_count >= VMM_MAX_HOSTFWDS)
             return bad_item(opt, key, value, "too many host forwards");
-        if (!parse_hostfwd(value, &n->hostfwds[n->hostfwd_count]))
-            return bad_item(opt, key, value, "expected hostfwd=tcp:HOSTPORT-:GUESTPORT");
+        if (!spelling_parse_hostfwd(value, &n->hostfwds[n->hostfwd_count]))
+            return bad_item(opt, key, value,
+                            "expected hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:"
+                            "GUESTPORT (QEMU's; IPv4, ports 1-65535; the host address defaults "
+                            "to 127.0.0.1)");
         n->hostfwd_count++;
+    } else if (strcmp(key, "restrict") == 0) {
+        bool restricted;
+        if (!parse_on_off(value, &restricted))
+            return bad_item(opt, key, value, "expected restrict=on or restrict=off");
+        n->unrestricted = !restricted;
     } else if (strcmp(key, "irq-vcpu") == 0) {
         return irq_vcpu_item(opt, key, value, &n->irq);
     } else {
         return limit_item(opt, key, value, &n->limit,
                           "expected user, tap=IFNAME, vhost=on|off, vhost-user=SOCKET, mac=MAC, "
-                          "hostfwd=tcp:HOSTPORT-:GUESTPORT, irq-vcpu=N or a rate limit "
+                          "hostfwd=..., restrict=on|off, irq-vcpu=N or a rate limit "
                           "(bw_size=, bw_refill_time=, ops_size=, ops_refill_time=, ...)");
     }
     return 0;
@@ -387,8 +370,8 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
         return -1;
     }
     const char *why = NULL;
-    if (n.backend != VMM_NET_USER && n.hostfwd_count > 0)
-        why = "hostfwd is for user networking only";
+    if (n.backend != VMM_NET_USER && (n.hostfwd_count > 0 || n.unrestricted))
+        why = "hostfwd and restrict are for user networking only";
     else if (limit_refused(&n.limit) != NULL)
         why = limit_refused(&n.limit);
     else if (rate_limiter_config_active(&n.limit) && (n.vhost || n.backend == VMM_NET_VHOST_USER))

@@ -619,8 +619,10 @@ static void devices_map_to_the_vmm_config(void **state)
         "disks: [{path: /a.img, id: data}, {path: /b.img, read_only: true}]\n"
         "nets:\n"
         "  - {tap: tap3, mac: \"52:54:00:00:00:07\"}\n"
-        "  - {user: {hostfwd: [{host: 2222, guest: 22}, {host: 8080, guest: 80}]}}\n"
+        "  - {user: {hostfwd: [{host: 2222, guest: 22}, {host: 8080, guest: 80},\n"
+        "                      \"udp:0.0.0.0:5353-10.0.2.15:53\"]}}\n"
         "  - {tap: tap4, vhost: true}\n"
+        "  - {user: {restrict: false}}\n"
         "vsock: {cid: 9, socket: v.sock}\n"
         "rng: true\n"
         "console: virtio\n";
@@ -634,7 +636,7 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_int_equal(vc.disk_count, 2);
     assert_string_equal(vc.disks[0].id, "data");
     assert_true(vc.disks[1].readonly);
-    assert_int_equal(vc.net_count, 3);
+    assert_int_equal(vc.net_count, 4);
     assert_int_equal(vc.nets[0].backend, VMM_NET_TAP);
     assert_string_equal(vc.nets[0].tap, "tap3");
     assert_false(vc.nets[0].vhost);
@@ -643,9 +645,16 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_true(vc.nets[0].has_mac);
     assert_int_equal(vc.nets[0].mac[5], 7);
     assert_int_equal(vc.nets[1].backend, VMM_NET_USER);
-    assert_int_equal(vc.nets[1].hostfwd_count, 2);
+    assert_int_equal(vc.nets[1].hostfwd_count, 3);
     assert_int_equal(vc.nets[1].hostfwds[1].host_port, 8080);
     assert_int_equal(vc.nets[1].hostfwds[1].guest_port, 80);
+    assert_false(vc.nets[1].hostfwds[1].udp);
+    assert_memory_equal(vc.nets[1].hostfwds[1].host_addr, ((uint8_t[]){127, 0, 0, 1}), 4);
+    assert_true(vc.nets[1].hostfwds[2].udp);
+    assert_memory_equal(vc.nets[1].hostfwds[2].host_addr, ((uint8_t[]){0, 0, 0, 0}), 4);
+    assert_int_equal(vc.nets[1].hostfwds[2].host_port, 5353);
+    assert_false(vc.nets[1].unrestricted); /* restricted unless told */
+    assert_true(vc.nets[3].unrestricted);
     assert_true(vc.vsock.enabled);
     assert_int_equal(vc.vsock.cid, 9);
     assert_string_equal(vc.vsock.socket, "/d/v.sock");
@@ -655,7 +664,15 @@ static void devices_map_to_the_vmm_config(void **state)
     /* The manager's JSON keeps all of it. */
     struct sysconf back;
     char *json = read_back(&cfg, &d, &back);
-    assert_int_equal(back.vms[0].nets[1].hostfwd_count, 2);
+    assert_int_equal(back.vms[0].nets[1].hostfwd_count, 3);
+    for (unsigned f = 0; f < 3; f++) {
+        char a[SPELLING_HOSTFWD_LEN], b[SPELLING_HOSTFWD_LEN];
+        spelling_format_hostfwd(&cfg.vms[0].nets[1].hostfwds[f], a, sizeof(a));
+        spelling_format_hostfwd(&back.vms[0].nets[1].hostfwds[f], b, sizeof(b));
+        assert_string_equal(a, b);
+    }
+    assert_false(back.vms[0].nets[1].unrestricted);
+    assert_true(back.vms[0].nets[3].unrestricted);
     assert_null(back.vms[0].nets[1].tap);
     assert_false(back.vms[0].nets[0].vhost);
     assert_true(back.vms[0].nets[2].vhost);
@@ -898,7 +915,9 @@ static void bad_devices(void **state)
         "     {user: {hostfwd: [{host: 8080, guest: 80}]}}, {user: {hostfwd: [{host: 80}]}}],\n"
         "     disks: [{path: /x, id: \"a-serial-longer-than-20\"}], console: vga}\n"
         "  - {name: w, kernel: /k, instances: {max: 3}, vsock: {cid: 20, socket: /w.sock},\n"
-        "     nets: [{user: {hostfwd: [{host: 8079, guest: 22}, {host: 65535, guest: 1}]}}]}\n";
+        "     nets: [{user: {hostfwd: [{host: 8079, guest: 22}, {host: 65535, guest: 1}]}}]}\n"
+        "  - {name: z, kernel: /k,\n"
+        "     nets: [{user: {hostfwd: [\"tcp:localhost:1-:2\"], restrict: maybe}}]}\n";
     struct sysconf cfg;
     struct sysconf_diags d;
 
@@ -908,6 +927,8 @@ static void bad_devices(void **state)
     assert_true(has_diag(&d, "vms[0].nets[0]", "not several"));
     assert_true(has_diag(&d, "vms[0].nets[1]", "not none"));
     assert_true(has_diag(&d, "vms[0].nets[3].user.hostfwd[0].guest", "required field missing"));
+    assert_true(has_diag(&d, "vms[2].nets[0].user.hostfwd[0]", "is not a forward"));
+    assert_true(has_diag(&d, "vms[2].nets[0].user.restrict", ""));
     assert_true(has_diag(&d, "vms[0].disks[0].id", "longer than the 20 bytes"));
     assert_true(has_diag(&d, "vms[0].console", "not a console device"));
     assert_true(has_diag(&d, "vms[1].vsock.socket", "put {n} in the path"));
