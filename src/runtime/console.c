@@ -51,6 +51,8 @@ int console_open(struct console *c, const struct vmm_config *cfg)
     return 0;
 }
 
+#define NOTE_INTERVAL_NS 1000000000ull
+
 static void sink(struct console *c, const uint8_t *buf, size_t len);
 
 /*
@@ -63,14 +65,21 @@ static bool admit(struct console *c, size_t len)
     int n = 0;
 
     pthread_mutex_lock(&c->limit_lock);
-    bool ok = rate_limiter_take(&c->limiter, host_clock_monotonic_ns(), len) == 0;
+    uint64_t now = host_clock_monotonic_ns();
+    bool ok = rate_limiter_take(&c->limiter, now, len) == 0;
     if (!ok) {
         if (c->dropped_total == 0)
             LOG_WARN("the guest's console output passed its rate limit (--serial-rate); the "
                      "excess is dropped (said once)");
         c->dropped += len;
         c->dropped_total += len;
-    } else if (c->dropped != 0) {
+    } else if (c->dropped != 0 && (c->noted_ns == 0 || now - c->noted_ns >= NOTE_INTERVAL_NS)) {
+        /*
+         * Not after every drop: against a guest that writes just over the
+         * rate, notes are what would get through. One a second at most,
+         * with the count since the last.
+         */
+        c->noted_ns = now;
         n = snprintf(note, sizeof(note),
                      "\r\n[stdvmm: %llu bytes of console output dropped: over the rate limit]\r\n",
                      (unsigned long long)c->dropped);

@@ -35,6 +35,7 @@ struct console {
     pthread_mutex_t limit_lock;
     struct rate_limiter limiter;
     uint64_t dropped;       /* bytes over the limit since the last notice */
+    uint64_t noted_ns;      /* when the last notice went out; 0: none yet */
     uint64_t dropped_total; /* for the log line at close */
 };
 
