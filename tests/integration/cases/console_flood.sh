@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: manual
+# integration-arches: x86_64
 # A guest floods its console (virtio-console, hvc0, the fastest way out)
 # with 256 KiB under --serial-max 16K and --serial-rate 4K. While it does, the
 # host samples the log every second: the file and its rotated copy each

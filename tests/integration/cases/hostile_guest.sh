@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: manual
+# integration-arches: x86_64
 # The hostile-guest case (issue #15 item 6, in part): one guest unbinds its
 # virtio-mmio devices (virtio-rng and a disk) and drives them from user
 # space with stdvmm-hostile (status and feature games, queue settings out of
