@@ -32,7 +32,7 @@ if [[ $arch == "$(uname -m)" ]]; then
     cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     ninja -C "$build" stdvmm
     stdvmm=$build/src/tools/stdvmm
-    net=(--net user)
+    net=(--net user,restrict=off) # the playground reaches the host, as the README says
 elif [[ $arch == aarch64 ]]; then
     stdvmm=$("$top/tools/cross/build.sh" --arch aarch64 --build "$build/aarch64-cross" \
         --cache "$build/cache" | tail -n 1)

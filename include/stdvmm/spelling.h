@@ -34,4 +34,26 @@ bool spelling_parse_mac(const char *s, uint8_t mac[6]);
 /* Lower-case pairs joined by ':'; size >= SPELLING_MAC_LEN. */
 void spelling_format_mac(const uint8_t mac[6], char *buf, size_t size);
 
+/*
+ * A user-networking host forward, QEMU's hostfwd= spelling:
+ * "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT", addresses as
+ * dotted IPv4 quads, ports 1-65535. An empty protocol is tcp, an empty
+ * host address 127.0.0.1 (QEMU's is every address: stdvmm forwards only
+ * what the host itself reaches unless told), an empty guest address the
+ * guest's DHCP address 10.0.2.15. The older "tcp:HOSTPORT-:GUESTPORT" (no
+ * ':' before the host port) is read too.
+ */
+struct spelling_hostfwd {
+    bool udp;
+    uint8_t host_addr[4];
+    uint16_t host_port;
+    uint8_t guest_addr[4];
+    uint16_t guest_port;
+};
+bool spelling_parse_hostfwd(const char *s, struct spelling_hostfwd *out);
+/* Room for the longest formatted forward and its terminator. */
+#define SPELLING_HOSTFWD_LEN 48
+/* Every field spelt out ("tcp:127.0.0.1:5556-10.0.2.15:22"); size >= SPELLING_HOSTFWD_LEN. */
+void spelling_format_hostfwd(const struct spelling_hostfwd *f, char *buf, size_t size);
+
 #endif

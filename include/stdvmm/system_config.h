@@ -66,20 +66,17 @@ struct sysconf_fs {
     struct vmm_irq_owner irq;
 };
 
-/* user networking: a host TCP port forwarded to a guest TCP port. */
-struct sysconf_hostfwd {
-    uint16_t host; /* instances: host + n - 1 */
-    uint16_t guest;
-};
-
 struct sysconf_net {
     const char *tap;        /* host TAP device ("{n}": instance number); NULL: user networking */
     bool vhost;             /* tap: the kernel's vhost-net moves the frames */
     const char *vhost_user; /* a vhost-user-net backend's socket (stdvmm-switch, DPDK) */
     const char *mac;        /* "52:54:00:12:34:56", or NULL: the VMM derives one */
-    struct sysconf_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS]; /* user networking only */
+    /* user networking only; instances: host_port + n - 1 */
+    struct spelling_hostfwd hostfwds[SYSCONF_MAX_HOSTFWDS];
+    bool unrestricted; /* user: {restrict: false} */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;
+    struct rate_limiter_config limit; /* each direction's buckets; as vmm_net's */
 };
 
 /* A shared pool of pCPUs (system.pools) that several VMs' vCPUs may use. */
@@ -110,6 +107,7 @@ struct sysconf_vm {
     bool virtio_console;      /* console on virtio-console (hvc0) instead of the UART */
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
     uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */
+    uint64_t serial_log_rate; /* console bytes per second; 0: the default, 1 MiB */
     bool no_reboot;
     enum host_seccomp_mode seccomp; /* the VMM's filters; kill unless debugging */
     struct vm_arch_options arch;    /* kernel_format, irqchip, pmu, its, sve, pauth, mte */

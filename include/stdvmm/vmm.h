@@ -15,6 +15,7 @@
 #include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/memory_map.h"
+#include "stdvmm/spelling.h"
 #include "stdvmm/vm.h"
 
 enum vmm_serial_mode {
@@ -28,6 +29,9 @@ enum vmm_console_device {
     VMM_CONSOLE_SERIAL = 0, /* the 16550A UART: ttyS0 */
     VMM_CONSOLE_VIRTIO,     /* virtio-console: hvc0; the UART stays, its output is dropped */
 };
+
+#define VMM_SERIAL_RATE_DEFAULT (1ull << 20)
+#define VMM_SERIAL_RATE_OFF UINT64_MAX
 
 #define VMM_MAX_DISKS 8
 #define VMM_MAX_NETS 4
@@ -62,12 +66,6 @@ enum vmm_net_backend {
     VMM_NET_VHOST_USER, /* the queues served by a vhost-user-net backend (stdvmm-switch, DPDK) */
 };
 
-/* user networking: host TCP port forwarded to a guest TCP port. */
-struct vmm_hostfwd {
-    uint16_t host_port;
-    uint16_t guest_port;
-};
-
 /* A network interface (virtio-net). */
 struct vmm_net {
     enum vmm_net_backend backend;
@@ -76,9 +74,16 @@ struct vmm_net {
     const char *vhost_user; /* VMM_NET_VHOST_USER: the backend's socket */
     bool has_mac;           /* else derived from the VM name and the interface's index */
     uint8_t mac[6];
-    struct vmm_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
+    struct spelling_hostfwd hostfwds[VMM_MAX_HOSTFWDS]; /* VMM_NET_USER */
+    bool unrestricted; /* VMM_NET_USER: the guest may open connections to the host's network */
     unsigned hostfwd_count;
     struct vmm_irq_owner irq;
+    /*
+     * Frames the guest may send, and receive, each direction with buckets of
+     * its own (Cloud Hypervisor's model); zeros: no limit. Only where the
+     * frames pass through stdvmm: not with vhost or vhost_user.
+     */
+    struct rate_limiter_config limit;
 };
 
 /* virtio-vsock; host side is a Unix socket (Firecracker's convention). */
@@ -113,6 +118,12 @@ struct vmm_config {
     const char *serial_path; /* VMM_SERIAL_FILE */
     /* VMM_SERIAL_FILE: bytes before the log rotates to PATH.1; 0: 16 MiB. */
     uint64_t serial_max;
+    /*
+     * Guest console output (file or terminal) in bytes per second, with a
+     * second's worth at once; what comes faster is dropped and counted.
+     * 0: VMM_SERIAL_RATE_DEFAULT; VMM_SERIAL_RATE_OFF: no limit.
+     */
+    uint64_t serial_rate;
     bool no_reboot;          /* guest reset ends the VMM instead of rebooting */
     const char *api_socket;  /* per-VM control socket (pause, resume, shutdown, info); NULL: none */
     enum vmm_console_device console;

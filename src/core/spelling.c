@@ -151,3 +151,120 @@ void spelling_format_mac(const uint8_t mac[6], char *buf, size_t size)
         buf[3 * i + 2] = i == 5 ? '\0' : ':';
     }
 }
+
+/* Decimal digits, at most max; *s moves past them. */
+static bool parse_bounded(const char **s, uint32_t max, uint32_t *out)
+{
+    uint32_t v = 0;
+    const char *p = *s;
+
+    if (*p < '0' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (uint32_t)(*p - '0');
+        if (v > max)
+            return false;
+    }
+    *s = p;
+    *out = v;
+    return true;
+}
+
+/* "a.b.c.d"; *s moves past it. */
+static bool parse_ipv4(const char **s, uint8_t addr[4])
+{
+    for (int i = 0; i < 4; i++) {
+        uint32_t v;
+        if (i > 0 && *(*s)++ != '.')
+            return false;
+        if (!parse_bounded(s, 255, &v))
+            return false;
+        addr[i] = (uint8_t)v;
+    }
+    return true;
+}
+
+/* "[ADDR]:PORT", or with legacy "PORT" alone; s ends at `end`. */
+static bool parse_endpoint(const char *s, char end, bool legacy, uint8_t addr[4], uint16_t *port)
+{
+    uint32_t v;
+
+    if (*s != ':') {
+        const char *p = s;
+        /* A bare port (legacy) is followed by `end`, an address by ':'. */
+        if (legacy && parse_bounded(&p, 65535, &v) && *p == end) {
+            s = p;
+            goto done;
+        }
+        if (!parse_ipv4(&s, addr) || *s != ':')
+            return false;
+    }
+    s++;
+    if (!parse_bounded(&s, 65535, &v) || *s != end)
+        return false;
+done:
+    if (v == 0)
+        return false;
+    *port = (uint16_t)v;
+    return true;
+}
+
+bool spelling_parse_hostfwd(const char *s, struct spelling_hostfwd *out)
+{
+    struct spelling_hostfwd f = {
+        .host_addr = {127, 0, 0, 1},
+        .guest_addr = {10, 0, 2, 15},
+    };
+
+    if (s == NULL)
+        return false;
+    if (s[0] == 't' && s[1] == 'c' && s[2] == 'p' && s[3] == ':') {
+        s += 4;
+    } else if (s[0] == 'u' && s[1] == 'd' && s[2] == 'p' && s[3] == ':') {
+        f.udp = true;
+        s += 4;
+    } else if (s[0] == ':') {
+        s += 1;
+    } else {
+        return false;
+    }
+    const char *dash = s;
+    while (*dash != '\0' && *dash != '-')
+        dash++;
+    if (*dash != '-' || !parse_endpoint(s, '-', true, f.host_addr, &f.host_port) ||
+        !parse_endpoint(dash + 1, '\0', true, f.guest_addr, &f.guest_port))
+        return false;
+    *out = f;
+    return true;
+}
+
+static void put_ipv4(char *buf, size_t size, size_t *n, const uint8_t addr[4])
+{
+    for (int i = 0; i < 4; i++) {
+        if (i > 0 && *n + 1 < size)
+            buf[(*n)++] = '.';
+        put_decimal(buf, size, n, addr[i]);
+    }
+}
+
+void spelling_format_hostfwd(const struct spelling_hostfwd *f, char *buf, size_t size)
+{
+    size_t n = 0;
+    const char *proto = f->udp ? "udp:" : "tcp:";
+
+    if (size < SPELLING_HOSTFWD_LEN) {
+        if (size > 0)
+            buf[0] = '\0';
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        buf[n++] = proto[i];
+    put_ipv4(buf, size, &n, f->host_addr);
+    buf[n++] = ':';
+    put_decimal(buf, size, &n, f->host_port);
+    buf[n++] = '-';
+    put_ipv4(buf, size, &n, f->guest_addr);
+    buf[n++] = ':';
+    put_decimal(buf, size, &n, f->guest_port);
+    buf[n] = '\0';
+}

@@ -32,6 +32,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->rng = vm->rng;
     out->placement = vm->placement;
     out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
+    out->serial_rate = vm->serial_log_rate;
     if (vm->serial_log != NULL) {
         out->serial = VMM_SERIAL_FILE;
         out->serial_path = vm->serial_log;
@@ -62,11 +63,11 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         if (n->mac != NULL)
             spelling_parse_mac(n->mac, o->mac); /* checked by the schema */
         o->irq = n->irq;
+        o->limit = n->limit;
+        o->unrestricted = n->unrestricted;
         o->hostfwd_count = n->hostfwd_count;
-        for (unsigned f = 0; f < n->hostfwd_count; f++) {
-            o->hostfwds[f].host_port = n->hostfwds[f].host;
-            o->hostfwds[f].guest_port = n->hostfwds[f].guest;
-        }
+        for (unsigned f = 0; f < n->hostfwd_count; f++)
+            o->hostfwds[f] = n->hostfwds[f];
     }
     _Static_assert(SYSCONF_MAX_FS <= VMM_MAX_FS, "file systems of a description fit the VMM");
     out->fs_count = vm->fs_count;
@@ -108,6 +109,20 @@ static int set_str(json_t *obj, const char *key, const char *v)
     return v == NULL ? 0 : json_object_set_new(obj, key, json_string(v));
 }
 
+/* A disk's or a network interface's rate limit, its set keys only. */
+static int set_rate_limit(json_t *obj, const struct rate_limiter_config *limit)
+{
+    struct rate_limiter_config copy = *limit;
+    int r = obj == NULL;
+    for (int k = 0; obj && k < RATE_LIMITER_KEYS; k++) {
+        bool bytes;
+        uint64_t v = *rate_limiter_field(&copy, rate_limiter_keys[k], &bytes);
+        if (v != 0)
+            r |= json_object_set_new(obj, rate_limiter_keys[k], json_integer((json_int_t)v));
+    }
+    return r;
+}
+
 static int set_irq_vcpu(json_t *obj, const struct vmm_irq_owner *irq)
 {
     if (obj == NULL)
@@ -146,13 +161,7 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
                             : json_pack("{s:s, s:b, s:s*}", "path", vm->disks[i].path, "read_only",
                                         vm->disks[i].read_only, "id", vm->disks[i].id);
             r |= set_irq_vcpu(d, &vm->disks[i].irq);
-            struct rate_limiter_config limit = vm->disks[i].limit;
-            for (int k = 0; d && k < RATE_LIMITER_KEYS; k++) {
-                bool bytes;
-                uint64_t v = *rate_limiter_field(&limit, rate_limiter_keys[k], &bytes);
-                if (v != 0)
-                    r |= json_object_set_new(d, rate_limiter_keys[k], json_integer((json_int_t)v));
-            }
+            r |= set_rate_limit(d, &vm->disks[i].limit);
             r |= json_array_append_new(a, d);
         }
         r |= json_object_set_new(o, "disks", a);
@@ -170,15 +179,19 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
                 r |= set_str(n, "vhost_user", net->vhost_user);
             } else {
                 json_t *fwds = json_array();
-                for (unsigned f = 0; fwds && f < net->hostfwd_count; f++)
-                    r |= json_array_append_new(fwds, json_pack("{s:i, s:i}", "host",
-                                                               net->hostfwds[f].host, "guest",
-                                                               net->hostfwds[f].guest));
-                r |= json_object_set_new(n, "user", json_pack("{s:o}", "hostfwd", fwds));
+                for (unsigned f = 0; fwds && f < net->hostfwd_count; f++) {
+                    char text[SPELLING_HOSTFWD_LEN];
+                    spelling_format_hostfwd(&net->hostfwds[f], text, sizeof(text));
+                    r |= json_array_append_new(fwds, json_string(text));
+                }
+                r |= json_object_set_new(
+                    n, "user",
+                    json_pack("{s:o, s:b}", "hostfwd", fwds, "restrict", !net->unrestricted));
             }
             if (n != NULL && net->mac != NULL)
                 r |= set_str(n, "mac", net->mac);
             r |= set_irq_vcpu(n, &net->irq);
+            r |= set_rate_limit(n, &net->limit);
             r |= json_array_append_new(a, n);
         }
         r |= json_object_set_new(o, "nets", a);
@@ -204,6 +217,9 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
     r |= set_str(o, "serial_log", vm->serial_log);
     if (vm->serial_log_max != 0)
         r |= json_object_set_new(o, "serial_log_max", json_integer((json_int_t)vm->serial_log_max));
+    if (vm->serial_log_rate != 0)
+        r |= json_object_set_new(o, "serial_log_rate",
+                                 json_integer((json_int_t)vm->serial_log_rate));
     r |= json_object_set_new(o, "no_reboot", json_boolean(vm->no_reboot));
     r |= set_str(o, "seccomp", host_seccomp_mode_name(vm->seccomp));
     /* Defaults are left out, so that the manager's JSON for a VM stays as it was. */

@@ -136,7 +136,7 @@ static void check_hostfwds(struct sysconf_walk *w, const struct sysconf *cfg, un
     char p[SYSCONF_PATH_MAX], q[SYSCONF_PATH_MAX];
 
     for (unsigned f = 0; f < vm->nets[k].hostfwd_count; f++) {
-        uint16_t lo = vm->nets[k].hostfwds[f].host;
+        uint16_t lo = vm->nets[k].hostfwds[f].host_port;
         snprintf(q, sizeof(q), "nets[%u].user.hostfwd[%u].host", k, f);
         vm_path(p, i, q);
         if (last_port(vm, lo) > 65535)
@@ -148,7 +148,7 @@ static void check_hostfwds(struct sysconf_walk *w, const struct sysconf *cfg, un
                 for (unsigned g = 0; g < o->nets[l].hostfwd_count; g++) {
                     if (j == i && (l > k || (l == k && g >= f)))
                         continue; /* each pair once */
-                    uint16_t olo = o->nets[l].hostfwds[g].host;
+                    uint16_t olo = o->nets[l].hostfwds[g].host_port;
                     if (lo <= last_port(o, olo) && olo <= last_port(vm, lo))
                         sysconf_walk_error(w, p, "host port %u is also forwarded by vms[%u]", lo,
                                            j);

@@ -16,22 +16,58 @@
 
 static const char *const system_keys[] = {"memory", "vcpus", "max_vms", "host_cpus", "pools",
                                           NULL};
-static const char *const vm_keys[] = {
-    "name",        "kernel",     "initramfs",      "cmdline",     "cpus",
-    "memory",      "disks",      "nets",           "vsock",       "rng",
-    "console",     "serial_log", "serial_log_max", "no_reboot",   "restart",
-    "autostart",   "instances",  "host_cpus",      "vmm_threads", "filesystems",
-    "seccomp",     "jail",       "kernel_format",  "irqchip",     "pmu",
-    "its",         "sve",        "pauth",          "mte",         "memory_map",
-    "kernel_addr", NULL};
+static const char *const vm_keys[] = {"name",
+                                      "kernel",
+                                      "initramfs",
+                                      "cmdline",
+                                      "cpus",
+                                      "memory",
+                                      "disks",
+                                      "nets",
+                                      "vsock",
+                                      "rng",
+                                      "console",
+                                      "serial_log",
+                                      "serial_log_max",
+                                      "serial_log_rate",
+                                      "no_reboot",
+                                      "restart",
+                                      "autostart",
+                                      "instances",
+                                      "host_cpus",
+                                      "vmm_threads",
+                                      "filesystems",
+                                      "seccomp",
+                                      "jail",
+                                      "kernel_format",
+                                      "irqchip",
+                                      "pmu",
+                                      "its",
+                                      "sve",
+                                      "pauth",
+                                      "mte",
+                                      "memory_map",
+                                      "kernel_addr",
+                                      NULL};
 static const char *const disk_keys[] = {
     "path",     "vhost_user",      "read_only",          "id",
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
     "ops_size", "ops_refill_time", "ops_one_time_burst", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
-static const char *const net_keys[] = {"tap", "vhost",    "user", "vhost_user",
-                                       "mac", "irq_vcpu", NULL};
-static const char *const user_keys[] = {"hostfwd", NULL};
+static const char *const net_keys[] = {"tap",
+                                       "vhost",
+                                       "user",
+                                       "vhost_user",
+                                       "mac",
+                                       "irq_vcpu",
+                                       "bw_size",
+                                       "bw_refill_time",
+                                       "bw_one_time_burst",
+                                       "ops_size",
+                                       "ops_refill_time",
+                                       "ops_one_time_burst",
+                                       NULL};
+static const char *const user_keys[] = {"hostfwd", "restrict", NULL};
 static const char *const hostfwd_keys[] = {"host", "guest", NULL};
 static const char *const vsock_keys[] = {"cid", "socket", "irq_vcpu", NULL};
 static const char *const instances_keys[] = {"max", NULL};
@@ -151,9 +187,13 @@ static bool get_irq_vcpu(struct sysconf_walk *w, const json_t *obj, const char *
     return got != SYSCONF_BAD;
 }
 
-/* bw_size, ops_size, ...: a disk's rate limit (rate_limiter.h's names). */
-static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *item, bool vhost,
-                           struct rate_limiter_config *limit)
+/*
+ * bw_size, ops_size, ...: a disk's or a network interface's rate limit
+ * (rate_limiter.h's names); refused_why: why this device cannot have one
+ * (its I/O does not pass through stdvmm), or NULL.
+ */
+static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *item,
+                           const char *refused_why, struct rate_limiter_config *limit)
 {
     bool ok = true;
     for (int k = 0; k < RATE_LIMITER_KEYS; k++) {
@@ -166,10 +206,8 @@ static bool get_rate_limit(struct sysconf_walk *w, const json_t *d, const char *
     }
     if (!ok)
         return false;
-    if (vhost && rate_limiter_config_active(limit)) {
-        sysconf_walk_error(w, item,
-                           "a vhost_user disk's I/O does not pass through stdvmm: "
-                           "rate limits are the backend's");
+    if (refused_why != NULL && rate_limiter_config_active(limit)) {
+        sysconf_walk_error(w, item, "%s", refused_why);
         return false;
     }
     if (!rate_limiter_config_valid(limit)) {
@@ -208,7 +246,12 @@ static void walk_disks(struct sysconf_walk *w, const json_t *obj, const char *pa
             ok = false;
         }
         ok = get_irq_vcpu(w, d, item, &disk->irq) && ok;
-        ok = get_rate_limit(w, d, item, vhost, &disk->limit) && ok;
+        ok = get_rate_limit(w, d, item,
+                            vhost ? "a vhost_user disk's I/O does not pass through stdvmm: "
+                                    "rate limits are the backend's"
+                                  : NULL,
+                            &disk->limit) &&
+             ok;
         if (sysconf_get_string(w, d, item, "id", false, &disk->id) == SYSCONF_OK &&
             strlen(disk->id) > 20) {
             char field[SYSCONF_PATH_MAX];
@@ -250,7 +293,7 @@ static void walk_filesystems(struct sysconf_walk *w, const json_t *obj, const ch
     }
 }
 
-/* user: {hostfwd: [{host: 8080, guest: 80}, ...]} */
+/* user: {restrict: BOOL, hostfwd: [{host: 8080, guest: 80} or "tcp::8080-:80", ...]} */
 static bool walk_user(struct sysconf_walk *w, const json_t *user, const char *path,
                       struct sysconf_net *net)
 {
@@ -261,25 +304,40 @@ static bool walk_user(struct sysconf_walk *w, const json_t *user, const char *pa
     if (!sysconf_expect_object(w, user, path))
         return false;
     sysconf_check_keys(w, user, path, user_keys);
+    bool restricted = true;
+    if (sysconf_get_bool(w, user, path, "restrict", false, &restricted) == SYSCONF_BAD)
+        ok = false;
+    net->unrestricted = !restricted;
     const json_t *list = get_list(w, user, path, "hostfwd", SYSCONF_MAX_HOSTFWDS, sub);
     for (size_t i = 0; list && i < json_array_size(list); i++) {
         const json_t *f = json_array_get(list, i);
-        struct sysconf_hostfwd *fwd = &net->hostfwds[net->hostfwd_count];
+        struct spelling_hostfwd *fwd = &net->hostfwds[net->hostfwd_count];
         bool good = true;
         sysconf_path_index(item, sub, i);
-        if (!sysconf_expect_object(w, f, item)) {
+        if (json_is_string(f)) {
+            /* QEMU's spelling: "tcp::5556-:22", "udp:0.0.0.0:53-10.0.2.15:53" */
+            good = spelling_parse_hostfwd(json_string_value(f), fwd);
+            if (!good)
+                sysconf_walk_error(w, item,
+                                   "'%s' is not a forward: [tcp|udp]:[HOSTADDR]:HOSTPORT-"
+                                   "[GUESTADDR]:GUESTPORT, IPv4 addresses, ports 1-65535",
+                                   json_string_value(f));
+        } else if (!sysconf_expect_object(w, f, item)) {
             ok = false;
             continue;
+        } else {
+            /* {host: PORT, guest: PORT}: TCP from the host's loopback to the guest's address */
+            spelling_parse_hostfwd("tcp::1-:1", fwd);
+            sysconf_check_keys(w, f, item, hostfwd_keys);
+            if (sysconf_get_uint(w, f, item, "host", true, 1, 65535, &port) == SYSCONF_OK)
+                fwd->host_port = (uint16_t)port;
+            else
+                good = false;
+            if (sysconf_get_uint(w, f, item, "guest", true, 1, 65535, &port) == SYSCONF_OK)
+                fwd->guest_port = (uint16_t)port;
+            else
+                good = false;
         }
-        sysconf_check_keys(w, f, item, hostfwd_keys);
-        if (sysconf_get_uint(w, f, item, "host", true, 1, 65535, &port) == SYSCONF_OK)
-            fwd->host = (uint16_t)port;
-        else
-            good = false;
-        if (sysconf_get_uint(w, f, item, "guest", true, 1, 65535, &port) == SYSCONF_OK)
-            fwd->guest = (uint16_t)port;
-        else
-            good = false;
         if (good)
             net->hostfwd_count++;
         ok = ok && good;
@@ -344,6 +402,13 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
             ok = false;
         }
         ok = get_irq_vcpu(w, n, item, &net->irq) && ok;
+        const char *unlimited = NULL;
+        if (vhost != SYSCONF_ABSENT)
+            unlimited = "a vhost_user interface's frames do not pass through stdvmm: rate limits "
+                        "are the backend's";
+        else if (net->vhost)
+            unlimited = "with vhost: true the kernel moves the frames, not stdvmm: no rate limits";
+        ok = get_rate_limit(w, n, item, unlimited, &net->limit) && ok;
         if (ok)
             vm->net_count++;
         else
@@ -446,6 +511,13 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
         sysconf_path_key(sub, path, "serial_log_max");
         sysconf_walk_error(w, sub, "%llu bytes: a serial log cap is at least 4K",
                            (unsigned long long)vm->serial_log_max);
+    }
+    if (sysconf_get_size(w, obj, path, "serial_log_rate", false, &vm->serial_log_rate) ==
+            SYSCONF_OK &&
+        (vm->serial_log_rate < 4096 || vm->serial_log_rate == VMM_SERIAL_RATE_OFF)) {
+        sysconf_path_key(sub, path, "serial_log_rate");
+        sysconf_walk_error(w, sub, "%llu bytes per second: a console rate limit is at least 4K",
+                           (unsigned long long)vm->serial_log_rate);
     }
     sysconf_get_bool(w, obj, path, "no_reboot", false, &vm->no_reboot);
     const char *seccomp = NULL;

@@ -120,8 +120,8 @@ static json_t *vm_json(struct mgr *m, const struct mgr_vm *vm, bool detail)
         const struct sysconf_net *n = &vm->cfg.nets[i];
         json_t *fwds = json_array();
         for (unsigned f = 0; f < n->hostfwd_count; f++)
-            json_array_append_new(fwds, json_pack("{s:i, s:i}", "host", n->hostfwds[f].host,
-                                                  "guest", n->hostfwds[f].guest));
+            json_array_append_new(fwds, json_pack("{s:i, s:i}", "host", n->hostfwds[f].host_port,
+                                                  "guest", n->hostfwds[f].guest_port));
         const char *kind = n->tap ? "tap" : n->vhost_user ? "vhost-user" : "user";
         json_array_append_new(nets, json_pack("{s:s, s:s?, s:s*, s:s?, s:o}", "backend", kind,
                                               "tap", n->tap, "vhost_user", n->vhost_user, "mac",

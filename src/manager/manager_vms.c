@@ -189,8 +189,8 @@ struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_
             vm->cfg.vsock_cid = def->vsock_cid + slot - 1;
         for (unsigned i = 0; i < vm->cfg.net_count; i++) {
             for (unsigned f = 0; f < vm->cfg.nets[i].hostfwd_count; f++)
-                vm->cfg.nets[i].hostfwds[f].host =
-                    (uint16_t)(def->nets[i].hostfwds[f].host + slot - 1);
+                vm->cfg.nets[i].hostfwds[f].host_port =
+                    (uint16_t)(def->nets[i].hostfwds[f].host_port + slot - 1);
         }
     }
     if (vm->cfg.vsock_cid != 0 && vm->cfg.vsock_socket == NULL) {

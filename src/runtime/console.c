@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,14 @@ int console_open(struct console *c, const struct vmm_config *cfg)
     c->out_fd = -1;
     c->in_fd = -1;
     c->wake_fd[0] = c->wake_fd[1] = -1;
+    uint64_t rate = cfg->serial_rate != 0 ? cfg->serial_rate : VMM_SERIAL_RATE_DEFAULT;
+    if (cfg->serial != VMM_SERIAL_OFF && rate != VMM_SERIAL_RATE_OFF) {
+        /* A second's worth at once, then the rate: bytes only, however the guest writes. */
+        struct rate_limiter_config lc = {.bytes = {.size = rate, .refill_ms = 1000}};
+        rate_limiter_init(&c->limiter, &lc, host_clock_monotonic_ns());
+        pthread_mutex_init(&c->limit_lock, NULL);
+        c->limited = true;
+    }
     switch (cfg->serial) {
     case VMM_SERIAL_TTY:
         c->out_fd = STDOUT_FILENO;
@@ -42,10 +51,57 @@ int console_open(struct console *c, const struct vmm_config *cfg)
     return 0;
 }
 
+#define NOTE_INTERVAL_NS 1000000000ull
+
+static void sink(struct console *c, const uint8_t *buf, size_t len);
+
+/*
+ * False when buf goes over the rate limit (it is dropped and counted); the
+ * first output after a drop is preceded by a line saying how much was lost.
+ */
+static bool admit(struct console *c, size_t len)
+{
+    char note[128];
+    int n = 0;
+
+    pthread_mutex_lock(&c->limit_lock);
+    uint64_t now = host_clock_monotonic_ns();
+    bool ok = rate_limiter_take(&c->limiter, now, len) == 0;
+    if (!ok) {
+        if (c->dropped_total == 0)
+            LOG_WARN("the guest's console output passed its rate limit (--serial-rate); the "
+                     "excess is dropped (said once)");
+        c->dropped += len;
+        c->dropped_total += len;
+    } else if (c->dropped != 0 && (c->noted_ns == 0 || now - c->noted_ns >= NOTE_INTERVAL_NS)) {
+        /*
+         * Not after every drop: against a guest that writes just over the
+         * rate, notes are what would get through. One a second at most,
+         * with the count since the last.
+         */
+        c->noted_ns = now;
+        n = snprintf(note, sizeof(note),
+                     "\r\n[stdvmm: %llu bytes of console output dropped: over the rate limit]\r\n",
+                     (unsigned long long)c->dropped);
+        c->dropped = 0;
+    }
+    pthread_mutex_unlock(&c->limit_lock);
+    if (n > 0)
+        sink(c, (const uint8_t *)note, (size_t)n < sizeof(note) ? (size_t)n : sizeof(note) - 1);
+    return ok;
+}
+
 void console_output(void *ctx, const uint8_t *buf, size_t len)
 {
     struct console *c = ctx;
 
+    if (c->limited && !admit(c, len))
+        return;
+    sink(c, buf, len);
+}
+
+static void sink(struct console *c, const uint8_t *buf, size_t len)
+{
     if (c->log_open) {
         host_rotlog_write(&c->log, buf, len);
         return;
@@ -169,6 +225,14 @@ void console_close(struct console *c)
         c->wake_fd[i] = -1;
     }
     host_terminal_restore();
+    if (c->limited) {
+        if (c->dropped_total != 0)
+            LOG_INFO("%llu bytes of the guest's console output were over the rate limit and "
+                     "dropped",
+                     (unsigned long long)c->dropped_total);
+        pthread_mutex_destroy(&c->limit_lock);
+        c->limited = false;
+    }
     if (c->log_open)
         host_rotlog_close(&c->log);
     c->log_open = false;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/vmm.h"
 
@@ -29,6 +30,13 @@ struct console {
     console_input_fn input;
     void *input_ctx;
     struct vm *vm; /* for the Ctrl-A x escape */
+    /* Output's rate limit: vCPU threads (the UART) and device threads share it. */
+    bool limited;
+    pthread_mutex_t limit_lock;
+    struct rate_limiter limiter;
+    uint64_t dropped;       /* bytes over the limit since the last notice */
+    uint64_t noted_ns;      /* when the last notice went out; 0: none yet */
+    uint64_t dropped_total; /* for the log line at close */
 };
 
 int console_open(struct console *c, const struct vmm_config *cfg);

@@ -216,6 +216,18 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
                     i);
             bad = 1;
         }
+        if (!rate_limiter_config_valid(&n->limit)) {
+            LOG_ERR("network interface %u: a rate limit needs its size and its refill time "
+                    "(ms, at most an hour) together",
+                    i);
+            bad = 1;
+        } else if (rate_limiter_config_active(&n->limit) &&
+                   (n->backend == VMM_NET_VHOST_USER || n->vhost)) {
+            LOG_ERR("network interface %u: its frames do not pass through stdvmm (%s), so it "
+                    "cannot rate-limit them",
+                    i, n->vhost ? "vhost-net" : "vhost-user");
+            bad = 1;
+        }
         if (n->hostfwd_count > VMM_MAX_HOSTFWDS ||
             (n->backend != VMM_NET_USER && n->hostfwd_count != 0)) {
             LOG_ERR("network interface %u: host forwards are for user networking only, at most %d",
@@ -298,12 +310,8 @@ static int open_net(struct vmm_virtio *v, unsigned i)
         vhost_user_dev_set_local_features(v->vhost[VHOST_NET_SLOT(i)], NET_LOCAL_FEATURES);
         return 0;
     }
-    struct net_slirp_hostfwd fwds[VMM_MAX_HOSTFWDS];
     unsigned count = cfg->hostfwd_count < VMM_MAX_HOSTFWDS ? cfg->hostfwd_count : VMM_MAX_HOSTFWDS;
-    for (unsigned f = 0; f < count; f++)
-        fwds[f] = (struct net_slirp_hostfwd){.host_port = cfg->hostfwds[f].host_port,
-                                             .guest_port = cfg->hostfwds[f].guest_port};
-    return net_slirp_open(&n->slirp, n->name, fwds, count);
+    return net_slirp_open(&n->slirp, n->name, cfg->hostfwds, count, !cfg->unrestricted);
 }
 
 static void close_net(struct net_host *n)
@@ -794,6 +802,7 @@ static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)
     d->owner = ncfg->irq;
     struct virtio_net_config *cfg = &d->mv.cfg.net;
     net_mac(v, i, cfg->mac);
+    cfg->limit = ncfg->limit;
     cfg->backend = n->kind == VMM_NET_TAP ? net_tap_backend(&n->tap) : net_slirp_backend(&n->slirp);
     return vdev_add(m, d, NULL, attach_net);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stdvmm/spelling.h"
 #include "stdvmm/system_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,6 +27,23 @@ static void round_trip(const struct sysconf *cfg)
             abort(); /* the manager's config.json must always read back */
         if (back.vms[0].memory != cfg->vms[i].memory || back.vms[0].cpus != cfg->vms[i].cpus)
             abort();
+        /* Forwards (written in their one spelling), restriction and rate limits come back whole. */
+        const struct sysconf_vm *a = &cfg->vms[i], *b = &back.vms[0];
+        if (a->net_count != b->net_count || a->serial_log_rate != b->serial_log_rate)
+            abort();
+        for (unsigned n = 0; n < a->net_count; n++) {
+            if (a->nets[n].hostfwd_count != b->nets[n].hostfwd_count ||
+                a->nets[n].unrestricted != b->nets[n].unrestricted ||
+                memcmp(&a->nets[n].limit, &b->nets[n].limit, sizeof(a->nets[n].limit)) != 0)
+                abort();
+            for (unsigned f = 0; f < a->nets[n].hostfwd_count; f++) {
+                char sa[SPELLING_HOSTFWD_LEN], sb[SPELLING_HOSTFWD_LEN];
+                spelling_format_hostfwd(&a->nets[n].hostfwds[f], sa, sizeof(sa));
+                spelling_format_hostfwd(&b->nets[n].hostfwds[f], sb, sizeof(sb));
+                if (strcmp(sa, sb) != 0)
+                    abort();
+            }
+        }
         sysconf_free(&back);
         sysconf_diags_free(&d);
         free(json);

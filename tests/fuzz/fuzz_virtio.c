@@ -94,6 +94,7 @@ static void descriptor(struct fuzz_input *in, uint64_t table, uint16_t i)
 }
 
 #define FLAG_STRUCTURED 0x40
+#define FLAG_LIMITED 0x80                  /* net: rate limits */
 #define STRUCT_AREA (RAM_GPA + 0x28000ull) /* structured buffers; below it the raw tail */
 
 static int device;    /* which DEV_* this input drives */
@@ -426,11 +427,37 @@ static void fuzz_blk(struct fuzz_input *in, uint8_t flags)
     virtio_blk_process(&dev);
 }
 
+/* The rate limit's clock: the input moves it. */
+static uint64_t net_clock;
+static unsigned net_retries;
+
+static uint64_t net_now(void *ctx)
+{
+    (void)ctx;
+    return net_clock;
+}
+
+static void net_retry(void *ctx, uint64_t ns)
+{
+    (void)ctx;
+    if (ns == 0)
+        abort(); /* a retry is always in the future */
+    net_retries++;
+}
+
 static void fuzz_net(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_net dev;
-    struct virtio_net_config cfg = {
-        .slot = slot("net"), .backend = {.tx = net_tx, .offloads = VIRTIO_NET_OFFLOAD_FEATURES}};
+    struct virtio_net_config cfg = {.slot = slot("net"),
+                                    .backend = {.tx = net_tx,
+                                                .offloads = VIRTIO_NET_OFFLOAD_FEATURES,
+                                                .now_ns = net_now,
+                                                .retry_after = net_retry}};
+    /* FLAG_LIMITED: small buckets, so frames wait and go back into their rings. */
+    if (flags & FLAG_LIMITED)
+        cfg.limit = (struct rate_limiter_config){.bytes = {.size = 3000, .refill_ms = 1},
+                                                 .ops = {.size = 3, .refill_ms = 1}};
+    net_clock = 1000000000ull;
     if (virtio_net_init(&dev, &cfg) != 0)
         abort();
     uint64_t f =
@@ -445,8 +472,11 @@ static void fuzz_net(struct fuzz_input *in, uint8_t flags)
         uint8_t hdr[VIRTIO_NET_HDR_SIZE];
         for (unsigned k = 0; k < sizeof(hdr); k++)
             hdr[k] = fuzz_u8(in);
-        if (virtio_net_receive(&dev, (fuzz_u8(in) & 1) ? hdr : NULL, frame, len) == 0)
+        if (virtio_net_receive(&dev, (fuzz_u8(in) & 1) ? hdr : NULL, frame, len) == 0 &&
+            !(flags & FLAG_LIMITED))
             break;
+        net_clock += fuzz_u16(in) * 100ull; /* up to 6.5 ms: some refill, some not */
+        virtio_net_process(&dev);           /* a kick, or the retry timer */
     }
     virtio_net_rx_flush(&dev);
 }

@@ -165,13 +165,67 @@ static void mac_spellings(void **state)
     assert_string_equal(small, ""); /* too small: empty, never cut */
 }
 
+static void hostfwd_spellings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *full;
+    } good[] = {
+        {"tcp:5556-:8080", "tcp:127.0.0.1:5556-10.0.2.15:8080"}, /* stdvmm's older form */
+        {"tcp::5556-:8080", "tcp:127.0.0.1:5556-10.0.2.15:8080"},
+        {"::22-:22", "tcp:127.0.0.1:22-10.0.2.15:22"},
+        {"udp:0.0.0.0:53-10.0.2.16:5353", "udp:0.0.0.0:53-10.0.2.16:5353"},
+        {"tcp:192.168.1.10:65535-:1", "tcp:192.168.1.10:65535-10.0.2.15:1"},
+        {"tcp:5556-8080", "tcp:127.0.0.1:5556-10.0.2.15:8080"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct spelling_hostfwd f, g;
+        char buf[SPELLING_HOSTFWD_LEN];
+        if (!spelling_parse_hostfwd(good[i].text, &f))
+            fail_msg("'%s' refused", good[i].text);
+        spelling_format_hostfwd(&f, buf, sizeof(buf));
+        assert_string_equal(buf, good[i].full);
+        assert_true(spelling_parse_hostfwd(buf, &g)); /* parse(format(x)) == x */
+        assert_int_equal(f.udp, g.udp);
+        assert_int_equal(f.host_port, g.host_port);
+        assert_int_equal(f.guest_port, g.guest_port);
+        assert_memory_equal(f.host_addr, g.host_addr, 4);
+        assert_memory_equal(f.guest_addr, g.guest_addr, 4);
+    }
+    static const char *const bad[] = {
+        "sctp::1-:2",
+        "tcp:0-:22",
+        "tcp::22-:0",
+        "tcp::65536-:22",
+        "tcp::22",
+        "tcp::22-",
+        "tcp:1.2.3:22-:22",
+        "tcp:1.2.3.256:22-:22",
+        "tcp:1.2.3.4.5:1-:2",
+        "tcp:localhost:1-:2",
+        "tcp::1-:2 ",
+        "tcp::1--:2",
+        "tcp::-1-:2",
+        "tcp:: 1-:2",
+        "tcp::1-10.0.2.15",
+        "",
+        "tcp",
+        NULL,
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct spelling_hostfwd f = {.host_port = 7};
+        if (spelling_parse_hostfwd(bad[i], &f))
+            fail_msg("'%s' accepted", bad[i] ? bad[i] : "(null)");
+        assert_int_equal(f.host_port, 7); /* untouched */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(size_round_trip),
-        cmocka_unit_test(size_spellings),
-        cmocka_unit_test(mac_round_trip),
-        cmocka_unit_test(mac_spellings),
+        cmocka_unit_test(size_round_trip),   cmocka_unit_test(size_spellings),
+        cmocka_unit_test(mac_round_trip),    cmocka_unit_test(mac_spellings),
+        cmocka_unit_test(hostfwd_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

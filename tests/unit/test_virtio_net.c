@@ -25,6 +25,9 @@ struct fixture {
     size_t last_len;
     unsigned rx_ready;
     uint64_t offloads;
+    uint64_t now;      /* the fake clock, ns */
+    unsigned retries;  /* retry_after() calls */
+    uint64_t retry_ns; /* the last one's wait */
 };
 
 static int fake_tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsigned count,
@@ -53,7 +56,20 @@ static void fake_offloads(void *ctx, uint64_t features)
     ((struct fixture *)ctx)->offloads = features;
 }
 
-static int setup_with(void **state, uint64_t features)
+static uint64_t fake_now(void *ctx)
+{
+    return ((struct fixture *)ctx)->now;
+}
+
+static void fake_retry(void *ctx, uint64_t ns)
+{
+    struct fixture *f = ctx;
+    f->retries++;
+    f->retry_ns = ns;
+}
+
+static int setup_with_limit(void **state, uint64_t features,
+                            const struct rate_limiter_config *limit)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
@@ -65,13 +81,31 @@ static int setup_with(void **state, uint64_t features)
                     .rx_ready = fake_rx_ready,
                     .set_offloads = fake_offloads,
                     .offloads = VIRTIO_NET_OFFLOAD_FEATURES,
+                    .now_ns = fake_now,
+                    .retry_after = fake_retry,
                     .ctx = f},
     };
+    if (limit != NULL)
+        cfg.limit = *limit;
+    f->now = 7000000000ull;
     if (virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0)
         return -1;
     td_start(&f->d, &f->t, 2, 64, TD_FEATURES_ALL | features);
     *state = f;
     return 0;
+}
+
+static int setup_with(void **state, uint64_t features)
+{
+    return setup_with_limit(state, features, NULL);
+}
+
+/* Two frames per 10 ms, and 2000 bytes (header included) per 10 ms. */
+static int setup_limited(void **state)
+{
+    struct rate_limiter_config limit = {.bytes = {.size = 2000, .refill_ms = 10},
+                                        .ops = {.size = 2, .refill_ms = 10}};
+    return setup_with_limit(state, VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF), &limit);
 }
 
 static int setup(void **state)
@@ -268,6 +302,92 @@ static void receive_before_driver_ok_is_dropped(void **state)
     assert_true(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)) < 0);
 }
 
+static void rate_limit_holds_transmit(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t hdr[12] = {0};
+    tx_frame(f, 0, hdr, 60, 12);
+    tx_frame(f, 2, hdr, 60, 12);
+    tx_frame(f, 4, hdr, 60, 12);
+    virtio_net_process(&f->net);
+    assert_int_equal(f->sent, 2); /* two frames per 10 ms */
+    assert_int_equal(td_used_idx(&f->d, TXQ), 2);
+    assert_int_equal(f->retries, 1);
+    assert_in_range(f->retry_ns, 5000000, 5000002); /* one frame's worth: 5 ms */
+    assert_int_equal(virtio_net_stats(&f->net)->tx_throttled, 1);
+    /* The guest kicks again before then: nothing moves, no new timer. */
+    f->now += 2000000;
+    virtio_net_process(&f->net);
+    assert_int_equal(f->sent, 2);
+    assert_int_equal(f->retries, 1);
+    /* The retry: the third frame goes, the one left in the ring intact. */
+    f->now += 3000001;
+    virtio_net_process(&f->net);
+    assert_int_equal(f->sent, 3);
+    assert_int_equal(f->last_len, 60);
+    assert_int_equal(td_used_idx(&f->d, TXQ), 3);
+}
+
+static void rate_limit_holds_receive(void **state)
+{
+    struct fixture *f = *state;
+    static uint8_t frame[1400];
+    for (uint16_t i = 0; i < 4; i++)
+        post_rx(f, i, 1500);
+    virtio_net_process(&f->net);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    /* 1412 of 2000 bytes spent: the next frame waits, its buffer stays the guest's. */
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 0);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 1);
+    assert_int_equal(f->retries, 1);
+    assert_in_range(f->retry_ns, 4120000, 4120002); /* 824 bytes at 2000 per 10 ms */
+    assert_int_equal(virtio_net_stats(&f->net)->rx_throttled, 1);
+    assert_int_equal(f->rx_ready, 0);
+    /* The retry tells the backend to try again, and now it fits. */
+    f->now += f->retry_ns;
+    virtio_net_process(&f->net);
+    assert_int_equal(f->rx_ready, 1);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 2);
+    uint32_t id, len;
+    td_used_elem(&f->d, RXQ, 1, &id, &len);
+    assert_int_equal(id, 1); /* the buffer handed back was used, in order */
+    assert_int_equal(len, 1412);
+}
+
+/* A driver reset starts a new session, not new buckets. */
+static void rate_limit_survives_reset(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t hdr[12] = {0};
+    tx_frame(f, 0, hdr, 60, 12);
+    tx_frame(f, 2, hdr, 60, 12);
+    virtio_net_process(&f->net);
+    assert_int_equal(f->sent, 2);
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
+    memset(td_ptr(&f->d, TD_RING(0)), 0, 0x20000);
+    td_start(&f->d, &f->t, 2, 64, TD_FEATURES_ALL | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
+    tx_frame(f, 0, hdr, 60, 12);
+    virtio_net_process(&f->net);
+    assert_int_equal(f->sent, 2);
+    assert_int_equal(f->retries, 1);
+}
+
+static void rate_limit_config_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_net n;
+    struct virtio_net_config cfg = {
+        .slot = td_slot(&f->d, "net1"),
+        .limit = {.bytes = {.size = 1000}}, /* no refill time */
+        .backend = {.tx = fake_tx, .now_ns = fake_now, .retry_after = fake_retry, .ctx = f},
+    };
+    assert_int_equal(virtio_net_init(&n, &cfg), -STDVMM_EINVAL);
+    cfg.limit.bytes.refill_ms = 100;
+    cfg.backend.retry_after = NULL; /* a backend without a timer cannot hold frames */
+    assert_int_equal(virtio_net_init(&n, &cfg), -STDVMM_ENOTSUP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +402,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(receive_buffer_smaller_than_header, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_before_driver_ok_is_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_holds_transmit, setup_limited, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_holds_receive, setup_limited, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_survives_reset, setup_limited, teardown),
+        cmocka_unit_test_setup_teardown(rate_limit_config_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/host/event_loop.h"
+#include "stdvmm/host/loop_timer.h"
 
 struct blk_file {
     char name[24]; /* the setting's name in messages: the disk's id */
@@ -34,7 +35,7 @@ struct blk_file {
 #endif
     bool ring_ok; /* false: requests run synchronously */
     int event_fd;
-    int timer_fd; /* the rate limit's retries; -1 until the first */
+    struct host_loop_timer timer; /* the rate limit's retries */
     struct virtio_blk *dev;
     struct host_loop *loop;
     bool warned;

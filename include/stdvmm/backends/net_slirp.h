@@ -15,14 +15,17 @@
 
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/host/event_loop.h"
+#include "stdvmm/host/loop_timer.h"
+#include "stdvmm/spelling.h"
 
 #define NET_SLIRP_MAX_TIMERS 8
 #define NET_SLIRP_MAX_HOSTFWDS 8
-
-struct net_slirp_hostfwd {
-    uint16_t host_port;
-    uint16_t guest_port;
-};
+/*
+ * Frames for the guest kept while it has no buffers or its receive rate
+ * limit says wait: more are dropped (libslirp's TCP retransmits them).
+ */
+#define NET_SLIRP_RX_QUEUE 64
+#define NET_SLIRP_RX_FRAME (1500 + 14)
 
 struct net_slirp_timer {
     bool used;
@@ -39,12 +42,20 @@ struct net_slirp {
     struct host_loop *loop;
     bool warned;
     struct net_slirp_timer timers[NET_SLIRP_MAX_TIMERS];
+    struct host_loop_timer retry; /* the rate limit's retries */
+    unsigned rxq_head, rxq_count;
+    uint16_t rxq_len[NET_SLIRP_RX_QUEUE];
+    uint8_t rxq[NET_SLIRP_RX_QUEUE][NET_SLIRP_RX_FRAME];
     uint8_t frame[VIRTIO_NET_MAX_FRAME];
 };
 
 /* Creates the stack and binds the host forwards (a taken port is an error). */
-int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
-                   unsigned fwd_count);
+/*
+ * restricted: libslirp's restricted mode, where the guest can open no
+ * connection out (DHCP and the forwards still work; DNS does not).
+ */
+int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_hostfwd *fwds,
+                   unsigned fwd_count, bool restricted);
 struct virtio_net_backend net_slirp_backend(struct net_slirp *s);
 /* For one boot: frames go to dev; the stack runs on loop. */
 int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_loop *loop);

@@ -16,6 +16,7 @@
 
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/host/event_loop.h"
+#include "stdvmm/host/loop_timer.h"
 
 struct net_tap {
     char name[16];    /* the host interface */
@@ -26,6 +27,7 @@ struct net_tap {
     struct host_loop *loop;
     size_t pending; /* bytes of a received frame (with header) waiting for guest buffers */
     bool warned;
+    struct host_loop_timer timer; /* the rate limit's retries */
     uint8_t buf[VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_FRAME];
 };
 

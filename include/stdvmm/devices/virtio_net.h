@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/devices/rate_limiter.h"
 #include "stdvmm/devices/virtio_device.h"
 
 #define VIRTIO_NET_F_CSUM 0
@@ -74,17 +75,31 @@ struct virtio_net_backend {
     /* The guest accepted these offloads (VIRTIO_NET_F_* bits of offloads below). */
     void (*set_offloads)(void *ctx, uint64_t features);
     uint64_t offloads; /* VIRTIO_NET_OFFLOAD_FEATURES bits the backend supports */
+    /*
+     * Needed only with a rate limit: the monotonic time in ns, and a request
+     * to call virtio_net_process() again in ns nanoseconds (replacing any
+     * earlier such request).
+     */
+    uint64_t (*now_ns)(void *ctx);
+    void (*retry_after)(void *ctx, uint64_t ns);
     void *ctx;
 };
 
 struct virtio_net_config {
     struct virtio_slot slot;
     uint8_t mac[6];
+    /*
+     * Frame bytes and frames the guest may send, and receive, each direction
+     * with buckets of its own from this one setting (Cloud Hypervisor's
+     * model); zeros: no limit.
+     */
+    struct rate_limiter_config limit;
     struct virtio_net_backend backend;
 };
 
 struct virtio_net_stats {
     uint64_t tx_frames, tx_dropped, rx_frames, rx_dropped, rx_no_buffers;
+    uint64_t tx_throttled, rx_throttled; /* times a rate limit made a frame wait */
 };
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
@@ -98,6 +113,11 @@ struct virtio_net {
     bool rx_waiting;    /* a receive found no buffers: tell the backend when some come */
     unsigned rx_pushed; /* pushed since the last signal */
     bool warned;
+    bool limited;
+    bool told_limited;   /* the first wait was logged */
+    uint64_t tx_wait_to; /* a transmit waits for its bucket until then (ns); 0: none */
+    uint64_t retry_at;   /* the backend's retry is due then (ns); 0: none asked */
+    struct rate_limiter rx_limiter, tx_limiter;
     struct virtio_net_stats stats;
     struct virtq_seg tx_segs[VIRTIO_NET_TX_SEGS];
     struct virtq_chain rx_chain[VIRTIO_NET_RX_CHAINS];
@@ -106,12 +126,16 @@ struct virtio_net {
 };
 
 int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg);
-/* Host worker: a queue was notified (transmit, or new receive buffers). */
+/*
+ * Host worker: a queue was notified (transmit, or new receive buffers), or
+ * the backend's retry_after() time came.
+ */
 void virtio_net_process(struct virtio_net *d);
 /*
  * Backend: one received frame (hdr: the backend's virtio_net_hdr, or NULL
- * for a plain frame). 1 delivered; 0 the guest has no buffers now (keep
- * the frame, wait for rx_ready); negative: dropped (too big, not ready).
+ * for a plain frame). 1 delivered; 0 the guest has no buffers now, or the
+ * receive rate limit says wait (keep the frame, wait for rx_ready);
+ * negative: dropped (too big, not ready).
  */
 int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr, const uint8_t *frame,
                        size_t len);

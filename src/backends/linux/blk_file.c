@@ -13,7 +13,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -23,14 +22,17 @@
 
 #define RING_ENTRIES VIRTIO_BLK_QUEUE_SIZE
 
+static void on_timer(void *ctx);
+
 int blk_file_open(struct blk_file *f, const char *name, const char *path, bool readonly)
 {
     struct stat st;
 
     memset(f, 0, sizeof(*f));
-    f->fd = f->event_fd = f->timer_fd = -1;
+    f->fd = f->event_fd = -1;
     f->path = path;
     snprintf(f->name, sizeof(f->name), "%s", name);
+    host_loop_timer_init(&f->timer, path, on_timer, f);
     f->readonly = readonly;
     f->fd = open(path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
     if (f->fd < 0) {
@@ -279,14 +281,9 @@ static uint64_t blk_now_ns(void *ctx)
     return host_clock_monotonic_ns();
 }
 
-static void on_timer(void *ctx, int fd, short revents)
+static void on_timer(void *ctx)
 {
     struct blk_file *f = ctx;
-    uint64_t expirations;
-
-    (void)revents;
-    if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-        LOG_WARN("disk '%s' (%s): rate limit timer: %s", f->name, f->path, strerror(errno));
     if (f->dev != NULL)
         virtio_blk_process(f->dev);
 }
@@ -294,23 +291,7 @@ static void on_timer(void *ctx, int fd, short revents)
 static void blk_retry_after(void *ctx, uint64_t ns)
 {
     struct blk_file *f = ctx;
-
-    if (f->timer_fd < 0) {
-        f->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        if (f->timer_fd < 0 || host_loop_add(f->loop, f->timer_fd, POLLIN, on_timer, f) < 0) {
-            /* Without a timer the held request would wait for the guest's next kick. */
-            LOG_ERR("disk '%s' (%s): cannot arm the rate limit's timer: %s", f->name, f->path,
-                    strerror(errno));
-            if (f->timer_fd >= 0)
-                close(f->timer_fd);
-            f->timer_fd = -1;
-            return;
-        }
-    }
-    struct itimerspec its = {.it_value = {.tv_sec = (time_t)(ns / 1000000000ull),
-                                          .tv_nsec = (long)(ns % 1000000000ull)}};
-    if (timerfd_settime(f->timer_fd, 0, &its, NULL) < 0)
-        LOG_ERR("disk '%s' (%s): rate limit timer: %s", f->name, f->path, strerror(errno));
+    host_loop_timer_arm(&f->timer, f->loop, ns);
 }
 
 struct virtio_blk_backend blk_file_backend(struct blk_file *f)
@@ -428,11 +409,7 @@ int blk_file_attach(struct blk_file *f, struct virtio_blk *dev, struct host_loop
 
 void blk_file_detach(struct blk_file *f)
 {
-    if (f->timer_fd >= 0) {
-        host_loop_remove(f->loop, f->timer_fd);
-        close(f->timer_fd);
-        f->timer_fd = -1;
-    }
+    host_loop_timer_close(&f->timer);
 #if STDVMM_HAVE_LIBURING
     if (f->ring_ok) {
         /* Guest RAM must outlive every transfer into it. */

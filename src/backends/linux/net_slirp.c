@@ -26,13 +26,60 @@ static int64_t clock_ns(void *opaque)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Hands queued frames to the guest in order until it takes no more. */
+static void rx_drain(struct net_slirp *s)
+{
+    while (s->rxq_count != 0 && s->dev != NULL) {
+        unsigned i = s->rxq_head;
+        if (virtio_net_receive(s->dev, NULL, s->rxq[i], s->rxq_len[i]) == 0)
+            return; /* rx_ready comes when it can take more */
+        s->rxq_head = (i + 1) % NET_SLIRP_RX_QUEUE;
+        s->rxq_count--;
+    }
+}
+
 static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 {
     struct net_slirp *s = opaque;
-    /* No buffers means a drop: libslirp's TCP retransmits, as on a real wire. */
-    if (s->dev != NULL)
-        virtio_net_receive(s->dev, NULL, buf, len);
+    if (s->dev == NULL)
+        return (ssize_t)len;
+    rx_drain(s);
+    if (s->rxq_count == 0 && virtio_net_receive(s->dev, NULL, buf, len) != 0)
+        return (ssize_t)len; /* delivered, or refused for good (too big, not ready) */
+    /* Keep it behind the others; past the queue it is a drop, which TCP recovers from. */
+    if (s->rxq_count < NET_SLIRP_RX_QUEUE && len <= NET_SLIRP_RX_FRAME) {
+        unsigned i = (s->rxq_head + s->rxq_count) % NET_SLIRP_RX_QUEUE;
+        memcpy(s->rxq[i], buf, len);
+        s->rxq_len[i] = (uint16_t)len;
+        s->rxq_count++;
+    }
     return (ssize_t)len;
+}
+
+static void rx_ready(void *ctx)
+{
+    struct net_slirp *s = ctx;
+    rx_drain(s);
+    if (s->dev != NULL)
+        virtio_net_rx_flush(s->dev);
+}
+
+static void on_retry(void *ctx)
+{
+    struct net_slirp *s = ctx;
+    if (s->dev != NULL)
+        virtio_net_process(s->dev); /* calls rx_ready() if a received frame waited */
+}
+
+static uint64_t now_ns(void *ctx)
+{
+    return (uint64_t)clock_ns(ctx);
+}
+
+static void retry_after(void *ctx, uint64_t ns)
+{
+    struct net_slirp *s = ctx;
+    host_loop_timer_arm(&s->retry, s->loop, ns);
 }
 
 static void guest_error(const char *msg, void *opaque)
@@ -97,14 +144,22 @@ static const SlirpCb callbacks = {
     .timer_new_opaque = timer_new_opaque,
 };
 
-int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
-                   unsigned fwd_count)
+static struct in_addr in_addr_of(const uint8_t a[4])
+{
+    return (struct in_addr){
+        .s_addr = htonl((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3])};
+}
+
+int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_hostfwd *fwds,
+                   unsigned fwd_count, bool restricted)
 {
     SlirpConfig cfg = {.version = 4};
 
     memset(s, 0, sizeof(*s));
     s->name = name;
+    host_loop_timer_init(&s->retry, name, on_retry, s);
     cfg.in_enabled = true;
+    cfg.restricted = restricted;
     inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
     inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
     inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);
@@ -119,13 +174,14 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp
         return -STDVMM_ENOMEM;
     }
     for (unsigned i = 0; i < fwd_count; i++) {
-        struct in_addr host = {.s_addr = htonl(INADDR_LOOPBACK)};
-        struct in_addr guest = cfg.vdhcp_start;
-        if (slirp_add_hostfwd(s->slirp, 0, host, fwds[i].host_port, guest, fwds[i].guest_port) <
-            0) {
-            LOG_ERR(
-                "net '%s' (user): hostfwd tcp:%u-:%u: cannot listen on 127.0.0.1:%u (port in use?)",
-                name, fwds[i].host_port, fwds[i].guest_port, fwds[i].host_port);
+        const struct spelling_hostfwd *f = &fwds[i];
+        if (slirp_add_hostfwd(s->slirp, f->udp, in_addr_of(f->host_addr), f->host_port,
+                              in_addr_of(f->guest_addr), f->guest_port) < 0) {
+            char text[SPELLING_HOSTFWD_LEN];
+            spelling_format_hostfwd(f, text, sizeof(text));
+            LOG_ERR("net '%s' (user): hostfwd=%s: cannot listen on the host's side (port in use, or "
+                    "not an address of this host?)",
+                    name, text);
             net_slirp_close(s);
             return -STDVMM_EBUSY;
         }
@@ -151,7 +207,12 @@ static int tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsig
 
 struct virtio_net_backend net_slirp_backend(struct net_slirp *s)
 {
-    return (struct virtio_net_backend){.tx = tx, .offloads = 0, .ctx = s};
+    return (struct virtio_net_backend){.tx = tx,
+                                       .rx_ready = rx_ready,
+                                       .now_ns = now_ns,
+                                       .retry_after = retry_after,
+                                       .offloads = 0,
+                                       .ctx = s};
 }
 
 static int add_poll(int fd, int events, void *opaque)
@@ -235,6 +296,8 @@ int net_slirp_attach(struct net_slirp *s, struct virtio_net *dev, struct host_lo
 
 void net_slirp_detach(struct net_slirp *s)
 {
+    host_loop_timer_close(&s->retry);
+    s->rxq_count = 0; /* frames for the old boot's driver */
     s->dev = NULL;
     s->loop = NULL;
 }
@@ -253,11 +316,12 @@ bool net_slirp_available(void)
     return false;
 }
 
-int net_slirp_open(struct net_slirp *s, const char *name, const struct net_slirp_hostfwd *fwds,
-                   unsigned fwd_count)
+int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_hostfwd *fwds,
+                   unsigned fwd_count, bool restricted)
 {
     (void)fwds;
     (void)fwd_count;
+    (void)restricted;
     memset(s, 0, sizeof(*s));
     LOG_ERR("net '%s' (user): this stdvmm was built without libslirp (Debian: libslirp-dev); "
             "use a TAP interface instead",

@@ -13,10 +13,19 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
 /* Frames read per wake-up at most, so that transmit work is not starved. */
 #define RX_BURST 64
+
+/* A rate limit's tokens are due: the device sends what waited and asks for what it can take. */
+static void tap_on_timer(void *ctx)
+{
+    struct net_tap *t = ctx;
+    if (t->dev != NULL)
+        virtio_net_process(t->dev);
+}
 
 int net_tap_open(struct net_tap *t, const char *dev, const char *ifname)
 {
@@ -26,6 +35,7 @@ int net_tap_open(struct net_tap *t, const char *dev, const char *ifname)
     memset(t, 0, sizeof(*t));
     snprintf(t->name, sizeof(t->name), "%s", ifname);
     snprintf(t->setting, sizeof(t->setting), "%s", dev);
+    host_loop_timer_init(&t->timer, t->name, tap_on_timer, t);
     t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (t->fd < 0) {
         int e = errno;
@@ -167,12 +177,26 @@ static void tap_rx_ready(void *ctx)
         on_readable(t, t->fd, POLLIN);
 }
 
+static uint64_t tap_now_ns(void *ctx)
+{
+    (void)ctx;
+    return host_clock_monotonic_ns();
+}
+
+static void tap_retry_after(void *ctx, uint64_t ns)
+{
+    struct net_tap *t = ctx;
+    host_loop_timer_arm(&t->timer, t->loop, ns);
+}
+
 struct virtio_net_backend net_tap_backend(struct net_tap *t)
 {
     return (struct virtio_net_backend){
         .tx = tap_tx,
         .rx_ready = tap_rx_ready,
         .set_offloads = tap_set_offloads,
+        .now_ns = tap_now_ns,
+        .retry_after = tap_retry_after,
         .offloads = t->offload_ok ? VIRTIO_NET_OFFLOAD_FEATURES : 0,
         .ctx = t,
     };
@@ -190,6 +214,7 @@ int net_tap_attach(struct net_tap *t, struct virtio_net *dev, struct host_loop *
 
 void net_tap_detach(struct net_tap *t)
 {
+    host_loop_timer_close(&t->timer);
     t->dev = NULL;
     t->loop = NULL;
 }

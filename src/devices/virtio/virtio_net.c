@@ -53,9 +53,27 @@ int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg)
         LOG_ERR("virtio-net %s: no backend", cfg->slot.name ? cfg->slot.name : "?");
         return -STDVMM_EINVAL;
     }
+    const char *name = cfg->slot.name ? cfg->slot.name : "?";
+    if (!rate_limiter_config_valid(&cfg->limit)) {
+        LOG_ERR("virtio-net %s: a rate limit needs a size and a refill time (at most an hour)",
+                name);
+        return -STDVMM_EINVAL;
+    }
+    bool limited = rate_limiter_config_active(&cfg->limit);
+    if (limited && (cfg->backend.now_ns == NULL || cfg->backend.retry_after == NULL)) {
+        LOG_ERR("virtio-net %s: this backend cannot rate-limit (no timer)", name);
+        return -STDVMM_ENOTSUP;
+    }
     memset(d, 0, sizeof(*d));
     d->backend = cfg->backend;
     d->backend.offloads &= VIRTIO_NET_OFFLOAD_FEATURES;
+    d->limited = limited;
+    if (limited) {
+        /* Buckets live as long as the device: a driver reset does not refill them. */
+        uint64_t now = d->backend.now_ns(d->backend.ctx);
+        rate_limiter_init(&d->rx_limiter, &cfg->limit, now);
+        rate_limiter_init(&d->tx_limiter, &cfg->limit, now);
+    }
     atomic_init(&d->reset_pending, false);
     memcpy(d->config, cfg->mac, 6);
     virtio_put_le16(d->config + 6, VIRTIO_NET_S_LINK_UP);
@@ -95,6 +113,7 @@ static bool active(struct virtio_net *d)
         d->active = false;
         d->rx_waiting = false;
         d->rx_pushed = 0;
+        d->tx_wait_to = 0;
     }
     if (d->active)
         return true;
@@ -193,22 +212,74 @@ static void transmit(struct virtio_net *d, const struct virtq_chain *c)
         d->stats.tx_frames++;
 }
 
-void virtio_net_process(struct virtio_net *d)
+/*
+ * Asks the backend to call virtio_net_process() in wait ns, unless a retry
+ * already due sooner will (it checks everything again).
+ */
+static void retry_in(struct virtio_net *d, uint64_t now, uint64_t wait)
+{
+    if (!d->told_limited)
+        LOG_INFO("virtio-net %s: rate limit reached, frames wait (said once)",
+                 d->vdev.cfg.slot.name);
+    d->told_limited = true;
+    if (d->retry_at > now && d->retry_at <= now + wait)
+        return;
+    d->retry_at = now + wait;
+    d->backend.retry_after(d->backend.ctx, wait);
+}
+
+/* 0 if the bucket admits a frame of len bytes now (and takes it), else the ns to wait. */
+static uint64_t limit(struct virtio_net *d, struct rate_limiter *l, uint64_t now, uint64_t len)
+{
+    /* A chain's readable bytes can be anything; no frame is longer than this. */
+    uint64_t max = VIRTIO_NET_HDR_SIZE + VIRTIO_NET_MAX_FRAME;
+    uint64_t wait = rate_limiter_take(l, now, len < max ? len : max);
+    if (wait != 0)
+        retry_in(d, now, wait);
+    return wait;
+}
+
+static unsigned transmit_all(struct virtio_net *d, uint64_t now)
 {
     struct virtq_chain c;
     unsigned sent = 0;
 
-    if (!active(d))
-        return;
+    if (d->tx_wait_to != 0 && now < d->tx_wait_to)
+        return 0; /* the retry comes then; a kick before it changes nothing */
+    d->tx_wait_to = 0;
     virtq_chain_init(&c, d->tx_segs, VIRTIO_NET_TX_SEGS);
     while (virtio_dev_pop(&d->vdev, VIRTIO_NET_TX, &c) > 0) {
+        if (d->limited) {
+            /* Charged before the checks: a malformed frame costs the guest too. */
+            uint64_t wait = limit(d, &d->tx_limiter, now, c.out_bytes);
+            if (wait != 0) {
+                /* Back into the ring: the driver sees it pending, as on a busy wire. */
+                virtio_dev_unpop(&d->vdev, VIRTIO_NET_TX, c.generation, 1);
+                d->tx_wait_to = now + wait;
+                d->stats.tx_throttled++;
+                break;
+            }
+        }
         transmit(d, &c);
         virtio_dev_push_nosignal(&d->vdev, VIRTIO_NET_TX, &c, 0);
         sent++;
     }
-    if (sent != 0)
+    return sent;
+}
+
+void virtio_net_process(struct virtio_net *d)
+{
+    if (!active(d))
+        return;
+    uint64_t now = d->limited ? d->backend.now_ns(d->backend.ctx) : 0;
+    if (d->retry_at <= now)
+        d->retry_at = 0;
+    if (transmit_all(d, now) != 0)
         virtio_dev_signal(&d->vdev, VIRTIO_NET_TX);
-    /* Any notification may mean new receive buffers: let a waiting backend retry. */
+    /*
+     * Any notification may mean new receive buffers, and a retry may mean
+     * tokens: let a waiting backend try again.
+     */
     if (d->rx_waiting) {
         d->rx_waiting = false;
         if (d->backend.rx_ready != NULL)
@@ -296,6 +367,14 @@ int virtio_net_receive(struct virtio_net *d, const uint8_t *hdr_in, const uint8_
             d->stats.rx_dropped++;
             return -STDVMM_E2BIG;
         }
+    }
+    /* Charged once the frame has its buffers, so only delivered frames count. */
+    if (d->limited && limit(d, &d->rx_limiter, d->backend.now_ns(d->backend.ctx), need) != 0) {
+        /* As when the guest has no buffers: the backend keeps the frame. */
+        virtio_dev_unpop(&d->vdev, VIRTIO_NET_RX, generation, n);
+        d->rx_waiting = true;
+        d->stats.rx_throttled++;
+        return 0;
     }
     if (n > 1) {
         uint8_t nb[2];

@@ -25,7 +25,8 @@ SC_LIST(sc_console_log, "console-log", console_log_rules);
 
 /*
  * A disk's requests when they run on the device thread (no io_uring, or its
- * fallback), and the timer that resumes requests its rate limit held.
+ * fallback), and the timer that resumes what a rate limit held (a disk's
+ * requests, a network interface's frames: host/loop_timer.h).
  */
 static const struct sc_rule disk_rules[] = {
     SC("pread64"),   SC("pwrite64"),       SC("preadv"),          SC("pwritev"),

@@ -38,6 +38,9 @@ void cli_run_usage(FILE *out)
             "  --serial MODE        console: tty (default), file=PATH, off\n"
             "  --serial-max SIZE    file=PATH rotates to PATH.1 past SIZE (default 16M):\n"
             "                       the guest cannot fill the disk through its console\n"
+            "  --serial-rate SIZE|off\n"
+            "                       console output per second (default 1M, a second's\n"
+            "                       worth at once); more is dropped, and the log says so\n"
             "  --console DEVICE     which device carries it: serial (ttyS0, default) or\n"
             "                       virtio (hvc0; give the guest console=hvc0)\n"
             "  --disk path=FILE[,readonly=on][,id=NAME][,bw_size=SIZE,bw_refill_time=MS]\n"
@@ -47,12 +50,17 @@ void cli_run_usage(FILE *out)
             "  --disk vhost-user=SOCKET\n"
             "                       virtio-blk served by a vhost-user-blk backend, e.g.\n"
             "                       qemu-storage-daemon (docs/virtio.md)\n"
-            "  --net user[,hostfwd=tcp:HOSTPORT-:GUESTPORT]...[,mac=MAC]\n"
+            "  --net user[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...\n"
+            "         [,restrict=off][,mac=MAC]\n"
             "  --net tap=IFNAME[,vhost=on][,mac=MAC]\n"
             "                       virtio-net over user-mode NAT (libslirp; DHCP gives\n"
-            "                       10.0.2.15, the host is 10.0.2.2) or an existing TAP\n"
+            "                       10.0.2.15; restricted: the guest reaches only its\n"
+            "                       forwards, restrict=off lets it reach the host's\n"
+            "                       network, 10.0.2.2 being the host) or an existing TAP\n"
             "                       interface (vhost=on: the kernel's vhost-net moves the\n"
-            "                       frames); repeatable, at most %d\n"
+            "                       frames); repeatable, at most %d. Both take the rate\n"
+            "                       limits of --disk (bw_size=, ops_size=, ...), each\n"
+            "                       direction its own buckets (not with vhost=on)\n"
             "  --net vhost-user=SOCKET[,mac=MAC]\n"
             "                       virtio-net served by a vhost-user-net backend, e.g.\n"
             "                       stdvmm-switch or dpdk-testpmd (docs/virtio.md)\n"
@@ -216,6 +224,30 @@ static int irq_vcpu_item(const char *opt, const char *key, const char *value,
     return 0;
 }
 
+/* bw_size=, ops_refill_time=, ...: one of rate_limiter.h's keys, else bad usage saying `expected`.
+ */
+static int limit_item(const char *opt, const char *key, const char *value,
+                      struct rate_limiter_config *limit, const char *expected)
+{
+    bool bytes;
+    uint64_t *field = rate_limiter_field(limit, key, &bytes);
+    if (field == NULL)
+        return bad_item(opt, key, value, expected);
+    if (value == NULL || (bytes ? !spelling_parse_size(value, field) : !parse_u64(value, field)))
+        return bad_item(opt, key, value,
+                        bytes ? "expected a size such as 10M" : "expected a whole number");
+    return 0;
+}
+
+/* Why an option's rate limit cannot be, or NULL. */
+static const char *limit_refused(const struct rate_limiter_config *limit)
+{
+    return rate_limiter_config_valid(limit)
+               ? NULL
+               : "a rate limit needs its size and its refill time (ms, at most an hour) "
+                 "together: bw_size with bw_refill_time, ops_size with ops_refill_time";
+}
+
 static int disk_item(void *ctx, const char *opt, char *key, char *value)
 {
     struct vmm_disk *d = ctx;
@@ -233,17 +265,10 @@ static int disk_item(void *ctx, const char *opt, char *key, char *value)
     } else if (strcmp(key, "irq-vcpu") == 0) {
         return irq_vcpu_item(opt, key, value, &d->irq);
     } else {
-        bool bytes;
-        uint64_t *field = rate_limiter_field(&d->limit, key, &bytes);
-        if (field == NULL)
-            return bad_item(opt, key, value,
-                            "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME, "
-                            "irq-vcpu=N or a rate limit (bw_size=, bw_refill_time=, "
-                            "ops_size=, ops_refill_time=, ...)");
-        if (value == NULL ||
-            (bytes ? !spelling_parse_size(value, field) : !parse_u64(value, field)))
-            return bad_item(opt, key, value,
-                            bytes ? "expected a size such as 10M" : "expected a whole number");
+        return limit_item(opt, key, value, &d->limit,
+                          "expected path=FILE or vhost-user=SOCKET, readonly=on|off, id=NAME, "
+                          "irq-vcpu=N or a rate limit (bw_size=, bw_refill_time=, "
+                          "ops_size=, ops_refill_time=, ...)");
     }
     return 0;
 }
@@ -261,9 +286,8 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     const char *why = NULL;
     if ((d.path == NULL) == (d.vhost_user == NULL))
         why = "needs path=FILE or vhost-user=SOCKET (one of them)";
-    else if (!rate_limiter_config_valid(&d.limit))
-        why = "a rate limit needs its size and its refill time (ms, at most an hour) together: "
-              "bw_size with bw_refill_time, ops_size with ops_refill_time";
+    else if (limit_refused(&d.limit) != NULL)
+        why = limit_refused(&d.limit);
     else if (d.vhost_user != NULL && rate_limiter_config_active(&d.limit))
         why = "a vhost-user disk's I/O does not pass through stdvmm: rate limits are the "
               "backend's";
@@ -277,34 +301,6 @@ static int parse_disk(const char *arg, struct vmm_config *cfg)
     }
     cfg->disks[cfg->disk_count++] = d;
     return 0;
-}
-
-/* tcp:HOSTPORT-:GUESTPORT, also written tcp::HOSTPORT-:GUESTPORT (QEMU's empty address). */
-static bool parse_hostfwd(const char *s, struct vmm_hostfwd *fwd)
-{
-    unsigned long hp, gp;
-    char host[8], guest[8];
-    if (s == NULL || strncmp(s, "tcp:", 4) != 0)
-        return false;
-    s += 4;
-    if (*s == ':')
-        s++;
-    const char *dash = strchr(s, '-');
-    if (dash == NULL || dash - s == 0 || (size_t)(dash - s) >= sizeof(host))
-        return false;
-    memcpy(host, s, (size_t)(dash - s));
-    host[dash - s] = '\0';
-    s = dash + 1;
-    if (*s == ':')
-        s++;
-    if (strlen(s) >= sizeof(guest))
-        return false;
-    strcpy(guest, s);
-    if (!parse_u32(host, 65535, &hp) || !parse_u32(guest, 65535, &gp) || hp == 0 || gp == 0)
-        return false;
-    fwd->host_port = (uint16_t)hp;
-    fwd->guest_port = (uint16_t)gp;
-    return true;
 }
 
 static int net_item(void *ctx, const char *opt, char *key, char *value)
@@ -330,15 +326,24 @@ static int net_item(void *ctx, const char *opt, char *key, char *value)
     } else if (strcmp(key, "hostfwd") == 0) {
         if (n->hostfwd_count >= VMM_MAX_HOSTFWDS)
             return bad_item(opt, key, value, "too many host forwards");
-        if (!parse_hostfwd(value, &n->hostfwds[n->hostfwd_count]))
-            return bad_item(opt, key, value, "expected hostfwd=tcp:HOSTPORT-:GUESTPORT");
+        if (!spelling_parse_hostfwd(value, &n->hostfwds[n->hostfwd_count]))
+            return bad_item(opt, key, value,
+                            "expected hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:"
+                            "GUESTPORT (QEMU's; IPv4, ports 1-65535; the host address defaults "
+                            "to 127.0.0.1)");
         n->hostfwd_count++;
+    } else if (strcmp(key, "restrict") == 0) {
+        bool restricted;
+        if (!parse_on_off(value, &restricted))
+            return bad_item(opt, key, value, "expected restrict=on or restrict=off");
+        n->unrestricted = !restricted;
     } else if (strcmp(key, "irq-vcpu") == 0) {
         return irq_vcpu_item(opt, key, value, &n->irq);
     } else {
-        return bad_item(opt, key, value,
-                        "expected user, tap=IFNAME, vhost=on|off, vhost-user=SOCKET, mac=MAC, "
-                        "hostfwd=tcp:HOSTPORT-:GUESTPORT or irq-vcpu=N");
+        return limit_item(opt, key, value, &n->limit,
+                          "expected user, tap=IFNAME, vhost=on|off, vhost-user=SOCKET, mac=MAC, "
+                          "hostfwd=..., restrict=on|off, irq-vcpu=N or a rate limit "
+                          "(bw_size=, bw_refill_time=, ops_size=, ops_refill_time=, ...)");
     }
     return 0;
 }
@@ -364,8 +369,18 @@ static int parse_net(const char *arg, struct vmm_config *cfg)
         kv_copy_free(copy);
         return -1;
     }
-    if (n.backend != VMM_NET_USER && n.hostfwd_count > 0) {
-        fprintf(stderr, "stdvmm: --net %s: hostfwd is for user networking only\n", arg);
+    const char *why = NULL;
+    if (n.backend != VMM_NET_USER && (n.hostfwd_count > 0 || n.unrestricted))
+        why = "hostfwd and restrict are for user networking only";
+    else if (limit_refused(&n.limit) != NULL)
+        why = limit_refused(&n.limit);
+    else if (rate_limiter_config_active(&n.limit) && (n.vhost || n.backend == VMM_NET_VHOST_USER))
+        why = n.vhost ? "with vhost=on the kernel moves the frames, not stdvmm: no rate limits "
+                        "(leave vhost off to limit this interface)"
+                      : "a vhost-user interface's frames do not pass through stdvmm: rate "
+                        "limits are the backend's";
+    if (why != NULL) {
+        fprintf(stderr, "stdvmm: --net %s: %s\n", arg, why);
         kv_copy_free(copy);
         return -1;
     }
@@ -501,6 +516,7 @@ int cli_run(int argc, char **argv)
         OPT_MEMORY,
         OPT_SERIAL,
         OPT_SERIAL_MAX,
+        OPT_SERIAL_RATE,
         OPT_NO_REBOOT,
         OPT_NAME,
         OPT_LOG_LEVEL,
@@ -536,6 +552,7 @@ int cli_run(int argc, char **argv)
         {"memory-map", required_argument, NULL, OPT_MEMORY_MAP},
         {"serial", required_argument, NULL, OPT_SERIAL},
         {"serial-max", required_argument, NULL, OPT_SERIAL_MAX},
+        {"serial-rate", required_argument, NULL, OPT_SERIAL_RATE},
         {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
         {"name", required_argument, NULL, OPT_NAME},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -614,6 +631,18 @@ int cli_run(int argc, char **argv)
             if (!spelling_parse_size(optarg, &cfg.serial_max) || cfg.serial_max < 4096) {
                 fprintf(stderr, "stdvmm: --serial-max %s: expected a size of at least 4K, such "
                                 "as 16M\n",
+                        optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
+        case OPT_SERIAL_RATE:
+            if (strcmp(optarg, "off") == 0) {
+                cfg.serial_rate = VMM_SERIAL_RATE_OFF;
+            } else if (!spelling_parse_size(optarg, &cfg.serial_rate) || cfg.serial_rate < 1024 ||
+                       cfg.serial_rate == VMM_SERIAL_RATE_OFF) {
+                fprintf(stderr,
+                        "stdvmm: --serial-rate %s: expected bytes per second, at least "
+                        "1K, such as 1M, or off\n",
                         optarg);
                 return VMM_EXIT_USAGE;
             }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # integration-arches: x86_64
 # The default guest as the README's run command boots it (interactive
-# shell, user-mode networking): the guest configured eth0 by DHCP before its
+# shell, user-mode networking with restrict=off): the guest configured eth0 by DHCP before its
 # prompt, wget typed there reaches a web server on the host's loopback
 # through the gateway, and `poweroff` ends the VM with status 0. (x86_64
 # only: the static aarch64 build has no libslirp, so --net user is refused
@@ -21,7 +21,7 @@ httpd -f -p 127.0.0.1:5557 -h "$TEST_TMP/www" &
 httpd_pid=$!
 trap 'kill "$httpd_pid" 2>/dev/null; true' EXIT
 
-console_start --net user
+console_start --net user,restrict=off # as tools/run-default-guest.sh
 # /init prints the lease just before the prompt.
 console_wait '^stdvmm-guest: eth0'
 sleep 2

@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # integration-arches: x86_64
-# virtio-net with --net user (libslirp): the guest gets its address by
-# DHCP, reaches a TCP server on the test host's loopback through the
-# gateway 10.0.2.2, and a host forward (127.0.0.1:5556 -> guest:8080)
-# reaches a server in the guest.
+# virtio-net with --net user,restrict=off (libslirp unrestricted): the
+# guest gets its address by DHCP, reaches a TCP server on the test host's
+# loopback through the gateway 10.0.2.2, and a host forward (127.0.0.1:5556
+# -> guest:8080) reaches a server in the guest. virtio_net_user_restricted
+# is the default, restricted mode.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -12,7 +13,7 @@ set -eu
 . "${0%/*}/lib/background.sh"
 ip link set lo up
 (echo hello-from-host | timeout 90 nc -l -p 5555 >"$TEST_TMP/from-guest") &
-start_vm "stdvmm.test=virtio_net_user" --name nettest --net "user,hostfwd=tcp:5556-:8080"
+start_vm "stdvmm.test=virtio_net_user" --name nettest --net "user,restrict=off,hostfwd=tcp:5556-:8080"
 wait_line "stdvmm-test: listening"
 reply=$(echo hello-from-host-client | timeout 20 nc 127.0.0.1 5556) || true
 wait_vm

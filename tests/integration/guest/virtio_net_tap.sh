@@ -28,6 +28,10 @@ httpd -p 8000 -h /tmp/www
 # The host says "done" here once it has fetched up.bin.
 (timeout 90 nc -l -p 5560 </dev/null >/dev/null) &
 sleep 1
+t2=$(cut -d' ' -f1 /proc/uptime)
 echo "stdvmm-test: serving"
 wait
+t3=$(cut -d' ' -f1 /proc/uptime)
+# From "serving" to the host's "done": at least the upload's time.
+echo "stdvmm-test: up_seconds=$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", b - a }')"
 echo "stdvmm-test: virtio_net_tap ok"

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -68,7 +69,9 @@ static void console_log_has_a_default_cap(void **state)
     struct dir *d = *state;
     char path[128];
     snprintf(path, sizeof(path), "%s/serial.log", d->path);
-    struct vmm_config cfg = {.serial = VMM_SERIAL_FILE, .serial_path = path};
+    /* No rate limit: this is about the cap alone. */
+    struct vmm_config cfg = {
+        .serial = VMM_SERIAL_FILE, .serial_path = path, .serial_rate = VMM_SERIAL_RATE_OFF};
     struct console c;
     assert_int_equal(console_open(&c, &cfg), 0);
     static uint8_t chunk[1 << 20];
@@ -79,6 +82,44 @@ static void console_log_has_a_default_cap(void **state)
     assert_true(size_of(d->path, "serial.log") <= 16 << 20);
     assert_int_equal(size_of(d->path, "serial.log.1"), 16 << 20);
     assert_int_equal(size_of(d->path, "serial.log") + size_of(d->path, "serial.log.1"), 17 << 20);
+}
+
+/*
+ * Issue #15: a guest could keep the VMM writing its console as fast as it
+ * liked. At --serial-rate 10K a second's worth goes through, what comes
+ * right after is dropped, and the next output admitted says how much (at
+ * most once a second, or the notes would be what floods).
+ */
+static void console_rate_limit_drops_and_says_so(void **state)
+{
+    struct dir *d = *state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/serial.log", d->path);
+    struct vmm_config cfg = {.serial = VMM_SERIAL_FILE, .serial_path = path, .serial_rate = 10240};
+    struct console c;
+    assert_int_equal(console_open(&c, &cfg), 0);
+    static uint8_t chunk[10240];
+    memset(chunk, 'g', sizeof(chunk));
+    console_output(&c, chunk, sizeof(chunk)); /* the whole bucket */
+    for (int i = 0; i < 10; i++)
+        console_output(&c, chunk, 100); /* over: dropped */
+    const struct timespec wait = {.tv_nsec = 50000000}; /* 512 bytes' worth */
+    nanosleep(&wait, NULL);
+    console_output(&c, (const uint8_t *)"end\n", 4);
+    /* Another drop within the second: counted, but no second note yet (one a second). */
+    console_output(&c, chunk, 600);
+    console_output(&c, (const uint8_t *)"x", 1);
+    console_close(&c);
+    static const char note[] =
+        "\r\n[stdvmm: 1000 bytes of console output dropped: over the rate limit]\r\nend\nx";
+    assert_int_equal(size_of(d->path, "serial.log"), 10240 + sizeof(note) - 1);
+    char tail[sizeof(note)] = {0};
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 10240, SEEK_SET), 0);
+    assert_int_equal(fread(tail, 1, sizeof(note) - 1, f), sizeof(note) - 1);
+    fclose(f);
+    assert_string_equal(tail, note);
 }
 
 /* The newest output survives, one older file is kept, nothing beyond. */
@@ -315,6 +356,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(console_log_has_a_default_cap, setup, teardown),
+cmocka_unit_test_setup_teardown(console_rate_limit_drops_and_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(rotation_keeps_the_newest_output, setup, teardown),
         cmocka_unit_test_setup_teardown(in_place_log_starts_over, setup, teardown),
         cmocka_unit_test_setup_teardown(console_log_refuses_a_symlink, setup, teardown),

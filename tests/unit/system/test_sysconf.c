@@ -93,6 +93,14 @@ static void read_vm(const char *text, const char *dir, struct sysconf *cfg, stru
     assert_int_equal(sysconf_vm_to_vmm_config(&cfg->vms[0], vc, d), 0);
 }
 
+/* A single-VM description the parser must refuse; d holds why. */
+static void refused(const char *text, struct sysconf_diags *d)
+{
+    struct sysconf cfg;
+    assert_int_equal(sysconf_parse_vm(text, strlen(text), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, d),
+                     -STDVMM_EINVAL);
+}
+
 /* The JSON the manager hands to `stdvmm run --config` for cfg's VM, read back into back. */
 static char *read_back(const struct sysconf *cfg, struct sysconf_diags *d, struct sysconf *back)
 {
@@ -634,8 +642,10 @@ static void devices_map_to_the_vmm_config(void **state)
         "disks: [{path: /a.img, id: data}, {path: /b.img, read_only: true}]\n"
         "nets:\n"
         "  - {tap: tap3, mac: \"52:54:00:00:00:07\"}\n"
-        "  - {user: {hostfwd: [{host: 2222, guest: 22}, {host: 8080, guest: 80}]}}\n"
+        "  - {user: {hostfwd: [{host: 2222, guest: 22}, {host: 8080, guest: 80},\n"
+        "                      \"udp:0.0.0.0:5353-10.0.2.15:53\"]}}\n"
         "  - {tap: tap4, vhost: true}\n"
+        "  - {user: {restrict: false}}\n"
         "vsock: {cid: 9, socket: v.sock}\n"
         "rng: true\n"
         "console: virtio\n";
@@ -649,7 +659,7 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_int_equal(vc.disk_count, 2);
     assert_string_equal(vc.disks[0].id, "data");
     assert_true(vc.disks[1].readonly);
-    assert_int_equal(vc.net_count, 3);
+    assert_int_equal(vc.net_count, 4);
     assert_int_equal(vc.nets[0].backend, VMM_NET_TAP);
     assert_string_equal(vc.nets[0].tap, "tap3");
     assert_false(vc.nets[0].vhost);
@@ -658,9 +668,16 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_true(vc.nets[0].has_mac);
     assert_int_equal(vc.nets[0].mac[5], 7);
     assert_int_equal(vc.nets[1].backend, VMM_NET_USER);
-    assert_int_equal(vc.nets[1].hostfwd_count, 2);
+    assert_int_equal(vc.nets[1].hostfwd_count, 3);
     assert_int_equal(vc.nets[1].hostfwds[1].host_port, 8080);
     assert_int_equal(vc.nets[1].hostfwds[1].guest_port, 80);
+    assert_false(vc.nets[1].hostfwds[1].udp);
+    assert_memory_equal(vc.nets[1].hostfwds[1].host_addr, ((uint8_t[]){127, 0, 0, 1}), 4);
+    assert_true(vc.nets[1].hostfwds[2].udp);
+    assert_memory_equal(vc.nets[1].hostfwds[2].host_addr, ((uint8_t[]){0, 0, 0, 0}), 4);
+    assert_int_equal(vc.nets[1].hostfwds[2].host_port, 5353);
+    assert_false(vc.nets[1].unrestricted); /* restricted unless told */
+    assert_true(vc.nets[3].unrestricted);
     assert_true(vc.vsock.enabled);
     assert_int_equal(vc.vsock.cid, 9);
     assert_string_equal(vc.vsock.socket, "/d/v.sock");
@@ -670,7 +687,15 @@ static void devices_map_to_the_vmm_config(void **state)
     /* The manager's JSON keeps all of it. */
     struct sysconf back;
     char *json = read_back(&cfg, &d, &back);
-    assert_int_equal(back.vms[0].nets[1].hostfwd_count, 2);
+    assert_int_equal(back.vms[0].nets[1].hostfwd_count, 3);
+    for (unsigned f = 0; f < 3; f++) {
+        char a[SPELLING_HOSTFWD_LEN], b[SPELLING_HOSTFWD_LEN];
+        spelling_format_hostfwd(&cfg.vms[0].nets[1].hostfwds[f], a, sizeof(a));
+        spelling_format_hostfwd(&back.vms[0].nets[1].hostfwds[f], b, sizeof(b));
+        assert_string_equal(a, b);
+    }
+    assert_false(back.vms[0].nets[1].unrestricted);
+    assert_true(back.vms[0].nets[3].unrestricted);
     assert_null(back.vms[0].nets[1].tap);
     assert_false(back.vms[0].nets[0].vhost);
     assert_true(back.vms[0].nets[2].vhost);
@@ -832,11 +857,70 @@ static void disk_rate_limits(void **state)
                                    "  - {path: /a.img, bw_size: 1M}\n"
                                    "  - {path: /b.img, ops_size: ten, ops_refill_time: 5}\n"
                                    "  - {vhost_user: /s, ops_size: 5, ops_refill_time: 5}\n";
-    assert_int_equal(sysconf_parse_vm(bad, strlen(bad), SYSCONF_FORMAT_AUTO, NULL, 0, &cfg, &d),
-                     -STDVMM_EINVAL);
+    refused(bad, &d);
     assert_true(has_diag(&d, "disks[0]", "bw_size with bw_refill_time"));
     assert_true(has_diag(&d, "disks[1].ops_size", ""));
     assert_true(has_diag(&d, "disks[2]", "rate limits are the backend's"));
+    sysconf_diags_free(&d);
+}
+
+static void net_rate_limits(void **state)
+{
+    static const char *const text = "kernel: /k\n"
+                                    "nets:\n"
+                                    "  - user: {}\n"
+                                    "    bw_size: 1M\n"
+                                    "    bw_refill_time: 100\n"
+                                    "    ops_size: 1000\n"
+                                    "    ops_refill_time: 1000\n"
+                                    "  - {tap: t0}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d = {0};
+    struct vmm_config vc;
+
+    (void)state;
+    memset(&vc, 0, sizeof(vc));
+    read_vm(text, "/d", &cfg, &d, &vc);
+    assert_int_equal(vc.nets[0].limit.bytes.size, 1ull << 20);
+    assert_int_equal(vc.nets[0].limit.bytes.refill_ms, 100);
+    assert_int_equal(vc.nets[0].limit.ops.size, 1000);
+    assert_int_equal(vc.nets[0].limit.ops.refill_ms, 1000);
+    assert_false(rate_limiter_config_active(&vc.nets[1].limit));
+
+    /* Through the manager's JSON and back. */
+    struct sysconf back;
+    char *json = read_back(&cfg, &d, &back);
+    assert_non_null(strstr(json, "bw_refill_time"));
+    assert_memory_equal(&back.vms[0].nets[0].limit, &cfg.vms[0].nets[0].limit,
+                        sizeof(struct rate_limiter_config));
+    assert_false(rate_limiter_config_active(&back.vms[0].nets[1].limit));
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+
+    /* The console's rate, beside the interfaces' limits. */
+    static const char *const console = "kernel: /k\nserial_log_rate: 64K\n";
+    memset(&vc, 0, sizeof(vc));
+    read_vm(console, "/d", &cfg, &d, &vc);
+    assert_int_equal(vc.serial_rate, 64 << 10);
+    json = read_back(&cfg, &d, &back);
+    assert_int_equal(back.vms[0].serial_log_rate, 64 << 10);
+    free(json);
+    sysconf_free(&back);
+    sysconf_free(&cfg);
+    refused("kernel: /k\nserial_log_rate: 0\n", &d);
+    assert_true(has_diag(&d, "serial_log_rate", "4K"));
+    sysconf_diags_free(&d);
+
+    static const char *const bad = "kernel: /k\n"
+                                   "nets:\n"
+                                   "  - {user: {}, ops_size: 10}\n"
+                                   "  - {tap: t1, vhost: true, bw_size: 1M, bw_refill_time: 10}\n"
+                                   "  - {vhost_user: /s, ops_size: 5, ops_refill_time: 5}\n";
+    refused(bad, &d);
+    assert_true(has_diag(&d, "nets[0]", "ops_size with ops_refill_time"));
+    assert_true(has_diag(&d, "nets[1]", "the kernel moves the frames"));
+    assert_true(has_diag(&d, "nets[2]", "rate limits are the backend's"));
     sysconf_diags_free(&d);
 }
 
@@ -849,12 +933,16 @@ static void bad_devices(void **state)
         "     {user: {hostfwd: [{host: 8080, guest: 80}]}}, {user: {hostfwd: [{host: 80}]}}],\n"
         "     disks: [{path: /x, id: \"a-serial-longer-than-20\"}], console: vga}\n"
         "  - {name: w, kernel: /k, instances: {max: 3}, vsock: {cid: 20, socket: /w.sock},\n"
-        "     nets: [{user: {hostfwd: [{host: 8079, guest: 22}, {host: 65535, guest: 1}]}}]}\n";
+        "     nets: [{user: {hostfwd: [{host: 8079, guest: 22}, {host: 65535, guest: 1}]}}]}\n"
+        "  - {name: z, kernel: /k,\n"
+        "     nets: [{user: {hostfwd: [\"tcp:localhost:1-:2\"], restrict: maybe}}]}\n";
     struct sysconf_diags d;
     static const struct want_diag want[] = {
         {"vms[0].nets[0]", "not several", 0},
         {"vms[0].nets[1]", "not none", 0},
         {"vms[0].nets[3].user.hostfwd[0].guest", "required field missing", 0},
+        {"vms[2].nets[0].user.hostfwd[0]", "is not a forward", 0},
+        {"vms[2].nets[0].user.restrict", "", 0},
         {"vms[0].disks[0].id", "longer than the 20 bytes", 0},
         {"vms[0].console", "not a console device", 0},
         {"vms[1].vsock.socket", "put {n} in the path", 0},
@@ -993,6 +1081,7 @@ int main(void)
         cmocka_unit_test(helpers),
         cmocka_unit_test(arch_options),
         cmocka_unit_test(disk_rate_limits),
+        cmocka_unit_test(net_rate_limits),
         cmocka_unit_test(long_key_paths_are_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

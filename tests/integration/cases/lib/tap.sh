@@ -8,13 +8,14 @@
 #
 # tap_run TAP NET_OPTION [HOOK]: runs it with --net NET_OPTION on TAP and
 # checks everything; HOOK (a function name) runs while the guest serves.
+# TAP_LOG_LEVEL, if set, is stdvmm's --log-level.
 tap_run() {
 	tap=$1
 	www=$TEST_TMP/www
 	mkdir -p "$www"
 	dd if=/dev/urandom of="$www/down.bin" bs=1048576 count=4 2>/dev/null
 	down_sum=$(sha256sum "$www/down.bin" | cut -d' ' -f1)
-	start_vm "stdvmm.test=virtio_net_tap" --net "$2"
+	start_vm "stdvmm.test=virtio_net_tap" --net "$2" ${TAP_LOG_LEVEL:+--log-level "$TAP_LOG_LEVEL"}
 	n=0
 	until [ -e "/sys/class/net/$tap" ]; do
 		n=$((n + 1))
