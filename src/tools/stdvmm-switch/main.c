@@ -36,6 +36,7 @@
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 #include "stdvmm/vswitch.h"
+#include "stdvmm/vswitch_status.h"
 #include "vhost_user_req.h"
 #include "vring.h"
 #include "stdvmm/spelling.h"
@@ -57,7 +58,7 @@
 #define OFFERED_PROTOCOL (1ull << PROTOCOL_F_REPLY_ACK)
 
 struct port {
-    char name[32];
+    char name[VSWITCH_STATUS_NAME_MAX + 1];
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     bool has_mac;
     struct vswitch_mac mac;
@@ -67,7 +68,7 @@ struct port {
     bool protocol_negotiated; /* VHOST_USER_F_PROTOCOL_FEATURES acked: rings start disabled */
     struct swmem mem;
     struct sw_vring vq[QUEUES];
-    char what[48];
+    char what[5 + VSWITCH_STATUS_NAME_MAX + 1]; /* "port NAME" */
     uint64_t rx_dropped;
 };
 
@@ -80,6 +81,13 @@ static struct vswitch_entry table[TABLE_SLOTS];
 static uint8_t frame[SW_FRAME_MAX];
 static volatile sig_atomic_t stopping;
 
+/* The control channel (--control PATH): stdvmmd asks for the status here. */
+#define MAX_CONTROL 4
+static const char *control_path;
+static int control_listen_fd = -1;
+static int control_fd[MAX_CONTROL] = {-1, -1, -1, -1};
+static char control_reply[VSWITCH_STATUS_MAX_TEXT];
+
 static uint64_t now_ms(void)
 {
     struct timespec ts;
@@ -89,15 +97,18 @@ static uint64_t now_ms(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
-            " ...\n"
-            "                     [--log-level error|warn|info|debug] [--seccomp kill|log|off]\n"
-            "A vhost-user-net backend with one socket per port: VMs connect with\n"
-            "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
-            "only between ports that share a network; a port's mac= is pinned to it and\n"
-            "is the only source address it may send from. Once listening it runs under a\n"
-            "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n");
+    fprintf(out, "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
+                 " ...\n"
+                 "                     [--control PATH] [--log-level error|warn|info|debug]\n"
+                 "                     [--seccomp kill|log|off]\n"
+                 "A vhost-user-net backend with one socket per port: VMs connect with\n"
+                 "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
+                 "only between ports that share a network; a port's mac= is pinned to it and\n"
+                 "is the only source address it may send from. Once listening it runs under a\n"
+                 "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n"
+                 "--control PATH: a socket that answers \"status\\n\" with the ports and the MAC\n"
+                 "table (include/stdvmm/vswitch_status.h); it is created last, once every port\n"
+                 "listens, so its presence says the switch is ready.\n");
 }
 
 static int network_bit(const char *name)
@@ -125,7 +136,7 @@ static int parse_port(char *arg)
         if (v == NULL)
             goto bad;
         *v++ = '\0';
-        if (strcmp(kv, "name") == 0 && strlen(v) > 0 && strlen(v) < sizeof(p->name)) {
+        if (strcmp(kv, "name") == 0 && vswitch_status_valid_name(v, strlen(v))) {
             snprintf(p->name, sizeof(p->name), "%s", v);
         } else if (strcmp(kv, "socket") == 0 && strlen(v) > 0 && strlen(v) < sizeof(p->path)) {
             snprintf(p->path, sizeof(p->path), "%s", v);
@@ -514,6 +525,92 @@ static void on_kick(struct port *p, unsigned q)
     /* RX: new buffers; frames that found none were dropped already. */
 }
 
+static bool status_row(void *ctx, const struct vswitch_row *row)
+{
+    vswitch_status_mac(ctx, row, ports[row->port].name);
+    return true;
+}
+
+static enum vswitch_port_state port_state(const struct port *p)
+{
+    if (p->conn_fd < 0)
+        return VSWITCH_PORT_DOWN;
+    return p->vq[RX].started && p->vq[TX].started ? VSWITCH_PORT_UP : VSWITCH_PORT_CONNECTED;
+}
+
+static size_t status_text(void)
+{
+    struct vswitch_status_writer w;
+    vswitch_status_begin(&w, control_reply, sizeof(control_reply), vswitch_stats(&sw));
+    for (unsigned i = 0; i < port_count; i++)
+        vswitch_status_port(&w, ports[i].name, port_state(&ports[i]), ports[i].rx_dropped);
+    vswitch_table_walk(&sw, now_ms(), status_row, &w);
+    return vswitch_status_end(&w);
+}
+
+static void control_accept(void)
+{
+    int fd = accept4(control_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    for (unsigned i = 0; i < MAX_CONTROL; i++) {
+        if (control_fd[i] < 0) {
+            control_fd[i] = fd;
+            return;
+        }
+    }
+    close(fd); /* a client that does not ask makes room for none: four at once is plenty */
+}
+
+/*
+ * One request per connection: "status\n" gets the whole text at once (the
+ * socket's buffer holds it; a client that does not read gets a cut text,
+ * which its parser refuses), anything else gets "error\n". Never blocks.
+ */
+static void control_request(unsigned slot)
+{
+    char req[16];
+    ssize_t n = recv(control_fd[slot], req, sizeof(req) - 1, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n > 0) {
+        req[n] = '\0';
+        size_t len = strcmp(req, "status\n") == 0 ? status_text() : 0;
+        if (len == 0) {
+            static const char err[] = "error\n";
+            send(control_fd[slot], err, sizeof(err) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else {
+            send(control_fd[slot], control_reply, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+    }
+    close(control_fd[slot]);
+    control_fd[slot] = -1;
+}
+
+static int control_listen(void)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(control_path) >= sizeof(a.sun_path)) {
+        LOG_ERR("--control %s: longer than a socket path may be", control_path);
+        return -1;
+    }
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", control_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    unlink(control_path);
+    mode_t old = umask(0077);
+    int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    umask(old);
+    if (r < 0 || listen(fd, MAX_CONTROL) < 0) {
+        LOG_ERR("--control: cannot listen on %s: %s", control_path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    control_listen_fd = fd;
+    return 0;
+}
+
 static bool print_row(void *ctx, const struct vswitch_row *row)
 {
     (void)ctx;
@@ -560,6 +657,8 @@ int main(int argc, char **argv)
                                : strcmp(l, "info") == 0  ? STDVMM_LOG_INFO
                                : strcmp(l, "error") == 0 ? STDVMM_LOG_ERROR
                                                          : STDVMM_LOG_WARN);
+        } else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc) {
+            control_path = argv[++i];
         } else if (strcmp(argv[i], "--seccomp") == 0 && i + 1 < argc) {
             if (!host_seccomp_parse_mode(argv[++i], &seccomp)) {
                 usage(stderr);
@@ -595,6 +694,8 @@ int main(int argc, char **argv)
         if (listen_on(p) < 0)
             return 1;
     }
+    if (control_path != NULL && control_listen() < 0)
+        return 1;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -606,10 +707,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "stdvmm-switch: %u ports on %u networks, listening\n", port_count,
             network_count);
 
-    struct pollfd pfd[MAX_PORTS * 4];
+    struct pollfd pfd[MAX_PORTS * 4 + 1 + MAX_CONTROL];
     struct {
-        unsigned port, kind; /* 0 listen, 1 connection, 2 + q: kick of ring q */
-    } who[MAX_PORTS * 4];
+        unsigned port, kind; /* 0 listen, 1 connection, 2 + q: kick of ring q; control: */
+    } who[MAX_PORTS * 4 + 1 + MAX_CONTROL];
+    enum { CONTROL_LISTEN = 100, CONTROL_CONN = 101 };
     uint64_t last_age = now_ms();
     while (!stopping) {
         nfds_t n = 0;
@@ -626,12 +728,32 @@ int main(int argc, char **argv)
                 n++;
             }
         }
+        if (control_listen_fd >= 0) {
+            pfd[n] = (struct pollfd){.fd = control_listen_fd, .events = POLLIN};
+            who[n++].kind = CONTROL_LISTEN;
+        }
+        for (unsigned c = 0; c < MAX_CONTROL; c++) {
+            if (control_fd[c] < 0)
+                continue;
+            pfd[n] = (struct pollfd){.fd = control_fd[c], .events = POLLIN};
+            who[n].port = c;
+            who[n++].kind = CONTROL_CONN;
+        }
         int r = poll(pfd, n, 1000);
         if (r < 0 && errno != EINTR)
             break;
         for (nfds_t k = 0; r > 0 && k < n; k++) {
             if (pfd[k].revents == 0)
                 continue;
+            if (who[k].kind == CONTROL_LISTEN) {
+                control_accept();
+                continue;
+            }
+            if (who[k].kind == CONTROL_CONN) {
+                if (control_fd[who[k].port] == pfd[k].fd)
+                    control_request(who[k].port);
+                continue;
+            }
             struct port *p = &ports[who[k].port];
             /* An earlier event this round may have closed or replaced the descriptor. */
             switch (who[k].kind) {
