@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "manager_networks.h"
 #include "manager_state.h"
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
@@ -84,6 +85,20 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
      */
     char *argv[] = {"stdvmm",      "run", "--config", config, "--api-socket", sock,
                     "--log-level", "info", NULL,      NULL,   NULL};
+    for (unsigned i = 0; geteuid() == 0 && !vm->cfg.no_jail && i < vm->cfg.net_count; i++) {
+        /*
+         * A jailed VMM connects to its port before it enters the jail, but
+         * reconnecting after a switch restart would need the socket's path
+         * inside the jail and a socket its uid may use: not done yet.
+         */
+        if (vm->cfg.nets[i].network != NULL) {
+            snprintf(err, err_size,
+                     "nets[%u] is on network %s: a jailed VMM cannot reconnect to a restarted "
+                     "switch yet, so a VM on a network needs jail: false (docs/security.md)",
+                     i, vm->cfg.nets[i].network);
+            return -STDVMM_EINVAL;
+        }
+    }
     if (geteuid() == 0 && !vm->cfg.no_jail) {
         argv[8] = "--jail";
         argv[9] = jail;
@@ -305,6 +320,8 @@ void mgr_reap_children(struct mgr *m)
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (mgr_networks_reaped(m, pid, code))
+            continue;
         for (unsigned i = 0; i < m->vm_count; i++) {
             if (m->vms[i]->child && m->vms[i]->pid == pid) {
                 mgr_vm_exited(m, m->vms[i], code);
