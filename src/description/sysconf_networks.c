@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "stdvmm/spelling.h"
+#include "stdvmm/vswitch.h"
 #include "sysconf_util.h"
 
 static const char *const network_keys[] = {"name", "members", "uplink", NULL};
@@ -163,6 +164,26 @@ static void check_nics(struct sysconf_walk *w, const struct sysconf *cfg)
     }
 }
 
+/* A switch has 64 ports (stdvmm/vswitch.h): the members' NICs and the uplink. */
+static void check_ports(struct sysconf_walk *w, const struct sysconf *cfg)
+{
+    char path[SYSCONF_PATH_MAX];
+    for (unsigned k = 0; k < cfg->network_count; k++) {
+        const struct sysconf_network *n = &cfg->networks[k];
+        unsigned ports = n->uplink != NULL;
+        for (unsigned i = 0; i < cfg->vm_count; i++) {
+            for (unsigned j = 0; j < cfg->vms[i].net_count; j++)
+                ports += cfg->vms[i].nets[j].network != NULL &&
+                         strcmp(cfg->vms[i].nets[j].network, n->name) == 0;
+        }
+        if (ports > VSWITCH_MAX_PORTS) {
+            snprintf(path, sizeof(path), "networks[%u]", k);
+            sysconf_walk_error(w, path, "%u ports (NICs and uplink); a switch has %d", ports,
+                               VSWITCH_MAX_PORTS);
+        }
+    }
+}
+
 void sysconf_walk_networks(struct sysconf_walk *w, const json_t *root, struct sysconf *cfg)
 {
     char item[SYSCONF_PATH_MAX];
@@ -189,4 +210,5 @@ void sysconf_walk_networks(struct sysconf_walk *w, const json_t *root, struct sy
         }
     }
     check_nics(w, cfg);
+    check_ports(w, cfg);
 }

@@ -34,7 +34,7 @@
 #define BACKOFF_FIRST_MS 100    /* restart delays double from here ... */
 #define BACKOFF_MAX_MS 10000    /* ... up to here */
 #define BACKOFF_RESET_MS 60000  /* a switch that ran this long starts the backoff over */
-#define MAX_ARGS (8 + 2 * SYSCONF_MAX_NETWORK_MEMBERS * SYSCONF_MAX_NETS)
+#define MAX_ARGS (10 + 2 * SYSCONF_MAX_NETWORK_MEMBERS * SYSCONF_MAX_NETS)
 
 static void sleep_ms(long ms)
 {
@@ -91,11 +91,19 @@ static int spawn_switch(struct mgr *m, struct mgr_network *n)
     argv[argc++] = "info";
     unsigned first_port = argc;
     argc = port_args(m, n, argv, argc, store, sizeof(store));
-    argv[argc] = NULL;
     if (argc == first_port) {
         LOG_INFO("network %s: no member has a NIC on it; no switch started", n->def->name);
         return 0;
     }
+    char uplink[80];
+    if (n->def->uplink != NULL) {
+        /* Port "tap.IFNAME": a VM name cannot hold the dot and the interface name by accident. */
+        snprintf(uplink, sizeof(uplink), "name=tap.%s,tap=%s,networks=%s", n->def->uplink,
+                 n->def->uplink, n->def->name);
+        argv[argc++] = "--uplink";
+        argv[argc++] = uplink;
+    }
+    argv[argc] = NULL;
     unlink(n->control); /* its reappearance is the new switch's readiness */
 
     posix_spawn_file_actions_t fa;
@@ -316,12 +324,12 @@ static json_t *summary(const struct mgr_network *n)
     json_t *members = json_array();
     for (unsigned i = 0; i < n->def->member_count; i++)
         json_array_append_new(members, json_string(n->def->members[i]));
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o}", "name", n->def->name, "state",
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:s?}", "name", n->def->name, "state",
                           n->pid > 0    ? "running"
                           : n->deadline ? "restarting"
                                         : "stopped",
                           "switch_pid", (json_int_t)n->pid, "restarts", (json_int_t)n->restarts,
-                          "members", members);
+                          "members", members, "uplink", n->def->uplink);
     if (o != NULL && n->last_exit >= 0)
         json_object_set_new(o, "last_exit", json_integer(n->last_exit));
     return o;

@@ -27,10 +27,12 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "stdvmm/backends/net_tap.h"
 #include "stdvmm/error.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/host/sandbox.h"
@@ -41,7 +43,7 @@
 #include "vring.h"
 #include "stdvmm/spelling.h"
 
-#define MAX_PORTS 16
+#define MAX_PORTS VSWITCH_MAX_PORTS /* out-port sets are one uint64_t */
 #define MAX_NETWORKS 16
 #define TABLE_SLOTS 1024
 #define MAX_AGE_MS 300000u
@@ -70,9 +72,12 @@ struct port {
     struct sw_vring vq[QUEUES];
     char what[5 + VSWITCH_STATUS_NAME_MAX + 1]; /* "port NAME" */
     uint64_t rx_dropped;
+    struct net_tap *tap; /* the uplink: a TAP to the host instead of a socket */
 };
 
 static struct port ports[MAX_PORTS];
+static struct net_tap uplink; /* at most one: --uplink */
+static char uplink_ifname[16];
 static unsigned port_count;
 static char network_names[MAX_NETWORKS][32];
 static unsigned network_count;
@@ -97,18 +102,22 @@ static uint64_t now_ms(void)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
-                 " ...\n"
-                 "                     [--control PATH] [--log-level error|warn|info|debug]\n"
-                 "                     [--seccomp kill|log|off]\n"
-                 "A vhost-user-net backend with one socket per port: VMs connect with\n"
-                 "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
-                 "only between ports that share a network; a port's mac= is pinned to it and\n"
-                 "is the only source address it may send from. Once listening it runs under a\n"
-                 "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n"
-                 "--control PATH: a socket that answers \"status\\n\" with the ports and the MAC\n"
-                 "table (include/stdvmm/vswitch_status.h); it is created last, once every port\n"
-                 "listens, so its presence says the switch is ready.\n");
+    fprintf(out,
+            "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
+            " ...\n"
+            "                     [--uplink name=NAME,tap=IFNAME,networks=NET[+NET...]]\n"
+            "                     [--control PATH] [--log-level error|warn|info|debug]\n"
+            "                     [--seccomp kill|log|off]\n"
+            "A vhost-user-net backend with one socket per port: VMs connect with\n"
+            "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
+            "only between ports that share a network; a port's mac= is pinned to it and\n"
+            "is the only source address it may send from. Once listening it runs under a\n"
+            "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n"
+            "--uplink: a port that is a TAP device to the host (made if it does not exist;\n"
+            "needs CAP_NET_ADMIN or a persistent TAP of this user); it may send from any MAC.\n"
+            "--control PATH: a socket that answers \"status\\n\" with the ports and the MAC\n"
+            "table (include/stdvmm/vswitch_status.h); it is created last, once every port\n"
+            "listens, so its presence says the switch is ready.\n");
 }
 
 static int network_bit(const char *name)
@@ -123,7 +132,7 @@ static int network_bit(const char *name)
     return (int)network_count++;
 }
 
-static int parse_port(char *arg)
+static int parse_port(char *arg, bool is_uplink)
 {
     if (port_count == MAX_PORTS) {
         fprintf(stderr, "stdvmm-switch: at most %d ports\n", MAX_PORTS);
@@ -138,7 +147,12 @@ static int parse_port(char *arg)
         *v++ = '\0';
         if (strcmp(kv, "name") == 0 && vswitch_status_valid_name(v, strlen(v))) {
             snprintf(p->name, sizeof(p->name), "%s", v);
-        } else if (strcmp(kv, "socket") == 0 && strlen(v) > 0 && strlen(v) < sizeof(p->path)) {
+        } else if (is_uplink && strcmp(kv, "tap") == 0 && strlen(v) > 0 &&
+                   strlen(v) < sizeof(uplink_ifname)) {
+            snprintf(uplink_ifname, sizeof(uplink_ifname), "%s", v);
+            p->tap = &uplink;
+        } else if (!is_uplink && strcmp(kv, "socket") == 0 && strlen(v) > 0 &&
+                   strlen(v) < sizeof(p->path)) {
             snprintf(p->path, sizeof(p->path), "%s", v);
         } else if (strcmp(kv, "mac") == 0 && spelling_parse_mac(v, p->mac.b)) {
             p->has_mac = true;
@@ -154,10 +168,12 @@ static int parse_port(char *arg)
             goto bad;
         }
     }
-    if (p->name[0] == '\0' || p->path[0] == '\0' || p->networks == 0)
+    if (p->name[0] == '\0' || (is_uplink ? p->tap == NULL : p->path[0] == '\0') ||
+        p->networks == 0 || (is_uplink && p->has_mac))
         goto bad;
     for (unsigned i = 0; i < port_count; i++) {
-        if (strcmp(ports[i].name, p->name) == 0 || strcmp(ports[i].path, p->path) == 0) {
+        if (strcmp(ports[i].name, p->name) == 0 ||
+            (!is_uplink && strcmp(ports[i].path, p->path) == 0)) {
             fprintf(stderr, "stdvmm-switch: port %s: name and socket must be unique\n", p->name);
             return -1;
         }
@@ -165,10 +181,15 @@ static int parse_port(char *arg)
     port_count++;
     return 0;
 bad:
-    fprintf(stderr,
-            "stdvmm-switch: --port: expected name=NAME,socket=PATH,networks=NET[+NET...]"
-            "[,mac=MAC] (a unicast MAC, at most %d networks)\n",
-            MAX_NETWORKS);
+    memset(p, 0, sizeof(*p));
+    if (is_uplink)
+        fprintf(stderr, "stdvmm-switch: --uplink: expected name=NAME,tap=IFNAME,networks=NET"
+                        "[+NET...]\n");
+    else
+        fprintf(stderr,
+                "stdvmm-switch: --port: expected name=NAME,socket=PATH,networks=NET[+NET...]"
+                "[,mac=MAC] (a unicast MAC, at most %d networks)\n",
+                MAX_NETWORKS);
     return -1;
 }
 
@@ -482,6 +503,14 @@ static void on_accept(struct port *p)
 static void deliver(unsigned to, const uint8_t *f, size_t len)
 {
     struct port *d = &ports[to];
+    if (d->tap != NULL) {
+        /* A zero virtio-net header: no checksum to finish, no segmentation (no offloads). */
+        static const uint8_t hdr[SW_NET_HDR];
+        struct iovec iov[2] = {{(void *)hdr, sizeof(hdr)}, {(void *)f, len}};
+        if (writev(d->tap->fd, iov, 2) != (ssize_t)(sizeof(hdr) + len))
+            d->rx_dropped++; /* the host does not read fast enough: a full TAP queue */
+        return;
+    }
     struct sw_vring *rx = &d->vq[RX];
     bool mrg = (d->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
     int r = sw_vring_deliver(rx, &d->mem, mrg, f, len, d->what);
@@ -515,6 +544,25 @@ static void forward_tx(struct port *p)
         sw_vring_notify(tx);
 }
 
+/* Frames the host sent into the uplink TAP, a burst at a time so the guests' rings get turns. */
+static void on_uplink(struct port *p)
+{
+    static uint8_t buf[SW_NET_HDR + SW_FRAME_MAX];
+    unsigned ingress = (unsigned)(p - ports);
+    for (unsigned k = 0; k < 64; k++) {
+        ssize_t n = read(p->tap->fd, buf, sizeof(buf));
+        if (n < 0)
+            return;
+        if ((size_t)n < SW_NET_HDR)
+            continue;
+        uint64_t out = 0;
+        vswitch_forward(&sw, ingress, buf + SW_NET_HDR, (size_t)n - SW_NET_HDR, now_ms(), &out);
+        for (unsigned i = 0; out != 0 && i < port_count; i++)
+            if (out & (1ull << i))
+                deliver(i, buf + SW_NET_HDR, (size_t)n - SW_NET_HDR);
+    }
+}
+
 static void on_kick(struct port *p, unsigned q)
 {
     uint64_t v;
@@ -533,6 +581,8 @@ static bool status_row(void *ctx, const struct vswitch_row *row)
 
 static enum vswitch_port_state port_state(const struct port *p)
 {
+    if (p->tap != NULL)
+        return VSWITCH_PORT_UP;
     if (p->conn_fd < 0)
         return VSWITCH_PORT_DOWN;
     return p->vq[RX].started && p->vq[TX].started ? VSWITCH_PORT_UP : VSWITCH_PORT_CONNECTED;
@@ -649,7 +699,10 @@ int main(int argc, char **argv)
     host_log_set_prefix("stdvmm-switch");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-            if (parse_port(argv[++i]) < 0)
+            if (parse_port(argv[++i], false) < 0)
+                return 2;
+        } else if (strcmp(argv[i], "--uplink") == 0 && i + 1 < argc && uplink_ifname[0] == '\0') {
+            if (parse_port(argv[++i], true) < 0)
                 return 2;
         } else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
             const char *l = argv[++i];
@@ -685,13 +738,15 @@ int main(int argc, char **argv)
             p->vq[q].kick_fd = p->vq[q].call_fd = -1;
         memcpy(p->what, "port ", 5);
         memcpy(p->what + 5, p->name, sizeof(p->name)); /* what holds "port " and any name */
-        int r = vswitch_add_port(&sw, i, p->has_mac ? &p->mac : NULL, p->networks, 0);
+        /* The host's side of the uplink may carry many MACs (a bridge, containers). */
+        int r = vswitch_add_port(&sw, i, p->has_mac ? &p->mac : NULL, p->networks,
+                                 p->tap != NULL ? VSWITCH_PORT_NO_ANTISPOOF : 0);
         if (r < 0) {
             LOG_ERR("port %s: %s", p->name,
                     r == -STDVMM_EEXIST ? "its MAC is another port's" : "cannot be attached");
             return 1;
         }
-        if (listen_on(p) < 0)
+        if (p->tap != NULL ? net_tap_open(p->tap, uplink_ifname) < 0 : listen_on(p) < 0)
             return 1;
     }
     if (control_path != NULL && control_listen() < 0)
@@ -707,19 +762,19 @@ int main(int argc, char **argv)
     fprintf(stderr, "stdvmm-switch: %u ports on %u networks, listening\n", port_count,
             network_count);
 
-    struct pollfd pfd[MAX_PORTS * 4 + 1 + MAX_CONTROL];
+    struct pollfd pfd[MAX_PORTS * 5 + 1 + MAX_CONTROL];
     struct {
-        unsigned port, kind; /* 0 listen, 1 connection, 2 + q: kick of ring q; control: */
-    } who[MAX_PORTS * 4 + 1 + MAX_CONTROL];
+        unsigned port, kind; /* 0 listen, 1 connection, 2 + q: kick of ring q, 4 uplink; control: */
+    } who[MAX_PORTS * 5 + 1 + MAX_CONTROL];
     enum { CONTROL_LISTEN = 100, CONTROL_CONN = 101 };
     uint64_t last_age = now_ms();
     while (!stopping) {
         nfds_t n = 0;
         for (unsigned i = 0; i < port_count; i++) {
             struct port *p = &ports[i];
-            int fd[4] = {p->listen_fd, p->conn_fd, p->vq[RX].started ? p->vq[RX].kick_fd : -1,
-                         p->vq[TX].started ? p->vq[TX].kick_fd : -1};
-            for (unsigned k = 0; k < 4; k++) {
+            int fd[5] = {p->listen_fd, p->conn_fd, p->vq[RX].started ? p->vq[RX].kick_fd : -1,
+                         p->vq[TX].started ? p->vq[TX].kick_fd : -1, p->tap ? p->tap->fd : -1};
+            for (unsigned k = 0; k < 5; k++) {
                 if (fd[k] < 0)
                     continue;
                 pfd[n] = (struct pollfd){.fd = fd[k], .events = POLLIN};
@@ -764,6 +819,9 @@ int main(int argc, char **argv)
                 if (p->conn_fd == pfd[k].fd)
                     on_message(p);
                 break;
+            case 4:
+                on_uplink(p);
+                break;
             default: {
                 unsigned q = who[k].kind - 2;
                 if (p->vq[q].started && p->vq[q].kick_fd == pfd[k].fd)
@@ -782,6 +840,8 @@ int main(int argc, char **argv)
         disconnect(&ports[i], "left: the switch stops");
         if (ports[i].listen_fd >= 0)
             close(ports[i].listen_fd);
+        if (ports[i].tap != NULL)
+            net_tap_close(ports[i].tap);
     }
     return 0;
 }

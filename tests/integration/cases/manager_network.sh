@@ -8,7 +8,9 @@
 # b fetches 16 MiB from a with the checksum a computed, c reaches neither.
 # The manager API shows lan's MAC table: a's MAC static (pinned in the
 # description) on port net-a, b's (not in the description: the switch
-# learnt it) on port net-b, c's nowhere. Then the lan switch is killed:
+# learnt it) on port net-b, c's nowhere. lan's uplink, the TAP swup0 its
+# switch makes, puts this host on lan: it pings net-a, not net-c, and its
+# MAC shows up learnt on port tap.swup0. Then the lan switch is killed:
 # the manager starts a new one, the VMMs reconnect, and b fetches the
 # 16 MiB again, intact, through the new switch.
 set -eu
@@ -22,7 +24,7 @@ MAC_C=02:00:00:00:07:0c
 write_system <<EOF2
 system: {memory: 640M, vcpus: 3, max_vms: 3}
 networks:
-  - {name: lan, members: [net-a, net-b]}
+  - {name: lan, members: [net-a, net-b], uplink: swup0}
   - {name: wan, members: [net-c]}
 vms:
   - {name: net-a, kernel: $K, initramfs: $I, cmdline: "$CMD stdvmm.test=lan_a", memory: 256M,
@@ -79,6 +81,19 @@ ctl network lan | grep -q "^net-a  *up " || fail "port net-a is not up"
 ctl network lan | grep -q "^net-b  *up " || fail "port net-b is not up"
 echo "MAC table via the manager: $mac_a static on net-a, $mac_b learnt on net-b, $mac_c not on lan"
 
+# The uplink: the host joins lan through the TAP lan's switch made.
+ip addr add 10.0.7.254/24 dev swup0
+ip link set swup0 up
+ping -c 3 -W 2 10.0.7.1 >/dev/null || fail "the host could not ping net-a through lan's uplink"
+if ping -c 2 -W 1 10.0.7.3 >/dev/null 2>&1; then
+	fail "the host reached net-c (wan) through lan's uplink"
+fi
+mac_up=$(cat /sys/class/net/swup0/address)
+ctl network lan
+[ "$(table_row "$mac_up")" = "$mac_up tap.swup0 learned" ] || fail "lan's table lacks the host's $mac_up on tap.swup0"
+ctl network lan | grep -q "^tap.swup0  *up " || fail "the uplink port is not up"
+echo "uplink swup0: the host pings net-a on lan, not net-c on wan; its MAC $mac_up learnt on tap.swup0"
+
 # Kill lan's switch: the manager restarts it, the VMMs reconnect.
 old=$(net_field switch_pid)
 [ -n "$old" ] && [ "$old" -gt 0 ] || fail "no switch pid for lan"
@@ -106,4 +121,4 @@ for n in lan wan; do
 	echo "--- stdvmm-switch $n:"
 	cat "$STATE/net-$n.log"
 done
-echo "PASS: lan (net-a, net-b) and wan (net-c) under stdvmmd: pings, 16 MiB intact twice, wan isolated, MAC table via the API, switch restarted ($(($(date +%s) - start)) s)"
+echo "PASS: lan (net-a, net-b, uplink to the host) and wan (net-c) under stdvmmd: pings, 16 MiB intact twice, wan isolated, MAC table via the API, switch restarted ($(($(date +%s) - start)) s)"
