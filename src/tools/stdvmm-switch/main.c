@@ -39,6 +39,7 @@
 #include "stdvmm/log.h"
 #include "stdvmm/vswitch.h"
 #include "stdvmm/vswitch_status.h"
+#include "rx_queue.h"
 #include "vhost_user_req.h"
 #include "vring.h"
 #include "stdvmm/spelling.h"
@@ -72,6 +73,7 @@ struct port {
     struct sw_vring vq[QUEUES];
     char what[5 + VSWITCH_STATUS_NAME_MAX + 1]; /* "port NAME" */
     uint64_t rx_dropped;
+    struct rx_queue rxq; /* frames waiting for the guest's receive buffers */
     struct net_tap *tap; /* the uplink: a TAP to the host instead of a socket */
 };
 
@@ -241,6 +243,7 @@ static void disconnect(struct port *p, const char *why)
     for (unsigned q = 0; q < QUEUES; q++)
         vring_reset(&p->vq[q]);
     unmap(p);
+    rxq_clear(&p->rxq);
     p->features = 0;
     p->protocol_negotiated = false;
 }
@@ -500,6 +503,18 @@ static void on_accept(struct port *p)
     LOG_INFO("port %s: frontend connected", p->name);
 }
 
+static int ring_deliver(void *ctx, const uint8_t *f, size_t len)
+{
+    struct port *d = ctx;
+    bool mrg = (d->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
+    return sw_vring_deliver(&d->vq[RX], &d->mem, mrg, f, len, d->what);
+}
+
+/*
+ * Into the port's receive ring, behind any frames already waiting there; a
+ * frame that finds no buffer waits for the guest's next refill (rx_queue.h)
+ * while a frontend is connected, and is dropped otherwise.
+ */
 static void deliver(unsigned to, const uint8_t *f, size_t len)
 {
     struct port *d = &ports[to];
@@ -511,13 +526,17 @@ static void deliver(unsigned to, const uint8_t *f, size_t len)
             d->rx_dropped++; /* the host does not read fast enough: a full TAP queue */
         return;
     }
-    struct sw_vring *rx = &d->vq[RX];
-    bool mrg = (d->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
-    int r = sw_vring_deliver(rx, &d->mem, mrg, f, len, d->what);
+    uint64_t now = now_ms();
+    unsigned sent = d->rxq.count != 0 ? rxq_flush(&d->rxq, now, ring_deliver, d) : 0;
+    int r = d->rxq.count == 0 ? ring_deliver(d, f, len) : 0;
     if (r == 1)
-        sw_vring_notify(rx);
+        sent++;
+    else if (r == 0 && d->conn_fd >= 0)
+        rxq_push(&d->rxq, f, len, now); /* a full queue counts its own drops */
     else
         d->rx_dropped++;
+    if (sent != 0)
+        sw_vring_notify(&d->vq[RX]);
 }
 
 static void forward_tx(struct port *p)
@@ -570,7 +589,8 @@ static void on_kick(struct port *p, unsigned q)
         return;
     if (q == TX)
         forward_tx(p);
-    /* RX: new buffers; frames that found none were dropped already. */
+    else if (rxq_flush(&p->rxq, now_ms(), ring_deliver, p) != 0)
+        sw_vring_notify(&p->vq[RX]); /* new buffers: the frames that waited for them */
 }
 
 static bool status_row(void *ctx, const struct vswitch_row *row)
@@ -593,7 +613,8 @@ static size_t status_text(void)
     struct vswitch_status_writer w;
     vswitch_status_begin(&w, control_reply, sizeof(control_reply), vswitch_stats(&sw));
     for (unsigned i = 0; i < port_count; i++)
-        vswitch_status_port(&w, ports[i].name, port_state(&ports[i]), ports[i].rx_dropped);
+        vswitch_status_port(&w, ports[i].name, port_state(&ports[i]),
+                            ports[i].rx_dropped + ports[i].rxq.dropped);
     vswitch_table_walk(&sw, now_ms(), status_row, &w);
     return vswitch_status_end(&w);
 }
@@ -683,7 +704,7 @@ static void report(void)
             (unsigned long long)s->drop_runt, (unsigned long long)s->learned);
     for (unsigned i = 0; i < port_count; i++)
         fprintf(stderr, "stdvmm-switch: port %s: %llu frames dropped for want of guest buffers\n",
-                ports[i].name, (unsigned long long)ports[i].rx_dropped);
+                ports[i].name, (unsigned long long)(ports[i].rx_dropped + ports[i].rxq.dropped));
     vswitch_table_walk(&sw, now_ms(), print_row, NULL);
 }
 
@@ -833,6 +854,8 @@ int main(int argc, char **argv)
         if (now_ms() - last_age >= 1000) {
             last_age = now_ms();
             vswitch_age(&sw, last_age);
+            for (unsigned i = 0; i < port_count; i++)
+                rxq_expire(&ports[i].rxq, last_age);
         }
     }
     report();
