@@ -34,7 +34,7 @@
 #define BACKOFF_FIRST_MS 100    /* restart delays double from here ... */
 #define BACKOFF_MAX_MS 10000    /* ... up to here */
 #define BACKOFF_RESET_MS 60000  /* a switch that ran this long starts the backoff over */
-#define MAX_ARGS (10 + 2 * SYSCONF_MAX_NETWORK_MEMBERS * SYSCONF_MAX_NETS)
+#define MAX_ARGS (12 + 2 * SYSCONF_MAX_NETWORK_MEMBERS * SYSCONF_MAX_NETS)
 
 static void sleep_ms(long ms)
 {
@@ -94,6 +94,13 @@ static int spawn_switch(struct mgr *m, struct mgr_network *n)
     if (argc == first_port) {
         LOG_INFO("network %s: no member has a NIC on it; no switch started", n->def->name);
         return 0;
+    }
+    /* A root manager jails the switch as it jails VMMs (docs/security.md). */
+    char jail[VM_PATH_MAX];
+    if (geteuid() == 0) {
+        snprintf(jail, sizeof(jail), "%s/net-%s.root", m->state_dir, n->def->name);
+        argv[argc++] = "--jail";
+        argv[argc++] = jail;
     }
     char uplink[80];
     if (n->def->uplink != NULL) {

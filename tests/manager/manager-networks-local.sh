@@ -3,7 +3,8 @@
 # The manager's networks against a stand-in VMM (fake_vmm.c) and the real
 # stdvmm-switch: a switch per network with a port per member NIC, the
 # ports and the MAC table through the API and `stdvmm ctl`, a killed
-# switch restarted, one a previous manager left replaced. No guest: the
+# switch restarted (a root manager's switch is jailed, and dies with its
+# supervisor), one a previous manager left replaced. No guest: the
 # traffic itself is the test host's (tests/integration/cases/manager_network.sh).
 #
 #   manager-networks-local.sh STDVMMD STDVMM FAKE_VMM STDVMM_SWITCH WORKDIR
@@ -80,6 +81,15 @@ ctl network nope 2>"$work/err" || rc=$?
 [[ $rc == 1 ]] && grep -q "unknown network 'nope' (HTTP 404)" "$work/err" || fail "no 404 for an unknown network"
 grep -q '"name": "a"' <(ctl --json info a) || fail "info a failed"
 
+if ((EUID == 0)); then
+  echo "== a root manager jails the switch; killing its supervisor ends it"
+  sup=$(net_field lan switch_pid)
+  inner=$(tr -d ' ' <"/proc/$sup/task/$sup/children")
+  uid=$(awk '/^Uid:/ { print $2 }' "/proc/$inner/status")
+  ((uid >= 900000000)) || fail "the switch runs as uid $uid, not a jail's"
+  grep -q "jail: root $state/net-lan.root" "$state/net-lan.log" || fail "the switch did not say it is jailed"
+fi
+
 echo "== a killed switch is restarted"
 old=$(net_field lan switch_pid)
 kill -9 "$old"
@@ -88,6 +98,11 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 [[ $(net_field lan restarts) == 1 ]] || fail "restarts is '$(net_field lan restarts)', not 1"
+if [[ -n ${inner:-} ]]; then
+  # Its parent-death signal: the jailed switch must not keep the VMs' ports.
+  state_of_inner=$(awk '/^State:/ { print $2 }' "/proc/$inner/status" 2>/dev/null || true)
+  [[ -z $state_of_inner || $state_of_inner == Z ]] || fail "the jailed switch $inner outlived its supervisor ($state_of_inner)"
+fi
 new=$(net_field lan switch_pid)
 [[ -n $new && $new != "$old" ]] && kill -0 "$new" || fail "no new switch after pid $old was killed"
 ctl network lan | grep -q "^02:00:00:00:00:0a  *a  *static " || fail "the new switch lacks a's MAC"

@@ -34,6 +34,7 @@
 
 #include "stdvmm/backends/net_tap.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/jail.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
@@ -91,6 +92,7 @@ static volatile sig_atomic_t stopping;
 /* The control channel (--control PATH): stdvmmd asks for the status here. */
 #define MAX_CONTROL 4
 static const char *control_path;
+static const char *jail_dir;
 static int control_listen_fd = -1;
 static int control_fd[MAX_CONTROL] = {-1, -1, -1, -1};
 static char control_reply[VSWITCH_STATUS_MAX_TEXT];
@@ -109,7 +111,7 @@ static void usage(FILE *out)
             " ...\n"
             "                     [--uplink name=NAME,tap=IFNAME,networks=NET[+NET...]]\n"
             "                     [--control PATH] [--log-level error|warn|info|debug]\n"
-            "                     [--seccomp kill|log|off]\n"
+            "                     [--seccomp kill|log|off] [--jail DIR]\n"
             "A vhost-user-net backend with one socket per port: VMs connect with\n"
             "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
             "only between ports that share a network; a port's mac= is pinned to it and\n"
@@ -117,6 +119,9 @@ static void usage(FILE *out)
             "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n"
             "--uplink: a port that is a TAP device to the host (made if it does not exist;\n"
             "needs CAP_NET_ADMIN or a persistent TAP of this user); it may send from any MAC.\n"
+            "--jail DIR (root only): once its sockets listen, the switch goes into a jail of\n"
+            "its own (stdvmm/host/jail.h: namespaces, DIR as an empty root, a uid of its own,\n"
+            "no capabilities), with the descriptors it already holds.\n"
             "--control PATH: a socket that answers \"status\\n\" with the ports and the MAC\n"
             "table (include/stdvmm/vswitch_status.h); it is created last, once every port\n"
             "listens, so its presence says the switch is ready.\n");
@@ -731,6 +736,8 @@ int main(int argc, char **argv)
                                : strcmp(l, "info") == 0  ? STDVMM_LOG_INFO
                                : strcmp(l, "error") == 0 ? STDVMM_LOG_ERROR
                                                          : STDVMM_LOG_WARN);
+        } else if (strcmp(argv[i], "--jail") == 0 && i + 1 < argc) {
+            jail_dir = argv[++i];
         } else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc) {
             control_path = argv[++i];
         } else if (strcmp(argv[i], "--seccomp") == 0 && i + 1 < argc) {
@@ -776,6 +783,17 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /*
+     * Every socket listens and the uplink is open: the switch needs no path
+     * and no privilege any more. The jail's parent stays outside as the
+     * supervisor whose pid the starter sees; this process goes on inside.
+     */
+    if (jail_dir != NULL) {
+        struct host_jail j = {
+            .dir = jail_dir, .name = "stdvmm-switch", .nofile_max = 4096, .seccomp = seccomp};
+        if (host_jail_enter(&j) < 0)
+            return 1;
+    }
     /* Everything that needs more than the switch's list (sockets, signals) is set up. */
     if (host_sandbox_init(seccomp, 0, -1) < 0)
         return 1;
