@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +55,6 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
 {
     char config[VM_PATH_MAX], sock[VM_PATH_MAX], log[VM_PATH_MAX], pidpath[VM_PATH_MAX];
     char jail[VM_PATH_MAX];
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, defaults;
     pid_t pid;
 
     mgr_vm_file(vm, "config.json", config, sizeof(config));
@@ -103,25 +99,7 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, char *err, size_t err_size)
         argv[8] = "--jail";
         argv[9] = jail;
     }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    /* The child's stdout (no O_CLOEXEC); O_NOFOLLOW: never write through a planted symlink. */
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigfillset(&defaults);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    /*
-     * Its own session: the manager's terminal and process group (Ctrl-C,
-     * a supervisor killing the manager's group) must not reach the VMs.
-     */
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    int r = posix_spawn(&pid, m->stdvmm, &fa, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    int r = mgr_spawn(m->stdvmm, argv, log, &pid);
     if (r != 0) {
         snprintf(err, err_size, "cannot start %.200s: %s", m->stdvmm, strerror(r));
         return -STDVMM_EIO;
