@@ -38,18 +38,8 @@ wait_state() { # NAME STATE SECONDS
   done
   fail "$1 is $(state_of "$1"), not $2 after $3 s"
 }
-start_manager() {
-  "$stdvmmd" --system "$work/system.yaml" --state-dir "$state" --api-socket "$sock" \
-    --stdvmm "$fake" "$@" >>"$work/manager.log" 2>&1 &
-  mgr_pid=$!
-  for _ in $(seq 50); do
-    [[ -S $sock ]] && ctl list >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$work/manager.log"
-  echo "FAIL: the manager did not come up"
-  exit 1
-}
+# shellcheck source=tests/manager/lib.sh
+. "$(dirname "$0")/lib.sh"
 cleanup() {
   [[ -n $mgr_pid ]] && kill "$mgr_pid" 2>/dev/null || true
   local f

@@ -29,18 +29,8 @@ net_field() { # NETWORK FIELD
   ctl --json network "$1" 2>/dev/null |
     python3 -c "import json,sys; print(json.load(sys.stdin).get('$2', ''))" 2>/dev/null || true
 }
-start_manager() {
-  "$stdvmmd" --system "$work/system.yaml" --state-dir "$state" --api-socket "$STDVMM_SOCKET" \
-    --stdvmm "$fake" --switch "$vswitch" --no-autostart >>"$work/manager.log" 2>&1 &
-  mgr_pid=$!
-  for _ in $(seq 50); do
-    [[ -S $STDVMM_SOCKET ]] && ctl list >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$work/manager.log"
-  echo "FAIL: the manager did not come up"
-  exit 1
-}
+# shellcheck source=tests/manager/lib.sh
+. "$(dirname "$0")/lib.sh"
 cleanup() {
   [[ -n $mgr_pid ]] && kill "$mgr_pid" 2>/dev/null || true
   local f
@@ -61,7 +51,7 @@ vms:
      nets: [{network: lan, mac: "02:00:00:00:00:0a"}, {user: {}}]}
   - {name: b, kernel: /bin/true, memory: 64M, jail: false, nets: [{network: lan}]}
 EOF2
-start_manager
+start_manager --switch "$vswitch" --no-autostart
 
 echo "== a switch per network with members, a port per member NIC"
 ctl networks
@@ -113,7 +103,7 @@ kill "$mgr_pid"
 wait "$mgr_pid" || true
 mgr_pid=""
 kill -0 "$new" || fail "the switch died with the manager"
-start_manager
+start_manager --switch "$vswitch" --no-autostart
 newer=$(net_field lan switch_pid)
 [[ -n $newer && $newer != "$new" ]] || fail "the new manager's switch is '$newer'"
 for _ in $(seq 20); do kill -0 "$new" 2>/dev/null || break; sleep 0.1; done
