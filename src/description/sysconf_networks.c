@@ -6,23 +6,19 @@
 
 #include "stdvmm/spelling.h"
 #include "stdvmm/vswitch.h"
+#include "stdvmm/vswitch_status.h"
 #include "sysconf_util.h"
 
 static const char *const network_keys[] = {"name", "members", "uplink", NULL};
 
-/* The seL4 generator's rule too: the name becomes part of messages and socket names. */
+/*
+ * The seL4 generator's rule too: a switch port's characters (the name is in
+ * the switch's arguments and status), at most 15 of them.
+ */
 static bool valid_network_name(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > SYSCONF_NETWORK_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
+    return n <= SYSCONF_NETWORK_NAME_MAX && vswitch_status_valid_name(s, n);
 }
 
 static const struct sysconf_vm *find_vm(const struct sysconf *cfg, const char *name)

@@ -3,7 +3,17 @@
 # What manager-local.sh and manager-networks-local.sh share: stdvmmd on
 # $work/system.yaml with its state in $state and the stand-in VMM $fake,
 # started in the background (extra arguments passed on), its API awaited.
-# Needs: stdvmmd stdvmm fake work state STDVMM_SOCKET. Sets mgr_pid.
+# Needs: stdvmmd stdvmm fake work state STDVMM_SOCKET. Sets mgr_pid; fail
+# counts in failures, which the script reports at its end.
+failures=0
+mgr_pid=""
+
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+ctl() { "$stdvmm" ctl "$@"; }
+
 start_manager() {
   "$stdvmmd" --system "$work/system.yaml" --state-dir "$state" --api-socket "$STDVMM_SOCKET" \
     --stdvmm "$fake" "$@" >>"$work/manager.log" 2>&1 &

@@ -18,14 +18,6 @@ short=$(mktemp -d /tmp/stdvmm-mgr.XXXXXX)
 sock=$short/api.sock
 state=$short/state
 export STDVMM_SOCKET=$sock
-failures=0
-mgr_pid=""
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-ctl() { "$stdvmm" ctl "$@"; }
 field() { # NAME FIELD: one field of a VM's JSON
   ctl --json info "$1" | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
 }

@@ -17,14 +17,6 @@ work=$(cd "$work" && pwd)
 short=$(mktemp -d /tmp/stdvmm-net.XXXXXX) # socket paths are limited to 107 bytes
 state=$short/state
 export STDVMM_SOCKET=$short/api.sock
-failures=0
-mgr_pid=""
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-ctl() { "$stdvmm" ctl "$@"; }
 net_field() { # NETWORK FIELD
   ctl --json network "$1" 2>/dev/null |
     python3 -c "import json,sys; print(json.load(sys.stdin).get('$2', ''))" 2>/dev/null || true
