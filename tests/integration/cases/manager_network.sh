@@ -60,6 +60,7 @@ ctl network wan
 
 [ "$(value net-a ping_b)" = ok ] || fail "net-a could not ping net-b"
 [ "$(value net-b ping_a)" = ok ] || fail "net-b could not ping net-a"
+[ "$(value net-b a_serving)" = ok ] || fail "net-a's HTTP server never answered net-b"
 [ "$(value net-b ping_a_count)" = 10 ] || fail "$(value net-b ping_a_count) of 10 pings net-b -> net-a came back"
 want=$(value net-a sha256)
 got=$(value net-b sha256_1)

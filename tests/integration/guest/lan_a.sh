@@ -11,6 +11,7 @@ echo "stdvmm-test: mac=$(cat /sys/class/net/eth0/address)"
 mkdir -p /tmp/www
 dd if=/dev/urandom of=/tmp/www/data.bin bs=1048576 count=16 2>/dev/null
 echo "stdvmm-test: sha256=$(sha256sum /tmp/www/data.bin | cut -d' ' -f1)"
+echo ok >/tmp/www/ready
 httpd -p 8000 -h /tmp/www
 echo "stdvmm-test: serving"
 ok=no

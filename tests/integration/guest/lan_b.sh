@@ -28,6 +28,16 @@ fetch() {
 	echo "stdvmm-test: seconds_$1=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
 	echo "stdvmm-test: sha256_$1=$(sha256sum /tmp/data.bin | cut -d' ' -f1)"
 }
+# The VMs boot together: net-a answers pings before it serves (it makes its 16 MiB first).
+serving=no
+for _ in $(seq 150); do
+	if wget -q -O /dev/null http://10.0.7.1:8000/ready 2>/dev/null; then
+		serving=ok
+		break
+	fi
+	sleep 1
+done
+echo "stdvmm-test: a_serving=$serving"
 fetch 1
 c=reached
 ping -c 3 -W 1 10.0.7.3 >/dev/null 2>&1 || c=unreachable
