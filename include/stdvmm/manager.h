@@ -22,6 +22,7 @@ struct mgr_options {
     const char *system_path; /* the description */
     const char *state_dir;   /* pid files, sockets, default serial logs */
     const char *stdvmm;      /* the VMM binary */
+    const char *vswitch;     /* stdvmm-switch, for the description's networks */
     const char *api_socket;  /* the HTTP API */
     bool no_autostart;       /* start nothing by itself (tests, maintenance) */
 };

@@ -67,6 +67,7 @@ struct sysconf_fs {
 };
 
 struct sysconf_net {
+    const char *network;    /* a network of the description's networks[] (stdvmmd's switch) */
     const char *tap;        /* host TAP device ("{n}": instance number); NULL: user networking */
     bool vhost;             /* tap: the kernel's vhost-net moves the frames */
     const char *vhost_user; /* a vhost-user-net backend's socket (stdvmm-switch, DPDK) */
@@ -154,6 +155,23 @@ struct sysconf_shared_region {
     unsigned member_count;
 };
 
+#define SYSCONF_MAX_NETWORKS 8 /* as the seL4 switch's argument page (net_abi.h) */
+#define SYSCONF_NETWORK_NAME_MAX 15
+#define SYSCONF_MAX_NETWORK_MEMBERS 16 /* ports of one stdvmm-switch */
+
+/*
+ * networks[]: a switched network between exactly the VMs named as its
+ * members (the allow-list), the same schema as the seL4 port's
+ * (tools/sel4/gen-vm-table.py). A member's NIC joins it with nets:
+ * [{network: NAME}]. On Linux, stdvmmd runs one stdvmm-switch per network.
+ */
+struct sysconf_network {
+    const char *name; /* 1-15 of A-Z a-z 0-9 . _ - */
+    const char *members[SYSCONF_MAX_NETWORK_MEMBERS];
+    unsigned member_count;
+    const char *uplink; /* a host TAP device as one more port; NULL: none (Linux only) */
+};
+
 struct sysconf_arena;
 
 /* A parsed, validated description. Strings live in the arena. */
@@ -163,6 +181,8 @@ struct sysconf {
     unsigned vm_count;
     struct sysconf_shared_region *shared; /* shared_regions */
     unsigned shared_count;
+    struct sysconf_network *networks; /* networks */
+    unsigned network_count;
     struct sysconf_arena *arena;
 };
 

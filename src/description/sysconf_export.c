@@ -55,6 +55,14 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
         const struct sysconf_net *n = &vm->nets[i];
         struct vmm_net *o = &out->nets[i];
         memset(o, 0, sizeof(*o));
+        if (n->network != NULL && n->vhost_user == NULL) {
+            char path[48];
+            snprintf(path, sizeof(path), "nets[%u].network", i);
+            sysconf_diag_add(diags, path, 0,
+                             "a network's switch port is the manager's to give: run it "
+                             "under stdvmmd");
+            r = -STDVMM_EINVAL;
+        }
         o->backend = n->tap ? VMM_NET_TAP : n->vhost_user ? VMM_NET_VHOST_USER : VMM_NET_USER;
         o->tap = n->tap;
         o->vhost = n->tap != NULL && n->vhost;
@@ -176,7 +184,10 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
                 if (net->vhost)
                     r |= json_object_set_new(n, "vhost", json_true());
             } else if (net->vhost_user != NULL) {
+                /* The manager's port of the network's switch, when network is set too. */
                 r |= set_str(n, "vhost_user", net->vhost_user);
+            } else if (net->network != NULL) {
+                r |= set_str(n, "network", net->network); /* refused by `stdvmm run` */
             } else {
                 json_t *fwds = json_array();
                 for (unsigned f = 0; fwds && f < net->hostfwd_count; f++) {

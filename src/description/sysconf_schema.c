@@ -54,7 +54,8 @@ static const char *const disk_keys[] = {
     "irq_vcpu", "bw_size",         "bw_refill_time",     "bw_one_time_burst",
     "ops_size", "ops_refill_time", "ops_one_time_burst", NULL};
 static const char *const fs_keys[] = {"tag", "socket", "irq_vcpu", NULL};
-static const char *const net_keys[] = {"tap",
+static const char *const net_keys[] = {"network",
+                                       "tap",
                                        "vhost",
                                        "user",
                                        "vhost_user",
@@ -363,15 +364,20 @@ static void walk_nets(struct sysconf_walk *w, const json_t *obj, const char *pat
         enum sysconf_got tap = sysconf_get_string(w, n, item, "tap", false, &net->tap);
         enum sysconf_got vhost =
             sysconf_get_string(w, n, item, "vhost_user", false, &net->vhost_user);
-        unsigned kinds = (tap != SYSCONF_ABSENT) + (user != NULL) + (vhost != SYSCONF_ABSENT);
+        /* Checked against networks[] once the whole description is read (sysconf_networks.c). */
+        enum sysconf_got network = sysconf_get_string(w, n, item, "network", false, &net->network);
+        unsigned kinds = (tap != SYSCONF_ABSENT) + (user != NULL) + (vhost != SYSCONF_ABSENT) +
+                         (network != SYSCONF_ABSENT);
         if (kinds != 1) {
             sysconf_walk_error(w, item,
-                               "give one of tap: IFNAME (a host TAP device), user: {} "
-                               "(user-mode NAT) or vhost_user: SOCKET (a vhost-user-net "
-                               "backend), not %s",
+                               "give one of network: NAME (one of networks[]), tap: IFNAME (a "
+                               "host TAP device), user: {} (user-mode NAT) or vhost_user: SOCKET "
+                               "(a vhost-user-net backend), not %s",
                                kinds == 0 ? "none" : "several");
             ok = false;
         }
+        if (network == SYSCONF_BAD)
+            ok = false;
         if (vhost == SYSCONF_BAD || (vhost == SYSCONF_OK && net->vhost_user[0] == '\0'))
             ok = false;
         if (tap == SYSCONF_OK && !valid_tap(net->tap)) {

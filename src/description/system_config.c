@@ -19,10 +19,11 @@
 #include "sysconf_placement.h"
 #include "sysconf_rules.h"
 #include "sysconf_schema.h"
+#include "sysconf_networks.h"
 #include "sysconf_shared.h"
 #include "sysconf_util.h"
 
-static const char *const top_keys[] = {"system", "vms", "shared_regions", NULL};
+static const char *const top_keys[] = {"system", "vms", "shared_regions", "networks", NULL};
 
 /* ---- paths relative to the description ---- */
 
@@ -140,6 +141,7 @@ int sysconf_parse_system(const char *text, size_t len, enum sysconf_format fmt,
         }
     }
     sysconf_walk_shared(&w, doc.root, &tmp);
+    sysconf_walk_networks(&w, doc.root, &tmp);
     sysconf_check_rules(&w, &tmp);
     sysconf_check_placement(&w, &tmp);
     sysconf_doc_free(&doc);
@@ -168,6 +170,15 @@ int sysconf_parse_vm(const char *text, size_t len, enum sysconf_format fmt, cons
     resolve_vm_paths(&w, base_dir, &tmp.vms[0]);
     if (flags & SYSCONF_CHECK_FILES)
         check_vm_files(&w, "", &tmp.vms[0]);
+    for (unsigned i = 0; i < tmp.vms[0].net_count; i++) {
+        char p[SYSCONF_PATH_MAX];
+        if (tmp.vms[0].nets[i].network == NULL)
+            continue;
+        snprintf(p, sizeof(p), "nets[%u].network", i);
+        sysconf_walk_error(&w, p,
+                           "networks are a system description's (stdvmmd starts their "
+                           "switch); here, vhost_user: SOCKET names a switch port");
+    }
     sysconf_check_placement(&w, &tmp);
     sysconf_doc_free(&doc);
     return finish(&w, &tmp, out);

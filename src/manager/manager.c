@@ -8,6 +8,7 @@
  *   manager_placement.c  (run-time placement: checked, then asked of the VMM)
  *   manager_reply.c      (error replies)
  *   manager_life.c       the VMs' life cycle: spawn, stop, exits, restarts, adoption
+ *   manager_networks.c   the networks' switches: spawn, restart, status over their control sockets
  *   manager_vms.c        the VM records, their status files, resource usage
  *   manager_request.c    API paths and bodies, bounds checks (pure; fuzzed)
  *   manager_state.c      state directory files, pid files, adoption checks
@@ -31,6 +32,7 @@
 
 #include "manager_http.h"
 #include "manager_life.h"
+#include "manager_networks.h"
 #include "manager_state.h"
 #include "manager_vms.h"
 #include "stdvmm/control/vm_client.h"
@@ -216,6 +218,12 @@ int mgr_open(const struct mgr_options *opts, struct mgr **out)
         }
     }
     load_instances(m);
+    /* Before any VM starts: a VM's NIC on a network connects to its switch's port at start. */
+    r = mgr_networks_open(m);
+    if (r != 0) {
+        mgr_close(m);
+        return r;
+    }
     bool fresh = fresh_boot(m);
     for (unsigned i = 0; i < m->vm_count; i++)
         mgr_recover(m, m->vms[i], fresh);
@@ -295,7 +303,9 @@ int mgr_run(struct mgr *m)
             }
         }
         int t1 = mgr_http_timeout_ms(m->http), t2 = mgr_next_timeout_ms(m);
+        int t3 = mgr_networks_next_timeout_ms(m);
         int timeout = t1 < 0 ? t2 : (t2 < 0 || t1 < t2 ? t1 : t2);
+        timeout = timeout < 0 ? t3 : (t3 < 0 || timeout < t3 ? timeout : t3);
         int r = poll(fds, n, timeout);
         if (r < 0 && errno != EINTR) {
             LOG_ERR("poll: %s", strerror(errno));
@@ -311,6 +321,7 @@ int mgr_run(struct mgr *m)
         free(who);
         mgr_http_run(m->http);
         mgr_tick(m);
+        mgr_networks_tick(m);
     }
     return 0;
 }
@@ -321,6 +332,7 @@ void mgr_close(struct mgr *m)
         return;
     mgr_http_close(m->http);
     mgr_free_vms(m);
+    free(m->networks); /* the switches keep running, as the VMs do */
     if (m->signal_fd >= 0)
         close(m->signal_fd);
     if (m->lock_fd >= 0)

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "manager_networks.h"
 #include "manager_state.h"
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
@@ -55,9 +55,6 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
 {
     char config[VM_PATH_MAX], sock[VM_PATH_MAX], log[VM_PATH_MAX], pidpath[VM_PATH_MAX];
     char jail[VM_PATH_MAX];
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, defaults;
     pid_t pid;
 
     mgr_vm_file(vm, "config.json", config, sizeof(config));
@@ -82,29 +79,25 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
      */
     char *argv[] = {"stdvmm",      "run", "--config", config, "--api-socket", sock,
                     "--log-level", "info", NULL,      NULL,   NULL};
+    for (unsigned i = 0; geteuid() == 0 && !vm->cfg.no_jail && i < vm->cfg.net_count; i++) {
+        /*
+         * A jailed VMM connects to its port before it enters the jail, but
+         * reconnecting after a switch restart would need the socket's path
+         * inside the jail and a socket its uid may use: not done yet.
+         */
+        if (vm->cfg.nets[i].network != NULL) {
+            snprintf(err, err_size,
+                     "nets[%u] is on network %s: a jailed VMM cannot reconnect to a restarted "
+                     "switch yet, so a VM on a network needs jail: false (docs/security.md)",
+                     i, vm->cfg.nets[i].network);
+            return -STDVMM_EINVAL;
+        }
+    }
     if (geteuid() == 0 && !vm->cfg.no_jail) {
         argv[8] = "--jail";
         argv[9] = jail;
     }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    /* The child's stdout (no O_CLOEXEC); O_NOFOLLOW: never write through a planted symlink. */
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigfillset(&defaults);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    /*
-     * Its own session: the manager's terminal and process group (Ctrl-C,
-     * a supervisor killing the manager's group) must not reach the VMs.
-     */
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    int r = posix_spawn(&pid, m->stdvmm, &fa, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    int r = mgr_spawn(m->stdvmm, argv, log, &pid);
     if (r != 0)
         return stdvmm_error_set(err, STDVMM_EIO, "cannot start %.200s: %s", m->stdvmm, strerror(r));
     struct mgr_pidfile pf = {.pid = pid};
@@ -303,6 +296,8 @@ void mgr_reap_children(struct mgr *m)
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (mgr_networks_reaped(m, pid, code))
+            continue;
         for (unsigned i = 0; i < m->vm_count; i++) {
             if (m->vms[i]->child && m->vms[i]->pid == pid) {
                 mgr_vm_exited(m, m->vms[i], code);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "manager_life.h"
+#include "manager_networks.h"
 #include "manager_placement.h"
 #include "manager_reply.h"
 #include "manager_request.h"
@@ -440,7 +441,8 @@ void mgr_handle(struct mgr *m, const struct mgr_route *route, const char *body, 
 
     memset(reply, 0, sizeof(*reply));
     if (route->op != MGR_OP_LIST && route->op != MGR_OP_CREATE && route->op != MGR_OP_SYSTEM &&
-        route->op != MGR_OP_DEFINITIONS) {
+        route->op != MGR_OP_DEFINITIONS && route->op != MGR_OP_NETWORKS &&
+        route->op != MGR_OP_NETWORK) {
         vm = mgr_find_vm(m, route->name);
         if (vm == NULL) {
             const struct sysconf_vm *def = mgr_find_definition(m, route->name);
@@ -519,6 +521,21 @@ void mgr_handle(struct mgr *m, const struct mgr_route *route, const char *body, 
     case MGR_OP_VCPU_PLACEMENT:
         mgr_op_placement_put(m, vm, route->vcpu, body, body_len, reply);
         break;
+    case MGR_OP_NETWORKS:
+        reply->status = 200;
+        reply->body = mgr_networks_json(m);
+        break;
+    case MGR_OP_NETWORK: {
+        char err[300];
+        int status = 500;
+        reply->body = mgr_network_json(m, route->name, &status, err, sizeof(err));
+        if (reply->body == NULL) {
+            mgr_reply_error(reply, status, "%s", err);
+            return;
+        }
+        reply->status = 200;
+        break;
+    }
     }
     if (reply->body == NULL && reply->text == NULL)
         mgr_reply_error(reply, 500, "out of memory");

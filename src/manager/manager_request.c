@@ -61,6 +61,23 @@ void mgr_route(const char *method, const char *url, struct mgr_route *out)
             out->op = MGR_OP_DEFINITIONS;
         return;
     }
+    if (strcmp(url, "/v1/networks") == 0) {
+        if (method_is(out, method, "GET", "GET"))
+            out->op = MGR_OP_NETWORKS;
+        return;
+    }
+    if (strncmp(url, "/v1/networks/", 13) == 0) {
+        const char *net = url + 13;
+        size_t n = strlen(net);
+        if (n == 0 || n > SYSCONF_NETWORK_NAME_MAX || strchr(net, '/') != NULL) {
+            route_error(out, 404, NULL, "no network with that name");
+            return;
+        }
+        memcpy(out->name, net, n + 1);
+        if (method_is(out, method, "GET", "GET"))
+            out->op = MGR_OP_NETWORK;
+        return;
+    }
     if (strcmp(url, "/v1/vms") == 0) {
         if (strcmp(method, "GET") == 0)
             out->op = MGR_OP_LIST;

@@ -27,26 +27,28 @@
 #define MGR_SERIAL_READ_MAX (1u << 20) /* bytes read back from the end of a log */
 
 enum mgr_op {
-    MGR_OP_LIST,        /* GET    /v1/vms */
-    MGR_OP_CREATE,      /* POST   /v1/vms */
-    MGR_OP_INFO,        /* GET    /v1/vms/NAME */
-    MGR_OP_DELETE,      /* DELETE /v1/vms/NAME */
-    MGR_OP_START,       /* POST   /v1/vms/NAME/start */
-    MGR_OP_STOP,        /* POST   /v1/vms/NAME/stop */
-    MGR_OP_RESTART,     /* POST   /v1/vms/NAME/restart */
-    MGR_OP_PAUSE,       /* POST   /v1/vms/NAME/pause */
-    MGR_OP_RESUME,      /* POST   /v1/vms/NAME/resume */
-    MGR_OP_SERIAL,      /* GET    /v1/vms/NAME/serial */
-    MGR_OP_SYSTEM,      /* GET    /v1/system */
-    MGR_OP_DEFINITIONS, /* GET    /v1/definitions */
-    MGR_OP_PLACEMENT,   /* GET    /v1/vms/NAME/placement */
+    MGR_OP_LIST,           /* GET    /v1/vms */
+    MGR_OP_CREATE,         /* POST   /v1/vms */
+    MGR_OP_INFO,           /* GET    /v1/vms/NAME */
+    MGR_OP_DELETE,         /* DELETE /v1/vms/NAME */
+    MGR_OP_START,          /* POST   /v1/vms/NAME/start */
+    MGR_OP_STOP,           /* POST   /v1/vms/NAME/stop */
+    MGR_OP_RESTART,        /* POST   /v1/vms/NAME/restart */
+    MGR_OP_PAUSE,          /* POST   /v1/vms/NAME/pause */
+    MGR_OP_RESUME,         /* POST   /v1/vms/NAME/resume */
+    MGR_OP_SERIAL,         /* GET    /v1/vms/NAME/serial */
+    MGR_OP_SYSTEM,         /* GET    /v1/system */
+    MGR_OP_DEFINITIONS,    /* GET    /v1/definitions */
+    MGR_OP_PLACEMENT,      /* GET    /v1/vms/NAME/placement */
     MGR_OP_VCPU_PLACEMENT, /* PUT /v1/vms/NAME/vcpus/INDEX/placement */
+    MGR_OP_NETWORKS,       /* GET    /v1/networks */
+    MGR_OP_NETWORK,        /* GET    /v1/networks/NAME: its switch's ports and MAC table */
 };
 
 /* Result of routing: an operation, or an HTTP status and why not. */
 struct mgr_route {
     enum mgr_op op;
-    char name[SYSCONF_NAME_MAX + 1]; /* VM name for per-VM operations */
+    char name[SYSCONF_NAME_MAX + 1]; /* VM name for per-VM operations; MGR_OP_NETWORK's network */
     unsigned vcpu;                   /* MGR_OP_VCPU_PLACEMENT: the vCPU index */
     int status;                      /* 0: routed; else 404 or 405 */
     const char *allow;               /* for 405: the methods the path takes */

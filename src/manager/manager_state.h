@@ -35,6 +35,15 @@ int mgr_proc_start_time(const char *proc_root, pid_t pid, uint64_t *start_time, 
 int mgr_adopt_check(const char *proc_root, const struct mgr_pidfile *pf, const char *exe,
                     const char *socket, struct stdvmm_error *why);
 
+/*
+ * Starts bin with argv in a session of its own (the manager's terminal and
+ * process group, Ctrl-C or a supervisor killing the manager's group, must
+ * not reach it), stdin from /dev/null, stdout and stderr appended to log
+ * (never through a symlink), default signal handling and mask. 0 with
+ * *pid, or posix_spawn's error number.
+ */
+int mgr_spawn(const char *bin, char *const argv[], const char *log, pid_t *pid);
+
 /* Writes path atomically (a temporary file renamed over it). */
 int mgr_write_file(const char *path, const char *text);
 /* Reads a small file (at most max bytes) into a malloc'd, NUL-terminated buffer. */

@@ -64,6 +64,13 @@ void mgr_vm_file(const struct mgr_vm *vm, const char *leaf, char *out, size_t si
     snprintf(out, size, "%s/%s", vm->dir, leaf);
 }
 
+void mgr_network_port_socket(const struct mgr_vm *vm, unsigned index, char *out, size_t size)
+{
+    char leaf[16];
+    snprintf(leaf, sizeof(leaf), "sw%u.sock", index);
+    mgr_vm_file(vm, leaf, out, size);
+}
+
 struct mgr_vm *mgr_find_vm(struct mgr *m, const char *name)
 {
     for (unsigned i = 0; i < m->vm_count; i++) {
@@ -197,6 +204,14 @@ struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_
         char path[VM_PATH_MAX];
         mgr_vm_file(vm, "vsock.sock", path, sizeof(path));
         vm->cfg.vsock_socket = sysconf_arena_strdup(&vm->arena, path);
+    }
+    /* A NIC on a network is a vhost-user port of that network's switch (manager_networks.c). */
+    for (unsigned i = 0; i < vm->cfg.net_count; i++) {
+        char path[VM_PATH_MAX];
+        if (vm->cfg.nets[i].network == NULL)
+            continue;
+        mgr_network_port_socket(vm, i, path, sizeof(path));
+        vm->cfg.nets[i].vhost_user = sysconf_arena_strdup(&vm->arena, path);
     }
     if (vm->cfg.serial_log == NULL) {
         char path[VM_PATH_MAX];

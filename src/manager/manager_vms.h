@@ -78,6 +78,7 @@ struct mgr_vm {
 };
 
 struct mgr_http;
+struct mgr_network;
 
 struct mgr {
     struct mgr_options opts;
@@ -86,6 +87,8 @@ struct mgr {
     char stdvmm[PATH_MAX];
     struct mgr_vm **vms;
     unsigned vm_count;
+    struct mgr_network *networks; /* manager_networks.h: one switch per description network */
+    unsigned network_count;
     int lock_fd;
     int signal_fd;
     struct mgr_http *http; /* manager_http.h */
@@ -96,6 +99,8 @@ struct mgr {
 int64_t mgr_now_ms(void);
 /* STATE/vms/NAME/LEAF */
 void mgr_vm_file(const struct mgr_vm *vm, const char *leaf, char *out, size_t size);
+/* The socket of vm's nets[index] on its network's switch: STATE/vms/VM/swK.sock */
+void mgr_network_port_socket(const struct mgr_vm *vm, unsigned index, char *out, size_t size);
 struct mgr_vm *mgr_find_vm(struct mgr *m, const char *name);
 const struct sysconf_vm *mgr_find_definition(struct mgr *m, const char *name);
 /* A VM record (a description's VM, or instance slot of def); NULL without memory. */

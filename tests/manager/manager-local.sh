@@ -18,14 +18,6 @@ short=$(mktemp -d /tmp/stdvmm-mgr.XXXXXX)
 sock=$short/api.sock
 state=$short/state
 export STDVMM_SOCKET=$sock
-failures=0
-mgr_pid=""
-
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-ctl() { "$stdvmm" ctl "$@"; }
 field() { # NAME FIELD: one field of a VM's JSON
   ctl --json info "$1" | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('' if v is None else v)"
 }
@@ -38,18 +30,8 @@ wait_state() { # NAME STATE SECONDS
   done
   fail "$1 is $(state_of "$1"), not $2 after $3 s"
 }
-start_manager() {
-  "$stdvmmd" --system "$work/system.yaml" --state-dir "$state" --api-socket "$sock" \
-    --stdvmm "$fake" "$@" >>"$work/manager.log" 2>&1 &
-  mgr_pid=$!
-  for _ in $(seq 50); do
-    [[ -S $sock ]] && ctl list >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$work/manager.log"
-  echo "FAIL: the manager did not come up"
-  exit 1
-}
+# shellcheck source=tests/manager/lib.sh
+. "$(dirname "$0")/lib.sh"
 cleanup() {
   [[ -n $mgr_pid ]] && kill "$mgr_pid" 2>/dev/null || true
   local f

@@ -22,7 +22,8 @@ foreach(src ${system_unit_tests})
   add_executable(${name} ${src})
   target_include_directories(${name} PRIVATE ${CMOCKA_INCLUDE_DIR})
   target_compile_definitions(${name} PRIVATE
-    EXAMPLE_SYSTEM="${PROJECT_SOURCE_DIR}/docs/examples/system.yaml")
+    EXAMPLE_SYSTEM="${PROJECT_SOURCE_DIR}/docs/examples/system.yaml"
+    SEL4_NET_EXAMPLE="${PROJECT_SOURCE_DIR}/src/port/sel4/examples/net.yaml")
   target_link_libraries(${name} PRIVATE stdvmm_description ${CMOCKA_LIBRARY})
   add_test(NAME unit.${name} COMMAND ${name})
   set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 120)
@@ -58,6 +59,14 @@ if(TARGET stdvmmd AND TARGET stdvmm)
                    $<TARGET_FILE:stdvmmd> $<TARGET_FILE:stdvmm> $<TARGET_FILE:fake_vmm>
                    ${CMAKE_CURRENT_BINARY_DIR}/manager_local)
   set_tests_properties(unit.manager_local PROPERTIES LABELS unit TIMEOUT 300)
+  # The networks' switches under the manager (the real stdvmm-switch, no guests).
+  if(TARGET stdvmm-switch)
+    add_test(NAME unit.manager_networks_local
+             COMMAND bash ${PROJECT_SOURCE_DIR}/tests/manager/manager-networks-local.sh
+                     $<TARGET_FILE:stdvmmd> $<TARGET_FILE:stdvmm> $<TARGET_FILE:fake_vmm>
+                     $<TARGET_FILE:stdvmm-switch> ${CMAKE_CURRENT_BINARY_DIR}/manager_networks_local)
+    set_tests_properties(unit.manager_networks_local PROPERTIES LABELS unit TIMEOUT 120)
+  endif()
 endif()
 # test_vm_api serves the per-VM control socket (src/control) on a real Unix
 # socket and talks to it through the manager's client.

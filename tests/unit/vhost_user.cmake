@@ -48,3 +48,11 @@ if(TARGET stdvmm-switch)
   add_test(NAME unit.test_stdvmm_switch COMMAND test_stdvmm_switch $<TARGET_FILE:stdvmm-switch>)
   set_tests_properties(unit.test_stdvmm_switch PROPERTIES LABELS unit TIMEOUT 120)
 endif()
+# stdvmm-switch's receive queue: pure, linked from the tool's own source.
+add_executable(test_switch_rx_queue ${CMAKE_CURRENT_SOURCE_DIR}/backends/test_switch_rx_queue.c
+                                    ${PROJECT_SOURCE_DIR}/src/tools/stdvmm-switch/rx_queue.c)
+target_include_directories(test_switch_rx_queue PRIVATE ${CMOCKA_INCLUDE_DIR}
+                                                        ${PROJECT_SOURCE_DIR}/src/tools/stdvmm-switch)
+target_link_libraries(test_switch_rx_queue PRIVATE ${CMOCKA_LIBRARY})
+add_test(NAME unit.test_switch_rx_queue COMMAND test_switch_rx_queue)
+set_tests_properties(unit.test_switch_rx_queue PROPERTIES LABELS unit TIMEOUT 120)

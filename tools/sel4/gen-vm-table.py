@@ -457,6 +457,9 @@ def parse_networks(doc):
     out = {}
     for k, n in enumerate(networks):
         where = f"networks[{k}]"
+        if isinstance(n, dict) and "uplink" in n:
+            fail(f"{where}.uplink: not supported by the seL4 port (a TAP to the host is "
+                 "stdvmmd's, on Linux)")
         if not isinstance(n, dict) or set(n) - {"name", "members"} or "name" not in n:
             fail(f"{where}: want {{name, members}}")
         name = n["name"]

@@ -375,6 +375,12 @@ int host_jail_enter(const struct host_jail *j)
                 strerror(-r));
         return r;
     }
+    /*
+     * Changing credentials clears the parent-death signal: without this, a
+     * supervisor killed with SIGKILL would leave the jailed process running,
+     * holding its VM or its switch's ports.
+     */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     LOG_INFO("jail: root %s, uid %u, gid %u, no capabilities, namespaces mnt pid ipc uts%s", j->dir,
              uid, gid, j->host_net ? "" : " net");
     return 0;

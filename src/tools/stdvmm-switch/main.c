@@ -27,20 +27,25 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "stdvmm/backends/net_tap.h"
 #include "stdvmm/error.h"
+#include "stdvmm/host/jail.h"
 #include "stdvmm/host/linux.h"
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 #include "stdvmm/vswitch.h"
+#include "stdvmm/vswitch_status.h"
+#include "rx_queue.h"
 #include "vhost_user_req.h"
 #include "vring.h"
 #include "stdvmm/spelling.h"
 
-#define MAX_PORTS 16
+#define MAX_PORTS VSWITCH_MAX_PORTS /* out-port sets are one uint64_t */
 #define MAX_NETWORKS 16
 #define TABLE_SLOTS 1024
 #define MAX_AGE_MS 300000u
@@ -57,7 +62,7 @@
 #define OFFERED_PROTOCOL (1ull << PROTOCOL_F_REPLY_ACK)
 
 struct port {
-    char name[32];
+    char name[VSWITCH_STATUS_NAME_MAX + 1];
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     bool has_mac;
     struct vswitch_mac mac;
@@ -67,11 +72,15 @@ struct port {
     bool protocol_negotiated; /* VHOST_USER_F_PROTOCOL_FEATURES acked: rings start disabled */
     struct swmem mem;
     struct sw_vring vq[QUEUES];
-    char what[48];
+    char what[5 + VSWITCH_STATUS_NAME_MAX + 1]; /* "port NAME" */
     uint64_t rx_dropped;
+    struct rx_queue rxq; /* frames waiting for the guest's receive buffers */
+    struct net_tap *tap; /* the uplink: a TAP to the host instead of a socket */
 };
 
 static struct port ports[MAX_PORTS];
+static struct net_tap uplink; /* at most one: --uplink */
+static char uplink_ifname[16];
 static unsigned port_count;
 static char network_names[MAX_NETWORKS][32];
 static unsigned network_count;
@@ -79,6 +88,14 @@ static struct vswitch sw;
 static struct vswitch_entry table[TABLE_SLOTS];
 static uint8_t frame[SW_FRAME_MAX];
 static volatile sig_atomic_t stopping;
+
+/* The control channel (--control PATH): stdvmmd asks for the status here. */
+#define MAX_CONTROL 4
+static const char *control_path;
+static const char *jail_dir;
+static int control_listen_fd = -1;
+static int control_fd[MAX_CONTROL] = {-1, -1, -1, -1};
+static char control_reply[VSWITCH_STATUS_MAX_TEXT];
 
 static uint64_t now_ms(void)
 {
@@ -92,12 +109,22 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: stdvmm-switch --port name=NAME,socket=PATH,networks=NET[+NET...][,mac=MAC]"
             " ...\n"
-            "                     [--log-level error|warn|info|debug] [--seccomp kill|log|off]\n"
+            "                     [--uplink name=NAME,tap=IFNAME,networks=NET[+NET...]]\n"
+            "                     [--control PATH] [--log-level error|warn|info|debug]\n"
+            "                     [--seccomp kill|log|off] [--jail DIR]\n"
             "A vhost-user-net backend with one socket per port: VMs connect with\n"
             "stdvmm run --net vhost-user=PATH (or QEMU -netdev vhost-user). Frames go\n"
             "only between ports that share a network; a port's mac= is pinned to it and\n"
             "is the only source address it may send from. Once listening it runs under a\n"
-            "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n");
+            "seccomp allow-list (accepting, vhost-user messages, mapping guest memory).\n"
+            "--uplink: a port that is a TAP device to the host (made if it does not exist;\n"
+            "needs CAP_NET_ADMIN or a persistent TAP of this user); it may send from any MAC.\n"
+            "--jail DIR (root only): once its sockets listen, the switch goes into a jail of\n"
+            "its own (stdvmm/host/jail.h: namespaces, DIR as an empty root, a uid of its own,\n"
+            "no capabilities), with the descriptors it already holds.\n"
+            "--control PATH: a socket that answers \"status\\n\" with the ports and the MAC\n"
+            "table (include/stdvmm/vswitch_status.h); it is created last, once every port\n"
+            "listens, so its presence says the switch is ready.\n");
 }
 
 static int network_bit(const char *name)
@@ -112,7 +139,7 @@ static int network_bit(const char *name)
     return (int)network_count++;
 }
 
-static int parse_port(char *arg)
+static int parse_port(char *arg, bool is_uplink)
 {
     if (port_count == MAX_PORTS) {
         fprintf(stderr, "stdvmm-switch: at most %d ports\n", MAX_PORTS);
@@ -125,9 +152,14 @@ static int parse_port(char *arg)
         if (v == NULL)
             goto bad;
         *v++ = '\0';
-        if (strcmp(kv, "name") == 0 && strlen(v) > 0 && strlen(v) < sizeof(p->name)) {
+        if (strcmp(kv, "name") == 0 && vswitch_status_valid_name(v, strlen(v))) {
             snprintf(p->name, sizeof(p->name), "%s", v);
-        } else if (strcmp(kv, "socket") == 0 && strlen(v) > 0 && strlen(v) < sizeof(p->path)) {
+        } else if (is_uplink && strcmp(kv, "tap") == 0 && strlen(v) > 0 &&
+                   strlen(v) < sizeof(uplink_ifname)) {
+            snprintf(uplink_ifname, sizeof(uplink_ifname), "%s", v);
+            p->tap = &uplink;
+        } else if (!is_uplink && strcmp(kv, "socket") == 0 && strlen(v) > 0 &&
+                   strlen(v) < sizeof(p->path)) {
             snprintf(p->path, sizeof(p->path), "%s", v);
         } else if (strcmp(kv, "mac") == 0 && spelling_parse_mac(v, p->mac.b)) {
             p->has_mac = true;
@@ -143,10 +175,12 @@ static int parse_port(char *arg)
             goto bad;
         }
     }
-    if (p->name[0] == '\0' || p->path[0] == '\0' || p->networks == 0)
+    if (p->name[0] == '\0' || (is_uplink ? p->tap == NULL : p->path[0] == '\0') ||
+        p->networks == 0 || (is_uplink && p->has_mac))
         goto bad;
     for (unsigned i = 0; i < port_count; i++) {
-        if (strcmp(ports[i].name, p->name) == 0 || strcmp(ports[i].path, p->path) == 0) {
+        if (strcmp(ports[i].name, p->name) == 0 ||
+            (!is_uplink && strcmp(ports[i].path, p->path) == 0)) {
             fprintf(stderr, "stdvmm-switch: port %s: name and socket must be unique\n", p->name);
             return -1;
         }
@@ -154,10 +188,15 @@ static int parse_port(char *arg)
     port_count++;
     return 0;
 bad:
-    fprintf(stderr,
-            "stdvmm-switch: --port: expected name=NAME,socket=PATH,networks=NET[+NET...]"
-            "[,mac=MAC] (a unicast MAC, at most %d networks)\n",
-            MAX_NETWORKS);
+    memset(p, 0, sizeof(*p));
+    if (is_uplink)
+        fprintf(stderr, "stdvmm-switch: --uplink: expected name=NAME,tap=IFNAME,networks=NET"
+                        "[+NET...]\n");
+    else
+        fprintf(stderr,
+                "stdvmm-switch: --port: expected name=NAME,socket=PATH,networks=NET[+NET...]"
+                "[,mac=MAC] (a unicast MAC, at most %d networks)\n",
+                MAX_NETWORKS);
     return -1;
 }
 
@@ -209,6 +248,7 @@ static void disconnect(struct port *p, const char *why)
     for (unsigned q = 0; q < QUEUES; q++)
         vring_reset(&p->vq[q]);
     unmap(p);
+    rxq_clear(&p->rxq);
     p->features = 0;
     p->protocol_negotiated = false;
 }
@@ -468,16 +508,40 @@ static void on_accept(struct port *p)
     LOG_INFO("port %s: frontend connected", p->name);
 }
 
+static int ring_deliver(void *ctx, const uint8_t *f, size_t len)
+{
+    struct port *d = ctx;
+    bool mrg = (d->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
+    return sw_vring_deliver(&d->vq[RX], &d->mem, mrg, f, len, d->what);
+}
+
+/*
+ * Into the port's receive ring, behind any frames already waiting there; a
+ * frame that finds no buffer waits for the guest's next refill (rx_queue.h)
+ * while a frontend is connected, and is dropped otherwise.
+ */
 static void deliver(unsigned to, const uint8_t *f, size_t len)
 {
     struct port *d = &ports[to];
-    struct sw_vring *rx = &d->vq[RX];
-    bool mrg = (d->features >> VIRTIO_NET_F_MRG_RXBUF) & 1;
-    int r = sw_vring_deliver(rx, &d->mem, mrg, f, len, d->what);
+    if (d->tap != NULL) {
+        /* A zero virtio-net header: no checksum to finish, no segmentation (no offloads). */
+        static const uint8_t hdr[SW_NET_HDR];
+        struct iovec iov[2] = {{(void *)hdr, sizeof(hdr)}, {(void *)f, len}};
+        if (writev(d->tap->fd, iov, 2) != (ssize_t)(sizeof(hdr) + len))
+            d->rx_dropped++; /* the host does not read fast enough: a full TAP queue */
+        return;
+    }
+    uint64_t now = now_ms();
+    unsigned sent = d->rxq.count != 0 ? rxq_flush(&d->rxq, now, ring_deliver, d) : 0;
+    int r = d->rxq.count == 0 ? ring_deliver(d, f, len) : 0;
     if (r == 1)
-        sw_vring_notify(rx);
+        sent++;
+    else if (r == 0 && d->conn_fd >= 0)
+        rxq_push(&d->rxq, f, len, now); /* a full queue counts its own drops */
     else
         d->rx_dropped++;
+    if (sent != 0)
+        sw_vring_notify(&d->vq[RX]);
 }
 
 static void forward_tx(struct port *p)
@@ -504,6 +568,25 @@ static void forward_tx(struct port *p)
         sw_vring_notify(tx);
 }
 
+/* Frames the host sent into the uplink TAP, a burst at a time so the guests' rings get turns. */
+static void on_uplink(struct port *p)
+{
+    static uint8_t buf[SW_NET_HDR + SW_FRAME_MAX];
+    unsigned ingress = (unsigned)(p - ports);
+    for (unsigned k = 0; k < 64; k++) {
+        ssize_t n = read(p->tap->fd, buf, sizeof(buf));
+        if (n < 0)
+            return;
+        if ((size_t)n < SW_NET_HDR)
+            continue;
+        uint64_t out = 0;
+        vswitch_forward(&sw, ingress, buf + SW_NET_HDR, (size_t)n - SW_NET_HDR, now_ms(), &out);
+        for (unsigned i = 0; out != 0 && i < port_count; i++)
+            if (out & (1ull << i))
+                deliver(i, buf + SW_NET_HDR, (size_t)n - SW_NET_HDR);
+    }
+}
+
 static void on_kick(struct port *p, unsigned q)
 {
     uint64_t v;
@@ -511,7 +594,97 @@ static void on_kick(struct port *p, unsigned q)
         return;
     if (q == TX)
         forward_tx(p);
-    /* RX: new buffers; frames that found none were dropped already. */
+    else if (rxq_flush(&p->rxq, now_ms(), ring_deliver, p) != 0)
+        sw_vring_notify(&p->vq[RX]); /* new buffers: the frames that waited for them */
+}
+
+static bool status_row(void *ctx, const struct vswitch_row *row)
+{
+    vswitch_status_mac(ctx, row, ports[row->port].name);
+    return true;
+}
+
+static enum vswitch_port_state port_state(const struct port *p)
+{
+    if (p->tap != NULL)
+        return VSWITCH_PORT_UP;
+    if (p->conn_fd < 0)
+        return VSWITCH_PORT_DOWN;
+    return p->vq[RX].started && p->vq[TX].started ? VSWITCH_PORT_UP : VSWITCH_PORT_CONNECTED;
+}
+
+static size_t status_text(void)
+{
+    struct vswitch_status_writer w;
+    vswitch_status_begin(&w, control_reply, sizeof(control_reply), vswitch_stats(&sw));
+    for (unsigned i = 0; i < port_count; i++)
+        vswitch_status_port(&w, ports[i].name, port_state(&ports[i]),
+                            ports[i].rx_dropped + ports[i].rxq.dropped);
+    vswitch_table_walk(&sw, now_ms(), status_row, &w);
+    return vswitch_status_end(&w);
+}
+
+static void control_accept(void)
+{
+    int fd = accept4(control_listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0)
+        return;
+    for (unsigned i = 0; i < MAX_CONTROL; i++) {
+        if (control_fd[i] < 0) {
+            control_fd[i] = fd;
+            return;
+        }
+    }
+    close(fd); /* a client that does not ask makes room for none: four at once is plenty */
+}
+
+/*
+ * One request per connection: "status\n" gets the whole text at once (the
+ * socket's buffer holds it; a client that does not read gets a cut text,
+ * which its parser refuses), anything else gets "error\n". Never blocks.
+ */
+static void control_request(unsigned slot)
+{
+    char req[16];
+    ssize_t n = recv(control_fd[slot], req, sizeof(req) - 1, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n > 0) {
+        req[n] = '\0';
+        size_t len = strcmp(req, "status\n") == 0 ? status_text() : 0;
+        if (len == 0) {
+            static const char err[] = "error\n";
+            send(control_fd[slot], err, sizeof(err) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } else {
+            send(control_fd[slot], control_reply, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+    }
+    close(control_fd[slot]);
+    control_fd[slot] = -1;
+}
+
+static int control_listen(void)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(control_path) >= sizeof(a.sun_path)) {
+        LOG_ERR("--control %s: longer than a socket path may be", control_path);
+        return -1;
+    }
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", control_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    unlink(control_path);
+    mode_t old = umask(0077);
+    int r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    umask(old);
+    if (r < 0 || listen(fd, MAX_CONTROL) < 0) {
+        LOG_ERR("--control: cannot listen on %s: %s", control_path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    control_listen_fd = fd;
+    return 0;
 }
 
 static bool print_row(void *ctx, const struct vswitch_row *row)
@@ -536,7 +709,7 @@ static void report(void)
             (unsigned long long)s->drop_runt, (unsigned long long)s->learned);
     for (unsigned i = 0; i < port_count; i++)
         fprintf(stderr, "stdvmm-switch: port %s: %llu frames dropped for want of guest buffers\n",
-                ports[i].name, (unsigned long long)ports[i].rx_dropped);
+                ports[i].name, (unsigned long long)(ports[i].rx_dropped + ports[i].rxq.dropped));
     vswitch_table_walk(&sw, now_ms(), print_row, NULL);
 }
 
@@ -552,7 +725,10 @@ int main(int argc, char **argv)
     host_log_set_prefix("stdvmm-switch");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-            if (parse_port(argv[++i]) < 0)
+            if (parse_port(argv[++i], false) < 0)
+                return 2;
+        } else if (strcmp(argv[i], "--uplink") == 0 && i + 1 < argc && uplink_ifname[0] == '\0') {
+            if (parse_port(argv[++i], true) < 0)
                 return 2;
         } else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc) {
             const char *l = argv[++i];
@@ -560,6 +736,10 @@ int main(int argc, char **argv)
                                : strcmp(l, "info") == 0  ? STDVMM_LOG_INFO
                                : strcmp(l, "error") == 0 ? STDVMM_LOG_ERROR
                                                          : STDVMM_LOG_WARN);
+        } else if (strcmp(argv[i], "--jail") == 0 && i + 1 < argc) {
+            jail_dir = argv[++i];
+        } else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc) {
+            control_path = argv[++i];
         } else if (strcmp(argv[i], "--seccomp") == 0 && i + 1 < argc) {
             if (!host_seccomp_parse_mode(argv[++i], &seccomp)) {
                 usage(stderr);
@@ -586,19 +766,34 @@ int main(int argc, char **argv)
             p->vq[q].kick_fd = p->vq[q].call_fd = -1;
         memcpy(p->what, "port ", 5);
         memcpy(p->what + 5, p->name, sizeof(p->name)); /* what holds "port " and any name */
-        int r = vswitch_add_port(&sw, i, p->has_mac ? &p->mac : NULL, p->networks, 0);
+        /* The host's side of the uplink may carry many MACs (a bridge, containers). */
+        int r = vswitch_add_port(&sw, i, p->has_mac ? &p->mac : NULL, p->networks,
+                                 p->tap != NULL ? VSWITCH_PORT_NO_ANTISPOOF : 0);
         if (r < 0) {
             LOG_ERR("port %s: %s", p->name,
                     r == -STDVMM_EEXIST ? "its MAC is another port's" : "cannot be attached");
             return 1;
         }
-        if (listen_on(p) < 0)
+        if (p->tap != NULL ? net_tap_open(p->tap, uplink_ifname) < 0 : listen_on(p) < 0)
             return 1;
     }
+    if (control_path != NULL && control_listen() < 0)
+        return 1;
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /*
+     * Every socket listens and the uplink is open: the switch needs no path
+     * and no privilege any more. The jail's parent stays outside as the
+     * supervisor whose pid the starter sees; this process goes on inside.
+     */
+    if (jail_dir != NULL) {
+        struct host_jail j = {
+            .dir = jail_dir, .name = "stdvmm-switch", .nofile_max = 4096, .seccomp = seccomp};
+        if (host_jail_enter(&j) < 0)
+            return 1;
+    }
     /* Everything that needs more than the switch's list (sockets, signals) is set up. */
     if (host_sandbox_init(seccomp, 0, -1) < 0)
         return 1;
@@ -606,18 +801,19 @@ int main(int argc, char **argv)
     fprintf(stderr, "stdvmm-switch: %u ports on %u networks, listening\n", port_count,
             network_count);
 
-    struct pollfd pfd[MAX_PORTS * 4];
+    struct pollfd pfd[MAX_PORTS * 5 + 1 + MAX_CONTROL];
     struct {
-        unsigned port, kind; /* 0 listen, 1 connection, 2 + q: kick of ring q */
-    } who[MAX_PORTS * 4];
+        unsigned port, kind; /* 0 listen, 1 connection, 2 + q: kick of ring q, 4 uplink; control: */
+    } who[MAX_PORTS * 5 + 1 + MAX_CONTROL];
+    enum { CONTROL_LISTEN = 100, CONTROL_CONN = 101 };
     uint64_t last_age = now_ms();
     while (!stopping) {
         nfds_t n = 0;
         for (unsigned i = 0; i < port_count; i++) {
             struct port *p = &ports[i];
-            int fd[4] = {p->listen_fd, p->conn_fd, p->vq[RX].started ? p->vq[RX].kick_fd : -1,
-                         p->vq[TX].started ? p->vq[TX].kick_fd : -1};
-            for (unsigned k = 0; k < 4; k++) {
+            int fd[5] = {p->listen_fd, p->conn_fd, p->vq[RX].started ? p->vq[RX].kick_fd : -1,
+                         p->vq[TX].started ? p->vq[TX].kick_fd : -1, p->tap ? p->tap->fd : -1};
+            for (unsigned k = 0; k < 5; k++) {
                 if (fd[k] < 0)
                     continue;
                 pfd[n] = (struct pollfd){.fd = fd[k], .events = POLLIN};
@@ -626,12 +822,32 @@ int main(int argc, char **argv)
                 n++;
             }
         }
+        if (control_listen_fd >= 0) {
+            pfd[n] = (struct pollfd){.fd = control_listen_fd, .events = POLLIN};
+            who[n++].kind = CONTROL_LISTEN;
+        }
+        for (unsigned c = 0; c < MAX_CONTROL; c++) {
+            if (control_fd[c] < 0)
+                continue;
+            pfd[n] = (struct pollfd){.fd = control_fd[c], .events = POLLIN};
+            who[n].port = c;
+            who[n++].kind = CONTROL_CONN;
+        }
         int r = poll(pfd, n, 1000);
         if (r < 0 && errno != EINTR)
             break;
         for (nfds_t k = 0; r > 0 && k < n; k++) {
             if (pfd[k].revents == 0)
                 continue;
+            if (who[k].kind == CONTROL_LISTEN) {
+                control_accept();
+                continue;
+            }
+            if (who[k].kind == CONTROL_CONN) {
+                if (control_fd[who[k].port] == pfd[k].fd)
+                    control_request(who[k].port);
+                continue;
+            }
             struct port *p = &ports[who[k].port];
             /* An earlier event this round may have closed or replaced the descriptor. */
             switch (who[k].kind) {
@@ -641,6 +857,9 @@ int main(int argc, char **argv)
             case 1:
                 if (p->conn_fd == pfd[k].fd)
                     on_message(p);
+                break;
+            case 4:
+                on_uplink(p);
                 break;
             default: {
                 unsigned q = who[k].kind - 2;
@@ -653,6 +872,8 @@ int main(int argc, char **argv)
         if (now_ms() - last_age >= 1000) {
             last_age = now_ms();
             vswitch_age(&sw, last_age);
+            for (unsigned i = 0; i < port_count; i++)
+                rxq_expire(&ports[i].rxq, last_age);
         }
     }
     report();
@@ -660,6 +881,8 @@ int main(int argc, char **argv)
         disconnect(&ports[i], "left: the switch stops");
         if (ports[i].listen_fd >= 0)
             close(ports[i].listen_fd);
+        if (ports[i].tap != NULL)
+            net_tap_close(ports[i].tap);
     }
     return 0;
 }

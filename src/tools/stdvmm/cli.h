@@ -35,6 +35,9 @@ struct json_t;
 struct json_t *cli_placement_spec_body(const char *spec, struct stdvmm_error *err);
 /* The manager's placement answers (GET .../placement, PUT .../vcpus/N/placement) as a table. */
 void cli_print_manager_placement(const struct json_t *answer);
+/* GET /v1/networks and GET /v1/networks/NAME as tables (cli_ctl_network.c). */
+void cli_print_networks(const struct json_t *answer);
+void cli_print_network(const struct json_t *answer);
 /* --placement and --vmm-threads (cli_placement.c); -1 after printing why. */
 int cli_placement_option(struct vmm_config *cfg, const char *opt, const char *arg);
 

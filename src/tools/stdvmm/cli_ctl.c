@@ -53,6 +53,8 @@ void cli_ctl_usage(FILE *out)
             "  serial NAME [--lines N]       the end of the VM's serial log (default 50)\n"
             "  system                        bounds and what is in use\n"
             "  definitions                   the description's VM definitions\n"
+            "  networks                      the description's networks and their switches\n"
+            "  network NAME                  one network: its switch's ports and MAC table\n"
             "  placement NAME                every vCPU's placement, thread and affinity\n"
             "  vcpu NAME INDEX SPEC          move or re-schedule one vCPU at run time (SPEC as\n"
             "                                in run --placement: pcpus=0,budget=20ms/100ms)\n"
@@ -760,6 +762,20 @@ int cli_ctl(int argc, char **argv)
     if (strcmp(cmd, "definitions") == 0) {
         rc = call(&c, "GET", "/v1/definitions", NULL, &answer);
         return rc ? rc : show(&c, answer, print_definitions);
+    }
+    if (strcmp(cmd, "networks") == 0) {
+        rc = call(&c, "GET", "/v1/networks", NULL, &answer);
+        return rc ? rc : show(&c, answer, cli_print_networks);
+    }
+    if (strcmp(cmd, "network") == 0) {
+        char path[64];
+        if (sub_argc != 2 || strlen(sub_argv[1]) > 15 || strchr(sub_argv[1], '/') != NULL) {
+            fprintf(stderr, "stdvmm ctl network NAME (a network of the description)\n");
+            return 2;
+        }
+        snprintf(path, sizeof(path), "/v1/networks/%s", sub_argv[1]);
+        rc = call(&c, "GET", path, NULL, &answer);
+        return rc ? rc : show(&c, answer, cli_print_network);
     }
     if (strcmp(cmd, "create") == 0)
         return cmd_create(&c, sub_argc, sub_argv);

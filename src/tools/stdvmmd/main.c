@@ -33,6 +33,8 @@ static void usage(FILE *out)
             "  --state-dir DIR      pid files, VM sockets, default serial logs\n"
             "                       (default %s)\n"
             "  --stdvmm PATH        the VMM binary (default: stdvmm next to stdvmmd)\n"
+            "  --switch PATH        the networks' switch (default: stdvmm-switch next to\n"
+            "                       stdvmmd)\n"
             "  --no-autostart       start no VM by itself\n"
             "  --check              validate the description, print every problem, exit\n"
             "  --log-level LEVEL    error, warn, info (default) or debug\n"
@@ -56,22 +58,22 @@ static int parse_level(const char *arg, enum stdvmm_log_level *out)
     return -1;
 }
 
-/* The stdvmm binary installed or built next to this one. */
-static void default_stdvmm(char *out, size_t size)
+/* The program called leaf installed or built next to this one. */
+static void default_sibling(const char *leaf, char *out, size_t size)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
     if (n <= 0) {
-        snprintf(out, size, "stdvmm");
+        snprintf(out, size, "%s", leaf);
         return;
     }
     self[n] = '\0';
     char *slash = strrchr(self, '/');
     if (slash != NULL)
         *slash = '\0';
-    if (snprintf(out, size, "%s/stdvmm", self) >= (int)size)
-        snprintf(out, size, "stdvmm");
+    if (snprintf(out, size, "%s/%s", self, leaf) >= (int)size)
+        snprintf(out, size, "%s", leaf);
 }
 
 static int check_only(const char *path)
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
         OPT_SOCKET,
         OPT_STATE,
         OPT_STDVMM,
+        OPT_SWITCH,
         OPT_NO_AUTOSTART,
         OPT_CHECK,
         OPT_LOG_LEVEL
@@ -105,6 +108,7 @@ int main(int argc, char **argv)
         {"api-socket", required_argument, NULL, OPT_SOCKET},
         {"state-dir", required_argument, NULL, OPT_STATE},
         {"stdvmm", required_argument, NULL, OPT_STDVMM},
+        {"switch", required_argument, NULL, OPT_SWITCH},
         {"no-autostart", no_argument, NULL, OPT_NO_AUTOSTART},
         {"check", no_argument, NULL, OPT_CHECK},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -113,12 +117,14 @@ int main(int argc, char **argv)
     };
     struct mgr_options opts = {.state_dir = DEFAULT_STATE_DIR, .api_socket = DEFAULT_SOCKET};
     enum stdvmm_log_level level = STDVMM_LOG_INFO;
-    char stdvmm[PATH_MAX];
+    char stdvmm[PATH_MAX], vswitch[PATH_MAX];
     bool check = false;
     int opt;
 
-    default_stdvmm(stdvmm, sizeof(stdvmm));
+    default_sibling("stdvmm", stdvmm, sizeof(stdvmm));
+    default_sibling("stdvmm-switch", vswitch, sizeof(vswitch));
     opts.stdvmm = stdvmm;
+    opts.vswitch = vswitch;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (opt) {
         case OPT_SYSTEM:
@@ -132,6 +138,9 @@ int main(int argc, char **argv)
             break;
         case OPT_STDVMM:
             opts.stdvmm = optarg;
+            break;
+        case OPT_SWITCH:
+            opts.vswitch = optarg;
             break;
         case OPT_NO_AUTOSTART:
             opts.no_autostart = true;

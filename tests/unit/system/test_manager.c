@@ -56,6 +56,21 @@ static void routes(void **state)
     assert_int_equal(r.op, MGR_OP_SYSTEM);
     mgr_route("GET", "/v1/definitions", &r);
     assert_int_equal(r.op, MGR_OP_DEFINITIONS);
+    mgr_route("GET", "/v1/networks", &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.op, MGR_OP_NETWORKS);
+    mgr_route("GET", "/v1/networks/lan", &r);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(r.op, MGR_OP_NETWORK);
+    assert_string_equal(r.name, "lan");
+    mgr_route("POST", "/v1/networks/lan", &r);
+    assert_int_equal(r.status, 405);
+    mgr_route("GET", "/v1/networks/", &r);
+    assert_int_equal(r.status, 404);
+    mgr_route("GET", "/v1/networks/lan/ports", &r);
+    assert_int_equal(r.status, 404);
+    mgr_route("GET", "/v1/networks/a-name-of-16-byte", &r);
+    assert_int_equal(r.status, 404);
 
     mgr_route("PUT", "/v1/vms/db", &r);
     assert_int_equal(r.status, 405);

@@ -635,6 +635,93 @@ static void a_valid_shared_region_is_refused_as_not_mapped_yet(void **state)
     sysconf_diags_free(&d);
 }
 
+static void networks_are_checked(void **state)
+{
+    static const char *const text =
+        "system: {memory: 4G, vcpus: 8}\n"
+        "networks:\n"
+        "  - {name: lan, members: [a, b, a, ghost, w]}\n"
+        "  - {name: lan, members: []}\n"
+        "  - {name: \"a name\", members: [a]}\n"
+        "  - {name: wan, members: [c], vlan: 3, uplink: \"tap/0\"}\n"
+        "vms:\n"
+        "  - {name: a, kernel: /k, nets: [{network: lan, mac: \"02:00:00:00:00:01\"}]}\n"
+        "  - {name: b, kernel: /k, nets: [{network: lan, mac: \"02:00:00:00:00:01\"},\n"
+        "                                 {network: wan}, {network: dmz},\n"
+        "                                 {network: lan, tap: tap0}]}\n"
+        "  - {name: c, kernel: /k, nets: [{network: wan, mac: \"02:00:00:00:00:01\"}]}\n"
+        "  - {name: w, kernel: /k, instances: {max: 2}}\n";
+    struct sysconf cfg;
+    struct sysconf_diags d;
+
+    (void)state;
+    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
+    dump(&d);
+    assert_true(has_diag(&d, "networks[0].members[2]", "'a' is already a member"));
+    assert_true(has_diag(&d, "networks[0].members[3]", "'ghost' is not a VM of vms[]"));
+    assert_true(has_diag(&d, "networks[0].members[4]", "a definition with instances"));
+    assert_true(has_diag(&d, "networks[1].name", "network lan appears twice"));
+    assert_true(has_diag(&d, "networks[2].name", "want 1-15 letters"));
+    assert_true(has_diag(&d, "networks[3].vlan", ""));
+    assert_true(has_diag(&d, "networks[3].uplink", "not a network interface name"));
+    /* The same MAC on two networks is no clash; twice on lan is. */
+    assert_true(has_diag(&d, "vms[1].nets[0].network", "also vms[0].nets[0]'s MAC on lan"));
+    assert_false(has_diag(&d, "vms[2].nets[0].network", ""));
+    assert_true(has_diag(&d, "vms[1].nets[1].network", "b is not a member of network wan"));
+    assert_true(has_diag(&d, "vms[1].nets[2].network", "'dmz' is not one of networks[]"));
+    assert_true(has_diag(&d, "vms[1].nets[3]", "give one of network: NAME"));
+    assert_int_equal(d.count, 11);
+    sysconf_diags_free(&d);
+}
+
+/* The seL4 port's example (tools/sel4/gen-vm-table.py reads it) in this parser: one schema. */
+static void the_sel4_network_example_parses(void **state)
+{
+    struct sysconf cfg;
+    struct sysconf_diags d;
+    char text[8192] = "system: {memory: 2G, vcpus: 8}\n"; /* seL4 descriptions may omit it */
+    size_t at = strlen(text);
+
+    (void)state;
+    FILE *f = fopen(SEL4_NET_EXAMPLE, "r");
+    assert_non_null(f);
+    at += fread(text + at, 1, sizeof(text) - at - 1, f);
+    fclose(f);
+    text[at] = '\0';
+    int r = parse(text, &cfg, &d);
+    if (r != 0)
+        dump(&d);
+    assert_int_equal(r, 0);
+    assert_int_equal(cfg.network_count, 2);
+    assert_string_equal(cfg.networks[0].name, "lan");
+    assert_int_equal(cfg.networks[0].member_count, 2);
+    assert_string_equal(cfg.networks[0].members[1], "client");
+    assert_null(cfg.networks[0].uplink);
+    assert_string_equal(cfg.vms[0].nets[0].network, "lan");
+    assert_string_equal(cfg.vms[0].nets[0].mac, "52:54:00:00:00:01");
+    assert_int_equal(cfg.vms[0].nets[0].irq.vcpu, 1);
+    assert_string_equal(cfg.vms[3].nets[0].network, "other");
+
+    /* What the manager would hand a VMM before it names the port: refused, not user networking. */
+    char *json = sysconf_vm_to_json(&cfg.vms[0]);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"network\": \"lan\""));
+    struct sysconf back;
+    sysconf_diags_free(&d);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(sysconf_parse_vm(json, strlen(json), SYSCONF_FORMAT_JSON, NULL, 0, &back, &d),
+                     -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "nets[0].network", "networks are a system description's"));
+    free(json);
+    struct vmm_config vc = {0};
+    sysconf_diags_free(&d);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(sysconf_vm_to_vmm_config(&cfg.vms[0], &vc, &d), -STDVMM_EINVAL);
+    assert_true(has_diag(&d, "nets[0].network", "the manager's to give"));
+    sysconf_diags_free(&d);
+    sysconf_free(&cfg);
+}
+
 static void devices_map_to_the_vmm_config(void **state)
 {
     static const char *const text =
@@ -1073,6 +1160,8 @@ int main(void)
         cmocka_unit_test(kernel_addr_is_kept),
         cmocka_unit_test(shared_regions_are_checked),
         cmocka_unit_test(a_valid_shared_region_is_refused_as_not_mapped_yet),
+        cmocka_unit_test(networks_are_checked),
+        cmocka_unit_test(the_sel4_network_example_parses),
         cmocka_unit_test(devices_map_to_the_vmm_config),
         cmocka_unit_test(vhost_user_devices),
         cmocka_unit_test(bad_devices),

@@ -422,6 +422,12 @@ class Networks(unittest.TestCase):
             with self.assertRaises(Refused, msg=repr(doc)):
                 gvt.parse_networks(doc)
 
+    def test_uplink_is_linux_only(self):
+        """The shared schema's uplink (stdvmmd's TAP port) is refused by name."""
+        with self.assertRaises(Refused) as r:
+            gvt.parse_networks({"networks": [{"name": "lan", "members": [], "uplink": "tap0"}]})
+        self.assertIn("networks[0].uplink: not supported by the seL4 port", str(r.exception))
+
     def test_nic_on_a_network(self):
         net = gvt.vm_net(nic_vm("a", [{"network": "lan", "mac": "52:54:00:AB:00:01"}]), 0, "w",
                          LAN)

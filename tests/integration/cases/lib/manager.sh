@@ -27,6 +27,11 @@ dump_logs() {
 	ps
 	echo "--- manager log:"
 	cat "$MGR_LOG" 2>/dev/null
+	for f in "$STATE"/net-*.log; do
+		[ -e "$f" ] || continue
+		echo "--- ${f##*/} (a network's switch)"
+		cat "$f"
+	done
 	for d in "$STATE"/vms/*; do
 		[ -d "$d" ] || continue
 		echo "--- ${d##*/}: vmm.log"
