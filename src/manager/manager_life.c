@@ -85,13 +85,12 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
          * reconnecting after a switch restart would need the socket's path
          * inside the jail and a socket its uid may use: not done yet.
          */
-        if (vm->cfg.nets[i].network != NULL) {
-            snprintf(err, err_size,
-                     "nets[%u] is on network %s: a jailed VMM cannot reconnect to a restarted "
-                     "switch yet, so a VM on a network needs jail: false (docs/security.md)",
-                     i, vm->cfg.nets[i].network);
-            return -STDVMM_EINVAL;
-        }
+        if (vm->cfg.nets[i].network != NULL)
+            return stdvmm_error_set(err, STDVMM_EINVAL,
+                                    "nets[%u] is on network %s: a jailed VMM cannot reconnect to "
+                                    "a restarted switch yet, so a VM on a network needs jail: "
+                                    "false (docs/security.md)",
+                                    i, vm->cfg.nets[i].network);
     }
     if (geteuid() == 0 && !vm->cfg.no_jail) {
         argv[8] = "--jail";

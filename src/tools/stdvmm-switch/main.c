@@ -774,7 +774,7 @@ int main(int argc, char **argv)
                     r == -STDVMM_EEXIST ? "its MAC is another port's" : "cannot be attached");
             return 1;
         }
-        if (p->tap != NULL ? net_tap_open(p->tap, uplink_ifname) < 0 : listen_on(p) < 0)
+        if (p->tap != NULL ? net_tap_open(p->tap, "uplink", uplink_ifname) < 0 : listen_on(p) < 0)
             return 1;
     }
     if (control_path != NULL && control_listen() < 0)

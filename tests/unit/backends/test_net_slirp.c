@@ -82,8 +82,12 @@ static int setup(void **state)
     if (f == NULL || td_init(&f->d) != 0)
         return -1;
     f->host_port = free_port();
-    struct net_slirp_hostfwd fwd = {.host_port = f->host_port, .guest_port = GUEST_PORT};
-    if (f->host_port == 0 || net_slirp_open(&f->slirp, "net0", &fwd, 1) != 0)
+    /* tcp:127.0.0.1:PORT-10.0.2.15:22, in libslirp's restricted mode (the default). */
+    struct spelling_hostfwd fwd = {.host_addr = {127, 0, 0, 1},
+                                   .host_port = f->host_port,
+                                   .guest_addr = {10, 0, 2, 15},
+                                   .guest_port = GUEST_PORT};
+    if (f->host_port == 0 || net_slirp_open(&f->slirp, "net0", &fwd, 1, true) != 0)
         return -1;
     struct virtio_net_config cfg = {
         .slot = td_slot(&f->d, "net0"),
@@ -221,15 +225,19 @@ static void a_taken_port_is_refused_by_name(void **state)
 {
     struct fixture *f = *state;
     struct net_slirp other;
-    struct net_slirp_hostfwd fwd = {.host_port = f->host_port, .guest_port = 80};
+    struct spelling_hostfwd fwd = {.host_addr = {127, 0, 0, 1},
+                                   .host_port = f->host_port,
+                                   .guest_addr = {10, 0, 2, 15},
+                                   .guest_port = 80};
     struct stderr_capture c;
     char said[1024], want[160];
 
     assert_int_equal(stderr_capture_begin(&c), 0);
-    int r = net_slirp_open(&other, "net1", &fwd, 1);
+    int r = net_slirp_open(&other, "net1", &fwd, 1, true);
     stderr_capture_end(&c, said, sizeof(said));
     assert_int_equal(r, -STDVMM_EBUSY);
-    snprintf(want, sizeof(want), "net 'net1' (user): hostfwd tcp:%u-:80: cannot listen",
+    snprintf(want, sizeof(want),
+             "net 'net1' (user): hostfwd=tcp:127.0.0.1:%u-10.0.2.15:80: cannot listen",
              f->host_port);
     assert_non_null(strstr(said, want));
     assert_null(strstr(said, "--net"));
