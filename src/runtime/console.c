@@ -57,12 +57,23 @@ static void sink(struct console *c, const uint8_t *buf, size_t len);
 
 /*
  * False when buf goes over the rate limit (it is dropped and counted); the
- * first output after a drop is preceded by a line saying how much was lost.
+ * first output after a drop is preceded by a line saying how much was lost
+ * (once a second at most), and so is the end of the run.
  */
-static bool admit(struct console *c, size_t len)
+/* The line that tells the log's reader how much output the limit dropped. */
+static void write_note(struct console *c, uint64_t dropped)
 {
     char note[128];
-    int n = 0;
+    int n = snprintf(note, sizeof(note),
+                     "\r\n[stdvmm: %llu bytes of console output dropped: over the rate limit]\r\n",
+                     (unsigned long long)dropped);
+    if (n > 0)
+        sink(c, (const uint8_t *)note, (size_t)n < sizeof(note) ? (size_t)n : sizeof(note) - 1);
+}
+
+static bool admit(struct console *c, size_t len)
+{
+    uint64_t noted = 0;
 
     pthread_mutex_lock(&c->limit_lock);
     uint64_t now = host_clock_monotonic_ns();
@@ -80,14 +91,12 @@ static bool admit(struct console *c, size_t len)
          * with the count since the last.
          */
         c->noted_ns = now;
-        n = snprintf(note, sizeof(note),
-                     "\r\n[stdvmm: %llu bytes of console output dropped: over the rate limit]\r\n",
-                     (unsigned long long)c->dropped);
+        noted = c->dropped;
         c->dropped = 0;
     }
     pthread_mutex_unlock(&c->limit_lock);
-    if (n > 0)
-        sink(c, (const uint8_t *)note, (size_t)n < sizeof(note) ? (size_t)n : sizeof(note) - 1);
+    if (noted != 0)
+        write_note(c, noted);
     return ok;
 }
 
@@ -226,6 +235,9 @@ void console_close(struct console *c)
     }
     host_terminal_restore();
     if (c->limited) {
+        if (c->dropped != 0)
+            write_note(c, c->dropped); /* the drops since the last note: the log ends saying so */
+        c->dropped = 0;
         if (c->dropped_total != 0)
             LOG_INFO("%llu bytes of the guest's console output were over the rate limit and "
                      "dropped",

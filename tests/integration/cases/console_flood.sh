@@ -49,7 +49,8 @@ echo "log sizes: at most $biggest bytes per file (cap $cap), rotated: $rotated; 
 [ "$rotated" = yes ] || fail "the flood never reached the cap: the case did not test it"
 [ "$samples" -ge 10 ] || fail "only $samples samples while the guest ran"
 [ "$answers" -eq "$samples" ] || fail "the control socket answered $answers of $samples info requests"
-tr -d '\r' <"$SERIAL_LOG" | grep -q '^\[stdvmm: [0-9]* bytes of console output dropped: over the rate limit\]$' ||
+cat "$SERIAL_LOG.1" "$SERIAL_LOG" 2>/dev/null | tr -d '\r' |
+	grep -q '^\[stdvmm: [0-9]* bytes of console output dropped: over the rate limit\]$' ||
 	fail "the log does not say the rate limit dropped output"
 grep -q "console output passed its rate limit" "$STDERR_LOG" ||
 	fail "the VMM did not say the guest passed the console rate limit"

@@ -106,12 +106,13 @@ static void console_rate_limit_drops_and_says_so(void **state)
     const struct timespec wait = {.tv_nsec = 50000000}; /* 512 bytes' worth */
     nanosleep(&wait, NULL);
     console_output(&c, (const uint8_t *)"end\n", 4);
-    /* Another drop within the second: counted, but no second note yet (one a second). */
+    /* Another drop within the second: counted, no second note yet (one a second) but at the end. */
     console_output(&c, chunk, 600);
     console_output(&c, (const uint8_t *)"x", 1);
     console_close(&c);
     static const char note[] =
-        "\r\n[stdvmm: 1000 bytes of console output dropped: over the rate limit]\r\nend\nx";
+        "\r\n[stdvmm: 1000 bytes of console output dropped: over the rate limit]\r\nend\nx"
+        "\r\n[stdvmm: 600 bytes of console output dropped: over the rate limit]\r\n";
     assert_int_equal(size_of(d->path, "serial.log"), 10240 + sizeof(note) - 1);
     char tail[sizeof(note)] = {0};
     FILE *f = fopen(path, "r");
