@@ -202,8 +202,14 @@ static int make_root(const struct host_jail *j, unsigned uid, unsigned gid)
     char path[512];
 
     /* Nothing we mount from here on reaches the host's namespace. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        return -errno;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+        int e = errno;
+        if (e == EINVAL)
+            LOG_ERR("jail: / is not a mount point (a chroot?): a jail needs a root it can make "
+                    "private and leave; run stdvmm in a mount namespace whose root is a mount "
+                    "point, or unprivileged (no jail)");
+        return -e;
+    }
     if (mkdir(root, 0700) != 0 && errno != EEXIST)
         return -errno;
     /* Not nodev: /dev/kvm is a node in it. */
