@@ -80,11 +80,7 @@ static int disk_io(uint32_t type, uint64_t sector, uint8_t *buf, uint32_t len)
 
 static bool reply(struct conn *c, uint32_t id, enum channel_status status, uint32_t len)
 {
-    uint8_t hdr[CHANNEL_STREAM_HDR_SIZE];
-    const struct channel_stream_msg m = {CHANNEL_STREAM_RSP_MAGIC, id, status, len, 0};
-    channel_stream_put(hdr, &m);
-    return vmm_link_write_all(c->fd, hdr, sizeof(hdr)) &&
-           (len == 0 || vmm_link_write_all(c->fd, c->buf, len));
+    return vmm_link_respond(c->fd, id, status, c->buf, len);
 }
 
 static int on_header(void *ctx, const struct channel_stream_msg *m)

@@ -83,11 +83,7 @@ static void drop(struct conn *c)
 static bool reply(struct conn *c, uint32_t id, enum channel_status st, const uint8_t *data,
                   uint32_t len)
 {
-    uint8_t hdr[CHANNEL_STREAM_HDR_SIZE];
-    const struct channel_stream_msg m = {CHANNEL_STREAM_RSP_MAGIC, id, st, len, 0};
-    channel_stream_put(hdr, &m);
-    if (vmm_link_write_all(c->fd, hdr, sizeof(hdr)) &&
-        (len == 0 || vmm_link_write_all(c->fd, data, len)))
+    if (vmm_link_respond(c->fd, id, st, data, len))
         return true;
     drop(c);
     return false;

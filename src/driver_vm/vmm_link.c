@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <linux/vm_sockets.h>
 
+#include "stdvmm/channel_stream.h"
+
 static int connect_or_close(int fd, const struct sockaddr *addr, socklen_t len)
 {
     if (fd >= 0 && connect(fd, addr, len) < 0) {
@@ -39,7 +41,8 @@ int vmm_link_dial(const char *unix_prefix, unsigned port)
                             (struct sockaddr *)&addr, sizeof(addr));
 }
 
-bool vmm_link_write_all(int fd, const void *p, size_t n)
+/* Writes all n bytes (a stream: a short write is not an answer). */
+static bool write_all(int fd, const void *p, size_t n)
 {
     const uint8_t *b = p;
     while (n > 0) {
@@ -52,6 +55,14 @@ bool vmm_link_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return true;
+}
+
+bool vmm_link_respond(int fd, uint32_t id, uint32_t status, const void *data, uint32_t len)
+{
+    uint8_t hdr[CHANNEL_STREAM_HDR_SIZE];
+    const struct channel_stream_msg m = {CHANNEL_STREAM_RSP_MAGIC, id, status, len, 0};
+    channel_stream_put(hdr, &m);
+    return write_all(fd, hdr, sizeof(hdr)) && (len == 0 || write_all(fd, data, len));
 }
 
 bool vmm_link_dial_due(void)

@@ -10,12 +10,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A connection to the VMM's side for port: a file descriptor, or -1. unix_prefix: NULL for vsock. */
 int vmm_link_dial(const char *unix_prefix, unsigned port);
 
-/* Writes all n bytes (a stream: a short write is not an answer). */
-bool vmm_link_write_all(int fd, const void *p, size_t n);
+/* Answers request id: a response header, then len bytes of data (a stream: all or nothing). */
+bool vmm_link_respond(int fd, uint32_t id, uint32_t status, const void *data, uint32_t len);
 
 /*
  * Whether to dial the ports without a connection now. A connect() is a
