@@ -21,6 +21,12 @@
 #include <stdint.h>
 
 #define ACPI_X86_LAPIC_ADDR 0xfee00000u
+/*
+ * A shared region's device (docs/memory.md): stdvmm's own ACPI id, for a
+ * device no other firmware describes; Linux lists its ranges in /proc/iomem
+ * under this name.
+ */
+#define ACPI_SHARED_REGION_HID "SVMM0001"
 #define ACPI_X86_IOAPIC_ADDR 0xfec00000u
 
 /* Where a legacy OS scans for the RSDP; the tables are meant to go here. */
@@ -46,6 +52,9 @@ struct acpi_device {
     bool is_pio;  /* base/size are I/O ports rather than MMIO */
     uint64_t base;
     uint64_t size;            /* MMIO: below 4 GiB; PIO: 1..255 ports */
+    /* A second, memory resource anywhere in 64 bits (a shared region's memory); size 0: none. */
+    uint64_t mem_base, mem_size;
+    bool mem_writable;
     uint32_t irq;             /* GSI on the I/O APIC; 0 = none */
     bool irq_level_triggered; /* else edge; active high either way */
 };

@@ -99,6 +99,8 @@ void aml_resource_begin(struct aml *a);
 void aml_resource_end(struct aml *a);
 
 void aml_memory32_fixed(struct aml *a, uint32_t base, uint32_t length, bool writable);
+/* QWordMemory (fixed, cacheable): a consumer's memory range anywhere in 64 bits. */
+void aml_qword_memory(struct aml *a, uint64_t base, uint64_t length, bool writable);
 /* IO(Decode16, min, max, align, length) */
 void aml_io(struct aml *a, uint16_t min, uint16_t max, uint8_t align, uint8_t length);
 /* FixedIO: only ten address bits are decoded, so base <= 0x3ff. */

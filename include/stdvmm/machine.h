@@ -26,6 +26,7 @@
 #include "stdvmm/devices/pl031.h"
 #include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
+#include "stdvmm/devices/shared_region.h"
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/devices/virtio_console.h"
 #include "stdvmm/devices/virtio_mmio.h"
@@ -39,6 +40,13 @@
 #define MACHINE_CMDLINE_MAX 8192
 /* virtio-mmio slots of one machine (x86 puts them on GSI 5 and up, below the ACPI GED's 23). */
 #define MACHINE_MAX_VIRTIO 16
+
+/*
+ * Shared regions of one machine. Each takes a slot of the virtio range for
+ * its register page and line, from the top down, so virtio devices keep
+ * their windows whether or not a VM has regions.
+ */
+#define MACHINE_MAX_SHARED 8
 
 /*
  * The virtio device kinds. Each is instantiated through the same table
@@ -92,6 +100,19 @@ struct machine_virtio {
     unsigned index; /* slot number: window and interrupt follow from it */
 };
 
+/*
+ * A shared region as one member sees it (docs/memory.md): the description
+ * checked where it sits (memmap_check_window); the machine checks it again.
+ */
+struct machine_shared {
+    const char *name;
+    uint64_t gpa;
+    uint64_t size;
+    bool writable;            /* else the port maps it read-only and writes are refused */
+    bool doorbell;            /* the members may ring each other */
+    unsigned member, members; /* this VM's index among the members, and their count */
+};
+
 /* What the machine is: the same fields whichever port builds it. */
 struct machine_desc {
     const char *name;
@@ -109,6 +130,8 @@ struct machine_desc {
     uint64_t initrd_size;
     const char *cmdline;         /* the user's; NULL: empty */
     struct vm_arch_options arch; /* kernel format, irqchip, CPU features; zero: defaults */
+    const struct machine_shared *shared; /* shared regions this VM is a member of */
+    unsigned shared_count;
 };
 
 struct machine;
@@ -144,6 +167,17 @@ struct machine_host {
     int (*add_devices)(void *ctx, struct machine *m);
     /* Stops those devices before vCPUs and RAM go (machine_teardown); NULL: none. */
     void (*remove_devices)(void *ctx, struct machine *m);
+    /*
+     * Host memory of shared region index (desc.shared[index]), mapped into
+     * this VMM (read-only where !s->writable); NULL when it cannot be (say
+     * why). The host owns the mapping. NULL hook: this host has no regions.
+     */
+    void *(*shared_map)(void *ctx, unsigned index, const struct machine_shared *s);
+    /*
+     * The guest rang target on region index (a member index, or
+     * SHARED_REGION_RING_ALL): the host passes it on. Runs on a vCPU thread.
+     */
+    void (*shared_ring)(void *ctx, unsigned index, uint32_t target);
     /* Arguments the VMM adds after the user's command line into buf; NULL: none. */
     int (*cmdline_extra)(void *ctx, char *buf, size_t size);
 };
@@ -152,6 +186,12 @@ struct machine_ram {
     uint64_t gpa;
     uint64_t size;
     void *host;
+};
+
+/* Which host and region a guest's doorbell write is passed to. */
+struct machine_shared_ring {
+    const struct machine_host *host;
+    unsigned index;
 };
 
 struct machine {
@@ -165,6 +205,9 @@ struct machine {
     struct pl031 rtc; /* arm64's RTC; unused where the arch has none */
     struct machine_virtio *virtio[MACHINE_MAX_VIRTIO]; /* in slot order; the host owns them */
     unsigned virtio_count;
+    struct shared_region shared[MACHINE_MAX_SHARED]; /* desc.shared's register pages, in order */
+    struct machine_shared_ring shared_rings[MACHINE_MAX_SHARED];
+    unsigned shared_count;
     char cmdline[MACHINE_CMDLINE_MAX];
 };
 
@@ -186,6 +229,9 @@ void machine_teardown(struct machine *m);
  * order they are added in, so the guest sees the same vda, eth0 on every boot.
  */
 int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model);
+
+/* Members rang this VM `rings` times on shared region index (any thread of the host). */
+void machine_shared_doorbell(struct machine *m, unsigned index, uint32_t rings);
 
 /* The device's queues were notified: runs the model's notify op. */
 void machine_virtio_process(struct machine_virtio *d);

@@ -144,8 +144,8 @@ struct sysconf_shared_member {
 
 /*
  * shared_regions[]: memory that exactly these VMs see (docs/memory.md).
- * Checked (members, placement in each member's map) but not yet mapped by
- * any port: a description with one is refused after the checks.
+ * Checked here (members, placement in each member's map); stdvmmd maps it
+ * into the members (src/manager/manager_shared.c).
  */
 struct sysconf_shared_region {
     const char *name;

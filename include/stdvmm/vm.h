@@ -42,6 +42,11 @@ enum vm_platform_device_kind {
      * (a driver VM's device, seL4): the VMM neither traps nor models it.
      */
     VM_DEV_VIRTIO_MMIO_PASSTHROUGH,
+    /*
+     * A shared region's register page (stdvmm/devices/shared_region.h),
+     * described with the region's memory so that the guest finds both.
+     */
+    VM_DEV_SHARED_REGION,
 };
 
 struct vm_platform_device {
@@ -56,6 +61,9 @@ struct vm_platform_device {
      * memory at dma_bus; the firmware tables tell the guest to translate.
      */
     uint64_t dma_cpu, dma_bus, dma_size;
+    /* SHARED_REGION only: the region's memory and name. */
+    uint64_t shm_gpa, shm_size;
+    const char *label;
 };
 
 struct vm;

@@ -37,6 +37,8 @@ enum vmm_console_device {
 #define VMM_MAX_NETS 4
 #define VMM_MAX_HOSTFWDS 8
 #define VMM_MAX_FS 4
+#define VMM_MAX_SHARED 8         /* as MACHINE_MAX_SHARED */
+#define VMM_MAX_SHARED_MEMBERS 8 /* as SHARED_REGION_MAX_MEMBERS */
 
 /* A raw disk image (virtio-blk). */
 /*
@@ -104,6 +106,24 @@ struct vmm_fs {
 
 struct vmm_placement; /* stdvmm/placement.h */
 
+/*
+ * A shared region this VM is a member of (docs/memory.md): memory another
+ * process made (stdvmmd's sealed memfd, handed down as fd; or a file at
+ * path), mapped at gpa. Doorbells are eventfds by member index: this VM
+ * waits on its own and signals the others'.
+ */
+struct vmm_shared_region {
+    const char *name;
+    uint64_t gpa;
+    uint64_t size;
+    bool read_only;   /* mapped read-only: the guest's writes are refused and counted */
+    int fd;           /* an inherited descriptor of the memory; -1: path */
+    const char *path; /* a file (e.g. under /dev/shm) when no descriptor is given */
+    unsigned member, members;
+    int doorbells[VMM_MAX_SHARED_MEMBERS]; /* eventfds, by member index */
+    unsigned doorbell_count;               /* 0: no doorbells; else members */
+};
+
 struct vmm_config {
     const char *name;
     const char *kernel;
@@ -135,6 +155,8 @@ struct vmm_config {
     struct vmm_fs fs[VMM_MAX_FS];
     unsigned fs_count;
     bool rng; /* virtio-rng fed from getrandom(2) */
+    struct vmm_shared_region shared[VMM_MAX_SHARED];
+    unsigned shared_count;
     const struct vmm_placement *placement; /* vCPU/VMM thread placement; NULL: none */
     enum host_seccomp_mode seccomp;        /* the threads' filters; 0: kill on a violation */
     const char *jail;  /* root only: jail the VMM with this directory as its root; NULL: none */

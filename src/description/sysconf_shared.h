@@ -3,8 +3,7 @@
  * shared_regions (docs/memory.md): memory seen by exactly the VMs named as
  * its members, each at a guest-physical address of its own, rw or ro. The
  * checks are the description's (unknown or repeated members, a window on a
- * member's RAM, devices or another shared region); no port maps one yet,
- * so a description that has them is refused once they pass.
+ * member's RAM, devices or another shared region).
  */
 #ifndef STDVMM_DESCRIPTION_SYSCONF_SHARED_H
 #define STDVMM_DESCRIPTION_SYSCONF_SHARED_H

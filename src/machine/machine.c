@@ -155,6 +155,104 @@ static int add_platform_devices(struct machine *m)
     return r;
 }
 
+static void ring_peer(void *ctx, uint32_t target)
+{
+    const struct machine_shared_ring *r = ctx;
+    r->host->shared_ring(r->host->ctx, r->index, target);
+}
+
+/* The slot of the virtio range region i's register page and line take: from the top down. */
+static unsigned shared_slot(unsigned i)
+{
+    return MACHINE_MAX_VIRTIO - 1 - i;
+}
+
+/*
+ * Each shared region: its memory mapped (read-only where the VM may only
+ * read) and checked again here, whoever built the description, then its
+ * register page in a slot of the virtio range. Not in guest memory's
+ * regions: no device of this VM may reach another VM's memory by DMA.
+ */
+static int add_shared_regions(struct machine *m, const struct machine_desc *d)
+{
+    const struct arch_platform *p = arch_platform();
+    struct memmap_range ram[ARCH_MAX_RAM_REGIONS];
+
+    if (d->shared_count == 0)
+        return 0;
+    if (d->shared_count > MACHINE_MAX_SHARED || m->host->shared_map == NULL) {
+        LOG_ERR("%u shared regions: this host maps at most %d", d->shared_count,
+                m->host->shared_map == NULL ? 0 : MACHINE_MAX_SHARED);
+        return -STDVMM_EINVAL;
+    }
+    for (unsigned i = 0; i < m->ram_count; i++)
+        ram[i] = (struct memmap_range){m->ram[i].gpa, m->ram[i].size};
+    for (unsigned i = 0; i < d->shared_count; i++) {
+        const struct machine_shared *sh = &d->shared[i];
+        struct memmap_range window = {sh->gpa, sh->size};
+        int r =
+            memmap_check_window(arch_memory_limits(), ram, m->ram_count, &window, i, NULL, NULL);
+        for (unsigned j = 0; r == 0 && j < i; j++) {
+            if (sh->gpa < d->shared[j].gpa + d->shared[j].size &&
+                d->shared[j].gpa < sh->gpa + sh->size) {
+                LOG_ERR("shared region '%s' overlaps '%s'", sh->name, d->shared[j].name);
+                r = -STDVMM_EINVAL;
+            }
+        }
+        if (r < 0)
+            return r;
+        unsigned slot = shared_slot(i);
+        struct shared_region_config c = {
+            .name = sh->name,
+            .regs = p->virtio_mmio_base + (uint64_t)slot * p->virtio_mmio_stride,
+            .gpa = sh->gpa,
+            .size = sh->size,
+            .member = sh->member,
+            .members = sh->members,
+            .writable = sh->writable,
+            .doorbell = sh->doorbell,
+            .irq = p->virtio_irq_base + slot,
+            .set_irq = set_irq,
+            .irq_ctx = &m->vm,
+            .ring = m->host->shared_ring != NULL ? ring_peer : NULL,
+            .ring_ctx = &m->shared_rings[i],
+        };
+        m->shared_rings[i] = (struct machine_shared_ring){.host = m->host, .index = i};
+        r = shared_region_init(&m->shared[i], &c);
+        if (r < 0)
+            return r;
+        void *host = m->host->shared_map(m->host->ctx, i, sh);
+        if (host == NULL)
+            return -STDVMM_ENOMEM;
+        r = hv_vm_map_memory(m->vm.hv, ARCH_MAX_RAM_REGIONS + i, sh->gpa, sh->size, host,
+                             sh->writable ? 0 : HV_MEM_READONLY);
+        if (r == 0)
+            r = shared_region_register(&m->shared[i], &m->vm.mmio);
+        if (r < 0)
+            return r;
+        m->shared_count = i + 1;
+        struct vm_platform_device dev = {
+            .kind = VM_DEV_SHARED_REGION,
+            .base = c.regs,
+            .size = SHARED_REGION_REGS_SIZE,
+            .irq = c.irq,
+            .shm_gpa = sh->gpa,
+            .shm_size = sh->size,
+            .label = m->shared[i].name,
+        };
+        r = vm_add_platform_device(&m->vm, &dev);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+void machine_shared_doorbell(struct machine *m, unsigned index, uint32_t rings)
+{
+    if (index < m->shared_count)
+        shared_region_doorbell(&m->shared[index], rings);
+}
+
 /* The user's command line, then what the VMM adds (interrupt owners). */
 static int compose_cmdline(struct machine *m, const char *user)
 {
@@ -187,6 +285,7 @@ int machine_build(struct machine *m, const struct machine_desc *d, const struct 
     m->host = host;
     m->ram_count = 0;
     m->virtio_count = 0;
+    m->shared_count = 0;
     vm_init(&m->vm, d->name, NULL, d->cpus);
     m->vm.opts = d->arch;
     int r = hv_vm_create(&hv_cfg, &hv);
@@ -201,6 +300,8 @@ int machine_build(struct machine *m, const struct machine_desc *d, const struct 
         r = arch_vm_init(&m->vm);
     if (r == 0)
         r = add_platform_devices(m);
+    if (r == 0)
+        r = add_shared_regions(m, d);
     if (r == 0 && host->add_devices != NULL)
         r = host->add_devices(host->ctx, m);
     if (r == 0)
@@ -248,4 +349,5 @@ void machine_teardown(struct machine *m)
     }
     m->ram_count = 0;
     m->virtio_count = 0;
+    m->shared_count = 0;
 }

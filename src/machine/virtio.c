@@ -68,8 +68,10 @@ int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
         LOG_ERR("virtio %s: no such device kind, or no storage for it", d->name);
         return -STDVMM_EINVAL;
     }
-    if (m->virtio_count >= MACHINE_MAX_VIRTIO) {
-        LOG_ERR("virtio %s: too many virtio devices (at most %d)", d->name, MACHINE_MAX_VIRTIO);
+    /* Shared regions took the top slots (add_shared_regions runs first). */
+    if (m->virtio_count >= MACHINE_MAX_VIRTIO - m->shared_count) {
+        LOG_ERR("virtio %s: too many virtio devices (at most %u, with %u shared regions)", d->name,
+                MACHINE_MAX_VIRTIO - m->shared_count, m->shared_count);
         return -STDVMM_ENOSPC;
     }
     const struct machine_virtio_type *t = &machine_virtio_types[d->kind];

@@ -9,6 +9,7 @@
  *   manager_reply.c      (error replies)
  *   manager_life.c       the VMs' life cycle: spawn, stop, exits, restarts, adoption
  *   manager_networks.c   the networks' switches: spawn, restart, status over their control sockets
+ *   manager_shared.c     the shared regions' memory and doorbells, handed to their members' VMMs
  *   manager_vms.c        the VM records, their status files, resource usage
  *   manager_request.c    API paths and bodies, bounds checks (pure; fuzzed)
  *   manager_state.c      state directory files, pid files, adoption checks
@@ -33,6 +34,7 @@
 #include "manager_http.h"
 #include "manager_life.h"
 #include "manager_networks.h"
+#include "manager_shared.h"
 #include "manager_state.h"
 #include "manager_vms.h"
 #include "stdvmm/control/vm_client.h"
@@ -220,6 +222,8 @@ int mgr_open(const struct mgr_options *opts, struct mgr **out)
     load_instances(m);
     /* Before any VM starts: a VM's NIC on a network connects to its switch's port at start. */
     r = mgr_networks_open(m);
+    if (r == 0)
+        r = mgr_shared_open(m);
     if (r != 0) {
         mgr_close(m);
         return r;
@@ -333,6 +337,7 @@ void mgr_close(struct mgr *m)
     mgr_http_close(m->http);
     mgr_free_vms(m);
     free(m->networks); /* the switches keep running, as the VMs do */
+    mgr_shared_close(m);
     if (m->signal_fd >= 0)
         close(m->signal_fd);
     if (m->lock_fd >= 0)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "manager_networks.h"
+#include "manager_shared.h"
 #include "manager_state.h"
 #include "stdvmm/control/vm_client.h"
 #include "stdvmm/error.h"
@@ -77,8 +78,10 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
      * A root manager jails every VMM (docs/security.md): its own root (the
      * VM's directory's root/, empty on the host), uid, cgroup, namespaces.
      */
-    char *argv[] = {"stdvmm",      "run", "--config", config, "--api-socket", sock,
-                    "--log-level", "info", NULL,      NULL,   NULL};
+    /* stdvmm run --config ... [--jail DIR] [--shared-region ...]... NULL */
+    char *argv[10 + 2 * SYSCONF_MAX_SHARED + 1] = {"stdvmm",       "run", "--config",    config,
+                                                   "--api-socket", sock,  "--log-level", "info"};
+    unsigned argc = 8;
     for (unsigned i = 0; geteuid() == 0 && !vm->cfg.no_jail && i < vm->cfg.net_count; i++) {
         /*
          * A jailed VMM connects to its port before it enters the jail, but
@@ -93,10 +96,21 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
                                     i, vm->cfg.nets[i].network);
     }
     if (geteuid() == 0 && !vm->cfg.no_jail) {
-        argv[8] = "--jail";
-        argv[9] = jail;
+        argv[argc++] = "--jail";
+        argv[argc++] = jail;
     }
-    int r = mgr_spawn(m->stdvmm, argv, log, &pid);
+    /* The regions it is a member of: their memory and doorbells as inherited descriptors. */
+    struct mgr_shared_spawn shared;
+    int r = mgr_shared_spawn(m, vm, &shared, err);
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < shared.arg_count; i++) {
+        argv[argc++] = "--shared-region";
+        argv[argc++] = shared.args[i];
+    }
+    argv[argc] = NULL;
+    r = mgr_spawn(m->stdvmm, argv, log, shared.fds, shared.fd_count, &pid);
+    mgr_shared_spawn_done(&shared);
     if (r != 0)
         return stdvmm_error_set(err, STDVMM_EIO, "cannot start %.200s: %s", m->stdvmm, strerror(r));
     struct mgr_pidfile pf = {.pid = pid};

@@ -113,7 +113,7 @@ static int spawn_switch(struct mgr *m, struct mgr_network *n)
     unlink(n->control); /* its reappearance is the new switch's readiness */
 
     pid_t pid;
-    int r = mgr_spawn(bin, argv, n->log, &pid);
+    int r = mgr_spawn(bin, argv, n->log, NULL, 0, &pid);
     if (r != 0) {
         LOG_ERR("network %s: cannot start %s: %s", n->def->name, bin, strerror(r));
         return -STDVMM_EIO;

@@ -232,17 +232,35 @@ int mgr_adopt_check(const char *proc_root, const struct mgr_pidfile *pf, const c
     return 0;
 }
 
-int mgr_spawn(const char *bin, char *const argv[], const char *log, pid_t *pid)
+int mgr_spawn(const char *bin, char *const argv[], const char *log, const int *fds,
+              unsigned fd_count, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, defaults;
+    int high[64];
 
+    if (fd_count > sizeof(high) / sizeof(high[0]))
+        return E2BIG;
+    /*
+     * Copies above the targets first: a source that is itself a target
+     * number would otherwise be overwritten before it is handed on.
+     */
+    unsigned made = 0;
+    for (; made < fd_count; made++) {
+        high[made] = fcntl(fds[made], F_DUPFD_CLOEXEC, 3 + (int)fd_count);
+        if (high[made] < 0)
+            break;
+    }
+    int r = made == fd_count ? 0 : errno;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     /* The child's stdout (no O_CLOEXEC); O_NOFOLLOW: never write through a planted symlink. */
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    /* dup2 leaves the target without close-on-exec: exactly these reach the child. */
+    for (unsigned k = 0; r == 0 && k < fd_count; k++)
+        posix_spawn_file_actions_adddup2(&fa, high[k], 3 + (int)k);
     posix_spawnattr_init(&attr);
     sigemptyset(&none);
     sigfillset(&defaults);
@@ -250,8 +268,11 @@ int mgr_spawn(const char *bin, char *const argv[], const char *log, pid_t *pid)
     posix_spawnattr_setsigdefault(&attr, &defaults);
     posix_spawnattr_setflags(&attr,
                              POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    int r = posix_spawn(pid, bin, &fa, &attr, argv, environ);
+    if (r == 0)
+        r = posix_spawn(pid, bin, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
+    for (unsigned k = 0; k < made; k++)
+        close(high[k]);
     return r;
 }

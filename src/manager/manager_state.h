@@ -39,10 +39,12 @@ int mgr_adopt_check(const char *proc_root, const struct mgr_pidfile *pf, const c
  * Starts bin with argv in a session of its own (the manager's terminal and
  * process group, Ctrl-C or a supervisor killing the manager's group, must
  * not reach it), stdin from /dev/null, stdout and stderr appended to log
- * (never through a symlink), default signal handling and mask. 0 with
- * *pid, or posix_spawn's error number.
+ * (never through a symlink), default signal handling and mask, and
+ * fds[k] as its descriptor 3 + k (no other descriptor of the manager's). 0
+ * with *pid, or an error number.
  */
-int mgr_spawn(const char *bin, char *const argv[], const char *log, pid_t *pid);
+int mgr_spawn(const char *bin, char *const argv[], const char *log, const int *fds,
+              unsigned fd_count, pid_t *pid);
 
 /* Writes path atomically (a temporary file renamed over it). */
 int mgr_write_file(const char *path, const char *text);

@@ -89,6 +89,7 @@ struct mgr {
     unsigned vm_count;
     struct mgr_network *networks; /* manager_networks.h: one switch per description network */
     unsigned network_count;
+    struct mgr_shared_region *shared; /* manager_shared.h: cfg.shared's memory and doorbells */
     int lock_fd;
     int signal_fd;
     struct mgr_http *http; /* manager_http.h */

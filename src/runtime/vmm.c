@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "shared_regions.h"
 #include "virtio_devices.h"
 #include "vcpu_park.h"
 #include "stdvmm/arch.h"
@@ -52,6 +53,7 @@ struct vmm {
     /* The memfd behind each RAM region (m->mach.ram order) when RAM is shared; -1 otherwise. */
     int ram_fds[ARCH_MAX_RAM_REGIONS];
     char vsock_dir[256]; /* the jail binds it: where the vsock socket's per-port paths go */
+    struct shared_regions shared; /* memory shared with other VMs, and their doorbells */
 };
 
 int vmm_config_check(const struct vmm_config *cfg)
@@ -88,6 +90,8 @@ int vmm_config_check(const struct vmm_config *cfg)
         bad = 1;
     }
     if (vmm_virtio_config_check(cfg) < 0)
+        bad = 1;
+    if (shared_regions_check(cfg) < 0)
         bad = 1;
     if (cfg->placement != NULL && sched_policy_check(cfg->placement, cfg->cpus) < 0)
         bad = 1;
@@ -150,6 +154,18 @@ static void remove_virtio(void *ctx, struct machine *mach)
     struct vmm *m = ctx;
     (void)mach;
     vmm_virtio_teardown(m->virtio);
+}
+
+static void *shared_map(void *ctx, unsigned index, const struct machine_shared *sh)
+{
+    struct vmm *m = ctx;
+    return shared_regions_map(&m->shared, index, sh);
+}
+
+static void shared_ring(void *ctx, unsigned index, uint32_t target)
+{
+    struct vmm *m = ctx;
+    shared_regions_ring(&m->shared, index, target);
 }
 
 static int irq_owners_arg(void *ctx, char *buf, size_t size)
@@ -218,6 +234,8 @@ static void host_init(struct vmm *m)
         .add_devices = add_virtio,
         .remove_devices = remove_virtio,
         .cmdline_extra = irq_owners_arg,
+        .shared_map = shared_map,
+        .shared_ring = shared_ring,
     };
 }
 
@@ -236,6 +254,8 @@ static int build(struct vmm *m)
         .initrd_size = m->initrd.size,
         .cmdline = cfg->cmdline,
         .arch = cfg->arch,
+        .shared = m->shared.desc,
+        .shared_count = m->shared.count,
     };
     return machine_build(&m->mach, &desc, &m->host);
 }
@@ -290,19 +310,26 @@ static void join_vcpus(struct vmm *m)
 
 /*
  * Waits until the VM records a stop reason, turning host signals into a stop
- * request, and meanwhile hands on the writes the port queued.
+ * request, and meanwhile hands on the writes the port queued and the other
+ * members' doorbells.
  */
 static void wait_for_stop(struct vmm *m)
 {
     while (vm_stop_reason(&m->mach.vm) == VM_STOP_NONE) {
-        struct pollfd fds[2] = {{.fd = m->stop_fd, .events = POLLIN},
-                                {.fd = m->signal_fd, .events = POLLIN}};
-        int n = poll(fds, 2, BUFFERED_FLUSH_MS);
+        struct pollfd fds[2 + VMM_MAX_SHARED] = {{.fd = m->stop_fd, .events = POLLIN},
+                                                 {.fd = m->signal_fd, .events = POLLIN}};
+        unsigned region[VMM_MAX_SHARED];
+        unsigned bells = shared_regions_pollfds(&m->shared, fds + 2, region);
+        int n = poll(fds, 2 + bells, BUFFERED_FLUSH_MS);
         if (n < 0 && errno != EINTR)
             break;
         vm_flush_buffered_writes(&m->mach.vm);
         if (n <= 0)
             continue;
+        for (unsigned i = 0; i < bells; i++) {
+            if (fds[2 + i].revents & POLLIN)
+                shared_regions_doorbell(&m->shared, &m->mach, region[i]);
+        }
         if (fds[1].revents & POLLIN) {
             struct signalfd_siginfo si;
             if (read(m->signal_fd, &si, sizeof(si)) == sizeof(si)) {
@@ -460,6 +487,9 @@ int vmm_run(const struct vmm_config *cfg)
         goto out;
     if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
+    /* Mapped once, before the jail: the memory outlives the guest's reboots. */
+    if (shared_regions_open(&m->shared, cfg) < 0)
+        goto out;
     if (cfg->api_socket != NULL && vm_api_open(&m->api, cfg->api_socket, cfg, m->sched) < 0)
         goto out;
     /* Everything the VM uses by descriptor is open: now the jail, which forks, so no thread yet. */
@@ -516,6 +546,7 @@ out:
     host_file_image_release(&m->kernel);
     host_file_image_release(&m->initrd);
     vmm_virtio_close(m->virtio);
+    shared_regions_close(&m->shared);
     if (m->stop_fd >= 0)
         close(m->stop_fd);
     if (m->signal_fd >= 0)

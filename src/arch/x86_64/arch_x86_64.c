@@ -231,6 +231,12 @@ static int to_acpi_device(const struct vm_platform_device *d, unsigned *uid_by_k
     case VM_DEV_VIRTIO_MMIO:
         out->hid = "LNRO0005";
         break;
+    case VM_DEV_SHARED_REGION:
+        out->hid = ACPI_SHARED_REGION_HID;
+        out->mem_base = d->shm_gpa;
+        out->mem_size = d->shm_size;
+        out->mem_writable = true; /* what the guest may do is the register page's to say */
+        break;
     default:
         LOG_ERR("platform device kind %d has no ACPI description", (int)d->kind);
         return -STDVMM_EINVAL;
@@ -240,14 +246,15 @@ static int to_acpi_device(const struct vm_platform_device *d, unsigned *uid_by_k
     out->base = d->base;
     out->size = d->size;
     out->irq = d->irq;
-    out->irq_level_triggered = false; /* ISA-style and virtio-mmio lines are edge here */
+    /* ISA-style and virtio-mmio lines are edge here; a region's follows its STATUS. */
+    out->irq_level_triggered = d->kind == VM_DEV_SHARED_REGION;
     return 0;
 }
 
 int arch_setup_firmware(struct vm *vm)
 {
     struct acpi_device devices[VM_MAX_PLATFORM_DEVICES];
-    unsigned uid_by_kind[VM_DEV_PVPANIC + 1] = {0};
+    unsigned uid_by_kind[VM_DEV_SHARED_REGION + 1] = {0};
     struct acpi_platform p;
     size_t used;
     int r;

@@ -398,6 +398,9 @@ static const char *name_prefix(const char *hid)
     if (strcmp(hid, "QEMU0001") == 0) {
         return "PP";
     }
+    if (strcmp(hid, ACPI_SHARED_REGION_HID) == 0) {
+        return "SR";
+    }
     return "DV";
 }
 
@@ -420,6 +423,9 @@ static void write_device(struct aml *a, const struct acpi_device *d, unsigned in
         aml_io(a, (uint16_t)d->base, (uint16_t)d->base, 1, (uint8_t)d->size);
     } else {
         aml_memory32_fixed(a, (uint32_t)d->base, (uint32_t)d->size, true);
+    }
+    if (d->mem_size != 0) {
+        aml_qword_memory(a, d->mem_base, d->mem_size, d->mem_writable);
     }
     if (d->irq != 0) {
         aml_interrupt(a, d->irq, d->irq_level_triggered ? AML_IRQ_LEVEL : AML_IRQ_EDGE,

@@ -46,6 +46,7 @@ enum aml_kind {
 #define RES_FIXED_IO 0x4b
 #define RES_END_TAG 0x79
 #define RES_MEMORY32_FIXED 0x86
+#define RES_QWORD_ADDRESS 0x8a
 #define RES_EXT_INTERRUPT 0x89
 
 static void set_err(struct aml *a, int err)
@@ -587,6 +588,34 @@ void aml_memory32_fixed(struct aml *a, uint32_t base, uint32_t length, bool writ
     put8(a, writable ? 1 : 0);
     put32(a, base);
     put32(a, length);
+}
+
+void aml_qword_memory(struct aml *a, uint64_t base, uint64_t length, bool writable)
+{
+    if (!in_resource(a, "QWordMemory")) {
+        return;
+    }
+    if (length == 0 || base + length - 1 < base) {
+        LOG_ERR("QWordMemory 0x%llx+0x%llx: empty or past 2^64", (unsigned long long)base,
+                (unsigned long long)length);
+        set_err(a, -STDVMM_ERANGE);
+        return;
+    }
+    put8(a, RES_QWORD_ADDRESS);
+    put16(a, 43);
+    put8(a, 0);                                    /* memory range */
+    put8(a, 0x0c);                                 /* minimum and maximum fixed, positive decode */
+    put8(a, (uint8_t)(0x02 | (writable ? 1 : 0))); /* cacheable, address range memory */
+    put32(a, 0);                                   /* granularity */
+    put32(a, 0);
+    put32(a, (uint32_t)base);
+    put32(a, (uint32_t)(base >> 32));
+    put32(a, (uint32_t)(base + length - 1));
+    put32(a, (uint32_t)((base + length - 1) >> 32));
+    put32(a, 0); /* translation */
+    put32(a, 0);
+    put32(a, (uint32_t)length);
+    put32(a, (uint32_t)(length >> 32));
 }
 
 void aml_io(struct aml *a, uint16_t min, uint16_t max, uint8_t align, uint8_t length)

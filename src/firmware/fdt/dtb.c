@@ -208,6 +208,12 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         prop_reg(w, d->base, d->size);
         end(w);
         break;
+    case VM_DEV_SHARED_REGION:
+        shared_region_begin(w, unit_name(name, "shared-region", d->base), d);
+        if (d->irq != 0)
+            prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_LEVEL_HIGH);
+        end(w);
+        break;
     default:
         LOG_ERR("device tree: platform device kind %d has no device tree description",
                 (int)d->kind);

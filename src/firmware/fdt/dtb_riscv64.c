@@ -141,6 +141,12 @@ static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
         prop_reg(w, d->base, d->size);
         end(w);
         break;
+    case VM_DEV_SHARED_REGION:
+        shared_region_begin(w, unit_name(name, "shared-region", d->base), d);
+        if (d->irq != 0)
+            prop_irq2(w, d->irq, RV64_DTB_IRQ_LEVEL_HIGH);
+        end(w);
+        break;
     default:
         LOG_ERR("device tree: platform device kind %d has no riscv64 device tree description",
                 (int)d->kind);

@@ -12,6 +12,7 @@
 
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
+#include "stdvmm/vm.h"
 
 #define NAME_MAX_LEN 48
 
@@ -73,6 +74,26 @@ static inline void prop_reg(struct writer *w, uint64_t base, uint64_t size)
 {
     fdt64_t cells[2] = {cpu_to_fdt64(base), cpu_to_fdt64(size)};
     prop(w, "reg", cells, sizeof(cells));
+}
+
+/*
+ * A shared region's node (docs/memory.md), open for the caller's interrupt
+ * property and end(): the register page first, then the region's memory.
+ * No Linux driver binds "stdvmm,shared-region"; user space finds the node
+ * by its label and maps the ranges through /dev/mem.
+ */
+static inline void shared_region_begin(struct writer *w, const char *name,
+                                       const struct vm_platform_device *d)
+{
+    fdt64_t cells[4] = {cpu_to_fdt64(d->base), cpu_to_fdt64(d->size), cpu_to_fdt64(d->shm_gpa),
+                        cpu_to_fdt64(d->shm_size)};
+    static const char names[] = "registers\0memory";
+
+    begin(w, name);
+    prop_str(w, "compatible", "stdvmm,shared-region");
+    prop(w, "reg", cells, sizeof(cells));
+    prop(w, "reg-names", names, sizeof(names));
+    prop_str(w, "label", d->label != NULL ? d->label : "");
 }
 
 /* "prefix@hex": snprintf is not available to freestanding code. */

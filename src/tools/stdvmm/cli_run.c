@@ -35,6 +35,12 @@ void cli_run_usage(FILE *out)
             "                       holes between them, e.g. 192M@0,256M@1G (x86_64: one\n"
             "                       at 0; aarch64: 2M-aligned, outside 0x08000000-1G);\n"
             "                       --memory defaults to their total\n"
+            "  --shared-region name=NAME,gpa=GPA,size=SIZE,fd=N|path=FILE[,access=ro]\n"
+            "         [,member=I,members=M,doorbells=FD:FD:...]\n"
+            "                       memory shared with other VMs at GPA, outside RAM\n"
+            "                       (stdvmmd passes these from shared_regions:; the\n"
+            "                       guest finds it through its firmware, docs/memory.md);\n"
+            "                       repeatable, at most 8\n"
             "  --serial MODE        console: tty (default), file=PATH, off\n"
             "  --serial-max SIZE    file=PATH rotates to PATH.1 past SIZE (default 16M):\n"
             "                       the guest cannot fill the disk through its console\n"
@@ -506,6 +512,75 @@ bad:
     return -1;
 }
 
+/* doorbells=FD:FD:...: one eventfd per member, in member order. */
+static bool parse_doorbells(char *value, struct vmm_shared_region *r)
+{
+    unsigned n = 0;
+    for (char *save = NULL, *fd = strtok_r(value, ":", &save); fd != NULL;
+         fd = strtok_r(NULL, ":", &save)) {
+        unsigned long v;
+        if (n == VMM_MAX_SHARED_MEMBERS || !parse_u32(fd, INT32_MAX, &v))
+            return false;
+        r->doorbells[n++] = (int)v;
+    }
+    r->doorbell_count = n;
+    return n != 0;
+}
+
+static int shared_item(void *ctx, const char *opt, char *key, char *value)
+{
+    struct vmm_shared_region *r = ctx;
+    unsigned long v;
+    if (strcmp(key, "name") == 0 && value != NULL && *value != '\0') {
+        r->name = value;
+    } else if (strcmp(key, "gpa") == 0 || strcmp(key, "size") == 0) {
+        if (!spelling_parse_size(value, strcmp(key, "gpa") == 0 ? &r->gpa : &r->size))
+            return bad_item(opt, key, value, "expected an address or size such as 4G or 0x1000");
+    } else if (strcmp(key, "fd") == 0) {
+        if (!parse_u32(value, INT32_MAX, &v))
+            return bad_item(opt, key, value, "expected fd=N, an inherited descriptor");
+        r->fd = (int)v;
+    } else if (strcmp(key, "path") == 0 && value != NULL && *value != '\0') {
+        r->path = value;
+    } else if (strcmp(key, "access") == 0) {
+        if (value == NULL || (strcmp(value, "rw") != 0 && strcmp(value, "ro") != 0))
+            return bad_item(opt, key, value, "expected access=rw or access=ro");
+        r->read_only = strcmp(value, "ro") == 0;
+    } else if (strcmp(key, "member") == 0 || strcmp(key, "members") == 0) {
+        if (!parse_u32(value, VMM_MAX_SHARED_MEMBERS, &v))
+            return bad_item(opt, key, value, "expected a member index or count");
+        *(strcmp(key, "member") == 0 ? &r->member : &r->members) = (unsigned)v;
+    } else if (strcmp(key, "doorbells") == 0) {
+        if (value == NULL || !parse_doorbells(value, r))
+            return bad_item(opt, key, value,
+                            "expected doorbells=FD:FD:..., an eventfd per member in order");
+    } else {
+        return bad_item(opt, key, value,
+                        "expected name=, gpa=, size=, fd=N or path=FILE, access=rw|ro, "
+                        "member=, members=, doorbells=FD:FD:...");
+    }
+    return 0;
+}
+
+/*
+ * --shared-region name=N,gpa=A,size=S,fd=K|path=P[,access=ro][,member=I,members=M]
+ * [,doorbells=F0:F1:...]: what stdvmmd hands each member VMM; the rest is
+ * checked with the whole configuration.
+ */
+static int parse_shared_region(const char *arg, struct vmm_config *cfg)
+{
+    if (cfg->shared_count >= VMM_MAX_SHARED) {
+        fprintf(stderr, "stdvmm: --shared-region: at most %d regions\n", VMM_MAX_SHARED);
+        return -1;
+    }
+    struct vmm_shared_region r = {.fd = -1, .members = 1};
+    char *copy;
+    if (parse_kv_copy("--shared-region", arg, &r, shared_item, &copy) < 0)
+        return -1;
+    cfg->shared[cfg->shared_count++] = r;
+    return 0;
+}
+
 int cli_run(int argc, char **argv)
 {
     enum {
@@ -541,7 +616,8 @@ int cli_run(int argc, char **argv)
         OPT_PAUTH,
         OPT_MTE,
         OPT_MEMORY_MAP,
-        OPT_KERNEL_ADDR
+        OPT_KERNEL_ADDR,
+        OPT_SHARED_REGION
     };
     static const struct option options[] = {
         {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -550,6 +626,7 @@ int cli_run(int argc, char **argv)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"memory", required_argument, NULL, OPT_MEMORY},
         {"memory-map", required_argument, NULL, OPT_MEMORY_MAP},
+        {"shared-region", required_argument, NULL, OPT_SHARED_REGION},
         {"serial", required_argument, NULL, OPT_SERIAL},
         {"serial-max", required_argument, NULL, OPT_SERIAL_MAX},
         {"serial-rate", required_argument, NULL, OPT_SERIAL_RATE},
@@ -621,6 +698,10 @@ int cli_run(int argc, char **argv)
             break;
         case OPT_MEMORY_MAP:
             if (parse_memory_map(optarg, &cfg) < 0)
+                return VMM_EXIT_USAGE;
+            break;
+        case OPT_SHARED_REGION:
+            if (parse_shared_region(optarg, &cfg) < 0)
                 return VMM_EXIT_USAGE;
             break;
         case OPT_SERIAL:

@@ -617,7 +617,7 @@ static void shared_regions_are_checked(void **state)
     sysconf_diags_free(&d);
 }
 
-static void a_valid_shared_region_is_refused_as_not_mapped_yet(void **state)
+static void a_valid_shared_region_is_read(void **state)
 {
     static const char *const text =
         "system: {memory: 4G, vcpus: 8}\n"
@@ -629,9 +629,19 @@ static void a_valid_shared_region_is_refused_as_not_mapped_yet(void **state)
     struct sysconf_diags d;
 
     (void)state;
-    assert_int_equal(parse(text, &cfg, &d), -STDVMM_EINVAL);
-    assert_int_equal(d.count, 1);
-    assert_true(has_diag(&d, "shared_regions", "no port maps shared regions yet"));
+    assert_int_equal(parse(text, &cfg, &d), 0);
+    assert_int_equal(cfg.shared_count, 1);
+    const struct sysconf_shared_region *r = &cfg.shared[0];
+    assert_string_equal(r->name, "ring");
+    assert_int_equal(r->size, 1u << 20);
+    assert_true(r->doorbell);
+    assert_int_equal(r->member_count, 2);
+    assert_string_equal(r->members[0].vm, "a");
+    assert_int_equal(r->members[0].gpa, 8ull << 30);
+    assert_false(r->members[0].read_only);
+    assert_string_equal(r->members[1].vm, "b");
+    assert_true(r->members[1].read_only);
+    sysconf_free(&cfg);
     sysconf_diags_free(&d);
 }
 
@@ -1159,7 +1169,7 @@ int main(void)
         cmocka_unit_test(bad_memory_maps_point_at_the_region),
         cmocka_unit_test(kernel_addr_is_kept),
         cmocka_unit_test(shared_regions_are_checked),
-        cmocka_unit_test(a_valid_shared_region_is_refused_as_not_mapped_yet),
+        cmocka_unit_test(a_valid_shared_region_is_read),
         cmocka_unit_test(networks_are_checked),
         cmocka_unit_test(the_sel4_network_example_parses),
         cmocka_unit_test(devices_map_to_the_vmm_config),
