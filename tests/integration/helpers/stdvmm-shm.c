@@ -16,7 +16,6 @@
  * Exit 0 on success, 1 when the region is not there or a wait times out,
  * 2 on a usage or system error.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
