@@ -6,7 +6,7 @@ add_test(NAME unit.cli_arch_options
                  ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_arch_options)
 set_tests_properties(unit.cli_arch_options PROPERTIES LABELS unit TIMEOUT 60)
 # The checks that take stdvmm and a work directory alone.
-foreach(name cli_rate_limits cli_net_user cli_net_vhost)
+foreach(name cli_rate_limits cli_net_user cli_net_vhost cli_shared_region)
   add_test(NAME unit.${name}
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/${name}.sh $<TARGET_FILE:stdvmm>
                    ${CMAKE_CURRENT_BINARY_DIR}/${name})

@@ -220,6 +220,29 @@ static void passthrough_device(void **s)
     assert_null(fdt_getprop(blob, node(dev), "dma-coherent", NULL));
 }
 
+/* Both ranges (registers, then memory) and the name, found by compatible. */
+static void shared_region(void **s)
+{
+    (void)s;
+    build(3);
+    const char *dev = "/shared-region@a00f000";
+    int off = fdt_node_offset_by_compatible(blob, -1, "stdvmm,shared-region");
+    assert_int_equal(off, node(dev));
+    assert_int_equal(cell64(dev, "reg", 0), 0x0a00f000);
+    assert_int_equal(cell64(dev, "reg", 1), 0x1000);
+    assert_int_equal(cell64(dev, "reg", 2), 0x100000000ull);
+    assert_int_equal(cell64(dev, "reg", 3), 0x200000);
+    assert_string_equal(str(dev, "label"), "chan");
+    int len;
+    const char *names = fdt_getprop(blob, node(dev), "reg-names", &len);
+    assert_int_equal(len, sizeof("registers") + sizeof("memory"));
+    assert_string_equal(names, "registers");
+    assert_string_equal(names + sizeof("registers"), "memory");
+    /* Level: the line follows STATUS until the guest clears it. */
+    assert_int_equal(cell(dev, "interrupts", 1), 31);
+    assert_int_equal(cell(dev, "interrupts", 2), DTB_IRQ_LEVEL_HIGH);
+}
+
 static void pl031_and_its_clock(void **s)
 {
     (void)s;
@@ -295,6 +318,7 @@ int main(void)
         cmocka_unit_test(its_and_pmu),
         cmocka_unit_test(devices),
         cmocka_unit_test(passthrough_device),
+        cmocka_unit_test(shared_region),
         cmocka_unit_test(panic_record),
         cmocka_unit_test(pl031_and_its_clock),
         cmocka_unit_test(refuses_what_it_cannot_describe),

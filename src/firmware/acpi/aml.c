@@ -604,7 +604,7 @@ void aml_qword_memory(struct aml *a, uint64_t base, uint64_t length, bool writab
     put8(a, RES_QWORD_ADDRESS);
     put16(a, 43);
     put8(a, 0);                                    /* memory range */
-    put8(a, 0x0c);                                 /* minimum and maximum fixed, positive decode */
+    put8(a, 0x0d); /* a consumer; minimum and maximum fixed; positive decode */
     put8(a, (uint8_t)(0x02 | (writable ? 1 : 0))); /* cacheable, address range memory */
     put32(a, 0);                                   /* granularity */
     put32(a, 0);

@@ -90,8 +90,7 @@ int hv_vm_map_memory(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t siz
     (void)slot;
     (void)size;
     (void)host;
-    (void)flags;
-    return record("map", "0x%llx", gpa);
+    return record("map", (flags & HV_MEM_READONLY) ? "0x%llx,ro" : "0x%llx", gpa);
 }
 
 int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot)

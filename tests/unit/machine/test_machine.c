@@ -20,6 +20,7 @@
 
 #include "arch/x86_64/bzimage.h"
 #include "bzimage_sample.h"
+#include "stdvmm/bus.h"
 #include "stdvmm/devices/boot_timer.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/error.h"
@@ -674,10 +675,163 @@ static void a_memory_map_the_arch_refuses_allocates_nothing(void **state)
     assert_int_equal(hv_record_live_vms, 0);
 }
 
+/* Shared regions: what the host mapped and which rings it passed on. */
+static uint8_t shared_mem[2][64 << 10];
+static unsigned shared_maps;
+static uint32_t rings_passed[4];
+static unsigned ring_calls;
+
+static void *shared_map(void *ctx, unsigned index, const struct machine_shared *s)
+{
+    (void)ctx;
+    assert_true(index < 2);
+    assert_true(s->size <= sizeof(shared_mem[index]));
+    shared_maps++;
+    return shared_mem[index];
+}
+
+static void shared_ring(void *ctx, unsigned index, uint32_t target)
+{
+    (void)ctx;
+    assert_true(ring_calls < 4);
+    rings_passed[ring_calls++] = index << 16 | target;
+}
+
+static const struct machine_shared two_regions[] = {
+    {.name = "chan",
+     .gpa = 4ull << 30,
+     .size = 64 << 10,
+     .writable = true,
+     .doorbell = true,
+     .member = 0,
+     .members = 2},
+    {.name = "board", .gpa = 5ull << 30, .size = 8 << 10, .member = 1, .members = 2},
+};
+
+static uint32_t reg32(uint64_t addr)
+{
+    uint32_t v = 0;
+    assert_int_equal(bus_read(&mach.vm.mmio, addr, (uint8_t *)&v, 4), 0);
+    return v;
+}
+
+/*
+ * Each region: its memory mapped (read-only for board), its register page
+ * in the top virtio slots, described to the guest, doorbells both ways.
+ */
+static void shared_regions_are_mapped_described_and_rung(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    host.shared_map = shared_map;
+    host.shared_ring = shared_ring;
+    struct machine_desc d = desc2;
+    d.shared = two_regions;
+    d.shared_count = 2;
+    shared_maps = ring_calls = 0;
+
+    assert_int_equal(machine_build(&mach, &d, &host), 0);
+    assert_int_equal(shared_maps, 2);
+    assert_true(at("map(0x100000000)") > at("map(0x0)"));
+    assert_true(at("map(0x140000000,ro)") > at("map(0x100000000)"));
+    const struct arch_platform *p = arch_platform();
+    uint64_t regs0 = p->virtio_mmio_base + (MACHINE_MAX_VIRTIO - 1) * p->virtio_mmio_stride;
+    uint64_t regs1 = p->virtio_mmio_base + (MACHINE_MAX_VIRTIO - 2) * p->virtio_mmio_stride;
+    unsigned described = 0;
+    for (unsigned i = 0; i < mach.vm.device_count; i++) {
+        const struct vm_platform_device *v = &mach.vm.devices[i];
+        if (v->kind != VM_DEV_SHARED_REGION)
+            continue;
+        described++;
+        if (v->base == regs0) {
+            assert_int_equal(v->shm_gpa, 4ull << 30);
+            assert_int_equal(v->irq, p->virtio_irq_base + MACHINE_MAX_VIRTIO - 1);
+            assert_string_equal(v->label, "chan");
+        } else {
+            assert_int_equal(v->base, regs1);
+            assert_int_equal(v->shm_size, 8 << 10);
+        }
+    }
+    assert_int_equal(described, 2);
+    /* x86's ACPI tables name the device (the DSDT is in guest RAM below 1 MiB). */
+    static uint8_t low[1 << 20];
+    assert_int_equal(gmem_read(&mach.vm.mem, 0, low, sizeof(low)), 0);
+    assert_non_null(memmem(low, sizeof(low), "SVMM0001", 8));
+
+    assert_int_equal(reg32(regs0 + SHARED_REGION_MAGIC_REG), SHARED_REGION_MAGIC);
+    assert_int_equal(reg32(regs1 + SHARED_REGION_MEMBER), 1);
+    uint32_t one = 1;
+    assert_int_equal(bus_write(&mach.vm.mmio, regs0 + SHARED_REGION_DOORBELL, (uint8_t *)&one, 4),
+                     0);
+    assert_int_equal(ring_calls, 1);
+    assert_int_equal(rings_passed[0], 0u << 16 | 1);
+    machine_shared_doorbell(&mach, 0, 3);
+    machine_shared_doorbell(&mach, 7, 1); /* no such region: nothing */
+    assert_int_equal(reg32(regs0 + SHARED_REGION_RINGS), 3);
+    /* board is read-only: a write exits to the bus and is refused there. */
+    assert_int_equal(bus_write(&mach.vm.mmio, (5ull << 30) + 16, (uint8_t *)&one, 4), 0);
+    assert_int_equal(shared_region_refused_writes(&mach.shared[1]), 1);
+    /* The guest's memory does not include them: no device of this VM reaches them by DMA. */
+    assert_false(gmem_contains(&mach.vm.mem, 4ull << 30, 1));
+    machine_teardown(&mach);
+    assert_int_equal(hv_record_live_vms, 0);
+}
+
+static void shared_regions_take_virtio_slots(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    host.shared_map = shared_map;
+    host.add_devices = add_virtio_devices;
+    struct machine_desc d = desc2;
+    d.shared = two_regions;
+    d.shared_count = 2;
+    want_devices = MACHINE_MAX_VIRTIO - 2;
+    assert_int_equal(machine_build(&mach, &d, &host), 0);
+    machine_teardown(&mach);
+    want_devices = MACHINE_MAX_VIRTIO - 1;
+    assert_int_equal(machine_build(&mach, &d, &host), -STDVMM_ENOSPC);
+    machine_teardown(&mach);
+    want_devices = 0;
+}
+
+static void bad_shared_regions_are_refused(void **state)
+{
+    (void)state;
+    struct machine_host host = make_host();
+    struct machine_desc d = desc2;
+    struct machine_shared bad[2] = {two_regions[0], two_regions[1]};
+    d.shared = bad;
+    d.shared_count = 1;
+    /* A host that cannot map regions. */
+    assert_int_equal(machine_build(&mach, &d, &host), -STDVMM_EINVAL);
+    machine_teardown(&mach);
+    host.shared_map = shared_map;
+    /* On the VM's RAM. */
+    bad[0].gpa = 64ull << 20;
+    assert_int_equal(machine_build(&mach, &d, &host), -STDVMM_EINVAL);
+    machine_teardown(&mach);
+    /* Two regions on each other. */
+    bad[0].gpa = 4ull << 30;
+    bad[1].gpa = (4ull << 30) + 4096;
+    d.shared_count = 2;
+    assert_int_equal(machine_build(&mach, &d, &host), -STDVMM_EINVAL);
+    machine_teardown(&mach);
+    /* A member index past the members. */
+    bad[1].gpa = 5ull << 30;
+    bad[1].member = 2;
+    assert_int_equal(machine_build(&mach, &d, &host), -STDVMM_EINVAL);
+    machine_teardown(&mach);
+    assert_int_equal(hv_record_live_vms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(builds_in_the_port_contract_order, setup),
+        cmocka_unit_test_setup(shared_regions_are_mapped_described_and_rung, setup),
+        cmocka_unit_test_setup(shared_regions_take_virtio_slots, setup),
+        cmocka_unit_test_setup(bad_shared_regions_are_refused, setup),
         cmocka_unit_test_setup(platform_devices_reach_the_host, setup),
         cmocka_unit_test_setup(uart_without_console_drops_output, setup),
         cmocka_unit_test_setup(console_thr_is_buffered_only_while_invisible, setup),

@@ -19,6 +19,14 @@ static const struct vm_platform_device sample_devices[] = {
      .dma_cpu = 0x40000000,
      .dma_bus = 0x60000000,
      .dma_size = 0x20000000},
+    /* A shared region: its register page in the last virtio slot, its memory at 4 GiB. */
+    {.kind = VM_DEV_SHARED_REGION,
+     .base = 0x0a00f000,
+     .size = 0x1000,
+     .irq = 31,
+     .shm_gpa = 0x100000000ull,
+     .shm_size = 0x200000,
+     .label = "chan"},
 };
 
 void dtb_sample_config(struct dtb_config *cfg, unsigned gic_version)

@@ -61,6 +61,15 @@ int main(int argc, char **argv)
         {.hid = "LNRO0005", .uid = 0, .base = 0xd0000000, .size = 0x200, .irq = 5},
         {.hid = "LNRO0005", .uid = 1, .base = 0xd0001000, .size = 0x200, .irq = 6},
         {.hid = "LNRO0005", .uid = 2, .base = 0xd0002000, .size = 0x200, .irq = 7},
+        {.hid = ACPI_SHARED_REGION_HID,
+         .uid = 0,
+         .base = 0xd000f000,
+         .size = 0x1000,
+         .mem_base = 0x100000000ull,
+         .mem_size = 0x200000,
+         .mem_writable = true,
+         .irq = 20,
+         .irq_level_triggered = true},
     };
     struct acpi_platform p;
     size_t xsdt, fadt, madt, dsdt;

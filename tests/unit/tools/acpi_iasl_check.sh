@@ -76,7 +76,7 @@ expect apic.dsl 'Address : FEC00000'
 expect dsdt.dsl 'DefinitionBlock ("", "DSDT", 2, "STDVMM", "STDVMM  "'
 expect dsdt.dsl '_S5_'
 expect dsdt.dsl 'Scope (\_SB)'
-expect dsdt.dsl 'Device (' 7
+expect dsdt.dsl 'Device (' 8
 expect dsdt.dsl 'Name (_HID, EisaId ("PNP0501")' 1
 expect dsdt.dsl 'Name (_HID, "QEMU0001")' 1
 expect dsdt.dsl 'Name (_HID, "LNRO0005")' 3
@@ -84,21 +84,28 @@ expect dsdt.dsl 'Name (_UID, 0x02)' 1
 expect dsdt.dsl 'IO (Decode16' 2
 expect dsdt.dsl '0x03F8,             // Range Minimum'
 expect dsdt.dsl '0x0505,             // Range Maximum'
-expect dsdt.dsl 'Memory32Fixed (ReadWrite' 3
+expect dsdt.dsl 'Memory32Fixed (ReadWrite' 4
+# A shared region: its register page, its memory above 4 GiB, a level line.
+expect dsdt.dsl 'Name (_HID, "SVMM0001")' 1
+expect dsdt.dsl 'QWordMemory (ResourceConsumer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite' 1
+expect dsdt.dsl '0x0000000100000000, // Range Minimum' 1
+expect dsdt.dsl '0x00000001001FFFFF, // Range Maximum' 1
+expect dsdt.dsl '0x0000000000200000, // Length' 1
+expect dsdt.dsl 'Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive' 1
 expect dsdt.dsl '0xD0002000,         // Address Base'
 expect dsdt.dsl '0x00000200,         // Address Length' 3
 expect dsdt.dsl 'Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive' 5
 for irq in 4 5 6 7; do
     expect dsdt.dsl "0x0000000$irq," 1
 done
-expect dsdt.dsl 'Method (_STA, 0, NotSerialized)' 5
+expect dsdt.dsl 'Method (_STA, 0, NotSerialized)' 6
 # The power button: a GED on GSI 23 whose _EVT notifies PNP0C0C.
 expect dsdt.dsl 'Name (_HID, EisaId ("PNP0C0C")' 1
 expect dsdt.dsl 'Name (_HID, "ACPI0013" /* Generic Event Device */)' 1
 expect dsdt.dsl '0x00000017,' 1
 expect dsdt.dsl 'Method (_EVT, 1, NotSerialized)' 1
 expect dsdt.dsl 'Notify (\_SB.PWRB, 0x80)' 1
-expect dsdt.dsl 'Return (0x0F)' 5
+expect dsdt.dsl 'Return (0x0F)' 6
 # Name (\_S5, Package (0x02) { 0x05, Zero })
 grep -A3 'Name (\\_S5' dsdt.dsl | grep -qF '0x05,' || fail "dsdt.dsl: \\_S5_ is not { 5, 0 }"
 
