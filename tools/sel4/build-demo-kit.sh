@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
-# scripts of tests/sel4/guest, its static helper (stdvmm-wild), a driver VM's
+# scripts of tests/sel4/guest, its static helpers (stdvmm-wild, stdvmm-shm), a driver VM's
 # block and network servers (stdvmm-blkserve, stdvmm-netserve: src/driver_vm),
 # a driver VM's initramfs with qemu-storage-daemon besides
 # (DIR/driver/initramfs.cpio.gz), and the read-only disk image of the virtio-blk check (DIR/disk.img).
@@ -22,6 +22,9 @@ done
 mkdir -p "$out"
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-wild" \
   "$repo/tests/sel4/guest/wild.c"
+# Shared regions from guest user space (docs/memory.md), as in the KVM tests.
+aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-shm" \
+  "$repo/tests/integration/helpers/stdvmm-shm.c"
 # A driver VM's third-party backend: Debian's arm64 qemu-storage-daemon and
 # its libraries (the C library is in the aarch64 kit already).
 qsd=()
@@ -52,7 +55,7 @@ aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror
   "$src/driver_vm/vmm_link.c" "$src/channel/channel_stream.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
   --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
-  --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve"
+  --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve" --bin "$out/stdvmm-shm"
 # The driver VM's initramfs (DIR/driver/): the same, with qemu-storage-daemon,
 # whose libraries would not leave a 128 MiB guest room to unpack its own.
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out/driver" --cache "$cache" \

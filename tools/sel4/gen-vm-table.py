@@ -45,6 +45,12 @@ NET_KEYS = {"network", "mac", "irq_vcpu", "backend"}
 MAX_NETWORKS = 8  # net_abi.h: the switch's argument page names 8
 MAX_VMS = 8
 MAX_IMAGES = 8
+MAX_SHARED = 4  # vmm_abi.h: the VMM's argument page names 4 (SEL4_VMM_MAX_SHARED)
+MAX_SHARED_MEMBERS = 8
+LARGE_PAGE = 2 << 20  # the admin backs guest memory with 2 MiB frames
+RAM_BASE = 1 << 30  # A64_RAM_BASE: guest RAM starts at 1 GiB
+DEVICE_AREA = (0x08000000, 1 << 30)  # GIC, UART, RTC, virtio-mmio
+IPA_END = 1 << 40  # the guest's stage-2 address space
 MAX_VCPUS = 8  # SEL4_VMM_MAX_VCPUS: GICv2's one-byte target lists
 
 
@@ -678,6 +684,66 @@ def pack_board_files(table):
     return {"device": "disk0", "size": end, "files": files}
 
 
+def parse_shared(doc, table):
+    """Top-level shared_regions: [{name, size, doorbell, members: [{vm, gpa, access}]}]
+    (docs/memory.md) -> [(name, size, [(vm index, gpa, read_only)])], checked as stdvmmd
+    checks them, for the admin's 2 MiB frames and the seL4 VM's fixed RAM."""
+    regions = doc.get("shared_regions", [])
+    if not isinstance(regions, list) or len(regions) > MAX_SHARED:
+        fail(f"shared_regions: want a list of at most {MAX_SHARED} regions")
+    index = {vm["name"]: i for i, vm in enumerate(table)}
+    out, seen = [], set()
+    windows = {}  # vm index -> [(gpa, end, region name)]
+    for k, r in enumerate(regions):
+        where = f"shared_regions[{k}]"
+        if not isinstance(r, dict) or set(r) - {"name", "size", "doorbell", "members"}:
+            fail(f"{where}: want {{name, size, doorbell, members}}")
+        name = r.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,47}", name):
+            fail(f"{where}.name: want 1-47 letters, digits, '.', '_' or '-'")
+        if name in seen:
+            fail(f"{where}.name: {name} appears twice")
+        seen.add(name)
+        size = parse_size(r.get("size"), f"{where}.size")
+        if size == 0 or size % LARGE_PAGE:
+            fail(f"{where}.size: {size} bytes; the seL4 admin backs regions with 2 MiB frames: "
+                 "want a non-zero multiple of 2M")
+        if r.get("doorbell", False):
+            fail(f"{where}.doorbell: the seL4 port has no doorbells between VMMs yet "
+                 "(docs/memory.md); the guests poll the region")
+        members = r.get("members")
+        if not isinstance(members, list) or not 2 <= len(members) <= MAX_SHARED_MEMBERS:
+            fail(f"{where}.members: want 2 to {MAX_SHARED_MEMBERS} members")
+        mlist = []
+        for j, m in enumerate(members):
+            mw = f"{where}.members[{j}]"
+            if not isinstance(m, dict) or set(m) - {"vm", "gpa", "access"} or "vm" not in m:
+                fail(f"{mw}: want {{vm, gpa, access: rw|ro}}")
+            if m["vm"] not in index:
+                fail(f"{mw}.vm: {m['vm']!r} is not a VM of vms[]")
+            v = index[m["vm"]]
+            if any(v == x[0] for x in mlist):
+                fail(f"{mw}.vm: {m['vm']} is already a member")
+            gpa = parse_size(m.get("gpa"), f"{mw}.gpa")
+            access = m.get("access", "rw")
+            if access not in ("rw", "ro"):
+                fail(f"{mw}.access: want rw or ro")
+            end = gpa + size
+            ram = (RAM_BASE, RAM_BASE + table[v]["memory"])
+            if gpa % LARGE_PAGE or end > IPA_END:
+                fail(f"{mw}.gpa: 0x{gpa:x}; want a 2 MiB-aligned address with the region "
+                     f"below 0x{IPA_END:x}")
+            for lo, hi, what in [(0, DEVICE_AREA[1], "the device area and below"),
+                                 (ram[0], ram[1], f"{m['vm']}'s RAM")] + windows.get(v, []):
+                if gpa < hi and lo < end:
+                    fail(f"{mw}.gpa: [0x{gpa:x}, 0x{end:x}) overlaps {what} "
+                         f"[0x{lo:x}, 0x{hi:x})")
+            windows.setdefault(v, []).append((gpa, end, f"shared region {name}"))
+            mlist.append((v, gpa, access == "ro"))
+        out.append((name, size, mlist))
+    return out
+
+
 def describe(doc, mcs, image, board_file=None):
     """(system limits, the VM table) from a description; image(path, where) gives
     a boot or disk image's index, board_file(path, where) a writable image file's
@@ -769,6 +835,7 @@ def describe(doc, mcs, image, board_file=None):
             passthrough=vm_passthrough(vm, where, memory), backend=backend,
             serves=vm_serves(vm, where)))
     check_networks(table, networks)
+    system["shared"] = parse_shared(doc, table)
     check_owners(table)
     system["board_disk"] = pack_board_files(table)
     place(system, table, mcs)
@@ -932,6 +999,14 @@ def main():
         f.write("const char *const sel4_network_names[] = {" +
                 "".join(f"{c_string(n)}, " for n in ordered) + "NULL};\n")
         f.write(f"const unsigned sel4_network_count = {len(ordered)};\n")
+        f.write("const struct sel4_shared_desc sel4_shared_table[] = {\n")
+        for name, size, members in system["shared"]:
+            f.write(f"    {{.name = {c_string(name)}, .size = {size}ull, "
+                    f".member_count = {len(members)}, .members = {{" +
+                    "".join(f"{{{v}, {gpa}ull, {str(ro).lower()}}}, "
+                            for v, gpa, ro in members) + "}},\n")
+        f.write("    {0}};\n")
+        f.write(f"const unsigned sel4_shared_count = {len(system['shared'])};\n")
         f.write(f"const uint64_t sel4_vmm_program_size = {os.path.getsize(vmm)}ull;\n")
         f.write(f"const uint64_t sel4_switch_program_size = {os.path.getsize(switch)}ull;\n")
         f.write(f"const uint64_t sel4_blksrv_program_size = {os.path.getsize(blkserver)}ull;\n")

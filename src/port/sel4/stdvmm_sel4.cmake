@@ -127,6 +127,7 @@ add_custom_command(
 add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/main.c ${SEL4_DIR}/admin/vspace.c ${SEL4_DIR}/admin/elf.c
   ${SEL4_DIR}/admin/vm.c ${SEL4_DIR}/admin/console.c ${SEL4_DIR}/admin/net.c
+  ${SEL4_DIR}/admin/shared.c
   ${SEL4_DIR}/admin/blk.c ${SEL4_DIR}/admin/backend_pd.c
   ${SEL4_DIR}/admin/board.c ${SEL4_DIR}/admin/passthrough.c
   ${SEL4_DIR}/admin/driver_vm.c

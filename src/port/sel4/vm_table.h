@@ -66,6 +66,24 @@ struct sel4_vm_desc {
     uint32_t serves; /* a driver VM: bit c, it may serve VM c's disk and NIC (their backend) */
 };
 
+/*
+ * shared_regions (docs/memory.md): memory the admin backs once and maps into
+ * exactly these VMs' stage 2, at each member's address, read-only where
+ * said. The admin keeps the frames across the members' restarts.
+ */
+#define SEL4_MAX_SHARED 4
+#define SEL4_MAX_SHARED_MEMBERS 8
+struct sel4_shared_desc {
+    const char *name;
+    uint64_t size; /* a multiple of 2 MiB */
+    unsigned member_count;
+    struct {
+        int vm; /* index into sel4_vm_table */
+        uint64_t gpa;
+        bool read_only;
+    } members[SEL4_MAX_SHARED_MEMBERS];
+};
+
 /* system: what the running VMs may take together (stdvmmd's admission rules); 0: no limit. */
 struct sel4_system_limits {
     uint64_t memory;
@@ -77,6 +95,8 @@ extern const struct sel4_image sel4_images[];
 extern const unsigned sel4_image_count;
 extern const struct sel4_vm_desc sel4_vm_table[];
 extern const unsigned sel4_vm_count;
+extern const struct sel4_shared_desc sel4_shared_table[];
+extern const unsigned sel4_shared_count;
 extern const char *const sel4_network_names[];
 extern const unsigned sel4_network_count;
 extern const uint8_t sel4_vmm_program[];

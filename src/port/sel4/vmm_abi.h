@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 7
+#define SEL4_VMM_ABI_VERSION 8
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -19,6 +19,7 @@
  * vCPU is served by a VMM thread of its own (docs/sel4.md, "vCPUs").
  */
 #define SEL4_VMM_MAX_VCPUS 8
+#define SEL4_VMM_MAX_SHARED 4 /* shared regions of one VM (gen-vm-table's MAX_SHARED) */
 
 /*
  * The VMM's CNode: 2^SEL4_VMM_CNODE_BITS slots, guard filling the rest of
@@ -179,6 +180,18 @@ struct sel4_vmm_args {
         char id[24]; /* its serial (GET_ID) */
         uint8_t mac[6];
     } drv[8];
+    /*
+     * Shared regions this VM is a member of (docs/memory.md): the admin
+     * mapped their frames into the guest's stage 2 at gpa (read-only where
+     * read_only); the VMM never maps them, it only serves each one's
+     * register page (and refuses a read-only member's writes).
+     */
+    uint32_t shared_count;
+    struct sel4_vmm_args_shared {
+        char name[SEL4_VMM_NAME_MAX];
+        uint64_t gpa, size;
+        uint32_t read_only, member, members;
+    } shared[SEL4_VMM_MAX_SHARED];
 };
 
 #endif

@@ -471,6 +471,53 @@ class Networks(unittest.TestCase):
             gvt.check_networks([{"name": "a", "net": None}], {"lan": (0, ["a", "ghost"])})
 
 
+class SharedRegions(unittest.TestCase):
+    """shared_regions as stdvmmd reads them, within what the seL4 admin can back."""
+
+    TABLE = [dict(name="a", memory=128 << 20), dict(name="b", memory=256 << 20)]
+
+    def parse(self, regions):
+        return gvt.parse_shared({"shared_regions": regions}, self.TABLE)
+
+    def test_members_and_access(self):
+        got = self.parse([{"name": "chan", "size": "4M", "members": [
+            {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": 0x140000000, "access": "ro"}]}])
+        self.assertEqual(got, [("chan", 4 << 20, [(0, 4 << 30, False), (1, 0x140000000, True)])])
+        self.assertEqual(gvt.parse_shared({}, self.TABLE), [])
+
+    def test_refusals(self):
+        two = [{"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": "4G"}]
+        cases = {
+            "want a non-zero multiple of 2M": {"name": "r", "size": "1M", "members": two},
+            "no doorbells between VMMs yet": {"name": "r", "size": "2M", "doorbell": True,
+                                              "members": two},
+            "want 2 to 8 members": {"name": "r", "size": "2M", "members": two[:1]},
+            "'c' is not a VM of vms[]": {"name": "r", "size": "2M",
+                                         "members": [two[0], {"vm": "c", "gpa": "4G"}]},
+            "a is already a member": {"name": "r", "size": "2M",
+                                      "members": [two[0], {"vm": "a", "gpa": "6G"}]},
+            "overlaps a's RAM": {"name": "r", "size": "2M",
+                                 "members": [{"vm": "a", "gpa": "1G"}, two[1]]},
+            "overlaps the device area": {"name": "r", "size": "2M",
+                                         "members": [{"vm": "a", "gpa": 0x0a000000}, two[1]]},
+            "want a 2 MiB-aligned address": {"name": "r", "size": "2M",
+                                             "members": [{"vm": "a", "gpa": 0x100001000}, two[1]]},
+            "want rw or ro": {"name": "r", "size": "2M",
+                              "members": [{"vm": "a", "gpa": "4G", "access": "wo"}, two[1]]},
+        }
+        for want, region in cases.items():
+            with self.assertRaises(Refused, msg=want) as r:
+                self.parse([region])
+            self.assertIn(want, str(r.exception))
+        with self.assertRaises(Refused) as r:
+            self.parse([{"name": "r", "size": "2M", "members": two},
+                        {"name": "s", "size": "2M", "members": two}])
+        self.assertIn("overlaps shared region r", str(r.exception))
+        with self.assertRaises(Refused) as r:
+            self.parse([{"name": "r", "size": "2M", "members": two}] * 2)
+        self.assertIn("r appears twice", str(r.exception))
+
+
 class Passthrough(unittest.TestCase):
     """A driver VM owns a board device: one owner per device, contiguous RAM, and the
     block server never drives a device a VM drives."""
@@ -674,6 +721,16 @@ class GeneratedTable(unittest.TestCase):
         self.assertIn("sel4_switch_program:", table)
         self.assertIn("sel4_blksrv_program:", table)
         self.assertIn(".disk_served = false", table)
+
+    def test_shared_regions(self):
+        r, table = self.run_gen(
+            '{"shared_regions": [{"name": "chan", "size": "2M", "members": ['
+            '   {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": "5G", "access": "ro"}]}],'
+            ' "vms": [{"name": "a", "kernel": "vmlinuz"}, {"name": "b", "kernel": "vmlinuz"}]}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('{.name = "chan", .size = 2097152ull, .member_count = 2, .members = '
+                      '{{0, 4294967296ull, false}, {1, 5368709120ull, true}, }},', table)
+        self.assertIn("sel4_shared_count = 1", table)
 
     def test_disk_region(self):
         r, table = self.run_gen(

@@ -230,6 +230,9 @@ struct admin_service {
  */
 extern const struct admin_service net_service;
 
+/* Shared regions (shared.c): frames made at boot, mapped into each member's stage 2. */
+extern const struct admin_service shared_service;
+
 /*
  * The block server (blk.c): a PD built at boot when a VM has a disk on the
  * board's virtio-blk-device, driving that device and serving each such VM

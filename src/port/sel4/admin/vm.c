@@ -259,8 +259,8 @@ static seL4_Error map_gicv(struct vm *v)
  * board devices VMs own are found and reset before the driver VMs' and the
  * block server's channels are made, and everything before the VMs.
  */
-const struct admin_service *const admin_services[] = {&net_service, &passthrough_service,
-                                                      &driver_vm_service, &blk_service};
+const struct admin_service *const admin_services[] = {
+    &net_service, &passthrough_service, &driver_vm_service, &blk_service, &shared_service};
 const unsigned admin_service_count = sizeof(admin_services) / sizeof(admin_services[0]);
 
 static struct vm_start start_of(struct vm *v)

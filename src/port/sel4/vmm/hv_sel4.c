@@ -187,6 +187,18 @@ int hv_vm_map_memory(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t siz
 {
     const struct sel4_vmm_args *a = vm->args;
 
+    /* A shared region: the admin mapped it into the guest's stage 2 only (vmm/main.c). */
+    if (slot >= ARCH_MAX_RAM_REGIONS) {
+        unsigned i = slot - ARCH_MAX_RAM_REGIONS;
+        bool ro = (flags & HV_MEM_READONLY) != 0;
+        if (i < a->shared_count && i < SEL4_VMM_MAX_SHARED && a->shared[i].gpa == gpa &&
+            a->shared[i].size == size && (uintptr_t)host == gpa &&
+            ro == (a->shared[i].read_only != 0))
+            return 0;
+        LOG_ERR("shared region slot %u at 0x%llx+0x%llx: the admin mapped no such region", slot,
+                (unsigned long long)gpa, (unsigned long long)size);
+        return -STDVMM_ENOTSUP;
+    }
     /* The admin mapped guest RAM (stage 2 and our window) before we started. */
     if (slot != 0 || flags != 0 || gpa != a->ram_gpa || size != a->ram_size ||
         (uintptr_t)host != a->ram_va) {

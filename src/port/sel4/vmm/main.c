@@ -42,6 +42,19 @@ static void *ram_alloc(void *ctx, unsigned index, uint64_t gpa, uint64_t size)
     return (void *)(uintptr_t)args->ram_va;
 }
 
+/*
+ * The admin mapped each shared region into the guest's stage 2 only: this
+ * VMM never touches the memory. The address stands for the mapping, which
+ * hv_vm_map_memory() checks against the arguments.
+ */
+static void *shared_map(void *ctx, unsigned index, const struct machine_shared *s)
+{
+    (void)ctx;
+    if (index >= args->shared_count || s->gpa != args->shared[index].gpa)
+        return NULL;
+    return (void *)(uintptr_t)s->gpa;
+}
+
 static void uart_tx(void *ctx, const uint8_t *buf, size_t len)
 {
     (void)ctx;
@@ -278,8 +291,22 @@ static int add_virtio(void *ctx, struct machine *m)
     return r;
 }
 
+static struct machine_shared shared[SEL4_VMM_MAX_SHARED];
+
 static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
 {
+    unsigned shared_count = a->shared_count < SEL4_VMM_MAX_SHARED ? a->shared_count
+                                                                  : SEL4_VMM_MAX_SHARED;
+    for (unsigned i = 0; i < shared_count; i++) {
+        shared[i] = (struct machine_shared){
+            .name = a->shared[i].name,
+            .gpa = a->shared[i].gpa,
+            .size = a->shared[i].size,
+            .writable = !a->shared[i].read_only,
+            .member = a->shared[i].member,
+            .members = a->shared[i].members,
+        };
+    }
     const struct machine_desc desc = {
         .name = a->name,
         .cpus = a->vcpu_count,
@@ -289,9 +316,12 @@ static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
         .initrd = a->initrd_size ? (const uint8_t *)(uintptr_t)a->initrd_va : NULL,
         .initrd_size = a->initrd_size,
         .cmdline = a->cmdline,
+        .shared = shared,
+        .shared_count = shared_count,
     };
     host = (struct machine_host){
         .ram_alloc = ram_alloc,
+        .shared_map = shared_map, /* no doorbells between VMMs on seL4 yet: no shared_ring */
         /* As on Linux: with a virtio console the UART stays for the probe, but speaks to no one. */
         .console_tx = a->virtio_console ? NULL : uart_tx,
         .now_ns = now_ns,

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Shared regions (docs/memory.md) on seL4: the admin backs each region once,
+ * at boot, with 2 MiB frames of its own, and maps copies of them into the
+ * stage 2 of exactly the region's members, at each member's address,
+ * read-only where the description says so: seL4 enforces both, no VMM
+ * is involved in the access. The frames stay the admin's, so a member's
+ * restart finds the same contents; the copies go with the VM's revocation.
+ */
+#include <string.h>
+
+#include "admin.h"
+
+/* 64 MiB per region: the admin keeps their capabilities in static storage. */
+#define SHARED_MAX_FRAMES 32
+
+static struct {
+    seL4_CPtr frame[SHARED_MAX_FRAMES];
+    unsigned frames;
+    bool up;
+} regions[SEL4_MAX_SHARED];
+
+static uint64_t frame_size(void)
+{
+    return 1ull << seL4_LargePageBits;
+}
+
+/* Which member of region r VM index is; -1: none. */
+static int member_of(const struct sel4_shared_desc *r, unsigned index)
+{
+    for (unsigned k = 0; k < r->member_count; k++) {
+        if (r->members[k].vm == (int)index)
+            return (int)k;
+    }
+    return -1;
+}
+
+static int shared_init(void)
+{
+    int r = 0;
+    for (unsigned i = 0; i < sel4_shared_count && i < SEL4_MAX_SHARED; i++) {
+        const struct sel4_shared_desc *d = &sel4_shared_table[i];
+        uint64_t frames = d->size / frame_size();
+        if (frames == 0 || frames > SHARED_MAX_FRAMES || d->size % frame_size() != 0) {
+            console_printf("admin: shared region %s: %llu bytes; want 2 MiB frames, at most %u\n",
+                           d->name, (unsigned long long)d->size, SHARED_MAX_FRAMES);
+            r = -1;
+            continue;
+        }
+        seL4_Error err = seL4_NoError;
+        /* Retyped frames come zeroed: no earlier owner's data reaches the members. */
+        for (unsigned f = 0; f < frames && err == seL4_NoError; f++) {
+            err = admin_retype(seL4_ARM_LargePageObject, 0, seL4_LargePageBits,
+                               &regions[i].frame[f]);
+            regions[i].frames = f + 1;
+        }
+        if (err != seL4_NoError) {
+            console_printf("admin: shared region %s: no memory for %llu frames (error %d)\n",
+                           d->name, (unsigned long long)frames, err);
+            r = -1;
+            continue;
+        }
+        regions[i].up = true;
+        seL4_ARM_Page_GetAddress_t pa = seL4_ARM_Page_GetAddress(regions[i].frame[0]);
+        console_printf("admin: shared region %s: %llu MiB at 0x%llx for %u VMs\n", d->name,
+                       (unsigned long long)(d->size >> 20), (unsigned long long)pa.paddr,
+                       d->member_count);
+    }
+    return r;
+}
+
+static unsigned shared_vm_slots(unsigned index)
+{
+    unsigned slots = 0;
+    for (unsigned i = 0; i < sel4_shared_count && i < SEL4_MAX_SHARED; i++) {
+        /* A copy of each frame, and the page tables that map them (a new 1 GiB range). */
+        if (member_of(&sel4_shared_table[i], index) >= 0)
+            slots += (unsigned)(sel4_shared_table[i].size / frame_size()) + 4;
+    }
+    return slots;
+}
+
+static void shared_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
+{
+    for (unsigned i = 0; i < sel4_shared_count && i < SEL4_MAX_SHARED; i++) {
+        const struct sel4_shared_desc *d = &sel4_shared_table[i];
+        int k = member_of(d, vs->index);
+        if (k < 0 || !regions[i].up || a->shared_count == SEL4_VMM_MAX_SHARED)
+            continue;
+        struct sel4_vmm_args_shared *s = &a->shared[a->shared_count++];
+        size_t n = strlen(d->name);
+        memcpy(s->name, d->name, n < sizeof(s->name) - 1 ? n : sizeof(s->name) - 1);
+        s->gpa = d->members[k].gpa;
+        s->size = d->size;
+        s->read_only = d->members[k].read_only;
+        s->member = (uint32_t)k;
+        s->members = d->member_count;
+    }
+}
+
+static seL4_Error shared_vm_start(const struct vm_start *vs)
+{
+    for (unsigned i = 0; i < sel4_shared_count && i < SEL4_MAX_SHARED; i++) {
+        const struct sel4_shared_desc *d = &sel4_shared_table[i];
+        int k = member_of(d, vs->index);
+        if (k < 0 || !regions[i].up)
+            continue;
+        bool ro = d->members[k].read_only;
+        seL4_CapRights_t rights = ro ? seL4_CanRead : seL4_ReadWrite;
+        for (unsigned f = 0; f < regions[i].frames; f++) {
+            seL4_CPtr c = slot_take(vs->objects->slots);
+            seL4_Error err = c == seL4_CapNull ? seL4_RangeError : seL4_NoError;
+            if (err == seL4_NoError)
+                err = seL4_CNode_Copy(seL4_CapInitThreadCNode, c, seL4_WordBits,
+                                      seL4_CapInitThreadCNode, regions[i].frame[f], seL4_WordBits,
+                                      rights);
+            if (err == seL4_NoError)
+                err = vs_map(vs->guest_vspace, c, d->members[k].gpa + f * frame_size(), rights,
+                             seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever,
+                             vs->objects);
+            if (err != seL4_NoError) {
+                console_printf("admin: %s: shared region %s: seL4 error %d\n",
+                               sel4_vm_table[vs->index].name, d->name, err);
+                return err;
+            }
+        }
+    }
+    return seL4_NoError;
+}
+
+static void shared_vm_stopped(unsigned index)
+{
+    (void)index; /* its copies went with the VM's revocation; the frames and contents stay */
+}
+
+const struct admin_service shared_service = {"no shared regions: their members start without them",
+                                             shared_init,
+                                             shared_vm_slots,
+                                             shared_vm_args,
+                                             shared_vm_start,
+                                             shared_vm_stopped};
