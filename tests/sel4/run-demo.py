@@ -58,6 +58,13 @@ server's NIC interrupts all reach its vCPU 1 (irq_vcpu); the outsider cannot
 reach the server but reaches its own network's peer;
 `stop outsider` detaches its port while the client's pings go on; `restart
 client` detaches and re-attaches its port and the client fetches again.
+--scenario shared (image from shared.yaml, a kit from tools/sel4/build-demo-kit.sh):
+the admin maps region chan into writer, reader and viewer (read-only) and
+region private into writer and reader only; writer's 1 MiB reaches reader
+and reader's 1 MiB reaches writer, checksums matching; viewer lists only
+chan, reads writer's note, and its write is refused (the note unchanged,
+its VMM says so, the VM goes on); `restart reader` keeps the region's
+contents (the admin's frames outlive the VM).
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -955,6 +962,60 @@ def serve_http(data):
     return httpd
 
 
+def shared_scenario(m, check):
+    """Image from shared.yaml: chan in writer, reader and viewer (ro); private in writer
+    and reader. The guests poll the regions (no doorbells on seL4 yet)."""
+    vms = ("writer", "reader", "viewer")
+
+    def value(vm, key, timeout):
+        mt, _ = m.wait(rf"^\[{vm}\] stdvmm-test: {key}(.*)$", timeout, seen=True)
+        return mt.group(1).strip()
+
+    def boot():
+        for vm in vms:
+            m.wait(rf"^\[{vm}\] stdvmm-test: shared {vm} done", 600, seen=True)
+        regions = {vm: value(vm, "regions=", 5) for vm in vms}
+        print(f"--- regions: {regions}", flush=True)
+        assert regions == {"writer": "chan private", "reader": "chan private",
+                           "viewer": "chan"}, regions
+        for vm, want in (("writer", "member=0 members=3 gpa=0x100000000 size=4194304 flags=1"),
+                         ("reader", "member=1 members=3 gpa=0x140000000 size=4194304 flags=1"),
+                         ("viewer", "member=2 members=3 gpa=0x100000000 size=4194304 flags=0")):
+            got = value(vm, "chan ", 5)
+            assert got.startswith(want), f"{vm}'s chan registers: {got}"
+
+    def exchange():
+        wrote, got = value("writer", "writer sha256=", 5), value("reader", "reader got sha256=", 5)
+        print(f"--- writer -> reader: {wrote} / {got}", flush=True)
+        assert wrote and wrote == got, "reader did not read writer's 1 MiB"
+        wrote, got = value("reader", "reader sha256=", 5), value("writer", "writer got sha256=", 5)
+        print(f"--- reader -> writer: {wrote} / {got}", flush=True)
+        assert wrote and wrote == got, "writer did not read reader's 1 MiB"
+
+    def read_only():
+        assert value("viewer", "viewer note=", 5) == "hello from writer"
+        poke = value("viewer", "viewer poke ", 5)
+        assert poke == "before=104 after=104", f"viewer's write: {poke}"
+        assert value("viewer", "viewer note_after=", 5) == "hello from writer"
+        m.wait(r"^\[viewer\].*shared region 'chan': the guest wrote 1 bytes at offset 0x0 of "
+               r"memory it may only read: refused", 5, seen=True)
+        m.wait(r"^admin: shared region chan: 4 MiB at 0x[0-9a-f]+ for 3 VMs", 5, seen=True)
+
+    def restart():
+        m.send("restart reader")
+        m.wait(r"^\[reader\] stdvmm-test: shared reader done", 600)
+        # writer's marker and data are still there: the reader reads them again at once
+        mt, _ = m.wait(r"^\[reader\] stdvmm-test: reader got sha256=(\w+)", 5, seen=True)
+        first = value("writer", "writer sha256=", 5)
+        last = [l for _, l in m.seen if l.startswith("[reader] stdvmm-test: reader got sha256=")]
+        assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
+
+    check("shared boot: each VM sees exactly its regions, at its own address", boot)
+    check("shared exchange: 1 MiB each way through chan, checksums match", exchange)
+    check("shared read-only: viewer's write to chan is refused, the VM goes on", read_only)
+    check("shared restart: the region's contents outlive a member's restart", restart)
+
+
 def driver_net_scenario(m, check, data):
     """Image from driver-net.yaml, QEMU with driver_net_args(), serve_http(data)
     running: ndrv owns the board's NIC and puts alpha's frames on it from its Linux."""
@@ -1017,7 +1078,8 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
-                             "blk", "paper-hybrid", "passthrough", "driver", "driver-net"))
+                             "blk", "paper-hybrid", "passthrough", "driver", "driver-net",
+                             "shared"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--qsd", action="store_true",
                     help="--scenario driver with an image from driver-qsd.yaml")
@@ -1152,6 +1214,8 @@ def main():
             driver_scenario(m, check, args.disk, args.qsd)
         elif args.scenario == "driver-net":
             driver_net_scenario(m, check, net_data)
+        elif args.scenario == "shared":
+            shared_scenario(m, check)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

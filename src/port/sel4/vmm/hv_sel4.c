@@ -40,6 +40,7 @@
 #include "port/sel4/portable/guest_call.h"
 #include "port/sel4/portable/sel4_plan.h"
 #include "port/sel4/portable/vgic_v2.h"
+#include "stdvmm/arch.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv.h"
 #include "stdvmm/hv_aarch64.h"
