@@ -684,6 +684,16 @@ def pack_board_files(table):
     return {"device": "disk0", "size": end, "files": files}
 
 
+def unique_name(name, where, seen):
+    """A VM's or a region's name: checked, not seen before, then remembered in seen."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,47}", name):
+        fail(f"{where}.name: want 1-47 letters, digits, '.', '_' or '-'")
+    if name in seen:
+        fail(f"{where}.name: {name} appears twice")
+    seen.add(name)
+    return name
+
+
 def parse_shared(doc, table):
     """Top-level shared_regions: [{name, size, doorbell, members: [{vm, gpa, access}]}]
     (docs/memory.md) -> [(name, size, [(vm index, gpa, read_only)])], checked as stdvmmd
@@ -698,12 +708,7 @@ def parse_shared(doc, table):
         where = f"shared_regions[{k}]"
         if not isinstance(r, dict) or set(r) - {"name", "size", "doorbell", "members"}:
             fail(f"{where}: want {{name, size, doorbell, members}}")
-        name = r.get("name")
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,47}", name):
-            fail(f"{where}.name: want 1-47 letters, digits, '.', '_' or '-'")
-        if name in seen:
-            fail(f"{where}.name: {name} appears twice")
-        seen.add(name)
+        name = unique_name(r.get("name"), where, seen)
         size = parse_size(r.get("size"), f"{where}.size")
         if size == 0 or size % LARGE_PAGE:
             fail(f"{where}.size: {size} bytes; the seL4 admin backs regions with 2 MiB frames: "
@@ -764,12 +769,7 @@ def describe(doc, mcs, image, board_file=None):
         unknown = set(vm) - SUPPORTED
         if unknown:
             fail(f"{where}: {', '.join(sorted(unknown))}: not supported by the seL4 port yet")
-        name = vm.get("name")
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,47}", name):
-            fail(f"{where}.name: want 1-47 letters, digits, '.', '_' or '-'")
-        if name in names:
-            fail(f"{where}.name: {name} appears twice")
-        names.add(name)
+        name = unique_name(vm.get("name"), where, names)
         if "kernel" not in vm:
             fail(f"{where}.kernel: missing")
         memory = parse_size(vm.get("memory", "256M"), f"{where}.memory")
