@@ -61,7 +61,8 @@ client` detaches and re-attaches its port and the client fetches again.
 --scenario shared (image from shared.yaml, a kit from tools/sel4/build-demo-kit.sh):
 the admin maps region chan into writer, reader and viewer (read-only) and
 region private into writer and reader only; writer's 1 MiB reaches reader
-and reader's 1 MiB reaches writer, checksums matching; viewer lists only
+and reader's 1 MiB reaches writer, each announced by a doorbell (one badged
+send between the VMMs), checksums matching; viewer lists only
 chan, reads writer's note, and its write is refused (the note unchanged,
 its VMM says so, the VM goes on); `restart reader` keeps the region's
 contents (the admin's frames outlive the VM).
@@ -978,9 +979,10 @@ def shared_scenario(m, check):
         print(f"--- regions: {regions}", flush=True)
         assert regions == {"writer": "chan private", "reader": "chan private",
                            "viewer": "chan"}, regions
-        for vm, want in (("writer", "member=0 members=3 gpa=0x100000000 size=4194304 flags=1"),
-                         ("reader", "member=1 members=3 gpa=0x140000000 size=4194304 flags=1"),
-                         ("viewer", "member=2 members=3 gpa=0x100000000 size=4194304 flags=0")):
+        # flags: bit 0 writable, bit 1 doorbells
+        for vm, want in (("writer", "member=0 members=3 gpa=0x100000000 size=4194304 flags=3"),
+                         ("reader", "member=1 members=3 gpa=0x140000000 size=4194304 flags=3"),
+                         ("viewer", "member=2 members=3 gpa=0x100000000 size=4194304 flags=2")):
             got = value(vm, "chan ", 5)
             assert got.startswith(want), f"{vm}'s chan registers: {got}"
 
@@ -991,6 +993,10 @@ def shared_scenario(m, check):
         wrote, got = value("reader", "reader sha256=", 5), value("writer", "writer got sha256=", 5)
         print(f"--- reader -> writer: {wrote} / {got}", flush=True)
         assert wrote and wrote == got, "writer did not read reader's 1 MiB"
+        # each waited for the other's doorbell: a badged send between the two VMMs
+        rang = (value("reader", "reader rang=", 5), value("writer", "writer rang=", 5))
+        print(f"--- doorbells received: reader {rang[0]}, writer {rang[1]}", flush=True)
+        assert rang == ("1", "1"), f"doorbells: reader {rang[0]}, writer {rang[1]}"
 
     def read_only():
         assert value("viewer", "viewer note=", 5) == "hello from writer"
@@ -1011,7 +1017,8 @@ def shared_scenario(m, check):
         assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
 
     check("shared boot: each VM sees exactly its regions, at its own address", boot)
-    check("shared exchange: 1 MiB each way through chan, checksums match", exchange)
+    check("shared exchange: 1 MiB each way through chan, announced by doorbells, checksums "
+          "match", exchange)
     check("shared read-only: viewer's write to chan is refused, the VM goes on", read_only)
     check("shared restart: the region's contents outlive a member's restart", restart)
 

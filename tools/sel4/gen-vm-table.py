@@ -696,7 +696,7 @@ def unique_name(name, where, seen):
 
 def parse_shared(doc, table):
     """Top-level shared_regions: [{name, size, doorbell, members: [{vm, gpa, access}]}]
-    (docs/memory.md) -> [(name, size, [(vm index, gpa, read_only)])], checked as stdvmmd
+    (docs/memory.md) -> [(name, size, doorbell, [(vm index, gpa, read_only)])], checked as stdvmmd
     checks them, for the admin's 2 MiB frames and the seL4 VM's fixed RAM."""
     regions = doc.get("shared_regions", [])
     if not isinstance(regions, list) or len(regions) > MAX_SHARED:
@@ -713,9 +713,9 @@ def parse_shared(doc, table):
         if size == 0 or size % LARGE_PAGE:
             fail(f"{where}.size: {size} bytes; the seL4 admin backs regions with 2 MiB frames: "
                  "want a non-zero multiple of 2M")
-        if r.get("doorbell", False):
-            fail(f"{where}.doorbell: the seL4 port has no doorbells between VMMs yet "
-                 "(docs/memory.md); the guests poll the region")
+        doorbell = r.get("doorbell", False)
+        if not isinstance(doorbell, bool):
+            fail(f"{where}.doorbell: want true or false")
         members = r.get("members")
         if not isinstance(members, list) or not 2 <= len(members) <= MAX_SHARED_MEMBERS:
             fail(f"{where}.members: want 2 to {MAX_SHARED_MEMBERS} members")
@@ -745,7 +745,7 @@ def parse_shared(doc, table):
                          f"[0x{lo:x}, 0x{hi:x})")
             windows.setdefault(v, []).append((gpa, end, f"shared region {name}"))
             mlist.append((v, gpa, access == "ro"))
-        out.append((name, size, mlist))
+        out.append((name, size, doorbell, mlist))
     return out
 
 
@@ -1000,8 +1000,9 @@ def main():
                 "".join(f"{c_string(n)}, " for n in ordered) + "NULL};\n")
         f.write(f"const unsigned sel4_network_count = {len(ordered)};\n")
         f.write("const struct sel4_shared_desc sel4_shared_table[] = {\n")
-        for name, size, members in system["shared"]:
+        for name, size, doorbell, members in system["shared"]:
             f.write(f"    {{.name = {c_string(name)}, .size = {size}ull, "
+                    f".doorbell = {str(doorbell).lower()}, "
                     f".member_count = {len(members)}, .members = {{" +
                     "".join(f"{{{v}, {gpa}ull, {str(ro).lower()}}}, "
                             for v, gpa, ro in members) + "}},\n")

@@ -76,6 +76,7 @@ struct sel4_vm_desc {
 struct sel4_shared_desc {
     const char *name;
     uint64_t size; /* a multiple of 2 MiB */
+    bool doorbell; /* members' VMMs get badged sends to each other's notification */
     unsigned member_count;
     struct {
         int vm; /* index into sel4_vm_table */

@@ -42,6 +42,13 @@
 #define SEL4_VMM_SLOT_PT_IRQ 50       /* a board device's IRQ handler (passthrough): to ack it */
 #define SEL4_VMM_SLOT_DRV_CLIENT 52   /* + client VM index: a driver VM's send to that VMM */
 #define SEL4_VMM_SLOT_RAM 64          /* guest RAM frames (the guest-side mappings) */
+/*
+ * Badged sends to the other members of this VM's shared region i, member k
+ * (empty while that member does not run): the CNode's last 32 slots, which
+ * guest RAM frames must not reach.
+ */
+#define SEL4_VMM_SLOT_SHARED_FIRST ((1u << SEL4_VMM_CNODE_BITS) - 32u)
+#define SEL4_VMM_SLOT_SHARED_BELL(i, k) (SEL4_VMM_SLOT_SHARED_FIRST + (i) * 8u + (k))
 
 /*
  * The guest thread's own CSpace: two slots, the badged fault endpoint in
@@ -91,6 +98,13 @@
 #define SEL4_BADGE_DRV_DOORBELLS (0xffull << 40)
 #define SEL4_BADGE_DRV_DETACH(c) (1ull << (48 + (c)))
 #define SEL4_BADGE_DRV_DETACHES (0xffull << 48)
+/*
+ * Shared region i of this VM (args.shared[i]): another member rang it.
+ * Rings that arrive before the VMM takes the signal are one (a
+ * notification's bits), so RINGS counts wake-ups on seL4, not rings.
+ */
+#define SEL4_BADGE_SHARED(i) (1ull << (56 + (i)))
+#define SEL4_BADGE_SHARED_ALL (0xfull << 56)
 
 /*
  * Where a board device a VM owns appears in its guest-physical space: the
@@ -191,6 +205,7 @@ struct sel4_vmm_args {
         char name[SEL4_VMM_NAME_MAX];
         uint64_t gpa, size;
         uint32_t read_only, member, members;
+        uint32_t doorbell; /* SEL4_VMM_SLOT_SHARED_BELL(i, k) reaches member k */
     } shared[SEL4_VMM_MAX_SHARED];
 };
 

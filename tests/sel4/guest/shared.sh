@@ -1,14 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # Guest side of the seL4 shared-region check (run-demo.py --scenario shared):
-# region chan (4 MiB) is mapped by the admin into three VMs' stage 2; no
-# doorbells on seL4 yet, so each side polls a marker it waits for. The role
-# comes from the command line:
-#   stdvmm.shared=writer  1 MiB at 1M, then READY1 at 64; waits for READY2
-#                         at 128 and reads the reader's 1 MiB at 2M
-#   stdvmm.shared=reader  waits for READY1, reads the writer's 1 MiB, then
-#                         writes its own at 2M and READY2 at 128
-#   stdvmm.shared=viewer  a read-only member: waits for READY1, reads the
+# region chan (4 MiB) is mapped by the admin into three VMs' stage 2, with
+# doorbells between the members' VMMs. The role comes from the command line:
+#   stdvmm.shared=writer  1 MiB at 1M, READY1 at 64, rings the reader; waits
+#                         for the reader's ring and reads its 1 MiB at 2M
+#   stdvmm.shared=reader  waits for the writer's ring (after a restart, when
+#                         none comes, for READY1), reads the writer's 1 MiB,
+#                         writes its own at 2M and READY2 at 128, rings back
+#   stdvmm.shared=viewer  a read-only member: polls for READY1, reads the
 #                         note at 0, then tries to overwrite it
 # Every line the host waits for starts with "stdvmm-test:".
 dmesg -n 1
@@ -35,7 +35,9 @@ writer)
 	stdvmm-shm write chan 1048576 </tmp/msg
 	echo "stdvmm-test: writer sha256=$(sha256sum /tmp/msg | cut -d' ' -f1)"
 	printf READY1 | stdvmm-shm write chan 64
-	if wait_marker 128 READY2; then
+	stdvmm-shm ring chan 1
+	if rings=$(stdvmm-shm wait chan 1 600) && wait_marker 128 READY2; then
+		echo "stdvmm-test: writer rang=$rings"
 		stdvmm-shm read chan 2097152 1048576 >/tmp/got
 		echo "stdvmm-test: writer got sha256=$(sha256sum /tmp/got | cut -d' ' -f1)"
 	else
@@ -43,6 +45,11 @@ writer)
 	fi
 	;;
 reader)
+	if rings=$(stdvmm-shm wait chan 1 60); then
+		echo "stdvmm-test: reader rang=$rings"
+	else
+		echo "stdvmm-test: reader rang=none"
+	fi
 	if wait_marker 64 READY1; then
 		stdvmm-shm read chan 1048576 1048576 >/tmp/got
 		echo "stdvmm-test: reader got sha256=$(sha256sum /tmp/got | cut -d' ' -f1)"
@@ -53,6 +60,7 @@ reader)
 	stdvmm-shm write chan 2097152 </tmp/msg
 	echo "stdvmm-test: reader sha256=$(sha256sum /tmp/msg | cut -d' ' -f1)"
 	printf READY2 | stdvmm-shm write chan 128
+	stdvmm-shm ring chan 0
 	;;
 viewer)
 	wait_marker 64 READY1 || echo "stdvmm-test: viewer got nothing"

@@ -482,15 +482,16 @@ class SharedRegions(unittest.TestCase):
     def test_members_and_access(self):
         got = self.parse([{"name": "chan", "size": "4M", "members": [
             {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": 0x140000000, "access": "ro"}]}])
-        self.assertEqual(got, [("chan", 4 << 20, [(0, 4 << 30, False), (1, 0x140000000, True)])])
+        self.assertEqual(got, [("chan", 4 << 20, False,
+                                [(0, 4 << 30, False), (1, 0x140000000, True)])])
         self.assertEqual(gvt.parse_shared({}, self.TABLE), [])
 
     def test_refusals(self):
         two = [{"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": "4G"}]
         cases = {
             "want a non-zero multiple of 2M": {"name": "r", "size": "1M", "members": two},
-            "no doorbells between VMMs yet": {"name": "r", "size": "2M", "doorbell": True,
-                                              "members": two},
+            "doorbell: want true or false": {"name": "r", "size": "2M", "doorbell": "yes",
+                                             "members": two},
             "want 2 to 8 members": {"name": "r", "size": "2M", "members": two[:1]},
             "'c' is not a VM of vms[]": {"name": "r", "size": "2M",
                                          "members": [two[0], {"vm": "c", "gpa": "4G"}]},
@@ -724,11 +725,12 @@ class GeneratedTable(unittest.TestCase):
 
     def test_shared_regions(self):
         r, table = self.run_gen(
-            '{"shared_regions": [{"name": "chan", "size": "2M", "members": ['
+            '{"shared_regions": [{"name": "chan", "size": "2M", "doorbell": true, "members": ['
             '   {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": "5G", "access": "ro"}]}],'
             ' "vms": [{"name": "a", "kernel": "vmlinuz"}, {"name": "b", "kernel": "vmlinuz"}]}')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn('{.name = "chan", .size = 2097152ull, .member_count = 2, .members = '
+        self.assertIn('{.name = "chan", .size = 2097152ull, .doorbell = true, .member_count = 2, '
+                      '.members = '
                       '{{0, 4294967296ull, false}, {1, 5368709120ull, true}, }},', table)
         self.assertIn("sel4_shared_count = 1", table)
 

@@ -6,6 +6,9 @@
  * read-only where the description says so: seL4 enforces both, no VMM
  * is involved in the access. The frames stay the admin's, so a member's
  * restart finds the same contents; the copies go with the VM's revocation.
+ * Doorbells: each running member's VMM gets a badged send to every other
+ * running member's notification, minted both ways whenever one starts (as
+ * driver_vm.c pairs a driver VM with its clients).
  */
 #include <string.h>
 
@@ -20,6 +23,12 @@ static struct {
     bool up;
 } regions[SEL4_MAX_SHARED];
 
+/* The running members' VMMs: where doorbell sends go (a stopped VM's are revoked with it). */
+static struct running {
+    bool up;
+    seL4_CPtr cnode, ntfn;
+} run[SEL4_MAX_VMS];
+
 static uint64_t frame_size(void)
 {
     return 1ull << seL4_LargePageBits;
@@ -33,6 +42,42 @@ static int member_of(const struct sel4_shared_desc *r, unsigned index)
             return (int)k;
     }
     return -1;
+}
+
+/* Where region r is in VM index's arguments (shared_vm_args' order): its i of args.shared[i]. */
+static unsigned args_index(unsigned r, unsigned index)
+{
+    unsigned i = 0;
+    for (unsigned k = 0; k < r; k++)
+        i += regions[k].up && member_of(&sel4_shared_table[k], index) >= 0;
+    return i;
+}
+
+static seL4_Error mint_bell(seL4_CPtr cnode, seL4_Word slot, seL4_CPtr ntfn, seL4_Word badge)
+{
+    seL4_CNode_Delete(cnode, slot, SEL4_VMM_CNODE_BITS); /* a stale one: empty already */
+    return seL4_CNode_Mint(cnode, slot, SEL4_VMM_CNODE_BITS, seL4_CapInitThreadCNode, ntfn,
+                           seL4_WordBits, seL4_CanWrite, badge);
+}
+
+/* Region r's doorbells between VM index (member k) and every other running member, both ways. */
+static seL4_Error ring_both_ways(unsigned r, unsigned index, int k)
+{
+    const struct sel4_shared_desc *d = &sel4_shared_table[r];
+    unsigned mine = args_index(r, index);
+    seL4_Error err = seL4_NoError;
+    for (unsigned j = 0; j < d->member_count && err == seL4_NoError; j++) {
+        unsigned peer = (unsigned)d->members[j].vm;
+        if ((int)j == k || peer >= SEL4_MAX_VMS || !run[peer].up)
+            continue;
+        unsigned theirs = args_index(r, peer);
+        err = mint_bell(run[index].cnode, SEL4_VMM_SLOT_SHARED_BELL(mine, j), run[peer].ntfn,
+                        SEL4_BADGE_SHARED(theirs));
+        if (err == seL4_NoError)
+            err = mint_bell(run[peer].cnode, SEL4_VMM_SLOT_SHARED_BELL(theirs, (unsigned)k),
+                            run[index].ntfn, SEL4_BADGE_SHARED(mine));
+    }
+    return err;
 }
 
 static int shared_init(void)
@@ -95,11 +140,14 @@ static void shared_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
         s->read_only = d->members[k].read_only;
         s->member = (uint32_t)k;
         s->members = d->member_count;
+        s->doorbell = d->doorbell;
     }
 }
 
 static seL4_Error shared_vm_start(const struct vm_start *vs)
 {
+    if (vs->index < SEL4_MAX_VMS)
+        run[vs->index] = (struct running){.up = true, .cnode = vs->vmm_cnode, .ntfn = vs->vmm_ntfn};
     for (unsigned i = 0; i < sel4_shared_count && i < SEL4_MAX_SHARED; i++) {
         const struct sel4_shared_desc *d = &sel4_shared_table[i];
         int k = member_of(d, vs->index);
@@ -124,13 +172,24 @@ static seL4_Error shared_vm_start(const struct vm_start *vs)
                 return err;
             }
         }
+        seL4_Error err = d->doorbell ? ring_both_ways(i, vs->index, k) : seL4_NoError;
+        if (err != seL4_NoError) {
+            console_printf("admin: %s: shared region %s: doorbells: seL4 error %d\n",
+                           sel4_vm_table[vs->index].name, d->name, err);
+            return err;
+        }
     }
     return seL4_NoError;
 }
 
 static void shared_vm_stopped(unsigned index)
 {
-    (void)index; /* its copies went with the VM's revocation; the frames and contents stay */
+    /*
+     * Its copies of the frames, and every doorbell send to it, went with its
+     * revocation; the frames and their contents stay.
+     */
+    if (index < SEL4_MAX_VMS)
+        run[index].up = false;
 }
 
 const struct admin_service shared_service = {"no shared regions: their members start without them",

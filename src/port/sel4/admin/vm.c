@@ -994,7 +994,7 @@ static int budget(struct vm *v)
     }
     if (sel4_plan_vm(&spec, &v->plan) < 0)
         return -1;
-    if (SEL4_VMM_SLOT_RAM + v->plan.ram_frames > (1u << SEL4_VMM_CNODE_BITS)) {
+    if (SEL4_VMM_SLOT_RAM + v->plan.ram_frames > SEL4_VMM_SLOT_SHARED_FIRST) {
         console_printf("admin: %s: %llu MiB of RAM need more frames than the VMM's CNode holds\n",
                        d->name, (unsigned long long)(d->memory >> 20));
         return -1;

@@ -55,6 +55,23 @@ static void *shared_map(void *ctx, unsigned index, const struct machine_shared *
     return (void *)(uintptr_t)s->gpa;
 }
 
+/*
+ * The guest rang member target (or all others) of region index: a badged
+ * send the admin minted to that member's notification. NBSend: a member
+ * that does not run has an empty slot, and a blocking send to it would be
+ * a fault of this VMM.
+ */
+static void shared_ring(void *ctx, unsigned index, uint32_t target)
+{
+    (void)ctx;
+    if (index >= args->shared_count || index >= SEL4_VMM_MAX_SHARED)
+        return;
+    for (uint32_t k = 0; k < args->shared[index].members && k < 8; k++) {
+        if (k != args->shared[index].member && (target == SHARED_REGION_RING_ALL || target == k))
+            seL4_NBSend(SEL4_VMM_SLOT_SHARED_BELL(index, k), seL4_MessageInfo_new(0, 0, 0, 0));
+    }
+}
+
 static void uart_tx(void *ctx, const uint8_t *buf, size_t len)
 {
     (void)ctx;
@@ -190,6 +207,10 @@ static void notified(uint64_t badge)
         vmm_blk_notified();
     if (badge & SEL4_BADGE_PT_IRQ)
         hv_sel4_passthrough_irq(mach.vm.hv, SEL4_PT_SPI);
+    for (unsigned i = 0; i < SEL4_VMM_MAX_SHARED; i++) {
+        if (badge & SEL4_BADGE_SHARED(i))
+            machine_shared_doorbell(&mach, i, 1);
+    }
 }
 
 static int add_net(struct machine *m)
@@ -305,6 +326,7 @@ static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
             .writable = !a->shared[i].read_only,
             .member = a->shared[i].member,
             .members = a->shared[i].members,
+            .doorbell = a->shared[i].doorbell != 0,
         };
     }
     const struct machine_desc desc = {
@@ -321,7 +343,8 @@ static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
     };
     host = (struct machine_host){
         .ram_alloc = ram_alloc,
-        .shared_map = shared_map, /* no doorbells between VMMs on seL4 yet: no shared_ring */
+        .shared_map = shared_map,
+        .shared_ring = shared_ring,
         /* As on Linux: with a virtio console the UART stays for the probe, but speaks to no one. */
         .console_tx = a->virtio_console ? NULL : uart_tx,
         .now_ns = now_ns,
