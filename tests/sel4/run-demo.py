@@ -64,7 +64,8 @@ region private into writer and reader only; writer's 1 MiB reaches reader
 and reader's 1 MiB reaches writer, each announced by a doorbell (one badged
 send between the VMMs), checksums matching; viewer lists only
 chan, reads writer's note, and its write is refused (the note unchanged,
-its VMM says so, the VM goes on); `restart reader` keeps the region's
+its VMM says so, the VM goes on); reader's RAM is the two regions of its
+memory_map, as its kernel's /proc/iomem shows; `restart reader` keeps the region's
 contents (the admin's frames outlive the VM).
 Prints a timestamped transcript and "N passed, N failed".
 """
@@ -975,6 +976,10 @@ def shared_scenario(m, check):
     def boot():
         for vm in vms:
             m.wait(rf"^\[{vm}\] stdvmm-test: shared {vm} done", 600, seen=True)
+        ram = {vm: value(vm, "ram=", 5) for vm in vms}
+        print(f"--- System RAM: {ram}", flush=True)
+        assert ram == {"writer": "40000000-47ffffff", "viewer": "40000000-47ffffff",
+                       "reader": "40000000-45ffffff,200000000-201ffffff"}, ram
         regions = {vm: value(vm, "regions=", 5) for vm in vms}
         print(f"--- regions: {regions}", flush=True)
         assert regions == {"writer": "chan private", "reader": "chan private",
@@ -1016,7 +1021,8 @@ def shared_scenario(m, check):
         last = [l for _, l in m.seen if l.startswith("[reader] stdvmm-test: reader got sha256=")]
         assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
 
-    check("shared boot: each VM sees exactly its regions, at its own address", boot)
+    check("shared boot: each VM sees exactly its regions, at its own address; reader's RAM "
+          "is its memory_map's two regions", boot)
     check("shared exchange: 1 MiB each way through chan, announced by doorbells, checksums "
           "match", exchange)
     check("shared read-only: viewer's write to chan is refused, the VM goes on", read_only)

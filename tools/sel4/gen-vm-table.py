@@ -34,7 +34,7 @@ import tempfile
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets",
-             "passthrough", "serves"}
+             "passthrough", "serves", "memory_map"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu", "backend"}
 BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
@@ -684,6 +684,37 @@ def pack_board_files(table):
     return {"device": "disk0", "size": end, "files": files}
 
 
+def memory_map(vm, where):
+    """A VM's memory_map: [{gpa, size}] (docs/memory.md) -> sorted [(gpa, size)], or None for
+    one region at 1 GiB of memory bytes. The admin's frames are 2 MiB; the device tree has room
+    for 4 memory nodes; the kernel, initramfs and device tree go into the lowest region."""
+    m = vm.get("memory_map")
+    if m is None:
+        return None
+    if not isinstance(m, list) or not 1 <= len(m) <= 4:
+        fail(f"{where}.memory_map: want 1 to 4 regions {{gpa, size}}")
+    out = []
+    for k, r in enumerate(m):
+        rw = f"{where}.memory_map[{k}]"
+        if not isinstance(r, dict) or set(r) != {"gpa", "size"}:
+            fail(f"{rw}: want {{gpa, size}}")
+        gpa, size = parse_size(r["gpa"], f"{rw}.gpa"), parse_size(r["size"], f"{rw}.size")
+        if gpa % LARGE_PAGE or size == 0 or size % LARGE_PAGE:
+            fail(f"{rw}: 0x{gpa:x}+0x{size:x}; want 2 MiB-aligned addresses and sizes")
+        if gpa < RAM_BASE or gpa + size > IPA_END:
+            fail(f"{rw}: [0x{gpa:x}, 0x{gpa + size:x}) is outside [0x{RAM_BASE:x}, 0x{IPA_END:x}) "
+                 "(below 1 GiB is the device area)")
+        out.append((gpa, size))
+    out.sort()
+    for (a, sa), (b, _) in zip(out, out[1:]):
+        if a + sa > b:
+            fail(f"{where}.memory_map: regions at 0x{a:x} and 0x{b:x} overlap")
+    if out[0][1] < (64 << 20):
+        fail(f"{where}.memory_map: the lowest region holds the kernel, initramfs and device "
+             f"tree: want at least 64M, not {out[0][1] >> 20}M")
+    return out
+
+
 def unique_name(name, where, seen):
     """A VM's or a region's name: checked, not seen before, then remembered in seen."""
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{1,47}", name):
@@ -734,12 +765,13 @@ def parse_shared(doc, table):
             if access not in ("rw", "ro"):
                 fail(f"{mw}.access: want rw or ro")
             end = gpa + size
-            ram = (RAM_BASE, RAM_BASE + table[v]["memory"])
+            rams = table[v]["ram"] or [(RAM_BASE, table[v]["memory"])]
             if gpa % LARGE_PAGE or end > IPA_END:
                 fail(f"{mw}.gpa: 0x{gpa:x}; want a 2 MiB-aligned address with the region "
                      f"below 0x{IPA_END:x}")
-            for lo, hi, what in [(0, DEVICE_AREA[1], "the device area and below"),
-                                 (ram[0], ram[1], f"{m['vm']}'s RAM")] + windows.get(v, []):
+            for lo, hi, what in ([(0, DEVICE_AREA[1], "the device area and below")] +
+                                 [(a, a + n, f"{m['vm']}'s RAM") for a, n in rams] +
+                                 windows.get(v, [])):
                 if gpa < hi and lo < end:
                     fail(f"{mw}.gpa: [0x{gpa:x}, 0x{end:x}) overlaps {what} "
                          f"[0x{lo:x}, 0x{hi:x})")
@@ -772,9 +804,16 @@ def describe(doc, mcs, image, board_file=None):
         name = unique_name(vm.get("name"), where, names)
         if "kernel" not in vm:
             fail(f"{where}.kernel: missing")
-        memory = parse_size(vm.get("memory", "256M"), f"{where}.memory")
+        ram = memory_map(vm, where)
+        total = sum(size for _, size in ram) if ram else None
+        memory = parse_size(vm.get("memory", total or "256M"), f"{where}.memory")
         if memory % (2 << 20) or memory < (64 << 20):
             fail(f"{where}.memory: {memory} bytes; want a 2 MiB multiple of at least 64M")
+        if ram and memory != total:
+            fail(f"{where}.memory: {memory >> 20}M, but memory_map holds {total >> 20}M")
+        if ram and (vm.get("passthrough") or vm.get("serves")):
+            fail(f"{where}.memory_map: a VM that owns a board device addresses its RAM "
+                 "physically as one block: no memory_map with passthrough or serves")
         cpus, vcpus = vcpu_sched(vm.get("cpus", 1), f"{where}.cpus")
         vmm_threads = None
         if "vmm_threads" in vm:
@@ -832,7 +871,7 @@ def describe(doc, mcs, image, board_file=None):
             restart_on_reset=not bool(vm.get("no_reboot", False)),
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
             disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus),
-            passthrough=vm_passthrough(vm, where, memory), backend=backend,
+            passthrough=vm_passthrough(vm, where, memory), backend=backend, ram=ram,
             serves=vm_serves(vm, where)))
     check_networks(table, networks)
     system["shared"] = parse_shared(doc, table)
@@ -866,6 +905,14 @@ def region_fields(region, backend=-1):
     return (f".disk_served = true, .disk_read_only = {str(read_only).lower()}, "
             f".disk_offset = {offset}ull, .disk_region_size = {size}ull, "
             f".disk_backend = {backend}")
+
+
+def ram_fields(ram):
+    """A memory_map's initialisers in struct sel4_vm_desc (none: ram_count 0)."""
+    if not ram:
+        return ".ram_count = 0"
+    return (f".ram_count = {len(ram)}, .ram = {{" +
+            ", ".join(f"{{{gpa}ull, {size}ull}}" for gpa, size in ram) + "}")
 
 
 def passthrough_bits(devices):
@@ -982,7 +1029,7 @@ def main():
                     f"     .budget_us = {c_list(s['budget'][0] for s in v)}, "
                     f".period_us = {c_list(s['budget'][1] for s in v)},\n"
                     "     "
-                    f".memory = {vm['memory']}ull, "
+                    f".memory = {vm['memory']}ull, {ram_fields(vm['ram'])}, "
                     f".autostart = {str(vm['autostart']).lower()}, "
                     f".restart_on_reset = {str(vm['restart_on_reset']).lower()},\n"
                     f"     .virtio_console = {str(vm['virtio_console']).lower()}, "

@@ -40,6 +40,14 @@ struct sel4_vm_desc {
      */
     uint32_t budget_us[8], period_us[8];
     uint64_t memory; /* bytes */
+    /*
+     * RAM where the description's memory_map put it (docs/memory.md), in
+     * address order, totalling memory; ram_count 0: one region at 1 GiB.
+     */
+    unsigned ram_count;
+    struct {
+        uint64_t gpa, size;
+    } ram[4];
     bool autostart;
     bool restart_on_reset; /* a guest reboot rebuilds the VM (no_reboot: false) */
     bool virtio_console;   /* console: virtio */

@@ -20,6 +20,7 @@
  */
 #define SEL4_VMM_MAX_VCPUS 8
 #define SEL4_VMM_MAX_SHARED 4 /* shared regions of one VM (gen-vm-table's MAX_SHARED) */
+#define SEL4_VMM_MAX_RAM 4    /* RAM regions of one VM: arm64's memory nodes (memory_map) */
 
 /*
  * The VMM's CNode: 2^SEL4_VMM_CNODE_BITS slots, guard filling the rest of
@@ -146,7 +147,15 @@ struct sel4_vmm_args {
     uint32_t vcpu_count;
     char name[SEL4_VMM_NAME_MAX];
     char cmdline[SEL4_VMM_CMDLINE_MAX];
-    uint64_t ram_gpa, ram_size, ram_va; /* guest RAM and where the VMM sees it */
+    /*
+     * Guest RAM: ram_count regions in address order (ram_size bytes in all),
+     * which the VMM sees back to back from ram_va.
+     */
+    uint64_t ram_size, ram_va;
+    uint32_t ram_count;
+    struct {
+        uint64_t gpa, size;
+    } ram[SEL4_VMM_MAX_RAM];
     uint64_t kernel_va, kernel_size;    /* read-only boot images */
     uint64_t initrd_va, initrd_size;    /* initrd_size 0: none */
     uint64_t gic_cpu_gpa;               /* where the admin mapped the GICV frames */

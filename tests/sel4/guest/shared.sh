@@ -19,6 +19,8 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 echo "stdvmm-test: regions=$(stdvmm-shm list | sort | tr '\n' ' ')"
+# The guest's RAM as its kernel found it (reader has a memory_map of two regions).
+echo "stdvmm-test: ram=$(sed -n 's/^\([0-9a-f]*-[0-9a-f]*\) : System RAM$/\1/p' /proc/iomem | tr '\n' ',' | sed 's/,$//')"
 echo "stdvmm-test: chan $(stdvmm-shm info chan)"
 # wait_marker OFFSET TEXT: poll the region (no doorbells) for up to 600 s.
 wait_marker() {

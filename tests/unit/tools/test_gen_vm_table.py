@@ -474,7 +474,7 @@ class Networks(unittest.TestCase):
 class SharedRegions(unittest.TestCase):
     """shared_regions as stdvmmd reads them, within what the seL4 admin can back."""
 
-    TABLE = [dict(name="a", memory=128 << 20), dict(name="b", memory=256 << 20)]
+    TABLE = [dict(name="a", memory=128 << 20, ram=None), dict(name="b", memory=256 << 20, ram=None)]
 
     def parse(self, regions):
         return gvt.parse_shared({"shared_regions": regions}, self.TABLE)
@@ -517,6 +517,41 @@ class SharedRegions(unittest.TestCase):
         with self.assertRaises(Refused) as r:
             self.parse([{"name": "r", "size": "2M", "members": two}] * 2)
         self.assertIn("r appears twice", str(r.exception))
+
+
+class MemoryMaps(unittest.TestCase):
+    def test_regions_sorted_and_memory_their_total(self):
+        (t,) = describe([dict(name="a", kernel="k", memory_map=[{"gpa": "8G", "size": "64M"},
+                                                               {"gpa": "1G", "size": "96M"}])])
+        self.assertEqual(t["ram"], [(1 << 30, 96 << 20), (8 << 30, 64 << 20)])
+        self.assertEqual(t["memory"], 160 << 20)
+        (t,) = describe([vm("a")])
+        self.assertIsNone(t["ram"])
+
+    def test_refusals(self):
+        cases = {
+            "want 1 to 4 regions": [],
+            "want 2 MiB-aligned": [{"gpa": 0x40100000, "size": "64M"}],
+            "below 1 GiB is the device area": [{"gpa": 0x08000000, "size": "64M"}],
+            "overlap": [{"gpa": "1G", "size": "128M"}, {"gpa": 0x44000000, "size": "64M"}],
+            "want at least 64M": [{"gpa": "1G", "size": "32M"}, {"gpa": "4G", "size": "64M"}],
+            "want {gpa, size}": [{"gpa": "1G"}],
+        }
+        for want, m in cases.items():
+            with self.assertRaises(Refused, msg=want) as r:
+                describe([dict(name="a", kernel="k", memory_map=m)])
+            self.assertIn(want, str(r.exception))
+        with self.assertRaises(Refused) as r:
+            describe([vm("a", memory_map=[{"gpa": "1G", "size": "96M"}])])
+        self.assertIn("memory: 128M, but memory_map holds 96M", str(r.exception))
+
+    def test_shared_regions_keep_off_a_mapped_ram(self):
+        table = [dict(name="a", memory=128 << 20, ram=[(1 << 30, 64 << 20), (4 << 30, 64 << 20)]),
+                 dict(name="b", memory=128 << 20, ram=None)]
+        with self.assertRaises(Refused) as r:
+            gvt.parse_shared({"shared_regions": [{"name": "r", "size": "2M", "members": [
+                {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": "4G"}]}]}, table)
+        self.assertIn("overlaps a's RAM", str(r.exception))
 
 
 class Passthrough(unittest.TestCase):

@@ -178,6 +178,34 @@ static seL4_Error make_objects(struct vm *v)
     return err;
 }
 
+/* The VM's RAM regions: the description's memory_map, or one at 1 GiB. */
+static unsigned ram_regions(const struct sel4_vm_desc *d, uint64_t gpa[], uint64_t size[])
+{
+    if (d->ram_count == 0) {
+        gpa[0] = A64_RAM_BASE;
+        size[0] = d->memory;
+        return 1;
+    }
+    for (unsigned i = 0; i < d->ram_count && i < SEL4_VMM_MAX_RAM; i++) {
+        gpa[i] = d->ram[i].gpa;
+        size[i] = d->ram[i].size;
+    }
+    return d->ram_count < SEL4_VMM_MAX_RAM ? d->ram_count : SEL4_VMM_MAX_RAM;
+}
+
+/* Where RAM frame f (in the order the VMM sees RAM) is in the guest's address space. */
+static uint64_t frame_gpa(const struct sel4_vm_desc *d, uint64_t f)
+{
+    uint64_t gpa[SEL4_VMM_MAX_RAM], size[SEL4_VMM_MAX_RAM], off = f * LARGE_PAGE;
+    unsigned n = ram_regions(d, gpa, size);
+    for (unsigned i = 0; i < n; i++) {
+        if (off < size[i])
+            return gpa[i] + off;
+        off -= size[i];
+    }
+    return gpa[0] + f * LARGE_PAGE; /* not reached: the regions total d->memory */
+}
+
 /* Guest RAM: mapped at its guest-physical address and, through a copy, into the VMM. */
 static seL4_Error map_ram(struct vm *v)
 {
@@ -203,7 +231,7 @@ static seL4_Error map_ram(struct vm *v)
         if (f == 0)
             first_pa = pa.paddr;
         one_block = one_block && pa.error == seL4_NoError && pa.paddr == first_pa + f * LARGE_PAGE;
-        uint64_t gpa = A64_RAM_BASE + f * LARGE_PAGE;
+        uint64_t gpa = frame_gpa(v->desc, f);
         err = vs_map(v->guest_vspace, frame, gpa, seL4_AllRights, seL4_ARM_Default_VMAttributes,
                      &v->objects);
         if (check(err, v, "mapping guest RAM") != seL4_NoError)
@@ -289,7 +317,12 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     args.vcpu_count = d->cpus;
     strncpy(args.name, d->name, sizeof(args.name) - 1);
     strncpy(args.cmdline, d->cmdline, sizeof(args.cmdline) - 1);
-    args.ram_gpa = A64_RAM_BASE;
+    uint64_t gpa[SEL4_VMM_MAX_RAM], size[SEL4_VMM_MAX_RAM];
+    args.ram_count = ram_regions(d, gpa, size);
+    for (unsigned i = 0; i < args.ram_count; i++) {
+        args.ram[i].gpa = gpa[i];
+        args.ram[i].size = size[i];
+    }
     args.ram_size = d->memory;
     args.ram_va = v->plan.ram_vmm_va;
     args.kernel_va = v->plan.image_va[0];
@@ -947,7 +980,10 @@ static int budget(struct vm *v)
     const struct sel4_vm_desc *d = v->desc;
     uint64_t pages;
     struct sel4_vm_spec spec = {
-        .ram_gpa = A64_RAM_BASE, .ram_size = d->memory, .image_count = 1, .vcpus = d->cpus};
+        .ram_gpa = d->ram_count != 0 ? d->ram[0].gpa : A64_RAM_BASE,
+        .ram_size = d->memory,
+        .image_count = 1,
+        .vcpus = d->cpus};
 
     if (d->cpus == 0 || d->cpus > SEL4_VMM_MAX_VCPUS) {
         console_printf("admin: %s: %u vCPUs; the seL4 port runs 1 to %d per VM\n", d->name, d->cpus,

@@ -183,6 +183,18 @@ void hv_vm_destroy(struct hv_vm *vm)
         vm->vm_created = false;
 }
 
+void *hv_sel4_ram_host(const struct sel4_vmm_args *a, unsigned index, uint64_t gpa, uint64_t size)
+{
+    uint64_t offset = 0;
+    if (index >= a->ram_count || index >= SEL4_VMM_MAX_RAM)
+        return NULL;
+    for (unsigned i = 0; i < index; i++)
+        offset += a->ram[i].size;
+    if (a->ram[index].gpa != gpa || a->ram[index].size != size || offset + size > a->ram_size)
+        return NULL;
+    return (void *)(uintptr_t)(a->ram_va + offset);
+}
+
 int hv_vm_map_memory(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host,
                      uint32_t flags)
 {
@@ -201,12 +213,9 @@ int hv_vm_map_memory(struct hv_vm *vm, unsigned slot, uint64_t gpa, uint64_t siz
         return -STDVMM_ENOTSUP;
     }
     /* The admin mapped guest RAM (stage 2 and our window) before we started. */
-    if (slot != 0 || flags != 0 || gpa != a->ram_gpa || size != a->ram_size ||
-        (uintptr_t)host != a->ram_va) {
-        LOG_ERR("mapping 0x%llx+0x%llx at %p: the admin provided RAM 0x%llx+0x%llx at 0x%llx only",
-                (unsigned long long)gpa, (unsigned long long)size, host,
-                (unsigned long long)a->ram_gpa, (unsigned long long)a->ram_size,
-                (unsigned long long)a->ram_va);
+    if (flags != 0 || host == NULL || hv_sel4_ram_host(a, slot, gpa, size) != host) {
+        LOG_ERR("mapping 0x%llx+0x%llx at %p as RAM region %u: not what the admin provided",
+                (unsigned long long)gpa, (unsigned long long)size, host, slot);
         return -STDVMM_ENOTSUP;
     }
     vm->ram_mapped = true;

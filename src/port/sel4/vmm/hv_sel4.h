@@ -12,6 +12,12 @@ struct hv_vm;
 /* The admin's description of this VM; hv_vm_create() takes its capabilities from it. */
 void hv_sel4_set_args(const struct sel4_vmm_args *args);
 
+/*
+ * Where this VMM sees RAM region index of the guest (args' regions, back to
+ * back from ram_va), when it is at gpa with size bytes; NULL otherwise.
+ */
+void *hv_sel4_ram_host(const struct sel4_vmm_args *a, unsigned index, uint64_t gpa, uint64_t size);
+
 /* How often a vCPU's thread had to wait for the VMM lock (another vCPU's exit was in progress). */
 unsigned long hv_sel4_lock_waits(void);
 

@@ -32,14 +32,12 @@ static const struct sel4_vmm_args *args;
 static void *ram_alloc(void *ctx, unsigned index, uint64_t gpa, uint64_t size)
 {
     (void)ctx;
-    if (index != 0 || gpa != args->ram_gpa || size != args->ram_size) {
-        LOG_ERR("the arch places RAM region %u at 0x%llx (%llu MiB), the admin mapped "
-                "0x%llx (%llu MiB)",
-                index, (unsigned long long)gpa, (unsigned long long)(size >> 20),
-                (unsigned long long)args->ram_gpa, (unsigned long long)(args->ram_size >> 20));
-        return NULL;
-    }
-    return (void *)(uintptr_t)args->ram_va;
+    void *mapped = hv_sel4_ram_host(args, index, gpa, size);
+    if (mapped == NULL)
+        LOG_ERR("the machine places RAM region %u at 0x%llx (%llu MiB), which the admin did not "
+                "map",
+                index, (unsigned long long)gpa, (unsigned long long)(size >> 20));
+    return mapped;
 }
 
 /*
@@ -243,7 +241,7 @@ static int add_passthrough(struct machine *m)
         .base = args->pt_gpa,
         .size = args->pt_size,
         .irq = SEL4_PT_SPI,
-        .dma_cpu = args->ram_gpa,
+        .dma_cpu = args->ram[0].gpa, /* one region: gen-vm-table refuses a map with passthrough */
         .dma_bus = args->pt_dma_bus,
         .dma_size = args->ram_size,
     };
@@ -314,8 +312,14 @@ static int add_virtio(void *ctx, struct machine *m)
 
 static struct machine_shared shared[SEL4_VMM_MAX_SHARED];
 
+static struct memmap_range ram_map[SEL4_VMM_MAX_RAM];
+
 static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
 {
+    /* RAM exactly where the admin mapped it (one region at 1 GiB unless memory_map said more). */
+    unsigned ram_count = a->ram_count < SEL4_VMM_MAX_RAM ? a->ram_count : SEL4_VMM_MAX_RAM;
+    for (unsigned i = 0; i < ram_count; i++)
+        ram_map[i] = (struct memmap_range){a->ram[i].gpa, a->ram[i].size};
     unsigned shared_count = a->shared_count < SEL4_VMM_MAX_SHARED ? a->shared_count
                                                                   : SEL4_VMM_MAX_SHARED;
     for (unsigned i = 0; i < shared_count; i++) {
@@ -333,6 +337,8 @@ static int build(const struct sel4_vmm_args *a, uint64_t start_ns)
         .name = a->name,
         .cpus = a->vcpu_count,
         .memory = a->ram_size,
+        .memory_map = ram_map,
+        .memory_map_count = ram_count,
         .kernel = (const uint8_t *)(uintptr_t)a->kernel_va,
         .kernel_size = a->kernel_size,
         .initrd = a->initrd_size ? (const uint8_t *)(uintptr_t)a->initrd_va : NULL,
@@ -399,7 +405,7 @@ void sel4rt_main(void *arg)
     LOG_INFO("VMM of %s (boot %u): %u vCPU(s), %llu MiB RAM at 0x%llx, kernel %llu KiB, "
              "initramfs %llu KiB",
              a->name, a->boot_count, a->vcpu_count, (unsigned long long)(a->ram_size >> 20),
-             (unsigned long long)a->ram_gpa, (unsigned long long)(a->kernel_size >> 10),
+             (unsigned long long)a->ram[0].gpa, (unsigned long long)(a->kernel_size >> 10),
              (unsigned long long)(a->initrd_size >> 10));
     int r = build(a, start_ns);
     if (r < 0) {
