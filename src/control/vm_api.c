@@ -70,27 +70,6 @@ struct vm_api {
     } pending[MAX_PENDING]; /* owned by the thread */
 };
 
-enum vm_api_command vm_api_parse_command(const char *line, unsigned long len)
-{
-    static const struct {
-        const char *word;
-        enum vm_api_command cmd;
-    } words[] = {{"info", VM_API_INFO},
-                 {"pause", VM_API_PAUSE},
-                 {"resume", VM_API_RESUME},
-                 {"shutdown", VM_API_SHUTDOWN},
-                 {"watch", VM_API_WATCH}};
-
-    /* Trailing newline / carriage return are allowed; nothing else is. */
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (strlen(words[i].word) == len && memcmp(words[i].word, line, len) == 0)
-            return words[i].cmd;
-    }
-    return VM_API_UNKNOWN;
-}
-
 /* ---- the VM's life ---- */
 
 void vm_api_attach(struct vm_api *api, const struct vm_api_target *target)
