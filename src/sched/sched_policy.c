@@ -244,24 +244,32 @@ static int cg_prepare(void)
     return 0;
 }
 
-/* A second VM in the process gets its own names beside the first's. */
-static void cg_dir(const struct sched_policy *sp, unsigned i, char *out, size_t size)
+/*
+ * The cgroup of one of this VM's kinds of thread (leaf "vcpuN", "devices");
+ * a second VM in the process gets its own names beside the first's.
+ */
+static void cg_path(const struct sched_policy *sp, const char *leaf, char *out, size_t size)
 {
     char vm[16] = "";
 
     if (sp->ordinal != 0)
         snprintf(vm, sizeof(vm), "vm%u-", sp->ordinal);
     if (proc_cg.cg == CG_V2)
-        snprintf(out, size, "%s/%svcpu%u", proc_cg.vm, vm, i);
+        snprintf(out, size, "%s/%s%s", proc_cg.vm, vm, leaf);
     else
-        snprintf(out, size, "%s/stdvmm-%ld-%svcpu%u", proc_cg.base, (long)getpid(), vm, i);
+        snprintf(out, size, "%s/stdvmm-%ld-%s%s", proc_cg.base, (long)getpid(), vm, leaf);
 }
 
-/* Puts vCPU i's thread into its own cgroup and sets its quota and weight. */
-static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched *s, bool quota)
+static void cg_dir(const struct sched_policy *sp, unsigned i, char *out, size_t size)
 {
-    char dir[PATH_MAX + 64], text[64];
+    char leaf[16];
+    snprintf(leaf, sizeof(leaf), "vcpu%u", i);
+    cg_path(sp, leaf, out, size);
+}
 
+/* The process's cgroup is made ready and counts this policy among its users. */
+static int cg_join(struct sched_policy *sp)
+{
     pthread_mutex_lock(&proc_cg.lock);
     int r = cg_prepare();
     if (r == 0 && !sp->uses_cg) {
@@ -269,6 +277,15 @@ static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched
         proc_cg.users++;
     }
     pthread_mutex_unlock(&proc_cg.lock);
+    return r;
+}
+
+/* Puts vCPU i's thread into its own cgroup and sets its quota and weight. */
+static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched *s, bool quota)
+{
+    char dir[PATH_MAX + 64], text[64];
+
+    int r = cg_join(sp);
     if (r < 0)
         return r;
     cg_dir(sp, i, dir, sizeof(dir));
@@ -328,14 +345,7 @@ static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched
 /* The device threads' cgroup, beside the vCPUs'. */
 static void cg_workers_dir(const struct sched_policy *sp, char *out, size_t size)
 {
-    char vm[16] = "";
-
-    if (sp->ordinal != 0)
-        snprintf(vm, sizeof(vm), "vm%u-", sp->ordinal);
-    if (proc_cg.cg == CG_V2)
-        snprintf(out, size, "%s/%sdevices", proc_cg.vm, vm);
-    else
-        snprintf(out, size, "%s/stdvmm-%ld-%sdevices", proc_cg.base, (long)getpid(), vm);
+    cg_path(sp, "devices", out, size);
 }
 
 /* The sum of the vCPUs' budgets per 100 ms, in microseconds; 0 if a vCPU has none. */
@@ -387,13 +397,7 @@ void sched_policy_workers(struct sched_policy *sp, const pid_t *tids, unsigned n
         pthread_mutex_unlock(&sp->lock);
         return; /* a vCPU without a budget: the VM is not held, nor are its devices */
     }
-    pthread_mutex_lock(&proc_cg.lock);
-    int r = cg_prepare();
-    if (r == 0 && !sp->uses_cg) {
-        sp->uses_cg = true;
-        proc_cg.users++;
-    }
-    pthread_mutex_unlock(&proc_cg.lock);
+    int r = cg_join(sp);
     cg_workers_dir(sp, dir, sizeof(dir));
     if (r == 0 && !sp->workers_cg) {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST)
