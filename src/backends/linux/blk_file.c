@@ -123,20 +123,6 @@ static unsigned iov_from(struct blk_file *f, const struct virtio_blk_io *io, uin
 
 static const uint8_t zeros[65536];
 
-/* Up to VIRTIO_BLK_MAX_SEGS * 64 KiB of zeros for the rest of a write-zeroes past done. */
-static unsigned zero_iov(struct blk_file *f, const struct virtio_blk_io *io, uint64_t done)
-{
-    struct iovec *iov = f->iov[io->slot];
-    uint64_t rest = io->len - done;
-    unsigned n = 0;
-
-    while (rest > 0 && n < VIRTIO_BLK_MAX_SEGS) {
-        size_t k = rest < sizeof(zeros) ? (size_t)rest : sizeof(zeros);
-        iov[n++] = (struct iovec){.iov_base = (void *)zeros, .iov_len = k}; /* only read */
-        rest -= k;
-    }
-    return n;
-}
 
 static int zero_mode(const struct virtio_blk_io *io)
 {
@@ -368,6 +354,21 @@ static int restrict_ring(struct blk_file *f)
         syscall(__NR_io_uring_register, f->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
         r = -errno;
     return r;
+}
+
+/* Up to VIRTIO_BLK_MAX_SEGS * 64 KiB of zeros for the rest of a write-zeroes past done. */
+static unsigned zero_iov(struct blk_file *f, const struct virtio_blk_io *io, uint64_t done)
+{
+    struct iovec *iov = f->iov[io->slot];
+    uint64_t rest = io->len - done;
+    unsigned n = 0;
+
+    while (rest > 0 && n < VIRTIO_BLK_MAX_SEGS) {
+        size_t k = rest < sizeof(zeros) ? (size_t)rest : sizeof(zeros);
+        iov[n++] = (struct iovec){.iov_base = (void *)zeros, .iov_len = k}; /* only read */
+        rest -= k;
+    }
+    return n;
 }
 
 /* Queues the rest of a read, write or zeroing past f->done; false if the ring is full. */
