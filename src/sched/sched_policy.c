@@ -397,6 +397,17 @@ void sched_policy_workers(struct sched_policy *sp, const pid_t *tids, unsigned n
         pthread_mutex_unlock(&sp->lock);
         return; /* a vCPU without a budget: the VM is not held, nor are its devices */
     }
+    pthread_mutex_lock(&proc_cg.lock);
+    if (proc_cg.cg == CG_UNKNOWN)
+        cg_detect();
+    bool none = proc_cg.cg == CG_NONE;
+    pthread_mutex_unlock(&proc_cg.lock);
+    if (none) { /* cg_prepare's refusal speaks of vCPUs; this is not one */
+        LOG_WARN("the VM's device threads are not held to its vCPUs' budget: no cgroup with a "
+                 "CPU controller here (a jail has none)");
+        pthread_mutex_unlock(&sp->lock);
+        return;
+    }
     int r = cg_join(sp);
     cg_workers_dir(sp, dir, sizeof(dir));
     if (r == 0 && !sp->workers_cg) {
