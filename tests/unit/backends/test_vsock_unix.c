@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,6 +328,12 @@ static void silent_host_programs_do_not_hold_the_slots(void **state)
 static void a_port_nobody_serves_is_reset(void **state)
 {
     struct fixture *f = *state;
+    struct stat st;
+
+    /* Owner-only from bind on (host_bind_private): another uid has no business here. */
+    assert_int_equal(lstat(f->path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
 
     guest_send(f, VIRTIO_VSOCK_OP_REQUEST, 1235, 5999, NULL, 0);
     const uint8_t *h = guest_receive(f, VIRTIO_VSOCK_OP_RST);
