@@ -9,6 +9,13 @@
  *
  * The socket is the only way in, and it is made owner-only (0600): whoever
  * can connect can stop the VM.
+ *
+ * The thread never waits on one client: every connection is read without
+ * blocking, up to MAX_PENDING at once, and each has REQUEST_TIMEOUT_MS from
+ * its accept to send its whole line. So a client that trickles its request
+ * a byte at a time (slowloris) or sends nothing costs a slot for that long,
+ * not the socket; when the slots are full the oldest is dropped, so a new
+ * client always gets in.
  */
 #include "stdvmm/control/vm_api.h"
 
@@ -37,7 +44,8 @@
 
 #define REQUEST_MAX 256
 #define MAX_WATCHERS 8
-#define REQUEST_TIMEOUT_MS 1000
+#define MAX_PENDING 16
+#define REQUEST_TIMEOUT_MS 2000
 #define PARK_TIMEOUT_MS 2000
 
 struct vm_api {
@@ -54,28 +62,13 @@ struct vm_api {
     bool thread_started;
     int watchers[MAX_WATCHERS]; /* owned by the thread until it is joined */
     unsigned watcher_count;
+    struct pending_client {
+        int fd; /* -1: a free slot */
+        size_t len;
+        int64_t deadline_ms; /* host_monotonic_ms() by which the line must be in */
+        char buf[REQUEST_MAX];
+    } pending[MAX_PENDING]; /* owned by the thread */
 };
-
-enum vm_api_command vm_api_parse_command(const char *line, unsigned long len)
-{
-    static const struct {
-        const char *word;
-        enum vm_api_command cmd;
-    } words[] = {{"info", VM_API_INFO},
-                 {"pause", VM_API_PAUSE},
-                 {"resume", VM_API_RESUME},
-                 {"shutdown", VM_API_SHUTDOWN},
-                 {"watch", VM_API_WATCH}};
-
-    /* Trailing newline / carriage return are allowed; nothing else is. */
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        len--;
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        if (strlen(words[i].word) == len && memcmp(words[i].word, line, len) == 0)
-            return words[i].cmd;
-    }
-    return VM_API_UNKNOWN;
-}
 
 /* ---- the VM's life ---- */
 
@@ -281,38 +274,10 @@ static void send_json(int fd, json_t *reply)
     json_decref(reply);
 }
 
-/* Reads one request line within REQUEST_TIMEOUT_MS; false on junk or timeout. */
-static bool read_request(int fd, char *buf, size_t size, size_t *len)
+/* Answers one whole request line (buf, len: up to and with its '\n', if any); takes fd. */
+static void serve_one(struct vm_api *api, int fd, const char *buf, size_t len)
 {
-    *len = 0;
-    while (*len < size) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, REQUEST_TIMEOUT_MS) <= 0)
-            return false;
-        ssize_t n = recv(fd, buf + *len, size - *len, MSG_DONTWAIT);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            return *len > 0; /* a client may half-close instead of sending '\n' */
-        *len += (size_t)n;
-        if (memchr(buf, '\n', *len) != NULL)
-            return true;
-    }
-    return false;
-}
-
-static void serve_one(struct vm_api *api, int fd)
-{
-    char buf[REQUEST_MAX];
-    size_t len;
-
-    if (!read_request(fd, buf, sizeof(buf), &len)) {
-        send_json(fd, error_reply("send one command line (info, pause, resume, shutdown, "
-                                  "watch)"));
-        close(fd);
-        return;
-    }
-    char *nl = memchr(buf, '\n', len);
+    const char *nl = memchr(buf, '\n', len);
     struct stdvmm_error refused;
     json_t *placement = sched_policy_api(api->sched, buf, nl ? (size_t)(nl - buf) : len, &refused);
     if (placement != NULL || refused.code != 0) { /* "placement", "vcpu N SPEC" (sched_policy.c) */
@@ -362,20 +327,107 @@ static void drop_watcher(struct vm_api *api, unsigned i)
     api->watchers[i] = api->watchers[--api->watcher_count];
 }
 
+static int64_t now_ms(void)
+{
+    return (int64_t)(host_clock_monotonic_ns() / 1000000u);
+}
+
+static void drop_pending(struct pending_client *c, const char *why)
+{
+    if (why != NULL)
+        send_json(c->fd, error_reply("%s", why));
+    close(c->fd);
+    c->fd = -1;
+}
+
+/* Takes every waiting connection; with no slot free, the oldest pending client makes room. */
+static void accept_clients(struct vm_api *api)
+{
+    for (;;) {
+        int fd = accept4(api->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+            return;
+        struct pending_client *slot = NULL;
+        for (unsigned i = 0; i < MAX_PENDING; i++) {
+            struct pending_client *c = &api->pending[i];
+            if (c->fd < 0) {
+                slot = c;
+                break;
+            }
+            if (slot == NULL || c->deadline_ms < slot->deadline_ms)
+                slot = c;
+        }
+        if (slot->fd >= 0)
+            drop_pending(slot, "too many clients at once; this one was the slowest");
+        slot->fd = fd;
+        slot->len = 0;
+        slot->deadline_ms = now_ms() + REQUEST_TIMEOUT_MS;
+    }
+}
+
+/* Reads what client c has sent; answers it once its line is whole. */
+static void read_pending(struct vm_api *api, struct pending_client *c)
+{
+    for (;;) {
+        ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            /* A client may half-close instead of sending '\n'. */
+            if (n == 0 && c->len > 0)
+                break;
+            close(c->fd);
+            c->fd = -1;
+            return;
+        }
+        c->len += (size_t)n;
+        if (memchr(c->buf, '\n', c->len) != NULL)
+            break;
+        if (c->len == sizeof(c->buf)) {
+            drop_pending(c, "send one command line (info, pause, resume, shutdown, watch)");
+            return;
+        }
+    }
+    int fd = c->fd;
+    c->fd = -1;
+    serve_one(api, fd, c->buf, c->len);
+}
+
 static void *api_thread(void *arg)
 {
     struct vm_api *api = arg;
 
     pthread_setname_np(pthread_self(), "vm-api");
     host_sandbox_enter(HOST_THREAD_API);
+    for (unsigned i = 0; i < MAX_PENDING; i++)
+        api->pending[i].fd = -1;
     for (;;) {
-        struct pollfd fds[2 + MAX_WATCHERS];
-        unsigned n = 0;
+        struct pollfd fds[2 + MAX_PENDING + MAX_WATCHERS];
+        struct pending_client *polled[MAX_PENDING];
+        unsigned n = 0, np = 0;
+        int64_t now = now_ms(), wait = -1;
         fds[n++] = (struct pollfd){.fd = api->wake[0], .events = POLLIN};
         fds[n++] = (struct pollfd){.fd = api->listen_fd, .events = POLLIN};
+        for (unsigned i = 0; i < MAX_PENDING; i++) {
+            struct pending_client *c = &api->pending[i];
+            if (c->fd < 0)
+                continue;
+            if (c->deadline_ms <= now) {
+                drop_pending(c, "send one command line (info, pause, resume, shutdown, "
+                                "watch) at once");
+                continue;
+            }
+            if (wait < 0 || c->deadline_ms - now < wait)
+                wait = c->deadline_ms - now;
+            polled[np++] = c;
+            fds[n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+        }
+        unsigned first_watcher = n;
         for (unsigned i = 0; i < api->watcher_count; i++)
             fds[n++] = (struct pollfd){.fd = api->watchers[i], .events = POLLIN};
-        if (poll(fds, n, -1) < 0) {
+        if (poll(fds, n, (int)wait) < 0) {
             if (errno == EINTR)
                 continue;
             LOG_ERR("control socket: poll failed: %s", strerror(errno));
@@ -384,15 +436,20 @@ static void *api_thread(void *arg)
         if (fds[0].revents)
             break;
         /* A watcher that sends anything or hangs up is done watching. */
-        for (unsigned i = n; i-- > 2;) {
+        for (unsigned i = n; i-- > first_watcher;) {
             if (fds[i].revents)
-                drop_watcher(api, i - 2);
+                drop_watcher(api, i - first_watcher);
         }
-        if (fds[1].revents & POLLIN) {
-            int fd = accept4(api->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (fd >= 0)
-                serve_one(api, fd);
+        for (unsigned i = 0; i < np; i++) {
+            if (fds[2 + i].revents)
+                read_pending(api, polled[i]);
         }
+        if (fds[1].revents & POLLIN)
+            accept_clients(api);
+    }
+    for (unsigned i = 0; i < MAX_PENDING; i++) {
+        if (api->pending[i].fd >= 0)
+            close(api->pending[i].fd);
     }
     return NULL;
 }
@@ -443,9 +500,9 @@ int vm_api_open(struct vm_api **out, const char *path, const struct vmm_config *
     api->path = strdup(path);
     r = api->path ? claim_path(&addr) : -STDVMM_ENOMEM;
     if (r == 0) {
-        api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (api->listen_fd < 0 || host_bind_private(api->listen_fd, &addr) != 0 ||
-            listen(api->listen_fd, 8) != 0 || pipe2(api->wake, O_CLOEXEC) != 0) {
+            listen(api->listen_fd, 32) != 0 || pipe2(api->wake, O_CLOEXEC) != 0) {
             LOG_ERR("--api-socket %s: %s", path, strerror(errno));
             r = -STDVMM_EIO;
         }

@@ -906,6 +906,17 @@ int vmm_virtio_start(struct vmm_virtio *v)
     return 0;
 }
 
+unsigned vmm_virtio_tids(struct vmm_virtio *v, pid_t *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; v != NULL && i < v->dev_count && n < max; i++) {
+        int tid = host_loop_tid(&v->devs[i].loop);
+        if (tid > 0)
+            out[n++] = (pid_t)tid;
+    }
+    return n;
+}
+
 void vmm_virtio_teardown(struct vmm_virtio *v)
 {
     if (v == NULL)

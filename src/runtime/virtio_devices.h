@@ -13,6 +13,7 @@
 #ifndef STDVMM_RUNTIME_VIRTIO_DEVICES_H
 #define STDVMM_RUNTIME_VIRTIO_DEVICES_H
 
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,8 @@ int vmm_virtio_irq_affinity_arg(const struct vmm_virtio *v, char *buf, size_t si
 unsigned vmm_virtio_irqs(struct vmm_virtio *v, struct vm_api_irq *out, unsigned max);
 /* Starts the device threads (before the vCPUs). */
 int vmm_virtio_start(struct vmm_virtio *v);
+/* The started device threads' ids, at most max. */
+unsigned vmm_virtio_tids(struct vmm_virtio *v, pid_t *out, unsigned max);
 /* Stops the threads, waits for I/O in flight and frees the devices (before guest RAM goes). */
 void vmm_virtio_teardown(struct vmm_virtio *v);
 void vmm_virtio_close(struct vmm_virtio *v);

@@ -279,6 +279,13 @@ static void *vcpu_thread(void *arg)
     return NULL;
 }
 
+/* The device threads into the VM's CPU budget, before the guest runs to use them. */
+static void place_workers(struct vmm *m)
+{
+    pid_t tids[MACHINE_MAX_VIRTIO];
+    sched_policy_workers(m->sched, tids, vmm_virtio_tids(m->virtio, tids, MACHINE_MAX_VIRTIO));
+}
+
 static int start_vcpus(struct vmm *m)
 {
     m->threads_started = 0;
@@ -514,7 +521,7 @@ int vmm_run(const struct vmm_config *cfg)
         void *input_ctx = &m->mach.uart;
         vmm_virtio_console_input(m->virtio, &input, &input_ctx);
         if (console_start_input(&m->console, &m->mach.vm, input, input_ctx) < 0 ||
-            vmm_virtio_start(m->virtio) < 0 || start_vcpus(m) < 0) {
+            vmm_virtio_start(m->virtio) < 0 || (place_workers(m), start_vcpus(m) < 0)) {
             vm_api_detach(m->api);
             vcpu_park_detach(&m->park);
             join_vcpus(m);

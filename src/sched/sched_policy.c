@@ -84,6 +84,7 @@ struct sched_policy {
     enum mechanism mech[PLACEMENT_MAX_VCPUS];
     bool in_cgroup[PLACEMENT_MAX_VCPUS];
     bool uses_cg;   /* counted in proc_cg.users */
+    bool workers_cg; /* made the device threads' cgroup */
     cpu_set_t host; /* the process's affinity at start: what this VMM may use at all */
 };
 
@@ -243,24 +244,32 @@ static int cg_prepare(void)
     return 0;
 }
 
-/* A second VM in the process gets its own names beside the first's. */
-static void cg_dir(const struct sched_policy *sp, unsigned i, char *out, size_t size)
+/*
+ * The cgroup of one of this VM's kinds of thread (leaf "vcpuN", "devices");
+ * a second VM in the process gets its own names beside the first's.
+ */
+static void cg_path(const struct sched_policy *sp, const char *leaf, char *out, size_t size)
 {
     char vm[16] = "";
 
     if (sp->ordinal != 0)
         snprintf(vm, sizeof(vm), "vm%u-", sp->ordinal);
     if (proc_cg.cg == CG_V2)
-        snprintf(out, size, "%s/%svcpu%u", proc_cg.vm, vm, i);
+        snprintf(out, size, "%s/%s%s", proc_cg.vm, vm, leaf);
     else
-        snprintf(out, size, "%s/stdvmm-%ld-%svcpu%u", proc_cg.base, (long)getpid(), vm, i);
+        snprintf(out, size, "%s/stdvmm-%ld-%s%s", proc_cg.base, (long)getpid(), vm, leaf);
 }
 
-/* Puts vCPU i's thread into its own cgroup and sets its quota and weight. */
-static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched *s, bool quota)
+static void cg_dir(const struct sched_policy *sp, unsigned i, char *out, size_t size)
 {
-    char dir[PATH_MAX + 64], text[64];
+    char leaf[16];
+    snprintf(leaf, sizeof(leaf), "vcpu%u", i);
+    cg_path(sp, leaf, out, size);
+}
 
+/* The process's cgroup is made ready and counts this policy among its users. */
+static int cg_join(struct sched_policy *sp)
+{
     pthread_mutex_lock(&proc_cg.lock);
     int r = cg_prepare();
     if (r == 0 && !sp->uses_cg) {
@@ -268,6 +277,15 @@ static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched
         proc_cg.users++;
     }
     pthread_mutex_unlock(&proc_cg.lock);
+    return r;
+}
+
+/* Puts vCPU i's thread into its own cgroup and sets its quota and weight. */
+static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched *s, bool quota)
+{
+    char dir[PATH_MAX + 64], text[64];
+
+    int r = cg_join(sp);
     if (r < 0)
         return r;
     cg_dir(sp, i, dir, sizeof(dir));
@@ -322,6 +340,96 @@ static int cg_apply(struct sched_policy *sp, unsigned i, const struct vcpu_sched
         return -STDVMM_EIO;
     }
     return 0;
+}
+
+/* The device threads' cgroup, beside the vCPUs'. */
+static void cg_workers_dir(const struct sched_policy *sp, char *out, size_t size)
+{
+    cg_path(sp, "devices", out, size);
+}
+
+/* The sum of the vCPUs' budgets per 100 ms, in microseconds; 0 if a vCPU has none. */
+static uint64_t workers_quota_us(const struct sched_policy *sp)
+{
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < sp->vcpus; i++) {
+        const struct vcpu_sched *s = &sp->p.vcpu[i];
+        if (s->runtime_ns == 0 || s->period_ns == 0)
+            return 0;
+        sum += s->runtime_ns * 100000u / s->period_ns;
+    }
+    return sum;
+}
+
+/* Writes the workers' quota: the vCPUs' sum, or none. Under sp->lock. */
+static int cg_workers_quota(struct sched_policy *sp)
+{
+    char dir[PATH_MAX + 64], text[64];
+    uint64_t q = workers_quota_us(sp);
+    int r;
+
+    cg_workers_dir(sp, dir, sizeof(dir));
+    if (proc_cg.cg == CG_V2) {
+        if (q != 0)
+            snprintf(text, sizeof(text), "%llu 100000", (unsigned long long)q);
+        else
+            snprintf(text, sizeof(text), "max 100000");
+        r = write_file(dir, "cpu.max", text);
+    } else {
+        r = write_file(dir, "cpu.cfs_period_us", "100000");
+        snprintf(text, sizeof(text), "%lld", q != 0 ? (long long)q : -1ll);
+        if (r == 0)
+            r = write_file(dir, "cpu.cfs_quota_us", text);
+    }
+    if (r < 0)
+        LOG_WARN("cannot set the device threads' CPU quota in %s: %s", dir, strerror(-r));
+    return r;
+}
+
+void sched_policy_workers(struct sched_policy *sp, const pid_t *tids, unsigned n)
+{
+    char dir[PATH_MAX + 64], text[32];
+
+    if (sp == NULL)
+        return;
+    pthread_mutex_lock(&sp->lock);
+    if (!sp->workers_cg && workers_quota_us(sp) == 0) {
+        pthread_mutex_unlock(&sp->lock);
+        return; /* a vCPU without a budget: the VM is not held, nor are its devices */
+    }
+    pthread_mutex_lock(&proc_cg.lock);
+    if (proc_cg.cg == CG_UNKNOWN)
+        cg_detect();
+    bool none = proc_cg.cg == CG_NONE;
+    pthread_mutex_unlock(&proc_cg.lock);
+    if (none) { /* cg_prepare's refusal speaks of vCPUs; this is not one */
+        LOG_WARN("the VM's device threads are not held to its vCPUs' budget: no cgroup with a "
+                 "CPU controller here (a jail has none)");
+        pthread_mutex_unlock(&sp->lock);
+        return;
+    }
+    int r = cg_join(sp);
+    cg_workers_dir(sp, dir, sizeof(dir));
+    if (r == 0 && !sp->workers_cg) {
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            r = -errno;
+        else if (proc_cg.cg == CG_V2 && (r = write_file(dir, "cgroup.type", "threaded")) == 0)
+            r = write_file(proc_cg.vm, "cgroup.subtree_control", "+cpu");
+        sp->workers_cg = r == 0;
+    }
+    if (r == 0)
+        r = cg_workers_quota(sp);
+    for (unsigned i = 0; r == 0 && i < n; i++) {
+        snprintf(text, sizeof(text), "%ld", (long)tids[i]);
+        r = write_file(dir, proc_cg.cg == CG_V2 ? "cgroup.threads" : "tasks", text);
+    }
+    if (r < 0)
+        LOG_WARN("the VM's device threads are not held to its vCPUs' budget (cgroup %s: %s); "
+                 "they may use more CPU than its vCPUs",
+                 dir, strerror(-r));
+    else
+        LOG_DEBUG("%u device threads in %s", n, dir);
+    pthread_mutex_unlock(&sp->lock);
 }
 
 /* ---- one vCPU ---- */
@@ -543,6 +651,11 @@ void sched_policy_stop(struct sched_policy *sp)
         if (rmdir(dir) != 0)
             LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
     }
+    if (sp->workers_cg) {
+        cg_workers_dir(sp, dir, sizeof(dir));
+        if (rmdir(dir) != 0)
+            LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
+    }
     if (last && proc_cg.moved) {
         if (rmdir(proc_cg.vm) != 0)
             LOG_WARN("cannot remove the cgroup %s: %s", proc_cg.vm, strerror(errno));
@@ -588,6 +701,8 @@ int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *s
         char now[512];
         placement_format_sched(&sp->p.vcpu[index], now, sizeof(now));
         LOG_INFO("vCPU %u: placement now %s", index, now);
+        if (sp->workers_cg)
+            cg_workers_quota(sp);
     }
     pthread_mutex_unlock(&sp->lock);
     return r;

@@ -9,6 +9,11 @@
  * The image is locked with an open-file-description lock: exclusive when
  * writable, shared when read-only, so two stdvmm processes never write one
  * image (and a read-only user never sees one being written).
+ *
+ * Through the ring, a short transfer is sent again for the rest, and a
+ * write-zeroes the file system cannot do with fallocate is written as
+ * zeros in chunks of at most VIRTIO_BLK_MAX_SEGS * 64 KiB, each its own
+ * ring request, so the device thread is never busy with one for long.
  */
 #ifndef STDVMM_BACKENDS_BLK_FILE_H
 #define STDVMM_BACKENDS_BLK_FILE_H
@@ -40,6 +45,9 @@ struct blk_file {
     struct host_loop *loop;
     bool warned;
     struct iovec iov[VIRTIO_BLK_QUEUE_SIZE][VIRTIO_BLK_MAX_SEGS];
+    /* Per request slot, while it is in the ring: */
+    uint64_t done[VIRTIO_BLK_QUEUE_SIZE]; /* bytes through so far (short transfers go on) */
+    bool zeroing[VIRTIO_BLK_QUEUE_SIZE];  /* write-zeroes written as zeros, a chunk at a time */
 };
 
 /*

@@ -26,6 +26,16 @@
  */
 #define NET_SLIRP_RX_QUEUE 64
 #define NET_SLIRP_RX_FRAME (1500 + 14)
+/*
+ * Host sockets libslirp may hold for the guest (its connections out, its
+ * UDP flows and pings, the forwards' accepted connections). At the bound a
+ * guest frame that would open another (a TCP SYN, a UDP datagram but
+ * DHCP's, an ICMP echo request) is dropped, and the forwards' listening
+ * sockets are not polled, so nothing is accepted, until some close. Every
+ * socket then fits the event loop's poll set (HOST_LOOP_MAX_FDS, beside
+ * its HOST_LOOP_MAX_WATCHES), so none is left unpolled.
+ */
+#define NET_SLIRP_MAX_SOCKETS 256
 
 struct net_slirp_timer {
     bool used;
@@ -47,6 +57,10 @@ struct net_slirp {
     uint16_t rxq_len[NET_SLIRP_RX_QUEUE];
     uint8_t rxq[NET_SLIRP_RX_QUEUE][NET_SLIRP_RX_FRAME];
     uint8_t frame[VIRTIO_NET_MAX_FRAME];
+    unsigned sockets;    /* at the last count, plus flows let through since */
+    uint64_t counted_ns; /* when libslirp's connections were last counted */
+    uint64_t refused;    /* frames dropped at the bound */
+    bool full_warned;
 };
 
 /* Creates the stack and binds the host forwards (a taken port is an error). */

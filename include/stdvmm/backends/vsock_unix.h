@@ -7,6 +7,12 @@
  *  - guest-initiated: a guest connection to host port P (CID 2) becomes a
  *    connection to the Unix socket "PATH_P", refused if nobody listens there.
  * All descriptors are non-blocking and live on the device's event loop.
+ *
+ * A host program has handshake_ms (5 s) from its connect to the guest's
+ * answer: its CONNECT line, then the guest's RESPONSE. At most
+ * VSOCK_UNIX_MAX_HANDSHAKES connections are that far at once; a new one
+ * past that ends the oldest. Otherwise programs that connect and say
+ * nothing would hold every slot, guest connections' included, for good.
  */
 #ifndef STDVMM_BACKENDS_VSOCK_UNIX_H
 #define STDVMM_BACKENDS_VSOCK_UNIX_H
@@ -17,9 +23,12 @@
 
 #include "stdvmm/devices/virtio_vsock.h"
 #include "stdvmm/host/event_loop.h"
+#include "stdvmm/host/loop_timer.h"
 
 #define VSOCK_UNIX_MAX_ENDS (2 * VIRTIO_VSOCK_MAX_CONNS)
 #define VSOCK_UNIX_PATH_MAX 108 /* sizeof(sun_path) */
+#define VSOCK_UNIX_MAX_HANDSHAKES 16
+#define VSOCK_UNIX_HANDSHAKE_MS 5000
 
 struct vsock_unix_end {
     int fd; /* -1: free */
@@ -28,6 +37,7 @@ struct vsock_unix_end {
     bool eof;      /* the host program sends no more */
     char line[32]; /* "CONNECT <port>" being read */
     size_t line_len;
+    uint64_t deadline_ns; /* until the guest answers: when the host program is given up */
 };
 
 struct vsock_unix {
@@ -38,6 +48,9 @@ struct vsock_unix {
     int by_conn[VIRTIO_VSOCK_MAX_CONNS]; /* end index of each device connection, or -1 */
     struct vsock_unix_end ends[VSOCK_UNIX_MAX_ENDS];
     uint8_t buf[VIRTIO_VSOCK_BUF_SIZE];
+    unsigned handshake_ms;                  /* VSOCK_UNIX_HANDSHAKE_MS; tests shorten it */
+    struct host_loop_timer handshake_timer; /* at the earliest deadline */
+    uint64_t timer_due_ns;                  /* when it fires; 0: not armed */
 };
 
 /* Listens on path (a stale socket file is replaced, a live one is an error). */

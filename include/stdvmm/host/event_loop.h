@@ -56,9 +56,12 @@ struct host_loop {
     atomic_bool stopping;
     pthread_t thread;
     bool running;
+    atomic_int tid; /* the loop thread's, once it runs; 0 before */
 };
 
 int host_loop_init(struct host_loop *l, const char *name);
+/* The running loop's thread id (waits up to a second for a new thread to say it); 0 if none. */
+int host_loop_tid(struct host_loop *l);
 /* Calls fn(ctx, fd, revents) whenever poll reports events on fd. */
 int host_loop_add(struct host_loop *l, int fd, short events, host_loop_fn fn, void *ctx);
 /* Changes what fd is polled for (0: nothing for now). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A one-shot timer on an event loop (a timerfd watched by the loop): what a
- * backend uses to call its device again when a rate limit's tokens are due.
+ * backend uses to call its device again when a rate limit's tokens are due,
+ * or to end what has waited too long (vsock's handshakes).
  * The timerfd is made on first use, on the loop's own thread, so a device
  * thread's seccomp list needs timerfd_create and timerfd_settime.
  */

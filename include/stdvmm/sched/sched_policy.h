@@ -18,6 +18,7 @@
 #define STDVMM_SCHED_SCHED_POLICY_H
 
 #include <jansson.h>
+#include <sys/types.h>
 #include <stddef.h>
 
 #include "stdvmm/error_report.h"
@@ -40,6 +41,16 @@ void sched_policy_vcpu_leave(struct sched_policy *sp, unsigned index);
  * where it was) and frees it.
  */
 void sched_policy_stop(struct sched_policy *sp);
+
+/*
+ * The VM's device threads (their ids, each boot's): while every vCPU has a
+ * budget, they share one cgroup of their own whose quota is the sum of the
+ * vCPUs' (20ms/100ms on each of two vCPUs: 40ms/100ms), so the VM's
+ * device work cannot take more of the host than its vCPUs may; io_uring's
+ * workers, made by these threads, start in it too. Without a cgroup to
+ * use, it says so and leaves them as they are. Called from the main thread.
+ */
+void sched_policy_workers(struct sched_policy *sp, const pid_t *tids, unsigned n);
 
 /* Changes vCPU index at run time ("pcpus=0,budget=none"); reason in err on failure. */
 int sched_policy_vcpu_set(struct sched_policy *sp, unsigned index, const char *spec,

@@ -104,6 +104,26 @@ static unsigned fill_iov(struct blk_file *f, const struct virtio_blk_io *io)
     return io->seg_count;
 }
 
+/* The request's buffers past its first done bytes: *out and the count. */
+static unsigned iov_from(struct blk_file *f, const struct virtio_blk_io *io, uint64_t done,
+                         struct iovec **out)
+{
+    unsigned cnt = fill_iov(f, io), i = 0;
+    struct iovec *iov = f->iov[io->slot];
+
+    while (i < cnt && done >= iov[i].iov_len)
+        done -= iov[i++].iov_len;
+    if (i < cnt) {
+        iov[i].iov_base = (uint8_t *)iov[i].iov_base + done;
+        iov[i].iov_len -= done;
+    }
+    *out = &iov[i];
+    return cnt - i;
+}
+
+static const uint8_t zeros[65536];
+
+
 static int zero_mode(const struct virtio_blk_io *io)
 {
     if (io->op == VIRTIO_BLK_OP_DISCARD || io->may_unmap)
@@ -111,10 +131,12 @@ static int zero_mode(const struct virtio_blk_io *io)
     return FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
 }
 
-/* Writes zeros by hand where the file system has no fallocate mode for it. */
+/*
+ * Writes zeros by hand where the file system has no fallocate mode for it:
+ * without a ring only (the ring writes them a chunk at a time).
+ */
 static int write_zeroes_slowly(struct blk_file *f, uint64_t offset, uint64_t len)
 {
-    static const uint8_t zeros[65536];
     while (len > 0) {
         size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
         ssize_t w = pwrite(f->fd, zeros, n, (off_t)offset);
@@ -187,25 +209,15 @@ static int run_sync(struct blk_file *f, struct virtio_blk_io *io)
     switch (io->op) {
     case VIRTIO_BLK_OP_READ:
     case VIRTIO_BLK_OP_WRITE: {
-        unsigned cnt = fill_iov(f, io);
-        struct iovec *iov = f->iov[io->slot];
         uint64_t done = 0;
         /* Loop over short transfers: only a real error or end of file stops it. */
         while (done < io->len) {
-            uint64_t skip = done;
-            unsigned i = 0;
-            while (skip >= iov[i].iov_len) {
-                skip -= iov[i].iov_len;
-                i++;
-            }
-            struct iovec first = iov[i];
-            iov[i].iov_base = (uint8_t *)iov[i].iov_base + skip;
-            iov[i].iov_len -= skip;
+            struct iovec *iov;
+            unsigned cnt = iov_from(f, io, done, &iov);
             n = io->op == VIRTIO_BLK_OP_READ
-                    ? preadv(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done))
-                    : pwritev2(f->fd, &iov[i], (int)(cnt - i), (off_t)(io->offset + done),
+                    ? preadv(f->fd, iov, (int)cnt, (off_t)(io->offset + done))
+                    : pwritev2(f->fd, iov, (int)cnt, (off_t)(io->offset + done),
                                io->write_through ? RWF_DSYNC : 0);
-            iov[i] = first;
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -240,6 +252,8 @@ static int blk_submit(void *ctx, struct virtio_blk_io *io)
         if (sqe == NULL)
             return run_sync(f, io);
     }
+    f->done[io->slot] = 0;
+    f->zeroing[io->slot] = false;
     /* The disk is the ring's registered file 0, the only one it may act on. */
     switch (io->op) {
     case VIRTIO_BLK_OP_READ:
@@ -342,16 +356,124 @@ static int restrict_ring(struct blk_file *f)
     return r;
 }
 
+/* Up to VIRTIO_BLK_MAX_SEGS * 64 KiB of zeros for the rest of a write-zeroes past done. */
+static unsigned zero_iov(struct blk_file *f, const struct virtio_blk_io *io, uint64_t done)
+{
+    struct iovec *iov = f->iov[io->slot];
+    uint64_t rest = io->len - done;
+    unsigned n = 0;
+
+    while (rest > 0 && n < VIRTIO_BLK_MAX_SEGS) {
+        size_t k = rest < sizeof(zeros) ? (size_t)rest : sizeof(zeros);
+        iov[n++] = (struct iovec){.iov_base = (void *)zeros, .iov_len = k}; /* only read */
+        rest -= k;
+    }
+    return n;
+}
+
+/* Queues the rest of a read, write or zeroing past f->done; false if the ring is full. */
+static bool resubmit(struct blk_file *f, struct virtio_blk_io *io)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&f->ring);
+    uint64_t done = f->done[io->slot];
+    struct iovec *iov;
+    unsigned cnt;
+
+    if (sqe == NULL) {
+        io_uring_submit(&f->ring);
+        if ((sqe = io_uring_get_sqe(&f->ring)) == NULL)
+            return false;
+    }
+    if (f->zeroing[io->slot]) {
+        cnt = zero_iov(f, io, done);
+        io_uring_prep_writev(sqe, 0, f->iov[io->slot], cnt, io->offset + done);
+    } else {
+        cnt = iov_from(f, io, done, &iov);
+        if (io->op == VIRTIO_BLK_OP_READ)
+            io_uring_prep_readv(sqe, 0, iov, cnt, io->offset + done);
+        else
+            io_uring_prep_writev(sqe, 0, iov, cnt, io->offset + done);
+    }
+    if (io->op != VIRTIO_BLK_OP_READ && io->write_through)
+        sqe->rw_flags = RWF_DSYNC;
+    io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+    io_uring_sqe_set_data(sqe, io);
+    return true;
+}
+
+/*
+ * A completion that leaves work: a short read or write goes on from where
+ * it stopped (only a real error or the end of the file ends it, as
+ * without a ring), and a write-zeroes that fallocate cannot do becomes a
+ * hole or, failing that, zeros written a chunk per ring request. True if
+ * io went back into the ring; else *res is what complete() takes.
+ */
+static bool continue_request(struct blk_file *f, struct virtio_blk_io *io, int *res)
+{
+    uint64_t *done = &f->done[io->slot];
+
+    switch (io->op) {
+    case VIRTIO_BLK_OP_READ:
+    case VIRTIO_BLK_OP_WRITE:
+        if (*res > 0 && *done + (uint64_t)*res < io->len) {
+            *done += (uint64_t)*res;
+            if (resubmit(f, io))
+                return true;
+            *res = -EIO;
+            return false;
+        }
+        if (*res >= 0)
+            *res = (int)(*done + (uint64_t)*res);
+        return false;
+    case VIRTIO_BLK_OP_WRITE_ZEROES:
+        if (f->zeroing[io->slot]) {
+            if (*res <= 0) {
+                *res = *res < 0 ? *res : -EIO;
+                return false;
+            }
+            *done += (uint64_t)*res;
+            *res = 0;
+            if (*done >= io->len)
+                return false;
+            if (resubmit(f, io))
+                return true;
+            *res = -EIO;
+            return false;
+        }
+        if (*res != -EOPNOTSUPP && *res != -EINVAL)
+            return false;
+        if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)io->offset,
+                      (off_t)io->len) == 0) {
+            *res = 0;
+            return false;
+        }
+        f->zeroing[io->slot] = true;
+        *done = 0;
+        if (resubmit(f, io))
+            return true;
+        *res = -EIO;
+        return false;
+    default:
+        return false;
+    }
+}
+
 static void reap(struct blk_file *f)
 {
     struct io_uring_cqe *cqe;
+    bool again = false;
 
     while (io_uring_peek_cqe(&f->ring, &cqe) == 0) {
         struct virtio_blk_io *io = io_uring_cqe_get_data(cqe);
         int res = cqe->res;
         io_uring_cqe_seen(&f->ring, cqe);
-        complete(f, io, res);
+        if (continue_request(f, io, &res))
+            again = true;
+        else
+            complete(f, io, res);
     }
+    if (again)
+        io_uring_submit(&f->ring);
     virtio_blk_flush(f->dev); /* one interrupt for the whole batch */
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "stdvmm/backends/net_slirp.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <slirp/libslirp.h>
+#include <sys/socket.h>
 
 bool net_slirp_available(void)
 {
@@ -189,6 +191,61 @@ int net_slirp_open(struct net_slirp *s, const char *name, const struct spelling_
     return 0;
 }
 
+/*
+ * Whether a guest frame may make libslirp open a host socket: a TCP SYN,
+ * a UDP datagram (DHCP's, to port 67, is answered inside libslirp), an
+ * ICMP or ICMPv6 echo request. Read from the copied frame, bounds-checked.
+ */
+static bool opens_a_socket(const uint8_t *e, size_t len)
+{
+    size_t l4;
+    uint8_t proto;
+
+    if (len < 14)
+        return false;
+    uint16_t type = (uint16_t)(e[12] << 8 | e[13]);
+    if (type == 0x0800 && len >= 14 + 20) {
+        l4 = 14 + (size_t)(e[14] & 0x0f) * 4;
+        proto = e[14 + 9];
+    } else if (type == 0x86dd && len >= 14 + 40) {
+        l4 = 14 + 40; /* extension headers: libslirp takes none */
+        proto = e[14 + 6];
+    } else {
+        return false;
+    }
+    switch (proto) {
+    case 6: /* TCP: SYN without ACK */
+        return len >= l4 + 14 && (e[l4 + 13] & 0x12) == 0x02;
+    case 17: /* UDP */
+        return len >= l4 + 4 && (e[l4 + 2] << 8 | e[l4 + 3]) != 67;
+    case 1: /* ICMP echo request */
+        return len >= l4 + 1 && e[l4] == 8;
+    case 58: /* ICMPv6 echo request */
+        return len >= l4 + 1 && e[l4] == 128;
+    default:
+        return false;
+    }
+}
+
+/*
+ * libslirp's sockets, from its own connection list (one line each after a
+ * heading). It has no cheaper way to say; counted at most every 100 ms,
+ * with each flow let through in between counted as one more.
+ */
+static void count_sockets(struct net_slirp *s)
+{
+    uint64_t now = (uint64_t)clock_ns(NULL);
+    if (s->counted_ns != 0 && now - s->counted_ns < 100000000u)
+        return;
+    char *info = slirp_connection_info(s->slirp);
+    unsigned lines = 0;
+    for (const char *p = info; p != NULL && *p != '\0'; p++)
+        lines += *p == '\n';
+    free(info);
+    s->sockets = lines > 0 ? lines - 1 : 0;
+    s->counted_ns = now;
+}
+
 static int tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsigned count,
               size_t len)
 {
@@ -200,6 +257,19 @@ static int tx(void *ctx, const uint8_t *hdr, const struct virtq_seg *segs, unsig
         size_t n = segs[i].len < len - at ? segs[i].len : len - at;
         memcpy(s->frame + at, segs[i].host, n);
         at += n;
+    }
+    if (opens_a_socket(s->frame, at)) {
+        count_sockets(s);
+        if (s->sockets >= NET_SLIRP_MAX_SOCKETS) {
+            if (!s->full_warned)
+                LOG_WARN("net '%s' (user): the guest holds %d host sockets; new connections "
+                         "are dropped until some close",
+                         s->name, NET_SLIRP_MAX_SOCKETS);
+            s->full_warned = true;
+            s->refused++;
+            return 0;
+        }
+        s->sockets++; /* counted until the next round counts it for real */
     }
     slirp_input(s->slirp, s->frame, (int)at);
     return 0;
@@ -215,10 +285,21 @@ struct virtio_net_backend net_slirp_backend(struct net_slirp *s)
                                        .ctx = s};
 }
 
+static bool listening(int fd)
+{
+    int on = 0;
+    socklen_t len = sizeof(on);
+    return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on != 0;
+}
+
 static int add_poll(int fd, int events, void *opaque)
 {
     struct net_slirp *s = opaque;
     short ev = 0;
+
+    /* At the bound a forward accepts nothing: its listening socket waits unpolled. */
+    if (s->sockets >= NET_SLIRP_MAX_SOCKETS && listening(fd))
+        return -1;
     if (events & SLIRP_POLL_IN)
         ev |= POLLIN;
     if (events & SLIRP_POLL_OUT)
@@ -253,6 +334,7 @@ static void prepare(void *ctx, struct host_loop *l, int *timeout_ms)
     int64_t now = clock_ns(NULL) / 1000000;
 
     (void)l;
+    count_sockets(s);
     slirp_pollfds_fill(s->slirp, &t, add_poll, s);
     for (unsigned i = 0; i < NET_SLIRP_MAX_TIMERS; i++) {
         const struct net_slirp_timer *tm = &s->timers[i];
@@ -304,6 +386,9 @@ void net_slirp_detach(struct net_slirp *s)
 
 void net_slirp_close(struct net_slirp *s)
 {
+    if (s->refused != 0)
+        LOG_INFO("net '%s' (user): %llu frames dropped at the bound of %d host sockets", s->name,
+                 (unsigned long long)s->refused, NET_SLIRP_MAX_SOCKETS);
     if (s->slirp != NULL)
         slirp_cleanup(s->slirp);
     s->slirp = NULL;

@@ -27,6 +27,8 @@ static bool make_addr(struct sockaddr_un *a, const char *path)
     return true;
 }
 
+static void expire_handshakes(void *ctx);
+
 int vsock_unix_open(struct vsock_unix *v, const char *path)
 {
     struct sockaddr_un addr;
@@ -34,6 +36,7 @@ int vsock_unix_open(struct vsock_unix *v, const char *path)
 
     memset(v, 0, sizeof(*v));
     v->listen_fd = -1;
+    v->handshake_ms = VSOCK_UNIX_HANDSHAKE_MS;
     for (unsigned i = 0; i < VSOCK_UNIX_MAX_ENDS; i++)
         v->ends[i].fd = -1;
     for (unsigned i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++)
@@ -43,6 +46,7 @@ int vsock_unix_open(struct vsock_unix *v, const char *path)
         return -STDVMM_EINVAL;
     }
     snprintf(v->path, sizeof(v->path), "%s", path);
+    host_loop_timer_init(&v->handshake_timer, v->path, expire_handshakes, v);
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             LOG_ERR("vsock (socket %s): exists and is not a socket", path);
@@ -197,6 +201,41 @@ static void on_end(void *ctx, int fd, short revents)
         end_events(v, e);
 }
 
+static bool in_handshake(const struct vsock_unix_end *e)
+{
+    return e->fd >= 0 && (e->state == END_HANDSHAKE || e->state == END_WAIT_GUEST);
+}
+
+/* Ends the host programs whose handshake is overdue; the timer then waits for the next one. */
+static void expire_handshakes(void *ctx)
+{
+    struct vsock_unix *v = ctx;
+    uint64_t now = host_clock_monotonic_ns(), next = 0;
+
+    if (v->loop == NULL)
+        return;
+    for (unsigned i = 0; i < VSOCK_UNIX_MAX_ENDS; i++) {
+        struct vsock_unix_end *e = &v->ends[i];
+        if (!in_handshake(e))
+            continue;
+        if (e->deadline_ns <= now) {
+            bool waiting = e->state == END_WAIT_GUEST;
+            unsigned conn = e->conn;
+            LOG_DEBUG("vsock (socket %s): a host connection's handshake took over %u ms; "
+                      "closing it",
+                      v->path, v->handshake_ms);
+            end_close(v, e);
+            if (waiting)
+                virtio_vsock_host_reset(v->dev, conn);
+        } else if (next == 0 || e->deadline_ns < next) {
+            next = e->deadline_ns;
+        }
+    }
+    v->timer_due_ns = next;
+    if (next != 0)
+        host_loop_timer_arm(&v->handshake_timer, v->loop, next - now);
+}
+
 static void on_listen(void *ctx, int fd, short revents)
 {
     struct vsock_unix *v = ctx;
@@ -206,10 +245,27 @@ static void on_listen(void *ctx, int fd, short revents)
         int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c < 0)
             return;
-        struct vsock_unix_end *e = NULL;
-        for (unsigned i = 0; i < VSOCK_UNIX_MAX_ENDS && e == NULL; i++) {
-            if (v->ends[i].fd < 0)
-                e = &v->ends[i];
+        struct vsock_unix_end *e = NULL, *oldest = NULL;
+        unsigned handshaking = 0;
+        for (unsigned i = 0; i < VSOCK_UNIX_MAX_ENDS; i++) {
+            struct vsock_unix_end *o = &v->ends[i];
+            if (o->fd < 0 && e == NULL)
+                e = o;
+            if (in_handshake(o)) {
+                handshaking++;
+                if (oldest == NULL || o->deadline_ns < oldest->deadline_ns)
+                    oldest = o;
+            }
+        }
+        if (handshaking >= VSOCK_UNIX_MAX_HANDSHAKES) {
+            /* The newest program is the likeliest to be one that will talk. */
+            bool waiting = oldest->state == END_WAIT_GUEST;
+            unsigned conn = oldest->conn;
+            end_close(v, oldest);
+            if (waiting)
+                virtio_vsock_host_reset(v->dev, conn);
+            if (e == NULL)
+                e = oldest;
         }
         if (e == NULL || host_loop_add(v->loop, c, POLLIN, on_end, v) < 0) {
             LOG_WARN("vsock (socket %s): too many connections; refusing one", v->path);
@@ -219,6 +275,11 @@ static void on_listen(void *ctx, int fd, short revents)
         memset(e, 0, sizeof(*e));
         e->fd = c;
         e->state = END_HANDSHAKE;
+        e->deadline_ns = host_clock_monotonic_ns() + v->handshake_ms * 1000000ull;
+        if (v->timer_due_ns == 0) { /* else it fires earlier and re-arms for this one */
+            v->timer_due_ns = e->deadline_ns;
+            host_loop_timer_arm(&v->handshake_timer, v->loop, v->handshake_ms * 1000000ull);
+        }
     }
 }
 
@@ -344,6 +405,8 @@ void vsock_unix_detach(struct vsock_unix *v)
         return;
     for (unsigned i = 0; i < VSOCK_UNIX_MAX_ENDS; i++)
         end_close(v, &v->ends[i]);
+    host_loop_timer_close(&v->handshake_timer);
+    v->timer_due_ns = 0;
     host_loop_remove(v->loop, v->listen_fd);
     v->dev = NULL;
     v->loop = NULL;

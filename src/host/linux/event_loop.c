@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "stdvmm/error.h"
@@ -156,15 +157,24 @@ static void *loop_thread(void *arg)
     struct host_loop *l = arg;
 
     pthread_setname_np(pthread_self(), l->name);
+    atomic_store(&l->tid, (int)syscall(SYS_gettid));
     host_sandbox_enter(HOST_THREAD_DEVICE);
     while (!atomic_load(&l->stopping))
         run_once(l);
     return NULL;
 }
 
+int host_loop_tid(struct host_loop *l)
+{
+    for (int i = 0; l->running && i < 10000 && atomic_load(&l->tid) == 0; i++)
+        usleep(100);
+    return atomic_load(&l->tid);
+}
+
 int host_loop_start(struct host_loop *l)
 {
     atomic_store(&l->stopping, false);
+    atomic_store(&l->tid, 0);
     int e = pthread_create(&l->thread, NULL, loop_thread, l);
     if (e != 0) {
         LOG_ERR("event loop %s: cannot start its thread: %s", l->name, strerror(e));
@@ -183,6 +193,7 @@ void host_loop_stop(struct host_loop *l)
     pthread_join(l->thread, NULL);
     host_eventfd_drain(l->wake_fd);
     l->running = false;
+    atomic_store(&l->tid, 0);
 }
 
 void host_loop_destroy(struct host_loop *l)

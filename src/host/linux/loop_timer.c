@@ -23,7 +23,7 @@ static void on_timer(void *ctx, int fd, short revents)
 
     (void)revents;
     if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-        LOG_WARN("%s: rate limit timer: %s", t->what, strerror(errno));
+        LOG_WARN("%s: timer: %s", t->what, strerror(errno));
     t->fn(t->ctx);
 }
 
@@ -33,7 +33,7 @@ void host_loop_timer_arm(struct host_loop_timer *t, struct host_loop *loop, uint
         t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (t->fd < 0 || host_loop_add(loop, t->fd, POLLIN, on_timer, t) < 0) {
             /* Without a timer the held work would wait for the guest's next kick. */
-            LOG_ERR("%s: cannot arm the rate limit's timer: %s", t->what, strerror(errno));
+            LOG_ERR("%s: cannot arm its timer: %s", t->what, strerror(errno));
             if (t->fd >= 0)
                 close(t->fd);
             t->fd = -1;
@@ -46,7 +46,7 @@ void host_loop_timer_arm(struct host_loop_timer *t, struct host_loop *loop, uint
     struct itimerspec its = {.it_value = {.tv_sec = (time_t)(ns / 1000000000ull),
                                           .tv_nsec = (long)(ns % 1000000000ull)}};
     if (timerfd_settime(t->fd, 0, &its, NULL) < 0)
-        LOG_ERR("%s: rate limit timer: %s", t->what, strerror(errno));
+        LOG_ERR("%s: timer: %s", t->what, strerror(errno));
 }
 
 void host_loop_timer_close(struct host_loop_timer *t)

@@ -8,7 +8,9 @@
 # (cpu.cfs_quota_us / cpu.cfs_period_us). The second budget must hold the
 # vCPU thread to 15-25% of one CPU over 6 s: its CPU time (/proc stat)
 # against the host's elapsed time (/proc/uptime), both from the clock the
-# scheduler replenishes budgets with.
+# scheduler replenishes budgets with. The VM's device thread (virtio-rng)
+# sits in a v1 cgroup of its own whose quota follows the vCPU's budget
+# (issue #15: device workers inside the VM's CPU budget).
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -39,7 +41,8 @@ EOS
 chmod +x "$TEST_TMP/stdvmm-v1" "$TEST_TMP/stdvmm-v1-inner"
 REAL_STDVMM=$STDVMM
 STDVMM=$TEST_TMP/stdvmm-v1
-start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement "pcpus=1,budget=$BOOT_BUDGET"
+start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement "pcpus=1,budget=$BOOT_BUDGET" \
+	--rng
 STDVMM=$REAL_STDVMM
 measure "cgroup v1" cgroup
 # Inside the VMM's namespace: its vCPU's v1 cgroup carries the quota.
@@ -48,6 +51,12 @@ echo "v1 quota/period: $quota"
 [ "$quota" = "20000 100000 " ] || fail "vcpu0's v1 cgroup has quota/period '$quota', expected 20000 100000"
 nsenter -t "$VM_PID" -m sh -c "grep -qx $tid $CG1/stdvmm-*-vcpu0/tasks" ||
 	fail "vcpu0's thread $tid is not in its v1 cgroup"
+dcg=$(rng_cgroup "$VM_PID")
+echo "rng device thread's v1 cgroup: $dcg"
+case $dcg in */stdvmm-*-devices) ;; *) fail "the rng device thread is in '$dcg', not the VM's devices cgroup" ;; esac
+dquota=$(nsenter -t "$VM_PID" -m sh -c "cat $CG1$dcg/cpu.cfs_quota_us $CG1$dcg/cpu.cfs_period_us" | tr '\n' ' ')
+echo "devices v1 quota/period: $dquota"
+[ "$dquota" = "20000 100000 " ] || fail "the devices cgroup has quota/period '$dquota', expected 20000 100000"
 stop_vm
 # The v1 hierarchy lives on until it has no cgroup and no mount. Mount it
 # here to see that stdvmm removed its cgroups, then let it go: later cases
@@ -64,4 +73,4 @@ until grep -qw cpu /sys/fs/cgroup/cgroup.controllers; do
 	sleep 1
 done
 trap - EXIT
-echo "PASS: budget 20ms/100ms as a cgroup v1 quota"
+echo "PASS: budget 20ms/100ms as a cgroup v1 quota, on vcpu0 and on the device threads"

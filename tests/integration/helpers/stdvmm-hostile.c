@@ -74,6 +74,7 @@ static uint64_t page_pa;
 static uint8_t *data; /* a buffer page */
 static uint64_t data_pa;
 static unsigned attacks;
+static unsigned q; /* the queue under attack */
 
 static uint32_t rd(unsigned off)
 {
@@ -135,7 +136,7 @@ static void set_features(uint32_t lo, uint32_t hi)
 
 static void queue_at(uint64_t desc, uint64_t avail, uint64_t used)
 {
-    wr(QUEUE_SEL, 0);
+    wr(QUEUE_SEL, q);
     wr(QUEUE_NUM, QSIZE);
     wr(QUEUE_DESC_LOW, (uint32_t)desc);
     wr(QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
@@ -146,16 +147,22 @@ static void queue_at(uint64_t desc, uint64_t avail, uint64_t used)
     wr(QUEUE_READY, 1);
 }
 
-/* A fresh driver session with queue 0 live on our page (or rings at `used`). */
-static void start(uint64_t used)
+/* A fresh driver session with features lo (and VERSION_1), queue q live on our page. */
+static void start_with(uint32_t lo, uint64_t used)
 {
     wr(STATUS, 0);
     memset(page, 0, 4096);
     wr(STATUS, S_ACK | S_DRIVER);
-    set_features(0, 1); /* VIRTIO_F_VERSION_1 alone */
+    set_features(lo, 1);
     wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
     queue_at(page_pa, page_pa + 0x400, used);
     wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+}
+
+/* The same with VIRTIO_F_VERSION_1 alone (or rings at `used`). */
+static void start(uint64_t used)
+{
+    start_with(0, used);
 }
 
 static struct desc *descs(void)
@@ -172,7 +179,7 @@ static void offer(uint16_t head, uint16_t step)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     avail[1] = (uint16_t)(idx + step);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    wr(QUEUE_NOTIFY, 0);
+    wr(QUEUE_NOTIFY, q);
 }
 
 static void status_games(void)
@@ -278,9 +285,89 @@ static void ring_games(void)
     for (int i = 0; i < 20000; i++)
         wr(QUEUE_NOTIFY, (uint32_t)i & 1);
     alive("20000 notifications");
+}
 
-    wr(STATUS, 0);
-    alive("final reset");
+/*
+ * Buffers the device reads (a transmit queue's frames and packets, a
+ * request header): their bytes are garbage, every field at its largest.
+ */
+static void garbage_games(void)
+{
+    struct desc *d;
+
+    memset(data, 0xff, 4096);
+    start(page_pa + 0x800);
+    d = descs();
+    d[0] = (struct desc){data_pa, 4096, 0, 0};
+    d[1] = (struct desc){data_pa, 1, 0, 0}; /* shorter than any header */
+    d[2] = (struct desc){data_pa, 0, 0, 0}; /* empty */
+    d[3] = (struct desc){data_pa, 12, F_NEXT, 4};
+    d[4] = (struct desc){data_pa + 12, 4084, F_NEXT | F_WRITE, 5}; /* readable after writable */
+    d[5] = (struct desc){data_pa, 4096, 0, 0};
+    for (uint16_t i = 0; i < 4; i++)
+        offer(i, 1);
+    usleep(100000);
+    alive("garbage headers, short and empty buffers, mixed directions");
+
+    start(page_pa + 0x800);
+    d = descs();
+    for (uint16_t i = 0; i < QSIZE; i++)
+        d[i] = (struct desc){data_pa, 0xffffffff, (uint16_t)(i + 1 < QSIZE ? F_NEXT : 0),
+                             (uint16_t)(i + 1)};
+    offer(0, 1);
+    usleep(100000);
+    alive("chain of 4 GiB readable descriptors");
+    memset(data, 0, 4096);
+}
+
+#define F_INDIRECT_DESC (1u << 28)
+
+/* Indirect tables with VIRTIO_F_INDIRECT_DESC negotiated, so the device walks them. */
+static void indirect_games(void)
+{
+    wr(DEVICE_FEATURES_SEL, 0);
+    if (!(rd(DEVICE_FEATURES) & F_INDIRECT_DESC)) {
+        printf("hostile: no indirect descriptors offered\n");
+        return;
+    }
+    struct desc *t = (struct desc *)(data + 2048); /* the table, in the data page */
+    uint64_t t_pa = data_pa + 2048;
+    struct desc *d;
+
+    start_with(F_INDIRECT_DESC, page_pa + 0x800);
+    d = descs();
+    t[0] = (struct desc){data_pa, 64, F_NEXT | F_WRITE, 1};
+    t[1] = (struct desc){data_pa + 64, 64, F_NEXT | F_WRITE, 0}; /* a loop inside the table */
+    d[0] = (struct desc){t_pa, 2 * 16, F_INDIRECT, 0};
+    offer(0, 1);
+    usleep(100000);
+    alive("indirect table with a loop");
+
+    start_with(F_INDIRECT_DESC, page_pa + 0x800);
+    d = descs();
+    t[0] = (struct desc){t_pa, 16, F_INDIRECT, 0}; /* a table in a table: itself */
+    d[0] = (struct desc){t_pa, 16, F_INDIRECT, 0};
+    t[2] = (struct desc){data_pa, 64, F_NEXT | F_WRITE, 9}; /* next past the table's end */
+    d[1] = (struct desc){t_pa + 32, 16, F_INDIRECT, 0};
+    d[2] = (struct desc){t_pa, 24, F_INDIRECT, 0};          /* not a whole number of entries */
+    d[3] = (struct desc){t_pa, 0, F_INDIRECT, 0};           /* an empty table */
+    d[4] = (struct desc){t_pa, 16, F_INDIRECT | F_NEXT, 5}; /* and a chain after it */
+    d[5] = (struct desc){data_pa, 64, F_WRITE, 0};
+    for (uint16_t i = 0; i < 5; i++)
+        offer(i, 1);
+    usleep(100000);
+    alive("nested, overrunning, ragged, empty and chained indirect tables");
+
+    start_with(F_INDIRECT_DESC, page_pa + 0x800);
+    d = descs();
+    for (uint16_t i = 0; i < 64; i++)
+        t[i] = (struct desc){data_pa, 0xffffffff, (uint16_t)(F_WRITE | (i + 1 < 64 ? F_NEXT : 0)),
+                             (uint16_t)(i + 1)};
+    d[0] = (struct desc){t_pa, 64 * 16, F_INDIRECT, 0};
+    offer(0, 1);
+    usleep(100000);
+    alive("indirect table of 4 GiB descriptors");
+    memset(data, 0, 4096);
 }
 
 int main(int argc, char **argv)
@@ -310,7 +397,21 @@ int main(int argc, char **argv)
     printf("hostile: device %u at 0x%llx, rings at 0x%llx\n", rd(DEVICE_ID),
            (unsigned long long)base, (unsigned long long)page_pa);
     status_games();
-    ring_games();
-    printf("hostile: ok %u\n", attacks);
+    /* Each queue the device has, at most three (net and vsock: receive, transmit, event). */
+    for (q = 0; q < 3; q++) {
+        wr(STATUS, 0);
+        wr(QUEUE_SEL, q);
+        if (rd(QUEUE_NUM_MAX) == 0)
+            break;
+        printf("hostile: queue %u\n", q);
+        ring_games();
+        garbage_games();
+        indirect_games();
+    }
+    unsigned queues = q;
+    q = 0;
+    wr(STATUS, 0);
+    alive("final reset");
+    printf("hostile: ok %u queues %u\n", attacks, queues);
     return 0;
 }

@@ -4,9 +4,13 @@
  * virtio-net model, on an event loop thread as the runtime runs it, with no
  * TAP and no privilege: the guest's ARP question for the gateway gets
  * libslirp's answer in the receive queue, a host connection to a forwarded
- * port reaches the guest as a TCP SYN to its port, and a forward onto a
- * taken port is refused with a message naming the device, not a flag.
+ * port reaches the guest as a TCP SYN to its port, a forward onto a
+ * taken port is refused with a message naming the device, not a flag, and
+ * a guest opening connection after connection (restrict=off) holds at most
+ * NET_SLIRP_MAX_SOCKETS host sockets.
  */
+#include <dirent.h>
+#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -76,7 +80,7 @@ static void post_rx(struct fixture *f, uint16_t i)
     td_avail(&f->d, RXQ, i);
 }
 
-static int setup(void **state)
+static int setup_mode(void **state, bool restricted)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
@@ -87,7 +91,7 @@ static int setup(void **state)
                                    .host_port = f->host_port,
                                    .guest_addr = {10, 0, 2, 15},
                                    .guest_port = GUEST_PORT};
-    if (f->host_port == 0 || net_slirp_open(&f->slirp, "net0", &fwd, 1, true) != 0)
+    if (f->host_port == 0 || net_slirp_open(&f->slirp, "net0", &fwd, 1, restricted) != 0)
         return -1;
     struct virtio_net_config cfg = {
         .slot = td_slot(&f->d, "net0"),
@@ -109,6 +113,16 @@ static int setup(void **state)
     td_w32(&f->t, VIRTIO_MMIO_QUEUE_NOTIFY, RXQ); /* the receive buffers are there */
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_mode(state, true);
+}
+
+static int setup_unrestricted(void **state)
+{
+    return setup_mode(state, false);
 }
 
 static int teardown(void **state)
@@ -221,6 +235,103 @@ static void a_host_forward_reaches_the_guest(void **state)
     assert_int_equal((e[36] << 8) | e[37], GUEST_PORT);          /* TCP destination port */
 }
 
+static uint16_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (len & 1)
+        sum += (uint32_t)(p[len - 1] << 8);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)sum;
+}
+
+/* A TCP SYN from 10.0.2.15:sport to 10.0.2.2:dport (the host's loopback), checksummed. */
+static void syn_frame(uint8_t e[54], const uint8_t gw_mac[6], uint16_t sport, uint16_t dport)
+{
+    memset(e, 0, 54);
+    memcpy(e, gw_mac, 6);
+    memcpy(e + 6, guest_mac, 6);
+    e[12] = 0x08;
+    uint8_t *ip = e + 14, *tcp = e + 34;
+    ip[0] = 0x45, ip[3] = 40, ip[8] = 64, ip[9] = 6;
+    memcpy(ip + 12, (uint8_t[]){10, 0, 2, 15}, 4);
+    memcpy(ip + 16, (uint8_t[]){10, 0, 2, 2}, 4);
+    uint16_t c = (uint16_t)~csum_add(0, ip, 20);
+    ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
+    tcp[0] = (uint8_t)(sport >> 8), tcp[1] = (uint8_t)sport;
+    tcp[2] = (uint8_t)(dport >> 8), tcp[3] = (uint8_t)dport;
+    tcp[7] = 1;                       /* sequence number */
+    tcp[12] = 5 << 4, tcp[13] = 0x02; /* 20 bytes, SYN */
+    tcp[14] = 0xff, tcp[15] = 0xff;   /* window */
+    uint8_t pseudo[12] = {10, 0, 2, 15, 10, 0, 2, 2, 0, 6, 0, 20};
+    c = (uint16_t)~csum_add(csum_add(0, pseudo, 12), tcp, 20);
+    tcp[16] = (uint8_t)(c >> 8), tcp[17] = (uint8_t)c;
+}
+
+static unsigned open_fds(void)
+{
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
+/*
+ * Before, every SYN the guest sent became a host socket (a connect to the
+ * host's loopback), without end: 400 SYNs, 400 descriptors, and those past
+ * the event loop's 512 never polled.
+ */
+static void the_guest_holds_a_bounded_number_of_host_sockets(void **state)
+{
+    struct fixture *f = *state;
+    struct rlimit rl;
+    uint32_t len;
+
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    if (rl.rlim_cur < 2048 && rl.rlim_max >= 2048) {
+        rl.rlim_cur = 2048;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    assert_true(l >= 0);
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(l, 4096), 0);
+    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+
+    ask_for_the_gateway(f);
+    const uint8_t *arp = receive(f, is_arp_reply, &len);
+    assert_non_null(arp);
+    uint8_t gw_mac[6];
+    memcpy(gw_mac, arp + 6, 6);
+    uint16_t tx_seen = td_used_idx(&f->d, TXQ); /* the ARP question's is in */
+    unsigned before = open_fds();
+    for (unsigned i = 0; i < 400; i++) {
+        uint8_t e[54];
+        uint32_t id, used;
+        syn_frame(e, gw_mac, (uint16_t)(20000 + i), ntohs(a.sin_port));
+        transmit(f, e, sizeof(e));
+        if (!td_next_used(&f->d, TXQ, &tx_seen, 5000, &id, &used))
+            fail_msg("SYN %u was not taken within 5 s", i);
+        if (i % 50 == 49)
+            usleep(50000); /* a few event loop rounds */
+    }
+    usleep(200000);
+    unsigned grew = open_fds() - before;
+    print_message("400 guest SYNs: %u host sockets (libslirp counts %u, %llu SYNs dropped)\n", grew,
+                  f->slirp.sockets, (unsigned long long)f->slirp.refused);
+    if (grew > NET_SLIRP_MAX_SOCKETS + 8)
+        fail_msg("400 guest SYNs opened %u host sockets, over the bound of %d", grew,
+                 NET_SLIRP_MAX_SOCKETS);
+    assert_true(grew >= NET_SLIRP_MAX_SOCKETS / 2); /* the SYNs did reach the host */
+    close(l);
+}
+
 static void a_taken_port_is_refused_by_name(void **state)
 {
     struct fixture *f = *state;
@@ -253,6 +364,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_gateway_answers_arp, setup, teardown),
         cmocka_unit_test_setup_teardown(a_host_forward_reaches_the_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(a_taken_port_is_refused_by_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_guest_holds_a_bounded_number_of_host_sockets,
+                                        setup_unrestricted, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,8 @@
  *  - a host program connecting to SOCKET with "CONNECT <port>" reaches the
  *    guest's port, and hears "OK <port>" once the guest accepts;
  *  - a guest connection to a port nobody serves is reset;
+ *  - host programs that connect and say nothing do not keep others out,
+ *    and a handshake the guest does not answer in time is ended;
  *  - a path that is not a socket is refused, named as the setting.
  */
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,9 +253,87 @@ static void a_host_program_reaches_the_guest_port(void **state)
     close(c);
 }
 
+static int connect_nonblocking(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+    int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(c);
+        return -1;
+    }
+    return c;
+}
+
+/* fd's peer closes it within 5 s (a read sees the end, or a reset). */
+static bool closed_by_peer(int fd)
+{
+    char ch;
+    for (int i = 0; i < 50; i++) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) == 1) {
+            ssize_t n = recv(fd, &ch, 1, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN))
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Before, every end was a slot until its program spoke: 64 programs that
+ * connected and said nothing held them all for good, and a program that
+ * then wanted a guest port was refused, as was every guest connection out.
+ */
+static void silent_host_programs_do_not_hold_the_slots(void **state)
+{
+    struct fixture *f = *state;
+    int silent[80];
+    unsigned connected = 0;
+
+    f->v->handshake_ms = 500;
+    for (unsigned i = 0; i < 80; i++) {
+        silent[i] = connect_nonblocking(f->path);
+        connected += silent[i] >= 0;
+        usleep(2000); /* within the listen backlog */
+    }
+    assert_true(connected > VSOCK_UNIX_MAX_ENDS);
+
+    int c = connect_nonblocking(f->path);
+    assert_true(c >= 0);
+    assert_int_equal(write(c, "CONNECT 52\n", 11), 11);
+    const uint8_t *h = guest_receive(f, VIRTIO_VSOCK_OP_REQUEST);
+    if (h == NULL)
+        fail_msg("no REQUEST to guest port 52 with %u silent programs connected", connected);
+    assert_int_equal(virtio_le32(h + 20), 52);
+
+    /* The guest never answers: the program is let go and the guest told so. */
+    if (!closed_by_peer(c))
+        fail_msg("a handshake the guest did not answer was still open after 5 s");
+    h = guest_receive(f, VIRTIO_VSOCK_OP_RST);
+    if (h == NULL)
+        fail_msg("no RST to guest port 52 after its handshake timed out");
+    assert_int_equal(virtio_le32(h + 20), 52);
+    close(c);
+
+    /* A program that says nothing is let go too. */
+    for (unsigned i = 0; i < 80; i++) {
+        if (silent[i] >= 0 && !closed_by_peer(silent[i]))
+            fail_msg("silent program %u was still connected after 5 s", i);
+        if (silent[i] >= 0)
+            close(silent[i]);
+    }
+}
+
 static void a_port_nobody_serves_is_reset(void **state)
 {
     struct fixture *f = *state;
+    struct stat st;
+
+    /* Owner-only from bind on (host_bind_private): another uid has no business here. */
+    assert_int_equal(lstat(f->path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
 
     guest_send(f, VIRTIO_VSOCK_OP_REQUEST, 1235, 5999, NULL, 0);
     const uint8_t *h = guest_receive(f, VIRTIO_VSOCK_OP_RST);
@@ -292,6 +373,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_host_program_reaches_the_guest_port, setup, teardown),
         cmocka_unit_test_setup_teardown(a_port_nobody_serves_is_reset, setup, teardown),
+        cmocka_unit_test_setup_teardown(silent_host_programs_do_not_hold_the_slots, setup,
+                                        teardown),
         cmocka_unit_test(a_path_that_is_not_a_socket_is_refused_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,9 @@
  * pause's hold with its release, watchers told the exit status, and a live
  * socket that a second VMM may not take over.
  */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -305,6 +308,85 @@ static void a_live_socket_is_not_taken_over(void **state)
     json_decref(r);
 }
 
+struct trickle {
+    int fd;
+    volatile int stop;
+};
+
+/* Sends one byte every 100 ms, never a newline, until told to stop or refused. */
+static void *trickle_bytes(void *arg)
+{
+    struct trickle *t = arg;
+    for (int i = 0; i < 300 && !t->stop; i++) {
+        if (send(t->fd, "x", 1, MSG_NOSIGNAL) != 1)
+            break;
+        usleep(100 * 1000);
+    }
+    return NULL;
+}
+
+static int connect_to(const char *path, int flags)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | flags, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * Slowloris: a client trickling its line a byte at a time, and twenty that
+ * connect and send nothing, must not keep other clients out. Before, one
+ * thread read each client in turn with a 1 s poll per byte, so the trickler
+ * alone held the socket for its whole 256-byte line (25 s here) and each
+ * silent client for a second.
+ */
+static void slow_clients_do_not_hold_the_socket(void **state)
+{
+    struct fixture *f = *state;
+    struct trickle slow = {.fd = connect_to(f->path, 0)};
+    pthread_t thread;
+    int idle[20];
+
+    attach(f);
+    assert_true(slow.fd >= 0);
+    assert_int_equal(pthread_create(&thread, NULL, trickle_bytes, &slow), 0);
+    usleep(200 * 1000);
+    for (int i = 0; i < 20; i++) {
+        idle[i] = connect_to(f->path, SOCK_NONBLOCK);
+        usleep(2000); /* within the listen backlog */
+    }
+    for (int i = 0; i < 3; i++) {
+        char buf[32];
+        assert_string_equal(state_of(f, buf, sizeof(buf)), "running");
+    }
+    /* The trickler is told off and closed once its time is up, not served forever. */
+    struct pollfd p = {.fd = slow.fd, .events = POLLIN};
+    char reply[512] = "";
+    size_t got = 0;
+    while (got + 1 < sizeof(reply) && poll(&p, 1, 5000) == 1) {
+        ssize_t n = recv(slow.fd, reply + got, sizeof(reply) - 1 - got, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    reply[got] = '\0';
+    if (strstr(reply, "\"ok\":false") == NULL)
+        fail_msg("the trickling client got '%s', expected a refusal", reply);
+    slow.stop = 1;
+    pthread_join(thread, NULL);
+    close(slow.fd);
+    for (int i = 0; i < 20; i++) {
+        if (idle[i] >= 0)
+            close(idle[i]);
+    }
+    char buf[32];
+    assert_string_equal(state_of(f, buf, sizeof(buf)), "running");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(unknown_and_malformed_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(watchers_hear_the_exit_status, setup, teardown),
         cmocka_unit_test_setup_teardown(a_live_socket_is_not_taken_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(slow_clients_do_not_hold_the_socket, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
 # Helpers of the budget cases (budget_deadline, budget_cgroup_v1): one busy
 # 1-vCPU guest started with start_vm, --api-socket "$SOCK" and budget
 # $BOOT_BUDGET, whose vCPU 0 must then get 15-25% of a CPU once its budget
-# is changed to 20ms/100ms at run time. Source after lib/guest.sh and
+# is changed to 20ms/100ms at run time; with --rng, its device thread must
+# sit in the VM's devices cgroup with the same quota. Source after lib/guest.sh and
 # lib/background.sh, and set SOCK.
 
 # The guest boots under a wide budget: on 20% of an emulated CPU its boot
@@ -56,6 +57,16 @@ measure() {
 	pct=$(percent "$VM_PID" "$tid" 6)
 	echo "$1: vcpu0 got $pct% of a CPU under budget $RUN_BUDGET"
 	[ "$pct" -ge 15 ] && [ "$pct" -le 25 ] || fail "$1: budget $RUN_BUDGET gave $pct% (expected 15-25%)"
+}
+# rng_cgroup PID: the cgroup path of the VM's rng device thread (the
+# cpu hierarchy's, v1 or v2), as /proc names it; fails without the thread.
+rng_cgroup() {
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = rng ] || continue
+		awk -F: '$2 == "" || $2 ~ /(^|,)cpu(,|$)/ { print $3; exit }' "$t/cgroup"
+		return 0
+	done
+	fail "no rng device thread in the VMM"
 }
 stop_vm() {
 	kill "$VM_PID"
