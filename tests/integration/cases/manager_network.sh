@@ -146,4 +146,4 @@ for n in lan wan; do
 	echo "--- stdvmm-switch $n:"
 	cat "$STATE/net-$n.log"
 done
-echo "PASS: lan (net-a, net-b, uplink to the host) and wan (net-c) under stdvmmd: pings, 16 MiB intact twice, wan isolated, MAC table via the API, switch restarted ($(($(date +%s) - start)) s)"
+echo "PASS: lan (net-a, net-b, uplink to the host) and wan (net-c) under stdvmmd, VMMs jailed: pings, 16 MiB intact twice, wan isolated, MAC table via the API, switch restarted and the jailed VMMs reconnected, the switch adopted by a new manager ($(($(date +%s) - start)) s)"
