@@ -252,6 +252,7 @@ static bool adopt_or_stop_old(struct mgr *m, struct mgr_network *n)
             n->pid = pf.pid;
             n->pidfd = fd;
             n->started_ms = mgr_now_ms();
+            open_ports_to_jails(m, n); /* a VM may be jailed now that was not then */
             LOG_INFO("network %s: adopting the switch a previous manager left (pid %d)",
                      n->def->name, (int)pf.pid);
             return true;
