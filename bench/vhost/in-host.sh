@@ -56,11 +56,15 @@ start_stdvmm() { # NAME OUT MEASURE CMDLINE ARGS...
 		--initramfs "$GUEST_INITRD" --cmdline "$cmd $c" --memory 384M --serial tty \
 		--no-reboot --name "$n" --disk "path=$tools,readonly=on,id=benchtools" "$@" &
 }
+# QEMU's microvm makes its virtio-mmio devices legacy (version 1) unless told
+# otherwise; stdvmm's are version 2, and libvhost-user (qemu-storage-daemon)
+# refuses legacy devices ("virtio legacy devices aren't supported").
 start_qemu() { # OUT MEASURE CMDLINE ARGS...
 	out=$1 meas=$2 c=$3
 	shift 3
 	measured "$out" "$meas" "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
 		-M microvm,memory-backend=mem -cpu host -m 384 -smp 1 \
+		-global virtio-mmio.force-legacy=false \
 		-object memory-backend-memfd,id=mem,size=384M,share=on -nodefaults -no-user-config \
 		-display none -no-reboot -serial stdio -kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
 		-append "$cmd $c" -drive "id=tools,file=$tools,format=raw,if=none,readonly=on" \
