@@ -56,22 +56,7 @@ measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
 "$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
   --tests "$bench_dir/guest" >&2
 
-# The tools disk: fio and iperf3 with their libraries, at their usual paths.
-tools_stamp=$(inputs_hash "fio=$(dpkg-query -W -f='${Version}' fio)" \
-  "iperf3=$(dpkg-query -W -f='${Version}' iperf3)" "$bench_dir/run.sh")
-if [[ ! -s $work/tools.img.gz || $(cat "$work/tools.stamp" 2>/dev/null) != "$tools_stamp" ]]; then
-  log "building the tools disk (fio, iperf3)"
-  root=$(mktemp -d "$work/tools-root.XXXXXX")
-  add_binary "$root" /usr/bin/fio
-  add_binary "$root" /usr/bin/iperf3
-  size=$(du -sm "$root" | cut -f1)
-  rm -f "$work/tools.img"
-  truncate -s $((size * 13 / 10 + 32))M "$work/tools.img"
-  mkfs.ext4 -q -F -L benchtools -d "$root" "$work/tools.img"
-  gzip -1 -c "$work/tools.img" >"$work/tools.img.gz"
-  rm -rf "$root" "$work/tools.img"
-  printf '%s\n' "$tools_stamp" >"$work/tools.stamp"
-fi
+bench_tools_disk "$work"
 
 bench_suite "$work" io
 install -m 0755 "$measure" "$suite/measure"

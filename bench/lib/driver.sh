@@ -67,3 +67,27 @@ bench_run() {
   grep -v '^DATA ' "$results/$case.log" || true
   return "$rc"
 }
+
+# bench_tools_disk DIR: DIR/tools.img.gz, an ext4 image labelled benchtools
+# with fio and iperf3 and their libraries at their usual paths (fio's closure
+# is ~90 MB, too much for an initramfs); made again when a version changes.
+bench_tools_disk() {
+  local work=$1 stamp root size
+  ensure_host_pkgs fio iperf3 e2fsprogs gzip
+  stamp=$(inputs_hash "fio=$(dpkg-query -W -f='${Version}' fio)" \
+    "iperf3=$(dpkg-query -W -f='${Version}' iperf3)" "$repo/bench/lib/driver.sh")
+  if [[ -s $work/tools.img.gz && $(cat "$work/tools.stamp" 2>/dev/null) == "$stamp" ]]; then
+    return 0
+  fi
+  log "building the tools disk (fio, iperf3)"
+  root=$(mktemp -d "$work/tools-root.XXXXXX")
+  add_binary "$root" /usr/bin/fio
+  add_binary "$root" /usr/bin/iperf3
+  size=$(du -sm "$root" | cut -f1)
+  rm -f "$work/tools.img"
+  truncate -s $((size * 13 / 10 + 32))M "$work/tools.img"
+  mkfs.ext4 -q -F -L benchtools -d "$root" "$work/tools.img"
+  gzip -1 -c "$work/tools.img" >"$work/tools.img.gz"
+  rm -rf "$root" "$work/tools.img"
+  printf '%s\n' "$stamp" >"$work/tools.stamp"
+}

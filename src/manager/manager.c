@@ -283,7 +283,7 @@ int mgr_run(struct mgr *m)
 {
     LOG_INFO("managing %u VMs (state in %s)", m->vm_count, m->state_dir);
     while (!m->quit) {
-        unsigned n = 0, cap = 2 + 2 * m->vm_count;
+        unsigned n = 0, cap = 2 + 2 * m->vm_count + m->network_count;
         struct pollfd *fds = calloc(cap, sizeof(*fds));
         const struct mgr_vm **who = calloc(cap, sizeof(*who));
         if (fds == NULL || who == NULL) {
@@ -306,6 +306,8 @@ int mgr_run(struct mgr *m)
                 fds[n++] = (struct pollfd){.fd = vm->pidfd, .events = POLLIN};
             }
         }
+        unsigned first_net = n;
+        n += mgr_networks_poll_fds(m, fds + n);
         int t1 = mgr_http_timeout_ms(m->http), t2 = mgr_next_timeout_ms(m);
         int t3 = mgr_networks_next_timeout_ms(m);
         int timeout = t1 < 0 ? t2 : (t2 < 0 || t1 < t2 ? t1 : t2);
@@ -319,8 +321,10 @@ int mgr_run(struct mgr *m)
         }
         if (r > 0 && fds[0].revents)
             handle_signals(m);
-        if (r > 0)
-            handle_adopted(m, fds + first_vm, who + first_vm, n - first_vm);
+        if (r > 0) {
+            handle_adopted(m, fds + first_vm, who + first_vm, first_net - first_vm);
+            mgr_networks_polled(m, fds + first_net, n - first_net);
+        }
         free(fds);
         free(who);
         mgr_http_run(m->http);
@@ -336,7 +340,7 @@ void mgr_close(struct mgr *m)
         return;
     mgr_http_close(m->http);
     mgr_free_vms(m);
-    free(m->networks); /* the switches keep running, as the VMs do */
+    mgr_networks_close(m);
     mgr_shared_close(m);
     if (m->signal_fd >= 0)
         close(m->signal_fd);

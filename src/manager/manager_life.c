@@ -82,19 +82,6 @@ static int spawn(struct mgr *m, struct mgr_vm *vm, struct stdvmm_error *err)
     char *argv[10 + 2 * SYSCONF_MAX_SHARED + 1] = {"stdvmm",       "run", "--config",    config,
                                                    "--api-socket", sock,  "--log-level", "info"};
     unsigned argc = 8;
-    for (unsigned i = 0; geteuid() == 0 && !vm->cfg.no_jail && i < vm->cfg.net_count; i++) {
-        /*
-         * A jailed VMM connects to its port before it enters the jail, but
-         * reconnecting after a switch restart would need the socket's path
-         * inside the jail and a socket its uid may use: not done yet.
-         */
-        if (vm->cfg.nets[i].network != NULL)
-            return stdvmm_error_set(err, STDVMM_EINVAL,
-                                    "nets[%u] is on network %s: a jailed VMM cannot reconnect to "
-                                    "a restarted switch yet, so a VM on a network needs jail: "
-                                    "false (docs/security.md)",
-                                    i, vm->cfg.nets[i].network);
-    }
     if (geteuid() == 0 && !vm->cfg.no_jail) {
         argv[argc++] = "--jail";
         argv[argc++] = jail;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +35,8 @@
 #define BACKOFF_MAX_MS 10000    /* ... up to here */
 #define BACKOFF_RESET_MS 60000  /* a switch that ran this long starts the backoff over */
 #define MAX_ARGS (12 + 2 * SYSCONF_MAX_NETWORK_MEMBERS * SYSCONF_MAX_NETS)
+
+static char *ask_status(const struct mgr_network *n, size_t *len, char *why, size_t why_size);
 
 static void sleep_ms(long ms)
 {
@@ -57,7 +60,7 @@ static unsigned port_args(struct mgr *m, const struct mgr_network *n, char **arg
             if (net->network == NULL || strcmp(net->network, n->def->name) != 0)
                 continue;
             char sock[VM_PATH_MAX], name[VSWITCH_STATUS_NAME_MAX + 1];
-            mgr_network_port_socket(vm, k, sock, sizeof(sock));
+            mgr_network_port_socket(m, vm, k, sock, sizeof(sock));
             /* Two NICs of one VM on one network: VM.K names each. */
             if (on > 1)
                 snprintf(name, sizeof(name), "%s.%u", vm->name, k);
@@ -76,47 +79,89 @@ static unsigned port_args(struct mgr *m, const struct mgr_network *n, char **arg
     return argc;
 }
 
-/* Starts n's switch and waits until it listens. */
-static int spawn_switch(struct mgr *m, struct mgr_network *n)
+/*
+ * The switch makes its sockets owner-only (root's, here). A jailed VMM
+ * dials its port again, after a switch restart, as the jail's uid, which
+ * only the manager knows the socket for: the socket opens to everyone, and
+ * its directory, searchable only, sits in the manager's private state
+ * directory; the VMM's jail binds just that directory (src/runtime/vmm.c).
+ */
+static void open_ports_to_jails(struct mgr *m, const struct mgr_network *n)
 {
+    for (unsigned i = 0; geteuid() == 0 && i < m->vm_count; i++) {
+        const struct mgr_vm *vm = m->vms[i];
+        for (unsigned k = 0; !vm->cfg.no_jail && k < vm->cfg.net_count; k++) {
+            const struct sysconf_net *net = &vm->cfg.nets[k];
+            if (net->network == NULL || strcmp(net->network, n->def->name) != 0)
+                continue;
+            char sock[VM_PATH_MAX];
+            mgr_network_port_socket(m, vm, k, sock, sizeof(sock));
+            if (chmod(sock, 0666) != 0)
+                LOG_WARN("network %s: %s's jailed VMM will not reach its port %s again: %s",
+                         n->def->name, vm->name, sock, strerror(errno));
+        }
+    }
+}
+
+/* A switch's command line, and how many ports it has. */
+struct switch_args {
     char store[SYSCONF_MAX_NETWORK_MEMBERS * SYSCONF_MAX_NETS * 320];
-    char *argv[MAX_ARGS];
+    char jail[VM_PATH_MAX];
+    char uplink[80];
+    char *argv[MAX_ARGS + 1];
+    unsigned argc, ports;
+};
+
+static void switch_args(struct mgr *m, const struct mgr_network *n, struct switch_args *a)
+{
+    char **argv = a->argv;
     unsigned argc = 0;
-    const char *bin = m->opts.vswitch ? m->opts.vswitch : "stdvmm-switch";
     argv[argc++] = "stdvmm-switch";
     argv[argc++] = "--control";
-    argv[argc++] = n->control;
+    argv[argc++] = (char *)n->control;
     argv[argc++] = "--log-level";
     argv[argc++] = "info";
     unsigned first_port = argc;
-    argc = port_args(m, n, argv, argc, store, sizeof(store));
-    if (argc == first_port) {
-        LOG_INFO("network %s: no member has a NIC on it; no switch started", n->def->name);
-        return 0;
-    }
+    argc = port_args(m, n, argv, argc, a->store, sizeof(a->store));
+    a->ports = (argc - first_port) / 2;
     /* A root manager jails the switch as it jails VMMs (docs/security.md). */
-    char jail[VM_PATH_MAX];
     if (geteuid() == 0) {
-        snprintf(jail, sizeof(jail), "%s/net-%s.root", m->state_dir, n->def->name);
+        snprintf(a->jail, sizeof(a->jail), "%s/net-%s.root", m->state_dir, n->def->name);
         argv[argc++] = "--jail";
-        argv[argc++] = jail;
+        argv[argc++] = a->jail;
     }
-    char uplink[80];
     if (n->def->uplink != NULL) {
         /* Port "tap.IFNAME": a VM name cannot hold the dot and the interface name by accident. */
-        snprintf(uplink, sizeof(uplink), "name=tap.%s,tap=%s,networks=%s", n->def->uplink,
+        snprintf(a->uplink, sizeof(a->uplink), "name=tap.%s,tap=%s,networks=%s", n->def->uplink,
                  n->def->uplink, n->def->name);
         argv[argc++] = "--uplink";
-        argv[argc++] = uplink;
+        argv[argc++] = a->uplink;
     }
     argv[argc] = NULL;
+    a->argc = argc;
+}
+
+/* Starts n's switch and waits until it listens. */
+static int spawn_switch(struct mgr *m, struct mgr_network *n)
+{
+    struct switch_args *a = malloc(sizeof(*a));
+    if (a == NULL)
+        return -STDVMM_ENOMEM;
+    switch_args(m, n, a);
+    const char *bin = m->opts.vswitch ? m->opts.vswitch : "stdvmm-switch";
+    int ret = 0;
+    if (a->ports == 0) {
+        LOG_INFO("network %s: no member has a NIC on it; no switch started", n->def->name);
+        goto out;
+    }
     unlink(n->control); /* its reappearance is the new switch's readiness */
 
     pid_t pid;
-    int r = mgr_spawn(bin, argv, n->log, NULL, 0, &pid);
+    int r = mgr_spawn(bin, a->argv, n->log, NULL, 0, &pid);
     if (r != 0) {
         LOG_ERR("network %s: cannot start %s: %s", n->def->name, bin, strerror(r));
-        return -STDVMM_EIO;
+        ret = -STDVMM_EIO;
+        goto out;
     }
     n->pid = pid;
     n->started_ms = mgr_now_ms();
@@ -130,9 +175,10 @@ static int spawn_switch(struct mgr *m, struct mgr_network *n)
     struct stat st;
     for (int waited = 0; waited < READY_MS; waited += 10) {
         if (stat(n->control, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            open_ports_to_jails(m, n);
             LOG_INFO("network %s: switch started, pid %d, %u ports", n->def->name, (int)pid,
-                     (argc - first_port) / 2);
-            return 0;
+                     a->ports);
+            goto out;
         }
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -140,35 +186,85 @@ static int spawn_switch(struct mgr *m, struct mgr_network *n)
             n->last_exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             LOG_ERR("network %s: the switch exited at start (status %d; see %s)", n->def->name,
                     n->last_exit, n->log);
-            return -STDVMM_EIO;
+            ret = -STDVMM_EIO;
+            goto out;
         }
         sleep_ms(10);
     }
     LOG_WARN("network %s: the switch (pid %d) did not listen within %d ms", n->def->name, (int)pid,
              READY_MS);
-    return 0;
+out:
+    free(a);
+    return ret;
 }
 
-/* A switch a previous manager started: its VMs' ports move to the new one. */
-static void replace_old(struct mgr *m, const struct mgr_network *n)
+/* Does pid run with exactly the command line a switch of n gets now? */
+static bool same_command(struct mgr *m, const struct mgr_network *n, pid_t pid)
 {
-    char pidpath[VM_PATH_MAX];
+    char path[64];
+    size_t len = 0, at = 0;
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    char *cmd = mgr_read_file(path, 65536, &len);
+    struct switch_args *a = malloc(sizeof(*a));
+    bool same = cmd != NULL && a != NULL;
+    if (same)
+        switch_args(m, n, a);
+    for (unsigned i = 0; same && i < a->argc; i++) {
+        size_t l = strlen(a->argv[i]) + 1; /* with its NUL, as /proc has it */
+        same = at + l <= len && memcmp(cmd + at, a->argv[i], l) == 0;
+        at += l;
+    }
+    same = same && at == len;
+    free(a);
+    free(cmd);
+    return same;
+}
+
+/*
+ * A switch a previous manager started. The same command line (the same
+ * ports, sockets, MACs, uplink and jail) and a status over its control
+ * socket: it is adopted, so the VMs and the uplink see no outage. Else it
+ * is stopped, and a new one is started: the VMs' frontends reconnect.
+ */
+static bool adopt_or_stop_old(struct mgr *m, struct mgr_network *n)
+{
+    char pidpath[VM_PATH_MAX], why[160];
     struct mgr_pidfile pf;
     uint64_t st;
     bool zombie;
+    size_t len;
 
     snprintf(pidpath, sizeof(pidpath), "%s/net-%s.pid", m->state_dir, n->def->name);
     if (mgr_pidfile_read(pidpath, &pf) != 0)
-        return;
+        return false;
     /* The same start time: the pid was not reused by another process since. */
-    if (mgr_proc_start_time("/proc", pf.pid, &st, &zombie) == 0 && st == pf.start_time && !zombie) {
-        LOG_INFO("network %s: stopping the switch a previous manager left (pid %d)", n->def->name,
-                 (int)pf.pid);
-        kill(pf.pid, SIGTERM);
-        for (int i = 0; i < 100 && kill(pf.pid, 0) == 0; i++)
-            sleep_ms(10);
+    if (mgr_proc_start_time("/proc", pf.pid, &st, &zombie) != 0 || st != pf.start_time || zombie) {
+        unlink(pidpath);
+        return false;
     }
+    const char *reason = "its command line differs from the description's";
+    if (same_command(m, n, pf.pid)) {
+        char *text = ask_status(n, &len, why, sizeof(why));
+        int fd = text != NULL ? (int)syscall(SYS_pidfd_open, pf.pid, 0) : -1;
+        free(text);
+        reason = text == NULL ? why : "no pidfd to watch it";
+        if (fd >= 0) {
+            n->pid = pf.pid;
+            n->pidfd = fd;
+            n->started_ms = mgr_now_ms();
+            open_ports_to_jails(m, n); /* a VM may be jailed now that was not then */
+            LOG_INFO("network %s: adopting the switch a previous manager left (pid %d)",
+                     n->def->name, (int)pf.pid);
+            return true;
+        }
+    }
+    LOG_INFO("network %s: stopping the switch a previous manager left (pid %d): %s", n->def->name,
+             (int)pf.pid, reason);
+    kill(pf.pid, SIGTERM);
+    for (int i = 0; i < 100 && kill(pf.pid, 0) == 0; i++)
+        sleep_ms(10);
     unlink(pidpath);
+    return false;
 }
 
 int mgr_networks_open(struct mgr *m)
@@ -187,7 +283,9 @@ int mgr_networks_open(struct mgr *m)
         n->last_exit = -1;
         snprintf(n->control, sizeof(n->control), "%s/net-%s.sock", m->state_dir, n->def->name);
         snprintf(n->log, sizeof(n->log), "%s/net-%s.log", m->state_dir, n->def->name);
-        replace_old(m, n);
+        n->pidfd = -1;
+        if (adopt_or_stop_old(m, n))
+            continue;
         int r = spawn_switch(m, n);
         if (r != 0 && first == 0)
             first = r;
@@ -211,11 +309,52 @@ bool mgr_networks_reaped(struct mgr *m, pid_t pid, int status)
         n->pid = 0;
         n->last_exit = status;
         n->deadline = now + delay;
-        LOG_WARN("network %s: the switch exited (status %d); restarting it in %lld ms",
-                 n->def->name, status, (long long)delay);
+        if (status < 0)
+            LOG_WARN("network %s: the adopted switch ended (status unknown); restarting it in "
+                     "%lld ms",
+                     n->def->name, (long long)delay);
+        else
+            LOG_WARN("network %s: the switch exited (status %d); restarting it in %lld ms",
+                     n->def->name, status, (long long)delay);
         return true;
     }
     return false;
+}
+
+unsigned mgr_networks_poll_fds(struct mgr *m, struct pollfd *fds)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < m->network_count; i++) {
+        if (m->networks[i].pidfd >= 0)
+            fds[k++] = (struct pollfd){.fd = m->networks[i].pidfd, .events = POLLIN};
+    }
+    return k;
+}
+
+void mgr_networks_polled(struct mgr *m, const struct pollfd *fds, unsigned count)
+{
+    for (unsigned k = 0; k < count; k++) {
+        for (unsigned i = 0; fds[k].revents != 0 && i < m->network_count; i++) {
+            struct mgr_network *n = &m->networks[i];
+            if (n->pidfd != fds[k].fd)
+                continue;
+            /* Not the manager's child: its status is its parent's (gone) to know. */
+            close(n->pidfd);
+            n->pidfd = -1;
+            mgr_networks_reaped(m, n->pid, -1);
+        }
+    }
+}
+
+void mgr_networks_close(struct mgr *m)
+{
+    for (unsigned i = 0; i < m->network_count; i++) {
+        if (m->networks[i].pidfd >= 0)
+            close(m->networks[i].pidfd);
+    }
+    free(m->networks); /* the switches keep running, as the VMs do */
+    m->networks = NULL;
+    m->network_count = 0;
 }
 
 void mgr_networks_tick(struct mgr *m)
@@ -312,12 +451,12 @@ static json_t *summary(const struct mgr_network *n)
     json_t *members = json_array();
     for (unsigned i = 0; i < n->def->member_count; i++)
         json_array_append_new(members, json_string(n->def->members[i]));
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:s?}", "name", n->def->name, "state",
+    json_t *o = json_pack("{s:s, s:s, s:I, s:b, s:I, s:o, s:s?}", "name", n->def->name, "state",
                           n->pid > 0    ? "running"
                           : n->deadline ? "restarting"
                                         : "stopped",
-                          "switch_pid", (json_int_t)n->pid, "restarts", (json_int_t)n->restarts,
-                          "members", members, "uplink", n->def->uplink);
+                          "switch_pid", (json_int_t)n->pid, "adopted", n->pidfd >= 0, "restarts",
+                          (json_int_t)n->restarts, "members", members, "uplink", n->def->uplink);
     if (o != NULL && n->last_exit >= 0)
         json_object_set_new(o, "last_exit", json_integer(n->last_exit));
     return o;

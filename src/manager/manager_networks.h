@@ -2,7 +2,7 @@
 /*
  * The description's networks under the manager: one stdvmm-switch process
  * per network, a port per member VM's NIC on it (the socket
- * STATE/vms/VM/swK.sock for the VM's nets[K]), the member MACs pinned to
+ * STATE/sw/VM/K.sock for the VM's nets[K]), the member MACs pinned to
  * their ports, restarted when it dies. Its status (ports and MAC table)
  * comes over the switch's control socket STATE/net-NAME.sock, checked by
  * vswitch_status_parse before anything of it is believed.
@@ -11,6 +11,7 @@
 #define STDVMM_MANAGER_MANAGER_NETWORKS_H
 
 #include <jansson.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,13 +26,23 @@ struct mgr_network {
     int64_t deadline;   /* ms: the next start after an exit; 0: none */
     unsigned restarts;  /* automatic restarts since the manager started */
     unsigned backoff;
-    int last_exit; /* -1: none */
+    int last_exit; /* -1: none, or unknown (an adopted switch's) */
+    int pidfd;     /* an adopted switch (not the manager's child): readable when it ends; else -1 */
     char control[VM_PATH_MAX];
     char log[VM_PATH_MAX];
 };
 
-/* Starts every network's switch (replacing one a previous manager left). 0 or the first error. */
+/*
+ * Starts every network's switch, or adopts one a previous manager left
+ * with the same command line (else stops it first). 0 or the first error.
+ */
 int mgr_networks_open(struct mgr *m);
+/* The adopted switches' pidfds, for the manager's poll (fds: room for network_count). */
+unsigned mgr_networks_poll_fds(struct mgr *m, struct pollfd *fds);
+/* After poll: an adopted switch that ended is restarted as a child's exit would be. */
+void mgr_networks_polled(struct mgr *m, const struct pollfd *fds, unsigned count);
+/* At the manager's end: the switches keep running. */
+void mgr_networks_close(struct mgr *m);
 /* Was pid a switch? Then it is handled (restart scheduled) and true. */
 bool mgr_networks_reaped(struct mgr *m, pid_t pid, int status);
 void mgr_networks_tick(struct mgr *m);

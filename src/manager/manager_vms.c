@@ -64,11 +64,15 @@ void mgr_vm_file(const struct mgr_vm *vm, const char *leaf, char *out, size_t si
     snprintf(out, size, "%s/%s", vm->dir, leaf);
 }
 
-void mgr_network_port_socket(const struct mgr_vm *vm, unsigned index, char *out, size_t size)
+void mgr_network_port_dir(const struct mgr *m, const struct mgr_vm *vm, char *out, size_t size)
 {
-    char leaf[16];
-    snprintf(leaf, sizeof(leaf), "sw%u.sock", index);
-    mgr_vm_file(vm, leaf, out, size);
+    snprintf(out, size, "%s/sw/%s", m->state_dir, vm->name);
+}
+
+void mgr_network_port_socket(const struct mgr *m, const struct mgr_vm *vm, unsigned index,
+                             char *out, size_t size)
+{
+    snprintf(out, size, "%s/sw/%s/%u.sock", m->state_dir, vm->name, index);
 }
 
 struct mgr_vm *mgr_find_vm(struct mgr *m, const char *name)
@@ -154,6 +158,22 @@ static const char *substitute(struct mgr_vm *vm, const char *s)
     return r ? r : s;
 }
 
+/*
+ * STATE/sw is the manager's alone; STATE/sw/VM only searchable by others,
+ * so that the VM's jail uid (bound here, alone) reaches its sockets, which
+ * manager_networks.c opens to it.
+ */
+static void make_port_dir(struct mgr *m, const struct mgr_vm *vm)
+{
+    char path[VM_PATH_MAX];
+    snprintf(path, sizeof(path), "%s/sw", m->state_dir);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        LOG_WARN("%s: cannot create %s: %s", vm->name, path, strerror(errno));
+    mgr_network_port_dir(m, vm, path, sizeof(path));
+    if ((mkdir(path, 0711) != 0 && errno != EEXIST) || chmod(path, 0711) != 0)
+        LOG_WARN("%s: cannot create %s: %s", vm->name, path, strerror(errno));
+}
+
 struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_vm *def,
                           bool instance, unsigned slot)
 {
@@ -206,12 +226,14 @@ struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_
         vm->cfg.vsock_socket = sysconf_arena_strdup(&vm->arena, path);
     }
     /* A NIC on a network is a vhost-user port of that network's switch (manager_networks.c). */
+    bool ports = false;
     for (unsigned i = 0; i < vm->cfg.net_count; i++) {
         char path[VM_PATH_MAX];
         if (vm->cfg.nets[i].network == NULL)
             continue;
-        mgr_network_port_socket(vm, i, path, sizeof(path));
+        mgr_network_port_socket(m, vm, i, path, sizeof(path));
         vm->cfg.nets[i].vhost_user = sysconf_arena_strdup(&vm->arena, path);
+        ports = true;
     }
     if (vm->cfg.serial_log == NULL) {
         char path[VM_PATH_MAX];
@@ -225,6 +247,8 @@ struct mgr_vm *mgr_add_vm(struct mgr *m, const char *name, const struct sysconf_
     }
     if (mkdir(vm->dir, 0700) != 0 && errno != EEXIST)
         LOG_WARN("%s: cannot create %s: %s", name, vm->dir, strerror(errno));
+    if (ports)
+        make_port_dir(m, vm);
     m->vms[m->vm_count++] = vm;
     return vm;
 }

@@ -100,8 +100,15 @@ struct mgr {
 int64_t mgr_now_ms(void);
 /* STATE/vms/NAME/LEAF */
 void mgr_vm_file(const struct mgr_vm *vm, const char *leaf, char *out, size_t size);
-/* The socket of vm's nets[index] on its network's switch: STATE/vms/VM/swK.sock */
-void mgr_network_port_socket(const struct mgr_vm *vm, unsigned index, char *out, size_t size);
+/*
+ * The directory of vm's ports on the networks' switches, STATE/sw/VM, and
+ * the socket of its nets[index] there, STATE/sw/VM/K.sock. Not the VM's
+ * own directory: a jailed VMM sees this one (only) at the same path, to
+ * dial its port again after a switch restart (docs/security.md).
+ */
+void mgr_network_port_dir(const struct mgr *m, const struct mgr_vm *vm, char *out, size_t size);
+void mgr_network_port_socket(const struct mgr *m, const struct mgr_vm *vm, unsigned index,
+                             char *out, size_t size);
 struct mgr_vm *mgr_find_vm(struct mgr *m, const char *name);
 const struct sysconf_vm *mgr_find_definition(struct mgr *m, const char *name);
 /* A VM record (a description's VM, or instance slot of def); NULL without memory. */

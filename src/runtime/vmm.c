@@ -52,7 +52,8 @@ struct vmm {
     struct vcpu_park park; /* pause, and the VMM's own stop-the-world moments */
     /* The memfd behind each RAM region (m->mach.ram order) when RAM is shared; -1 otherwise. */
     int ram_fds[ARCH_MAX_RAM_REGIONS];
-    char vsock_dir[256]; /* the jail binds it: where the vsock socket's per-port paths go */
+    /* Directories the jail binds at their own paths (jail_fill): sockets found by path later. */
+    char jail_binds[HOST_JAIL_MAX_BINDS][256];
     struct shared_regions shared; /* memory shared with other VMs, and their doorbells */
 };
 
@@ -411,6 +412,32 @@ static int sandbox_init(struct vmm *m)
                              cfg->jail != NULL ? -1 : console_log_dir_fd(&m->console));
 }
 
+/*
+ * The jail binds the directory of a socket the VMM dials by path after it
+ * entered the jail, at the same path. Relative paths are left out: inside,
+ * they would resolve from the jail's root.
+ */
+static void jail_bind_parent(struct vmm *m, struct host_jail *j, const char *socket)
+{
+    char dir[sizeof(m->jail_binds[0])];
+    const char *slash = socket != NULL ? strrchr(socket, '/') : NULL;
+
+    if (slash == NULL || slash == socket || socket[0] != '/' ||
+        (size_t)(slash - socket) >= sizeof(dir))
+        return;
+    memcpy(dir, socket, (size_t)(slash - socket));
+    dir[slash - socket] = '\0';
+    for (unsigned i = 0; i < j->bind_count; i++) {
+        if (strcmp(j->binds[i], dir) == 0)
+            return;
+    }
+    _Static_assert(HOST_JAIL_MAX_BINDS >= 1 + VMM_MAX_DISKS + VMM_MAX_NETS + VMM_MAX_FS,
+                   "a bind for the vsock socket's directory and each vhost-user socket's");
+    memcpy(m->jail_binds[j->bind_count], dir, sizeof(dir));
+    j->binds[j->bind_count] = m->jail_binds[j->bind_count];
+    j->bind_count++;
+}
+
 /* What the jail allows: the VM's own size, its disks' sizes, the paths its devices reach. */
 static void jail_fill(struct vmm *m, struct host_jail *j)
 {
@@ -430,23 +457,34 @@ static void jail_fill(struct vmm *m, struct host_jail *j)
     /* vCPUs, a thread per device, main, API, console, io_uring workers. */
     j->pids_max = cfg->cpus + 64;
     for (unsigned i = 0; i < cfg->disk_count; i++) {
-        if (stat(cfg->disks[i].path, &st) == 0 && (uint64_t)st.st_size > biggest)
+        if (cfg->disks[i].path != NULL && stat(cfg->disks[i].path, &st) == 0 &&
+            (uint64_t)st.st_size > biggest)
             biggest = (uint64_t)st.st_size;
     }
+    /* RAM shared with a vhost-user backend is a memfd, sized with ftruncate: a file too. */
+    if (vmm_virtio_shared_ram(cfg) && cfg->memory > biggest)
+        biggest = cfg->memory;
     j->fsize_max = biggest + (1ull << 20);
     for (unsigned i = 0; i < cfg->net_count; i++) {
         if (cfg->nets[i].backend == VMM_NET_USER)
             j->host_net = j->resolv_conf = true;
     }
     /* Guest connections to vsock port P go to the path "<socket>_P", beside the socket. */
-    if (cfg->vsock.enabled && cfg->vsock.socket != NULL) {
-        snprintf(m->vsock_dir, sizeof(m->vsock_dir), "%s", cfg->vsock.socket);
-        char *slash = strrchr(m->vsock_dir, '/');
-        if (slash != NULL && slash != m->vsock_dir && m->vsock_dir[0] == '/') {
-            *slash = '\0';
-            j->binds[j->bind_count++] = m->vsock_dir;
-        }
+    if (cfg->vsock.enabled && cfg->vsock.socket != NULL)
+        jail_bind_parent(m, j, cfg->vsock.socket);
+    /*
+     * A vhost-user backend that restarts (the manager's stdvmm-switch, say)
+     * is dialled again at the same path from inside the jail. The socket's
+     * own permissions then decide: the jail's uid is nobody else's.
+     */
+    for (unsigned i = 0; i < cfg->disk_count; i++)
+        jail_bind_parent(m, j, cfg->disks[i].vhost_user);
+    for (unsigned i = 0; i < cfg->net_count; i++) {
+        if (cfg->nets[i].backend == VMM_NET_VHOST_USER)
+            jail_bind_parent(m, j, cfg->nets[i].vhost_user);
     }
+    for (unsigned i = 0; i < cfg->fs_count; i++)
+        jail_bind_parent(m, j, cfg->fs[i].socket);
 }
 
 static int load_images(struct vmm *m)

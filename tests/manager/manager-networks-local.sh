@@ -4,7 +4,8 @@
 # stdvmm-switch: a switch per network with a port per member NIC, the
 # ports and the MAC table through the API and `stdvmm ctl`, a killed
 # switch restarted (a root manager's switch is jailed, and dies with its
-# supervisor), one a previous manager left replaced. No guest: the
+# supervisor), one a previous manager left adopted when its command line is
+# the description's, and replaced when it is not. No guest: the
 # traffic itself is the test host's (tests/integration/cases/manager_network.sh).
 #
 #   manager-networks-local.sh STDVMMD STDVMM FAKE_VMM STDVMM_SWITCH WORKDIR
@@ -55,7 +56,7 @@ networks:
 vms:
   - {name: a, kernel: /bin/true, memory: 64M, jail: false,
      nets: [{network: lan, mac: "02:00:00:00:00:0a"}, {user: {}}]}
-  - {name: b, kernel: /bin/true, memory: 64M, jail: false, nets: [{network: lan}]}
+  - {name: b, kernel: /bin/true, memory: 64M, nets: [{network: lan}]}
 EOF2
 start_manager --switch "$vswitch" --no-autostart
 
@@ -64,8 +65,17 @@ ctl networks
 ctl networks | grep -q "^lan  *running " || fail "lan's switch is not running"
 ctl networks | grep -q "^empty  *stopped " || fail "a network without NICs has a switch"
 ctl network lan
-[[ -S $state/vms/a/sw0.sock && -S $state/vms/b/sw0.sock ]] || fail "no port sockets in the VMs' directories"
-[[ ! -e $state/vms/a/sw1.sock ]] || fail "a's user-mode NIC got a port"
+[[ -S $state/sw/a/0.sock && -S $state/sw/b/0.sock ]] || fail "no port sockets in STATE/sw/VM"
+[[ ! -e $state/sw/a/1.sock ]] || fail "a's user-mode NIC got a port"
+# A root manager opens the port of a jailed VMM (b) to its jail's uid: the
+# socket to all, its directory searchable only, inside the private state.
+perms() { stat -c %a "$@" | tr '\n' ' '; }
+if ((EUID == 0)); then
+  [[ $(perms "$state/sw/a/0.sock" "$state/sw/b/0.sock" "$state/sw/b" "$state/sw" "$state") == "700 666 711 700 700 " ]] ||
+    fail "port permissions (a's socket, b's socket, b's directory, sw, state): $(perms "$state/sw/a/0.sock" "$state/sw/b/0.sock" "$state/sw/b" "$state/sw" "$state")"
+else
+  [[ $(perms "$state/sw/b/0.sock") == "700 " ]] || fail "an unprivileged manager opened b's port: $(perms "$state/sw/b/0.sock")"
+fi
 ctl network lan | grep -q "^a  *down  *0$" || fail "port a is not listed, down"
 ctl network lan | grep -q "^02:00:00:00:00:0a  *a  *static " || fail "a's MAC is not static on port a"
 [[ $(ctl network lan | grep -c "learned") == 0 ]] || fail "learnt MACs without traffic"
@@ -104,17 +114,44 @@ new=$(net_field lan switch_pid)
 ctl network lan | grep -q "^02:00:00:00:00:0a  *a  *static " || fail "the new switch lacks a's MAC"
 [[ $(net_field lan last_exit) == 137 ]] || fail "last_exit is '$(net_field lan last_exit)', not 137 (SIGKILL)"
 
-echo "== a new manager replaces the switch the last one left"
+echo "== a new manager adopts the switch the last one left (the same command line)"
 kill "$mgr_pid"
 wait "$mgr_pid" || true
 mgr_pid=""
 kill -0 "$new" || fail "the switch died with the manager"
 start_manager --switch "$vswitch" --no-autostart
+[[ $(net_field lan switch_pid) == "$new" ]] || fail "the new manager's switch is '$(net_field lan switch_pid)', not the adopted $new"
+[[ $(net_field lan adopted) == True && $(net_field lan state) == running ]] ||
+  fail "lan: adopted '$(net_field lan adopted)', state '$(net_field lan state)'"
+ctl network lan | grep -q "^02:00:00:00:00:0a  *a  *static " || fail "the adopted switch does not answer with a's MAC"
+grep -q "network lan: adopting the switch a previous manager left (pid $new)" "$work/manager.log" ||
+  fail "the manager did not say it adopted pid $new"
+
+echo "== an adopted switch that dies is restarted"
+kill -9 "$new"
+for _ in $(seq 50); do
+  [[ $(net_field lan restarts) == 1 && $(net_field lan switch_pid) != "$new" && $(net_field lan state) == running ]] && break
+  sleep 0.1
+done
+adoptee_new=$(net_field lan switch_pid)
+[[ $(net_field lan restarts) == 1 && $adoptee_new != "$new" && $(net_field lan adopted) == False ]] ||
+  fail "after the adopted switch died: restarts '$(net_field lan restarts)', pid '$adoptee_new', adopted '$(net_field lan adopted)'"
+kill -0 "$adoptee_new" || fail "no new switch after the adopted pid $new was killed"
+
+echo "== a new manager with another description replaces the switch"
+kill "$mgr_pid"
+wait "$mgr_pid" || true
+mgr_pid=""
+sed -i 's/02:00:00:00:00:0a/02:00:00:00:00:1a/' "$work/system.yaml"
+start_manager --switch "$vswitch" --no-autostart
 newer=$(net_field lan switch_pid)
-[[ -n $newer && $newer != "$new" ]] || fail "the new manager's switch is '$newer'"
-for _ in $(seq 20); do kill -0 "$new" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$new" 2>/dev/null && fail "the old switch $new still runs"
-ctl network lan >/dev/null || fail "the new switch does not answer"
+[[ -n $newer && $newer != "$adoptee_new" && $(net_field lan adopted) == False ]] ||
+  fail "the new manager's switch is '$newer' (adopted '$(net_field lan adopted)'), not a new one"
+for _ in $(seq 20); do kill -0 "$adoptee_new" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$adoptee_new" 2>/dev/null && fail "the old switch $adoptee_new still runs"
+grep -q "network lan: stopping the switch a previous manager left (pid $adoptee_new): its command line differs" "$work/manager.log" ||
+  fail "the manager did not say why it replaced pid $adoptee_new"
+ctl network lan | grep -q "^02:00:00:00:00:1a  *a  *static " || fail "the new switch lacks a's new MAC"
 
 if ((failures)); then
   echo "--- manager log:"

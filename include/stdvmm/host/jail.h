@@ -19,7 +19,8 @@
 
 /* Where uids of jails start when none is given: far above people's and containers' ranges. */
 #define HOST_JAIL_ID_BASE 900000000u
-#define HOST_JAIL_MAX_BINDS 4
+/* The vsock socket's directory and each vhost-user socket's (src/runtime/vmm.c). */
+#define HOST_JAIL_MAX_BINDS 20
 
 struct host_jail {
     const char *dir;  /* the new root (created; a fresh tmpfs is mounted there) */

@@ -139,8 +139,18 @@ static int network_bit(const char *name)
     return (int)network_count++;
 }
 
-static int parse_port(char *arg, bool is_uplink)
+static int parse_port(const char *given, bool is_uplink)
 {
+    /*
+     * Taken apart in a copy: /proc/PID/cmdline must keep showing what the
+     * switch was started with, which a new stdvmmd compares to adopt it.
+     */
+    char arg[1024];
+    if (snprintf(arg, sizeof(arg), "%s", given) >= (int)sizeof(arg)) {
+        fprintf(stderr, "stdvmm-switch: a port's settings are longer than %zu bytes\n",
+                sizeof(arg) - 1);
+        return -1;
+    }
     if (port_count == MAX_PORTS) {
         fprintf(stderr, "stdvmm-switch: at most %d ports\n", MAX_PORTS);
         return -1;

@@ -12,7 +12,10 @@
 # switch makes, puts this host on lan: it pings net-a, not net-c, and its
 # MAC shows up learnt on port tap.swup0. Then the lan switch is killed:
 # the manager starts a new one, the VMMs reconnect, and b fetches the
-# 16 MiB again, intact, through the new switch.
+# 16 MiB again, intact, through the new switch. Last, a new manager adopts
+# the running switch and the host still reaches net-a. Every VMM is jailed (the
+# test host's stdvmmd is root): each dials its port again, after the
+# restart, from inside its jail.
 set -eu
 # shellcheck source=tests/integration/cases/lib/manager.sh
 . "${0%/*}/lib/manager.sh"
@@ -20,7 +23,6 @@ set -eu
 CMD="console=ttyS0 panic=-1 quiet"
 MAC_A=02:00:00:00:07:0a
 MAC_C=02:00:00:00:07:0c
-# jail: false: a jailed VMM could not reconnect to a restarted switch yet (docs/security.md).
 write_system <<EOF2
 system: {memory: 640M, vcpus: 3, max_vms: 3}
 networks:
@@ -28,11 +30,11 @@ networks:
   - {name: wan, members: [net-c]}
 vms:
   - {name: net-a, kernel: $K, initramfs: $I, cmdline: "$CMD stdvmm.test=lan_a", memory: 256M,
-     autostart: true, jail: false, nets: [{network: lan, mac: "$MAC_A"}]}
+     autostart: true, nets: [{network: lan, mac: "$MAC_A"}]}
   - {name: net-b, kernel: $K, initramfs: $I, cmdline: "$CMD stdvmm.test=lan_b", memory: 256M,
-     autostart: true, jail: false, nets: [{network: lan}]}
+     autostart: true, nets: [{network: lan}]}
   - {name: net-c, kernel: $K, initramfs: $I, cmdline: "$CMD stdvmm.test=lan_c", memory: 128M,
-     autostart: true, jail: false, nets: [{network: wan, mac: "$MAC_C"}]}
+     autostart: true, nets: [{network: wan, mac: "$MAC_C"}]}
 EOF2
 start=$(date +%s)
 mgr_start
@@ -118,8 +120,30 @@ ctl network lan
 [ "$(table_row "$mac_b")" = "$mac_b net-b learned" ] || fail "the new switch did not learn $mac_b on net-b"
 grep -q "reconnected to the vhost-user backend" "$STATE/vms/net-b/vmm.log" ||
 	fail "net-b's VMM did not say it reconnected"
+grep -q "jail: root $STATE/vms/net-b/root" "$STATE/vms/net-b/vmm.log" ||
+	fail "net-b's VMM was not jailed"
+
+# A new manager while lan's switch runs: it adopts the switch (the same
+# command line) as it adopts the VMs, so lan sees no outage: the uplink
+# TAP keeps its address and the host still reaches net-a through it.
+# The restarted switch made its TAP anew: the host's address goes on again.
+ip addr add 10.0.7.254/24 dev swup0 2>/dev/null || true
+ip link set swup0 up
+ping -c 3 -W 2 10.0.7.1 >/dev/null || fail "the host could not ping net-a through the restarted switch's uplink"
+pid=$(net_field switch_pid)
+kill "$MGR_PID"
+wait "$MGR_PID" 2>/dev/null || true
+MGR_PID=""
+mgr_start
+ctl networks
+[ "$(net_field switch_pid)" = "$pid" ] && [ "$(net_field adopted)" = true ] ||
+	fail "the new manager did not adopt lan's switch $pid (pid $(net_field switch_pid), adopted $(net_field adopted))"
+[ "$(vm_field net-a state)" = running ] || fail "the new manager did not adopt net-a"
+ping -c 3 -W 2 10.0.7.1 >/dev/null || fail "the host could not ping net-a through the adopted switch's uplink"
+[ "$(table_row "$mac_a")" = "$mac_a net-a static" ] || fail "the adopted switch's table lacks $mac_a"
+echo "a new manager adopted lan's switch (pid $pid) and its VMs; the host pings net-a through it"
 for n in lan wan; do
 	echo "--- stdvmm-switch $n:"
 	cat "$STATE/net-$n.log"
 done
-echo "PASS: lan (net-a, net-b, uplink to the host) and wan (net-c) under stdvmmd: pings, 16 MiB intact twice, wan isolated, MAC table via the API, switch restarted ($(($(date +%s) - start)) s)"
+echo "PASS: lan (net-a, net-b, uplink to the host) and wan (net-c) under stdvmmd, VMMs jailed: pings, 16 MiB intact twice, wan isolated, MAC table via the API, switch restarted and the jailed VMMs reconnected, the switch adopted by a new manager ($(($(date +%s) - start)) s)"

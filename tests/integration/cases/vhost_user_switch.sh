@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # integration-arches: x86_64
 # stdvmm-switch: VMs a and b on network lan, c on network wan, each
-# stdvmm's virtio-net a port of one stdvmm-switch over vhost-user. b pings
-# a and fetches 4 MiB from a's httpd (checksums must match); b cannot
-# reach c and c cannot reach a (the networks are the allow-list). The
-# switch's report at SIGTERM shows its table (static MACs of the ports)
-# and the frames it forwarded and refused. With QEMU in the test host
-# (run-suite.sh --with-qemu), a QEMU VM q on lan (-netdev vhost-user, RAM in
-# a shared memfd) also fetches a's 4 MiB through the switch, alongside b.
+# stdvmm's virtio-net a port of one stdvmm-switch over vhost-user. a and
+# b ping each other, b fetches 16 MiB from a's httpd (checksums must
+# match); b cannot reach c and c cannot reach a (the networks are the
+# allow-list). The switch's report at SIGTERM shows its table (static MACs
+# of the ports) and the frames it forwarded and refused. With QEMU in the
+# test host (run-suite.sh --with-qemu), a QEMU VM q on lan (-netdev
+# vhost-user, RAM in a shared memfd) also fetches a's 16 MiB through the
+# switch, alongside b; a, b and q ping each other, and q cannot reach c.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -65,8 +66,8 @@ wait_for() { # NAME LINE
 	done
 }
 # a serves b, and q too when QEMU is here.
-peers=1
-[ -z "${QEMU:-}" ] || peers=2
+peers=1 with_q=""
+[ -z "${QEMU:-}" ] || { peers=2 with_q=vswitch.qemu=1; }
 bg a "$mac_a" "vswitch.peers=$peers"
 PID_a=$BG_PID
 bg c "$mac_c"
@@ -84,15 +85,17 @@ if [ -n "${QEMU:-}" ]; then
 		-device "virtio-net-device,netdev=n0,mac=$mac_q" 2>"$TEST_TMP/q.err" &
 	PID_q=$!
 fi
-VM_MEMORY=256M run_vm "stdvmm.test=vswitch_b" --name b \
+VM_MEMORY=256M run_vm "stdvmm.test=vswitch_b $with_q" --name b \
 	--net "vhost-user=$TEST_TMP/b.sock,mac=$mac_b"
 if [ -n "${QEMU:-}" ]; then
 	qrc=0
 	wait "$PID_q" || qrc=$?
 	has q "stdvmm-test: vswitch_q ok" || { dump; fail "the QEMU VM did not finish (status $qrc)"; }
 	[ "$(value q ping_a)" = ok ] || { dump; fail "the QEMU VM could not ping a"; }
+	[ "$(value q ping_b)" = ok ] || { dump; fail "the QEMU VM could not ping b"; }
 	[ "$(value q sha256)" = "$(value a sha256)" ] || { dump; fail "the QEMU VM received other bytes"; }
-	echo "QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') VM q on the switch: ping and 4 MiB from a intact"
+	[ "$(value q ping_c)" = unreachable ] || { dump; fail "the QEMU VM (lan) reached c (wan)"; }
+	echo "QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') VM q on the switch: pings a and b, 16 MiB from a intact, c unreachable"
 else
 	echo "no QEMU in this test host (run-suite.sh --with-qemu): the QEMU frontend part is not run"
 fi
@@ -118,6 +121,11 @@ expect_line "stdvmm-test: vswitch_b ok"
 has a "stdvmm-test: vswitch_a ok" || fail "VM a did not hear b's done"
 [ "$rc_a" = 0 ] || fail "VM a ended with $rc_a"
 [ "$(serial_value ping_a)" = ok ] || fail "b could not ping a"
+[ "$(value a ping_b)" = ok ] || fail "a could not ping b"
+if [ -n "$with_q" ]; then
+	[ "$(value a ping_q)" = ok ] || fail "a could not ping the QEMU VM q"
+	[ "$(serial_value ping_q)" = ok ] || fail "b could not ping the QEMU VM q"
+fi
 [ "$(serial_value ping_a_count)" = 10 ] || fail "$(serial_value ping_a_count) of 10 pings b -> a came back"
 want=$(value a sha256) got=$(serial_value sha256)
 echo "a served sha256 $want, b received $got in $(serial_value seconds)s"
@@ -133,4 +141,4 @@ nodest=$(sed -n 's/.*no-dest \([0-9]*\).*/\1/p' "$slog")
 echo "switch: $unicast frames forwarded to one port, $nodest floods refused (no port of their network)"
 [ "${unicast:-0}" -ge 1000 ] || fail "the switch forwarded only ${unicast:-no} unicast frames"
 [ "${nodest:-0}" -ge 1 ] || fail "c's frames were not refused for want of a port on wan"
-echo "PASS: a <-> b on lan through stdvmm-switch (ping, 4 MiB over TCP intact); c on wan isolated"
+echo "PASS: a <-> b${with_q:+ <-> q (QEMU)} on lan through stdvmm-switch (pings each way, 16 MiB over TCP intact); c on wan isolated"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# Guest half of vhost_user_switch, VM b (network lan): pings a, fetches
-# its 4 MiB, and must not reach c (network wan only).
+# Guest half of vhost_user_switch, VM b (network lan): pings a (and q, the
+# QEMU VM, with vswitch.qemu=1), fetches a's 16 MiB, and must not reach c
+# (network wan only).
 set -eu
 dmesg -n 1
 ip link set lo up
@@ -16,6 +17,16 @@ for _ in $(seq 60); do
 done
 echo "stdvmm-test: ping_a=$ok"
 echo "stdvmm-test: ping_a_count=$(ping -c 10 -i 0.2 -W 2 10.0.6.1 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')"
+if grep -q "vswitch.qemu=1" /proc/cmdline; then
+	ok=no
+	for _ in $(seq 120); do
+		if ping -c 1 -W 1 10.0.6.4 >/dev/null 2>&1; then
+			ok=ok
+			break
+		fi
+	done
+	echo "stdvmm-test: ping_q=$ok"
+fi
 t0=$(cut -d' ' -f1 /proc/uptime)
 wget -q -O /tmp/data.bin http://10.0.6.1:8000/data.bin || echo "stdvmm-test: wget failed"
 t1=$(cut -d' ' -f1 /proc/uptime)

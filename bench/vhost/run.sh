@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Pluggable-backend benchmark (not a test): in one test-host boot, the same
+# guest kernel and guest half as bench/io (fio, iperf3 from a tools disk),
+# runs rotated so that no configuration always goes first:
+#   blk   fio on one 512 MiB image (4 KiB random read at queue depth 32,
+#         1 MiB sequential read and write), served three ways: stdvmm's own
+#         virtio-blk (in the VMM), qemu-storage-daemon over vhost-user to
+#         stdvmm, and the same qemu-storage-daemon export to QEMU microvm
+#         (-device vhost-user-blk);
+#   net   iperf3 between two VMs, both directions: two stdvmm VMs on
+#         stdvmm-switch (vhost-user) against two QEMU microvm VMs on a Linux
+#         bridge, each on a TAP with vhost-net.
+# Prints medians and ratios, and the VMMs' (and backends') CPU time.
+#
+#   bench/vhost/run.sh --stdvmm PATH [--runs N] [--seconds S] [--results DIR]
+#       [--cache DIR]
+#
+# Defaults: 2 runs each, 5 s per fio job and iperf3 direction. stdvmm-switch
+# must be next to stdvmm (a build tree's src/tools). The bridge module,
+# which the test host does not load, is staged from the host kernel's
+# package. Results: RESULTS/vhost.log (DATA lines per run, then the tables).
+set -euo pipefail
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOG_TAG=bench-vhost
+# shellcheck source=bench/lib/driver.sh
+. "$bench_dir/../lib/driver.sh"
+
+stdvmm="" runs=2 seconds=5 results=""
+cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
+while (($#)); do
+  case $1 in
+    --stdvmm) stdvmm=${2:?}; shift 2 ;;
+    --runs) runs=${2:?}; shift 2 ;;
+    --seconds) seconds=${2:?}; shift 2 ;;
+    --results) results=${2:?}; shift 2 ;;
+    --cache) cache=${2:?}; shift 2 ;;
+    -h | --help) bench_usage ;;
+    *) log "unknown argument $1"; bench_usage ;;
+  esac
+done
+[[ -n $stdvmm ]] || bench_usage
+[[ -x ${stdvmm%/*}/stdvmm-switch ]] || die "no stdvmm-switch next to $stdvmm"
+for v in runs seconds; do bench_positive "$v" "${!v}"; done
+cache=$(bench_cache "$cache")
+results=${results:-$cache/bench-vhost-results}
+work=$cache/bench-vhost
+mkdir -p "$work"
+
+measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
+# bench/io's guest half does both halves here (bench.mode=blk|server|client).
+"$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
+  --tests "$repo/bench/io/guest" >&2
+bench_tools_disk "$work"
+
+bench_suite "$work" vhost
+install -m 0755 "$measure" "$suite/measure"
+cp "$work/tools.img.gz" "$suite/"
+# The bridge and what it needs, in insmod order, from the test host's kernel.
+testhost_dir=$repo/tools/testhost
+# shellcheck source=tools/testhost/arch/x86_64.sh
+. "$testhost_dir/arch/x86_64.sh"
+read -r kdir kver < <(kernel_tree "$cache" "$(resolve_kernel_pkg "$KERNEL_META")")
+mkdir -p "$suite/bridge"
+i=0
+while read -r kind path _; do
+  [[ $kind == insmod ]] || continue
+  i=$((i + 1))
+  cp "$path" "$suite/bridge/$i-$(basename "$path")"
+done < <(modprobe -d "$kdir" -S "$kver" --show-depends bridge)
+((i > 0)) || die "no bridge module in $kdir ($kver)"
+cat >"$suite/bench.conf" <<EOF2
+RUNS=$runs
+SECONDS_PER_JOB=$seconds
+EOF2
+
+bench_run "$results" vhost --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
+  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 5 * 240 + 300))
