@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The riscv64 device tree read back by an independent implementation, as
 # dtb_dtc_check.sh does for Arm: dtc decompiles it, must not warn, and must
-# show what Linux's riscv code and AIA drivers look for.
+# show what Linux's riscv code and AIA (or PLIC) drivers look for.
 #
 #   rv64_dtb_dtc_check.sh RV64_DTB_DUMP_PROGRAM WORKDIR
 set -eu
@@ -52,5 +52,36 @@ for harts in 1 2 64; do
 		status=1
 	fi
 done
-[ $status -eq 0 ] || { echo "--- $work/harts2.dts:"; cat "$work/harts2.dts"; }
+# With stdvmm's PLIC (no in-kernel AIA): what Linux's irq-sifive-plic reads,
+# one S-mode context per hart, one-cell interrupt specifiers, no AIA nodes.
+for harts in 1 2 64; do
+	t=$work/plic$harts
+	"$dump" "$t.dtb" $harts plic
+	dtc -I dtb -O dts -o "$t.dts" "$t.dtb" 2>"$t.warnings"
+	if [ -s "$t.warnings" ]; then
+		echo "dtc warns about the $harts-hart PLIC tree:"
+		cat "$t.warnings"
+		status=1
+	fi
+	ext='<0x10 0x09 0x11 0x09'
+	[ $harts = 1 ] && ext='<0x10 0x09>;'
+	[ $harts = 2 ] && ext='<0x10 0x09 0x11 0x09>;'
+	size=$(printf '0x%x' $((0x200000 + 0x1000 * harts)))
+	for want in \
+		'plic@c000000 {' 'compatible = "sifive,plic-1.0.0\0riscv,plic0";' \
+		"reg = <0x00 0xc000000 0x00 $size>;" "interrupts-extended = $ext" \
+		'riscv,ndev = <0x3f>;' '#interrupt-cells = <0x01>;' 'interrupt-controller;' \
+		'interrupt-parent = <0x03>;' 'phandle = <0x03>;' \
+		'interrupts = <0x01>;' 'interrupts = <0x10>;' 'interrupts = <0x11>;'; do
+		if ! grep -qF "$want" "$t.dts"; then
+			echo "the $harts-hart PLIC tree lacks: $want"
+			status=1
+		fi
+	done
+	if grep -qE 'aplic|imsics' "$t.dts"; then
+		echo "the $harts-hart PLIC tree has AIA nodes"
+		status=1
+	fi
+done
+[ $status -eq 0 ] || { echo "--- $work/harts2.dts:"; cat "$work/harts2.dts"; echo "--- $work/plic2.dts:"; cat "$work/plic2.dts"; }
 exit $status
