@@ -21,7 +21,15 @@ static void prop_irq(struct writer *w, const struct rv64_dtb_config *cfg, uint32
                      uint32_t flags)
 {
     fdt32_t cells[2] = {cpu_to_fdt32(num), cpu_to_fdt32(flags)};
-    prop(w, "interrupts", cells, cfg->plic_size != 0 ? sizeof(cells[0]) : sizeof(cells));
+    bool plic = cfg->plic_size != 0;
+    /*
+     * Named per device, not at the root: Linux looks for the harts' local
+     * controllers' parent up the tree too, and one found at the root (the
+     * PLIC or APLIC, itself their child) makes a loop in which it finds no
+     * root controller ("No interrupt controller found", measured).
+     */
+    prop_u32(w, "interrupt-parent", plic ? RV64_DTB_PLIC_PHANDLE : RV64_DTB_APLIC_PHANDLE);
+    prop(w, "interrupts", cells, plic ? sizeof(cells[0]) : sizeof(cells));
 }
 
 static void add_memory(struct writer *w, const struct rv64_dtb_config *cfg)
@@ -235,7 +243,7 @@ int rv64_dtb_build(const struct rv64_dtb_config *cfg, void *buf, uint32_t size, 
     if (r < 0)
         return r;
     bool plic = cfg->plic_size != 0;
-    open_root(&w, buf, size, plic ? RV64_DTB_PLIC_PHANDLE : RV64_DTB_APLIC_PHANDLE);
+    open_root(&w, buf, size, 0);
     add_chosen(&w, cfg);
     add_memory(&w, cfg);
     add_cpus(&w, cfg);

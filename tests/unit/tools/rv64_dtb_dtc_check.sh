@@ -47,6 +47,11 @@ for harts in 1 2 64; do
 			status=1
 		fi
 	done
+	# At the root it would also be the harts' controllers' parent: Linux then finds no root one.
+	if grep -q "^$(printf '\t')interrupt-parent" "$t.dts"; then
+		echo "the $harts-hart tree names an interrupt parent at its root"
+		status=1
+	fi
 	if grep -qE 'riscv,isa = "[^"]*h' "$t.dts" || grep -qF 'psci' "$t.dts"; then
 		echo "the $harts-hart tree names H or PSCI"
 		status=1
@@ -78,6 +83,10 @@ for harts in 1 2 64; do
 			status=1
 		fi
 	done
+	if grep -q "^$(printf '\t')interrupt-parent" "$t.dts"; then
+		echo "the $harts-hart PLIC tree names an interrupt parent at its root"
+		status=1
+	fi
 	if grep -qE 'aplic|imsics' "$t.dts"; then
 		echo "the $harts-hart PLIC tree has AIA nodes"
 		status=1
