@@ -73,20 +73,27 @@ static void add_cpus(struct writer *w, const struct rv64_dtb_config *cfg)
     end(w);
 }
 
+/* Hart n's entry: its local controller's supervisor external interrupt (IRQ_S_EXT). */
+static void prop_harts_s_ext(struct writer *w, const struct rv64_dtb_config *cfg)
+{
+    fdt32_t ext[2 * 64];
+
+    for (unsigned i = 0; i < cfg->hart_count; i++) {
+        ext[2 * i] = cpu_to_fdt32(RV64_DTB_INTC_PHANDLE + i);
+        ext[2 * i + 1] = cpu_to_fdt32(9);
+    }
+    prop(w, "interrupts-extended", ext, (int)(cfg->hart_count * 2 * sizeof(ext[0])));
+}
+
 /* One S-mode interrupt file per hart, each signalling its hart's supervisor external interrupt. */
 static void add_imsic(struct writer *w, const struct rv64_dtb_config *cfg)
 {
     char name[NAME_MAX_LEN];
-    fdt32_t ext[2 * 64];
 
     begin(w, unit_name(name, "imsics", cfg->imsic_base));
     prop_str(w, "compatible", "riscv,imsics");
     prop_reg(w, cfg->imsic_base, cfg->hart_count * cfg->imsic_stride);
-    for (unsigned i = 0; i < cfg->hart_count; i++) {
-        ext[2 * i] = cpu_to_fdt32(RV64_DTB_INTC_PHANDLE + i);
-        ext[2 * i + 1] = cpu_to_fdt32(9); /* IRQ_S_EXT */
-    }
-    prop(w, "interrupts-extended", ext, (int)(cfg->hart_count * 2 * sizeof(ext[0])));
+    prop_harts_s_ext(w, cfg);
     prop_empty(w, "interrupt-controller");
     prop_u32(w, "#interrupt-cells", 0);
     prop_u32(w, "#address-cells", 0);
@@ -119,16 +126,11 @@ static void add_plic(struct writer *w, const struct rv64_dtb_config *cfg)
 {
     static const char compatible[] = "sifive,plic-1.0.0\0riscv,plic0";
     char name[NAME_MAX_LEN];
-    fdt32_t ext[2 * 64];
 
     begin(w, unit_name(name, "plic", cfg->plic_base));
     prop(w, "compatible", compatible, (int)sizeof(compatible));
     prop_reg(w, cfg->plic_base, cfg->plic_size);
-    for (unsigned i = 0; i < cfg->hart_count; i++) {
-        ext[2 * i] = cpu_to_fdt32(RV64_DTB_INTC_PHANDLE + i);
-        ext[2 * i + 1] = cpu_to_fdt32(9); /* IRQ_S_EXT */
-    }
-    prop(w, "interrupts-extended", ext, (int)(cfg->hart_count * 2 * sizeof(ext[0])));
+    prop_harts_s_ext(w, cfg);
     prop_empty(w, "interrupt-controller");
     prop_u32(w, "#interrupt-cells", 1);
     prop_u32(w, "#address-cells", 0);
