@@ -6,7 +6,7 @@
 # The guest gets a virtio-net device on user-mode networking (libslirp),
 # which its /init configures by DHCP: 10.0.2.15, gateway 10.0.2.2 = this
 # host's loopback, and outbound TCP/UDP through the host's own sockets.
-# (Not with --arch aarch64: the static cross build has no libslirp.)
+# (Not with --arch aarch64 or riscv64: the static cross builds have no libslirp.)
 #
 # With hardware-backed KVM (vmx/svm) the guest runs natively. Otherwise (no
 # /dev/kvm, or PVM as on these build machines) it runs inside the test host:
@@ -16,13 +16,15 @@
 # `--arch aarch64` first (on an x86_64 machine) boots the arm64 guest kit
 # instead: stdvmm is cross-built for aarch64 (tools/cross/build.sh --arch aarch64)
 # and runs inside the aarch64 test host (QEMU TCG Arm virt board with EL2).
+# `--arch riscv64` likewise boots Debian's riscv64 kernel inside the riscv64
+# test host (QEMU TCG RISC-V virt board with H; docs/riscv64.md).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${STDVMM_BUILD_DIR:-$top/build}
 arch=$(uname -m)
 if [[ ${1:-} == --arch ]]; then
-    arch=${2:?--arch needs x86_64 or aarch64}
+    arch=${2:?--arch needs x86_64, aarch64 or riscv64}
     shift 2
 fi
 
@@ -33,11 +35,11 @@ if [[ $arch == "$(uname -m)" ]]; then
     ninja -C "$build" stdvmm
     stdvmm=$build/src/tools/stdvmm
     net=(--net user,restrict=off) # the playground reaches the host, as the README says
-elif [[ $arch == aarch64 ]]; then
-    stdvmm=$("$top/tools/cross/build.sh" --arch aarch64 --build "$build/aarch64-cross" \
+elif [[ $arch == aarch64 || $arch == riscv64 ]]; then
+    stdvmm=$("$top/tools/cross/build.sh" --arch "$arch" --build "$build/$arch-cross" \
         --cache "$build/cache" | tail -n 1)
 else
-    echo "run-default-guest: --arch $arch: this machine builds for $(uname -m) and aarch64" >&2
+    echo "run-default-guest: --arch $arch: this machine builds for $(uname -m), aarch64 and riscv64" >&2
     exit 2
 fi
 kit=$build/tests/integration/$arch/guest-kit

@@ -17,6 +17,7 @@
 /* Hart n's local interrupt controller is phandle RV64_DTB_INTC_PHANDLE + n. */
 #define RV64_DTB_IMSIC_PHANDLE 1
 #define RV64_DTB_APLIC_PHANDLE 2
+#define RV64_DTB_PLIC_PHANDLE 3
 #define RV64_DTB_INTC_PHANDLE 16
 
 /* Interrupt specifier flags (the APLIC's second cell). */
@@ -35,6 +36,13 @@ struct rv64_dtb_config {
     const char *mmu_type;            /* "riscv,sv39", "riscv,sv48", "riscv,sv57" */
     uint64_t cbom_block, cboz_block; /* riscv,cbom-/cboz-block-size; 0: not stated */
     uint64_t timebase_hz;
+    /*
+     * The interrupt controller: the AIA (APLIC in MSI mode and IMSIC files)
+     * unless plic_size is not 0, then a PLIC with one context per hart
+     * (hart n: context n, its supervisor external interrupt).
+     */
+    uint64_t plic_base, plic_size;
+    uint32_t plic_sources;             /* riscv,ndev: sources 1..plic_sources */
     uint64_t imsic_base, imsic_stride; /* hart n's file: imsic_base + n * imsic_stride */
     uint32_t imsic_ids;
     uint64_t aplic_base, aplic_size;

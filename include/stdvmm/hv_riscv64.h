@@ -6,10 +6,12 @@
  * Order of calls for one VM: hv_rv64_features, hv_rv64_create_aia (before
  * any vCPU exists), hv_vcpu_create + hv_rv64_vcpu_init for every vCPU,
  * hv_rv64_vcpu_set_boot_regs on the boot vCPU, hv_rv64_aia_init once all
- * vCPUs exist.
+ * vCPUs exist (where there is no AIA, hv_rv64_vcpu_set_external_irq
+ * instead, whenever the VMM's PLIC changes a hart's line).
  *
  * Interrupt numbers passed to hv_vm_set_irq_line() and hv_vm_add_irqfd()
- * are APLIC wired-source numbers (1..sources), the device tree's numbers.
+ * are APLIC wired-source numbers (1..sources), the device tree's numbers
+ * (with the AIA only: the VMM's PLIC takes its lines itself).
  *
  * SBI is the hypervisor's: the timer, IPIs, remote fences and HSM (hart
  * start and stop, for secondary harts) never reach the VMM; a guest's SRST
@@ -82,6 +84,14 @@ struct rv64_vcpu_config {
     bool powered_off; /* secondary harts: started by the guest through SBI HSM */
 };
 int hv_rv64_vcpu_init(struct hv_vcpu *vcpu, const struct rv64_vcpu_config *cfg);
+
+/*
+ * Without an in-hypervisor AIA the VMM emulates the interrupt controller
+ * (a PLIC) and drives each hart's supervisor external interrupt itself:
+ * pending while level is true. Callable from any thread (KVM_INTERRUPT
+ * with KVM_INTERRUPT_SET/UNSET is asynchronous on riscv64).
+ */
+int hv_rv64_vcpu_set_external_irq(struct hv_vcpu *vcpu, bool level);
 
 /* The registers the Linux riscv boot protocol defines; all others stay at reset. */
 struct rv64_boot_regs {

@@ -183,6 +183,14 @@ struct vm {
      */
     void (*on_kick)(struct vcpu *vcpu, void *ctx);
     void *on_kick_ctx;
+    /*
+     * An interrupt controller the VMM emulates, set by the arch code where
+     * the hypervisor has none (riscv64 without an in-kernel AIA: a PLIC).
+     * vm_set_irq_line() hands lines to it instead of the hypervisor; NULL:
+     * the hypervisor's.
+     */
+    int (*irq_line)(void *ctx, uint32_t irq, bool level);
+    void *irq_line_ctx;
 };
 
 void vm_init(struct vm *vm, const char *name, struct hv_vm *hv, unsigned vcpu_count);

@@ -77,6 +77,8 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason)
 
 int vm_set_irq_line(struct vm *vm, uint32_t irq, bool level)
 {
+    if (vm->irq_line != NULL)
+        return vm->irq_line(vm->irq_line_ctx, irq, level);
     if (vm->hv == NULL)
         return -STDVMM_ENODEV;
     return hv_vm_set_irq_line(vm->hv, irq, level);

@@ -539,6 +539,11 @@ static void vdev_wire(struct vdev *d)
         LOG_WARN("virtio %s: no ioeventfd; queue notifications exit to stdvmm", d->mv.name);
 
     hv_notifier_t none = {.handle = -1};
+    /* An interrupt controller the VMM emulates is one the hypervisor's irqfds cannot reach. */
+    if (d->vm->irq_line != NULL) {
+        d->irq.handle = -1;
+        return;
+    }
     if (hv_notifier_create(hv, &d->irq) == 0 && hv_vm_add_irqfd(hv, slot->irq, d->irq, none) == 0) {
         d->irq_wired = true;
         return;

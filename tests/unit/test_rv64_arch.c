@@ -4,7 +4,8 @@
  * port is asked (AIA before the vCPUs, its init after the last), the boot
  * registers (pc at the Image, a0 = hart 0, a1 = the tree), what the device
  * tree says about the harts' ISA from the hypervisor's offer, and the
- * refusals: no AIA yet means no VM, RAW kernels, Arm irqchip choices.
+ * refusals: RAW kernels, Arm irqchip choices; without an AIA, stdvmm's
+ * PLIC in the tree and between the devices and the harts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "arch/riscv64/image.h"
 #include "arch/riscv64/layout.h"
 #include "stdvmm/arch.h"
+#include "stdvmm/bus.h"
 #include "stdvmm/dtb_riscv64.h"
 #include "stdvmm/error.h"
 #include "stdvmm/hv_riscv64.h"
@@ -54,6 +56,12 @@ int hv_rv64_aia_init(struct hv_vm *hvm)
 int hv_rv64_vcpu_init(struct hv_vcpu *vcpu, const struct rv64_vcpu_config *cfg)
 {
     record("vcpu%u%s ", vcpu->index, cfg->powered_off ? ":off" : "");
+    return 0;
+}
+
+int hv_rv64_vcpu_set_external_irq(struct hv_vcpu *vcpu, bool level)
+{
+    record("ext%u=%d ", vcpu->index, level);
     return 0;
 }
 
@@ -183,16 +191,88 @@ static void boots_with_aia(void **state)
     assert_string_equal(str(fdt, "/virtio_mmio@a000000", "compatible"), "virtio,mmio");
 }
 
+static uint32_t cell(const void *fdt, const char *path, const char *name, int index)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(fdt, fdt_path_offset(fdt, path), name, &len);
+    if (v == NULL || len < 4 * (index + 1))
+        fail_msg("no cell %d of %s in %s", index, name, path);
+    return fdt32_to_cpu(v[index]);
+}
+
+static uint32_t mmio32(uint64_t addr, const uint32_t *write)
+{
+    uint8_t b[4] = {0};
+    if (write != NULL) {
+        for (int i = 0; i < 4; i++)
+            b[i] = (uint8_t)(*write >> (8 * i));
+        assert_int_equal(bus_write(&vm.mmio, addr, b, 4), 0);
+        return 0;
+    }
+    assert_int_equal(bus_read(&vm.mmio, addr, b, 4), 0);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/*
+ * No in-kernel AIA: stdvmm's PLIC, in the tree (one context per hart, the
+ * root's interrupt parent, one-cell specifiers) and on the bus, and device
+ * lines reach the programmed hart's external interrupt through the port.
+ */
+static void boots_with_plic(void **state)
+{
+    struct vm_arch_options opts = {0};
+
+    (void)state;
+    offer = qemu_like;
+    offer.aia = false;
+    offer.ext &= ~BIT(RV64_EXT_SSAIA);
+    assert_int_equal(build(&opts), 0);
+    assert_string_equal(calls, "vcpu0 regs0 vcpu1:off ");
+
+    const void *fdt = dtb();
+    assert_true(fdt_path_offset(fdt, "/aplic@d000000") < 0);
+    assert_true(fdt_path_offset(fdt, "/imsics@28000000") < 0);
+    const char *plic = "/plic@c000000";
+    assert_int_equal(fdt_node_check_compatible(fdt, fdt_path_offset(fdt, plic), "riscv,plic0"), 0);
+    assert_int_equal(
+        fdt_node_check_compatible(fdt, fdt_path_offset(fdt, plic), "sifive,plic-1.0.0"), 0);
+    assert_int_equal(cell(fdt, plic, "riscv,ndev", 0), RV64_PLIC_SOURCES);
+    assert_int_equal(cell(fdt, plic, "#interrupt-cells", 0), 1);
+    /* Context n: hart n's local controller, supervisor external interrupt (9). */
+    assert_int_equal(cell(fdt, plic, "interrupts-extended", 2),
+                     cell(fdt, "/cpus/cpu@1/interrupt-controller", "phandle", 0));
+    assert_int_equal(cell(fdt, plic, "interrupts-extended", 3), 9);
+    /* Each device names the PLIC; the root does not (the harts' controllers would find it). */
+    assert_int_equal(cell(fdt, "/serial@9000000", "interrupt-parent", 0),
+                     cell(fdt, plic, "phandle", 0));
+    assert_int_equal(cell(fdt, "/virtio_mmio@a000000", "interrupt-parent", 0),
+                     cell(fdt, plic, "phandle", 0));
+    assert_null(fdt_getprop(fdt, 0, "interrupt-parent", NULL));
+    int len;
+    assert_non_null(
+        fdt_getprop(fdt, fdt_path_offset(fdt, "/virtio_mmio@a000000"), "interrupts", &len));
+    assert_int_equal(len, 4);
+    assert_int_equal(cell(fdt, "/virtio_mmio@a000000", "interrupts", 0), RV64_VIRTIO_IRQ_BASE);
+
+    /* The guest gives the virtio source a priority and enables it for hart 1's context. */
+    uint32_t prio = 1, on = 1u << RV64_VIRTIO_IRQ_BASE;
+    mmio32(RV64_PLIC_BASE + 4 * RV64_VIRTIO_IRQ_BASE, &prio);
+    mmio32(RV64_PLIC_BASE + 0x2000 + 0x80, &on);
+    calls[0] = '\0';
+    assert_int_equal(vm_set_irq_line(&vm, RV64_VIRTIO_IRQ_BASE, true), 0);
+    assert_int_equal(vm_set_irq_line(&vm, RV64_VIRTIO_IRQ_BASE, false), 0);
+    assert_string_equal(calls, "ext1=1 ");
+    assert_int_equal(mmio32(RV64_PLIC_BASE + 0x200000 + 0x1000 + 4, NULL), RV64_VIRTIO_IRQ_BASE);
+    assert_string_equal(calls, "ext1=1 ext1=0 ");
+    /* A source beyond the PLIC's is refused, not wrapped onto another. */
+    assert_int_equal(vm_set_irq_line(&vm, RV64_PLIC_SOURCES + 1, true), -STDVMM_EINVAL);
+}
+
 static void refusals(void **state)
 {
     struct vm_arch_options dflt = {0};
 
     (void)state;
-    /* No in-kernel AIA: a clear "not yet" until the user-space PLIC exists. */
-    offer = qemu_like;
-    offer.aia = false;
-    assert_int_equal(build(&dflt), -STDVMM_ENOTSUP);
-    assert_string_equal(calls, "");
     /* A hart without A (atomics) cannot run Linux. */
     offer = qemu_like;
     offer.ext &= ~BIT(RV64_EXT_A);
@@ -238,6 +318,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(boots_with_aia),
+        cmocka_unit_test(boots_with_plic),
         cmocka_unit_test(refusals),
         cmocka_unit_test(kernel_format_option),
         cmocka_unit_test(memory_limits_one_region),

@@ -4,7 +4,8 @@
  * of its own. The kernel Image is entered at its first byte in S-mode with
  * the MMU off, a0 = hart ID, a1 = a device tree built here; the
  * hypervisor's SBI (timer, IPIs, HSM for the secondary harts, SRST), its
- * AIA and the harts' timers do the rest. Platform devices are MMIO at the
+ * AIA (or, where it has none, stdvmm's PLIC) and the harts' timers do the
+ * rest. Platform devices are MMIO at the
  * aarch64 guest's addresses (layout.h).
  */
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "arch/riscv64/layout.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/boot_timer.h"
+#include "stdvmm/devices/plic.h"
 #include "stdvmm/devices/pvpanic.h"
 #include "stdvmm/devices/serial8250.h"
 #include "stdvmm/dtb_riscv64.h"
@@ -33,6 +35,8 @@ struct rv64_state {
     char isa_ext[RV64_ISA_MAX];
     unsigned isa_ext_len;
     char cmdline[RV64_CMDLINE_MAX];
+    bool has_plic; /* the hypervisor has no AIA: stdvmm's PLIC */
+    struct plic plic;
 };
 _Static_assert(sizeof(struct rv64_state) <= VM_ARCH_STATE_SIZE, "VM_ARCH_STATE_SIZE too small");
 
@@ -83,6 +87,44 @@ static const char *mmu_type(unsigned satp_mode)
     return NULL;
 }
 
+/* The PLIC's context c is hart c's supervisor external interrupt. */
+static void plic_output(void *ctx, unsigned context, bool level)
+{
+    struct vm *vm = ctx;
+
+    /* No vCPU yet: nothing to interrupt, and no guest to have enabled a source. */
+    if (context < vm->vcpu_count && vm->vcpus[context].hv != NULL)
+        (void)hv_rv64_vcpu_set_external_irq(vm->vcpus[context].hv, level);
+}
+
+static int plic_line(void *ctx, uint32_t irq, bool level)
+{
+    return plic_set_line(&state(ctx)->plic, irq, level);
+}
+
+/* Without an in-hypervisor AIA, the guest's interrupt controller is stdvmm's PLIC. */
+static int plic_init_vm(struct vm *vm)
+{
+    struct rv64_state *rv = state(vm);
+    struct plic_config cfg = {.base = RV64_PLIC_BASE,
+                              .sources = RV64_PLIC_SOURCES,
+                              .contexts = vm->vcpu_count,
+                              .set_context = plic_output,
+                              .ctx = vm};
+    int r = plic_init(&rv->plic, &cfg);
+
+    if (r == 0)
+        r = plic_register(&rv->plic, &vm->mmio);
+    if (r < 0)
+        return r;
+    rv->has_plic = true;
+    vm->irq_line = plic_line;
+    vm->irq_line_ctx = vm;
+    LOG_INFO("riscv64: no in-kernel AIA; stdvmm emulates a PLIC at 0x%llx",
+             (unsigned long long)RV64_PLIC_BASE);
+    return 0;
+}
+
 int arch_vm_init(struct vm *vm)
 {
     struct rv64_state *rv = state(vm);
@@ -112,12 +154,8 @@ int arch_vm_init(struct vm *vm)
     if (len < 0)
         return len;
     rv->isa_ext_len = (unsigned)len;
-    if (!rv->feat.aia) {
-        /* Issue #17: a user-space PLIC is the planned fallback. */
-        LOG_ERR("riscv64: this hypervisor has no in-kernel AIA (KVM_DEV_TYPE_RISCV_AIA), and "
-                "stdvmm's user-space PLIC is not written yet");
-        return -STDVMM_ENOTSUP;
-    }
+    if (!rv->feat.aia)
+        return plic_init_vm(vm);
     struct rv64_aia_layout aia = {
         .aplic_base = RV64_APLIC_BASE,
         .imsic_base = RV64_IMSIC_BASE,
@@ -235,6 +273,9 @@ int arch_setup_firmware(struct vm *vm)
         .cbom_block = (rv->feat.ext >> RV64_EXT_ZICBOM) & 1 ? rv->feat.cbom_block : 0,
         .cboz_block = (rv->feat.ext >> RV64_EXT_ZICBOZ) & 1 ? rv->feat.cboz_block : 0,
         .timebase_hz = rv->feat.timebase_hz,
+        .plic_base = RV64_PLIC_BASE,
+        .plic_size = rv->has_plic ? PLIC_SIZE(vm->vcpu_count) : 0,
+        .plic_sources = RV64_PLIC_SOURCES,
         .imsic_base = RV64_IMSIC_BASE,
         .imsic_stride = RV64_IMSIC_SIZE,
         .imsic_ids = RV64_IMSIC_IDS,
@@ -268,7 +309,7 @@ int arch_vcpu_init(struct vm *vm, struct vcpu *vcpu)
         r = hv_rv64_vcpu_set_boot_regs(vcpu->hv, &regs);
     }
     /* The AIA is finished once the last vCPU exists: the machine layer creates them in order. */
-    if (r == 0 && vcpu->index + 1 == vm->vcpu_count)
+    if (r == 0 && vcpu->index + 1 == vm->vcpu_count && !state(vm)->has_plic)
         r = hv_rv64_aia_init(vm->hv);
     return r;
 }

@@ -11,6 +11,8 @@
  *   0x09010000 boot timer             1 byte (not in the device tree)
  *   0x09020000 pvpanic-mmio           1 byte
  *   0x0a000000 virtio-mmio            one 4 KiB window per device
+ *   0x0c000000 PLIC                   2 MiB + 4 KiB per hart (no AIA in
+ *                                     the hypervisor: stdvmm's own)
  *   0x0d000000 APLIC (S-mode domain)  16 KiB, wired sources to MSIs
  *   0x28000000 IMSIC S-mode files     4 KiB per hart, room for 64
  *   0x80000000 RAM                    kernel at the start (+ text_offset);
@@ -32,6 +34,10 @@
 #define RV64_VIRTIO_MMIO_SIZE 0x1000ull
 #define RV64_VIRTIO_MMIO_MAX 32
 #define RV64_VIRTIO_IRQ_BASE 16
+
+/* QEMU virt's PLIC address; sources 1..63 hold the UART's and the virtio windows'. */
+#define RV64_PLIC_BASE 0x0c000000ull
+#define RV64_PLIC_SOURCES 63
 
 #define RV64_APLIC_BASE 0x0d000000ull
 #define RV64_APLIC_SIZE 0x4000ull /* KVM_DEV_RISCV_APLIC_SIZE */
@@ -59,6 +65,13 @@
 _Static_assert(RV64_VIRTIO_MMIO_BASE + RV64_VIRTIO_MMIO_MAX * RV64_VIRTIO_MMIO_SIZE <=
                    RV64_APLIC_BASE,
                "virtio-mmio windows run into the APLIC");
+_Static_assert(RV64_VIRTIO_MMIO_BASE + RV64_VIRTIO_MMIO_MAX * RV64_VIRTIO_MMIO_SIZE <=
+                   RV64_PLIC_BASE,
+               "virtio-mmio windows run into the PLIC");
+_Static_assert(RV64_PLIC_BASE + 0x200000 + RV64_MAX_HARTS * 0x1000 <= RV64_APLIC_BASE,
+               "the PLIC's contexts run into the APLIC");
+_Static_assert(RV64_VIRTIO_IRQ_BASE + RV64_VIRTIO_MMIO_MAX <= RV64_PLIC_SOURCES + 1,
+               "virtio interrupts beyond the PLIC's sources");
 _Static_assert(RV64_APLIC_BASE + RV64_APLIC_SIZE <= RV64_IMSIC_BASE,
                "the APLIC runs into the IMSIC files");
 _Static_assert(RV64_IMSIC_BASE + RV64_MAX_HARTS * RV64_IMSIC_SIZE <= RV64_RAM_BASE,

@@ -3,7 +3,8 @@
  * Node and property names follow the Linux bindings
  * (Documentation/devicetree/bindings): riscv/cpus.yaml and extensions.yaml,
  * interrupt-controller/riscv,cpu-intc.yaml, riscv,imsics.yaml and
- * riscv,aplic.yaml, serial/8250.yaml, virtio/mmio.yaml.
+ * riscv,aplic.yaml, sifive,plic-1.0.0.yaml, serial/8250.yaml,
+ * virtio/mmio.yaml.
  */
 #include "stdvmm/dtb_riscv64.h"
 
@@ -15,10 +16,20 @@
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
-static void prop_irq2(struct writer *w, uint32_t num, uint32_t flags)
+/* The APLIC's specifiers are <source flags>, the PLIC's <source> (its gateways take any kind). */
+static void prop_irq(struct writer *w, const struct rv64_dtb_config *cfg, uint32_t num,
+                     uint32_t flags)
 {
     fdt32_t cells[2] = {cpu_to_fdt32(num), cpu_to_fdt32(flags)};
-    prop(w, "interrupts", cells, sizeof(cells));
+    bool plic = cfg->plic_size != 0;
+    /*
+     * Named per device, not at the root: Linux looks for the harts' local
+     * controllers' parent up the tree too, and one found at the root (the
+     * PLIC or APLIC, itself their child) makes a loop in which it finds no
+     * root controller ("No interrupt controller found", measured).
+     */
+    prop_u32(w, "interrupt-parent", plic ? RV64_DTB_PLIC_PHANDLE : RV64_DTB_APLIC_PHANDLE);
+    prop(w, "interrupts", cells, plic ? sizeof(cells[0]) : sizeof(cells));
 }
 
 static void add_memory(struct writer *w, const struct rv64_dtb_config *cfg)
@@ -62,20 +73,27 @@ static void add_cpus(struct writer *w, const struct rv64_dtb_config *cfg)
     end(w);
 }
 
+/* Hart n's entry: its local controller's supervisor external interrupt (IRQ_S_EXT). */
+static void prop_harts_s_ext(struct writer *w, const struct rv64_dtb_config *cfg)
+{
+    fdt32_t ext[2 * 64];
+
+    for (unsigned i = 0; i < cfg->hart_count; i++) {
+        ext[2 * i] = cpu_to_fdt32(RV64_DTB_INTC_PHANDLE + i);
+        ext[2 * i + 1] = cpu_to_fdt32(9);
+    }
+    prop(w, "interrupts-extended", ext, (int)(cfg->hart_count * 2 * sizeof(ext[0])));
+}
+
 /* One S-mode interrupt file per hart, each signalling its hart's supervisor external interrupt. */
 static void add_imsic(struct writer *w, const struct rv64_dtb_config *cfg)
 {
     char name[NAME_MAX_LEN];
-    fdt32_t ext[2 * 64];
 
     begin(w, unit_name(name, "imsics", cfg->imsic_base));
     prop_str(w, "compatible", "riscv,imsics");
     prop_reg(w, cfg->imsic_base, cfg->hart_count * cfg->imsic_stride);
-    for (unsigned i = 0; i < cfg->hart_count; i++) {
-        ext[2 * i] = cpu_to_fdt32(RV64_DTB_INTC_PHANDLE + i);
-        ext[2 * i + 1] = cpu_to_fdt32(9); /* IRQ_S_EXT */
-    }
-    prop(w, "interrupts-extended", ext, (int)(cfg->hart_count * 2 * sizeof(ext[0])));
+    prop_harts_s_ext(w, cfg);
     prop_empty(w, "interrupt-controller");
     prop_u32(w, "#interrupt-cells", 0);
     prop_u32(w, "#address-cells", 0);
@@ -103,15 +121,35 @@ static void add_aplic(struct writer *w, const struct rv64_dtb_config *cfg)
     end(w);
 }
 
+/* One context per hart, on its supervisor external interrupt (no M-mode contexts under KVM). */
+static void add_plic(struct writer *w, const struct rv64_dtb_config *cfg)
+{
+    static const char compatible[] = "sifive,plic-1.0.0\0riscv,plic0";
+    char name[NAME_MAX_LEN];
+
+    begin(w, unit_name(name, "plic", cfg->plic_base));
+    prop(w, "compatible", compatible, (int)sizeof(compatible));
+    prop_reg(w, cfg->plic_base, cfg->plic_size);
+    prop_harts_s_ext(w, cfg);
+    prop_empty(w, "interrupt-controller");
+    prop_u32(w, "#interrupt-cells", 1);
+    prop_u32(w, "#address-cells", 0);
+    prop_u32(w, "riscv,ndev", cfg->plic_sources);
+    prop_u32(w, "phandle", RV64_DTB_PLIC_PHANDLE);
+    end(w);
+}
+
 static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
                       const struct vm_platform_device *d)
 {
     char name[NAME_MAX_LEN];
 
-    if (d->is_pio || d->irq > cfg->aplic_sources) {
+    uint32_t sources = cfg->plic_size != 0 ? cfg->plic_sources : cfg->aplic_sources;
+
+    if (d->is_pio || d->irq > sources) {
         LOG_ERR("device tree: device kind %d at 0x%llx (interrupt %u): riscv64 has no I/O ports "
-                "and APLIC sources 1..%u",
-                (int)d->kind, (unsigned long long)d->base, d->irq, cfg->aplic_sources);
+                "and interrupt sources 1..%u",
+                (int)d->kind, (unsigned long long)d->base, d->irq, sources);
         return -STDVMM_EINVAL;
     }
     switch (d->kind) {
@@ -123,7 +161,7 @@ static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
         prop_u32(w, "reg-io-width", 1);
         prop_u32(w, "clock-frequency", cfg->uart_clock_hz);
         if (d->irq != 0)
-            prop_irq2(w, d->irq, RV64_DTB_IRQ_LEVEL_HIGH);
+            prop_irq(w, cfg, d->irq, RV64_DTB_IRQ_LEVEL_HIGH);
         end(w);
         break;
     case VM_DEV_VIRTIO_MMIO:
@@ -131,7 +169,7 @@ static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
         prop_str(w, "compatible", "virtio,mmio");
         prop_reg(w, d->base, d->size);
         if (d->irq != 0)
-            prop_irq2(w, d->irq, RV64_DTB_IRQ_EDGE_RISING);
+            prop_irq(w, cfg, d->irq, RV64_DTB_IRQ_EDGE_RISING);
         prop_empty(w, "dma-coherent");
         end(w);
         break;
@@ -144,7 +182,7 @@ static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
     case VM_DEV_SHARED_REGION:
         shared_region_begin(w, unit_name(name, "shared-region", d->base), d);
         if (d->irq != 0)
-            prop_irq2(w, d->irq, RV64_DTB_IRQ_LEVEL_HIGH);
+            prop_irq(w, cfg, d->irq, RV64_DTB_IRQ_LEVEL_HIGH);
         end(w);
         break;
     default:
@@ -185,6 +223,16 @@ static int check_config(const struct rv64_dtb_config *cfg)
                 (unsigned long long)cfg->timebase_hz);
         return -STDVMM_EINVAL;
     }
+    if (cfg->plic_size != 0) {
+        /* The PLIC specification's bounds; its per-context registers must be in reg. */
+        if (cfg->plic_sources == 0 || cfg->plic_sources > 1023 ||
+            cfg->plic_size < 0x200000 + 0x1000ull * cfg->hart_count) {
+            LOG_ERR("device tree: PLIC of 0x%llx bytes with %u sources (1..1023) for %u harts",
+                    (unsigned long long)cfg->plic_size, cfg->plic_sources, cfg->hart_count);
+            return -STDVMM_EINVAL;
+        }
+        return 0;
+    }
     if (cfg->aplic_sources == 0 || cfg->aplic_sources > 1023 || cfg->imsic_ids < 63 ||
         cfg->imsic_ids > 2047 || cfg->imsic_ids % 64 != 63) {
         /* The AIA specification's bounds: 1..1023 sources, 63..2047 identities in steps of 64. */
@@ -202,12 +250,17 @@ int rv64_dtb_build(const struct rv64_dtb_config *cfg, void *buf, uint32_t size, 
 
     if (r < 0)
         return r;
-    open_root(&w, buf, size, RV64_DTB_APLIC_PHANDLE);
+    bool plic = cfg->plic_size != 0;
+    open_root(&w, buf, size, 0);
     add_chosen(&w, cfg);
     add_memory(&w, cfg);
     add_cpus(&w, cfg);
-    add_imsic(&w, cfg);
-    add_aplic(&w, cfg);
+    if (plic) {
+        add_plic(&w, cfg);
+    } else {
+        add_imsic(&w, cfg);
+        add_aplic(&w, cfg);
+    }
     for (unsigned i = 0; i < cfg->device_count && w.err == 0; i++) {
         r = add_device(&w, cfg, &cfg->devices[i]);
         if (r < 0)

@@ -146,7 +146,9 @@ static inline void open_root(struct writer *w, void *buf, uint32_t size, uint32_
     prop_str(w, "model", "stdvmm");
     prop_u32(w, "#address-cells", 2);
     prop_u32(w, "#size-cells", 2);
-    prop_u32(w, "interrupt-parent", irq_parent);
+    /* 0: none at the root (riscv64, whose devices name their own: see dtb_riscv64.c). */
+    if (irq_parent != 0)
+        prop_u32(w, "interrupt-parent", irq_parent);
 }
 
 /* Closes the root node and the tree: 0 and its size in *used, or the first error. */

@@ -39,6 +39,9 @@ static const struct sc_rule irq_rules[] = {
 #elif defined(__aarch64__)
     SC_IOCTL(KVM_GET_DEVICE_ATTR),
     SC_IOCTL(KVM_SET_DEVICE_ATTR),
+#elif defined(__riscv)
+    /* The VMM's PLIC (no in-kernel AIA) sets and clears a hart's external interrupt. */
+    SC_IOCTL(KVM_INTERRUPT),
 #endif
 };
 SC_LIST(sc_kvm_irq, "kvm-irq", irq_rules);

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Writes a sample riscv64 device tree (N harts, default 2) to a file, for dtc to read back. */
+/*
+ * Writes a sample riscv64 device tree (N harts, default 2; "plic": with
+ * stdvmm's PLIC instead of the AIA) to a file, for dtc to read back.
+ */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "arch/riscv64/isa.h"
 #include "arch/riscv64/layout.h"
@@ -14,7 +18,7 @@ int main(int argc, char **argv)
     uint32_t used = 0;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: %s OUT.dtb [HARTS]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUT.dtb [HARTS [plic]]\n", argv[0]);
         return 2;
     }
     uint64_t have = 1ull << RV64_EXT_I | 1ull << RV64_EXT_M | 1ull << RV64_EXT_A |
@@ -44,6 +48,9 @@ int main(int argc, char **argv)
         .isa_ext_len = (unsigned)ext_len,
         .mmu_type = "riscv,sv48",
         .timebase_hz = 10000000,
+        .plic_base = RV64_PLIC_BASE,
+        .plic_size = 0,
+        .plic_sources = RV64_PLIC_SOURCES,
         .imsic_base = RV64_IMSIC_BASE,
         .imsic_stride = RV64_IMSIC_SIZE,
         .imsic_ids = RV64_IMSIC_IDS,
@@ -57,6 +64,8 @@ int main(int argc, char **argv)
         .device_count = sizeof(devs) / sizeof(devs[0]),
         .uart_clock_hz = RV64_UART_CLOCK_HZ,
     };
+    if (argc > 3 && strcmp(argv[3], "plic") == 0)
+        cfg.plic_size = 0x200000 + 0x1000ull * cfg.hart_count;
     if (rv64_dtb_build(&cfg, buf, sizeof(buf), &used) != 0)
         return 1;
     FILE *f = fopen(argv[1], "wb");

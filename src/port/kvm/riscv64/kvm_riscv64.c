@@ -283,6 +283,19 @@ int hv_rv64_vcpu_init(struct hv_vcpu *v, const struct rv64_vcpu_config *cfg)
     return 0;
 }
 
+int hv_rv64_vcpu_set_external_irq(struct hv_vcpu *v, bool level)
+{
+    struct kvm_interrupt irq = {.irq = level ? KVM_INTERRUPT_SET : KVM_INTERRUPT_UNSET};
+
+    if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0) {
+        int e = errno;
+        LOG_ERR("VM %s vCPU %u: KVM_INTERRUPT %s: %s", v->vm->name, v->index,
+                level ? "set" : "unset", strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
 int hv_rv64_vcpu_set_boot_regs(struct hv_vcpu *v, const struct rv64_boot_regs *regs)
 {
     const struct {
