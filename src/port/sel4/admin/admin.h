@@ -106,6 +106,12 @@ seL4_Error admin_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits, s
 seL4_Error device_frames(uint64_t paddr, unsigned count_bits, seL4_CPtr *first);
 /* Carves a child untyped of 2^bits from the pool (a VM's budget), retyping into slots. */
 seL4_Error admin_untyped(unsigned bits, struct ut_alloc *out, struct slot_range *slots);
+/*
+ * A badged send to ntfn at slot dest of dest_cnode (2^bits slots), replacing
+ * whatever a previous run of a VM left there: a doorbell between two PDs.
+ */
+seL4_Error admin_mint_send(seL4_CPtr dest_cnode, seL4_Word dest, unsigned bits, seL4_CPtr ntfn,
+                           seL4_Word badge);
 
 /* ELF loading of the VMM program into a VMM's VSpace (elf.c). */
 int elf_program_pages(const uint8_t *elf, uint64_t size, uint64_t *pages, uint64_t *entry);

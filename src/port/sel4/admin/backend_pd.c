@@ -172,10 +172,8 @@ seL4_Error backend_pd_attach_vmm(struct backend_pd *pd, unsigned slot, seL4_CPtr
                                  seL4_Word badge, seL4_CPtr vmm_cnode, unsigned vmm_slot,
                                  seL4_Word doorbell_badge)
 {
-    /* Whatever a previous run of the VM left in the slot went with it; clear it anyway. */
-    seL4_CNode_Delete(pd->cnode, slot, pd->cnode_bits);
-    seL4_Error err = seL4_CNode_Mint(pd->cnode, slot, pd->cnode_bits, seL4_CapInitThreadCNode,
-                                     vmm_ntfn, seL4_WordBits, seL4_CanWrite, badge);
+    /* Whatever a previous run of the VM left in the slot went with it; cleared anyway. */
+    seL4_Error err = admin_mint_send(pd->cnode, slot, pd->cnode_bits, vmm_ntfn, badge);
     if (err == seL4_NoError)
         err = seL4_CNode_Mint(vmm_cnode, vmm_slot, SEL4_VMM_CNODE_BITS, seL4_CapInitThreadCNode,
                               pd->ntfn, seL4_WordBits, seL4_CanWrite, doorbell_badge);

@@ -205,27 +205,20 @@ static void driver_vm_args(const struct vm_start *vs, struct sel4_vmm_args *a)
     }
 }
 
-static seL4_Error mint(seL4_CPtr dest_cnode, seL4_Word dest, seL4_Word bits, seL4_CPtr ntfn,
-                       seL4_Word badge)
-{
-    seL4_CNode_Delete(dest_cnode, dest, (uint8_t)bits); /* a stale one: empty already */
-    return seL4_CNode_Mint(dest_cnode, dest, (uint8_t)bits, seL4_CapInitThreadCNode, ntfn,
-                           seL4_WordBits, seL4_CanWrite, badge);
-}
-
 /* Doorbells both ways between user VM c and its driver VM d, both running. */
 static seL4_Error pair(unsigned c, unsigned d)
 {
     seL4_Error err = seL4_NoError;
     if (has_disk(c))
-        err = mint(run[c].cnode, SEL4_VMM_SLOT_BLK_DOORBELL, SEL4_VMM_CNODE_BITS, run[d].ntfn,
-                   SEL4_BADGE_DRV_DOORBELL(c));
+        err = admin_mint_send(run[c].cnode, SEL4_VMM_SLOT_BLK_DOORBELL, SEL4_VMM_CNODE_BITS,
+                              run[d].ntfn, SEL4_BADGE_DRV_DOORBELL(c));
     if (err == seL4_NoError && has_net(c))
-        err = mint(run[c].cnode, SEL4_VMM_SLOT_NET_DOORBELL, SEL4_VMM_CNODE_BITS, run[d].ntfn,
-                   SEL4_BADGE_DRV_DOORBELL(c));
+        err = admin_mint_send(run[c].cnode, SEL4_VMM_SLOT_NET_DOORBELL, SEL4_VMM_CNODE_BITS,
+                              run[d].ntfn, SEL4_BADGE_DRV_DOORBELL(c));
     if (err == seL4_NoError)
-        err = mint(run[d].cnode, SEL4_VMM_SLOT_DRV_CLIENT + c, SEL4_VMM_CNODE_BITS, run[c].ntfn,
-                   (has_disk(c) ? SEL4_BADGE_BLK_VMM : 0) | (has_net(c) ? SEL4_BADGE_NET_VMM : 0));
+        err = admin_mint_send(
+            run[d].cnode, SEL4_VMM_SLOT_DRV_CLIENT + c, SEL4_VMM_CNODE_BITS, run[c].ntfn,
+            (has_disk(c) ? SEL4_BADGE_BLK_VMM : 0) | (has_net(c) ? SEL4_BADGE_NET_VMM : 0));
     if (err != seL4_NoError)
         console_printf("admin: %s <-> %s: doorbells: seL4 error %d\n", sel4_vm_table[c].name,
                        sel4_vm_table[d].name, err);

@@ -41,6 +41,14 @@ seL4_Error admin_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits, s
     return err;
 }
 
+seL4_Error admin_mint_send(seL4_CPtr dest_cnode, seL4_Word dest, unsigned bits, seL4_CPtr ntfn,
+                           seL4_Word badge)
+{
+    seL4_CNode_Delete(dest_cnode, dest, (uint8_t)bits); /* a stale one: empty already */
+    return seL4_CNode_Mint(dest_cnode, dest, (uint8_t)bits, seL4_CapInitThreadCNode, ntfn,
+                           seL4_WordBits, seL4_CanWrite, badge);
+}
+
 seL4_Error admin_untyped(unsigned bits, struct ut_alloc *out, struct slot_range *slots)
 {
     seL4_CPtr ut;

@@ -53,13 +53,6 @@ static unsigned args_index(unsigned r, unsigned index)
     return i;
 }
 
-static seL4_Error mint_bell(seL4_CPtr cnode, seL4_Word slot, seL4_CPtr ntfn, seL4_Word badge)
-{
-    seL4_CNode_Delete(cnode, slot, SEL4_VMM_CNODE_BITS); /* a stale one: empty already */
-    return seL4_CNode_Mint(cnode, slot, SEL4_VMM_CNODE_BITS, seL4_CapInitThreadCNode, ntfn,
-                           seL4_WordBits, seL4_CanWrite, badge);
-}
-
 /* Region r's doorbells between VM index (member k) and every other running member, both ways. */
 static seL4_Error ring_both_ways(unsigned r, unsigned index, int k)
 {
@@ -71,11 +64,11 @@ static seL4_Error ring_both_ways(unsigned r, unsigned index, int k)
         if ((int)j == k || peer >= SEL4_MAX_VMS || !run[peer].up)
             continue;
         unsigned theirs = args_index(r, peer);
-        err = mint_bell(run[index].cnode, SEL4_VMM_SLOT_SHARED_BELL(mine, j), run[peer].ntfn,
-                        SEL4_BADGE_SHARED(theirs));
+        err = admin_mint_send(run[index].cnode, SEL4_VMM_SLOT_SHARED_BELL(mine, j),
+                              SEL4_VMM_CNODE_BITS, run[peer].ntfn, SEL4_BADGE_SHARED(theirs));
         if (err == seL4_NoError)
-            err = mint_bell(run[peer].cnode, SEL4_VMM_SLOT_SHARED_BELL(theirs, (unsigned)k),
-                            run[index].ntfn, SEL4_BADGE_SHARED(mine));
+            err = admin_mint_send(run[peer].cnode, SEL4_VMM_SLOT_SHARED_BELL(theirs, (unsigned)k),
+                                  SEL4_VMM_CNODE_BITS, run[index].ntfn, SEL4_BADGE_SHARED(mine));
     }
     return err;
 }
