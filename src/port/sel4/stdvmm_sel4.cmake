@@ -132,7 +132,7 @@ add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/board.c ${SEL4_DIR}/admin/passthrough.c
   ${SEL4_DIR}/admin/driver_vm.c
   ${SEL4_DIR}/admin/handover.c
-  ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
+  ${SEL4_DIR}/portable/sel4_plan.c ${SEL4_DIR}/portable/colour.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-sel4 PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR})
