@@ -1088,10 +1088,12 @@ def c_list(values):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--system", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--vmm", required=True, help="the VMM program (ELF) to embed")
-    ap.add_argument("--switch", required=True, help="the switch program (ELF) to embed")
-    ap.add_argument("--blkserver", required=True, help="the block server program (ELF) to embed")
+    ap.add_argument("--check", action="store_true",
+                    help="only check the description (CMake's configure step), write nothing")
+    ap.add_argument("--out")
+    ap.add_argument("--vmm", help="the VMM program (ELF) to embed")
+    ap.add_argument("--switch", help="the switch program (ELF) to embed")
+    ap.add_argument("--blkserver", help="the block server program (ELF) to embed")
     ap.add_argument("--mcs", choices=("on", "off"), required=True,
                     help="whether the kernel is built with MCS (KernelIsMCS)")
     ap.add_argument("--path-root", default="",
@@ -1099,6 +1101,8 @@ def main():
                          "a chroot would (/opt/guest/vmlinuz -> ROOT/opt/guest/vmlinuz); "
                          "paths made absolute by a variable ($STDVMM_GUEST_KIT) are not")
     args = ap.parse_args()
+    if not args.check and None in (args.out, args.vmm, args.switch, args.blkserver):
+        ap.error("--out, --vmm, --switch and --blkserver are needed unless --check")
 
     doc = load(args.system) or {}
     if not isinstance(doc, dict):
@@ -1140,6 +1144,9 @@ def main():
         system, table = describe(doc, args.mcs == "on", image, board_file)
     except SystemExit as e:
         sys.exit(f"{e.code} ({args.system})")
+    if args.check:
+        print(f"gen-vm-table: {args.system}: {len(table)} VMs, checked")
+        return
     for vm in table:
         for line in summary(vm):
             print(f"gen-vm-table: {line}")

@@ -111,6 +111,16 @@ if(KernelIsMCS)
 else()
   set(gen_mcs off)
 endif()
+# A description the generator refuses (overlapping colours, a VM on a core the
+# kernel lacks, ...) fails the configure step with its reason, not the build later.
+execute_process(
+  COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
+          python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --check --system ${STDVMM_SEL4_SYSTEM}
+          --mcs ${gen_mcs} --path-root=${STDVMM_SEL4_PATH_ROOT}
+  RESULT_VARIABLE gen_check ERROR_VARIABLE gen_check_err OUTPUT_QUIET)
+if(NOT gen_check EQUAL 0)
+  message(FATAL_ERROR "${gen_check_err}")
+endif()
 set(gen ${CMAKE_CURRENT_BINARY_DIR}/gen)
 add_custom_command(
   OUTPUT ${gen}/vm_table.c ${gen}/images.S ${gen}/images.d
