@@ -207,6 +207,24 @@ static uint64_t ram_gpa(const struct sel4_vm_desc *d, uint64_t off)
     return gpa[0] + off; /* not reached: the regions total d->memory */
 }
 
+/*
+ * The guest RAM frame at byte off of RAM: at its guest-physical address in
+ * stage 2 and, through a copy, at off in the VMM's window.
+ */
+static seL4_Error map_ram_frame(struct vm *v, seL4_CPtr frame, uint64_t off)
+{
+    seL4_Error err = vs_map(v->guest_vspace, frame, ram_gpa(v->desc, off), seL4_AllRights,
+                            seL4_ARM_Default_VMAttributes, &v->objects);
+    if (check(err, v, "mapping guest RAM") != seL4_NoError)
+        return err;
+    seL4_CPtr mine = copy_to_range(v, frame, seL4_ReadWrite);
+    if (mine == seL4_CapNull)
+        return check(seL4_RangeError, v, "copying a RAM frame for the VMM");
+    err = vs_map(v->vmm_vspace, mine, v->plan.ram_vmm_va + off, seL4_ReadWrite,
+                 seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    return check(err, v, "mapping guest RAM into the VMM");
+}
+
 /* A 4 KiB frame for the VMM's own use: of the VM's colours when it has some. */
 static seL4_Error vmm_frame(struct vm *v, seL4_CPtr *frame)
 {
@@ -229,16 +247,8 @@ static seL4_Error map_ram_coloured(struct vm *v)
         seL4_CPtr frame;
         seL4_Error err = check(colour_frame(&v->colour, &frame), v, "coloured RAM frame");
         if (err == seL4_NoError)
-            err = vs_map(v->guest_vspace, frame, ram_gpa(v->desc, f * page), seL4_AllRights,
-                         seL4_ARM_Default_VMAttributes, &v->objects);
-        if (check(err, v, "mapping guest RAM") != seL4_NoError)
-            return err;
-        seL4_CPtr mine = copy_to_range(v, frame, seL4_ReadWrite);
-        if (mine == seL4_CapNull)
-            return check(seL4_RangeError, v, "copying a RAM frame for the VMM");
-        err = vs_map(v->vmm_vspace, mine, v->plan.ram_vmm_va + f * page, seL4_ReadWrite,
-                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
-        if (check(err, v, "mapping guest RAM into the VMM") != seL4_NoError)
+            err = map_ram_frame(v, frame, f * page);
+        if (err != seL4_NoError)
             return err;
     }
     v->ram_pa = 0; /* never one block: nothing may address it physically */
@@ -272,17 +282,8 @@ static seL4_Error map_ram(struct vm *v)
         if (f == 0)
             first_pa = pa.paddr;
         one_block = one_block && pa.error == seL4_NoError && pa.paddr == first_pa + f * LARGE_PAGE;
-        uint64_t gpa = ram_gpa(v->desc, f * LARGE_PAGE);
-        err = vs_map(v->guest_vspace, frame, gpa, seL4_AllRights, seL4_ARM_Default_VMAttributes,
-                     &v->objects);
-        if (check(err, v, "mapping guest RAM") != seL4_NoError)
-            return err;
-        seL4_CPtr mine = copy_to_range(v, frame, seL4_ReadWrite);
-        if (mine == seL4_CapNull)
-            return check(seL4_RangeError, v, "copying a RAM frame for the VMM");
-        err = vs_map(v->vmm_vspace, mine, v->plan.ram_vmm_va + f * LARGE_PAGE, seL4_ReadWrite,
-                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
-        if (check(err, v, "mapping guest RAM into the VMM") != seL4_NoError)
+        err = map_ram_frame(v, frame, f * LARGE_PAGE);
+        if (err != seL4_NoError)
             return err;
         /* The guest-side frame capability belongs to the VMM's protection domain. */
         err = seL4_CNode_Move(v->cnode, SEL4_VMM_SLOT_RAM + f, SEL4_VMM_CNODE_BITS,
