@@ -901,6 +901,27 @@ class GeneratedTable(unittest.TestCase):
                       "share colours 3; colours are a VM's own unless both VMs say "
                       "share_colours: true", r.stderr)
 
+    def test_check_only(self):
+        """--check (CMake's configure step): the reason on a refusal, nothing written."""
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "vmlinuz"), "wb") as out:
+                out.write(b"x" * 16)
+            for name, text, ok in (("good.yaml", COLOURED, True),
+                                   ("bad.yaml", COLOURED.replace('colours: "8-12"', "colours: 7"),
+                                    False)):
+                with open(os.path.join(d, name), "w", encoding="utf-8") as out:
+                    out.write(text)
+                r = subprocess.run([sys.executable, GEN, "--check", "--system",
+                                    os.path.join(d, name), "--mcs", "off"],
+                                   capture_output=True, text=True, check=False)
+                self.assertEqual(r.returncode == 0, ok, r.stderr)
+                if ok:
+                    self.assertIn("3 VMs, checked", r.stdout)
+                else:
+                    self.assertIn("vms: green (vms[1].colours (line 11)) and blue "
+                                  "(vms[2].colours (line 15)) share colours 7", r.stderr)
+            self.assertEqual(sorted(os.listdir(d)), ["bad.yaml", "good.yaml", "vmlinuz"])
+
     def test_refusal_exits_with_the_reason(self):
         r, _ = self.run_gen('{"networks": [{"name": "lan", "members": ["a"]}],'
                             ' "vms": [{"name": "a", "kernel": "vmlinuz",'
