@@ -67,6 +67,13 @@ chan, reads writer's note, and its write is refused (the note unchanged,
 its VMM says so, the VM goes on); reader's RAM is the two regions of its
 memory_map, as its kernel's /proc/iomem shows; `restart reader` keeps the region's
 contents (the admin's frames outlive the VM).
+--scenario colour (image from coloured.yaml, a kit from tools/sel4/build-demo-kit.sh):
+red, green and blue have cache colours 0-3, 4-7 and 8-11 of 16; the admin
+reads back the physical address of every frame it made for each (guest RAM
+and the VMM's own) and each must be of the VM's colours, as many as its RAM
+and VMM need; all three boot to "stdvmm-guest: ready" and tick; `restart
+green` makes its frames again and they read back in its colours too, while
+red and blue go on.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -1029,6 +1036,55 @@ def shared_scenario(m, check):
     check("shared restart: the region's contents outlive a member's restart", restart)
 
 
+def colour_scenario(m, check):
+    """Image from coloured.yaml: three VMs of disjoint cache colours."""
+    want = {"red": "0-3", "green": "4-7", "blue": "8-11"}
+    rx = (r"^admin: (\w+): colour read-back: (\d+) frames \((\d+) guest RAM, (\d+) VMM\), "
+          r"(\d+) outside colours ([\d,-]+) of (\d+), (\d+) unreadable; per colour (.*): (\w+)$")
+
+    def readback(vm, timeout, seen=True):
+        mt, _ = m.wait(rx.replace(r"(\w+)", vm, 1), timeout, seen=seen)
+        frames, ram, vmm, outside, colours, count, unreadable, per, verdict = mt.groups()
+        print(f"--- {vm}: {frames} frames ({ram} RAM, {vmm} VMM) in colours {colours} of "
+              f"{count}: {per}; {outside} outside", flush=True)
+        assert colours == want[vm] and count == "16", f"{vm}'s colours: {colours} of {count}"
+        assert outside == "0" and unreadable == "0" and verdict == "ok", mt.group(0)
+        assert int(ram) == 96 << 8, f"{vm}: {ram} RAM frames; 96 MiB is {96 << 8}"
+        assert int(vmm) > 0 and int(frames) == int(ram) + int(vmm)
+        # each colour of the set holds a share, and only those colours
+        shares = dict(p.split(":") for p in per.split())
+        lo, hi = (int(x) for x in want[vm].split("-"))
+        assert sorted(int(c) for c in shares) == list(range(lo, hi + 1)), per
+        assert sum(int(n) for n in shares.values()) == int(frames), per
+        return int(frames)
+
+    def boot():
+        for vm in want:
+            m.wait(rf"^admin: {vm} started \(boot 1\)", 120, seen=True)
+            readback(vm, 5)
+        for vm in want:
+            m.wait(rf"^\[{vm}\] stdvmm-guest: ready", 600, seen=True)
+            m.wait(rf"^\[{vm}\] tick 1 ", 60, seen=True)
+        boot_s = {vm: next(t for t, l in m.seen if l.startswith(f"[{vm}] stdvmm-guest: ready"))
+                  for vm in want}
+        print("--- ready after (s, QEMU TCG, from QEMU's start): " +
+              ", ".join(f"{vm} {t:.1f}" for vm, t in boot_s.items()), flush=True)
+
+    def restart():
+        m.send("restart green")
+        m.wait(r"^admin: green stopped", 60)
+        readback("green", 120, seen=False)
+        m.wait(r"^admin: green started \(boot 2\)", 10, seen=True)
+        ticks = m.wait_counting(r"^\[green\] stdvmm-guest: ready", r"^\[(red|blue)\] tick", 600)
+        assert ticks > 0, "red and blue stalled while green was rebuilt"
+        m.wait(r"^\[green\] tick 1 ", 60)
+
+    check("colour boot: every frame of red, green and blue (RAM and VMM) reads back in its "
+          "own colours; all three boot", boot)
+    check("colour restart: green's frames made again, in its colours; red and blue go on",
+          restart)
+
+
 def driver_net_scenario(m, check, data):
     """Image from driver-net.yaml, QEMU with driver_net_args(), serve_http(data)
     running: ndrv owns the board's NIC and puts alpha's frames on it from its Linux."""
@@ -1092,7 +1148,7 @@ def main():
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
                              "blk", "paper-hybrid", "passthrough", "driver", "driver-net",
-                             "shared"))
+                             "shared", "colour"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--qsd", action="store_true",
                     help="--scenario driver with an image from driver-qsd.yaml")
@@ -1229,6 +1285,8 @@ def main():
             driver_net_scenario(m, check, net_data)
         elif args.scenario == "shared":
             shared_scenario(m, check)
+        elif args.scenario == "colour":
+            colour_scenario(m, check)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

@@ -37,6 +37,31 @@ static void plan_debian_guest(void **state)
     assert_int_equal(plan.ram_vmm_va % (2 * MiB), 0);
 }
 
+/* Coloured RAM (small_ram): 4 KiB frames from elsewhere, their level-3 tables from the objects. */
+static void plan_small_ram(void **state)
+{
+    (void)state;
+    struct sel4_vm_spec spec = {.ram_gpa = 0x40000000,
+                                .ram_size = 64 * MiB,
+                                .image_size = {31 * MiB},
+                                .image_count = 1,
+                                .program_pages = 200,
+                                .vcpus = 1};
+    struct sel4_vm_plan large, small;
+    assert_int_equal(sel4_plan_vm(&spec, &large), 0);
+    spec.small_ram = true;
+    assert_int_equal(sel4_plan_vm(&spec, &small), 0);
+    assert_int_equal(large.ram_frames, 32);
+    assert_int_equal(small.ram_frames, 16384);
+    assert_int_equal(small.ram_chunk_count, 0); /* no 2 MiB chunks: the colour allocator's */
+    assert_true(large.ram_chunk_count > 0);
+    /* The VMM's copies (one per frame) and 64 level-3 tables; the frames' own slots are not here.
+     */
+    assert_int_equal(small.slots - large.slots, 16384 - 2 * 32 + 64);
+    assert_true(small.objects_bits >= large.objects_bits);
+    assert_true((1ull << small.objects_bits) >= 2 * MiB + 200 * 4096 + 64 * 4096);
+}
+
 static void plan_refusals(void **state)
 {
     (void)state;
@@ -173,7 +198,7 @@ int main(void)
         cmocka_unit_test(plan_debian_guest),           cmocka_unit_test(plan_refusals),
         cmocka_unit_test(plan_grows_with_vcpus),       cmocka_unit_test(chunks),
         cmocka_unit_test(pool_alignment_and_best_fit), cmocka_unit_test(pool_devices_and_refusals),
-        cmocka_unit_test(context_registers),
+        cmocka_unit_test(context_registers),           cmocka_unit_test(plan_small_ram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

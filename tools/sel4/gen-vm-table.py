@@ -11,7 +11,9 @@ one disk per VM: a read-only image (disks: [{path, read_only: true, id,
 irq_vcpu}]) or a region of the board's disk, served by the block server PD
 (disks: [{device: disk0, offset, size, read_only, id, irq_vcpu}]), and one
 NIC on a network of the switch PD (nets: [{network: NAME, mac, irq_vcpu}]),
-with the networks at top level (networks: [{name, members: [VM, ...]}]). The
+with the networks at top level (networks: [{name, members: [VM, ...]}]), and
+cache colours (system.cache {line, size, ways}; a VM's colours and
+share_colours, docs/memory.md). The
 placement rules and their seL4 mapping are docs/sel4.md's "Cores,
 priorities and budgets". Keys the seL4 port does not implement yet (tap and
 user nets, vsock, instances, writable image files, several disks, ...) are refused
@@ -34,7 +36,7 @@ import tempfile
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets",
-             "passthrough", "serves", "memory_map"}
+             "passthrough", "serves", "memory_map", "colours", "share_colours"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu", "backend"}
 BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
@@ -136,7 +138,16 @@ MIN_BUDGET_US = 1000  # stdvmm's floor for a runtime (docs/multicore.md, Rules)
 CPUS_KEYS = {"count", "pcpus", "pool", "placement", "priority", "policy", "dedicated",
              "budget", "weight"}
 ENTRY_KEYS = {"vcpu", "pcpus", "pool", "priority", "policy", "budget", "weight"}
-SYSTEM_KEYS = {"memory", "vcpus", "max_vms", "host_cpus", "pools"}
+SYSTEM_KEYS = {"memory", "vcpus", "max_vms", "host_cpus", "pools", "cache"}
+CACHE_KEYS = {"line", "size", "ways"}
+PAGE = 4096
+MAX_COLOURS = 64  # SEL4_COLOUR_MAX: a VM's colours are a 64-bit mask (portable/colour.h)
+# What a coloured VM's VMM takes in frames of its colours besides guest RAM (its program
+# with its bss, argument, IPC and console pages; 1545 pages, ~6 MiB, in December 2026): an
+# upper estimate; the admin counts them exactly.
+VMM_FRAMES_ESTIMATE = 8 << 20
+# Where a description's keys are: {("vms", i, key): line}, from load() for YAML.
+LINES = {}
 
 
 def want_int(value, lo, hi, where, what):
@@ -253,7 +264,8 @@ def parse_system(doc):
     if unknown:
         fail(f"system: {', '.join(sorted(unknown))}: not a system key (" +
              ", ".join(sorted(SYSTEM_KEYS)) + ")")
-    out = {"memory": None, "vcpus": None, "max_vms": None, "host_cpus": None, "pools": {}}
+    out = {"memory": None, "vcpus": None, "max_vms": None, "host_cpus": None, "pools": {},
+           "cache": parse_cache(sysd.get("cache"))}
     if "memory" in sysd:
         out["memory"] = parse_size(sysd["memory"], "system.memory")
     if "vcpus" in sysd:
@@ -271,6 +283,129 @@ def parse_system(doc):
         if outside:
             fail(f"system.pools.{name}: cores {outside} are not in system.host_cpus")
     return out
+
+
+def pow2(x):
+    return x > 0 and x & (x - 1) == 0
+
+
+def parse_cache(cache):
+    """system.cache {line, size, ways}: the last-level cache that colours divide, as
+    (line, size, ways, colours), or None. QEMU's virt board has no geometry to read,
+    so the description gives it (docs/memory.md)."""
+    if cache is None:
+        return None
+    if not isinstance(cache, dict) or set(cache) != CACHE_KEYS:
+        fail("system.cache: want {line, size, ways} (bytes per line, bytes, ways)")
+    line = want_int(cache["line"], 16, PAGE, "system.cache.line", "want 16-4096 bytes")
+    size = parse_size(cache["size"], "system.cache.size")
+    ways = want_int(cache["ways"], 1, 1024, "system.cache.ways", "want 1-1024")
+    if not (pow2(line) and pow2(size) and pow2(ways)):
+        fail(f"system.cache: line {line}, size {size}, ways {ways}: want powers of two")
+    if size // ways < PAGE:
+        fail(f"system.cache: a way of {size // ways} bytes is below a page (4 KiB): "
+             "no colours to give")
+    colours = size // ways // PAGE
+    if colours > MAX_COLOURS:
+        fail(f"system.cache: {colours} colours; the seL4 port handles at most {MAX_COLOURS}")
+    return (line, size, ways, colours)
+
+
+def line_of(i, key):
+    return f" (line {LINES[('vms', i, key)]})" if ("vms", i, key) in LINES else ""
+
+
+def colour_text(mask):
+    """A colour set as the description spells it: 0-3,8."""
+    out, c = [], 0
+    while c < MAX_COLOURS:
+        if mask >> c & 1:
+            e = c
+            while e + 1 < MAX_COLOURS and mask >> (e + 1) & 1:
+                e += 1
+            out.append(f"{c}-{e}" if e > c else f"{c}")
+            c = e + 1
+        else:
+            c += 1
+    return ",".join(out)
+
+
+def parse_colours(value, where, cache):
+    """A VM's colours: a list of colours and ranges ([0-3, 8], [0, 1]) or a string "0-3,8";
+    a mask of colours below the cache's count."""
+    if cache is None:
+        fail(f"{where}: colours need system.cache {{line, size, ways}}: the last-level cache "
+             "whose colours they are (QEMU's virt board has none to read)")
+    items = value if isinstance(value, list) else [value]
+    mask = 0
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool):
+            item = str(item)
+        if not isinstance(item, str):
+            fail(f"{where}: want colours like [0-3, 8] or \"0-3,8\"")
+        for part in item.split(","):
+            m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
+            if not m or (m.group(2) and int(m.group(2)) < int(m.group(1))):
+                fail(f"{where}: '{item}' is not a colour list (like 0-3,8)")
+            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+            if hi >= cache[3]:
+                fail(f"{where}: colour {hi}; system.cache has colours 0-{cache[3] - 1} "
+                     f"(size / (ways * 4 KiB))")
+            for c in range(lo, hi + 1):
+                mask |= 1 << c
+    if mask == 0:
+        fail(f"{where}: want at least one colour")
+    return mask
+
+
+def vm_colours(vm, i, where, cache):
+    """(mask, share) of a VM; (0, False) when uncoloured. A coloured VM's RAM is in 4 KiB
+    frames of its colours; what the port cannot colour yet is refused, not left uncoloured."""
+    if "colours" not in vm:
+        if "share_colours" in vm:
+            fail(f"{where}.share_colours: without colours")
+        return 0, False
+    mask = parse_colours(vm["colours"], f"{where}.colours{line_of(i, 'colours')}", cache)
+    share = vm.get("share_colours", False)
+    if not isinstance(share, bool):
+        fail(f"{where}.share_colours: want true or false")
+    for key in ("disks", "nets", "passthrough", "serves"):
+        if vm.get(key):
+            fail(f"{where}.{key}: the buffers of a coloured VM's devices (backends, channels, "
+                 "images) are not coloured yet; a coloured VM has none so far (docs/memory.md)")
+    return mask, share
+
+
+def check_colours(system, vms):
+    """Colours are disjoint between VMs unless both say share_colours; each colour holds
+    system.memory / colours, which the VMs on it must fit (each VM takes its memory evenly
+    from its colours)."""
+    coloured = [(i, vm) for i, vm in enumerate(vms) if vm["colours"]]
+    for a, (i, x) in enumerate(coloured):
+        for j, y in coloured[a + 1:]:
+            both = x["colours"] & y["colours"]
+            if both and not (x["share_colours"] and y["share_colours"]):
+                fail(f"vms: {x['name']} ({x['where']}.colours{line_of(i, 'colours')}) and "
+                     f"{y['name']} ({y['where']}.colours{line_of(j, 'colours')}) share colours "
+                     f"{colour_text(both)}; colours are a VM's own unless both VMs say "
+                     "share_colours: true")
+    if not coloured:
+        return
+    colours = system["cache"][3]
+    if system["memory"] is None:
+        note("system.memory not given: the colours' capacity is checked by the admin at boot")
+        return
+    capacity = system["memory"] // colours
+    for c in range(colours):
+        users = [vm for _, vm in coloured if vm["colours"] >> c & 1]
+        need = sum((vm["memory"] + VMM_FRAMES_ESTIMATE) / bin(vm["colours"]).count("1")
+                   for vm in users)
+        if need > capacity:
+            fail(f"vms: colour {c} holds {capacity >> 20} MiB (system.memory "
+                 f"{system['memory'] >> 20} MiB / {colours} colours), but " +
+                 ", ".join(vm["name"] for vm in users) +
+                 f" need {need / (1 << 20):.1f} MiB of it (RAM and ~{VMM_FRAMES_ESTIMATE >> 20} "
+                 "MiB of VMM frames each, spread evenly over their colours)")
 
 
 def place(system, vms, mcs):
@@ -630,7 +765,27 @@ def load(path):
         import yaml
     except ImportError:
         fail("YAML descriptions need python3-yaml (or give a .json file)")
-    return yaml.safe_load(text)
+    doc = yaml.safe_load(text)
+    try:
+        yaml_lines(yaml.compose(text))
+    except yaml.YAMLError:
+        pass  # safe_load read it: lines are only for messages
+    return doc
+
+
+def yaml_lines(root):
+    """Records in LINES where each VM's keys are (1-based), for messages."""
+    LINES.clear()
+    if root is None or root.tag != "tag:yaml.org,2002:map":
+        return
+    for k, v in root.value:
+        if k.value != "vms" or not hasattr(v, "value") or not isinstance(v.value, list):
+            continue
+        for i, item in enumerate(v.value):
+            if isinstance(getattr(item, "value", None), list):
+                for key, val in item.value:
+                    if isinstance(key.value, str):
+                        LINES[("vms", i, key.value)] = key.start_mark.line + 1
 
 
 def c_string(s):
@@ -814,6 +969,7 @@ def describe(doc, mcs, image, board_file=None):
         if ram and (vm.get("passthrough") or vm.get("serves")):
             fail(f"{where}.memory_map: a VM that owns a board device addresses its RAM "
                  "physically as one block: no memory_map with passthrough or serves")
+        colours, share_colours = vm_colours(vm, i, where, system["cache"])
         cpus, vcpus = vcpu_sched(vm.get("cpus", 1), f"{where}.cpus")
         vmm_threads = None
         if "vmm_threads" in vm:
@@ -872,9 +1028,15 @@ def describe(doc, mcs, image, board_file=None):
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
             disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus),
             passthrough=vm_passthrough(vm, where, memory), backend=backend, ram=ram,
-            serves=vm_serves(vm, where)))
+            serves=vm_serves(vm, where), colours=colours, share_colours=share_colours))
     check_networks(table, networks)
     system["shared"] = parse_shared(doc, table)
+    for region in system["shared"]:
+        for v, _, _ in region[3]:
+            if table[v]["colours"]:
+                fail(f"{table[v]['where']}: a member of a shared region; a region's frames are "
+                     "not coloured yet, so a coloured VM is in none (docs/memory.md)")
+    check_colours(system, table)
     check_owners(table)
     system["board_disk"] = pack_board_files(table)
     place(system, table, mcs)
@@ -926,10 +1088,12 @@ def c_list(values):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--system", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--vmm", required=True, help="the VMM program (ELF) to embed")
-    ap.add_argument("--switch", required=True, help="the switch program (ELF) to embed")
-    ap.add_argument("--blkserver", required=True, help="the block server program (ELF) to embed")
+    ap.add_argument("--check", action="store_true",
+                    help="only check the description (CMake's configure step), write nothing")
+    ap.add_argument("--out")
+    ap.add_argument("--vmm", help="the VMM program (ELF) to embed")
+    ap.add_argument("--switch", help="the switch program (ELF) to embed")
+    ap.add_argument("--blkserver", help="the block server program (ELF) to embed")
     ap.add_argument("--mcs", choices=("on", "off"), required=True,
                     help="whether the kernel is built with MCS (KernelIsMCS)")
     ap.add_argument("--path-root", default="",
@@ -937,6 +1101,8 @@ def main():
                          "a chroot would (/opt/guest/vmlinuz -> ROOT/opt/guest/vmlinuz); "
                          "paths made absolute by a variable ($STDVMM_GUEST_KIT) are not")
     args = ap.parse_args()
+    if not args.check and None in (args.out, args.vmm, args.switch, args.blkserver):
+        ap.error("--out, --vmm, --switch and --blkserver are needed unless --check")
 
     doc = load(args.system) or {}
     if not isinstance(doc, dict):
@@ -978,6 +1144,9 @@ def main():
         system, table = describe(doc, args.mcs == "on", image, board_file)
     except SystemExit as e:
         sys.exit(f"{e.code} ({args.system})")
+    if args.check:
+        print(f"gen-vm-table: {args.system}: {len(table)} VMs, checked")
+        return
     for vm in table:
         for line in summary(vm):
             print(f"gen-vm-table: {line}")
@@ -1039,9 +1208,13 @@ def main():
                     f"     {region_fields(vm['region'], index[vm['backend']])}, "
                     f".passthrough = {passthrough_bits(vm['passthrough'])}u, "
                     f".serves = {sum(1 << index[n] for n in vm['serves'])}u,\n"
-                    f"     {net_fields(vm['net'], networks, index)}}},\n")
+                    f"     {net_fields(vm['net'], networks, index)}, "
+                    f".colours = 0x{vm['colours']:x}ull}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")
+        line, size, ways, colours = system["cache"] or (0, 0, 0, 0)
+        f.write(f"const struct sel4_cache_desc sel4_cache = {{.line = {line}, .size = {size}ull, "
+                f".ways = {ways}, .colours = {colours}}};\n")
         ordered = sorted(networks, key=lambda n: networks[n][0])
         f.write("const char *const sel4_network_names[] = {" +
                 "".join(f"{c_string(n)}, " for n in ordered) + "NULL};\n")

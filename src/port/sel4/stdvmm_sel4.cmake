@@ -111,6 +111,16 @@ if(KernelIsMCS)
 else()
   set(gen_mcs off)
 endif()
+# A description the generator refuses (overlapping colours, a VM on a core the
+# kernel lacks, ...) fails the configure step with its reason, not the build later.
+execute_process(
+  COMMAND ${CMAKE_COMMAND} -E env STDVMM_GUEST_KIT=${STDVMM_GUEST_KIT}
+          python3 ${STDVMM_TOP}/tools/sel4/gen-vm-table.py --check --system ${STDVMM_SEL4_SYSTEM}
+          --mcs ${gen_mcs} --path-root=${STDVMM_SEL4_PATH_ROOT}
+  RESULT_VARIABLE gen_check ERROR_VARIABLE gen_check_err OUTPUT_QUIET)
+if(NOT gen_check EQUAL 0)
+  message(FATAL_ERROR "${gen_check_err}")
+endif()
 set(gen ${CMAKE_CURRENT_BINARY_DIR}/gen)
 add_custom_command(
   OUTPUT ${gen}/vm_table.c ${gen}/images.S ${gen}/images.d
@@ -131,8 +141,8 @@ add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/blk.c ${SEL4_DIR}/admin/backend_pd.c
   ${SEL4_DIR}/admin/board.c ${SEL4_DIR}/admin/passthrough.c
   ${SEL4_DIR}/admin/driver_vm.c
-  ${SEL4_DIR}/admin/handover.c
-  ${SEL4_DIR}/portable/sel4_plan.c ${portable}/core/error.c
+  ${SEL4_DIR}/admin/handover.c ${SEL4_DIR}/admin/colour.c
+  ${SEL4_DIR}/portable/sel4_plan.c ${SEL4_DIR}/portable/colour.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)
 target_include_directories(stdvmm-sel4 PRIVATE ${STDVMM_TOP}/include ${STDVMM_TOP}/src ${SEL4_DIR})

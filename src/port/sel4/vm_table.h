@@ -72,6 +72,19 @@ struct sel4_vm_desc {
      */
     uint32_t passthrough;
     uint32_t serves; /* a driver VM: bit c, it may serve VM c's disk and NIC (their backend) */
+    /*
+     * Cache colours (docs/memory.md), bit c: colour c of sel4_cache. Its RAM
+     * and its VMM's frames are 4 KiB frames of these colours only; 0: not
+     * coloured, RAM in 2 MiB frames.
+     */
+    uint64_t colours;
+};
+
+/* The last-level cache the colours divide (system.cache); colours 0: none given. */
+struct sel4_cache_desc {
+    unsigned line;
+    uint64_t size;
+    unsigned ways, colours;
 };
 
 /*
@@ -100,6 +113,7 @@ struct sel4_system_limits {
 };
 
 extern const struct sel4_system_limits sel4_system;
+extern const struct sel4_cache_desc sel4_cache;
 extern const struct sel4_image sel4_images[];
 extern const unsigned sel4_image_count;
 extern const struct sel4_vm_desc sel4_vm_table[];

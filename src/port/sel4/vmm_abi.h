@@ -42,7 +42,8 @@
 #define SEL4_VMM_SLOT_BLK_DOORBELL 49 /* badged send: the block server's notification */
 #define SEL4_VMM_SLOT_PT_IRQ 50       /* a board device's IRQ handler (passthrough): to ack it */
 #define SEL4_VMM_SLOT_DRV_CLIENT 52   /* + client VM index: a driver VM's send to that VMM */
-#define SEL4_VMM_SLOT_RAM 64          /* guest RAM frames (the guest-side mappings) */
+/* Guest RAM frames (the guest-side mappings); a coloured VM's 4 KiB frames stay with the admin. */
+#define SEL4_VMM_SLOT_RAM 64
 /*
  * Badged sends to the other members of this VM's shared region i, member k
  * (empty while that member does not run): the CNode's last 32 slots, which

@@ -1052,6 +1052,34 @@ static void bad_devices(void **state)
     sysconf_diags_free(&d);
 }
 
+/* Cache colouring is the seL4 port's: on KVM it is refused with why, not ignored. */
+static void colours_are_refused_on_kvm(void **state)
+{
+    static const char *const text =
+        "system: {memory: 1G, vcpus: 2, cache: {line: 64, size: 1M, ways: 16}}\n" /* 1 */
+        "vms:\n"                                                                  /* 2 */
+        "  - name: a\n"                                                           /* 3 */
+        "    kernel: /k\n"                                                        /* 4 */
+        "    colours: [0-3]\n"                                                    /* 5 */
+        "  - name: b\n"                                                           /* 6 */
+        "    kernel: /k\n"                                                        /* 7 */
+        "    colours: \"4-7\"\n"                                                  /* 8 */
+        "    share_colours: true\n";                                              /* 9 */
+    struct sysconf_diags d = {0};
+    const struct want_diag want[] = {
+        {"system.cache", "which Linux does not give to user space; only the seL4 port", 1},
+        {"vms[0].colours", "cache colouring needs control of physical placement", 5},
+        {"vms[1].colours", "only the seL4 port supports it", 8},
+        {"vms[1].share_colours", "only the seL4 port supports it", 9},
+    };
+
+    (void)state;
+    refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
+    /* Refused for what it is, not as a misspelt field. */
+    assert_false(has_diag(&d, "vms[0].colours", "unknown field"));
+    sysconf_diags_free(&d);
+}
+
 static void files_are_checked_on_request(void **state)
 {
     static const char *const text = "system: {memory: 1G, vcpus: 1}\n"
@@ -1182,6 +1210,7 @@ int main(void)
         cmocka_unit_test(disk_rate_limits),
         cmocka_unit_test(net_rate_limits),
         cmocka_unit_test(long_key_paths_are_cut),
+        cmocka_unit_test(colours_are_refused_on_kvm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -717,20 +717,121 @@ class DiskRegions(unittest.TestCase):
                 describe([vm("a", disks=[d])])
 
 
+COLOURED = """\
+system:
+  memory: 1G
+  cache: {line: 64, size: 1M, ways: 16}
+vms:
+  - name: red
+    kernel: vmlinuz
+    colours: [0-3]
+    memory: 96M
+  - name: green
+    kernel: vmlinuz
+    colours: [4, 5-7]
+    memory: 96M
+  - name: blue
+    kernel: vmlinuz
+    colours: "8-12"
+    memory: 96M
+"""
+
+
+class Colours(unittest.TestCase):
+    """Cache colouring (docs/memory.md): the cache's colours, a VM's set, disjoint sets,
+    the colours' capacity, and what a coloured VM cannot have yet."""
+    CACHE = {"line": 64, "size": "1M", "ways": 16}
+
+    def table(self, vms, memory="16G", cache=None):
+        return describe(vms, {"memory": memory, "cache": cache or self.CACHE})
+
+    @staticmethod
+    def sized(name, memory, **kw):
+        v = vm(name, **kw)
+        v["memory"] = memory
+        return v
+
+    def test_sets(self):
+        t = self.table([vm("a", colours="0-3,8"), vm("b", colours=[4, "5-6", 7]),
+                        vm("c", colours=15), vm("d")])
+        self.assertEqual([v["colours"] for v in t], [0x10f, 0xf0, 0x8000, 0])
+        self.assertEqual(gvt.colour_text(0x10f), "0-3,8")
+        self.assertEqual(gvt.parse_cache(self.CACHE), (64, 1 << 20, 16, 16))
+        self.assertEqual(gvt.parse_cache({"line": 64, "size": "2M", "ways": 8})[3], 64)
+        self.assertEqual(gvt.parse_cache({"line": 64, "size": "64K", "ways": 16})[3], 1)
+
+    def test_bad_caches(self):
+        for cache in ({"line": 64, "size": "1M"}, {"line": 64, "size": "3M", "ways": 16},
+                      {"line": 64, "size": "1M", "ways": 12}, {"line": 48, "size": "1M", "ways": 16},
+                      {"line": 64, "size": "32K", "ways": 16},  # a way below a page
+                      {"line": 64, "size": "8M", "ways": 16},  # 128 colours
+                      {"line": 64, "size": "1M", "ways": 16, "sets": 1024}, "1M"):
+            with self.assertRaises(Refused, msg=repr(cache)):
+                gvt.parse_cache(cache)
+
+    def test_bad_sets(self):
+        for colours in ("16", [16], "3-1", "x", [], "", [True], [0.5]):
+            with self.assertRaises(Refused, msg=repr(colours)):
+                self.table([vm("a", colours=colours)])
+        with self.assertRaisesRegex(Refused, r"colour 16; system.cache has colours 0-15"):
+            self.table([vm("a", colours="12-16")])
+        with self.assertRaisesRegex(Refused, r"colours need system.cache"):
+            describe([vm("a", colours="0-3")])
+        with self.assertRaisesRegex(Refused, r"share_colours: without colours"):
+            self.table([vm("a", share_colours=True)])
+
+    def test_overlap_is_refused_unless_both_share(self):
+        with self.assertRaisesRegex(Refused, r"vms: a \(vms\[0\].colours\) and c "
+                                             r"\(vms\[2\].colours\) share colours 2-3"):
+            self.table([vm("a", colours="0-3"), vm("b", colours="4-7"),
+                        vm("c", colours="2-3,8")])
+        with self.assertRaisesRegex(Refused, r"share colours 2-3"):
+            self.table([vm("a", colours="0-3", share_colours=True), vm("c", colours="2-3,8")])
+        t = self.table([vm("a", colours="0-3", share_colours=True),
+                        vm("c", colours="2-3,8", share_colours=True)])
+        self.assertEqual([v["colours"] for v in t], [0xf, 0x10c])
+
+    def test_capacity(self):
+        # 1G / 16 colours = 64 MiB a colour; 4 colours take (memory + 8 MiB) / 4 each.
+        self.table([self.sized("a", "248M", colours="0-3")], "1G")
+        with self.assertRaisesRegex(Refused, r"vms: colour 0 holds 64 MiB \(system.memory 1024 "
+                                             r"MiB / 16 colours\), but a need 64.5 MiB of it"):
+            self.table([self.sized("a", "250M", colours="0-3")], "1G")
+        # Sharing colours shares their capacity.
+        with self.assertRaisesRegex(Refused, r"colour 3 holds 64 MiB .* but a, b need 106.0 MiB"):
+            self.table([self.sized("a", "128M", colours="0-3", share_colours=True),
+                        self.sized("b", "64M", colours="3", share_colours=True)], "1G")
+
+    def test_what_a_coloured_vm_cannot_have_yet(self):
+        for extra in ({"nets": [{"network": "lan"}]},
+                      {"disks": [{"path": "d.img", "read_only": True}]},
+                      {"passthrough": ["disk0"]}):
+            with self.assertRaisesRegex(Refused, r"not coloured yet", msg=repr(extra)):
+                self.table([vm("a", colours="0-3", **extra)])
+        with self.assertRaisesRegex(Refused, r"a member of a shared region"):
+            gvt.describe(
+                {"system": {"memory": "1G", "cache": self.CACHE},
+                 "vms": [vm("a", colours="0-3"), vm("b")],
+                 "shared_regions": [{"name": "s", "size": "2M",
+                                     "members": [{"vm": "a", "gpa": "4G"},
+                                                 {"vm": "b", "gpa": "4G"}]}]},
+                True, image)
+
+
 class GeneratedTable(unittest.TestCase):
     """The whole generator on a description with networks: the table it writes."""
 
-    def run_gen(self, text):
+    def run_gen(self, text, name="system.json"):
         with tempfile.TemporaryDirectory() as d:
             for f in ("vmlinuz", "vmm.elf", "switch.elf", "blkserver.elf"):
                 with open(os.path.join(d, f), "wb") as out:
                     out.write(b"x" * 16)
-            with open(os.path.join(d, "system.json"), "w", encoding="utf-8") as out:
+            with open(os.path.join(d, name), "w", encoding="utf-8") as out:
                 out.write(text)
             r = subprocess.run(
                 [sys.executable, os.path.join(HERE, "..", "..", "..", "tools", "sel4",
                                               "gen-vm-table.py"),
-                 "--system", os.path.join(d, "system.json"), "--out", os.path.join(d, "gen"),
+                 "--system", os.path.join(d, name), "--out", os.path.join(d, "gen"),
                  "--vmm", os.path.join(d, "vmm.elf"), "--switch", os.path.join(d, "switch.elf"),
                  "--blkserver", os.path.join(d, "blkserver.elf"), "--mcs", "off"],
                 capture_output=True, text=True, check=False)
@@ -782,6 +883,44 @@ class GeneratedTable(unittest.TestCase):
         self.assertIn(".disk_served = true, .disk_read_only = true, .disk_offset = 0ull, "
                       ".disk_region_size = 67108864ull", table)
         self.assertIn('.disk = -1, .disk_id = "data", .disk_irq_vcpu = 0', table)
+
+    def test_colours(self):
+        r, table = self.run_gen(COLOURED, "system.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(".colours = 0xfull}", table)
+        self.assertIn(".colours = 0xf0ull}", table)
+        self.assertIn(".colours = 0x1f00ull}", table)
+        self.assertIn("sel4_cache = {.line = 64, .size = 1048576ull, .ways = 16, .colours = 16}",
+                      table)
+
+    def test_overlapping_colours_name_both_vms_and_lines(self):
+        r, _ = self.run_gen(COLOURED.replace("colours: \"8-12\"", "colours: [3, 9]"),
+                            "system.yaml")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("vms: red (vms[0].colours (line 7)) and blue (vms[2].colours (line 15)) "
+                      "share colours 3; colours are a VM's own unless both VMs say "
+                      "share_colours: true", r.stderr)
+
+    def test_check_only(self):
+        """--check (CMake's configure step): the reason on a refusal, nothing written."""
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "vmlinuz"), "wb") as out:
+                out.write(b"x" * 16)
+            for name, text, ok in (("good.yaml", COLOURED, True),
+                                   ("bad.yaml", COLOURED.replace('colours: "8-12"', "colours: 7"),
+                                    False)):
+                with open(os.path.join(d, name), "w", encoding="utf-8") as out:
+                    out.write(text)
+                r = subprocess.run([sys.executable, GEN, "--check", "--system",
+                                    os.path.join(d, name), "--mcs", "off"],
+                                   capture_output=True, text=True, check=False)
+                self.assertEqual(r.returncode == 0, ok, r.stderr)
+                if ok:
+                    self.assertIn("3 VMs, checked", r.stdout)
+                else:
+                    self.assertIn("vms: green (vms[1].colours (line 11)) and blue "
+                                  "(vms[2].colours (line 15)) share colours 7", r.stderr)
+            self.assertEqual(sorted(os.listdir(d)), ["bad.yaml", "good.yaml", "vmlinuz"])
 
     def test_refusal_exits_with_the_reason(self):
         r, _ = self.run_gen('{"networks": [{"name": "lan", "members": ["a"]}],'

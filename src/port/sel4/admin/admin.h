@@ -60,6 +60,7 @@ struct slot_range {
 struct ut_alloc {
     seL4_CPtr ut;
     uint8_t bits;
+    uint64_t paddr; /* of its first byte */
     uint64_t used;
     struct slot_range *slots; /* where the capabilities to what is retyped go */
 };
@@ -113,9 +114,39 @@ seL4_Error admin_untyped(unsigned bits, struct ut_alloc *out, struct slot_range 
 seL4_Error admin_mint_send(seL4_CPtr dest_cnode, seL4_Word dest, unsigned bits, seL4_CPtr ntfn,
                            seL4_Word badge);
 
-/* ELF loading of the VMM program into a VMM's VSpace (elf.c). */
+/*
+ * A coloured VM's frames (colour.c, docs/memory.md): 4 KiB frames of the
+ * VM's cache colours only, retyped from untypeds of its budget in address
+ * order; each run of other colours between them becomes one untyped nobody
+ * uses. The frames' capabilities are in a range of their own, which the
+ * read-back walks; the skipped runs' in another.
+ */
+struct colour_alloc {
+    uint64_t mask;
+    unsigned colours;
+    struct ut_alloc chunk[SEL4_PLAN_MAX_RAM_CHUNKS];
+    unsigned count, cur;
+    struct slot_range frame_slots, skip_slots;
+    uint64_t frames; /* handed out since the last revoke */
+};
+/* A budget for frames frames of the colours in mask: untypeds and slots, at boot. */
+int colour_budget(struct colour_alloc *c, const char *name, uint64_t frames, uint64_t mask,
+                  unsigned colours);
+/* The next frame of the colours, its physical address checked with the kernel's. */
+seL4_Error colour_frame(struct colour_alloc *c, seL4_CPtr *frame);
+/* Deletes every frame (and copy of one) made since the budget was given; ready to start again. */
+seL4_Error colour_revoke(struct colour_alloc *c);
+/*
+ * Reads back every frame's physical address (seL4_ARM_Page_GetAddress)
+ * and checks its colour; prints the counts. 0 when all are of the VM's
+ * colours and all are there.
+ */
+int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram_frames);
+
+/* ELF loading of the VMM program into a VMM's VSpace (elf.c); frames from a, or from colour. */
 int elf_program_pages(const uint8_t *elf, uint64_t size, uint64_t *pages, uint64_t *entry);
-int elf_load(const uint8_t *elf, uint64_t size, seL4_CPtr vspace, struct ut_alloc *a);
+int elf_load(const uint8_t *elf, uint64_t size, seL4_CPtr vspace, struct ut_alloc *a,
+             struct colour_alloc *colour);
 
 /* VMs (vm.c). */
 void vms_init(void);

@@ -52,7 +52,7 @@ int backend_pd_create(struct backend_pd *pd, const char *name, const uint8_t *el
         err = seL4_ARM_ASIDPool_Assign(seL4_CapInitThreadASIDPool, pd->vspace);
     if (check(pd, err, "making its objects") != seL4_NoError)
         return -1;
-    return elf_load(elf, elf_size, pd->vspace, &pd->objects);
+    return elf_load(elf, elf_size, pd->vspace, &pd->objects, NULL);
 }
 
 seL4_Error backend_pd_region(struct backend_pd *pd, unsigned pages, uint64_t pd_va,

@@ -58,7 +58,8 @@ int elf_program_pages(const uint8_t *elf, uint64_t size, uint64_t *pages, uint64
     return 0;
 }
 
-int elf_load(const uint8_t *elf, uint64_t size, seL4_CPtr vspace, struct ut_alloc *a)
+int elf_load(const uint8_t *elf, uint64_t size, seL4_CPtr vspace, struct ut_alloc *a,
+             struct colour_alloc *colour)
 {
     static uint8_t page[1u << seL4_PageBits];
     unsigned n;
@@ -80,7 +81,9 @@ int elf_load(const uint8_t *elf, uint64_t size, seL4_CPtr vspace, struct ut_allo
             if (lo < hi)
                 memcpy(page + (lo - va), elf + ph[i].p_offset + (lo - file_lo), hi - lo);
             seL4_CPtr frame;
-            seL4_Error err = ut_retype(a, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
+            seL4_Error err = colour != NULL
+                                 ? colour_frame(colour, &frame)
+                                 : ut_retype(a, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
             if (err == seL4_NoError)
                 err = vs_fill_frame(frame, page, sizeof(page));
             /* Segments of a static program may share a page: map it once. */

@@ -21,14 +21,15 @@ seL4_CPtr admin_slots(seL4_Word n)
     return first;
 }
 
-seL4_Error admin_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits, seL4_CPtr *slot)
+static seL4_Error pool_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits,
+                              seL4_CPtr *slot, uint64_t *paddr)
 {
     unsigned index;
     seL4_CPtr s = admin_slots(1);
 
     if (s == seL4_CapNull)
         return seL4_RangeError;
-    if (sel4_ut_pool_alloc(&admin.pool, obj_bits, &index, NULL) < 0) {
+    if (sel4_ut_pool_alloc(&admin.pool, obj_bits, &index, paddr) < 0) {
         console_printf("admin: no untyped memory left for an object of 2^%u bytes\n", obj_bits);
         return seL4_NotEnoughMemory;
     }
@@ -39,6 +40,11 @@ seL4_Error admin_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits, s
                        (unsigned long)admin.pool.ut[index].slot, err);
     *slot = s;
     return err;
+}
+
+seL4_Error admin_retype(seL4_Word type, seL4_Word size_arg, unsigned obj_bits, seL4_CPtr *slot)
+{
+    return pool_retype(type, size_arg, obj_bits, slot, NULL);
 }
 
 seL4_Error admin_mint_send(seL4_CPtr dest_cnode, seL4_Word dest, unsigned bits, seL4_CPtr ntfn,
@@ -52,11 +58,12 @@ seL4_Error admin_mint_send(seL4_CPtr dest_cnode, seL4_Word dest, unsigned bits, 
 seL4_Error admin_untyped(unsigned bits, struct ut_alloc *out, struct slot_range *slots)
 {
     seL4_CPtr ut;
-    seL4_Error err = admin_retype(seL4_UntypedObject, bits, bits, &ut);
+    uint64_t paddr;
+    seL4_Error err = pool_retype(seL4_UntypedObject, bits, bits, &ut, &paddr);
 
     if (err != seL4_NoError)
         return err;
-    *out = (struct ut_alloc){.ut = ut, .bits = (uint8_t)bits, .slots = slots};
+    *out = (struct ut_alloc){.ut = ut, .bits = (uint8_t)bits, .paddr = paddr, .slots = slots};
     return seL4_NoError;
 }
 

@@ -35,6 +35,7 @@ struct vm {
     struct ut_alloc ram[SEL4_PLAN_MAX_RAM_CHUNKS];
     unsigned ram_count;
     struct ut_alloc objects;
+    struct colour_alloc colour; /* a coloured VM's RAM and VMM frames (desc->colours) */
     struct slot_range slots;
     seL4_CPtr cnode, vmm_vspace, guest_vspace, lock_ntfn;
     /* Bound to vCPU 0's VMM thread: backends' signals and the VMM's own kicks (vmm_abi.h). */
@@ -193,17 +194,65 @@ static unsigned ram_regions(const struct sel4_vm_desc *d, uint64_t gpa[], uint64
     return d->ram_count < SEL4_VMM_MAX_RAM ? d->ram_count : SEL4_VMM_MAX_RAM;
 }
 
-/* Where RAM frame f (in the order the VMM sees RAM) is in the guest's address space. */
-static uint64_t frame_gpa(const struct sel4_vm_desc *d, uint64_t f)
+/* Where byte off of RAM (in the order the VMM sees RAM) is in the guest's address space. */
+static uint64_t ram_gpa(const struct sel4_vm_desc *d, uint64_t off)
 {
-    uint64_t gpa[SEL4_VMM_MAX_RAM], size[SEL4_VMM_MAX_RAM], off = f * LARGE_PAGE;
+    uint64_t gpa[SEL4_VMM_MAX_RAM], size[SEL4_VMM_MAX_RAM], left = off;
     unsigned n = ram_regions(d, gpa, size);
     for (unsigned i = 0; i < n; i++) {
-        if (off < size[i])
-            return gpa[i] + off;
-        off -= size[i];
+        if (left < size[i])
+            return gpa[i] + left;
+        left -= size[i];
     }
-    return gpa[0] + f * LARGE_PAGE; /* not reached: the regions total d->memory */
+    return gpa[0] + off; /* not reached: the regions total d->memory */
+}
+
+/*
+ * The guest RAM frame at byte off of RAM: at its guest-physical address in
+ * stage 2 and, through a copy, at off in the VMM's window.
+ */
+static seL4_Error map_ram_frame(struct vm *v, seL4_CPtr frame, uint64_t off)
+{
+    seL4_Error err = vs_map(v->guest_vspace, frame, ram_gpa(v->desc, off), seL4_AllRights,
+                            seL4_ARM_Default_VMAttributes, &v->objects);
+    if (check(err, v, "mapping guest RAM") != seL4_NoError)
+        return err;
+    seL4_CPtr mine = copy_to_range(v, frame, seL4_ReadWrite);
+    if (mine == seL4_CapNull)
+        return check(seL4_RangeError, v, "copying a RAM frame for the VMM");
+    err = vs_map(v->vmm_vspace, mine, v->plan.ram_vmm_va + off, seL4_ReadWrite,
+                 seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
+    return check(err, v, "mapping guest RAM into the VMM");
+}
+
+/* A 4 KiB frame for the VMM's own use: of the VM's colours when it has some. */
+static seL4_Error vmm_frame(struct vm *v, seL4_CPtr *frame)
+{
+    if (v->desc->colours != 0)
+        return colour_frame(&v->colour, frame);
+    return ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, frame);
+}
+
+/*
+ * A coloured VM's RAM: 4 KiB frames of its colours, mapped one by one into
+ * its stage 2 and, through a copy, the VMM's window. The guest-side
+ * capabilities stay with the admin (the colour allocator's range): the
+ * VMM's CNode has no room for 4 KiB frames, and the VMM never uses them.
+ */
+static seL4_Error map_ram_coloured(struct vm *v)
+{
+    uint64_t page = 1ull << seL4_PageBits;
+
+    for (uint64_t f = 0; f < v->plan.ram_frames; f++) {
+        seL4_CPtr frame;
+        seL4_Error err = check(colour_frame(&v->colour, &frame), v, "coloured RAM frame");
+        if (err == seL4_NoError)
+            err = map_ram_frame(v, frame, f * page);
+        if (err != seL4_NoError)
+            return err;
+    }
+    v->ram_pa = 0; /* never one block: nothing may address it physically */
+    return seL4_NoError;
 }
 
 /* Guest RAM: mapped at its guest-physical address and, through a copy, into the VMM. */
@@ -213,6 +262,8 @@ static seL4_Error map_ram(struct vm *v)
     uint64_t first_pa = 0;
     bool one_block = true;
 
+    if (v->desc->colours != 0)
+        return map_ram_coloured(v);
     for (uint64_t f = 0; f < v->plan.ram_frames; f++) {
         seL4_CPtr frame = seL4_CapNull;
         seL4_Error err = seL4_NotEnoughMemory;
@@ -231,17 +282,8 @@ static seL4_Error map_ram(struct vm *v)
         if (f == 0)
             first_pa = pa.paddr;
         one_block = one_block && pa.error == seL4_NoError && pa.paddr == first_pa + f * LARGE_PAGE;
-        uint64_t gpa = frame_gpa(v->desc, f);
-        err = vs_map(v->guest_vspace, frame, gpa, seL4_AllRights, seL4_ARM_Default_VMAttributes,
-                     &v->objects);
-        if (check(err, v, "mapping guest RAM") != seL4_NoError)
-            return err;
-        seL4_CPtr mine = copy_to_range(v, frame, seL4_ReadWrite);
-        if (mine == seL4_CapNull)
-            return check(seL4_RangeError, v, "copying a RAM frame for the VMM");
-        err = vs_map(v->vmm_vspace, mine, v->plan.ram_vmm_va + f * LARGE_PAGE, seL4_ReadWrite,
-                     seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
-        if (check(err, v, "mapping guest RAM into the VMM") != seL4_NoError)
+        err = map_ram_frame(v, frame, f * LARGE_PAGE);
+        if (err != seL4_NoError)
             return err;
         /* The guest-side frame capability belongs to the VMM's protection domain. */
         err = seL4_CNode_Move(v->cnode, SEL4_VMM_SLOT_RAM + f, SEL4_VMM_CNODE_BITS,
@@ -348,7 +390,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     }
     _Static_assert(sizeof(args) <= 4096, "the argument page is one page");
 
-    seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
+    seL4_Error err = vmm_frame(v, &frame);
     if (err == seL4_NoError)
         err = vs_fill_frame(frame, &args, sizeof(args));
     if (err == seL4_NoError)
@@ -356,7 +398,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
                      seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
     /* One IPC buffer per VMM thread. */
     for (unsigned i = 0; i < d->cpus && err == seL4_NoError; i++) {
-        err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &v->ipc_frame[i]);
+        err = vmm_frame(v, &v->ipc_frame[i]);
         if (err == seL4_NoError)
             err = vs_map(v->vmm_vspace, v->ipc_frame[i], SEL4_VMM_IPC_BUFFER_VA(i), seL4_ReadWrite,
                          seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &v->objects);
@@ -369,7 +411,7 @@ static seL4_Error map_console(struct vm *v, unsigned index)
 {
     seL4_CPtr frame;
     uint64_t admin_va = ADMIN_CONSOLE_VA + (uint64_t)index * (1u << seL4_PageBits);
-    seL4_Error err = ut_retype(&v->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &frame);
+    seL4_Error err = vmm_frame(v, &frame);
 
     if (err == seL4_NoError)
         err = vs_map(seL4_CapInitThreadVSpace, frame, admin_va, seL4_ReadWrite,
@@ -631,6 +673,8 @@ static void destroy(struct vm *v)
     seL4_Error err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->objects.ut, seL4_WordBits);
     for (unsigned i = 0; i < v->ram_count && err == seL4_NoError; i++)
         err = seL4_CNode_Revoke(seL4_CapInitThreadCNode, v->ram[i].ut, seL4_WordBits);
+    if (err == seL4_NoError && v->desc->colours != 0)
+        err = colour_revoke(&v->colour);
     for (seL4_CPtr s = v->slots.first; s < v->slots.next && err == seL4_NoError; s++)
         err = seL4_CNode_Delete(seL4_CapInitThreadCNode, s, seL4_WordBits);
     if (err != seL4_NoError)
@@ -698,8 +742,8 @@ int vm_start(unsigned index)
      */
     seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, GUEST_PRIO);
     seL4_Error err = make_objects(v);
-    if (err == seL4_NoError &&
-        elf_load(sel4_vmm_program, sel4_vmm_program_size, v->vmm_vspace, &v->objects) < 0)
+    if (err == seL4_NoError && elf_load(sel4_vmm_program, sel4_vmm_program_size, v->vmm_vspace,
+                                        &v->objects, d->colours != 0 ? &v->colour : NULL) < 0)
         err = seL4_InvalidArgument;
     if (err == seL4_NoError)
         err = map_ram(v);
@@ -727,6 +771,10 @@ int vm_start(unsigned index)
      * everyone's console) off the core for as long as it runs.
      */
     seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
+    /* Before anything of it runs: every frame made for it, read back from the kernel. */
+    if (err == seL4_NoError && d->colours != 0 &&
+        colour_readback(&v->colour, d->name, v->plan.ram_frames) < 0)
+        err = seL4_IllegalOperation;
     if (err == seL4_NoError)
         err = start_threads(v);
     if (err != seL4_NoError) {
@@ -979,11 +1027,11 @@ static int budget(struct vm *v)
 {
     const struct sel4_vm_desc *d = v->desc;
     uint64_t pages;
-    struct sel4_vm_spec spec = {
-        .ram_gpa = d->ram_count != 0 ? d->ram[0].gpa : A64_RAM_BASE,
-        .ram_size = d->memory,
-        .image_count = 1,
-        .vcpus = d->cpus};
+    struct sel4_vm_spec spec = {.ram_gpa = d->ram_count != 0 ? d->ram[0].gpa : A64_RAM_BASE,
+                                .ram_size = d->memory,
+                                .image_count = 1,
+                                .vcpus = d->cpus,
+                                .small_ram = d->colours != 0};
 
     if (d->cpus == 0 || d->cpus > SEL4_VMM_MAX_VCPUS) {
         console_printf("admin: %s: %u vCPUs; the seL4 port runs 1 to %d per VM\n", d->name, d->cpus,
@@ -1030,7 +1078,7 @@ static int budget(struct vm *v)
     }
     if (sel4_plan_vm(&spec, &v->plan) < 0)
         return -1;
-    if (SEL4_VMM_SLOT_RAM + v->plan.ram_frames > SEL4_VMM_SLOT_SHARED_FIRST) {
+    if (d->colours == 0 && SEL4_VMM_SLOT_RAM + v->plan.ram_frames > SEL4_VMM_SLOT_SHARED_FIRST) {
         console_printf("admin: %s: %llu MiB of RAM need more frames than the VMM's CNode holds\n",
                        d->name, (unsigned long long)(d->memory >> 20));
         return -1;
@@ -1050,6 +1098,15 @@ static int budget(struct vm *v)
         if (admin_untyped(v->plan.ram_chunk_bits[i], &v->ram[i], &v->slots) != seL4_NoError)
             return -1;
         v->ram_count = i + 1;
+    }
+    if (d->colours != 0) {
+        if (sel4_cache.colours == 0) {
+            console_printf("admin: %s: colours, but no system.cache to colour\n", d->name);
+            return -1;
+        }
+        /* RAM, the program, the argument page, the console ring and an IPC page per vCPU. */
+        uint64_t frames = v->plan.ram_frames + pages + 2 + d->cpus;
+        return colour_budget(&v->colour, d->name, frames, d->colours, sel4_cache.colours);
     }
     return 0;
 }

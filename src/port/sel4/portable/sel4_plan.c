@@ -88,9 +88,16 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
                 spec->vcpus, SEL4_PLAN_MAX_VCPUS);
         return -STDVMM_EINVAL;
     }
-    plan->ram_frames = spec->ram_size / LARGE_PAGE;
-    plan->ram_chunk_count = sel4_plan_pow2_chunks(spec->ram_size, SEL4_PLAN_LARGE_PAGE_BITS,
-                                                  plan->ram_chunk_bits, SEL4_PLAN_MAX_RAM_CHUNKS);
+    uint64_t ram_tables = 0;
+    if (spec->small_ram) {
+        plan->ram_frames = spec->ram_size / PAGE;
+        ram_tables = 2 * div_up(spec->ram_size, LARGE_PAGE); /* a level-3 table per 2 MiB, twice */
+    } else {
+        plan->ram_frames = spec->ram_size / LARGE_PAGE;
+        plan->ram_chunk_count =
+            sel4_plan_pow2_chunks(spec->ram_size, SEL4_PLAN_LARGE_PAGE_BITS, plan->ram_chunk_bits,
+                                  SEL4_PLAN_MAX_RAM_CHUNKS);
+    }
     plan->ram_vmm_va = SEL4_VMM_RAM_VA;
 
     uint64_t va = SEL4_VMM_IMAGES_VA;
@@ -108,10 +115,12 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
         va += frames * LARGE_PAGE;
     }
     plan->objects_bits = (uint8_t)bits_for(OBJECTS_FIXED + spec->program_pages * PAGE +
-                                               spec->vcpus * OBJECTS_PER_VCPU,
+                                               spec->vcpus * OBJECTS_PER_VCPU + ram_tables * PAGE,
                                            OBJECTS_MIN_BITS);
-    plan->slots = SLOTS_FIXED + spec->program_pages + 2 * plan->ram_frames + image_frames +
-                  (uint64_t)spec->vcpus * SLOTS_PER_VCPU;
+    /* small_ram: the guest's frames live in the colour allocator's slots, only the VMM's copies
+     * here. */
+    plan->slots = SLOTS_FIXED + spec->program_pages + (spec->small_ram ? 1 : 2) * plan->ram_frames +
+                  ram_tables + image_frames + (uint64_t)spec->vcpus * SLOTS_PER_VCPU;
     return 0;
 }
 

@@ -45,10 +45,17 @@ struct sel4_vm_spec {
     unsigned image_count;
     uint64_t program_pages; /* 4 KiB pages of the VMM program's loadable segments */
     unsigned vcpus;         /* each: guest TCB, VCPU, fault endpoint, VMM thread, IPC page */
+    /*
+     * RAM in 4 KiB frames the admin picks one by one (cache colouring,
+     * colour.h) instead of 2 MiB frames from the plan's chunks: the plan
+     * then counts the level-3 page tables of both mappings and the VMM's
+     * copies, not the frames' own slots or memory.
+     */
+    bool small_ram;
 };
 
 struct sel4_vm_plan {
-    /* Guest RAM: large pages, retyped from power-of-two untyped chunks. */
+    /* Guest RAM: large pages, retyped from power-of-two untyped chunks (small_ram: 4 KiB, none). */
     uint64_t ram_frames;
     uint8_t ram_chunk_bits[SEL4_PLAN_MAX_RAM_CHUNKS]; /* biggest first */
     unsigned ram_chunk_count;
