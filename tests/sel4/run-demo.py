@@ -67,13 +67,18 @@ chan, reads writer's note, and its write is refused (the note unchanged,
 its VMM says so, the VM goes on); reader's RAM is the two regions of its
 memory_map, as its kernel's /proc/iomem shows; `restart reader` keeps the region's
 contents (the admin's frames outlive the VM).
---scenario colour (image from coloured.yaml, a kit from tools/sel4/build-demo-kit.sh):
+--scenario colour (image from coloured.yaml, a kit from tools/sel4/build-demo-kit.sh;
+the board's disk a fresh zeroed image, as for blk):
 red, green and blue have cache colours 0-3, 4-7 and 8-11 of 16; the admin
-reads back the physical address of every frame it made for each (guest RAM
-and the VMM's own) and each must be of the VM's colours, as many as its RAM
-and VMM need; all three boot to "stdvmm-guest: ready" and tick; `restart
-green` makes its frames again and they read back in its colours too, while
-red and blue go on.
+reads back the physical address of every frame it made for each (guest RAM,
+the VMM's own, and the channels of red's NIC and disk and green's NIC) and
+each must be of the VM's colours, as many as its RAM, VMM and channels need;
+all three boot to "stdvmm-guest: ready"; red pings green and fetches 4 MiB
+from it over TCP through the switch (checksums match, as --scenario net),
+and its region of the board's disk starts zeroed and reads back a pattern
+written at both ends (as --scenario blk's beta); `restart green` makes its
+frames again and they read back in its colours too, while red and blue go
+on and red's pings reach green again.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -1037,52 +1042,113 @@ def shared_scenario(m, check):
 
 
 def colour_scenario(m, check):
-    """Image from coloured.yaml: three VMs of disjoint cache colours."""
+    """Image from coloured.yaml, QEMU with blk_disk_args(): three VMs of disjoint cache
+    colours; red and green have NICs on lan, red a region of the board's disk."""
     want = {"red": "0-3", "green": "4-7", "blue": "8-11"}
+    ram = {"red": 96, "green": 96, "blue": 96}
+    # Channel pages (net, disk) of each VM: net_abi.h's region, blk_abi.h's channel.
+    channels = {"red": (72, 514), "green": (72, 0), "blue": None}
     rx = (r"^admin: (\w+): colour read-back: (\d+) frames \((\d+) guest RAM, (\d+) VMM\), "
           r"(\d+) outside colours ([\d,-]+) of (\d+), (\d+) unreadable; per colour (.*): (\w+)$")
+    chan_rx = (r"^admin: (\w+): channel read-back: (\d+) frames \((\d+) net, (\d+) disk\), "
+               r"(\d+) outside colours ([\d,-]+) of (\d+), (\d+) unreadable; per colour (.*): "
+               r"(\w+)$")
 
-    def readback(vm, timeout, seen=True):
-        mt, _ = m.wait(rx.replace(r"(\w+)", vm, 1), timeout, seen=seen)
-        frames, ram, vmm, outside, colours, count, unreadable, per, verdict = mt.groups()
-        print(f"--- {vm}: {frames} frames ({ram} RAM, {vmm} VMM) in colours {colours} of "
-              f"{count}: {per}; {outside} outside", flush=True)
-        assert colours == want[vm] and count == "16", f"{vm}'s colours: {colours} of {count}"
-        assert outside == "0" and unreadable == "0" and verdict == "ok", mt.group(0)
-        assert int(ram) == 96 << 8, f"{vm}: {ram} RAM frames; 96 MiB is {96 << 8}"
-        assert int(vmm) > 0 and int(frames) == int(ram) + int(vmm)
+    def in_colours(vm, per, frames):
         # each colour of the set holds a share, and only those colours
         shares = dict(p.split(":") for p in per.split())
         lo, hi = (int(x) for x in want[vm].split("-"))
         assert sorted(int(c) for c in shares) == list(range(lo, hi + 1)), per
-        assert sum(int(n) for n in shares.values()) == int(frames), per
-        return int(frames)
+        assert sum(int(n) for n in shares.values()) == frames, per
+
+    def readback(vm, timeout, seen=True):
+        mt, _ = m.wait(rx.replace(r"(\w+)", vm, 1), timeout, seen=seen)
+        frames, ram_frames, vmm, outside, colours, count, unreadable, per, verdict = mt.groups()
+        print(f"--- {vm}: {frames} frames ({ram_frames} RAM, {vmm} VMM) in colours {colours} "
+              f"of {count}: {per}; {outside} outside", flush=True)
+        assert colours == want[vm] and count == "16", f"{vm}'s colours: {colours} of {count}"
+        assert outside == "0" and unreadable == "0" and verdict == "ok", mt.group(0)
+        assert int(ram_frames) == ram[vm] << 8, f"{vm}: {ram_frames} RAM frames"
+        assert int(vmm) > 0 and int(frames) == int(ram_frames) + int(vmm)
+        in_colours(vm, per, int(frames))
+        # its channels' frames, read back on the same start (the admin prints them next)
+        if channels[vm] is None:
+            return
+        mt, _ = m.wait(chan_rx.replace(r"(\w+)", vm, 1), 5, seen=seen)
+        frames, net, disk, outside, colours, count, unreadable, per, verdict = mt.groups()
+        print(f"--- {vm}: channels {frames} frames ({net} net, {disk} disk) in colours "
+              f"{colours}: {per}; {outside} outside", flush=True)
+        assert (int(net), int(disk)) == channels[vm], mt.group(0)
+        assert colours == want[vm] and outside == "0" and unreadable == "0" and \
+            verdict == "ok", mt.group(0)
+        assert int(frames) == int(net) + int(disk)
+        in_colours(vm, per, int(frames))
 
     def boot():
         for vm in want:
             m.wait(rf"^admin: {vm} started \(boot 1\)", 120, seen=True)
             readback(vm, 5)
+        assert not any(re.match(r"^admin: blue: channel read-back", l) for _, l in m.seen), \
+            "blue has no channels, yet the admin read some back"
         for vm in want:
             m.wait(rf"^\[{vm}\] stdvmm-guest: ready", 600, seen=True)
-            m.wait(rf"^\[{vm}\] tick 1 ", 60, seen=True)
+        m.wait(r"^\[blue\] tick 1 ", 60, seen=True)
+        for vm in ("red", "green"):
+            m.wait(rf"^switch: .*port \d \({vm}\) attached", 5, seen=True)
+        m.wait(r"^blkserver: .*client 0 \(red\) attached", 5, seen=True)
         boot_s = {vm: next(t for t, l in m.seen if l.startswith(f"[{vm}] stdvmm-guest: ready"))
                   for vm in want}
         print("--- ready after (s, QEMU TCG, from QEMU's start): " +
               ", ".join(f"{vm} {t:.1f}" for vm, t in boot_s.items()), flush=True)
+
+    def network():
+        # net.sh's client (red) and server (green), as --scenario net checks them
+        m.wait(r"^\[red\] stdvmm-test: ping 10\.0\.0\.1 ok", 240, seen=True)
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: (\d+) packets transmitted, (\d+) packets received",
+                       60, seen=True)
+        assert mt.group(1) == mt.group(2), f"pings lost: {mt.group(0)}"
+        mt, _ = m.wait(r"^\[green\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
+        sha = mt.group(1)
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300, seen=True)
+        assert mt.group(2) == str(4 << 20), f"red got {mt.group(2)} bytes, not 4 MiB"
+        assert mt.group(1) == sha, f"checksums differ: red {mt.group(1)}, green {sha}"
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
+                       seen=True)
+        print(f"--- TCP red <- green through the switch, coloured channels: {mt.group(2)} MB/s "
+              f"({mt.group(1)} s for 4 MiB)", flush=True)
+
+    def disk():
+        # blk_region.sh's beta on red's 16 MiB, as --scenario blk checks beta
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta serial=(\S+) ro=(\d) sectors=(\d+)", 120,
+                       seen=True)
+        assert mt.groups() == ("red-data", "0", str(16 << 11)), mt.group(0)
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta nonzero_bytes_at_start=(\d+)", 120, seen=True)
+        assert mt.group(1) == "0", f"red's region did not start zeroed: {mt.group(0)}"
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta pattern (\w+)", 120, seen=True)
+        assert mt.group(1) == "ok", mt.group(0)
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta past_end_bytes=(\d+)", 60, seen=True)
+        assert mt.group(1) == "0", f"red read past its region: {mt.group(0)}"
+        for _ in range(2):
+            mt, _ = m.wait(r"^\[red\] stdvmm-test: beta tick \d+ (\w+)", 120)
+            assert mt.group(1) == "ok", mt.group(0)
 
     def restart():
         m.send("restart green")
         m.wait(r"^admin: green stopped", 60)
         readback("green", 120, seen=False)
         m.wait(r"^admin: green started \(boot 2\)", 10, seen=True)
-        ticks = m.wait_counting(r"^\[green\] stdvmm-guest: ready", r"^\[(red|blue)\] tick", 600)
+        ticks = m.wait_counting(r"^\[green\] stdvmm-guest: ready", r"^\[(red|blue)\] .*tick", 600)
         assert ticks > 0, "red and blue stalled while green was rebuilt"
-        m.wait(r"^\[green\] tick 1 ", 60)
+        m.wait(r"^\[red\] stdvmm-test: tick \d+ reply from 10\.0\.0\.1", 120)
 
-    check("colour boot: every frame of red, green and blue (RAM and VMM) reads back in its "
-          "own colours; all three boot", boot)
-    check("colour restart: green's frames made again, in its colours; red and blue go on",
-          restart)
+    check("colour boot: every frame of red, green and blue (RAM, VMM, and red's and green's "
+          "channels) reads back in its own colours; all three boot", boot)
+    check("colour net: red pings green and fetches 4 MiB over TCP through coloured channels, "
+          "checksums match", network)
+    check("colour disk: red's region of the board's disk through its coloured channel: zeroed "
+          "start, pattern at both ends reads back, nothing past its end", disk)
+    check("colour restart: green's frames made again, RAM, VMM and channels in its colours; "
+          "red and blue go on, red's pings reach green again", restart)
 
 
 def driver_net_scenario(m, check, data):
@@ -1161,11 +1227,12 @@ def main():
                     "QEMU (e.g. made by tools/sel4/board-disk.py pack)")
     args = ap.parse_args()
     extra, tmp = [], None
-    if args.scenario in ("blk", "passthrough", "driver"):
+    if args.scenario in ("blk", "passthrough", "driver", "colour"):
         if args.disk is None:
             tmp = tempfile.TemporaryDirectory()
             args.disk = os.path.join(tmp.name, "disk0.img")
-        extra = (blk_disk_args if args.scenario == "blk" else passthrough_disk_args)(args.disk)
+        extra = (blk_disk_args if args.scenario in ("blk", "colour")
+                 else passthrough_disk_args)(args.disk)
     elif args.scenario == "driver-net":
         extra = driver_net_args()
         net_data = os.urandom(16 << 20)

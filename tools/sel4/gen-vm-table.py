@@ -146,6 +146,11 @@ MAX_COLOURS = 64  # SEL4_COLOUR_MAX: a VM's colours are a 64-bit mask (portable/
 # with its bss, argument, IPC and console pages; 1545 pages, ~6 MiB, in December 2026): an
 # upper estimate; the admin counts them exactly.
 VMM_FRAMES_ESTIMATE = 8 << 20
+# A coloured VM's channels take frames of its colours too (admin/colour_channel.c): its NIC's
+# region (net_abi.h SEL4_NET_REGION_BYTES: two channels of 36 pages) and its disk's channel
+# (blk_abi.h SEL4_BLK_CHANNEL_BYTES: 32 slots of 64 KiB and two pages), whoever its peer is.
+NET_CHANNEL_BYTES = 2 * 36 * PAGE
+DISK_CHANNEL_BYTES = 32 * 64 * 1024 + 2 * PAGE
 # Where a description's keys are: {("vms", i, key): line}, from load() for YAML.
 LINES = {}
 
@@ -369,11 +374,26 @@ def vm_colours(vm, i, where, cache):
     share = vm.get("share_colours", False)
     if not isinstance(share, bool):
         fail(f"{where}.share_colours: want true or false")
-    for key in ("disks", "nets", "passthrough", "serves"):
+    for key in ("passthrough", "serves"):
         if vm.get(key):
-            fail(f"{where}.{key}: the buffers of a coloured VM's devices (backends, channels, "
-                 "images) are not coloured yet; a coloured VM has none so far (docs/memory.md)")
+            fail(f"{where}.{key}: a VM that owns a board device gives it its RAM's physical "
+                 "addresses as one block (DMA without an IOMMU), and a coloured VM's RAM is "
+                 "4 KiB frames spread over its colours; a coloured VM owns no board device "
+                 "(docs/memory.md)")
+    disks = vm.get("disks")
+    for k, d in enumerate(disks if isinstance(disks, list) else []):
+        if isinstance(d, dict) and "path" in d and d.get("read_only") is True:
+            fail(f"{where}.disks[{k}]: a read-only image is read from the admin's image store, "
+                 "2 MiB frames every VM shares, which cannot be in one VM's colours; give a "
+                 "coloured VM a region of the board's disk instead, whose channel is in its "
+                 "colours (docs/memory.md)")
     return mask, share
+
+
+def channel_bytes(vm):
+    """What a coloured VM's channels take of its colours: its NIC's and its disk's."""
+    return ((NET_CHANNEL_BYTES if vm["net"] else 0) +
+            (DISK_CHANNEL_BYTES if vm["region"] is not None else 0))
 
 
 def check_colours(system, vms):
@@ -398,14 +418,14 @@ def check_colours(system, vms):
     capacity = system["memory"] // colours
     for c in range(colours):
         users = [vm for _, vm in coloured if vm["colours"] >> c & 1]
-        need = sum((vm["memory"] + VMM_FRAMES_ESTIMATE) / bin(vm["colours"]).count("1")
-                   for vm in users)
+        need = sum((vm["memory"] + VMM_FRAMES_ESTIMATE + channel_bytes(vm)) /
+                   bin(vm["colours"]).count("1") for vm in users)
         if need > capacity:
             fail(f"vms: colour {c} holds {capacity >> 20} MiB (system.memory "
                  f"{system['memory'] >> 20} MiB / {colours} colours), but " +
                  ", ".join(vm["name"] for vm in users) +
-                 f" need {need / (1 << 20):.1f} MiB of it (RAM and ~{VMM_FRAMES_ESTIMATE >> 20} "
-                 "MiB of VMM frames each, spread evenly over their colours)")
+                 f" need {need / (1 << 20):.1f} MiB of it (RAM, ~{VMM_FRAMES_ESTIMATE >> 20} "
+                 "MiB of VMM frames and their channels each, spread evenly over their colours)")
 
 
 def place(system, vms, mcs):
@@ -1034,8 +1054,9 @@ def describe(doc, mcs, image, board_file=None):
     for region in system["shared"]:
         for v, _, _ in region[3]:
             if table[v]["colours"]:
-                fail(f"{table[v]['where']}: a member of a shared region; a region's frames are "
-                     "not coloured yet, so a coloured VM is in none (docs/memory.md)")
+                fail(f"{table[v]['where']}: a member of shared region {region[0]}; a "
+                     "region is 2 MiB frames mapped into every member's RAM, which cannot be "
+                     "in one VM's colours, so a coloured VM is in none (docs/memory.md)")
     check_colours(system, table)
     check_owners(table)
     system["board_disk"] = pack_board_files(table)

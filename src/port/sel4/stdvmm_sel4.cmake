@@ -142,6 +142,7 @@ add_executable(stdvmm-sel4
   ${SEL4_DIR}/admin/board.c ${SEL4_DIR}/admin/passthrough.c
   ${SEL4_DIR}/admin/driver_vm.c
   ${SEL4_DIR}/admin/handover.c ${SEL4_DIR}/admin/colour.c
+  ${SEL4_DIR}/admin/colour_channel.c
   ${SEL4_DIR}/portable/sel4_plan.c ${SEL4_DIR}/portable/colour.c ${portable}/core/error.c
   ${gen}/vm_table.c ${gen}/images.S
   $<TARGET_OBJECTS:stdvmm_sel4_rt>)

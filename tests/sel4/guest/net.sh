@@ -3,7 +3,7 @@
 # Guest side of the seL4 network check (run-demo.py --scenario net): eth0 is
 # a virtio-net whose frames go through the switch protection domain. The
 # role comes from the command line:
-#   stdvmm.net=server,IP      serve 16 MiB of random data over HTTP (busybox
+#   stdvmm.net=server,IP      serve 16 MiB (stdvmm.net_mib=N: N MiB) of random data over HTTP (busybox
 #                             httpd) and print its SHA-256, then answer pings
 #                             and print the NIC's interrupts per CPU every 5 s
 #   stdvmm.net=client,IP,PEER ping PEER, fetch the data over TCP and print the
@@ -15,9 +15,11 @@
 # with "stdvmm-test:".
 dmesg -n 1
 spec=""
+mib=16 # --scenario colour: 4, its small coloured VMs have no room for 16
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	stdvmm.net=*) spec=${arg#stdvmm.net=} ;;
+	stdvmm.net_mib=*) mib=${arg#stdvmm.net_mib=} ;;
 	esac
 done
 IFS=, read -r role ip peer own <<EOT
@@ -51,7 +53,7 @@ keep_pinging() {
 case $role in
 server)
 	mkdir -p /tmp/www
-	dd if=/dev/urandom of=/tmp/www/data bs=1M count=16 2>/dev/null
+	dd if=/dev/urandom of=/tmp/www/data bs=1M count="$mib" 2>/dev/null
 	echo "stdvmm-test: server sha256=$(sha256sum /tmp/www/data | cut -d' ' -f1)"
 	httpd -p 80 -h /tmp/www
 	echo "stdvmm-test: serving"

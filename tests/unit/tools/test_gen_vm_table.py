@@ -802,13 +802,52 @@ class Colours(unittest.TestCase):
             self.table([self.sized("a", "128M", colours="0-3", share_colours=True),
                         self.sized("b", "64M", colours="3", share_colours=True)], "1G")
 
+    def doc(self, vms, memory="16G", **top):
+        return gvt.describe(copy.deepcopy({"system": {"memory": memory, "cache": self.CACHE},
+                                           "vms": vms, **top}), True, image)[1]
+
+    LAN = {"networks": [{"name": "lan", "members": ["a", "b"]}]}
+    REGION = {"device": "disk0", "offset": 0, "size": "16M"}
+
+    def test_channels_of_a_coloured_vm_are_accepted(self):
+        # Their frames are of the VM's colours (admin/colour_channel.c): a NIC on the
+        # switch, a region of the board's disk, and both served by a driver VM.
+        t = self.doc([vm("a", colours="0-3", nets=[{"network": "lan"}], disks=[self.REGION]),
+                      vm("b", colours="4-7", nets=[{"network": "lan"}])], **self.LAN)
+        self.assertEqual([v["colours"] for v in t], [0xf, 0xf0])
+        self.assertEqual(t[0]["region"][:2], (0, 16 << 20))
+        self.assertEqual(t[0]["net"][0], "lan")
+        self.assertEqual(gvt.channel_bytes(t[0]), (72 + 514) * 4096)
+        self.assertEqual(gvt.channel_bytes(t[1]), 72 * 4096)
+        t = self.doc([vm("drv", passthrough=["disk0"], serves=["a"]),
+                      vm("a", colours="0-3", disks=[dict(self.REGION, backend="drv")])])
+        self.assertEqual(t[1]["backend"], "drv")
+
+    def test_capacity_counts_the_channels(self):
+        # 1G / 16 colours = 64 MiB a colour. 244M + 8M of VMM frames over colours 0-3 is
+        # 63 MiB a colour; a disk's channel (2056 KiB) fits beside it, NIC and disk
+        # (2344 KiB) do not: 63 + 2344 / 4 / 1024 = 63.57 MiB, refused above 64.
+        self.doc([self.sized("a", "244M", colours="0-3", disks=[self.REGION])], "1G")
+        self.doc([self.sized("a", "246M", colours="0-3")], "1G")
+        with self.assertRaisesRegex(Refused, r"colour 0 holds 64 MiB .* but a need 64.1 MiB "
+                                             r"of it \(RAM, ~8 MiB of VMM frames and their "
+                                             r"channels"):
+            self.doc([self.sized("a", "246M", colours="0-3", nets=[{"network": "lan"}],
+                                 disks=[self.REGION]), vm("b", nets=[{"network": "lan"}])],
+                     "1G", **self.LAN)
+
     def test_what_a_coloured_vm_cannot_have_yet(self):
-        for extra in ({"nets": [{"network": "lan"}]},
-                      {"disks": [{"path": "d.img", "read_only": True}]},
-                      {"passthrough": ["disk0"]}):
-            with self.assertRaisesRegex(Refused, r"not coloured yet", msg=repr(extra)):
-                self.table([vm("a", colours="0-3", **extra)])
-        with self.assertRaisesRegex(Refused, r"a member of a shared region"):
+        with self.assertRaisesRegex(Refused, r"disks\[0\]: a read-only image is read from the "
+                                             r"admin's image store"):
+            self.table([vm("a", colours="0-3", disks=[{"path": "d.img", "read_only": True}])])
+        for extra in ({"passthrough": ["disk0"]},
+                      {"passthrough": ["disk0"], "serves": ["b"]}):
+            with self.assertRaisesRegex(Refused, r"\.passthrough: a VM that owns a board device "
+                                                 r"gives it its RAM's physical addresses",
+                                        msg=repr(extra)):
+                self.table([vm("a", colours="0-3", **extra), vm("b")])
+        with self.assertRaisesRegex(Refused, r"vms\[0\]: a member of shared region s; a region "
+                                             r"is 2 MiB frames"):
             gvt.describe(
                 {"system": {"memory": "1G", "cache": self.CACHE},
                  "vms": [vm("a", colours="0-3"), vm("b")],

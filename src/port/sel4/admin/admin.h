@@ -142,6 +142,20 @@ seL4_Error colour_revoke(struct colour_alloc *c);
  * colours and all are there.
  */
 int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram_frames);
+/* The same for a VM's channel frames: net and disk pages of them, as made. */
+int colour_readback_channels(const struct colour_alloc *c, const char *name, unsigned net,
+                             unsigned disk);
+
+/*
+ * A coloured VM's channels (colour_channel.c): VM index's NIC region (disk
+ * false) or disk channel, made at boot from a colour budget of the VM's
+ * colours kept for its channels alone, which outlives the VM's runs: frames
+ * in consecutive admin slots from *first. *coloured false: the VM is not
+ * coloured, nothing made (the caller makes the frames as for any VM).
+ */
+seL4_Error colour_channel(unsigned index, bool disk, seL4_CPtr *first, bool *coloured);
+/* Reads back the frames of VM index's channels made so far; 0 when in its colours (or none). */
+int colour_channel_readback(unsigned index);
 
 /* ELF loading of the VMM program into a VMM's VSpace (elf.c); frames from a, or from colour. */
 int elf_program_pages(const uint8_t *elf, uint64_t size, uint64_t *pages, uint64_t *entry);
@@ -210,9 +224,13 @@ struct backend_pd_layout {
 /* Its objects from an untyped of 2^ut_bits, slots admin slots, and its program loaded. */
 int backend_pd_create(struct backend_pd *pd, const char *name, const uint8_t *elf,
                       uint64_t elf_size, unsigned ut_bits, unsigned slots, unsigned cnode_bits);
-/* pages fresh frames (consecutive slots from *first), at pd_va in it and admin_va here. */
-seL4_Error backend_pd_region(struct backend_pd *pd, unsigned pages, uint64_t pd_va,
-                             uint64_t admin_va, seL4_CPtr *first);
+/*
+ * VM vm's channel (disk: its disk's; else its NIC's region): pages fresh
+ * frames (consecutive slots from *first), at pd_va in it and admin_va here;
+ * of the VM's colours when it has some (colour_channel), else the PD's own.
+ */
+seL4_Error backend_pd_region(struct backend_pd *pd, unsigned vm, bool disk, unsigned pages,
+                             uint64_t pd_va, uint64_t admin_va, seL4_CPtr *first);
 /* Copies of a region's frames at va in another VSpace, slots and tables from objects. */
 seL4_Error backend_pd_share(seL4_CPtr first, unsigned pages, seL4_CPtr vspace, uint64_t va,
                             struct ut_alloc *objects);

@@ -55,13 +55,18 @@ int backend_pd_create(struct backend_pd *pd, const char *name, const uint8_t *el
     return elf_load(elf, elf_size, pd->vspace, &pd->objects, NULL);
 }
 
-seL4_Error backend_pd_region(struct backend_pd *pd, unsigned pages, uint64_t pd_va,
-                             uint64_t admin_va, seL4_CPtr *first)
+static seL4_Error map_region(struct backend_pd *pd, seL4_CPtr first, unsigned pages, uint64_t pd_va,
+                             uint64_t admin_va);
+
+seL4_Error backend_pd_region(struct backend_pd *pd, unsigned vm, bool disk, unsigned pages,
+                             uint64_t pd_va, uint64_t admin_va, seL4_CPtr *first)
 {
-    seL4_Error err = seL4_NoError;
+    bool coloured;
+    /* A coloured VM's: frames of its colours, made for its channels alone. */
+    seL4_Error err = colour_channel(vm, disk, first, &coloured);
 
     /* Frames first, so that their slots are consecutive (page tables come after). */
-    for (unsigned k = 0; k < pages && err == seL4_NoError; k++) {
+    for (unsigned k = 0; k < pages && err == seL4_NoError && !coloured; k++) {
         seL4_CPtr f;
         err = ut_retype(&pd->objects, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &f);
         if (k == 0)
@@ -69,8 +74,18 @@ seL4_Error backend_pd_region(struct backend_pd *pd, unsigned pages, uint64_t pd_
         else if (err == seL4_NoError && f != *first + k)
             err = seL4_RangeError;
     }
+    if (err == seL4_NoError)
+        err = map_region(pd, *first, pages, pd_va, admin_va);
+    return check(pd, err, "a shared region");
+}
+
+static seL4_Error map_region(struct backend_pd *pd, seL4_CPtr first, unsigned pages, uint64_t pd_va,
+                             uint64_t admin_va)
+{
+    seL4_Error err = seL4_NoError;
+
     for (unsigned k = 0; k < pages && err == seL4_NoError; k++) {
-        seL4_CPtr f = *first + k, mine = slot_take(&pd->slots);
+        seL4_CPtr f = first + k, mine = slot_take(&pd->slots);
         uint64_t off = (uint64_t)k << seL4_PageBits;
         err = vs_map(pd->vspace, f, pd_va + off, seL4_ReadWrite,
                      seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &pd->objects);
@@ -83,7 +98,7 @@ seL4_Error backend_pd_region(struct backend_pd *pd, unsigned pages, uint64_t pd_
             err = vs_map(seL4_CapInitThreadVSpace, mine, admin_va + off, seL4_ReadWrite,
                          seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever, &admin.own);
     }
-    return check(pd, err, "a shared region");
+    return err;
 }
 
 seL4_Error backend_pd_share(seL4_CPtr first, unsigned pages, seL4_CPtr vspace, uint64_t va,

@@ -110,7 +110,7 @@ static int blk_init(void)
     for (unsigned c = 0; c < SEL4_BLK_MAX_CLIENTS; c++) {
         if (!has_disk(c))
             continue;
-        if (backend_pd_region(&srv, SEL4_BLK_CHANNEL_PAGES, SEL4_BLKSRV_CLIENT_VA(c),
+        if (backend_pd_region(&srv, c, true, SEL4_BLK_CHANNEL_PAGES, SEL4_BLKSRV_CLIENT_VA(c),
                               ADMIN_BLK_VA + c * SEL4_BLKSRV_CLIENT_STRIDE,
                               &region[c]) != seL4_NoError ||
             backend_pd_badge(&srv, SEL4_BADGE_BLK_DETACH(c), &detach[c]) != seL4_NoError)

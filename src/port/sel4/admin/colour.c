@@ -122,35 +122,65 @@ seL4_Error colour_revoke(struct colour_alloc *c)
     return seL4_NoError;
 }
 
-int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram_frames)
+/* Every frame's physical address from the kernel, counted per colour. */
+struct colour_count {
+    uint64_t per[SEL4_COLOUR_MAX], frames, outside, unreadable;
+    char set[3 * SEL4_COLOUR_MAX], counts[400];
+};
+
+static void count_frames(const struct colour_alloc *c, struct colour_count *r)
 {
-    uint64_t per[SEL4_COLOUR_MAX] = {0}, frames = 0, outside = 0, unreadable = 0;
-    char set[3 * SEL4_COLOUR_MAX], counts[400] = "";
     unsigned len = 0;
 
+    *r = (struct colour_count){0};
     for (seL4_CPtr s = c->frame_slots.first; s < c->frame_slots.next; s++) {
         seL4_ARM_Page_GetAddress_t got = seL4_ARM_Page_GetAddress(s);
         if (got.error != seL4_NoError) {
-            unreadable++;
+            r->unreadable++;
             continue;
         }
         unsigned colour = sel4_colour_of(got.paddr, c->colours);
-        per[colour]++;
-        frames++;
-        outside += !((c->mask >> colour) & 1u);
+        r->per[colour]++;
+        r->frames++;
+        r->outside += !((c->mask >> colour) & 1u);
     }
-    for (unsigned k = 0; k < c->colours && len < sizeof(counts); k++) {
-        if (per[k] != 0)
-            len += (unsigned)snprintf(counts + len, sizeof(counts) - len, "%s%u:%llu",
-                                      len ? " " : "", k, (unsigned long long)per[k]);
+    for (unsigned k = 0; k < c->colours && len < sizeof(r->counts); k++) {
+        if (r->per[k] != 0)
+            len += (unsigned)snprintf(r->counts + len, sizeof(r->counts) - len, "%s%u:%llu",
+                                      len ? " " : "", k, (unsigned long long)r->per[k]);
     }
-    sel4_colour_format(c->mask, set, sizeof(set));
-    bool ok = outside == 0 && unreadable == 0 && frames == c->frames && frames >= ram_frames;
-    console_printf("admin: %s: colour read-back: %llu frames (%llu guest RAM, %llu VMM), "
-                   "%llu outside colours %s of %u, %llu unreadable; per colour %s: %s\n",
-                   name, (unsigned long long)frames, (unsigned long long)ram_frames,
-                   (unsigned long long)(frames - (frames >= ram_frames ? ram_frames : frames)),
-                   (unsigned long long)outside, set, c->colours, (unsigned long long)unreadable,
-                   counts, ok ? "ok" : "FAILED");
+    sel4_colour_format(c->mask, r->set, sizeof(r->set));
+}
+
+int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram_frames)
+{
+    struct colour_count r;
+
+    count_frames(c, &r);
+    bool ok =
+        r.outside == 0 && r.unreadable == 0 && r.frames == c->frames && r.frames >= ram_frames;
+    console_printf(
+        "admin: %s: colour read-back: %llu frames (%llu guest RAM, %llu VMM), "
+        "%llu outside colours %s of %u, %llu unreadable; per colour %s: %s\n",
+        name, (unsigned long long)r.frames, (unsigned long long)ram_frames,
+        (unsigned long long)(r.frames - (r.frames >= ram_frames ? ram_frames : r.frames)),
+        (unsigned long long)r.outside, r.set, c->colours, (unsigned long long)r.unreadable,
+        r.counts, ok ? "ok" : "FAILED");
+    return ok ? 0 : -1;
+}
+
+int colour_readback_channels(const struct colour_alloc *c, const char *name, unsigned net,
+                             unsigned disk)
+{
+    struct colour_count r;
+
+    count_frames(c, &r);
+    bool ok = r.outside == 0 && r.unreadable == 0 && r.frames == c->frames &&
+              r.frames == (uint64_t)net + disk;
+    console_printf("admin: %s: channel read-back: %llu frames (%u net, %u disk), %llu outside "
+                   "colours %s of %u, %llu unreadable; per colour %s: %s\n",
+                   name, (unsigned long long)r.frames, net, disk, (unsigned long long)r.outside,
+                   r.set, c->colours, (unsigned long long)r.unreadable, r.counts,
+                   ok ? "ok" : "FAILED");
     return ok ? 0 : -1;
 }

@@ -90,18 +90,30 @@ static void *net_channel_va(unsigned c)
     return (void *)(uintptr_t)ADMIN_DRV_NET_VA(c);
 }
 
-/* pages frames from the admin's memory (an untyped of 2^bits), mapped at va: the first's slot. */
-static seL4_CPtr make_channel(unsigned pages, unsigned bits, uint64_t va)
+/*
+ * VM c's channel (disk, or its NIC's): pages frames from the admin's memory
+ * (an untyped of 2^bits), or of c's colours when it has some, mapped at va:
+ * the first's slot.
+ */
+static seL4_CPtr make_channel(unsigned c, bool disk, unsigned pages, unsigned bits, uint64_t va)
 {
     struct ut_alloc mem;
-    seL4_CPtr first = admin_slots(pages);
-    struct slot_range slots = {first, first, first + pages};
-    if (first == seL4_CapNull || admin_untyped(bits, &mem, &slots) != seL4_NoError)
+    struct slot_range slots;
+    seL4_CPtr first = seL4_CapNull;
+    bool coloured;
+    if (colour_channel(c, disk, &first, &coloured) != seL4_NoError)
         return seL4_CapNull;
+    if (!coloured) {
+        first = admin_slots(pages);
+        slots = (struct slot_range){first, first, first + pages};
+        if (first == seL4_CapNull || admin_untyped(bits, &mem, &slots) != seL4_NoError)
+            return seL4_CapNull;
+    }
     seL4_Error err = seL4_NoError;
     for (unsigned k = 0; k < pages && err == seL4_NoError; k++) {
-        seL4_CPtr f;
-        err = ut_retype(&mem, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &f);
+        seL4_CPtr f = first + k;
+        if (!coloured)
+            err = ut_retype(&mem, seL4_ARM_SmallPageObject, 0, seL4_PageBits, &f);
         if (err == seL4_NoError)
             err = vs_map(seL4_CapInitThreadVSpace, f, va + ((uint64_t)k << seL4_PageBits),
                          seL4_ReadWrite, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever,
@@ -127,15 +139,15 @@ static int driver_vm_init(void)
         }
         /* 514 pages fit 2^22 bytes, 72 pages 2^19. */
         if (disk_backend_of(c) >= 0) {
-            channel[c] =
-                make_channel(SEL4_BLK_CHANNEL_PAGES, 22, (uint64_t)(uintptr_t)channel_va(c));
+            channel[c] = make_channel(c, true, SEL4_BLK_CHANNEL_PAGES, 22,
+                                      (uint64_t)(uintptr_t)channel_va(c));
             if (channel[c] == seL4_CapNull)
                 goto fail;
             console_printf("admin: %s's disk is served by the driver VM %s\n",
                            sel4_vm_table[c].name, sel4_vm_table[d].name);
         }
         if (net_backend_of(c) >= 0) {
-            net_channel[c] = make_channel(SEL4_NET_REGION_PAGES, 19, ADMIN_DRV_NET_VA(c));
+            net_channel[c] = make_channel(c, false, SEL4_NET_REGION_PAGES, 19, ADMIN_DRV_NET_VA(c));
             if (net_channel[c] == seL4_CapNull)
                 goto fail;
             console_printf("admin: %s's NIC is served by the driver VM %s\n", sel4_vm_table[c].name,

@@ -68,7 +68,7 @@ static int net_init(void)
     for (unsigned p = 0; p < SEL4_NET_MAX_PORTS; p++) {
         if (!has_nic(p))
             continue;
-        if (backend_pd_region(&sw, SEL4_NET_REGION_PAGES, SEL4_SWITCH_PORT_VA(p),
+        if (backend_pd_region(&sw, p, false, SEL4_NET_REGION_PAGES, SEL4_SWITCH_PORT_VA(p),
                               ADMIN_NET_VA + p * SEL4_SWITCH_PORT_STRIDE,
                               &region[p]) != seL4_NoError ||
             backend_pd_badge(&sw, SEL4_BADGE_NET_DETACH(p), &detach[p]) != seL4_NoError)

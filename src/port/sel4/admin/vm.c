@@ -773,7 +773,8 @@ int vm_start(unsigned index)
     seL4_TCB_SetPriority(seL4_CapInitThreadTCB, seL4_CapInitThreadTCB, ADMIN_PRIO);
     /* Before anything of it runs: every frame made for it, read back from the kernel. */
     if (err == seL4_NoError && d->colours != 0 &&
-        colour_readback(&v->colour, d->name, v->plan.ram_frames) < 0)
+        (colour_readback(&v->colour, d->name, v->plan.ram_frames) < 0 ||
+         colour_channel_readback(index) < 0))
         err = seL4_IllegalOperation;
     if (err == seL4_NoError)
         err = start_threads(v);
