@@ -54,6 +54,10 @@ RAM_BASE = 1 << 30  # A64_RAM_BASE: guest RAM starts at 1 GiB
 DEVICE_AREA = (0x08000000, 1 << 30)  # GIC, UART, RTC, virtio-mmio
 IPA_END = 1 << 40  # the guest's stage-2 address space
 MAX_VCPUS = 8  # SEL4_VMM_MAX_VCPUS: GICv2's one-byte target lists
+# Below this, Debian arm64's 64 MiB default CMA area fits beside a ~40 MiB kernel
+# and leaves the guest too little (112 MiB: 9 MiB free, an out-of-memory panic
+# before the console), unless the command line sizes it (docs/sel4.md).
+CMA_SAFE_MEMORY = 128 << 20
 
 
 def fail(msg):
@@ -1000,6 +1004,10 @@ def describe(doc, mcs, image, board_file=None):
         cmdline = vm.get("cmdline", "console=ttyS0")
         if len(cmdline) >= 2048:
             fail(f"{where}.cmdline: longer than the arm64 kernel's 2047 bytes")
+        if memory < CMA_SAFE_MEMORY and not any(w.startswith("cma=") for w in cmdline.split()):
+            note(f"{where}: {memory >> 20} MiB and no cma= on the command line: a kernel that "
+                 f"reserves its default CMA area (64 MiB on Debian arm64) may run out of memory "
+                 f"before its console is up and print nothing; give it cma=16M or more memory")
         console = vm.get("console", "serial")
         if console not in ("serial", "virtio"):
             fail(f"{where}.console: '{console}'; want serial or virtio")
