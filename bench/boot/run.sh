@@ -10,11 +10,16 @@
 #
 #   bench/boot/run.sh --arch x86_64 --stdvmm PATH [--runs N] [--cpus N]
 #       [--memory MIB] [--cmdline-extra STR] [--kvmtool PATH] [--results DIR]
-#       [--cache DIR]
+#       [--cache DIR] [--guest-view]
 #
 # --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
 # run after each stdvmm/QEMU pair; it cannot power an x86 guest off, so it
 # is killed once ready and its exit figures are not comparable.
+#
+# --guest-view: first one more boot under each VMM whose guest prints what it
+# sees of its machine (tests/integration/guest/guest_view.sh: CPU flags,
+# mitigations, possible CPUs, clock source, memory map), and the lines that
+# differ between the two, to find why their guests behave differently.
 #
 # Defaults: 10 runs each, 1 vCPU, 256 MiB, guest cmdline
 # "console=ttyS0 panic=-1 stdvmm.test=readiness" (the guest powers off right
@@ -27,7 +32,7 @@ LOG_TAG=bench-boot
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-arch="" stdvmm="" runs=10 cpus=1 memory=256 extra="" kvmtool=""
+arch="" stdvmm="" runs=10 cpus=1 memory=256 extra="" kvmtool="" view=0
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 results=""
 while (($#)); do
@@ -41,6 +46,7 @@ while (($#)); do
     --kvmtool) kvmtool=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
+    --guest-view) view=1; shift ;;
     -h | --help) bench_usage ;;
     *) log "unknown argument $1"; bench_usage ;;
   esac
@@ -59,6 +65,7 @@ RUNS=$runs
 CPUS=$cpus
 MEMORY_MIB=$memory
 CMDLINE='${cmdline//\'/\'\\\'\'}'
+GUEST_VIEW=$view
 EOF
 
 # Staged beside stdvmm as lkvm, the name in-host.sh looks for.
@@ -73,4 +80,4 @@ fi
 
 # Nested guests take 10-60 s each in the emulated host; allow for the slow end.
 bench_run "$results" boot --arch "$arch" --stdvmm "$stdvmm" --cache "$cache" --with-qemu \
-  --timeout $((runs * vmms * 150 + 60)) "${vmm_bins[@]}"
+  --timeout $(((runs * vmms + view * 2) * 150 + 60)) "${vmm_bins[@]}"

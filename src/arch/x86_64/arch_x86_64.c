@@ -16,6 +16,7 @@
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/msrs.h"
+#include "arch/x86_64/mptable.h"
 #include "stdvmm/acpi.h"
 #include "stdvmm/arch.h"
 #include "stdvmm/devices/acpi_pm.h"
@@ -282,6 +283,16 @@ int arch_setup_firmware(struct vm *vm)
         return -STDVMM_EFAULT;
     }
     r = acpi_build_tables(&p, area, X86_ACPI_AREA_SIZE, X86_ACPI_TABLES_ADDR, &used);
+    if (r < 0)
+        return r;
+    uint8_t *mp = gmem_translate(&vm->mem, X86_MPTABLE_ADDR, X86_MPTABLE_AREA_SIZE);
+    if (mp == NULL) {
+        LOG_ERR("guest RAM does not cover the MP table area at 0x%llx",
+                (unsigned long long)X86_MPTABLE_ADDR);
+        return -STDVMM_EFAULT;
+    }
+    r = x86_mptable_build(mp, X86_MPTABLE_AREA_SIZE, X86_MPTABLE_ADDR, vm->vcpu_count, p.ioapic_id,
+                          p.ioapic_addr, p.lapic_addr);
     if (r < 0)
         return r;
     return gmem_write(&vm->mem, X86_RESET_VECTOR_ADDR, reset_vector_stub,

@@ -15,7 +15,8 @@
  *   0x0000a000 PDPT
  *   0x0000b000 PD x 4         identity map of the first 4 GiB, 2 MiB pages
  *   0x00020000 command line   at most 64 KiB (and the kernel's cmdline_size)
- *   0x0009fc00 EBDA ...       reserved up to 1 MiB, like a PC's BIOS area
+ *   0x0009fc00 EBDA ...       reserved up to 1 MiB, like a PC's BIOS area;
+ *                             the MP table opens it (mptable.h says why)
  *   0x000e0000 ACPI tables    128 KiB, inside the reserved BIOS area, where
  *                             the kernel's RSDP scan looks when the zero page
  *                             cannot carry acpi_rsdp_addr (protocol < 2.14)
@@ -66,6 +67,9 @@
 
 #define X86_EBDA_START 0x9fc00ull
 #define X86_ACPI_TABLES_ADDR 0xe0000ull
+/* The top KiB of base memory is the first place Linux's MP table scan looks at after the IVT. */
+#define X86_MPTABLE_ADDR X86_EBDA_START
+#define X86_MPTABLE_AREA_SIZE (X86_ACPI_TABLES_ADDR - X86_MPTABLE_ADDR)
 #define X86_ACPI_TABLES_SIZE 0x20000ull
 #define X86_BIOS_END 0x100000ull /* end of the reserved BIOS area: 1 MiB */
 
