@@ -6,11 +6,10 @@
 # writes and reads back every word, with pages on both sides of the hole
 # (guest-physical addresses from the guest's own pagemap). x86_64's kernel
 # also runs its early memtest over all free RAM (memtest=1; Debian's arm64
-# kernel has no CONFIG_MEMTEST). Then maps the arch refuses, from the
-# command line and from a description file, are refused before any VM
-# exists, the file's with its line.
-# Not riscv64: its guests have one RAM region so far (docs/riscv64.md).
-# integration-arches: x86_64 aarch64
+# kernel has no CONFIG_MEMTEST; riscv64's is not tried). Then maps the
+# arch refuses, from the command line and from a description file, are
+# refused before any VM exists, the file's with its line.
+# integration-arches: x86_64 aarch64 riscv64
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -29,6 +28,13 @@ aarch64)
 	want_ram="" want_ram2="40000000-4fffffff,100000000-10fffffff"
 	bad_map=256M@1G,64M@128M bad_text="overlaps the device area"
 	yaml_low="{gpa: 1G, size: 256M}" yaml_bad="{gpa: 128M, size: 64M}"
+	;;
+riscv64)
+	# 256M at 2G (where the kernel goes), a hole from 2.25G to 8G.
+	map=256M@2G,256M@8G low_mib=256 split=0x200000000 extra=
+	want_ram="" want_ram2="80000000-8fffffff,200000000-20fffffff"
+	bad_map=256M@2G,64M@128M bad_text="overlaps the device area"
+	yaml_low="{gpa: 2G, size: 256M}" yaml_bad="{gpa: 128M, size: 64M}"
 	;;
 *) fail "no memory map for $(uname -m)" ;;
 esac

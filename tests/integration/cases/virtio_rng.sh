@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
+# integration-arches: x86_64 riscv64
 # virtio-rng: the guest's hw_random core picks it, and 1 MiB reads from
 # /dev/hwrng (not all zeros).
 set -eu

@@ -26,11 +26,8 @@ APT_OPTS=(
   -o Dir::State::status=/dev/null
 )
 # Refreshed once a day, as the arm64 lists are.
-if [[ -z $(find "$_rv_apt" -maxdepth 1 -name .updated -mmin -1440 -print 2>/dev/null) ]]; then
-  if DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2; then
-    touch "$_rv_apt/.updated"
-  fi
-fi
+APT_STATE_DIR=$_rv_apt
+apt_lists_update || true
 unset _rv_suite _rv_cache _rv_apt _rv_mirror
 
 KERNEL_META=linux-image-riscv64
