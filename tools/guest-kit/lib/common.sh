@@ -66,6 +66,24 @@ deb_version() {
   printf '%s\n' "$v"
 }
 
+# add_foreign_files ROOT CACHE SPEC...: files of the target architecture's
+# own Debian packages, for a root that is not the build machine's
+# architecture (no ldd for them here). SPEC is PACKAGE:PATH[:DEST]; the file
+# goes to DEST (default PATH) with links followed.
+add_foreign_files() {
+  local root=$1 cache=$2 spec pkg path dest pdir
+  shift 2
+  for spec in "$@"; do
+    IFS=: read -r pkg path dest <<<"$spec"
+    dest=${dest:-$path}
+    pdir=$(deb_unpack "$cache" "$pkg")
+    [[ -e $pdir$path ]] || die "$pkg has no $path"
+    rm -f "${root:?}$dest" # may be a busybox applet link: never write through it
+    mkdir -p "$root${dest%/*}"
+    cp -L "$pdir$path" "$root$dest"
+  done
+}
+
 # linux-image-amd64 is a metapackage; the kernel lives in the versioned
 # package it depends on (linux-image-6.1.0-NN-amd64).
 resolve_kernel_pkg() {
