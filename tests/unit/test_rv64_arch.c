@@ -271,6 +271,11 @@ static void boots_with_plic(void **state)
     assert_string_equal(calls, "ext1=1 ");
     assert_int_equal(mmio32(RV64_PLIC_BASE + 0x200000 + 0x1000 + 4, NULL), RV64_VIRTIO_IRQ_BASE);
     assert_string_equal(calls, "ext1=1 ext1=0 ");
+    /* What the guest enabled is what vm_irq_target reads back: hart 1. */
+    unsigned target = 0;
+    assert_int_equal(vm_irq_target(&vm, RV64_VIRTIO_IRQ_BASE, &target), 0);
+    assert_int_equal(target, 1);
+    assert_int_equal(vm_irq_target(&vm, RV64_VIRTIO_IRQ_BASE + 1, &target), -STDVMM_ENOENT);
     /* A source beyond the PLIC's is refused, not wrapped onto another. */
     assert_int_equal(vm_set_irq_line(&vm, RV64_PLIC_SOURCES + 1, true), -STDVMM_EINVAL);
 }

@@ -102,6 +102,12 @@ static int plic_line(void *ctx, uint32_t irq, bool level)
     return plic_set_line(&state(ctx)->plic, irq, level);
 }
 
+/* Context c is hart c's: the context the guest enabled the source for is its vCPU. */
+static int plic_target(void *ctx, uint32_t irq, unsigned *vcpu)
+{
+    return plic_source_target(&state(ctx)->plic, irq, vcpu);
+}
+
 /* Without an in-hypervisor AIA, the guest's interrupt controller is stdvmm's PLIC. */
 static int plic_init_vm(struct vm *vm)
 {
@@ -119,6 +125,7 @@ static int plic_init_vm(struct vm *vm)
         return r;
     rv->has_plic = true;
     vm->irq_line = plic_line;
+    vm->irq_target = plic_target;
     vm->irq_line_ctx = vm;
     LOG_INFO("riscv64: no in-kernel AIA; stdvmm emulates a PLIC at 0x%llx",
              (unsigned long long)RV64_PLIC_BASE);
