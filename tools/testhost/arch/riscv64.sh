@@ -29,6 +29,8 @@ HOST_FOREIGN_FILES=(
   socat:/usr/bin/socat
   libssl3t64:/usr/lib/riscv64-linux-gnu/libssl.so.3
   libssl3t64:/usr/lib/riscv64-linux-gnu/libcrypto.so.3
+  zlib1g:/usr/lib/riscv64-linux-gnu/libz.so.1
+  libzstd1:/usr/lib/riscv64-linux-gnu/libzstd.so.1
   libwrap0:/usr/lib/riscv64-linux-gnu/libwrap.so.0
   libc6:/usr/lib/riscv64-linux-gnu/libc.so.6
   libc6:/usr/lib/riscv64-linux-gnu/ld-linux-riscv64-lp64d.so.1:/lib/ld-linux-riscv64-lp64d.so.1
