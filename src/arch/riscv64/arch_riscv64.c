@@ -249,11 +249,7 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
         return -STDVMM_EINVAL;
     }
     /* The kernel, initramfs and DTB go in the lowest region (arch_memory_limits' boot_min). */
-    const struct gmem_region *low = &vm->mem.regions[0];
-    for (unsigned i = 1; i < vm->mem.count; i++) {
-        if (vm->mem.regions[i].gpa < low->gpa)
-            low = &vm->mem.regions[i];
-    }
+    const struct gmem_region *low = gmem_lowest(&vm->mem);
     rv->ram_base = low->gpa;
     rv->ram_size = low->size;
     r = copy_cmdline(rv, images->cmdline);
