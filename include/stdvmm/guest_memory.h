@@ -45,4 +45,7 @@ bool gmem_contains(const struct gmem *gm, uint64_t gpa, uint64_t len);
 /* Sum of all region sizes. */
 uint64_t gmem_total(const struct gmem *gm);
 
+/* The region at the lowest address, whatever order they were added in; NULL for an empty map. */
+const struct gmem_region *gmem_lowest(const struct gmem *gm);
+
 #endif

@@ -190,6 +190,8 @@ struct vm {
      * the hypervisor's.
      */
     int (*irq_line)(void *ctx, uint32_t irq, bool level);
+    /* That controller's answer to vm_irq_target(); NULL: the hypervisor's. */
+    int (*irq_target)(void *ctx, uint32_t irq, unsigned *vcpu);
     void *irq_line_ctx;
 };
 
@@ -204,6 +206,9 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason);
 
 /* Raise or lower a device interrupt line. */
 int vm_set_irq_line(struct vm *vm, uint32_t irq, bool level);
+
+/* The vCPU the guest programmed line irq to interrupt, where that can be read back. */
+int vm_irq_target(struct vm *vm, uint32_t irq, unsigned *vcpu);
 
 /*
  * Hands the writes the port queued (hv_vm_add_buffered_writes) to the

@@ -217,7 +217,8 @@ static json_t *vcpu_threads(void)
 
 /*
  * Where each device's interrupt goes. On x86 the guest routes (read from
- * the IOAPIC now); on Arm stdvmm routes an owned interrupt when the driver
+ * the IOAPIC now), and on riscv64 with stdvmm's PLIC (read from its
+ * per-hart enables); on Arm stdvmm routes an owned interrupt when the driver
  * starts the device, and reading the vGIC would need every vCPU stopped,
  * so the report says what stdvmm did.
  */
@@ -236,7 +237,7 @@ static json_t *irq_report(struct vm_api *api)
             known = irqs[i].routed_to >= 0;
             target = known ? (unsigned)irqs[i].routed_to : 0;
         } else if (t->vm != NULL && vm_stop_reason(t->vm) == VM_STOP_NONE) {
-            known = hv_vm_irq_target(t->vm->hv, irqs[i].line, &target) == 0;
+            known = vm_irq_target(t->vm, irqs[i].line, &target) == 0;
         }
         json_array_append_new(
             list, json_pack("{s:s, s:I, s:o, s:o, s:s}", "device", irqs[i].device, "irq",

@@ -85,6 +85,16 @@ int gmem_write(const struct gmem *gm, uint64_t gpa, const void *src, uint64_t le
     return 0;
 }
 
+const struct gmem_region *gmem_lowest(const struct gmem *gm)
+{
+    const struct gmem_region *low = gm->count != 0 ? &gm->regions[0] : NULL;
+    for (unsigned i = 1; i < gm->count; i++) {
+        if (gm->regions[i].gpa < low->gpa)
+            low = &gm->regions[i];
+    }
+    return low;
+}
+
 uint64_t gmem_total(const struct gmem *gm)
 {
     uint64_t total = 0;

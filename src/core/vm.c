@@ -84,6 +84,15 @@ int vm_set_irq_line(struct vm *vm, uint32_t irq, bool level)
     return hv_vm_set_irq_line(vm->hv, irq, level);
 }
 
+int vm_irq_target(struct vm *vm, uint32_t irq, unsigned *vcpu)
+{
+    if (vm->irq_target != NULL)
+        return vm->irq_target(vm->irq_line_ctx, irq, vcpu);
+    if (vm->hv == NULL)
+        return -STDVMM_ENODEV;
+    return hv_vm_irq_target(vm->hv, irq, vcpu);
+}
+
 static void buffered_write(void *ctx, uint64_t addr, uint32_t len, const uint8_t *data, bool is_pio)
 {
     struct vm *vm = ctx;

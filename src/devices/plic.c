@@ -188,6 +188,25 @@ int plic_register(struct plic *p, struct bus *bus)
     return bus_register(bus, p->cfg.base, PLIC_SIZE(p->cfg.contexts), &plic_ops, p, "plic");
 }
 
+int plic_source_target(struct plic *p, uint32_t source, unsigned *context)
+{
+    if (source == 0 || source > p->cfg.sources)
+        return -STDVMM_EINVAL;
+    unsigned found = 0, n = 0;
+    stdvmm_lock(&p->lock);
+    for (unsigned c = 0; c < p->cfg.contexts; c++) {
+        if ((p->enable[c] & bit(source)) != 0) {
+            found = c;
+            n++;
+        }
+    }
+    stdvmm_unlock(&p->lock);
+    if (n != 1)
+        return -STDVMM_ENOENT;
+    *context = found;
+    return 0;
+}
+
 int plic_set_line(struct plic *p, uint32_t source, bool level)
 {
     if (source == 0 || source > p->cfg.sources) {

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
-# Inside the aarch64 test host (busybox sh): runs one kvm-unit-tests test
-# under one VMM the way kvm-unit-tests' run_tests.sh would (arm/run,
-# scripts/arch-run.bash): smp evaluated with MAX_SMP = the host's CPUs, the
+# Inside the aarch64 or riscv64 test host (busybox sh): runs one
+# kvm-unit-tests test under one VMM the way kvm-unit-tests' run_tests.sh
+# would (arm/run or riscv/run, scripts/arch-run.bash): smp evaluated with MAX_SMP = the host's CPUs, the
 # test's arguments as the kernel command line, the verdict from the
 # "EXIT: STATUS=" line the test prints (1 pass, 77 skip, anything else or
 # none: fail). Sourced by the generated case scripts, which set:

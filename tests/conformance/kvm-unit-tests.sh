@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Runs the kvm-unit-tests arm64 suite against stdvmm (and, beside it in the
-# same test-host boot, against kvmtool) in the aarch64 test host.
+# Runs the kvm-unit-tests arm64 or riscv64 suite against stdvmm (and,
+# beside it in the same test-host boot, against kvmtool) in the aarch64 or
+# riscv64 test host.
 #
-#   tests/conformance/kvm-unit-tests.sh --kut DIR --stdvmm PATH --results DIR
-#       [--kvmtool LKVM] [--only 'NAME...'] [--timeout SEC] [--max-smp N]
-#       [--guest-kit DIR]
+#   tests/conformance/kvm-unit-tests.sh [--arch arm64|riscv64] --kut DIR
+#       --stdvmm PATH --results DIR [--kvmtool LKVM] [--only 'NAME...']
+#       [--timeout SEC] [--max-smp N] [--guest-kit DIR]
 #
-# DIR: a kvm-unit-tests tree already configured and built for arm64 by the
+# --arch: kvm-unit-tests' name of the architecture (default arm64).
+# DIR: a kvm-unit-tests tree already configured and built for it by the
 # user (this repository neither holds nor fetches it), e.g.
 #   ./configure --arch=arm64 --cross-prefix=aarch64-linux-gnu- --target=kvmtool \
 #       --earlycon=uart8250,mmio,0x9000000 && make
-# (stdvmm's UART; the tests find it through the device tree's stdout-path
-# anyway, only their earliest output needs --earlycon). LKVM: a static
-# aarch64 kvmtool binary (lkvm-static), also built by the user.
-# PATH: the static aarch64 stdvmm (BUILD/aarch64-cross/src/tools/stdvmm).
+# (stdvmm's UART, at the same address on riscv64; the tests find it through
+# the device tree's stdout-path anyway, only their earliest output needs
+# --earlycon). LKVM: a static kvmtool binary (lkvm-static) for the same
+# architecture, also built by the user. PATH: the static stdvmm
+# (BUILD/aarch64-cross/src/tools/stdvmm, BUILD/riscv64-cross/...).
 #
-# Each test of arm/unittests.cfg becomes one case per VMM, run the way
-# run_tests.sh runs it for --target=kvmtool (tests/conformance/kut-case.sh):
-# disabled_if evaluated with TARGET=kvmtool, tests for 32-bit arm left out,
-# nodefault tests run too (the table says which), and so does pl031.flat,
-# which the suite builds but unittests.cfg does not list. Every test's pass, skip or
+# Each test of arm/unittests.cfg (riscv/unittests.cfg) becomes one case per
+# VMM, run the way run_tests.sh runs it for --target=kvmtool
+# (tests/conformance/kut-case.sh): disabled_if evaluated with
+# TARGET=kvmtool, tests for other arches (32-bit arm, riscv32) left out,
+# nodefault tests run too (the table says which), and so does arm64's
+# pl031.flat, which the suite builds but unittests.cfg does not list.
+# Riscv64 .flat files carry a Linux Image header: both VMMs boot them as
+# Images. Every test's pass, skip or
 # fail comes from its "EXIT: STATUS=" line. --only runs the named tests.
 # --timeout is each VM's limit (default 120 s: nested TCG is slow).
 # --max-smp sets MAX_SMP as run_tests.sh's environment does (default: the
@@ -37,9 +43,10 @@ usage() {
   exit 2
 }
 
-kut="" stdvmm="" results="" kvmtool="" only="" timeout=120 kit="" max_smp=""
+kut="" stdvmm="" results="" kvmtool="" only="" timeout=120 kit="" max_smp="" kut_arch=arm64
 while (($#)); do
   case $1 in
+    --arch) kut_arch=${2:?}; shift 2 ;;
     --kut) kut=${2:?}; shift 2 ;;
     --stdvmm) stdvmm=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
@@ -53,10 +60,16 @@ while (($#)); do
   esac
 done
 [[ -n $kut && -n $stdvmm && -n $results ]] || usage
-cfg=$kut/arm/unittests.cfg
+# kvm-unit-tests' directory of the architecture, and the test host's name for it.
+case $kut_arch in
+  arm64) testdir=arm host_arch=aarch64 ;;
+  riscv64) testdir=riscv host_arch=riscv64 ;;
+  *) echo "--arch takes arm64 or riscv64, not $kut_arch" >&2; exit 2 ;;
+esac
+cfg=$kut/$testdir/unittests.cfg
 [[ -f $cfg ]] || { echo "$cfg: not a kvm-unit-tests tree" >&2; exit 2; }
-grep -q '^ARCH=arm64' "$kut/config.mak" 2>/dev/null ||
-  { echo "$kut is not configured for arm64 (config.mak)" >&2; exit 2; }
+grep -q "^ARCH=$kut_arch\$" "$kut/config.mak" 2>/dev/null ||
+  { echo "$kut is not configured for $kut_arch (config.mak)" >&2; exit 2; }
 [[ -x $stdvmm ]] || { echo "no stdvmm at $stdvmm" >&2; exit 2; }
 [[ -z $kvmtool || -x $kvmtool ]] || { echo "no kvmtool at $kvmtool" >&2; exit 2; }
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || { echo "--timeout takes seconds" >&2; exit 2; }
@@ -93,7 +106,7 @@ parse_cfg() {
     END { flush() }' "$1"
   # Built by the suite's Makefile but absent from unittests.cfg at 1da1819e:
   # run it with no arguments on one CPU.
-  if [[ -f $kut/arm/pl031.flat ]] && ! grep -q '^\[pl031\]' "$1"; then
+  if [[ $testdir == arm && -f $kut/arm/pl031.flat ]] && ! grep -q '^\[pl031\]' "$1"; then
     # name file smp test_args kvmtool_params groups arch disabled_if timeout
     (IFS=$'\x1f'; f=(pl031 pl031.flat 1 "" "" pl031 arm64 "" ""); echo "${f[*]}")
   fi
@@ -106,15 +119,15 @@ while IFS=$'\x1f' read -r name file smp args params groups arch disabled tmo; do
   note=""
   [[ " $groups " == *" nodefault "* ]] && note="nodefault"
   [[ $name != pl031 ]] || grep -q '^\[pl031\]' "$cfg" || note="not in unittests.cfg"
-  if [[ -n $arch && $arch != arm64 ]]; then
+  if [[ -n $arch && $arch != "$kut_arch" ]]; then
     continue
   fi
   if [[ -n $disabled ]] && TARGET=kvmtool bash -c "$disabled" 2>/dev/null; then
     names+=("$name"); notes+=("disabled for kvmtool targets: $disabled")
     continue
   fi
-  [[ -f $kut/arm/$file ]] || { echo "$kut/arm/$file missing: build the tree first" >&2; exit 2; }
-  cp "$kut/arm/$file" "$suite/flat/"
+  [[ -f $kut/$testdir/$file ]] || { echo "$kut/$testdir/$file missing: build the tree first" >&2; exit 2; }
+  cp "$kut/$testdir/$file" "$suite/flat/"
   n=$((n + 1))
   names+=("$name"); notes+=("$note")
   idx=$(printf '%02d' "$n")
@@ -148,7 +161,7 @@ if [[ -z $kit ]]; then
   trap 'rm -rf "$suite" "$kit"' EXIT
 fi
 host_rc=0
-"$repo/tools/testhost/run-suite.sh" --arch aarch64 --stdvmm "$stdvmm" --suite "$suite" \
+"$repo/tools/testhost/run-suite.sh" --arch "$host_arch" --stdvmm "$stdvmm" --suite "$suite" \
   --results "$results" --guest-kit "$kit" --timeout $((2 * timeout + 60)) --fixture || host_rc=$?
 
 verdict() { # CASE

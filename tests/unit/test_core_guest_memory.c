@@ -86,6 +86,19 @@ static void add_region_refusals(void **state)
     assert_int_equal(gmem_total(&gm), sizeof(low) + sizeof(high));
 }
 
+static void lowest_region(void **state)
+{
+    struct gmem gm;
+    (void)state;
+    gmem_init(&gm);
+    assert_null(gmem_lowest(&gm));
+    /* Added high first: the lowest is still the one at 0. */
+    assert_int_equal(gmem_add_region(&gm, 0x100000000ull, sizeof(high), high), 0);
+    assert_int_equal(gmem_lowest(&gm)->gpa, 0x100000000ull);
+    assert_int_equal(gmem_add_region(&gm, 0, sizeof(low), low), 0);
+    assert_ptr_equal(gmem_lowest(&gm)->host, low);
+}
+
 static void map_full(void **state)
 {
     struct gmem gm;
@@ -101,9 +114,13 @@ static void map_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(translate_inside),    cmocka_unit_test(translate_outside),
-        cmocka_unit_test(translate_overflow),  cmocka_unit_test(read_write_copy),
-        cmocka_unit_test(add_region_refusals), cmocka_unit_test(map_full),
+        cmocka_unit_test(translate_inside),
+        cmocka_unit_test(translate_outside),
+        cmocka_unit_test(translate_overflow),
+        cmocka_unit_test(read_write_copy),
+        cmocka_unit_test(add_region_refusals),
+        cmocka_unit_test(lowest_region),
+        cmocka_unit_test(map_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,6 +211,28 @@ static void enables(void **state)
     assert_int_equal(claim(1), 0); /* still in service */
 }
 
+/* The target read back is the one context the guest enabled a source for. */
+static void source_target(void **state)
+{
+    unsigned c = 99;
+
+    (void)state;
+    assert_int_equal(plic_source_target(&plic, 20, &c), -STDVMM_ENOENT); /* nowhere yet */
+    enable(2, 20);
+    assert_int_equal(plic_source_target(&plic, 20, &c), 0);
+    assert_int_equal(c, 2);
+    /* Moved to context 1, as Linux does for a new affinity: disabled on 2, enabled on 1. */
+    wr(PLIC_ENABLE + 2 * PLIC_ENABLE_STRIDE, 0);
+    enable(1, 20);
+    assert_int_equal(plic_source_target(&plic, 20, &c), 0);
+    assert_int_equal(c, 1);
+    /* Enabled on two contexts: no single target to report. */
+    enable(0, 20);
+    assert_int_equal(plic_source_target(&plic, 20, &c), -STDVMM_ENOENT);
+    assert_int_equal(plic_source_target(&plic, 0, &c), -STDVMM_EINVAL);
+    assert_int_equal(plic_source_target(&plic, SOURCES + 1, &c), -STDVMM_EINVAL);
+}
+
 /* Read-only, reserved and odd-sized accesses change nothing; bad sources are refused. */
 static void refusals(void **state)
 {
@@ -260,6 +282,7 @@ int main(void)
         cmocka_unit_test_setup(priorities, setup),
         cmocka_unit_test_setup(thresholds, setup),
         cmocka_unit_test_setup(enables, setup),
+        cmocka_unit_test_setup(source_target, setup),
         cmocka_unit_test_setup(refusals, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,6 +93,11 @@ static void put32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* A second RAM region above the first, added before it, when with_high says so. */
+#define HIGH_GPA (1ull << 33)
+static uint8_t high_ram[RV64_SZ_2M] __attribute__((aligned(4096)));
+static bool with_high;
+
 /* arch_vm_init .. arch_vcpu_init for two vCPUs, as machine_build calls them. */
 static int build(const struct vm_arch_options *opts)
 {
@@ -103,6 +108,8 @@ static int build(const struct vm_arch_options *opts)
     struct arch_memory_plan plan;
     assert_int_equal(arch_plan_memory(RAM_SIZE, &plan), 0);
     assert_int_equal(plan.ram[0].gpa, RV64_RAM_BASE);
+    if (with_high && gmem_add_region(&vm.mem, HIGH_GPA, RV64_SZ_2M, high_ram) != 0)
+        return -1;
     if (gmem_add_region(&vm.mem, plan.ram[0].gpa, RAM_SIZE, ram) != 0)
         return -1;
     int r = arch_vm_init(&vm);
@@ -264,8 +271,35 @@ static void boots_with_plic(void **state)
     assert_string_equal(calls, "ext1=1 ");
     assert_int_equal(mmio32(RV64_PLIC_BASE + 0x200000 + 0x1000 + 4, NULL), RV64_VIRTIO_IRQ_BASE);
     assert_string_equal(calls, "ext1=1 ext1=0 ");
+    /* What the guest enabled is what vm_irq_target reads back: hart 1. */
+    unsigned target = 0;
+    assert_int_equal(vm_irq_target(&vm, RV64_VIRTIO_IRQ_BASE, &target), 0);
+    assert_int_equal(target, 1);
+    assert_int_equal(vm_irq_target(&vm, RV64_VIRTIO_IRQ_BASE + 1, &target), -STDVMM_ENOENT);
     /* A source beyond the PLIC's is refused, not wrapped onto another. */
     assert_int_equal(vm_set_irq_line(&vm, RV64_PLIC_SOURCES + 1, true), -STDVMM_EINVAL);
+}
+
+/*
+ * RAM in two regions, the higher one first: the kernel, initramfs and tree
+ * go in the lowest, and the tree names both regions.
+ */
+static void two_ram_regions(void **state)
+{
+    struct vm_arch_options opts = {0};
+
+    (void)state;
+    offer = qemu_like;
+    with_high = true;
+    assert_int_equal(build(&opts), 0);
+    with_high = false;
+    assert_int_equal(boot.pc, RV64_RAM_BASE + 0x200000);
+    assert_int_equal(boot.a1, RV64_RAM_BASE + RAM_SIZE - RV64_SZ_2M);
+    const void *fdt = dtb();
+    assert_int_equal(cell(fdt, "/memory@80000000", "reg", 1), RV64_RAM_BASE);
+    assert_int_equal(cell(fdt, "/memory@80000000", "reg", 3), RAM_SIZE);
+    assert_int_equal(cell(fdt, "/memory@200000000", "reg", 0), HIGH_GPA >> 32);
+    assert_int_equal(cell(fdt, "/memory@200000000", "reg", 3), RV64_SZ_2M);
 }
 
 static void refusals(void **state)
@@ -300,28 +334,33 @@ static void kernel_format_option(void **state)
     assert_int_equal(arch_probe_kernel(gz, sizeof(gz), VM_KERNEL_RAW), -STDVMM_ENOTSUP);
 }
 
-static void memory_limits_one_region(void **state)
+static void memory_limits(void **state)
 {
     const struct memmap_limits *lim = arch_memory_limits();
     const struct memmap_range one[] = {{RV64_RAM_BASE + RV64_SZ_2M, 64ull << 20}};
     const struct memmap_range two[] = {{RV64_RAM_BASE, 64ull << 20}, {1ull << 33, RV64_SZ_2M}};
+    const struct memmap_range five[] = {{RV64_RAM_BASE, 64ull << 20},
+                                        {1ull << 33, RV64_SZ_2M},
+                                        {(1ull << 33) + (4ull << 20), RV64_SZ_2M},
+                                        {(1ull << 33) + (8ull << 20), RV64_SZ_2M},
+                                        {(1ull << 33) + (12ull << 20), RV64_SZ_2M}};
     const struct memmap_range on_imsic[] = {{RV64_IMSIC_BASE, 64ull << 20}};
 
     (void)state;
     assert_string_equal(lim->arch, "riscv64");
     assert_int_equal(memmap_check(lim, one, 1, NULL, NULL), 0);
-    assert_int_equal(memmap_check(lim, two, 2, NULL, NULL), -STDVMM_EINVAL);
+    assert_int_equal(memmap_check(lim, two, 2, NULL, NULL), 0);
+    /* The device tree holds RV64_DTB_MAX_MEMORY memory nodes. */
+    assert_int_equal(memmap_check(lim, five, 5, NULL, NULL), -STDVMM_EINVAL);
     assert_int_equal(memmap_check(lim, on_imsic, 1, NULL, NULL), -STDVMM_EINVAL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(boots_with_aia),
-        cmocka_unit_test(boots_with_plic),
-        cmocka_unit_test(refusals),
-        cmocka_unit_test(kernel_format_option),
-        cmocka_unit_test(memory_limits_one_region),
+        cmocka_unit_test(boots_with_aia),       cmocka_unit_test(boots_with_plic),
+        cmocka_unit_test(two_ram_regions),      cmocka_unit_test(refusals),
+        cmocka_unit_test(kernel_format_option), cmocka_unit_test(memory_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,15 +103,8 @@ for spec in "${GUEST_PROGRAMS[@]}"; do
 done
 
 # Files of the kit's architecture's own packages, when it is not the build
-# machine's (no ldd there): PACKAGE:PATH, copied to PATH, links followed.
-for spec in "${GUEST_FOREIGN_FILES[@]}"; do
-  IFS=: read -r pkg path <<<"$spec"
-  pdir=$(deb_unpack "$cache" "$pkg")
-  [[ -e $pdir$path ]] || die "$pkg has no $path"
-  rm -f "${root:?}$path" # may be a busybox applet link: never write through it
-  mkdir -p "$root${path%/*}"
-  cp -L "$pdir$path" "$root$path"
-done
+# machine's (no ldd there): PACKAGE:PATH[:DEST].
+add_foreign_files "$root" "$cache" "${GUEST_FOREIGN_FILES[@]}"
 
 for b in "${bins[@]}"; do
   [[ -x $b ]] || die "--bin $b is not an executable"

@@ -67,4 +67,11 @@ int plic_register(struct plic *p, struct bus *bus);
 /* A device's wired line (source 1..sources); others are refused with a message. */
 int plic_set_line(struct plic *p, uint32_t source, bool level);
 
+/*
+ * The one context the guest enabled source for (Linux enables each source
+ * on one hart, the one its affinity names): -STDVMM_ENOENT when none or
+ * several are, -STDVMM_EINVAL for a source that does not exist.
+ */
+int plic_source_target(struct plic *p, uint32_t source, unsigned *context);
+
 #endif

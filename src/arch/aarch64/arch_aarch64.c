@@ -339,11 +339,7 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
         return -STDVMM_EINVAL;
     }
     /* The kernel, initramfs and DTB go in the lowest region (arch_memory_limits' boot_min). */
-    const struct gmem_region *low = &vm->mem.regions[0];
-    for (unsigned i = 1; i < vm->mem.count; i++) {
-        if (vm->mem.regions[i].gpa < low->gpa)
-            low = &vm->mem.regions[i];
-    }
+    const struct gmem_region *low = gmem_lowest(&vm->mem);
     a64->ram_base = low->gpa;
     a64->ram_size = low->size;
     r = copy_cmdline(a64, images->cmdline);

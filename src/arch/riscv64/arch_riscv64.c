@@ -102,6 +102,12 @@ static int plic_line(void *ctx, uint32_t irq, bool level)
     return plic_set_line(&state(ctx)->plic, irq, level);
 }
 
+/* Context c is hart c's: the context the guest enabled the source for is its vCPU. */
+static int plic_target(void *ctx, uint32_t irq, unsigned *vcpu)
+{
+    return plic_source_target(&state(ctx)->plic, irq, vcpu);
+}
+
 /* Without an in-hypervisor AIA, the guest's interrupt controller is stdvmm's PLIC. */
 static int plic_init_vm(struct vm *vm)
 {
@@ -119,6 +125,7 @@ static int plic_init_vm(struct vm *vm)
         return r;
     rv->has_plic = true;
     vm->irq_line = plic_line;
+    vm->irq_target = plic_target;
     vm->irq_line_ctx = vm;
     LOG_INFO("riscv64: no in-kernel AIA; stdvmm emulates a PLIC at 0x%llx",
              (unsigned long long)RV64_PLIC_BASE);
@@ -232,16 +239,19 @@ int arch_load_kernel(struct vm *vm, const struct vm_boot_images *images)
     uint64_t load;
     int r;
 
-    if (vm->mem.count != 1) {
-        LOG_ERR("riscv64 guests have one RAM region, this VM has %u", vm->mem.count);
+    if (vm->mem.count == 0 || vm->mem.count > RV64_DTB_MAX_MEMORY) {
+        LOG_ERR("riscv64 guests have 1 to %d RAM regions, this VM has %u", RV64_DTB_MAX_MEMORY,
+                vm->mem.count);
         return -STDVMM_EINVAL;
     }
     if (vm->opts.kernel_addr_set) {
         LOG_ERR("kernel_addr: riscv64 places its kernels itself (no fixed address yet)");
         return -STDVMM_EINVAL;
     }
-    rv->ram_base = vm->mem.regions[0].gpa;
-    rv->ram_size = vm->mem.regions[0].size;
+    /* The kernel, initramfs and DTB go in the lowest region (arch_memory_limits' boot_min). */
+    const struct gmem_region *low = gmem_lowest(&vm->mem);
+    rv->ram_base = low->gpa;
+    rv->ram_size = low->size;
     r = copy_cmdline(rv, images->cmdline);
     if (r == 0)
         r = probe(images->kernel, images->kernel_size, vm->opts.kernel_format, &img);
@@ -263,8 +273,7 @@ int arch_setup_firmware(struct vm *vm)
     struct rv64_state *rv = state(vm);
     uint32_t used;
     struct rv64_dtb_config cfg = {
-        .memory = {{.base = rv->ram_base, .size = rv->ram_size}},
-        .memory_count = 1,
+        .memory_count = vm->mem.count,
         .hart_count = vm->vcpu_count,
         .isa = rv->isa,
         .isa_ext = rv->isa_ext,
@@ -289,6 +298,10 @@ int arch_setup_firmware(struct vm *vm)
         .device_count = vm->device_count,
         .uart_clock_hz = RV64_UART_CLOCK_HZ,
     };
+    for (unsigned i = 0; i < vm->mem.count && i < RV64_DTB_MAX_MEMORY; i++) {
+        cfg.memory[i].base = vm->mem.regions[i].gpa;
+        cfg.memory[i].size = vm->mem.regions[i].size;
+    }
     /* Written in place, in the DTB's slot of guest RAM: no buffer shared between VMs. */
     uint8_t *dtb = gmem_translate(&vm->mem, rv->dtb_addr, RV64_DTB_MAX_SIZE);
     if (dtb == NULL) {

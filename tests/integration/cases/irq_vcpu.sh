@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64 aarch64
+# integration-arches: x86_64 aarch64 riscv64
 # Interrupt ownership: a 2-vCPU guest with vda's interrupt owned by vCPU 1
 # and vdb's by vCPU 0. While each disk is read, its interrupt count grows
 # on its owner's CPU in the guest's /proc/interrupts and (almost) not on the
 # other; stdvmm's info reports the same targets (x86: read back from the
-# IOAPIC the guest programmed; Arm: routed by stdvmm). An owner that is not
+# IOAPIC the guest programmed; riscv64 without an in-kernel AIA: from the
+# enables the guest wrote to stdvmm's PLIC; Arm: routed by stdvmm). An owner that is not
 # a vCPU of the VM is refused before anything boots.
 set -eu
 # shellcheck source=tests/integration/cases/lib/guest.sh

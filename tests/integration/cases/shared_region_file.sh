@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64 aarch64
+# integration-arches: x86_64 aarch64 riscv64
 # --shared-region with path=FILE, no manager (docs/memory.md): the guest
-# finds both regions through its firmware (arm64: the device tree's
-# shared-region nodes; x86_64: ACPI), reads the note this host left in one
+# finds both regions through its firmware (arm64, riscv64: the device
+# tree's shared-region nodes; x86_64: ACPI), reads the note this host left in one
 # and writes 1 MiB into it, which the host reads back from the file with
 # the checksum the guest computed; its write to the read-only region is
 # refused (the file is unchanged, the VMM says so) and the VM goes on to

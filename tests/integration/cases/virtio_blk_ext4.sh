@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
+# integration-arches: x86_64 riscv64
 # virtio-blk: the guest makes ext4 on a fresh raw image, writes a file with
 # a known checksum, syncs and powers off; debugfs on the host reads the
 # same file out of the image. The disk id reaches the guest (GET_ID).

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
+# integration-arches: x86_64 riscv64
 # virtio-blk readonly=on: the guest sees a read-only disk, reads it, and
 # writes fail even after the guest marks the device writable (so the device
 # itself refuses them); the image's bytes do not change.

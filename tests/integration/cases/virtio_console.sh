@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
+# integration-arches: x86_64 riscv64
 # --console virtio: the console file receives the guest's readiness line
 # through hvc0 (the UART's output is dropped in this mode, and /init prints
 # it after moving to /dev/hvc0, so nothing else could have carried it).

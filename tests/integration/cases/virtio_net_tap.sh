@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
+# integration-arches: x86_64 riscv64
 # virtio-net with --net tap: stdvmm creates the TAP, the test puts an
 # address on it, the guest pings it, then 4 MiB go each way over TCP
 # (host httpd -> guest wget, guest httpd -> host wget) with checksum and

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
+# integration-arches: x86_64 riscv64
 # virtio-vsock, both directions, 1 MiB echoed each way:
 #  - host-initiated: a host program connects to the Unix socket, sends
 #    "CONNECT 5000\n" and gets "OK <port>\n", then talks to the guest's echo

@@ -2,9 +2,16 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Guest half of virtio_rng.
 set -eu
+# stdvmm.rng_bytes=N: how much to read (default 1 MiB).
+bytes=1048576
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	stdvmm.rng_bytes=*) bytes=${arg#stdvmm.rng_bytes=} ;;
+	esac
+done
 echo "stdvmm-test: rng_current=$(cat /sys/class/misc/hw_random/rng_current)"
 t0=$(cut -d' ' -f1 /proc/uptime)
-head -c 1048576 /dev/hwrng >/tmp/rnd
+head -c "$bytes" /dev/hwrng >/tmp/rnd
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "stdvmm-test: bytes=$(wc -c </tmp/rnd)"
 # How many of the 256 byte values occur in the first 4 KiB: ~254 for random data.

@@ -8,13 +8,15 @@
  * ends the program.
  */
 #include <errno.h>
-#include <linux/vm_sockets.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* After sys/socket.h: some kernels' uapi header uses struct sockaddr without including it. */
+#include <linux/vm_sockets.h>
 
 static int usage(void)
 {

@@ -92,6 +92,12 @@ int hv_vm_set_irq_line(struct hv_vm *vm, uint32_t irq, bool level)
     return 0;
 }
 
+int hv_vm_irq_target(struct hv_vm *vm, uint32_t irq, unsigned *vcpu)
+{
+    (void)vm, (void)irq, (void)vcpu;
+    return -STDVMM_ENOTSUP;
+}
+
 void hv_vcpu_kick(struct hv_vcpu *vcpu)
 {
     (void)vcpu;

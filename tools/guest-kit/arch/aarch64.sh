@@ -21,11 +21,8 @@ APT_OPTS=(
 )
 # The private lists are not refreshed by the system's apt-get update: do it
 # once a day, so that a kernel Debian has since replaced is not asked for.
-if [[ -z $(find "$_a64_apt" -maxdepth 1 -name .updated -mmin -1440 -print 2>/dev/null) ]]; then
-  if DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2; then
-    touch "$_a64_apt/.updated"
-  fi
-fi
+APT_STATE_DIR=$_a64_apt
+apt_lists_update || true
 unset _a64_cache _a64_apt
 
 # KVM and the GICv3/timer drivers are built in; the image is an uncompressed

@@ -26,11 +26,8 @@ APT_OPTS=(
   -o Dir::State::status=/dev/null
 )
 # Refreshed once a day, as the arm64 lists are.
-if [[ -z $(find "$_rv_apt" -maxdepth 1 -name .updated -mmin -1440 -print 2>/dev/null) ]]; then
-  if DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2; then
-    touch "$_rv_apt/.updated"
-  fi
-fi
+APT_STATE_DIR=$_rv_apt
+apt_lists_update || true
 unset _rv_suite _rv_cache _rv_apt _rv_mirror
 
 KERNEL_META=linux-image-riscv64
@@ -52,4 +49,18 @@ GUEST_MODULES=(
   virtio_console virtio-rng
   vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
   crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+)
+
+# ext4 for the disk tests (busybox only makes ext2): Debian 13's riscv64
+# mke2fs as mkfs.ext4, with its libraries and loader (PACKAGE:PATH[:DEST]).
+GUEST_FOREIGN_FILES=(
+  e2fsprogs:/usr/sbin/mke2fs:/usr/sbin/mkfs.ext4
+  e2fsprogs:/etc/mke2fs.conf
+  libext2fs2t64:/usr/lib/riscv64-linux-gnu/libext2fs.so.2
+  libext2fs2t64:/usr/lib/riscv64-linux-gnu/libe2p.so.2
+  libcom-err2:/usr/lib/riscv64-linux-gnu/libcom_err.so.2
+  libblkid1:/usr/lib/riscv64-linux-gnu/libblkid.so.1
+  libuuid1:/usr/lib/riscv64-linux-gnu/libuuid.so.1
+  libc6:/usr/lib/riscv64-linux-gnu/libc.so.6
+  libc6:/usr/lib/riscv64-linux-gnu/ld-linux-riscv64-lp64d.so.1:/lib/ld-linux-riscv64-lp64d.so.1
 )

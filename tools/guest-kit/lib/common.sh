@@ -31,6 +31,27 @@ ensure_host_pkgs() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# Refreshes the lists of a private apt state (APT_STATE_DIR, set with
+# APT_OPTS by the arch file; the system's own otherwise): once a day, or
+# now with "force". Under a lock: the cross build and the guest kit read the
+# same state at once (ctest -j), and a second apt-get update fails on
+# apt's own lock instead of waiting for it.
+apt_lists_update() {
+  local force=${1:-}
+  if [[ -z ${APT_STATE_DIR:-} ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2
+    return
+  fi
+  (
+    flock 9
+    if [[ $force == force ||
+      -z $(find "$APT_STATE_DIR" -maxdepth 1 -name .updated -mmin -1440 -print 2>/dev/null) ]]; then
+      DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2 &&
+        touch "$APT_STATE_DIR/.updated"
+    fi
+  ) 9>"$APT_STATE_DIR/.update.lock"
+}
+
 # The candidate version apt would download; it keys every cache entry, so a
 # Debian point release invalidates exactly the packages it changed.
 deb_version() {
@@ -38,11 +59,29 @@ deb_version() {
   v=$(apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}')
   if [[ -z $v || $v == "(none)" ]]; then
     # An empty package list is the usual cause on a fresh machine.
-    DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" update -qq >&2
+    apt_lists_update force || true
     v=$(apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}')
   fi
   [[ -n $v && $v != "(none)" ]] || die "no candidate version for package $1"
   printf '%s\n' "$v"
+}
+
+# add_foreign_files ROOT CACHE SPEC...: files of the target architecture's
+# own Debian packages, for a root that is not the build machine's
+# architecture (no ldd for them here). SPEC is PACKAGE:PATH[:DEST]; the file
+# goes to DEST (default PATH) with links followed.
+add_foreign_files() {
+  local root=$1 cache=$2 spec pkg path dest pdir
+  shift 2
+  for spec in "$@"; do
+    IFS=: read -r pkg path dest <<<"$spec"
+    dest=${dest:-$path}
+    pdir=$(deb_unpack "$cache" "$pkg")
+    [[ -e $pdir$path ]] || die "$pkg has no $path"
+    rm -f "${root:?}$dest" # may be a busybox applet link: never write through it
+    mkdir -p "$root${dest%/*}"
+    cp -L "$pdir$path" "$root$dest"
+  done
 }
 
 # linux-image-amd64 is a metapackage; the kernel lives in the versioned

@@ -15,6 +15,27 @@ QEMU_BIN=qemu-system-riscv64
 
 HOST_MODULES=(kvm tun)
 
+# Host-side tools of the integration cases, as on x86_64 (debugfs reads the
+# guest's ext4 image, socat speaks to vsock's Unix socket), from Debian 13's
+# riscv64 packages with their libraries and loader.
+HOST_FOREIGN_FILES=(
+  e2fsprogs:/usr/sbin/debugfs
+  libext2fs2t64:/usr/lib/riscv64-linux-gnu/libext2fs.so.2
+  libext2fs2t64:/usr/lib/riscv64-linux-gnu/libe2p.so.2
+  libss2:/usr/lib/riscv64-linux-gnu/libss.so.2
+  libcom-err2:/usr/lib/riscv64-linux-gnu/libcom_err.so.2
+  libblkid1:/usr/lib/riscv64-linux-gnu/libblkid.so.1
+  libuuid1:/usr/lib/riscv64-linux-gnu/libuuid.so.1
+  socat:/usr/bin/socat
+  libssl3t64:/usr/lib/riscv64-linux-gnu/libssl.so.3
+  libssl3t64:/usr/lib/riscv64-linux-gnu/libcrypto.so.3
+  zlib1g:/usr/lib/riscv64-linux-gnu/libz.so.1
+  libzstd1:/usr/lib/riscv64-linux-gnu/libzstd.so.1
+  libwrap0:/usr/lib/riscv64-linux-gnu/libwrap.so.0
+  libc6:/usr/lib/riscv64-linux-gnu/libc.so.6
+  libc6:/usr/lib/riscv64-linux-gnu/ld-linux-riscv64-lp64d.so.1:/lib/ld-linux-riscv64-lp64d.so.1
+)
+
 HOST_CC=riscv64-linux-gnu-gcc
 HOST_CC_PKGS=(gcc-riscv64-linux-gnu libc6-dev-riscv64-cross)
 

@@ -55,7 +55,9 @@ th_base() {
     ensure_host_pkgs "$p"
     progs+=("$p=$(dpkg-query -W -f='${Version}' "$p")")
   done
+  [[ -v HOST_FOREIGN_FILES ]] || HOST_FOREIGN_FILES=()
   stamp=$(inputs_hash "$th_arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${progs[@]}" \
+    "${HOST_FOREIGN_FILES[@]}" \
     "$testhost_dir/init" "$testhost_dir/lib/host.sh" "$testhost_dir/arch/$th_arch.sh" \
     "$testhost_dir/kvm-hold.c" \
     "$testhost_dir/../guest-kit/lib/common.sh")
@@ -88,6 +90,9 @@ th_base() {
     rm -f "${root:?}/${dest:-$src}" # may be a busybox applet link: never write through it
     add_binary "$root" "$src" "${dest:-$src}"
   done
+  # The same tools for a host of another architecture, from its own
+  # packages (PACKAGE:PATH[:DEST], libraries and loader listed).
+  add_foreign_files "$root" "$th_cache" "${HOST_FOREIGN_FILES[@]}"
   install -m 0755 "$testhost_dir/init" "$root/init"
   ensure_host_pkgs "${HOST_CC_PKGS[@]}"
   "$HOST_CC" -O2 -Wall -Wextra -Werror -static -o "$root/bin/kvm-hold" "$testhost_dir/kvm-hold.c"
