@@ -78,7 +78,8 @@
 #define VIRTIO_IOMMU_FAULT_F_WRITE 2u
 #define VIRTIO_IOMMU_FAULT_F_ADDRESS 0x100u
 
-/* Configuration space layout (§5.13.4): page_size_mask, input_range, domain_range, probe_size, bypass. */
+/* Configuration space layout (§5.13.4): page_size_mask, input_range, domain_range, probe_size,
+ * bypass. */
 #define VIRTIO_IOMMU_CONFIG_SIZE 40
 #define VIRTIO_IOMMU_CONFIG_BYPASS 36
 /* Fault event written to an event-queue buffer. */
@@ -132,13 +133,13 @@ struct viommu_domain {
 struct viommu {
     struct virtio_dev vdev;
     struct viommu_config cfg;
-    stdvmm_lock_t lock; /* the endpoints' domains, the domains and their maps */
+    stdvmm_lock_t lock;  /* the endpoints' domains, the domains and their maps */
     atomic_uchar bypass; /* configuration field: unattached endpoints pass through */
     struct viommu_endpoint endpoints[VIOMMU_MAX_ENDPOINTS];
     unsigned nendpoints;
     struct viommu_domain domains[VIOMMU_MAX_DOMAINS];
-    atomic_uint faults;       /* translation faults since start, reported or not */
-    atomic_uint faults_lost;  /* of which the driver had no event buffer for */
+    atomic_uint faults;      /* translation faults since start, reported or not */
+    atomic_uint faults_lost; /* of which the driver had no event buffer for */
     struct virtq_seg segs[VIOMMU_MAX_SEGS];
 };
 

@@ -282,7 +282,7 @@ static uint8_t do_unmap(struct viommu *v, const uint8_t *r, uint64_t n)
         return VIRTIO_IOMMU_S_RANGE;
     /* §5.13.6.7: a range that would split a mapping removes nothing. */
     return iommu_map_remove(&v->domains[i].map, start, last) < 0 ? VIRTIO_IOMMU_S_RANGE
-                                                                  : VIRTIO_IOMMU_S_OK;
+                                                                 : VIRTIO_IOMMU_S_OK;
 }
 
 /* Fills props (probe_size bytes, zeroed: a NONE property ends the list) with reserved regions. */
