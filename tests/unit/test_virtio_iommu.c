@@ -96,12 +96,19 @@ static uint8_t request(struct fixture *f, uint32_t out_len, uint32_t in_len)
     return td_ptr(&f->d, TAIL)[in_len - 4];
 }
 
-static uint8_t attach(struct fixture *f, uint32_t domain, uint32_t ep, uint32_t flags)
+/* The request buffer, zeroed, with its type and the 32-bit field after the head. */
+static uint8_t *req(struct fixture *f, uint8_t type, uint32_t first, size_t len)
 {
     uint8_t *r = td_ptr(&f->d, REQ);
-    memset(r, 0, 20);
-    r[0] = VIRTIO_IOMMU_T_ATTACH;
-    virtio_put_le32(r + 4, domain);
+    memset(r, 0, len);
+    r[0] = type;
+    virtio_put_le32(r + 4, first);
+    return r;
+}
+
+static uint8_t attach(struct fixture *f, uint32_t domain, uint32_t ep, uint32_t flags)
+{
+    uint8_t *r = req(f, VIRTIO_IOMMU_T_ATTACH, domain, 20);
     virtio_put_le32(r + 8, ep);
     virtio_put_le32(r + 12, flags);
     return request(f, 20, 4);
@@ -109,37 +116,34 @@ static uint8_t attach(struct fixture *f, uint32_t domain, uint32_t ep, uint32_t 
 
 static uint8_t detach(struct fixture *f, uint32_t domain, uint32_t ep)
 {
-    uint8_t *r = td_ptr(&f->d, REQ);
-    memset(r, 0, 20);
-    r[0] = VIRTIO_IOMMU_T_DETACH;
-    virtio_put_le32(r + 4, domain);
-    virtio_put_le32(r + 8, ep);
+    virtio_put_le32(req(f, VIRTIO_IOMMU_T_DETACH, domain, 20) + 8, ep);
     return request(f, 20, 4);
+}
+
+/* MAP with phys and flags, or UNMAP (map_req false): both name a range of a domain. */
+static uint8_t range_req(struct fixture *f, bool map_req, uint32_t domain, uint64_t start,
+                         uint64_t last, uint64_t phys, uint32_t flags)
+{
+    uint32_t len = map_req ? 36 : 28;
+    uint8_t *r = req(f, map_req ? VIRTIO_IOMMU_T_MAP : VIRTIO_IOMMU_T_UNMAP, domain, len);
+    virtio_put_le64(r + 8, start);
+    virtio_put_le64(r + 16, last);
+    if (map_req) {
+        virtio_put_le64(r + 24, phys);
+        virtio_put_le32(r + 32, flags);
+    }
+    return request(f, len, 4);
 }
 
 static uint8_t map(struct fixture *f, uint32_t domain, uint64_t start, uint64_t last, uint64_t phys,
                    uint32_t flags)
 {
-    uint8_t *r = td_ptr(&f->d, REQ);
-    memset(r, 0, 36);
-    r[0] = VIRTIO_IOMMU_T_MAP;
-    virtio_put_le32(r + 4, domain);
-    virtio_put_le64(r + 8, start);
-    virtio_put_le64(r + 16, last);
-    virtio_put_le64(r + 24, phys);
-    virtio_put_le32(r + 32, flags);
-    return request(f, 36, 4);
+    return range_req(f, true, domain, start, last, phys, flags);
 }
 
 static uint8_t unmap(struct fixture *f, uint32_t domain, uint64_t start, uint64_t last)
 {
-    uint8_t *r = td_ptr(&f->d, REQ);
-    memset(r, 0, 28);
-    r[0] = VIRTIO_IOMMU_T_UNMAP;
-    virtio_put_le32(r + 4, domain);
-    virtio_put_le64(r + 8, start);
-    virtio_put_le64(r + 16, last);
-    return request(f, 28, 4);
+    return range_req(f, false, domain, start, last, 0, 0);
 }
 
 static void config_space(void **state)
@@ -193,10 +197,7 @@ static void requests_are_validated(void **state)
 static void probe_reports_reserved_regions(void **state)
 {
     struct fixture *f = *state;
-    uint8_t *r = td_ptr(&f->d, REQ);
-    memset(r, 0, 72);
-    r[0] = VIRTIO_IOMMU_T_PROBE;
-    virtio_put_le32(r + 4, EP_ID);
+    uint8_t *r = req(f, VIRTIO_IOMMU_T_PROBE, EP_ID, 72);
     assert_int_equal(request(f, 72, VIOMMU_PROBE_SIZE + 4), VIRTIO_IOMMU_S_OK);
     const uint8_t *p = td_ptr(&f->d, TAIL);
     assert_int_equal(virtio_le16(p), VIRTIO_IOMMU_PROBE_T_RESV_MEM);
@@ -228,6 +229,21 @@ static bool next_fault(struct fixture *f, uint8_t *reason, uint32_t *ep, uint64_
     return true;
 }
 
+/*
+ * The endpoint attached to domain 5, its rings mapped at EP_IOVA_RINGS, a
+ * data page at EP_IOVA_BUF with buf_flags, and the driver started on them.
+ */
+static void start_endpoint(struct fixture *f, uint32_t buf_flags)
+{
+    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 5, EP_IOVA_RINGS, EP_IOVA_RINGS + 0xffff, EP_RINGS, 3), 0);
+    assert_int_equal(map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff, EP_BUF_GPA, buf_flags), 0);
+    td_start(&f->ep, &f->rng_t, 0, 16, TD_FEATURES_ALL | ACCESS_PLATFORM);
+    td_setup_queue_at(&f->ep, &f->rng_t, 0, 16, EP_IOVA_RINGS, EP_IOVA_RINGS + 0x4000,
+                      EP_IOVA_RINGS + 0x8000);
+    td_w32(&f->rng_t, VIRTIO_MMIO_STATUS, 0xf);
+}
+
 static void endpoint_translates_and_faults(void **state)
 {
     struct fixture *f = *state;
@@ -252,14 +268,7 @@ static void endpoint_translates_and_faults(void **state)
     assert_true(flags & VIRTIO_IOMMU_FAULT_F_ADDRESS);
 
     /* Attach, map the rings and a write-only data page, start again. */
-    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
-    assert_int_equal(map(f, 5, EP_IOVA_RINGS, EP_IOVA_RINGS + 0xffff, EP_RINGS, 3), 0);
-    assert_int_equal(
-        map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff, EP_BUF_GPA, VIRTIO_IOMMU_MAP_F_WRITE), 0);
-    td_start(&f->ep, &f->rng_t, 0, 16, TD_FEATURES_ALL | ACCESS_PLATFORM);
-    td_setup_queue_at(&f->ep, &f->rng_t, 0, 16, EP_IOVA_RINGS, EP_IOVA_RINGS + 0x4000,
-                      EP_IOVA_RINGS + 0x8000);
-    td_w32(&f->rng_t, VIRTIO_MMIO_STATUS, 0xf);
+    start_endpoint(f, VIRTIO_IOMMU_MAP_F_WRITE);
     assert_int_equal(td_r32(&f->rng_t, VIRTIO_MMIO_QUEUE_READY), 1);
 
     /* The descriptor says IOVA; the bytes land at the guest-physical page behind it. */
@@ -296,15 +305,8 @@ static void permissions_are_enforced(void **state)
     uint32_t ep, flags;
     uint64_t addr;
 
-    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
-    assert_int_equal(map(f, 5, EP_IOVA_RINGS, EP_IOVA_RINGS + 0xffff, EP_RINGS, 3), 0);
     /* Read-only: the device may not write random bytes into it. */
-    assert_int_equal(
-        map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff, EP_BUF_GPA, VIRTIO_IOMMU_MAP_F_READ), 0);
-    td_start(&f->ep, &f->rng_t, 0, 16, TD_FEATURES_ALL | ACCESS_PLATFORM);
-    td_setup_queue_at(&f->ep, &f->rng_t, 0, 16, EP_IOVA_RINGS, EP_IOVA_RINGS + 0x4000,
-                      EP_IOVA_RINGS + 0x8000);
-    td_w32(&f->rng_t, VIRTIO_MMIO_STATUS, 0xf);
+    start_endpoint(f, VIRTIO_IOMMU_MAP_F_READ);
     td_desc_at(&f->ep, EP_RINGS, 0, EP_IOVA_BUF, 32, VIRTQ_DESC_F_WRITE, 0);
     virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 2), 1);
     virtio_rng_process(&f->rng);

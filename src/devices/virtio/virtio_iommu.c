@@ -231,22 +231,35 @@ static bool aligned(uint64_t x)
     return (x & (GRANULE - 1)) == 0;
 }
 
+/*
+ * MAP and UNMAP: the request is long enough and names an existing domain
+ * that maps (not a bypass one); *i is its slot, [*start, *last] the range.
+ */
+static uint8_t mapping_domain(struct viommu *v, const uint8_t *r, uint64_t n, uint64_t need, int *i,
+                              uint64_t *start, uint64_t *last)
+{
+    if (n < need)
+        return VIRTIO_IOMMU_S_INVAL;
+    *start = virtio_le64(r + 8);
+    *last = virtio_le64(r + 16);
+    *i = find_domain(v, virtio_le32(r + 4));
+    if (*i < 0)
+        return VIRTIO_IOMMU_S_NOENT;
+    return v->domains[*i].bypass ? VIRTIO_IOMMU_S_INVAL : VIRTIO_IOMMU_S_OK;
+}
+
 static uint8_t do_map(struct viommu *v, const uint8_t *r, uint64_t n)
 {
-    if (n < MAP_SIZE)
-        return VIRTIO_IOMMU_S_INVAL;
-    uint32_t dom = virtio_le32(r + 4);
-    uint64_t start = virtio_le64(r + 8);
-    uint64_t last = virtio_le64(r + 16);
+    int i;
+    uint64_t start, last;
+    uint8_t st = mapping_domain(v, r, n, MAP_SIZE, &i, &start, &last);
+    if (st != VIRTIO_IOMMU_S_OK)
+        return st;
     uint64_t phys = virtio_le64(r + 24);
     uint32_t flags = virtio_le32(r + 32);
-    int i = find_domain(v, dom);
 
-    if (i < 0)
-        return VIRTIO_IOMMU_S_NOENT;
     /* No MMIO flag: F_MMIO is not offered, so device memory cannot be mapped. */
-    if ((flags & ~(VIRTIO_IOMMU_MAP_F_READ | VIRTIO_IOMMU_MAP_F_WRITE)) != 0 ||
-        v->domains[i].bypass)
+    if ((flags & ~(VIRTIO_IOMMU_MAP_F_READ | VIRTIO_IOMMU_MAP_F_WRITE)) != 0)
         return VIRTIO_IOMMU_S_INVAL;
     if (last < start || !aligned(start) || !aligned(phys) || !aligned(last + 1) ||
         phys + (last - start) < phys)
@@ -267,17 +280,11 @@ static uint8_t do_map(struct viommu *v, const uint8_t *r, uint64_t n)
 
 static uint8_t do_unmap(struct viommu *v, const uint8_t *r, uint64_t n)
 {
-    if (n < UNMAP_SIZE)
-        return VIRTIO_IOMMU_S_INVAL;
-    uint32_t dom = virtio_le32(r + 4);
-    uint64_t start = virtio_le64(r + 8);
-    uint64_t last = virtio_le64(r + 16);
-    int i = find_domain(v, dom);
-
-    if (i < 0)
-        return VIRTIO_IOMMU_S_NOENT;
-    if (v->domains[i].bypass)
-        return VIRTIO_IOMMU_S_INVAL;
+    int i;
+    uint64_t start, last;
+    uint8_t st = mapping_domain(v, r, n, UNMAP_SIZE, &i, &start, &last);
+    if (st != VIRTIO_IOMMU_S_OK)
+        return st;
     if (last < start)
         return VIRTIO_IOMMU_S_RANGE;
     /* §5.13.6.7: a range that would split a mapping removes nothing. */
