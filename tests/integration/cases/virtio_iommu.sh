@@ -11,9 +11,9 @@
 # still reads back what was written). A run without the IOMMU gives the
 # A/B figures for the disk and the network (printed, not asserted).
 set -eu
+VM_MEMORY=512M
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
-VM_MEMORY=512M
 img=$TEST_TMP/iommu.img
 dd if=/dev/zero of="$img" bs=1048576 count=64 2>/dev/null
 ip link set lo up
@@ -43,10 +43,8 @@ expect_line "stdvmm-test: virtio_iommu ok"
 [ "$(serial_value iommu_driver)" = 1 ] ||
 	fail "the virtio-iommu driver is bound to '$(serial_value iommu_driver)' devices, not 1"
 members=$(serial_value iommu_members)
-for dev in virtio_mmio; do
-	n=$(echo "$members" | tr ' ' '\n' | grep -c "$dev" || true)
-	[ "$n" -ge 3 ] || fail "only $n virtio-mmio devices in IOMMU groups ($members); want rng, disk, net"
-done
+n=$(echo "$members" | tr ' ' '\n' | grep -c virtio_mmio || true)
+[ "$n" -ge 3 ] || fail "only $n virtio-mmio devices in IOMMU groups ($members); want rng, disk, net"
 [ "$(serial_value disk)" = ok ] || fail "behind the IOMMU the disk said '$(serial_value disk)'"
 [ "$(serial_value addr)" = 10.0.2.15/24 ] || fail "behind the IOMMU DHCP gave '$(serial_value addr)'"
 [ "$(serial_value reply)" = hello-from-host ] ||

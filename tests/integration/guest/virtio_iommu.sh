@@ -8,7 +8,7 @@
 set -u
 dmesg -n 1
 bench=0 hostile=0
-for arg in $(cat /proc/cmdline); do
+for arg in $(cat /proc/cmdline); do # words, not lines
 	case $arg in
 	iommu.bench=1) bench=1 ;;
 	iommu.hostile=1) hostile=1 ;;
@@ -19,6 +19,14 @@ rate() { # MIB SECONDS_START SECONDS_END
 	awk -v m="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.2f", m / d }'
 }
 
+# The devices behind the IOMMU probe once its driver is there (deferred
+# probe, asynchronous): give them time to appear.
+i=0
+while { [ ! -b /dev/vda ] || [ ! -e /sys/class/net/eth0 ]; } && [ $i -lt 60 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+echo "stdvmm-test: waited=$i"
 n=0
 for d in /sys/bus/virtio/drivers/virtio_iommu/virtio*; do
 	[ -e "$d" ] && n=$((n + 1))

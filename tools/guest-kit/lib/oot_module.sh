@@ -44,6 +44,7 @@ build_oot_module() {
   common=$(deb_unpack "$cache" "linux-headers-$abi-common")
   # The host-side build programs (fixdep, modpost) are the build machine's.
   kbuild=$(
+    # shellcheck disable=SC2034 # read by deb_unpack
     APT_OPTS=()
     DEB_ARCH=""
     deb_unpack "$cache" "linux-kbuild-$series"
