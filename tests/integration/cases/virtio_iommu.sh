@@ -17,6 +17,8 @@ VM_MEMORY=512M
 . "${0%/*}/lib/guest.sh"
 # shellcheck source=tests/integration/cases/lib/background.sh
 . "${0%/*}/lib/background.sh"
+# shellcheck source=tests/integration/cases/lib/tap.sh
+. "${0%/*}/lib/tap.sh"
 img=$TEST_TMP/iommu.img
 dd if=/dev/zero of="$img" bs=1048576 count=64 2>/dev/null
 tap=stdvmm-tap0
@@ -31,14 +33,7 @@ one() {
 	more=$1
 	shift
 	start_vm "stdvmm.test=virtio_iommu $extra $more" --rng --disk "path=$img" --net "tap=$tap" "$@"
-	n=0
-	until [ -e "/sys/class/net/$tap" ]; do
-		n=$((n + 1))
-		[ $n -lt 60 ] && kill -0 "$VM_PID" 2>/dev/null || { vm_dump; fail "no $tap appeared"; }
-		sleep 1
-	done
-	ip addr add 192.168.77.1/24 dev "$tap"
-	ip link set "$tap" up
+	tap_up "$tap"
 	(echo hello-from-host | timeout 300 nc -l -p 5555 >/dev/null) &
 	(timeout 300 nc -l -p 5557 </dev/zero >/dev/null 2>&1) &
 	wait_vm
