@@ -170,8 +170,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gmem_init(&mem);
     gmem_add_region(&mem, RAM_GPA, RAM_SIZE, ram);
     struct viommu_config cfg = {
-        .slot = {.name = "iommu", .base = 0xd0000000u, .irq = 5, .mem = &mem,
-                 .interrupt = nop, .kick = nop},
+        .slot = {.name = "iommu",
+                 .base = 0xd0000000u,
+                 .irq = 5,
+                 .mem = &mem,
+                 .interrupt = nop,
+                 .kick = nop},
         .nresv = 1,
         .resv = {{.start = 0x8000000, .last = 0x80fffff, .subtype = 1}},
     };
