@@ -82,6 +82,12 @@ struct arch_platform {
      * from the host); 0: the arch has no power button yet.
      */
     uint32_t power_button_irq;
+    /*
+     * The firmware tables can put virtio devices behind a virtio-iommu
+     * (device tree `iommus`); false on x86, which would need an ACPI VIOT
+     * table (not written yet, and Debian 12's amd64 kernel lacks ACPI_VIOT).
+     */
+    bool iommu_described;
 };
 const struct arch_platform *arch_platform(void);
 

@@ -34,6 +34,7 @@
 #include "stdvmm/devices/virtio_rng.h"
 #include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/devices/virtio_vsock.h"
+#include "stdvmm/devices/virtio_iommu.h"
 #include "stdvmm/vm.h"
 
 /* The longest command line a machine passes on; the arch checks the kernel's own limit. */
@@ -59,6 +60,7 @@ enum machine_virtio_kind {
     MACHINE_VIRTIO_NET,
     MACHINE_VIRTIO_VSOCK,
     MACHINE_VIRTIO_VHOST, /* any device type, its queues served by another process */
+    MACHINE_VIRTIO_IOMMU, /* virtio-iommu in front of the others (stdvmm/devices/virtio_iommu.h) */
     MACHINE_VIRTIO_KINDS
 };
 
@@ -93,6 +95,7 @@ struct machine_virtio {
         struct virtio_net_config net;
         struct virtio_vsock_config vsock;
         struct virtio_vhost_config vhost;
+        struct viommu_config iommu;
     } cfg;
     void *model;             /* the storage given to machine_add_virtio() */
     struct virtio_dev *vdev; /* inside model */

@@ -105,6 +105,7 @@ struct sysconf_vm {
     const char *vsock_socket; /* host side; the manager's default: STATE/vms/NAME/vsock.sock */
     struct vmm_irq_owner vsock_irq;
     bool rng;                 /* virtio-rng */
+    bool iommu;               /* virtio-iommu in front of the virtio devices */
     bool virtio_console;      /* console on virtio-console (hvc0) instead of the UART */
     const char *serial_log;   /* NULL: manager default, or the terminal for stdvmm run */
     uint64_t serial_log_max;  /* bytes before serial_log rotates; 0: the default, 16 MiB */

@@ -61,6 +61,12 @@ struct vm_platform_device {
      * memory at dma_bus; the firmware tables tell the guest to translate.
      */
     uint64_t dma_cpu, dma_bus, dma_size;
+    /*
+     * VIRTIO_MMIO only: the virtio-iommu itself, or a device behind it with
+     * its endpoint ID (device tree `iommus`, ACPI VIOT).
+     */
+    enum { VM_IOMMU_NONE = 0, VM_IOMMU_SELF, VM_IOMMU_ENDPOINT } iommu;
+    uint32_t iommu_endpoint;
     /* SHARED_REGION only: the region's memory and name. */
     uint64_t shm_gpa, shm_size;
     const char *label;

@@ -155,6 +155,12 @@ struct vmm_config {
     struct vmm_fs fs[VMM_MAX_FS];
     unsigned fs_count;
     bool rng; /* virtio-rng fed from getrandom(2) */
+    /*
+     * A virtio-iommu in front of the other virtio devices (docs/memory.md):
+     * their accesses go through the guest's mappings. Not with vhost-user,
+     * vhost-net or virtio-fs, whose datapaths stdvmm does not translate.
+     */
+    bool iommu;
     struct vmm_shared_region shared[VMM_MAX_SHARED];
     unsigned shared_count;
     const struct vmm_placement *placement; /* vCPU/VMM thread placement; NULL: none */

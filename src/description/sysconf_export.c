@@ -30,6 +30,7 @@ int sysconf_vm_to_vmm_config(const struct sysconf_vm *vm, struct vmm_config *out
     out->seccomp = vm->seccomp;
     out->arch = vm->arch;
     out->rng = vm->rng;
+    out->iommu = vm->iommu;
     out->placement = vm->placement;
     out->console = vm->virtio_console ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL;
     out->serial_rate = vm->serial_log_rate;
@@ -224,6 +225,8 @@ char *sysconf_vm_to_json(const struct sysconf_vm *vm)
         r |= json_object_set_new(o, "vsock", v);
     }
     r |= json_object_set_new(o, "rng", json_boolean(vm->rng));
+    if (vm->iommu)
+        r |= json_object_set_new(o, "iommu", json_true());
     r |= set_str(o, "console", vm->virtio_console ? "virtio" : "serial");
     r |= set_str(o, "serial_log", vm->serial_log);
     if (vm->serial_log_max != 0)

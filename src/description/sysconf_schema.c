@@ -26,6 +26,7 @@ static const char *const vm_keys[] = {"name",
                                       "nets",
                                       "vsock",
                                       "rng",
+                                      "iommu",
                                       "console",
                                       "serial_log",
                                       "serial_log_max",
@@ -525,6 +526,7 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     walk_vsock(w, obj, path, vm);
     walk_filesystems(w, obj, path, vm);
     sysconf_get_bool(w, obj, path, "rng", false, &vm->rng);
+    sysconf_get_bool(w, obj, path, "iommu", false, &vm->iommu);
     const char *console = NULL;
     if (sysconf_get_string(w, obj, path, "console", false, &console) == SYSCONF_OK) {
         if (strcmp(console, "virtio") == 0) {

@@ -20,6 +20,7 @@ _Static_assert(offsetof(struct virtio_blk_config, slot) == 0, "slot first");
 _Static_assert(offsetof(struct virtio_net_config, slot) == 0, "slot first");
 _Static_assert(offsetof(struct virtio_vsock_config, slot) == 0, "slot first");
 _Static_assert(offsetof(struct virtio_vhost_config, slot) == 0, "slot first");
+_Static_assert(offsetof(struct viommu_config, slot) == 0, "slot first");
 
 static int console_init(void *m, const void *c)
 {
@@ -45,6 +46,10 @@ static int vhost_init(void *m, const void *c)
 {
     return virtio_vhost_init(m, c);
 }
+static int iommu_init(void *m, const void *c)
+{
+    return viommu_init(m, c);
+}
 
 #define KIND(name, type, init)                                                                     \
     {                                                                                              \
@@ -58,6 +63,7 @@ const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS] = {
     [MACHINE_VIRTIO_NET] = KIND("net", virtio_net, net_init),
     [MACHINE_VIRTIO_VSOCK] = KIND("vsock", virtio_vsock, vsock_init),
     [MACHINE_VIRTIO_VHOST] = KIND("vhost", virtio_vhost, vhost_init),
+    [MACHINE_VIRTIO_IOMMU] = KIND("iommu", viommu, iommu_init),
 };
 
 int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)

@@ -32,6 +32,7 @@
 #include "stdvmm/backends/vsock_unix.h"
 #include "stdvmm/devices/virtio_blk.h"
 #include "stdvmm/devices/virtio_console.h"
+#include "stdvmm/devices/virtio_iommu.h"
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/devices/virtio_rng.h"
 #include "stdvmm/devices/virtio_vsock.h"
@@ -121,6 +122,8 @@ struct vmm_virtio {
     struct vdev devs[MAX_VIRTIO_DEVICES];
     unsigned dev_count;
     struct virtio_console *console; /* this boot's, when running */
+    struct viommu *iommu;           /* this boot's, with cfg->iommu: the others' endpoints */
+    uint32_t endpoints;             /* endpoint IDs given so far this boot */
     /*
      * Allocated for the whole run, unlike the other models: the console's
      * input thread outlives a reboot and may still hold the pointer.
@@ -160,6 +163,41 @@ static bool disk_ok(const struct vmm_disk *d, unsigned i)
     return true;
 }
 
+/*
+ * Only stdvmm's own device models translate through the virtio-iommu; a
+ * backend that reaches guest RAM itself (vhost-user via IOTLB messages,
+ * vhost-net via the kernel's IOTLB) would need its own translation, which
+ * stdvmm does not give it, so such devices are refused rather than left
+ * outside the IOMMU.
+ */
+static bool iommu_ok(const struct vmm_config *cfg)
+{
+    const char *why = NULL;
+
+    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
+        if (cfg->disks[i].vhost_user != NULL)
+            why = "a vhost-user disk";
+    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
+        if (cfg->nets[i].backend == VMM_NET_VHOST_USER)
+            why = "a vhost-user network interface";
+        else if (cfg->nets[i].backend == VMM_NET_TAP && cfg->nets[i].vhost)
+            why = "a tap interface with vhost=on";
+    }
+    if (cfg->fs_count > 0)
+        why = "a virtio-fs file system (vhost-user)";
+    if (!arch_platform()->iommu_described) {
+        LOG_ERR("--iommu on: this architecture's firmware tables cannot describe a virtio-iommu "
+                "yet (x86 needs an ACPI VIOT table); use an arm64 or riscv64 guest");
+        return false;
+    }
+    if (why == NULL)
+        return true;
+    LOG_ERR("--iommu on: %s has its datapath outside stdvmm, which the IOMMU does not translate "
+            "(no IOTLB support); drop the one or the other",
+            why);
+    return false;
+}
+
 bool vmm_virtio_shared_ram(const struct vmm_config *cfg)
 {
     for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
@@ -175,7 +213,7 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
 {
     int bad = 0;
     unsigned count = (cfg->console == VMM_CONSOLE_VIRTIO) + cfg->rng + cfg->disk_count +
-                     cfg->net_count + cfg->vsock.enabled + cfg->fs_count;
+                     cfg->net_count + cfg->vsock.enabled + cfg->fs_count + cfg->iommu;
 
     if (cfg->disk_count > VMM_MAX_DISKS || cfg->net_count > VMM_MAX_NETS ||
         cfg->fs_count > VMM_MAX_FS) {
@@ -189,6 +227,8 @@ int vmm_virtio_config_check(const struct vmm_config *cfg)
     }
     for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
         bad |= !disk_ok(&cfg->disks[i], i);
+    if (cfg->iommu && !iommu_ok(cfg))
+        bad = 1;
     for (unsigned i = 0; i < cfg->fs_count && i < VMM_MAX_FS; i++) {
         const struct vmm_fs *f = &cfg->fs[i];
         if (f->tag == NULL || f->tag[0] == '\0' || strlen(f->tag) > VIRTIO_FS_TAG_MAX ||
@@ -587,12 +627,25 @@ static int vdev_add(struct machine *m, struct vdev *d, void *model,
         if (model == NULL)
             return -STDVMM_ENOMEM;
     }
+    if (d->v->iommu != NULL && d->mv.kind != MACHINE_VIRTIO_IOMMU) {
+        /* Endpoint IDs follow device order, so a reboot gives each device the same one. */
+        uint32_t id = ++d->v->endpoints;
+        d->mv.cfg.slot.dma = viommu_add_endpoint(d->v->iommu, id, d->mv.name);
+        d->mv.cfg.slot.endpoint = id;
+        if (d->mv.cfg.slot.dma == NULL) {
+            if (model != d->v->console_model)
+                free(model);
+            return -STDVMM_ENOSPC;
+        }
+    }
     int r = machine_add_virtio(m, &d->mv, model);
     if (r < 0) {
         if (model != d->v->console_model)
             free(model);
         return r;
     }
+    if (d->mv.kind == MACHINE_VIRTIO_IOMMU)
+        d->v->iommu = model;
     if (attach != NULL)
         r = attach(d);
     if (r == 0)
@@ -618,6 +671,16 @@ static int build_console(struct vmm_virtio *v, struct machine *m, struct console
     if (r == 0)
         v->console = v->console_model;
     return r;
+}
+
+/* First, so that the devices after it can be its endpoints; its window comes first too. */
+static int build_iommu(struct vmm_virtio *v, struct machine *m)
+{
+    struct vdev *d;
+    int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_IOMMU, "iommu", 0, &d);
+    if (r < 0)
+        return r;
+    return vdev_add(m, d, NULL, NULL);
 }
 
 static int build_rng(struct vmm_virtio *v, struct machine *m)
@@ -846,7 +909,11 @@ int vmm_virtio_build(struct vmm_virtio *v, struct machine *m, const int *ram_fds
     v->ram_fds = ram_fds;
     v->dev_count = 0;
     v->console = NULL;
-    if (cfg->console == VMM_CONSOLE_VIRTIO)
+    v->iommu = NULL;
+    v->endpoints = 0;
+    if (cfg->iommu)
+        r = build_iommu(v, m);
+    if (r == 0 && cfg->console == VMM_CONSOLE_VIRTIO)
         r = build_console(v, m, con);
     if (r == 0 && cfg->rng)
         r = build_rng(v, m);
@@ -928,7 +995,8 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
         return;
     for (unsigned i = 0; i < v->dev_count; i++)
         host_loop_stop(&v->devs[i].loop);
-    for (unsigned i = 0; i < v->dev_count; i++) {
+    /* Newest first: the IOMMU (first) outlives the endpoints that translate through it. */
+    for (unsigned i = v->dev_count; i-- > 0;) {
         struct vdev *d = &v->devs[i];
         if (d->mv.model != NULL)
             machine_virtio_quiesce(&d->mv);
@@ -943,6 +1011,7 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
     }
     v->dev_count = 0;
     v->console = NULL;
+    v->iommu = NULL;
 }
 
 void vmm_virtio_close(struct vmm_virtio *v)

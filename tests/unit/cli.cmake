@@ -18,6 +18,10 @@ if(TARGET stdvmmd)
                    $<TARGET_FILE:stdvmmd> ${CMAKE_CURRENT_BINARY_DIR}/cli_spellings)
   set_tests_properties(unit.cli_spellings PROPERTIES LABELS unit TIMEOUT 60)
 endif()
+add_test(NAME unit.cli_iommu
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_iommu.sh $<TARGET_FILE:stdvmm>
+                 ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_iommu)
+set_tests_properties(unit.cli_iommu PROPERTIES LABELS unit TIMEOUT 60)
 add_test(NAME unit.cli_memory_map
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tools/cli_memory_map.sh $<TARGET_FILE:stdvmm>
                  ${STDVMM_ARCH} ${CMAKE_CURRENT_BINARY_DIR}/cli_memory_map)

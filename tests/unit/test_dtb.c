@@ -220,6 +220,47 @@ static void passthrough_device(void **s)
     assert_null(fdt_getprop(blob, node(dev), "dma-coherent", NULL));
 }
 
+/*
+ * Linux's virtio-iommu binding: the IOMMU's node is an IOMMU with one cell
+ * and a phandle, a device behind it names that phandle and its endpoint ID.
+ */
+static void virtio_iommu(void **s)
+{
+    struct dtb_config cfg;
+    struct vm_platform_device devs[16];
+    uint32_t used = 0;
+    (void)s;
+    dtb_sample_config(&cfg, 3);
+    assert_true(cfg.device_count <= 16);
+    memcpy(devs, cfg.devices, cfg.device_count * sizeof(devs[0]));
+    for (unsigned i = 0; i < cfg.device_count; i++) {
+        if (devs[i].base == 0x0a000000)
+            devs[i].iommu = VM_IOMMU_SELF;
+        if (devs[i].base == 0x0a001000) {
+            devs[i].iommu = VM_IOMMU_ENDPOINT;
+            devs[i].iommu_endpoint = 5;
+        }
+    }
+    cfg.devices = devs;
+    assert_int_equal(dtb_build(&cfg, blob, sizeof(blob), &used), 0);
+    const char *iommu = "/virtio_mmio@a000000", *ep = "/virtio_mmio@a001000";
+    assert_int_equal(cell(iommu, "#iommu-cells", 0), 1);
+    uint32_t phandle = cell(iommu, "phandle", 0);
+    assert_int_equal(fdt_node_offset_by_phandle(blob, phandle), node(iommu));
+    assert_int_equal(cell(ep, "iommus", 0), phandle);
+    assert_int_equal(cell(ep, "iommus", 1), 5);
+    assert_null(fdt_getprop(blob, node(iommu), "iommus", NULL));
+    /* The phandle is nobody else's. */
+    int off = -1, holders = 0;
+    while ((off = fdt_next_node(blob, off, NULL)) >= 0)
+        holders += fdt_get_phandle(blob, off) == phandle;
+    assert_int_equal(holders, 1);
+    /* Without an IOMMU nothing of it appears. */
+    build(3);
+    assert_null(fdt_getprop(blob, node(ep), "iommus", NULL));
+    assert_null(fdt_getprop(blob, node(iommu), "#iommu-cells", NULL));
+}
+
 /* Both ranges (registers, then memory) and the name, found by compatible. */
 static void shared_region(void **s)
 {
@@ -323,6 +364,7 @@ int main(void)
         cmocka_unit_test(pl031_and_its_clock),
         cmocka_unit_test(refuses_what_it_cannot_describe),
         cmocka_unit_test(no_initrd_no_record),
+        cmocka_unit_test(virtio_iommu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,6 +138,34 @@ static void aia_wiring(void **state)
                 NULL);
 }
 
+/* The virtio-iommu binding, with phandles that do not collide with the interrupt controllers'. */
+static void virtio_iommu(void **state)
+{
+    (void)state;
+    struct rv64_dtb_config cfg = sample(2);
+    struct vm_platform_device two[3] = {devs[0], devs[1], devs[1]};
+    uint32_t used = 0;
+    int len;
+    two[1].iommu = VM_IOMMU_SELF;
+    two[2].base += RV64_VIRTIO_MMIO_SIZE;
+    two[2].irq += 1;
+    two[2].iommu = VM_IOMMU_ENDPOINT;
+    two[2].iommu_endpoint = 3;
+    cfg.devices = two;
+    cfg.device_count = 3;
+    assert_int_equal(rv64_dtb_build(&cfg, blob, sizeof(blob), &used), 0);
+    uint32_t ph = fdt32_to_cpu(*cells("/virtio_mmio@a000000", "phandle", &len));
+    assert_int_equal(fdt32_to_cpu(*cells("/virtio_mmio@a000000", "#iommu-cells", &len)), 1);
+    const fdt32_t *iommus = cells("/virtio_mmio@a001000", "iommus", &len);
+    assert_int_equal(len, 8);
+    assert_int_equal(fdt32_to_cpu(iommus[0]), ph);
+    assert_int_equal(fdt32_to_cpu(iommus[1]), 3);
+    int holders = 0;
+    for (int off = fdt_next_node(blob, -1, NULL); off >= 0; off = fdt_next_node(blob, off, NULL))
+        holders += fdt_get_phandle(blob, off) == ph;
+    assert_int_equal(holders, 1);
+}
+
 static void refusals(void **state)
 {
     (void)state;
@@ -179,6 +207,7 @@ int main(void)
         cmocka_unit_test(isa_strings),
         cmocka_unit_test(aia_wiring),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(virtio_iommu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,8 @@ repo=$(cd "$here/../.." && pwd)
 LOG_TAG=guest-kit
 # shellcheck source=tools/guest-kit/lib/common.sh
 . "$here/lib/common.sh"
+# shellcheck source=tools/guest-kit/lib/oot_module.sh
+. "$here/lib/oot_module.sh"
 
 usage() {
   cat >&2 <<EOF
@@ -51,6 +53,7 @@ done
 . "$here/arch/$arch.sh"
 [[ -v GUEST_PROGRAMS ]] || GUEST_PROGRAMS=() # optional in arch files
 [[ -v GUEST_FOREIGN_FILES ]] || GUEST_FOREIGN_FILES=()
+[[ -v GUEST_OOT_MODULES ]] || GUEST_OOT_MODULES=()
 GUEST_FOREIGN_FILES+=("${foreign[@]}")
 
 ensure_host_pkgs cpio kmod gzip
@@ -70,7 +73,8 @@ prog_vers=()
 for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
 stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
   "${GUEST_FOREIGN_FILES[@]}" \
-  "$here/build.sh" "$here/init" "$here/udhcpc.script" "$here/lib/common.sh" "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
+  "$here/build.sh" "$here/init" "$here/udhcpc.script" "$here/lib/common.sh" "$here/lib/oot_module.sh" \
+  "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
 if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $out/initramfs.cpio.gz ]]; then
   log "up to date: $out ($kpkg $kver_pkg)"
   exit 0
@@ -112,7 +116,35 @@ for b in "${bins[@]}"; do
   add_binary "$root" "$b" "/usr/bin/${b##*/}"
 done
 
-add_modules "$root" "$kdir" "$kver" "${GUEST_MODULES[@]}"
+# Modules built out of tree are not in the kernel package: add_modules skips
+# them, they go to updates/ and depmod runs again. One that fails to build
+# is reported and left out (only the tests that need it will fail).
+oot_names=() oot_files=()
+for spec in "${GUEST_OOT_MODULES[@]}"; do
+  IFS=: read -r file mod srcs <<<"$spec"
+  IFS=, read -r -a src_list <<<"$srcs"
+  if ko=$(build_oot_module "$cache" "$kver" "$file" "${src_list[@]}"); then
+    oot_names+=("$mod")
+    oot_files+=("$ko")
+  else
+    log "warning: out-of-tree module $file not built; the kit goes without it"
+  fi
+done
+in_tree=()
+for m in "${GUEST_MODULES[@]}"; do
+  is_oot=0
+  for spec in "${GUEST_OOT_MODULES[@]}"; do
+    IFS=: read -r _ mod _ <<<"$spec"
+    [[ $m == "$mod" ]] && is_oot=1
+  done
+  ((is_oot)) || in_tree+=("$m")
+done
+add_modules "$root" "$kdir" "$kver" "${in_tree[@]}"
+if ((${#oot_files[@]})); then
+  mkdir -p "$root/lib/modules/$kver/updates"
+  cp "${oot_files[@]}" "$root/lib/modules/$kver/updates/"
+  depmod -b "$root" "$kver"
+fi
 printf '%s\n' "${GUEST_MODULES[@]}" >"$root/etc/stdvmm-modules"
 
 install -m 0755 "$here/init" "$root/init"
@@ -138,6 +170,7 @@ kernel_release=$kver
 busybox_package=$BUSYBOX_PKG
 busybox_version=$bb_ver
 modules=${GUEST_MODULES[*]}
+out_of_tree=${oot_names[*]}
 programs=${prog_vers[*]}
 EOF
 printf '%s\n' "$stamp" >"$out/.stamp"

@@ -17,6 +17,7 @@
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
 #define VIRTIO_ID_VSOCK 19
+#define VIRTIO_ID_IOMMU 23
 #define VIRTIO_ID_FS 26
 
 /* Device status field (spec §2.1). */
@@ -31,6 +32,8 @@
 #define VIRTIO_F_INDIRECT_DESC 28
 #define VIRTIO_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
+/* The device reaches memory through the platform's IOMMU: ring and buffer addresses are IOVAs. */
+#define VIRTIO_F_ACCESS_PLATFORM 33
 
 #define VIRTIO_BIT(n) (1ull << (n))
 

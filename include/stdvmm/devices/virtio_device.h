@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stdvmm/devices/dma.h"
 #include "stdvmm/devices/virtio.h"
 #include "stdvmm/devices/virtqueue.h"
 #include "stdvmm/guest_memory.h"
@@ -53,6 +54,13 @@ struct virtio_slot {
     uint64_t base;    /* guest-physical address of the transport's register window */
     uint32_t irq;     /* its interrupt line (GSI on x86, SPI on Arm) */
     const struct gmem *mem;
+    /*
+     * NULL, or the IOMMU translation the device's accesses go through: the
+     * device then offers VIRTIO_F_ACCESS_PLATFORM and refuses a driver that
+     * does not take it (it would hand us guest-physical addresses).
+     */
+    const struct dma_space *dma;
+    uint32_t endpoint; /* with dma: the device's endpoint ID, which the firmware tables give */
     /* Raise the interrupt (edge), and wake the device's host worker. */
     void (*interrupt)(void *host_ctx);
     void (*kick)(void *host_ctx);

@@ -6,7 +6,8 @@
  * Everything in the rings is written by the guest and may change under our
  * feet, so each descriptor is copied out of guest memory once and only the
  * copy is checked and used; every address and length goes through
- * gmem_translate() where it is used; chains that loop, run past their
+ * gmem_translate() (or the device's IOMMU, stdvmm/devices/dma.h) where it
+ * is used; chains that loop, run past their
  * table, exceed the caller's segment limit or mix up readable and writable
  * buffers make the queue "broken". A broken queue is logged once and pops
  * nothing more until the driver resets the device; the caller reports it
@@ -21,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "stdvmm/devices/dma.h"
 #include "stdvmm/guest_memory.h"
 #include "stdvmm/sync.h"
 
@@ -78,11 +80,19 @@ struct virtq {
     bool broken;
     uint32_t generation; /* bumped on every reset, so late completions can be dropped */
     const struct gmem *mem;
+    const struct dma_space *dma; /* NULL: addresses are guest-physical (no IOMMU) */
     const char *name; /* "blk0.request", for messages */
     stdvmm_lock_t lock;
 };
 
 void virtq_init(struct virtq *vq, const struct gmem *mem, const char *name);
+
+/*
+ * Puts the queue behind an IOMMU: from now on its ring and buffer addresses
+ * are I/O virtual addresses, translated (and permission-checked) by dma on
+ * every access. Survives resets; NULL goes back to guest-physical addresses.
+ */
+void virtq_set_dma(struct virtq *vq, const struct dma_space *dma);
 
 /* Forgets the configuration and the ring positions (device reset, QueueReady=0). */
 void virtq_reset(struct virtq *vq);

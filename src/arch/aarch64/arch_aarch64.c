@@ -67,6 +67,7 @@ static const struct arch_platform a64_platform = {
     .virtio_irq_base = A64_VIRTIO_SPI_BASE,
     .hwirq_base = A64_SPI_INTID_BASE,
     .vmm_routes_irqs = true,
+    .iommu_described = true,
 };
 
 const struct arch_platform *arch_platform(void)

@@ -62,6 +62,7 @@ static const struct arch_platform rv64_platform = {
     .hwirq_base = 0, /* APLIC source n is the guest's interrupt n */
     /* In MSI mode the guest programs each source's target hart in the APLIC. */
     .vmm_routes_irqs = false,
+    .iommu_described = true,
 };
 
 const struct arch_platform *arch_platform(void)

@@ -47,12 +47,15 @@ int virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_config *cfg)
     if (vd->cfg.slot.name == NULL)
         vd->cfg.slot.name = "virtio";
     vd->device_features = cfg->features | (cfg->features_exact ? 0 : RING_FEATURES);
+    if (cfg->slot.dma != NULL)
+        vd->device_features |= VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM);
     atomic_init(&vd->status, 0);
     atomic_init(&vd->config_generation, 0);
     atomic_init(&vd->warned, false);
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
         name_queue(vd->queue_names[i], sizeof(vd->queue_names[i]), vd->cfg.slot.name, i);
         virtq_init(&vd->queues[i], cfg->slot.mem, vd->queue_names[i]);
+        virtq_set_dma(&vd->queues[i], cfg->slot.dma);
     }
     return 0;
 }
@@ -179,6 +182,12 @@ void virtio_dev_set_status(struct virtio_dev *vd, uint32_t value)
                      "VERSION_1; refusing FEATURES_OK",
                      vd->cfg.slot.name, (unsigned long long)vd->driver_features,
                      (unsigned long long)vd->device_features);
+            value &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
+        } else if (vd->cfg.slot.dma != NULL &&
+                   !(vd->driver_features & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM))) {
+            LOG_WARN("virtio %s: the device is behind the IOMMU and the driver did not accept "
+                     "VIRTIO_F_ACCESS_PLATFORM; refusing FEATURES_OK",
+                     vd->cfg.slot.name);
             value &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
         }
     }

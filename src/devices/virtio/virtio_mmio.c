@@ -218,6 +218,10 @@ int virtio_mmio_register(struct virtio_mmio *t, struct vm *vm)
         .size = VIRTIO_MMIO_SIZE,
         .is_pio = false,
         .irq = slot->irq,
+        .iommu = t->dev->cfg.device_id == VIRTIO_ID_IOMMU ? VM_IOMMU_SELF
+                 : slot->dma != NULL                      ? VM_IOMMU_ENDPOINT
+                                                          : VM_IOMMU_NONE,
+        .iommu_endpoint = slot->endpoint,
     };
     return vm_add_platform_device(vm, &dev);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "stdvmm/devices/dma.h"
 #include "stdvmm/devices/virtio.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
@@ -43,6 +44,7 @@ void virtq_reset(struct virtq *vq)
 {
     uint32_t generation = vq->generation + 1;
     const struct gmem *mem = vq->mem;
+    const struct dma_space *dma = vq->dma;
     const char *name = vq->name;
 
     /* The lock stays as it is: the caller holds it. */
@@ -55,7 +57,19 @@ void virtq_reset(struct virtq *vq)
     vq->broken = false;
     vq->generation = generation;
     vq->mem = mem;
+    vq->dma = dma;
     vq->name = name;
+}
+
+void virtq_set_dma(struct virtq *vq, const struct dma_space *dma)
+{
+    vq->dma = dma;
+}
+
+/* Every guest address the queue touches comes through here: an IOVA when an IOMMU is in front. */
+static void *vq_map(const struct virtq *vq, uint64_t addr, uint64_t len, unsigned access)
+{
+    return dma_translate(vq->dma, vq->mem, addr, len, access);
 }
 
 static uint64_t avail_size(uint16_t num)
@@ -83,9 +97,9 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
                  (unsigned long long)vq->used_gpa);
         return -STDVMM_EINVAL;
     }
-    if (!gmem_contains(vq->mem, vq->desc_gpa, (uint64_t)n * VIRTQ_DESC_SIZE) ||
-        !gmem_contains(vq->mem, vq->avail_gpa, avail_size(n)) ||
-        !gmem_contains(vq->mem, vq->used_gpa, used_size(n))) {
+    if (vq_map(vq, vq->desc_gpa, (uint64_t)n * VIRTQ_DESC_SIZE, DMA_READ) == NULL ||
+        vq_map(vq, vq->avail_gpa, avail_size(n), DMA_READ) == NULL ||
+        vq_map(vq, vq->used_gpa, used_size(n), DMA_READ | DMA_WRITE) == NULL) {
         LOG_WARN("%s: rings (desc 0x%llx, avail 0x%llx, used 0x%llx, size %u) lie outside guest "
                  "RAM; queue stays off",
                  vq->name, (unsigned long long)vq->desc_gpa, (unsigned long long)vq->avail_gpa,
@@ -111,7 +125,7 @@ void virtq_chain_init(struct virtq_chain *c, struct virtq_seg *segs, uint16_t ca
 /* Ring indices: one aligned 16-bit load or store, never torn by a concurrent guest access. */
 static bool load_u16(const struct virtq *vq, uint64_t gpa, uint16_t *out)
 {
-    const uint8_t *p = gmem_translate(vq->mem, gpa, 2);
+    const uint8_t *p = vq_map(vq, gpa, 2, DMA_READ);
 
     if (p == NULL)
         return false;
@@ -124,7 +138,7 @@ static bool load_u16(const struct virtq *vq, uint64_t gpa, uint16_t *out)
 
 static bool store_u16(const struct virtq *vq, uint64_t gpa, uint16_t v)
 {
-    uint8_t *p = gmem_translate(vq->mem, gpa, 2);
+    uint8_t *p = vq_map(vq, gpa, 2, DMA_WRITE);
 
     if (p == NULL)
         return false;
@@ -149,8 +163,10 @@ static bool read_desc(const struct virtq *vq, uint64_t table, uint32_t i, struct
 {
     uint8_t raw[VIRTQ_DESC_SIZE];
     /* table + 16 * i cannot wrap: i < 65536 and the table was checked or translated whole. */
-    if (gmem_read(vq->mem, table + (uint64_t)i * VIRTQ_DESC_SIZE, raw, sizeof(raw)) < 0)
+    const uint8_t *p = vq_map(vq, table + (uint64_t)i * VIRTQ_DESC_SIZE, sizeof(raw), DMA_READ);
+    if (p == NULL)
         return false;
+    memcpy(raw, p, sizeof(raw));
     d->addr = virtio_le64(raw);
     d->len = virtio_le32(raw + 8);
     d->flags = virtio_le16(raw + 12);
@@ -164,7 +180,8 @@ static int add_segment(struct virtq *vq, struct virtq_chain *c, const struct des
         return 0; /* nothing to translate or use */
     if (c->out_count + c->in_count >= c->cap)
         return broken(vq, "chain has more buffers than the device accepts", c->head, c->cap);
-    uint8_t *host = gmem_translate(vq->mem, d->addr, d->len);
+    unsigned access = (d->flags & VIRTQ_DESC_F_WRITE) ? DMA_WRITE : DMA_READ;
+    uint8_t *host = vq_map(vq, d->addr, d->len, access);
     if (host == NULL)
         return broken(vq, "buffer outside guest RAM", d->addr, d->len);
     if (d->flags & VIRTQ_DESC_F_WRITE) {
@@ -216,7 +233,7 @@ static int walk_chain(struct virtq *vq, uint16_t head, struct virtq_chain *c)
             if (d.len == 0 || d.len % VIRTQ_DESC_SIZE != 0 ||
                 d.len / VIRTQ_DESC_SIZE > VIRTQ_MAX_INDIRECT)
                 return broken(vq, "indirect table length", d.addr, d.len);
-            if (!gmem_contains(vq->mem, d.addr, d.len))
+            if (vq_map(vq, d.addr, d.len, DMA_READ) == NULL)
                 return broken(vq, "indirect table outside guest RAM", d.addr, d.len);
             in_indirect = true;
             table = d.addr;
@@ -320,10 +337,12 @@ void virtq_push(struct virtq *vq, const struct virtq_chain *c, uint32_t len)
     virtio_put_le32(elem, c->head);
     virtio_put_le32(elem + 4, len);
     uint64_t slot = vq->used_gpa + 4 + (uint64_t)VIRTQ_USED_ELEM_SIZE * (vq->used_idx % vq->num);
-    if (gmem_write(vq->mem, slot, elem, sizeof(elem)) < 0) {
+    uint8_t *p = vq_map(vq, slot, sizeof(elem), DMA_WRITE);
+    if (p == NULL) {
         broken(vq, "used ring outside guest RAM", vq->used_gpa, vq->num);
         return;
     }
+    memcpy(p, elem, sizeof(elem));
     /* The element must be visible before the index that hands it over. */
     atomic_thread_fence(memory_order_release);
     vq->used_idx++;

@@ -163,6 +163,7 @@ static int add_device(struct writer *w, const struct dtb_config *cfg,
         if (d->irq != 0)
             prop_irq(w, DTB_GIC_SPI, d->irq, DTB_IRQ_EDGE_RISING);
         prop_empty(w, "dma-coherent");
+        write_iommu(w, d);
         end(w);
         break;
     case VM_DEV_VIRTIO_MMIO_PASSTHROUGH: {

@@ -171,6 +171,7 @@ static int add_device(struct writer *w, const struct rv64_dtb_config *cfg,
         if (d->irq != 0)
             prop_irq(w, cfg, d->irq, RV64_DTB_IRQ_EDGE_RISING);
         prop_empty(w, "dma-coherent");
+        write_iommu(w, d);
         end(w);
         break;
     case VM_DEV_PVPANIC:

@@ -165,6 +165,25 @@ static inline int close_root(struct writer *w, uint32_t size, uint32_t *used)
     return 0;
 }
 
+/* Free in both trees: arm64 takes 1-3 (dtb.h), riscv64 1-3 and 16 up (dtb_riscv64.h). */
+#define FDT_VIOMMU_PHANDLE 4
+
+/*
+ * Linux's virtio-iommu binding (Documentation/devicetree/bindings/virtio/
+ * iommu.txt): the IOMMU's virtio-mmio node is an IOMMU with one cell, the
+ * endpoint ID, and each device behind it names it in `iommus`.
+ */
+static inline void write_iommu(struct writer *w, const struct vm_platform_device *d)
+{
+    if (d->iommu == VM_IOMMU_SELF) {
+        prop_u32(w, "#iommu-cells", 1);
+        prop_u32(w, "phandle", FDT_VIOMMU_PHANDLE);
+    } else if (d->iommu == VM_IOMMU_ENDPOINT) {
+        fdt32_t cells[2] = {cpu_to_fdt32(FDT_VIOMMU_PHANDLE), cpu_to_fdt32(d->iommu_endpoint)};
+        prop(w, "iommus", cells, sizeof(cells));
+    }
+}
+
 static inline void add_memory_node(struct writer *w, uint64_t base, uint64_t size)
 {
     char name[NAME_MAX_LEN];

@@ -78,6 +78,9 @@ void cli_run_usage(FILE *out)
             "                       virtio-fs served by a vhost-user-fs backend (virtiofsd);\n"
             "                       the guest mounts it with mount -t virtiofs TAG DIR\n"
             "  --rng                virtio-rng (/dev/hwrng) fed from the host's getrandom\n"
+            "  --iommu on|off       virtio-iommu in front of the virtio devices (default off;\n"
+            "                       the guest needs its driver; not with vhost-user, vhost-net\n"
+            "                       or --fs: docs/memory.md)\n"
             "                       --disk, --net, --vsock and --fs also take irq-vcpu=N: the\n"
             "                       vCPU that owns the device's interrupt (docs/multicore.md)\n"
             "  --placement [vcpu=N,]pcpus=LIST[,dedicated][,priority=0-255][,rr]\n"
@@ -603,6 +606,7 @@ int cli_run(int argc, char **argv)
         OPT_VSOCK,
         OPT_FS,
         OPT_RNG,
+        OPT_IOMMU,
         OPT_PLACEMENT,
         OPT_VMM_THREADS,
         OPT_SECCOMP,
@@ -641,6 +645,7 @@ int cli_run(int argc, char **argv)
         {"vsock", required_argument, NULL, OPT_VSOCK},
         {"fs", required_argument, NULL, OPT_FS},
         {"rng", no_argument, NULL, OPT_RNG},
+        {"iommu", required_argument, NULL, OPT_IOMMU},
         {"placement", required_argument, NULL, OPT_PLACEMENT},
         {"vmm-threads", required_argument, NULL, OPT_VMM_THREADS},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
@@ -768,6 +773,12 @@ int cli_run(int argc, char **argv)
                 return VMM_EXIT_USAGE;
             break;
         case OPT_RNG: cfg.rng = true; break;
+        case OPT_IOMMU:
+            if (!parse_on_off(optarg, &cfg.iommu)) {
+                fprintf(stderr, "stdvmm: --iommu %s: expected on or off\n", optarg);
+                return VMM_EXIT_USAGE;
+            }
+            break;
         case OPT_PLACEMENT:
         case OPT_VMM_THREADS:
             if (cli_placement_option(&cfg, opt == OPT_PLACEMENT ? "--placement" : "--vmm-threads",

@@ -5,7 +5,10 @@
  * /dev/mem, after the guest's own driver was unbound from it, and does what
  * a compromised guest kernel could:
  *   stdvmm-hostile BASE
- * BASE is the device's register window (guest-physical, hex). In order:
+ * BASE is the device's register window (guest-physical, hex); with
+ *   stdvmm-hostile BASE access-platform
+ * it also accepts VIRTIO_F_ACCESS_PLATFORM, as a device behind an IOMMU
+ * requires, so the attacks reach the IOMMU's translation. In order:
  * status games (0x100, DRIVER_OK before FEATURES_OK, every feature bit),
  * queue settings out of range, then on a live queue 0: a descriptor loop,
  * a chain of 4 GiB descriptors, buffers outside guest RAM, an indirect
@@ -126,6 +129,9 @@ static void alive(const char *what)
     wr(INTERRUPT_ACK, rd(INTERRUPT_STATUS));
 }
 
+/* Feature bits 32-63 of every session: VERSION_1, and ACCESS_PLATFORM behind an IOMMU. */
+static uint32_t features_hi = 1;
+
 static void set_features(uint32_t lo, uint32_t hi)
 {
     wr(DRIVER_FEATURES_SEL, 0);
@@ -153,7 +159,7 @@ static void start_with(uint32_t lo, uint64_t used)
     wr(STATUS, 0);
     memset(page, 0, 4096);
     wr(STATUS, S_ACK | S_DRIVER);
-    set_features(lo, 1);
+    set_features(lo, features_hi);
     wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
     queue_at(page_pa, page_pa + 0x400, used);
     wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
@@ -199,7 +205,7 @@ static void status_games(void)
     alive("every feature bit");
     wr(STATUS, 0);
     wr(STATUS, S_ACK | S_DRIVER);
-    set_features(0, 1);
+    set_features(0, features_hi);
     wr(STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
     wr(QUEUE_SEL, 0);
     wr(QUEUE_NUM, 0xffff); /* above the maximum, and not a power of two */
@@ -372,8 +378,10 @@ static void indirect_games(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: stdvmm-hostile BASE\n");
+    if (argc == 3 && strcmp(argv[2], "access-platform") == 0) {
+        features_hi = 3;
+    } else if (argc != 2) {
+        fprintf(stderr, "usage: stdvmm-hostile BASE [access-platform]\n");
         return 2;
     }
     uint64_t base = strtoull(argv[1], NULL, 16);

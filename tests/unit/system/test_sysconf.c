@@ -745,6 +745,7 @@ static void devices_map_to_the_vmm_config(void **state)
         "  - {user: {restrict: false}}\n"
         "vsock: {cid: 9, socket: v.sock}\n"
         "rng: true\n"
+        "iommu: true\n"
         "console: virtio\n";
     struct sysconf cfg;
     struct sysconf_diags d = {0};
@@ -779,6 +780,7 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_int_equal(vc.vsock.cid, 9);
     assert_string_equal(vc.vsock.socket, "/d/v.sock");
     assert_true(vc.rng);
+    assert_true(vc.iommu);
     assert_int_equal(vc.console, VMM_CONSOLE_VIRTIO);
 
     /* The manager's JSON keeps all of it. */
@@ -798,6 +800,7 @@ static void devices_map_to_the_vmm_config(void **state)
     assert_true(back.vms[0].nets[2].vhost);
     assert_string_equal(back.vms[0].vsock_socket, "/d/v.sock");
     assert_true(back.vms[0].virtio_console);
+    assert_true(back.vms[0].iommu);
     free(json);
     sysconf_free(&back);
     sysconf_free(&cfg);

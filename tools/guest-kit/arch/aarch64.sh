@@ -38,11 +38,20 @@ BUSYBOX_PKG=busybox-static
 # still ends stdvmm with status 3).
 GUEST_MODULES=(
   ramoops
-  virtio_ring virtio virtio_mmio virtio_blk
+  virtio_ring virtio virtio_mmio virtio_iommu virtio_blk
   failover net_failover virtio_net
   virtio_console virtio-rng
   vsock vmw_vsock_virtio_transport_common vmw_vsock_virtio_transport
   crc16 mbcache jbd2 crc32c_generic libcrc32c ext4
+)
+
+# Built out of tree (lib/oot_module.sh) as NAME:MODULE:FILE,...: Debian's
+# arm64 kernel leaves CONFIG_VIRTIO_IOMMU unset but has the IOMMU core, DMA
+# API glue and OF_IOMMU the driver needs (docs/memory.md). It loads right
+# after virtio_mmio, so the devices whose DT nodes name the IOMMU in
+# `iommus` (deferred until it is there) probe behind it.
+GUEST_OOT_MODULES=(
+  virtio-iommu:virtio_iommu:drivers/iommu/virtio-iommu.c,drivers/iommu/dma-iommu.h
 )
 
 # ext4 for the disk tests (busybox only makes ext2): the arm64 mke2fs with

@@ -9,6 +9,19 @@
 # tap_run TAP NET_OPTION [HOOK]: runs it with --net NET_OPTION on TAP and
 # checks everything; HOOK (a function name) runs while the guest serves.
 # TAP_LOG_LEVEL, if set, is stdvmm's --log-level.
+# tap_up TAP: waits for the VM started with start_vm to open TAP, then
+# gives the host end 192.168.77.1/24 (the guest takes .2).
+tap_up() {
+	n=0
+	until [ -e "/sys/class/net/$1" ]; do
+		n=$((n + 1))
+		[ $n -lt 60 ] && kill -0 "$VM_PID" 2>/dev/null || { vm_dump; fail "no $1 appeared"; }
+		sleep 1
+	done
+	ip addr add 192.168.77.1/24 dev "$1"
+	ip link set "$1" up
+}
+
 tap_run() {
 	tap=$1
 	www=$TEST_TMP/www
@@ -16,14 +29,7 @@ tap_run() {
 	dd if=/dev/urandom of="$www/down.bin" bs=1048576 count=4 2>/dev/null
 	down_sum=$(sha256sum "$www/down.bin" | cut -d' ' -f1)
 	start_vm "stdvmm.test=virtio_net_tap" --net "$2" ${TAP_LOG_LEVEL:+--log-level "$TAP_LOG_LEVEL"}
-	n=0
-	until [ -e "/sys/class/net/$tap" ]; do
-		n=$((n + 1))
-		[ $n -lt 60 ] && kill -0 "$VM_PID" 2>/dev/null || { vm_dump; fail "no $tap appeared"; }
-		sleep 1
-	done
-	ip addr add 192.168.77.1/24 dev "$tap"
-	ip link set "$tap" up
+	tap_up "$tap"
 	httpd -f -p 192.168.77.1:8000 -h "$www" &
 	httpd_pid=$!
 	wait_line "stdvmm-test: serving"

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * virtio-iommu requests as a driver sends them, and a virtio-rng endpoint
+ * behind the IOMMU: its rings and buffers are IOVAs, an access outside the
+ * endpoint's mappings breaks its queue and shows up as a fault event.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "stdvmm/devices/virtio_iommu.h"
+#include "stdvmm/devices/virtio_rng.h"
+#include "support/virtio_driver.h"
+
+#define REQ (TD_DATA + 0x10000)        /* request buffer (readable part) */
+#define TAIL (TD_DATA + 0x11000)       /* its writable part */
+#define EVENTS (TD_DATA + 0x12000)     /* event-queue buffers */
+#define EP_RINGS TD_RING(2)            /* the endpoint's rings, guest-physical */
+#define EP_IOVA_RINGS 0x40000000ull    /* where the driver maps them */
+#define EP_IOVA_BUF 0x50000000ull      /* and a data page */
+#define EP_BUF_GPA (TD_DATA + 0x20000) /* the page behind it */
+#define EP_ID 7u
+#define ACCESS_PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)
+#define IOMMU_FEATURES                                                                             \
+    (TD_FEATURES_ALL | VIRTIO_BIT(VIRTIO_IOMMU_F_MAP_UNMAP) | VIRTIO_BIT(VIRTIO_IOMMU_F_PROBE) |   \
+     VIRTIO_BIT(VIRTIO_IOMMU_F_BYPASS_CONFIG) | VIRTIO_BIT(VIRTIO_IOMMU_F_INPUT_RANGE) |           \
+     VIRTIO_BIT(VIRTIO_IOMMU_F_DOMAIN_RANGE))
+
+struct fixture {
+    struct td d;  /* the IOMMU's queues 0 and 1 */
+    struct td ep; /* the endpoint's view: same RAM, its own queue 0 */
+    struct viommu iommu;
+    struct virtio_mmio t;
+    struct virtio_rng rng;
+    struct virtio_mmio rng_t;
+    uint16_t events_seen;
+};
+
+static size_t fill(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    memset(buf, 0x5a, len);
+    return len;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    if (f == NULL || td_init(&f->d) != 0)
+        return -1;
+    f->ep = f->d;
+    struct viommu_config ic = {.slot = td_slot(&f->d, "iommu"), .nresv = 1};
+    ic.resv[0] = (struct viommu_resv){
+        .start = 0x8000000, .last = 0x80fffff, .subtype = VIRTIO_IOMMU_RESV_MEM_T_MSI};
+    if (viommu_init(&f->iommu, &ic) != 0 || virtio_mmio_init(&f->t, &f->iommu.vdev) != 0)
+        return -1;
+    struct virtio_rng_config rc = {.slot = td_slot(&f->d, "rng"),
+                                   .backend = {.fill = fill, .ctx = f}};
+    rc.slot.dma = viommu_add_endpoint(&f->iommu, EP_ID, "rng");
+    rc.slot.endpoint = EP_ID;
+    if (rc.slot.dma == NULL || virtio_rng_init(&f->rng, &rc) != 0 ||
+        virtio_mmio_init(&f->rng_t, &f->rng.vdev) != 0)
+        return -1;
+    /* The driver's start: features, both queues, event buffers made available. */
+    td_start(&f->d, &f->t, 2, 16, IOMMU_FEATURES);
+    for (uint16_t i = 0; i < 4; i++) {
+        td_desc(&f->d, 1, i, EVENTS + 64ull * i, 64, VIRTQ_DESC_F_WRITE, 0);
+        td_avail(&f->d, 1, i);
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    td_free(&f->d);
+    free(f);
+    return 0;
+}
+
+/* Sends one request of out_len readable bytes (already at REQ) and returns its status. */
+static uint8_t request(struct fixture *f, uint32_t out_len, uint32_t in_len)
+{
+    static uint16_t slot;
+    uint16_t head = (uint16_t)(slot++ % 8) * 2;
+    memset(td_ptr(&f->d, TAIL), 0xee, in_len);
+    td_desc(&f->d, 0, head, REQ, out_len, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
+    td_desc(&f->d, 0, (uint16_t)(head + 1), TAIL, in_len, VIRTQ_DESC_F_WRITE, 0);
+    td_avail(&f->d, 0, head);
+    viommu_process(&f->iommu);
+    return td_ptr(&f->d, TAIL)[in_len - 4];
+}
+
+/* The request buffer, zeroed, with its type and the 32-bit field after the head. */
+static uint8_t *req(struct fixture *f, uint8_t type, uint32_t first, size_t len)
+{
+    uint8_t *r = td_ptr(&f->d, REQ);
+    memset(r, 0, len);
+    r[0] = type;
+    virtio_put_le32(r + 4, first);
+    return r;
+}
+
+static uint8_t attach(struct fixture *f, uint32_t domain, uint32_t ep, uint32_t flags)
+{
+    uint8_t *r = req(f, VIRTIO_IOMMU_T_ATTACH, domain, 20);
+    virtio_put_le32(r + 8, ep);
+    virtio_put_le32(r + 12, flags);
+    return request(f, 20, 4);
+}
+
+static uint8_t detach(struct fixture *f, uint32_t domain, uint32_t ep)
+{
+    virtio_put_le32(req(f, VIRTIO_IOMMU_T_DETACH, domain, 20) + 8, ep);
+    return request(f, 20, 4);
+}
+
+/* MAP with phys and flags, or UNMAP (map_req false): both name a range of a domain. */
+static uint8_t range_req(struct fixture *f, bool map_req, uint32_t domain, uint64_t start,
+                         uint64_t last, uint64_t phys, uint32_t flags)
+{
+    uint32_t len = map_req ? 36 : 28;
+    uint8_t *r = req(f, map_req ? VIRTIO_IOMMU_T_MAP : VIRTIO_IOMMU_T_UNMAP, domain, len);
+    virtio_put_le64(r + 8, start);
+    virtio_put_le64(r + 16, last);
+    if (map_req) {
+        virtio_put_le64(r + 24, phys);
+        virtio_put_le32(r + 32, flags);
+    }
+    return request(f, len, 4);
+}
+
+static uint8_t map(struct fixture *f, uint32_t domain, uint64_t start, uint64_t last, uint64_t phys,
+                   uint32_t flags)
+{
+    return range_req(f, true, domain, start, last, phys, flags);
+}
+
+static uint8_t unmap(struct fixture *f, uint32_t domain, uint64_t start, uint64_t last)
+{
+    return range_req(f, false, domain, start, last, 0, 0);
+}
+
+static void config_space(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t mask =
+        td_r32(&f->t, VIRTIO_MMIO_CONFIG) | (uint64_t)td_r32(&f->t, VIRTIO_MMIO_CONFIG + 4) << 32;
+    assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_IOMMU);
+    assert_int_equal(mask & 0xfff, 0); /* 4 KiB pages and up */
+    assert_true(mask & 0x1000);
+    assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_CONFIG + 32), VIOMMU_PROBE_SIZE);
+    /* The driver owns the bypass byte only because BYPASS_CONFIG was negotiated. */
+    uint8_t one = 1;
+    virtio_mmio_write(&f->t, VIRTIO_MMIO_CONFIG + VIRTIO_IOMMU_CONFIG_BYPASS, &one, 1);
+    assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_CONFIG + VIRTIO_IOMMU_CONFIG_BYPASS) & 0xff, 1);
+}
+
+static void requests_are_validated(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(attach(f, 1, 99, 0), VIRTIO_IOMMU_S_NOENT);    /* unknown endpoint */
+    assert_int_equal(attach(f, 0, EP_ID, 0), VIRTIO_IOMMU_S_RANGE); /* outside domain_range */
+    assert_int_equal(attach(f, 1, EP_ID, 0x80), VIRTIO_IOMMU_S_INVAL);
+    assert_int_equal(map(f, 1, 0x1000, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOENT);
+    assert_int_equal(attach(f, 1, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    /* A domain is a bypass one or a mapping one. */
+    assert_int_equal(attach(f, 1, EP_ID, VIRTIO_IOMMU_ATTACH_F_BYPASS), VIRTIO_IOMMU_S_INVAL);
+    assert_int_equal(map(f, 1, 0x1000, 0x1fff, EP_BUF_GPA, 1 | 8), VIRTIO_IOMMU_S_INVAL);
+    assert_int_equal(map(f, 1, 0x1000, 0x1fff, EP_BUF_GPA, VIRTIO_IOMMU_MAP_F_MMIO),
+                     VIRTIO_IOMMU_S_INVAL); /* F_MMIO is not offered */
+    assert_int_equal(map(f, 1, 0x1800, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_RANGE);
+    assert_int_equal(map(f, 1, 0x1000, 0x17ff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_RANGE);
+    assert_int_equal(map(f, 1, 0x2000, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_RANGE);
+    assert_int_equal(map(f, 1, 0x1000, 0x2fff, EP_BUF_GPA, 3), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 1, 0x2000, 0x2fff, EP_BUF_GPA, 3), VIRTIO_IOMMU_S_INVAL); /* overlap */
+    assert_int_equal(unmap(f, 1, 0x1000, 0x1fff), VIRTIO_IOMMU_S_RANGE); /* would split */
+    assert_int_equal(unmap(f, 1, 0x0, 0x3fff), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(unmap(f, 2, 0x0, 0x3fff), VIRTIO_IOMMU_S_NOENT);
+    assert_int_equal(detach(f, 2, EP_ID), VIRTIO_IOMMU_S_NOENT);
+    assert_int_equal(detach(f, 1, EP_ID), VIRTIO_IOMMU_S_OK);
+    /* The domain went with its last endpoint. */
+    assert_int_equal(map(f, 1, 0x1000, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOENT);
+    /* Too short, unknown type. */
+    uint8_t *r = td_ptr(&f->d, REQ);
+    r[0] = VIRTIO_IOMMU_T_MAP;
+    assert_int_equal(request(f, 20, 4), VIRTIO_IOMMU_S_INVAL);
+    r[0] = 0x42;
+    assert_int_equal(request(f, 36, 4), VIRTIO_IOMMU_S_UNSUPP);
+}
+
+static void probe_reports_reserved_regions(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t *r = req(f, VIRTIO_IOMMU_T_PROBE, EP_ID, 72);
+    assert_int_equal(request(f, 72, VIOMMU_PROBE_SIZE + 4), VIRTIO_IOMMU_S_OK);
+    const uint8_t *p = td_ptr(&f->d, TAIL);
+    assert_int_equal(virtio_le16(p), VIRTIO_IOMMU_PROBE_T_RESV_MEM);
+    assert_int_equal(virtio_le16(p + 2), 20);
+    assert_int_equal(p[4], VIRTIO_IOMMU_RESV_MEM_T_MSI);
+    assert_int_equal(virtio_le64(p + 8), 0x8000000);
+    assert_int_equal(virtio_le64(p + 16), 0x80fffff);
+    assert_int_equal(virtio_le16(p + 24), VIRTIO_IOMMU_PROBE_T_NONE); /* end of the list */
+    /* A buffer smaller than probe_size, an unknown endpoint. */
+    assert_int_equal(request(f, 72, 16), VIRTIO_IOMMU_S_INVAL);
+    virtio_put_le32(r + 4, 1234);
+    assert_int_equal(request(f, 72, VIOMMU_PROBE_SIZE + 4), VIRTIO_IOMMU_S_NOENT);
+}
+
+/* The next fault event, if any: its reason, endpoint and address. */
+static bool next_fault(struct fixture *f, uint8_t *reason, uint32_t *ep, uint64_t *addr,
+                       uint32_t *flags)
+{
+    uint32_t id, len;
+    if (td_used_idx(&f->d, 1) == f->events_seen)
+        return false;
+    td_used_elem(&f->d, 1, f->events_seen++, &id, &len);
+    assert_int_equal(len, VIRTIO_IOMMU_FAULT_SIZE);
+    const uint8_t *e = td_ptr(&f->d, EVENTS + 64ull * id);
+    *reason = e[0];
+    *flags = virtio_le32(e + 4);
+    *ep = virtio_le32(e + 8);
+    *addr = virtio_le64(e + 16);
+    return true;
+}
+
+/*
+ * The endpoint attached to domain 5, its rings mapped at EP_IOVA_RINGS, a
+ * data page at EP_IOVA_BUF with buf_flags, and the driver started on them.
+ */
+static void start_endpoint(struct fixture *f, uint32_t buf_flags)
+{
+    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 5, EP_IOVA_RINGS, EP_IOVA_RINGS + 0xffff, EP_RINGS, 3), 0);
+    assert_int_equal(map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff, EP_BUF_GPA, buf_flags), 0);
+    td_start(&f->ep, &f->rng_t, 0, 16, TD_FEATURES_ALL | ACCESS_PLATFORM);
+    td_setup_queue_at(&f->ep, &f->rng_t, 0, 16, EP_IOVA_RINGS, EP_IOVA_RINGS + 0x4000,
+                      EP_IOVA_RINGS + 0x8000);
+    td_w32(&f->rng_t, VIRTIO_MMIO_STATUS, 0xf);
+}
+
+static void endpoint_translates_and_faults(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t reason;
+    uint32_t ep, flags;
+    uint64_t addr;
+
+    /* Without ACCESS_PLATFORM the driver would hand out guest-physical addresses: refused. */
+    assert_false(td_negotiate(&f->rng_t, TD_FEATURES_ALL) & VIRTIO_STATUS_FEATURES_OK);
+    assert_true(td_negotiate(&f->rng_t, TD_FEATURES_ALL | ACCESS_PLATFORM) &
+                VIRTIO_STATUS_FEATURES_OK);
+
+    /* Not attached yet: the rings cannot be reached and the queue stays off. */
+    td_setup_queue_at(&f->ep, &f->rng_t, 0, 16, EP_IOVA_RINGS, EP_IOVA_RINGS + 0x4000,
+                      EP_IOVA_RINGS + 0x8000);
+    td_w32(&f->rng_t, VIRTIO_MMIO_QUEUE_SEL, 0);
+    assert_int_equal(td_r32(&f->rng_t, VIRTIO_MMIO_QUEUE_READY), 0);
+    assert_true(next_fault(f, &reason, &ep, &addr, &flags));
+    assert_int_equal(reason, VIRTIO_IOMMU_FAULT_R_DOMAIN);
+    assert_int_equal(ep, EP_ID);
+    assert_int_equal(addr, EP_IOVA_RINGS);
+    assert_true(flags & VIRTIO_IOMMU_FAULT_F_ADDRESS);
+
+    /* Attach, map the rings and a write-only data page, start again. */
+    start_endpoint(f, VIRTIO_IOMMU_MAP_F_WRITE);
+    assert_int_equal(td_r32(&f->rng_t, VIRTIO_MMIO_QUEUE_READY), 1);
+
+    /* The descriptor says IOVA; the bytes land at the guest-physical page behind it. */
+    td_desc_at(&f->ep, EP_RINGS, 0, EP_IOVA_BUF + 0x10, 32, VIRTQ_DESC_F_WRITE, 0);
+    virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 4), 0);
+    virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 2), 1);
+    virtio_rng_process(&f->rng);
+    assert_int_equal(virtio_le16(td_ptr(&f->ep, EP_RINGS + 0x8000 + 2)), 1);
+    assert_int_equal(td_ptr(&f->d, EP_BUF_GPA)[0x10], 0x5a);
+    assert_int_equal(td_ptr(&f->d, EP_BUF_GPA)[0x2f], 0x5a);
+    assert_int_equal(td_ptr(&f->d, EP_BUF_GPA)[0x30], 0);
+    assert_int_equal(viommu_faults(&f->iommu), 1);
+    assert_false(next_fault(f, &reason, &ep, &addr, &flags));
+
+    /* A descriptor pointing outside the mappings: refused, reported, the queue needs a reset. */
+    td_desc_at(&f->ep, EP_RINGS, 1, EP_IOVA_BUF + 0x2000, 32, VIRTQ_DESC_F_WRITE, 0);
+    virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 6), 1);
+    virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 2), 2);
+    virtio_rng_process(&f->rng);
+    assert_int_equal(virtio_le16(td_ptr(&f->ep, EP_RINGS + 0x8000 + 2)), 1);
+    assert_true(td_r32(&f->rng_t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+    assert_true(next_fault(f, &reason, &ep, &addr, &flags));
+    assert_int_equal(reason, VIRTIO_IOMMU_FAULT_R_MAPPING);
+    assert_int_equal(ep, EP_ID);
+    assert_int_equal(addr, EP_IOVA_BUF + 0x2000);
+    assert_true(flags & VIRTIO_IOMMU_FAULT_F_WRITE);
+    assert_int_equal(viommu_faults(&f->iommu), 2);
+}
+
+static void permissions_are_enforced(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t reason;
+    uint32_t ep, flags;
+    uint64_t addr;
+
+    /* Read-only: the device may not write random bytes into it. */
+    start_endpoint(f, VIRTIO_IOMMU_MAP_F_READ);
+    td_desc_at(&f->ep, EP_RINGS, 0, EP_IOVA_BUF, 32, VIRTQ_DESC_F_WRITE, 0);
+    virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 2), 1);
+    virtio_rng_process(&f->rng);
+    assert_int_equal(td_ptr(&f->d, EP_BUF_GPA)[0], 0);
+    assert_true(next_fault(f, &reason, &ep, &addr, &flags));
+    assert_int_equal(reason, VIRTIO_IOMMU_FAULT_R_MAPPING);
+    assert_int_equal(addr, EP_IOVA_BUF);
+
+    /* A reset of the IOMMU detaches everything: the domain and its mappings are gone. */
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
+    td_start(&f->d, &f->t, 2, 16, IOMMU_FEATURES);
+    assert_int_equal(map(f, 5, 0x1000, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOENT);
+}
+
+static void bypass_domain_passes_through(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(attach(f, 9, EP_ID, VIRTIO_IOMMU_ATTACH_F_BYPASS), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 9, 0x1000, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_INVAL);
+    td_start(&f->ep, &f->rng_t, 0, 16, TD_FEATURES_ALL | ACCESS_PLATFORM);
+    td_setup_queue_at(&f->ep, &f->rng_t, 0, 16, EP_RINGS, EP_RINGS + 0x4000, EP_RINGS + 0x8000);
+    td_w32(&f->rng_t, VIRTIO_MMIO_STATUS, 0xf);
+    td_desc_at(&f->ep, EP_RINGS, 0, EP_BUF_GPA, 8, VIRTQ_DESC_F_WRITE, 0);
+    virtio_put_le16(td_ptr(&f->ep, EP_RINGS + 0x4000 + 2), 1);
+    virtio_rng_process(&f->rng);
+    assert_int_equal(td_ptr(&f->d, EP_BUF_GPA)[7], 0x5a);
+    assert_int_equal(viommu_faults(&f->iommu), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(config_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(requests_are_validated, setup, teardown),
+        cmocka_unit_test_setup_teardown(probe_reports_reserved_regions, setup, teardown),
+        cmocka_unit_test_setup_teardown(endpoint_translates_and_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(permissions_are_enforced, setup, teardown),
+        cmocka_unit_test_setup_teardown(bypass_domain_passes_through, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
