@@ -112,11 +112,13 @@ static void virtio_interrupt(void *ctx)
  * devices after it are its endpoints. No backend of this port maps guest
  * RAM (the switch, the block server and driver VMs see only channel frames
  * the VMM copies to and from), so with it every device access to guest
- * memory goes through the guest's mappings. Its queue is served at the
- * kick, like the console's: the guest's driver polls for each request.
+ * memory goes through the guest's mappings. Its queue takes the device
+ * lock again (feature checks), so it is served on the next wake like the
+ * NIC's (deferred_kick); the guest's driver polls for each request meanwhile.
  */
 static struct machine_virtio iommu_dev;
 static struct viommu iommu_model;
+static void deferred_kick(void *ctx);
 static bool iommu_on;
 static uint32_t iommu_endpoints;
 
@@ -145,6 +147,7 @@ static int virtio_prepare(struct machine_virtio *d, enum machine_virtio_kind kin
 static int add_iommu(struct machine *m)
 {
     int r = virtio_prepare(&iommu_dev, MACHINE_VIRTIO_IOMMU, "iommu");
+    iommu_dev.cfg.slot.kick = deferred_kick;
     memset(&iommu_model, 0, sizeof(iommu_model));
     if (r == 0)
         r = machine_add_virtio(m, &iommu_dev, &iommu_model);
@@ -199,13 +202,14 @@ static struct virtio_net net_model;
  * this VMM's own notification. Kicks and that wake both run under the VMM
  * lock, so the set of kicked devices needs no lock of its own.
  */
-static unsigned kicked; /* bit 0: the NIC, bit 1: the disk, bit 2: the vsock (a driver VM) */
+/* bit 0: the NIC, bit 1: the disk, bit 2: the vsock (a driver VM), bit 3: the IOMMU */
+static unsigned kicked;
 static struct machine_virtio vsock_dev;
 static struct virtio_vsock vsock_model;
 
 static void deferred_kick(void *ctx)
 {
-    kicked |= ctx == &net_dev ? 1u : ctx == &disk_dev ? 2u : 4u;
+    kicked |= ctx == &net_dev ? 1u : ctx == &disk_dev ? 2u : ctx == &iommu_dev ? 8u : 4u;
     seL4_Signal(SEL4_VMM_SLOT_KICK);
 }
 
@@ -215,6 +219,9 @@ static void notified(uint64_t badge)
     if (badge & SEL4_BADGE_VMM_KICK) {
         unsigned k = kicked;
         kicked = 0;
+        /* The IOMMU first: its answers are what the other devices' driver waits on. */
+        if (k & 8u)
+            machine_virtio_process(&iommu_dev);
         if (k & 1u)
             machine_virtio_process(&net_dev);
         if (k & 2u)
