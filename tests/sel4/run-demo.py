@@ -79,6 +79,14 @@ and its region of the board's disk starts zeroed and reads back a pattern
 written at both ends (as --scenario blk's beta); `restart green` makes its
 frames again and they read back in its colours too, while red and blue go
 on and red's pings reach green again.
+--scenario iommu (image from iommu.yaml, a kit from tools/sel4/build-demo-kit.sh;
+the board's disk a fresh zeroed image): red's VMM has a virtio-iommu in front
+of red's disk (a region of the board's disk) and NIC; red's guest must have
+its driver bound, /sys/class/iommu and both devices in IOMMU groups, its disk
+(as --scenario blk's beta) and its network (fetching 4 MiB from green, as
+--scenario net) must work through its mappings; then stdvmm-hostile drives
+red's NIC with rings and buffers its domain does not map: red's VMM must log
+the refusals, red's driver must see fault events, and red's disk goes on.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -1167,12 +1175,14 @@ def iommu_scenario(m, check):
         members = values("red", "iommu_members", 5).split()
         assert len([d for d in members if "virtio_mmio" in d]) >= 2, \
             f"red's disk and NIC are not both in IOMMU groups: {members}"
+        m.wait(r"^\[red\] stdvmm-test: dmesg: .*virtio_iommu virtio\d+: page mask", 30,
+               seen=True)
+        m.wait(r"^\[red\] stdvmm-test: dmesg: .*Adding to iommu group 1$", 30, seen=True)
         dmesg = [l for _, l in m.seen if l.startswith("[red] stdvmm-test: dmesg: ")]
-        assert any("virtio_iommu" in l for l in dmesg), "no virtio_iommu line in red's dmesg"
         assert not any(l.startswith("[green] stdvmm-test: iommu") for _, l in m.seen)
         print(f"--- red: /sys/class/iommu {cls}; in IOMMU groups: {' '.join(members)}",
               flush=True)
-        for l in dmesg[:4]:
+        for l in dmesg[2:6]:
             print(f"--- {l}", flush=True)
 
     def disk():
