@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
-# scripts of tests/sel4/guest (its /init loads the out-of-tree virtio_iommu
+# scripts of tests/sel4/guest (over the KVM ones of tests/integration/guest,
+# for their shared parts such as iommu_lib.sh; its /init loads the out-of-tree virtio_iommu
 # right after virtio_mmio, as the aarch64 kit's), its static helpers
 # (stdvmm-wild, stdvmm-shm, stdvmm-hostile), a driver VM's
 # block and network servers (stdvmm-blkserve, stdvmm-netserve: src/driver_vm),
@@ -60,7 +61,8 @@ aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror
   -I"$src" -I"$src/driver_vm" -o "$out/stdvmm-netserve" "$src/driver_vm/stdvmm-netserve.c" \
   "$src/driver_vm/vmm_link.c" "$src/channel/channel_stream.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
-  --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
+  --tests "$repo/tests/integration/guest" --tests "$repo/tests/sel4/guest" \
+  --bin "$out/stdvmm-wild" \
   --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve" --bin "$out/stdvmm-shm" \
   --bin "$out/stdvmm-hostile"
 # The driver VM's initramfs (DIR/driver/): the same, with qemu-storage-daemon,

@@ -17,29 +17,14 @@ for arg in $(cat /proc/cmdline); do # words, not lines
 	iommu.hostile=1) hostile=1 ;;
 	esac
 done
-# The devices behind the IOMMU probe once its driver is there (deferred probe).
-i=0
-while { [ ! -b /dev/vda ] || [ ! -e /sys/class/net/eth0 ]; } && [ $i -lt 60 ]; do
-	sleep 1
-	i=$((i + 1))
+# shellcheck source=tests/integration/guest/iommu_lib.sh
+. /tests/iommu_lib.sh # the KVM check's (tests/integration/guest)
+iommu_report
+cls=""
+for c in /sys/class/iommu/*; do
+	[ -e "$c" ] && cls="$cls${c##*/} "
 done
-echo "stdvmm-test: iommu waited=$i"
-n=0
-for d in /sys/bus/virtio/drivers/virtio_iommu/virtio*; do
-	[ -e "$d" ] && n=$((n + 1))
-done
-echo "stdvmm-test: iommu_driver=$n"
-echo "stdvmm-test: iommu_class=$(ls /sys/class/iommu 2>/dev/null | tr '\n' ' ')"
-groups=0 members=""
-for g in /sys/kernel/iommu_groups/*; do
-	[ -e "$g" ] || continue
-	groups=$((groups + 1))
-	for dev in "$g"/devices/*; do
-		members="$members${dev##*/} "
-	done
-done
-echo "stdvmm-test: iommu_groups=$groups"
-echo "stdvmm-test: iommu_members=$members"
+echo "stdvmm-test: iommu_class=$cls"
 dmesg | grep -i -E 'virtio.iommu|iommu group' | head -n 8 | sed 's/^/stdvmm-test: dmesg: /'
 
 sh /tests/blk_region.sh &
@@ -54,19 +39,6 @@ if [ "$hostile" = 1 ]; then
 	done
 	kill "$net"
 	sleep 2
-	for v in /sys/bus/virtio/devices/virtio*; do
-		[ "$(cat "$v/device")" = 0x0001 ] || continue
-		plat=$(basename "$(dirname "$(readlink -f "$v")")")
-		echo "$plat" >/sys/bus/platform/drivers/virtio-mmio/unbind
-		echo "stdvmm-test: hostile on the NIC $plat"
-		if stdvmm-hostile "${plat%%.*}" access-platform >/tmp/hostile.log 2>&1; then
-			echo "stdvmm-test: hostile=ok"
-		else
-			echo "stdvmm-test: hostile=failed $?"
-		fi
-		grep '^hostile: ok' /tmp/hostile.log | sed 's/^/stdvmm-test: /'
-	done
-	echo "stdvmm-test: guest_faults=$(dmesg | grep -c 'fault from EP')"
-	dmesg | grep 'fault from EP' | head -n 3 | sed 's/^/stdvmm-test: dmesg: /'
+	iommu_hostile 0x0001 # the NIC
 fi
 wait
