@@ -28,7 +28,8 @@ echo "stdvmm-test: iommu_class=$cls"
 dmesg | grep -i -E 'virtio.iommu|iommu group' | head -n 8 | sed 's/^/stdvmm-test: dmesg: /'
 
 sh /tests/blk_region.sh &
-sh /tests/net.sh >/tmp/net.log 2>&1 &
+: >/tmp/net.log # before tail opens it: the redirection below may come later
+sh /tests/net.sh >>/tmp/net.log 2>&1 &
 net=$!
 tail -f /tmp/net.log &
 if [ "$hostile" = 1 ]; then
