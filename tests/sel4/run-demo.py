@@ -1049,6 +1049,24 @@ def shared_scenario(m, check):
     check("shared restart: the region's contents outlive a member's restart", restart)
 
 
+def red_fetches_from_green(m, how):
+    """net.sh's client (red, 10.0.0.2) and server (green, 10.0.0.1) of 4 MiB, as --scenario
+    net checks them: no ping lost, checksums match; prints the rate."""
+    m.wait(r"^\[red\] stdvmm-test: ping 10\.0\.0\.1 ok", 240, seen=True)
+    mt, _ = m.wait(r"^\[red\] stdvmm-test: (\d+) packets transmitted, (\d+) packets received",
+                   60, seen=True)
+    assert mt.group(1) == mt.group(2), f"pings lost: {mt.group(0)}"
+    mt, _ = m.wait(r"^\[green\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
+    sha = mt.group(1)
+    mt, _ = m.wait(r"^\[red\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300, seen=True)
+    assert mt.group(2) == str(4 << 20), f"red got {mt.group(2)} bytes, not 4 MiB"
+    assert mt.group(1) == sha, f"checksums differ: red {mt.group(1)}, green {sha}"
+    mt, _ = m.wait(r"^\[red\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
+                   seen=True)
+    print(f"--- TCP red <- green {how}: {mt.group(2)} MB/s ({mt.group(1)} s for 4 MiB)",
+          flush=True)
+
+
 def colour_scenario(m, check):
     """Image from coloured.yaml, QEMU with blk_disk_args(): three VMs of disjoint cache
     colours; red and green have NICs on lan, red a region of the board's disk."""
@@ -1110,20 +1128,7 @@ def colour_scenario(m, check):
               ", ".join(f"{vm} {t:.1f}" for vm, t in boot_s.items()), flush=True)
 
     def network():
-        # net.sh's client (red) and server (green), as --scenario net checks them
-        m.wait(r"^\[red\] stdvmm-test: ping 10\.0\.0\.1 ok", 240, seen=True)
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: (\d+) packets transmitted, (\d+) packets received",
-                       60, seen=True)
-        assert mt.group(1) == mt.group(2), f"pings lost: {mt.group(0)}"
-        mt, _ = m.wait(r"^\[green\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
-        sha = mt.group(1)
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300, seen=True)
-        assert mt.group(2) == str(4 << 20), f"red got {mt.group(2)} bytes, not 4 MiB"
-        assert mt.group(1) == sha, f"checksums differ: red {mt.group(1)}, green {sha}"
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
-                       seen=True)
-        print(f"--- TCP red <- green through the switch, coloured channels: {mt.group(2)} MB/s "
-              f"({mt.group(1)} s for 4 MiB)", flush=True)
+        red_fetches_from_green(m, "through the switch, coloured channels")
 
     def disk():
         # blk_region.sh's beta on red's 16 MiB, as --scenario blk checks beta
@@ -1198,17 +1203,7 @@ def iommu_scenario(m, check):
         assert mt.group(1) == "ok", mt.group(0)
 
     def network():
-        # net.sh's client (red, behind the IOMMU) and server (green, not)
-        m.wait(r"^\[red\] stdvmm-test: ping 10\.0\.0\.1 ok", 240, seen=True)
-        mt, _ = m.wait(r"^\[green\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
-        sha = mt.group(1)
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300, seen=True)
-        assert mt.group(2) == str(4 << 20), f"red got {mt.group(2)} bytes, not 4 MiB"
-        assert mt.group(1) == sha, f"checksums differ: red {mt.group(1)}, green {sha}"
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
-                       seen=True)
-        print(f"--- TCP red (behind the IOMMU) <- green: {mt.group(2)} MB/s "
-              f"({mt.group(1)} s for 4 MiB)", flush=True)
+        red_fetches_from_green(m, "(behind the IOMMU)")
 
     def hostile():
         mt, _ = m.wait(r"^\[red\] stdvmm-test: hostile=(.*)$", 600, seen=True)
