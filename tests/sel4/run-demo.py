@@ -79,6 +79,14 @@ and its region of the board's disk starts zeroed and reads back a pattern
 written at both ends (as --scenario blk's beta); `restart green` makes its
 frames again and they read back in its colours too, while red and blue go
 on and red's pings reach green again.
+--scenario iommu (image from iommu.yaml, a kit from tools/sel4/build-demo-kit.sh;
+the board's disk a fresh zeroed image): red's VMM has a virtio-iommu in front
+of red's disk (a region of the board's disk) and NIC; red's guest must have
+its driver bound, /sys/class/iommu and both devices in IOMMU groups, its disk
+(as --scenario blk's beta) and its network (fetching 4 MiB from green, as
+--scenario net) must work through its mappings; then stdvmm-hostile drives
+red's NIC with rings and buffers its domain does not map: red's VMM must log
+the refusals, red's driver must see fault events, and red's disk goes on.
 Prints a timestamped transcript and "N passed, N failed".
 """
 import argparse
@@ -1041,6 +1049,24 @@ def shared_scenario(m, check):
     check("shared restart: the region's contents outlive a member's restart", restart)
 
 
+def red_fetches_from_green(m, how):
+    """net.sh's client (red, 10.0.0.2) and server (green, 10.0.0.1) of 4 MiB, as --scenario
+    net checks them: no ping lost, checksums match; prints the rate."""
+    m.wait(r"^\[red\] stdvmm-test: ping 10\.0\.0\.1 ok", 240, seen=True)
+    mt, _ = m.wait(r"^\[red\] stdvmm-test: (\d+) packets transmitted, (\d+) packets received",
+                   60, seen=True)
+    assert mt.group(1) == mt.group(2), f"pings lost: {mt.group(0)}"
+    mt, _ = m.wait(r"^\[green\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
+    sha = mt.group(1)
+    mt, _ = m.wait(r"^\[red\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300, seen=True)
+    assert mt.group(2) == str(4 << 20), f"red got {mt.group(2)} bytes, not 4 MiB"
+    assert mt.group(1) == sha, f"checksums differ: red {mt.group(1)}, green {sha}"
+    mt, _ = m.wait(r"^\[red\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
+                   seen=True)
+    print(f"--- TCP red <- green {how}: {mt.group(2)} MB/s ({mt.group(1)} s for 4 MiB)",
+          flush=True)
+
+
 def colour_scenario(m, check):
     """Image from coloured.yaml, QEMU with blk_disk_args(): three VMs of disjoint cache
     colours; red and green have NICs on lan, red a region of the board's disk."""
@@ -1102,20 +1128,7 @@ def colour_scenario(m, check):
               ", ".join(f"{vm} {t:.1f}" for vm, t in boot_s.items()), flush=True)
 
     def network():
-        # net.sh's client (red) and server (green), as --scenario net checks them
-        m.wait(r"^\[red\] stdvmm-test: ping 10\.0\.0\.1 ok", 240, seen=True)
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: (\d+) packets transmitted, (\d+) packets received",
-                       60, seen=True)
-        assert mt.group(1) == mt.group(2), f"pings lost: {mt.group(0)}"
-        mt, _ = m.wait(r"^\[green\] stdvmm-test: server sha256=(\w+)", 60, seen=True)
-        sha = mt.group(1)
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: client sha256=(\w+) bytes=(\d+)", 300, seen=True)
-        assert mt.group(2) == str(4 << 20), f"red got {mt.group(2)} bytes, not 4 MiB"
-        assert mt.group(1) == sha, f"checksums differ: red {mt.group(1)}, green {sha}"
-        mt, _ = m.wait(r"^\[red\] stdvmm-test: tcp \d+ bytes in ([\d.]+) s: ([\d.]+) MB/s", 10,
-                       seen=True)
-        print(f"--- TCP red <- green through the switch, coloured channels: {mt.group(2)} MB/s "
-              f"({mt.group(1)} s for 4 MiB)", flush=True)
+        red_fetches_from_green(m, "through the switch, coloured channels")
 
     def disk():
         # blk_region.sh's beta on red's 16 MiB, as --scenario blk checks beta
@@ -1149,6 +1162,76 @@ def colour_scenario(m, check):
           "start, pattern at both ends reads back, nothing past its end", disk)
     check("colour restart: green's frames made again, RAM, VMM and channels in its colours; "
           "red and blue go on, red's pings reach green again", restart)
+
+
+def iommu_scenario(m, check):
+    """Image from iommu.yaml, QEMU with blk_disk_args(): red's virtio devices behind the
+    virtio-iommu in its VMM (a NIC on lan, a region of the board's disk), green without."""
+    def values(vm, key, timeout):
+        mt, _ = m.wait(rf"^\[{vm}\] stdvmm-test: {key}=(.*)$", timeout, seen=True)
+        return mt.group(1).strip()
+
+    def bound():
+        m.wait(r"^\[red\] stdvmm-guest: ready", 600, seen=True)
+        m.wait(r"^\[green\] stdvmm-guest: ready", 600, seen=True)
+        assert values("red", "iommu_driver", 120) == "1", "the virtio-iommu driver is not bound"
+        cls = values("red", "iommu_class", 5)
+        assert cls, "nothing in red's /sys/class/iommu"
+        members = values("red", "iommu_members", 5).split()
+        assert len([d for d in members if "virtio_mmio" in d]) >= 2, \
+            f"red's disk and NIC are not both in IOMMU groups: {members}"
+        m.wait(r"^\[red\] stdvmm-test: dmesg: .*virtio_iommu virtio\d+: page mask", 30,
+               seen=True)
+        m.wait(r"^\[red\] stdvmm-test: dmesg: .*Adding to iommu group 1$", 30, seen=True)
+        dmesg = [l for _, l in m.seen if l.startswith("[red] stdvmm-test: dmesg: ")]
+        assert not any(l.startswith("[green] stdvmm-test: iommu") for _, l in m.seen)
+        print(f"--- red: /sys/class/iommu {cls}; in IOMMU groups: {' '.join(members)}",
+              flush=True)
+        for l in dmesg[2:6]:
+            print(f"--- {l}", flush=True)
+
+    def disk():
+        # blk_region.sh's beta on red's 16 MiB, as --scenario colour checks it
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta serial=(\S+) ro=(\d) sectors=(\d+)", 120,
+                       seen=True)
+        assert mt.groups() == ("red-data", "0", str(16 << 11)), mt.group(0)
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta pattern (\w+)", 120, seen=True)
+        assert mt.group(1) == "ok", mt.group(0)
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta past_end_bytes=(\d+)", 60, seen=True)
+        assert mt.group(1) == "0", f"red read past its region: {mt.group(0)}"
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: beta tick \d+ (\w+)", 120, seen=True)
+        assert mt.group(1) == "ok", mt.group(0)
+
+    def network():
+        red_fetches_from_green(m, "(behind the IOMMU)")
+
+    def hostile():
+        mt, _ = m.wait(r"^\[red\] stdvmm-test: hostile=(.*)$", 600, seen=True)
+        assert mt.group(1) == "ok", f"stdvmm-hostile: {mt.group(1)}"
+        refused = [l for _, l in m.seen
+                   if re.search(r"virtio-iommu: net0 \(endpoint \d+\) .* refused: outside its "
+                                r"mappings; reported to the guest", l)]
+        assert refused, "red's VMM reported no refused access of the NIC"
+        faults = int(values("red", "guest_faults", 10))
+        assert faults >= 1, "red's driver saw no fault event"
+        print(f"--- {refused[0]}", flush=True)
+        print(f"--- {len(refused)} refusals logged by red's VMM, {faults} fault events in red",
+              flush=True)
+        # red goes on: its disk's ticks continue, green's server is untouched
+        for _ in range(2):
+            mt, _ = m.wait(r"^\[red\] stdvmm-test: beta tick \d+ (\w+)", 120)
+            assert mt.group(1) == "ok", mt.group(0)
+        assert not any(re.match(r"^admin: (red|green) stopped", l) for _, l in m.seen), \
+            "a VM stopped"
+
+    check("iommu bound: red's virtio-iommu driver bound, /sys/class/iommu, disk and NIC in "
+          "IOMMU groups; green has none", bound)
+    check("iommu disk: red's region of the board's disk through the IOMMU: pattern at both "
+          "ends reads back, nothing past its end", disk)
+    check("iommu net: red (behind the IOMMU) pings green and fetches 4 MiB over TCP, "
+          "checksums match", network)
+    check("iommu hostile: a driver's rings and buffers outside the NIC's mappings are refused "
+          "and reported by red's VMM and to red's driver; red's disk goes on", hostile)
 
 
 def driver_net_scenario(m, check, data):
@@ -1214,7 +1297,7 @@ def main():
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
                              "blk", "paper-hybrid", "passthrough", "driver", "driver-net",
-                             "shared", "colour"))
+                             "shared", "colour", "iommu"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--qsd", action="store_true",
                     help="--scenario driver with an image from driver-qsd.yaml")
@@ -1227,11 +1310,11 @@ def main():
                     "QEMU (e.g. made by tools/sel4/board-disk.py pack)")
     args = ap.parse_args()
     extra, tmp = [], None
-    if args.scenario in ("blk", "passthrough", "driver", "colour"):
+    if args.scenario in ("blk", "passthrough", "driver", "colour", "iommu"):
         if args.disk is None:
             tmp = tempfile.TemporaryDirectory()
             args.disk = os.path.join(tmp.name, "disk0.img")
-        extra = (blk_disk_args if args.scenario in ("blk", "colour")
+        extra = (blk_disk_args if args.scenario in ("blk", "colour", "iommu")
                  else passthrough_disk_args)(args.disk)
     elif args.scenario == "driver-net":
         extra = driver_net_args()
@@ -1354,6 +1437,8 @@ def main():
             shared_scenario(m, check)
         elif args.scenario == "colour":
             colour_scenario(m, check)
+        elif args.scenario == "iommu":
+            iommu_scenario(m, check)
         else:
             scenario = {"sched": sched_scenario, "hybrid": hybrid_scenario,
                         "vmm-threads": vmm_threads_scenario, "direct": direct_scenario,

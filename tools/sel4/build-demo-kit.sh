@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The guest kit for the seL4 demo: the aarch64 guest kit with the guest-side
-# scripts of tests/sel4/guest, its static helpers (stdvmm-wild, stdvmm-shm), a driver VM's
+# scripts of tests/sel4/guest (over the KVM ones of tests/integration/guest,
+# for their shared parts such as iommu_lib.sh; its /init loads the out-of-tree virtio_iommu
+# right after virtio_mmio, as the aarch64 kit's), its static helpers
+# (stdvmm-wild, stdvmm-shm, stdvmm-hostile), a driver VM's
 # block and network servers (stdvmm-blkserve, stdvmm-netserve: src/driver_vm),
 # a driver VM's initramfs with qemu-storage-daemon besides
 # (DIR/driver/initramfs.cpio.gz), and the read-only disk image of the virtio-blk check (DIR/disk.img).
@@ -25,6 +28,10 @@ aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-wild" \
 # Shared regions from guest user space (docs/memory.md), as in the KVM tests.
 aarch64-linux-gnu-gcc -static -O2 -Wall -Wextra -Werror -o "$out/stdvmm-shm" \
   "$repo/tests/integration/helpers/stdvmm-shm.c"
+# A hostile virtio driver (run-demo.py --scenario iommu): the KVM kit's, for
+# the NIC behind the virtio-iommu (tests/sel4/guest/iommu.sh).
+aarch64-linux-gnu-gcc -static -s -O2 -Wall -Wextra -Werror -o "$out/stdvmm-hostile" \
+  "$repo/tests/integration/helpers/stdvmm-hostile.c"
 # A driver VM's third-party backend: Debian's arm64 qemu-storage-daemon and
 # its libraries (the C library is in the aarch64 kit already).
 qsd=()
@@ -54,8 +61,10 @@ aarch64-linux-gnu-gcc -static -O2 -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Werror
   -I"$src" -I"$src/driver_vm" -o "$out/stdvmm-netserve" "$src/driver_vm/stdvmm-netserve.c" \
   "$src/driver_vm/vmm_link.c" "$src/channel/channel_stream.c"
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out" --cache "$cache" \
-  --tests "$repo/tests/sel4/guest" --bin "$out/stdvmm-wild" \
-  --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve" --bin "$out/stdvmm-shm"
+  --tests "$repo/tests/integration/guest" --tests "$repo/tests/sel4/guest" \
+  --bin "$out/stdvmm-wild" \
+  --bin "$out/stdvmm-blkserve" --bin "$out/stdvmm-netserve" --bin "$out/stdvmm-shm" \
+  --bin "$out/stdvmm-hostile"
 # The driver VM's initramfs (DIR/driver/): the same, with qemu-storage-daemon,
 # whose libraries would not leave a 128 MiB guest room to unpack its own.
 "$repo/tools/guest-kit/build.sh" --arch aarch64 --out "$out/driver" --cache "$cache" \

@@ -13,7 +13,8 @@ irq_vcpu}]) or a region of the board's disk, served by the block server PD
 NIC on a network of the switch PD (nets: [{network: NAME, mac, irq_vcpu}]),
 with the networks at top level (networks: [{name, members: [VM, ...]}]), and
 cache colours (system.cache {line, size, ways}; a VM's colours and
-share_colours, docs/memory.md). The
+share_colours, docs/memory.md), and iommu: true (a virtio-iommu in the
+VMM in front of the VM's virtio devices). The
 placement rules and their seL4 mapping are docs/sel4.md's "Cores,
 priorities and budgets". Keys the seL4 port does not implement yet (tap and
 user nets, vsock, instances, writable image files, several disks, ...) are refused
@@ -36,7 +37,7 @@ import tempfile
 # Paths may name environment variables ($STDVMM_GUEST_KIT/vmlinuz).
 SUPPORTED = {"name", "kernel", "initramfs", "cmdline", "cpus", "memory", "autostart",
              "no_reboot", "restart", "serial_log", "console", "disks", "vmm_threads", "nets",
-             "passthrough", "serves", "memory_map", "colours", "share_colours"}
+             "passthrough", "serves", "memory_map", "colours", "share_colours", "iommu"}
 DISK_KEYS = {"path", "read_only", "id", "irq_vcpu"}
 REGION_KEYS = {"device", "offset", "size", "read_only", "id", "irq_vcpu", "backend"}
 BOARD_DISKS = ("disk0",)  # blk_abi.h: QEMU virt's first virtio-blk-device
@@ -727,6 +728,21 @@ def vm_passthrough(vm, where, memory):
     return devices
 
 
+def vm_iommu(vm, where):
+    """iommu: true puts a virtio-iommu inside the VM's VMM in front of its virtio devices
+    (docs/memory.md). On seL4 every device access to guest memory is the VMM's, so all of
+    them go through it; a board device the VM owns is not: its DMA is physical and would
+    need a real SMMU, which QEMU's virt board here does not have."""
+    iommu = vm.get("iommu", False)
+    if not isinstance(iommu, bool):
+        fail(f"{where}.iommu: want true or false")
+    if iommu and vm.get("passthrough"):
+        fail(f"{where}.iommu: a board device this VM owns (passthrough) does its DMA to "
+             "physical memory, past a virtio-iommu in the VMM; confining it needs a real "
+             "SMMU, which the seL4 port does not drive: drop iommu or passthrough")
+    return iommu
+
+
 def vm_serves(vm, where):
     """The VMs a driver VM may serve: [names]."""
     serves = vm.get("serves", [])
@@ -1056,7 +1072,8 @@ def describe(doc, mcs, image, board_file=None):
             virtio_console=console == "virtio", disk=disk, disk_id=disk_id, region=region,
             disk_irq_vcpu=disk_irq_vcpu, net=vm_net(vm, i, where, networks, cpus),
             passthrough=vm_passthrough(vm, where, memory), backend=backend, ram=ram,
-            serves=vm_serves(vm, where), colours=colours, share_colours=share_colours))
+            serves=vm_serves(vm, where), colours=colours, share_colours=share_colours,
+            iommu=vm_iommu(vm, where)))
     check_networks(table, networks)
     system["shared"] = parse_shared(doc, table)
     for region in system["shared"]:
@@ -1238,6 +1255,7 @@ def main():
                     f".passthrough = {passthrough_bits(vm['passthrough'])}u, "
                     f".serves = {sum(1 << index[n] for n in vm['serves'])}u,\n"
                     f"     {net_fields(vm['net'], networks, index)}, "
+                    f".iommu = {str(vm['iommu']).lower()}, "
                     f".colours = 0x{vm['colours']:x}ull}},\n")
         f.write("};\n")
         f.write(f"const unsigned sel4_vm_count = {len(table)};\n")

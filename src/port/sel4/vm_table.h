@@ -78,6 +78,12 @@ struct sel4_vm_desc {
      * coloured, RAM in 2 MiB frames.
      */
     uint64_t colours;
+    /*
+     * A virtio-iommu in the VMM in front of the VM's virtio devices
+     * (docs/memory.md): every device access to its RAM is translated through
+     * the guest's mappings. Not with passthrough (gen-vm-table).
+     */
+    bool iommu;
 };
 
 /* The last-level cache the colours divide (system.cache); colours 0: none given. */

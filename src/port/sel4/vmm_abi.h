@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 8
+#define SEL4_VMM_ABI_VERSION 9
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -163,6 +163,7 @@ struct sel4_vmm_args {
     uint32_t gic_list_regs;             /* list registers of the virtual CPU interface */
     uint32_t boot_count;                /* 1 for the first start, then + 1 per restart */
     uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
+    uint32_t iommu;                     /* 1: a virtio-iommu before the virtio devices */
     uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
     char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
     /*

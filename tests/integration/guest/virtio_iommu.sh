@@ -19,29 +19,9 @@ rate() { # MIB SECONDS_START SECONDS_END
 	awk -v m="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.2f", m / d }'
 }
 
-# The devices behind the IOMMU probe once its driver is there (deferred
-# probe, asynchronous): give them time to appear.
-i=0
-while { [ ! -b /dev/vda ] || [ ! -e /sys/class/net/eth0 ]; } && [ $i -lt 60 ]; do
-	sleep 1
-	i=$((i + 1))
-done
-echo "stdvmm-test: waited=$i"
-n=0
-for d in /sys/bus/virtio/drivers/virtio_iommu/virtio*; do
-	[ -e "$d" ] && n=$((n + 1))
-done
-echo "stdvmm-test: iommu_driver=$n"
-groups=0 members=""
-for g in /sys/kernel/iommu_groups/*; do
-	[ -e "$g" ] || continue
-	groups=$((groups + 1))
-	for dev in "$g"/devices/*; do
-		members="$members${dev##*/} "
-	done
-done
-echo "stdvmm-test: iommu_groups=$groups"
-echo "stdvmm-test: iommu_members=$members"
+# shellcheck source=tests/integration/guest/iommu_lib.sh
+. /tests/iommu_lib.sh
+iommu_report
 
 # The disk: 4 MiB of random data written, caches dropped, read back.
 dd if=/dev/urandom of=/tmp/pattern bs=1048576 count=4 2>/dev/null
@@ -87,20 +67,7 @@ if [ "$bench" = 1 ]; then
 fi
 
 if [ "$hostile" = 1 ]; then
-	for v in /sys/bus/virtio/devices/virtio*; do
-		[ "$(cat "$v/device")" = 0x0004 ] || continue
-		plat=$(basename "$(dirname "$(readlink -f "$v")")")
-		echo "$plat" >/sys/bus/platform/drivers/virtio-mmio/unbind
-		echo "stdvmm-test: rng_device=$plat"
-		if stdvmm-hostile "${plat%%.*}" access-platform >/tmp/hostile.log 2>&1; then
-			echo "stdvmm-test: hostile=ok"
-		else
-			echo "stdvmm-test: hostile=failed $?"
-		fi
-		grep '^hostile: ok' /tmp/hostile.log | sed 's/^/stdvmm-test: /'
-	done
-	echo "stdvmm-test: guest_faults=$(dmesg | grep -c 'fault from EP')"
-	dmesg | grep 'fault from EP' | head -n 3 | sed 's/^/stdvmm-test: dmesg: /'
+	iommu_hostile 0x0004 # the virtio-rng device
 	# The disk still works behind the IOMMU after all that.
 	got=$(dd if=/dev/vda bs=1048576 count=4 2>/dev/null | sha256sum | cut -d' ' -f1)
 	echo 3 >/proc/sys/vm/drop_caches

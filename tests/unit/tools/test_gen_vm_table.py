@@ -634,6 +634,35 @@ class Passthrough(unittest.TestCase):
             self.assertIn(why, str(e.exception))
 
 
+class Iommu(unittest.TestCase):
+    """iommu: true puts a virtio-iommu in the VM's VMM; refused where a device's DMA
+    would pass by it."""
+
+    def test_default_off_and_on(self):
+        t = describe([vm("a", iommu=True), vm("b"), vm("c", iommu=False)])
+        self.assertEqual([v["iommu"] for v in t], [True, False, False])
+
+    def test_with_served_disk_and_nic(self):
+        doc = {"networks": [{"name": "lan", "members": ["a", "b"]}],
+               "vms": [vm("a", iommu=True, disks=[{"device": "disk0", "size": "8M"}],
+                          nets=[{"network": "lan"}]), vm("b", nets=[{"network": "lan"}])]}
+        t = gvt.describe(doc, True, image)[1]
+        self.assertTrue(t[0]["iommu"])
+        self.assertEqual(t[0]["region"], (0, 8 << 20, False))
+
+    def test_refusals(self):
+        for vms, why in [
+            ([vm("a", iommu="yes")], "iommu: want true or false"),
+            ([vm("a", iommu=1)], "iommu: want true or false"),
+            ([vm("a", iommu=True, passthrough=["disk0"])], "needs a real SMMU"),
+            ([vm("drv", iommu=True, passthrough=["net0"], serves=["user"]),
+              vm("user", nets=[{"network": "lan", "backend": "drv"}])], "needs a real SMMU"),
+        ]:
+            with self.assertRaises(Refused, msg=why) as e:
+                describe(vms)
+            self.assertIn(why, str(e.exception))
+
+
 class DriverNet(unittest.TestCase):
     """A NIC served by a driver VM that owns the board's NIC (net0)."""
 
@@ -929,6 +958,15 @@ class GeneratedTable(unittest.TestCase):
         self.assertIn("sel4_switch_program:", table)
         self.assertIn("sel4_blksrv_program:", table)
         self.assertIn(".disk_served = false", table)
+
+    def test_iommu(self):
+        r, table = self.run_gen(
+            '{"vms": [{"name": "a", "kernel": "vmlinuz", "iommu": true},'
+            '         {"name": "b", "kernel": "vmlinuz"}]}')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(table.count(".iommu = true,"), 1)
+        self.assertEqual(table.count(".iommu = false,"), 1)
+        self.assertLess(table.index(".iommu = true,"), table.index(".iommu = false,"))
 
     def test_shared_regions(self):
         r, table = self.run_gen(

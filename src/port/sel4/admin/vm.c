@@ -377,6 +377,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     args.gic_list_regs = QEMU_VIRT_GIC_LIST_REGS;
     args.boot_count = v->boot_count;
     args.virtio_console = d->virtio_console;
+    args.iommu = d->iommu;
     if (d->disk != SEL4_NO_IMAGE) {
         args.disk_va = v->plan.image_va[2];
         args.disk_size = sel4_images[d->disk].size;

@@ -107,9 +107,23 @@ static void virtio_interrupt(void *ctx)
     vm_set_irq_line(&mach.vm, machine_virtio_irq(d), false);
 }
 
-/* Zeroes d and gives it this VMM's transport hooks. */
-static void virtio_prepare(struct machine_virtio *d, enum machine_virtio_kind kind,
-                           const char *name)
+/*
+ * The virtio-iommu (args->iommu, docs/memory.md): added first, so that the
+ * devices after it are its endpoints. No backend of this port maps guest
+ * RAM (the switch, the block server and driver VMs see only channel frames
+ * the VMM copies to and from), so with it every device access to guest
+ * memory goes through the guest's mappings. Its queue takes the device
+ * lock again (feature checks), so it is served on the next wake like the
+ * NIC's (deferred_kick); the guest's driver polls for each request meanwhile.
+ */
+static struct machine_virtio iommu_dev;
+static struct viommu iommu_model;
+static void deferred_kick(void *ctx);
+static bool iommu_on;
+static uint32_t iommu_endpoints;
+
+/* Zeroes d and gives it this VMM's transport hooks; behind the IOMMU, its translation. */
+static int virtio_prepare(struct machine_virtio *d, enum machine_virtio_kind kind, const char *name)
 {
     memset(d, 0, sizeof(*d));
     d->kind = kind;
@@ -117,6 +131,31 @@ static void virtio_prepare(struct machine_virtio *d, enum machine_virtio_kind ki
     d->cfg.slot.kick = virtio_kick;
     d->cfg.slot.interrupt = virtio_interrupt;
     d->cfg.slot.host_ctx = d;
+    if (iommu_on && kind != MACHINE_VIRTIO_IOMMU) {
+        /* Endpoint IDs follow device order, so a restarted VM gives each device the same one. */
+        uint32_t id = ++iommu_endpoints;
+        d->cfg.slot.dma = viommu_add_endpoint(&iommu_model, id, d->name);
+        d->cfg.slot.endpoint = id;
+        if (d->cfg.slot.dma == NULL) {
+            LOG_ERR("virtio %s: no endpoint left on the virtio-iommu", d->name);
+            return -STDVMM_ENOSPC;
+        }
+    }
+    return 0;
+}
+
+static int add_iommu(struct machine *m)
+{
+    int r = virtio_prepare(&iommu_dev, MACHINE_VIRTIO_IOMMU, "iommu");
+    iommu_dev.cfg.slot.kick = deferred_kick;
+    memset(&iommu_model, 0, sizeof(iommu_model));
+    if (r == 0)
+        r = machine_add_virtio(m, &iommu_dev, &iommu_model);
+    if (r == 0) {
+        iommu_on = true;
+        LOG_INFO("virtio-iommu in front of this VM's virtio devices");
+    }
+    return r;
 }
 
 /*
@@ -163,13 +202,14 @@ static struct virtio_net net_model;
  * this VMM's own notification. Kicks and that wake both run under the VMM
  * lock, so the set of kicked devices needs no lock of its own.
  */
-static unsigned kicked; /* bit 0: the NIC, bit 1: the disk, bit 2: the vsock (a driver VM) */
+/* bit 0: the NIC, bit 1: the disk, bit 2: the vsock (a driver VM), bit 3: the IOMMU */
+static unsigned kicked;
 static struct machine_virtio vsock_dev;
 static struct virtio_vsock vsock_model;
 
 static void deferred_kick(void *ctx)
 {
-    kicked |= ctx == &net_dev ? 1u : ctx == &disk_dev ? 2u : 4u;
+    kicked |= ctx == &net_dev ? 1u : ctx == &disk_dev ? 2u : ctx == &iommu_dev ? 8u : 4u;
     seL4_Signal(SEL4_VMM_SLOT_KICK);
 }
 
@@ -179,6 +219,9 @@ static void notified(uint64_t badge)
     if (badge & SEL4_BADGE_VMM_KICK) {
         unsigned k = kicked;
         kicked = 0;
+        /* The IOMMU first: its answers are what the other devices' driver waits on. */
+        if (k & 8u)
+            machine_virtio_process(&iommu_dev);
         if (k & 1u)
             machine_virtio_process(&net_dev);
         if (k & 2u)
@@ -213,10 +256,11 @@ static void notified(uint64_t badge)
 
 static int add_net(struct machine *m)
 {
-    virtio_prepare(&net_dev, MACHINE_VIRTIO_NET, "net0");
+    int r = virtio_prepare(&net_dev, MACHINE_VIRTIO_NET, "net0");
     net_dev.cfg.slot.kick = deferred_kick;
     memset(&net_model, 0, sizeof(net_model));
-    int r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
+    if (r == 0)
+        r = vmm_net_init(args, &net_dev.cfg.net, &net_model);
     if (r == 0)
         r = machine_add_virtio(m, &net_dev, &net_model);
     /* As for the disk: the distributor is ours, so the owner holds from the start. */
@@ -257,22 +301,30 @@ static int add_virtio(void *ctx, struct machine *m)
     int r = 0;
 
     (void)ctx;
+    /* machine_build() runs again at a restart: the endpoints are declared anew. */
+    iommu_on = false;
+    iommu_endpoints = 0;
     if (args->pt_size != 0)
         r = add_passthrough(m);
+    if (r == 0 && args->iommu) {
+        /* gen-vm-table refuses it with passthrough: that device's DMA is physical. */
+        r = args->pt_size != 0 ? -STDVMM_EINVAL : add_iommu(m);
+    }
     if (r == 0 && args->virtio_console) {
-        virtio_prepare(&console_dev, MACHINE_VIRTIO_CONSOLE, "console");
+        r = virtio_prepare(&console_dev, MACHINE_VIRTIO_CONSOLE, "console");
         memset(&console_model, 0, sizeof(console_model));
         console_dev.cfg.console.backend.output = uart_tx;
-        r = machine_add_virtio(m, &console_dev, &console_model);
+        if (r == 0)
+            r = machine_add_virtio(m, &console_dev, &console_model);
     }
     if (r == 0 && args->disk_size != 0) {
-        virtio_prepare(&disk_dev, MACHINE_VIRTIO_BLK, "blk0");
+        r = virtio_prepare(&disk_dev, MACHINE_VIRTIO_BLK, "blk0");
         memset(&disk_model, 0, sizeof(disk_model));
         struct virtio_blk_config *cfg = &disk_dev.cfg.blk;
-        if (args->disk_served) {
+        if (r == 0 && args->disk_served) {
             disk_dev.cfg.slot.kick = deferred_kick;
             r = vmm_blk_init(args, cfg, &disk_model);
-        } else {
+        } else if (r == 0) {
             cfg->capacity = args->disk_size;
             cfg->readonly = true;
             cfg->serial = args->disk_id;
@@ -298,10 +350,11 @@ static int add_virtio(void *ctx, struct machine *m)
         r = add_net(m);
     /* A driver VM: its server program reaches the clients' channels over vsock. */
     if (r == 0 && (args->drv_clients | args->drv_net_clients) != 0) {
-        virtio_prepare(&vsock_dev, MACHINE_VIRTIO_VSOCK, "vsock");
+        r = virtio_prepare(&vsock_dev, MACHINE_VIRTIO_VSOCK, "vsock");
         vsock_dev.cfg.slot.kick = deferred_kick;
         memset(&vsock_model, 0, sizeof(vsock_model));
-        r = vmm_drvback_init(args, &vsock_dev.cfg.vsock, &vsock_model);
+        if (r == 0)
+            r = vmm_drvback_init(args, &vsock_dev.cfg.vsock, &vsock_model);
         if (r == 0)
             r = machine_add_virtio(m, &vsock_dev, &vsock_model);
     }
