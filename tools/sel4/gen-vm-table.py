@@ -148,9 +148,9 @@ CACHE_KEYS = {"line", "size", "ways"}
 PAGE = 4096
 MAX_COLOURS = 64  # SEL4_COLOUR_MAX: a VM's colours are a 64-bit mask (portable/colour.h)
 # What a coloured VM's VMM takes in frames of its colours besides guest RAM (its program
-# with its bss, argument, IPC and console pages; 1545 pages, ~6 MiB, in December 2026): an
-# upper estimate; the admin counts them exactly.
-VMM_FRAMES_ESTIMATE = 8 << 20
+# with its bss, argument, IPC and console pages; 2058 pages, ~8 MiB, since the VMM carries
+# virtio-iommu's tables, in December 2026): an upper estimate; the admin counts them exactly.
+VMM_FRAMES_ESTIMATE = 10 << 20
 # A coloured VM's channels take frames of its colours too (admin/colour_channel.c): its NIC's
 # region (net_abi.h SEL4_NET_REGION_BYTES: two channels of 36 pages) and its disk's channel
 # (blk_abi.h SEL4_BLK_CHANNEL_BYTES: 32 slots of 64 KiB and two pages), whoever its peer is.
