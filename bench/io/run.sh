@@ -27,15 +27,13 @@ LOG_TAG=bench-io
 stdvmm="" runs=3 seconds=5 results="" vhost=off
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 while (($#)); do
+  if bench_option "$@"; then
+    shift "$bench_shift"
+    continue
+  fi
   case $1 in
-    --stdvmm) stdvmm=${2:?}; shift 2 ;;
-    --runs) runs=${2:?}; shift 2 ;;
-    --seconds) seconds=${2:?}; shift 2 ;;
     --vhost) vhost=${2:?}; shift 2 ;;
-    --results) results=${2:?}; shift 2 ;;
-    --cache) cache=${2:?}; shift 2 ;;
-    -h | --help) bench_usage ;;
-    *) log "unknown argument $1"; bench_usage ;;
+    *) bench_unknown "$1" ;;
   esac
 done
 [[ -n $stdvmm ]] || bench_usage
@@ -44,23 +42,8 @@ for v in runs seconds; do bench_positive "$v" "${!v}"; done
 cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-io-results}
 
-ensure_host_pkgs fio iperf3 e2fsprogs gzip
 work=$cache/bench-io
-mkdir -p "$work"
-
-# The boot benchmark's measuring helper: times a VMM and reads its VM's KVM
-# exit counters.
-measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
-
-# A guest kit whose tests are the benchmark's guest half.
-"$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
-  --tests "$bench_dir/guest" >&2
-
-bench_tools_disk "$work"
-
-bench_suite "$work" io
-install -m 0755 "$measure" "$suite/measure"
-cp "$work/tools.img.gz" "$suite/"
+bench_io_suite "$work" io
 # The host end of iperf3, run through its own dynamic loader.
 add_binary "$suite/iperf3-root" /usr/bin/iperf3
 cat >"$suite/bench.conf" <<EOF

@@ -21,14 +21,13 @@ LOG_TAG=bench-isolation
 stdvmm="" runs=1 loops=3000 results=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 while (($#)); do
+  if bench_option "$@"; then
+    shift "$bench_shift"
+    continue
+  fi
   case $1 in
-    --stdvmm) stdvmm=${2:?}; shift 2 ;;
-    --runs) runs=${2:?}; shift 2 ;;
     --loops) loops=${2:?}; shift 2 ;;
-    --results) results=${2:?}; shift 2 ;;
-    --cache) cache=${2:?}; shift 2 ;;
-    -h | --help) bench_usage ;;
-    *) log "unknown argument $1"; bench_usage ;;
+    *) bench_unknown "$1" ;;
   esac
 done
 [[ -n $stdvmm ]] || bench_usage

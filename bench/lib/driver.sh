@@ -18,6 +18,28 @@ bench_usage() {
   exit 2
 }
 
+# bench_option ARGS...: takes one option every driver shares (--stdvmm,
+# --runs, --seconds, --results, --cache, --help) from the front of ARGS into
+# the variable of its name and sets bench_shift to the words it used; returns
+# 1, taking nothing, for an option the driver must handle itself.
+bench_option() {
+  case $1 in
+    --stdvmm | --runs | --seconds | --results | --cache)
+      (($# >= 2)) || die "$1 needs a value"
+      printf -v "${1#--}" '%s' "$2"
+      bench_shift=2
+      ;;
+    -h | --help) bench_usage ;;
+    *) return 1 ;;
+  esac
+}
+
+# bench_unknown OPTION: the usage, after naming what was not understood.
+bench_unknown() {
+  log "unknown argument $1"
+  bench_usage
+}
+
 # bench_positive OPTION VALUE: refuses anything but a positive integer.
 bench_positive() {
   [[ $2 =~ ^[1-9][0-9]*$ ]] || die "--$1 must be a positive integer, not '$2'"
@@ -66,6 +88,23 @@ bench_run() {
   echo
   grep -v '^DATA ' "$results/$case.log" || true
   return "$rc"
+}
+
+# bench_io_suite WORK CASE: what the fio/iperf3 benchmarks share: the boot
+# benchmark's measuring helper (times a VMM, reads its VM's KVM exit
+# counters), an x86_64 guest kit whose tests are bench/io's guest half (it
+# does every role, chosen by bench.mode=), the tools disk, and $suite with
+# CASE, the measuring helper and the tools disk in it.
+bench_io_suite() {
+  local work=$1 measure
+  mkdir -p "$work"
+  measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
+  "$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
+    --tests "$repo/bench/io/guest" >&2
+  bench_tools_disk "$work"
+  bench_suite "$work" "$2"
+  install -m 0755 "$measure" "$suite/measure"
+  cp "$work/tools.img.gz" "$suite/"
 }
 
 # bench_tools_disk DIR: DIR/tools.img.gz, an ext4 image labelled benchtools

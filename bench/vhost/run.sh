@@ -30,15 +30,8 @@ LOG_TAG=bench-vhost
 stdvmm="" runs=2 seconds=5 results=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 while (($#)); do
-  case $1 in
-    --stdvmm) stdvmm=${2:?}; shift 2 ;;
-    --runs) runs=${2:?}; shift 2 ;;
-    --seconds) seconds=${2:?}; shift 2 ;;
-    --results) results=${2:?}; shift 2 ;;
-    --cache) cache=${2:?}; shift 2 ;;
-    -h | --help) bench_usage ;;
-    *) log "unknown argument $1"; bench_usage ;;
-  esac
+  bench_option "$@" || bench_unknown "$1"
+  shift "$bench_shift"
 done
 [[ -n $stdvmm ]] || bench_usage
 [[ -x ${stdvmm%/*}/stdvmm-switch ]] || die "no stdvmm-switch next to $stdvmm"
@@ -46,17 +39,7 @@ for v in runs seconds; do bench_positive "$v" "${!v}"; done
 cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-vhost-results}
 work=$cache/bench-vhost
-mkdir -p "$work"
-
-measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
-# bench/io's guest half does both halves here (bench.mode=blk|server|client).
-"$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
-  --tests "$repo/bench/io/guest" >&2
-bench_tools_disk "$work"
-
-bench_suite "$work" vhost
-install -m 0755 "$measure" "$suite/measure"
-cp "$work/tools.img.gz" "$suite/"
+bench_io_suite "$work" vhost
 # The bridge and what it needs, in insmod order, from the test host's kernel.
 testhost_dir=$repo/tools/testhost
 # shellcheck source=tools/testhost/arch/x86_64.sh
