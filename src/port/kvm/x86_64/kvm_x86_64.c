@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The x86_64 half of the KVM port: converts stdvmm's register structs to KVM's. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -126,6 +127,9 @@ int hv_x86_create_pit(struct hv_vm *vm)
 
 #define MAX_CPUID_ENTRIES 256
 
+/* Leaf 1 ECX: the local APIC's TSC-deadline timer mode. */
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
 int hv_x86_get_supported_cpuid(struct hv_vm *vm, struct x86_cpuid_entry *entries, unsigned max,
                                unsigned *count)
 {
@@ -147,8 +151,17 @@ int hv_x86_get_supported_cpuid(struct hv_vm *vm, struct x86_cpuid_entry *entries
         free(c);
         return -STDVMM_ENOSPC;
     }
+    /*
+     * KVM emulates the TSC-deadline mode in its local APIC but leaves the bit
+     * out of its supported list, as it depends on the VMM using that APIC
+     * (stdvmm always does). Without it Linux arms its timer through TMICT,
+     * each write an emulated MMIO access instead of an MSR write.
+     */
+    bool deadline = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
     for (unsigned i = 0; i < c->nent; i++) {
-        const struct kvm_cpuid_entry2 *k = &c->entries[i];
+        struct kvm_cpuid_entry2 *k = &c->entries[i];
+        if (deadline && k->function == 1)
+            k->ecx |= CPUID_1_ECX_TSC_DEADLINE;
         entries[i] = (struct x86_cpuid_entry){
             .function = k->function,
             .index = k->index,
