@@ -372,21 +372,14 @@ static void init_needs_tables(void **state)
                                .mappings = f->mappings,
                                .max_domains = 1,
                                .max_mappings = 1};
-    struct viommu_config bad = ic;
-    bad.domains = NULL;
-    assert_int_equal(viommu_init(&v, &bad), -STDVMM_EINVAL);
-    bad = ic;
-    bad.mappings = NULL;
-    assert_int_equal(viommu_init(&v, &bad), -STDVMM_EINVAL);
-    bad = ic;
-    bad.max_domains = 0;
-    assert_int_equal(viommu_init(&v, &bad), -STDVMM_EINVAL);
-    bad = ic;
-    bad.max_mappings = 0;
-    assert_int_equal(viommu_init(&v, &bad), -STDVMM_EINVAL);
-    bad = ic;
-    bad.max_domains = VIOMMU_MAX_ENDPOINTS + 1;
-    assert_int_equal(viommu_init(&v, &bad), -STDVMM_EINVAL);
+    struct viommu_config bad[5] = {ic, ic, ic, ic, ic};
+    bad[0].domains = NULL;
+    bad[1].mappings = NULL;
+    bad[2].max_domains = 0;
+    bad[3].max_mappings = 0;
+    bad[4].max_domains = VIOMMU_MAX_ENDPOINTS + 1;
+    for (unsigned i = 0; i < 5; i++)
+        assert_int_equal(viommu_init(&v, &bad[i]), -STDVMM_EINVAL);
     assert_int_equal(viommu_init(&v, &ic), 0);
 }
 
