@@ -25,6 +25,9 @@
 #define BUF (TD_DATA + 0x20000)
 
 static struct viommu iommu;
+/* One domain, room for the rings, the buffer and run()'s 1000 unrelated mappings. */
+static struct viommu_domain domain;
+static struct iommu_mapping mappings[VIOMMU_DEFAULT_MAPPINGS];
 static struct td d, ep;
 static struct virtio_rng rng;
 static struct virtio_mmio iommu_t, rng_t;
@@ -71,7 +74,11 @@ static double run(bool with, int extra)
     if (td_init(&d) != 0)
         return -1;
     ep = d;
-    struct viommu_config ic = {.slot = td_slot(&d, "iommu")};
+    struct viommu_config ic = {.slot = td_slot(&d, "iommu"),
+                               .domains = &domain,
+                               .mappings = mappings,
+                               .max_domains = 1,
+                               .max_mappings = VIOMMU_DEFAULT_MAPPINGS};
     struct virtio_rng_config rc = {.slot = td_slot(&d, "rng"), .backend = {.fill = fill}};
     if (viommu_init(&iommu, &ic) != 0 || virtio_mmio_init(&iommu_t, &iommu.vdev) != 0)
         return -1;

@@ -125,6 +125,14 @@ struct vmm_virtio {
     struct viommu *iommu;           /* this boot's, with cfg->iommu: the others' endpoints */
     uint32_t endpoints;             /* endpoint IDs given so far this boot */
     /*
+     * The IOMMU's tables, only with cfg->iommu: a domain per endpoint (the
+     * most a driver can use) of VIOMMU_DEFAULT_MAPPINGS each. Allocated for
+     * the whole run; each boot's model starts them empty.
+     */
+    struct viommu_domain *iommu_domains;
+    struct iommu_mapping *iommu_mappings;
+    unsigned iommu_max_domains;
+    /*
      * Allocated for the whole run, unlike the other models: the console's
      * input thread outlives a reboot and may still hold the pointer.
      */
@@ -209,11 +217,17 @@ bool vmm_virtio_shared_ram(const struct vmm_config *cfg)
     return cfg->fs_count > 0;
 }
 
+/* The virtio devices besides the IOMMU: with it, its endpoints. */
+static unsigned endpoint_count(const struct vmm_config *cfg)
+{
+    return (cfg->console == VMM_CONSOLE_VIRTIO) + cfg->rng + cfg->disk_count + cfg->net_count +
+           cfg->vsock.enabled + cfg->fs_count;
+}
+
 int vmm_virtio_config_check(const struct vmm_config *cfg)
 {
     int bad = 0;
-    unsigned count = (cfg->console == VMM_CONSOLE_VIRTIO) + cfg->rng + cfg->disk_count +
-                     cfg->net_count + cfg->vsock.enabled + cfg->fs_count + cfg->iommu;
+    unsigned count = endpoint_count(cfg) + cfg->iommu;
 
     if (cfg->disk_count > VMM_MAX_DISKS || cfg->net_count > VMM_MAX_NETS ||
         cfg->fs_count > VMM_MAX_FS) {
@@ -406,6 +420,15 @@ int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
     if (cfg->console == VMM_CONSOLE_VIRTIO) {
         v->console_model = calloc(1, sizeof(*v->console_model));
         if (v->console_model == NULL)
+            return -STDVMM_ENOMEM;
+    }
+    if (cfg->iommu) {
+        unsigned n = endpoint_count(cfg);
+        v->iommu_max_domains = n == 0 ? 1 : n > VIOMMU_MAX_ENDPOINTS ? VIOMMU_MAX_ENDPOINTS : n;
+        v->iommu_domains = calloc(v->iommu_max_domains, sizeof(*v->iommu_domains));
+        v->iommu_mappings = calloc((size_t)v->iommu_max_domains * VIOMMU_DEFAULT_MAPPINGS,
+                                   sizeof(*v->iommu_mappings));
+        if (v->iommu_domains == NULL || v->iommu_mappings == NULL)
             return -STDVMM_ENOMEM;
     }
     if (cfg->disk_count > 0) {
@@ -680,6 +703,11 @@ static int build_iommu(struct vmm_virtio *v, struct machine *m)
     int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_IOMMU, "iommu", 0, &d);
     if (r < 0)
         return r;
+    struct viommu_config *ic = &d->mv.cfg.iommu;
+    ic->domains = v->iommu_domains;
+    ic->mappings = v->iommu_mappings;
+    ic->max_domains = v->iommu_max_domains;
+    ic->max_mappings = VIOMMU_DEFAULT_MAPPINGS;
     return vdev_add(m, d, NULL, NULL);
 }
 
@@ -1034,6 +1062,8 @@ void vmm_virtio_close(struct vmm_virtio *v)
         vsock_unix_close(v->vsock);
     free(v->vsock);
     free(v->console_model);
+    free(v->iommu_domains);
+    free(v->iommu_mappings);
     free(v);
 }
 

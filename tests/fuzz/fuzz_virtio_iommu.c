@@ -26,10 +26,15 @@
 #define TAIL (RAM_GPA + 0x5000ull)
 #define QSIZE 16
 #define ENDPOINTS 3
+/* Small tables, so that inputs reach full domains (S_NOMEM) as well as empty ones. */
+#define DOMAINS ENDPOINTS
+#define MAPPINGS 16
 
 static uint8_t *ram;
 static struct gmem mem;
 static struct viommu *iommu;
+static struct viommu_domain *domains;
+static struct iommu_mapping *mappings;
 static struct virtio_mmio t;
 static const struct dma_space *eps[ENDPOINTS];
 static uint16_t avail_idx;
@@ -73,7 +78,9 @@ static void setup(void)
 {
     ram = malloc(RAM_SIZE);
     iommu = malloc(sizeof(*iommu));
-    if (ram == NULL || iommu == NULL)
+    domains = malloc(DOMAINS * sizeof(*domains));
+    mappings = malloc(DOMAINS * MAPPINGS * sizeof(*mappings));
+    if (ram == NULL || iommu == NULL || domains == NULL || mappings == NULL)
         abort();
 }
 
@@ -146,8 +153,11 @@ static void translate(struct fuzz_input *in)
 
 static void check_maps(void)
 {
-    for (unsigned i = 0; i < VIOMMU_MAX_DOMAINS; i++) {
+    for (unsigned i = 0; i < DOMAINS; i++) {
         const struct iommu_map *m = &iommu->domains[i].map;
+        /* Each domain stays inside its own slice of the caller's mappings. */
+        if (m->cap != MAPPINGS || m->count > m->cap || m->m != mappings + i * MAPPINGS)
+            abort();
         for (uint32_t k = 0; k < m->count; k++) {
             if (m->m[k].last < m->m[k].start)
                 abort();
@@ -178,6 +188,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  .kick = nop},
         .nresv = 1,
         .resv = {{.start = 0x8000000, .last = 0x80fffff, .subtype = 1}},
+        .domains = domains,
+        .mappings = mappings,
+        .max_domains = DOMAINS,
+        .max_mappings = MAPPINGS,
     };
     if (viommu_init(iommu, &cfg) != 0 || virtio_mmio_init(&t, &iommu->vdev) != 0)
         abort();

@@ -27,10 +27,10 @@ configure() { # description, build dir
         -DSTDVMM_GUEST_KIT="$STDVMM_GUEST_KIT" >"$2.log" 2>&1
 }
 
-# blue's colours 8-15 become 3,9: colour 3 is red's too (line 32 of the example).
-sed 's/colours: "8-15"/colours: [3, 9]/' "$here/src/port/sel4/examples/coloured.yaml" \
+# blue's colours 8-11 become 3,9: colour 3 is red's too (line 32 of the example).
+sed 's/colours: "8-11"/colours: [3, 9]/' "$here/src/port/sel4/examples/coloured.yaml" \
     >"$tmp/overlap.yaml"
-want="vms: red (vms\[0\].colours (line 32)) and blue (vms\[2\].colours (line 53)) share colours 3"
+want="vms: red (vms\[0\].colours (line 32)) and blue (vms\[2\].colours (line 49)) share colours 3"
 fail=0
 if configure "$tmp/overlap.yaml" "$tmp/overlap"; then
     echo "FAIL overlapping colours: configured"; fail=1

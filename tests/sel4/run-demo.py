@@ -69,7 +69,7 @@ memory_map, as its kernel's /proc/iomem shows; `restart reader` keeps the region
 contents (the admin's frames outlive the VM).
 --scenario colour (image from coloured.yaml, a kit from tools/sel4/build-demo-kit.sh;
 the board's disk a fresh zeroed image, as for blk):
-red, green and blue have cache colours 0-3, 4-7 and 8-15 of 16; the admin
+red, green and blue have cache colours 0-3, 4-7 and 8-11 of 16; the admin
 reads back the physical address of every frame it made for each (guest RAM,
 the VMM's own, and the channels of red's NIC and disk and green's NIC) and
 each must be of the VM's colours, as many as its RAM, VMM and channels need;
@@ -1070,7 +1070,7 @@ def red_fetches_from_green(m, how):
 def colour_scenario(m, check):
     """Image from coloured.yaml, QEMU with blk_disk_args(): three VMs of disjoint cache
     colours; red and green have NICs on lan, red a region of the board's disk."""
-    want = {"red": "0-3", "green": "4-7", "blue": "8-15"}
+    want = {"red": "0-3", "green": "4-7", "blue": "8-11"}
     ram = {"red": 96, "green": 96, "blue": 96}
     # Channel pages (net, disk) of each VM: net_abi.h's region, blk_abi.h's channel.
     channels = {"red": (72, 514), "green": (72, 0), "blue": None}

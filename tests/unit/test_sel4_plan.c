@@ -92,6 +92,27 @@ static void plan_refusals(void **state)
     assert_int_equal(sel4_plan_vm(&spec, &plan), -STDVMM_EINVAL);
 }
 
+/*
+ * Data pages (the virtio-iommu's tables of a VM with the IOMMU) cost slots and
+ * objects like program pages, and must fit their window.
+ */
+static void plan_data_pages(void **state)
+{
+    (void)state;
+    struct sel4_vm_plan without, with;
+    struct sel4_vm_spec spec = {
+        .ram_gpa = 0x40000000, .ram_size = 64 * MiB, .program_pages = 1600, .vcpus = 1};
+    assert_int_equal(sel4_plan_vm(&spec, &without), 0);
+    spec.data_pages = 128;
+    assert_int_equal(sel4_plan_vm(&spec, &with), 0);
+    assert_int_equal(with.slots - without.slots, 128);
+    assert_true((1ull << with.objects_bits) >= 2 * MiB + (1600 + 128) * 4096);
+    spec.data_pages = (SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA) / 4096;
+    assert_int_equal(sel4_plan_vm(&spec, &with), 0);
+    spec.data_pages++;
+    assert_int_equal(sel4_plan_vm(&spec, &with), -STDVMM_EINVAL);
+}
+
 /* Each vCPU costs objects and slots: an 8-vCPU VM needs more than a 1-vCPU one. */
 static void plan_grows_with_vcpus(void **state)
 {
@@ -195,10 +216,15 @@ static void context_registers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(plan_debian_guest),           cmocka_unit_test(plan_refusals),
-        cmocka_unit_test(plan_grows_with_vcpus),       cmocka_unit_test(chunks),
-        cmocka_unit_test(pool_alignment_and_best_fit), cmocka_unit_test(pool_devices_and_refusals),
-        cmocka_unit_test(context_registers),           cmocka_unit_test(plan_small_ram),
+        cmocka_unit_test(plan_debian_guest),
+        cmocka_unit_test(plan_refusals),
+        cmocka_unit_test(plan_grows_with_vcpus),
+        cmocka_unit_test(chunks),
+        cmocka_unit_test(pool_alignment_and_best_fit),
+        cmocka_unit_test(pool_devices_and_refusals),
+        cmocka_unit_test(context_registers),
+        cmocka_unit_test(plan_small_ram),
+        cmocka_unit_test(plan_data_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "stdvmm/devices/virtio_iommu.h"
 #include "stdvmm/devices/virtio_rng.h"
+#include "stdvmm/error.h"
 #include "support/virtio_driver.h"
 
 #define REQ (TD_DATA + 0x10000)        /* request buffer (readable part) */
@@ -24,6 +25,11 @@
 #define EP_IOVA_BUF 0x50000000ull      /* and a data page */
 #define EP_BUF_GPA (TD_DATA + 0x20000) /* the page behind it */
 #define EP_ID 7u
+#define OTHER_ID 8u /* a second endpoint, declared only: no device behind it */
+/* The tables the fixture gives the IOMMU; small_setup uses fewer of them. */
+#define DOMAINS 2
+#define MAPPINGS 64
+#define SMALL_MAPPINGS 3
 #define ACCESS_PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)
 #define IOMMU_FEATURES                                                                             \
     (TD_FEATURES_ALL | VIRTIO_BIT(VIRTIO_IOMMU_F_MAP_UNMAP) | VIRTIO_BIT(VIRTIO_IOMMU_F_PROBE) |   \
@@ -34,6 +40,8 @@ struct fixture {
     struct td d;  /* the IOMMU's queues 0 and 1 */
     struct td ep; /* the endpoint's view: same RAM, its own queue 0 */
     struct viommu iommu;
+    struct viommu_domain domains[DOMAINS];
+    struct iommu_mapping mappings[DOMAINS * MAPPINGS];
     struct virtio_mmio t;
     struct virtio_rng rng;
     struct virtio_mmio rng_t;
@@ -47,16 +55,23 @@ static size_t fill(void *ctx, uint8_t *buf, size_t len)
     return len;
 }
 
-static int setup(void **state)
+static int setup_with(void **state, unsigned domains, uint32_t mappings)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
         return -1;
     f->ep = f->d;
-    struct viommu_config ic = {.slot = td_slot(&f->d, "iommu"), .nresv = 1};
+    struct viommu_config ic = {.slot = td_slot(&f->d, "iommu"),
+                               .nresv = 1,
+                               .domains = f->domains,
+                               .mappings = f->mappings,
+                               .max_domains = domains,
+                               .max_mappings = mappings};
     ic.resv[0] = (struct viommu_resv){
         .start = 0x8000000, .last = 0x80fffff, .subtype = VIRTIO_IOMMU_RESV_MEM_T_MSI};
     if (viommu_init(&f->iommu, &ic) != 0 || virtio_mmio_init(&f->t, &f->iommu.vdev) != 0)
+        return -1;
+    if (viommu_add_endpoint(&f->iommu, OTHER_ID, "other") == NULL)
         return -1;
     struct virtio_rng_config rc = {.slot = td_slot(&f->d, "rng"),
                                    .backend = {.fill = fill, .ctx = f}};
@@ -73,6 +88,17 @@ static int setup(void **state)
     }
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, DOMAINS, MAPPINGS);
+}
+
+/* One domain of SMALL_MAPPINGS mappings: what a caller with little memory may give. */
+static int small_setup(void **state)
+{
+    return setup_with(state, 1, SMALL_MAPPINGS);
 }
 
 static int teardown(void **state)
@@ -336,6 +362,81 @@ static void bypass_domain_passes_through(void **state)
     assert_int_equal(viommu_faults(&f->iommu), 0);
 }
 
+/* The tables are the caller's: init refuses none, or empty ones. */
+static void init_needs_tables(void **state)
+{
+    struct fixture *f = *state;
+    struct viommu v;
+    struct viommu_config ic = {.slot = td_slot(&f->d, "iommu"),
+                               .domains = f->domains,
+                               .mappings = f->mappings,
+                               .max_domains = 1,
+                               .max_mappings = 1};
+    struct viommu_config bad[5] = {ic, ic, ic, ic, ic};
+    bad[0].domains = NULL;
+    bad[1].mappings = NULL;
+    bad[2].max_domains = 0;
+    bad[3].max_mappings = 0;
+    bad[4].max_domains = VIOMMU_MAX_ENDPOINTS + 1;
+    for (unsigned i = 0; i < 5; i++)
+        assert_int_equal(viommu_init(&v, &bad[i]), -STDVMM_EINVAL);
+    assert_int_equal(viommu_init(&v, &ic), 0);
+}
+
+/*
+ * With a small capacity a full domain answers MAP with S_NOMEM (§5.13.6.6)
+ * and keeps what it has; an UNMAP makes room again; a second domain beyond
+ * the tables is S_NOMEM too, unless the endpoint's move frees the one slot.
+ */
+static void small_tables_fill_up(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(attach(f, 1, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    for (uint64_t i = 0; i < SMALL_MAPPINGS; i++)
+        assert_int_equal(map(f, 1, 0x10000 * (i + 1), 0x10000 * (i + 1) + 0xfff, EP_BUF_GPA, 1),
+                         VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 1, 0x100000, 0x100fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOMEM);
+    /* What was mapped is still there: an overlap with it is refused as such. */
+    assert_int_equal(map(f, 1, 0x10000, 0x10fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_INVAL);
+    assert_int_equal(unmap(f, 1, 0x20000, 0x20fff), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 1, 0x100000, 0x100fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 1, 0x200000, 0x200fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOMEM);
+    /* The one domain slot is taken: the other endpoint cannot have a domain of its own. */
+    assert_int_equal(attach(f, 2, OTHER_ID, 0), VIRTIO_IOMMU_S_NOMEM);
+    assert_int_equal(attach(f, 1, OTHER_ID, 0), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(detach(f, 1, OTHER_ID), VIRTIO_IOMMU_S_OK);
+    /* Moving the slot's only endpoint reuses the slot, empty. */
+    assert_int_equal(attach(f, 3, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 1, 0x1000, 0x1fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOENT);
+    for (uint64_t i = 0; i < SMALL_MAPPINGS; i++)
+        assert_int_equal(map(f, 3, 0x10000 * (i + 1), 0x10000 * (i + 1) + 0xfff, EP_BUF_GPA, 1),
+                         VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 3, 0x100000, 0x100fff, EP_BUF_GPA, 1), VIRTIO_IOMMU_S_NOMEM);
+}
+
+/* Each domain fills its own slice of the mappings: a full one does not take from another. */
+static void domains_have_their_own_capacity(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(attach(f, 1, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(attach(f, 2, OTHER_ID, 0), VIRTIO_IOMMU_S_OK);
+    for (uint64_t i = 0; i < MAPPINGS; i++)
+        assert_int_equal(map(f, 1, 0x1000 * i, 0x1000 * i + 0xfff, EP_BUF_GPA, 1),
+                         VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 1, 0x1000 * MAPPINGS, 0x1000 * MAPPINGS + 0xfff, EP_BUF_GPA, 1),
+                     VIRTIO_IOMMU_S_NOMEM);
+    for (uint64_t i = 0; i < MAPPINGS; i++)
+        assert_int_equal(map(f, 2, 0x1000 * i, 0x1000 * i + 0xfff, EP_BUF_GPA, 3),
+                         VIRTIO_IOMMU_S_OK);
+    assert_int_equal(map(f, 2, 0x1000 * MAPPINGS, 0x1000 * MAPPINGS + 0xfff, EP_BUF_GPA, 1),
+                     VIRTIO_IOMMU_S_NOMEM);
+    /* Domain 1's mappings are intact and still its own (read-only), not domain 2's. */
+    const struct iommu_map *m = &f->iommu.domains[0].map;
+    assert_int_equal(m->count, MAPPINGS);
+    for (uint32_t i = 0; i < MAPPINGS; i++)
+        assert_true(m->m[i].start == 0x1000ull * i && m->m[i].flags == IOMMU_MAP_READ);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +446,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(endpoint_translates_and_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(permissions_are_enforced, setup, teardown),
         cmocka_unit_test_setup_teardown(bypass_domain_passes_through, setup, teardown),
+        cmocka_unit_test_setup_teardown(init_needs_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(small_tables_fill_up, small_setup, teardown),
+        cmocka_unit_test_setup_teardown(domains_have_their_own_capacity, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

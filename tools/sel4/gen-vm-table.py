@@ -148,9 +148,13 @@ CACHE_KEYS = {"line", "size", "ways"}
 PAGE = 4096
 MAX_COLOURS = 64  # SEL4_COLOUR_MAX: a VM's colours are a 64-bit mask (portable/colour.h)
 # What a coloured VM's VMM takes in frames of its colours besides guest RAM (its program
-# with its bss, argument, IPC and console pages; 2058 pages, ~8 MiB, since the VMM carries
-# virtio-iommu's tables, in December 2026): an upper estimate; the admin counts them exactly.
-VMM_FRAMES_ESTIMATE = 10 << 20
+# with its bss, argument, IPC and console pages; 1546 pages, ~6 MiB, in December 2026): an
+# upper estimate; the admin counts them exactly.
+VMM_FRAMES_ESTIMATE = 8 << 20
+# With iommu: true, the admin maps the virtio-iommu's tables into the VMM besides (vmm_abi.h
+# SEL4_VMM_IOMMU_TABLES_BYTES: 4 domains of 4096 mappings of 32 bytes); a VM without the
+# IOMMU has none, so the program carries none.
+IOMMU_TABLES_BYTES = 4 * 4096 * 32
 # A coloured VM's channels take frames of its colours too (admin/colour_channel.c): its NIC's
 # region (net_abi.h SEL4_NET_REGION_BYTES: two channels of 36 pages) and its disk's channel
 # (blk_abi.h SEL4_BLK_CHANNEL_BYTES: 32 slots of 64 KiB and two pages), whoever its peer is.
@@ -395,6 +399,12 @@ def vm_colours(vm, i, where, cache):
     return mask, share
 
 
+def vmm_bytes(vm):
+    """What a coloured VM's VMM takes of its colours: its program and pages, and the IOMMU's
+    tables if it has one."""
+    return VMM_FRAMES_ESTIMATE + (IOMMU_TABLES_BYTES if vm["iommu"] else 0)
+
+
 def channel_bytes(vm):
     """What a coloured VM's channels take of its colours: its NIC's and its disk's."""
     return ((NET_CHANNEL_BYTES if vm["net"] else 0) +
@@ -423,7 +433,7 @@ def check_colours(system, vms):
     capacity = system["memory"] // colours
     for c in range(colours):
         users = [vm for _, vm in coloured if vm["colours"] >> c & 1]
-        need = sum((vm["memory"] + VMM_FRAMES_ESTIMATE + channel_bytes(vm)) /
+        need = sum((vm["memory"] + vmm_bytes(vm) + channel_bytes(vm)) /
                    bin(vm["colours"]).count("1") for vm in users)
         if need > capacity:
             fail(f"vms: colour {c} holds {capacity >> 20} MiB (system.memory "

@@ -91,9 +91,12 @@
 #define VIOMMU_MAX_SEGS 8
 
 #define VIOMMU_MAX_ENDPOINTS 16
-#define VIOMMU_MAX_DOMAINS 16
-/* Live mappings per domain: Linux maps each in-flight buffer (strict mode) plus the rings. */
-#define VIOMMU_MAX_MAPPINGS 4096
+/*
+ * A sensible capacity for callers sizing the tables (struct viommu_config):
+ * live mappings per domain. Linux maps each in-flight buffer and the rings,
+ * and unmaps a buffer when it completes.
+ */
+#define VIOMMU_DEFAULT_MAPPINGS 4096
 #define VIOMMU_MAX_RESV 4
 /* Probe buffer: a reserved-region property is 24 bytes, and a NONE property ends the list. */
 #define VIOMMU_PROBE_SIZE (VIOMMU_MAX_RESV * 24 + 8)
@@ -103,11 +106,25 @@ struct viommu_resv {
     uint8_t subtype; /* VIRTIO_IOMMU_RESV_MEM_T_* */
 };
 
+struct viommu_domain;
+
 struct viommu_config {
     struct virtio_slot slot; /* the IOMMU's own queues are not translated */
     /* Regions each endpoint must not map (PROBE), e.g. an MSI doorbell window; may be none. */
     struct viommu_resv resv[VIOMMU_MAX_RESV];
     unsigned nresv;
+    /*
+     * The tables, the caller's storage (this layer has no heap), so that a
+     * VM without the IOMMU carries none: max_domains domains, each mapping
+     * up to max_mappings ranges in its own slice of mappings[], which holds
+     * max_domains * max_mappings. The driver can never use more domains
+     * than there are endpoints (a domain goes with its last endpoint), so
+     * that many is enough. A full domain answers MAP with S_NOMEM.
+     */
+    struct viommu_domain *domains;
+    struct iommu_mapping *mappings;
+    unsigned max_domains;
+    uint32_t max_mappings;
 };
 
 struct viommu;
@@ -126,8 +143,7 @@ struct viommu_domain {
     bool bypass;
     uint32_t id;
     uint32_t endpoints; /* attached; the domain goes when the last detaches */
-    struct iommu_map map;
-    struct iommu_mapping storage[VIOMMU_MAX_MAPPINGS];
+    struct iommu_map map; /* in the caller's mappings[] (viommu_config) */
 };
 
 struct viommu {
@@ -137,12 +153,13 @@ struct viommu {
     atomic_uchar bypass; /* configuration field: unattached endpoints pass through */
     struct viommu_endpoint endpoints[VIOMMU_MAX_ENDPOINTS];
     unsigned nendpoints;
-    struct viommu_domain domains[VIOMMU_MAX_DOMAINS];
+    struct viommu_domain *domains; /* cfg.domains, cfg.max_domains of them */
     atomic_uint faults;      /* translation faults since start, reported or not */
     atomic_uint faults_lost; /* of which the driver had no event buffer for */
     struct virtq_seg segs[VIOMMU_MAX_SEGS];
 };
 
+/* -STDVMM_EINVAL (logged) without tables (cfg->domains, cfg->mappings) or with an empty one. */
 int viommu_init(struct viommu *v, const struct viommu_config *cfg);
 
 /*

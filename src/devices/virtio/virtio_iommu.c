@@ -48,7 +48,7 @@ static struct viommu_endpoint *find_endpoint(struct viommu *v, uint32_t id)
 
 static int find_domain(struct viommu *v, uint32_t id)
 {
-    for (int i = 0; i < VIOMMU_MAX_DOMAINS; i++)
+    for (int i = 0; i < (int)v->cfg.max_domains; i++)
         if (v->domains[i].used && v->domains[i].id == id)
             return i;
     return -1;
@@ -58,7 +58,7 @@ static void drop_all_domains(struct viommu *v)
 {
     for (unsigned i = 0; i < v->nendpoints; i++)
         v->endpoints[i].domain = -1;
-    for (unsigned i = 0; i < VIOMMU_MAX_DOMAINS; i++) {
+    for (unsigned i = 0; i < v->cfg.max_domains; i++) {
         v->domains[i].used = false;
         v->domains[i].endpoints = 0;
         iommu_map_clear(&v->domains[i].map);
@@ -187,7 +187,7 @@ static uint8_t do_attach(struct viommu *v, const uint8_t *r, uint64_t n)
         detach_locked(v, ep); /* §5.13.6.2: attaching moves the endpoint */
     } else {
         int free = -1;
-        for (int k = 0; k < VIOMMU_MAX_DOMAINS && free < 0; k++)
+        for (int k = 0; k < (int)v->cfg.max_domains && free < 0; k++)
             if (!v->domains[k].used)
                 free = k;
         /* Leaving its current domain may free the one slot it needs; a failure changes nothing. */
@@ -202,7 +202,7 @@ static uint8_t do_attach(struct viommu *v, const uint8_t *r, uint64_t n)
         d->bypass = bypass;
         d->id = dom;
         d->endpoints = 0;
-        iommu_map_init(&d->map, d->storage, VIOMMU_MAX_MAPPINGS);
+        iommu_map_clear(&d->map);
     }
     v->domains[i].endpoints++;
     ep->domain = i;
@@ -441,15 +441,27 @@ int viommu_init(struct viommu *v, const struct viommu_config *cfg)
         LOG_ERR("virtio-iommu: %u reserved regions, at most %d", cfg->nresv, VIOMMU_MAX_RESV);
         return -STDVMM_EINVAL;
     }
+    /* Domains are found by linear search and slots are ints: a bound keeps both sane. */
+    if (cfg->domains == NULL || cfg->mappings == NULL || cfg->max_domains == 0 ||
+        cfg->max_domains > VIOMMU_MAX_ENDPOINTS || cfg->max_mappings == 0) {
+        LOG_ERR("virtio-iommu: no storage for its tables (%u domains of %u mappings; 1 to %d "
+                "domains)",
+                cfg->max_domains, cfg->max_mappings, VIOMMU_MAX_ENDPOINTS);
+        return -STDVMM_EINVAL;
+    }
     memset(v, 0, sizeof(*v));
     v->cfg = *cfg;
     v->cfg.slot.dma = NULL; /* the IOMMU is not behind itself */
+    v->domains = cfg->domains;
     stdvmm_lock_init(&v->lock);
     atomic_init(&v->bypass, 0);
     atomic_init(&v->faults, 0);
     atomic_init(&v->faults_lost, 0);
-    for (unsigned i = 0; i < VIOMMU_MAX_DOMAINS; i++)
-        iommu_map_init(&v->domains[i].map, v->domains[i].storage, VIOMMU_MAX_MAPPINGS);
+    for (unsigned i = 0; i < cfg->max_domains; i++) {
+        v->domains[i] = (struct viommu_domain){.used = false};
+        iommu_map_init(&v->domains[i].map, cfg->mappings + (size_t)i * cfg->max_mappings,
+                       cfg->max_mappings);
+    }
     struct virtio_dev_config t = {
         .slot = v->cfg.slot,
         .device_id = VIRTIO_ID_IOMMU,

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 9
+#define SEL4_VMM_ABI_VERSION 10
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -121,6 +121,21 @@
  * only that vCPU's faults; the guest's copy carries badge vCPU index + 1.
  */
 
+/*
+ * The virtio-iommu's tables (args.iommu): storage the admin maps at
+ * SEL4_VMM_DATA_VA (sel4_plan.h) only for a VM with the IOMMU, so that the
+ * VMM program, one for every VM, carries none (docs/sel4.md). A domain per
+ * endpoint the VMM can have (console, disk, NIC, vsock: a driver never uses
+ * more domains than endpoints), each of SEL4_VMM_IOMMU_MAPPINGS mappings of
+ * SEL4_VMM_IOMMU_MAPPING_BYTES (struct iommu_mapping); a full domain answers
+ * the guest's MAP with S_NOMEM. args.iommu_tables_size says what was mapped.
+ */
+#define SEL4_VMM_IOMMU_DOMAINS 4
+#define SEL4_VMM_IOMMU_MAPPINGS 4096
+#define SEL4_VMM_IOMMU_MAPPING_BYTES 32
+#define SEL4_VMM_IOMMU_TABLES_BYTES                                                                \
+    ((uint64_t)SEL4_VMM_IOMMU_DOMAINS * SEL4_VMM_IOMMU_MAPPINGS * SEL4_VMM_IOMMU_MAPPING_BYTES)
+
 /* Message labels from a VMM to the admin (the VMM's faults carry seL4 fault labels). */
 enum sel4_vmm_msg {
     SEL4_MSG_STOPPED = 0x101, /* MR0 = enum vm_stop_reason; no reply: the admin tears down */
@@ -164,6 +179,7 @@ struct sel4_vmm_args {
     uint32_t boot_count;                /* 1 for the first start, then + 1 per restart */
     uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
     uint32_t iommu;                     /* 1: a virtio-iommu before the virtio devices */
+    uint64_t iommu_tables_size;         /* its tables at SEL4_VMM_DATA_VA (bytes; 0: none) */
     uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
     char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
     /*

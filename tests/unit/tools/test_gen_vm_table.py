@@ -853,15 +853,23 @@ class Colours(unittest.TestCase):
         self.assertEqual([v["colours"] for v in t], [0xf, 0x10c])
 
     def test_capacity(self):
-        # 1G / 16 colours = 64 MiB a colour; 4 colours take (memory + 10 MiB) / 4 each.
-        self.table([self.sized("a", "246M", colours="0-3")], "1G")
+        # 1G / 16 colours = 64 MiB a colour; 4 colours take (memory + 8 MiB) / 4 each.
+        self.table([self.sized("a", "248M", colours="0-3")], "1G")
         with self.assertRaisesRegex(Refused, r"vms: colour 0 holds 64 MiB \(system.memory 1024 "
-                                             r"MiB / 16 colours\), but a need 65.0 MiB of it"):
+                                             r"MiB / 16 colours\), but a need 64.5 MiB of it"):
             self.table([self.sized("a", "250M", colours="0-3")], "1G")
         # Sharing colours shares their capacity.
-        with self.assertRaisesRegex(Refused, r"colour 3 holds 64 MiB .* but a, b need 108.5 MiB"):
+        with self.assertRaisesRegex(Refused, r"colour 3 holds 64 MiB .* but a, b need 106.0 MiB"):
             self.table([self.sized("a", "128M", colours="0-3", share_colours=True),
                         self.sized("b", "64M", colours="3", share_colours=True)], "1G")
+
+    def test_capacity_counts_the_iommu_tables(self):
+        # Only a VM with the IOMMU has its tables (512 KiB over its colours): 248M + 8M fits
+        # colours 0-3 exactly, and with the tables it is 64 + 0.5 / 4 = 64.125 MiB a colour.
+        self.table([self.sized("a", "248M", colours="0-3")], "1G")
+        with self.assertRaisesRegex(Refused, r"colour 0 holds 64 MiB .* but a need 64.1 MiB"):
+            self.table([self.sized("a", "248M", colours="0-3", iommu=True)], "1G")
+        self.table([self.sized("a", "246M", colours="0-3", iommu=True)], "1G")
 
     def doc(self, vms, memory="16G", **top):
         return gvt.describe(copy.deepcopy({"system": {"memory": memory, "cache": self.CACHE},
@@ -885,16 +893,16 @@ class Colours(unittest.TestCase):
         self.assertEqual(t[1]["backend"], "drv")
 
     def test_capacity_counts_the_channels(self):
-        # 1G / 16 colours = 64 MiB a colour. 242M + 10M of VMM frames over colours 0-3 is
-        # 63 MiB a colour; a disk's channel (2056 KiB) fits beside it. 246M + 10M is 64 MiB
+        # 1G / 16 colours = 64 MiB a colour. 244M + 8M of VMM frames over colours 0-3 is
+        # 63 MiB a colour; a disk's channel (2056 KiB) fits beside it. 248M + 8M is 64 MiB
         # a colour, which fits alone, but not with a NIC and a disk (2344 KiB):
         # 64 + 2344 / 4 / 1024 = 64.57 MiB, refused above 64.
-        self.doc([self.sized("a", "242M", colours="0-3", disks=[self.REGION])], "1G")
-        self.doc([self.sized("a", "246M", colours="0-3")], "1G")
+        self.doc([self.sized("a", "244M", colours="0-3", disks=[self.REGION])], "1G")
+        self.doc([self.sized("a", "248M", colours="0-3")], "1G")
         with self.assertRaisesRegex(Refused, r"colour 0 holds 64 MiB .* but a need 64.6 MiB "
-                                             r"of it \(RAM, ~10 MiB of VMM frames and their "
+                                             r"of it \(RAM, ~8 MiB of VMM frames and their "
                                              r"channels"):
-            self.doc([self.sized("a", "246M", colours="0-3", nets=[{"network": "lan"}],
+            self.doc([self.sized("a", "248M", colours="0-3", nets=[{"network": "lan"}],
                                  disks=[self.REGION]), vm("b", nets=[{"network": "lan"}])],
                      "1G", **self.LAN)
 

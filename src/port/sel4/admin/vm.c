@@ -346,6 +346,28 @@ static struct vm_start start_of(struct vm *v)
     };
 }
 
+/* The VMM's data pages (sel4_plan.h): the virtio-iommu's tables, for a VM with the IOMMU only. */
+static uint64_t data_pages(const struct sel4_vm_desc *d)
+{
+    return d->iommu ? SEL4_VMM_IOMMU_TABLES_BYTES >> seL4_PageBits : 0;
+}
+
+/* Fresh frames, so zeroed; a coloured VM's are of its colours like the rest of its VMM. */
+static seL4_Error map_data(struct vm *v)
+{
+    seL4_Error err = seL4_NoError;
+
+    for (uint64_t i = 0; i < data_pages(v->desc) && err == seL4_NoError; i++) {
+        seL4_CPtr frame;
+        err = vmm_frame(v, &frame);
+        if (err == seL4_NoError)
+            err = vs_map(v->vmm_vspace, frame, SEL4_VMM_DATA_VA + (i << seL4_PageBits),
+                         seL4_ReadWrite, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever,
+                         &v->objects);
+    }
+    return check(err, v, "VMM data pages (virtio-iommu tables)");
+}
+
 static seL4_Error map_args(struct vm *v, unsigned index)
 {
     static struct sel4_vmm_args args;
@@ -378,6 +400,7 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     args.boot_count = v->boot_count;
     args.virtio_console = d->virtio_console;
     args.iommu = d->iommu;
+    args.iommu_tables_size = data_pages(d) << seL4_PageBits;
     if (d->disk != SEL4_NO_IMAGE) {
         args.disk_va = v->plan.image_va[2];
         args.disk_size = sel4_images[d->disk].size;
@@ -762,6 +785,8 @@ int vm_start(unsigned index)
     if (err == seL4_NoError)
         err = map_args(v, index);
     if (err == seL4_NoError)
+        err = map_data(v);
+    if (err == seL4_NoError)
         err = fill_cnode(v, index);
     const struct vm_start vs = start_of(v);
     for (unsigned k = 0; k < admin_service_count && err == seL4_NoError; k++)
@@ -1069,6 +1094,7 @@ static int budget(struct vm *v)
     if (elf_program_pages(sel4_vmm_program, sel4_vmm_program_size, &pages, &v->entry) < 0)
         return -1;
     spec.program_pages = pages;
+    spec.data_pages = data_pages(d);
     spec.image_size[0] = sel4_images[d->kernel].size;
     if (d->initrd != SEL4_NO_IMAGE) {
         spec.image_size[1] = sel4_images[d->initrd].size;
@@ -1106,8 +1132,11 @@ static int budget(struct vm *v)
             console_printf("admin: %s: colours, but no system.cache to colour\n", d->name);
             return -1;
         }
-        /* RAM, the program, the argument page, the console ring and an IPC page per vCPU. */
-        uint64_t frames = v->plan.ram_frames + pages + 2 + d->cpus;
+        /*
+         * RAM, the program, its data pages, the argument page, the console ring and an IPC page
+         * per vCPU.
+         */
+        uint64_t frames = v->plan.ram_frames + pages + spec.data_pages + 2 + d->cpus;
         return colour_budget(&v->colour, d->name, frames, d->colours, sel4_cache.colours);
     }
     return 0;

@@ -83,6 +83,12 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
                 (unsigned long long)SEL4_VMM_PROGRAM_LIMIT);
         return -STDVMM_EINVAL;
     }
+    if (spec->data_pages > (SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA) / PAGE) {
+        LOG_ERR("VMM data of %llu pages does not fit its window of %llu pages",
+                (unsigned long long)spec->data_pages,
+                (unsigned long long)((SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA) / PAGE));
+        return -STDVMM_EINVAL;
+    }
     if (spec->vcpus == 0 || spec->vcpus > SEL4_PLAN_MAX_VCPUS) {
         LOG_ERR("%u vCPUs: the seL4 port runs 1 to %d per VM (GICv2 target lists are a byte)",
                 spec->vcpus, SEL4_PLAN_MAX_VCPUS);
@@ -114,13 +120,15 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
         image_frames += frames;
         va += frames * LARGE_PAGE;
     }
-    plan->objects_bits = (uint8_t)bits_for(OBJECTS_FIXED + spec->program_pages * PAGE +
-                                               spec->vcpus * OBJECTS_PER_VCPU + ram_tables * PAGE,
-                                           OBJECTS_MIN_BITS);
+    plan->objects_bits =
+        (uint8_t)bits_for(OBJECTS_FIXED + (spec->program_pages + spec->data_pages) * PAGE +
+                              spec->vcpus * OBJECTS_PER_VCPU + ram_tables * PAGE,
+                          OBJECTS_MIN_BITS);
     /* small_ram: the guest's frames live in the colour allocator's slots, only the VMM's copies
      * here. */
-    plan->slots = SLOTS_FIXED + spec->program_pages + (spec->small_ram ? 1 : 2) * plan->ram_frames +
-                  ram_tables + image_frames + (uint64_t)spec->vcpus * SLOTS_PER_VCPU;
+    plan->slots = SLOTS_FIXED + spec->program_pages + spec->data_pages +
+                  (spec->small_ram ? 1 : 2) * plan->ram_frames + ram_tables + image_frames +
+                  (uint64_t)spec->vcpus * SLOTS_PER_VCPU;
     return 0;
 }
 

@@ -34,6 +34,9 @@
 /* The IPC buffer of the VMM thread serving vCPU i, one page each. */
 #define SEL4_VMM_IPC_BUFFERS_VA 0x10010000ull
 #define SEL4_VMM_IPC_BUFFER_VA(i) (SEL4_VMM_IPC_BUFFERS_VA + (uint64_t)(i)*0x1000u)
+/* Data pages the admin maps for the VMM only when its VM needs them (sel4_vm_spec.data_pages). */
+#define SEL4_VMM_DATA_VA 0x10100000ull
+#define SEL4_VMM_DATA_LIMIT 0x11000000ull /* the NIC's region (net_abi.h) follows */
 #define SEL4_VMM_IMAGES_VA 0x20000000ull  /* shared read-only boot images */
 #define SEL4_VMM_RAM_VA 0x4000000000ull   /* guest RAM, as the VMM sees it */
 #define SEL4_VMM_VA_LIMIT 0x8000000000ull /* below seL4's user top on aarch64 hyp */
@@ -44,6 +47,12 @@ struct sel4_vm_spec {
     uint64_t image_size[SEL4_PLAN_MAX_IMAGES]; /* kernel, initramfs, ... (0: absent) */
     unsigned image_count;
     uint64_t program_pages; /* 4 KiB pages of the VMM program's loadable segments */
+    /*
+     * 4 KiB pages the admin maps at SEL4_VMM_DATA_VA besides the program, for
+     * state only some VMs need (the virtio-iommu's tables, vmm_abi.h): the
+     * program itself then carries none of it.
+     */
+    uint64_t data_pages;
     unsigned vcpus;         /* each: guest TCB, VCPU, fault endpoint, VMM thread, IPC page */
     /*
      * RAM in 4 KiB frames the admin picks one by one (cache colouring,

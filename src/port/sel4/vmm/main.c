@@ -118,6 +118,14 @@ static void virtio_interrupt(void *ctx)
  */
 static struct machine_virtio iommu_dev;
 static struct viommu iommu_model;
+/*
+ * Its mappings are in the pages the admin maps at SEL4_VMM_DATA_VA for a VM
+ * with the IOMMU only (vmm_abi.h), not in this program, which every VM's
+ * VMM loads; the few domain headers are.
+ */
+static struct viommu_domain iommu_domains[SEL4_VMM_IOMMU_DOMAINS];
+_Static_assert(sizeof(struct iommu_mapping) == SEL4_VMM_IOMMU_MAPPING_BYTES,
+               "the admin sizes the tables from this");
 static void deferred_kick(void *ctx);
 static bool iommu_on;
 static uint32_t iommu_endpoints;
@@ -149,6 +157,19 @@ static int add_iommu(struct machine *m)
     int r = virtio_prepare(&iommu_dev, MACHINE_VIRTIO_IOMMU, "iommu");
     iommu_dev.cfg.slot.kick = deferred_kick;
     memset(&iommu_model, 0, sizeof(iommu_model));
+    uint64_t per_domain =
+        args->iommu_tables_size / SEL4_VMM_IOMMU_DOMAINS / sizeof(struct iommu_mapping);
+    if (r == 0 &&
+        (per_domain == 0 || args->iommu_tables_size > SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA)) {
+        LOG_ERR("virtio-iommu: the admin mapped %llu bytes for its tables (vmm_abi.h)",
+                (unsigned long long)args->iommu_tables_size);
+        r = -STDVMM_EINVAL;
+    }
+    struct viommu_config *ic = &iommu_dev.cfg.iommu;
+    ic->domains = iommu_domains;
+    ic->mappings = (struct iommu_mapping *)(uintptr_t)SEL4_VMM_DATA_VA;
+    ic->max_domains = SEL4_VMM_IOMMU_DOMAINS;
+    ic->max_mappings = (uint32_t)per_domain;
     if (r == 0)
         r = machine_add_virtio(m, &iommu_dev, &iommu_model);
     if (r == 0) {
