@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "port/sel4/portable/colour.h"
 #include "port/sel4/portable/sel4_plan.h"
 #include "vm_table.h"
 #include "vmm_abi.h"
@@ -145,6 +146,14 @@ int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram
 /* The same for a VM's channel frames: net and disk pages of them, as made. */
 int colour_readback_channels(const struct colour_alloc *c, const char *name, unsigned net,
                              unsigned disk);
+/* Frames read back one at a time (a shared region's, and each member's copies of them). */
+struct colour_tally {
+    uint64_t per[SEL4_COLOUR_MAX], frames, outside, unreadable;
+};
+void colour_tally_add(struct colour_tally *t, seL4_CPtr frame, uint64_t mask, unsigned colours);
+/* Prints "admin: WHO: N frames, ... outside colours ...: ok"; 0 when want frames, all in mask. */
+int colour_tally_report(const struct colour_tally *t, uint64_t mask, unsigned colours,
+                        uint64_t want, const char *who);
 
 /*
  * A coloured VM's channels (colour_channel.c): VM index's NIC region (disk
