@@ -62,6 +62,27 @@ static void plan_small_ram(void **state)
     assert_true((1ull << small.objects_bits) >= 2 * MiB + 200 * 4096 + 64 * 4096);
 }
 
+/* A coloured shared region's level-3 tables come from the member's objects too. */
+static void plan_extra_tables(void **state)
+{
+    (void)state;
+    struct sel4_vm_spec spec = {.ram_gpa = 0x40000000,
+                                .ram_size = 64 * MiB,
+                                .image_size = {31 * MiB},
+                                .image_count = 1,
+                                .program_pages = 3560,
+                                .vcpus = 1};
+    struct sel4_vm_plan without, with;
+    assert_int_equal(sel4_plan_vm(&spec, &without), 0);
+    /* 2 MiB + 3560 pages + a vCPU leave 80 KiB of 16 MiB: 36 tables (64 MiB) do not fit. */
+    spec.extra_tables = 64 / 2 + 4;
+    assert_int_equal(sel4_plan_vm(&spec, &with), 0);
+    assert_true((1ull << with.objects_bits) >=
+                2 * MiB + 3560 * 4096 + 16 * 1024 + spec.extra_tables * 4096);
+    assert_int_equal(with.objects_bits, without.objects_bits + 1);
+    assert_int_equal(with.slots, without.slots); /* their slots are the shared service's */
+}
+
 static void plan_refusals(void **state)
 {
     (void)state;
@@ -199,6 +220,7 @@ int main(void)
         cmocka_unit_test(plan_grows_with_vcpus),       cmocka_unit_test(chunks),
         cmocka_unit_test(pool_alignment_and_best_fit), cmocka_unit_test(pool_devices_and_refusals),
         cmocka_unit_test(context_registers),           cmocka_unit_test(plan_small_ram),
+        cmocka_unit_test(plan_extra_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

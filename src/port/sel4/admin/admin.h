@@ -296,6 +296,8 @@ extern const struct admin_service net_service;
 
 /* Shared regions (shared.c): frames made at boot, mapped into each member's stage 2. */
 extern const struct admin_service shared_service;
+/* Page tables VM index's stage 2 needs for its coloured regions' 4 KiB frames (its budget's). */
+uint64_t shared_vm_tables(unsigned index);
 
 /*
  * The block server (blk.c): a PD built at boot when a VM has a disk on the

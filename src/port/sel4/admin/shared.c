@@ -64,6 +64,13 @@ static int shared_init_coloured(unsigned i, const struct sel4_shared_desc *d)
     uint64_t frames = d->size / SMALL_PAGE;
     char who[96];
 
+    if (d->size == 0 || d->size % frame_size() != 0 || d->size > SHARED_MAX_FRAMES * frame_size()) {
+        console_printf("admin: shared region %s: %llu bytes; want a multiple of 2 MiB, at most "
+                       "%llu MiB\n",
+                       d->name, (unsigned long long)d->size,
+                       (unsigned long long)((SHARED_MAX_FRAMES * frame_size()) >> 20));
+        return -1;
+    }
     snprintf(who, sizeof(who), "shared region %s", d->name);
     if (sel4_cache.colours == 0 ||
         colour_budget(&regions[i].colour, who, frames, d->colours, sel4_cache.colours) < 0)
@@ -166,6 +173,18 @@ static int shared_init(void)
                        d->member_count);
     }
     return r;
+}
+
+uint64_t shared_vm_tables(unsigned index)
+{
+    uint64_t tables = 0;
+    for (unsigned i = 0; i < sel4_shared_count && i < SEL4_MAX_SHARED; i++) {
+        const struct sel4_shared_desc *d = &sel4_shared_table[i];
+        /* A level-3 table per 2 MiB, and up to four above them (a new range, maybe two). */
+        if (d->colours != 0 && member_of(d, index) >= 0)
+            tables += d->size / frame_size() + 4;
+    }
+    return tables;
 }
 
 static unsigned shared_vm_slots(unsigned index)

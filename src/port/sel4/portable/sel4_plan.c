@@ -115,7 +115,8 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
         va += frames * LARGE_PAGE;
     }
     plan->objects_bits = (uint8_t)bits_for(OBJECTS_FIXED + spec->program_pages * PAGE +
-                                               spec->vcpus * OBJECTS_PER_VCPU + ram_tables * PAGE,
+                                               spec->vcpus * OBJECTS_PER_VCPU +
+                                               (ram_tables + spec->extra_tables) * PAGE,
                                            OBJECTS_MIN_BITS);
     /* small_ram: the guest's frames live in the colour allocator's slots, only the VMM's copies
      * here. */
