@@ -1022,6 +1022,17 @@ def shared_read_only(m, value):
            r"memory it may only read: refused", 5, seen=True)
 
 
+def shared_restart(m, value):
+    """`restart reader`: the region's contents outlive it (the admin's frames stay)."""
+    m.send("restart reader")
+    m.wait(r"^\[reader\] stdvmm-test: shared reader done", 600)
+    # writer's marker and data are still there: the reader reads them again at once
+    m.wait(r"^\[reader\] stdvmm-test: reader got sha256=(\w+)", 5, seen=True)
+    first = value("writer", "writer sha256=", 5)
+    last = [l for _, l in m.seen if l.startswith("[reader] stdvmm-test: reader got sha256=")]
+    assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
+
+
 def shared_scenario(m, check):
     """Image from shared.yaml: chan in writer, reader and viewer (ro); private in writer
     and reader. The guests poll the regions (no doorbells on seL4 yet)."""
@@ -1056,13 +1067,7 @@ def shared_scenario(m, check):
         m.wait(r"^admin: shared region chan: 4 MiB at 0x[0-9a-f]+ for 3 VMs", 5, seen=True)
 
     def restart():
-        m.send("restart reader")
-        m.wait(r"^\[reader\] stdvmm-test: shared reader done", 600)
-        # writer's marker and data are still there: the reader reads them again at once
-        mt, _ = m.wait(r"^\[reader\] stdvmm-test: reader got sha256=(\w+)", 5, seen=True)
-        first = value("writer", "writer sha256=", 5)
-        last = [l for _, l in m.seen if l.startswith("[reader] stdvmm-test: reader got sha256=")]
-        assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
+        shared_restart(m, value)
 
     check("shared boot: each VM sees exactly its regions, at its own address; reader's RAM "
           "is its memory_map's two regions", boot)
@@ -1161,6 +1166,17 @@ def colour_shared_scenario(m, check):
           "doorbells, checksums match", lambda: shared_exchange(value))
     check("colour-shared read-only: viewer reads writer's note through its read-only copies; "
           "its write is refused", read_only)
+
+    def restart():
+        shared_restart(m, value)
+        # its second start mapped copies of the same frames: read back in 12-13 again
+        rx = re.compile(r"admin: reader: shared region chan: writable copies mapped: " + tally)
+        hits = [rx.search(l) for _, l in m.seen if rx.search(l)]
+        assert len(hits) == 2, f"reader's copies were mapped {len(hits)} times, want 2"
+        in_region_colours(hits[-1])
+
+    check("colour-shared restart: reader's second start maps the same frames, read back in "
+          "colours 12-13, and reads writer's 1 MiB again", restart)
 
 
 def colour_scenario(m, check):
