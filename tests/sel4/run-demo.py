@@ -86,7 +86,9 @@ read-only); the admin reads back every frame of chan (1024, half in each
 colour) and each member's mapped copies again, and writer's and reader's
 own frames in their colours; writer and reader exchange 1 MiB each way with
 doorbells (as --scenario shared), viewer reads writer's note and its write
-is refused; outsider, uncoloured and no member, lists no region.
+is refused; outsider, uncoloured and no member, lists no region; `restart
+reader` maps copies of the same frames again (read back in 12-13) and
+reader reads writer's 1 MiB again.
 --scenario iommu (image from iommu.yaml, a kit from tools/sel4/build-demo-kit.sh;
 the board's disk a fresh zeroed image): red's VMM has a virtio-iommu in front
 of red's disk (a region of the board's disk) and NIC; red's guest must have
