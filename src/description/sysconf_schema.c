@@ -112,28 +112,6 @@ static void walk_arch_options(struct sysconf_walk *w, const json_t *obj, const c
     }
 }
 
-/*
- * Cache colouring (docs/memory.md) is the seL4 port's: it places each frame
- * of a VM itself. Linux gives user space no say in which physical pages back
- * its memory, so on KVM the fields are refused, not ignored.
- */
-#define NO_COLOURING                                                                               \
-    "cache colouring needs control of physical placement, which Linux does not give to user "      \
-    "space; only the seL4 port supports it (docs/memory.md)"
-
-static void refuse_colouring(struct sysconf_walk *w, const json_t *obj, const char *path,
-                             const char *const *keys)
-{
-    char sub[SYSCONF_PATH_MAX];
-
-    for (const char *const *k = keys; *k; k++) {
-        if (json_object_get(obj, *k) == NULL)
-            continue;
-        sysconf_path_key(sub, path, *k);
-        sysconf_walk_error(w, sub, "%s", NO_COLOURING);
-    }
-}
-
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define DEFAULT_MEMORY (512ull << 20)
 
@@ -494,7 +472,7 @@ void sysconf_walk_vm(struct sysconf_walk *w, const json_t *obj, const char *path
     if (!sysconf_expect_object(w, obj, path))
         return;
     sysconf_check_keys(w, obj, path, vm_keys);
-    refuse_colouring(w, obj, path, (const char *const[]){"colours", "share_colours", NULL});
+    sysconf_refuse_colouring(w, obj, path, (const char *const[]){"colours", "share_colours", NULL});
 
     if (sysconf_get_string(w, obj, path, "name", name_required, &vm->name) == SYSCONF_OK &&
         !sysconf_valid_name(vm->name)) {
@@ -592,7 +570,7 @@ void sysconf_walk_system(struct sysconf_walk *w, const json_t *root, struct sysc
     if (!sysconf_expect_object(w, obj, "system"))
         return;
     sysconf_check_keys(w, obj, "system", system_keys);
-    refuse_colouring(w, obj, "system", (const char *const[]){"cache", NULL});
+    sysconf_refuse_colouring(w, obj, "system", (const char *const[]){"cache", NULL});
     sysconf_get_size(w, obj, "system", "memory", true, &s->memory);
     if (sysconf_get_uint(w, obj, "system", "vcpus", true, 1, 65536, &n) == SYSCONF_OK)
         s->vcpus = (unsigned)n;

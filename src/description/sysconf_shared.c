@@ -9,7 +9,8 @@
 #include "stdvmm/memory_map.h"
 #include "sysconf_util.h"
 
-static const char *const region_keys[] = {"name", "size", "doorbell", "members", NULL};
+/* colours: the seL4 port's (4 KiB frames of cache colours), refused here with why. */
+static const char *const region_keys[] = {"name", "size", "doorbell", "members", "colours", NULL};
 static const char *const member_keys[] = {"vm", "gpa", "access", NULL};
 
 /* memmap_check_window's problems, reported at the member's path. */
@@ -118,6 +119,7 @@ static bool walk_region(struct sysconf_walk *w, const json_t *r, const char *ite
     if (!sysconf_expect_object(w, r, item))
         return false;
     sysconf_check_keys(w, r, item, region_keys);
+    sysconf_refuse_colouring(w, r, item, (const char *const[]){"colours", NULL});
     bool ok = sysconf_get_string(w, r, item, "name", true, &out->name) == SYSCONF_OK;
     if (ok && !sysconf_valid_name(out->name)) {
         sysconf_path_key(member, item, "name");

@@ -222,3 +222,25 @@ enum sysconf_got sysconf_get_size(struct sysconf_walk *w, const json_t *obj, con
     *out = bytes;
     return SYSCONF_OK;
 }
+
+/*
+ * Cache colouring (docs/memory.md) is the seL4 port's: it places each frame
+ * of a VM itself. Linux gives user space no say in which physical pages back
+ * its memory, so on KVM the fields are refused, not ignored.
+ */
+#define NO_COLOURING                                                                               \
+    "cache colouring needs control of physical placement, which Linux does not give to user "      \
+    "space; only the seL4 port supports it (docs/memory.md)"
+
+void sysconf_refuse_colouring(struct sysconf_walk *w, const json_t *obj, const char *path,
+                              const char *const *keys)
+{
+    char sub[SYSCONF_PATH_MAX];
+
+    for (const char *const *k = keys; *k; k++) {
+        if (json_object_get(obj, *k) == NULL)
+            continue;
+        sysconf_path_key(sub, path, *k);
+        sysconf_walk_error(w, sub, "%s", NO_COLOURING);
+    }
+}

@@ -79,6 +79,16 @@ and its region of the board's disk starts zeroed and reads back a pattern
 written at both ends (as --scenario blk's beta); `restart green` makes its
 frames again and they read back in its colours too, while red and blue go
 on and red's pings reach green again.
+--scenario colour-shared (image from coloured-shared.yaml, a kit from
+tools/sel4/build-demo-kit.sh): region chan is 4 KiB frames of colours 12-13,
+shared by writer (colours 0-5), reader (6-11) and viewer (uncoloured,
+read-only); the admin reads back every frame of chan (1024, half in each
+colour) and each member's mapped copies again, and writer's and reader's
+own frames in their colours; writer and reader exchange 1 MiB each way with
+doorbells (as --scenario shared), viewer reads writer's note and its write
+is refused; outsider, uncoloured and no member, lists no region; `restart
+reader` maps copies of the same frames again (read back in 12-13) and
+reader reads writer's 1 MiB again.
 --scenario iommu (image from iommu.yaml, a kit from tools/sel4/build-demo-kit.sh;
 the board's disk a fresh zeroed image): red's VMM has a virtio-iommu in front
 of red's disk (a region of the board's disk) and NIC; red's guest must have
@@ -984,14 +994,54 @@ def serve_http(data):
     return httpd
 
 
+def shared_value(m, vm, key, timeout):
+    """What a shared.sh guest printed after "stdvmm-test: KEY"."""
+    mt, _ = m.wait(rf"^\[{vm}\] stdvmm-test: {key}(.*)$", timeout, seen=True)
+    return mt.group(1).strip()
+
+
+def shared_exchange(value):
+    """shared.sh's writer and reader: 1 MiB each way through chan, doorbells both ways."""
+    wrote, got = value("writer", "writer sha256=", 5), value("reader", "reader got sha256=", 5)
+    print(f"--- writer -> reader: {wrote} / {got}", flush=True)
+    assert wrote and wrote == got, "reader did not read writer's 1 MiB"
+    wrote, got = value("reader", "reader sha256=", 5), value("writer", "writer got sha256=", 5)
+    print(f"--- reader -> writer: {wrote} / {got}", flush=True)
+    assert wrote and wrote == got, "writer did not read reader's 1 MiB"
+    # each waited for the other's doorbell: a badged send between the two VMMs
+    rang = (value("reader", "reader rang=", 5), value("writer", "writer rang=", 5))
+    print(f"--- doorbells received: reader {rang[0]}, writer {rang[1]}", flush=True)
+    assert rang == ("1", "1"), f"doorbells: reader {rang[0]}, writer {rang[1]}"
+
+
+def shared_read_only(m, value):
+    """shared.sh's viewer, a read-only member: reads writer's note; its write is refused."""
+    assert value("viewer", "viewer note=", 5) == "hello from writer"
+    poke = value("viewer", "viewer poke ", 5)
+    assert poke == "before=104 after=104", f"viewer's write: {poke}"
+    assert value("viewer", "viewer note_after=", 5) == "hello from writer"
+    m.wait(r"^\[viewer\].*shared region 'chan': the guest wrote 1 bytes at offset 0x0 of "
+           r"memory it may only read: refused", 5, seen=True)
+
+
+def shared_restart(m, value):
+    """`restart reader`: the region's contents outlive it (the admin's frames stay)."""
+    m.send("restart reader")
+    m.wait(r"^\[reader\] stdvmm-test: shared reader done", 600)
+    # writer's marker and data are still there: the reader reads them again at once
+    m.wait(r"^\[reader\] stdvmm-test: reader got sha256=(\w+)", 5, seen=True)
+    first = value("writer", "writer sha256=", 5)
+    last = [l for _, l in m.seen if l.startswith("[reader] stdvmm-test: reader got sha256=")]
+    assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
+
+
 def shared_scenario(m, check):
     """Image from shared.yaml: chan in writer, reader and viewer (ro); private in writer
     and reader. The guests poll the regions (no doorbells on seL4 yet)."""
     vms = ("writer", "reader", "viewer")
 
     def value(vm, key, timeout):
-        mt, _ = m.wait(rf"^\[{vm}\] stdvmm-test: {key}(.*)$", timeout, seen=True)
-        return mt.group(1).strip()
+        return shared_value(m, vm, key, timeout)
 
     def boot():
         for vm in vms:
@@ -1012,34 +1062,14 @@ def shared_scenario(m, check):
             assert got.startswith(want), f"{vm}'s chan registers: {got}"
 
     def exchange():
-        wrote, got = value("writer", "writer sha256=", 5), value("reader", "reader got sha256=", 5)
-        print(f"--- writer -> reader: {wrote} / {got}", flush=True)
-        assert wrote and wrote == got, "reader did not read writer's 1 MiB"
-        wrote, got = value("reader", "reader sha256=", 5), value("writer", "writer got sha256=", 5)
-        print(f"--- reader -> writer: {wrote} / {got}", flush=True)
-        assert wrote and wrote == got, "writer did not read reader's 1 MiB"
-        # each waited for the other's doorbell: a badged send between the two VMMs
-        rang = (value("reader", "reader rang=", 5), value("writer", "writer rang=", 5))
-        print(f"--- doorbells received: reader {rang[0]}, writer {rang[1]}", flush=True)
-        assert rang == ("1", "1"), f"doorbells: reader {rang[0]}, writer {rang[1]}"
+        shared_exchange(value)
 
     def read_only():
-        assert value("viewer", "viewer note=", 5) == "hello from writer"
-        poke = value("viewer", "viewer poke ", 5)
-        assert poke == "before=104 after=104", f"viewer's write: {poke}"
-        assert value("viewer", "viewer note_after=", 5) == "hello from writer"
-        m.wait(r"^\[viewer\].*shared region 'chan': the guest wrote 1 bytes at offset 0x0 of "
-               r"memory it may only read: refused", 5, seen=True)
+        shared_read_only(m, value)
         m.wait(r"^admin: shared region chan: 4 MiB at 0x[0-9a-f]+ for 3 VMs", 5, seen=True)
 
     def restart():
-        m.send("restart reader")
-        m.wait(r"^\[reader\] stdvmm-test: shared reader done", 600)
-        # writer's marker and data are still there: the reader reads them again at once
-        mt, _ = m.wait(r"^\[reader\] stdvmm-test: reader got sha256=(\w+)", 5, seen=True)
-        first = value("writer", "writer sha256=", 5)
-        last = [l for _, l in m.seen if l.startswith("[reader] stdvmm-test: reader got sha256=")]
-        assert last[-1].endswith(first), f"after the restart reader read {last[-1]}"
+        shared_restart(m, value)
 
     check("shared boot: each VM sees exactly its regions, at its own address; reader's RAM "
           "is its memory_map's two regions", boot)
@@ -1065,6 +1095,90 @@ def red_fetches_from_green(m, how):
                    seen=True)
     print(f"--- TCP red <- green {how}: {mt.group(2)} MB/s ({mt.group(1)} s for 4 MiB)",
           flush=True)
+
+
+def colour_shared_scenario(m, check):
+    """Image from coloured-shared.yaml: chan, 4 KiB frames of colours 12-13, shared by writer
+    (colours 0-5) and reader (6-11), and viewer (uncoloured, read-only); outsider is
+    uncoloured and no member."""
+    want = {"writer": "0-5", "reader": "6-11"}
+    frames = (4 << 20) >> 12
+    tally = (r"(\d+) frames, (\d+) outside colours ([\d,-]+) of (\d+), (\d+) unreadable; "
+             r"per colour (.*): (\w+)$")
+
+    def value(vm, key, timeout):
+        return shared_value(m, vm, key, timeout)
+
+    def in_region_colours(mt):
+        line = mt.group(0)
+        n, outside, colours, count, unreadable, per, verdict = mt.groups()
+        print(f"--- {line}", flush=True)
+        assert (n, outside, colours, count, unreadable, verdict) == \
+            (str(frames), "0", "12-13", "16", "0", "ok"), line
+        shares = dict(p.split(":") for p in per.split())
+        # both colours, half of the frames each (one page of every colour period)
+        assert shares == {"12": str(frames // 2), "13": str(frames // 2)}, per
+
+    def colours():
+        mt, _ = m.wait(r"^admin: shared region chan: colour read-back: " + tally, 600, seen=True)
+        in_region_colours(mt)
+        m.wait(r"^admin: shared region chan: 4 MiB in 1024 frames of 4 KiB for 3 VMs", 5,
+               seen=True)
+        for vm, access in (("writer", "writable"), ("reader", "writable"),
+                           ("viewer", "read-only")):
+            mt, _ = m.wait(rf"^admin: {vm}: shared region chan: {access} copies mapped: " +
+                           tally, 600, seen=True)
+            in_region_colours(mt)
+            if vm == "viewer":
+                continue
+            # its own frames stay in its own colours
+            mt, _ = m.wait(rf"^admin: {vm}: colour read-back: .*, 0 outside colours "
+                           rf"([\d,-]+) of 16, 0 unreadable; per colour .*: ok$", 5, seen=True)
+            assert mt.group(1) == want[vm], mt.group(0)
+
+    def boot():
+        vms = ("writer", "reader", "viewer", "outsider")
+        for vm in vms:
+            m.wait(rf"^\[{vm}\] stdvmm-test: shared {vm} done", 600, seen=True)
+        regions = {vm: value(vm, "regions=", 5) for vm in vms}
+        print(f"--- regions: {regions}", flush=True)
+        assert regions == {"writer": "chan", "reader": "chan", "viewer": "chan",
+                           "outsider": ""}, regions
+        # the admin mapped nothing of chan into outsider either
+        assert not any(l.startswith("admin: outsider: shared region") for _, l in m.seen)
+        # flags: bit 0 writable, bit 1 doorbells
+        for vm, want_regs in (("writer", "member=0 members=3 gpa=0x100000000 size=4194304 flags=3"),
+                              ("reader", "member=1 members=3 gpa=0x140000000 size=4194304 "
+                                         "flags=3"),
+                              ("viewer", "member=2 members=3 gpa=0x100000000 size=4194304 "
+                                         "flags=2")):
+            got = value(vm, "chan ", 5)
+            assert got.startswith(want_regs), f"{vm}'s chan registers: {got}"
+
+    def read_only():
+        shared_read_only(m, value)
+
+    check("colour-shared frames: chan's 1024 frames read back in colours 12-13, and each "
+          "member's mapped copies again (viewer's read-only); writer's and reader's own frames "
+          "in their colours",
+          colours)
+    check("colour-shared boot: writer and reader see chan at their addresses, outsider has "
+          "no shared-region device", boot)
+    check("colour-shared exchange: 1 MiB each way through the coloured region, announced by "
+          "doorbells, checksums match", lambda: shared_exchange(value))
+    check("colour-shared read-only: viewer reads writer's note through its read-only copies; "
+          "its write is refused", read_only)
+
+    def restart():
+        shared_restart(m, value)
+        # its second start mapped copies of the same frames: read back in 12-13 again
+        rx = re.compile(r"admin: reader: shared region chan: writable copies mapped: " + tally)
+        hits = [rx.search(l) for _, l in m.seen if rx.search(l)]
+        assert len(hits) == 2, f"reader's copies were mapped {len(hits)} times, want 2"
+        in_region_colours(hits[-1])
+
+    check("colour-shared restart: reader's second start maps the same frames, read back in "
+          "colours 12-13, and reads writer's 1 MiB again", restart)
 
 
 def colour_scenario(m, check):
@@ -1297,7 +1411,7 @@ def main():
     ap.add_argument("--scenario", default="demo",
                     choices=("demo", "smp", "sched", "hybrid", "vmm-threads", "direct", "net",
                              "blk", "paper-hybrid", "passthrough", "driver", "driver-net",
-                             "shared", "colour", "iommu"))
+                             "shared", "colour", "colour-shared", "iommu"))
     ap.add_argument("--smp", type=int, default=1, help="QEMU cores (an SMP kernel's count)")
     ap.add_argument("--qsd", action="store_true",
                     help="--scenario driver with an image from driver-qsd.yaml")
@@ -1437,6 +1551,8 @@ def main():
             shared_scenario(m, check)
         elif args.scenario == "colour":
             colour_scenario(m, check)
+        elif args.scenario == "colour-shared":
+            colour_shared_scenario(m, check)
         elif args.scenario == "iommu":
             iommu_scenario(m, check)
         else:

@@ -37,16 +37,22 @@ static void plan_debian_guest(void **state)
     assert_int_equal(plan.ram_vmm_va % (2 * MiB), 0);
 }
 
+/* A VM of 64 MiB with a 31 MiB kernel and a VMM program of program_pages pages. */
+static struct sel4_vm_spec spec_64m(uint64_t program_pages)
+{
+    return (struct sel4_vm_spec){.ram_gpa = 0x40000000,
+                                 .ram_size = 64 * MiB,
+                                 .image_size = {31 * MiB},
+                                 .image_count = 1,
+                                 .program_pages = program_pages,
+                                 .vcpus = 1};
+}
+
 /* Coloured RAM (small_ram): 4 KiB frames from elsewhere, their level-3 tables from the objects. */
 static void plan_small_ram(void **state)
 {
     (void)state;
-    struct sel4_vm_spec spec = {.ram_gpa = 0x40000000,
-                                .ram_size = 64 * MiB,
-                                .image_size = {31 * MiB},
-                                .image_count = 1,
-                                .program_pages = 200,
-                                .vcpus = 1};
+    struct sel4_vm_spec spec = spec_64m(200);
     struct sel4_vm_plan large, small;
     assert_int_equal(sel4_plan_vm(&spec, &large), 0);
     spec.small_ram = true;
@@ -60,6 +66,22 @@ static void plan_small_ram(void **state)
     assert_int_equal(small.slots - large.slots, 16384 - 2 * 32 + 64);
     assert_true(small.objects_bits >= large.objects_bits);
     assert_true((1ull << small.objects_bits) >= 2 * MiB + 200 * 4096 + 64 * 4096);
+}
+
+/* A coloured shared region's level-3 tables come from the member's objects too. */
+static void plan_extra_tables(void **state)
+{
+    (void)state;
+    struct sel4_vm_spec spec = spec_64m(3560);
+    struct sel4_vm_plan without, with;
+    assert_int_equal(sel4_plan_vm(&spec, &without), 0);
+    /* 2 MiB + 3560 pages + a vCPU leave 80 KiB of 16 MiB: 36 tables (64 MiB) do not fit. */
+    spec.extra_tables = 64 / 2 + 4;
+    assert_int_equal(sel4_plan_vm(&spec, &with), 0);
+    assert_true((1ull << with.objects_bits) >=
+                2 * MiB + 3560 * 4096 + 16 * 1024 + spec.extra_tables * 4096);
+    assert_int_equal(with.objects_bits, without.objects_bits + 1);
+    assert_int_equal(with.slots, without.slots); /* their slots are the shared service's */
 }
 
 static void plan_refusals(void **state)
@@ -225,6 +247,7 @@ int main(void)
         cmocka_unit_test(context_registers),
         cmocka_unit_test(plan_small_ram),
         cmocka_unit_test(plan_data_pages),
+        cmocka_unit_test(plan_extra_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -325,8 +325,8 @@ def parse_cache(cache):
     return (line, size, ways, colours)
 
 
-def line_of(i, key):
-    return f" (line {LINES[('vms', i, key)]})" if ("vms", i, key) in LINES else ""
+def line_of(i, key, top="vms"):
+    return f" (line {LINES[(top, i, key)]})" if (top, i, key) in LINES else ""
 
 
 def colour_text(mask):
@@ -424,7 +424,18 @@ def check_colours(system, vms):
                      f"{y['name']} ({y['where']}.colours{line_of(j, 'colours')}) share colours "
                      f"{colour_text(both)}; colours are a VM's own unless both VMs say "
                      "share_colours: true")
-    if not coloured:
+    regions = [(k, r) for k, r in enumerate(system.get("shared", [])) if r[4]]
+    for k, (name, _, _, members, mask) in regions:
+        where = f"shared_regions[{k}].colours{line_of(k, 'colours', 'shared_regions')}"
+        for i, x in coloured:
+            both = x["colours"] & mask
+            if both and not x["share_colours"]:
+                member = any(v == i for v, _, _ in members)
+                fail(f"shared region {name} ({where}) has colours {colour_text(both)} of "
+                     f"{x['name']} ({x['where']}.colours{line_of(i, 'colours')}), "
+                     f"{'a member' if member else 'not a member'} that does not say "
+                     "share_colours: true; a region's colours are nobody's or shared")
+    if not coloured and not regions:
         return
     colours = system["cache"][3]
     if system["memory"] is None:
@@ -435,10 +446,12 @@ def check_colours(system, vms):
         users = [vm for _, vm in coloured if vm["colours"] >> c & 1]
         need = sum((vm["memory"] + vmm_bytes(vm) + channel_bytes(vm)) /
                    bin(vm["colours"]).count("1") for vm in users)
+        on = [r for _, r in regions if r[4] >> c & 1]
+        need += sum(r[1] / bin(r[4]).count("1") for r in on)
         if need > capacity:
             fail(f"vms: colour {c} holds {capacity >> 20} MiB (system.memory "
                  f"{system['memory'] >> 20} MiB / {colours} colours), but " +
-                 ", ".join(vm["name"] for vm in users) +
+                 ", ".join([vm["name"] for vm in users] + [f"shared region {r[0]}" for r in on]) +
                  f" need {need / (1 << 20):.1f} MiB of it (RAM, ~{VMM_FRAMES_ESTIMATE >> 20} "
                  "MiB of VMM frames and their channels each, spread evenly over their colours)")
 
@@ -829,13 +842,14 @@ def yaml_lines(root):
     if root is None or root.tag != "tag:yaml.org,2002:map":
         return
     for k, v in root.value:
-        if k.value != "vms" or not hasattr(v, "value") or not isinstance(v.value, list):
+        if k.value not in ("vms", "shared_regions") or not hasattr(v, "value") or \
+                not isinstance(v.value, list):
             continue
         for i, item in enumerate(v.value):
             if isinstance(getattr(item, "value", None), list):
                 for key, val in item.value:
                     if isinstance(key.value, str):
-                        LINES[("vms", i, key.value)] = key.start_mark.line + 1
+                        LINES[(k.value, i, key.value)] = key.start_mark.line + 1
 
 
 def c_string(s):
@@ -930,10 +944,12 @@ def unique_name(name, where, seen):
     return name
 
 
-def parse_shared(doc, table):
-    """Top-level shared_regions: [{name, size, doorbell, members: [{vm, gpa, access}]}]
-    (docs/memory.md) -> [(name, size, doorbell, [(vm index, gpa, read_only)])], checked as stdvmmd
-    checks them, for the admin's 2 MiB frames and the seL4 VM's fixed RAM."""
+def parse_shared(doc, table, cache=None):
+    """Top-level shared_regions: [{name, size, doorbell, colours, members: [{vm, gpa, access}]}]
+    (docs/memory.md) -> [(name, size, doorbell, [(vm index, gpa, read_only)], colours)], checked
+    as stdvmmd checks them, for the admin's frames and the seL4 VM's fixed RAM. colours (seL4
+    only; 0: none): the region is 4 KiB frames of these cache colours, not 2 MiB frames of all,
+    so that coloured VMs can be members (check_colours checks who else has them)."""
     regions = doc.get("shared_regions", [])
     if not isinstance(regions, list) or len(regions) > MAX_SHARED:
         fail(f"shared_regions: want a list of at most {MAX_SHARED} regions")
@@ -942,13 +958,18 @@ def parse_shared(doc, table):
     windows = {}  # vm index -> [(gpa, end, region name)]
     for k, r in enumerate(regions):
         where = f"shared_regions[{k}]"
-        if not isinstance(r, dict) or set(r) - {"name", "size", "doorbell", "members"}:
-            fail(f"{where}: want {{name, size, doorbell, members}}")
+        if not isinstance(r, dict) or set(r) - {"name", "size", "doorbell", "colours", "members"}:
+            fail(f"{where}: want {{name, size, doorbell, colours, members}}")
         name = unique_name(r.get("name"), where, seen)
         size = parse_size(r.get("size"), f"{where}.size")
         if size == 0 or size % LARGE_PAGE:
             fail(f"{where}.size: {size} bytes; the seL4 admin backs regions with 2 MiB frames: "
                  "want a non-zero multiple of 2M")
+        colours = 0
+        if "colours" in r:
+            colours = parse_colours(r["colours"],
+                                    f"{where}.colours{line_of(k, 'colours', 'shared_regions')}",
+                                    cache)
         doorbell = r.get("doorbell", False)
         if not isinstance(doorbell, bool):
             fail(f"{where}.doorbell: want true or false")
@@ -982,7 +1003,7 @@ def parse_shared(doc, table):
                          f"[0x{lo:x}, 0x{hi:x})")
             windows.setdefault(v, []).append((gpa, end, f"shared region {name}"))
             mlist.append((v, gpa, access == "ro"))
-        out.append((name, size, doorbell, mlist))
+        out.append((name, size, doorbell, mlist, colours))
     return out
 
 
@@ -1085,13 +1106,14 @@ def describe(doc, mcs, image, board_file=None):
             serves=vm_serves(vm, where), colours=colours, share_colours=share_colours,
             iommu=vm_iommu(vm, where)))
     check_networks(table, networks)
-    system["shared"] = parse_shared(doc, table)
-    for region in system["shared"]:
+    system["shared"] = parse_shared(doc, table, system["cache"])
+    for k, region in enumerate(system["shared"]):
         for v, _, _ in region[3]:
-            if table[v]["colours"]:
-                fail(f"{table[v]['where']}: a member of shared region {region[0]}; a "
-                     "region is 2 MiB frames mapped into every member's RAM, which cannot be "
-                     "in one VM's colours, so a coloured VM is in none (docs/memory.md)")
+            if table[v]["colours"] and not region[4]:
+                fail(f"{table[v]['where']}: a member of shared region {region[0]} "
+                     f"(shared_regions[{k}]{line_of(k, 'name', 'shared_regions')}), which has "
+                     "no colours: its 2 MiB frames hold every colour, so a coloured member needs "
+                     "the region's colours: [...], colours it shares (docs/memory.md)")
     check_colours(system, table)
     check_owners(table)
     system["board_disk"] = pack_board_files(table)
@@ -1277,9 +1299,9 @@ def main():
                 "".join(f"{c_string(n)}, " for n in ordered) + "NULL};\n")
         f.write(f"const unsigned sel4_network_count = {len(ordered)};\n")
         f.write("const struct sel4_shared_desc sel4_shared_table[] = {\n")
-        for name, size, doorbell, members in system["shared"]:
+        for name, size, doorbell, members, colours in system["shared"]:
             f.write(f"    {{.name = {c_string(name)}, .size = {size}ull, "
-                    f".doorbell = {str(doorbell).lower()}, "
+                    f".doorbell = {str(doorbell).lower()}, .colours = 0x{colours:x}ull, "
                     f".member_count = {len(members)}, .members = {{" +
                     "".join(f"{{{v}, {gpa}ull, {str(ro).lower()}}}, "
                             for v, gpa, ro in members) + "}},\n")

@@ -40,6 +40,12 @@ bool sysconf_expect_object(struct sysconf_walk *w, const json_t *v, const char *
 /* Reports every key of obj not in allowed (a NULL-terminated list), with a suggestion. */
 void sysconf_check_keys(struct sysconf_walk *w, const json_t *obj, const char *path,
                         const char *const *allowed);
+/*
+ * Reports each of keys (NULL-terminated) that obj has: cache colouring is the
+ * seL4 port's (docs/memory.md), refused here with why, not ignored.
+ */
+void sysconf_refuse_colouring(struct sysconf_walk *w, const json_t *obj, const char *path,
+                              const char *const *keys);
 
 enum sysconf_got sysconf_get_string(struct sysconf_walk *w, const json_t *obj, const char *path,
                                     const char *key, bool required, const char **out);

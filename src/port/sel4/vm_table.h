@@ -104,6 +104,8 @@ struct sel4_shared_desc {
     const char *name;
     uint64_t size; /* a multiple of 2 MiB */
     bool doorbell; /* members' VMMs get badged sends to each other's notification */
+    /* Cache colours (a mask; 0: none): 4 KiB frames of these colours, not 2 MiB frames. */
+    uint64_t colours;
     unsigned member_count;
     struct {
         int vm; /* index into sel4_vm_table */

@@ -216,22 +216,33 @@ static int copy_in(const struct region *g, uint64_t offset)
         munmap((void *)m, size(g));
         at += (uint64_t)n;
     }
-    return n < 0 ? 2 : 0;
+    if (n < 0) {
+        perror("stdvmm-shm: reading standard input");
+        return 2;
+    }
+    return 0;
 }
 
 static int copy_out(const struct region *g, uint64_t offset, uint64_t len)
 {
     volatile uint8_t *m = window(g, offset, len);
     uint8_t buf[65536];
-    for (uint64_t done = 0; done < len;) {
+    uint64_t done = 0;
+    while (done < len) {
         uint64_t n = len - done < sizeof(buf) ? len - done : sizeof(buf);
         for (uint64_t i = 0; i < n; i++)
             buf[i] = m[offset + done + i];
         if (fwrite(buf, 1, n, stdout) != n)
-            return 2;
+            break;
         done += n;
     }
-    return fflush(stdout) == 0 ? 0 : 2;
+    /* A full /tmp must not pass for a short region: say so, with the count written. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "stdvmm-shm: writing '%s' to standard output: %m (%llu of %llu bytes)\n",
+                g->name, (unsigned long long)done, (unsigned long long)len);
+        return 2;
+    }
+    return 0;
 }
 
 static int wait_rings(const struct region *g, uint32_t count, uint64_t seconds)

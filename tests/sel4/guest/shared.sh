@@ -40,8 +40,11 @@ writer)
 	stdvmm-shm ring chan 1
 	if rings=$(stdvmm-shm wait chan 1 600) && wait_marker 128 READY2; then
 		echo "stdvmm-test: writer rang=$rings"
-		stdvmm-shm read chan 2097152 1048576 >/tmp/got
-		echo "stdvmm-test: writer got sha256=$(sha256sum /tmp/got | cut -d' ' -f1)"
+		if stdvmm-shm read chan 2097152 1048576 >/tmp/got; then
+			echo "stdvmm-test: writer got sha256=$(sha256sum /tmp/got | cut -d' ' -f1)"
+		else
+			echo "stdvmm-test: writer got nothing: reading chan failed"
+		fi
 	else
 		echo "stdvmm-test: writer got nothing"
 	fi
@@ -53,8 +56,11 @@ reader)
 		echo "stdvmm-test: reader rang=none"
 	fi
 	if wait_marker 64 READY1; then
-		stdvmm-shm read chan 1048576 1048576 >/tmp/got
-		echo "stdvmm-test: reader got sha256=$(sha256sum /tmp/got | cut -d' ' -f1)"
+		if stdvmm-shm read chan 1048576 1048576 >/tmp/got; then
+			echo "stdvmm-test: reader got sha256=$(sha256sum /tmp/got | cut -d' ' -f1)"
+		else
+			echo "stdvmm-test: reader got nothing: reading chan failed"
+		fi
 	else
 		echo "stdvmm-test: reader got nothing"
 	fi

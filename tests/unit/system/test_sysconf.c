@@ -1067,19 +1067,25 @@ static void colours_are_refused_on_kvm(void **state)
         "  - name: b\n"                                                           /* 6 */
         "    kernel: /k\n"                                                        /* 7 */
         "    colours: \"4-7\"\n"                                                  /* 8 */
-        "    share_colours: true\n";                                              /* 9 */
+        "    share_colours: true\n"                                               /* 9 */
+        "shared_regions:\n"                                                       /* 10 */
+        "  - {name: chan, size: 2M, colours: [12-13],\n"                          /* 11 */
+        "     members: [{vm: a, gpa: 4G}, {vm: b, gpa: 4G}]}\n";                  /* 12 */
     struct sysconf_diags d = {0};
     const struct want_diag want[] = {
         {"system.cache", "which Linux does not give to user space; only the seL4 port", 1},
         {"vms[0].colours", "cache colouring needs control of physical placement", 5},
         {"vms[1].colours", "only the seL4 port supports it", 8},
         {"vms[1].share_colours", "only the seL4 port supports it", 9},
+        /* a shared region's colours (seL4: 4 KiB frames of them) the same way */
+        {"shared_regions[0].colours", "only the seL4 port supports it", 11},
     };
 
     (void)state;
     refused_with(text, &d, want, sizeof(want) / sizeof(want[0]));
     /* Refused for what it is, not as a misspelt field. */
     assert_false(has_diag(&d, "vms[0].colours", "unknown field"));
+    assert_false(has_diag(&d, "shared_regions[0].colours", "unknown field"));
     sysconf_diags_free(&d);
 }
 

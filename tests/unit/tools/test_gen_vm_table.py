@@ -515,7 +515,7 @@ class SharedRegions(unittest.TestCase):
         got = self.parse([{"name": "chan", "size": "4M", "members": [
             {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": 0x140000000, "access": "ro"}]}])
         self.assertEqual(got, [("chan", 4 << 20, False,
-                                [(0, 4 << 30, False), (1, 0x140000000, True)])])
+                                [(0, 4 << 30, False), (1, 0x140000000, True)], 0)])
         self.assertEqual(gvt.parse_shared({}, self.TABLE), [])
 
     def test_refusals(self):
@@ -906,6 +906,58 @@ class Colours(unittest.TestCase):
                                  disks=[self.REGION]), vm("b", nets=[{"network": "lan"}])],
                      "1G", **self.LAN)
 
+    def region(self, colours=None, members=("a", "b"), size="4M"):
+        r = {"name": "s", "size": size,
+             "members": [{"vm": m, "gpa": "4G"} for m in members]}
+        if colours is not None:
+            r["colours"] = colours
+        return r
+
+    def shared(self, vms, region, memory="16G"):
+        return gvt.describe({"system": {"memory": memory, "cache": self.CACHE}, "vms": vms,
+                             "shared_regions": [region]}, True, image)[0]["shared"]
+
+    def test_a_shared_region_of_colours_nobody_owns(self):
+        # Coloured members, a region in a colour of neither: 4 KiB frames of colour 12.
+        got = self.shared([vm("a", colours="0-3"), vm("b", colours="4-7"), vm("c")],
+                          self.region("12"))
+        self.assertEqual(got[0][4], 1 << 12)
+        # An uncoloured member may be in a coloured region too.
+        self.shared([vm("a", colours="0-3"), vm("b")], self.region([12, 13]))
+
+    def test_a_shared_region_of_shared_colours(self):
+        # A member's colour only when it shares it; a non-member's likewise.
+        with self.assertRaisesRegex(Refused, r"shared region s \(shared_regions\[0\].colours\) "
+                                             r"has colours 3 of a \(vms\[0\].colours\), a member "
+                                             r"that does not say share_colours: true"):
+            self.shared([vm("a", colours="0-3"), vm("b", colours="4-7")], self.region("3"))
+        got = self.shared([vm("a", colours="0-3", share_colours=True), vm("b", colours="4-7")],
+                          self.region("3"))
+        self.assertEqual(got[0][4], 1 << 3)
+        with self.assertRaisesRegex(Refused, r"has colours 12 of c \(vms\[2\].colours\), not a "
+                                             r"member that does not say share_colours"):
+            self.shared([vm("a", colours="0-3"), vm("b", colours="4-7"), vm("c", colours="12-13")],
+                        self.region("12"))
+        self.shared([vm("a", colours="0-3"), vm("b", colours="4-7"),
+                     vm("c", colours="12-13", share_colours=True)], self.region("12"))
+
+    def test_a_coloured_region_is_checked_like_a_vm(self):
+        with self.assertRaisesRegex(Refused, r"shared_regions\[0\].colours: colour 16; "
+                                             r"system.cache has colours 0-15"):
+            self.shared([vm("a", colours="0-3"), vm("b")], self.region("15-16"))
+        with self.assertRaisesRegex(Refused, r"shared_regions\[0\].colours: want at least one"):
+            self.shared([vm("a", colours="0-3"), vm("b")], self.region([]))
+        with self.assertRaisesRegex(Refused, r"shared_regions\[0\].colours: colours need "
+                                             r"system.cache"):
+            gvt.describe({"vms": [vm("a"), vm("b")], "shared_regions": [self.region("1")]},
+                         True, image)
+        # 1G / 16 colours = 64 MiB a colour: a region of 128 MiB in one colour does not fit,
+        # in two it does (64 MiB each).
+        with self.assertRaisesRegex(Refused, r"colour 12 holds 64 MiB .* but shared region s need "
+                                             r"128.0 MiB"):
+            self.shared([vm("a", colours="0-3"), vm("b")], self.region("12", size="128M"), "1G")
+        self.shared([vm("a", colours="0-3"), vm("b")], self.region("12-13", size="128M"), "1G")
+
     def test_what_a_coloured_vm_cannot_have_yet(self):
         with self.assertRaisesRegex(Refused, r"disks\[0\]: a read-only image is read from the "
                                              r"admin's image store"):
@@ -916,8 +968,8 @@ class Colours(unittest.TestCase):
                                                  r"gives it its RAM's physical addresses",
                                         msg=repr(extra)):
                 self.table([vm("a", colours="0-3", **extra), vm("b")])
-        with self.assertRaisesRegex(Refused, r"vms\[0\]: a member of shared region s; a region "
-                                             r"is 2 MiB frames"):
+        with self.assertRaisesRegex(Refused, r"vms\[0\]: a member of shared region s "
+                                             r"\(shared_regions\[0\]\), which has no colours"):
             gvt.describe(
                 {"system": {"memory": "1G", "cache": self.CACHE},
                  "vms": [vm("a", colours="0-3"), vm("b")],
@@ -983,8 +1035,8 @@ class GeneratedTable(unittest.TestCase):
             '   {"vm": "a", "gpa": "4G"}, {"vm": "b", "gpa": "5G", "access": "ro"}]}],'
             ' "vms": [{"name": "a", "kernel": "vmlinuz"}, {"name": "b", "kernel": "vmlinuz"}]}')
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn('{.name = "chan", .size = 2097152ull, .doorbell = true, .member_count = 2, '
-                      '.members = '
+        self.assertIn('{.name = "chan", .size = 2097152ull, .doorbell = true, .colours = 0x0ull, '
+                      '.member_count = 2, .members = '
                       '{{0, 4294967296ull, false}, {1, 5368709120ull, true}, }},', table)
         self.assertIn("sel4_shared_count = 1", table)
 
@@ -1018,6 +1070,26 @@ class GeneratedTable(unittest.TestCase):
         self.assertIn("vms: red (vms[0].colours (line 7)) and blue (vms[2].colours (line 15)) "
                       "share colours 3; colours are a VM's own unless both VMs say "
                       "share_colours: true", r.stderr)
+
+    def test_coloured_region_names_its_line_and_the_vms(self):
+        text = COLOURED + """\
+shared_regions:
+  - name: chan
+    size: 2M
+    colours: [8]
+    members:
+      - {vm: red, gpa: 4G}
+      - {vm: green, gpa: 4G}
+"""
+        r, _ = self.run_gen(text, "system.yaml")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("shared region chan (shared_regions[0].colours (line 20)) has colours 8 of "
+                      "blue (vms[2].colours (line 15)), not a member that does not say "
+                      "share_colours: true", r.stderr)
+        r, table = self.run_gen(text.replace("colours: [8]", "colours: [13-14]"), "system.yaml")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('{.name = "chan", .size = 2097152ull, .doorbell = false, '
+                      '.colours = 0x6000ull, .member_count = 2,', table)
 
     def test_check_only(self):
         """--check (CMake's configure step): the reason on a refusal, nothing written."""

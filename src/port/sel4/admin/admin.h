@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "port/sel4/portable/colour.h"
 #include "port/sel4/portable/sel4_plan.h"
 #include "vm_table.h"
 #include "vmm_abi.h"
@@ -145,6 +146,14 @@ int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram
 /* The same for a VM's channel frames: net and disk pages of them, as made. */
 int colour_readback_channels(const struct colour_alloc *c, const char *name, unsigned net,
                              unsigned disk);
+/* Frames read back one at a time (a shared region's, and each member's copies of them). */
+struct colour_tally {
+    uint64_t per[SEL4_COLOUR_MAX], frames, outside, unreadable;
+};
+void colour_tally_add(struct colour_tally *t, seL4_CPtr frame, uint64_t mask, unsigned colours);
+/* Prints "admin: WHO: N frames, ... outside colours ...: ok"; 0 when want frames, all in mask. */
+int colour_tally_report(const struct colour_tally *t, uint64_t mask, unsigned colours,
+                        uint64_t want, const char *who);
 
 /*
  * A coloured VM's channels (colour_channel.c): VM index's NIC region (disk
@@ -287,6 +296,8 @@ extern const struct admin_service net_service;
 
 /* Shared regions (shared.c): frames made at boot, mapped into each member's stage 2. */
 extern const struct admin_service shared_service;
+/* Page tables VM index's stage 2 needs for its coloured regions' 4 KiB frames (its budget's). */
+uint64_t shared_vm_tables(unsigned index);
 
 /*
  * The block server (blk.c): a PD built at boot when a VM has a disk on the

@@ -122,41 +122,68 @@ seL4_Error colour_revoke(struct colour_alloc *c)
     return seL4_NoError;
 }
 
-/* Every frame's physical address from the kernel, counted per colour. */
-struct colour_count {
-    uint64_t per[SEL4_COLOUR_MAX], frames, outside, unreadable;
+void colour_tally_add(struct colour_tally *t, seL4_CPtr frame, uint64_t mask, unsigned colours)
+{
+    seL4_ARM_Page_GetAddress_t got = seL4_ARM_Page_GetAddress(frame);
+    if (got.error != seL4_NoError) {
+        t->unreadable++;
+        return;
+    }
+    unsigned colour = sel4_colour_of(got.paddr, colours);
+    t->per[colour]++;
+    t->frames++;
+    t->outside += !((mask >> colour) & 1u);
+}
+
+/* The colour set and the per-colour counts as the read-back lines print them. */
+struct colour_text {
     char set[3 * SEL4_COLOUR_MAX], counts[400];
 };
 
-static void count_frames(const struct colour_alloc *c, struct colour_count *r)
+static void tally_text(const struct colour_tally *t, uint64_t mask, unsigned colours,
+                       struct colour_text *x)
 {
     unsigned len = 0;
 
-    *r = (struct colour_count){0};
-    for (seL4_CPtr s = c->frame_slots.first; s < c->frame_slots.next; s++) {
-        seL4_ARM_Page_GetAddress_t got = seL4_ARM_Page_GetAddress(s);
-        if (got.error != seL4_NoError) {
-            r->unreadable++;
-            continue;
-        }
-        unsigned colour = sel4_colour_of(got.paddr, c->colours);
-        r->per[colour]++;
-        r->frames++;
-        r->outside += !((c->mask >> colour) & 1u);
+    x->counts[0] = '\0';
+    for (unsigned k = 0; k < colours && k < SEL4_COLOUR_MAX && len < sizeof(x->counts); k++) {
+        if (t->per[k] != 0)
+            len += (unsigned)snprintf(x->counts + len, sizeof(x->counts) - len, "%s%u:%llu",
+                                      len ? " " : "", k, (unsigned long long)t->per[k]);
     }
-    for (unsigned k = 0; k < c->colours && len < sizeof(r->counts); k++) {
-        if (r->per[k] != 0)
-            len += (unsigned)snprintf(r->counts + len, sizeof(r->counts) - len, "%s%u:%llu",
-                                      len ? " " : "", k, (unsigned long long)r->per[k]);
-    }
-    sel4_colour_format(c->mask, r->set, sizeof(r->set));
+    sel4_colour_format(mask, x->set, sizeof(x->set));
+}
+
+int colour_tally_report(const struct colour_tally *t, uint64_t mask, unsigned colours,
+                        uint64_t want, const char *who)
+{
+    struct colour_text x;
+
+    tally_text(t, mask, colours, &x);
+    bool ok = t->outside == 0 && t->unreadable == 0 && t->frames == want;
+    console_printf("admin: %s: %llu frames, %llu outside colours %s of %u, %llu unreadable; per "
+                   "colour %s: %s\n",
+                   who, (unsigned long long)t->frames, (unsigned long long)t->outside, x.set,
+                   colours, (unsigned long long)t->unreadable, x.counts, ok ? "ok" : "FAILED");
+    return ok ? 0 : -1;
+}
+
+/* Every frame's physical address from the kernel, counted per colour. */
+static void count_frames(const struct colour_alloc *c, struct colour_tally *r,
+                         struct colour_text *x)
+{
+    *r = (struct colour_tally){0};
+    for (seL4_CPtr s = c->frame_slots.first; s < c->frame_slots.next; s++)
+        colour_tally_add(r, s, c->mask, c->colours);
+    tally_text(r, c->mask, c->colours, x);
 }
 
 int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram_frames)
 {
-    struct colour_count r;
+    struct colour_tally r;
+    struct colour_text x;
 
-    count_frames(c, &r);
+    count_frames(c, &r, &x);
     bool ok =
         r.outside == 0 && r.unreadable == 0 && r.frames == c->frames && r.frames >= ram_frames;
     console_printf(
@@ -164,23 +191,24 @@ int colour_readback(const struct colour_alloc *c, const char *name, uint64_t ram
         "%llu outside colours %s of %u, %llu unreadable; per colour %s: %s\n",
         name, (unsigned long long)r.frames, (unsigned long long)ram_frames,
         (unsigned long long)(r.frames - (r.frames >= ram_frames ? ram_frames : r.frames)),
-        (unsigned long long)r.outside, r.set, c->colours, (unsigned long long)r.unreadable,
-        r.counts, ok ? "ok" : "FAILED");
+        (unsigned long long)r.outside, x.set, c->colours, (unsigned long long)r.unreadable,
+        x.counts, ok ? "ok" : "FAILED");
     return ok ? 0 : -1;
 }
 
 int colour_readback_channels(const struct colour_alloc *c, const char *name, unsigned net,
                              unsigned disk)
 {
-    struct colour_count r;
+    struct colour_tally r;
+    struct colour_text x;
 
-    count_frames(c, &r);
+    count_frames(c, &r, &x);
     bool ok = r.outside == 0 && r.unreadable == 0 && r.frames == c->frames &&
               r.frames == (uint64_t)net + disk;
     console_printf("admin: %s: channel read-back: %llu frames (%u net, %u disk), %llu outside "
                    "colours %s of %u, %llu unreadable; per colour %s: %s\n",
                    name, (unsigned long long)r.frames, net, disk, (unsigned long long)r.outside,
-                   r.set, c->colours, (unsigned long long)r.unreadable, r.counts,
+                   x.set, c->colours, (unsigned long long)r.unreadable, x.counts,
                    ok ? "ok" : "FAILED");
     return ok ? 0 : -1;
 }

@@ -1058,7 +1058,8 @@ static int budget(struct vm *v)
                                 .ram_size = d->memory,
                                 .image_count = 1,
                                 .vcpus = d->cpus,
-                                .small_ram = d->colours != 0};
+                                .small_ram = d->colours != 0,
+                                .extra_tables = shared_vm_tables((unsigned)(v - vms))};
 
     if (d->cpus == 0 || d->cpus > SEL4_VMM_MAX_VCPUS) {
         console_printf("admin: %s: %u vCPUs; the seL4 port runs 1 to %d per VM\n", d->name, d->cpus,

@@ -120,10 +120,10 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
         image_frames += frames;
         va += frames * LARGE_PAGE;
     }
-    plan->objects_bits =
-        (uint8_t)bits_for(OBJECTS_FIXED + (spec->program_pages + spec->data_pages) * PAGE +
-                              spec->vcpus * OBJECTS_PER_VCPU + ram_tables * PAGE,
-                          OBJECTS_MIN_BITS);
+    plan->objects_bits = (uint8_t)bits_for(
+        OBJECTS_FIXED + (spec->program_pages + spec->data_pages) * PAGE +
+            spec->vcpus * OBJECTS_PER_VCPU + (ram_tables + spec->extra_tables) * PAGE,
+        OBJECTS_MIN_BITS);
     /* small_ram: the guest's frames live in the colour allocator's slots, only the VMM's copies
      * here. */
     plan->slots = SLOTS_FIXED + spec->program_pages + spec->data_pages +

@@ -61,6 +61,12 @@ struct sel4_vm_spec {
      * copies, not the frames' own slots or memory.
      */
     bool small_ram;
+    /*
+     * Page tables of other mappings into the guest's stage 2, from the
+     * objects: a shared region of 4 KiB frames (cache colours) needs a
+     * level-3 table per 2 MiB and the levels above it.
+     */
+    uint64_t extra_tables;
 };
 
 struct sel4_vm_plan {
