@@ -12,12 +12,15 @@
 # guest's driver reports the fault events, and the VM goes on (the disk
 # still reads back what was written). A run without the IOMMU and one with
 # the guest's other invalidation mode (arm64's kernel is strict by default,
-# so that run is lazy, iommu.strict=0; the x86_64 one is lazy by default, so
-# that run is strict) give A/B figures for the disk and the network
-# (printed, not asserted).
+# so that run is lazy, iommu.strict=0) give A/B figures for the disk and the
+# network (printed, not asserted). On x86_64 the third run is left out
+# (other_run=0): the backports kernel is lazy by default, and its strict run
+# alone takes about 100 s in the test host, more than the case's CI budget
+# allows (180 s a case); other_run=1 there gives the strict figures
+# (docs/memory.md quotes them).
 set -eu
 VM_MEMORY=512M
-default_mode=strict other_mode=lazy other_arg=iommu.strict=0
+default_mode=strict other_mode=lazy other_arg=iommu.strict=0 other_run=1
 if [ "$(uname -m)" = x86_64 ]; then
 	# Debian 12's 6.1 kernel has neither the driver nor VIOT parsing: the
 	# second guest kit, run-suite.sh --extra-kit iommu=DIR (ctest builds it
@@ -29,7 +32,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 	fi
 	# shellcheck disable=SC2034 # read by lib/guest.sh
 	GUEST_KERNEL=$kit/vmlinuz GUEST_INITRD=$kit/initramfs.cpio.gz
-	default_mode=lazy other_mode=strict other_arg=iommu.strict=1
+	default_mode=lazy other_mode=strict other_arg=iommu.strict=1 other_run=0
 fi
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
@@ -92,14 +95,16 @@ faults=$(serial_value guest_faults)
 [ "$(serial_value disk_after)" = ok ] || fail "after the attack the disk said '$(serial_value disk_after)'"
 on_r=$(serial_value blk_read_mib_s) on_w=$(serial_value blk_write_mib_s)
 on_n=$(serial_value net_rx_mib_s)
-# Lazy mode batches the guest's UNMAPs, strict mode sends each at once: the
-# same figures in the mode the kernel does not default to.
-one "$other_arg" --iommu on
-expect_rc 0 "guest behind the IOMMU in $other_mode mode powered off"
-[ "$(serial_value disk)" = ok ] || fail "in $other_mode mode the disk said '$(serial_value disk)'"
-oth_r=$(serial_value blk_read_mib_s) oth_w=$(serial_value blk_write_mib_s)
-oth_n=$(serial_value net_rx_mib_s)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 echo "BENCH virtio_iommu: blk read ${off_r} -> ${on_r} MiB/s (x$(ratio "$on_r" "$off_r")), write ${off_w} -> ${on_w} MiB/s (x$(ratio "$on_w" "$off_w")), net rx ${off_n} -> ${on_n} MiB/s (x$(ratio "$on_n" "$off_n")) without -> with the IOMMU (guest $default_mode mode)"
-echo "BENCH virtio_iommu $other_mode: blk read x$(ratio "$oth_r" "$off_r") (${oth_r} MiB/s), write x$(ratio "$oth_w" "$off_w") (${oth_w}), net rx x$(ratio "$oth_n" "$off_n") (${oth_n}) with $other_arg"
+if [ "$other_run" = 1 ]; then
+	# Lazy mode batches the guest's UNMAPs, strict mode sends each at once:
+	# the same figures in the mode the kernel does not default to.
+	one "$other_arg" --iommu on
+	expect_rc 0 "guest behind the IOMMU in $other_mode mode powered off"
+	[ "$(serial_value disk)" = ok ] || fail "in $other_mode mode the disk said '$(serial_value disk)'"
+	oth_r=$(serial_value blk_read_mib_s) oth_w=$(serial_value blk_write_mib_s)
+	oth_n=$(serial_value net_rx_mib_s)
+	echo "BENCH virtio_iommu $other_mode: blk read x$(ratio "$oth_r" "$off_r") (${oth_r} MiB/s), write x$(ratio "$oth_w" "$off_w") (${oth_w}), net rx x$(ratio "$oth_n" "$off_n") (${oth_n}) with $other_arg"
+fi
 echo "PASS: virtio-iommu driver bound, rng/disk/net in IOMMU groups, disk and network work, the hostile driver's accesses refused and reported ($faults fault events in the guest), the disk still good"
