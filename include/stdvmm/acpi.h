@@ -11,7 +11,8 @@
  *
  * Layout in the buffer, each table 16-byte aligned: RSDP (at offset 0, so
  * the guest's scan of 0xE0000-0xFFFFF finds it when the buffer is placed at
- * 0xE0000), XSDT, FADT, MADT, DSDT.
+ * 0xE0000), XSDT, FADT, MADT, VIOT (only when a device is a virtio-iommu),
+ * DSDT.
  */
 #ifndef STDVMM_ACPI_H
 #define STDVMM_ACPI_H
@@ -40,6 +41,13 @@
 /* The I/O APIC KVM emulates has 24 pins; device IRQs must land on one. */
 #define ACPI_IOAPIC_PINS 24
 
+/* A device's part in virtio-iommu translation, for the VIOT table. */
+enum acpi_iommu_role {
+    ACPI_IOMMU_NONE = 0,
+    ACPI_IOMMU_SELF,     /* the virtio-iommu's own virtio-mmio window (at most one) */
+    ACPI_IOMMU_ENDPOINT, /* translated by it, as iommu_endpoint */
+};
+
 /* One platform device for the DSDT. */
 struct acpi_device {
     /*
@@ -57,6 +65,13 @@ struct acpi_device {
     bool mem_writable;
     uint32_t irq;             /* GSI on the I/O APIC; 0 = none */
     bool irq_level_triggered; /* else edge; active high either way */
+    /*
+     * MMIO devices only. The VIOT names a device by its base, the address
+     * Linux finds as the device's first memory resource; endpoint IDs are
+     * distinct, and endpoints need a device that is the IOMMU.
+     */
+    enum acpi_iommu_role iommu;
+    uint32_t iommu_endpoint;
 };
 
 struct acpi_platform {

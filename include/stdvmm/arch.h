@@ -84,10 +84,17 @@ struct arch_platform {
     uint32_t power_button_irq;
     /*
      * The firmware tables can put virtio devices behind a virtio-iommu
-     * (device tree `iommus`); false on x86, which would need an ACPI VIOT
-     * table (not written yet, and Debian 12's amd64 kernel lacks ACPI_VIOT).
+     * (device tree `iommus`, ACPI VIOT on x86).
      */
     bool iommu_described;
+    /*
+     * A window the virtio-iommu reports to every endpoint as a reserved
+     * MSI region (PROBE), so that the guest never hands a device an IOVA
+     * there: x86's 0xfee00000-0xfeefffff, where a device's write is an
+     * interrupt message that no IOMMU translates (QEMU reports the same
+     * range). Size 0: none (arm64 and riscv64).
+     */
+    uint64_t iommu_msi_base, iommu_msi_size;
 };
 const struct arch_platform *arch_platform(void);
 

@@ -194,8 +194,8 @@ static bool iommu_ok(const struct vmm_config *cfg)
     if (cfg->fs_count > 0)
         why = "a virtio-fs file system (vhost-user)";
     if (!arch_platform()->iommu_described) {
-        LOG_ERR("--iommu on: this architecture's firmware tables cannot describe a virtio-iommu "
-                "yet (x86 needs an ACPI VIOT table); use an arm64 or riscv64 guest");
+        LOG_ERR("--iommu on: this architecture's firmware tables cannot describe a "
+                "virtio-iommu");
         return false;
     }
     if (why == NULL)
@@ -700,6 +700,7 @@ static int build_console(struct vmm_virtio *v, struct machine *m, struct console
 static int build_iommu(struct vmm_virtio *v, struct machine *m)
 {
     struct vdev *d;
+    const struct arch_platform *plat = arch_platform();
     int r = vdev_new(v, &m->vm, MACHINE_VIRTIO_IOMMU, "iommu", 0, &d);
     if (r < 0)
         return r;
@@ -708,6 +709,14 @@ static int build_iommu(struct vmm_virtio *v, struct machine *m)
     ic->mappings = v->iommu_mappings;
     ic->max_domains = v->iommu_max_domains;
     ic->max_mappings = VIOMMU_DEFAULT_MAPPINGS;
+    if (plat->iommu_msi_size != 0) {
+        ic->resv[0] = (struct viommu_resv){
+            .start = plat->iommu_msi_base,
+            .last = plat->iommu_msi_base + plat->iommu_msi_size - 1,
+            .subtype = VIRTIO_IOMMU_RESV_MEM_T_MSI,
+        };
+        ic->nresv = 1;
+    }
     return vdev_add(m, d, NULL, NULL);
 }
 

@@ -89,7 +89,7 @@ static const uint8_t *table_at(uint64_t gpa, size_t used, const char *sig)
 
 struct tables {
     size_t used;
-    const uint8_t *rsdp, *xsdt, *fadt, *madt, *dsdt;
+    const uint8_t *rsdp, *xsdt, *fadt, *madt, *viot, *dsdt;
 };
 
 static void build_and_walk(const struct acpi_platform *p, struct tables *t)
@@ -106,9 +106,15 @@ static void build_and_walk(const struct acpi_platform *p, struct tables *t)
     assert_int_equal(sum(t->rsdp, 36), 0);
 
     t->xsdt = table_at(le(t->rsdp + 24, 8), t->used, "XSDT");
-    assert_int_equal(le(t->xsdt + 4, 4), 36 + 2 * 8);
     t->fadt = table_at(le(t->xsdt + 36, 8), t->used, "FACP");
     t->madt = table_at(le(t->xsdt + 44, 8), t->used, "APIC");
+    /* A third entry is the VIOT, there only when a device is a virtio-iommu. */
+    t->viot = NULL;
+    if (le(t->xsdt + 4, 4) == 36 + 3 * 8) {
+        t->viot = table_at(le(t->xsdt + 52, 8), t->used, "VIOT");
+    } else {
+        assert_int_equal(le(t->xsdt + 4, 4), 36 + 2 * 8);
+    }
     t->dsdt = table_at(le(t->fadt + 140, 8), t->used, "DSDT");
     /* The DSDT is last; after it at most some scratch bytes, zeroed. */
     assert_int_equal((size_t)(t->dsdt - area) + le(t->dsdt + 4, 4), t->used);
@@ -269,6 +275,131 @@ static void test_dsdt_contents(void **state)
     assert_true(contains(t.dsdt, len, vr2_irq, sizeof(vr2_irq)));
     /* pvpanic has no interrupt: 5 devices, 4 Interrupt descriptors. */
     assert_int_equal(count(t.dsdt, len, "\x89\x06\x00", 3), 4);
+}
+
+/* A virtio-iommu at 0xd0000000 and two of the three other virtio devices behind it. */
+static const struct acpi_device iommu_devices[] = {
+    {.hid = "PNP0501", .uid = 0, .is_pio = true, .base = 0x3f8, .size = 8, .irq = 4},
+    {.hid = "LNRO0005",
+     .uid = 0,
+     .base = 0xd0000000,
+     .size = 0x200,
+     .irq = 5,
+     .iommu = ACPI_IOMMU_SELF},
+    {.hid = "LNRO0005",
+     .uid = 1,
+     .base = 0xd0001000,
+     .size = 0x200,
+     .irq = 6,
+     .iommu = ACPI_IOMMU_ENDPOINT,
+     .iommu_endpoint = 1},
+    {.hid = "LNRO0005", .uid = 2, .base = 0xd0002000, .size = 0x200, .irq = 7},
+    {.hid = "LNRO0005",
+     .uid = 3,
+     .base = 0xd0003000,
+     .size = 0x200,
+     .irq = 8,
+     .iommu = ACPI_IOMMU_ENDPOINT,
+     .iommu_endpoint = 7},
+};
+
+static void iommu_platform(struct acpi_platform *p)
+{
+    typical(p);
+    p->devices = iommu_devices;
+    p->device_count = sizeof(iommu_devices) / sizeof(iommu_devices[0]);
+}
+
+/* The DSDT has a device whose Memory32Fixed resource starts at base. */
+static bool dsdt_has_window(const struct tables *t, uint64_t base)
+{
+    uint8_t mem[8] = {0x86, 0x09, 0x00, 0x01};
+
+    for (int i = 0; i < 4; i++) {
+        mem[4 + i] = (uint8_t)(base >> (8 * i));
+    }
+    return contains(t->dsdt, (size_t)le(t->dsdt + 4, 4), mem, sizeof(mem));
+}
+
+/*
+ * The VIOT read the way Linux's drivers/acpi/viot.c reads it: node_count
+ * nodes from node_offset, each within the table and at least a header
+ * long; an endpoint's output_node is the offset of an IOMMU node.
+ */
+static void test_viot(void **state)
+{
+    struct acpi_platform p;
+    struct tables t;
+    uint64_t ep_base[2] = {0}, iommu_base = 0;
+    uint32_t ep_id[2] = {0};
+    size_t len, off, iommu_off = 0;
+    unsigned nodes, iommus = 0, eps = 0;
+
+    (void)state;
+    typical(&p);
+    build_and_walk(&p, &t);
+    assert_null(t.viot); /* no IOMMU, no table */
+
+    iommu_platform(&p);
+    build_and_walk(&p, &t);
+    assert_non_null(t.viot);
+    assert_true(t.viot < t.dsdt); /* the DSDT stays last */
+    len = (size_t)le(t.viot + 4, 4);
+    assert_int_equal(t.viot[8], 0); /* revision 0 */
+    assert_memory_equal(t.viot + 10, "STDVMM", 6);
+    nodes = (unsigned)le(t.viot + 36, 2);
+    off = (size_t)le(t.viot + 38, 2);
+    assert_int_equal(nodes, 3);
+    assert_true(off >= 48); /* after the fixed part, whose last 8 bytes are reserved */
+    for (size_t i = 40; i < 48; i++) {
+        assert_int_equal(t.viot[i], 0);
+    }
+    for (unsigned n = 0; n < nodes; n++) {
+        const uint8_t *node = t.viot + off;
+        size_t nlen;
+
+        assert_true(off + 4 <= len);
+        nlen = (size_t)le(node + 2, 2);
+        assert_true(nlen >= 4 && off + nlen <= len);
+        assert_int_equal(node[1], 0);
+        switch (node[0]) {
+        case 4: /* virtio-mmio based virtio-iommu */
+            assert_int_equal(nlen, 16);
+            assert_int_equal(le(node + 4, 4), 0);
+            iommu_off = off;
+            iommu_base = le(node + 8, 8);
+            iommus++;
+            break;
+        case 2: /* virtio-mmio endpoint */
+            assert_int_equal(nlen, 24);
+            assert_true(eps < 2);
+            ep_id[eps] = (uint32_t)le(node + 4, 4);
+            ep_base[eps] = le(node + 8, 8);
+            /* output_node, checked against the IOMMU node's offset below */
+            assert_int_equal(le(node + 16, 2), 48);
+            for (size_t i = 18; i < 24; i++) {
+                assert_int_equal(node[i], 0);
+            }
+            eps++;
+            break;
+        default:
+            fail_msg("unexpected VIOT node type %u at offset %zu", node[0], off);
+        }
+        off += nlen;
+    }
+    assert_int_equal(off, len); /* nothing after the last node */
+    assert_int_equal(iommus, 1);
+    assert_int_equal(eps, 2);
+    assert_int_equal(iommu_off, 48);
+    assert_int_equal(iommu_base, 0xd0000000);
+    assert_int_equal(ep_id[0], 1);
+    assert_int_equal(ep_base[0], 0xd0001000);
+    assert_int_equal(ep_id[1], 7);
+    assert_int_equal(ep_base[1], 0xd0003000);
+    /* Linux finds each of them by a DSDT device's first memory resource. */
+    assert_true(dsdt_has_window(&t, iommu_base));
+    assert_true(dsdt_has_window(&t, ep_base[0]));
+    assert_true(dsdt_has_window(&t, ep_base[1]));
 }
 
 static void test_custom_oem_and_deterministic(void **state)
@@ -481,6 +612,34 @@ static void test_bad_devices(void **state)
     assert_int_equal(acpi_build_tables(&p, area, AREA, GPA, &(size_t){0}), 0);
 }
 
+static void test_viot_refused(void **state)
+{
+    struct acpi_device d[sizeof(iommu_devices) / sizeof(iommu_devices[0])];
+    struct acpi_platform p;
+
+    (void)state;
+    iommu_platform(&p);
+    p.devices = d;
+    memcpy(d, iommu_devices, sizeof(d));
+    d[3].iommu = ACPI_IOMMU_SELF;
+    expect_refused(&p, "two virtio-iommus");
+    memcpy(d, iommu_devices, sizeof(d));
+    d[1].iommu = ACPI_IOMMU_NONE;
+    d[3].iommu = ACPI_IOMMU_ENDPOINT, d[3].iommu_endpoint = 2;
+    expect_refused(&p, "endpoints without an IOMMU");
+    memcpy(d, iommu_devices, sizeof(d));
+    d[4].iommu_endpoint = 1;
+    expect_refused(&p, "endpoint 1 twice");
+    memcpy(d, iommu_devices, sizeof(d));
+    d[0].iommu = ACPI_IOMMU_ENDPOINT, d[0].iommu_endpoint = 9;
+    expect_refused(&p, "an I/O-port device as an endpoint");
+    memcpy(d, iommu_devices, sizeof(d));
+    d[4].iommu = (enum acpi_iommu_role)7;
+    expect_refused(&p, "an unknown IOMMU role");
+    memcpy(d, iommu_devices, sizeof(d));
+    assert_int_equal(acpi_build_tables(&p, area, AREA, GPA, &(size_t){0}), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +648,8 @@ int main(void)
         cmocka_unit_test(test_madt),
         cmocka_unit_test(test_madt_default_ids),
         cmocka_unit_test(test_dsdt_contents),
+        cmocka_unit_test(test_viot),
+        cmocka_unit_test(test_viot_refused),
         cmocka_unit_test(test_custom_oem_and_deterministic),
         cmocka_unit_test(test_fits_bios_area),
         cmocka_unit_test(test_too_small_buffer),

@@ -4,6 +4,7 @@
 # reports readiness to stdvmm and runs guest-side test scripts.
 #
 #   tools/guest-kit/build.sh --arch x86_64 --out DIR [--cache DIR] [--tests DIR]...
+#       [--kernel-suite SUITE]
 #
 # Produces DIR/vmlinuz, DIR/initramfs.cpio.gz and DIR/kit.txt (what went in).
 # Everything comes from Debian packages unpacked into the cache, never
@@ -21,7 +22,11 @@ LOG_TAG=guest-kit
 usage() {
   cat >&2 <<EOF
 usage: $0 --arch x86_64 --out DIR [--cache DIR] [--tests DIR]... [--bin FILE]...
+            [--kernel-suite SUITE]
   --cache DIR  download/unpack cache (default \$STDVMM_CACHE_DIR or $repo/build/cache)
+  --kernel-suite SUITE
+               the kernel from this suite of the same Debian mirror (e.g.
+               bookworm-backports), everything else as without it
   --tests DIR  guest-side scripts shipped as /tests/*.sh (repeatable, a later DIR's
                script wins on a name clash; default tests/integration/guest)
   --bin FILE   a program of the kit's architecture for /usr/bin (repeatable; test helpers)
@@ -32,7 +37,7 @@ EOF
   exit 2
 }
 
-arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
+arch="" out="" cache=${STDVMM_CACHE_DIR:-$repo/build/cache} KERNEL_SUITE=""
 tests=() bins=() foreign=()
 while (($#)); do
   case $1 in
@@ -42,6 +47,7 @@ while (($#)); do
     --tests) tests+=("${2:?}"); shift 2 ;;
     --bin) bins+=("$(cd "$(dirname "${2:?}")" && pwd)/$(basename "$2")"); shift 2 ;;
     --foreign) foreign+=("${2:?}"); shift 2 ;;
+    --kernel-suite) KERNEL_SUITE=${2:?}; shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown argument $1"; usage ;;
   esac
@@ -65,13 +71,29 @@ mkdir -p "$out" "$cache"
 out=$(cd "$out" && pwd)
 cache=$(cd "$cache" && pwd)
 
-kpkg=$(resolve_kernel_pkg "$KERNEL_META")
-kver_pkg=$(deb_version "$kpkg")
+# --kernel-suite: the kernel package alone comes from that suite, through a
+# private apt state of its own (lib/common.sh apt_suite_state), refreshed
+# once a day like the other private states. kernel_apt runs a command with
+# it; callers run it in a subshell, so the rest of the kit keeps APT_OPTS.
+kernel_apt() { "$@"; }
+if [[ -n $KERNEL_SUITE ]]; then
+  kernel_apt_dir=$cache/apt-$DEB_ARCH-$KERNEL_SUITE
+  apt_suite_state "$kernel_apt_dir" "$DEB_ARCH" "$KERNEL_SUITE"
+  KERNEL_APT_OPTS=("${SUITE_APT_OPTS[@]}")
+  kernel_apt() {
+    APT_OPTS=("${KERNEL_APT_OPTS[@]}")
+    APT_STATE_DIR=$kernel_apt_dir
+    "$@"
+  }
+  (kernel_apt apt_lists_update) || true
+fi
+kpkg=$(kernel_apt resolve_kernel_pkg "$KERNEL_META")
+kver_pkg=$(kernel_apt deb_version "$kpkg")
 bb_ver=$(deb_version "$BUSYBOX_PKG")
 
 prog_vers=()
 for p in "${guest_pkgs[@]}"; do prog_vers+=("$p=$(dpkg-query -W -f='${Version}' "$p")"); done
-stamp=$(inputs_hash "$arch" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
+stamp=$(inputs_hash "$arch" "kernel-suite=$KERNEL_SUITE" "$kpkg=$kver_pkg" "$BUSYBOX_PKG=$bb_ver" "${prog_vers[@]}" \
   "${GUEST_FOREIGN_FILES[@]}" \
   "$here/build.sh" "$here/init" "$here/udhcpc.script" "$here/lib/common.sh" "$here/lib/oot_module.sh" \
   "$here/arch/$arch.sh" "${tests[@]}" "${bins[@]}")
@@ -80,7 +102,7 @@ if [[ -f $out/.stamp && $(<"$out/.stamp") == "$stamp" && -s $out/vmlinuz && -s $
   exit 0
 fi
 
-read -r kdir kver < <(kernel_tree "$cache" "$kpkg")
+read -r kdir kver < <(kernel_apt kernel_tree "$cache" "$kpkg")
 bbdir=$(deb_unpack "$cache" "$BUSYBOX_PKG")
 
 root=$(mktemp -d "$cache/guest-root.XXXXXX")
@@ -166,6 +188,7 @@ cat >"$out/kit.txt" <<EOF
 arch=$arch
 kernel_package=$kpkg
 kernel_package_version=$kver_pkg
+kernel_suite=${KERNEL_SUITE:-default}
 kernel_release=$kver
 busybox_package=$BUSYBOX_PKG
 busybox_version=$bb_ver

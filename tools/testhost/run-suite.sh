@@ -5,13 +5,17 @@
 #
 #   tools/testhost/run-suite.sh --arch x86_64 --stdvmm PATH --suite DIR --results DIR
 #       [--timeout SEC] [--guest-kit DIR] [--cache DIR] [--with-qemu] [--fixture]
-#       [--vmm-bin PATH]...
+#       [--vmm-bin PATH]... [--extra-kit NAME=DIR]...
 #
 # --vmm-bin stages another VMM program beside stdvmm (/opt/stdvmm/bin/NAME,
 # with its ldd closure), for cases that boot the guest with it, e.g. the
 # custom-vmm example built against the installed library; cases find it as
 # ${STDVMM%/*}/NAME. One that does not exist is left out with a note (the
 # case that needs it fails and says so).
+#
+# --extra-kit stages another guest kit (vmlinuz, initramfs.cpio.gz) as
+# /opt/guest-NAME, for cases that need a kernel the default kit does not
+# have (virtio_iommu on x86_64: the bookworm-backports kernel, as iommu).
 #
 # Each test runs in the host with STDVMM, GUEST_KERNEL, GUEST_INITRD and
 # TEST_TMP set (QEMU and QEMU_FIRMWARE too with --with-qemu); exit 0 is pass,
@@ -37,7 +41,7 @@ usage() {
 }
 
 arch="" stdvmm="" suite="" results="" timeout=240 kit="" with_qemu=0 fixture=0
-vmm_bins=()
+vmm_bins=() extra_kits=()
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 while (($#)); do
   case $1 in
@@ -51,6 +55,7 @@ while (($#)); do
     --with-qemu) with_qemu=1; shift ;;
     --fixture) fixture=1; shift ;;
     --vmm-bin) vmm_bins+=("${2:?}"); shift 2 ;;
+    --extra-kit) extra_kits+=("${2:?}"); shift 2 ;;
     -h | --help) usage ;;
     *) log "unknown argument $1"; usage ;;
   esac
@@ -86,6 +91,10 @@ mon_dir=$(mktemp -d "${TMPDIR:-/tmp}/stdvmm-mon.XXXXXX")
 trap 'rm -rf "$stage" "$mon_dir"' EXIT
 if [[ -n $stdvmm ]]; then th_stage_stdvmm "$stage" "$stdvmm"; fi
 th_stage_guest "$stage" "$kit"
+for e in "${extra_kits[@]}"; do
+  [[ $e =~ ^[a-z0-9-]+=. ]] || die "--extra-kit $e: expected NAME=DIR (NAME: a-z, 0-9, -)"
+  th_stage_guest "$stage" "$(th_guest_kit "${e#*=}")" "guest-${e%%=*}"
+done
 th_stage_suite "$stage" "$suite"
 if ((with_qemu)); then th_stage_qemu "$stage"; fi
 for b in "${vmm_bins[@]}"; do

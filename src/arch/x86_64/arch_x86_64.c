@@ -36,6 +36,8 @@
 #define X86_VIRTIO_IRQ_BASE 5
 /* The top I/O APIC pin: virtio devices count up from X86_VIRTIO_IRQ_BASE. */
 #define X86_POWER_BUTTON_GSI 23
+/* Where a device's write is an interrupt message: 0xfee00000-0xfeefffff. */
+#define X86_MSI_WINDOW_SIZE 0x100000u
 
 #define CPUID_MAX_ENTRIES 300
 
@@ -92,6 +94,9 @@ static const struct arch_platform x86_platform = {
     .virtio_mmio_stride = X86_VIRTIO_MMIO_SIZE,
     .virtio_irq_base = X86_VIRTIO_IRQ_BASE,
     .power_button_irq = X86_POWER_BUTTON_GSI,
+    .iommu_described = true, /* ACPI VIOT */
+    .iommu_msi_base = ACPI_X86_LAPIC_ADDR,
+    .iommu_msi_size = X86_MSI_WINDOW_SIZE,
 };
 
 const struct arch_platform *arch_platform(void)
@@ -242,6 +247,11 @@ static int to_acpi_device(const struct vm_platform_device *d, unsigned *uid_by_k
         LOG_ERR("platform device kind %d has no ACPI description", (int)d->kind);
         return -STDVMM_EINVAL;
     }
+    if (d->iommu == VM_IOMMU_SELF)
+        out->iommu = ACPI_IOMMU_SELF;
+    else if (d->iommu == VM_IOMMU_ENDPOINT)
+        out->iommu = ACPI_IOMMU_ENDPOINT;
+    out->iommu_endpoint = d->iommu_endpoint;
     out->uid = uid_by_kind[d->kind]++;
     out->is_pio = d->is_pio;
     out->base = d->base;

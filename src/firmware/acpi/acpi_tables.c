@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* RSDP, XSDT, FADT, MADT and DSDT for x86_64 guests (ACPI 6.3 layouts). */
+/* RSDP, XSDT, FADT, MADT, VIOT and DSDT for x86_64 guests (ACPI 6.3 layouts; VIOT 6.5). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "firmware/acpi/acpi_le.h"
+#include "firmware/acpi/viot.h"
 #include "stdvmm/acpi.h"
 #include "stdvmm/aml.h"
 #include "stdvmm/error.h"
@@ -12,8 +14,8 @@
 
 #define RSDP_LEN 36
 #define HDR_LEN 36
-#define XSDT_ENTRIES 2
-#define XSDT_LEN (HDR_LEN + 8 * XSDT_ENTRIES)
+/* FADT, MADT and the VIOT when there is one */
+#define XSDT_MAX_ENTRIES 3
 #define FADT_LEN 276
 #define MADT_FIXED_LEN 44
 #define MADT_LAPIC_LEN 8
@@ -40,32 +42,12 @@
 #define OEM_REVISION 1
 
 struct layout {
-    size_t xsdt, fadt, madt, madt_len, dsdt;
+    size_t xsdt, xsdt_len, fadt, madt, madt_len, viot, viot_len, dsdt;
 };
 
 static size_t align16(size_t v)
 {
     return (v + 15) & ~(size_t)15;
-}
-
-static void w16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void w32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static void w64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
 }
 
 /* Space-padded, as OEM fields are conventionally written. */
@@ -114,13 +96,13 @@ static void put_header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev,
                        const struct acpi_platform *p)
 {
     memcpy(t, sig, 4);
-    w32(t + 4, len);
+    acpi_w32(t + 4, len);
     t[8] = rev;
     put_padded(t + 10, oem_id(p), 6);
     put_padded(t + 16, oem_table_id(p), 8);
-    w32(t + 24, OEM_REVISION);
+    acpi_w32(t + 24, OEM_REVISION);
     memcpy(t + 28, CREATOR_ID, 4);
-    w32(t + 32, CREATOR_REVISION);
+    acpi_w32(t + 32, CREATOR_REVISION);
 }
 
 static uint32_t apic_id(const struct acpi_platform *p, unsigned cpu)
@@ -296,7 +278,8 @@ static int check_platform(const struct acpi_platform *p)
             return err;
         }
     }
-    return check_power_button(p);
+    err = check_power_button(p);
+    return err ? err : acpi_viot_check(p);
 }
 
 static void write_rsdp(uint8_t *t, const struct acpi_platform *p, uint64_t xsdt_gpa)
@@ -305,19 +288,31 @@ static void write_rsdp(uint8_t *t, const struct acpi_platform *p, uint64_t xsdt_
     put_padded(t + 9, oem_id(p), 6);
     t[15] = 2; /* ACPI 2.0+: XSDT and the extended checksum exist */
     /* RsdtAddress stays 0: 64-bit guests use the XSDT. */
-    w32(t + 20, RSDP_LEN);
-    w64(t + 24, xsdt_gpa);
+    acpi_w32(t + 20, RSDP_LEN);
+    acpi_w64(t + 24, xsdt_gpa);
     set_checksum(t, 20, 8);
     set_checksum(t, RSDP_LEN, 32);
 }
 
-static void write_xsdt(uint8_t *t, const struct acpi_platform *p, uint64_t fadt_gpa,
-                       uint64_t madt_gpa)
+/* entries: the tables' guest-physical addresses, n of them. */
+static void write_xsdt(uint8_t *t, const struct acpi_platform *p, const uint64_t *entries,
+                       unsigned n)
 {
-    put_header(t, "XSDT", XSDT_LEN, 1, p);
-    w64(t + HDR_LEN, fadt_gpa);
-    w64(t + HDR_LEN + 8, madt_gpa);
-    set_checksum(t, XSDT_LEN, 9);
+    size_t len = HDR_LEN + 8 * (size_t)n;
+
+    put_header(t, "XSDT", (uint32_t)len, 1, p);
+    for (unsigned i = 0; i < n; i++) {
+        acpi_w64(t + HDR_LEN + 8 * i, entries[i]);
+    }
+    set_checksum(t, len, 9);
+}
+
+/* VIOT revision 0 is the only one defined (ACPI 6.5). */
+static void write_viot(uint8_t *t, const struct acpi_platform *p, size_t len)
+{
+    put_header(t, "VIOT", (uint32_t)len, 0, p);
+    acpi_viot_write_body(t, p);
+    set_checksum(t, len, 9);
 }
 
 static void put_gas_io8(uint8_t *g, uint16_t port)
@@ -326,7 +321,7 @@ static void put_gas_io8(uint8_t *g, uint16_t port)
     g[1] = 8; /* register bit width */
     g[2] = 0; /* bit offset */
     g[3] = GAS_ACCESS_BYTE;
-    w64(g + 4, port);
+    acpi_w64(g + 4, port);
 }
 
 static void write_fadt(uint8_t *t, const struct acpi_platform *p, uint64_t dsdt_gpa)
@@ -337,17 +332,17 @@ static void write_fadt(uint8_t *t, const struct acpi_platform *p, uint64_t dsdt_
      * PM timer/GPE blocks stay zero, and the 32-bit DSDT field too, because
      * X_DSDT takes precedence and a differing pair only earns a warning.
      */
-    w16(t + 109, FADT_BOOT_VGA_NOT_PRESENT | FADT_BOOT_CMOS_RTC_NOT_PRESENT);
+    acpi_w16(t + 109, FADT_BOOT_VGA_NOT_PRESENT | FADT_BOOT_CMOS_RTC_NOT_PRESENT);
     /*
      * No fixed-feature power or sleep button exists; clearing these bits
      * would claim one.
      */
-    w32(t + 112,
-        FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP | FADT_F_HW_REDUCED_ACPI);
+    acpi_w32(t + 112,
+             FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON | FADT_F_RESET_REG_SUP | FADT_F_HW_REDUCED_ACPI);
     put_gas_io8(t + 116, p->reset_port);
     t[128] = p->reset_value;
     t[131] = 3; /* FADT minor version: 6.3 */
-    w64(t + 140, dsdt_gpa);
+    acpi_w64(t + 140, dsdt_gpa);
     put_gas_io8(t + 244, p->sleep_control_port);
     put_gas_io8(t + 256, p->sleep_status_port);
     memcpy(t + 268, "STDVMM\0\0", 8);
@@ -368,22 +363,22 @@ static void write_madt(uint8_t *t, const struct acpi_platform *p, size_t len)
     uint8_t *e = t + MADT_FIXED_LEN;
 
     put_header(t, "APIC", (uint32_t)len, 5, p);
-    w32(t + 36, p->lapic_addr);
-    w32(t + 40, 0);
+    acpi_w32(t + 36, p->lapic_addr);
+    acpi_w32(t + 40, 0);
     for (unsigned i = 0; i < p->cpu_count; i++) {
         e[0] = MADT_TYPE_LAPIC;
         e[1] = MADT_LAPIC_LEN;
         e[2] = (uint8_t)i; /* ACPI processor UID */
         e[3] = (uint8_t)apic_id(p, i);
-        w32(e + 4, MADT_LAPIC_ENABLED);
+        acpi_w32(e + 4, MADT_LAPIC_ENABLED);
         e += MADT_LAPIC_LEN;
     }
     e[0] = MADT_TYPE_IOAPIC;
     e[1] = MADT_IOAPIC_LEN;
     e[2] = p->ioapic_id;
     e[3] = 0;
-    w32(e + 4, p->ioapic_addr);
-    w32(e + 8, p->ioapic_gsi_base);
+    acpi_w32(e + 4, p->ioapic_addr);
+    acpi_w32(e + 8, p->ioapic_gsi_base);
     set_checksum(t, len, 9);
 }
 
@@ -506,6 +501,8 @@ int acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, size_t size, 
                       size_t *used)
 {
     struct layout l;
+    uint64_t xsdt_entries[XSDT_MAX_ENTRIES];
+    unsigned xsdt_count;
     long dsdt_len;
     int err;
 
@@ -528,11 +525,15 @@ int acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, size_t size, 
         return err;
     }
 
+    l.viot_len = acpi_viot_len(p);
+    xsdt_count = l.viot_len ? 3 : 2;
     l.xsdt = align16(RSDP_LEN);
-    l.fadt = align16(l.xsdt + XSDT_LEN);
+    l.xsdt_len = HDR_LEN + 8 * (size_t)xsdt_count;
+    l.fadt = align16(l.xsdt + l.xsdt_len);
     l.madt = align16(l.fadt + FADT_LEN);
     l.madt_len = MADT_FIXED_LEN + MADT_LAPIC_LEN * (size_t)p->cpu_count + MADT_IOAPIC_LEN;
-    l.dsdt = align16(l.madt + l.madt_len);
+    l.viot = align16(l.madt + l.madt_len);
+    l.dsdt = align16(l.viot + l.viot_len);
     if (size < l.dsdt) {
         LOG_ERR("%zu bytes is too small for ACPI tables (%zu before the DSDT alone)", size, l.dsdt);
         return -STDVMM_ENOSPC;
@@ -550,8 +551,14 @@ int acpi_build_tables(const struct acpi_platform *p, uint8_t *buf, size_t size, 
     }
 
     write_madt(buf + l.madt, p, l.madt_len);
+    if (l.viot_len) {
+        write_viot(buf + l.viot, p, l.viot_len);
+    }
     write_fadt(buf + l.fadt, p, buf_gpa + l.dsdt);
-    write_xsdt(buf + l.xsdt, p, buf_gpa + l.fadt, buf_gpa + l.madt);
+    xsdt_entries[0] = buf_gpa + l.fadt;
+    xsdt_entries[1] = buf_gpa + l.madt;
+    xsdt_entries[2] = buf_gpa + l.viot; /* only counted with a VIOT */
+    write_xsdt(buf + l.xsdt, p, xsdt_entries, xsdt_count);
     write_rsdp(buf, p, buf_gpa + l.xsdt);
     *used = l.dsdt + (size_t)dsdt_len;
     return 0;

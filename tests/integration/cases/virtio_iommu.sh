@@ -1,18 +1,39 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: aarch64
-# --iommu on (docs/memory.md): the arm64 guest loads the virtio-iommu driver
-# the guest kit builds out of tree, its virtio devices (rng, disk, network)
+# integration-arches: aarch64 x86_64
+# --iommu on (docs/memory.md): the guest loads the virtio-iommu driver (arm64:
+# built out of tree by the guest kit; x86_64: the kit with Debian 12's
+# bookworm-backports kernel, whose ACPI VIOT support finds the IOMMU and
+# its endpoints in stdvmm's VIOT table), its virtio devices (rng, disk, network)
 # probe behind the IOMMU (each in an IOMMU group), and the disk and the
 # network (a TAP) work through the guest's mappings. stdvmm-hostile then
 # drives the unbound virtio-rng device with guest-physical rings and buffers its domain
 # does not map: every access is refused, the VMM logs the refusals, the
 # guest's driver reports the fault events, and the VM goes on (the disk
 # still reads back what was written). A run without the IOMMU and one with
-# the guest's lazy invalidation (iommu.strict=0) give A/B figures for the
-# disk and the network (printed, not asserted).
+# the guest's other invalidation mode (arm64's kernel is strict by default,
+# so that run is lazy, iommu.strict=0) give A/B figures for the disk and the
+# network (printed, not asserted). On x86_64 the third run is left out
+# (other_run=0): the backports kernel is lazy by default, and its strict run
+# alone takes about 100 s in the test host, more than the case's CI budget
+# allows (180 s a case); other_run=1 there gives the strict figures
+# (docs/memory.md quotes them).
 set -eu
 VM_MEMORY=512M
+default_mode=strict other_mode=lazy other_arg=iommu.strict=0 other_run=1
+if [ "$(uname -m)" = x86_64 ]; then
+	# Debian 12's 6.1 kernel has neither the driver nor VIOT parsing: the
+	# second guest kit, run-suite.sh --extra-kit iommu=DIR (ctest builds it
+	# as integration.x86_64.guest-kit-iommu).
+	kit=/opt/guest-iommu
+	if [ ! -s $kit/vmlinuz ] || [ ! -s $kit/initramfs.cpio.gz ]; then
+		echo "FAIL: no guest kit with the bookworm-backports kernel in $kit"
+		exit 1
+	fi
+	# shellcheck disable=SC2034 # read by lib/guest.sh
+	GUEST_KERNEL=$kit/vmlinuz GUEST_INITRD=$kit/initramfs.cpio.gz
+	default_mode=lazy other_mode=strict other_arg=iommu.strict=1 other_run=0
+fi
 # shellcheck source=tests/integration/cases/lib/guest.sh
 . "${0%/*}/lib/guest.sh"
 # shellcheck source=tests/integration/cases/lib/background.sh
@@ -54,13 +75,19 @@ expect_line "stdvmm-test: virtio_iommu ok"
 [ "$(serial_value iommu_driver)" = 1 ] ||
 	fail "the virtio-iommu driver is bound to '$(serial_value iommu_driver)' devices, not 1"
 members=$(serial_value iommu_members)
-n=$(echo "$members" | tr ' ' '\n' | grep -c virtio_mmio || true)
+# Device tree names (a001000.virtio_mmio) or ACPI ones (LNRO0005:01).
+n=$(echo "$members" | tr ' ' '\n' | grep -c -E 'virtio_mmio|LNRO0005' || true)
 [ "$n" -ge 3 ] || fail "only $n virtio-mmio devices in IOMMU groups ($members); want rng, disk, net"
 [ "$(serial_value disk)" = ok ] || fail "behind the IOMMU the disk said '$(serial_value disk)'"
 [ "$(serial_value ping)" = ok ] || fail "behind the IOMMU the guest could not ping the TAP's address"
 [ "$(serial_value reply)" = hello-from-host ] ||
 	fail "behind the IOMMU the guest got '$(serial_value reply)' from the host's server"
 [ "$(serial_value hostile)" = ok ] || fail "stdvmm-hostile: $(serial_value hostile)"
+if [ "$(uname -m)" = x86_64 ]; then
+	# PROBE's reserved MSI window, as the guest's groups keep it out of their IOVA space.
+	serial_value iommu_resv | grep -q "0x00000000fee00000 0x00000000feefffff msi" ||
+		fail "the guest's IOMMU groups lack the reserved MSI window: $(serial_value iommu_resv)"
+fi
 grep -q "virtio-iommu: rng (endpoint 1) .* refused: outside its mappings; reported to the guest" \
 	"$STDERR_LOG" || fail "the VMM did not report a refused access of the rng device"
 faults=$(serial_value guest_faults)
@@ -68,13 +95,16 @@ faults=$(serial_value guest_faults)
 [ "$(serial_value disk_after)" = ok ] || fail "after the attack the disk said '$(serial_value disk_after)'"
 on_r=$(serial_value blk_read_mib_s) on_w=$(serial_value blk_write_mib_s)
 on_n=$(serial_value net_rx_mib_s)
-# The guest's lazy mode (iommu.strict=0) batches its UNMAPs: the same figures with it.
-one "iommu.strict=0" --iommu on
-expect_rc 0 "guest behind the IOMMU in lazy mode powered off"
-[ "$(serial_value disk)" = ok ] || fail "in lazy mode the disk said '$(serial_value disk)'"
-lazy_r=$(serial_value blk_read_mib_s) lazy_w=$(serial_value blk_write_mib_s)
-lazy_n=$(serial_value net_rx_mib_s)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
-echo "BENCH virtio_iommu: blk read ${off_r} -> ${on_r} MiB/s (x$(ratio "$on_r" "$off_r")), write ${off_w} -> ${on_w} MiB/s (x$(ratio "$on_w" "$off_w")), net rx ${off_n} -> ${on_n} MiB/s (x$(ratio "$on_n" "$off_n")) without -> with the IOMMU (guest strict mode)"
-echo "BENCH virtio_iommu lazy: blk read x$(ratio "$lazy_r" "$off_r") (${lazy_r} MiB/s), write x$(ratio "$lazy_w" "$off_w") (${lazy_w}), net rx x$(ratio "$lazy_n" "$off_n") (${lazy_n}) with iommu.strict=0"
+echo "BENCH virtio_iommu: blk read ${off_r} -> ${on_r} MiB/s (x$(ratio "$on_r" "$off_r")), write ${off_w} -> ${on_w} MiB/s (x$(ratio "$on_w" "$off_w")), net rx ${off_n} -> ${on_n} MiB/s (x$(ratio "$on_n" "$off_n")) without -> with the IOMMU (guest $default_mode mode)"
+if [ "$other_run" = 1 ]; then
+	# Lazy mode batches the guest's UNMAPs, strict mode sends each at once:
+	# the same figures in the mode the kernel does not default to.
+	one "$other_arg" --iommu on
+	expect_rc 0 "guest behind the IOMMU in $other_mode mode powered off"
+	[ "$(serial_value disk)" = ok ] || fail "in $other_mode mode the disk said '$(serial_value disk)'"
+	oth_r=$(serial_value blk_read_mib_s) oth_w=$(serial_value blk_write_mib_s)
+	oth_n=$(serial_value net_rx_mib_s)
+	echo "BENCH virtio_iommu $other_mode: blk read x$(ratio "$oth_r" "$off_r") (${oth_r} MiB/s), write x$(ratio "$oth_w" "$off_w") (${oth_w}), net rx x$(ratio "$oth_n" "$off_n") (${oth_n}) with $other_arg"
+fi
 echo "PASS: virtio-iommu driver bound, rng/disk/net in IOMMU groups, disk and network work, the hostile driver's accesses refused and reported ($faults fault events in the guest), the disk still good"

@@ -29,6 +29,10 @@ iommu_report() {
 	done
 	echo "stdvmm-test: iommu_groups=$groups"
 	echo "stdvmm-test: iommu_members=$members"
+	# What the groups keep out of the IOVA space (PROBE's reserved regions
+	# among them): "START END TYPE" lines, joined with ';'.
+	resv=$(cat /sys/kernel/iommu_groups/*/reserved_regions 2>/dev/null | sort -u | tr '\n' ';')
+	echo "stdvmm-test: iommu_resv=$resv"
 }
 
 # iommu_hostile DEVICE_ID (e.g. 0x0004): unbinds the virtio device of that
@@ -39,9 +43,14 @@ iommu_hostile() {
 	for v in /sys/bus/virtio/devices/virtio*; do
 		[ "$(cat "$v/device")" = "$1" ] || continue
 		plat=$(basename "$(dirname "$(readlink -f "$v")")")
+		case $plat in
+		*.*) base=${plat%%.*} ;; # device tree: BASE.virtio_mmio
+		*) # ACPI: LNRO0005:NN, whose window /proc/iomem names
+			base=$(awk -v n="$plat" '$0 ~ n { split($1, r, "-"); print r[1]; exit }' /proc/iomem) ;;
+		esac
 		echo "$plat" >/sys/bus/platform/drivers/virtio-mmio/unbind
-		echo "stdvmm-test: hostile_device=$plat"
-		if stdvmm-hostile "${plat%%.*}" access-platform >/tmp/hostile.log 2>&1; then
+		echo "stdvmm-test: hostile_device=$plat at $base"
+		if stdvmm-hostile "$base" access-platform >/tmp/hostile.log 2>&1; then
 			echo "stdvmm-test: hostile=ok"
 		else
 			echo "stdvmm-test: hostile=failed $?"

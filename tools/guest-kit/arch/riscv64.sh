@@ -11,24 +11,12 @@ DEB_ARCH=riscv64
 _rv_suite=${STDVMM_RISCV64_SUITE:-trixie}
 _rv_cache=${th_cache:-${cache:?the sourcing script sets its cache directory}}
 _rv_apt=$(realpath -m "$_rv_cache")/apt-$DEB_ARCH-$_rv_suite
-# The first Debian mirror the system's apt names (deb822 or one-line format).
-_rv_mirror=$({ sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p;
-                       s/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\/debian\)[[:space:]].*/\2/p' \
-                 /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list \
-                 2>/dev/null || true; } | head -n 1)
-mkdir -p "$_rv_apt/lists/partial" "$_rv_apt/cache/archives/partial"
-printf 'deb [arch=%s] %s %s main\n' "$DEB_ARCH" "${_rv_mirror:-http://deb.debian.org/debian}" \
-  "$_rv_suite" >"$_rv_apt/sources.list"
-APT_OPTS=(
-  -o "Dir::Etc::SourceList=$_rv_apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-  -o "APT::Architectures::=$DEB_ARCH" -o "APT::Architecture=$DEB_ARCH"
-  -o "Dir::State::Lists=$_rv_apt/lists" -o "Dir::Cache=$_rv_apt/cache"
-  -o Dir::State::status=/dev/null
-)
+apt_suite_state "$_rv_apt" "$DEB_ARCH" "$_rv_suite"
+APT_OPTS=("${SUITE_APT_OPTS[@]}")
 # Refreshed once a day, as the arm64 lists are.
 APT_STATE_DIR=$_rv_apt
 apt_lists_update || true
-unset _rv_suite _rv_cache _rv_apt _rv_mirror
+unset _rv_suite _rv_cache _rv_apt
 
 KERNEL_META=linux-image-riscv64
 # Debian installs the riscv64 kernel, an uncompressed Image, as vmlinux-VERSION.

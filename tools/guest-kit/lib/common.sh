@@ -52,6 +52,32 @@ apt_lists_update() {
   ) 9>"$APT_STATE_DIR/.update.lock"
 }
 
+# apt_suite_state DIR DEB_ARCH SUITE: a private apt state in DIR for one
+# suite (main) of the Debian mirror the system's apt uses, for DEB_ARCH
+# only: its own sources list, lists, cache and an empty dpkg status, so the
+# system's sources, lists and dpkg architectures are never touched. Sets
+# SUITE_APT_OPTS (the apt options reading it). apt checks what it fetches
+# as for the system's sources: the suite's Release signed by Debian's
+# archive keys, the Packages file's hash in it, each .deb's SHA256 there.
+apt_suite_state() {
+  local dir=$1 arch=$2 suite=$3 mirror
+  # The first Debian mirror the system's apt names (deb822 or one-line format).
+  mirror=$({ sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p;
+                    s/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\/debian\)[[:space:]].*/\2/p' \
+              /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list \
+              2>/dev/null || true; } | head -n 1)
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+  printf 'deb [arch=%s] %s %s main\n' "$arch" "${mirror:-http://deb.debian.org/debian}" "$suite" \
+    >"$dir/sources.list"
+  # shellcheck disable=SC2034 # read by the caller
+  SUITE_APT_OPTS=(
+    -o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "APT::Architectures::=$arch" -o "APT::Architecture=$arch"
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache"
+    -o Dir::State::status=/dev/null
+  )
+}
+
 # The candidate version apt would download; it keys every cache entry, so a
 # Debian point release invalidates exactly the packages it changed.
 deb_version() {

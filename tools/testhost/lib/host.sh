@@ -117,10 +117,11 @@ th_stage_stdvmm() {
   fi
 }
 
-# th_stage_guest STAGE KITDIR
+# th_stage_guest STAGE KITDIR [NAME]: the kit as /opt/NAME (default guest).
 th_stage_guest() {
-  mkdir -p "$1/opt/guest"
-  cp "$2/vmlinuz" "$2/initramfs.cpio.gz" "$1/opt/guest/"
+  local name=${3:-guest}
+  mkdir -p "$1/opt/$name"
+  cp "$2/vmlinuz" "$2/initramfs.cpio.gz" "$1/opt/$name/"
 }
 
 # th_stage_suite STAGE DIR: the whole directory (helpers included); only
