@@ -66,7 +66,7 @@ struct vhost_net {
     const struct gmem *mem;
     struct vhost_doorbells bells;
     const struct dma_space *dma; /* the endpoint's translation behind the IOMMU; NULL without */
-    unsigned iotlb_errors;       /* messages the kernel refused, for the log's rate limit */
+    unsigned iotlb_errors;       /* refused messages and misses, for the log's rate limit */
 };
 
 /*

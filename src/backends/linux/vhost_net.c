@@ -115,22 +115,32 @@ static int set_header(struct vhost_net *d, uint64_t features)
 
 /*
  * One ring, its doorbells and the TAP, for the kernel; under the lock.
- * Behind the IOMMU the ring addresses are IOVAs, which the kernel
- * translates through its IOTLB (and checks when it first touches them).
+ * Behind the IOMMU the ring addresses are IOVAs as the driver gave them:
+ * the kernel reaches them only through its IOTLB, so they are checked
+ * (and a fault reported) at its first miss, like any buffer.
  */
 static int start_queue(struct vhost_net *d, const struct virtio_vhost_queue *q)
 {
     uint64_t n = q->num;
-    void *desc = dma_translate(d->dma, d->mem, q->desc, 16 * n, DMA_READ);
-    void *avail = dma_translate(d->dma, d->mem, q->avail, 6 + 2 * n, DMA_READ);
-    uint8_t *used = dma_translate(d->dma, d->mem, q->used, 6 + 8 * n, DMA_WRITE);
+    uint16_t used_idx = 0;
+    void *desc = NULL, *avail = NULL;
+    uint8_t *used = NULL;
 
-    if (q->index >= VHOST_NET_QUEUES || desc == NULL || avail == NULL || used == NULL) {
-        LOG_ERR("%s: queue %u's rings are not in guest RAM%s", d->name, q->index,
-                d->dma != NULL ? " (or not mapped for the device)" : "");
-        return -STDVMM_EFAULT;
+    if (q->index >= VHOST_NET_QUEUES) {
+        LOG_ERR("%s: queue %u: vhost-net has %u", d->name, q->index, VHOST_NET_QUEUES);
+        return -STDVMM_EINVAL;
     }
-    uint16_t used_idx = virtio_le16(used + 2);
+    if (d->dma == NULL) {
+        desc = gmem_translate(d->mem, q->desc, 16 * n);
+        avail = gmem_translate(d->mem, q->avail, 6 + 2 * n);
+        used = gmem_translate(d->mem, q->used, 6 + 8 * n);
+        if (desc == NULL || avail == NULL || used == NULL) {
+            LOG_ERR("%s: queue %u's rings are not in guest RAM", d->name, q->index);
+            return -STDVMM_EFAULT;
+        }
+        used_idx = virtio_le16(used + 2);
+    }
+    /* Behind the IOMMU: a start follows a reset, after which both indices begin at 0. */
     struct vhost_vring_state num = {.index = q->index, .num = q->num};
     /* Where the kernel resumes: after what was completed (nothing is in flight when idle). */
     struct vhost_vring_state base = {.index = q->index, .num = used_idx};
@@ -152,6 +162,17 @@ static int start_queue(struct vhost_net *d, const struct virtio_vhost_queue *q)
         r = vhost_ioctl(d, VHOST_SET_VRING_KICK, "SET_VRING_KICK", &kick);
     if (r == 0)
         r = vhost_ioctl(d, VHOST_SET_VRING_CALL, "SET_VRING_CALL", &call);
+    /*
+     * Taking the TAP, the kernel writes the used ring's flags and reads its
+     * index at once, and fails rather than wait for a miss's answer: the
+     * translation must be there first (QEMU does the same).
+     */
+    if (r == 0 && d->dma != NULL &&
+        d->dma->iotlb_miss(d->dma->ctx, q->used, DMA_READ | DMA_WRITE) < 0) {
+        LOG_ERR("%s: queue %u's used ring (IOVA 0x%llx) is not mapped for the device", d->name,
+                q->index, (unsigned long long)q->used);
+        r = -STDVMM_EFAULT;
+    }
     if (r == 0)
         r = vhost_ioctl(d, VHOST_NET_SET_BACKEND, "NET_SET_BACKEND", &backend);
     return r;
@@ -284,8 +305,16 @@ static void on_iotlb(void *ctx, int fd, short revents)
         unsigned access;
         if (vhost_iotlb_miss_decode(&m, &iova, &access) < 0)
             continue; /* only misses are sent to user space */
-        if (d->dma->iotlb_miss(d->dma->ctx, iova, access) < 0)
+        if (d->dma->iotlb_miss(d->dma->ctx, iova, access) < 0) {
+            if (++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
+                LOG_WARN("%s: vhost-net IOTLB miss at 0x%llx (%s) refused by the IOMMU; the "
+                         "device needs a reset",
+                         d->name, (unsigned long long)iova,
+                         access == DMA_READ    ? "read"
+                         : access == DMA_WRITE ? "write"
+                                               : "read/write");
             virtio_vhost_failed(d->bells.model);
+        }
     }
 }
 
