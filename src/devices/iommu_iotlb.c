@@ -43,18 +43,9 @@ int iommu_iotlb_entry(const struct iommu_map *map, const struct gmem *mem, uint6
 {
     uint32_t need =
         ((access & DMA_READ) ? IOMMU_MAP_READ : 0) | ((access & DMA_WRITE) ? IOMMU_MAP_WRITE : 0);
-    /* Bisection for the one mapping that may hold iova: the first ending at or after it. */
-    uint32_t lo = 0, hi = map->count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (map->m[mid].last < iova)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo >= map->count || map->m[lo].start > iova)
+    const struct iommu_mapping *m = iommu_map_find(map, iova);
+    if (m == NULL)
         return -STDVMM_ENOENT;
-    const struct iommu_mapping *m = &map->m[lo];
     if ((m->flags & need) != need)
         return -STDVMM_EPERM;
     unsigned perm = ((m->flags & IOMMU_MAP_READ) ? DMA_READ : 0) |
