@@ -46,7 +46,7 @@ one() {
 	tap_up "$tap"
 	(echo hello-from-host | timeout 300 nc -l -p 5555 >/dev/null) &
 	(timeout 300 nc -l -p 5557 </dev/zero >/dev/null 2>&1) &
-	wait_line "stdvmm-test: reply="
+	wait_line "stdvmm-test: reply=hello-from-host"
 	count_workers
 	wait_vm
 }
