@@ -28,6 +28,7 @@
 #define STDVMM_BACKENDS_VHOST_NET_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -67,6 +68,9 @@ struct vhost_net {
     struct vhost_doorbells bells;
     const struct dma_space *dma; /* the endpoint's translation behind the IOMMU; NULL without */
     unsigned iotlb_errors;       /* refused messages and misses, for the log's rate limit */
+    /* The kernel has an IOTLB (features with ACCESS_PLATFORM set once): until then none is cached.
+     */
+    atomic_bool iotlb_live;
 };
 
 /*

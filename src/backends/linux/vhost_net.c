@@ -56,6 +56,7 @@ int vhost_net_open(struct vhost_net *d, const char *name, struct net_tap *tap, c
     uint64_t offered = 0;
 
     memset(d, 0, sizeof(*d));
+    atomic_init(&d->iotlb_live, false);
     pthread_mutex_init(&d->lock, NULL);
     snprintf(d->name, sizeof(d->name), "%s", name);
     d->tap = tap;
@@ -204,6 +205,9 @@ static int start(void *ctx, unsigned gen, uint64_t features, const struct virtio
         r = set_header(d, features);
         if (r == 0)
             r = vhost_ioctl(d, VHOST_SET_FEATURES, "SET_FEATURES", &acked);
+        /* A fresh, empty IOTLB each time; the kernel keeps one from here on. */
+        if (r == 0 && (acked & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)))
+            atomic_store(&d->iotlb_live, true);
         count = count < VHOST_NET_QUEUES ? count : VHOST_NET_QUEUES;
         memcpy(d->queues, q, sizeof(*q) * count);
         d->running_count = 0;
@@ -288,9 +292,17 @@ static void iotlb_update(void *ctx, const struct dma_iotlb_entry *e)
 
 static void iotlb_invalidate(void *ctx, uint64_t iova, uint64_t last)
 {
+    struct vhost_net *d = ctx;
     struct vhost_msg_v2 m;
+
+    /*
+     * The guest's driver attaches the NIC before its own driver starts it:
+     * no IOTLB yet, nothing cached, and the kernel would refuse (EFAULT).
+     */
+    if (!atomic_load(&d->iotlb_live))
+        return;
     vhost_iotlb_invalidate_msg(iova, last, &m);
-    iotlb_send(ctx, &m);
+    iotlb_send(d, &m);
 }
 
 /* The kernel lacks translations: each miss is answered, or faults and the device needs a reset. */
