@@ -15,12 +15,12 @@
 #include "stdvmm/devices/iommu_iotlb.h"
 #include "stdvmm/error.h"
 
-/* Two RAM regions with a hole between them; the host bytes are only addresses here. */
+/* Two RAM regions with a hole between them. */
 #define LOW_GPA 0x40000000ull
 #define LOW_SIZE 0x100000ull
 #define HIGH_GPA 0x80000000ull
 #define HIGH_SIZE 0x200000ull
-static uint8_t low[16], high[16];
+static uint8_t low[LOW_SIZE], high[HIGH_SIZE];
 
 struct fixture {
     struct gmem mem;
