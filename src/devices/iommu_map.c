@@ -107,3 +107,9 @@ int iommu_map_lookup(const struct iommu_map *map, uint64_t addr, uint64_t len, u
         i++;
     }
 }
+
+const struct iommu_mapping *iommu_map_find(const struct iommu_map *map, uint64_t addr)
+{
+    uint32_t i = first_ending_at_or_after(map, addr);
+    return i < map->count && map->m[i].start <= addr ? &map->m[i] : NULL;
+}

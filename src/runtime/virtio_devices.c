@@ -172,10 +172,10 @@ static bool disk_ok(const struct vmm_disk *d, unsigned i)
 }
 
 /*
- * Only stdvmm's own device models translate through the virtio-iommu; a
- * backend that reaches guest RAM itself (vhost-user via IOTLB messages,
- * vhost-net via the kernel's IOTLB) would need its own translation, which
- * stdvmm does not give it, so such devices are refused rather than left
+ * stdvmm's own device models translate through the virtio-iommu, and the
+ * kernel's vhost-net through its IOTLB, which stdvmm serves. A vhost-user
+ * backend reaches guest RAM itself and would need VHOST_USER_IOTLB_MSG,
+ * which stdvmm does not speak, so such devices are refused rather than left
  * outside the IOMMU.
  */
 static bool iommu_ok(const struct vmm_config *cfg)
@@ -188,8 +188,6 @@ static bool iommu_ok(const struct vmm_config *cfg)
     for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
         if (cfg->nets[i].backend == VMM_NET_VHOST_USER)
             why = "a vhost-user network interface";
-        else if (cfg->nets[i].backend == VMM_NET_TAP && cfg->nets[i].vhost)
-            why = "a tap interface with vhost=on";
     }
     if (cfg->fs_count > 0)
         why = "a virtio-fs file system (vhost-user)";
@@ -201,7 +199,7 @@ static bool iommu_ok(const struct vmm_config *cfg)
     if (why == NULL)
         return true;
     LOG_ERR("--iommu on: %s has its datapath outside stdvmm, which the IOMMU does not translate "
-            "(no IOTLB support); drop the one or the other",
+            "(no vhost-user IOTLB support); drop the one or the other",
             why);
     return false;
 }
@@ -882,7 +880,7 @@ static int attach_vhost_net(struct vdev *d)
         return r;
     d->detach = detach_vhost_net;
     return vhost_net_attach(d->v->nets[d->index]->vhost, d->mv.model, &d->loop, &m->vm.mem, regions,
-                            m->ram_count, kick_fds);
+                            m->ram_count, kick_fds, d->mv.cfg.slot.dma);
 }
 
 static int build_net(struct vmm_virtio *v, struct machine *m, unsigned i)

@@ -5,7 +5,10 @@
  * with the endpoints' translations. After every step the domains' maps must
  * still be sorted and disjoint, and every host pointer a translation hands
  * out must lie, whole, inside guest RAM (one heap block of exactly its
- * size, so AddressSanitizer sees any stray access too).
+ * size, so AddressSanitizer sees any stray access too). An IOTLB miss (for
+ * a datapath outside the VMM) must be answered exactly when the address
+ * translates, with an entry that holds it, lies in guest RAM and translates
+ * whole to the same host bytes: it never exceeds a mapping.
  *
  * Input: a stream of steps, each an opcode byte and its operands.
  */
@@ -38,6 +41,8 @@ static struct iommu_mapping *mappings;
 static struct virtio_mmio t;
 static const struct dma_space *eps[ENDPOINTS];
 static uint16_t avail_idx;
+static struct dma_iotlb_entry entry; /* the last update a sink got */
+static unsigned updates;
 
 static void nop(void *ctx)
 {
@@ -151,6 +156,42 @@ static void translate(struct fuzz_input *in)
         p[len - 1] ^= 0; /* ASan checks the last byte is ours */
 }
 
+/* Under the IOMMU's lock: only recorded here, checked once the miss returns. */
+static void sink_update(void *ctx, const struct dma_iotlb_entry *e)
+{
+    (void)ctx;
+    entry = *e;
+    updates++;
+}
+
+static void sink_invalidate(void *ctx, uint64_t iova, uint64_t last)
+{
+    (void)ctx;
+    if (last < iova)
+        abort();
+}
+
+static void miss(struct fuzz_input *in)
+{
+    const struct dma_space *d = eps[fuzz_u8(in) % ENDPOINTS];
+    uint64_t addr = (fuzz_u8(in) & 1) ? fuzz_u64(in) : ((uint64_t)fuzz_u8(in) << 12) + fuzz_u16(in);
+    unsigned access = 1 + fuzz_u8(in) % 3;
+    unsigned before = updates;
+    int r = d->iotlb_miss(d->ctx, addr, access);
+
+    if ((r == 0) != (updates == before + 1))
+        abort(); /* answered without an update, or an update for a refused miss */
+    if (r != 0)
+        return;
+    const struct dma_iotlb_entry *e = &entry;
+    if (e->size == 0 || addr < e->iova || addr - e->iova >= e->size || (e->perm & access) != access)
+        abort();
+    if (e->host < ram || e->size > RAM_SIZE || e->host > ram + (RAM_SIZE - e->size))
+        abort(); /* beyond guest RAM */
+    if (d->translate(d->ctx, e->iova, e->size, e->perm) != e->host)
+        abort(); /* beyond one mapping, or somewhere else */
+}
+
 static void check_maps(void)
 {
     for (unsigned i = 0; i < DOMAINS; i++) {
@@ -195,9 +236,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     if (viommu_init(iommu, &cfg) != 0 || virtio_mmio_init(&t, &iommu->vdev) != 0)
         abort();
-    for (unsigned i = 0; i < ENDPOINTS; i++)
+    const struct dma_iotlb_sink sink = {.update = sink_update, .invalidate = sink_invalidate};
+    for (unsigned i = 0; i < ENDPOINTS; i++) {
         if ((eps[i] = viommu_add_endpoint(iommu, i + 1, "ep")) == NULL)
             abort();
+        eps[i]->iotlb_sink(eps[i]->ctx, &sink);
+    }
     start_driver();
     for (unsigned steps = 0; in.n > 0 && steps < 256; steps++) {
         uint8_t op = fuzz_u8(&in);
@@ -209,8 +253,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             request(&in);
             break;
         case 4:
-        case 5:
             translate(&in);
+            break;
+        case 5:
+            miss(&in);
             break;
         case 6: {
             uint8_t b = fuzz_u8(&in);

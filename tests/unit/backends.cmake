@@ -4,7 +4,8 @@
 # virtio-blk (io_uring, or the synchronous path without it); test_net_slirp
 # user networking through virtio-net (no TAP, no privilege); test_vsock_unix
 # host and guest connections through virtio-vsock on real Unix sockets;
-# test_rng_getrandom the entropy backend (through virtio-rng: test_virtio_wiring).
+# test_rng_getrandom the entropy backend (through virtio-rng: test_virtio_wiring);
+# test_vhost_iotlb the kernel vhost IOTLB messages (pure, no kernel).
 if(NOT TARGET stdvmm_backends)
   return()
 endif()
@@ -20,7 +21,7 @@ add_test(NAME unit.test_blk_file COMMAND test_blk_file)
 set_tests_properties(unit.test_blk_file PROPERTIES LABELS unit TIMEOUT 120)
 
 # The other backends, each under its real device model (and the same log sink).
-foreach(name test_net_slirp test_vsock_unix test_rng_getrandom)
+foreach(name test_net_slirp test_vsock_unix test_rng_getrandom test_vhost_iotlb)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/backends/${name}.c
                          ${CMAKE_CURRENT_SOURCE_DIR}/support/test_hv_none.c
                          ${CMAKE_CURRENT_SOURCE_DIR}/support/stderr_capture.c)

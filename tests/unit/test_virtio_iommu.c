@@ -2,7 +2,8 @@
 /*
  * virtio-iommu requests as a driver sends them, and a virtio-rng endpoint
  * behind the IOMMU: its rings and buffers are IOVAs, an access outside the
- * endpoint's mappings breaks its queue and shows up as a fault event.
+ * endpoint's mappings breaks its queue and shows up as a fault event; the
+ * same endpoint's IOTLB side for a datapath outside the VMM.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -437,6 +438,119 @@ static void domains_have_their_own_capacity(void **state)
         assert_true(m->m[i].start == 0x1000ull * i && m->m[i].flags == IOMMU_MAP_READ);
 }
 
+/* What a datapath outside the VMM (vhost-net) would have been told, in order. */
+struct sink_msg {
+    char kind; /* 'u'pdate, 'i'nvalidate */
+    uint64_t iova, last;
+    uint8_t *host;
+    unsigned perm;
+};
+
+struct sink_log {
+    struct sink_msg msg[16];
+    unsigned n;
+};
+
+static void sink_update(void *ctx, const struct dma_iotlb_entry *e)
+{
+    struct sink_log *l = ctx;
+    assert_true(l->n < 16);
+    l->msg[l->n++] = (struct sink_msg){'u', e->iova, e->iova + e->size - 1, e->host, e->perm};
+}
+
+static void sink_invalidate(void *ctx, uint64_t iova, uint64_t last)
+{
+    struct sink_log *l = ctx;
+    assert_true(l->n < 16);
+    l->msg[l->n++] = (struct sink_msg){'i', iova, last, NULL, 0};
+}
+
+static void expect_msg(struct sink_log *l, unsigned i, char kind, uint64_t iova, uint64_t last)
+{
+    assert_true(i < l->n);
+    assert_int_equal(l->msg[i].kind, kind);
+    assert_int_equal(l->msg[i].iova, iova);
+    assert_int_equal(l->msg[i].last, last);
+}
+
+/*
+ * The endpoint's IOTLB side: misses answered with whole mappings (or a
+ * fault when there is none), and every UNMAP, DETACH, re-attach, bypass
+ * change and reset invalidating before it completes.
+ */
+static void iotlb_follows_the_domain(void **state)
+{
+    struct fixture *f = *state;
+    struct sink_log log = {0};
+    const struct dma_space *dma = f->rng.vdev.cfg.slot.dma;
+    const struct dma_iotlb_sink sink = {
+        .update = sink_update, .invalidate = sink_invalidate, .ctx = &log};
+    uint8_t reason;
+    uint32_t ep, flags;
+    uint64_t addr;
+
+    dma->iotlb_sink(dma->ctx, &sink);
+    /* Not attached, no bypass: a fault naming the domain, nothing cached. */
+    assert_true(dma->iotlb_miss(dma->ctx, EP_IOVA_BUF, DMA_READ) < 0);
+    assert_int_equal(log.n, 0);
+    assert_true(next_fault(f, &reason, &ep, &addr, &flags));
+    assert_int_equal(reason, VIRTIO_IOMMU_FAULT_R_DOMAIN);
+    assert_int_equal(addr, EP_IOVA_BUF);
+
+    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, 0, 'i', 0, UINT64_MAX); /* whatever a bypass may have cached */
+    assert_int_equal(map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff, EP_BUF_GPA, 1), 0);
+    assert_int_equal(map(f, 5, EP_IOVA_RINGS, EP_IOVA_RINGS + 0xfff, EP_RINGS, 3), 0);
+    assert_int_equal(log.n, 1); /* a MAP changes nothing cached */
+
+    /* A miss inside a mapping: all of it, read-only as mapped, at the page behind it. */
+    assert_int_equal(dma->iotlb_miss(dma->ctx, EP_IOVA_BUF + 0x1234, DMA_READ), 0);
+    expect_msg(&log, 1, 'u', EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff);
+    assert_ptr_equal(log.msg[1].host, td_ptr(&f->d, EP_BUF_GPA));
+    assert_int_equal(log.msg[1].perm, DMA_READ);
+    /* A write it does not allow, and an address beyond it: faults, nothing cached. */
+    assert_true(dma->iotlb_miss(dma->ctx, EP_IOVA_BUF, DMA_WRITE) < 0);
+    assert_true(dma->iotlb_miss(dma->ctx, EP_IOVA_BUF + 0x2000, DMA_READ) < 0);
+    assert_int_equal(log.n, 2);
+    assert_true(next_fault(f, &reason, &ep, &addr, &flags));
+    assert_int_equal(reason, VIRTIO_IOMMU_FAULT_R_MAPPING);
+    assert_true(flags & VIRTIO_IOMMU_FAULT_F_WRITE);
+    assert_true(next_fault(f, &reason, &ep, &addr, &flags));
+    assert_int_equal(addr, EP_IOVA_BUF + 0x2000);
+
+    /* UNMAP: exactly the range; a refused one (it would split a mapping) invalidates nothing. */
+    assert_int_equal(unmap(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff), VIRTIO_IOMMU_S_RANGE);
+    assert_int_equal(log.n, 2);
+    assert_int_equal(unmap(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, 2, 'i', EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff);
+    assert_true(dma->iotlb_miss(dma->ctx, EP_IOVA_BUF, DMA_READ) < 0);
+
+    /* Moving to another domain, detaching, resetting the IOMMU: everything. */
+    assert_int_equal(attach(f, 6, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, 3, 'i', 0, UINT64_MAX);
+    assert_true(dma->iotlb_miss(dma->ctx, EP_IOVA_RINGS, DMA_READ) < 0); /* domain 5's mapping */
+    unsigned before = log.n;
+    assert_int_equal(detach(f, 6, EP_ID), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, before, 'i', 0, UINT64_MAX);
+
+    /* A bypass domain: the guest RAM region 1:1, dropped again on the next reset. */
+    assert_int_equal(attach(f, 9, EP_ID, VIRTIO_IOMMU_ATTACH_F_BYPASS), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(dma->iotlb_miss(dma->ctx, EP_BUF_GPA, DMA_WRITE), 0);
+    assert_int_equal(log.msg[log.n - 1].kind, 'u');
+    assert_true(log.msg[log.n - 1].iova <= EP_BUF_GPA && log.msg[log.n - 1].last >= EP_BUF_GPA);
+    before = log.n;
+    td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
+    expect_msg(&log, before, 'i', 0, UINT64_MAX);
+    assert_true(dma->iotlb_miss(dma->ctx, EP_BUF_GPA, DMA_READ) < 0);
+
+    /* Without a sink nothing is called (the device detached). */
+    dma->iotlb_sink(dma->ctx, NULL);
+    before = log.n;
+    td_start(&f->d, &f->t, 2, 16, IOMMU_FEATURES);
+    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    assert_int_equal(log.n, before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +563,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(init_needs_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(small_tables_fill_up, small_setup, teardown),
         cmocka_unit_test_setup_teardown(domains_have_their_own_capacity, setup, teardown),
+        cmocka_unit_test_setup_teardown(iotlb_follows_the_domain, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,31 @@
 #define DMA_READ 1u
 #define DMA_WRITE 2u
 
+/*
+ * One translation a datapath outside the VMM (the kernel's vhost-net) may
+ * cache: [iova, iova + size) is host memory at host with perm (DMA_READ,
+ * DMA_WRITE). It never exceeds the mapping it comes from nor the guest RAM
+ * region it lands in.
+ */
+struct dma_iotlb_entry {
+    uint64_t iova;
+    uint64_t size;
+    uint8_t *host;
+    unsigned perm;
+};
+
+/*
+ * Where such a datapath's IOTLB lives. The IOMMU calls these under its own
+ * lock, so an update answering a miss and an invalidation of the same
+ * range cannot overtake each other on the way to the cache.
+ */
+struct dma_iotlb_sink {
+    void (*update)(void *ctx, const struct dma_iotlb_entry *e);
+    /* Drop whatever the cache holds that overlaps [iova, last]. */
+    void (*invalidate)(void *ctx, uint64_t iova, uint64_t last);
+    void *ctx;
+};
+
 struct dma_space {
     /*
      * A host pointer for [addr, addr + len) with the given access, or NULL
@@ -25,6 +50,15 @@ struct dma_space {
      */
     void *(*translate)(void *ctx, uint64_t addr, uint64_t len, unsigned access);
     void *ctx;
+    /*
+     * For a device whose datapath caches translations elsewhere: sink
+     * (NULL: none) receives every later invalidation, and iotlb_miss()
+     * answers a miss at addr through it, or reports the fault to the
+     * IOMMU's driver and returns a negative error when nothing the device
+     * may use is mapped there.
+     */
+    void (*iotlb_sink)(void *ctx, const struct dma_iotlb_sink *sink);
+    int (*iotlb_miss)(void *ctx, uint64_t addr, unsigned access);
 };
 
 static inline void *dma_translate(const struct dma_space *dma, const struct gmem *mem,

@@ -58,4 +58,7 @@ int iommu_map_remove(struct iommu_map *map, uint64_t start, uint64_t last);
 int iommu_map_lookup(const struct iommu_map *map, uint64_t addr, uint64_t len, uint32_t access,
                      uint64_t *phys, uint64_t *fault);
 
+/* The mapping that holds addr, or NULL. */
+const struct iommu_mapping *iommu_map_find(const struct iommu_map *map, uint64_t addr);
+
 #endif

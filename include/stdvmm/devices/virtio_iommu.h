@@ -8,9 +8,13 @@
  *
  * The endpoints are stdvmm's own device models: each gets a struct
  * dma_space from viommu_add_endpoint() and puts it in its virtio_slot, so
- * its virtqueue translates rings and buffers through it. Backends whose
- * datapath is elsewhere (vhost-user, vhost-net) are not translated; the
- * machine layer refuses them behind the IOMMU.
+ * its virtqueue translates rings and buffers through it. A backend whose
+ * datapath is elsewhere (the kernel's vhost-net) caches translations
+ * instead: it registers a sink on the endpoint's dma_space, its misses are
+ * answered with IOTLB entries (stdvmm/devices/iommu_iotlb.h), and every
+ * UNMAP, DETACH, re-attach, bypass change and reset invalidates what it may
+ * hold before the request completes. vhost-user backends have no such
+ * path yet; the machine layer refuses them behind the IOMMU.
  *
  * An endpoint not attached to a domain is denied (and faults) unless the
  * driver set the bypass configuration field (VIRTIO_IOMMU_F_BYPASS_CONFIG);
@@ -18,7 +22,8 @@
  * addresses through as guest-physical ones.
  *
  * Threads: requests are served by the device's host worker; translations
- * run on the endpoints' workers; one spin lock covers the domains. A host
+ * run on the endpoints' workers; one spin lock covers the domains (and the
+ * sinks' calls, each one message to the kernel). A host
  * pointer handed out stays valid guest RAM even if the driver unmaps the
  * range while the endpoint uses it (that is the driver's race, not a
  * memory-safety one for the VMM).
@@ -136,6 +141,7 @@ struct viommu_endpoint {
     int domain; /* index into domains[], -1 when detached */
     const char *name;
     struct dma_space dma;
+    struct dma_iotlb_sink sink; /* a datapath outside the VMM caching translations; or zeroes */
 };
 
 struct viommu_domain {

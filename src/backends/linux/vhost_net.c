@@ -13,12 +13,14 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "stdvmm/backends/vhost_iotlb.h"
 #include "stdvmm/devices/virtio.h"
 #include "stdvmm/devices/virtio_net.h"
 #include "stdvmm/error.h"
@@ -29,6 +31,8 @@
 #define NET_F_MAC 5
 #define NET_F_STATUS 16
 #define NET_STATUS_LINK_UP 1u
+/* Kernel refusals of IOTLB messages logged before going quiet. */
+#define IOTLB_ERRORS_LOGGED 8u
 /* The header without VERSION_1 or MRG_RXBUF: struct virtio_net_hdr, no num_buffers. */
 #define LEGACY_HDR_SIZE 10
 
@@ -52,6 +56,7 @@ int vhost_net_open(struct vhost_net *d, const char *name, struct net_tap *tap, c
     uint64_t offered = 0;
 
     memset(d, 0, sizeof(*d));
+    atomic_init(&d->iotlb_live, false);
     pthread_mutex_init(&d->lock, NULL);
     snprintf(d->name, sizeof(d->name), "%s", name);
     d->tap = tap;
@@ -75,6 +80,7 @@ int vhost_net_open(struct vhost_net *d, const char *name, struct net_tap *tap, c
         d->fd = -1;
         return r;
     }
+    d->offered = offered;
     /* Offloads are the TAP's, as on stdvmm's own datapath; MAC and STATUS are stdvmm's. */
     d->features = (offered & KERNEL_FEATURES) | VIRTIO_BIT(NET_F_MAC) | VIRTIO_BIT(NET_F_STATUS) |
                   (tap->offload_ok ? VIRTIO_NET_OFFLOAD_FEATURES : 0);
@@ -108,29 +114,42 @@ static int set_header(struct vhost_net *d, uint64_t features)
     return 0;
 }
 
-/* One ring, its doorbells and the TAP, for the kernel; under the lock. */
+/*
+ * One ring, its doorbells and the TAP, for the kernel; under the lock.
+ * Behind the IOMMU the ring addresses are IOVAs as the driver gave them:
+ * the kernel reaches them only through its IOTLB, so they are checked
+ * (and a fault reported) at its first miss, like any buffer.
+ */
 static int start_queue(struct vhost_net *d, const struct virtio_vhost_queue *q)
 {
     uint64_t n = q->num;
-    void *desc = gmem_translate(d->mem, q->desc, 16 * n);
-    void *avail = gmem_translate(d->mem, q->avail, 6 + 2 * n);
-    void *used = gmem_translate(d->mem, q->used, 6 + 8 * n);
-    uint16_t used_idx;
+    uint16_t used_idx = 0;
+    void *desc = NULL, *avail = NULL;
+    uint8_t *used = NULL;
 
-    if (q->index >= VHOST_NET_QUEUES || desc == NULL || avail == NULL || used == NULL ||
-        gmem_read(d->mem, q->used + 2, &used_idx, sizeof(used_idx)) < 0) {
-        LOG_ERR("%s: queue %u's rings are not in guest RAM", d->name, q->index);
-        return -STDVMM_EFAULT;
+    if (q->index >= VHOST_NET_QUEUES) {
+        LOG_ERR("%s: queue %u: vhost-net has %u", d->name, q->index, VHOST_NET_QUEUES);
+        return -STDVMM_EINVAL;
     }
+    if (d->dma == NULL) {
+        desc = gmem_translate(d->mem, q->desc, 16 * n);
+        avail = gmem_translate(d->mem, q->avail, 6 + 2 * n);
+        used = gmem_translate(d->mem, q->used, 6 + 8 * n);
+        if (desc == NULL || avail == NULL || used == NULL) {
+            LOG_ERR("%s: queue %u's rings are not in guest RAM", d->name, q->index);
+            return -STDVMM_EFAULT;
+        }
+        used_idx = virtio_le16(used + 2);
+    }
+    /* Behind the IOMMU: a start follows a reset, after which both indices begin at 0. */
     struct vhost_vring_state num = {.index = q->index, .num = q->num};
     /* Where the kernel resumes: after what was completed (nothing is in flight when idle). */
-    struct vhost_vring_state base = {.index = q->index,
-                                     .num = virtio_le16((const uint8_t *)&used_idx)};
+    struct vhost_vring_state base = {.index = q->index, .num = used_idx};
     struct vhost_vring_addr addr = {
         .index = q->index,
-        .desc_user_addr = (uint64_t)(uintptr_t)desc,
-        .avail_user_addr = (uint64_t)(uintptr_t)avail,
-        .used_user_addr = (uint64_t)(uintptr_t)used,
+        .desc_user_addr = d->dma != NULL ? q->desc : (uint64_t)(uintptr_t)desc,
+        .avail_user_addr = d->dma != NULL ? q->avail : (uint64_t)(uintptr_t)avail,
+        .used_user_addr = d->dma != NULL ? q->used : (uint64_t)(uintptr_t)used,
     };
     struct vhost_vring_file kick = {.index = q->index, .fd = d->bells.kick[q->index]};
     struct vhost_vring_file call = {.index = q->index, .fd = d->bells.call[q->index]};
@@ -144,6 +163,17 @@ static int start_queue(struct vhost_net *d, const struct virtio_vhost_queue *q)
         r = vhost_ioctl(d, VHOST_SET_VRING_KICK, "SET_VRING_KICK", &kick);
     if (r == 0)
         r = vhost_ioctl(d, VHOST_SET_VRING_CALL, "SET_VRING_CALL", &call);
+    /*
+     * Taking the TAP, the kernel writes the used ring's flags and reads its
+     * index at once, and fails rather than wait for a miss's answer: the
+     * translation must be there first (QEMU does the same).
+     */
+    if (r == 0 && d->dma != NULL &&
+        d->dma->iotlb_miss(d->dma->ctx, q->used, DMA_READ | DMA_WRITE) < 0) {
+        LOG_ERR("%s: queue %u's used ring (IOVA 0x%llx) is not mapped for the device", d->name,
+                q->index, (unsigned long long)q->used);
+        r = -STDVMM_EFAULT;
+    }
     if (r == 0)
         r = vhost_ioctl(d, VHOST_NET_SET_BACKEND, "NET_SET_BACKEND", &backend);
     return r;
@@ -170,10 +200,14 @@ static int start(void *ctx, unsigned gen, uint64_t features, const struct virtio
     pthread_mutex_lock(&d->lock);
     /* A start read before the last reset is stale: the driver freed those rings. */
     if ((int)(d->stop_generation - gen) <= 0 && d->attached) {
-        uint64_t acked = features & KERNEL_FEATURES;
+        uint64_t acked = features & (KERNEL_FEATURES |
+                                     (d->dma != NULL ? VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) : 0));
         r = set_header(d, features);
         if (r == 0)
             r = vhost_ioctl(d, VHOST_SET_FEATURES, "SET_FEATURES", &acked);
+        /* A fresh, empty IOTLB each time; the kernel keeps one from here on. */
+        if (r == 0 && (acked & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)))
+            atomic_store(&d->iotlb_live, true);
         count = count < VHOST_NET_QUEUES ? count : VHOST_NET_QUEUES;
         memcpy(d->queues, q, sizeof(*q) * count);
         d->running_count = 0;
@@ -235,9 +269,105 @@ static int set_mem_table(struct vhost_net *d, const struct vhost_net_region *reg
     return r;
 }
 
+/* ---- IOTLB, behind the IOMMU ---- */
+
+static void iotlb_send(struct vhost_net *d, const struct vhost_msg_v2 *m)
+{
+    if (write(d->fd, m, sizeof(*m)) == (ssize_t)sizeof(*m))
+        return;
+    int e = errno;
+    if (++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
+        LOG_ERR("%s: vhost-net refused IOTLB %s of 0x%llx+0x%llx: %s", d->name,
+                m->iotlb.type == VHOST_IOTLB_UPDATE ? "update" : "invalidation",
+                (unsigned long long)m->iotlb.iova, (unsigned long long)m->iotlb.size, strerror(e));
+}
+
+/* The sink's calls come under the IOMMU's lock, from this loop or the IOMMU's worker. */
+static void iotlb_update(void *ctx, const struct dma_iotlb_entry *e)
+{
+    struct vhost_msg_v2 m;
+    vhost_iotlb_update_msg(e, &m);
+    iotlb_send(ctx, &m);
+}
+
+static void iotlb_invalidate(void *ctx, uint64_t iova, uint64_t last)
+{
+    struct vhost_net *d = ctx;
+    struct vhost_msg_v2 m;
+
+    /*
+     * The guest's driver attaches the NIC before its own driver starts it:
+     * no IOTLB yet, nothing cached, and the kernel would refuse (EFAULT).
+     */
+    if (!atomic_load(&d->iotlb_live))
+        return;
+    vhost_iotlb_invalidate_msg(iova, last, &m);
+    iotlb_send(d, &m);
+}
+
+/* The kernel lacks translations: each miss is answered, or faults and the device needs a reset. */
+static void on_iotlb(void *ctx, int fd, short revents)
+{
+    struct vhost_net *d = ctx;
+    struct vhost_msg_v2 m;
+    (void)revents;
+
+    while (read(fd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+        uint64_t iova;
+        unsigned access;
+        if (vhost_iotlb_miss_decode(&m, &iova, &access) < 0)
+            continue; /* only misses are sent to user space */
+        if (d->dma->iotlb_miss(d->dma->ctx, iova, access) < 0) {
+            if (++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
+                LOG_WARN("%s: vhost-net IOTLB miss at 0x%llx (%s) refused by the IOMMU; the "
+                         "device needs a reset",
+                         d->name, (unsigned long long)iova,
+                         access == DMA_READ    ? "read"
+                         : access == DMA_WRITE ? "write"
+                                               : "read/write");
+            virtio_vhost_failed(d->bells.model);
+        }
+    }
+}
+
+/* Under the lock: the kernel's IOTLB protocol and the loop that answers it. */
+static int iotlb_attach(struct vhost_net *d, struct host_loop *loop)
+{
+    uint64_t backend = 0;
+    int r;
+
+    if (!(d->offered & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM))) {
+        LOG_ERR("%s: this host's vhost-net cannot translate through an IOMMU (no "
+                "VIRTIO_F_ACCESS_PLATFORM); use --iommu off or vhost=off",
+                d->name);
+        return -STDVMM_ENOTSUP;
+    }
+    r = vhost_ioctl(d, VHOST_GET_BACKEND_FEATURES, "GET_BACKEND_FEATURES", &backend);
+    if (r == 0 && !(backend & (1ull << VHOST_BACKEND_F_IOTLB_MSG_V2))) {
+        LOG_ERR("%s: this host's vhost-net has no IOTLB_MSG_V2; use --iommu off or vhost=off",
+                d->name);
+        r = -STDVMM_ENOTSUP;
+    }
+    backend = 1ull << VHOST_BACKEND_F_IOTLB_MSG_V2;
+    if (r == 0)
+        r = vhost_ioctl(d, VHOST_SET_BACKEND_FEATURES, "SET_BACKEND_FEATURES", &backend);
+    /* The loop must not sleep in read() when a miss was taken by an earlier wake-up. */
+    int fl = fcntl(d->fd, F_GETFL);
+    if (r == 0 && (fl < 0 || fcntl(d->fd, F_SETFL, fl | O_NONBLOCK) < 0))
+        r = -STDVMM_EIO;
+    if (r == 0)
+        r = host_loop_add(loop, d->fd, POLLIN, on_iotlb, d);
+    if (r == 0) {
+        const struct dma_iotlb_sink sink = {
+            .update = iotlb_update, .invalidate = iotlb_invalidate, .ctx = d};
+        d->dma->iotlb_sink(d->dma->ctx, &sink);
+    }
+    return r;
+}
+
 int vhost_net_attach(struct vhost_net *d, struct virtio_vhost *model, struct host_loop *loop,
                      const struct gmem *mem, const struct vhost_net_region *regions,
-                     unsigned region_count, const int *kick_fds)
+                     unsigned region_count, const int *kick_fds, const struct dma_space *dma)
 {
     int r = 0;
 
@@ -257,6 +387,7 @@ int vhost_net_attach(struct vhost_net *d, struct virtio_vhost *model, struct hos
         d->owned = r == 0;
     }
     d->mem = mem;
+    d->dma = dma;
     d->running = false;
     d->stop_generation = 0;
     d->attached = true;
@@ -265,6 +396,8 @@ int vhost_net_attach(struct vhost_net *d, struct virtio_vhost *model, struct hos
         r = vhost_doorbells_attach(&d->bells, VHOST_NET_QUEUES, kick_fds, model, loop);
     if (r == 0)
         r = set_mem_table(d, regions, region_count);
+    if (r == 0 && dma != NULL)
+        r = iotlb_attach(d, loop);
     pthread_mutex_unlock(&d->lock);
     return r;
 }
@@ -274,6 +407,10 @@ void vhost_net_detach(struct vhost_net *d)
     pthread_mutex_lock(&d->lock);
     if (d->attached) {
         stop_queues(d);
+        /* The IOMMU of this boot goes next; it must not call into a detached device. */
+        if (d->dma != NULL)
+            d->dma->iotlb_sink(d->dma->ctx, NULL);
+        d->dma = NULL;
         vhost_doorbells_detach(&d->bells);
         d->attached = false;
     }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "stdvmm/devices/iommu_iotlb.h"
 #include "stdvmm/devices/virtio.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
@@ -54,10 +55,30 @@ static int find_domain(struct viommu *v, uint32_t id)
     return -1;
 }
 
-static void drop_all_domains(struct viommu *v)
+/*
+ * An endpoint whose datapath caches translations outside the VMM loses
+ * them before the request that changed them completes, so the driver may
+ * reuse the memory as soon as it sees the status. Under the lock.
+ */
+static void flush_endpoint(struct viommu_endpoint *ep, uint64_t iova, uint64_t last)
+{
+    if (ep->sink.invalidate != NULL)
+        ep->sink.invalidate(ep->sink.ctx, iova, last);
+}
+
+static void flush_domain(struct viommu *v, int domain, uint64_t iova, uint64_t last)
 {
     for (unsigned i = 0; i < v->nendpoints; i++)
+        if (v->endpoints[i].domain == domain)
+            flush_endpoint(&v->endpoints[i], iova, last);
+}
+
+static void drop_all_domains(struct viommu *v)
+{
+    for (unsigned i = 0; i < v->nendpoints; i++) {
+        flush_endpoint(&v->endpoints[i], 0, UINT64_MAX);
         v->endpoints[i].domain = -1;
+    }
     for (unsigned i = 0; i < v->cfg.max_domains; i++) {
         v->domains[i].used = false;
         v->domains[i].endpoints = 0;
@@ -70,6 +91,7 @@ static void detach_locked(struct viommu *v, struct viommu_endpoint *ep)
     if (ep->domain < 0)
         return;
     struct viommu_domain *d = &v->domains[ep->domain];
+    flush_endpoint(ep, 0, UINT64_MAX);
     ep->domain = -1;
     if (--d->endpoints == 0) {
         /* §5.13.6.3: a domain without endpoints goes, and its mappings with it. */
@@ -145,6 +167,52 @@ static void *translate(void *ctx, uint64_t addr, uint64_t len, unsigned access)
     return gmem_translate(v->vdev.cfg.slot.mem, gpa, len);
 }
 
+/*
+ * A miss of a datapath outside the VMM: the entry goes to its sink under
+ * the lock (see struct dma_iotlb_sink), a fault to the driver as for an
+ * in-process device.
+ */
+static int iotlb_miss(void *ctx, uint64_t addr, unsigned access)
+{
+    struct viommu_endpoint *ep = ctx;
+    struct viommu *v = ep->iommu;
+    const struct gmem *mem = v->vdev.cfg.slot.mem;
+    struct dma_iotlb_entry e;
+    uint8_t reason = 0;
+    int r;
+
+    stdvmm_lock(&v->lock);
+    if (ep->domain < 0) {
+        r = atomic_load(&v->bypass) ? iommu_iotlb_identity(mem, addr, &e) : -STDVMM_ENOENT;
+        if (r == -STDVMM_ENOENT)
+            reason = VIRTIO_IOMMU_FAULT_R_DOMAIN;
+    } else if (v->domains[ep->domain].bypass) {
+        r = iommu_iotlb_identity(mem, addr, &e);
+    } else {
+        r = iommu_iotlb_entry(&v->domains[ep->domain].map, mem, addr, access, &e);
+        if (r == -STDVMM_ENOENT || r == -STDVMM_EPERM)
+            reason = VIRTIO_IOMMU_FAULT_R_MAPPING;
+    }
+    if (r == 0 && ep->sink.update != NULL)
+        ep->sink.update(ep->sink.ctx, &e);
+    stdvmm_unlock(&v->lock);
+    if (reason != 0)
+        post_fault(v, ep, reason, addr, 1, access);
+    else if (r < 0)
+        LOG_WARN("virtio-iommu: %s (endpoint %u) at 0x%llx: the driver mapped it outside guest RAM",
+                 ep->name, ep->id, (unsigned long long)addr);
+    return r;
+}
+
+static void iotlb_sink(void *ctx, const struct dma_iotlb_sink *sink)
+{
+    struct viommu_endpoint *ep = ctx;
+
+    stdvmm_lock(&ep->iommu->lock);
+    ep->sink = sink != NULL ? *sink : (struct dma_iotlb_sink){0};
+    stdvmm_unlock(&ep->iommu->lock);
+}
+
 const struct dma_space *viommu_add_endpoint(struct viommu *v, uint32_t id, const char *name)
 {
     if (v->nendpoints >= VIOMMU_MAX_ENDPOINTS || find_endpoint(v, id) != NULL) {
@@ -154,7 +222,8 @@ const struct dma_space *viommu_add_endpoint(struct viommu *v, uint32_t id, const
     }
     struct viommu_endpoint *ep = &v->endpoints[v->nendpoints++];
     *ep = (struct viommu_endpoint){.iommu = v, .id = id, .domain = -1, .name = name ? name : "?"};
-    ep->dma = (struct dma_space){.translate = translate, .ctx = ep};
+    ep->dma = (struct dma_space){
+        .translate = translate, .ctx = ep, .iotlb_sink = iotlb_sink, .iotlb_miss = iotlb_miss};
     return &ep->dma;
 }
 
@@ -206,6 +275,8 @@ static uint8_t do_attach(struct viommu *v, const uint8_t *r, uint64_t n)
     }
     v->domains[i].endpoints++;
     ep->domain = i;
+    /* Before, it may have bypassed the IOMMU (the bypass field): nothing it cached holds now. */
+    flush_endpoint(ep, 0, UINT64_MAX);
     return VIRTIO_IOMMU_S_OK;
 }
 
@@ -288,8 +359,12 @@ static uint8_t do_unmap(struct viommu *v, const uint8_t *r, uint64_t n)
     if (last < start)
         return VIRTIO_IOMMU_S_RANGE;
     /* §5.13.6.7: a range that would split a mapping removes nothing. */
-    return iommu_map_remove(&v->domains[i].map, start, last) < 0 ? VIRTIO_IOMMU_S_RANGE
-                                                                 : VIRTIO_IOMMU_S_OK;
+    int removed = iommu_map_remove(&v->domains[i].map, start, last);
+    if (removed < 0)
+        return VIRTIO_IOMMU_S_RANGE;
+    if (removed > 0)
+        flush_domain(v, i, start, last);
+    return VIRTIO_IOMMU_S_OK;
 }
 
 /* Fills props (probe_size bytes, zeroed: a NONE property ends the list) with reserved regions. */
@@ -408,8 +483,14 @@ static void config_write(void *dev, uint32_t offset, const uint8_t *data, uint32
 
     /* Only the bypass byte is the driver's, and only with the feature that makes it so. */
     if (offset <= VIRTIO_IOMMU_CONFIG_BYPASS && offset + len > VIRTIO_IOMMU_CONFIG_BYPASS &&
-        virtio_dev_has_feature(&v->vdev, VIRTIO_IOMMU_F_BYPASS_CONFIG))
-        atomic_store(&v->bypass, data[VIRTIO_IOMMU_CONFIG_BYPASS - offset] ? 1 : 0);
+        virtio_dev_has_feature(&v->vdev, VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
+        unsigned char bypass = data[VIRTIO_IOMMU_CONFIG_BYPASS - offset] ? 1 : 0;
+        stdvmm_lock(&v->lock);
+        /* Unattached endpoints lose (or gain) the identity map they may have cached. */
+        if (atomic_exchange(&v->bypass, bypass) != bypass)
+            flush_domain(v, -1, 0, UINT64_MAX);
+        stdvmm_unlock(&v->lock);
+    }
 }
 
 static void reset(void *dev)

@@ -15,13 +15,16 @@
 /*
  * The driver's offload features are set on the TAP device when it
  * negotiates them. With vhost-net the rings go to the kernel at DRIVER_OK
- * (the device's thread) and come back at a reset (a vCPU thread).
+ * (the device's thread) and come back at a reset (a vCPU thread); behind
+ * the IOMMU each boot also sets the IOTLB message format, and the IOTLB
+ * messages themselves are read() and write() on the vhost descriptor.
  */
 static const struct sc_rule tap_rules[] = {
     SC_IOCTL(TUNSETOFFLOAD),         SC_IOCTL(TUNSETVNETHDRSZ),      SC_IOCTL(VHOST_SET_FEATURES),
     SC_IOCTL(VHOST_SET_MEM_TABLE),   SC_IOCTL(VHOST_SET_VRING_NUM),  SC_IOCTL(VHOST_SET_VRING_BASE),
     SC_IOCTL(VHOST_SET_VRING_ADDR),  SC_IOCTL(VHOST_SET_VRING_KICK), SC_IOCTL(VHOST_SET_VRING_CALL),
     SC_IOCTL(VHOST_NET_SET_BACKEND), SC_IOCTL(VHOST_GET_VRING_BASE),
+    SC_IOCTL(VHOST_GET_BACKEND_FEATURES), SC_IOCTL(VHOST_SET_BACKEND_FEATURES),
 };
 SC_LIST(sc_tap, "tap", tap_rules);
 

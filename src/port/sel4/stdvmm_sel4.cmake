@@ -60,7 +60,7 @@ add_executable(stdvmm-vmm
   ${portable}/devices/rate_limiter.c
   ${portable}/devices/virtio/virtio_net.c ${portable}/devices/virtio/virtio_rng.c
   ${portable}/devices/virtio/virtio_vsock.c ${portable}/devices/virtio/virtio_vhost.c
-  ${portable}/devices/virtio/virtio_iommu.c ${portable}/devices/iommu_map.c
+  ${portable}/devices/virtio/virtio_iommu.c ${portable}/devices/iommu_map.c ${portable}/devices/iommu_iotlb.c
   ${portable}/devices/serial_8250.c ${portable}/devices/boot_timer.c ${portable}/devices/pvpanic.c ${portable}/devices/shared_region.c
   ${portable}/devices/pl031.c
   ${SEL4_DIR}/vmm/vmm_net.c ${SEL4_DIR}/vmm/vmm_blk.c ${portable}/channel/channel_layout.c ${portable}/channel/channel_ring.c

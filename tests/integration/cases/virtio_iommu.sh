@@ -40,6 +40,8 @@ fi
 . "${0%/*}/lib/background.sh"
 # shellcheck source=tests/integration/cases/lib/tap.sh
 . "${0%/*}/lib/tap.sh"
+# shellcheck source=tests/integration/cases/lib/iommu.sh
+. "${0%/*}/lib/iommu.sh"
 img=$TEST_TMP/iommu.img
 dd if=/dev/zero of="$img" bs=1048576 count=64 2>/dev/null
 tap=stdvmm-tap0
@@ -72,30 +74,15 @@ off_n=$(serial_value net_rx_mib_s)
 one "iommu.hostile=1" --iommu on
 expect_rc 0 "guest behind the IOMMU powered off"
 expect_line "stdvmm-test: virtio_iommu ok"
-[ "$(serial_value iommu_driver)" = 1 ] ||
-	fail "the virtio-iommu driver is bound to '$(serial_value iommu_driver)' devices, not 1"
-members=$(serial_value iommu_members)
-# Device tree names (a001000.virtio_mmio) or ACPI ones (LNRO0005:01).
-n=$(echo "$members" | tr ' ' '\n' | grep -c -E 'virtio_mmio|LNRO0005' || true)
-[ "$n" -ge 3 ] || fail "only $n virtio-mmio devices in IOMMU groups ($members); want rng, disk, net"
-[ "$(serial_value disk)" = ok ] || fail "behind the IOMMU the disk said '$(serial_value disk)'"
-[ "$(serial_value ping)" = ok ] || fail "behind the IOMMU the guest could not ping the TAP's address"
-[ "$(serial_value reply)" = hello-from-host ] ||
-	fail "behind the IOMMU the guest got '$(serial_value reply)' from the host's server"
-[ "$(serial_value hostile)" = ok ] || fail "stdvmm-hostile: $(serial_value hostile)"
+iommu_expect_behind
 if [ "$(uname -m)" = x86_64 ]; then
 	# PROBE's reserved MSI window, as the guest's groups keep it out of their IOVA space.
 	serial_value iommu_resv | grep -q "0x00000000fee00000 0x00000000feefffff msi" ||
 		fail "the guest's IOMMU groups lack the reserved MSI window: $(serial_value iommu_resv)"
 fi
-grep -q "virtio-iommu: rng (endpoint 1) .* refused: outside its mappings; reported to the guest" \
-	"$STDERR_LOG" || fail "the VMM did not report a refused access of the rng device"
-faults=$(serial_value guest_faults)
-[ "${faults:-0}" -ge 1 ] || fail "the guest's driver saw no fault event"
-[ "$(serial_value disk_after)" = ok ] || fail "after the attack the disk said '$(serial_value disk_after)'"
+iommu_expect_hostile rng 1
 on_r=$(serial_value blk_read_mib_s) on_w=$(serial_value blk_write_mib_s)
 on_n=$(serial_value net_rx_mib_s)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }'; }
 echo "BENCH virtio_iommu: blk read ${off_r} -> ${on_r} MiB/s (x$(ratio "$on_r" "$off_r")), write ${off_w} -> ${on_w} MiB/s (x$(ratio "$on_w" "$off_w")), net rx ${off_n} -> ${on_n} MiB/s (x$(ratio "$on_n" "$off_n")) without -> with the IOMMU (guest $default_mode mode)"
 if [ "$other_run" = 1 ]; then
 	# Lazy mode batches the guest's UNMAPs, strict mode sends each at once:

@@ -3,15 +3,17 @@
 # Guest half of virtio_iommu: reports whether the virtio-iommu driver and
 # IOMMU groups are there, checks the disk and the network, times them
 # (iommu.bench=1), and with iommu.hostile=1 lets stdvmm-hostile loose on the
-# virtio-rng device from user space, where every ring and buffer it names
-# is a guest-physical address the device's IOMMU domain does not map.
+# virtio-rng device from user space (iommu.hostile=net: on the network
+# interface, once its checks are done), where every ring and buffer it
+# names is a guest-physical address the device's IOMMU domain does not map.
 set -u
 dmesg -n 1
-bench=0 hostile=0
+bench=0 hostile=0 target=0x0004 # the virtio-rng device
 for arg in $(cat /proc/cmdline); do # words, not lines
 	case $arg in
 	iommu.bench=1) bench=1 ;;
 	iommu.hostile=1) hostile=1 ;;
+	iommu.hostile=net) hostile=1 target=0x0001 ;;
 	esac
 done
 now() { awk '{ print $1 }' /proc/uptime; }
@@ -67,7 +69,7 @@ if [ "$bench" = 1 ]; then
 fi
 
 if [ "$hostile" = 1 ]; then
-	iommu_hostile 0x0004 # the virtio-rng device
+	iommu_hostile $target
 	# The disk still works behind the IOMMU after all that.
 	got=$(dd if=/dev/vda bs=1048576 count=4 2>/dev/null | sha256sum | cut -d' ' -f1)
 	echo 3 >/proc/sys/vm/drop_caches

@@ -12,8 +12,9 @@
 QEMU_PKG=qemu-system-arm
 QEMU_BIN=qemu-system-aarch64
 
-# KVM is built into Debian's arm64 kernel; tun is for the virtio-net tap case.
-HOST_MODULES=(tun)
+# KVM is built into Debian's arm64 kernel; tun is for the virtio-net tap case,
+# vhost_net (with vhost and vhost_iotlb) for vhost=on behind the IOMMU (virtio_iommu).
+HOST_MODULES=(tun vhost_net)
 
 # The board has one PL011 (ttyAMA0), the console. The result protocol needs
 # a second port: a PCI 16550 (8250_pci is built in) on the board's PCIe host,
