@@ -292,7 +292,7 @@ static int start_vcpus(struct vmm *m)
     m->threads_started = 0;
     for (unsigned i = 0; i < m->mach.vm.vcpu_count; i++) {
         m->thread_args[i] = (struct vmm_vcpu_thread){.m = m, .vcpu = &m->mach.vm.vcpus[i]};
-        if (pthread_create(&m->threads[i], NULL, vcpu_thread, &m->thread_args[i]) != 0) {
+        if (host_thread_create(&m->threads[i], vcpu_thread, &m->thread_args[i]) != 0) {
             LOG_ERR("cannot start the thread of vCPU %u", i);
             vm_request_stop(&m->mach.vm, VM_STOP_ERROR);
             return -STDVMM_EAGAIN;
