@@ -19,7 +19,8 @@ here=${0%/*}
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
 
 run_stdvmm() {
-	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-stdvmm-$RUN" -o "$TEST_TMP/out.log" -- \
+	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-stdvmm-$RUN" \
+		-p "$TEST_TMP/maps-stdvmm-$RUN" -o "$TEST_TMP/out.log" -- \
 		"$STDVMM" run --kernel "$GUEST_KERNEL" \
 		--initramfs "$GUEST_INITRD" --cmdline "$CMDLINE" --cpus "$CPUS" \
 		--memory "${MEMORY_MIB}M" --serial tty --no-reboot --log-level info \
@@ -29,12 +30,13 @@ run_stdvmm() {
 # it once the guest is ready and measured (its exit figures are not comparable).
 run_kvmtool() {
 	# lkvm keeps its control sockets under $HOME/.lkvm.
-	HOME=$TEST_TMP "$here/measure" -k -m "$MEMORY_MIB" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
+	HOME=$TEST_TMP "$here/measure" -k -m "$MEMORY_MIB" -p "$TEST_TMP/maps-kvmtool-$RUN" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
 		--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --params "$CMDLINE" \
 		--cpus "$CPUS" --mem "$MEMORY_MIB" --console serial --network mode=none
 }
 run_qemu() {
-	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-qemu-$RUN" -o "$TEST_TMP/out.log" -- \
+	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-qemu-$RUN" \
+		-p "$TEST_TMP/maps-qemu-$RUN" -o "$TEST_TMP/out.log" -- \
 		"$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
 		-M microvm -cpu host -m "$MEMORY_MIB" -smp "$CPUS" -nodefaults -no-user-config \
 		-display none -no-reboot -serial stdio \
@@ -55,7 +57,7 @@ one() { # VMM RUN
 	echo "DATA vmm=$1 run=$2 $line"
 	# Columns for the medians below: vmm ready exit rss utime stime status
 	# exits io_exits mmio_exits halt_exits run_cpu ready_cpu priv threads fds
-	# vmm_exits.
+	# priv_file priv_anon vmm_exits.
 	echo "$1 $line" | sed 's/[a-z_]*=//g' >>"$data"
 	case $line in
 	*ready_ms=-1*) echo "  ($1 run $2: no readiness line; output:)"; tail -n 20 "$TEST_TMP/out.log" ;;
@@ -84,7 +86,7 @@ guest_view() {
 	RUN=view
 	"run_$1" >/dev/null || true
 	CMDLINE=$_cmdline
-	rm -f "$TEST_TMP/stats-$1-view"
+	rm -f "$TEST_TMP/stats-$1-view" "$TEST_TMP/maps-$1-view"
 	tr -d '\r' <"$TEST_TMP/out.log" | grep '^view: ' >"$TEST_TMP/view-$1" || true
 	sed "s/^/DATA vmm=$1 /" "$TEST_TMP/view-$1"
 }
@@ -131,10 +133,12 @@ row "KVM exits" 8
 row "  of which port I/O" 9
 row "  of which MMIO" 10
 row "  of which HLT" 11
-row "exits to the VMM" 17
+row "exits to the VMM" 19
 row "VMM CPU exec->1st run (ms)" 12
 row "VMM CPU exec->ready (ms)" 13
 row "VMM private RSS (KiB)" 14
+row "  of which files" 17
+row "  of which anonymous" 18
 row "threads at ready" 15
 row "fds at ready" 16
 
@@ -158,6 +162,17 @@ if ls "$TEST_TMP"/stats-stdvmm-* >/dev/null 2>&1; then
 			printf "%-26s %12s %12s %8s\n", n, s, q, r }'
 	done
 fi
+# Where each VMM's private memory is (its first run): by mapping name,
+# anonymous ones together, the largest first; every mapping as a DATA line.
+for vmm in stdvmm qemu kvmtool; do
+	maps=$TEST_TMP/maps-$vmm-1
+	[ -s "$maps" ] || continue
+	sed "s/^/DATA maps vmm=$vmm /" "$maps"
+	echo
+	echo "$vmm: private KiB at ready by mapping (run 1; files are the program and its libraries)"
+	awk '{ s[$4] += $1 } END { for (n in s) print s[n], n }' "$maps" |
+		sort -rn | head -n 12 | awk '{ printf "%10s  %s\n", $1, $2 }'
+done
 echo
 echo "runs that failed (no readiness line or non-zero exit): $fails"
 [ "$fails" -eq 0 ]

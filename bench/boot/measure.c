@@ -5,7 +5,7 @@
  * Built statically by bench/boot/run.sh so it runs in the test host without
  * a library closure.
  *
- *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] -- PROGRAM [ARGS...]
+ *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] -- PROGRAM [ARGS...]
  *     -r TEXT  readiness text to look for in the output (default
  *              "stdvmm-guest: ready")
  *     -o FILE  copy of the program's standard output (default: discarded)
@@ -15,11 +15,14 @@
  *              a VMM that cannot power the guest off (kvmtool on x86)
  *     -s FILE  every counter of the VM's debugfs directory, "name value" per
  *              line (exit reasons, page faults, TLB flushes, ...)
+ *     -p FILE  the mappings counted in priv_kib below, one per line
+ *              ("PRIVATE_KIB SIZE_KIB PERMS NAME"), at the readiness line
  *
  * Prints one line:
  *   ready_ms=R exit_ms=E maxrss_kib=K utime_ms=U stime_ms=S status=X \
  *   kvm_exits=N kvm_io_exits=N kvm_mmio_exits=N kvm_halt_exits=N \
- *   run_cpu_ms=C ready_cpu_ms=C priv_kib=K threads=N fds=N
+ *   run_cpu_ms=C ready_cpu_ms=C priv_kib=K threads=N fds=N \
+ *   priv_file_kib=K priv_anon_kib=K
  * with R = -1 when the text never appeared; X is the exit status, or
  * 128 + signal; the KVM counts are -1 when they could not be read.
  *
@@ -35,6 +38,10 @@
  *   priv_kib      Private_Clean + Private_Dirty of /proc/PID/smaps at the
  *                 readiness line, without mappings of the guest's RAM size
  *                 or larger (the guest's memory)
+ *   priv_file_kib, priv_anon_kib
+ *                 priv_kib split: pages of files (the program and its
+ *                 libraries: private when no other process maps them, as in
+ *                 the test host) and anonymous memory (heap, stacks, copies)
  *   threads, fds  /proc/PID/status Threads and the entries of /proc/PID/fd
  *                 at the readiness line
  *
@@ -200,28 +207,70 @@ static long long guest_ms(pid_t pid)
     return -1;
 }
 
-/* Private memory outside the mappings of at least guest_bytes (the guest's RAM), in KiB. */
-static long long private_kib(pid_t pid, unsigned long long guest_bytes)
+/*
+ * A mapping's pages belong to a file (the program, its libraries) when its
+ * name is a path, except a memfd's ("/memfd:NAME (deleted)"), which is
+ * anonymous memory with a name; everything else (heap, stacks, anonymous
+ * mappings, the vCPUs' kvm_run pages) is anonymous.
+ */
+static int is_file_mapping(const char *name)
 {
-    char path[64], line[512];
-    long long sum = 0;
-    int skip = 0;
+    return name[0] == '/' && strncmp(name, "/memfd:", 7) != 0;
+}
+
+struct private_mem {
+    long long total, file, anon; /* KiB, -1: not measured */
+};
+
+/*
+ * Private memory outside the mappings of at least guest_bytes (the guest's
+ * RAM), in KiB, split into file-backed and anonymous; with dump, one line
+ * per mapping that has any ("KIB SIZE_KIB PERMS NAME").
+ */
+static struct private_mem private_kib(pid_t pid, unsigned long long guest_bytes, FILE *dump)
+{
+    char path[64], line[4096 + 128], name[4096] = "", perms[8] = "", next_perms[8];
+    struct private_mem pm = {0, 0, 0};
+    unsigned long long size = 0;
+    long long here = 0;
+    int skip = 1;
 
     snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
     FILE *f = fopen(path, "r");
     if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL) {
+        return (struct private_mem){-1, -1, -1};
+    for (int more = 1; more;) {
         unsigned long long lo, hi;
         long long kib;
-        if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-            skip = hi - lo >= guest_bytes;
-        else if (!skip && (sscanf(line, "Private_Clean: %lld kB", &kib) == 1 ||
-                           sscanf(line, "Private_Dirty: %lld kB", &kib) == 1))
-            sum += kib;
+        int off = 0;
+        more = fgets(line, sizeof(line), f) != NULL;
+        int header =
+            more && sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &lo, &hi, next_perms, &off) == 3 &&
+            off > 0 && strchr(line, '-') < strchr(line, ' ');
+        if (!more || header) {
+            /* The previous mapping is complete. */
+            if (!skip && here > 0) {
+                pm.total += here;
+                *(is_file_mapping(name) ? &pm.file : &pm.anon) += here;
+                if (dump != NULL)
+                    fprintf(dump, "%lld %llu %s %s\n", here, size >> 10, perms,
+                            name[0] != '\0' ? name : "[anon]");
+            }
+            if (!more)
+                break;
+            size = hi - lo;
+            memcpy(perms, next_perms, sizeof(perms));
+            skip = size >= guest_bytes;
+            here = 0;
+            snprintf(name, sizeof(name), "%s", line + off);
+            name[strcspn(name, "\n")] = '\0';
+        } else if (sscanf(line, "Private_Clean: %lld kB", &kib) == 1 ||
+                   sscanf(line, "Private_Dirty: %lld kB", &kib) == 1) {
+            here += kib;
+        }
     }
     fclose(f);
-    return sum;
+    return pm;
 }
 
 static long long thread_count(pid_t pid)
@@ -276,10 +325,16 @@ int main(int argc, char **argv)
     unsigned long long guest_bytes = 256ull << 20;
     int kill_when_ready = 0;
 
-    while ((opt = getopt(argc, argv, "+r:o:m:ks:")) != -1) {
+    const char *maps_path = NULL;
+
+    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:")) != -1) {
         switch (opt) {
-        case 'r': ready = optarg; break;
-        case 'o': outpath = optarg; break;
+        case 'r':
+            ready = optarg;
+            break;
+        case 'o':
+            outpath = optarg;
+            break;
         case 'm':
             guest_bytes = strtoull(optarg, NULL, 10) << 20;
             break;
@@ -289,9 +344,12 @@ int main(int argc, char **argv)
         case 's':
             all_stats_path = optarg;
             break;
+        case 'p':
+            maps_path = optarg;
+            break;
         default:
-            fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] -- PROGRAM "
-                            "[ARGS...]\n");
+            fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] "
+                            "-- PROGRAM [ARGS...]\n");
             return 2;
         }
     }
@@ -340,7 +398,8 @@ int main(int argc, char **argv)
     /* Without debugfs there is nothing to wait for. */
     int have_stats = access("/sys/kernel/debug/kvm", F_OK) != 0;
     int have_run = have_stats;
-    long long run_cpu_ns = -1, ready_cpu_ms = -1, priv = -1, threads = -1, fds = -1;
+    long long run_cpu_ns = -1, ready_cpu_ms = -1, threads = -1, fds = -1;
+    struct private_mem priv = {-1, -1, -1};
     for (;;) {
         /* Look for the VM every 5 ms until it exists, then every 1 ms for its first run. */
         if (!have_stats || !have_run) {
@@ -373,7 +432,10 @@ int main(int argc, char **argv)
                 long long cpu = task_cpu_ns(pid), guest = guest_ms(pid);
                 if (cpu >= 0 && guest >= 0)
                     ready_cpu_ms = cpu / 1000000 - guest;
-                priv = private_kib(pid, guest_bytes);
+                FILE *maps = maps_path != NULL ? fopen(maps_path, "w") : NULL;
+                priv = private_kib(pid, guest_bytes, maps);
+                if (maps != NULL)
+                    fclose(maps);
                 threads = thread_count(pid);
                 fds = fd_count(pid);
                 if (kill_when_ready)
@@ -412,7 +474,9 @@ int main(int argc, char **argv)
     }
     if (sf != NULL)
         fclose(sf);
-    printf(" run_cpu_ms=%.1f ready_cpu_ms=%lld priv_kib=%lld threads=%lld fds=%lld\n",
-           run_cpu_ns < 0 ? -1.0 : (double)run_cpu_ns / 1e6, ready_cpu_ms, priv, threads, fds);
+    printf(" run_cpu_ms=%.1f ready_cpu_ms=%lld priv_kib=%lld threads=%lld fds=%lld"
+           " priv_file_kib=%lld priv_anon_kib=%lld\n",
+           run_cpu_ns < 0 ? -1.0 : (double)run_cpu_ns / 1e6, ready_cpu_ms, priv.total, threads, fds,
+           priv.file, priv.anon);
     return 0;
 }

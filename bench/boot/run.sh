@@ -5,8 +5,9 @@
 # table of medians with stdvmm/QEMU ratios: launch to the guest's readiness
 # line, launch to VMM exit, peak RSS, the VMM's CPU time, KVM exit counts,
 # and the VMM's own overhead: its CPU time from exec to the first KVM_RUN and
-# to the guest's readiness, its private RSS without the guest's RAM, its
-# threads and file descriptors (bench/boot/measure.c says how each is read).
+# to the guest's readiness, its private RSS without the guest's RAM (split
+# into files and anonymous memory, and by mapping for each VMM's first run),
+# its threads and file descriptors (bench/boot/measure.c says how each is read).
 #
 #   bench/boot/run.sh --arch x86_64 --stdvmm PATH [--runs N] [--cpus N]
 #       [--memory MIB] [--cmdline-extra STR] [--kvmtool PATH] [--results DIR]

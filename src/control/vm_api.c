@@ -520,7 +520,7 @@ int vm_api_start(struct vm_api *api)
 {
     if (api == NULL || api->thread_started)
         return 0;
-    if (pthread_create(&api->thread, NULL, api_thread, api) != 0) {
+    if (host_thread_create(&api->thread, api_thread, api) != 0) {
         LOG_ERR("cannot start the control socket thread");
         return -STDVMM_EAGAIN;
     }

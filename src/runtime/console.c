@@ -200,7 +200,7 @@ int console_start_input(struct console *c, struct vm *vm, console_input_fn fn, v
         return -errno;
     if (host_terminal_raw(c->in_fd) < 0)
         LOG_WARN("cannot put the terminal in raw mode; input is line-buffered");
-    if (pthread_create(&c->thread, NULL, input_thread, c) != 0) {
+    if (host_thread_create(&c->thread, input_thread, c) != 0) {
         LOG_ERR("cannot start the console input thread");
         return -STDVMM_EAGAIN;
     }

@@ -54,6 +54,18 @@ int host_file_image_load(struct host_file_image *img, const char *path, const ch
 void host_file_image_release(struct host_file_image *img);
 
 /*
+ * A VMM thread (vCPU, device loop, console input, API) with a stack of
+ * HOST_THREAD_STACK bytes instead of glibc's default (RLIMIT_STACK, 8 MiB
+ * mostly): with transparent huge pages "always", Debian's default, the first
+ * touch of such a stack may take a whole 2 MiB page, as bench/boot saw for
+ * one of stdvmm's two threads (docs/benchmarks.md); a stack smaller than
+ * 2 MiB cannot hold an aligned huge page. stdvmm's largest frame is ~17 KiB
+ * (gcc -fstack-usage). Returns 0 or pthread_create's error number.
+ */
+#define HOST_THREAD_STACK (1024u * 1024u)
+int host_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
+
+/*
  * Anonymous guest RAM: on a 2 MiB boundary, not dumped in core files, merged
  * into huge pages where possible.
  */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/host/linux.h"
 #include "stdvmm/host/sandbox.h"
 #include "stdvmm/log.h"
 
@@ -175,7 +176,7 @@ int host_loop_start(struct host_loop *l)
 {
     atomic_store(&l->stopping, false);
     atomic_store(&l->tid, 0);
-    int e = pthread_create(&l->thread, NULL, loop_thread, l);
+    int e = host_thread_create(&l->thread, loop_thread, l);
     if (e != 0) {
         LOG_ERR("event loop %s: cannot start its thread: %s", l->name, strerror(e));
         return -e;

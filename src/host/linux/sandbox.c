@@ -33,7 +33,10 @@
 #include "stdvmm/log.h"
 
 #if STDVMM_HAVE_LIBSECCOMP
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #endif
 
 /* ---- which lists each kind of thread gets ---- */
@@ -123,9 +126,8 @@ static struct {
     int log_dir_fd;
     pid_t pid;
     int trip; /* a kind, or -1: STDVMM_TEST_SECCOMP_TRIP (docs/security.md) */
-    pthread_mutex_t lock;
-    scmp_filter_ctx ctx[HOST_THREAD_KINDS];
-} sb = {.log_dir_fd = -1, .trip = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+    struct sock_fprog prog[HOST_THREAD_KINDS];
+} sb = {.log_dir_fd = -1, .trip = -1};
 
 static __thread const char *thread_kind; /* for the SIGSYS line */
 
@@ -294,6 +296,37 @@ fail:
     return NULL;
 }
 
+/*
+ * A filter kept as the BPF program libseccomp makes of it, not as its
+ * context: the six contexts held ~257 KiB of the VMM's heap for as long as
+ * it ran (docs/benchmarks.md), and seccomp_load compiled one again, with
+ * allocations of its own, in every thread that started.
+ */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+    int fd = memfd_create("stdvmm-seccomp", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct sock_filter *insns = NULL;
+    int e = seccomp_export_bpf(ctx, fd);
+    off_t size = e == 0 ? lseek(fd, 0, SEEK_END) : -1;
+    if (e == 0 && (size <= 0 || size % (off_t)sizeof(*insns) != 0 ||
+                   size / (off_t)sizeof(*insns) > BPF_MAXINSNS))
+        e = -STDVMM_EINVAL;
+    if (e == 0 && (insns = malloc((size_t)size)) == NULL)
+        e = -STDVMM_ENOMEM;
+    if (e == 0 && pread(fd, insns, (size_t)size, 0) != size)
+        e = -STDVMM_EIO;
+    close(fd);
+    if (e != 0) {
+        free(insns);
+        return e;
+    }
+    *prog =
+        (struct sock_fprog){.len = (unsigned short)(size / (off_t)sizeof(*insns)), .filter = insns};
+    return 0;
+}
+
 int host_sandbox_init(enum host_seccomp_mode mode, unsigned needs, int log_dir_fd)
 {
     /* Always: no set-uid or file-capability program gains rights through this process. */
@@ -320,8 +353,11 @@ int host_sandbox_init(enum host_seccomp_mode mode, unsigned needs, int log_dir_f
     const char *prefix = host_log_prefix();
     memcpy(report_prefix, prefix, strnlen(prefix, sizeof(report_prefix) - 1));
     for (int k = 0; k < HOST_THREAD_KINDS; k++) {
-        sb.ctx[k] = build((enum host_thread_kind)k, mode, needs, log_dir_fd, sb.pid);
-        if (sb.ctx[k] == NULL) {
+        scmp_filter_ctx ctx = build((enum host_thread_kind)k, mode, needs, log_dir_fd, sb.pid);
+        int e = ctx != NULL ? export_bpf(ctx, &sb.prog[k]) : -STDVMM_EINVAL;
+        if (ctx != NULL)
+            seccomp_release(ctx);
+        if (e != 0) {
             LOG_ERR("seccomp: cannot build the %s thread's filter", kinds[k].name);
             return -STDVMM_EINVAL;
         }
@@ -341,9 +377,11 @@ void host_sandbox_enter(enum host_thread_kind kind)
 {
     if (!sb.ready || (unsigned)kind >= HOST_THREAD_KINDS)
         return;
-    pthread_mutex_lock(&sb.lock); /* one context per kind, shared by its threads */
-    int e = sb.mode == HOST_SECCOMP_OFF ? 0 : seccomp_load(sb.ctx[kind]);
-    pthread_mutex_unlock(&sb.lock);
+    /* The call libseccomp's seccomp_load makes (no flags: no TSYNC, no LOG). */
+    int e = sb.mode == HOST_SECCOMP_OFF ||
+                    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &sb.prog[kind]) == 0
+                ? 0
+                : -errno;
     if (e < 0) {
         LOG_ERR("seccomp: cannot load the %s thread's filter: %s; stopping", kinds[kind].name,
                 strerror(-e));
