@@ -23,6 +23,8 @@ rate() { # MIB SECONDS_START SECONDS_END
 
 # shellcheck source=tests/integration/guest/iommu_lib.sh
 . /tests/iommu_lib.sh
+# shellcheck source=tests/integration/guest/tap_lib.sh
+. /tests/tap_lib.sh
 iommu_report
 
 # The disk: 4 MiB of random data written, caches dropped, read back.
@@ -34,17 +36,7 @@ got=$(dd if=/dev/vda bs=1048576 count=4 2>/dev/null | sha256sum | cut -d' ' -f1)
 [ "$want" = "$got" ] && echo "stdvmm-test: disk=ok" || echo "stdvmm-test: disk=mismatch"
 
 # The network: the TAP's host end answers pings, then serves a line.
-ip link set lo up
-ip link set eth0 up
-ip addr add 192.168.77.2/24 dev eth0
-ok=no
-for i in $(seq 60); do
-	if ping -c 1 -W 1 192.168.77.1 >/dev/null 2>&1; then
-		ok=ok
-		break
-	fi
-done
-echo "stdvmm-test: ping=$ok"
+tap_guest_up
 reply=""
 for i in $(seq 10); do
 	reply=$(echo hello-from-guest | timeout 20 nc 192.168.77.1 5555) && [ -n "$reply" ] && break

@@ -4,18 +4,10 @@
 set -eu
 # Kernel messages would interleave with the result lines on the console.
 dmesg -n 1
-ip link set lo up
-ip link set eth0 up
-ip addr add 192.168.77.2/24 dev eth0
+# shellcheck source=tests/integration/guest/tap_lib.sh
+. /tests/tap_lib.sh
+tap_guest_up
 echo "stdvmm-test: features=$(cat /sys/class/net/eth0/device/features)"
-ok=no
-for i in $(seq 60); do
-	if ping -c 1 -W 1 192.168.77.1 >/dev/null 2>&1; then
-		ok=ok
-		break
-	fi
-done
-echo "stdvmm-test: ping=$ok"
 t0=$(cut -d' ' -f1 /proc/uptime)
 wget -q -O /tmp/down.bin http://192.168.77.1:8000/down.bin || echo "stdvmm-test: wget failed"
 t1=$(cut -d' ' -f1 /proc/uptime)
