@@ -38,15 +38,19 @@ stop_backend() { # PID
 # plugins, loaded by path from where the test host has them. Sets TESTPMD_PID.
 TESTPMD=/usr/bin/dpdk-testpmd
 DPDK_PMDS=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
+# TESTPMD_VDEV_EXTRA (",iommu-support=1") and TESTPMD_EAL_EXTRA (more EAL
+# options, e.g. a log level) are added when set.
 start_testpmd() { # SOCKET LOG
 	rm -f "$1"
 	# EAL keeps its runtime files under /var/run/dpdk (--in-memory, which
 	# would not, is refused with --no-huge); the test host's root has no /var.
 	mkdir -p /var/run
 	# --stats-period keeps it running without a terminal (else it waits on stdin).
+	# shellcheck disable=SC2086 # TESTPMD_EAL_EXTRA is words
 	"$TESTPMD" -l 0,1 --no-huge -m 256 --no-pci --file-prefix="tp$$" \
 		-d "$DPDK_PMDS/librte_mempool_ring.so.23.0" -d "$DPDK_PMDS/librte_net_vhost.so.23.0" \
-		--vdev "net_vhost0,iface=$1,client=0" -- --forward-mode=5tswap --auto-start \
+		${TESTPMD_EAL_EXTRA:-} \
+		--vdev "net_vhost0,iface=$1,client=0${TESTPMD_VDEV_EXTRA:-}" -- --forward-mode=5tswap --auto-start \
 		--stats-period 1 --total-num-mbufs=4096 </dev/null >>"$2" 2>&1 &
 	TESTPMD_PID=$!
 	n=0
