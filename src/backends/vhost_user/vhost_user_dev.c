@@ -374,7 +374,18 @@ static void on_backend(void *ctx, int fd, short revents)
         d->watched_req_fd = -1;
         return;
     }
-    int st = d->dma != NULL ? d->dma->iotlb_miss(d->dma->ctx, iova, access) : -STDVMM_ENOENT;
+    LOG_DEBUG("%s: IOTLB miss at 0x%llx access %u", d->name, (unsigned long long)iova, access);
+    /*
+     * DPDK asks read-write for receive buffers, which Linux maps write-only
+     * (DMA_FROM_DEVICE), and takes only an entry that grants both. As
+     * QEMU does, a miss that wants to write is checked for write alone, and
+     * its entry then grants read too (iotlb_update). That widens nothing a
+     * backend could not do anyway: it maps all of guest RAM (SET_MEM_TABLE),
+     * so the IOTLB confines a backend that follows it, not a hostile one.
+     */
+    d->miss_access = access;
+    unsigned check = (access & DMA_WRITE) ? DMA_WRITE : access;
+    int st = d->dma != NULL ? d->dma->iotlb_miss(d->dma->ctx, iova, check) : -STDVMM_ENOENT;
     if (st == 0)
         d->iotlb_misses++;
     if (st < 0 && ++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
@@ -394,10 +405,16 @@ static void iotlb_update(void *ctx, const struct dma_iotlb_entry *e)
 {
     struct vhost_user_dev *d = ctx;
 
+    /* Only ever called from the miss on_backend() is answering, on the same thread. */
+    unsigned perm = e->perm;
+    if ((d->miss_access & DMA_READ) && (perm & DMA_WRITE))
+        perm |= DMA_READ;
+    LOG_DEBUG("%s: IOTLB update 0x%llx+0x%llx perm %u", d->name, (unsigned long long)e->iova,
+              (unsigned long long)e->size, perm);
     dev_lock(d);
     /* A new connection's backend starts with an empty IOTLB: nothing to do while there is none. */
     if (d->connected && !d->conn.broken &&
-        vhost_user_iotlb_update(&d->conn, e->iova, e->size, (uint64_t)(uintptr_t)e->host, e->perm) <
+        vhost_user_iotlb_update(&d->conn, e->iova, e->size, (uint64_t)(uintptr_t)e->host, perm) <
             0 &&
         ++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
         LOG_WARN("%s: the backend did not take the IOTLB entry 0x%llx+0x%llx", d->name,

@@ -42,9 +42,11 @@ rm -f "$tlog"
 TESTPMD_VDEV_EXTRA=",iommu-support=1" TESTPMD_EAL_EXTRA="--log-level=lib.vhost.config:debug" \
 	start_testpmd "$sock" "$tlog"
 echo "dpdk-testpmd (iommu-support=1) listens at $sock"
-VM_MEMORY=256M run_vm "stdvmm.test=vhost_user_iommu deferred_probe_timeout=60" --iommu on \
-	--net "vhost-user=$sock,mac=$mac" --log-level info
+VHU_LOG_LEVEL=debug VM_MEMORY=256M run_vm "stdvmm.test=vhost_user_iommu deferred_probe_timeout=60" --iommu on \
+	--net "vhost-user=$sock,mac=$mac" --log-level "${VHU_LOG_LEVEL:-info}"
 stop_testpmd
+echo "--- dpdk-testpmd log: its vhost messages other than IOTLB_MSG, and errors:"
+grep -i -E "vhost|iotlb|error|fail" "$tlog" | grep -v "read message VHOST_USER_IOTLB_MSG" | head -n 80
 echo "--- dpdk-testpmd log (IOTLB lines: $(grep -c IOTLB "$tlog" || true)), last 30 lines:"
 tail -n 30 "$tlog"
 expect_line "stdvmm-test: vhost_user_net ok"
