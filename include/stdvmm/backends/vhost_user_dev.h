@@ -66,7 +66,6 @@ struct vhost_user_dev {
     int watched_req_fd;
     unsigned iotlb_errors;
     unsigned iotlb_misses;        /* answered (loop thread) */
-    unsigned miss_access;         /* what the miss being answered asked for (loop thread) */
     unsigned iotlb_invalidations; /* sent (under the mutex) */
 };
 

@@ -379,11 +379,10 @@ static void on_backend(void *ctx, int fd, short revents)
      * DPDK asks read-write for receive buffers, which Linux maps write-only
      * (DMA_FROM_DEVICE), and takes only an entry that grants both. As
      * QEMU does, a miss that wants to write is checked for write alone, and
-     * its entry then grants read too (iotlb_update). That widens nothing a
+     * an entry that grants write grants read too (iotlb_update). That widens nothing a
      * backend could not do anyway: it maps all of guest RAM (SET_MEM_TABLE),
      * so the IOTLB confines a backend that follows it, not a hostile one.
      */
-    d->miss_access = access;
     unsigned check = (access & DMA_WRITE) ? DMA_WRITE : access;
     int st = d->dma != NULL ? d->dma->iotlb_miss(d->dma->ctx, iova, check) : -STDVMM_ENOENT;
     if (st == 0)
@@ -405,10 +404,8 @@ static void iotlb_update(void *ctx, const struct dma_iotlb_entry *e)
 {
     struct vhost_user_dev *d = ctx;
 
-    /* Only ever called from the miss on_backend() is answering, on the same thread. */
-    unsigned perm = e->perm;
-    if ((d->miss_access & DMA_READ) && (perm & DMA_WRITE))
-        perm |= DMA_READ;
+    /* Write-only grants read too: see on_backend(). */
+    unsigned perm = (e->perm & DMA_WRITE) ? e->perm | DMA_READ : e->perm;
     LOG_DEBUG("%s: IOTLB update 0x%llx+0x%llx perm %u", d->name, (unsigned long long)e->iova,
               (unsigned long long)e->size, perm);
     dev_lock(d);
@@ -621,8 +618,14 @@ int vhost_user_dev_attach(struct vhost_user_dev *d, struct virtio_vhost *model,
     dev_unlock(d);
     /* Outside the mutex: the IOMMU takes its lock to set the sink. */
     if (r == 0 && sink_of != NULL) {
+        /*
+         * Each mapping goes over as the driver makes it: DPDK drops a frame
+         * whose receive buffer misses, and Linux maps each receive buffer
+         * on its own, so answering misses alone loses the first frame into
+         * every buffer.
+         */
         const struct dma_iotlb_sink sink = {
-            .update = iotlb_update, .invalidate = iotlb_invalidate, .ctx = d};
+            .update = iotlb_update, .invalidate = iotlb_invalidate, .ctx = d, .on_map = true};
         sink_of->iotlb_sink(sink_of->ctx, &sink);
     }
     return r;

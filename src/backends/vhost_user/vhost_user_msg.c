@@ -146,6 +146,24 @@ size_t vhu_msg_encode(const struct vhu_msg *m, uint8_t *out, size_t cap)
     return VHU_HDR_SIZE + m->size;
 }
 
+/* A message whose header was checked: its payload must be all there and fit; then m is it. */
+static int fill(const uint8_t *buf, size_t len, const char *what, const char *name,
+                struct vhu_msg *m)
+{
+    uint32_t size = vhu_get32(buf + 8);
+    if (size > VHU_MAX_PAYLOAD || len - VHU_HDR_SIZE != size) {
+        LOG_ERR("vhost-user: %s %s says %u payload bytes, %zu came (at most %u)", what, name, size,
+                len - VHU_HDR_SIZE, VHU_MAX_PAYLOAD);
+        return -STDVMM_EPROTO;
+    }
+    memset(m, 0, sizeof(*m));
+    m->request = vhu_get32(buf);
+    m->flags = vhu_get32(buf + 4);
+    m->size = size;
+    memcpy(m->payload, buf + VHU_HDR_SIZE, size);
+    return 0;
+}
+
 int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struct vhu_msg *m)
 {
     if (len < VHU_HDR_SIZE) {
@@ -153,7 +171,7 @@ int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struc
                 len);
         return -STDVMM_EPROTO;
     }
-    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4), size = vhu_get32(buf + 8);
+    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4);
     if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION) {
         LOG_ERR("vhost-user: reply to %s is protocol version %u; this frontend speaks %u",
                 vhu_request_name(req), flags & VHU_FLAG_VERSION_MASK, VHU_VERSION);
@@ -164,17 +182,7 @@ int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struc
                 (flags & VHU_FLAG_REPLY) ? "a reply to " : "a request ", vhu_request_name(request));
         return -STDVMM_EPROTO;
     }
-    if (size > VHU_MAX_PAYLOAD || len - VHU_HDR_SIZE != size) {
-        LOG_ERR("vhost-user: reply to %s says %u payload bytes, %zu came (at most %u)",
-                vhu_request_name(req), size, len - VHU_HDR_SIZE, VHU_MAX_PAYLOAD);
-        return -STDVMM_EPROTO;
-    }
-    memset(m, 0, sizeof(*m));
-    m->request = request;
-    m->flags = flags;
-    m->size = size;
-    memcpy(m->payload, buf + VHU_HDR_SIZE, size);
-    return 0;
+    return fill(buf, len, "reply to", vhu_request_name(req), m);
 }
 
 int vhu_reply_u64(const struct vhu_msg *m, uint64_t *value)
@@ -217,23 +225,13 @@ int vhu_backend_decode(const uint8_t *buf, size_t len, struct vhu_msg *m)
         LOG_ERR("vhost-user: backend request of %zu bytes, shorter than a header", len);
         return -STDVMM_EPROTO;
     }
-    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4), size = vhu_get32(buf + 8);
+    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4);
     if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION || (flags & VHU_FLAG_REPLY)) {
         LOG_ERR("vhost-user: backend request %u with flags 0x%x: not a version %u request", request,
                 flags, VHU_VERSION);
         return -STDVMM_EPROTO;
     }
-    if (size > VHU_MAX_PAYLOAD || len - VHU_HDR_SIZE != size) {
-        LOG_ERR("vhost-user: backend request %u says %u payload bytes, %zu came (at most %u)",
-                request, size, len - VHU_HDR_SIZE, VHU_MAX_PAYLOAD);
-        return -STDVMM_EPROTO;
-    }
-    memset(m, 0, sizeof(*m));
-    m->request = request;
-    m->flags = flags;
-    m->size = size;
-    memcpy(m->payload, buf + VHU_HDR_SIZE, size);
-    return 0;
+    return fill(buf, len, "backend request", vhu_request_name(request), m);
 }
 
 int vhu_backend_iotlb_miss(const struct vhu_msg *m, uint64_t *iova, unsigned *access)

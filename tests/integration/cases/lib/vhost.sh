@@ -67,3 +67,21 @@ stop_testpmd() {
 	kill -INT "$TESTPMD_PID" 2>/dev/null || true
 	wait "$TESTPMD_PID" 2>/dev/null || true
 }
+
+# expect_testpmd_echo LOG: the guest half of vhost_user_net (which
+# vhost_user_iommu runs too) got all its pings back through testpmd's
+# 5tswap echo, and testpmd's final statistics in LOG show them: each ping is
+# two frames into its port and two out (the request, then the guest's
+# answer), a fragmented one six.
+expect_testpmd_echo() {
+	small=$(serial_value small) full=$(serial_value full) frag=$(serial_value frag)
+	echo "replies: $small/20 small, $full/10 full-size, $frag/5 fragmented"
+	[ "$small" = 20 ] || fail "$small of 20 small pings came back"
+	[ "$full" = 10 ] || fail "$full of 10 full-size pings came back"
+	[ "$frag" = 5 ] || fail "$frag of 5 fragmented pings came back"
+	rx=$(sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' "$1" | sort -n | tail -n 1)
+	tx=$(sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' "$1" | sort -n | tail -n 1)
+	echo "testpmd port 0: RX-packets $rx, TX-packets $tx; guest rx $(serial_value rx_packets) tx $(serial_value tx_packets)"
+	[ "${rx:-0}" -ge 90 ] || fail "testpmd received ${rx:-no} packets, expected 90 or more"
+	[ "${tx:-0}" -ge 90 ] || fail "testpmd sent ${tx:-no} packets, expected 90 or more"
+}
