@@ -84,21 +84,16 @@ static int backend_channel(struct vhost_user_dev *d)
 /* --iommu on needs the backend to translate IOVAs itself, through the IOTLB we serve. */
 static int iotlb_check(struct vhost_user_dev *d, uint64_t features)
 {
-    uint64_t need = 1ull << VHOST_USER_PROTOCOL_F_IOTLB | 1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ;
-
-    if (!(features & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)) ||
-        (d->conn.protocol_features & need) != need) {
-        LOG_ERR("%s: --iommu on: the vhost-user backend at %s has no IOTLB support (it offers "
-                "%s%s%s); it would reach guest memory outside the IOMMU, so the device is refused: "
-                "drop the one or the other (dpdk-testpmd: iommu-support=1)",
-                d->name, d->socket,
-                (features & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)) ? "" : "no ACCESS_PLATFORM ",
-                (d->conn.protocol_features & (1ull << VHOST_USER_PROTOCOL_F_IOTLB))
-                    ? ""
-                    : "no IOTLB protocol feature ",
-                (d->conn.protocol_features & (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ))
-                    ? ""
-                    : "no BACKEND_REQ protocol feature");
+    bool platform = features & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM);
+    bool iotlb = d->conn.protocol_features & (1ull << VHOST_USER_PROTOCOL_F_IOTLB);
+    bool req = d->conn.protocol_features & (1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ);
+    if (!platform || !iotlb || !req) {
+        LOG_ERR(
+            "%s: --iommu on: the vhost-user backend at %s has no IOTLB support (missing:%s%s%s); "
+            "it would reach guest memory outside the IOMMU, so the device is refused: drop the "
+            "one or the other (dpdk-testpmd: iommu-support=1)",
+            d->name, d->socket, platform ? "" : " VIRTIO_F_ACCESS_PLATFORM",
+            iotlb ? "" : " protocol feature IOTLB", req ? "" : " protocol feature BACKEND_REQ");
         return -STDVMM_ENOTSUP;
     }
     return backend_channel(d);
