@@ -172,36 +172,21 @@ static bool disk_ok(const struct vmm_disk *d, unsigned i)
 }
 
 /*
- * stdvmm's own device models translate through the virtio-iommu, and the
- * kernel's vhost-net through its IOTLB, which stdvmm serves. A vhost-user
- * backend reaches guest RAM itself and would need VHOST_USER_IOTLB_MSG,
- * which stdvmm does not speak, so such devices are refused rather than left
- * outside the IOMMU.
+ * stdvmm's own device models translate through the virtio-iommu, the
+ * kernel's vhost-net through its IOTLB, and a vhost-user backend through
+ * the IOTLB it keeps with VHOST_USER_IOTLB_MSG: a backend without one is
+ * refused when it is opened (vhost_user_dev.c), as it would reach guest
+ * memory outside the IOMMU.
  */
 static bool iommu_ok(const struct vmm_config *cfg)
 {
-    const char *why = NULL;
-
-    for (unsigned i = 0; i < cfg->disk_count && i < VMM_MAX_DISKS; i++)
-        if (cfg->disks[i].vhost_user != NULL)
-            why = "a vhost-user disk";
-    for (unsigned i = 0; i < cfg->net_count && i < VMM_MAX_NETS; i++) {
-        if (cfg->nets[i].backend == VMM_NET_VHOST_USER)
-            why = "a vhost-user network interface";
-    }
-    if (cfg->fs_count > 0)
-        why = "a virtio-fs file system (vhost-user)";
+    (void)cfg;
     if (!arch_platform()->iommu_described) {
         LOG_ERR("--iommu on: this architecture's firmware tables cannot describe a "
                 "virtio-iommu");
         return false;
     }
-    if (why == NULL)
-        return true;
-    LOG_ERR("--iommu on: %s has its datapath outside stdvmm, which the IOMMU does not translate "
-            "(no vhost-user IOTLB support); drop the one or the other",
-            why);
-    return false;
+    return true;
 }
 
 bool vmm_virtio_shared_ram(const struct vmm_config *cfg)
@@ -404,7 +389,7 @@ static int open_vhost(struct vmm_virtio *v, unsigned slot, const char *name, con
     v->vhost[slot] = calloc(1, sizeof(*v->vhost[slot]));
     if (v->vhost[slot] == NULL)
         return -STDVMM_ENOMEM;
-    return vhost_user_dev_open(v->vhost[slot], name, socket, device_id, wanted);
+    return vhost_user_dev_open(v->vhost[slot], name, socket, device_id, wanted, v->cfg->iommu);
 }
 
 int vmm_virtio_open(struct vmm_virtio **out, const struct vmm_config *cfg)
@@ -802,7 +787,7 @@ static int attach_vhost(struct vdev *d)
         return r;
     d->detach = detach_vhost;
     return vhost_user_dev_attach(d->vhu, d->mv.model, &d->loop, &m->vm.mem, regions, m->ram_count,
-                                 kick_fds);
+                                 kick_fds, d->mv.cfg.slot.dma);
 }
 
 static int build_vhost(struct vmm_virtio *v, struct machine *m, unsigned slot, const char *name,

@@ -4,7 +4,9 @@
  * input's first byte picks the request the frontend waits on (and, for
  * the accessors, the ring or config bytes it asked for); the rest arrives
  * as the reply. Every decoded reply goes through the accessor the frontend
- * uses for that request, so an accepted reply is read whole.
+ * uses for that request, so an accepted reply is read whole. One more
+ * selector value stands for the backend's own channel (F_BACKEND_REQ): the
+ * rest is a request from it, decoded as the IOTLB miss the frontend reads.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +24,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     uint8_t sel = data[0];
-    enum vhu_request req = reqs[sel % (sizeof(reqs) / sizeof(reqs[0]))];
     struct vhu_msg m;
+    const unsigned nreqs = sizeof(reqs) / sizeof(reqs[0]);
+    if (sel % (nreqs + 1) == nreqs) {
+        uint64_t iova;
+        unsigned access;
+        if (vhu_backend_decode(data + 1, size - 1, &m) == 0 &&
+            vhu_backend_iotlb_miss(&m, &iova, &access) == 0)
+            sink ^= (uint8_t)(iova ^ access);
+        return 0;
+    }
+    enum vhu_request req = reqs[sel % nreqs];
     if (vhu_reply_decode(data + 1, size - 1, req, &m) < 0)
         return 0;
     uint64_t v;

@@ -551,10 +551,44 @@ static void iotlb_follows_the_domain(void **state)
     assert_int_equal(log.n, before);
 }
 
+/* A sink with on_map (vhost-user's) gets each new mapping as the driver makes it. */
+static void iotlb_on_map(void **state)
+{
+    struct fixture *f = *state;
+    struct sink_log log = {0};
+    const struct dma_space *dma = f->rng.vdev.cfg.slot.dma;
+    const struct dma_iotlb_sink sink = {
+        .update = sink_update, .invalidate = sink_invalidate, .ctx = &log, .on_map = true};
+
+    dma->iotlb_sink(dma->ctx, &sink);
+    assert_int_equal(attach(f, 5, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, 0, 'i', 0, UINT64_MAX);
+    assert_int_equal(map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff, EP_BUF_GPA, 2), 0);
+    expect_msg(&log, 1, 'u', EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff);
+    assert_ptr_equal(log.msg[1].host, td_ptr(&f->d, EP_BUF_GPA));
+    assert_int_equal(log.msg[1].perm, DMA_WRITE); /* as mapped: the sink may widen it */
+    /* A refused MAP (overlapping) tells nothing; the UNMAP invalidates as always. */
+    assert_int_equal(map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff, EP_BUF_GPA, 1),
+                     VIRTIO_IOMMU_S_INVAL);
+    assert_int_equal(log.n, 2);
+    assert_int_equal(unmap(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, 2, 'i', EP_IOVA_BUF, EP_IOVA_BUF + 0x1fff);
+    /* Detached, a MAP of its old domain (gone with it) is nobody's. */
+    assert_int_equal(detach(f, 5, EP_ID), VIRTIO_IOMMU_S_OK);
+    expect_msg(&log, 3, 'i', 0, UINT64_MAX);
+    assert_int_equal(attach(f, 6, EP_ID, 0), VIRTIO_IOMMU_S_OK);
+    unsigned before = log.n;
+    assert_int_equal(map(f, 5, EP_IOVA_BUF, EP_IOVA_BUF + 0xfff, EP_BUF_GPA, 1),
+                     VIRTIO_IOMMU_S_NOENT);
+    assert_int_equal(log.n, before);
+    dma->iotlb_sink(dma->ctx, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(config_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(iotlb_on_map, setup, teardown),
         cmocka_unit_test_setup_teardown(requests_are_validated, setup, teardown),
         cmocka_unit_test_setup_teardown(probe_reports_reserved_regions, setup, teardown),
         cmocka_unit_test_setup_teardown(endpoint_translates_and_faults, setup, teardown),

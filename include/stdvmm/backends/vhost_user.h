@@ -22,6 +22,8 @@
 #define VHOST_USER_F_PROTOCOL_FEATURES 30
 #define VHOST_USER_PROTOCOL_F_MQ 0
 #define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
+#define VHOST_USER_PROTOCOL_F_BACKEND_REQ 5 /* a.k.a. SLAVE_REQ: the backend's own channel */
+#define VHOST_USER_PROTOCOL_F_IOTLB 7
 #define VHOST_USER_PROTOCOL_F_CONFIG 9
 
 /* One piece of guest RAM as the backend maps it. */
@@ -46,6 +48,7 @@ struct vhost_user {
     bool broken;                         /* a protocol error happened: nothing more is sent */
     uint64_t backend_features, features; /* offered by the backend; acknowledged */
     uint64_t protocol_features;          /* acknowledged (0 without F_PROTOCOL_FEATURES) */
+    bool iotlb; /* set before negotiating: ask for F_IOTLB and F_BACKEND_REQ too */
     char path[108];
 };
 
@@ -72,6 +75,16 @@ int vhost_user_get_config(struct vhost_user *vu, uint32_t offset, void *buf, uin
 int vhost_user_queue_num(struct vhost_user *vu, uint32_t *count);
 /* Size, base, addresses, kick and call, then enable: the backend starts on the ring. */
 int vhost_user_start_vring(struct vhost_user *vu, const struct vhost_user_vring *v);
+/*
+ * Behind an IOMMU (vu->iotlb, both protocol features acknowledged): hands
+ * the backend fd, its end of the channel its IOTLB misses come on
+ * (SET_BACKEND_REQ_FD); then one IOTLB entry, or an invalidation of
+ * [iova, iova + size). With REPLY_ACK these return once the backend took them.
+ */
+int vhost_user_set_backend_req_fd(struct vhost_user *vu, int fd);
+int vhost_user_iotlb_update(struct vhost_user *vu, uint64_t iova, uint64_t size, uint64_t uaddr,
+                            unsigned perm);
+int vhost_user_iotlb_invalidate(struct vhost_user *vu, uint64_t iova, uint64_t size);
 /* Stops ring index; out: where the backend stopped (the base to restart it from). */
 int vhost_user_stop_vring(struct vhost_user *vu, uint32_t index, uint16_t *base);
 

@@ -22,6 +22,7 @@
 
 #include "stdvmm/backends/vhost_doorbells.h"
 #include "stdvmm/backends/vhost_user.h"
+#include "stdvmm/devices/dma.h"
 #include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/guest_memory.h"
 #include "stdvmm/host/event_loop.h"
@@ -39,6 +40,7 @@ struct vhost_user_dev {
     unsigned queue_count;
     uint8_t config[VHOST_USER_DEV_CONFIG_MAX];
     uint32_t config_size;
+    bool iommu; /* behind the virtio-iommu: the backend must have an IOTLB */
 
     pthread_mutex_t lock; /* the connection and the ring state below */
     struct vhost_user conn;
@@ -59,15 +61,23 @@ struct vhost_user_dev {
     unsigned region_count;
     struct vhost_doorbells bells;
     int watched_fd; /* the connection's descriptor on the loop, -1: none */
+    const struct dma_space *dma; /* the IOMMU's view for this device, NULL: none */
+    int req_fd;                  /* our end of the backend's channel (iommu), -1: none */
+    int watched_req_fd;
+    unsigned iotlb_errors;
+    unsigned iotlb_misses;        /* answered (loop thread) */
+    unsigned iotlb_invalidations; /* sent (under the mutex) */
 };
 
 /*
  * Connects to the backend at socket, negotiates and learns the device's
  * features (the backend's offer within wanted) and, for a block device,
  * its config space. Logs a message naming name and socket on failure.
+ * With iommu, the backend must offer an IOTLB (VIRTIO_F_ACCESS_PLATFORM,
+ * the IOTLB and BACKEND_REQ protocol features), or the device is refused.
  */
 int vhost_user_dev_open(struct vhost_user_dev *d, const char *name, const char *socket,
-                        uint32_t device_id, uint64_t wanted);
+                        uint32_t device_id, uint64_t wanted, bool iommu);
 /* Config space the frontend defines itself (virtio-fs: the tag), instead of GET_CONFIG. */
 void vhost_user_dev_set_config(struct vhost_user_dev *d, const void *config, uint32_t size);
 /*
@@ -81,12 +91,13 @@ void vhost_user_dev_model_config(struct vhost_user_dev *d, struct virtio_vhost_c
 /*
  * This boot: guest RAM as regions with their memfds, the model, the loop
  * that relays calls, and one kick descriptor per queue (the port's
- * notifiers that the guest's QueueNotify writes signal).
+ * notifiers that the guest's QueueNotify writes signal). dma: the IOMMU's
+ * view of the device (opened with iommu), whose IOTLB the backend gets.
  */
 int vhost_user_dev_attach(struct vhost_user_dev *d, struct virtio_vhost *model,
                           struct host_loop *loop, const struct gmem *mem,
                           const struct vhost_user_region *regions, unsigned region_count,
-                          const int *kick_fds);
+                          const int *kick_fds, const struct dma_space *dma);
 /* The loop has stopped: the backend lets go of this boot's memory (the connection closes). */
 void vhost_user_dev_detach(struct vhost_user_dev *d);
 void vhost_user_dev_close(struct vhost_user_dev *d);

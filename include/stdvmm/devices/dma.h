@@ -9,6 +9,7 @@
 #ifndef STDVMM_DEVICES_DMA_H
 #define STDVMM_DEVICES_DMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,12 @@ struct dma_iotlb_sink {
     /* Drop whatever the cache holds that overlaps [iova, last]. */
     void (*invalidate)(void *ctx, uint64_t iova, uint64_t last);
     void *ctx;
+    /*
+     * Also give update() each new mapping as the driver makes it, before
+     * the MAP completes: for a datapath that drops work on a miss rather
+     * than wait for the answer (DPDK's receive path drops the frame).
+     */
+    bool on_map;
 };
 
 struct dma_space {

@@ -25,6 +25,9 @@
 #define PROTOCOL_FEATURES                                                                          \
     (1ull << VHOST_USER_PROTOCOL_F_MQ | 1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK |                  \
      1ull << VHOST_USER_PROTOCOL_F_CONFIG)
+/* Only behind an IOMMU: without one the backend has no misses to send. */
+#define IOTLB_PROTOCOL_FEATURES                                                                    \
+    (1ull << VHOST_USER_PROTOCOL_F_IOTLB | 1ull << VHOST_USER_PROTOCOL_F_BACKEND_REQ)
 
 static int fail(struct vhost_user *vu, int err)
 {
@@ -226,10 +229,11 @@ int vhost_user_negotiate(struct vhost_user *vu, uint64_t wanted, uint64_t *featu
         uint64_t offered;
         if ((r = get_u64(vu, VHU_GET_PROTOCOL_FEATURES, &offered)) < 0)
             return r;
-        vhu_msg_u64(&m, VHU_SET_PROTOCOL_FEATURES, offered & PROTOCOL_FEATURES);
+        uint64_t mine = PROTOCOL_FEATURES | (vu->iotlb ? IOTLB_PROTOCOL_FEATURES : 0);
+        vhu_msg_u64(&m, VHU_SET_PROTOCOL_FEATURES, offered & mine);
         if ((r = send_msg(vu, &m, NULL, 0)) < 0)
             return r;
-        vu->protocol_features = offered & PROTOCOL_FEATURES;
+        vu->protocol_features = offered & mine;
     }
     vu->features = vu->backend_features & (wanted | proto_bit);
     vhu_msg_u64(&m, VHU_SET_FEATURES, vu->features);
@@ -372,4 +376,29 @@ int vhost_user_stop_vring(struct vhost_user *vu, uint32_t index, uint16_t *base)
     }
     *base = (uint16_t)num;
     return 0;
+}
+
+int vhost_user_set_backend_req_fd(struct vhost_user *vu, int fd)
+{
+    struct vhu_msg m;
+
+    vhu_msg_plain(&m, VHU_SET_BACKEND_REQ_FD);
+    return request(vu, &m, &fd, 1);
+}
+
+int vhost_user_iotlb_update(struct vhost_user *vu, uint64_t iova, uint64_t size, uint64_t uaddr,
+                            unsigned perm)
+{
+    struct vhu_msg m;
+
+    vhu_msg_iotlb(&m, VHU_IOTLB_UPDATE, iova, size, uaddr, perm);
+    return request(vu, &m, NULL, 0);
+}
+
+int vhost_user_iotlb_invalidate(struct vhost_user *vu, uint64_t iova, uint64_t size)
+{
+    struct vhu_msg m;
+
+    vhu_msg_iotlb(&m, VHU_IOTLB_INVALIDATE, iova, size, 0, 0);
+    return request(vu, &m, NULL, 0);
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "stdvmm/devices/dma.h"
 #include "stdvmm/error.h"
 #include "stdvmm/log.h"
 
@@ -39,6 +40,10 @@ const char *vhu_request_name(uint32_t req)
         return "GET_QUEUE_NUM";
     case VHU_SET_VRING_ENABLE:
         return "SET_VRING_ENABLE";
+    case VHU_SET_BACKEND_REQ_FD:
+        return "SET_BACKEND_REQ_FD";
+    case VHU_IOTLB_MSG:
+        return "IOTLB_MSG";
     case VHU_GET_CONFIG:
         return "GET_CONFIG";
     default:
@@ -117,6 +122,19 @@ int vhu_msg_config(struct vhu_msg *m, uint32_t offset, uint32_t size)
     return 0;
 }
 
+void vhu_msg_iotlb(struct vhu_msg *m, unsigned type, uint64_t iova, uint64_t size, uint64_t uaddr,
+                   unsigned perm)
+{
+    vhu_msg_plain(m, VHU_IOTLB_MSG);
+    vhu_put64(m->payload, iova);
+    vhu_put64(m->payload + 8, size);
+    vhu_put64(m->payload + 16, uaddr);
+    m->payload[24] = (uint8_t)(((perm & DMA_READ) ? VHU_ACCESS_RO : 0) |
+                               ((perm & DMA_WRITE) ? VHU_ACCESS_WO : 0));
+    m->payload[25] = (uint8_t)type;
+    m->size = VHU_IOTLB_SIZE;
+}
+
 size_t vhu_msg_encode(const struct vhu_msg *m, uint8_t *out, size_t cap)
 {
     if (m->size > VHU_MAX_PAYLOAD || cap < VHU_HDR_SIZE + m->size)
@@ -128,6 +146,24 @@ size_t vhu_msg_encode(const struct vhu_msg *m, uint8_t *out, size_t cap)
     return VHU_HDR_SIZE + m->size;
 }
 
+/* A message whose header was checked: its payload must be all there and fit; then m is it. */
+static int fill(const uint8_t *buf, size_t len, const char *what, const char *name,
+                struct vhu_msg *m)
+{
+    uint32_t size = vhu_get32(buf + 8);
+    if (size > VHU_MAX_PAYLOAD || len - VHU_HDR_SIZE != size) {
+        LOG_ERR("vhost-user: %s %s says %u payload bytes, %zu came (at most %u)", what, name, size,
+                len - VHU_HDR_SIZE, VHU_MAX_PAYLOAD);
+        return -STDVMM_EPROTO;
+    }
+    memset(m, 0, sizeof(*m));
+    m->request = vhu_get32(buf);
+    m->flags = vhu_get32(buf + 4);
+    m->size = size;
+    memcpy(m->payload, buf + VHU_HDR_SIZE, size);
+    return 0;
+}
+
 int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struct vhu_msg *m)
 {
     if (len < VHU_HDR_SIZE) {
@@ -135,7 +171,7 @@ int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struc
                 len);
         return -STDVMM_EPROTO;
     }
-    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4), size = vhu_get32(buf + 8);
+    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4);
     if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION) {
         LOG_ERR("vhost-user: reply to %s is protocol version %u; this frontend speaks %u",
                 vhu_request_name(req), flags & VHU_FLAG_VERSION_MASK, VHU_VERSION);
@@ -146,17 +182,7 @@ int vhu_reply_decode(const uint8_t *buf, size_t len, enum vhu_request req, struc
                 (flags & VHU_FLAG_REPLY) ? "a reply to " : "a request ", vhu_request_name(request));
         return -STDVMM_EPROTO;
     }
-    if (size > VHU_MAX_PAYLOAD || len - VHU_HDR_SIZE != size) {
-        LOG_ERR("vhost-user: reply to %s says %u payload bytes, %zu came (at most %u)",
-                vhu_request_name(req), size, len - VHU_HDR_SIZE, VHU_MAX_PAYLOAD);
-        return -STDVMM_EPROTO;
-    }
-    memset(m, 0, sizeof(*m));
-    m->request = request;
-    m->flags = flags;
-    m->size = size;
-    memcpy(m->payload, buf + VHU_HDR_SIZE, size);
-    return 0;
+    return fill(buf, len, "reply to", vhu_request_name(req), m);
 }
 
 int vhu_reply_u64(const struct vhu_msg *m, uint64_t *value)
@@ -191,4 +217,46 @@ int vhu_reply_config(const struct vhu_msg *m, uint32_t offset, uint32_t size, co
     }
     *data = m->payload + 12;
     return 0;
+}
+
+int vhu_backend_decode(const uint8_t *buf, size_t len, struct vhu_msg *m)
+{
+    if (len < VHU_HDR_SIZE) {
+        LOG_ERR("vhost-user: backend request of %zu bytes, shorter than a header", len);
+        return -STDVMM_EPROTO;
+    }
+    uint32_t request = vhu_get32(buf), flags = vhu_get32(buf + 4);
+    if ((flags & VHU_FLAG_VERSION_MASK) != VHU_VERSION || (flags & VHU_FLAG_REPLY)) {
+        LOG_ERR("vhost-user: backend request %u with flags 0x%x: not a version %u request", request,
+                flags, VHU_VERSION);
+        return -STDVMM_EPROTO;
+    }
+    return fill(buf, len, "backend request", vhu_request_name(request), m);
+}
+
+int vhu_backend_iotlb_miss(const struct vhu_msg *m, uint64_t *iova, unsigned *access)
+{
+    /* The two u8 after the three u64; the padding after them is not required. */
+    if (m->request != VHU_BACKEND_IOTLB_MSG || m->size < 26 || m->payload[25] != VHU_IOTLB_MISS) {
+        LOG_ERR("vhost-user: backend request %u (%u bytes) is not an IOTLB miss", m->request,
+                m->size);
+        return -STDVMM_EPROTO;
+    }
+    uint8_t perm = m->payload[24];
+    if (perm == 0 || (perm & ~(VHU_ACCESS_RO | VHU_ACCESS_WO)) != 0) {
+        LOG_ERR("vhost-user: IOTLB miss with permission 0x%x", perm);
+        return -STDVMM_EPROTO;
+    }
+    *iova = vhu_get64(m->payload);
+    *access = ((perm & VHU_ACCESS_RO) ? DMA_READ : 0) | ((perm & VHU_ACCESS_WO) ? DMA_WRITE : 0);
+    return 0;
+}
+
+void vhu_msg_backend_reply(struct vhu_msg *m, uint32_t request, uint64_t status)
+{
+    memset(m, 0, sizeof(*m));
+    m->request = request;
+    m->flags = VHU_VERSION | VHU_FLAG_REPLY;
+    vhu_put64(m->payload, status);
+    m->size = 8;
 }

@@ -64,8 +64,24 @@ enum vhu_request {
     VHU_SET_PROTOCOL_FEATURES = 16,
     VHU_GET_QUEUE_NUM = 17,
     VHU_SET_VRING_ENABLE = 18,
+    VHU_SET_BACKEND_REQ_FD = 21,
+    VHU_IOTLB_MSG = 22,
     VHU_GET_CONFIG = 24,
 };
+
+/* What the backend sends on its own channel (F_BACKEND_REQ). */
+#define VHU_BACKEND_IOTLB_MSG 1u
+
+/*
+ * struct vhost_iotlb_msg: iova, size, uaddr (u64 each), perm, type (u8),
+ * padded to 32 bytes, as the kernel's and DPDK's layout.
+ */
+#define VHU_IOTLB_SIZE 32u
+#define VHU_IOTLB_MISS 1u
+#define VHU_IOTLB_UPDATE 2u
+#define VHU_IOTLB_INVALIDATE 3u
+#define VHU_ACCESS_RO 1u
+#define VHU_ACCESS_WO 2u
 
 struct vhu_msg {
     uint32_t request, flags, size;
@@ -79,6 +95,9 @@ void vhu_msg_state(struct vhu_msg *m, enum vhu_request req, uint32_t index, uint
 void vhu_msg_addr(struct vhu_msg *m, uint32_t index, uint64_t desc, uint64_t used, uint64_t avail);
 int vhu_msg_mem_table(struct vhu_msg *m, const struct vhost_user_region *r, unsigned count);
 int vhu_msg_config(struct vhu_msg *m, uint32_t offset, uint32_t size);
+/* VHOST_USER_IOTLB_MSG; perm in DMA_READ / DMA_WRITE (stdvmm/devices/dma.h). */
+void vhu_msg_iotlb(struct vhu_msg *m, unsigned type, uint64_t iova, uint64_t size, uint64_t uaddr,
+                   unsigned perm);
 /* The bytes to send: the header followed by size bytes of payload. */
 size_t vhu_msg_encode(const struct vhu_msg *m, uint8_t *out, size_t cap);
 
@@ -94,6 +113,16 @@ int vhu_reply_u64(const struct vhu_msg *m, uint64_t *value);
 int vhu_reply_state(const struct vhu_msg *m, uint32_t index, uint32_t *num);
 /* GET_CONFIG's reply for (offset, size): the config bytes. */
 int vhu_reply_config(const struct vhu_msg *m, uint32_t offset, uint32_t size, const uint8_t **data);
+
+/*
+ * A request the backend sent on its channel: version 1, not a reply, a
+ * payload that fits (len is what arrived, complete). Decoded into m.
+ */
+int vhu_backend_decode(const uint8_t *buf, size_t len, struct vhu_msg *m);
+/* BACKEND_IOTLB_MSG of type MISS: the IOVA and the access (DMA_READ, DMA_WRITE) wanted. */
+int vhu_backend_iotlb_miss(const struct vhu_msg *m, uint64_t *iova, unsigned *access);
+/* The answer to a backend request that set NEED_REPLY: status 0 done, else failed. */
+void vhu_msg_backend_reply(struct vhu_msg *m, uint32_t request, uint64_t status);
 
 const char *vhu_request_name(uint32_t req);
 

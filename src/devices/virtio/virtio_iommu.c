@@ -319,6 +319,20 @@ static uint8_t mapping_domain(struct viommu *v, const uint8_t *r, uint64_t n, ui
     return v->domains[*i].bypass ? VIRTIO_IOMMU_S_INVAL : VIRTIO_IOMMU_S_OK;
 }
 
+/* The new mapping at iova of domain, to the caches that want it (dma_iotlb_sink.on_map). */
+static void map_endpoints(struct viommu *v, int domain, uint64_t iova)
+{
+    struct dma_iotlb_entry e;
+
+    for (unsigned k = 0; k < v->nendpoints; k++) {
+        const struct viommu_endpoint *ep = &v->endpoints[k];
+        /* Outside guest RAM it is a fault at the first access, as for any device. */
+        if (ep->domain == domain && ep->sink.on_map && ep->sink.update != NULL &&
+            iommu_iotlb_entry(&v->domains[domain].map, v->vdev.cfg.slot.mem, iova, 0, &e) == 0)
+            ep->sink.update(ep->sink.ctx, &e);
+    }
+}
+
 static uint8_t do_map(struct viommu *v, const uint8_t *r, uint64_t n)
 {
     int i;
@@ -339,6 +353,7 @@ static uint8_t do_map(struct viommu *v, const uint8_t *r, uint64_t n)
                   ((flags & VIRTIO_IOMMU_MAP_F_WRITE) ? IOMMU_MAP_WRITE : 0);
     switch (iommu_map_add(&v->domains[i].map, start, last, phys, mf)) {
     case 0:
+        map_endpoints(v, i, start);
         return VIRTIO_IOMMU_S_OK;
     case -STDVMM_EEXIST:
         return VIRTIO_IOMMU_S_INVAL; /* §5.13.6.6: overlapping an existing mapping */

@@ -38,15 +38,19 @@ stop_backend() { # PID
 # plugins, loaded by path from where the test host has them. Sets TESTPMD_PID.
 TESTPMD=/usr/bin/dpdk-testpmd
 DPDK_PMDS=/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0
+# TESTPMD_VDEV_EXTRA (",iommu-support=1") and TESTPMD_EAL_EXTRA (more EAL
+# options, e.g. a log level) are added when set.
 start_testpmd() { # SOCKET LOG
 	rm -f "$1"
 	# EAL keeps its runtime files under /var/run/dpdk (--in-memory, which
 	# would not, is refused with --no-huge); the test host's root has no /var.
 	mkdir -p /var/run
 	# --stats-period keeps it running without a terminal (else it waits on stdin).
+	# shellcheck disable=SC2086 # TESTPMD_EAL_EXTRA is words
 	"$TESTPMD" -l 0,1 --no-huge -m 256 --no-pci --file-prefix="tp$$" \
 		-d "$DPDK_PMDS/librte_mempool_ring.so.23.0" -d "$DPDK_PMDS/librte_net_vhost.so.23.0" \
-		--vdev "net_vhost0,iface=$1,client=0" -- --forward-mode=5tswap --auto-start \
+		${TESTPMD_EAL_EXTRA:-} \
+		--vdev "net_vhost0,iface=$1,client=0${TESTPMD_VDEV_EXTRA:-}" -- --forward-mode=5tswap --auto-start \
 		--stats-period 1 --total-num-mbufs=4096 </dev/null >>"$2" 2>&1 &
 	TESTPMD_PID=$!
 	n=0
@@ -62,4 +66,22 @@ start_testpmd() { # SOCKET LOG
 stop_testpmd() {
 	kill -INT "$TESTPMD_PID" 2>/dev/null || true
 	wait "$TESTPMD_PID" 2>/dev/null || true
+}
+
+# expect_testpmd_echo LOG: the guest half of vhost_user_net (which
+# vhost_user_iommu runs too) got all its pings back through testpmd's
+# 5tswap echo, and testpmd's final statistics in LOG show them: each ping is
+# two frames into its port and two out (the request, then the guest's
+# answer), a fragmented one six.
+expect_testpmd_echo() {
+	small=$(serial_value small) full=$(serial_value full) frag=$(serial_value frag)
+	echo "replies: $small/20 small, $full/10 full-size, $frag/5 fragmented"
+	[ "$small" = 20 ] || fail "$small of 20 small pings came back"
+	[ "$full" = 10 ] || fail "$full of 10 full-size pings came back"
+	[ "$frag" = 5 ] || fail "$frag of 5 fragmented pings came back"
+	rx=$(sed -n 's/.*RX-packets: *\([0-9]*\).*/\1/p' "$1" | sort -n | tail -n 1)
+	tx=$(sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' "$1" | sort -n | tail -n 1)
+	echo "testpmd port 0: RX-packets $rx, TX-packets $tx; guest rx $(serial_value rx_packets) tx $(serial_value tx_packets)"
+	[ "${rx:-0}" -ge 90 ] || fail "testpmd received ${rx:-no} packets, expected 90 or more"
+	[ "${tx:-0}" -ge 90 ] || fail "testpmd sent ${tx:-no} packets, expected 90 or more"
 }
