@@ -149,20 +149,28 @@ static unsigned refusals_logged(const char *text)
     return n;
 }
 
+/* One miss of net0's vhost-net through dma; log gets what it logged. */
+static int miss_logged(const struct dma_space *dma, struct iommu_iotlb_count *c, uint64_t iova,
+                       unsigned access, char *log, size_t size)
+{
+    struct stderr_capture cap;
+    assert_int_equal(stderr_capture_begin(&cap), 0);
+    int r = iommu_iotlb_miss(dma, c, "net0", "vhost-net", iova, access);
+    stderr_capture_end(&cap, log, size);
+    return r;
+}
+
 static void miss_answers_and_counts(void **state)
 {
     struct fake_iommu io = {0};
     struct dma_space dma = {.translate = no_translate, .ctx = &io, .iotlb_miss = fake_miss};
     struct iommu_iotlb_count c = {0};
-    struct stderr_capture cap;
     char log[4096];
     (void)state;
     setup(&io.f);
     assert_int_equal(iommu_map_add(&io.f.map, 0x10000, 0x13fff, LOW_GPA + 0x8000, 3), 0);
 
-    assert_int_equal(stderr_capture_begin(&cap), 0);
-    assert_int_equal(iommu_iotlb_miss(&dma, &c, "net0", "vhost-net", 0x12345, DMA_WRITE), 0);
-    stderr_capture_end(&cap, log, sizeof(log));
+    assert_int_equal(miss_logged(&dma, &c, 0x12345, DMA_WRITE, log, sizeof(log)), 0);
     /* The datapath got the whole mapping; an answer is counted and not logged. */
     assert_int_equal(io.got_count, 1);
     assert_int_equal(io.got[0].iova, 0x10000);
@@ -174,10 +182,7 @@ static void miss_answers_and_counts(void **state)
     assert_int_equal(refusals_logged(log), 0);
 
     /* Unmapped: refused with the IOMMU's error, counted, and logged naming device and datapath. */
-    assert_int_equal(stderr_capture_begin(&cap), 0);
-    assert_int_equal(iommu_iotlb_miss(&dma, &c, "net0", "vhost-net", 0x20000, DMA_READ),
-                     -STDVMM_ENOENT);
-    stderr_capture_end(&cap, log, sizeof(log));
+    assert_int_equal(miss_logged(&dma, &c, 0x20000, DMA_READ, log, sizeof(log)), -STDVMM_ENOENT);
     assert_int_equal(io.got_count, 1);
     assert_int_equal(c.misses, 1);
     assert_int_equal(c.errors, 1);
@@ -187,10 +192,7 @@ static void miss_answers_and_counts(void **state)
     /* Mapped read-only, asked to write: the mapping's refusal, not an answer. */
     iommu_map_clear(&io.f.map);
     assert_int_equal(iommu_map_add(&io.f.map, 0x10000, 0x13fff, LOW_GPA, IOMMU_MAP_READ), 0);
-    assert_int_equal(stderr_capture_begin(&cap), 0);
-    assert_int_equal(iommu_iotlb_miss(&dma, &c, "net0", "vhost-net", 0x10000, DMA_WRITE),
-                     -STDVMM_EPERM);
-    stderr_capture_end(&cap, log, sizeof(log));
+    assert_int_equal(miss_logged(&dma, &c, 0x10000, DMA_WRITE, log, sizeof(log)), -STDVMM_EPERM);
     assert_int_equal(io.got_count, 1);
     assert_int_equal(c.errors, 2);
     assert_non_null(strstr(log, "(write)"));
