@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "stdvmm/devices/iommu_iotlb.h"
 
+#include <limits.h>
+
 #include "stdvmm/error.h"
+#include "stdvmm/log.h"
 
 /* The guest RAM region holding gpa, or NULL. */
 static const struct gmem_region *region_of(const struct gmem *mem, uint64_t gpa)
@@ -58,4 +61,31 @@ int iommu_iotlb_entry(const struct iommu_map *map, const struct gmem *mem, uint6
 int iommu_iotlb_identity(const struct gmem *mem, uint64_t iova, struct dma_iotlb_entry *e)
 {
     return clip(mem, 0, 0, UINT64_MAX, iova, DMA_READ | DMA_WRITE, e);
+}
+
+bool iommu_iotlb_refusal(struct iommu_iotlb_count *c)
+{
+    /* Saturates: a counter that wrapped would start logging again. */
+    if (c->errors < UINT_MAX)
+        c->errors++;
+    return c->errors <= IOMMU_IOTLB_ERRORS_LOGGED;
+}
+
+int iommu_iotlb_miss(const struct dma_space *dma, struct iommu_iotlb_count *c, const char *name,
+                     const char *who, uint64_t iova, unsigned access)
+{
+    int r = dma != NULL ? dma->iotlb_miss(dma->ctx, iova, access) : -STDVMM_ENOENT;
+    if (r == 0) {
+        c->misses++;
+        return 0;
+    }
+    if (iommu_iotlb_refusal(c))
+        LOG_WARN("%s: %s IOTLB miss at IOVA 0x%llx (%s) refused: nothing the device may use is "
+                 "mapped there (%s)",
+                 name, who, (unsigned long long)iova,
+                 access == DMA_READ    ? "read"
+                 : access == DMA_WRITE ? "write"
+                                       : "read/write",
+                 stdvmm_strerror(r));
+    return r;
 }

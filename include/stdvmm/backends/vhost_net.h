@@ -35,6 +35,7 @@
 #include "stdvmm/backends/net_tap.h"
 #include "stdvmm/backends/vhost_doorbells.h"
 #include "stdvmm/devices/dma.h"
+#include "stdvmm/devices/iommu_iotlb.h"
 #include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/guest_memory.h"
 #include "stdvmm/host/event_loop.h"
@@ -67,7 +68,7 @@ struct vhost_net {
     const struct gmem *mem;
     struct vhost_doorbells bells;
     const struct dma_space *dma; /* the endpoint's translation behind the IOMMU; NULL without */
-    unsigned iotlb_errors;       /* refused messages and misses, for the log's rate limit */
+    struct iommu_iotlb_count iotlb; /* misses; refused messages and misses (log rate limit) */
     /* The kernel has an IOTLB (features with ACCESS_PLATFORM set once): until then none is cached.
      */
     atomic_bool iotlb_live;

@@ -23,6 +23,7 @@
 #include "stdvmm/backends/vhost_doorbells.h"
 #include "stdvmm/backends/vhost_user.h"
 #include "stdvmm/devices/dma.h"
+#include "stdvmm/devices/iommu_iotlb.h"
 #include "stdvmm/devices/virtio_vhost.h"
 #include "stdvmm/guest_memory.h"
 #include "stdvmm/host/event_loop.h"
@@ -64,8 +65,7 @@ struct vhost_user_dev {
     const struct dma_space *dma; /* the IOMMU's view for this device, NULL: none */
     int req_fd;                  /* our end of the backend's channel (iommu), -1: none */
     int watched_req_fd;
-    unsigned iotlb_errors;
-    unsigned iotlb_misses;        /* answered (loop thread) */
+    struct iommu_iotlb_count iotlb; /* misses answered (loop thread) and refusals */
     unsigned iotlb_invalidations; /* sent (under the mutex) */
 };
 

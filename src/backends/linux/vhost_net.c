@@ -31,8 +31,6 @@
 #define NET_F_MAC 5
 #define NET_F_STATUS 16
 #define NET_STATUS_LINK_UP 1u
-/* Kernel refusals of IOTLB messages logged before going quiet. */
-#define IOTLB_ERRORS_LOGGED 8u
 /* The header without VERSION_1 or MRG_RXBUF: struct virtio_net_hdr, no num_buffers. */
 #define LEGACY_HDR_SIZE 10
 
@@ -276,7 +274,7 @@ static void iotlb_send(struct vhost_net *d, const struct vhost_msg_v2 *m)
     if (write(d->fd, m, sizeof(*m)) == (ssize_t)sizeof(*m))
         return;
     int e = errno;
-    if (++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
+    if (iommu_iotlb_refusal(&d->iotlb))
         LOG_ERR("%s: vhost-net refused IOTLB %s of 0x%llx+0x%llx: %s", d->name,
                 m->iotlb.type == VHOST_IOTLB_UPDATE ? "update" : "invalidation",
                 (unsigned long long)m->iotlb.iova, (unsigned long long)m->iotlb.size, strerror(e));
@@ -317,16 +315,9 @@ static void on_iotlb(void *ctx, int fd, short revents)
         unsigned access;
         if (vhost_iotlb_miss_decode(&m, &iova, &access) < 0)
             continue; /* only misses are sent to user space */
-        if (d->dma->iotlb_miss(d->dma->ctx, iova, access) < 0) {
-            if (++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
-                LOG_WARN("%s: vhost-net IOTLB miss at 0x%llx (%s) refused by the IOMMU; the "
-                         "device needs a reset",
-                         d->name, (unsigned long long)iova,
-                         access == DMA_READ    ? "read"
-                         : access == DMA_WRITE ? "write"
-                                               : "read/write");
+        /* A fault: the device needs a reset. */
+        if (iommu_iotlb_miss(d->dma, &d->iotlb, d->name, "vhost-net", iova, access) < 0)
             virtio_vhost_failed(d->bells.model);
-        }
     }
 }
 

@@ -309,7 +309,6 @@ static void watch(struct vhost_user_dev *d)
         d->watched_req_fd = d->req_fd;
 }
 
-#define IOTLB_ERRORS_LOGGED 8u
 #define BACKEND_READ_TIMEOUT_MS 1000
 
 /* len bytes of the backend's channel, without waiting past the deadline; descriptors refused. */
@@ -379,12 +378,7 @@ static void on_backend(void *ctx, int fd, short revents)
      * so the IOTLB confines a backend that follows it, not a hostile one.
      */
     unsigned check = (access & DMA_WRITE) ? DMA_WRITE : access;
-    int st = d->dma != NULL ? d->dma->iotlb_miss(d->dma->ctx, iova, check) : -STDVMM_ENOENT;
-    if (st == 0)
-        d->iotlb_misses++;
-    if (st < 0 && ++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
-        LOG_WARN("%s: the backend's IOTLB miss at IOVA 0x%llx (%s) is not mapped for the device",
-                 d->name, (unsigned long long)iova, (access & DMA_WRITE) ? "write" : "read");
+    int st = iommu_iotlb_miss(d->dma, &d->iotlb, d->name, "the vhost-user backend's", iova, check);
     if (m.flags & VHU_FLAG_NEED_REPLY) {
         struct vhu_msg reply;
         vhu_msg_backend_reply(&reply, m.request, st < 0 ? 1 : 0);
@@ -408,7 +402,7 @@ static void iotlb_update(void *ctx, const struct dma_iotlb_entry *e)
     if (d->connected && !d->conn.broken &&
         vhost_user_iotlb_update(&d->conn, e->iova, e->size, (uint64_t)(uintptr_t)e->host, perm) <
             0 &&
-        ++d->iotlb_errors <= IOTLB_ERRORS_LOGGED)
+        iommu_iotlb_refusal(&d->iotlb))
         LOG_WARN("%s: the backend did not take the IOTLB entry 0x%llx+0x%llx", d->name,
                  (unsigned long long)e->iova, (unsigned long long)e->size);
     dev_unlock(d);
@@ -635,7 +629,7 @@ void vhost_user_dev_detach(struct vhost_user_dev *d)
     if (d->attached) {
         if (d->dma != NULL)
             LOG_INFO("%s: IOTLB: %u misses answered, %u invalidations sent", d->name,
-                     d->iotlb_misses, d->iotlb_invalidations);
+                     d->iotlb.misses, d->iotlb_invalidations);
         unwatch(d);
         /*
          * Closing is how a vhost-user backend learns that a frontend's

@@ -6,18 +6,11 @@
 # it, and fetches again.
 set -eu
 dmesg -n 1
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.7.2/24 dev eth0
+# shellcheck source=tests/integration/guest/net_lib.sh
+. /tests/net_lib.sh
+net_if_up eth0 10.0.7.2/24
 echo "stdvmm-test: mac=$(cat /sys/class/net/eth0/address)"
-ok=no
-for _ in $(seq 90); do
-	if ping -c 1 -W 1 10.0.7.1 >/dev/null 2>&1; then
-		ok=ok
-		break
-	fi
-done
-echo "stdvmm-test: ping_a=$ok"
+net_ping_until ping_a 10.0.7.1 90
 echo "stdvmm-test: ping_a_count=$(ping -c 10 -i 0.2 -W 2 10.0.7.1 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')"
 # fetch N: 16 MiB from net-a into /tmp/data.bin, its time and checksum as sha256_N, seconds_N
 fetch() {
@@ -47,14 +40,7 @@ echo "stdvmm-test: phase1 done"
 # reconnect to it. 60 pings over about 20 s span that; those the restart
 # loses are counted, not failed (frames in flight die with the switch).
 echo "stdvmm-test: ping_restart_received=$(ping -c 60 -i 0.3 -W 1 10.0.7.1 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')"
-back=no
-for _ in $(seq 90); do
-	if ping -c 1 -W 1 10.0.7.1 >/dev/null 2>&1; then
-		back=ok
-		break
-	fi
-done
-echo "stdvmm-test: back=$back"
+net_ping_until back 10.0.7.1 90
 fetch 2
 echo "stdvmm-test: lan_b ok"
 sleep 900

@@ -4,9 +4,9 @@
 # the same subnet): must reach neither net-a nor net-b.
 set -eu
 dmesg -n 1
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.7.3/24 dev eth0
+# shellcheck source=tests/integration/guest/net_lib.sh
+. /tests/net_lib.sh
+net_if_up eth0 10.0.7.3/24
 echo "stdvmm-test: mac=$(cat /sys/class/net/eth0/address)"
 for v in a:10.0.7.1 b:10.0.7.2; do
 	r=reached

@@ -23,8 +23,8 @@ rate() { # MIB SECONDS_START SECONDS_END
 
 # shellcheck source=tests/integration/guest/iommu_lib.sh
 . /tests/iommu_lib.sh
-# shellcheck source=tests/integration/guest/tap_lib.sh
-. /tests/tap_lib.sh
+# shellcheck source=tests/integration/guest/net_lib.sh
+. /tests/net_lib.sh
 iommu_report
 
 # The disk: 4 MiB of random data written, caches dropped, read back.
@@ -36,7 +36,7 @@ got=$(dd if=/dev/vda bs=1048576 count=4 2>/dev/null | sha256sum | cut -d' ' -f1)
 [ "$want" = "$got" ] && echo "stdvmm-test: disk=ok" || echo "stdvmm-test: disk=mismatch"
 
 # The network: the TAP's host end answers pings, then serves a line.
-tap_guest_up
+net_guest_up eth0 192.168.77.2/24 192.168.77.1 ping
 reply=""
 for i in $(seq 10); do
 	reply=$(echo hello-from-guest | timeout 20 nc 192.168.77.1 5555) && [ -n "$reply" ] && break

@@ -4,9 +4,9 @@
 set -eu
 # Kernel messages would interleave with the result lines on the console.
 dmesg -n 1
-# shellcheck source=tests/integration/guest/tap_lib.sh
-. /tests/tap_lib.sh
-tap_guest_up
+# shellcheck source=tests/integration/guest/net_lib.sh
+. /tests/net_lib.sh
+net_guest_up eth0 192.168.77.2/24 192.168.77.1 ping
 echo "stdvmm-test: features=$(cat /sys/class/net/eth0/device/features)"
 t0=$(cut -d' ' -f1 /proc/uptime)
 wget -q -O /tmp/down.bin http://192.168.77.1:8000/down.bin || echo "stdvmm-test: wget failed"

@@ -5,27 +5,12 @@
 # (network wan only).
 set -eu
 dmesg -n 1
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.6.2/24 dev eth0
-ok=no
-for _ in $(seq 60); do
-	if ping -c 1 -W 1 10.0.6.1 >/dev/null 2>&1; then
-		ok=ok
-		break
-	fi
-done
-echo "stdvmm-test: ping_a=$ok"
+# shellcheck source=tests/integration/guest/net_lib.sh
+. /tests/net_lib.sh
+net_guest_up eth0 10.0.6.2/24 10.0.6.1 ping_a
 echo "stdvmm-test: ping_a_count=$(ping -c 10 -i 0.2 -W 2 10.0.6.1 2>&1 | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')"
 if grep -q "vswitch.qemu=1" /proc/cmdline; then
-	ok=no
-	for _ in $(seq 120); do
-		if ping -c 1 -W 1 10.0.6.4 >/dev/null 2>&1; then
-			ok=ok
-			break
-		fi
-	done
-	echo "stdvmm-test: ping_q=$ok"
+	net_ping_until ping_q 10.0.6.4 120
 fi
 t0=$(cut -d' ' -f1 /proc/uptime)
 wget -q -O /tmp/data.bin http://10.0.6.1:8000/data.bin || echo "stdvmm-test: wget failed"

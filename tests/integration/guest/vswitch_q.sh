@@ -6,25 +6,10 @@
 # tells a it is done, then powers off.
 set -eu
 dmesg -n 1
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.6.4/24 dev eth0
-ok=no
-for _ in $(seq 60); do
-	if ping -c 1 -W 1 10.0.6.1 >/dev/null 2>&1; then
-		ok=ok
-		break
-	fi
-done
-echo "stdvmm-test: ping_a=$ok"
-ok=no
-for _ in $(seq 60); do
-	if ping -c 1 -W 1 10.0.6.2 >/dev/null 2>&1; then
-		ok=ok
-		break
-	fi
-done
-echo "stdvmm-test: ping_b=$ok"
+# shellcheck source=tests/integration/guest/net_lib.sh
+. /tests/net_lib.sh
+net_guest_up eth0 10.0.6.4/24 10.0.6.1 ping_a
+net_ping_until ping_b 10.0.6.2
 wget -q -O /tmp/data.bin http://10.0.6.1:8000/data.bin || echo "stdvmm-test: wget failed"
 echo "stdvmm-test: sha256=$(sha256sum /tmp/data.bin | cut -d' ' -f1)"
 c=reached
