@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The boot benchmark's inside half, run by the test host's /init like a test
 # (bench/boot/run.sh stages it with ./measure and ./bench.conf). Boots the
-# same guest under stdvmm and under QEMU microvm, alternating (ABBA order, so
+# same guest under stdvmm and under QEMU (microvm on x86_64, virt on
+# aarch64), alternating (ABBA order, so
 # neither always runs first), and kvmtool after each pair when bench/boot/run.sh
 # staged one (--kvmtool), and prints medians and ratios to QEMU.
 #
@@ -13,13 +14,34 @@ here=${0%/*}
 # shellcheck source=bench/lib/in-host.sh
 . "$here/lib/bench.sh"
 # shellcheck source=/dev/null
-. "$here/bench.conf" # RUNS CPUS MEMORY_MIB CMDLINE GUEST_VIEW
+. "$here/bench.conf" # ARCH RUNS CPUS MEMORY_MIB CMDLINE GUEST_VIEW
 : "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 [ -x "$STDVMM" ] || { echo "no stdvmm at $STDVMM"; exit 1; }
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
 
+# What differs between the architectures: QEMU's machine, and the four exit
+# counters of KVM's per-VM debugfs directory in the table (its columns 8-11:
+# all exits, then three reasons) with their labels. x86 counts port I/O,
+# MMIO and HLT exits; arm64 MMIO exits that reached the VMM (mmio_exit_user)
+# or that the kernel handled (mmio_exit_kernel: the vGIC's registers), and
+# WFI (the guest's idle).
+case ${ARCH:-x86_64} in
+aarch64)
+	QEMU_MACHINE="virt"
+	QEMU_ARGS="-M virt,gic-version=3"
+	COUNTERS=exits,mmio_exit_user,mmio_exit_kernel,wfi_exit_stat
+	LABEL9="  of which MMIO to the VMM" LABEL10="  of which MMIO in kernel" LABEL11="  of which WFI"
+	;;
+*)
+	QEMU_MACHINE="microvm"
+	QEMU_ARGS="-L $QEMU_FIRMWARE -M microvm"
+	COUNTERS=exits,io_exits,mmio_exits,halt_exits
+	LABEL9="  of which port I/O" LABEL10="  of which MMIO" LABEL11="  of which HLT"
+	;;
+esac
+
 run_stdvmm() {
-	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-stdvmm-$RUN" \
+	"$here/measure" -c "$COUNTERS" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-stdvmm-$RUN" \
 		-p "$TEST_TMP/maps-stdvmm-$RUN" -o "$TEST_TMP/out.log" -- \
 		"$STDVMM" run --kernel "$GUEST_KERNEL" \
 		--initramfs "$GUEST_INITRD" --cmdline "$CMDLINE" --cpus "$CPUS" \
@@ -30,15 +52,16 @@ run_stdvmm() {
 # it once the guest is ready and measured (its exit figures are not comparable).
 run_kvmtool() {
 	# lkvm keeps its control sockets under $HOME/.lkvm.
-	HOME=$TEST_TMP "$here/measure" -k -m "$MEMORY_MIB" -p "$TEST_TMP/maps-kvmtool-$RUN" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
+	HOME=$TEST_TMP "$here/measure" -c "$COUNTERS" -k -m "$MEMORY_MIB" -p "$TEST_TMP/maps-kvmtool-$RUN" -o "$TEST_TMP/out.log" -- "$KVMTOOL" run \
 		--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --params "$CMDLINE" \
 		--cpus "$CPUS" --mem "$MEMORY_MIB" --console serial --network mode=none
 }
 run_qemu() {
-	"$here/measure" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-qemu-$RUN" \
+	# shellcheck disable=SC2086 # QEMU_ARGS is words
+	"$here/measure" -c "$COUNTERS" -m "$MEMORY_MIB" -s "$TEST_TMP/stats-qemu-$RUN" \
 		-p "$TEST_TMP/maps-qemu-$RUN" -o "$TEST_TMP/out.log" -- \
-		"$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
-		-M microvm -cpu host -m "$MEMORY_MIB" -smp "$CPUS" -nodefaults -no-user-config \
+		"$QEMU" $QEMU_ARGS -enable-kvm \
+		-cpu host -m "$MEMORY_MIB" -smp "$CPUS" -nodefaults -no-user-config \
 		-display none -no-reboot -serial stdio \
 		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" -append "$CMDLINE"
 }
@@ -56,7 +79,7 @@ one() { # VMM RUN
 	line="$line vmm_exits=$vmm_exits"
 	echo "DATA vmm=$1 run=$2 $line"
 	# Columns for the medians below: vmm ready exit rss utime stime status
-	# exits io_exits mmio_exits halt_exits run_cpu ready_cpu priv threads fds
+	# exits, COUNTERS' three reasons, run_cpu ready_cpu priv threads fds
 	# priv_file priv_anon vmm_exits.
 	echo "$1 $line" | sed 's/[a-z_]*=//g' >>"$data"
 	case $line in
@@ -121,7 +144,7 @@ else
 fi
 fails=$(awk '$1 != "kvmtool" && ($7 != 0 || $2 < 0) { n++ } END { print n + 0 }' "$data")
 echo
-echo "medians of $RUNS runs (stdvmm vs QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') microvm)"
+echo "medians of $RUNS runs (stdvmm vs QEMU $("$QEMU" --version | head -n 1 | awk '{ print $4 }') $QEMU_MACHINE)"
 # shellcheck disable=SC2086 # the title's words are the columns
 printf "$head" $title
 row "launch->ready (ms)" 2
@@ -130,9 +153,9 @@ row "peak RSS (KiB)" 4
 row "user CPU (ms)" 5
 row "system CPU (ms)" 6
 row "KVM exits" 8
-row "  of which port I/O" 9
-row "  of which MMIO" 10
-row "  of which HLT" 11
+row "$LABEL9" 9
+row "$LABEL10" 10
+row "$LABEL11" 11
 row "exits to the VMM" 19
 row "VMM CPU exec->1st run (ms)" 12
 row "VMM CPU exec->ready (ms)" 13
@@ -149,6 +172,16 @@ stat_median() { # VMM NAME
 		awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'
 }
 if ls "$TEST_TMP"/stats-stdvmm-* >/dev/null 2>&1; then
+	# Every exit counter this architecture's KVM keeps, whatever the
+	# difference: the table's rows name only three reasons.
+	echo
+	echo "KVM exit counters by reason, medians (every counter named *exit*)"
+	printf '%-26s %12s %12s %8s\n' counter stdvmm qemu ratio
+	for name in $(cat "$TEST_TMP"/stats-stdvmm-* | awk '$1 ~ /exit/ { print $1 }' | sort -u); do
+		awk -v n="$name" -v s="$(stat_median stdvmm "$name")" -v q="$(stat_median qemu "$name")" \
+			'BEGIN { r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
+			printf "%-26s %12s %12s %8s\n", n, s, q, r }'
+	done
 	echo
 	echo "KVM per-VM counters, medians, where stdvmm and QEMU differ by 10% and by 1000 or more"
 	printf '%-26s %12s %12s %8s\n' counter stdvmm qemu ratio

@@ -5,7 +5,7 @@
  * Built statically by bench/boot/run.sh so it runs in the test host without
  * a library closure.
  *
- *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] -- PROGRAM [ARGS...]
+ *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] [-c A,B,C,D] -- PROGRAM [ARGS...]
  *     -r TEXT  readiness text to look for in the output (default
  *              "stdvmm-guest: ready")
  *     -o FILE  copy of the program's standard output (default: discarded)
@@ -17,6 +17,9 @@
  *              line (exit reasons, page faults, TLB flushes, ...)
  *     -p FILE  the mappings counted in priv_kib below, one per line
  *              ("PRIVATE_KIB SIZE_KIB PERMS NAME"), at the readiness line
+ *     -c A,B,C,D  the four counters of the VM's debugfs directory printed
+ *              as kvm_A= ... kvm_D= (default exits,io_exits,mmio_exits,
+ *              halt_exits: x86's; each architecture's KVM names its own)
  *
  * Prints one line:
  *   ready_ms=R exit_ms=E maxrss_kib=K utime_ms=U stime_ms=S status=X \
@@ -74,8 +77,24 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static const char *const kvm_stats[] = {"exits", "io_exits", "mmio_exits", "halt_exits"};
-#define NSTATS (sizeof(kvm_stats) / sizeof(kvm_stats[0]))
+#define NSTATS 4
+static char kvm_stats[NSTATS][64] = {"exits", "io_exits", "mmio_exits", "halt_exits"};
+
+/* -c: exactly NSTATS comma-separated names, each a plain file name. */
+static int set_kvm_stats(const char *list)
+{
+    const char *p = list;
+    for (size_t i = 0; i < NSTATS; i++) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= sizeof(kvm_stats[i]) || memchr(p, '/', n) != NULL ||
+            (p[n] == '\0') != (i == NSTATS - 1))
+            return 0;
+        memcpy(kvm_stats[i], p, n);
+        kvm_stats[i][n] = '\0';
+        p += n + 1;
+    }
+    return 1;
+}
 
 #define MAX_ALL_STATS 160
 static char all_names[MAX_ALL_STATS][64];
@@ -327,7 +346,7 @@ int main(int argc, char **argv)
 
     const char *maps_path = NULL;
 
-    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:")) != -1) {
+    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:c:")) != -1) {
         switch (opt) {
         case 'r':
             ready = optarg;
@@ -347,9 +366,14 @@ int main(int argc, char **argv)
         case 'p':
             maps_path = optarg;
             break;
+        case 'c':
+            if (set_kvm_stats(optarg))
+                break;
+            fprintf(stderr, "measure: -c wants %d counter names separated by commas\n", NSTATS);
+            return 2;
         default:
             fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] "
-                            "-- PROGRAM [ARGS...]\n");
+                            "[-c A,B,C,D] -- PROGRAM [ARGS...]\n");
             return 2;
         }
     }

@@ -51,16 +51,24 @@ bench_cache() {
   (cd "$1" && pwd)
 }
 
-# bench_static_helper SRC DIR: prints DIR/NAME-HASH, a static build of the C
-# file SRC (static: the test host and the guest kit carry no libc for it),
-# compiled only when SRC changed.
+# bench_static_helper SRC DIR [ARCH]: prints DIR/NAME-HASH, a static build
+# of the C file SRC for ARCH (default x86_64; static: the test host and the
+# guest kit carry no libc for it), compiled only when SRC changed.
 bench_static_helper() {
-  local src=$1 dir=$2 out
-  ensure_host_pkgs gcc libc6-dev
+  local src=$1 dir=$2 arch=${3:-x86_64} out cc=gcc
+  case $arch in
+    x86_64) ensure_host_pkgs gcc libc6-dev ;;
+    aarch64)
+      ensure_host_pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      cc=aarch64-linux-gnu-gcc
+      ;;
+    *) die "no static helpers for $arch" ;;
+  esac
   mkdir -p "$dir"
   out=$dir/$(basename "$src" .c)-$(inputs_hash "$src")
+  [[ $arch == x86_64 ]] || out+=-$arch
   if [[ ! -x $out ]]; then
-    gcc -O2 -Wall -Wextra -Werror -static -o "$out.tmp" "$src"
+    "$cc" -O2 -Wall -Wextra -Werror -static -o "$out.tmp" "$src"
     mv "$out.tmp" "$out"
   fi
   printf '%s\n' "$out"

@@ -110,6 +110,49 @@ add_foreign_files() {
   done
 }
 
+# add_foreign_program ROOT CACHE PACKAGE:PATH DEST: a dynamically linked
+# program of the target architecture's package as DEST, with its loader and
+# every library it needs, found by what the ELF files name (readelf reads a
+# foreign ELF; ldd cannot run it). A library's package is the one that holds
+# it on the build machine (dpkg -S): Debian names a library's package alike
+# on every architecture, and the program's native package, installed here,
+# pulls the same libraries in.
+add_foreign_program() {
+  local root=$1 cache=$2 pkg path dest=$4 pdir interp lib f owner native_ma ma
+  IFS=: read -r pkg path <<<"$3"
+  pdir=$(deb_unpack "$cache" "$pkg")
+  [[ -e $pdir$path ]] || die "$pkg has no $path"
+  rm -f "${root:?}$dest"
+  mkdir -p "$root${dest%/*}"
+  cp -L "$pdir$path" "$root$dest"
+  interp=$(readelf -lW "$root$dest" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+  [[ -n $interp ]] || return 0 # static
+  native_ma=$(gcc -print-multiarch)
+  ma=${interp#/lib/ld-linux-}
+  ma=${ma%.so.*}-linux-gnu # ld-linux-aarch64.so.1 -> aarch64-linux-gnu
+  add_foreign_files "$root" "$cache" "libc6:$interp"
+  local todo=("$root$dest") seen=" "
+  while ((${#todo[@]})); do
+    f=${todo[0]}
+    todo=("${todo[@]:1}")
+    for lib in $(readelf -dW "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+      [[ $seen == *" $lib "* ]] && continue
+      seen+="$lib "
+      [[ -e $root/lib/$ma/$lib || $lib == "${interp##*/}" ]] && continue
+      owner=$(dpkg -S "*/$native_ma/$lib" 2>/dev/null | awk -F: -v l="/$native_ma/$lib" \
+        'index($0, l) == length($0) - length(l) + 1 { print $1; exit }' || true)
+      [[ -n $owner ]] || die "no package on this machine holds $lib (needed by ${f##*/})"
+      pdir=$(deb_unpack "$cache" "$owner")
+      local src=$pdir/lib/$ma/$lib
+      [[ -e $src ]] || src=$pdir/usr/lib/$ma/$lib
+      [[ -e $src ]] || die "$owner ($DEB_ARCH) has no $lib"
+      mkdir -p "$root/lib/$ma"
+      cp -L "$src" "$root/lib/$ma/$lib"
+      todo+=("$root/lib/$ma/$lib")
+    done
+  done
+}
+
 # linux-image-amd64 is a metapackage; the kernel lives in the versioned
 # package it depends on (linux-image-6.1.0-NN-amd64).
 resolve_kernel_pkg() {

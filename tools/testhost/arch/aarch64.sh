@@ -25,8 +25,11 @@ HOST_CC_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 HOST_CONSOLE=ttyAMA0
 HOST_RESULTS_TTY=ttyS0
 
-# No stand-in VMM for aarch64 (run-suite.sh --with-qemu is x86_64-only).
+# run-suite.sh --with-qemu: Debian's arm64 QEMU (bench/boot/run.sh --arch
+# aarch64 runs it with -M virt -enable-kvm), its libraries from the arm64
+# packages; -M virt boots a -kernel without firmware.
 STANDIN_QEMU_BIN=""
+STANDIN_QEMU_FOREIGN=qemu-system-arm:/usr/bin/qemu-system-aarch64
 STANDIN_QEMU_FIRMWARE=()
 
 # pauth-impdef: the host kernel signs return addresses in every function;

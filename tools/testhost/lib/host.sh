@@ -132,10 +132,17 @@ th_stage_suite() {
 }
 
 # th_stage_qemu STAGE: the build machine's QEMU as a stand-in VMM, with its
-# ldd closure and the firmware of the microvm machine (used with -L).
+# ldd closure and the firmware of the microvm machine (used with -L); for a
+# host of another architecture, that architecture's QEMU package
+# (STANDIN_QEMU_FOREIGN, PACKAGE:PATH) with its library closure.
 th_stage_qemu() {
   local f src
-  add_binary "$1" "$STANDIN_QEMU_BIN" /opt/qemu/bin/qemu
+  if [[ -n ${STANDIN_QEMU_FOREIGN:-} ]]; then
+    add_foreign_program "$1" "$th_cache" "$STANDIN_QEMU_FOREIGN" /opt/qemu/bin/qemu
+  else
+    [[ -n $STANDIN_QEMU_BIN ]] || die "no QEMU for a $th_arch test host (--with-qemu)"
+    add_binary "$1" "$STANDIN_QEMU_BIN" /opt/qemu/bin/qemu
+  fi
   mkdir -p "$1/opt/qemu/share"
   for f in "${STANDIN_QEMU_FIRMWARE[@]}"; do
     src=$(find -L /usr/share/qemu /usr/share/seabios -maxdepth 1 -name "$f" -print -quit 2>/dev/null)
