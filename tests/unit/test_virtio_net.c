@@ -68,8 +68,9 @@ static void fake_retry(void *ctx, uint64_t ns)
     f->retry_ns = ns;
 }
 
-static int setup_with_limit(void **state, uint64_t features,
-                            const struct rate_limiter_config *limit)
+/* ring: the transport features the driver takes (TD_FEATURES_ALL, or fewer). */
+static int setup_device(void **state, uint64_t ring, uint64_t features,
+                        const struct rate_limiter_config *limit)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
@@ -90,9 +91,15 @@ static int setup_with_limit(void **state, uint64_t features,
     f->now = 7000000000ull;
     if (virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0)
         return -1;
-    td_start(&f->d, &f->t, 2, 64, TD_FEATURES_ALL | features);
+    td_start(&f->d, &f->t, 2, 64, ring | features);
     *state = f;
     return 0;
+}
+
+static int setup_with_limit(void **state, uint64_t features,
+                            const struct rate_limiter_config *limit)
+{
+    return setup_device(state, TD_FEATURES_ALL, features, limit);
 }
 
 static int setup_with(void **state, uint64_t features)
@@ -123,19 +130,8 @@ static int setup_offloads(void **state)
 /* The same driver without VIRTIO_F_EVENT_IDX: the used ring's NO_NOTIFY flag does the asking. */
 static int setup_flags(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (f == NULL || td_init(&f->d) != 0)
-        return -1;
-    struct virtio_net_config cfg = {
-        .slot = td_slot(&f->d, "net0"),
-        .backend = {.tx = fake_tx, .rx_ready = fake_rx_ready, .ctx = f},
-    };
-    if (virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0)
-        return -1;
-    td_start(&f->d, &f->t, 2, 64,
-             VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
-    *state = f;
-    return 0;
+    return setup_device(state, VIRTIO_BIT(VIRTIO_F_VERSION_1), VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF),
+                        NULL);
 }
 
 static int setup_small(void **state)
