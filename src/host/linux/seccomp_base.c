@@ -26,7 +26,7 @@ static const struct sc_rule rules[] = {
     SC_SELF("tgkill", 0), SC("rt_sigreturn"), SC("rt_sigprocmask"), SC("sigaltstack"),
     SC("exit"), SC("exit_group"),
     /*
-     * A poll or sleep with a timeout that a signal (a stop and continue)
+     * A wait with a timeout (futex, poll, nanosleep) that a signal
      * interrupted is resumed by the kernel through this; it can only go on
      * with that call. Seen on a device thread in bench/io (SIGSYS, run lost).
      */
