@@ -68,8 +68,9 @@ static void fake_retry(void *ctx, uint64_t ns)
     f->retry_ns = ns;
 }
 
-static int setup_with_limit(void **state, uint64_t features,
-                            const struct rate_limiter_config *limit)
+/* ring: the transport features the driver takes (TD_FEATURES_ALL, or fewer). */
+static int setup_device(void **state, uint64_t ring, uint64_t features,
+                        const struct rate_limiter_config *limit)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
@@ -90,9 +91,15 @@ static int setup_with_limit(void **state, uint64_t features,
     f->now = 7000000000ull;
     if (virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0)
         return -1;
-    td_start(&f->d, &f->t, 2, 64, TD_FEATURES_ALL | features);
+    td_start(&f->d, &f->t, 2, 64, ring | features);
     *state = f;
     return 0;
+}
+
+static int setup_with_limit(void **state, uint64_t features,
+                            const struct rate_limiter_config *limit)
+{
+    return setup_device(state, TD_FEATURES_ALL, features, limit);
 }
 
 static int setup_with(void **state, uint64_t features)
@@ -118,6 +125,13 @@ static int setup_offloads(void **state)
     return setup_with(state, VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
                                  VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |
                                  VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
+}
+
+/* The same driver without VIRTIO_F_EVENT_IDX: the used ring's NO_NOTIFY flag does the asking. */
+static int setup_flags(void **state)
+{
+    return setup_device(state, VIRTIO_BIT(VIRTIO_F_VERSION_1), VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF),
+                        NULL);
 }
 
 static int setup_small(void **state)
@@ -266,6 +280,93 @@ static void receive_without_buffers_waits(void **state)
     assert_int_equal(td_used_idx(&f->d, RXQ), 2); /* both buffers, in order */
 }
 
+/* The driver's side of VirtIO 1.2 §2.7.10: must it notify after moving avail idx old -> new? */
+static bool driver_must_kick(struct fixture *f, uint16_t old, uint16_t new_idx)
+{
+    if (f->net.features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) {
+        uint16_t event = td_avail_event(&f->d, RXQ);
+        return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+    }
+    return !(virtio_le16(td_ptr(&f->d, f->d.q[RXQ].used)) & VIRTQ_USED_F_NO_NOTIFY);
+}
+
+/* Adds buffer i (1500 bytes) as the driver does: true when it would notify the device. */
+static bool refill(struct fixture *f, uint16_t i)
+{
+    uint16_t old = f->d.q[RXQ].avail_idx;
+    post_rx(f, i, 1500);
+    return driver_must_kick(f, old, f->d.q[RXQ].avail_idx);
+}
+
+/*
+ * While the device has receive buffers the driver's refills do not notify
+ * it; once a frame finds none, the next refill must, and that notification
+ * gets the waiting frame delivered.
+ */
+static void receive_asks_for_kicks_only_when_out(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t frame[1000] = {3};
+    for (uint16_t i = 0; i < 3; i++)
+        post_rx(f, i, 1500);
+    virtio_net_process(&f->net);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_false(refill(f, 3)); /* three buffers left: no notification */
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_false(refill(f, 4));
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 5);
+    /* All five used and no frame waiting: still nothing asked for. */
+    assert_false(refill(f, 5));
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    /* Now a frame finds the ring empty: it waits, and the next buffer must be announced. */
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 0);
+    assert_int_equal(virtio_net_stats(&f->net)->rx_no_buffers, 1);
+    assert_int_equal(f->rx_ready, 0);
+    assert_true(refill(f, 6));
+    virtio_net_process(&f->net); /* what the driver's notification runs */
+    assert_int_equal(f->rx_ready, 1);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 7);
+    /* Buffers again, so quiet again. */
+    assert_false(refill(f, 7));
+    assert_false(refill(f, 8));
+}
+
+/* A frame that needs more buffers than there are: the refill that may make it fit must notify. */
+static void receive_short_of_buffers_asks_for_kick(void **state)
+{
+    struct fixture *f = *state;
+    static uint8_t frame[4000];
+    post_rx(f, 0, 1500);
+    post_rx(f, 1, 1500);
+    virtio_net_process(&f->net);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 0);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 0); /* both given back */
+    assert_true(refill(f, 2));
+    virtio_net_process(&f->net);
+    assert_int_equal(f->rx_ready, 1);
+    assert_int_equal(virtio_net_receive(&f->net, NULL, frame, sizeof(frame)), 1);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 3);
+    assert_int_equal(virtio_le16(td_ptr(&f->d, TD_DATA + 10)), 3); /* num_buffers */
+}
+
+/* Transmit stays as it was: the driver notifies for every chain after a drain. */
+static void transmit_queue_is_not_quiet(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t hdr[VIRTIO_NET_HDR_SIZE] = {0};
+    tx_frame(f, 0, hdr, 60, 30);
+    virtio_net_process(&f->net);
+    assert_int_equal(f->sent, 1);
+    if (f->net.features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+        assert_int_equal(td_avail_event(&f->d, TXQ), 1);
+    else
+        assert_false(virtio_le16(td_ptr(&f->d, f->d.q[TXQ].used)) & VIRTQ_USED_F_NO_NOTIFY);
+}
+
 static void receive_small_buffers_drop_big_frames(void **state)
 {
     struct fixture *f = *state;
@@ -398,6 +499,14 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(receive_merges_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_without_buffers_waits, setup, teardown),
+        cmocka_unit_test_setup_teardown(receive_asks_for_kicks_only_when_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(receive_asks_for_kicks_only_when_out, setup_flags,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(receive_short_of_buffers_asks_for_kick, setup, teardown),
+        cmocka_unit_test_setup_teardown(receive_short_of_buffers_asks_for_kick, setup_flags,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(transmit_queue_is_not_quiet, setup, teardown),
+        cmocka_unit_test_setup_teardown(transmit_queue_is_not_quiet, setup_flags, teardown),
         cmocka_unit_test_setup_teardown(receive_small_buffers_drop_big_frames, setup_small,
                                         teardown),
         cmocka_unit_test_setup_teardown(receive_buffer_smaller_than_header, setup, teardown),

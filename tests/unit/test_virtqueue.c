@@ -378,6 +378,7 @@ static void event_idx_interrupts_only_when_asked(void **state)
     unsigned base = f->d.interrupts;
     virtio_dev_push(&f->vd, 0, &chains[0], 0); /* first push always signals */
     assert_int_equal(f->d.interrupts, base + 1);
+    td_w32(&f->t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_VRING); /* the driver's handler */
     virtio_dev_push(&f->vd, 0, &chains[1], 0);
     assert_int_equal(f->d.interrupts, base + 1);
     virtio_dev_push(&f->vd, 0, &chains[2], 0); /* used_idx 2 -> 3 crosses used_event 2 */
@@ -387,18 +388,54 @@ static void event_idx_interrupts_only_when_asked(void **state)
     assert_int_equal(td_used_idx(&f->d, 0), 4);
 }
 
-static void batched_push_signals_once(void **state)
+/* The driver offers three 4-byte writable chains; the device takes them all. */
+static void pop_three(struct fixture *f, struct virtq_chain chains[3], struct virtq_seg segs[][CAP])
 {
-    struct fixture *f = *state;
-    struct virtq_chain chains[3];
-    struct virtq_seg segs[3][CAP];
-
     for (uint16_t i = 0; i < 3; i++) {
         td_desc(&f->d, 0, i, TD_DATA, 4, VIRTQ_DESC_F_WRITE, 0);
         td_avail(&f->d, 0, i);
         virtq_chain_init(&chains[i], segs[i], CAP);
         assert_int_equal(virtio_dev_pop(&f->vd, 0, &chains[i]), 1);
     }
+}
+
+/*
+ * virtio-mmio's line behaves as a level: a cause still pending (not
+ * acknowledged) raises no second interrupt, a new cause or one raised after
+ * the acknowledgement does.
+ */
+static void pending_cause_interrupts_once(void **state)
+{
+    struct fixture *f = *state;
+    struct virtq_chain chains[3];
+    struct virtq_seg segs[3][CAP];
+
+    pop_three(f, chains, segs);
+    td_set_used_event(&f->d, 0, 0); /* the driver wants every completion */
+    unsigned base = f->d.interrupts;
+    virtio_dev_push(&f->vd, 0, &chains[0], 0);
+    assert_int_equal(f->d.interrupts, base + 1);
+    td_set_used_event(&f->d, 0, 1);
+    virtio_dev_push(&f->vd, 0, &chains[1], 0); /* asked for, but VRING is still pending */
+    assert_int_equal(f->d.interrupts, base + 1);
+    virtio_dev_config_changed(&f->vd); /* another cause: its own interrupt */
+    assert_int_equal(f->d.interrupts, base + 2);
+    assert_int_equal(td_r32(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS),
+                     VIRTIO_INT_VRING | VIRTIO_INT_CONFIG);
+    td_w32(&f->t, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_VRING | VIRTIO_INT_CONFIG);
+    td_set_used_event(&f->d, 0, 2);
+    virtio_dev_push(&f->vd, 0, &chains[2], 0); /* acknowledged: this one interrupts */
+    assert_int_equal(f->d.interrupts, base + 3);
+    assert_int_equal(td_used_idx(&f->d, 0), 3);
+}
+
+static void batched_push_signals_once(void **state)
+{
+    struct fixture *f = *state;
+    struct virtq_chain chains[3];
+    struct virtq_seg segs[3][CAP];
+
+    pop_three(f, chains, segs);
     td_set_used_event(&f->d, 0, 0);
     unsigned base = f->d.interrupts;
     for (int i = 0; i < 3; i++)
@@ -553,9 +590,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(indirect_loop_breaks_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(indirect_next_beyond_table_breaks_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(event_idx_interrupts_only_when_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(pending_cause_interrupts_once, setup, teardown),
         cmocka_unit_test_setup_teardown(batched_push_signals_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(no_interrupt_flag_without_event_idx, setup_plain,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(no_interrupt_flag_without_event_idx, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(stale_chain_after_reset_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(status_0x100_is_a_full_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(status_bits_clear_only_by_reset, setup, teardown),

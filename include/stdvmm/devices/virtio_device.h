@@ -95,6 +95,8 @@ struct virtio_dev_config {
     uint16_t num_queues; /* 1..VIRTIO_MAX_QUEUES */
     uint16_t queue_max;  /* the largest queue, a power of two up to VIRTQ_MAX_SIZE */
     uint32_t config_size;
+    /* Queues (bit per index) served as input arrives rather than drained: virtq_set_quiet(). */
+    uint32_t quiet_queues;
     const struct virtio_device_ops *ops;
     void *dev;
 };

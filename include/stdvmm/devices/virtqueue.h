@@ -78,6 +78,12 @@ struct virtq {
     uint16_t signalled_used;
     bool signalled_valid; /* signalled_used holds the used index at the last interrupt */
     bool broken;
+    /*
+     * Kicks wanted only when a pop finds the ring empty (virtq_set_quiet);
+     * no_notify: VIRTQ_USED_F_NO_NOTIFY is set in the used ring (no EVENT_IDX).
+     */
+    bool quiet;
+    bool no_notify;
     uint32_t generation; /* bumped on every reset, so late completions can be dropped */
     const struct gmem *mem;
     const struct dma_space *dma; /* NULL: addresses are guest-physical (no IOMMU) */
@@ -93,6 +99,16 @@ void virtq_init(struct virtq *vq, const struct gmem *mem, const char *name);
  * every access. Survives resets; NULL goes back to guest-physical addresses.
  */
 void virtq_set_dma(struct virtq *vq, const struct dma_space *dma);
+
+/*
+ * For a queue the device takes buffers from only as input arrives (a
+ * receive queue), not one it drains on every notification: the driver is
+ * asked to notify only once a pop has found the ring empty, and told not to
+ * for as long as pops succeed (avail_event behind the device, or
+ * VIRTQ_USED_F_NO_NOTIFY). A device that finds the ring empty always gets a
+ * notification for the next chain. Survives resets.
+ */
+void virtq_set_quiet(struct virtq *vq, bool quiet);
 
 /* Forgets the configuration and the ring positions (device reset, QueueReady=0). */
 void virtq_reset(struct virtq *vq);

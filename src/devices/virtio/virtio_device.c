@@ -56,6 +56,7 @@ int virtio_dev_init(struct virtio_dev *vd, const struct virtio_dev_config *cfg)
         name_queue(vd->queue_names[i], sizeof(vd->queue_names[i]), vd->cfg.slot.name, i);
         virtq_init(&vd->queues[i], cfg->slot.mem, vd->queue_names[i]);
         virtq_set_dma(&vd->queues[i], cfg->slot.dma);
+        virtq_set_quiet(&vd->queues[i], (cfg->quiet_queues >> i) & 1);
     }
     return 0;
 }

@@ -23,7 +23,15 @@ static void mmio_interrupt(void *transport, unsigned cause)
     struct virtio_mmio *t = transport;
     const struct virtio_slot *slot = &t->dev->cfg.slot;
 
-    atomic_fetch_or(&t->isr, cause);
+    /*
+     * A cause still pending has had its interrupt and the driver has not
+     * acknowledged it: it reads InterruptStatus, acknowledges what it read,
+     * and only then looks at its rings, so it will see what was added since.
+     * Another edge would only bring it back to find nothing (two MMIO exits).
+     * This is a level-triggered line's behaviour, as QEMU's virtio-mmio has.
+     */
+    if (atomic_fetch_or(&t->isr, cause) & cause)
+        return;
     if (slot->interrupt != NULL)
         slot->interrupt(slot->host_ctx);
 }

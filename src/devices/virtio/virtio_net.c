@@ -86,6 +86,12 @@ int virtio_net_init(struct virtio_net *d, const struct virtio_net_config *cfg)
         .num_queues = 2,
         .queue_max = VIRTIO_NET_QUEUE_SIZE,
         .config_size = sizeof(d->config),
+        /*
+         * Receive buffers are taken one frame at a time, so a kick per refill
+         * would mostly come while the device still has buffers; it asks for
+         * one only when a frame finds the ring empty.
+         */
+        .quiet_queues = 1u << VIRTIO_NET_RX,
         .ops = &net_ops,
         .dev = d,
     };

@@ -46,6 +46,7 @@ void virtq_reset(struct virtq *vq)
     const struct gmem *mem = vq->mem;
     const struct dma_space *dma = vq->dma;
     const char *name = vq->name;
+    bool quiet = vq->quiet;
 
     /* The lock stays as it is: the caller holds it. */
     vq->num = 0;
@@ -55,7 +56,9 @@ void virtq_reset(struct virtq *vq)
     vq->last_avail = vq->used_idx = vq->signalled_used = 0;
     vq->signalled_valid = false;
     vq->broken = false;
+    vq->no_notify = false;
     vq->generation = generation;
+    vq->quiet = quiet;
     vq->mem = mem;
     vq->dma = dma;
     vq->name = name;
@@ -64,6 +67,11 @@ void virtq_reset(struct virtq *vq)
 void virtq_set_dma(struct virtq *vq, const struct dma_space *dma)
 {
     vq->dma = dma;
+}
+
+void virtq_set_quiet(struct virtq *vq, bool quiet)
+{
+    vq->quiet = quiet;
 }
 
 /* Every guest address the queue touches comes through here: an IOVA when an IOMMU is in front. */
@@ -111,6 +119,7 @@ int virtq_enable(struct virtq *vq, bool event_idx, bool indirect)
     vq->last_avail = vq->used_idx = vq->signalled_used = 0;
     vq->signalled_valid = false;
     vq->broken = false;
+    vq->no_notify = false; /* the driver hands the used ring over zeroed */
     vq->ready = true;
     return 0;
 }
@@ -281,6 +290,23 @@ static int pending(struct virtq *vq)
     return n;
 }
 
+/*
+ * Tells the driver whether to notify when it adds the chain at last_avail
+ * (VirtIO 1.2 §2.7.10). With EVENT_IDX "no" is last_avail - 1: the driver
+ * publishes only indices at or past last_avail, so it never crosses it.
+ * Without EVENT_IDX only a quiet queue touches the flag.
+ */
+static bool want_notify(struct virtq *vq, bool want)
+{
+    if (vq->event_idx)
+        return store_u16(vq, avail_event_gpa(vq),
+                         want ? vq->last_avail : (uint16_t)(vq->last_avail - 1));
+    if (!vq->quiet || vq->no_notify == !want)
+        return true;
+    vq->no_notify = !want;
+    return store_u16(vq, vq->used_gpa, want ? 0 : VIRTQ_USED_F_NO_NOTIFY);
+}
+
 int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 {
     if (!vq->ready)
@@ -288,12 +314,12 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
     if (vq->broken)
         return -STDVMM_EIO;
     int n = pending(vq);
-    if (n == 0 && vq->event_idx) {
+    if (n == 0 && (vq->event_idx || vq->quiet)) {
         /*
          * Ask to be notified from here on, then look again: the driver may
-         * have added a chain before it could see the new avail_event.
+         * have added a chain before it could see the request.
          */
-        if (!store_u16(vq, avail_event_gpa(vq), vq->last_avail))
+        if (!want_notify(vq, true))
             return broken(vq, "used ring outside guest RAM", vq->used_gpa, vq->num);
         atomic_thread_fence(memory_order_seq_cst);
         n = pending(vq);
@@ -306,7 +332,8 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
     if (!load_u16(vq, vq->avail_gpa + 4 + 2ull * (vq->last_avail % vq->num), &head))
         return broken(vq, "available ring outside guest RAM", vq->avail_gpa, vq->num);
     vq->last_avail++;
-    if (vq->event_idx && !store_u16(vq, avail_event_gpa(vq), vq->last_avail))
+    /* A queue drained on every notification wants the next one; a quiet one does not yet. */
+    if (!want_notify(vq, !vq->quiet))
         return broken(vq, "used ring outside guest RAM", vq->used_gpa, vq->num);
     int r = walk_chain(vq, head, c);
     return r < 0 ? r : 1;

@@ -26,6 +26,12 @@ static const struct sc_rule rules[] = {
     SC_SELF("tgkill", 0), SC("rt_sigreturn"), SC("rt_sigprocmask"), SC("sigaltstack"),
     SC("exit"), SC("exit_group"),
     /*
+     * A wait with a timeout (futex, poll, nanosleep) that a signal
+     * interrupted is resumed by the kernel through this; it can only go on
+     * with that call. Seen on a device thread in bench/io (SIGSYS, run lost).
+     */
+    SC("restart_syscall"),
+    /*
      * glibc tries clone3 first and falls back to clone, whose flags a
      * filter can see (clone3 passes them in memory): ENOSYS steers it there.
      */
