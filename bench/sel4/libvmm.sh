@@ -32,7 +32,12 @@
 #   bootargs "console=ttyAMA0 quiet panic=-1" (stdvmm's: ttyS0), the
 #   initrd's real end in its device tree, and one VM-fault handler that
 #   takes the guest /init's write to 0x9010000 (stdvmm's boot-timer byte)
-#   so that /init goes on to its readiness line.
+#   so that /init goes on to its readiness line;
+# - libvmm's src/arch/aarch64/fault.c leaves a virtual-timer PPI that the
+#   guest has not enabled yet masked instead of acknowledging it: unchanged,
+#   the level-triggered timer fires again at once and the Debian kernel never
+#   gets past its timer set-up (docs/benchmarks.md says more); the guest's
+#   enable of the PPI acknowledges it (vgic_dist_enable_irq).
 # Readiness: the kit's "stdvmm-guest: ready" (printed by /init after its
 # drivers are loaded), timed from QEMU's start. Run it under the lock, as
 # the other benchmarks: flock /tmp/qemu.lock bench/sel4/libvmm.sh ...
@@ -144,6 +149,15 @@ for old, new in (("void init(void) {", hook + "\nvoid init(void) {"),
         sys.exit(f"libvmm.sh: examples/simple/vmm.c has no single {old.strip()!r}")
     src = src.replace(old, new)
 open(path, "w").write(src)
+EOF
+python3 - "$lv/src/arch/aarch64/fault.c" <<'EOF'
+import sys
+path = sys.argv[1]
+src = open(path).read()
+ack = "        microkit_vcpu_arm_ack_vppi(vcpu_id, ppi_irq);\n"
+if src.count(ack) != 1:
+    sys.exit("libvmm.sh: fault.c has no single VPPI acknowledgement")
+open(path, "w").write(src.replace(ack, ""))
 EOF
 make -C "$ex" MICROKIT_SDK="$sdk" MICROKIT_BOARD=qemu_virt_aarch64 MICROKIT_CONFIG=debug \
   BUILD_DIR="$work/simple" -j2 >>"$log" 2>&1 || die "libvmm's examples/simple did not build (see $log)"
