@@ -24,3 +24,11 @@ find_program(STDVMM_PYTHON3 python3 REQUIRED)
 add_test(NAME unit.sel4_gen_vm_table
          COMMAND ${STDVMM_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_gen_vm_table.py)
 set_tests_properties(unit.sel4_gen_vm_table PROPERTIES LABELS unit TIMEOUT 60)
+
+# The seL4 runtime's memcpy/memset, natively and under other names (the
+# test binary keeps the C library's own).
+set(sel4_rt_string ${PROJECT_SOURCE_DIR}/src/port/sel4/rt/string.c)
+target_sources(test_sel4_rt_string PRIVATE ${sel4_rt_string})
+set_source_files_properties(${sel4_rt_string} PROPERTIES
+                            COMPILE_DEFINITIONS "memcpy=rt_memcpy;memset=rt_memset"
+                            COMPILE_OPTIONS "-fno-builtin")

@@ -33,7 +33,7 @@ set(sel4_common_flags -std=gnu17 -nostdinc "SHELL:-isystem ${PICOLIBC_DIR}/inclu
     -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
     -Wmissing-prototypes)
 
-add_library(stdvmm_sel4_rt OBJECT ${SEL4_DIR}/rt/crt0.S ${SEL4_DIR}/rt/rt.c)
+add_library(stdvmm_sel4_rt OBJECT ${SEL4_DIR}/rt/crt0.S ${SEL4_DIR}/rt/rt.c ${SEL4_DIR}/rt/string.c)
 target_compile_options(stdvmm_sel4_rt PRIVATE ${sel4_common_flags})
 target_link_libraries(stdvmm_sel4_rt PRIVATE sel4 sel4_autoconf)
 
