@@ -381,6 +381,15 @@ static void malformed_layouts(void **state)
     assert_int_equal(*td_ptr(&f->d, STATUS), VIRTIO_BLK_S_IOERR);
 }
 
+/* One read the backend holds (async), in slot 0's descriptors. */
+static void hold_one(struct fixture *f)
+{
+    f->async = true;
+    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->held_count, 1);
+}
+
 static void several_in_flight_complete_out_of_order(void **state)
 {
     struct fixture *f = *state;
@@ -417,10 +426,7 @@ static void several_in_flight_complete_out_of_order(void **state)
 static void completion_after_reset_is_dropped(void **state)
 {
     struct fixture *f = *state;
-    f->async = true;
-    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
-    virtio_blk_process(&f->blk);
-    assert_int_equal(f->held_count, 1);
+    hold_one(f);
     td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
     td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
@@ -437,10 +443,7 @@ static void completion_after_reset_is_dropped(void **state)
 static void reset_drains_before_new_requests(void **state)
 {
     struct fixture *f = *state;
-    f->async = true;
-    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
-    virtio_blk_process(&f->blk);
-    assert_int_equal(f->held_count, 1);
+    hold_one(f);
     td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
     td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
@@ -551,16 +554,25 @@ static void reset_drops_a_held_request(void **state)
     assert_int_equal(f->blk.free_count, VIRTIO_BLK_QUEUE_SIZE);
 }
 
+/* A second device's configuration on the fixture's memory: room for 4 requests, no limit. */
+static struct virtio_blk_config other_config(struct fixture *f)
+{
+    return (struct virtio_blk_config){
+        .slot = td_slot(&f->d, "blk1"),
+        .capacity = SECTORS * 512,
+        .backend = {.submit = fake_submit, .now_ns = fake_now, .retry_after = fake_retry, .ctx = f},
+        .reqs = f->reqs,
+        .reqs_size = VIRTIO_BLK_REQS_BYTES(4),
+        .max_reqs = 4,
+    };
+}
+
 static void rate_limit_config_refused(void **state)
 {
     struct fixture *f = *state;
     struct virtio_blk other;
-    struct virtio_blk_config cfg = {
-        .slot = td_slot(&f->d, "blk1"),
-        .capacity = SECTORS * 512,
-        .limit = {.ops = {.size = 10}}, /* no refill time */
-        .backend = {.submit = fake_submit, .now_ns = fake_now, .retry_after = fake_retry, .ctx = f},
-    };
+    struct virtio_blk_config cfg = other_config(f);
+    cfg.limit = (struct rate_limiter_config){.ops = {.size = 10}}; /* no refill time */
     assert_int_equal(virtio_blk_init(&other, &cfg), -STDVMM_EINVAL);
     cfg.limit.ops.refill_ms = 100;
     cfg.backend.retry_after = NULL; /* a backend without a timer */
@@ -572,14 +584,7 @@ static void init_needs_room_for_its_requests(void **state)
 {
     struct fixture *f = *state;
     struct virtio_blk other;
-    struct virtio_blk_config cfg = {
-        .slot = td_slot(&f->d, "blk1"),
-        .capacity = SECTORS * 512,
-        .backend = {.submit = fake_submit, .ctx = f},
-        .reqs = f->reqs,
-        .reqs_size = VIRTIO_BLK_REQS_BYTES(4),
-        .max_reqs = 4,
-    };
+    struct virtio_blk_config cfg = other_config(f);
     struct virtio_blk_config bad = cfg;
     bad.reqs = NULL;
     assert_int_equal(virtio_blk_init(&other, &bad), -STDVMM_EINVAL);
@@ -608,10 +613,9 @@ static void full_table_waits_for_a_completion(void **state)
 {
     struct fixture *f = *state;
     f->async = true;
-    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
-    request(f, 3, VIRTIO_BLK_T_OUT, 1, 512);
-    request(f, 6, VIRTIO_BLK_T_IN, 2, 512);
-    request(f, 9, VIRTIO_BLK_T_IN, 3, 512);
+    /* Four reads of a sector each, twice as many as there are slots. */
+    for (uint16_t k = 0; k < 2 * SMALL_REQS; k++)
+        request(f, (uint16_t)(3 * k), VIRTIO_BLK_T_IN, k, 512);
     virtio_blk_process(&f->blk);
     assert_int_equal(f->submitted, SMALL_REQS);
     assert_int_equal(virtio_blk_inflight(&f->blk), SMALL_REQS);
@@ -628,23 +632,20 @@ static void full_table_waits_for_a_completion(void **state)
     assert_int_equal(virtio_blk_inflight(&f->blk), SMALL_REQS);
     virtio_blk_complete(&f->blk, f->held[1], 0);
     virtio_blk_complete(&f->blk, f->held[2], 0);
-    assert_int_equal(f->submitted, 4);
+    assert_int_equal(f->submitted, 2 * SMALL_REQS);
     virtio_blk_complete(&f->blk, f->held[3], 0);
     virtio_blk_flush(&f->blk);
     assert_int_equal(virtio_blk_inflight(&f->blk), 0);
-    assert_int_equal(td_used_idx(&f->d, 0), 4);
-    for (uint16_t first = 0; first <= 9; first += 3)
-        assert_int_equal(status_of(f, first), VIRTIO_BLK_S_OK);
+    assert_int_equal(td_used_idx(&f->d, 0), 2 * SMALL_REQS);
+    for (uint16_t k = 0; k < 2 * SMALL_REQS; k++)
+        assert_int_equal(status_of(f, (uint16_t)(3 * k)), VIRTIO_BLK_S_OK);
 }
 
 /* A completion for a slot beyond the storage is refused, not used. */
 static void completion_outside_the_storage_is_refused(void **state)
 {
     struct fixture *f = *state;
-    f->async = true;
-    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
-    virtio_blk_process(&f->blk);
-    assert_int_equal(f->held_count, 1);
+    hold_one(f);
     struct virtio_blk_io forged = *f->held[0];
     forged.slot = SMALL_REQS; /* the first slot past the caller's storage */
     virtio_blk_complete(&f->blk, &forged, 0);
