@@ -130,6 +130,7 @@
  * (offset from SEL4_VMM_DATA_VA) and how many bytes (0: none). The VMM
  * refuses a device whose area is smaller than it needs.
  */
+#define SEL4_VMM_DATA_ALIGN 4096u /* each area starts on a page */
 enum sel4_vmm_data_area {
     SEL4_VMM_DATA_IOMMU, /* args.iommu: the virtio-iommu's tables */
     SEL4_VMM_DATA_DISK,  /* args.disk_size: the virtio-blk's requests in flight */

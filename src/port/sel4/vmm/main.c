@@ -134,8 +134,9 @@ _Static_assert(sizeof(struct virtio_vsock_conn) == SEL4_VMM_VSOCK_CONN_BYTES,
 
 /*
  * The admin's data area k (vmm_abi.h), *size bytes of it; NULL (logged) when
- * it mapped none for what, or one past the window: the device model then
- * refuses to start for want of storage rather than reach past it.
+ * it mapped none for what, or one off a page or past the window: the device
+ * model then refuses to start for want of storage rather than reach past it
+ * (or use its tables misaligned).
  */
 static void *data_area(enum sel4_vmm_data_area k, const char *what, uint64_t *size)
 {
@@ -143,7 +144,8 @@ static void *data_area(enum sel4_vmm_data_area k, const char *what, uint64_t *si
     uint64_t offset = args->data[k].offset, bytes = args->data[k].size;
 
     *size = 0;
-    if (bytes == 0 || offset > window || bytes > window - offset) {
+    if (bytes == 0 || offset % SEL4_VMM_DATA_ALIGN != 0 || offset > window ||
+        bytes > window - offset) {
         LOG_ERR("%s: the admin mapped %llu bytes at +0x%llx of the VMM's data window (0x%llx "
                 "bytes) for its tables (vmm_abi.h)",
                 what, (unsigned long long)bytes, (unsigned long long)offset,
