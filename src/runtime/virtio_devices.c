@@ -97,6 +97,11 @@ struct vdev {
     /* Takes the backend off the device (its loop has stopped); NULL: nothing attached. */
     void (*detach)(struct vdev *d);
     struct vmm_irq_owner owner;
+    /*
+     * The model's own tables, for the kinds that take them from the caller
+     * (a disk's requests, vsock's connections): this boot's, like the model.
+     */
+    void *storage;
     /* vhost-user: a doorbell per queue, matched on the QueueNotify value; NULL otherwise. */
     struct vhost_user_dev *vhu;
     hv_notifier_t kicks[VIRTIO_MAX_QUEUES];
@@ -823,6 +828,12 @@ static int build_disk(struct vmm_virtio *v, struct machine *m, unsigned i)
     cfg->serial = v->serials[i];
     cfg->limit = v->cfg->disks[i].limit;
     cfg->backend = blk_file_backend(f);
+    /* As many requests in flight as the queue holds: io_uring takes them all. */
+    cfg->max_reqs = VIRTIO_BLK_QUEUE_SIZE;
+    cfg->reqs_size = VIRTIO_BLK_REQS_BYTES(cfg->max_reqs);
+    cfg->reqs = d->storage = malloc(cfg->reqs_size);
+    if (cfg->reqs == NULL)
+        return -STDVMM_ENOMEM;
     return vdev_add(m, d, NULL, attach_disk);
 }
 
@@ -915,6 +926,12 @@ static int build_vsock(struct vmm_virtio *v, struct machine *m)
     d->owner = v->cfg->vsock.irq;
     d->mv.cfg.vsock.guest_cid = v->cfg->vsock.cid;
     d->mv.cfg.vsock.backend = vsock_unix_backend(v->vsock);
+    struct virtio_vsock_config *cfg = &d->mv.cfg.vsock;
+    cfg->max_conns = VIRTIO_VSOCK_MAX_CONNS;
+    cfg->conns_size = VIRTIO_VSOCK_CONNS_BYTES(cfg->max_conns);
+    cfg->conns = d->storage = malloc(cfg->conns_size);
+    if (cfg->conns == NULL)
+        return -STDVMM_ENOMEM;
     return vdev_add(m, d, NULL, attach_vsock);
 }
 
@@ -1027,6 +1044,7 @@ void vmm_virtio_teardown(struct vmm_virtio *v)
         vdev_unwire(d);
         if (d->mv.model != v->console_model)
             free(d->mv.model);
+        free(d->storage);
         memset(d, 0, sizeof(*d));
     }
     v->dev_count = 0;

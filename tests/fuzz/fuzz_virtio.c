@@ -333,7 +333,9 @@ static void start(struct fuzz_input *in, struct virtio_dev *vd, unsigned queues,
 
 /* Backends: touch every byte they are given, so ASan checks the device's pointers. */
 static struct virtio_blk *blk;
-static struct virtio_blk_io *held[VIRTIO_BLK_QUEUE_SIZE];
+#define FUZZ_BLK_REQS 8
+#define FUZZ_VSOCK_CONNS 4
+static struct virtio_blk_io *held[FUZZ_BLK_REQS];
 static unsigned held_count;
 static uint8_t sink;
 
@@ -410,12 +412,17 @@ static void con_out(void *ctx, const uint8_t *buf, size_t len)
 static void fuzz_blk(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_blk dev;
+    /* Few requests, so that inputs also find them all in flight (the queue waits). */
+    static struct virtio_blk_req reqs[FUZZ_BLK_REQS];
     struct virtio_blk_config cfg = {.slot = slot("blk"),
                                     .capacity = 64 * 512 + 7,
                                     .readonly = flags & 16,
                                     .discard = true,
                                     .serial = "fuzz",
-                                    .backend = {.submit = blk_submit}};
+                                    .backend = {.submit = blk_submit},
+                                    .reqs = reqs,
+                                    .reqs_size = sizeof(reqs),
+                                    .max_reqs = FUZZ_BLK_REQS};
     blk = &dev;
     held_count = 0;
     if (virtio_blk_init(&dev, &cfg) != 0)
@@ -484,10 +491,15 @@ static void fuzz_net(struct fuzz_input *in, uint8_t flags)
 static void fuzz_vsock(struct fuzz_input *in, uint8_t flags)
 {
     static struct virtio_vsock dev;
+    /* Few connections, so that inputs also find the table full. */
+    static struct virtio_vsock_conn conns[FUZZ_VSOCK_CONNS];
     struct virtio_vsock_config cfg = {
         .slot = slot("vsock"),
         .guest_cid = 3 + (flags & 1),
-        .backend = {.connect = vs_connect, .write = vs_write, .closed = vs_closed}};
+        .backend = {.connect = vs_connect, .write = vs_write, .closed = vs_closed},
+        .conns = conns,
+        .conns_size = sizeof(conns),
+        .max_conns = FUZZ_VSOCK_CONNS};
     if (virtio_vsock_init(&dev, &cfg) != 0)
         abort();
     start(in, &dev.vdev, 3, flags, 0);

@@ -135,6 +135,35 @@ static void plan_data_pages(void **state)
     assert_int_equal(sel4_plan_vm(&spec, &with), -STDVMM_EINVAL);
 }
 
+/* The data areas start on pages in their order, absent ones take nothing. */
+static void data_areas_layout(void **state)
+{
+    (void)state;
+    uint64_t size[4] = {128 * 4096, 0, 4096 + 1, 3 * 131128};
+    uint64_t offset[4] = {1, 1, 1, 1};
+    /* 128 pages, none, 2 pages, 97 pages (393384 bytes). */
+    assert_int_equal(sel4_plan_data(size, 4, offset), 128 + 2 + 97);
+    assert_int_equal(offset[0], 0);
+    assert_int_equal(offset[1], 0);
+    assert_int_equal(offset[2], 128 * 4096);
+    assert_int_equal(offset[3], 130 * 4096);
+    /* Each area ends before the next one starts. */
+    assert_true(offset[2] + size[2] <= offset[3]);
+    uint64_t none[2] = {0, 0};
+    assert_int_equal(sel4_plan_data(none, 2, offset), 0);
+    /* A size the window cannot hold makes a page count sel4_plan_vm refuses, not a wrapped one. */
+    uint64_t huge[2] = {UINT64_MAX, UINT64_MAX};
+    uint64_t pages = sel4_plan_data(huge, 2, offset);
+    assert_true(pages > (SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA) / 4096);
+    struct sel4_vm_plan plan;
+    struct sel4_vm_spec spec = {.ram_gpa = 0x40000000,
+                                .ram_size = 64 * MiB,
+                                .program_pages = 300,
+                                .vcpus = 1,
+                                .data_pages = pages};
+    assert_int_equal(sel4_plan_vm(&spec, &plan), -STDVMM_EINVAL);
+}
+
 /* Each vCPU costs objects and slots: an 8-vCPU VM needs more than a 1-vCPU one. */
 static void plan_grows_with_vcpus(void **state)
 {
@@ -247,6 +276,7 @@ int main(void)
         cmocka_unit_test(context_registers),
         cmocka_unit_test(plan_small_ram),
         cmocka_unit_test(plan_data_pages),
+        cmocka_unit_test(data_areas_layout),
         cmocka_unit_test(plan_extra_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

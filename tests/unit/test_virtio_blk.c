@@ -20,9 +20,13 @@
 #define BUF (TD_DATA + 0x1000)
 #define STATUS (TD_DATA + 0x20000)
 
+/* What small_setup gives the device: fewer requests than the queue holds. */
+#define SMALL_REQS 2
+
 struct fixture {
     struct td d;
     struct virtio_blk blk;
+    struct virtio_blk_req reqs[VIRTIO_BLK_QUEUE_SIZE];
     struct virtio_mmio t;
     bool async;          /* hold requests instead of completing them at once */
     unsigned submitted;
@@ -74,7 +78,7 @@ static void fake_retry(void *ctx, uint64_t ns)
     f->retries++;
 }
 
-static int setup_with(void **state, bool readonly)
+static int setup_with(void **state, bool readonly, unsigned reqs)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
@@ -86,6 +90,9 @@ static int setup_with(void **state, bool readonly)
         .discard = true,
         .serial = "serial-number-that-is-too-long",
         .backend = {.submit = fake_submit, .flush_batch = fake_flush, .ctx = f},
+        .reqs = f->reqs,
+        .reqs_size = VIRTIO_BLK_REQS_BYTES(reqs),
+        .max_reqs = reqs,
     };
     if (virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0)
         return -1;
@@ -96,12 +103,18 @@ static int setup_with(void **state, bool readonly)
 
 static int setup(void **state)
 {
-    return setup_with(state, false);
+    return setup_with(state, false, VIRTIO_BLK_QUEUE_SIZE);
 }
 
 static int setup_ro(void **state)
 {
-    return setup_with(state, true);
+    return setup_with(state, true, VIRTIO_BLK_QUEUE_SIZE);
+}
+
+/* Room for SMALL_REQS requests only, as a caller short of memory may give. */
+static int small_setup(void **state)
+{
+    return setup_with(state, false, SMALL_REQS);
 }
 
 /* One request per 10 ms and 4 KiB per 10 ms. */
@@ -120,6 +133,9 @@ static int setup_limited(void **state)
                     .now_ns = fake_now,
                     .retry_after = fake_retry,
                     .ctx = f},
+        .reqs = f->reqs,
+        .reqs_size = sizeof(f->reqs),
+        .max_reqs = VIRTIO_BLK_QUEUE_SIZE,
     };
     if (virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0)
         return -1;
@@ -365,6 +381,15 @@ static void malformed_layouts(void **state)
     assert_int_equal(*td_ptr(&f->d, STATUS), VIRTIO_BLK_S_IOERR);
 }
 
+/* One read the backend holds (async), in slot 0's descriptors. */
+static void hold_one(struct fixture *f)
+{
+    f->async = true;
+    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->held_count, 1);
+}
+
 static void several_in_flight_complete_out_of_order(void **state)
 {
     struct fixture *f = *state;
@@ -401,10 +426,7 @@ static void several_in_flight_complete_out_of_order(void **state)
 static void completion_after_reset_is_dropped(void **state)
 {
     struct fixture *f = *state;
-    f->async = true;
-    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
-    virtio_blk_process(&f->blk);
-    assert_int_equal(f->held_count, 1);
+    hold_one(f);
     td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
     td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
@@ -421,10 +443,7 @@ static void completion_after_reset_is_dropped(void **state)
 static void reset_drains_before_new_requests(void **state)
 {
     struct fixture *f = *state;
-    f->async = true;
-    request(f, 0, VIRTIO_BLK_T_IN, 0, 512);
-    virtio_blk_process(&f->blk);
-    assert_int_equal(f->held_count, 1);
+    hold_one(f);
     td_w32(&f->t, VIRTIO_MMIO_STATUS, 0);
     memset(td_ptr(&f->d, TD_RING(0)), 0, 0x10000);
     td_start(&f->d, &f->t, 1, 64, TD_FEATURES_ALL);
@@ -535,26 +554,116 @@ static void reset_drops_a_held_request(void **state)
     assert_int_equal(f->blk.free_count, VIRTIO_BLK_QUEUE_SIZE);
 }
 
+/* A second device's configuration on the fixture's memory: room for 4 requests, no limit. */
+static struct virtio_blk_config other_config(struct fixture *f)
+{
+    return (struct virtio_blk_config){
+        .slot = td_slot(&f->d, "blk1"),
+        .capacity = SECTORS * 512,
+        .backend = {.submit = fake_submit, .now_ns = fake_now, .retry_after = fake_retry, .ctx = f},
+        .reqs = f->reqs,
+        .reqs_size = VIRTIO_BLK_REQS_BYTES(4),
+        .max_reqs = 4,
+    };
+}
+
 static void rate_limit_config_refused(void **state)
 {
     struct fixture *f = *state;
     struct virtio_blk other;
-    struct virtio_blk_config cfg = {
-        .slot = td_slot(&f->d, "blk1"),
-        .capacity = SECTORS * 512,
-        .limit = {.ops = {.size = 10}}, /* no refill time */
-        .backend = {.submit = fake_submit, .now_ns = fake_now, .retry_after = fake_retry, .ctx = f},
-    };
+    struct virtio_blk_config cfg = other_config(f);
+    cfg.limit = (struct rate_limiter_config){.ops = {.size = 10}}; /* no refill time */
     assert_int_equal(virtio_blk_init(&other, &cfg), -STDVMM_EINVAL);
     cfg.limit.ops.refill_ms = 100;
     cfg.backend.retry_after = NULL; /* a backend without a timer */
     assert_int_equal(virtio_blk_init(&other, &cfg), -STDVMM_ENOTSUP);
 }
 
+/* The requests' storage is the caller's: init refuses none, too little, or a count out of range. */
+static void init_needs_room_for_its_requests(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_blk other;
+    struct virtio_blk_config cfg = other_config(f);
+    struct virtio_blk_config bad = cfg;
+    bad.reqs = NULL;
+    assert_int_equal(virtio_blk_init(&other, &bad), -STDVMM_EINVAL);
+    bad = cfg;
+    bad.reqs_size = VIRTIO_BLK_REQS_BYTES(4) - 1; /* one byte short of the fourth */
+    assert_int_equal(virtio_blk_init(&other, &bad), -STDVMM_EINVAL);
+    bad = cfg;
+    bad.max_reqs = 0;
+    assert_int_equal(virtio_blk_init(&other, &bad), -STDVMM_EINVAL);
+    bad = cfg;
+    bad.max_reqs = VIRTIO_BLK_QUEUE_SIZE + 1;
+    bad.reqs_size = VIRTIO_BLK_REQS_BYTES(VIRTIO_BLK_QUEUE_SIZE + 1);
+    assert_int_equal(virtio_blk_init(&other, &bad), -STDVMM_EINVAL);
+    /* Exactly the configured size is enough, and the device uses that many slots. */
+    assert_int_equal(virtio_blk_init(&other, &cfg), 0);
+    assert_int_equal(other.free_count, 4);
+    assert_int_equal(virtio_blk_inflight(&other), 0);
+}
+
+/*
+ * With all SMALL_REQS requests in flight the next one stays in the queue,
+ * untouched, until a completion frees a slot; every request is answered in
+ * the end, and the backend only ever sees slots inside the storage.
+ */
+static void full_table_waits_for_a_completion(void **state)
+{
+    struct fixture *f = *state;
+    f->async = true;
+    /* Four reads of a sector each, twice as many as there are slots. */
+    for (uint16_t k = 0; k < 2 * SMALL_REQS; k++)
+        request(f, (uint16_t)(3 * k), VIRTIO_BLK_T_IN, k, 512);
+    virtio_blk_process(&f->blk);
+    assert_int_equal(f->submitted, SMALL_REQS);
+    assert_int_equal(virtio_blk_inflight(&f->blk), SMALL_REQS);
+    for (unsigned i = 0; i < f->held_count; i++) {
+        assert_true(f->held[i]->slot < SMALL_REQS);
+        assert_ptr_equal(f->held[i], &f->reqs[f->held[i]->slot].io);
+    }
+    assert_int_equal(status_of(f, 6), 0xee); /* not even parsed yet */
+    virtio_blk_process(&f->blk);             /* a kick changes nothing while full */
+    assert_int_equal(f->submitted, SMALL_REQS);
+    /* One completion lets exactly one more through. */
+    virtio_blk_complete(&f->blk, f->held[0], 0);
+    assert_int_equal(f->submitted, SMALL_REQS + 1);
+    assert_int_equal(virtio_blk_inflight(&f->blk), SMALL_REQS);
+    virtio_blk_complete(&f->blk, f->held[1], 0);
+    virtio_blk_complete(&f->blk, f->held[2], 0);
+    assert_int_equal(f->submitted, 2 * SMALL_REQS);
+    virtio_blk_complete(&f->blk, f->held[3], 0);
+    virtio_blk_flush(&f->blk);
+    assert_int_equal(virtio_blk_inflight(&f->blk), 0);
+    assert_int_equal(td_used_idx(&f->d, 0), 2 * SMALL_REQS);
+    for (uint16_t k = 0; k < 2 * SMALL_REQS; k++)
+        assert_int_equal(status_of(f, (uint16_t)(3 * k)), VIRTIO_BLK_S_OK);
+}
+
+/* A completion for a slot beyond the storage is refused, not used. */
+static void completion_outside_the_storage_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    hold_one(f);
+    struct virtio_blk_io forged = *f->held[0];
+    forged.slot = SMALL_REQS; /* the first slot past the caller's storage */
+    virtio_blk_complete(&f->blk, &forged, 0);
+    assert_int_equal(virtio_blk_inflight(&f->blk), 1);
+    assert_int_equal(td_used_idx(&f->d, 0), 0);
+    virtio_blk_complete(&f->blk, f->held[0], 0);
+    virtio_blk_flush(&f->blk);
+    assert_int_equal(td_used_idx(&f->d, 0), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(read_reaches_backend, setup, teardown),
+        cmocka_unit_test_setup_teardown(init_needs_room_for_its_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_table_waits_for_a_completion, small_setup, teardown),
+        cmocka_unit_test_setup_teardown(completion_outside_the_storage_is_refused, small_setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(write_reaches_backend, setup, teardown),
         cmocka_unit_test_setup_teardown(past_the_end_is_ioerr_without_backend, setup, teardown),
         cmocka_unit_test_setup_teardown(partial_sector_is_ioerr, setup, teardown),

@@ -27,6 +27,7 @@
 struct fixture {
     struct td d;
     struct virtio_blk blk;
+    struct virtio_blk_req reqs[VIRTIO_BLK_QUEUE_SIZE];
     struct virtio_mmio t;
     uint8_t disk[SECTORS * 512];
     unsigned flushes;
@@ -95,6 +96,9 @@ static int setup(void **state)
         .capacity = sizeof(f->disk),
         .serial = "drv-test",
         .backend = {.submit = disk_submit, .ctx = f},
+        .reqs = f->reqs,
+        .reqs_size = sizeof(f->reqs),
+        .max_reqs = VIRTIO_BLK_QUEUE_SIZE,
     };
     if (virtio_blk_init(&f->blk, &cfg) != 0 || virtio_mmio_init(&f->t, &f->blk.vdev) != 0)
         return -1;

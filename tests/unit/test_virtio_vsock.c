@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -19,9 +20,13 @@
 #define PKT(i) (TD_DATA + 0x2000ull * (i))
 #define RXBUF(i) (TD_DATA + 0x100000ull + 0x2000ull * (i))
 
+/* What small_setup gives the device: room for two connections. */
+#define SMALL_CONNS 2
+
 struct fixture {
     struct td d;
     struct virtio_vsock *vs;
+    struct virtio_vsock_conn *conns; /* the caller's storage, VIRTIO_VSOCK_MAX_CONNS of them */
     struct virtio_mmio t;
     int refuse;
     unsigned connects, connected, closed, shut;
@@ -76,12 +81,17 @@ static void be_closed(void *ctx, unsigned conn)
     ((struct fixture *)ctx)->closed++;
 }
 
-static int setup(void **state)
+static int setup_with(void **state, unsigned conns)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
         return -1;
     f->vs = calloc(1, sizeof(*f->vs));
+    f->conns = malloc(VIRTIO_VSOCK_CONNS_BYTES(VIRTIO_VSOCK_MAX_CONNS));
+    if (f->conns == NULL)
+        return -1;
+    /* Not zeroed: the device must not rely on the caller clearing its storage. */
+    memset(f->conns, 0xa5, VIRTIO_VSOCK_CONNS_BYTES(VIRTIO_VSOCK_MAX_CONNS));
     f->write_limit = -1;
     struct virtio_vsock_config cfg = {
         .slot = td_slot(&f->d, "vsock"),
@@ -92,6 +102,9 @@ static int setup(void **state)
                     .shutdown_write = be_shutdown,
                     .closed = be_closed,
                     .ctx = f},
+        .conns = f->conns,
+        .conns_size = VIRTIO_VSOCK_CONNS_BYTES(conns),
+        .max_conns = conns,
     };
     if (f->vs == NULL || virtio_vsock_init(f->vs, &cfg) != 0 ||
         virtio_mmio_init(&f->t, &f->vs->vdev) != 0)
@@ -106,10 +119,21 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup(void **state)
+{
+    return setup_with(state, VIRTIO_VSOCK_MAX_CONNS);
+}
+
+static int small_setup(void **state)
+{
+    return setup_with(state, SMALL_CONNS);
+}
+
 static int teardown(void **state)
 {
     struct fixture *f = *state;
     td_free(&f->d);
+    free(f->conns);
     free(f->vs);
     free(f);
     return 0;
@@ -298,10 +322,96 @@ static void reset_closes_everything(void **state)
     assert_true(virtio_vsock_host_connect(f->vs, 1, &conn) < 0); /* no driver now */
 }
 
+/* The connections' storage is the caller's: init refuses none, too little, or a count out of range.
+ */
+static void init_needs_room_for_its_connections(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_vsock *other = calloc(1, sizeof(*other));
+    assert_non_null(other);
+    struct virtio_vsock_config cfg = {
+        .slot = td_slot(&f->d, "vsock1"),
+        .guest_cid = CID,
+        .backend = {.connect = be_connect, .write = be_write, .closed = be_closed, .ctx = f},
+        .conns = f->conns,
+        .conns_size = VIRTIO_VSOCK_CONNS_BYTES(3),
+        .max_conns = 3,
+    };
+    struct virtio_vsock_config bad = cfg;
+    bad.conns = NULL;
+    assert_int_equal(virtio_vsock_init(other, &bad), -STDVMM_EINVAL);
+    bad = cfg;
+    bad.conns_size = VIRTIO_VSOCK_CONNS_BYTES(3) - 1; /* one byte short of the third */
+    assert_int_equal(virtio_vsock_init(other, &bad), -STDVMM_EINVAL);
+    bad = cfg;
+    bad.max_conns = 0;
+    assert_int_equal(virtio_vsock_init(other, &bad), -STDVMM_EINVAL);
+    bad = cfg;
+    bad.max_conns = VIRTIO_VSOCK_MAX_CONNS + 1; /* the backends' tables hold no more */
+    bad.conns_size = VIRTIO_VSOCK_CONNS_BYTES(VIRTIO_VSOCK_MAX_CONNS + 1);
+    assert_int_equal(virtio_vsock_init(other, &bad), -STDVMM_EINVAL);
+    /* Exactly the configured size is enough, and every connection starts free. */
+    assert_int_equal(virtio_vsock_init(other, &cfg), 0);
+    assert_int_equal(other->max_conns, 3);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(f->conns[i].state, VIRTIO_VSOCK_FREE);
+    free(other);
+}
+
+/* A REQUEST from the guest's port gport to host port 5000. */
+static void request_from(struct fixture *f, uint32_t gport, uint16_t op)
+{
+    uint16_t i = f->tx_next;
+    f->tx_next = (uint16_t)(i + 2);
+    td_vsock_hdr(td_ptr(&f->d, PKT(i)), CID, 2, gport, 5000, 0, VIRTIO_VSOCK_TYPE_STREAM, op, 0,
+                 65536, 0);
+    td_desc(&f->d, TXQ, i, PKT(i), 44, 0, 0);
+    td_avail(&f->d, TXQ, i);
+    virtio_vsock_process(f->vs);
+}
+
+/*
+ * With SMALL_CONNS connections open, the guest's next REQUEST gets RST and
+ * the host's connect fails, without touching the open ones; a connection the
+ * guest resets makes room again, in the caller's storage.
+ */
+static void full_table_refuses_new_connections(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t h[44];
+    for (uint32_t k = 0; k < SMALL_CONNS; k++) {
+        request_from(f, 1000 + k, VIRTIO_VSOCK_OP_REQUEST);
+        assert_int_equal(next_rx(f, h), VIRTIO_VSOCK_OP_RESPONSE);
+        assert_int_equal(virtio_le32(h + 20), 1000 + k);
+        assert_true(f->last_conn < SMALL_CONNS);
+    }
+    assert_int_equal(f->connects, SMALL_CONNS);
+    request_from(f, 1000 + SMALL_CONNS, VIRTIO_VSOCK_OP_REQUEST);
+    assert_int_equal(f->connects, SMALL_CONNS); /* the backend never heard of it */
+    assert_int_equal(next_rx(f, h), VIRTIO_VSOCK_OP_RST);
+    assert_int_equal(virtio_le32(h + 20), 1000 + SMALL_CONNS);
+    unsigned conn;
+    assert_int_equal(virtio_vsock_host_connect(f->vs, 7000, &conn), -STDVMM_ENOSPC);
+    assert_int_equal(f->closed, 0);
+    /* The guest resets its first connection: the next REQUEST takes its place. */
+    request_from(f, 1000, VIRTIO_VSOCK_OP_RST);
+    assert_int_equal(f->closed, 1);
+    request_from(f, 2000, VIRTIO_VSOCK_OP_REQUEST);
+    assert_int_equal(f->connects, SMALL_CONNS + 1);
+    assert_int_equal(next_rx(f, h), VIRTIO_VSOCK_OP_RESPONSE);
+    assert_true(f->last_conn < SMALL_CONNS);
+    assert_int_equal(f->conns[f->last_conn].guest_port, 2000);
+    /* Host-side calls with a connection number past the storage are ignored. */
+    assert_int_equal(virtio_vsock_host_room(f->vs, SMALL_CONNS), 0);
+    assert_false(virtio_vsock_host_wants_write(f->vs, SMALL_CONNS));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(guest_connects_and_sends, setup, teardown),
+        cmocka_unit_test_setup_teardown(init_needs_room_for_its_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_table_refuses_new_connections, small_setup, teardown),
         cmocka_unit_test_setup_teardown(refused_connection_gets_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(spoofed_and_short_packets_are_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(seqpacket_is_refused, setup, teardown),

@@ -148,13 +148,26 @@ CACHE_KEYS = {"line", "size", "ways"}
 PAGE = 4096
 MAX_COLOURS = 64  # SEL4_COLOUR_MAX: a VM's colours are a 64-bit mask (portable/colour.h)
 # What a coloured VM's VMM takes in frames of its colours besides guest RAM (its program
-# with its bss, argument, IPC and console pages; 1546 pages, ~6 MiB, in December 2026): an
-# upper estimate; the admin counts them exactly.
-VMM_FRAMES_ESTIMATE = 8 << 20
-# With iommu: true, the admin maps the virtio-iommu's tables into the VMM besides (vmm_abi.h
-# SEL4_VMM_IOMMU_TABLES_BYTES: 4 domains of 4096 mappings of 32 bytes); a VM without the
-# IOMMU has none, so the program carries none.
+# with its bss, argument, IPC and console pages; 267 pages, ~1 MiB, in December 2026, since
+# the device models' larger tables are data pages, below): an upper estimate; the admin
+# counts them exactly.
+VMM_FRAMES_ESTIMATE = 2 << 20
+# The admin maps the device models' tables into a VMM only for a VM with the device
+# (vmm_abi.h, the VMM's data areas): with iommu: true the virtio-iommu's
+# (SEL4_VMM_IOMMU_TABLES_BYTES: 4 domains of 4096 mappings of 32 bytes); with a disk its
+# requests in flight (SEL4_VMM_BLK_REQS_BYTES: 32 of 4200 bytes); for a driver VM its
+# vsock connections (SEL4_VMM_VSOCK_CONNS_BYTES: 3 per VM it serves and 2 spare, of
+# 131128 bytes, their two 64 KiB buffers). Each area starts on a page.
 IOMMU_TABLES_BYTES = 4 * 4096 * 32
+BLK_REQS_BYTES = 32 * 4200
+VSOCK_CONN_BYTES = 131128
+
+
+def vsock_conns(clients):
+    """SEL4_VMM_VSOCK_CONNS: a driver VM's connections for the VMs it serves."""
+    return 3 * clients + 2
+
+
 # A coloured VM's channels take frames of its colours too (admin/colour_channel.c): its NIC's
 # region (net_abi.h SEL4_NET_REGION_BYTES: two channels of 36 pages) and its disk's channel
 # (blk_abi.h SEL4_BLK_CHANNEL_BYTES: 32 slots of 64 KiB and two pages), whoever its peer is.
@@ -399,10 +412,22 @@ def vm_colours(vm, i, where, cache):
     return mask, share
 
 
+def pages(n):
+    return -(-n // PAGE) * PAGE
+
+
+def data_bytes(vm):
+    """The VMM's data areas (vmm_abi.h): the device models' tables its VM's devices need."""
+    serves = len(vm.get("serves") or [])
+    return (pages(IOMMU_TABLES_BYTES if vm["iommu"] else 0) +
+            pages(BLK_REQS_BYTES if vm["disk"] >= 0 or vm["region"] is not None else 0) +
+            pages(vsock_conns(serves) * VSOCK_CONN_BYTES if serves else 0))
+
+
 def vmm_bytes(vm):
-    """What a coloured VM's VMM takes of its colours: its program and pages, and the IOMMU's
-    tables if it has one."""
-    return VMM_FRAMES_ESTIMATE + (IOMMU_TABLES_BYTES if vm["iommu"] else 0)
+    """What a coloured VM's VMM takes of its colours: its program and pages, and the device
+    models' tables of the devices it has."""
+    return VMM_FRAMES_ESTIMATE + data_bytes(vm)
 
 
 def channel_bytes(vm):
@@ -453,7 +478,8 @@ def check_colours(system, vms):
                  f"{system['memory'] >> 20} MiB / {colours} colours), but " +
                  ", ".join([vm["name"] for vm in users] + [f"shared region {r[0]}" for r in on]) +
                  f" need {need / (1 << 20):.1f} MiB of it (RAM, ~{VMM_FRAMES_ESTIMATE >> 20} "
-                 "MiB of VMM frames and their channels each, spread evenly over their colours)")
+                 "MiB of VMM frames, their devices' tables and their channels each, spread "
+                 "evenly over their colours)")
 
 
 def place(system, vms, mcs):

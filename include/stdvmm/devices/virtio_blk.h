@@ -25,6 +25,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "stdvmm/devices/rate_limiter.h"
@@ -119,6 +120,17 @@ struct virtio_blk_config {
     /* Bytes (of reads and writes) and requests the guest may make; zeros: no limit. */
     struct rate_limiter_config limit;
     struct virtio_blk_backend backend;
+    /*
+     * The requests in flight, the caller's storage (this layer has no heap),
+     * so that a VM without a disk carries none: max_reqs of them (1 to
+     * VIRTIO_BLK_QUEUE_SIZE) at reqs, which holds reqs_size bytes
+     * (VIRTIO_BLK_REQS_BYTES(max_reqs) at least, or init refuses). With all
+     * of them in flight, the guest's next requests wait in the queue until
+     * one completes.
+     */
+    struct virtio_blk_req *reqs;
+    size_t reqs_size;
+    unsigned max_reqs;
 };
 
 struct virtio_blk_req {
@@ -129,6 +141,8 @@ struct virtio_blk_req {
     struct virtq_seg segs[VIRTIO_BLK_MAX_SEGS];
     struct virtq_seg data[VIRTIO_BLK_MAX_SEGS];
 };
+
+#define VIRTIO_BLK_REQS_BYTES(n) ((size_t)(n) * sizeof(struct virtio_blk_req))
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_blk {
@@ -150,9 +164,11 @@ struct virtio_blk {
     uint8_t config[0x3c];
     uint16_t free_slots[VIRTIO_BLK_QUEUE_SIZE];
     uint16_t free_count;
-    struct virtio_blk_req reqs[VIRTIO_BLK_QUEUE_SIZE];
+    uint16_t max_reqs;
+    struct virtio_blk_req *reqs; /* cfg.reqs, max_reqs of them */
 };
 
+/* -STDVMM_EINVAL (logged) without a backend, or without room for cfg->max_reqs requests. */
 int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg);
 /* Host worker: the request queue was notified. */
 void virtio_blk_process(struct virtio_blk *d);

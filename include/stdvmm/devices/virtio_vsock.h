@@ -65,10 +65,24 @@ struct virtio_vsock_backend {
     void *ctx;
 };
 
+struct virtio_vsock_conn;
+
 struct virtio_vsock_config {
     struct virtio_slot slot;
     uint64_t guest_cid;
     struct virtio_vsock_backend backend;
+    /*
+     * The connection table, the caller's storage (this layer has no heap;
+     * each connection holds its two buffers, 128 KiB), so that a VM without
+     * vsock carries none: max_conns connections (1 to
+     * VIRTIO_VSOCK_MAX_CONNS) at conns, which holds conns_size bytes
+     * (VIRTIO_VSOCK_CONNS_BYTES(max_conns) at least, or init refuses). With
+     * all of them in use, the guest's next REQUEST is answered with RST
+     * and the backend's host_connect() fails.
+     */
+    struct virtio_vsock_conn *conns;
+    size_t conns_size;
+    unsigned max_conns;
 };
 
 struct virtio_vsock_ring {
@@ -106,6 +120,8 @@ struct virtio_vsock_conn {
     struct virtio_vsock_ring to_guest;
 };
 
+#define VIRTIO_VSOCK_CONNS_BYTES(n) ((size_t)(n) * sizeof(struct virtio_vsock_conn))
+
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_vsock {
     struct virtio_dev vdev;
@@ -122,9 +138,14 @@ struct virtio_vsock {
     unsigned rst_count;
     struct virtq_seg tx_segs[VIRTIO_VSOCK_SEGS];
     struct virtq_seg rx_segs[VIRTIO_VSOCK_SEGS];
-    struct virtio_vsock_conn conns[VIRTIO_VSOCK_MAX_CONNS];
+    unsigned max_conns;
+    struct virtio_vsock_conn *conns; /* cfg.conns, max_conns of them */
 };
 
+/*
+ * -STDVMM_EINVAL (logged) with a reserved guest CID, without a backend, or
+ * without room for cfg->max_conns connections.
+ */
 int virtio_vsock_init(struct virtio_vsock *d, const struct virtio_vsock_config *cfg);
 /* Host worker: a queue was notified (guest packets, or new receive buffers). */
 void virtio_vsock_process(struct virtio_vsock *d);

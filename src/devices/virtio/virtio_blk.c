@@ -93,8 +93,19 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
                 cfg->slot.name ? cfg->slot.name : "?");
         return -STDVMM_ENOTSUP;
     }
+    /* Slots are 16-bit and index free_slots[]: a bound keeps both sane. */
+    if (cfg->reqs == NULL || cfg->max_reqs == 0 || cfg->max_reqs > VIRTIO_BLK_QUEUE_SIZE ||
+        cfg->reqs_size < VIRTIO_BLK_REQS_BYTES(cfg->max_reqs)) {
+        LOG_ERR("virtio-blk %s: no room for its requests (%u requests of %zu bytes in %zu bytes; "
+                "1 to %d requests)",
+                cfg->slot.name ? cfg->slot.name : "?", cfg->max_reqs, sizeof(struct virtio_blk_req),
+                cfg->reqs == NULL ? (size_t)0 : cfg->reqs_size, VIRTIO_BLK_QUEUE_SIZE);
+        return -STDVMM_EINVAL;
+    }
     memset(d, 0, sizeof(*d));
     atomic_init(&d->reset_pending, false);
+    d->reqs = cfg->reqs;
+    d->max_reqs = (uint16_t)cfg->max_reqs;
     d->backend = cfg->backend;
     d->limited = limited;
     if (limited)
@@ -107,9 +118,9 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
         memcpy(d->serial, cfg->serial, n < sizeof(d->serial) ? n : sizeof(d->serial));
     }
     build_config(d);
-    for (uint16_t i = 0; i < VIRTIO_BLK_QUEUE_SIZE; i++)
-        d->free_slots[i] = (uint16_t)(VIRTIO_BLK_QUEUE_SIZE - 1 - i);
-    d->free_count = VIRTIO_BLK_QUEUE_SIZE;
+    for (uint16_t i = 0; i < d->max_reqs; i++)
+        d->free_slots[i] = (uint16_t)(d->max_reqs - 1 - i);
+    d->free_count = d->max_reqs;
 
     uint64_t features = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
                         VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
@@ -133,7 +144,7 @@ int virtio_blk_init(struct virtio_blk *d, const struct virtio_blk_config *cfg)
 unsigned virtio_blk_inflight(const struct virtio_blk *d)
 {
     /* A request the rate limiter holds has not reached the backend. */
-    return VIRTIO_BLK_QUEUE_SIZE - d->free_count - (d->held != NULL ? 1u : 0u);
+    return d->max_reqs - d->free_count - (d->held != NULL ? 1u : 0u);
 }
 
 uint64_t virtio_blk_throttled(const struct virtio_blk *d)
@@ -408,7 +419,7 @@ out:
 
 void virtio_blk_complete(struct virtio_blk *d, struct virtio_blk_io *io, int result)
 {
-    if (io->slot >= VIRTIO_BLK_QUEUE_SIZE || &d->reqs[io->slot].io != io) {
+    if (io->slot >= d->max_reqs || &d->reqs[io->slot].io != io) {
         LOG_ERR("virtio-blk %s: backend completed an unknown request", d->vdev.cfg.slot.name);
         return;
     }

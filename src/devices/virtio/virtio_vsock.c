@@ -62,7 +62,22 @@ int virtio_vsock_init(struct virtio_vsock *d, const struct virtio_vsock_config *
                 cfg->slot.name ? cfg->slot.name : "?", (unsigned long long)cfg->guest_cid);
         return -STDVMM_EINVAL;
     }
+    /* Connection numbers index the backend's tables, which hold VIRTIO_VSOCK_MAX_CONNS. */
+    if (cfg->conns == NULL || cfg->max_conns == 0 || cfg->max_conns > VIRTIO_VSOCK_MAX_CONNS ||
+        cfg->conns_size < VIRTIO_VSOCK_CONNS_BYTES(cfg->max_conns)) {
+        LOG_ERR("virtio-vsock %s: no room for its connections (%u of %zu bytes in %zu bytes; 1 "
+                "to %d connections)",
+                cfg->slot.name ? cfg->slot.name : "?", cfg->max_conns,
+                sizeof(struct virtio_vsock_conn), cfg->conns == NULL ? (size_t)0 : cfg->conns_size,
+                VIRTIO_VSOCK_MAX_CONNS);
+        return -STDVMM_EINVAL;
+    }
     memset(d, 0, sizeof(*d));
+    d->conns = cfg->conns;
+    d->max_conns = cfg->max_conns;
+    /* Free, whatever a previous boot left: a state per connection is enough. */
+    for (unsigned i = 0; i < d->max_conns; i++)
+        d->conns[i].state = VIRTIO_VSOCK_FREE;
     d->backend = cfg->backend;
     d->cid = cfg->guest_cid;
     virtio_put_le64(d->config, d->cid);
@@ -122,7 +137,7 @@ static void ring_drop(struct virtio_vsock_ring *r, uint32_t n)
 
 static bool valid_conn(const struct virtio_vsock *d, unsigned conn)
 {
-    return conn < VIRTIO_VSOCK_MAX_CONNS && d->conns[conn].state != VIRTIO_VSOCK_FREE;
+    return conn < d->max_conns && d->conns[conn].state != VIRTIO_VSOCK_FREE;
 }
 
 static void free_conn(struct virtio_vsock *d, unsigned i)
@@ -158,7 +173,7 @@ static void handle_reset(struct virtio_vsock *d)
 {
     if (!atomic_exchange(&d->reset_pending, false))
         return;
-    for (unsigned i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++) {
+    for (unsigned i = 0; i < d->max_conns; i++) {
         if (d->conns[i].state != VIRTIO_VSOCK_FREE && d->conns[i].state != VIRTIO_VSOCK_CLOSING)
             d->backend.closed(d->backend.ctx, i);
         free_conn(d, i);
@@ -324,8 +339,8 @@ static void pump(struct virtio_vsock *d)
         memmove(d->rsts, d->rsts + 1, sizeof(d->rsts[0]) * d->rst_count);
     }
     /* Round robin, so one busy connection cannot starve the others of buffers. */
-    for (unsigned k = 0; k < VIRTIO_VSOCK_MAX_CONNS; k++) {
-        unsigned i = (d->pump_start + k) % VIRTIO_VSOCK_MAX_CONNS;
+    for (unsigned k = 0; k < d->max_conns; k++) {
+        unsigned i = (d->pump_start + k) % d->max_conns;
         if (d->conns[i].state == VIRTIO_VSOCK_FREE)
             continue;
         if (!pump_conn(d, i, &pushed)) {
@@ -333,7 +348,7 @@ static void pump(struct virtio_vsock *d)
             goto out;
         }
     }
-    d->pump_start = (d->pump_start + 1) % VIRTIO_VSOCK_MAX_CONNS;
+    d->pump_start = (d->pump_start + 1) % d->max_conns;
 out:
     if (pushed)
         virtio_dev_signal(&d->vdev, VIRTIO_VSOCK_RX);
@@ -375,7 +390,7 @@ static void flush_to_host(struct virtio_vsock *d, unsigned i)
 
 static int find_conn(const struct virtio_vsock *d, uint32_t host_port, uint32_t guest_port)
 {
-    for (unsigned i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++) {
+    for (unsigned i = 0; i < d->max_conns; i++) {
         const struct virtio_vsock_conn *c = &d->conns[i];
         if (c->state != VIRTIO_VSOCK_FREE && c->host_port == host_port &&
             c->guest_port == guest_port)
@@ -386,7 +401,7 @@ static int find_conn(const struct virtio_vsock *d, uint32_t host_port, uint32_t 
 
 static int alloc_conn(struct virtio_vsock *d)
 {
-    for (unsigned i = 0; i < VIRTIO_VSOCK_MAX_CONNS; i++) {
+    for (unsigned i = 0; i < d->max_conns; i++) {
         if (d->conns[i].state == VIRTIO_VSOCK_FREE)
             return (int)i;
     }
@@ -398,7 +413,7 @@ static void guest_request(struct virtio_vsock *d, const uint8_t *h)
 {
     int i = alloc_conn(d);
     if (i < 0) {
-        warn_once(d, "too many connections", VIRTIO_VSOCK_MAX_CONNS, 0);
+        warn_once(d, "too many connections", d->max_conns, 0);
         queue_rst(d, h);
         return;
     }
@@ -553,7 +568,7 @@ int virtio_vsock_host_connect(struct virtio_vsock *d, uint32_t guest_port, unsig
         if (port < VIRTIO_VSOCK_LOCAL_PORT_BASE || port == 0xffffffffu)
             port = VIRTIO_VSOCK_LOCAL_PORT_BASE;
         bool used = false;
-        for (unsigned k = 0; k < VIRTIO_VSOCK_MAX_CONNS; k++)
+        for (unsigned k = 0; k < d->max_conns; k++)
             used = used || (d->conns[k].state != VIRTIO_VSOCK_FREE && d->conns[k].host_port == port);
         if (!used)
             break;

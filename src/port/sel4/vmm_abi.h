@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SEL4_VMM_ABI_MAGIC 0x4d4d5673u /* "sVMM" */
-#define SEL4_VMM_ABI_VERSION 10
+#define SEL4_VMM_ABI_VERSION 11
 #define SEL4_VMM_NAME_MAX 48
 #define SEL4_VMM_CMDLINE_MAX 2048
 /*
@@ -122,19 +122,53 @@
  */
 
 /*
- * The virtio-iommu's tables (args.iommu): storage the admin maps at
- * SEL4_VMM_DATA_VA (sel4_plan.h) only for a VM with the IOMMU, so that the
- * VMM program, one for every VM, carries none (docs/sel4.md). A domain per
- * endpoint the VMM can have (console, disk, NIC, vsock: a driver never uses
- * more domains than endpoints), each of SEL4_VMM_IOMMU_MAPPINGS mappings of
+ * The VMM's data pages at SEL4_VMM_DATA_VA (sel4_plan.h): the device models'
+ * tables for devices only some VMs have, which the admin maps, zeroed, into
+ * the VMMs of those VMs only, so that the VMM program, one for every VM,
+ * carries none of them (docs/sel4.md). Areas in this order, each starting
+ * on a page, each present only with its device; args.data[k] says where
+ * (offset from SEL4_VMM_DATA_VA) and how many bytes (0: none). The VMM
+ * refuses a device whose area is smaller than it needs.
+ */
+#define SEL4_VMM_DATA_ALIGN 4096u /* each area starts on a page */
+enum sel4_vmm_data_area {
+    SEL4_VMM_DATA_IOMMU, /* args.iommu: the virtio-iommu's tables */
+    SEL4_VMM_DATA_DISK,  /* args.disk_size: the virtio-blk's requests in flight */
+    SEL4_VMM_DATA_VSOCK, /* a driver VM: the virtio-vsock's connections */
+    SEL4_VMM_DATA_AREAS,
+};
+
+/*
+ * The virtio-iommu's tables: a domain per endpoint the VMM can have
+ * (console, disk, NIC, vsock: a driver never uses more domains than
+ * endpoints), each of SEL4_VMM_IOMMU_MAPPINGS mappings of
  * SEL4_VMM_IOMMU_MAPPING_BYTES (struct iommu_mapping); a full domain answers
- * the guest's MAP with S_NOMEM. args.iommu_tables_size says what was mapped.
+ * the guest's MAP with S_NOMEM.
  */
 #define SEL4_VMM_IOMMU_DOMAINS 4
 #define SEL4_VMM_IOMMU_MAPPINGS 4096
 #define SEL4_VMM_IOMMU_MAPPING_BYTES 32
 #define SEL4_VMM_IOMMU_TABLES_BYTES                                                                \
     ((uint64_t)SEL4_VMM_IOMMU_DOMAINS * SEL4_VMM_IOMMU_MAPPINGS * SEL4_VMM_IOMMU_MAPPING_BYTES)
+/*
+ * The disk's requests in flight, of SEL4_VMM_BLK_REQ_BYTES each (struct
+ * virtio_blk_req): as many as a served disk's channel has slots (blk_abi.h
+ * SEL4_BLK_SLOTS), so one piece each fills the channel; an image disk
+ * completes each at once. The guest's further requests wait in its queue.
+ */
+#define SEL4_VMM_BLK_REQS 32
+#define SEL4_VMM_BLK_REQ_BYTES 4200
+#define SEL4_VMM_BLK_REQS_BYTES ((uint64_t)SEL4_VMM_BLK_REQS * SEL4_VMM_BLK_REQ_BYTES)
+/*
+ * A driver VM's vsock connections, of SEL4_VMM_VSOCK_CONN_BYTES each (struct
+ * virtio_vsock_conn, its two 64 KiB buffers): one per channel of each VM it
+ * may serve (a disk's, a NIC's two), and two spare for a server that
+ * reconnects while its old connection's RST is still on its way.
+ */
+#define SEL4_VMM_VSOCK_CONN_BYTES 131128
+#define SEL4_VMM_VSOCK_CONNS(clients) (3u * (clients) + 2u)
+#define SEL4_VMM_VSOCK_CONNS_BYTES(clients)                                                        \
+    ((uint64_t)SEL4_VMM_VSOCK_CONNS(clients) * SEL4_VMM_VSOCK_CONN_BYTES)
 
 /* Message labels from a VMM to the admin (the VMM's faults carry seL4 fault labels). */
 enum sel4_vmm_msg {
@@ -179,7 +213,6 @@ struct sel4_vmm_args {
     uint32_t boot_count;                /* 1 for the first start, then + 1 per restart */
     uint32_t virtio_console;            /* 1: a virtio-console (hvc0) beside the UART */
     uint32_t iommu;                     /* 1: a virtio-iommu before the virtio devices */
-    uint64_t iommu_tables_size;         /* its tables at SEL4_VMM_DATA_VA (bytes; 0: none) */
     uint64_t disk_va, disk_size;        /* a read-only virtio-blk disk; disk_size 0: none */
     char disk_id[24];                   /* its serial (GET_ID), 20 bytes at most */
     /*
@@ -221,6 +254,10 @@ struct sel4_vmm_args {
         char id[24]; /* its serial (GET_ID) */
         uint8_t mac[6];
     } drv[8];
+    /* The device models' tables at SEL4_VMM_DATA_VA (above): per area, bytes 0: none. */
+    struct {
+        uint64_t offset, size;
+    } data[SEL4_VMM_DATA_AREAS];
     /*
      * Shared regions this VM is a member of (docs/memory.md): the admin
      * mapped their frames into the guest's stage 2 at gpa (read-only where

@@ -43,6 +43,7 @@ struct fixture {
     char path[64];
     struct blk_file file;
     struct virtio_blk blk;
+    struct virtio_blk_req reqs[VIRTIO_BLK_QUEUE_SIZE];
     struct virtio_mmio t;
     struct host_loop loop;
     struct loop_wiring wiring;
@@ -80,6 +81,9 @@ static int setup_in(void **state, const char *dir, unsigned size)
         .capacity = f->file.size,
         .discard = true,
         .backend = blk_file_backend(&f->file),
+        .reqs = f->reqs,
+        .reqs_size = sizeof(f->reqs),
+        .max_reqs = VIRTIO_BLK_QUEUE_SIZE,
     };
     if (host_loop_init(&f->loop, "blk0") != 0 ||
         loop_wiring_init(&f->wiring, &cfg.slot, &f->loop, process, &f->blk) != 0 ||

@@ -52,6 +52,7 @@ struct fixture {
     char path[64];
     struct vsock_unix *v;
     struct virtio_vsock *vs;
+    struct virtio_vsock_conn *conns;
     struct virtio_mmio t;
     struct host_loop loop;
     struct loop_wiring wiring;
@@ -72,12 +73,16 @@ static int setup(void **state)
     snprintf(f->path, sizeof(f->path), "/tmp/test_vsock_unix.%d", (int)getpid());
     f->v = calloc(1, sizeof(*f->v));
     f->vs = calloc(1, sizeof(*f->vs));
-    if (f->v == NULL || f->vs == NULL || vsock_unix_open(f->v, f->path) != 0)
+    f->conns = calloc(VIRTIO_VSOCK_MAX_CONNS, sizeof(*f->conns));
+    if (f->v == NULL || f->vs == NULL || f->conns == NULL || vsock_unix_open(f->v, f->path) != 0)
         return -1;
     struct virtio_vsock_config cfg = {
         .slot = td_slot(&f->d, "vsock"),
         .guest_cid = CID,
         .backend = vsock_unix_backend(f->v),
+        .conns = f->conns,
+        .conns_size = VIRTIO_VSOCK_CONNS_BYTES(VIRTIO_VSOCK_MAX_CONNS),
+        .max_conns = VIRTIO_VSOCK_MAX_CONNS,
     };
     if (host_loop_init(&f->loop, "vsock") != 0 ||
         loop_wiring_init(&f->wiring, &cfg.slot, &f->loop, process, f->vs) != 0 ||
@@ -107,6 +112,7 @@ static int teardown(void **state)
     close(f->wiring.kick_fd);
     td_free(&f->d);
     free(f->vs);
+    free(f->conns);
     free(f->v);
     free(f);
     return 0;

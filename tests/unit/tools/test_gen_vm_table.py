@@ -853,23 +853,23 @@ class Colours(unittest.TestCase):
         self.assertEqual([v["colours"] for v in t], [0xf, 0x10c])
 
     def test_capacity(self):
-        # 1G / 16 colours = 64 MiB a colour; 4 colours take (memory + 8 MiB) / 4 each.
-        self.table([self.sized("a", "248M", colours="0-3")], "1G")
+        # 1G / 16 colours = 64 MiB a colour; 4 colours take (memory + 2 MiB) / 4 each.
+        self.table([self.sized("a", "254M", colours="0-3")], "1G")
         with self.assertRaisesRegex(Refused, r"vms: colour 0 holds 64 MiB \(system.memory 1024 "
                                              r"MiB / 16 colours\), but a need 64.5 MiB of it"):
-            self.table([self.sized("a", "250M", colours="0-3")], "1G")
+            self.table([self.sized("a", "256M", colours="0-3")], "1G")
         # Sharing colours shares their capacity.
-        with self.assertRaisesRegex(Refused, r"colour 3 holds 64 MiB .* but a, b need 106.0 MiB"):
+        with self.assertRaisesRegex(Refused, r"colour 3 holds 64 MiB .* but a, b need 98.5 MiB"):
             self.table([self.sized("a", "128M", colours="0-3", share_colours=True),
                         self.sized("b", "64M", colours="3", share_colours=True)], "1G")
 
     def test_capacity_counts_the_iommu_tables(self):
-        # Only a VM with the IOMMU has its tables (512 KiB over its colours): 248M + 8M fits
+        # Only a VM with the IOMMU has its tables (512 KiB over its colours): 254M + 2M fits
         # colours 0-3 exactly, and with the tables it is 64 + 0.5 / 4 = 64.125 MiB a colour.
-        self.table([self.sized("a", "248M", colours="0-3")], "1G")
+        self.table([self.sized("a", "254M", colours="0-3")], "1G")
         with self.assertRaisesRegex(Refused, r"colour 0 holds 64 MiB .* but a need 64.1 MiB"):
-            self.table([self.sized("a", "248M", colours="0-3", iommu=True)], "1G")
-        self.table([self.sized("a", "246M", colours="0-3", iommu=True)], "1G")
+            self.table([self.sized("a", "254M", colours="0-3", iommu=True)], "1G")
+        self.table([self.sized("a", "252M", colours="0-3", iommu=True)], "1G")
 
     def doc(self, vms, memory="16G", **top):
         return gvt.describe(copy.deepcopy({"system": {"memory": memory, "cache": self.CACHE},
@@ -893,18 +893,34 @@ class Colours(unittest.TestCase):
         self.assertEqual(t[1]["backend"], "drv")
 
     def test_capacity_counts_the_channels(self):
-        # 1G / 16 colours = 64 MiB a colour. 244M + 8M of VMM frames over colours 0-3 is
-        # 63 MiB a colour; a disk's channel (2056 KiB) fits beside it. 248M + 8M is 64 MiB
-        # a colour, which fits alone, but not with a NIC and a disk (2344 KiB):
-        # 64 + 2344 / 4 / 1024 = 64.57 MiB, refused above 64.
-        self.doc([self.sized("a", "244M", colours="0-3", disks=[self.REGION])], "1G")
-        self.doc([self.sized("a", "248M", colours="0-3")], "1G")
+        # 1G / 16 colours = 64 MiB a colour. 250M + 2M of VMM frames over colours 0-3 is
+        # 63 MiB a colour; a disk's channel (2056 KiB) and its requests (33 pages, 132 KiB)
+        # fit beside it. 254M + 2M is 64 MiB a colour, which fits alone, but not with a NIC
+        # and a disk (2344 + 132 KiB): 64 + 2476 / 4 / 1024 = 64.60 MiB, refused above 64.
+        self.doc([self.sized("a", "250M", colours="0-3", disks=[self.REGION])], "1G")
+        self.doc([self.sized("a", "254M", colours="0-3")], "1G")
         with self.assertRaisesRegex(Refused, r"colour 0 holds 64 MiB .* but a need 64.6 MiB "
-                                             r"of it \(RAM, ~8 MiB of VMM frames and their "
-                                             r"channels"):
-            self.doc([self.sized("a", "248M", colours="0-3", nets=[{"network": "lan"}],
+                                             r"of it \(RAM, ~2 MiB of VMM frames, their "
+                                             r"devices' tables and their channels"):
+            self.doc([self.sized("a", "254M", colours="0-3", nets=[{"network": "lan"}],
                                  disks=[self.REGION]), vm("b", nets=[{"network": "lan"}])],
                      "1G", **self.LAN)
+
+    def test_data_areas_only_with_their_devices(self):
+        # The device models' tables the admin maps into a VMM (vmm_abi.h), each area in whole
+        # pages: none without the devices; a disk's 32 requests of 4200 bytes (33 pages);
+        # the IOMMU's 128 pages; a driver VM's vsock, 3 connections per VM it serves and 2
+        # spare, of 131128 bytes (2 clients: 8 connections, 257 pages).
+        t = self.doc([vm("plain"), vm("disk", disks=[self.REGION]),
+                      vm("both", iommu=True, disks=[dict(self.REGION, offset="16M")])])
+        self.assertEqual([gvt.data_bytes(v) for v in t], [0, 33 * 4096, (128 + 33) * 4096])
+        self.assertEqual(gvt.vmm_bytes(t[0]), 2 << 20)
+        t = self.doc([vm("drv", passthrough=["disk0"], serves=["a", "b"]),
+                      vm("a", disks=[dict(self.REGION, backend="drv")]),
+                      vm("b", disks=[dict(self.REGION, offset="16M", backend="drv")])])
+        self.assertEqual(gvt.data_bytes(t[0]), 257 * 4096)
+        self.assertEqual(8 * gvt.VSOCK_CONN_BYTES, 1049024)  # 256.1 pages
+        self.assertEqual([gvt.data_bytes(v) for v in t[1:]], [33 * 4096] * 2)
 
     def region(self, colours=None, members=("a", "b"), size="4M"):
         r = {"name": "s", "size": size,

@@ -346,10 +346,27 @@ static struct vm_start start_of(struct vm *v)
     };
 }
 
-/* The VMM's data pages (sel4_plan.h): the virtio-iommu's tables, for a VM with the IOMMU only. */
+/*
+ * The VMM's data areas (vmm_abi.h): the device models' tables, each only for
+ * a VM with that device: the IOMMU's, a disk's requests (an image or a
+ * region), a driver VM's vsock connections (for every VM it may serve).
+ * Returns the pages they take.
+ */
+static uint64_t data_layout(const struct sel4_vm_desc *d, uint64_t offset[SEL4_VMM_DATA_AREAS],
+                            uint64_t size[SEL4_VMM_DATA_AREAS])
+{
+    size[SEL4_VMM_DATA_IOMMU] = d->iommu ? SEL4_VMM_IOMMU_TABLES_BYTES : 0;
+    size[SEL4_VMM_DATA_DISK] =
+        d->disk != SEL4_NO_IMAGE || d->disk_served ? SEL4_VMM_BLK_REQS_BYTES : 0;
+    unsigned clients = (unsigned)__builtin_popcount(d->serves);
+    size[SEL4_VMM_DATA_VSOCK] = clients != 0 ? SEL4_VMM_VSOCK_CONNS_BYTES(clients) : 0;
+    return sel4_plan_data(size, SEL4_VMM_DATA_AREAS, offset);
+}
+
 static uint64_t data_pages(const struct sel4_vm_desc *d)
 {
-    return d->iommu ? SEL4_VMM_IOMMU_TABLES_BYTES >> seL4_PageBits : 0;
+    uint64_t offset[SEL4_VMM_DATA_AREAS], size[SEL4_VMM_DATA_AREAS];
+    return data_layout(d, offset, size);
 }
 
 /* Fresh frames, so zeroed; a coloured VM's are of its colours like the rest of its VMM. */
@@ -365,7 +382,7 @@ static seL4_Error map_data(struct vm *v)
                          seL4_ReadWrite, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever,
                          &v->objects);
     }
-    return check(err, v, "VMM data pages (virtio-iommu tables)");
+    return check(err, v, "VMM data pages (device models' tables)");
 }
 
 static seL4_Error map_args(struct vm *v, unsigned index)
@@ -400,7 +417,12 @@ static seL4_Error map_args(struct vm *v, unsigned index)
     args.boot_count = v->boot_count;
     args.virtio_console = d->virtio_console;
     args.iommu = d->iommu;
-    args.iommu_tables_size = data_pages(d) << seL4_PageBits;
+    uint64_t data_offset[SEL4_VMM_DATA_AREAS], data_size[SEL4_VMM_DATA_AREAS];
+    data_layout(d, data_offset, data_size);
+    for (unsigned k = 0; k < SEL4_VMM_DATA_AREAS; k++) {
+        args.data[k].offset = data_offset[k];
+        args.data[k].size = data_size[k];
+    }
     if (d->disk != SEL4_NO_IMAGE) {
         args.disk_va = v->plan.image_va[2];
         args.disk_size = sel4_images[d->disk].size;

@@ -134,6 +134,19 @@ int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan)
 
 /* ------------------------------------------------------------------ */
 
+uint64_t sel4_plan_data(const uint64_t *size, unsigned n, uint64_t *offset)
+{
+    uint64_t pages = 0;
+
+    for (unsigned k = 0; k < n; k++) {
+        offset[k] = size[k] == 0 ? 0 : pages * PAGE;
+        /* A size beyond the window's pages is refused later (sel4_plan_vm), never wrapped. */
+        uint64_t p = size[k] / PAGE + (size[k] % PAGE != 0);
+        pages = p > UINT64_MAX / PAGE - pages ? UINT64_MAX / PAGE : pages + p;
+    }
+    return pages;
+}
+
 void sel4_ut_pool_init(struct sel4_ut_pool *pool)
 {
     memset(pool, 0, sizeof(*pool));

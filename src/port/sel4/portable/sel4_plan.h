@@ -49,8 +49,8 @@ struct sel4_vm_spec {
     uint64_t program_pages; /* 4 KiB pages of the VMM program's loadable segments */
     /*
      * 4 KiB pages the admin maps at SEL4_VMM_DATA_VA besides the program, for
-     * state only some VMs need (the virtio-iommu's tables, vmm_abi.h): the
-     * program itself then carries none of it.
+     * state only some VMs need (the device models' tables, vmm_abi.h; see
+     * sel4_plan_data): the program itself then carries none of it.
      */
     uint64_t data_pages;
     unsigned vcpus;         /* each: guest TCB, VCPU, fault endpoint, VMM thread, IPC page */
@@ -86,6 +86,14 @@ struct sel4_vm_plan {
 
 /* Checks spec and fills plan; -STDVMM_EINVAL (logged) when the VM cannot be laid out. */
 int sel4_plan_vm(const struct sel4_vm_spec *spec, struct sel4_vm_plan *plan);
+
+/*
+ * The VMM's data areas (vmm_abi.h), n of them of size[k] bytes (0: absent),
+ * back to back from SEL4_VMM_DATA_VA, each starting on a page: fills
+ * offset[k] (0 for an absent one) and returns the 4 KiB pages they take
+ * (sel4_vm_spec.data_pages; sel4_plan_vm refuses more than the window).
+ */
+uint64_t sel4_plan_data(const uint64_t *size, unsigned n, uint64_t *offset);
 
 /* Power-of-two pieces of size (a multiple of 2^min_bits), biggest first. */
 unsigned sel4_plan_pow2_chunks(uint64_t size, unsigned min_bits, uint8_t *bits, unsigned max);

@@ -121,11 +121,41 @@ static struct viommu iommu_model;
 /*
  * Its mappings are in the pages the admin maps at SEL4_VMM_DATA_VA for a VM
  * with the IOMMU only (vmm_abi.h), not in this program, which every VM's
- * VMM loads; the few domain headers are.
+ * VMM loads; the few domain headers are. So are the disk's requests and a
+ * driver VM's vsock connections: the admin sizes them from these.
  */
 static struct viommu_domain iommu_domains[SEL4_VMM_IOMMU_DOMAINS];
 _Static_assert(sizeof(struct iommu_mapping) == SEL4_VMM_IOMMU_MAPPING_BYTES,
                "the admin sizes the tables from this");
+_Static_assert(sizeof(struct virtio_blk_req) == SEL4_VMM_BLK_REQ_BYTES,
+               "the admin sizes the disk's requests from this");
+_Static_assert(sizeof(struct virtio_vsock_conn) == SEL4_VMM_VSOCK_CONN_BYTES,
+               "the admin sizes the vsock connections from this");
+
+/*
+ * The admin's data area k (vmm_abi.h), *size bytes of it; NULL (logged) when
+ * it mapped none for what, or one off a page or past the window: the device
+ * model then refuses to start for want of storage rather than reach past it
+ * (or use its tables misaligned).
+ */
+static void *data_area(enum sel4_vmm_data_area k, const char *what, uint64_t *size)
+{
+    const uint64_t window = SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA;
+    uint64_t offset = args->data[k].offset, bytes = args->data[k].size;
+
+    *size = 0;
+    if (bytes == 0 || offset % SEL4_VMM_DATA_ALIGN != 0 || offset > window ||
+        bytes > window - offset) {
+        LOG_ERR("%s: the admin mapped %llu bytes at +0x%llx of the VMM's data window (0x%llx "
+                "bytes) for its tables (vmm_abi.h)",
+                what, (unsigned long long)bytes, (unsigned long long)offset,
+                (unsigned long long)window);
+        return NULL;
+    }
+    *size = bytes;
+    return (void *)(uintptr_t)(SEL4_VMM_DATA_VA + offset);
+}
+
 static void deferred_kick(void *ctx);
 static bool iommu_on;
 static uint32_t iommu_endpoints;
@@ -157,17 +187,13 @@ static int add_iommu(struct machine *m)
     int r = virtio_prepare(&iommu_dev, MACHINE_VIRTIO_IOMMU, "iommu");
     iommu_dev.cfg.slot.kick = deferred_kick;
     memset(&iommu_model, 0, sizeof(iommu_model));
-    uint64_t per_domain =
-        args->iommu_tables_size / SEL4_VMM_IOMMU_DOMAINS / sizeof(struct iommu_mapping);
-    if (r == 0 &&
-        (per_domain == 0 || args->iommu_tables_size > SEL4_VMM_DATA_LIMIT - SEL4_VMM_DATA_VA)) {
-        LOG_ERR("virtio-iommu: the admin mapped %llu bytes for its tables (vmm_abi.h)",
-                (unsigned long long)args->iommu_tables_size);
-        r = -STDVMM_EINVAL;
-    }
+    uint64_t size;
+    struct iommu_mapping *mappings = data_area(SEL4_VMM_DATA_IOMMU, "virtio-iommu", &size);
+    /* At most the window's worth: no wrap. viommu_init refuses none or too few. */
+    uint64_t per_domain = size / SEL4_VMM_IOMMU_DOMAINS / sizeof(struct iommu_mapping);
     struct viommu_config *ic = &iommu_dev.cfg.iommu;
     ic->domains = iommu_domains;
-    ic->mappings = (struct iommu_mapping *)(uintptr_t)SEL4_VMM_DATA_VA;
+    ic->mappings = mappings;
     ic->max_domains = SEL4_VMM_IOMMU_DOMAINS;
     ic->max_mappings = (uint32_t)per_domain;
     if (r == 0)
@@ -342,6 +368,10 @@ static int add_virtio(void *ctx, struct machine *m)
         r = virtio_prepare(&disk_dev, MACHINE_VIRTIO_BLK, "blk0");
         memset(&disk_model, 0, sizeof(disk_model));
         struct virtio_blk_config *cfg = &disk_dev.cfg.blk;
+        uint64_t size;
+        cfg->reqs = data_area(SEL4_VMM_DATA_DISK, disk_dev.name, &size);
+        cfg->reqs_size = (size_t)size;
+        cfg->max_reqs = SEL4_VMM_BLK_REQS;
         if (r == 0 && args->disk_served) {
             disk_dev.cfg.slot.kick = deferred_kick;
             r = vmm_blk_init(args, cfg, &disk_model);
@@ -374,6 +404,13 @@ static int add_virtio(void *ctx, struct machine *m)
         r = virtio_prepare(&vsock_dev, MACHINE_VIRTIO_VSOCK, "vsock");
         vsock_dev.cfg.slot.kick = deferred_kick;
         memset(&vsock_model, 0, sizeof(vsock_model));
+        struct virtio_vsock_config *cfg = &vsock_dev.cfg.vsock;
+        uint64_t size;
+        cfg->conns = data_area(SEL4_VMM_DATA_VSOCK, vsock_dev.name, &size);
+        cfg->conns_size = (size_t)size;
+        /* One per channel it serves, and the spares (vmm_abi.h); the model checks the room. */
+        unsigned clients = (unsigned)__builtin_popcount(args->drv_clients | args->drv_net_clients);
+        cfg->max_conns = SEL4_VMM_VSOCK_CONNS(clients);
         if (r == 0)
             r = vmm_drvback_init(args, &vsock_dev.cfg.vsock, &vsock_model);
         if (r == 0)
