@@ -65,13 +65,14 @@ phase_io() {
 	[ -n "$res" ]
 }
 
-# where_split DATA SCRATCH: every sample of `perf script` put in one place: inside
-# KVM_RUN (a kernel frame under kvm_vcpu_ioctl), at the top of which the
-# guest's own time shows at KVM's guest entry/exit (the sampling timer's
-# interrupt ends guest mode and is taken there) and the rest is KVM's work
-# for exits; the VMM's user space (stdvmm, its libraries); or the kernel
-# for any other system call, page fault or signal, named by the libc entry
-# and the stdvmm function that made it.
+# where_split DATA SCRATCH: every sample of `perf script` put in one place:
+# KVM_RUN (a kernel frame under kvm_vcpu_ioctl, or the ioctl's own entry and
+# exit from the vCPU loop): the guest, which the sampling timer's interrupt
+# catches in KVM's entry/exit path, and KVM's handling of its exits; the
+# VMM's user space (stdvmm, its libraries); or the kernel for any other
+# system call, page fault or signal, named by the libc entry and the stdvmm
+# function that made it (with frame pointers the unwinder skips the frame
+# that called a libc leaf, so this is often that function's caller).
 where_split() { # PERF-DATA SCRATCH
 	: >"$2"
 	perf script -i "$1" -F comm,tid,ip,sym,dso 2>/dev/null | awk '
@@ -81,9 +82,8 @@ where_split() { # PERF-DATA SCRATCH
 		thread[comm]++
 		if (!kern[1]) {
 			cat = (dso[1] ~ /stdvmm$/) ? "VMM user space: stdvmm" : "VMM user space: libraries"
-		} else if (inrun) {
-			cat = (sym[1] ~ /^(vcpu_enter_guest|__?svm_vcpu_run|svm_vcpu_enter_exit|__?vmx_vcpu_run|vmx_vcpu_enter_exit)$/) ?
-				"KVM_RUN: guest running" : "KVM_RUN: KVM work for exits"
+		} else if (inrun || (wrapper == "ioctl" && caller ~ /^(hv_vcpu_run|vcpu_run_loop)$/)) {
+			cat = "KVM_RUN: the guest and KVM"
 		} else {
 			cat = "kernel: other syscalls, faults"
 			key = (wrapper == "" ? "(no user frame)" : wrapper) " <- " (caller == "" ? "?" : caller)
@@ -110,7 +110,7 @@ where_split() { # PERF-DATA SCRATCH
 		flush()
 		if (total == 0) { print "  no samples"; exit }
 		printf "  %-40s %8s %7s\n", "where", "samples", "%"
-		n = split("KVM_RUN: guest running|KVM_RUN: KVM work for exits|VMM user space: stdvmm|VMM user space: libraries|kernel: other syscalls, faults", order, "|")
+		n = split("KVM_RUN: the guest and KVM|VMM user space: stdvmm|VMM user space: libraries|kernel: other syscalls, faults", order, "|")
 		for (i = 1; i <= n; i++)
 			printf "  %-40s %8d %6.1f%%\n", order[i], cats[order[i]], 100 * cats[order[i]] / total
 		printf "  %-40s %8d\n", "all samples", total
