@@ -70,8 +70,8 @@ phase_io() {
 # exit from the vCPU loop): the guest, which the sampling timer's interrupt
 # catches in KVM's entry/exit path, and KVM's handling of its exits; the
 # VMM's user space (stdvmm, its libraries); or the kernel for any other
-# system call, page fault or signal, named by the libc entry and the stdvmm
-# function that made it (with frame pointers the unwinder skips the frame
+# system call, page fault or signal, named by thread, system call (else the
+# libc entry) and the stdvmm function that made it (with frame pointers the unwinder skips the frame
 # that called a libc leaf, so this is often that function's caller).
 where_split() { # PERF-DATA SCRATCH
 	: >"$2"
@@ -86,13 +86,14 @@ where_split() { # PERF-DATA SCRATCH
 			cat = "KVM_RUN: the guest and KVM"
 		} else {
 			cat = "kernel: other syscalls, faults"
-			key = (wrapper == "" ? "(no user frame)" : wrapper) " <- " (caller == "" ? "?" : caller)
+			key = comm ": " (sysc != "" ? sysc : wrapper == "" ? "(no user frame)" : wrapper) \
+				" <- " (caller == "" ? "?" : caller)
 			other[key]++
 		}
 		cats[cat]++
 		nf = 0
 	}
-	/^[^ \t]/ { flush(); comm = $1; inrun = 0; wrapper = ""; caller = ""; next }
+	/^[^ \t]/ { flush(); comm = $1; inrun = 0; wrapper = ""; caller = ""; sysc = ""; next }
 	/^[ \t]*$/ { flush(); next }
 	{
 		nf++
@@ -101,6 +102,8 @@ where_split() { # PERF-DATA SCRATCH
 		dso[nf] = d; sym[nf] = s
 		kern[nf] = (d ~ /^\[.*\]$/) && d != "[unknown]"
 		if (kern[nf] && s ~ /^(kvm_vcpu_ioctl|kvm_arch_vcpu_ioctl_run)$/) inrun = 1
+		# The system call itself, where the libc entry has no symbol.
+		if (kern[nf] && s ~ /^__x64_sys_/) { sysc = s; sub(/^__x64_sys_/, "", sysc) }
 		if (!kern[nf] && d != "[unknown]") {
 			if (wrapper == "" && kern[1]) wrapper = s
 			if (caller == "" && d ~ /stdvmm$/) caller = s
@@ -118,7 +121,7 @@ where_split() { # PERF-DATA SCRATCH
 		for (t in thread) printf "    %-38s %8d %6.1f%%\n", t, thread[t], 100 * thread[t] / total
 		for (k in other) printf "%6.1f%%  %s\n", 100 * other[k] / total, k >out
 	}' out="$2"
-	echo "  other kernel time by system call entry <- stdvmm caller (top 12):"
+	echo "  other kernel time by thread: system call <- stdvmm caller (top 12):"
 	sort -rn "$2" | head -n 12 | sed 's/^/  /'
 }
 
