@@ -7,6 +7,8 @@
 # time went.
 set -eu
 here=${0%/*}
+# shellcheck source=bench/lib/in-host.sh
+. "$here/lib/bench.sh"
 # shellcheck source=/dev/null
 . "$here/bench.conf" # PHASES SECONDS_PER_JOB FREQ GRAPH TOP
 : "${STDVMM:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
@@ -49,15 +51,7 @@ phase_io() {
 		--memory 512M --disk "path=$tools,readonly=on,id=benchtools" \
 		--disk "path=$data,id=benchdata" --net "tap=benchtap,mac=02:00:00:00:00:02" &
 	pid=$!
-	# The TAP appears when stdvmm opens it; the guest waits for this address.
-	n=0
-	until ip link show benchtap >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -lt 300 ] || break
-		sleep 0.2
-	done
-	ip addr add 192.168.90.1/24 dev benchtap 2>/dev/null || true
-	ip link set benchtap up 2>/dev/null || true
+	bench_tap_up benchtap 192.168.90.1/24
 	wait "$pid" || true
 	rm -f "$tools" "$data"
 	res=$(tr -d '\r' <"$TEST_TMP/io.out" | sed -n 's/^stdvmm-test: bench //p' | tail -n 1)
