@@ -31,20 +31,18 @@ LOG_TAG=bench-profile
 
 arch="" stdvmm="" phase=both seconds=3 freq=499 graph=fp top=25 results=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
-while (($#)); do
-  if bench_option "$@"; then
-    shift "$bench_shift"
-    continue
-  fi
+profile_option() {
+  bench_shift=2
   case $1 in
-    --arch) arch=${2:?}; shift 2 ;;
-    --phase) phase=${2:?}; shift 2 ;;
-    --freq) freq=${2:?}; shift 2 ;;
-    --call-graph) graph=${2:?}; shift 2 ;;
-    --top) top=${2:?}; shift 2 ;;
-    *) bench_unknown "$1" ;;
+    --arch) arch=${2:?} ;;
+    --phase) phase=${2:?} ;;
+    --freq) freq=${2:?} ;;
+    --call-graph) graph=${2:?} ;;
+    --top) top=${2:?} ;;
+    *) return 1 ;;
   esac
-done
+}
+bench_options profile_option "$@"
 [[ -n $arch && -n $stdvmm ]] || bench_usage
 # The io phase's guest half, tools disk and TAP are x86_64 only (bench/io).
 [[ $arch == x86_64 ]] || die "--arch: only x86_64 is profiled (bench/io's guest is x86_64)"
