@@ -26,6 +26,13 @@ static const struct sc_rule rules[] = {
     SC_SELF("tgkill", 0), SC("rt_sigreturn"), SC("rt_sigprocmask"), SC("sigaltstack"),
     SC("exit"), SC("exit_group"),
     /*
+     * The kernel's own continuation of an interrupted timed poll or sleep
+     * (a call already allowed); it runs nothing new. Without it a disk's
+     * device thread (the one with io_uring workers) was killed under fio
+     * (bench/profile, 2026-12-05).
+     */
+    SC("restart_syscall"),
+    /*
      * glibc tries clone3 first and falls back to clone, whose flags a
      * filter can see (clone3 passes them in memory): ENOSYS steers it there.
      */
