@@ -94,7 +94,7 @@ where_split() { # PERF-DATA SCRATCH
 		d = $NF; gsub(/^\(|\)$/, "", d)
 		s = $2
 		dso[nf] = d; sym[nf] = s
-		kern[nf] = (d ~ /^\[.*\]$/) && d != "[unknown]"
+		kern[nf] = (d ~ /^\[.*\]$/) && d != "[unknown]" && d != "[vdso]"
 		if (kern[nf] && s ~ /^(kvm_vcpu_ioctl|kvm_arch_vcpu_ioctl_run)$/) inrun = 1
 		# The system call itself, where the libc entry has no symbol.
 		if (kern[nf] && s ~ /^__x64_sys_/) { sysc = s; sub(/^__x64_sys_/, "", sysc) }
