@@ -54,15 +54,7 @@ one() { # VMM RUN
 	rm -f "$TEST_TMP/out.log"
 	"start_$1"
 	pid=$!
-	# The TAP appears when the VMM opens it; the guest waits for this address.
-	n=0
-	until ip link show benchtap >/dev/null 2>&1; do
-		n=$((n + 1))
-		[ $n -lt 300 ] || break
-		sleep 0.2
-	done
-	ip addr add 192.168.90.1/24 dev benchtap 2>/dev/null || true
-	ip link set benchtap up 2>/dev/null || true
+	bench_tap_up benchtap 192.168.90.1/24
 	wait "$pid" || true
 	line=$(cat "$TEST_TMP/measure.out")
 	res=$(tr -d '\r' <"$TEST_TMP/out.log" | sed -n 's/^stdvmm-test: bench //p' | tail -n 1)

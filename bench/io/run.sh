@@ -26,16 +26,14 @@ LOG_TAG=bench-io
 
 stdvmm="" runs=3 seconds=5 results="" vhost=off
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
-while (($#)); do
-  if bench_option "$@"; then
-    shift "$bench_shift"
-    continue
-  fi
+io_option() {
+  bench_shift=2
   case $1 in
-    --vhost) vhost=${2:?}; shift 2 ;;
-    *) bench_unknown "$1" ;;
+    --vhost) vhost=${2:?} ;;
+    *) return 1 ;;
   esac
-done
+}
+bench_options io_option "$@"
 [[ -n $stdvmm ]] || bench_usage
 [[ $vhost == on || $vhost == off ]] || die "--vhost must be on or off, not '$vhost'"
 for v in runs seconds; do bench_positive "$v" "${!v}"; done

@@ -20,16 +20,14 @@ LOG_TAG=bench-isolation
 
 stdvmm="" runs=1 loops=3000 results=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
-while (($#)); do
-  if bench_option "$@"; then
-    shift "$bench_shift"
-    continue
-  fi
+isolation_option() {
+  bench_shift=2
   case $1 in
-    --loops) loops=${2:?}; shift 2 ;;
-    *) bench_unknown "$1" ;;
+    --loops) loops=${2:?} ;;
+    *) return 1 ;;
   esac
-done
+}
+bench_options isolation_option "$@"
 [[ -n $stdvmm ]] || bench_usage
 bench_positive runs "$runs"
 [[ $loops =~ ^[1-9][0-9]*$ && $loops -ge 100 ]] || die "--loops must be a number >= 100"

@@ -40,6 +40,21 @@ bench_unknown() {
   bench_usage
 }
 
+# bench_options OWN ARGS...: takes every argument, the shared ones through
+# bench_option and the driver's own through the function OWN, which sets
+# its variable and bench_shift for one it knows and returns 1 otherwise.
+bench_options() {
+  local own=$1
+  shift
+  while (($#)); do
+    if bench_option "$@" || "$own" "$@"; then
+      shift "$bench_shift"
+    else
+      bench_unknown "$1"
+    fi
+  done
+}
+
 # bench_positive OPTION VALUE: refuses anything but a positive integer.
 bench_positive() {
   [[ $2 =~ ^[1-9][0-9]*$ ]] || die "--$1 must be a positive integer, not '$2'"

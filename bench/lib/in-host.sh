@@ -40,3 +40,17 @@ ratio_row() {
 		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
 		printf fmt, l, s, q, r }'
 }
+
+# bench_tap_up IF ADDR: waits (up to a minute) for the TAP IF that a VMM
+# started in the background opens, then gives it ADDR (the host's end, that
+# the bench guest waits for) and brings it up.
+bench_tap_up() {
+	_n=0
+	until ip link show "$1" >/dev/null 2>&1; do
+		_n=$((_n + 1))
+		[ $_n -lt 300 ] || break
+		sleep 0.2
+	done
+	ip addr add "$2" dev "$1" 2>/dev/null || true
+	ip link set "$1" up 2>/dev/null || true
+}

@@ -37,6 +37,16 @@ struct console {
     uint64_t dropped;       /* bytes over the limit since the last notice */
     uint64_t noted_ns;      /* when the last notice went out; 0: none yet */
     uint64_t dropped_total; /* for the log line at close */
+    /*
+     * Output held back until a newline, a full buffer or console_flush():
+     * a polling 8250 driver hands over one byte per call, a system call
+     * each without this (bench/profile: 8% of a boot). Only with batching.
+     */
+    bool batching;
+    bool out_ready; /* out_lock initialised (console_open ran) */
+    pthread_mutex_t out_lock;
+    size_t held;
+    uint8_t hold[256];
 };
 
 int console_open(struct console *c, const struct vmm_config *cfg);
@@ -44,6 +54,13 @@ int console_open(struct console *c, const struct vmm_config *cfg);
 int console_start_input(struct console *c, struct vm *vm, console_input_fn fn, void *ctx);
 /* Guest output sink, with the signature device models take. */
 void console_output(void *ctx, const uint8_t *buf, size_t len);
+/*
+ * From now on output without a newline waits (256 bytes at most) for the
+ * next newline or console_flush(), which the caller promises to call often
+ * (the VMM's main loop, every 20 ms). console_close() flushes too.
+ */
+void console_batch(struct console *c);
+void console_flush(struct console *c);
 void console_close(struct console *c);
 /* The console log's directory descriptor (rotation happens there), or -1 without a log. */
 int console_log_dir_fd(const struct console *c);

@@ -311,8 +311,9 @@ static void join_vcpus(struct vmm *m)
 
 /*
  * How long the guest's console output may wait in the port's queue while
- * the guest makes no exit (an idle guest halts inside KVM): short enough for
- * a person at the console, and an empty queue costs this thread two loads.
+ * the guest makes no exit (an idle guest halts inside KVM), or in the
+ * console's line buffer without a newline: short enough for a person at the
+ * console, and an empty queue costs this thread two loads.
  */
 #define BUFFERED_FLUSH_MS 20
 
@@ -332,6 +333,7 @@ static void wait_for_stop(struct vmm *m)
         if (n < 0 && errno != EINTR)
             break;
         vm_flush_buffered_writes(&m->mach.vm);
+        console_flush(&m->console);
         if (n <= 0)
             continue;
         for (unsigned i = 0; i < bells; i++) {
@@ -532,6 +534,7 @@ int vmm_run(const struct vmm_config *cfg)
         goto out;
     if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
+    console_batch(&m->console); /* wait_for_stop() flushes */
     /* Mapped once, before the jail: the memory outlives the guest's reboots. */
     if (shared_regions_open(&m->shared, cfg) < 0)
         goto out;

@@ -29,6 +29,12 @@ uint64_t host_clock_ns(void);
 /* The raw monotonic clock, and its reading at host_clock_start(). */
 uint64_t host_clock_monotonic_ns(void);
 uint64_t host_clock_start_ns(void);
+/*
+ * The same monotonic clock at the kernel's tick (1-10 ms): never a system
+ * call, whatever the host's clock source, where the precise clock costs one
+ * when it is not the TSC (a per-byte rate limit needs no better).
+ */
+uint64_t host_clock_coarse_ns(void);
 /* The wall clock (seconds since 1970) at host_clock_start(): where guest RTCs start. */
 uint64_t host_clock_start_wall_s(void);
 

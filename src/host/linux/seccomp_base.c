@@ -28,7 +28,9 @@ static const struct sc_rule rules[] = {
     /*
      * A wait with a timeout (futex, poll, nanosleep) that a signal
      * interrupted is resumed by the kernel through this; it can only go on
-     * with that call. Seen on a device thread in bench/io (SIGSYS, run lost).
+     * with that call. Without it a disk's device thread (the one with
+     * io_uring workers) was killed under fio (bench/io and bench/profile,
+     * 2026-12-05).
      */
     SC("restart_syscall"),
     /*
