@@ -22,6 +22,11 @@ static void set_irq(void *ctx, uint32_t irq, bool level)
  * UART says a late write is invisible to the guest: the kernel's console
  * output then costs no exit per byte. Where the port cannot buffer, every
  * write exits as before.
+ *
+ * One byte at base + THR is the whole of the guest's THR access on every
+ * arch: port I/O on x86_64, and on the MMIO arches the device tree says
+ * reg-shift 0 and reg-io-width 1 (firmware/fdt). A wider or shifted access
+ * does not fit the zone, so it exits and is handled as before.
  */
 static void uart_tx_deferrable(void *ctx, bool yes)
 {
@@ -103,8 +108,7 @@ static int add_platform_devices(struct machine *m)
         .irq_ctx = vm,
         .tx = h->console_tx != NULL ? host_console_tx : NULL,
         .tx_ctx = (void *)h,
-        /* Port I/O only for now: the MMIO UARTs' guests are not measured with it yet. */
-        .tx_deferrable = h->buffer_console && p->uart.is_pio ? uart_tx_deferrable : NULL,
+        .tx_deferrable = h->buffer_console ? uart_tx_deferrable : NULL,
         .tx_deferrable_ctx = vm,
     };
     int r = serial8250_init(&m->uart, &uart);

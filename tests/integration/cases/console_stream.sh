@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
-# integration-arches: x86_64
 # The console loses, adds and reorders nothing although the UART's transmit
-# register reaches stdvmm through KVM's coalesced PIO ring: the guest sends
+# register reaches stdvmm through KVM's coalesced PIO ring (x86_64) or
+# coalesced MMIO ring (aarch64, riscv64): the guest sends
 # 1000 checksummed lines through the kernel console (buffered, no exit per
 # byte) and 1000 through the tty driver (THRE interrupts, one exit per
 # byte), and the serial log holds both streams whole and in order. stdvmm

@@ -46,22 +46,40 @@ void hv_record_reset(void)
     hv_record_live_notifiers = 0;
 }
 
-/* Logs "name" (or "name(arg)") and says whether this call should fail. */
-static int record(const char *name, const char *fmt, unsigned long long arg)
+/* Logs "name" (or "name(args)", args already formatted) and says whether this call should fail. */
+static int record_text(const char *name, const char *args)
 {
     size_t used = strlen(hv_record_log);
     char entry[96];
 
-    if (fmt != NULL) {
-        char a[48];
-        snprintf(a, sizeof(a), fmt, arg);
-        snprintf(entry, sizeof(entry), "%s(%s) ", name, a);
-    } else {
+    if (args != NULL)
+        snprintf(entry, sizeof(entry), "%s(%s) ", name, args);
+    else
         snprintf(entry, sizeof(entry), "%s ", name);
-    }
     if (used + strlen(entry) < sizeof(hv_record_log))
         memcpy(hv_record_log + used, entry, strlen(entry) + 1);
     return hv_record_fail_at != NULL && strcmp(hv_record_fail_at, name) == 0 ? -STDVMM_EIO : 0;
+}
+
+/* Logs "name" (or "name(arg)") and says whether this call should fail. */
+static int record(const char *name, const char *fmt, unsigned long long arg)
+{
+    char a[48];
+
+    if (fmt == NULL)
+        return record_text(name, NULL);
+    snprintf(a, sizeof(a), fmt, arg);
+    return record_text(name, a);
+}
+
+/* "name(addr+len,pio|mmio)": the zone's whole shape, since a wider or misplaced one would swallow
+ * other registers' writes. */
+static int record_zone(const char *name, uint64_t addr, uint32_t len, bool is_pio)
+{
+    char a[48];
+
+    snprintf(a, sizeof(a), "0x%llx+%u,%s", (unsigned long long)addr, len, is_pio ? "pio" : "mmio");
+    return record_text(name, a);
 }
 
 int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
@@ -102,17 +120,13 @@ int hv_vm_unmap_memory(struct hv_vm *vm, unsigned slot)
 int hv_vm_add_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio)
 {
     (void)vm;
-    (void)len;
-    (void)is_pio;
-    return record("buffer", "0x%llx", addr);
+    return record_zone("buffer", addr, len, is_pio);
 }
 
 int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio)
 {
     (void)vm;
-    (void)len;
-    (void)is_pio;
-    return record("unbuffer", "0x%llx", addr);
+    return record_zone("unbuffer", addr, len, is_pio);
 }
 
 int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)

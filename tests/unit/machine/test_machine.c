@@ -269,13 +269,13 @@ static void console_thr_is_buffered_only_while_invisible(void **state)
 
     host.buffer_console = true;
     assert_int_equal(machine_build(&mach, &desc2, &host), 0);
-    assert_true(at("buffer(0x3f8)") >= 0);
-    assert_int_equal(at("unbuffer(0x3f8)"), -1);
+    assert_true(at("buffer(0x3f8+1,pio)") >= 0);
+    assert_int_equal(at("unbuffer(0x3f8+1,pio)"), -1);
     assert_int_equal(bus_write(&mach.vm.pio, SERIAL8250_COM1_PORT + SERIAL8250_IER, &thri, 1), 0);
-    assert_true(at("unbuffer(0x3f8)") > at("buffer(0x3f8)"));
+    assert_true(at("unbuffer(0x3f8+1,pio)") > at("buffer(0x3f8+1,pio)"));
     hv_record_log[0] = '\0';
     assert_int_equal(bus_write(&mach.vm.pio, SERIAL8250_COM1_PORT + SERIAL8250_IER, &none, 1), 0);
-    assert_true(at("buffer(0x3f8)") == 0);
+    assert_true(at("buffer(0x3f8+1,pio)") == 0);
     machine_teardown(&mach);
 
     hv_record_reset();
