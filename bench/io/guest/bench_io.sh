@@ -16,8 +16,8 @@
 #   stdvmm-phase: begin JOB
 #   stdvmm-phase: end JOB kib=N   (KiB the job moved: read, written or received)
 # A second of idle before each begin keeps the last job's tail out; the
-# snapshot follows the line by the console's latency, so a window loses the
-# job's first few milliseconds and gains as much of the idle after it.
+# snapshot follows the line by the console's latency (tens of ms at most),
+# so a window loses the job's first moments and gains as much idle after it.
 set -u
 dmesg -n 1
 secs=5 mode=all ip=192.168.90.2 peer=192.168.90.1
