@@ -5,7 +5,8 @@
  * Built statically by bench/boot/run.sh so it runs in the test host without
  * a library closure.
  *
- *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] [-c A,B,C,D] -- PROGRAM [ARGS...]
+ *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] [-c A,B,C,D] [-j FILE]
+ *           -- PROGRAM [ARGS...]
  *     -r TEXT  readiness text to look for in the output (default
  *              "stdvmm-guest: ready")
  *     -o FILE  copy of the program's standard output (default: discarded)
@@ -20,6 +21,11 @@
  *     -c A,B,C,D  the four counters of the VM's debugfs directory printed
  *              as kvm_A= ... kvm_D= (default exits,io_exits,mmio_exits,
  *              halt_exits: x86's; each architecture's KVM names its own)
+ *     -j FILE  phase snapshots: for every output line that starts with
+ *              "stdvmm-phase: ", that line's rest followed by the four
+ *              counters and irq_injections as " A=N ... irq_injections=N"
+ *              (-1 when unreadable), read when the line arrives, so that
+ *              bench/io can split the counters per job
  *
  * Prints one line:
  *   ready_ms=R exit_ms=E maxrss_kib=K utime_ms=U stime_ms=S status=X \
@@ -123,6 +129,9 @@ static void open_all_stats(const char *dir)
         closedir(d);
 }
 
+/* The first VM's debugfs directory, for -j's snapshots; empty until known. */
+static char vm_dir[4096];
+
 /* Opens the stats files of the first VM that PID created; false until it has one. */
 static int open_kvm_stats(pid_t pid, int fds[NSTATS])
 {
@@ -132,6 +141,7 @@ static int open_kvm_stats(pid_t pid, int fds[NSTATS])
     snprintf(pat, sizeof(pat), "/sys/kernel/debug/kvm/%d-*", (int)pid);
     if (glob(pat, GLOB_ONLYDIR, NULL, &g) != 0)
         return 0;
+    snprintf(vm_dir, sizeof(vm_dir), "%s", g.gl_pathv[0]);
     for (size_t i = 0; i < NSTATS; i++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", g.gl_pathv[0], kvm_stats[i]);
@@ -153,6 +163,51 @@ static long long read_stat(int fd)
         return -1;
     b[n] = '\0';
     return strtoll(b, NULL, 10);
+}
+
+/* A fresh read of one counter of the VM's directory: a new open each time,
+ * as the files cannot seek back to offset 0. */
+static long long read_stat_now(const char *name)
+{
+    char path[4200];
+    if (vm_dir[0] == '\0')
+        return -1;
+    snprintf(path, sizeof(path), "%s/%s", vm_dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    long long v = read_stat(fd);
+    if (fd >= 0)
+        close(fd);
+    return v;
+}
+
+#define PHASE_PREFIX "stdvmm-phase: "
+
+/* -j: the output's lines are gathered here, as they may span reads; only
+ * the start of a longer line is kept (phase lines are short). */
+static char phase_line[256];
+static size_t phase_len;
+
+static void phase_scan(FILE *phases, const char *data, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (data[i] != '\n') {
+            if (phase_len < sizeof(phase_line) - 1)
+                phase_line[phase_len++] = data[i];
+            continue;
+        }
+        while (phase_len > 0 && phase_line[phase_len - 1] == '\r')
+            phase_len--;
+        phase_line[phase_len] = '\0';
+        phase_len = 0;
+        const char *rest = strstr(phase_line, PHASE_PREFIX);
+        if (rest == NULL)
+            continue;
+        fprintf(phases, "%s", rest + strlen(PHASE_PREFIX));
+        for (size_t k = 0; k < NSTATS; k++)
+            fprintf(phases, " %s=%lld", kvm_stats[k], read_stat_now(kvm_stats[k]));
+        fprintf(phases, " irq_injections=%lld\n", read_stat_now("irq_injections"));
+        fflush(phases);
+    }
 }
 
 /* Every thread's time on a CPU so far, in ns (schedstat's first field); -1 if unreadable. */
@@ -345,8 +400,9 @@ int main(int argc, char **argv)
     int kill_when_ready = 0;
 
     const char *maps_path = NULL;
+    FILE *phases = NULL;
 
-    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:c:")) != -1) {
+    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:c:j:")) != -1) {
         switch (opt) {
         case 'r':
             ready = optarg;
@@ -366,6 +422,12 @@ int main(int argc, char **argv)
         case 'p':
             maps_path = optarg;
             break;
+        case 'j':
+            phases = fopen(optarg, "w");
+            if (phases != NULL)
+                break;
+            perror(optarg);
+            return 2;
         case 'c':
             if (set_kvm_stats(optarg))
                 break;
@@ -373,7 +435,7 @@ int main(int argc, char **argv)
             return 2;
         default:
             fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] "
-                            "[-c A,B,C,D] -- PROGRAM [ARGS...]\n");
+                            "[-c A,B,C,D] [-j FILE] -- PROGRAM [ARGS...]\n");
             return 2;
         }
     }
@@ -448,6 +510,8 @@ int main(int argc, char **argv)
             perror("measure: copy of output");
             out = -1;
         }
+        if (phases != NULL)
+            phase_scan(phases, buf + keep, (size_t)n);
         size_t len = keep + (size_t)n;
         if (t_ready < 0) {
             buf[len] = '\0';
@@ -498,6 +562,8 @@ int main(int argc, char **argv)
     }
     if (sf != NULL)
         fclose(sf);
+    if (phases != NULL)
+        fclose(phases);
     printf(" run_cpu_ms=%.1f ready_cpu_ms=%lld priv_kib=%lld threads=%lld fds=%lld"
            " priv_file_kib=%lld priv_anon_kib=%lld\n",
            run_cpu_ns < 0 ? -1.0 : (double)run_cpu_ns / 1e6, ready_cpu_ms, priv.total, threads, fds,

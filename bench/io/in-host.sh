@@ -4,7 +4,10 @@
 # (bench/io/run.sh stages it with ./measure, ./tools.img.gz, ./iperf3-root
 # and ./bench.conf). Boots the bench guest under stdvmm and under QEMU
 # microvm, alternating (ABBA), each with the tools disk, a 512 MiB data disk
-# and a TAP; the guest runs fio and iperf3 and prints its results.
+# and a TAP; the guest runs fio and iperf3 and prints its results. The
+# guest's phase lines around each job make measure snapshot the VM's KVM
+# counters (measure -j), so that the exits are also reported per job and
+# per unit of work.
 set -eu
 here=${0%/*}
 # shellcheck source=bench/lib/in-host.sh
@@ -27,15 +30,16 @@ i3=$here/iperf3-root
 "$i3/lib64/ld-linux-x86-64.so.2" --library-path "$i3/lib/x86_64-linux-gnu" \
 	"$i3/usr/bin/iperf3" -s -D >/dev/null 2>&1
 
+phases=$TEST_TMP/phases.log
 start_stdvmm() {
-	"$here/measure" -o "$TEST_TMP/out.log" -- "$STDVMM" run --kernel "$GUEST_KERNEL" \
+	"$here/measure" -o "$TEST_TMP/out.log" -j "$phases" -- "$STDVMM" run --kernel "$GUEST_KERNEL" \
 		--initramfs "$GUEST_INITRD" --cmdline "$cmdline" --memory 512M --serial tty \
 		--no-reboot --disk "path=$tools,readonly=on,id=benchtools" \
 		--disk "path=$data,id=benchdata" --net "tap=benchtap,vhost=$VHOST,mac=02:00:00:00:00:02" \
 		>"$TEST_TMP/measure.out" &
 }
 start_qemu() {
-	"$here/measure" -o "$TEST_TMP/out.log" -- "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
+	"$here/measure" -o "$TEST_TMP/out.log" -j "$phases" -- "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
 		-M microvm -cpu host -m 512 -smp 1 -nodefaults -no-user-config -display none \
 		-no-reboot -serial stdio -kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
 		-append "$cmdline" \
@@ -50,8 +54,35 @@ start_qemu() {
 
 data_file=$TEST_TMP/data
 : >"$data_file"
+jobs="randread seqread seqwrite tx rx"
+for j in $jobs; do : >"$TEST_TMP/phase.$j"; done
+# phase_deltas VMM RUN: the counters' change over each job, from measure's
+# snapshots, appended to phase.JOB as "VMM kib exits io mmio halt irq" then
+# the same five per unit of work: per 1000 I/Os for randread (4 KiB each),
+# per GiB moved for the others; -1 where a counter was unreadable.
+phase_deltas() {
+	awk -v vmm="$1" -v run="$2" -v dir="$TEST_TMP" '
+	function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); v[p[1]] = p[2] } }
+	$1 == "begin" { kv(); for (k in v) b[$2, k] = v[k]; seen[$2] = 1; next }
+	$1 == "end" && seen[$2] {
+		kv()
+		n = split("exits io_exits mmio_exits halt_exits irq_injections", names, " ")
+		unit = $2 == "randread" ? v["kib"] / 4 / 1000 : v["kib"] / 1048576
+		line = vmm " " v["kib"] + 0; per = ""; msg = "PHASE vmm=" vmm " run=" run " job=" $2 " kib=" v["kib"] + 0
+		for (i = 1; i <= n; i++) {
+			k = names[i]
+			d = (v[k] < 0 || b[$2, k] < 0 || v[k] == "" || b[$2, k] == "") ? -1 : v[k] - b[$2, k]
+			line = line " " d
+			per = per " " ((d < 0 || unit <= 0) ? -1 : sprintf("%.2f", d / unit))
+			msg = msg " " k "=" d
+		}
+		print line per >>(dir "/phase." $2)
+		print msg
+	}' "$phases"
+}
 one() { # VMM RUN
 	rm -f "$TEST_TMP/out.log"
+	: >"$phases"
 	"start_$1"
 	pid=$!
 	bench_tap_up benchtap 192.168.90.1/24
@@ -59,6 +90,7 @@ one() { # VMM RUN
 	line=$(cat "$TEST_TMP/measure.out")
 	res=$(tr -d '\r' <"$TEST_TMP/out.log" | sed -n 's/^stdvmm-test: bench //p' | tail -n 1)
 	echo "DATA vmm=$1 run=$2 $line $res"
+	phase_deltas "$1" "$2"
 	# Columns: vmm randread_iops seqread_mib seqwrite_mib tx_mbit rx_mbit exit_ms utime stime exits io mmio halt
 	echo "$1 $res $line" | awk '{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -91,6 +123,38 @@ row "KVM exits" 10
 row "  port I/O exits" 11
 row "  MMIO exits" 12
 row "  HLT exits" 13
+
+# Per job: each KVM counter over the job's window (median over runs), then
+# the same per unit of work, each with stdvmm/QEMU.
+phase_row() { # FILE LABEL COLUMN
+	_s=$(median "$1" "$3" stdvmm -1)
+	_q=$(median "$1" "$3" qemu -1)
+	_su=$(median "$1" $(($3 + 5)) stdvmm -1)
+	_qu=$(median "$1" $(($3 + 5)) qemu -1)
+	awk -v l="$2" -v s="$_s" -v q="$_q" -v su="$_su" -v qu="$_qu" '
+	function r(a, b) { return (a != "-" && b != "-" && b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+	BEGIN { printf "| %-24s | %9s | %9s | %5s | %9s | %9s | %5s |\n", l, s, q, r(s, q), su, qu, r(su, qu) }'
+}
+echo
+echo "KVM counters per job (medians of $RUNS runs; window: the job, without its first"
+echo "milliseconds, plus as much idle after it); per unit: per 1000 I/Os (randread),"
+echo "per GiB moved (seqread, seqwrite, tx, rx)"
+printf '| %-24s | %9s | %9s | %5s | %9s | %9s | %5s |\n' "job: counter" stdvmm qemu ratio \
+	"stdvmm/u" "qemu/u" ratio
+echo "|--------------------------|-----------|-----------|-------|-----------|-----------|-------|"
+for j in $jobs; do
+	f=$TEST_TMP/phase.$j
+	_gs=$(median "$f" 2 stdvmm 0)
+	_gq=$(median "$f" 2 qemu 0)
+	awk -v j="$j" -v s="$_gs" -v q="$_gq" 'BEGIN {
+		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
+		printf "| %-24s | %9s | %9s | %5s | %9s | %9s | %5s |\n", j ": KiB moved", s, q, r, "", "", "" }'
+	phase_row "$f" "  exits" 3
+	phase_row "$f" "  port I/O exits" 4
+	phase_row "$f" "  MMIO exits" 5
+	phase_row "$f" "  HLT exits" 6
+	phase_row "$f" "  IRQ injections" 7
+done
 fails=$(awk '$2 == 0 || $5 == 0 { n++ } END { print n + 0 }' "$data_file")
 echo
 echo "runs without complete results: $fails"

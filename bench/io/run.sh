@@ -5,7 +5,10 @@
 # alternating runs; fio on a virtio-blk disk (4 KiB random read at queue
 # depth 32, 1 MiB sequential read and write) and iperf3 over virtio-net on a
 # TAP both ways. Prints medians with stdvmm/QEMU ratios, KVM exit counts
-# and the VMMs' CPU time.
+# and the VMMs' CPU time, then the KVM counters per job (the guest marks
+# each job on its console, measure -j snapshots the VM's debugfs counters
+# at each mark), each per job and per unit of work (per 1000 I/Os for
+# randread, per GiB moved for the others), with stdvmm/QEMU.
 #
 #   bench/io/run.sh --stdvmm PATH [--runs N] [--seconds S] [--vhost on|off]
 #       [--results DIR] [--cache DIR]
@@ -16,7 +19,7 @@
 # an initramfs). --vhost (default off) is both VMMs' TAP setting: off, both
 # move packets in user space; on, the host kernel's vhost-net does for both
 # (stdvmm --net tap=IF,vhost=on, QEMU -netdev tap,vhost=on). Results:
-# RESULTS/io.log (DATA lines per run, then the table).
+# RESULTS/io.log (DATA and PHASE lines per run, then the tables).
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,4 +54,4 @@ VHOST=$vhost
 EOF
 
 bench_run "$results" io --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
-  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 2 * (240 + 8 * seconds) + 300))
+  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 2 * (240 + 8 * seconds + 6) + 300))

@@ -11,6 +11,13 @@
 #   client  iperf3 from bench.ip to bench.peer, both directions
 # One result line:
 #   stdvmm-test: bench randread_iops=N seqread_mib=N seqwrite_mib=N tx_mbit=N rx_mbit=N
+# Around each job, phase lines for bench/boot/measure -j (which snapshots the
+# VM's KVM counters as each arrives):
+#   stdvmm-phase: begin JOB
+#   stdvmm-phase: end JOB kib=N   (KiB the job moved: read, written or received)
+# A second of idle before each begin keeps the last job's tail out; the
+# snapshot follows the line by the console's latency (tens of ms at most),
+# so a window loses the job's first moments and gains as much idle after it.
 set -u
 dmesg -n 1
 secs=5 mode=all ip=192.168.90.2 peer=192.168.90.1
@@ -43,18 +50,41 @@ run() { # PROGRAM ARGS: through the tools disk's own loader and libraries
 		--library-path "$B/lib/x86_64-linux-gnu:$B/usr/lib/x86_64-linux-gnu:$B/usr/lib/x86_64-linux-gnu/ceph" \
 		"$B/usr/bin/$p" "$@"
 }
-# fio --minimal (terse v3): field 7 read KiB/s, 8 read IOPS, 48 write KiB/s.
-fio_job() { # NAME RW BS DEPTH FIELD
-	run fio --name="$1" --filename="$data" --direct=1 --ioengine=libaio --thread \
-		--rw="$2" --bs="$3" --iodepth="$4" --time_based --runtime="$secs" --size=512M \
-		--minimal 2>/dev/null | awk -F';' -v f="$5" '{ print $f }'
+begin() { # JOB
+	sleep 1
+	echo "stdvmm-phase: begin $1"
 }
+# fio --minimal (terse v3): field 6 read KiB, 7 read KiB/s, 8 read IOPS,
+# 47 write KiB, 48 write KiB/s. Sets $out to the terse line.
+fio_job() { # NAME RW BS DEPTH
+	begin "$1"
+	out=$(run fio --name="$1" --filename="$data" --direct=1 --ioengine=libaio --thread \
+		--rw="$2" --bs="$3" --iodepth="$4" --time_based --runtime="$secs" --size=512M \
+		--minimal 2>/dev/null)
+	echo "stdvmm-phase: end $1 kib=$(echo "$out" | awk -F';' '{ print $6 + $47 }')"
+}
+field() { echo "$out" | awk -F';' -v f="$1" '{ print $f }'; }
+# iperf3 -f m, the receiver line: field 7 the bit rate in Mbit/s, 5 and 6
+# the amount and its unit. Sets $out to iperf3's output.
+iperf_job() { # NAME ARGS
+	n=$1
+	shift
+	begin "$n"
+	out=$(run iperf3 -c "$peer" -t "$secs" -f m "$@" 2>/dev/null)
+	echo "stdvmm-phase: end $n kib=$(echo "$out" | awk '/receiver/ {
+		m = $6 ~ /^G/ ? 1048576 : $6 ~ /^M/ ? 1024 : $6 ~ /^K/ ? 1 : 1 / 1024
+		printf "%.0f", $5 * m }')"
+}
+mbit() { echo "$out" | awk '/receiver/ { print $7 }'; }
 iops=0 rd=0 wr=0 tx=0 rx=0
 if [ "$mode" = all ] || [ "$mode" = blk ]; then
 	[ -n "$data" ] || { echo "stdvmm-test: bench data disk missing"; exit 1; }
-	iops=$(fio_job randread randread 4k 32 8)
-	rd=$(fio_job seqread read 1M 8 7)
-	wr=$(fio_job seqwrite write 1M 8 48)
+	fio_job randread randread 4k 32
+	iops=$(field 8)
+	fio_job seqread read 1M 8
+	rd=$(field 7)
+	fio_job seqwrite write 1M 8
+	wr=$(field 48)
 fi
 if [ "$mode" != blk ]; then
 	ip link set lo up
@@ -79,10 +109,10 @@ if [ "$mode" = all ] || [ "$mode" = client ]; then
 		[ $n -lt 30 ] || break
 		sleep 1
 	done
-	# iperf3 -f m: the receiver line's bit rate in Mbit/s is field 7.
-	tx=$(run iperf3 -c "$peer" -t "$secs" -f m 2>/dev/null | awk '/receiver/ { print $7 }')
-	sleep 1
-	rx=$(run iperf3 -c "$peer" -t "$secs" -f m -R 2>/dev/null | awk '/receiver/ { print $7 }')
+	iperf_job tx
+	tx=$(mbit)
+	iperf_job rx -R
+	rx=$(mbit)
 fi
 echo "stdvmm-test: bench randread_iops=${iops:-0} seqread_mib=$(awk -v k="${rd:-0}" 'BEGIN { printf "%.1f", k / 1024 }') seqwrite_mib=$(awk -v k="${wr:-0}" 'BEGIN { printf "%.1f", k / 1024 }') tx_mbit=${tx:-0} rx_mbit=${rx:-0}"
 umount /opt/bench
