@@ -28,6 +28,8 @@ static struct machine mach;         /* the VM; large, hence not on the stack */
 static struct blk_file disk;        /* the image behind the disk (Linux backend) */
 static struct machine_virtio blk;   /* the disk as the machine layer describes it */
 static struct virtio_blk blk_model; /* the device model's storage */
+/* Its requests in flight (the model has no heap): one per queue entry, as io_uring takes them all. */
+static struct virtio_blk_req blk_reqs[VIRTIO_BLK_QUEUE_SIZE];
 static struct host_loop disk_loop;  /* the disk's own thread */
 static int doorbell = -1;           /* eventfd: the guest notified the disk's queue */
 static bool loop_ready, attached;
@@ -87,6 +89,9 @@ static int add_disk(void *ctx, struct machine *m)
         .readonly = disk.readonly,
         .serial = "custom-disk",
         .backend = blk_file_backend(&disk),
+        .reqs = blk_reqs,
+        .reqs_size = sizeof(blk_reqs),
+        .max_reqs = VIRTIO_BLK_QUEUE_SIZE,
     };
     doorbell = host_eventfd_create();
     int r = doorbell < 0 ? -STDVMM_EIO : host_loop_init(&disk_loop, "blk0");
