@@ -14,9 +14,11 @@
 #       [--memory MIB] [--cmdline-extra STR] [--kvmtool PATH] [--results DIR]
 #       [--cache DIR] [--guest-view]
 #
-# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
-# run after each stdvmm/QEMU pair; it cannot power an x86 guest off, so it
-# is killed once ready and its exit figures are not comparable.
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian;
+# for aarch64 a static arm64 one, docs/benchmarks.md says how), run after
+# each stdvmm/QEMU pair; it cannot power an x86 guest off, so there it is
+# killed once ready and its exit figures are not comparable; an arm64 guest
+# powers off through PSCI and kvmtool exits as the others do.
 #
 # --guest-view: first one more boot under each VMM whose guest prints what it
 # sees of its machine (tests/integration/guest/guest_view.sh: CPU flags,
