@@ -8,15 +8,20 @@
 # and the VMMs' CPU time.
 #
 #   bench/io/run.sh --stdvmm PATH [--runs N] [--seconds S] [--vhost on|off]
-#       [--results DIR] [--cache DIR]
+#       [--kvmtool PATH] [--results DIR] [--cache DIR]
 #
 # Defaults: 3 runs each, 5 s per fio job and iperf3 direction. fio and
 # iperf3 come from the build machine's Debian packages with their
 # libraries, on an ext4 "tools" disk (fio's closure is ~90 MB, too much for
 # an initramfs). --vhost (default off) is both VMMs' TAP setting: off, both
 # move packets in user space; on, the host kernel's vhost-net does for both
-# (stdvmm --net tap=IF,vhost=on, QEMU -netdev tap,vhost=on). Results:
-# RESULTS/io.log (DATA lines per run, then the table).
+# (stdvmm --net tap=IF,vhost=on, QEMU -netdev tap,vhost=on, kvmtool
+# vhost=1). Results: RESULTS/io.log (DATA lines per run, then the table).
+#
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
+# run after each stdvmm/QEMU pair with the same guest and devices; on x86 its
+# virtio devices are PCI only (no virtio-mmio), and it cannot power the
+# guest off, so it is killed once the guest's work is done.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,12 +29,13 @@ LOG_TAG=bench-io
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-stdvmm="" runs=3 seconds=5 results="" vhost=off
+stdvmm="" runs=3 seconds=5 results="" vhost=off kvmtool=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 io_option() {
   bench_shift=2
   case $1 in
     --vhost) vhost=${2:?} ;;
+    --kvmtool) kvmtool=${2:?} ;;
     *) return 1 ;;
   esac
 }
@@ -50,5 +56,8 @@ SECONDS_PER_JOB=$seconds
 VHOST=$vhost
 EOF
 
+bench_kvmtool "$kvmtool" "$work/kvmtool"
+
 bench_run "$results" io --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
-  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 2 * (240 + 8 * seconds) + 300))
+  --guest-kit "$work/kit" --with-qemu --timeout $((runs * vmms * (240 + 8 * seconds) + 300)) \
+  "${vmm_bins[@]}"

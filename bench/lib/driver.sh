@@ -101,6 +101,21 @@ bench_suite() {
   install -m 0644 "$repo/bench/lib/in-host.sh" "$suite/lib/bench.sh"
 }
 
+# bench_kvmtool PATH DIR: with PATH (--kvmtool, a kvmtool `lkvm` the user
+# built: kvmtool is not in Debian), stages it as DIR/lkvm, the name the
+# inside halves look for beside stdvmm, and sets vmm_bins to bench_run's
+# arguments that put it there and vmms to 3; without, vmm_bins=() and vmms=2.
+bench_kvmtool() {
+  # shellcheck disable=SC2034 # the caller's
+  vmm_bins=() vmms=2
+  [[ -n $1 ]] || return 0
+  [[ -x $1 ]] || die "--kvmtool $1: not an executable"
+  mkdir -p "$2"
+  install -m 0755 "$1" "$2/lkvm"
+  # shellcheck disable=SC2034 # the caller's
+  vmm_bins=(--vmm-bin "$2/lkvm") vmms=3
+}
+
 # bench_run RESULTS CASE RUN-SUITE-ARGS...: one test-host boot for $suite;
 # prints CASE's table (its log without the DATA lines) and returns the
 # suite's exit status.
