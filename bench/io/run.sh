@@ -21,7 +21,8 @@
 # --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
 # run after each stdvmm/QEMU pair with the same guest and devices; on x86 its
 # virtio devices are PCI only (no virtio-mmio), and it cannot power the
-# guest off, so it is killed once the guest's work is done.
+# guest off, so it is killed once the guest's work is done. With it the
+# guest kernel is bookworm-backports' (virtio_pci built in) for all three.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -47,7 +48,13 @@ cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-io-results}
 
 work=$cache/bench-io
-bench_io_suite "$work" io
+# kvmtool's virtio devices on x86 are PCI, and the default guest kernel
+# (Debian 12's 6.1) has virtio_pci as a module the kit does not load; the
+# bookworm-backports kernel (6.12) has it built in. With --kvmtool all three
+# VMMs boot that kernel.
+kit_args=()
+[[ -z $kvmtool ]] || kit_args=(--kernel-suite bookworm-backports)
+bench_io_suite "$work" io "${kit_args[@]}"
 # The host end of iperf3, run through its own dynamic loader.
 add_binary "$suite/iperf3-root" /usr/bin/iperf3
 cat >"$suite/bench.conf" <<EOF
