@@ -97,15 +97,6 @@ one() { # VMM RUN
 	*) echo "  ($1 run $2 did not exit cleanly)" ;;
 	esac
 }
-KVMTOOL=${STDVMM%/*}/lkvm
-each() { # VMM RUN: the ABBA pair, then kvmtool where there is one
-	one "$1" "$2"
-	# The pair's second VMM: QEMU on odd runs, stdvmm on even ones.
-	case "$1 $(($2 % 2))" in
-	"qemu 1" | "stdvmm 0") [ ! -x "$KVMTOOL" ] || one kvmtool "$2" ;;
-	esac
-}
-
 # guest_view VMM: one boot whose guest prints its view of the machine
 # (tests/integration/guest/guest_view.sh) into $TEST_TMP/view-VMM; every
 # line goes to the results as a DATA line.
@@ -129,17 +120,13 @@ if [ "${GUEST_VIEW:-0}" = 1 ]; then
 fi
 
 echo "boot benchmark: $RUNS runs each, $CPUS vCPU(s), $MEMORY_MIB MiB, cmdline '$CMDLINE'"
-abba "$RUNS" each
+abba "$RUNS" one
 
 # -1 means "not measured".
-if [ -x "$KVMTOOL" ]; then
+if have_kvmtool; then
 	row() {
 		ratio_row '%-26s %12s %12s %8s' "$data" -1 "$@"
-		_k=$(median "$data" "$2" kvmtool -1)
-		_q=$(median "$data" "$2" qemu -1)
-		awk -v k="$_k" -v q="$_q" 'BEGIN {
-			r = (k != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", k / q) : "-"
-			printf " %12s %8s\n", k, r }'
+		kvmtool_cols ' %12s %8s\n' "$data" -1 "$2"
 	}
 	head='%-26s %12s %12s %8s %12s %8s\n'
 	title="metric stdvmm qemu ratio kvmtool k/qemu"

@@ -132,7 +132,12 @@ static void open_all_stats(const char *dir)
 /* The first VM's debugfs directory, for -j's snapshots; empty until known. */
 static char vm_dir[4096];
 
-/* Opens the stats files of the first VM that PID created; false until it has one. */
+/*
+ * Opens the stats files of the first VM that PID created; false until it has
+ * one. KVM creates the VM's directory before the files in it, so a directory
+ * whose files are not all there yet is looked at again later (seen once: a
+ * run whose four counters all read -1 while its first KVM_RUN was seen).
+ */
 static int open_kvm_stats(pid_t pid, int fds[NSTATS])
 {
     char pat[64];
@@ -146,6 +151,14 @@ static int open_kvm_stats(pid_t pid, int fds[NSTATS])
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", g.gl_pathv[0], kvm_stats[i]);
         fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) {
+            while (i > 0) {
+                close(fds[--i]);
+                fds[i] = -1;
+            }
+            globfree(&g);
+            return 0;
+        }
     }
     if (all_stats_path != NULL)
         open_all_stats(g.gl_pathv[0]);

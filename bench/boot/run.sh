@@ -88,15 +88,7 @@ CMDLINE='${cmdline//\'/\'\\\'\'}'
 GUEST_VIEW=$view
 EOF
 
-# Staged beside stdvmm as lkvm, the name in-host.sh looks for.
-vmm_bins=() vmms=2
-if [[ -n $kvmtool ]]; then
-  [[ -x $kvmtool ]] || die "--kvmtool $kvmtool: not an executable"
-  mkdir -p "$cache/bench/kvmtool"
-  install -m 0755 "$kvmtool" "$cache/bench/kvmtool/lkvm"
-  vmm_bins=(--vmm-bin "$cache/bench/kvmtool/lkvm")
-  vmms=3
-fi
+bench_kvmtool "$kvmtool" "$cache/bench/kvmtool"
 
 bench_run "$results" boot --arch "$arch" --stdvmm "$stdvmm" --cache "$cache" --with-qemu \
   --timeout $(((runs * vmms + view * 2) * boot_limit + 60)) "${vmm_bins[@]}"

@@ -11,15 +11,22 @@
 # randread, per GiB moved for the others), with stdvmm/QEMU.
 #
 #   bench/io/run.sh --stdvmm PATH [--runs N] [--seconds S] [--vhost on|off]
-#       [--results DIR] [--cache DIR]
+#       [--kvmtool PATH] [--results DIR] [--cache DIR]
 #
 # Defaults: 3 runs each, 5 s per fio job and iperf3 direction. fio and
 # iperf3 come from the build machine's Debian packages with their
 # libraries, on an ext4 "tools" disk (fio's closure is ~90 MB, too much for
 # an initramfs). --vhost (default off) is both VMMs' TAP setting: off, both
 # move packets in user space; on, the host kernel's vhost-net does for both
-# (stdvmm --net tap=IF,vhost=on, QEMU -netdev tap,vhost=on). Results:
-# RESULTS/io.log (DATA and PHASE lines per run, then the tables).
+# (stdvmm --net tap=IF,vhost=on, QEMU -netdev tap,vhost=on, kvmtool
+# vhost=1). Results: RESULTS/io.log (DATA and PHASE lines per run, then
+# the tables).
+#
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
+# run after each stdvmm/QEMU pair with the same guest and devices; on x86 its
+# virtio devices are PCI only (no virtio-mmio), and it cannot power the
+# guest off, so it is killed once the guest's work is done. With it the
+# guest kernel is bookworm-backports' (virtio_pci built in) for all three.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,12 +34,13 @@ LOG_TAG=bench-io
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-stdvmm="" runs=3 seconds=5 results="" vhost=off
+stdvmm="" runs=3 seconds=5 results="" vhost=off kvmtool=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 io_option() {
   bench_shift=2
   case $1 in
     --vhost) vhost=${2:?} ;;
+    --kvmtool) kvmtool=${2:?} ;;
     *) return 1 ;;
   esac
 }
@@ -44,7 +52,13 @@ cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-io-results}
 
 work=$cache/bench-io
-bench_io_suite "$work" io
+# kvmtool's virtio devices on x86 are PCI, and the default guest kernel
+# (Debian 12's 6.1) has virtio_pci as a module the kit does not load; the
+# bookworm-backports kernel (6.12) has it built in. With --kvmtool all three
+# VMMs boot that kernel.
+kit_args=()
+[[ -z $kvmtool ]] || kit_args=(--kernel-suite bookworm-backports)
+bench_io_suite "$work" io "${kit_args[@]}"
 # The host end of iperf3, run through its own dynamic loader.
 add_binary "$suite/iperf3-root" /usr/bin/iperf3
 cat >"$suite/bench.conf" <<EOF
@@ -53,5 +67,8 @@ SECONDS_PER_JOB=$seconds
 VHOST=$vhost
 EOF
 
+bench_kvmtool "$kvmtool" "$work/kvmtool"
+
 bench_run "$results" io --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
-  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 2 * (240 + 8 * seconds + 6) + 300))
+  --guest-kit "$work/kit" --with-qemu --timeout $((runs * vmms * (240 + 8 * seconds + 6) + 300)) \
+  "${vmm_bins[@]}"

@@ -101,6 +101,21 @@ bench_suite() {
   install -m 0644 "$repo/bench/lib/in-host.sh" "$suite/lib/bench.sh"
 }
 
+# bench_kvmtool PATH DIR: with PATH (--kvmtool, a kvmtool `lkvm` the user
+# built: kvmtool is not in Debian), stages it as DIR/lkvm, the name the
+# inside halves look for beside stdvmm, and sets vmm_bins to bench_run's
+# arguments that put it there and vmms to 3; without, vmm_bins=() and vmms=2.
+bench_kvmtool() {
+  # shellcheck disable=SC2034 # the caller's
+  vmm_bins=() vmms=2
+  [[ -n $1 ]] || return 0
+  [[ -x $1 ]] || die "--kvmtool $1: not an executable"
+  mkdir -p "$2"
+  install -m 0755 "$1" "$2/lkvm"
+  # shellcheck disable=SC2034 # the caller's
+  vmm_bins=(--vmm-bin "$2/lkvm") vmms=3
+}
+
 # bench_run RESULTS CASE RUN-SUITE-ARGS...: one test-host boot for $suite;
 # prints CASE's table (its log without the DATA lines) and returns the
 # suite's exit status.
@@ -113,19 +128,21 @@ bench_run() {
   return "$rc"
 }
 
-# bench_io_suite WORK CASE: what the fio/iperf3 benchmarks share: the boot
-# benchmark's measuring helper (times a VMM, reads its VM's KVM exit
-# counters), an x86_64 guest kit whose tests are bench/io's guest half (it
-# does every role, chosen by bench.mode=), the tools disk, and $suite with
-# CASE, the measuring helper and the tools disk in it.
+# bench_io_suite WORK CASE [KIT-ARGS...]: what the fio/iperf3 benchmarks
+# share: the boot benchmark's measuring helper (times a VMM, reads its VM's
+# KVM exit counters), an x86_64 guest kit (built with KIT-ARGS) whose tests
+# are bench/io's guest half (it does every role, chosen by bench.mode=), the
+# tools disk, and $suite with CASE, the measuring helper and the tools disk
+# in it.
 bench_io_suite() {
-  local work=$1 measure
+  local work=$1 case=$2 measure
+  shift 2
   mkdir -p "$work"
   measure=$(bench_static_helper "$repo/bench/boot/measure.c" "$work")
   "$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
-    --tests "$repo/bench/io/guest" >&2
+    --tests "$repo/bench/io/guest" "$@" >&2
   bench_tools_disk "$work"
-  bench_suite "$work" "$2"
+  bench_suite "$work" "$case"
   install -m 0755 "$measure" "$suite/measure"
   cp "$work/tools.img.gz" "$suite/"
 }

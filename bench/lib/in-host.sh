@@ -3,9 +3,19 @@
 # Helpers of the benchmarks' inside halves (busybox sh in the test host),
 # staged next to them as lib/bench.sh by bench/lib/driver.sh.
 
+# kvmtool's lkvm, when the driver staged one beside stdvmm (--kvmtool):
+# run-suite.sh --vmm-bin puts it there.
+KVMTOOL=$(dirname "${STDVMM:-.}")/lkvm
+
+# have_kvmtool: whether a kvmtool was staged.
+have_kvmtool() {
+	[ -x "$KVMTOOL" ]
+}
+
 # abba RUNS FUNC: runs FUNC stdvmm I and FUNC qemu I for I = 1..RUNS, the
 # order swapped every other run (ABBA), so that neither VMM always runs
-# first and a host that slows down over time does not favour one.
+# first and a host that slows down over time does not favour one; with a
+# staged kvmtool, FUNC kvmtool I after each pair.
 abba() {
 	_i=1
 	while [ "$_i" -le "$1" ]; do
@@ -16,6 +26,7 @@ abba() {
 			"$2" qemu "$_i"
 			"$2" stdvmm "$_i"
 		fi
+		! have_kvmtool || "$2" kvmtool "$_i"
 		_i=$((_i + 1))
 	done
 }
@@ -39,6 +50,16 @@ ratio_row() {
 	awk -v fmt="$1" -v l="$4" -v s="$_s" -v q="$_q" 'BEGIN {
 		r = (s != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", s / q) : "-"
 		printf fmt, l, s, q, r }'
+}
+
+# kvmtool_cols FORMAT FILE FLOOR COLUMN: what follows ratio_row on a line
+# with kvmtool, printf FORMAT with kvmtool's median and kvmtool/QEMU.
+kvmtool_cols() {
+	_k=$(median "$2" "$4" kvmtool "$3")
+	_q=$(median "$2" "$4" qemu "$3")
+	awk -v fmt="$1" -v k="$_k" -v q="$_q" 'BEGIN {
+		r = (k != "-" && q != "-" && q + 0 > 0) ? sprintf("%.2f", k / q) : "-"
+		printf fmt, k, r }'
 }
 
 # bench_tap_up IF ADDR: waits (up to a minute) for the TAP IF that a VMM

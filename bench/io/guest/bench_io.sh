@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The I/O benchmarks' guest half (bench/io/run.sh and bench/vhost/run.sh
 # build a guest kit with it): fio on the data disk, iperf3 over eth0, both
-# from the disk with serial "benchtools". The data disk is the one with
+# from the disk with serial "benchtools", else the one read-only disk
+# (kvmtool gives its disks serials of its own). The data disk is the one with
 # serial "benchdata", else the one disk that is not the tools disk (a
 # vhost-user backend may give it no serial). bench.mode on the command line:
 #   (none)  fio, then iperf3 to 192.168.90.1 (the test host's end of a TAP)
@@ -29,15 +30,16 @@ for arg in $(cat /proc/cmdline); do
 	bench.peer=*) peer=${arg#bench.peer=} ;;
 	esac
 done
-tools="" data="" other=""
+tools="" data="" other="" ro=""
 for d in /sys/block/vd*; do
 	[ -e "$d" ] || continue
 	case $(cat "$d/serial" 2>/dev/null) in
 	benchtools) tools=/dev/${d##*/} ;;
 	benchdata) data=/dev/${d##*/} ;;
-	*) other=/dev/${d##*/} ;;
+	*) if [ "$(cat "$d/ro")" = 1 ]; then ro=/dev/${d##*/}; else other=/dev/${d##*/}; fi ;;
 	esac
 done
+[ -n "$tools" ] || tools=$ro
 [ -n "$data" ] || data=$other
 [ -n "$tools" ] || { echo "stdvmm-test: bench tools disk missing"; exit 1; }
 mkdir -p /opt/bench
