@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stdvmm/error.h"
@@ -124,6 +125,30 @@ static int write_file(const char *dir, const char *file, const char *text)
     int e = n < 0 ? errno : 0;
     close(fd);
     return -e;
+}
+
+/*
+ * Removes one of the VM's cgroups. A thread that pthread_join() has already
+ * returned for may still be in the kernel's exit path, past clearing its tid
+ * but before it leaves its cgroup, and keeps the cgroup populated (EBUSY);
+ * under SCHED_DEADLINE or a cpu.max quota it can be held there for a whole
+ * period. So busy is retried for up to 3 s before it is reported.
+ */
+static void cg_rmdir(const char *dir)
+{
+    struct timespec pause = {.tv_sec = 0, .tv_nsec = 1000000};
+    long waited_ms = 0;
+
+    while (rmdir(dir) != 0) {
+        if (errno != EBUSY || waited_ms >= 3000) {
+            LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
+            return;
+        }
+        nanosleep(&pause, NULL);
+        waited_ms += pause.tv_nsec / 1000000;
+        if (pause.tv_nsec < 64000000)
+            pause.tv_nsec *= 2;
+    }
 }
 
 static bool file_has_word(const char *path, const char *word)
@@ -648,17 +673,14 @@ void sched_policy_stop(struct sched_policy *sp)
         if (!sp->in_cgroup[i])
             continue;
         cg_dir(sp, i, dir, sizeof(dir));
-        if (rmdir(dir) != 0)
-            LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
+        cg_rmdir(dir);
     }
     if (sp->workers_cg) {
         cg_workers_dir(sp, dir, sizeof(dir));
-        if (rmdir(dir) != 0)
-            LOG_WARN("cannot remove the cgroup %s: %s", dir, strerror(errno));
+        cg_rmdir(dir);
     }
     if (last && proc_cg.moved) {
-        if (rmdir(proc_cg.vm) != 0)
-            LOG_WARN("cannot remove the cgroup %s: %s", proc_cg.vm, strerror(errno));
+        cg_rmdir(proc_cg.vm);
         proc_cg.moved = false;
     }
     pthread_mutex_unlock(&proc_cg.lock);

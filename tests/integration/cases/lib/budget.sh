@@ -68,9 +68,17 @@ rng_cgroup() {
 	done
 	fail "no rng device thread in the VMM"
 }
+# stop_vm: stops the VM; its VMM must have removed the cgroups it made
+# (here the v2 ones, stdvmm-PID and below; budget_cgroup_v1 looks into its
+# own hierarchy), also when a vCPU thread was still on its way out of a
+# reservation as the VMM ended.
 stop_vm() {
+	pid=$VM_PID
 	kill "$VM_PID"
 	wait_vm
 	VM_PID=""
+	left=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "stdvmm-$pid*" 2>/dev/null)
+	[ -z "$left" ] || fail "the VMM left its cgroups behind: $left"
+	! grep "cannot remove the cgroup" "$STDERR_LOG" || fail "the VMM could not remove a cgroup"
 }
 
