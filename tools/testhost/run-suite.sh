@@ -67,11 +67,21 @@ done
 # tests that need it fail on the missing binary.
 if [[ -z $stdvmm ]]; then log "note: no --stdvmm given"; fi
 
-tests=()
+# A case's own multiple of the per-case timeout (init reads the same
+# header); the outer limits below allow for the largest.
+timeout_factor() { # SCRIPT
+  local f
+  f=$(sed -n 's/^# integration-timeout-factor: *\([1-4]\)$/\1/p' "$1" | head -n 1)
+  echo "${f:-1}"
+}
+tests=() max_factor=1
+declare -A factor_of=()
 for t in "$suite"/*.sh; do
   [[ -e $t ]] || continue
   n=${t##*/}
   tests+=("${n%.sh}")
+  factor_of[${n%.sh}]=$(timeout_factor "$t")
+  if ((factor_of[${n%.sh}] > max_factor)); then max_factor=${factor_of[${n%.sh}]}; fi
 done
 ((${#tests[@]})) || die "no *.sh in $suite"
 
@@ -114,7 +124,7 @@ initrd=$th_cache/testhost/$arch/initrd-suite.img
 # doing, stops it and boots a new host for the cases still to run. The case
 # that was running runs once more there; if the host freezes in it again, it
 # fails.
-stall_limit=$((timeout + 120))
+stall_limit=$((timeout * max_factor + 120))
 max_boots=3
 
 # boot_host SUFFIX TEST...: one host boot for these tests. Returns 0 when
@@ -127,7 +137,8 @@ boot_host() {
   mapfile -t cmd < <(th_qemu_cmd "$base" "$initrd" "")
   # Whole-host limit: boot plus every test at its full timeout; per-test
   # limits inside the host normally end things long before.
-  host_limit=$((180 + $# * (timeout + 10)))
+  host_limit=180
+  for n in "$@"; do host_limit=$((host_limit + timeout * factor_of[$n] + 10)); done
   proto=$results/host-protocol$sfx.txt
   console=$results/host-console$sfx.log
   : >"$proto"
