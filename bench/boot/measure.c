@@ -28,8 +28,9 @@
  *              bench/io can split the counters per job
  *     -t FILE  with -j: after each phase snapshot, the lines of FILE that
  *              start with "{" (a tracing histogram's entries, e.g. the
- *              kvm_mmio event's by address), each as "hist LINE", read at
- *              the same moment
+ *              kvm_mmio event's by address) and its "Drops:" line (entries
+ *              lost to a full table), each as "hist LINE", read at the same
+ *              moment
  *
  * Prints one line:
  *   ready_ms=R exit_ms=E maxrss_kib=K utime_ms=U stime_ms=S status=X \
@@ -216,7 +217,7 @@ static void copy_hist(FILE *phases)
         return;
     char line[512];
     while (fgets(line, sizeof(line), h) != NULL)
-        if (line[0] == '{')
+        if (line[0] == '{' || strstr(line, "Drops:") != NULL)
             fprintf(phases, "hist %s", line);
     fclose(h);
 }
