@@ -6,7 +6,7 @@
  * a library closure.
  *
  *   measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] [-c A,B,C,D] [-j FILE]
- *           -- PROGRAM [ARGS...]
+ *           [-t FILE] -- PROGRAM [ARGS...]
  *     -r TEXT  readiness text to look for in the output (default
  *              "stdvmm-guest: ready")
  *     -o FILE  copy of the program's standard output (default: discarded)
@@ -26,6 +26,11 @@
  *              counters and irq_injections as " A=N ... irq_injections=N"
  *              (-1 when unreadable), read when the line arrives, so that
  *              bench/io can split the counters per job
+ *     -t FILE  with -j: after each phase snapshot, the lines of FILE that
+ *              start with "{" (a tracing histogram's entries, e.g. the
+ *              kvm_mmio event's by address) and its "Drops:" line (entries
+ *              lost to a full table), each as "hist LINE", read at the same
+ *              moment
  *
  * Prints one line:
  *   ready_ms=R exit_ms=E maxrss_kib=K utime_ms=U stime_ms=S status=X \
@@ -200,6 +205,23 @@ static long long read_stat_now(const char *name)
 static char phase_line[256];
 static size_t phase_len;
 
+/* -t: a tracing histogram's file, copied into the phase log at each mark. */
+static const char *hist_path;
+
+static void copy_hist(FILE *phases)
+{
+    if (hist_path == NULL)
+        return;
+    FILE *h = fopen(hist_path, "r");
+    if (h == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof(line), h) != NULL)
+        if (line[0] == '{' || strstr(line, "Drops:") != NULL)
+            fprintf(phases, "hist %s", line);
+    fclose(h);
+}
+
 static void phase_scan(FILE *phases, const char *data, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -219,6 +241,7 @@ static void phase_scan(FILE *phases, const char *data, size_t n)
         for (size_t k = 0; k < NSTATS; k++)
             fprintf(phases, " %s=%lld", kvm_stats[k], read_stat_now(kvm_stats[k]));
         fprintf(phases, " irq_injections=%lld\n", read_stat_now("irq_injections"));
+        copy_hist(phases);
         fflush(phases);
     }
 }
@@ -415,7 +438,7 @@ int main(int argc, char **argv)
     const char *maps_path = NULL;
     FILE *phases = NULL;
 
-    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:c:j:")) != -1) {
+    while ((opt = getopt(argc, argv, "+r:o:m:ks:p:c:j:t:")) != -1) {
         switch (opt) {
         case 'r':
             ready = optarg;
@@ -441,6 +464,9 @@ int main(int argc, char **argv)
                 break;
             perror(optarg);
             return 2;
+        case 't':
+            hist_path = optarg;
+            break;
         case 'c':
             if (set_kvm_stats(optarg))
                 break;
@@ -448,7 +474,7 @@ int main(int argc, char **argv)
             return 2;
         default:
             fprintf(stderr, "usage: measure [-r TEXT] [-o FILE] [-m MIB] [-k] [-s FILE] [-p FILE] "
-                            "[-c A,B,C,D] [-j FILE] -- PROGRAM [ARGS...]\n");
+                            "[-c A,B,C,D] [-j FILE] [-t FILE] -- PROGRAM [ARGS...]\n");
             return 2;
         }
     }

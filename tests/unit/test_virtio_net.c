@@ -70,7 +70,7 @@ static void fake_retry(void *ctx, uint64_t ns)
 
 /* ring: the transport features the driver takes (TD_FEATURES_ALL, or fewer). */
 static int setup_device(void **state, uint64_t ring, uint64_t features,
-                        const struct rate_limiter_config *limit)
+                        const struct rate_limiter_config *limit, uint16_t num)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     if (f == NULL || td_init(&f->d) != 0)
@@ -91,7 +91,10 @@ static int setup_device(void **state, uint64_t ring, uint64_t features,
     f->now = 7000000000ull;
     if (virtio_net_init(&f->net, &cfg) != 0 || virtio_mmio_init(&f->t, &f->net.vdev) != 0)
         return -1;
-    td_start(&f->d, &f->t, 2, 64, ring | features);
+    /* num 0: the rings as large as the device offers, as Linux's virtio_mmio sizes them. */
+    if (num == 0)
+        num = (uint16_t)td_r32(&f->t, VIRTIO_MMIO_QUEUE_NUM_MAX);
+    td_start(&f->d, &f->t, 2, num, ring | features);
     *state = f;
     return 0;
 }
@@ -99,7 +102,7 @@ static int setup_device(void **state, uint64_t ring, uint64_t features,
 static int setup_with_limit(void **state, uint64_t features,
                             const struct rate_limiter_config *limit)
 {
-    return setup_device(state, TD_FEATURES_ALL, features, limit);
+    return setup_device(state, TD_FEATURES_ALL, features, limit, 64);
 }
 
 static int setup_with(void **state, uint64_t features)
@@ -131,7 +134,14 @@ static int setup_offloads(void **state)
 static int setup_flags(void **state)
 {
     return setup_device(state, VIRTIO_BIT(VIRTIO_F_VERSION_1), VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF),
-                        NULL);
+                        NULL, 64);
+}
+
+/* Linux's receive set-up: mergeable buffers, EVENT_IDX, rings of QueueNumMax entries. */
+static int setup_max_rings(void **state)
+{
+    return setup_device(state, TD_FEATURES_ALL,
+                        VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF), NULL, 0);
 }
 
 static int setup_small(void **state)
@@ -353,6 +363,32 @@ static void receive_short_of_buffers_asks_for_kick(void **state)
     assert_int_equal(virtio_le16(td_ptr(&f->d, TD_DATA + 10)), 3); /* num_buffers */
 }
 
+/*
+ * A receive ring of the size the device offers holds a whole TAP burst
+ * (64 frames per wake-up) of large TSO frames, each spread over 16 of the
+ * driver's mergeable buffers: the device does not stop in the middle of a
+ * burst to wait for the driver's refill (each stop costs the guest a kick,
+ * and usually an interrupt and a halt once it has caught up). Buffers of
+ * 2 KiB here (the test's memory), frames of 16 of them.
+ */
+static void receive_ring_holds_a_burst(void **state)
+{
+    struct fixture *f = *state;
+    static uint8_t frame[16 * 2048 - VIRTIO_NET_HDR_SIZE];
+    uint16_t num = f->d.q[RXQ].num;
+    for (uint16_t i = 0; i < num; i++) {
+        td_desc(&f->d, RXQ, i, TD_DATA + 2048ull * i, 2048, VIRTQ_DESC_F_WRITE, 0);
+        td_avail(&f->d, RXQ, i);
+    }
+    virtio_net_process(&f->net);
+    unsigned frames = 0;
+    while (frames < 64 && virtio_net_receive(&f->net, NULL, frame, sizeof(frame)) == 1)
+        frames++;
+    assert_int_equal(frames, 64);
+    assert_int_equal(virtio_net_stats(&f->net)->rx_no_buffers, 0);
+    assert_int_equal(td_used_idx(&f->d, RXQ), 64 * 16);
+}
+
 /* Transmit stays as it was: the driver notifies for every chain after a drain. */
 static void transmit_queue_is_not_quiet(void **state)
 {
@@ -505,6 +541,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(receive_short_of_buffers_asks_for_kick, setup, teardown),
         cmocka_unit_test_setup_teardown(receive_short_of_buffers_asks_for_kick, setup_flags,
                                         teardown),
+        cmocka_unit_test_setup_teardown(receive_ring_holds_a_burst, setup_max_rings, teardown),
         cmocka_unit_test_setup_teardown(transmit_queue_is_not_quiet, setup, teardown),
         cmocka_unit_test_setup_teardown(transmit_queue_is_not_quiet, setup_flags, teardown),
         cmocka_unit_test_setup_teardown(receive_small_buffers_drop_big_frames, setup_small,
