@@ -12,8 +12,9 @@
 # --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
 # the same pairs under it after stdvmm's; it has no placement of its own, so
 # direct is taskset on each lkvm process and budget util-linux chrt -d on the
-# neighbour's vCPU thread (staged from the build machine's package). With
-# it every VMM boots the bookworm-backports kernel, as in bench/io.
+# neighbour's vCPU thread (staged from the build machine's package). These
+# guests have no virtio device, so kvmtool boots the same default kernel
+# (bench/io's backports kernel is for kvmtool's virtio-pci).
 #
 # Defaults: 1 run of 3000 wake-ups (3 s) per configuration. Results:
 # RESULTS/isolation.log (DATA lines, then the table). Inside the emulated
@@ -47,10 +48,8 @@ work=$cache/bench-isolation
 # guest's (here) and the busy neighbour's (the integration suite's busy.sh).
 jitter=$(bench_static_helper "$bench_dir/jitter.c" "$work")
 install -m 0755 "$jitter" "$work/jitter"
-bench_kvmtool_kit "$kvmtool"
 "$repo/tools/guest-kit/build.sh" --arch x86_64 --out "$work/kit" --cache "$cache" \
-  --tests "$repo/tests/integration/guest" --tests "$bench_dir/guest" --bin "$work/jitter" \
-  "${kit_args[@]}" >&2
+  --tests "$repo/tests/integration/guest" --tests "$bench_dir/guest" --bin "$work/jitter" >&2
 
 bench_suite "$work" isolation
 cat >"$suite/bench.conf" <<EOF
