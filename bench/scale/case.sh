@@ -4,14 +4,19 @@
 # stdvmmd in steps (COUNTS, e.g. "1 10 30") and prints one BENCH line per
 # step: how fast the new VMs reached readiness (the guest kit's
 # "stdvmm-guest: ready" line), and the resident memory of the manager and
-# of the VMM processes once they idle.
+# of the VMM processes once they idle. With a kvmtool staged
+# (bench/scale/run.sh --kvmtool), then the same steps with idle kvmtool VMs
+# started directly, one lkvm process each (kvmtool has no manager), and one
+# "BENCH kvmtool" line per step.
 set -eu
+# shellcheck source=bench/lib/in-host.sh
+. "${0%/*}/lib/bench.sh"
 # shellcheck source=/dev/null
 . "${0%/*}/scale.conf" # COUNTS, MEMORY
 : "${STDVMM:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 STDVMMD=${STDVMM%/*}/stdvmmd
 STATE=$TEST_TMP/state
-export STDVMM_SOCKET=$TEST_TMP/api.sock
+export STDVMM_SOCKET="$TEST_TMP/api.sock"
 max=0
 for n in $COUNTS; do max=$n; done
 mib=${MEMORY%M}
@@ -33,10 +38,11 @@ pids_with() {
 		echo "${p%/cmdline}"
 	done
 }
+KPIDS="" # kvmtool's lkvm processes
 cleanup() {
 	set +e
 	kill "$mgr" 2>/dev/null
-	for p in $(pids_with "$STATE/vms/"); do kill -9 "$p" 2>/dev/null; done
+	for p in $(pids_with "$STATE/vms/") $KPIDS; do kill -9 "$p" 2>/dev/null; done
 	return 0
 }
 trap cleanup EXIT
@@ -86,6 +92,61 @@ for n in $COUNTS; do
 	echo "BENCH n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
 		"manager_rss_kib=$(rss_kib $mgr) vmm_rss_total_kib=$total" \
 		"vmm_rss_avg_kib=$((total / n))" \
+		"host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
+	prev=$n
+done
+have_kvmtool || exit 0
+
+# kvmtool: stdvmm's VMs and the manager gone first, so that both measure
+# against the same free memory.
+cleanup
+set -e
+wait "$mgr" 2>/dev/null || true
+n=0
+while [ -n "$(pids_with "$STATE/vms/")" ] && [ $n -lt 30 ]; do
+	n=$((n + 1))
+	sleep 1
+done
+mkdir -p "$TEST_TMP/kvmtool"
+kready() { # how many kvmtool guests printed the readiness line
+	c=0
+	for f in "$TEST_TMP"/kvmtool/*.log; do
+		[ -e "$f" ] && grep -q "stdvmm-guest: ready" "$f" && c=$((c + 1))
+	done
+	echo $c
+}
+echo "BENCH kvmtool idle host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
+prev=0
+for n in $COUNTS; do
+	t0=$(uptime_cs)
+	i=$((prev + 1))
+	while [ $i -le "$n" ]; do
+		# No network (kvmtool would add a user-mode virtio-net), as stdvmm's.
+		lkvm_run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+			--params "console=ttyS0 panic=-1 quiet" --cpus 1 --mem "$mib" \
+			--console serial --network mode=none \
+			</dev/null >"$TEST_TMP/kvmtool/$i.log" 2>&1 &
+		KPIDS="$KPIDS $!"
+		i=$((i + 1))
+	done
+	t_created=$(uptime_cs)
+	while [ "$(kready)" -lt "$n" ]; do
+		if [ $(($(uptime_cs) - t0)) -gt 150000 ]; then
+			echo "BENCH-FAIL kvmtool n=$n: only $(kready) ready after 1500 s"
+			exit 1
+		fi
+		sleep 1
+	done
+	t1=$(uptime_cs)
+	sleep 10
+	total=0 alive=0
+	for p in $KPIDS; do
+		r=$(rss_kib "$p")
+		[ "$r" -gt 0 ] && alive=$((alive + 1))
+		total=$((total + r))
+	done
+	echo "BENCH kvmtool n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
+		"vmm_rss_total_kib=$total vmm_rss_avg_kib=$((total / n)) alive=$alive" \
 		"host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
 	prev=$n
 done
