@@ -66,6 +66,21 @@ ready() { # how many instances printed the readiness line
 	echo $c
 }
 
+mem_available_kib() {
+	sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo
+}
+# wait_ready COUNT N T0 [LABEL]: until the function COUNT says N guests are
+# ready; gives up (and the benchmark) 1500 s after T0.
+wait_ready() {
+	while [ "$("$1")" -lt "$2" ]; do
+		if [ $(($(uptime_cs) - $3)) -gt 150000 ]; then
+			echo "BENCH-FAIL ${4:-}n=$2: only $("$1") ready after 1500 s"
+			exit 1
+		fi
+		sleep 1
+	done
+}
+
 echo "BENCH idle manager_rss_kib=$(rss_kib $mgr)"
 prev=0
 for n in $COUNTS; do
@@ -76,13 +91,7 @@ for n in $COUNTS; do
 		i=$((i + 1))
 	done
 	t_created=$(uptime_cs)
-	while [ "$(ready)" -lt "$n" ]; do
-		if [ $(($(uptime_cs) - t0)) -gt 150000 ]; then
-			echo "BENCH-FAIL n=$n: only $(ready) ready after 1500 s"
-			exit 1
-		fi
-		sleep 1
-	done
+	wait_ready ready "$n" "$t0"
 	t1=$(uptime_cs)
 	sleep 10 # let the new guests settle into idle
 	total=0
@@ -92,7 +101,7 @@ for n in $COUNTS; do
 	echo "BENCH n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
 		"manager_rss_kib=$(rss_kib $mgr) vmm_rss_total_kib=$total" \
 		"vmm_rss_avg_kib=$((total / n))" \
-		"host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
+		"host_free_kib=$(mem_available_kib)"
 	prev=$n
 done
 have_kvmtool || exit 0
@@ -115,7 +124,7 @@ kready() { # how many kvmtool guests printed the readiness line
 	done
 	echo $c
 }
-echo "BENCH kvmtool idle host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
+echo "BENCH kvmtool idle host_free_kib=$(mem_available_kib)"
 prev=0
 for n in $COUNTS; do
 	t0=$(uptime_cs)
@@ -130,13 +139,7 @@ for n in $COUNTS; do
 		i=$((i + 1))
 	done
 	t_created=$(uptime_cs)
-	while [ "$(kready)" -lt "$n" ]; do
-		if [ $(($(uptime_cs) - t0)) -gt 150000 ]; then
-			echo "BENCH-FAIL kvmtool n=$n: only $(kready) ready after 1500 s"
-			exit 1
-		fi
-		sleep 1
-	done
+	wait_ready kready "$n" "$t0" "kvmtool "
 	t1=$(uptime_cs)
 	sleep 10
 	total=0 alive=0
@@ -147,6 +150,6 @@ for n in $COUNTS; do
 	done
 	echo "BENCH kvmtool n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
 		"vmm_rss_total_kib=$total vmm_rss_avg_kib=$((total / n)) alive=$alive" \
-		"host_free_kib=$(sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo)"
+		"host_free_kib=$(mem_available_kib)"
 	prev=$n
 done
