@@ -66,6 +66,17 @@ ready() { # how many instances printed the readiness line
 	echo $c
 }
 
+# rss_split N PID...: VmRSS's parts summed over the PIDs, per VM (of N):
+# anonymous (guest RAM a VMM maps privately, heap), file (the program, its
+# libraries, kernel and initramfs images it maps) and shared memory (guest
+# RAM in a memfd or shared mapping).
+rss_split() {
+	_n=$1
+	shift
+	for p; do cat "/proc/$p/status" 2>/dev/null; done | awk -v n="$_n" '
+		$1 == "RssAnon:" { a += $2 } $1 == "RssFile:" { f += $2 } $1 == "RssShmem:" { s += $2 }
+		END { printf "anon_avg_kib=%d file_avg_kib=%d shmem_avg_kib=%d\n", a / n, f / n, s / n }'
+}
 mem_available_kib() {
 	sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo
 }
@@ -98,9 +109,11 @@ for n in $COUNTS; do
 	for p in $(pids_with "$STATE/vms/"); do
 		total=$((total + $(rss_kib "$p")))
 	done
+	# shellcheck disable=SC2046 # one pid a word
+	parts=$(rss_split "$n" $(pids_with "$STATE/vms/"))
 	echo "BENCH n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
 		"manager_rss_kib=$(rss_kib $mgr) vmm_rss_total_kib=$total" \
-		"vmm_rss_avg_kib=$((total / n))" \
+		"vmm_rss_avg_kib=$((total / n)) $parts" \
 		"host_free_kib=$(mem_available_kib)"
 	prev=$n
 done
@@ -148,8 +161,11 @@ for n in $COUNTS; do
 		[ "$r" -gt 0 ] && alive=$((alive + 1))
 		total=$((total + r))
 	done
+	# shellcheck disable=SC2086 # one pid a word
+	parts=$(rss_split "$n" $KPIDS)
 	echo "BENCH kvmtool n=$n new=$((n - prev)) create_cs=$((t_created - t0)) ready_cs=$((t1 - t0))" \
 		"vmm_rss_total_kib=$total vmm_rss_avg_kib=$((total / n)) alive=$alive" \
+		"$parts" \
 		"host_free_kib=$(mem_available_kib)"
 	prev=$n
 done
