@@ -16,7 +16,7 @@ here=${0%/*}
 # shellcheck source=bench/lib/in-host.sh
 . "$here/lib/bench.sh"
 # shellcheck source=/dev/null
-. "$here/bench.conf" # RUNS SECONDS_PER_JOB
+. "$here/bench.conf" # RUNS SECONDS_PER_JOB PARTS
 : "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
 SWITCH=${STDVMM%/*}/stdvmm-switch
@@ -208,13 +208,15 @@ ip link set br0 up
 echo "vhost benchmark: $RUNS runs each, $SECONDS_PER_JOB s per job, 1 vCPU and 384 MiB per VM"
 blks="stdvmm-blk stdvmm-qsd qemu-qsd" nets="stdvmm-switch qemu-bridge"
 ! have_kvmtool || nets="$nets kvmtool-bridge"
+case " $PARTS " in *" blk "*) ;; *) blks="" ;; esac
+case " $PARTS " in *" net "*) ;; *) nets="" ;; esac
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	# Rotated by one each run: no configuration always goes first.
 	for c in $blks; do blk "$c" "$i"; done
-	blks="${blks#* } ${blks%% *}"
+	[ -z "$blks" ] || blks="${blks#* } ${blks%% *}"
 	for c in $nets; do net "$c" "$i"; done
-	nets="${nets#* } ${nets%% *}"
+	[ -z "$nets" ] || nets="${nets#* } ${nets%% *}"
 	i=$((i + 1))
 done
 
@@ -227,41 +229,45 @@ echo
 echo "medians of $RUNS runs (same guest, same host boot); CPU: the VMM's user+system, whole run"
 echo "QEMU: $("$QEMU" --version | head -n 1), -M microvm, virtio-mmio; $("$QSD" --version | head -n 1)"
 echo
-printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "blk metric" stdvmm-blk stdvmm-qsd qemu-qsd "qsd: stdvmm/qemu" "stdvmm: qsd/own"
-echo "|------------------------------|------------|------------|------------|---------------|---------------|"
-brow() { # LABEL COLUMN
-	printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "$1" "$(cell stdvmm-blk "$2")" \
-		"$(cell stdvmm-qsd "$2")" "$(cell qemu-qsd "$2")" "$(ratio stdvmm-qsd qemu-qsd "$2")" \
-		"$(ratio stdvmm-qsd stdvmm-blk "$2")"
-}
-brow "fio randread 4K QD32 (IOPS)" 2
-brow "fio seq read 1M QD8 (MiB/s)" 3
-brow "fio seq write 1M QD8 (MiB/s)" 4
-brow "VMM user CPU (ms)" 7
-brow "VMM system CPU (ms)" 8
-brow "qemu-storage-daemon CPU (ms)" 9
-! have_kvmtool || echo "kvmtool: no blk row (it has no vhost-user client)"
-echo
-if have_kvmtool; then
-	echo "kvmtool-bridge: virtio-pci, vhost=1; the client VM is killed once its work is done (its CPU figures stop there)"
-	printf '| %-30s | %13s | %13s | %6s | %14s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio kvmtool-bridge k/qemu
-	echo "|--------------------------------|---------------|---------------|--------|----------------|--------|"
-else
-	printf '| %-30s | %13s | %13s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio
-	echo "|--------------------------------|---------------|---------------|--------|"
+if [ -n "$blks" ]; then
+	printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "blk metric" stdvmm-blk stdvmm-qsd qemu-qsd "qsd: stdvmm/qemu" "stdvmm: qsd/own"
+	echo "|------------------------------|------------|------------|------------|---------------|---------------|"
+	brow() { # LABEL COLUMN
+		printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "$1" "$(cell stdvmm-blk "$2")" \
+			"$(cell stdvmm-qsd "$2")" "$(cell qemu-qsd "$2")" "$(ratio stdvmm-qsd qemu-qsd "$2")" \
+			"$(ratio stdvmm-qsd stdvmm-blk "$2")"
+	}
+	brow "fio randread 4K QD32 (IOPS)" 2
+	brow "fio seq read 1M QD8 (MiB/s)" 3
+	brow "fio seq write 1M QD8 (MiB/s)" 4
+	brow "VMM user CPU (ms)" 7
+	brow "VMM system CPU (ms)" 8
+	brow "qemu-storage-daemon CPU (ms)" 9
 fi
-nrow() { # LABEL COLUMN
-	printf '| %-30s | %13s | %13s | %6s |' "$1" "$(cell stdvmm-switch "$2")" \
-		"$(cell qemu-bridge "$2")" "$(ratio stdvmm-switch qemu-bridge "$2")"
-	! have_kvmtool ||
-		printf ' %14s | %6s |' "$(cell kvmtool-bridge "$2")" "$(ratio kvmtool-bridge qemu-bridge "$2")"
+! have_kvmtool || echo "kvmtool: no blk configuration (it has no vhost-user client)"
+if [ -n "$nets" ]; then
 	echo
-}
-nrow "iperf3 client->server (Mbit/s)" 5
-nrow "iperf3 server->client (Mbit/s)" 6
-nrow "client VMM user CPU (ms)" 7
-nrow "client VMM system CPU (ms)" 8
-nrow "stdvmm-switch CPU (ms)" 9
+	if have_kvmtool; then
+		echo "kvmtool-bridge: virtio-pci, vhost=1; the client VM is killed once its work is done (its CPU figures stop there)"
+		printf '| %-30s | %13s | %13s | %6s | %14s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio kvmtool-bridge k/qemu
+		echo "|--------------------------------|---------------|---------------|--------|----------------|--------|"
+	else
+		printf '| %-30s | %13s | %13s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio
+		echo "|--------------------------------|---------------|---------------|--------|"
+	fi
+	nrow() { # LABEL COLUMN
+		printf '| %-30s | %13s | %13s | %6s |' "$1" "$(cell stdvmm-switch "$2")" \
+			"$(cell qemu-bridge "$2")" "$(ratio stdvmm-switch qemu-bridge "$2")"
+		! have_kvmtool ||
+			printf ' %14s | %6s |' "$(cell kvmtool-bridge "$2")" "$(ratio kvmtool-bridge qemu-bridge "$2")"
+		echo
+	}
+	nrow "iperf3 client->server (Mbit/s)" 5
+	nrow "iperf3 server->client (Mbit/s)" 6
+	nrow "client VMM user CPU (ms)" 7
+	nrow "client VMM system CPU (ms)" 8
+	nrow "stdvmm-switch CPU (ms)" 9
+fi
 fails=$(awk '($1 ~ /blk|qsd/ && $2 == 0) || ($1 ~ /switch|bridge/ && $5 == 0) { n++ } END { print n + 0 }' "$DATA")
 echo
 echo "runs without complete results: $fails"

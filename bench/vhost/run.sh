@@ -13,8 +13,10 @@
 #         bridge, each on a TAP with vhost-net.
 # Prints medians and ratios, and the VMMs' (and backends') CPU time.
 #
-#   bench/vhost/run.sh --stdvmm PATH [--runs N] [--seconds S] [--kvmtool PATH]
-#       [--results DIR] [--cache DIR]
+#   bench/vhost/run.sh --stdvmm PATH [--runs N] [--seconds S] [--part blk|net|all]
+#       [--kvmtool PATH] [--results DIR] [--cache DIR]
+#
+# --part: only the blk or only the net configurations (default all).
 #
 # --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian):
 # net also as two kvmtool VMs on the same bridge (TAPs with vhost=1; its
@@ -33,16 +35,22 @@ LOG_TAG=bench-vhost
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-stdvmm="" runs=2 seconds=5 results="" kvmtool=""
+stdvmm="" runs=2 seconds=5 results="" kvmtool="" part=all
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 vhost_option() {
   bench_shift=2
   case $1 in
     --kvmtool) kvmtool=${2:?} ;;
+    --part) part=${2:?} ;;
     *) return 1 ;;
   esac
 }
 bench_options vhost_option "$@"
+case $part in
+  blk | net) parts=$part ;;
+  all) parts="blk net" ;;
+  *) die "--part must be blk, net or all, not '$part'" ;;
+esac
 [[ -n $stdvmm ]] || bench_usage
 [[ -x ${stdvmm%/*}/stdvmm-switch ]] || die "no stdvmm-switch next to $stdvmm"
 for v in runs seconds; do bench_positive "$v" "${!v}"; done
@@ -67,6 +75,7 @@ done < <(modprobe -d "$kdir" -S "$kver" --show-depends bridge)
 cat >"$suite/bench.conf" <<EOF2
 RUNS=$runs
 SECONDS_PER_JOB=$seconds
+PARTS="$parts"
 EOF2
 bench_kvmtool "$kvmtool" "$work/kvmtool"
 
