@@ -52,12 +52,7 @@ cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-io-results}
 
 work=$cache/bench-io
-# kvmtool's virtio devices on x86 are PCI, and the default guest kernel
-# (Debian 12's 6.1) has virtio_pci as a module the kit does not load; the
-# bookworm-backports kernel (6.12) has it built in. With --kvmtool all three
-# VMMs boot that kernel.
-kit_args=()
-[[ -z $kvmtool ]] || kit_args=(--kernel-suite bookworm-backports)
+bench_kvmtool_kit "$kvmtool"
 bench_io_suite "$work" io "${kit_args[@]}"
 # The host end of iperf3, run through its own dynamic loader.
 add_binary "$suite/iperf3-root" /usr/bin/iperf3

@@ -6,7 +6,15 @@
 # boot (the test host has 2 CPUs). Prints p50/p99/max overshoot of a 1 ms
 # clock_nanosleep in the guest (bench/isolation/jitter.c).
 #
-#   bench/isolation/run.sh --stdvmm PATH [--runs N] [--loops N] [--results DIR] [--cache DIR]
+#   bench/isolation/run.sh --stdvmm PATH [--runs N] [--loops N] [--kvmtool PATH]
+#       [--results DIR] [--cache DIR]
+#
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian),
+# the same pairs under it after stdvmm's; it has no placement of its own, so
+# direct is taskset on each lkvm process and budget util-linux chrt -d on the
+# neighbour's vCPU thread (staged from the build machine's package). These
+# guests have no virtio device, so kvmtool boots the same default kernel
+# (bench/io's backports kernel is for kvmtool's virtio-pci).
 #
 # Defaults: 1 run of 3000 wake-ups (3 s) per configuration. Results:
 # RESULTS/isolation.log (DATA lines, then the table). Inside the emulated
@@ -18,12 +26,13 @@ LOG_TAG=bench-isolation
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-stdvmm="" runs=1 loops=3000 results=""
+stdvmm="" runs=1 loops=3000 results="" kvmtool=""
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
 isolation_option() {
   bench_shift=2
   case $1 in
     --loops) loops=${2:?} ;;
+    --kvmtool) kvmtool=${2:?} ;;
     *) return 1 ;;
   esac
 }
@@ -47,6 +56,14 @@ cat >"$suite/bench.conf" <<EOF
 RUNS=$runs
 LOOPS=$loops
 EOF
+bench_kvmtool "$kvmtool" "$work/kvmtool"
+# The test host's busybox has no chrt; util-linux's, run through its own
+# dynamic loader, sets kvmtool's budget.
+if [[ -n $kvmtool ]]; then
+  ensure_host_pkgs util-linux
+  add_binary "$suite/chrt-root" /usr/bin/chrt
+fi
 
 bench_run "$results" isolation --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
-  --guest-kit "$work/kit" --timeout $((runs * 5 * (240 + loops / 500) + 120))
+  --guest-kit "$work/kit" --timeout $((runs * 5 * (vmms - 1) * (240 + loops / 500) + 120)) \
+  "${vmm_bins[@]}"

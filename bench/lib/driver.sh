@@ -116,6 +116,19 @@ bench_kvmtool() {
   vmm_bins=(--vmm-bin "$2/lkvm") vmms=3
 }
 
+# bench_kvmtool_kit PATH: sets kit_args to the guest-kit build.sh arguments
+# of a run with the kvmtool PATH (--kvmtool; none without). kvmtool's virtio
+# devices on x86 are PCI, and the default guest kernel (Debian 12's 6.1) has
+# virtio_pci as a module the kit does not load; the bookworm-backports kernel
+# (6.12) has it built in. Every VMM of such a run boots that kernel, so that
+# the rows compare VMMs and not kernels.
+bench_kvmtool_kit() {
+  # shellcheck disable=SC2034 # the caller's
+  kit_args=()
+  # shellcheck disable=SC2034
+  [[ -z $1 ]] || kit_args=(--kernel-suite bookworm-backports)
+}
+
 # bench_run RESULTS CASE RUN-SUITE-ARGS...: one test-host boot for $suite;
 # prints CASE's table (its log without the DATA lines) and returns the
 # suite's exit status.

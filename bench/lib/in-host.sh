@@ -12,6 +12,19 @@ have_kvmtool() {
 	[ -x "$KVMTOOL" ]
 }
 
+# lkvm_run ARGS...: execs `lkvm run ARGS` (call it in the background or a
+# subshell: the caller's pid becomes kvmtool's, taskset and env exec too),
+# the whole process on the CPUs LKVM_CPUS when set (kvmtool has no
+# placement of its own: this is the operator's taskset). lkvm keeps its
+# control sockets under $HOME/.lkvm: here with the case's other files in
+# TEST_TMP.
+lkvm_run() {
+	if [ -n "${LKVM_CPUS:-}" ]; then
+		exec taskset -c "$LKVM_CPUS" env HOME="$TEST_TMP" "$KVMTOOL" run "$@"
+	fi
+	exec env HOME="$TEST_TMP" "$KVMTOOL" run "$@"
+}
+
 # abba RUNS FUNC: runs FUNC stdvmm I and FUNC qemu I for I = 1..RUNS, the
 # order swapped every other run (ABBA), so that neither VMM always runs
 # first and a host that slows down over time does not favour one; with a

@@ -7,14 +7,25 @@
 # one run; memory figures are real). Prints a Markdown table.
 #
 #   bench/scale/run.sh --stdvmm BUILD/src/tools/stdvmm [--counts "1 10 30"]
-#       [--memory 96M] [--results DIR] [--cache DIR]
+#       [--memory 96M] [--kvmtool PATH] [--results DIR] [--cache DIR]
 # stdvmmd must have been built next to stdvmm.
+#
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian).
+# After stdvmm's steps (and with its VMs gone), the same steps with idle
+# kvmtool VMs of the same size and guest, each started directly as one lkvm
+# process (kvmtool has no manager), and a second table: their RSS per VMM
+# process compares with stdvmm's; their start-to-ready rate is a direct
+# start's, not one through a manager. The guests have no virtio device, so
+# kvmtool boots the default kernel.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache=""
+bench_dir=$here
+LOG_TAG=bench-scale
+# shellcheck source=bench/lib/driver.sh
+. "$bench_dir/../lib/driver.sh"
+stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache="" kvmtool=""
 usage() {
-  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--results DIR] [--cache DIR]" >&2
+  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--kvmtool PATH] [--results DIR] [--cache DIR]" >&2
   exit 2
 }
 while (($#)); do
@@ -22,6 +33,7 @@ while (($#)); do
     --stdvmm) stdvmm=${2:?}; shift 2 ;;
     --counts) counts=${2:?}; shift 2 ;;
     --memory) memory=${2:?}; shift 2 ;;
+    --kvmtool) kvmtool=${2:?}; shift 2 ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
     *) usage ;;
@@ -32,10 +44,13 @@ done
 suite=$(mktemp -d)
 trap 'rm -rf "$suite"' EXIT
 cp "$here/case.sh" "$suite/scale.sh"
+mkdir -p "$suite/lib"
+install -m 0644 "$repo/bench/lib/in-host.sh" "$suite/lib/bench.sh"
 printf 'COUNTS="%s"\nMEMORY=%s\n' "$counts" "$memory" >"$suite/scale.conf"
 args=(--arch x86_64 --stdvmm "$stdvmm" --suite "$suite" --results "$results" --timeout 3000)
 if [[ -n $cache ]]; then args+=(--cache "$cache"); fi
-"$repo/tools/testhost/run-suite.sh" "${args[@]}" >&2 || true
+bench_kvmtool "$kvmtool" "$(bench_cache "${cache:-${STDVMM_CACHE_DIR:-$repo/build/cache}}")/bench-scale/kvmtool"
+"$repo/tools/testhost/run-suite.sh" "${args[@]}" "${vmm_bins[@]}" >&2 || true
 log=$results/scale.log
 if ! grep -q '^BENCH n=' "$log" 2>/dev/null; then
   echo "no results; see $log" >&2
@@ -43,13 +58,28 @@ if ! grep -q '^BENCH n=' "$log" 2>/dev/null; then
   exit 1
 fi
 idle=$(sed -n 's/^BENCH idle manager_rss_kib=\([0-9]*\)/\1/p' "$log")
-echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | stdvmm RSS total | host MemAvailable |"
-echo "|---|---|---|---|---|---|---|---|---|"
-awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | |\n", m / 1024 }'
+# RSS per VM split: anonymous / file / shared memory (MiB).
+split='sprintf("%.1f / %.1f / %.1f", v["anon_avg_kib"] / 1024, v["file_avg_kib"] / 1024, v["shmem_avg_kib"] / 1024)'
+echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon / file / shmem | stdvmm RSS total | host MemAvailable |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | | |\n", m / 1024 }'
 sed -n 's/^BENCH n=/n=/p' "$log" | awk '{
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %.0f MiB | %.0f MiB |\n",
+    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %s | %.0f MiB | %.0f MiB |\n",
       v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
-      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, v["vmm_rss_total_kib"] / 1024,
+      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024,
       v["host_free_kib"] / 1024 }'
+if [[ -n $kvmtool ]]; then
+  echo
+  echo "kvmtool: the same guest and size, each VM one lkvm process started directly (no manager)"
+  echo
+  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon / file / shmem | lkvm RSS total | lkvm alive | host MemAvailable |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  sed -n 's/^BENCH kvmtool n=/n=/p' "$log" | awk '{
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %s | %.0f MiB | %d | %.0f MiB |\n",
+        v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
+        v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024, v["alive"],
+        v["host_free_kib"] / 1024 }'
+fi
 grep '^BENCH-FAIL' "$log" >&2 || true

@@ -7,13 +7,16 @@
 #   blk: stdvmm-blk (stdvmm's own virtio-blk), stdvmm-qsd (stdvmm, vhost-user
 #        to qemu-storage-daemon), qemu-qsd (QEMU microvm, the same export);
 #   net: stdvmm-switch (two stdvmm VMs on stdvmm-switch), qemu-bridge (two
-#        QEMU VMs on a Linux bridge, TAPs with vhost-net).
+#        QEMU VMs on a Linux bridge, TAPs with vhost-net), and with a kvmtool
+#        staged (bench/vhost/run.sh --kvmtool) kvmtool-bridge (two kvmtool
+#        VMs on the same bridge, TAPs with vhost=1, virtio-pci).
+# kvmtool has no blk configuration: it has no vhost-user client.
 set -eu
 here=${0%/*}
 # shellcheck source=bench/lib/in-host.sh
 . "$here/lib/bench.sh"
 # shellcheck source=/dev/null
-. "$here/bench.conf" # RUNS SECONDS_PER_JOB
+. "$here/bench.conf" # RUNS SECONDS_PER_JOB PARTS
 : "${STDVMM:?} ${QEMU:?} ${QEMU_FIRMWARE:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 77; }
 SWITCH=${STDVMM%/*}/stdvmm-switch
@@ -38,21 +41,21 @@ DATA=$T/data
 # program itself, so the pid stays the program's): a guest that hangs costs
 # one configuration's figures, not the benchmark.
 VM_LIMIT=240
-measured() { # OUT MEASURE PROGRAM ARGS...
-	if [ "$2" = - ]; then
-		o=$1
-		shift 2
+measured() { # OUT MEASURE [MEASURE-OPTIONS] -- PROGRAM ARGS...
+	o=$1 m=$2
+	shift 2
+	if [ "$m" = - ]; then
+		while [ "$1" != -- ]; do shift; done
+		shift
 		exec timeout -s KILL "$VM_LIMIT" "$@" >"$o"
 	else
-		o=$1 m=$2
-		shift 2
-		exec timeout -s KILL "$VM_LIMIT" "$here/measure" -o "$o" -- "$@" >"$m"
+		exec timeout -s KILL "$VM_LIMIT" "$here/measure" -o "$o" "$@" >"$m"
 	fi
 }
 start_stdvmm() { # NAME OUT MEASURE CMDLINE ARGS...
 	n=$1 out=$2 meas=$3 c=$4
 	shift 4
-	measured "$out" "$meas" "$STDVMM" run --kernel "$GUEST_KERNEL" \
+	measured "$out" "$meas" -- "$STDVMM" run --kernel "$GUEST_KERNEL" \
 		--initramfs "$GUEST_INITRD" --cmdline "$cmd $c" --memory 384M --serial tty \
 		--no-reboot --name "$n" --disk "path=$tools,readonly=on,id=benchtools" "$@" &
 }
@@ -62,13 +65,22 @@ start_stdvmm() { # NAME OUT MEASURE CMDLINE ARGS...
 start_qemu() { # OUT MEASURE CMDLINE ARGS...
 	out=$1 meas=$2 c=$3
 	shift 3
-	measured "$out" "$meas" "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
+	measured "$out" "$meas" -- "$QEMU" -L "$QEMU_FIRMWARE" -enable-kvm \
 		-M microvm,memory-backend=mem -cpu host -m 384 -smp 1 \
 		-global virtio-mmio.force-legacy=false \
 		-object memory-backend-memfd,id=mem,size=384M,share=on -nodefaults -no-user-config \
 		-display none -no-reboot -serial stdio -kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
 		-append "$cmd $c" -drive "id=tools,file=$tools,format=raw,if=none,readonly=on" \
 		-device virtio-blk-device,drive=tools,serial=benchtools "$@" &
+}
+# kvmtool: virtio-pci (no virtio-mmio on x86), the tools disk without a
+# serial (the guest takes the read-only disk); it cannot power an x86 guest
+# off (no ACPI), so measure kills it (-k) at the guest's line after its work.
+start_kvmtool() { # OUT MEASURE CMDLINE TAP MAC
+	measured "$1" "$2" -k -r "stdvmm-guest: test bench_io exited" -- \
+		env HOME="$T" "$KVMTOOL" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+		--params "$cmd $3" --cpus 1 --mem 384 --console serial --disk "$tools,ro" \
+		--network "mode=tap,tapif=$4,vhost=1,guest_mac=$5" &
 }
 result() { # OUT: the guest's result line, without its prefix
 	tr -d '\r' <"$1" | sed -n 's/^stdvmm-test: bench //p' | tail -n 1
@@ -129,6 +141,20 @@ blk() { # CONFIG RUN
 }
 
 MAC_S=02:00:00:00:09:01 MAC_C=02:00:00:00:09:02
+# bridge_taps: the TAPs bts and btc appear when the VMMs open them; each
+# joins br0 (the guests ping until they meet).
+bridge_taps() {
+	n=0
+	until ip link show bts >/dev/null 2>&1 && ip link show btc >/dev/null 2>&1; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || break
+		sleep 0.1
+	done
+	for t in bts btc; do
+		ip link set "$t" master br0 2>/dev/null || brctl addif br0 "$t"
+		ip link set "$t" up
+	done
+}
 srv="bench.mode=server bench.ip=10.0.9.1"
 cli="bench.mode=client bench.ip=10.0.9.2 bench.peer=10.0.9.1"
 net() { # CONFIG RUN
@@ -155,17 +181,13 @@ net() { # CONFIG RUN
 		start_qemu "$T/out.log" "$T/m.out" "$cli" \
 			-netdev tap,id=n0,ifname=btc,script=no,downscript=no,vhost=on \
 			-device "virtio-net-device,netdev=n0,mac=$MAC_C"
-		# The TAPs appear when QEMU opens them; the guests ping until they meet.
-		n=0
-		until ip link show bts >/dev/null 2>&1 && ip link show btc >/dev/null 2>&1; do
-			n=$((n + 1))
-			[ $n -lt 300 ] || break
-			sleep 0.1
-		done
-		for t in bts btc; do
-			ip link set "$t" master br0 2>/dev/null || brctl addif br0 "$t"
-			ip link set "$t" up
-		done
+		bridge_taps
+		;;
+	kvmtool-bridge)
+		start_kvmtool "$T/srv.log" - "$srv" bts "$MAC_S"
+		SRV=$!
+		start_kvmtool "$T/out.log" "$T/m.out" "$cli" btc "$MAC_C"
+		bridge_taps
 		;;
 	esac
 	wait $! || true
@@ -185,13 +207,16 @@ brctl setfd br0 0 2>/dev/null || true # no forwarding delay for a new port
 ip link set br0 up
 echo "vhost benchmark: $RUNS runs each, $SECONDS_PER_JOB s per job, 1 vCPU and 384 MiB per VM"
 blks="stdvmm-blk stdvmm-qsd qemu-qsd" nets="stdvmm-switch qemu-bridge"
+! have_kvmtool || nets="$nets kvmtool-bridge"
+case " $PARTS " in *" blk "*) ;; *) blks="" ;; esac
+case " $PARTS " in *" net "*) ;; *) nets="" ;; esac
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	# Rotated by one each run: no configuration always goes first.
 	for c in $blks; do blk "$c" "$i"; done
-	blks="${blks#* } ${blks%% *}"
+	[ -z "$blks" ] || blks="${blks#* } ${blks%% *}"
 	for c in $nets; do net "$c" "$i"; done
-	nets="${nets#* } ${nets%% *}"
+	[ -z "$nets" ] || nets="${nets#* } ${nets%% *}"
 	i=$((i + 1))
 done
 
@@ -204,31 +229,45 @@ echo
 echo "medians of $RUNS runs (same guest, same host boot); CPU: the VMM's user+system, whole run"
 echo "QEMU: $("$QEMU" --version | head -n 1), -M microvm, virtio-mmio; $("$QSD" --version | head -n 1)"
 echo
-printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "blk metric" stdvmm-blk stdvmm-qsd qemu-qsd "qsd: stdvmm/qemu" "stdvmm: qsd/own"
-echo "|------------------------------|------------|------------|------------|---------------|---------------|"
-brow() { # LABEL COLUMN
-	printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "$1" "$(cell stdvmm-blk "$2")" \
-		"$(cell stdvmm-qsd "$2")" "$(cell qemu-qsd "$2")" "$(ratio stdvmm-qsd qemu-qsd "$2")" \
-		"$(ratio stdvmm-qsd stdvmm-blk "$2")"
-}
-brow "fio randread 4K QD32 (IOPS)" 2
-brow "fio seq read 1M QD8 (MiB/s)" 3
-brow "fio seq write 1M QD8 (MiB/s)" 4
-brow "VMM user CPU (ms)" 7
-brow "VMM system CPU (ms)" 8
-brow "qemu-storage-daemon CPU (ms)" 9
-echo
-printf '| %-30s | %13s | %13s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio
-echo "|--------------------------------|---------------|---------------|--------|"
-nrow() { # LABEL COLUMN
-	printf '| %-30s | %13s | %13s | %6s |\n' "$1" "$(cell stdvmm-switch "$2")" \
-		"$(cell qemu-bridge "$2")" "$(ratio stdvmm-switch qemu-bridge "$2")"
-}
-nrow "iperf3 client->server (Mbit/s)" 5
-nrow "iperf3 server->client (Mbit/s)" 6
-nrow "client VMM user CPU (ms)" 7
-nrow "client VMM system CPU (ms)" 8
-nrow "stdvmm-switch CPU (ms)" 9
+if [ -n "$blks" ]; then
+	printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "blk metric" stdvmm-blk stdvmm-qsd qemu-qsd "qsd: stdvmm/qemu" "stdvmm: qsd/own"
+	echo "|------------------------------|------------|------------|------------|---------------|---------------|"
+	brow() { # LABEL COLUMN
+		printf '| %-28s | %10s | %10s | %10s | %13s | %13s |\n' "$1" "$(cell stdvmm-blk "$2")" \
+			"$(cell stdvmm-qsd "$2")" "$(cell qemu-qsd "$2")" "$(ratio stdvmm-qsd qemu-qsd "$2")" \
+			"$(ratio stdvmm-qsd stdvmm-blk "$2")"
+	}
+	brow "fio randread 4K QD32 (IOPS)" 2
+	brow "fio seq read 1M QD8 (MiB/s)" 3
+	brow "fio seq write 1M QD8 (MiB/s)" 4
+	brow "VMM user CPU (ms)" 7
+	brow "VMM system CPU (ms)" 8
+	brow "qemu-storage-daemon CPU (ms)" 9
+fi
+! have_kvmtool || echo "kvmtool: no blk configuration (it has no vhost-user client)"
+if [ -n "$nets" ]; then
+	echo
+	if have_kvmtool; then
+		echo "kvmtool-bridge: virtio-pci, vhost=1; the client VM is killed once its work is done (its CPU figures stop there)"
+		printf '| %-30s | %13s | %13s | %6s | %14s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio kvmtool-bridge k/qemu
+		echo "|--------------------------------|---------------|---------------|--------|----------------|--------|"
+	else
+		printf '| %-30s | %13s | %13s | %6s |\n' "net metric (VM to VM)" stdvmm-switch qemu-bridge ratio
+		echo "|--------------------------------|---------------|---------------|--------|"
+	fi
+	nrow() { # LABEL COLUMN
+		printf '| %-30s | %13s | %13s | %6s |' "$1" "$(cell stdvmm-switch "$2")" \
+			"$(cell qemu-bridge "$2")" "$(ratio stdvmm-switch qemu-bridge "$2")"
+		! have_kvmtool ||
+			printf ' %14s | %6s |' "$(cell kvmtool-bridge "$2")" "$(ratio kvmtool-bridge qemu-bridge "$2")"
+		echo
+	}
+	nrow "iperf3 client->server (Mbit/s)" 5
+	nrow "iperf3 server->client (Mbit/s)" 6
+	nrow "client VMM user CPU (ms)" 7
+	nrow "client VMM system CPU (ms)" 8
+	nrow "stdvmm-switch CPU (ms)" 9
+fi
 fails=$(awk '($1 ~ /blk|qsd/ && $2 == 0) || ($1 ~ /switch|bridge/ && $5 == 0) { n++ } END { print n + 0 }' "$DATA")
 echo
 echo "runs without complete results: $fails"

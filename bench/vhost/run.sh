@@ -13,8 +13,16 @@
 #         bridge, each on a TAP with vhost-net.
 # Prints medians and ratios, and the VMMs' (and backends') CPU time.
 #
-#   bench/vhost/run.sh --stdvmm PATH [--runs N] [--seconds S] [--results DIR]
-#       [--cache DIR]
+#   bench/vhost/run.sh --stdvmm PATH [--runs N] [--seconds S] [--part blk|net|all]
+#       [--kvmtool PATH] [--results DIR] [--cache DIR]
+#
+# --part: only the blk or only the net configurations (default all).
+#
+# --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian):
+# net also as two kvmtool VMs on the same bridge (TAPs with vhost=1; its
+# virtio devices on x86 are PCI, so every VMM boots the bookworm-backports
+# kernel, as in bench/io). blk has no kvmtool configuration: kvmtool has no
+# vhost-user client.
 #
 # Defaults: 2 runs each, 5 s per fio job and iperf3 direction. stdvmm-switch
 # must be next to stdvmm (a build tree's src/tools). The bridge module,
@@ -27,19 +35,30 @@ LOG_TAG=bench-vhost
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
 
-stdvmm="" runs=2 seconds=5 results=""
+stdvmm="" runs=2 seconds=5 results="" kvmtool="" part=all
 cache=${STDVMM_CACHE_DIR:-$repo/build/cache}
-while (($#)); do
-  bench_option "$@" || bench_unknown "$1"
-  shift "$bench_shift"
-done
+vhost_option() {
+  bench_shift=2
+  case $1 in
+    --kvmtool) kvmtool=${2:?} ;;
+    --part) part=${2:?} ;;
+    *) return 1 ;;
+  esac
+}
+bench_options vhost_option "$@"
+case $part in
+  blk | net) parts=$part ;;
+  all) parts="blk net" ;;
+  *) die "--part must be blk, net or all, not '$part'" ;;
+esac
 [[ -n $stdvmm ]] || bench_usage
 [[ -x ${stdvmm%/*}/stdvmm-switch ]] || die "no stdvmm-switch next to $stdvmm"
 for v in runs seconds; do bench_positive "$v" "${!v}"; done
 cache=$(bench_cache "$cache")
 results=${results:-$cache/bench-vhost-results}
 work=$cache/bench-vhost
-bench_io_suite "$work" vhost
+bench_kvmtool_kit "$kvmtool"
+bench_io_suite "$work" vhost "${kit_args[@]}"
 # The bridge and what it needs, in insmod order, from the test host's kernel.
 testhost_dir=$repo/tools/testhost
 # shellcheck source=tools/testhost/arch/x86_64.sh
@@ -56,7 +75,11 @@ done < <(modprobe -d "$kdir" -S "$kver" --show-depends bridge)
 cat >"$suite/bench.conf" <<EOF2
 RUNS=$runs
 SECONDS_PER_JOB=$seconds
+PARTS="$parts"
 EOF2
+bench_kvmtool "$kvmtool" "$work/kvmtool"
 
+# Five configurations per run, six with kvmtool.
 bench_run "$results" vhost --arch x86_64 --stdvmm "$stdvmm" --cache "$cache" \
-  --guest-kit "$work/kit" --with-qemu --timeout $((runs * 5 * 240 + 300))
+  --guest-kit "$work/kit" --with-qemu --timeout $((runs * (3 + vmms) * 240 + 300)) \
+  "${vmm_bins[@]}"
