@@ -83,11 +83,11 @@ static int read_page_supported(struct hv_vm *vm)
     if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0) {
         LOG_INFO("VM %s: KVM has no read-only memory (KVM_CAP_READONLY_MEM)", vm->name);
     } else if (sysconf(_SC_PAGESIZE) != READ_PAGE_SIZE) {
-        LOG_INFO("VM %s: host pages of %ld bytes are larger than a device's 4 KiB page",
-                 vm->name, sysconf(_SC_PAGESIZE));
+        LOG_INFO("VM %s: host pages of %ld bytes are larger than a device's 4 KiB page", vm->name,
+                 sysconf(_SC_PAGESIZE));
     } else if (host_allows(vm)) {
-        void *p = mmap(NULL, READ_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
+        void *p =
+            mmap(NULL, READ_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) {
             LOG_ERR("VM %s: read page: mmap: %s", vm->name, strerror(errno));
             vm->rpage_state = -STDVMM_ENOMEM;
