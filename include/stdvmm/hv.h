@@ -120,6 +120,23 @@ int hv_vm_remove_irqfd(struct hv_vm *vm, uint32_t irq, hv_notifier_t n);
 int hv_vm_add_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio);
 int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, bool is_pio);
 
+/*
+ * A read page: one 4 KiB guest page at gpa (4 KiB-aligned) that the guest
+ * reads from memory without an exit, for a device whose register reads are
+ * for a while free of side effects (a UART's status registers, which a
+ * console driver polls before each byte). bytes != NULL: install the page
+ * in memory slot `slot` (the caller's numbering, as hv_vm_map_memory) if it
+ * is not installed, with bytes[0..len) at its start and fill after; if it
+ * is, rewrite its content in place. bytes == NULL: withdraw it. When the
+ * call returns, no vCPU reads the former content any more. Guest writes to
+ * the page still exit as MMIO, and buffered-write ranges inside it still
+ * queue. One read page per VM. -STDVMM_ENOTSUP: this port or hypervisor
+ * cannot (no read-only memory, host pages larger than 4 KiB); nothing was
+ * installed and the page's accesses exit as before.
+ */
+int hv_vm_set_read_page(struct hv_vm *vm, unsigned slot, uint64_t gpa, const uint8_t *bytes,
+                        uint32_t len, uint8_t fill);
+
 /* One queued write; data holds len bytes (at most 8), little-endian as the guest wrote them. */
 typedef void (*hv_write_fn)(void *ctx, uint64_t addr, uint32_t len, const uint8_t *data,
                             bool is_pio);

@@ -159,6 +159,14 @@ struct machine_host {
      * exit. false: every write exits, as on a port without buffering.
      */
     bool buffer_console;
+    /*
+     * true: the host calls machine_tick() every few milliseconds while the
+     * VM runs, and the console UART of an MMIO arch may then be mirrored in
+     * a read-only page (hv_vm_set_read_page) while its register reads are
+     * free of side effects: the driver's status poll before each byte of
+     * output costs no exit. false: every register read exits.
+     */
+    bool mirror_console;
     /* A monotonic clock for the boot timer, and the moment it counts from. */
     uint64_t (*now_ns)(void *ctx);
     uint64_t start_ns;
@@ -220,6 +228,14 @@ struct machine {
  * way to release what was made.
  */
 int machine_build(struct machine *m, const struct machine_desc *d, const struct machine_host *host);
+
+/*
+ * The machine's periodic work, from the host's main loop every few
+ * milliseconds while the VM runs (machine_host.mirror_console): installs
+ * the console UART's register page once its registers have been static
+ * long enough. Any thread; vCPUs may run.
+ */
+void machine_tick(struct machine *m);
 
 /* Releases the host's devices, vCPUs, the hypervisor VM and guest RAM, in that order. */
 void machine_teardown(struct machine *m);

@@ -149,15 +149,98 @@ static void update_irq(struct serial8250 *s)
  * A THR write whose only effects are output to the host and the LSR that
  * the guest's next read shows may arrive late without the guest telling:
  * not so once a THRE interrupt or the loopback's received byte follows it.
+ * With DLAB set, offset 0 is DLL, which the register mirror shows without
+ * an exit that would first take the late write in.
  */
 static void update_tx_deferrable(struct serial8250 *s)
 {
-    bool yes = !(s->ier & SERIAL8250_IER_THRI) && !(s->mcr & SERIAL8250_MCR_LOOP);
+    bool yes = !(s->ier & SERIAL8250_IER_THRI) && !(s->mcr & SERIAL8250_MCR_LOOP) &&
+               !(s->lcr & SERIAL8250_LCR_DLAB);
 
     if (yes == s->tx_deferred || s->cfg.tx_deferrable == NULL)
         return;
     s->tx_deferred = yes;
     s->cfg.tx_deferrable(s->cfg.tx_deferrable_ctx, yes);
+}
+
+bool serial8250_static_regs(const struct serial8250 *s, uint8_t regs[SERIAL8250_REG_COUNT])
+{
+    bool dlab = s->lcr & SERIAL8250_LCR_DLAB;
+
+    if (s->rx_count > 0 || s->rx_refused || s->lsr_errors != 0 || (s->msr & MSR_DELTAS) ||
+        (s->mcr & SERIAL8250_MCR_LOOP) || pending_interrupt(s) == SERIAL8250_IIR_THRI)
+        return false;
+    /* What read_register() returns in this state; an empty RBR reads 0. */
+    regs[SERIAL8250_RBR] = dlab ? s->dll : 0;
+    regs[SERIAL8250_IER] = dlab ? s->dlm : s->ier;
+    regs[SERIAL8250_IIR] =
+        (uint8_t)(pending_interrupt(s) | (s->fifo_enabled ? SERIAL8250_IIR_FIFO_ENABLED : 0));
+    regs[SERIAL8250_LCR] = s->lcr;
+    regs[SERIAL8250_MCR] = s->mcr;
+    regs[SERIAL8250_LSR] = lsr_value(s);
+    regs[SERIAL8250_MSR] = s->msr;
+    regs[SERIAL8250_SCR] = s->scr;
+    return true;
+}
+
+/* The mirror gave up: it is gone (the callback's promise) and stays off. */
+static void mirror_failed(struct serial8250 *s)
+{
+    s->mirror_dead = true;
+    s->mirror_on = false;
+}
+
+/*
+ * After every change of state, before anything else shows it to the guest:
+ * a mirror that no longer holds is withdrawn, one that still holds is
+ * rewritten where its bytes moved.
+ */
+static void update_mirror(struct serial8250 *s)
+{
+    uint8_t regs[SERIAL8250_REG_COUNT];
+
+    if (s->cfg.mirror == NULL || s->mirror_dead)
+        return;
+    if (!serial8250_static_regs(s, regs)) {
+        s->unstable_count++;
+        if (s->mirror_on) {
+            s->mirror_on = false;
+            if (s->cfg.mirror(s->cfg.mirror_ctx, NULL) < 0)
+                mirror_failed(s);
+        }
+        return;
+    }
+    if (!s->mirror_on || memcmp(regs, s->mirror_regs, sizeof(regs)) == 0)
+        return;
+    memcpy(s->mirror_regs, regs, sizeof(regs));
+    if (s->cfg.mirror(s->cfg.mirror_ctx, regs) < 0)
+        mirror_failed(s);
+}
+
+void serial8250_mirror_tick(struct serial8250 *s, uint64_t now_ns, uint64_t quiet_ns)
+{
+    uint8_t regs[SERIAL8250_REG_COUNT];
+
+    if (s == NULL || s->cfg.mirror == NULL)
+        return;
+    stdvmm_lock(&s->lock);
+    if (s->mirror_dead || s->mirror_on) {
+        stdvmm_unlock(&s->lock);
+        return;
+    }
+    if (!serial8250_static_regs(s, regs))
+        s->unstable_count++;
+    if (s->unstable_count != s->watched_count) {
+        /* Unsettled since the last look: the quiet time starts again now. */
+        s->watched_count = s->unstable_count;
+        s->quiet_since_ns = now_ns;
+    } else if (now_ns - s->quiet_since_ns >= quiet_ns) {
+        memcpy(s->mirror_regs, regs, sizeof(regs));
+        s->mirror_on = true;
+        if (s->cfg.mirror(s->cfg.mirror_ctx, regs) < 0)
+            mirror_failed(s);
+    }
+    stdvmm_unlock(&s->lock);
 }
 
 /* Whether the host should be told now that it may offer input again. */
@@ -295,9 +378,12 @@ static void write_register(struct serial8250 *s, unsigned reg, uint8_t value)
 }
 
 /*
- * Registers are one byte wide. A wider access addresses the register at its
- * offset with its low byte; the other bytes read as zero and are ignored on
- * write. Said once per device, so that a confused guest cannot flood the log.
+ * Registers are one byte wide. A wider read reads byte by byte, each byte
+ * lane the register at its own offset, as a bus that splits the access
+ * would (and as the register mirror, plain memory, answers it); bytes past
+ * the registers read 0xff, as from no device. A wider write sets the
+ * register at its offset to its low byte and ignores the others. Said once
+ * per device, so that a confused guest cannot flood the log.
  */
 static bool note_odd_access(struct serial8250 *s, uint64_t offset, uint32_t len)
 {
@@ -309,8 +395,8 @@ static bool note_odd_access(struct serial8250 *s, uint64_t offset, uint32_t len)
 
 static void warn_odd_access(const struct serial8250 *s, uint64_t offset, uint32_t len)
 {
-    LOG_WARN("serial8250 at %s 0x%llx: %u-byte access at offset 0x%llx; registers are one "
-             "byte wide (warning once)",
+    LOG_WARN("serial8250 at %s 0x%llx: %u-byte access at offset 0x%llx; the registers are "
+             "offsets 0-7, one byte wide each (warning once)",
              s->cfg.is_pio ? "port" : "MMIO", (unsigned long long)s->cfg.base, len,
              (unsigned long long)offset);
 }
@@ -318,21 +404,21 @@ static void warn_odd_access(const struct serial8250 *s, uint64_t offset, uint32_
 static void serial8250_bus_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
 {
     struct serial8250 *s = opaque;
-    uint8_t value = 0;
     bool warn, notify = false;
 
     if (len == 0)
         return;
-    memset(data, 0, len);
+    memset(data, 0xff, len);
     stdvmm_lock(&s->lock);
     warn = note_odd_access(s, offset, len);
+    for (uint32_t i = 0; i < len && offset < SERIAL8250_REG_COUNT - i; i++)
+        data[i] = read_register(s, (unsigned)(offset + i));
     if (offset < SERIAL8250_REG_COUNT) {
-        value = read_register(s, (unsigned)offset);
+        update_mirror(s);
         update_irq(s);
         notify = take_rx_ready(s);
     }
     stdvmm_unlock(&s->lock);
-    data[0] = value;
     if (warn)
         warn_odd_access(s, offset, len);
     if (notify && s->cfg.rx_ready != NULL)
@@ -353,6 +439,7 @@ static void serial8250_bus_write(void *opaque, uint64_t offset, const uint8_t *d
     warn = note_odd_access(s, offset, len);
     if (offset < SERIAL8250_REG_COUNT) {
         write_register(s, (unsigned)offset, data[0]);
+        update_mirror(s);
         update_tx_deferrable(s);
         update_irq(s);
         notify = take_rx_ready(s);
@@ -386,6 +473,8 @@ int serial8250_init(struct serial8250 *s, const struct serial8250_config *cfg)
     s->dll = POWER_ON_DIVISOR;
     s->rx_trigger = rx_trigger_levels[0];
     s->msr = modem_inputs(s);
+    /* Unlike watched_count: the quiet time starts at the first serial8250_mirror_tick(). */
+    s->unstable_count = 1;
     return 0;
 }
 
@@ -395,7 +484,13 @@ int serial8250_register(struct serial8250 *s, struct bus *bus)
         LOG_ERR("serial8250: no device or bus to register on");
         return -STDVMM_EINVAL;
     }
-    int r = bus_register(bus, s->cfg.base, SERIAL8250_REG_COUNT, &serial8250_ops, s, "serial8250");
+    if (s->cfg.window != 0 && s->cfg.window < SERIAL8250_REG_COUNT) {
+        LOG_ERR("serial8250 at 0x%llx: a %u-byte window cannot hold the %d registers",
+                (unsigned long long)s->cfg.base, s->cfg.window, SERIAL8250_REG_COUNT);
+        return -STDVMM_EINVAL;
+    }
+    uint64_t size = s->cfg.window != 0 ? s->cfg.window : SERIAL8250_REG_COUNT;
+    int r = bus_register(bus, s->cfg.base, size, &serial8250_ops, s, "serial8250");
     if (r == 0) {
         stdvmm_lock(&s->lock);
         update_tx_deferrable(s);
@@ -418,6 +513,7 @@ size_t serial8250_receive(struct serial8250 *s, const uint8_t *buf, size_t len)
     }
     if (taken < len)
         s->rx_refused = true;
+    update_mirror(s);
     update_irq(s);
     stdvmm_unlock(&s->lock);
     return taken;

@@ -42,6 +42,58 @@ static void uart_tx_deferrable(void *ctx, bool yes)
         (void)hv_vm_remove_buffered_writes(vm->hv, thr, 1, p->uart.is_pio);
 }
 
+/*
+ * The console UART's register mirror as the port's read page: while every
+ * register read is free of side effects the guest reads them from memory,
+ * and the status poll before each byte of kernel console output costs no
+ * exit (writes still exit, THR's into the buffered-write zone). Only for an
+ * MMIO UART alone in its 4 KiB page (the layouts' static asserts); the
+ * memory slot is the one after the shared regions'.
+ */
+#define UART_PAGE_SIZE 0x1000ull
+#define UART_PAGE_SLOT (ARCH_MAX_RAM_REGIONS + MACHINE_MAX_SHARED)
+/* Installing or withdrawing costs a memory-slot change: only after this long without a reason. */
+#define UART_MIRROR_QUIET_NS 50000000ull
+
+static int uart_mirror(void *ctx, const uint8_t *regs)
+{
+    struct vm *vm = ctx;
+    const struct arch_platform *p = arch_platform();
+    int r = vm->hv == NULL ? -STDVMM_ENOTSUP
+                           : hv_vm_set_read_page(vm->hv, UART_PAGE_SLOT, p->uart.base, regs,
+                                                 regs != NULL ? SERIAL8250_REG_COUNT : 0, 0xff);
+
+    if (r == -STDVMM_ENOTSUP) {
+        LOG_INFO("VM %s: console UART reads exit each time (this port has no read page)", vm->name);
+    } else if (r < 0 && regs == NULL) {
+        /* The guest would go on reading stale registers: it cannot run on correctly. */
+        LOG_ERR("VM %s: cannot withdraw the console UART's register page (%s); stopping", vm->name,
+                stdvmm_strerror(r));
+        vm_request_stop(vm, VM_STOP_ERROR);
+    } else if (r < 0) {
+        LOG_WARN("VM %s: console UART register page failed (%s); its reads exit from now on",
+                 vm->name, stdvmm_strerror(r));
+        (void)hv_vm_set_read_page(vm->hv, UART_PAGE_SLOT, p->uart.base, NULL, 0, 0xff);
+    }
+    return r;
+}
+
+static bool uart_mirrorable(const struct machine_host *h)
+{
+    const struct arch_platform *p = arch_platform();
+
+    return h->mirror_console && h->now_ns != NULL && !p->uart.is_pio &&
+           p->uart.base % UART_PAGE_SIZE == 0;
+}
+
+void machine_tick(struct machine *m)
+{
+    const struct machine_host *h = m->host;
+
+    if (h != NULL && uart_mirrorable(h))
+        serial8250_mirror_tick(&m->uart, h->now_ns(h->ctx), UART_MIRROR_QUIET_NS);
+}
+
 static uint64_t host_now_ns(void *ctx)
 {
     const struct machine_host *h = ctx;
@@ -110,6 +162,9 @@ static int add_platform_devices(struct machine *m)
         .tx_ctx = (void *)h,
         .tx_deferrable = h->buffer_console ? uart_tx_deferrable : NULL,
         .tx_deferrable_ctx = vm,
+        .mirror = uart_mirrorable(h) ? uart_mirror : NULL,
+        .mirror_ctx = vm,
+        .window = uart_mirrorable(h) ? (uint32_t)UART_PAGE_SIZE : 0,
     };
     int r = serial8250_init(&m->uart, &uart);
     if (r == 0)

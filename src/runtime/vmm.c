@@ -228,6 +228,7 @@ static void host_init(struct vmm *m)
         /* With a virtio console the UART stays for the kernel's probe, but speaks to no one. */
         .console_tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : uart_output,
         .buffer_console = true, /* wait_for_stop() flushes */
+        .mirror_console = true, /* wait_for_stop() ticks */
         .now_ns = now_ns,
         .start_ns = host_clock_start_ns(), /* report time since stdvmm started, as Firecracker */
         .start_wall_s = host_clock_start_wall_s(),
@@ -334,6 +335,7 @@ static void wait_for_stop(struct vmm *m)
             break;
         vm_flush_buffered_writes(&m->mach.vm);
         console_flush(&m->console);
+        machine_tick(&m->mach);
         if (n <= 0)
             continue;
         for (unsigned i = 0; i < bells; i++) {

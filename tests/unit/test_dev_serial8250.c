@@ -428,15 +428,16 @@ static void odd_widths_and_offsets_are_safe(void **state)
     assert_non_null(r);
     out(f, SERIAL8250_SCR, 0x33);
 
-    /* A wide read sees the register in its low byte and zeros above. */
+    /* A wide read reads each byte lane's own register, as a bus splitting it would. */
     memset(buf, 0xaa, sizeof(buf));
     assert_int_equal(bus_read(&f->vm.pio, BASE + SERIAL8250_SCR - 1, buf, 2), 0);
     assert_int_equal(buf[0], SERIAL8250_MSR_DCD | SERIAL8250_MSR_DSR | SERIAL8250_MSR_CTS);
-    assert_int_equal(buf[1], 0);
+    assert_int_equal(buf[1], 0x33);
     memset(buf, 0xaa, sizeof(buf));
     assert_int_equal(bus_read(&f->vm.pio, BASE, buf, 8), 0);
-    for (unsigned i = 1; i < 8; i++)
-        assert_int_equal(buf[i], 0);
+    assert_int_equal(buf[SERIAL8250_IIR], SERIAL8250_IIR_NO_INT);
+    assert_int_equal(buf[SERIAL8250_LSR], SERIAL8250_LSR_THRE | SERIAL8250_LSR_TEMT);
+    assert_int_equal(buf[SERIAL8250_SCR], 0x33);
 
     /* A wide write sets only the addressed register. */
     assert_int_equal(bus_write(&f->vm.pio, BASE + SERIAL8250_MCR, wide, 4), 0);
@@ -448,13 +449,17 @@ static void odd_widths_and_offsets_are_safe(void **state)
     assert_int_equal(bus_read(&f->vm.pio, BASE + 7, buf, 2), -STDVMM_ENODEV);
     assert_int_equal(bus_read(&f->vm.pio, BASE + 8, buf, 1), -STDVMM_ENODEV);
 
-    /* Offsets the bus would never pass are still refused by the device itself. */
+    /* Offsets the bus would never pass read as no device, 0xff, in the device itself too. */
     memset(buf, 0xaa, sizeof(buf));
     r->ops->read(r->opaque, 8, buf, 1);
-    assert_int_equal(buf[0], 0);
+    assert_int_equal(buf[0], 0xff);
     r->ops->read(r->opaque, UINT64_MAX, buf, 8);
     for (unsigned i = 0; i < 8; i++)
-        assert_int_equal(buf[i], 0);
+        assert_int_equal(buf[i], 0xff);
+    r->ops->read(r->opaque, 6, buf, 4);
+    assert_int_equal(buf[1], 0x33);
+    assert_int_equal(buf[2], 0xff);
+    assert_int_equal(buf[3], 0xff);
     r->ops->write(r->opaque, 0x100, wide, 8);
     r->ops->write(r->opaque, 0, wide, 0);
     assert_int_equal(in(f, SERIAL8250_SCR), 0x33);
@@ -536,7 +541,8 @@ static void record_deferrable(void *ctx, bool yes)
 /*
  * THR writes may be deferred exactly while nothing the guest can see
  * follows from them before its next read: not with the THRE interrupt
- * enabled, not in loopback (the byte is received). Only changes are told.
+ * enabled, not in loopback (the byte is received), not with DLAB set (the
+ * write is DLL's). Only changes are told.
  */
 static void tx_deferrable_follows_ier_and_loopback(void **state)
 {
@@ -558,10 +564,11 @@ static void tx_deferrable_follows_ier_and_loopback(void **state)
         {SERIAL8250_IER, 0, "1010"},
         {SERIAL8250_MCR, SERIAL8250_MCR_OUT2, "10101"},
         /* With DLAB set, offset 1 is the divisor's high byte, not IER. */
-        {SERIAL8250_LCR, SERIAL8250_LCR_DLAB, "10101"},
-        {SERIAL8250_DLM, SERIAL8250_IER_THRI, "10101"},
-        {SERIAL8250_LCR, 0x03, "10101"},
-        {SERIAL8250_IER, SERIAL8250_IER_THRI, "101010"},
+        /* ... and offset 0 is DLL, which a register mirror shows without an exit. */
+        {SERIAL8250_LCR, SERIAL8250_LCR_DLAB, "101010"},
+        {SERIAL8250_DLM, SERIAL8250_IER_THRI, "101010"},
+        {SERIAL8250_LCR, 0x03, "1010101"},
+        {SERIAL8250_IER, SERIAL8250_IER_THRI, "10101010"},
     };
 
     assert_int_equal(serial8250_init(&other, &cfg), 0);
@@ -573,6 +580,282 @@ static void tx_deferrable_follows_ier_and_loopback(void **state)
         assert_string_equal(d.calls, steps[i].calls);
     }
     assert_int_equal(d.without_lock, 0);
+}
+
+/* A small deterministic generator: the same states on every run. */
+static uint32_t next_random(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+/* Register values that reach the interesting states more often than uniform bytes. */
+static uint8_t random_value(uint32_t *x, unsigned reg)
+{
+    static const uint8_t lcr[] = {0x03, 0x03, SERIAL8250_LCR_DLAB | 0x03, 0x1b};
+    static const uint8_t mcr[] = {SERIAL8250_MCR_OUT2 | SERIAL8250_MCR_RTS | SERIAL8250_MCR_DTR,
+                                  SERIAL8250_MCR_OUT2, 0, SERIAL8250_MCR_LOOP | 0x0a};
+    uint32_t r = next_random(x);
+
+    switch (reg) {
+    case SERIAL8250_IER:
+        return (uint8_t)(r & SERIAL8250_IER_MASK);
+    case SERIAL8250_FCR:
+        return (uint8_t)(r & 0xc7);
+    case SERIAL8250_LCR:
+        return lcr[r % 4];
+    case SERIAL8250_MCR:
+        return mcr[r % 4];
+    default:
+        return (uint8_t)r;
+    }
+}
+
+/* One random guest or host action on a UART reached through bus. */
+static void random_action(uint32_t *x, struct serial8250 *u, struct bus *bus, uint64_t base)
+{
+    uint32_t r = next_random(x);
+    unsigned reg = (r >> 8) % SERIAL8250_REG_COUNT;
+    uint8_t v = random_value(x, reg), in[3] = {'a', 'b', 'c'};
+
+    if (r % 8 < 4) {
+        assert_int_equal(bus_write(bus, base + reg, &v, 1), 0);
+    } else if (r % 8 < 6) {
+        assert_int_equal(bus_read(bus, base + reg, &v, 1), 0);
+    } else if (r % 8 == 6) {
+        (void)serial8250_receive(u, in, 1 + (r >> 16) % 3);
+    } else {
+        assert_int_equal(bus_read(bus, base + SERIAL8250_RBR, &v, 1), 0);
+    }
+}
+
+/*
+ * The mirror's invariant: whenever the model says its registers are
+ * static, a read of each offset returns that byte and changes nothing,
+ * not the state, not the interrupt line, not the host's input flow.
+ */
+static void static_regs_read_without_side_effects(void **state)
+{
+    struct fixture *f = *state;
+    uint32_t x = 0x8250u;
+    unsigned statics = 0, dynamics = 0, dlab_statics = 0;
+
+    const struct serial8250_config cfg = f->uart.cfg;
+
+    for (unsigned seq = 0; seq < 400; seq++) {
+        assert_int_equal(serial8250_init(&f->uart, &cfg), 0);
+        f->irq_level = false;
+        f->tx_len = 0;
+        for (unsigned step = 0; step < 60; step++) {
+            uint8_t regs[SERIAL8250_REG_COUNT];
+            random_action(&x, &f->uart, &f->vm.pio, BASE);
+            if (!serial8250_static_regs(&f->uart, regs)) {
+                dynamics++;
+                continue;
+            }
+            statics++;
+            if (f->uart.lcr & SERIAL8250_LCR_DLAB)
+                dlab_statics++;
+            for (unsigned reg = 0; reg < SERIAL8250_REG_COUNT; reg++) {
+                struct serial8250 before;
+                unsigned irq_changes = f->irq_changes, ready = f->rx_ready_calls;
+                memcpy(&before, &f->uart, sizeof(before));
+                assert_int_equal(in(f, reg), regs[reg]);
+                assert_memory_equal(&before, &f->uart, sizeof(before));
+                assert_int_equal(f->irq_changes, irq_changes);
+                assert_int_equal(f->rx_ready_calls, ready);
+            }
+            /* A wide read is the bytes side by side. */
+            uint8_t wide[8];
+            assert_int_equal(bus_read(&f->vm.pio, BASE, wide, 8), 0);
+            assert_memory_equal(wide, regs, 8);
+        }
+    }
+    /* The walk reaches both kinds of state, and static ones with DLAB set. */
+    assert_true(statics > 1000);
+    assert_true(dynamics > 1000);
+    assert_true(dlab_statics > 50);
+}
+
+/* What a guest sees of the mirrored UART: the test's copy of its page. */
+struct page_log {
+    struct serial8250 *uart;
+    bool on;
+    uint8_t page[4096];
+    unsigned installs, withdrawals, rewrites, without_lock;
+};
+
+static int record_mirror(void *ctx, const uint8_t *regs)
+{
+    struct page_log *p = ctx;
+
+    if (!atomic_flag_test_and_set(&p->uart->lock.flag)) {
+        atomic_flag_clear(&p->uart->lock.flag);
+        p->without_lock++;
+    }
+    if (regs == NULL) {
+        assert_true(p->on);
+        p->on = false;
+        p->withdrawals++;
+        return 0;
+    }
+    if (p->on)
+        p->rewrites++;
+    else
+        p->installs++;
+    p->on = true;
+    memcpy(p->page, regs, SERIAL8250_REG_COUNT);
+    memset(p->page + SERIAL8250_REG_COUNT, 0xff, sizeof(p->page) - SERIAL8250_REG_COUNT);
+    return 0;
+}
+
+#define MBASE 0x9000000ull
+#define RBASE 0xa000000ull
+
+/*
+ * The guest's view through the mirror equals its view without one: two
+ * UARTs get the same random actions, one mirrored (its reads come from the
+ * page while the page is there, as the hypervisor would serve them), one
+ * whose every read exits; every read, narrow and wide, answers the same.
+ */
+static void mirror_is_invisible_to_the_guest(void **state)
+{
+    struct fixture *f = *state;
+    struct serial8250 m, ref;
+    struct page_log p = {.uart = &m};
+    struct bus ref_bus;
+    struct serial8250_config mc = {
+        .base = MBASE, .irq = 5, .mirror = record_mirror, .mirror_ctx = &p, .window = 4096};
+    struct serial8250_config rc = {.base = RBASE, .irq = 5, .window = 4096};
+    uint32_t x = 0x16550u;
+    uint64_t now = 0;
+    unsigned page_reads = 0;
+
+    bus_init(&ref_bus, "ref");
+    assert_int_equal(serial8250_init(&m, &mc), 0);
+    assert_int_equal(serial8250_init(&ref, &rc), 0);
+    assert_int_equal(serial8250_register(&m, &f->vm.mmio), 0);
+    assert_int_equal(serial8250_register(&ref, &ref_bus), 0);
+    for (unsigned step = 0; step < 20000; step++) {
+        uint32_t r = next_random(&x);
+        if (r % 4 == 0) {
+            /* A guest read of any width at any offset of the page. */
+            static const uint32_t lens[] = {1, 1, 2, 4, 8};
+            uint32_t len = lens[(r >> 4) % 5];
+            uint64_t off = (r >> 8) % 12;
+            uint8_t got[8], want[8];
+            if (p.on) {
+                memcpy(got, p.page + off, len);
+                page_reads++;
+            } else {
+                assert_int_equal(bus_read(&f->vm.mmio, MBASE + off, got, len), 0);
+            }
+            assert_int_equal(bus_read(&ref_bus, RBASE + off, want, len), 0);
+            assert_memory_equal(got, want, len);
+            continue;
+        }
+        /* The same action on both: replay the generator's state for the second. */
+        uint32_t again = x;
+        random_action(&x, &m, &f->vm.mmio, MBASE);
+        random_action(&again, &ref, &ref_bus, RBASE);
+        now += (r >> 12) % 30 * 1000000ull;
+        serial8250_mirror_tick(&m, now, 50000000ull);
+    }
+    assert_true(page_reads > 500);
+    assert_true(p.installs > 10);
+    assert_true(p.withdrawals > 10);
+    assert_int_equal(p.without_lock, 0);
+}
+
+/*
+ * Installing waits for 50 ms of static state seen by ticks; anything
+ * that makes a read matter withdraws the page at once; a change that keeps
+ * reads static rewrites it in place.
+ */
+static void mirror_installs_with_hysteresis(void **state)
+{
+    struct fixture *f = *state;
+    struct serial8250 m;
+    struct page_log p = {.uart = &m};
+    struct serial8250_config mc = {
+        .base = MBASE, .irq = 5, .mirror = record_mirror, .mirror_ctx = &p, .window = 4096};
+    const uint64_t quiet = 50000000ull;
+    uint8_t v, in = 'z';
+
+    assert_int_equal(serial8250_init(&m, &mc), 0);
+    assert_int_equal(serial8250_register(&m, &f->vm.mmio), 0);
+    serial8250_mirror_tick(&m, 1000, quiet);
+    assert_false(p.on);
+    serial8250_mirror_tick(&m, 1000 + quiet - 1, quiet);
+    assert_false(p.on);
+    serial8250_mirror_tick(&m, 1000 + quiet, quiet);
+    assert_true(p.on);
+    assert_int_equal(p.page[SERIAL8250_LSR], SERIAL8250_LSR_THRE | SERIAL8250_LSR_TEMT);
+    assert_int_equal(p.page[SERIAL8250_IIR], SERIAL8250_IIR_NO_INT);
+    assert_int_equal(p.page[100], 0xff);
+
+    /* A static change: rewritten in place, still on. */
+    v = 0x5a;
+    assert_int_equal(bus_write(&f->vm.mmio, MBASE + SERIAL8250_SCR, &v, 1), 0);
+    assert_true(p.on);
+    assert_int_equal(p.page[SERIAL8250_SCR], 0x5a);
+    assert_int_equal(p.rewrites, 1);
+
+    /* Input: gone before receive returns (and before the line rises). */
+    assert_int_equal(serial8250_receive(&m, &in, 1), 1);
+    assert_false(p.on);
+    assert_int_equal(p.withdrawals, 1);
+
+    /* The guest drains it through exits; static again, but only ticks reinstall. */
+    assert_int_equal(bus_read(&f->vm.mmio, MBASE + SERIAL8250_RBR, &v, 1), 0);
+    assert_int_equal(v, 'z');
+    assert_false(p.on);
+    uint64_t t = 10 * quiet;
+    serial8250_mirror_tick(&m, t, quiet);
+    assert_false(p.on); /* the unrest since the last tick restarts the wait */
+    /* Unrest between two ticks, with static states at both, restarts it too. */
+    assert_int_equal(serial8250_receive(&m, &in, 1), 1);
+    assert_int_equal(bus_read(&f->vm.mmio, MBASE + SERIAL8250_RBR, &v, 1), 0);
+    serial8250_mirror_tick(&m, t + quiet, quiet);
+    assert_false(p.on);
+    serial8250_mirror_tick(&m, t + 2 * quiet, quiet);
+    assert_true(p.on);
+    assert_int_equal(p.installs, 2);
+
+    /* The THRE interrupt enabled: pending at once, so IIR's read would clear it. */
+    v = SERIAL8250_IER_THRI;
+    assert_int_equal(bus_write(&f->vm.mmio, MBASE + SERIAL8250_IER, &v, 1), 0);
+    assert_false(p.on);
+    assert_int_equal(p.without_lock, 0);
+}
+
+/* A failing mirror ends mirroring; the UART goes on with exits. */
+static int refuse_mirror(void *ctx, const uint8_t *regs)
+{
+    unsigned *calls = ctx;
+
+    (*calls)++;
+    return regs != NULL ? -STDVMM_ENOTSUP : 0;
+}
+
+static void mirror_failure_stops_trying(void **state)
+{
+    struct fixture *f = *state;
+    struct serial8250 m;
+    unsigned calls = 0;
+    struct serial8250_config mc = {
+        .base = MBASE, .mirror = refuse_mirror, .mirror_ctx = &calls, .window = 4096};
+    struct serial8250_config bad = {.base = RBASE, .window = 4};
+
+    assert_int_equal(serial8250_init(&m, &mc), 0);
+    assert_int_equal(serial8250_register(&m, &f->vm.mmio), 0);
+    for (uint64_t t = 0; t < 10; t++)
+        serial8250_mirror_tick(&m, t * 100000000ull, 50000000ull);
+    assert_int_equal(calls, 1);
+    assert_int_equal(serial8250_init(&m, &bad), 0);
+    assert_int_equal(serial8250_register(&m, &f->vm.mmio), -STDVMM_EINVAL);
 }
 
 int main(void)
@@ -594,6 +877,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(vm_wired_irq_without_hypervisor, setup, teardown),
         cmocka_unit_test_setup_teardown(irq_without_out2_gate, setup, teardown),
         cmocka_unit_test_setup_teardown(tx_deferrable_follows_ier_and_loopback, setup, teardown),
+        cmocka_unit_test_setup_teardown(static_regs_read_without_side_effects, setup, teardown),
+        cmocka_unit_test_setup_teardown(mirror_is_invisible_to_the_guest, setup, teardown),
+        cmocka_unit_test_setup_teardown(mirror_installs_with_hysteresis, setup, teardown),
+        cmocka_unit_test_setup_teardown(mirror_failure_stops_trying, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

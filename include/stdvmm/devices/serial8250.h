@@ -133,6 +133,26 @@ struct serial8250_config {
      */
     void (*tx_deferrable)(void *tx_deferrable_ctx, bool yes);
     void *tx_deferrable_ctx;
+    /*
+     * The register mirror: a read-only copy of the registers that the guest
+     * reads without an exit (hv_vm_set_read_page), kept only while every
+     * register read is free of side effects (serial8250_static_regs).
+     * Called with the UART's lock held, before a change becomes visible to
+     * the guest in any other way (the next register access, the interrupt
+     * line): regs = the 8 bytes reads now return, to install
+     * (serial8250_mirror_tick) or rewrite the copy; regs = NULL to withdraw
+     * it, done when the call returns. A negative return ends mirroring for
+     * this UART (the copy must then be gone). NULL: no mirror.
+     */
+    int (*mirror)(void *mirror_ctx, const uint8_t *regs);
+    void *mirror_ctx;
+    /*
+     * Bytes claimed on the bus from base, at least SERIAL8250_REG_COUNT (0
+     * means that): a mirrored UART claims its whole page, so that reads past
+     * the registers (0xff, as from no device) and wide reads that cross
+     * their end answer as the page does.
+     */
+    uint32_t window;
 };
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
@@ -156,6 +176,12 @@ struct serial8250 {
     bool rx_refused;
     bool warned_access;
     bool tx_deferred; /* what tx_deferrable was last told */
+    bool mirror_on;   /* the guest reads mirror_regs without exits */
+    bool mirror_dead; /* the mirror callback failed: no more mirroring */
+    uint8_t mirror_regs[SERIAL8250_REG_COUNT];
+    uint32_t unstable_count; /* times the state was found not read-static */
+    uint32_t watched_count;  /* unstable_count when mirror_tick last looked */
+    uint64_t quiet_since_ns;
     uint8_t rx_fifo[SERIAL8250_FIFO_SIZE];
     uint8_t rx_head;
     uint8_t rx_count;
@@ -173,5 +199,25 @@ int serial8250_register(struct serial8250 *s, struct bus *bus);
  * loopback, which disconnects its input); offer the rest after rx_ready.
  */
 size_t serial8250_receive(struct serial8250 *s, const uint8_t *buf, size_t len);
+
+/*
+ * Whether reading any register now is free of side effects and so the same
+ * every time: no received data (RBR read pops it), no line-status error
+ * (LSR read clears it), no THRE interrupt pending (IIR read clears it), no
+ * modem-status change (MSR read clears it), no loopback, no refused input
+ * waiting for room. If so, fills regs with what a one-byte read of each
+ * offset returns. Pure: the caller holds the lock or owns the device.
+ */
+bool serial8250_static_regs(const struct serial8250 *s, uint8_t regs[SERIAL8250_REG_COUNT]);
+
+/*
+ * Installs the register mirror once the UART has stayed read-static for
+ * quiet_ns (now_ns is the caller's monotonic clock). Withdrawing is
+ * immediate and the device does it itself; installing waits because each
+ * install or withdrawal costs the hypervisor a memory-slot change and a
+ * tty driver toggles the THRE interrupt per transmit burst. Call it from a
+ * periodic tick; does nothing without cfg.mirror.
+ */
+void serial8250_mirror_tick(struct serial8250 *s, uint64_t now_ns, uint64_t quiet_ns);
 
 #endif

@@ -67,6 +67,9 @@
  */
 #define A64_MIN_RAM (64ull << 20)
 
+/* Alone in its 4 KiB page: the register mirror maps that page (src/machine/machine.c). */
+_Static_assert(A64_UART_BASE % A64_SZ_4K == 0 && A64_UART_BASE + A64_SZ_4K <= A64_BOOT_TIMER_BASE,
+               "the UART shares its page");
 _Static_assert(A64_GIC_DIST_BASE + A64_GIC_DIST_SIZE_V3 <= A64_GIC_REDIST_BASE,
                "distributor runs into the redistributors");
 _Static_assert(A64_GIC_DIST_BASE + A64_GIC_DIST_SIZE_V3 <= A64_GIC_ITS_BASE &&

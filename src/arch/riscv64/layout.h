@@ -62,6 +62,10 @@
 
 #define RV64_CMDLINE_MAX 1024 /* the riscv kernel's COMMAND_LINE_SIZE, NUL included */
 
+/* Alone in its 4 KiB page: the register mirror maps that page (src/machine/machine.c). */
+_Static_assert(RV64_UART_BASE % RV64_SZ_4K == 0 &&
+                   RV64_UART_BASE + RV64_SZ_4K <= RV64_BOOT_TIMER_BASE,
+               "the UART shares its page");
 _Static_assert(RV64_VIRTIO_MMIO_BASE + RV64_VIRTIO_MMIO_MAX * RV64_VIRTIO_MMIO_SIZE <=
                    RV64_APLIC_BASE,
                "virtio-mmio windows run into the APLIC");

@@ -34,6 +34,12 @@ static const struct sc_rule irq_rules[] = {
     /* The console UART turns its buffered writes on and off as the guest programs it. */
     SC_IOCTL(KVM_REGISTER_COALESCED_MMIO),
     SC_IOCTL(KVM_UNREGISTER_COALESCED_MMIO),
+    /*
+     * ... and withdraws its register page (a read-only memory slot) the
+     * moment a register read would have a side effect: input arrives, the
+     * guest enables the THRE interrupt (hv_vm_set_read_page).
+     */
+    SC_IOCTL(KVM_SET_USER_MEMORY_REGION),
 #if defined(__x86_64__)
     SC_IOCTL(KVM_GET_IRQCHIP),
 #elif defined(__aarch64__)

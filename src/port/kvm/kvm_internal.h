@@ -47,6 +47,12 @@ struct hv_vm {
     uint64_t writes_drained;
     unsigned wzone_count;
     struct kvm_coalesced_mmio_zone wzones[KVM_MAX_BUFFERED_ZONES];
+    /* hv_vm_set_read_page (kvm_read_page.c): 0 not yet asked, 1 usable, or why not. */
+    int rpage_state;
+    bool rpage_mapped;
+    unsigned rpage_slot;
+    uint64_t rpage_gpa;
+    uint8_t *rpage; /* the page's memory in this process */
 };
 
 struct hv_vcpu {
@@ -57,6 +63,9 @@ struct hv_vcpu {
     pthread_t thread;
     atomic_bool thread_known;
 };
+
+/* Frees the read page's memory (hv_vm_destroy, after the VM's fd is closed). */
+void kvm_read_page_destroy(struct hv_vm *vm);
 
 /*
  * KVM_SET_DEVICE_ATTR on the in-kernel interrupt controller (arm64 vGIC,

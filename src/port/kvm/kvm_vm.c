@@ -77,6 +77,7 @@ void hv_vm_destroy(struct hv_vm *vm)
         close(vm->vm_fd);
     if (vm->kvm_fd >= 0)
         close(vm->kvm_fd);
+    kvm_read_page_destroy(vm);
     free(vm);
 }
 

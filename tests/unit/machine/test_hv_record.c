@@ -129,6 +129,13 @@ int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, 
     return record_zone("unbuffer", addr, len, is_pio);
 }
 
+int hv_vm_set_read_page(struct hv_vm *vm, unsigned slot, uint64_t gpa, const uint8_t *bytes,
+                        uint32_t len, uint8_t fill)
+{
+    (void)vm, (void)slot, (void)len, (void)fill;
+    return record(bytes != NULL ? "read_page" : "read_page_off", "0x%llx", gpa);
+}
+
 int hv_vcpu_create(struct hv_vm *vm, unsigned index, struct hv_vcpu **out)
 {
     int r = record("vcpu_create", "%llu", index);

@@ -331,6 +331,14 @@ int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, 
     return 0;
 }
 
+/* Device pages stay unmapped: every access is a fault the VMM answers. */
+int hv_vm_set_read_page(struct hv_vm *vm, unsigned slot, uint64_t gpa, const uint8_t *bytes,
+                        uint32_t len, uint8_t fill)
+{
+    (void)vm, (void)slot, (void)gpa, (void)len, (void)fill;
+    return bytes == NULL ? 0 : -STDVMM_ENOTSUP;
+}
+
 unsigned hv_vm_drain_writes(struct hv_vm *vm, hv_write_fn fn, void *ctx)
 {
     (void)vm, (void)fn, (void)ctx;
