@@ -188,6 +188,16 @@ open(path, "w").write(src)
 EOF
 }
 
+# alternate FUNCTION: FUNCTION NAME RUN QEMU-COMMAND... for each run, libvmm's
+# QEMU (qemu_libvmm) then stdvmm's (qemu_stdvmm).
+alternate() {
+  local i
+  for ((i = 1; i <= runs; i++)); do
+    "$1" libvmm "$i" "${qemu_libvmm[@]}"
+    "$1" stdvmm "$i" "${qemu_stdvmm[@]}"
+  done
+}
+
 if [[ $example == virtio ]]; then
   # shellcheck source=bench/sel4/libvmm_virtio.sh
   . "$here/libvmm_virtio.sh"
@@ -243,10 +253,7 @@ boot() { # NAME RUN COMMAND...
     echo "FAIL $name $run (no readiness line within 300 s: $out)" | tee -a "$results"
   fi
 }
-for ((i = 1; i <= runs; i++)); do
-  boot libvmm "$i" "${qemu_libvmm[@]}"
-  boot stdvmm "$i" "${qemu_stdvmm[@]}"
-done
+alternate boot
 python3 - "$results" <<'EOF'
 import statistics
 import sys

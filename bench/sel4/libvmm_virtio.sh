@@ -112,10 +112,12 @@ disk_stdvmm() {
   rm -f "$work/disk-stdvmm.img"
   truncate -s $((mib * 1048576)) "$work/disk-stdvmm.img"
 }
+# shellcheck disable=SC2034 # alternate() (libvmm.sh) reads both
 qemu_libvmm=(qemu-system-aarch64 -machine "virt,virtualization=on,secure=off" -cpu cortex-a53
   -serial mon:stdio -device "loader,file=$loader,addr=0x70000000,cpu-num=0" -m size=2G -nographic
   -drive "file=$work/disk-libvmm.img,format=raw,if=none,id=drive0"
   -device "virtio-blk-device,drive=drive0,id=virtblk0,num-queues=1")
+# shellcheck disable=SC2034
 qemu_stdvmm=(qemu-system-aarch64 -machine "virt,virtualization=on" -cpu cortex-a53 -m 2G
   -nographic -kernel "$image" -global virtio-mmio.force-legacy=false
   -drive "file=$work/disk-stdvmm.img,if=none,format=raw,id=disk0" -device "virtio-blk-device,drive=disk0")
@@ -134,10 +136,7 @@ bench() { # NAME RUN COMMAND...
     echo "FAIL $name $run (no BLKBENCH figure within 300 s: $out)" | tee -a "$results"
   fi
 }
-for ((i = 1; i <= runs; i++)); do
-  bench libvmm "$i" "${qemu_libvmm[@]}"
-  bench stdvmm "$i" "${qemu_stdvmm[@]}"
-done
+alternate bench
 python3 - "$results" <<'EOF'
 import statistics
 import sys
