@@ -2,12 +2,17 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # seL4 benchmark (not a test; issue #20 item 5): boot to readiness of the
 # same guest under au-ts/libvmm's examples/simple and under stdvmm's seL4
-# port, alternating, in the same QEMU (TCG, cortex-a53, 2 GiB), and the
-# medians with their ratio. docs/benchmarks.md "seL4: beside au-ts/libvmm"
+# port, or (--example virtio) one VM's block MB/s under libvmm's
+# examples/virtio and under stdvmm, alternating, in the same QEMU (TCG,
+# cortex-a53, 2 GiB), and the medians with their ratio. docs/benchmarks.md "seL4: beside au-ts/libvmm"
 # says what was measured and why this pairing.
 #
 #   bench/sel4/libvmm.sh --libvmm DIR --microkit DIR --sel4 DIR --kit DIR
-#       --stdvmm-image IMAGE [--runs N] [--work DIR] [--build-only]
+#       --stdvmm-image IMAGE [--example simple|virtio] [--cache DIR]
+#       [--runs N] [--work DIR] [--build-only]
+#
+# --example virtio (block MB/s instead of boot time) is described below the
+# simple one.
 #
 # Nothing is fetched here; the caller provides every tree:
 #   --libvmm    au-ts/libvmm at 4ab57df8 ("Update to Microkit 1.4.1"), with
@@ -41,12 +46,41 @@
 # Readiness: the kit's "stdvmm-guest: ready" (printed by /init after its
 # drivers are loaded), timed from QEMU's start. Run it under the lock, as
 # the other benchmarks: flock /tmp/qemu.lock bench/sel4/libvmm.sh ...
+#
+# --example virtio: sequential read and write MB/s of one VM's virtio-blk
+# disk, the kit's tests/sel4/guest/blkbench.sh (the kit must be one built
+# with it) timing dd over the whole disk by the guest's clock, under
+# libvmm's examples/virtio and under stdvmm, alternating. libvmm's side:
+# two client VMs, sDDF's block virtualiser, and a block-driver VM running
+# libvmm's UIO driver (tools/linux/uio_drivers/blk) over QEMU's
+# virtio-blk-device; each client gets one partition of the disk. The
+# example's own guest images were never in its repository; here all three
+# VMs run the kit's Debian kernel and initramfs:
+# - the driver VM's initramfs is the kit's plus uio.ko (Debian's) and
+#   uio_pdrv_genirq.ko, which Debian's arm64 kernel leaves out
+#   (CONFIG_UIO_PDRV_GENIRQ unset): built out of tree from Debian's
+#   linux-source against the kit's kernel (tools/guest-kit/lib/oot_module.sh,
+#   the Debian packages from --cache, default $STDVMM_CACHE_DIR), bound to
+#   the example's generic-uio node with of_id=generic-uio as libvmm's
+#   bootargs do; its /tests/libvmm_blk_driver.sh loads them and runs the
+#   example's uio_blk_driver (built by the example's makefiles with Debian's
+#   aarch64-linux-gnu gcc, -static, for `zig cc`) on /dev/vda;
+# - the clients' bootargs run blkbench; the second client's partition starts
+#   with LIBVMMIDLE, so it stays idle and one client measures, as stdvmm's
+#   one VM does;
+# - both VMMs get the boot-timer handler of examples/simple (the kit's /init
+#   writes 0x9010000).
+# stdvmm's side: --stdvmm-image built with
+# -DSTDVMM_SEL4_SYSTEM=bench/sel4/one-blk.yaml (one VM, a 64 MiB region of
+# the board's disk through the block server) and the same kit. Both disks
+# are 64 MiB per measuring VM, files in WORK made afresh for each boot.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 libvmm="" microkit="" sel4="" kit="" image="" runs=3 work="" build_only=0
+example=simple cache=${STDVMM_CACHE_DIR:-}
 usage() {
-  sed -n '9,10p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+  sed -n '10,12p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
   exit 2
 }
 while (($#)); do
@@ -56,6 +90,8 @@ while (($#)); do
     --sel4) sel4=${2:?}; shift 2 ;;
     --kit) kit=${2:?}; shift 2 ;;
     --stdvmm-image) image=${2:?}; shift 2 ;;
+    --example) example=${2:?}; shift 2 ;;
+    --cache) cache=${2:?}; shift 2 ;;
     --runs) runs=${2:?}; shift 2 ;;
     --work) work=${2:?}; shift 2 ;;
     --build-only) build_only=1; shift ;;
@@ -65,6 +101,15 @@ done
 [[ -n $libvmm && -n $microkit && -n $sel4 && -n $kit && -n $image ]] || usage
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "libvmm.sh: --runs wants a positive number" >&2; exit 2; }
 die() { echo "libvmm.sh: $*" >&2; exit 1; }
+[[ $example == simple || $example == virtio ]] || die "--example is simple or virtio"
+if [[ $example == virtio ]]; then
+  [[ -n $cache ]] || die "--example virtio wants --cache (the guest kit's Debian package cache)"
+  [[ $(zcat "$kit/initramfs.cpio.gz" | cpio -t --quiet 2>/dev/null) == *$'\n'tests/blkbench.sh$'\n'* ]] ||
+    die "$kit has no tests/blkbench.sh (build it again with tools/sel4/build-demo-kit.sh)"
+  for t in sfdisk cpio depmod make; do
+    command -v "$t" >/dev/null || die "$t is missing"
+  done
+fi
 [[ $(cat "$microkit/VERSION" 2>/dev/null) == 1.4.1 ]] || die "$microkit is not microkit 1.4.1 (VERSION)"
 [[ -f $libvmm/vmm.mk && -f $libvmm/examples/simple/vmm.c ]] || die "$libvmm is not a libvmm tree"
 [[ -d $libvmm/dep/sddf/include ]] || die "$libvmm/dep/sddf is empty (au-ts/sddf at 3c38dab4 goes there)"
@@ -119,6 +164,46 @@ cp "$tool/target/release/microkit" "$sdk/bin/"
 (cd "$mk" && python3 build_sdk.py --sel4="$sel4" --boards qemu_virt_aarch64 --configs debug \
   --skip-tool --skip-docs --skip-tar) >>"$log" 2>&1 || die "the SDK did not build (see $log)"
 
+# add_boot_timer_handler VMM_C: a VM-fault handler that takes the kit's /init
+# write to 0x9010000 (stdvmm's boot-timer byte, nothing there under libvmm).
+add_boot_timer_handler() {
+  python3 - "$1" <<'EOF'
+import sys
+path = sys.argv[1]
+src = open(path).read()
+hook = """
+static bool boot_timer_write(size_t vcpu_id, size_t offset, size_t fsr,
+                             seL4_UserContext *regs, void *data) {
+    return true;
+}
+"""
+for old, new in (("void init(void)", hook + "\nvoid init(void)"),
+                 ("    guest_start(GUEST_VCPU_ID,",
+                  "    fault_register_vm_exception_handler(0x9010000, 0x1000, boot_timer_write, NULL);\n"
+                  "    guest_start(GUEST_VCPU_ID,")):
+    if src.count(old) != 1:
+        sys.exit(f"libvmm.sh: {path} has no single {old.strip()!r}")
+    src = src.replace(old, new)
+open(path, "w").write(src)
+EOF
+}
+
+# alternate FUNCTION: FUNCTION NAME RUN QEMU-COMMAND... for each run, libvmm's
+# QEMU (qemu_libvmm) then stdvmm's (qemu_stdvmm).
+alternate() {
+  local i
+  for ((i = 1; i <= runs; i++)); do
+    "$1" libvmm "$i" "${qemu_libvmm[@]}"
+    "$1" stdvmm "$i" "${qemu_stdvmm[@]}"
+  done
+}
+
+if [[ $example == virtio ]]; then
+  # shellcheck source=bench/sel4/libvmm_virtio.sh
+  . "$here/libvmm_virtio.sh"
+  exit
+fi
+
 # libvmm's examples/simple with the kit's guest, from a copy of the libvmm tree.
 lv=$work/libvmm
 rm -rf "$lv"
@@ -131,25 +216,7 @@ initrd_end=$(printf '0x%x' $((0x4d700000 + $(stat -c %s "$board/rootfs.cpio.gz")
 sed -i "s|bootargs = \".*\";|bootargs = \"console=ttyAMA0 quiet panic=-1\";|;
   s|linux,initrd-end = <0x4d800000>;|linux,initrd-end = <$initrd_end>;|" "$board/overlay.dts"
 grep -q "initrd-end = <$initrd_end>" "$board/overlay.dts" || die "examples/simple's overlay.dts is not as expected"
-python3 - "$ex/vmm.c" <<'EOF'
-import sys
-path = sys.argv[1]
-src = open(path).read()
-hook = """
-static bool boot_timer_write(size_t vcpu_id, size_t offset, size_t fsr,
-                             seL4_UserContext *regs, void *data) {
-    return true;
-}
-"""
-for old, new in (("void init(void) {", hook + "\nvoid init(void) {"),
-                 ("    guest_start(GUEST_VCPU_ID,",
-                  "    fault_register_vm_exception_handler(0x9010000, 0x1000, boot_timer_write, NULL);\n"
-                  "    guest_start(GUEST_VCPU_ID,")):
-    if src.count(old) != 1:
-        sys.exit(f"libvmm.sh: examples/simple/vmm.c has no single {old.strip()!r}")
-    src = src.replace(old, new)
-open(path, "w").write(src)
-EOF
+add_boot_timer_handler "$ex/vmm.c"
 python3 - "$lv/src/arch/aarch64/fault.c" <<'EOF'
 import sys
 path = sys.argv[1]
@@ -186,10 +253,7 @@ boot() { # NAME RUN COMMAND...
     echo "FAIL $name $run (no readiness line within 300 s: $out)" | tee -a "$results"
   fi
 }
-for ((i = 1; i <= runs; i++)); do
-  boot libvmm "$i" "${qemu_libvmm[@]}"
-  boot stdvmm "$i" "${qemu_stdvmm[@]}"
-done
+alternate boot
 python3 - "$results" <<'EOF'
 import statistics
 import sys
