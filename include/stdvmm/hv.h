@@ -130,12 +130,22 @@ int hv_vm_remove_buffered_writes(struct hv_vm *vm, uint64_t addr, uint32_t len, 
  * is, rewrite its content in place. bytes == NULL: withdraw it. When the
  * call returns, no vCPU reads the former content any more. Guest writes to
  * the page still exit as MMIO, and buffered-write ranges inside it still
- * queue. One read page per VM. -STDVMM_ENOTSUP: this port or hypervisor
- * cannot (no read-only memory, host pages larger than 4 KiB); nothing was
+ * queue. A read page per slot (up to 32 per VM); calls for one slot are the
+ * caller's to serialise. -STDVMM_ENOTSUP: this port or hypervisor cannot
+ * (no read-only memory, host pages larger than 4 KiB); nothing was
  * installed and the page's accesses exit as before.
  */
 int hv_vm_set_read_page(struct hv_vm *vm, unsigned slot, uint64_t gpa, const uint8_t *bytes,
                         uint32_t len, uint8_t fill);
+/*
+ * Rewrites len bytes at offset of slot's read page (installed or not), for
+ * a register that changes often: cheaper than a whole rewrite. An aligned
+ * 4-byte piece is one store (a guest's 32-bit read sees old or new). When
+ * the call returns, no vCPU reads the former bytes. -STDVMM_EINVAL: slot
+ * has no read page.
+ */
+int hv_vm_patch_read_page(struct hv_vm *vm, unsigned slot, uint32_t offset, const uint8_t *bytes,
+                          uint32_t len);
 
 /* One queued write; data holds len bytes (at most 8), little-endian as the guest wrote them. */
 typedef void (*hv_write_fn)(void *ctx, uint64_t addr, uint32_t len, const uint8_t *data,

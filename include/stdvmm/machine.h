@@ -50,6 +50,14 @@
 #define MACHINE_MAX_SHARED 8
 
 /*
+ * Memory slots of the port (hv_vm_map_memory's numbering): RAM regions
+ * first, then the shared regions, then the read pages (hv_vm_set_read_page):
+ * the console UART's, then one per virtio-mmio window.
+ */
+#define MACHINE_UART_PAGE_SLOT (ARCH_MAX_RAM_REGIONS + MACHINE_MAX_SHARED)
+#define MACHINE_VIRTIO_PAGE_SLOT(index) (MACHINE_UART_PAGE_SLOT + 1 + (index))
+
+/*
  * The virtio device kinds. Each is instantiated through the same table
  * (machine_virtio_types) rather than a switch in every host.
  */
@@ -101,6 +109,7 @@ struct machine_virtio {
     struct virtio_dev *vdev; /* inside model */
     struct virtio_mmio transport;
     unsigned index; /* slot number: window and interrupt follow from it */
+    struct vm *vm;  /* the machine's, for the transport's read page */
 };
 
 /*
@@ -167,6 +176,12 @@ struct machine_host {
      * output costs no exit. false: every register read exits.
      */
     bool mirror_console;
+    /*
+     * true: every virtio-mmio window is read from a read page the machine
+     * keeps current (virtio_mmio_mirror), so the driver's InterruptStatus
+     * read in each interrupt costs no exit. false: every read exits.
+     */
+    bool mirror_virtio;
     /* A monotonic clock for the boot timer, and the moment it counts from. */
     uint64_t (*now_ns)(void *ctx);
     uint64_t start_ns;

@@ -47,11 +47,10 @@ static void uart_tx_deferrable(void *ctx, bool yes)
  * register read is free of side effects the guest reads them from memory,
  * and the status poll before each byte of kernel console output costs no
  * exit (writes still exit, THR's into the buffered-write zone). Only for an
- * MMIO UART alone in its 4 KiB page (the layouts' static asserts); the
- * memory slot is the one after the shared regions'.
+ * MMIO UART alone in its 4 KiB page (the layouts' static asserts), in
+ * memory slot MACHINE_UART_PAGE_SLOT.
  */
 #define UART_PAGE_SIZE 0x1000ull
-#define UART_PAGE_SLOT (ARCH_MAX_RAM_REGIONS + MACHINE_MAX_SHARED)
 /* Installing or withdrawing costs a memory-slot change: only after this long without a reason. */
 #define UART_MIRROR_QUIET_NS 50000000ull
 
@@ -60,7 +59,7 @@ static int uart_mirror(void *ctx, const uint8_t *regs)
     struct vm *vm = ctx;
     const struct arch_platform *p = arch_platform();
     int r = vm->hv == NULL ? -STDVMM_ENOTSUP
-                           : hv_vm_set_read_page(vm->hv, UART_PAGE_SLOT, p->uart.base, regs,
+                           : hv_vm_set_read_page(vm->hv, MACHINE_UART_PAGE_SLOT, p->uart.base, regs,
                                                  regs != NULL ? SERIAL8250_REG_COUNT : 0, 0xff);
 
     if (r == -STDVMM_ENOTSUP) {
@@ -73,7 +72,7 @@ static int uart_mirror(void *ctx, const uint8_t *regs)
     } else if (r < 0) {
         LOG_WARN("VM %s: console UART register page failed (%s); its reads exit from now on",
                  vm->name, stdvmm_strerror(r));
-        (void)hv_vm_set_read_page(vm->hv, UART_PAGE_SLOT, p->uart.base, NULL, 0, 0xff);
+        (void)hv_vm_set_read_page(vm->hv, MACHINE_UART_PAGE_SLOT, p->uart.base, NULL, 0, 0xff);
     }
     return r;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "stdvmm/error.h"
+#include "stdvmm/hv.h"
 #include "stdvmm/log.h"
 #include "stdvmm/machine.h"
 
@@ -66,6 +67,31 @@ const struct machine_virtio_type machine_virtio_types[MACHINE_VIRTIO_KINDS] = {
     [MACHINE_VIRTIO_IOMMU] = KIND("iommu", viommu, iommu_init),
 };
 
+/* The transport's read mirror is the port's read page of the device's window. */
+static int publish_window(void *ctx, uint32_t offset, const uint8_t *bytes, uint32_t len)
+{
+    struct machine_virtio *d = ctx;
+    unsigned slot = MACHINE_VIRTIO_PAGE_SLOT(d->index);
+
+    if (offset == 0 && len == VIRTIO_MMIO_SIZE)
+        return hv_vm_set_read_page(d->vm->hv, slot, d->cfg.slot.base, bytes, len, 0xff);
+    return hv_vm_patch_read_page(d->vm->hv, slot, offset, bytes, len);
+}
+
+/* Only a window alone in its 4 KiB page can be a read page; every arch's layout gives that. */
+static void mirror_window(struct machine *m, struct machine_virtio *d)
+{
+    const struct arch_platform *p = arch_platform();
+
+    if (m->host == NULL || !m->host->mirror_virtio || m->vm.hv == NULL ||
+        p->virtio_mmio_stride < 0x1000 || d->cfg.slot.base % 0x1000 != 0)
+        return;
+    int r = virtio_mmio_mirror(&d->transport, publish_window, d);
+    if (r < 0 && d->index == 0)
+        LOG_INFO("VM %s: virtio-mmio register reads exit each time (%s)", m->vm.name,
+                 r == -STDVMM_ENOTSUP ? "this port has no read page" : stdvmm_strerror(r));
+}
+
 int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
 {
     const struct arch_platform *p = arch_platform();
@@ -82,6 +108,7 @@ int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
     }
     const struct machine_virtio_type *t = &machine_virtio_types[d->kind];
     d->index = m->virtio_count;
+    d->vm = &m->vm;
     d->model = model;
     d->cfg.slot.name = d->name;
     d->cfg.slot.base = p->virtio_mmio_base + (uint64_t)d->index * p->virtio_mmio_stride;
@@ -97,6 +124,7 @@ int machine_add_virtio(struct machine *m, struct machine_virtio *d, void *model)
         LOG_ERR("virtio %s: cannot add the %s device (%s)", d->name, t->name, stdvmm_strerror(r));
         return r;
     }
+    mirror_window(m, d);
     m->virtio[m->virtio_count++] = d;
     return 0;
 }

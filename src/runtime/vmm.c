@@ -229,6 +229,7 @@ static void host_init(struct vmm *m)
         .console_tx = m->cfg->console == VMM_CONSOLE_VIRTIO ? NULL : uart_output,
         .buffer_console = true, /* wait_for_stop() flushes */
         .mirror_console = true, /* wait_for_stop() ticks */
+        .mirror_virtio = true,
         .now_ns = now_ns,
         .start_ns = host_clock_start_ns(), /* report time since stdvmm started, as Firecracker */
         .start_wall_s = host_clock_start_wall_s(),

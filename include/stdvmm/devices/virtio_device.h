@@ -105,6 +105,12 @@ struct virtio_dev_config {
 struct virtio_transport_ops {
     /* Tell the driver why (VIRTIO_INT_*) and raise the interrupt. */
     void (*interrupt)(void *transport, unsigned cause);
+    /*
+     * The device changed, on its own, what the driver reads (the status's
+     * NEEDS_RESET, the configuration space, its generation); called before
+     * the interrupt that tells the driver. May be NULL.
+     */
+    void (*changed)(void *transport);
 };
 
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
@@ -190,7 +196,7 @@ struct virtq *virtio_dev_queue(struct virtio_dev *vd, uint32_t queue);
  * written under the queue's lock, and only while it is off); 0 stops it.
  */
 void virtio_dev_queue_set_ready(struct virtio_dev *vd, struct virtq *vq, bool ready);
-/* Configuration space bytes; outside config_size reads zero and writes are dropped. */
+/* Configuration space bytes; those past config_size read zero, and writes past it are dropped. */
 void virtio_dev_config_read(struct virtio_dev *vd, uint64_t offset, uint8_t *data, uint32_t len);
 void virtio_dev_config_write(struct virtio_dev *vd, uint64_t offset, const uint8_t *data,
                              uint32_t len);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "stdvmm/devices/virtio_device.h"
+#include "stdvmm/sync.h"
 
 struct vm;
 
@@ -60,6 +61,15 @@ struct vm;
 #define VIRTIO_MMIO_MAGIC 0x74726976u  /* "virt" */
 #define VIRTIO_MMIO_VENDOR 0x4d565453u /* "STVM" */
 
+/*
+ * Publishes len bytes at offset of the window's page for guest reads
+ * without an exit (virtio_mmio_mirror): offset 0 with VIRTIO_MMIO_SIZE
+ * bytes installs or rewrites the whole page (the rest of it reading 0xff,
+ * as unclaimed MMIO does); a smaller piece patches it. 0, or why not.
+ */
+typedef int (*virtio_mmio_publish_fn)(void *ctx, uint32_t offset, const uint8_t *bytes,
+                                      uint32_t len);
+
 /* Opaque to users: the fields are here only so that callers can provide the storage. */
 struct virtio_mmio {
     struct virtio_dev *dev;
@@ -68,6 +78,10 @@ struct virtio_mmio {
     uint32_t driver_features_sel;
     uint32_t queue_sel;
     atomic_uint isr;
+    /* The read mirror: NULL publish, none. mirror_lock orders publications (a leaf lock). */
+    virtio_mmio_publish_fn publish;
+    void *publish_ctx;
+    stdvmm_lock_t mirror_lock;
 };
 
 /*
@@ -81,6 +95,20 @@ int virtio_mmio_init(struct virtio_mmio *t, struct virtio_dev *dev);
  * adds a VM_DEV_VIRTIO_MMIO platform device so the firmware tables describe it.
  */
 int virtio_mmio_register(struct virtio_mmio *t, struct vm *vm);
+
+/*
+ * From now on every register and configuration read of the window comes
+ * from a copy the host keeps current through publish (a read-only page on
+ * KVM), so the driver's InterruptStatus read in each interrupt costs no
+ * exit; writes still reach virtio_mmio_write. Every virtio-mmio read is
+ * free of side effects, so the copy only has to be rewritten when state
+ * changes: after each register or configuration write, when the device
+ * raises an interrupt (InterruptStatus, before the interrupt) and when it
+ * changes its status or configuration (virtio_transport_ops.changed).
+ * Call before the guest runs. Fails (and leaves reads to exit) when
+ * publish fails.
+ */
+int virtio_mmio_mirror(struct virtio_mmio *t, virtio_mmio_publish_fn publish, void *ctx);
 
 /* The bus operations, for harnesses that drive the registers directly. */
 void virtio_mmio_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len);

@@ -76,6 +76,12 @@ void virtio_dev_warn_once(struct virtio_dev *vd, const char *what, uint64_t offs
                  (unsigned long long)offset, len);
 }
 
+static void transport_changed(struct virtio_dev *vd)
+{
+    if (vd->transport_ops != NULL && vd->transport_ops->changed != NULL)
+        vd->transport_ops->changed(vd->transport);
+}
+
 void virtio_dev_interrupt(struct virtio_dev *vd, unsigned cause)
 {
     if (vd->transport_ops != NULL && vd->transport_ops->interrupt != NULL)
@@ -244,9 +250,12 @@ void virtio_dev_queue_set_ready(struct virtio_dev *vd, struct virtq *vq, bool re
 void virtio_dev_config_read(struct virtio_dev *vd, uint64_t offset, uint8_t *data, uint32_t len)
 {
     memset(data, 0, len);
-    if (vd->cfg.ops != NULL && vd->cfg.ops->config_read != NULL &&
-        offset + len <= vd->cfg.config_size)
-        vd->cfg.ops->config_read(vd->cfg.dev, (uint32_t)offset, data, len);
+    /* Byte by byte as memory would: a read-only page may serve the same reads (virtio_mmio_mirror).
+     */
+    if (vd->cfg.ops != NULL && vd->cfg.ops->config_read != NULL && offset < vd->cfg.config_size) {
+        uint64_t n = vd->cfg.config_size - offset < len ? vd->cfg.config_size - offset : len;
+        vd->cfg.ops->config_read(vd->cfg.dev, (uint32_t)offset, data, (uint32_t)n);
+    }
 }
 
 void virtio_dev_config_write(struct virtio_dev *vd, uint64_t offset, const uint8_t *data,
@@ -370,6 +379,8 @@ void virtio_dev_push(struct virtio_dev *vd, unsigned queue, const struct virtq_c
 void virtio_dev_needs_reset(struct virtio_dev *vd)
 {
     uint32_t old = atomic_fetch_or(&vd->status, VIRTIO_STATUS_NEEDS_RESET);
+    if (!(old & VIRTIO_STATUS_NEEDS_RESET))
+        transport_changed(vd);
     if (!(old & VIRTIO_STATUS_NEEDS_RESET) && (old & VIRTIO_STATUS_DRIVER_OK))
         virtio_dev_interrupt(vd, VIRTIO_INT_CONFIG);
 }
@@ -377,6 +388,7 @@ void virtio_dev_needs_reset(struct virtio_dev *vd)
 void virtio_dev_config_changed(struct virtio_dev *vd)
 {
     atomic_fetch_add(&vd->config_generation, 1);
+    transport_changed(vd);
     if (virtio_dev_driver_ok(vd))
         virtio_dev_interrupt(vd, VIRTIO_INT_CONFIG);
 }

@@ -18,6 +18,89 @@
 #include "stdvmm/log.h"
 #include "stdvmm/vm.h"
 
+static uint32_t read_register(struct virtio_mmio *t, uint64_t offset);
+
+/* ---- The read mirror (virtio_mmio_mirror) ---- */
+
+/*
+ * What the device changes without a driver's access, fresh. Under
+ * mirror_lock, so that of two publications the later carries the later
+ * state: each change publishes after it is made.
+ */
+static void device_side(struct virtio_mmio *t, uint8_t w[VIRTIO_MMIO_SIZE])
+{
+    virtio_put_le32(w + VIRTIO_MMIO_INTERRUPT_STATUS, atomic_load(&t->isr));
+    virtio_put_le32(w + VIRTIO_MMIO_STATUS, virtio_dev_status(t->dev));
+    virtio_put_le32(w + VIRTIO_MMIO_CONFIG_GENERATION, virtio_dev_config_generation(t->dev));
+    virtio_dev_config_read(t->dev, 0, w + VIRTIO_MMIO_CONFIG, t->dev->cfg.config_size);
+}
+
+/*
+ * The whole window; the caller holds the device lock (the select
+ * registers). Once installed, a rewrite of a mapped copy cannot fail, and
+ * a copy that is not mapped leaves reads to exit: either way reads stay
+ * right, so callers after the first need no result.
+ */
+static int publish_all(struct virtio_mmio *t)
+{
+    uint8_t w[VIRTIO_MMIO_SIZE];
+
+    for (uint32_t off = 0; off < VIRTIO_MMIO_CONFIG; off += 4)
+        virtio_put_le32(w + off, read_register(t, off));
+    memset(w + VIRTIO_MMIO_CONFIG, 0, VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG);
+    stdvmm_lock(&t->mirror_lock);
+    device_side(t, w);
+    int r = t->publish(t->publish_ctx, 0, w, VIRTIO_MMIO_SIZE);
+    stdvmm_unlock(&t->mirror_lock);
+    return r;
+}
+
+/* InterruptStatus alone: once per interrupt and per acknowledgement. */
+static void publish_isr(struct virtio_mmio *t)
+{
+    uint8_t v[4];
+
+    stdvmm_lock(&t->mirror_lock);
+    virtio_put_le32(v, atomic_load(&t->isr));
+    (void)t->publish(t->publish_ctx, VIRTIO_MMIO_INTERRUPT_STATUS, v, 4);
+    stdvmm_unlock(&t->mirror_lock);
+}
+
+/* Device threads may hold a queue lock here: only the leaf mirror_lock is taken. */
+static void mmio_changed(void *transport)
+{
+    struct virtio_mmio *t = transport;
+    uint8_t w[VIRTIO_MMIO_SIZE];
+    uint32_t size = t->dev->cfg.config_size;
+
+    if (t->publish == NULL)
+        return;
+    stdvmm_lock(&t->mirror_lock);
+    device_side(t, w);
+    (void)t->publish(t->publish_ctx, VIRTIO_MMIO_STATUS, w + VIRTIO_MMIO_STATUS, 4);
+    (void)t->publish(t->publish_ctx, VIRTIO_MMIO_CONFIG_GENERATION,
+                     w + VIRTIO_MMIO_CONFIG_GENERATION, 4);
+    if (size > 0)
+        (void)t->publish(t->publish_ctx, VIRTIO_MMIO_CONFIG, w + VIRTIO_MMIO_CONFIG, size);
+    stdvmm_unlock(&t->mirror_lock);
+}
+
+int virtio_mmio_mirror(struct virtio_mmio *t, virtio_mmio_publish_fn publish, void *ctx)
+{
+    if (publish == NULL)
+        return -STDVMM_EINVAL;
+    t->publish = publish;
+    t->publish_ctx = ctx;
+    stdvmm_lock(&t->dev->lock);
+    int r = publish_all(t);
+    if (r < 0)
+        t->publish = NULL;
+    stdvmm_unlock(&t->dev->lock);
+    return r;
+}
+
+/* ---- Interrupts ---- */
+
 static void mmio_interrupt(void *transport, unsigned cause)
 {
     struct virtio_mmio *t = transport;
@@ -32,11 +115,14 @@ static void mmio_interrupt(void *transport, unsigned cause)
      */
     if (atomic_fetch_or(&t->isr, cause) & cause)
         return;
+    if (t->publish != NULL)
+        publish_isr(t); /* the driver's handler reads it: before the interrupt */
     if (slot->interrupt != NULL)
         slot->interrupt(slot->host_ctx);
 }
 
-static const struct virtio_transport_ops mmio_transport_ops = {.interrupt = mmio_interrupt};
+static const struct virtio_transport_ops mmio_transport_ops = {.interrupt = mmio_interrupt,
+                                                               .changed = mmio_changed};
 
 int virtio_mmio_init(struct virtio_mmio *t, struct virtio_dev *dev)
 {
@@ -48,6 +134,7 @@ int virtio_mmio_init(struct virtio_mmio *t, struct virtio_dev *dev)
     memset(t, 0, sizeof(*t));
     t->dev = dev;
     atomic_init(&t->isr, 0);
+    stdvmm_lock_init(&t->mirror_lock);
     virtio_dev_attach(dev, &mmio_transport_ops, t);
     return 0;
 }
@@ -198,6 +285,11 @@ void virtio_mmio_write(void *opaque, uint64_t offset, const uint8_t *data, uint3
 
     if (offset >= VIRTIO_MMIO_CONFIG) {
         virtio_dev_config_write(t->dev, offset - VIRTIO_MMIO_CONFIG, data, len);
+        if (t->publish != NULL) {
+            stdvmm_lock(&t->dev->lock);
+            (void)publish_all(t);
+            stdvmm_unlock(&t->dev->lock);
+        }
         return;
     }
     if (len != 4 || (offset & 3) != 0) {
@@ -206,6 +298,12 @@ void virtio_mmio_write(void *opaque, uint64_t offset, const uint8_t *data, uint3
     }
     stdvmm_lock(&t->dev->lock);
     write_register(t, offset, virtio_le32(data));
+    if (t->publish == NULL || offset == VIRTIO_MMIO_QUEUE_NOTIFY)
+        ; /* nothing a read shows changed */
+    else if (offset == VIRTIO_MMIO_INTERRUPT_ACK)
+        publish_isr(t);
+    else
+        (void)publish_all(t);
     stdvmm_unlock(&t->dev->lock);
 }
 

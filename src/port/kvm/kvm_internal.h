@@ -14,6 +14,7 @@
 #define KVM_MAX_DEFERRED_IRQFDS 64
 #define KVM_MAX_TRACKED_VCPUS 64 /* VM_MAX_VCPUS */
 #define KVM_MAX_BUFFERED_ZONES 8
+#define KVM_MAX_READ_PAGES 32 /* the console UART and every virtio-mmio window */
 
 struct hv_vm {
     int kvm_fd;
@@ -49,10 +50,15 @@ struct hv_vm {
     struct kvm_coalesced_mmio_zone wzones[KVM_MAX_BUFFERED_ZONES];
     /* hv_vm_set_read_page (kvm_read_page.c): 0 not yet asked, 1 usable, or why not. */
     int rpage_state;
-    bool rpage_mapped;
-    unsigned rpage_slot;
-    uint64_t rpage_gpa;
-    uint8_t *rpage; /* the page's memory in this process */
+    /* Entries are only added (under rpage_lock) and found by slot; count is published last. */
+    pthread_mutex_t rpage_lock;
+    atomic_uint rpage_count;
+    struct kvm_read_page {
+        unsigned slot;
+        uint64_t gpa;
+        bool mapped;
+        uint8_t *mem; /* the page's memory in this process */
+    } rpages[KVM_MAX_READ_PAGES];
 };
 
 struct hv_vcpu {
@@ -64,7 +70,7 @@ struct hv_vcpu {
     atomic_bool thread_known;
 };
 
-/* Frees the read page's memory (hv_vm_destroy, after the VM's fd is closed). */
+/* Frees the read pages' memory (hv_vm_destroy, after the VM's fd is closed). */
 void kvm_read_page_destroy(struct hv_vm *vm);
 
 /*

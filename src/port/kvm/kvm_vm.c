@@ -20,6 +20,7 @@ int hv_vm_create(const struct hv_vm_config *cfg, struct hv_vm **out)
     vm->vm_fd = -1;
     vm->irqchip_fd = -1;
     vm->its_fd = -1;
+    pthread_mutex_init(&vm->rpage_lock, NULL);
     vm->vcpu_count = cfg->vcpu_count;
     snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "vm");
 

@@ -339,6 +339,13 @@ int hv_vm_set_read_page(struct hv_vm *vm, unsigned slot, uint64_t gpa, const uin
     return bytes == NULL ? 0 : -STDVMM_ENOTSUP;
 }
 
+int hv_vm_patch_read_page(struct hv_vm *vm, unsigned slot, uint32_t offset, const uint8_t *bytes,
+                          uint32_t len)
+{
+    (void)vm, (void)slot, (void)offset, (void)bytes, (void)len;
+    return -STDVMM_EINVAL; /* no page was ever installed */
+}
+
 unsigned hv_vm_drain_writes(struct hv_vm *vm, hv_write_fn fn, void *ctx)
 {
     (void)vm, (void)fn, (void)ctx;
