@@ -108,9 +108,11 @@ split_names="net_kick_rx net_kick_tx net_kick_ctl net_isr net_isr_empty net_ack 
 split_labels="net QueueNotify rxq|net QueueNotify txq|net QueueNotify ctl|net InterruptStatus rd|  of which read 0|net InterruptACK wr|blk QueueNotify|blk InterruptStatus rd|  of which read 0|blk InterruptACK wr|virtio other regs|not virtio-mmio"
 # mmio_split VMM RUN: the kvm_mmio histogram's change over each job, by
 # virtio-mmio register, appended to split.JOB (columns: split_names). A
-# device is known by what the guest read from its DeviceID register (0x008:
-# 1 net, 2 block) while probing it, which the histogram, counting from the
-# VM's start, holds; QueueNotify (0x050) writes carry the queue index,
+# device is known by the guest's "device gpa=… id=…" line (its window and
+# DeviceID: 1 net, 2 block), or else by what the guest read from its
+# DeviceID register (0x008) while probing it, which the histogram, counting
+# from the VM's start, holds (a VMM that serves reads from memory leaves
+# none); QueueNotify (0x050) writes carry the queue index,
 # InterruptStatus (0x060) reads their value (0: the driver found nothing),
 # InterruptACK is 0x064. Reads are counted once, when they complete (KVM
 # traces a read that goes to the VMM twice).
@@ -118,6 +120,11 @@ mmio_split() {
 	[ -n "$tracing" ] || return 0
 	awk -v vmm="$1" -v run="$2" -v dir="$TEST_TMP" -v names="$split_names" '
 	$1 == "begin" || $1 == "end" { cur = $1; job = $2; if ($1 == "end") { kv(); kib[job] = v["kib"] + 0 } next }
+	$1 == "device" {
+		for (i = 2; i <= NF; i++) { split($i, p, "="); w[p[1]] = p[2] }
+		if (w["gpa"] != "") known[w["gpa"] + 0] = w["id"] + 0
+		next
+	}
 	$1 == "hist" && $2 == "Drops:" {
 		if ($3 + 0 > 0 && !warned) print "  (" vmm " run " run ": the kvm_mmio histogram was full and dropped " $3 " accesses; its split is short)"
 		warned = $3 + 0 > 0
@@ -135,7 +142,7 @@ mmio_split() {
 	}
 	function kv(   i, p) { delete v; for (i = 3; i <= NF; i++) { split($i, p, "="); v[p[1]] = p[2] } }
 	function cat(gpa, type, val,   off, d, p) {
-		off = gpa % 512; d = devid[gpa - off]
+		off = gpa % 512; d = (gpa - off) in known ? known[gpa - off] : devid[gpa - off]
 		p = d == 1 ? "net" : d == 2 ? "blk" : ""
 		if (p == "") return "other_gpa"
 		if (off == 80 && type == 2) return p == "blk" ? "blk_kick" : val == 0 ? "net_kick_rx" : val == 1 ? "net_kick_tx" : "net_kick_ctl"
