@@ -59,8 +59,9 @@ if ! grep -q '^BENCH n=' "$log" 2>/dev/null; then
 fi
 idle=$(sed -n 's/^BENCH idle manager_rss_kib=\([0-9]*\)/\1/p' "$log")
 # RSS per VM split: anonymous / file / shared memory (MiB).
-split='sprintf("%.1f / %.1f / %.1f", v["anon_avg_kib"] / 1024, v["file_avg_kib"] / 1024, v["shmem_avg_kib"] / 1024)'
-echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon / file / shmem | stdvmm RSS total | host MemAvailable |"
+# The anonymous part's PSS beside it: what the VM's processes hold once.
+split='sprintf("%.1f (%.1f) / %.1f / %.1f", v["anon_avg_kib"] / 1024, v["pss_anon_avg_kib"] / 1024, v["file_avg_kib"] / 1024, v["shmem_avg_kib"] / 1024)'
+echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon (PSS) / file / shmem | stdvmm RSS total | host MemAvailable |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | | |\n", m / 1024 }'
 sed -n 's/^BENCH n=/n=/p' "$log" | awk '{
@@ -73,7 +74,7 @@ if [[ -n $kvmtool ]]; then
   echo
   echo "kvmtool: the same guest and size, each VM one lkvm process started directly (no manager)"
   echo
-  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon / file / shmem | lkvm RSS total | lkvm alive | host MemAvailable |"
+  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon (PSS) / file / shmem | lkvm RSS total | lkvm alive | host MemAvailable |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   sed -n 's/^BENCH kvmtool n=/n=/p' "$log" | awk '{
       for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -81,5 +82,24 @@ if [[ -n $kvmtool ]]; then
         v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
         v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024, v["alive"],
         v["host_free_kib"] / 1024 }'
+fi
+# Where each VMM process's memory is, the first VM of each VMM at
+# readiness + 10 s: its mappings of 256 KiB resident or more, the rest
+# summed, its Rss* and threads (case.sh's smaps_dump, the same for every VMM).
+if grep -q '^SMAPS ' "$log"; then
+  echo
+  echo "Mappings of each VMM process with one VM (KiB; anon = Anonymous, THP = AnonHugePages; 256 KiB resident or more)"
+  awk '$1 == "SMAPS" && !seen[$2]++ { print $2 }' "$log" | while read -r p; do
+    echo
+    echo "$p: $(awk -v p="$p" '$1 == "SMAPS-STATUS" && $2 == p { $1 = $2 = ""; print }' "$log" | sed 's/^ *//')," \
+      "threads: $(awk -v p="$p" '$1 == "SMAPS-THREADS" && $2 == p { $1 = $2 = ""; print }' "$log" | sed 's/^ *//')"
+    echo
+    echo "| mapping | size | Rss | anon | THP | perms | name |"
+    echo "|---|---|---|---|---|---|---|"
+    awk -v p="$p" '$1 == "SMAPS" && $2 == p {
+        if ($5 >= 256) printf "| %s | %d | %d | %d | %d | %s | %s |\n", $3, $4, $5, $6, $7, $8, $9
+        else { n++; r += $5; a += $6 } }
+      END { printf "| %d others | | %d | %d | | | |\n", n, r, a }' "$log"
+  done
 fi
 grep '^BENCH-FAIL' "$log" >&2 || true
