@@ -69,18 +69,19 @@ ready() { # how many instances printed the readiness line
 # rss_split N PID...: VmRSS's parts summed over the PIDs, per VM (of N):
 # anonymous (guest RAM a VMM maps privately, heap), file (the program, its
 # libraries, kernel and initramfs images it maps) and shared memory (guest
-# RAM in a memfd or shared mapping). Then the anonymous part's PSS (each
+# RAM in a memfd or shared mapping). Then the PSS, all and anonymous (each
 # page divided among the processes that map it): a jailed stdvmm is two
 # processes, the VMM and its supervisor (a fork), and a page they share
-# after the fork counts in both RSS but once in the PSS sum.
+# (the program, its libraries, what was in memory at the fork) counts in
+# both RSS but once in the PSS sum.
 rss_split() {
 	_n=$1
 	shift
 	for p; do cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null; done | awk -v n="$_n" '
 		$1 == "RssAnon:" { a += $2 } $1 == "RssFile:" { f += $2 } $1 == "RssShmem:" { s += $2 }
-		$1 == "Pss_Anon:" { pa += $2 }
-		END { printf "anon_avg_kib=%d file_avg_kib=%d shmem_avg_kib=%d pss_anon_avg_kib=%d\n",
-			a / n, f / n, s / n, pa / n }'
+		$1 == "Pss:" { pss += $2 } $1 == "Pss_Anon:" { pa += $2 }
+		END { printf "anon_avg_kib=%d file_avg_kib=%d shmem_avg_kib=%d pss_avg_kib=%d pss_anon_avg_kib=%d\n",
+			a / n, f / n, s / n, pss / n, pa / n }'
 }
 mem_available_kib() {
 	sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo

@@ -61,26 +61,26 @@ idle=$(sed -n 's/^BENCH idle manager_rss_kib=\([0-9]*\)/\1/p' "$log")
 # RSS per VM split: anonymous / file / shared memory (MiB).
 # The anonymous part's PSS beside it: what the VM's processes hold once.
 split='sprintf("%.1f (%.1f) / %.1f / %.1f", v["anon_avg_kib"] / 1024, v["pss_anon_avg_kib"] / 1024, v["file_avg_kib"] / 1024, v["shmem_avg_kib"] / 1024)'
-echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon (PSS) / file / shmem | stdvmm RSS total | host MemAvailable |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | | |\n", m / 1024 }'
+echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon (PSS) / file / shmem | stdvmm PSS per VM | stdvmm RSS total | host MemAvailable |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | | | |\n", m / 1024 }'
 sed -n 's/^BENCH n=/n=/p' "$log" | awk '{
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %s | %.0f MiB | %.0f MiB |\n",
+    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %s | %.1f MiB | %.0f MiB | %.0f MiB |\n",
       v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
-      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024,
+      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, '"$split"', v["pss_avg_kib"] / 1024, v["vmm_rss_total_kib"] / 1024,
       v["host_free_kib"] / 1024 }'
 if [[ -n $kvmtool ]]; then
   echo
   echo "kvmtool: the same guest and size, each VM one lkvm process started directly (no manager)"
   echo
-  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon (PSS) / file / shmem | lkvm RSS total | lkvm alive | host MemAvailable |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon (PSS) / file / shmem | lkvm PSS per VM | lkvm RSS total | lkvm alive | host MemAvailable |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   sed -n 's/^BENCH kvmtool n=/n=/p' "$log" | awk '{
       for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %s | %.0f MiB | %d | %.0f MiB |\n",
+      printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %s | %.1f MiB | %.0f MiB | %d | %.0f MiB |\n",
         v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
-        v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024, v["alive"],
+        v["vmm_rss_avg_kib"] / 1024, '"$split"', v["pss_avg_kib"] / 1024, v["vmm_rss_total_kib"] / 1024, v["alive"],
         v["host_free_kib"] / 1024 }'
 fi
 # Where each VMM process's memory is, the first VM of each VMM at
