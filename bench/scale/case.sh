@@ -12,7 +12,7 @@ set -eu
 # shellcheck source=bench/lib/in-host.sh
 . "${0%/*}/lib/bench.sh"
 # shellcheck source=/dev/null
-. "${0%/*}/scale.conf" # COUNTS, MEMORY
+. "${0%/*}/scale.conf" # COUNTS, MEMORY, NO_REBOOT
 : "${STDVMM:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 STDVMMD=${STDVMM%/*}/stdvmmd
 STATE=$TEST_TMP/state
@@ -25,7 +25,7 @@ mib=${MEMORY%M}
 	echo "system: {memory: $((max * mib))M, vcpus: $max, max_vms: $max}"
 	echo "vms:"
 	echo "  - {name: idle, kernel: $GUEST_KERNEL, initramfs: $GUEST_INITRD, memory: $MEMORY,"
-	echo "     cmdline: \"console=ttyS0 panic=-1 quiet\", instances: {max: $max}}"
+	echo "     cmdline: \"console=ttyS0 panic=-1 quiet\", no_reboot: ${NO_REBOOT:-false}, instances: {max: $max}}"
 } >"$TEST_TMP/system.yaml"
 "$STDVMMD" --system "$TEST_TMP/system.yaml" --state-dir "$STATE" --api-socket "$STDVMM_SOCKET" \
 	--log-level warn >"$TEST_TMP/manager.log" 2>&1 &

@@ -7,8 +7,12 @@
 # one run; memory figures are real). Prints a Markdown table.
 #
 #   bench/scale/run.sh --stdvmm BUILD/src/tools/stdvmm [--counts "1 10 30"]
-#       [--memory 96M] [--kvmtool PATH] [--results DIR] [--cache DIR]
+#       [--memory 96M] [--kvmtool PATH] [--no-reboot] [--results DIR] [--cache DIR]
 # stdvmmd must have been built next to stdvmm.
+#
+# --no-reboot: the VMs are defined with no_reboot: true, so stdvmm gives
+# back its copies of the kernel and initramfs once they are in guest RAM
+# (without it they are kept to rebuild the VM after a guest reset).
 #
 # --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian).
 # After stdvmm's steps (and with its VMs gone), the same steps with idle
@@ -23,9 +27,9 @@ bench_dir=$here
 LOG_TAG=bench-scale
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
-stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache="" kvmtool=""
+stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache="" kvmtool="" no_reboot=false
 usage() {
-  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--kvmtool PATH] [--results DIR] [--cache DIR]" >&2
+  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--kvmtool PATH] [--no-reboot] [--results DIR] [--cache DIR]" >&2
   exit 2
 }
 while (($#)); do
@@ -34,6 +38,7 @@ while (($#)); do
     --counts) counts=${2:?}; shift 2 ;;
     --memory) memory=${2:?}; shift 2 ;;
     --kvmtool) kvmtool=${2:?}; shift 2 ;;
+    --no-reboot) no_reboot=true; shift ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
     *) usage ;;
@@ -46,7 +51,7 @@ trap 'rm -rf "$suite"' EXIT
 cp "$here/case.sh" "$suite/scale.sh"
 mkdir -p "$suite/lib"
 install -m 0644 "$repo/bench/lib/in-host.sh" "$suite/lib/bench.sh"
-printf 'COUNTS="%s"\nMEMORY=%s\n' "$counts" "$memory" >"$suite/scale.conf"
+printf 'COUNTS="%s"\nMEMORY=%s\nNO_REBOOT=%s\n' "$counts" "$memory" "$no_reboot" >"$suite/scale.conf"
 args=(--arch x86_64 --stdvmm "$stdvmm" --suite "$suite" --results "$results" --timeout 3000)
 if [[ -n $cache ]]; then args+=(--cache "$cache"); fi
 bench_kvmtool "$kvmtool" "$(bench_cache "${cache:-${STDVMM_CACHE_DIR:-$repo/build/cache}}")/bench-scale/kvmtool"
