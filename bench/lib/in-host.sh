@@ -88,3 +88,23 @@ bench_tap_up() {
 	ip addr add "$2" dev "$1" 2>/dev/null || true
 	ip link set "$1" up 2>/dev/null || true
 }
+
+# smaps_dump LABEL PID: where a VMM process's memory is, for every VMM
+# alike. One "SMAPS LABEL" line per mapping with resident pages (KiB:
+# size, Rss, Anonymous, AnonHugePages; perms; name or [anon]), the
+# process's Rss* and thread count ("SMAPS-STATUS") and its threads' names
+# ("SMAPS-THREADS").
+smaps_dump() {
+	awk -v l="$1" '
+		function flush() { if (have && rss > 0) printf "SMAPS %s %s %d %d %d %d %s %s\n", l, range, size, rss, anon, thp, perms, name }
+		/^[0-9a-f]+-[0-9a-f]+ / { flush(); have = 1; range = $1; perms = $2
+			name = NF >= 6 ? $6 : "[anon]"; size = rss = anon = thp = 0; next }
+		$1 == "Size:" { size = $2 } $1 == "Rss:" { rss = $2 }
+		$1 == "Anonymous:" { anon = $2 } $1 == "AnonHugePages:" { thp = $2 }
+		END { flush() }' "/proc/$2/smaps" 2>/dev/null
+	awk -v l="$1" '$1 ~ /^(VmRSS|RssAnon|RssFile|RssShmem|Threads):$/ { s = s " " $1 $2 }
+		END { printf "SMAPS-STATUS %s%s\n", l, s }' "/proc/$2/status" 2>/dev/null
+	printf 'SMAPS-THREADS %s' "$1"
+	for _c in /proc/"$2"/task/*/comm; do printf ' %s' "$(cat "$_c" 2>/dev/null)"; done
+	echo
+}

@@ -12,7 +12,7 @@ set -eu
 # shellcheck source=bench/lib/in-host.sh
 . "${0%/*}/lib/bench.sh"
 # shellcheck source=/dev/null
-. "${0%/*}/scale.conf" # COUNTS, MEMORY
+. "${0%/*}/scale.conf" # COUNTS, MEMORY, NO_REBOOT
 : "${STDVMM:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
 STDVMMD=${STDVMM%/*}/stdvmmd
 STATE=$TEST_TMP/state
@@ -25,7 +25,7 @@ mib=${MEMORY%M}
 	echo "system: {memory: $((max * mib))M, vcpus: $max, max_vms: $max}"
 	echo "vms:"
 	echo "  - {name: idle, kernel: $GUEST_KERNEL, initramfs: $GUEST_INITRD, memory: $MEMORY,"
-	echo "     cmdline: \"console=ttyS0 panic=-1 quiet\", instances: {max: $max}}"
+	echo "     cmdline: \"console=ttyS0 panic=-1 quiet\", no_reboot: ${NO_REBOOT:-false}, instances: {max: $max}}"
 } >"$TEST_TMP/system.yaml"
 "$STDVMMD" --system "$TEST_TMP/system.yaml" --state-dir "$STATE" --api-socket "$STDVMM_SOCKET" \
 	--log-level warn >"$TEST_TMP/manager.log" 2>&1 &
@@ -69,13 +69,19 @@ ready() { # how many instances printed the readiness line
 # rss_split N PID...: VmRSS's parts summed over the PIDs, per VM (of N):
 # anonymous (guest RAM a VMM maps privately, heap), file (the program, its
 # libraries, kernel and initramfs images it maps) and shared memory (guest
-# RAM in a memfd or shared mapping).
+# RAM in a memfd or shared mapping). Then the PSS, all and anonymous (each
+# page divided among the processes that map it): a jailed stdvmm is two
+# processes, the VMM and its supervisor (a fork), and a page they share
+# (the program, its libraries, what was in memory at the fork) counts in
+# both RSS but once in the PSS sum.
 rss_split() {
 	_n=$1
 	shift
-	for p; do cat "/proc/$p/status" 2>/dev/null; done | awk -v n="$_n" '
+	for p; do cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null; done | awk -v n="$_n" '
 		$1 == "RssAnon:" { a += $2 } $1 == "RssFile:" { f += $2 } $1 == "RssShmem:" { s += $2 }
-		END { printf "anon_avg_kib=%d file_avg_kib=%d shmem_avg_kib=%d\n", a / n, f / n, s / n }'
+		$1 == "Pss:" { pss += $2 } $1 == "Pss_Anon:" { pa += $2 }
+		END { printf "anon_avg_kib=%d file_avg_kib=%d shmem_avg_kib=%d pss_avg_kib=%d pss_anon_avg_kib=%d\n",
+			a / n, f / n, s / n, pss / n, pa / n }'
 }
 mem_available_kib() {
 	sed -n 's/^MemAvailable:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/meminfo
@@ -115,6 +121,7 @@ for n in $COUNTS; do
 		"manager_rss_kib=$(rss_kib $mgr) vmm_rss_total_kib=$total" \
 		"vmm_rss_avg_kib=$((total / n)) $parts" \
 		"host_free_kib=$(mem_available_kib)"
+	if [ "$prev" -eq 0 ]; then for p in $(pids_with "$STATE/vms/"); do smaps_dump "stdvmm:$p" "$p"; done; fi
 	prev=$n
 done
 have_kvmtool || exit 0
@@ -167,5 +174,7 @@ for n in $COUNTS; do
 		"vmm_rss_total_kib=$total vmm_rss_avg_kib=$((total / n)) alive=$alive" \
 		"$parts" \
 		"host_free_kib=$(mem_available_kib)"
+	# shellcheck disable=SC2086 # one pid a word
+	[ "$prev" -ne 0 ] || smaps_dump "kvmtool:${KPIDS# }" $KPIDS
 	prev=$n
 done

@@ -7,8 +7,12 @@
 # one run; memory figures are real). Prints a Markdown table.
 #
 #   bench/scale/run.sh --stdvmm BUILD/src/tools/stdvmm [--counts "1 10 30"]
-#       [--memory 96M] [--kvmtool PATH] [--results DIR] [--cache DIR]
+#       [--memory 96M] [--kvmtool PATH] [--no-reboot] [--results DIR] [--cache DIR]
 # stdvmmd must have been built next to stdvmm.
+#
+# --no-reboot: the VMs are defined with no_reboot: true, so stdvmm gives
+# back its copies of the kernel and initramfs once they are in guest RAM
+# (without it they are kept to rebuild the VM after a guest reset).
 #
 # --kvmtool: a kvmtool `lkvm` built by the user (kvmtool is not in Debian).
 # After stdvmm's steps (and with its VMs gone), the same steps with idle
@@ -23,9 +27,9 @@ bench_dir=$here
 LOG_TAG=bench-scale
 # shellcheck source=bench/lib/driver.sh
 . "$bench_dir/../lib/driver.sh"
-stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache="" kvmtool=""
+stdvmm="" counts="1 10 30" memory=96M results=$repo/build/bench-scale cache="" kvmtool="" no_reboot=false
 usage() {
-  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--kvmtool PATH] [--results DIR] [--cache DIR]" >&2
+  echo "usage: $0 --stdvmm PATH [--counts \"1 10 30\"] [--memory 96M] [--kvmtool PATH] [--no-reboot] [--results DIR] [--cache DIR]" >&2
   exit 2
 }
 while (($#)); do
@@ -34,6 +38,7 @@ while (($#)); do
     --counts) counts=${2:?}; shift 2 ;;
     --memory) memory=${2:?}; shift 2 ;;
     --kvmtool) kvmtool=${2:?}; shift 2 ;;
+    --no-reboot) no_reboot=true; shift ;;
     --results) results=${2:?}; shift 2 ;;
     --cache) cache=${2:?}; shift 2 ;;
     *) usage ;;
@@ -46,7 +51,7 @@ trap 'rm -rf "$suite"' EXIT
 cp "$here/case.sh" "$suite/scale.sh"
 mkdir -p "$suite/lib"
 install -m 0644 "$repo/bench/lib/in-host.sh" "$suite/lib/bench.sh"
-printf 'COUNTS="%s"\nMEMORY=%s\n' "$counts" "$memory" >"$suite/scale.conf"
+printf 'COUNTS="%s"\nMEMORY=%s\nNO_REBOOT=%s\n' "$counts" "$memory" "$no_reboot" >"$suite/scale.conf"
 args=(--arch x86_64 --stdvmm "$stdvmm" --suite "$suite" --results "$results" --timeout 3000)
 if [[ -n $cache ]]; then args+=(--cache "$cache"); fi
 bench_kvmtool "$kvmtool" "$(bench_cache "${cache:-${STDVMM_CACHE_DIR:-$repo/build/cache}}")/bench-scale/kvmtool"
@@ -59,27 +64,47 @@ if ! grep -q '^BENCH n=' "$log" 2>/dev/null; then
 fi
 idle=$(sed -n 's/^BENCH idle manager_rss_kib=\([0-9]*\)/\1/p' "$log")
 # RSS per VM split: anonymous / file / shared memory (MiB).
-split='sprintf("%.1f / %.1f / %.1f", v["anon_avg_kib"] / 1024, v["file_avg_kib"] / 1024, v["shmem_avg_kib"] / 1024)'
-echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon / file / shmem | stdvmm RSS total | host MemAvailable |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | | |\n", m / 1024 }'
+# The anonymous part's PSS beside it: what the VM's processes hold once.
+split='sprintf("%.1f (%.1f) / %.1f / %.1f", v["anon_avg_kib"] / 1024, v["pss_anon_avg_kib"] / 1024, v["file_avg_kib"] / 1024, v["shmem_avg_kib"] / 1024)'
+echo "| idle VMs ($memory each) | new VMs | created in | all ready in | ready VMs/s | stdvmmd RSS | stdvmm RSS per VM | … anon (PSS) / file / shmem | stdvmm PSS per VM | stdvmm RSS total | host MemAvailable |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+awk -v m="$idle" 'BEGIN { printf "| 0 | | | | | %.1f MiB | | | | | |\n", m / 1024 }'
 sed -n 's/^BENCH n=/n=/p' "$log" | awk '{
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %s | %.0f MiB | %.0f MiB |\n",
+    printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %.1f MiB | %s | %.1f MiB | %.0f MiB | %.0f MiB |\n",
       v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
-      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024,
+      v["manager_rss_kib"] / 1024, v["vmm_rss_avg_kib"] / 1024, '"$split"', v["pss_avg_kib"] / 1024, v["vmm_rss_total_kib"] / 1024,
       v["host_free_kib"] / 1024 }'
 if [[ -n $kvmtool ]]; then
   echo
   echo "kvmtool: the same guest and size, each VM one lkvm process started directly (no manager)"
   echo
-  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon / file / shmem | lkvm RSS total | lkvm alive | host MemAvailable |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| idle VMs ($memory each) | new VMs | started in | all ready in | ready VMs/s | lkvm RSS per VM | … anon (PSS) / file / shmem | lkvm PSS per VM | lkvm RSS total | lkvm alive | host MemAvailable |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   sed -n 's/^BENCH kvmtool n=/n=/p' "$log" | awk '{
       for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %s | %.0f MiB | %d | %.0f MiB |\n",
+      printf "| %d | %d | %.1f s | %.1f s | %.2f | %.1f MiB | %s | %.1f MiB | %.0f MiB | %d | %.0f MiB |\n",
         v["n"], v["new"], v["create_cs"] / 100, v["ready_cs"] / 100, v["new"] / (v["ready_cs"] / 100),
-        v["vmm_rss_avg_kib"] / 1024, '"$split"', v["vmm_rss_total_kib"] / 1024, v["alive"],
+        v["vmm_rss_avg_kib"] / 1024, '"$split"', v["pss_avg_kib"] / 1024, v["vmm_rss_total_kib"] / 1024, v["alive"],
         v["host_free_kib"] / 1024 }'
+fi
+# Where each VMM process's memory is, the first VM of each VMM at
+# readiness + 10 s: its mappings of 256 KiB resident or more, the rest
+# summed, its Rss* and threads (case.sh's smaps_dump, the same for every VMM).
+if grep -q '^SMAPS ' "$log"; then
+  echo
+  echo "Mappings of each VMM process with one VM (KiB; anon = Anonymous, THP = AnonHugePages; 256 KiB resident or more)"
+  awk '$1 == "SMAPS" && !seen[$2]++ { print $2 }' "$log" | while read -r p; do
+    echo
+    echo "$p: $(awk -v p="$p" '$1 == "SMAPS-STATUS" && $2 == p { $1 = $2 = ""; print }' "$log" | sed 's/^ *//')," \
+      "threads: $(awk -v p="$p" '$1 == "SMAPS-THREADS" && $2 == p { $1 = $2 = ""; print }' "$log" | sed 's/^ *//')"
+    echo
+    echo "| mapping | size | Rss | anon | THP | perms | name |"
+    echo "|---|---|---|---|---|---|---|"
+    awk -v p="$p" '$1 == "SMAPS" && $2 == p {
+        if ($5 >= 256) printf "| %s | %d | %d | %d | %d | %s | %s |\n", $3, $4, $5, $6, $7, $8, $9
+        else { n++; r += $5; a += $6 } }
+      END { printf "| %d others | | %d | %d | | | |\n", n, r, a }' "$log"
+  done
 fi
 grep '^BENCH-FAIL' "$log" >&2 || true

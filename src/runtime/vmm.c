@@ -492,9 +492,23 @@ static void jail_fill(struct vmm *m, struct host_jail *j)
         jail_bind_parent(m, j, cfg->fs[i].socket);
 }
 
-static int load_images(struct vmm *m)
+/* Opened before the jail, where the paths are. */
+static int open_images(struct vmm *m)
 {
-    int r = host_file_image_load(&m->kernel, m->cfg->kernel, "kernel");
+    int r = host_file_image_open(&m->kernel, m->cfg->kernel, "kernel");
+    if (r == 0 && m->cfg->initramfs != NULL)
+        r = host_file_image_open(&m->initrd, m->cfg->initramfs, "initramfs");
+    return r;
+}
+
+/*
+ * Read after the jail's fork, in the VMM alone: copies made before it
+ * stayed in the supervisor too, 11 MiB for the guest kit that the VMM's
+ * own release (no_reboot) never gave back.
+ */
+static int read_images(struct vmm *m)
+{
+    int r = host_file_image_read(&m->kernel);
     if (r == 0 &&
         arch_probe_kernel(m->kernel.data, m->kernel.size, m->cfg->arch.kernel_format) < 0) {
         LOG_ERR("kernel %s: not a kernel image stdvmm can boot on this architecture",
@@ -502,7 +516,7 @@ static int load_images(struct vmm *m)
         r = -STDVMM_ENOEXEC;
     }
     if (r == 0 && m->cfg->initramfs != NULL)
-        r = host_file_image_load(&m->initrd, m->cfg->initramfs, "initramfs");
+        r = host_file_image_read(&m->initrd);
     return r;
 }
 
@@ -535,7 +549,7 @@ int vmm_run(const struct vmm_config *cfg)
     /* Disk images first: one that another stdvmm holds is the likeliest refusal. */
     if (vmm_virtio_open(&m->virtio, cfg) < 0)
         goto out;
-    if (load_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
+    if (open_images(m) < 0 || setup_signals(m) < 0 || console_open(&m->console, cfg) < 0)
         goto out;
     console_batch(&m->console); /* wait_for_stop() flushes */
     /* Mapped once, before the jail: the memory outlives the guest's reboots. */
@@ -549,6 +563,8 @@ int vmm_run(const struct vmm_config *cfg)
             goto out;
         console_log_in_place(&m->console);
     }
+    if (read_images(m) < 0)
+        goto out;
     /* Before the first thread: each thread loads its kind's filter as it starts. */
     if (sandbox_init(m) < 0 || vm_api_start(m->api) < 0)
         goto out;

@@ -4,6 +4,7 @@
  * (capped and rotated, never through a symlink) and the kernel and
  * initramfs images (read once, so the files may change under a running VM).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -307,6 +308,56 @@ static void image_is_read_once(void **state)
     host_file_image_release(&img);
 }
 
+/*
+ * Opened before the jail and read after its fork: between the two the
+ * image holds its file, not memory, and the read takes what was opened
+ * even when another file has been renamed over the path meanwhile.
+ */
+static void image_opened_then_read_is_the_opened_file(void **state)
+{
+    struct dir *d = *state;
+    char path[128], other[128];
+    const size_t size = 64 * 1024;
+    snprintf(path, sizeof(path), "%s/vmlinuz", d->path);
+    snprintf(other, sizeof(other), "%s/vmlinuz.new", d->path);
+    write_file(path, 'K', size);
+    write_file(other, 'N', 2 * size);
+    struct host_file_image img;
+    assert_int_equal(host_file_image_open(&img, path, "kernel"), 0);
+    assert_null(img.data);
+    assert_int_equal(img.size, size);
+    assert_int_equal(rename(other, path), 0);
+
+    assert_int_equal(host_file_image_read(&img), 0);
+    assert_non_null(img.data);
+    assert_int_equal(img.size, size);
+    size_t kept = 0;
+    for (size_t i = 0; i < size; i++)
+        kept += img.data[i] == 'K';
+    assert_int_equal(kept, size);
+    host_file_image_release(&img);
+    assert_null(img.data);
+}
+
+/* An image opened and never read (the VMM failed in between) gives its descriptor back. */
+static void image_opened_and_released_closes_its_file(void **state)
+{
+    struct dir *d = *state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/initrd", d->path);
+    write_file(path, 'I', 4096);
+    struct host_file_image img;
+    assert_int_equal(host_file_image_open(&img, path, "initramfs"), 0);
+    int fd = img.fd;
+    assert_true(fd >= 0);
+    assert_true(fcntl(fd, F_GETFD) >= 0);
+    host_file_image_release(&img);
+    assert_int_equal(fcntl(fd, F_GETFD), -1);
+    assert_int_equal(errno, EBADF);
+    /* A second release, as vmm_run's exit path does after a no_reboot release, is harmless. */
+    host_file_image_release(&img);
+}
+
 static void empty_or_missing_image_is_refused(void **state)
 {
     struct dir *d = *state;
@@ -429,6 +480,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(in_place_log_starts_over, setup, teardown),
         cmocka_unit_test_setup_teardown(console_log_refuses_a_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(image_is_read_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(image_opened_then_read_is_the_opened_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(image_opened_and_released_closes_its_file, setup, teardown),
         cmocka_unit_test_setup_teardown(empty_or_missing_image_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(guest_ram_is_2mib_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(state_dir_must_be_private, setup, teardown),
