@@ -27,7 +27,7 @@
 #include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
-#define QUEUE_MAX 256u
+#define QUEUE_MAX 1024u
 #define NET_F_MAC 5
 #define NET_F_STATUS 16
 #define NET_STATUS_LINK_UP 1u
