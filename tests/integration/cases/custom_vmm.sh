@@ -19,7 +19,7 @@ printf 'custom-vmm-disk-%s\n' "$$" | dd of="$img" conv=notrunc 2>/dev/null
 sum=$(sha256sum "$img" | cut -d' ' -f1)
 
 rm -f "$SERIAL_LOG" "$STDERR_LOG"
-cmdline="console=ttyS0 panic=-1 stdvmm.test=custom_vmm"
+cmdline="$GUEST_BASE_CMDLINE stdvmm.test=custom_vmm"
 echo "+ custom-vmm KERNEL INITRD $img '$cmdline'"
 VM_RC=0
 timeout -k 5 "$GUEST_TIMEOUT" "$vmm" "$GUEST_KERNEL" "$GUEST_INITRD" "$img" "$cmdline" \

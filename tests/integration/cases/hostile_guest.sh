@@ -29,7 +29,7 @@ dd if=/dev/zero of="$TEST_TMP/neighbour.img" bs=1048576 count=8 2>/dev/null
 nlog=$TEST_TMP/neighbour-serial.log
 nerr=$TEST_TMP/neighbour-stderr.log
 timeout -k 5 "$GUEST_TIMEOUT" "$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
-	--cmdline "console=ttyS0 panic=-1 stdvmm.test=neighbour" --memory 256M --no-reboot \
+	--cmdline "$GUEST_BASE_CMDLINE stdvmm.test=neighbour" --memory 256M --no-reboot \
 	--name neighbour --serial "file=$nlog" --disk "path=$TEST_TMP/neighbour.img" \
 	</dev/null 2>"$nerr" &
 npid=$!

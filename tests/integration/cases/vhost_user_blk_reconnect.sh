@@ -16,7 +16,7 @@ rm -f "$img" "$ctl" "$sock" "$qlog" "$SERIAL_LOG"
 truncate -s 16M "$img"
 truncate -s 1M "$ctl"
 start_qsd "$img" "$sock" "$qlog"
-cmdline="console=ttyS0 panic=-1 stdvmm.test=vhost_user_blk_reconnect"
+cmdline="$GUEST_BASE_CMDLINE stdvmm.test=vhost_user_blk_reconnect"
 timeout -k 5 "$GUEST_TIMEOUT" "$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
 	--cmdline "$cmdline" --memory "$VM_MEMORY" --serial "file=$SERIAL_LOG" --no-reboot \
 	--disk "vhost-user=$sock" --disk "path=$ctl" --log-level info </dev/null 2>"$STDERR_LOG" &

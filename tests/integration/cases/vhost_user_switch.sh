@@ -35,7 +35,7 @@ done
 # bg NAME MAC [CMDLINE]: one VM in the background, its own logs; sets BG_PID.
 bg() {
 	"$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
-		--cmdline "console=ttyS0 panic=-1 stdvmm.test=vswitch_$1 ${3:-}" --memory 256M --no-reboot \
+		--cmdline "$GUEST_BASE_CMDLINE stdvmm.test=vswitch_$1 ${3:-}" --memory 256M --no-reboot \
 		--name "$1" --serial "file=$TEST_TMP/$1.serial" --net "vhost-user=$TEST_TMP/$1.sock,mac=$2" \
 		</dev/null 2>"$TEST_TMP/$1.err" &
 	BG_PID=$!
@@ -80,7 +80,7 @@ if [ -n "${QEMU:-}" ]; then
 		-m 256 -object memory-backend-memfd,id=mem,size=256M,share=on \
 		-nodefaults -no-user-config -display none -no-reboot -serial "file:$TEST_TMP/q.serial" \
 		-kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
-		-append "console=ttyS0 panic=-1 stdvmm.test=vswitch_q" \
+		-append "$GUEST_BASE_CMDLINE stdvmm.test=vswitch_q" \
 		-chardev "socket,id=sw,path=$TEST_TMP/q.sock" -netdev vhost-user,id=n0,chardev=sw \
 		-device "virtio-net-device,netdev=n0,mac=$mac_q" 2>"$TEST_TMP/q.err" &
 	PID_q=$!

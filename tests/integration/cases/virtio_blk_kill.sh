@@ -10,7 +10,7 @@ set -eu
 img=$TEST_TMP/kill.img
 rm -f "$img"
 truncate -s 16M "$img"
-cmdline="console=ttyS0 panic=-1 stdvmm.test=virtio_blk_kill"
+cmdline="$GUEST_BASE_CMDLINE stdvmm.test=virtio_blk_kill"
 rm -f "$SERIAL_LOG"
 "$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" --cmdline "$cmdline" \
 	--memory "$VM_MEMORY" --serial "file=$SERIAL_LOG" --no-reboot --disk "path=$img" \

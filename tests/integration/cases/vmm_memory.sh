@@ -63,10 +63,10 @@ stop_vm
 # The control: with reboots allowed the copies stay, and the check sees them.
 rm -f "$SERIAL_LOG" "$STDERR_LOG"
 : >"$SERIAL_LOG"
-echo "+ stdvmm run --cmdline 'console=ttyS0 panic=-1 stdvmm.test=ticker' (reboots allowed) &"
+echo "+ stdvmm run --cmdline '$GUEST_BASE_CMDLINE stdvmm.test=ticker' (reboots allowed) &"
 VM_START=$(awk '{ print $1 }' /proc/uptime)
 "$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
-	--cmdline "console=ttyS0 panic=-1 stdvmm.test=ticker" --cpus "$VM_CPUS" --memory "$VM_MEMORY" \
+	--cmdline "$GUEST_BASE_CMDLINE stdvmm.test=ticker" --cpus "$VM_CPUS" --memory "$VM_MEMORY" \
 	--serial "file=$SERIAL_LOG" </dev/null 2>"$STDERR_LOG" &
 VM_PID=$!
 wait_line "stdvmm-test: tick 1"
@@ -83,9 +83,9 @@ stop_vm
 if [ "$(id -u)" = 0 ]; then
 	rm -f "$SERIAL_LOG" "$STDERR_LOG"
 	: >"$SERIAL_LOG"
-	echo "+ stdvmm run --cmdline 'console=ttyS0 panic=-1 stdvmm.test=ticker' --jail (reboots allowed) &"
+	echo "+ stdvmm run --cmdline '$GUEST_BASE_CMDLINE stdvmm.test=ticker' --jail (reboots allowed) &"
 	"$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
-		--cmdline "console=ttyS0 panic=-1 stdvmm.test=ticker" --cpus "$VM_CPUS" --memory "$VM_MEMORY" \
+		--cmdline "$GUEST_BASE_CMDLINE stdvmm.test=ticker" --cpus "$VM_CPUS" --memory "$VM_MEMORY" \
 		--serial "file=$SERIAL_LOG" --jail "$TEST_TMP/jail" </dev/null 2>"$STDERR_LOG" &
 	VM_PID=$!
 	wait_line "stdvmm-test: tick 1"

@@ -233,6 +233,14 @@ th_parse() {
         printf '%s\n' "$status" >"$results/$name.status"
         rm -f "$results/.running"
         log "$(elapsed) $status $name ($extra)"
+        # The suite's own output is what CI shows when the suite itself
+        # fails (e.g. its backstop timeout), and then no per-case test runs
+        # to show the log: a failed case explains itself here too.
+        if [[ $status == fail && -f $results/$name.log ]]; then
+          { grep -m3 '^FAIL' "$results/$name.log" || true
+            echo "--- last lines of $name.log:"
+            tail -n 12 "$results/$name.log"; } | sed "s/^/testhost:   | /" >&2
+        fi
         ;;
       "EXIT "*) printf '%s\n' "${rest#EXIT rc=}" >"$results/.exit" ;;
       END)

@@ -13,7 +13,7 @@ vm_dump() {
 
 # start_vm CMDLINE_EXTRA [stdvmm args...]: sets VM_PID.
 start_vm() {
-	cmdline="console=ttyS0 panic=-1 $1"
+	cmdline="$GUEST_BASE_CMDLINE $1"
 	shift
 	rm -f "$SERIAL_LOG" "$STDERR_LOG"
 	: >"$SERIAL_LOG"
