@@ -27,7 +27,6 @@
 #include "stdvmm/host/linux.h"
 #include "stdvmm/log.h"
 
-#define QUEUE_MAX 1024u
 #define NET_F_MAC 5
 #define NET_F_STATUS 16
 #define NET_STATUS_LINK_UP 1u
@@ -238,7 +237,8 @@ void vhost_net_model_config(struct vhost_net *d, struct virtio_vhost_config *cfg
     cfg->device_id = VIRTIO_ID_NET;
     cfg->features = d->features;
     cfg->num_queues = VHOST_NET_QUEUES;
-    cfg->queue_max = QUEUE_MAX;
+    /* The user-space device's ring size, for the same reason (its header says why). */
+    cfg->queue_max = VIRTIO_NET_QUEUE_SIZE;
     cfg->config_size = sizeof(d->config);
     cfg->backend = (struct virtio_vhost_backend){
         .config_read = config_read,

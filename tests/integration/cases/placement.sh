@@ -63,12 +63,12 @@ share() {
 mount | grep -q cgroup2 || fail "the test host has no cgroup2 mounted (tools/testhost/init)"
 
 VM_CPUS=2
-start_vm "stdvmm.test=busy quiet" --name a --api-socket "$SOCK_A" --vmm-threads 0 \
+start_vm "stdvmm.test=busy" --name a --api-socket "$SOCK_A" --vmm-threads 0 \
 	--placement vcpu=0,pcpus=0 --placement vcpu=1,pcpus=1,budget=20ms/100ms
 PID_A=$VM_PID
 echo "+ stdvmm run (B) --placement pcpus=1 &"
 "$STDVMM" run --kernel "$GUEST_KERNEL" --initramfs "$GUEST_INITRD" \
-	--cmdline "console=ttyS0 panic=-1 quiet stdvmm.test=busy" --cpus 1 --memory 256M \
+	--cmdline "$GUEST_BASE_CMDLINE stdvmm.test=busy" --cpus 1 --memory 256M \
 	--serial "file=$LOG_B" --no-reboot --name b --api-socket "$SOCK_B" \
 	--placement pcpus=1 </dev/null 2>"$ERR_B" &
 PID_B=$!
