@@ -18,6 +18,7 @@ suite=$(mktemp -d)
 trap 'rm -rf "$suite"' EXIT
 mkdir -p "$suite/lib"
 cp "$here/tests/integration/cases/lib/guest.sh" "$here/tests/integration/cases/lib/background.sh" \
+    "$here/tests/integration/cases/lib/cmdline.sh" \
     "$suite/lib/"
 cp "$here"/tests/sel4/kvm-reference/*.sh "$suite/"
 # The integration tests' cross build, configured again if the sysroot changed.

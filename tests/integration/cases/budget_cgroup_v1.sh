@@ -41,7 +41,7 @@ EOS
 chmod +x "$TEST_TMP/stdvmm-v1" "$TEST_TMP/stdvmm-v1-inner"
 REAL_STDVMM=$STDVMM
 STDVMM=$TEST_TMP/stdvmm-v1
-start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement "pcpus=1,budget=$BOOT_BUDGET" \
+start_vm "stdvmm.test=busy" --api-socket "$SOCK" --placement "pcpus=1,budget=$BOOT_BUDGET" \
 	--rng
 STDVMM=$REAL_STDVMM
 measure "cgroup v1" cgroup

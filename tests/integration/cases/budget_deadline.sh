@@ -21,7 +21,7 @@ SOCK=$TEST_TMP/vm.sock
 trap cleanup EXIT
 
 # SCHED_DEADLINE: policy 6 in the thread's sched file.
-start_vm "stdvmm.test=busy quiet" --api-socket "$SOCK" --placement "budget=$BOOT_BUDGET" --rng
+start_vm "stdvmm.test=busy" --api-socket "$SOCK" --placement "budget=$BOOT_BUDGET" --rng
 measure deadline deadline
 grep -E '^policy +: +6$' "/proc/$VM_PID/task/$tid/sched" ||
 	fail "vcpu0 is not SCHED_DEADLINE: $(grep '^policy' "/proc/$VM_PID/task/$tid/sched")"

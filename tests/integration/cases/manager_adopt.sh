@@ -11,7 +11,7 @@ set -eu
 write_system <<EOF2
 system: {memory: 256M, vcpus: 2}
 vms:
-  - {name: vm, kernel: $K, initramfs: $I, cmdline: "console=ttyS0 panic=-1 quiet", memory: 128M,
+  - {name: vm, kernel: $K, initramfs: $I, cmdline: "$GUEST_BASE_CMDLINE", memory: 128M,
      autostart: true}
 EOF2
 start=$(date +%s)

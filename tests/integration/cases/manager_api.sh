@@ -9,8 +9,7 @@
 set -eu
 # shellcheck source=tests/integration/cases/lib/manager.sh
 . "${0%/*}/lib/manager.sh"
-# quiet: every console byte is a VM exit, costly in the nested test host.
-CMD="console=ttyS0 panic=-1 quiet"
+CMD=$GUEST_BASE_CMDLINE
 write_system <<EOF
 system: {memory: 384M, vcpus: 3, max_vms: 3}
 vms:

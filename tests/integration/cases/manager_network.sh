@@ -20,7 +20,7 @@ set -eu
 # shellcheck source=tests/integration/cases/lib/manager.sh
 . "${0%/*}/lib/manager.sh"
 [ -x "${STDVMM%/*}/stdvmm-switch" ] || fail "no stdvmm-switch next to $STDVMM"
-CMD="console=ttyS0 panic=-1 quiet"
+CMD=$GUEST_BASE_CMDLINE
 MAC_A=02:00:00:00:07:0a
 MAC_C=02:00:00:00:07:0c
 write_system <<EOF2

@@ -11,7 +11,7 @@ write_system <<EOF
 system: {memory: 256M, vcpus: 2}
 vms:
   - {name: crash, kernel: $K, initramfs: $I, memory: 128M, autostart: true,
-     cmdline: "console=ttyS0 panic=-1 quiet init=/nonexistent", restart: "on-failure:2"}
+     cmdline: "$GUEST_BASE_CMDLINE init=/nonexistent", restart: "on-failure:2"}
 EOF
 start=$(date +%s)
 mgr_start

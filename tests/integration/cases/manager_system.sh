@@ -13,10 +13,9 @@
 set -eu
 # shellcheck source=tests/integration/cases/lib/manager.sh
 . "${0%/*}/lib/manager.sh"
-# quiet: every console byte is a VM exit, costly in the nested test host.
 # vm-b is not jailed: it gets a cgroup budget at run time below, which a
 # jailed VMM cannot take yet (docs/security.md, "What is open").
-CMD="console=ttyS0 panic=-1 quiet"
+CMD=$GUEST_BASE_CMDLINE
 write_system <<EOF
 system: {memory: 512M, vcpus: 3, max_vms: 3}
 vms:

@@ -19,7 +19,7 @@ dd if=/dev/urandom of="$disk" bs=1M count=32 2>/dev/null
 child_ticks() { awk '{ print $16 + $17 }' /proc/$$/stat; }
 one() { # MODE
 	t0=$(child_ticks)
-	run_vm "stdvmm.test=sandbox_cost quiet" --disk "path=$disk" --seccomp="$1"
+	run_vm "stdvmm.test=sandbox_cost" --disk "path=$disk" --seccomp="$1"
 	t1=$(child_ticks)
 	expect_rc 0 "guest powered off ($1)"
 	expect_line "stdvmm-test: sandbox_cost ok"

@@ -14,7 +14,7 @@ set -eu
 . "${0%/*}/lib/manager.sh"
 [ "$(id -u)" = 0 ] || { echo "SKIP: not root: stdvmmd does not jail"; exit 77; }
 
-CMD="console=ttyS0 panic=-1 quiet"
+CMD=$GUEST_BASE_CMDLINE
 dd if=/dev/zero of="$TEST_TMP/disk.img" bs=1M count=8 2>/dev/null
 mkdir -p "$TEST_TMP/vsock"
 write_system <<EOF2

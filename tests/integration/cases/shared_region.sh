@@ -11,7 +11,7 @@
 set -eu
 # shellcheck source=tests/integration/cases/lib/manager.sh
 . "${0%/*}/lib/manager.sh"
-CMD="console=ttyS0 panic=-1 quiet"
+CMD=$GUEST_BASE_CMDLINE
 write_system <<EOF2
 system: {memory: 700M, vcpus: 3, max_vms: 3}
 shared_regions:

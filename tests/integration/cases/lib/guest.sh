@@ -18,13 +18,8 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-150}
 VM_TIMEOUT_FAILS=${VM_TIMEOUT_FAILS:-1}
 VM_CPUS=${VM_CPUS:-1}
 VM_MEMORY=${VM_MEMORY:-512M}
-# The start of every test guest's command line. "quiet" keeps the kernel's
-# console to errors and worse: on x86 each console byte costs the guest a
-# port-I/O exit (its LSR poll), which inside a test host's nested KVM is a
-# quarter of a boot (19.0 s -> 14.3 s measured, 22 661 -> 850 exits). The
-# kernel's whole log stays in its ring (dmesg); a case that reads kernel
-# messages from the console appends loglevel=7, which overrides quiet.
-GUEST_BASE_CMDLINE="console=ttyS0 panic=-1 quiet"
+# shellcheck source=tests/integration/cases/lib/cmdline.sh
+. "${0%/*}/lib/cmdline.sh"
 
 fail() {
 	echo "FAIL: $*"

@@ -13,6 +13,8 @@
 #   serial_count VM LINE, wait_serial VM LINE COUNT SECONDS
 
 : "${STDVMM:?} ${GUEST_KERNEL:?} ${GUEST_INITRD:?} ${TEST_TMP:?}"
+# shellcheck source=tests/integration/cases/lib/cmdline.sh
+. "${0%/*}/lib/cmdline.sh"
 STDVMMD=${STDVMM%/*}/stdvmmd
 STATE=$TEST_TMP/state
 SYSTEM=$TEST_TMP/system.yaml
