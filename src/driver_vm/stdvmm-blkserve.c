@@ -105,6 +105,8 @@ static void on_done(void *ctx, const struct channel_stream_msg *m)
     enum channel_status st = CHANNEL_S_OK;
     uint32_t len = 0;
 
+    if (c->fd < 0)
+        return; /* the link failed earlier in this read: the VMM fails what it left */
     switch (m->code) {
     case CHANNEL_OP_BLK_READ:
         if (disk_io(VIRTIO_BLK_T_IN, m->arg, c->buf, m->len) == 0)
@@ -125,6 +127,9 @@ static void on_done(void *ctx, const struct channel_stream_msg *m)
     }
     c->served++;
     if (!reply(c, m->id, st, len)) {
+        printf("stdvmm-blkserve: port %u: an answer could not be sent (%s) after %llu requests\n",
+               c->port, strerror(errno), (unsigned long long)c->served);
+        fflush(stdout);
         close(c->fd);
         c->fd = -1;
     }

@@ -41,14 +41,27 @@ int vmm_link_dial(const char *unix_prefix, unsigned port)
                             (struct sockaddr *)&addr, sizeof(addr));
 }
 
-/* Writes all n bytes (a stream: a short write is not an answer). */
+/*
+ * Writes all n bytes (a stream: a short write is not an answer). ENOMEM is
+ * waited out: Linux's vsock makes each packet of up to 64 KiB with one
+ * kmalloc, which fails now and then in a small driver VM with a busy page
+ * cache; giving up there dropped the link and stalled its client for the
+ * second it takes to dial again.
+ */
 static bool write_all(int fd, const void *p, size_t n)
 {
     const uint8_t *b = p;
+    unsigned starved = 0;
     while (n > 0) {
-        ssize_t w = write(fd, b, n);
+        /* Not write(): a link the VMM reset (its client stopped) must not raise SIGPIPE. */
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
+        if (w < 0 && (errno == ENOMEM || errno == ENOBUFS) && starved++ < 5000) {
+            const struct timespec ms = {0, 1000000};
+            nanosleep(&ms, NULL);
+            continue;
+        }
         if (w <= 0)
             return false;
         b += w;

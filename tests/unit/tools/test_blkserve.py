@@ -106,6 +106,20 @@ class Blkserve(unittest.TestCase):
         self.assertEqual(self.vmm.request(1, FLUSH, 0)[0], OK)
         self.assertIsNone(p.poll())
 
+    def test_vmm_gone_mid_answer(self):
+        # The VMM resets the link when a client VM stops (vmm_drvback.c): the
+        # answers then in flight meet a closed socket. The server must dial
+        # again, not die of SIGPIPE and leave every other client unserved.
+        p = self.start(self.image)
+        for i in range(4):
+            self.vmm.conn.sendall(b"".join(hdr(REQ, 10 + k, READ, 65536, 128 * k)
+                                           for k in range(8)))
+            self.vmm.conn.close()
+            self.vmm.accept()
+            self.assertIsNone(p.poll(), f"the server died after reset {i + 1}")
+        self.round_trip()
+        self.assertIsNone(p.poll())
+
 
 if __name__ == "__main__":
     BLKSERVE = sys.argv.pop(1)
