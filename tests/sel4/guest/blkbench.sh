@@ -8,7 +8,23 @@
 # libvmm's example has two client VMs with one kernel, one initramfs and one
 # command line between them: the disk of the one that is to stay idle (its
 # partition) starts with the word LIBVMMIDLE, so only one client measures.
+#
+# blkbench.queue=KB,N on the command line bounds the disk's requests to KB
+# KiB each and N in flight (max_sectors_kb, nr_requests), the same on both
+# sides: libvmm's client stages every request in a 2 MiB data region and
+# fails one that does not fit without ever returning it to the driver, so
+# Linux's defaults (1 MiB dd blocks, a deep queue) stall it.
 dmesg -n 1
+queue=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^blkbench\.queue=//p')
+if [ -n "$queue" ]; then
+	if ! { echo "${queue%,*}" >/sys/block/vda/queue/max_sectors_kb &&
+		echo "${queue#*,}" >/sys/block/vda/queue/nr_requests; }; then
+		echo "BLKBENCH error: cannot set blkbench.queue=$queue"
+		exit 1
+	fi
+	echo "blkbench: max_sectors_kb $(cat /sys/block/vda/queue/max_sectors_kb)," \
+		"nr_requests $(cat /sys/block/vda/queue/nr_requests)"
+fi
 if [ "$(dd if=/dev/vda bs=10 count=1 2>/dev/null)" = LIBVMMIDLE ]; then
 	echo "BLKBENCH idle"
 	exit 0
