@@ -123,6 +123,8 @@ static void on_done(void *ctx, const struct channel_stream_msg *m)
     struct conn *c = ctx;
     struct client *cl = owner(c);
 
+    if (c->fd < 0)
+        return; /* the link failed earlier in this read: the VMM fails what it left */
     if (m->code == CHANNEL_OP_NET_RX) {
         unsigned at = (cl->head + cl->count) % SEL4_NET_SLOTS;
         cl->posted[at].id = m->id;
