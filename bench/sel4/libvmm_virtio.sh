@@ -164,8 +164,10 @@ python3 - "$results" <<'EOF'
 import statistics
 import sys
 rate = {k: {"read": [], "write": []} for k in ("libvmm", "stdvmm", "stdvmm_drv")}
+seen = set()  # the sides that ran, with a figure or without
 for line in open(sys.argv[1]):
     f = line.split()
+    seen.add(f[1])
     if f[0] != "DATA":
         continue
     kv = dict(x.split("=") for x in f[3:])
@@ -174,7 +176,7 @@ for line in open(sys.argv[1]):
         s = float(kv[op + "_s"])
         if s > 0:
             rate[f[1]][op].append(mb / s)
-ran = [k for k in rate if any(line.split()[1:2] == [k] for line in open(sys.argv[1]))]
+ran = [k for k in rate if k in seen]
 if not all(rate[k]["read"] and rate[k]["write"] for k in ran):
     sys.exit("libvmm.sh: no figure for one side; see the run logs")
 name = {"libvmm": "libvmm examples/virtio", "stdvmm": "stdvmm one-blk.yaml",
